@@ -1,0 +1,63 @@
+// `npm test`: every check and suite of the repository, in order, ending with one summary line.
+//   lint -> type-check -> build the .sppkg -> jest (web part, solution, local tenant, API)
+//   -> Playwright (real Chromium against the whole local stack)
+// Fast checks stop the run at once; the two suites both run so one failure does not hide another.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = path.join(root, 'temp', 'test-results');
+const jestJson = path.join(resultsDir, 'jest.json');
+const playwrightJson = path.join(resultsDir, 'playwright.json');
+const env = { ...process.env, NODE_EXTRA_CA_CERTS: path.join(root, '.local', 'certs', 'ca.pem') };
+
+function run(title, command, args, extraEnv = {}) {
+  process.stdout.write(`\n=== ${title}\n`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+  return result.status === 0;
+}
+
+function npm(title, script) {
+  return run(title, 'npm', ['run', '--silent', script]);
+}
+
+for (const [title, script] of [['lint', 'lint'], ['type-check', 'typecheck'], ['package (.sppkg)', 'package'], ['certificates', 'certs']]) {
+  if (!npm(title, script)) {
+    process.stdout.write(`\n${title} failed: the suites did not run.\n`);
+    process.exit(1);
+  }
+}
+
+rmSync(resultsDir, { recursive: true, force: true });
+mkdirSync(resultsDir, { recursive: true });
+
+const jestOk = run('jest', 'npx', ['jest', '--ci', '--json', `--outputFile=${jestJson}`]);
+const playwrightOk = run('playwright (Chromium)', 'npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {
+  PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(jestJson)) {
+  const jest = JSON.parse(readFileSync(jestJson, 'utf8'));
+  passed += jest.numPassedTests;
+  failed += jest.numFailedTests + (jest.numRuntimeErrorTestSuites || 0);
+  skipped += jest.numPendingTests + jest.numTodoTests;
+} else {
+  failed += 1;
+}
+if (existsSync(playwrightJson)) {
+  const { stats } = JSON.parse(readFileSync(playwrightJson, 'utf8'));
+  passed += stats.expected + stats.flaky;
+  failed += stats.unexpected;
+  skipped += stats.skipped;
+} else {
+  failed += 1;
+}
+
+const ok = jestOk && playwrightOk && failed === 0;
+process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(ok ? 0 : 1);
