@@ -1,0 +1,76 @@
+import * as React from 'react';
+import * as ReactDom from 'react-dom';
+import { Version } from '@microsoft/sp-core-library';
+import { BaseClientSideWebPart } from '@microsoft/sp-webpart-base';
+import { ThemeProvider, type ThemeChangedEventArgs, type IReadonlyTheme } from '@microsoft/sp-component-base';
+import { spfi, SPFx } from '@pnp/sp';
+import { graphfi, SPFx as GraphSPFx } from '@pnp/graph';
+import type { IPartialTheme } from '@fluentui/react/lib/Styling';
+import { connectionApiConfig } from '../../shared/connectionApiConfig';
+import { ConnectionSettings, type IConnectionSettingsProps } from './components/ConnectionSettings';
+import { hostThemeFromTeams, themeFor, type HostTheme } from './components/theme';
+import { stringsFor } from './loc';
+import { aadTransport } from './services/aadTransport';
+import { ConnectionApi } from './services/ConnectionApi';
+import { Directory } from './services/Directory';
+import { resilient } from './services/http';
+import type { IServices } from './services/interfaces';
+import { SettingsStore } from './services/SettingsStore';
+
+/** Wires the SPFx context into services and renders the page; no logic of its own. */
+export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Record<string, never>> {
+  private _services: IServices | undefined;
+  private _siteTheme: IReadonlyTheme | undefined;
+  private _hostTheme: HostTheme = 'sharepoint';
+
+  protected async onInit(): Promise<void> {
+    await super.onInit();
+    const context = this.context;
+    const web = context.pageContext.web;
+    const api = connectionApiConfig();
+    this._services = {
+      settingsStore: new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl),
+      connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri))),
+      directory: new Directory(graphfi().using(GraphSPFx(context)))
+    };
+
+    const themeProvider = context.serviceScope.consume(ThemeProvider.serviceKey);
+    this._siteTheme = themeProvider.tryGetTheme();
+    themeProvider.themeChangedEvent.add(this, (args: ThemeChangedEventArgs) => {
+      this._siteTheme = args.theme;
+      this.render();
+    });
+
+    const teams = context.sdks.microsoftTeams;
+    if (teams) {
+      const teamsContext = await teams.teamsJs.app.getContext();
+      this._hostTheme = hostThemeFromTeams(teamsContext.app.theme);
+      teams.teamsJs.app.registerOnThemeChangeHandler((theme: string) => {
+        this._hostTheme = hostThemeFromTeams(theme);
+        this.render();
+      });
+    }
+  }
+
+  public render(): void {
+    if (!this._services) {
+      return;
+    }
+    const props: IConnectionSettingsProps = {
+      services: this._services,
+      strings: stringsFor(this.context.pageContext.cultureInfo.currentUICultureName),
+      theme: themeFor(this._hostTheme, this._siteTheme as IPartialTheme | undefined),
+      userEmail: this.context.pageContext.user.email || this.context.pageContext.user.loginName,
+      pageOrigin: window.location.origin
+    };
+    ReactDom.render(React.createElement(ConnectionSettings, props), this.domElement);
+  }
+
+  protected onDispose(): void {
+    ReactDom.unmountComponentAtNode(this.domElement);
+  }
+
+  protected get dataVersion(): Version {
+    return Version.parse('1.0');
+  }
+}

@@ -1,0 +1,64 @@
+import * as React from 'react';
+import { NormalPeoplePicker } from '@fluentui/react/lib/Pickers';
+import type { IPersonaProps } from '@fluentui/react/lib/Persona';
+import { Label } from '@fluentui/react/lib/Label';
+import { Text } from '@fluentui/react/lib/Text';
+import type { IConnectionSettingsStrings } from '../loc';
+import type { IDirectory, IPerson } from '../services/interfaces';
+
+export interface IAlertRecipientsProps {
+  strings: IConnectionSettingsStrings;
+  directory: IDirectory;
+  recipients: string[];
+  disabled: boolean;
+  changed: boolean;
+  changedMark: JSX.Element;
+  onChange: (recipients: string[]) => void;
+}
+
+function toPersona(person: IPerson): IPersonaProps {
+  return { text: person.displayName, secondaryText: person.email, id: person.email.toLowerCase() };
+}
+
+/**
+ * Catalog admins to alert when the connection is lost (R-LOSS-2), picked from the directory.
+ * Loaded lazily: the people picker is one of the heavier Fluent UI components.
+ */
+export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Element {
+  const { strings, directory } = props;
+  const selected = props.recipients.map((email: string) => toPersona({ email, displayName: email }));
+
+  const resolve = async (filter: string, current?: IPersonaProps[]): Promise<IPersonaProps[]> => {
+    let people: IPerson[];
+    try {
+      people = await directory.searchPeople(filter);
+    } catch {
+      // The picker shows "No people found"; the admin can type again. Nothing else depends on it.
+      return [];
+    }
+    const taken = (current || []).map((p: IPersonaProps) => p.id);
+    return people.map(toPersona).filter((p: IPersonaProps) => taken.indexOf(p.id) < 0);
+  };
+
+  return (
+    <div>
+      <Label id="lms-alert-recipients-label">{strings.alertRecipientsLabel}</Label>
+      <NormalPeoplePicker
+        onResolveSuggestions={resolve}
+        selectedItems={selected}
+        disabled={props.disabled}
+        resolveDelay={250}
+        onChange={(items?: IPersonaProps[]) => props.onChange((items || []).map((p: IPersonaProps) => p.secondaryText || p.text || ''))}
+        pickerSuggestionsProps={{
+          suggestionsHeaderText: strings.peopleSuggestions,
+          noResultsFoundText: strings.peopleNoResults,
+          loadingText: strings.peopleLoading
+        }}
+        removeButtonAriaLabel={strings.peopleRemove}
+        inputProps={{ 'aria-labelledby': 'lms-alert-recipients-label', 'aria-describedby': 'lms-alert-recipients-hint' }}
+      />
+      <Text id="lms-alert-recipients-hint" variant="small" block={true}>{strings.alertRecipientsHint}</Text>
+      {props.changed ? props.changedMark : null}
+    </div>
+  );
+}

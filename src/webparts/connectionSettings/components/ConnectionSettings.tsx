@@ -1,0 +1,461 @@
+import * as React from 'react';
+import { ThemeProvider } from '@fluentui/react/lib/Theme';
+import type { ITheme } from '@fluentui/react/lib/Styling';
+import { Toggle } from '@fluentui/react/lib/Toggle';
+import { ChoiceGroup, type IChoiceGroupOption } from '@fluentui/react/lib/ChoiceGroup';
+import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
+import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
+import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
+import { Stack } from '@fluentui/react/lib/Stack';
+import { Text } from '@fluentui/react/lib/Text';
+import { Link } from '@fluentui/react/lib/Link';
+import type { IConnectionSettingsStrings } from '../loc';
+import { appError, toAppError, type IAppError } from '../model/appError';
+import { isConnected, isSignInMessage, type AuthMethod, type IConnectionView, type Transport } from '../model/connection';
+import { messageForCode, messageForError, type IErrorMessage } from '../model/errorMessage';
+import {
+  dirtyFields, formFromStored, hasErrors, modernNeedsSignIn, classicNeedsCredentials, orgConsentOptionVisible,
+  settingsFromForm, validate, type FormField, type IFormErrors, type IFormValues
+} from '../model/form';
+import type { IStoredSettings } from '../model/settings';
+import type { IServices } from '../services/interfaces';
+import { ConnectionStatus } from './ConnectionStatus';
+import { ErrorBar } from './ErrorBar';
+import { ModernSection } from './ModernSection';
+import { TestEmail } from './TestEmail';
+
+const ClassicSection = React.lazy(() => import(/* webpackChunkName: 'lms-classic' */ './ClassicSection'));
+const AlertRecipients = React.lazy(() => import(/* webpackChunkName: 'lms-recipients' */ './AlertRecipients'));
+const DisconnectDialog = React.lazy(() => import(/* webpackChunkName: 'lms-disconnect' */ './DisconnectDialog'));
+
+export interface IConnectionSettingsProps {
+  services: IServices;
+  strings: IConnectionSettingsStrings;
+  theme: ITheme;
+  /** The signed-in user's address: the default recipient of a test email. */
+  userEmail: string;
+  /** Origin of this page; the sign-in callback posts its result to exactly this origin. */
+  pageOrigin: string;
+  /** Opens the sign-in window; window.open by default. */
+  openWindow?: (url: string) => Window | null;
+  /** How often a waiting page checks whether the sign-in window was closed. */
+  popupPollMs?: number;
+}
+
+type Busy = 'saving' | 'checking' | 'disconnecting' | undefined;
+
+type SignIn =
+  | { state: 'waiting' }
+  | { state: 'blocked'; url: string }
+  | undefined;
+
+interface IPageError {
+  message: IErrorMessage;
+  reload: boolean;
+}
+
+interface IState {
+  phase: 'loading' | 'ready' | 'failed';
+  view: IConnectionView | undefined;
+  stored: IStoredSettings | undefined;
+  baseline: IFormValues | undefined;
+  values: IFormValues | undefined;
+  readOnly: boolean;
+  busy: Busy;
+  signIn: SignIn;
+  error: IPageError | undefined;
+  notice: string | undefined;
+  showValidation: boolean;
+  confirmDisconnect: boolean;
+}
+
+const INITIAL: IState = {
+  phase: 'loading', view: undefined, stored: undefined, baseline: undefined, values: undefined, readOnly: false,
+  busy: undefined, signIn: undefined, error: undefined, notice: undefined, showValidation: false, confirmDisconnect: false
+};
+
+function isNotAdmin(error: IAppError): boolean {
+  return error.kind === 'problem' && (error.code === 'NOT_CATALOG_ADMIN' || error.status === 403);
+}
+
+/**
+ * The settings page (SPEC R-PAGE). Holds the page's state; every service call goes through the
+ * services given as props, so the same component runs in SharePoint, Teams, the preview and jest.
+ */
+export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element {
+  const { services, strings, theme } = props;
+  const [state, setState] = React.useState<IState>(INITIAL);
+  const stateRef = React.useRef<IState>(state);
+  stateRef.current = state;
+  const popupRef = React.useRef<Window | null>(null);
+  const mounted = React.useRef<boolean>(true);
+  React.useEffect(() => () => { mounted.current = false; }, []);
+
+  const update = React.useCallback((patch: Partial<IState>): void => {
+    if (mounted.current) {
+      setState((previous: IState) => ({ ...previous, ...patch }));
+    }
+  }, []);
+
+  const pageError = (error: unknown): IPageError => {
+    const appErr = toAppError(error);
+    return { message: messageForError(appErr, strings), reload: appErr.kind === 'conflict' };
+  };
+
+  const load = React.useCallback(async (): Promise<void> => {
+    update({ ...INITIAL });
+    const [viewResult, storeResult] = await Promise.all([
+      services.connectionApi.getConnection().then((v: IConnectionView) => ({ ok: v }), (e: unknown) => ({ failed: toAppError(e) })),
+      services.settingsStore.load().then((s: IStoredSettings) => ({ ok: s }), (e: unknown) => ({ failed: toAppError(e) }))
+    ]);
+    const view = 'ok' in viewResult ? viewResult.ok : undefined;
+    const stored = 'ok' in storeResult ? storeResult.ok : undefined;
+    const viewError = 'failed' in viewResult ? viewResult.failed : undefined;
+    const storeError = 'failed' in storeResult ? storeResult.failed : undefined;
+    const denied = (viewError && isNotAdmin(viewError)) || (storeError && isNotAdmin(storeError));
+    if (denied) {
+      const settings = stored || { enabled: false, method: 'modern' as AuthMethod, transport: 'graph' as Transport, alertRecipients: [], etag: undefined };
+      const values = formFromStored(settings, view);
+      update({
+        phase: 'ready', view, stored: settings, baseline: values, values, readOnly: true,
+        error: { message: messageForCode('NOT_CATALOG_ADMIN', strings), reload: false }
+      });
+      return;
+    }
+    if (!view || !stored) {
+      update({ phase: 'failed', error: { message: messageForError((viewError || storeError) as IAppError, strings), reload: true } });
+      return;
+    }
+    const values = formFromStored(stored, view);
+    update({ phase: 'ready', view, stored, baseline: values, values });
+  }, [services, strings, update]);
+
+  React.useEffect(() => { void load(); }, [load]);
+
+  const refreshView = React.useCallback(async (notice?: string): Promise<void> => {
+    try {
+      const view = await services.connectionApi.getConnection();
+      const current = stateRef.current;
+      const baseline = current.baseline && current.stored ? { ...formFromStored(current.stored, view), orgConsent: false } : current.baseline;
+      update({ view, baseline, values: baseline, signIn: undefined, busy: undefined, notice });
+    } catch (error) {
+      update({ signIn: undefined, busy: undefined, error: pageError(error) });
+    }
+  }, [services, update]);
+
+  // The sign-in window reports its result with postMessage (docs/design.md, /v1/auth/callback).
+  React.useEffect(() => {
+    const onMessage = (event: MessageEvent): void => {
+      if (event.origin.toLowerCase() !== services.connectionApi.origin || !isSignInMessage(event.data)) {
+        return;
+      }
+      const current = stateRef.current;
+      if (current.view && event.data.catalog && event.data.catalog !== current.view.catalog) {
+        return;
+      }
+      popupRef.current = null;
+      if (event.data.ok) {
+        void refreshView(strings.connectedNotice);
+      } else {
+        update({
+          signIn: undefined, busy: undefined,
+          error: { message: messageForError(appError('problem', { code: event.data.code || 'CONSENT_REQUIRED' }), strings), reload: false }
+        });
+      }
+    };
+    window.addEventListener('message', onMessage);
+    return () => window.removeEventListener('message', onMessage);
+  }, [services, strings, refreshView, update]);
+
+  // A sign-in window closed without a message: say so instead of waiting forever.
+  React.useEffect(() => {
+    if (!state.signIn || state.signIn.state !== 'waiting') {
+      return undefined;
+    }
+    let closedSince: number | undefined;
+    const timer = setInterval(() => {
+      const popup = popupRef.current;
+      if (!popup || !popup.closed) {
+        return;
+      }
+      // The callback posts its message and then closes: give the message a moment to arrive.
+      closedSince = closedSince || Date.now();
+      if (Date.now() - closedSince > 1500) {
+        popupRef.current = null;
+        update({ signIn: undefined, error: { message: { title: strings.popupClosed, remedy: '', offerReload: false }, reload: false } });
+      }
+    }, props.popupPollMs || 500);
+    return () => clearInterval(timer);
+  }, [state.signIn, strings, update, props.popupPollMs]);
+
+  const setValues = (patch: Partial<IFormValues>): void => {
+    const current = stateRef.current;
+    if (current.values) {
+      update({ values: { ...current.values, ...patch }, notice: undefined });
+    }
+  };
+
+  /** Save (R-PAGE-5) and Reconnect: store the settings, then connect with the chosen method. */
+  const save = async (forceSignIn: boolean): Promise<void> => {
+    const current = stateRef.current;
+    const { baseline, values, view, stored } = current;
+    if (!baseline || !values || !stored || current.readOnly) {
+      return;
+    }
+    const errors = validate(baseline, values, view, strings);
+    if (hasErrors(errors)) {
+      update({ showValidation: true });
+      return;
+    }
+    const signIn = values.method === 'modern' && (forceSignIn || modernNeedsSignIn(baseline, values, view));
+    // Open the window inside the click, before any await, or the browser blocks it as a pop-up.
+    let popup: Window | null = null;
+    if (signIn) {
+      const open = props.openWindow || ((url: string) => window.open(url, 'lms-m365-sign-in', 'width=520,height=680'));
+      popup = open('about:blank');
+    }
+    update({ busy: 'saving', error: undefined, notice: undefined, showValidation: false, signIn: undefined });
+    try {
+      const settings = settingsFromForm(values);
+      let newStored = stored;
+      if (dirtyFields(formFromStored(stored, view), values).some((f: FormField) => ['enabled', 'method', 'transport', 'alertRecipients'].indexOf(f) >= 0) || stored.etag === undefined) {
+        newStored = await services.settingsStore.save(settings, stored.etag);
+      }
+      let newView = view;
+      if (newView && (newView.enabled !== settings.enabled || newView.alertRecipients.join('\n') !== settings.alertRecipients.join('\n'))) {
+        newView = await services.connectionApi.updateConnection({ enabled: settings.enabled, alertRecipients: settings.alertRecipients }, newView.etag);
+      }
+      if (classicNeedsCredentials(baseline, values, view) && values.classicPassword !== '') {
+        newView = await services.connectionApi.connectClassic(values.classicEmail.trim(), values.classicPassword);
+      }
+      const newBaseline = formFromStored(newStored, newView);
+      if (signIn) {
+        const start = await services.connectionApi.startModern(values.orgConsent, values.transport, props.pageOrigin);
+        if (popup && !popup.closed) {
+          popup.location.href = start.authorizeUrl;
+          popupRef.current = popup;
+          update({ stored: newStored, view: newView, baseline: { ...newBaseline, orgConsent: values.orgConsent }, values: { ...values, classicPassword: '' }, busy: undefined, signIn: { state: 'waiting' } });
+        } else {
+          update({ stored: newStored, view: newView, baseline: { ...newBaseline, orgConsent: values.orgConsent }, values: { ...values, classicPassword: '' }, busy: undefined, signIn: { state: 'blocked', url: start.authorizeUrl } });
+        }
+        return;
+      }
+      update({ stored: newStored, view: newView, baseline: newBaseline, values: newBaseline, busy: undefined, notice: strings.saved });
+    } catch (error) {
+      if (popup && !popup.closed) {
+        popup.close();
+      }
+      const failed = stateRef.current.values;
+      update({ busy: undefined, error: pageError(error), values: failed ? { ...failed, classicPassword: '' } : failed });
+    }
+  };
+
+  const cancel = (): void => {
+    const current = stateRef.current;
+    if (popupRef.current && !popupRef.current.closed) {
+      popupRef.current.close();
+    }
+    popupRef.current = null;
+    update({ values: current.baseline, error: undefined, notice: undefined, showValidation: false, signIn: undefined });
+  };
+
+  const check = async (): Promise<void> => {
+    update({ busy: 'checking', error: undefined, notice: undefined });
+    try {
+      const view = await services.connectionApi.checkConnection();
+      update({ view, busy: undefined });
+    } catch (error) {
+      update({ busy: undefined, error: pageError(error) });
+    }
+  };
+
+  const disconnect = async (): Promise<void> => {
+    update({ confirmDisconnect: false, busy: 'disconnecting', error: undefined, notice: undefined });
+    try {
+      const view = await services.connectionApi.disconnect();
+      const current = stateRef.current;
+      const baseline = current.stored ? formFromStored(current.stored, view) : current.baseline;
+      update({ view, baseline, values: baseline, busy: undefined, notice: strings.disconnected });
+    } catch (error) {
+      update({ busy: undefined, error: pageError(error) });
+    }
+  };
+
+  return (
+    <ThemeProvider theme={theme} lang={strings.locale} style={{ background: theme.semanticColors.bodyBackground, color: theme.semanticColors.bodyText, padding: 16 }}>
+      <Stack tokens={{ childrenGap: 16 }} data-testid="connection-settings">
+        <Text as="h2" variant="xLarge" block={true}>{strings.title}</Text>
+        <Text block={true}>{strings.intro}</Text>
+        {renderBody()}
+      </Stack>
+    </ThemeProvider>
+  );
+
+  function renderBody(): JSX.Element {
+    if (state.phase === 'loading') {
+      return <Spinner size={SpinnerSize.large} label={strings.loading} ariaLive="polite" />;
+    }
+    if (state.phase === 'failed' || !state.values || !state.baseline) {
+      return (
+        <div role="alert">
+          {state.error ? <ErrorBar message={state.error.message} strings={strings} onReload={() => { void load(); }} /> : null}
+        </div>
+      );
+    }
+    const { values, baseline, view, readOnly, busy } = state;
+    const dirty = dirtyFields(baseline, values);
+    const changed = (field: FormField): boolean => dirty.indexOf(field) >= 0;
+    const changedMark = <Text variant="small" className="lms-changed" data-testid="changed-mark" styles={{ root: { color: theme.semanticColors.warningIcon || theme.palette.themePrimary, fontWeight: 600 } }}>{strings.changedMark}</Text>;
+    const errors: IFormErrors = state.showValidation ? validate(baseline, values, view, strings) : {};
+    const disabled = readOnly || busy !== undefined;
+    const connected = !!view && isConnected(view);
+    const methodOptions: IChoiceGroupOption[] = [
+      { key: 'modern', text: strings.methodModern, ariaLabel: `${strings.methodModern}. ${strings.methodModernDescription}` },
+      { key: 'classic', text: strings.methodClassic, ariaLabel: `${strings.methodClassic}. ${strings.methodClassicDescription}` }
+    ];
+    const busyLabel = busy === 'saving' ? strings.saving : busy ? strings.loading : undefined;
+
+    return (
+      <Stack tokens={{ childrenGap: 16 }}>
+        {readOnly ? <MessageBar messageBarType={MessageBarType.info}>{strings.readOnly}</MessageBar> : null}
+        {state.error ? (
+          <div role="alert" data-testid="page-error">
+            <ErrorBar
+              message={state.error.message}
+              strings={strings}
+              onReload={state.error.reload ? () => { void load(); } : undefined}
+              onDismiss={() => update({ error: undefined })}
+            />
+          </div>
+        ) : null}
+        {state.notice ? (
+          <div role="status" data-testid="page-notice">
+            <MessageBar messageBarType={MessageBarType.success} onDismiss={() => update({ notice: undefined })} dismissButtonAriaLabel={strings.dismiss}>{state.notice}</MessageBar>
+          </div>
+        ) : null}
+        {connected && view ? (
+          <ConnectionStatus
+            strings={strings}
+            view={view}
+            disabled={disabled}
+            onReconnect={() => {
+              update({ values: { ...values, method: view.method || 'modern' } });
+              stateRef.current = { ...stateRef.current, values: { ...values, method: view.method || 'modern' } };
+              void save(true);
+            }}
+            onCheck={() => { void check(); }}
+            onDisconnect={() => update({ confirmDisconnect: true })}
+          />
+        ) : null}
+
+        <div>
+          <Toggle
+            label={strings.masterSwitchLabel}
+            checked={values.enabled}
+            onText={strings.masterSwitchOn}
+            offText={strings.masterSwitchOff}
+            disabled={disabled}
+            onChange={(ev: React.MouseEvent<HTMLElement>, checked?: boolean) => setValues({ enabled: !!checked })}
+          />
+          {!values.enabled ? <Text variant="small" block={true}>{strings.masterSwitchOffHint}</Text> : null}
+          {changed('enabled') ? changedMark : null}
+        </div>
+
+        <div>
+          <ChoiceGroup
+            label={strings.methodLabel}
+            options={methodOptions}
+            selectedKey={values.method}
+            disabled={disabled}
+            onChange={(ev?: React.FormEvent<HTMLElement | HTMLInputElement>, option?: IChoiceGroupOption) => {
+              if (option) { setValues({ method: option.key as AuthMethod }); }
+            }}
+          />
+          <Text variant="small" block={true} data-testid="method-description">
+            {values.method === 'modern' ? strings.methodModernDescription : strings.methodClassicDescription}
+          </Text>
+          {changed('method') ? changedMark : null}
+        </div>
+
+        {values.method === 'modern' ? (
+          <ModernSection
+            strings={strings}
+            view={view}
+            transport={values.transport}
+            orgConsent={values.orgConsent}
+            showOrgConsentOption={!readOnly && orgConsentOptionVisible(view)}
+            disabled={disabled}
+            transportChanged={changed('transport')}
+            changedMark={changedMark}
+            onTransportChange={(transport: Transport) => setValues({ transport })}
+            onOrgConsentChange={(orgConsent: boolean) => setValues({ orgConsent })}
+            showConnect={!readOnly && modernNeedsSignIn(baseline, values, view)}
+            onConnect={() => { void save(false); }}
+          />
+        ) : (
+          <React.Suspense fallback={<Spinner label={strings.loading} />}>
+            <ClassicSection
+              strings={strings}
+              email={values.classicEmail}
+              password={values.classicPassword}
+              errors={errors}
+              disabled={disabled}
+              emailChanged={changed('classicEmail')}
+              changedMark={changedMark}
+              onEmailChange={(classicEmail: string) => setValues({ classicEmail })}
+              onPasswordChange={(classicPassword: string) => setValues({ classicPassword })}
+            />
+          </React.Suspense>
+        )}
+
+        <React.Suspense fallback={<Spinner label={strings.loading} />}>
+          <AlertRecipients
+            strings={strings}
+            directory={services.directory}
+            recipients={values.alertRecipients}
+            disabled={disabled}
+            changed={changed('alertRecipients')}
+            changedMark={changedMark}
+            onChange={(alertRecipients: string[]) => setValues({ alertRecipients })}
+          />
+        </React.Suspense>
+
+        {state.signIn && state.signIn.state === 'waiting' ? (
+          <div role="status"><Spinner label={strings.connecting} /></div>
+        ) : null}
+        {state.signIn && state.signIn.state === 'blocked' ? (
+          <div role="alert" data-testid="popup-blocked">
+            <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>
+              {strings.popupBlocked}{' '}
+              {/* rel=opener: the callback page must reach this page with postMessage. */}
+              <Link href={state.signIn.url} target="_blank" rel="opener" onClick={() => update({ signIn: { state: 'waiting' } })}>{strings.popupBlockedLink}</Link>
+            </MessageBar>
+          </div>
+        ) : null}
+
+        {dirty.length > 0 ? (
+          <div role="status" data-testid="unsaved"><MessageBar messageBarType={MessageBarType.warning}>{strings.unsavedChanges}</MessageBar></div>
+        ) : null}
+        <Stack horizontal={true} tokens={{ childrenGap: 8 }} verticalAlign="center">
+          <PrimaryButton
+            text={strings.save}
+            disabled={disabled || (dirty.length === 0 && !(values.method === 'modern' && modernNeedsSignIn(baseline, values, view)))}
+            onClick={() => { void save(false); }}
+          />
+          <DefaultButton text={strings.cancel} disabled={readOnly || busy !== undefined || (dirty.length === 0 && !state.signIn)} onClick={cancel} />
+          {busyLabel ? <Spinner label={busyLabel} labelPosition="right" /> : null}
+        </Stack>
+
+        {connected && view && view.account && view.health.state === 'connected' ? (
+          <TestEmail strings={strings} api={services.connectionApi} from={view.account.email} defaultRecipient={props.userEmail} disabled={disabled} />
+        ) : null}
+
+        {state.confirmDisconnect ? (
+          <React.Suspense fallback={null}>
+            <DisconnectDialog strings={strings} onConfirm={() => { void disconnect(); }} onCancel={() => update({ confirmDisconnect: false })} />
+          </React.Suspense>
+        ) : null}
+      </Stack>
+    );
+  }
+}

@@ -1,0 +1,78 @@
+import * as React from 'react';
+import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
+import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
+import { Stack } from '@fluentui/react/lib/Stack';
+import { Text } from '@fluentui/react/lib/Text';
+import type { IConnectionSettingsStrings } from '../loc';
+import type { HealthState, IConnectionView } from '../model/connection';
+import { messageForCode } from '../model/errorMessage';
+
+export interface IConnectionStatusProps {
+  strings: IConnectionSettingsStrings;
+  view: IConnectionView;
+  disabled: boolean;
+  onReconnect: () => void;
+  onCheck: () => void;
+  onDisconnect: () => void;
+}
+
+function healthText(state: HealthState, strings: IConnectionSettingsStrings): string {
+  switch (state) {
+    case 'connected': return strings.healthConnected;
+    case 'lost': return strings.healthLost;
+    case 'error': return strings.healthError;
+    default: return strings.healthNotConnected;
+  }
+}
+
+function formatTime(iso: string | null, strings: IConnectionSettingsStrings): string {
+  if (!iso) {
+    return strings.never;
+  }
+  const date = new Date(iso);
+  return isNaN(date.getTime()) ? iso : date.toLocaleString(strings.locale);
+}
+
+/** R-PAGE-6, R-LOSS-4: the connected account, its health, and the lost banner with Reconnect. */
+export function ConnectionStatus(props: IConnectionStatusProps): JSX.Element {
+  const { strings, view } = props;
+  const account = view.account;
+  const unhealthy = view.health.state === 'lost' || view.health.state === 'error';
+  const reason = unhealthy && view.health.code ? messageForCode(view.health.code, strings) : undefined;
+  return (
+    <Stack tokens={{ childrenGap: 12 }}>
+      {unhealthy ? (
+        <div role="alert" data-testid="lost-banner">
+          <MessageBar
+            messageBarType={MessageBarType.blocked}
+            isMultiline={true}
+            actions={<div><PrimaryButton text={strings.reconnect} onClick={props.onReconnect} disabled={props.disabled} /></div>}
+          >
+            <Text as="h3" variant="large" block={true}>{strings.lostTitle}</Text>
+            <div>{strings.lostText}</div>
+            {reason ? <div><strong>{reason.title}</strong> {reason.remedy}</div> : null}
+          </MessageBar>
+        </div>
+      ) : null}
+      <section aria-labelledby="lms-connected-heading" data-testid="connected-view">
+        <Text as="h3" id="lms-connected-heading" variant="large" block={true}>{strings.connectedHeading}</Text>
+        <dl>
+          <dt>{strings.accountLabel}</dt>
+          <dd data-testid="connected-account">{account ? `${account.displayName} <${account.email}>` : strings.healthNotConnected}</dd>
+          <dt>{strings.methodShortLabel}</dt>
+          <dd data-testid="connected-method">{view.method === 'classic' ? strings.methodClassicShort : strings.methodModernShort}</dd>
+          {view.method === 'modern' ? <dt>{strings.transportShortLabel}</dt> : null}
+          {view.method === 'modern' ? <dd>{view.transport === 'smtp-oauth' ? strings.transportSmtp : strings.transportGraph}</dd> : null}
+          <dt>{strings.healthLabel}</dt>
+          <dd data-testid="connected-health">{healthText(view.health.state, strings)}</dd>
+          <dt>{strings.lastCheckLabel}</dt>
+          <dd data-testid="connected-checked">{formatTime(view.health.checkedAt, strings)}</dd>
+        </dl>
+        <Stack horizontal={true} tokens={{ childrenGap: 8 }}>
+          <DefaultButton text={strings.checkNow} onClick={props.onCheck} disabled={props.disabled} />
+          <DefaultButton text={strings.disconnect} onClick={props.onDisconnect} disabled={props.disabled} />
+        </Stack>
+      </section>
+    </Stack>
+  );
+}

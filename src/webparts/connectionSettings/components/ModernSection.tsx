@@ -1,0 +1,89 @@
+import * as React from 'react';
+import { ChoiceGroup, type IChoiceGroupOption } from '@fluentui/react/lib/ChoiceGroup';
+import { Checkbox } from '@fluentui/react/lib/Checkbox';
+import { Text } from '@fluentui/react/lib/Text';
+import { Stack } from '@fluentui/react/lib/Stack';
+import { PrimaryButton } from '@fluentui/react/lib/Button';
+import type { IConnectionSettingsStrings } from '../loc';
+import type { IConnectionView, Transport } from '../model/connection';
+
+export interface IModernSectionProps {
+  strings: IConnectionSettingsStrings;
+  view: IConnectionView | undefined;
+  transport: Transport;
+  orgConsent: boolean;
+  showOrgConsentOption: boolean;
+  disabled: boolean;
+  transportChanged: boolean;
+  changedMark: JSX.Element;
+  onTransportChange: (transport: Transport) => void;
+  onOrgConsentChange: (orgConsent: boolean) => void;
+  /** Connect appears while no healthy Modern connection matches the form; it saves and signs in. */
+  showConnect: boolean;
+  onConnect: () => void;
+}
+
+/** R-MOD-3, R-MOD-4, R-MOD-5, R-MOD-8: what the admin must know before signing in. */
+export function ModernSection(props: IModernSectionProps): JSX.Element {
+  const { strings, view, transport } = props;
+  const options: IChoiceGroupOption[] = [
+    { key: 'graph', text: strings.transportGraph },
+    { key: 'smtp-oauth', text: strings.transportSmtp }
+  ];
+  const smtp = transport === 'smtp-oauth';
+  return (
+    <Stack tokens={{ childrenGap: 12 }}>
+      <div>
+        <ChoiceGroup
+          label={strings.transportLabel}
+          options={options}
+          selectedKey={transport}
+          disabled={props.disabled}
+          onChange={(ev?: React.FormEvent<HTMLElement | HTMLInputElement>, option?: IChoiceGroupOption) => {
+            if (option) { props.onTransportChange(option.key as Transport); }
+          }}
+        />
+        {props.transportChanged ? props.changedMark : null}
+      </div>
+      <section aria-labelledby="lms-permissions-heading">
+        <Text as="h4" id="lms-permissions-heading" variant="mediumPlus" block={true}>{strings.permissionsHeading}</Text>
+        <ul data-testid="permissions">
+          <li>{strings.permissionMailSend}</li>
+          <li>{strings.permissionPlaceRead}</li>
+          <li>{strings.permissionCalendars}</li>
+          <li>{strings.permissionUserRead}</li>
+          <li>{strings.permissionOfflineAccess}</li>
+          {smtp ? <li>{strings.permissionSmtpSend}</li> : null}
+        </ul>
+      </section>
+      <section aria-labelledby="lms-requirements-heading">
+        <Text as="h4" id="lms-requirements-heading" variant="mediumPlus" block={true}>{strings.requirementsHeading}</Text>
+        <ul data-testid="requirements">
+          <li>{strings.requirementCloudMailbox}</li>
+          <li>{strings.requirementNotShared}</li>
+          {smtp ? <li>{strings.requirementSmtpAuth}</li> : null}
+        </ul>
+      </section>
+      {view ? (
+        <Text block={true} data-testid="org-consent-status">
+          {view.orgConsent.granted ? strings.orgConsentGranted : strings.orgConsentNotGranted}
+        </Text>
+      ) : null}
+      {props.showOrgConsentOption ? (
+        <Stack tokens={{ childrenGap: 4 }}>
+          <Checkbox
+            label={strings.orgConsentLabel}
+            checked={props.orgConsent}
+            disabled={props.disabled}
+            onChange={(ev?: React.FormEvent<HTMLElement | HTMLInputElement>, checked?: boolean) => props.onOrgConsentChange(!!checked)}
+            ariaDescribedBy="lms-org-consent-help"
+          />
+          <Text id="lms-org-consent-help" variant="small" block={true}>{strings.orgConsentHelp}</Text>
+        </Stack>
+      ) : null}
+      {props.showConnect ? (
+        <div><PrimaryButton text={strings.connect} onClick={props.onConnect} disabled={props.disabled} /></div>
+      ) : null}
+    </Stack>
+  );
+}

@@ -1,0 +1,79 @@
+import * as React from 'react';
+import { TextField } from '@fluentui/react/lib/TextField';
+import { DefaultButton } from '@fluentui/react/lib/Button';
+import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
+import { Stack } from '@fluentui/react/lib/Stack';
+import { Text } from '@fluentui/react/lib/Text';
+import { format, type IConnectionSettingsStrings } from '../loc';
+import { toAppError } from '../model/appError';
+import { messageForError, type IErrorMessage } from '../model/errorMessage';
+import { isEmail } from '../model/form';
+import type { IConnectionApi } from '../services/interfaces';
+import { ErrorBar } from './ErrorBar';
+
+export interface ITestEmailProps {
+  strings: IConnectionSettingsStrings;
+  api: IConnectionApi;
+  from: string;
+  defaultRecipient: string;
+  disabled: boolean;
+}
+
+/** R-OPS-1: send a test message from the connected account and show the result. */
+export function TestEmail(props: ITestEmailProps): JSX.Element {
+  const { strings, api } = props;
+  const [to, setTo] = React.useState<string>(props.defaultRecipient);
+  const [sending, setSending] = React.useState<boolean>(false);
+  const [invalid, setInvalid] = React.useState<boolean>(false);
+  const [delivered, setDelivered] = React.useState<string | undefined>(undefined);
+  const [error, setError] = React.useState<IErrorMessage | undefined>(undefined);
+
+  const send = async (): Promise<void> => {
+    setDelivered(undefined);
+    setError(undefined);
+    if (!isEmail(to)) {
+      setInvalid(true);
+      return;
+    }
+    setInvalid(false);
+    setSending(true);
+    try {
+      await api.sendTestEmail(to.trim());
+      setDelivered(format(strings.testEmailDelivered, props.from, to.trim()));
+    } catch (caught) {
+      setError(messageForError(toAppError(caught), strings));
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="lms-test-email-heading">
+      <Stack tokens={{ childrenGap: 8 }}>
+        <Text as="h3" id="lms-test-email-heading" variant="large" block={true}>{strings.testEmailHeading}</Text>
+        <Stack horizontal={true} verticalAlign="end" tokens={{ childrenGap: 8 }} wrap={true}>
+          <TextField
+            label={strings.testEmailRecipient}
+            type="email"
+            value={to}
+            disabled={props.disabled || sending}
+            errorMessage={invalid ? strings.validationRecipientInvalid : undefined}
+            onChange={(ev: React.FormEvent<HTMLInputElement | HTMLTextAreaElement>, value?: string) => setTo(value || '')}
+            styles={{ root: { minWidth: 280 } }}
+          />
+          <DefaultButton
+            text={sending ? strings.testEmailSending : strings.testEmailSend}
+            disabled={props.disabled || sending}
+            onClick={() => { void send(); }}
+          />
+        </Stack>
+        {delivered ? (
+          <div role="status" data-testid="test-email-result">
+            <MessageBar messageBarType={MessageBarType.success}>{delivered}</MessageBar>
+          </div>
+        ) : null}
+        {error ? <div role="alert"><ErrorBar message={error} strings={strings} onDismiss={() => setError(undefined)} /></div> : null}
+      </Stack>
+    </section>
+  );
+}

@@ -1,0 +1,127 @@
+/**
+ * Every text of the settings page. Both languages implement this interface, so a missing key
+ * fails the compile; a jest test fails on a key that no component uses.
+ * Placeholders are written {0}, {1} and filled by format().
+ */
+export interface IConnectionSettingsStrings {
+  /** Language of the error catalogue's texts (src/shared/errors.ts). */
+  language: 'en' | 'ja';
+  /** BCP 47 tag used for dates and the page's lang attribute. */
+  locale: string;
+
+  title: string;
+  intro: string;
+  loading: string;
+  readOnly: string;
+
+  masterSwitchLabel: string;
+  masterSwitchOn: string;
+  masterSwitchOff: string;
+  masterSwitchOffHint: string;
+
+  methodLabel: string;
+  methodModern: string;
+  methodModernDescription: string;
+  methodClassic: string;
+  methodClassicDescription: string;
+
+  transportLabel: string;
+  transportGraph: string;
+  transportSmtp: string;
+
+  permissionsHeading: string;
+  permissionMailSend: string;
+  permissionPlaceRead: string;
+  permissionCalendars: string;
+  permissionUserRead: string;
+  permissionOfflineAccess: string;
+  permissionSmtpSend: string;
+
+  requirementsHeading: string;
+  requirementCloudMailbox: string;
+  requirementNotShared: string;
+  requirementSmtpAuth: string;
+
+  orgConsentLabel: string;
+  orgConsentHelp: string;
+  orgConsentGranted: string;
+  orgConsentNotGranted: string;
+
+  connect: string;
+  connecting: string;
+  popupBlocked: string;
+  popupBlockedLink: string;
+  popupClosed: string;
+
+  classicEmailLabel: string;
+  classicPasswordLabel: string;
+  classicAppPasswordHint: string;
+  classicPasswordHandling: string;
+  classicRetirementTitle: string;
+  classicRetirementText: string;
+  classicLimitsHeading: string;
+  classicLimitRooms: string;
+  classicLimitTeams: string;
+  classicLimitFallback: string;
+
+  validationEmailRequired: string;
+  validationEmailInvalid: string;
+  validationPasswordRequired: string;
+
+  alertRecipientsLabel: string;
+  alertRecipientsHint: string;
+  peopleSuggestions: string;
+  peopleNoResults: string;
+  peopleLoading: string;
+  peopleRemove: string;
+
+  save: string;
+  saving: string;
+  cancel: string;
+  unsavedChanges: string;
+  changedMark: string;
+  connectedNotice: string;
+  saved: string;
+
+  connectedHeading: string;
+  accountLabel: string;
+  methodShortLabel: string;
+  transportShortLabel: string;
+  healthLabel: string;
+  lastCheckLabel: string;
+  methodModernShort: string;
+  methodClassicShort: string;
+  healthConnected: string;
+  healthLost: string;
+  healthError: string;
+  healthNotConnected: string;
+  never: string;
+  checkNow: string;
+
+  lostTitle: string;
+  lostText: string;
+  reconnect: string;
+
+  disconnect: string;
+  disconnectDialogTitle: string;
+  disconnectDialogText: string;
+  disconnectConfirm: string;
+  disconnectKeep: string;
+  disconnected: string;
+
+  testEmailHeading: string;
+  testEmailRecipient: string;
+  testEmailSend: string;
+  testEmailSending: string;
+  testEmailDelivered: string;
+  validationRecipientInvalid: string;
+
+  conflictTitle: string;
+  conflictReload: string;
+  timeoutError: string;
+  networkError: string;
+  unknownError: string;
+  errorCode: string;
+  retry: string;
+  dismiss: string;
+}

@@ -1,0 +1,39 @@
+import { ERROR_CATALOGUE, type ErrorCode } from '../../../shared/errors';
+
+/**
+ * Every failure a service reports, in one shape the page can explain:
+ * - problem: the API answered an RFC 9457 problem with a code from the catalogue (or not);
+ * - conflict: the settings or connection changed since they were read (ETag mismatch);
+ * - timeout / network: no usable answer;
+ * - unknown: anything else (shown as a generic message, never as a stack trace).
+ */
+export type AppErrorKind = 'problem' | 'conflict' | 'timeout' | 'network' | 'unknown';
+
+export interface IAppError {
+  isAppError: true;
+  kind: AppErrorKind;
+  status?: number;
+  code?: string;
+  title?: string;
+  detail?: string;
+}
+
+export function appError(kind: AppErrorKind, fields: Partial<IAppError> = {}): IAppError {
+  return { ...fields, isAppError: true, kind };
+}
+
+export function isAppError(value: unknown): value is IAppError {
+  return typeof value === 'object' && value !== null && (value as IAppError).isAppError === true;
+}
+
+/** Anything caught becomes an IAppError; the raw error never reaches the page. */
+export function toAppError(value: unknown): IAppError {
+  if (isAppError(value)) {
+    return value;
+  }
+  return appError('unknown');
+}
+
+export function isCatalogueCode(code: string | undefined | null): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, code);
+}

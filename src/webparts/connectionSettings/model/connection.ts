@@ -1,0 +1,61 @@
+/** The connection API's view of a catalog's connection (docs/design.md). Never holds a secret. */
+
+export type AuthMethod = 'modern' | 'classic';
+export type Transport = 'graph' | 'smtp-oauth';
+export type HealthState = 'not-connected' | 'connected' | 'lost' | 'error';
+
+export interface IAccount {
+  email: string;
+  displayName: string;
+}
+
+export interface IHealth {
+  state: HealthState;
+  code: string | null;
+  checkedAt: string | null;
+}
+
+export interface IOrgConsent {
+  granted: boolean;
+  canGrant: boolean;
+}
+
+export interface IConnectionView {
+  catalog: string;
+  enabled: boolean;
+  method: AuthMethod | null;
+  transport: Transport;
+  account: IAccount | null;
+  health: IHealth;
+  orgConsent: IOrgConsent;
+  alertRecipients: string[];
+  etag: string;
+}
+
+export interface IModernStart {
+  authorizeUrl: string;
+  expiresAt: string;
+}
+
+export interface ITestEmailResult {
+  status: 'delivered';
+  messageId: string;
+}
+
+/** What the callback page posts to its opener when the Microsoft sign-in ends. */
+export interface ISignInMessage {
+  type: 'lms-m365-connection';
+  catalog: string;
+  ok: boolean;
+  code?: string;
+}
+
+export function isSignInMessage(data: unknown): data is ISignInMessage {
+  return typeof data === 'object' && data !== null &&
+    (data as ISignInMessage).type === 'lms-m365-connection' &&
+    typeof (data as ISignInMessage).ok === 'boolean';
+}
+
+export function isConnected(view: IConnectionView): boolean {
+  return view.account !== null && view.health.state !== 'not-connected';
+}

@@ -1,0 +1,45 @@
+import { ERROR_CATALOGUE } from '../../../shared/errors';
+import { format, type IConnectionSettingsStrings } from '../loc';
+import { isCatalogueCode, type IAppError } from './appError';
+
+export interface IErrorMessage {
+  title: string;
+  /** What to do about it; empty where the title already says it. */
+  remedy: string;
+  /** "Error code: X" when the API gave a code, for support. */
+  codeLine?: string;
+  /** Offer to reload the stored state (after an ETag conflict). */
+  offerReload: boolean;
+}
+
+/** Catalogue code -> the catalogue's own title and remedy in the page's language. */
+export function messageForCode(code: string, strings: IConnectionSettingsStrings): IErrorMessage {
+  if (isCatalogueCode(code)) {
+    const entry = ERROR_CATALOGUE[code];
+    return {
+      title: entry.title[strings.language],
+      remedy: entry.remedy[strings.language],
+      codeLine: format(strings.errorCode, code),
+      offerReload: false
+    };
+  }
+  return { title: strings.unknownError, remedy: strings.retry, codeLine: format(strings.errorCode, code), offerReload: false };
+}
+
+export function messageForError(error: IAppError, strings: IConnectionSettingsStrings): IErrorMessage {
+  switch (error.kind) {
+    case 'conflict':
+      return { title: strings.conflictTitle, remedy: '', offerReload: true };
+    case 'timeout':
+      return { title: strings.timeoutError, remedy: '', offerReload: false };
+    case 'network':
+      return { title: strings.networkError, remedy: '', offerReload: false };
+    case 'problem':
+      if (error.code) {
+        return messageForCode(error.code, strings);
+      }
+      return { title: strings.unknownError, remedy: '', offerReload: false };
+    default:
+      return { title: strings.unknownError, remedy: '', offerReload: false };
+  }
+}

@@ -1,0 +1,106 @@
+import { appError } from '../model/appError';
+import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
+import type { HttpSend, IHttpResponse } from './http';
+import type { IConnectionApi, IConnectionPatch } from './interfaces';
+
+/** The catalog id the API expects: the site URL, normalised, as one path segment (docs/design.md). */
+export function catalogId(siteUrl: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/[^/]+)(.*)$/i.exec(siteUrl.trim());
+  const normalised = match ? match[1].toLowerCase() + match[2] : siteUrl.trim();
+  return encodeURIComponent(normalised.replace(/\/+$/, ''));
+}
+
+interface IProblem {
+  code?: string;
+  title?: string;
+  detail?: string;
+}
+
+/** Client of the connection API; the transport (AadHttpClient or fetch) is given. */
+export class ConnectionApi implements IConnectionApi {
+  public readonly origin: string;
+  private readonly _base: string;
+  private readonly _send: HttpSend;
+
+  public constructor(baseUrl: string, siteUrl: string, send: HttpSend) {
+    const trimmed = baseUrl.replace(/\/+$/, '');
+    const originMatch = /^[a-z][a-z0-9+.-]*:\/\/[^/]+/i.exec(trimmed);
+    this.origin = originMatch ? originMatch[0].toLowerCase() : trimmed;
+    this._base = `${trimmed}/v1/catalogs/${catalogId(siteUrl)}/connection`;
+    this._send = send;
+  }
+
+  public getConnection(): Promise<IConnectionView> {
+    return this._json<IConnectionView>('GET', '');
+  }
+
+  public updateConnection(patch: IConnectionPatch, etag: string): Promise<IConnectionView> {
+    return this._json<IConnectionView>('PATCH', '', patch, { 'If-Match': etag });
+  }
+
+  public startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart> {
+    return this._json<IModernStart>('POST', '/modern', { orgConsent, transport, origin: pageOrigin });
+  }
+
+  public connectClassic(email: string, password: string): Promise<IConnectionView> {
+    return this._json<IConnectionView>('POST', '/classic', { email, password });
+  }
+
+  public checkConnection(): Promise<IConnectionView> {
+    return this._json<IConnectionView>('POST', '/check');
+  }
+
+  public sendTestEmail(to: string): Promise<ITestEmailResult> {
+    return this._json<ITestEmailResult>('POST', '/test-email', { to });
+  }
+
+  public disconnect(): Promise<IConnectionView> {
+    return this._json<IConnectionView>('DELETE', '');
+  }
+
+  private async _json<T>(method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+    }
+    const response = await this._send(this._base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+    const text = await response.text();
+    if (response.ok) {
+      const parsed = parseJson(text);
+      if (parsed === undefined) {
+        throw appError('unknown', { status: response.status });
+      }
+      return withEtag(parsed as T, response);
+    }
+    throw problemError(response, text);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ETag header is the authority for If-Match; the body's copy may lag behind it. */
+function withEtag<T>(value: T, response: IHttpResponse): T {
+  const etag = response.headers.get('ETag');
+  if (etag && typeof value === 'object' && value !== null && 'etag' in (value as object)) {
+    return { ...value, etag };
+  }
+  return value;
+}
+
+function problemError(response: IHttpResponse, text: string): ReturnType<typeof appError> {
+  const problem = (parseJson(text) || {}) as IProblem;
+  if (response.status === 412) {
+    return appError('conflict', { status: 412, code: problem.code });
+  }
+  return appError('problem', { status: response.status, code: problem.code, title: problem.title, detail: problem.detail });
+}

@@ -1,0 +1,40 @@
+import type { GraphFI } from '@pnp/graph';
+import '@pnp/graph/users';
+import { appError, isAppError } from '../model/appError';
+import { within } from './http';
+import type { IDirectory, IPerson } from './interfaces';
+
+const TIMEOUT_MS = 15000;
+
+interface IGraphUser {
+  displayName?: string | null;
+  mail?: string | null;
+  userPrincipalName?: string | null;
+}
+
+/** People search over Microsoft Graph /users for the alert recipients picker. */
+export class Directory implements IDirectory {
+  private readonly _graph: GraphFI;
+
+  public constructor(graph: GraphFI) {
+    this._graph = graph;
+  }
+
+  public async searchPeople(query: string): Promise<IPerson[]> {
+    const text = query.trim().replace(/'/g, "''");
+    if (text === '') {
+      return [];
+    }
+    try {
+      const users: IGraphUser[] = await within(this._graph.users
+        .filter(`startswith(displayName,'${text}') or startswith(mail,'${text}') or startswith(userPrincipalName,'${text}')`)
+        .select('displayName', 'mail', 'userPrincipalName')
+        .top(10)(), TIMEOUT_MS);
+      return users
+        .filter((u: IGraphUser) => !!(u.mail || u.userPrincipalName))
+        .map((u: IGraphUser) => ({ email: (u.mail || u.userPrincipalName) as string, displayName: u.displayName || (u.mail || u.userPrincipalName) as string }));
+    } catch (error) {
+      throw isAppError(error) ? error : appError('network');
+    }
+  }
+}

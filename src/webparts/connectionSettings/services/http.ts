@@ -1,0 +1,116 @@
+import { appError, type IAppError } from '../model/appError';
+
+/**
+ * The one HTTP abstraction the API client speaks through. In SharePoint it is AadHttpClient,
+ * in the preview and tests it is fetch with a bearer token; timeout and retry live here once.
+ */
+export interface IHttpResponse {
+  status: number;
+  ok: boolean;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export interface IHttpRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export type HttpSend = (url: string, request: IHttpRequest) => Promise<IHttpResponse>;
+
+export interface IResilienceOptions {
+  /** Give up on one attempt after this long. */
+  timeoutMs: number;
+  /** Extra attempts for idempotent requests after a timeout, a network failure, 429, 502, 503 or 504. */
+  retries: number;
+  /** First back-off; doubles each attempt; a Retry-After header wins when shorter than the timeout. */
+  backoffMs: number;
+}
+
+export const DEFAULT_RESILIENCE: IResilienceOptions = { timeoutMs: 20000, retries: 2, backoffMs: 500 };
+
+const RETRYABLE_STATUS = [429, 502, 503, 504];
+const IDEMPOTENT = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'];
+
+function delay(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => { setTimeout(resolve, ms); });
+}
+
+/** One attempt that settles within timeoutMs whatever the transport does. */
+function attempt(send: HttpSend, url: string, request: IHttpRequest, timeoutMs: number): Promise<IHttpResponse> {
+  const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+  return new Promise<IHttpResponse>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (!settled) {
+        settled = true;
+        if (controller) {
+          controller.abort();
+        }
+        reject(appError('timeout'));
+      }
+    }, timeoutMs);
+    send(url, { ...request, signal: controller ? controller.signal : undefined }).then((response: IHttpResponse) => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(response);
+      }
+    }, () => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        reject(appError('network'));
+      }
+    });
+  });
+}
+
+function retryAfterMs(response: IHttpResponse): number | undefined {
+  const value = response.headers.get('Retry-After');
+  if (value === null) {
+    return undefined;
+  }
+  const seconds = Number(value);
+  return isNaN(seconds) ? undefined : seconds * 1000;
+}
+
+/** Wraps a transport with a timeout on every attempt and retries where a retry is safe. */
+export function resilient(send: HttpSend, options: IResilienceOptions = DEFAULT_RESILIENCE): HttpSend {
+  return async (url: string, request: IHttpRequest): Promise<IHttpResponse> => {
+    const retries = IDEMPOTENT.indexOf(request.method.toUpperCase()) >= 0 ? options.retries : 0;
+    let wait = options.backoffMs;
+    for (let n = 0; ; n++) {
+      let failure: IAppError | undefined;
+      let response: IHttpResponse | undefined;
+      try {
+        response = await attempt(send, url, request, options.timeoutMs);
+      } catch (error) {
+        failure = error as IAppError;
+      }
+      const retryable = failure !== undefined || (response !== undefined && RETRYABLE_STATUS.indexOf(response.status) >= 0);
+      if (!retryable || n >= retries) {
+        if (failure) {
+          throw failure;
+        }
+        return response as IHttpResponse;
+      }
+      const hinted = response ? retryAfterMs(response) : undefined;
+      await delay(hinted !== undefined && hinted < options.timeoutMs ? hinted : wait);
+      wait *= 2;
+    }
+  };
+}
+
+/**
+ * Settles within ms even if the underlying request never does (PnPjs calls), so no request can
+ * hang the page; the caller maps the rejection.
+ */
+export function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(appError('timeout')), ms);
+    work.then((value: T) => { clearTimeout(timer); resolve(value); }, (error: unknown) => { clearTimeout(timer); reject(error); });
+  });
+}

@@ -1,0 +1,49 @@
+import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
+import type { ISettings, IStoredSettings } from '../model/settings';
+
+/**
+ * The catalog's settings list item (docs/design.md). Every method rejects with an IAppError;
+ * a stale ETag on save rejects with kind 'conflict'.
+ */
+export interface ISettingsStore {
+  /** Reads the item, ensuring the list exists first; defaults when the catalog has no item yet. */
+  load(): Promise<IStoredSettings>;
+  /** Writes with If-Match: etag (creates the item when etag is undefined). */
+  save(settings: ISettings, etag: string | undefined): Promise<IStoredSettings>;
+}
+
+export interface IConnectionPatch {
+  enabled?: boolean;
+  transport?: Transport;
+  alertRecipients?: string[];
+}
+
+/** The connection API for one catalog. Every method rejects with an IAppError. */
+export interface IConnectionApi {
+  /** Origin the sign-in callback page posts its message from. */
+  readonly origin: string;
+  getConnection(): Promise<IConnectionView>;
+  updateConnection(patch: IConnectionPatch, etag: string): Promise<IConnectionView>;
+  startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart>;
+  connectClassic(email: string, password: string): Promise<IConnectionView>;
+  checkConnection(): Promise<IConnectionView>;
+  sendTestEmail(to: string): Promise<ITestEmailResult>;
+  disconnect(): Promise<IConnectionView>;
+}
+
+export interface IPerson {
+  email: string;
+  displayName: string;
+}
+
+/** People in the tenant's directory, for choosing alert recipients. */
+export interface IDirectory {
+  searchPeople(query: string): Promise<IPerson[]>;
+}
+
+/** Everything the React root needs besides strings and theme. */
+export interface IServices {
+  settingsStore: ISettingsStore;
+  connectionApi: IConnectionApi;
+  directory: IDirectory;
+}
