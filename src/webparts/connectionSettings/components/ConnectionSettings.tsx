@@ -297,7 +297,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     }
     if (state.phase === 'failed' || !state.values || !state.baseline) {
       return (
-        <div role="alert">
+        <div data-testid="load-error">
           {state.error ? <ErrorBar message={state.error.message} strings={strings} onReload={() => { void load(); }} /> : null}
         </div>
       );
@@ -310,8 +310,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     const disabled = readOnly || busy !== undefined;
     const connected = !!view && isConnected(view);
     const methodOptions: IChoiceGroupOption[] = [
-      { key: 'modern', text: strings.methodModern, ariaLabel: `${strings.methodModern}. ${strings.methodModernDescription}` },
-      { key: 'classic', text: strings.methodClassic, ariaLabel: `${strings.methodClassic}. ${strings.methodClassicDescription}` }
+      { key: 'modern', text: strings.methodModern },
+      { key: 'classic', text: strings.methodClassic }
     ];
     const busyLabel = busy === 'saving' ? strings.saving : busy ? strings.loading : undefined;
 
@@ -319,7 +319,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       <Stack tokens={{ childrenGap: 16 }}>
         {readOnly ? <MessageBar messageBarType={MessageBarType.info}>{strings.readOnly}</MessageBar> : null}
         {state.error ? (
-          <div role="alert" data-testid="page-error">
+          <div data-testid="page-error">
             <ErrorBar
               message={state.error.message}
               strings={strings}
@@ -329,7 +329,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
           </div>
         ) : null}
         {state.notice ? (
-          <div role="status" data-testid="page-notice">
+          <div data-testid="page-notice">
             <MessageBar messageBarType={MessageBarType.success} onDismiss={() => update({ notice: undefined })} dismissButtonAriaLabel={strings.dismiss}>{state.notice}</MessageBar>
           </div>
         ) : null}
@@ -367,13 +367,15 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
             options={methodOptions}
             selectedKey={values.method}
             disabled={disabled}
+            aria-describedby="lms-method-descriptions"
             onChange={(ev?: React.FormEvent<HTMLElement | HTMLInputElement>, option?: IChoiceGroupOption) => {
               if (option) { setValues({ method: option.key as AuthMethod }); }
             }}
           />
-          <Text variant="small" block={true} data-testid="method-description">
-            {values.method === 'modern' ? strings.methodModernDescription : strings.methodClassicDescription}
-          </Text>
+          <ul id="lms-method-descriptions" data-testid="method-descriptions">
+            <li><strong>{strings.methodModern}</strong>: {strings.methodModernDescription}</li>
+            <li><strong>{strings.methodClassic}</strong>: {strings.methodClassicDescription}</li>
+          </ul>
           {changed('method') ? changedMark : null}
         </div>
 
@@ -421,10 +423,10 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
         </React.Suspense>
 
         {state.signIn && state.signIn.state === 'waiting' ? (
-          <div role="status"><Spinner label={strings.connecting} /></div>
+          <Spinner label={strings.connecting} ariaLive="polite" />
         ) : null}
         {state.signIn && state.signIn.state === 'blocked' ? (
-          <div role="alert" data-testid="popup-blocked">
+          <div data-testid="popup-blocked">
             <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>
               {strings.popupBlocked}{' '}
               {/* rel=opener: the callback page must reach this page with postMessage. */}
@@ -434,7 +436,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
         ) : null}
 
         {dirty.length > 0 ? (
-          <div role="status" data-testid="unsaved"><MessageBar messageBarType={MessageBarType.warning}>{strings.unsavedChanges}</MessageBar></div>
+          <div data-testid="unsaved"><MessageBar messageBarType={MessageBarType.warning}>{strings.unsavedChanges}</MessageBar></div>
         ) : null}
         <Stack horizontal={true} tokens={{ childrenGap: 8 }} verticalAlign="center">
           <PrimaryButton

@@ -42,7 +42,7 @@ export function ConnectionStatus(props: IConnectionStatusProps): JSX.Element {
   return (
     <Stack tokens={{ childrenGap: 12 }}>
       {unhealthy ? (
-        <div role="alert" data-testid="lost-banner">
+        <div data-testid="lost-banner">
           <MessageBar
             messageBarType={MessageBarType.blocked}
             isMultiline={true}

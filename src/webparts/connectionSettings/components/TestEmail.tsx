@@ -68,11 +68,11 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
           />
         </Stack>
         {delivered ? (
-          <div role="status" data-testid="test-email-result">
+          <div data-testid="test-email-result">
             <MessageBar messageBarType={MessageBarType.success}>{delivered}</MessageBar>
           </div>
         ) : null}
-        {error ? <div role="alert"><ErrorBar message={error} strings={strings} onDismiss={() => setError(undefined)} /></div> : null}
+        {error ? <div data-testid="test-email-error"><ErrorBar message={error} strings={strings} onDismiss={() => setError(undefined)} /></div> : null}
       </Stack>
     </section>
   );

@@ -1,0 +1,30 @@
+/**
+ * The web part's unit tests: components and form logic in jsdom, no network.
+ * Fluent UI resolves to its CommonJS build through its exports map ("require").
+ */
+const connectionApi = require('./config/connection-api.json');
+
+module.exports = {
+  displayName: 'webpart',
+  rootDir: '.',
+  roots: ['<rootDir>/src'],
+  testEnvironment: 'jsdom',
+  testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+  // test/ holds support files named *.test.ts so the SPFx build leaves them out; they are not suites.
+  testPathIgnorePatterns: ['/node_modules/', '/test/'],
+  setupFilesAfterEnv: ['<rootDir>/src/webparts/connectionSettings/test/setup.test.ts'],
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/src/webparts/connectionSettings/test/tsconfig.json' }]
+  },
+  moduleNameMapper: {
+    '\\.(css|scss)$': '<rootDir>/src/webparts/connectionSettings/test/styleStub.js'
+  },
+  globals: {
+    __CONNECTION_API__: {
+      resource: connectionApi.resource,
+      scope: connectionApi.scope,
+      appIdUri: connectionApi.appIdUri,
+      baseUrl: 'http://api.test'
+    }
+  }
+};

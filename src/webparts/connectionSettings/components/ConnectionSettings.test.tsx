@@ -1,0 +1,293 @@
+import * as React from 'react';
+import '@testing-library/jest-dom';
+import { act, render, screen, waitFor, within as inside } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { ERROR_CATALOGUE } from '../../../shared/errors';
+import en from '../loc/en-us';
+import ja from '../loc/ja-jp';
+import type { IConnectionSettingsStrings } from '../loc';
+import { appError } from '../model/appError';
+import { CATALOG, connectedView, FakeConnectionApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
+import { ConnectionSettings } from './ConnectionSettings';
+import { themeFor } from './theme';
+
+interface IHarness {
+  api: FakeConnectionApi;
+  store: FakeSettingsStore;
+  opened: string[];
+  popup: { closed: boolean; location: { href: string }; close: () => void };
+}
+
+function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStore; strings?: IConnectionSettingsStrings; blockPopup?: boolean } = {}): IHarness {
+  const api = options.api || new FakeConnectionApi();
+  const store = options.store || new FakeSettingsStore();
+  const opened: string[] = [];
+  const popup = { closed: false, location: { href: '' }, close() { this.closed = true; } };
+  render(
+    <ConnectionSettings
+      services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory() }}
+      strings={options.strings || en}
+      theme={themeFor('sharepoint')}
+      userEmail="adele@contoso.test"
+      pageOrigin="http://page.test"
+      popupPollMs={20}
+      openWindow={(url: string) => {
+        opened.push(url);
+        return options.blockPopup ? null : popup as unknown as Window;
+      }}
+    />
+  );
+  return { api, store, opened, popup };
+}
+
+async function ready(): Promise<void> {
+  await screen.findByRole('switch', { name: en.masterSwitchLabel });
+}
+
+function signInMessage(data: object, origin: string = 'http://api.test'): void {
+  act(() => {
+    window.dispatchEvent(new MessageEvent('message', { data: { type: 'lms-m365-connection', catalog: CATALOG, ...data }, origin }));
+  });
+}
+
+describe('ConnectionSettings', () => {
+  it('ConnectionSettings - first visit: switch off, Modern pre-selected, permissions and requirements shown', async () => {
+    renderPage();
+    await ready();
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
+    expect(screen.getByRole('radio', { name: new RegExp(en.methodModern.replace(/[()]/g, '.')) })).toBeChecked();
+    expect(screen.getByText(en.methodModernDescription, { exact: false })).toBeInTheDocument();
+    expect(screen.getByText(en.methodClassicDescription, { exact: false })).toBeInTheDocument();
+    expect(screen.getByText(en.permissionMailSend)).toBeInTheDocument();
+    expect(screen.getByText(en.requirementNotShared)).toBeInTheDocument();
+    expect(screen.queryByText(en.requirementSmtpAuth)).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: en.save })).toBeEnabled();
+    expect(screen.getByRole('button', { name: en.cancel })).toBeDisabled();
+    expect(screen.getByText(en.orgConsentNotGranted)).toBeInTheDocument();
+    expect(screen.queryByRole('checkbox', { name: en.orgConsentLabel })).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - the SMTP transport adds the SMTP AUTH requirement', async () => {
+    renderPage();
+    await ready();
+    await userEvent.click(screen.getByRole('radio', { name: en.transportSmtp }));
+    expect(screen.getByText(en.requirementSmtpAuth)).toBeInTheDocument();
+    expect(screen.getByText(en.permissionSmtpSend)).toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - consent for the organisation is offered to a tenant admin only', async () => {
+    renderPage({ api: new FakeConnectionApi(notConnectedView({ orgConsent: { granted: false, canGrant: true } })) });
+    await ready();
+    expect(screen.getByRole('checkbox', { name: en.orgConsentLabel })).not.toBeChecked();
+  });
+
+  it('ConnectionSettings - says when consent for the organisation was already granted', async () => {
+    renderPage({ api: new FakeConnectionApi(notConnectedView({ orgConsent: { granted: true, canGrant: true } })) });
+    await ready();
+    expect(screen.getByText(en.orgConsentGranted)).toBeInTheDocument();
+    expect(screen.queryByRole('checkbox', { name: en.orgConsentLabel })).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - unsaved changes are marked and Cancel restores the stored state', async () => {
+    renderPage();
+    await ready();
+    const toggle = screen.getByRole('switch', { name: en.masterSwitchLabel });
+    await userEvent.click(toggle);
+    expect(toggle).toBeChecked();
+    expect(screen.getByText(en.unsavedChanges)).toBeInTheDocument();
+    expect(screen.getAllByText(en.changedMark)).toHaveLength(1);
+    await userEvent.click(screen.getByRole('radio', { name: en.methodClassic }));
+    expect(await screen.findByText(en.classicRetirementTitle)).toBeInTheDocument();
+    expect(screen.getAllByText(en.changedMark)).toHaveLength(2);
+    await userEvent.click(screen.getByRole('button', { name: en.cancel }));
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
+    expect(screen.queryByText(en.unsavedChanges)).not.toBeInTheDocument();
+    expect(screen.queryByText(en.classicRetirementTitle)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Classic shows the retirement warning, app-password hint and what it cannot do', async () => {
+    renderPage();
+    await ready();
+    await userEvent.click(screen.getByRole('radio', { name: en.methodClassic }));
+    expect(await screen.findByText(en.classicRetirementText, { exact: false })).toBeInTheDocument();
+    expect(screen.getByText(en.classicAppPasswordHint)).toBeInTheDocument();
+    expect(screen.getByText(en.classicLimitRooms)).toBeInTheDocument();
+    expect(screen.getByText(en.classicLimitTeams)).toBeInTheDocument();
+    expect(screen.getByText(en.classicLimitFallback)).toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Classic validation shows precise messages and sends nothing', async () => {
+    const { api, store } = renderPage();
+    await ready();
+    await userEvent.click(screen.getByRole('radio', { name: en.methodClassic }));
+    await screen.findByText(en.classicRetirementTitle);
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.validationEmailRequired)).toBeInTheDocument();
+    expect(screen.getByText(en.validationPasswordRequired)).toBeInTheDocument();
+    await userEvent.type(screen.getByRole('textbox', { name: en.classicEmailLabel }), 'not-an-address');
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.validationEmailInvalid)).toBeInTheDocument();
+    expect(api.calls.filter((c) => c !== 'get')).toEqual([]);
+    expect(store.saves).toEqual([]);
+  });
+
+  it('ConnectionSettings - Classic success connects and clears the password', async () => {
+    const { api, store } = renderPage();
+    await ready();
+    await userEvent.click(screen.getByRole('radio', { name: en.methodClassic }));
+    await userEvent.type(await screen.findByRole('textbox', { name: en.classicEmailLabel }), 'christie@contoso.test');
+    await userEvent.type(screen.getByLabelText(en.classicPasswordLabel, { selector: 'input' }), 'dev-password');
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByTestId('connected-account')).toHaveTextContent('christie@contoso.test');
+    expect(screen.getByTestId('connected-method')).toHaveTextContent(en.methodClassicShort);
+    expect(api.calls).toContain('classic christie@contoso.test');
+    expect(store.saves[0]).toMatchObject({ method: 'classic' });
+    expect(screen.getByLabelText(en.classicPasswordLabel, { selector: 'input' })).toHaveValue('');
+  });
+
+  it('ConnectionSettings - a wrong Classic password shows the catalogue message and remedy', async () => {
+    const api = new FakeConnectionApi();
+    api.failures.classic = appError('problem', { status: 422, code: 'BAD_CREDENTIALS' });
+    renderPage({ api });
+    await ready();
+    await userEvent.click(screen.getByRole('radio', { name: en.methodClassic }));
+    await userEvent.type(await screen.findByRole('textbox', { name: en.classicEmailLabel }), 'christie@contoso.test');
+    await userEvent.type(screen.getByLabelText(en.classicPasswordLabel, { selector: 'input' }), 'wrong');
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    const alert = await screen.findByTestId('page-error');
+    expect(inside(alert).getByText(ERROR_CATALOGUE.BAD_CREDENTIALS.title.en)).toBeInTheDocument();
+    expect(inside(alert).getByText(ERROR_CATALOGUE.BAD_CREDENTIALS.remedy.en)).toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Connect opens the sign-in window and a success message shows the connected view', async () => {
+    const { api, opened, popup } = renderPage();
+    await ready();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
+    expect(opened).toEqual(['about:blank']);
+    expect(api.calls).toContain('modern false graph http://page.test');
+    expect(screen.getByText(en.connecting)).toBeInTheDocument();
+    api.view = connectedView();
+    signInMessage({ ok: true }, 'http://evil.test');
+    expect(screen.queryByTestId('connected-view')).not.toBeInTheDocument();
+    signInMessage({ ok: true });
+    expect(await screen.findByTestId('connected-account')).toHaveTextContent('adele@contoso.test');
+    expect(screen.getByTestId('connected-health')).toHaveTextContent(en.healthConnected);
+    expect(screen.getByText(en.connectedNotice)).toBeInTheDocument();
+  });
+
+  it.each(['SHARED_MAILBOX', 'MAILBOX_NOT_FOUND', 'SMTP_AUTH_DISABLED', 'CONSENT_DECLINED'] as const)(
+    'ConnectionSettings - a sign-in that ends in %s explains it in Japanese', async (code) => {
+      renderPage({ strings: ja });
+      await screen.findByRole('switch', { name: ja.masterSwitchLabel });
+      await userEvent.click(screen.getByRole('button', { name: ja.connect }));
+      await screen.findByText(ja.connecting);
+      signInMessage({ ok: false, code });
+      const alert = await screen.findByTestId('page-error');
+      expect(inside(alert).getByText(ERROR_CATALOGUE[code].title.ja)).toBeInTheDocument();
+      expect(inside(alert).getByText(ERROR_CATALOGUE[code].remedy.ja)).toBeInTheDocument();
+    });
+
+  it('ConnectionSettings - a blocked pop-up gets a link instead', async () => {
+    const { api } = renderPage({ blockPopup: true });
+    await ready();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    const link = await screen.findByRole('link', { name: en.popupBlockedLink });
+    expect(link).toHaveAttribute('href', api.authorizeUrl);
+    expect(link).toHaveAttribute('rel', 'opener');
+  });
+
+  it('ConnectionSettings - a sign-in window closed without an answer stops waiting and says so', async () => {
+    const { popup } = renderPage();
+    await ready();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await screen.findByText(en.connecting);
+    popup.closed = true;
+    expect(await screen.findByText(en.popupClosed, {}, { timeout: 4000 })).toBeInTheDocument();
+    expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - a settings conflict says someone else changed them and offers to reload', async () => {
+    const store = new FakeSettingsStore();
+    renderPage({ store });
+    await ready();
+    store.stored = { ...store.stored, etag: '"changed-by-someone-else"' };
+    await userEvent.click(screen.getByRole('switch', { name: en.masterSwitchLabel }));
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.conflictTitle)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.conflictReload }));
+    await ready();
+    expect(screen.queryByText(en.conflictTitle)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Save stores the switch in the list and tells the API', async () => {
+    const { api, store } = renderPage({ api: new FakeConnectionApi(connectedView({ enabled: false })) });
+    await ready();
+    await userEvent.click(screen.getByRole('switch', { name: en.masterSwitchLabel }));
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.saved)).toBeInTheDocument();
+    expect(store.saves[0]).toMatchObject({ enabled: true, method: 'modern' });
+    expect(api.calls).toContain('patch {"enabled":true,"alertRecipients":[]}');
+    expect(screen.queryByText(en.unsavedChanges)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Disconnect asks first; Cancel keeps the connection, OK removes it', async () => {
+    const { api } = renderPage({ api: new FakeConnectionApi(connectedView()) });
+    await ready();
+    await userEvent.click(screen.getByRole('button', { name: en.disconnect }));
+    const dialog = await screen.findByRole('alertdialog');
+    expect(inside(dialog).getByText(en.disconnectDialogText)).toBeInTheDocument();
+    await userEvent.click(inside(dialog).getByRole('button', { name: en.disconnectKeep }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+    expect(api.calls).not.toContain('disconnect');
+    await userEvent.click(screen.getByRole('button', { name: en.disconnect }));
+    await userEvent.click(inside(await screen.findByRole('alertdialog')).getByRole('button', { name: en.disconnectConfirm }));
+    expect(await screen.findByText(en.disconnected)).toBeInTheDocument();
+    expect(api.calls).toContain('disconnect');
+    expect(screen.queryByTestId('connected-view')).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - a lost connection shows the banner with its reason and Reconnect signs in again', async () => {
+    const { api, popup } = renderPage({ api: new FakeConnectionApi(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-11-25T10:00:00Z' } })) });
+    await ready();
+    const banner = screen.getByTestId('lost-banner');
+    expect(await inside(banner).findByText(en.lostTitle)).toBeInTheDocument();
+    expect(inside(banner).getByText(ERROR_CATALOGUE.TOKEN_REVOKED.title.en)).toBeInTheDocument();
+    await userEvent.click(inside(banner).getByRole('button', { name: en.reconnect }));
+    await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
+  });
+
+  it('ConnectionSettings - Send test email reports delivery', async () => {
+    const { api } = renderPage({ api: new FakeConnectionApi(connectedView()) });
+    await ready();
+    const to = screen.getByRole('textbox', { name: en.testEmailRecipient });
+    expect(to).toHaveValue('adele@contoso.test');
+    await userEvent.clear(to);
+    await userEvent.type(to, 'alex@contoso.test');
+    await userEvent.click(screen.getByRole('button', { name: en.testEmailSend }));
+    expect(await screen.findByTestId('test-email-result')).toHaveTextContent('The test email was sent from adele@contoso.test to alex@contoso.test.');
+    expect(api.calls).toContain('test-email alex@contoso.test');
+  });
+
+  it('ConnectionSettings - a non-admin sees the page read-only with the reason', async () => {
+    const api = new FakeConnectionApi();
+    api.failures.get = appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' });
+    renderPage({ api });
+    await ready();
+    expect(screen.getByText(en.readOnly)).toBeInTheDocument();
+    expect(screen.getByText(ERROR_CATALOGUE.NOT_CATALOG_ADMIN.title.en)).toBeInTheDocument();
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).toBeDisabled();
+    expect(screen.getByRole('button', { name: en.save })).toBeDisabled();
+    expect(screen.queryByRole('button', { name: en.connect })).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - a failed load says why and retries', async () => {
+    const api = new FakeConnectionApi();
+    api.failures.get = appError('timeout');
+    renderPage({ api });
+    expect(await screen.findByText(en.timeoutError)).toBeInTheDocument();
+    delete api.failures.get;
+    await userEvent.click(screen.getByRole('button', { name: en.retry }));
+    await ready();
+  });
+});

@@ -1,0 +1,49 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import en from './en-us';
+import ja from './ja-jp';
+import { format, stringsFor } from './index';
+
+const root = path.resolve(__dirname, '..');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).reduce((files: string[], entry: fs.Dirent) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      return entry.name === 'loc' || entry.name === 'test' ? files : files.concat(sourceFiles(full));
+    }
+    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? files.concat(full) : files;
+  }, []);
+}
+
+describe('strings', () => {
+  it('strings - en-US and ja-JP have the same keys, none empty', () => {
+    expect(Object.keys(ja).sort()).toEqual(Object.keys(en).sort());
+    for (const key of Object.keys(en) as Array<keyof typeof en>) {
+      expect(`${key}=${en[key]}`).not.toBe(`${key}=`);
+      expect(`${key}=${ja[key]}`).not.toBe(`${key}=`);
+    }
+  });
+
+  it('strings - ja-JP is actually Japanese wherever en-US is a sentence', () => {
+    const untranslated = (Object.keys(en) as Array<keyof typeof en>)
+      .filter((key) => key !== 'language' && key !== 'locale' && en[key] === ja[key] && /[a-z]{3,}/i.test(en[key]));
+    expect(untranslated).toEqual([]);
+  });
+
+  it('strings - every string is used by the page', () => {
+    const source = sourceFiles(root).map((file) => fs.readFileSync(file, 'utf8')).join('\n');
+    const unused = Object.keys(en).filter((key) => !new RegExp(`strings\\.${key}\\b`).test(source));
+    expect(unused).toEqual([]);
+  });
+
+  it('strings - the UI culture picks the language', () => {
+    expect(stringsFor('ja-JP')).toBe(ja);
+    expect(stringsFor('en-US')).toBe(en);
+    expect(stringsFor('fr-FR')).toBe(en);
+  });
+
+  it('strings - format fills placeholders in order', () => {
+    expect(format(en.testEmailDelivered, 'a@x.test', 'b@x.test')).toBe('The test email was sent from a@x.test to b@x.test.');
+  });
+});

@@ -1,0 +1,128 @@
+import { appError, type IAppError } from '../model/appError';
+import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
+import { DEFAULT_SETTINGS, type ISettings, type IStoredSettings } from '../model/settings';
+import type { IConnectionApi, IConnectionPatch, IDirectory, IPerson, ISettingsStore } from '../services/interfaces';
+
+/** In-memory collaborators for unit tests of the page (browser tests use the real ones). */
+
+export const CATALOG = 'https://localhost:4800/sites/catalog-a';
+
+export function notConnectedView(patch: Partial<IConnectionView> = {}): IConnectionView {
+  return {
+    catalog: CATALOG,
+    enabled: false,
+    method: null,
+    transport: 'graph',
+    account: null,
+    health: { state: 'not-connected', code: null, checkedAt: null },
+    orgConsent: { granted: false, canGrant: false },
+    alertRecipients: [],
+    etag: 'W/"1"',
+    ...patch
+  };
+}
+
+export function connectedView(patch: Partial<IConnectionView> = {}): IConnectionView {
+  return notConnectedView({
+    enabled: true,
+    method: 'modern',
+    account: { email: 'adele@contoso.test', displayName: 'Adele Vance' },
+    health: { state: 'connected', code: null, checkedAt: '2026-11-25T10:00:00Z' },
+    ...patch
+  });
+}
+
+export class FakeSettingsStore implements ISettingsStore {
+  public stored: IStoredSettings;
+  public saves: ISettings[] = [];
+  public failLoad: IAppError | undefined;
+  public failSave: IAppError | undefined;
+
+  public constructor(settings: Partial<IStoredSettings> = {}) {
+    this.stored = { ...DEFAULT_SETTINGS, etag: '"1"', ...settings };
+  }
+
+  public load(): Promise<IStoredSettings> {
+    return this.failLoad ? Promise.reject(this.failLoad) : Promise.resolve({ ...this.stored });
+  }
+
+  public save(settings: ISettings, etag: string | undefined): Promise<IStoredSettings> {
+    if (this.failSave) {
+      return Promise.reject(this.failSave);
+    }
+    if (etag !== this.stored.etag) {
+      return Promise.reject(appError('conflict'));
+    }
+    this.saves.push(settings);
+    this.stored = { ...settings, etag: `"${this.saves.length + 1}"` };
+    return Promise.resolve({ ...this.stored });
+  }
+}
+
+export class FakeConnectionApi implements IConnectionApi {
+  public readonly origin: string = 'http://api.test';
+  public view: IConnectionView;
+  public calls: string[] = [];
+  public failures: Record<string, IAppError> = {};
+  public authorizeUrl: string = 'http://api.test/authorize?state=1';
+
+  public constructor(view: IConnectionView = notConnectedView()) {
+    this.view = view;
+  }
+
+  public getConnection(): Promise<IConnectionView> {
+    return this._answer('get', () => this.view);
+  }
+
+  public updateConnection(patch: IConnectionPatch, etag: string): Promise<IConnectionView> {
+    return this._answer(`patch ${JSON.stringify(patch)}`, () => {
+      this.view = { ...this.view, ...patch };
+      return this.view;
+    }, 'patch');
+  }
+
+  public startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart> {
+    return this._answer(`modern ${orgConsent} ${transport} ${pageOrigin}`, () => ({ authorizeUrl: this.authorizeUrl, expiresAt: '2026-11-25T11:00:00Z' }), 'modern');
+  }
+
+  public connectClassic(email: string, password: string): Promise<IConnectionView> {
+    return this._answer(`classic ${email}`, () => {
+      this.view = connectedView({ method: 'classic', account: { email, displayName: email } });
+      return this.view;
+    }, 'classic');
+  }
+
+  public checkConnection(): Promise<IConnectionView> {
+    return this._answer('check', () => this.view);
+  }
+
+  public sendTestEmail(to: string): Promise<ITestEmailResult> {
+    return this._answer(`test-email ${to}`, () => ({ status: 'delivered' as const, messageId: '<1@test>' }), 'test-email');
+  }
+
+  public disconnect(): Promise<IConnectionView> {
+    return this._answer('disconnect', () => {
+      this.view = notConnectedView({ enabled: this.view.enabled });
+      return this.view;
+    });
+  }
+
+  private _answer<T>(call: string, result: () => T, key?: string): Promise<T> {
+    this.calls.push(call);
+    const failure = this.failures[key || call];
+    return failure ? Promise.reject(failure) : Promise.resolve(result());
+  }
+}
+
+export class FakeDirectory implements IDirectory {
+  public people: IPerson[];
+
+  public constructor(people: IPerson[] = [{ email: 'alex@contoso.test', displayName: 'Alex Wilber' }]) {
+    this.people = people;
+  }
+
+  public searchPeople(query: string): Promise<IPerson[]> {
+    const q = query.toLowerCase();
+    return Promise.resolve(this.people.filter((p: IPerson) => p.displayName.toLowerCase().indexOf(q) === 0 || p.email.indexOf(q) === 0));
+  }
+}
