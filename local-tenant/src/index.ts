@@ -1,0 +1,71 @@
+import { AddressInfo } from 'node:net';
+import { ensureCerts, DEFAULT_DIR } from '../scripts/certs';
+import { loadFixture, TenantFixture } from './state/fixture';
+import { TenantState } from './state/tenant-state';
+import { createServer } from './http/server';
+import { createSigningKey } from './identity/jwt';
+import { registerIdentity } from './identity/routes';
+import { registerDevToken } from './identity/dev-token';
+
+export interface LocalTenantOptions {
+  /** HTTPS port; 0 picks a free one. Default 4800. */
+  port?: number;
+  /** SMTP port; 0 picks a free one. Default 4587. */
+  smtpPort?: number;
+  /** Loopback host name to bind. Default 'localhost'. */
+  host?: string;
+  fixturePath?: string;
+  /** Where the CA and server certificate live (created if missing). Default <repo>/.local/certs. */
+  certDir?: string;
+  log?: boolean;
+}
+
+export interface LocalTenant {
+  /** https://localhost:<port>: identity, Graph (/v1.0), SharePoint (/sites/...), viewer and faults. */
+  origin: string;
+  tenantId: string;
+  smtp: { host: string; port: number };
+  fixture: TenantFixture;
+  /** PEM of the CA that signed the server certificate (for clients that take a `ca` option). */
+  caCertificate: string;
+  /** Back to the fixture: accounts, grants, tokens, mail, lists and faults. */
+  reset(): void;
+  close(): Promise<void>;
+  /** Live state, for tests that need to look behind the wire. */
+  state: TenantState;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+export async function startLocalTenant(options: LocalTenantOptions = {}): Promise<LocalTenant> {
+  const host = options.host ?? 'localhost';
+  if (!LOOPBACK.has(host)) throw new Error(`the local tenant binds loopback only; '${host}' is not a loopback host`);
+  const certs = await ensureCerts(options.certDir ?? DEFAULT_DIR);
+  const fixture = loadFixture(options.fixturePath);
+  const state = new TenantState(fixture, 'https://localhost');
+  const key = createSigningKey();
+  const app = createServer(certs, options.log ?? false);
+  registerIdentity(app, state, key);
+  registerDevToken(app, state, key);
+  app.post('/_admin/reset', async () => {
+    state.reset();
+    return { reset: true };
+  });
+
+  await app.listen({ port: options.port ?? 4800, host });
+  const port = (app.server.address() as AddressInfo).port;
+  state.setOrigin(`https://localhost:${port}`);
+
+  return {
+    origin: state.origin,
+    tenantId: fixture.tenant.id,
+    smtp: { host: '127.0.0.1', port: 0 },
+    fixture,
+    caCertificate: certs.ca,
+    state,
+    reset: () => state.reset(),
+    close: async () => {
+      await app.close();
+    }
+  };
+}

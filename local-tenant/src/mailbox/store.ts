@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+
+export interface Recipient {
+  address: string;
+  name: string | null;
+}
+
+export type Folder = 'inbox' | 'sentitems';
+
+/** One copy of a message in one mailbox folder (each recipient and the sender get their own). */
+export interface StoredMessage {
+  id: string;
+  mailbox: string;
+  folder: Folder;
+  internetMessageId: string;
+  /** How it was submitted: Graph sendMail, an event invitation, or SMTP. */
+  via: 'graph' | 'smtp' | 'calendar';
+  from: Recipient;
+  to: Recipient[];
+  cc: Recipient[];
+  bcc: Recipient[];
+  subject: string;
+  body: { contentType: 'text' | 'html'; content: string };
+  /** text/calendar part, when the message is an invitation, update or cancellation. */
+  calendar: { method: string; ics: string } | null;
+  attachments: { name: string; contentType: string; size: number }[];
+  sentDateTime: string;
+  receivedDateTime: string;
+}
+
+export type NewMessage = Omit<StoredMessage, 'id' | 'mailbox' | 'folder' | 'receivedDateTime'>;
+
+export interface Attendee {
+  emailAddress: { address: string; name: string };
+  type: 'required' | 'optional' | 'resource';
+  status: { response: 'none' | 'accepted' | 'declined' | 'tentativelyAccepted' | 'organizer'; time: string };
+}
+
+export interface DateTimeTimeZone {
+  dateTime: string;
+  timeZone: string;
+}
+
+/** A calendar event as Graph returns it (the subset the product uses). */
+export interface CalendarEvent {
+  id: string;
+  iCalUId: string;
+  mailbox: string;
+  createdDateTime: string;
+  lastModifiedDateTime: string;
+  changeKey: string;
+  sequence: number;
+  subject: string;
+  body: { contentType: 'text' | 'html'; content: string };
+  start: DateTimeTimeZone;
+  end: DateTimeTimeZone;
+  location: { displayName: string; locationEmailAddress?: string; locationType?: string };
+  locations: { displayName: string; locationEmailAddress?: string; locationType?: string }[];
+  attendees: Attendee[];
+  organizer: { emailAddress: { address: string; name: string } };
+  isOnlineMeeting: boolean;
+  onlineMeetingProvider: 'unknown' | 'teamsForBusiness';
+  onlineMeeting: { joinUrl: string } | null;
+  isCancelled: boolean;
+  transactionId: string | null;
+  showAs: 'busy' | 'free';
+}
+
+/** The Exchange side of the tenant: every mailbox's messages and calendar. */
+export class MailStore {
+  private messages: StoredMessage[] = [];
+  private events: CalendarEvent[] = [];
+
+  clear(): void {
+    this.messages = [];
+    this.events = [];
+  }
+
+  /** Files one copy in `mailbox`'s folder and returns it. */
+  file(mailbox: string, folder: Folder, message: NewMessage): StoredMessage {
+    const stored: StoredMessage = { ...message, id: randomUUID(), mailbox: mailbox.toLowerCase(), folder, receivedDateTime: new Date().toISOString() };
+    this.messages.push(stored);
+    return stored;
+  }
+
+  messagesOf(mailbox: string, folder?: Folder): StoredMessage[] {
+    const m = mailbox.toLowerCase();
+    return this.messages.filter((x) => x.mailbox === m && (!folder || x.folder === folder));
+  }
+
+  message(id: string): StoredMessage | undefined {
+    return this.messages.find((m) => m.id === id);
+  }
+
+  /** Mailboxes that hold anything, including addresses outside the tenant (kept so tests can read them). */
+  mailboxesWithMail(): string[] {
+    return [...new Set(this.messages.map((m) => m.mailbox))].sort();
+  }
+
+  addEvent(event: CalendarEvent): CalendarEvent {
+    this.events.push(event);
+    return event;
+  }
+
+  eventsOf(mailbox: string): CalendarEvent[] {
+    const m = mailbox.toLowerCase();
+    return this.events.filter((e) => e.mailbox === m);
+  }
+
+  event(mailbox: string, id: string): CalendarEvent | undefined {
+    return this.eventsOf(mailbox).find((e) => e.id === id);
+  }
+
+  removeEvent(event: CalendarEvent): void {
+    this.events = this.events.filter((e) => e !== event);
+  }
+
+  /** Removes a mailbox's content, as deleting the mailbox (licence removal) does. */
+  dropMailbox(mailbox: string): void {
+    const m = mailbox.toLowerCase();
+    this.messages = this.messages.filter((x) => x.mailbox !== m);
+    this.events = this.events.filter((e) => e.mailbox !== m);
+  }
+}

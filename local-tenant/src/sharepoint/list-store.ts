@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { FixtureSite } from '../state/fixture';
+
+export interface SpField {
+  Id: string;
+  InternalName: string;
+  StaticName: string;
+  Title: string;
+  TypeAsString: string;
+  FieldTypeKind: number;
+  Required: boolean;
+  Hidden: boolean;
+  ReadOnlyField: boolean;
+  Choices?: string[];
+  DefaultValue: string | null;
+}
+
+export interface SpItem {
+  Id: number;
+  GUID: string;
+  version: number;
+  values: Record<string, unknown>;
+  Created: string;
+  Modified: string;
+  AuthorId: number;
+  EditorId: number;
+}
+
+export interface SpList {
+  Id: string;
+  Title: string;
+  Description: string;
+  BaseTemplate: number;
+  Hidden: boolean;
+  EnableVersioning: boolean;
+  /** Folder name under Lists/ (derived from the first title, as SharePoint does). */
+  urlName: string;
+  Created: string;
+  fields: SpField[];
+  items: SpItem[];
+  nextItemId: number;
+}
+
+export interface SpSite {
+  id: string;
+  webId: string;
+  path: string;
+  title: string;
+  owners: string[];
+  members: string[];
+  lists: SpList[];
+}
+
+/** FieldTypeKind numbers and TypeAsString names, as SP.FieldType defines them. */
+const FIELD_TYPES: Record<number, string> = {
+  1: 'Integer', 2: 'Text', 3: 'Note', 4: 'DateTime', 5: 'Counter', 6: 'Choice', 7: 'Lookup', 8: 'Boolean',
+  9: 'Number', 10: 'Currency', 11: 'URL', 15: 'MultiChoice', 17: 'Calculated', 20: 'User'
+};
+
+export function fieldTypeName(kind: number): string {
+  return FIELD_TYPES[kind] ?? 'Text';
+}
+
+/** Characters SharePoint drops from a list's URL when it derives it from the title. */
+export function listUrlName(title: string): string {
+  return title.replace(/[~"#%&*:<>?/\\{|}.]/g, '').trim() || 'List';
+}
+
+/** SP.Data.<Name>ListItem, the entity type SharePoint names a list's items by. */
+export function itemEntityType(list: SpList): string {
+  const name = list.urlName.replace(/ /g, '_x0020_');
+  return `SP.Data.${name.charAt(0).toUpperCase()}${name.slice(1)}ListItem`;
+}
+
+function builtInFields(): SpField[] {
+  const f = (InternalName: string, FieldTypeKind: number, ReadOnlyField: boolean, Title = InternalName): SpField => ({
+    Id: randomUUID(), InternalName, StaticName: InternalName, Title, TypeAsString: fieldTypeName(FieldTypeKind), FieldTypeKind, Required: false, Hidden: false, ReadOnlyField, DefaultValue: null
+  });
+  return [f('ID', 5, true), f('Title', 2, false), f('Created', 4, true), f('Modified', 4, true), f('Author', 20, true, 'Created By'), f('Editor', 20, true, 'Modified By')];
+}
+
+/** The lists of every catalog site, kept in memory. */
+export class ListStore {
+  sites: SpSite[] = [];
+
+  constructor(private readonly fixtureSites: FixtureSite[]) {
+    this.reset();
+  }
+
+  reset(): void {
+    this.sites = this.fixtureSites.map((s) => ({ ...s, owners: s.owners.map((o) => o.toLowerCase()), members: s.members.map((m) => m.toLowerCase()), lists: [] }));
+  }
+
+  siteByPath(path: string): SpSite | undefined {
+    const wanted = path.replace(/\/+$/, '').toLowerCase();
+    return this.sites.find((s) => s.path.toLowerCase() === wanted);
+  }
+
+  siteById(id: string): SpSite | undefined {
+    return this.sites.find((s) => s.id === id.toLowerCase());
+  }
+
+  addList(site: SpSite, props: { Title: string; Description?: string; BaseTemplate?: number; Hidden?: boolean; EnableVersioning?: boolean }): SpList {
+    const list: SpList = {
+      Id: randomUUID(),
+      Title: props.Title,
+      Description: props.Description ?? '',
+      BaseTemplate: props.BaseTemplate ?? 100,
+      Hidden: props.Hidden ?? false,
+      EnableVersioning: props.EnableVersioning ?? false,
+      urlName: listUrlName(props.Title),
+      Created: new Date().toISOString(),
+      fields: builtInFields(),
+      items: [],
+      nextItemId: 1
+    };
+    site.lists.push(list);
+    return list;
+  }
+
+  listByTitle(site: SpSite, title: string): SpList | undefined {
+    return site.lists.find((l) => l.Title.toLowerCase() === title.toLowerCase());
+  }
+
+  listById(site: SpSite, id: string): SpList | undefined {
+    const wanted = id.replace(/[{}]/g, '').toLowerCase();
+    return site.lists.find((l) => l.Id === wanted);
+  }
+
+  listByUrl(site: SpSite, serverRelativeUrl: string): SpList | undefined {
+    const wanted = decodeURIComponent(serverRelativeUrl).replace(/\/+$/, '').toLowerCase();
+    return site.lists.find((l) => `${site.path}/lists/${l.urlName}`.toLowerCase() === wanted);
+  }
+
+  /** A field by internal name or title, as getByInternalNameOrTitle looks it up. */
+  field(list: SpList, name: string): SpField | undefined {
+    return list.fields.find((f) => f.InternalName === name) ?? list.fields.find((f) => f.Title === name);
+  }
+}

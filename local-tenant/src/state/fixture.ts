@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** How Exchange sees an account: its own mailbox, a shared mailbox, or no mailbox at all. */
+export type MailboxKind = 'user' | 'shared' | 'none';
+
+export interface FixtureUser {
+  id: string;
+  upn: string;
+  displayName: string;
+  givenName?: string;
+  surname?: string;
+  jobTitle?: string;
+  kind: string;
+  mailbox: MailboxKind;
+  smtpAuthEnabled: boolean;
+  directoryRoles?: string[];
+  password?: string;
+}
+
+export interface FixtureRoom {
+  id: string;
+  upn: string;
+  displayName: string;
+  capacity: number;
+  building: string;
+  floorNumber: number;
+  isWheelChairAccessible: boolean;
+}
+
+export interface FixtureSite {
+  id: string;
+  webId: string;
+  path: string;
+  title: string;
+  owners: string[];
+  members: string[];
+}
+
+export interface PermissionScope {
+  value: string;
+  adminConsentRequired: boolean;
+  description: string;
+}
+
+export interface AppRole {
+  id: string;
+  value: string;
+  description: string;
+}
+
+/** An application that asks for tokens (a client), and may also expose scopes (a resource). */
+export interface FixtureApp {
+  appId: string;
+  servicePrincipalId: string;
+  displayName: string;
+  publisher?: string;
+  clientSecret?: string;
+  identifierUris?: string[];
+  redirectUris?: string[];
+  publicClient?: boolean;
+  accessTokenVersion?: 1 | 2;
+  delegatedScopes?: PermissionScope[];
+  appRoles?: AppRole[];
+}
+
+export interface FixtureDelegatedGrant {
+  id: string;
+  client: string;
+  resource: string;
+  consentType: 'AllPrincipals' | 'Principal';
+  principal?: string;
+  scope: string;
+}
+
+export interface FixtureAppRoleGrant {
+  client: string;
+  resource: string;
+  role: string;
+}
+
+export interface TenantFixture {
+  tenant: { id: string; domain: string; displayName: string; smtpBasicAuthEnabled: boolean };
+  defaultPassword: string;
+  users: FixtureUser[];
+  rooms: FixtureRoom[];
+  sites: FixtureSite[];
+  apps: Record<string, FixtureApp>;
+  resources: Record<string, FixtureApp>;
+  grants: { delegated: FixtureDelegatedGrant[]; appRoles: FixtureAppRoleGrant[] };
+  limits: {
+    messagesPerMinute: number;
+    concurrentRequests: number;
+    accessTokenLifetimeSeconds: number;
+    refreshTokenInactivityDays: number;
+  };
+}
+
+export const DEFAULT_FIXTURE_PATH = path.resolve(__dirname, '..', '..', 'fixtures', 'tenant.json');
+
+/** Reads and checks the fixture, so a typo is reported by name instead of failing later. */
+export function loadFixture(file: string = DEFAULT_FIXTURE_PATH): TenantFixture {
+  let parsed: TenantFixture;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as TenantFixture;
+  } catch (err) {
+    throw new Error(`local tenant fixture ${file} could not be read: ${(err as Error).message}`);
+  }
+  const problems = fixtureProblems(parsed);
+  if (problems.length > 0) {
+    throw new Error(`local tenant fixture ${file} is invalid:\n- ${problems.join('\n- ')}`);
+  }
+  return parsed;
+}
+
+/** Cross-references the fixture: every name a grant or site uses must exist. */
+export function fixtureProblems(f: TenantFixture): string[] {
+  const problems: string[] = [];
+  if (!f.tenant?.id || !f.tenant?.domain) problems.push('tenant.id and tenant.domain are required');
+  const upns = new Set((f.users ?? []).map((u) => u.upn.toLowerCase()));
+  const seen = new Set<string>();
+  for (const u of f.users ?? []) {
+    if (!['user', 'shared', 'none'].includes(u.mailbox)) problems.push(`user ${u.upn}: mailbox must be user, shared or none`);
+    if (seen.has(u.upn.toLowerCase())) problems.push(`user ${u.upn} is listed twice`);
+    seen.add(u.upn.toLowerCase());
+  }
+  for (const s of f.sites ?? []) {
+    for (const upn of [...s.owners, ...s.members]) {
+      if (!upns.has(upn.toLowerCase())) problems.push(`site ${s.path}: unknown user ${upn}`);
+    }
+  }
+  const apps = { ...f.apps, ...f.resources };
+  for (const g of f.grants?.delegated ?? []) {
+    if (!apps[g.client]) problems.push(`grant ${g.id}: unknown client ${g.client}`);
+    if (!apps[g.resource]) problems.push(`grant ${g.id}: unknown resource ${g.resource}`);
+  }
+  for (const g of f.grants?.appRoles ?? []) {
+    if (!apps[g.client]) problems.push(`app role grant: unknown client ${g.client}`);
+    const resource = apps[g.resource];
+    if (!resource) problems.push(`app role grant: unknown resource ${g.resource}`);
+    else if (!(resource.appRoles ?? []).some((r) => r.value === g.role)) problems.push(`app role grant: ${g.resource} has no role ${g.role}`);
+  }
+  return problems;
+}

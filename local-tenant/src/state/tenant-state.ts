@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { FixtureApp, MailboxKind, TenantFixture } from './fixture';
+import { MailStore } from '../mailbox/store';
+import { ListStore } from '../sharepoint/list-store';
+
+const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
+
+export interface Account {
+  id: string;
+  upn: string;
+  displayName: string;
+  givenName: string | null;
+  surname: string | null;
+  jobTitle: string | null;
+  mailbox: MailboxKind;
+  smtpAuthEnabled: boolean;
+  password: string;
+  /** Directory role template ids (wids claim); Global Administrator may consent for the organisation. */
+  roleIds: string[];
+  isRoom: boolean;
+  room?: { capacity: number; building: string; floorNumber: number; isWheelChairAccessible: boolean };
+  /** Bumped when the password changes or sessions are revoked: refresh tokens of older generations die. */
+  sessionGeneration: number;
+}
+
+/** An app registration with its service principal, as one object (local tenants have one of each). */
+export interface App extends FixtureApp {
+  key: string;
+  identifierUris: string[];
+  delegatedScopes: NonNullable<FixtureApp['delegatedScopes']>;
+  appRoles: NonNullable<FixtureApp['appRoles']>;
+  redirectUris: string[];
+}
+
+/** Graph's oauth2PermissionGrant. */
+export interface DelegatedGrant {
+  id: string;
+  clientId: string;
+  consentType: 'AllPrincipals' | 'Principal';
+  principalId: string | null;
+  resourceId: string;
+  scope: string;
+}
+
+export interface AppRoleAssignment {
+  id: string;
+  principalId: string;
+  resourceId: string;
+  appRoleId: string;
+  role: string;
+}
+
+export interface RefreshTokenRecord {
+  userId: string;
+  clientAppId: string;
+  sessionGeneration: number;
+  issuedAt: number;
+  lastUsedAt: number;
+  /** Set by the "expire" fault: answers AADSTS700082 as an inactive token would. */
+  expired: boolean;
+}
+
+export interface AuthCodeRecord {
+  userId: string;
+  clientAppId: string;
+  redirectUri: string;
+  scopes: string[];
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  nonce: string | null;
+  expiresAt: number;
+  redeemed: boolean;
+}
+
+/** Per-mailbox throttling overrides set by faults. */
+export interface MailboxLimitOverride {
+  messagesPerMinute?: number;
+  concurrentRequests?: number;
+  /** When set, every Graph mail/calendar request of the mailbox answers 429 with this Retry-After. */
+  throttledForSeconds?: number;
+}
+
+export interface Faults {
+  graphFailure: { status: number; remaining: number | null } | null;
+  latencyMs: number;
+  mailboxLimits: Map<string, MailboxLimitOverride>;
+}
+
+/** Everything the local tenant knows; `reset()` returns it to the fixture. Signing keys live elsewhere. */
+export class TenantState {
+  accounts = new Map<string, Account>();
+  apps = new Map<string, App>();
+  grants: DelegatedGrant[] = [];
+  appRoleAssignments: AppRoleAssignment[] = [];
+  refreshTokens = new Map<string, RefreshTokenRecord>();
+  authCodes = new Map<string, AuthCodeRecord>();
+  sessions = new Map<string, string>();
+  smtpBasicAuthEnabled = true;
+  limits: TenantFixture['limits'];
+  faults: Faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
+  readonly mail = new MailStore();
+  readonly lists: ListStore;
+
+  constructor(readonly fixture: TenantFixture, public origin: string) {
+    this.limits = { ...fixture.limits };
+    this.lists = new ListStore(fixture.sites);
+    this.reset();
+  }
+
+  /** The origin is known only once the server has bound its port; resources named by it follow. */
+  setOrigin(origin: string): void {
+    this.origin = origin;
+    this.reset();
+  }
+
+  get tenantId(): string {
+    return this.fixture.tenant.id;
+  }
+
+  reset(): void {
+    const f = this.fixture;
+    this.accounts.clear();
+    for (const u of f.users) {
+      this.accounts.set(u.id, {
+        id: u.id,
+        upn: u.upn.toLowerCase(),
+        displayName: u.displayName,
+        givenName: u.givenName ?? null,
+        surname: u.surname ?? null,
+        jobTitle: u.jobTitle ?? null,
+        mailbox: u.mailbox,
+        smtpAuthEnabled: u.smtpAuthEnabled,
+        password: u.password ?? f.defaultPassword,
+        roleIds: (u.directoryRoles ?? []).includes('Global Administrator') ? [GLOBAL_ADMIN_ROLE_TEMPLATE] : [],
+        isRoom: false,
+        sessionGeneration: 0
+      });
+    }
+    for (const r of f.rooms) {
+      this.accounts.set(r.id, {
+        id: r.id,
+        upn: r.upn.toLowerCase(),
+        displayName: r.displayName,
+        givenName: null,
+        surname: null,
+        jobTitle: null,
+        mailbox: 'user',
+        smtpAuthEnabled: false,
+        // Room accounts cannot sign in: a random password nobody knows.
+        password: randomUUID(),
+        roleIds: [],
+        isRoom: true,
+        room: { capacity: r.capacity, building: r.building, floorNumber: r.floorNumber, isWheelChairAccessible: r.isWheelChairAccessible },
+        sessionGeneration: 0
+      });
+    }
+    this.apps.clear();
+    for (const [key, a] of Object.entries({ ...f.apps, ...f.resources })) {
+      this.apps.set(key, {
+        ...a,
+        key,
+        identifierUris: (a.identifierUris ?? []).map((u) => u.replace('{origin}', this.origin)),
+        delegatedScopes: a.delegatedScopes ?? [],
+        appRoles: a.appRoles ?? [],
+        redirectUris: a.redirectUris ?? []
+      });
+    }
+    this.grants = f.grants.delegated.map((g) => ({
+      id: g.id,
+      clientId: this.appByKey(g.client).servicePrincipalId,
+      consentType: g.consentType,
+      principalId: g.principal ? (this.accountByUpn(g.principal)?.id ?? null) : null,
+      resourceId: this.appByKey(g.resource).servicePrincipalId,
+      scope: g.scope
+    }));
+    this.appRoleAssignments = f.grants.appRoles.map((g) => {
+      const resource = this.appByKey(g.resource);
+      const role = resource.appRoles.find((r) => r.value === g.role);
+      return {
+        id: randomUUID(),
+        principalId: this.appByKey(g.client).servicePrincipalId,
+        resourceId: resource.servicePrincipalId,
+        appRoleId: role ? role.id : '',
+        role: g.role
+      };
+    });
+    this.refreshTokens.clear();
+    this.authCodes.clear();
+    this.sessions.clear();
+    this.smtpBasicAuthEnabled = f.tenant.smtpBasicAuthEnabled;
+    this.limits = { ...f.limits };
+    this.faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
+    this.mail.clear();
+    this.lists.reset();
+  }
+
+  appByKey(key: string): App {
+    const app = this.apps.get(key);
+    if (!app) throw new Error(`no app ${key} in the fixture`);
+    return app;
+  }
+
+  appById(appId: string): App | undefined {
+    const id = appId.toLowerCase();
+    for (const app of this.apps.values()) if (app.appId === id) return app;
+    return undefined;
+  }
+
+  appBySpId(spId: string): App | undefined {
+    for (const app of this.apps.values()) if (app.servicePrincipalId === spId) return app;
+    return undefined;
+  }
+
+  /** Finds the resource a scope prefix or token audience names: an identifier URI or an app id. */
+  resourceByIdentifier(identifier: string): App | undefined {
+    const wanted = identifier.replace(/\/+$/, '').toLowerCase();
+    for (const app of this.apps.values()) {
+      if (app.appId === wanted) return app;
+      if (app.identifierUris.some((u) => u.replace(/\/+$/, '').toLowerCase() === wanted)) return app;
+    }
+    return undefined;
+  }
+
+  accountByUpn(upn: string): Account | undefined {
+    const wanted = upn.trim().toLowerCase();
+    for (const a of this.accounts.values()) if (a.upn === wanted) return a;
+    return undefined;
+  }
+
+  /** Graph addresses users by object id or user principal name. */
+  accountByIdOrUpn(idOrUpn: string): Account | undefined {
+    return this.accounts.get(idOrUpn.toLowerCase()) ?? this.accountByUpn(idOrUpn);
+  }
+
+  people(): Account[] {
+    return [...this.accounts.values()].filter((a) => !a.isRoom);
+  }
+
+  rooms(): Account[] {
+    return [...this.accounts.values()].filter((a) => a.isRoom);
+  }
+
+  isTenantAdmin(account: Account): boolean {
+    return account.roleIds.includes(GLOBAL_ADMIN_ROLE_TEMPLATE);
+  }
+
+  /** Scopes of `resource` the user (or everyone) has consented to for `client`. */
+  grantedScopes(client: App, resource: App, userId: string | null): Set<string> {
+    const scopes = new Set<string>();
+    for (const g of this.grants) {
+      if (g.clientId !== client.servicePrincipalId || g.resourceId !== resource.servicePrincipalId) continue;
+      if (g.consentType === 'AllPrincipals' || (userId !== null && g.principalId === userId)) {
+        for (const s of g.scope.split(' ').filter(Boolean)) scopes.add(s);
+      }
+    }
+    return scopes;
+  }
+
+  /** Records consent the way Entra does: one grant per client/resource/principal, scopes merged. */
+  addGrant(client: App, resource: App, consentType: 'AllPrincipals' | 'Principal', userId: string | null, scopes: string[]): void {
+    const principalId = consentType === 'AllPrincipals' ? null : userId;
+    let grant = this.grants.find(
+      (g) => g.clientId === client.servicePrincipalId && g.resourceId === resource.servicePrincipalId && g.consentType === consentType && g.principalId === principalId
+    );
+    if (!grant) {
+      grant = { id: randomUUID(), clientId: client.servicePrincipalId, consentType, principalId, resourceId: resource.servicePrincipalId, scope: '' };
+      this.grants.push(grant);
+    }
+    const merged = new Set([...grant.scope.split(' ').filter(Boolean), ...scopes]);
+    grant.scope = [...merged].join(' ');
+  }
+
+  appRolesOf(client: App, resource: App): string[] {
+    return this.appRoleAssignments.filter((a) => a.principalId === client.servicePrincipalId && a.resourceId === resource.servicePrincipalId).map((a) => a.role);
+  }
+
+  /** Revokes every refresh token and session of the user (Revoke-MgUserSignInSession, password change). */
+  revokeSessions(account: Account): void {
+    account.sessionGeneration += 1;
+    for (const [session, userId] of this.sessions) if (userId === account.id) this.sessions.delete(session);
+  }
+}

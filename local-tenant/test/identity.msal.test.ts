@@ -1,0 +1,90 @@
+import { ConfidentialClientApplication, InteractionRequiredAuthError, CryptoProvider } from '@azure/msal-node';
+import { startLocalTenant, LocalTenant } from '../src/index';
+import { signIn } from './helpers/sign-in';
+
+const GRAPH_SCOPES = ['https://graph.microsoft.com/Mail.Send', 'https://graph.microsoft.com/User.Read'];
+const REDIRECT = 'http://localhost:4700/v1/auth/callback';
+
+describe('identity with @azure/msal-node', () => {
+  let tenant: LocalTenant;
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, smtpPort: 0 });
+  });
+  afterAll(async () => tenant.close());
+  beforeEach(() => tenant.reset());
+
+  function apiClient(cache?: string): ConfidentialClientApplication {
+    const api = tenant.fixture.apps.connectionApi;
+    const cca = new ConfidentialClientApplication({
+      auth: {
+        clientId: api.appId,
+        clientSecret: api.clientSecret,
+        authority: `${tenant.origin}/${tenant.tenantId}`,
+        knownAuthorities: [new URL(tenant.origin).host]
+      }
+    });
+    if (cache) cca.getTokenCache().deserialize(cache);
+    return cca;
+  }
+
+  async function connect(upn: string, opts: { consentForOrg?: boolean } = {}) {
+    const cca = apiClient();
+    const pkce = await new CryptoProvider().generatePkceCodes();
+    const url = await cca.getAuthCodeUrl({ scopes: GRAPH_SCOPES, redirectUri: REDIRECT, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256', state: 'st-1', nonce: 'n-1' });
+    const flow = await signIn(url, { upn, consentForOrg: opts.consentForOrg });
+    expect(flow.redirect?.searchParams.get('state')).toBe('st-1');
+    const code = flow.redirect?.searchParams.get('code') as string;
+    const result = await cca.acquireTokenByCode({ code, scopes: GRAPH_SCOPES, redirectUri: REDIRECT, codeVerifier: pkce.verifier, state: 'st-1', nonce: 'n-1' }, { code, state: 'st-1' });
+    return { cca, result, flow };
+  }
+
+  test('msal-node - auth code + PKCE signs in, consents and returns Graph tokens with Entra claims', async () => {
+    const { result, flow } = await connect('adele@contoso.test');
+    expect(flow.sawConsent).toBe(true);
+    expect(result.account?.username).toBe('adele@contoso.test');
+    expect(result.account?.homeAccountId).toBe(`${tenant.fixture.users[0].id}.${tenant.tenantId}`);
+    expect(result.idTokenClaims).toMatchObject({ nonce: 'n-1', tid: tenant.tenantId, ver: '2.0', preferred_username: 'adele@contoso.test' });
+    const claims = JSON.parse(Buffer.from(result.accessToken.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ aud: 'https://graph.microsoft.com', tid: tenant.tenantId, upn: 'adele@contoso.test', ver: '1.0' });
+    expect(claims.scp.split(' ')).toEqual(expect.arrayContaining(['Mail.Send', 'User.Read']));
+  });
+
+  test('msal-node - silent refresh from a serialized cache uses the refresh token', async () => {
+    const { cca } = await connect('adele@contoso.test');
+    const serialized = cca.getTokenCache().serialize();
+    const later = apiClient(serialized);
+    const [account] = await later.getTokenCache().getAllAccounts();
+    const refreshed = await later.acquireTokenSilent({ account, scopes: GRAPH_SCOPES, forceRefresh: true });
+    expect(refreshed.accessToken).toBeTruthy();
+    expect(refreshed.fromCache).toBe(false);
+  });
+
+  test('msal-node - revoked refresh token fails silent refresh with AADSTS50173 invalid_grant', async () => {
+    const { cca } = await connect('adele@contoso.test');
+    const adele = tenant.state.accountByUpn('adele@contoso.test');
+    tenant.state.revokeSessions(adele!);
+    const [account] = await cca.getTokenCache().getAllAccounts();
+    const err = await cca.acquireTokenSilent({ account, scopes: GRAPH_SCOPES, forceRefresh: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(InteractionRequiredAuthError);
+    expect(err.errorCode).toBe('invalid_grant');
+    expect(err.errorMessage).toMatch(/^AADSTS50173:/);
+  });
+
+  test('msal-node - client credentials returns app roles for the API', async () => {
+    const backend = tenant.fixture.apps.lmsBackend;
+    const cca = new ConfidentialClientApplication({
+      auth: { clientId: backend.appId, clientSecret: backend.clientSecret, authority: `${tenant.origin}/${tenant.tenantId}`, knownAuthorities: [new URL(tenant.origin).host] }
+    });
+    const result = await cca.acquireTokenByClientCredential({ scopes: ['api://lms-m365-connection/.default'] });
+    const claims = JSON.parse(Buffer.from(result!.accessToken.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ aud: tenant.fixture.apps.connectionApi.appId, roles: ['Notifications.Send'], idtyp: 'app', azp: backend.appId, iss: `${tenant.origin}/${tenant.tenantId}/v2.0` });
+  });
+
+  test('msal-node - on-behalf-of exchanges the web part token for a SharePoint token', async () => {
+    const res = await fetch(`${tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'adele@contoso.test', resource: 'api://lms-m365-connection', scopes: ['user_impersonation'] }) });
+    const { access_token } = (await res.json()) as { access_token: string };
+    const obo = await apiClient().acquireTokenOnBehalfOf({ oboAssertion: access_token, scopes: [`${tenant.origin}/AllSites.Manage`] });
+    const claims = JSON.parse(Buffer.from(obo!.accessToken.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ aud: tenant.origin, upn: 'adele@contoso.test', appid: tenant.fixture.apps.connectionApi.appId });
+  });
+});
