@@ -1,0 +1,191 @@
+// The preview host: one page rendering the web part's real React root with the real services
+// against the local tenant and the connection API (docs/design.md, preview host).
+//
+// - GET /                      the page (switcher for user, catalog, language, theme)
+// - GET /preview/assets/*      the page's bundle, built by esbuild at start
+// - GET /preview/fonts/*       Fluent UI's icon font, served locally
+// - GET /preview/token         a dev token for the selected user (stands in for SPFx's AadTokenProvider)
+// - /sites/*, /v1.0/*          proxied to the local tenant, so SharePoint and Graph are same-origin
+//                              as they are for a web part on SharePoint, and the browser never
+//                              has to trust the tenant's certificate for them
+//
+// `node preview/server.mjs` starts it from PREVIEW_PORT / PREVIEW_TENANT_ORIGIN / PREVIEW_API_BASE_URL.
+import { createServer } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const connectionApi = JSON.parse(readFileSync(path.join(root, 'config', 'connection-api.json'), 'utf8'));
+const fontsDir = path.join(root, 'node_modules', '@fluentui', 'font-icons-mdl2', 'fonts');
+const PROXIED = /^\/(sites|v1\.0)\//;
+const FORWARDED_HEADERS = ['accept', 'authorization', 'content-type', 'if-match', 'if-none-match', 'x-http-method', 'x-requestdigest', 'odata-version', 'consistencylevel', 'prefer'];
+const TYPES = { '.js': 'text/javascript; charset=utf-8', '.woff': 'font/woff', '.css': 'text/css' };
+
+/** Builds the page bundle once; code splitting keeps the lazily loaded panels separate, as in SPFx. */
+export async function buildPreviewBundle({ apiBaseUrl, minify = true }) {
+  const result = await esbuild.build({
+    entryPoints: [path.join(here, 'main.tsx')],
+    bundle: true,
+    format: 'esm',
+    splitting: true,
+    outdir: '/preview/assets',
+    write: false,
+    minify,
+    target: 'es2019',
+    logLevel: 'silent',
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      __CONNECTION_API__: JSON.stringify({
+        resource: connectionApi.resource,
+        scope: connectionApi.scope,
+        appIdUri: connectionApi.appIdUri,
+        baseUrl: apiBaseUrl.replace(/\/+$/, '')
+      })
+    }
+  });
+  const files = new Map();
+  for (const file of result.outputFiles) {
+    files.set('/preview/assets/' + path.basename(file.path), file.contents);
+  }
+  return files;
+}
+
+function caFor(options) {
+  if (options.caCertificate) {
+    return options.caCertificate;
+  }
+  const file = path.join(root, '.local', 'certs', 'ca.pem');
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+function page(config) {
+  // The config is JSON inside a script: escape '<' so no value can end the script element.
+  const json = JSON.stringify(config).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Microsoft 365 connection settings - preview</title>
+<style>body{margin:0;font-family:"Segoe UI","Noto Sans CJK JP",sans-serif}</style>
+</head>
+<body>
+<div id="root"></div>
+<script>window.__PREVIEW__ = ${json};</script>
+<script type="module" src="/preview/assets/main.js"></script>
+</body>
+</html>`;
+}
+
+function send(res, status, body, headers = {}) {
+  res.writeHead(status, { 'Cache-Control': 'no-store', ...headers });
+  res.end(body);
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** One request to the tenant; settles within 30 s whatever the tenant does. */
+function tenantRequest(tenantOrigin, ca, method, pathAndQuery, headers, body) {
+  const target = new URL(pathAndQuery, tenantOrigin);
+  const requester = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = requester(target, { method, headers, ca, timeout: 30_000 }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('the local tenant did not answer within 30 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export async function startPreview(options = {}) {
+  const port = options.port ?? Number(process.env.PREVIEW_PORT ?? 4300);
+  const host = options.host ?? 'localhost';
+  const tenantOrigin = (options.tenantOrigin ?? process.env.PREVIEW_TENANT_ORIGIN ?? 'https://localhost:4800').replace(/\/+$/, '');
+  const apiBaseUrl = (options.apiBaseUrl ?? process.env.PREVIEW_API_BASE_URL ?? 'http://localhost:4700').replace(/\/+$/, '');
+  const ca = caFor(options);
+  const assets = await buildPreviewBundle({ apiBaseUrl });
+  const html = page({ tenantOrigin, apiBaseUrl, apiResource: connectionApi.appIdUri });
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://preview.invalid');
+      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
+        return send(res, 200, html, { 'Content-Type': 'text/html; charset=utf-8' });
+      }
+      if (req.method === 'GET' && assets.has(url.pathname)) {
+        return send(res, 200, assets.get(url.pathname), { 'Content-Type': TYPES['.js'] });
+      }
+      if (req.method === 'GET' && url.pathname.startsWith('/preview/fonts/')) {
+        const name = path.basename(url.pathname);
+        const file = path.join(fontsDir, name);
+        if (/^[\w.-]+\.woff$/.test(name) && existsSync(file)) {
+          return send(res, 200, readFileSync(file), { 'Content-Type': TYPES['.woff'], 'Cache-Control': 'max-age=3600' });
+        }
+        return send(res, 404, 'not found');
+      }
+      if (req.method === 'GET' && url.pathname === '/preview/token') {
+        const answer = await tenantRequest(tenantOrigin, ca, 'POST', '/_admin/dev-token', { 'Content-Type': 'application/json' },
+          JSON.stringify({ user: url.searchParams.get('user'), resource: url.searchParams.get('resource') }));
+        return send(res, answer.status, answer.body, { 'Content-Type': 'application/json' });
+      }
+      if (PROXIED.test(url.pathname)) {
+        const headers = {};
+        for (const name of FORWARDED_HEADERS) {
+          if (req.headers[name] !== undefined) {
+            headers[name] = req.headers[name];
+          }
+        }
+        const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
+        const answer = await tenantRequest(tenantOrigin, ca, req.method, url.pathname + url.search, headers, body);
+        const back = {};
+        for (const [name, value] of Object.entries(answer.headers)) {
+          if (['content-type', 'etag', 'retry-after', 'location'].includes(name)) {
+            back[name] = value;
+          }
+        }
+        return send(res, answer.status, answer.body, back);
+      }
+      return send(res, 404, 'not found', { 'Content-Type': 'text/plain' });
+    } catch (error) {
+      return send(res, 502, JSON.stringify({ error: 'preview_proxy_failed', message: String(error && error.message) }), { 'Content-Type': 'application/json' });
+    }
+  });
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const bound = server.address().port;
+  return {
+    url: `http://${host}:${bound}/`,
+    port: bound,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    })
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const preview = await startPreview();
+  process.stdout.write(`Preview host: ${preview.url}\n`);
+  const stop = () => preview.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
