@@ -141,6 +141,270 @@ export const ERROR_CATALOGUE = {
       en: 'Only the catalog site\'s owners can change its Microsoft 365 connection. Ask a site owner.',
       ja: 'Microsoft 365 接続を変更できるのはカタログ サイトの所有者だけです。サイトの所有者に依頼してください。'
     }
+  },
+  PERMISSIONS_MISSING: {
+    status: 403,
+    title: {
+      en: 'Not every permission the LMS needs was granted.',
+      ja: 'LMS に必要なアクセス許可の一部が付与されていません。'
+    },
+    remedy: {
+      en: 'Connect again and accept every permission listed, or ask a tenant admin to grant them for the organisation.',
+      ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。'
+    }
+  },
+  ACCOUNT_DISABLED: {
+    status: 422,
+    title: {
+      en: 'The account is disabled or blocked from signing in.',
+      ja: 'このアカウントは無効になっているか、サインインがブロックされています。'
+    },
+    remedy: {
+      en: 'Ask an administrator to allow the account to sign in, or connect another account.',
+      ja: '管理者にアカウントのサインインを許可してもらうか、別のアカウントを接続してください。'
+    }
+  },
+  SIGN_IN_FAILED: {
+    status: 502,
+    title: {
+      en: 'Microsoft sign-in did not complete.',
+      ja: 'Microsoft へのサインインが完了しませんでした。'
+    },
+    remedy: {
+      en: 'Connect again. If it keeps failing, give the code and time shown to your Microsoft 365 administrator.',
+      ja: 'もう一度接続してください。繰り返し失敗する場合は、表示されたコードと時刻を Microsoft 365 管理者に伝えてください。'
+    }
+  },
+  STATE_INVALID: {
+    status: 400,
+    title: {
+      en: 'This sign-in link is not valid or was already used.',
+      ja: 'このサインイン リンクは無効か、既に使用されています。'
+    },
+    remedy: {
+      en: 'Close this window and press Connect again on the settings page.',
+      ja: 'このウィンドウを閉じ、設定ページでもう一度 [接続] を押してください。'
+    }
+  },
+  STATE_EXPIRED: {
+    status: 400,
+    title: {
+      en: 'The sign-in took too long.',
+      ja: 'サインインの有効期限が切れました。'
+    },
+    remedy: {
+      en: 'Sign-in must finish within 10 minutes. Press Connect again on the settings page.',
+      ja: 'サインインは 10 分以内に完了する必要があります。設定ページでもう一度 [接続] を押してください。'
+    }
+  },
+  NOT_CONNECTED: {
+    status: 409,
+    title: {
+      en: 'No account is connected to this catalog.',
+      ja: 'このカタログにはアカウントが接続されていません。'
+    },
+    remedy: {
+      en: 'Connect an account first.',
+      ja: '先にアカウントを接続してください。'
+    }
+  },
+  SMTP_UNAVAILABLE: {
+    status: 502,
+    title: {
+      en: 'The mail server could not be reached.',
+      ja: 'メール サーバーに接続できませんでした。'
+    },
+    remedy: {
+      en: 'Try again in a few minutes. If it persists, check the service status in the Microsoft 365 admin center.',
+      ja: '数分後にもう一度お試しください。解決しない場合は Microsoft 365 管理センターでサービスの状態を確認してください。'
+    }
+  },
+  RECIPIENT_REJECTED: {
+    status: 422,
+    title: {
+      en: 'The recipient address was rejected.',
+      ja: '宛先アドレスが拒否されました。'
+    },
+    remedy: {
+      en: 'Check the recipient address and try again.',
+      ja: '宛先アドレスを確認して、もう一度お試しください。'
+    }
+  },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    title: {
+      en: 'Microsoft 365 or the API\'s storage did not answer.',
+      ja: 'Microsoft 365 または API のストレージが応答しませんでした。'
+    },
+    remedy: {
+      en: 'Try again in a few minutes. Nothing was changed.',
+      ja: '数分後にもう一度お試しください。何も変更されていません。'
+    }
+  },
+  AUTH_REQUIRED: {
+    status: 401,
+    title: {
+      en: 'Sign-in is required.',
+      ja: 'サインインが必要です。'
+    },
+    remedy: {
+      en: 'Reload the page to sign in again.',
+      ja: 'ページを再読み込みして、もう一度サインインしてください。'
+    }
+  },
+  TOKEN_INVALID: {
+    status: 401,
+    title: {
+      en: 'Your sign-in is not valid for this service.',
+      ja: 'サインイン情報がこのサービスに対して有効ではありません。'
+    },
+    remedy: {
+      en: 'Reload the page. If it keeps happening, a tenant admin must approve the API permission in the SharePoint admin center.',
+      ja: 'ページを再読み込みしてください。繰り返し発生する場合は、テナント管理者が SharePoint 管理センターで API のアクセス許可を承認する必要があります。'
+    }
+  },
+  SCOPE_MISSING: {
+    status: 403,
+    title: {
+      en: 'The sign-in lacks the permission to use this service.',
+      ja: 'サインイン情報にこのサービスを使用するアクセス許可がありません。'
+    },
+    remedy: {
+      en: 'A tenant admin must approve the API permission (user_impersonation) in the SharePoint admin center.',
+      ja: 'テナント管理者が SharePoint 管理センターで API のアクセス許可 (user_impersonation) を承認する必要があります。'
+    }
+  },
+  APP_ROLE_MISSING: {
+    status: 403,
+    title: {
+      en: 'The calling application has no role for this service.',
+      ja: '呼び出し元のアプリケーションにはこのサービスのロールがありません。'
+    },
+    remedy: {
+      en: 'Grant the application the Notifications.Send app role of the connection API.',
+      ja: 'アプリケーションに接続 API のアプリ ロール Notifications.Send を付与してください。'
+    }
+  },
+  CATALOG_INVALID: {
+    status: 400,
+    title: {
+      en: 'This is not a catalog site the API serves.',
+      ja: 'API が対象とするカタログ サイトではありません。'
+    },
+    remedy: {
+      en: 'Use the catalog site\'s absolute URL under the tenant\'s SharePoint address.',
+      ja: 'テナントの SharePoint アドレス配下のカタログ サイトの絶対 URL を使用してください。'
+    }
+  },
+  ORIGIN_NOT_ALLOWED: {
+    status: 400,
+    title: {
+      en: 'The page that asked for the connection is not an allowed origin.',
+      ja: '接続を要求したページは許可されたオリジンではありません。'
+    },
+    remedy: {
+      en: 'Open the settings page from SharePoint or Teams. Operators: add the origin to ALLOWED_ORIGINS.',
+      ja: 'SharePoint または Teams から設定ページを開いてください。運用者: オリジンを ALLOWED_ORIGINS に追加してください。'
+    }
+  },
+  VALIDATION_FAILED: {
+    status: 400,
+    title: {
+      en: 'The request is not valid.',
+      ja: '要求が正しくありません。'
+    },
+    remedy: {
+      en: 'Correct the field named in the detail and try again.',
+      ja: '詳細に示された項目を修正して、もう一度お試しください。'
+    }
+  },
+  PRECONDITION_REQUIRED: {
+    status: 428,
+    title: {
+      en: 'The change must say which version it replaces.',
+      ja: '変更にはどのバージョンを置き換えるかの指定が必要です。'
+    },
+    remedy: {
+      en: 'Send the ETag of the connection you read in an If-Match header.',
+      ja: '読み取った接続の ETag を If-Match ヘッダーで送信してください。'
+    }
+  },
+  CHANGED_BY_SOMEONE_ELSE: {
+    status: 412,
+    title: {
+      en: 'Someone else changed this connection meanwhile.',
+      ja: 'この接続は他のユーザーによって変更されました。'
+    },
+    remedy: {
+      en: 'Reload to see the current settings, then apply your change again.',
+      ja: '再読み込みして現在の設定を確認してから、もう一度変更してください。'
+    }
+  },
+  NOT_FOUND: {
+    status: 404,
+    title: {
+      en: 'There is nothing at this address.',
+      ja: 'このアドレスには何もありません。'
+    },
+    remedy: {
+      en: 'Check the URL against docs/api.md.',
+      ja: 'URL を docs/api.md と照合してください。'
+    }
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: {
+      en: 'This method is not supported here.',
+      ja: 'このメソッドはここではサポートされていません。'
+    },
+    remedy: {
+      en: 'Check the method against docs/api.md.',
+      ja: 'メソッドを docs/api.md と照合してください。'
+    }
+  },
+  BODY_TOO_LARGE: {
+    status: 413,
+    title: {
+      en: 'The request is too large.',
+      ja: '要求が大きすぎます。'
+    },
+    remedy: {
+      en: 'Send a smaller request.',
+      ja: 'より小さな要求を送信してください。'
+    }
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: {
+      en: 'The request body must be JSON.',
+      ja: '要求の本文は JSON である必要があります。'
+    },
+    remedy: {
+      en: 'Send Content-Type: application/json.',
+      ja: 'Content-Type: application/json を送信してください。'
+    }
+  },
+  RATE_LIMITED: {
+    status: 429,
+    title: {
+      en: 'Too many requests.',
+      ja: '要求が多すぎます。'
+    },
+    remedy: {
+      en: 'Wait the number of seconds in Retry-After, then try again.',
+      ja: 'Retry-After に示された秒数待ってから、もう一度お試しください。'
+    }
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    title: {
+      en: 'Something went wrong in the connection API.',
+      ja: '接続 API で問題が発生しました。'
+    },
+    remedy: {
+      en: 'Try again. If it persists, give the time and the request id to your LMS operator.',
+      ja: 'もう一度お試しください。解決しない場合は、時刻と要求 ID を LMS の運用者に伝えてください。'
+    }
   }
 } as const;
 

@@ -1,0 +1,21 @@
+/**
+ * The API's suites. ts-jest only transpiles (type errors are `npm run typecheck`'s job), which keeps
+ * the run fast on two cores. jose and cookie are ESM-only, so they are transpiled to CommonJS for jest's module
+ * system; production Node 22 loads it through require(esm).
+ */
+module.exports = {
+  displayName: 'api',
+  rootDir: __dirname,
+  roots: ['<rootDir>/test'],
+  testEnvironment: 'node',
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }]
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(jose|cookie)/)'],
+  moduleNameMapper: {
+    '^@lms-m365/local-tenant$': '<rootDir>/../local-tenant/src/index.ts'
+  },
+  testTimeout: 30000,
+  maxWorkers: 2
+};

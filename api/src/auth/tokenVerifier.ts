@@ -1,0 +1,77 @@
+import { createRemoteJWKSet, errors as joseErrors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { ApiError } from '../errors/apiError';
+import { Principal, principalFromClaims } from './principal';
+
+export interface TokenVerifierOptions {
+  /** Accepted `iss` values (v2 and, in production, v1 issuers of the one tenant). */
+  issuers: string[];
+  audiences: string[];
+  tenantId: string;
+  /** A key source: jose's remote JWKS in the API, a local set in unit tests. */
+  keys: JWTVerifyGetKey;
+  clockToleranceSeconds?: number;
+}
+
+export type TokenVerifier = (authorization: string | undefined) => Promise<Principal>;
+
+export function jwksUrl(authorityHost: string, tenantId: string): URL {
+  return new URL(`${authorityHost}/${tenantId}/discovery/v2.0/keys`);
+}
+
+export function issuersFor(authorityHost: string, tenantId: string, production: boolean): string[] {
+  const issuers = [`${authorityHost}/${tenantId}/v2.0`];
+  if (production) {
+    issuers.push(`https://sts.windows.net/${tenantId}/`);
+  }
+  return issuers;
+}
+
+export function remoteKeys(url: URL): JWTVerifyGetKey {
+  return createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+}
+
+/** Validates bearer tokens: signature (JWKS), issuer, audience, tenant, exp and nbf. */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  return async (authorization) => {
+    const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/.exec(authorization ?? '');
+    if (!authorization) {
+      throw new ApiError('AUTH_REQUIRED');
+    }
+    if (!match) {
+      throw new ApiError('TOKEN_INVALID', { detail: 'The Authorization header is not "Bearer <JWT>".' });
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(match[1], options.keys, {
+        issuer: options.issuers,
+        audience: options.audiences,
+        algorithms: ['RS256'],
+        requiredClaims: ['exp', 'tid'],
+        clockTolerance: options.clockToleranceSeconds ?? 60
+      }));
+    } catch (error) {
+      throw new ApiError('TOKEN_INVALID', { detail: describeJoseFailure(error) });
+    }
+    if (payload.tid !== options.tenantId) {
+      throw new ApiError('TOKEN_INVALID', { detail: 'The token was issued for another tenant.' });
+    }
+    return principalFromClaims(payload, match[1]);
+  };
+}
+
+/** A reason safe to show: which check failed, never the token. */
+function describeJoseFailure(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) {
+    return 'The token has expired.';
+  }
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return `The token's "${error.claim}" claim is not accepted here.`;
+  }
+  if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return 'The token was not signed by the tenant.';
+  }
+  if (error instanceof joseErrors.JWKSTimeout) {
+    return 'The tenant\'s signing keys could not be fetched.';
+  }
+  return 'The token could not be validated.';
+}

@@ -1,0 +1,27 @@
+import { ApiError } from '../errors/apiError';
+
+const SITE_PATH = /^\/(sites|teams)\/[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * A catalog is a SharePoint site under the configured origin; its id is the site's absolute URL
+ * with a lower-case scheme and host and no trailing slash (docs/design.md).
+ */
+export function normaliseCatalog(raw: string, sharePointOrigin: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ApiError('CATALOG_INVALID', { detail: 'The catalog is not an absolute URL.' });
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ApiError('CATALOG_INVALID', { detail: 'A catalog URL has no credentials, query or fragment.' });
+  }
+  if (url.origin !== new URL(sharePointOrigin).origin) {
+    throw new ApiError('CATALOG_INVALID', { detail: 'The catalog is not under this tenant\'s SharePoint address.' });
+  }
+  const sitePath = url.pathname.replace(/\/+$/, '');
+  if (!SITE_PATH.test(sitePath)) {
+    throw new ApiError('CATALOG_INVALID', { detail: 'A catalog is a site: /sites/<name> or /teams/<name>.' });
+  }
+  return `${url.origin}${sitePath}`;
+}

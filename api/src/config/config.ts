@@ -1,0 +1,210 @@
+import path from 'node:path';
+
+/** Everything the API reads from its environment, validated once at start. */
+export interface ApiConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  /** Where browsers reach the API; the OAuth redirect URI is built from it. */
+  publicUrl: string;
+  tenantId: string;
+  /** https://login.microsoftonline.com in production, the local tenant in development. */
+  authorityHost: string;
+  graphUrl: string;
+  graphResource: string;
+  sharePointOrigin: string;
+  smtp: { host: string; port: number; secure: boolean };
+  smtpScope: string;
+  clientId: string;
+  clientSecret: string;
+  /** Accepted `aud` values: the app id URI and the client id. */
+  audiences: string[];
+  delegatedScope: string;
+  appRole: string;
+  /** SharePoint/Teams origins: CORS and the callback page's postMessage targets. */
+  allowedOrigins: string[];
+  storage: { connectionString: string; embeddedAzurite: boolean; tablePort: number; queuePort: number; location?: string };
+  kek: { kind: 'local'; file: string } | { kind: 'key-vault'; keyId: string };
+  logLevel: string;
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  adminCacheSeconds: number;
+  /** Refresh a kept connection's tokens when this many days passed without use (R-LOSS-0). */
+  keepAliveAfterDays: number;
+  keepAliveIntervalSeconds: number;
+}
+
+export class ConfigError extends Error {
+  public readonly problems: string[];
+
+  public constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The local tenant's fixture (local-tenant/fixtures/tenant.json); development only. */
+export const DEV_DEFAULTS = {
+  tenantId: '6f1c5b2e-8a7d-4c3b-9e21-0d4a5f6b7c8d',
+  clientId: '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41',
+  clientSecret: 'local-dev-api-secret',
+  appIdUri: 'api://lms-m365-connection',
+  azuriteAccount: 'devstoreaccount1',
+  azuriteKey: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+};
+
+export function azuriteConnectionString(tablePort: number, queuePort: number, host = '127.0.0.1'): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${DEV_DEFAULTS.azuriteAccount};AccountKey=${DEV_DEFAULTS.azuriteKey};` +
+    `TableEndpoint=http://${host}:${tablePort}/${DEV_DEFAULTS.azuriteAccount};QueueEndpoint=http://${host}:${queuePort}/${DEV_DEFAULTS.azuriteAccount};`;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function trimSlash(value: string): string {
+  return value.replace(/\/+$/, '');
+}
+
+/**
+ * Reads and validates the configuration. In production every setting without a safe default
+ * must be present and well-formed; each missing or malformed one is named, all at once.
+ */
+export function loadConfig(env: Env, repoRoot: string = path.resolve(__dirname, '..', '..', '..')): ApiConfig {
+  const production = env.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  function read(name: string, devDefault: string | undefined, check?: (v: string) => string | undefined): string {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') {
+      if (production || devDefault === undefined) {
+        problems.push(`${name} is required`);
+        return '';
+      }
+      return devDefault;
+    }
+    const problem = check?.(value);
+    if (problem) {
+      problems.push(`${name} ${problem}`);
+    }
+    return value;
+  }
+
+  function optional(name: string, fallback: string, check?: (v: string) => string | undefined): string {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') {
+      return fallback;
+    }
+    const problem = check?.(value);
+    if (problem) {
+      problems.push(`${name} ${problem}`);
+    }
+    return value;
+  }
+
+  const url = (httpsOnly: boolean) => (v: string): string | undefined => {
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'https:' && (httpsOnly || u.protocol !== 'http:')) {
+        return `must be an ${httpsOnly ? 'https' : 'http(s)'} URL (got "${u.protocol}")`;
+      }
+      return undefined;
+    } catch {
+      return 'must be an absolute URL';
+    }
+  };
+  const uuid = (v: string): string | undefined => (UUID.test(v) ? undefined : 'must be a GUID');
+  const int = (min: number, max: number) => (v: string): string | undefined =>
+    /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? undefined : `must be a whole number from ${min} to ${max}`;
+  const origins = (httpsOnly: boolean) => (v: string): string | undefined => {
+    for (const o of list(v)) {
+      const bad = url(httpsOnly)(o);
+      if (bad || new URL(o).origin !== o) {
+        return `must be a comma-separated list of origins (scheme://host[:port], no path): "${o}"`;
+      }
+    }
+    return undefined;
+  };
+
+  const port = Number(optional('PORT', '4700', int(0, 65535)));
+  const host = optional('HOST', production ? '0.0.0.0' : 'localhost');
+  const publicUrl = trimSlash(read('API_PUBLIC_URL', `http://localhost:${port}`, url(production)));
+  const tenantId = read('TENANT_ID', DEV_DEFAULTS.tenantId, uuid);
+  const authorityHost = trimSlash(read('AUTHORITY_HOST', 'https://localhost:4800', url(true)));
+  const graphUrl = trimSlash(read('GRAPH_URL', 'https://localhost:4800/v1.0', url(true)));
+  const sharePointOrigin = trimSlash(read('SHAREPOINT_ORIGIN', 'https://localhost:4800', origins(true)));
+  const clientId = read('CLIENT_ID', DEV_DEFAULTS.clientId, uuid);
+  const clientSecret = read('CLIENT_SECRET', DEV_DEFAULTS.clientSecret);
+  const appIdUri = read('APP_ID_URI', DEV_DEFAULTS.appIdUri, (v) => (/^(api:\/\/|https:\/\/)\S+$/.test(v) ? undefined : 'must start with api:// or https://'));
+  const allowedOrigins = list(read('ALLOWED_ORIGINS', 'http://localhost:4300', origins(production)));
+  const smtpHost = read('SMTP_HOST', 'localhost');
+  const smtpPort = Number(read('SMTP_PORT', '4587', int(1, 65535)));
+
+  const connectionString = env.STORAGE_CONNECTION_STRING?.trim();
+  const embeddedAzurite = !production && !connectionString;
+  if (production && !connectionString) {
+    problems.push('STORAGE_CONNECTION_STRING is required');
+  } else if (connectionString && !/TableEndpoint=|AccountName=/i.test(connectionString)) {
+    problems.push('STORAGE_CONNECTION_STRING must be an Azure Storage connection string (AccountName=...;AccountKey=... or TableEndpoint=...)');
+  }
+  const tablePort = Number(optional('AZURITE_TABLE_PORT', '4810', int(0, 65535)));
+  const queuePort = Number(optional('AZURITE_QUEUE_PORT', '4811', int(0, 65535)));
+
+  const keyVaultKeyId = env.KEY_VAULT_KEY_ID?.trim();
+  let kek: ApiConfig['kek'];
+  if (keyVaultKeyId) {
+    const bad = url(true)(keyVaultKeyId) ?? (/\/keys\/[^/]+/.test(keyVaultKeyId) ? undefined : 'must be a Key Vault key identifier (https://<vault>.vault.azure.net/keys/<name>[/<version>])');
+    if (bad) {
+      problems.push(`KEY_VAULT_KEY_ID ${bad}`);
+    }
+    kek = { kind: 'key-vault', keyId: keyVaultKeyId };
+  } else if (production) {
+    problems.push('KEY_VAULT_KEY_ID is required');
+    kek = { kind: 'local', file: '' };
+  } else {
+    kek = { kind: 'local', file: path.resolve(repoRoot, optional('LOCAL_KEK_FILE', '.local/keys/kek.json')) };
+  }
+
+  const config: ApiConfig = {
+    production,
+    host,
+    port,
+    publicUrl,
+    tenantId,
+    authorityHost,
+    graphUrl,
+    graphResource: optional('GRAPH_RESOURCE', 'https://graph.microsoft.com'),
+    sharePointOrigin,
+    smtp: { host: smtpHost, port: smtpPort, secure: optional('SMTP_SECURE', 'false', (v) => (v === 'true' || v === 'false' ? undefined : 'must be true or false')) === 'true' },
+    smtpScope: optional('SMTP_SCOPE', 'https://outlook.office.com/SMTP.Send'),
+    clientId,
+    clientSecret,
+    audiences: [appIdUri, clientId],
+    delegatedScope: optional('DELEGATED_SCOPE', 'user_impersonation'),
+    appRole: optional('APP_ROLE', 'Notifications.Send'),
+    allowedOrigins,
+    storage: {
+      connectionString: connectionString || azuriteConnectionString(tablePort, queuePort),
+      embeddedAzurite,
+      tablePort,
+      queuePort,
+      location: env.AZURITE_LOCATION?.trim() || (embeddedAzurite ? path.resolve(repoRoot, '.local', 'azurite') : undefined)
+    },
+    kek,
+    logLevel: optional('LOG_LEVEL', 'info', (v) => (['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v) ? undefined : 'must be a pino level')),
+    rateLimitPerMinute: Number(optional('RATE_LIMIT_PER_MINUTE', '600', int(1, 10_000_000))),
+    bodyLimitBytes: Number(optional('BODY_LIMIT_BYTES', '16384', int(1024, 1_048_576))),
+    adminCacheSeconds: Number(optional('ADMIN_CACHE_SECONDS', '60', int(0, 3600))),
+    keepAliveAfterDays: Number(optional('KEEPALIVE_AFTER_DAYS', '14', int(1, 80))),
+    keepAliveIntervalSeconds: Number(optional('KEEPALIVE_INTERVAL_SECONDS', '3600', int(0, 86400)))
+  };
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return config;
+}

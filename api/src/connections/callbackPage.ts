@@ -1,0 +1,37 @@
+import { ERROR_CATALOGUE } from '../../../src/shared/errors';
+import type { CallbackOutcome } from './connectionService';
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The page the sign-in popup lands on. It posts the outcome to its opener at exactly the origin
+ * recorded when the sign-in started (never "*"), then closes. The message carries no token.
+ * The script runs under a nonce-only CSP; data goes in as JSON with '<' escaped.
+ */
+export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, language: 'en' | 'ja'): string {
+  const message = { type: 'lms-m365-connection', catalog: outcome.catalog ?? null, ok: outcome.ok, ...(outcome.code ? { code: outcome.code } : {}) };
+  const heading = outcome.ok
+    ? (language === 'ja' ? '接続しました。このウィンドウは閉じられます。' : 'Connected. This window closes itself.')
+    : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].title[language];
+  const remedy = outcome.ok ? '' : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].remedy[language];
+  const data = JSON.stringify({ message, origin: outcome.origin ?? null }).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="${language}">
+<head><meta charset="utf-8"><title>LMS Microsoft 365 connection</title></head>
+<body>
+<main><h1>${escapeHtml(heading)}</h1>${remedy ? `<p>${escapeHtml(remedy)}</p>` : ''}${outcome.code ? `<p><code>${escapeHtml(outcome.code)}</code></p>` : ''}</main>
+<script nonce="${scriptNonce}">
+(function () {
+  var data = ${data};
+  if (window.opener && data.origin) {
+    window.opener.postMessage(data.message, data.origin);
+    window.close();
+  }
+})();
+</script>
+</body>
+</html>
+`;
+}

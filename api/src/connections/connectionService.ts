@@ -1,0 +1,370 @@
+import { randomUUID } from 'node:crypto';
+import type { AuthenticationResult } from '@azure/msal-node';
+import type { ApiConfig } from '../config/config';
+import type { Principal } from '../auth/principal';
+import { ApiError } from '../errors/apiError';
+import { GRAPH_PERMISSIONS, graphScopes, MicrosoftIdentity, missingPermissions } from '../identity/microsoftIdentity';
+import type { GraphClient } from '../mail/graphClient';
+import { sendSmtp, SmtpLogin, verifySmtpLogin } from '../mail/smtp';
+import type { SecretStore } from '../secrets/secretStore';
+import type { ErrorCode } from '../../../src/shared/errors';
+import { ConnectionStore } from './connectionStore';
+import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, toView } from './model';
+import type { OrgConsentStatus } from './orgConsent';
+import { checkNonce, checkNotExpired, isWellFormedState, newSignIn } from './signInState';
+import type { SignInStore } from './signInStore';
+
+/** Codes that mean the kept connection itself stopped working (R-LOSS-1), not a passing fault. */
+const CONNECTION_LOST_CODES: readonly ErrorCode[] = ['TOKEN_REVOKED', 'BAD_CREDENTIALS', 'MAILBOX_NOT_FOUND', 'SMTP_AUTH_DISABLED', 'BASIC_AUTH_DISABLED', 'CONSENT_REQUIRED', 'PERMISSIONS_MISSING', 'APP_PASSWORD_REQUIRED', 'ACCOUNT_DISABLED'];
+
+export function isConnectionLost(code: ErrorCode): boolean {
+  return CONNECTION_LOST_CODES.includes(code);
+}
+
+/** R-LOSS-0: refresh a modern connection whose tokens were not used for `days`. */
+export function needsKeepAlive(record: ConnectionRecord, now: number, days: number): boolean {
+  if (record.method !== 'modern' || record.health.state !== 'connected') {
+    return false;
+  }
+  const last = record.lastTokenUseAt ? Date.parse(record.lastTokenUseAt) : 0;
+  return now - last >= days * 86_400_000;
+}
+
+export interface CallbackQuery {
+  code?: string;
+  state?: string;
+  error?: string;
+  error_description?: string;
+}
+
+/** What the callback page tells its opener. `origin` is known only once the state was found. */
+export interface CallbackOutcome {
+  origin?: string;
+  catalog?: string;
+  ok: boolean;
+  code?: ErrorCode;
+}
+
+interface ClassicSecret {
+  password: string;
+}
+
+export interface ServiceDeps {
+  config: ApiConfig;
+  connections: ConnectionStore;
+  secrets: SecretStore;
+  signIns: SignInStore;
+  identity: MicrosoftIdentity;
+  graph: GraphClient;
+  orgConsent: OrgConsentStatus;
+  now?: () => number;
+  onUpstreamError?: (context: string, error: ApiError) => void;
+}
+
+export class ConnectionService {
+  private readonly now: () => number;
+
+  public constructor(private readonly deps: ServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  private nowIso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
+    const [{ record, etag }, granted] = await Promise.all([this.deps.connections.read(catalog), this.deps.orgConsent.granted()]);
+    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin });
+  }
+
+  public async changeSettings(principal: Principal, catalog: string, ifMatch: string | undefined, change: SettingsChange): Promise<ConnectionView> {
+    if (!ifMatch) {
+      throw new ApiError('PRECONDITION_REQUIRED');
+    }
+    const { record, etag } = await this.deps.connections.read(catalog);
+    if (etag !== ifMatch) {
+      throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+    }
+    const next = applySettings(record, change);
+    if (change.transport === 'smtp-oauth' && record.method === 'modern' && record.transport !== 'smtp-oauth') {
+      await this.verifySmtpOAuth(record);
+    }
+    await this.deps.connections.write(next, etag);
+    return this.view(principal, catalog);
+  }
+
+  /** R-MOD-1/5: the authorize URL for a PKCE sign-in bound to catalog, caller, origin, 10 minutes. */
+  public async startModern(principal: Principal, catalog: string, request: { orgConsent: boolean; transport?: 'graph' | 'smtp-oauth'; origin: string }): Promise<{ authorizeUrl: string; expiresAt: string }> {
+    if (principal.kind !== 'user') {
+      throw new ApiError('SCOPE_MISSING');
+    }
+    if (!this.deps.config.allowedOrigins.includes(request.origin)) {
+      throw new ApiError('ORIGIN_NOT_ALLOWED');
+    }
+    const { record } = await this.deps.connections.read(catalog);
+    const transport = request.transport ?? (record.transport === 'smtp' ? 'graph' : record.transport);
+    const signIn = newSignIn(this.now());
+    await this.deps.signIns.put(signIn.state, {
+      catalog,
+      caller: principal.objectId,
+      callerName: principal.name,
+      origin: request.origin,
+      orgConsent: request.orgConsent,
+      transport,
+      nonce: signIn.nonce,
+      verifier: signIn.verifier,
+      expiresAt: signIn.expiresAt
+    });
+    const authorizeUrl = await this.deps.identity.authorizeUrl({
+      scopes: graphScopes(this.deps.config),
+      extraScopesToConsent: transport === 'smtp-oauth' ? [this.deps.config.smtpScope] : [],
+      state: signIn.state,
+      nonce: signIn.nonce,
+      challenge: signIn.challenge,
+      orgConsent: request.orgConsent
+    });
+    return { authorizeUrl, expiresAt: new Date(signIn.expiresAt).toISOString() };
+  }
+
+  /** The redirect back from sign-in: redeem, check the account (R-MOD-3/7/8), then store. */
+  public async completeModern(query: CallbackQuery): Promise<CallbackOutcome> {
+    if (!isWellFormedState(query.state)) {
+      return { ok: false, code: 'STATE_INVALID' };
+    }
+    let pending;
+    try {
+      pending = await this.deps.signIns.take(query.state);
+    } catch (error) {
+      return { ok: false, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' };
+    }
+    const outcome: CallbackOutcome = { origin: pending.origin, catalog: pending.catalog, ok: false };
+    try {
+      checkNotExpired(pending.expiresAt, this.now());
+      if (query.error) {
+        throw new ApiError(mapCallbackError(query.error, query.error_description));
+      }
+      if (!query.code) {
+        throw new ApiError('STATE_INVALID', { detail: 'The sign-in response has no code.' });
+      }
+      const client = this.deps.identity.signInClient();
+      const scopes = graphScopes(this.deps.config);
+      const result = await this.deps.identity.redeemCode(client, query.code, pending.verifier, scopes);
+      checkNonce(pending.nonce, (result.idTokenClaims as { nonce?: unknown } | undefined)?.nonce);
+      const account = await this.checkAccount(result, pending.transport, client);
+      await this.deps.secrets.write(pending.catalog, 'msal-cache', client.getTokenCache().serialize());
+      this.deps.orgConsent.forget();
+      await this.updateRecord(pending.catalog, (record) => ({
+        ...record,
+        method: 'modern',
+        transport: pending.transport,
+        account,
+        homeAccountId: result.account?.homeAccountId ?? null,
+        health: { state: 'connected', code: null, checkedAt: this.nowIso() },
+        lastTokenUseAt: this.nowIso(),
+        connectedBy: pending.callerName
+      }));
+      return { ...outcome, ok: true };
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
+      this.deps.onUpstreamError?.('modern sign-in', apiError);
+      return { ...outcome, code: apiError.code };
+    }
+  }
+
+  private async checkAccount(result: AuthenticationResult, transport: string, client: ReturnType<MicrosoftIdentity['signInClient']>): Promise<{ email: string; displayName: string }> {
+    if (result.tenantId && result.tenantId !== this.deps.config.tenantId) {
+      throw new ApiError('SIGN_IN_FAILED', { detail: 'The account belongs to another tenant.' });
+    }
+    const missing = missingPermissions(result.scopes, GRAPH_PERMISSIONS);
+    if (missing.length > 0) {
+      throw new ApiError('PERMISSIONS_MISSING', { detail: `Not granted: ${missing.join(', ')}.` });
+    }
+    const me = await this.deps.graph.request<{ displayName?: string; mail?: string | null; userPrincipalName?: string }>(result.accessToken, 'GET', '/me?$select=id,displayName,mail,userPrincipalName');
+    const email = (me?.mail || me?.userPrincipalName || '').toLowerCase();
+    if (!email) {
+      throw new ApiError('MAILBOX_NOT_FOUND');
+    }
+    const settings = await this.deps.graph.request<{ userPurpose?: string }>(result.accessToken, 'GET', '/me/mailboxSettings');
+    if (settings?.userPurpose && settings.userPurpose.toLowerCase() !== 'user') {
+      throw new ApiError(settings.userPurpose.toLowerCase() === 'shared' ? 'SHARED_MAILBOX' : 'MAILBOX_NOT_FOUND');
+    }
+    if (transport === 'smtp-oauth') {
+      const smtpToken = await this.deps.identity.catalogToken(client, result.account?.homeAccountId ?? null, [this.deps.config.smtpScope]);
+      await verifySmtpLogin(this.deps.config.smtp, { user: email, accessToken: smtpToken.accessToken });
+    }
+    return { email, displayName: me?.displayName ?? email };
+  }
+
+  /** R-CLS-3: the password is proved by an SMTP login before anything is stored. */
+  public async connectClassic(principal: Principal, catalog: string, email: string, password: string): Promise<ConnectionView> {
+    if (principal.kind !== 'user') {
+      throw new ApiError('SCOPE_MISSING');
+    }
+    const address = email.trim().toLowerCase();
+    await verifySmtpLogin(this.deps.config.smtp, { user: address, pass: password });
+    await this.deps.secrets.write(catalog, 'password', JSON.stringify({ password } satisfies ClassicSecret));
+    await this.updateRecord(catalog, (record) => ({
+      ...record,
+      method: 'classic',
+      transport: 'smtp',
+      account: { email: address, displayName: address },
+      homeAccountId: null,
+      health: { state: 'connected', code: null, checkedAt: this.nowIso() },
+      lastTokenUseAt: this.nowIso(),
+      connectedBy: principal.name
+    }));
+    return this.view(principal, catalog);
+  }
+
+  /** R-DIS-1: the secret goes first; the record then says nobody is connected. */
+  public async disconnect(principal: Principal, catalog: string): Promise<ConnectionView> {
+    await this.deps.secrets.remove(catalog);
+    await this.updateRecord(catalog, (record) => disconnected(record, this.nowIso()));
+    return this.view(principal, catalog);
+  }
+
+  /** Proves the connection works now, and records the result as its health. */
+  public async check(principal: Principal, catalog: string): Promise<ConnectionView> {
+    const { record } = await this.deps.connections.read(catalog);
+    if (!record.method) {
+      throw new ApiError('NOT_CONNECTED');
+    }
+    await this.useConnection(record, async (login) => {
+      if (login.kind === 'graph') {
+        await this.deps.graph.request(login.token, 'GET', '/me/mailboxSettings');
+      } else {
+        await verifySmtpLogin(this.deps.config.smtp, login.login);
+      }
+    }, true).catch((error: unknown) => {
+      if (!(error instanceof ApiError) || !isConnectionLost(error.code)) {
+        throw error;
+      }
+    });
+    return this.view(principal, catalog);
+  }
+
+  /** R-OPS-1: a test message from the connected account. */
+  public async sendTestEmail(principal: Principal, catalog: string, to: string, language: 'en' | 'ja'): Promise<{ status: 'delivered'; messageId: string }> {
+    const { record } = await this.deps.connections.read(catalog);
+    if (!record.method || !record.account) {
+      throw new ApiError('NOT_CONNECTED');
+    }
+    const subject = language === 'ja' ? 'LMS の Microsoft 365 接続のテスト' : 'LMS Microsoft 365 connection test';
+    const text = language === 'ja'
+      ? `このメッセージは、カタログ ${catalog} の接続テストとして ${principal.kind === 'user' ? principal.name : 'LMS'} が送信しました。`
+      : `This message was sent by ${principal.kind === 'user' ? principal.name : 'the LMS'} to test the Microsoft 365 connection of catalog ${catalog}.`;
+    const from = record.account.email;
+    let messageId = '';
+    await this.useConnection(record, async (login) => {
+      if (login.kind === 'graph') {
+        await this.deps.graph.request(login.token, 'POST', '/me/sendMail', {
+          message: { subject, body: { contentType: 'Text', content: text }, toRecipients: [{ emailAddress: { address: to } }] },
+          saveToSentItems: true
+        });
+        messageId = `graph:${randomUUID()}`;
+      } else {
+        messageId = await sendSmtp(this.deps.config.smtp, login.login, { from, to, subject, text });
+      }
+    }, false);
+    return { status: 'delivered', messageId };
+  }
+
+  /**
+   * Runs one operation with the connection's credentials and records the outcome as health:
+   * a failure that means the connection is gone marks it lost (R-LOSS-1).
+   */
+  private async useConnection(
+    record: ConnectionRecord,
+    operation: (login: { kind: 'graph'; token: string } | { kind: 'smtp'; login: SmtpLogin }) => Promise<void>,
+    forceRefresh: boolean
+  ): Promise<void> {
+    const catalog = record.catalog;
+    const email = record.account?.email ?? '';
+    try {
+      if (record.method === 'classic') {
+        const stored = await this.deps.secrets.read(catalog);
+        if (!stored || stored.kind !== 'password') {
+          throw new ApiError('NOT_CONNECTED');
+        }
+        await operation({ kind: 'smtp', login: { user: email, pass: (JSON.parse(stored.plaintext) as ClassicSecret).password } });
+      } else {
+        const client = this.deps.identity.catalogClient(this.deps.secrets, catalog);
+        const scopes = record.transport === 'smtp-oauth' ? [this.deps.config.smtpScope] : graphScopes(this.deps.config);
+        const token = await this.deps.identity.catalogToken(client, record.homeAccountId, scopes, forceRefresh);
+        await operation(record.transport === 'smtp-oauth' ? { kind: 'smtp', login: { user: email, accessToken: token.accessToken } } : { kind: 'graph', token: token.accessToken });
+      }
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
+      if (isConnectionLost(apiError.code)) {
+        await this.recordHealth(catalog, record.connectionId, { state: 'lost', code: apiError.code });
+      }
+      throw apiError;
+    }
+    await this.recordHealth(catalog, record.connectionId, { state: 'connected', code: null }, true);
+  }
+
+  private async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false): Promise<void> {
+    await this.updateRecord(catalog, (record) => record.connectionId !== connectionId || !record.method ? record : {
+      ...record,
+      health: { ...health, checkedAt: this.nowIso() },
+      lastTokenUseAt: used ? this.nowIso() : record.lastTokenUseAt
+    });
+  }
+
+  private async verifySmtpOAuth(record: ConnectionRecord): Promise<void> {
+    const client = this.deps.identity.catalogClient(this.deps.secrets, record.catalog);
+    const token = await this.deps.identity.catalogToken(client, record.homeAccountId, [this.deps.config.smtpScope]);
+    await verifySmtpLogin(this.deps.config.smtp, { user: record.account?.email ?? '', accessToken: token.accessToken });
+  }
+
+  /** A server-side change: re-read and re-apply when another writer got there first. */
+  private async updateRecord(catalog: string, change: (record: ConnectionRecord) => ConnectionRecord): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const { record, etag } = await this.deps.connections.read(catalog);
+      try {
+        await this.deps.connections.write(change(record), etag);
+        return;
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE' || attempt >= 4) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** R-LOSS-0: refreshes every modern connection idle for keepAliveAfterDays. */
+  public async keepAlive(): Promise<{ refreshed: number; lost: number }> {
+    let refreshed = 0;
+    let lost = 0;
+    for await (const { record } of this.deps.connections.all()) {
+      if (!needsKeepAlive(record, this.now(), this.deps.config.keepAliveAfterDays)) {
+        continue;
+      }
+      try {
+        await this.useConnection(record, async () => undefined, true);
+        refreshed++;
+      } catch (error) {
+        if (error instanceof ApiError && isConnectionLost(error.code)) {
+          lost++;
+        }
+        this.deps.onUpstreamError?.('keep-alive', error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR'));
+      }
+    }
+    return { refreshed, lost };
+  }
+}
+
+/** The error a sign-in redirect carries (`error`, and an AADSTS number in its description). */
+export function mapCallbackError(error: string, description: string | undefined): ErrorCode {
+  const aadsts = /AADSTS(\d{5,7})/.exec(description ?? '')?.[1];
+  if (aadsts === '65004' || error === 'access_denied') {
+    return 'CONSENT_DECLINED';
+  }
+  if (aadsts === '65001' || aadsts === '90094' || aadsts === '90095' || error === 'consent_required' || error === 'interaction_required') {
+    return 'CONSENT_REQUIRED';
+  }
+  if (aadsts === '50057' || aadsts === '50053') {
+    return 'ACCOUNT_DISABLED';
+  }
+  return 'SIGN_IN_FAILED';
+}

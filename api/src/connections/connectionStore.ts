@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
+import { ApiError } from '../errors/apiError';
+import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
+import { ConnectionRecord, emptyConnection } from './model';
+
+/** The ETag of a catalog that has no stored connection yet (If-Match creates it). */
+export const NEW_CONNECTION_ETAG = 'W/"new"';
+
+interface Entity {
+  record: string;
+  catalog: string;
+}
+
+const ROW = 'connection';
+
+export interface StoredConnection {
+  record: ConnectionRecord;
+  etag: string;
+}
+
+/** Connection records in Table Storage; every write is conditional on the ETag it read. */
+export class ConnectionStore {
+  public constructor(private readonly table: TableClient) {}
+
+  public async read(catalog: string): Promise<StoredConnection> {
+    const entity = await readEntity<Entity>(this.table, catalogKey(catalog), ROW);
+    if (!entity) {
+      return { record: emptyConnection(catalog, randomUUID()), etag: NEW_CONNECTION_ETAG };
+    }
+    return { record: JSON.parse(entity.record) as ConnectionRecord, etag: entity.etag };
+  }
+
+  /** Writes if nobody wrote since `etag` was read; CHANGED_BY_SOMEONE_ELSE otherwise. */
+  public async write(record: ConnectionRecord, etag: string): Promise<string> {
+    const entity = { partitionKey: catalogKey(record.catalog), rowKey: ROW, catalog: record.catalog, record: JSON.stringify(record) };
+    try {
+      const response = etag === NEW_CONNECTION_ETAG
+        ? await this.table.createEntity(entity)
+        : await this.table.updateEntity(entity, 'Replace', { etag });
+      return response.etag ?? '';
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412 || status === 409 || status === 404) {
+        throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+      }
+      throw storageError(error);
+    }
+  }
+
+  /** Every stored connection, for the keep-alive sweep. */
+  public async *all(): AsyncGenerator<StoredConnection> {
+    try {
+      for await (const entity of this.table.listEntities<Entity>()) {
+        yield { record: JSON.parse(entity.record) as ConnectionRecord, etag: entity.etag };
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+}

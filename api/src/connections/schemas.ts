@@ -1,0 +1,92 @@
+import { Static, Type } from '@sinclair/typebox';
+import { ERROR_CATALOGUE } from '../../../src/shared/errors';
+
+/** Request and response shapes, declared once: validation, serialisation and /openapi.json. */
+
+const Email = Type.String({ format: 'email', maxLength: 254 });
+
+export const CatalogParams = Type.Object({
+  catalog: Type.String({ minLength: 1, maxLength: 400, description: 'The catalog site\'s absolute URL, percent-encoded as one path segment.' })
+}, { additionalProperties: false });
+
+export const ConnectionView = Type.Object({
+  catalog: Type.String(),
+  connectionId: Type.String(),
+  enabled: Type.Boolean(),
+  method: Type.Union([Type.Literal('modern'), Type.Literal('classic'), Type.Null()]),
+  transport: Type.Union([Type.Literal('graph'), Type.Literal('smtp-oauth'), Type.Literal('smtp')]),
+  account: Type.Union([Type.Object({ email: Type.String(), displayName: Type.String() }), Type.Null()]),
+  health: Type.Object({
+    state: Type.Union([Type.Literal('not-connected'), Type.Literal('connected'), Type.Literal('lost'), Type.Literal('error')]),
+    code: Type.Union([Type.String(), Type.Null()]),
+    checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+  }),
+  orgConsent: Type.Object({ granted: Type.Boolean(), canGrant: Type.Boolean() }),
+  alertRecipients: Type.Array(Type.String()),
+  etag: Type.String()
+}, { $id: 'ConnectionView' });
+
+export const SettingsChange = Type.Object({
+  enabled: Type.Optional(Type.Boolean()),
+  transport: Type.Optional(Type.Union([Type.Literal('graph'), Type.Literal('smtp-oauth')])),
+  alertRecipients: Type.Optional(Type.Array(Email, { maxItems: 20 }))
+}, { additionalProperties: false, minProperties: 1 });
+
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 200 }))
+});
+
+export const StartModern = Type.Object({
+  orgConsent: Type.Boolean(),
+  transport: Type.Optional(Type.Union([Type.Literal('graph'), Type.Literal('smtp-oauth')])),
+  origin: Type.String({ minLength: 1, maxLength: 200, description: 'Origin of the page that opens the sign-in popup; the callback posts its result there.' })
+}, { additionalProperties: false });
+
+export const StartModernResult = Type.Object({
+  authorizeUrl: Type.String(),
+  expiresAt: Type.String({ format: 'date-time' })
+});
+
+export const ConnectClassic = Type.Object({
+  email: Email,
+  password: Type.String({ minLength: 1, maxLength: 256 })
+}, { additionalProperties: false });
+
+export const TestEmail = Type.Object({
+  to: Email
+}, { additionalProperties: false });
+
+export const TestEmailResult = Type.Object({
+  status: Type.Literal('delivered'),
+  messageId: Type.String()
+});
+
+export const CallbackQuery = Type.Object({
+  code: Type.Optional(Type.String({ maxLength: 4096 })),
+  state: Type.Optional(Type.String({ maxLength: 200 })),
+  error: Type.Optional(Type.String({ maxLength: 200 })),
+  error_description: Type.Optional(Type.String({ maxLength: 2000 })),
+  error_uri: Type.Optional(Type.String({ maxLength: 2000 })),
+  error_subcode: Type.Optional(Type.String({ maxLength: 200 })),
+  session_state: Type.Optional(Type.String({ maxLength: 200 })),
+  client_info: Type.Optional(Type.String({ maxLength: 4096 }))
+});
+
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  code: Type.Union(Object.keys(ERROR_CATALOGUE).map((c) => Type.Literal(c))),
+  detail: Type.String(),
+  remedy: Type.String(),
+  upstream: Type.Optional(Type.String()),
+  instance: Type.Optional(Type.String())
+}, { $id: 'Problem' });
+
+export const Health = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
+
+export type SettingsChangeBody = Static<typeof SettingsChange>;
+export type StartModernBody = Static<typeof StartModern>;
+export type ConnectClassicBody = Static<typeof ConnectClassic>;
+export type TestEmailBody = Static<typeof TestEmail>;
+export type CallbackQueryType = Static<typeof CallbackQuery>;

@@ -1,0 +1,72 @@
+import type { TableClient } from '@azure/data-tables';
+import { open, seal, SealedValue } from '../secrets/envelope';
+import type { KeyEncryptionKey } from '../secrets/kek';
+import { ApiError } from '../errors/apiError';
+import { readEntity, statusOf, storageError } from '../storage/tables';
+import type { Transport } from './model';
+import { stateKey } from './signInState';
+
+/** A started sign-in, bound to its catalog, caller, opener origin and expiry. */
+export interface PendingSignIn {
+  catalog: string;
+  /** Object id of the catalog admin who pressed Connect. */
+  caller: string;
+  callerName: string;
+  origin: string;
+  orgConsent: boolean;
+  transport: Transport;
+  nonce: string;
+  verifier: string;
+  expiresAt: number;
+}
+
+type Entity = Omit<PendingSignIn, 'verifier'> & SealedValue;
+
+const ROW = 'signin';
+
+export class SignInStore {
+  public constructor(private readonly table: TableClient, private readonly kek: KeyEncryptionKey) {}
+
+  public async put(state: string, signIn: PendingSignIn): Promise<void> {
+    const { verifier, ...rest } = signIn;
+    const key = stateKey(state);
+    const sealed = await seal(this.kek, Buffer.from(verifier, 'utf8'), `signin|${key}`);
+    try {
+      await this.table.createEntity<Entity>({ partitionKey: key, rowKey: ROW, ...rest, ...sealed });
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  /**
+   * Reads and deletes a sign-in in one step: the delete is conditional on the ETag read, so of two
+   * callbacks racing with one state only one gets it (single use across instances).
+   */
+  public async take(state: string): Promise<PendingSignIn> {
+    const key = stateKey(state);
+    const entity = await readEntity<Entity>(this.table, key, ROW);
+    if (!entity) {
+      throw new ApiError('STATE_INVALID');
+    }
+    try {
+      await this.table.deleteEntity(key, ROW, { etag: entity.etag });
+    } catch (error) {
+      if (statusOf(error) === 404 || statusOf(error) === 412) {
+        throw new ApiError('STATE_INVALID');
+      }
+      throw storageError(error);
+    }
+    const verifier = (await open(this.kek, entity, `signin|${key}`)).toString('utf8');
+    return {
+      catalog: entity.catalog,
+      caller: entity.caller,
+      callerName: entity.callerName,
+      origin: entity.origin,
+      orgConsent: entity.orgConsent,
+      transport: entity.transport,
+      nonce: entity.nonce,
+      verifier,
+      expiresAt: entity.expiresAt
+    };
+  }
+}

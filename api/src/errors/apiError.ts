@@ -1,0 +1,29 @@
+import { ERROR_CATALOGUE, ErrorCode } from '../../../src/shared/errors';
+
+/**
+ * The only error the API answers with on purpose. `detail` is shown to the caller, so it must be
+ * built from non-secret facts only (a field name, an upstream code) - never from a password,
+ * token or message body.
+ */
+export class ApiError extends Error {
+  public readonly code: ErrorCode;
+  public readonly status: number;
+  public readonly detail?: string;
+  /** Upstream identifiers for operators (AADSTS number, SMTP reply code); logged, and answered. */
+  public readonly upstream?: string;
+  public readonly retryAfterSeconds?: number;
+
+  public constructor(code: ErrorCode, options: { detail?: string; upstream?: string; retryAfterSeconds?: number } = {}) {
+    super(code);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.detail = options.detail;
+    this.upstream = options.upstream;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return value instanceof ApiError;
+}

@@ -1,0 +1,178 @@
+import { AuthenticationResult, ConfidentialClientApplication, Configuration, ICachePlugin, LogLevel, TokenCacheContext } from '@azure/msal-node';
+import type { ApiConfig } from '../config/config';
+import { ApiError } from '../errors/apiError';
+import { aadstsNumber, mapTokenError, TokenContext } from '../errors/upstream';
+import type { SecretStore } from '../secrets/secretStore';
+
+/** Graph permissions the connected account consents to (R-MOD-4). */
+export const GRAPH_PERMISSIONS = ['Mail.Send', 'Place.Read.All', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite', 'User.Read'];
+
+/** Hosts MSAL knows as Microsoft clouds; anything else (the local tenant) is a known authority. */
+const MICROSOFT_AUTHORITY_HOSTS = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn'];
+
+export function graphScopes(config: ApiConfig): string[] {
+  return GRAPH_PERMISSIONS.map((p) => `${config.graphResource}/${p}`);
+}
+
+/** Scope values without their resource prefix, lower-cased, for comparing grants. */
+export function bareScopes(scopes: readonly string[]): Set<string> {
+  return new Set(scopes.map((s) => s.slice(s.lastIndexOf('/') + 1).toLowerCase()));
+}
+
+/** Required permissions the token response does not list. */
+export function missingPermissions(granted: readonly string[], required: readonly string[]): string[] {
+  const have = bareScopes(granted);
+  return required.filter((r) => !have.has(r.slice(r.lastIndexOf('/') + 1).toLowerCase()));
+}
+
+/** Translates MSAL's errors: AADSTS numbers and OAuth error codes, never its message text. */
+export function identityError(error: unknown, context: TokenContext): ApiError {
+  if (error instanceof ApiError) {
+    return error;
+  }
+  const e = (error ?? {}) as { errorCode?: string; errorMessage?: string; errorNo?: string; subError?: string };
+  const aadsts = e.errorNo ?? aadstsNumber(e.errorMessage);
+  if (!e.errorCode || e.errorCode === 'network_error' || e.errorCode === 'endpoints_resolution_error') {
+    return new ApiError('SERVICE_UNAVAILABLE', { upstream: e.errorCode ?? 'identity platform unreachable' });
+  }
+  return new ApiError(mapTokenError(e.errorCode, aadsts, context), { upstream: aadsts ? `AADSTS${aadsts}` : e.errorCode });
+}
+
+/**
+ * A catalog's MSAL token cache, kept sealed in the secrets table (R-MOD-6). Loaded before MSAL
+ * reads it; written back, conditional on the ETag loaded, only when MSAL changed it.
+ */
+export class CatalogCachePlugin implements ICachePlugin {
+  private etag?: string;
+
+  public constructor(private readonly secrets: SecretStore, private readonly catalog: string) {}
+
+  public async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
+    const stored = await this.secrets.read(this.catalog);
+    if (!stored || stored.kind !== 'msal-cache') {
+      throw new ApiError('NOT_CONNECTED');
+    }
+    this.etag = stored.etag;
+    context.tokenCache.deserialize(stored.plaintext);
+  }
+
+  public async afterCacheAccess(context: TokenCacheContext): Promise<void> {
+    if (!context.cacheHasChanged || !this.etag) {
+      return;
+    }
+    // Losing this race is harmless: the other writer stored an equally fresh refresh token.
+    const written = await this.secrets.write(this.catalog, 'msal-cache', context.tokenCache.serialize(), this.etag);
+    if (written) {
+      const reread = await this.secrets.read(this.catalog);
+      this.etag = reread?.etag;
+    }
+  }
+}
+
+/** MSAL Node against the configured authority: sign-in, per-catalog tokens, OBO, app-only. */
+export class MicrosoftIdentity {
+  private readonly app: ConfidentialClientApplication;
+
+  public constructor(private readonly config: ApiConfig) {
+    this.app = new ConfidentialClientApplication(this.msalConfig());
+  }
+
+  public get authority(): string {
+    return `${this.config.authorityHost}/${this.config.tenantId}`;
+  }
+
+  public get redirectUri(): string {
+    return `${this.config.publicUrl}/v1/auth/callback`;
+  }
+
+  private msalConfig(cachePlugin?: ICachePlugin): Configuration {
+    const host = new URL(this.config.authorityHost).host;
+    return {
+      auth: {
+        clientId: this.config.clientId,
+        clientSecret: this.config.clientSecret,
+        authority: this.authority,
+        knownAuthorities: MICROSOFT_AUTHORITY_HOSTS.includes(host) ? undefined : [host]
+      },
+      cache: cachePlugin ? { cachePlugin } : undefined,
+      system: { loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } }
+    };
+  }
+
+  /** A client that sees only this catalog's stored cache. */
+  public catalogClient(secrets: SecretStore, catalog: string): ConfidentialClientApplication {
+    return new ConfidentialClientApplication(this.msalConfig(new CatalogCachePlugin(secrets, catalog)));
+  }
+
+  /** A client with an empty in-memory cache: a new sign-in is only stored once it passed its checks. */
+  public signInClient(): ConfidentialClientApplication {
+    return new ConfidentialClientApplication(this.msalConfig());
+  }
+
+  public async authorizeUrl(request: { scopes: string[]; extraScopesToConsent: string[]; state: string; nonce: string; challenge: string; orgConsent: boolean; }): Promise<string> {
+    try {
+      return await this.app.getAuthCodeUrl({
+        scopes: request.scopes,
+        extraScopesToConsent: request.extraScopesToConsent,
+        redirectUri: this.redirectUri,
+        state: request.state,
+        nonce: request.nonce,
+        codeChallenge: request.challenge,
+        codeChallengeMethod: 'S256',
+        responseMode: 'query',
+        // A tenant admin is shown the consent page with "Consent on behalf of your organization".
+        prompt: request.orgConsent ? 'consent' : 'select_account'
+      });
+    } catch (error) {
+      throw identityError(error, 'sign-in');
+    }
+  }
+
+  public async redeemCode(client: ConfidentialClientApplication, code: string, verifier: string, scopes: string[]): Promise<AuthenticationResult> {
+    try {
+      return await client.acquireTokenByCode({ code, codeVerifier: verifier, redirectUri: this.redirectUri, scopes });
+    } catch (error) {
+      throw identityError(error, 'sign-in');
+    }
+  }
+
+  /** An access token for a catalog's connected account, refreshing it when needed. */
+  public async catalogToken(client: ConfidentialClientApplication, homeAccountId: string | null, scopes: string[], forceRefresh = false): Promise<AuthenticationResult> {
+    try {
+      const cache = client.getTokenCache();
+      const account = (homeAccountId ? await cache.getAccountByHomeId(homeAccountId) : null) ?? (await cache.getAllAccounts())[0];
+      if (!account) {
+        throw new ApiError('NOT_CONNECTED');
+      }
+      return await client.acquireTokenSilent({ account, scopes, forceRefresh });
+    } catch (error) {
+      throw identityError(error, 'refresh');
+    }
+  }
+
+  /** A token for the caller to SharePoint, on behalf of the caller (catalog admin check). */
+  public async onBehalfOf(assertion: string, scopes: string[]): Promise<string> {
+    try {
+      const result = await this.app.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes });
+      if (!result) {
+        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'on-behalf-of returned no token' });
+      }
+      return result.accessToken;
+    } catch (error) {
+      throw identityError(error, 'sign-in');
+    }
+  }
+
+  /** An app-only token (client credentials) for the API itself. */
+  public async appToken(scope: string): Promise<string> {
+    try {
+      const result = await this.app.acquireTokenByClientCredential({ scopes: [scope] });
+      if (!result) {
+        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'client credentials returned no token' });
+      }
+      return result.accessToken;
+    } catch (error) {
+      throw identityError(error, 'sign-in');
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DefaultAzureCredential } from '@azure/identity';
+import { CryptographyClient } from '@azure/keyvault-keys';
+
+/** The key-encryption key: it only ever wraps and unwraps data keys. */
+export interface KeyEncryptionKey {
+  /** Identifies the key that wrapped a data key, kept next to it. */
+  readonly keyId: string;
+  wrap(dataKey: Buffer): Promise<Buffer>;
+  unwrap(wrapped: Buffer): Promise<Buffer>;
+}
+
+/** Development KEK: a 256-bit key in a local file, created on first use (mode 0600). */
+export class LocalFileKek implements KeyEncryptionKey {
+  public readonly keyId: string;
+  private readonly key: Buffer;
+
+  private constructor(keyId: string, key: Buffer) {
+    this.keyId = keyId;
+    this.key = key;
+  }
+
+  public static open(file: string): LocalFileKek {
+    if (!existsSync(file)) {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      const created = { kid: `local:${randomBytes(8).toString('hex')}`, key: randomBytes(32).toString('base64') };
+      writeFileSync(file, JSON.stringify(created), { mode: 0o600, flag: 'wx' });
+    }
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { kid?: unknown; key?: unknown };
+    const key = typeof parsed.key === 'string' ? Buffer.from(parsed.key, 'base64') : Buffer.alloc(0);
+    if (typeof parsed.kid !== 'string' || key.length !== 32) {
+      throw new Error(`The local key file ${file} is not a {kid, key: base64 of 32 bytes} document`);
+    }
+    return new LocalFileKek(parsed.kid, key);
+  }
+
+  public async wrap(dataKey: Buffer): Promise<Buffer> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(this.keyId));
+    const body = Buffer.concat([cipher.update(dataKey), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  public async unwrap(wrapped: Buffer): Promise<Buffer> {
+    const decipher = createDecipheriv('aes-256-gcm', this.key, wrapped.subarray(0, 12));
+    decipher.setAAD(Buffer.from(this.keyId));
+    decipher.setAuthTag(wrapped.subarray(12, 28));
+    return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
+  }
+}
+
+/** Production KEK: an RSA key in Azure Key Vault; the private half never leaves the vault. */
+export class KeyVaultKek implements KeyEncryptionKey {
+  public readonly keyId: string;
+  private readonly client: CryptographyClient;
+
+  public constructor(keyId: string, client: CryptographyClient = new CryptographyClient(keyId, new DefaultAzureCredential())) {
+    this.keyId = keyId;
+    this.client = client;
+  }
+
+  public async wrap(dataKey: Buffer): Promise<Buffer> {
+    const result = await this.client.wrapKey('RSA-OAEP-256', dataKey);
+    return Buffer.from(result.result);
+  }
+
+  public async unwrap(wrapped: Buffer): Promise<Buffer> {
+    const result = await this.client.unwrapKey('RSA-OAEP-256', wrapped);
+    return Buffer.from(result.result);
+  }
+}

@@ -1,0 +1,37 @@
+import { buildApp, AppOptions } from './app';
+import type { ApiConfig } from './config/config';
+
+export interface RunningApi {
+  /** http://host:port the API bound. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Builds and listens; port 0 picks a free port. The keep-alive sweep runs while it listens. */
+export async function startApi(config: ApiConfig, options: AppOptions = {}): Promise<RunningApi> {
+  const { app, service } = await buildApp(config, options);
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  let timer: NodeJS.Timeout | undefined;
+  if (config.keepAliveIntervalSeconds > 0) {
+    timer = setInterval(() => {
+      service.keepAlive().then(
+        (result) => app.log.info(result, 'keep-alive sweep'),
+        () => app.log.warn('keep-alive sweep failed')
+      );
+    }, config.keepAliveIntervalSeconds * 1000);
+    timer.unref();
+  }
+  return {
+    url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
+    port,
+    close: async () => {
+      if (timer) {
+        clearInterval(timer);
+      }
+      await app.close();
+    }
+  };
+}

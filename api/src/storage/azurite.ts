@@ -1,0 +1,115 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { azuriteConnectionString } from '../config/config';
+
+/** A running Azurite (Tables + Queues) owned by whoever started it. */
+export interface RunningAzurite {
+  tablePort: number;
+  queuePort: number;
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+export interface AzuriteOptions {
+  /** 0 picks a free port. */
+  tablePort?: number;
+  queuePort?: number;
+  /** A folder to persist into; omitted means in memory (tests). */
+  location?: string;
+}
+
+/** Azurite reports the port it was given, not the one it bound: port 0 is resolved here first. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const azuriteDir = path.dirname(require.resolve('azurite/package.json'));
+
+async function startService(service: 'table' | 'queue', requestedPort: number, location: string | undefined): Promise<{ child: ChildProcess; port: number }> {
+  const port = requestedPort === 0 ? await freePort() : requestedPort;
+  const args = [
+    path.join(azuriteDir, 'dist', 'src', service, 'main.js'),
+    `--${service}Host`, '127.0.0.1',
+    `--${service}Port`, String(port),
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--loose'
+  ];
+  if (location) {
+    mkdirSync(location, { recursive: true });
+    args.push('--location', location);
+  } else {
+    args.push('--inMemoryPersistence');
+  }
+  // Azurite needs Node 22; process.execPath is the repository's node@22 under npm scripts and npx.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`Azurite ${service} did not start in 20 s: ${output.slice(-500)}`)), 20_000);
+    function fail(error: Error): void {
+      clearTimeout(timer);
+      child.kill();
+      reject(error);
+    }
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      const match = /successfully \w+ (?:on|at) (?:http:\/\/)?127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        child.stderr?.resume();
+        resolve({ child, port: Number(match[1]) });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.once('exit', (code) => fail(new Error(`Azurite ${service} exited with ${code}: ${output.slice(-500)}`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts Azurite's Table and Queue services on loopback. */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const started = await Promise.allSettled([
+    startService('table', options.tablePort ?? 0, options.location),
+    startService('queue', options.queuePort ?? 0, options.location)
+  ]);
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? stopChild(s.value.child) : undefined)));
+    throw failed.reason;
+  }
+  const [table, queue] = started.map((s) => (s as PromiseFulfilledResult<{ child: ChildProcess; port: number }>).value);
+  for (const { child } of [table, queue]) {
+    child.removeAllListeners('exit');
+  }
+  return {
+    tablePort: table.port,
+    queuePort: queue.port,
+    connectionString: azuriteConnectionString(table.port, queue.port),
+    stop: async () => {
+      await Promise.all([stopChild(table.child), stopChild(queue.child)]);
+    }
+  };
+}

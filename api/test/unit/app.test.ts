@@ -1,0 +1,187 @@
+import fc from 'fast-check';
+import { azuriteConnectionString } from '../../src/config/config';
+import { startAzurite, RunningAzurite } from '../support/azurite';
+import { inProcessApi, InProcessApi } from '../support/inProcessApi';
+import { testConfig } from '../support/testConfig';
+import { appClaims, AUTHORITY, createTestIssuer, OTHER_TENANT, TENANT, TestIssuer, userClaims } from '../support/tokens';
+
+const CATALOG_A = 'https://localhost:4800/sites/catalog-a';
+const CATALOG_B = 'https://localhost:4800/sites/catalog-b';
+const ADELE = '1a2b3c4d-0001-4000-8000-00000000a001';
+const ALEX = '1a2b3c4d-0002-4000-8000-00000000a002';
+const NESTOR = '1a2b3c4d-0005-4000-8000-00000000a005';
+const BACKEND = '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e';
+
+/** Site owners as SharePoint would answer them; the real question is asked in the integration suite. */
+const OWNERS: Record<string, string[]> = { [CATALOG_A]: [ADELE], [CATALOG_B]: [ALEX] };
+
+function url(catalog: string, suffix = ''): string {
+  return `/v1/catalogs/${encodeURIComponent(catalog)}/connection${suffix}`;
+}
+
+describe('connection API (in process, Azurite, local signing keys)', () => {
+  let azurite: RunningAzurite;
+  let api: InProcessApi;
+  let issuer: TestIssuer;
+  let adele: string;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    issuer = await createTestIssuer();
+    const config = testConfig({ STORAGE_CONNECTION_STRING: azuriteConnectionString(azurite.tablePort, azurite.queuePort), RATE_LIMIT_PER_MINUTE: '100000', GRAPH_URL: 'https://127.0.0.1:9/v1.0', AUTHORITY_HOST: AUTHORITY });
+    api = await inProcessApi(config, {
+      keys: issuer.keys,
+      sitePermissions: async (principal, catalog) => (OWNERS[catalog] ?? []).includes(principal.objectId)
+    });
+    adele = await issuer.sign(userClaims(ADELE, 'adele@contoso.test'));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await azurite?.stop();
+  });
+
+  it('GET connection - a new catalog reads as not connected and switched off, with an ETag', async () => {
+    const res = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
+    expect(res.statusCode).toBe(200);
+    const view = res.json();
+    expect(view).toMatchObject({ catalog: CATALOG_A, enabled: false, method: null, account: null, health: { state: 'not-connected' } });
+    expect(res.headers.etag).toBe(view.etag);
+  });
+
+  it('PATCH connection - needs If-Match, refuses a stale ETag, applies a current one', async () => {
+    const first = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
+    const etag = first.headers.etag as string;
+    const missing = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` }, payload: { enabled: true } });
+    expect(missing.statusCode).toBe(428);
+    expect(missing.json().code).toBe('PRECONDITION_REQUIRED');
+    const ok = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}`, 'if-match': etag }, payload: { enabled: true, alertRecipients: ['Adele@contoso.test'] } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ enabled: true, alertRecipients: ['adele@contoso.test'] });
+    expect(ok.headers.etag).not.toBe(etag);
+    const stale = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}`, 'if-match': etag }, payload: { enabled: false } });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(stale.json()).toMatchObject({ code: 'CHANGED_BY_SOMEONE_ELSE', status: 412, type: 'https://lms-m365.example/errors/CHANGED_BY_SOMEONE_ELSE' });
+    const after = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
+    expect(after.json().enabled).toBe(true);
+  });
+
+  it('authorization - every kind of wrong caller is refused with its own status and code', async () => {
+    const cases: [string, Promise<string | undefined>, string, number, string][] = [
+      ['anonymous', Promise.resolve(undefined), 'GET', 401, 'AUTH_REQUIRED'],
+      ['expired', issuer.sign(userClaims(ADELE, 'adele@contoso.test'), { expiresIn: -600 }), 'GET', 401, 'TOKEN_INVALID'],
+      ['not yet valid', issuer.sign(userClaims(ADELE, 'adele@contoso.test'), { notBefore: Math.floor(Date.now() / 1000) + 600 }), 'GET', 401, 'TOKEN_INVALID'],
+      ['wrong tenant', issuer.sign(userClaims(ADELE, 'adele@contoso.test', { tid: OTHER_TENANT })), 'GET', 401, 'TOKEN_INVALID'],
+      ['wrong tenant, right issuer', issuer.sign(userClaims(ADELE, 'adele@contoso.test', { tid: OTHER_TENANT }), { issuer: `${AUTHORITY}/${TENANT}/v2.0` }), 'GET', 401, 'TOKEN_INVALID'],
+      ['wrong audience', issuer.sign(userClaims(ADELE, 'adele@contoso.test'), { audience: 'https://graph.microsoft.com' }), 'GET', 401, 'TOKEN_INVALID'],
+      ['unknown signing key', issuer.sign(userClaims(ADELE, 'adele@contoso.test'), { kid: 'other' }), 'GET', 401, 'TOKEN_INVALID'],
+      ['missing scope', issuer.sign(userClaims(ADELE, 'adele@contoso.test', { scp: 'User.Read' })), 'GET', 403, 'SCOPE_MISSING'],
+      ['non-admin', issuer.sign(userClaims(NESTOR, 'nestor@contoso.test')), 'GET', 403, 'NOT_CATALOG_ADMIN'],
+      ['admin of another catalog', issuer.sign(userClaims(ALEX, 'alex@contoso.test')), 'GET', 403, 'NOT_CATALOG_ADMIN'],
+      ['app without role', issuer.sign(appClaims(BACKEND, undefined)), 'GET', 403, 'APP_ROLE_MISSING'],
+      ['app with role, admin operation', issuer.sign(appClaims(BACKEND, ['Notifications.Send'])), 'DELETE', 403, 'SCOPE_MISSING']
+    ];
+    for (const [name, tokenPromise, method, status, code] of cases) {
+      const token = await tokenPromise;
+      const res = await api.app.inject({ method: method as 'GET', url: url(CATALOG_A), headers: token ? { authorization: `Bearer ${token}` } : {} });
+      expect({ name, status: res.statusCode, code: res.json().code }).toEqual({ name, status, code });
+    }
+    const app = await issuer.sign(appClaims(BACKEND, ['Notifications.Send']));
+    const read = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${app}` } });
+    expect(read.statusCode).toBe(200);
+  });
+
+  it('catalog - a site outside the configured SharePoint origin is refused', async () => {
+    for (const bad of ['https://evil.example/sites/catalog-a', 'https://localhost:4800/sites/catalog-a/subsite', 'not a url', 'https://localhost:4800/sites/a?x=1']) {
+      const res = await api.app.inject({ method: 'GET', url: url(bad), headers: { authorization: `Bearer ${adele}` } });
+      expect({ bad, status: res.statusCode, code: res.json().code }).toEqual({ bad, status: 400, code: 'CATALOG_INVALID' });
+    }
+  });
+
+  it('problem+json - answers in Japanese when the caller prefers it', async () => {
+    const res = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { 'accept-language': 'ja-JP,ja;q=0.9,en;q=0.5' } });
+    expect(res.json().title).toBe('サインインが必要です。');
+  });
+
+  it('body limits and media types - too large is 413, not JSON is 415, broken JSON is 400', async () => {
+    const etag = (await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } })).headers.etag as string;
+    const big = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}`, 'if-match': etag, 'content-type': 'application/json' }, payload: JSON.stringify({ alertRecipients: ['x'.repeat(40_000)] }) });
+    expect([big.statusCode, big.json().code]).toEqual([413, 'BODY_TOO_LARGE']);
+    const text = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}`, 'if-match': etag, 'content-type': 'text/plain' }, payload: 'enabled=true' });
+    expect([text.statusCode, text.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const broken = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}`, 'if-match': etag, 'content-type': 'application/json' }, payload: '{"enabled":' });
+    expect([broken.statusCode, broken.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
+  it('security headers - helmet on every answer; CORS only for configured origins', async () => {
+    const allowed = await api.app.inject({ method: 'OPTIONS', url: url(CATALOG_A), headers: { origin: 'http://localhost:4300', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,if-match,content-type' } });
+    expect(allowed.headers['access-control-allow-origin']).toBe('http://localhost:4300');
+    expect(String(allowed.headers['access-control-allow-headers'])).toMatch(/if-match/);
+    const other = await api.app.inject({ method: 'OPTIONS', url: url(CATALOG_A), headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    const res = await api.app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
+  });
+
+  it('openapi.json - describes every connection endpoint and the problem schema', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
+      '/v1/catalogs/{catalog}/connection', '/v1/catalogs/{catalog}/connection/modern', '/v1/catalogs/{catalog}/connection/classic',
+      '/v1/catalogs/{catalog}/connection/check', '/v1/catalogs/{catalog}/connection/test-email', '/v1/auth/callback', '/healthz', '/readyz'
+    ]));
+    expect(doc.paths['/v1/catalogs/{catalog}/connection'].patch.requestBody).toBeDefined();
+    expect(JSON.stringify(doc.components)).toContain('Problem');
+  });
+
+  it('readyz - ready when storage answers', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('fuzz - random requests to every endpoint get 4xx, never 5xx, and change nothing', async () => {
+    const before = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
+    const nestor = await issuer.sign(userClaims(NESTOR, 'nestor@contoso.test'));
+    const paths = ['', '/modern', '/classic', '/check', '/test-email'];
+    const json = fc.jsonValue({ maxDepth: 3 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT'),
+        fc.oneof(fc.constantFrom(CATALOG_A, CATALOG_B), fc.webUrl(), fc.string({ maxLength: 60 })),
+        fc.constantFrom(...paths),
+        fc.oneof(json, fc.record({ enabled: json, transport: json, alertRecipients: json, orgConsent: json, origin: json, email: json, password: json, to: json }, { requiredKeys: [] })),
+        fc.constantFrom<(string | undefined)>(undefined, `Bearer ${nestor}`, 'Bearer x.y.z', 'Basic Zm9vOmJhcg==', `Bearer ${adele}x`),
+        fc.option(fc.string({ maxLength: 40 })),
+        async (method, catalog, suffix, body, authorization, ifMatch) => {
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (authorization) {
+            headers.authorization = authorization;
+          }
+          if (ifMatch !== null) {
+            headers['if-match'] = ifMatch;
+          }
+          const res = await api.app.inject({ method: method as 'GET', url: url(catalog, suffix), headers, payload: method === 'GET' ? undefined : JSON.stringify(body) });
+          expect(res.statusCode).toBeGreaterThanOrEqual(400);
+          expect(res.statusCode).toBeLessThan(500);
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        }
+      ),
+      { numRuns: 300 }
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom('code', 'state', 'error', 'error_description', 'junk'), fc.string({ maxLength: 80 })), async (query) => {
+        const res = await api.app.inject({ method: 'GET', url: '/v1/auth/callback', query });
+        expect(res.statusCode).toBeGreaterThanOrEqual(400);
+        expect(res.statusCode).toBeLessThan(500);
+      }),
+      { numRuns: 100 }
+    );
+    const after = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
+    expect(after.headers.etag).toBe(before.headers.etag);
+    expect(after.json()).toEqual(before.json());
+  });
+});
