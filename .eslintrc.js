@@ -35,7 +35,8 @@ module.exports = {
       rules: {
         '@typescript-eslint/no-floating-promises': 'off',
         '@typescript-eslint/explicit-function-return-type': 'off',
-        '@typescript-eslint/typedef': 'off'
+        '@typescript-eslint/typedef': 'off',
+        '@rushstack/security/no-unsafe-regexp': 'off'
       }
     }
   ]
