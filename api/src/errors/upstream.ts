@@ -107,11 +107,11 @@ export function mapSmtpError(responseCode: number | undefined, response: string 
   if (responseCode === 535 || responseCode === 534 || errorCode === 'EAUTH') {
     return context === 'oauth' ? 'TOKEN_REVOKED' : 'BAD_CREDENTIALS';
   }
-  if (responseCode === 550 || responseCode === 553 || responseCode === 501 || errorCode === 'EENVELOPE') {
-    return 'RECIPIENT_REJECTED';
-  }
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
     return 'THROTTLED';
+  }
+  if (responseCode === 550 || responseCode === 553 || responseCode === 501 || errorCode === 'EENVELOPE') {
+    return 'RECIPIENT_REJECTED';
   }
   return 'SMTP_UNAVAILABLE';
 }

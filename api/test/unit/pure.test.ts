@@ -1,0 +1,269 @@
+import fc from 'fast-check';
+import { ERROR_CATALOGUE } from '../../../src/shared/errors';
+import { canManageWeb } from '../../src/auth/catalogAdmin';
+import { authorize, principalFromClaims } from '../../src/auth/principal';
+import { normaliseCatalog } from '../../src/catalogs/catalogId';
+import { ConfigError, loadConfig } from '../../src/config/config';
+import { isConnectionLost, mapCallbackError, needsKeepAlive } from '../../src/connections/connectionService';
+import { applySettings, disconnected, emptyConnection } from '../../src/connections/model';
+import { coversOrganisation } from '../../src/connections/orgConsent';
+import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChallenge, SIGN_IN_LIFETIME_MS, stateKey } from '../../src/connections/signInState';
+import { callerKey } from '../../src/app';
+import { ApiError } from '../../src/errors/apiError';
+import { preferredLanguage, problemBody } from '../../src/errors/problem';
+import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
+import { missingPermissions } from '../../src/identity/microsoftIdentity';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof ApiError ? error.code : 'not an ApiError';
+  }
+}
+
+describe('error catalogue', () => {
+  it('catalogue - every code has a status, and an English and Japanese title and remedy', () => {
+    for (const [code, def] of Object.entries(ERROR_CATALOGUE)) {
+      expect({ code, ok: def.status >= 400 && def.status < 600 }).toEqual({ code, ok: true });
+      for (const text of [def.title.en, def.title.ja, def.remedy.en, def.remedy.ja]) {
+        expect(text.length).toBeGreaterThan(5);
+      }
+      expect(def.title.ja).not.toBe(def.title.en);
+    }
+  });
+
+  it('catalogue - has every code the issue names', () => {
+    for (const code of ['MAILBOX_NOT_FOUND', 'SHARED_MAILBOX', 'SMTP_AUTH_DISABLED', 'CONSENT_REQUIRED', 'CONSENT_DECLINED', 'BAD_CREDENTIALS', 'APP_PASSWORD_REQUIRED', 'BASIC_AUTH_DISABLED', 'TOKEN_REVOKED', 'THROTTLED', 'NOT_CATALOG_ADMIN']) {
+      expect(Object.keys(ERROR_CATALOGUE)).toContain(code);
+    }
+  });
+
+  it('problemBody - is RFC 9457 with the stable code as type suffix', () => {
+    const body = problemBody('SHARED_MAILBOX', 'ja');
+    expect(body).toMatchObject({ type: 'https://lms-m365.example/errors/SHARED_MAILBOX', status: 422, code: 'SHARED_MAILBOX', title: ERROR_CATALOGUE.SHARED_MAILBOX.title.ja });
+  });
+
+  it('preferredLanguage - picks Japanese only when it outranks English', () => {
+    expect(preferredLanguage(undefined)).toBe('en');
+    expect(preferredLanguage('ja')).toBe('ja');
+    expect(preferredLanguage('en-US,en;q=0.9,ja;q=0.8')).toBe('en');
+    expect(preferredLanguage('ja-JP,en;q=0.5')).toBe('ja');
+    expect(preferredLanguage('fr')).toBe('en');
+  });
+});
+
+describe('upstream error mapping', () => {
+  it('mapTokenError - AADSTS numbers decide, then the OAuth error, per context', () => {
+    expect(mapTokenError('invalid_grant', '700082', 'refresh')).toBe('TOKEN_REVOKED');
+    expect(mapTokenError('invalid_grant', '50173', 'refresh')).toBe('TOKEN_REVOKED');
+    expect(mapTokenError('invalid_grant', '65001', 'sign-in')).toBe('CONSENT_REQUIRED');
+    expect(mapTokenError('access_denied', '65004', 'sign-in')).toBe('CONSENT_DECLINED');
+    expect(mapTokenError('invalid_grant', '501481', 'sign-in')).toBe('STATE_INVALID');
+    expect(mapTokenError('invalid_grant', '54005', 'sign-in')).toBe('STATE_INVALID');
+    expect(mapTokenError('invalid_grant', '50126', 'password')).toBe('BAD_CREDENTIALS');
+    expect(mapTokenError('invalid_grant', undefined, 'refresh')).toBe('TOKEN_REVOKED');
+    expect(mapTokenError('invalid_grant', '9002313', 'sign-in')).toBe('SIGN_IN_FAILED');
+    expect(mapTokenError('temporarily_unavailable', undefined, 'sign-in')).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('mapCallbackError - a declined consent, a missing admin approval and a disabled account', () => {
+    expect(mapCallbackError('access_denied', 'AADSTS65004: User declined to consent to access the app.')).toBe('CONSENT_DECLINED');
+    expect(mapCallbackError('access_denied', 'AADSTS90094: The grant requires admin permission.')).toBe('CONSENT_DECLINED');
+    expect(mapCallbackError('consent_required', 'AADSTS65001: ...')).toBe('CONSENT_REQUIRED');
+    expect(mapCallbackError('invalid_request', 'AADSTS90094: admin')).toBe('CONSENT_REQUIRED');
+    expect(mapCallbackError('invalid_grant', 'AADSTS50057: The user account is disabled.')).toBe('ACCOUNT_DISABLED');
+    expect(mapCallbackError('server_error', undefined)).toBe('SIGN_IN_FAILED');
+  });
+
+  it('mapGraphError - mailbox gone, throttled, revoked, forbidden', () => {
+    expect(mapGraphError(404, 'MailboxNotEnabledForRESTAPI')).toBe('MAILBOX_NOT_FOUND');
+    expect(mapGraphError(404, 'ResourceNotFound')).toBe('MAILBOX_NOT_FOUND');
+    expect(mapGraphError(429, 'TooManyRequests')).toBe('THROTTLED');
+    expect(mapGraphError(401, 'InvalidAuthenticationToken')).toBe('TOKEN_REVOKED');
+    expect(mapGraphError(403, 'ErrorAccessDenied')).toBe('PERMISSIONS_MISSING');
+    expect(mapGraphError(400, 'ErrorInvalidRecipients')).toBe('RECIPIENT_REJECTED');
+    expect(mapGraphError(503, 'ServiceNotAvailable')).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('mapSmtpError - Exchange Online replies by context', () => {
+    expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.', 'EAUTH', 'oauth')).toBe('SMTP_AUTH_DISABLED');
+    expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.', 'EAUTH', 'password')).toBe('SMTP_AUTH_DISABLED');
+    expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, basic authentication is disabled.', 'EAUTH', 'password')).toBe('BASIC_AUTH_DISABLED');
+    expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, user is locked by your organization\'s security defaults policy.', 'EAUTH', 'password')).toBe('BASIC_AUTH_DISABLED');
+    expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator.', 'EAUTH', 'password')).toBe('APP_PASSWORD_REQUIRED');
+    expect(mapSmtpError(535, '535 5.7.3 Authentication unsuccessful', 'EAUTH', 'password')).toBe('BAD_CREDENTIALS');
+    expect(mapSmtpError(535, '535 5.7.3 Authentication unsuccessful', 'EAUTH', 'oauth')).toBe('TOKEN_REVOKED');
+    expect(mapSmtpError(550, '550 5.1.10 RESOLVER.ADR.RecipientNotFound', 'EENVELOPE', 'oauth')).toBe('RECIPIENT_REJECTED');
+    expect(mapSmtpError(432, '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded', 'EENVELOPE', 'oauth')).toBe('THROTTLED');
+    expect(mapSmtpError(undefined, undefined, 'ECONNECTION', 'password')).toBe('SMTP_UNAVAILABLE');
+  });
+
+  it('smtpUpstream - keeps the reply and enhanced codes, never the reply text', () => {
+    expect(smtpUpstream(535, '535 5.7.139 Authentication unsuccessful, the user credentials were incorrect. secret')).toBe('SMTP 535 5.7.139');
+    expect(smtpUpstream(undefined, 'x')).toBeUndefined();
+  });
+});
+
+describe('authorisation decisions', () => {
+  it('principalFromClaims - delegated tokens by scp, app tokens by roles', () => {
+    const user = principalFromClaims({ oid: 'u1', scp: 'user_impersonation User.Read', preferred_username: 'a@b', tid: 't', wids: ['62e90394-69f5-4237-9190-012177145e10'] }, 'tok');
+    expect(user).toMatchObject({ kind: 'user', objectId: 'u1', scopes: ['user_impersonation', 'User.Read'], isTenantAdmin: true });
+    const app = principalFromClaims({ azp: 'app1', roles: ['Notifications.Send'], tid: 't' }, 'tok');
+    expect(app).toMatchObject({ kind: 'app', appId: 'app1', roles: ['Notifications.Send'] });
+  });
+
+  it('authorize - scope for users, role for apps, apps only where a role is accepted', () => {
+    const user = principalFromClaims({ oid: 'u1', scp: 'User.Read', tid: 't' }, 'tok');
+    expect(codeOf(() => authorize(user, { delegatedScope: 'user_impersonation' }))).toBe('SCOPE_MISSING');
+    const app = principalFromClaims({ azp: 'a', tid: 't' }, 'tok');
+    expect(codeOf(() => authorize(app, { delegatedScope: 'user_impersonation', appRole: 'Notifications.Send' }))).toBe('APP_ROLE_MISSING');
+    const appWithRole = principalFromClaims({ azp: 'a', roles: ['Notifications.Send'], tid: 't' }, 'tok');
+    expect(codeOf(() => authorize(appWithRole, { delegatedScope: 'user_impersonation' }))).toBe('SCOPE_MISSING');
+    expect(codeOf(() => authorize(appWithRole, { delegatedScope: 'user_impersonation', appRole: 'Notifications.Send' }))).toBeUndefined();
+  });
+
+  it('canManageWeb - reads ManageWeb from both OData shapes', () => {
+    expect(canManageWeb({ High: '2147483647', Low: '4294967295' })).toBe(true);
+    expect(canManageWeb({ d: { EffectiveBasePermissions: { High: '176', Low: '138612833' } } })).toBe(false);
+    expect(canManageWeb({ EffectiveBasePermissions: { High: 432, Low: 1011028719 } })).toBe(false);
+    expect(canManageWeb({ EffectiveBasePermissions: { High: 432, Low: 1073741825 } })).toBe(true);
+    expect(canManageWeb(null)).toBe(false);
+  });
+
+  it('callerKey - rate limits per token subject, else per address', () => {
+    const payload = Buffer.from(JSON.stringify({ tid: 't', oid: 'o' })).toString('base64url');
+    expect(callerKey(`Bearer h.${payload}.s`, '1.2.3.4')).toBe('caller:t:o');
+    expect(callerKey(undefined, '1.2.3.4')).toBe('ip:1.2.3.4');
+    expect(callerKey('Bearer junk', '1.2.3.4')).toBe('ip:1.2.3.4');
+  });
+});
+
+describe('catalog ids', () => {
+  const origin = 'https://localhost:4800';
+  it('normaliseCatalog - lower-cases scheme and host, drops the trailing slash', () => {
+    expect(normaliseCatalog('HTTPS://LOCALHOST:4800/sites/Catalog-A/', origin)).toBe('https://localhost:4800/sites/Catalog-A');
+  });
+  it('normaliseCatalog - refuses other hosts, subsites, queries, credentials and junk', () => {
+    for (const bad of ['https://evil.example/sites/a', 'https://localhost:4800/sites/a/b', 'https://localhost:4800/sites/a?x', 'https://u:p@localhost:4800/sites/a', 'http://localhost:4800/sites/a', '', 'sites/a', 'https://localhost:4800/']) {
+      expect({ bad, code: codeOf(() => normaliseCatalog(bad, origin)) }).toEqual({ bad, code: 'CATALOG_INVALID' });
+    }
+  });
+  it('normaliseCatalog - never throws anything but CATALOG_INVALID on arbitrary input', () => {
+    fc.assert(fc.property(fc.string(), (s) => {
+      const code = codeOf(() => normaliseCatalog(s, origin));
+      expect(code === undefined || code === 'CATALOG_INVALID').toBe(true);
+    }));
+  });
+});
+
+describe('sign-in state', () => {
+  it('newSignIn - random state, verifier and nonce; S256 challenge of the verifier; 10 minutes', () => {
+    const a = newSignIn(1000);
+    const b = newSignIn(1000);
+    expect(a.state).not.toBe(b.state);
+    expect(a.verifier).not.toBe(b.verifier);
+    expect(isWellFormedState(a.state)).toBe(true);
+    expect(a.verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a.challenge).toBe(pkceChallenge(a.verifier));
+    expect(a.expiresAt).toBe(1000 + SIGN_IN_LIFETIME_MS);
+  });
+  it('pkceChallenge - matches RFC 7636 appendix B', () => {
+    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+  });
+  it('checkNotExpired - refuses at and after the expiry', () => {
+    expect(codeOf(() => checkNotExpired(100, 99))).toBeUndefined();
+    expect(codeOf(() => checkNotExpired(100, 100))).toBe('STATE_EXPIRED');
+  });
+  it('checkNonce - refuses a missing or different nonce', () => {
+    expect(codeOf(() => checkNonce('n', 'n'))).toBeUndefined();
+    expect(codeOf(() => checkNonce('n', 'm'))).toBe('STATE_INVALID');
+    expect(codeOf(() => checkNonce('n', undefined))).toBe('STATE_INVALID');
+  });
+  it('stateKey - stores a hash, not the state', () => {
+    expect(stateKey('abc')).toMatch(/^[0-9a-f]{64}$/);
+    expect(stateKey('abc')).not.toContain('abc');
+  });
+  it('isWellFormedState - refuses anything that is not 43 base64url characters', () => {
+    expect(isWellFormedState('x'.repeat(42))).toBe(false);
+    expect(isWellFormedState(`${'x'.repeat(42)}=`)).toBe(false);
+    expect(isWellFormedState(undefined)).toBe(false);
+  });
+});
+
+describe('connection model', () => {
+  it('applySettings - transport is Modern only; recipients are trimmed, lower-cased, de-duplicated', () => {
+    const record = emptyConnection('c', 'id');
+    expect(applySettings(record, { enabled: true, transport: 'smtp-oauth', alertRecipients: [' A@x.test', 'a@x.test', 'b@x.test'] })).toMatchObject({ enabled: true, transport: 'smtp-oauth', alertRecipients: ['a@x.test', 'b@x.test'] });
+    expect(codeOf(() => applySettings({ ...record, method: 'classic', transport: 'smtp' }, { transport: 'graph' }))).toBe('VALIDATION_FAILED');
+  });
+  it('disconnected - forgets account and method, keeps the switch and recipients', () => {
+    const connected = { ...emptyConnection('c', 'id'), enabled: true, method: 'classic' as const, transport: 'smtp' as const, account: { email: 'a@x', displayName: 'A' }, alertRecipients: ['a@x'] };
+    expect(disconnected(connected, 'now')).toMatchObject({ enabled: true, method: null, transport: 'graph', account: null, alertRecipients: ['a@x'], health: { state: 'not-connected', checkedAt: 'now' } });
+  });
+  it('needsKeepAlive - only connected modern connections idle for the configured days', () => {
+    const day = 86_400_000;
+    const base = { ...emptyConnection('c', 'id'), method: 'modern' as const, health: { state: 'connected' as const, code: null, checkedAt: null } };
+    expect(needsKeepAlive({ ...base, lastTokenUseAt: new Date(0).toISOString() }, 15 * day, 14)).toBe(true);
+    expect(needsKeepAlive({ ...base, lastTokenUseAt: new Date(2 * day).toISOString() }, 15 * day, 14)).toBe(false);
+    expect(needsKeepAlive({ ...base, method: 'classic', lastTokenUseAt: null }, 15 * day, 14)).toBe(false);
+    expect(needsKeepAlive({ ...base, health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: null }, lastTokenUseAt: null }, 15 * day, 14)).toBe(false);
+  });
+  it('isConnectionLost - revoked, bad password or missing mailbox lose the connection; throttling does not', () => {
+    expect(isConnectionLost('TOKEN_REVOKED')).toBe(true);
+    expect(isConnectionLost('BAD_CREDENTIALS')).toBe(true);
+    expect(isConnectionLost('THROTTLED')).toBe(false);
+    expect(isConnectionLost('SERVICE_UNAVAILABLE')).toBe(false);
+  });
+  it('missingPermissions and coversOrganisation - compare scope names without resource prefixes', () => {
+    expect(missingPermissions(['https://graph.microsoft.com/Mail.Send', 'user.read'], ['Mail.Send', 'User.Read', 'Place.Read.All'])).toEqual(['Place.Read.All']);
+    expect(coversOrganisation([{ consentType: 'AllPrincipals', scope: 'Mail.Send Place.Read.All Calendars.ReadWrite OnlineMeetings.ReadWrite User.Read' }])).toBe(true);
+    expect(coversOrganisation([{ consentType: 'Principal', scope: 'Mail.Send Place.Read.All Calendars.ReadWrite OnlineMeetings.ReadWrite User.Read' }])).toBe(false);
+  });
+});
+
+describe('configuration', () => {
+  it('loadConfig - development needs nothing', () => {
+    const config = loadConfig({}, '/repo');
+    expect(config).toMatchObject({ port: 4700, authorityHost: 'https://localhost:4800', storage: { embeddedAzurite: true, tablePort: 4810, queuePort: 4811 }, kek: { kind: 'local', file: '/repo/.local/keys/kek.json' } });
+  });
+  it('loadConfig - production names every missing setting at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['API_PUBLIC_URL', 'TENANT_ID', 'AUTHORITY_HOST', 'GRAPH_URL', 'SHAREPOINT_ORIGIN', 'CLIENT_ID', 'CLIENT_SECRET', 'APP_ID_URI', 'ALLOWED_ORIGINS', 'SMTP_HOST', 'SMTP_PORT', 'STORAGE_CONNECTION_STRING', 'KEY_VAULT_KEY_ID']) {
+      expect(problems).toContain(`${name} is required`);
+    }
+  });
+  it('loadConfig - production names each malformed setting', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        NODE_ENV: 'production', API_PUBLIC_URL: 'http://api.example', TENANT_ID: 'contoso', AUTHORITY_HOST: 'https://login.microsoftonline.com', GRAPH_URL: 'https://graph.microsoft.com/v1.0',
+        SHAREPOINT_ORIGIN: 'https://contoso.sharepoint.com/sites', CLIENT_ID: '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41', CLIENT_SECRET: 's', APP_ID_URI: 'lms', ALLOWED_ORIGINS: 'https://contoso.sharepoint.com,teams',
+        SMTP_HOST: 'smtp.office365.com', SMTP_PORT: '99999', STORAGE_CONNECTION_STRING: 'nonsense', KEY_VAULT_KEY_ID: 'https://vault.example/secrets/x', PORT: 'eighty'
+      });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^API_PUBLIC_URL must be an https URL/),
+      'TENANT_ID must be a GUID',
+      expect.stringMatching(/^SHAREPOINT_ORIGIN must be a comma-separated list of origins/),
+      expect.stringMatching(/^APP_ID_URI must start with api:\/\//),
+      expect.stringMatching(/^ALLOWED_ORIGINS must be a comma-separated list of origins/),
+      expect.stringMatching(/^SMTP_PORT must be a whole number/),
+      expect.stringMatching(/^STORAGE_CONNECTION_STRING must be an Azure Storage connection string/),
+      expect.stringMatching(/^KEY_VAULT_KEY_ID must be a Key Vault key identifier/),
+      expect.stringMatching(/^PORT must be a whole number/)
+    ]));
+    expect(problems).toHaveLength(9);
+  });
+});

@@ -1,0 +1,42 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { open, seal } from '../../src/secrets/envelope';
+import { LocalFileKek } from '../../src/secrets/kek';
+
+describe('envelope encryption', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kek-'));
+  const kek = LocalFileKek.open(path.join(dir, 'keys', 'kek.json'));
+
+  it('LocalFileKek - creates a 256-bit key file readable only by its owner, and reopens it', () => {
+    const file = path.join(dir, 'keys', 'kek.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(Buffer.from(JSON.parse(readFileSync(file, 'utf8')).key, 'base64')).toHaveLength(32);
+    expect(LocalFileKek.open(file).keyId).toBe(kek.keyId);
+  });
+
+  it('seal/open - round-trips, and the sealed form does not contain the plaintext', async () => {
+    const canary = 'CANARY-secret-4242';
+    const sealed = await seal(kek, Buffer.from(canary), 'catalog-a|password');
+    expect(JSON.stringify(sealed)).not.toContain(canary);
+    expect(JSON.stringify(sealed)).not.toContain(Buffer.from(canary).toString('base64'));
+    expect((await open(kek, sealed, 'catalog-a|password')).toString()).toBe(canary);
+  });
+
+  it('seal - a fresh data key and IV every time', async () => {
+    const a = await seal(kek, Buffer.from('x'), 'c');
+    const b = await seal(kek, Buffer.from('x'), 'c');
+    expect(a.wrappedKey).not.toBe(b.wrappedKey);
+    expect(a.iv).not.toBe(b.iv);
+  });
+
+  it('open - fails for another catalog, a tampered ciphertext or another KEK', async () => {
+    const sealed = await seal(kek, Buffer.from('secret'), 'catalog-a|password');
+    await expect(open(kek, sealed, 'catalog-b|password')).rejects.toThrow();
+    const flipped = Buffer.from(sealed.ciphertext, 'base64');
+    flipped[0] ^= 1;
+    await expect(open(kek, { ...sealed, ciphertext: flipped.toString('base64') }, 'catalog-a|password')).rejects.toThrow();
+    const other = LocalFileKek.open(path.join(dir, 'other.json'));
+    await expect(open(other, sealed, 'catalog-a|password')).rejects.toThrow();
+  });
+});
