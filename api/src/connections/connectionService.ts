@@ -357,11 +357,14 @@ export class ConnectionService {
 /** The error a sign-in redirect carries (`error`, and an AADSTS number in its description). */
 export function mapCallbackError(error: string, description: string | undefined): ErrorCode {
   const aadsts = /AADSTS(\d{5,7})/.exec(description ?? '')?.[1];
-  if (aadsts === '65004' || error === 'access_denied') {
+  if (aadsts === '65004') {
     return 'CONSENT_DECLINED';
   }
   if (aadsts === '65001' || aadsts === '90094' || aadsts === '90095' || error === 'consent_required' || error === 'interaction_required') {
     return 'CONSENT_REQUIRED';
+  }
+  if (error === 'access_denied') {
+    return 'CONSENT_DECLINED';
   }
   if (aadsts === '50057' || aadsts === '50053') {
     return 'ACCOUNT_DISABLED';

@@ -70,7 +70,8 @@ describe('upstream error mapping', () => {
 
   it('mapCallbackError - a declined consent, a missing admin approval and a disabled account', () => {
     expect(mapCallbackError('access_denied', 'AADSTS65004: User declined to consent to access the app.')).toBe('CONSENT_DECLINED');
-    expect(mapCallbackError('access_denied', 'AADSTS90094: The grant requires admin permission.')).toBe('CONSENT_DECLINED');
+    expect(mapCallbackError('access_denied', 'AADSTS90094: The grant requires admin permission.')).toBe('CONSENT_REQUIRED');
+    expect(mapCallbackError('access_denied', undefined)).toBe('CONSENT_DECLINED');
     expect(mapCallbackError('consent_required', 'AADSTS65001: ...')).toBe('CONSENT_REQUIRED');
     expect(mapCallbackError('invalid_request', 'AADSTS90094: admin')).toBe('CONSENT_REQUIRED');
     expect(mapCallbackError('invalid_grant', 'AADSTS50057: The user account is disabled.')).toBe('ACCOUNT_DISABLED');
