@@ -1,0 +1,27 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * Browser tests in Debian's Chromium against the real stack (e2e/support/stack.mjs): local tenant,
+ * connection API + Azurite, preview host, all on free loopback ports. Run with `npm run test:e2e`.
+ */
+export default defineConfig({
+  testDir: './tests',
+  outputDir: './results/artifacts',
+  globalSetup: './support/globalSetup.ts',
+  workers: 1,
+  fullyParallel: false,
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  reporter: [['list']],
+  use: {
+    browserName: 'chromium',
+    ignoreHTTPSErrors: true,
+    viewport: { width: 1100, height: 900 },
+    actionTimeout: 15_000,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+    }
+  }
+});
