@@ -1,6 +1,6 @@
 /**
- * The local tenant's suites. PnPjs ships ES modules only, so its files go through ts-jest too
- * (everything else in node_modules is CommonJS and is left alone).
+ * The local tenant's suites. PnPjs, and the cookie helpers Fastify's inject() loads, ship ES
+ * modules only, so their files go through ts-jest too (the rest of node_modules is CommonJS).
  */
 module.exports = {
   displayName: 'local-tenant',
@@ -10,8 +10,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
-    '^.+/node_modules/@pnp/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, isolatedModules: true }]
+    '^.+/node_modules/(@pnp|cookie|set-cookie-parser)/.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, isolatedModules: true }]
   },
-  transformIgnorePatterns: ['/node_modules/(?!@pnp/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@pnp|cookie|set-cookie-parser)/)'],
   testTimeout: 30000
 };

@@ -6,6 +6,9 @@ import { createServer } from './http/server';
 import { createSigningKey } from './identity/jwt';
 import { registerIdentity } from './identity/routes';
 import { registerDevToken } from './identity/dev-token';
+import { registerGraph } from './graph/routes';
+import { registerMailbox } from './mailbox/routes';
+import { registerFaults } from './faults/routes';
 
 export interface LocalTenantOptions {
   /** HTTPS port; 0 picks a free one. Default 4800. */
@@ -47,6 +50,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const app = createServer(certs, options.log ?? false);
   registerIdentity(app, state, key);
   registerDevToken(app, state, key);
+  registerGraph(app, state, key);
+  registerMailbox(app, state);
+  registerFaults(app, state);
   app.post('/_admin/reset', async () => {
     state.reset();
     return { reset: true };

@@ -137,3 +137,50 @@ export class ListStore {
     return list.fields.find((f) => f.InternalName === name) ?? list.fields.find((f) => f.Title === name);
   }
 }
+
+/** Why a value cannot go into a field, in SharePoint's words; null when it can. */
+export function fieldValueProblem(field: SpField, value: unknown): string | null {
+  if (field.ReadOnlyField) return `Field '${field.InternalName}' is read-only.`;
+  if (value === null) return null;
+  switch (field.TypeAsString) {
+    case 'Boolean':
+      return typeof value === 'boolean' ? null : `Cannot convert a primitive value to the expected type 'Edm.Boolean'.`;
+    case 'Text':
+      return typeof value === 'string' && value.length <= 255 ? null : `The value of field '${field.InternalName}' must be text of at most 255 characters.`;
+    case 'Note':
+      return typeof value === 'string' ? null : `The value of field '${field.InternalName}' must be text.`;
+    case 'Choice':
+      return typeof value === 'string' && (field.Choices ?? []).includes(value) ? null : `The value '${String(value)}' is not one of the choices of field '${field.InternalName}'.`;
+    case 'DateTime':
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? null : `The value of field '${field.InternalName}' is not a valid date.`;
+    case 'Number':
+    case 'Integer':
+    case 'Currency':
+      return typeof value === 'number' && Number.isFinite(value) ? null : `The value of field '${field.InternalName}' must be a number.`;
+    default:
+      return null;
+  }
+}
+
+/** Checks every value first, then writes them all: a bad field leaves the item untouched. */
+export function applyValues(list: SpList, item: SpItem, values: Record<string, unknown>, editorId: number): string | null {
+  const normalised: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (name.startsWith('__') || name.startsWith('odata.') || name.startsWith('@odata')) continue;
+    const field = list.fields.find((f) => f.InternalName === name);
+    if (!field) return `The property '${name}' does not exist on type '${itemEntityType(list)}'. Make sure to only use property names that are defined by the type.`;
+    const problem = fieldValueProblem(field, value);
+    if (problem) return problem;
+    normalised[name] = field.TypeAsString === 'DateTime' && typeof value === 'string' ? new Date(value).toISOString().replace(/\.\d+Z$/, 'Z') : value;
+  }
+  Object.assign(item.values, normalised);
+  item.version += 1;
+  item.Modified = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  item.EditorId = editorId;
+  return null;
+}
+
+export function newItem(list: SpList, authorId: number): SpItem {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return { Id: list.nextItemId++, GUID: randomUUID(), version: 0, values: {}, Created: now, Modified: now, AuthorId: authorId, EditorId: authorId };
+}

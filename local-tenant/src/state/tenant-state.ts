@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FixtureApp, MailboxKind, TenantFixture } from './fixture';
 import { MailStore } from '../mailbox/store';
 import { ListStore } from '../sharepoint/list-store';
+import { MailboxMeter } from '../graph/limits';
 
 const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
 
@@ -99,6 +100,7 @@ export class TenantState {
   limits: TenantFixture['limits'];
   faults: Faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
   readonly mail = new MailStore();
+  readonly meter = new MailboxMeter();
   readonly lists: ListStore;
 
   constructor(readonly fixture: TenantFixture, public origin: string) {
@@ -191,6 +193,7 @@ export class TenantState {
     this.limits = { ...f.limits };
     this.faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
     this.mail.clear();
+    this.meter.clear();
     this.lists.reset();
   }
 

@@ -1,0 +1,159 @@
+import type { TenantState } from '../state/tenant-state';
+
+/** Result of a fault: what changed, or why nothing did. */
+export type FaultResult = { ok: true; detail: string } | { ok: false; status: number; message: string };
+
+type Body = Record<string, unknown>;
+
+const fail = (message: string, status = 400): FaultResult => ({ ok: false, status, message });
+
+function account(state: TenantState, body: Body): ReturnType<TenantState['accountByUpn']> {
+  return typeof body.user === 'string' ? state.accountByUpn(body.user) : undefined;
+}
+
+/**
+ * Every fault the local tenant can inject, by name. Each mirrors something an admin (or
+ * Microsoft) does to a real tenant; docs/local-tenant.md lists them with their effect.
+ */
+export const FAULTS: Record<string, { description: string; fields: string[]; apply: (state: TenantState, body: Body) => FaultResult }> = {
+  'revoke-refresh-tokens': {
+    description: "Revoke a user's refresh tokens and sessions (Revoke-MgUserSignInSession): next refresh answers AADSTS50173.",
+    fields: ['user'],
+    apply: (state, body) => {
+      const a = account(state, body);
+      if (!a) return fail('unknown user');
+      state.revokeSessions(a);
+      return { ok: true, detail: `refresh tokens of ${a.upn} revoked` };
+    }
+  },
+  'expire-refresh-tokens': {
+    description: "Age a user's refresh tokens past 90 days of inactivity: next refresh answers AADSTS700082.",
+    fields: ['user'],
+    apply: (state, body) => {
+      const a = account(state, body);
+      if (!a) return fail('unknown user');
+      for (const r of state.refreshTokens.values()) if (r.userId === a.id) r.expired = true;
+      return { ok: true, detail: `refresh tokens of ${a.upn} expired` };
+    }
+  },
+  password: {
+    description: "Change a user's password: basic SMTP AUTH with the old one fails (535 5.7.3) and refresh tokens are revoked (AADSTS50173).",
+    fields: ['user', 'password'],
+    apply: (state, body) => {
+      const a = account(state, body);
+      if (!a) return fail('unknown user');
+      if (typeof body.password !== 'string' || body.password.length < 1) return fail('password must be a non-empty string');
+      a.password = body.password;
+      state.revokeSessions(a);
+      return { ok: true, detail: `password of ${a.upn} changed` };
+    }
+  },
+  'remove-mailbox': {
+    description: "Remove a user's mailbox (licence removed): Graph answers 404 MailboxNotEnabledForRESTAPI, SMTP 535 5.7.3, mail to it bounces.",
+    fields: ['user'],
+    apply: (state, body) => {
+      const a = account(state, body);
+      if (!a) return fail('unknown user');
+      a.mailbox = 'none';
+      state.mail.dropMailbox(a.upn);
+      return { ok: true, detail: `mailbox of ${a.upn} removed` };
+    }
+  },
+  'make-shared': {
+    description: "Convert a user's mailbox to a shared mailbox: mailboxSettings.userPurpose becomes 'shared'.",
+    fields: ['user'],
+    apply: (state, body) => {
+      const a = account(state, body);
+      if (!a) return fail('unknown user');
+      if (a.mailbox === 'none') return fail(`${a.upn} has no mailbox to convert`);
+      a.mailbox = 'shared';
+      return { ok: true, detail: `${a.upn} is now a shared mailbox` };
+    }
+  },
+  'smtp-auth': {
+    description: 'Turn SMTP AUTH off or on for one mailbox (Set-CASMailbox -SmtpClientAuthenticationDisabled): off answers 535 5.7.139.',
+    fields: ['user', 'enabled'],
+    apply: (state, body) => {
+      const a = account(state, body);
+      if (!a) return fail('unknown user');
+      if (typeof body.enabled !== 'boolean') return fail('enabled must be true or false');
+      a.smtpAuthEnabled = body.enabled;
+      return { ok: true, detail: `SMTP AUTH ${body.enabled ? 'enabled' : 'disabled'} for ${a.upn}` };
+    }
+  },
+  'smtp-basic-auth': {
+    description: 'Turn basic authentication (password) for SMTP off or on for the whole tenant: off answers 535 5.7.139 to AUTH PLAIN/LOGIN.',
+    fields: ['enabled'],
+    apply: (state, body) => {
+      if (typeof body.enabled !== 'boolean') return fail('enabled must be true or false');
+      state.smtpBasicAuthEnabled = body.enabled;
+      return { ok: true, detail: `SMTP basic authentication ${body.enabled ? 'enabled' : 'disabled'} for the tenant` };
+    }
+  },
+  'withdraw-consent': {
+    description: "Withdraw consent of an app (default: the connection API) to a resource (default: Microsoft Graph): organisation-wide, or one user's. Next refresh answers AADSTS65001.",
+    fields: ['client', 'resource', 'user'],
+    apply: (state, body) => {
+      const client = typeof body.client === 'string' ? state.appById(body.client) ?? state.apps.get(body.client) : state.appByKey('connectionApi');
+      const resource = typeof body.resource === 'string' ? state.resourceByIdentifier(body.resource) ?? state.apps.get(body.resource) : state.appByKey('graph');
+      if (!client || !resource) return fail('unknown client or resource');
+      const user = body.user === undefined ? null : account(state, body);
+      if (body.user !== undefined && !user) return fail('unknown user');
+      const before = state.grants.length;
+      state.grants = state.grants.filter(
+        (g) => !(g.clientId === client.servicePrincipalId && g.resourceId === resource.servicePrincipalId && (user ? g.consentType === 'Principal' && g.principalId === user.id : g.consentType === 'AllPrincipals'))
+      );
+      return { ok: true, detail: `${before - state.grants.length} grant(s) of ${client.displayName} to ${resource.displayName} withdrawn${user ? ` for ${user.upn}` : ' organisation-wide'}` };
+    }
+  },
+  throttle: {
+    description: 'Throttle one mailbox: retryAfterSeconds answers every mail/calendar request with 429; or lower messagesPerMinute / concurrentRequests. clear: true removes it.',
+    fields: ['mailbox', 'retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'clear'],
+    apply: (state, body) => {
+      const mailbox = typeof body.mailbox === 'string' ? body.mailbox.toLowerCase() : '';
+      if (!state.accountByUpn(mailbox)) return fail('unknown mailbox');
+      if (body.clear === true) {
+        state.faults.mailboxLimits.delete(mailbox);
+        return { ok: true, detail: `throttling of ${mailbox} cleared` };
+      }
+      const positive = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+      const override = { throttledForSeconds: positive(body.retryAfterSeconds), messagesPerMinute: positive(body.messagesPerMinute), concurrentRequests: positive(body.concurrentRequests) };
+      if (!override.throttledForSeconds && !override.messagesPerMinute && !override.concurrentRequests) return fail('give retryAfterSeconds, messagesPerMinute or concurrentRequests (positive integers), or clear: true');
+      state.faults.mailboxLimits.set(mailbox, override);
+      return { ok: true, detail: `${mailbox} throttled` };
+    }
+  },
+  'graph-failure': {
+    description: 'Make Microsoft Graph answer 500/502/503/504 to the next count requests (or all until cleared: count omitted). status 0 clears.',
+    fields: ['status', 'count'],
+    apply: (state, body) => {
+      if (body.status === 0) {
+        state.faults.graphFailure = null;
+        return { ok: true, detail: 'Graph answers normally' };
+      }
+      if (![500, 502, 503, 504].includes(body.status as number)) return fail('status must be 500, 502, 503 or 504 (or 0 to clear)');
+      const count = body.count === undefined || body.count === null ? null : Number(body.count);
+      if (count !== null && (!Number.isInteger(count) || count < 1)) return fail('count must be a positive integer');
+      state.faults.graphFailure = { status: body.status as number, remaining: count };
+      return { ok: true, detail: `Graph answers ${String(body.status)} ${count === null ? 'until cleared' : `to the next ${count} request(s)`}` };
+    }
+  },
+  latency: {
+    description: 'Delay every identity, Graph and SharePoint response by ms milliseconds (0 clears).',
+    fields: ['ms'],
+    apply: (state, body) => {
+      const ms = Number(body.ms);
+      if (!Number.isInteger(ms) || ms < 0 || ms > 60000) return fail('ms must be an integer from 0 to 60000');
+      state.faults.latencyMs = ms;
+      return { ok: true, detail: `latency ${ms} ms` };
+    }
+  },
+  clear: {
+    description: 'Clear Graph failures, latency and mailbox throttling (accounts and grants stay as they are; /_admin/reset restores everything).',
+    fields: [],
+    apply: (state) => {
+      state.faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
+      return { ok: true, detail: 'transient faults cleared' };
+    }
+  }
+};

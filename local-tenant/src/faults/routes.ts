@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { esc, page } from '../http/html';
+import type { TenantState } from '../state/tenant-state';
+import { FAULTS } from './faults';
+
+/** POST /_admin/faults/{name}, GET /_admin/faults, the /_faults page and the latency fault itself. */
+export function registerFaults(app: FastifyInstance, state: TenantState): void {
+  app.addHook('onRequest', async (req) => {
+    if (state.faults.latencyMs > 0 && !req.url.startsWith('/_')) await new Promise((r) => setTimeout(r, state.faults.latencyMs));
+  });
+
+  app.get('/_admin/faults', async () => ({
+    graphFailure: state.faults.graphFailure,
+    latencyMs: state.faults.latencyMs,
+    mailboxLimits: Object.fromEntries(state.faults.mailboxLimits),
+    smtpBasicAuthEnabled: state.smtpBasicAuthEnabled,
+    accounts: state.people().map((a) => ({ upn: a.upn, mailbox: a.mailbox, smtpAuthEnabled: a.smtpAuthEnabled })),
+    orgWideGrants: state.grants.filter((g) => g.consentType === 'AllPrincipals'),
+    available: Object.fromEntries(Object.entries(FAULTS).map(([name, f]) => [name, { description: f.description, fields: f.fields }]))
+  }));
+
+  app.post('/_admin/faults/:name', async (req, reply) => {
+    const fault = FAULTS[(req.params as { name: string }).name];
+    if (!fault) return reply.code(404).send({ error: 'unknown_fault', message: `Known faults: ${Object.keys(FAULTS).join(', ')}` });
+    const result = fault.apply(state, (req.body ?? {}) as Record<string, unknown>);
+    return result.ok ? { ok: true, detail: result.detail } : reply.code(result.status).send({ error: 'invalid_fault', message: result.message });
+  });
+
+  app.get('/_faults', async (req, reply) => {
+    const users = state.people().map((a) => `<option value="${esc(a.upn)}">${esc(a.displayName)} (${esc(a.upn)})</option>`).join('');
+    const input = (fault: string, field: string): string => {
+      const id = `${fault}-${field}`;
+      if (field === 'user' || field === 'mailbox') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${users}</select>`;
+      if (field === 'enabled' || field === 'clear') return `<label><input type="checkbox" id="${id}" name="${field}" data-type="boolean"> ${field}</label>`;
+      const numeric = ['retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'status', 'count', 'ms'].includes(field);
+      return `<label for="${id}">${field}</label><input type="${numeric ? 'number' : 'text'}" id="${id}" name="${field}" ${numeric ? 'data-type="number"' : ''}>`;
+    };
+    const forms = Object.entries(FAULTS)
+      .map(([name, f]) => `<section><h2>${esc(name)}</h2><p class="hint">${esc(f.description)}</p><form data-fault="${esc(name)}">${f.fields.map((field) => input(name, field)).join('')}<button type="submit">Apply</button></form></section>`)
+      .join('');
+    const script = `
+for (const form of document.querySelectorAll('form[data-fault]')) {
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {};
+    for (const el of form.elements) {
+      if (!el.name) continue;
+      if (el.dataset.type === 'boolean') body[el.name] = el.checked;
+      else if (el.dataset.type === 'number') { if (el.value !== '') body[el.name] = Number(el.value); }
+      else if (el.value !== '') body[el.name] = el.value;
+    }
+    const res = await fetch('/_admin/faults/' + form.dataset.fault, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.json();
+    document.getElementById('result').textContent = res.ok ? json.detail : 'Refused: ' + json.message;
+  });
+}
+document.getElementById('reset').addEventListener('click', async () => {
+  await fetch('/_admin/reset', { method: 'POST' });
+  document.getElementById('result').textContent = 'Tenant reset to the fixture.';
+});`;
+    return reply.type('text/html').send(
+      page(
+        'Fault controls',
+        `<nav><a href="/_mailbox">Mailboxes</a></nav><h1>Fault controls</h1><p role="status" id="result" aria-live="polite"></p><button type="button" id="reset" class="secondary">Reset everything to the fixture</button>${forms}`,
+        { wide: true, script }
+      )
+    );
+  });
+}

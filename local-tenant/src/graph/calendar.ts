@@ -1,0 +1,186 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Attendee, CalendarEvent, DateTimeTimeZone } from '../mailbox/store';
+import type { Account, TenantState } from '../state/tenant-state';
+import { deliver } from '../mailbox/delivery';
+
+export interface EventInput {
+  subject?: string;
+  body?: { contentType?: string; content?: string };
+  start?: DateTimeTimeZone;
+  end?: DateTimeTimeZone;
+  location?: { displayName?: string; locationEmailAddress?: string };
+  attendees?: { emailAddress?: { address?: string; name?: string }; type?: string }[];
+  isOnlineMeeting?: boolean;
+  onlineMeetingProvider?: string;
+  transactionId?: string;
+}
+
+/** Why an event body is refused, in Graph's words; null when it is acceptable. */
+export function eventInputProblem(input: EventInput, creating: boolean): string | null {
+  if (creating && (!input.start?.dateTime || !input.end?.dateTime)) return 'Start and End are required for an event.';
+  for (const part of [input.start, input.end]) {
+    if (part && (Number.isNaN(Date.parse(part.dateTime)) || !part.timeZone)) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";
+  }
+  if (input.start && input.end && Date.parse(input.end.dateTime) < Date.parse(input.start.dateTime)) return 'The end time of the event must be after its start time.';
+  for (const a of input.attendees ?? []) if (!a.emailAddress?.address) return 'Every attendee needs an emailAddress.address.';
+  return null;
+}
+
+/** A Teams-like join URL; nothing answers at it, it is only carried by the invitation. */
+function teamsJoinUrl(): string {
+  const thread = `19:meeting_${randomBytes(24).toString('base64url')}@thread.v2`;
+  return `https://teams.microsoft.com/l/meetup-join/${encodeURIComponent(thread)}/0?context=${encodeURIComponent(JSON.stringify({ Tid: 'local', Oid: randomUUID() }))}`;
+}
+
+const utc = (d: DateTimeTimeZone): number => Date.parse(/Z|[+-]\d\d:\d\d$/.test(d.dateTime) ? d.dateTime : `${d.dateTime}Z`);
+
+/** Whether a room is free: no accepted, uncancelled event in its calendar overlaps. */
+export function roomIsFree(state: TenantState, room: Account, start: DateTimeTimeZone, end: DateTimeTimeZone, ignoreICalUId: string | null): boolean {
+  const s = utc(start);
+  const e = utc(end);
+  return !state.mail.eventsOf(room.upn).some((ev) => !ev.isCancelled && ev.iCalUId !== ignoreICalUId && utc(ev.start) < e && s < utc(ev.end));
+}
+
+function attendeesFrom(state: TenantState, input: EventInput['attendees']): Attendee[] {
+  const now = new Date().toISOString();
+  return (input ?? []).map((a) => {
+    const address = String(a.emailAddress?.address).toLowerCase();
+    const account = state.accountByUpn(address);
+    const type = account?.isRoom ? 'resource' : a.type === 'optional' || a.type === 'resource' ? a.type : 'required';
+    return { emailAddress: { address, name: a.emailAddress?.name ?? account?.displayName ?? address }, type, status: { response: 'none', time: now } } as Attendee;
+  });
+}
+
+/** RFC 5545 text for an invitation, update or cancellation. */
+export function icsFor(ev: CalendarEvent, method: 'REQUEST' | 'CANCEL'): string {
+  const stamp = (iso: string): string => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+  const text = (s: string): string => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'PRODID:-//LMS local tenant//Exchange stand-in//EN',
+    'VERSION:2.0',
+    `METHOD:${method}`,
+    'BEGIN:VEVENT',
+    `UID:${ev.iCalUId}`,
+    `SEQUENCE:${ev.sequence}`,
+    `DTSTAMP:${stamp(new Date().toISOString())}`,
+    `DTSTART:${stamp(new Date(utc(ev.start)).toISOString())}`,
+    `DTEND:${stamp(new Date(utc(ev.end)).toISOString())}`,
+    `SUMMARY:${text(ev.subject)}`,
+    `ORGANIZER;CN=${text(ev.organizer.emailAddress.name)}:mailto:${ev.organizer.emailAddress.address}`,
+    ...ev.attendees.map((a) => `ATTENDEE;CN=${text(a.emailAddress.name)};CUTYPE=${a.type === 'resource' ? 'ROOM' : 'INDIVIDUAL'};ROLE=${a.type === 'optional' ? 'OPT-PARTICIPANT' : 'REQ-PARTICIPANT'};RSVP=TRUE:mailto:${a.emailAddress.address}`),
+    `LOCATION:${text(ev.location.displayName)}`,
+    ...(ev.onlineMeeting ? [`X-MICROSOFT-SKYPETEAMSMEETINGURL:${ev.onlineMeeting.joinUrl}`] : []),
+    `STATUS:${method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED'}`,
+    'END:VEVENT',
+    'END:VCALENDAR'
+  ];
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** Sends the invitation (or update/cancellation) to attendees and books or frees the rooms. */
+function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Account, method: 'REQUEST' | 'CANCEL', prefix: string): void {
+  for (const a of ev.attendees) {
+    const room = state.accountByUpn(a.emailAddress.address);
+    if (room?.isRoom) {
+      const existing = state.mail.eventsOf(room.upn).find((x) => x.iCalUId === ev.iCalUId);
+      if (method === 'CANCEL') {
+        if (existing) existing.isCancelled = true;
+        a.status = { response: 'none', time: new Date().toISOString() };
+        continue;
+      }
+      const free = roomIsFree(state, room, ev.start, ev.end, ev.iCalUId);
+      a.status = { response: free ? 'accepted' : 'declined', time: new Date().toISOString() };
+      if (existing) state.mail.removeEvent(existing);
+      if (free) state.mail.addEvent({ ...structuredClone(ev), id: randomUUID(), mailbox: room.upn, attendees: structuredClone(ev.attendees) });
+    }
+  }
+  const content = `${ev.body.content}${ev.onlineMeeting ? `\n\nJoin the Microsoft Teams meeting: ${ev.onlineMeeting.joinUrl}` : ''}`;
+  deliver(state, {
+    sender: organizer.upn,
+    from: { address: organizer.upn, name: organizer.displayName },
+    to: ev.attendees.map((a) => ({ address: a.emailAddress.address, name: a.emailAddress.name })),
+    cc: [],
+    bcc: [],
+    subject: `${prefix}${ev.subject}`,
+    body: { contentType: ev.body.contentType, content },
+    calendar: { method, ics: icsFor(ev, method) },
+    via: 'calendar',
+    saveToSentItems: true
+  });
+}
+
+export function createEvent(state: TenantState, organizer: Account, input: EventInput): CalendarEvent {
+  const now = new Date().toISOString();
+  const attendees = attendeesFrom(state, input.attendees);
+  const firstRoom = attendees.find((a) => a.type === 'resource');
+  const locationName = input.location?.displayName ?? (firstRoom ? firstRoom.emailAddress.name : '');
+  const online = input.isOnlineMeeting === true;
+  const ev: CalendarEvent = {
+    id: randomBytes(32).toString('base64url'),
+    iCalUId: `040000008200E00074C5B7101A82E008${randomBytes(24).toString('hex').toUpperCase()}`,
+    mailbox: organizer.upn,
+    createdDateTime: now,
+    lastModifiedDateTime: now,
+    changeKey: randomBytes(12).toString('base64'),
+    sequence: 0,
+    subject: input.subject ?? '',
+    body: { contentType: input.body?.contentType === 'html' ? 'html' : 'text', content: input.body?.content ?? '' },
+    start: input.start as DateTimeTimeZone,
+    end: input.end as DateTimeTimeZone,
+    location: { displayName: locationName, locationEmailAddress: input.location?.locationEmailAddress ?? firstRoom?.emailAddress.address, locationType: firstRoom ? 'conferenceRoom' : 'default' },
+    locations: [],
+    attendees,
+    organizer: { emailAddress: { address: organizer.upn, name: organizer.displayName } },
+    isOnlineMeeting: online,
+    onlineMeetingProvider: online ? 'teamsForBusiness' : 'unknown',
+    onlineMeeting: online ? { joinUrl: teamsJoinUrl() } : null,
+    isCancelled: false,
+    transactionId: input.transactionId ?? null,
+    showAs: 'busy'
+  };
+  ev.locations = ev.location.displayName ? [ev.location] : [];
+  state.mail.addEvent(ev);
+  if (ev.attendees.length) notifyAttendees(state, ev, organizer, 'REQUEST', '');
+  return ev;
+}
+
+export function updateEvent(state: TenantState, organizer: Account, ev: CalendarEvent, input: EventInput): CalendarEvent {
+  if (input.subject !== undefined) ev.subject = input.subject;
+  if (input.body) ev.body = { contentType: input.body.contentType === 'html' ? 'html' : 'text', content: input.body.content ?? '' };
+  if (input.start) ev.start = input.start;
+  if (input.end) ev.end = input.end;
+  if (input.attendees) ev.attendees = attendeesFrom(state, input.attendees);
+  if (input.location) ev.location = { displayName: input.location.displayName ?? '', locationEmailAddress: input.location.locationEmailAddress };
+  if (input.isOnlineMeeting === true && !ev.onlineMeeting) {
+    ev.isOnlineMeeting = true;
+    ev.onlineMeetingProvider = 'teamsForBusiness';
+    ev.onlineMeeting = { joinUrl: teamsJoinUrl() };
+  }
+  ev.locations = ev.location.displayName ? [ev.location] : [];
+  ev.sequence += 1;
+  ev.lastModifiedDateTime = new Date().toISOString();
+  ev.changeKey = randomBytes(12).toString('base64');
+  if (ev.attendees.length) notifyAttendees(state, ev, organizer, 'REQUEST', 'Updated: ');
+  return ev;
+}
+
+export function cancelEvent(state: TenantState, organizer: Account, ev: CalendarEvent, comment: string): void {
+  ev.isCancelled = true;
+  ev.sequence += 1;
+  ev.lastModifiedDateTime = new Date().toISOString();
+  if (comment) ev.body = { contentType: 'text', content: comment };
+  if (ev.attendees.length) notifyAttendees(state, ev, organizer, 'CANCEL', 'Canceled: ');
+}
+
+/** getSchedule's availabilityView: one digit per interval, 0 free, 2 busy. */
+export function availabilityView(events: CalendarEvent[], start: number, end: number, intervalMinutes: number): string {
+  let view = '';
+  for (let t = start; t < end; t += intervalMinutes * 60000) {
+    const slotEnd = t + intervalMinutes * 60000;
+    view += events.some((e) => !e.isCancelled && utc(e.start) < slotEnd && t < utc(e.end)) ? '2' : '0';
+  }
+  return view;
+}
+
+export { utc as eventTimeMs };

@@ -1,0 +1,460 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { graphError } from '../http/server';
+import { SigningKey } from '../identity/jwt';
+import type { Account, App, TenantState } from '../state/tenant-state';
+import { allows, Caller, callerFrom } from './caller';
+import { concurrencyDecision, rateDecision } from './limits';
+import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInput, eventTimeMs, updateEvent } from './calendar';
+import { deliver } from '../mailbox/delivery';
+import type { CalendarEvent, Recipient } from '../mailbox/store';
+import { registerGraphSites } from './sites';
+
+type Params = Record<string, string>;
+const GRAPH = (state: TenantState): string => `${state.origin}/v1.0`;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    graphCaller?: Caller;
+    graphMailbox?: string;
+  }
+}
+
+/** The Microsoft Graph subset under /v1.0. */
+export function registerGraph(app: FastifyInstance, state: TenantState, key: SigningKey): void {
+  void app.register(
+    async (g) => {
+      g.addHook('onRequest', async (req, reply) => {
+        const failure = state.faults.graphFailure;
+        if (failure && req.method !== 'OPTIONS' && !req.url.startsWith('/v1.0/$batch')) {
+          if (failure.remaining !== null) {
+            failure.remaining -= 1;
+            if (failure.remaining <= 0) state.faults.graphFailure = null;
+          }
+          const code = failure.status === 503 ? 'serviceNotAvailable' : failure.status === 504 ? 'gatewayTimeout' : 'generalException';
+          if (failure.status === 503) reply.header('retry-after', '2');
+          return reply.code(failure.status).send(graphError(code, 'The service is temporarily unavailable (local tenant fault).'));
+        }
+        const result = callerFrom(req, state, key, ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000']);
+        if (!result.ok) return reply.code(401).header('www-authenticate', `Bearer realm="", authorization_uri="${state.origin}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`).send(graphError(result.code, result.message));
+        req.graphCaller = result.caller;
+        reply.header('request-id', randomUUID());
+      });
+      g.addHook('onResponse', async (req) => {
+        if (req.graphMailbox) state.meter.leave(req.graphMailbox);
+      });
+      routes(g, state);
+    },
+    { prefix: '/v1.0' }
+  );
+}
+
+const denied = (reply: FastifyReply): FastifyReply => reply.code(403).send(graphError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.'));
+const insufficient = (reply: FastifyReply): FastifyReply => reply.code(403).send(graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'));
+const noMailbox = (reply: FastifyReply): FastifyReply => reply.code(404).send(graphError('MailboxNotEnabledForRESTAPI', 'REST API is not yet supported for this mailbox.'));
+const badRequest = (reply: FastifyReply, message: string, code = 'BadRequest'): FastifyReply => reply.code(400).send(graphError(code, message));
+
+function userJson(state: TenantState, a: Account): Record<string, unknown> {
+  return {
+    businessPhones: [],
+    displayName: a.displayName,
+    givenName: a.givenName,
+    jobTitle: a.jobTitle,
+    mail: a.mailbox === 'none' ? null : a.upn,
+    mobilePhone: null,
+    officeLocation: a.room?.building ?? null,
+    preferredLanguage: 'en-US',
+    surname: a.surname,
+    userPrincipalName: a.upn,
+    id: a.id
+  };
+}
+
+/** Applies $select the way Graph does (id always kept). */
+function select(obj: Record<string, unknown>, query: Params): Record<string, unknown> {
+  const wanted = query.$select?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!wanted?.length) return obj;
+  return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.includes(k) || k === 'id' || k.startsWith('@odata')));
+}
+
+/** Parses the simple `$filter` forms clients use here: `prop eq 'value'` joined by `and`. */
+export function parseEqFilter(filter: string | undefined): Record<string, string> | null {
+  if (!filter) return {};
+  const out: Record<string, string> = {};
+  for (const clause of filter.split(/\s+and\s+/i)) {
+    const m = clause.trim().match(/^(\w+)\s+eq\s+'((?:[^']|'')*)'$/i);
+    if (!m) return null;
+    out[m[1]] = m[2].replace(/''/g, "'");
+  }
+  return out;
+}
+
+function routes(g: FastifyInstance, state: TenantState): void {
+  const caller = (req: FastifyRequest): Caller => req.graphCaller as Caller;
+
+  /** The account a /me or /users/{id} path names; replies and returns null when it cannot. */
+  const target = (req: FastifyRequest, reply: FastifyReply): Account | null => {
+    const id = (req.params as Params).id;
+    const c = caller(req);
+    if (id === undefined) {
+      if (c.kind !== 'user') {
+        badRequest(reply, '/me request is only valid with delegated authentication flow.');
+        return null;
+      }
+      return c.user;
+    }
+    const account = state.accountByIdOrUpn(decodeURIComponent(id));
+    if (!account) {
+      reply.code(404).send(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`));
+      return null;
+    }
+    return account;
+  };
+
+  /**
+   * Exchange's per-mailbox limits, checked before a mailbox operation: a forced throttle (fault),
+   * concurrent requests, and for sends the messages-per-minute window. Answers 429 + Retry-After.
+   */
+  const admit = (req: FastifyRequest, reply: FastifyReply, mailbox: Account, sends: boolean): boolean => {
+    const override = state.faults.mailboxLimits.get(mailbox.upn) ?? {};
+    const throttled = (retryAfter: number, message: string): boolean => {
+      reply.code(429).header('retry-after', String(retryAfter)).send(graphError('ApplicationThrottled', message));
+      return false;
+    };
+    if (override.throttledForSeconds) return throttled(override.throttledForSeconds, 'Application is over its MailboxConcurrency limit.');
+    const concurrency = concurrencyDecision(state.meter.active(mailbox.upn), override.concurrentRequests ?? state.limits.concurrentRequests);
+    if (!concurrency.allowed) return throttled(concurrency.retryAfter, 'Application is over its MailboxConcurrency limit.');
+    if (sends) {
+      const now = Date.now();
+      const rate = rateDecision(state.meter.sentTimes(mailbox.upn, now), now, override.messagesPerMinute ?? state.limits.messagesPerMinute);
+      if (!rate.allowed) return throttled(rate.retryAfter, 'Application is over its MessageRateLimit for this mailbox (messages per minute).');
+      state.meter.recordSend(mailbox.upn, now);
+    }
+    state.meter.enter(mailbox.upn);
+    req.graphMailbox = mailbox.upn;
+    return true;
+  };
+
+  // ---------- users ----------
+  const getUser = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const c = caller(req);
+    if (!allows(c, ['User.Read', 'User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], ['User.Read.All', 'Directory.Read.All'])) return denied(reply);
+    const a = target(req, reply);
+    if (!a) return reply;
+    if (c.kind === 'user' && a.id !== c.user.id && !allows(c, ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], [])) return insufficient(reply);
+    return { '@odata.context': `${GRAPH(state)}/$metadata#users/$entity`, ...select(userJson(state, a), req.query as Params) };
+  };
+  g.get('/me', getUser);
+  g.get('/users/:id', getUser);
+
+  g.get('/users', async (req, reply) => {
+    const c = caller(req);
+    if (!allows(c, ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], ['User.Read.All', 'Directory.Read.All'])) return insufficient(reply);
+    const q = req.query as Params;
+    const filter = parseEqFilter(q.$filter);
+    if (filter === null) return badRequest(reply, `Invalid filter clause: ${q.$filter}`, 'Request_UnsupportedQuery');
+    const users = state.people().filter((a) => Object.entries(filter).every(([k, v]) => String(userJson(state, a)[k] ?? '').toLowerCase() === v.toLowerCase()));
+    return { '@odata.context': `${GRAPH(state)}/$metadata#users`, value: users.map((a) => select(userJson(state, a), q)) };
+  });
+
+  // mailboxSettings.userPurpose is how Graph tells a user mailbox from a shared or room one.
+  const mailboxSettings = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const c = caller(req);
+    if (!allows(c, ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'], ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'])) return denied(reply);
+    const a = target(req, reply);
+    if (!a) return reply;
+    if (c.kind === 'user' && a.id !== c.user.id) return denied(reply);
+    if (a.mailbox === 'none') return noMailbox(reply);
+    return {
+      '@odata.context': `${GRAPH(state)}/$metadata#users('${a.id}')/mailboxSettings`,
+      archiveFolder: randomUUID(),
+      timeZone: 'UTC',
+      delegateMeetingMessageDeliveryOptions: 'sendToDelegateOnly',
+      dateFormat: 'yyyy-MM-dd',
+      timeFormat: 'HH:mm',
+      userPurpose: a.isRoom ? 'room' : a.mailbox === 'shared' ? 'shared' : 'user',
+      automaticRepliesSetting: { status: 'disabled', externalAudience: 'all', internalReplyMessage: '', externalReplyMessage: '' },
+      language: { locale: 'en-US', displayName: 'English (United States)' },
+      workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'UTC' } }
+    };
+  };
+  g.get('/me/mailboxSettings', mailboxSettings);
+  g.get('/users/:id/mailboxSettings', mailboxSettings);
+
+  // ---------- mail ----------
+  const sendMail = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const c = caller(req);
+    if (!allows(c, ['Mail.Send'], ['Mail.Send'])) return denied(reply);
+    const a = target(req, reply);
+    if (!a) return reply;
+    if (c.kind === 'user' && a.id !== c.user.id) return denied(reply);
+    if (a.mailbox === 'none') return noMailbox(reply);
+    const body = (req.body ?? {}) as { message?: Record<string, unknown>; saveToSentItems?: boolean | string };
+    const m = body.message;
+    if (!m || typeof m !== 'object') return badRequest(reply, "Required property 'message' is missing.", 'ErrorInvalidRequest');
+    const list = (v: unknown): Recipient[] | null => {
+      if (v === undefined) return [];
+      if (!Array.isArray(v)) return null;
+      const out: Recipient[] = [];
+      for (const r of v) {
+        const address = r?.emailAddress?.address;
+        if (typeof address !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(address)) return null;
+        out.push({ address: address.toLowerCase(), name: r.emailAddress.name ?? null });
+      }
+      return out;
+    };
+    const to = list(m.toRecipients);
+    const cc = list(m.ccRecipients);
+    const bcc = list(m.bccRecipients);
+    if (!to || !cc || !bcc) return badRequest(reply, 'At least one recipient is not valid., A message can\'t be sent because it contains no recipients.', 'ErrorInvalidRecipients');
+    if (to.length + cc.length + bcc.length === 0) return badRequest(reply, "At least one recipient is not valid., A message can't be sent because it contains no recipients.", 'ErrorInvalidRecipients');
+    const from = (m.from as { emailAddress?: { address?: string } } | undefined)?.emailAddress?.address;
+    if (from && from.toLowerCase() !== a.upn) return reply.code(403).send(graphError('ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.'));
+    if (!admit(req, reply, a, true)) return reply;
+    const bodyPart = (m.body ?? {}) as { contentType?: string; content?: string };
+    const attachments = Array.isArray(m.attachments)
+      ? (m.attachments as { name?: string; contentType?: string; contentBytes?: string }[]).map((x) => ({ name: String(x.name ?? 'attachment'), contentType: String(x.contentType ?? 'application/octet-stream'), size: Buffer.from(String(x.contentBytes ?? ''), 'base64').length }))
+      : [];
+    const calendarAttachment = Array.isArray(m.attachments)
+      ? (m.attachments as { contentType?: string; contentBytes?: string }[]).find((x) => String(x.contentType).startsWith('text/calendar'))
+      : undefined;
+    const ics = calendarAttachment ? Buffer.from(String(calendarAttachment.contentBytes ?? ''), 'base64').toString('utf8') : null;
+    deliver(state, {
+      sender: a.upn,
+      from: { address: a.upn, name: a.displayName },
+      to,
+      cc,
+      bcc,
+      subject: String(m.subject ?? ''),
+      body: { contentType: String(bodyPart.contentType).toLowerCase() === 'html' ? 'html' : 'text', content: String(bodyPart.content ?? '') },
+      calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
+      attachments,
+      via: 'graph',
+      saveToSentItems: body.saveToSentItems !== false && body.saveToSentItems !== 'false'
+    });
+    return reply.code(202).send();
+  };
+  g.post('/me/sendMail', sendMail);
+  g.post('/users/:id/sendMail', sendMail);
+
+  // ---------- calendar ----------
+  const calendarAccess = (req: FastifyRequest, reply: FastifyReply, write: boolean): Account | null => {
+    const c = caller(req);
+    const scopes = write ? ['Calendars.ReadWrite'] : ['Calendars.Read', 'Calendars.ReadWrite'];
+    if (!allows(c, scopes, scopes)) {
+      denied(reply);
+      return null;
+    }
+    const a = target(req, reply);
+    if (!a) return null;
+    if (c.kind === 'user' && a.id !== c.user.id) {
+      denied(reply);
+      return null;
+    }
+    if (a.mailbox === 'none') {
+      noMailbox(reply);
+      return null;
+    }
+    return a;
+  };
+  const eventJson = (ev: CalendarEvent): Record<string, unknown> => {
+    const { mailbox, sequence, ...rest } = ev;
+    void mailbox;
+    void sequence;
+    return { '@odata.context': `${GRAPH(state)}/$metadata#users('${ev.mailbox}')/events/$entity`, '@odata.etag': `W/"${ev.changeKey}"`, webLink: `${state.origin}/_mailbox?upn=${encodeURIComponent(ev.mailbox)}#event-${ev.id}`, ...rest };
+  };
+  const findEvent = (req: FastifyRequest, reply: FastifyReply, a: Account): CalendarEvent | null => {
+    const ev = state.mail.event(a.upn, (req.params as Params).eventId);
+    if (!ev) reply.code(404).send(graphError('ErrorItemNotFound', 'The specified object was not found in the store.'));
+    return ev ?? null;
+  };
+
+  const create = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const a = calendarAccess(req, reply, true);
+    if (!a) return reply;
+    const input = (req.body ?? {}) as EventInput;
+    const problem = eventInputProblem(input, true);
+    if (problem) return badRequest(reply, problem, 'ErrorInvalidRequest');
+    if (input.transactionId) {
+      // Graph de-duplicates creates that repeat a transactionId.
+      const existing = state.mail.eventsOf(a.upn).find((e) => e.transactionId === input.transactionId);
+      if (existing) return reply.code(201).send(eventJson(existing));
+    }
+    if (!admit(req, reply, a, (input.attendees ?? []).length > 0)) return reply;
+    return reply.code(201).send(eventJson(createEvent(state, a, input)));
+  };
+  for (const base of ['/me', '/users/:id']) {
+    g.post(`${base}/events`, create);
+    g.post(`${base}/calendar/events`, create);
+    g.get(`${base}/events`, async (req, reply) => {
+      const a = calendarAccess(req, reply, false);
+      if (!a) return reply;
+      return { '@odata.context': `${GRAPH(state)}/$metadata#users('${a.upn}')/events`, value: state.mail.eventsOf(a.upn).map(eventJson) };
+    });
+    g.get(`${base}/events/:eventId`, async (req, reply) => {
+      const a = calendarAccess(req, reply, false);
+      const ev = a && findEvent(req, reply, a);
+      return ev ? eventJson(ev) : reply;
+    });
+    g.patch(`${base}/events/:eventId`, async (req, reply) => {
+      const a = calendarAccess(req, reply, true);
+      const ev = a && findEvent(req, reply, a);
+      if (!a || !ev) return reply;
+      const input = (req.body ?? {}) as EventInput;
+      const problem = eventInputProblem(input, false);
+      if (problem) return badRequest(reply, problem, 'ErrorInvalidRequest');
+      if (ev.isCancelled) return badRequest(reply, 'The meeting has been canceled and can no longer be updated.', 'ErrorCalendarIsCancelledForAccept');
+      if (!admit(req, reply, a, ev.attendees.length > 0)) return reply;
+      return eventJson(updateEvent(state, a, ev, input));
+    });
+    g.post(`${base}/events/:eventId/cancel`, async (req, reply) => {
+      const a = calendarAccess(req, reply, true);
+      const ev = a && findEvent(req, reply, a);
+      if (!a || !ev) return reply;
+      if (ev.isCancelled) return reply.code(202).send();
+      if (!admit(req, reply, a, ev.attendees.length > 0)) return reply;
+      cancelEvent(state, a, ev, String(((req.body ?? {}) as { comment?: string }).comment ?? ''));
+      return reply.code(202).send();
+    });
+    g.delete(`${base}/events/:eventId`, async (req, reply) => {
+      const a = calendarAccess(req, reply, true);
+      const ev = a && findEvent(req, reply, a);
+      if (!a || !ev) return reply;
+      if (!ev.isCancelled && ev.attendees.length) cancelEvent(state, a, ev, '');
+      state.mail.removeEvent(ev);
+      return reply.code(204).send();
+    });
+    g.post(`${base}/calendar/getSchedule`, async (req, reply) => {
+      const a = calendarAccess(req, reply, false);
+      if (!a) return reply;
+      const body = (req.body ?? {}) as { schedules?: string[]; startTime?: { dateTime: string; timeZone: string }; endTime?: { dateTime: string; timeZone: string }; availabilityViewInterval?: number };
+      if (!Array.isArray(body.schedules) || !body.startTime?.dateTime || !body.endTime?.dateTime) return badRequest(reply, 'schedules, startTime and endTime are required.', 'ErrorInvalidRequest');
+      const start = eventTimeMs(body.startTime);
+      const end = eventTimeMs(body.endTime);
+      const interval = body.availabilityViewInterval ?? 30;
+      if (!(end > start) || interval < 5 || interval > 1440) return badRequest(reply, 'The time window or availabilityViewInterval is not valid.', 'ErrorInvalidRequest');
+      return {
+        '@odata.context': `${GRAPH(state)}/$metadata#Collection(microsoft.graph.scheduleInformation)`,
+        value: body.schedules.map((address) => {
+          const who = state.accountByUpn(String(address));
+          if (!who || who.mailbox === 'none') return { scheduleId: address, error: { message: 'The specified mailbox could not be found.', responseCode: 'ErrorMailRecipientNotFound' } };
+          const events = state.mail.eventsOf(who.upn).filter((e) => !e.isCancelled && eventTimeMs(e.start) < end && start < eventTimeMs(e.end));
+          return {
+            scheduleId: who.upn,
+            availabilityView: availabilityView(events, start, end, interval),
+            scheduleItems: events.map((e) => ({ isPrivate: false, status: 'busy', subject: e.subject, location: e.location.displayName, start: e.start, end: e.end })),
+            workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'UTC' } }
+          };
+        })
+      };
+    });
+  }
+
+  // ---------- places ----------
+  g.get('/places/microsoft.graph.room', async (req, reply) => {
+    if (!allows(caller(req), ['Place.Read.All'], ['Place.Read.All'])) return denied(reply);
+    return {
+      '@odata.context': `${GRAPH(state)}/$metadata#places/microsoft.graph.room`,
+      value: state.rooms().map((r) => ({
+        id: r.id,
+        emailAddress: r.upn,
+        displayName: r.displayName,
+        address: null,
+        geoCoordinates: null,
+        phone: null,
+        nickname: r.displayName,
+        building: r.room?.building,
+        floorNumber: r.room?.floorNumber,
+        floorLabel: String(r.room?.floorNumber),
+        label: null,
+        capacity: r.room?.capacity,
+        bookingType: 'standard',
+        audioDeviceName: null,
+        videoDeviceName: null,
+        displayDeviceName: null,
+        isWheelChairAccessible: r.room?.isWheelChairAccessible,
+        tags: []
+      }))
+    };
+  });
+
+  // ---------- consent checks ----------
+  const directoryReader = (req: FastifyRequest): boolean => allows(caller(req), ['Directory.Read.All', 'Application.Read.All'], ['Directory.Read.All', 'Application.Read.All']);
+  const spJson = (app: App): Record<string, unknown> => ({
+    id: app.servicePrincipalId,
+    appId: app.appId,
+    displayName: app.displayName,
+    servicePrincipalType: 'Application',
+    accountEnabled: true,
+    appRoles: app.appRoles.map((r) => ({ id: r.id, value: r.value, description: r.description, displayName: r.value, isEnabled: true, allowedMemberTypes: ['Application'] })),
+    oauth2PermissionScopes: app.delegatedScopes.map((s) => ({ value: s.value, type: s.adminConsentRequired ? 'Admin' : 'User', adminConsentDescription: s.description, userConsentDescription: s.description, isEnabled: true })),
+    servicePrincipalNames: [app.appId, ...app.identifierUris]
+  });
+  g.get('/oauth2PermissionGrants', async (req, reply) => {
+    if (!directoryReader(req)) return insufficient(reply);
+    const filter = parseEqFilter((req.query as Params).$filter);
+    if (filter === null) return badRequest(reply, 'Unsupported or invalid query filter clause specified.', 'Request_UnsupportedQuery');
+    const grants = state.grants.filter((gr) => Object.entries(filter).every(([k, v]) => String((gr as unknown as Record<string, unknown>)[k] ?? '').toLowerCase() === v.toLowerCase()));
+    return { '@odata.context': `${GRAPH(state)}/$metadata#oauth2PermissionGrants`, value: grants.map((gr) => ({ ...gr })) };
+  });
+  g.get('/servicePrincipals', async (req, reply) => {
+    if (!directoryReader(req)) return insufficient(reply);
+    const filter = parseEqFilter((req.query as Params).$filter);
+    if (filter === null) return badRequest(reply, 'Unsupported or invalid query filter clause specified.', 'Request_UnsupportedQuery');
+    const sps = [...state.apps.values()].map(spJson).filter((sp) => Object.entries(filter).every(([k, v]) => String(sp[k] ?? '').toLowerCase() === v.toLowerCase()));
+    return { '@odata.context': `${GRAPH(state)}/$metadata#servicePrincipals`, value: sps };
+  });
+  g.get('/servicePrincipals/:ref', async (req, reply) => {
+    if (!directoryReader(req)) return insufficient(reply);
+    const ref = decodeURIComponent((req.params as Params).ref);
+    const byAppId = ref.match(/^\(appId='([^']+)'\)$/i);
+    const app = byAppId ? state.appById(byAppId[1]) : state.appBySpId(ref.toLowerCase());
+    if (!app) return reply.code(404).send(graphError('Request_ResourceNotFound', `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`));
+    return { '@odata.context': `${GRAPH(state)}/$metadata#servicePrincipals/$entity`, ...spJson(app) };
+  });
+  registerGraphSites(g, state, caller);
+
+  // ---------- $batch ----------
+  g.post('/$batch', async (req, reply) => {
+    const body = (req.body ?? {}) as { requests?: { id?: string; method?: string; url?: string; headers?: Record<string, string>; body?: unknown; dependsOn?: string[] }[] };
+    const requests = body.requests;
+    if (!Array.isArray(requests) || requests.length === 0) return badRequest(reply, 'Invalid batch payload format.', 'BadRequest');
+    if (requests.length > 20) return badRequest(reply, 'The number of batch requests exceeds the limit of 20.', 'BadRequest');
+    const ids = new Set<string>();
+    for (const r of requests) {
+      if (!r.id || !r.method || !r.url || ids.has(r.id)) return badRequest(reply, 'Every batch request needs a unique id, a method and a url.', 'BadRequest');
+      ids.add(r.id);
+    }
+    const outcome = new Map<string, number>();
+    const responses = [];
+    // In order: a request runs after whatever it dependsOn, and fails with 424 if that failed.
+    for (const r of requests) {
+      const failedDependency = (r.dependsOn ?? []).some((d) => !outcome.has(d) || (outcome.get(d) as number) >= 400);
+      if (failedDependency) {
+        outcome.set(r.id as string, 424);
+        responses.push({ id: r.id, status: 424, body: graphError('FailedDependency', 'Request failed due to a failed dependent request.') });
+        continue;
+      }
+      const url = `/v1.0/${String(r.url).replace(/^\/+/, '').replace(/^v1\.0\//, '')}`;
+      const res = await g.inject({
+        method: String(r.method).toUpperCase() as 'GET',
+        url,
+        headers: { ...(r.headers ?? {}), authorization: String(req.headers.authorization ?? ''), ...(r.body !== undefined ? { 'content-type': r.headers?.['Content-Type'] ?? r.headers?.['content-type'] ?? 'application/json' } : {}) },
+        payload: r.body === undefined ? undefined : typeof r.body === 'string' ? r.body : JSON.stringify(r.body)
+      });
+      outcome.set(r.id as string, res.statusCode);
+      const headers: Record<string, string> = {};
+      for (const h of ['content-type', 'retry-after', 'location', 'etag']) if (res.headers[h]) headers[h === 'content-type' ? 'Content-Type' : h === 'retry-after' ? 'Retry-After' : h] = String(res.headers[h]);
+      let parsed: unknown = undefined;
+      if (res.body) {
+        try {
+          parsed = JSON.parse(res.body);
+        } catch {
+          parsed = res.body;
+        }
+      }
+      responses.push({ id: r.id, status: res.statusCode, headers, ...(parsed !== undefined ? { body: parsed } : {}) });
+    }
+    return { responses };
+  });
+}

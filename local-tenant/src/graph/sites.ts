@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { graphError } from '../http/server';
+import type { TenantState } from '../state/tenant-state';
+import { allows, Caller } from './caller';
+import { applyValues, newItem, SpItem, SpList, SpSite } from '../sharepoint/list-store';
+import { siteUserId } from '../sharepoint/users';
+
+/** Graph's site ids: "{hostname},{site collection id},{web id}". */
+export const graphSiteId = (state: TenantState, site: SpSite): string => `${new URL(state.origin).hostname},${site.id},${site.webId}`;
+
+/** Finds the site a Graph path starts with: a composite id, or "{hostname}:/sites/x:" by path. */
+export function resolveSitePath(state: TenantState, rest: string): { site: SpSite; remainder: string } | null {
+  const byPath = rest.match(/^([^/:]+):(\/sites\/[^/:]+):?(.*)$/i);
+  if (byPath) {
+    const site = state.lists.siteByPath(byPath[2]);
+    return site ? { site, remainder: byPath[3] } : null;
+  }
+  const [first, ...others] = rest.split('/');
+  const parts = decodeURIComponent(first).split(',');
+  const site = parts.length >= 2 ? state.lists.siteById(parts[1]) : state.lists.siteById(parts[0]);
+  return site ? { site, remainder: others.length ? `/${others.join('/')}` : '' } : null;
+}
+
+/** Site, list and list item resources under /v1.0/sites (the API's app-only status writes). */
+export function registerGraphSites(g: FastifyInstance, state: TenantState, caller: (req: FastifyRequest) => Caller): void {
+  const notFound = (reply: FastifyReply, what: string): FastifyReply => reply.code(404).send(graphError('itemNotFound', `${what} not found`));
+  const siteJson = (site: SpSite): Record<string, unknown> => ({
+    id: graphSiteId(state, site),
+    name: site.path.split('/').pop(),
+    displayName: site.title,
+    webUrl: `${state.origin}${site.path}`,
+    siteCollection: { hostname: new URL(state.origin).hostname }
+  });
+  const listJson = (site: SpSite, list: SpList): Record<string, unknown> => ({
+    id: list.Id,
+    name: list.urlName,
+    displayName: list.Title,
+    description: list.Description,
+    createdDateTime: list.Created,
+    webUrl: `${state.origin}${site.path}/Lists/${encodeURIComponent(list.urlName)}`,
+    list: { hidden: list.Hidden, template: list.BaseTemplate === 100 ? 'genericList' : String(list.BaseTemplate) }
+  });
+  const etag = (item: SpItem): string => `"${item.GUID},${item.version}"`;
+  const fieldsJson = (item: SpItem): Record<string, unknown> => ({ '@odata.etag': etag(item), id: String(item.Id), ...item.values, Created: item.Created, Modified: item.Modified });
+  const itemJson = (site: SpSite, list: SpList, item: SpItem): Record<string, unknown> => ({
+    '@odata.etag': etag(item),
+    id: String(item.Id),
+    eTag: etag(item),
+    createdDateTime: item.Created,
+    lastModifiedDateTime: item.Modified,
+    webUrl: `${state.origin}${site.path}/Lists/${encodeURIComponent(list.urlName)}/DispForm.aspx?ID=${item.Id}`,
+    fields: fieldsJson(item)
+  });
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const c = caller(req);
+    const write = req.method !== 'GET';
+    const scopes = write ? ['Sites.ReadWrite.All', 'Sites.Manage.All'] : ['Sites.Read.All', 'Sites.ReadWrite.All', 'Sites.Manage.All'];
+    if (!allows(c, scopes, scopes)) return reply.code(403).send(graphError('accessDenied', 'Either scp or roles claim need to be present in the token.'));
+    const rest = (req.params as Record<string, string>)['*'];
+    const resolved = resolveSitePath(state, rest);
+    if (!resolved) return notFound(reply, 'Requested site could not be found');
+    const { site, remainder } = resolved;
+    const segs = remainder.split('/').filter(Boolean).map(decodeURIComponent);
+    if (segs.length === 0 && !write) return siteJson(site);
+    if (segs[0] !== 'lists') return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment '${segs[0] ?? ''}'.`));
+    if (segs.length === 1 && !write) return { value: site.lists.map((l) => listJson(site, l)) };
+    const list = state.lists.listById(site, segs[1]) ?? state.lists.listByTitle(site, segs[1]) ?? site.lists.find((l) => l.urlName.toLowerCase() === segs[1].toLowerCase());
+    if (!list) return notFound(reply, 'List');
+    if (segs.length === 2 && !write) return listJson(site, list);
+    if (segs[2] !== 'items') return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment '${segs[2]}'.`));
+    const editor = c.kind === 'user' ? siteUserId(state, c.user) : 1073741823;
+    if (segs.length === 3) {
+      if (req.method === 'GET') return { value: list.items.map((i) => itemJson(site, list, i)) };
+      if (req.method === 'POST') {
+        const fields = ((req.body ?? {}) as { fields?: Record<string, unknown> }).fields ?? {};
+        const item = newItem(list, editor);
+        const problem = applyValues(list, item, fields, editor);
+        if (problem) return reply.code(400).send(graphError('invalidRequest', problem));
+        list.items.push(item);
+        return reply.code(201).send(itemJson(site, list, item));
+      }
+    }
+    const item = list.items.find((i) => String(i.Id) === segs[3]);
+    if (!item) return notFound(reply, 'Item');
+    const ifMatch = req.headers['if-match'];
+    const stale = ifMatch && ifMatch !== '*' && ifMatch.replace(/^W\//, '') !== etag(item);
+    if (segs.length === 4 && req.method === 'GET') return itemJson(site, list, item);
+    if (segs.length === 4 && req.method === 'DELETE') {
+      if (stale) return reply.code(412).send(graphError('resourceModified', 'The resource has been modified since the given ETag.'));
+      list.items = list.items.filter((i) => i !== item);
+      return reply.code(204).send();
+    }
+    if (segs.length === 5 && segs[4] === 'fields') {
+      if (req.method === 'GET') return fieldsJson(item);
+      if (req.method === 'PATCH') {
+        if (stale) return reply.code(412).send(graphError('resourceModified', 'The resource has been modified since the given ETag.'));
+        const problem = applyValues(list, item, (req.body ?? {}) as Record<string, unknown>, editor);
+        if (problem) return reply.code(400).send(graphError('invalidRequest', problem));
+        return fieldsJson(item);
+      }
+    }
+    return reply.code(405).send(graphError('BadRequest', `${req.method} is not supported on this resource.`));
+  };
+  g.route({ method: ['GET', 'POST', 'PATCH', 'DELETE'], url: '/sites/*', handler });
+}

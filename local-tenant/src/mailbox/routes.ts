@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import { esc, page } from '../http/html';
+import type { TenantState } from '../state/tenant-state';
+import type { CalendarEvent, StoredMessage } from './store';
+
+const who = (r: { address: string; name: string | null }): string => (r.name ? `${r.name} <${r.address}>` : r.address);
+
+function messageRow(m: StoredMessage): string {
+  const link = `/_mailbox?upn=${encodeURIComponent(m.mailbox)}&message=${encodeURIComponent(m.id)}`;
+  return `<tr><td>${esc(new Date(m.receivedDateTime).toISOString().replace('T', ' ').slice(0, 19))}</td><td>${esc(who(m.from))}</td><td>${esc(m.to.map(who).join(', '))}</td><td><a href="${esc(link)}">${esc(m.subject || '(no subject)')}</a>${m.calendar ? ` <span class="hint">[${esc(m.calendar.method)} invitation]</span>` : ''}</td><td>${esc(m.via)}</td></tr>`;
+}
+
+function eventRow(e: CalendarEvent): string {
+  const rooms = e.attendees.filter((a) => a.type === 'resource').map((a) => `${a.emailAddress.name} (${a.status.response})`);
+  return `<tr id="event-${esc(e.id)}"><td>${esc(e.start.dateTime)} ${esc(e.start.timeZone)}</td><td>${esc(e.end.dateTime)}</td><td>${esc(e.subject)}${e.isCancelled ? ' <strong>(cancelled)</strong>' : ''}</td><td>${esc(e.organizer.emailAddress.address)}</td><td>${esc(rooms.join(', ') || e.location.displayName)}</td><td>${e.onlineMeeting ? `<a href="${esc(e.onlineMeeting.joinUrl)}">Teams link</a>` : ''}</td></tr>`;
+}
+
+/** GET /_mailbox (HTML viewer) and /_admin/mailboxes/{upn}/messages (JSON): what every mailbox holds. */
+export function registerMailbox(app: FastifyInstance, state: TenantState): void {
+  app.get('/_admin/mailboxes/:upn/messages', async (req) => {
+    const upn = decodeURIComponent((req.params as { upn: string }).upn).toLowerCase();
+    const folder = (req.query as { folder?: string }).folder;
+    const value = state.mail.messagesOf(upn, folder === 'inbox' || folder === 'sentitems' ? folder : undefined);
+    return { mailbox: upn, value };
+  });
+  app.get('/_admin/mailboxes/:upn/events', async (req) => {
+    const upn = decodeURIComponent((req.params as { upn: string }).upn).toLowerCase();
+    return { mailbox: upn, value: state.mail.eventsOf(upn) };
+  });
+
+  app.get('/_mailbox', async (req, reply) => {
+    const q = req.query as { upn?: string; message?: string };
+    const nav = `<nav><a href="/_mailbox">All mailboxes</a><a href="/_faults">Fault controls</a></nav>`;
+    if (q.message) {
+      const m = state.mail.message(q.message);
+      if (!m) return reply.code(404).type('text/html').send(page('Message', `${nav}<h1>No such message</h1>`, { wide: true }));
+      // HTML bodies render in a sandboxed frame: no scripts, no access to this page.
+      const body = m.body.contentType === 'html' ? `<iframe sandbox title="message body" style="width:100%;height:320px;border:1px solid #ddd" srcdoc="${esc(m.body.content)}"></iframe>` : `<pre>${esc(m.body.content)}</pre>`;
+      return reply.type('text/html').send(
+        page(
+          m.subject,
+          `${nav}<h1>${esc(m.subject || '(no subject)')}</h1>
+<table><tr><th>Mailbox</th><td>${esc(m.mailbox)} (${esc(m.folder === 'inbox' ? 'Inbox' : 'Sent Items')})</td></tr>
+<tr><th>From</th><td>${esc(who(m.from))}</td></tr><tr><th>To</th><td>${esc(m.to.map(who).join(', '))}</td></tr>
+<tr><th>Cc</th><td>${esc(m.cc.map(who).join(', '))}</td></tr><tr><th>Sent</th><td>${esc(m.sentDateTime)}</td></tr>
+<tr><th>Submitted via</th><td>${esc(m.via)}</td></tr><tr><th>Message-ID</th><td>${esc(m.internetMessageId)}</td></tr>
+<tr><th>Attachments</th><td>${esc(m.attachments.map((a) => `${a.name} (${a.contentType}, ${a.size} bytes)`).join(', ') || 'none')}</td></tr></table>
+<h2>Body</h2>${body}${m.calendar ? `<h2>Calendar (${esc(m.calendar.method)})</h2><pre>${esc(m.calendar.ics)}</pre>` : ''}`,
+          { wide: true }
+        )
+      );
+    }
+    if (q.upn) {
+      const upn = q.upn.toLowerCase();
+      const account = state.accountByUpn(upn);
+      const section = (title: string, rows: string): string => `<h2>${esc(title)}</h2><table><tr><th>Time</th><th>From</th><th>To</th><th>Subject</th><th>Via</th></tr>${rows || '<tr><td colspan="5">empty</td></tr>'}</table>`;
+      return reply.type('text/html').send(
+        page(
+          upn,
+          `${nav}<h1>${esc(account?.displayName ?? upn)} <span class="hint">${esc(upn)}${account ? ` &middot; mailbox: ${esc(account.mailbox)}` : ' &middot; outside the tenant'}</span></h1>
+${section('Inbox', state.mail.messagesOf(upn, 'inbox').reverse().map(messageRow).join(''))}
+${section('Sent Items', state.mail.messagesOf(upn, 'sentitems').reverse().map(messageRow).join(''))}
+<h2>Calendar</h2><table><tr><th>Start</th><th>End</th><th>Subject</th><th>Organizer</th><th>Rooms / location</th><th>Online meeting</th></tr>${state.mail.eventsOf(upn).map(eventRow).join('') || '<tr><td colspan="6">empty</td></tr>'}</table>`,
+          { wide: true }
+        )
+      );
+    }
+    const inTenant = [...state.accounts.values()].map((a) => a.upn);
+    const everyone = [...new Set([...inTenant, ...state.mail.mailboxesWithMail()])];
+    const rows = everyone
+      .map((upn) => {
+        const a = state.accountByUpn(upn);
+        const kind = a ? (a.isRoom ? 'room' : a.mailbox) : 'external';
+        return `<tr><td><a href="/_mailbox?upn=${encodeURIComponent(upn)}">${esc(upn)}</a></td><td>${esc(a?.displayName ?? '')}</td><td>${esc(kind)}</td><td>${state.mail.messagesOf(upn, 'inbox').length}</td><td>${state.mail.messagesOf(upn, 'sentitems').length}</td><td>${state.mail.eventsOf(upn).length}</td></tr>`;
+      })
+      .join('');
+    return reply.type('text/html').send(page('Mailboxes', `${nav}<h1>Mailboxes</h1><table><tr><th>Address</th><th>Name</th><th>Mailbox</th><th>Inbox</th><th>Sent</th><th>Events</th></tr>${rows}</table>`, { wide: true }));
+  });
+}

@@ -1,0 +1,150 @@
+import { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import { startLocalTenant, LocalTenant } from '../src/index';
+import { appToken, fault, graphToken, messages } from './helpers/tokens';
+
+describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
+  let tenant: LocalTenant;
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, smtpPort: 0 });
+  });
+  afterAll(async () => tenant.close());
+  beforeEach(() => tenant.reset());
+
+  // customHosts: the client only sends the token to hosts it knows as Graph.
+  const client = (token: string): Client => Client.init({ baseUrl: tenant.origin, defaultVersion: 'v1.0', customHosts: new Set(['localhost']), authProvider: (done: (e: Error | null, t: string) => void) => done(null, token) });
+
+  test('graph client - /me returns the signed-in user', async () => {
+    const me = await client(await graphToken(tenant, 'adele@contoso.test')).api('/me').get();
+    expect(me).toMatchObject({ userPrincipalName: 'adele@contoso.test', mail: 'adele@contoso.test', displayName: 'Adele Vance' });
+  });
+
+  test('graph client - mailboxSettings reports userPurpose user and shared, and MailboxNotEnabledForRESTAPI without a mailbox', async () => {
+    const api = client(await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com'));
+    expect((await api.api('/users/adele@contoso.test/mailboxSettings').get()).userPurpose).toBe('user');
+    expect((await api.api('/users/training@contoso.test/mailboxSettings').get()).userPurpose).toBe('shared');
+    const err: GraphError = await api.api('/users/noah@contoso.test/mailboxSettings').get().catch((e: GraphError) => e);
+    expect(err.statusCode).toBe(404);
+    expect(err.code).toBe('MailboxNotEnabledForRESTAPI');
+  });
+
+  test('graph client - sendMail lands in the recipient inbox and the sender Sent Items', async () => {
+    const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    await api.api('/me/sendMail').post({ message: { subject: 'Course starts', body: { contentType: 'Text', content: 'See you Monday' }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }] } });
+    const inbox = await messages(tenant, 'learner1@contoso.test', 'inbox');
+    const sent = await messages(tenant, 'adele@contoso.test', 'sentitems');
+    expect(inbox.map((m) => m.subject)).toEqual(['Course starts']);
+    expect(inbox[0].body.content).toBe('See you Monday');
+    expect(sent.map((m) => m.subject)).toEqual(['Course starts']);
+  });
+
+  test('graph client - sendMail without a mailbox answers 404 MailboxNotEnabledForRESTAPI', async () => {
+    const api = client(await graphToken(tenant, 'noah@contoso.test'));
+    const err: GraphError = await api.api('/me/sendMail').post({ message: { subject: 'x', toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }] } }).catch((e: GraphError) => e);
+    expect([err.statusCode, err.code]).toEqual([404, 'MailboxNotEnabledForRESTAPI']);
+  });
+
+  test('graph client - a throttled mailbox answers 429 with Retry-After', async () => {
+    const token = await graphToken(tenant, 'adele@contoso.test');
+    await fault(tenant, 'throttle', { mailbox: 'adele@contoso.test', retryAfterSeconds: 7 });
+    const res = await fetch(`${tenant.origin}/v1.0/me/sendMail`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ message: { subject: 'x', toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }] } }) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ApplicationThrottled');
+  });
+
+  test('graph client - the 31st message in a minute is refused with 429', async () => {
+    const token = await graphToken(tenant, 'adele@contoso.test');
+    const send = () => fetch(`${tenant.origin}/v1.0/me/sendMail`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ message: { subject: 'x', toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }] } }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push((await send()).status);
+    expect(statuses.slice(0, 30).every((s) => s === 202)).toBe(true);
+    expect(statuses[30]).toBe(429);
+  });
+
+  test('graph client - concurrent requests beyond the mailbox limit answer 429', async () => {
+    const token = await graphToken(tenant, 'adele@contoso.test');
+    await fault(tenant, 'latency', { ms: 300 });
+    await fault(tenant, 'throttle', { mailbox: 'adele@contoso.test', concurrentRequests: 2 });
+    const calls = Array.from({ length: 4 }, () => fetch(`${tenant.origin}/v1.0/me/mailboxSettings`, { headers: { authorization: `Bearer ${token}` } }));
+    const statuses = (await Promise.all(calls)).map((r) => r.status);
+    // mailboxSettings is not a mail operation: concurrency is checked on sends and calendar calls only.
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const sends = Array.from({ length: 4 }, () => fetch(`${tenant.origin}/v1.0/me/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ subject: 'c', start: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-04T10:00:00', timeZone: 'UTC' } }) }));
+    const sendStatuses = (await Promise.all(sends)).map((r) => r.status).sort();
+    expect(sendStatuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+    expect(sendStatuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('graph client - an event with a room and Teams meeting books the room and invites attendees', async () => {
+    const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    const ev = await api.api('/me/events').post({
+      subject: 'Safety training',
+      start: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2027-01-04T10:00:00', timeZone: 'UTC' },
+      attendees: [{ emailAddress: { address: 'learner1@contoso.test' }, type: 'required' }, { emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }],
+      isOnlineMeeting: true,
+      onlineMeetingProvider: 'teamsForBusiness'
+    });
+    expect(ev.onlineMeeting.joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
+    expect(ev.attendees.find((a: any) => a.type === 'resource').status.response).toBe('accepted');
+    const invite = (await messages(tenant, 'learner1@contoso.test', 'inbox'))[0];
+    expect(invite.calendar.method).toBe('REQUEST');
+    expect(invite.calendar.ics).toContain('X-MICROSOFT-SKYPETEAMSMEETINGURL:');
+
+    const clash = await api.api('/me/events').post({ subject: 'Clash', start: { dateTime: '2027-01-04T09:30:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-04T10:30:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }] });
+    expect(clash.attendees[0].status.response).toBe('declined');
+
+    await api.api(`/me/events/${ev.id}`).patch({ subject: 'Safety training (moved)', start: { dateTime: '2027-01-05T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-05T10:00:00', timeZone: 'UTC' } });
+    await api.api(`/me/events/${ev.id}/cancel`).post({ comment: 'Cancelled' });
+    const subjects = (await messages(tenant, 'learner1@contoso.test', 'inbox')).map((m) => m.subject);
+    expect(subjects).toEqual(['Safety training', 'Updated: Safety training (moved)', 'Canceled: Safety training (moved)']);
+
+    const schedule = await api.api('/me/calendar/getSchedule').post({ schedules: ['room-adams@contoso.test'], startTime: { dateTime: '2027-01-04T08:00:00', timeZone: 'UTC' }, endTime: { dateTime: '2027-01-04T11:00:00', timeZone: 'UTC' }, availabilityViewInterval: 60 });
+    expect(schedule.value[0].availabilityView).toBe('000');
+  });
+
+  test('graph client - places lists the rooms', async () => {
+    const rooms = await client(await graphToken(tenant, 'adele@contoso.test')).api('/places/microsoft.graph.room').get();
+    expect(rooms.value.map((r: any) => r.emailAddress)).toEqual(['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test']);
+    expect(rooms.value[0]).toMatchObject({ capacity: 8, building: 'Building 1' });
+  });
+
+  test('graph client - org-wide consent shows up in oauth2PermissionGrants', async () => {
+    const api = client(await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com'));
+    const sp = await api.api(`/servicePrincipals(appId='${tenant.fixture.apps.connectionApi.appId}')`).get();
+    const before = await api.api('/oauth2PermissionGrants').filter(`clientId eq '${sp.id}' and consentType eq 'AllPrincipals'`).get();
+    expect(before.value.filter((g: any) => g.resourceId === tenant.fixture.resources.graph.servicePrincipalId)).toEqual([]);
+    const { connectionApiTokens } = await import('./helpers/tokens');
+    await connectionApiTokens(tenant, 'megan@contoso.test', ['https://graph.microsoft.com/Mail.Send'], { consentForOrg: true });
+    const after = await api.api('/oauth2PermissionGrants').filter(`clientId eq '${sp.id}' and consentType eq 'AllPrincipals'`).get();
+    expect(after.value.find((g: any) => g.resourceId === tenant.fixture.resources.graph.servicePrincipalId).scope).toContain('Mail.Send');
+  });
+
+  test('graph client - $batch runs requests with the caller token', async () => {
+    const token = await graphToken(tenant, 'adele@contoso.test');
+    const res = await fetch(`${tenant.origin}/v1.0/$batch`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ requests: [{ id: '1', method: 'GET', url: '/me' }, { id: '2', method: 'GET', url: '/users/nobody@contoso.test' }] }) });
+    const body = (await res.json()) as { responses: any[] };
+    expect(body.responses.map((r) => [r.id, r.status])).toEqual([['1', 200], ['2', 404]]);
+    expect(body.responses[0].body.userPrincipalName).toBe('adele@contoso.test');
+  });
+
+  test('graph client - a Graph 500 fault answers the error envelope', async () => {
+    const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    await fault(tenant, 'graph-failure', { status: 500, count: 1 });
+    const err: GraphError = await api.api('/me').get().catch((e: GraphError) => e);
+    expect([err.statusCode, err.code]).toEqual([500, 'generalException']);
+    expect((await api.api('/me').get()).userPrincipalName).toBe('adele@contoso.test');
+  });
+
+  test('graph client - a 503 with Retry-After is retried by the client and then succeeds', async () => {
+    const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    await fault(tenant, 'graph-failure', { status: 503, count: 1 });
+    expect((await api.api('/me').get()).userPrincipalName).toBe('adele@contoso.test');
+  });
+
+  test('graph client - a token for another audience is rejected with InvalidAuthenticationToken', async () => {
+    const api = client(await appToken(tenant, 'lmsBackend', 'api://lms-m365-connection'));
+    const err: GraphError = await api.api('/users').get().catch((e: GraphError) => e);
+    expect([err.statusCode, err.code]).toEqual([401, 'InvalidAuthenticationToken']);
+  });
+});
