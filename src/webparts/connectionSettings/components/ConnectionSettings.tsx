@@ -215,13 +215,14 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       popup = open('about:blank');
     }
     update({ busy: 'saving', error: undefined, notice: undefined, showValidation: false, signIn: undefined });
+    // What has been written so far survives a later failure: the next save must use its ETags.
+    let newStored = stored;
+    let newView = view;
     try {
       const settings = settingsFromForm(values);
-      let newStored = stored;
       if (dirtyFields(formFromStored(stored, view), values).some((f: FormField) => ['enabled', 'method', 'transport', 'alertRecipients'].indexOf(f) >= 0) || stored.etag === undefined) {
         newStored = await services.settingsStore.save(settings, stored.etag);
       }
-      let newView = view;
       if (newView && (newView.enabled !== settings.enabled || newView.alertRecipients.join('\n') !== settings.alertRecipients.join('\n'))) {
         newView = await services.connectionApi.updateConnection({ enabled: settings.enabled, alertRecipients: settings.alertRecipients }, newView.etag);
       }
@@ -246,7 +247,14 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
         popup.close();
       }
       const failed = stateRef.current.values;
-      update({ busy: undefined, error: pageError(error), values: failed ? { ...failed, classicPassword: '' } : failed });
+      update({
+        busy: undefined,
+        error: pageError(error),
+        stored: newStored,
+        view: newView,
+        baseline: formFromStored(newStored, newView),
+        values: failed ? { ...failed, classicPassword: '' } : failed
+      });
     }
   };
 

@@ -1,0 +1,102 @@
+import { expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import * as path from 'path';
+
+export const TENANT = (): string => process.env.E2E_TENANT_ORIGIN as string;
+export const API = (): string => process.env.E2E_API_BASE_URL as string;
+export const PREVIEW = (): string => process.env.E2E_PREVIEW_URL as string;
+
+export type User = 'adele' | 'alex' | 'nestor' | 'megan';
+export type Catalog = 'catalog-a' | 'catalog-b';
+export type Theme = 'sharepoint' | 'teams-default' | 'teams-dark' | 'teams-contrast';
+
+export interface IVisit {
+  user?: User;
+  catalog?: Catalog;
+  lang?: 'en' | 'ja';
+  theme?: Theme;
+}
+
+export function previewUrl(visit: IVisit = {}): string {
+  const q = new URLSearchParams({
+    user: `${visit.user || 'adele'}@contoso.test`,
+    catalog: `/sites/${visit.catalog || 'catalog-a'}`,
+    lang: visit.lang || 'en',
+    theme: visit.theme || 'sharepoint'
+  });
+  return `${PREVIEW()}?${q.toString()}`;
+}
+
+/** Opens the page as a user and waits until it has loaded (the master switch is there). */
+export async function visit(page: Page, options: IVisit = {}): Promise<void> {
+  await page.goto(previewUrl(options));
+  await expect(page.getByRole('switch')).toBeVisible();
+}
+
+async function devToken(user: string, resource: string): Promise<string> {
+  const response = await fetch(`${TENANT()}/_admin/dev-token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user, resource })
+  });
+  if (!response.ok) {
+    throw new Error(`dev token for ${user} failed: ${response.status} ${await response.text()}`);
+  }
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/**
+ * Every test starts from the fixture: the tenant is reset (grants, mail, lists, faults) and both
+ * catalogs are disconnected and switched off through the API, as their admins would.
+ */
+export async function resetWorld(): Promise<void> {
+  const reset = await fetch(`${TENANT()}/_admin/reset`, { method: 'POST' });
+  expect(reset.ok).toBe(true);
+  for (const [user, catalog] of [['adele@contoso.test', 'catalog-a'], ['alex@contoso.test', 'catalog-b']]) {
+    const token = await devToken(user, 'api://lms-m365-connection');
+    const url = `${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/connection`;
+    const deleted = await fetch(url, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+    expect(deleted.status, await deleted.text()).toBeLessThan(300);
+  }
+}
+
+/** A full-page screenshot under e2e/screenshots/ (git-ignored), one per state. */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(__dirname, '..', 'screenshots', `${name}.png`), fullPage: true });
+}
+
+/** No serious or critical accessibility violation in the page as it is now. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} - ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+  expect(bad).toEqual([]);
+}
+
+/** Signs in at the local tenant's sign-in page in the popup; returns when the popup has closed. */
+export async function signInInPopup(page: Page, click: () => Promise<void>, upn: string, options: { consent?: 'accept' | 'cancel'; orgConsentBox?: boolean; password?: string } = {}): Promise<{ sawConsentPage: boolean }> {
+  const popupPromise = page.waitForEvent('popup');
+  await click();
+  const popup = await popupPromise;
+  await popup.waitForLoadState();
+  await popup.locator('#username').waitFor();
+  await popup.locator('#username').fill(upn);
+  await popup.locator('#password').fill(options.password || 'dev-password');
+  await popup.locator('#idSIButton9').click();
+  let sawConsentPage = false;
+  const consent = popup.locator('#idBtn_Back');
+  const closed = popup.waitForEvent('close', { timeout: 30_000 }).then(() => 'closed' as const);
+  const consentShown = consent.waitFor({ timeout: 30_000 }).then(() => 'consent' as const, () => 'closed' as const);
+  const first = await Promise.race([closed, consentShown]);
+  if (first === 'consent' && !popup.isClosed()) {
+    sawConsentPage = true;
+    await shot(popup, `consent-page-${upn.split('@')[0]}`);
+    if (options.orgConsentBox) {
+      await popup.locator('#consentForOrg').check();
+    }
+    await popup.locator(options.consent === 'cancel' ? '#idBtn_Back' : '#idSIButton9').click();
+    await closed;
+  }
+  return { sawConsentPage };
+}
