@@ -67,7 +67,6 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.production,
-    disableRequestLogging: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     routerOptions: { maxParamLength: 500 }
   });
@@ -77,7 +76,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const tables = await openTables(config.storage.connectionString);
   const identity = new MicrosoftIdentity(config);
   const graph = new GraphClient(config.graphUrl);
-  const connections = new ConnectionStore(tables[TABLES.connections]);
+  const connections = new ConnectionStore(tables[TABLES.connections], config.connectionCacheMs);
   const secrets = new SecretStore(tables[TABLES.secrets], kek);
   const signIns = new SignInStore(tables[TABLES.signIns], kek);
   const logUpstream = (context: string, error: ApiError): void => app.log.warn({ context, code: error.code, upstream: error.upstream }, 'upstream refused');

@@ -30,9 +30,28 @@ export function remoteKeys(url: URL): JWTVerifyGetKey {
   return createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
 }
 
-/** Validates bearer tokens: signature (JWKS), issuer, audience, tenant, exp and nbf. */
+/**
+ * Validates bearer tokens: signature (JWKS), issuer, audience, tenant, exp and nbf. A token that
+ * passed is remembered until it expires: the same bytes verify the same way, and a page sends
+ * the same token many times. Expiry is still checked on every use.
+ */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const verified = new Map<string, { principal: Principal; exp: number; nbf: number }>();
+  const tolerance = options.clockToleranceSeconds ?? 60;
   return async (authorization) => {
+    const cached = authorization ? verified.get(authorization) : undefined;
+    if (cached) {
+      const now = Date.now() / 1000;
+      if (now < cached.exp + tolerance && now >= cached.nbf - tolerance) {
+        return cached.principal;
+      }
+      verified.delete(authorization as string);
+    }
+    const principal = await verifyOnce(authorization);
+    return principal;
+  };
+
+  async function verifyOnce(authorization: string | undefined): Promise<Principal> {
     const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/.exec(authorization ?? '');
     if (!authorization) {
       throw new ApiError('AUTH_REQUIRED');
@@ -47,7 +66,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         audience: options.audiences,
         algorithms: ['RS256'],
         requiredClaims: ['exp', 'tid'],
-        clockTolerance: options.clockToleranceSeconds ?? 60
+        clockTolerance: tolerance
       }));
     } catch (error) {
       throw new ApiError('TOKEN_INVALID', { detail: describeJoseFailure(error) });
@@ -55,8 +74,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (payload.tid !== options.tenantId) {
       throw new ApiError('TOKEN_INVALID', { detail: 'The token was issued for another tenant.' });
     }
-    return principalFromClaims(payload, match[1]);
-  };
+    const principal = principalFromClaims(payload, match[1]);
+    if (verified.size >= 10_000) {
+      verified.clear();
+    }
+    verified.set(authorization as string, { principal, exp: payload.exp ?? 0, nbf: payload.nbf ?? 0 });
+    return principal;
+  }
 }
 
 /** A reason safe to show: which check failed, never the token. */

@@ -73,7 +73,7 @@ export class ConnectionService {
   }
 
   public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
-    const [{ record, etag }, granted] = await Promise.all([this.deps.connections.read(catalog), this.deps.orgConsent.granted()]);
+    const [{ record, etag }, granted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted()]);
     return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin });
   }
 

@@ -19,9 +19,32 @@ export interface StoredConnection {
   etag: string;
 }
 
-/** Connection records in Table Storage; every write is conditional on the ETag it read. */
+/**
+ * Connection records in Table Storage; every write is conditional on the ETag it read.
+ * Reads for display may be served from a short per-instance cache (cacheMs); writes on this
+ * instance drop it, and every read that precedes a write is fresh, so ETags always come from storage.
+ */
 export class ConnectionStore {
-  public constructor(private readonly table: TableClient) {}
+  private readonly cache = new Map<string, { stored: StoredConnection; until: number }>();
+
+  public constructor(private readonly table: TableClient, private readonly cacheMs = 0) {}
+
+  /** A read for display: at most cacheMs old. */
+  public async readForView(catalog: string): Promise<StoredConnection> {
+    const key = catalog.toLowerCase();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > Date.now()) {
+      return hit.stored;
+    }
+    const stored = await this.read(catalog);
+    if (this.cacheMs > 0) {
+      if (this.cache.size >= 10_000) {
+        this.cache.clear();
+      }
+      this.cache.set(key, { stored, until: Date.now() + this.cacheMs });
+    }
+    return stored;
+  }
 
   public async read(catalog: string): Promise<StoredConnection> {
     const entity = await readEntity<Entity>(this.table, catalogKey(catalog), ROW);
@@ -34,6 +57,7 @@ export class ConnectionStore {
   /** Writes if nobody wrote since `etag` was read; CHANGED_BY_SOMEONE_ELSE otherwise. */
   public async write(record: ConnectionRecord, etag: string): Promise<string> {
     const entity = { partitionKey: catalogKey(record.catalog), rowKey: ROW, catalog: record.catalog, record: JSON.stringify(record) };
+    this.cache.delete(record.catalog.toLowerCase());
     try {
       const response = etag === NEW_CONNECTION_ETAG
         ? await this.table.createEntity(entity)

@@ -1,0 +1,25 @@
+/**
+ * The local tenant (local-tenant/src/index.ts), loaded by name so the API's type-check does not
+ * compile the other workspace's sources under its own options. jest maps the name to the
+ * source (jest.config.js); the bench's esbuild aliases it the same way.
+ */
+export interface LocalTenant {
+  origin: string;
+  tenantId: string;
+  smtp: { host: string; port: number };
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface LocalTenantOptions {
+  port?: number;
+  smtpPort?: number;
+  fixturePath?: string;
+  certDir?: string;
+}
+
+export function startLocalTenant(options: LocalTenantOptions): Promise<LocalTenant> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tenant = require('@lms-m365/local-tenant') as { startLocalTenant(o: LocalTenantOptions): Promise<LocalTenant> };
+  return tenant.startLocalTenant(options);
+}
