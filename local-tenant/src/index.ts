@@ -9,6 +9,7 @@ import { registerDevToken } from './identity/dev-token';
 import { registerGraph } from './graph/routes';
 import { registerMailbox } from './mailbox/routes';
 import { registerFaults } from './faults/routes';
+import { SmtpHandle, startSmtp } from './smtp/server';
 
 export interface LocalTenantOptions {
   /** HTTPS port; 0 picks a free one. Default 4800. */
@@ -61,17 +62,26 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   await app.listen({ port: options.port ?? 4800, host });
   const port = (app.server.address() as AddressInfo).port;
   state.setOrigin(`https://localhost:${port}`);
+  // nodemailer resolves host names through DNS before /etc/hosts, so SMTP is offered by IP.
+  const smtpHost = host === '::1' || host === '[::1]' ? '::1' : '127.0.0.1';
+  let smtp: SmtpHandle;
+  try {
+    smtp = await startSmtp(state, key, certs, options.smtpPort ?? 4587, smtpHost);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
 
   return {
     origin: state.origin,
     tenantId: fixture.tenant.id,
-    smtp: { host: '127.0.0.1', port: 0 },
+    smtp: { host: smtpHost, port: smtp.port },
     fixture,
     caCertificate: certs.ca,
     state,
     reset: () => state.reset(),
     close: async () => {
-      await app.close();
+      await Promise.all([app.close(), smtp.close()]);
     }
   };
 }

@@ -16,7 +16,12 @@ export type CallerResult = { ok: true; caller: Caller } | { ok: false; status: 4
 export function callerFrom(req: FastifyRequest, state: TenantState, key: SigningKey, audiences: string[]): CallerResult {
   const header = req.headers.authorization ?? '';
   if (!/^Bearer\s+\S+/i.test(header)) return { ok: false, status: 401, code: 'InvalidAuthenticationToken', message: 'Access token is empty.' };
-  const verified = verifyJwt(key, header.replace(/^Bearer\s+/i, '').trim());
+  return callerFromToken(header.replace(/^Bearer\s+/i, '').trim(), state, key, audiences);
+}
+
+/** The same checks for a bare token (SMTP XOAUTH2 carries one without an HTTP request). */
+export function callerFromToken(token: string, state: TenantState, key: SigningKey, audiences: string[]): CallerResult {
+  const verified = verifyJwt(key, token);
   if (!verified.ok) {
     const message = verified.reason === 'expired' ? 'Lifetime validation failed, the token is expired.' : 'IDX14100: JWT is not well formed, there are no dots (.).';
     return { ok: false, status: 401, code: 'InvalidAuthenticationToken', message: verified.reason === 'signature' ? 'Access token validation failure.' : message };

@@ -1,0 +1,121 @@
+import { SMTPServer, SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
+import { simpleParser, AddressObject } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import type { TenantState } from '../state/tenant-state';
+import { SigningKey } from '../identity/jwt';
+import { callerFromToken } from '../graph/caller';
+import { passwordMatches } from '../identity/routes';
+import { concurrencyDecision, rateDecision } from '../graph/limits';
+import { deliver } from '../mailbox/delivery';
+import type { Recipient } from '../mailbox/store';
+import { SMTP_REPLIES, smtpError } from './replies';
+
+/** Audiences Exchange accepts for XOAUTH2 (the Exchange Online resource's identifiers). */
+const EXCHANGE_AUDIENCES = ['https://outlook.office.com', 'https://outlook.office365.com', '00000002-0000-0ff1-ce00-000000000000'];
+
+export interface SmtpHandle {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Decides an AUTH attempt the way Exchange does; returns the account's address or the reply. */
+export function decideAuth(state: TenantState, key: SigningKey, auth: SMTPServerAuthentication): { user: string } | { error: ReturnType<(typeof SMTP_REPLIES)[keyof typeof SMTP_REPLIES]> } {
+  const account = state.accountByUpn(auth.username ?? '');
+  if (auth.method === 'XOAUTH2') {
+    const result = callerFromToken(auth.accessToken ?? '', state, key, EXCHANGE_AUDIENCES);
+    if (!result.ok || result.caller.kind !== 'user' || !result.caller.scopes.includes('SMTP.Send')) return { error: SMTP_REPLIES.badCredentials() };
+    if (!account || result.caller.user.id !== account.id || account.mailbox === 'none') return { error: SMTP_REPLIES.badCredentials() };
+    if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
+    return { user: account.upn };
+  }
+  if (!state.smtpBasicAuthEnabled) return { error: SMTP_REPLIES.basicAuthDisabled() };
+  if (!account || account.isRoom || account.mailbox === 'none' || !passwordMatches(account.password, auth.password ?? '')) return { error: SMTP_REPLIES.badCredentials() };
+  if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
+  return { user: account.upn };
+}
+
+const addresses = (a: AddressObject | AddressObject[] | undefined): Recipient[] =>
+  (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value).filter((v) => v.address).map((v) => ({ address: (v.address as string).toLowerCase(), name: v.name || null }));
+
+/** Exchange-like SMTP client submission on loopback: STARTTLS, AUTH PLAIN/LOGIN/XOAUTH2. */
+export async function startSmtp(state: TenantState, key: SigningKey, tls: { key: string; cert: string }, port: number, host: string): Promise<SmtpHandle> {
+  const active = new Map<string, number>();
+  const server = new SMTPServer({
+    name: 'localhost',
+    banner: 'Microsoft ESMTP MAIL Service ready (local tenant)',
+    secure: false,
+    key: tls.key,
+    cert: tls.cert,
+    authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'],
+    // Replies carry Exchange's own enhanced status codes, written out in SMTP_REPLIES.
+    hideENHANCEDSTATUSCODES: true,
+    authRequiredMessage: SMTP_REPLIES.notAuthenticated().message,
+    size: 35882577,
+    logger: false,
+    disableReverseLookup: true,
+    onAuth(auth, session, callback) {
+      const decision = decideAuth(state, key, auth);
+      if ('error' in decision) return callback(smtpError(decision.error));
+      active.set(decision.user, (active.get(decision.user) ?? 0) + 1);
+      return callback(null, { user: decision.user });
+    },
+    onClose(session: SMTPServerSession) {
+      const user = session.user as string | undefined;
+      if (user) active.set(user, Math.max(0, (active.get(user) ?? 1) - 1));
+    },
+    onMailFrom(address, session, callback) {
+      const user = String(session.user ?? '');
+      if (address.address.toLowerCase() !== user) return callback(smtpError(SMTP_REPLIES.sendAsDenied()));
+      const override = state.faults.mailboxLimits.get(user) ?? {};
+      if (override.throttledForSeconds) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
+      // Sessions beyond the limit are refused; the session asking counts itself among them.
+      if (!concurrencyDecision((active.get(user) ?? 1) - 1, override.concurrentRequests ?? state.limits.concurrentRequests).allowed) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
+      const now = Date.now();
+      const rate = rateDecision(state.meter.sentTimes(user, now), now, override.messagesPerMinute ?? state.limits.messagesPerMinute);
+      if (!rate.allowed) return callback(smtpError(SMTP_REPLIES.rateExceeded(rate.retryAfter)));
+      return callback();
+    },
+    onData(stream, session, callback) {
+      const user = String(session.user ?? '');
+      simpleParser(stream)
+        .then((parsed) => {
+          const account = state.accountByUpn(user);
+          if (!account || account.mailbox === 'none') return callback(smtpError(SMTP_REPLIES.badCredentials()));
+          const from = addresses(parsed.from)[0];
+          if (from && from.address !== user) return callback(smtpError(SMTP_REPLIES.sendAsDenied()));
+          const to = addresses(parsed.to);
+          const cc = addresses(parsed.cc);
+          const headerRecipients = new Set([...to, ...cc].map((x) => x.address));
+          const bcc = session.envelope.rcptTo.map((r) => r.address.toLowerCase()).filter((a) => !headerRecipients.has(a)).map((address) => ({ address, name: null }));
+          const calendarPart = parsed.attachments.find((a) => a.contentType.startsWith('text/calendar'));
+          const ics = calendarPart ? calendarPart.content.toString('utf8') : null;
+          state.meter.recordSend(user, Date.now());
+          const filed = deliver(state, {
+            sender: user,
+            from: from ?? { address: user, name: account.displayName },
+            to,
+            cc,
+            bcc,
+            subject: parsed.subject ?? '',
+            body: parsed.html ? { contentType: 'html', content: parsed.html } : { contentType: 'text', content: parsed.text ?? '' },
+            calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
+            attachments: parsed.attachments.filter((a) => a !== calendarPart).map((a) => ({ name: a.filename ?? 'attachment', contentType: a.contentType, size: a.size })),
+            via: 'smtp',
+            saveToSentItems: true,
+            internetMessageId: parsed.messageId
+          });
+          return callback(null, `2.0.0 OK ${filed[0]?.internetMessageId ?? ''} [Hostname=localhost.local-tenant]`);
+        })
+        .catch(() => callback(smtpError({ responseCode: 554, message: '5.6.0 Corrupt message content [localhost.local-tenant]' })));
+    }
+  });
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+  };
+}

@@ -1,0 +1,84 @@
+import nodemailer from 'nodemailer';
+import { startLocalTenant, LocalTenant } from '../src/index';
+import { connectionApiTokens, fault, messages } from './helpers/tokens';
+
+describe('SMTP with nodemailer', () => {
+  let tenant: LocalTenant;
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, smtpPort: 0 });
+  });
+  afterAll(async () => tenant.close());
+  beforeEach(() => tenant.reset());
+
+  const transport = (auth: Record<string, string>) =>
+    nodemailer.createTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false, requireTLS: true, auth: auth as never, tls: { ca: tenant.caCertificate } });
+
+  const send = (auth: Record<string, string>, from: string, extra: Record<string, unknown> = {}) =>
+    transport(auth).sendMail({ from, to: 'learner1@contoso.test', subject: 'Reminder', text: 'Session tomorrow', ...extra });
+
+  async function smtpToken(upn: string): Promise<string> {
+    const res = await connectionApiTokens(tenant, upn, ['https://outlook.office.com/SMTP.Send']);
+    return res.access_token as string;
+  }
+
+  test('nodemailer - AUTH LOGIN with the password sends, and the message lands in both mailboxes', async () => {
+    const info = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test');
+    expect(info.response).toMatch(/^250 2\.0\.0 OK/);
+    expect((await messages(tenant, 'learner1@contoso.test', 'inbox')).map((m) => [m.subject, m.via, m.body.content.trim()])).toEqual([['Reminder', 'smtp', 'Session tomorrow']]);
+    expect((await messages(tenant, 'adele@contoso.test', 'sentitems')).map((m) => m.subject)).toEqual(['Reminder']);
+  });
+
+  test('nodemailer - XOAUTH2 with an SMTP.Send token sends', async () => {
+    const accessToken = await smtpToken('adele@contoso.test');
+    const info = await send({ type: 'OAuth2', user: 'adele@contoso.test', accessToken }, 'adele@contoso.test');
+    expect(info.accepted).toEqual(['learner1@contoso.test']);
+  });
+
+  test('nodemailer - a wrong password answers 535 5.7.3', async () => {
+    const err = await send({ user: 'adele@contoso.test', pass: 'wrong' }, 'adele@contoso.test').catch((e) => e);
+    expect(err.responseCode).toBe(535);
+    expect(err.response).toMatch(/^535 5\.7\.3 Authentication unsuccessful/);
+  });
+
+  test('nodemailer - SMTP AUTH disabled for the mailbox answers 535 5.7.139 (password and XOAUTH2)', async () => {
+    const err = await send({ user: 'pradeep@contoso.test', pass: 'dev-password' }, 'pradeep@contoso.test').catch((e) => e);
+    expect(err.response).toMatch(/^535 5\.7\.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox/);
+    const accessToken = await smtpToken('pradeep@contoso.test');
+    const oauthErr = await send({ type: 'OAuth2', user: 'pradeep@contoso.test', accessToken }, 'pradeep@contoso.test').catch((e) => e);
+    expect(oauthErr.response).toMatch(/^535 5\.7\.139 /);
+  });
+
+  test('nodemailer - basic authentication turned off for the tenant answers 535 5.7.139', async () => {
+    await fault(tenant, 'smtp-basic-auth', { enabled: false });
+    const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test').catch((e) => e);
+    expect(err.response).toMatch(/^535 5\.7\.139 Authentication unsuccessful, basic authentication is disabled\./);
+  });
+
+  test('nodemailer - sending as someone else answers 550 5.7.60', async () => {
+    const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'megan@contoso.test').catch((e) => e);
+    expect(err.responseCode).toBe(550);
+    expect(err.response).toMatch(/^550 5\.7\.60 SMTP; Client does not have permissions to send as this sender/);
+  });
+
+  test('nodemailer - a throttled mailbox answers 4xx', async () => {
+    await fault(tenant, 'throttle', { mailbox: 'adele@contoso.test', retryAfterSeconds: 30 });
+    const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test').catch((e) => e);
+    expect(err.responseCode).toBe(432);
+    expect(err.response).toMatch(/^432 4\.3\.2 STOREDRV\.ClientSubmit; sender thread limit exceeded/);
+  });
+
+  test('nodemailer - a changed password fails with 535 5.7.3', async () => {
+    await fault(tenant, 'password', { user: 'adele@contoso.test', password: 'new-password' });
+    const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test').catch((e) => e);
+    expect(err.response).toMatch(/^535 5\.7\.3 /);
+    expect((await send({ user: 'adele@contoso.test', pass: 'new-password' }, 'adele@contoso.test')).accepted).toEqual(['learner1@contoso.test']);
+  });
+
+  test('nodemailer - an iCalendar invitation is kept with its method', async () => {
+    const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1@x\r\nDTSTART:20270104T090000Z\r\nDTEND:20270104T100000Z\r\nSUMMARY:Session\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+    await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test', { icalEvent: { method: 'REQUEST', content: ics } });
+    const [m] = await messages(tenant, 'learner1@contoso.test', 'inbox');
+    expect(m.calendar.method).toBe('REQUEST');
+    expect(m.calendar.ics).toContain('SUMMARY:Session');
+  });
+});
