@@ -76,7 +76,12 @@ function page(config) {
 </head>
 <body>
 <div id="root"></div>
-<script>window.__PREVIEW__ = ${json};</script>
+<script>
+window.__PREVIEW__ = ${json};
+// Fluent UI would fetch its web fonts from Microsoft's CDN; the preview stays on loopback
+// (SharePoint serves those fonts itself in production).
+window.FabricConfig = { fontBaseUrl: '' };
+</script>
 <script type="module" src="/preview/assets/main.js"></script>
 </body>
 </html>`;
