@@ -18,7 +18,7 @@ module.exports = {
   overrides: [
     {
       files: ['test/**/*.ts', 'bench/**/*.ts'],
-      rules: { '@typescript-eslint/explicit-function-return-type': 'off' }
+      rules: { '@typescript-eslint/explicit-function-return-type': 'off', '@typescript-eslint/no-explicit-any': 'off' }
     }
   ]
 };

@@ -9,6 +9,8 @@ export interface LocalTenant {
   smtp: { host: string; port: number };
   reset(): void;
   close(): Promise<void>;
+  /** Live state: the tests read the refresh tokens it issued, to hunt for them as canaries. */
+  state: { refreshTokens: Map<string, { userId: string }> };
 }
 
 export interface LocalTenantOptions {

@@ -1,0 +1,93 @@
+import { Stack, startStack } from '../support/stack';
+
+jest.setTimeout(60_000);
+
+/** A password nobody would type, so finding it anywhere means it leaked. */
+const CANARY_PASSWORD = 'CANARY-pw-9f3b1c7e-d1a2';
+
+describe('classic connection (real API, local tenant SMTP, Azurite over loopback)', () => {
+  let stack: Stack;
+  let catalogA: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    catalogA = stack.catalogUrl('catalog-a');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  beforeEach(() => {
+    stack.tenant.reset();
+  });
+
+  const path = (suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalogA)}/connection${suffix}`;
+
+  async function fault(name: string, body: unknown): Promise<void> {
+    const res = await fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+  }
+
+  it('connect classic - a good password is verified by an SMTP login, stored, and never returned', async () => {
+    const token = await stack.token('adele@contoso.test');
+    const res = await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ method: 'classic', transport: 'smtp', account: { email: 'adele@contoso.test' }, health: { state: 'connected' } });
+    expect(JSON.stringify(res.body)).not.toContain('dev-password');
+  });
+
+  it.each([
+    ['a wrong password', async () => undefined, { email: 'adele@contoso.test', password: 'not-the-password' }, 422, 'BAD_CREDENTIALS'],
+    ['SMTP AUTH off for the mailbox', async () => undefined, { email: 'pradeep@contoso.test', password: 'dev-password' }, 422, 'SMTP_AUTH_DISABLED'],
+    ['basic authentication off in the tenant', async (f: typeof fault) => f('smtp-basic-auth', { enabled: false }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'BASIC_AUTH_DISABLED']
+  ])('connect classic (R-CLS) - %s is refused and nothing is stored', async (_name, arrange, body, status, code) => {
+    await arrange(fault);
+    const token = await stack.token('adele@contoso.test');
+    const before = await stack.call('GET', path(), { token });
+    const res = await stack.call('POST', path('/classic'), { token, body });
+    expect([res.status, res.body.code]).toEqual([status, code]);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const after = await stack.call('GET', path(), { token });
+    expect(after.body.etag).toBe(before.body.etag);
+  });
+
+  it('test email (R-OPS-1) - a classic connection sends over SMTP and the message lands in the mailbox', async () => {
+    const token = await stack.token('adele@contoso.test');
+    await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });
+    const res = await stack.call('POST', path('/test-email'), { token, body: { to: 'learner2@contoso.test' } });
+    expect([res.status, res.body.status]).toEqual([200, 'delivered']);
+    const inbox = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/learner2@contoso.test/messages`)).json();
+    expect(JSON.stringify(inbox)).toContain('LMS Microsoft 365 connection test');
+  });
+
+  it('password changed - the next check marks the classic connection lost with BAD_CREDENTIALS', async () => {
+    const token = await stack.token('adele@contoso.test');
+    await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });
+    await fault('password', { user: 'adele@contoso.test', password: 'a-new-password' });
+    const res = await stack.call('POST', path('/check'), { token });
+    expect(res.body.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
+  });
+
+  it('canary - the password never appears in logs, responses, errors or Azurite tables, and disconnect removes it', async () => {
+    await fault('password', { user: 'adele@contoso.test', password: CANARY_PASSWORD });
+    const token = await stack.token('adele@contoso.test');
+    const wrong = await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: `${CANARY_PASSWORD}-wrong` } });
+    expect(wrong.body.code).toBe('BAD_CREDENTIALS');
+    const ok = await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: CANARY_PASSWORD } });
+    expect(ok.status).toBe(200);
+    await stack.call('POST', path('/test-email'), { token, body: { to: 'learner1@contoso.test' } });
+    await stack.call('POST', path('/check'), { token });
+    const tablesConnected = await stack.tableDump();
+    expect(tablesConnected).toContain('"kind":"password"');
+    const encodings = [CANARY_PASSWORD, Buffer.from(CANARY_PASSWORD).toString('base64'), Buffer.from(CANARY_PASSWORD).toString('hex')];
+    const haystacks = { logs: stack.logs.text(), responses: stack.responses.join('\n'), tables: tablesConnected };
+    for (const [where, text] of Object.entries(haystacks)) {
+      for (const encoded of encodings) {
+        expect({ where, encoded, leaked: text.includes(encoded) }).toEqual({ where, encoded, leaked: false });
+      }
+    }
+    await stack.call('DELETE', path(), { token });
+    expect(await stack.tableDump()).not.toContain('"kind":"password"');
+  });
+});

@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { seal } from '../../src/secrets/envelope';
+import { LocalFileKek } from '../../src/secrets/kek';
+import { TABLES } from '../../src/storage/tables';
+import { OPENER_ORIGIN, postedMessage, signIn, SignInOptions, Stack, startStack } from '../support/stack';
+
+jest.setTimeout(60_000);
+
+describe('modern connection (real API, local tenant, Azurite over loopback)', () => {
+  let stack: Stack;
+  let catalogA: string;
+  let catalogB: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    catalogA = stack.catalogUrl('catalog-a');
+    catalogB = stack.catalogUrl('catalog-b');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  beforeEach(() => {
+    stack.tenant.reset();
+  });
+
+  const path = (catalog: string, suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalog)}/connection${suffix}`;
+
+  async function start(admin: string, catalog: string, body: Record<string, unknown> = {}): Promise<{ authorizeUrl: string; state: string }> {
+    const res = await stack.call('POST', path(catalog, '/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN, ...body } });
+    expect(res.status).toBe(200);
+    const state = new URL(res.body.authorizeUrl).searchParams.get('state') as string;
+    return { authorizeUrl: res.body.authorizeUrl, state };
+  }
+
+  async function callback(callbackUrl: string): Promise<{ status: number; html: string; headers: Headers }> {
+    const url = new URL(callbackUrl);
+    const res = await stack.call('GET', `${url.pathname}${url.search}`);
+    return { status: res.status, html: String(res.body), headers: res.headers };
+  }
+
+  async function connect(admin: string, catalog: string, options: SignInOptions, body: Record<string, unknown> = {}) {
+    const { authorizeUrl } = await start(admin, catalog, body);
+    const signedIn = await signIn(stack.tenant.origin, authorizeUrl, options);
+    const page = await callback(signedIn.callbackUrl);
+    return { ...signedIn, ...page, posted: postedMessage(page.html) };
+  }
+
+  it('start - the authorize URL carries PKCE S256, a nonce, the state and the API callback', async () => {
+    const { authorizeUrl } = await start('adele@contoso.test', catalogA);
+    const url = new URL(authorizeUrl);
+    expect(url.origin).toBe(stack.tenant.origin);
+    expect(url.pathname).toBe(`/${stack.config.tenantId}/oauth2/v2.0/authorize`);
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(url.searchParams.get('nonce')).toBeTruthy();
+    expect(url.searchParams.get('redirect_uri')).toBe(`${stack.api.url}/v1/auth/callback`);
+    expect(url.searchParams.get('scope')).toContain('Mail.Send');
+    expect(url.searchParams.get('scope')).toContain('offline_access');
+  });
+
+  it('start - an opener origin outside the allow-list is refused', async () => {
+    const res = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: 'https://evil.example' } });
+    expect([res.status, res.body.code]).toEqual([400, 'ORIGIN_NOT_ALLOWED']);
+  });
+
+  it('connect - a user consents for themself; the page posts ok to the exact opener origin; the view shows the account', async () => {
+    const result = await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    expect(result.consentShown).toBe(true);
+    expect(result.status).toBe(200);
+    expect(result.posted).toEqual({ message: { type: 'lms-m365-connection', catalog: catalogA, ok: true }, origin: OPENER_ORIGIN });
+    expect(result.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
+    expect(result.html).not.toMatch(/access_token|refresh_token/);
+    const view = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
+    expect(view.body).toMatchObject({ method: 'modern', transport: 'graph', account: { email: 'adele@contoso.test', displayName: 'Adele Vance' }, health: { state: 'connected', code: null }, orgConsent: { granted: false } });
+  });
+
+  it('test email - goes out through Graph from the connected account and lands in the recipient mailbox', async () => {
+    await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    const res = await stack.call('POST', path(catalogA, '/test-email'), { token: await stack.token('adele@contoso.test'), body: { to: 'learner1@contoso.test' } });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('delivered');
+    const inbox = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/learner1@contoso.test/messages`)).json() as any;
+    const messages = Array.isArray(inbox) ? inbox : inbox.value ?? inbox.messages;
+    expect(JSON.stringify(messages)).toContain('LMS Microsoft 365 connection test');
+    expect(JSON.stringify(messages)).toContain('adele@contoso.test');
+  });
+
+  it('org consent - a tenant admin consents for the organisation; then another account connects with no consent page', async () => {
+    const admin = await connect('megan@contoso.test', catalogB, { user: 'megan@contoso.test', consentForOrg: true }, { orgConsent: true });
+    expect(admin.consentShown).toBe(true);
+    expect(admin.posted.message.ok).toBe(true);
+    const afterAdmin = await stack.call('GET', path(catalogB), { token: await stack.token('megan@contoso.test') });
+    expect(afterAdmin.body.orgConsent).toEqual({ granted: true, canGrant: true });
+    const other = await connect('alex@contoso.test', catalogB, { user: 'nestor@contoso.test' });
+    expect(other.consentShown).toBe(false);
+    expect(other.posted.message.ok).toBe(true);
+    const view = await stack.call('GET', path(catalogB), { token: await stack.token('alex@contoso.test') });
+    expect(view.body).toMatchObject({ account: { email: 'nestor@contoso.test' }, orgConsent: { granted: true, canGrant: false } });
+  });
+
+  it.each([
+    ['no mailbox', { user: 'noah@contoso.test' }, {}, 'MAILBOX_NOT_FOUND'],
+    ['shared mailbox', { user: 'training@contoso.test' }, {}, 'SHARED_MAILBOX'],
+    ['SMTP AUTH off with the SMTP transport', { user: 'pradeep@contoso.test' }, { transport: 'smtp-oauth' }, 'SMTP_AUTH_DISABLED'],
+    ['consent declined', { user: 'adele@contoso.test', consent: 'cancel' as const }, {}, 'CONSENT_DECLINED']
+  ])('connect errors (R-MOD-7) - %s is refused with %s and nothing is stored', async (_name, options, body, code) => {
+    const before = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
+    const result = await connect('adele@contoso.test', catalogA, options as SignInOptions, body);
+    expect(result.status).toBe(400);
+    expect(result.posted.message).toEqual({ type: 'lms-m365-connection', catalog: catalogA, ok: false, code });
+    expect(result.posted.origin).toBe(OPENER_ORIGIN);
+    const after = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
+    expect(after.body.etag).toBe(before.body.etag);
+  });
+
+  it('connect with the SMTP transport - SMTP AUTH on is checked by an XOAUTH2 login, then the test email goes by SMTP', async () => {
+    const result = await connect('alex@contoso.test', catalogB, { user: 'alex@contoso.test' }, { transport: 'smtp-oauth' });
+    expect(result.posted.message).toMatchObject({ ok: true });
+    const res = await stack.call('POST', path(catalogB, '/test-email'), { token: await stack.token('alex@contoso.test'), body: { to: 'learner2@contoso.test' } });
+    expect([res.status, res.body.status]).toEqual([200, 'delivered']);
+  });
+
+  it.each([
+    ['revoke-refresh-tokens', { user: 'adele@contoso.test' }, 'TOKEN_REVOKED'],
+    ['expire-refresh-tokens', { user: 'adele@contoso.test' }, 'TOKEN_REVOKED'],
+    ['withdraw-consent', { user: 'adele@contoso.test' }, 'CONSENT_REQUIRED'],
+    ['remove-mailbox', { user: 'adele@contoso.test' }, 'MAILBOX_NOT_FOUND']
+  ])('losing the connection (R-LOSS-1) - after %s a check marks it lost with its code', async (fault, faultBody, code) => {
+    await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    const faultRes = await fetch(`${stack.tenant.origin}/_admin/faults/${fault}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faultBody) });
+    expect(faultRes.status).toBe(200);
+    const res = await stack.call('POST', path(catalogA, '/check'), { token: await stack.token('adele@contoso.test') });
+    expect(res.status).toBe(200);
+    expect(res.body.health).toMatchObject({ state: 'lost', code });
+  });
+
+  it('state - a replayed callback is refused', async () => {
+    const { authorizeUrl } = await start('adele@contoso.test', catalogA);
+    const { callbackUrl } = await signIn(stack.tenant.origin, authorizeUrl, { user: 'adele@contoso.test' });
+    expect(postedMessage((await callback(callbackUrl)).html).message.ok).toBe(true);
+    const replay = await callback(callbackUrl);
+    expect(replay.status).toBe(400);
+    expect(postedMessage(replay.html)).toEqual({ message: { type: 'lms-m365-connection', catalog: null, ok: false, code: 'STATE_INVALID' }, origin: null });
+  });
+
+  it('state - a tampered state is refused and posts to no one', async () => {
+    const { authorizeUrl, state } = await start('adele@contoso.test', catalogA);
+    const { callbackUrl } = await signIn(stack.tenant.origin, authorizeUrl, { user: 'adele@contoso.test' });
+    const tampered = callbackUrl.replace(state, `${state[0] === 'A' ? 'B' : 'A'}${state.slice(1)}`);
+    const res = await callback(tampered);
+    expect(postedMessage(res.html)).toEqual({ message: { type: 'lms-m365-connection', catalog: null, ok: false, code: 'STATE_INVALID' }, origin: null });
+  });
+
+  function signInsTable(): TableClient {
+    return TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.signIns, { allowInsecureConnection: true });
+  }
+
+  it('state - an expired sign-in (past its 10 minutes) is refused', async () => {
+    const { authorizeUrl, state } = await start('adele@contoso.test', catalogA);
+    const key = createHash('sha256').update(state).digest('hex');
+    await signInsTable().updateEntity({ partitionKey: key, rowKey: 'signin', expiresAt: Date.now() - 1 }, 'Merge');
+    const { callbackUrl } = await signIn(stack.tenant.origin, authorizeUrl, { user: 'adele@contoso.test' });
+    const res = await callback(callbackUrl);
+    expect(postedMessage(res.html).message).toMatchObject({ ok: false, code: 'STATE_EXPIRED', catalog: catalogA });
+  });
+
+  it('PKCE - a wrong code verifier fails the code exchange', async () => {
+    const { authorizeUrl, state } = await start('adele@contoso.test', catalogA);
+    const key = createHash('sha256').update(state).digest('hex');
+    const kek = LocalFileKek.open(stack.config.kek.kind === 'local' ? stack.config.kek.file : '');
+    const wrong = await seal(kek, Buffer.from('w'.repeat(43)), `signin|${key}`);
+    await signInsTable().updateEntity({ partitionKey: key, rowKey: 'signin', ...wrong }, 'Merge');
+    const { callbackUrl } = await signIn(stack.tenant.origin, authorizeUrl, { user: 'adele@contoso.test' });
+    const res = await callback(callbackUrl);
+    expect(postedMessage(res.html).message).toMatchObject({ ok: false, code: 'STATE_INVALID' });
+  });
+
+  it('disconnect (R-DIS-1) - deletes the token cache; nothing can be sent until a new connection', async () => {
+    await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    const token = await stack.token('adele@contoso.test');
+    const res = await stack.call('DELETE', path(catalogA), { token });
+    expect(res.body).toMatchObject({ method: null, account: null, health: { state: 'not-connected' } });
+    const secrets = TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.secrets, { allowInsecureConnection: true });
+    const key = createHash('sha256').update(catalogA).digest('hex');
+    await expect(secrets.getEntity(key, 'secret')).rejects.toMatchObject({ statusCode: 404 });
+    const send = await stack.call('POST', path(catalogA, '/test-email'), { token, body: { to: 'learner1@contoso.test' } });
+    expect([send.status, send.body.code]).toEqual([409, 'NOT_CONNECTED']);
+  });
+
+  it('canary - no refresh token the tenant issued appears in logs, responses or Azurite tables', async () => {
+    await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    await stack.call('POST', path(catalogA, '/test-email'), { token: await stack.token('adele@contoso.test'), body: { to: 'learner1@contoso.test' } });
+    await stack.call('POST', path(catalogA, '/check'), { token: await stack.token('adele@contoso.test') });
+    const refreshTokens = [...stack.tenant.state.refreshTokens.keys()];
+    expect(refreshTokens.length).toBeGreaterThan(0);
+    const haystacks = { logs: stack.logs.text(), responses: stack.responses.join('\n'), tables: await stack.tableDump() };
+    for (const rt of refreshTokens) {
+      for (const [where, text] of Object.entries(haystacks)) {
+        expect({ where, leaked: text.includes(rt) || text.includes(rt.slice(0, 24)) }).toEqual({ where, leaked: false });
+      }
+    }
+  });
+
+  it('authorization - the real SharePoint check refuses a member and the admin of another catalog', async () => {
+    const member = await stack.call('GET', path(catalogA), { token: await stack.token('nestor@contoso.test') });
+    expect([member.status, member.body.code]).toEqual([403, 'NOT_CATALOG_ADMIN']);
+    const other = await stack.call('GET', path(catalogA), { token: await stack.token('alex@contoso.test') });
+    expect([other.status, other.body.code]).toEqual([403, 'NOT_CATALOG_ADMIN']);
+    const owner = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
+    expect(owner.status).toBe(200);
+  });
+});

@@ -1,0 +1,181 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import { loadConfig, ApiConfig } from '../../src/config/config';
+import { startApi, RunningApi } from '../../src/server';
+import { TABLES } from '../../src/storage/tables';
+import { startAzurite, RunningAzurite } from './azurite';
+import { LogCapture } from './inProcessApi';
+import { LocalTenant, startLocalTenant } from './localTenant';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+/** The page origin the tests open sign-ins from (as the preview host would). */
+export const OPENER_ORIGIN = 'http://localhost:4300';
+
+/** The real API over loopback with the local tenant and Azurite, all on free ports. */
+export interface Stack {
+  api: RunningApi;
+  tenant: LocalTenant;
+  azurite: RunningAzurite;
+  config: ApiConfig;
+  logs: LogCapture;
+  /** Every response body the tests received, for the canary hunt. */
+  responses: string[];
+  catalogUrl(site: string): string;
+  token(user: string, scopes?: string[]): Promise<string>;
+  call(method: string, pathAndQuery: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  tableDump(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
+  const azurite = await startAzurite();
+  let tenant: LocalTenant | undefined;
+  try {
+    tenant = await startLocalTenant({ port: 0, smtpPort: 0, fixturePath: path.join(repoRoot, 'local-tenant', 'fixtures', 'tenant.json'), certDir: path.join(repoRoot, '.local', 'certs') });
+    const keyDir = mkdtempSync(path.join(os.tmpdir(), 'lms-stack-'));
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AUTHORITY_HOST: tenant.origin,
+      GRAPH_URL: `${tenant.origin}/v1.0`,
+      SHAREPOINT_ORIGIN: tenant.origin,
+      SMTP_HOST: tenant.smtp.host,
+      SMTP_PORT: String(tenant.smtp.port),
+      STORAGE_CONNECTION_STRING: azurite.connectionString,
+      LOCAL_KEK_FILE: path.join(keyDir, 'kek.json'),
+      ALLOWED_ORIGINS: OPENER_ORIGIN,
+      KEEPALIVE_INTERVAL_SECONDS: '0',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      LOG_LEVEL: 'debug',
+      ...overrides
+    }, repoRoot);
+    const logs = new LogCapture();
+    const api = await startApi(config, { logDestination: logs });
+    const responses: string[] = [];
+    const t = tenant;
+    return {
+      api,
+      tenant: t,
+      azurite,
+      config,
+      logs,
+      responses,
+      catalogUrl: (site) => `${t.origin}/sites/${site}`,
+      token: async (user, scopes = ['user_impersonation']) => {
+        const res = await fetch(`${t.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, resource: 'api://lms-m365-connection', scopes }) });
+        const body = (await res.json()) as { access_token?: string };
+        if (!body.access_token) {
+          throw new Error(`dev-token for ${user} failed: ${res.status}`);
+        }
+        return body.access_token;
+      },
+      call: async (method, pathAndQuery, options = {}) => {
+        const headers: Record<string, string> = { ...(options.headers ?? {}) };
+        if (options.token) {
+          headers.authorization = `Bearer ${options.token}`;
+        }
+        if (options.body !== undefined) {
+          headers['content-type'] = 'application/json';
+        }
+        const res = await fetch(`${api.url}${pathAndQuery}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), redirect: 'manual' });
+        const text = await res.text();
+        responses.push(text, JSON.stringify([...res.headers]));
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+        return { status: res.status, body, headers: res.headers };
+      },
+      tableDump: async () => {
+        const rows: unknown[] = [];
+        for (const name of Object.values(TABLES)) {
+          const client = TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
+          for await (const entity of client.listEntities()) {
+            rows.push(entity);
+          }
+        }
+        return JSON.stringify(rows);
+      },
+      close: async () => {
+        await api.close();
+        await t.close();
+        await azurite.stop();
+      }
+    };
+  } catch (error) {
+    await tenant?.close();
+    await azurite.stop();
+    throw error;
+  }
+}
+
+/** Follows the local tenant's sign-in pages as a browser would: sign in, then consent if asked. */
+export interface SignInOptions {
+  user: string;
+  password?: string;
+  consent?: 'accept' | 'cancel';
+  consentForOrg?: boolean;
+}
+
+export interface SignInResult {
+  /** The API callback URL the identity provider redirected to. */
+  callbackUrl: string;
+  /** Whether a consent page was shown on the way. */
+  consentShown: boolean;
+}
+
+function formOf(html: string): { action: string; interaction: string } {
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  const interaction = /name="interaction" value="([^"]+)"/.exec(html)?.[1];
+  if (!action || !interaction) {
+    throw new Error(`no sign-in form in: ${html.slice(0, 300)}`);
+  }
+  return { action: action.replace(/&amp;/g, '&'), interaction };
+}
+
+export async function signIn(tenantOrigin: string, authorizeUrl: string, options: SignInOptions): Promise<SignInResult> {
+  const page = await fetch(authorizeUrl, { redirect: 'manual' });
+  const login = formOf(await page.text());
+  const loginRes = await fetch(new URL(login.action, tenantOrigin), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ interaction: login.interaction, username: options.user, password: options.password ?? 'dev-password' }).toString()
+  });
+  if (loginRes.status === 302) {
+    return { callbackUrl: loginRes.headers.get('location') ?? '', consentShown: false };
+  }
+  const html = await loginRes.text();
+  if (!html.includes('name="decision"')) {
+    throw new Error(`expected a consent page after sign-in (${loginRes.status}): ${html.slice(0, 400)}`);
+  }
+  const consent = formOf(html);
+  const fields: Record<string, string> = { interaction: consent.interaction, decision: options.consent ?? 'accept' };
+  if (options.consentForOrg) {
+    fields.consentForOrg = 'on';
+  }
+  const consentRes = await fetch(new URL(consent.action, tenantOrigin), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString()
+  });
+  if (consentRes.status !== 302) {
+    throw new Error(`consent did not redirect (${consentRes.status}): ${(await consentRes.text()).slice(0, 300)}`);
+  }
+  return { callbackUrl: consentRes.headers.get('location') ?? '', consentShown: true };
+}
+
+/** The message the callback page posts to its opener, and the origin it posts to. */
+export function postedMessage(html: string): { message: { type: string; catalog: string | null; ok: boolean; code?: string }; origin: string | null } {
+  const data = /var data = (\{.*\});/.exec(html)?.[1];
+  if (!data) {
+    throw new Error(`no message in callback page: ${html.slice(0, 300)}`);
+  }
+  return JSON.parse(data);
+}
