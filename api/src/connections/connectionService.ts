@@ -59,6 +59,8 @@ export interface ServiceDeps {
   orgConsent: OrgConsentStatus;
   now?: () => number;
   onUpstreamError?: (context: string, error: ApiError) => void;
+  /** Copies the record's non-secret state to the catalog's settings list item. */
+  mirror?: (record: ConnectionRecord) => Promise<unknown>;
 }
 
 export class ConnectionService {
@@ -90,7 +92,20 @@ export class ConnectionService {
       await this.verifySmtpOAuth(record);
     }
     await this.deps.connections.write(next, etag);
+    await this.mirror(next);
     return this.view(principal, catalog);
+  }
+
+  /** The list item follows the record; a failure is logged, and the next write tries again. */
+  private async mirror(record: ConnectionRecord): Promise<void> {
+    if (!this.deps.mirror) {
+      return;
+    }
+    try {
+      await this.deps.mirror(record);
+    } catch (error) {
+      this.deps.onUpstreamError?.('settings list mirror', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+    }
   }
 
   /** R-MOD-1/5: the authorize URL for a PKCE sign-in bound to catalog, caller, origin, 10 minutes. */
@@ -322,7 +337,9 @@ export class ConnectionService {
     for (let attempt = 0; ; attempt++) {
       const { record, etag } = await this.deps.connections.read(catalog);
       try {
-        await this.deps.connections.write(change(record), etag);
+        const next = change(record);
+        await this.deps.connections.write(next, etag);
+        await this.mirror(next);
         return;
       } catch (error) {
         if (!(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE' || attempt >= 4) {
