@@ -2,6 +2,9 @@ import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { startLocalTenant, LocalTenant } from '../src/index';
 import { appToken, fault, graphToken, messages } from './helpers/tokens';
 
+interface Attendee { type: string; status: { response: string } }
+interface Grant { resourceId: string; scope: string }
+
 describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
   let tenant: LocalTenant;
   beforeAll(async () => {
@@ -86,10 +89,10 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
       onlineMeetingProvider: 'teamsForBusiness'
     });
     expect(ev.onlineMeeting.joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
-    expect(ev.attendees.find((a: any) => a.type === 'resource').status.response).toBe('accepted');
+    expect((ev.attendees as Attendee[]).find((a) => a.type === 'resource')?.status.response).toBe('accepted');
     const invite = (await messages(tenant, 'learner1@contoso.test', 'inbox'))[0];
-    expect(invite.calendar.method).toBe('REQUEST');
-    expect(invite.calendar.ics).toContain('X-MICROSOFT-SKYPETEAMSMEETINGURL:');
+    expect(invite.calendar?.method).toBe('REQUEST');
+    expect(invite.calendar?.ics).toContain('X-MICROSOFT-SKYPETEAMSMEETINGURL:');
 
     const clash = await api.api('/me/events').post({ subject: 'Clash', start: { dateTime: '2027-01-04T09:30:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-04T10:30:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }] });
     expect(clash.attendees[0].status.response).toBe('declined');
@@ -105,7 +108,7 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
 
   test('graph client - places lists the rooms', async () => {
     const rooms = await client(await graphToken(tenant, 'adele@contoso.test')).api('/places/microsoft.graph.room').get();
-    expect(rooms.value.map((r: any) => r.emailAddress)).toEqual(['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test']);
+    expect((rooms.value as { emailAddress: string }[]).map((r) => r.emailAddress)).toEqual(['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test']);
     expect(rooms.value[0]).toMatchObject({ capacity: 8, building: 'Building 1' });
   });
 
@@ -113,17 +116,17 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     const api = client(await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com'));
     const sp = await api.api(`/servicePrincipals(appId='${tenant.fixture.apps.connectionApi.appId}')`).get();
     const before = await api.api('/oauth2PermissionGrants').filter(`clientId eq '${sp.id}' and consentType eq 'AllPrincipals'`).get();
-    expect(before.value.filter((g: any) => g.resourceId === tenant.fixture.resources.graph.servicePrincipalId)).toEqual([]);
+    expect((before.value as Grant[]).filter((g) => g.resourceId === tenant.fixture.resources.graph.servicePrincipalId)).toEqual([]);
     const { connectionApiTokens } = await import('./helpers/tokens');
     await connectionApiTokens(tenant, 'megan@contoso.test', ['https://graph.microsoft.com/Mail.Send'], { consentForOrg: true });
     const after = await api.api('/oauth2PermissionGrants').filter(`clientId eq '${sp.id}' and consentType eq 'AllPrincipals'`).get();
-    expect(after.value.find((g: any) => g.resourceId === tenant.fixture.resources.graph.servicePrincipalId).scope).toContain('Mail.Send');
+    expect((after.value as Grant[]).find((g) => g.resourceId === tenant.fixture.resources.graph.servicePrincipalId)?.scope).toContain('Mail.Send');
   });
 
   test('graph client - $batch runs requests with the caller token', async () => {
     const token = await graphToken(tenant, 'adele@contoso.test');
     const res = await fetch(`${tenant.origin}/v1.0/$batch`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ requests: [{ id: '1', method: 'GET', url: '/me' }, { id: '2', method: 'GET', url: '/users/nobody@contoso.test' }] }) });
-    const body = (await res.json()) as { responses: any[] };
+    const body = (await res.json()) as { responses: { id: string; status: number; body: { userPrincipalName?: string } }[] };
     expect(body.responses.map((r) => [r.id, r.status])).toEqual([['1', 200], ['2', 404]]);
     expect(body.responses[0].body.userPrincipalName).toBe('adele@contoso.test');
   });

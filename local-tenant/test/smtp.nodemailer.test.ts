@@ -78,7 +78,7 @@ describe('SMTP with nodemailer', () => {
     const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1@x\r\nDTSTART:20270104T090000Z\r\nDTEND:20270104T100000Z\r\nSUMMARY:Session\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
     await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test', { icalEvent: { method: 'REQUEST', content: ics } });
     const [m] = await messages(tenant, 'learner1@contoso.test', 'inbox');
-    expect(m.calendar.method).toBe('REQUEST');
-    expect(m.calendar.ics).toContain('SUMMARY:Session');
+    expect(m.calendar?.method).toBe('REQUEST');
+    expect(m.calendar?.ics).toContain('SUMMARY:Session');
   });
 });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { LocalTenant } from '../../src/index';
+import type { StoredMessage } from '../../src/mailbox/store';
 import { signIn } from './sign-in';
 
 export const REDIRECT = 'http://localhost:4700/v1/auth/callback';
@@ -53,7 +54,7 @@ export async function fault(tenant: LocalTenant, name: string, body: Record<stri
   if (!res.ok) throw new Error(`fault ${name} refused: ${await res.text()}`);
 }
 
-export async function messages(tenant: LocalTenant, upn: string, folder?: 'inbox' | 'sentitems'): Promise<Array<Record<string, any>>> {
+export async function messages(tenant: LocalTenant, upn: string, folder?: 'inbox' | 'sentitems'): Promise<StoredMessage[]> {
   const res = await fetch(`${tenant.origin}/_admin/mailboxes/${encodeURIComponent(upn)}/messages${folder ? `?folder=${folder}` : ''}`);
-  return ((await res.json()) as { value: Array<Record<string, any>> }).value;
+  return ((await res.json()) as { value: StoredMessage[] }).value;
 }
