@@ -18,6 +18,8 @@ export interface SignInResult {
   page: string | null;
   status: number;
   sawConsent: boolean;
+  /** The consent page's HTML, when one was shown. */
+  consentPage?: string;
 }
 
 function cookieHeader(jar: Map<string, string>): string {
@@ -79,5 +81,5 @@ export async function signIn(authorizeUrl: string, opts: SignInOptions): Promise
   const form: Record<string, string> = { interaction: field(html, 'interaction'), decision: opts.consent ?? 'accept' };
   if (opts.consentForOrg) form.consentForOrg = 'on';
   res = await post(formAction(html), form);
-  return outcome(res, true);
+  return { ...(await outcome(res, true)), consentPage: html };
 }

@@ -1,0 +1,158 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { startLocalTenant, LocalTenant } from '../src/index';
+import { signIn } from './helpers/sign-in';
+import { connectionApiTokens, devToken, fault, REDIRECT, tokenRequest } from './helpers/tokens';
+
+/** Every AADSTS error the tenant answers, with the exact code a client would see. */
+describe('identity errors', () => {
+  let tenant: LocalTenant;
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, smtpPort: 0 });
+  });
+  afterAll(async () => tenant.close());
+  beforeEach(() => tenant.reset());
+
+  const api = () => tenant.fixture.apps.connectionApi;
+  const authorizeUrl = (params: Record<string, string>) => `${tenant.origin}/${tenant.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: api().appId, response_type: 'code', redirect_uri: REDIRECT, scope: 'https://graph.microsoft.com/Mail.Send offline_access openid', state: 's1', ...params })}`;
+  const code = (body: Record<string, unknown>) => (body.error_codes as number[])[0];
+
+  test('identity errors - unknown client on the token endpoint is AADSTS700016 unauthorized_client', async () => {
+    const res = await tokenRequest(tenant, { grant_type: 'client_credentials', client_id: '11111111-2222-3333-4444-555555555555', client_secret: 'x', scope: 'https://graph.microsoft.com/.default' });
+    expect([res.status, res.error, code(res)]).toEqual([400, 'unauthorized_client', 700016]);
+    expect(String(res.error_description)).toMatch(/^AADSTS700016: Application with identifier '11111111-2222-3333-4444-555555555555' was not found/);
+    expect(res).toHaveProperty('trace_id');
+    expect(res).toHaveProperty('correlation_id');
+  });
+
+  test('identity errors - unknown client on the authorize page shows AADSTS700016', async () => {
+    const res = await fetch(authorizeUrl({ client_id: '11111111-2222-3333-4444-555555555555' }));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('AADSTS700016:');
+  });
+
+  test('identity errors - redirect URI mismatch shows AADSTS50011 and does not redirect', async () => {
+    const res = await fetch(authorizeUrl({ redirect_uri: 'https://evil.example/callback' }), { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('AADSTS50011:');
+  });
+
+  test('identity errors - loopback redirect URIs match on any port', async () => {
+    const res = await fetch(authorizeUrl({ redirect_uri: 'http://localhost:61234/v1/auth/callback' }), { redirect: 'manual' });
+    expect(res.status).toBe(200);
+  });
+
+  test('identity errors - a bad password shows AADSTS50126 on the sign-in page', async () => {
+    const flow = await signIn(authorizeUrl({}), { upn: 'adele@contoso.test', password: 'nope' });
+    expect(flow.status).toBe(400);
+    expect(flow.page).toContain('AADSTS50126: Error validating credentials due to invalid username or password.');
+  });
+
+  test('identity errors - a bad password on the token endpoint (ROPC) is AADSTS50126 invalid_grant', async () => {
+    const res = await tokenRequest(tenant, { grant_type: 'password', client_id: api().appId, client_secret: 'local-dev-api-secret', username: 'adele@contoso.test', password: 'nope', scope: 'User.Read' });
+    expect([res.status, res.error, code(res)]).toEqual([400, 'invalid_grant', 50126]);
+  });
+
+  test('identity errors - a wrong client secret is AADSTS7000215 invalid_client', async () => {
+    const res = await tokenRequest(tenant, { grant_type: 'client_credentials', client_id: api().appId, client_secret: 'wrong', scope: 'https://graph.microsoft.com/.default' });
+    expect([res.status, res.error, code(res)]).toEqual([401, 'invalid_client', 7000215]);
+  });
+
+  test('identity errors - declining consent redirects with access_denied AADSTS65004', async () => {
+    const flow = await signIn(authorizeUrl({}), { upn: 'adele@contoso.test', consent: 'cancel' });
+    expect(flow.redirect?.searchParams.get('error')).toBe('access_denied');
+    expect(flow.redirect?.searchParams.get('error_description')).toMatch(/^AADSTS65004:/);
+    expect(flow.redirect?.searchParams.get('state')).toBe('s1');
+  });
+
+  test('identity errors - consent is remembered per user: the second sign-in does not ask again', async () => {
+    await connectionApiTokens(tenant, 'adele@contoso.test', ['https://graph.microsoft.com/Mail.Send']);
+    const again = await signIn(authorizeUrl({ prompt: 'login' }), { upn: 'adele@contoso.test' });
+    expect(again.sawConsent).toBe(false);
+    expect(again.redirect?.searchParams.get('code')).toBeTruthy();
+    const other = await signIn(authorizeUrl({ prompt: 'login' }), { upn: 'alex@contoso.test', consent: 'cancel' });
+    expect(other.sawConsent).toBe(true);
+  });
+
+  test('identity errors - organisation-wide consent by an admin spares everyone else the consent page', async () => {
+    await connectionApiTokens(tenant, 'megan@contoso.test', ['https://graph.microsoft.com/Mail.Send'], { consentForOrg: true });
+    const flow = await signIn(authorizeUrl({ prompt: 'login' }), { upn: 'alex@contoso.test' });
+    expect(flow.sawConsent).toBe(false);
+  });
+
+  test('identity errors - only admins are offered consent on behalf of the organisation', async () => {
+    const forUser = await signIn(authorizeUrl({}), { upn: 'adele@contoso.test', consent: 'cancel' });
+    expect(forUser.consentPage).toContain('Send mail as you');
+    expect(forUser.consentPage).not.toContain('Consent on behalf of your organization');
+    const forAdmin = await signIn(authorizeUrl({}), { upn: 'megan@contoso.test', consent: 'cancel' });
+    expect(forAdmin.consentPage).toContain('Consent on behalf of your organization');
+    const res = await tokenRequest(tenant, { grant_type: 'password', client_id: api().appId, client_secret: 'local-dev-api-secret', username: 'adele@contoso.test', password: 'dev-password', scope: 'https://graph.microsoft.com/Mail.Send' });
+    expect([res.error, res.suberror, code(res)]).toEqual(['invalid_grant', 'consent_required', 65001]);
+  });
+
+  test('identity errors - admin consent endpoint: a non-admin gets AADSTS90094, an admin grants for the organisation', async () => {
+    const url = `${tenant.origin}/${tenant.tenantId}/v2.0/adminconsent?${new URLSearchParams({ client_id: api().appId, redirect_uri: REDIRECT, scope: 'https://graph.microsoft.com/Mail.Send https://graph.microsoft.com/User.Read', state: 'a1' })}`;
+    const denied = await signIn(url, { upn: 'adele@contoso.test' });
+    expect(denied.status).toBe(403);
+    expect(denied.page).toContain('AADSTS90094:');
+    const granted = await signIn(url, { upn: 'megan@contoso.test' });
+    expect(granted.sawConsent).toBe(true);
+    expect(Object.fromEntries(granted.redirect?.searchParams ?? [])).toMatchObject({ admin_consent: 'True', tenant: tenant.tenantId, state: 'a1' });
+    expect(tenant.state.grants.some((g) => g.consentType === 'AllPrincipals' && g.scope.includes('Mail.Send') && g.clientId === api().servicePrincipalId)).toBe(true);
+  });
+
+  test('identity errors - withdrawn organisation consent fails the refresh with AADSTS65001 consent_required', async () => {
+    const first = await connectionApiTokens(tenant, 'megan@contoso.test', ['https://graph.microsoft.com/Mail.Send'], { consentForOrg: true });
+    await fault(tenant, 'withdraw-consent', {});
+    const res = await tokenRequest(tenant, { grant_type: 'refresh_token', client_id: api().appId, client_secret: 'local-dev-api-secret', refresh_token: first.refresh_token as string, scope: 'https://graph.microsoft.com/Mail.Send offline_access' });
+    expect([res.status, res.error, res.suberror, code(res)]).toEqual([400, 'invalid_grant', 'consent_required', 65001]);
+  });
+
+  test('identity errors - revoked refresh token is AADSTS50173, expired one AADSTS700082', async () => {
+    const first = await connectionApiTokens(tenant, 'adele@contoso.test', ['https://graph.microsoft.com/Mail.Send']);
+    const refresh = () => tokenRequest(tenant, { grant_type: 'refresh_token', client_id: api().appId, client_secret: 'local-dev-api-secret', refresh_token: first.refresh_token as string, scope: 'https://graph.microsoft.com/Mail.Send offline_access' });
+    expect((await refresh()).status).toBe(200);
+    await fault(tenant, 'expire-refresh-tokens', { user: 'adele@contoso.test' });
+    const expired = await refresh();
+    expect([expired.error, code(expired)]).toEqual(['invalid_grant', 700082]);
+    tenant.reset();
+    const second = await connectionApiTokens(tenant, 'adele@contoso.test', ['https://graph.microsoft.com/Mail.Send']);
+    await fault(tenant, 'password', { user: 'adele@contoso.test', password: 'changed' });
+    const revoked = await tokenRequest(tenant, { grant_type: 'refresh_token', client_id: api().appId, client_secret: 'local-dev-api-secret', refresh_token: second.refresh_token as string, scope: 'https://graph.microsoft.com/Mail.Send offline_access' });
+    expect([revoked.error, code(revoked)]).toEqual(['invalid_grant', 50173]);
+  });
+
+  test('identity errors - PKCE: a wrong code_verifier is AADSTS501481 and the code is single-use (AADSTS54005)', async () => {
+    const verifier = randomBytes(48).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const flow = await signIn(authorizeUrl({ code_challenge: challenge, code_challenge_method: 'S256' }), { upn: 'adele@contoso.test' });
+    const authCode = flow.redirect?.searchParams.get('code') as string;
+    const redeem = (v: string) => tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: 'local-dev-api-secret', code: authCode, redirect_uri: REDIRECT, code_verifier: v });
+    const wrong = await redeem(randomBytes(48).toString('base64url'));
+    expect([wrong.error, code(wrong)]).toEqual(['invalid_grant', 501481]);
+    const flow2 = await signIn(authorizeUrl({ code_challenge: challenge, code_challenge_method: 'S256' }), { upn: 'adele@contoso.test' });
+    const code2 = flow2.redirect?.searchParams.get('code') as string;
+    const ok = await tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: 'local-dev-api-secret', code: code2, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect(ok.status).toBe(200);
+    const reused = await tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: 'local-dev-api-secret', code: code2, redirect_uri: REDIRECT, code_verifier: verifier });
+    expect([reused.error, code(reused)]).toEqual(['invalid_grant', 54005]);
+  });
+
+  test('identity errors - client credentials without /.default is AADSTS1002012', async () => {
+    const res = await tokenRequest(tenant, { grant_type: 'client_credentials', client_id: api().appId, client_secret: 'local-dev-api-secret', scope: 'https://graph.microsoft.com/Mail.Send' });
+    expect([res.error, code(res)]).toEqual(['invalid_scope', 1002012]);
+  });
+
+  test('identity errors - OBO with a token for another audience is AADSTS500131', async () => {
+    const graphish = await devToken(tenant, 'adele@contoso.test', 'https://graph.microsoft.com', ['User.Read']);
+    const res = await tokenRequest(tenant, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: api().appId, client_secret: 'local-dev-api-secret', assertion: graphish, requested_token_use: 'on_behalf_of', scope: `${tenant.origin}/.default` });
+    expect([res.error, code(res)]).toEqual(['invalid_grant', 500131]);
+  });
+
+  test('identity errors - the OpenID configuration and JWKS have the real shape', async () => {
+    const config = (await (await fetch(`${tenant.origin}/${tenant.tenantId}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    expect(config.issuer).toBe(`${tenant.origin}/${tenant.tenantId}/v2.0`);
+    expect(config.token_endpoint).toBe(`${tenant.origin}/${tenant.tenantId}/oauth2/v2.0/token`);
+    const jwks = (await (await fetch(config.jwks_uri)).json()) as { keys: { kty: string; kid: string; use: string }[] };
+    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', use: 'sig' });
+  });
+});
