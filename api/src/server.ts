@@ -14,6 +14,12 @@ export async function startApi(config: ApiConfig, options: AppOptions = {}): Pro
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const publicUrl = new URL(config.publicUrl);
+  if (publicUrl.port === '0') {
+    // Port 0 was a request for any free port: the redirect URI must name the one bound.
+    publicUrl.port = String(port);
+    config.publicUrl = publicUrl.origin;
+  }
   let timer: NodeJS.Timeout | undefined;
   if (config.keepAliveIntervalSeconds > 0) {
     timer = setInterval(() => {

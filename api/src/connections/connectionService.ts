@@ -163,7 +163,7 @@ export class ConnectionService {
       }
       const client = this.deps.identity.signInClient();
       const scopes = graphScopes(this.deps.config);
-      const result = await this.deps.identity.redeemCode(client, query.code, pending.verifier, scopes);
+      const result = await this.deps.identity.redeemCode(client, query.code, pending.verifier, pending.nonce, scopes);
       checkNonce(pending.nonce, (result.idTokenClaims as { nonce?: unknown } | undefined)?.nonce);
       const account = await this.checkAccount(result, pending.transport, client);
       await this.deps.secrets.write(pending.catalog, 'msal-cache', client.getTokenCache().serialize());
@@ -199,15 +199,25 @@ export class ConnectionService {
     if (!email) {
       throw new ApiError('MAILBOX_NOT_FOUND');
     }
-    const settings = await this.deps.graph.request<{ userPurpose?: string }>(result.accessToken, 'GET', '/me/mailboxSettings');
-    if (settings?.userPurpose && settings.userPurpose.toLowerCase() !== 'user') {
-      throw new ApiError(settings.userPurpose.toLowerCase() === 'shared' ? 'SHARED_MAILBOX' : 'MAILBOX_NOT_FOUND');
-    }
+    await this.checkMailbox(email);
     if (transport === 'smtp-oauth') {
       const smtpToken = await this.deps.identity.catalogToken(client, result.account?.homeAccountId ?? null, [this.deps.config.smtpScope]);
       await verifySmtpLogin(this.deps.config.smtp, { user: email, accessToken: smtpToken.accessToken });
     }
     return { email, displayName: me?.displayName ?? email };
+  }
+
+  /**
+   * R-MOD-3: the account must have a user mailbox. mailboxSettings needs MailboxSettings.Read,
+   * which the account is not asked for (R-MOD-4), so the API asks with its own app permission.
+   */
+  private async checkMailbox(email: string): Promise<void> {
+    const token = await this.deps.identity.appToken(`${this.deps.config.graphResource}/.default`);
+    const settings = await this.deps.graph.request<{ userPurpose?: string }>(token, 'GET', `/users/${encodeURIComponent(email)}/mailboxSettings`);
+    const purpose = settings?.userPurpose?.toLowerCase();
+    if (purpose && purpose !== 'user') {
+      throw new ApiError(purpose === 'shared' ? 'SHARED_MAILBOX' : 'MAILBOX_NOT_FOUND', { upstream: `mailboxSettings.userPurpose ${purpose}` });
+    }
   }
 
   /** R-CLS-3: the password is proved by an SMTP login before anything is stored. */
@@ -246,7 +256,8 @@ export class ConnectionService {
     }
     await this.useConnection(record, async (login) => {
       if (login.kind === 'graph') {
-        await this.deps.graph.request(login.token, 'GET', '/me/mailboxSettings');
+        await this.deps.graph.request(login.token, 'GET', '/me?$select=id');
+        await this.checkMailbox(record.account?.email ?? '');
       } else {
         await verifySmtpLogin(this.deps.config.smtp, login.login);
       }

@@ -32,6 +32,9 @@ export function identityError(error: unknown, context: TokenContext): ApiError {
   }
   const e = (error ?? {}) as { errorCode?: string; errorMessage?: string; errorNo?: string; subError?: string };
   const aadsts = e.errorNo ?? aadstsNumber(e.errorMessage);
+  if (e.errorCode === 'nonce_mismatch' || e.errorCode === 'state_mismatch') {
+    return new ApiError('STATE_INVALID', { upstream: e.errorCode });
+  }
   if (!e.errorCode || e.errorCode === 'network_error' || e.errorCode === 'endpoints_resolution_error') {
     return new ApiError('SERVICE_UNAVAILABLE', { upstream: e.errorCode ?? 'identity platform unreachable' });
   }
@@ -128,9 +131,10 @@ export class MicrosoftIdentity {
     }
   }
 
-  public async redeemCode(client: ConfidentialClientApplication, code: string, verifier: string, scopes: string[]): Promise<AuthenticationResult> {
+  /** Redeems a code with its PKCE verifier; MSAL also checks the id token carries the nonce sent. */
+  public async redeemCode(client: ConfidentialClientApplication, code: string, verifier: string, nonce: string, scopes: string[]): Promise<AuthenticationResult> {
     try {
-      return await client.acquireTokenByCode({ code, codeVerifier: verifier, redirectUri: this.redirectUri, scopes });
+      return await client.acquireTokenByCode({ code, codeVerifier: verifier, nonce, redirectUri: this.redirectUri, scopes });
     } catch (error) {
       throw identityError(error, 'sign-in');
     }

@@ -19,6 +19,9 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
   });
 
   afterAll(async () => {
+    if (process.env.API_TEST_LOGS) {
+      process.stdout.write(stack?.logs.lines.filter((l) => l.includes('upstream')).join(''));
+    }
     await stack?.close();
   });
 
@@ -56,7 +59,7 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(url.searchParams.get('nonce')).toBeTruthy();
-    expect(url.searchParams.get('redirect_uri')).toBe(`${stack.api.url}/v1/auth/callback`);
+    expect(url.searchParams.get('redirect_uri')).toBe(`http://localhost:${stack.api.port}/v1/auth/callback`);
     expect(url.searchParams.get('scope')).toContain('Mail.Send');
     expect(url.searchParams.get('scope')).toContain('offline_access');
   });
