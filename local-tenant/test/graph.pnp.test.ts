@@ -1,0 +1,46 @@
+import { graphfi, GraphBrowser, GraphFI } from '@pnp/graph';
+import '@pnp/graph/users';
+import '@pnp/graph/mail';
+import '@pnp/graph/places';
+import '@pnp/graph/calendars';
+import '@pnp/graph/batching';
+import { BearerToken } from '@pnp/queryable';
+import { startLocalTenant, LocalTenant } from '../src/index';
+import { graphToken, messages } from './helpers/tokens';
+
+describe('Microsoft Graph with @pnp/graph', () => {
+  let tenant: LocalTenant;
+  let graph: GraphFI;
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, smtpPort: 0 });
+    graph = graphfi().using(GraphBrowser({ baseUrl: `${tenant.origin}/v1.0` }), BearerToken(await graphToken(tenant, 'alex@contoso.test')));
+  });
+  afterAll(async () => tenant.close());
+
+  test('pnp graph - me and sendMail', async () => {
+    expect((await graph.me()).userPrincipalName).toBe('alex@contoso.test');
+    await graph.me.sendMail({ subject: 'From PnPjs', body: { contentType: 'text', content: 'hello' }, toRecipients: [{ emailAddress: { address: 'learner2@contoso.test' } }] });
+    expect((await messages(tenant, 'learner2@contoso.test', 'inbox')).map((m) => m.subject)).toEqual(['From PnPjs']);
+  });
+
+  test('pnp graph - rooms and getSchedule', async () => {
+    const rooms = await graph.places.rooms();
+    expect(rooms.map((r) => r.emailAddress)).toContain('room-baker@contoso.test');
+    const schedule = await graph.me.calendar.getSchedule({
+      schedules: ['room-baker@contoso.test'],
+      startTime: { dateTime: '2027-02-01T08:00:00', timeZone: 'UTC' },
+      endTime: { dateTime: '2027-02-01T10:00:00', timeZone: 'UTC' },
+      availabilityViewInterval: 30
+    });
+    expect(schedule[0].availabilityView).toBe('0000');
+  });
+
+  test('pnp graph - batched requests go through $batch', async () => {
+    const [batched, execute] = graph.batched();
+    const me = batched.me();
+    const rooms = batched.places.rooms();
+    await execute();
+    expect((await me).userPrincipalName).toBe('alex@contoso.test');
+    expect((await rooms).length).toBe(3);
+  });
+});
