@@ -1,0 +1,126 @@
+import { loadFixture, fixtureProblems } from '../src/state/fixture';
+import { TenantState } from '../src/state/tenant-state';
+import { parseScopes, redirectUriMatches } from '../src/identity/scopes';
+import { concurrencyDecision, rateDecision } from '../src/graph/limits';
+import { parseEqFilter } from '../src/graph/routes';
+import { argumentOf, splitSegments } from '../src/sharepoint/odata';
+import { includes, kindMask, PERMISSION_LEVELS } from '../src/sharepoint/permissions';
+import { applyValues, fieldValueProblem, newItem } from '../src/sharepoint/list-store';
+import { FAULTS } from '../src/faults/faults';
+import { isAllowedOrigin } from '../src/http/server';
+import { internalNameFor } from '../src/sharepoint/routes';
+import { availabilityView } from '../src/graph/calendar';
+
+/** The pure decisions behind the wire formats, without any server. */
+describe('local tenant decisions', () => {
+  const fixture = loadFixture();
+  const state = new TenantState(fixture, 'https://localhost:4800');
+  const graph = state.appByKey('graph');
+  const parse = (s: string) => parseScopes(s, (id) => state.resourceByIdentifier(id), graph, 'contoso.test');
+
+  test('scopes - bare names are Graph scopes, OpenID scopes are set apart', () => {
+    const r = parse('Mail.Send User.Read openid offline_access');
+    expect(r.ok && [r.value.resource.key, r.value.scopes, r.value.oidc]).toEqual(['graph', ['Mail.Send', 'User.Read'], ['openid', 'offline_access']]);
+  });
+
+  test('scopes - an identifier URI or origin names the resource; .default stands alone', () => {
+    const api = parse('api://lms-m365-connection/user_impersonation');
+    expect(api.ok && api.value.resource.key).toBe('connectionApi');
+    const sp = parse('https://localhost:4800/.default');
+    expect(sp.ok && [sp.value.resource.key, sp.value.isDefault]).toEqual(['sharepoint', true]);
+  });
+
+  test('scopes - two resources, unknown resources and unknown scopes are refused with their AADSTS codes', () => {
+    const two = parse('Mail.Send api://lms-m365-connection/user_impersonation');
+    expect(!two.ok && two.error.code).toBe(28000);
+    const unknown = parse('api://nope/x');
+    expect(!unknown.ok && unknown.error.code).toBe(500011);
+    const missing = parse('Mail.ReadEverything');
+    expect(!missing.ok && missing.error.code).toBe(650053);
+  });
+
+  test('redirect URIs - loopback http matches any port, everything else exactly', () => {
+    expect(redirectUriMatches(['http://localhost/v1/auth/callback'], 'http://localhost:4700/v1/auth/callback')).toBe(true);
+    expect(redirectUriMatches(['http://localhost/v1/auth/callback'], 'http://localhost:4700/v1/other')).toBe(false);
+    expect(redirectUriMatches(['https://app.example/cb'], 'https://app.example:8443/cb')).toBe(false);
+    expect(redirectUriMatches(['https://app.example/cb'], 'not a url')).toBe(false);
+  });
+
+  test('limits - the 31st send within a minute waits until the oldest leaves the window', () => {
+    const now = 100_000;
+    const sent = Array.from({ length: 30 }, (_, i) => now - 50_000 + i);
+    expect(rateDecision(sent, now, 30)).toEqual({ allowed: false, retryAfter: 10, reason: 'rate' });
+    expect(rateDecision(sent.slice(1), now, 30).allowed).toBe(true);
+    expect(concurrencyDecision(4, 4)).toEqual({ allowed: false, retryAfter: 1, reason: 'concurrency' });
+    expect(concurrencyDecision(3, 4).allowed).toBe(true);
+  });
+
+  test('filters - eq clauses joined by and, quotes doubled; anything else is unsupported', () => {
+    expect(parseEqFilter("clientId eq 'a' and consentType eq 'AllPrincipals'")).toEqual({ clientId: 'a', consentType: 'AllPrincipals' });
+    expect(parseEqFilter("displayName eq 'O''Brien'")).toEqual({ displayName: "O'Brien" });
+    expect(parseEqFilter("startswith(mail,'a')")).toBeNull();
+  });
+
+  test('odata paths - slashes inside quotes stay in the segment; call arguments unquote', () => {
+    expect(splitSegments("web/lists/getByTitle('a/b')/items(3)")).toEqual(['web', 'lists', "getByTitle('a/b')", 'items(3)']);
+    expect(argumentOf("getByTitle('It''s')", 'getbytitle')).toBe("It's");
+    expect(argumentOf("lists(guid'9d8e')", 'lists')).toBe('9d8e');
+    expect(argumentOf('items(12)', 'items')).toBe('12');
+  });
+
+  test('permissions - full control includes ManageWeb, edit does not but manages lists', () => {
+    const manageWeb = kindMask(31);
+    expect(includes(PERMISSION_LEVELS.fullControl, manageWeb)).toBe(true);
+    expect(includes(PERMISSION_LEVELS.edit, manageWeb)).toBe(false);
+    expect(includes(PERMISSION_LEVELS.edit, kindMask(12))).toBe(true);
+    expect(includes(PERMISSION_LEVELS.none, kindMask(1))).toBe(false);
+  });
+
+  test('list values - types and choices are checked, and a bad value leaves the item untouched', () => {
+    const site = state.lists.sites[0];
+    const list = state.lists.addList(site, { Title: 'T' });
+    list.fields.push({ Id: 'x', InternalName: 'LmsAuthMethod', StaticName: 'LmsAuthMethod', Title: 'LmsAuthMethod', TypeAsString: 'Choice', FieldTypeKind: 6, Required: false, Hidden: false, ReadOnlyField: false, DefaultValue: null, Choices: ['Modern', 'Classic'] });
+    expect(fieldValueProblem(list.fields.find((f) => f.InternalName === 'Title')!, 7)).toMatch(/text/);
+    const item = newItem(list, 10);
+    expect(applyValues(list, item, { Title: 'ok', LmsAuthMethod: 'Modern' }, 10)).toBeNull();
+    expect(item.version).toBe(1);
+    expect(applyValues(list, item, { Title: 'changed', LmsAuthMethod: 'Basic' }, 10)).toMatch(/not one of the choices/);
+    expect(applyValues(list, item, { Nope: 1 }, 10)).toMatch(/does not exist/);
+    expect([item.values.Title, item.version]).toEqual(['ok', 1]);
+    state.lists.reset();
+  });
+
+  test('fixture - cross references are checked by name', () => {
+    const broken = JSON.parse(JSON.stringify(fixture));
+    broken.sites[0].owners.push('ghost@contoso.test');
+    broken.grants.appRoles.push({ client: 'lmsBackend', resource: 'graph', role: 'Nope.All' });
+    expect(fixtureProblems(broken)).toEqual(['site /sites/catalog-a: unknown user ghost@contoso.test', 'app role grant: graph has no role Nope.All']);
+  });
+
+  test('faults - bad input is refused with a message and changes nothing', () => {
+    expect(FAULTS['smtp-auth'].apply(state, { user: 'adele@contoso.test', enabled: 'no' })).toEqual({ ok: false, status: 400, message: 'enabled must be true or false' });
+    expect(FAULTS['graph-failure'].apply(state, { status: 418 })).toMatchObject({ ok: false });
+    expect(FAULTS.password.apply(state, { user: 'nobody@contoso.test', password: 'x' })).toMatchObject({ ok: false, message: 'unknown user' });
+    expect(state.accountByUpn('adele@contoso.test')?.smtpAuthEnabled).toBe(true);
+    expect(state.faults.graphFailure).toBeNull();
+  });
+
+  test('cors - only loopback http origins are allowed', () => {
+    expect(isAllowedOrigin('http://localhost:4300')).toBe(true);
+    expect(isAllowedOrigin('http://127.0.0.1:4300')).toBe(true);
+    expect(isAllowedOrigin('https://evil.example')).toBe(false);
+    expect(isAllowedOrigin('http://localhost.evil.example')).toBe(false);
+    expect(isAllowedOrigin(undefined)).toBe(false);
+  });
+
+  test('sharepoint internal names - spaces and symbols are hex-escaped and cut at 32 characters', () => {
+    expect(internalNameFor('LmsEnabled')).toBe('LmsEnabled');
+    expect(internalNameFor('Account email')).toBe('Account_x0020_email');
+  });
+
+  test('availability view - one digit per interval, 2 where an event overlaps', () => {
+    const ev = { isCancelled: false, start: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-04T10:00:00', timeZone: 'UTC' } } as never;
+    const start = Date.parse('2027-01-04T08:00:00Z');
+    expect(availabilityView([ev], start, start + 3 * 3600_000, 60)).toBe('020');
+  });
+});
