@@ -4,8 +4,10 @@
 // Like with like: both are built by webpack 5 + terser (SPFx's own bundler and minifier) with the
 // externals SPFx gives every web part (react, react-dom, @microsoft/sp-*), from the same tsc output
 // (lib/). The shipped bundle from `gulp bundle --ship` (dist/) is reported as well, as it is what
-// a tenant downloads. "initial" is what loads before the page shows; lazy chunks (Classic panel,
-// people picker, disconnect dialog) load on demand and are listed separately.
+// a tenant downloads. "initial" is what loads before the page shows: the entry chunk plus the
+// strings of one language (English; the web part awaits them before its first render). Lazy chunks
+// (Classic panel, people picker, connected view, disconnect dialog, the other language) load on
+// demand and are listed separately.
 //
 // Flags: --skip-build reuses dist/ and lib/ from an earlier `npm run package`.
 import { spawnSync } from 'node:child_process';
@@ -21,6 +23,7 @@ const require = createRequire(path.join(root, 'package.json'));
 const webpack = require('webpack');
 const TerserPlugin = require('terser-webpack-plugin');
 const GOAL = 1.5;
+const FIRST_RENDER_CHUNK = 'lms-strings-en';
 
 const EXTERNALS = ['react', 'react-dom', '@microsoft/sp-core-library', '@microsoft/sp-webpart-base', '@microsoft/sp-component-base',
   '@microsoft/sp-http', '@microsoft/sp-property-pane', '@microsoft/sp-lodash-subset', '@microsoft/sp-page-context'];
@@ -88,7 +91,7 @@ function build(entry, outDir) {
       const lazy = [];
       for (const chunk of stats.compilation.chunks) {
         for (const file of chunk.files) {
-          (chunk.canBeInitial() ? initial : lazy).push(path.join(outDir, file));
+          (chunk.canBeInitial() || chunk.name === FIRST_RENDER_CHUNK ? initial : lazy).push(path.join(outDir, file));
         }
       }
       resolve({ initial: measure(initial), lazy: measure(lazy) });
@@ -101,11 +104,13 @@ async function main() {
     run('npm', ['run', 'package']);
   }
   const dist = path.join(root, 'dist');
-  const shippedEntry = readdirSync(dist).filter((f) => /^connection-settings-web-part_.*\.js$/.test(f));
-  const shippedChunks = readdirSync(dist).filter((f) => /^chunk\..*\.js$/.test(f));
-  if (shippedEntry.length !== 1) {
-    throw new Error(`expected one shipped entry bundle in dist/, found ${shippedEntry.length}: run npm run package`);
+  const entries = readdirSync(dist).filter((f) => /^connection-settings-web-part_.*\.js$/.test(f));
+  if (entries.length !== 1) {
+    throw new Error(`expected one shipped entry bundle in dist/, found ${entries.length}: run npm run package`);
   }
+  const firstRender = readdirSync(dist).filter((f) => f.startsWith(`chunk.${FIRST_RENDER_CHUNK}_`) && f.endsWith('.js'));
+  const shippedEntry = entries.concat(firstRender);
+  const shippedChunks = readdirSync(dist).filter((f) => /^chunk\..*\.js$/.test(f) && firstRender.indexOf(f) < 0);
   const ourEntry = path.join(root, 'lib', 'webparts', 'connectionSettings', 'ConnectionSettingsWebPart.js');
   if (!existsSync(ourEntry)) {
     throw new Error('lib/webparts/connectionSettings/ConnectionSettingsWebPart.js is missing: run npm run package');

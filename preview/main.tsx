@@ -12,7 +12,7 @@ import type { Queryable } from '@pnp/queryable';
 import { initializeIcons } from '@fluentui/react/lib/Icons';
 import { ConnectionSettings } from '../src/webparts/connectionSettings/components/ConnectionSettings';
 import { themeFor, type HostTheme } from '../src/webparts/connectionSettings/components/theme';
-import { stringsFor } from '../src/webparts/connectionSettings/loc';
+import { stringsFor } from '../src/webparts/connectionSettings/loc/all';
 import { ConnectionApi } from '../src/webparts/connectionSettings/services/ConnectionApi';
 import { Directory } from '../src/webparts/connectionSettings/services/Directory';
 import { fetchTransport } from '../src/webparts/connectionSettings/services/fetchTransport';

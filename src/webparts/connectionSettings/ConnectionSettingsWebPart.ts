@@ -4,15 +4,14 @@ import { Version } from '@microsoft/sp-core-library';
 import { BaseClientSideWebPart } from '@microsoft/sp-webpart-base';
 import { ThemeProvider, type ThemeChangedEventArgs, type IReadonlyTheme } from '@microsoft/sp-component-base';
 import { spfi, SPFx } from '@pnp/sp';
-import { graphfi, SPFx as GraphSPFx } from '@pnp/graph';
 import type { IPartialTheme } from '@fluentui/react/lib/Styling';
 import { connectionApiConfig } from '../../shared/connectionApiConfig';
 import { ConnectionSettings, type IConnectionSettingsProps } from './components/ConnectionSettings';
 import { hostThemeFromTeams, themeFor, type HostTheme } from './components/theme';
-import { stringsFor } from './loc';
+import { loadStrings, type IConnectionSettingsStrings } from './loc';
 import { aadTransport } from './services/aadTransport';
 import { ConnectionApi } from './services/ConnectionApi';
-import { Directory } from './services/Directory';
+import { LazyDirectory } from './services/LazyDirectory';
 import { resilient } from './services/http';
 import type { IServices } from './services/interfaces';
 import { SettingsStore } from './services/SettingsStore';
@@ -22,16 +21,24 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
   private _services: IServices | undefined;
   private _siteTheme: IReadonlyTheme | undefined;
   private _hostTheme: HostTheme = 'sharepoint';
+  private _strings: IConnectionSettingsStrings | undefined;
 
   protected async onInit(): Promise<void> {
     await super.onInit();
     const context = this.context;
     const web = context.pageContext.web;
     const api = connectionApiConfig();
+    this._strings = await loadStrings(context.pageContext.cultureInfo.currentUICultureName);
     this._services = {
       settingsStore: new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl),
       connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri))),
-      directory: new Directory(graphfi().using(GraphSPFx(context)))
+      directory: new LazyDirectory(async () => {
+        const [{ graphfi, SPFx: GraphSPFx }, { Directory }] = await Promise.all([
+          import(/* webpackChunkName: 'lms-directory' */ '@pnp/graph'),
+          import(/* webpackChunkName: 'lms-directory' */ './services/Directory')
+        ]);
+        return new Directory(graphfi().using(GraphSPFx(context)));
+      })
     };
 
     const themeProvider = context.serviceScope.consume(ThemeProvider.serviceKey);
@@ -53,12 +60,12 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
   }
 
   public render(): void {
-    if (!this._services) {
+    if (!this._services || !this._strings) {
       return;
     }
     const props: IConnectionSettingsProps = {
       services: this._services,
-      strings: stringsFor(this.context.pageContext.cultureInfo.currentUICultureName),
+      strings: this._strings,
       theme: themeFor(this._hostTheme, this._siteTheme as IPartialTheme | undefined),
       userEmail: this.context.pageContext.user.email || this.context.pageContext.user.loginName,
       pageOrigin: window.location.origin

@@ -155,8 +155,8 @@ describe('ConnectionSettings', () => {
     await userEvent.type(screen.getByLabelText(en.classicPasswordLabel, { selector: 'input' }), 'wrong');
     await userEvent.click(screen.getByRole('button', { name: en.save }));
     const alert = await screen.findByTestId('page-error');
-    expect(inside(alert).getByText(ERROR_CATALOGUE.BAD_CREDENTIALS.title.en)).toBeInTheDocument();
-    expect(inside(alert).getByText(ERROR_CATALOGUE.BAD_CREDENTIALS.remedy.en)).toBeInTheDocument();
+    expect(await inside(alert).findByText(ERROR_CATALOGUE.BAD_CREDENTIALS.title.en)).toBeInTheDocument();
+    expect(await inside(alert).findByText(ERROR_CATALOGUE.BAD_CREDENTIALS.remedy.en)).toBeInTheDocument();
   });
 
   it('ConnectionSettings - Connect opens the sign-in window and a success message shows the connected view', async () => {
@@ -184,8 +184,8 @@ describe('ConnectionSettings', () => {
       await screen.findByText(ja.connecting);
       signInMessage({ ok: false, code });
       const alert = await screen.findByTestId('page-error');
-      expect(inside(alert).getByText(ERROR_CATALOGUE[code].title.ja)).toBeInTheDocument();
-      expect(inside(alert).getByText(ERROR_CATALOGUE[code].remedy.ja)).toBeInTheDocument();
+      expect(await inside(alert).findByText(ERROR_CATALOGUE[code].title.ja)).toBeInTheDocument();
+      expect(await inside(alert).findByText(ERROR_CATALOGUE[code].remedy.ja)).toBeInTheDocument();
     });
 
   it('ConnectionSettings - a blocked pop-up gets a link instead', async () => {
@@ -234,7 +234,7 @@ describe('ConnectionSettings', () => {
   it('ConnectionSettings - Disconnect asks first; Cancel keeps the connection, OK removes it', async () => {
     const { api } = renderPage({ api: new FakeConnectionApi(connectedView()) });
     await ready();
-    await userEvent.click(screen.getByRole('button', { name: en.disconnect }));
+    await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
     const dialog = await screen.findByRole('alertdialog');
     expect(inside(dialog).getByText(en.disconnectDialogText)).toBeInTheDocument();
     await userEvent.click(inside(dialog).getByRole('button', { name: en.disconnectKeep }));
@@ -250,7 +250,7 @@ describe('ConnectionSettings', () => {
   it('ConnectionSettings - a lost connection shows the banner with its reason and Reconnect signs in again', async () => {
     const { api, popup } = renderPage({ api: new FakeConnectionApi(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-11-25T10:00:00Z' } })) });
     await ready();
-    const banner = screen.getByTestId('lost-banner');
+    const banner = await screen.findByTestId('lost-banner');
     expect(await inside(banner).findByText(en.lostTitle)).toBeInTheDocument();
     expect(inside(banner).getByText(ERROR_CATALOGUE.TOKEN_REVOKED.title.en)).toBeInTheDocument();
     await userEvent.click(inside(banner).getByRole('button', { name: en.reconnect }));
@@ -260,7 +260,7 @@ describe('ConnectionSettings', () => {
   it('ConnectionSettings - Send test email reports delivery', async () => {
     const { api } = renderPage({ api: new FakeConnectionApi(connectedView()) });
     await ready();
-    const to = screen.getByRole('textbox', { name: en.testEmailRecipient });
+    const to = await screen.findByRole('textbox', { name: en.testEmailRecipient });
     expect(to).toHaveValue('adele@contoso.test');
     await userEvent.clear(to);
     await userEvent.type(to, 'alex@contoso.test');
@@ -275,7 +275,7 @@ describe('ConnectionSettings', () => {
     renderPage({ api });
     await ready();
     expect(screen.getByText(en.readOnly)).toBeInTheDocument();
-    expect(screen.getByText(ERROR_CATALOGUE.NOT_CATALOG_ADMIN.title.en)).toBeInTheDocument();
+    expect(await screen.findByText(ERROR_CATALOGUE.NOT_CATALOG_ADMIN.title.en)).toBeInTheDocument();
     expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).toBeDisabled();
     expect(screen.getByRole('button', { name: en.save })).toBeDisabled();
     expect(screen.queryByRole('button', { name: en.connect })).not.toBeInTheDocument();

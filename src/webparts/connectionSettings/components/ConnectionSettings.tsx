@@ -8,25 +8,26 @@ import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
-import { Link } from '@fluentui/react/lib/Link';
 import type { IConnectionSettingsStrings } from '../loc';
 import { appError, toAppError, type IAppError } from '../model/appError';
 import { isConnected, isSignInMessage, type AuthMethod, type IConnectionView, type Transport } from '../model/connection';
-import { messageForCode, messageForError, type IErrorMessage } from '../model/errorMessage';
 import {
   dirtyFields, formFromStored, hasErrors, modernNeedsSignIn, classicNeedsCredentials, orgConsentOptionVisible,
   settingsFromForm, validate, type FormField, type IFormErrors, type IFormValues
 } from '../model/form';
 import type { IStoredSettings } from '../model/settings';
 import type { IServices } from '../services/interfaces';
-import { ConnectionStatus } from './ConnectionStatus';
-import { ErrorBar } from './ErrorBar';
+import { LazyBoundary } from './LazyBoundary';
 import { ModernSection } from './ModernSection';
-import { TestEmail } from './TestEmail';
 
+const ErrorBar = React.lazy(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar'));
 const ClassicSection = React.lazy(() => import(/* webpackChunkName: 'lms-classic' */ './ClassicSection'));
 const AlertRecipients = React.lazy(() => import(/* webpackChunkName: 'lms-recipients' */ './AlertRecipients'));
 const DisconnectDialog = React.lazy(() => import(/* webpackChunkName: 'lms-disconnect' */ './DisconnectDialog'));
+// The connected view and test email are fetched once a connection exists (in parallel with nothing
+// else: the view that says so has just arrived); a first visit never needs them.
+const ConnectionStatus = React.lazy(() => import(/* webpackChunkName: 'lms-connected' */ './ConnectionStatus').then((m) => ({ default: m.ConnectionStatus })));
+const TestEmail = React.lazy(() => import(/* webpackChunkName: 'lms-connected' */ './TestEmail').then((m) => ({ default: m.TestEmail })));
 
 export interface IConnectionSettingsProps {
   services: IServices;
@@ -50,7 +51,7 @@ type SignIn =
   | undefined;
 
 interface IPageError {
-  message: IErrorMessage;
+  error: IAppError | string;
   reload: boolean;
 }
 
@@ -99,7 +100,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
 
   const pageError = (error: unknown): IPageError => {
     const appErr = toAppError(error);
-    return { message: messageForError(appErr, strings), reload: appErr.kind === 'conflict' };
+    return { error: appErr, reload: appErr.kind === 'conflict' };
   };
 
   const load = React.useCallback(async (): Promise<void> => {
@@ -118,12 +119,12 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       const values = formFromStored(settings, view);
       update({
         phase: 'ready', view, stored: settings, baseline: values, values, readOnly: true,
-        error: { message: messageForCode('NOT_CATALOG_ADMIN', strings), reload: false }
+        error: { error: appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' }), reload: false }
       });
       return;
     }
     if (!view || !stored) {
-      update({ phase: 'failed', error: { message: messageForError((viewError || storeError) as IAppError, strings), reload: true } });
+      update({ phase: 'failed', error: { error: (viewError || storeError) as IAppError, reload: true } });
       return;
     }
     const values = formFromStored(stored, view);
@@ -159,7 +160,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       } else {
         update({
           signIn: undefined, busy: undefined,
-          error: { message: messageForError(appError('problem', { code: event.data.code || 'CONSENT_REQUIRED' }), strings), reload: false }
+          error: { error: appError('problem', { code: event.data.code || 'CONSENT_REQUIRED' }), reload: false }
         });
       }
     };
@@ -182,7 +183,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       closedSince = closedSince || Date.now();
       if (Date.now() - closedSince > 1500) {
         popupRef.current = null;
-        update({ signIn: undefined, error: { message: { title: strings.popupClosed, remedy: '', offerReload: false }, reload: false } });
+        update({ signIn: undefined, error: { error: strings.popupClosed, reload: false } });
       }
     }, props.popupPollMs || 500);
     return () => clearInterval(timer);
@@ -306,7 +307,11 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     if (state.phase === 'failed' || !state.values || !state.baseline) {
       return (
         <div data-testid="load-error">
-          {state.error ? <ErrorBar message={state.error.message} strings={strings} onReload={() => { void load(); }} /> : null}
+          {state.error ? (
+            <LazyBoundary strings={strings}>
+              <ErrorBar error={state.error.error} strings={strings} onReload={() => { void load(); }} />
+            </LazyBoundary>
+          ) : null}
         </div>
       );
     }
@@ -328,12 +333,14 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
         {readOnly ? <MessageBar messageBarType={MessageBarType.info}>{strings.readOnly}</MessageBar> : null}
         {state.error ? (
           <div data-testid="page-error">
-            <ErrorBar
-              message={state.error.message}
-              strings={strings}
-              onReload={state.error.reload ? () => { void load(); } : undefined}
-              onDismiss={() => update({ error: undefined })}
-            />
+            <LazyBoundary strings={strings}>
+              <ErrorBar
+                error={state.error.error}
+                strings={strings}
+                onReload={state.error.reload ? () => { void load(); } : undefined}
+                onDismiss={() => update({ error: undefined })}
+              />
+            </LazyBoundary>
           </div>
         ) : null}
         {state.notice ? (
@@ -342,18 +349,20 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
           </div>
         ) : null}
         {connected && view ? (
-          <ConnectionStatus
-            strings={strings}
-            view={view}
-            disabled={disabled}
-            onReconnect={() => {
-              update({ values: { ...values, method: view.method || 'modern' } });
-              stateRef.current = { ...stateRef.current, values: { ...values, method: view.method || 'modern' } };
-              void save(true);
-            }}
-            onCheck={() => { void check(); }}
-            onDisconnect={() => update({ confirmDisconnect: true })}
-          />
+          <LazyBoundary strings={strings}>
+            <ConnectionStatus
+              strings={strings}
+              view={view}
+              disabled={disabled}
+              onReconnect={() => {
+                update({ values: { ...values, method: view.method || 'modern' } });
+                stateRef.current = { ...stateRef.current, values: { ...values, method: view.method || 'modern' } };
+                void save(true);
+              }}
+              onCheck={() => { void check(); }}
+              onDisconnect={() => update({ confirmDisconnect: true })}
+            />
+          </LazyBoundary>
         ) : null}
 
         <div>
@@ -403,7 +412,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
             onConnect={() => { void save(false); }}
           />
         ) : (
-          <React.Suspense fallback={<Spinner label={strings.loading} />}>
+          <LazyBoundary strings={strings}>
             <ClassicSection
               strings={strings}
               email={values.classicEmail}
@@ -415,10 +424,10 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
               onEmailChange={(classicEmail: string) => setValues({ classicEmail })}
               onPasswordChange={(classicPassword: string) => setValues({ classicPassword })}
             />
-          </React.Suspense>
+          </LazyBoundary>
         )}
 
-        <React.Suspense fallback={<Spinner label={strings.loading} />}>
+        <LazyBoundary strings={strings}>
           <AlertRecipients
             strings={strings}
             directory={services.directory}
@@ -428,7 +437,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
             changedMark={changedMark}
             onChange={(alertRecipients: string[]) => setValues({ alertRecipients })}
           />
-        </React.Suspense>
+        </LazyBoundary>
 
         {state.signIn && state.signIn.state === 'waiting' ? (
           <Spinner label={strings.connecting} ariaLive="polite" />
@@ -437,8 +446,17 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
           <div data-testid="popup-blocked">
             <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>
               {strings.popupBlocked}{' '}
-              {/* rel=opener: the callback page must reach this page with postMessage. */}
-              <Link href={state.signIn.url} target="_blank" rel="opener" onClick={() => update({ signIn: { state: 'waiting' } })}>{strings.popupBlockedLink}</Link>
+              {/* rel=opener: the sign-in's callback page must reach this page with postMessage. */}
+              {/* eslint-disable-next-line react/jsx-no-target-blank */}
+              <a
+                href={state.signIn.url}
+                target="_blank"
+                rel="opener"
+                style={{ color: theme.semanticColors.link, fontWeight: 600 }}
+                onClick={() => update({ signIn: { state: 'waiting' } })}
+              >
+                {strings.popupBlockedLink}
+              </a>
             </MessageBar>
           </div>
         ) : null}
@@ -457,13 +475,15 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
         </Stack>
 
         {connected && view && view.account && view.health.state === 'connected' ? (
-          <TestEmail strings={strings} api={services.connectionApi} from={view.account.email} defaultRecipient={props.userEmail} disabled={disabled} />
+          <LazyBoundary strings={strings}>
+            <TestEmail strings={strings} api={services.connectionApi} from={view.account.email} defaultRecipient={props.userEmail} disabled={disabled} />
+          </LazyBoundary>
         ) : null}
 
         {state.confirmDisconnect ? (
-          <React.Suspense fallback={null}>
+          <LazyBoundary strings={strings}>
             <DisconnectDialog strings={strings} onConfirm={() => { void disconnect(); }} onCancel={() => update({ confirmDisconnect: false })} />
-          </React.Suspense>
+          </LazyBoundary>
         ) : null}
       </Stack>
     );

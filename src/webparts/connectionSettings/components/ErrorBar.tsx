@@ -2,19 +2,25 @@ import * as React from 'react';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { DefaultButton } from '@fluentui/react/lib/Button';
 import type { IConnectionSettingsStrings } from '../loc';
-import type { IErrorMessage } from '../model/errorMessage';
+import type { IAppError } from '../model/appError';
+import { messageForError } from '../model/errorMessage';
 
 export interface IErrorBarProps {
-  message: IErrorMessage;
+  /** What went wrong; a string is a message of the page's own. */
+  error: IAppError | string;
   strings: IConnectionSettingsStrings;
   /** Shown as "Reload" after a conflict, "Try again" after a failed load. */
   onReload?: () => void;
   onDismiss?: () => void;
 }
 
-/** One error as the admin reads it: what went wrong, what to do, and the code for support. */
+/**
+ * One error as the admin reads it: what went wrong, what to do, and the code for support.
+ * The page loads it lazily with the error catalogue (both languages): most visits show no error.
+ */
 export function ErrorBar(props: IErrorBarProps): JSX.Element {
-  const { message, strings, onReload, onDismiss } = props;
+  const { error, strings, onReload, onDismiss } = props;
+  const message = messageForError(error, strings);
   return (
     <MessageBar
       messageBarType={MessageBarType.error}
@@ -33,3 +39,5 @@ export function ErrorBar(props: IErrorBarProps): JSX.Element {
     </MessageBar>
   );
 }
+
+export default ErrorBar;

@@ -1,11 +1,13 @@
 import * as React from 'react';
 import { ChoiceGroup, type IChoiceGroupOption } from '@fluentui/react/lib/ChoiceGroup';
-import { Checkbox } from '@fluentui/react/lib/Checkbox';
 import { Text } from '@fluentui/react/lib/Text';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { PrimaryButton } from '@fluentui/react/lib/Button';
 import type { IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView, Transport } from '../model/connection';
+import { LazyBoundary } from './LazyBoundary';
+
+const OrgConsentOption = React.lazy(() => import(/* webpackChunkName: 'lms-org-consent' */ './OrgConsentOption'));
 
 export interface IModernSectionProps {
   strings: IConnectionSettingsStrings;
@@ -70,16 +72,9 @@ export function ModernSection(props: IModernSectionProps): JSX.Element {
         </Text>
       ) : null}
       {props.showOrgConsentOption ? (
-        <Stack tokens={{ childrenGap: 4 }}>
-          <Checkbox
-            label={strings.orgConsentLabel}
-            checked={props.orgConsent}
-            disabled={props.disabled}
-            onChange={(ev?: React.FormEvent<HTMLElement | HTMLInputElement>, checked?: boolean) => props.onOrgConsentChange(!!checked)}
-            ariaDescribedBy="lms-org-consent-help"
-          />
-          <Text id="lms-org-consent-help" variant="small" block={true}>{strings.orgConsentHelp}</Text>
-        </Stack>
+        <LazyBoundary strings={strings}>
+          <OrgConsentOption strings={strings} checked={props.orgConsent} disabled={props.disabled} onChange={props.onOrgConsentChange} />
+        </LazyBoundary>
       ) : null}
       {props.showConnect ? (
         <div><PrimaryButton text={strings.connect} onClick={props.onConnect} disabled={props.disabled} /></div>

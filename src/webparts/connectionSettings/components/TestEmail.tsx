@@ -5,8 +5,7 @@ import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import { format, type IConnectionSettingsStrings } from '../loc';
-import { toAppError } from '../model/appError';
-import { messageForError, type IErrorMessage } from '../model/errorMessage';
+import { toAppError, type IAppError } from '../model/appError';
 import { isEmail } from '../model/form';
 import type { IConnectionApi } from '../services/interfaces';
 import { ErrorBar } from './ErrorBar';
@@ -26,7 +25,7 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
   const [sending, setSending] = React.useState<boolean>(false);
   const [invalid, setInvalid] = React.useState<boolean>(false);
   const [delivered, setDelivered] = React.useState<string | undefined>(undefined);
-  const [error, setError] = React.useState<IErrorMessage | undefined>(undefined);
+  const [error, setError] = React.useState<IAppError | undefined>(undefined);
 
   const send = async (): Promise<void> => {
     setDelivered(undefined);
@@ -41,7 +40,7 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
       await api.sendTestEmail(to.trim());
       setDelivered(format(strings.testEmailDelivered, props.from, to.trim()));
     } catch (caught) {
-      setError(messageForError(toAppError(caught), strings));
+      setError(toAppError(caught));
     } finally {
       setSending(false);
     }
@@ -72,7 +71,7 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
             <MessageBar messageBarType={MessageBarType.success}>{delivered}</MessageBar>
           </div>
         ) : null}
-        {error ? <div data-testid="test-email-error"><ErrorBar message={error} strings={strings} onDismiss={() => setError(undefined)} /></div> : null}
+        {error ? <div data-testid="test-email-error"><ErrorBar error={error} strings={strings} onDismiss={() => setError(undefined)} /></div> : null}
       </Stack>
     </section>
   );

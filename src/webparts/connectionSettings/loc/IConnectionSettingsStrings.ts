@@ -120,6 +120,7 @@ export interface IConnectionSettingsStrings {
   conflictReload: string;
   timeoutError: string;
   networkError: string;
+  chunkLoadFailed: string;
   unknownError: string;
   errorCode: string;
   retry: string;

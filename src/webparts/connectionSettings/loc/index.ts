@@ -1,12 +1,19 @@
 import type { IConnectionSettingsStrings } from './IConnectionSettingsStrings';
-import en from './en-us';
-import ja from './ja-jp';
 
 export type { IConnectionSettingsStrings };
 
-/** Japanese for any ja* UI culture, English otherwise (R-PAGE-8). */
-export function stringsFor(uiCultureName: string): IConnectionSettingsStrings {
-  return /^ja/i.test(uiCultureName) ? ja : en;
+export function isJapanese(uiCultureName: string): boolean {
+  return /^ja/i.test(uiCultureName);
+}
+
+/**
+ * Japanese for any ja* UI culture, English otherwise (R-PAGE-8). Each language is its own chunk,
+ * so a page loads only the strings it shows.
+ */
+export function loadStrings(uiCultureName: string): Promise<IConnectionSettingsStrings> {
+  return isJapanese(uiCultureName)
+    ? import(/* webpackChunkName: 'lms-strings-ja' */ './ja-jp').then((m) => m.default)
+    : import(/* webpackChunkName: 'lms-strings-en' */ './en-us').then((m) => m.default);
 }
 
 /** Fills {0}, {1}... placeholders. */

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import en from './en-us';
 import ja from './ja-jp';
-import { format, stringsFor } from './index';
+import { stringsFor } from './all';
+import { format, loadStrings } from './index';
 
 const root = path.resolve(__dirname, '..');
 
@@ -38,10 +39,12 @@ describe('strings', () => {
     expect(unused).toEqual([]);
   });
 
-  it('strings - the UI culture picks the language', () => {
+  it('strings - the UI culture picks the language', async () => {
     expect(stringsFor('ja-JP')).toBe(ja);
     expect(stringsFor('en-US')).toBe(en);
     expect(stringsFor('fr-FR')).toBe(en);
+    expect(await loadStrings('ja-JP')).toBe(ja);
+    expect(await loadStrings('en-GB')).toBe(en);
   });
 
   it('strings - format fills placeholders in order', () => {

@@ -1,5 +1,3 @@
-import { ERROR_CATALOGUE, type ErrorCode } from '../../../shared/errors';
-
 /**
  * Every failure a service reports, in one shape the page can explain:
  * - problem: the API answered an RFC 9457 problem with a code from the catalogue (or not);
@@ -32,8 +30,4 @@ export function toAppError(value: unknown): IAppError {
     return value;
   }
   return appError('unknown');
-}
-
-export function isCatalogueCode(code: string | undefined | null): code is ErrorCode {
-  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, code);
 }

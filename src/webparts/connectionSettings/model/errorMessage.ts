@@ -1,6 +1,10 @@
-import { ERROR_CATALOGUE } from '../../../shared/errors';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../../shared/errors';
 import { format, type IConnectionSettingsStrings } from '../loc';
-import { isCatalogueCode, type IAppError } from './appError';
+import type { IAppError } from './appError';
+
+export function isCatalogueCode(code: string | undefined | null): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, code);
+}
 
 export interface IErrorMessage {
   title: string;
@@ -26,7 +30,11 @@ export function messageForCode(code: string, strings: IConnectionSettingsStrings
   return { title: strings.unknownError, remedy: strings.retry, codeLine: format(strings.errorCode, code), offerReload: false };
 }
 
-export function messageForError(error: IAppError, strings: IConnectionSettingsStrings): IErrorMessage {
+/** An IAppError, or a message of the page's own (already in the page's language). */
+export function messageForError(error: IAppError | string, strings: IConnectionSettingsStrings): IErrorMessage {
+  if (typeof error === 'string') {
+    return { title: error, remedy: '', offerReload: false };
+  }
   switch (error.kind) {
     case 'conflict':
       return { title: strings.conflictTitle, remedy: '', offerReload: true };
