@@ -131,8 +131,9 @@ export class ConnectionService {
       expiresAt: signIn.expiresAt
     });
     const authorizeUrl = await this.deps.identity.authorizeUrl({
-      scopes: graphScopes(this.deps.config),
-      extraScopesToConsent: transport === 'smtp-oauth' ? [this.deps.config.smtpScope] : [],
+      // SMTP.Send is consented as a Microsoft Graph permission; Exchange then issues its SMTP tokens.
+      scopes: transport === 'smtp-oauth' ? [...graphScopes(this.deps.config), `${this.deps.config.graphResource}/SMTP.Send`] : graphScopes(this.deps.config),
+      extraScopesToConsent: [],
       state: signIn.state,
       nonce: signIn.nonce,
       challenge: signIn.challenge,

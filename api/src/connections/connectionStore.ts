@@ -25,7 +25,7 @@ export interface StoredConnection {
  * instance drop it, and every read that precedes a write is fresh, so ETags always come from storage.
  */
 export class ConnectionStore {
-  private readonly cache = new Map<string, { stored: StoredConnection; until: number }>();
+  private readonly cache = new Map<string, { stored: Promise<StoredConnection>; until: number }>();
 
   public constructor(private readonly table: TableClient, private readonly cacheMs = 0) {}
 
@@ -36,12 +36,19 @@ export class ConnectionStore {
     if (hit && hit.until > Date.now()) {
       return hit.stored;
     }
-    const stored = await this.read(catalog);
+    const stored = this.read(catalog);
     if (this.cacheMs > 0) {
       if (this.cache.size >= 10_000) {
         this.cache.clear();
       }
-      this.cache.set(key, { stored, until: Date.now() + this.cacheMs });
+      // The pending read is shared, so a burst after expiry asks storage once.
+      const entry = { stored, until: Date.now() + this.cacheMs };
+      this.cache.set(key, entry);
+      stored.catch(() => {
+        if (this.cache.get(key) === entry) {
+          this.cache.delete(key);
+        }
+      });
     }
     return stored;
   }

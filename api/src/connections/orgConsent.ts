@@ -19,7 +19,7 @@ export function coversOrganisation(grants: readonly Grant[], required: readonly 
  * remembered for a minute because every page load shows it.
  */
 export class OrgConsentStatus {
-  private cached?: { granted: boolean; until: number };
+  private cached?: { granted: Promise<boolean>; until: number };
 
   public constructor(
     private readonly config: ApiConfig,
@@ -33,10 +33,17 @@ export class OrgConsentStatus {
     this.cached = undefined;
   }
 
-  public async granted(): Promise<boolean> {
+  public granted(): Promise<boolean> {
     if (this.cached && this.cached.until > Date.now()) {
       return this.cached.granted;
     }
+    // Shared while pending: a burst of page loads asks Graph once.
+    const granted = this.ask();
+    this.cached = { granted, until: Date.now() + this.ttlMs };
+    return granted;
+  }
+
+  private async ask(): Promise<boolean> {
     let granted = false;
     try {
       const token = await this.identity.appToken(`${this.config.graphResource}/.default`);
@@ -46,9 +53,9 @@ export class OrgConsentStatus {
         const grants = await this.graph.request<{ value: Grant[] }>(token, 'GET', `/oauth2PermissionGrants?$filter=${encodeURIComponent(`clientId eq '${spId}'`)}`);
         granted = coversOrganisation(grants?.value ?? []);
       }
-      this.cached = { granted, until: Date.now() + this.ttlMs };
     } catch (error) {
-      // Unknown is shown as "not granted": the page then offers the org-consent option.
+      // Unknown is shown as "not granted" (the page then offers the org-consent option) and asked again next time.
+      this.cached = undefined;
       this.onError(error);
     }
     return granted;
