@@ -5,8 +5,11 @@ import { FAULTS } from './faults';
 
 /** POST /_admin/faults/{name}, GET /_admin/faults, the /_faults page and the latency fault itself. */
 export function registerFaults(app: FastifyInstance, state: TenantState): void {
-  app.addHook('onRequest', async (req) => {
+  // The delay sits between handling and answering, so a slowed request keeps holding its
+  // mailbox's concurrency slot as a slow Exchange request does.
+  app.addHook('onSend', async (req, reply, payload) => {
     if (state.faults.latencyMs > 0 && !req.url.startsWith('/_')) await new Promise((r) => setTimeout(r, state.faults.latencyMs));
+    return payload;
   });
 
   app.get('/_admin/faults', async () => ({
