@@ -1,0 +1,44 @@
+import { catalogId, ConnectionApi } from './ConnectionApi';
+import type { HttpSend, IHttpRequest, IHttpResponse } from './http';
+
+function response(status: number, body: unknown, headers: Record<string, string> = {}): IHttpResponse {
+  return { status, ok: status >= 200 && status < 300, headers: { get: (name: string) => headers[name] ?? null }, text: () => Promise.resolve(typeof body === 'string' ? body : JSON.stringify(body)) };
+}
+
+describe('ConnectionApi', () => {
+  it('ConnectionApi - the catalog id is the normalised site URL as one path segment', () => {
+    expect(catalogId('HTTPS://LocalHost:4800/sites/Catalog-A/')).toBe(encodeURIComponent('https://localhost:4800/sites/Catalog-A'));
+  });
+
+  it('ConnectionApi - sends JSON with If-Match and takes the ETag header as the view ETag', async () => {
+    const seen: Array<{ url: string; request: IHttpRequest }> = [];
+    const send: HttpSend = (url, request) => {
+      seen.push({ url, request });
+      return Promise.resolve(response(200, { catalog: 'c', etag: 'old' }, { ETag: 'W/"new"' }));
+    };
+    const api = new ConnectionApi('http://api.test/', 'https://t.test/sites/a', send);
+    const view = await api.updateConnection({ enabled: true }, 'W/"1"');
+    expect(seen[0].url).toBe(`http://api.test/v1/catalogs/${encodeURIComponent('https://t.test/sites/a')}/connection`);
+    expect(seen[0].request).toMatchObject({ method: 'PATCH', headers: { 'If-Match': 'W/"1"', 'Content-Type': 'application/json' }, body: '{"enabled":true}' });
+    expect(view.etag).toBe('W/"new"');
+    expect(api.origin).toBe('http://api.test');
+  });
+
+  it('ConnectionApi - a problem body becomes an error with its catalogue code', async () => {
+    const send: HttpSend = () => Promise.resolve(response(422, { code: 'SHARED_MAILBOX', title: 'A shared mailbox cannot be connected.', status: 422 }));
+    const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
+    await expect(api.connectClassic('a@b.test', 'x')).rejects.toMatchObject({ isAppError: true, kind: 'problem', status: 422, code: 'SHARED_MAILBOX' });
+  });
+
+  it('ConnectionApi - 412 is a conflict', async () => {
+    const send: HttpSend = () => Promise.resolve(response(412, { code: 'PRECONDITION_FAILED' }));
+    const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
+    await expect(api.updateConnection({ enabled: false }, 'W/"0"')).rejects.toMatchObject({ kind: 'conflict' });
+  });
+
+  it('ConnectionApi - a body that is not JSON is an unknown error, not a crash', async () => {
+    const send: HttpSend = () => Promise.resolve(response(200, '<html>proxy page</html>'));
+    const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
+    await expect(api.getConnection()).rejects.toMatchObject({ kind: 'unknown' });
+  });
+});

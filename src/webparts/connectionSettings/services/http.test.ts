@@ -1,0 +1,52 @@
+import { resilient, within, type HttpSend, type IHttpRequest, type IHttpResponse } from './http';
+
+function response(status: number, body: string = '{}', headers: Record<string, string> = {}): IHttpResponse {
+  return { status, ok: status >= 200 && status < 300, headers: { get: (name: string) => headers[name] ?? null }, text: () => Promise.resolve(body) };
+}
+
+const GET: IHttpRequest = { method: 'GET', headers: {} };
+const POST: IHttpRequest = { method: 'POST', headers: {}, body: '{}' };
+const fast = { timeoutMs: 50, retries: 2, backoffMs: 1 };
+
+describe('http', () => {
+  it('http - a request that never answers times out instead of hanging', async () => {
+    const send: HttpSend = () => new Promise<IHttpResponse>(() => undefined);
+    await expect(resilient(send, { ...fast, retries: 0 })('http://x', GET)).rejects.toMatchObject({ isAppError: true, kind: 'timeout' });
+  });
+
+  it('http - the timeout aborts the transport', async () => {
+    let signal: AbortSignal | undefined;
+    const send: HttpSend = (url, request) => { signal = request.signal; return new Promise<IHttpResponse>(() => undefined); };
+    await expect(resilient(send, { ...fast, retries: 0 })('http://x', GET)).rejects.toMatchObject({ kind: 'timeout' });
+    expect(signal && signal.aborted).toBe(true);
+  });
+
+  it('http - GET is retried after 503 and network failures, then succeeds', async () => {
+    const answers = [() => Promise.resolve(response(503)), () => Promise.reject(new TypeError('offline')), () => Promise.resolve(response(200))];
+    let calls = 0;
+    const send: HttpSend = () => answers[calls++]();
+    const result = await resilient(send, fast)('http://x', GET);
+    expect(result.status).toBe(200);
+    expect(calls).toBe(3);
+  });
+
+  it('http - POST is never retried (it may have taken effect)', async () => {
+    let calls = 0;
+    const send: HttpSend = () => { calls++; return Promise.resolve(response(503)); };
+    const result = await resilient(send, fast)('http://x', POST);
+    expect(result.status).toBe(503);
+    expect(calls).toBe(1);
+  });
+
+  it('http - gives up after the retries with the last failure', async () => {
+    let calls = 0;
+    const send: HttpSend = () => { calls++; return Promise.reject(new TypeError('offline')); };
+    await expect(resilient(send, fast)('http://x', GET)).rejects.toMatchObject({ kind: 'network' });
+    expect(calls).toBe(3);
+  });
+
+  it('http - within settles a stuck promise with a timeout', async () => {
+    await expect(within(new Promise(() => undefined), 20)).rejects.toMatchObject({ kind: 'timeout' });
+    await expect(within(Promise.resolve(7), 20)).resolves.toBe(7);
+  });
+});
