@@ -12,7 +12,7 @@ import { ConnectionStore } from './connectionStore';
 import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, toView } from './model';
 import type { OrgConsentStatus } from './orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn } from './signInState';
-import type { SignInStore } from './signInStore';
+import type { PendingSignIn, SignInStore } from './signInStore';
 
 /** Codes that mean the kept connection itself stopped working (R-LOSS-1), not a passing fault. */
 const CONNECTION_LOST_CODES: readonly ErrorCode[] = ['TOKEN_REVOKED', 'BAD_CREDENTIALS', 'MAILBOX_NOT_FOUND', 'SMTP_AUTH_DISABLED', 'BASIC_AUTH_DISABLED', 'CONSENT_REQUIRED', 'PERMISSIONS_MISSING', 'APP_PASSWORD_REQUIRED', 'ACCOUNT_DISABLED'];
@@ -43,6 +43,8 @@ export interface CallbackOutcome {
   catalog?: string;
   ok: boolean;
   code?: ErrorCode;
+  /** Send the popup on to another sign-in leg instead of answering the page. */
+  redirect?: string;
 }
 
 interface ClassicSecret {
@@ -120,6 +122,7 @@ export class ConnectionService {
     const transport = request.transport ?? (record.transport === 'smtp' ? 'graph' : record.transport);
     const signIn = newSignIn(this.now());
     await this.deps.signIns.put(signIn.state, {
+      phase: 'graph',
       catalog,
       caller: principal.objectId,
       callerName: principal.name,
@@ -133,7 +136,6 @@ export class ConnectionService {
     const authorizeUrl = await this.deps.identity.authorizeUrl({
       // SMTP.Send is consented as a Microsoft Graph permission; Exchange then issues its SMTP tokens.
       scopes: transport === 'smtp-oauth' ? [...graphScopes(this.deps.config), `${this.deps.config.graphResource}/SMTP.Send`] : graphScopes(this.deps.config),
-      extraScopesToConsent: [],
       state: signIn.state,
       nonce: signIn.nonce,
       challenge: signIn.challenge,
@@ -163,10 +165,28 @@ export class ConnectionService {
         throw new ApiError('STATE_INVALID', { detail: 'The sign-in response has no code.' });
       }
       const client = this.deps.identity.signInClient();
-      const scopes = graphScopes(this.deps.config);
-      const result = await this.deps.identity.redeemCode(client, query.code, pending.verifier, pending.nonce, scopes);
-      checkNonce(pending.nonce, (result.idTokenClaims as { nonce?: unknown } | undefined)?.nonce);
-      const account = await this.checkAccount(result, pending.transport, client);
+      let account: { email: string; displayName: string };
+      let result: AuthenticationResult;
+      if (pending.phase === 'smtp') {
+        client.getTokenCache().deserialize(pending.cache ?? '{}');
+        result = await this.deps.identity.redeemCode(client, query.code, pending.verifier, pending.nonce, [this.deps.config.smtpScope]);
+        checkNonce(pending.nonce, (result.idTokenClaims as { nonce?: unknown } | undefined)?.nonce);
+        if (!pending.account || result.account?.homeAccountId !== pending.homeAccountId) {
+          throw new ApiError('STATE_INVALID', { detail: 'The second sign-in was made with another account.' });
+        }
+        account = pending.account;
+        await verifySmtpLogin(this.deps.config.smtp, { user: account.email, accessToken: result.accessToken });
+      } else {
+        result = await this.deps.identity.redeemCode(client, query.code, pending.verifier, pending.nonce, graphScopes(this.deps.config));
+        checkNonce(pending.nonce, (result.idTokenClaims as { nonce?: unknown } | undefined)?.nonce);
+        account = await this.checkAccount(result);
+        if (pending.transport === 'smtp-oauth') {
+          const next = await this.smtpLeg(pending, result, client, account);
+          if (next) {
+            return { ...outcome, redirect: next };
+          }
+        }
+      }
       await this.deps.secrets.write(pending.catalog, 'msal-cache', client.getTokenCache().serialize());
       this.deps.orgConsent.forget();
       await this.updateRecord(pending.catalog, (record) => ({
@@ -187,7 +207,35 @@ export class ConnectionService {
     }
   }
 
-  private async checkAccount(result: AuthenticationResult, transport: string, client: ReturnType<MicrosoftIdentity['signInClient']>): Promise<{ email: string; displayName: string }> {
+  /**
+   * R-MOD-8: proves SMTP AUTH with an XOAUTH2 login. When Exchange's SMTP.Send is not consented
+   * yet, answers the authorize URL of a second sign-in leg (same account) that asks for it.
+   */
+  private async smtpLeg(pending: PendingSignIn, result: AuthenticationResult, client: ReturnType<MicrosoftIdentity['signInClient']>, account: { email: string; displayName: string }): Promise<string | undefined> {
+    let smtpToken: AuthenticationResult;
+    try {
+      smtpToken = await this.deps.identity.catalogToken(client, result.account?.homeAccountId ?? null, [this.deps.config.smtpScope]);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== 'CONSENT_REQUIRED') {
+        throw error;
+      }
+      const leg = newSignIn(this.now());
+      await this.deps.signIns.put(leg.state, {
+        ...pending,
+        phase: 'smtp',
+        nonce: leg.nonce,
+        verifier: leg.verifier,
+        cache: client.getTokenCache().serialize(),
+        account,
+        homeAccountId: result.account?.homeAccountId
+      });
+      return this.deps.identity.authorizeUrl({ scopes: [this.deps.config.smtpScope], state: leg.state, nonce: leg.nonce, challenge: leg.challenge, orgConsent: pending.orgConsent, loginHint: account.email });
+    }
+    await verifySmtpLogin(this.deps.config.smtp, { user: account.email, accessToken: smtpToken.accessToken });
+    return undefined;
+  }
+
+  private async checkAccount(result: AuthenticationResult): Promise<{ email: string; displayName: string }> {
     if (result.tenantId && result.tenantId !== this.deps.config.tenantId) {
       throw new ApiError('SIGN_IN_FAILED', { detail: 'The account belongs to another tenant.' });
     }
@@ -201,10 +249,6 @@ export class ConnectionService {
       throw new ApiError('MAILBOX_NOT_FOUND');
     }
     await this.checkMailbox(email);
-    if (transport === 'smtp-oauth') {
-      const smtpToken = await this.deps.identity.catalogToken(client, result.account?.homeAccountId ?? null, [this.deps.config.smtpScope]);
-      await verifySmtpLogin(this.deps.config.smtp, { user: email, accessToken: smtpToken.accessToken });
-    }
     return { email, displayName: me?.displayName ?? email };
   }
 

@@ -102,6 +102,9 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
     config: { rateLimit: { max: 30, timeWindow: '1 minute' } }
   }, async (request, reply) => {
     const outcome = await service.completeModern(request.query);
+    if (outcome.redirect) {
+      return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(outcome.redirect, 302);
+    }
     const nonce = randomBytes(16).toString('base64');
     return reply
       .code(outcome.ok ? 200 : 400)

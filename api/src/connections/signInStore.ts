@@ -6,8 +6,12 @@ import { readEntity, statusOf, storageError } from '../storage/tables';
 import type { Transport } from './model';
 import { stateKey } from './signInState';
 
-/** A started sign-in, bound to its catalog, caller, opener origin and expiry. */
+/**
+ * A started sign-in, bound to its catalog, caller, opener origin and expiry. A second leg
+ * ('smtp') asks consent for Exchange's SMTP.Send after the Graph leg, carrying that leg's tokens.
+ */
 export interface PendingSignIn {
+  phase: 'graph' | 'smtp';
   catalog: string;
   /** Object id of the catalog admin who pressed Connect. */
   caller: string;
@@ -18,9 +22,18 @@ export interface PendingSignIn {
   nonce: string;
   verifier: string;
   expiresAt: number;
+  /** The Graph leg's MSAL cache (smtp leg only): sealed with the verifier. */
+  cache?: string;
+  account?: { email: string; displayName: string };
+  homeAccountId?: string;
 }
 
-type Entity = Omit<PendingSignIn, 'verifier'> & SealedValue;
+type Entity = Omit<PendingSignIn, 'verifier' | 'cache' | 'account'> & SealedValue & { account?: string };
+
+interface SealedPart {
+  verifier: string;
+  cache?: string;
+}
 
 const ROW = 'signin';
 
@@ -28,11 +41,12 @@ export class SignInStore {
   public constructor(private readonly table: TableClient, private readonly kek: KeyEncryptionKey) {}
 
   public async put(state: string, signIn: PendingSignIn): Promise<void> {
-    const { verifier, ...rest } = signIn;
+    const { verifier, cache, account, ...rest } = signIn;
     const key = stateKey(state);
-    const sealed = await seal(this.kek, Buffer.from(verifier, 'utf8'), `signin|${key}`);
+    const secret: SealedPart = { verifier, cache };
+    const sealed = await seal(this.kek, Buffer.from(JSON.stringify(secret), 'utf8'), `signin|${key}`);
     try {
-      await this.table.createEntity<Entity>({ partitionKey: key, rowKey: ROW, ...rest, ...sealed });
+      await this.table.createEntity<Entity>({ partitionKey: key, rowKey: ROW, ...rest, ...(account ? { account: JSON.stringify(account) } : {}), ...sealed });
     } catch (error) {
       throw storageError(error);
     }
@@ -56,8 +70,9 @@ export class SignInStore {
       }
       throw storageError(error);
     }
-    const verifier = (await open(this.kek, entity, `signin|${key}`)).toString('utf8');
+    const secret = JSON.parse((await open(this.kek, entity, `signin|${key}`)).toString('utf8')) as SealedPart;
     return {
+      phase: entity.phase,
       catalog: entity.catalog,
       caller: entity.caller,
       callerName: entity.callerName,
@@ -65,7 +80,10 @@ export class SignInStore {
       orgConsent: entity.orgConsent,
       transport: entity.transport,
       nonce: entity.nonce,
-      verifier,
+      verifier: secret.verifier,
+      cache: secret.cache,
+      account: entity.account ? (JSON.parse(entity.account) as { email: string; displayName: string }) : undefined,
+      homeAccountId: entity.homeAccountId,
       expiresAt: entity.expiresAt
     };
   }

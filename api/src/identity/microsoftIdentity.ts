@@ -112,19 +112,20 @@ export class MicrosoftIdentity {
     return new ConfidentialClientApplication(this.msalConfig());
   }
 
-  public async authorizeUrl(request: { scopes: string[]; extraScopesToConsent: string[]; state: string; nonce: string; challenge: string; orgConsent: boolean; }): Promise<string> {
+  public async authorizeUrl(request: { scopes: string[]; state: string; nonce: string; challenge: string; orgConsent: boolean; loginHint?: string }): Promise<string> {
     try {
       return await this.app.getAuthCodeUrl({
         scopes: request.scopes,
-        extraScopesToConsent: request.extraScopesToConsent,
         redirectUri: this.redirectUri,
         state: request.state,
         nonce: request.nonce,
         codeChallenge: request.challenge,
         codeChallengeMethod: 'S256',
         responseMode: 'query',
+        loginHint: request.loginHint,
         // A tenant admin is shown the consent page with "Consent on behalf of your organization".
-        prompt: request.orgConsent ? 'consent' : 'select_account'
+        // A follow-up leg (loginHint) continues the same account's session.
+        prompt: request.orgConsent ? 'consent' : request.loginHint ? undefined : 'select_account'
       });
     } catch (error) {
       throw identityError(error, 'sign-in');
