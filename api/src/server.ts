@@ -1,10 +1,13 @@
 import { buildApp, AppOptions } from './app';
 import type { ApiConfig } from './config/config';
+import type { ConnectionService } from './connections/connectionService';
 
 export interface RunningApi {
   /** http://host:port the API bound. */
   url: string;
   port: number;
+  /** The service behind the routes (the keep-alive sweep can be run on demand). */
+  service: ConnectionService;
   close(): Promise<void>;
 }
 
@@ -31,6 +34,7 @@ export async function startApi(config: ApiConfig, options: AppOptions = {}): Pro
     timer.unref();
   }
   return {
+    service,
     url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
     port,
     close: async () => {

@@ -289,7 +289,10 @@ export class ConnectionService {
   /** R-DIS-1: the secret goes first; the record then says nobody is connected. */
   public async disconnect(principal: Principal, catalog: string): Promise<ConnectionView> {
     await this.deps.secrets.remove(catalog);
-    await this.updateRecord(catalog, (record) => disconnected(record, this.nowIso()));
+    const { record } = await this.deps.connections.read(catalog);
+    if (record.method !== null || record.account !== null) {
+      await this.updateRecord(catalog, (current) => disconnected(current, this.nowIso()));
+    }
     return this.view(principal, catalog);
   }
 
@@ -406,11 +409,11 @@ export class ConnectionService {
   }
 
   /** R-LOSS-0: refreshes every modern connection idle for keepAliveAfterDays. */
-  public async keepAlive(): Promise<{ refreshed: number; lost: number }> {
+  public async keepAlive(now: number = this.now()): Promise<{ refreshed: number; lost: number }> {
     let refreshed = 0;
     let lost = 0;
     for await (const { record } of this.deps.connections.all()) {
-      if (!needsKeepAlive(record, this.now(), this.deps.config.keepAliveAfterDays)) {
+      if (!needsKeepAlive(record, now, this.deps.config.keepAliveAfterDays)) {
         continue;
       }
       try {

@@ -147,6 +147,24 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     expect(res.body.health).toMatchObject({ state: 'lost', code });
   });
 
+  it('keep-alive (R-LOSS-0) - an idle connection is refreshed at the identity platform before it lapses', async () => {
+    await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    const lastUse = () => Math.max(...[...stack.tenant.state.refreshTokens.values()].map((r) => r.lastUsedAt));
+    const before = lastUse();
+    expect(await stack.api.service.keepAlive(Date.now())).toEqual({ refreshed: 0, lost: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await stack.api.service.keepAlive(Date.now() + 15 * 86_400_000)).toEqual({ refreshed: 1, lost: 0 });
+    expect(lastUse()).toBeGreaterThan(before);
+  });
+
+  it('keep-alive (R-LOSS-0) - a refresh token that already lapsed marks the connection lost', async () => {
+    await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    await fetch(`${stack.tenant.origin}/_admin/faults/expire-refresh-tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'adele@contoso.test' }) });
+    expect(await stack.api.service.keepAlive(Date.now() + 15 * 86_400_000)).toEqual({ refreshed: 0, lost: 1 });
+    const view = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
+    expect(view.body.health).toMatchObject({ state: 'lost', code: 'TOKEN_REVOKED' });
+  });
+
   it('state - a replayed callback is refused', async () => {
     const { authorizeUrl } = await start('adele@contoso.test', catalogA);
     const { callbackUrl } = await signIn(stack.tenant.origin, authorizeUrl, { user: 'adele@contoso.test' });
