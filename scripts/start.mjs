@@ -1,5 +1,6 @@
-// `npm start`: the whole local stack on loopback - local tenant, Azurite, connection API and the
-// preview host - then one URL. Each service's output goes to .local/logs/<service>.log.
+// `npm start`: the whole local stack on loopback - local tenant, connection API (which starts its
+// embedded Azurite, Tables :4810 and Queues :4811, data in .local/azurite) and the preview host -
+// then one URL. Each service's output goes to .local/logs/<service>.log.
 // Ctrl+C stops everything.
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -14,10 +15,7 @@ mkdirSync(logs, { recursive: true });
 const ports = {
   tenant: Number(process.env.LOCAL_TENANT_PORT ?? 4800),
   smtp: Number(process.env.LOCAL_TENANT_SMTP_PORT ?? 4587),
-  api: Number(process.env.API_PORT ?? 4700),
-  table: Number(process.env.AZURITE_TABLE_PORT ?? 4810),
-  queue: Number(process.env.AZURITE_QUEUE_PORT ?? 4811),
-  blob: Number(process.env.AZURITE_BLOB_PORT ?? 4812),
+  api: Number(process.env.PORT ?? 4700),
   preview: Number(process.env.PREVIEW_PORT ?? 4300)
 };
 const tenantOrigin = `https://localhost:${ports.tenant}`;
@@ -29,16 +27,17 @@ const env = {
   NODE_EXTRA_CA_CERTS: path.join(local, 'certs', 'ca.pem'),
   LOCAL_TENANT_PORT: String(ports.tenant),
   LOCAL_TENANT_SMTP_PORT: String(ports.smtp),
-  API_PORT: String(ports.api),
+  // the API's development defaults point at the local tenant; only ports and origins are set here
+  PORT: String(ports.api),
   API_PUBLIC_URL: apiBaseUrl,
-  TENANT_AUTHORITY_ORIGIN: tenantOrigin,
+  AUTHORITY_HOST: tenantOrigin,
+  GRAPH_URL: `${tenantOrigin}/v1.0`,
   SHAREPOINT_ORIGIN: tenantOrigin,
-  GRAPH_BASE_URL: `${tenantOrigin}/v1.0`,
   SMTP_HOST: 'localhost',
   SMTP_PORT: String(ports.smtp),
-  AZURE_TABLES_URL: `http://127.0.0.1:${ports.table}/devstoreaccount1`,
-  AZURE_QUEUES_URL: `http://127.0.0.1:${ports.queue}/devstoreaccount1`,
-  CORS_ORIGINS: `http://localhost:${ports.preview}`,
+  AZURITE_LOCATION: path.join(local, 'azurite'),
+  LOCAL_KEK_FILE: path.join(local, 'keys', 'kek.json'),
+  ALLOWED_ORIGINS: `http://localhost:${ports.preview}`,
   PREVIEW_PORT: String(ports.preview),
   PREVIEW_TENANT_ORIGIN: tenantOrigin,
   PREVIEW_API_BASE_URL: apiBaseUrl
@@ -103,18 +102,10 @@ process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
 process.stdout.write('Starting the local stack (logs in .local/logs/)\n');
-step('certificate for https://localhost', 'npm', ['run', '--silent', 'certs']);
 step('build the local tenant and the API', 'npm', ['run', '--silent', 'build', '-w', 'local-tenant', '-w', 'api']);
 
-service('azurite', path.join(root, 'node_modules', '.bin', 'azurite'), [
-  '--silent', '--skipApiVersionCheck', '--loose',
-  '--location', path.join(local, 'azurite'),
-  '--blobHost', '127.0.0.1', '--blobPort', String(ports.blob),
-  '--queueHost', '127.0.0.1', '--queuePort', String(ports.queue),
-  '--tableHost', '127.0.0.1', '--tablePort', String(ports.table)
-]);
 service('local-tenant', process.execPath, ['local-tenant/dist/main.js']);
-await waitFor('local-tenant', `${tenantOrigin}/common/v2.0/.well-known/openid-configuration`);
+await waitFor('local-tenant', `${tenantOrigin}/organizations/v2.0/.well-known/openid-configuration`);
 
 service('api', process.execPath, ['api/dist/api/src/main.js']);
 await waitFor('api', `${apiBaseUrl}/readyz`);

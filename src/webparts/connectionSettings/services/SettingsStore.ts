@@ -144,8 +144,9 @@ export class SettingsStore implements ISettingsStore {
     if (!ensured.created) {
       return;
     }
-    const list = ensured.list;
-    await within(list.update({ Title: LIST_TITLE }), TIMEOUT_MS);
+    // Address the new list by URL: SharePoint derives its URL from the creation title, and the
+    // title changes last so a list whose fields failed half-way keeps its creation title.
+    const list = this._sp.web.getList(this._listUrl);
     await within(list.fields.addBoolean('LmsEnabled'), TIMEOUT_MS);
     await within(list.fields.addChoice('LmsAuthMethod', { Choices: ['Modern', 'Classic'] }), TIMEOUT_MS);
     await within(list.fields.addChoice('LmsTransport', { Choices: ['Graph', 'SmtpOAuth'] }), TIMEOUT_MS);
@@ -155,5 +156,6 @@ export class SettingsStore implements ISettingsStore {
     await within(list.fields.addDateTime('LmsLastCheck'), TIMEOUT_MS);
     await within(list.fields.addMultilineText('LmsAlertRecipients', { RichText: false }), TIMEOUT_MS);
     await within(list.fields.addText('LmsConnectionId'), TIMEOUT_MS);
+    await within(list.update({ Title: LIST_TITLE }), TIMEOUT_MS);
   }
 }
