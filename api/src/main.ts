@@ -20,8 +20,15 @@ async function main(): Promise<void> {
   let azurite: RunningAzurite | undefined;
   if (config.storage.embeddedAzurite) {
     azurite = await startAzurite({ tablePort: config.storage.tablePort, queuePort: config.storage.queuePort, location: config.storage.location });
+    config.storage.connectionString = azurite.connectionString;
   }
-  const api = await startApi(config);
+  let api;
+  try {
+    api = await startApi(config);
+  } catch (error) {
+    await azurite?.stop();
+    throw error;
+  }
   process.stdout.write(`Connection API listening at ${api.url} (OpenAPI: ${api.url}/openapi.json)\n`);
   const stop = async (): Promise<void> => {
     await api.close();
