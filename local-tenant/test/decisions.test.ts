@@ -2,7 +2,7 @@ import { loadFixture, fixtureProblems } from '../src/state/fixture';
 import { TenantState } from '../src/state/tenant-state';
 import { parseScopes, redirectUriMatches } from '../src/identity/scopes';
 import { concurrencyDecision, rateDecision } from '../src/graph/limits';
-import { parseEqFilter } from '../src/graph/routes';
+import { parseFilter } from '../src/graph/filter';
 import { argumentOf, splitSegments } from '../src/sharepoint/odata';
 import { includes, kindMask, PERMISSION_LEVELS } from '../src/sharepoint/permissions';
 import { applyValues, fieldValueProblem, newItem } from '../src/sharepoint/list-store';
@@ -55,10 +55,18 @@ describe('local tenant decisions', () => {
     expect(concurrencyDecision(3, 4).allowed).toBe(true);
   });
 
-  test('filters - eq clauses joined by and, quotes doubled; anything else is unsupported', () => {
-    expect(parseEqFilter("clientId eq 'a' and consentType eq 'AllPrincipals'")).toEqual({ clientId: 'a', consentType: 'AllPrincipals' });
-    expect(parseEqFilter("displayName eq 'O''Brien'")).toEqual({ displayName: "O'Brien" });
-    expect(parseEqFilter("startswith(mail,'a')")).toBeNull();
+  test('filters - eq and startswith joined by and/or with parentheses; anything else is unsupported', () => {
+    const grant = { clientId: 'A', consentType: 'AllPrincipals' };
+    expect(parseFilter("clientId eq 'a' and consentType eq 'AllPrincipals'")?.(grant)).toBe(true);
+    expect(parseFilter("clientId eq 'b' and consentType eq 'AllPrincipals'")?.(grant)).toBe(false);
+    expect(parseFilter("displayName eq 'O''Brien'")?.({ displayName: "O'Brien" })).toBe(true);
+    const user = { displayName: 'Adele Vance', mail: 'adele@contoso.test', userPrincipalName: 'adele@contoso.test' };
+    const search = parseFilter("startswith(displayName,'ad') or startswith(mail,'ad') or startswith(userPrincipalName,'ad')");
+    expect([search?.(user), search?.({ displayName: 'Alex', mail: 'alex@x' })]).toEqual([true, false]);
+    expect(parseFilter("(mail eq 'x' or mail eq 'adele@contoso.test') and displayName eq 'adele vance'")?.(user)).toBe(true);
+    expect(parseFilter("endswith(mail,'a')")).toBeNull();
+    expect(parseFilter("mail ne 'a'")).toBeNull();
+    expect(parseFilter("mail eq 'unterminated")).toBeNull();
   });
 
   test('odata paths - slashes inside quotes stay in the segment; call arguments unquote', () => {

@@ -6,7 +6,7 @@ import '@pnp/graph/calendars';
 import '@pnp/graph/batching';
 import { BearerToken } from '@pnp/queryable';
 import { startLocalTenant, LocalTenant } from '../src/index';
-import { graphToken, messages } from './helpers/tokens';
+import { devToken, graphToken, messages } from './helpers/tokens';
 
 describe('Microsoft Graph with @pnp/graph', () => {
   let tenant: LocalTenant;
@@ -42,5 +42,12 @@ describe('Microsoft Graph with @pnp/graph', () => {
     await execute();
     expect((await me).userPrincipalName).toBe('alex@contoso.test');
     expect((await rooms).length).toBe(3);
+  });
+
+  test('pnp graph - the web part directory search (startswith on name, mail or UPN, top 10) with the SPFx token', async () => {
+    const spfxGraph = graphfi().using(GraphBrowser({ baseUrl: `${tenant.origin}/v1.0` }), BearerToken(await devToken(tenant, 'adele@contoso.test', 'https://graph.microsoft.com')));
+    const users = await spfxGraph.users.filter("startswith(displayName,'le') or startswith(mail,'le') or startswith(userPrincipalName,'le')").select('displayName', 'mail', 'userPrincipalName').top(10)();
+    expect(users.map((u) => u.mail)).toEqual(['learner1@contoso.test', 'learner2@contoso.test']);
+    expect(Object.keys(users[0]).sort()).toEqual(['displayName', 'id', 'mail', 'userPrincipalName']);
   });
 });

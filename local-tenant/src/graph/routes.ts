@@ -9,6 +9,7 @@ import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInp
 import { deliver } from '../mailbox/delivery';
 import type { CalendarEvent, Recipient } from '../mailbox/store';
 import { registerGraphSites } from './sites';
+import { parseFilter } from './filter';
 
 type Params = Record<string, string>;
 const GRAPH = (state: TenantState): string => `${state.origin}/v1.0`;
@@ -77,18 +78,6 @@ function select(obj: Record<string, unknown>, query: Params): Record<string, unk
   return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.includes(k) || k === 'id' || k.startsWith('@odata')));
 }
 
-/** Parses the simple `$filter` forms clients use here: `prop eq 'value'` joined by `and`. */
-export function parseEqFilter(filter: string | undefined): Record<string, string> | null {
-  if (!filter) return {};
-  const out: Record<string, string> = {};
-  for (const clause of filter.split(/\s+and\s+/i)) {
-    const m = clause.trim().match(/^(\w+)\s+eq\s+'((?:[^']|'')*)'$/i);
-    if (!m) return null;
-    out[m[1]] = m[2].replace(/''/g, "'");
-  }
-  return out;
-}
-
 function routes(g: FastifyInstance, state: TenantState): void {
   const caller = (req: FastifyRequest): Caller => req.graphCaller as Caller;
 
@@ -151,10 +140,12 @@ function routes(g: FastifyInstance, state: TenantState): void {
     const c = caller(req);
     if (!allows(c, ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], ['User.Read.All', 'Directory.Read.All'])) return insufficient(reply);
     const q = req.query as Params;
-    const filter = parseEqFilter(q.$filter);
+    const filter = parseFilter(q.$filter);
     if (filter === null) return badRequest(reply, `Invalid filter clause: ${q.$filter}`, 'Request_UnsupportedQuery');
-    const users = state.people().filter((a) => Object.entries(filter).every(([k, v]) => String(userJson(state, a)[k] ?? '').toLowerCase() === v.toLowerCase()));
-    return { '@odata.context': `${GRAPH(state)}/$metadata#users`, value: users.map((a) => select(userJson(state, a), q)) };
+    const top = q.$top === undefined ? 100 : Number(q.$top);
+    if (!Number.isInteger(top) || top < 1 || top > 999) return badRequest(reply, `Invalid page size specified: '${q.$top}'. Must be between 1 and 999 inclusive.`, 'Request_UnsupportedQuery');
+    const users = state.people().map((a) => userJson(state, a)).filter(filter).slice(0, top);
+    return { '@odata.context': `${GRAPH(state)}/$metadata#users`, value: users.map((u) => select(u, q)) };
   });
 
   // mailboxSettings.userPurpose is how Graph tells a user mailbox from a shared or room one.
@@ -392,16 +383,16 @@ function routes(g: FastifyInstance, state: TenantState): void {
   });
   g.get('/oauth2PermissionGrants', async (req, reply) => {
     if (!directoryReader(req)) return insufficient(reply);
-    const filter = parseEqFilter((req.query as Params).$filter);
+    const filter = parseFilter((req.query as Params).$filter);
     if (filter === null) return badRequest(reply, 'Unsupported or invalid query filter clause specified.', 'Request_UnsupportedQuery');
-    const grants = state.grants.filter((gr) => Object.entries(filter).every(([k, v]) => String((gr as unknown as Record<string, unknown>)[k] ?? '').toLowerCase() === v.toLowerCase()));
+    const grants = state.grants.filter((gr) => filter({ ...gr }));
     return { '@odata.context': `${GRAPH(state)}/$metadata#oauth2PermissionGrants`, value: grants.map((gr) => ({ ...gr })) };
   });
   g.get('/servicePrincipals', async (req, reply) => {
     if (!directoryReader(req)) return insufficient(reply);
-    const filter = parseEqFilter((req.query as Params).$filter);
+    const filter = parseFilter((req.query as Params).$filter);
     if (filter === null) return badRequest(reply, 'Unsupported or invalid query filter clause specified.', 'Request_UnsupportedQuery');
-    const sps = [...state.apps.values()].map(spJson).filter((sp) => Object.entries(filter).every(([k, v]) => String(sp[k] ?? '').toLowerCase() === v.toLowerCase()));
+    const sps = [...state.apps.values()].map(spJson).filter(filter);
     return { '@odata.context': `${GRAPH(state)}/$metadata#servicePrincipals`, value: sps };
   });
   g.get('/servicePrincipals/:ref', async (req, reply) => {

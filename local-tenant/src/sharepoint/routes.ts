@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sharePointError } from '../http/server';
 import { SigningKey } from '../identity/jwt';
 import { Caller, callerFromToken } from '../graph/caller';
-import { parseEqFilter } from '../graph/routes';
+import { parseFilter } from '../graph/filter';
 import type { Account, TenantState } from '../state/tenant-state';
 import { applyValues, fieldTypeName, itemEntityType, newItem, SpField, SpItem, SpList, SpSite } from './list-store';
 import { argumentOf, collection, entity, entityBody, formatOf, ODataFormat, primitive, splitSegments } from './odata';
@@ -368,9 +368,9 @@ function editorId(c: Ctx): number {
 function itemsRoute(c: Ctx, list: SpList): unknown {
   if (c.method === 'GET') {
     const q = c.req.query as Record<string, string>;
-    const filter = parseEqFilter(q.$filter);
+    const filter = parseFilter(q.$filter);
     if (filter === null) return fail(c, 400, ERR.invalidQuery, `The query to field '${q.$filter}' is not valid.`);
-    let items = list.items.filter((i) => Object.entries(filter).every(([k, v]) => String(k === 'Id' || k === 'ID' ? i.Id : (i.values[k] ?? '')) === v));
+    let items = list.items.filter((i) => filter({ ...i.values, Id: i.Id, ID: i.Id }));
     const top = Number(q.$top);
     if (Number.isInteger(top) && top > 0) items = items.slice(0, top);
     return collection(c.format, metadata(c, `SP.Data.${list.urlName}ListItems`), items.map((i) => selectProps(itemEntity(c, list, i), q.$select)));
