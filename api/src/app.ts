@@ -118,7 +118,14 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: stripQuery(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  // A JSON API: the headers that matter for it, not the legacy ones meant for HTML pages.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    xDownloadOptions: false,
+    xDnsPrefetchControl: false,
+    xPermittedCrossDomainPolicies: false,
+    originAgentCluster: false
+  });
   await app.register(cors, {
     origin: config.allowedOrigins,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
@@ -130,6 +137,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     max: config.rateLimitPerMinute,
     timeWindow: '1 minute',
     keyGenerator: (request) => callerKey(request.headers.authorization, request.ip),
+    // Limits are announced when they bite (429 + Retry-After), not on every answer.
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) => new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.ceil(context.ttl / 1000) })
   });
   await app.register(swagger, {
