@@ -95,6 +95,8 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
 
     const clash = await api.api('/me/events').post({ subject: 'Clash', start: { dateTime: '2027-01-04T09:30:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-04T10:30:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }] });
     expect(clash.attendees[0].status.response).toBe('declined');
+    const organizerInbox = (await messages(tenant, 'adele@contoso.test', 'inbox')).map((m) => m.subject);
+    expect(organizerInbox).toEqual(['Accepted: Safety training', 'Declined: Clash']);
 
     await api.api(`/me/events/${ev.id}`).patch({ subject: 'Safety training (moved)', start: { dateTime: '2027-01-05T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-05T10:00:00', timeZone: 'UTC' } });
     await api.api(`/me/events/${ev.id}/cancel`).post({ comment: 'Cancelled' });
@@ -142,6 +144,16 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     const api = client(await graphToken(tenant, 'adele@contoso.test'));
     await fault(tenant, 'graph-failure', { status: 503, count: 1 });
     expect((await api.api('/me').get()).userPrincipalName).toBe('adele@contoso.test');
+  });
+
+  test('graph client - sending as someone else is 403 ErrorSendAsDenied; a missing scope is 403 ErrorAccessDenied', async () => {
+    const api = client(await graphToken(tenant, 'adele@contoso.test', ['Mail.Send', 'User.Read']));
+    const sendAs: GraphError = await api.api('/me/sendMail').post({ message: { subject: 'x', from: { emailAddress: { address: 'megan@contoso.test' } }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }] } }).catch((e: GraphError) => e);
+    expect([sendAs.statusCode, sendAs.code]).toEqual([403, 'ErrorSendAsDenied']);
+    const rooms: GraphError = await api.api('/places/microsoft.graph.room').get().catch((e: GraphError) => e);
+    expect([rooms.statusCode, rooms.code]).toEqual([403, 'ErrorAccessDenied']);
+    const noRecipients: GraphError = await api.api('/me/sendMail').post({ message: { subject: 'x' } }).catch((e: GraphError) => e);
+    expect([noRecipients.statusCode, noRecipients.code]).toEqual([400, 'ErrorInvalidRecipients']);
   });
 
   test('graph client - a token for another audience is rejected with InvalidAuthenticationToken', async () => {

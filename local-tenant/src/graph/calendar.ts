@@ -93,6 +93,18 @@ function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Accou
       a.status = { response: free ? 'accepted' : 'declined', time: new Date().toISOString() };
       if (existing) state.mail.removeEvent(existing);
       if (free) state.mail.addEvent({ ...structuredClone(ev), id: randomUUID(), mailbox: room.upn, attendees: structuredClone(ev.attendees) });
+      // The room's booking assistant answers the organiser, as Exchange resource mailboxes do.
+      deliver(state, {
+        sender: room.upn,
+        from: { address: room.upn, name: room.displayName },
+        to: [{ address: organizer.upn, name: organizer.displayName }],
+        cc: [],
+        bcc: [],
+        subject: `${free ? 'Accepted' : 'Declined'}: ${ev.subject}`,
+        body: { contentType: 'text', content: free ? 'Your request was accepted.' : 'Your request was declined because the room is not available at that time.' },
+        via: 'calendar',
+        saveToSentItems: false
+      });
     }
   }
   const content = `${ev.body.content}${ev.onlineMeeting ? `\n\nJoin the Microsoft Teams meeting: ${ev.onlineMeeting.joinUrl}` : ''}`;

@@ -249,9 +249,10 @@ function routes(g: FastifyInstance, state: TenantState): void {
     return a;
   };
   const eventJson = (ev: CalendarEvent): Record<string, unknown> => {
-    const { mailbox, sequence, ...rest } = ev;
-    void mailbox;
-    void sequence;
+    // mailbox and sequence are the store's bookkeeping, not Graph properties.
+    const rest: Partial<CalendarEvent> = { ...ev };
+    delete rest.mailbox;
+    delete rest.sequence;
     return { '@odata.context': `${GRAPH(state)}/$metadata#users('${ev.mailbox}')/events/$entity`, '@odata.etag': `W/"${ev.changeKey}"`, webLink: `${state.origin}/_mailbox?upn=${encodeURIComponent(ev.mailbox)}#event-${ev.id}`, ...rest };
   };
   const findEvent = (req: FastifyRequest, reply: FastifyReply, a: Account): CalendarEvent | null => {

@@ -32,7 +32,8 @@ export const AADSTS = {
   clientCredentialsNeedDefault: (scope: string) =>
     e(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`),
   badPassword: () => e(400, 'invalid_grant', 50126, 'Error validating credentials due to invalid username or password.'),
-  unknownUser: (upn: string, tenant: string) =>
+  // Entra hides the user name in this message ({EUII Hidden}); so does the local tenant.
+  unknownUser: (tenant: string) =>
     e(400, 'invalid_grant', 50034, `The user account {EUII Hidden} does not exist in the ${tenant} directory. To sign into this application, the account must be added to the directory.`),
   codeExpired: () => e(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
   codeRedeemed: () => e(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
@@ -40,7 +41,6 @@ export const AADSTS = {
   codeForOtherClient: () => e(400, 'invalid_grant', 70002, 'The client application is requesting a token using an authorization code issued to a different client.'),
   pkceMissing: () => e(400, 'invalid_grant', 501491, 'Invalid size of Code_Verifier. The code verifier must be between 43 and 128 characters long.'),
   pkceMismatch: () => e(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
-  pkcePlainRejected: () => e(400, 'invalid_request', 5000751, "The code_challenge_method 'plain' is not supported; use 'S256'."),
   refreshTokenRevoked: () =>
     e(400, 'invalid_grant', 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '{time}' and the TokensValidFrom date (before which tokens are not valid) for this user is '{time}'.", 'bad_token'),
   refreshTokenExpired: () =>
@@ -54,8 +54,7 @@ export const AADSTS = {
     e(400, 'access_denied', 90094, `The grant requires admin permission. ${clientName} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.`),
   assertionInvalid: () => e(400, 'invalid_grant', 50013, 'Assertion failed signature validation.'),
   assertionExpired: () => e(400, 'invalid_grant', 500133, 'Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token.'),
-  assertionAudience: () => e(400, 'invalid_grant', 500131, 'Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was not found or does not match.'),
-  accountNotEnabled: () => e(400, 'invalid_grant', 50057, 'The user account is disabled.')
+  assertionAudience: () => e(400, 'invalid_grant', 500131, 'Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was not found or does not match.')
 } as const;
 
 /** The JSON body the v2.0 token endpoint answers with; no secret or token ever goes into it. */

@@ -22,7 +22,7 @@ export function registerDevToken(app: FastifyInstance, state: TenantState, key: 
       return reply.code(400).send({ error: 'invalid_request', error_description: 'Body must be { "user": "<upn>", "resource": "<identifier URI or app id>", "scopes"?: ["..."] }.' });
     }
     const user = state.accountByUpn(body.user);
-    if (!user || user.isRoom) return reply.code(400).send(aadErrorBody(AADSTS.unknownUser(body.user, state.fixture.tenant.domain), state.origin));
+    if (!user || user.isRoom) return reply.code(400).send(aadErrorBody(AADSTS.unknownUser(state.fixture.tenant.domain), state.origin));
     const resource = state.resourceByIdentifier(body.resource);
     if (!resource) return reply.code(400).send(aadErrorBody(AADSTS.resourceNotFound(body.resource, state.fixture.tenant.domain), state.origin));
     const client = state.appByKey('spfx');

@@ -85,3 +85,7 @@ export function errorPage(code: number, message: string, back?: string): string 
 ${back ? `<p><a href="${esc(back)}" id="back">Return to the application without granting consent</a></p>` : ''}`
   );
 }
+
+export function signedOutPage(): string {
+  return page('Signed out', '<h1>You signed out of your account</h1><p>It\'s a good idea to close all browser windows.</p>');
+}

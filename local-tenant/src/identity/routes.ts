@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AADSTS, AadError, aadErrorBody } from './aadsts';
 import { jwks, SigningKey, verifyJwt } from './jwt';
-import { consentPage, errorPage, signInPage } from './pages';
+import { consentPage, errorPage, signedOutPage, signInPage } from './pages';
 import { OIDC_SCOPES, parseScopes, qualifiedScope, redirectUriMatches, ScopeRequest } from './scopes';
 import { appAccessToken, clientInfo, delegatedAccessToken, idToken, Issuer, newCode, newRefreshToken, newSession, v2Issuer } from './tokens';
 import type { Account, App, TenantState } from '../state/tenant-state';
@@ -289,7 +289,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (!i) return html(reply, errorPage(9002313, 'The sign-in request has expired or is unknown. Go back to the application and start again.'), 400);
     const username = (body.username ?? '').trim();
     const user = state.accountByUpn(username);
-    if (!user || user.isRoom) return renderSignIn(reply, i, username, AADSTS.unknownUser(username, state.fixture.tenant.domain));
+    if (!user || user.isRoom) return renderSignIn(reply, i, username, AADSTS.unknownUser(state.fixture.tenant.domain));
     if (!passwordMatches(user.password, body.password ?? '')) return renderSignIn(reply, i, username, AADSTS.badPassword());
     startSession(reply, user);
     return continueAs(reply, i, user);
@@ -318,7 +318,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (sid) state.sessions.delete(sid);
     reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=None; Max-Age=0`);
     const next = (req.query as Params).post_logout_redirect_uri;
-    return next ? reply.redirect(next, 302) : html(reply, errorPage(0, 'You signed out of your account.').replace('AADSTS0: ', ''));
+    return next ? reply.redirect(next, 302) : html(reply, signedOutPage());
   });
 
   // ---------- token endpoint ----------
@@ -451,7 +451,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   /** ROPC: not used by the product, but the simplest way to see AADSTS50126 as JSON. */
   const password = (body: Params, client: App, tenant: string): GrantResult => {
     const user = state.accountByUpn(body.username ?? '');
-    if (!user || user.isRoom) return { error: AADSTS.unknownUser(body.username ?? '', state.fixture.tenant.domain) };
+    if (!user || user.isRoom) return { error: AADSTS.unknownUser(state.fixture.tenant.domain) };
     if (!passwordMatches(user.password, body.password ?? '')) return { error: AADSTS.badPassword() };
     const parsed = parseScopes(body.scope ?? 'openid profile offline_access', resolveResource, graph, tenant);
     if (!parsed.ok) return { error: parsed.error };

@@ -421,5 +421,3 @@ function itemRoute(c: Ctx, list: SpList, item: SpItem): unknown {
   }
   return fail(c, 405, ERR.invalidQuery, `${c.method} is not supported here.`);
 }
-
-
