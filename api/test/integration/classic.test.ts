@@ -1,4 +1,4 @@
-import { Stack, startStack } from '../support/stack';
+import { provisionSettingsList, settingsListItems, Stack, startStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
@@ -89,5 +89,19 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
     }
     await stack.call('DELETE', path(), { token });
     expect(await stack.tableDump()).not.toContain('"kind":"password"');
+  });
+
+  it('settings list - the API mirrors the connection into the catalog\'s list item, never the password', async () => {
+    await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
+    await fault('password', { user: 'adele@contoso.test', password: CANARY_PASSWORD });
+    const token = await stack.token('adele@contoso.test');
+    const res = await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: CANARY_PASSWORD } });
+    expect(res.status).toBe(200);
+    const [item] = await settingsListItems(stack, catalogA, 'adele@contoso.test');
+    expect(item).toMatchObject({ LmsAuthMethod: 'Classic', LmsAccountEmail: 'adele@contoso.test', LmsConnectionStatus: 'Connected', LmsConnectionId: res.body.connectionId });
+    expect(JSON.stringify(item)).not.toContain(CANARY_PASSWORD);
+    await stack.call('DELETE', path(), { token });
+    const [after] = await settingsListItems(stack, catalogA, 'adele@contoso.test');
+    expect(after).toMatchObject({ LmsConnectionStatus: 'NotConnected', LmsAccountEmail: null });
   });
 });

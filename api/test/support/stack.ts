@@ -179,3 +179,33 @@ export function postedMessage(html: string): { message: { type: string; catalog:
   }
   return JSON.parse(data);
 }
+
+/**
+ * Creates the catalog's settings list with the package's columns (sharepoint/assets/schema.xml)
+ * through SharePoint REST as a site owner, as the web part does when the list is missing.
+ */
+export async function provisionSettingsList(stack: Stack, site: string, owner: string): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const res = await fetch(`${stack.tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: owner, resource: stack.tenant.origin, scopes: ['AllSites.Manage'] }) });
+  const { access_token: token } = (await res.json()) as { access_token: string };
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata', 'content-type': 'application/json;odata=nometadata' };
+  const created = await fetch(`${site}/_api/web/lists`, { method: 'POST', headers, body: JSON.stringify({ Title: 'LmsM365Connection', BaseTemplate: 100, Hidden: true, EnableVersioning: true }) });
+  if (created.status !== 201) {
+    throw new Error(`creating the settings list answered ${created.status}: ${await created.text()}`);
+  }
+  const schema = readFileSync(path.join(repoRoot, 'sharepoint', 'assets', 'schema.xml'), 'utf8');
+  for (const field of schema.match(/<Field [^>]*\/>|<Field [^>]*>[\s\S]*?<\/Field>/g) ?? []) {
+    const added = await fetch(`${site}/_api/web/lists/getbytitle('LmsM365Connection')/fields/createfieldasxml`, { method: 'POST', headers, body: JSON.stringify({ parameters: { SchemaXml: field } }) });
+    if (added.status >= 300) {
+      throw new Error(`adding a column answered ${added.status}: ${await added.text()}`);
+    }
+  }
+}
+
+/** The settings list's items, read through SharePoint REST as a site owner. */
+export async function settingsListItems(stack: Stack, site: string, owner: string): Promise<Record<string, unknown>[]> {
+  const res = await fetch(`${stack.tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: owner, resource: stack.tenant.origin, scopes: ['AllSites.Manage'] }) });
+  const { access_token: token } = (await res.json()) as { access_token: string };
+  const items = await fetch(`${site}/_api/web/lists/getbytitle('LmsM365Connection')/items`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata' } });
+  return ((await items.json()) as { value: Record<string, unknown>[] }).value;
+}
