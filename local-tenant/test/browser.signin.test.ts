@@ -91,4 +91,19 @@ describe('sign-in and consent pages in Chromium', () => {
     expect(received[0].searchParams.get('error')).toBe('access_denied');
     expect(received[0].searchParams.get('error_description')).toMatch(/^AADSTS65004:/);
   });
+
+  test('chromium - the fault page turns SMTP AUTH off for a mailbox and reset restores it', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${tenant.origin}/_faults`);
+    const form = page.locator('form[data-fault="smtp-auth"]');
+    await form.getByLabel('user').selectOption('adele@contoso.test');
+    await form.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('status').filter({ hasText: 'SMTP AUTH disabled for adele@contoso.test' }).waitFor();
+    expect(tenant.state.accountByUpn('adele@contoso.test')?.smtpAuthEnabled).toBe(false);
+    await page.getByRole('button', { name: 'Reset everything to the fixture' }).click();
+    await page.getByRole('status').filter({ hasText: 'Tenant reset to the fixture.' }).waitFor();
+    expect(tenant.state.accountByUpn('adele@contoso.test')?.smtpAuthEnabled).toBe(true);
+    await context.close();
+  });
 });
