@@ -155,4 +155,15 @@ describe('identity errors', () => {
     const jwks = (await (await fetch(config.jwks_uri)).json()) as { keys: { kty: string; kid: string; use: string }[] };
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', use: 'sig' });
   });
+
+  test('identity - admin consent for /.default grants the app static permissions organisation-wide', async () => {
+    const url = `${tenant.origin}/${tenant.tenantId}/v2.0/adminconsent?${new URLSearchParams({ client_id: api().appId, redirect_uri: REDIRECT, scope: 'https://graph.microsoft.com/.default', state: 'a2' })}`;
+    const granted = await signIn(url, { upn: 'megan@contoso.test' });
+    expect(granted.consentPage).toContain('Read all company places (rooms)');
+    expect(granted.redirect?.searchParams.get('admin_consent')).toBe('True');
+    const org = tenant.state.grants.find((g) => g.consentType === 'AllPrincipals' && g.clientId === api().servicePrincipalId && g.resourceId === tenant.fixture.resources.graph.servicePrincipalId);
+    expect(org?.scope.split(' ').sort()).toEqual(['Calendars.ReadWrite', 'Mail.Send', 'OnlineMeetings.ReadWrite', 'Place.Read.All', 'User.Read']);
+    const flow = await signIn(authorizeUrl({ scope: 'https://graph.microsoft.com/.default offline_access openid' }), { upn: 'alex@contoso.test' });
+    expect(flow.sawConsent).toBe(false);
+  });
 });

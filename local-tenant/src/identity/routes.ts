@@ -160,7 +160,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
       return html(reply, errorPage(err.code, err.description, backUrl(i, err)), 403);
     }
     const missing = missingScopes(i, user);
-    const toShow = adminFlow ? (i.request.isDefault ? [...state.grantedScopes(i.client, i.request.resource, null)] : i.request.scopes) : missing;
+    const toShow = adminFlow ? i.request.scopes : missing;
     if (adminFlow || i.prompt === 'consent' || missing.length > 0) {
       const needsAdmin = toShow.some((s) => i.request.resource.delegatedScopes.find((d) => d.value === s)?.adminConsentRequired);
       if (needsAdmin && !isAdmin) {
@@ -251,13 +251,15 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (method && method !== 'S256' && method !== 'plain') {
       return redirectError(reply, target, { status: 400, error: 'invalid_request', code: 5000752, description: `The code_challenge_method '${method}' is not supported.` });
     }
+    // `.default` in an interactive request asks for the app's static permissions on the resource.
+    const request = parsed.value.isDefault ? { ...parsed.value, scopes: state.requiredScopes(client, parsed.value.resource) } : parsed.value;
     const i: Interaction = {
       id: randomUUID(),
       kind,
       tenant,
       client,
       redirectUri,
-      request: parsed.value,
+      request,
       rawScope,
       state: q.state,
       nonce: q.nonce ?? null,
@@ -308,7 +310,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
         : redirectError(reply, i, err, { error_subcode: 'cancel' });
     }
     const forOrg = (i.kind === 'adminconsent' || i.prompt === 'admin_consent' || body.consentForOrg === 'on') && state.isTenantAdmin(user);
-    const scopes = i.request.isDefault ? [] : i.request.scopes;
+    const scopes = i.request.scopes;
     if (scopes.length) state.addGrant(i.client, i.request.resource, forOrg ? 'AllPrincipals' : 'Principal', user.id, scopes);
     return finish(reply, i, user);
   });

@@ -62,6 +62,8 @@ export interface FixtureApp {
   accessTokenVersion?: 1 | 2;
   delegatedScopes?: PermissionScope[];
   appRoles?: AppRole[];
+  /** Static permissions by resource key: what `{resource}/.default` asks consent for. */
+  requiredResourceAccess?: Record<string, string[]>;
 }
 
 export interface FixtureDelegatedGrant {
@@ -133,6 +135,13 @@ export function fixtureProblems(f: TenantFixture): string[] {
   for (const g of f.grants?.delegated ?? []) {
     if (!apps[g.client]) problems.push(`grant ${g.id}: unknown client ${g.client}`);
     if (!apps[g.resource]) problems.push(`grant ${g.id}: unknown resource ${g.resource}`);
+  }
+  for (const [key, app] of Object.entries(apps)) {
+    for (const [resourceKey, scopes] of Object.entries(app.requiredResourceAccess ?? {})) {
+      const resource = apps[resourceKey];
+      if (!resource) problems.push(`app ${key}: requiredResourceAccess names unknown resource ${resourceKey}`);
+      else for (const s of scopes) if (!(resource.delegatedScopes ?? []).some((d) => d.value === s)) problems.push(`app ${key}: ${resourceKey} has no scope ${s}`);
+    }
   }
   for (const g of f.grants?.appRoles ?? []) {
     if (!apps[g.client]) problems.push(`app role grant: unknown client ${g.client}`);

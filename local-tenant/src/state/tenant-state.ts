@@ -273,6 +273,11 @@ export class TenantState {
     grant.scope = [...merged].join(' ');
   }
 
+  /** The client's static delegated permissions on a resource (its requiredResourceAccess). */
+  requiredScopes(client: App, resource: App): string[] {
+    return client.requiredResourceAccess?.[resource.key] ?? [];
+  }
+
   appRolesOf(client: App, resource: App): string[] {
     return this.appRoleAssignments.filter((a) => a.principalId === client.servicePrincipalId && a.resourceId === resource.servicePrincipalId).map((a) => a.role);
   }
