@@ -71,6 +71,8 @@ describe('identity errors', () => {
     expect(again.redirect?.searchParams.get('code')).toBeTruthy();
     const other = await signIn(authorizeUrl({ prompt: 'login' }), { upn: 'alex@contoso.test', consent: 'cancel' });
     expect(other.sawConsent).toBe(true);
+    const forced = await signIn(authorizeUrl({ prompt: 'consent' }), { upn: 'adele@contoso.test', consent: 'cancel' });
+    expect(forced.consentPage).toContain('Send mail as you');
   });
 
   test('identity errors - organisation-wide consent by an admin spares everyone else the consent page', async () => {

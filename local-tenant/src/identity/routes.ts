@@ -160,7 +160,8 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
       return html(reply, errorPage(err.code, err.description, backUrl(i, err)), 403);
     }
     const missing = missingScopes(i, user);
-    const toShow = adminFlow ? i.request.scopes : missing;
+    // prompt=consent re-asks for everything requested, even what was granted before.
+    const toShow = adminFlow || i.prompt === 'consent' ? i.request.scopes : missing;
     if (adminFlow || i.prompt === 'consent' || missing.length > 0) {
       const needsAdmin = toShow.some((s) => i.request.resource.delegatedScopes.find((d) => d.value === s)?.adminConsentRequired);
       if (needsAdmin && !isAdmin) {
