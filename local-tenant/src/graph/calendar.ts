@@ -17,6 +17,12 @@ export interface EventInput {
 
 /** Why an event body is refused, in Graph's words; null when it is acceptable. */
 export function eventInputProblem(input: EventInput, creating: boolean): string | null {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'The request body must be an event object.';
+  if (input.subject !== undefined && typeof input.subject !== 'string') return "'subject' must be a string.";
+  if (input.body !== undefined && (typeof input.body !== 'object' || input.body === null || (input.body.content !== undefined && typeof input.body.content !== 'string'))) return "'body' must be an itemBody with string content.";
+  if (input.attendees !== undefined && !Array.isArray(input.attendees)) return "'attendees' must be an array.";
+  for (const part of [input.start, input.end]) if (part !== undefined && (typeof part !== 'object' || part === null || typeof part.dateTime !== 'string' || typeof part.timeZone !== 'string')) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";
+  if (input.location !== undefined && (typeof input.location !== 'object' || input.location === null)) return "'location' must be a location object.";
   if (creating && (!input.start?.dateTime || !input.end?.dateTime)) return 'Start and End are required for an event.';
   for (const part of [input.start, input.end]) {
     if (part && (Number.isNaN(Date.parse(part.dateTime)) || !part.timeZone)) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";

@@ -287,7 +287,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   app.get('/:tenant/v2.0/adminconsent', async (req, reply) => beginInteraction(req, reply, 'adminconsent'));
 
   app.post('/:tenant/oauth2/v2.0/authorize/login', async (req, reply) => {
-    const body = (req.body ?? {}) as Params;
+    const body = formParams(req.body);
     const i = interactionFrom(body);
     if (!i) return html(reply, errorPage(9002313, 'The sign-in request has expired or is unknown. Go back to the application and start again.'), 400);
     const username = (body.username ?? '').trim();
@@ -299,7 +299,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   });
 
   app.post('/:tenant/oauth2/v2.0/authorize/consent', async (req, reply) => {
-    const body = (req.body ?? {}) as Params;
+    const body = formParams(req.body);
     const i = interactionFrom(body);
     const user = i?.userId ? state.accounts.get(i.userId) : undefined;
     if (!i || !user) return html(reply, errorPage(9002313, 'The consent request has expired or is unknown. Go back to the application and start again.'), 400);
@@ -328,7 +328,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   app.post('/:tenant/oauth2/v2.0/token', async (req, reply) => {
     const tenant = (req.params as Params).tenant as string;
     if (!knownTenant(tenant)) return sendAadError(reply, AADSTS.tenantNotFound(tenant));
-    const body = (req.body ?? {}) as Params;
+    const body = formParams(req.body);
     const basic = basicCredentials(req.headers.authorization);
     const clientId = body.client_id ?? basic?.id;
     if (!body.grant_type) return sendAadError(reply, AADSTS.missingParameter('grant_type'));
@@ -467,6 +467,15 @@ export function passwordMatches(expected: string, given: string): boolean {
   const a = createHash('sha256').update(expected).digest();
   const b = createHash('sha256').update(given).digest();
   return timingSafeEqual(a, b);
+}
+
+/** Form fields as strings; anything that is not a plain value is treated as absent. */
+function formParams(body: unknown): Params {
+  const out: Params = {};
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    for (const [k, v] of Object.entries(body)) if (['string', 'number', 'boolean'].includes(typeof v)) out[k] = String(v);
+  }
+  return out;
 }
 
 function basicCredentials(header: string | undefined): { id: string; secret: string } | null {

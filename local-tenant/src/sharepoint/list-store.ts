@@ -163,7 +163,8 @@ export function fieldValueProblem(field: SpField, value: unknown): string | null
 }
 
 /** Checks every value first, then writes them all: a bad field leaves the item untouched. */
-export function applyValues(list: SpList, item: SpItem, values: Record<string, unknown>, editorId: number): string | null {
+export function applyValues(list: SpList, item: SpItem, values: unknown, editorId: number): string | null {
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) return 'The request body must be a JSON object of field values.';
   const normalised: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(values)) {
     if (name.startsWith('__') || name.startsWith('odata.') || name.startsWith('@odata')) continue;
