@@ -211,13 +211,24 @@ describe('ConnectionSettings', () => {
     const store = new FakeSettingsStore();
     renderPage({ store });
     await ready();
-    store.stored = { ...store.stored, etag: '"changed-by-someone-else"' };
+    store.stored = { ...store.stored, transport: 'smtp-oauth', etag: '"changed-by-someone-else"' };
     await userEvent.click(screen.getByRole('switch', { name: en.masterSwitchLabel }));
     await userEvent.click(screen.getByRole('button', { name: en.save }));
     expect(await screen.findByText(en.conflictTitle)).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: en.conflictReload }));
     await ready();
     expect(screen.queryByText(en.conflictTitle)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - an item changed only by the API (health, account) is not a conflict', async () => {
+    const store = new FakeSettingsStore();
+    renderPage({ store, api: new FakeConnectionApi(connectedView({ enabled: false })) });
+    await ready();
+    store.stored = { ...store.stored, etag: '"health-written-by-the-api"' };
+    await userEvent.click(screen.getByRole('switch', { name: en.masterSwitchLabel }));
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.saved)).toBeInTheDocument();
+    expect(store.saves).toEqual([{ enabled: true, method: 'modern', transport: 'graph', alertRecipients: [] }]);
   });
 
   it('ConnectionSettings - Save stores the switch in the list and tells the API', async () => {

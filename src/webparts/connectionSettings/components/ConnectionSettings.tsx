@@ -15,7 +15,7 @@ import {
   dirtyFields, formFromStored, hasErrors, modernNeedsSignIn, classicNeedsCredentials, orgConsentOptionVisible,
   settingsFromForm, validate, type FormField, type IFormErrors, type IFormValues
 } from '../model/form';
-import type { IStoredSettings } from '../model/settings';
+import { sameSettings, type ISettings, type IStoredSettings } from '../model/settings';
 import type { IServices } from '../services/interfaces';
 import { LazyBoundary } from './LazyBoundary';
 import { ModernSection } from './ModernSection';
@@ -135,10 +135,10 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
 
   const refreshView = React.useCallback(async (notice?: string): Promise<void> => {
     try {
-      const view = await services.connectionApi.getConnection();
-      const current = stateRef.current;
-      const baseline = current.baseline && current.stored ? { ...formFromStored(current.stored, view), orgConsent: false } : current.baseline;
-      update({ view, baseline, values: baseline, signIn: undefined, busy: undefined, notice });
+      // The API writes health to the settings item when a connection changes: read both again.
+      const [view, stored] = await Promise.all([services.connectionApi.getConnection(), services.settingsStore.load()]);
+      const baseline = formFromStored(stored, view);
+      update({ view, stored, baseline, values: baseline, signIn: undefined, busy: undefined, notice });
     } catch (error) {
       update({ signIn: undefined, busy: undefined, error: pageError(error) });
     }
@@ -183,16 +183,44 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       closedSince = closedSince || Date.now();
       if (Date.now() - closedSince > 1500) {
         popupRef.current = null;
-        update({ signIn: undefined, error: { error: strings.popupClosed, reload: false } });
+        // The window may also look closed because a page on the way severed it from this one
+        // (Cross-Origin-Opener-Policy): the API then has the result, so ask it before saying so.
+        services.connectionApi.getConnection().then((view: IConnectionView) => {
+          if (isConnected(view) && view.health.state === 'connected') {
+            void refreshView(strings.connectedNotice);
+          } else {
+            update({ signIn: undefined, error: { error: strings.popupClosed, reload: false } });
+          }
+        }, () => update({ signIn: undefined, error: { error: strings.popupClosed, reload: false } }));
       }
     }, props.popupPollMs || 500);
     return () => clearInterval(timer);
-  }, [state.signIn, strings, update, props.popupPollMs]);
+  }, [state.signIn, services, strings, refreshView, update, props.popupPollMs]);
 
   const setValues = (patch: Partial<IFormValues>): void => {
     const current = stateRef.current;
     if (current.values) {
       update({ values: { ...current.values, ...patch }, notice: undefined });
+    }
+  };
+
+  /**
+   * Writes the settings with the ETag they were read with. The API also writes to the item (health,
+   * account) without touching what the admin edits; a conflict is reported only when one of the
+   * admin's own fields changed underneath, otherwise the write is repeated on the fresh ETag.
+   */
+  const saveSettings = async (settings: ISettings, base: IStoredSettings): Promise<IStoredSettings> => {
+    try {
+      return await services.settingsStore.save(settings, base.etag);
+    } catch (error) {
+      if (toAppError(error).kind !== 'conflict') {
+        throw error;
+      }
+      const fresh = await services.settingsStore.load();
+      if (!sameSettings(fresh, base)) {
+        throw error;
+      }
+      return services.settingsStore.save(settings, fresh.etag);
     }
   };
 
@@ -222,7 +250,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     try {
       const settings = settingsFromForm(values);
       if (dirtyFields(formFromStored(stored, view), values).some((f: FormField) => ['enabled', 'method', 'transport', 'alertRecipients'].indexOf(f) >= 0) || stored.etag === undefined) {
-        newStored = await services.settingsStore.save(settings, stored.etag);
+        newStored = await saveSettings(settings, stored);
       }
       if (newView && (newView.enabled !== settings.enabled || newView.alertRecipients.join('\n') !== settings.alertRecipients.join('\n'))) {
         newView = await services.connectionApi.updateConnection({ enabled: settings.enabled, alertRecipients: settings.alertRecipients }, newView.etag);
@@ -271,8 +299,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   const check = async (): Promise<void> => {
     update({ busy: 'checking', error: undefined, notice: undefined });
     try {
-      const view = await services.connectionApi.checkConnection();
-      update({ view, busy: undefined });
+      await services.connectionApi.checkConnection();
+      await refreshView();
     } catch (error) {
       update({ busy: undefined, error: pageError(error) });
     }
@@ -281,10 +309,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   const disconnect = async (): Promise<void> => {
     update({ confirmDisconnect: false, busy: 'disconnecting', error: undefined, notice: undefined });
     try {
-      const view = await services.connectionApi.disconnect();
-      const current = stateRef.current;
-      const baseline = current.stored ? formFromStored(current.stored, view) : current.baseline;
-      update({ view, baseline, values: baseline, busy: undefined, notice: strings.disconnected });
+      await services.connectionApi.disconnect();
+      await refreshView(strings.disconnected);
     } catch (error) {
       update({ busy: undefined, error: pageError(error) });
     }
@@ -318,7 +344,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     const { values, baseline, view, readOnly, busy } = state;
     const dirty = dirtyFields(baseline, values);
     const changed = (field: FormField): boolean => dirty.indexOf(field) >= 0;
-    const changedMark = <Text variant="small" className="lms-changed" data-testid="changed-mark" styles={{ root: { color: theme.semanticColors.warningIcon || theme.palette.themePrimary, fontWeight: 600 } }}>{strings.changedMark}</Text>;
+    const changedMark = <Text variant="small" className="lms-changed" data-testid="changed-mark" styles={{ root: { color: theme.palette.themeDarker, fontWeight: 600 } }}>{strings.changedMark}</Text>;
     const errors: IFormErrors = state.showValidation ? validate(baseline, values, view, strings) : {};
     const disabled = readOnly || busy !== undefined;
     const connected = !!view && isConnected(view);
@@ -326,6 +352,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       { key: 'modern', text: strings.methodModern },
       { key: 'classic', text: strings.methodClassic }
     ];
+    const groupLabelStyles = { label: { color: theme.semanticColors.bodyText } };
     const busyLabel = busy === 'saving' ? strings.saving : busy ? strings.loading : undefined;
 
     return (
@@ -382,6 +409,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
           <ChoiceGroup
             label={strings.methodLabel}
             options={methodOptions}
+            styles={groupLabelStyles}
             selectedKey={values.method}
             disabled={disabled}
             aria-describedby="lms-method-descriptions"

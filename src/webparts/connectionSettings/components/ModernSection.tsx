@@ -2,6 +2,7 @@ import * as React from 'react';
 import { ChoiceGroup, type IChoiceGroupOption } from '@fluentui/react/lib/ChoiceGroup';
 import { Text } from '@fluentui/react/lib/Text';
 import { Stack } from '@fluentui/react/lib/Stack';
+import { useTheme } from '@fluentui/react/lib/Theme';
 import { PrimaryButton } from '@fluentui/react/lib/Button';
 import type { IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView, Transport } from '../model/connection';
@@ -28,6 +29,7 @@ export interface IModernSectionProps {
 /** R-MOD-3, R-MOD-4, R-MOD-5, R-MOD-8: what the admin must know before signing in. */
 export function ModernSection(props: IModernSectionProps): JSX.Element {
   const { strings, view, transport } = props;
+  const theme = useTheme();
   const options: IChoiceGroupOption[] = [
     { key: 'graph', text: strings.transportGraph },
     { key: 'smtp-oauth', text: strings.transportSmtp }
@@ -39,6 +41,7 @@ export function ModernSection(props: IModernSectionProps): JSX.Element {
         <ChoiceGroup
           label={strings.transportLabel}
           options={options}
+          styles={{ label: { color: theme.semanticColors.bodyText } }}
           selectedKey={transport}
           disabled={props.disabled}
           onChange={(ev?: React.FormEvent<HTMLElement | HTMLInputElement>, option?: IChoiceGroupOption) => {

@@ -21,3 +21,9 @@ export const DEFAULT_SETTINGS: ISettings = {
   transport: 'graph',
   alertRecipients: []
 };
+
+/** Whether two readings agree on everything an admin edits (ETag and API-written fields aside). */
+export function sameSettings(a: ISettings, b: ISettings): boolean {
+  return a.enabled === b.enabled && a.method === b.method && a.transport === b.transport &&
+    a.alertRecipients.join('\n').toLowerCase() === b.alertRecipients.join('\n').toLowerCase();
+}
