@@ -64,11 +64,12 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   await app.listen({ port: options.port ?? 4800, host });
   const port = (app.server.address() as AddressInfo).port;
   state.setOrigin(`https://localhost:${port}`);
-  // nodemailer resolves host names through DNS before /etc/hosts, so SMTP is offered by IP.
-  const smtpHost = host === '::1' || host === '[::1]' ? '::1' : '127.0.0.1';
+  const smtpBind = host === '[::1]' ? '::1' : host;
+  // Reported by address: nodemailer resolves names through DNS before the hosts file.
+  const smtpHost = smtpBind === '::1' ? '::1' : '127.0.0.1';
   let smtp: SmtpHandle;
   try {
-    smtp = await startSmtp(state, key, certs, options.smtpPort ?? 4587, smtpHost);
+    smtp = await startSmtp(state, key, certs, options.smtpPort ?? 4587, smtpBind);
   } catch (err) {
     await app.close();
     throw err;

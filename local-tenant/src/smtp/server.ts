@@ -37,10 +37,23 @@ export function decideAuth(state: TenantState, key: SigningKey, auth: SMTPServer
 const addresses = (a: AddressObject | AddressObject[] | undefined): Recipient[] =>
   (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value).filter((v) => v.address).map((v) => ({ address: (v.address as string).toLowerCase(), name: v.name || null }));
 
-/** Exchange-like SMTP client submission on loopback: STARTTLS, AUTH PLAIN/LOGIN/XOAUTH2. */
+function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(port, host, () => resolve((server.server.address() as AddressInfo).port));
+  });
+}
+
+const closeServer = (server: SMTPServer): Promise<void> => new Promise<void>((resolve) => server.close(() => resolve()));
+
+/**
+ * Exchange-like SMTP client submission on loopback: STARTTLS, AUTH PLAIN/LOGIN/XOAUTH2.
+ * With `localhost` it answers on 127.0.0.1 and ::1 (same port), since clients resolve that
+ * name to either.
+ */
 export async function startSmtp(state: TenantState, key: SigningKey, tls: { key: string; cert: string }, port: number, host: string): Promise<SmtpHandle> {
   const active = new Map<string, number>();
-  const server = new SMTPServer({
+  const make = (): SMTPServer => new SMTPServer({
     name: 'localhost',
     banner: 'Microsoft ESMTP MAIL Service ready (local tenant)',
     secure: false,
@@ -109,13 +122,21 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
         .catch(() => callback(smtpError({ responseCode: 554, message: '5.6.0 Corrupt message content [localhost.local-tenant]' })));
     }
   });
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
-  };
+  const hosts = host === 'localhost' ? ['127.0.0.1', '::1'] : [host];
+  const servers: SMTPServer[] = [];
+  let bound = port;
+  for (const address of hosts) {
+    const server = make();
+    server.on('error', () => undefined);
+    try {
+      bound = await listen(server, bound, address);
+      servers.push(server);
+    } catch (err) {
+      // A machine without IPv6 loopback still serves 127.0.0.1; any other failure is fatal.
+      if (servers.length > 0 && (err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') continue;
+      await Promise.all(servers.map(closeServer));
+      throw err;
+    }
+  }
+  return { port: bound, close: async () => void (await Promise.all(servers.map(closeServer))) };
 }
