@@ -44,7 +44,19 @@ async function measure(title: string, url: string, headers: Record<string, strin
 
 async function main(): Promise<void> {
   const azurite = await startAzurite();
+  const stops: (() => Promise<void>)[] = [() => azurite.stop()];
+  try {
+    await run(azurite.connectionString, stops);
+  } finally {
+    for (const stop of stops.reverse()) {
+      await stop();
+    }
+  }
+}
+
+async function run(storage: string, stops: (() => Promise<void>)[]): Promise<void> {
   const tenant = await startLocalTenant({ port: 0, smtpPort: 0, fixturePath: path.join(repoRoot, 'local-tenant', 'fixtures', 'tenant.json'), certDir: path.join(repoRoot, '.local', 'certs') });
+  stops.push(() => tenant.close());
   const keyDir = mkdtempSync(path.join(os.tmpdir(), 'lms-bench-'));
   const config = loadConfig({
     PORT: '0',
@@ -53,8 +65,8 @@ async function main(): Promise<void> {
     GRAPH_URL: `${tenant.origin}/v1.0`,
     SHAREPOINT_ORIGIN: tenant.origin,
     SMTP_HOST: tenant.smtp.host,
-    SMTP_PORT: String(tenant.smtp.port || 4587),
-    STORAGE_CONNECTION_STRING: azurite.connectionString,
+    SMTP_PORT: String(tenant.smtp.port),
+    STORAGE_CONNECTION_STRING: storage,
     LOCAL_KEK_FILE: path.join(keyDir, 'kek.json'),
     // The limiter still runs on every request; its ceiling is lifted so it measures, not refuses.
     RATE_LIMIT_PER_MINUTE: '10000000',
@@ -62,54 +74,49 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info'
   }, repoRoot);
   const api = await startApi(config, { logDestination: pino.destination({ dest: '/dev/null', sync: false }) });
+  stops.push(() => api.close());
   const bare = Fastify();
   bare.get('/bare', async () => ({ ok: true }));
   await bare.listen({ host: '127.0.0.1', port: 0 });
+  stops.push(() => bare.close());
   const bareAddress = bare.server.address();
   const barePort = typeof bareAddress === 'object' && bareAddress ? bareAddress.port : 0;
 
-  try {
-    const tokenResponse = await fetch(`${tenant.origin}/_admin/dev-token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: 'adele@contoso.test', resource: 'api://lms-m365-connection', scopes: ['user_impersonation'] })
-    });
-    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-    const catalog = `${tenant.origin}/sites/catalog-a`;
-    const url = `${api.url}/v1/catalogs/${encodeURIComponent(catalog)}/connection`;
-    const headers = { authorization: `Bearer ${token}` };
-    const first = await fetch(url, { headers });
-    if (first.status !== 200) {
-      throw new Error(`reading the connection answered ${first.status}: ${await first.text()}`);
-    }
-    process.stdout.write(`autocannon, ${CONNECTIONS} connections, ${DURATION_SECONDS} s each, ${os.cpus().length} CPUs, Node ${process.version}\n`);
-    const bareFigures = await measure('bare Fastify route', `http://127.0.0.1:${barePort}/bare`);
-    const healthFigures = await measure('API /healthz', `${api.url}/healthz`);
-    const apiFigures = await measure('GET connection', url, headers);
-    const ratio = apiFigures.requestsPerSecond / bareFigures.requestsPerSecond;
-    const goal = { throughputRatioAtLeast: 0.5, p99UnderMs: 50 };
-    const met = ratio >= goal.throughputRatioAtLeast && apiFigures.p99Ms < goal.p99UnderMs && apiFigures.non2xx === 0;
-    process.stdout.write(`throughput ratio (API / bare): ${ratio.toFixed(2)}   goal ${met ? 'met' : 'NOT met'} (>= ${goal.throughputRatioAtLeast}, p99 < ${goal.p99UnderMs} ms)\n`);
-    const out = path.join(repoRoot, 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(path.join(out, 'api.json'), `${JSON.stringify({
-      date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      connections: CONNECTIONS,
-      durationSeconds: DURATION_SECONDS,
-      bare: bareFigures,
-      apiHealthz: healthFigures,
-      api: apiFigures,
-      throughputRatio: Number(ratio.toFixed(3)),
-      goal,
-      met
-    }, null, 2)}\n`);
-  } finally {
-    await api.close();
-    await bare.close();
-    await tenant.close();
-    await azurite.stop();
+  const tokenResponse = await fetch(`${tenant.origin}/_admin/dev-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: 'adele@contoso.test', resource: 'api://lms-m365-connection', scopes: ['user_impersonation'] })
+  });
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const catalog = `${tenant.origin}/sites/catalog-a`;
+  const url = `${api.url}/v1/catalogs/${encodeURIComponent(catalog)}/connection`;
+  const headers = { authorization: `Bearer ${token}` };
+  const first = await fetch(url, { headers });
+  if (first.status !== 200) {
+    throw new Error(`reading the connection answered ${first.status}: ${await first.text()}`);
   }
+  process.stdout.write(`autocannon, ${CONNECTIONS} connections, ${DURATION_SECONDS} s each, ${os.cpus().length} CPUs, Node ${process.version}\n`);
+  const bareFigures = await measure('bare Fastify route', `http://127.0.0.1:${barePort}/bare`);
+  const healthFigures = await measure('API /healthz', `${api.url}/healthz`);
+  const apiFigures = await measure('GET connection', url, headers);
+  const ratio = apiFigures.requestsPerSecond / bareFigures.requestsPerSecond;
+  const goal = { throughputRatioAtLeast: 0.5, p99UnderMs: 50 };
+  const met = ratio >= goal.throughputRatioAtLeast && apiFigures.p99Ms < goal.p99UnderMs && apiFigures.non2xx === 0;
+  process.stdout.write(`throughput ratio (API / bare): ${ratio.toFixed(2)}   goal ${met ? 'met' : 'NOT met'} (>= ${goal.throughputRatioAtLeast}, p99 < ${goal.p99UnderMs} ms)\n`);
+  const out = path.join(repoRoot, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'api.json'), `${JSON.stringify({
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    connections: CONNECTIONS,
+    durationSeconds: DURATION_SECONDS,
+    bare: bareFigures,
+    apiHealthz: healthFigures,
+    api: apiFigures,
+    throughputRatio: Number(ratio.toFixed(3)),
+    goal,
+    met
+  }, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {

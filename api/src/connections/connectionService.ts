@@ -412,6 +412,7 @@ export class ConnectionService {
   public async keepAlive(now: number = this.now()): Promise<{ refreshed: number; lost: number }> {
     let refreshed = 0;
     let lost = 0;
+    await this.deps.signIns.purgeExpired(now);
     for await (const { record } of this.deps.connections.all()) {
       if (!needsKeepAlive(record, now, this.deps.config.keepAliveAfterDays)) {
         continue;

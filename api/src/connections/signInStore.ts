@@ -1,4 +1,4 @@
-import type { TableClient } from '@azure/data-tables';
+import { odata, TableClient } from '@azure/data-tables';
 import { open, seal, SealedValue } from '../secrets/envelope';
 import type { KeyEncryptionKey } from '../secrets/kek';
 import { ApiError } from '../errors/apiError';
@@ -86,5 +86,19 @@ export class SignInStore {
       homeAccountId: entity.homeAccountId,
       expiresAt: entity.expiresAt
     };
+  }
+
+  /** Deletes sign-ins nobody finished (closed popups); they are useless after their 10 minutes. */
+  public async purgeExpired(now: number): Promise<number> {
+    let purged = 0;
+    try {
+      for await (const entity of this.table.listEntities<{ expiresAt: number }>({ queryOptions: { filter: odata`expiresAt lt ${now}`, select: ['PartitionKey', 'RowKey', 'expiresAt'] } })) {
+        await this.table.deleteEntity(entity.partitionKey as string, entity.rowKey as string).catch(() => undefined);
+        purged++;
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
+    return purged;
   }
 }

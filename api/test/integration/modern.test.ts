@@ -199,6 +199,15 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     expect(postedMessage(res.html).message).toMatchObject({ ok: false, code: 'STATE_EXPIRED', catalog: catalogA });
   });
 
+  it('sign-ins - the sweep deletes sign-ins nobody finished once their 10 minutes are over', async () => {
+    const { state } = await start('adele@contoso.test', catalogA);
+    const key = createHash('sha256').update(state).digest('hex');
+    await stack.api.service.keepAlive(Date.now());
+    await expect(signInsTable().getEntity(key, 'signin')).resolves.toBeDefined();
+    await stack.api.service.keepAlive(Date.now() + 11 * 60_000);
+    await expect(signInsTable().getEntity(key, 'signin')).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it('PKCE - a wrong code verifier fails the code exchange', async () => {
     const { authorizeUrl, state } = await start('adele@contoso.test', catalogA);
     const key = createHash('sha256').update(state).digest('hex');

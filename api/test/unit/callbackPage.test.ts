@@ -1,0 +1,53 @@
+import type { CryptographyClient } from '@azure/keyvault-keys';
+import { callbackPage } from '../../src/connections/callbackPage';
+import { KeyVaultKek } from '../../src/secrets/kek';
+
+function data(html: string) {
+  return JSON.parse(/var data = (\{.*\});/.exec(html)?.[1] ?? 'null');
+}
+
+describe('callback page', () => {
+  it('callbackPage - posts the outcome to exactly the recorded origin, never "*"', () => {
+    const html = callbackPage({ ok: true, origin: 'https://contoso.sharepoint.com', catalog: 'https://contoso.sharepoint.com/sites/a' }, 'n0nce', 'en');
+    expect(data(html)).toEqual({ message: { type: 'lms-m365-connection', catalog: 'https://contoso.sharepoint.com/sites/a', ok: true }, origin: 'https://contoso.sharepoint.com' });
+    expect(html).toContain('window.opener.postMessage(data.message, data.origin)');
+    expect(html).not.toContain("'*'");
+    expect(html).toContain('<script nonce="n0nce">');
+  });
+
+  it('callbackPage - an unknown origin posts to no one and shows the error in the chosen language', () => {
+    const html = callbackPage({ ok: false, code: 'STATE_INVALID' }, 'n', 'ja');
+    expect(data(html).origin).toBeNull();
+    expect(html).toContain('このサインイン リンクは無効か、既に使用されています。');
+    expect(html).toContain('<html lang="ja">');
+  });
+
+  it('callbackPage - script-breaking text in the data cannot close the script element', () => {
+    const html = callbackPage({ ok: false, code: 'SIGN_IN_FAILED', origin: 'https://x', catalog: 'https://x/sites/</script><script>alert(1)</script>' }, 'n', 'en');
+    expect(html).not.toContain('</script><script>alert(1)');
+    expect(data(html).message.catalog).toBe('https://x/sites/</script><script>alert(1)</script>');
+  });
+});
+
+describe('Key Vault key-encryption key', () => {
+  it('KeyVaultKek - wraps and unwraps data keys with RSA-OAEP-256 in the vault', async () => {
+    const calls: string[] = [];
+    const vault = {
+      wrapKey: async (algorithm: string, key: Uint8Array) => {
+        calls.push(`wrap ${algorithm}`);
+        return { result: Uint8Array.from([...key].reverse()), algorithm, keyID: 'kid' };
+      },
+      unwrapKey: async (algorithm: string, wrapped: Uint8Array) => {
+        calls.push(`unwrap ${algorithm}`);
+        return { result: Uint8Array.from([...wrapped].reverse()), keyID: 'kid' };
+      }
+    } as unknown as CryptographyClient;
+    const kek = new KeyVaultKek('https://vault.example/keys/kek/1', vault);
+    const dataKey = Buffer.from([1, 2, 3, 4]);
+    const wrapped = await kek.wrap(dataKey);
+    expect(Buffer.compare(wrapped, dataKey)).not.toBe(0);
+    expect(await kek.unwrap(wrapped)).toEqual(dataKey);
+    expect(calls).toEqual(['wrap RSA-OAEP-256', 'unwrap RSA-OAEP-256']);
+    expect(kek.keyId).toBe('https://vault.example/keys/kek/1');
+  });
+});
