@@ -130,6 +130,27 @@ test('settings page - Cancel restores the stored state and unsaved changes are m
   await expect(page.getByTestId('unsaved')).toHaveCount(0);
 });
 
+test('settings page - works from the keyboard alone', async ({ page }) => {
+  await visit(page);
+  const toggle = page.getByRole('switch', { name: en.masterSwitchLabel });
+  await toggle.focus();
+  await page.keyboard.press('Space');
+  await expect(toggle).toBeChecked();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('radio', { name: en.methodModern })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('radio', { name: en.methodClassic })).toBeChecked();
+  await expect(page.getByRole('textbox', { name: en.classicEmailLabel })).toBeVisible();
+  const cancel = page.getByRole('button', { name: en.cancel });
+  for (let presses = 0; presses < 40 && !(await cancel.evaluate((el) => el === document.activeElement)); presses++) {
+    await page.keyboard.press('Tab');
+  }
+  await expect(cancel).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(toggle).not.toBeChecked();
+  await expect(page.getByRole('radio', { name: en.methodModern })).toBeChecked();
+});
+
 test('settings page - the master switch is saved to the settings list and survives a reload', async ({ page }) => {
   await visit(page);
   await connectModern(page, 'adele@contoso.test');
