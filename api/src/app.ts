@@ -1,8 +1,8 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { FastifyBaseLogger, FastifyInstance, LogController } from 'fastify';
+import helmet from 'helmet';
 import type { DestinationStream } from 'pino';
 import type { JWTVerifyGetKey } from 'jose';
 import { CatalogAdminCheck, canManageWeb, SitePermissionReader } from './auth/catalogAdmin';
@@ -118,13 +118,18 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: stripQuery(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  // A JSON API: the headers that matter for it, not the legacy ones meant for HTML pages.
-  await app.register(helmet, {
+  // helmet's middleware, built once (the Fastify wrapper rebuilt it on every request). A JSON API:
+  // the headers that matter for it, not the legacy ones meant for HTML pages. Routes may still
+  // override a header (the callback page sets its own CSP and COOP).
+  const secureHeaders = helmet({
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     xDownloadOptions: false,
     xDnsPrefetchControl: false,
     xPermittedCrossDomainPolicies: false,
     originAgentCluster: false
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    secureHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
   await app.register(cors, {
     origin: config.allowedOrigins,
@@ -133,10 +138,26 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     exposedHeaders: ['etag', 'retry-after'],
     maxAge: 600
   });
+  // A page sends the same token many times: its caller key is decoded once.
+  const rateKeys = new Map<string, string>();
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: '1 minute',
-    keyGenerator: (request) => callerKey(request.headers.authorization, request.ip),
+    keyGenerator: (request) => {
+      const authorization = request.headers.authorization;
+      const known = authorization ? rateKeys.get(authorization) : undefined;
+      if (known) {
+        return known;
+      }
+      const key = callerKey(authorization, request.ip);
+      if (authorization && key.startsWith('caller:')) {
+        if (rateKeys.size >= 10_000) {
+          rateKeys.clear();
+        }
+        rateKeys.set(authorization, key);
+      }
+      return key;
+    },
     // Limits are announced when they bite (429 + Retry-After), not on every answer.
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) => new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.ceil(context.ttl / 1000) })
