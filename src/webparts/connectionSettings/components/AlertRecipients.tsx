@@ -27,13 +27,16 @@ function toPersona(person: IPerson): IPersonaProps {
 export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Element {
   const { strings, directory } = props;
   const selected = props.recipients.map((email: string) => toPersona({ email, displayName: email }));
+  const [searchFailed, setSearchFailed] = React.useState<boolean>(false);
 
   const resolve = async (filter: string, current?: IPersonaProps[]): Promise<IPersonaProps[]> => {
     let people: IPerson[];
     try {
       people = await directory.searchPeople(filter);
+      setSearchFailed(false);
     } catch {
-      // The picker shows "No people found"; the admin can type again. Nothing else depends on it.
+      // Said under the picker; the admin can type again and nothing else depends on it.
+      setSearchFailed(true);
       return [];
     }
     const taken = (current || []).map((p: IPersonaProps) => p.id);
@@ -58,6 +61,7 @@ export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Eleme
         inputProps={{ 'aria-labelledby': 'lms-alert-recipients-label', 'aria-describedby': 'lms-alert-recipients-hint' }}
       />
       <Text id="lms-alert-recipients-hint" variant="small" block={true}>{strings.alertRecipientsHint}</Text>
+      {searchFailed ? <Text variant="small" block={true} role="alert" data-testid="people-search-failed">{strings.peopleSearchFailed}</Text> : null}
       {props.changed ? props.changedMark : null}
     </div>
   );

@@ -280,6 +280,19 @@ describe('ConnectionSettings', () => {
     expect(api.calls).toContain('test-email alex@contoso.test');
   });
 
+  it('ConnectionSettings - alert recipients are picked from the directory and saved', async () => {
+    const { api, store } = renderPage({ api: new FakeConnectionApi(connectedView()) });
+    await ready();
+    const input = await screen.findByRole('combobox');
+    await userEvent.type(input, 'Ale');
+    await userEvent.click(await screen.findByText('Alex Wilber'));
+    expect(await screen.findByText(en.unsavedChanges)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.saved)).toBeInTheDocument();
+    expect(store.saves[0].alertRecipients).toEqual(['alex@contoso.test']);
+    expect(api.calls).toContain('patch {"enabled":false,"alertRecipients":["alex@contoso.test"]}');
+  });
+
   it('ConnectionSettings - a non-admin sees the page read-only with the reason', async () => {
     const api = new FakeConnectionApi();
     api.failures.get = appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' });

@@ -73,6 +73,7 @@ export interface IConnectionSettingsStrings {
   peopleSuggestions: string;
   peopleNoResults: string;
   peopleLoading: string;
+  peopleSearchFailed: string;
   peopleRemove: string;
 
   save: string;

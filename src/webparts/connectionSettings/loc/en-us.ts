@@ -68,6 +68,7 @@ const strings: IConnectionSettingsStrings = {
   peopleSuggestions: 'Suggested people',
   peopleNoResults: 'No people found',
   peopleLoading: 'Searching…',
+  peopleSearchFailed: 'The directory could not be searched just now. Type again to retry.',
   peopleRemove: 'Remove',
 
   save: 'Save',

@@ -68,6 +68,7 @@ const strings: IConnectionSettingsStrings = {
   peopleSuggestions: '候補のユーザー',
   peopleNoResults: 'ユーザーが見つかりません',
   peopleLoading: '検索しています…',
+  peopleSearchFailed: '現在ディレクトリを検索できません。もう一度入力して再試行してください。',
   peopleRemove: '削除',
 
   save: '保存',
