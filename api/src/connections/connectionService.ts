@@ -119,7 +119,7 @@ export class ConnectionService {
       throw new ApiError('ORIGIN_NOT_ALLOWED');
     }
     const { record } = await this.deps.connections.read(catalog);
-    const transport = request.transport ?? (record.transport === 'smtp' ? 'graph' : record.transport);
+    const transport = request.transport ?? record.transport;
     const signIn = newSignIn(this.now());
     await this.deps.signIns.put(signIn.state, {
       phase: 'graph',
@@ -276,7 +276,6 @@ export class ConnectionService {
     await this.updateRecord(catalog, (record) => ({
       ...record,
       method: 'classic',
-      transport: 'smtp',
       account: { email: address, displayName: address },
       homeAccountId: null,
       health: { state: 'connected', code: null, checkedAt: this.nowIso() },

@@ -1,9 +1,8 @@
 import type { ErrorCode } from '../../../src/shared/errors';
-import { ApiError } from '../errors/apiError';
 
 export type Method = 'modern' | 'classic';
-/** graph and smtp-oauth are Modern's choices (R-MOD-8); classic always sends with smtp. */
-export type Transport = 'graph' | 'smtp-oauth' | 'smtp';
+/** How Modern sends (R-MOD-8); a Classic connection always sends over SMTP with its password and keeps this as the Modern preference. */
+export type Transport = 'graph' | 'smtp-oauth';
 export type HealthState = 'not-connected' | 'connected' | 'lost' | 'error';
 
 /** A catalog's connection as stored: never a secret (those are in the secrets table). */
@@ -45,16 +44,13 @@ export interface SettingsChange {
   alertRecipients?: string[];
 }
 
-/** Applies a settings change; a transport choice only means something for Modern. */
+/** Applies a settings change (the transport is Modern's; Classic keeps it for a later switch). */
 export function applySettings(record: ConnectionRecord, change: SettingsChange): ConnectionRecord {
   const next: ConnectionRecord = { ...record };
   if (change.enabled !== undefined) {
     next.enabled = change.enabled;
   }
   if (change.transport !== undefined) {
-    if (record.method === 'classic') {
-      throw new ApiError('VALIDATION_FAILED', { detail: 'transport: a Classic connection always sends through SMTP; choose Modern to pick a transport.' });
-    }
     next.transport = change.transport;
   }
   if (change.alertRecipients !== undefined) {
@@ -69,7 +65,6 @@ export function disconnected(record: ConnectionRecord, now: string): ConnectionR
   return {
     ...record,
     method: null,
-    transport: record.transport === 'smtp' ? 'graph' : record.transport,
     account: null,
     homeAccountId: null,
     health: { state: 'not-connected', code: null, checkedAt: now },

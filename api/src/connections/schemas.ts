@@ -14,7 +14,7 @@ export const ConnectionView = Type.Object({
   connectionId: Type.String(),
   enabled: Type.Boolean(),
   method: Type.Union([Type.Literal('modern'), Type.Literal('classic'), Type.Null()]),
-  transport: Type.Union([Type.Literal('graph'), Type.Literal('smtp-oauth'), Type.Literal('smtp')]),
+  transport: Type.Union([Type.Literal('graph'), Type.Literal('smtp-oauth')], { description: 'How Modern sends; a Classic connection always sends over SMTP with its password.' }),
   account: Type.Union([Type.Object({ email: Type.String(), displayName: Type.String() }), Type.Null()]),
   health: Type.Object({
     state: Type.Union([Type.Literal('not-connected'), Type.Literal('connected'), Type.Literal('lost'), Type.Literal('error')]),

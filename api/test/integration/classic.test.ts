@@ -33,7 +33,7 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
     const token = await stack.token('adele@contoso.test');
     const res = await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ method: 'classic', transport: 'smtp', account: { email: 'adele@contoso.test' }, health: { state: 'connected' } });
+    expect(res.body).toMatchObject({ method: 'classic', account: { email: 'adele@contoso.test' }, health: { state: 'connected' } });
     expect(JSON.stringify(res.body)).not.toContain('dev-password');
   });
 

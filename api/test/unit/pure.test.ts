@@ -194,14 +194,14 @@ describe('sign-in state', () => {
 });
 
 describe('connection model', () => {
-  it('applySettings - transport is Modern only; recipients are trimmed, lower-cased, de-duplicated', () => {
+  it('applySettings - sets the switch and the Modern transport; recipients are trimmed, lower-cased, de-duplicated', () => {
     const record = emptyConnection('c', 'id');
     expect(applySettings(record, { enabled: true, transport: 'smtp-oauth', alertRecipients: [' A@x.test', 'a@x.test', 'b@x.test'] })).toMatchObject({ enabled: true, transport: 'smtp-oauth', alertRecipients: ['a@x.test', 'b@x.test'] });
-    expect(codeOf(() => applySettings({ ...record, method: 'classic', transport: 'smtp' }, { transport: 'graph' }))).toBe('VALIDATION_FAILED');
+    expect(applySettings({ ...record, method: 'classic' }, { transport: 'smtp-oauth' })).toMatchObject({ method: 'classic', transport: 'smtp-oauth' });
   });
   it('disconnected - forgets account and method, keeps the switch and recipients', () => {
-    const connected = { ...emptyConnection('c', 'id'), enabled: true, method: 'classic' as const, transport: 'smtp' as const, account: { email: 'a@x', displayName: 'A' }, alertRecipients: ['a@x'] };
-    expect(disconnected(connected, 'now')).toMatchObject({ enabled: true, method: null, transport: 'graph', account: null, alertRecipients: ['a@x'], health: { state: 'not-connected', checkedAt: 'now' } });
+    const connected = { ...emptyConnection('c', 'id'), enabled: true, method: 'classic' as const, transport: 'smtp-oauth' as const, account: { email: 'a@x', displayName: 'A' }, alertRecipients: ['a@x'] };
+    expect(disconnected(connected, 'now')).toMatchObject({ enabled: true, method: null, transport: 'smtp-oauth', account: null, alertRecipients: ['a@x'], health: { state: 'not-connected', checkedAt: 'now' } });
   });
   it('needsKeepAlive - only connected modern connections idle for the configured days', () => {
     const day = 86_400_000;
