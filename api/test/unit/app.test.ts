@@ -143,6 +143,28 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('rate limit - each caller has its own budget; over it answers 429 RATE_LIMITED with Retry-After', async () => {
+    const limited = await inProcessApi(testConfig({ STORAGE_CONNECTION_STRING: azurite.connectionString, RATE_LIMIT_PER_MINUTE: '3', GRAPH_URL: 'https://127.0.0.1:9/v1.0', AUTHORITY_HOST: AUTHORITY }), {
+      keys: issuer.keys,
+      sitePermissions: async (principal, catalog) => (OWNERS[catalog] ?? []).includes(principal.objectId)
+    });
+    try {
+      const alex = await issuer.sign(userClaims(ALEX, 'alex@contoso.test'));
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        statuses.push((await limited.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } })).statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const over = await limited.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
+      expect(over.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+      const other = await limited.app.inject({ method: 'GET', url: url(CATALOG_B), headers: { authorization: `Bearer ${alex}` } });
+      expect(other.statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('fuzz - random requests to every endpoint get 4xx, never 5xx, and change nothing', async () => {
     const before = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
     const nestor = await issuer.sign(userClaims(NESTOR, 'nestor@contoso.test'));
