@@ -2,7 +2,6 @@ import type { SPFI } from '@pnp/sp';
 import '@pnp/sp/webs';
 import '@pnp/sp/lists';
 import '@pnp/sp/items';
-import '@pnp/sp/fields';
 import { appError, isAppError, type IAppError } from '../model/appError';
 import type { AuthMethod, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type ISettings, type IStoredSettings } from '../model/settings';
@@ -146,6 +145,8 @@ export class SettingsStore implements ISettingsStore {
     }
     // Address the new list by URL: SharePoint derives its URL from the creation title, and the
     // title changes last so a list whose fields failed half-way keeps its creation title.
+    // Creating fields happens once per site at most: its PnPjs module loads only then.
+    await import(/* webpackChunkName: 'lms-list-fields' */ '@pnp/sp/fields');
     const list = this._sp.web.getList(this._listUrl);
     await within(list.fields.addBoolean('LmsEnabled'), TIMEOUT_MS);
     await within(list.fields.addChoice('LmsAuthMethod', { Choices: ['Modern', 'Classic'] }), TIMEOUT_MS);
