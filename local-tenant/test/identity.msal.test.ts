@@ -59,6 +59,16 @@ describe('identity with @azure/msal-node', () => {
     expect(refreshed.fromCache).toBe(false);
   });
 
+  test('msal-node - an access token near expiry is renewed silently without forceRefresh', async () => {
+    // MSAL treats tokens within five minutes of expiry as expired; a 60-second lifetime is always that.
+    tenant.state.limits.accessTokenLifetimeSeconds = 60;
+    const { cca, result } = await connect('adele@contoso.test');
+    const [account] = await cca.getTokenCache().getAllAccounts();
+    const renewed = await cca.acquireTokenSilent({ account, scopes: GRAPH_SCOPES });
+    expect(renewed.fromCache).toBe(false);
+    expect(renewed.accessToken).not.toBe(result.accessToken);
+  });
+
   test('msal-node - revoked refresh token fails silent refresh with AADSTS50173 invalid_grant', async () => {
     const { cca } = await connect('adele@contoso.test');
     const adele = tenant.state.accountByUpn('adele@contoso.test');

@@ -67,6 +67,17 @@ describe('SMTP with nodemailer', () => {
     expect(err.response).toMatch(/^432 4\.3\.2 STOREDRV\.ClientSubmit; sender thread limit exceeded/);
   });
 
+  test('nodemailer - over the messages-per-minute limit answers 450 4.7.0', async () => {
+    await fault(tenant, 'throttle', { mailbox: 'adele@contoso.test', messagesPerMinute: 2 });
+    const auth = { user: 'adele@contoso.test', pass: 'dev-password' };
+    await send(auth, 'adele@contoso.test');
+    await send(auth, 'adele@contoso.test');
+    const err = await send(auth, 'adele@contoso.test').catch((e) => e);
+    expect(err.responseCode).toBe(450);
+    expect(err.response).toMatch(/^450 4\.7\.0 /);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(2);
+  });
+
   test('nodemailer - a changed password fails with 535 5.7.3', async () => {
     await fault(tenant, 'password', { user: 'adele@contoso.test', password: 'new-password' });
     const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test').catch((e) => e);

@@ -278,11 +278,13 @@ function routes(g: FastifyInstance, state: TenantState): void {
   for (const base of ['/me', '/users/:id']) {
     g.post(`${base}/events`, create);
     g.post(`${base}/calendar/events`, create);
-    g.get(`${base}/events`, async (req, reply) => {
+    const list = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const a = calendarAccess(req, reply, false);
       if (!a) return reply;
       return { '@odata.context': `${GRAPH(state)}/$metadata#users('${a.upn}')/events`, value: state.mail.eventsOf(a.upn).map(eventJson) };
-    });
+    };
+    g.get(`${base}/events`, list);
+    g.get(`${base}/calendar/events`, list);
     g.get(`${base}/events/:eventId`, async (req, reply) => {
       const a = calendarAccess(req, reply, false);
       const ev = a && findEvent(req, reply, a);
