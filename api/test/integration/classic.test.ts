@@ -61,6 +61,16 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
     expect(JSON.stringify(inbox)).toContain('LMS Microsoft 365 connection test');
   });
 
+  it('test email (R-OPS-1) - a throttled mailbox gets THROTTLED, and the connection stays healthy', async () => {
+    const token = await stack.token('adele@contoso.test');
+    await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });
+    await fault('throttle', { mailbox: 'adele@contoso.test', retryAfterSeconds: 30 });
+    const throttled = await stack.call('POST', path('/test-email'), { token, body: { to: 'learner1@contoso.test' } });
+    expect([throttled.status, throttled.body.code]).toEqual([429, 'THROTTLED']);
+    const view = await stack.call('GET', path(), { token });
+    expect(view.body.health.state).toBe('connected');
+  });
+
   it('password changed - the next check marks the classic connection lost with BAD_CREDENTIALS', async () => {
     const token = await stack.token('adele@contoso.test');
     await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });

@@ -98,6 +98,15 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     expect(JSON.stringify(messages)).toContain('adele@contoso.test');
   });
 
+  it('test email - Graph throttling answers THROTTLED with the Retry-After Graph gave, and keeps the connection', async () => {
+    await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    await fetch(`${stack.tenant.origin}/_admin/faults/throttle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mailbox: 'adele@contoso.test', retryAfterSeconds: 42 }) });
+    const res = await stack.call('POST', path(catalogA, '/test-email'), { token: await stack.token('adele@contoso.test'), body: { to: 'learner1@contoso.test' } });
+    expect([res.status, res.body.code, res.headers.get('retry-after')]).toEqual([429, 'THROTTLED', '42']);
+    const view = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
+    expect(view.body.health.state).toBe('connected');
+  });
+
   it('org consent - a tenant admin consents for the organisation; then another account connects with no consent page', async () => {
     const admin = await connect('megan@contoso.test', catalogB, { user: 'megan@contoso.test', consentForOrg: true }, { orgConsent: true });
     expect(admin.consentShown).toBe(true);
