@@ -254,6 +254,32 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     }
   });
 
+  async function appToken(clientId: string, secret: string): Promise<string> {
+    const res = await fetch(`${stack.tenant.origin}/${stack.config.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: 'api://lms-m365-connection/.default' }).toString()
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  it('authorization - real tokens: the LMS back end reads with its app role; an app without it, a Graph token and no token are refused', async () => {
+    const backend = await appToken('7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e', 'local-dev-backend-secret');
+    const read = await stack.call('GET', path(catalogA), { token: backend });
+    expect(read.status).toBe(200);
+    const change = await stack.call('DELETE', path(catalogA), { token: backend });
+    expect([change.status, change.body.code]).toEqual([403, 'SCOPE_MISSING']);
+    const noRole = await appToken(stack.config.clientId, stack.config.clientSecret);
+    const refused = await stack.call('GET', path(catalogA), { token: noRole });
+    expect([refused.status, refused.body.code]).toEqual([403, 'APP_ROLE_MISSING']);
+    const graphRes = await fetch(`${stack.tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'adele@contoso.test', resource: 'https://graph.microsoft.com', scopes: ['User.Read'] }) });
+    const graphToken = ((await graphRes.json()) as { access_token: string }).access_token;
+    const wrongAudience = await stack.call('GET', path(catalogA), { token: graphToken });
+    expect([wrongAudience.status, wrongAudience.body.code]).toEqual([401, 'TOKEN_INVALID']);
+    const anonymous = await stack.call('GET', path(catalogA));
+    expect([anonymous.status, anonymous.body.code]).toEqual([401, 'AUTH_REQUIRED']);
+  });
+
   it('authorization - the real SharePoint check refuses a member and the admin of another catalog', async () => {
     const member = await stack.call('GET', path(catalogA), { token: await stack.token('nestor@contoso.test') });
     expect([member.status, member.body.code]).toEqual([403, 'NOT_CATALOG_ADMIN']);
