@@ -101,7 +101,7 @@ function buildServices(config: IPreviewConfig, selection: ISelection): IServices
   const graph = graphfi().using(GraphBrowser({ baseUrl: here }), DevBearerToken(() => token('https://graph.microsoft.com')));
   return {
     settingsStore: new SettingsStore(sp, selection.catalog),
-    connectionApi: new ConnectionApi(config.apiBaseUrl, `${config.tenantOrigin}${selection.catalog}`, resilient(fetchTransport(() => token(config.apiResource)))),
+    connectionApi: new ConnectionApi(config.apiBaseUrl, `${config.tenantOrigin}${selection.catalog}`, resilient(fetchTransport(() => token(config.apiResource))), selection.lang),
     directory: new Directory(graph)
   };
 }
@@ -120,7 +120,7 @@ function Select(props: { id: string; label: string; value: string; options: Arra
 function Preview(props: { config: IPreviewConfig }): JSX.Element {
   const { config } = props;
   const [selection, setSelection] = React.useState<ISelection>(readSelection);
-  const services = React.useMemo(() => buildServices(config, selection), [config, selection.user, selection.catalog]);
+  const services = React.useMemo(() => buildServices(config, selection), [config, selection.user, selection.catalog, selection.lang]);
   const strings = stringsFor(selection.lang === 'ja' ? 'ja-JP' : 'en-US');
   const theme = React.useMemo(() => themeFor(selection.theme), [selection.theme]);
 

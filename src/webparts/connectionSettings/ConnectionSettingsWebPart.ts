@@ -31,7 +31,7 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
     this._strings = await loadStrings(context.pageContext.cultureInfo.currentUICultureName);
     this._services = {
       settingsStore: new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl),
-      connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri))),
+      connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri)), this._strings.language),
       directory: new LazyDirectory(async () => {
         const [{ graphfi, SPFx: GraphSPFx }, { Directory }] = await Promise.all([
           import(/* webpackChunkName: 'lms-directory' */ '@pnp/graph'),

@@ -24,6 +24,13 @@ describe('ConnectionApi', () => {
     expect(api.origin).toBe('http://api.test');
   });
 
+  it('ConnectionApi - asks for texts in the page language', async () => {
+    const seen: IHttpRequest[] = [];
+    const send: HttpSend = (url, request) => { seen.push(request); return Promise.resolve(response(200, { status: 'delivered', messageId: 'm' })); };
+    await new ConnectionApi('http://api.test', 'https://t.test/sites/a', send, 'ja').sendTestEmail('a@b.test');
+    expect(seen[0].headers['Accept-Language']).toBe('ja');
+  });
+
   it('ConnectionApi - a problem body becomes an error with its catalogue code', async () => {
     const send: HttpSend = () => Promise.resolve(response(422, { code: 'SHARED_MAILBOX', title: 'A shared mailbox cannot be connected.', status: 422 }));
     const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);

@@ -21,13 +21,16 @@ export class ConnectionApi implements IConnectionApi {
   public readonly origin: string;
   private readonly _base: string;
   private readonly _send: HttpSend;
+  private readonly _language: string | undefined;
 
-  public constructor(baseUrl: string, siteUrl: string, send: HttpSend) {
+  /** language: the page's language, so API texts (e.g. the test email) match it. */
+  public constructor(baseUrl: string, siteUrl: string, send: HttpSend, language?: string) {
     const trimmed = baseUrl.replace(/\/+$/, '');
     const originMatch = /^[a-z][a-z0-9+.-]*:\/\/[^/]+/i.exec(trimmed);
     this.origin = originMatch ? originMatch[0].toLowerCase() : trimmed;
     this._base = `${trimmed}/v1/catalogs/${catalogId(siteUrl)}/connection`;
     this._send = send;
+    this._language = language;
   }
 
   public getConnection(): Promise<IConnectionView> {
@@ -60,6 +63,9 @@ export class ConnectionApi implements IConnectionApi {
 
   private async _json<T>(method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
+    if (this._language) {
+      headers['Accept-Language'] = this._language;
+    }
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
     }
