@@ -31,11 +31,16 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
   const adminOnly: Requirement = { delegatedScope: config.delegatedScope };
   const adminOrApp: Requirement = { delegatedScope: config.delegatedScope, appRole: config.appRole };
 
-  /** Authenticates, authorises for the route, and checks the caller administers the catalog. */
-  async function catalogFor(request: FastifyRequest, requirement: Requirement): Promise<{ principal: Principal; catalog: string }> {
+  /** Authenticates and authorises before the body is even parsed: strangers learn nothing about it. */
+  const authenticate = (requirement: Requirement) => async (request: FastifyRequest): Promise<void> => {
     const principal = await deps.verify(request.headers.authorization);
-    request.principal = principal;
     authorize(principal, requirement);
+    request.principal = principal;
+  };
+
+  /** The catalog of the request, once SharePoint says the caller administers it. */
+  async function catalogFor(request: FastifyRequest): Promise<{ principal: Principal; catalog: string }> {
+    const principal = request.principal as Principal;
     const catalog = normaliseCatalog((request.params as { catalog: string }).catalog, config.sharePointOrigin);
     await deps.admins.require(principal, catalog);
     return { principal, catalog };
@@ -44,55 +49,62 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
   const base = '/v1/catalogs/:catalog/connection';
 
   app.get(base, {
+    onRequest: authenticate(adminOrApp),
     schema: { tags: ['connection'], summary: 'Read a catalog\'s connection (never a secret)', security, params: S.CatalogParams, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
   }, async (request, reply) => {
-    const { principal, catalog } = await catalogFor(request, adminOrApp);
+    const { principal, catalog } = await catalogFor(request);
     const view = await service.view(principal, catalog);
     return reply.header('etag', view.etag).send(view);
   });
 
   app.patch<{ Body: S.SettingsChangeBody }>(base, {
+    onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Change settings (If-Match required)', security, params: S.CatalogParams, headers: S.IfMatchHeaders, body: S.SettingsChange, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
   }, async (request, reply) => {
-    const { principal, catalog } = await catalogFor(request, adminOnly);
+    const { principal, catalog } = await catalogFor(request);
     const view = await service.changeSettings(principal, catalog, request.headers['if-match'], request.body);
     return reply.header('etag', view.etag).send(view);
   });
 
   app.post<{ Body: S.StartModernBody }>(`${base}/modern`, {
+    onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Start a modern connection: the authorize URL', security, params: S.CatalogParams, body: S.StartModern, response: { 200: S.StartModernResult, ...problemResponses } }
   }, async (request) => {
-    const { principal, catalog } = await catalogFor(request, adminOnly);
+    const { principal, catalog } = await catalogFor(request);
     return service.startModern(principal, catalog, request.body);
   });
 
   app.post<{ Body: S.ConnectClassicBody }>(`${base}/classic`, {
+    onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Connect classic: verified by an SMTP login, then stored encrypted', security, params: S.CatalogParams, body: S.ConnectClassic, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
   }, async (request, reply) => {
-    const { principal, catalog } = await catalogFor(request, adminOnly);
+    const { principal, catalog } = await catalogFor(request);
     const view = await service.connectClassic(principal, catalog, request.body.email, request.body.password);
     return reply.header('etag', view.etag).send(view);
   });
 
   app.post(`${base}/check`, {
+    onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Check the connection now', security, params: S.CatalogParams, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
   }, async (request, reply) => {
-    const { principal, catalog } = await catalogFor(request, adminOnly);
+    const { principal, catalog } = await catalogFor(request);
     const view = await service.check(principal, catalog);
     return reply.header('etag', view.etag).send(view);
   });
 
   app.post<{ Body: S.TestEmailBody }>(`${base}/test-email`, {
+    onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Send a test email from the connected account (R-OPS-1)', security, params: S.CatalogParams, body: S.TestEmail, response: { 200: S.TestEmailResult, ...problemResponses } }
   }, async (request) => {
-    const { principal, catalog } = await catalogFor(request, adminOnly);
+    const { principal, catalog } = await catalogFor(request);
     return service.sendTestEmail(principal, catalog, request.body.to, preferredLanguage(request.headers['accept-language']));
   });
 
   app.delete(base, {
+    onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Disconnect: the stored tokens or password are deleted (R-DIS-1)', security, params: S.CatalogParams, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
   }, async (request, reply) => {
-    const { principal, catalog } = await catalogFor(request, adminOnly);
+    const { principal, catalog } = await catalogFor(request);
     const view = await service.disconnect(principal, catalog);
     return reply.header('etag', view.etag).send(view);
   });

@@ -114,6 +114,11 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     expect([broken.statusCode, broken.json().code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
+  it('authentication comes first - a stranger with a broken body learns only that sign-in is required', async () => {
+    const res = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { 'content-type': 'application/json' }, payload: '{"enabled":' });
+    expect([res.statusCode, res.json().code]).toEqual([401, 'AUTH_REQUIRED']);
+  });
+
   it('security headers - helmet on every answer; CORS only for configured origins', async () => {
     const allowed = await api.app.inject({ method: 'OPTIONS', url: url(CATALOG_A), headers: { origin: 'http://localhost:4300', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,if-match,content-type' } });
     expect(allowed.headers['access-control-allow-origin']).toBe('http://localhost:4300');
