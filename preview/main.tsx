@@ -140,8 +140,8 @@ function Preview(props: { config: IPreviewConfig }): JSX.Element {
           <Select id="preview-catalog" label="Catalog" value={selection.catalog} options={CATALOGS.map((c) => ({ value: c.path, label: c.label }))} onChange={(catalog) => choose({ catalog })} />
           <Select id="preview-lang" label="Language" value={selection.lang} options={[{ value: 'en', label: 'English (en-US)' }, { value: 'ja', label: '日本語 (ja-JP)' }]} onChange={(lang) => choose({ lang })} />
           <Select id="preview-theme" label="Theme" value={selection.theme} options={THEMES.map((t) => ({ value: t.key, label: t.label }))} onChange={(theme) => choose({ theme: theme as HostTheme })} />
-          <a href={`${config.tenantOrigin}/_mailbox`} target="_blank" rel="noreferrer" style={{ marginRight: 16, color: '#005a9e' }}>Mailbox viewer</a>
-          <a href={`${config.tenantOrigin}/_faults`} target="_blank" rel="noreferrer" style={{ color: '#005a9e' }}>Fault controls</a>
+          <a href="/_mailbox" target="_blank" rel="noreferrer" style={{ marginRight: 16, color: '#005a9e' }}>Mailbox viewer</a>
+          <a href="/_faults" target="_blank" rel="noreferrer" style={{ color: '#005a9e' }}>Fault controls</a>
         </nav>
       </header>
       <main>

@@ -8,6 +8,8 @@
 // - /sites/*, /v1.0/*          proxied to the local tenant, so SharePoint and Graph are same-origin
 //                              as they are for a web part on SharePoint, and the browser never
 //                              has to trust the tenant's certificate for them
+// - /_mailbox, /_faults        the tenant's mailbox viewer and fault controls, proxied the same way
+//                              (with the /_admin/faults, /_admin/reset and mailbox calls they make)
 //
 // `node preview/server.mjs` starts it from PREVIEW_PORT / PREVIEW_TENANT_ORIGIN / PREVIEW_API_BASE_URL.
 import { createServer } from 'node:http';
@@ -22,7 +24,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const connectionApi = JSON.parse(readFileSync(path.join(root, 'config', 'connection-api.json'), 'utf8'));
 const fontsDir = path.join(root, 'node_modules', '@fluentui', 'font-icons-mdl2', 'fonts');
-const PROXIED = /^\/(sites|v1\.0)\//;
+const PROXIED = /^\/(sites\/|v1\.0\/|_mailbox(\/|$)|_faults$|_admin\/(faults|reset|mailboxes)(\/|$))/;
 const FORWARDED_HEADERS = ['accept', 'authorization', 'content-type', 'if-match', 'if-none-match', 'x-http-method', 'x-requestdigest', 'odata-version', 'consistencylevel', 'prefer'];
 const TYPES = { '.js': 'text/javascript; charset=utf-8', '.woff': 'font/woff', '.css': 'text/css' };
 

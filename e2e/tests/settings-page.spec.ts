@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { ERROR_CATALOGUE } from '../../src/shared/errors';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
 import ja from '../../src/webparts/connectionSettings/loc/ja-jp';
-import { expectAccessible, resetWorld, shot, signInInPopup, TENANT, visit } from '../support/helpers';
+import { expectAccessible, resetWorld, shot, signInInPopup, visit } from '../support/helpers';
 
 test.beforeEach(async () => {
   await resetWorld();
@@ -46,8 +46,9 @@ test('settings page - modern connect with the user consenting for themself, then
   await expect(page.getByTestId('test-email-result')).toContainText('alex@contoso.test');
   await shot(page, '03-test-email-sent');
 
-  const viewer = await context.newPage();
-  await viewer.goto(`${TENANT()}/_mailbox`);
+  const opened = context.waitForEvent('page');
+  await page.getByRole('link', { name: 'Mailbox viewer' }).click();
+  const viewer = await opened;
   await viewer.getByRole('link', { name: 'alex@contoso.test' }).click();
   await expect(viewer.getByText('LMS Microsoft 365 connection test').first()).toBeVisible();
   await expect(viewer.getByText('adele@contoso.test').first()).toBeVisible();
@@ -124,6 +125,7 @@ test('settings page - Cancel restores the stored state and unsaved changes are m
   await expect(page.getByTestId('unsaved')).toBeVisible();
   await expect(page.getByTestId('changed-mark')).toHaveCount(2);
   await shot(page, '13-unsaved-changes');
+  await expectAccessible(page);
   await page.getByRole('button', { name: en.cancel }).click();
   await expect(page.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
   await expect(page.getByRole('radio', { name: en.methodModern })).toBeChecked();
@@ -187,8 +189,9 @@ test('settings page - a revoked refresh token shows the lost banner on the next 
   await connectModern(page, 'adele@contoso.test');
   await expect(health(page)).toHaveText(en.healthConnected);
 
-  const faults = await context.newPage();
-  await faults.goto(`${TENANT()}/_faults`);
+  const openedFaults = context.waitForEvent('page');
+  await page.getByRole('link', { name: 'Fault controls' }).click();
+  const faults = await openedFaults;
   const form = faults.locator('form[data-fault="revoke-refresh-tokens"]');
   await form.locator('select').selectOption('adele@contoso.test');
   await form.getByRole('button', { name: 'Apply' }).click();
