@@ -99,6 +99,7 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
     }
     await stack.call('DELETE', path(), { token });
     expect(await stack.tableDump()).not.toContain('"kind":"password"');
+    expect(stack.logs.text()).not.toContain(token.split('.')[2]);
   });
 
   it('settings list - the API mirrors the connection into the catalog\'s list item, never the password', async () => {

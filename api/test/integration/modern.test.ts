@@ -240,8 +240,14 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     expect([send.status, send.body.code]).toEqual([409, 'NOT_CONNECTED']);
   });
 
-  it('canary - no refresh token the tenant issued appears in logs, responses or Azurite tables', async () => {
-    await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+  it('canary - no refresh token the tenant issued appears in logs, responses or Azurite tables; no code or state is logged', async () => {
+    const { authorizeUrl, state } = await start('adele@contoso.test', catalogA);
+    const { callbackUrl } = await signIn(stack.tenant.origin, authorizeUrl, { user: 'adele@contoso.test' });
+    expect(postedMessage((await callback(callbackUrl)).html).message.ok).toBe(true);
+    const code = new URL(callbackUrl).searchParams.get('code') as string;
+    expect(stack.logs.text()).not.toContain(state);
+    expect(stack.logs.text()).not.toContain(code);
+    expect(await stack.tableDump()).not.toContain(state);
     await stack.call('POST', path(catalogA, '/test-email'), { token: await stack.token('adele@contoso.test'), body: { to: 'learner1@contoso.test' } });
     await stack.call('POST', path(catalogA, '/check'), { token: await stack.token('adele@contoso.test') });
     const refreshTokens = [...stack.tenant.state.refreshTokens.keys()];
