@@ -19,9 +19,6 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
   });
 
   afterAll(async () => {
-    if (process.env.API_TEST_LOGS) {
-      process.stdout.write(stack?.logs.lines.filter((l) => l.includes('upstream')).join(''));
-    }
     await stack?.close();
   });
 
