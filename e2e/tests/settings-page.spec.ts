@@ -184,7 +184,7 @@ test('settings page - Disconnect cancelled keeps the connection, confirmed remov
   await expect(page.getByTestId('connected-view')).toHaveCount(0);
 });
 
-test('settings page - a revoked refresh token shows the lost banner on the next visit; Reconnect makes it healthy', async ({ page, context }) => {
+test('settings page - a revoked refresh token is found by a health check, the lost banner shows on the next visit; Reconnect makes it healthy', async ({ page, context }) => {
   await visit(page);
   await connectModern(page, 'adele@contoso.test');
   await expect(health(page)).toHaveText(en.healthConnected);
