@@ -22,9 +22,12 @@ export async function openTables(connectionString: string): Promise<Record<Table
   return clients;
 }
 
-/** Table keys cannot hold '/', '#', '?'; a catalog's URL is hashed into its partition key. */
+/**
+ * Table keys cannot hold '/', '#', '?'; a catalog's URL is hashed into its partition key.
+ * SharePoint site URLs are case-insensitive, so /sites/Catalog-A and /sites/catalog-a are one catalog.
+ */
 export function catalogKey(catalog: string): string {
-  return createHash('sha256').update(catalog, 'utf8').digest('hex');
+  return createHash('sha256').update(catalog.toLowerCase(), 'utf8').digest('hex');
 }
 
 export function statusOf(error: unknown): number | undefined {

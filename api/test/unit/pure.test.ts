@@ -12,6 +12,7 @@ import { callerKey } from '../../src/app';
 import { ApiError } from '../../src/errors/apiError';
 import { preferredLanguage, problemBody } from '../../src/errors/problem';
 import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
+import { catalogKey } from '../../src/storage/tables';
 import { missingPermissions } from '../../src/identity/microsoftIdentity';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -150,6 +151,10 @@ describe('catalog ids', () => {
     for (const bad of ['https://evil.example/sites/a', 'https://localhost:4800/sites/a/b', 'https://localhost:4800/sites/a?x', 'https://u:p@localhost:4800/sites/a', 'http://localhost:4800/sites/a', '', 'sites/a', 'https://localhost:4800/']) {
       expect({ bad, code: codeOf(() => normaliseCatalog(bad, origin)) }).toEqual({ bad, code: 'CATALOG_INVALID' });
     }
+  });
+  it('catalogKey - one key per site whatever the case of its URL', () => {
+    expect(catalogKey('https://localhost:4800/sites/Catalog-A')).toBe(catalogKey('https://localhost:4800/sites/catalog-a'));
+    expect(catalogKey('https://localhost:4800/sites/catalog-a')).not.toBe(catalogKey('https://localhost:4800/sites/catalog-b'));
   });
   it('normaliseCatalog - never throws anything but CATALOG_INVALID on arbitrary input', () => {
     fc.assert(fc.property(fc.string(), (s) => {
