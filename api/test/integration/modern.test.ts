@@ -139,6 +139,16 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     expect([res.status, res.body.status]).toEqual([200, 'delivered']);
   });
 
+  it('change transport - switching a Graph connection to SMTP needs SMTP.Send consent first: CONSENT_REQUIRED, nothing changed', async () => {
+    await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    const token = await stack.token('adele@contoso.test');
+    const before = await stack.call('GET', path(catalogA), { token });
+    const res = await stack.call('PATCH', path(catalogA), { token, body: { transport: 'smtp-oauth' }, headers: { 'if-match': before.headers.get('etag') as string } });
+    expect([res.status, res.body.code]).toEqual([403, 'CONSENT_REQUIRED']);
+    const after = await stack.call('GET', path(catalogA), { token });
+    expect(after.body).toMatchObject({ transport: 'graph', etag: before.body.etag });
+  });
+
   it.each([
     ['revoke-refresh-tokens', { user: 'adele@contoso.test' }, 'TOKEN_REVOKED'],
     ['expire-refresh-tokens', { user: 'adele@contoso.test' }, 'TOKEN_REVOKED'],
