@@ -115,7 +115,12 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
   }, async (request, reply) => {
     const outcome = await service.completeModern(request.query);
     if (outcome.redirect) {
-      return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(outcome.redirect, 302);
+      // The popup must keep its opener through this hop, or the final page cannot post the result.
+      return reply
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('cross-origin-opener-policy', 'unsafe-none')
+        .redirect(outcome.redirect, 302);
     }
     const nonce = randomBytes(16).toString('base64');
     return reply

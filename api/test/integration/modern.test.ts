@@ -48,6 +48,8 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     let page = await callback(signedIn.callbackUrl);
     let legs = 1;
     while (page.status === 302 && legs < 3) {
+      // the popup follows this hop and must still reach its opener afterwards
+      expect(page.headers.get('cross-origin-opener-policy')).toBe('unsafe-none');
       const next = await signIn(stack.tenant.origin, page.headers.get('location') as string, options);
       page = await callback(next.callbackUrl);
       legs++;
