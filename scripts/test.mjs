@@ -1,5 +1,5 @@
 // `npm test`: every check and suite of the repository, in order, ending with one summary line.
-//   lint -> type-check -> build the .sppkg -> jest (web part, solution, local tenant, API)
+//   certificate -> lint -> type-check -> build the .sppkg -> jest (web part, solution, local tenant, API)
 //   -> Playwright (real Chromium against the whole local stack)
 // Fast checks stop the run at once; the two suites both run so one failure does not hide another.
 import { spawnSync } from 'node:child_process';
@@ -23,7 +23,15 @@ function npm(title, script) {
   return run(title, 'npm', ['run', '--silent', script]);
 }
 
-for (const [title, script] of [['lint', 'lint'], ['type-check', 'typecheck'], ['package (.sppkg)', 'package'], ['certificates', 'certs']]) {
+// The local certificate comes first: every later step runs with NODE_EXTRA_CA_CERTS pointing at it.
+const { NODE_EXTRA_CA_CERTS: _unset, ...envWithoutCa } = env;
+process.stdout.write('\n=== certificates\n');
+if (spawnSync('npm', ['run', '--silent', 'certs'], { cwd: root, stdio: 'inherit', env: envWithoutCa }).status !== 0) {
+  process.stdout.write('\ncreating the local certificate failed: the suites did not run.\n');
+  process.exit(1);
+}
+
+for (const [title, script] of [['lint', 'lint'], ['type-check', 'typecheck'], ['package (.sppkg)', 'package']]) {
   if (!npm(title, script)) {
     process.stdout.write(`\n${title} failed: the suites did not run.\n`);
     process.exit(1);
