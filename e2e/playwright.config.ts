@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
 /**
- * Browser tests in Debian's Chromium against the real stack (e2e/support/stack.mjs): local tenant,
+ * Browser tests in Debian's Chromium against the real stack (scripts/stack.mjs): local tenant,
  * connection API + Azurite, preview host, all on free loopback ports. Run with `npm run test:e2e`.
  */
 export default defineConfig({

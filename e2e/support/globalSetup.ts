@@ -2,7 +2,7 @@ import type { FullConfig } from '@playwright/test';
 
 /** Starts the stack once for the run; the tests read where it is from the environment. */
 export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
-  const { startStack } = await import('./stack.mjs');
+  const { startStack } = await import('../../scripts/stack.mjs');
   const stack = await startStack({ build: process.env.E2E_SKIP_BUILD !== '1' });
   process.env.E2E_TENANT_ORIGIN = stack.tenantOrigin;
   process.env.E2E_API_BASE_URL = stack.apiBaseUrl;
