@@ -9,7 +9,7 @@ import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInp
 import { deliver } from '../mailbox/delivery';
 import type { CalendarEvent, Recipient } from '../mailbox/store';
 import { registerGraphSites } from './sites';
-import { parseFilter } from './filter';
+import { compileFilter, FilterResult } from './filter';
 
 type Params = Record<string, string>;
 const GRAPH = (state: TenantState): string => `${state.origin}/v1.0`;
@@ -54,6 +54,9 @@ const denied = (reply: FastifyReply): FastifyReply => reply.code(403).send(graph
 const insufficient = (reply: FastifyReply): FastifyReply => reply.code(403).send(graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'));
 const noMailbox = (reply: FastifyReply): FastifyReply => reply.code(404).send(graphError('MailboxNotEnabledForRESTAPI', 'REST API is not yet supported for this mailbox.'));
 const badRequest = (reply: FastifyReply, message: string, code = 'BadRequest'): FastifyReply => reply.code(400).send(graphError(code, message));
+/** Graph's two answers to a $filter it will not run: malformed -> BadRequest, valid but not evaluated -> Request_UnsupportedQuery. */
+const filterRefused = (reply: FastifyReply, result: Extract<FilterResult, { ok: false }>): FastifyReply =>
+  result.kind === 'syntax' ? badRequest(reply, `Invalid filter clause: ${result.message}`, 'BadRequest') : badRequest(reply, result.message, 'Request_UnsupportedQuery');
 
 function userJson(state: TenantState, a: Account): Record<string, unknown> {
   return {
@@ -140,11 +143,11 @@ function routes(g: FastifyInstance, state: TenantState): void {
     const c = caller(req);
     if (!allows(c, ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], ['User.Read.All', 'Directory.Read.All'])) return insufficient(reply);
     const q = req.query as Params;
-    const filter = parseFilter(q.$filter);
-    if (filter === null) return badRequest(reply, `Invalid filter clause: ${q.$filter}`, 'Request_UnsupportedQuery');
+    const filter = compileFilter(q.$filter);
+    if (!filter.ok) return filterRefused(reply, filter);
     const top = q.$top === undefined ? 100 : Number(q.$top);
     if (!Number.isInteger(top) || top < 1 || top > 999) return badRequest(reply, `Invalid page size specified: '${q.$top}'. Must be between 1 and 999 inclusive.`, 'Request_UnsupportedQuery');
-    const users = state.people().map((a) => userJson(state, a)).filter(filter).slice(0, top);
+    const users = state.people().map((a) => userJson(state, a)).filter(filter.predicate).slice(0, top);
     return { '@odata.context': `${GRAPH(state)}/$metadata#users`, value: users.map((u) => select(u, q)) };
   });
 
@@ -386,16 +389,16 @@ function routes(g: FastifyInstance, state: TenantState): void {
   });
   g.get('/oauth2PermissionGrants', async (req, reply) => {
     if (!directoryReader(req)) return insufficient(reply);
-    const filter = parseFilter((req.query as Params).$filter);
-    if (filter === null) return badRequest(reply, 'Unsupported or invalid query filter clause specified.', 'Request_UnsupportedQuery');
-    const grants = state.grants.filter((gr) => filter({ ...gr }));
+    const filter = compileFilter((req.query as Params).$filter);
+    if (!filter.ok) return filterRefused(reply, filter);
+    const grants = state.grants.filter((gr) => filter.predicate({ ...gr }));
     return { '@odata.context': `${GRAPH(state)}/$metadata#oauth2PermissionGrants`, value: grants.map((gr) => ({ ...gr })) };
   });
   g.get('/servicePrincipals', async (req, reply) => {
     if (!directoryReader(req)) return insufficient(reply);
-    const filter = parseFilter((req.query as Params).$filter);
-    if (filter === null) return badRequest(reply, 'Unsupported or invalid query filter clause specified.', 'Request_UnsupportedQuery');
-    const sps = [...state.apps.values()].map(spJson).filter(filter);
+    const filter = compileFilter((req.query as Params).$filter);
+    if (!filter.ok) return filterRefused(reply, filter);
+    const sps = [...state.apps.values()].map(spJson).filter(filter.predicate);
     return { '@odata.context': `${GRAPH(state)}/$metadata#servicePrincipals`, value: sps };
   });
   g.get('/servicePrincipals/:ref', async (req, reply) => {
