@@ -44,6 +44,15 @@ async function ready(): Promise<void> {
   await screen.findByRole('switch', { name: en.masterSwitchLabel });
 }
 
+/** A check answer the test releases when it has looked at the page in between. */
+function holdChecks(api: FakeConnectionApi): () => Promise<void> {
+  let release: () => void = () => undefined;
+  api.checkGate = new Promise<void>((resolve) => { release = resolve; });
+  return () => act(async () => { release(); await api.checkGate; });
+}
+
+const LOST = { state: 'lost' as const, code: 'TOKEN_REVOKED', checkedAt: '2026-11-25T12:00:00Z' };
+
 function signInMessage(data: object, origin: string = 'http://api.test'): void {
   act(() => {
     window.dispatchEvent(new MessageEvent('message', { data: { type: 'lms-m365-connection', catalog: CATALOG, ...data }, origin }));
@@ -266,6 +275,96 @@ describe('ConnectionSettings', () => {
     expect(inside(banner).getByText(ERROR_CATALOGUE.TOKEN_REVOKED.title.en)).toBeInTheDocument();
     await userEvent.click(inside(banner).getByRole('button', { name: en.reconnect }));
     await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
+  });
+
+  it('ConnectionSettings - opening a connected catalog checks it once in the background and shows the lost banner it finds', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    api.checkedView = connectedView({ health: LOST });
+    const release = holdChecks(api);
+    renderPage({ api });
+    await ready();
+    // While the API checks, the stored view is shown and the page can be used.
+    expect(await screen.findByText(en.checkingConnection)).toBeInTheDocument();
+    expect(screen.getByTestId('connected-health')).toHaveTextContent(en.healthConnected);
+    expect(screen.queryByTestId('lost-banner')).not.toBeInTheDocument();
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).toBeEnabled();
+    expect(screen.getByRole('button', { name: en.disconnect })).toBeEnabled();
+    await release();
+    const banner = await screen.findByTestId('lost-banner');
+    expect(inside(banner).getByText(en.lostTitle)).toBeInTheDocument();
+    expect(inside(banner).getByText(ERROR_CATALOGUE.TOKEN_REVOKED.title.en)).toBeInTheDocument();
+    expect(screen.getByTestId('connected-health')).toHaveTextContent(en.healthLost);
+    expect(screen.getByTestId('connected-checked')).toHaveTextContent(new Date(LOST.checkedAt).toLocaleString('en-US'));
+    expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument();
+    expect(api.calls.filter((c) => c === 'check')).toEqual(['check']);
+  });
+
+  it('ConnectionSettings - the background check is not repeated when the page reads its data again', async () => {
+    const api = new FakeConnectionApi(connectedView({ enabled: false }));
+    const store = new FakeSettingsStore();
+    renderPage({ api, store });
+    await ready();
+    await waitFor(() => expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument());
+    // A conflict's Reload runs the whole load again.
+    store.stored = { ...store.stored, transport: 'smtp-oauth', etag: '"changed-by-someone-else"' };
+    await userEvent.click(screen.getByRole('switch', { name: en.masterSwitchLabel }));
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    await userEvent.click(await screen.findByRole('button', { name: en.conflictReload }));
+    await ready();
+    expect(api.calls.filter((c) => c === 'get').length).toBe(2);
+    expect(api.calls.filter((c) => c === 'check')).toEqual(['check']);
+    expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - a catalog without a connection is not checked on load', async () => {
+    const { api } = renderPage({ api: new FakeConnectionApi(notConnectedView({ enabled: true })) });
+    await ready();
+    // The decision is taken with the view that made the page ready: nothing can start later.
+    expect(api.calls).toEqual(['get']);
+    expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - a read-only user does not trigger the check, even with a connection on view', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    const store = new FakeSettingsStore();
+    store.failLoad = appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' });
+    renderPage({ api, store });
+    await ready();
+    expect(screen.getByText(en.readOnly)).toBeInTheDocument();
+    expect(await screen.findByTestId('connected-view')).toBeInTheDocument();
+    expect(api.calls).toEqual(['get']);
+    expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - a failed background check is shown in the error area and the page stays usable', async () => {
+    const api = new FakeConnectionApi(connectedView({ enabled: false }));
+    api.failures.check = appError('timeout');
+    const { store } = renderPage({ api });
+    await ready();
+    const alert = await screen.findByTestId('page-error');
+    expect(await inside(alert).findByText(en.timeoutError)).toBeInTheDocument();
+    expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument();
+    // The stored view stays, and the settings can still be changed and saved.
+    expect(screen.getByTestId('connected-health')).toHaveTextContent(en.healthConnected);
+    await userEvent.click(screen.getByRole('switch', { name: en.masterSwitchLabel }));
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.saved)).toBeInTheDocument();
+    expect(store.saves[0]).toMatchObject({ enabled: true });
+  });
+
+  it('ConnectionSettings - a background check answering after a disconnect does not bring the old connection back', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    api.checkedView = connectedView({ health: LOST });
+    const release = holdChecks(api);
+    renderPage({ api });
+    await ready();
+    await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
+    await userEvent.click(inside(await screen.findByRole('alertdialog')).getByRole('button', { name: en.disconnectConfirm }));
+    expect(await screen.findByText(en.disconnected)).toBeInTheDocument();
+    await release();
+    expect(screen.queryByTestId('connected-view')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('lost-banner')).not.toBeInTheDocument();
+    expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument();
   });
 
   it('ConnectionSettings - Send test email reports delivery', async () => {

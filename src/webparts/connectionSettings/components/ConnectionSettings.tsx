@@ -68,11 +68,14 @@ interface IState {
   notice: string | undefined;
   showValidation: boolean;
   confirmDisconnect: boolean;
+  /** The health loaded is being verified with the API in the background (R-LOSS-4). */
+  verifying: boolean;
 }
 
 const INITIAL: IState = {
   phase: 'loading', view: undefined, stored: undefined, baseline: undefined, values: undefined, readOnly: false,
-  busy: undefined, signIn: undefined, error: undefined, notice: undefined, showValidation: false, confirmDisconnect: false
+  busy: undefined, signIn: undefined, error: undefined, notice: undefined, showValidation: false, confirmDisconnect: false,
+  verifying: false
 };
 
 function isNotAdmin(error: IAppError): boolean {
@@ -103,6 +106,29 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     return { error: appErr, reload: appErr.kind === 'conflict' };
   };
 
+  // Catalogs this page load has verified already: a retry or a reload after a conflict reads the
+  // view again but does not ask the API for another forced token refresh or SMTP login.
+  const verified = React.useRef<string[]>([]);
+
+  /**
+   * The stored health only changes when the API checks (keep-alive or "Check now"), so a connection
+   * lost since then would look healthy: ask the API to check it now, without holding the page up.
+   * The answer is applied only if nothing else replaced the view meanwhile (a save, a disconnect):
+   * that newer view is the truth, and the check's would overwrite it.
+   */
+  const verify = React.useCallback((view: IConnectionView): void => {
+    const settle = (patch: (previous: IState) => Partial<IState>): void => {
+      if (mounted.current) {
+        setState((previous: IState) => ({ ...previous, verifying: false, ...(previous.view === view ? patch(previous) : {}) }));
+      }
+    };
+    services.connectionApi.checkConnection().then((checked: IConnectionView) => settle((previous: IState) => {
+      const baseline = formFromStored(previous.stored as IStoredSettings, checked);
+      const untouched = !previous.values || !previous.baseline || dirtyFields(previous.baseline, previous.values).length === 0;
+      return { view: checked, baseline, values: untouched ? baseline : previous.values };
+    }), (error: unknown) => settle(() => ({ error: pageError(error) })));
+  }, [services]);
+
   const load = React.useCallback(async (): Promise<void> => {
     update({ ...INITIAL });
     const [viewResult, storeResult] = await Promise.all([
@@ -128,8 +154,14 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       return;
     }
     const values = formFromStored(stored, view);
-    update({ phase: 'ready', view, stored, baseline: values, values });
-  }, [services, strings, update]);
+    // Only an admin (this path) may check, and only a catalog that has a connection has one to check.
+    const verifying = view.method !== null && verified.current.indexOf(view.catalog) < 0;
+    update({ phase: 'ready', view, stored, baseline: values, values, verifying });
+    if (verifying) {
+      verified.current.push(view.catalog);
+      verify(view);
+    }
+  }, [services, strings, update, verify]);
 
   React.useEffect(() => { void load(); }, [load]);
 
@@ -353,7 +385,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       { key: 'classic', text: strings.methodClassic }
     ];
     const groupLabelStyles = { label: { color: theme.semanticColors.bodyText } };
-    const busyLabel = busy === 'saving' ? strings.saving : busy ? strings.loading : undefined;
+    const busyLabel = busy === 'saving' ? strings.saving : busy === 'checking' ? strings.checkingConnection : busy ? strings.loading : undefined;
 
     return (
       <Stack tokens={{ childrenGap: 16 }}>
@@ -381,6 +413,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
               strings={strings}
               view={view}
               disabled={disabled}
+              checking={state.verifying}
               onReconnect={() => {
                 update({ values: { ...values, method: view.method || 'modern' } });
                 stateRef.current = { ...stateRef.current, values: { ...values, method: view.method || 'modern' } };

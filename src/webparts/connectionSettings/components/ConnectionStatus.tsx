@@ -1,6 +1,7 @@
 import * as React from 'react';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
+import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import type { IConnectionSettingsStrings } from '../loc';
@@ -11,6 +12,8 @@ export interface IConnectionStatusProps {
   strings: IConnectionSettingsStrings;
   view: IConnectionView;
   disabled: boolean;
+  /** The page is asking the API whether the health shown (as last stored) is still true. */
+  checking?: boolean;
   onReconnect: () => void;
   onCheck: () => void;
   onDisconnect: () => void;
@@ -68,6 +71,10 @@ export function ConnectionStatus(props: IConnectionStatusProps): JSX.Element {
           <dt>{strings.lastCheckLabel}</dt>
           <dd data-testid="connected-checked">{formatTime(view.health.checkedAt, strings)}</dd>
         </dl>
+        {/* Outside the health value: that shows what the API last recorded until the check answers. */}
+        {props.checking ? (
+          <Spinner data-testid="checking-connection" size={SpinnerSize.xSmall} label={strings.checkingConnection} labelPosition="right" ariaLive="polite" styles={{ root: { justifyContent: 'flex-start', marginBottom: 8 } }} />
+        ) : null}
         <Stack horizontal={true} tokens={{ childrenGap: 8 }}>
           <DefaultButton text={strings.checkNow} onClick={props.onCheck} disabled={props.disabled} />
           <DefaultButton text={strings.disconnect} onClick={props.onDisconnect} disabled={props.disabled} />

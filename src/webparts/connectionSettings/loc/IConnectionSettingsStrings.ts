@@ -98,6 +98,8 @@ export interface IConnectionSettingsStrings {
   healthNotConnected: string;
   never: string;
   checkNow: string;
+  /** Shown while the page verifies the stored health with the API after it opened (R-LOSS-4). */
+  checkingConnection: string;
 
   lostTitle: string;
   lostText: string;

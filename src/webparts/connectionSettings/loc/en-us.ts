@@ -93,6 +93,7 @@ const strings: IConnectionSettingsStrings = {
   healthNotConnected: 'Not connected',
   never: 'Never',
   checkNow: 'Check now',
+  checkingConnection: 'Checking the connection…',
 
   lostTitle: 'The connection to Microsoft 365 was lost.',
   lostText: 'The LMS has stopped sending for this catalog. Notifications wait and are sent once the account is reconnected.',

@@ -93,6 +93,7 @@ const strings: IConnectionSettingsStrings = {
   healthNotConnected: '未接続',
   never: 'なし',
   checkNow: '今すぐ確認',
+  checkingConnection: '接続を確認しています…',
 
   lostTitle: 'Microsoft 365 への接続が切断されました。',
   lostText: 'このカタログの送信は停止しています。通知は保留され、アカウントを再接続すると送信されます。',

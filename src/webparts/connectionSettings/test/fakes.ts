@@ -65,6 +65,10 @@ export class FakeConnectionApi implements IConnectionApi {
   public calls: string[] = [];
   public failures: Record<string, IAppError> = {};
   public authorizeUrl: string = 'http://api.test/authorize?state=1';
+  /** The view a check answers (and keeps), as the API does when it finds the health changed. */
+  public checkedView: IConnectionView | undefined;
+  /** When set, a check answers only once this settles. */
+  public checkGate: Promise<void> | undefined;
 
   public constructor(view: IConnectionView = notConnectedView()) {
     this.view = view;
@@ -93,7 +97,17 @@ export class FakeConnectionApi implements IConnectionApi {
   }
 
   public checkConnection(): Promise<IConnectionView> {
-    return this._answer('check', () => this.view);
+    this.calls.push('check');
+    const failure = this.failures.check;
+    // A test may hold the answer back (checkGate) to see the page while the check is under way.
+    return (this.checkGate || Promise.resolve()).then(() => {
+      if (failure) {
+        throw failure;
+      }
+      // What the API records when its check finds the connection changed (e.g. lost).
+      this.view = this.checkedView || this.view;
+      return this.view;
+    });
   }
 
   public sendTestEmail(to: string): Promise<ITestEmailResult> {
