@@ -98,7 +98,8 @@ function buildServices(config: IPreviewConfig, selection: ISelection): IServices
   // SharePoint and Graph are reached through the preview server (same origin, as the web part
   // is on SharePoint); the site's identity stays the tenant's URL.
   const sp = spfi().using(SPBrowser({ baseUrl: `${here}${selection.catalog}` }), DevBearerToken(() => token(config.tenantOrigin)));
-  const graph = graphfi().using(GraphBrowser({ baseUrl: here }), DevBearerToken(() => token('https://graph.microsoft.com')));
+  // GraphBrowser's baseUrl includes the version segment (GraphSPFx uses https://graph.microsoft.com/v1.0).
+  const graph = graphfi().using(GraphBrowser({ baseUrl: `${here}/v1.0` }), DevBearerToken(() => token('https://graph.microsoft.com')));
   return {
     settingsStore: new SettingsStore(sp, selection.catalog),
     connectionApi: new ConnectionApi(config.apiBaseUrl, `${config.tenantOrigin}${selection.catalog}`, resilient(fetchTransport(() => token(config.apiResource))), selection.lang),
