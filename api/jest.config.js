@@ -16,6 +16,6 @@ module.exports = {
   moduleNameMapper: {
     '^@lms-m365/local-tenant$': '<rootDir>/../local-tenant/src/index.ts'
   },
-  testTimeout: 30000,
+  setupFilesAfterEnv: ['<rootDir>/test/support/timeout.js'],
   maxWorkers: 2
 };

@@ -13,5 +13,5 @@ module.exports = {
     '^.+/node_modules/(@pnp|cookie|set-cookie-parser)/.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, isolatedModules: true }]
   },
   transformIgnorePatterns: ['/node_modules/(?!(@pnp|cookie|set-cookie-parser)/)'],
-  testTimeout: 30000
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/timeout.js']
 };
