@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** Everything the API reads from its environment, validated once at start. */
@@ -74,10 +75,27 @@ function trimSlash(value: string): string {
 }
 
 /**
+ * The repository root: the nearest folder above this file that holds the local tenant beside the
+ * API. Development state (.local/) lives there whether the API runs from src/ (ts-jest) or from
+ * dist/api/src/ (the build).
+ */
+export function findRepoRoot(from: string = __dirname): string {
+  let dir = path.resolve(from);
+  while (!(existsSync(path.join(dir, 'api', 'package.json')) && existsSync(path.join(dir, 'local-tenant')))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      return process.cwd();
+    }
+    dir = parent;
+  }
+  return dir;
+}
+
+/**
  * Reads and validates the configuration. In production every setting without a safe default
  * must be present and well-formed; each missing or malformed one is named, all at once.
  */
-export function loadConfig(env: Env, repoRoot: string = path.resolve(__dirname, '..', '..', '..')): ApiConfig {
+export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConfig {
   const production = env.NODE_ENV === 'production';
   const problems: string[] = [];
 

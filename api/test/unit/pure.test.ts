@@ -1,9 +1,10 @@
+import path from 'node:path';
 import fc from 'fast-check';
 import { ERROR_CATALOGUE } from '../../../src/shared/errors';
 import { canManageWeb } from '../../src/auth/catalogAdmin';
 import { authorize, principalFromClaims } from '../../src/auth/principal';
 import { normaliseCatalog } from '../../src/catalogs/catalogId';
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { ConfigError, findRepoRoot, loadConfig } from '../../src/config/config';
 import { isConnectionLost, mapCallbackError, needsKeepAlive } from '../../src/connections/connectionService';
 import { applySettings, disconnected, emptyConnection } from '../../src/connections/model';
 import { coversOrganisation } from '../../src/connections/orgConsent';
@@ -233,6 +234,11 @@ describe('configuration', () => {
   it('loadConfig - development needs nothing', () => {
     const config = loadConfig({}, '/repo');
     expect(config).toMatchObject({ port: 4700, authorityHost: 'https://localhost:4800', storage: { embeddedAzurite: true, tablePort: 4810, queuePort: 4811 }, kek: { kind: 'local', file: '/repo/.local/keys/kek.json' } });
+  });
+  it('findRepoRoot - finds the repository from the sources and from the build output alike', () => {
+    const repo = path.resolve(__dirname, '..', '..', '..');
+    expect(findRepoRoot(path.join(repo, 'api', 'src', 'config'))).toBe(repo);
+    expect(findRepoRoot(path.join(repo, 'api', 'dist', 'api', 'src', 'config'))).toBe(repo);
   });
   it('loadConfig - production names every missing setting at once', () => {
     let error: unknown;
