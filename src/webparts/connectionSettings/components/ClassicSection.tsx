@@ -16,6 +16,10 @@ export interface IClassicSectionProps {
   changedMark: JSX.Element;
   onEmailChange: (email: string) => void;
   onPasswordChange: (password: string) => void;
+  /** The address and password fields; hidden while a Classic connection exists, until "Change account". */
+  showForm: boolean;
+  /** Id of the fields, which the "Change account" button controls. */
+  formId: string;
 }
 
 /**
@@ -29,31 +33,35 @@ export default function ClassicSection(props: IClassicSectionProps): JSX.Element
       <MessageBar messageBarType={MessageBarType.severeWarning} isMultiline={true}>
         <strong>{strings.classicRetirementTitle}</strong> {strings.classicRetirementText}
       </MessageBar>
-      <div>
-        <TextField
-          label={strings.classicEmailLabel}
-          type="email"
-          autoComplete="off"
-          value={props.email}
-          required={true}
-          disabled={props.disabled}
-          errorMessage={errors.classicEmail}
-          onChange={(ev: React.FormEvent<HTMLInputElement | HTMLTextAreaElement>, value?: string) => props.onEmailChange(value || '')}
-        />
-        {props.emailChanged ? props.changedMark : null}
-      </div>
-      <TextField
-        label={strings.classicPasswordLabel}
-        type="password"
-        autoComplete="new-password"
-        value={props.password}
-        required={true}
-        disabled={props.disabled}
-        errorMessage={errors.classicPassword}
-        description={strings.classicAppPasswordHint}
-        onChange={(ev: React.FormEvent<HTMLInputElement | HTMLTextAreaElement>, value?: string) => props.onPasswordChange(value || '')}
-      />
-      <Text variant="small" block={true}>{strings.classicPasswordHandling}</Text>
+      {props.showForm ? (
+        <Stack id={props.formId} tokens={{ childrenGap: 12 }}>
+          <div>
+            <TextField
+              label={strings.classicEmailLabel}
+              type="email"
+              autoComplete="off"
+              value={props.email}
+              required={true}
+              disabled={props.disabled}
+              errorMessage={errors.classicEmail}
+              onChange={(ev: React.FormEvent<HTMLInputElement | HTMLTextAreaElement>, value?: string) => props.onEmailChange(value || '')}
+            />
+            {props.emailChanged ? props.changedMark : null}
+          </div>
+          <TextField
+            label={strings.classicPasswordLabel}
+            type="password"
+            autoComplete="new-password"
+            value={props.password}
+            required={true}
+            disabled={props.disabled}
+            errorMessage={errors.classicPassword}
+            description={strings.classicAppPasswordHint}
+            onChange={(ev: React.FormEvent<HTMLInputElement | HTMLTextAreaElement>, value?: string) => props.onPasswordChange(value || '')}
+          />
+          <Text variant="small" block={true}>{strings.classicPasswordHandling}</Text>
+        </Stack>
+      ) : null}
       <section aria-labelledby="lms-classic-limits-heading">
         <Text as="h4" id="lms-classic-limits-heading" variant="mediumPlus" block={true}>{strings.classicLimitsHeading}</Text>
         <ul data-testid="classic-limits">

@@ -63,6 +63,9 @@ describe('ConnectionSettings', () => {
   it('ConnectionSettings - first visit: switch off, Modern pre-selected, permissions and requirements shown', async () => {
     renderPage();
     await ready();
+    // Nothing is connected: the sign-in part is simply there, with no Change account to fold it.
+    expect(screen.queryByRole('button', { name: en.changeAccount })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: en.connect })).toBeEnabled();
     expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
     expect(screen.getByRole('radio', { name: en.methodModern })).toBeChecked();
     expect(screen.getByText(en.methodModernDescription, { exact: false })).toBeInTheDocument();
@@ -140,7 +143,7 @@ describe('ConnectionSettings', () => {
     expect(store.saves).toEqual([]);
   });
 
-  it('ConnectionSettings - Classic success connects and clears the password', async () => {
+  it('ConnectionSettings - Classic success connects, folds the fields away and clears the password', async () => {
     const { api, store } = renderPage();
     await ready();
     await userEvent.click(screen.getByRole('radio', { name: en.methodClassic }));
@@ -151,7 +154,11 @@ describe('ConnectionSettings', () => {
     expect(screen.getByTestId('connected-method')).toHaveTextContent(en.methodClassicShort);
     expect(api.calls).toContain('classic christie@contoso.test');
     expect(store.saves[0]).toMatchObject({ method: 'classic' });
+    expect(screen.queryByLabelText(en.classicPasswordLabel, { selector: 'input' })).not.toBeInTheDocument();
+    expect(screen.getByText(en.classicRetirementTitle)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.changeAccount }));
     expect(screen.getByLabelText(en.classicPasswordLabel, { selector: 'input' })).toHaveValue('');
+    expect(screen.getByRole('textbox', { name: en.classicEmailLabel })).toHaveValue('christie@contoso.test');
   });
 
   it('ConnectionSettings - a wrong Classic password shows the catalogue message and remedy', async () => {
@@ -265,6 +272,137 @@ describe('ConnectionSettings', () => {
     expect(await screen.findByText(en.disconnected)).toBeInTheDocument();
     expect(api.calls).toContain('disconnect');
     expect(screen.queryByTestId('connected-view')).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - a healthy connection folds the sign-in part away behind Change account', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView({ orgConsent: { granted: false, canGrant: true } })) });
+    await ready();
+    const change = await screen.findByRole('button', { name: en.changeAccount });
+    expect(change).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByText(en.permissionsHeading)).not.toBeInTheDocument();
+    expect(screen.queryByText(en.requirementNotShared)).not.toBeInTheDocument();
+    expect(screen.queryByTestId('org-consent-status')).not.toBeInTheDocument();
+    expect(screen.queryByRole('checkbox', { name: en.orgConsentLabel })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: en.connect })).not.toBeInTheDocument();
+    // What stays: the switch, the method and the transport.
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).toBeEnabled();
+    expect(screen.getByRole('radio', { name: en.methodModern })).toBeChecked();
+    expect(screen.getByRole('radio', { name: en.transportGraph })).toBeChecked();
+  });
+
+  it('ConnectionSettings - Change account reveals the sign-in part and its Connect signs in another account', async () => {
+    const { api, popup } = renderPage({ api: new FakeConnectionApi(connectedView({ orgConsent: { granted: false, canGrant: true } })) });
+    await ready();
+    const change = await screen.findByRole('button', { name: en.changeAccount });
+    await userEvent.click(change);
+    expect(change).toHaveAttribute('aria-expanded', 'true');
+    const form = document.getElementById(change.getAttribute('aria-controls') as string) as HTMLElement;
+    expect(inside(form).getByText(en.permissionMailSend)).toBeInTheDocument();
+    expect(inside(form).getByText(en.requirementNotShared)).toBeInTheDocument();
+    expect(inside(form).getByText(en.orgConsentNotGranted)).toBeInTheDocument();
+    expect(await inside(form).findByRole('checkbox', { name: en.orgConsentLabel })).not.toBeChecked();
+    await userEvent.click(inside(form).getByRole('button', { name: en.connect }));
+    await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
+    expect(api.calls).toContain('modern false graph http://page.test');
+    api.view = connectedView({ account: { email: 'megan@contoso.test', displayName: 'Megan Bowen' } });
+    signInMessage({ ok: true });
+    await waitFor(() => expect(screen.getByTestId('connected-account')).toHaveTextContent('megan@contoso.test'));
+    // The new account is connected: the part folds away again.
+    expect(screen.getByRole('button', { name: en.changeAccount })).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByText(en.permissionMailSend)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Change account pressed again hides the part and drops what was ticked in it', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView({ orgConsent: { granted: false, canGrant: true } })) });
+    await ready();
+    const change = await screen.findByRole('button', { name: en.changeAccount });
+    await userEvent.click(change);
+    await userEvent.click(await screen.findByRole('checkbox', { name: en.orgConsentLabel }));
+    expect(screen.getByText(en.unsavedChanges)).toBeInTheDocument();
+    await userEvent.click(change);
+    expect(change).toHaveAttribute('aria-expanded', 'false');
+    expect(change).not.toHaveAttribute('aria-controls');
+    expect(screen.queryByRole('checkbox', { name: en.orgConsentLabel })).not.toBeInTheDocument();
+    expect(screen.queryByText(en.unsavedChanges)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Change account works from the keyboard and is labelled in Japanese', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView()), strings: ja });
+    await screen.findByRole('switch', { name: ja.masterSwitchLabel });
+    const change = await screen.findByRole('button', { name: ja.changeAccount });
+    change.focus();
+    await userEvent.keyboard('{Enter}');
+    expect(change).toHaveAttribute('aria-expanded', 'true');
+    expect(screen.getByText(ja.permissionMailSend)).toBeInTheDocument();
+    await userEvent.keyboard(' ');
+    expect(change).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByText(ja.permissionMailSend)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - changing the transport of a connection shows what the new sign-in asks for', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView()) });
+    await ready();
+    await screen.findByRole('button', { name: en.changeAccount });
+    await userEvent.click(screen.getByRole('radio', { name: en.transportSmtp }));
+    expect(screen.getByText(en.requirementSmtpAuth)).toBeInTheDocument();
+    expect(screen.getByText(en.permissionSmtpSend)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: en.connect })).toBeEnabled();
+  });
+
+  it('ConnectionSettings - a lost connection offers only the banner\'s Reconnect; the sign-in part stays folded', async () => {
+    const { api, popup } = renderPage({ api: new FakeConnectionApi(connectedView({ health: LOST })) });
+    await ready();
+    const banner = await screen.findByTestId('lost-banner');
+    expect(screen.queryByRole('button', { name: en.connect })).not.toBeInTheDocument();
+    expect(screen.queryByText(en.permissionMailSend)).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: en.changeAccount })).toHaveAttribute('aria-expanded', 'false');
+    await userEvent.click(inside(banner).getByRole('button', { name: en.reconnect }));
+    await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
+    expect(api.calls).toContain('modern false graph http://page.test');
+    api.view = connectedView();
+    signInMessage({ ok: true });
+    await waitFor(() => expect(screen.queryByTestId('lost-banner')).not.toBeInTheDocument());
+    expect(screen.getByTestId('connected-health')).toHaveTextContent(en.healthConnected);
+  });
+
+  it('ConnectionSettings - a lost connection still lets Change account reveal the sign-in part', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView({ health: LOST })) });
+    await ready();
+    await userEvent.click(await screen.findByRole('button', { name: en.changeAccount }));
+    expect(screen.getByText(en.permissionMailSend)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: en.connect })).toBeEnabled();
+    expect(inside(screen.getByTestId('lost-banner')).getByRole('button', { name: en.reconnect })).toBeEnabled();
+  });
+
+  it('ConnectionSettings - a Classic connection keeps its warning and limits in view but folds the address and password away', async () => {
+    renderPage({
+      api: new FakeConnectionApi(connectedView({ method: 'classic', account: { email: 'christie@contoso.test', displayName: 'Christie Cline' } })),
+      store: new FakeSettingsStore({ method: 'classic' })
+    });
+    await ready();
+    expect(await screen.findByText(en.classicRetirementTitle)).toBeInTheDocument();
+    expect(screen.getByText(en.classicLimitRooms)).toBeInTheDocument();
+    expect(screen.queryByRole('textbox', { name: en.classicEmailLabel })).not.toBeInTheDocument();
+    expect(screen.queryByLabelText(en.classicPasswordLabel, { selector: 'input' })).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.changeAccount }));
+    expect(screen.getByRole('textbox', { name: en.classicEmailLabel })).toHaveValue('christie@contoso.test');
+  });
+
+  it('ConnectionSettings - a lost Classic connection\'s Reconnect shows the fields its password goes in', async () => {
+    const { api } = renderPage({
+      api: new FakeConnectionApi(connectedView({ method: 'classic', health: LOST, account: { email: 'christie@contoso.test', displayName: 'Christie Cline' } })),
+      store: new FakeSettingsStore({ method: 'classic' })
+    });
+    await ready();
+    const banner = await screen.findByTestId('lost-banner');
+    expect(screen.queryByLabelText(en.classicPasswordLabel, { selector: 'input' })).not.toBeInTheDocument();
+    await userEvent.click(inside(banner).getByRole('button', { name: en.reconnect }));
+    expect(await screen.findByText(en.validationPasswordRequired)).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText(en.classicPasswordLabel, { selector: 'input' }), 'dev-password');
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.saved)).toBeInTheDocument();
+    expect(api.calls).toContain('classic christie@contoso.test');
+    expect(screen.queryByLabelText(en.classicPasswordLabel, { selector: 'input' })).not.toBeInTheDocument();
   });
 
   it('ConnectionSettings - a lost connection shows the banner with its reason and Reconnect signs in again', async () => {

@@ -70,13 +70,18 @@ interface IState {
   confirmDisconnect: boolean;
   /** The health loaded is being verified with the API in the background (R-LOSS-4). */
   verifying: boolean;
+  /** The admin asked to connect another account ("Change account") while one is connected. */
+  changingAccount: boolean;
 }
 
 const INITIAL: IState = {
   phase: 'loading', view: undefined, stored: undefined, baseline: undefined, values: undefined, readOnly: false,
   busy: undefined, signIn: undefined, error: undefined, notice: undefined, showValidation: false, confirmDisconnect: false,
-  verifying: false
+  verifying: false, changingAccount: false
 };
+
+/** The Modern sign-in part or the Classic fields, whichever is shown; "Change account" controls it. */
+const ACCOUNT_FORM_ID = 'lms-account-form';
 
 function isNotAdmin(error: IAppError): boolean {
   return error.kind === 'problem' && (error.code === 'NOT_CATALOG_ADMIN' || error.status === 403);
@@ -170,7 +175,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       // The API writes health to the settings item when a connection changes: read both again.
       const [view, stored] = await Promise.all([services.connectionApi.getConnection(), services.settingsStore.load()]);
       const baseline = formFromStored(stored, view);
-      update({ view, stored, baseline, values: baseline, signIn: undefined, busy: undefined, notice });
+      // Whatever was connected or disconnected is now the stored state: the account form folds away again.
+      update({ view, stored, baseline, values: baseline, signIn: undefined, busy: undefined, notice, changingAccount: false });
     } catch (error) {
       update({ signIn: undefined, busy: undefined, error: pageError(error) });
     }
@@ -279,6 +285,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     // What has been written so far survives a later failure: the next save must use its ETags.
     let newStored = stored;
     let newView = view;
+    let classicConnected = false;
     try {
       const settings = settingsFromForm(values);
       if (dirtyFields(formFromStored(stored, view), values).some((f: FormField) => ['enabled', 'method', 'transport', 'alertRecipients'].indexOf(f) >= 0) || stored.etag === undefined) {
@@ -289,6 +296,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       }
       if (classicNeedsCredentials(baseline, values, view) && values.classicPassword !== '') {
         newView = await services.connectionApi.connectClassic(values.classicEmail.trim(), values.classicPassword);
+        classicConnected = true;
       }
       const newBaseline = formFromStored(newStored, newView);
       if (signIn) {
@@ -302,7 +310,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
         }
         return;
       }
-      update({ stored: newStored, view: newView, baseline: newBaseline, values: newBaseline, busy: undefined, notice: strings.saved });
+      // A new Classic account is connected: its fields fold away as after a Modern sign-in.
+      update({ stored: newStored, view: newView, baseline: newBaseline, values: newBaseline, busy: undefined, notice: strings.saved, ...(classicConnected ? { changingAccount: false } : {}) });
     } catch (error) {
       if (popup && !popup.closed) {
         popup.close();
@@ -380,6 +389,18 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     const errors: IFormErrors = state.showValidation ? validate(baseline, values, view, strings) : {};
     const disabled = readOnly || busy !== undefined;
     const connected = !!view && isConnected(view);
+    // A connection in place makes the form that creates one noise (and a second Connect next to the
+    // lost banner's Reconnect): it folds away until "Change account", unless the form's own changes
+    // (another method, another Modern transport) need a new sign-in anyway.
+    const accountForm = !connected || state.changingAccount;
+    const modernSignInShown = accountForm || !view || view.method !== 'modern' || values.transport !== view.transport;
+    const classicFormShown = accountForm || !view || view.method !== 'classic';
+    const toggleAccountForm = (): void => {
+      // Folding the form away drops what was typed into it, so nothing hidden is saved by mistake.
+      update(state.changingAccount
+        ? { changingAccount: false, values: { ...values, orgConsent: baseline.orgConsent, classicEmail: baseline.classicEmail, classicPassword: '' }, showValidation: false }
+        : { changingAccount: true });
+    };
     const methodOptions: IChoiceGroupOption[] = [
       { key: 'modern', text: strings.methodModern },
       { key: 'classic', text: strings.methodClassic }
@@ -415,11 +436,16 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
               disabled={disabled}
               checking={state.verifying}
               onReconnect={() => {
-                update({ values: { ...values, method: view.method || 'modern' } });
-                stateRef.current = { ...stateRef.current, values: { ...values, method: view.method || 'modern' } };
+                // Classic reconnects with its password: its fields must be in view to take it.
+                const changingAccount = state.changingAccount || view.method === 'classic';
+                update({ values: { ...values, method: view.method || 'modern' }, changingAccount });
+                stateRef.current = { ...stateRef.current, values: { ...values, method: view.method || 'modern' }, changingAccount };
                 void save(true);
               }}
               onCheck={() => { void check(); }}
+              accountFormShown={state.changingAccount}
+              accountFormId={ACCOUNT_FORM_ID}
+              onChangeAccount={toggleAccountForm}
               onDisconnect={() => update({ confirmDisconnect: true })}
             />
           </LazyBoundary>
@@ -469,8 +495,10 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
             changedMark={changedMark}
             onTransportChange={(transport: Transport) => setValues({ transport })}
             onOrgConsentChange={(orgConsent: boolean) => setValues({ orgConsent })}
-            showConnect={!readOnly && modernNeedsSignIn(baseline, values, view)}
-            onConnect={() => { void save(false); }}
+            showSignIn={modernSignInShown}
+            signInId={ACCOUNT_FORM_ID}
+            showConnect={!readOnly && (state.changingAccount || modernNeedsSignIn(baseline, values, view))}
+            onConnect={() => { void save(true); }}
           />
         ) : (
           <LazyBoundary strings={strings}>
@@ -484,6 +512,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
               changedMark={changedMark}
               onEmailChange={(classicEmail: string) => setValues({ classicEmail })}
               onPasswordChange={(classicPassword: string) => setValues({ classicPassword })}
+              showForm={classicFormShown}
+              formId={ACCOUNT_FORM_ID}
             />
           </LazyBoundary>
         )}

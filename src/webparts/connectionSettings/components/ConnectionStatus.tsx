@@ -16,6 +16,11 @@ export interface IConnectionStatusProps {
   checking?: boolean;
   onReconnect: () => void;
   onCheck: () => void;
+  /** Whether the form that connects another account is shown; the toggle reveals or hides it. */
+  accountFormShown: boolean;
+  /** Id of that form, for aria-controls while it is in the page. */
+  accountFormId: string;
+  onChangeAccount: () => void;
   onDisconnect: () => void;
 }
 
@@ -77,6 +82,13 @@ export function ConnectionStatus(props: IConnectionStatusProps): JSX.Element {
         ) : null}
         <Stack horizontal={true} tokens={{ childrenGap: 8 }}>
           <DefaultButton text={strings.checkNow} onClick={props.onCheck} disabled={props.disabled} />
+          <DefaultButton
+            text={strings.changeAccount}
+            onClick={props.onChangeAccount}
+            disabled={props.disabled}
+            aria-expanded={props.accountFormShown}
+            aria-controls={props.accountFormShown ? props.accountFormId : undefined}
+          />
           <DefaultButton text={strings.disconnect} onClick={props.onDisconnect} disabled={props.disabled} />
         </Stack>
       </section>

@@ -21,6 +21,13 @@ export interface IModernSectionProps {
   changedMark: JSX.Element;
   onTransportChange: (transport: Transport) => void;
   onOrgConsentChange: (orgConsent: boolean) => void;
+  /**
+   * What the admin must read before a sign-in (permissions, requirements, consent, Connect). Hidden
+   * while a Modern connection exists: the connected view's "Change account" reveals it.
+   */
+  showSignIn: boolean;
+  /** Id of that part, which the "Change account" button controls. */
+  signInId: string;
   /** Connect appears while no healthy Modern connection matches the form; it saves and signs in. */
   showConnect: boolean;
   onConnect: () => void;
@@ -50,37 +57,41 @@ export function ModernSection(props: IModernSectionProps): JSX.Element {
         />
         {props.transportChanged ? props.changedMark : null}
       </div>
-      <section aria-labelledby="lms-permissions-heading">
-        <Text as="h4" id="lms-permissions-heading" variant="mediumPlus" block={true}>{strings.permissionsHeading}</Text>
-        <ul data-testid="permissions">
-          <li>{strings.permissionMailSend}</li>
-          <li>{strings.permissionPlaceRead}</li>
-          <li>{strings.permissionCalendars}</li>
-          <li>{strings.permissionUserRead}</li>
-          <li>{strings.permissionOfflineAccess}</li>
-          {smtp ? <li>{strings.permissionSmtpSend}</li> : null}
-        </ul>
-      </section>
-      <section aria-labelledby="lms-requirements-heading">
-        <Text as="h4" id="lms-requirements-heading" variant="mediumPlus" block={true}>{strings.requirementsHeading}</Text>
-        <ul data-testid="requirements">
-          <li>{strings.requirementCloudMailbox}</li>
-          <li>{strings.requirementNotShared}</li>
-          {smtp ? <li>{strings.requirementSmtpAuth}</li> : null}
-        </ul>
-      </section>
-      {view ? (
-        <Text block={true} data-testid="org-consent-status">
-          {view.orgConsent.granted ? strings.orgConsentGranted : strings.orgConsentNotGranted}
-        </Text>
-      ) : null}
-      {props.showOrgConsentOption ? (
-        <LazyBoundary strings={strings}>
-          <OrgConsentOption strings={strings} checked={props.orgConsent} disabled={props.disabled} onChange={props.onOrgConsentChange} />
-        </LazyBoundary>
-      ) : null}
-      {props.showConnect ? (
-        <div><PrimaryButton text={strings.connect} onClick={props.onConnect} disabled={props.disabled} /></div>
+      {props.showSignIn ? (
+        <Stack id={props.signInId} tokens={{ childrenGap: 12 }}>
+          <section aria-labelledby="lms-permissions-heading">
+            <Text as="h4" id="lms-permissions-heading" variant="mediumPlus" block={true}>{strings.permissionsHeading}</Text>
+            <ul data-testid="permissions">
+              <li>{strings.permissionMailSend}</li>
+              <li>{strings.permissionPlaceRead}</li>
+              <li>{strings.permissionCalendars}</li>
+              <li>{strings.permissionUserRead}</li>
+              <li>{strings.permissionOfflineAccess}</li>
+              {smtp ? <li>{strings.permissionSmtpSend}</li> : null}
+            </ul>
+          </section>
+          <section aria-labelledby="lms-requirements-heading">
+            <Text as="h4" id="lms-requirements-heading" variant="mediumPlus" block={true}>{strings.requirementsHeading}</Text>
+            <ul data-testid="requirements">
+              <li>{strings.requirementCloudMailbox}</li>
+              <li>{strings.requirementNotShared}</li>
+              {smtp ? <li>{strings.requirementSmtpAuth}</li> : null}
+            </ul>
+          </section>
+          {view ? (
+            <Text block={true} data-testid="org-consent-status">
+              {view.orgConsent.granted ? strings.orgConsentGranted : strings.orgConsentNotGranted}
+            </Text>
+          ) : null}
+          {props.showOrgConsentOption ? (
+            <LazyBoundary strings={strings}>
+              <OrgConsentOption strings={strings} checked={props.orgConsent} disabled={props.disabled} onChange={props.onOrgConsentChange} />
+            </LazyBoundary>
+          ) : null}
+          {props.showConnect ? (
+            <div><PrimaryButton text={strings.connect} onClick={props.onConnect} disabled={props.disabled} /></div>
+          ) : null}
+        </Stack>
       ) : null}
     </Stack>
   );

@@ -98,6 +98,7 @@ export interface IConnectionSettingsStrings {
   healthNotConnected: string;
   never: string;
   checkNow: string;
+  changeAccount: string;
   /** Shown while the page verifies the stored health with the API after it opened (R-LOSS-4). */
   checkingConnection: string;
 

@@ -93,6 +93,7 @@ const strings: IConnectionSettingsStrings = {
   healthNotConnected: 'Not connected',
   never: 'Never',
   checkNow: 'Check now',
+  changeAccount: 'Change account',
   checkingConnection: 'Checking the connection…',
 
   lostTitle: 'The connection to Microsoft 365 was lost.',

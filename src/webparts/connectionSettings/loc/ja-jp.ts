@@ -93,6 +93,7 @@ const strings: IConnectionSettingsStrings = {
   healthNotConnected: '未接続',
   never: 'なし',
   checkNow: '今すぐ確認',
+  changeAccount: 'アカウントを変更',
   checkingConnection: '接続を確認しています…',
 
   lostTitle: 'Microsoft 365 への接続が切断されました。',
