@@ -60,17 +60,43 @@ export async function resetWorld(): Promise<void> {
   }
 }
 
-/** A full-page screenshot under e2e/screenshots/ (git-ignored), one per state. */
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(__dirname, '..', 'screenshots', `${name}.png`), fullPage: true });
+/**
+ * A full-page screenshot under e2e/screenshots/ (git-ignored), one per state. `viewport` keeps to
+ * what is on screen: a full-page capture of a taller page resizes the window, and Fluent UI's
+ * callouts (the people picker's suggestions) close on a resize before they are captured.
+ */
+export async function shot(page: Page, name: string, options: { viewport?: boolean } = {}): Promise<void> {
+  await page.screenshot({ path: path.join(__dirname, '..', 'screenshots', `${name}.png`), fullPage: !options.viewport });
 }
 
+/**
+ * A violation that is Fluent UI v8's own and that the page cannot change: the people picker's
+ * suggestion list (role=listbox) holds Fluent's live region (role=status) that announces the number
+ * of results, which axe counts as a child a listbox may not have (microsoft/fluentui#31860, closed
+ * "by design"). Only that exact finding on that exact element is let through, nothing else on it.
+ */
+export interface IKnownViolation {
+  rule: string;
+  target: RegExp;
+  summary: RegExp;
+}
+
+export const FLUENT_SUGGESTIONS_LIVE_REGION: IKnownViolation = {
+  rule: 'aria-required-children',
+  target: /^#suggestion-list-id__\d+$/,
+  summary: /not allowed: \[role=status\]\s*$/
+};
+
 /** No serious or critical accessibility violation in the page as it is now. */
-export async function expectAccessible(page: Page): Promise<void> {
+export async function expectAccessible(page: Page, known: IKnownViolation[] = []): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
+  const isKnown = (id: string, node: { target: unknown[]; failureSummary?: string }): boolean => known.some((k) =>
+    k.rule === id && node.target.length === 1 && k.target.test(String(node.target[0])) && k.summary.test(node.failureSummary || ''));
   const bad = results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} - ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+    .map((v) => ({ ...v, nodes: v.nodes.filter((n) => !isKnown(v.id, n)) }))
+    .filter((v) => v.nodes.length > 0)
+    .map((v) => `${v.id} (${v.impact}): ${v.help} - ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary || ''}`).slice(0, 3).join(' | ')}`);
   expect(bad).toEqual([]);
 }
 

@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { ERROR_CATALOGUE } from '../../src/shared/errors';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
 import ja from '../../src/webparts/connectionSettings/loc/ja-jp';
-import { expectAccessible, resetWorld, shot, signInInPopup, visit } from '../support/helpers';
+import { expectAccessible, FLUENT_SUGGESTIONS_LIVE_REGION, resetWorld, shot, signInInPopup, visit } from '../support/helpers';
 
 test.beforeEach(async () => {
   await resetWorld();
@@ -38,8 +38,21 @@ test('settings page - modern connect with the user consenting for themself, then
   expect(sawConsentPage).toBe(true);
   await expect(connectedAccount(page)).toContainText('adele@contoso.test');
   await expect(health(page)).toHaveText(en.healthConnected);
+  // Connected: what is only needed to make a connection is folded behind Change account.
+  const change = page.getByRole('button', { name: en.changeAccount });
+  await expect(change).toHaveAttribute('aria-expanded', 'false');
+  await expect(page.getByText(en.permissionMailSend)).toHaveCount(0);
+  await expect(page.getByRole('button', { name: en.connect, exact: true })).toHaveCount(0);
   await shot(page, '02-connected');
   await expectAccessible(page);
+  await change.click();
+  await expect(change).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.getByText(en.permissionMailSend)).toBeVisible();
+  await expect(page.getByRole('button', { name: en.connect, exact: true })).toBeEnabled();
+  await shot(page, '02b-change-account');
+  await expectAccessible(page);
+  await change.click();
+  await expect(page.getByText(en.permissionMailSend)).toHaveCount(0);
 
   await page.getByRole('textbox', { name: en.testEmailRecipient }).fill('alex@contoso.test');
   await page.getByRole('button', { name: en.testEmailSend }).click();
@@ -205,12 +218,50 @@ test('settings page - a revoked refresh token shows the lost banner on the next 
   await expect(banner).toContainText(ERROR_CATALOGUE.TOKEN_REVOKED.title.en);
   await expect(health(page)).toHaveText(en.healthLost);
   await expect(page.getByText(en.checkingConnection)).toHaveCount(0);
+  // One way back only: the banner's Reconnect, not a second Connect further down.
+  await expect(page.getByRole('button', { name: en.connect, exact: true })).toHaveCount(0);
+  await expect(page.getByText(en.permissionMailSend)).toHaveCount(0);
+  await expect(page.getByRole('button', { name: en.changeAccount })).toHaveAttribute('aria-expanded', 'false');
   await shot(page, '15-connection-lost');
   await expectAccessible(page);
   await signInInPopup(page, () => banner.getByRole('button', { name: en.reconnect }).click(), 'adele@contoso.test');
   await expect(health(page)).toHaveText(en.healthConnected);
   await expect(page.getByTestId('lost-banner')).toHaveCount(0);
   await shot(page, '16-reconnected');
+});
+
+test('settings page - an alert recipient picked from the directory is saved to the settings list and survives a reload', async ({ page }) => {
+  await visit(page);
+  // Connected first: on a catalog without a connection, Save also starts a sign-in.
+  await connectModern(page, 'adele@contoso.test');
+  await expect(health(page)).toHaveText(en.healthConnected);
+  const picker = page.getByRole('combobox', { name: en.alertRecipientsLabel });
+  await picker.fill('me');
+  // The suggestions come from the local tenant's Graph /users $filter search, through the preview.
+  // Named with her address: the preview's user switcher has a "Megan Bowen" option of its own,
+  // and the suggestions open in a layer outside the web part's element.
+  const settings = page.getByTestId('connection-settings');
+  const megan = page.getByRole('option', { name: 'Megan Bowen megan@contoso.test', exact: true });
+  await expect(megan).toBeVisible();
+  await expect(megan).toHaveAttribute('aria-selected', 'true');
+  await shot(page, '21-people-picker-suggestions', { viewport: true });
+  await expectAccessible(page, [FLUENT_SUGGESTIONS_LIVE_REGION]);
+  // The first suggestion is the highlighted one: Enter picks it, as a keyboard user would.
+  await picker.press('Enter');
+  // The picker keeps addresses only (that is what the settings list stores), so Megan shows by hers.
+  const picked = settings.getByRole('listitem').filter({ hasText: 'megan@contoso.test' });
+  await expect(picked).toHaveCount(1);
+  await expect(page.getByTestId('unsaved')).toBeVisible();
+  await page.getByRole('button', { name: en.save }).click();
+  await expect(page.getByTestId('page-notice')).toContainText(en.saved);
+
+  await visit(page);
+  // What the page shows after a reload is what it read back from the settings list.
+  await expect(picked).toHaveCount(1);
+  await expect(picked.getByRole('button', { name: `${en.peopleRemove} megan@contoso.test` })).toBeVisible();
+  await expect(page.getByTestId('unsaved')).toHaveCount(0);
+  await shot(page, '22-people-picker-saved');
+  await expectAccessible(page);
 });
 
 test('settings page - a non-admin cannot change anything', async ({ page }) => {
