@@ -5,14 +5,14 @@
  * on this machine. Prints p50, p99 and requests/s for both and the ratio; writes
  * bench/results/api.json. Goal: throughput >= 0.5 of the bare route, p99 < 50 ms, at 50 connections.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { startLocalTenant } from '../test/support/localTenant';
-import { loadConfig } from '../src/config/config';
+import { localConfig } from '../test/support/stack';
 import { startApi } from '../src/server';
 import { startAzurite } from '../src/storage/azurite';
 
@@ -57,22 +57,11 @@ async function main(): Promise<void> {
 async function run(storage: string, stops: (() => Promise<void>)[]): Promise<void> {
   const tenant = await startLocalTenant({ port: 0, smtpPort: 0, fixturePath: path.join(repoRoot, 'local-tenant', 'fixtures', 'tenant.json'), certDir: path.join(repoRoot, '.local', 'certs') });
   stops.push(() => tenant.close());
-  const keyDir = mkdtempSync(path.join(os.tmpdir(), 'lms-bench-'));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    AUTHORITY_HOST: tenant.origin,
-    GRAPH_URL: `${tenant.origin}/v1.0`,
-    SHAREPOINT_ORIGIN: tenant.origin,
-    SMTP_HOST: tenant.smtp.host,
-    SMTP_PORT: String(tenant.smtp.port),
-    STORAGE_CONNECTION_STRING: storage,
-    LOCAL_KEK_FILE: path.join(keyDir, 'kek.json'),
+  const config = localConfig(tenant, storage, {
     // The limiter still runs on every request; its ceiling is lifted so it measures, not refuses.
     RATE_LIMIT_PER_MINUTE: '10000000',
-    KEEPALIVE_INTERVAL_SECONDS: '0',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info'
-  }, repoRoot);
+  });
   const api = await startApi(config, { logDestination: pino.destination({ dest: '/dev/null', sync: false }) });
   stops.push(() => api.close());
   const bare = Fastify();

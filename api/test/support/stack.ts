@@ -30,28 +30,35 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** The API's configuration against a local tenant and an Azurite, with a throwaway key file. */
+export function localConfig(tenant: LocalTenant, storageConnectionString: string, overrides: Record<string, string> = {}): ApiConfig {
+  const keyDir = mkdtempSync(path.join(os.tmpdir(), 'lms-stack-'));
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AUTHORITY_HOST: tenant.origin,
+    GRAPH_URL: `${tenant.origin}/v1.0`,
+    SHAREPOINT_ORIGIN: tenant.origin,
+    SMTP_HOST: tenant.smtp.host,
+    SMTP_PORT: String(tenant.smtp.port),
+    STORAGE_CONNECTION_STRING: storageConnectionString,
+    LOCAL_KEK_FILE: path.join(keyDir, 'kek.json'),
+    KEEPALIVE_INTERVAL_SECONDS: '0',
+    ...overrides
+  }, repoRoot);
+}
+
 export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
   const azurite = await startAzurite();
   let tenant: LocalTenant | undefined;
   try {
     tenant = await startLocalTenant({ port: 0, smtpPort: 0, fixturePath: path.join(repoRoot, 'local-tenant', 'fixtures', 'tenant.json'), certDir: path.join(repoRoot, '.local', 'certs') });
-    const keyDir = mkdtempSync(path.join(os.tmpdir(), 'lms-stack-'));
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      AUTHORITY_HOST: tenant.origin,
-      GRAPH_URL: `${tenant.origin}/v1.0`,
-      SHAREPOINT_ORIGIN: tenant.origin,
-      SMTP_HOST: tenant.smtp.host,
-      SMTP_PORT: String(tenant.smtp.port),
-      STORAGE_CONNECTION_STRING: azurite.connectionString,
-      LOCAL_KEK_FILE: path.join(keyDir, 'kek.json'),
+    const config = localConfig(tenant, azurite.connectionString, {
       ALLOWED_ORIGINS: OPENER_ORIGIN,
-      KEEPALIVE_INTERVAL_SECONDS: '0',
       RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'debug',
       ...overrides
-    }, repoRoot);
+    });
     const logs = new LogCapture();
     const api = await startApi(config, { logDestination: logs });
     const responses: string[] = [];
