@@ -20,5 +20,6 @@ export function startStack(options?: {
   stateDir?: string;
   logDir?: string;
   logLevel?: string;
+  env?: Record<string, string>;
   onExit?: (service: string, code: number | null) => void;
 }): Promise<IStack>;

@@ -81,6 +81,7 @@ function stopChild(child) {
  *   throwaway folder removed by stop()
  * @param {string} [options.logDir] one <service>.log per service
  * @param {string} [options.logLevel] the API's log level (default warn)
+ * @param {Record<string, string>} [options.env] more settings for the tenant and the API
  * @param {(service: string, code: number | null) => void} [options.onExit] called when a service
  *   stops on its own after the stack is up
  */
@@ -90,6 +91,7 @@ export async function startStack({
   stateDir,
   logDir = path.join(root, 'e2e', 'results', 'logs'),
   logLevel = 'warn',
+  env: extraEnv = {},
   onExit
 } = {}) {
   if (build) {
@@ -124,7 +126,8 @@ export async function startStack({
     AZURITE_QUEUE_PORT: String(port.queue),
     AZURITE_LOCATION: path.join(state, 'azurite'),
     LOCAL_KEK_FILE: path.join(state, 'keys', 'kek.json'),
-    LOG_LEVEL: logLevel
+    LOG_LEVEL: logLevel,
+    ...extraEnv
   };
   const children = [];
   let up = false;

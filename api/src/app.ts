@@ -83,7 +83,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const secrets = new SecretStore(tables[TABLES.secrets], kek);
   const signIns = new SignInStore(tables[TABLES.signIns], kek);
   const logUpstream = (context: string, error: ApiError): void => app.log.warn({ context, code: error.code, upstream: error.upstream }, 'upstream refused');
-  const orgConsent = new OrgConsentStatus(config, identity, graph, (error) => logUpstream('org consent', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')));
+  const orgConsent = new OrgConsentStatus(config, identity, graph, (error) => logUpstream('org consent', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')), config.orgConsentCacheSeconds * 1000);
   const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`));
   const service = new ConnectionService({ config, connections, secrets, signIns, identity, graph, orgConsent, onUpstreamError: logUpstream, mirror: (record) => listMirror.mirror(record) });
 

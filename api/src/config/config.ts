@@ -30,6 +30,7 @@ export interface ApiConfig {
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
   adminCacheSeconds: number;
+  orgConsentCacheSeconds: number;
   /** How old a connection read for display may be, per instance (writes here invalidate it). */
   connectionCacheMs: number;
   /** Refresh a kept connection's tokens when this many days passed without use (R-LOSS-0). */
@@ -220,6 +221,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     rateLimitPerMinute: Number(optional('RATE_LIMIT_PER_MINUTE', '600', int(1, 10_000_000))),
     bodyLimitBytes: Number(optional('BODY_LIMIT_BYTES', '16384', int(1024, 1_048_576))),
     adminCacheSeconds: Number(optional('ADMIN_CACHE_SECONDS', '60', int(0, 3600))),
+    orgConsentCacheSeconds: Number(optional('ORG_CONSENT_CACHE_SECONDS', '60', int(0, 3600))),
     connectionCacheMs: Number(optional('CONNECTION_CACHE_MS', '1000', int(0, 60_000))),
     keepAliveAfterDays: Number(optional('KEEPALIVE_AFTER_DAYS', '14', int(1, 80))),
     keepAliveIntervalSeconds: Number(optional('KEEPALIVE_INTERVAL_SECONDS', '3600', int(0, 86400)))
