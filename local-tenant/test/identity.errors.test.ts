@@ -13,6 +13,13 @@ describe('identity errors', () => {
   beforeEach(() => tenant.reset());
 
   const api = () => tenant.fixture.apps.connectionApi;
+  const apiSecret = (): string => {
+    const secret = api().clientSecret;
+    if (!secret) {
+      throw new Error('the fixture gives the connection API no client secret');
+    }
+    return secret;
+  };
   const authorizeUrl = (params: Record<string, string>) => `${tenant.origin}/${tenant.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: api().appId, response_type: 'code', redirect_uri: REDIRECT, scope: 'https://graph.microsoft.com/Mail.Send offline_access openid', state: 's1', ...params })}`;
   const code = (body: Record<string, unknown>) => (body.error_codes as number[])[0];
 
@@ -48,7 +55,7 @@ describe('identity errors', () => {
   });
 
   test('identity errors - a bad password on the token endpoint (ROPC) is AADSTS50126 invalid_grant', async () => {
-    const res = await tokenRequest(tenant, { grant_type: 'password', client_id: api().appId, client_secret: 'local-dev-api-secret', username: 'adele@contoso.test', password: 'nope', scope: 'User.Read' });
+    const res = await tokenRequest(tenant, { grant_type: 'password', client_id: api().appId, client_secret: apiSecret(), username: 'adele@contoso.test', password: 'nope', scope: 'User.Read' });
     expect([res.status, res.error, code(res)]).toEqual([400, 'invalid_grant', 50126]);
   });
 
@@ -87,7 +94,7 @@ describe('identity errors', () => {
     expect(forUser.consentPage).not.toContain('Consent on behalf of your organization');
     const forAdmin = await signIn(authorizeUrl({}), { upn: 'megan@contoso.test', consent: 'cancel' });
     expect(forAdmin.consentPage).toContain('Consent on behalf of your organization');
-    const res = await tokenRequest(tenant, { grant_type: 'password', client_id: api().appId, client_secret: 'local-dev-api-secret', username: 'adele@contoso.test', password: 'dev-password', scope: 'https://graph.microsoft.com/Mail.Send' });
+    const res = await tokenRequest(tenant, { grant_type: 'password', client_id: api().appId, client_secret: apiSecret(), username: 'adele@contoso.test', password: 'dev-password', scope: 'https://graph.microsoft.com/Mail.Send' });
     expect([res.error, res.suberror, code(res)]).toEqual(['invalid_grant', 'consent_required', 65001]);
   });
 
@@ -105,13 +112,13 @@ describe('identity errors', () => {
   test('identity errors - withdrawn organisation consent fails the refresh with AADSTS65001 consent_required', async () => {
     const first = await connectionApiTokens(tenant, 'megan@contoso.test', ['https://graph.microsoft.com/Mail.Send'], { consentForOrg: true });
     await fault(tenant, 'withdraw-consent', {});
-    const res = await tokenRequest(tenant, { grant_type: 'refresh_token', client_id: api().appId, client_secret: 'local-dev-api-secret', refresh_token: first.refresh_token as string, scope: 'https://graph.microsoft.com/Mail.Send offline_access' });
+    const res = await tokenRequest(tenant, { grant_type: 'refresh_token', client_id: api().appId, client_secret: apiSecret(), refresh_token: first.refresh_token as string, scope: 'https://graph.microsoft.com/Mail.Send offline_access' });
     expect([res.status, res.error, res.suberror, code(res)]).toEqual([400, 'invalid_grant', 'consent_required', 65001]);
   });
 
   test('identity errors - revoked refresh token is AADSTS50173, expired one AADSTS700082', async () => {
     const first = await connectionApiTokens(tenant, 'adele@contoso.test', ['https://graph.microsoft.com/Mail.Send']);
-    const refresh = () => tokenRequest(tenant, { grant_type: 'refresh_token', client_id: api().appId, client_secret: 'local-dev-api-secret', refresh_token: first.refresh_token as string, scope: 'https://graph.microsoft.com/Mail.Send offline_access' });
+    const refresh = () => tokenRequest(tenant, { grant_type: 'refresh_token', client_id: api().appId, client_secret: apiSecret(), refresh_token: first.refresh_token as string, scope: 'https://graph.microsoft.com/Mail.Send offline_access' });
     expect((await refresh()).status).toBe(200);
     await fault(tenant, 'expire-refresh-tokens', { user: 'adele@contoso.test' });
     const expired = await refresh();
@@ -119,7 +126,7 @@ describe('identity errors', () => {
     tenant.reset();
     const second = await connectionApiTokens(tenant, 'adele@contoso.test', ['https://graph.microsoft.com/Mail.Send']);
     await fault(tenant, 'password', { user: 'adele@contoso.test', password: 'changed' });
-    const revoked = await tokenRequest(tenant, { grant_type: 'refresh_token', client_id: api().appId, client_secret: 'local-dev-api-secret', refresh_token: second.refresh_token as string, scope: 'https://graph.microsoft.com/Mail.Send offline_access' });
+    const revoked = await tokenRequest(tenant, { grant_type: 'refresh_token', client_id: api().appId, client_secret: apiSecret(), refresh_token: second.refresh_token as string, scope: 'https://graph.microsoft.com/Mail.Send offline_access' });
     expect([revoked.error, code(revoked)]).toEqual(['invalid_grant', 50173]);
   });
 
@@ -128,25 +135,25 @@ describe('identity errors', () => {
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const flow = await signIn(authorizeUrl({ code_challenge: challenge, code_challenge_method: 'S256' }), { upn: 'adele@contoso.test' });
     const authCode = flow.redirect?.searchParams.get('code') as string;
-    const redeem = (v: string) => tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: 'local-dev-api-secret', code: authCode, redirect_uri: REDIRECT, code_verifier: v });
+    const redeem = (v: string) => tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: apiSecret(), code: authCode, redirect_uri: REDIRECT, code_verifier: v });
     const wrong = await redeem(randomBytes(48).toString('base64url'));
     expect([wrong.error, code(wrong)]).toEqual(['invalid_grant', 501481]);
     const flow2 = await signIn(authorizeUrl({ code_challenge: challenge, code_challenge_method: 'S256' }), { upn: 'adele@contoso.test' });
     const code2 = flow2.redirect?.searchParams.get('code') as string;
-    const ok = await tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: 'local-dev-api-secret', code: code2, redirect_uri: REDIRECT, code_verifier: verifier });
+    const ok = await tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: apiSecret(), code: code2, redirect_uri: REDIRECT, code_verifier: verifier });
     expect(ok.status).toBe(200);
-    const reused = await tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: 'local-dev-api-secret', code: code2, redirect_uri: REDIRECT, code_verifier: verifier });
+    const reused = await tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: apiSecret(), code: code2, redirect_uri: REDIRECT, code_verifier: verifier });
     expect([reused.error, code(reused)]).toEqual(['invalid_grant', 54005]);
   });
 
   test('identity errors - client credentials without /.default is AADSTS1002012', async () => {
-    const res = await tokenRequest(tenant, { grant_type: 'client_credentials', client_id: api().appId, client_secret: 'local-dev-api-secret', scope: 'https://graph.microsoft.com/Mail.Send' });
+    const res = await tokenRequest(tenant, { grant_type: 'client_credentials', client_id: api().appId, client_secret: apiSecret(), scope: 'https://graph.microsoft.com/Mail.Send' });
     expect([res.error, code(res)]).toEqual(['invalid_scope', 1002012]);
   });
 
   test('identity errors - OBO with a token for another audience is AADSTS500131', async () => {
     const graphish = await devToken(tenant, 'adele@contoso.test', 'https://graph.microsoft.com', ['User.Read']);
-    const res = await tokenRequest(tenant, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: api().appId, client_secret: 'local-dev-api-secret', assertion: graphish, requested_token_use: 'on_behalf_of', scope: `${tenant.origin}/.default` });
+    const res = await tokenRequest(tenant, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: api().appId, client_secret: apiSecret(), assertion: graphish, requested_token_use: 'on_behalf_of', scope: `${tenant.origin}/.default` });
     expect([res.error, code(res)]).toEqual(['invalid_grant', 500131]);
   });
 
