@@ -41,13 +41,8 @@ export interface SpList {
   nextItemId: number;
 }
 
-export interface SpSite {
-  id: string;
-  webId: string;
-  path: string;
-  title: string;
-  owners: string[];
-  members: string[];
+/** A fixture site with the lists created on it since the start. */
+export interface SpSite extends FixtureSite {
   lists: SpList[];
 }
 
