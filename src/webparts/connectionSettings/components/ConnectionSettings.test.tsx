@@ -189,7 +189,8 @@ describe('ConnectionSettings', () => {
     signInMessage({ ok: true });
     expect(await screen.findByTestId('connected-account')).toHaveTextContent('adele@contoso.test');
     expect(screen.getByTestId('connected-health')).toHaveTextContent(en.healthConnected);
-    expect(screen.getByText(en.connectedNotice)).toBeInTheDocument();
+    // A message bar renders its text a moment after the bar itself (Fluent's DelayedRender).
+    expect(await screen.findByText(en.connectedNotice)).toBeInTheDocument();
   });
 
   it.each(['SHARED_MAILBOX', 'MAILBOX_NOT_FOUND', 'SMTP_AUTH_DISABLED', 'CONSENT_DECLINED'] as const)(
@@ -429,7 +430,7 @@ describe('ConnectionSettings', () => {
     expect(screen.getByRole('button', { name: en.disconnect })).toBeEnabled();
     await release();
     const banner = await screen.findByTestId('lost-banner');
-    expect(inside(banner).getByText(en.lostTitle)).toBeInTheDocument();
+    expect(await inside(banner).findByText(en.lostTitle)).toBeInTheDocument();
     expect(inside(banner).getByText(ERROR_CATALOGUE.TOKEN_REVOKED.title.en)).toBeInTheDocument();
     expect(screen.getByTestId('connected-health')).toHaveTextContent(en.healthLost);
     expect(screen.getByTestId('connected-checked')).toHaveTextContent(new Date(LOST.checkedAt).toLocaleString('en-US'));

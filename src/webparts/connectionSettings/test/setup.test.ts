@@ -1,5 +1,28 @@
 import '@testing-library/jest-dom';
+import { configure } from '@testing-library/dom';
+import { act } from '@testing-library/react';
 import { setIconOptions } from '@fluentui/react/lib/Styling';
 
 // Icons are not registered in unit tests; their absence is not what these tests are about.
 setIconOptions({ disableWarnings: true });
+
+// user-event 14 dispatches through the @testing-library/dom it resolves (10.x, top of node_modules),
+// while @testing-library/react 12 wraps events in act() only on its own nested copy (8.x). Give
+// user-event's copy the same wrappers, so what a click or a keystroke sets off (a save, a
+// disconnect, a reload) runs inside act() while the test awaits the user-event call.
+configure({
+  asyncWrapper: async <T>(cb: () => Promise<T>): Promise<T> => {
+    let result: T | undefined;
+    await act(async () => {
+      result = await cb();
+    });
+    return result as T;
+  },
+  eventWrapper: <T>(cb: () => T): T => {
+    let result: T | undefined;
+    act(() => {
+      result = cb();
+    });
+    return result as T;
+  }
+});
