@@ -73,18 +73,11 @@ export function disconnected(record: ConnectionRecord, now: string): ConnectionR
   };
 }
 
-export interface ConnectionView {
-  catalog: string;
-  connectionId: string;
-  enabled: boolean;
-  method: Method | null;
-  transport: Transport;
-  account: { email: string; displayName: string } | null;
-  health: { state: HealthState; code: ErrorCode | null; checkedAt: string | null };
+/** What callers see: the record's non-internal fields plus the tenant's consent status and the ETag. */
+export type ConnectionView = Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'enabled' | 'method' | 'transport' | 'account' | 'health' | 'alertRecipients'> & {
   orgConsent: { granted: boolean; canGrant: boolean };
-  alertRecipients: string[];
   etag: string;
-}
+};
 
 export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }): ConnectionView {
   return {
