@@ -33,21 +33,28 @@ export interface IssuedToken {
   expiresIn: number;
 }
 
+/** Claims every access token carries, delegated or app-only, v1 or v2. */
+function accessTokenBase(iss: Issuer, resource: App, seconds: number): Claims {
+  return {
+    aud: audienceOf(resource),
+    ...lifetime(seconds),
+    aio: randomBytes(24).toString('base64url'),
+    rh: randomBytes(16).toString('base64url'),
+    tid: iss.state.tenantId,
+    uti: randomBytes(16).toString('base64url')
+  };
+}
+
 /** A delegated access token: the user, the client that asked, the scopes consented for the resource. */
 export function delegatedAccessToken(iss: Issuer, user: Account, client: App, resource: App, scopes: string[]): IssuedToken {
   const { state } = iss;
   const seconds = state.limits.accessTokenLifetimeSeconds;
   const common: Claims = {
-    aud: audienceOf(resource),
-    ...lifetime(seconds),
-    aio: randomBytes(24).toString('base64url'),
+    ...accessTokenBase(iss, resource, seconds),
     name: user.displayName,
     oid: user.id,
-    rh: randomBytes(16).toString('base64url'),
     scp: scopes.join(' '),
-    sub: pairwiseSub(user.id, client.appId),
-    tid: state.tenantId,
-    uti: randomBytes(16).toString('base64url')
+    sub: pairwiseSub(user.id, client.appId)
   };
   if (user.roleIds.length) common.wids = user.roleIds;
   const claims: Claims =
@@ -77,15 +84,10 @@ export function appAccessToken(iss: Issuer, client: App, resource: App, roles: s
   const { state } = iss;
   const seconds = state.limits.accessTokenLifetimeSeconds;
   const common: Claims = {
-    aud: audienceOf(resource),
-    ...lifetime(seconds),
-    aio: randomBytes(24).toString('base64url'),
+    ...accessTokenBase(iss, resource, seconds),
     idtyp: 'app',
     oid: client.servicePrincipalId,
-    rh: randomBytes(16).toString('base64url'),
-    sub: client.servicePrincipalId,
-    tid: state.tenantId,
-    uti: randomBytes(16).toString('base64url')
+    sub: client.servicePrincipalId
   };
   if (roles.length) common.roles = roles;
   const claims: Claims =
