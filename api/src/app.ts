@@ -10,6 +10,8 @@ import { createTokenVerifier, issuersFor, jwksUrl, remoteKeys } from './auth/tok
 import type { ApiConfig } from './config/config';
 import { ConnectionStore } from './connections/connectionStore';
 import { ConnectionService } from './connections/connectionService';
+import { ConnectionWriter } from './connections/connectionWriter';
+import { CredentialsProvider } from './connections/credentials';
 import { OrgConsentStatus } from './connections/orgConsent';
 import { connectionRoutes } from './connections/routes';
 import { ConnectionView, Problem } from './connections/schemas';
@@ -19,11 +21,17 @@ import { installErrorHandling } from './errors/errorHandler';
 import { healthRoutes } from './health/routes';
 import { MicrosoftIdentity } from './identity/microsoftIdentity';
 import { createLogger, stripQuery } from './logging';
-import { GraphClient } from './mail/graphClient';
+import { GraphClient } from './graph/graphClient';
 import { KeyEncryptionKey, KeyVaultKek, LocalFileKek } from './secrets/kek';
 import { SecretStore } from './secrets/secretStore';
 import { ListMirror } from './sharepoint/listMirror';
-import { openTables, TABLES } from './storage/tables';
+import { SendingEngine } from './sending/engine';
+import { NotificationService } from './sending/notificationService';
+import { OutboxStore } from './sending/outboxStore';
+import { notificationRoutes } from './sending/routes';
+import { WakeQueue } from './sending/wakeQueue';
+import type { StorageMeter } from './storage/meter';
+import { openTables, queueClient, TABLES } from './storage/tables';
 
 export interface AppOptions {
   /** Where logs go (tests capture them to prove no secret is written). Default stdout. */
@@ -33,11 +41,14 @@ export interface AppOptions {
   /** Replaces the SharePoint permission question (unit tests only). */
   sitePermissions?: SitePermissionReader;
   kek?: KeyEncryptionKey;
+  /** Counts storage requests (bench:send). */
+  storageMeter?: StorageMeter;
 }
 
 export interface BuiltApp {
   app: FastifyInstance;
   service: ConnectionService;
+  engine: SendingEngine;
 }
 
 function openKek(config: ApiConfig): KeyEncryptionKey {
@@ -76,7 +87,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   app.removeContentTypeParser(['text/plain']);
 
   const kek = options.kek ?? openKek(config);
-  const tables = await openTables(config.storage.connectionString);
+  const tables = await openTables(config.storage.connectionString, options.storageMeter?.policy);
+  const queue = await WakeQueue.open(queueClient(config.storage.connectionString), options.storageMeter?.countQueueRequest);
   const identity = new MicrosoftIdentity(config);
   const graph = new GraphClient(config.graphUrl);
   const connections = new ConnectionStore(tables[TABLES.connections], config.connectionCacheMs);
@@ -85,7 +97,43 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const logUpstream = (context: string, error: ApiError): void => app.log.warn({ context, code: error.code, upstream: error.upstream }, 'upstream refused');
   const orgConsent = new OrgConsentStatus(config, identity, graph, (error) => logUpstream('org consent', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')), config.orgConsentCacheSeconds * 1000);
   const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`));
-  const service = new ConnectionService({ config, connections, secrets, signIns, identity, graph, orgConsent, onUpstreamError: logUpstream, mirror: (record) => listMirror.mirror(record) });
+  const writer = new ConnectionWriter(connections, { mirror: (record) => listMirror.mirror(record), onUpstreamError: logUpstream });
+  const credentials = new CredentialsProvider({ config, identity, secrets, graph });
+  const outbox = new OutboxStore(tables[TABLES.outbox]);
+  const engine = new SendingEngine({
+    config: config.sending,
+    connections,
+    credentials,
+    outbox,
+    leases: tables[TABLES.mailboxes],
+    queue,
+    log: app.log,
+    health: {
+      lost: (record, code) => writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code }),
+      used: (record) => writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true)
+    }
+  });
+  const notifications = new NotificationService({
+    connections,
+    outbox,
+    wake: (catalog, delayMs) => engine.wake(catalog, delayMs),
+    recipientsPerMessage: config.sending.recipientsPerMessage,
+    messageIdDomain: config.sending.messageIdDomain
+  });
+  const service = new ConnectionService({
+    config,
+    connections,
+    secrets,
+    signIns,
+    identity,
+    graph,
+    orgConsent,
+    credentials,
+    writer,
+    onUpstreamError: logUpstream,
+    onSendable: (catalog) => engine.wake(catalog),
+    outboxSummary: (record) => notifications.summary(record)
+  });
 
   const sitePermissions: SitePermissionReader = options.sitePermissions ?? (async (principal, catalog) => {
     const token = await identity.onBehalfOf(principal.token, [`${config.sharePointOrigin}/.default`]);
@@ -134,7 +182,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   await app.register(cors, {
     origin: config.allowedOrigins,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'if-match', 'accept-language'],
+    allowedHeaders: ['authorization', 'content-type', 'if-match', 'accept-language', 'idempotency-key'],
     exposedHeaders: ['etag', 'retry-after'],
     maxAge: 600
   });
@@ -180,6 +228,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     });
   });
   await connectionRoutes(app, { config, verify, admins, service });
+  await notificationRoutes(app, { config, verify, notifications });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  return { app, service };
+  return { app, service, engine };
 }

@@ -1,6 +1,7 @@
 import { buildApp, AppOptions } from './app';
 import type { ApiConfig } from './config/config';
 import type { ConnectionService } from './connections/connectionService';
+import type { SendingEngine } from './sending/engine';
 
 export interface RunningApi {
   /** http://host:port the API bound. */
@@ -8,12 +9,13 @@ export interface RunningApi {
   port: number;
   /** The service behind the routes (the keep-alive sweep can be run on demand). */
   service: ConnectionService;
+  engine: SendingEngine;
   close(): Promise<void>;
 }
 
 /** Builds and listens; port 0 picks a free port. The keep-alive sweep runs while it listens. */
 export async function startApi(config: ApiConfig, options: AppOptions = {}): Promise<RunningApi> {
-  const { app, service } = await buildApp(config, options);
+  const { app, service, engine } = await buildApp(config, options);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -33,14 +35,19 @@ export async function startApi(config: ApiConfig, options: AppOptions = {}): Pro
     }, config.keepAliveIntervalSeconds * 1000);
     timer.unref();
   }
+  if (config.sending.worker) {
+    engine.start();
+  }
   return {
     service,
+    engine,
     url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
     port,
     close: async () => {
       if (timer) {
         clearInterval(timer);
       }
+      await engine.stop();
       await app.close();
     }
   };

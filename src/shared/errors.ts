@@ -405,6 +405,94 @@ export const ERROR_CATALOGUE = {
       en: 'Try again. If it persists, give the time and the request id to your LMS operator.',
       ja: 'もう一度お試しください。解決しない場合は、時刻と要求 ID を LMS の運用者に伝えてください。'
     }
+  },
+  APP_ONLY: {
+    status: 403,
+    title: {
+      en: 'This operation is for the LMS back end only.',
+      ja: 'この操作は LMS のバックエンド専用です。'
+    },
+    remedy: {
+      en: 'Call it with an app-only token (client credentials) of the LMS back end that holds the Notifications.Send app role; a signed-in user\'s token is refused.',
+      ja: 'Notifications.Send アプリ ロールを持つ LMS バックエンドのアプリ専用トークン (クライアント資格情報) で呼び出してください。サインインしたユーザーのトークンは拒否されます。'
+    }
+  },
+  IDEMPOTENCY_KEY_REQUIRED: {
+    status: 400,
+    title: {
+      en: 'The request has no idempotency key.',
+      ja: '要求に冪等性キーがありません。'
+    },
+    remedy: {
+      en: 'Send an Idempotency-Key header (or a key for each item of a batch): the same key later returns the same notification instead of sending it twice.',
+      ja: 'Idempotency-Key ヘッダー (一括の場合は項目ごとのキー) を送信してください。同じキーで再送すると、二重に送信せず同じ通知が返されます。'
+    }
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: {
+      en: 'This idempotency key was already used for a different request.',
+      ja: 'この冪等性キーは別の内容の要求で既に使われています。'
+    },
+    remedy: {
+      en: 'Use a new key for a new notification. Repeat a key only to retry exactly the same request.',
+      ja: '新しい通知には新しいキーを使ってください。キーを繰り返すのは、まったく同じ要求を再試行する場合だけです。'
+    }
+  },
+  CATALOG_DISABLED: {
+    status: 409,
+    title: {
+      en: 'Sending is switched off for this catalog.',
+      ja: 'このカタログでは送信がオフになっています。'
+    },
+    remedy: {
+      en: 'A catalog admin turns on "Allow the LMS to send email notifications..." on the catalog\'s Microsoft 365 connection settings page.',
+      ja: 'カタログ管理者が、カタログの Microsoft 365 接続設定ページで「LMS によるメール通知の送信…を許可する」をオンにしてください。'
+    }
+  },
+  NOTIFICATION_NOT_FOUND: {
+    status: 404,
+    title: {
+      en: 'There is no such notification for this catalog.',
+      ja: 'このカタログにはその通知がありません。'
+    },
+    remedy: {
+      en: 'Check the notification id and the catalog it was queued for.',
+      ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。'
+    }
+  },
+  MESSAGE_EXPIRED: {
+    status: 410,
+    title: {
+      en: 'The notification expired before it could be sent.',
+      ja: '通知は送信される前に有効期限が切れました。'
+    },
+    remedy: {
+      en: 'Nothing to do for this one: it was no longer useful. If notifications expire often, check whether the connection was lost for long or give them a later expiry.',
+      ja: 'この通知について必要な操作はありません (すでに不要になったため送信されませんでした)。頻繁に期限切れになる場合は、接続が長く失われていないか確認するか、有効期限を遅くしてください。'
+    }
+  },
+  SENDING_QUOTA_EXCEEDED: {
+    status: 429,
+    title: {
+      en: 'The account reached its daily sending limit.',
+      ja: 'アカウントが 1 日の送信上限に達しました。'
+    },
+    remedy: {
+      en: 'Exchange Online allows 10,000 recipients a day per mailbox. Sending resumes by itself when the limit resets; nothing is lost. To send more, spread notifications over more catalogs or accounts.',
+      ja: 'Exchange Online では 1 つのメールボックスにつき 1 日 10,000 宛先までです。上限がリセットされると自動的に送信が再開され、通知は失われません。より多く送るには、通知を複数のカタログやアカウントに分散してください。'
+    }
+  },
+  SENDING_BLOCKED: {
+    status: 403,
+    title: {
+      en: 'Exchange Online stopped this account from sending.',
+      ja: 'Exchange Online がこのアカウントからの送信を停止しました。'
+    },
+    remedy: {
+      en: 'Exchange blocks a mailbox that exceeded its sending limits or sent suspicious mail (replies 5.2.251 to 5.2.255, or send-as denied). A Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it; sending then resumes.',
+      ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます (応答 5.2.251～5.2.255、または代理送信の拒否)。Microsoft 365 管理者が Microsoft Defender ポータル (制限付きエンティティ) で確認して解除すると、送信が再開されます。'
+    }
   }
 } as const;
 

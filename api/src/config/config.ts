@@ -36,6 +36,32 @@ export interface ApiConfig {
   /** Refresh a kept connection's tokens when this many days passed without use (R-LOSS-0). */
   keepAliveAfterDays: number;
   keepAliveIntervalSeconds: number;
+  /** The outbox engine: Exchange Online's per-mailbox limits (R-USE-4) and how the workers run. */
+  sending: SendingConfig;
+}
+
+export interface SendingConfig {
+  /** Whether this instance runs outbox workers (an instance may only take requests). */
+  worker: boolean;
+  messagesPerMinute: number;
+  recipientsPerDay: number;
+  recipientsPerMessage: number;
+  graphConcurrencyPerMailbox: number;
+  smtpConnectionsPerMailbox: number;
+  /** Attempts of a message before a passing fault fails it. */
+  maxAttempts: number;
+  /** Divides every pacing window and back-off (60: a minute lasts a second). Tests and benchmarks only. */
+  timeScale: number;
+  /** How long a worker owns a mailbox without renewing its lease. */
+  leaseSeconds: number;
+  /** How often an idle worker looks at the wake-up queue. */
+  pollMilliseconds: number;
+  /** Concurrent mailboxes one instance drains. */
+  mailboxesPerInstance: number;
+  /** The domain of the Message-IDs the API gives its messages. */
+  messageIdDomain: string;
+  /** Requests a minute the LMS back end may make to the notification endpoints. */
+  lmsRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -224,7 +250,22 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     orgConsentCacheSeconds: Number(optional('ORG_CONSENT_CACHE_SECONDS', '60', int(0, 3600))),
     connectionCacheMs: Number(optional('CONNECTION_CACHE_MS', '1000', int(0, 60_000))),
     keepAliveAfterDays: Number(optional('KEEPALIVE_AFTER_DAYS', '14', int(1, 80))),
-    keepAliveIntervalSeconds: Number(optional('KEEPALIVE_INTERVAL_SECONDS', '3600', int(0, 86400)))
+    keepAliveIntervalSeconds: Number(optional('KEEPALIVE_INTERVAL_SECONDS', '3600', int(0, 86400))),
+    sending: {
+      worker: optional('SEND_WORKER', 'true', (v) => (v === 'true' || v === 'false' ? undefined : 'must be true or false')) === 'true',
+      messagesPerMinute: Number(optional('SEND_MESSAGES_PER_MINUTE', '30', int(1, 10_000))),
+      recipientsPerDay: Number(optional('SEND_RECIPIENTS_PER_DAY', '10000', int(1, 1_000_000))),
+      recipientsPerMessage: Number(optional('SEND_RECIPIENTS_PER_MESSAGE', '500', int(1, 1000))),
+      graphConcurrencyPerMailbox: Number(optional('SEND_GRAPH_CONCURRENCY', '4', int(1, 16))),
+      smtpConnectionsPerMailbox: Number(optional('SEND_SMTP_CONNECTIONS', '3', int(1, 16))),
+      maxAttempts: Number(optional('SEND_MAX_ATTEMPTS', '8', int(1, 100))),
+      timeScale: Number(optional('SEND_TIME_SCALE', '1', int(1, 3600))),
+      leaseSeconds: Number(optional('SEND_LEASE_SECONDS', '30', int(5, 600))),
+      pollMilliseconds: Number(optional('SEND_POLL_MS', '1000', int(10, 60_000))),
+      mailboxesPerInstance: Number(optional('SEND_MAILBOXES_PER_INSTANCE', '16', int(1, 1000))),
+      lmsRateLimitPerMinute: Number(optional('LMS_RATE_LIMIT_PER_MINUTE', '6000', int(1, 10_000_000))),
+      messageIdDomain: optional('MESSAGE_ID_DOMAIN', new URL(publicUrl || 'http://localhost').hostname || 'localhost', (v) => (/^[a-z0-9.-]+$/i.test(v) ? undefined : 'must be a host name'))
+    }
   };
   if (problems.length > 0) {
     throw new ConfigError(problems);

@@ -1,25 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import type { AuthenticationResult } from '@azure/msal-node';
 import type { ApiConfig } from '../config/config';
 import type { Principal } from '../auth/principal';
 import { ApiError } from '../errors/apiError';
+import { isConnectionLost } from '../errors/failureKind';
 import { GRAPH_PERMISSIONS, graphScopes, MicrosoftIdentity, missingPermissions } from '../identity/microsoftIdentity';
-import type { GraphClient } from '../mail/graphClient';
-import { sendSmtp, SmtpLogin, verifySmtpLogin } from '../mail/smtp';
+import type { GraphClient } from '../graph/graphClient';
+import { verifySmtpLogin } from '../mail/smtp';
+import type { MailTransport } from '../mail/transport';
 import type { SecretStore } from '../secrets/secretStore';
+import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../../../src/shared/errors';
+import { messageIdFor } from '../mail/message';
 import { ConnectionStore } from './connectionStore';
+import { ConnectionWriter } from './connectionWriter';
+import { ClassicSecret, CredentialsProvider } from './credentials';
 import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, toView } from './model';
 import type { OrgConsentStatus } from './orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
-
-/** Codes that mean the kept connection itself stopped working (R-LOSS-1), not a passing fault. */
-const CONNECTION_LOST_CODES: readonly ErrorCode[] = ['TOKEN_REVOKED', 'BAD_CREDENTIALS', 'MAILBOX_NOT_FOUND', 'SMTP_AUTH_DISABLED', 'BASIC_AUTH_DISABLED', 'CONSENT_REQUIRED', 'PERMISSIONS_MISSING', 'APP_PASSWORD_REQUIRED', 'ACCOUNT_DISABLED'];
-
-export function isConnectionLost(code: ErrorCode): boolean {
-  return CONNECTION_LOST_CODES.includes(code);
-}
 
 /** R-LOSS-0: refresh a modern connection whose tokens were not used for `days`. */
 export function needsKeepAlive(record: ConnectionRecord, now: number, days: number): boolean {
@@ -47,10 +45,6 @@ export interface CallbackOutcome {
   redirect?: string;
 }
 
-interface ClassicSecret {
-  password: string;
-}
-
 export interface ServiceDeps {
   config: ApiConfig;
   connections: ConnectionStore;
@@ -59,10 +53,20 @@ export interface ServiceDeps {
   identity: MicrosoftIdentity;
   graph: GraphClient;
   orgConsent: OrgConsentStatus;
+  credentials: CredentialsProvider;
+  writer: ConnectionWriter;
   now?: () => number;
   onUpstreamError?: (context: string, error: ApiError) => void;
-  /** Copies the record's non-secret state to the catalog's settings list item. */
-  mirror?: (record: ConnectionRecord) => Promise<unknown>;
+  /** The catalog can send now (connected, or switched on): its held outbox is woken. */
+  onSendable?: (catalog: string) => Promise<void>;
+  /** The catalog's outbox at a glance, for the view (waiting, held, last successful send). */
+  outboxSummary?: (record: ConnectionRecord) => Promise<OutboxSummary>;
+}
+
+export interface OutboxSummary {
+  waiting: number;
+  held: number;
+  lastSentAt: string | null;
 }
 
 export class ConnectionService {
@@ -78,7 +82,8 @@ export class ConnectionService {
 
   public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
     const [{ record, etag }, granted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted()]);
-    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin });
+    const outbox = this.deps.outboxSummary && record.method ? await this.deps.outboxSummary(record) : null;
+    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, outbox);
   }
 
   public async changeSettings(principal: Principal, catalog: string, ifMatch: string | undefined, change: SettingsChange): Promise<ConnectionView> {
@@ -93,20 +98,18 @@ export class ConnectionService {
     if (change.transport === 'smtp-oauth' && record.method === 'modern' && record.transport !== 'smtp-oauth') {
       await this.verifySmtpOAuth(record);
     }
-    await this.deps.connections.write(next, etag);
-    await this.mirror(next);
+    await this.deps.writer.write(next, etag);
+    if (next.enabled && !record.enabled) {
+      await this.sendable(catalog);
+    }
     return this.view(principal, catalog);
   }
 
-  /** The list item follows the record; a failure is logged, and the next write tries again. */
-  private async mirror(record: ConnectionRecord): Promise<void> {
-    if (!this.deps.mirror) {
-      return;
-    }
+  private async sendable(catalog: string): Promise<void> {
     try {
-      await this.deps.mirror(record);
+      await this.deps.onSendable?.(catalog);
     } catch (error) {
-      this.deps.onUpstreamError?.('settings list mirror', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+      this.deps.onUpstreamError?.('outbox wake', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
     }
   }
 
@@ -197,8 +200,10 @@ export class ConnectionService {
         homeAccountId: result.account?.homeAccountId ?? null,
         health: { state: 'connected', code: null, checkedAt: this.nowIso() },
         lastTokenUseAt: this.nowIso(),
-        connectedBy: pending.callerName
+        connectedBy: pending.callerName,
+        connectedAt: this.nowIso()
       }));
+      await this.sendable(pending.catalog);
       return { ...outcome, ok: true };
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
@@ -280,8 +285,10 @@ export class ConnectionService {
       homeAccountId: null,
       health: { state: 'connected', code: null, checkedAt: this.nowIso() },
       lastTokenUseAt: this.nowIso(),
-      connectedBy: principal.name
+      connectedBy: principal.name,
+      connectedAt: this.nowIso()
     }));
+    await this.sendable(catalog);
     return this.view(principal, catalog);
   }
 
@@ -301,23 +308,27 @@ export class ConnectionService {
     if (!record.method) {
       throw new ApiError('NOT_CONNECTED');
     }
-    await this.useConnection(record, async (login) => {
-      if (login.kind === 'graph') {
-        await this.deps.graph.request(login.token, 'GET', '/me?$select=id');
-        await this.checkMailbox(record.account?.email ?? '');
-      } else {
-        await verifySmtpLogin(this.deps.config.smtp, login.login);
+    const wasLost = record.health.state === 'lost';
+    try {
+      await this.withConnection(record, async (transport) => {
+        await transport.probe();
+        if (transport.kind === 'graph') {
+          await this.checkMailbox(transport.account);
+        }
+      });
+      if (wasLost) {
+        await this.sendable(catalog);
       }
-    }, true).catch((error: unknown) => {
+    } catch (error) {
       if (!(error instanceof ApiError) || !isConnectionLost(error.code)) {
         throw error;
       }
-    });
+    }
     return this.view(principal, catalog);
   }
 
-  /** R-OPS-1: a test message from the connected account. */
-  public async sendTestEmail(principal: Principal, catalog: string, to: string, language: 'en' | 'ja'): Promise<{ status: 'delivered'; messageId: string }> {
+  /** R-OPS-1: a test message from the connected account. Graph or SMTP answers "accepted"; only the mailbox confirms delivery. */
+  public async sendTestEmail(principal: Principal, catalog: string, to: string, language: 'en' | 'ja'): Promise<{ status: 'accepted'; messageId: string }> {
     const { record } = await this.deps.connections.read(catalog);
     if (!record.method || !record.account) {
       throw new ApiError('NOT_CONNECTED');
@@ -326,62 +337,30 @@ export class ConnectionService {
     const text = language === 'ja'
       ? `このメッセージは、カタログ ${catalog} の接続テストとして ${principal.kind === 'user' ? principal.name : 'LMS'} が送信しました。`
       : `This message was sent by ${principal.kind === 'user' ? principal.name : 'the LMS'} to test the Microsoft 365 connection of catalog ${catalog}.`;
-    const from = record.account.email;
-    let messageId = '';
-    await this.useConnection(record, async (login) => {
-      if (login.kind === 'graph') {
-        await this.deps.graph.request(login.token, 'POST', '/me/sendMail', {
-          message: { subject, body: { contentType: 'Text', content: text }, toRecipients: [{ emailAddress: { address: to } }] },
-          saveToSentItems: true
-        });
-        messageId = `graph:${randomUUID()}`;
-      } else {
-        messageId = await sendSmtp(this.deps.config.smtp, login.login, { from, to, subject, text });
-      }
-    }, false);
-    return { status: 'delivered', messageId };
+    const messageId = messageIdFor(`test-${randomUUID()}`, 0, this.deps.config.sending.messageIdDomain);
+    await this.withConnection(record, (transport) => transport.send({ messageId, from: transport.account, to: [to], cc: [], bcc: [], subject, text }));
+    return { status: 'accepted', messageId };
   }
 
   /**
-   * Runs one operation with the connection's credentials and records the outcome as health:
+   * Runs one operation through the connection's transport and records the outcome as health:
    * a failure that means the connection is gone marks it lost (R-LOSS-1).
    */
-  private async useConnection(
-    record: ConnectionRecord,
-    operation: (login: { kind: 'graph'; token: string } | { kind: 'smtp'; login: SmtpLogin }) => Promise<void>,
-    forceRefresh: boolean
-  ): Promise<void> {
-    const catalog = record.catalog;
-    const email = record.account?.email ?? '';
+  private async withConnection(record: ConnectionRecord, operation: (transport: MailTransport) => Promise<void>): Promise<void> {
+    let transport: MailTransport | undefined;
     try {
-      if (record.method === 'classic') {
-        const stored = await this.deps.secrets.read(catalog);
-        if (!stored || stored.kind !== 'password') {
-          throw new ApiError('NOT_CONNECTED');
-        }
-        await operation({ kind: 'smtp', login: { user: email, pass: (JSON.parse(stored.plaintext) as ClassicSecret).password } });
-      } else {
-        const client = this.deps.identity.catalogClient(this.deps.secrets, catalog);
-        const scopes = record.transport === 'smtp-oauth' ? [this.deps.config.smtpScope] : graphScopes(this.deps.config);
-        const token = await this.deps.identity.catalogToken(client, record.homeAccountId, scopes, forceRefresh);
-        await operation(record.transport === 'smtp-oauth' ? { kind: 'smtp', login: { user: email, accessToken: token.accessToken } } : { kind: 'graph', token: token.accessToken });
-      }
+      transport = await this.deps.credentials.open(record);
+      await operation(transport);
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       if (isConnectionLost(apiError.code)) {
-        await this.recordHealth(catalog, record.connectionId, { state: 'lost', code: apiError.code });
+        await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code: apiError.code });
       }
       throw apiError;
+    } finally {
+      await transport?.close();
     }
-    await this.recordHealth(catalog, record.connectionId, { state: 'connected', code: null }, true);
-  }
-
-  private async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false): Promise<void> {
-    await this.updateRecord(catalog, (record) => record.connectionId !== connectionId || !record.method ? record : {
-      ...record,
-      health: { ...health, checkedAt: this.nowIso() },
-      lastTokenUseAt: used ? this.nowIso() : record.lastTokenUseAt
-    });
+    await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true);
   }
 
   private async verifySmtpOAuth(record: ConnectionRecord): Promise<void> {
@@ -390,21 +369,8 @@ export class ConnectionService {
     await verifySmtpLogin(this.deps.config.smtp, { user: record.account?.email ?? '', accessToken: token.accessToken });
   }
 
-  /** A server-side change: re-read and re-apply when another writer got there first. */
   private async updateRecord(catalog: string, change: (record: ConnectionRecord) => ConnectionRecord): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const { record, etag } = await this.deps.connections.read(catalog);
-      try {
-        const next = change(record);
-        await this.deps.connections.write(next, etag);
-        await this.mirror(next);
-        return;
-      } catch (error) {
-        if (!(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE' || attempt >= 4) {
-          throw error;
-        }
-      }
-    }
+    await this.deps.writer.update(catalog, change);
   }
 
   /** R-LOSS-0: refreshes every modern connection idle for keepAliveAfterDays. */
@@ -417,7 +383,7 @@ export class ConnectionService {
         continue;
       }
       try {
-        await this.useConnection(record, async () => undefined, true);
+        await this.withConnection(record, (transport) => transport.probe());
         refreshed++;
       } catch (error) {
         if (error instanceof ApiError && isConnectionLost(error.code)) {

@@ -20,6 +20,7 @@ export interface ConnectionRecord {
   /** When tokens were last refreshed or used; drives the keep-alive (R-LOSS-0). */
   lastTokenUseAt: string | null;
   connectedBy: string | null;
+  connectedAt?: string | null;
 }
 
 export function emptyConnection(catalog: string, connectionId: string): ConnectionRecord {
@@ -34,7 +35,8 @@ export function emptyConnection(catalog: string, connectionId: string): Connecti
     health: { state: 'not-connected', code: null, checkedAt: null },
     alertRecipients: [],
     lastTokenUseAt: null,
-    connectedBy: null
+    connectedBy: null,
+    connectedAt: null
   };
 }
 
@@ -69,17 +71,20 @@ export function disconnected(record: ConnectionRecord, now: string): ConnectionR
     homeAccountId: null,
     health: { state: 'not-connected', code: null, checkedAt: now },
     lastTokenUseAt: null,
-    connectedBy: null
+    connectedBy: null,
+    connectedAt: null
   };
 }
 
 /** What callers see: the record's non-internal fields plus the tenant's consent status and the ETag. */
-export type ConnectionView = Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'enabled' | 'method' | 'transport' | 'account' | 'health' | 'alertRecipients'> & {
+export type ConnectionView = Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'enabled' | 'method' | 'transport' | 'account' | 'health' | 'alertRecipients' | 'connectedBy'> & {
+  connectedAt: string | null;
   orgConsent: { granted: boolean; canGrant: boolean };
+  outbox: { waiting: number; held: number; lastSentAt: string | null } | null;
   etag: string;
 };
 
-export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }): ConnectionView {
+export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }, outbox: ConnectionView['outbox'] = null): ConnectionView {
   return {
     catalog: record.catalog,
     connectionId: record.connectionId,
@@ -90,6 +95,9 @@ export function toView(record: ConnectionRecord, etag: string, orgConsent: { gra
     health: record.health,
     orgConsent,
     alertRecipients: record.alertRecipients,
+    connectedBy: record.connectedBy,
+    connectedAt: record.connectedAt ?? null,
+    outbox,
     etag
   };
 }

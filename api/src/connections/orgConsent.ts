@@ -1,7 +1,7 @@
 import type { ApiConfig } from '../config/config';
 import type { MicrosoftIdentity } from '../identity/microsoftIdentity';
 import { GRAPH_PERMISSIONS, missingPermissions } from '../identity/microsoftIdentity';
-import type { GraphClient } from '../mail/graphClient';
+import type { GraphClient } from '../graph/graphClient';
 
 interface Grant {
   consentType?: string;

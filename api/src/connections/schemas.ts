@@ -23,6 +23,13 @@ export const ConnectionView = Type.Object({
   }),
   orgConsent: Type.Object({ granted: Type.Boolean(), canGrant: Type.Boolean() }),
   alertRecipients: Type.Array(Type.String()),
+  connectedBy: Type.Union([Type.String(), Type.Null()], { description: 'Who connected the account (the catalog admin\'s sign-in name).' }),
+  connectedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  outbox: Type.Union([Type.Object({
+    waiting: Type.Integer({ minimum: 0, description: 'Notifications queued or being sent.' }),
+    held: Type.Integer({ minimum: 0, description: 'Of those, held because the connection is lost or sending is switched off.' }),
+    lastSentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+  }), Type.Null()], { description: 'The catalog\'s outbox at a glance; null when no account is connected.' }),
   etag: Type.String()
 }, { $id: 'ConnectionView' });
 
@@ -57,7 +64,7 @@ export const TestEmail = Type.Object({
 }, { additionalProperties: false });
 
 export const TestEmailResult = Type.Object({
-  status: Type.Literal('delivered'),
+  status: Type.Literal('accepted', { description: 'The mail service accepted the message; the recipient\'s mailbox confirms delivery.' }),
   messageId: Type.String()
 });
 

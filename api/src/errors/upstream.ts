@@ -62,6 +62,12 @@ export function mapTokenError(error: string | undefined, aadsts: string | undefi
 /** A Graph error (HTTP status + `error.code`) -> catalogue code. */
 export function mapGraphError(status: number, graphCode: string | undefined): ErrorCode {
   const code = (graphCode ?? '').toLowerCase();
+  if (code === 'errorsubmissionquotaexceeded') {
+    return 'SENDING_QUOTA_EXCEEDED';
+  }
+  if (code === 'errorsendasdenied' || code === 'errormessagesubmissionblocked') {
+    return 'SENDING_BLOCKED';
+  }
   if (status === 429) {
     return 'THROTTLED';
   }
@@ -103,6 +109,13 @@ export function mapSmtpError(responseCode: number | undefined, response: string 
   }
   if (text.includes('did not meet the criteria') || text.includes('app password') || text.includes('multi-factor')) {
     return 'APP_PASSWORD_REQUIRED';
+  }
+  // Exchange's sending limits: the daily recipient quota, and the block after too much or suspicious mail.
+  if (text.includes('submissionquotaexceeded')) {
+    return 'SENDING_QUOTA_EXCEEDED';
+  }
+  if (/\b5\.2\.25[1-5]\b/.test(text)) {
+    return 'SENDING_BLOCKED';
   }
   if (responseCode === 535 || responseCode === 534 || errorCode === 'EAUTH') {
     return context === 'oauth' ? 'TOKEN_REVOKED' : 'BAD_CREDENTIALS';

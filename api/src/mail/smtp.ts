@@ -1,5 +1,9 @@
 import nodemailer, { Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { ApiError } from '../errors/apiError';
 import { smtpApiError, SmtpContext } from '../errors/upstream';
+import type { OutboundMessage } from './message';
+import type { MailTransport } from './transport';
 
 export interface SmtpEndpoint {
   host: string;
@@ -10,23 +14,7 @@ export interface SmtpEndpoint {
 /** How to log in: a password (classic) or an OAuth access token (XOAUTH2, modern). */
 export type SmtpLogin = { user: string; pass: string } | { user: string; accessToken: string };
 
-function transport(endpoint: SmtpEndpoint, login: SmtpLogin): Transporter {
-  const auth = 'pass' in login
-    ? { type: 'login' as const, user: login.user, pass: login.pass }
-    : { type: 'OAuth2' as const, user: login.user, accessToken: login.accessToken };
-  return nodemailer.createTransport({
-    host: endpoint.host,
-    port: endpoint.port,
-    secure: endpoint.secure,
-    requireTLS: !endpoint.secure,
-    auth,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-    logger: false,
-    debug: false
-  });
-}
+const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
 
 function contextOf(login: SmtpLogin): SmtpContext {
   return 'pass' in login ? 'password' : 'oauth';
@@ -34,7 +22,10 @@ function contextOf(login: SmtpLogin): SmtpContext {
 
 /** Logs in and out without sending: proves the credentials (R-CLS-3) or SMTP AUTH (R-MOD-8). */
 export async function verifySmtpLogin(endpoint: SmtpEndpoint, login: SmtpLogin): Promise<void> {
-  const t = transport(endpoint, login);
+  const auth = 'pass' in login
+    ? { type: 'login' as const, user: login.user, pass: login.pass }
+    : { type: 'OAuth2' as const, user: login.user, accessToken: login.accessToken };
+  const t = nodemailer.createTransport({ host: endpoint.host, port: endpoint.port, secure: endpoint.secure, requireTLS: !endpoint.secure, auth, ...TIMEOUTS, logger: false, debug: false });
   try {
     await t.verify();
   } catch (error) {
@@ -44,21 +35,80 @@ export async function verifySmtpLogin(endpoint: SmtpEndpoint, login: SmtpLogin):
   }
 }
 
-export interface OutgoingMessage {
-  from: string;
-  to: string;
-  subject: string;
-  text: string;
-}
+/** What an SMTP transport logs in with: a password, or a source of XOAUTH2 access tokens. */
+export type SmtpCredentials = { kind: 'password'; pass: string } | { kind: 'oauth'; token: (force?: boolean) => Promise<string> };
 
-export async function sendSmtp(endpoint: SmtpEndpoint, login: SmtpLogin, message: OutgoingMessage): Promise<string> {
-  const t = transport(endpoint, login);
-  try {
-    const info = await t.sendMail(message);
-    return String(info.messageId);
-  } catch (error) {
-    throw smtpApiError(error, contextOf(login));
-  } finally {
-    t.close();
+/**
+ * Sends over SMTP as the connected account with a pool of at most `concurrency` connections to
+ * the mailbox (Exchange allows 3 per mailbox). The pool lives as long as the transport: one burst.
+ */
+export class SmtpMailTransport implements MailTransport {
+  public readonly kind: 'smtp-oauth' | 'smtp-password';
+  private readonly pool: Transporter<SMTPPool.SentMessageInfo>;
+  /** nodemailer wraps a failed token provision in its own error: the catalogue's error is kept here. */
+  private tokenError: ApiError | undefined;
+
+  public constructor(private readonly endpoint: SmtpEndpoint, public readonly account: string, private readonly credentials: SmtpCredentials, public readonly concurrency: number) {
+    this.kind = credentials.kind === 'password' ? 'smtp-password' : 'smtp-oauth';
+    const auth = credentials.kind === 'password'
+      ? { type: 'login' as const, user: account, pass: credentials.pass }
+      : { type: 'OAuth2' as const, user: account };
+    this.pool = nodemailer.createTransport({
+      pool: true,
+      maxConnections: concurrency,
+      maxMessages: 100,
+      host: endpoint.host,
+      port: endpoint.port,
+      secure: endpoint.secure,
+      requireTLS: !endpoint.secure,
+      auth,
+      ...TIMEOUTS,
+      logger: false,
+      debug: false
+    } as SMTPPool.Options);
+    if (credentials.kind === 'oauth') {
+      this.pool.set('oauth2_provision_cb', (_user: string, renew: boolean, callback: (error: Error | null, token?: string) => void) => {
+        credentials.token(renew).then(
+          (token) => callback(null, token),
+          (error: unknown) => {
+            this.tokenError = error instanceof ApiError ? error : new ApiError('TOKEN_REVOKED');
+            callback(this.tokenError);
+          }
+        );
+      });
+    }
+  }
+
+  private get context(): SmtpContext {
+    return this.credentials.kind === 'password' ? 'password' : 'oauth';
+  }
+
+  public async probe(): Promise<void> {
+    const login: SmtpLogin = this.credentials.kind === 'password'
+      ? { user: this.account, pass: this.credentials.pass }
+      : { user: this.account, accessToken: await this.credentials.token(true) };
+    await verifySmtpLogin(this.endpoint, login);
+  }
+
+  public async send(message: OutboundMessage): Promise<void> {
+    this.tokenError = undefined;
+    try {
+      await this.pool.sendMail({
+        messageId: message.messageId,
+        from: message.from,
+        to: message.to,
+        cc: message.cc,
+        bcc: message.bcc,
+        subject: message.subject,
+        html: message.html,
+        text: message.text
+      });
+    } catch (error) {
+      throw this.tokenError ?? smtpApiError(error, this.context);
+    }
+  }
+
+  public async close(): Promise<void> {
+    this.pool.close();
   }
 }

@@ -1,6 +1,6 @@
 import { ApiError } from '../errors/apiError';
 import type { ConnectionRecord } from '../connections/model';
-import type { GraphClient } from '../mail/graphClient';
+import type { GraphClient } from '../graph/graphClient';
 
 /** The settings list the package provisions on each catalog site (docs/design.md). */
 export const SETTINGS_LIST = 'LmsM365Connection';

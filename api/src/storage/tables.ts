@@ -1,25 +1,37 @@
 import { createHash } from 'node:crypto';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { RestError, TableClient, TableEntity } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import { ApiError } from '../errors/apiError';
 
 export const TABLES = {
   connections: 'connections',
   secrets: 'secrets',
-  signIns: 'pendingsignins'
+  signIns: 'pendingsignins',
+  outbox: 'outbox',
+  mailboxes: 'mailboxes'
 } as const;
+
+/** The outbox's wake-up queue. */
+export const WAKE_QUEUE = 'outbox-wake';
 
 export type TableName = (typeof TABLES)[keyof typeof TABLES];
 
 /** Opens (and creates if needed) the API's tables. */
-export async function openTables(connectionString: string): Promise<Record<TableName, TableClient>> {
+export async function openTables(connectionString: string, policy?: PipelinePolicy): Promise<Record<TableName, TableClient>> {
   const allowInsecureConnection = /DefaultEndpointsProtocol=http;|Endpoint=http:\/\//i.test(connectionString);
   const clients = {} as Record<TableName, TableClient>;
   for (const name of Object.values(TABLES)) {
-    const client = TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection });
+    const client = TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection, additionalPolicies: policy ? [{ policy, position: 'perCall' }] : undefined });
     await client.createTable();
     clients[name] = client;
   }
   return clients;
+}
+
+/** A client of the outbox's wake-up queue (created by WakeQueue.open). */
+export function queueClient(connectionString: string): QueueClient {
+  return new QueueClient(connectionString, WAKE_QUEUE);
 }
 
 /**

@@ -1,0 +1,79 @@
+import type { AuthenticationResult, ConfidentialClientApplication } from '@azure/msal-node';
+import type { ApiConfig } from '../config/config';
+import { ApiError } from '../errors/apiError';
+import type { GraphClient } from '../graph/graphClient';
+import { graphScopes, MicrosoftIdentity } from '../identity/microsoftIdentity';
+import { GraphMailTransport } from '../mail/graphTransport';
+import { SmtpMailTransport } from '../mail/smtp';
+import type { MailTransport } from '../mail/transport';
+import type { SecretStore } from '../secrets/secretStore';
+import type { ConnectionRecord } from './model';
+
+/** What a Classic connection keeps sealed in the secrets table. */
+export interface ClassicSecret {
+  password: string;
+}
+
+/** A token is renewed this long before it expires, so a submission never carries a lapsing one. */
+const EARLY_RENEWAL_MS = 5 * 60_000;
+
+/**
+ * A catalog's access tokens for one burst: one MSAL client, so the sealed token cache is read
+ * once and MSAL is asked again only when the token nears expiry (or a probe forces a refresh).
+ */
+export class CatalogTokens {
+  private current: AuthenticationResult | undefined;
+  private pending: Promise<AuthenticationResult> | undefined;
+
+  public constructor(
+    private readonly identity: MicrosoftIdentity,
+    private readonly client: ConfidentialClientApplication,
+    private readonly homeAccountId: string | null,
+    private readonly scopes: string[],
+    private readonly now: () => number = Date.now
+  ) {}
+
+  public async get(force = false): Promise<string> {
+    const fresh = this.current?.expiresOn && this.current.expiresOn.getTime() - EARLY_RENEWAL_MS > this.now();
+    if (!force && fresh && this.current) {
+      return this.current.accessToken;
+    }
+    // Concurrent submissions of one burst share one refresh.
+    this.pending ??= this.identity.catalogToken(this.client, this.homeAccountId, this.scopes, force).finally(() => {
+      this.pending = undefined;
+    });
+    this.current = await this.pending;
+    return this.current.accessToken;
+  }
+}
+
+/**
+ * Turns a catalog's stored connection into a ready MailTransport. This is the one place that
+ * decides between Graph, SMTP with OAuth and SMTP with a password; the test email, the health
+ * check and the outbox engine all send through what it opens.
+ */
+export class CredentialsProvider {
+  public constructor(private readonly deps: { config: ApiConfig; identity: MicrosoftIdentity; secrets: SecretStore; graph: GraphClient }) {}
+
+  public async open(record: ConnectionRecord): Promise<MailTransport> {
+    const { config, identity, secrets, graph } = this.deps;
+    const email = record.account?.email;
+    if (!record.method || !email) {
+      throw new ApiError('NOT_CONNECTED');
+    }
+    if (record.method === 'classic') {
+      const stored = await secrets.read(record.catalog);
+      if (!stored || stored.kind !== 'password') {
+        throw new ApiError('NOT_CONNECTED');
+      }
+      const { password } = JSON.parse(stored.plaintext) as ClassicSecret;
+      return new SmtpMailTransport(config.smtp, email, { kind: 'password', pass: password }, config.sending.smtpConnectionsPerMailbox);
+    }
+    const smtp = record.transport === 'smtp-oauth';
+    const tokens = new CatalogTokens(identity, identity.catalogClient(secrets, record.catalog), record.homeAccountId, smtp ? [config.smtpScope] : graphScopes(config));
+    const token = (force?: boolean): Promise<string> => tokens.get(force);
+    return smtp
+      ? new SmtpMailTransport(config.smtp, email, { kind: 'oauth', token }, config.sending.smtpConnectionsPerMailbox)
+      : new GraphMailTransport(graph, token, email, config.sending.graphConcurrencyPerMailbox);
+  }
+}

@@ -1,0 +1,37 @@
+import type { ErrorCode } from '../../../src/shared/errors';
+
+/**
+ * What a failed submission or probe means, decided in one place (R-LOSS-1, R-USE-4):
+ * - `connection-lost`: the kept connection itself stopped working; sending for the catalog is held.
+ * - `mailbox-blocked`: the mailbox may not send for a while (quota, Exchange's sending block);
+ *   its outbox waits instead of hammering it, and the connection is still good.
+ * - `message`: this message's own fault (a rejected recipient); it fails alone.
+ * - `passing`: throttling, timeouts, 5xx; retried with back-off, never taken for a loss.
+ */
+export type FailureKind = 'connection-lost' | 'mailbox-blocked' | 'message' | 'passing';
+
+const KINDS: Partial<Record<ErrorCode, FailureKind>> = {
+  TOKEN_REVOKED: 'connection-lost',
+  BAD_CREDENTIALS: 'connection-lost',
+  MAILBOX_NOT_FOUND: 'connection-lost',
+  SHARED_MAILBOX: 'connection-lost',
+  SMTP_AUTH_DISABLED: 'connection-lost',
+  BASIC_AUTH_DISABLED: 'connection-lost',
+  CONSENT_REQUIRED: 'connection-lost',
+  PERMISSIONS_MISSING: 'connection-lost',
+  APP_PASSWORD_REQUIRED: 'connection-lost',
+  ACCOUNT_DISABLED: 'connection-lost',
+  NOT_CONNECTED: 'connection-lost',
+  SENDING_QUOTA_EXCEEDED: 'mailbox-blocked',
+  SENDING_BLOCKED: 'mailbox-blocked',
+  RECIPIENT_REJECTED: 'message',
+  VALIDATION_FAILED: 'message'
+};
+
+export function failureKind(code: ErrorCode): FailureKind {
+  return KINDS[code] ?? 'passing';
+}
+
+export function isConnectionLost(code: ErrorCode): boolean {
+  return failureKind(code) === 'connection-lost';
+}

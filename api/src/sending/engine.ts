@@ -1,0 +1,392 @@
+import { randomUUID } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ErrorCode } from '../../../src/shared/errors';
+import type { SendingConfig } from '../config/config';
+import type { ConnectionStore } from '../connections/connectionStore';
+import type { CredentialsProvider } from '../connections/credentials';
+import type { ConnectionRecord } from '../connections/model';
+import { ApiError } from '../errors/apiError';
+import { failureKind } from '../errors/failureKind';
+import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
+import type { MailTransport } from '../mail/transport';
+import { catalogKey } from '../storage/tables';
+import { MailboxLease } from './mailboxLease';
+import { isClaimable, isExpired, isTerminal, transition } from './outboxItem';
+import type { OutboxStore, StoredItem } from './outboxStore';
+import { backoff, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordRefused, recordSubmission, windows } from './pacer';
+import type { ReceivedWake, WakeQueue } from './wakeQueue';
+
+/** What the engine tells the connection's health (the same record the page shows). */
+export interface HealthSink {
+  /** A send showed that the connection is gone (R-LOSS-1): the catalog is held. */
+  lost(record: ConnectionRecord, code: ErrorCode): Promise<void>;
+  /** Messages went out: the connection is healthy and its tokens were used (R-LOSS-0). */
+  used(record: ConnectionRecord): Promise<void>;
+}
+
+export interface EngineDeps {
+  config: SendingConfig;
+  connections: ConnectionStore;
+  credentials: CredentialsProvider;
+  outbox: OutboxStore;
+  leases: TableClient;
+  queue: WakeQueue;
+  health: HealthSink;
+  log: FastifyBaseLogger;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Whether the catalog may send now: switched on (R-PAGE-3), connected, not lost (R-LOSS-2). */
+export function sendable(record: ConnectionRecord): boolean {
+  return record.enabled && record.method !== null && record.account !== null && record.health.state !== 'lost';
+}
+
+type StopReason = 'drained' | 'held' | 'paused' | 'lease-lost' | 'stopping';
+
+interface Drain {
+  /** A wake for this catalog arrived while it drained: look once more before stopping. */
+  dirty: boolean;
+}
+
+const LIST_AGAIN_AFTER = 8;
+
+/**
+ * The outbox engine (R-USE-4, R-OPS-4). Wakes come from the queue; for each, the worker takes
+ * the catalog's mailbox lease and sends the catalog's due notifications in priority order within
+ * the mailbox's pacing, through the one MailTransport the credentials provider opens for the burst.
+ * Every state change is an ETag-conditional write: a notification marked sent is never sent again.
+ */
+export class SendingEngine {
+  private readonly owner = randomUUID();
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly drains = new Map<string, Drain>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly limits: PacingLimits;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private polling: Promise<void> | undefined;
+
+  public constructor(private readonly deps: EngineDeps) {
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.limits = { messagesPerMinute: deps.config.messagesPerMinute, recipientsPerDay: deps.config.recipientsPerDay, timeScale: deps.config.timeScale };
+  }
+
+  private get leaseMs(): number {
+    return this.deps.config.leaseSeconds * 1000;
+  }
+
+  /** Asks a worker (of any instance) to look at the catalog, now or after a delay. */
+  public async wake(catalog: string, delayMs = 0): Promise<void> {
+    await this.deps.queue.wake(catalog, delayMs / 1000);
+  }
+
+  /** Starts polling the wake queue. */
+  public start(): void {
+    this.stopping = false;
+    const tick = (): void => {
+      if (this.stopping) {
+        return;
+      }
+      this.polling = this.poll()
+        .catch((error: unknown) => this.deps.log.warn({ code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR', upstream: error instanceof ApiError ? error.upstream : undefined }, 'outbox poll failed'))
+        .then((busy) => {
+          if (!this.stopping) {
+            this.timer = setTimeout(tick, busy ? 0 : this.deps.config.pollMilliseconds);
+          }
+        });
+    };
+    tick();
+  }
+
+  /** Stops taking wakes and lets running drains finish their submissions in flight. */
+  public async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) {
+      clearTimeout(this.timer);
+    }
+    await this.polling;
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Takes what the queue has, up to this instance's capacity; true when it was full (poll again at once). */
+  private async poll(): Promise<boolean> {
+    const capacity = this.deps.config.mailboxesPerInstance - this.running.size;
+    if (capacity <= 0) {
+      return false;
+    }
+    const wakes = await this.deps.queue.receive(capacity, this.deps.config.leaseSeconds);
+    for (const wake of wakes) {
+      const task: Promise<void> = this.handle(wake)
+        .catch((error: unknown) => {
+          // The wake stays in the queue and comes back: nothing is lost by a failed look.
+          this.deps.log.warn({ catalog: wake.catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR', upstream: error instanceof ApiError ? error.upstream : undefined }, 'outbox drain failed');
+        })
+        .finally(() => this.running.delete(task));
+      this.running.add(task);
+    }
+    return wakes.length > 0 && wakes.length >= capacity;
+  }
+
+  private async handle(received: ReceivedWake): Promise<void> {
+    const { catalog } = received;
+    const key = catalogKey(catalog);
+    const active = this.drains.get(key);
+    if (active) {
+      active.dirty = true;
+      await this.deps.queue.done(received);
+      return;
+    }
+    const { record } = await this.deps.connections.read(catalog);
+    if (!sendable(record) || !record.account) {
+      // Held: a reconnect or the switch turned on wakes the catalog again.
+      await this.deps.queue.done(received);
+      return;
+    }
+    const lease = await MailboxLease.acquire(this.deps.leases, record.account.email, this.owner, this.now(), this.leaseMs);
+    if (!lease) {
+      // Another worker drains this mailbox; it will see these items, or this wake comes back.
+      await this.deps.queue.extend(received, Math.max(1, Math.ceil(this.deps.config.leaseSeconds / 4)));
+      return;
+    }
+    const drain: Drain = { dirty: false };
+    this.drains.set(key, drain);
+    let wake: ReceivedWake = received;
+    let result: { reason: StopReason; nextDueAt: number };
+    try {
+      result = await this.drain(record, lease, drain, async () => {
+        wake = (await this.deps.queue.extend(wake, this.deps.config.leaseSeconds)) ?? wake;
+      });
+    } finally {
+      this.drains.delete(key);
+    }
+    if (result.reason === 'lease-lost') {
+      return;
+    }
+    await lease.release();
+    if (result.reason === 'stopping') {
+      // Shutting down: the wake is seen again at once by another instance (or after a restart).
+      await this.deps.queue.extend(wake, 0);
+      return;
+    }
+    if (result.reason !== 'held' && Number.isFinite(result.nextDueAt)) {
+      await this.wake(catalog, Math.max(0, result.nextDueAt - this.now()));
+    }
+    await this.deps.queue.done(wake);
+  }
+
+  /** Sends the catalog's due items until none is left, the catalog is held, the mailbox must pause, or the lease is lost. */
+  private async drain(initial: ConnectionRecord, lease: MailboxLease, drain: Drain, keepWake: () => Promise<void>): Promise<{ reason: StopReason; nextDueAt: number }> {
+    const { outbox, credentials, config } = this.deps;
+    const catalog = initial.catalog;
+    const inFlight = new Map<string, Promise<void>>();
+    let transport: MailTransport | undefined;
+    let stop: StopReason | undefined;
+    let nextDueAt = Infinity;
+    let lastRenew = this.now();
+    let sent = 0;
+    let record = initial;
+
+    const renew = async (): Promise<void> => {
+      if (this.now() - lastRenew < this.leaseMs / 3) {
+        return;
+      }
+      lastRenew = this.now();
+      if (!(await lease.renew(this.now(), this.leaseMs))) {
+        stop ??= 'lease-lost';
+        return;
+      }
+      await keepWake();
+    };
+    const onFailure = async (item: StoredItem, error: unknown, startedAt: number, recipients: number): Promise<void> => {
+      const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
+      const now = this.now();
+      lease.budget = recordRefused(lease.budget, startedAt, recipients, this.limits);
+      const kind = failureKind(apiError.code);
+      this.deps.log.info({ catalog, notification: item.id, code: apiError.code, upstream: apiError.upstream, kind }, 'submission refused');
+      if (kind === 'connection-lost') {
+        stop = 'held';
+        await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
+        await this.deps.health.lost(record, apiError.code);
+      } else if (kind === 'mailbox-blocked') {
+        const w = windows(this.limits);
+        const until = now + (apiError.code === 'SENDING_QUOTA_EXCEEDED' ? w.day / 24 : w.hour);
+        lease.budget = pauseUntil(lease.budget, until);
+        nextDueAt = Math.min(nextDueAt, until);
+        stop ??= 'paused';
+        await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
+      } else if (kind === 'message') {
+        await outbox.update(item, transition(item.state, { type: 'fail', now, code: apiError.code }));
+      } else if (apiError.code === 'THROTTLED' && apiError.retryAfterSeconds) {
+        // The service said when: the whole mailbox waits, and the message loses nothing.
+        lease.budget = pauseUntil(lease.budget, now + (apiError.retryAfterSeconds * 1000) / this.limits.timeScale);
+        await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
+      } else {
+        const at = now + backoff(item.state.failures + 1, this.limits.timeScale);
+        await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts }));
+      }
+    };
+    const deliver = async (claimed: StoredItem, firstStartedAt: number): Promise<void> => {
+      let item = claimed;
+      const parts = splitRecipients(item.content, config.recipientsPerMessage);
+      let startedAt = firstStartedAt;
+      for (let k = item.state.partsSent; k < parts.length; k++) {
+        const recipients = recipientCount(parts[k]);
+        if (k > item.state.partsSent) {
+          // Each part is a message of its own for Exchange: it waits for its own slot.
+          for (let slot = nextSlot(lease.budget, recipients, this.now(), this.limits); slot > this.now(); slot = nextSlot(lease.budget, recipients, this.now(), this.limits)) {
+            await this.sleep(slot - this.now());
+          }
+          startedAt = this.now();
+          lease.budget = recordSubmission(lease.budget, recipients, startedAt, this.limits);
+        }
+        try {
+          if (!transport) {
+            throw new ApiError('NOT_CONNECTED');
+          }
+          await transport.send({ messageId: messageIdFor(item.id, k, config.messageIdDomain), from: transport.account, ...parts[k], subject: item.content.subject, html: item.content.html, text: item.content.text });
+        } catch (error) {
+          await onFailure(item, error, startedAt, recipients);
+          return;
+        }
+        lease.budget = recordAccepted(lease.budget, startedAt, this.now());
+        if (k < parts.length - 1) {
+          item = await outbox.update(item, transition(item.state, { type: 'part-accepted', now: this.now() }));
+        }
+      }
+      // The one write in the window no design closes: until it lands, a crash means a resubmission.
+      await outbox.update(item, transition(item.state, { type: 'sent', now: this.now() }));
+      sent++;
+    };
+    const launch = (item: StoredItem, startedAt: number): void => {
+      const task = deliver(item, startedAt)
+        .catch((error: unknown) => {
+          // A lost ETag race or storage fault after submission: the item stays claimed and is resubmitted after its claim lapses.
+          this.deps.log.warn({ catalog, notification: item.id, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox state write failed');
+        })
+        .finally(() => inFlight.delete(item.id));
+      inFlight.set(item.id, task);
+    };
+
+    try {
+      while (!stop) {
+        if (this.stopping) {
+          stop = 'stopping';
+          break;
+        }
+        await renew();
+        const current = (await this.deps.connections.read(catalog)).record;
+        if (current.connectionId !== record.connectionId || current.account?.email !== record.account?.email || !sendable(current)) {
+          stop = 'held';
+          break;
+        }
+        record = current;
+        let started = 0;
+        let waitUntil = Infinity;
+        nextDueAt = Infinity;
+        for await (const entry of outbox.pendingEntries(catalog)) {
+          if (stop || started >= LIST_AGAIN_AFTER) {
+            break;
+          }
+          const now = this.now();
+          if (inFlight.has(entry.id)) {
+            continue;
+          }
+          const expired = entry.expiresAt !== null && entry.expiresAt <= now;
+          if (entry.dueAt > now && !expired) {
+            nextDueAt = Math.min(nextDueAt, entry.dueAt);
+            continue;
+          }
+          let item = await outbox.read(catalog, entry.id);
+          if (!item || isTerminal(item.state.state)) {
+            await outbox.dropIndex(catalog, entry.rowKey);
+            continue;
+          }
+          if (isExpired(item.state, now) && (item.state.state === 'queued' || item.state.claimUntil <= now)) {
+            await outbox.update(item, transition(item.state, { type: 'expire', now }));
+            continue;
+          }
+          if (!isClaimable(item.state, now)) {
+            nextDueAt = Math.min(nextDueAt, item.state.state === 'sending' ? item.state.claimUntil : Math.max(item.state.notBefore, item.state.nextAttemptAt));
+            continue;
+          }
+          const recipients = recipientCount(splitRecipients(item.content, config.recipientsPerMessage)[item.state.partsSent] ?? { to: [], cc: [], bcc: [] });
+          const slot = nextSlot(lease.budget, recipients, now, this.limits);
+          if (slot > now) {
+            waitUntil = slot;
+            break;
+          }
+          if (!transport) {
+            try {
+              transport = await credentials.open(record);
+            } catch (error) {
+              const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+              if (failureKind(code) !== 'connection-lost') {
+                throw error;
+              }
+              stop = 'held';
+              await this.deps.health.lost(record, code);
+              break;
+            }
+          }
+          while (inFlight.size >= transport.concurrency) {
+            await Promise.race(inFlight.values());
+          }
+          if (stop) {
+            break;
+          }
+          try {
+            item = await outbox.update(item, transition(item.state, { type: 'claim', now: this.now(), claimUntil: lease.leaseUntil }));
+          } catch (error) {
+            if (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE') {
+              continue;
+            }
+            throw error;
+          }
+          const startedAt = this.now();
+          lease.budget = recordSubmission(lease.budget, recipients, startedAt, this.limits);
+          launch(item, startedAt);
+          started++;
+        }
+        if (stop) {
+          break;
+        }
+        if (Number.isFinite(waitUntil)) {
+          // Pacing: a long pause gives the mailbox up and comes back by a delayed wake.
+          if (waitUntil - this.now() > this.leaseMs / 2) {
+            nextDueAt = waitUntil;
+            stop = 'paused';
+            break;
+          }
+          await this.sleep(Math.max(1, waitUntil - this.now()));
+          continue;
+        }
+        if (started === 0) {
+          if (inFlight.size > 0) {
+            await Promise.race(inFlight.values());
+            continue;
+          }
+          if (drain.dirty) {
+            drain.dirty = false;
+            continue;
+          }
+          stop = 'drained';
+        }
+      }
+    } finally {
+      await Promise.allSettled([...inFlight.values()]);
+      await transport?.close();
+    }
+    if (sent > 0) {
+      await this.deps.outbox.recordSent(catalog, this.now());
+      if (stop !== 'held') {
+        await this.deps.health.used(record);
+      }
+    }
+    this.deps.log.info({ catalog, sent, reason: stop }, 'outbox drained');
+    return { reason: stop ?? 'drained', nextDueAt };
+  }
+}

@@ -1,0 +1,134 @@
+import { ERROR_CATALOGUE } from '../../../src/shared/errors';
+import type { ConnectionStore } from '../connections/connectionStore';
+import type { ConnectionRecord } from '../connections/model';
+import { ApiError } from '../errors/apiError';
+import { messageIdFor, splitRecipients } from '../mail/message';
+import { sendable } from './engine';
+import type { NotificationStatus as Status } from './outboxItem';
+import type { ItemState } from './outboxItem';
+import { OutboxStore, requestHash } from './outboxStore';
+import { MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from './schemas';
+
+export interface NotificationDeps {
+  connections: ConnectionStore;
+  outbox: OutboxStore;
+  /** Wakes a worker for the catalog (now, or when its first item is due). */
+  wake: (catalog: string, delayMs: number) => Promise<void>;
+  recipientsPerMessage: number;
+  messageIdDomain: string;
+  now?: () => number;
+}
+
+export type KeyedNotification = NotificationBody & { key: string };
+
+export type QueuedOutcome = { key: string; id: string; status: Status; duplicate: boolean } | { key: string; error: { code: 'IDEMPOTENCY_KEY_REUSED'; title: string } };
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** What the LMS sees of a stored state: queued items of a catalog that cannot send now are held. */
+export function visibleStatus(state: ItemState, record: ConnectionRecord): Status {
+  return state.state === 'queued' && !sendable(record) ? 'held' : state.state;
+}
+
+/**
+ * The LMS back end's side of the outbox (R-OPS-4): queue notifications idempotently for a
+ * catalog that can send (or is held), and read one's status and history.
+ */
+export class NotificationService {
+  private readonly now: () => number;
+
+  public constructor(private readonly deps: NotificationDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Refuses a catalog that would queue into nowhere: not connected, or switched off. A lost connection still queues (held). */
+  private async receivingRecord(catalog: string): Promise<ConnectionRecord> {
+    const { record } = await this.deps.connections.read(catalog);
+    if (!record.method || !record.account) {
+      throw new ApiError('NOT_CONNECTED');
+    }
+    if (!record.enabled) {
+      throw new ApiError('CATALOG_DISABLED');
+    }
+    return record;
+  }
+
+  private validate(item: KeyedNotification, now: number, position: string): { notBefore?: number; expiresAt?: number } {
+    const to = item.to ?? [];
+    const cc = item.cc ?? [];
+    const bcc = item.bcc ?? [];
+    const count = to.length + cc.length + bcc.length;
+    const problem = (detail: string): ApiError => new ApiError('VALIDATION_FAILED', { detail: `${position}${detail}` });
+    if (count === 0) {
+      throw problem('At least one recipient (to, cc or bcc) is required.');
+    }
+    if (count > MAX_RECIPIENTS) {
+      throw problem(`At most ${MAX_RECIPIENTS} recipients in one notification.`);
+    }
+    if (item.html === undefined && item.text === undefined) {
+      throw problem('A body (html or text) is required.');
+    }
+    const notBefore = item.notBefore ? Date.parse(item.notBefore) : undefined;
+    const expiresAt = item.expiresAt ? Date.parse(item.expiresAt) : undefined;
+    if (expiresAt !== undefined && expiresAt <= now) {
+      throw problem('expiresAt is in the past.');
+    }
+    if (expiresAt !== undefined && notBefore !== undefined && expiresAt <= notBefore) {
+      throw problem('expiresAt is not after notBefore.');
+    }
+    return { notBefore, expiresAt };
+  }
+
+  public async queue(catalog: string, items: KeyedNotification[]): Promise<QueuedOutcome[]> {
+    const now = this.now();
+    const prepared = items.map((item, i) => {
+      const { key, ...body } = item;
+      const times = this.validate(item, now, items.length > 1 ? `items[${i}]: ` : '');
+      const lower = (list: string[] | undefined): string[] => (list ?? []).map((a) => a.toLowerCase());
+      const content = { to: lower(item.to), cc: lower(item.cc), bcc: lower(item.bcc), subject: item.subject, html: item.html, text: item.text };
+      return { key, priority: item.priority ?? 'normal', ...times, content, parts: splitRecipients(content, this.deps.recipientsPerMessage).length, requestHash: requestHash(body) };
+    });
+    const record = await this.receivingRecord(catalog);
+    const outcomes = await this.deps.outbox.enqueue(catalog, prepared, now);
+    const fresh = outcomes.some((o) => !('error' in o) && !o.duplicate);
+    if (fresh && sendable(record)) {
+      const firstDue = Math.min(...prepared.map((p) => p.notBefore ?? now));
+      await this.deps.wake(catalog, Math.max(0, firstDue - now));
+    }
+    return outcomes.map((outcome, i) => 'error' in outcome
+      ? { key: items[i].key, error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title.en } }
+      : { key: items[i].key, id: outcome.id, status: visibleStatus(outcome.state, record), duplicate: outcome.duplicate });
+  }
+
+  public async status(catalog: string, id: string): Promise<NotificationStatusBody> {
+    const [item, { record }] = await Promise.all([this.deps.outbox.read(catalog, id), this.deps.connections.read(catalog)]);
+    if (!item) {
+      throw new ApiError('NOTIFICATION_NOT_FOUND');
+    }
+    const s = item.state;
+    const status = visibleStatus(s, record);
+    const heldCode = status === 'held' ? (record.enabled ? record.health.code ?? 'NOT_CONNECTED' : 'CATALOG_DISABLED') : null;
+    return {
+      id: item.id,
+      catalog: item.catalog,
+      status,
+      code: heldCode ?? (s.state === 'sent' ? null : s.lastCode),
+      priority: s.priority,
+      recipients: item.content.to.length + item.content.cc.length + item.content.bcc.length,
+      createdAt: iso(s.enqueuedAt),
+      notBefore: iso(s.notBefore),
+      expiresAt: s.expiresAt === null ? null : iso(s.expiresAt),
+      sentAt: s.sentAt === null ? null : iso(s.sentAt),
+      attempts: s.attempts,
+      resubmissions: s.resubmissions,
+      messageId: messageIdFor(item.id, 0, this.deps.messageIdDomain),
+      history: s.history.map((h) => ({ at: h.at, status: h.status, ...(h.code ? { code: h.code } : {}), ...(h.resubmission ? { resubmission: true } : {}) }))
+    };
+  }
+
+  /** The catalog's outbox at a glance, for the connection view. */
+  public async summary(record: ConnectionRecord): Promise<{ waiting: number; held: number; lastSentAt: string | null }> {
+    const [waiting, lastSentAt] = await Promise.all([this.deps.outbox.pending(record.catalog), this.deps.outbox.lastSentAt(record.catalog)]);
+    return { waiting, held: sendable(record) ? 0 : waiting, lastSentAt };
+  }
+}

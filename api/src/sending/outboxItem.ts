@@ -1,0 +1,172 @@
+import type { ErrorCode } from '../../../src/shared/errors';
+
+export type Priority = 'urgent' | 'normal' | 'bulk';
+export const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, normal: 1, bulk: 2 };
+
+/**
+ * Stored states. "held" is not stored: a queued item of a catalog whose connection is lost or
+ * switched off reads as held (R-LOSS-2), so a reconnect releases every item at once.
+ */
+export type StoredState = 'queued' | 'sending' | 'sent' | 'expired' | 'failed';
+export type NotificationStatus = StoredState | 'held';
+
+export interface HistoryEntry {
+  at: string;
+  status: NotificationStatus;
+  code?: ErrorCode;
+  /** A resubmission after a crash: the same Message-ID went to the mail service a second time. */
+  resubmission?: boolean;
+}
+
+/** An outbox item's state, without its content (subject, bodies, recipients are stored beside it). */
+export interface ItemState {
+  state: StoredState;
+  priority: Priority;
+  enqueuedAt: number;
+  notBefore: number;
+  expiresAt: number | null;
+  /** Submissions started (including resubmissions). */
+  attempts: number;
+  /** Passing faults so far; maxAttempts of them fail the item. */
+  failures: number;
+  /** Parts (recipient slices of at most 500) already accepted by the mail service. */
+  partsSent: number;
+  parts: number;
+  nextAttemptAt: number;
+  /** Until when a worker owns the item in state sending. */
+  claimUntil: number;
+  resubmissions: number;
+  lastCode: ErrorCode | null;
+  sentAt: number | null;
+  history: HistoryEntry[];
+}
+
+export type ItemEvent =
+  | { type: 'claim'; now: number; claimUntil: number }
+  | { type: 'part-accepted'; now: number }
+  | { type: 'sent'; now: number }
+  | { type: 'retry'; now: number; code: ErrorCode; at: number; maxAttempts: number }
+  | { type: 'release'; now: number; code: ErrorCode }
+  | { type: 'fail'; now: number; code: ErrorCode }
+  | { type: 'expire'; now: number };
+
+export class TransitionRefused extends Error {
+  public constructor(state: StoredState, event: ItemEvent['type']) {
+    super(`${event} is not allowed in state ${state}`);
+  }
+}
+
+const HISTORY_LIMIT = 50;
+
+function withHistory(item: ItemState, entry: HistoryEntry): HistoryEntry[] {
+  const history = [...item.history, entry];
+  return history.length > HISTORY_LIMIT ? [history[0], ...history.slice(history.length - HISTORY_LIMIT + 1)] : history;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function isTerminal(state: StoredState): boolean {
+  return state === 'sent' || state === 'expired' || state === 'failed';
+}
+
+/** Whether a worker may take the item now: due and queued, or abandoned in "sending" by a worker that died. */
+export function isClaimable(item: ItemState, now: number): boolean {
+  if (item.state === 'queued') {
+    return item.notBefore <= now && item.nextAttemptAt <= now;
+  }
+  return item.state === 'sending' && item.claimUntil <= now;
+}
+
+export function isExpired(item: ItemState, now: number): boolean {
+  return item.expiresAt !== null && item.expiresAt <= now;
+}
+
+/**
+ * The outbox's state machine (pure). Storage applies each result with an ETag-conditional write,
+ * so of two workers that read the same state only one moves it: a message marked sent is never
+ * submitted again, and a terminal state never changes.
+ */
+export function transition(item: ItemState, event: ItemEvent): ItemState {
+  const refuse = (): never => {
+    throw new TransitionRefused(item.state, event.type);
+  };
+  switch (event.type) {
+    case 'claim': {
+      if (!isClaimable(item, event.now) || isExpired(item, event.now)) {
+        return refuse();
+      }
+      // Taking over an abandoned "sending" item means its last submission may have been accepted:
+      // it goes again with the same Message-ID, and is counted (the one window no design closes).
+      const resubmission = item.state === 'sending';
+      return {
+        ...item,
+        state: 'sending',
+        attempts: item.attempts + 1,
+        claimUntil: event.claimUntil,
+        resubmissions: item.resubmissions + (resubmission ? 1 : 0),
+        history: resubmission || item.history[item.history.length - 1]?.status !== 'sending'
+          ? withHistory(item, { at: iso(event.now), status: 'sending', ...(resubmission ? { resubmission: true } : {}) })
+          : item.history
+      };
+    }
+    case 'part-accepted':
+      if (item.state !== 'sending' || item.partsSent >= item.parts) {
+        return refuse();
+      }
+      return { ...item, partsSent: item.partsSent + 1 };
+    case 'sent':
+      if (item.state !== 'sending') {
+        return refuse();
+      }
+      return { ...item, state: 'sent', partsSent: item.parts, sentAt: event.now, claimUntil: 0, lastCode: null, history: withHistory(item, { at: iso(event.now), status: 'sent' }) };
+    case 'retry': {
+      if (item.state !== 'sending') {
+        return refuse();
+      }
+      const failures = item.failures + 1;
+      if (failures >= event.maxAttempts) {
+        return { ...item, state: 'failed', failures, claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'failed', code: event.code }) };
+      }
+      return { ...item, state: 'queued', failures, nextAttemptAt: event.at, claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'queued', code: event.code }) };
+    }
+    case 'release':
+      // Not the message's fault (connection lost, mailbox paused): back to the queue, no failure counted.
+      if (item.state !== 'sending') {
+        return refuse();
+      }
+      return { ...item, state: 'queued', claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'queued', code: event.code }) };
+    case 'fail':
+      if (item.state !== 'sending') {
+        return refuse();
+      }
+      return { ...item, state: 'failed', claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'failed', code: event.code }) };
+    case 'expire':
+      if (item.state !== 'queued' && !(item.state === 'sending' && item.claimUntil <= event.now)) {
+        return refuse();
+      }
+      if (!isExpired(item, event.now)) {
+        return refuse();
+      }
+      return { ...item, state: 'expired', claimUntil: 0, lastCode: 'MESSAGE_EXPIRED', history: withHistory(item, { at: iso(event.now), status: 'expired', code: 'MESSAGE_EXPIRED' }) };
+  }
+}
+
+export function newItemState(input: { priority: Priority; now: number; notBefore?: number; expiresAt?: number; parts: number }): ItemState {
+  return {
+    state: 'queued',
+    priority: input.priority,
+    enqueuedAt: input.now,
+    notBefore: input.notBefore ?? input.now,
+    expiresAt: input.expiresAt ?? null,
+    attempts: 0,
+    failures: 0,
+    partsSent: 0,
+    parts: input.parts,
+    nextAttemptAt: 0,
+    claimUntil: 0,
+    resubmissions: 0,
+    lastCode: null,
+    sentAt: null,
+    history: [{ at: iso(input.now), status: 'queued' }]
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Pacing of one mailbox (R-USE-4), as pure decisions over a budget that the engine keeps in
+ * storage with the mailbox's lease, so every API instance that drains the mailbox honours it:
+ * Exchange Online's 30 messages a minute and 10,000 recipients a day, and the pauses Microsoft
+ * asks for (Retry-After) or imposes (daily quota, sending block).
+ */
+export interface PacingLimits {
+  messagesPerMinute: number;
+  recipientsPerDay: number;
+  /** Divides the windows (60: a minute lasts a second); 1 in production. */
+  timeScale: number;
+}
+
+export interface MailboxBudget {
+  /** When each submission of the last minute started or, once done, was accepted (ms). */
+  recent: number[];
+  /** Recipients submitted per hour slot of the last day: [slot start (ms), recipients]. */
+  day: [number, number][];
+  /** No submission before this time (ms): a Retry-After, the daily quota, a sending block. */
+  pausedUntil: number;
+}
+
+export const EMPTY_BUDGET: MailboxBudget = { recent: [], day: [], pausedUntil: 0 };
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export function windows(limits: PacingLimits): { minute: number; hour: number; day: number } {
+  return { minute: MINUTE / limits.timeScale, hour: HOUR / limits.timeScale, day: DAY / limits.timeScale };
+}
+
+/** The budget without what fell out of its windows. */
+export function prune(budget: MailboxBudget, now: number, limits: PacingLimits): MailboxBudget {
+  const w = windows(limits);
+  return {
+    recent: budget.recent.filter((t) => now - t < w.minute),
+    day: budget.day.filter(([slot]) => now - slot < w.day),
+    pausedUntil: budget.pausedUntil > now ? budget.pausedUntil : 0
+  };
+}
+
+/**
+ * The earliest time (>= now) at which a message to `recipients` recipients may be submitted.
+ * `Infinity` never happens: a message larger than the daily budget waits for a whole empty day.
+ */
+export function nextSlot(budget: MailboxBudget, recipients: number, now: number, limits: PacingLimits): number {
+  const b = prune(budget, now, limits);
+  const w = windows(limits);
+  let at = Math.max(now, b.pausedUntil);
+  if (b.recent.length >= limits.messagesPerMinute) {
+    const sorted = [...b.recent].sort((x, y) => x - y);
+    // The slot frees when the oldest submission that keeps the window full leaves it.
+    at = Math.max(at, sorted[sorted.length - limits.messagesPerMinute] + w.minute);
+  }
+  let used = b.day.reduce((sum, [, n]) => sum + n, 0);
+  if (used + recipients > limits.recipientsPerDay) {
+    for (const [slot, n] of [...b.day].sort((x, y) => x[0] - y[0])) {
+      used -= n;
+      at = Math.max(at, slot + w.day);
+      if (used + recipients <= limits.recipientsPerDay) {
+        break;
+      }
+    }
+  }
+  return at;
+}
+
+/** Counts a submission that starts now. */
+export function recordSubmission(budget: MailboxBudget, recipients: number, now: number, limits: PacingLimits): MailboxBudget {
+  const b = prune(budget, now, limits);
+  const slot = now - (now % windows(limits).hour);
+  const day = b.day.some(([s]) => s === slot) ? b.day.map(([s, n]): [number, number] => (s === slot ? [s, n + recipients] : [s, n])) : [...b.day, [slot, recipients] as [number, number]];
+  return { ...b, recent: [...b.recent, now], day };
+}
+
+/**
+ * A submission that started at `startedAt` was accepted at `now`: the mailbox service counts it
+ * from then, so the minute window does too (a slow submission must not let the next one in early).
+ */
+export function recordAccepted(budget: MailboxBudget, startedAt: number, now: number): MailboxBudget {
+  const i = budget.recent.indexOf(startedAt);
+  if (i < 0) {
+    return budget;
+  }
+  const recent = [...budget.recent];
+  recent[i] = now;
+  return { ...budget, recent };
+}
+
+/** A submission that was refused was not counted by the service: give its slot back. */
+export function recordRefused(budget: MailboxBudget, startedAt: number, recipients: number, limits: PacingLimits): MailboxBudget {
+  const i = budget.recent.indexOf(startedAt);
+  const recent = i < 0 ? budget.recent : budget.recent.filter((_, j) => j !== i);
+  const slot = startedAt - (startedAt % windows(limits).hour);
+  const day = budget.day.map(([s, n]): [number, number] => (s === slot ? [s, Math.max(0, n - recipients)] : [s, n]));
+  return { ...budget, recent, day };
+}
+
+export function pauseUntil(budget: MailboxBudget, until: number): MailboxBudget {
+  return { ...budget, pausedUntil: Math.max(budget.pausedUntil, until) };
+}
+
+/** Exponential back-off with jitter (half to all of the step) for passing faults: attempt 1 waits up to 2 s, capped at 15 minutes (scaled). */
+export function backoff(failures: number, timeScale: number, random: () => number = Math.random): number {
+  const cap = Math.min(15 * MINUTE, 1_000 * 2 ** Math.min(failures, 20));
+  return Math.max(1, Math.round((cap / timeScale) * (0.5 + random() / 2)));
+}

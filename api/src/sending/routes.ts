@@ -1,0 +1,91 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authorize, Principal } from '../auth/principal';
+import type { TokenVerifier } from '../auth/tokenVerifier';
+import { normaliseCatalog } from '../catalogs/catalogId';
+import type { ApiConfig } from '../config/config';
+import { ApiError } from '../errors/apiError';
+import type { NotificationService } from './notificationService';
+import * as S from './schemas';
+
+const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
+const security = [{ bearer: [] }];
+
+export interface NotificationRouteDeps {
+  config: ApiConfig;
+  verify: TokenVerifier;
+  notifications: NotificationService;
+}
+
+/**
+ * The LMS back end's endpoints (R-OPS-4): app-only, with the Notifications.Send app role. A
+ * signed-in user's token is refused whatever its scopes: a person never queues mail as the catalog.
+ */
+export async function notificationRoutes(app: FastifyInstance, deps: NotificationRouteDeps): Promise<void> {
+  const { config, notifications } = deps;
+  app.addSchema(S.NotificationStatus);
+
+  const appOnly = async (request: FastifyRequest): Promise<void> => {
+    const principal: Principal = await deps.verify(request.headers.authorization);
+    if (principal.kind !== 'app') {
+      throw new ApiError('APP_ONLY');
+    }
+    authorize(principal, { delegatedScope: config.delegatedScope, appRole: config.appRole });
+  };
+  const catalogOf = (request: FastifyRequest): string => normaliseCatalog((request.params as { catalog: string }).catalog, config.sharePointOrigin);
+  const rateLimit = { max: config.sending.lmsRateLimitPerMinute, timeWindow: '1 minute' };
+  const base = '/v1/catalogs/:catalog/notifications';
+
+  app.post<{ Body: S.NotificationBody; Headers: { 'idempotency-key'?: string } }>(base, {
+    onRequest: appOnly,
+    bodyLimit: 1024 * 1024,
+    config: { rateLimit },
+    schema: {
+      tags: ['notifications'],
+      summary: 'Queue one notification from the catalog\'s connected account (idempotent by Idempotency-Key)',
+      security,
+      params: S.CatalogParams,
+      headers: S.IdempotencyHeaders,
+      body: S.Notification,
+      response: { 202: S.Accepted, ...problemResponses }
+    }
+  }, async (request, reply) => {
+    const key = request.headers['idempotency-key'];
+    if (!key) {
+      throw new ApiError('IDEMPOTENCY_KEY_REQUIRED');
+    }
+    const [outcome] = await notifications.queue(catalogOf(request), [{ ...request.body, key }]);
+    if ('error' in outcome) {
+      throw new ApiError('IDEMPOTENCY_KEY_REUSED');
+    }
+    return reply.code(202).header('location', `${request.url.split('?')[0]}/${outcome.id}`).send({ id: outcome.id, status: outcome.status, duplicate: outcome.duplicate });
+  });
+
+  app.post<{ Body: S.NotificationBatchBody }>(`${base}/batch`, {
+    onRequest: appOnly,
+    bodyLimit: 32 * 1024 * 1024,
+    config: { rateLimit },
+    schema: {
+      tags: ['notifications'],
+      summary: 'Queue up to 1,000 notifications at once, each with its own idempotency key',
+      security,
+      params: S.CatalogParams,
+      body: S.NotificationBatch,
+      response: { 202: S.BatchAccepted, ...problemResponses }
+    }
+  }, async (request, reply) => {
+    const items = await notifications.queue(catalogOf(request), request.body.items);
+    return reply.code(202).send({ items });
+  });
+
+  app.get<{ Params: { catalog: string; id: string } }>(`${base}/:id`, {
+    onRequest: appOnly,
+    config: { rateLimit },
+    schema: {
+      tags: ['notifications'],
+      summary: 'Read a notification\'s status and history',
+      security,
+      params: S.NotificationParams,
+      response: { 200: { $ref: 'NotificationStatus#' }, ...problemResponses }
+    }
+  }, async (request) => notifications.status(catalogOf(request), request.params.id));
+}

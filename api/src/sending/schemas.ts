@@ -1,0 +1,80 @@
+import { Static, Type } from '@sinclair/typebox';
+
+/** The LMS-facing shapes (R-OPS-4), declared once: validation, serialisation and /openapi.json. */
+
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Recipients = Type.Array(Email, { maxItems: 5000 });
+
+export const MAX_RECIPIENTS = 5000;
+
+const NotificationFields = {
+  to: Type.Optional(Recipients),
+  cc: Type.Optional(Recipients),
+  bcc: Type.Optional(Recipients),
+  subject: Type.String({ minLength: 1, maxLength: 255 }),
+  html: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000, description: 'HTML body; with text, the message has both parts (SMTP) or HTML wins (Graph).' })),
+  text: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
+  priority: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('normal'), Type.Literal('bulk')], { default: 'normal', description: 'Urgent goes before normal, normal before bulk; within a priority, oldest first.' })),
+  notBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Not sent before this time.' })),
+  expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'Not sent after this time: recorded as expired instead (R-LOSS-3).' }))
+};
+
+export const Notification = Type.Object(NotificationFields, { additionalProperties: false, $id: 'Notification' });
+
+export const NotificationBatch = Type.Object({
+  items: Type.Array(Type.Object({
+    key: Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key of this item.' }),
+    ...NotificationFields
+  }, { additionalProperties: false }), { minItems: 1, maxItems: 1000 })
+}, { additionalProperties: false });
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Required: the same key returns the same notification and never sends twice.' }))
+});
+
+export const CatalogParams = Type.Object({
+  catalog: Type.String({ minLength: 1, maxLength: 400, description: 'The catalog site\'s absolute URL, percent-encoded as one path segment.' })
+}, { additionalProperties: false });
+
+export const NotificationParams = Type.Object({
+  catalog: Type.String({ minLength: 1, maxLength: 400 }),
+  id: Type.String({ minLength: 1, maxLength: 64 })
+}, { additionalProperties: false });
+
+const Status = Type.Union(['queued', 'sending', 'sent', 'held', 'expired', 'failed'].map((s) => Type.Literal(s)), {
+  description: 'held: queued while the catalog\'s connection is lost or its sending is switched off; it goes out when that ends.'
+});
+
+export const Accepted = Type.Object({
+  id: Type.String(),
+  status: Status,
+  duplicate: Type.Boolean({ description: 'true when the key was seen before: this is the notification it made.' })
+}, { $id: 'NotificationAccepted' });
+
+export const BatchAccepted = Type.Object({
+  items: Type.Array(Type.Union([
+    Type.Object({ key: Type.String(), id: Type.String(), status: Status, duplicate: Type.Boolean() }),
+    Type.Object({ key: Type.String(), error: Type.Object({ code: Type.String(), title: Type.String() }) })
+  ]))
+});
+
+export const NotificationStatus = Type.Object({
+  id: Type.String(),
+  catalog: Type.String(),
+  status: Status,
+  code: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, expired, is held or waits for a retry: a code of the error catalogue.' }),
+  priority: Type.String(),
+  recipients: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  notBefore: Type.String({ format: 'date-time' }),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  attempts: Type.Integer(),
+  resubmissions: Type.Integer({ description: 'Submissions repeated after a crash with the same Message-ID (at-least-once).' }),
+  messageId: Type.String({ description: 'The Message-ID of the first message (one per 500 recipients).' }),
+  history: Type.Array(Type.Object({ at: Type.String({ format: 'date-time' }), status: Status, code: Type.Optional(Type.String()), resubmission: Type.Optional(Type.Boolean()) }))
+}, { $id: 'NotificationStatus' });
+
+export type NotificationBody = Static<typeof Notification>;
+export type NotificationBatchBody = Static<typeof NotificationBatch>;
+export type NotificationStatusBody = Static<typeof NotificationStatus>;

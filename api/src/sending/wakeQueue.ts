@@ -1,0 +1,81 @@
+import { QueueClient } from '@azure/storage-queue';
+import { storageError } from '../storage/tables';
+
+export interface WakeMessage {
+  catalog: string;
+}
+
+export interface ReceivedWake extends WakeMessage {
+  messageId: string;
+  popReceipt: string;
+}
+
+/**
+ * The outbox's wake-up queue (Azure Storage Queues). It carries no notification, only "look at
+ * this catalog": the table is the truth, so a lost, repeated or late message costs a look, never
+ * a message. A wake is deleted only after its catalog was drained, so a crashed worker's wake
+ * comes back when its visibility timeout ends.
+ */
+export class WakeQueue {
+  private constructor(private readonly queue: QueueClient, private readonly count: () => void) {}
+
+  public static async open(client: QueueClient, onRequest: () => void = () => undefined): Promise<WakeQueue> {
+    try {
+      await client.createIfNotExists();
+    } catch (error) {
+      throw storageError(error);
+    }
+    return new WakeQueue(client, onRequest);
+  }
+
+  /** Wakes a worker for the catalog now, or after `delaySeconds` (Azure allows up to 7 days). */
+  public async wake(catalog: string, delaySeconds = 0): Promise<void> {
+    const visibilityTimeout = Math.min(Math.max(0, Math.ceil(delaySeconds)), 7 * 86_400 - 1);
+    try {
+      this.count();
+      await this.queue.sendMessage(Buffer.from(JSON.stringify({ catalog } satisfies WakeMessage)).toString('base64'), { visibilityTimeout });
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  public async receive(count: number, visibilitySeconds: number): Promise<ReceivedWake[]> {
+    try {
+      this.count();
+      const response = await this.queue.receiveMessages({ numberOfMessages: Math.min(32, Math.max(1, count)), visibilityTimeout: visibilitySeconds });
+      const out: ReceivedWake[] = [];
+      for (const m of response.receivedMessageItems) {
+        try {
+          const body = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as Partial<WakeMessage>;
+          if (typeof body.catalog === 'string') {
+            out.push({ catalog: body.catalog, messageId: m.messageId, popReceipt: m.popReceipt });
+            continue;
+          }
+        } catch {
+          // Not ours: dropped below.
+        }
+        this.count();
+        await this.queue.deleteMessage(m.messageId, m.popReceipt).catch(() => undefined);
+      }
+      return out;
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  /** Keeps a wake invisible while its catalog is drained; answers the new pop receipt (or undefined if it is gone). */
+  public async extend(message: ReceivedWake, visibilitySeconds: number): Promise<ReceivedWake | undefined> {
+    try {
+      this.count();
+      const response = await this.queue.updateMessage(message.messageId, message.popReceipt, undefined, visibilitySeconds);
+      return response.popReceipt ? { ...message, popReceipt: response.popReceipt } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  public async done(message: ReceivedWake): Promise<void> {
+    this.count();
+        await this.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
+  }
+}
