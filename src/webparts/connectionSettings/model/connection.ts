@@ -38,7 +38,7 @@ export interface IModernStart {
 }
 
 export interface ITestEmailResult {
-  status: 'delivered';
+  status: 'accepted';
   messageId: string;
 }
 

@@ -26,7 +26,7 @@ describe('ConnectionApi', () => {
 
   it('ConnectionApi - asks for texts in the page language', async () => {
     const seen: IHttpRequest[] = [];
-    const send: HttpSend = (url, request) => { seen.push(request); return Promise.resolve(response(200, { status: 'delivered', messageId: 'm' })); };
+    const send: HttpSend = (url, request) => { seen.push(request); return Promise.resolve(response(200, { status: 'accepted', messageId: 'm' })); };
     await new ConnectionApi('http://api.test', 'https://t.test/sites/a', send, 'ja').sendTestEmail('a@b.test');
     expect(seen[0].headers['Accept-Language']).toBe('ja');
   });

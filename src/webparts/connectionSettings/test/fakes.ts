@@ -111,7 +111,7 @@ export class FakeConnectionApi implements IConnectionApi {
   }
 
   public sendTestEmail(to: string): Promise<ITestEmailResult> {
-    return this._answer(`test-email ${to}`, () => ({ status: 'delivered' as const, messageId: '<1@test>' }), 'test-email');
+    return this._answer(`test-email ${to}`, () => ({ status: 'accepted' as const, messageId: '<1@test>' }), 'test-email');
   }
 
   public disconnect(): Promise<IConnectionView> {
