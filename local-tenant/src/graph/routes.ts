@@ -224,7 +224,8 @@ function routes(g: FastifyInstance, state: TenantState): void {
       calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
       attachments,
       via: 'graph',
-      saveToSentItems: body.saveToSentItems !== false && body.saveToSentItems !== 'false'
+      saveToSentItems: body.saveToSentItems !== false && body.saveToSentItems !== 'false',
+      internetMessageId: typeof m.internetMessageId === 'string' && /^<[^<>\s]+@[^<>\s]+>$/.test(m.internetMessageId) ? m.internetMessageId : undefined
     });
     return reply.code(202).send();
   };

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../src/config/config';
+import { RunningApi, startApi } from '../../src/server';
+import { LogCapture } from '../support/inProcessApi';
+import { API_APP, appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled, threeCatalogFixture } from '../support/sending';
+import { Stack, startStack } from '../support/stack';
+
+jest.setTimeout(120_000);
+
+// SEND_TIME_SCALE=60: the engine's minute lasts a second (30 messages a second per mailbox). The
+// local tenant counts real minutes, so each test's mailboxes are allowed 60x its limit through its
+// throttle fault: the engine's stricter window keeps within both.
+const SCALE = 60;
+
+describe('sending engine (real API, local tenant, Azurite over loopback)', () => {
+  let stack: Stack;
+  let catalogA: string;
+  let catalogB: string;
+  let catalogC: string;
+  let lms: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', SEND_MAX_ATTEMPTS: '4' }, { fixturePath: threeCatalogFixture() });
+    catalogA = stack.catalogUrl('catalog-a');
+    catalogB = stack.catalogUrl('catalog-b');
+    catalogC = stack.catalogUrl('catalog-c');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  beforeEach(async () => {
+    stack.tenant.reset();
+    for (const mailbox of ['adele@contoso.test', 'alex@contoso.test', 'lynne@contoso.test']) {
+      await fault(stack, 'throttle', { mailbox, messagesPerMinute: 30 * SCALE });
+    }
+    lms = await appToken(stack);
+  });
+
+  const queue = (catalog: string, body: Record<string, unknown>, key: string = randomUUID(), token = lms) =>
+    stack.call('POST', catalogPath(catalog, '/notifications'), { token, body, headers: { 'idempotency-key': key } });
+  const status = (catalog: string, id: string) => stack.call('GET', catalogPath(catalog, `/notifications/${id}`), { token: lms });
+  const settled = (catalog: string, id: string, states = ['sent', 'failed', 'expired']) =>
+    eventually(async () => {
+      const res = await status(catalog, id);
+      return states.includes(res.body.status) ? res.body : undefined;
+    }, 60_000, `notification ${id} to settle`);
+  const withId = (messages: MailboxMessage[], id: string): MailboxMessage[] => messages.filter((m) => m.internetMessageId === `<${id}.0@${stack.config.sending.messageIdDomain}>`);
+
+  it('auth - a signed-in user is refused (APP_ONLY), an app without the Notifications.Send role too (APP_ROLE_MISSING)', async () => {
+    await connectClassic(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const body = { to: ['learner1@contoso.test'], subject: 'Hi', text: 'x' };
+    const user = await queue(catalogA, body, randomUUID(), await stack.token('adele@contoso.test'));
+    expect([user.status, user.body.code]).toEqual([403, 'APP_ONLY']);
+    const noRole = await queue(catalogA, body, randomUUID(), await appToken(stack, API_APP));
+    expect([noRole.status, noRole.body.code]).toEqual([403, 'APP_ROLE_MISSING']);
+    const anonymous = await queue(catalogA, body, randomUUID(), '');
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('refusals - no key, a catalog switched off or not connected, a bad body: precise codes, nothing queued', async () => {
+    await connectClassic(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, false);
+    const body = { to: ['learner1@contoso.test'], subject: 'Hi', text: 'x' };
+    const noKey = await stack.call('POST', catalogPath(catalogA, '/notifications'), { token: lms, body });
+    expect([noKey.status, noKey.body.code]).toEqual([400, 'IDEMPOTENCY_KEY_REQUIRED']);
+    const off = await queue(catalogA, body);
+    expect([off.status, off.body.code]).toEqual([409, 'CATALOG_DISABLED']);
+    await stack.call('DELETE', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') });
+    const notConnected = await queue(catalogB, body);
+    expect([notConnected.status, notConnected.body.code]).toEqual([409, 'NOT_CONNECTED']);
+    for (const bad of [{ subject: 'no recipient', text: 'x' }, { to: ['learner1@contoso.test'], subject: 'no body' }, { to: ['not an address'], subject: 's', text: 'x' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2000-01-01T00:00:00Z' }]) {
+      await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+      const res = await queue(catalogA, bad);
+      expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect(stack.logs.text()).not.toContain('"notification"');
+  });
+
+  it('graph - a notification goes out from the connected account with the Message-ID of its id; its status and history say so', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const res = await queue(catalogA, { to: ['learner1@contoso.test'], cc: ['learner2@contoso.test'], subject: 'Course starts Monday', html: '<p>See you <b>Monday</b></p>', priority: 'urgent' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ status: 'queued', duplicate: false });
+    const final = await settled(catalogA, res.body.id);
+    expect(final).toMatchObject({ status: 'sent', code: null, attempts: 1, resubmissions: 0, recipients: 2, priority: 'urgent' });
+    expect(final.history.map((h: { status: string }) => h.status)).toEqual(['queued', 'sending', 'sent']);
+    const received = withId(await inbox(stack, 'learner1@contoso.test'), res.body.id);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ via: 'graph', subject: 'Course starts Monday', from: { address: 'adele@contoso.test' }, body: { contentType: 'html', content: '<p>See you <b>Monday</b></p>' } });
+    expect(withId(await inbox(stack, 'learner2@contoso.test'), res.body.id)).toHaveLength(1);
+    // R-OPS-5: no message body in the logs
+    expect(stack.logs.text()).not.toContain('See you');
+    const view = await stack.call('GET', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') });
+    expect(view.body.outbox).toMatchObject({ waiting: 0, held: 0 });
+    expect(Date.parse(view.body.outbox.lastSentAt)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('idempotency - the same key answers the same notification and sends once, even ten at once; another body with it is refused', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const key = randomUUID();
+    const body = { to: ['learner1@contoso.test'], subject: 'Once only', text: 'one' };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => queue(catalogB, body, key)));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
+    const ids = new Set(answers.map((a) => a.body.id));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1);
+    const [id] = [...ids];
+    await settled(catalogB, id);
+    const again = await queue(catalogB, body, key);
+    expect([again.status, again.body.id, again.body.duplicate, again.body.status]).toEqual([202, id, true, 'sent']);
+    const changed = await queue(catalogB, { ...body, text: 'two' }, key);
+    expect([changed.status, changed.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const received = (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'Once only');
+    expect(received).toHaveLength(1);
+    expect(received[0].via).toBe('smtp');
+    expect(received[0].internetMessageId).toBe(`<${id}.0@${stack.config.sending.messageIdDomain}>`);
+  });
+
+  it('batch - 200 notifications over 3 catalogs with mixed priorities: all delivered once, each catalog in priority order, no 429', async () => {
+    const admins: Array<[string, string]> = [[catalogA, 'adele@contoso.test'], [catalogB, 'alex@contoso.test'], [catalogC, 'lynne@contoso.test']];
+    for (const [catalog, admin] of admins) {
+      await connectClassic(stack, admin, catalog);
+      await setEnabled(stack, admin, catalog, true);
+    }
+    const priorities = ['bulk', 'normal', 'urgent'] as const;
+    const sent: Array<{ catalog: string; id: string; priority: string }> = [];
+    for (const [c, [catalog]] of admins.entries()) {
+      const count = c === 0 ? 68 : 66;
+      const items = Array.from({ length: count }, (_, i) => ({ key: `b-${c}-${i}-${randomUUID()}`, to: [`learner${1 + (i % 2)}@contoso.test`], subject: `batch ${c}-${i}`, text: `item ${i}`, priority: priorities[(i * 7) % 3] }));
+      const res = await stack.call('POST', catalogPath(catalog, '/notifications/batch'), { token: lms, body: { items } });
+      expect(res.status).toBe(202);
+      expect(res.body.items).toHaveLength(count);
+      res.body.items.forEach((item: { id: string }, i: number) => sent.push({ catalog, id: item.id, priority: items[i].priority }));
+    }
+    expect(sent).toHaveLength(200);
+    const batchOf = async (): Promise<MailboxMessage[]> => [...await inbox(stack, 'learner1@contoso.test'), ...await inbox(stack, 'learner2@contoso.test')].filter((m) => m.subject.startsWith('batch '));
+    try {
+      await eventually(async () => ((await batchOf()).length >= 200 ? true : undefined), 60_000, '200 messages in the inboxes');
+    } finally {
+      const pending = [];
+      for (const s of sent) {
+        const res = await status(s.catalog, s.id);
+        if (res.body.status !== 'sent') {
+          pending.push(res.body);
+        }
+      }
+      if (pending.length > 0) {
+        process.stderr.write(`${pending.length} not sent, e.g. ${JSON.stringify(pending.slice(0, 2))}\n${stack.logs.lines.filter((l) => l.includes('outbox') || l.includes('submission')).slice(-30).join('')}\n`);
+      }
+    }
+    const finals = [];
+    for (const s of sent) {
+      finals.push({ ...s, final: (await status(s.catalog, s.id)).body });
+    }
+    expect(finals.filter((f) => f.final.status !== 'sent')).toEqual([]);
+    for (const [catalog] of admins) {
+      const claimAt = (p: string): number[] => finals.filter((f) => f.catalog === catalog && f.priority === p).map((f) => Date.parse(f.final.history.find((h: { status: string }) => h.status === 'sending').at));
+      expect(Math.max(...claimAt('urgent'))).toBeLessThanOrEqual(Math.min(...claimAt('normal')));
+      expect(Math.max(...claimAt('normal'))).toBeLessThanOrEqual(Math.min(...claimAt('bulk')));
+    }
+    const delivered = await batchOf();
+    expect(delivered).toHaveLength(200);
+    expect(new Set(delivered.map((m) => m.internetMessageId)).size).toBe(200);
+    expect(stack.logs.text()).not.toContain('"code":"THROTTLED"');
+  });
+
+  it('pacing - one mailbox never gets more than 30 messages in a (scaled) minute', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const items = Array.from({ length: 75 }, (_, i) => ({ key: randomUUID(), to: ['learner1@contoso.test'], subject: `paced ${i}`, text: 'x' }));
+    const res = await stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items } });
+    expect(res.status).toBe(202);
+    const times = await eventually(async () => {
+      const got = (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('paced '));
+      return got.length === 75 ? got.map((m) => Date.parse(m.receivedDateTime)).sort((x, y) => x - y) : undefined;
+    }, 60_000, '75 paced messages');
+    const window = 60_000 / SCALE;
+    for (const t of times) {
+      expect(times.filter((u) => u >= t && u < t + window).length).toBeLessThanOrEqual(30);
+    }
+    // and it is not slower than the limits need: 75 messages take at least 2 windows, at most a few more
+    expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(2 * window - 50);
+  });
+
+  it('passing faults - Graph 503s are retried with back-off and a 429 with Retry-After pauses the mailbox; neither is taken for a lost connection', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    await fault(stack, 'graph-failure', { status: 503, count: 2 });
+    const first = await queue(catalogA, { to: ['learner1@contoso.test'], subject: 'after 503', text: 'x' });
+    const done = await settled(catalogA, first.body.id);
+    expect(done.status).toBe('sent');
+    expect(done.history.some((h: { code?: string }) => h.code === 'SERVICE_UNAVAILABLE')).toBe(true);
+    await fault(stack, 'throttle', { mailbox: 'adele@contoso.test', retryAfterSeconds: 1 });
+    const second = await queue(catalogA, { to: ['learner1@contoso.test'], subject: 'after 429', text: 'x' });
+    await eventually(async () => ((await status(catalogA, second.body.id)).body.history.some((h: { code?: string }) => h.code === 'THROTTLED') ? true : undefined), 30_000, 'a 429');
+    await fault(stack, 'throttle', { mailbox: 'adele@contoso.test', messagesPerMinute: 30 * SCALE });
+    expect((await settled(catalogA, second.body.id)).status).toBe('sent');
+    const view = await stack.call('GET', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') });
+    expect(view.body.health.state).toBe('connected');
+  });
+
+  it('held - a lost connection holds what is queued (202, held), keeps it, and sends it after reconnecting; an expired one is recorded, not sent', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'new-password-1' });
+    const lost = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'while lost 1', text: 'x' });
+    expect(lost.status).toBe(202);
+    const held = await eventually(async () => {
+      const res = await status(catalogB, lost.body.id);
+      return res.body.status === 'held' ? res.body : undefined;
+    }, 30_000, 'the item to be held');
+    expect(held.code).toBe('BAD_CREDENTIALS');
+    const queuedWhileLost = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'while lost 2', text: 'x' });
+    expect(queuedWhileLost.body.status).toBe('held');
+    const expiring = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'expires', text: 'x', expiresAt: new Date(Date.now() + 1500).toISOString() });
+    expect(expiring.body.status).toBe('held');
+    const view = await stack.call('GET', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') });
+    expect(view.body.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
+    expect(view.body.outbox).toMatchObject({ waiting: 3, held: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('while lost'))).toHaveLength(0);
+    await connectClassic(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', 'new-password-1');
+    const finals = await Promise.all([lost.body.id, queuedWhileLost.body.id, expiring.body.id].map((id) => settled(catalogB, id)));
+    expect(finals.map((f) => f.status)).toEqual(['sent', 'sent', 'expired']);
+    expect(finals[2].code).toBe('MESSAGE_EXPIRED');
+    expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('while lost'))).toHaveLength(2);
+    expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'expires')).toHaveLength(0);
+  });
+
+  it('two API instances on one storage - every message once, and the mailbox pacing holds across them', async () => {
+    const logs = new LogCapture();
+    const second: RunningApi = await startApi(loadConfig({ ...process.env, ...toEnv(stack) }), { logDestination: logs });
+    try {
+      await connectClassic(stack, 'lynne@contoso.test', catalogC);
+      await setEnabled(stack, 'lynne@contoso.test', catalogC, true);
+      const ids: string[] = [];
+      for (let i = 0; i < 60; i += 10) {
+        const items = Array.from({ length: 10 }, (_, j) => ({ key: randomUUID(), to: ['learner2@contoso.test'], subject: `two ${i + j}`, text: 'x' }));
+        // alternate the instance that takes the request: both wake workers
+        const target = i % 20 === 0 ? stack.api.url : second.url;
+        const res = await fetch(`${target}${catalogPath(catalogC, '/notifications/batch')}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+        expect(res.status).toBe(202);
+        ids.push(...((await res.json()) as { items: { id: string }[] }).items.map((x) => x.id));
+      }
+      const got = await eventually(async () => {
+        const all = (await inbox(stack, 'learner2@contoso.test')).filter((m) => m.subject.startsWith('two '));
+        return all.length >= 60 ? all : undefined;
+      }, 60_000, '60 messages');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const final = (await inbox(stack, 'learner2@contoso.test')).filter((m) => m.subject.startsWith('two '));
+      expect(final).toHaveLength(60);
+      expect(new Set(final.map((m) => m.internetMessageId)).size).toBe(60);
+      void got;
+      const times = final.map((m) => Date.parse(m.receivedDateTime)).sort((x, y) => x - y);
+      for (const t of times) {
+        expect(times.filter((u) => u >= t && u < t + 60_000 / SCALE).length).toBeLessThanOrEqual(30);
+      }
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+/** The stack's API configuration as environment variables, for a second instance on another port. */
+function toEnv(stack: Stack): Record<string, string> {
+  const c = stack.config;
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AUTHORITY_HOST: c.authorityHost,
+    GRAPH_URL: c.graphUrl,
+    SHAREPOINT_ORIGIN: c.sharePointOrigin,
+    SMTP_HOST: c.smtp.host,
+    SMTP_PORT: String(c.smtp.port),
+    STORAGE_CONNECTION_STRING: c.storage.connectionString,
+    LOCAL_KEK_FILE: c.kek.kind === 'local' ? c.kek.file : '',
+    KEEPALIVE_INTERVAL_SECONDS: '0',
+    ALLOWED_ORIGINS: c.allowedOrigins.join(','),
+    RATE_LIMIT_PER_MINUTE: '100000',
+    SEND_TIME_SCALE: String(SCALE),
+    SEND_POLL_MS: '50',
+    SEND_LEASE_SECONDS: '5',
+    LOG_LEVEL: 'info'
+  };
+}

@@ -1,0 +1,105 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FIXTURE_PATH, OPENER_ORIGIN, postedMessage, signIn, Stack } from './stack';
+
+/** The fixture's LMS back end (client credentials, app role Notifications.Send). */
+export const LMS_BACKEND = { clientId: '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e', secret: 'local-dev-backend-secret' };
+/** The connection API's own registration: an app token for it carries no Notifications.Send role. */
+export const API_APP = { clientId: '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41', secret: 'local-dev-api-secret' };
+
+export const catalogPath = (catalog: string, suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalog)}${suffix}`;
+
+/** A copy of the fixture with a third catalog site (catalog-c, administered by Lynne). */
+export function threeCatalogFixture(): string {
+  const fixture = JSON.parse(readFileSync(FIXTURE_PATH, 'utf8')) as { sites: Array<Record<string, unknown>> };
+  fixture.sites.push({ id: '9d8e7f60-0003-4000-8000-00000000c003', webId: '9d8e7f60-0003-4000-8000-00000000c103', path: '/sites/catalog-c', title: 'Catalog C', owners: ['lynne@contoso.test'], members: [] });
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lms-fixture-')), 'tenant.json');
+  writeFileSync(file, JSON.stringify(fixture));
+  return file;
+}
+
+/** An app-only token from the local tenant's token endpoint (client credentials), as the LMS back end gets it. */
+export async function appToken(stack: Stack, app: { clientId: string; secret: string } = LMS_BACKEND): Promise<string> {
+  const res = await fetch(`${stack.tenant.origin}/${stack.tenant.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.secret, scope: 'api://lms-m365-connection/.default' }).toString()
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!body.access_token) {
+    throw new Error(`client credentials failed: ${res.status} ${JSON.stringify(body)}`);
+  }
+  return body.access_token;
+}
+
+export async function connectClassic(stack: Stack, admin: string, catalog: string, email = admin, password = 'dev-password'): Promise<void> {
+  const res = await stack.call('POST', catalogPath(catalog, '/connection/classic'), { token: await stack.token(admin), body: { email, password } });
+  if (res.status !== 200) {
+    throw new Error(`classic connect answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+}
+
+/** A Modern (Graph) connection: start, sign in and consent as `user`, land on the callback. */
+export async function connectModern(stack: Stack, admin: string, catalog: string, user = admin): Promise<void> {
+  const started = await stack.call('POST', catalogPath(catalog, '/connection/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN } });
+  if (started.status !== 200) {
+    throw new Error(`modern start answered ${started.status}: ${JSON.stringify(started.body)}`);
+  }
+  const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user });
+  const url = new URL(callbackUrl);
+  const page = await stack.call('GET', `${url.pathname}${url.search}`);
+  const posted = postedMessage(String(page.body));
+  if (!posted.message.ok) {
+    throw new Error(`modern connect failed: ${posted.message.code}`);
+  }
+}
+
+/** Turns the master switch on or off as the catalog admin would (If-Match from a fresh read). */
+export async function setEnabled(stack: Stack, admin: string, catalog: string, enabled: boolean): Promise<void> {
+  const token = await stack.token(admin);
+  const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token });
+  const res = await stack.call('PATCH', catalogPath(catalog, '/connection'), { token, body: { enabled }, headers: { 'if-match': view.headers.get('etag') ?? '' } });
+  if (res.status !== 200) {
+    throw new Error(`switch answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+}
+
+export interface MailboxMessage {
+  internetMessageId: string;
+  from: { address: string };
+  to: { address: string }[];
+  cc: { address: string }[];
+  subject: string;
+  body: { contentType: string; content: string };
+  receivedDateTime: string;
+  via: string;
+}
+
+/** What a mailbox's Inbox holds, as the local tenant's admin endpoint lists it. */
+export async function inbox(stack: Stack, upn: string): Promise<MailboxMessage[]> {
+  const res = await fetch(`${stack.tenant.origin}/_admin/mailboxes/${encodeURIComponent(upn)}/messages?folder=inbox`);
+  return ((await res.json()) as { value: MailboxMessage[] }).value;
+}
+
+export async function fault(stack: Stack, name: string, body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) {
+    throw new Error(`fault ${name} answered ${res.status}: ${await res.text()}`);
+  }
+}
+
+/** Polls until `check` answers a value (not undefined), or fails with what it last saw. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
