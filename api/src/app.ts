@@ -110,7 +110,13 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     log: app.log,
     health: {
       lost: (record, code) => writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code }),
-      used: (record) => writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true)
+      // A busy catalog drains often: its record (and list item) is written at most once an hour for it.
+      used: async (record) => {
+        const last = record.lastTokenUseAt ? Date.parse(record.lastTokenUseAt) : 0;
+        if (record.health.state !== 'connected' || Date.now() - last > 3_600_000) {
+          await writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true);
+        }
+      }
     }
   });
   const notifications = new NotificationService({

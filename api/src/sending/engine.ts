@@ -63,6 +63,8 @@ export class SendingEngine {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly drains = new Map<string, Drain>();
+  /** Mailboxes this instance drains now: its lease is per instance, so two catalogs of one mailbox take turns here too. */
+  private readonly mailboxes = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly limits: PacingLimits;
   private timer: NodeJS.Timeout | undefined;
@@ -146,7 +148,8 @@ export class SendingEngine {
       await this.deps.queue.done(received);
       return;
     }
-    const lease = await MailboxLease.acquire(this.deps.leases, record.account.email, this.owner, this.now(), this.leaseMs);
+    const mailbox = record.account.email.toLowerCase();
+    const lease = this.mailboxes.has(mailbox) ? undefined : await MailboxLease.acquire(this.deps.leases, mailbox, this.owner, this.now(), this.leaseMs);
     if (!lease) {
       // Another worker drains this mailbox; it will see these items, or this wake comes back.
       await this.deps.queue.extend(received, Math.max(1, Math.ceil(this.deps.config.leaseSeconds / 4)));
@@ -154,6 +157,7 @@ export class SendingEngine {
     }
     const drain: Drain = { dirty: false };
     this.drains.set(key, drain);
+    this.mailboxes.add(mailbox);
     let wake: ReceivedWake = received;
     let result: { reason: StopReason; nextDueAt: number };
     try {
@@ -162,6 +166,7 @@ export class SendingEngine {
       });
     } finally {
       this.drains.delete(key);
+      this.mailboxes.delete(mailbox);
     }
     if (result.reason === 'lease-lost') {
       return;

@@ -154,13 +154,13 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
         process.stderr.write(`${pending.length} not sent, e.g. ${JSON.stringify(pending.slice(0, 2))}\n${stack.logs.lines.filter((l) => l.includes('outbox') || l.includes('submission')).slice(-30).join('')}\n`);
       }
     }
-    const finals = [];
+    const finals: Array<{ catalog: string; id: string; priority: string; final: { status: string; history: Array<{ status: string; at: string }> } }> = [];
     for (const s of sent) {
       finals.push({ ...s, final: (await status(s.catalog, s.id)).body });
     }
     expect(finals.filter((f) => f.final.status !== 'sent')).toEqual([]);
     for (const [catalog] of admins) {
-      const claimAt = (p: string): number[] => finals.filter((f) => f.catalog === catalog && f.priority === p).map((f) => Date.parse(f.final.history.find((h: { status: string }) => h.status === 'sending').at));
+      const claimAt = (p: string): number[] => finals.filter((f) => f.catalog === catalog && f.priority === p).map((f) => Date.parse(f.final.history.find((h: { status: string }) => h.status === 'sending')?.at ?? ''));
       expect(Math.max(...claimAt('urgent'))).toBeLessThanOrEqual(Math.min(...claimAt('normal')));
       expect(Math.max(...claimAt('normal'))).toBeLessThanOrEqual(Math.min(...claimAt('bulk')));
     }
