@@ -13,7 +13,7 @@ import type { MailTransport } from '../mail/transport';
 import { catalogKey } from '../storage/tables';
 import { MailboxLease } from './mailboxLease';
 import { isClaimable, isExpired, isTerminal, transition } from './outboxItem';
-import type { OutboxStore, StoredItem } from './outboxStore';
+import type { DueEntry, OutboxStore, StoredItem } from './outboxStore';
 import { backoff, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordRefused, recordSubmission, windows } from './pacer';
 import type { ReceivedWake, WakeQueue } from './wakeQueue';
 
@@ -188,6 +188,8 @@ export class SendingEngine {
     const { outbox, credentials, config } = this.deps;
     const catalog = initial.catalog;
     const inFlight = new Map<string, Promise<void>>();
+    /** Items this drain found not takeable yet (another worker's live claim): not looked at again before then. */
+    const notBefore = new Map<string, number>();
     let transport: MailTransport | undefined;
     let stop: StopReason | undefined;
     let nextDueAt = Infinity;
@@ -266,14 +268,52 @@ export class SendingEngine {
       await outbox.update(item, transition(item.state, { type: 'sent', now: this.now() }));
       sent++;
     };
-    const launch = (item: StoredItem, startedAt: number): void => {
-      const task = deliver(item, startedAt)
+    /**
+     * One item, from its read to "sent", as one task, so the mailbox's concurrency covers the
+     * storage round trips too. Its pacing slot was reserved when it was launched (in queue order),
+     * and is given back when the item turns out not to be sendable.
+     */
+    const take = async (entry: DueEntry, startedAt: number): Promise<void> => {
+      const giveBack = (): void => {
+        lease.budget = recordRefused(lease.budget, startedAt, entry.recipients, this.limits);
+      };
+      let item = await outbox.read(catalog, entry.id);
+      if (!item || isTerminal(item.state.state)) {
+        giveBack();
+        await outbox.dropIndex(catalog, entry.rowKey);
+        return;
+      }
+      const now = this.now();
+      if (isExpired(item.state, now) && (item.state.state === 'queued' || item.state.claimUntil <= now)) {
+        giveBack();
+        await outbox.update(item, transition(item.state, { type: 'expire', now }));
+        return;
+      }
+      if (!isClaimable(item.state, now)) {
+        giveBack();
+        notBefore.set(item.id, item.state.state === 'sending' ? item.state.claimUntil : Math.max(item.state.notBefore, item.state.nextAttemptAt));
+        return;
+      }
+      try {
+        // The claim is dated when the item was taken from the queue, so its history keeps queue order.
+        item = await outbox.update(item, transition(item.state, { type: 'claim', now: startedAt, claimUntil: lease.leaseUntil }));
+      } catch (error) {
+        giveBack();
+        if (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE') {
+          return;
+        }
+        throw error;
+      }
+      await deliver(item, startedAt);
+    };
+    const launch = (entry: DueEntry, startedAt: number): void => {
+      const task = take(entry, startedAt)
         .catch((error: unknown) => {
-          // A lost ETag race or storage fault after submission: the item stays claimed and is resubmitted after its claim lapses.
-          this.deps.log.warn({ catalog, notification: item.id, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox state write failed');
+          // A lost ETag race or storage fault: the item stays as stored (claimed items are resubmitted after their claim lapses).
+          this.deps.log.warn({ catalog, notification: entry.id, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox state write failed');
         })
-        .finally(() => inFlight.delete(item.id));
-      inFlight.set(item.id, task);
+        .finally(() => inFlight.delete(entry.id));
+      inFlight.set(entry.id, task);
     };
 
     try {
@@ -289,6 +329,19 @@ export class SendingEngine {
           break;
         }
         record = current;
+        if (!transport) {
+          try {
+            transport = await credentials.open(record);
+          } catch (error) {
+            const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+            if (failureKind(code) !== 'connection-lost') {
+              throw error;
+            }
+            stop = 'held';
+            await this.deps.health.lost(record, code);
+            break;
+          }
+        }
         let started = 0;
         let waitUntil = Infinity;
         nextDueAt = Infinity;
@@ -300,42 +353,20 @@ export class SendingEngine {
           if (inFlight.has(entry.id)) {
             continue;
           }
+          const later = notBefore.get(entry.id);
+          if (later !== undefined && later > now) {
+            nextDueAt = Math.min(nextDueAt, later);
+            continue;
+          }
           const expired = entry.expiresAt !== null && entry.expiresAt <= now;
           if (entry.dueAt > now && !expired) {
             nextDueAt = Math.min(nextDueAt, entry.dueAt);
             continue;
           }
-          let item = await outbox.read(catalog, entry.id);
-          if (!item || isTerminal(item.state.state)) {
-            await outbox.dropIndex(catalog, entry.rowKey);
-            continue;
-          }
-          if (isExpired(item.state, now) && (item.state.state === 'queued' || item.state.claimUntil <= now)) {
-            await outbox.update(item, transition(item.state, { type: 'expire', now }));
-            continue;
-          }
-          if (!isClaimable(item.state, now)) {
-            nextDueAt = Math.min(nextDueAt, item.state.state === 'sending' ? item.state.claimUntil : Math.max(item.state.notBefore, item.state.nextAttemptAt));
-            continue;
-          }
-          const recipients = recipientCount(splitRecipients(item.content, config.recipientsPerMessage)[item.state.partsSent] ?? { to: [], cc: [], bcc: [] });
-          const slot = nextSlot(lease.budget, recipients, now, this.limits);
+          const slot = expired ? now : nextSlot(lease.budget, entry.recipients, now, this.limits);
           if (slot > now) {
             waitUntil = slot;
             break;
-          }
-          if (!transport) {
-            try {
-              transport = await credentials.open(record);
-            } catch (error) {
-              const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
-              if (failureKind(code) !== 'connection-lost') {
-                throw error;
-              }
-              stop = 'held';
-              await this.deps.health.lost(record, code);
-              break;
-            }
           }
           while (inFlight.size >= transport.concurrency) {
             await Promise.race(inFlight.values());
@@ -343,17 +374,9 @@ export class SendingEngine {
           if (stop) {
             break;
           }
-          try {
-            item = await outbox.update(item, transition(item.state, { type: 'claim', now: this.now(), claimUntil: lease.leaseUntil }));
-          } catch (error) {
-            if (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE') {
-              continue;
-            }
-            throw error;
-          }
           const startedAt = this.now();
-          lease.budget = recordSubmission(lease.budget, recipients, startedAt, this.limits);
-          launch(item, startedAt);
+          lease.budget = recordSubmission(lease.budget, entry.recipients, startedAt, this.limits);
+          launch(entry, startedAt);
           started++;
         }
         if (stop) {

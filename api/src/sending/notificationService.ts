@@ -2,7 +2,7 @@ import { ERROR_CATALOGUE } from '../../../src/shared/errors';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError } from '../errors/apiError';
-import { messageIdFor, splitRecipients } from '../mail/message';
+import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import type { ItemState } from './outboxItem';
@@ -86,7 +86,8 @@ export class NotificationService {
       const times = this.validate(item, now, items.length > 1 ? `items[${i}]: ` : '');
       const lower = (list: string[] | undefined): string[] => (list ?? []).map((a) => a.toLowerCase());
       const content = { to: lower(item.to), cc: lower(item.cc), bcc: lower(item.bcc), subject: item.subject, html: item.html, text: item.text };
-      return { key, priority: item.priority ?? 'normal', ...times, content, parts: splitRecipients(content, this.deps.recipientsPerMessage).length, requestHash: requestHash(body) };
+      const parts = splitRecipients(content, this.deps.recipientsPerMessage);
+      return { key, priority: item.priority ?? 'normal', ...times, content, parts: parts.length, firstPartRecipients: recipientCount(parts[0]), requestHash: requestHash(body) };
     });
     const record = await this.receivingRecord(catalog);
     const outcomes = await this.deps.outbox.enqueue(catalog, prepared, now);

@@ -21,6 +21,8 @@ export interface NewNotification {
   expiresAt?: number;
   content: NotificationContent;
   parts: number;
+  /** Recipients of the first message (at most the per-message limit). */
+  firstPartRecipients: number;
 }
 
 export interface StoredItem {
@@ -41,6 +43,8 @@ export interface DueEntry {
   /** When the item may go (not-before, or its next attempt after a passing fault). */
   dueAt: number;
   expiresAt: number | null;
+  /** Recipients of the item's first message: what its pacing slot must fit (the rest pace themselves). */
+  recipients: number;
 }
 
 const dueAtOf = (state: ItemState): number => Math.max(state.notBefore, state.nextAttemptAt);
@@ -149,7 +153,7 @@ export class OutboxStore {
         bytes,
         actions: [
           ['create', entity],
-          ['create', { partitionKey, rowKey: indexRow(state, id), id, dueAt: dueAtOf(state), expiresAt: state.expiresAt ?? -1 }],
+          ['create', { partitionKey, rowKey: indexRow(state, id), id, dueAt: dueAtOf(state), expiresAt: state.expiresAt ?? -1, recipients: item.firstPartRecipients }],
           ['create', { partitionKey, rowKey: keyRow(item.key), id, requestHash: item.requestHash }]
         ]
       });
@@ -244,11 +248,11 @@ export class OutboxStore {
   public async *pendingEntries(catalog: string, pageSize = 100): AsyncGenerator<DueEntry> {
     try {
       const pages = this.table
-        .listEntities<{ id: string; dueAt: number; expiresAt: number }>({ queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'r|' and RowKey lt 'r}'`, select: ['RowKey', 'id', 'dueAt', 'expiresAt'] } })
+        .listEntities<{ id: string; dueAt: number; expiresAt: number; recipients: number }>({ queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'r|' and RowKey lt 'r}'`, select: ['RowKey', 'id', 'dueAt', 'expiresAt', 'recipients'] } })
         .byPage({ maxPageSize: pageSize });
       for await (const page of pages) {
         for (const row of page) {
-          yield { id: row.id, rowKey: row.rowKey as string, dueAt: Number(row.dueAt), expiresAt: Number(row.expiresAt) >= 0 ? Number(row.expiresAt) : null };
+          yield { id: row.id, rowKey: row.rowKey as string, dueAt: Number(row.dueAt), expiresAt: Number(row.expiresAt) >= 0 ? Number(row.expiresAt) : null, recipients: Math.max(1, Number(row.recipients) || 1) };
         }
       }
     } catch (error) {
