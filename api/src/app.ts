@@ -18,6 +18,8 @@ import { ConnectionView, Problem } from './connections/schemas';
 import { SignInStore } from './connections/signInStore';
 import { ApiError } from './errors/apiError';
 import { installErrorHandling } from './errors/errorHandler';
+import { AlertService } from './health/alerts';
+import { HealthMonitor } from './health/monitor';
 import { healthRoutes } from './health/routes';
 import { MicrosoftIdentity } from './identity/microsoftIdentity';
 import { createLogger, stripQuery } from './logging';
@@ -49,6 +51,8 @@ export interface BuiltApp {
   app: FastifyInstance;
   service: ConnectionService;
   engine: SendingEngine;
+  monitor: HealthMonitor;
+  alerts: AlertService;
 }
 
 function openKek(config: ApiConfig): KeyEncryptionKey {
@@ -97,9 +101,16 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const logUpstream = (context: string, error: ApiError): void => app.log.warn({ context, code: error.code, upstream: error.upstream }, 'upstream refused');
   const orgConsent = new OrgConsentStatus(config, identity, graph, (error) => logUpstream('org consent', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')), config.orgConsentCacheSeconds * 1000);
   const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`));
-  const writer = new ConnectionWriter(connections, { mirror: (record) => listMirror.mirror(record), onUpstreamError: logUpstream });
-  const credentials = new CredentialsProvider({ config, identity, secrets, graph });
   const outbox = new OutboxStore(tables[TABLES.outbox]);
+  const appGraphToken = (): Promise<string> => identity.appToken(`${config.graphResource}/.default`);
+  const writer = new ConnectionWriter(connections, { mirror: (record) => listMirror.mirror(record), onUpstreamError: logUpstream });
+  const alerts = new AlertService({ config: config.alerts, connections, writer, counters: (catalog) => outbox.counters(catalog), graph, appToken: appGraphToken, log: app.log, timeScale: config.sending.timeScale });
+  const dispatchNotices = (catalog: string): void => {
+    void alerts.dispatch(catalog).catch((error: unknown) => logUpstream('incident notice', error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR')));
+  };
+  // The alerts write through the writer, and the writer announces incidents to the alerts.
+  writer.onIncident((record) => dispatchNotices(record.catalog));
+  const credentials = new CredentialsProvider({ config, identity, secrets, graph });
   const engine = new SendingEngine({
     config: config.sending,
     connections,
@@ -108,6 +119,11 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     leases: tables[TABLES.mailboxes],
     queue,
     log: app.log,
+    onDrained: (record) => {
+      if (record.incident?.resolvedAt && record.incident.restored && !record.incident.restored.sentAt) {
+        dispatchNotices(record.catalog);
+      }
+    },
     health: {
       lost: (record, code) => writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code }),
       // A busy catalog drains often: its record (and list item) is written at most once an hour for it.
@@ -236,5 +252,6 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   await connectionRoutes(app, { config, verify, admins, service });
   await notificationRoutes(app, { config, verify, notifications });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  return { app, service, engine };
+  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, log: app.log });
+  return { app, service, engine, monitor, alerts };
 }

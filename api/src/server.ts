@@ -1,6 +1,7 @@
 import { buildApp, AppOptions } from './app';
 import type { ApiConfig } from './config/config';
 import type { ConnectionService } from './connections/connectionService';
+import type { HealthMonitor } from './health/monitor';
 import type { SendingEngine } from './sending/engine';
 
 export interface RunningApi {
@@ -10,12 +11,13 @@ export interface RunningApi {
   /** The service behind the routes (the keep-alive sweep can be run on demand). */
   service: ConnectionService;
   engine: SendingEngine;
+  monitor: HealthMonitor;
   close(): Promise<void>;
 }
 
 /** Builds and listens; port 0 picks a free port. The keep-alive sweep runs while it listens. */
 export async function startApi(config: ApiConfig, options: AppOptions = {}): Promise<RunningApi> {
-  const { app, service, engine } = await buildApp(config, options);
+  const { app, service, engine, monitor } = await buildApp(config, options);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -25,28 +27,19 @@ export async function startApi(config: ApiConfig, options: AppOptions = {}): Pro
     publicUrl.port = String(port);
     config.publicUrl = publicUrl.origin;
   }
-  let timer: NodeJS.Timeout | undefined;
-  if (config.keepAliveIntervalSeconds > 0) {
-    timer = setInterval(() => {
-      service.keepAlive().then(
-        (result) => app.log.info(result, 'keep-alive sweep'),
-        () => app.log.warn('keep-alive sweep failed')
-      );
-    }, config.keepAliveIntervalSeconds * 1000);
-    timer.unref();
-  }
+  // The periodic jobs (health monitor, keep-alive) run once per period across all instances.
+  monitor.start();
   if (config.sending.worker) {
     engine.start();
   }
   return {
     service,
     engine,
+    monitor,
     url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
     port,
     close: async () => {
-      if (timer) {
-        clearInterval(timer);
-      }
+      await monitor.stop();
       await engine.stop();
       await app.close();
     }

@@ -38,6 +38,20 @@ export interface ApiConfig {
   keepAliveIntervalSeconds: number;
   /** The outbox engine: Exchange Online's per-mailbox limits (R-USE-4) and how the workers run. */
   sending: SendingConfig;
+  /** Alerts about lost connections (R-LOSS-2, R-OPS-3) and the health monitor (R-LOSS-1). */
+  alerts: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** The LMS's system mailbox that sends alerts (app-only Graph Mail.Send); alerts are off without it. */
+  sender: string | null;
+  /** LMS admins alerted about every catalog, besides each catalog's own alert recipients. */
+  lmsAdmins: string[];
+  reminderDays: number;
+  /** Where the settings page is on a catalog site; alerts link to {catalog}{path}. */
+  settingsPagePath: string;
+  /** How often the (single, leased) health monitor probes connected catalogs; 0 turns it off. */
+  probeIntervalSeconds: number;
 }
 
 export interface SendingConfig {
@@ -251,6 +265,13 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     connectionCacheMs: Number(optional('CONNECTION_CACHE_MS', '1000', int(0, 60_000))),
     keepAliveAfterDays: Number(optional('KEEPALIVE_AFTER_DAYS', '14', int(1, 80))),
     keepAliveIntervalSeconds: Number(optional('KEEPALIVE_INTERVAL_SECONDS', '3600', int(0, 86400))),
+    alerts: {
+      sender: optional('SYSTEM_SENDER', production ? '' : 'notifications@contoso.test', (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'must be an email address')) || null,
+      lmsAdmins: list(optional('LMS_ADMINS', production ? '' : 'megan@contoso.test', (v) => (list(v).every((a) => /^[^@\s]+@[^@\s]+$/.test(a)) ? undefined : 'must be a comma-separated list of email addresses'))).map((a) => a.toLowerCase()),
+      reminderDays: Number(optional('ALERT_REMINDER_DAYS', '3', int(1, 365))),
+      settingsPagePath: optional('SETTINGS_PAGE_PATH', '/SitePages/LmsM365Connection.aspx', (v) => (/^\/[^\s?#]*$/.test(v) ? undefined : 'must be a site-relative path starting with /')),
+      probeIntervalSeconds: Number(optional('HEALTH_PROBE_INTERVAL_SECONDS', '3600', int(0, 86400)))
+    },
     sending: {
       worker: optional('SEND_WORKER', 'true', (v) => (v === 'true' || v === 'false' ? undefined : 'must be true or false')) === 'true',
       messagesPerMinute: Number(optional('SEND_MESSAGES_PER_MINUTE', '30', int(1, 10_000))),

@@ -98,7 +98,7 @@ export class ConnectionService {
     if (change.transport === 'smtp-oauth' && record.method === 'modern' && record.transport !== 'smtp-oauth') {
       await this.verifySmtpOAuth(record);
     }
-    await this.deps.writer.write(next, etag);
+    await this.deps.writer.write(record, next, etag);
     if (next.enabled && !record.enabled) {
       await this.sendable(catalog);
     }
@@ -308,7 +308,16 @@ export class ConnectionService {
     if (!record.method) {
       throw new ApiError('NOT_CONNECTED');
     }
-    const wasLost = record.health.state === 'lost';
+    await this.probe(record);
+    return this.view(principal, catalog);
+  }
+
+  /**
+   * One token refresh and Graph read (with the mailbox check), or one SMTP login - never a message
+   * (R-LOSS-1). A lost connection that works again is released: its held outbox is woken.
+   * Answers the state found; a passing fault (throttling, 5xx) is thrown and changes nothing.
+   */
+  public async probe(record: ConnectionRecord): Promise<'connected' | 'lost'> {
     try {
       await this.withConnection(record, async (transport) => {
         await transport.probe();
@@ -316,15 +325,16 @@ export class ConnectionService {
           await this.checkMailbox(transport.account);
         }
       });
-      if (wasLost) {
-        await this.sendable(catalog);
-      }
     } catch (error) {
-      if (!(error instanceof ApiError) || !isConnectionLost(error.code)) {
-        throw error;
+      if (error instanceof ApiError && isConnectionLost(error.code)) {
+        return 'lost';
       }
+      throw error;
     }
-    return this.view(principal, catalog);
+    if (record.health.state === 'lost') {
+      await this.sendable(record.catalog);
+    }
+    return 'connected';
   }
 
   /** R-OPS-1: a test message from the connected account. Graph or SMTP answers "accepted"; only the mailbox confirms delivery. */

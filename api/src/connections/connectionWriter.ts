@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../../../src/shared/errors';
 import { ApiError } from '../errors/apiError';
+import { followIncident } from '../health/incident';
 import type { ConnectionStore } from './connectionStore';
 import type { ConnectionRecord } from './model';
 
@@ -18,6 +19,13 @@ export class ConnectionWriter {
     } = {}
   ) {}
 
+  private incidentListener: ((record: ConnectionRecord) => void) | undefined;
+
+  /** Called when a write opens or resolves an incident: its notices are due. */
+  public onIncident(listener: (record: ConnectionRecord) => void): void {
+    this.incidentListener = listener;
+  }
+
   private nowIso(): string {
     return new Date((this.deps.now ?? Date.now)()).toISOString();
   }
@@ -34,10 +42,15 @@ export class ConnectionWriter {
     }
   }
 
-  /** Writes `next` over the version read as `etag`, then mirrors it. */
-  public async write(next: ConnectionRecord, etag: string): Promise<void> {
-    await this.connections.write(next, etag);
-    await this.mirror(next);
+  /** Writes `next` over `previous` (read as `etag`), then mirrors it. A change of health opens or resolves the incident. */
+  public async write(previous: ConnectionRecord, next: ConnectionRecord, etag: string): Promise<ConnectionRecord> {
+    const written = followIncident(previous, next, this.nowIso());
+    await this.connections.write(written, etag);
+    await this.mirror(written);
+    if (written.incident?.id !== previous.incident?.id || written.incident?.resolvedAt !== previous.incident?.resolvedAt) {
+      this.incidentListener?.(written);
+    }
+    return written;
   }
 
   public async update(catalog: string, change: (record: ConnectionRecord) => ConnectionRecord): Promise<ConnectionRecord> {
@@ -48,8 +61,7 @@ export class ConnectionWriter {
         if (next === record) {
           return record;
         }
-        await this.write(next, etag);
-        return next;
+        return await this.write(record, next, etag);
       } catch (error) {
         if (!(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE' || attempt >= 4) {
           throw error;

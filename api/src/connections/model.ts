@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../../src/shared/errors';
+import type { Incident } from '../health/incident';
 
 export type Method = 'modern' | 'classic';
 /** How Modern sends (R-MOD-8); a Classic connection always sends over SMTP with its password and keeps this as the Modern preference. */
@@ -21,6 +22,8 @@ export interface ConnectionRecord {
   lastTokenUseAt: string | null;
   connectedBy: string | null;
   connectedAt?: string | null;
+  /** The current or last loss of the connection and its notices (R-LOSS-2). */
+  incident?: Incident | null;
 }
 
 export function emptyConnection(catalog: string, connectionId: string): ConnectionRecord {

@@ -34,6 +34,8 @@ export interface EngineDeps {
   queue: WakeQueue;
   health: HealthSink;
   log: FastifyBaseLogger;
+  /** A drain ended (the restored notice waits for the held items to be dealt with). */
+  onDrained?: (record: ConnectionRecord) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -171,6 +173,7 @@ export class SendingEngine {
     if (result.reason === 'lease-lost') {
       return;
     }
+    this.deps.onDrained?.((await this.deps.connections.read(catalog)).record);
     await lease.release();
     if (result.reason === 'stopping') {
       // Shutting down: the wake is seen again at once by another instance (or after a restart).
@@ -195,6 +198,8 @@ export class SendingEngine {
     let nextDueAt = Infinity;
     let lastRenew = this.now();
     let sent = 0;
+    let expired = 0;
+    let failed = 0;
     let record = initial;
 
     const renew = async (): Promise<void> => {
@@ -227,13 +232,15 @@ export class SendingEngine {
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
       } else if (kind === 'message') {
         await outbox.update(item, transition(item.state, { type: 'fail', now, code: apiError.code }));
+        failed++;
       } else if (apiError.code === 'THROTTLED' && apiError.retryAfterSeconds) {
         // The service said when: the whole mailbox waits, and the message loses nothing.
         lease.budget = pauseUntil(lease.budget, now + (apiError.retryAfterSeconds * 1000) / this.limits.timeScale);
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
       } else {
         const at = now + backoff(item.state.failures + 1, this.limits.timeScale);
-        await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts }));
+        const next = await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts }));
+        failed += next.state.state === 'failed' ? 1 : 0;
       }
     };
     const deliver = async (claimed: StoredItem, firstStartedAt: number): Promise<void> => {
@@ -287,6 +294,7 @@ export class SendingEngine {
       if (isExpired(item.state, now) && (item.state.state === 'queued' || item.state.claimUntil <= now)) {
         giveBack();
         await outbox.update(item, transition(item.state, { type: 'expire', now }));
+        expired++;
         return;
       }
       if (!isClaimable(item.state, now)) {
@@ -408,8 +416,10 @@ export class SendingEngine {
       await Promise.allSettled([...inFlight.values()]);
       await transport?.close();
     }
+    if (sent + expired + failed > 0) {
+      await this.deps.outbox.recordDrain(catalog, { sent, expired, failed, lastSentAt: sent > 0 ? this.now() : null });
+    }
     if (sent > 0) {
-      await this.deps.outbox.recordSent(catalog, this.now());
       if (stop !== 'held') {
         await this.deps.health.used(record);
       }

@@ -4,6 +4,8 @@ import { readEntity, statusOf, storageError } from '../storage/tables';
 import { EMPTY_BUDGET, MailboxBudget } from './pacer';
 
 const PARTITION = 'mailbox';
+/** Leases of jobs that must run once across all instances (the health monitor). */
+export const JOB_PARTITION = 'job';
 
 interface LeaseEntity {
   owner: string;
@@ -22,18 +24,18 @@ export class MailboxLease {
   private etag = '';
   public budget: MailboxBudget = EMPTY_BUDGET;
 
-  private constructor(private readonly table: TableClient, public readonly mailbox: string, private readonly owner: string, public leaseUntil: number) {}
+  private constructor(private readonly table: TableClient, public readonly mailbox: string, private readonly owner: string, public leaseUntil: number, private readonly partition: string) {}
 
   /** The lease, or undefined while another owner holds it. */
-  public static async acquire(table: TableClient, mailbox: string, owner: string, now: number, leaseMs: number): Promise<MailboxLease | undefined> {
+  public static async acquire(table: TableClient, mailbox: string, owner: string, now: number, leaseMs: number, partition: string = PARTITION): Promise<MailboxLease | undefined> {
     const rowKey = mailboxKey(mailbox);
-    const current = await readEntity<LeaseEntity>(table, PARTITION, rowKey);
+    const current = await readEntity<LeaseEntity>(table, partition, rowKey);
     if (current && current.owner !== owner && current.leaseUntil > now) {
       return undefined;
     }
-    const lease = new MailboxLease(table, mailbox, owner, now + leaseMs);
+    const lease = new MailboxLease(table, mailbox, owner, now + leaseMs, partition);
     lease.budget = current?.budget ? (JSON.parse(current.budget) as MailboxBudget) : EMPTY_BUDGET;
-    const entity = { partitionKey: PARTITION, rowKey, owner, leaseUntil: lease.leaseUntil, budget: JSON.stringify(lease.budget) };
+    const entity = { partitionKey: partition, rowKey, owner, leaseUntil: lease.leaseUntil, budget: JSON.stringify(lease.budget) };
     try {
       const response = current
         ? await table.updateEntity(entity, 'Replace', { etag: current.etag })
@@ -62,7 +64,7 @@ export class MailboxLease {
   private async write(leaseUntil: number): Promise<boolean> {
     try {
       const response = await this.table.updateEntity(
-        { partitionKey: PARTITION, rowKey: mailboxKey(this.mailbox), owner: this.owner, leaseUntil, budget: JSON.stringify(this.budget) },
+        { partitionKey: this.partition, rowKey: mailboxKey(this.mailbox), owner: this.owner, leaseUntil, budget: JSON.stringify(this.budget) },
         'Replace',
         { etag: this.etag }
       );

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { ApiError } from '../errors/apiError';
 import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
+import type { OutboxCounters } from '../health/incident';
 import { ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
 
 /** What a notification says; stored beside its state, never logged. */
@@ -318,13 +319,49 @@ export class OutboxStore {
 
   /** The catalog's sending summary: last successful send (written by the worker that drained it). */
   public async lastSentAt(catalog: string): Promise<string | null> {
-    const row = await readEntity<{ lastSentAt?: string }>(this.table, catalogKey(catalog), 'stats');
+    const row = await readEntity<StatsEntity>(this.table, catalogKey(catalog), 'stats');
     return row?.lastSentAt ?? null;
   }
 
-  public async recordSent(catalog: string, at: number): Promise<void> {
-    await this.table.upsertEntity({ partitionKey: catalogKey(catalog), rowKey: 'stats', lastSentAt: new Date(at).toISOString() }, 'Merge').catch((error: unknown) => {
-      throw storageError(error);
-    });
+  /** What the catalog's outbox holds and has done so far (the restored notice reports the difference). */
+  public async counters(catalog: string): Promise<OutboxCounters> {
+    const [pending, row] = await Promise.all([this.pending(catalog), readEntity<StatsEntity>(this.table, catalogKey(catalog), 'stats')]);
+    return { pending, sent: row?.sent ?? 0, expired: row?.expired ?? 0, failed: row?.failed ?? 0 };
   }
+
+  /** Adds a drain's outcome to the catalog's counters (one write a drain, ETag-guarded against another writer). */
+  public async recordDrain(catalog: string, outcome: { sent: number; expired: number; failed: number; lastSentAt: number | null }): Promise<void> {
+    const partitionKey = catalogKey(catalog);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const row = await readEntity<StatsEntity>(this.table, partitionKey, 'stats');
+      const next = {
+        partitionKey,
+        rowKey: 'stats',
+        sent: (row?.sent ?? 0) + outcome.sent,
+        expired: (row?.expired ?? 0) + outcome.expired,
+        failed: (row?.failed ?? 0) + outcome.failed,
+        lastSentAt: outcome.lastSentAt !== null ? new Date(outcome.lastSentAt).toISOString() : row?.lastSentAt ?? ''
+      };
+      try {
+        if (row) {
+          await this.table.updateEntity(next, 'Replace', { etag: row.etag });
+        } else {
+          await this.table.createEntity(next);
+        }
+        return;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 412 && status !== 409) {
+          throw storageError(error);
+        }
+      }
+    }
+  }
+}
+
+interface StatsEntity {
+  sent?: number;
+  expired?: number;
+  failed?: number;
+  lastSentAt?: string;
 }

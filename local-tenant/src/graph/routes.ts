@@ -168,7 +168,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       timeFormat: 'HH:mm',
       userPurpose: a.isRoom ? 'room' : a.mailbox === 'shared' ? 'shared' : 'user',
       automaticRepliesSetting: { status: 'disabled', externalAudience: 'all', internalReplyMessage: '', externalReplyMessage: '' },
-      language: { locale: 'en-US', displayName: 'English (United States)' },
+      language: { locale: a.locale, displayName: a.locale === 'ja-JP' ? '日本語 (日本)' : 'English (United States)' },
       workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'UTC' } }
     };
   };

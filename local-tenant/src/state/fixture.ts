@@ -16,6 +16,8 @@ export interface FixtureUser {
   smtpAuthEnabled: boolean;
   directoryRoles?: string[];
   password?: string;
+  /** The mailbox's language (mailboxSettings.language.locale); en-US when absent. */
+  locale?: string;
 }
 
 export interface FixtureRoom {

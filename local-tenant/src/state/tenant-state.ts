@@ -22,6 +22,7 @@ export interface Account {
   room?: { capacity: number; building: string; floorNumber: number; isWheelChairAccessible: boolean };
   /** Bumped when the password changes or sessions are revoked: refresh tokens of older generations die. */
   sessionGeneration: number;
+  locale: string;
 }
 
 /** An app registration with its service principal, as one object (local tenants have one of each). */
@@ -132,6 +133,7 @@ export class TenantState {
         jobTitle: u.jobTitle ?? null,
         mailbox: u.mailbox,
         smtpAuthEnabled: u.smtpAuthEnabled,
+        locale: u.locale ?? 'en-US',
         password: u.password ?? f.defaultPassword,
         roleIds: (u.directoryRoles ?? []).includes('Global Administrator') ? [GLOBAL_ADMIN_ROLE_TEMPLATE] : [],
         isRoom: false,
@@ -148,6 +150,7 @@ export class TenantState {
         jobTitle: null,
         mailbox: 'user',
         smtpAuthEnabled: false,
+        locale: 'en-US',
         // Room accounts cannot sign in: a random password nobody knows.
         password: randomUUID(),
         roleIds: [],

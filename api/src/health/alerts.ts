@@ -1,0 +1,145 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AlertsConfig } from '../config/config';
+import type { ConnectionStore } from '../connections/connectionStore';
+import type { ConnectionWriter } from '../connections/connectionWriter';
+import type { ConnectionRecord } from '../connections/model';
+import { ApiError } from '../errors/apiError';
+import type { GraphClient } from '../graph/graphClient';
+import { claimNotice, dueNotice, Incident, NoticeKind, noticeSent, OutboxCounters } from './incident';
+import { NoticeLanguage, noticeText, restoredReady } from './notices';
+
+export interface AlertDeps {
+  config: AlertsConfig;
+  connections: ConnectionStore;
+  writer: ConnectionWriter;
+  counters: (catalog: string) => Promise<OutboxCounters>;
+  graph: GraphClient;
+  /** An app-only Graph token of the API (Mail.Send for the system sender, MailboxSettings.Read for languages). */
+  appToken: () => Promise<string>;
+  log: FastifyBaseLogger;
+  timeScale?: number;
+  now?: () => number;
+}
+
+/** How long one worker may take to send a notice before another may try (at-least-once, one duplicate at worst). */
+const CLAIM_MS = 5 * 60_000;
+
+/**
+ * Incident notices (R-LOSS-2, R-OPS-3): once per incident - an alert when the connection is lost,
+ * a reminder every ALERT_REMINDER_DAYS while it stays lost, a "restored" notice with what went out
+ * when it works again - to the catalog's alert recipients and the LMS admins, always from the LMS's
+ * system sender (never from the lost account), with app-only Microsoft Graph.
+ */
+export class AlertService {
+  private readonly now: () => number;
+
+  public constructor(private readonly deps: AlertDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  private get reminderMs(): number {
+    return (this.deps.config.reminderDays * 86_400_000) / (this.deps.timeScale ?? 1);
+  }
+
+  /** Sends the catalog's due notice, if any; answers which. Safe to call from any instance at any time. */
+  public async dispatch(catalog: string): Promise<NoticeKind | null> {
+    const { record } = await this.deps.connections.read(catalog);
+    let incident = record.incident;
+    const kind = dueNotice(incident, this.now(), this.reminderMs);
+    if (!incident || !kind) {
+      return null;
+    }
+    const counters = await this.deps.counters(catalog);
+    if (kind === 'restored') {
+      if (!incident.atResolution) {
+        incident = await this.snapshot(catalog, incident.id, counters);
+        if (!incident) {
+          return null;
+        }
+      }
+      if (!restoredReady(incident, counters, this.now(), 3_600_000 / (this.deps.timeScale ?? 1))) {
+        return null;
+      }
+    }
+    const sender = this.deps.config.sender;
+    if (!sender) {
+      this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, 'incident notice not sent: SYSTEM_SENDER is not configured');
+      return null;
+    }
+    const claimed = await this.claim(catalog, incident.id, kind);
+    if (!claimed) {
+      return null;
+    }
+    try {
+      await this.send(sender, kind, claimed.record, claimed.incident, counters);
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
+      // The claim lapses and the next sweep tries again.
+      this.deps.log.warn({ catalog, incident: incident.id, notice: kind, code: apiError.code, upstream: apiError.upstream }, 'incident notice failed');
+      return null;
+    }
+    const at = new Date(this.now()).toISOString();
+    await this.deps.writer.update(catalog, (r) => (r.incident?.id === incident?.id && r.incident ? { ...r, incident: noticeSent(r.incident, kind, at) } : r));
+    this.deps.log.info({ catalog, incident: incident.id, notice: kind }, 'incident notice sent');
+    return kind;
+  }
+
+  private async snapshot(catalog: string, id: string, counters: OutboxCounters): Promise<Incident | undefined> {
+    const written = await this.deps.writer.update(catalog, (r) => (r.incident?.id === id && r.incident && !r.incident.atResolution ? { ...r, incident: { ...r.incident, atResolution: counters } } : r));
+    return written.incident?.id === id ? written.incident ?? undefined : undefined;
+  }
+
+  /** The notice is ours to send when our conditional write of the claim lands on a record where it was still due. */
+  private async claim(catalog: string, id: string, kind: NoticeKind): Promise<{ record: ConnectionRecord; incident: Incident } | undefined> {
+    const until = new Date(this.now() + CLAIM_MS).toISOString();
+    let ours = false;
+    const written = await this.deps.writer.update(catalog, (r) => {
+      ours = r.incident?.id === id && dueNotice(r.incident, this.now(), this.reminderMs) === kind;
+      return ours && r.incident ? { ...r, incident: claimNotice(r.incident, kind, until) } : r;
+    });
+    return ours && written.incident ? { record: written, incident: written.incident } : undefined;
+  }
+
+  private recipients(record: ConnectionRecord): string[] {
+    return [...new Set([...record.alertRecipients, ...this.deps.config.lmsAdmins].map((a) => a.toLowerCase()))];
+  }
+
+  /** The recipient's mailbox language (Graph mailboxSettings); unknown (outside the tenant, no mailbox) means both. */
+  private async language(token: string, address: string): Promise<NoticeLanguage> {
+    try {
+      const settings = await this.deps.graph.request<{ language?: { locale?: string } }>(token, 'GET', `/users/${encodeURIComponent(address)}/mailboxSettings?$select=language`);
+      const locale = settings?.language?.locale?.toLowerCase() ?? '';
+      return locale.startsWith('ja') ? 'ja' : locale.startsWith('en') ? 'en' : 'both';
+    } catch {
+      return 'both';
+    }
+  }
+
+  private async send(sender: string, kind: NoticeKind, record: ConnectionRecord, incident: Incident, counters: OutboxCounters): Promise<void> {
+    const recipients = this.recipients(record);
+    if (recipients.length === 0) {
+      this.deps.log.warn({ catalog: record.catalog, incident: incident.id }, 'incident notice has no recipients: set the catalog\'s alert recipients or LMS_ADMINS');
+      return;
+    }
+    const token = await this.deps.appToken();
+    const byLanguage = new Map<NoticeLanguage, string[]>();
+    for (const address of recipients) {
+      const language = await this.language(token, address);
+      byLanguage.set(language, [...(byLanguage.get(language) ?? []), address]);
+    }
+    const page = `${record.catalog}${this.deps.config.settingsPagePath}`;
+    for (const [language, to] of byLanguage) {
+      const { subject, text } = noticeText(kind, language, record, incident, page, counters);
+      await this.deps.graph.request(token, 'POST', `/users/${encodeURIComponent(sender)}/sendMail`, {
+        message: {
+          subject,
+          body: { contentType: 'Text', content: text },
+          toRecipients: to.map((address) => ({ emailAddress: { address } })),
+          // One alert per incident: a mail client that threads by this id shows the notices of one incident together.
+          internetMessageId: `<incident-${incident.id}.${kind}.${language}.${incident.reminder?.sentAt ? Date.parse(incident.reminder.sentAt) : 0}@${new URL(record.catalog).hostname}>`
+        },
+        saveToSentItems: true
+      });
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorCode } from '../../../src/shared/errors';
+import type { ConnectionRecord } from '../connections/model';
+
+/** A notice that one worker sends at a time: claimed (sending) until `claimedUntil`, then sent. */
+export interface Notice {
+  claimedUntil: string | null;
+  sentAt: string | null;
+}
+
+/**
+ * One loss of a catalog's connection (R-LOSS-2): opened when the connection turns lost, resolved
+ * when it works again (or is disconnected). Its notices go out once per incident, whichever API
+ * instance, restart or failure sees it: the claim is an ETag-conditional write of the record.
+ */
+export interface Incident {
+  id: string;
+  code: ErrorCode;
+  since: string;
+  alert: Notice;
+  /** The last reminder while still lost (ALERT_REMINDER_DAYS after the alert or the previous reminder). */
+  reminder: Notice | null;
+  resolvedAt: string | null;
+  /** Only when it was resolved by a working connection (not by Disconnect) and the alert went out. */
+  restored: Notice | null;
+  /** The catalog's outbox counters when the connection came back: the restored notice reports what went out since. */
+  atResolution: OutboxCounters | null;
+}
+
+export interface OutboxCounters {
+  pending: number;
+  sent: number;
+  expired: number;
+  failed: number;
+}
+
+const NO_NOTICE: Notice = { claimedUntil: null, sentAt: null };
+
+/**
+ * Opens or resolves the incident as a record's health changes; every record write goes through it
+ * (connections/connectionWriter.ts), so no path that changes health can forget it.
+ */
+export function followIncident(previous: ConnectionRecord, next: ConnectionRecord, now: string, newId: () => string = randomUUID): ConnectionRecord {
+  const wasLost = previous.health.state === 'lost';
+  const isLost = next.health.state === 'lost';
+  if (isLost && !wasLost) {
+    return { ...next, incident: { id: newId(), code: next.health.code ?? 'TOKEN_REVOKED', since: now, alert: NO_NOTICE, reminder: null, resolvedAt: null, restored: null, atResolution: null } };
+  }
+  const open = next.incident && !next.incident.resolvedAt ? next.incident : null;
+  if (!isLost && open) {
+    const restoredWanted = next.health.state === 'connected' && open.alert.sentAt !== null;
+    return { ...next, incident: { ...open, resolvedAt: now, restored: restoredWanted ? NO_NOTICE : null } };
+  }
+  return next;
+}
+
+export type NoticeKind = 'alert' | 'reminder' | 'restored';
+
+const free = (notice: Notice | null, now: number): boolean => notice !== null && notice.sentAt === null && (notice.claimedUntil === null || Date.parse(notice.claimedUntil) <= now);
+
+/** Which notice of the incident is due now, if any. */
+export function dueNotice(incident: Incident | null | undefined, now: number, reminderMs: number): NoticeKind | null {
+  if (!incident) {
+    return null;
+  }
+  if (incident.resolvedAt) {
+    return free(incident.restored, now) ? 'restored' : null;
+  }
+  if (free(incident.alert, now)) {
+    return 'alert';
+  }
+  const last = incident.reminder?.sentAt ?? incident.alert.sentAt;
+  if (incident.alert.sentAt && last && now - Date.parse(last) >= reminderMs) {
+    const reminder = incident.reminder;
+    if (!reminder || reminder.sentAt !== null || free(reminder, now)) {
+      return 'reminder';
+    }
+  }
+  return null;
+}
+
+function setNotice(incident: Incident, kind: NoticeKind, notice: Notice): Incident {
+  return kind === 'alert' ? { ...incident, alert: notice } : kind === 'reminder' ? { ...incident, reminder: notice } : { ...incident, restored: notice };
+}
+
+/** The record with the notice claimed until `until` (the caller writes it conditionally). */
+export function claimNotice(incident: Incident, kind: NoticeKind, until: string): Incident {
+  return setNotice(incident, kind, { claimedUntil: until, sentAt: null });
+}
+
+export function noticeSent(incident: Incident, kind: NoticeKind, at: string): Incident {
+  return setNotice(incident, kind, { claimedUntil: null, sentAt: at });
+}

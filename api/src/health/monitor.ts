@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ApiConfig } from '../config/config';
+import type { ConnectionService } from '../connections/connectionService';
+import type { ConnectionStore } from '../connections/connectionStore';
+import { ApiError } from '../errors/apiError';
+import { JOB_PARTITION, MailboxLease } from '../sending/mailboxLease';
+import type { AlertService } from './alerts';
+
+export interface MonitorDeps {
+  config: ApiConfig;
+  leases: TableClient;
+  connections: ConnectionStore;
+  service: ConnectionService;
+  alerts: AlertService;
+  log: FastifyBaseLogger;
+  now?: () => number;
+}
+
+interface Job {
+  name: string;
+  everySeconds: number;
+  run: () => Promise<Record<string, number>>;
+}
+
+/**
+ * The API's periodic jobs, each run once per period across all instances (R-LOSS-0, R-LOSS-1):
+ * every instance ticks, and the one that takes the job's lease in storage runs it; the lease is
+ * kept for the period, so the others skip it until the next.
+ * - health monitor: probes every connected catalog (and every lost one, to notice when the cause
+ *   is gone), and sends the incident notices that are due (alerts, reminders, restored);
+ * - keep-alive: refreshes modern connections idle for KEEPALIVE_AFTER_DAYS.
+ */
+export class HealthMonitor {
+  private readonly owner = randomUUID();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private running: Promise<unknown> = Promise.resolve();
+  private readonly now: () => number;
+
+  public constructor(private readonly deps: MonitorDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  private jobs(): Job[] {
+    return [
+      { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: () => this.sweep() },
+      { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async () => this.deps.service.keepAlive() }
+    ];
+  }
+
+  public start(): void {
+    for (const job of this.jobs().filter((j) => j.everySeconds > 0)) {
+      // A tick at a tenth of the period: an instance that died holding the lease is replaced soon after it lapses.
+      const timer = setInterval(() => {
+        this.running = this.running.then(() => this.runOnce(job.name));
+      }, Math.max(1000, (job.everySeconds * 1000) / 10));
+      timer.unref();
+      this.timers.push(timer);
+    }
+  }
+
+  public async stop(): Promise<void> {
+    this.timers.forEach(clearInterval);
+    await this.running;
+  }
+
+  /** Runs the job if this instance takes its lease (answers undefined when another instance has it this period). */
+  public async runOnce(name: string): Promise<Record<string, number> | undefined> {
+    const job = this.jobs().find((j) => j.name === name);
+    if (!job) {
+      return undefined;
+    }
+    const lease = await MailboxLease.acquire(this.deps.leases, name, this.owner, this.now(), Math.max(1, job.everySeconds) * 1000, JOB_PARTITION).catch(() => undefined);
+    if (!lease) {
+      return undefined;
+    }
+    try {
+      const result = await job.run();
+      this.deps.log.info({ job: name, ...result }, 'job done');
+      return result;
+    } catch (error) {
+      this.deps.log.warn({ job: name, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'job failed');
+      return undefined;
+    }
+  }
+
+  /** Probes connected and lost catalogs and sends due incident notices. */
+  public async sweep(): Promise<Record<string, number>> {
+    const result = { probed: 0, lost: 0, restored: 0, notices: 0, failed: 0 };
+    for await (const { record } of this.deps.connections.all()) {
+      if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {
+        try {
+          const state = await this.deps.service.probe(record);
+          result.probed++;
+          if (state === 'lost' && record.health.state !== 'lost') {
+            result.lost++;
+          }
+          if (state === 'connected' && record.health.state === 'lost') {
+            result.restored++;
+          }
+        } catch {
+          // A passing fault (429, 5xx, timeout): never taken for a loss; the next sweep probes again.
+          result.failed++;
+        }
+      }
+      if (record.incident) {
+        const sent = await this.deps.alerts.dispatch(record.catalog).catch(() => null);
+        result.notices += sent ? 1 : 0;
+      }
+    }
+    return result;
+  }
+}

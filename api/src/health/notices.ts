@@ -1,0 +1,100 @@
+import { ERROR_CATALOGUE } from '../../../src/shared/errors';
+import type { ConnectionRecord } from '../connections/model';
+import type { Incident, NoticeKind, OutboxCounters } from './incident';
+
+export type NoticeLanguage = 'en' | 'ja' | 'both';
+
+export interface NoticeText {
+  subject: string;
+  text: string;
+}
+
+interface Facts {
+  catalog: string;
+  account: string;
+  since: string;
+  code: string;
+  title: string;
+  remedy: string;
+  page: string;
+  waiting: number;
+  wentOut: number;
+  expired: number;
+  failed: number;
+}
+
+const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => string; body: (f: Facts) => string }>> = {
+  en: {
+    alert: {
+      subject: (f) => `Action needed: the Microsoft 365 connection of catalog ${f.catalog} was lost`,
+      body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} (${f.code})\nWhat to do: ${f.remedy}\n\nNothing is lost: ${f.waiting} notification(s) are held and go out once the connection works again. Open the catalog's Microsoft 365 connection settings to reconnect:\n${f.page}`
+    },
+    reminder: {
+      subject: (f) => `Reminder: the Microsoft 365 connection of catalog ${f.catalog} is still lost`,
+      body: (f) => `Since ${f.since} the LMS cannot send for catalog ${f.catalog} as ${f.account}.\n\nWhy: ${f.title} (${f.code})\nWhat to do: ${f.remedy}\n\n${f.waiting} notification(s) are held. Reconnect here:\n${f.page}`
+    },
+    restored: {
+      subject: (f) => `Restored: the Microsoft 365 connection of catalog ${f.catalog} works again`,
+      body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again.\n\nOf the notifications held while the connection was lost, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${f.waiting} are still waiting their turn.\n\n${f.page}`
+    }
+  },
+  ja: {
+    alert: {
+      subject: (f) => `対応が必要です: カタログ ${f.catalog} の Microsoft 365 接続が失われました`,
+      body: (f) => `LMS は ${f.since} 以降、カタログ ${f.catalog} のメール通知と会議の招待を ${f.account} から送信できません。\n\n原因: ${f.title} (${f.code})\n対処方法: ${f.remedy}\n\n通知は失われません。${f.waiting} 件の通知を保留しており、接続が回復すると送信されます。カタログの Microsoft 365 接続設定を開いて再接続してください:\n${f.page}`
+    },
+    reminder: {
+      subject: (f) => `再通知: カタログ ${f.catalog} の Microsoft 365 接続は失われたままです`,
+      body: (f) => `${f.since} 以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因: ${f.title} (${f.code})\n対処方法: ${f.remedy}\n\n${f.waiting} 件の通知を保留しています。再接続はこちら:\n${f.page}`
+    },
+    restored: {
+      subject: (f) => `回復しました: カタログ ${f.catalog} の Microsoft 365 接続が再び使えます`,
+      body: (f) => `LMS は再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n接続が失われている間に保留した通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
+    }
+  }
+};
+
+/**
+ * The text of an incident notice (R-LOSS-2, R-OPS-3): the catalog, the cause in plain words and
+ * its remedy from the error catalogue, and a link to the settings page - in the recipient's
+ * language, or English and Japanese both when it is not known. Plain text: nothing in it is HTML.
+ */
+export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: ConnectionRecord, incident: Incident, page: string, now: OutboxCounters): NoticeText {
+  const at = incident.atResolution;
+  const delta = (field: 'sent' | 'expired' | 'failed'): number => (at ? Math.max(0, now[field] - at[field]) : 0);
+  const held = at?.pending ?? 0;
+  const wentOut = Math.min(held, delta('sent'));
+  const expired = Math.min(held - wentOut, delta('expired'));
+  const failed = Math.min(held - wentOut - expired, delta('failed'));
+  const facts = (lang: 'en' | 'ja'): Facts => ({
+    catalog: record.catalog,
+    account: record.account?.email ?? incident.code,
+    since: incident.since,
+    code: incident.code,
+    title: ERROR_CATALOGUE[incident.code].title[lang],
+    remedy: ERROR_CATALOGUE[incident.code].remedy[lang],
+    page,
+    waiting: kind === 'restored' ? Math.max(0, held - wentOut - expired - failed) : now.pending,
+    wentOut,
+    expired,
+    failed
+  });
+  if (language !== 'both') {
+    const t = TEXTS[language][kind];
+    return { subject: t.subject(facts(language)), text: t.body(facts(language)) };
+  }
+  return {
+    subject: `${TEXTS.en[kind].subject(facts('en'))} / ${TEXTS.ja[kind].subject(facts('ja'))}`,
+    text: `${TEXTS.en[kind].body(facts('en'))}\n\n----------\n\n${TEXTS.ja[kind].body(facts('ja'))}`
+  };
+}
+
+/** A restored notice waits until what was held has been dealt with, or an hour (scaled) at most. */
+export function restoredReady(incident: Incident, now: OutboxCounters, nowMs: number, hourMs: number): boolean {
+  const at = incident.atResolution;
+  if (!at || !incident.resolvedAt) {
+    return false;
+  }
+  const done = (now.sent - at.sent) + (now.expired - at.expired) + (now.failed - at.failed);
+  return done >= at.pending || nowMs - Date.parse(incident.resolvedAt) >= hourMs;
+}
