@@ -33,7 +33,6 @@ interface Job {
  * - keep-alive: refreshes modern connections idle for KEEPALIVE_AFTER_DAYS.
  */
 export class HealthMonitor {
-  private readonly owner = randomUUID();
   private readonly timers: NodeJS.Timeout[] = [];
   private running: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
@@ -71,7 +70,9 @@ export class HealthMonitor {
     if (!job) {
       return undefined;
     }
-    const lease = await MailboxLease.acquire(this.deps.leases, name, this.owner, this.now(), Math.max(1, job.everySeconds) * 1000, JOB_PARTITION).catch(() => undefined);
+    // Each run is its own owner: whoever ran the job this period (this instance included) keeps the others off until it ends.
+    // A job that is off (period 0) and run by hand holds it for a minute.
+    const lease = await MailboxLease.acquire(this.deps.leases, name, randomUUID(), this.now(), (job.everySeconds || 60) * 1000, JOB_PARTITION).catch(() => undefined);
     if (!lease) {
       return undefined;
     }

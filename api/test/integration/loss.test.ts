@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled } from '../support/sending';
+import { Stack, startStack } from '../support/stack';
+
+jest.setTimeout(120_000);
+
+const SCALE = 60;
+const SENDER = 'notifications@contoso.test';
+
+/** Connection loss (R-LOSS-1..3, R-OPS-3): detect, hold, alert once per incident, resume, say so. */
+describe('connection loss (real API, local tenant, Azurite over loopback)', () => {
+  let stack: Stack;
+  let lms: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  beforeEach(async () => {
+    stack.tenant.reset();
+    for (const mailbox of ['adele@contoso.test', 'alex@contoso.test']) {
+      await fault(stack, 'throttle', { mailbox, messagesPerMinute: 30 * SCALE });
+    }
+    lms = await appToken(stack);
+  });
+
+  const notices = async (upn: string, pattern: RegExp): Promise<MailboxMessage[]> => (await inbox(stack, upn)).filter((m) => m.from.address === SENDER && pattern.test(m.subject));
+  const setRecipients = async (admin: string, catalog: string, alertRecipients: string[]): Promise<void> => {
+    const token = await stack.token(admin);
+    const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token });
+    const res = await stack.call('PATCH', catalogPath(catalog, '/connection'), { token, body: { alertRecipients }, headers: { 'if-match': view.headers.get('etag') ?? '' } });
+    expect(res.status).toBe(200);
+  };
+  const queue = (catalog: string, subject: string) => stack.call('POST', catalogPath(catalog, '/notifications'), { token: lms, body: { to: ['learner1@contoso.test'], subject, text: 'x' }, headers: { 'idempotency-key': randomUUID() } });
+
+  it('password changed - sending stops, one alert per incident in each recipient\'s language from the system sender, held items go out after reconnecting and a restored notice says so', async () => {
+    const catalog = stack.catalogUrl('catalog-b');
+    await connectClassic(stack, 'alex@contoso.test', catalog);
+    await setEnabled(stack, 'alex@contoso.test', catalog, true);
+    await setRecipients('alex@contoso.test', catalog, ['alex@contoso.test', 'learner2@contoso.test', 'someone@partner.example']);
+    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-1' });
+
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await queue(catalog, `held ${i}`);
+      expect(res.status).toBe(202);
+      ids.push(res.body.id);
+    }
+    const lost = /was lost|接続が失われました/;
+    await eventually(async () => ((await notices('megan@contoso.test', lost)).length > 0 ? true : undefined), 30_000, 'the alert');
+    // more failures, more dispatches, a monitor sweep: still one alert per recipient
+    await queue(catalog, 'held 3');
+    await stack.api.monitor.sweep();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const ja = await notices('alex@contoso.test', lost);
+    const en = await notices('learner2@contoso.test', lost);
+    const admins = await notices('megan@contoso.test', lost);
+    const external = await notices('someone@partner.example', lost);
+    expect([ja.length, en.length, admins.length, external.length]).toEqual([1, 1, 1, 1]);
+    expect(ja[0].subject).toContain('接続が失われました');
+    expect(ja[0].subject).not.toContain('Action needed');
+    expect(en[0].subject).toMatch(/^Action needed/);
+    expect(external[0].body.content).toContain('What to do');
+    expect(external[0].body.content).toContain('対処方法');
+    expect(en[0].body.content).toContain(`${catalog}/SitePages/LmsM365Connection.aspx`);
+    expect(en[0].body.content).toContain('The email address or password is wrong.');
+    expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('held '))).toHaveLength(0);
+    const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token('alex@contoso.test') });
+    expect(view.body.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
+    expect(view.body.outbox).toMatchObject({ waiting: 4, held: 4 });
+
+    await connectClassic(stack, 'alex@contoso.test', catalog, 'alex@contoso.test', 'changed-1');
+    await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('held ')).length === 4 ? true : undefined), 30_000, 'the held items');
+    const restored = await eventually(async () => {
+      const got = await notices('learner2@contoso.test', /^Restored/);
+      return got.length > 0 ? got : undefined;
+    }, 30_000, 'the restored notice');
+    expect(restored).toHaveLength(1);
+    expect(restored[0].body.content).toContain('4 went out, 0 had expired and 0 failed');
+    // queued = sent + expired + failed-with-reason: nothing silently dropped
+    for (const id of ids) {
+      expect((await stack.call('GET', catalogPath(catalog, `/notifications/${id}`), { token: lms })).body.status).toBe('sent');
+    }
+    // nothing was ever sent from the lost account itself about its loss
+    expect((await inbox(stack, 'megan@contoso.test')).filter((m) => m.from.address === 'alex@contoso.test')).toHaveLength(0);
+  });
+
+  it('monitor - a revoked sign-in is found by the probe (a token refresh, no message); a passing fault is not a loss', async () => {
+    const catalog = stack.catalogUrl('catalog-a');
+    await connectModern(stack, 'adele@contoso.test', catalog);
+    await setEnabled(stack, 'adele@contoso.test', catalog, true);
+    await setRecipients('adele@contoso.test', catalog, ['adele@contoso.test']);
+    await fault(stack, 'revoke-refresh-tokens', { user: 'adele@contoso.test' });
+    const sentBefore = (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/messages?folder=sentitems`).then((r) => r.json()) as { value: unknown[] }).value.length;
+    const result = await stack.api.monitor.sweep();
+    expect(result.lost).toBeGreaterThanOrEqual(1);
+    const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token('adele@contoso.test') });
+    expect(view.body.health).toMatchObject({ state: 'lost', code: 'TOKEN_REVOKED' });
+    await eventually(async () => ((await notices('adele@contoso.test', /was lost/)).length === 1 ? true : undefined), 30_000, 'the alert');
+    const sentAfter = (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/messages?folder=sentitems`).then((r) => r.json()) as { value: unknown[] }).value.length;
+    expect(sentAfter).toBe(sentBefore);
+    // a passing fault during a probe is not a loss
+    await connectModern(stack, 'adele@contoso.test', catalog);
+    await fault(stack, 'graph-failure', { status: 503 });
+    await stack.api.monitor.sweep();
+    await fault(stack, 'graph-failure', { status: 0 });
+    const after = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token('adele@contoso.test') });
+    expect(after.body.health.state).toBe('connected');
+  });
+
+  it('monitor - the job runs once per period, whichever instance asks: a second run finds the lease taken', async () => {
+    const first = await stack.api.monitor.runOnce('health-monitor');
+    const second = await stack.api.monitor.runOnce('health-monitor');
+    expect(first).toBeDefined();
+    expect(second).toBeUndefined();
+  });
+});
