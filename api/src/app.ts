@@ -250,7 +250,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     });
   });
   await connectionRoutes(app, { config, verify, admins, service });
-  await notificationRoutes(app, { config, verify, notifications });
+  await notificationRoutes(app, { config, verify, admins, notifications });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, log: app.log });
   return { app, service, engine, monitor, alerts };

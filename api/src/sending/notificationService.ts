@@ -7,7 +7,10 @@ import { sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import type { ItemState } from './outboxItem';
 import { OutboxStore, requestHash } from './outboxStore';
-import { MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from './schemas';
+import { DeliveriesBody, DeliveriesQueryType, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from './schemas';
+
+/** The deliveries list reads at most this many notifications of a catalog. */
+const DELIVERIES_SCAN = 5000;
 
 export interface NotificationDeps {
   connections: ConnectionStore;
@@ -125,6 +128,36 @@ export class NotificationService {
       messageId: messageIdFor(item.id, 0, this.deps.messageIdDomain),
       history: s.history.map((h) => ({ at: h.at, status: h.status, ...(h.code ? { code: h.code } : {}), ...(h.resubmission ? { resubmission: true } : {}) }))
     };
+  }
+
+  /**
+   * Recent deliveries for the catalog's admins (R-OPS-2), newest first, with counts by status:
+   * subject, recipient count, status and reason code - never an address or a body.
+   */
+  public async deliveries(catalog: string, query: DeliveriesQueryType): Promise<DeliveriesBody> {
+    const [rows, { record }] = await Promise.all([this.deps.outbox.summaries(catalog, DELIVERIES_SCAN + 1), this.deps.connections.read(catalog)]);
+    const truncated = rows.length > DELIVERIES_SCAN;
+    const all = rows.slice(0, DELIVERIES_SCAN).map((row) => {
+      const status = visibleStatus(row.state, record);
+      const last = row.state.history[row.state.history.length - 1];
+      return {
+        id: row.id,
+        kind: 'notification' as const,
+        subject: row.subject,
+        recipients: row.recipients,
+        status,
+        code: status === 'held' ? (record.enabled ? record.health.code ?? 'NOT_CONNECTED' : 'CATALOG_DISABLED') : status === 'sent' ? null : row.state.lastCode,
+        createdAt: iso(row.state.enqueuedAt),
+        sentAt: row.state.sentAt === null ? null : iso(row.state.sentAt),
+        updatedAt: last?.at ?? iso(row.state.enqueuedAt)
+      };
+    });
+    const counts = { queued: 0, sending: 0, sent: 0, held: 0, expired: 0, failed: 0 };
+    all.forEach((item) => counts[item.status]++);
+    const listed = all.filter((item) => !query.status || item.status === query.status).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    const offset = Number(query.cursor ?? 0);
+    const limit = query.limit ?? 25;
+    return { counts, items: listed.slice(offset, offset + limit), nextCursor: offset + limit < listed.length ? String(offset + limit) : null, truncated };
   }
 
   /** The catalog's outbox at a glance, for the connection view. */

@@ -96,6 +96,8 @@ interface ItemEntity {
   id: string;
   requestHash: string;
   state: string;
+  /** All recipients (to, cc, bcc): what the deliveries list shows without reading the addresses. */
+  recipientCount: number;
   index: string;
   to: string;
   cc: string;
@@ -138,6 +140,7 @@ export class OutboxStore {
         id,
         requestHash: item.requestHash,
         state: JSON.stringify(state),
+        recipientCount: item.content.to.length + item.content.cc.length + item.content.bcc.length,
         index: indexRow(state, id),
         to: JSON.stringify(item.content.to),
         cc: JSON.stringify(item.content.cc),
@@ -243,6 +246,25 @@ export class OutboxStore {
       state: JSON.parse(e.state) as ItemState,
       content: { to: JSON.parse(e.to) as string[], cc: JSON.parse(e.cc) as string[], bcc: JSON.parse(e.bcc) as string[], subject: e.subject, html: unchunk(e, 'h'), text: unchunk(e, 't') }
     };
+  }
+
+  /** The catalog's notifications for the deliveries list (R-OPS-2): state and subject only, never addresses or bodies; at most `cap`. */
+  public async summaries(catalog: string, cap: number): Promise<Array<{ id: string; subject: string; recipients: number; state: ItemState }>> {
+    const out: Array<{ id: string; subject: string; recipients: number; state: ItemState }> = [];
+    try {
+      const rows = this.table.listEntities<{ id: string; subject: string; recipientCount?: number; state: string }>({
+        queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'n|' and RowKey lt 'n}'`, select: ['id', 'subject', 'recipientCount', 'state'] }
+      });
+      for await (const row of rows) {
+        out.push({ id: row.id, subject: row.subject, recipients: Number(row.recipientCount ?? 0), state: JSON.parse(row.state) as ItemState });
+        if (out.length >= cap) {
+          break;
+        }
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
+    return out;
   }
 
   /** The catalog's pending items (queued or sending), in priority then age order, a page at a time. */

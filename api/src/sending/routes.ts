@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CatalogAdminCheck } from '../auth/catalogAdmin';
 import { authorize, Principal } from '../auth/principal';
 import type { TokenVerifier } from '../auth/tokenVerifier';
 import { normaliseCatalog } from '../catalogs/catalogId';
@@ -13,6 +14,7 @@ const security = [{ bearer: [] }];
 export interface NotificationRouteDeps {
   config: ApiConfig;
   verify: TokenVerifier;
+  admins: CatalogAdminCheck;
   notifications: NotificationService;
 }
 
@@ -23,6 +25,7 @@ export interface NotificationRouteDeps {
 export async function notificationRoutes(app: FastifyInstance, deps: NotificationRouteDeps): Promise<void> {
   const { config, notifications } = deps;
   app.addSchema(S.NotificationStatus);
+  app.addSchema(S.Deliveries);
 
   const appOnly = async (request: FastifyRequest): Promise<void> => {
     const principal: Principal = await deps.verify(request.headers.authorization);
@@ -88,4 +91,21 @@ export async function notificationRoutes(app: FastifyInstance, deps: Notificatio
       response: { 200: { $ref: 'NotificationStatus#' }, ...problemResponses }
     }
   }, async (request) => notifications.status(catalogOf(request), request.params.id));
+
+  // R-OPS-2: what the catalog's admins see on the settings page. Delegated only, and only for the catalog's admins.
+  app.get<{ Querystring: S.DeliveriesQueryType }>('/v1/catalogs/:catalog/deliveries', {
+    onRequest: async (request) => {
+      const principal = await deps.verify(request.headers.authorization);
+      authorize(principal, { delegatedScope: config.delegatedScope });
+      await deps.admins.require(principal, catalogOf(request));
+    },
+    schema: {
+      tags: ['notifications'],
+      summary: 'Recent deliveries of the catalog, newest first, with counts by status (catalog admins)',
+      security,
+      params: S.CatalogParams,
+      querystring: S.DeliveriesQuery,
+      response: { 200: { $ref: 'Deliveries#' }, ...problemResponses }
+    }
+  }, async (request) => notifications.deliveries(catalogOf(request), request.query));
 }

@@ -75,6 +75,33 @@ export const NotificationStatus = Type.Object({
   history: Type.Array(Type.Object({ at: Type.String({ format: 'date-time' }), status: Status, code: Type.Optional(Type.String()), resubmission: Type.Optional(Type.Boolean()) }))
 }, { $id: 'NotificationStatus' });
 
+export const DeliveriesQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+  cursor: Type.Optional(Type.String({ maxLength: 20, pattern: '^[0-9]+$', description: 'From the previous page\'s nextCursor.' })),
+  status: Type.Optional(Status)
+}, { additionalProperties: false });
+
+const Counts = Type.Object(Object.fromEntries(['queued', 'sending', 'sent', 'held', 'expired', 'failed'].map((s) => [s, Type.Integer({ minimum: 0 })])));
+
+export const Deliveries = Type.Object({
+  counts: Counts,
+  items: Type.Array(Type.Object({
+    id: Type.String(),
+    kind: Type.Literal('notification'),
+    subject: Type.String(),
+    recipients: Type.Integer(),
+    status: Status,
+    code: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    updatedAt: Type.String({ format: 'date-time' })
+  })),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  truncated: Type.Boolean({ description: 'true when the catalog has more notifications than the list reads (the oldest are left out).' })
+}, { $id: 'Deliveries' });
+
 export type NotificationBody = Static<typeof Notification>;
+export type DeliveriesBody = Static<typeof Deliveries>;
+export type DeliveriesQueryType = Static<typeof DeliveriesQuery>;
 export type NotificationBatchBody = Static<typeof NotificationBatch>;
 export type NotificationStatusBody = Static<typeof NotificationStatus>;

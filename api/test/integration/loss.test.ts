@@ -72,6 +72,19 @@ describe('connection loss (real API, local tenant, Azurite over loopback)', () =
     const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token('alex@contoso.test') });
     expect(view.body.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
     expect(view.body.outbox).toMatchObject({ waiting: 4, held: 4 });
+    // R-OPS-2: the catalog's admins see the held items, newest first, with the reason; nobody else does
+    const deliveries = await stack.call('GET', `${catalogPath(catalog, '/deliveries')}?limit=3`, { token: await stack.token('alex@contoso.test') });
+    expect(deliveries.status).toBe(200);
+    expect(deliveries.body.counts).toMatchObject({ held: 4, sent: 0 });
+    expect(deliveries.body.items.map((d: { subject: string }) => d.subject)).toEqual(['held 3', 'held 2', 'held 1']);
+    expect(deliveries.body.items[0]).toMatchObject({ kind: 'notification', status: 'held', code: 'BAD_CREDENTIALS', recipients: 1, sentAt: null });
+    expect(JSON.stringify(deliveries.body)).not.toContain('learner1@contoso.test');
+    const next = await stack.call('GET', `${catalogPath(catalog, '/deliveries')}?limit=3&cursor=${deliveries.body.nextCursor}`, { token: await stack.token('alex@contoso.test') });
+    expect([next.body.items.map((d: { subject: string }) => d.subject), next.body.nextCursor]).toEqual([['held 0'], null]);
+    const stranger = await stack.call('GET', catalogPath(catalog, '/deliveries'), { token: await stack.token('nestor@contoso.test') });
+    expect([stranger.status, stranger.body.code]).toEqual([403, 'NOT_CATALOG_ADMIN']);
+    const app = await stack.call('GET', catalogPath(catalog, '/deliveries'), { token: lms });
+    expect(app.status).toBe(403);
 
     await connectClassic(stack, 'alex@contoso.test', catalog, 'alex@contoso.test', 'changed-1');
     await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('held ')).length === 4 ? true : undefined), 30_000, 'the held items');
