@@ -12,7 +12,7 @@ import { ConnectionStore } from './connections/connectionStore';
 import { ConnectionService } from './connections/connectionService';
 import { OrgConsentStatus } from './connections/orgConsent';
 import { connectionRoutes } from './connections/routes';
-import { ConnectionView, Problem } from './connections/schemas';
+import { ConnectionView, Problem } from '@lms-m365/contracts';
 import { SignInStore } from './connections/signInStore';
 import { ApiError } from './errors/apiError';
 import { installErrorHandling } from './errors/errorHandler';
@@ -165,7 +165,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'LMS Microsoft 365 connection API', version: '1.0.0', description: 'Connects, verifies, stores and disconnects a course catalog\'s Microsoft 365 account. Errors are RFC 9457 problem+json with a stable code (src/shared/errors.ts).' },
+      info: { title: 'LMS Microsoft 365 connection API', version: '1.0.0', description: 'Connects, verifies, stores and disconnects a course catalog\'s Microsoft 365 account. Errors are RFC 9457 problem+json with a stable code (packages/contracts/src/errors/catalogue.ts).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
     }
   });

@@ -7,7 +7,7 @@ import { GRAPH_PERMISSIONS, graphScopes, MicrosoftIdentity, missingPermissions }
 import type { GraphClient } from '../mail/graphClient';
 import { sendSmtp, SmtpLogin, verifySmtpLogin } from '../mail/smtp';
 import type { SecretStore } from '../secrets/secretStore';
-import type { ErrorCode } from '../../../src/shared/errors';
+import type { ErrorCode } from '@lms-m365/contracts';
 import { ConnectionStore } from './connectionStore';
 import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, toView } from './model';
 import type { OrgConsentStatus } from './orgConsent';

@@ -8,7 +8,7 @@ import type { ApiConfig } from '../config/config';
 import { preferredLanguage } from '../errors/problem';
 import { callbackPage } from './callbackPage';
 import type { ConnectionService } from './connectionService';
-import * as S from './schemas';
+import * as S from '@lms-m365/contracts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,7 +57,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
     return reply.header('etag', view.etag).send(view);
   });
 
-  app.patch<{ Body: S.SettingsChangeBody }>(base, {
+  app.patch<{ Body: S.SettingsChange }>(base, {
     onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Change settings (If-Match required)', security, params: S.CatalogParams, headers: S.IfMatchHeaders, body: S.SettingsChange, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
   }, async (request, reply) => {
@@ -66,7 +66,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
     return reply.header('etag', view.etag).send(view);
   });
 
-  app.post<{ Body: S.StartModernBody }>(`${base}/modern`, {
+  app.post<{ Body: S.StartModern }>(`${base}/modern`, {
     onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Start a modern connection: the authorize URL', security, params: S.CatalogParams, body: S.StartModern, response: { 200: S.StartModernResult, ...problemResponses } }
   }, async (request) => {
@@ -74,7 +74,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
     return service.startModern(principal, catalog, request.body);
   });
 
-  app.post<{ Body: S.ConnectClassicBody }>(`${base}/classic`, {
+  app.post<{ Body: S.ConnectClassic }>(`${base}/classic`, {
     onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Connect classic: verified by an SMTP login, then stored encrypted', security, params: S.CatalogParams, body: S.ConnectClassic, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
   }, async (request, reply) => {
@@ -92,7 +92,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
     return reply.header('etag', view.etag).send(view);
   });
 
-  app.post<{ Body: S.TestEmailBody }>(`${base}/test-email`, {
+  app.post<{ Body: S.TestEmail }>(`${base}/test-email`, {
     onRequest: authenticate(adminOnly),
     schema: { tags: ['connection'], summary: 'Send a test email from the connected account (R-OPS-1)', security, params: S.CatalogParams, body: S.TestEmail, response: { 200: S.TestEmailResult, ...problemResponses } }
   }, async (request) => {
@@ -109,7 +109,7 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
     return reply.header('etag', view.etag).send(view);
   });
 
-  app.get<{ Querystring: S.CallbackQueryType }>('/v1/auth/callback', {
+  app.get<{ Querystring: S.CallbackQuery }>('/v1/auth/callback', {
     schema: { tags: ['sign-in'], summary: 'OAuth redirect target: answers a page that posts the result to its opener', querystring: S.CallbackQuery, produces: ['text/html'] },
     config: { rateLimit: { max: 30, timeWindow: '1 minute' } }
   }, async (request, reply) => {

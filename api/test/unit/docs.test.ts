@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ERROR_CATALOGUE } from '../../../src/shared/errors';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 
 describe('docs/troubleshooting.md', () => {
   const page = readFileSync(path.resolve(__dirname, '../../../docs/troubleshooting.md'), 'utf8');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import fc from 'fast-check';
-import { ERROR_CATALOGUE } from '../../../src/shared/errors';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { canManageWeb } from '../../src/auth/catalogAdmin';
 import { authorize, principalFromClaims } from '../../src/auth/principal';
 import { normaliseCatalog } from '../../src/catalogs/catalogId';

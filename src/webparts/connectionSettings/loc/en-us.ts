@@ -1,3 +1,4 @@
+import errors from '@lms-m365/contracts/errors/en';
 import type { IConnectionSettingsStrings } from './IConnectionSettingsStrings';
 
 const strings: IConnectionSettingsStrings = {
@@ -122,7 +123,9 @@ const strings: IConnectionSettingsStrings = {
   unknownError: 'Something unexpected went wrong. Try again; if it keeps happening, tell your LMS administrator.',
   errorCode: 'Error code: {0}',
   retry: 'Try again',
-  dismiss: 'Close'
+  dismiss: 'Close',
+
+  errors
 };
 
 export default strings;

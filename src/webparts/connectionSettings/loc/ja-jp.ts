@@ -1,3 +1,4 @@
+import errors from '@lms-m365/contracts/errors/ja';
 import type { IConnectionSettingsStrings } from './IConnectionSettingsStrings';
 
 const strings: IConnectionSettingsStrings = {
@@ -122,7 +123,9 @@ const strings: IConnectionSettingsStrings = {
   unknownError: '予期しないエラーが発生しました。もう一度お試しください。繰り返し発生する場合は LMS 管理者に連絡してください。',
   errorCode: 'エラー コード: {0}',
   retry: '再試行',
-  dismiss: '閉じる'
+  dismiss: '閉じる',
+
+  errors
 };
 
 export default strings;

@@ -1,3 +1,4 @@
+import type { ConnectClassic, StartModern, TestEmail } from '@lms-m365/contracts';
 import { appError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import type { HttpSend, IHttpResponse } from './http';
@@ -42,11 +43,13 @@ export class ConnectionApi implements IConnectionApi {
   }
 
   public startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart> {
-    return this._json<IModernStart>('POST', '/modern', { orgConsent, transport, origin: pageOrigin });
+    const body: StartModern = { orgConsent, transport, origin: pageOrigin };
+    return this._json<IModernStart>('POST', '/modern', body);
   }
 
   public connectClassic(email: string, password: string): Promise<IConnectionView> {
-    return this._json<IConnectionView>('POST', '/classic', { email, password });
+    const body: ConnectClassic = { email, password };
+    return this._json<IConnectionView>('POST', '/classic', body);
   }
 
   public checkConnection(): Promise<IConnectionView> {
@@ -54,7 +57,8 @@ export class ConnectionApi implements IConnectionApi {
   }
 
   public sendTestEmail(to: string): Promise<ITestEmailResult> {
-    return this._json<ITestEmailResult>('POST', '/test-email', { to });
+    const body: TestEmail = { to };
+    return this._json<ITestEmailResult>('POST', '/test-email', body);
   }
 
   public disconnect(): Promise<IConnectionView> {

@@ -10,6 +10,7 @@ export const CATALOG = 'https://localhost:4800/sites/catalog-a';
 export function notConnectedView(patch: Partial<IConnectionView> = {}): IConnectionView {
   return {
     catalog: CATALOG,
+    connectionId: 'c0ffee00-0000-4000-8000-000000000001',
     enabled: false,
     method: null,
     transport: 'graph',

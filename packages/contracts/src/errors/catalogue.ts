@@ -3,7 +3,9 @@
  * problem bodies, the settings page shows their en/ja title and remedy, and
  * docs/troubleshooting.md is checked against this file by a test.
  *
- * Pure data, no imports: it is compiled both into the SPFx bundle (ES5) and into the API (Node).
+ * Two groups: domain codes (the product's own failures) and HTTP-level codes (what any API
+ * answers for a bad token, bad input, a conflict or a fault). en and ja sit side by side here;
+ * the web part never bundles this file but one language's texts (./en, ./ja), built from it.
  */
 
 export interface ILocalizedText {
@@ -20,7 +22,8 @@ export interface IErrorDefinition {
   remedy: ILocalizedText;
 }
 
-export const ERROR_CATALOGUE = {
+/** What went wrong with the catalog's account, its consent, its mailbox or Microsoft 365. */
+export const DOMAIN_ERRORS = {
   MAILBOX_NOT_FOUND: {
     status: 422,
     title: {
@@ -241,6 +244,35 @@ export const ERROR_CATALOGUE = {
       ja: '数分後にもう一度お試しください。何も変更されていません。'
     }
   },
+  CATALOG_INVALID: {
+    status: 400,
+    title: {
+      en: 'This is not a catalog site the API serves.',
+      ja: 'API が対象とするカタログ サイトではありません。'
+    },
+    remedy: {
+      en: 'Use the catalog site\'s absolute URL under the tenant\'s SharePoint address.',
+      ja: 'テナントの SharePoint アドレス配下のカタログ サイトの絶対 URL を使用してください。'
+    }
+  },
+  ORIGIN_NOT_ALLOWED: {
+    status: 400,
+    title: {
+      en: 'The page that asked for the connection is not an allowed origin.',
+      ja: '接続を要求したページは許可されたオリジンではありません。'
+    },
+    remedy: {
+      en: 'Open the settings page from SharePoint or Teams. Operators: add the origin to ALLOWED_ORIGINS.',
+      ja: 'SharePoint または Teams から設定ページを開いてください。運用者: オリジンを ALLOWED_ORIGINS に追加してください。'
+    }
+  }
+} as const satisfies Record<string, IErrorDefinition>;
+
+/**
+ * Request-level codes any HTTP API could answer: authentication, validation, concurrency,
+ * routing, limits, faults. The page shows them like the others; a client can tell them apart.
+ */
+export const HTTP_ERRORS = {
   AUTH_REQUIRED: {
     status: 401,
     title: {
@@ -283,28 +315,6 @@ export const ERROR_CATALOGUE = {
     remedy: {
       en: 'Grant the application the Notifications.Send app role of the connection API.',
       ja: 'アプリケーションに接続 API のアプリ ロール Notifications.Send を付与してください。'
-    }
-  },
-  CATALOG_INVALID: {
-    status: 400,
-    title: {
-      en: 'This is not a catalog site the API serves.',
-      ja: 'API が対象とするカタログ サイトではありません。'
-    },
-    remedy: {
-      en: 'Use the catalog site\'s absolute URL under the tenant\'s SharePoint address.',
-      ja: 'テナントの SharePoint アドレス配下のカタログ サイトの絶対 URL を使用してください。'
-    }
-  },
-  ORIGIN_NOT_ALLOWED: {
-    status: 400,
-    title: {
-      en: 'The page that asked for the connection is not an allowed origin.',
-      ja: '接続を要求したページは許可されたオリジンではありません。'
-    },
-    remedy: {
-      en: 'Open the settings page from SharePoint or Teams. Operators: add the origin to ALLOWED_ORIGINS.',
-      ja: 'SharePoint または Teams から設定ページを開いてください。運用者: オリジンを ALLOWED_ORIGINS に追加してください。'
     }
   },
   VALIDATION_FAILED: {
@@ -406,6 +416,17 @@ export const ERROR_CATALOGUE = {
       ja: 'もう一度お試しください。解決しない場合は、時刻と要求 ID を LMS の運用者に伝えてください。'
     }
   }
-} as const;
+} as const satisfies Record<string, IErrorDefinition>;
 
-export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+export const ERROR_CATALOGUE = { ...DOMAIN_ERRORS, ...HTTP_ERRORS };
+
+export type DomainErrorCode = keyof typeof DOMAIN_ERRORS;
+export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+export type ErrorCode = DomainErrorCode | HttpErrorCode;
+
+/** Every code, for validation (the Problem schema) and lookups. */
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, code);
+}
