@@ -127,6 +127,7 @@ export interface IConnectionSettingsStrings {
   timeoutError: string;
   networkError: string;
   chunkLoadFailed: string;
+  reloadPage: string;
   unknownError: string;
   errorCode: string;
   retry: string;

@@ -6,9 +6,8 @@ import type { IConnectionApi, IConnectionPatch } from './interfaces';
 
 /** The catalog id the API expects: the site URL, normalised, as one path segment (docs/design.md). */
 export function catalogId(siteUrl: string): string {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/[^/]+)(.*)$/i.exec(siteUrl.trim());
-  const normalised = match ? match[1].toLowerCase() + match[2] : siteUrl.trim();
-  return encodeURIComponent(normalised.replace(/\/+$/, ''));
+  const url = new URL(siteUrl.trim());
+  return encodeURIComponent(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
 }
 
 interface IProblem {
@@ -27,8 +26,7 @@ export class ConnectionApi implements IConnectionApi {
   /** language: the page's language, so API texts (e.g. the test email) match it. */
   public constructor(baseUrl: string, siteUrl: string, send: HttpSend, language?: string) {
     const trimmed = baseUrl.replace(/\/+$/, '');
-    const originMatch = /^[a-z][a-z0-9+.-]*:\/\/[^/]+/i.exec(trimmed);
-    this.origin = originMatch ? originMatch[0].toLowerCase() : trimmed;
+    this.origin = new URL(trimmed).origin;
     this._base = `${trimmed}/v1/catalogs/${catalogId(siteUrl)}/connection`;
     this._send = send;
     this._language = language;
