@@ -17,6 +17,8 @@ module.exports = {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/src/webparts/connectionSettings/test/tsconfig.json' }]
   },
   moduleNameMapper: {
+    '^@lms-m365/contracts$': '<rootDir>/packages/contracts/src/index.ts',
+    '^@lms-m365/contracts/(.*)$': '<rootDir>/packages/contracts/src/$1.ts',
     '\\.(css|scss)$': '<rootDir>/src/webparts/connectionSettings/test/styleStub.js'
   },
   globals: {

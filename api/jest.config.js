@@ -14,6 +14,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(jose|cookie)/)'],
   moduleNameMapper: {
+    '^@lms-m365/contracts$': '<rootDir>/../packages/contracts/src/index.ts',
+    '^@lms-m365/contracts/(.*)$': '<rootDir>/../packages/contracts/src/$1.ts',
     '^@lms-m365/local-tenant$': '<rootDir>/../local-tenant/src/index.ts'
   },
   setupFilesAfterEnv: ['<rootDir>/test/support/timeout.js'],

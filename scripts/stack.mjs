@@ -162,7 +162,7 @@ export async function startStack({
   try {
     const tenant = service('local-tenant', ['local-tenant/dist/main.js']);
     await waitFor('local tenant', `${tenantOrigin}/common/v2.0/.well-known/openid-configuration`, tenant.child, tenant.logFile);
-    const api = service('api', ['api/dist/api/src/main.js']);
+    const api = service('api', ['api/dist/api/dev/main.js']);
     await waitFor('connection API', `${apiBaseUrl}/readyz`, api.child, api.logFile);
     preview = await startPreview({ port: port.preview, tenantOrigin, apiBaseUrl });
   } catch (error) {

@@ -14,7 +14,7 @@ import pino from 'pino';
 import { startLocalTenant } from '../test/support/localTenant';
 import { localConfig } from '../test/support/stack';
 import { startApi } from '../src/server';
-import { startAzurite } from '../src/storage/azurite';
+import { startAzurite } from '../dev/azurite';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const CONNECTIONS = 50;

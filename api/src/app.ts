@@ -5,7 +5,8 @@ import Fastify, { FastifyBaseLogger, FastifyInstance, LogController } from 'fast
 import helmet from 'helmet';
 import type { DestinationStream } from 'pino';
 import type { JWTVerifyGetKey } from 'jose';
-import { CatalogAdminCheck, canManageWeb, SitePermissionReader } from './auth/catalogAdmin';
+import { authentication, rateLimitKey } from './auth/authentication';
+import { CatalogAdminCheck, SitePermissionReader } from './auth/catalogAdmin';
 import { createTokenVerifier, issuersFor, jwksUrl, remoteKeys } from './auth/tokenVerifier';
 import type { ApiConfig } from './config/config';
 import { ConnectionStore } from './connections/connectionStore';
@@ -14,7 +15,7 @@ import { ConnectionWriter } from './connections/connectionWriter';
 import { CredentialsProvider } from './connections/credentials';
 import { OrgConsentStatus } from './connections/orgConsent';
 import { connectionRoutes } from './connections/routes';
-import { ConnectionView, Problem } from './connections/schemas';
+import { ConnectionView, Problem } from '@lms-m365/contracts';
 import { SignInStore } from './connections/signInStore';
 import { ApiError } from './errors/apiError';
 import { installErrorHandling } from './errors/errorHandler';
@@ -32,6 +33,7 @@ import { NotificationService } from './sending/notificationService';
 import { OutboxStore } from './sending/outboxStore';
 import { notificationRoutes } from './sending/routes';
 import { WakeQueue } from './sending/wakeQueue';
+import { sharePointSitePermissions } from './sharepoint/sitePermissions';
 import type { StorageMeter } from './storage/meter';
 import { openTables, queueClient, TABLES } from './storage/tables';
 
@@ -57,23 +59,6 @@ export interface BuiltApp {
 
 function openKek(config: ApiConfig): KeyEncryptionKey {
   return config.kek.kind === 'key-vault' ? new KeyVaultKek(config.kek.keyId) : LocalFileKek.open(config.kek.file);
-}
-
-/** Per-caller key for rate limiting: the token's tenant+user (or app), else the client address. */
-export function callerKey(authorization: string | undefined, ip: string): string {
-  const payload = /^Bearer [^.]+\.([^.]+)\./.exec(authorization ?? '')?.[1];
-  if (payload) {
-    try {
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { tid?: unknown; oid?: unknown; azp?: unknown };
-      const who = typeof claims.oid === 'string' ? claims.oid : typeof claims.azp === 'string' ? claims.azp : undefined;
-      if (who) {
-        return `caller:${String(claims.tid)}:${who}`;
-      }
-    } catch {
-      // Not a JWT: the client address is the key; authentication refuses the request anyway.
-    }
-  }
-  return `ip:${ip}`;
 }
 
 /** Builds the API (not listening). Everything is wired here; routes only see interfaces. */
@@ -157,25 +142,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     outboxSummary: (record) => notifications.summary(record)
   });
 
-  const sitePermissions: SitePermissionReader = options.sitePermissions ?? (async (principal, catalog) => {
-    const token = await identity.onBehalfOf(principal.token, [`${config.sharePointOrigin}/.default`]);
-    let response: Response;
-    try {
-      response = await fetch(`${catalog}/_api/web/effectiveBasePermissions`, {
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata' },
-        signal: AbortSignal.timeout(10_000)
-      });
-    } catch {
-      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'SharePoint unreachable' });
-    }
-    if (response.status === 401 || response.status === 403 || response.status === 404) {
-      return false;
-    }
-    if (!response.ok) {
-      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: `SharePoint ${response.status}` });
-    }
-    return canManageWeb(await response.json());
-  });
+  const sitePermissions: SitePermissionReader = options.sitePermissions ??
+    sharePointSitePermissions((userToken) => identity.onBehalfOf(userToken, [`${config.sharePointOrigin}/.default`]));
   const admins = new CatalogAdminCheck(sitePermissions, config.adminCacheSeconds * 1000);
   const verify = createTokenVerifier({
     issuers: issuersFor(config.authorityHost, config.tenantId, config.production),
@@ -208,26 +176,12 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     exposedHeaders: ['etag', 'retry-after'],
     maxAge: 600
   });
-  // A page sends the same token many times: its caller key is decoded once.
-  const rateKeys = new Map<string, string>();
+  // Before the rate limit: routes that require a caller are counted per verified caller.
+  await app.register(authentication, { verify });
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: '1 minute',
-    keyGenerator: (request) => {
-      const authorization = request.headers.authorization;
-      const known = authorization ? rateKeys.get(authorization) : undefined;
-      if (known) {
-        return known;
-      }
-      const key = callerKey(authorization, request.ip);
-      if (authorization && key.startsWith('caller:')) {
-        if (rateKeys.size >= 10_000) {
-          rateKeys.clear();
-        }
-        rateKeys.set(authorization, key);
-      }
-      return key;
-    },
+    keyGenerator: rateLimitKey,
     // Limits are announced when they bite (429 + Retry-After), not on every answer.
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) => new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.ceil(context.ttl / 1000) })
@@ -235,7 +189,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'LMS Microsoft 365 connection API', version: '1.0.0', description: 'Connects, verifies, stores and disconnects a course catalog\'s Microsoft 365 account. Errors are RFC 9457 problem+json with a stable code (src/shared/errors.ts).' },
+      info: { title: 'LMS Microsoft 365 connection API', version: '1.0.0', description: 'Connects, verifies, stores and disconnects a course catalog\'s Microsoft 365 account. Errors are RFC 9457 problem+json with a stable code (packages/contracts/src/errors/catalogue.ts).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
     }
   });
@@ -249,8 +203,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
       }
     });
   });
-  await connectionRoutes(app, { config, verify, admins, service });
-  await notificationRoutes(app, { config, verify, admins, notifications });
+  await connectionRoutes(app, { config, admins, service });
+  await notificationRoutes(app, { config, admins, notifications });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, log: app.log });
   return { app, service, engine, monitor, alerts };

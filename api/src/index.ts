@@ -3,7 +3,5 @@ export { buildApp } from './app';
 export type { AppOptions, BuiltApp } from './app';
 export { loadConfig, ConfigError, azuriteConnectionString } from './config/config';
 export type { ApiConfig } from './config/config';
-export { startAzurite } from './storage/azurite';
-export type { RunningAzurite } from './storage/azurite';
 export { startApi } from './server';
 export type { RunningApi } from './server';

@@ -1,15 +1,10 @@
-import { ConfigError, loadConfig } from './config/config';
-import { startAzurite, RunningAzurite } from './storage/azurite';
+import { ApiConfig, ConfigError, loadConfig } from './config/config';
 import { startApi } from './server';
 
-/**
- * `npm start`: validates the configuration (naming every bad setting), starts the embedded
- * Azurite in development, then the API. Production uses the configured storage.
- */
-async function main(): Promise<void> {
-  let config;
+/** The configuration, or exit 2 naming every bad setting. */
+export function configOrExit(env: NodeJS.ProcessEnv): ApiConfig {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -17,29 +12,44 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  let azurite: RunningAzurite | undefined;
-  if (config.storage.embeddedAzurite) {
-    azurite = await startAzurite({ tablePort: config.storage.tablePort, queuePort: config.storage.queuePort, location: config.storage.location });
-    config.storage.connectionString = azurite.connectionString;
-  }
+}
+
+/** Starts the API and runs it until SIGINT/SIGTERM; `stopAlso` runs after the API closed. */
+export async function serveUntilSignal(config: ApiConfig, stopAlso: () => Promise<void> = async () => undefined): Promise<void> {
   let api;
   try {
     api = await startApi(config);
   } catch (error) {
-    await azurite?.stop();
+    await stopAlso();
     throw error;
   }
   process.stdout.write(`Connection API listening at ${api.url} (OpenAPI: ${api.url}/openapi.json)\n`);
+  const running = api;
   const stop = async (): Promise<void> => {
-    await api.close();
-    await azurite?.stop();
+    await running.close();
+    await stopAlso();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`The connection API did not start: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+/**
+ * The production entry: the configured storage only. The development entry (api/dev/main.ts,
+ * what `npm start` runs) starts the embedded Azurite first; this one never loads it.
+ */
+async function main(): Promise<void> {
+  const config = configOrExit(process.env);
+  if (config.storage.embeddedAzurite) {
+    process.stderr.write('STORAGE_CONNECTION_STRING is not set. In development start the API with `npm start` (or `npm run start -w api`), which runs api/dev/main.js and its embedded Azurite.\n');
+    process.exit(2);
+  }
+  await serveUntilSignal(config);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`The connection API did not start: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}

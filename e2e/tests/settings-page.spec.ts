@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { ERROR_CATALOGUE } from '../../src/shared/errors';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
 import ja from '../../src/webparts/connectionSettings/loc/ja-jp';
 import { expectAccessible, FLUENT_SUGGESTIONS_LIVE_REGION, resetWorld, shot, signInInPopup, visit } from '../support/helpers';

@@ -86,4 +86,18 @@ describe('people search on /users (the web part Directory, @pnp/graph)', () => {
     const ends = await users('$filter=' + encodeURIComponent("endswith(mail,'@contoso.test')"));
     expect(ends.body.error).toMatchObject({ code: 'Request_UnsupportedQuery', message: 'Unsupported Query.' });
   });
+
+  test('people search - a Graph that does not answer in time is aborted (PnPjs Timeout) and reported as a timeout', async () => {
+    const fault = (ms: number): Promise<Response> => fetch(`${tenant.origin}/_admin/faults/latency`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms }) });
+    expect((await fault(3000)).status).toBe(200);
+    try {
+      const impatient = new Directory(graphfi().using(GraphBrowser({ baseUrl: `${tenant.origin}/v1.0` }), BearerToken(token)), 300);
+      const started = Date.now();
+      await expect(impatient.searchPeople('ad')).rejects.toMatchObject({ kind: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      await fault(0);
+    }
+    expect(await directory.searchPeople('ad')).toEqual([{ email: 'adele@contoso.test', displayName: 'Adele Vance' }]);
+  });
 });

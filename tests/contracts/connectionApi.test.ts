@@ -1,66 +1,83 @@
 /**
- * The web part's client types against the API's schemas (declared once with TypeBox in
- * api/src/connections/schemas.ts, served as /openapi.json). The type assertions below fail the
- * compile - and so this suite - when the two drift apart; the runtime checks compare field lists.
+ * The web part and the API share one declaration of every request and answer
+ * (packages/contracts): the web part's types are the schemas' Static<> types, so a drift no longer
+ * compiles. What a compiler cannot see is checked here at run time: the bodies the web part's
+ * client really sends pass the API's schemas, the API's real answer passes its own schema, and
+ * the built package gives the web part one language's error texts per module.
  */
-import type { Static } from '@sinclair/typebox';
-import {
-  ConnectClassic,
-  ConnectionView,
-  SettingsChange,
-  StartModern,
-  StartModernResult,
-  TestEmail,
-  TestEmailResult
-} from '../../api/src/connections/schemas';
-import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../../src/webparts/connectionSettings/model/connection';
-import type { IConnectionPatch } from '../../src/webparts/connectionSettings/services/interfaces';
+import * as fs from 'fs';
+import * as path from 'path';
+import { FormatRegistry, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ConnectClassic, ConnectionView, ERROR_CODES, errorTexts, SettingsChange, StartModern, TestEmail } from '@lms-m365/contracts';
+import { emptyConnection, toView } from '../../api/src/connections/model';
+import { ConnectionApi } from '../../src/webparts/connectionSettings/services/ConnectionApi';
+import type { HttpSend, IHttpRequest } from '../../src/webparts/connectionSettings/services/http';
 
-/** Compiles only when a value of type A can be used where B is expected. */
-function assignable<A, B>(check: (a: A) => B): typeof check {
-  return check;
+// The API validates these formats with ajv-formats; the same meaning, stated simply.
+FormatRegistry.Set('email', (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value));
+FormatRegistry.Set('date-time', (value) => !Number.isNaN(Date.parse(value)));
+
+const SITE = 'https://contoso.sharepoint.com/sites/catalog-a';
+
+function recordingApi(answer: unknown): { api: ConnectionApi; sent: Array<{ url: string; request: IHttpRequest }> } {
+  const sent: Array<{ url: string; request: IHttpRequest }> = [];
+  const send: HttpSend = async (url, request) => {
+    sent.push({ url, request });
+    return { status: 200, ok: true, headers: { get: () => null }, text: async () => JSON.stringify(answer) };
+  };
+  return { api: new ConnectionApi('https://api.test', SITE, send, 'en'), sent };
 }
 
-// What the API answers, the web part can read.
-assignable<Static<typeof ConnectionView>, IConnectionView>((v) => v);
-assignable<Static<typeof StartModernResult>, IModernStart>((v) => v);
-assignable<Static<typeof TestEmailResult>, ITestEmailResult>((v) => v);
-// What the web part sends, the API accepts.
-assignable<IConnectionPatch, Static<typeof SettingsChange>>((v) => v);
-assignable<{ orgConsent: boolean; transport: Transport; origin: string }, Static<typeof StartModern>>((v) => v);
-assignable<{ email: string; password: string }, Static<typeof ConnectClassic>>((v) => v);
-assignable<{ to: string }, Static<typeof TestEmail>>((v) => v);
+function expectValid(schema: TSchema, value: unknown): void {
+  expect([...Value.Errors(schema, value)].map((e) => `${e.path} ${e.message}`)).toEqual([]);
+}
 
-/** Every field the web part reads from the connection view (checked complete by the compiler). */
-const viewFieldsTheWebPartReads: Record<keyof IConnectionView, true> = {
-  catalog: true,
-  enabled: true,
-  method: true,
-  transport: true,
-  account: true,
-  health: true,
-  orgConsent: true,
-  alertRecipients: true,
-  etag: true
-};
+function bodyOf(request: IHttpRequest): unknown {
+  return JSON.parse(request.body ?? 'null');
+}
 
 describe('connection API contract', () => {
-  test('contract - every view field the web part reads is one the API always answers', () => {
-    const required = new Set<string>(ConnectionView.required ?? []);
-    for (const field of Object.keys(viewFieldsTheWebPartReads)) {
-      expect({ field, required: required.has(field) }).toEqual({ field, required: true });
-    }
+  const view = toView(emptyConnection('https://contoso.sharepoint.com/sites/catalog-a', 'c0ffee00-0000-4000-8000-000000000001'), 'W/"1"', { granted: false, canGrant: true });
+
+  test('contract - the API\'s connection view passes its own published schema', () => {
+    expectValid(ConnectionView, view);
+    expectValid(ConnectionView, toView({ ...emptyConnection('c', 'id'), method: 'classic', account: { email: 'a@contoso.test', displayName: 'A' }, health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00.000Z' } }, 'W/"2"', { granted: true, canGrant: false }));
   });
 
-  test('contract - the settings the web part may change are exactly the ones the API accepts', () => {
-    const patch: Record<keyof IConnectionPatch, true> = { enabled: true, transport: true, alertRecipients: true };
-    expect(Object.keys(patch).sort()).toEqual(Object.keys(SettingsChange.properties).sort());
+  test('contract - every body the web part sends passes the API\'s schema for it', async () => {
+    const { api, sent } = recordingApi(view);
+    await api.startModern(true, 'smtp-oauth', 'https://contoso.sharepoint.com');
+    await api.connectClassic('adele@contoso.test', 'dev-password');
+    await api.sendTestEmail('megan@contoso.test');
+    await api.updateConnection({ enabled: true, transport: 'graph', alertRecipients: ['adele@contoso.test'] }, 'W/"1"');
+    expectValid(StartModern, bodyOf(sent[0].request));
+    expectValid(ConnectClassic, bodyOf(sent[1].request));
+    expectValid(TestEmail, bodyOf(sent[2].request));
+    expectValid(SettingsChange, bodyOf(sent[3].request));
+    expect(sent.map((s) => `${s.request.method} ${s.url.replace(/^.*\/connection/, '')}`)).toEqual(['POST /modern', 'POST /classic', 'POST /test-email', 'PATCH ']);
   });
 
-  test('contract - the sign-in start sends every field the API requires', () => {
-    const sent = ['orgConsent', 'transport', 'origin'];
-    for (const field of StartModern.required ?? []) {
-      expect(sent).toContain(field);
+  test('contract - a schema check here can fail: a body the API would refuse is refused', () => {
+    expect(Value.Check(StartModern, { orgConsent: 'yes', origin: 'x' })).toBe(false);
+    expect(Value.Check(SettingsChange, {})).toBe(false);
+    expect(Value.Check(ConnectionView, { ...view, health: { ...view.health, state: 'fine' } })).toBe(false);
+  });
+
+  test('contract - the built package gives the web part one language\'s error texts per module', () => {
+    const dist = path.resolve(__dirname, '../../packages/contracts/dist/errors');
+    expect({ built: fs.existsSync(path.join(dist, 'en.js')), hint: 'npm run build -w @lms-m365/contracts' }).toEqual({ built: true, hint: expect.any(String) });
+    for (const language of ['en', 'ja'] as const) {
+      const other = language === 'en' ? 'ja' : 'en';
+      const file = path.join(dist, `${language}.js`);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const texts = require(file).default as unknown;
+      expect(texts).toEqual(errorTexts(language));
+      expect(Object.keys(texts as object).sort()).toEqual([...ERROR_CODES].sort());
+      const source = fs.readFileSync(file, 'utf8');
+      const otherTitles = Object.values(errorTexts(other)).map((t) => t.title).filter((title) => source.includes(JSON.stringify(title)));
+      expect(otherTitles).toEqual([]);
+      expect(source).not.toMatch(/require\(/);
     }
   });
 });

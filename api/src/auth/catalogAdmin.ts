@@ -1,19 +1,8 @@
+import { LRUCache } from 'lru-cache';
 import { ApiError } from '../errors/apiError';
 import type { Principal } from './principal';
 
-/** SharePoint's PermissionKind.ManageWeb: bit 31, i.e. bit 30 of the low 32-bit word. */
-const MANAGE_WEB_LOW_BIT = 1 << 30;
-
-/** Reads `{High, Low}` from the nometadata or verbose shapes of effectiveBasePermissions. */
-export function canManageWeb(body: unknown): boolean {
-  const root = (body ?? {}) as Record<string, unknown>;
-  const d = (root.d ?? root) as Record<string, unknown>;
-  const perms = (d.EffectiveBasePermissions ?? d) as Record<string, unknown>;
-  const low = Number(perms.Low);
-  return Number.isFinite(low) && (low & MANAGE_WEB_LOW_BIT) !== 0;
-}
-
-/** Asks SharePoint whether a user may manage a site; given a SharePoint token for that user. */
+/** Asks SharePoint whether a user may manage a site (api/src/sharepoint/sitePermissions.ts). */
 export type SitePermissionReader = (principal: Extract<Principal, { kind: 'user' }>, catalog: string) => Promise<boolean>;
 
 /**
@@ -21,27 +10,21 @@ export type SitePermissionReader = (principal: Extract<Principal, { kind: 'user'
  * remembered briefly (per instance) so a page's burst of calls asks once.
  */
 export class CatalogAdminCheck {
-  private readonly cache = new Map<string, { allowed: boolean; until: number }>();
+  private readonly cache: LRUCache<string, boolean> | undefined;
 
-  public constructor(private readonly read: SitePermissionReader, private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
+  public constructor(private readonly read: SitePermissionReader, ttlMs: number) {
+    this.cache = ttlMs > 0 ? new LRUCache<string, boolean>({ max: 10_000, ttl: ttlMs }) : undefined;
+  }
 
   public async require(principal: Principal, catalog: string): Promise<void> {
     if (principal.kind !== 'user') {
       return;
     }
     const key = `${principal.tenantId}|${principal.objectId}|${catalog.toLowerCase()}`;
-    const cached = this.cache.get(key);
-    let allowed: boolean;
-    if (cached && cached.until > this.now()) {
-      allowed = cached.allowed;
-    } else {
+    let allowed = this.cache?.get(key);
+    if (allowed === undefined) {
       allowed = await this.read(principal, catalog);
-      if (this.ttlMs > 0) {
-        if (this.cache.size > 10_000) {
-          this.cache.clear();
-        }
-        this.cache.set(key, { allowed, until: this.now() + this.ttlMs });
-      }
+      this.cache?.set(key, allowed);
     }
     if (!allowed) {
       throw new ApiError('NOT_CATALOG_ADMIN');

@@ -37,11 +37,15 @@ export function principalFromClaims(claims: JWTPayload, token: string): Principa
 }
 
 /** What a route requires of its caller. */
-export type Requirement = { delegatedScope: string; appRole?: string };
+export type Requirement = { delegatedScope?: string; appRole?: string };
 
 /** Refuses a principal that lacks the route's scope or role (403, distinct codes for each). */
 export function authorize(principal: Principal, requirement: Requirement): void {
   if (principal.kind === 'user') {
+    if (!requirement.delegatedScope) {
+      // An app-only route: a person never queues mail as a catalog, whatever their token's scopes.
+      throw new ApiError('APP_ONLY');
+    }
     if (!principal.scopes.includes(requirement.delegatedScope)) {
       throw new ApiError('SCOPE_MISSING');
     }

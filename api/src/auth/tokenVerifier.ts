@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, errors as joseErrors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
 import { ApiError } from '../errors/apiError';
 import { Principal, principalFromClaims } from './principal';
@@ -36,16 +37,16 @@ export function remoteKeys(url: URL): JWTVerifyGetKey {
  * the same token many times. Expiry is still checked on every use.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const verified = new Map<string, { principal: Principal; exp: number; nbf: number }>();
+  const verified = new LRUCache<string, { principal: Principal; exp: number; nbf: number }>({ max: 10_000 });
   const tolerance = options.clockToleranceSeconds ?? 60;
   return async (authorization) => {
     const cached = authorization ? verified.get(authorization) : undefined;
-    if (cached) {
+    if (authorization && cached) {
       const now = Date.now() / 1000;
       if (now < cached.exp + tolerance && now >= cached.nbf - tolerance) {
         return cached.principal;
       }
-      verified.delete(authorization as string);
+      verified.delete(authorization);
     }
     const principal = await verifyOnce(authorization);
     return principal;
@@ -75,10 +76,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw new ApiError('TOKEN_INVALID', { detail: 'The token was issued for another tenant.' });
     }
     const principal = principalFromClaims(payload, match[1]);
-    if (verified.size >= 10_000) {
-      verified.clear();
-    }
-    verified.set(authorization as string, { principal, exp: payload.exp ?? 0, nbf: payload.nbf ?? 0 });
+    const exp = payload.exp ?? 0;
+    // Gone from the cache when it expires; the explicit check above stays for clock tolerance.
+    verified.set(authorization, { principal, exp, nbf: payload.nbf ?? 0 }, { ttl: Math.max(1, (exp + tolerance) * 1000 - Date.now()) });
     return principal;
   }
 }

@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE } from '../../../src/shared/errors';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import type { CallbackOutcome } from './connectionService';
 
 function escapeHtml(text: string): string {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AuthenticationResult } from '@azure/msal-node';
 import type { ApiConfig } from '../config/config';
 import type { Principal } from '../auth/principal';
@@ -8,8 +9,7 @@ import type { GraphClient } from '../graph/graphClient';
 import { verifySmtpLogin } from '../mail/smtp';
 import type { MailTransport } from '../mail/transport';
 import type { SecretStore } from '../secrets/secretStore';
-import { randomUUID } from 'node:crypto';
-import type { ErrorCode } from '../../../src/shared/errors';
+import type { ErrorCode } from '@lms-m365/contracts';
 import { messageIdFor } from '../mail/message';
 import { ConnectionStore } from './connectionStore';
 import { ConnectionWriter } from './connectionWriter';

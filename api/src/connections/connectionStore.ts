@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
+import { LRUCache } from 'lru-cache';
 import { ApiError } from '../errors/apiError';
 import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
 import { ConnectionRecord, emptyConnection } from './model';
@@ -25,28 +26,27 @@ export interface StoredConnection {
  * instance drop it, and every read that precedes a write is fresh, so ETags always come from storage.
  */
 export class ConnectionStore {
-  private readonly cache = new Map<string, { stored: Promise<StoredConnection>; until: number }>();
+  private readonly cache: LRUCache<string, Promise<StoredConnection>> | undefined;
 
-  public constructor(private readonly table: TableClient, private readonly cacheMs = 0) {}
+  public constructor(private readonly table: TableClient, cacheMs = 0) {
+    this.cache = cacheMs > 0 ? new LRUCache<string, Promise<StoredConnection>>({ max: 10_000, ttl: cacheMs }) : undefined;
+  }
 
   /** A read for display: at most cacheMs old. */
   public async readForView(catalog: string): Promise<StoredConnection> {
     const key = catalog.toLowerCase();
-    const hit = this.cache.get(key);
-    if (hit && hit.until > Date.now()) {
-      return hit.stored;
+    const hit = this.cache?.get(key);
+    if (hit) {
+      return hit;
     }
     const stored = this.read(catalog);
-    if (this.cacheMs > 0) {
-      if (this.cache.size >= 10_000) {
-        this.cache.clear();
-      }
+    if (this.cache) {
+      const cache = this.cache;
       // The pending read is shared, so a burst after expiry asks storage once.
-      const entry = { stored, until: Date.now() + this.cacheMs };
-      this.cache.set(key, entry);
+      cache.set(key, stored);
       stored.catch(() => {
-        if (this.cache.get(key) === entry) {
-          this.cache.delete(key);
+        if (cache.get(key) === stored) {
+          cache.delete(key);
         }
       });
     }
@@ -64,7 +64,7 @@ export class ConnectionStore {
   /** Writes if nobody wrote since `etag` was read; CHANGED_BY_SOMEONE_ELSE otherwise. */
   public async write(record: ConnectionRecord, etag: string): Promise<string> {
     const entity = { partitionKey: catalogKey(record.catalog), rowKey: ROW, catalog: record.catalog, record: JSON.stringify(record) };
-    this.cache.delete(record.catalog.toLowerCase());
+    this.cache?.delete(record.catalog.toLowerCase());
     try {
       const response = etag === NEW_CONNECTION_ETAG
         ? await this.table.createEntity(entity)

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../../src/shared/errors';
+import type { ErrorCode } from '@lms-m365/contracts';
 import { ApiError } from '../errors/apiError';
 import { followIncident } from '../health/incident';
 import type { ConnectionStore } from './connectionStore';

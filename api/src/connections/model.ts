@@ -1,10 +1,9 @@
-import type { ErrorCode } from '../../../src/shared/errors';
+import type { AuthMethod, ConnectionView, ErrorCode, HealthState, SettingsChange, Transport } from '@lms-m365/contracts';
 import type { Incident } from '../health/incident';
 
-export type Method = 'modern' | 'classic';
-/** How Modern sends (R-MOD-8); a Classic connection always sends over SMTP with its password and keeps this as the Modern preference. */
-export type Transport = 'graph' | 'smtp-oauth';
-export type HealthState = 'not-connected' | 'connected' | 'lost' | 'error';
+/** What callers see (declared once, as a schema, in packages/contracts). */
+export type { ConnectionView, HealthState, SettingsChange, Transport };
+export type Method = AuthMethod;
 
 /** A catalog's connection as stored: never a secret (those are in the secrets table). */
 export interface ConnectionRecord {
@@ -43,12 +42,6 @@ export function emptyConnection(catalog: string, connectionId: string): Connecti
   };
 }
 
-export interface SettingsChange {
-  enabled?: boolean;
-  transport?: 'graph' | 'smtp-oauth';
-  alertRecipients?: string[];
-}
-
 /** Applies a settings change (the transport is Modern's; Classic keeps it for a later switch). */
 export function applySettings(record: ConnectionRecord, change: SettingsChange): ConnectionRecord {
   const next: ConnectionRecord = { ...record };
@@ -79,14 +72,7 @@ export function disconnected(record: ConnectionRecord, now: string): ConnectionR
   };
 }
 
-/** What callers see: the record's non-internal fields plus the tenant's consent status and the ETag. */
-export type ConnectionView = Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'enabled' | 'method' | 'transport' | 'account' | 'health' | 'alertRecipients' | 'connectedBy'> & {
-  connectedAt: string | null;
-  orgConsent: { granted: boolean; canGrant: boolean };
-  outbox: { waiting: number; held: number; lastSentAt: string | null } | null;
-  etag: string;
-};
-
+/** The record's non-internal fields plus the tenant's consent status, the outbox at a glance and the ETag. */
 export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }, outbox: ConnectionView['outbox'] = null): ConnectionView {
   return {
     catalog: record.catalog,

@@ -1,115 +1,106 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import * as S from '@lms-m365/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from '../auth/authentication';
 import type { CatalogAdminCheck } from '../auth/catalogAdmin';
-import { authorize, Principal, Requirement } from '../auth/principal';
-import type { TokenVerifier } from '../auth/tokenVerifier';
+import type { Principal, Requirement } from '../auth/principal';
 import { normaliseCatalog } from '../catalogs/catalogId';
 import type { ApiConfig } from '../config/config';
 import { preferredLanguage } from '../errors/problem';
 import { callbackPage } from './callbackPage';
 import type { ConnectionService } from './connectionService';
-import * as S from './schemas';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
+const viewResponses = { 200: { $ref: 'ConnectionView#' }, ...problemResponses };
 const security = [{ bearer: [] }];
 
 export interface ConnectionRouteDeps {
   config: ApiConfig;
-  verify: TokenVerifier;
   admins: CatalogAdminCheck;
   service: ConnectionService;
 }
 
-export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRouteDeps): Promise<void> {
+/** Every answer that is a connection view carries its ETag as the header If-Match needs. */
+function sendView(reply: FastifyReply, view: S.ConnectionView): FastifyReply {
+  return reply.header('etag', view.etag).send(view);
+}
+
+/** Routes of /v1/catalogs/:catalog/connection and the sign-in callback; the authentication plugin must be registered. */
+export async function connectionRoutes(parent: FastifyInstance, deps: ConnectionRouteDeps): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { config, service } = deps;
   const adminOnly: Requirement = { delegatedScope: config.delegatedScope };
   const adminOrApp: Requirement = { delegatedScope: config.delegatedScope, appRole: config.appRole };
 
-  /** Authenticates and authorises before the body is even parsed: strangers learn nothing about it. */
-  const authenticate = (requirement: Requirement) => async (request: FastifyRequest): Promise<void> => {
-    const principal = await deps.verify(request.headers.authorization);
-    authorize(principal, requirement);
-    request.principal = principal;
-  };
-
-  /** The catalog of the request, once SharePoint says the caller administers it. */
-  async function catalogFor(request: FastifyRequest): Promise<{ principal: Principal; catalog: string }> {
-    const principal = request.principal as Principal;
-    const catalog = normaliseCatalog((request.params as { catalog: string }).catalog, config.sharePointOrigin);
+  /** The caller and the catalog of the request, once SharePoint says the caller administers it. */
+  async function catalogFor(request: Pick<FastifyRequest, 'principal'> & { params: S.CatalogParams }): Promise<{ principal: Principal; catalog: string }> {
+    const principal = principalOf(request);
+    const catalog = normaliseCatalog(request.params.catalog, config.sharePointOrigin);
     await deps.admins.require(principal, catalog);
     return { principal, catalog };
   }
 
   const base = '/v1/catalogs/:catalog/connection';
+  const tags = ['connection'];
 
   app.get(base, {
-    onRequest: authenticate(adminOrApp),
-    schema: { tags: ['connection'], summary: 'Read a catalog\'s connection (never a secret)', security, params: S.CatalogParams, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
+    config: { auth: adminOrApp },
+    schema: { tags, summary: 'Read a catalog\'s connection (never a secret)', security, params: S.CatalogParams, response: viewResponses }
   }, async (request, reply) => {
     const { principal, catalog } = await catalogFor(request);
-    const view = await service.view(principal, catalog);
-    return reply.header('etag', view.etag).send(view);
+    return sendView(reply, await service.view(principal, catalog));
   });
 
-  app.patch<{ Body: S.SettingsChangeBody }>(base, {
-    onRequest: authenticate(adminOnly),
-    schema: { tags: ['connection'], summary: 'Change settings (If-Match required)', security, params: S.CatalogParams, headers: S.IfMatchHeaders, body: S.SettingsChange, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
+  app.patch(base, {
+    config: { auth: adminOnly },
+    schema: { tags, summary: 'Change settings (If-Match required)', security, params: S.CatalogParams, headers: S.IfMatchHeaders, body: S.SettingsChange, response: viewResponses }
   }, async (request, reply) => {
     const { principal, catalog } = await catalogFor(request);
-    const view = await service.changeSettings(principal, catalog, request.headers['if-match'], request.body);
-    return reply.header('etag', view.etag).send(view);
+    return sendView(reply, await service.changeSettings(principal, catalog, request.headers['if-match'], request.body));
   });
 
-  app.post<{ Body: S.StartModernBody }>(`${base}/modern`, {
-    onRequest: authenticate(adminOnly),
-    schema: { tags: ['connection'], summary: 'Start a modern connection: the authorize URL', security, params: S.CatalogParams, body: S.StartModern, response: { 200: S.StartModernResult, ...problemResponses } }
+  app.post(`${base}/modern`, {
+    config: { auth: adminOnly },
+    schema: { tags, summary: 'Start a modern connection: the authorize URL', security, params: S.CatalogParams, body: S.StartModern, response: { 200: S.StartModernResult, ...problemResponses } }
   }, async (request) => {
     const { principal, catalog } = await catalogFor(request);
     return service.startModern(principal, catalog, request.body);
   });
 
-  app.post<{ Body: S.ConnectClassicBody }>(`${base}/classic`, {
-    onRequest: authenticate(adminOnly),
-    schema: { tags: ['connection'], summary: 'Connect classic: verified by an SMTP login, then stored encrypted', security, params: S.CatalogParams, body: S.ConnectClassic, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
+  app.post(`${base}/classic`, {
+    config: { auth: adminOnly },
+    schema: { tags, summary: 'Connect classic: verified by an SMTP login, then stored encrypted', security, params: S.CatalogParams, body: S.ConnectClassic, response: viewResponses }
   }, async (request, reply) => {
     const { principal, catalog } = await catalogFor(request);
-    const view = await service.connectClassic(principal, catalog, request.body.email, request.body.password);
-    return reply.header('etag', view.etag).send(view);
+    return sendView(reply, await service.connectClassic(principal, catalog, request.body.email, request.body.password));
   });
 
   app.post(`${base}/check`, {
-    onRequest: authenticate(adminOnly),
-    schema: { tags: ['connection'], summary: 'Check the connection now', security, params: S.CatalogParams, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
+    config: { auth: adminOnly },
+    schema: { tags, summary: 'Check the connection now', security, params: S.CatalogParams, response: viewResponses }
   }, async (request, reply) => {
     const { principal, catalog } = await catalogFor(request);
-    const view = await service.check(principal, catalog);
-    return reply.header('etag', view.etag).send(view);
+    return sendView(reply, await service.check(principal, catalog));
   });
 
-  app.post<{ Body: S.TestEmailBody }>(`${base}/test-email`, {
-    onRequest: authenticate(adminOnly),
-    schema: { tags: ['connection'], summary: 'Send a test email from the connected account (R-OPS-1)', security, params: S.CatalogParams, body: S.TestEmail, response: { 200: S.TestEmailResult, ...problemResponses } }
+  app.post(`${base}/test-email`, {
+    config: { auth: adminOnly },
+    schema: { tags, summary: 'Send a test email from the connected account (R-OPS-1)', security, params: S.CatalogParams, body: S.TestEmail, response: { 200: S.TestEmailResult, ...problemResponses } }
   }, async (request) => {
     const { principal, catalog } = await catalogFor(request);
     return service.sendTestEmail(principal, catalog, request.body.to, preferredLanguage(request.headers['accept-language']));
   });
 
   app.delete(base, {
-    onRequest: authenticate(adminOnly),
-    schema: { tags: ['connection'], summary: 'Disconnect: the stored tokens or password are deleted (R-DIS-1)', security, params: S.CatalogParams, response: { 200: { $ref: 'ConnectionView#' }, ...problemResponses } }
+    config: { auth: adminOnly },
+    schema: { tags, summary: 'Disconnect: the stored tokens or password are deleted (R-DIS-1)', security, params: S.CatalogParams, response: viewResponses }
   }, async (request, reply) => {
     const { principal, catalog } = await catalogFor(request);
-    const view = await service.disconnect(principal, catalog);
-    return reply.header('etag', view.etag).send(view);
+    return sendView(reply, await service.disconnect(principal, catalog));
   });
 
-  app.get<{ Querystring: S.CallbackQueryType }>('/v1/auth/callback', {
+  app.get('/v1/auth/callback', {
     schema: { tags: ['sign-in'], summary: 'OAuth redirect target: answers a page that posts the result to its opener', querystring: S.CallbackQuery, produces: ['text/html'] },
     config: { rateLimit: { max: 30, timeWindow: '1 minute' } }
   }, async (request, reply) => {

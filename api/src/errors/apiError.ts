@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE, ErrorCode } from '../../../src/shared/errors';
+import { ERROR_CATALOGUE, ErrorCode } from '@lms-m365/contracts';
 
 /**
  * The only error the API answers with on purpose. `detail` is shown to the caller, so it must be

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../../src/shared/errors';
+import type { ErrorCode } from '@lms-m365/contracts';
 
 /**
  * What a failed submission or probe means, decided in one place (R-LOSS-1, R-USE-4):

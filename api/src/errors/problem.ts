@@ -1,10 +1,10 @@
-import { ERROR_CATALOGUE, ErrorCode } from '../../../src/shared/errors';
+import { ERROR_CATALOGUE, ErrorCode } from '@lms-m365/contracts';
 
 export const PROBLEM_TYPE_BASE = 'https://lms-m365.example/errors/';
 
 export type Language = 'en' | 'ja';
 
-/** RFC 9457 body. `code` is the stable key into src/shared/errors.ts. */
+/** RFC 9457 body. `code` is the stable key into packages/contracts/src/errors/catalogue.ts. */
 export interface ProblemBody {
   type: string;
   title: string;

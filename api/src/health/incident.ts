@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode } from '../../../src/shared/errors';
+import type { ErrorCode } from '@lms-m365/contracts';
 import type { ConnectionRecord } from '../connections/model';
 
 /** A notice that one worker sends at a time: claimed (sending) until `claimedUntil`, then sent. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors/apiError';
-import { Health } from '../connections/schemas';
+import { Health } from '@lms-m365/contracts';
 
 /** R-OPS-5: liveness (the process answers) and readiness (its storage answers). */
 export async function healthRoutes(app: FastifyInstance, ready: () => Promise<void>): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ErrorCode } from '../../../src/shared/errors';
+import type { ErrorCode } from '@lms-m365/contracts';
 import type { SendingConfig } from '../config/config';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { CredentialsProvider } from '../connections/credentials';

@@ -1,4 +1,3 @@
-import { ERROR_CATALOGUE } from '../../../src/shared/errors';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError } from '../errors/apiError';
@@ -7,7 +6,7 @@ import { sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import type { ItemState } from './outboxItem';
 import { OutboxStore, requestHash } from './outboxStore';
-import { DeliveriesBody, DeliveriesQueryType, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from './schemas';
+import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
 /** The deliveries list reads at most this many notifications of a catalog. */
 const DELIVERIES_SCAN = 5000;

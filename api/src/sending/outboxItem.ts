@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../../src/shared/errors';
+import type { ErrorCode } from '@lms-m365/contracts';
 
 export type Priority = 'urgent' | 'normal' | 'bulk';
 export const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, normal: 1, bulk: 2 };

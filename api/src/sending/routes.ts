@@ -1,19 +1,19 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import * as S from '@lms-m365/contracts';
+import type { FastifyInstance } from 'fastify';
+import { principalOf } from '../auth/authentication';
 import type { CatalogAdminCheck } from '../auth/catalogAdmin';
-import { authorize, Principal } from '../auth/principal';
-import type { TokenVerifier } from '../auth/tokenVerifier';
+import type { Requirement } from '../auth/principal';
 import { normaliseCatalog } from '../catalogs/catalogId';
 import type { ApiConfig } from '../config/config';
 import { ApiError } from '../errors/apiError';
 import type { NotificationService } from './notificationService';
-import * as S from './schemas';
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
 const security = [{ bearer: [] }];
 
 export interface NotificationRouteDeps {
   config: ApiConfig;
-  verify: TokenVerifier;
   admins: CatalogAdminCheck;
   notifications: NotificationService;
 }
@@ -22,26 +22,20 @@ export interface NotificationRouteDeps {
  * The LMS back end's endpoints (R-OPS-4): app-only, with the Notifications.Send app role. A
  * signed-in user's token is refused whatever its scopes: a person never queues mail as the catalog.
  */
-export async function notificationRoutes(app: FastifyInstance, deps: NotificationRouteDeps): Promise<void> {
+export async function notificationRoutes(parent: FastifyInstance, deps: NotificationRouteDeps): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { config, notifications } = deps;
   app.addSchema(S.NotificationStatus);
   app.addSchema(S.Deliveries);
 
-  const appOnly = async (request: FastifyRequest): Promise<void> => {
-    const principal: Principal = await deps.verify(request.headers.authorization);
-    if (principal.kind !== 'app') {
-      throw new ApiError('APP_ONLY');
-    }
-    authorize(principal, { delegatedScope: config.delegatedScope, appRole: config.appRole });
-  };
-  const catalogOf = (request: FastifyRequest): string => normaliseCatalog((request.params as { catalog: string }).catalog, config.sharePointOrigin);
+  const appOnly: Requirement = { appRole: config.appRole };
+  const catalogOf = (request: { params: { catalog: string } }): string => normaliseCatalog(request.params.catalog, config.sharePointOrigin);
   const rateLimit = { max: config.sending.lmsRateLimitPerMinute, timeWindow: '1 minute' };
   const base = '/v1/catalogs/:catalog/notifications';
 
-  app.post<{ Body: S.NotificationBody; Headers: { 'idempotency-key'?: string } }>(base, {
-    onRequest: appOnly,
+  app.post(base, {
     bodyLimit: 1024 * 1024,
-    config: { rateLimit },
+    config: { auth: appOnly, rateLimit },
     schema: {
       tags: ['notifications'],
       summary: 'Queue one notification from the catalog\'s connected account (idempotent by Idempotency-Key)',
@@ -49,7 +43,7 @@ export async function notificationRoutes(app: FastifyInstance, deps: Notificatio
       params: S.CatalogParams,
       headers: S.IdempotencyHeaders,
       body: S.Notification,
-      response: { 202: S.Accepted, ...problemResponses }
+      response: { 202: S.NotificationAccepted, ...problemResponses }
     }
   }, async (request, reply) => {
     const key = request.headers['idempotency-key'];
@@ -63,26 +57,24 @@ export async function notificationRoutes(app: FastifyInstance, deps: Notificatio
     return reply.code(202).header('location', `${request.url.split('?')[0]}/${outcome.id}`).send({ id: outcome.id, status: outcome.status, duplicate: outcome.duplicate });
   });
 
-  app.post<{ Body: S.NotificationBatchBody }>(`${base}/batch`, {
-    onRequest: appOnly,
+  app.post(`${base}/batch`, {
     bodyLimit: 32 * 1024 * 1024,
-    config: { rateLimit },
+    config: { auth: appOnly, rateLimit },
     schema: {
       tags: ['notifications'],
       summary: 'Queue up to 1,000 notifications at once, each with its own idempotency key',
       security,
       params: S.CatalogParams,
       body: S.NotificationBatch,
-      response: { 202: S.BatchAccepted, ...problemResponses }
+      response: { 202: S.NotificationBatchAccepted, ...problemResponses }
     }
   }, async (request, reply) => {
     const items = await notifications.queue(catalogOf(request), request.body.items);
     return reply.code(202).send({ items });
   });
 
-  app.get<{ Params: { catalog: string; id: string } }>(`${base}/:id`, {
-    onRequest: appOnly,
-    config: { rateLimit },
+  app.get(`${base}/:id`, {
+    config: { auth: appOnly, rateLimit },
     schema: {
       tags: ['notifications'],
       summary: 'Read a notification\'s status and history',
@@ -93,12 +85,8 @@ export async function notificationRoutes(app: FastifyInstance, deps: Notificatio
   }, async (request) => notifications.status(catalogOf(request), request.params.id));
 
   // R-OPS-2: what the catalog's admins see on the settings page. Delegated only, and only for the catalog's admins.
-  app.get<{ Querystring: S.DeliveriesQueryType }>('/v1/catalogs/:catalog/deliveries', {
-    onRequest: async (request) => {
-      const principal = await deps.verify(request.headers.authorization);
-      authorize(principal, { delegatedScope: config.delegatedScope });
-      await deps.admins.require(principal, catalogOf(request));
-    },
+  app.get('/v1/catalogs/:catalog/deliveries', {
+    config: { auth: { delegatedScope: config.delegatedScope } },
     schema: {
       tags: ['notifications'],
       summary: 'Recent deliveries of the catalog, newest first, with counts by status (catalog admins)',
@@ -107,5 +95,9 @@ export async function notificationRoutes(app: FastifyInstance, deps: Notificatio
       querystring: S.DeliveriesQuery,
       response: { 200: { $ref: 'Deliveries#' }, ...problemResponses }
     }
-  }, async (request) => notifications.deliveries(catalogOf(request), request.query));
+  }, async (request) => {
+    const catalog = catalogOf(request);
+    await deps.admins.require(principalOf(request), catalog);
+    return notifications.deliveries(catalog, request.query);
+  });
 }

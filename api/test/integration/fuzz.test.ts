@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { invalidRequests } from '../support/fuzz';
 import { OPENER_ORIGIN, Stack, startStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -57,5 +58,32 @@ describe('fuzz (real API, local tenant, Azurite over loopback)', () => {
       { numRuns: 250 }
     );
     expect(await stack.tableDump()).toBe(before);
+  });
+
+  it('fuzz - Adele, admin of catalog A, with its current ETag, is refused every request invalid in one way; the tables do not change', async () => {
+    const catalogA = stack.catalogUrl('catalog-a');
+    const adele = await stack.token('adele@contoso.test');
+    const base = `/v1/catalogs/${encodeURIComponent(catalogA)}/connection`;
+    const stored = await stack.call('PATCH', base, { token: adele, headers: { 'if-match': 'W/"new"' }, body: { enabled: false } });
+    expect([200, 412]).toContain(stored.status);
+    const etag = (await stack.call('GET', base, { token: adele })).headers.get('etag') as string;
+    const before = await stack.tableDump();
+    await fc.assert(
+      fc.asyncProperty(invalidRequests(OPENER_ORIGIN), async (request) => {
+        const res = await fetch(`${stack.api.url}${base}${request.suffix}`, {
+          method: request.method,
+          headers: { authorization: `Bearer ${adele}`, 'content-type': request.contentType, 'if-match': etag },
+          body: request.payload
+        });
+        const problem = (await res.json()) as { code?: string };
+        expect({ mutation: request.mutation, status: res.status, code: problem.code }).toEqual({ mutation: request.mutation, status: request.code === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : 400, code: request.code });
+      }),
+      { numRuns: 200 }
+    );
+    expect(await stack.tableDump()).toBe(before);
+    // The control: the same caller and ETag with a valid body do reach the service and change the row.
+    const valid = await stack.call('PATCH', base, { token: adele, headers: { 'if-match': etag }, body: { enabled: true } });
+    expect(valid.status).toBe(200);
+    expect(await stack.tableDump()).not.toBe(before);
   });
 });

@@ -27,6 +27,8 @@ export interface Stack {
   token(user: string, scopes?: string[]): Promise<string>;
   call(method: string, pathAndQuery: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   tableDump(): Promise<string>;
+  /** Empties every table of the API, so a test starts with no catalog stored (call with the tenant's reset). */
+  resetStorage(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,14 @@ export async function startStack(overrides: Record<string, string> = {}, options
           }
         }
         return JSON.stringify(rows);
+      },
+      resetStorage: async () => {
+        for (const name of Object.values(TABLES)) {
+          const client = TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
+          for await (const entity of client.listEntities()) {
+            await client.deleteEntity(entity.partitionKey as string, entity.rowKey as string);
+          }
+        }
       },
       close: async () => {
         await api.close();

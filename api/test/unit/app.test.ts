@@ -1,19 +1,22 @@
 import fc from 'fast-check';
 import { azuriteConnectionString } from '../../src/config/config';
 import { startAzurite, RunningAzurite } from '../support/azurite';
+import { invalidRequests } from '../support/fuzz';
 import { inProcessApi, InProcessApi } from '../support/inProcessApi';
 import { testConfig } from '../support/testConfig';
 import { appClaims, AUTHORITY, createTestIssuer, OTHER_TENANT, TENANT, TestIssuer, userClaims } from '../support/tokens';
 
 const CATALOG_A = 'https://localhost:4800/sites/catalog-a';
 const CATALOG_B = 'https://localhost:4800/sites/catalog-b';
+/** Adele's too, touched only by the admin fuzz. */
+const CATALOG_FUZZ = 'https://localhost:4800/sites/catalog-fuzz';
 const ADELE = '1a2b3c4d-0001-4000-8000-00000000a001';
 const ALEX = '1a2b3c4d-0002-4000-8000-00000000a002';
 const NESTOR = '1a2b3c4d-0005-4000-8000-00000000a005';
 const BACKEND = '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e';
 
 /** Site owners as SharePoint would answer them; the real question is asked in the integration suite. */
-const OWNERS: Record<string, string[]> = { [CATALOG_A]: [ADELE], [CATALOG_B]: [ALEX] };
+const OWNERS: Record<string, string[]> = { [CATALOG_A]: [ADELE], [CATALOG_B]: [ALEX], [CATALOG_FUZZ]: [ADELE] };
 
 function url(catalog: string, suffix = ''): string {
   return `/v1/catalogs/${encodeURIComponent(catalog)}/connection${suffix}`;
@@ -170,7 +173,10 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     }
   });
 
-  it('fuzz - random requests to every endpoint get 4xx, never 5xx, and change nothing', async () => {
+  it('fuzz - strangers\' random requests to every endpoint get 4xx, never 5xx, and change nothing', async () => {
+    // Catalog A stored (whichever test runs first), so its view has a fixed id and ETag to compare.
+    const stored = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}`, 'if-match': 'W/"new"' }, payload: { enabled: false } });
+    expect([200, 412]).toContain(stored.statusCode);
     const before = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
     const nestor = await issuer.sign(userClaims(NESTOR, 'nestor@contoso.test'));
     const paths = ['', '/modern', '/classic', '/check', '/test-email'];
@@ -210,5 +216,33 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     const after = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
     expect(after.headers.etag).toBe(before.headers.etag);
     expect(after.json()).toEqual(before.json());
+  });
+
+  it('fuzz - the catalog\'s own admin, with the current ETag, is refused every request invalid in one way, and nothing changes', async () => {
+    const read = () => api.app.inject({ method: 'GET', url: url(CATALOG_FUZZ), headers: { authorization: `Bearer ${adele}` } });
+    // A stored connection, so the ETag is a real one and a PATCH that got through would show.
+    const created = await api.app.inject({ method: 'PATCH', url: url(CATALOG_FUZZ), headers: { authorization: `Bearer ${adele}`, 'if-match': 'W/"new"' }, payload: { enabled: false } });
+    expect(created.statusCode).toBe(200);
+    const before = await read();
+    const etag = before.headers.etag as string;
+    await fc.assert(
+      fc.asyncProperty(invalidRequests('http://localhost:4300'), async (request) => {
+        const res = await api.app.inject({
+          method: request.method,
+          url: url(CATALOG_FUZZ, request.suffix),
+          headers: { authorization: `Bearer ${adele}`, 'content-type': request.contentType, 'if-match': etag },
+          payload: request.payload
+        });
+        expect({ mutation: request.mutation, status: res.statusCode, code: res.json().code }).toEqual({ mutation: request.mutation, status: request.code === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : 400, code: request.code });
+      }),
+      { numRuns: 300 }
+    );
+    const after = await read();
+    expect(after.headers.etag).toBe(etag);
+    expect(after.json()).toEqual(before.json());
+    // The control: the same caller, ETag and endpoint with a valid body do change the connection.
+    const valid = await api.app.inject({ method: 'PATCH', url: url(CATALOG_FUZZ), headers: { authorization: `Bearer ${adele}`, 'if-match': etag }, payload: { enabled: true } });
+    expect(valid.statusCode).toBe(200);
+    expect(valid.json().enabled).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
-import { ERROR_CATALOGUE } from '../../../src/shared/errors';
-import { canManageWeb } from '../../src/auth/catalogAdmin';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
+import { canManageWeb } from '../../src/sharepoint/sitePermissions';
 import { authorize, principalFromClaims } from '../../src/auth/principal';
 import { normaliseCatalog } from '../../src/catalogs/catalogId';
 import { ConfigError, findRepoRoot, loadConfig } from '../../src/config/config';
@@ -10,7 +10,7 @@ import { isConnectionLost } from '../../src/errors/failureKind';
 import { applySettings, disconnected, emptyConnection } from '../../src/connections/model';
 import { coversOrganisation } from '../../src/connections/orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChallenge, SIGN_IN_LIFETIME_MS, stateKey } from '../../src/connections/signInState';
-import { callerKey } from '../../src/app';
+import { rateLimitKey } from '../../src/auth/authentication';
 import { ApiError } from '../../src/errors/apiError';
 import { preferredLanguage, problemBody } from '../../src/errors/problem';
 import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
@@ -136,11 +136,12 @@ describe('authorisation decisions', () => {
     expect(canManageWeb(null)).toBe(false);
   });
 
-  it('callerKey - rate limits per token subject, else per address', () => {
-    const payload = Buffer.from(JSON.stringify({ tid: 't', oid: 'o' })).toString('base64url');
-    expect(callerKey(`Bearer h.${payload}.s`, '1.2.3.4')).toBe('caller:t:o');
-    expect(callerKey(undefined, '1.2.3.4')).toBe('ip:1.2.3.4');
-    expect(callerKey('Bearer junk', '1.2.3.4')).toBe('ip:1.2.3.4');
+  it('rateLimitKey - counts per verified caller, else per address (never per unverified claims)', () => {
+    const user = principalFromClaims({ oid: 'o', scp: 'user_impersonation', tid: 't' }, 'tok');
+    const app = principalFromClaims({ azp: 'a', roles: ['Notifications.Send'], tid: 't' }, 'tok');
+    expect(rateLimitKey({ principal: user, ip: '1.2.3.4' })).toBe('user:t:o');
+    expect(rateLimitKey({ principal: app, ip: '1.2.3.4' })).toBe('app:t:a');
+    expect(rateLimitKey({ principal: null, ip: '1.2.3.4' })).toBe('ip:1.2.3.4');
   });
 });
 

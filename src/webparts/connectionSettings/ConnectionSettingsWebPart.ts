@@ -12,7 +12,7 @@ import { loadStrings, type IConnectionSettingsStrings } from './loc';
 import { aadTransport } from './services/aadTransport';
 import { ConnectionApi } from './services/ConnectionApi';
 import { LazyDirectory } from './services/LazyDirectory';
-import { resilient, within } from './services/http';
+import { resilient, withDeadline } from './services/http';
 import type { IServices } from './services/interfaces';
 import { SettingsStore } from './services/SettingsStore';
 
@@ -51,7 +51,7 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
     const teams = context.sdks.microsoftTeams;
     if (teams) {
       // Teams' context decides the theme; if it does not come, the page still renders (default theme).
-      const teamsTheme = await within(teams.teamsJs.app.getContext(), 5000).then((c) => c.app.theme, () => 'default');
+      const teamsTheme = await withDeadline(teams.teamsJs.app.getContext(), 5000).then((c) => c.app.theme, () => 'default');
       this._hostTheme = hostThemeFromTeams(teamsTheme);
       teams.teamsJs.app.registerOnThemeChangeHandler((theme: string) => {
         this._hostTheme = hostThemeFromTeams(theme);

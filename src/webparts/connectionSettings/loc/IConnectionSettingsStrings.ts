@@ -3,8 +3,10 @@
  * fails the compile; a jest test fails on a key that no component uses.
  * Placeholders are written {0}, {1} and filled by format().
  */
+import type { ErrorTexts } from '@lms-m365/contracts';
+
 export interface IConnectionSettingsStrings {
-  /** Language of the error catalogue's texts (src/shared/errors.ts). */
+  /** The page's language, sent to the API as Accept-Language. */
   language: 'en' | 'ja';
   /** BCP 47 tag used for dates and the page's lang attribute. */
   locale: string;
@@ -125,8 +127,12 @@ export interface IConnectionSettingsStrings {
   timeoutError: string;
   networkError: string;
   chunkLoadFailed: string;
+  reloadPage: string;
   unknownError: string;
   errorCode: string;
   retry: string;
   dismiss: string;
+
+  /** The error catalogue's title and remedy of every code in this language (packages/contracts). */
+  errors: ErrorTexts;
 }

@@ -1,3 +1,4 @@
+import errors from '@lms-m365/contracts/errors/en';
 import type { IConnectionSettingsStrings } from './IConnectionSettingsStrings';
 
 const strings: IConnectionSettingsStrings = {
@@ -119,10 +120,13 @@ const strings: IConnectionSettingsStrings = {
   timeoutError: 'The connection service did not answer in time. Check your network and try again.',
   networkError: 'The connection service could not be reached. Check your network and try again.',
   chunkLoadFailed: 'Part of this page could not be loaded. Check your network and reload the page.',
+  reloadPage: 'Reload the page',
   unknownError: 'Something unexpected went wrong. Try again; if it keeps happening, tell your LMS administrator.',
   errorCode: 'Error code: {0}',
   retry: 'Try again',
-  dismiss: 'Close'
+  dismiss: 'Close',
+
+  errors
 };
 
 export default strings;

@@ -1,3 +1,4 @@
+import errors from '@lms-m365/contracts/errors/ja';
 import type { IConnectionSettingsStrings } from './IConnectionSettingsStrings';
 
 const strings: IConnectionSettingsStrings = {
@@ -119,10 +120,13 @@ const strings: IConnectionSettingsStrings = {
   timeoutError: '接続サービスが時間内に応答しませんでした。ネットワークを確認して、もう一度お試しください。',
   networkError: '接続サービスに接続できませんでした。ネットワークを確認して、もう一度お試しください。',
   chunkLoadFailed: 'このページの一部を読み込めませんでした。ネットワークを確認して、ページを再読み込みしてください。',
+  reloadPage: 'ページを再読み込み',
   unknownError: '予期しないエラーが発生しました。もう一度お試しください。繰り返し発生する場合は LMS 管理者に連絡してください。',
   errorCode: 'エラー コード: {0}',
   retry: '再試行',
-  dismiss: '閉じる'
+  dismiss: '閉じる',
+
+  errors
 };
 
 export default strings;

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ERROR_CODES } from '@lms-m365/contracts';
 import en from './en-us';
 import ja from './ja-jp';
 import { stringsFor } from './all';
@@ -28,7 +29,14 @@ describe('strings', () => {
 
   it('strings - ja-JP is actually Japanese wherever en-US is a sentence', () => {
     const untranslated = (Object.keys(en) as Array<keyof typeof en>)
-      .filter((key) => key !== 'language' && key !== 'locale' && en[key] === ja[key] && /[a-z]{3,}/i.test(en[key]));
+      .filter((key) => key !== 'language' && key !== 'locale' && typeof en[key] === 'string' && en[key] === ja[key] && /[a-z]{3,}/i.test(en[key] as string));
+    expect(untranslated).toEqual([]);
+  });
+
+  it('strings - each language carries every catalogue code\'s title and remedy, in that language', () => {
+    expect(Object.keys(en.errors).sort()).toEqual([...ERROR_CODES].sort());
+    expect(Object.keys(ja.errors).sort()).toEqual([...ERROR_CODES].sort());
+    const untranslated = ERROR_CODES.filter((code) => en.errors[code].title === ja.errors[code].title || en.errors[code].remedy === ja.errors[code].remedy);
     expect(untranslated).toEqual([]);
   });
 

@@ -1,46 +1,13 @@
-/** The connection API's view of a catalog's connection (docs/design.md). Never holds a secret. */
+/**
+ * The connection API's view of a catalog's connection: the API's own types (packages/contracts,
+ * derived from its TypeBox schemas), under the names the web part uses. Never holds a secret.
+ */
+import type { AuthMethod, ConnectionView, HealthState, StartModernResult, TestEmailResult, Transport } from '@lms-m365/contracts';
 
-export type AuthMethod = 'modern' | 'classic';
-export type Transport = 'graph' | 'smtp-oauth';
-export type HealthState = 'not-connected' | 'connected' | 'lost' | 'error';
-
-export interface IAccount {
-  email: string;
-  displayName: string;
-}
-
-export interface IHealth {
-  state: HealthState;
-  code: string | null;
-  checkedAt: string | null;
-}
-
-export interface IOrgConsent {
-  granted: boolean;
-  canGrant: boolean;
-}
-
-export interface IConnectionView {
-  catalog: string;
-  enabled: boolean;
-  method: AuthMethod | null;
-  transport: Transport;
-  account: IAccount | null;
-  health: IHealth;
-  orgConsent: IOrgConsent;
-  alertRecipients: string[];
-  etag: string;
-}
-
-export interface IModernStart {
-  authorizeUrl: string;
-  expiresAt: string;
-}
-
-export interface ITestEmailResult {
-  status: 'accepted';
-  messageId: string;
-}
+export type { AuthMethod, HealthState, Transport };
+export type IConnectionView = ConnectionView;
+export type IModernStart = StartModernResult;
+export type ITestEmailResult = TestEmailResult;
 
 /** What the callback page posts to its opener when the Microsoft sign-in ends. */
 export interface ISignInMessage {

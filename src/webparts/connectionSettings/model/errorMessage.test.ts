@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE } from '../../../shared/errors';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import { appError } from './appError';

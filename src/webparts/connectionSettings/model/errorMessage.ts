@@ -1,9 +1,10 @@
-import { ERROR_CATALOGUE, type ErrorCode } from '../../../shared/errors';
+import type { ErrorCode } from '@lms-m365/contracts';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import type { IAppError } from './appError';
 
-export function isCatalogueCode(code: string | undefined | null): code is ErrorCode {
-  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, code);
+/** A code of the catalogue (the page's strings carry every code's texts in its language). */
+export function isCatalogueCode(code: string | undefined | null, strings: IConnectionSettingsStrings): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(strings.errors, code);
 }
 
 export interface IErrorMessage {
@@ -18,11 +19,11 @@ export interface IErrorMessage {
 
 /** Catalogue code -> the catalogue's own title and remedy in the page's language. */
 export function messageForCode(code: string, strings: IConnectionSettingsStrings): IErrorMessage {
-  if (isCatalogueCode(code)) {
-    const entry = ERROR_CATALOGUE[code];
+  if (isCatalogueCode(code, strings)) {
+    const entry = strings.errors[code];
     return {
-      title: entry.title[strings.language],
-      remedy: entry.remedy[strings.language],
+      title: entry.title,
+      remedy: entry.remedy,
       codeLine: format(strings.errorCode, code),
       offerReload: false
     };

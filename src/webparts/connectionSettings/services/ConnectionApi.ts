@@ -1,3 +1,4 @@
+import type { ConnectClassic, StartModern, TestEmail } from '@lms-m365/contracts';
 import { appError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import type { HttpSend, IHttpResponse } from './http';
@@ -5,9 +6,8 @@ import type { IConnectionApi, IConnectionPatch } from './interfaces';
 
 /** The catalog id the API expects: the site URL, normalised, as one path segment (docs/design.md). */
 export function catalogId(siteUrl: string): string {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/[^/]+)(.*)$/i.exec(siteUrl.trim());
-  const normalised = match ? match[1].toLowerCase() + match[2] : siteUrl.trim();
-  return encodeURIComponent(normalised.replace(/\/+$/, ''));
+  const url = new URL(siteUrl.trim());
+  return encodeURIComponent(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
 }
 
 interface IProblem {
@@ -26,8 +26,7 @@ export class ConnectionApi implements IConnectionApi {
   /** language: the page's language, so API texts (e.g. the test email) match it. */
   public constructor(baseUrl: string, siteUrl: string, send: HttpSend, language?: string) {
     const trimmed = baseUrl.replace(/\/+$/, '');
-    const originMatch = /^[a-z][a-z0-9+.-]*:\/\/[^/]+/i.exec(trimmed);
-    this.origin = originMatch ? originMatch[0].toLowerCase() : trimmed;
+    this.origin = new URL(trimmed).origin;
     this._base = `${trimmed}/v1/catalogs/${catalogId(siteUrl)}/connection`;
     this._send = send;
     this._language = language;
@@ -42,11 +41,13 @@ export class ConnectionApi implements IConnectionApi {
   }
 
   public startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart> {
-    return this._json<IModernStart>('POST', '/modern', { orgConsent, transport, origin: pageOrigin });
+    const body: StartModern = { orgConsent, transport, origin: pageOrigin };
+    return this._json<IModernStart>('POST', '/modern', body);
   }
 
   public connectClassic(email: string, password: string): Promise<IConnectionView> {
-    return this._json<IConnectionView>('POST', '/classic', { email, password });
+    const body: ConnectClassic = { email, password };
+    return this._json<IConnectionView>('POST', '/classic', body);
   }
 
   public checkConnection(): Promise<IConnectionView> {
@@ -54,7 +55,8 @@ export class ConnectionApi implements IConnectionApi {
   }
 
   public sendTestEmail(to: string): Promise<ITestEmailResult> {
-    return this._json<ITestEmailResult>('POST', '/test-email', { to });
+    const body: TestEmail = { to };
+    return this._json<ITestEmailResult>('POST', '/test-email', body);
   }
 
   public disconnect(): Promise<IConnectionView> {

@@ -1,7 +1,7 @@
-import type { GraphFI } from '@pnp/graph';
+import { graphfi, type GraphFI } from '@pnp/graph';
 import '@pnp/graph/users';
+import { Timeout } from '@pnp/queryable';
 import { appError, isAppError } from '../model/appError';
-import { within } from './http';
 import type { IDirectory, IPerson } from './interfaces';
 
 const TIMEOUT_MS = 15000;
@@ -16,8 +16,9 @@ interface IGraphUser {
 export class Directory implements IDirectory {
   private readonly _graph: GraphFI;
 
-  public constructor(graph: GraphFI) {
-    this._graph = graph;
+  /** graph: bound to Microsoft Graph; the search aborts its request after timeoutMs. */
+  public constructor(graph: GraphFI, timeoutMs: number = TIMEOUT_MS) {
+    this._graph = graphfi(graph).using(Timeout(timeoutMs));
   }
 
   public async searchPeople(query: string): Promise<IPerson[]> {
@@ -26,15 +27,18 @@ export class Directory implements IDirectory {
       return [];
     }
     try {
-      const users: IGraphUser[] = await within(this._graph.users
+      const users: IGraphUser[] = await this._graph.users
         .filter(`startswith(displayName,'${text}') or startswith(mail,'${text}') or startswith(userPrincipalName,'${text}')`)
         .select('displayName', 'mail', 'userPrincipalName')
-        .top(10)(), TIMEOUT_MS);
+        .top(10)();
       return users
         .filter((u: IGraphUser) => !!(u.mail || u.userPrincipalName))
         .map((u: IGraphUser) => ({ email: (u.mail || u.userPrincipalName) as string, displayName: u.displayName || (u.mail || u.userPrincipalName) as string }));
     } catch (error) {
-      throw isAppError(error) ? error : appError('network');
+      if (isAppError(error)) {
+        throw error;
+      }
+      throw appError((error as { name?: string } | null)?.name === 'AbortError' ? 'timeout' : 'network');
     }
   }
 }

@@ -1,11 +1,11 @@
-import type { SPFI } from '@pnp/sp';
+import { Timeout } from '@pnp/queryable';
+import { spfi, type SPFI } from '@pnp/sp';
 import '@pnp/sp/webs';
 import '@pnp/sp/lists';
 import '@pnp/sp/items';
 import { appError, isAppError, type IAppError } from '../model/appError';
 import type { AuthMethod, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type ISettings, type IStoredSettings } from '../model/settings';
-import { within } from './http';
 import type { ISettingsStore } from './interfaces';
 
 /** docs/design.md: Lists/LmsM365Connection on the catalog site. */
@@ -79,16 +79,16 @@ export class SettingsStore implements ISettingsStore {
   private readonly _listUrl: string;
   private _ensured: Promise<void> | undefined;
 
-  /** serverRelativeSiteUrl: e.g. /sites/catalog-a */
-  public constructor(sp: SPFI, serverRelativeSiteUrl: string) {
-    this._sp = sp;
+  /** serverRelativeSiteUrl: e.g. /sites/catalog-a. Every request aborts after timeoutMs. */
+  public constructor(sp: SPFI, serverRelativeSiteUrl: string, timeoutMs: number = TIMEOUT_MS) {
+    this._sp = spfi(sp).using(Timeout(timeoutMs));
     this._listUrl = `${serverRelativeSiteUrl.replace(/\/+$/, '')}/Lists/${LIST_URL_NAME}`;
   }
 
   public async load(): Promise<IStoredSettings> {
     try {
       await this._ensure();
-      const items: IItem[] = await within(this._sp.web.getList(this._listUrl).items.select(...FIELDS).orderBy('Id').top(1)(), TIMEOUT_MS);
+      const items: IItem[] = await this._sp.web.getList(this._listUrl).items.select(...FIELDS).orderBy('Id').top(1)();
       return items.length > 0 ? toSettings(items[0]) : { ...DEFAULT_SETTINGS, etag: undefined };
     } catch (error) {
       throw mapError(error);
@@ -99,21 +99,21 @@ export class SettingsStore implements ISettingsStore {
     try {
       await this._ensure();
       const list = this._sp.web.getList(this._listUrl);
-      const existing: IItem[] = await within(list.items.select(...FIELDS).orderBy('Id').top(1)(), TIMEOUT_MS);
+      const existing: IItem[] = await list.items.select(...FIELDS).orderBy('Id').top(1)();
       if (existing.length === 0) {
         if (etag !== undefined) {
           // The item we edited was deleted meanwhile: someone else changed the settings.
           throw appError('conflict');
         }
-        await within(list.items.add({ Title: ITEM_TITLE, ...toFields(settings) }), TIMEOUT_MS);
+        await list.items.add({ Title: ITEM_TITLE, ...toFields(settings) });
       } else {
         if (etag === undefined) {
           // Another admin created the item after we read "none": do not overwrite it blindly.
           throw appError('conflict');
         }
-        await within(list.items.getById(existing[0].Id).update(toFields(settings), etag), TIMEOUT_MS);
+        await list.items.getById(existing[0].Id).update(toFields(settings), etag);
       }
-      const saved: IItem[] = await within(list.items.select(...FIELDS).orderBy('Id').top(1)(), TIMEOUT_MS);
+      const saved: IItem[] = await list.items.select(...FIELDS).orderBy('Id').top(1)();
       return toSettings(saved[0]);
     } catch (error) {
       throw mapError(error);
@@ -131,7 +131,7 @@ export class SettingsStore implements ISettingsStore {
 
   private async _createIfMissing(): Promise<void> {
     try {
-      await within(this._sp.web.getList(this._listUrl).select('Id')(), TIMEOUT_MS);
+      await this._sp.web.getList(this._listUrl).select('Id')();
       return;
     } catch (error) {
       const http = error as IHttpRequestErrorLike;
@@ -139,7 +139,7 @@ export class SettingsStore implements ISettingsStore {
         throw error;
       }
     }
-    const ensured = await within(this._sp.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true, EnableVersioning: true }), TIMEOUT_MS);
+    const ensured = await this._sp.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true, EnableVersioning: true });
     if (!ensured.created) {
       return;
     }
@@ -148,15 +148,15 @@ export class SettingsStore implements ISettingsStore {
     // Creating fields happens once per site at most: its PnPjs module loads only then.
     await import(/* webpackChunkName: 'lms-list-fields' */ '@pnp/sp/fields');
     const list = this._sp.web.getList(this._listUrl);
-    await within(list.fields.addBoolean('LmsEnabled'), TIMEOUT_MS);
-    await within(list.fields.addChoice('LmsAuthMethod', { Choices: ['Modern', 'Classic'] }), TIMEOUT_MS);
-    await within(list.fields.addChoice('LmsTransport', { Choices: ['Graph', 'SmtpOAuth'] }), TIMEOUT_MS);
-    await within(list.fields.addText('LmsAccountEmail'), TIMEOUT_MS);
-    await within(list.fields.addChoice('LmsConnectionStatus', { Choices: ['NotConnected', 'Connected', 'Lost', 'Error'] }), TIMEOUT_MS);
-    await within(list.fields.addText('LmsStatusCode'), TIMEOUT_MS);
-    await within(list.fields.addDateTime('LmsLastCheck'), TIMEOUT_MS);
-    await within(list.fields.addMultilineText('LmsAlertRecipients', { RichText: false }), TIMEOUT_MS);
-    await within(list.fields.addText('LmsConnectionId'), TIMEOUT_MS);
-    await within(list.update({ Title: LIST_TITLE }), TIMEOUT_MS);
+    await list.fields.addBoolean('LmsEnabled');
+    await list.fields.addChoice('LmsAuthMethod', { Choices: ['Modern', 'Classic'] });
+    await list.fields.addChoice('LmsTransport', { Choices: ['Graph', 'SmtpOAuth'] });
+    await list.fields.addText('LmsAccountEmail');
+    await list.fields.addChoice('LmsConnectionStatus', { Choices: ['NotConnected', 'Connected', 'Lost', 'Error'] });
+    await list.fields.addText('LmsStatusCode');
+    await list.fields.addDateTime('LmsLastCheck');
+    await list.fields.addMultilineText('LmsAlertRecipients', { RichText: false });
+    await list.fields.addText('LmsConnectionId');
+    await list.update({ Title: LIST_TITLE });
   }
 }

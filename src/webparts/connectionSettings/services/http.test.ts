@@ -1,4 +1,4 @@
-import { resilient, within, type HttpSend, type IHttpRequest, type IHttpResponse } from './http';
+import { resilient, withDeadline, type HttpSend, type IHttpRequest, type IHttpResponse } from './http';
 
 function response(status: number, body: string = '{}', headers: Record<string, string> = {}): IHttpResponse {
   return { status, ok: status >= 200 && status < 300, headers: { get: (name: string) => headers[name] ?? null }, text: () => Promise.resolve(body) };
@@ -45,8 +45,8 @@ describe('http', () => {
     expect(calls).toBe(3);
   });
 
-  it('http - within settles a stuck promise with a timeout', async () => {
-    await expect(within(new Promise(() => undefined), 20)).rejects.toMatchObject({ kind: 'timeout' });
-    await expect(within(Promise.resolve(7), 20)).resolves.toBe(7);
+  it('http - withDeadline settles a stuck promise with a timeout', async () => {
+    await expect(withDeadline(new Promise(() => undefined), 20)).rejects.toMatchObject({ kind: 'timeout' });
+    await expect(withDeadline(Promise.resolve(7), 20)).resolves.toBe(7);
   });
 });

@@ -105,10 +105,10 @@ export function resilient(send: HttpSend, options: IResilienceOptions = DEFAULT_
 }
 
 /**
- * Settles within ms even if the underlying request never does (PnPjs calls), so no request can
- * hang the page; the caller maps the rejection.
+ * Settles within ms even if the promise never does (a TeamsJS call left unanswered). It cannot
+ * abort the work: PnPjs requests use PnPjs's Timeout behaviour instead, which aborts them.
  */
-export function within<T>(work: Promise<T>, ms: number): Promise<T> {
+export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(appError('timeout')), ms);
     work.then((value: T) => { clearTimeout(timer); resolve(value); }, (error: unknown) => { clearTimeout(timer); reject(error); });

@@ -1,3 +1,4 @@
+import type { SettingsChange } from '@lms-m365/contracts';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import type { ISettings, IStoredSettings } from '../model/settings';
 
@@ -12,11 +13,8 @@ export interface ISettingsStore {
   save(settings: ISettings, etag: string | undefined): Promise<IStoredSettings>;
 }
 
-export interface IConnectionPatch {
-  enabled?: boolean;
-  transport?: Transport;
-  alertRecipients?: string[];
-}
+/** The settings a PATCH may change: the API's own body type. */
+export type IConnectionPatch = SettingsChange;
 
 /** The connection API for one catalog. Every method rejects with an IAppError. */
 export interface IConnectionApi {

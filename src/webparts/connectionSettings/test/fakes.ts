@@ -10,6 +10,7 @@ export const CATALOG = 'https://localhost:4800/sites/catalog-a';
 export function notConnectedView(patch: Partial<IConnectionView> = {}): IConnectionView {
   return {
     catalog: CATALOG,
+    connectionId: 'c0ffee00-0000-4000-8000-000000000001',
     enabled: false,
     method: null,
     transport: 'graph',
@@ -17,6 +18,9 @@ export function notConnectedView(patch: Partial<IConnectionView> = {}): IConnect
     health: { state: 'not-connected', code: null, checkedAt: null },
     orgConsent: { granted: false, canGrant: false },
     alertRecipients: [],
+    connectedBy: null,
+    connectedAt: null,
+    outbox: null,
     etag: 'W/"1"',
     ...patch
   };
@@ -28,6 +32,9 @@ export function connectedView(patch: Partial<IConnectionView> = {}): IConnection
     method: 'modern',
     account: { email: 'adele@contoso.test', displayName: 'Adele Vance' },
     health: { state: 'connected', code: null, checkedAt: '2026-11-25T10:00:00Z' },
+    connectedBy: 'adele@contoso.test',
+    connectedAt: '2026-11-25T09:58:00Z',
+    outbox: { waiting: 0, held: 0, lastSentAt: null },
     ...patch
   });
 }

@@ -1,9 +1,18 @@
-import { Static, Type } from '@sinclair/typebox';
-import { ERROR_CATALOGUE } from '../../../src/shared/errors';
+import { type Static, Type } from '@sinclair/typebox';
+import { ERROR_CODES } from './errors/catalogue';
 
-/** Request and response shapes, declared once: validation, serialisation and /openapi.json. */
+/**
+ * Request and response shapes of every endpoint, declared once: the API's validation,
+ * serialisation and /openapi.json, and (as Static<> types) the web part's client.
+ */
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
+
+export const AuthMethod = Type.Union([Type.Literal('modern'), Type.Literal('classic')]);
+/** How Modern sends (R-MOD-8); a Classic connection always sends over SMTP with its password. */
+export const Transport = Type.Union([Type.Literal('graph'), Type.Literal('smtp-oauth')]);
+export const HealthState = Type.Union([Type.Literal('not-connected'), Type.Literal('connected'), Type.Literal('lost'), Type.Literal('error')]);
+export const Account = Type.Object({ email: Type.String(), displayName: Type.String() });
 
 export const CatalogParams = Type.Object({
   catalog: Type.String({ minLength: 1, maxLength: 400, description: 'The catalog site\'s absolute URL, percent-encoded as one path segment.' })
@@ -13,11 +22,11 @@ export const ConnectionView = Type.Object({
   catalog: Type.String(),
   connectionId: Type.String(),
   enabled: Type.Boolean(),
-  method: Type.Union([Type.Literal('modern'), Type.Literal('classic'), Type.Null()]),
-  transport: Type.Union([Type.Literal('graph'), Type.Literal('smtp-oauth')], { description: 'How Modern sends; a Classic connection always sends over SMTP with its password.' }),
-  account: Type.Union([Type.Object({ email: Type.String(), displayName: Type.String() }), Type.Null()]),
+  method: Type.Union([AuthMethod, Type.Null()]),
+  transport: Type.Union(Transport.anyOf, { description: 'How Modern sends; a Classic connection always sends over SMTP with its password.' }),
+  account: Type.Union([Account, Type.Null()]),
   health: Type.Object({
-    state: Type.Union([Type.Literal('not-connected'), Type.Literal('connected'), Type.Literal('lost'), Type.Literal('error')]),
+    state: HealthState,
     code: Type.Union([Type.String(), Type.Null()]),
     checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
   }),
@@ -35,7 +44,7 @@ export const ConnectionView = Type.Object({
 
 export const SettingsChange = Type.Object({
   enabled: Type.Optional(Type.Boolean()),
-  transport: Type.Optional(Type.Union([Type.Literal('graph'), Type.Literal('smtp-oauth')])),
+  transport: Type.Optional(Transport),
   alertRecipients: Type.Optional(Type.Array(Email, { maxItems: 20 }))
 }, { additionalProperties: false, minProperties: 1 });
 
@@ -45,7 +54,7 @@ export const IfMatchHeaders = Type.Object({
 
 export const StartModern = Type.Object({
   orgConsent: Type.Boolean(),
-  transport: Type.Optional(Type.Union([Type.Literal('graph'), Type.Literal('smtp-oauth')])),
+  transport: Type.Optional(Transport),
   origin: Type.String({ minLength: 1, maxLength: 200, description: 'Origin of the page that opens the sign-in popup; the callback posts its result there.' })
 }, { additionalProperties: false });
 
@@ -83,7 +92,7 @@ export const Problem = Type.Object({
   type: Type.String(),
   title: Type.String(),
   status: Type.Integer(),
-  code: Type.Union(Object.keys(ERROR_CATALOGUE).map((c) => Type.Literal(c))),
+  code: Type.Union(ERROR_CODES.map((c) => Type.Literal(c))),
   detail: Type.String(),
   remedy: Type.String(),
   upstream: Type.Optional(Type.String()),
@@ -92,8 +101,19 @@ export const Problem = Type.Object({
 
 export const Health = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
 
-export type SettingsChangeBody = Static<typeof SettingsChange>;
-export type StartModernBody = Static<typeof StartModern>;
-export type ConnectClassicBody = Static<typeof ConnectClassic>;
-export type TestEmailBody = Static<typeof TestEmail>;
-export type CallbackQueryType = Static<typeof CallbackQuery>;
+export type AuthMethod = Static<typeof AuthMethod>;
+export type Transport = Static<typeof Transport>;
+export type HealthState = Static<typeof HealthState>;
+export type Account = Static<typeof Account>;
+export type CatalogParams = Static<typeof CatalogParams>;
+export type ConnectionView = Static<typeof ConnectionView>;
+export type SettingsChange = Static<typeof SettingsChange>;
+export type IfMatchHeaders = Static<typeof IfMatchHeaders>;
+export type StartModern = Static<typeof StartModern>;
+export type StartModernResult = Static<typeof StartModernResult>;
+export type ConnectClassic = Static<typeof ConnectClassic>;
+export type TestEmail = Static<typeof TestEmail>;
+export type TestEmailResult = Static<typeof TestEmailResult>;
+export type CallbackQuery = Static<typeof CallbackQuery>;
+export type Problem = Static<typeof Problem>;
+export type Health = Static<typeof Health>;

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { azuriteConnectionString } from '../config/config';
+import { azuriteConnectionString } from '../src/config/config';
 
 /** A running Azurite (Tables + Queues) owned by whoever started it. */
 export interface RunningAzurite {

@@ -3,7 +3,9 @@
  * problem bodies, the settings page shows their en/ja title and remedy, and
  * docs/troubleshooting.md is checked against this file by a test.
  *
- * Pure data, no imports: it is compiled both into the SPFx bundle (ES5) and into the API (Node).
+ * Two groups: domain codes (the product's own failures) and HTTP-level codes (what any API
+ * answers for a bad token, bad input, a conflict or a fault). en and ja sit side by side here;
+ * the web part never bundles this file but one language's texts (./en, ./ja), built from it.
  */
 
 export interface ILocalizedText {
@@ -20,7 +22,8 @@ export interface IErrorDefinition {
   remedy: ILocalizedText;
 }
 
-export const ERROR_CATALOGUE = {
+/** What went wrong with the catalog's account, its consent, its mailbox or Microsoft 365. */
+export const DOMAIN_ERRORS = {
   MAILBOX_NOT_FOUND: {
     status: 422,
     title: {
@@ -241,6 +244,79 @@ export const ERROR_CATALOGUE = {
       ja: '数分後にもう一度お試しください。何も変更されていません。'
     }
   },
+  CATALOG_INVALID: {
+    status: 400,
+    title: {
+      en: 'This is not a catalog site the API serves.',
+      ja: 'API が対象とするカタログ サイトではありません。'
+    },
+    remedy: {
+      en: 'Use the catalog site\'s absolute URL under the tenant\'s SharePoint address.',
+      ja: 'テナントの SharePoint アドレス配下のカタログ サイトの絶対 URL を使用してください。'
+    }
+  },
+  ORIGIN_NOT_ALLOWED: {
+    status: 400,
+    title: {
+      en: 'The page that asked for the connection is not an allowed origin.',
+      ja: '接続を要求したページは許可されたオリジンではありません。'
+    },
+    remedy: {
+      en: 'Open the settings page from SharePoint or Teams. Operators: add the origin to ALLOWED_ORIGINS.',
+      ja: 'SharePoint または Teams から設定ページを開いてください。運用者: オリジンを ALLOWED_ORIGINS に追加してください。'
+    }
+  },
+  CATALOG_DISABLED: {
+    status: 409,
+    title: {
+      en: 'Sending is switched off for this catalog.',
+      ja: 'このカタログでは送信がオフになっています。'
+    },
+    remedy: {
+      en: 'A catalog admin turns on "Allow the LMS to send email notifications..." on the catalog\'s Microsoft 365 connection settings page.',
+      ja: 'カタログ管理者が、カタログの Microsoft 365 接続設定ページで「LMS によるメール通知の送信…を許可する」をオンにしてください。'
+    }
+  },
+  MESSAGE_EXPIRED: {
+    status: 410,
+    title: {
+      en: 'The notification expired before it could be sent.',
+      ja: '通知は送信される前に有効期限が切れました。'
+    },
+    remedy: {
+      en: 'Nothing to do for this one: it was no longer useful. If notifications expire often, check whether the connection was lost for long or give them a later expiry.',
+      ja: 'この通知について必要な操作はありません (すでに不要になったため送信されませんでした)。頻繁に期限切れになる場合は、接続が長く失われていないか確認するか、有効期限を遅くしてください。'
+    }
+  },
+  SENDING_QUOTA_EXCEEDED: {
+    status: 429,
+    title: {
+      en: 'The account reached its daily sending limit.',
+      ja: 'アカウントが 1 日の送信上限に達しました。'
+    },
+    remedy: {
+      en: 'Exchange Online allows 10,000 recipients a day per mailbox. Sending resumes by itself when the limit resets; nothing is lost. To send more, spread notifications over more catalogs or accounts.',
+      ja: 'Exchange Online では 1 つのメールボックスにつき 1 日 10,000 宛先までです。上限がリセットされると自動的に送信が再開され、通知は失われません。より多く送るには、通知を複数のカタログやアカウントに分散してください。'
+    }
+  },
+  SENDING_BLOCKED: {
+    status: 403,
+    title: {
+      en: 'Exchange Online stopped this account from sending.',
+      ja: 'Exchange Online がこのアカウントからの送信を停止しました。'
+    },
+    remedy: {
+      en: 'Exchange blocks a mailbox that exceeded its sending limits or sent suspicious mail (replies 5.2.251 to 5.2.255, or send-as denied). A Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it; sending then resumes.',
+      ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます (応答 5.2.251～5.2.255、または代理送信の拒否)。Microsoft 365 管理者が Microsoft Defender ポータル (制限付きエンティティ) で確認して解除すると、送信が再開されます。'
+    }
+  }
+} as const satisfies Record<string, IErrorDefinition>;
+
+/**
+ * Request-level codes any HTTP API could answer: authentication, validation, concurrency,
+ * routing, limits, faults. The page shows them like the others; a client can tell them apart.
+ */
+export const HTTP_ERRORS = {
   AUTH_REQUIRED: {
     status: 401,
     title: {
@@ -283,28 +359,6 @@ export const ERROR_CATALOGUE = {
     remedy: {
       en: 'Grant the application the Notifications.Send app role of the connection API.',
       ja: 'アプリケーションに接続 API のアプリ ロール Notifications.Send を付与してください。'
-    }
-  },
-  CATALOG_INVALID: {
-    status: 400,
-    title: {
-      en: 'This is not a catalog site the API serves.',
-      ja: 'API が対象とするカタログ サイトではありません。'
-    },
-    remedy: {
-      en: 'Use the catalog site\'s absolute URL under the tenant\'s SharePoint address.',
-      ja: 'テナントの SharePoint アドレス配下のカタログ サイトの絶対 URL を使用してください。'
-    }
-  },
-  ORIGIN_NOT_ALLOWED: {
-    status: 400,
-    title: {
-      en: 'The page that asked for the connection is not an allowed origin.',
-      ja: '接続を要求したページは許可されたオリジンではありません。'
-    },
-    remedy: {
-      en: 'Open the settings page from SharePoint or Teams. Operators: add the origin to ALLOWED_ORIGINS.',
-      ja: 'SharePoint または Teams から設定ページを開いてください。運用者: オリジンを ALLOWED_ORIGINS に追加してください。'
     }
   },
   VALIDATION_FAILED: {
@@ -439,17 +493,6 @@ export const ERROR_CATALOGUE = {
       ja: '新しい通知には新しいキーを使ってください。キーを繰り返すのは、まったく同じ要求を再試行する場合だけです。'
     }
   },
-  CATALOG_DISABLED: {
-    status: 409,
-    title: {
-      en: 'Sending is switched off for this catalog.',
-      ja: 'このカタログでは送信がオフになっています。'
-    },
-    remedy: {
-      en: 'A catalog admin turns on "Allow the LMS to send email notifications..." on the catalog\'s Microsoft 365 connection settings page.',
-      ja: 'カタログ管理者が、カタログの Microsoft 365 接続設定ページで「LMS によるメール通知の送信…を許可する」をオンにしてください。'
-    }
-  },
   NOTIFICATION_NOT_FOUND: {
     status: 404,
     title: {
@@ -460,40 +503,18 @@ export const ERROR_CATALOGUE = {
       en: 'Check the notification id and the catalog it was queued for.',
       ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。'
     }
-  },
-  MESSAGE_EXPIRED: {
-    status: 410,
-    title: {
-      en: 'The notification expired before it could be sent.',
-      ja: '通知は送信される前に有効期限が切れました。'
-    },
-    remedy: {
-      en: 'Nothing to do for this one: it was no longer useful. If notifications expire often, check whether the connection was lost for long or give them a later expiry.',
-      ja: 'この通知について必要な操作はありません (すでに不要になったため送信されませんでした)。頻繁に期限切れになる場合は、接続が長く失われていないか確認するか、有効期限を遅くしてください。'
-    }
-  },
-  SENDING_QUOTA_EXCEEDED: {
-    status: 429,
-    title: {
-      en: 'The account reached its daily sending limit.',
-      ja: 'アカウントが 1 日の送信上限に達しました。'
-    },
-    remedy: {
-      en: 'Exchange Online allows 10,000 recipients a day per mailbox. Sending resumes by itself when the limit resets; nothing is lost. To send more, spread notifications over more catalogs or accounts.',
-      ja: 'Exchange Online では 1 つのメールボックスにつき 1 日 10,000 宛先までです。上限がリセットされると自動的に送信が再開され、通知は失われません。より多く送るには、通知を複数のカタログやアカウントに分散してください。'
-    }
-  },
-  SENDING_BLOCKED: {
-    status: 403,
-    title: {
-      en: 'Exchange Online stopped this account from sending.',
-      ja: 'Exchange Online がこのアカウントからの送信を停止しました。'
-    },
-    remedy: {
-      en: 'Exchange blocks a mailbox that exceeded its sending limits or sent suspicious mail (replies 5.2.251 to 5.2.255, or send-as denied). A Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it; sending then resumes.',
-      ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます (応答 5.2.251～5.2.255、または代理送信の拒否)。Microsoft 365 管理者が Microsoft Defender ポータル (制限付きエンティティ) で確認して解除すると、送信が再開されます。'
-    }
   }
-} as const;
+} as const satisfies Record<string, IErrorDefinition>;
 
-export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+export const ERROR_CATALOGUE = { ...DOMAIN_ERRORS, ...HTTP_ERRORS };
+
+export type DomainErrorCode = keyof typeof DOMAIN_ERRORS;
+export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+export type ErrorCode = DomainErrorCode | HttpErrorCode;
+
+/** Every code, for validation (the Problem schema) and lookups. */
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, code);
+}

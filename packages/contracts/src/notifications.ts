@@ -1,6 +1,6 @@
 import { Static, Type } from '@sinclair/typebox';
 
-/** The LMS-facing shapes (R-OPS-4), declared once: validation, serialisation and /openapi.json. */
+/** The LMS-facing shapes (R-OPS-4) and the deliveries list (R-OPS-2): validation, serialisation, /openapi.json and the typed client. */
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Recipients = Type.Array(Email, { maxItems: 5000 });
@@ -32,28 +32,24 @@ export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Required: the same key returns the same notification and never sends twice.' }))
 });
 
-export const CatalogParams = Type.Object({
-  catalog: Type.String({ minLength: 1, maxLength: 400, description: 'The catalog site\'s absolute URL, percent-encoded as one path segment.' })
-}, { additionalProperties: false });
-
 export const NotificationParams = Type.Object({
   catalog: Type.String({ minLength: 1, maxLength: 400 }),
   id: Type.String({ minLength: 1, maxLength: 64 })
 }, { additionalProperties: false });
 
-const Status = Type.Union(['queued', 'sending', 'sent', 'held', 'expired', 'failed'].map((s) => Type.Literal(s)), {
+const NotificationStatusValue = Type.Union(['queued', 'sending', 'sent', 'held', 'expired', 'failed'].map((s) => Type.Literal(s)), {
   description: 'held: queued while the catalog\'s connection is lost or its sending is switched off; it goes out when that ends.'
 });
 
-export const Accepted = Type.Object({
+export const NotificationAccepted = Type.Object({
   id: Type.String(),
-  status: Status,
+  status: NotificationStatusValue,
   duplicate: Type.Boolean({ description: 'true when the key was seen before: this is the notification it made.' })
 }, { $id: 'NotificationAccepted' });
 
-export const BatchAccepted = Type.Object({
+export const NotificationBatchAccepted = Type.Object({
   items: Type.Array(Type.Union([
-    Type.Object({ key: Type.String(), id: Type.String(), status: Status, duplicate: Type.Boolean() }),
+    Type.Object({ key: Type.String(), id: Type.String(), status: NotificationStatusValue, duplicate: Type.Boolean() }),
     Type.Object({ key: Type.String(), error: Type.Object({ code: Type.String(), title: Type.String() }) })
   ]))
 });
@@ -61,7 +57,7 @@ export const BatchAccepted = Type.Object({
 export const NotificationStatus = Type.Object({
   id: Type.String(),
   catalog: Type.String(),
-  status: Status,
+  status: NotificationStatusValue,
   code: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, expired, is held or waits for a retry: a code of the error catalogue.' }),
   priority: Type.String(),
   recipients: Type.Integer(),
@@ -72,16 +68,17 @@ export const NotificationStatus = Type.Object({
   attempts: Type.Integer(),
   resubmissions: Type.Integer({ description: 'Submissions repeated after a crash with the same Message-ID (at-least-once).' }),
   messageId: Type.String({ description: 'The Message-ID of the first message (one per 500 recipients).' }),
-  history: Type.Array(Type.Object({ at: Type.String({ format: 'date-time' }), status: Status, code: Type.Optional(Type.String()), resubmission: Type.Optional(Type.Boolean()) }))
+  history: Type.Array(Type.Object({ at: Type.String({ format: 'date-time' }), status: NotificationStatusValue, code: Type.Optional(Type.String()), resubmission: Type.Optional(Type.Boolean()) }))
 }, { $id: 'NotificationStatus' });
 
 export const DeliveriesQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
   cursor: Type.Optional(Type.String({ maxLength: 20, pattern: '^[0-9]+$', description: 'From the previous page\'s nextCursor.' })),
-  status: Type.Optional(Status)
+  status: Type.Optional(NotificationStatusValue)
 }, { additionalProperties: false });
 
-const Counts = Type.Object(Object.fromEntries(['queued', 'sending', 'sent', 'held', 'expired', 'failed'].map((s) => [s, Type.Integer({ minimum: 0 })])));
+const Count = Type.Integer({ minimum: 0 });
+const Counts = Type.Object({ queued: Count, sending: Count, sent: Count, held: Count, expired: Count, failed: Count });
 
 export const Deliveries = Type.Object({
   counts: Counts,
@@ -90,7 +87,7 @@ export const Deliveries = Type.Object({
     kind: Type.Literal('notification'),
     subject: Type.String(),
     recipients: Type.Integer(),
-    status: Status,
+    status: NotificationStatusValue,
     code: Type.Union([Type.String(), Type.Null()]),
     createdAt: Type.String({ format: 'date-time' }),
     sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
