@@ -1,5 +1,5 @@
 import { AddressInfo } from 'node:net';
-import { ensureCerts, DEFAULT_DIR } from '../scripts/certs';
+import { ensureCerts, signingCertificate, DEFAULT_DIR } from '../scripts/certs';
 import { loadFixture, TenantFixture } from './state/fixture';
 import { TenantState } from './state/tenant-state';
 import { createServer } from './http/server';
@@ -63,7 +63,8 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const timeScale = options.timeScale ?? timeScaleFrom(process.env.LOCAL_TENANT_TIME_SCALE);
   if (!(timeScale >= 1 && timeScale <= 10_000)) throw new Error(`timeScale must be a number from 1 to 10000 (got ${timeScale})`);
   const state = new TenantState(fixture, 'https://localhost', timeScale);
-  const key = createSigningKey();
+  const signing = await signingCertificate(certs);
+  const key = createSigningKey(signing.cert, signing.key);
   const app = createServer(certs, options.log ?? false);
   registerIdentity(app, state, key);
   registerDevToken(app, state, key);

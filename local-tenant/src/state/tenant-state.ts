@@ -24,6 +24,8 @@ export interface Account {
   room?: { capacity: number; building: string; floorNumber: number; isWheelChairAccessible: boolean };
   /** Bumped when the password changes or sessions are revoked: refresh tokens of older generations die. */
   sessionGeneration: number;
+  /** Entra's TokensValidFrom: when the sessions were last revoked (0: never). */
+  tokensValidFrom: number;
 }
 
 /** An app registration with its service principal, as one object (local tenants have one of each). */
@@ -169,7 +171,8 @@ export class TenantState {
         password: u.password ?? f.defaultPassword,
         roleIds: (u.directoryRoles ?? []).includes('Global Administrator') ? [GLOBAL_ADMIN_ROLE_TEMPLATE] : [],
         isRoom: false,
-        sessionGeneration: 0
+        sessionGeneration: 0,
+        tokensValidFrom: 0
       });
     }
     for (const r of f.rooms) {
@@ -187,7 +190,8 @@ export class TenantState {
         roleIds: [],
         isRoom: true,
         room: { capacity: r.capacity, building: r.building, floorNumber: r.floorNumber, isWheelChairAccessible: r.isWheelChairAccessible },
-        sessionGeneration: 0
+        sessionGeneration: 0,
+        tokensValidFrom: 0
       });
     }
     this.apps.clear();
@@ -321,6 +325,7 @@ export class TenantState {
   /** Revokes every refresh token and session of the user (Revoke-MgUserSignInSession, password change). */
   revokeSessions(account: Account): void {
     account.sessionGeneration += 1;
+    account.tokensValidFrom = Date.now();
     for (const [session, userId] of this.sessions) if (userId === account.id) this.sessions.delete(session);
   }
 }
