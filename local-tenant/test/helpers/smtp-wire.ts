@@ -53,10 +53,10 @@ export class SmtpWire {
   }
 
   /** STARTTLS, then the same conversation over TLS. */
-  async startTls(ca: string): Promise<string> {
+  async startTls(ca: string | undefined, servername = 'localhost'): Promise<string> {
     const answer = await this.send('STARTTLS');
     this.socket.removeAllListeners('data');
-    const secure = tls.connect({ socket: this.socket, ca, servername: 'localhost' });
+    const secure = tls.connect({ socket: this.socket, ...(ca ? { ca } : {}), servername });
     await new Promise<void>((resolve, reject) => secure.once('secureConnect', () => resolve()).once('error', reject));
     this.socket = secure;
     this.buffer = '';
