@@ -28,7 +28,7 @@ export interface Decision {
   allowed: boolean;
   /** Seconds to wait, for the Retry-After header. */
   retryAfter: number;
-  reason: 'concurrency' | 'quota' | 'recipients' | null;
+  reason: 'concurrency' | 'quota' | null;
 }
 
 const allowed: Decision = { allowed: true, retryAfter: 0, reason: null };
@@ -70,9 +70,3 @@ export function recipientQuotaDecision(sent: readonly { at: number; recipients: 
   return { allowed: false, retryAfter: Math.max(1, Math.ceil(wait / 1000)), reason: 'quota' };
 }
 
-export function recipientsPerMessageDecision(recipients: number, limit: number): Decision {
-  return recipients <= limit ? allowed : { allowed: false, retryAfter: 0, reason: 'recipients' };
-}
-
-/** Retry-After seconds for a wait in scaled milliseconds (at least one second, as Graph sends). */
-export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
