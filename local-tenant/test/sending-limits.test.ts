@@ -84,6 +84,18 @@ describe('sending limits (time x60)', () => {
     const err = await fourth.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'fourth', text: 'x' }).catch((e) => e);
     expect(err.responseCode).toBe(432);
     expect(err.response).toMatch(/^432 4\.3\.2 STOREDRV\.ClientSubmit; sender thread limit exceeded/);
+    // The three first connections keep sending while a fourth is open.
+    const { wire } = await SmtpWire.open(tenant.smtp.host, tenant.smtp.port);
+    await wire.send('EHLO client.test');
+    await wire.startTls(tenant.caCertificate);
+    await wire.send('EHLO client.test');
+    await wire.send('AUTH LOGIN');
+    await wire.send(Buffer.from(ADELE).toString('base64'));
+    expect(await wire.send(Buffer.from('dev-password').toString('base64'))).toMatch(/^235 /);
+    expect((await counters()).smtpConnections).toBe(4);
+    expect((await pool.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'p3', text: 'x' })).response).toMatch(/^250 /);
+    expect(await wire.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
+    wire.close();
     pool.close();
     for (let i = 0; i < 50 && (await counters()).smtpConnections > 1; i++) await wait(20);
     expect((await fourth.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'fourth', text: 'x' })).response).toMatch(/^250 /);

@@ -37,10 +37,11 @@ interface Book {
   recipients: { at: number; recipients: number }[];
   messageIds: Map<string, number>;
   graphInFlight: number;
-  smtpConnections: number;
+  /** Authenticated SMTP sessions, oldest first. */
+  smtpSessions: string[];
 }
 
-const emptyBook = (): Book => ({ submissions: 0, accepted: 0, delayed: 0, rejected: 0, undeliverable: 0, pending: 0, deliveries: [], recipients: [], messageIds: new Map(), graphInFlight: 0, smtpConnections: 0 });
+const emptyBook = (): Book => ({ submissions: 0, accepted: 0, delayed: 0, rejected: 0, undeliverable: 0, pending: 0, deliveries: [], recipients: [], messageIds: new Map(), graphInFlight: 0, smtpSessions: [] });
 
 export type SubmitResult = { ok: true; internetMessageId: string; deliverAt: number } | { ok: false; decision: Decision };
 
@@ -101,19 +102,23 @@ export class Outbound {
     b.graphInFlight = Math.max(0, b.graphInFlight - 1);
   }
 
-  openSmtp(mailbox: string): void {
-    this.book(mailbox).smtpConnections += 1;
+  openSmtp(mailbox: string, session: string): void {
+    this.book(mailbox).smtpSessions.push(session);
   }
 
-  closeSmtp(mailbox: string): void {
+  closeSmtp(mailbox: string, session: string): void {
     const b = this.book(mailbox);
-    b.smtpConnections = Math.max(0, b.smtpConnections - 1);
+    b.smtpSessions = b.smtpSessions.filter((s) => s !== session);
   }
 
-  /** Whether a session of the mailbox may submit: the others it shares the mailbox with stay under the limit. */
-  smtpDecision(mailbox: string, limit: number): Decision {
+  /**
+   * Whether a session of the mailbox may submit: the first `limit` connections do; those opened
+   * after them are turned away until one of the first closes.
+   */
+  smtpDecision(mailbox: string, session: string, limit: number): Decision {
     if (!this.limits().enabled) return concurrencyDecision(0, 1);
-    return concurrencyDecision(this.book(mailbox).smtpConnections - 1, limit);
+    const position = this.book(mailbox).smtpSessions.indexOf(session);
+    return concurrencyDecision(position < 0 ? Number.MAX_SAFE_INTEGER : position, limit);
   }
 
   // ---------- submission ----------
@@ -185,7 +190,7 @@ export class Outbound {
       duplicates: Object.values(duplicatesByMessageId).reduce((n, c) => n + c - 1, 0),
       recipientsToday: b.recipients.filter((x) => now - x.at < this.dayMs).reduce((n, x) => n + x.recipients, 0),
       graphRequestsInFlight: b.graphInFlight,
-      smtpConnections: b.smtpConnections
+      smtpConnections: b.smtpSessions.length
     };
   }
 

@@ -85,12 +85,12 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
     onAuth(auth, session, callback) {
       const decision = decideAuth(state, key, auth);
       if ('error' in decision) return callback(smtpError(decision.error));
-      state.outbound.openSmtp(decision.user);
+      state.outbound.openSmtp(decision.user, session.id);
       return callback(null, { user: decision.user });
     },
     onClose(session: SMTPServerSession) {
       const user = session.user as string | undefined;
-      if (user) state.outbound.closeSmtp(user);
+      if (user) state.outbound.closeSmtp(user, session.id);
     },
     onMailFrom(address, session, callback) {
       if (!session.user) return callback(smtpError(SMTP_REPLIES.notAuthenticated()));
@@ -99,7 +99,7 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
       const override = state.faults.mailboxLimits.get(user) ?? {};
       if (override.throttledForSeconds) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
       // Connections beyond the mailbox's limit are turned away when they try to submit.
-      if (!state.outbound.smtpDecision(user, override.concurrentRequests ?? state.limits.smtpConnections).allowed) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
+      if (!state.outbound.smtpDecision(user, session.id, override.concurrentRequests ?? state.limits.smtpConnections).allowed) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
       const block = state.faults.sendingBlocks.get(user);
       if (block) {
         state.outbound.refuse(user);
