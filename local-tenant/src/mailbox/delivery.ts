@@ -35,8 +35,7 @@ export function headersFor(s: Submission, internetMessageId: string, date: Date)
     { name: 'Date', value: date.toUTCString().replace('GMT', '+0000') },
     { name: 'Message-ID', value: internetMessageId },
     { name: 'Content-Type', value: s.calendar ? 'multipart/alternative' : s.body.contentType === 'html' ? 'text/html; charset="utf-8"' : 'text/plain; charset="utf-8"' },
-    { name: 'MIME-Version', value: '1.0' },
-    { name: 'X-MS-Exchange-Organization-SubmissionVia', value: s.via }
+    { name: 'MIME-Version', value: '1.0' }
   ];
   return [...out, ...(s.headers ?? [])];
 }
@@ -49,8 +48,11 @@ export function headersFor(s: Submission, internetMessageId: string, date: Date)
 export function deliver(state: TenantState, s: Submission): StoredMessage[] {
   const internetMessageId = s.internetMessageId ?? `<${randomUUID()}@${state.fixture.tenant.domain}>`;
   const now = new Date();
-  // Bcc never reaches a recipient's header block.
-  const headers = (s.via === 'smtp' && s.headers ? s.headers : headersFor(s, internetMessageId, now)).filter((h) => h.name.toLowerCase() !== 'bcc');
+  // Bcc never reaches a recipient's header block; a submission without a Message-ID gets the one
+  // Exchange assigns.
+  const submitted = s.via === 'smtp' && s.headers ? s.headers : headersFor(s, internetMessageId, now);
+  const named = (name: string): boolean => submitted.some((h) => h.name.toLowerCase() === name);
+  const headers = [...submitted, ...(named('message-id') ? [] : [{ name: 'Message-ID', value: internetMessageId }])].filter((h) => h.name.toLowerCase() !== 'bcc');
   const base: NewMessage = {
     internetMessageId,
     headers,
