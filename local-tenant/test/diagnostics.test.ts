@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import { startLocalTenant, LocalTenant } from '../src/index';
 import { appToken, connectionApiTokens, fault, graphToken, tokenRequest } from './helpers/tokens';
 
@@ -50,6 +51,14 @@ describe('diagnostic details as Microsoft answers them', () => {
     expect(orgs.authorization_endpoint).toBe(`${tenant.origin}/organizations/oauth2/v2.0/authorize`);
     const own = (await (await fetch(`${tenant.origin}/${tenant.tenantId}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;
     expect(own.issuer).toBe(`${tenant.origin}/${tenant.tenantId}/v2.0`);
+  });
+
+  test('identity - MSAL Node takes the /common document with its {tenantid} issuer and sends the sign-in to the /common authorize endpoint', async () => {
+    const api = tenant.fixture.apps.connectionApi;
+    const msal = new ConfidentialClientApplication({ auth: { clientId: api.appId, clientSecret: api.clientSecret, authority: `${tenant.origin}/common`, knownAuthorities: [new URL(tenant.origin).host] } });
+    const url = new URL(await msal.getAuthCodeUrl({ scopes: ['https://graph.microsoft.com/Mail.Send'], redirectUri: 'http://localhost:4700/v1/auth/callback' }));
+    expect(url.origin + url.pathname).toBe(`${tenant.origin}/common/oauth2/v2.0/authorize`);
+    expect(url.searchParams.get('client_id')).toBe(api.appId);
   });
 
   test('identity - JWKS keys carry x5c: a certificate issued by the local CA whose key signs the tokens, kid = x5t = its thumbprint', async () => {
