@@ -12,5 +12,5 @@ module.exports = {
     '@typescript-eslint/no-unused-vars': ['error', { args: 'none' }],
     eqeqeq: 'error'
   },
-  overrides: [{ files: ['test/**/*.ts'], env: { jest: true } }]
+  overrides: [{ files: ['test/**/*.ts', 'conformance/**/*.ts'], env: { jest: true } }]
 };

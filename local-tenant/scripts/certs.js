@@ -85,7 +85,28 @@ async function ensureCerts(dir = DEFAULT_DIR) {
   return create(dir);
 }
 
-module.exports = { ensureCerts, DEFAULT_DIR };
+/**
+ * A token-signing certificate issued by the local CA, made fresh at every start (in memory only):
+ * Entra publishes its signing keys with their certificate chain (x5c) and names each by the
+ * certificate's thumbprint (kid, x5t). Returns { cert, key } PEM strings.
+ */
+async function signingCertificate(certs) {
+  const now = new Date(Date.now() - 60 * 1000);
+  const made = await selfsigned.generate([{ name: 'commonName', value: 'accounts.local-tenant token signing' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    notBeforeDate: now,
+    notAfterDate: years(1),
+    ca: { key: certs.caKey, cert: certs.ca },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, critical: true }
+    ]
+  });
+  return { cert: made.cert, key: made.private };
+}
+
+module.exports = { ensureCerts, signingCertificate, DEFAULT_DIR };
 
 if (require.main === module) {
   ensureCerts()

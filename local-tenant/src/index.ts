@@ -1,5 +1,5 @@
 import { AddressInfo } from 'node:net';
-import { ensureCerts, DEFAULT_DIR } from '../scripts/certs';
+import { ensureCerts, signingCertificate, DEFAULT_DIR } from '../scripts/certs';
 import { loadFixture, TenantFixture } from './state/fixture';
 import { TenantState } from './state/tenant-state';
 import { createServer } from './http/server';
@@ -23,6 +23,19 @@ export interface LocalTenantOptions {
   /** Where the CA and server certificate live (created if missing). Default <repo>/.local/certs. */
   certDir?: string;
   log?: boolean;
+  /**
+   * How many times faster the sending limits' windows run (default: LOCAL_TENANT_TIME_SCALE, else 1).
+   * 60 makes the one-minute message-rate window a second and the one-day recipient window 24 minutes.
+   */
+  timeScale?: number;
+}
+
+/** LOCAL_TENANT_TIME_SCALE, checked: a number from 1 to 10,000. */
+export function timeScaleFrom(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 1;
+  const n = Number(value);
+  if (!(n >= 1 && n <= 10_000)) throw new Error(`LOCAL_TENANT_TIME_SCALE must be a number from 1 to 10000 (got '${value}')`);
+  return n;
 }
 
 export interface LocalTenant {
@@ -47,8 +60,11 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   if (!LOOPBACK.has(host)) throw new Error(`the local tenant binds loopback only; '${host}' is not a loopback host`);
   const certs = await ensureCerts(options.certDir ?? DEFAULT_DIR);
   const fixture = loadFixture(options.fixturePath);
-  const state = new TenantState(fixture, 'https://localhost');
-  const key = createSigningKey();
+  const timeScale = options.timeScale ?? timeScaleFrom(process.env.LOCAL_TENANT_TIME_SCALE);
+  if (!(timeScale >= 1 && timeScale <= 10_000)) throw new Error(`timeScale must be a number from 1 to 10000 (got ${timeScale})`);
+  const state = new TenantState(fixture, 'https://localhost', timeScale);
+  const signing = await signingCertificate(certs);
+  const key = createSigningKey(signing.cert, signing.key);
   const app = createServer(certs, options.log ?? false);
   registerIdentity(app, state, key);
   registerDevToken(app, state, key);
@@ -84,6 +100,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     state,
     reset: () => state.reset(),
     close: async () => {
+      state.outbound.clear();
       await Promise.all([app.close(), smtp.close()]);
     }
   };

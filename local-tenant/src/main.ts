@@ -16,6 +16,7 @@ async function main(): Promise<void> {
       `  SMTP            ${tenant.smtp.host}:${tenant.smtp.port} (STARTTLS)`,
       `  mailboxes       ${o}/_mailbox`,
       `  faults          ${o}/_faults`,
+      `  sending limits  ${o}/_admin/limits (${tenant.state.sendingLimits().enabled ? 'on' : 'off'}, time x${tenant.state.timeScale})`,
       `  trust anchor    .local/certs/ca.pem (NODE_EXTRA_CA_CERTS)`,
       ''
     ].join('\n')

@@ -1,7 +1,7 @@
 import { loadFixture, fixtureProblems } from '../src/state/fixture';
 import { TenantState } from '../src/state/tenant-state';
 import { parseScopes, redirectUriMatches } from '../src/identity/scopes';
-import { concurrencyDecision, rateDecision } from '../src/graph/limits';
+import { concurrencyDecision, deliverySlot, recipientQuotaDecision } from '../src/mailbox/limits';
 import { parseFilter } from '../src/graph/filter';
 import { argumentOf, splitSegments } from '../src/sharepoint/odata';
 import { includes, kindMask, PERMISSION_LEVELS } from '../src/sharepoint/permissions';
@@ -46,13 +46,25 @@ describe('local tenant decisions', () => {
     expect(redirectUriMatches(['https://app.example/cb'], 'not a url')).toBe(false);
   });
 
-  test('limits - the 31st send within a minute waits until the oldest leaves the window', () => {
+  test('limits - the 31st message within a minute is delivered when the oldest leaves the window, not refused', () => {
     const now = 100_000;
     const sent = Array.from({ length: 30 }, (_, i) => now - 50_000 + i);
-    expect(rateDecision(sent, now, 30)).toEqual({ allowed: false, retryAfter: 10, reason: 'rate' });
-    expect(rateDecision(sent.slice(1), now, 30).allowed).toBe(true);
+    expect(deliverySlot(sent, now, 30, 60_000)).toBe(now + 10_000);
+    expect(deliverySlot(sent.slice(1), now, 30, 60_000)).toBe(now);
+    // Carried over: already-delayed slots push the next one a window further on.
+    const delayed = [...sent, now + 10_000];
+    expect(deliverySlot(delayed, now, 30, 60_000)).toBe(now + 10_001);
+    expect(deliverySlot(Array.from({ length: 60 }, (_, i) => now + i), now, 30, 1_000)).toBe(now + 30 + 1_000);
     expect(concurrencyDecision(4, 4)).toEqual({ allowed: false, retryAfter: 1, reason: 'concurrency' });
     expect(concurrencyDecision(3, 4).allowed).toBe(true);
+  });
+
+  test('limits - the daily recipient quota refuses the message that would pass it, until old recipients leave the window', () => {
+    const day = 86_400_000;
+    const sent = [{ at: 0, recipients: 6_000 }, { at: 1_000_000, recipients: 3_999 }];
+    expect(recipientQuotaDecision(sent, 2_000_000, 1, 10_000, day).allowed).toBe(true);
+    expect(recipientQuotaDecision(sent, 2_000_000, 2, 10_000, day)).toEqual({ allowed: false, retryAfter: (day - 2_000_000) / 1000, reason: 'quota' });
+    expect(recipientQuotaDecision(sent, day + 1, 500, 10_000, day).allowed).toBe(true);
   });
 
   test('filters - eq and startswith joined by and/or with parentheses; anything else is unsupported', () => {

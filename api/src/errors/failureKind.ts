@@ -17,6 +17,7 @@ const KINDS: Partial<Record<ErrorCode, FailureKind>> = {
   SHARED_MAILBOX: 'connection-lost',
   SMTP_AUTH_DISABLED: 'connection-lost',
   BASIC_AUTH_DISABLED: 'connection-lost',
+  BASIC_AUTH_RETIRED: 'connection-lost',
   CONSENT_REQUIRED: 'connection-lost',
   PERMISSIONS_MISSING: 'connection-lost',
   APP_PASSWORD_REQUIRED: 'connection-lost',

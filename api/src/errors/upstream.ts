@@ -104,6 +104,11 @@ export function mapSmtpError(responseCode: number | undefined, response: string 
   if (text.includes('smtpclientauthentication is disabled')) {
     return 'SMTP_AUTH_DISABLED';
   }
+  // Exchange's answer once basic authentication for client submission is retired (MC786329):
+  // no password will do, so it is not BAD_CREDENTIALS.
+  if (/\b5\.7\.30\b/.test(text) || text.includes('basic authentication is not supported for client submission')) {
+    return 'BASIC_AUTH_RETIRED';
+  }
   if (text.includes('basic authentication is disabled') || text.includes('security defaults')) {
     return 'BASIC_AUTH_DISABLED';
   }

@@ -235,7 +235,8 @@ export class SendingEngine {
         failed++;
       } else if (apiError.code === 'THROTTLED' && apiError.retryAfterSeconds) {
         // The service said when: the whole mailbox waits, and the message loses nothing.
-        lease.budget = pauseUntil(lease.budget, now + (apiError.retryAfterSeconds * 1000) / this.limits.timeScale);
+        // Retry-After is the service's own instruction, in real seconds: not scaled.
+        lease.budget = pauseUntil(lease.budget, now + apiError.retryAfterSeconds * 1000);
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
       } else {
         const at = now + backoff(item.state.failures + 1, this.limits.timeScale);

@@ -7,9 +7,8 @@ import { Stack, startStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
-// SEND_TIME_SCALE=60: the engine's minute lasts a second (30 messages a second per mailbox). The
-// local tenant counts real minutes, so each test's mailboxes are allowed 60x its limit through its
-// throttle fault: the engine's stricter window keeps within both.
+// Time scale 60 on both sides (SEND_TIME_SCALE, LOCAL_TENANT_TIME_SCALE): a minute lasts a second,
+// so the engine sends 30 messages a second per mailbox against Exchange's limits as the tenant enforces them.
 const SCALE = 60;
 
 describe('sending engine (real API, local tenant, Azurite over loopback)', () => {
@@ -20,7 +19,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
   let lms: string;
 
   beforeAll(async () => {
-    stack = await startStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', SEND_MAX_ATTEMPTS: '4' }, { fixturePath: threeCatalogFixture() });
+    stack = await startStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', SEND_MAX_ATTEMPTS: '4' }, { fixturePath: threeCatalogFixture(), tenantTimeScale: SCALE });
     catalogA = stack.catalogUrl('catalog-a');
     catalogB = stack.catalogUrl('catalog-b');
     catalogC = stack.catalogUrl('catalog-c');
@@ -32,9 +31,6 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
 
   beforeEach(async () => {
     stack.tenant.reset();
-    for (const mailbox of ['adele@contoso.test', 'alex@contoso.test', 'lynne@contoso.test']) {
-      await fault(stack, 'throttle', { mailbox, messagesPerMinute: 30 * SCALE });
-    }
     lms = await appToken(stack);
   });
 
@@ -186,6 +182,43 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     }
     // and it is not slower than the limits need: 75 messages take at least 2 windows, at most a few more
     expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(2 * window - 50);
+    // Exchange (the local tenant) never had to delay or refuse one: the engine kept within its limits
+    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/counters`)).json() as { delayed: number; rejected: number; duplicatesByMessageId: Record<string, number> };
+    expect([counters.delayed, counters.rejected, counters.duplicatesByMessageId]).toEqual([0, 0, {}]);
+  });
+
+  it('recipients - 600 go as two messages of at most 500, each recipient once', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const bcc = Array.from({ length: 600 }, (_, i) => `r${i}@partner.example`);
+    const res = await queue(catalogA, { to: ['learner1@contoso.test'], bcc, subject: 'many', text: 'x' });
+    const final = await settled(catalogA, res.body.id);
+    expect([final.status, final.recipients]).toEqual(['sent', 601]);
+    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/counters`)).json() as { submissions: number; undeliverable: number };
+    expect([counters.submissions, counters.undeliverable]).toEqual([2, 0]);
+    for (const who of ['learner1@contoso.test', 'r0@partner.example', 'r499@partner.example', 'r599@partner.example']) {
+      expect((await inbox(stack, who)).filter((m) => m.subject === 'many')).toHaveLength(1);
+    }
+  });
+
+  it('quota - a mailbox past its daily recipients pauses (SENDING_QUOTA_EXCEEDED) instead of hammering Exchange; the connection stays healthy', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    await fetch(`${stack.tenant.origin}/_admin/limits`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ recipientsPerDay: 3 }) });
+    const first = await queue(catalogB, { to: ['learner1@contoso.test', 'learner2@contoso.test'], subject: 'quota 1', text: 'x' });
+    expect((await settled(catalogB, first.body.id)).status).toBe('sent');
+    const second = await queue(catalogB, { to: ['learner1@contoso.test', 'learner2@contoso.test'], subject: 'quota 2', text: 'x' });
+    const paused = await eventually(async () => {
+      const body = (await status(catalogB, second.body.id)).body;
+      return body.code === 'SENDING_QUOTA_EXCEEDED' ? body : undefined;
+    }, 30_000, 'the quota reply');
+    expect(paused.status).toBe('queued');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/alex%40contoso.test/counters`)).json() as { rejected: number };
+    expect(counters.rejected).toBe(1);
+    expect((await status(catalogB, second.body.id)).body.status).toBe('queued');
+    const view = await stack.call('GET', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') });
+    expect(view.body.health.state).toBe('connected');
   });
 
   it('passing faults - Graph 503s are retried with back-off and a 429 with Retry-After pauses the mailbox; neither is taken for a lost connection', async () => {
@@ -199,7 +232,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await fault(stack, 'throttle', { mailbox: 'adele@contoso.test', retryAfterSeconds: 1 });
     const second = await queue(catalogA, { to: ['learner1@contoso.test'], subject: 'after 429', text: 'x' });
     await eventually(async () => ((await status(catalogA, second.body.id)).body.history.some((h: { code?: string }) => h.code === 'THROTTLED') ? true : undefined), 30_000, 'a 429');
-    await fault(stack, 'throttle', { mailbox: 'adele@contoso.test', messagesPerMinute: 30 * SCALE });
+    await fault(stack, 'throttle', { mailbox: 'adele@contoso.test', clear: true });
     expect((await settled(catalogA, second.body.id)).status).toBe('sent');
     const view = await stack.call('GET', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') });
     expect(view.body.health.state).toBe('connected');

@@ -18,6 +18,8 @@ export interface LocalTenantOptions {
   smtpPort?: number;
   fixturePath?: string;
   certDir?: string;
+  /** How many times faster the tenant's sending-limit windows run (LOCAL_TENANT_TIME_SCALE). */
+  timeScale?: number;
 }
 
 export function startLocalTenant(options: LocalTenantOptions): Promise<LocalTenant> {

@@ -52,11 +52,11 @@ export function localConfig(tenant: LocalTenant, storageConnectionString: string
 
 export const FIXTURE_PATH = path.join(repoRoot, 'local-tenant', 'fixtures', 'tenant.json');
 
-export async function startStack(overrides: Record<string, string> = {}, options: { fixturePath?: string } = {}): Promise<Stack> {
+export async function startStack(overrides: Record<string, string> = {}, options: { fixturePath?: string; tenantTimeScale?: number } = {}): Promise<Stack> {
   const azurite = await startAzurite();
   let tenant: LocalTenant | undefined;
   try {
-    tenant = await startLocalTenant({ port: 0, smtpPort: 0, fixturePath: options.fixturePath ?? FIXTURE_PATH, certDir: path.join(repoRoot, '.local', 'certs') });
+    tenant = await startLocalTenant({ port: 0, smtpPort: 0, fixturePath: options.fixturePath ?? FIXTURE_PATH, timeScale: options.tenantTimeScale, certDir: path.join(repoRoot, '.local', 'certs') });
     const config = localConfig(tenant, azurite.connectionString, {
       ALLOWED_ORIGINS: OPENER_ORIGIN,
       RATE_LIMIT_PER_MINUTE: '100000',

@@ -95,6 +95,7 @@ describe('upstream error mapping', () => {
     expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.', 'EAUTH', 'oauth')).toBe('SMTP_AUTH_DISABLED');
     expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.', 'EAUTH', 'password')).toBe('SMTP_AUTH_DISABLED');
     expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, basic authentication is disabled.', 'EAUTH', 'password')).toBe('BASIC_AUTH_DISABLED');
+    expect(mapSmtpError(550, '550 5.7.30 Basic authentication is not supported for Client Submission. [BN8PR03CA0012.namprd03.prod.outlook.com]', 'EAUTH', 'password')).toBe('BASIC_AUTH_RETIRED');
     expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, user is locked by your organization\'s security defaults policy.', 'EAUTH', 'password')).toBe('BASIC_AUTH_DISABLED');
     expect(mapSmtpError(535, '535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator.', 'EAUTH', 'password')).toBe('APP_PASSWORD_REQUIRED');
     expect(mapSmtpError(535, '535 5.7.3 Authentication unsuccessful', 'EAUTH', 'password')).toBe('BAD_CREDENTIALS');

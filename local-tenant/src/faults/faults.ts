@@ -1,4 +1,5 @@
-import type { TenantState } from '../state/tenant-state';
+import { noFaults, SendingBlock, TenantState } from '../state/tenant-state';
+import { SENDING_BLOCKS } from '../smtp/replies';
 
 /** Result of a fault: what changed, or why nothing did. */
 export type FaultResult = { ok: true; detail: string } | { ok: false; status: number; message: string };
@@ -82,12 +83,30 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     }
   },
   'smtp-basic-auth': {
-    description: 'Turn basic authentication (password) for SMTP off or on for the whole tenant: off answers 535 5.7.139 to AUTH PLAIN/LOGIN.',
-    fields: ['enabled'],
+    description:
+      "Turn basic authentication (password) for SMTP off or on for the whole tenant. Off answers a password login with 550 5.7.30 'Basic authentication is not supported for Client Submission' (the retirement, reply: retired - the default) or 535 5.7.139 (an authentication policy or security defaults, reply: policy).",
+    fields: ['enabled', 'reply'],
     apply: (state, body) => {
       if (typeof body.enabled !== 'boolean') return fail('enabled must be true or false');
+      if (body.reply !== undefined && body.reply !== 'retired' && body.reply !== 'policy') return fail('reply must be retired or policy');
       state.smtpBasicAuthEnabled = body.enabled;
-      return { ok: true, detail: `SMTP basic authentication ${body.enabled ? 'enabled' : 'disabled'} for the tenant` };
+      state.smtpBasicAuthOffReply = (body.reply as 'retired' | 'policy' | undefined) ?? 'retired';
+      return { ok: true, detail: body.enabled ? 'SMTP basic authentication enabled for the tenant' : `SMTP basic authentication disabled for the tenant (${state.smtpBasicAuthOffReply === 'retired' ? '550 5.7.30' : '535 5.7.139'})` };
+    }
+  },
+  'sending-block': {
+    description: `Throttle one mailbox's SMTP submissions as Exchange's continuous-error throttling does: every MAIL FROM answers 550 5.2.251-5.2.255 (cause: ${Object.keys(SENDING_BLOCKS).join(', ')}). clear: true lifts it.`,
+    fields: ['mailbox', 'cause', 'clear'],
+    apply: (state, body) => {
+      const mailbox = typeof body.mailbox === 'string' ? body.mailbox.toLowerCase() : '';
+      if (!state.accountByUpn(mailbox)) return fail('unknown mailbox');
+      if (body.clear === true) {
+        state.faults.sendingBlocks.delete(mailbox);
+        return { ok: true, detail: `sending block of ${mailbox} lifted` };
+      }
+      if (typeof body.cause !== 'string' || !(body.cause in SENDING_BLOCKS)) return fail(`cause must be one of ${Object.keys(SENDING_BLOCKS).join(', ')}`);
+      state.faults.sendingBlocks.set(mailbox, body.cause as SendingBlock);
+      return { ok: true, detail: `${mailbox} answers 550 ${SENDING_BLOCKS[body.cause as SendingBlock].split(' ')[0]}` };
     }
   },
   'withdraw-consent': {
@@ -107,7 +126,7 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     }
   },
   throttle: {
-    description: 'Throttle one mailbox: retryAfterSeconds answers every mail/calendar request with 429; or lower messagesPerMinute / concurrentRequests. clear: true removes it.',
+    description: 'Throttle one mailbox: retryAfterSeconds answers every Graph mail/calendar request with 429 (SMTP: 432 4.3.2); or lower its messagesPerMinute (the excess is delayed) / concurrentRequests (Graph requests and SMTP connections). clear: true removes it.',
     fields: ['mailbox', 'retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'clear'],
     apply: (state, body) => {
       const mailbox = typeof body.mailbox === 'string' ? body.mailbox.toLowerCase() : '';
@@ -122,6 +141,12 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       state.faults.mailboxLimits.set(mailbox, override);
       return { ok: true, detail: `${mailbox} throttled` };
     }
+  },
+  'sending-limits': {
+    description:
+      'Change the sending limits of every mailbox (Exchange Online defaults: 30 messages a minute, 10,000 recipients a day, 500 recipients a message, 4 concurrent Graph requests, 3 concurrent SMTP connections), turn them off (enabled false), or run their windows timeScale times faster (60: a minute lasts a second, a day 24 minutes). Only the fields given change; PUT /_admin/limits does the same.',
+    fields: ['enabled', 'messagesPerMinute', 'recipientsPerDay', 'recipientsPerMessage', 'concurrentRequests', 'smtpConnections', 'timeScale'],
+    apply: (state, body) => applyLimits(state, body)
   },
   'graph-failure': {
     description: 'Make Microsoft Graph answer 500/502/503/504 to the next count requests (or all until cleared: count omitted). status 0 clears.',
@@ -149,11 +174,36 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     }
   },
   clear: {
-    description: 'Clear Graph failures, latency and mailbox throttling (accounts and grants stay as they are; /_admin/reset restores everything).',
+    description: 'Clear Graph failures, latency, mailbox throttling and sending blocks (accounts and grants stay as they are; /_admin/reset restores everything).',
     fields: [],
     apply: (state) => {
-      state.faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
+      state.faults = noFaults();
       return { ok: true, detail: 'transient faults cleared' };
     }
   }
 };
+
+const LIMIT_FIELDS = ['messagesPerMinute', 'recipientsPerDay', 'recipientsPerMessage', 'concurrentRequests', 'smtpConnections'] as const;
+
+/** The tenant's sending limits as GET /_admin/limits shows them. */
+export function limitsView(state: TenantState): Record<string, unknown> {
+  return { ...state.sendingLimits(), timeScale: state.timeScale, minuteMs: state.outbound.minuteMs, dayMs: state.outbound.dayMs };
+}
+
+/** Checks every given field first, then changes them together (nothing changes on a bad value). */
+export function applyLimits(state: TenantState, body: Body): FaultResult {
+  const known = new Set<string>(['enabled', 'timeScale', ...LIMIT_FIELDS]);
+  const unknown = Object.keys(body).filter((k) => !known.has(k));
+  if (unknown.length) return fail(`unknown limit ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  if (body.enabled !== undefined && typeof body.enabled !== 'boolean') return fail('enabled must be true or false');
+  for (const f of LIMIT_FIELDS) {
+    const v = body[f];
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 1_000_000)) return fail(`${f} must be an integer from 1 to 1000000`);
+  }
+  if (body.timeScale !== undefined && (typeof body.timeScale !== 'number' || !(body.timeScale >= 1 && body.timeScale <= 10_000))) return fail('timeScale must be a number from 1 to 10000');
+  if (typeof body.enabled === 'boolean') state.limits.sendingLimitsEnabled = body.enabled;
+  for (const f of LIMIT_FIELDS) if (body[f] !== undefined) state.limits[f] = body[f] as number;
+  if (body.timeScale !== undefined) state.timeScale = body.timeScale as number;
+  const l = state.sendingLimits();
+  return { ok: true, detail: `sending limits ${l.enabled ? 'on' : 'off'}: ${l.messagesPerMinute}/min, ${l.recipientsPerDay} recipients/day, ${l.recipientsPerMessage} recipients/message, ${l.concurrentRequests} Graph requests, ${l.smtpConnections} SMTP connections; time x${state.timeScale}` };
+}

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { esc, page } from '../http/html';
 import type { TenantState } from '../state/tenant-state';
-import { FAULTS } from './faults';
+import { applyLimits, FAULTS, limitsView } from './faults';
+import { SENDING_BLOCKS } from '../smtp/replies';
 
 /** POST /_admin/faults/{name}, GET /_admin/faults, the /_faults page and the latency fault itself. */
 export function registerFaults(app: FastifyInstance, state: TenantState): void {
@@ -17,10 +18,19 @@ export function registerFaults(app: FastifyInstance, state: TenantState): void {
     latencyMs: state.faults.latencyMs,
     mailboxLimits: Object.fromEntries(state.faults.mailboxLimits),
     smtpBasicAuthEnabled: state.smtpBasicAuthEnabled,
+    smtpBasicAuthOffReply: state.smtpBasicAuthOffReply,
+    sendingBlocks: Object.fromEntries(state.faults.sendingBlocks),
+    limits: limitsView(state),
     accounts: state.people().map((a) => ({ upn: a.upn, mailbox: a.mailbox, smtpAuthEnabled: a.smtpAuthEnabled })),
     orgWideGrants: state.grants.filter((g) => g.consentType === 'AllPrincipals'),
     available: Object.fromEntries(Object.entries(FAULTS).map(([name, f]) => [name, { description: f.description, fields: f.fields }]))
   }));
+
+  app.get('/_admin/limits', async () => limitsView(state));
+  app.put('/_admin/limits', async (req, reply) => {
+    const result = applyLimits(state, (req.body ?? {}) as Record<string, unknown>);
+    return result.ok ? limitsView(state) : reply.code(result.status).send({ error: 'invalid_limits', message: result.message });
+  });
 
   app.post('/_admin/faults/:name', async (req, reply) => {
     const fault = FAULTS[(req.params as { name: string }).name];
@@ -31,12 +41,17 @@ export function registerFaults(app: FastifyInstance, state: TenantState): void {
 
   app.get('/_faults', async (req, reply) => {
     const users = state.people().map((a) => `<option value="${esc(a.upn)}">${esc(a.displayName)} (${esc(a.upn)})</option>`).join('');
+    const limits = limitsView(state);
+    const choices: Record<string, string[]> = { cause: Object.keys(SENDING_BLOCKS), reply: ['retired', 'policy'] };
     const input = (fault: string, field: string): string => {
       const id = `${fault}-${field}`;
+      // The limits form starts from the current values, so applying it changes only what was edited.
+      const current = fault === 'sending-limits' ? limits[field] : undefined;
       if (field === 'user' || field === 'mailbox') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${users}</select>`;
-      if (field === 'enabled' || field === 'clear') return `<label><input type="checkbox" id="${id}" name="${field}" data-type="boolean"> ${field}</label>`;
-      const numeric = ['retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'status', 'count', 'ms'].includes(field);
-      return `<label for="${id}">${field}</label><input type="${numeric ? 'number' : 'text'}" id="${id}" name="${field}" ${numeric ? 'data-type="number"' : ''}>`;
+      if (choices[field]) return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${choices[field].map((c) => `<option>${esc(c)}</option>`).join('')}</select>`;
+      if (field === 'enabled' || field === 'clear') return `<label><input type="checkbox" id="${id}" name="${field}" data-type="boolean"${current === true ? ' checked' : ''}> ${field}</label>`;
+      const numeric = ['retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'status', 'count', 'ms', 'recipientsPerDay', 'recipientsPerMessage', 'smtpConnections', 'timeScale'].includes(field);
+      return `<label for="${id}">${field}</label><input type="${numeric ? 'number' : 'text'}" id="${id}" name="${field}" ${numeric ? 'data-type="number"' : ''}${current !== undefined ? ` value="${esc(current)}"` : ''}>`;
     };
     const forms = Object.entries(FAULTS)
       .map(([name, f]) => `<section><h2>${esc(name)}</h2><p class="hint">${esc(f.description)}</p><form data-fault="${esc(name)}">${f.fields.map((field) => input(name, field)).join('')}<button type="submit">Apply</button></form></section>`)

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Attendee, CalendarEvent, DateTimeTimeZone } from '../mailbox/store';
 import type { Account, TenantState } from '../state/tenant-state';
-import { deliver } from '../mailbox/delivery';
+import { deliver, rejectForQuota, Submission } from '../mailbox/delivery';
 
 export interface EventInput {
   subject?: string;
@@ -114,7 +114,8 @@ function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Accou
     }
   }
   const content = `${ev.body.content}${ev.onlineMeeting ? `\n\nJoin the Microsoft Teams meeting: ${ev.onlineMeeting.joinUrl}` : ''}`;
-  deliver(state, {
+  // Invitations go through the organiser's transport like any message: counted, paced, within quota.
+  const invitation: Submission = {
     sender: organizer.upn,
     from: { address: organizer.upn, name: organizer.displayName },
     to: ev.attendees.map((a) => ({ address: a.emailAddress.address, name: a.emailAddress.name })),
@@ -125,7 +126,9 @@ function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Accou
     calendar: { method, ics: icsFor(ev, method) },
     via: 'calendar',
     saveToSentItems: true
-  });
+  };
+  const submitted = state.outbound.submit(invitation, state.faults.mailboxLimits.get(organizer.upn) ?? {});
+  if (!submitted.ok) rejectForQuota(state, invitation);
 }
 
 export function createEvent(state: TenantState, organizer: Account, input: EventInput): CalendarEvent {

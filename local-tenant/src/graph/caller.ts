@@ -5,7 +5,12 @@ import type { Account, App, TenantState } from '../state/tenant-state';
 /** Who is calling a resource: a user through a client (delegated) or an app on its own. */
 export type Caller =
   | { kind: 'user'; user: Account; client: App | undefined; scopes: string[] }
-  | { kind: 'app'; client: App | undefined; roles: string[] };
+  | { kind: 'app'; client: App | undefined; roles: string[]; credential: ClientCredential };
+
+/** How the client proved itself when it got the token (appidacr / azpacr): none, a secret or a certificate. */
+export type ClientCredential = 'none' | 'secret' | 'certificate';
+
+const CREDENTIALS: Record<string, ClientCredential> = { '0': 'none', '1': 'secret', '2': 'certificate' };
 
 export type CallerResult = { ok: true; caller: Caller } | { ok: false; status: 401; code: string; message: string };
 
@@ -33,7 +38,8 @@ export function callerFromToken(token: string, state: TenantState, key: SigningK
   if (!audiences.includes(String(c.aud))) return { ok: false, status: 401, code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid audience.' };
   const client = state.appById(String(c.appid ?? c.azp ?? ''));
   if (c.idtyp === 'app' || typeof c.scp !== 'string') {
-    return { ok: true, caller: { kind: 'app', client, roles: Array.isArray(c.roles) ? c.roles.map(String) : [] } };
+    const credential = CREDENTIALS[String(c.appidacr ?? c.azpacr ?? '0')] ?? 'none';
+    return { ok: true, caller: { kind: 'app', client, roles: Array.isArray(c.roles) ? c.roles.map(String) : [], credential } };
   }
   const user = state.accounts.get(String(c.oid));
   if (!user) return { ok: false, status: 401, code: 'InvalidAuthenticationToken', message: 'Access token validation failure. The user does not exist.' };

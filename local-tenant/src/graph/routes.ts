@@ -4,9 +4,7 @@ import { graphError } from '../http/server';
 import { SigningKey } from '../identity/jwt';
 import type { Account, App, TenantState } from '../state/tenant-state';
 import { allows, Caller, callerFrom } from './caller';
-import { concurrencyDecision, rateDecision } from './limits';
 import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInput, eventTimeMs, updateEvent } from './calendar';
-import { deliver } from '../mailbox/delivery';
 import type { CalendarEvent, Recipient } from '../mailbox/store';
 import { registerGraphSites } from './sites';
 import { compileFilter, FilterResult } from './filter';
@@ -18,6 +16,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     graphCaller?: Caller;
     graphMailbox?: string;
+    graphIds?: { requestId: string; clientRequestId: string };
   }
 }
 
@@ -26,6 +25,12 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
   void app.register(
     async (g) => {
       g.addHook('onRequest', async (req, reply) => {
+        // Graph names every request (request-id) and echoes the caller's client-request-id;
+        // its error bodies repeat both (innerError), which the onSend hook below keeps true.
+        const requestId = randomUUID();
+        const clientRequestId = String(req.headers['client-request-id'] ?? '') || requestId;
+        req.graphIds = { requestId, clientRequestId };
+        reply.header('request-id', requestId).header('client-request-id', clientRequestId);
         const failure = state.faults.graphFailure;
         if (failure && req.method !== 'OPTIONS' && !req.url.startsWith('/v1.0/$batch')) {
           if (failure.remaining !== null) {
@@ -39,10 +44,17 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
         const result = callerFrom(req, state, key, ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000']);
         if (!result.ok) return reply.code(401).header('www-authenticate', `Bearer realm="", authorization_uri="${state.origin}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`).send(graphError(result.code, result.message));
         req.graphCaller = result.caller;
-        reply.header('request-id', randomUUID());
+      });
+      g.addHook('onSend', async (req, reply, payload) => {
+        if (!req.graphIds || typeof payload !== 'string' || !payload.includes('"innerError"')) return payload;
+        const body = JSON.parse(payload) as { error?: { innerError?: Record<string, unknown> } };
+        if (!body.error?.innerError) return payload;
+        body.error.innerError['request-id'] = req.graphIds.requestId;
+        body.error.innerError['client-request-id'] = req.graphIds.clientRequestId;
+        return JSON.stringify(body);
       });
       g.addHook('onResponse', async (req) => {
-        if (req.graphMailbox) state.meter.leave(req.graphMailbox);
+        if (req.graphMailbox) state.outbound.leaveGraph(req.graphMailbox);
       });
       routes(g, state);
     },
@@ -52,7 +64,7 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
 
 const denied = (reply: FastifyReply): FastifyReply => reply.code(403).send(graphError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.'));
 const insufficient = (reply: FastifyReply): FastifyReply => reply.code(403).send(graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'));
-const noMailbox = (reply: FastifyReply): FastifyReply => reply.code(404).send(graphError('MailboxNotEnabledForRESTAPI', 'REST API is not yet supported for this mailbox.'));
+const noMailbox = (reply: FastifyReply): FastifyReply => reply.code(404).send(graphError('MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.'));
 const badRequest = (reply: FastifyReply, message: string, code = 'BadRequest'): FastifyReply => reply.code(400).send(graphError(code, message));
 /** Graph's two answers to a $filter it will not run: malformed -> BadRequest, valid but not evaluated -> Request_UnsupportedQuery. */
 const filterRefused = (reply: FastifyReply, result: Extract<FilterResult, { ok: false }>): FastifyReply =>
@@ -104,25 +116,20 @@ function routes(g: FastifyInstance, state: TenantState): void {
   };
 
   /**
-   * Exchange's per-mailbox limits, checked before a mailbox operation: a forced throttle (fault),
-   * concurrent requests, and for sends the messages-per-minute window. Answers 429 + Retry-After.
+   * Exchange's per-mailbox concurrency, checked before a mailbox operation: a forced throttle
+   * (fault) or more requests in flight than the limit answer 429 + Retry-After with Graph's
+   * body (Microsoft Graph throttling limits, Outlook service: 4 concurrent requests per mailbox).
+   * The message rate does not refuse: Exchange accepts the excess and delays its delivery.
    */
-  const admit = (req: FastifyRequest, reply: FastifyReply, mailbox: Account, sends: boolean): boolean => {
+  const admit = (req: FastifyRequest, reply: FastifyReply, mailbox: Account): boolean => {
     const override = state.faults.mailboxLimits.get(mailbox.upn) ?? {};
-    const throttled = (retryAfter: number, message: string): boolean => {
-      reply.code(429).header('retry-after', String(retryAfter)).send(graphError('ApplicationThrottled', message));
+    const throttled = (retryAfter: number): boolean => {
+      reply.code(429).header('retry-after', String(retryAfter)).send(graphError('ApplicationThrottled', 'Application is over its MailboxConcurrency limit.'));
       return false;
     };
-    if (override.throttledForSeconds) return throttled(override.throttledForSeconds, 'Application is over its MailboxConcurrency limit.');
-    const concurrency = concurrencyDecision(state.meter.active(mailbox.upn), override.concurrentRequests ?? state.limits.concurrentRequests);
-    if (!concurrency.allowed) return throttled(concurrency.retryAfter, 'Application is over its MailboxConcurrency limit.');
-    if (sends) {
-      const now = Date.now();
-      const rate = rateDecision(state.meter.sentTimes(mailbox.upn, now), now, override.messagesPerMinute ?? state.limits.messagesPerMinute);
-      if (!rate.allowed) return throttled(rate.retryAfter, 'Application is over its MessageRateLimit for this mailbox (messages per minute).');
-      state.meter.recordSend(mailbox.upn, now);
-    }
-    state.meter.enter(mailbox.upn);
+    if (override.throttledForSeconds) return throttled(override.throttledForSeconds);
+    const concurrency = state.outbound.enterGraph(mailbox.upn, override.concurrentRequests ?? state.limits.concurrentRequests);
+    if (!concurrency.allowed) return throttled(concurrency.retryAfter);
     req.graphMailbox = mailbox.upn;
     return true;
   };
@@ -204,7 +211,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
     if (to.length + cc.length + bcc.length === 0) return badRequest(reply, "At least one recipient is not valid., A message can't be sent because it contains no recipients.", 'ErrorInvalidRecipients');
     const from = (m.from as { emailAddress?: { address?: string } } | undefined)?.emailAddress?.address;
     if (from && from.toLowerCase() !== a.upn) return reply.code(403).send(graphError('ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.'));
-    if (!admit(req, reply, a, true)) return reply;
+    if (!admit(req, reply, a)) return reply;
     const bodyPart = (m.body ?? {}) as { contentType?: string; content?: string };
     const attachments = Array.isArray(m.attachments)
       ? (m.attachments as { name?: string; contentType?: string; contentBytes?: string }[]).map((x) => ({ name: String(x.name ?? 'attachment'), contentType: String(x.contentType ?? 'application/octet-stream'), size: Buffer.from(String(x.contentBytes ?? ''), 'base64').length }))
@@ -213,20 +220,37 @@ function routes(g: FastifyInstance, state: TenantState): void {
       ? (m.attachments as { contentType?: string; contentBytes?: string }[]).find((x) => String(x.contentType).startsWith('text/calendar'))
       : undefined;
     const ics = calendarAttachment ? Buffer.from(String(calendarAttachment.contentBytes ?? ''), 'base64').toString('utf8') : null;
-    deliver(state, {
-      sender: a.upn,
-      from: { address: a.upn, name: a.displayName },
-      to,
-      cc,
-      bcc,
-      subject: String(m.subject ?? ''),
-      body: { contentType: String(bodyPart.contentType).toLowerCase() === 'html' ? 'html' : 'text', content: String(bodyPart.content ?? '') },
-      calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
-      attachments,
-      via: 'graph',
-      saveToSentItems: body.saveToSentItems !== false && body.saveToSentItems !== 'false',
-      internetMessageId: typeof m.internetMessageId === 'string' && /^<[^<>\s]+@[^<>\s]+>$/.test(m.internetMessageId) ? m.internetMessageId : undefined
-    });
+    const internetMessageId = typeof m.internetMessageId === 'string' && /^<[^<>@\s]+@[^<>@\s]+>$/.test(m.internetMessageId) ? m.internetMessageId : undefined;
+    if (m.internetMessageId !== undefined && !internetMessageId) return badRequest(reply, 'The internet message id is not valid: it must look like <local@domain>.', 'ErrorInvalidInternetHeaderValue');
+    const customHeaders = Array.isArray(m.internetMessageHeaders) ? (m.internetMessageHeaders as { name?: unknown; value?: unknown }[]) : [];
+    // Graph takes only custom headers on a message it sends, each named x-...
+    if (customHeaders.some((h) => typeof h?.name !== 'string' || !/^x-/i.test(h.name) || typeof h.value !== 'string')) {
+      return badRequest(reply, 'The internet message header name should start with \'x-\' or \'X-\'.', 'InvalidInternetMessageHeader');
+    }
+    const result = state.outbound.submit(
+      {
+        sender: a.upn,
+        from: { address: a.upn, name: a.displayName },
+        to,
+        cc,
+        bcc,
+        subject: String(m.subject ?? ''),
+        body: { contentType: String(bodyPart.contentType).toLowerCase() === 'html' ? 'html' : 'text', content: String(bodyPart.content ?? '') },
+        calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
+        attachments,
+        via: 'graph',
+        saveToSentItems: body.saveToSentItems !== false && body.saveToSentItems !== 'false',
+        internetMessageId,
+        headers: customHeaders.map((h) => ({ name: String(h.name), value: String(h.value) }))
+      },
+      state.faults.mailboxLimits.get(a.upn) ?? {}
+    );
+    if (!result.ok) {
+      return reply
+        .code(429)
+        .header('retry-after', String(result.decision.retryAfter))
+        .send(graphError('ErrorSubmissionQuotaExceeded', "The message couldn't be sent because the sender's submission quota was exceeded. Please try again later."));
+    }
     return reply.code(202).send();
   };
   g.post('/me/sendMail', sendMail);
@@ -276,7 +300,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       const existing = state.mail.eventsOf(a.upn).find((e) => e.transactionId === input.transactionId);
       if (existing) return reply.code(201).send(eventJson(existing));
     }
-    if (!admit(req, reply, a, (input.attendees ?? []).length > 0)) return reply;
+    if (!admit(req, reply, a)) return reply;
     return reply.code(201).send(eventJson(createEvent(state, a, input)));
   };
   for (const base of ['/me', '/users/:id']) {
@@ -302,7 +326,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       const problem = eventInputProblem(input, false);
       if (problem) return badRequest(reply, problem, 'ErrorInvalidRequest');
       if (ev.isCancelled) return badRequest(reply, 'The meeting has been canceled and can no longer be updated.', 'ErrorCalendarIsCancelledForAccept');
-      if (!admit(req, reply, a, ev.attendees.length > 0)) return reply;
+      if (!admit(req, reply, a)) return reply;
       return eventJson(updateEvent(state, a, ev, input));
     });
     g.post(`${base}/events/:eventId/cancel`, async (req, reply) => {
@@ -310,7 +334,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       const ev = a && findEvent(req, reply, a);
       if (!a || !ev) return reply;
       if (ev.isCancelled) return reply.code(202).send();
-      if (!admit(req, reply, a, ev.attendees.length > 0)) return reply;
+      if (!admit(req, reply, a)) return reply;
       cancelEvent(state, a, ev, String(((req.body ?? {}) as { comment?: string }).comment ?? ''));
       return reply.code(202).send();
     });

@@ -74,8 +74,13 @@ export function createServer(tls: { key: string; cert: string }, log: boolean): 
   app.setNotFoundHandler(async (req, reply) => {
     const url = req.url.split('?')[0];
     switch (flavourOf(url)) {
-      case 'graph':
-        return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment '${url.split('/').pop()}'.`));
+      case 'graph': {
+        const requestId = randomUUID();
+        reply.header('request-id', requestId).header('client-request-id', String(req.headers['client-request-id'] ?? '') || requestId);
+        const body = graphError('BadRequest', `Resource not found for the segment '${url.split('/').pop()}'.`, requestId);
+        (body.error as { innerError: Record<string, string> }).innerError['client-request-id'] = String(req.headers['client-request-id'] ?? '') || requestId;
+        return reply.code(400).send(body);
+      }
       case 'sharepoint':
         return reply.code(404).send(sharePointError(req, '-1, Microsoft.SharePoint.Client.InvalidClientQueryException', `The expression "${url.replace(/^\/sites\/[^/]+\/_api\//i, '')}" is not valid.`));
       default:

@@ -10,6 +10,9 @@ export interface AadError {
   claims?: string;
 }
 
+/** Entra writes times in its messages with seven fractional digits: 2026-12-01T23:17:13.1230000Z. */
+export const entraTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+
 const e = (status: number, error: string, code: number, description: string, suberror?: string): AadError => ({ status, error, code, description, suberror });
 
 /** Every AADSTS error the local tenant answers, with Entra's wording. */
@@ -41,10 +44,10 @@ export const AADSTS = {
   codeForOtherClient: () => e(400, 'invalid_grant', 70002, 'The client application is requesting a token using an authorization code issued to a different client.'),
   pkceMissing: () => e(400, 'invalid_grant', 501491, 'Invalid size of Code_Verifier. The code verifier must be between 43 and 128 characters long.'),
   pkceMismatch: () => e(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
-  refreshTokenRevoked: () =>
-    e(400, 'invalid_grant', 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '{time}' and the TokensValidFrom date (before which tokens are not valid) for this user is '{time}'.", 'bad_token'),
-  refreshTokenExpired: () =>
-    e(400, 'invalid_grant', 700082, "The refresh token has expired due to inactivity. The token was issued on '{time}' and was inactive for 90.00:00:00.", 'bad_token'),
+  refreshTokenRevoked: (issuedAt: number, validFrom: number) =>
+    e(400, 'invalid_grant', 50173, `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${entraTime(issuedAt)}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${entraTime(validFrom)}'.`, 'bad_token'),
+  refreshTokenExpired: (issuedAt: number, inactiveDays: number) =>
+    e(400, 'invalid_grant', 700082, `The refresh token has expired due to inactivity. The token was issued on '${entraTime(issuedAt)}' and was inactive for ${inactiveDays}.00:00:00.`, 'bad_token'),
   refreshTokenInvalid: () => e(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.', 'bad_token'),
   refreshTokenOtherClient: () => e(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed.', 'bad_token'),
   consentRequired: (clientId: string, clientName: string) =>

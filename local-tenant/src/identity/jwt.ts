@@ -1,28 +1,29 @@
-import { createHash, generateKeyPairSync, KeyObject, randomUUID, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, KeyObject, randomUUID, sign, verify, X509Certificate } from 'node:crypto';
 
 /** The tenant's token-signing key. Made fresh at every start: tokens never outlive the process. */
 export interface SigningKey {
   kid: string;
   privateKey: KeyObject;
   publicKey: KeyObject;
+  /** The certificate (base64 DER) that carries the public key, as JWKS x5c publishes it. */
+  x5c: string[];
 }
 
 export type Claims = Record<string, unknown>;
 
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
 
-export function createSigningKey(): SigningKey {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const der = publicKey.export({ format: 'der', type: 'spki' });
-  // Entra's kid equals the certificate thumbprint (x5t); a key thumbprint plays that part here.
-  const kid = createHash('sha1').update(der).digest('base64url');
-  return { kid, privateKey, publicKey };
+/** The signing key of a certificate (PEM) and its private key, as Entra's keys are: kid = x5t = the SHA-1 thumbprint. */
+export function createSigningKey(certificatePem: string, privateKeyPem: string): SigningKey {
+  const cert = new X509Certificate(certificatePem);
+  const kid = createHash('sha1').update(cert.raw).digest('base64url');
+  return { kid, privateKey: createPrivateKey(privateKeyPem), publicKey: cert.publicKey, x5c: [cert.raw.toString('base64')] };
 }
 
 /** The key set as /discovery/v2.0/keys publishes it. */
 export function jwks(key: SigningKey, issuer: string): { keys: Claims[] } {
   const jwk = key.publicKey.export({ format: 'jwk' });
-  return { keys: [{ kty: 'RSA', use: 'sig', kid: key.kid, x5t: key.kid, n: jwk.n, e: jwk.e, issuer }] };
+  return { keys: [{ kty: 'RSA', use: 'sig', kid: key.kid, x5t: key.kid, n: jwk.n, e: jwk.e, x5c: key.x5c, issuer }] };
 }
 
 export function signJwt(key: SigningKey, claims: Claims): string {

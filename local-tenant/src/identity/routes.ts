@@ -40,6 +40,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   const interactions = new Map<string, Interaction>();
   const graph = state.appByKey('graph');
 
+  const isMultiTenant = (t: string): boolean => ['common', 'organizations'].includes(t.toLowerCase());
   const knownTenant = (t: string): boolean => [state.tenantId, state.fixture.tenant.domain, 'common', 'organizations'].includes(t.toLowerCase());
   const resolveResource = (id: string): App | undefined => state.resourceByIdentifier(id);
 
@@ -49,8 +50,11 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   app.get('/:tenant/v2.0/.well-known/openid-configuration', async (req, reply) => {
     const { tenant } = req.params as Params;
     if (!knownTenant(tenant as string)) return sendAadError(reply, AADSTS.tenantNotFound(tenant as string));
-    const tid = state.tenantId;
-    const base = `${state.origin}/${tid}`;
+    // A multi-tenant authority (common, organizations) names no tenant: Entra answers with its
+    // endpoints under that authority and the issuer as a {tenantid} template.
+    const multi = isMultiTenant(tenant as string);
+    const tid = multi ? '{tenantid}' : state.tenantId;
+    const base = `${state.origin}/${multi ? (tenant as string).toLowerCase() : tid}`;
     return {
       token_endpoint: `${base}/oauth2/v2.0/token`,
       token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -81,7 +85,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   const keys = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const { tenant } = req.params as Params;
     if (!knownTenant(tenant as string)) return sendAadError(reply, AADSTS.tenantNotFound(tenant as string));
-    return jwks(key, v2Issuer(state.origin, state.tenantId));
+    return jwks(key, v2Issuer(state.origin, isMultiTenant(tenant as string) ? '{tenantid}' : state.tenantId));
   };
   app.get('/:tenant/discovery/v2.0/keys', keys);
   app.get('/:tenant/discovery/keys', keys);
@@ -415,9 +419,9 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (!record) return { error: AADSTS.refreshTokenInvalid() };
     if (record.clientAppId !== client.appId) return { error: AADSTS.refreshTokenOtherClient() };
     const user = state.accounts.get(record.userId);
-    if (!user || record.sessionGeneration !== user.sessionGeneration) return { error: AADSTS.refreshTokenRevoked() };
+    if (!user || record.sessionGeneration !== user.sessionGeneration) return { error: AADSTS.refreshTokenRevoked(record.issuedAt, user?.tokensValidFrom ?? Date.now()) };
     const inactiveMs = state.limits.refreshTokenInactivityDays * 24 * 3600 * 1000;
-    if (record.expired || Date.now() - record.lastUsedAt > inactiveMs) return { error: AADSTS.refreshTokenExpired() };
+    if (record.expired || Date.now() - record.lastUsedAt > inactiveMs) return { error: AADSTS.refreshTokenExpired(record.issuedAt, state.limits.refreshTokenInactivityDays) };
     record.lastUsedAt = Date.now();
     const parsed = parseScopes(body.scope ?? 'openid profile offline_access', resolveResource, graph, tenant);
     if (!parsed.ok) return { error: parsed.error };

@@ -15,18 +15,42 @@ function eventRow(e: CalendarEvent): string {
   return `<tr id="event-${esc(e.id)}"><td>${esc(e.start.dateTime)} ${esc(e.start.timeZone)}</td><td>${esc(e.end.dateTime)}</td><td>${esc(e.subject)}${e.isCancelled ? ' <strong>(cancelled)</strong>' : ''}</td><td>${esc(e.organizer.emailAddress.address)}</td><td>${esc(rooms.join(', ') || e.location.displayName)}</td><td>${e.onlineMeeting ? `<a href="${esc(e.onlineMeeting.joinUrl)}">Teams link</a>` : ''}</td></tr>`;
 }
 
-/** GET /_mailbox (HTML viewer) and /_admin/mailboxes/{upn}/messages (JSON): what every mailbox holds. */
+/**
+ * One message as its recipient sees it. The body is hostile input: HTML renders in a frame
+ * sandboxed without scripts, forms or same-origin access, under a CSP that blocks remote
+ * content; everything else is escaped text.
+ */
+function messagePage(m: StoredMessage, nav: string): string {
+  const csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+  const frame = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}">${m.body.content}`;
+  const body = m.body.contentType === 'html' ? `<iframe sandbox title="message body" style="width:100%;height:320px;border:1px solid #ddd" srcdoc="${esc(frame)}"></iframe>` : `<pre>${esc(m.body.content)}</pre>`;
+  const row = (name: string, value: string): string => `<tr><th scope="row">${esc(name)}</th><td>${esc(value)}</td></tr>`;
+  const headers = m.headers.map((h) => row(h.name, h.value)).join('');
+  return `${nav}<h1>${esc(m.subject || '(no subject)')}</h1>
+<table aria-label="Message">${row('Mailbox', `${m.mailbox} (${m.folder === 'inbox' ? 'Inbox' : 'Sent Items'})`)}${row('From', who(m.from))}${row('To', m.to.map(who).join(', '))}${row('Cc', m.cc.map(who).join(', '))}${m.folder === 'sentitems' && m.bcc.length ? row('Bcc', m.bcc.map(who).join(', ')) : ''}${row('Date', m.sentDateTime)}${row('Message-ID', m.internetMessageId)}${row('Submitted via', m.via)}${row('Attachments', m.attachments.map((a) => `${a.name} (${a.contentType}, ${a.size} bytes)`).join(', ') || 'none')}</table>
+<h2>Body (${esc(m.body.contentType)})</h2>${body}${m.calendar ? `<h2>Calendar (${esc(m.calendar.method)})</h2><pre>${esc(m.calendar.ics)}</pre>` : ''}
+<details><summary>All headers (${m.headers.length})</summary><table aria-label="Headers">${headers}</table></details>`;
+}
+
+/**
+ * GET /_mailbox (HTML viewer); JSON for tests: /_admin/mailboxes/{upn}/messages and /events,
+ * /_admin/mailboxes/{upn}/counters (what Exchange's transport counted for the mailbox as sender)
+ * and /_admin/sending (the counters of every mailbox that has sent).
+ */
 export function registerMailbox(app: FastifyInstance, state: TenantState): void {
+  const upnOf = (params: unknown): string => decodeURIComponent((params as { upn: string }).upn).toLowerCase();
   app.get('/_admin/mailboxes/:upn/messages', async (req) => {
-    const upn = decodeURIComponent((req.params as { upn: string }).upn).toLowerCase();
+    const upn = upnOf(req.params);
     const folder = (req.query as { folder?: string }).folder;
     const value = state.mail.messagesOf(upn, folder === 'inbox' || folder === 'sentitems' ? folder : undefined);
     return { mailbox: upn, value };
   });
   app.get('/_admin/mailboxes/:upn/events', async (req) => {
-    const upn = decodeURIComponent((req.params as { upn: string }).upn).toLowerCase();
+    const upn = upnOf(req.params);
     return { mailbox: upn, value: state.mail.eventsOf(upn) };
   });
+  app.get('/_admin/mailboxes/:upn/counters', async (req) => state.outbound.counters(upnOf(req.params)));
+  app.get('/_admin/sending', async () => ({ limits: { ...state.sendingLimits(), timeScale: state.timeScale }, value: state.outbound.mailboxes().map((m) => state.outbound.counters(m)) }));
 
   app.get('/_mailbox', async (req, reply) => {
     const q = req.query as { upn?: string; message?: string };
@@ -34,30 +58,18 @@ export function registerMailbox(app: FastifyInstance, state: TenantState): void 
     if (q.message) {
       const m = state.mail.message(q.message);
       if (!m) return reply.code(404).type('text/html').send(page('Message', `${nav}<h1>No such message</h1>`, { wide: true }));
-      // HTML bodies render in a sandboxed frame: no scripts, no access to this page.
-      const body = m.body.contentType === 'html' ? `<iframe sandbox title="message body" style="width:100%;height:320px;border:1px solid #ddd" srcdoc="${esc(m.body.content)}"></iframe>` : `<pre>${esc(m.body.content)}</pre>`;
-      return reply.type('text/html').send(
-        page(
-          m.subject,
-          `${nav}<h1>${esc(m.subject || '(no subject)')}</h1>
-<table><tr><th>Mailbox</th><td>${esc(m.mailbox)} (${esc(m.folder === 'inbox' ? 'Inbox' : 'Sent Items')})</td></tr>
-<tr><th>From</th><td>${esc(who(m.from))}</td></tr><tr><th>To</th><td>${esc(m.to.map(who).join(', '))}</td></tr>
-<tr><th>Cc</th><td>${esc(m.cc.map(who).join(', '))}</td></tr><tr><th>Sent</th><td>${esc(m.sentDateTime)}</td></tr>
-<tr><th>Submitted via</th><td>${esc(m.via)}</td></tr><tr><th>Message-ID</th><td>${esc(m.internetMessageId)}</td></tr>
-<tr><th>Attachments</th><td>${esc(m.attachments.map((a) => `${a.name} (${a.contentType}, ${a.size} bytes)`).join(', ') || 'none')}</td></tr></table>
-<h2>Body</h2>${body}${m.calendar ? `<h2>Calendar (${esc(m.calendar.method)})</h2><pre>${esc(m.calendar.ics)}</pre>` : ''}`,
-          { wide: true }
-        )
-      );
+      return reply.type('text/html').send(page(m.subject, messagePage(m, nav), { wide: true }));
     }
     if (q.upn) {
       const upn = q.upn.toLowerCase();
       const account = state.accountByUpn(upn);
+      const c = state.outbound.counters(upn);
       const section = (title: string, rows: string): string => `<h2>${esc(title)}</h2><table><tr><th>Time</th><th>From</th><th>To</th><th>Subject</th><th>Via</th></tr>${rows || '<tr><td colspan="5">empty</td></tr>'}</table>`;
+      const counters = `<p class="hint">Sent: ${c.submissions} submitted, ${c.accepted} accepted, ${c.delayed} delayed, ${c.pending} waiting, ${c.rejected} refused, ${c.duplicates} duplicate Message-IDs, ${c.recipientsToday} recipients in the last day.</p>`;
       return reply.type('text/html').send(
         page(
           upn,
-          `${nav}<h1>${esc(account?.displayName ?? upn)} <span class="hint">${esc(upn)}${account ? ` &middot; mailbox: ${esc(account.mailbox)}` : ' &middot; outside the tenant'}</span></h1>
+          `${nav}<h1>${esc(account?.displayName ?? upn)} <span class="hint">${esc(upn)}${account ? ` &middot; mailbox: ${esc(account.mailbox)}` : ' &middot; outside the tenant'}</span></h1>${counters}
 ${section('Inbox', state.mail.messagesOf(upn, 'inbox').reverse().map(messageRow).join(''))}
 ${section('Sent Items', state.mail.messagesOf(upn, 'sentitems').reverse().map(messageRow).join(''))}
 <h2>Calendar</h2><table><tr><th>Start</th><th>End</th><th>Subject</th><th>Organizer</th><th>Rooms / location</th><th>Online meeting</th></tr>${state.mail.eventsOf(upn).map(eventRow).join('') || '<tr><td colspan="6">empty</td></tr>'}</table>`,

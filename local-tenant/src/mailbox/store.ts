@@ -13,6 +13,8 @@ export interface StoredMessage {
   mailbox: string;
   folder: Folder;
   internetMessageId: string;
+  /** The header block as the recipient sees it, in order. */
+  headers: { name: string; value: string }[];
   /** How it was submitted: Graph sendMail, an event invitation, or SMTP. */
   via: 'graph' | 'smtp' | 'calendar';
   from: Recipient;

@@ -52,6 +52,14 @@ export function registerSharePoint(app: FastifyInstance, state: TenantState, key
           .header('www-authenticate', `Bearer realm="${state.tenantId}",client_id="00000003-0000-0ff1-ce00-000000000000",trusted_issuers="00000001-0000-0000-c000-000000000000@*",authorization_uri="${state.origin}/${state.tenantId}/oauth2/authorize"`)
           .send({ error_description: result ? 'Invalid issuer or signature.' : 'Unsupported security token.' });
       }
+      // SharePoint Online takes app-only tokens only from certificate credentials; a token got
+      // with a client secret is refused although Entra issued it.
+      if (result.caller.kind === 'app' && result.caller.credential !== 'certificate') {
+        return reply
+          .code(401)
+          .header('x-ms-diagnostics', '3001000;reason="There has been an error authenticating the request.";category="invalid_client"')
+          .send({ error_description: 'Unsupported app only token.' });
+      }
       const override = String(req.headers['x-http-method'] ?? '').toUpperCase();
       const c: Ctx = { req, reply, state, site, caller: result.caller, format: formatOf(req), method: req.method === 'POST' && override ? override : req.method, webUrl: `${state.origin}${site.path}` };
       if (levelOf(site, c.caller) === 'none') return accessDenied(c);

@@ -11,14 +11,27 @@ export interface SmtpReply {
 
 const r = (responseCode: number, message: string): SmtpReply => ({ responseCode, message: `${message} ${HOST}` });
 
+/** Exchange's continuous-error throttling replies (SMTP AUTH submissions), by cause. */
+export const SENDING_BLOCKS = {
+  'mailbox-full': '5.2.251 Sender throttled due to continuous mailbox full errors.',
+  'send-as-denied': '5.2.252 Sender throttled due to continuous send as denied errors.',
+  'invalid-license': '5.2.253 Sender throttled due to continuous invalid license errors.',
+  'too-many-recipients': '5.2.254 Sender throttled due to continuous too many recipients errors.',
+  'invalid-recipients': '5.2.255 Sender throttled due to continuous invalid recipients errors.'
+} as const;
+
 export const SMTP_REPLIES = {
   badCredentials: () => r(535, '5.7.3 Authentication unsuccessful'),
   smtpAuthDisabledForMailbox: () => r(535, '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.'),
+  /** Basic authentication blocked by an authentication policy or security defaults. */
   basicAuthDisabled: () => r(535, '5.7.139 Authentication unsuccessful, basic authentication is disabled.'),
+  /** Basic authentication retired for client submission (MC786329: off by default from the end of December 2026). */
+  basicAuthRetired: () => r(550, '5.7.30 Basic authentication is not supported for Client Submission.'),
   sendAsDenied: () => r(550, '5.7.60 SMTP; Client does not have permissions to send as this sender'),
   notAuthenticated: () => r(530, '5.7.57 Client not authenticated to send mail.'),
   concurrencyExceeded: () => r(432, '4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded'),
-  rateExceeded: (retryAfter: number) => r(450, `4.7.0 Message submission rate for this mailbox exceeds the limit; try again in ${retryAfter} seconds`),
+  quotaExceeded: () => r(554, '5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message Cannot submit message.'),
+  sendingBlocked: (cause: keyof typeof SENDING_BLOCKS) => r(550, SENDING_BLOCKS[cause]),
   mailboxUnavailable: () => r(550, '5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup')
 } as const;
 

@@ -5,8 +5,6 @@ import type { TenantState } from '../state/tenant-state';
 import { SigningKey } from '../identity/jwt';
 import { callerFromToken } from '../graph/caller';
 import { passwordMatches } from '../identity/routes';
-import { concurrencyDecision, rateDecision } from '../graph/limits';
-import { deliver } from '../mailbox/delivery';
 import type { Recipient } from '../mailbox/store';
 import { SMTP_REPLIES, smtpError } from './replies';
 
@@ -28,7 +26,7 @@ export function decideAuth(state: TenantState, key: SigningKey, auth: SMTPServer
     if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
     return { user: account.upn };
   }
-  if (!state.smtpBasicAuthEnabled) return { error: SMTP_REPLIES.basicAuthDisabled() };
+  if (!state.smtpBasicAuthEnabled) return { error: state.smtpBasicAuthOffReply === 'retired' ? SMTP_REPLIES.basicAuthRetired() : SMTP_REPLIES.basicAuthDisabled() };
   if (!account || account.isRoom || account.mailbox === 'none' || !passwordMatches(account.password, auth.password ?? '')) return { error: SMTP_REPLIES.badCredentials() };
   if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
   return { user: account.upn };
@@ -46,46 +44,67 @@ function listen(server: SMTPServer, port: number, host: string): Promise<number>
 
 const closeServer = (server: SMTPServer): Promise<void> => new Promise<void>((resolve) => server.close(() => resolve()));
 
+/** The header block of a parsed message, as name/value pairs in their order. */
+const headerBlock = (lines: readonly { key: string; line: string }[]): { name: string; value: string }[] =>
+  lines.map((h) => {
+    const colon = h.line.indexOf(':');
+    return { name: h.line.slice(0, colon).trim(), value: h.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim() };
+  });
+
 /**
- * Exchange-like SMTP client submission on loopback: STARTTLS, AUTH PLAIN/LOGIN/XOAUTH2.
- * With `localhost` it answers on 127.0.0.1 and ::1 (same port), since clients resolve that
- * name to either.
+ * Exchange-like SMTP client submission on loopback (smtp.office365.com:587 as it answers):
+ * EHLO offers STARTTLS, and AUTH LOGIN / XOAUTH2 only once the session is encrypted; each
+ * mailbox's limits (concurrent connections, daily recipients, the message rate) hold as in
+ * Exchange Online. With `localhost` it answers on 127.0.0.1 and ::1 (same port), since clients
+ * resolve that name to either.
  */
 export async function startSmtp(state: TenantState, key: SigningKey, tls: { key: string; cert: string }, port: number, host: string): Promise<SmtpHandle> {
-  const active = new Map<string, number>();
   const make = (): SMTPServer => new SMTPServer({
     name: 'localhost',
     banner: 'Microsoft ESMTP MAIL Service ready (local tenant)',
     secure: false,
     key: tls.key,
     cert: tls.cert,
-    authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'],
+    // Exchange Online offers no AUTH PLAIN on client submission.
+    authMethods: ['LOGIN', 'XOAUTH2'],
     // Replies carry Exchange's own enhanced status codes, written out in SMTP_REPLIES.
     hideENHANCEDSTATUSCODES: true,
     authRequiredMessage: SMTP_REPLIES.notAuthenticated().message,
     size: 35882577,
     logger: false,
     disableReverseLookup: true,
+    onConnect(session, callback) {
+      // AUTH is neither offered nor accepted before STARTTLS, as at smtp.office365.com.
+      session.disabledCommands = ['AUTH'];
+      callback();
+    },
+    onSecure(socket, session, callback) {
+      session.disabledCommands = [];
+      callback();
+    },
     onAuth(auth, session, callback) {
       const decision = decideAuth(state, key, auth);
       if ('error' in decision) return callback(smtpError(decision.error));
-      active.set(decision.user, (active.get(decision.user) ?? 0) + 1);
+      state.outbound.openSmtp(decision.user, session.id);
       return callback(null, { user: decision.user });
     },
     onClose(session: SMTPServerSession) {
       const user = session.user as string | undefined;
-      if (user) active.set(user, Math.max(0, (active.get(user) ?? 1) - 1));
+      if (user) state.outbound.closeSmtp(user, session.id);
     },
     onMailFrom(address, session, callback) {
-      const user = String(session.user ?? '');
+      if (!session.user) return callback(smtpError(SMTP_REPLIES.notAuthenticated()));
+      const user = String(session.user);
       if (address.address.toLowerCase() !== user) return callback(smtpError(SMTP_REPLIES.sendAsDenied()));
       const override = state.faults.mailboxLimits.get(user) ?? {};
       if (override.throttledForSeconds) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
-      // Sessions beyond the limit are refused; the session asking counts itself among them.
-      if (!concurrencyDecision((active.get(user) ?? 1) - 1, override.concurrentRequests ?? state.limits.concurrentRequests).allowed) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
-      const now = Date.now();
-      const rate = rateDecision(state.meter.sentTimes(user, now), now, override.messagesPerMinute ?? state.limits.messagesPerMinute);
-      if (!rate.allowed) return callback(smtpError(SMTP_REPLIES.rateExceeded(rate.retryAfter)));
+      // Connections beyond the mailbox's limit are turned away when they try to submit.
+      if (!state.outbound.smtpDecision(user, session.id, override.concurrentRequests ?? state.limits.smtpConnections).allowed) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
+      const block = state.faults.sendingBlocks.get(user);
+      if (block) {
+        state.outbound.refuse(user);
+        return callback(smtpError(SMTP_REPLIES.sendingBlocked(block)));
+      }
       return callback();
     },
     onData(stream, session, callback) {
@@ -102,22 +121,27 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
           const bcc = session.envelope.rcptTo.map((r) => r.address.toLowerCase()).filter((a) => !headerRecipients.has(a)).map((address) => ({ address, name: null }));
           const calendarPart = parsed.attachments.find((a) => a.contentType.startsWith('text/calendar'));
           const ics = calendarPart ? calendarPart.content.toString('utf8') : null;
-          state.meter.recordSend(user, Date.now());
-          const filed = deliver(state, {
-            sender: user,
-            from: from ?? { address: user, name: account.displayName },
-            to,
-            cc,
-            bcc,
-            subject: parsed.subject ?? '',
-            body: parsed.html ? { contentType: 'html', content: parsed.html } : { contentType: 'text', content: parsed.text ?? '' },
-            calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
-            attachments: parsed.attachments.filter((a) => a !== calendarPart).map((a) => ({ name: a.filename ?? 'attachment', contentType: a.contentType, size: a.size })),
-            via: 'smtp',
-            saveToSentItems: true,
-            internetMessageId: parsed.messageId
-          });
-          return callback(null, `2.0.0 OK ${filed[0]?.internetMessageId ?? ''} [Hostname=localhost.local-tenant]`);
+          const override = state.faults.mailboxLimits.get(user) ?? {};
+          const result = state.outbound.submit(
+            {
+              sender: user,
+              from: from ?? { address: user, name: account.displayName },
+              to,
+              cc,
+              bcc,
+              subject: parsed.subject ?? '',
+              body: parsed.html ? { contentType: 'html', content: parsed.html } : { contentType: 'text', content: parsed.text ?? '' },
+              calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
+              attachments: parsed.attachments.filter((a) => a !== calendarPart).map((a) => ({ name: a.filename ?? 'attachment', contentType: a.contentType, size: a.size })),
+              via: 'smtp',
+              saveToSentItems: true,
+              internetMessageId: parsed.messageId,
+              headers: headerBlock(parsed.headerLines)
+            },
+            override
+          );
+          if (!result.ok) return callback(smtpError(SMTP_REPLIES.quotaExceeded()));
+          return callback(null, `2.0.0 OK ${result.internetMessageId} [Hostname=localhost.local-tenant]`);
         })
         .catch(() => callback(smtpError({ responseCode: 554, message: '5.6.0 Corrupt message content [localhost.local-tenant]' })));
     }

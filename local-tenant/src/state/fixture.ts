@@ -93,8 +93,15 @@ export interface TenantFixture {
   resources: Record<string, FixtureApp>;
   grants: { delegated: FixtureDelegatedGrant[]; appRoles: FixtureAppRoleGrant[] };
   limits: {
+    /** Exchange's sending limits on (the default) or off (benchmarks of the engine alone). */
+    sendingLimitsEnabled: boolean;
     messagesPerMinute: number;
+    recipientsPerDay: number;
+    recipientsPerMessage: number;
+    /** Concurrent Graph requests per mailbox. */
     concurrentRequests: number;
+    /** Concurrent SMTP AUTH connections per mailbox. */
+    smtpConnections: number;
     accessTokenLifetimeSeconds: number;
     refreshTokenInactivityDays: number;
   };
@@ -133,6 +140,11 @@ export function fixtureProblems(f: TenantFixture): string[] {
       if (!upns.has(upn.toLowerCase())) problems.push(`site ${s.path}: unknown user ${upn}`);
     }
   }
+  for (const name of ['messagesPerMinute', 'recipientsPerDay', 'recipientsPerMessage', 'concurrentRequests', 'smtpConnections'] as const) {
+    const v = f.limits?.[name];
+    if (!Number.isInteger(v) || (v as number) < 1) problems.push(`limits.${name} must be a positive integer`);
+  }
+  if (typeof f.limits?.sendingLimitsEnabled !== 'boolean') problems.push('limits.sendingLimitsEnabled must be true or false');
   const apps = { ...f.apps, ...f.resources };
   for (const g of f.grants?.delegated ?? []) {
     if (!apps[g.client]) problems.push(`grant ${g.id}: unknown client ${g.client}`);

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { FixtureApp, MailboxKind, TenantFixture } from './fixture';
 import { MailStore } from '../mailbox/store';
 import { ListStore } from '../sharepoint/list-store';
-import { MailboxMeter } from '../graph/limits';
+import { Outbound } from '../mailbox/outbound';
+import { deliver, rejectForRecipientLimit } from '../mailbox/delivery';
+import type { SendingLimits } from '../mailbox/limits';
 
 const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
 
@@ -23,6 +25,8 @@ export interface Account {
   /** Bumped when the password changes or sessions are revoked: refresh tokens of older generations die. */
   sessionGeneration: number;
   locale: string;
+  /** Entra's TokensValidFrom: when the sessions were last revoked (0: never). */
+  tokensValidFrom: number;
 }
 
 /** An app registration with its service principal, as one object (local tenants have one of each). */
@@ -82,11 +86,18 @@ export interface MailboxLimitOverride {
   throttledForSeconds?: number;
 }
 
+/** Exchange's continuous-error throttling of SMTP AUTH submissions (550 5.2.251 to 5.2.255). */
+export type SendingBlock = 'mailbox-full' | 'send-as-denied' | 'invalid-license' | 'too-many-recipients' | 'invalid-recipients';
+
 export interface Faults {
   graphFailure: { status: number; remaining: number | null } | null;
   latencyMs: number;
   mailboxLimits: Map<string, MailboxLimitOverride>;
+  /** Mailboxes whose SMTP submissions answer a 550 5.2.25x sending-limit reply. */
+  sendingBlocks: Map<string, SendingBlock>;
 }
+
+export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map() });
 
 /** Everything the local tenant knows; `reset()` returns it to the fixture. Signing keys live elsewhere. */
 export class TenantState {
@@ -98,16 +109,41 @@ export class TenantState {
   authCodes = new Map<string, AuthCodeRecord>();
   sessions = new Map<string, string>();
   smtpBasicAuthEnabled = true;
+  /** What a basic login answers while basic authentication is off: retired (550 5.7.30) or blocked by policy (535 5.7.139). */
+  smtpBasicAuthOffReply: 'retired' | 'policy' = 'retired';
   limits: TenantFixture['limits'];
-  faults: Faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
+  faults: Faults = noFaults();
+  /** How many times faster than real time the sending windows run (1: a minute is a minute). */
+  timeScale: number;
   readonly mail = new MailStore();
-  readonly meter = new MailboxMeter();
+  readonly outbound: Outbound;
   readonly lists: ListStore;
 
-  constructor(readonly fixture: TenantFixture, public origin: string) {
+  /** `timeScale` is the process's setting (LOCAL_TENANT_TIME_SCALE); reset returns to it. */
+  constructor(readonly fixture: TenantFixture, public origin: string, private readonly configuredTimeScale = 1) {
     this.limits = { ...fixture.limits };
+    this.timeScale = configuredTimeScale;
     this.lists = new ListStore(fixture.sites);
+    this.outbound = new Outbound(
+      () => this.sendingLimits(),
+      () => this.timeScale,
+      (s) => void deliver(this, s),
+      (s, recipients, limit) => rejectForRecipientLimit(this, s, recipients, limit)
+    );
     this.reset();
+  }
+
+  /** The sending limits every mailbox has (faults lower them per mailbox). */
+  sendingLimits(): SendingLimits {
+    const l = this.limits;
+    return {
+      enabled: l.sendingLimitsEnabled,
+      messagesPerMinute: l.messagesPerMinute,
+      recipientsPerDay: l.recipientsPerDay,
+      recipientsPerMessage: l.recipientsPerMessage,
+      concurrentRequests: l.concurrentRequests,
+      smtpConnections: l.smtpConnections
+    };
   }
 
   /** The origin is known only once the server has bound its port; resources named by it follow. */
@@ -137,7 +173,8 @@ export class TenantState {
         password: u.password ?? f.defaultPassword,
         roleIds: (u.directoryRoles ?? []).includes('Global Administrator') ? [GLOBAL_ADMIN_ROLE_TEMPLATE] : [],
         isRoom: false,
-        sessionGeneration: 0
+        sessionGeneration: 0,
+        tokensValidFrom: 0
       });
     }
     for (const r of f.rooms) {
@@ -156,7 +193,8 @@ export class TenantState {
         roleIds: [],
         isRoom: true,
         room: { capacity: r.capacity, building: r.building, floorNumber: r.floorNumber, isWheelChairAccessible: r.isWheelChairAccessible },
-        sessionGeneration: 0
+        sessionGeneration: 0,
+        tokensValidFrom: 0
       });
     }
     this.apps.clear();
@@ -193,10 +231,12 @@ export class TenantState {
     this.authCodes.clear();
     this.sessions.clear();
     this.smtpBasicAuthEnabled = f.tenant.smtpBasicAuthEnabled;
+    this.smtpBasicAuthOffReply = 'retired';
     this.limits = { ...f.limits };
-    this.faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
+    this.timeScale = this.configuredTimeScale;
+    this.faults = noFaults();
     this.mail.clear();
-    this.meter.clear();
+    this.outbound.clear();
     this.lists.reset();
   }
 
@@ -288,6 +328,7 @@ export class TenantState {
   /** Revokes every refresh token and session of the user (Revoke-MgUserSignInSession, password change). */
   revokeSessions(account: Account): void {
     account.sessionGeneration += 1;
+    account.tokensValidFrom = Date.now();
     for (const [session, userId] of this.sessions) if (userId === account.id) this.sessions.delete(session);
   }
 }

@@ -112,6 +112,17 @@ export const DOMAIN_ERRORS = {
       ja: 'Microsoft は SMTP クライアント送信の基本認証を廃止しつつあります。このカタログを先進認証に切り替えてください。'
     }
   },
+  BASIC_AUTH_RETIRED: {
+    status: 422,
+    title: {
+      en: 'Exchange Online no longer accepts a password for sending mail (basic authentication is retired).',
+      ja: 'Exchange Online はメール送信にパスワードを受け付けなくなりました (基本認証は廃止されました)。'
+    },
+    remedy: {
+      en: 'Microsoft turns basic authentication for SMTP client submission off at the end of December 2026. Switch this catalog to Modern authentication and connect the account again; re-entering the password will not help.',
+      ja: 'Microsoft は 2026 年 12 月末に SMTP クライアント送信の基本認証を無効にします。このカタログを先進認証に切り替えてアカウントを再接続してください。パスワードを入力し直しても解決しません。'
+    }
+  },
   TOKEN_REVOKED: {
     status: 409,
     title: {

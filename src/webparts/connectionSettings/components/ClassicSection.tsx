@@ -20,6 +20,16 @@ export interface IClassicSectionProps {
   showForm: boolean;
   /** Id of the fields, which the "Change account" button controls. */
   formId: string;
+  /** Today, for the retirement notice (default: the clock). */
+  today?: Date;
+}
+
+/** MC786329: Exchange Online turns basic authentication for SMTP client submission off by default from 31 December 2026. */
+export const BASIC_AUTH_OFF_BY_DEFAULT = Date.UTC(2026, 11, 31);
+
+/** Before that day the page announces the change; from it on, it says a password no longer sends by default. */
+export function basicAuthRetired(today: Date): boolean {
+  return today.getTime() >= BASIC_AUTH_OFF_BY_DEFAULT;
 }
 
 /**
@@ -28,10 +38,11 @@ export interface IClassicSectionProps {
  */
 export default function ClassicSection(props: IClassicSectionProps): JSX.Element {
   const { strings, errors } = props;
+  const retired = basicAuthRetired(props.today || new Date());
   return (
     <Stack tokens={{ childrenGap: 12 }}>
-      <MessageBar messageBarType={MessageBarType.severeWarning} isMultiline={true}>
-        <strong>{strings.classicRetirementTitle}</strong> {strings.classicRetirementText}
+      <MessageBar messageBarType={retired ? MessageBarType.error : MessageBarType.severeWarning} isMultiline={true}>
+        <strong>{strings.classicRetirementTitle}</strong> {retired ? strings.classicRetiredText : strings.classicRetirementText}
       </MessageBar>
       {props.showForm ? (
         <Stack id={props.formId} tokens={{ childrenGap: 12 }}>

@@ -121,7 +121,7 @@ describe('ConnectionSettings', () => {
     renderPage();
     await ready();
     await userEvent.click(screen.getByRole('radio', { name: en.methodClassic }));
-    expect(await screen.findByText(en.classicRetirementText, { exact: false })).toBeInTheDocument();
+    expect(await screen.findByText(en.classicRetirementTitle)).toBeInTheDocument();
     expect(screen.getByText(en.classicAppPasswordHint)).toBeInTheDocument();
     expect(screen.getByText(en.classicLimitRooms)).toBeInTheDocument();
     expect(screen.getByText(en.classicLimitTeams)).toBeInTheDocument();

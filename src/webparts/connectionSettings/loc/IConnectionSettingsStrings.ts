@@ -61,6 +61,7 @@ export interface IConnectionSettingsStrings {
   classicPasswordHandling: string;
   classicRetirementTitle: string;
   classicRetirementText: string;
+  classicRetiredText: string;
   classicLimitsHeading: string;
   classicLimitRooms: string;
   classicLimitTeams: string;

@@ -55,6 +55,7 @@ const strings: IConnectionSettingsStrings = {
   classicPasswordHandling: 'The password is checked with an SMTP sign-in, stored encrypted by the connection service and never shown again.',
   classicRetirementTitle: 'Microsoft is retiring basic authentication for SMTP.',
   classicRetirementText: 'Exchange Online turns off basic authentication for SMTP client submission by default for existing tenants from the end of December 2026; the final removal date will be announced. Switch to Modern authentication.',
+  classicRetiredText: 'Since 31 December 2026 Exchange Online turns basic authentication for SMTP client submission off by default: unless a tenant admin turned it back on, sending with a password fails. Switch to Modern authentication.',
   classicLimitsHeading: 'Not available with Classic:',
   classicLimitRooms: 'booking meeting rooms for sessions',
   classicLimitTeams: 'Teams meetings in session invitations',

@@ -55,6 +55,7 @@ const strings: IConnectionSettingsStrings = {
   classicPasswordHandling: 'パスワードは SMTP サインインで確認され、接続サービスで暗号化して保存されます。再表示されることはありません。',
   classicRetirementTitle: 'Microsoft は SMTP の基本認証を廃止します。',
   classicRetirementText: 'Exchange Online では、既存のテナントで SMTP クライアント送信の基本認証が 2026 年 12 月末から既定で無効になります。最終的な削除日は後日発表されます。先進認証に切り替えてください。',
+  classicRetiredText: '2026 年 12 月 31 日以降、Exchange Online では SMTP クライアント送信の基本認証が既定で無効です。テナント管理者が再度有効にしていない限り、パスワードでの送信は失敗します。先進認証に切り替えてください。',
   classicLimitsHeading: '基本認証では使用できない機能:',
   classicLimitRooms: 'セッションの会議室の予約',
   classicLimitTeams: 'セッションの出席依頼への Teams 会議の追加',

@@ -1,0 +1,218 @@
+import nodemailer from 'nodemailer';
+import { startLocalTenant, LocalTenant, timeScaleFrom } from '../src/index';
+import type { MailboxCounters } from '../src/mailbox/outbound';
+import { fault, graphToken, messages } from './helpers/tokens';
+import { SmtpWire } from './helpers/smtp-wire';
+
+/**
+ * Exchange Online's per-mailbox sending limits, met with the real clients (fetch for Graph,
+ * nodemailer for SMTP). The tenant runs 60 times faster than real time: the message-rate
+ * window is one second, the daily recipient window 24 minutes.
+ */
+describe('sending limits (time x60)', () => {
+  let tenant: LocalTenant;
+  let token: string;
+  const ADELE = 'adele@contoso.test';
+  const auth = { user: ADELE, pass: 'dev-password' };
+
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, smtpPort: 0, timeScale: 60 });
+  });
+  afterAll(async () => tenant.close());
+  beforeEach(async () => {
+    tenant.reset();
+    token = await graphToken(tenant, ADELE);
+  });
+
+  const sendMail = (message: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${tenant.origin}/v1.0/me/sendMail`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ message: { subject: 'Reminder', body: { contentType: 'Text', content: 'Session tomorrow' }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }], ...message } })
+    });
+  const smtp = (extra: Record<string, unknown> = {}) => nodemailer.createTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false, requireTLS: true, auth, tls: { ca: tenant.caCertificate }, ...extra });
+  const counters = async (upn = ADELE): Promise<MailboxCounters> => (await (await fetch(`${tenant.origin}/_admin/mailboxes/${upn}/counters`)).json()) as MailboxCounters;
+  const limits = (body: Record<string, unknown>) => fetch(`${tenant.origin}/_admin/limits`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test('message rate - beyond 30 a minute Graph still answers 202; the excess is delivered in the next window, not refused', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 35; i++) statuses.push((await sendMail({ subject: `m${i}` })).status);
+    expect(statuses.every((s) => s === 202)).toBe(true);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(30);
+    expect(await counters()).toMatchObject({ submissions: 35, accepted: 35, delayed: 5, pending: 5, rejected: 0 });
+    await wait(1300);
+    const inbox = await messages(tenant, 'learner1@contoso.test', 'inbox');
+    expect(inbox.map((m) => m.subject).sort()).toEqual(Array.from({ length: 35 }, (_, i) => `m${i}`).sort());
+    const first = Date.parse(inbox[0].receivedDateTime);
+    const late = inbox.filter((m) => ['m30', 'm31', 'm32', 'm33', 'm34'].includes(m.subject)).map((m) => Date.parse(m.receivedDateTime) - first);
+    // One (scaled) minute after the first delivery of the window, not before.
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(950);
+    expect((await counters()).pending).toBe(0);
+  });
+
+  test('message rate - SMTP submissions beyond the rate are accepted with 250 and delayed the same way', async () => {
+    await fault(tenant, 'throttle', { mailbox: ADELE, messagesPerMinute: 2 });
+    const t = smtp();
+    const replies = [];
+    for (let i = 0; i < 3; i++) replies.push((await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: `s${i}`, text: 'x' })).response);
+    t.close();
+    expect(replies.every((r) => /^250 2\.0\.0 OK </.test(r))).toBe(true);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(2);
+    await wait(1200);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(3);
+  });
+
+  test('concurrency - a 5th concurrent Graph request of one mailbox answers 429 with Retry-After and Graph error body', async () => {
+    await fault(tenant, 'latency', { ms: 400 });
+    const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => sendMail({ subject: `c${i}` }, { 'client-request-id': `c-${i}` })));
+    const throttled = responses.filter((r) => r.status === 429);
+    expect(responses.map((r) => r.status).sort()).toEqual([202, 202, 202, 202, 429]);
+    expect(Number(throttled[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const body = (await throttled[0].json()) as { error: { code: string; message: string; innerError: Record<string, string> } };
+    expect(body.error).toMatchObject({ code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' });
+    expect(body.error.innerError['request-id']).toBe(throttled[0].headers.get('request-id'));
+    expect(body.error.innerError['client-request-id']).toBe(throttled[0].headers.get('client-request-id'));
+    expect(throttled[0].headers.get('client-request-id')).toMatch(/^c-\d$/);
+  });
+
+  test('concurrency - a 4th SMTP connection of one mailbox gets 432 4.3.2 sender thread limit exceeded; it sends once one closes', async () => {
+    const pool = smtp({ pool: true, maxConnections: 3, maxMessages: 100 });
+    await Promise.all([0, 1, 2].map((i) => pool.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: `p${i}`, text: 'x' })));
+    expect((await counters()).smtpConnections).toBe(3);
+    const fourth = smtp();
+    const err = await fourth.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'fourth', text: 'x' }).catch((e) => e);
+    expect(err.responseCode).toBe(432);
+    expect(err.response).toMatch(/^432 4\.3\.2 STOREDRV\.ClientSubmit; sender thread limit exceeded/);
+    // The three first connections keep sending while a fourth is open.
+    const { wire } = await SmtpWire.open(tenant.smtp.host, tenant.smtp.port);
+    await wire.send('EHLO client.test');
+    await wire.startTls(tenant.caCertificate);
+    await wire.send('EHLO client.test');
+    await wire.send('AUTH LOGIN');
+    await wire.send(Buffer.from(ADELE).toString('base64'));
+    expect(await wire.send(Buffer.from('dev-password').toString('base64'))).toMatch(/^235 /);
+    expect((await counters()).smtpConnections).toBe(4);
+    expect((await pool.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'p3', text: 'x' })).response).toMatch(/^250 /);
+    expect(await wire.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
+    wire.close();
+    pool.close();
+    for (let i = 0; i < 50 && (await counters()).smtpConnections > 1; i++) await wait(20);
+    expect((await fourth.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'fourth', text: 'x' })).response).toMatch(/^250 /);
+    fourth.close();
+  });
+
+  test('daily recipients - past the quota SMTP answers 554 5.2.0 SubmissionQuotaExceededException and Graph 429 ErrorSubmissionQuotaExceeded', async () => {
+    expect((await limits({ recipientsPerDay: 5 })).status).toBe(200);
+    const three = ['learner1@contoso.test', 'learner2@contoso.test', 'nestor@contoso.test'];
+    const t = smtp();
+    await t.sendMail({ from: ADELE, to: three, subject: 'first', text: 'x' });
+    const err = await t.sendMail({ from: ADELE, to: three, subject: 'second', text: 'x' }).catch((e) => e);
+    t.close();
+    expect(err.responseCode).toBe(554);
+    expect(err.response).toMatch(/^554 5\.2\.0 STOREDRV\.Submission\.Exception:SubmissionQuotaExceededException/);
+    const res = await sendMail({ toRecipients: three.map((address) => ({ emailAddress: { address } })) });
+    expect(res.status).toBe(429);
+    // The quota frees as the first recipients leave the (24 scaled minutes) window.
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(1000);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ErrorSubmissionQuotaExceeded');
+    // Two more recipients still fit.
+    expect((await sendMail({ toRecipients: three.slice(0, 2).map((address) => ({ emailAddress: { address } })) })).status).toBe(202);
+    expect(await counters()).toMatchObject({ submissions: 4, accepted: 2, rejected: 2, recipientsToday: 5 });
+    expect((await messages(tenant, 'nestor@contoso.test', 'inbox')).map((m) => m.subject)).toEqual(['first']);
+  });
+
+  test('recipients per message - a message to more than the limit is accepted, delivered to no one, and bounces with 550 5.5.3', async () => {
+    await limits({ recipientsPerMessage: 2 });
+    expect((await sendMail({ subject: 'Too many', toRecipients: ['learner1', 'learner2', 'nestor'].map((u) => ({ emailAddress: { address: `${u}@contoso.test` } })) })).status).toBe(202);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(0);
+    const [ndr] = await messages(tenant, ADELE, 'inbox');
+    expect(ndr.subject).toBe('Undeliverable: Too many');
+    expect(ndr.body.content).toContain('550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients');
+    expect((await counters()).undeliverable).toBe(1);
+  });
+
+  test('continuous-error throttling - the sending-block fault answers 550 5.2.251-5.2.255 to SMTP submissions', async () => {
+    const expected: Record<string, string> = {
+      'mailbox-full': '5.2.251 Sender throttled due to continuous mailbox full errors.',
+      'send-as-denied': '5.2.252 Sender throttled due to continuous send as denied errors.',
+      'invalid-license': '5.2.253 Sender throttled due to continuous invalid license errors.',
+      'too-many-recipients': '5.2.254 Sender throttled due to continuous too many recipients errors.',
+      'invalid-recipients': '5.2.255 Sender throttled due to continuous invalid recipients errors.'
+    };
+    const t = smtp();
+    for (const [cause, text] of Object.entries(expected)) {
+      await fault(tenant, 'sending-block', { mailbox: ADELE, cause });
+      const err = await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' }).catch((e) => e);
+      expect(err.response).toBe(`550 ${text} [localhost.local-tenant]`);
+    }
+    await fault(tenant, 'sending-block', { mailbox: ADELE, clear: true });
+    expect((await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' })).response).toMatch(/^250 /);
+    t.close();
+    expect(await counters()).toMatchObject({ rejected: 5, accepted: 1 });
+  });
+
+  test('message IDs - kept as given (Graph internetMessageId, SMTP Message-ID), generated when absent, duplicates counted per mailbox', async () => {
+    const id = '<n-42.r1@lms.contoso.test>';
+    expect((await sendMail({ internetMessageId: id })).status).toBe(202);
+    expect((await sendMail({ internetMessageId: id })).status).toBe(202);
+    const t = smtp();
+    await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'again', text: 'x', messageId: id });
+    t.close();
+    await sendMail({});
+    await sendMail({});
+    const c = await counters();
+    expect(c.duplicatesByMessageId).toEqual({ [id]: 3 });
+    expect(c.duplicates).toBe(2);
+    const inbox = await messages(tenant, 'learner1@contoso.test', 'inbox');
+    expect(inbox.filter((m) => m.internetMessageId === id)).toHaveLength(3);
+    const generated = inbox.filter((m) => m.internetMessageId !== id).map((m) => m.internetMessageId);
+    expect(new Set(generated).size).toBe(2);
+    expect(inbox[0].headers).toEqual(expect.arrayContaining([{ name: 'Message-ID', value: id }]));
+    expect((await sendMail({ internetMessageId: 'no-brackets' })).status).toBe(400);
+  });
+
+  test('limits off - no delay, no concurrency limit; bad limit values are refused and change nothing', async () => {
+    const refused = await limits({ messagesPerMinute: 0, enabled: false });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe('invalid_limits');
+    expect(((await (await fetch(`${tenant.origin}/_admin/limits`)).json()) as { enabled: boolean }).enabled).toBe(true);
+    expect((await limits({ enabled: false })).status).toBe(200);
+    await fault(tenant, 'latency', { ms: 200 });
+    const statuses = (await Promise.all(Array.from({ length: 40 }, (_, i) => sendMail({ subject: `f${i}` })))).map((r) => r.status);
+    expect(statuses.every((s) => s === 202)).toBe(true);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(40);
+    expect((await counters()).delayed).toBe(0);
+  });
+
+  test('time scale - LOCAL_TENANT_TIME_SCALE is a number from 1 to 10000', () => {
+    expect(timeScaleFrom(undefined)).toBe(1);
+    expect(timeScaleFrom('60')).toBe(60);
+    expect(() => timeScaleFrom('fast')).toThrow(/LOCAL_TENANT_TIME_SCALE must be a number from 1 to 10000/);
+    expect(() => timeScaleFrom('0.5')).toThrow();
+  });
+
+  test('EHLO - AUTH only after STARTTLS, and only LOGIN and XOAUTH2', async () => {
+    const { wire, banner } = await SmtpWire.open(tenant.smtp.host, tenant.smtp.port);
+    expect(banner).toMatch(/^220 /);
+    const plain = await wire.send('EHLO client.test');
+    expect(plain).toContain('STARTTLS');
+    expect(plain).not.toMatch(/AUTH/);
+    expect(await wire.send('AUTH LOGIN')).toMatch(/^5\d\d /);
+    expect(await wire.startTls(tenant.caCertificate)).toMatch(/^220 /);
+    const secure = await wire.send('EHLO client.test');
+    expect(secure).toMatch(/^250-AUTH LOGIN XOAUTH2$/m);
+    expect(secure).not.toContain('PLAIN');
+    expect(await wire.send('MAIL FROM:<adele@contoso.test>')).toMatch(/^530 5\.7\.57 /);
+    wire.close();
+  });
+
+  test('basic authentication off - 550 5.7.30 (retired) by default, 535 5.7.139 when an authentication policy blocks it', async () => {
+    await fault(tenant, 'smtp-basic-auth', { enabled: false });
+    const err = await smtp().sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' }).catch((e) => e);
+    expect(err.response).toBe('550 5.7.30 Basic authentication is not supported for Client Submission. [localhost.local-tenant]');
+    await fault(tenant, 'smtp-basic-auth', { enabled: false, reply: 'policy' });
+    const policy = await smtp().sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' }).catch((e) => e);
+    expect(policy.response).toMatch(/^535 5\.7\.139 Authentication unsuccessful, basic authentication is disabled\./);
+  });
+});
