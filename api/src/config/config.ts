@@ -283,7 +283,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
       timeScale: Number(optional('SEND_TIME_SCALE', '1', int(1, 3600))),
       leaseSeconds: Number(optional('SEND_LEASE_SECONDS', '30', int(5, 600))),
       pollMilliseconds: Number(optional('SEND_POLL_MS', '1000', int(10, 60_000))),
-      mailboxesPerInstance: Number(optional('SEND_MAILBOXES_PER_INSTANCE', '16', int(1, 1000))),
+      mailboxesPerInstance: Number(optional('SEND_MAILBOXES_PER_INSTANCE', '64', int(1, 1000))),
       lmsRateLimitPerMinute: Number(optional('LMS_RATE_LIMIT_PER_MINUTE', '6000', int(1, 10_000_000))),
       messageIdDomain: optional('MESSAGE_ID_DOMAIN', new URL(publicUrl || 'http://localhost').hostname || 'localhost', (v) => (/^[a-z0-9.-]+$/i.test(v) ? undefined : 'must be a host name'))
     }

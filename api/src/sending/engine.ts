@@ -186,6 +186,35 @@ export class SendingEngine {
     await this.deps.queue.done(wake);
   }
 
+  /**
+   * Records an accepted message as sent. A storage fault here must not turn into a resubmission,
+   * so the write is tried again (re-read on an ETag conflict: a first attempt may have landed).
+   */
+  private async markSent(claimed: StoredItem): Promise<void> {
+    let item = claimed;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.outbox.update(item, transition(item.state, { type: 'sent', now: this.now() }));
+        return;
+      } catch (error) {
+        const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+        if (attempt >= 5 || (code !== 'SERVICE_UNAVAILABLE' && code !== 'CHANGED_BY_SOMEONE_ELSE')) {
+          throw error;
+        }
+        await this.sleep(200 * attempt);
+        const fresh = await this.deps.outbox.read(item.catalog, item.id);
+        if (!fresh || fresh.state.state === 'sent') {
+          return;
+        }
+        if (fresh.state.state !== 'sending' || fresh.state.attempts !== claimed.state.attempts) {
+          // Another worker took it over: its outcome stands.
+          throw error;
+        }
+        item = fresh;
+      }
+    }
+  }
+
   /** Sends the catalog's due items until none is left, the catalog is held, the mailbox must pause, or the lease is lost. */
   private async drain(initial: ConnectionRecord, lease: MailboxLease, drain: Drain, keepWake: () => Promise<void>): Promise<{ reason: StopReason; nextDueAt: number }> {
     const { outbox, credentials, config } = this.deps;
@@ -273,7 +302,7 @@ export class SendingEngine {
         }
       }
       // The one write in the window no design closes: until it lands, a crash means a resubmission.
-      await outbox.update(item, transition(item.state, { type: 'sent', now: this.now() }));
+      await this.markSent(item);
       sent++;
     };
     /**
