@@ -224,6 +224,8 @@ function routes(g: FastifyInstance, state: TenantState): void {
       calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
       attachments,
       via: 'graph',
+      // The sender's own Message-ID is kept (the outbox's resubmission after a crash reuses it).
+      internetMessageId: typeof m.internetMessageId === 'string' && /^<[^<>\s]+@[^<>\s]+>$/.test(m.internetMessageId) ? m.internetMessageId : undefined,
       saveToSentItems: body.saveToSentItems !== false && body.saveToSentItems !== 'false'
     });
     return reply.code(202).send();
