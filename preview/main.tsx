@@ -19,6 +19,7 @@ import { fetchTransport } from '../src/webparts/connectionSettings/services/fetc
 import { resilient } from '../src/webparts/connectionSettings/services/http';
 import type { IServices } from '../src/webparts/connectionSettings/services/interfaces';
 import { SettingsStore } from '../src/webparts/connectionSettings/services/SettingsStore';
+import { LmsPanel } from './LmsPanel';
 
 interface IPreviewConfig {
   tenantOrigin: string;
@@ -155,6 +156,7 @@ function Preview(props: { config: IPreviewConfig }): JSX.Element {
           pageOrigin={window.location.origin}
         />
       </main>
+      <LmsPanel catalog={selection.catalog} catalogLabel={CATALOGS.find((c) => c.path === selection.catalog)?.label ?? selection.catalog} />
     </>
   );
 }

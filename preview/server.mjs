@@ -10,6 +10,10 @@
 //                              has to trust the tenant's certificate for them
 // - /_mailbox, /_faults        the tenant's mailbox viewer and fault controls, proxied the same way
 //                              (with the /_admin/faults, /_admin/reset and mailbox calls they make)
+// - POST /preview/lms/queue, /preview/lms/status
+//                              the LMS panel's back end (preview/lms.ts): queues notifications and
+//                              reads their status with the LMS back end's app-only token, which
+//                              stays in this process
 //
 // `node preview/server.mjs` starts it from PREVIEW_PORT / PREVIEW_TENANT_ORIGIN / PREVIEW_API_BASE_URL.
 import { createServer } from 'node:http';
@@ -55,6 +59,50 @@ export async function buildPreviewBundle({ apiBaseUrl, minify = true }) {
     files.set('/preview/assets/' + path.basename(file.path), file.contents);
   }
   return files;
+}
+
+/** The LMS panel's server side (preview/lms.ts), bundled for Node with the typed client it uses. */
+async function loadLmsBackend(options) {
+  const result = await esbuild.build({
+    entryPoints: [path.join(here, 'lms.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent'
+  });
+  const { lmsBackend } = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].contents).toString('base64')}`);
+  // The development tenant's LMS back end app (docs/local-tenant.md): a secret of the fixture, read here on the server.
+  const fixture = JSON.parse(readFileSync(options.fixturePath ?? path.join(root, 'local-tenant', 'fixtures', 'tenant.json'), 'utf8'));
+  return lmsBackend({
+    tenantOrigin: options.tenantOrigin,
+    tenantId: fixture.tenant.id,
+    apiBaseUrl: options.apiBaseUrl,
+    apiAppIdUri: connectionApi.appIdUri,
+    clientId: fixture.apps.lmsBackend.appId,
+    clientSecret: fixture.apps.lmsBackend.clientSecret,
+    ca: options.ca
+  });
+}
+
+const CATALOG_PATH = /^\/sites\/[A-Za-z0-9_-]{1,100}$/;
+const EMAIL = /^[^\s@<>"]{1,64}@[A-Za-z0-9.-]{1,190}$/;
+
+/** Reads a small JSON body from the page; undefined when it is not one (the panel always sends JSON). */
+async function jsonBody(req) {
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+    return undefined;
+  }
+  const raw = await readBody(req);
+  if (raw.length > 16_384) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function caFor(options) {
@@ -128,6 +176,7 @@ export async function startPreview(options = {}) {
   const ca = caFor(options);
   const assets = await buildPreviewBundle({ apiBaseUrl });
   const html = page({ tenantOrigin, apiBaseUrl, apiResource: connectionApi.appIdUri });
+  const lms = await loadLmsBackend({ tenantOrigin, apiBaseUrl, ca, fixturePath: options.fixturePath });
 
   const server = createServer(async (req, res) => {
     try {
@@ -150,6 +199,24 @@ export async function startPreview(options = {}) {
         const answer = await tenantRequest(tenantOrigin, ca, 'POST', '/_admin/dev-token', { 'Content-Type': 'application/json' },
           JSON.stringify({ user: url.searchParams.get('user'), resource: url.searchParams.get('resource') }));
         return send(res, answer.status, answer.body, { 'Content-Type': 'application/json' });
+      }
+      if (req.method === 'POST' && (url.pathname === '/preview/lms/queue' || url.pathname === '/preview/lms/status')) {
+        const body = await jsonBody(req);
+        const json = { 'Content-Type': 'application/json' };
+        if (!body || typeof body.catalog !== 'string' || !CATALOG_PATH.test(body.catalog)) {
+          return send(res, 400, JSON.stringify({ error: 'bad_request', message: 'a JSON body with catalog: "/sites/<name>" is required' }), json);
+        }
+        let answer;
+        if (url.pathname === '/preview/lms/queue') {
+          if (!['one', 'burst'].includes(body.kind) || typeof body.to !== 'string' || !EMAIL.test(body.to)) {
+            return send(res, 400, JSON.stringify({ error: 'bad_request', message: 'kind must be "one" or "burst" and to an email address' }), json);
+          }
+          answer = await lms.queue({ catalog: body.catalog, kind: body.kind, to: body.to });
+        } else {
+          const ids = Array.isArray(body.ids) ? body.ids.filter((id) => typeof id === 'string' && /^[\w-]{1,64}$/.test(id)).slice(0, 100) : [];
+          answer = await lms.statuses(body.catalog, ids);
+        }
+        return send(res, answer.status, JSON.stringify(answer.body), json);
       }
       if (PROXIED.test(url.pathname)) {
         const headers = {};

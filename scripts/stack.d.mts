@@ -22,4 +22,5 @@ export function startStack(options?: {
   logLevel?: string;
   env?: Record<string, string>;
   onExit?: (service: string, code: number | null) => void;
+  onProgress?: (event: { step: string; state: 'starting' | 'up'; detail?: string; ms?: number }) => void;
 }): Promise<IStack>;

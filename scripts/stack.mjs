@@ -2,7 +2,7 @@
 // the preview host. `npm start` runs it on the fixed ports of docs/design.md with its state in
 // .local/; the browser tests and bench:page run it on free ports with throwaway state. The tenant
 // and the API run as their built entry points, as they would in production.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -59,6 +59,28 @@ async function waitFor(name, url, child, logFile, timeoutMs = 90_000) {
   }
 }
 
+/** Builds both workspaces without blocking the event loop (a progress line can still be printed). */
+function buildWorkspaces() {
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '--silent', 'build', '-w', 'local-tenant', '-w', 'api'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.on('close', (status) => resolve({ status, output }));
+  });
+}
+
+/** Whether something accepts TCP connections on the loopback port. */
+function listening(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve();
@@ -84,6 +106,8 @@ function stopChild(child) {
  * @param {Record<string, string>} [options.env] more settings for the tenant and the API
  * @param {(service: string, code: number | null) => void} [options.onExit] called when a service
  *   stops on its own after the stack is up
+ * @param {(event: { step: string, state: 'starting' | 'up', detail?: string, ms?: number }) => void} [options.onProgress]
+ *   told as each step starts and as each service answers (`npm start` prints it)
  */
 export async function startStack({
   build = true,
@@ -92,13 +116,18 @@ export async function startStack({
   logDir = path.join(root, 'e2e', 'results', 'logs'),
   logLevel = 'warn',
   env: extraEnv = {},
-  onExit
+  onExit,
+  onProgress = () => undefined
 } = {}) {
+  const progress = (step, state, detail, started) => onProgress({ step, state, detail, ms: started === undefined ? undefined : Date.now() - started });
   if (build) {
-    const result = spawnSync('npm', ['run', '--silent', 'build', '-w', 'local-tenant', '-w', 'api'], { cwd: root, encoding: 'utf8' });
+    const started = Date.now();
+    progress('build', 'starting', 'the local tenant and the API (tsc)');
+    const result = await buildWorkspaces();
     if (result.status !== 0) {
-      throw new Error(`building the local tenant and the API failed:\n${result.stdout}${result.stderr}`);
+      throw new Error(`building the local tenant and the API failed:\n${result.output}`);
     }
+    progress('build', 'up', undefined, started);
   }
   mkdirSync(logDir, { recursive: true });
   const throwaway = stateDir === undefined;
@@ -160,11 +189,32 @@ export async function startStack({
     }
   };
   try {
+    let started = Date.now();
+    progress('local tenant', 'starting', tenantOrigin);
     const tenant = service('local-tenant', ['local-tenant/dist/main.js']);
     await waitFor('local tenant', `${tenantOrigin}/common/v2.0/.well-known/openid-configuration`, tenant.child, tenant.logFile);
+    progress('local tenant', 'up', `${tenantOrigin} (SMTP localhost:${port.smtp}, mailbox viewer ${tenantOrigin}/_mailbox)`, started);
+    started = Date.now();
+    const azuriteDetail = `tables http://127.0.0.1:${port.table}, queues http://127.0.0.1:${port.queue}`;
+    progress('connection API', 'starting', `${apiBaseUrl}, with Azurite (${azuriteDetail})`);
     const api = service('api', ['api/dist/api/dev/main.js']);
+    // The API starts its embedded Azurite first: it is up when both of its ports take connections.
+    const azuriteUp = (async () => {
+      while (!(await listening(port.table) && await listening(port.queue))) {
+        if (api.child.exitCode !== null || Date.now() - started > 90_000) {
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      progress('Azurite', 'up', azuriteDetail, started);
+    })();
     await waitFor('connection API', `${apiBaseUrl}/readyz`, api.child, api.logFile);
+    await azuriteUp;
+    progress('connection API', 'up', `${apiBaseUrl} (OpenAPI ${apiBaseUrl}/openapi.json)`, started);
+    started = Date.now();
+    progress('preview host', 'starting', previewOrigin);
     preview = await startPreview({ port: port.preview, tenantOrigin, apiBaseUrl });
+    progress('preview host', 'up', preview.url, started);
   } catch (error) {
     await stop();
     throw error;

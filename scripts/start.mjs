@@ -8,7 +8,15 @@ import { DEFAULT_PORTS, startStack } from './stack.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const local = path.join(root, '.local');
 
-process.stdout.write('Starting the local stack: building the local tenant and the API, then starting them (logs in .local/logs/)\n');
+process.stdout.write('Starting the local stack (logs in .local/logs/)\n');
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+// One line as each step starts and one as it is up, so the ~35 s of building and starting are not silent.
+const onProgress = ({ step, state, detail, ms }) => {
+  const name = step.padEnd(15);
+  process.stdout.write(state === 'starting'
+    ? `  ${name} starting${detail ? ` ${detail}` : ''} ...\n`
+    : `  ${name} ${step === 'build' ? 'done' : 'up'}${detail ? ` at ${detail}` : ''} (${seconds(ms)})\n`);
+};
 let stack;
 try {
   stack = await startStack({
@@ -16,6 +24,7 @@ try {
     stateDir: local,
     logDir: path.join(local, 'logs'),
     logLevel: process.env.LOG_LEVEL ?? 'info',
+    onProgress,
     onExit: (service, code) => {
       process.stderr.write(`\n${service} stopped (exit ${code}); see .local/logs/${service}.log\n`);
       void stack.stop().then(() => process.exit(1));
@@ -34,7 +43,9 @@ process.stdout.write(`
   Open ${stack.previewUrl}
 
   Pick a signed-in user and a catalog, connect an account, send a test email. Every account's
-  password is dev-password. The mailbox viewer and the fault controls are linked from the page.
+  password is dev-password. The mailbox viewer and the fault controls are linked from the page;
+  the LMS panel below the page queues notifications as the LMS back end would
+  (docs/lms-integration.md).
   (Local tenant ${stack.tenantOrigin}, SMTP localhost:${stack.smtpPort}, API ${stack.apiBaseUrl}.)
   The sign-in window opens at ${stack.tenantOrigin}: a browser that does not trust
   .local/certs/ca.pem shows a certificate warning there once. Ctrl+C stops everything.

@@ -191,7 +191,9 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
       openapi: '3.1.0',
       info: { title: 'LMS Microsoft 365 connection API', version: '1.0.0', description: 'Connects, verifies, stores and disconnects a course catalog\'s Microsoft 365 account. Errors are RFC 9457 problem+json with a stable code (packages/contracts/src/errors/catalogue.ts).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
-    }
+    },
+    // Shared schemas keep their $id as their name, so the generated LMS client (api/client) reads components['schemas']['NotificationStatus'].
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) }
   });
   app.addSchema(Problem);
   app.addSchema(ConnectionView);

@@ -1,0 +1,27 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openapiTypescriptArgs, SCHEMA_FILE, servedSpec, SPEC_FILE } from '../../client/spec';
+
+jest.setTimeout(60_000);
+
+describe('LMS client (api/client)', () => {
+  it('client - openapi.json is exactly what the API serves at /openapi.json (else: npm run client -w api)', async () => {
+    const checkedIn = JSON.parse(readFileSync(SPEC_FILE, 'utf8'));
+    expect(checkedIn).toEqual(await servedSpec());
+  });
+
+  it('client - schema.ts is what openapi-typescript generates from openapi.json (else: npm run client -w api)', () => {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'lms-client-')), 'schema.ts');
+    const result = spawnSync(process.execPath, openapiTypescriptArgs(SPEC_FILE, out), { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(readFileSync(out, 'utf8'));
+  });
+
+  it('client - the spec names the LMS operations with their shared schemas', () => {
+    const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8'));
+    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'NotificationStatus']));
+    expect(spec.paths['/v1/catalogs/{catalog}/notifications/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/NotificationStatus' });
+  });
+});
