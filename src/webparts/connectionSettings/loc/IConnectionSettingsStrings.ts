@@ -109,6 +109,8 @@ export interface IConnectionSettingsStrings {
   disconnect: string;
   disconnectDialogTitle: string;
   disconnectDialogText: string;
+  /** Disconnect deletes only the API's copy of the tokens; nothing is revoked at Microsoft (issue 13 point 7). */
+  disconnectRevokeHelp: string;
   disconnectConfirm: string;
   disconnectKeep: string;
   disconnected: string;

@@ -103,6 +103,7 @@ const strings: IConnectionSettingsStrings = {
   disconnect: 'Disconnect',
   disconnectDialogTitle: 'Disconnect the account?',
   disconnectDialogText: 'The LMS cannot send notifications or invitations for this catalog until an account is connected again.',
+  disconnectRevokeHelp: 'Disconnect deletes the LMS\'s copy of the account\'s sign-in (its tokens or password); it revokes nothing at Microsoft, where the account\'s refresh token stays valid until it expires. If the account must be cut off at once, a tenant admin revokes its sessions (Microsoft Entra admin center > Users > the account > Revoke sessions) and, if needed, removes the app\'s consent (Enterprise applications > LMS Microsoft 365 Connection API > Permissions).',
   disconnectConfirm: 'OK',
   disconnectKeep: 'Cancel',
   disconnected: 'The account was disconnected.',

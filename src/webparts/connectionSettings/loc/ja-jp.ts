@@ -103,6 +103,7 @@ const strings: IConnectionSettingsStrings = {
   disconnect: '切断',
   disconnectDialogTitle: 'アカウントを切断しますか?',
   disconnectDialogText: 'アカウントを再度接続するまで、LMS はこのカタログの通知や出席依頼を送信できません。',
+  disconnectRevokeHelp: '切断すると、LMS が保持しているアカウントのサインイン情報 (トークンまたはパスワード) が削除されますが、Microsoft 側では何も取り消されません。アカウントの更新トークンは有効期限まで Microsoft 側で有効なままです。アカウントを直ちに遮断する必要がある場合は、テナント管理者がそのアカウントのセッションを取り消し (Microsoft Entra 管理センター > ユーザー > 対象アカウント > セッションの取り消し)、必要に応じてアプリの同意を削除します (エンタープライズ アプリケーション > LMS Microsoft 365 Connection API > アクセス許可)。',
   disconnectConfirm: 'OK',
   disconnectKeep: 'キャンセル',
   disconnected: 'アカウントを切断しました。',
