@@ -9,6 +9,7 @@ import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInp
 import { deliver } from '../mailbox/delivery';
 import type { CalendarEvent, Recipient } from '../mailbox/store';
 import { registerGraphSites } from './sites';
+import { registerGraphConsent } from './consent';
 import { compileFilter, FilterResult } from './filter';
 
 type Params = Record<string, string>;
@@ -410,6 +411,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
     return { '@odata.context': `${GRAPH(state)}/$metadata#servicePrincipals/$entity`, ...spJson(app) };
   });
   registerGraphSites(g, state, caller);
+  registerGraphConsent(g, state, caller);
 
   // ---------- $batch ----------
   g.post('/$batch', async (req, reply) => {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { FixtureApp, MailboxKind, TenantFixture } from './fixture';
+import { FixtureAdminConsentPolicy, FixtureApp, MailboxKind, TenantFixture } from './fixture';
 import { MailStore } from '../mailbox/store';
 import { ListStore } from '../sharepoint/list-store';
 import { MailboxMeter } from '../graph/limits';
 
-const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
+export const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
 
 export interface Account {
   id: string;
@@ -41,6 +41,19 @@ export interface DelegatedGrant {
   principalId: string | null;
   resourceId: string;
   scope: string;
+}
+
+/**
+ * A user's request that an admin consent for an app (Graph appConsentRequest with its
+ * userConsentRequests), made on Entra's "Approval required" page when the workflow is on.
+ */
+export interface ConsentRequest {
+  id: string;
+  appId: string;
+  appDisplayName: string;
+  /** Scopes (of Microsoft Graph) still waiting for approval. */
+  pendingScopes: string[];
+  userRequests: { id: string; userId: string; reason: string; status: 'InProgress' | 'Completed' | 'Expired'; createdDateTime: string; completedDateTime: string | null }[];
 }
 
 export interface AppRoleAssignment {
@@ -97,6 +110,8 @@ export class TenantState {
   authCodes = new Map<string, AuthCodeRecord>();
   sessions = new Map<string, string>();
   smtpBasicAuthEnabled = true;
+  adminConsentPolicy: FixtureAdminConsentPolicy = { isEnabled: false, reviewers: [], requestDurationInDays: 30 };
+  consentRequests: ConsentRequest[] = [];
   limits: TenantFixture['limits'];
   faults: Faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
   readonly mail = new MailStore();
@@ -190,6 +205,8 @@ export class TenantState {
     this.authCodes.clear();
     this.sessions.clear();
     this.smtpBasicAuthEnabled = f.tenant.smtpBasicAuthEnabled;
+    this.adminConsentPolicy = { isEnabled: false, reviewers: [], requestDurationInDays: 30, ...f.tenant.adminConsentRequestPolicy };
+    this.consentRequests = [];
     this.limits = { ...f.limits };
     this.faults = { graphFailure: null, latencyMs: 0, mailboxLimits: new Map() };
     this.mail.clear();
@@ -271,6 +288,42 @@ export class TenantState {
     }
     const merged = new Set([...grant.scope.split(' ').filter(Boolean), ...scopes]);
     grant.scope = [...merged].join(' ');
+    if (consentType === 'AllPrincipals') this.approveRequests(client, resource);
+  }
+
+  /**
+   * Organisation-wide consent is how a reviewer approves a request (Entra's "Review permissions
+   * and consent"): requests whose scopes are now all granted are completed.
+   */
+  private approveRequests(client: App, resource: App): void {
+    const granted = this.grantedScopes(client, resource, null);
+    for (const request of this.consentRequests) {
+      if (request.appId !== client.appId) continue;
+      request.pendingScopes = request.pendingScopes.filter((s) => !granted.has(s));
+      if (request.pendingScopes.length > 0) continue;
+      for (const u of request.userRequests) {
+        if (u.status === 'InProgress') Object.assign(u, { status: 'Completed', completedDateTime: new Date().toISOString() });
+      }
+    }
+  }
+
+  /** Records a user's request for admin approval; one request per app, one user request per user. */
+  requestConsent(client: App, user: Account, scopes: string[], reason: string): ConsentRequest {
+    let request = this.consentRequests.find((r) => r.appId === client.appId);
+    if (!request) {
+      request = { id: randomUUID(), appId: client.appId, appDisplayName: client.displayName, pendingScopes: [], userRequests: [] };
+      this.consentRequests.push(request);
+    }
+    request.pendingScopes = [...new Set([...request.pendingScopes, ...scopes])];
+    if (!request.userRequests.some((u) => u.userId === user.id && u.status === 'InProgress')) {
+      request.userRequests.push({ id: randomUUID(), userId: user.id, reason, status: 'InProgress', createdDateTime: new Date().toISOString(), completedDateTime: null });
+    }
+    return request;
+  }
+
+  /** Accounts holding a directory role by its template id. */
+  roleMembers(roleTemplateId: string): Account[] {
+    return this.people().filter((a) => a.roleIds.includes(roleTemplateId));
   }
 
   /** The client's static delegated permissions on a resource (its requiredResourceAccess). */
