@@ -179,7 +179,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
       }
     });
   });
-  await connectionRoutes(app, { config, verify, admins, service });
+  await connectionRoutes(app, { config, verify, admins, service, orgConsent });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return { app, service };
 }

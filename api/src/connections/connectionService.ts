@@ -10,7 +10,7 @@ import type { SecretStore } from '../secrets/secretStore';
 import type { ErrorCode } from '../../../src/shared/errors';
 import { ConnectionStore } from './connectionStore';
 import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, toView } from './model';
-import type { OrgConsentStatus } from './orgConsent';
+import { OrgConsentStatus, signInScopes } from './orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
 
@@ -78,7 +78,8 @@ export class ConnectionService {
 
   public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
     const [{ record, etag }, granted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted()]);
-    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin });
+    const rooms = await this.deps.orgConsent.rooms(record.homeAccountId);
+    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms);
   }
 
   public async changeSettings(principal: Principal, catalog: string, ifMatch: string | undefined, change: SettingsChange): Promise<ConnectionView> {
@@ -134,8 +135,7 @@ export class ConnectionService {
       expiresAt: signIn.expiresAt
     });
     const authorizeUrl = await this.deps.identity.authorizeUrl({
-      // SMTP.Send is consented as a Microsoft Graph permission; Exchange then issues its SMTP tokens.
-      scopes: transport === 'smtp-oauth' ? [...graphScopes(this.deps.config), `${this.deps.config.graphResource}/SMTP.Send`] : graphScopes(this.deps.config),
+      scopes: signInScopes(this.deps.config, { orgConsent: request.orgConsent, transport }),
       state: signIn.state,
       nonce: signIn.nonce,
       challenge: signIn.challenge,

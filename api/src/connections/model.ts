@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../../src/shared/errors';
+import type { RoomAccess } from './orgConsent';
 
 export type Method = 'modern' | 'classic';
 /** How Modern sends (R-MOD-8); a Classic connection always sends over SMTP with its password and keeps this as the Modern preference. */
@@ -76,10 +77,11 @@ export function disconnected(record: ConnectionRecord, now: string): ConnectionR
 /** What callers see: the record's non-internal fields plus the tenant's consent status and the ETag. */
 export type ConnectionView = Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'enabled' | 'method' | 'transport' | 'account' | 'health' | 'alertRecipients'> & {
   orgConsent: { granted: boolean; canGrant: boolean };
+  rooms: RoomAccess;
   etag: string;
 };
 
-export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }): ConnectionView {
+export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }, rooms: RoomAccess): ConnectionView {
   return {
     catalog: record.catalog,
     connectionId: record.connectionId,
@@ -89,6 +91,7 @@ export function toView(record: ConnectionRecord, etag: string, orgConsent: { gra
     account: record.account,
     health: record.health,
     orgConsent,
+    rooms,
     alertRecipients: record.alertRecipients,
     etag
   };

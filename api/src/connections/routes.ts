@@ -6,8 +6,9 @@ import type { TokenVerifier } from '../auth/tokenVerifier';
 import { normaliseCatalog } from '../catalogs/catalogId';
 import type { ApiConfig } from '../config/config';
 import { preferredLanguage } from '../errors/problem';
-import { callbackPage } from './callbackPage';
+import { adminConsentPage, callbackPage } from './callbackPage';
 import type { ConnectionService } from './connectionService';
+import { ADMIN_CONSENT_STATE, CONSENT_REQUEST_STATE, OrgConsentStatus } from './orgConsent';
 import * as S from './schemas';
 
 declare module 'fastify' {
@@ -24,6 +25,7 @@ export interface ConnectionRouteDeps {
   verify: TokenVerifier;
   admins: CatalogAdminCheck;
   service: ConnectionService;
+  orgConsent?: OrgConsentStatus;
 }
 
 export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRouteDeps): Promise<void> {
@@ -113,6 +115,18 @@ export async function connectionRoutes(app: FastifyInstance, deps: ConnectionRou
     schema: { tags: ['sign-in'], summary: 'OAuth redirect target: answers a page that posts the result to its opener', querystring: S.CallbackQuery, produces: ['text/html'] },
     config: { rateLimit: { max: 30, timeWindow: '1 minute' } }
   }, async (request, reply) => {
+    if (request.query.state === ADMIN_CONSENT_STATE || request.query.state === CONSENT_REQUEST_STATE) {
+      // A tenant admin back from the link the page gave out (R-MOD-5); any code is left unredeemed.
+      deps.orgConsent?.forget();
+      const granted = request.query.admin_consent?.toLowerCase() === 'true' || (request.query.code !== undefined && !request.query.error);
+      return reply
+        .code(granted ? 200 : 400)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('content-security-policy', "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+        .send(adminConsentPage(granted, preferredLanguage(request.headers['accept-language'])));
+    }
     const outcome = await service.completeModern(request.query);
     if (outcome.redirect) {
       // The popup must keep its opener through this hop, or the final page cannot post the result.
