@@ -40,6 +40,7 @@ const viewFieldsTheWebPartReads: Record<keyof IConnectionView, true> = {
   account: true,
   health: true,
   orgConsent: true,
+  rooms: true,
   alertRecipients: true,
   etag: true
 };

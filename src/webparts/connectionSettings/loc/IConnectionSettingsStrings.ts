@@ -47,6 +47,20 @@ export interface IConnectionSettingsStrings {
   orgConsentGranted: string;
   orgConsentNotGranted: string;
 
+  /** Rooms and the tenant admin's approval (AdminApprovalNotice, R-MOD-5). roomsEmailBody: {0} = the admin consent link. */
+  roomsAvailable: string;
+  roomsApprovalTitle: string;
+  roomsApprovalText: string;
+  roomsTenantAdmins: string;
+  roomsNoTenantAdminsKnown: string;
+  roomsRequestPending: string;
+  roomsRequestApproval: string;
+  roomsRequestHelp: string;
+  roomsConsentLinkLabel: string;
+  roomsEmailAdmins: string;
+  roomsEmailSubject: string;
+  roomsEmailBody: string;
+
   connect: string;
   connecting: string;
   popupBlocked: string;

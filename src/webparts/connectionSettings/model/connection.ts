@@ -20,6 +20,24 @@ export interface IOrgConsent {
   canGrant: boolean;
 }
 
+export interface ITenantAdmin {
+  displayName: string;
+  email: string;
+}
+
+/** Rooms need delegated Place.Read.All, which only a tenant admin can grant (R-MOD-5). */
+export interface IRoomAccess {
+  available: boolean;
+  /** Set while rooms wait for a tenant admin's approval. */
+  adminApproval: {
+    tenantAdmins: ITenantAdmin[];
+    requestWorkflow: boolean;
+    requestPending: boolean;
+    adminConsentUrl: string;
+    requestUrl: string | null;
+  } | null;
+}
+
 export interface IConnectionView {
   catalog: string;
   enabled: boolean;
@@ -28,6 +46,8 @@ export interface IConnectionView {
   account: IAccount | null;
   health: IHealth;
   orgConsent: IOrgConsent;
+  /** Always answered by the API; optional so views made before it existed still read. */
+  rooms?: IRoomAccess;
   alertRecipients: string[];
   etag: string;
 }
