@@ -22,7 +22,7 @@ import { createLogger, stripQuery } from './logging';
 import { GraphClient } from './mail/graphClient';
 import { KeyEncryptionKey, KeyVaultKek, LocalFileKek } from './secrets/kek';
 import { SecretStore } from './secrets/secretStore';
-import { ListMirror } from './sharepoint/listMirror';
+import { ListMirror, SettingsListStore } from './sharepoint/listMirror';
 import { openTables, TABLES } from './storage/tables';
 
 export interface AppOptions {
@@ -84,8 +84,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const signIns = new SignInStore(tables[TABLES.signIns], kek);
   const logUpstream = (context: string, error: ApiError): void => app.log.warn({ context, code: error.code, upstream: error.upstream }, 'upstream refused');
   const orgConsent = new OrgConsentStatus(config, identity, graph, (error) => logUpstream('org consent', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')), config.orgConsentCacheSeconds * 1000);
-  const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`));
-  const service = new ConnectionService({ config, connections, secrets, signIns, identity, graph, orgConsent, onUpstreamError: logUpstream, mirror: (record) => listMirror.mirror(record) });
+  const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`), new SettingsListStore(tables[TABLES.settingsLists]));
+  const service = new ConnectionService({ config, connections, secrets, signIns, identity, graph, orgConsent, onUpstreamError: logUpstream, mirror: (record) => listMirror.mirror(record), mirrorFailure: (catalog) => listMirror.failure(catalog) });
 
   const sitePermissions: SitePermissionReader = options.sitePermissions ?? (async (principal, catalog) => {
     const token = await identity.onBehalfOf(principal.token, [`${config.sharePointOrigin}/.default`]);

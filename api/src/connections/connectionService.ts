@@ -63,6 +63,8 @@ export interface ServiceDeps {
   onUpstreamError?: (context: string, error: ApiError) => void;
   /** Copies the record's non-secret state to the catalog's settings list item. */
   mirror?: (record: ConnectionRecord) => Promise<unknown>;
+  /** The settings list's last failed write, shown as a warning in the view (issue 13 point 3). */
+  mirrorFailure?: (catalog: string) => Promise<{ code: ErrorCode; failedAt: string } | null>;
 }
 
 export class ConnectionService {
@@ -78,8 +80,8 @@ export class ConnectionService {
 
   public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
     const [{ record, etag }, granted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted()]);
-    const rooms = await this.deps.orgConsent.rooms(record.homeAccountId);
-    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms);
+    const [rooms, listFailure] = await Promise.all([this.deps.orgConsent.rooms(record.homeAccountId), this.deps.mirrorFailure?.(catalog).catch(() => null) ?? null]);
+    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms, listFailure);
   }
 
   public async changeSettings(principal: Principal, catalog: string, ifMatch: string | undefined, change: SettingsChange): Promise<ConnectionView> {

@@ -78,10 +78,12 @@ export function disconnected(record: ConnectionRecord, now: string): ConnectionR
 export type ConnectionView = Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'enabled' | 'method' | 'transport' | 'account' | 'health' | 'alertRecipients'> & {
   orgConsent: { granted: boolean; canGrant: boolean };
   rooms: RoomAccess;
+  /** Present only when the API's last write to the catalog's settings list failed. */
+  settingsListWarning?: { code: ErrorCode; failedAt: string };
   etag: string;
 };
 
-export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }, rooms: RoomAccess): ConnectionView {
+export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }, rooms: RoomAccess, settingsListFailure: { code: ErrorCode; failedAt: string } | null = null): ConnectionView {
   return {
     catalog: record.catalog,
     connectionId: record.connectionId,
@@ -92,6 +94,7 @@ export function toView(record: ConnectionRecord, etag: string, orgConsent: { gra
     health: record.health,
     orgConsent,
     rooms,
+    ...(settingsListFailure ? { settingsListWarning: settingsListFailure } : {}),
     alertRecipients: record.alertRecipients,
     etag
   };

@@ -32,6 +32,10 @@ export const ConnectionView = Type.Object({
       requestUrl: Type.Union([Type.String(), Type.Null()], { description: 'With the workflow on: a sign-in that ends on Entra\'s request page.' })
     }), Type.Null()], { description: 'Set while rooms wait for a tenant admin\'s approval (R-MOD-5).' })
   }),
+  settingsListWarning: Type.Optional(Type.Object({
+    code: Type.String(),
+    failedAt: Type.String({ format: 'date-time' })
+  }, { description: 'Present only when the API\'s last write to the catalog\'s settings list failed; the next write tries again.' })),
   alertRecipients: Type.Array(Type.String()),
   etag: Type.String()
 }, { $id: 'ConnectionView' });

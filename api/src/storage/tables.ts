@@ -5,7 +5,8 @@ import { ApiError } from '../errors/apiError';
 export const TABLES = {
   connections: 'connections',
   secrets: 'secrets',
-  signIns: 'pendingsignins'
+  signIns: 'pendingsignins',
+  settingsLists: 'settingslists'
 } as const;
 
 export type TableName = (typeof TABLES)[keyof typeof TABLES];
