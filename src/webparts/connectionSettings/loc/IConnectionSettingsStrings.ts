@@ -116,6 +116,9 @@ export interface IConnectionSettingsStrings {
   /** Shown while the page verifies the stored health with the API after it opened (R-LOSS-4). */
   checkingConnection: string;
 
+  /** {0} = error code, {1} = when the write failed (issue 13 point 3). */
+  settingsListWarning: string;
+
   lostTitle: string;
   lostText: string;
   reconnect: string;

@@ -109,6 +109,8 @@ const strings: IConnectionSettingsStrings = {
   changeAccount: 'Change account',
   checkingConnection: 'Checking the connection…',
 
+  settingsListWarning: 'The connection service could not update this site\'s settings list ({0}, {1}). The list may show an older status until its next update; this page shows the current one.',
+
   lostTitle: 'The connection to Microsoft 365 was lost.',
   lostText: 'The LMS has stopped sending for this catalog. Notifications wait and are sent once the account is reconnected.',
   reconnect: 'Reconnect',

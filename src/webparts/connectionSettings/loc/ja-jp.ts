@@ -109,6 +109,8 @@ const strings: IConnectionSettingsStrings = {
   changeAccount: 'アカウントを変更',
   checkingConnection: '接続を確認しています…',
 
+  settingsListWarning: '接続サービスがこのサイトの設定リストを更新できませんでした ({0}、{1})。次に更新されるまで、リストには古い状態が表示されることがあります。このページには現在の状態が表示されています。',
+
   lostTitle: 'Microsoft 365 への接続が切断されました。',
   lostText: 'このカタログの送信は停止しています。通知は保留され、アカウントを再接続すると送信されます。',
   reconnect: '再接続',

@@ -48,6 +48,8 @@ export interface IConnectionView {
   orgConsent: IOrgConsent;
   /** Always answered by the API; optional so views made before it existed still read. */
   rooms?: IRoomAccess;
+  /** Only when the API's last write to this site's settings list failed (issue 13 point 3). */
+  settingsListWarning?: { code: string; failedAt: string };
   alertRecipients: string[];
   etag: string;
 }
