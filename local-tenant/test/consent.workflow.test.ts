@@ -13,9 +13,10 @@ describe('admin consent for Place.Read.All', () => {
 
   const authorize = (scope: string): string =>
     `${tenant.origin}/${tenant.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({ client_id: tenant.fixture.apps.connectionApi.appId, response_type: 'code', redirect_uri: REDIRECT, scope, state: 's' })}`;
-  const graph = async (path: string): Promise<{ status: number; body: any }> => {
+  // Graph's answers are checked by shape below; the helper does not pretend to know them.
+  const graph = async (path: string): Promise<{ status: number; body: { value: Record<string, unknown>[] } & Record<string, unknown> }> => {
     const res = await fetch(`${tenant.origin}/v1.0${path}`, { headers: { authorization: `Bearer ${await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com')}` } });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: await res.json() as { value: Record<string, unknown>[] } & Record<string, unknown> };
   };
   const workflow = (enabled: boolean): Promise<Response> =>
     fetch(`${tenant.origin}/_admin/faults/admin-consent-workflow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enabled }) });
