@@ -26,7 +26,7 @@ const strings: IConnectionSettingsStrings = {
 
   permissionsHeading: 'When you connect, the account allows the LMS to:',
   permissionMailSend: 'send mail and appointments to learners as the connected account',
-  permissionPlaceRead: 'read the organisation\'s meeting rooms to offer them as session locations',
+  permissionPlaceRead: 'read the organisation\'s meeting rooms to offer them as session locations (only a tenant admin can grant this; the account is not asked for it)',
   permissionCalendars: 'create, read, update and delete events and Teams meetings in the account\'s calendar',
   permissionUserRead: 'read the account\'s basic profile to show its email address',
   permissionOfflineAccess: 'keep this access without asking you to sign in again (refresh token)',

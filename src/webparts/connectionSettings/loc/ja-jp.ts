@@ -26,7 +26,7 @@ const strings: IConnectionSettingsStrings = {
 
   permissionsHeading: '接続すると、アカウントは LMS に次の操作を許可します:',
   permissionMailSend: '接続したアカウントとして受講者にメールと予定を送信する',
-  permissionPlaceRead: '組織の会議室を読み取り、セッションの場所として提示する',
+  permissionPlaceRead: '組織の会議室を読み取り、セッションの場所として提示する (テナント管理者だけが付与できます。アカウントには求められません)',
   permissionCalendars: 'アカウントの予定表で予定と Teams 会議を作成、読み取り、更新、削除する',
   permissionUserRead: 'メール アドレスを表示するためにアカウントの基本プロフィールを読み取る',
   permissionOfflineAccess: '再サインインなしでこのアクセスを維持する (更新トークン)',
