@@ -35,12 +35,13 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
         <Text block={true} variant="medium"><strong>{strings.roomsApprovalTitle}</strong></Text>
         <Text block={true} variant="small">{strings.roomsApprovalText}</Text>
         {approval.tenantAdmins.length > 0 ? (
-          <div>
-            <Text block={true} variant="small">{strings.roomsTenantAdmins}</Text>
-            <ul data-testid="tenant-admins">
-              {approval.tenantAdmins.map((a) => <li key={a.email}>{a.displayName} (<Link href={`mailto:${a.email}`}>{a.email}</Link>)</li>)}
-            </ul>
-          </div>
+          // Inline rather than a list: the page's own lists (alert recipients) are found by their items.
+          <Text block={true} variant="small" data-testid="tenant-admins">
+            {strings.roomsTenantAdmins}{' '}
+            {approval.tenantAdmins.map((a, i) => (
+              <React.Fragment key={a.email}>{i > 0 ? ', ' : ''}{a.displayName} (<Link href={`mailto:${a.email}`}>{a.email}</Link>)</React.Fragment>
+            ))}
+          </Text>
         ) : <Text block={true} variant="small">{strings.roomsNoTenantAdminsKnown}</Text>}
         {approval.requestPending ? (
           <Text block={true} variant="small" data-testid="request-pending">{strings.roomsRequestPending}</Text>
