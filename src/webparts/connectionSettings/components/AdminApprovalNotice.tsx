@@ -39,7 +39,7 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
           <Text block={true} variant="small" data-testid="tenant-admins">
             {strings.roomsTenantAdmins}{' '}
             {approval.tenantAdmins.map((a, i) => (
-              <React.Fragment key={a.email}>{i > 0 ? ', ' : ''}{a.displayName} (<Link href={`mailto:${a.email}`}>{a.email}</Link>)</React.Fragment>
+              <React.Fragment key={a.email}>{i > 0 ? ', ' : ''}{a.displayName} (<Link underline={true} href={`mailto:${a.email}`}>{a.email}</Link>)</React.Fragment>
             ))}
           </Text>
         ) : <Text block={true} variant="small">{strings.roomsNoTenantAdminsKnown}</Text>}
@@ -47,7 +47,7 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
           <Text block={true} variant="small" data-testid="request-pending">{strings.roomsRequestPending}</Text>
         ) : approval.requestWorkflow && approval.requestUrl ? (
           <Text block={true} variant="small">
-            {strings.roomsRequestHelp} <Link href={approval.requestUrl} target="_blank" rel="noopener noreferrer">{strings.roomsRequestApproval}</Link>
+            {strings.roomsRequestHelp} <Link underline={true} href={approval.requestUrl} target="_blank" rel="noopener noreferrer">{strings.roomsRequestApproval}</Link>
           </Text>
         ) : null}
         <TextField label={strings.roomsConsentLinkLabel} value={approval.adminConsentUrl} readOnly={true} onFocus={(e) => e.currentTarget.select()} />
