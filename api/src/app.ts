@@ -27,7 +27,7 @@ import { createLogger, stripQuery } from './logging';
 import { GraphClient } from './graph/graphClient';
 import { KeyEncryptionKey, KeyVaultKek, LocalFileKek } from './secrets/kek';
 import { SecretStore } from './secrets/secretStore';
-import { ListMirror } from './sharepoint/listMirror';
+import { ListMirror, SettingsListStore } from './sharepoint/listMirror';
 import { SendingEngine } from './sending/engine';
 import { NotificationService } from './sending/notificationService';
 import { OutboxStore } from './sending/outboxStore';
@@ -85,7 +85,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const signIns = new SignInStore(tables[TABLES.signIns], kek);
   const logUpstream = (context: string, error: ApiError): void => app.log.warn({ context, code: error.code, upstream: error.upstream }, 'upstream refused');
   const orgConsent = new OrgConsentStatus(config, identity, graph, (error) => logUpstream('org consent', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')), config.orgConsentCacheSeconds * 1000);
-  const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`));
+  const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`), new SettingsListStore(tables[TABLES.settingsLists]));
   const outbox = new OutboxStore(tables[TABLES.outbox]);
   const appGraphToken = (): Promise<string> => identity.appToken(`${config.graphResource}/.default`);
   const writer = new ConnectionWriter(connections, { mirror: (record) => listMirror.mirror(record), onUpstreamError: logUpstream });
@@ -139,7 +139,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     writer,
     onUpstreamError: logUpstream,
     onSendable: (catalog) => engine.wake(catalog),
-    outboxSummary: (record) => notifications.summary(record)
+    outboxSummary: (record) => notifications.summary(record),
+    mirrorFailure: (catalog) => listMirror.failure(catalog)
   });
 
   const sitePermissions: SitePermissionReader = options.sitePermissions ??
@@ -205,7 +206,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
       }
     });
   });
-  await connectionRoutes(app, { config, admins, service });
+  await connectionRoutes(app, { config, admins, service, orgConsent });
   await notificationRoutes(app, { config, admins, notifications });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, log: app.log });

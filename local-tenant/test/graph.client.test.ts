@@ -1,6 +1,6 @@
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { startLocalTenant, LocalTenant } from '../src/index';
-import { appToken, fault, graphToken, messages } from './helpers/tokens';
+import { appToken, fault, graphToken, grantRoomsForOrganisation, messages } from './helpers/tokens';
 
 interface Attendee { type: string; status: { response: string } }
 interface Grant { resourceId: string; scope: string }
@@ -98,8 +98,9 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     expect(schedule.value[0].availabilityView).toBe('000');
   });
 
-  test('graph client - places lists the rooms', async () => {
-    const rooms = await client(await graphToken(tenant, 'adele@contoso.test')).api('/places/microsoft.graph.room').get();
+  test('graph client - places lists the rooms once a tenant admin granted Place.Read.All for the organisation', async () => {
+    await grantRoomsForOrganisation(tenant);
+    const rooms = await client(await graphToken(tenant, 'adele@contoso.test', ['User.Read', 'Place.Read.All'])).api('/places/microsoft.graph.room').get();
     expect((rooms.value as { emailAddress: string }[]).map((r) => r.emailAddress)).toEqual(['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test']);
     expect(rooms.value[0]).toMatchObject({ capacity: 8, building: 'Building 1' });
   });

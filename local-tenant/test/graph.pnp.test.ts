@@ -6,14 +6,16 @@ import '@pnp/graph/calendars';
 import '@pnp/graph/batching';
 import { BearerToken } from '@pnp/queryable';
 import { startLocalTenant, LocalTenant } from '../src/index';
-import { devToken, graphToken, messages } from './helpers/tokens';
+import { devToken, graphToken, grantRoomsForOrganisation, messages } from './helpers/tokens';
 
 describe('Microsoft Graph with @pnp/graph', () => {
   let tenant: LocalTenant;
   let graph: GraphFI;
   beforeAll(async () => {
     tenant = await startLocalTenant({ port: 0, smtpPort: 0 });
-    graph = graphfi().using(GraphBrowser({ baseUrl: `${tenant.origin}/v1.0` }), BearerToken(await graphToken(tenant, 'alex@contoso.test')));
+    // Rooms need Place.Read.All, which only a tenant admin can grant (for the organisation).
+    await grantRoomsForOrganisation(tenant);
+    graph = graphfi().using(GraphBrowser({ baseUrl: `${tenant.origin}/v1.0` }), BearerToken(await graphToken(tenant, 'alex@contoso.test', ['Mail.Send', 'User.Read', 'Calendars.ReadWrite', 'Place.Read.All'])));
   });
   afterAll(async () => tenant.close());
 

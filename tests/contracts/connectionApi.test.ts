@@ -38,11 +38,11 @@ function bodyOf(request: IHttpRequest): unknown {
 }
 
 describe('connection API contract', () => {
-  const view = toView(emptyConnection('https://contoso.sharepoint.com/sites/catalog-a', 'c0ffee00-0000-4000-8000-000000000001'), 'W/"1"', { granted: false, canGrant: true });
+  const view = toView(emptyConnection('https://contoso.sharepoint.com/sites/catalog-a', 'c0ffee00-0000-4000-8000-000000000001'), 'W/"1"', { granted: false, canGrant: true }, { available: false, adminApproval: null });
 
   test('contract - the API\'s connection view passes its own published schema', () => {
     expectValid(ConnectionView, view);
-    expectValid(ConnectionView, toView({ ...emptyConnection('c', 'id'), method: 'classic', account: { email: 'a@contoso.test', displayName: 'A' }, health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00.000Z' } }, 'W/"2"', { granted: true, canGrant: false }));
+    expectValid(ConnectionView, toView({ ...emptyConnection('c', 'id'), method: 'classic', account: { email: 'a@contoso.test', displayName: 'A' }, health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00.000Z' } }, 'W/"2"', { granted: true, canGrant: false }, { available: true, adminApproval: null }));
   });
 
   test('contract - every body the web part sends passes the API\'s schema for it', async () => {

@@ -35,3 +35,23 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
 </html>
 `;
 }
+
+/**
+ * Where a tenant admin lands after the admin consent link (or a consent request sign-in) the page
+ * gave the catalog admin: no opener to tell, nothing stored; the next token carries what was granted.
+ */
+export function adminConsentPage(granted: boolean, language: 'en' | 'ja'): string {
+  const text = granted
+    ? (language === 'ja'
+      ? ['同意しました。', '会議室はカタログの次のトークンから利用できます。このウィンドウを閉じてください。']
+      : ['Consent granted.', 'Rooms become available to the catalogs with their next token. You can close this window.'])
+    : (language === 'ja'
+      ? ['同意は付与されませんでした。', 'メールと会議の出席依頼はこれまでどおり送信されます。会議室は管理者が承認するまで利用できません。']
+      : ['Consent was not granted.', 'Mail and meeting invitations still go out; rooms stay unavailable until a tenant admin approves.']);
+  return `<!doctype html>
+<html lang="${language}">
+<head><meta charset="utf-8"><title>LMS Microsoft 365 connection</title></head>
+<body><main><h1>${escapeHtml(text[0])}</h1><p>${escapeHtml(text[1])}</p></main></body>
+</html>
+`;
+}

@@ -15,7 +15,7 @@ import { ConnectionStore } from './connectionStore';
 import { ConnectionWriter } from './connectionWriter';
 import { ClassicSecret, CredentialsProvider } from './credentials';
 import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, toView } from './model';
-import type { OrgConsentStatus } from './orgConsent';
+import { OrgConsentStatus, signInScopes } from './orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
 
@@ -61,6 +61,8 @@ export interface ServiceDeps {
   onSendable?: (catalog: string) => Promise<void>;
   /** The catalog's outbox at a glance, for the view (waiting, held, last successful send). */
   outboxSummary?: (record: ConnectionRecord) => Promise<OutboxSummary>;
+  /** The settings list's last failed write, shown as a warning in the view (issue 13 point 3). */
+  mirrorFailure?: (catalog: string) => Promise<{ code: ErrorCode; failedAt: string } | null>;
 }
 
 export interface OutboxSummary {
@@ -82,8 +84,12 @@ export class ConnectionService {
 
   public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
     const [{ record, etag }, granted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted()]);
-    const outbox = this.deps.outboxSummary && record.method ? await this.deps.outboxSummary(record) : null;
-    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, outbox);
+    const [rooms, listFailure, outbox] = await Promise.all([
+      this.deps.orgConsent.rooms(record.homeAccountId),
+      this.deps.mirrorFailure?.(catalog).catch(() => null) ?? null,
+      this.deps.outboxSummary && record.method ? this.deps.outboxSummary(record) : null
+    ]);
+    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms, listFailure, outbox);
   }
 
   public async changeSettings(principal: Principal, catalog: string, ifMatch: string | undefined, change: SettingsChange): Promise<ConnectionView> {
@@ -137,8 +143,7 @@ export class ConnectionService {
       expiresAt: signIn.expiresAt
     });
     const authorizeUrl = await this.deps.identity.authorizeUrl({
-      // SMTP.Send is consented as a Microsoft Graph permission; Exchange then issues its SMTP tokens.
-      scopes: transport === 'smtp-oauth' ? [...graphScopes(this.deps.config), `${this.deps.config.graphResource}/SMTP.Send`] : graphScopes(this.deps.config),
+      scopes: signInScopes(this.deps.config, { orgConsent: request.orgConsent, transport }),
       state: signIn.state,
       nonce: signIn.nonce,
       challenge: signIn.challenge,

@@ -1,5 +1,6 @@
 import type { AuthMethod, ConnectionView, ErrorCode, HealthState, SettingsChange, Transport } from '@lms-m365/contracts';
 import type { Incident } from '../health/incident';
+import type { RoomAccess } from './orgConsent';
 
 /** What callers see (declared once, as a schema, in packages/contracts). */
 export type { ConnectionView, HealthState, SettingsChange, Transport };
@@ -72,8 +73,8 @@ export function disconnected(record: ConnectionRecord, now: string): ConnectionR
   };
 }
 
-/** The record's non-internal fields plus the tenant's consent status, the outbox at a glance and the ETag. */
-export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }, outbox: ConnectionView['outbox'] = null): ConnectionView {
+/** The record's non-internal fields plus the tenant's consent status, room access, the outbox at a glance and the ETag. */
+export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }, rooms: RoomAccess, settingsListFailure: { code: ErrorCode; failedAt: string } | null = null, outbox: ConnectionView['outbox'] = null): ConnectionView {
   return {
     catalog: record.catalog,
     connectionId: record.connectionId,
@@ -83,6 +84,8 @@ export function toView(record: ConnectionRecord, etag: string, orgConsent: { gra
     account: record.account,
     health: record.health,
     orgConsent,
+    rooms,
+    ...(settingsListFailure ? { settingsListWarning: settingsListFailure } : {}),
     alertRecipients: record.alertRecipients,
     connectedBy: record.connectedBy,
     connectedAt: record.connectedAt ?? null,

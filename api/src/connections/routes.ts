@@ -8,8 +8,9 @@ import type { Principal, Requirement } from '../auth/principal';
 import { normaliseCatalog } from '../catalogs/catalogId';
 import type { ApiConfig } from '../config/config';
 import { preferredLanguage } from '../errors/problem';
-import { callbackPage } from './callbackPage';
+import { adminConsentPage, callbackPage } from './callbackPage';
 import type { ConnectionService } from './connectionService';
+import { ADMIN_CONSENT_STATE, CONSENT_REQUEST_STATE, OrgConsentStatus } from './orgConsent';
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
 const viewResponses = { 200: { $ref: 'ConnectionView#' }, ...problemResponses };
@@ -19,6 +20,7 @@ export interface ConnectionRouteDeps {
   config: ApiConfig;
   admins: CatalogAdminCheck;
   service: ConnectionService;
+  orgConsent?: OrgConsentStatus;
 }
 
 /** Every answer that is a connection view carries its ETag as the header If-Match needs. */
@@ -104,6 +106,18 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
     schema: { tags: ['sign-in'], summary: 'OAuth redirect target: answers a page that posts the result to its opener', querystring: S.CallbackQuery, produces: ['text/html'] },
     config: { rateLimit: { max: 30, timeWindow: '1 minute' } }
   }, async (request, reply) => {
+    if (request.query.state === ADMIN_CONSENT_STATE || request.query.state === CONSENT_REQUEST_STATE) {
+      // A tenant admin back from the link the page gave out (R-MOD-5); any code is left unredeemed.
+      deps.orgConsent?.forget();
+      const granted = request.query.admin_consent?.toLowerCase() === 'true' || (request.query.code !== undefined && !request.query.error);
+      return reply
+        .code(granted ? 200 : 400)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('content-security-policy', "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+        .send(adminConsentPage(granted, preferredLanguage(request.headers['accept-language'])));
+    }
     const outcome = await service.completeModern(request.query);
     if (outcome.redirect) {
       // The popup must keep its opener through this hop, or the final page cannot post the result.

@@ -4,8 +4,17 @@ import { ApiError } from '../errors/apiError';
 import { aadstsNumber, mapTokenError, TokenContext } from '../errors/upstream';
 import type { SecretStore } from '../secrets/secretStore';
 
-/** Graph permissions the connected account consents to (R-MOD-4). */
-export const GRAPH_PERMISSIONS = ['Mail.Send', 'Place.Read.All', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite', 'User.Read'];
+/**
+ * Graph permissions each connected account consents to for itself (R-MOD-4), all of them
+ * user-consentable: the connection needs nothing more, so nothing fails without rooms (R-MOD-5).
+ */
+export const GRAPH_PERMISSIONS = ['Mail.Send', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite', 'User.Read'];
+
+/**
+ * Permissions Entra reserves for admin consent (delegated Place.Read.All: "admin consent required:
+ * yes"). Never asked of an ordinary account; they come through a tenant admin (R-MOD-5).
+ */
+export const ADMIN_ONLY_PERMISSIONS = ['Place.Read.All'];
 
 /** Hosts MSAL knows as Microsoft clouds; anything else (the local tenant) is a known authority. */
 const MICROSOFT_AUTHORITY_HOSTS = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn'];

@@ -1,8 +1,11 @@
+import type { TableClient } from '@azure/data-tables';
 import { ApiError } from '../errors/apiError';
 import type { ConnectionRecord } from '../connections/model';
 import type { GraphClient } from '../graph/graphClient';
+import { catalogKey, readEntity, storageError } from '../storage/tables';
+import type { ErrorCode } from '@lms-m365/contracts';
 
-/** The settings list the package provisions on each catalog site (docs/design.md). */
+/** The settings list's URL name, fixed by the package (Lists/LmsM365Connection, docs/design.md). */
 export const SETTINGS_LIST = 'LmsM365Connection';
 
 const STATUS: Record<ConnectionRecord['health']['state'], string> = { 'not-connected': 'NotConnected', connected: 'Connected', lost: 'Lost', error: 'Error' };
@@ -22,33 +25,122 @@ export function listFields(record: ConnectionRecord): Record<string, unknown> {
   };
 }
 
+interface GraphList {
+  id: string;
+  name?: string;
+  webUrl?: string;
+}
+
+/**
+ * Graph addresses a list by id or by display name, never by URL name; the display name is the
+ * site owner's to change. The URL name is fixed by the package, so the list is found once by it
+ * (`name`, or the end of `webUrl`) in the site's list collection, and then addressed by id.
+ */
+export function findSettingsList(lists: readonly GraphList[]): GraphList | undefined {
+  const suffix = `/lists/${SETTINGS_LIST}`.toLowerCase();
+  return lists.find((l) => l.name?.toLowerCase() === SETTINGS_LIST.toLowerCase() || (l.webUrl ?? '').toLowerCase().replace(/\/+$/, '').endsWith(suffix));
+}
+
+/** What the API knows about a catalog's settings list: where it is, and whether the last write failed. */
+export interface SettingsListState {
+  siteId: string | null;
+  listId: string | null;
+  failure: { code: ErrorCode; failedAt: string } | null;
+}
+
+const EMPTY: SettingsListState = { siteId: null, listId: null, failure: null };
+
+/** Kept beside the catalog's connection record (same partition, its own row), written last-writer-wins. */
+export class SettingsListStore {
+  public constructor(private readonly table: TableClient) {}
+
+  public async read(catalog: string): Promise<SettingsListState> {
+    const entity = await readEntity<{ state: string }>(this.table, catalogKey(catalog), 'list');
+    return entity ? { ...EMPTY, ...(JSON.parse(entity.state) as SettingsListState) } : { ...EMPTY };
+  }
+
+  public async write(catalog: string, state: SettingsListState): Promise<void> {
+    try {
+      await this.table.upsertEntity({ partitionKey: catalogKey(catalog), rowKey: 'list', state: JSON.stringify(state) }, 'Replace');
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+}
+
 interface Item {
   id: string;
   eTag?: string;
 }
 
+const isNotFound = (error: unknown): boolean => error instanceof ApiError && (error.upstream?.startsWith('Graph 404') ?? false);
+
 /**
  * Mirrors a catalog's non-secret connection state into its settings list item with app-only
  * Graph, so the page (and list versioning) shows what the API knows. The web part owns the list;
- * when it does not exist yet there is nothing to mirror into.
+ * when it does not exist yet there is nothing to mirror into. A failed write is remembered (the
+ * connection view shows it as a warning) and thrown for the caller to log with its code.
  */
 export class ListMirror {
-  public constructor(private readonly graph: GraphClient, private readonly appToken: () => Promise<string>) {}
+  public constructor(private readonly graph: GraphClient, private readonly appToken: () => Promise<string>, private readonly store: SettingsListStore, private readonly now: () => number = Date.now) {}
+
+  /** The last write's failure, if it failed (issue 13 point 3: never swallowed). */
+  public async failure(catalog: string): Promise<SettingsListState['failure']> {
+    return (await this.store.read(catalog)).failure;
+  }
 
   public async mirror(record: ConnectionRecord): Promise<'updated' | 'created' | 'no-list'> {
-    const token = await this.appToken();
-    const site = new URL(record.catalog);
-    const siteInfo = await this.graph.request<{ id: string }>(token, 'GET', `/sites/${site.hostname}:${site.pathname}:`);
-    const items = `/sites/${encodeURIComponent(siteInfo?.id ?? '')}/lists/${SETTINGS_LIST}/items`;
-    let existing: { value: Item[] } | undefined;
+    const state = await this.store.read(record.catalog);
     try {
-      existing = await this.graph.request<{ value: Item[] }>(token, 'GET', `${items}?$top=1`);
-    } catch (error) {
-      if (error instanceof ApiError && error.upstream?.startsWith('Graph 404')) {
-        return 'no-list';
+      const token = await this.appToken();
+      let at = await this.locate(token, record.catalog, state);
+      let result: 'updated' | 'created' | 'no-list' = 'no-list';
+      if (at) {
+        try {
+          result = await this.write(token, at, record);
+        } catch (error) {
+          // The list was deleted (and perhaps made again) since its id was kept: find it once more.
+          if (!isNotFound(error) || !state.listId) {
+            throw error;
+          }
+          at = await this.locate(token, record.catalog, { ...state, listId: null });
+          result = at ? await this.write(token, at, record) : 'no-list';
+        }
       }
-      throw error;
+      const next: SettingsListState = { siteId: at?.siteId ?? state.siteId, listId: at?.listId ?? null, failure: null };
+      if (next.siteId !== state.siteId || next.listId !== state.listId || state.failure) {
+        await this.store.write(record.catalog, next);
+      }
+      return result;
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE');
+      // Remembered for the connection view; if even this write fails, the caller still logs the code.
+      await this.store.write(record.catalog, { ...state, failure: { code: apiError.code, failedAt: new Date(this.now()).toISOString() } }).catch(() => undefined);
+      throw apiError;
     }
+  }
+
+  /** The site's and list's Graph ids: kept ones, else found once (the site by path, the list by its URL name). */
+  private async locate(token: string, catalog: string, state: SettingsListState): Promise<{ siteId: string; listId: string } | undefined> {
+    let siteId = state.siteId;
+    if (!siteId) {
+      const site = new URL(catalog);
+      siteId = (await this.graph.request<{ id: string }>(token, 'GET', `/sites/${site.hostname}:${site.pathname}:?$select=id`))?.id ?? null;
+    }
+    if (!siteId) {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph answered no site id' });
+    }
+    let listId = state.listId;
+    if (!listId) {
+      const lists = await this.graph.request<{ value: GraphList[] }>(token, 'GET', `/sites/${encodeURIComponent(siteId)}/lists?$select=id,name,webUrl`);
+      listId = findSettingsList(lists?.value ?? [])?.id ?? null;
+    }
+    return listId ? { siteId, listId } : undefined;
+  }
+
+  private async write(token: string, at: { siteId: string; listId: string }, record: ConnectionRecord): Promise<'updated' | 'created'> {
+    const items = `/sites/${encodeURIComponent(at.siteId)}/lists/${encodeURIComponent(at.listId)}/items`;
+    const existing = await this.graph.request<{ value: Item[] }>(token, 'GET', `${items}?$top=1`);
     const item = existing?.value[0];
     if (!item) {
       await this.graph.request(token, 'POST', items, { fields: { Title: 'Microsoft 365 connection', ...listFields(record) } });

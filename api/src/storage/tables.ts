@@ -9,7 +9,8 @@ export const TABLES = {
   secrets: 'secrets',
   signIns: 'pendingsignins',
   outbox: 'outbox',
-  mailboxes: 'mailboxes'
+  mailboxes: 'mailboxes',
+  settingsLists: 'settingslists'
 } as const;
 
 /** The outbox's wake-up queue. */

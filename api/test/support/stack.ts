@@ -133,6 +133,9 @@ export async function startStack(overrides: Record<string, string> = {}, options
   }
 }
 
+/** The display name the web part gives the settings list (src/.../services/SettingsStore.ts LIST_TITLE). */
+export const SETTINGS_LIST_TITLE = 'LMS Microsoft 365 connection';
+
 /** Follows the local tenant's sign-in pages as a browser would: sign in, then consent if asked. */
 export interface SignInOptions {
   user: string;
@@ -218,6 +221,10 @@ export async function provisionSettingsList(stack: Stack, site: string, owner: s
     if (added.status >= 300) {
       throw new Error(`adding a column answered ${added.status}: ${await added.text()}`);
     }
+  }  // As the web part does: the URL name is fixed, the display name is a title (so Graph finds it only by id or that title).
+  const renamed = await fetch(`${site}/_api/web/lists/getbytitle('LmsM365Connection')`, { method: 'POST', headers: { ...headers, 'x-http-method': 'MERGE', 'if-match': '*' }, body: JSON.stringify({ Title: SETTINGS_LIST_TITLE }) });
+  if (renamed.status >= 300) {
+    throw new Error(`renaming the settings list answered ${renamed.status}: ${await renamed.text()}`);
   }
 }
 
@@ -225,6 +232,6 @@ export async function provisionSettingsList(stack: Stack, site: string, owner: s
 export async function settingsListItems(stack: Stack, site: string, owner: string): Promise<Record<string, unknown>[]> {
   const res = await fetch(`${stack.tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: owner, resource: stack.tenant.origin, scopes: ['AllSites.Manage'] }) });
   const { access_token: token } = (await res.json()) as { access_token: string };
-  const items = await fetch(`${site}/_api/web/lists/getbytitle('LmsM365Connection')/items`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata' } });
+  const items = await fetch(`${site}/_api/web/lists/getbytitle('${encodeURIComponent(SETTINGS_LIST_TITLE)}')/items`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata' } });
   return ((await items.json()) as { value: Record<string, unknown>[] }).value;
 }

@@ -125,6 +125,15 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       return { ok: true, detail: `${before - state.grants.length} grant(s) of ${client.displayName} to ${resource.displayName} withdrawn${user ? ` for ${user.upn}` : ' organisation-wide'}` };
     }
   },
+  'admin-consent-workflow': {
+    description: "Turn Entra's admin consent request workflow on or off: with it on, a user asked for a permission that needs an admin gets \"Approval required\" and can send a request instead of AADSTS90094.",
+    fields: ['enabled'],
+    apply: (state, body) => {
+      if (typeof body.enabled !== 'boolean') return fail('enabled must be true or false');
+      state.adminConsentPolicy.isEnabled = body.enabled;
+      return { ok: true, detail: `admin consent request workflow ${body.enabled ? 'on' : 'off'}` };
+    }
+  },
   throttle: {
     description: 'Throttle one mailbox: retryAfterSeconds answers every Graph mail/calendar request with 429 (SMTP: 432 4.3.2); or lower its messagesPerMinute (the excess is delayed) / concurrentRequests (Graph requests and SMTP connections). clear: true removes it.',
     fields: ['mailbox', 'retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'clear'],

@@ -7,6 +7,7 @@ import { allows, Caller, callerFrom } from './caller';
 import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInput, eventTimeMs, updateEvent } from './calendar';
 import type { CalendarEvent, Recipient } from '../mailbox/store';
 import { registerGraphSites } from './sites';
+import { registerGraphConsent } from './consent';
 import { compileFilter, FilterResult } from './filter';
 
 type Params = Record<string, string>;
@@ -435,6 +436,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
     return { '@odata.context': `${GRAPH(state)}/$metadata#servicePrincipals/$entity`, ...spJson(app) };
   });
   registerGraphSites(g, state, caller);
+  registerGraphConsent(g, state, caller);
 
   // ---------- $batch ----------
   g.post('/$batch', async (req, reply) => {

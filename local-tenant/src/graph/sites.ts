@@ -65,7 +65,8 @@ export function registerGraphSites(g: FastifyInstance, state: TenantState, calle
     if (segs.length === 0 && !write) return siteJson(site);
     if (segs[0] !== 'lists') return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment '${segs[0] ?? ''}'.`));
     if (segs.length === 1 && !write) return { value: site.lists.map((l) => listJson(site, l)) };
-    const list = state.lists.listById(site, segs[1]) ?? state.lists.listByTitle(site, segs[1]) ?? site.lists.find((l) => l.urlName.toLowerCase() === segs[1].toLowerCase());
+    // Graph resolves {list-id} as the list's id or its display name (title), never its URL name (docs/local-tenant.md).
+    const list = state.lists.listById(site, segs[1]) ?? state.lists.listByTitle(site, segs[1]);
     if (!list) return notFound(reply, 'List');
     if (segs.length === 2 && !write) return listJson(site, list);
     if (segs[2] !== 'items') return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment '${segs[2]}'.`));

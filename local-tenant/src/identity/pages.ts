@@ -89,3 +89,42 @@ ${back ? `<p><a href="${esc(back)}" id="back">Return to the application without 
 export function signedOutPage(): string {
   return page('Signed out', '<h1>You signed out of your account</h1><p>It\'s a good idea to close all browser windows.</p>');
 }
+
+export interface ApprovalRequiredView {
+  action: string;
+  interaction: string;
+  client: App;
+  user: Account;
+  scopes: { value: string; description: string }[];
+}
+
+/**
+ * Entra's "Approval required" page, shown instead of AADSTS90094 when the tenant's admin consent
+ * workflow is on: the user may ask the reviewers to approve, with a justification.
+ */
+export function approvalRequiredPage(v: ApprovalRequiredView): string {
+  const perms = v.scopes.map((s) => `<li><strong>${esc(s.description)}</strong> <span class="hint">(${esc(s.value)})</span></li>`).join('');
+  return page(
+    'Approval required',
+    `<div class="tenant">${esc(v.user.upn)}</div>
+<h1>Approval required</h1>
+<p><strong>${esc(v.client.displayName)}</strong> <span class="hint">${esc(v.client.publisher ?? 'unverified')}</span></p>
+<p>This app requires your admin's approval to:</p>
+<ul class="perms">${perms}</ul>
+<form method="post" action="${esc(v.action)}">
+<input type="hidden" name="interaction" value="${esc(v.interaction)}">
+<label for="justification">Enter justification for requesting this app</label>
+<textarea id="justification" name="justification" maxlength="500"></textarea>
+<button type="submit" id="idSIButton9">Request approval</button>
+</form>`
+  );
+}
+
+/** After a consent request was sent: Entra keeps the user here; nothing goes back to the app. */
+export function requestSentPage(clientName: string): string {
+  return page(
+    'Request sent',
+    `<h1>Request sent</h1>
+<p id="request-sent">Your request for <strong>${esc(clientName)}</strong> was sent to your admins. You'll get an email once it has been reviewed. You can close this window.</p>`
+  );
+}

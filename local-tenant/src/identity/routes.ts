@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AADSTS, AadError, aadErrorBody } from './aadsts';
 import { jwks, SigningKey, verifyJwt } from './jwt';
-import { consentPage, errorPage, signedOutPage, signInPage } from './pages';
+import { approvalRequiredPage, consentPage, errorPage, requestSentPage, signedOutPage, signInPage } from './pages';
 import { OIDC_SCOPES, parseScopes, qualifiedScope, redirectUriMatches, ScopeRequest } from './scopes';
 import { appAccessToken, clientInfo, delegatedAccessToken, idToken, Issuer, newCode, newRefreshToken, newSession, v2Issuer } from './tokens';
 import type { Account, App, TenantState } from '../state/tenant-state';
@@ -169,6 +169,9 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (adminFlow || i.prompt === 'consent' || missing.length > 0) {
       const needsAdmin = toShow.some((s) => i.request.resource.delegatedScopes.find((d) => d.value === s)?.adminConsentRequired);
       if (needsAdmin && !isAdmin) {
+        if (state.adminConsentPolicy.isEnabled && !adminFlow) {
+          return html(reply, approvalRequiredPage({ action: requestAction(i), interaction: i.id, client: i.client, user, scopes: describe(i, toShow) }));
+        }
         const err = AADSTS.adminApprovalRequired(i.client.displayName);
         return html(reply, errorPage(err.code, err.description, backUrl(i, err)), 403);
       }
@@ -180,10 +183,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
           client: i.client,
           user,
           resource: i.request.resource,
-          scopes: [...toShow, ...(i.request.oidc.includes('offline_access') ? ['offline_access'] : [])].map((s) => ({
-            value: s,
-            description: s === 'offline_access' ? 'Maintain access to data you have given it access to' : (i.request.resource.delegatedScopes.find((d) => d.value === s)?.description ?? s)
-          })),
+          scopes: describe(i, [...toShow, ...(i.request.oidc.includes('offline_access') ? ['offline_access'] : [])]),
           canConsentForOrg: isAdmin,
           orgConsentForced: adminFlow
         })
@@ -191,6 +191,13 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     }
     return finish(reply, i, user);
   };
+
+  const describe = (i: Interaction, scopes: string[]): { value: string; description: string }[] =>
+    scopes.map((s) => ({
+      value: s,
+      description: s === 'offline_access' ? 'Maintain access to data you have given it access to' : (i.request.resource.delegatedScopes.find((d) => d.value === s)?.description ?? s)
+    }));
+  const requestAction = (i: Interaction): string => `/${i.tenant}/oauth2/v2.0/authorize/request`;
 
   const backUrl = (i: Interaction, err: AadError): string => {
     const url = new URL(i.redirectUri);
@@ -318,6 +325,18 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     const scopes = i.request.scopes;
     if (scopes.length) state.addGrant(i.client, i.request.resource, forOrg ? 'AllPrincipals' : 'Principal', user.id, scopes);
     return finish(reply, i, user);
+  });
+
+  // The admin consent workflow's request (docs/local-tenant.md): only the admin-only scopes wait for approval.
+  app.post('/:tenant/oauth2/v2.0/authorize/request', async (req, reply) => {
+    const body = formParams(req.body);
+    const i = interactionFrom(body);
+    const user = i?.userId ? state.accounts.get(i.userId) : undefined;
+    if (!i || !user || !state.adminConsentPolicy.isEnabled) return html(reply, errorPage(9002313, 'The consent request has expired or is unknown. Go back to the application and start again.'), 400);
+    interactions.delete(i.id);
+    const adminOnly = i.request.scopes.filter((s) => i.request.resource.delegatedScopes.find((d) => d.value === s)?.adminConsentRequired);
+    state.requestConsent(i.client, user, adminOnly, (body.justification ?? '').slice(0, 500));
+    return html(reply, requestSentPage(i.client.displayName));
   });
 
   app.get('/:tenant/oauth2/v2.0/logout', async (req, reply) => {

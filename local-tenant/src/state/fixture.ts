@@ -83,8 +83,15 @@ export interface FixtureAppRoleGrant {
   role: string;
 }
 
+/** Entra's admin consent workflow settings (Graph adminConsentRequestPolicy); reviewers by UPN. */
+export interface FixtureAdminConsentPolicy {
+  isEnabled: boolean;
+  reviewers: string[];
+  requestDurationInDays: number;
+}
+
 export interface TenantFixture {
-  tenant: { id: string; domain: string; displayName: string; smtpBasicAuthEnabled: boolean };
+  tenant: { id: string; domain: string; displayName: string; smtpBasicAuthEnabled: boolean; adminConsentRequestPolicy?: FixtureAdminConsentPolicy };
   defaultPassword: string;
   users: FixtureUser[];
   rooms: FixtureRoom[];

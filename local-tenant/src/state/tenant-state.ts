@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { FixtureApp, MailboxKind, TenantFixture } from './fixture';
+import { FixtureAdminConsentPolicy, FixtureApp, MailboxKind, TenantFixture } from './fixture';
 import { MailStore } from '../mailbox/store';
 import { ListStore } from '../sharepoint/list-store';
 import { Outbound } from '../mailbox/outbound';
 import { deliver, rejectForRecipientLimit } from '../mailbox/delivery';
 import type { SendingLimits } from '../mailbox/limits';
 
-const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
+export const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
 
 export interface Account {
   id: string;
@@ -46,6 +46,19 @@ export interface DelegatedGrant {
   principalId: string | null;
   resourceId: string;
   scope: string;
+}
+
+/**
+ * A user's request that an admin consent for an app (Graph appConsentRequest with its
+ * userConsentRequests), made on Entra's "Approval required" page when the workflow is on.
+ */
+export interface ConsentRequest {
+  id: string;
+  appId: string;
+  appDisplayName: string;
+  /** Scopes (of Microsoft Graph) still waiting for approval. */
+  pendingScopes: string[];
+  userRequests: { id: string; userId: string; reason: string; status: 'InProgress' | 'Completed' | 'Expired'; createdDateTime: string; completedDateTime: string | null }[];
 }
 
 export interface AppRoleAssignment {
@@ -111,6 +124,8 @@ export class TenantState {
   smtpBasicAuthEnabled = true;
   /** What a basic login answers while basic authentication is off: retired (550 5.7.30) or blocked by policy (535 5.7.139). */
   smtpBasicAuthOffReply: 'retired' | 'policy' = 'retired';
+  adminConsentPolicy: FixtureAdminConsentPolicy = { isEnabled: false, reviewers: [], requestDurationInDays: 30 };
+  consentRequests: ConsentRequest[] = [];
   limits: TenantFixture['limits'];
   faults: Faults = noFaults();
   /** How many times faster than real time the sending windows run (1: a minute is a minute). */
@@ -232,6 +247,8 @@ export class TenantState {
     this.sessions.clear();
     this.smtpBasicAuthEnabled = f.tenant.smtpBasicAuthEnabled;
     this.smtpBasicAuthOffReply = 'retired';
+    this.adminConsentPolicy = { isEnabled: false, reviewers: [], requestDurationInDays: 30, ...f.tenant.adminConsentRequestPolicy };
+    this.consentRequests = [];
     this.limits = { ...f.limits };
     this.timeScale = this.configuredTimeScale;
     this.faults = noFaults();
@@ -314,6 +331,42 @@ export class TenantState {
     }
     const merged = new Set([...grant.scope.split(' ').filter(Boolean), ...scopes]);
     grant.scope = [...merged].join(' ');
+    if (consentType === 'AllPrincipals') this.approveRequests(client, resource);
+  }
+
+  /**
+   * Organisation-wide consent is how a reviewer approves a request (Entra's "Review permissions
+   * and consent"): requests whose scopes are now all granted are completed.
+   */
+  private approveRequests(client: App, resource: App): void {
+    const granted = this.grantedScopes(client, resource, null);
+    for (const request of this.consentRequests) {
+      if (request.appId !== client.appId) continue;
+      request.pendingScopes = request.pendingScopes.filter((s) => !granted.has(s));
+      if (request.pendingScopes.length > 0) continue;
+      for (const u of request.userRequests) {
+        if (u.status === 'InProgress') Object.assign(u, { status: 'Completed', completedDateTime: new Date().toISOString() });
+      }
+    }
+  }
+
+  /** Records a user's request for admin approval; one request per app, one user request per user. */
+  requestConsent(client: App, user: Account, scopes: string[], reason: string): ConsentRequest {
+    let request = this.consentRequests.find((r) => r.appId === client.appId);
+    if (!request) {
+      request = { id: randomUUID(), appId: client.appId, appDisplayName: client.displayName, pendingScopes: [], userRequests: [] };
+      this.consentRequests.push(request);
+    }
+    request.pendingScopes = [...new Set([...request.pendingScopes, ...scopes])];
+    if (!request.userRequests.some((u) => u.userId === user.id && u.status === 'InProgress')) {
+      request.userRequests.push({ id: randomUUID(), userId: user.id, reason, status: 'InProgress', createdDateTime: new Date().toISOString(), completedDateTime: null });
+    }
+    return request;
+  }
+
+  /** Accounts holding a directory role by its template id. */
+  roleMembers(roleTemplateId: string): Account[] {
+    return this.people().filter((a) => a.roleIds.includes(roleTemplateId));
   }
 
   /** The client's static delegated permissions on a resource (its requiredResourceAccess). */

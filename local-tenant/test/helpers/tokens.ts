@@ -29,8 +29,17 @@ export async function connectionApiTokens(tenant: LocalTenant, upn: string, scop
   return tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api.appId, client_secret: api.clientSecret as string, code, redirect_uri: REDIRECT, code_verifier: verifier, scope });
 }
 
-/** A delegated Graph access token for `upn`, obtained through the real sign-in and consent pages. */
-export async function graphToken(tenant: LocalTenant, upn: string, scopes = ['Mail.Send', 'User.Read', 'Calendars.ReadWrite', 'Place.Read.All', 'MailboxSettings.Read', 'OnlineMeetings.ReadWrite']): Promise<string> {
+/**
+ * Entra reserves delegated Place.Read.All for admin consent: a tenant admin (Megan) grants it for
+ * the organisation through the real consent page, as a product's admin path would.
+ */
+export async function grantRoomsForOrganisation(tenant: LocalTenant): Promise<void> {
+  const res = await connectionApiTokens(tenant, 'megan@contoso.test', ['https://graph.microsoft.com/Place.Read.All'], { consentForOrg: true });
+  if (res.status !== 200) throw new Error(`organisation-wide consent to Place.Read.All failed: ${JSON.stringify(res)}`);
+}
+
+/** A delegated Graph access token for `upn`, obtained through the real sign-in and consent pages (user-consentable scopes by default). */
+export async function graphToken(tenant: LocalTenant, upn: string, scopes = ['Mail.Send', 'User.Read', 'Calendars.ReadWrite', 'MailboxSettings.Read', 'OnlineMeetings.ReadWrite']): Promise<string> {
   const res = await connectionApiTokens(tenant, upn, scopes.map((s) => `https://graph.microsoft.com/${s}`));
   return res.access_token as string;
 }

@@ -31,6 +31,20 @@ export const ConnectionView = Type.Object({
     checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
   }),
   orgConsent: Type.Object({ granted: Type.Boolean(), canGrant: Type.Boolean() }),
+  rooms: Type.Object({
+    available: Type.Boolean({ description: 'The connected account\'s next token carries Place.Read.All (rooms). Mail and invitations never need it.' }),
+    adminApproval: Type.Union([Type.Object({
+      tenantAdmins: Type.Array(Type.Object({ displayName: Type.String(), email: Type.String() })),
+      requestWorkflow: Type.Boolean({ description: 'The tenant\'s admin consent request workflow is on.' }),
+      requestPending: Type.Boolean({ description: 'A request for this app\'s admin-only permissions waits for a reviewer.' }),
+      adminConsentUrl: Type.String({ description: 'Entra\'s admin consent link for the API; a tenant admin opens it.' }),
+      requestUrl: Type.Union([Type.String(), Type.Null()], { description: 'With the workflow on: a sign-in that ends on Entra\'s request page.' })
+    }), Type.Null()], { description: 'Set while rooms wait for a tenant admin\'s approval (R-MOD-5).' })
+  }),
+  settingsListWarning: Type.Optional(Type.Object({
+    code: Type.String(),
+    failedAt: Type.String({ format: 'date-time' })
+  }, { description: 'Present only when the API\'s last write to the catalog\'s settings list failed; the next write tries again.' })),
   alertRecipients: Type.Array(Type.String()),
   connectedBy: Type.Union([Type.String(), Type.Null()], { description: 'Who connected the account (the catalog admin\'s sign-in name).' }),
   connectedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -85,6 +99,9 @@ export const CallbackQuery = Type.Object({
   error_uri: Type.Optional(Type.String({ maxLength: 2000 })),
   error_subcode: Type.Optional(Type.String({ maxLength: 200 })),
   session_state: Type.Optional(Type.String({ maxLength: 200 })),
+  admin_consent: Type.Optional(Type.String({ maxLength: 20 })),
+  tenant: Type.Optional(Type.String({ maxLength: 200 })),
+  scope: Type.Optional(Type.String({ maxLength: 2000 })),
   client_info: Type.Optional(Type.String({ maxLength: 4096 }))
 });
 

@@ -265,6 +265,7 @@ describe('ConnectionSettings', () => {
     await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
     const dialog = await screen.findByRole('alertdialog');
     expect(inside(dialog).getByText(en.disconnectDialogText)).toBeInTheDocument();
+    expect(inside(dialog).getByText(en.disconnectRevokeHelp)).toBeInTheDocument();
     await userEvent.click(inside(dialog).getByRole('button', { name: en.disconnectKeep }));
     await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
     expect(api.calls).not.toContain('disconnect');

@@ -4,7 +4,7 @@ import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
 import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
-import type { IConnectionSettingsStrings } from '../loc';
+import { format, type IConnectionSettingsStrings } from '../loc';
 import type { HealthState, IConnectionView } from '../model/connection';
 import { messageForCode } from '../model/errorMessage';
 
@@ -64,6 +64,11 @@ export function ConnectionStatus(props: IConnectionStatusProps): JSX.Element {
       ) : null}
       <section aria-labelledby="lms-connected-heading" data-testid="connected-view">
         <Text as="h3" id="lms-connected-heading" variant="large" block={true}>{strings.connectedHeading}</Text>
+        {view.settingsListWarning ? (
+          <MessageBar messageBarType={MessageBarType.warning} isMultiline={true} data-testid="settings-list-warning">
+            {format(strings.settingsListWarning, view.settingsListWarning.code, formatTime(view.settingsListWarning.failedAt, strings))}
+          </MessageBar>
+        ) : null}
         <dl>
           <dt>{strings.accountLabel}</dt>
           <dd data-testid="connected-account">{account ? `${account.displayName} <${account.email}>` : strings.healthNotConnected}</dd>

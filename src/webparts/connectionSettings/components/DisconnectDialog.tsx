@@ -1,6 +1,7 @@
 import * as React from 'react';
 import { Dialog, DialogFooter, DialogType } from '@fluentui/react/lib/Dialog';
 import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
+import { Text } from '@fluentui/react/lib/Text';
 import type { IConnectionSettingsStrings } from '../loc';
 
 export interface IDisconnectDialogProps {
@@ -19,6 +20,7 @@ export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Ele
       dialogContentProps={{ type: DialogType.normal, title: strings.disconnectDialogTitle, subText: strings.disconnectDialogText }}
       modalProps={{ isBlocking: true }}
     >
+      <Text block variant="small">{strings.disconnectRevokeHelp}</Text>
       <DialogFooter>
         <PrimaryButton text={strings.disconnectConfirm} onClick={props.onConfirm} />
         <DefaultButton text={strings.disconnectKeep} onClick={props.onCancel} />

@@ -7,6 +7,7 @@ import { PrimaryButton } from '@fluentui/react/lib/Button';
 import type { IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView, Transport } from '../model/connection';
 import { LazyBoundary } from './LazyBoundary';
+import AdminApprovalNotice from './AdminApprovalNotice';
 
 const OrgConsentOption = React.lazy(() => import(/* webpackChunkName: 'lms-org-consent' */ './OrgConsentOption'));
 
@@ -57,6 +58,7 @@ export function ModernSection(props: IModernSectionProps): JSX.Element {
         />
         {props.transportChanged ? props.changedMark : null}
       </div>
+      <AdminApprovalNotice strings={strings} rooms={view?.rooms} />
       {props.showSignIn ? (
         <Stack id={props.signInId} tokens={{ childrenGap: 12 }}>
           <section aria-labelledby="lms-permissions-heading">

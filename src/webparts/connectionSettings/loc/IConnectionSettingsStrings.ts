@@ -49,6 +49,20 @@ export interface IConnectionSettingsStrings {
   orgConsentGranted: string;
   orgConsentNotGranted: string;
 
+  /** Rooms and the tenant admin's approval (AdminApprovalNotice, R-MOD-5). roomsEmailBody: {0} = the admin consent link. */
+  roomsAvailable: string;
+  roomsApprovalTitle: string;
+  roomsApprovalText: string;
+  roomsTenantAdmins: string;
+  roomsNoTenantAdminsKnown: string;
+  roomsRequestPending: string;
+  roomsRequestApproval: string;
+  roomsRequestHelp: string;
+  roomsConsentLinkLabel: string;
+  roomsEmailAdmins: string;
+  roomsEmailSubject: string;
+  roomsEmailBody: string;
+
   connect: string;
   connecting: string;
   popupBlocked: string;
@@ -105,6 +119,9 @@ export interface IConnectionSettingsStrings {
   /** Shown while the page verifies the stored health with the API after it opened (R-LOSS-4). */
   checkingConnection: string;
 
+  /** {0} = error code, {1} = when the write failed (issue 13 point 3). */
+  settingsListWarning: string;
+
   lostTitle: string;
   lostText: string;
   reconnect: string;
@@ -112,6 +129,8 @@ export interface IConnectionSettingsStrings {
   disconnect: string;
   disconnectDialogTitle: string;
   disconnectDialogText: string;
+  /** Disconnect deletes only the API's copy of the tokens; nothing is revoked at Microsoft (issue 13 point 7). */
+  disconnectRevokeHelp: string;
   disconnectConfirm: string;
   disconnectKeep: string;
   disconnected: string;

@@ -27,7 +27,7 @@ const strings: IConnectionSettingsStrings = {
 
   permissionsHeading: 'When you connect, the account allows the LMS to:',
   permissionMailSend: 'send mail and appointments to learners as the connected account',
-  permissionPlaceRead: 'read the organisation\'s meeting rooms to offer them as session locations',
+  permissionPlaceRead: 'read the organisation\'s meeting rooms to offer them as session locations (only a tenant admin can grant this; the account is not asked for it)',
   permissionCalendars: 'create, read, update and delete events and Teams meetings in the account\'s calendar',
   permissionUserRead: 'read the account\'s basic profile to show its email address',
   permissionOfflineAccess: 'keep this access without asking you to sign in again (refresh token)',
@@ -42,6 +42,19 @@ const strings: IConnectionSettingsStrings = {
   orgConsentHelp: 'You are a tenant admin: grant the permissions once for every account and catalog, so no one is asked again. Leave this off when each account should consent individually.',
   orgConsentGranted: 'Consent for the organisation has been granted: no consent page will be shown.',
   orgConsentNotGranted: 'Consent for the organisation has not been granted: the account consents for itself when it signs in.',
+
+  roomsAvailable: 'Rooms: the connected account can read the organisation\'s meeting rooms.',
+  roomsApprovalTitle: 'Rooms are unavailable until a tenant admin approves.',
+  roomsApprovalText: 'Reading meeting rooms (Place.Read.All) is a permission only a tenant admin can grant. Connecting does not need it: mail and meeting invitations work without it. Once a tenant admin approves, rooms become available without connecting again.',
+  roomsTenantAdmins: 'Tenant admins who can approve:',
+  roomsNoTenantAdminsKnown: 'The tenant admins could not be read; ask your IT department who administers Microsoft 365.',
+  roomsRequestPending: 'A request for approval is waiting for a tenant admin\'s review.',
+  roomsRequestApproval: 'Request approval',
+  roomsRequestHelp: 'Your organisation reviews such requests: sign in and send a request; the reviewers are notified by Microsoft.',
+  roomsConsentLinkLabel: 'Link for the tenant admin (opens Microsoft\'s consent page for this app)',
+  roomsEmailAdmins: 'Email the link to the tenant admins',
+  roomsEmailSubject: 'Please approve room access for the LMS Microsoft 365 connection',
+  roomsEmailBody: 'The LMS needs your consent to read meeting rooms (Place.Read.All) so that classroom sessions can book them. Please open this link, sign in as a tenant admin and accept: {0}',
 
   connect: 'Connect',
   connecting: 'Waiting for the Microsoft sign-in to finish…',
@@ -98,6 +111,8 @@ const strings: IConnectionSettingsStrings = {
   changeAccount: 'Change account',
   checkingConnection: 'Checking the connection…',
 
+  settingsListWarning: 'The connection service could not update this site\'s settings list ({0}, {1}). The list may show an older status until its next update; this page shows the current one.',
+
   lostTitle: 'The connection to Microsoft 365 was lost.',
   lostText: 'The LMS has stopped sending for this catalog. Notifications wait and are sent once the account is reconnected.',
   reconnect: 'Reconnect',
@@ -105,6 +120,7 @@ const strings: IConnectionSettingsStrings = {
   disconnect: 'Disconnect',
   disconnectDialogTitle: 'Disconnect the account?',
   disconnectDialogText: 'The LMS cannot send notifications or invitations for this catalog until an account is connected again.',
+  disconnectRevokeHelp: 'Disconnect deletes the LMS\'s copy of the account\'s sign-in (its tokens or password); it revokes nothing at Microsoft, where the account\'s refresh token stays valid until it expires. If the account must be cut off at once, a tenant admin revokes its sessions (Microsoft Entra admin center > Users > the account > Revoke sessions) and, if needed, removes the app\'s consent (Enterprise applications > LMS Microsoft 365 Connection API > Permissions).',
   disconnectConfirm: 'OK',
   disconnectKeep: 'Cancel',
   disconnected: 'The account was disconnected.',

@@ -27,7 +27,7 @@ const strings: IConnectionSettingsStrings = {
 
   permissionsHeading: '接続すると、アカウントは LMS に次の操作を許可します:',
   permissionMailSend: '接続したアカウントとして受講者にメールと予定を送信する',
-  permissionPlaceRead: '組織の会議室を読み取り、セッションの場所として提示する',
+  permissionPlaceRead: '組織の会議室を読み取り、セッションの場所として提示する (テナント管理者だけが付与できます。アカウントには求められません)',
   permissionCalendars: 'アカウントの予定表で予定と Teams 会議を作成、読み取り、更新、削除する',
   permissionUserRead: 'メール アドレスを表示するためにアカウントの基本プロフィールを読み取る',
   permissionOfflineAccess: '再サインインなしでこのアクセスを維持する (更新トークン)',
@@ -42,6 +42,19 @@ const strings: IConnectionSettingsStrings = {
   orgConsentHelp: 'あなたはテナント管理者です。すべてのアカウントとカタログに対して一度だけアクセス許可を付与すると、以後は誰にも同意を求めません。アカウントごとに個別に同意させる場合はオフのままにしてください。',
   orgConsentGranted: '組織としての同意は付与済みです。同意画面は表示されません。',
   orgConsentNotGranted: '組織としての同意はまだ付与されていません。サインイン時にアカウント自身が同意します。',
+
+  roomsAvailable: '会議室: 接続されたアカウントは組織の会議室を参照できます。',
+  roomsApprovalTitle: 'テナント管理者が承認するまで、会議室は利用できません。',
+  roomsApprovalText: '会議室の参照 (Place.Read.All) は、テナント管理者だけが付与できるアクセス許可です。接続には不要で、メールと会議の出席依頼はこれなしで動作します。テナント管理者が承認すると、再接続しなくても会議室が利用できるようになります。',
+  roomsTenantAdmins: '承認できるテナント管理者:',
+  roomsNoTenantAdminsKnown: 'テナント管理者を取得できませんでした。Microsoft 365 の管理者を IT 部門に確認してください。',
+  roomsRequestPending: '承認の要求がテナント管理者のレビューを待っています。',
+  roomsRequestApproval: '承認を要求',
+  roomsRequestHelp: 'この組織では管理者がこのような要求をレビューします。サインインして要求を送信すると、Microsoft からレビュー担当者に通知されます。',
+  roomsConsentLinkLabel: 'テナント管理者に送るリンク (このアプリに対する Microsoft の同意ページが開きます)',
+  roomsEmailAdmins: 'リンクをテナント管理者にメールで送る',
+  roomsEmailSubject: 'LMS Microsoft 365 接続の会議室へのアクセスを承認してください',
+  roomsEmailBody: 'LMS がクラスルーム セッションの会議室を予約できるよう、会議室の参照 (Place.Read.All) への同意が必要です。このリンクを開き、テナント管理者としてサインインして承諾してください: {0}',
 
   connect: '接続',
   connecting: 'Microsoft のサインインが完了するのを待っています…',
@@ -98,6 +111,8 @@ const strings: IConnectionSettingsStrings = {
   changeAccount: 'アカウントを変更',
   checkingConnection: '接続を確認しています…',
 
+  settingsListWarning: '接続サービスがこのサイトの設定リストを更新できませんでした ({0}、{1})。次に更新されるまで、リストには古い状態が表示されることがあります。このページには現在の状態が表示されています。',
+
   lostTitle: 'Microsoft 365 への接続が切断されました。',
   lostText: 'このカタログの送信は停止しています。通知は保留され、アカウントを再接続すると送信されます。',
   reconnect: '再接続',
@@ -105,6 +120,7 @@ const strings: IConnectionSettingsStrings = {
   disconnect: '切断',
   disconnectDialogTitle: 'アカウントを切断しますか?',
   disconnectDialogText: 'アカウントを再度接続するまで、LMS はこのカタログの通知や出席依頼を送信できません。',
+  disconnectRevokeHelp: '切断すると、LMS が保持しているアカウントのサインイン情報 (トークンまたはパスワード) が削除されますが、Microsoft 側では何も取り消されません。アカウントの更新トークンは有効期限まで Microsoft 側で有効なままです。アカウントを直ちに遮断する必要がある場合は、テナント管理者がそのアカウントのセッションを取り消し (Microsoft Entra 管理センター > ユーザー > 対象アカウント > セッションの取り消し)、必要に応じてアプリの同意を削除します (エンタープライズ アプリケーション > LMS Microsoft 365 Connection API > アクセス許可)。',
   disconnectConfirm: 'OK',
   disconnectKeep: 'キャンセル',
   disconnected: 'アカウントを切断しました。',

@@ -1,0 +1,148 @@
+import { OPENER_ORIGIN, postedMessage, signIn, SignInOptions, Stack, startStack } from '../support/stack';
+
+jest.setTimeout(60_000);
+
+/**
+ * Issue 13 point 1 / R-MOD-5: delegated Place.Read.All needs a tenant admin's consent (as in
+ * Entra); each account consents only to what it may, rooms come through the tenant admin.
+ */
+describe('admin consent for rooms (real API, local tenant, Azurite over loopback)', () => {
+  let stack: Stack;
+  let catalogA: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ ORG_CONSENT_CACHE_SECONDS: '0' });
+    catalogA = stack.catalogUrl('catalog-a');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  beforeEach(() => {
+    stack.tenant.reset();
+  });
+
+  const path = (suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalogA)}/connection${suffix}`;
+  const view = async (user = 'adele@contoso.test'): Promise<any> => (await stack.call('GET', path(), { token: await stack.token(user) })).body;
+  const fault = (name: string, body: unknown): Promise<Response> =>
+    fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  async function connect(admin: string, options: SignInOptions, body: Record<string, unknown> = {}) {
+    const started = await stack.call('POST', path('/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN, ...body } });
+    expect(started.status).toBe(200);
+    const signedIn = await signIn(stack.tenant.origin, started.body.authorizeUrl, options);
+    const url = new URL(signedIn.callbackUrl);
+    const page = await stack.call('GET', `${url.pathname}${url.search}`);
+    return { authorizeUrl: String(started.body.authorizeUrl), consentShown: signedIn.consentShown, posted: postedMessage(String(page.body)) };
+  }
+
+  /** Signs in on a tenant page and answers the form that follows; returns the last response. */
+  async function signInTo(url: string, user: string, form: (html: string) => Record<string, string> | null): Promise<{ status: number; html: string; location: string | null }> {
+    const first = await (await fetch(url, { redirect: 'manual' })).text();
+    const action = (html: string): string => (/<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '').replace(/&amp;/g, '&');
+    const interaction = (html: string): string => /name="interaction" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    let res = await fetch(new URL(action(first), stack.tenant.origin), {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ interaction: interaction(first), username: user, password: 'dev-password' }).toString()
+    });
+    let html = res.status === 302 ? '' : await res.text();
+    const fields = html ? form(html) : null;
+    if (fields) {
+      res = await fetch(new URL(action(html), stack.tenant.origin), {
+        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ interaction: interaction(html), ...fields }).toString()
+      });
+      html = res.status === 302 ? '' : await res.text();
+    }
+    return { status: res.status, html, location: res.headers.get('location') };
+  }
+
+  it('no org consent, an ordinary catalog admin - the sign-in asks only user-consentable permissions; mail works; rooms wait for the tenant admin', async () => {
+    const result = await connect('adele@contoso.test', { user: 'adele@contoso.test' });
+    const scope = new URL(result.authorizeUrl).searchParams.get('scope') ?? '';
+    expect(scope).not.toContain('Place.Read.All');
+    expect(scope).toContain('Mail.Send');
+    expect(result.consentShown).toBe(true);
+    expect(result.posted.message.ok).toBe(true);
+    const v = await view();
+    expect(v.orgConsent).toEqual({ granted: false, canGrant: false });
+    expect(v.rooms.available).toBe(false);
+    expect(v.rooms.adminApproval).toMatchObject({
+      tenantAdmins: [{ displayName: 'Megan Bowen', email: 'megan@contoso.test' }],
+      requestWorkflow: false,
+      requestPending: false,
+      requestUrl: null
+    });
+    const link = new URL(v.rooms.adminApproval.adminConsentUrl);
+    expect(link.pathname).toBe(`/${stack.config.tenantId}/v2.0/adminconsent`);
+    expect(link.searchParams.get('client_id')).toBe(stack.config.clientId);
+    // R-MOD-5: nothing else fails without Place.Read.All - the check and a test email go through.
+    const check = await stack.call('POST', path('/check'), { token: await stack.token('adele@contoso.test') });
+    expect(check.body.health).toMatchObject({ state: 'connected', code: null });
+    const mail = await stack.call('POST', path('/test-email'), { token: await stack.token('adele@contoso.test'), body: { to: 'learner1@contoso.test' } });
+    expect(mail.status).toBe(200);
+  });
+
+  it('no org consent - an ordinary account asked for Place.Read.All meets Entra\'s "Need admin approval" (AADSTS90094), answered as CONSENT_REQUIRED', async () => {
+    const started = await stack.call('POST', path('/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: true, origin: OPENER_ORIGIN } });
+    expect(new URL(started.body.authorizeUrl).searchParams.get('scope')).toContain('Place.Read.All');
+    const page = await signInTo(started.body.authorizeUrl, 'adele@contoso.test', () => null);
+    expect(page.status).toBe(403);
+    expect(page.html).toContain('AADSTS90094');
+    const back = /href="([^"]+)" id="back"/.exec(page.html)?.[1]?.replace(/&amp;/g, '&') as string;
+    const url = new URL(back);
+    const callback = await stack.call('GET', `${url.pathname}${url.search}`);
+    expect(postedMessage(String(callback.body)).message).toMatchObject({ ok: false, code: 'CONSENT_REQUIRED' });
+  });
+
+  it('org consent granted - a tenant admin consents for the organisation; rooms are available to an account that connects later', async () => {
+    const admin = await connect('megan@contoso.test', { user: 'megan@contoso.test', consentForOrg: true }, { orgConsent: true });
+    expect(new URL(admin.authorizeUrl).searchParams.get('scope')).toContain('Place.Read.All');
+    expect(admin.posted.message.ok).toBe(true);
+    const other = await connect('adele@contoso.test', { user: 'nestor@contoso.test' });
+    expect(other.consentShown).toBe(false);
+    const v = await view();
+    expect(v.account.email).toBe('nestor@contoso.test');
+    expect(v.orgConsent.granted).toBe(true);
+    expect(v.rooms).toEqual({ available: true, adminApproval: null });
+  });
+
+  it('consent request pending - with the workflow on, the request link ends on "Approval required"; the view then says a request is pending', async () => {
+    await connect('adele@contoso.test', { user: 'adele@contoso.test' });
+    expect((await fault('admin-consent-workflow', { enabled: true })).status).toBe(200);
+    const before = await view();
+    expect(before.rooms.adminApproval).toMatchObject({ requestWorkflow: true, requestPending: false });
+    const requestUrl = before.rooms.adminApproval.requestUrl as string;
+    expect(new URL(requestUrl).searchParams.get('scope')).toContain('Place.Read.All');
+    const sent = await signInTo(requestUrl, 'adele@contoso.test', (html) => {
+      expect(html).toContain('Approval required');
+      return { justification: 'Rooms for classroom sessions' };
+    });
+    expect(sent.html).toContain('Request sent');
+    const after = await view();
+    expect(after.rooms).toMatchObject({ available: false, adminApproval: { requestWorkflow: true, requestPending: true } });
+  });
+
+  it('consent granted later - the tenant admin opens the link; the pending request completes and rooms appear with the next token', async () => {
+    await connect('adele@contoso.test', { user: 'adele@contoso.test' });
+    await fault('admin-consent-workflow', { enabled: true });
+    const requestUrl = (await view()).rooms.adminApproval.requestUrl as string;
+    await signInTo(requestUrl, 'adele@contoso.test', () => ({ justification: '' }));
+    const link = (await view()).rooms.adminApproval.adminConsentUrl as string;
+    const granted = await signInTo(link, 'megan@contoso.test', (html) => {
+      expect(html).toContain('Place.Read.All');
+      return { decision: 'accept' };
+    });
+    expect(granted.status).toBe(302);
+    const back = new URL(granted.location as string);
+    expect(back.searchParams.get('admin_consent')).toBe('True');
+    const landing = await stack.call('GET', `${back.pathname}${back.search}`);
+    expect([landing.status, String(landing.body)]).toEqual([200, expect.stringContaining('Consent granted')]);
+    const v = await view();
+    expect(v.rooms).toEqual({ available: true, adminApproval: null });
+    // The connected account's refreshed token now carries the scope: the check still passes with it.
+    const check = await stack.call('POST', path('/check'), { token: await stack.token('adele@contoso.test') });
+    expect(check.body.health.state).toBe('connected');
+  });
+});

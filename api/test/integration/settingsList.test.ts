@@ -1,0 +1,80 @@
+import { provisionSettingsList, SETTINGS_LIST_TITLE, settingsListItems, Stack, startStack } from '../support/stack';
+
+jest.setTimeout(60_000);
+
+/**
+ * Issue 13 point 3: the API finds the catalog's settings list once (Graph addresses lists by id or
+ * display name, not URL name), keeps its id, and a write that fails is logged and shown, not swallowed.
+ */
+describe('settings list mirror (real API, local tenant, Azurite over loopback)', () => {
+  let stack: Stack;
+  let catalogA: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    catalogA = stack.catalogUrl('catalog-a');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  beforeEach(() => {
+    stack.tenant.reset();
+  });
+
+  const connection = (): string => `/v1/catalogs/${encodeURIComponent(catalogA)}/connection`;
+  const fault = (name: string, body: unknown): Promise<Response> =>
+    fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  async function patch(change: Record<string, unknown>): Promise<{ status: number; body: any }> {
+    const token = await stack.token('adele@contoso.test');
+    const current = await stack.call('GET', connection(), { token });
+    return stack.call('PATCH', connection(), { token, body: change, headers: { 'if-match': current.body.etag } });
+  }
+
+  async function appToken(): Promise<string> {
+    const res = await fetch(`${stack.tenant.origin}/${stack.config.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: stack.config.clientId, client_secret: stack.config.clientSecret ?? '', scope: 'https://graph.microsoft.com/.default' }).toString()
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  it('local tenant - Graph finds a list by id or display name, not by its URL name (as Graph documents)', async () => {
+    await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
+    const headers = { authorization: `Bearer ${await appToken()}` };
+    const site = await (await fetch(`${stack.tenant.origin}/v1.0/sites/localhost:/sites/catalog-a:`, { headers })).json() as { id: string };
+    const lists = await (await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists`, { headers })).json() as { value: { id: string; name: string; displayName: string }[] };
+    const list = lists.value.find((l) => l.name === 'LmsM365Connection');
+    expect(list?.displayName).toBe(SETTINGS_LIST_TITLE);
+    expect((await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists/${list?.id}`, { headers })).status).toBe(200);
+    expect((await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists/${encodeURIComponent(SETTINGS_LIST_TITLE)}`, { headers })).status).toBe(200);
+    expect((await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists/LmsM365Connection`, { headers })).status).toBe(404);
+  });
+
+  it('mirror - writes into the list the web part made (its display name differs from its URL name); no warning in the view', async () => {
+    await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
+    const res = await patch({ enabled: true, alertRecipients: ['adele@contoso.test'] });
+    expect(res.status).toBe(200);
+    expect(res.body.settingsListWarning).toBeUndefined();
+    const [item] = await settingsListItems(stack, catalogA, 'adele@contoso.test');
+    expect(item).toMatchObject({ LmsEnabled: true, LmsAlertRecipients: 'adele@contoso.test', LmsConnectionId: res.body.connectionId });
+  });
+
+  it('mirror - a failed write is logged with its code and shown as a warning in the view; the next good write clears it', async () => {
+    await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
+    await patch({ enabled: false });
+    expect((await fault('graph-failure', { status: 503, count: 3 })).status).toBe(200);
+    const failed = await patch({ enabled: true });
+    expect(failed.status).toBe(200);
+    expect(failed.body.settingsListWarning).toEqual({ code: 'SERVICE_UNAVAILABLE', failedAt: expect.any(String) });
+    expect(stack.logs.text()).toMatch(/"context":"settings list mirror","code":"SERVICE_UNAVAILABLE"/);
+    await fault('graph-failure', { status: 0 });
+    const healed = await patch({ enabled: false });
+    expect(healed.body.settingsListWarning).toBeUndefined();
+    const [item] = await settingsListItems(stack, catalogA, 'adele@contoso.test');
+    expect(item).toMatchObject({ LmsEnabled: false });
+  });
+});

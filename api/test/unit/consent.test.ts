@@ -1,0 +1,38 @@
+import { objectIdOf, roomsGranted, signInScopes } from '../../src/connections/orgConsent';
+import { findSettingsList } from '../../src/sharepoint/listMirror';
+import { testConfig } from '../support/testConfig';
+
+describe('incremental consent (R-MOD-5)', () => {
+  const config = testConfig();
+  const bare = (scopes: string[]): string[] => scopes.map((s) => s.slice(s.lastIndexOf('/') + 1));
+
+  it('signInScopes - an account is asked only what it may consent to itself; the admin path adds Place.Read.All; SMTP adds SMTP.Send', () => {
+    expect(bare(signInScopes(config, { orgConsent: false, transport: 'graph' }))).toEqual(['Mail.Send', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite', 'User.Read']);
+    expect(bare(signInScopes(config, { orgConsent: true, transport: 'graph' }))).toContain('Place.Read.All');
+    expect(bare(signInScopes(config, { orgConsent: false, transport: 'smtp-oauth' }))).toEqual(['Mail.Send', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite', 'User.Read', 'SMTP.Send']);
+    expect(signInScopes(config, { orgConsent: false, transport: 'graph' }).every((s) => s.startsWith(`${config.graphResource}/`))).toBe(true);
+  });
+
+  it('roomsGranted - an organisation-wide grant, or the connected account\'s own; never another account\'s', () => {
+    const org = { consentType: 'AllPrincipals', principalId: null, scope: 'Mail.Send Place.Read.All' };
+    const own = { consentType: 'Principal', principalId: 'oid-1', scope: 'User.Read place.read.all' };
+    expect(roomsGranted([org], null)).toBe(true);
+    expect(roomsGranted([own], 'oid-1')).toBe(true);
+    expect(roomsGranted([own], 'oid-2')).toBe(false);
+    expect(roomsGranted([own], null)).toBe(false);
+    expect(roomsGranted([{ consentType: 'AllPrincipals', scope: 'Mail.Send User.Read' }], 'oid-1')).toBe(false);
+  });
+
+  it('objectIdOf - the object id is the first part of MSAL\'s home account id', () => {
+    expect(objectIdOf('1a2b.6f1c')).toBe('1a2b');
+    expect(objectIdOf(null)).toBeNull();
+  });
+});
+
+describe('settings list addressing (issue 13 point 3)', () => {
+  it('findSettingsList - by URL name (Graph name) or webUrl, whatever its display name; not another list', () => {
+    expect(findSettingsList([{ id: 'a', name: 'Documents' }, { id: 'b', name: 'LmsM365Connection' }])?.id).toBe('b');
+    expect(findSettingsList([{ id: 'c', webUrl: 'https://contoso.sharepoint.com/sites/x/Lists/LmsM365Connection' }])?.id).toBe('c');
+    expect(findSettingsList([{ id: 'd', name: 'LMS Microsoft 365 connection', webUrl: 'https://contoso.sharepoint.com/sites/x/Lists/Other' }])).toBeUndefined();
+  });
+});

@@ -1,0 +1,33 @@
+import * as React from 'react';
+import '@testing-library/jest-dom';
+import { render, screen } from '@testing-library/react';
+import en from '../loc/en-us';
+import ja from '../loc/ja-jp';
+import type { IConnectionView } from '../model/connection';
+import { connectedView } from '../test/fakes';
+import { ConnectionStatus } from './ConnectionStatus';
+
+function renderStatus(view: IConnectionView, strings = en): void {
+  render(
+    <ConnectionStatus strings={strings} view={view} disabled={false} onReconnect={() => undefined} onCheck={() => undefined}
+      accountFormShown={false} accountFormId="form" onChangeAccount={() => undefined} onDisconnect={() => undefined} />
+  );
+}
+
+describe('ConnectionStatus', () => {
+  it('ConnectionStatus - a failed settings list write is shown as a warning with its code', async () => {
+    renderStatus(connectedView({ settingsListWarning: { code: 'SERVICE_UNAVAILABLE', failedAt: '2026-12-01T10:00:00Z' } }));
+    const warning = await screen.findByText(/SERVICE_UNAVAILABLE/);
+    expect(warning.textContent).toContain(en.settingsListWarning.split('(')[0].trim());
+  });
+
+  it('ConnectionStatus - the warning reads in Japanese too', async () => {
+    renderStatus(connectedView({ settingsListWarning: { code: 'PERMISSION_DENIED', failedAt: '2026-12-01T10:00:00Z' } }), ja);
+    expect((await screen.findByText(/PERMISSION_DENIED/)).textContent).toContain(ja.settingsListWarning.split('(')[0].trim());
+  });
+
+  it('ConnectionStatus - no warning when the last write worked', () => {
+    renderStatus(connectedView());
+    expect(screen.queryByTestId('settings-list-warning')).not.toBeInTheDocument();
+  });
+});
