@@ -22,6 +22,7 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
   private _siteTheme: IReadonlyTheme | undefined;
   private _hostTheme: HostTheme = 'sharepoint';
   private _strings: IConnectionSettingsStrings | undefined;
+  private _themeProvider: ThemeProvider | undefined;
 
   protected async onInit(): Promise<void> {
     await super.onInit();
@@ -41,12 +42,9 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
       })
     };
 
-    const themeProvider = context.serviceScope.consume(ThemeProvider.serviceKey);
-    this._siteTheme = themeProvider.tryGetTheme();
-    themeProvider.themeChangedEvent.add(this, (args: ThemeChangedEventArgs) => {
-      this._siteTheme = args.theme;
-      this.render();
-    });
+    this._themeProvider = context.serviceScope.consume(ThemeProvider.serviceKey);
+    this._siteTheme = this._themeProvider.tryGetTheme();
+    this._themeProvider.themeChangedEvent.add(this, this._onThemeChanged);
 
     const teams = context.sdks.microsoftTeams;
     if (teams) {
@@ -75,8 +73,16 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
   }
 
   protected onDispose(): void {
+    if (this._themeProvider) {
+      this._themeProvider.themeChangedEvent.remove(this, this._onThemeChanged);
+    }
     ReactDom.unmountComponentAtNode(this.domElement);
   }
+
+  private _onThemeChanged = (args: ThemeChangedEventArgs): void => {
+    this._siteTheme = args.theme;
+    this.render();
+  };
 
   protected get dataVersion(): Version {
     return Version.parse('1.0');
