@@ -14,6 +14,7 @@ import { OrgConsentStatus } from './connections/orgConsent';
 import { connectionRoutes } from './connections/routes';
 import { ConnectionView, Problem } from './connections/schemas';
 import { SignInStore } from './connections/signInStore';
+import { teamsSignInRoutes } from './connections/teamsSignIn';
 import { ApiError } from './errors/apiError';
 import { installErrorHandling } from './errors/errorHandler';
 import { healthRoutes } from './health/routes';
@@ -180,6 +181,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     });
   });
   await connectionRoutes(app, { config, verify, admins, service });
+  teamsSignInRoutes(app, config.authorityHost);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return { app, service };
 }

@@ -1,4 +1,4 @@
-import type { SPFI } from '@pnp/sp';
+import { SPCollection, type SPFI } from '@pnp/sp';
 import '@pnp/sp/webs';
 import '@pnp/sp/lists';
 import '@pnp/sp/items';
@@ -7,6 +7,7 @@ import type { AuthMethod, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type ISettings, type IStoredSettings } from '../model/settings';
 import { within } from './http';
 import type { ISettingsStore } from './interfaces';
+import { SETTINGS_FIELDS } from './settingsFields';
 
 /** docs/design.md: Lists/LmsM365Connection on the catalog site. */
 export const LIST_URL_NAME = 'LmsM365Connection';
@@ -120,43 +121,57 @@ export class SettingsStore implements ISettingsStore {
     }
   }
 
-  /** The package provisions the list; a site where it is missing gets it created on first use. */
+  /**
+   * The package provisions the list with every field. A site where it is missing gets it created on
+   * first use, and a list made by an older package (or by hand) gets the fields it lacks, so the
+   * page, the API and the list agree whatever version first made the list.
+   */
   private _ensure(): Promise<void> {
     if (!this._ensured) {
-      this._ensured = this._createIfMissing();
+      this._ensured = this._ensureList();
       this._ensured.catch(() => { this._ensured = undefined; }); // eslint-disable-line @typescript-eslint/no-floating-promises
     }
     return this._ensured;
   }
 
-  private async _createIfMissing(): Promise<void> {
-    try {
-      await within(this._sp.web.getList(this._listUrl).select('Id')(), TIMEOUT_MS);
-      return;
-    } catch (error) {
-      const http = error as IHttpRequestErrorLike;
-      if (!(http && http.isHttpRequestError && http.status === 404)) {
-        throw error;
-      }
+  private async _ensureList(): Promise<void> {
+    let existing = await this._fieldNames();
+    let created = false;
+    if (!existing) {
+      const ensured = await within(this._sp.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true, EnableVersioning: true }), TIMEOUT_MS);
+      created = ensured.created;
+      // Not created: another admin made it meanwhile; add only what that one lacks.
+      existing = created ? [] : await this._fieldNames();
     }
-    const ensured = await within(this._sp.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true, EnableVersioning: true }), TIMEOUT_MS);
-    if (!ensured.created) {
+    const have = existing || [];
+    const missing = SETTINGS_FIELDS.filter((f) => have.indexOf(f.internalName) < 0);
+    if (missing.length === 0 && !created) {
       return;
     }
-    // Address the new list by URL: SharePoint derives its URL from the creation title, and the
-    // title changes last so a list whose fields failed half-way keeps its creation title.
-    // Creating fields happens once per site at most: its PnPjs module loads only then.
+    // Address the list by URL: SharePoint derives its URL from the creation title, and the title
+    // changes last so a list whose fields failed half-way keeps its creation title.
+    // Adding fields happens once per site at most: its PnPjs module loads only then.
     await import(/* webpackChunkName: 'lms-list-fields' */ '@pnp/sp/fields');
     const list = this._sp.web.getList(this._listUrl);
-    await within(list.fields.addBoolean('LmsEnabled'), TIMEOUT_MS);
-    await within(list.fields.addChoice('LmsAuthMethod', { Choices: ['Modern', 'Classic'] }), TIMEOUT_MS);
-    await within(list.fields.addChoice('LmsTransport', { Choices: ['Graph', 'SmtpOAuth'] }), TIMEOUT_MS);
-    await within(list.fields.addText('LmsAccountEmail'), TIMEOUT_MS);
-    await within(list.fields.addChoice('LmsConnectionStatus', { Choices: ['NotConnected', 'Connected', 'Lost', 'Error'] }), TIMEOUT_MS);
-    await within(list.fields.addText('LmsStatusCode'), TIMEOUT_MS);
-    await within(list.fields.addDateTime('LmsLastCheck'), TIMEOUT_MS);
-    await within(list.fields.addMultilineText('LmsAlertRecipients', { RichText: false }), TIMEOUT_MS);
-    await within(list.fields.addText('LmsConnectionId'), TIMEOUT_MS);
-    await within(list.update({ Title: LIST_TITLE }), TIMEOUT_MS);
+    for (const field of missing) {
+      await within(list.fields.createFieldAsXml(field.schemaXml), TIMEOUT_MS);
+    }
+    if (created) {
+      await within(list.update({ Title: LIST_TITLE }), TIMEOUT_MS);
+    }
+  }
+
+  /** Internal names of the list's fields; undefined when the site has no settings list. */
+  private async _fieldNames(): Promise<string[] | undefined> {
+    try {
+      const fields: Array<{ InternalName: string }> = await within(SPCollection(this._sp.web.getList(this._listUrl), 'fields').select('InternalName')(), TIMEOUT_MS);
+      return fields.map((f: { InternalName: string }) => f.InternalName);
+    } catch (error) {
+      const http = error as IHttpRequestErrorLike;
+      if (http && http.isHttpRequestError && http.status === 404) {
+        return undefined;
+      }
+      throw error;
+    }
   }
 }
