@@ -196,7 +196,8 @@ async function applyListInstance(pkg: Package, store: ListStore, site: SpSite, l
     const id = String(r['@ID']);
     const ct = site.contentTypes.find((c) => c.Id.toLowerCase() === id.toLowerCase());
     if (ct) bindContentType(site, created, ct, listFields);
-    else if (id !== '0x01') throw new PackageError(`${String(li['@CustomSchema'])}: ContentTypeRef ${id} is not a site content type.`);
+    else if (id === '0x01') created.contentTypes.push({ Id: '0x0100', Name: 'Item', Group: 'List Content Types', Description: 'Create a new list item.', fieldIds: [] });
+    else throw new PackageError(`${String(li['@CustomSchema'])}: ContentTypeRef ${id} is not a site content type.`);
   }
 }
 
