@@ -129,4 +129,9 @@ export interface IConnectionSettingsStrings {
   errorCode: string;
   retry: string;
   dismiss: string;
+
+  /** A Teams tab whose team's site is not a catalog (the app is not added there). */
+  notCatalogTitle: string;
+  /** {0}: the site the tab is on. */
+  notCatalogBody: string;
 }

@@ -122,7 +122,10 @@ const strings: IConnectionSettingsStrings = {
   unknownError: '予期しないエラーが発生しました。もう一度お試しください。繰り返し発生する場合は LMS 管理者に連絡してください。',
   errorCode: 'エラー コード: {0}',
   retry: '再試行',
-  dismiss: '閉じる'
+  dismiss: '閉じる',
+
+  notCatalogTitle: 'このチームのサイトはコース カタログではありません',
+  notCatalogBody: 'このタブは、タブがあるチーム自身の SharePoint サイト ({0}) の Microsoft 365 接続を管理しますが、そのサイトには LMS アプリが追加されていません。管理するカタログのチーム (カタログ サイトをサイトとするチーム) にタブを追加するか、カタログ サイトの設定ページを直接開いてください。アプリは、テナント管理者またはサイト管理者がカタログ サイトの [サイト コンテンツ] > [新規] > [アプリ] から追加します。'
 };
 
 export default strings;

@@ -121,6 +121,20 @@ export class SettingsStore implements ISettingsStore {
     }
   }
 
+  /** Whether this site has the settings list, i.e. is a catalog (R-SEC-2); nothing is created. */
+  public async hasSettingsList(): Promise<boolean> {
+    try {
+      await within(this._sp.web.getList(this._listUrl).select('Id')(), TIMEOUT_MS);
+      return true;
+    } catch (error) {
+      const http = error as IHttpRequestErrorLike;
+      if (http && http.isHttpRequestError && http.status === 404) {
+        return false;
+      }
+      throw mapError(error);
+    }
+  }
+
   /**
    * The package provisions the list with every field. A site where it is missing gets it created on
    * first use, and a list made by an older package (or by hand) gets the fields it lacks, so the
