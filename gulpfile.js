@@ -6,16 +6,28 @@ const build = require('@microsoft/sp-build-web');
 
 build.addSuppression(`Warning - [sass] The local CSS class 'ms-Grid' is not camelCase and will not be type-safe.`);
 
-// config/connection-api.json is the one place that names the connection API. Keep
-// package-solution.json's webApiPermissionRequests equal to it on every gulp run, before any task
-// reads the solution config, and inject it into the bundle as __CONNECTION_API__.
+// config/connection-api.json is the one place that names the connection API, config/publisher.json
+// the one place that names who publishes the app. Keep package-solution.json equal to them on every
+// gulp run, before any task reads the solution config, and inject the API into the bundle as
+// __CONNECTION_API__.
 const connectionApi = require('./config/connection-api.json');
-(function syncWebApiPermissionRequests() {
+const publisher = require('./config/publisher.json');
+// The people picker (alert recipients) searches the directory through Microsoft Graph /users as the
+// signed-in admin: SPFx's client needs User.ReadBasic.All approved for that (docs/permissions.md).
+const GRAPH_PERMISSION = { resource: 'Microsoft Graph', scope: 'User.ReadBasic.All' };
+(function syncPackageSolution() {
   const file = path.join(__dirname, 'config', 'package-solution.json');
   const solutionConfig = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const wanted = [{ resource: connectionApi.resource, scope: connectionApi.scope }];
-  if (JSON.stringify(solutionConfig.solution.webApiPermissionRequests) !== JSON.stringify(wanted)) {
-    solutionConfig.solution.webApiPermissionRequests = wanted;
+  const before = JSON.stringify(solutionConfig);
+  solutionConfig.solution.webApiPermissionRequests = [{ resource: connectionApi.resource, scope: connectionApi.scope }, GRAPH_PERMISSION];
+  solutionConfig.solution.developer = {
+    name: publisher.name,
+    websiteUrl: publisher.websiteUrl,
+    privacyUrl: publisher.privacyUrl,
+    termsOfUseUrl: publisher.termsOfUseUrl,
+    mpnId: publisher.mpnId
+  };
+  if (JSON.stringify(solutionConfig) !== before) {
     fs.writeFileSync(file, JSON.stringify(solutionConfig, null, 2) + '\n');
   }
 })();

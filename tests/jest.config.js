@@ -1,4 +1,7 @@
-/** Repository-level tests: the built solution package and cross-part contracts. */
+/**
+ * Repository-level tests: the built solution package and cross-part contracts. PnPjs ships ES
+ * modules only, so its files go through ts-jest too (as in the local tenant's suites).
+ */
 module.exports = {
   displayName: 'solution',
   rootDir: '..',
@@ -10,6 +13,8 @@ module.exports = {
     '^@lms-m365/contracts/(.*)$': '<rootDir>/packages/contracts/src/$1.ts'
   },
   transform: {
-    '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }]
-  }
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }],
+    '^.+/node_modules/(@pnp|cookie|set-cookie-parser)/.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, isolatedModules: true }]
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@pnp|cookie|set-cookie-parser)/)']
 };

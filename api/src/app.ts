@@ -17,6 +17,7 @@ import { OrgConsentStatus } from './connections/orgConsent';
 import { connectionRoutes } from './connections/routes';
 import { ConnectionView, Problem } from '@lms-m365/contracts';
 import { SignInStore } from './connections/signInStore';
+import { teamsSignInRoutes } from './connections/teamsSignIn';
 import { ApiError } from './errors/apiError';
 import { installErrorHandling } from './errors/errorHandler';
 import { AlertService } from './health/alerts';
@@ -208,6 +209,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   });
   await connectionRoutes(app, { config, admins, service, orgConsent });
   await notificationRoutes(app, { config, admins, notifications });
+  teamsSignInRoutes(app, config.authorityHost);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, log: app.log });
   return { app, service, engine, monitor, alerts };

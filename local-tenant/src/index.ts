@@ -8,7 +8,7 @@ import { registerIdentity } from './identity/routes';
 import { registerDevToken } from './identity/dev-token';
 import { registerGraph } from './graph/routes';
 import { registerMailbox } from './mailbox/routes';
-import { registerSharePoint } from './sharepoint/routes';
+import { registerAppInstall, registerSharePoint } from './sharepoint/routes';
 import { registerFaults } from './faults/routes';
 import { SmtpHandle, startSmtp } from './smtp/server';
 
@@ -70,6 +70,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   registerDevToken(app, state, key);
   registerGraph(app, state, key);
   registerSharePoint(app, state, key);
+  registerAppInstall(app, state);
   registerMailbox(app, state);
   registerFaults(app, state);
   app.post('/_admin/reset', async () => {

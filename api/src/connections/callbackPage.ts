@@ -1,5 +1,6 @@
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import type { CallbackOutcome } from './connectionService';
+import { TEAMS_HOST_KEY, TEAMS_JS_PATH } from './teamsSignIn';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -8,6 +9,9 @@ function escapeHtml(text: string): string {
 /**
  * The page the sign-in popup lands on. It posts the outcome to its opener at exactly the origin
  * recorded when the sign-in started (never "*"), then closes. The message carries no token.
+ * In Teams' sign-in window (marked by /v1/auth/teams-start) it answers Teams instead: TeamsJS,
+ * served from this origin, notifySuccess with the same message or notifyFailure with the code;
+ * Teams closes the window and hands the answer to authentication.authenticate.
  * The script runs under a nonce-only CSP; data goes in as JSON with '<' escaped.
  */
 export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, language: 'en' | 'ja'): string {
@@ -16,7 +20,7 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
     ? (language === 'ja' ? '接続しました。このウィンドウは閉じられます。' : 'Connected. This window closes itself.')
     : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].title[language];
   const remedy = outcome.ok ? '' : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].remedy[language];
-  const data = JSON.stringify({ message, origin: outcome.origin ?? null }).replace(/</g, '\\u003c');
+  const data = JSON.stringify({ message, origin: outcome.origin ?? null, teamsKey: TEAMS_HOST_KEY, teamsJs: TEAMS_JS_PATH, nonce: scriptNonce }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="${language}">
 <head><meta charset="utf-8"><title>LMS Microsoft 365 connection</title></head>
@@ -25,6 +29,28 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
 <script nonce="${scriptNonce}">
 (function () {
   var data = ${data};
+  var teams = false;
+  try {
+    teams = window.sessionStorage.getItem(data.teamsKey) === 'teams';
+    window.sessionStorage.removeItem(data.teamsKey);
+  } catch (e) { /* no storage: not Teams' window */ }
+  if (teams) {
+    var script = document.createElement('script');
+    script.setAttribute('nonce', data.nonce);
+    script.src = data.teamsJs;
+    script.onload = function () {
+      var sdk = window.microsoftTeams;
+      sdk.app.initialize().then(function () {
+        if (data.message.ok) {
+          sdk.authentication.notifySuccess(JSON.stringify(data.message));
+        } else {
+          sdk.authentication.notifyFailure(data.message.code || 'CONSENT_REQUIRED');
+        }
+      });
+    };
+    document.head.appendChild(script);
+    return;
+  }
   if (window.opener && data.origin) {
     window.opener.postMessage(data.message, data.origin);
     window.close();

@@ -193,13 +193,14 @@ export async function signIn(tenantOrigin: string, authorizeUrl: string, options
   return { callbackUrl: consentRes.headers.get('location') ?? '', consentShown: true };
 }
 
-/** The message the callback page posts to its opener, and the origin it posts to. */
+/** The message the callback page posts to its opener (or hands Teams), and the origin it posts to. */
 export function postedMessage(html: string): { message: { type: string; catalog: string | null; ok: boolean; code?: string }; origin: string | null } {
   const data = /var data = (\{.*\});/.exec(html)?.[1];
   if (!data) {
     throw new Error(`no message in callback page: ${html.slice(0, 300)}`);
   }
-  return JSON.parse(data);
+  const { message, origin } = JSON.parse(data);
+  return { message, origin };
 }
 
 /**

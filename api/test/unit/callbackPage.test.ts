@@ -9,7 +9,13 @@ function data(html: string) {
 describe('callback page', () => {
   it('callbackPage - posts the outcome to exactly the recorded origin, never "*"', () => {
     const html = callbackPage({ ok: true, origin: 'https://contoso.sharepoint.com', catalog: 'https://contoso.sharepoint.com/sites/a' }, 'n0nce', 'en');
-    expect(data(html)).toEqual({ message: { type: 'lms-m365-connection', catalog: 'https://contoso.sharepoint.com/sites/a', ok: true }, origin: 'https://contoso.sharepoint.com' });
+    expect(data(html)).toEqual({
+      message: { type: 'lms-m365-connection', catalog: 'https://contoso.sharepoint.com/sites/a', ok: true },
+      origin: 'https://contoso.sharepoint.com',
+      teamsKey: 'lms-m365-sign-in-host',
+      teamsJs: '/v1/auth/teams.js',
+      nonce: 'n0nce'
+    });
     expect(html).toContain('window.opener.postMessage(data.message, data.origin)');
     expect(html).not.toContain("'*'");
     expect(html).toContain('<script nonce="n0nce">');

@@ -26,6 +26,23 @@ export interface SpItem {
   EditorId: number;
 }
 
+/** A content type on a site or a list: its ID and the IDs of the fields it holds. */
+export interface SpContentType {
+  Id: string;
+  Name: string;
+  Group: string;
+  Description: string;
+  fieldIds: string[];
+}
+
+/** A solution package added to a site and the versions of its features there. */
+export interface SpInstalledApp {
+  solutionId: string;
+  title: string;
+  version: string;
+  features: Record<string, string>;
+}
+
 export interface SpList {
   Id: string;
   Title: string;
@@ -37,6 +54,7 @@ export interface SpList {
   urlName: string;
   Created: string;
   fields: SpField[];
+  contentTypes: SpContentType[];
   items: SpItem[];
   nextItemId: number;
 }
@@ -44,6 +62,10 @@ export interface SpList {
 /** A fixture site with the lists created on it since the start. */
 export interface SpSite extends FixtureSite {
   lists: SpList[];
+  /** Site columns. */
+  fields: SpField[];
+  contentTypes: SpContentType[];
+  apps: SpInstalledApp[];
 }
 
 /** FieldTypeKind numbers and TypeAsString names, as SP.FieldType defines them. */
@@ -83,7 +105,7 @@ export class ListStore {
   }
 
   reset(): void {
-    this.sites = this.fixtureSites.map((s) => ({ ...s, owners: s.owners.map((o) => o.toLowerCase()), members: s.members.map((m) => m.toLowerCase()), lists: [] }));
+    this.sites = this.fixtureSites.map((s) => ({ ...s, owners: s.owners.map((o) => o.toLowerCase()), members: s.members.map((m) => m.toLowerCase()), lists: [], fields: [], contentTypes: [], apps: [] }));
   }
 
   siteByPath(path: string): SpSite | undefined {
@@ -95,7 +117,7 @@ export class ListStore {
     return this.sites.find((s) => s.id === id.toLowerCase());
   }
 
-  addList(site: SpSite, props: { Title: string; Description?: string; BaseTemplate?: number; Hidden?: boolean; EnableVersioning?: boolean }): SpList {
+  addList(site: SpSite, props: { Title: string; Description?: string; BaseTemplate?: number; Hidden?: boolean; EnableVersioning?: boolean; urlName?: string }): SpList {
     const list: SpList = {
       Id: randomUUID(),
       Title: props.Title,
@@ -103,9 +125,10 @@ export class ListStore {
       BaseTemplate: props.BaseTemplate ?? 100,
       Hidden: props.Hidden ?? false,
       EnableVersioning: props.EnableVersioning ?? false,
-      urlName: listUrlName(props.Title),
+      urlName: props.urlName ?? listUrlName(props.Title),
       Created: new Date().toISOString(),
       fields: builtInFields(),
+      contentTypes: [{ Id: '0x0100', Name: 'Item', Group: 'List Content Types', Description: 'Create a new list item.', fieldIds: [] }],
       items: [],
       nextItemId: 1
     };

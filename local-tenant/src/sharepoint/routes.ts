@@ -9,6 +9,7 @@ import { applyValues, fieldTypeName, itemEntityType, newItem, SpField, SpItem, S
 import { argumentOf, collection, entity, entityBody, formatOf, ODataFormat, primitive, splitSegments } from './odata';
 import { EDIT_ITEMS, includes, levelOf, MANAGE_LISTS, PERMISSION_LEVELS } from './permissions';
 import { loginName, siteUserId } from './users';
+import { installApp, PackageError } from './provisioning';
 
 const ERR = {
   accessDenied: '-2147024891, System.UnauthorizedAccessException',
@@ -190,7 +191,7 @@ function listEntity(c: Ctx, l: SpList): Record<string, unknown> {
     BaseType: 0,
     Hidden: l.Hidden,
     EnableVersioning: l.EnableVersioning,
-    ContentTypesEnabled: false,
+    ContentTypesEnabled: l.contentTypes.some((ct) => ct.Id !== '0x0100'),
     ItemCount: l.items.length,
     Created: l.Created,
     EntityTypeName: `${l.urlName.replace(/ /g, '_x0020_')}List`,
@@ -253,6 +254,11 @@ function listRoute(c: Ctx, list: SpList, segs: string[]): unknown {
   const [first, ...rest] = segs;
   const lower = (first ?? '').toLowerCase();
   if (lower === 'fields') return fieldsRoute(c, list, rest);
+  if (lower === 'contenttypes' && rest.length === 0 && c.method === 'GET') {
+    return collection(c.format, metadata(c, 'SP.ApiData.ContentTypes'), list.contentTypes.map((ct) => entityBody(c.format, { uri: `${c.webUrl}/_api/Web/Lists(guid'${list.Id}')/ContentTypes('${ct.Id}')`, editLink: `Web/Lists(guid'${list.Id}')/ContentTypes('${ct.Id}')`, type: 'SP.ContentType' }, {
+      Id: { StringValue: ct.Id }, StringId: ct.Id, Name: ct.Name, Group: ct.Group, Description: ct.Description
+    })));
+  }
   const itemId = argumentOf(first, 'items') ?? (lower === 'items' && rest.length > 0 ? argumentOf(rest[0], 'getbyid') : null);
   if (lower === 'items' && rest.length === 0) return itemsRoute(c, list);
   if (itemId !== null) {
@@ -290,7 +296,7 @@ function fieldsRoute(c: Ctx, list: SpList, segs: string[]): unknown {
   if (c.method !== 'POST' || segs.length > 1) return fail(c, 404, ERR.invalidQuery, `The expression "fields/${segs.join('/')}" is not valid.`);
   if (!includes(mask, MANAGE_LISTS)) return accessDenied(c);
   const body = (c.req.body ?? {}) as Record<string, unknown>;
-  let spec: { title: string; internal: string; kind: number; choices?: string[]; required: boolean; defaultValue: string | null };
+  let spec: { id?: string; title: string; internal: string; kind: number; choices?: string[]; required: boolean; defaultValue: string | null };
   if (segs.length === 1 && segs[0].toLowerCase() === 'createfieldasxml') {
     const xml = String(((body.parameters ?? {}) as Record<string, unknown>).SchemaXml ?? '');
     const attr = (n: string): string | null => xml.match(new RegExp(`\\b${n}="([^"]*)"`))?.[1] ?? null;
@@ -299,6 +305,8 @@ function fieldsRoute(c: Ctx, list: SpList, segs: string[]): unknown {
     const display = attr('DisplayName') ?? attr('Name');
     if (!type || Number.isNaN(kind) || !display) return fail(c, 400, ERR.argument, 'SchemaXml must be a <Field> with Type (Text, Note, DateTime, Choice, Boolean, Number or User) and Name or DisplayName.');
     spec = {
+      // A field given with the ID of a site column keeps it, as SharePoint does.
+      id: attr('ID')?.replace(/[{}]/g, '').toLowerCase(),
       title: display,
       internal: attr('Name') ?? internalNameFor(display),
       kind,
@@ -324,7 +332,7 @@ function fieldsRoute(c: Ctx, list: SpList, segs: string[]): unknown {
     return fail(c, 500, ERR.duplicate, `A duplicate field name "${spec.internal}" was found.`);
   }
   const field: SpField = {
-    Id: randomUUID(),
+    Id: spec.id ?? randomUUID(),
     InternalName: spec.internal,
     StaticName: spec.internal,
     Title: spec.title,
@@ -428,4 +436,30 @@ function itemRoute(c: Ctx, list: SpList, item: SpItem): unknown {
     return c.reply.code(200).send();
   }
   return fail(c, 405, ERR.invalidQuery, `${c.method} is not supported here.`);
+}
+
+/**
+ * POST /_admin/sites/{site}/apps with a .sppkg as the body (application/octet-stream): adds the app
+ * to the site, or upgrades it, as a site owner does from Site contents > New > App. Local only.
+ */
+export function registerAppInstall(app: FastifyInstance, state: TenantState): void {
+  app.addContentTypeParser(['application/octet-stream', 'application/zip'], { parseAs: 'buffer' }, (req, body, done) => done(null, body));
+  app.post('/_admin/sites/:site/apps', async (req, reply) => {
+    const { site: name } = req.params as { site: string };
+    const site = state.lists.siteByPath(`/sites/${name}`);
+    if (!site) return reply.code(404).send({ error: 'not_found', message: `No site /sites/${name} in the fixture.` });
+    if (!Buffer.isBuffer(req.body)) return reply.code(415).send({ error: 'unsupported_media_type', message: 'Send the .sppkg file as the body with Content-Type: application/octet-stream.' });
+    try {
+      return await installApp(state.lists, site, req.body);
+    } catch (err) {
+      if (err instanceof PackageError) return reply.code(400).send({ error: 'invalid_package', message: err.message });
+      throw err;
+    }
+  });
+  app.get('/_admin/sites/:site/apps', async (req, reply) => {
+    const { site: name } = req.params as { site: string };
+    const site = state.lists.siteByPath(`/sites/${name}`);
+    if (!site) return reply.code(404).send({ error: 'not_found', message: `No site /sites/${name} in the fixture.` });
+    return { value: site.apps };
+  });
 }

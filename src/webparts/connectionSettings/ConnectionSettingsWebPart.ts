@@ -7,6 +7,7 @@ import { spfi, SPFx } from '@pnp/sp';
 import type { IPartialTheme } from '@fluentui/react/lib/Styling';
 import { connectionApiConfig } from '../../shared/connectionApiConfig';
 import { ConnectionSettings, type IConnectionSettingsProps } from './components/ConnectionSettings';
+import { NotCatalogNotice } from './components/NotCatalogNotice';
 import { hostThemeFromTeams, themeFor, type HostTheme } from './components/theme';
 import { loadStrings, type IConnectionSettingsStrings } from './loc';
 import { aadTransport } from './services/aadTransport';
@@ -15,6 +16,7 @@ import { LazyDirectory } from './services/LazyDirectory';
 import { resilient, withDeadline } from './services/http';
 import type { IServices } from './services/interfaces';
 import { SettingsStore } from './services/SettingsStore';
+import { signInLauncherFor, type ISignInLauncher } from './services/signInLauncher';
 
 /** Wires the SPFx context into services and renders the page; no logic of its own. */
 export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Record<string, never>> {
@@ -22,6 +24,10 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
   private _siteTheme: IReadonlyTheme | undefined;
   private _hostTheme: HostTheme = 'sharepoint';
   private _strings: IConnectionSettingsStrings | undefined;
+  private _themeProvider: ThemeProvider | undefined;
+  private _signIn: ISignInLauncher | undefined;
+  /** A Teams tab on a team's site that is not a catalog: it says so instead of making one. */
+  private _notCatalog: boolean = false;
 
   protected async onInit(): Promise<void> {
     await super.onInit();
@@ -29,8 +35,9 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
     const web = context.pageContext.web;
     const api = connectionApiConfig();
     this._strings = await loadStrings(context.pageContext.cultureInfo.currentUICultureName);
+    const settingsStore = new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl);
     this._services = {
-      settingsStore: new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl),
+      settingsStore,
       connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri)), this._strings.language),
       directory: new LazyDirectory(async () => {
         const [{ graphfi, SPFx: GraphSPFx }, { Directory }] = await Promise.all([
@@ -41,17 +48,22 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
       })
     };
 
-    const themeProvider = context.serviceScope.consume(ThemeProvider.serviceKey);
-    this._siteTheme = themeProvider.tryGetTheme();
-    themeProvider.themeChangedEvent.add(this, (args: ThemeChangedEventArgs) => {
-      this._siteTheme = args.theme;
-      this.render();
-    });
+    this._themeProvider = context.serviceScope.consume(ThemeProvider.serviceKey);
+    this._siteTheme = this._themeProvider.tryGetTheme();
+    this._themeProvider.themeChangedEvent.add(this, this._onThemeChanged);
 
     const teams = context.sdks.microsoftTeams;
+    // In Teams, TeamsJS opens the sign-in window (window.open may leave Teams with no opener).
+    this._signIn = signInLauncherFor({ teams: teams ? teams.teamsJs.authentication : undefined, apiBaseUrl: api.baseUrl });
     if (teams) {
+      // A tab manages its own team's site; where that is not a catalog it must not become one.
+      // If the check itself fails, the page loads and shows the error as it would anywhere.
       // Teams' context decides the theme; if it does not come, the page still renders (default theme).
-      const teamsTheme = await withDeadline(teams.teamsJs.app.getContext(), 5000).then((c) => c.app.theme, () => 'default');
+      const [isCatalog, teamsTheme] = await Promise.all([
+        settingsStore.hasSettingsList().catch(() => true),
+        withDeadline(teams.teamsJs.app.getContext(), 5000).then((c) => c.app.theme, () => 'default')
+      ]);
+      this._notCatalog = !isCatalog;
       this._hostTheme = hostThemeFromTeams(teamsTheme);
       teams.teamsJs.app.registerOnThemeChangeHandler((theme: string) => {
         this._hostTheme = hostThemeFromTeams(theme);
@@ -64,19 +76,33 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
     if (!this._services || !this._strings) {
       return;
     }
+    const theme = themeFor(this._hostTheme, this._siteTheme as IPartialTheme | undefined);
+    if (this._notCatalog) {
+      ReactDom.render(React.createElement(NotCatalogNotice, { strings: this._strings, theme, siteUrl: this.context.pageContext.web.absoluteUrl }), this.domElement);
+      return;
+    }
     const props: IConnectionSettingsProps = {
       services: this._services,
       strings: this._strings,
-      theme: themeFor(this._hostTheme, this._siteTheme as IPartialTheme | undefined),
+      theme,
       userEmail: this.context.pageContext.user.email || this.context.pageContext.user.loginName,
-      pageOrigin: window.location.origin
+      pageOrigin: window.location.origin,
+      signIn: this._signIn
     };
     ReactDom.render(React.createElement(ConnectionSettings, props), this.domElement);
   }
 
   protected onDispose(): void {
+    if (this._themeProvider) {
+      this._themeProvider.themeChangedEvent.remove(this, this._onThemeChanged);
+    }
     ReactDom.unmountComponentAtNode(this.domElement);
   }
+
+  private _onThemeChanged = (args: ThemeChangedEventArgs): void => {
+    this._siteTheme = args.theme;
+    this.render();
+  };
 
   protected get dataVersion(): Version {
     return Version.parse('1.0');

@@ -10,6 +10,7 @@ import { appError } from '../model/appError';
 import { CATALOG, connectedView, FakeConnectionApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
 import { ConnectionSettings } from './ConnectionSettings';
 import { themeFor } from './theme';
+import { teamsLauncher, type ISignInLauncher } from '../services/signInLauncher';
 
 interface IHarness {
   api: FakeConnectionApi;
@@ -18,7 +19,7 @@ interface IHarness {
   popup: { closed: boolean; location: { href: string }; close: () => void };
 }
 
-function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStore; strings?: IConnectionSettingsStrings; blockPopup?: boolean } = {}): IHarness {
+function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStore; strings?: IConnectionSettingsStrings; blockPopup?: boolean | (() => boolean); signIn?: ISignInLauncher } = {}): IHarness {
   const api = options.api || new FakeConnectionApi();
   const store = options.store || new FakeSettingsStore();
   const opened: string[] = [];
@@ -33,8 +34,10 @@ function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStor
       popupPollMs={20}
       openWindow={(url: string) => {
         opened.push(url);
-        return options.blockPopup ? null : popup as unknown as Window;
+        const blocked = typeof options.blockPopup === 'function' ? options.blockPopup() : options.blockPopup;
+        return blocked ? null : popup as unknown as Window;
       }}
+      signIn={options.signIn}
     />
   );
   return { api, store, opened, popup };
@@ -212,6 +215,57 @@ describe('ConnectionSettings', () => {
     const link = await screen.findByRole('link', { name: en.popupBlockedLink });
     expect(link).toHaveAttribute('href', api.authorizeUrl);
     expect(link).toHaveAttribute('rel', 'opener');
+  });
+
+  it('ConnectionSettings - the blocked pop-up\'s link opens the window in its click; closing it ends the wait (no endless spinner)', async () => {
+    let blocks = 1;
+    const { api, opened, popup } = renderPage({ blockPopup: () => blocks-- > 0 });
+    await ready();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    const link = await screen.findByRole('link', { name: en.popupBlockedLink });
+    expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
+    await userEvent.click(link);
+    expect(opened).toEqual(['about:blank', api.authorizeUrl]);
+    expect(await screen.findByText(en.connecting)).toBeInTheDocument();
+    expect(screen.queryByTestId('popup-blocked')).not.toBeInTheDocument();
+    popup.closed = true;
+    expect(await screen.findByText(en.popupClosed, {}, { timeout: 4000 })).toBeInTheDocument();
+    expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - in Teams the sign-in goes through authentication.authenticate and its answer connects the page', async () => {
+    const asked: Array<{ url: string }> = [];
+    let answer: (result: string) => void = () => undefined;
+    const signIn = teamsLauncher({ authenticate: (params) => { asked.push(params); return new Promise<string>((resolve) => { answer = resolve; }); } }, 'http://api.test');
+    const { api, opened } = renderPage({ signIn });
+    await ready();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    expect(await screen.findByText(en.connecting)).toBeInTheDocument();
+    expect(opened).toEqual([]);
+    expect(asked).toEqual([expect.objectContaining({ url: `http://api.test/v1/auth/teams-start?authorize=${encodeURIComponent(api.authorizeUrl)}` })]);
+    api.view = connectedView();
+    await act(async () => { answer(JSON.stringify({ type: 'lms-m365-connection', catalog: CATALOG, ok: true })); });
+    expect(await screen.findByTestId('connected-account')).toHaveTextContent('adele@contoso.test');
+    expect(await screen.findByText(en.connectedNotice)).toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - in Teams a failed sign-in explains its code, and a closed window ends the wait', async () => {
+    const answers: Array<{ resolve: (r: string) => void; reject: (e: Error) => void }> = [];
+    const signIn = teamsLauncher({ authenticate: () => new Promise<string>((resolve, reject) => { answers.push({ resolve, reject }); }) }, 'http://api.test');
+    renderPage({ signIn });
+    await ready();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await screen.findByText(en.connecting);
+    await act(async () => { answers[0].reject(new Error('SHARED_MAILBOX')); });
+    const alert = await screen.findByTestId('page-error');
+    expect(await inside(alert).findByText(ERROR_CATALOGUE.SHARED_MAILBOX.title.en)).toBeInTheDocument();
+    expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await screen.findByText(en.connecting);
+    await act(async () => { answers[1].reject(new Error('CancelledByUser')); });
+    expect(await screen.findByText(en.popupClosed)).toBeInTheDocument();
+    expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
   });
 
   it('ConnectionSettings - a sign-in window closed without an answer stops waiting and says so', async () => {

@@ -17,6 +17,7 @@ import {
 } from '../model/form';
 import { sameSettings, type ISettings, type IStoredSettings } from '../model/settings';
 import type { IServices } from '../services/interfaces';
+import { popupLauncher, type ISignInLauncher, type ISignInResult } from '../services/signInLauncher';
 import { LazyBoundary } from './LazyBoundary';
 import { ModernSection } from './ModernSection';
 
@@ -37,8 +38,10 @@ export interface IConnectionSettingsProps {
   userEmail: string;
   /** Origin of this page; the sign-in callback posts its result to exactly this origin. */
   pageOrigin: string;
-  /** Opens the sign-in window; window.open by default. */
+  /** Opens the sign-in window; window.open by default. Used when no signIn launcher is given. */
   openWindow?: (url: string) => Window | null;
+  /** How the host signs in: Teams' authentication or a popup (services/signInLauncher.ts). */
+  signIn?: ISignInLauncher;
   /** How often a waiting page checks whether the sign-in window was closed. */
   popupPollMs?: number;
 }
@@ -97,6 +100,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   const stateRef = React.useRef<IState>(state);
   stateRef.current = state;
   const popupRef = React.useRef<Window | null>(null);
+  const launcher = React.useMemo(() => props.signIn || popupLauncher(props.openWindow), [props.signIn, props.openWindow]);
   const mounted = React.useRef<boolean>(true);
   React.useEffect(() => () => { mounted.current = false; }, []);
 
@@ -182,29 +186,63 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     }
   }, [services, update]);
 
+  /** The sign-in's result, from the callback page's postMessage or from Teams. */
+  const onSignInResult = React.useCallback((result: ISignInResult): void => {
+    const current = stateRef.current;
+    if (current.view && result.catalog && result.catalog !== current.view.catalog) {
+      return;
+    }
+    popupRef.current = null;
+    if (result.ok) {
+      void refreshView(strings.connectedNotice);
+    } else {
+      update({
+        signIn: undefined, busy: undefined,
+        error: { error: appError('problem', { code: result.code || 'CONSENT_REQUIRED' }), reload: false }
+      });
+    }
+  }, [strings, refreshView, update]);
+
+  /**
+   * The sign-in window closed without a result. It may also look closed because a page on the way
+   * severed it from this one (Cross-Origin-Opener-Policy): the API then has the result, so ask it.
+   */
+  const onSignInClosed = React.useCallback((): void => {
+    popupRef.current = null;
+    services.connectionApi.getConnection().then((view: IConnectionView) => {
+      if (isConnected(view) && view.health.state === 'connected') {
+        void refreshView(strings.connectedNotice);
+      } else {
+        update({ signIn: undefined, error: { error: strings.popupClosed, reload: false } });
+      }
+    }, () => update({ signIn: undefined, error: { error: strings.popupClosed, reload: false } }));
+  }, [services, strings, refreshView, update]);
+
   // The sign-in window reports its result with postMessage (docs/design.md, /v1/auth/callback).
   React.useEffect(() => {
     const onMessage = (event: MessageEvent): void => {
       if (event.origin.toLowerCase() !== services.connectionApi.origin || !isSignInMessage(event.data)) {
         return;
       }
-      const current = stateRef.current;
-      if (current.view && event.data.catalog && event.data.catalog !== current.view.catalog) {
-        return;
-      }
-      popupRef.current = null;
-      if (event.data.ok) {
-        void refreshView(strings.connectedNotice);
-      } else {
-        update({
-          signIn: undefined, busy: undefined,
-          error: { error: appError('problem', { code: event.data.code || 'CONSENT_REQUIRED' }), reload: false }
-        });
-      }
+      onSignInResult({ ok: event.data.ok, catalog: event.data.catalog || null, code: event.data.code });
     };
     window.addEventListener('message', onMessage);
     return () => window.removeEventListener('message', onMessage);
-  }, [services, strings, refreshView, update]);
+  }, [services, onSignInResult]);
+
+  /** Teams answers through authentication.authenticate; a result after Cancel is not waited for. */
+  const followTeams = (result: Promise<ISignInResult>): void => {
+    result.then((r: ISignInResult) => {
+      if (!mounted.current || !stateRef.current.signIn || stateRef.current.signIn.state !== 'waiting') {
+        return;
+      }
+      if (r.cancelled) {
+        onSignInClosed();
+      } else {
+        onSignInResult(r);
+      }
+    }, () => onSignInClosed());
+  };
 
   // A sign-in window closed without a message: say so instead of waiting forever.
   React.useEffect(() => {
@@ -220,20 +258,11 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       // The callback posts its message and then closes: give the message a moment to arrive.
       closedSince = closedSince || Date.now();
       if (Date.now() - closedSince > 1500) {
-        popupRef.current = null;
-        // The window may also look closed because a page on the way severed it from this one
-        // (Cross-Origin-Opener-Policy): the API then has the result, so ask it before saying so.
-        services.connectionApi.getConnection().then((view: IConnectionView) => {
-          if (isConnected(view) && view.health.state === 'connected') {
-            void refreshView(strings.connectedNotice);
-          } else {
-            update({ signIn: undefined, error: { error: strings.popupClosed, reload: false } });
-          }
-        }, () => update({ signIn: undefined, error: { error: strings.popupClosed, reload: false } }));
+        onSignInClosed();
       }
     }, props.popupPollMs || 500);
     return () => clearInterval(timer);
-  }, [state.signIn, services, strings, refreshView, update, props.popupPollMs]);
+  }, [state.signIn, onSignInClosed, props.popupPollMs]);
 
   const setValues = (patch: Partial<IFormValues>): void => {
     const current = stateRef.current;
@@ -276,10 +305,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     }
     const signIn = values.method === 'modern' && (forceSignIn || modernNeedsSignIn(baseline, values, view));
     // Open the window inside the click, before any await, or the browser blocks it as a pop-up.
-    let popup: Window | null = null;
     if (signIn) {
-      const open = props.openWindow || ((url: string) => window.open(url, 'lms-m365-sign-in', 'width=520,height=680'));
-      popup = open('about:blank');
+      launcher.prepare();
     }
     update({ busy: 'saving', error: undefined, notice: undefined, showValidation: false, signIn: undefined });
     // What has been written so far survives a later failure: the next save must use its ETags.
@@ -301,21 +328,23 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       const newBaseline = formFromStored(newStored, newView);
       if (signIn) {
         const start = await services.connectionApi.startModern(values.orgConsent, values.transport, props.pageOrigin);
-        if (popup && !popup.closed) {
-          popup.location.href = start.authorizeUrl;
-          popupRef.current = popup;
-          update({ stored: newStored, view: newView, baseline: { ...newBaseline, orgConsent: values.orgConsent }, values: { ...values, classicPassword: '' }, busy: undefined, signIn: { state: 'waiting' } });
-        } else {
-          update({ stored: newStored, view: newView, baseline: { ...newBaseline, orgConsent: values.orgConsent }, values: { ...values, classicPassword: '' }, busy: undefined, signIn: { state: 'blocked', url: start.authorizeUrl } });
+        const launch = launcher.launchSignIn(start.authorizeUrl);
+        if (launch.kind === 'window') {
+          popupRef.current = launch.window;
+        }
+        update({
+          stored: newStored, view: newView, baseline: { ...newBaseline, orgConsent: values.orgConsent }, values: { ...values, classicPassword: '' }, busy: undefined,
+          signIn: launch.kind === 'blocked' ? { state: 'blocked', url: start.authorizeUrl } : { state: 'waiting' }
+        });
+        if (launch.kind === 'teams') {
+          followTeams(launch.result);
         }
         return;
       }
       // A new Classic account is connected: its fields fold away as after a Modern sign-in.
       update({ stored: newStored, view: newView, baseline: newBaseline, values: newBaseline, busy: undefined, notice: strings.saved, ...(classicConnected ? { changingAccount: false } : {}) });
     } catch (error) {
-      if (popup && !popup.closed) {
-        popup.close();
-      }
+      launcher.abandon();
       const failed = stateRef.current.values;
       update({
         busy: undefined,
@@ -544,7 +573,22 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
                 target="_blank"
                 rel="opener"
                 style={{ color: theme.semanticColors.link, fontWeight: 600 }}
-                onClick={() => update({ signIn: { state: 'waiting' } })}
+                onClick={(event: React.MouseEvent<HTMLAnchorElement>) => {
+                  // This click may open the window the blocker refused; then it is watched like the first,
+                  // so closing it ends the wait. Refused again, the link opens the sign-in by itself and
+                  // the notice stays: no spinner that nothing could end.
+                  const url = state.signIn && state.signIn.state === 'blocked' ? state.signIn.url : '';
+                  const launch = launcher.launchSignIn(url);
+                  if (launch.kind === 'window') {
+                    event.preventDefault();
+                    popupRef.current = launch.window;
+                    update({ signIn: { state: 'waiting' } });
+                  } else if (launch.kind === 'teams') {
+                    event.preventDefault();
+                    update({ signIn: { state: 'waiting' } });
+                    followTeams(launch.result);
+                  }
+                }}
               >
                 {strings.popupBlockedLink}
               </a>

@@ -155,4 +155,8 @@ export interface IConnectionSettingsStrings {
 
   /** The error catalogue's title and remedy of every code in this language (packages/contracts). */
   errors: ErrorTexts;
+  /** A Teams tab whose team's site is not a catalog (the app is not added there). */
+  notCatalogTitle: string;
+  /** {0}: the site the tab is on. */
+  notCatalogBody: string;
 }

@@ -143,7 +143,9 @@ const strings: IConnectionSettingsStrings = {
   retry: '再試行',
   dismiss: '閉じる',
 
-  errors
+  errors,
+  notCatalogTitle: 'このチームのサイトはコース カタログではありません',
+  notCatalogBody: 'このタブは、タブがあるチーム自身の SharePoint サイト ({0}) の Microsoft 365 接続を管理しますが、そのサイトには LMS アプリが追加されていません。管理するカタログのチーム (カタログ サイトをサイトとするチーム) にタブを追加するか、カタログ サイトの設定ページを直接開いてください。アプリは、テナント管理者またはサイト管理者がカタログ サイトの [サイト コンテンツ] > [新規] > [アプリ] から追加します。'
 };
 
 export default strings;

@@ -6,6 +6,9 @@ import type { AuthMethod, ConnectionView, HealthState, StartModernResult, TestEm
 
 export type { AuthMethod, HealthState, Transport };
 export type IConnectionView = ConnectionView;
+/** Whether rooms are available, and while a tenant admin must approve them, who and how (R-MOD-5). */
+export type IRoomAccess = ConnectionView['rooms'];
+export type ITenantAdmin = NonNullable<IRoomAccess['adminApproval']>['tenantAdmins'][number];
 export type IModernStart = StartModernResult;
 export type ITestEmailResult = TestEmailResult;
 

@@ -1,5 +1,5 @@
 import { Timeout } from '@pnp/queryable';
-import { spfi, type SPFI } from '@pnp/sp';
+import { spfi, SPCollection, type SPFI } from '@pnp/sp';
 import '@pnp/sp/webs';
 import '@pnp/sp/lists';
 import '@pnp/sp/items';
@@ -7,6 +7,7 @@ import { appError, isAppError, type IAppError } from '../model/appError';
 import type { AuthMethod, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type ISettings, type IStoredSettings } from '../model/settings';
 import type { ISettingsStore } from './interfaces';
+import { SETTINGS_FIELDS } from './settingsFields';
 
 /** docs/design.md: Lists/LmsM365Connection on the catalog site. */
 export const LIST_URL_NAME = 'LmsM365Connection';
@@ -120,43 +121,71 @@ export class SettingsStore implements ISettingsStore {
     }
   }
 
-  /** The package provisions the list; a site where it is missing gets it created on first use. */
+  /** Whether this site has the settings list, i.e. is a catalog (R-SEC-2); nothing is created. */
+  public async hasSettingsList(): Promise<boolean> {
+    try {
+      await this._sp.web.getList(this._listUrl).select('Id')();
+      return true;
+    } catch (error) {
+      const http = error as IHttpRequestErrorLike;
+      if (http && http.isHttpRequestError && http.status === 404) {
+        return false;
+      }
+      throw mapError(error);
+    }
+  }
+
+  /**
+   * The package provisions the list with every field. A site where it is missing gets it created on
+   * first use, and a list made by an older package (or by hand) gets the fields it lacks, so the
+   * page, the API and the list agree whatever version first made the list.
+   */
   private _ensure(): Promise<void> {
     if (!this._ensured) {
-      this._ensured = this._createIfMissing();
+      this._ensured = this._ensureList();
       this._ensured.catch(() => { this._ensured = undefined; }); // eslint-disable-line @typescript-eslint/no-floating-promises
     }
     return this._ensured;
   }
 
-  private async _createIfMissing(): Promise<void> {
-    try {
-      await this._sp.web.getList(this._listUrl).select('Id')();
-      return;
-    } catch (error) {
-      const http = error as IHttpRequestErrorLike;
-      if (!(http && http.isHttpRequestError && http.status === 404)) {
-        throw error;
-      }
+  private async _ensureList(): Promise<void> {
+    let existing = await this._fieldNames();
+    let created = false;
+    if (!existing) {
+      const ensured = await this._sp.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true, EnableVersioning: true });
+      created = ensured.created;
+      // Not created: another admin made it meanwhile; add only what that one lacks.
+      existing = created ? [] : await this._fieldNames();
     }
-    const ensured = await this._sp.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true, EnableVersioning: true });
-    if (!ensured.created) {
+    const have = existing || [];
+    const missing = SETTINGS_FIELDS.filter((f) => have.indexOf(f.internalName) < 0);
+    if (missing.length === 0 && !created) {
       return;
     }
-    // Address the new list by URL: SharePoint derives its URL from the creation title, and the
-    // title changes last so a list whose fields failed half-way keeps its creation title.
-    // Creating fields happens once per site at most: its PnPjs module loads only then.
+    // Address the list by URL: SharePoint derives its URL from the creation title, and the title
+    // changes last so a list whose fields failed half-way keeps its creation title.
+    // Adding fields happens once per site at most: its PnPjs module loads only then.
     await import(/* webpackChunkName: 'lms-list-fields' */ '@pnp/sp/fields');
     const list = this._sp.web.getList(this._listUrl);
-    await list.fields.addBoolean('LmsEnabled');
-    await list.fields.addChoice('LmsAuthMethod', { Choices: ['Modern', 'Classic'] });
-    await list.fields.addChoice('LmsTransport', { Choices: ['Graph', 'SmtpOAuth'] });
-    await list.fields.addText('LmsAccountEmail');
-    await list.fields.addChoice('LmsConnectionStatus', { Choices: ['NotConnected', 'Connected', 'Lost', 'Error'] });
-    await list.fields.addText('LmsStatusCode');
-    await list.fields.addDateTime('LmsLastCheck');
-    await list.fields.addMultilineText('LmsAlertRecipients', { RichText: false });
-    await list.fields.addText('LmsConnectionId');
-    await list.update({ Title: LIST_TITLE });
+    for (const field of missing) {
+      await list.fields.createFieldAsXml(field.schemaXml);
+    }
+    if (created) {
+      await list.update({ Title: LIST_TITLE });
+    }
+  }
+
+  /** Internal names of the list's fields; undefined when the site has no settings list. */
+  private async _fieldNames(): Promise<string[] | undefined> {
+    try {
+      const fields: Array<{ InternalName: string }> = await SPCollection(this._sp.web.getList(this._listUrl), 'fields').select('InternalName')();
+      return fields.map((f: { InternalName: string }) => f.InternalName);
+    } catch (error) {
+      const http = error as IHttpRequestErrorLike;
+      if (http && http.isHttpRequestError && http.status === 404) {
+        return undefined;
+      }
+      throw error;
+    }
   }
 }

@@ -17,6 +17,7 @@ export function notConnectedView(patch: Partial<IConnectionView> = {}): IConnect
     account: null,
     health: { state: 'not-connected', code: null, checkedAt: null },
     orgConsent: { granted: false, canGrant: false },
+    rooms: { available: false, adminApproval: null },
     alertRecipients: [],
     connectedBy: null,
     connectedAt: null,

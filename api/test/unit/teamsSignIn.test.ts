@@ -1,0 +1,113 @@
+import Fastify from 'fastify';
+import { runInNewContext } from 'node:vm';
+import { callbackPage } from '../../src/connections/callbackPage';
+import { isAuthorizeUrl, teamsSignInRoutes, TEAMS_HOST_KEY } from '../../src/connections/teamsSignIn';
+
+const AUTHORITY = 'https://login.microsoftonline.com';
+const AUTHORIZE = `${AUTHORITY}/6f1c5b2e-8a7d-4c3b-9e21-0d4a5f6b7c8d/oauth2/v2.0/authorize?client_id=x&state=s&redirect_uri=https%3A%2F%2Fapi%2Fv1%2Fauth%2Fcallback`;
+
+/**
+ * Runs a page's inline script against a stand-in window: sessionStorage, an opener, and a TeamsJS
+ * that the page loads by adding a script element (its onload runs as the browser would).
+ */
+function runPage(html: string, options: { teamsWindow: boolean; opener: boolean }) {
+  const calls: string[] = [];
+  const storage = new Map<string, string>(options.teamsWindow ? [[TEAMS_HOST_KEY, 'teams']] : []);
+  const appended: Array<Record<string, unknown>> = [];
+  const window: Record<string, unknown> = {
+    sessionStorage: { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => storage.set(k, v), removeItem: (k: string) => storage.delete(k) },
+    opener: options.opener ? { postMessage: (message: unknown, origin: string) => calls.push(`postMessage ${JSON.stringify(message)} ${origin}`) } : null,
+    close: () => calls.push('close'),
+    location: { replace: (url: string) => calls.push(`replace ${url}`) }
+  };
+  const document = {
+    createElement: () => ({ setAttribute(name: string, value: string) { (this as Record<string, unknown>)[name] = value; } }),
+    head: {
+      appendChild: (element: Record<string, unknown>) => {
+        appended.push(element);
+        window.microsoftTeams = {
+          app: { initialize: () => { calls.push('initialize'); return Promise.resolve(); } },
+          authentication: {
+            notifySuccess: (result: string) => calls.push(`notifySuccess ${result}`),
+            notifyFailure: (reason: string) => calls.push(`notifyFailure ${reason}`)
+          }
+        };
+        (element.onload as () => void)();
+      }
+    }
+  };
+  const script = /<script nonce="[^"]+">([\s\S]*?)<\/script>/.exec(html)![1];
+  runInNewContext(script, { window, document });
+  return { calls, storage, appended, settled: () => new Promise((resolve) => setImmediate(resolve)) };
+}
+
+describe('sign-in in Teams (authentication.authenticate)', () => {
+  const ok = { ok: true, origin: 'https://contoso.sharepoint.com', catalog: 'https://contoso.sharepoint.com/sites/a' };
+
+  it('callbackPage - in Teams\' sign-in window it loads TeamsJS from the API with the page nonce and answers notifySuccess with the result', async () => {
+    const page = runPage(callbackPage(ok, 'n0nce', 'en'), { teamsWindow: true, opener: true });
+    await page.settled();
+    expect(page.appended).toEqual([expect.objectContaining({ src: '/v1/auth/teams.js', nonce: 'n0nce' })]);
+    expect(page.calls).toEqual(['initialize', `notifySuccess ${JSON.stringify({ type: 'lms-m365-connection', catalog: ok.catalog, ok: true })}`]);
+    expect(page.storage.has(TEAMS_HOST_KEY)).toBe(false);
+  });
+
+  it('callbackPage - in Teams\' sign-in window a failure answers notifyFailure with the error code, nothing else', async () => {
+    const page = runPage(callbackPage({ ok: false, code: 'SHARED_MAILBOX', origin: ok.origin, catalog: ok.catalog }, 'n', 'ja'), { teamsWindow: true, opener: false });
+    await page.settled();
+    expect(page.calls).toEqual(['initialize', 'notifyFailure SHARED_MAILBOX']);
+  });
+
+  it('callbackPage - in a browser popup it posts to the opener and closes, and loads no TeamsJS', async () => {
+    const page = runPage(callbackPage(ok, 'n', 'en'), { teamsWindow: false, opener: true });
+    await page.settled();
+    expect(page.appended).toEqual([]);
+    expect(page.calls).toEqual([`postMessage ${JSON.stringify({ type: 'lms-m365-connection', catalog: ok.catalog, ok: true })} ${ok.origin}`, 'close']);
+  });
+
+  it('isAuthorizeUrl - only the configured authority\'s authorize endpoint', () => {
+    expect(isAuthorizeUrl(AUTHORIZE, AUTHORITY)).toBe(true);
+    expect(isAuthorizeUrl('https://evil.example/t/oauth2/v2.0/authorize', AUTHORITY)).toBe(false);
+    expect(isAuthorizeUrl(`${AUTHORITY}/t/oauth2/v2.0/token`, AUTHORITY)).toBe(false);
+    expect(isAuthorizeUrl(`${AUTHORITY}.evil.example/t/oauth2/v2.0/authorize`, AUTHORITY)).toBe(false);
+    expect(isAuthorizeUrl('javascript:alert(1)', AUTHORITY)).toBe(false);
+    expect(isAuthorizeUrl('not a url', AUTHORITY)).toBe(false);
+  });
+
+  describe('routes', () => {
+    const app = Fastify();
+    beforeAll(async () => {
+      teamsSignInRoutes(app, AUTHORITY);
+      await app.ready();
+    });
+    afterAll(async () => app.close());
+
+    it('GET /v1/auth/teams-start - marks the window as Teams\' and goes on to the Microsoft sign-in, under a nonce-only CSP', async () => {
+      const res = await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(AUTHORIZE)}` });
+      expect(res.statusCode).toBe(200);
+      const nonce = /script-src 'nonce-([^']+)'/.exec(String(res.headers['content-security-policy']))![1];
+      expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'nonce-[^']+';/);
+      expect(res.body).toContain(`<script nonce="${nonce}">`);
+      const page = runPage(res.body.replace(/<script nonce="[^"]+">/, '<script nonce="x">'), { teamsWindow: false, opener: false });
+      expect(page.storage.get(TEAMS_HOST_KEY)).toBe('teams');
+      expect(page.calls).toEqual([`replace ${AUTHORIZE}`]);
+    });
+
+    it('GET /v1/auth/teams-start - refuses to forward anywhere but the authority\'s authorize endpoint', async () => {
+      for (const target of ['https://evil.example/', `${AUTHORITY}/t/oauth2/v2.0/logout`]) {
+        const res = await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(target)}` });
+        expect(res.statusCode).toBe(400);
+        expect(res.body).not.toContain(target);
+      }
+      expect((await app.inject({ method: 'GET', url: '/v1/auth/teams-start' })).statusCode).toBe(400);
+    });
+
+    it('GET /v1/auth/teams.js - serves TeamsJS (authentication.notifySuccess) from the API\'s origin', async () => {
+      const res = await app.inject({ method: 'GET', url: '/v1/auth/teams.js' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/javascript/);
+      expect(res.body).toContain('notifySuccess');
+      expect(res.body.length).toBeGreaterThan(10_000);
+    });
+  });
+});

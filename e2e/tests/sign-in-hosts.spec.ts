@@ -1,0 +1,129 @@
+import { expect, test, type Page } from '@playwright/test';
+import en from '../../src/webparts/connectionSettings/loc/en-us';
+import { API, PREVIEW, resetWorld, TENANT, visit } from '../support/helpers';
+
+/**
+ * The two sign-in paths in real Chromium. A Teams client cannot run here, so the Teams test plays
+ * the Teams host itself: a page on the API's origin (the only origin, besides Microsoft's, that
+ * TeamsJS accepts messages from in this window) opens the sign-in window as Teams'
+ * authentication.authenticate does and answers TeamsJS's initialize as the host would. Everything
+ * else is real: the API's Teams start page, the local tenant's sign-in, the callback page under its
+ * CSP, TeamsJS 2.x loaded from the API, its notifySuccess message and the window closing itself.
+ */
+
+test.beforeEach(async () => {
+  await resetWorld();
+});
+
+async function devToken(user: string): Promise<string> {
+  const response = await fetch(`${TENANT()}/_admin/dev-token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, resource: 'api://lms-m365-connection' }) });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function signInThrough(popup: Page, upn: string): Promise<void> {
+  let closed = false;
+  popup.once('close', () => { closed = true; });
+  const deadline = Date.now() + 45_000;
+  while (!closed) {
+    if (Date.now() > deadline) {
+      throw new Error(`the sign-in window did not close; it shows ${popup.url()}`);
+    }
+    try {
+      if (await popup.locator('#idBtn_Back').isVisible()) {
+        await popup.locator('#idSIButton9').click();
+      } else if (await popup.locator('#username').isVisible()) {
+        await popup.locator('#username').fill(upn);
+        await popup.locator('#password').fill('dev-password');
+        await popup.locator('#idSIButton9').click();
+      }
+    } catch (error) {
+      if (!closed) {
+        throw error;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+test('sign-in in Teams - the start page, the Microsoft sign-in and the callback answer Teams with notifySuccess through TeamsJS from the API', async ({ page }) => {
+  const catalog = `${TENANT()}/sites/catalog-a`;
+  const token = await devToken('adele@contoso.test');
+  const started = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin })
+  });
+  expect(started.status, await started.clone().text()).toBe(200);
+  const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+
+  // The host page must be on the API's origin and must not sever its popup (COOP same-origin, as
+  // the API's JSON answers have): the callback page with no sign-in state is such a page.
+  await page.goto(`${API()}/v1/auth/callback?state=teams-host`);
+  const popupPromise = page.waitForEvent('popup');
+  await page.evaluate((url: string) => {
+    const host = window as unknown as { received: unknown[] };
+    host.received = [];
+    window.addEventListener('message', (event: MessageEvent) => {
+      const data = event.data as { id: number; uuidAsString?: string; func?: string };
+      host.received.push(data);
+      if (data && data.func === 'initialize') {
+        // Teams' answer: frame context, client type, runtime config (absent: TeamsJS derives it from the version), host SDK version.
+        (event.source as Window).postMessage({ id: data.id, uuidAsString: data.uuidAsString, args: ['authentication', 'web', '2.0.0', '2.0.0'] }, event.origin);
+      }
+    });
+    window.open(url, 'lms-m365-teams-auth', 'width=520,height=680');
+  }, `${API()}/v1/auth/teams-start?authorize=${encodeURIComponent(authorizeUrl)}`);
+  const popup = await popupPromise;
+  const scripts: string[] = [];
+  const cspErrors: string[] = [];
+  popup.on('request', (request) => { if (request.resourceType() === 'script') scripts.push(request.url()); });
+  const consoleLines: string[] = [];
+  popup.on('console', (message) => {
+    consoleLines.push(message.text());
+    if (/Content Security Policy/i.test(message.text())) cspErrors.push(message.text());
+  });
+  await signInThrough(popup, 'adele@contoso.test').catch((error: Error) => {
+    throw new Error(`${error.message}; its console: ${consoleLines.join(' | ')}`);
+  });
+
+  const received = await page.evaluate(() => (window as unknown as { received: Array<{ func?: string; args?: unknown[] }> }).received);
+  const success = received.find((m) => m && m.func === 'authentication.authenticate.success');
+  expect(success, JSON.stringify(received)).toBeDefined();
+  expect(JSON.parse(String(success!.args![0]))).toEqual({ type: 'lms-m365-connection', catalog, ok: true });
+  expect(received.some((m) => m && m.func === 'authentication.authenticate.failure')).toBe(false);
+  expect(scripts).toEqual([`${API()}/v1/auth/teams.js`]);
+  // TeamsJS asks Microsoft's CDN for the current list of Teams origins; the callback page's CSP
+  // refuses that fetch on purpose and TeamsJS falls back to the list it ships with. Nothing else.
+  expect(cspErrors.filter((e) => !/res\.cdn\.office\.net\/teams-js\/validDomains/.test(e))).toEqual([]);
+
+  const view = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(((await view.json()) as { account: { email: string } | null }).account?.email).toBe('adele@contoso.test');
+});
+
+test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closing it ends the wait and says so', async ({ page }) => {
+  // The first window.open (inside Save/Connect) is refused as a popup blocker would; the link's is not.
+  await page.addInitScript(() => {
+    const open = window.open.bind(window);
+    let refused = false;
+    window.open = ((...args: Parameters<typeof window.open>) => {
+      if (!refused) {
+        refused = true;
+        return null;
+      }
+      return open(...args);
+    }) as typeof window.open;
+  });
+  await visit(page);
+  await page.getByRole('button', { name: en.connect, exact: true }).click();
+  const link = page.getByRole('link', { name: en.popupBlockedLink });
+  await expect(link).toBeVisible();
+  await expect(page.getByText(en.connecting)).toHaveCount(0);
+  const popupPromise = page.waitForEvent('popup');
+  await link.click();
+  const popup = await popupPromise;
+  await expect(page.getByText(en.connecting)).toBeVisible();
+  await expect(popup.locator('#username')).toBeVisible();
+  await popup.close();
+  await expect(page.getByText(en.popupClosed)).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText(en.connecting)).toHaveCount(0);
+});

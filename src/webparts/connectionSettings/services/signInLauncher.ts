@@ -1,0 +1,116 @@
+import { isSignInMessage } from '../model/connection';
+
+/** What the sign-in reports: the callback page's message (docs/design.md, /v1/auth/callback). */
+export interface ISignInResult {
+  ok: boolean;
+  catalog: string | null;
+  code?: string;
+  /** The admin closed the sign-in window without finishing. */
+  cancelled?: boolean;
+}
+
+/** How a started sign-in is followed. */
+export type SignInLaunch =
+  /** A browser window: its callback page posts the result to this page; the page watches it close. */
+  | { kind: 'window'; window: Window }
+  /** A popup blocker refused the window: the page offers a link the admin clicks. */
+  | { kind: 'blocked' }
+  /** Teams opened its own sign-in window; the result arrives here. */
+  | { kind: 'teams'; result: Promise<ISignInResult> };
+
+export interface ISignInLauncher {
+  /**
+   * Called inside the admin's click, before any await: a browser opens its (blank) window now,
+   * or a popup blocker refuses it as not caused by a click.
+   */
+  prepare(): void;
+  /** Goes to the Microsoft sign-in at authorizeUrl. */
+  launchSignIn(authorizeUrl: string): SignInLaunch;
+  /** The sign-in does not go ahead: close what prepare opened. */
+  abandon(): void;
+}
+
+/** The part of TeamsJS's authentication capability the launcher uses (TeamsJS v2, as SPFx gives it). */
+export interface ITeamsAuthentication {
+  authenticate(params: { url: string; width?: number; height?: number }): Promise<string>;
+}
+
+const WIDTH = 520;
+const HEIGHT = 680;
+
+/** SharePoint (and any browser): a popup window, opened in the click and sent on once the URL is known. */
+export function popupLauncher(open: (url: string) => Window | null = (url: string) => window.open(url, 'lms-m365-sign-in', `width=${WIDTH},height=${HEIGHT}`)): ISignInLauncher {
+  let prepared: Window | null | undefined;
+  return {
+    prepare(): void {
+      prepared = open('about:blank');
+    },
+    launchSignIn(authorizeUrl: string): SignInLaunch {
+      // Not prepared (a click on the blocked notice's link): this click opens the window itself.
+      const popup = prepared === undefined ? open(authorizeUrl) : prepared;
+      const navigate = prepared !== undefined;
+      prepared = undefined;
+      if (!popup || popup.closed) {
+        return { kind: 'blocked' };
+      }
+      if (navigate) {
+        popup.location.href = authorizeUrl;
+      }
+      return { kind: 'window', window: popup };
+    },
+    abandon(): void {
+      if (prepared && !prepared.closed) {
+        prepared.close();
+      }
+      prepared = undefined;
+    }
+  };
+}
+
+/**
+ * Teams: window.open from a tab may open outside Teams with no opener (the desktop client), so
+ * Teams' own authentication.authenticate opens the window. It starts at the API's
+ * /v1/auth/teams-start (on the API's domain, as Teams asks), which marks the window so the callback
+ * page answers Teams (notifySuccess / notifyFailure) rather than an opener.
+ */
+export function teamsLauncher(authentication: ITeamsAuthentication, apiBaseUrl: string): ISignInLauncher {
+  return {
+    prepare(): void { /* Teams opens its window itself */ },
+    launchSignIn(authorizeUrl: string): SignInLaunch {
+      const url = `${apiBaseUrl.replace(/\/+$/, '')}/v1/auth/teams-start?authorize=${encodeURIComponent(authorizeUrl)}`;
+      const result = authentication.authenticate({ url, width: WIDTH, height: HEIGHT }).then(
+        (answer: string) => resultFromTeams(answer),
+        (error: unknown) => failureFromTeams(error)
+      );
+      return { kind: 'teams', result };
+    },
+    abandon(): void { /* nothing opened yet */ }
+  };
+}
+
+function resultFromTeams(answer: string): ISignInResult {
+  let message: unknown;
+  try {
+    message = JSON.parse(answer);
+  } catch {
+    message = undefined;
+  }
+  if (!isSignInMessage(message)) {
+    return { ok: false, catalog: null, code: 'SIGN_IN_FAILED' };
+  }
+  return { ok: message.ok, catalog: message.catalog || null, ...(message.code ? { code: message.code } : {}) };
+}
+
+/** notifyFailure's reason is the error code; Teams' own reasons say the window was closed or not opened. */
+function failureFromTeams(error: unknown): ISignInResult {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (/^[A-Z][A-Z_]+$/.test(reason)) {
+    return { ok: false, catalog: null, code: reason };
+  }
+  return { ok: false, catalog: null, cancelled: true };
+}
+
+/** The launcher for the host the web part runs in: Teams' when TeamsJS is there, else a popup. */
+export function signInLauncherFor(host: { teams?: ITeamsAuthentication; apiBaseUrl: string; openWindow?: (url: string) => Window | null }): ISignInLauncher {
+  return host.teams ? teamsLauncher(host.teams, host.apiBaseUrl) : popupLauncher(host.openWindow);
+}

@@ -1,0 +1,156 @@
+/**
+ * The built solution package installed on the local tenant's SharePoint, as a site owner adds it
+ * (Site contents > New > App) and later upgrades it: the feature's element manifests, list schema
+ * and upgrade actions are applied from the .sppkg itself, so provisioning is exercised, not assumed.
+ * Version N is the package as 0.1 shipped it (fields only on the list, plain Item content type):
+ * the built package with its feature assets swapped for tests/package/fixtures/sppkg-0.1.
+ */
+import { readFileSync, existsSync } from 'fs';
+import path from 'path';
+import JSZip from 'jszip';
+import { spfi, SPBrowser, type SPFI } from '@pnp/sp';
+import '@pnp/sp/webs';
+import '@pnp/sp/lists';
+import '@pnp/sp/items';
+import '@pnp/sp/fields';
+import '@pnp/sp/content-types';
+import { BearerToken } from '@pnp/queryable';
+import { startLocalTenant, type LocalTenant } from '../../local-tenant/src/index';
+import { SettingsStore } from '../../src/webparts/connectionSettings/services/SettingsStore';
+import { SETTINGS_FIELDS } from '../../src/webparts/connectionSettings/services/settingsFields';
+
+const root = path.resolve(__dirname, '..', '..');
+const sppkgPath = path.join(root, 'sharepoint', 'solution', 'lms-m365-connection.sppkg');
+const solutionConfig = JSON.parse(readFileSync(path.join(root, 'config', 'package-solution.json'), 'utf8'));
+const featureId: string = solutionConfig.solution.features[0].id;
+const CONTENT_TYPE = '0x0100D0C1D3EA704840ACA11CC26524D87283';
+const LIST_URL = 'Lists/LmsM365Connection';
+
+let tenant: LocalTenant;
+let current: Buffer;
+let previous: Buffer;
+
+/** The 0.1 package: this build with the feature's assets and versions as 0.1 had them. */
+async function packageVersion01(built: Buffer): Promise<Buffer> {
+  const zip = await JSZip.loadAsync(built);
+  const fixture = (name: string): string => readFileSync(path.join(__dirname, 'fixtures', 'sppkg-0.1', name), 'utf8');
+  zip.file(`${featureId}/elements.xml`, fixture('elements.xml'));
+  zip.file('schema.xml', fixture('schema.xml'));
+  const relsName = `_rels/feature_${featureId}.xml.rels`;
+  const rels = (await zip.file(relsName)!.async('string')).replace(/<Relationship [^>]*Target="[^"]*(elements-1\.0|upgrade-actions)\.xml"[^>]*><\/Relationship>/g, '');
+  zip.file(relsName, rels);
+  zip.remove(`${featureId}/elements-1.0.xml`);
+  zip.remove(`${featureId}/upgrade-actions.xml`);
+  const featureXml = `feature_${featureId}.xml`;
+  zip.file(featureXml, (await zip.file(featureXml)!.async('string')).replace(/Version="[\d.]+"/, 'Version="0.1.0.0"'));
+  zip.file('AppManifest.xml', (await zip.file('AppManifest.xml')!.async('string')).replace(/ Version="[\d.]+"/, ' Version="0.1.0.0"'));
+  return zip.generateAsync({ type: 'nodebuffer' });
+}
+
+async function install(site: string, sppkg: Buffer): Promise<{ status: number; body: Record<string, any> }> {
+  const response = await fetch(`${tenant.origin}/_admin/sites/${site}/apps`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: sppkg });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+async function sp(user: string, site: string): Promise<SPFI> {
+  const response = await fetch(`${tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, resource: tenant.origin }) });
+  const { access_token: token } = (await response.json()) as { access_token: string };
+  const url = `${tenant.origin}/sites/${site}`;
+  return spfi(url).using(SPBrowser({ baseUrl: url }), BearerToken(token));
+}
+
+async function listFields(s: SPFI, site: string): Promise<Array<{ Id: string; InternalName: string; TypeAsString: string }>> {
+  return s.web.getList(`/sites/${site}/${LIST_URL}`).fields();
+}
+
+beforeAll(async () => {
+  if (!existsSync(sppkgPath)) {
+    throw new Error(`${sppkgPath} does not exist: run "npm run package" first (npm test does).`);
+  }
+  current = readFileSync(sppkgPath);
+  previous = await packageVersion01(current);
+  tenant = await startLocalTenant({ port: 0, smtpPort: 0 });
+});
+afterAll(async () => tenant.close());
+beforeEach(() => tenant.reset());
+
+describe('installing the solution package on a site', () => {
+  test('install - a new site gets the site columns, the content type and the hidden, versioned list bound to it with every field', async () => {
+    const result = await install('catalog-b', current);
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ action: 'installed', solution: { version: solutionConfig.solution.version }, features: [{ id: featureId, version: '1.0.0.0', previousVersion: null }] });
+    const s = await sp('alex@contoso.test', 'catalog-b');
+    const list = await s.web.getList(`/sites/catalog-b/${LIST_URL}`)();
+    expect(list).toMatchObject({ Title: 'LMS Microsoft 365 connection', Hidden: true, EnableVersioning: true, ContentTypesEnabled: true });
+    const fields = await listFields(s, 'catalog-b');
+    for (const wanted of SETTINGS_FIELDS) {
+      expect(fields.find((f) => f.InternalName === wanted.internalName)).toMatchObject({ Id: wanted.id });
+    }
+    const contentTypes: Array<{ StringId: string }> = await s.web.getList(`/sites/catalog-b/${LIST_URL}`).contentTypes();
+    expect(contentTypes.map((c) => c.StringId)).toEqual([CONTENT_TYPE]);
+    // The list takes the settings the web part writes.
+    await s.web.getList(`/sites/catalog-b/${LIST_URL}`).items.add({ Title: 'Microsoft 365 connection', LmsEnabled: true, LmsAuthMethod: 'Classic', LmsConnectionStatus: 'Connected' });
+  });
+
+  test('upgrade - a site with version 0.1 gets version 1.0: every field, the content type bound, its settings kept', async () => {
+    const first = await install('catalog-a', previous);
+    expect(first.body).toMatchObject({ action: 'installed', solution: { version: '0.1.0.0' }, features: [{ id: featureId, version: '0.1.0.0' }] });
+    const s = await sp('adele@contoso.test', 'catalog-a');
+    const list = s.web.getList(`/sites/catalog-a/${LIST_URL}`);
+    expect((await list.contentTypes()).map((c: { StringId: string }) => c.StringId)).toEqual(['0x0100']);
+    await list.items.add({ Title: 'Microsoft 365 connection', LmsEnabled: true, LmsAlertRecipients: 'adele@contoso.test' });
+
+    const second = await install('catalog-a', current);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ action: 'upgraded', solution: { version: solutionConfig.solution.version }, features: [{ id: featureId, version: '1.0.0.0', previousVersion: '0.1.0.0' }] });
+    const fields = await listFields(s, 'catalog-a');
+    for (const wanted of SETTINGS_FIELDS) {
+      expect(fields.filter((f) => f.InternalName === wanted.internalName)).toEqual([expect.objectContaining({ Id: wanted.id })]);
+    }
+    expect((await list.contentTypes()).map((c: { StringId: string }) => c.StringId)).toEqual(['0x0100', CONTENT_TYPE]);
+    const items = await list.items.select('LmsEnabled', 'LmsAlertRecipients')();
+    expect(items).toEqual([expect.objectContaining({ LmsEnabled: true, LmsAlertRecipients: 'adele@contoso.test' })]);
+
+    const again = await install('catalog-a', current);
+    expect(again.body.action).toBe('unchanged');
+    const older = await install('catalog-a', previous);
+    expect(older.status).toBe(400);
+    expect(older.body.message).toMatch(/older/);
+  });
+
+  test('install - a file that is not a solution package is refused with the reason', async () => {
+    const result = await install('catalog-a', Buffer.from('not a zip'));
+    expect(result.status).toBe(400);
+    expect(result.body).toEqual({ error: 'invalid_package', message: expect.stringMatching(/not a zip/) });
+  });
+});
+
+describe('the web part and an older settings list', () => {
+  test('settings store - an admin opening the page adds the fields a hand-made or older list lacks, and keeps its item', async () => {
+    const s = await sp('adele@contoso.test', 'catalog-a');
+    const { list } = await s.web.lists.ensure('LmsM365Connection', '', 100, false, { Hidden: true });
+    await list.fields.addBoolean('LmsEnabled');
+    await list.fields.addMultilineText('LmsAlertRecipients');
+    await list.items.add({ Title: 'Microsoft 365 connection', LmsEnabled: true, LmsAlertRecipients: 'adele@contoso.test' });
+
+    const store = new SettingsStore(s, '/sites/catalog-a');
+    const settings = await store.load();
+    expect(settings).toMatchObject({ enabled: true, method: 'modern', alertRecipients: ['adele@contoso.test'] });
+    const names = (await listFields(s, 'catalog-a')).map((f) => f.InternalName);
+    for (const wanted of SETTINGS_FIELDS) {
+      expect(names.filter((n) => n === wanted.internalName)).toHaveLength(1);
+    }
+    await store.save({ ...settings, method: 'classic', transport: 'graph' }, settings.etag);
+    expect((await store.load()).method).toBe('classic');
+  });
+
+  test('settings store - a site without the list gets it with every field, under its title', async () => {
+    const s = await sp('alex@contoso.test', 'catalog-b');
+    const store = new SettingsStore(s, '/sites/catalog-b');
+    expect(await store.load()).toMatchObject({ enabled: false, etag: undefined });
+    const list = await s.web.getList(`/sites/catalog-b/${LIST_URL}`)();
+    expect(list.Title).toBe('LMS Microsoft 365 connection');
+    const fields = await listFields(s, 'catalog-b');
+    expect(SETTINGS_FIELDS.every((f) => fields.some((x) => x.InternalName === f.internalName && x.Id === f.id))).toBe(true);
+  });
+});
