@@ -525,6 +525,9 @@ export interface paths {
                     error_uri?: string;
                     error_subcode?: string;
                     session_state?: string;
+                    admin_consent?: string;
+                    tenant?: string;
+                    scope?: string;
                     client_info?: string;
                 };
                 header?: never;
@@ -865,6 +868,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/teams-start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start of the sign-in in Teams (authentication.authenticate): marks the window as Teams' and goes on to the Microsoft sign-in */
+        get: {
+            parameters: {
+                query: {
+                    authorize: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -898,6 +937,31 @@ export interface components {
             orgConsent: {
                 granted: boolean;
                 canGrant: boolean;
+            };
+            rooms: {
+                /** @description The connected account's next token carries Place.Read.All (rooms). Mail and invitations never need it. */
+                available: boolean;
+                /** @description Set while rooms wait for a tenant admin's approval (R-MOD-5). */
+                adminApproval: {
+                    tenantAdmins: {
+                        displayName: string;
+                        email: string;
+                    }[];
+                    /** @description The tenant's admin consent request workflow is on. */
+                    requestWorkflow: boolean;
+                    /** @description A request for this app's admin-only permissions waits for a reviewer. */
+                    requestPending: boolean;
+                    /** @description Entra's admin consent link for the API; a tenant admin opens it. */
+                    adminConsentUrl: string;
+                    /** @description With the workflow on: a sign-in that ends on Entra's request page. */
+                    requestUrl: string | null;
+                } | null;
+            };
+            /** @description Present only when the API's last write to the catalog's settings list failed; the next write tries again. */
+            settingsListWarning?: {
+                code: string;
+                /** Format: date-time */
+                failedAt: string;
             };
             alertRecipients: string[];
             /** @description Who connected the account (the catalog admin's sign-in name). */
