@@ -155,7 +155,7 @@ export class NotificationService {
     all.forEach((item) => counts[item.status]++);
     const listed = all.filter((item) => !query.status || item.status === query.status).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
     const offset = Number(query.cursor ?? 0);
-    const limit = query.limit ?? 25;
+    const limit = Number(query.limit ?? 25);
     return { counts, items: listed.slice(offset, offset + limit), nextCursor: offset + limit < listed.length ? String(offset + limit) : null, truncated };
   }
 

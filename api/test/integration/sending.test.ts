@@ -16,6 +16,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
   let catalogA: string;
   let catalogB: string;
   let catalogC: string;
+  let catalogQ: string;
   let lms: string;
 
   beforeAll(async () => {
@@ -23,6 +24,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     catalogA = stack.catalogUrl('catalog-a');
     catalogB = stack.catalogUrl('catalog-b');
     catalogC = stack.catalogUrl('catalog-c');
+    catalogQ = stack.catalogUrl('catalog-q');
   });
 
   afterAll(async () => {
@@ -202,22 +204,22 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
   });
 
   it('quota - a mailbox past its daily recipients pauses (SENDING_QUOTA_EXCEEDED) instead of hammering Exchange; the connection stays healthy', async () => {
-    await connectClassic(stack, 'alex@contoso.test', catalogB);
-    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    await connectClassic(stack, 'nestor@contoso.test', catalogQ);
+    await setEnabled(stack, 'nestor@contoso.test', catalogQ, true);
     await fetch(`${stack.tenant.origin}/_admin/limits`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ recipientsPerDay: 3 }) });
-    const first = await queue(catalogB, { to: ['learner1@contoso.test', 'learner2@contoso.test'], subject: 'quota 1', text: 'x' });
-    expect((await settled(catalogB, first.body.id)).status).toBe('sent');
-    const second = await queue(catalogB, { to: ['learner1@contoso.test', 'learner2@contoso.test'], subject: 'quota 2', text: 'x' });
+    const first = await queue(catalogQ, { to: ['learner1@contoso.test', 'learner2@contoso.test'], subject: 'quota 1', text: 'x' });
+    expect((await settled(catalogQ, first.body.id)).status).toBe('sent');
+    const second = await queue(catalogQ, { to: ['learner1@contoso.test', 'learner2@contoso.test'], subject: 'quota 2', text: 'x' });
     const paused = await eventually(async () => {
-      const body = (await status(catalogB, second.body.id)).body;
+      const body = (await status(catalogQ, second.body.id)).body;
       return body.code === 'SENDING_QUOTA_EXCEEDED' ? body : undefined;
     }, 30_000, 'the quota reply');
     expect(paused.status).toBe('queued');
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/alex%40contoso.test/counters`)).json() as { rejected: number };
+    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/nestor%40contoso.test/counters`)).json() as { rejected: number };
     expect(counters.rejected).toBe(1);
-    expect((await status(catalogB, second.body.id)).body.status).toBe('queued');
-    const view = await stack.call('GET', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') });
+    expect((await status(catalogQ, second.body.id)).body.status).toBe('queued');
+    const view = await stack.call('GET', catalogPath(catalogQ, '/connection'), { token: await stack.token('nestor@contoso.test') });
     expect(view.body.health.state).toBe('connected');
   });
 

@@ -72,7 +72,7 @@ export const NotificationStatus = Type.Object({
 }, { $id: 'NotificationStatus' });
 
 export const DeliveriesQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+  limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: 'Items a page, 1 to 100 (default 25).' })),
   cursor: Type.Optional(Type.String({ maxLength: 20, pattern: '^[0-9]+$', description: 'From the previous page\'s nextCursor.' })),
   status: Type.Optional(NotificationStatusValue)
 }, { additionalProperties: false });
