@@ -34,6 +34,9 @@ export function createServer(tls: { key: string; cert: string }, log: boolean): 
     // Logs carry method, path and status only: query strings hold codes and states.
     logger: log ? { level: 'info', serializers: { req: (r) => ({ method: r.method, url: String(r.url).split('?')[0] }), res: (r) => ({ statusCode: r.statusCode }) } } : false,
     bodyLimit: 10 * 1024 * 1024,
+    // A stand-in that tests start and stop: closing ends keep-alive and abandoned connections too
+    // (a client that gave up on a slowed answer must not hold the close).
+    forceCloseConnections: true,
     routerOptions: { maxParamLength: 2000 },
     // OData keys inside a segment (servicePrincipals(appId='...')) become a segment of their own.
     rewriteUrl: (req) => String(req.url).replace(/^\/v1\.0\/servicePrincipals\(/i, '/v1.0/servicePrincipals/(')
