@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appToken, catalogPath, connectModern, eventually, inbox, setEnabled } from '../support/sending';
+import { apiEnv, appToken, catalogPath, connectModern, eventually, inbox, setEnabled } from '../support/sending';
 import { Stack, startStack } from '../support/stack';
 
 jest.setTimeout(180_000);
@@ -38,26 +38,8 @@ describe('sending engine - SIGKILL in the middle of a burst', () => {
   });
 
   function startWorker(): Promise<ChildProcess> {
-    const c = stack.config;
     const proc = spawn(process.execPath, [entry], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        AUTHORITY_HOST: c.authorityHost,
-        GRAPH_URL: c.graphUrl,
-        SHAREPOINT_ORIGIN: c.sharePointOrigin,
-        SMTP_HOST: c.smtp.host,
-        SMTP_PORT: String(c.smtp.port),
-        STORAGE_CONNECTION_STRING: c.storage.connectionString,
-        LOCAL_KEK_FILE: c.kek.kind === 'local' ? c.kek.file : '',
-        KEEPALIVE_INTERVAL_SECONDS: '0',
-        SEND_TIME_SCALE: String(SCALE),
-        SEND_POLL_MS: '50',
-        SEND_LEASE_SECONDS: '5',
-        LOG_LEVEL: 'warn'
-      },
+      env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, ...apiEnv(stack, { LOG_LEVEL: 'warn' }) },
       stdio: ['ignore', 'pipe', 'pipe']
     });
     return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config/config';
 import { RunningApi, startApi } from '../../src/server';
 import { LogCapture } from '../support/inProcessApi';
-import { API_APP, appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled, threeCatalogFixture } from '../support/sending';
+import { API_APP, apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled, threeCatalogFixture } from '../support/sending';
 import { Stack, startStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -270,7 +270,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
 
   it('two API instances on one storage - every message once, and the mailbox pacing holds across them', async () => {
     const logs = new LogCapture();
-    const second: RunningApi = await startApi(loadConfig({ ...process.env, ...toEnv(stack) }), { logDestination: logs });
+    const second: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { LOG_LEVEL: 'info' }) }), { logDestination: logs });
     try {
       await connectClassic(stack, 'lynne@contoso.test', catalogC);
       await setEnabled(stack, 'lynne@contoso.test', catalogC, true);
@@ -301,26 +301,3 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     }
   });
 });
-
-/** The stack's API configuration as environment variables, for a second instance on another port. */
-function toEnv(stack: Stack): Record<string, string> {
-  const c = stack.config;
-  return {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    AUTHORITY_HOST: c.authorityHost,
-    GRAPH_URL: c.graphUrl,
-    SHAREPOINT_ORIGIN: c.sharePointOrigin,
-    SMTP_HOST: c.smtp.host,
-    SMTP_PORT: String(c.smtp.port),
-    STORAGE_CONNECTION_STRING: c.storage.connectionString,
-    LOCAL_KEK_FILE: c.kek.kind === 'local' ? c.kek.file : '',
-    KEEPALIVE_INTERVAL_SECONDS: '0',
-    ALLOWED_ORIGINS: c.allowedOrigins.join(','),
-    RATE_LIMIT_PER_MINUTE: '100000',
-    SEND_TIME_SCALE: String(SCALE),
-    SEND_POLL_MS: '50',
-    SEND_LEASE_SECONDS: '5',
-    LOG_LEVEL: 'info'
-  };
-}

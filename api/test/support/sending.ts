@@ -105,3 +105,26 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** The stack's API configuration as environment variables: another instance (in-process or a child process) on the same storage and tenant. */
+export function apiEnv(stack: Stack, extra: Record<string, string> = {}): Record<string, string> {
+  const c = stack.config;
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AUTHORITY_HOST: c.authorityHost,
+    GRAPH_URL: c.graphUrl,
+    SHAREPOINT_ORIGIN: c.sharePointOrigin,
+    SMTP_HOST: c.smtp.host,
+    SMTP_PORT: String(c.smtp.port),
+    STORAGE_CONNECTION_STRING: c.storage.connectionString,
+    LOCAL_KEK_FILE: c.kek.kind === 'local' ? c.kek.file : '',
+    KEEPALIVE_INTERVAL_SECONDS: '0',
+    ALLOWED_ORIGINS: c.allowedOrigins.join(','),
+    RATE_LIMIT_PER_MINUTE: '100000',
+    SEND_TIME_SCALE: String(c.sending.timeScale),
+    SEND_POLL_MS: '50',
+    SEND_LEASE_SECONDS: '5',
+    ...extra
+  };
+}
