@@ -262,10 +262,11 @@ export class SendingEngine {
       } else if (kind === 'message') {
         await outbox.update(item, transition(item.state, { type: 'fail', now, code: apiError.code }));
         failed++;
-      } else if (apiError.code === 'THROTTLED' && apiError.retryAfterSeconds) {
-        // The service said when: the whole mailbox waits, and the message loses nothing.
-        // Retry-After is the service's own instruction, in real seconds: not scaled.
-        lease.budget = pauseUntil(lease.budget, now + apiError.retryAfterSeconds * 1000);
+      } else if (apiError.code === 'THROTTLED') {
+        // Throttling is about the mailbox, not the message: the whole mailbox waits and the message
+        // counts no failure. Retry-After is the service's own instruction, in real seconds (not
+        // scaled); without one (SMTP 432 4.3.2, too many connections) the mailbox waits a second.
+        lease.budget = pauseUntil(lease.budget, now + (apiError.retryAfterSeconds ?? 1) * 1000);
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
       } else {
         const at = now + backoff(item.state.failures + 1, this.limits.timeScale);
