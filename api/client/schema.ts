@@ -816,7 +816,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    limit?: number;
+                    /** @description Items a page, 1 to 100 (default 25). */
+                    limit?: string;
                     /** @description From the previous page's nextCursor. */
                     cursor?: string;
                     /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
