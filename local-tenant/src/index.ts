@@ -102,7 +102,12 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     reset: () => state.reset(),
     close: async () => {
       state.outbound.clear();
-      await Promise.all([app.close(), smtp.close()]);
+      // A stand-in that tests start and stop: a connection a client abandoned (a timed-out request)
+      // must not hold the close, so it gets 5 s and is then left to the process's exit.
+      const closed = Promise.all([app.close(), smtp.close()]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(resolve, 5000); timer.unref(); })]);
+      clearTimeout(timer);
     }
   };
 }
