@@ -1,7 +1,7 @@
 // `npm run bench:page`: time from navigation to an interactive connected view in the preview host
 // (real stack on loopback, Debian's Chromium), median of 10 visits. Writes bench/results/page.json.
 //
-// "Interactive connected view": the connected account's health reads Connected and the master
+// "Interactive connected view": the status summary reads Sending and the master
 // switch is enabled - the page has loaded its settings from SharePoint and its view from the API.
 // The catalog is connected once through the real sign-in popup before timing starts.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ function median(values) {
 
 async function connect(page, stack) {
   await page.goto(`${stack.previewUrl}?user=adele%40contoso.test&catalog=%2Fsites%2Fcatalog-a&lang=en`);
+  // The switch comes first; Connect appears once it is on.
+  await page.getByRole('switch').click();
   const popupPromise = page.waitForEvent('popup');
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   const popup = await popupPromise;
@@ -30,7 +32,7 @@ async function connect(page, stack) {
   const closed = popup.waitForEvent('close', { timeout: 30_000 });
   const accept = popup.locator('#idSIButton9');
   await Promise.race([closed, accept.waitFor({ timeout: 30_000 }).then(() => accept.click()).then(() => closed)]);
-  await page.getByTestId('connected-health').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('status-state').filter({ hasText: 'Sending' }).waitFor({ timeout: 30_000 });
 }
 
 async function main() {
@@ -55,14 +57,14 @@ async function main() {
       const page = await context.newPage();
       const started = performance.now();
       await page.goto(`${stack.previewUrl}?user=adele%40contoso.test&catalog=%2Fsites%2Fcatalog-a&lang=en`);
-      await page.getByTestId('connected-health').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
+      await page.getByTestId('status-state').filter({ hasText: 'Sending' }).waitFor({ timeout: 30_000 });
       await page.getByRole('switch').and(page.locator(':enabled')).waitFor({ timeout: 30_000 });
       timings.push(Math.round(performance.now() - started));
       await context.close();
     }
     const result = {
       measuredAt: new Date().toISOString(),
-      what: 'navigation start -> connected view interactive (health Connected, master switch enabled), preview host, fresh browser context per visit',
+      what: 'navigation start -> connected view interactive (status Sending, master switch enabled), preview host, fresh browser context per visit',
       runs: RUNS,
       timingsMs: timings,
       medianMs: median(timings),

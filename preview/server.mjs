@@ -10,6 +10,9 @@
 //                              has to trust the tenant's certificate for them
 // - /_mailbox, /_faults        the tenant's mailbox viewer and fault controls, proxied the same way
 //                              (with the /_admin/faults, /_admin/reset and mailbox calls they make)
+// - POST /_admin/reset         resets the tenant and then every fixture catalog's connection at the
+//                              API (switched off, no recipients, disconnected), so the page shows
+//                              the fixture's state and not a connection the tenant no longer knows
 // - POST /preview/lms/queue, /preview/lms/status
 //                              the LMS panel's back end (preview/lms.ts): queues notifications and
 //                              reads their status with the LMS back end's app-only token, which
@@ -30,6 +33,7 @@ const connectionApi = JSON.parse(readFileSync(path.join(root, 'config', 'connect
 const fontsDir = path.join(root, 'node_modules', '@fluentui', 'font-icons-mdl2', 'fonts');
 const PROXIED = /^\/(sites\/|v1\.0\/|_mailbox(\/|$)|_faults$|_admin\/(faults|reset|mailboxes)(\/|$))/;
 const FORWARDED_HEADERS = ['accept', 'authorization', 'content-type', 'if-match', 'if-none-match', 'x-http-method', 'x-requestdigest', 'odata-version', 'consistencylevel', 'prefer'];
+const fixture = JSON.parse(readFileSync(path.join(root, 'local-tenant', 'fixtures', 'tenant.json'), 'utf8'));
 const TYPES = { '.js': 'text/javascript; charset=utf-8', '.woff': 'font/woff', '.css': 'text/css' };
 
 /** Builds the page bundle once; code splitting keeps the lazily loaded panels separate, as in SPFx. */
@@ -168,6 +172,30 @@ function tenantRequest(tenantOrigin, ca, method, pathAndQuery, headers, body) {
   });
 }
 
+/** A catalog back to the fixture at the API, as its first owner would do it from the page. */
+async function resetCatalog(tenantOrigin, apiBaseUrl, ca, site) {
+  const tokenAnswer = await tenantRequest(tenantOrigin, ca, 'POST', '/_admin/dev-token', { 'Content-Type': 'application/json' },
+    JSON.stringify({ user: site.owners[0], resource: connectionApi.appIdUri }));
+  if (tokenAnswer.status !== 200) {
+    throw new Error(`no token for ${site.owners[0]}: ${tokenAnswer.status}`);
+  }
+  const auth = { Authorization: `Bearer ${JSON.parse(tokenAnswer.body.toString('utf8')).access_token}` };
+  const url = `${apiBaseUrl}/v1/catalogs/${encodeURIComponent(`${tenantOrigin}${site.path}`)}/connection`;
+  const read = await fetch(url, { headers: auth });
+  if (!read.ok) {
+    throw new Error(`reading ${site.path} at the API: ${read.status}`);
+  }
+  const patched = await fetch(url, {
+    method: 'PATCH',
+    headers: { ...auth, 'Content-Type': 'application/json', 'If-Match': read.headers.get('etag') ?? 'W/"new"' },
+    body: JSON.stringify({ enabled: false, transport: 'graph', alertRecipients: [] })
+  });
+  const deleted = await fetch(url, { method: 'DELETE', headers: auth });
+  if (!patched.ok || !deleted.ok) {
+    throw new Error(`resetting ${site.path} at the API: ${patched.status}, ${deleted.status}`);
+  }
+}
+
 export async function startPreview(options = {}) {
   const port = options.port ?? Number(process.env.PREVIEW_PORT ?? 4300);
   const host = options.host ?? 'localhost';
@@ -199,6 +227,15 @@ export async function startPreview(options = {}) {
         const answer = await tenantRequest(tenantOrigin, ca, 'POST', '/_admin/dev-token', { 'Content-Type': 'application/json' },
           JSON.stringify({ user: url.searchParams.get('user'), resource: url.searchParams.get('resource') }));
         return send(res, answer.status, answer.body, { 'Content-Type': 'application/json' });
+      }
+      if (req.method === 'POST' && url.pathname === '/_admin/reset') {
+        await readBody(req);
+        const answer = await tenantRequest(tenantOrigin, ca, 'POST', '/_admin/reset', {}, undefined);
+        if (answer.status !== 200) {
+          return send(res, answer.status, answer.body, { 'Content-Type': 'application/json' });
+        }
+        await Promise.all(fixture.sites.map((site) => resetCatalog(tenantOrigin, apiBaseUrl, ca, site)));
+        return send(res, 200, JSON.stringify({ reset: true, catalogs: fixture.sites.map((site) => site.path) }), { 'Content-Type': 'application/json' });
       }
       if (req.method === 'POST' && (url.pathname === '/preview/lms/queue' || url.pathname === '/preview/lms/status')) {
         const body = await jsonBody(req);

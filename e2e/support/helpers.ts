@@ -27,10 +27,20 @@ export function previewUrl(visit: IVisit = {}): string {
   return `${PREVIEW()}?${q.toString()}`;
 }
 
-/** Opens the page as a user and waits until it has loaded (the master switch is there). */
+/** Opens the page as a user and waits until it has loaded (the master switch, or a visitor's summary). */
 export async function visit(page: Page, options: IVisit = {}): Promise<void> {
   await page.goto(previewUrl(options));
-  await expect(page.getByRole('switch')).toBeVisible();
+  await expect(page.getByRole('switch').or(page.getByTestId('visitor-view'))).toBeVisible();
+}
+
+/** One of the local tenant's faults (docs/local-tenant.md), as the fault controls page applies it. */
+export async function fault(name: string, body: Record<string, string>): Promise<void> {
+  const response = await fetch(`${TENANT()}/_admin/faults/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body)
+  });
+  expect(response.ok, await response.text()).toBe(true);
 }
 
 async function devToken(user: string, resource: string): Promise<string> {
@@ -47,15 +57,24 @@ async function devToken(user: string, resource: string): Promise<string> {
 
 /**
  * Every test starts from the fixture: the tenant is reset (grants, mail, lists, faults) and both
- * catalogs are disconnected and switched off through the API, as their admins would.
+ * catalogs are switched off, cleared of alert recipients and disconnected through the API, as
+ * their admins would - exactly what the preview host's own reset does (preview/server.mjs).
  */
 export async function resetWorld(): Promise<void> {
   const reset = await fetch(`${TENANT()}/_admin/reset`, { method: 'POST' });
   expect(reset.ok).toBe(true);
   for (const [user, catalog] of [['adele@contoso.test', 'catalog-a'], ['alex@contoso.test', 'catalog-b']]) {
-    const token = await devToken(user, 'api://lms-m365-connection');
+    const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
     const url = `${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/connection`;
-    const deleted = await fetch(url, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+    const read = await fetch(url, { headers: auth });
+    expect(read.status, await read.clone().text()).toBe(200);
+    const patched = await fetch(url, {
+      method: 'PATCH',
+      headers: { ...auth, 'Content-Type': 'application/json', 'If-Match': read.headers.get('etag') || 'W/"new"' },
+      body: JSON.stringify({ enabled: false, transport: 'graph', alertRecipients: [] })
+    });
+    expect(patched.status, await patched.text()).toBe(200);
+    const deleted = await fetch(url, { method: 'DELETE', headers: auth });
     expect(deleted.status, await deleted.text()).toBeLessThan(300);
   }
 }

@@ -17,6 +17,7 @@ import { resilient, withDeadline } from './services/http';
 import type { IServices } from './services/interfaces';
 import { SettingsStore } from './services/SettingsStore';
 import { signInLauncherFor, type ISignInLauncher } from './services/signInLauncher';
+import { fromLauncher } from './signIn/launchSignIn';
 
 /** Wires the SPFx context into services and renders the page; no logic of its own. */
 export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Record<string, never>> {
@@ -87,7 +88,7 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
       theme,
       userEmail: this.context.pageContext.user.email || this.context.pageContext.user.loginName,
       pageOrigin: window.location.origin,
-      signIn: this._signIn
+      launchSignIn: this._signIn ? fromLauncher(this._signIn) : undefined
     };
     ReactDom.render(React.createElement(ConnectionSettings, props), this.domElement);
   }

@@ -127,7 +127,7 @@ export const DOMAIN_ERRORS = {
     status: 409,
     title: {
       en: 'The connection was lost: the sign-in is no longer valid.',
-      ja: '接続が切断されました: サインインが無効になっています。'
+      ja: '接続が失われました：サインインが無効になっています。'
     },
     remedy: {
       en: 'The account\'s sessions were revoked, its password changed or consent was withdrawn. Reconnect the account.',

@@ -11,8 +11,6 @@ export interface IAlertRecipientsProps {
   directory: IDirectory;
   recipients: string[];
   disabled: boolean;
-  changed: boolean;
-  changedMark: JSX.Element;
   onChange: (recipients: string[]) => void;
 }
 
@@ -62,7 +60,6 @@ export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Eleme
       />
       <Text id="lms-alert-recipients-hint" variant="small" block={true}>{strings.alertRecipientsHint}</Text>
       {searchFailed ? <Text variant="small" block={true} role="alert" data-testid="people-search-failed">{strings.peopleSearchFailed}</Text> : null}
-      {props.changed ? props.changedMark : null}
     </div>
   );
 }

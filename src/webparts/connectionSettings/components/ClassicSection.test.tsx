@@ -7,7 +7,7 @@ import en from '../loc/en-us';
 describe('ClassicSection', () => {
   const renderAt = (today: Date): void => {
     render(
-      <ClassicSection strings={en} email="" password="" errors={{}} disabled={false} emailChanged={false} changedMark={<span />} onEmailChange={() => undefined} onPasswordChange={() => undefined} showForm={false} formId="f" today={today} />
+      <ClassicSection strings={en} email="" password="" errors={{}} disabled={false} onEmailChange={() => undefined} onPasswordChange={() => undefined} showForm={false} formId="f" today={today} />
     );
   };
 

@@ -1,5 +1,5 @@
 import * as React from 'react';
-import { TextField } from '@fluentui/react/lib/TextField';
+import { TextField, type ITextField } from '@fluentui/react/lib/TextField';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Text } from '@fluentui/react/lib/Text';
 import { Stack } from '@fluentui/react/lib/Stack';
@@ -12,14 +12,14 @@ export interface IClassicSectionProps {
   password: string;
   errors: IFormErrors;
   disabled: boolean;
-  emailChanged: boolean;
-  changedMark: JSX.Element;
   onEmailChange: (email: string) => void;
   onPasswordChange: (password: string) => void;
   /** The address and password fields; hidden while a Classic connection exists, until "Change account". */
   showForm: boolean;
   /** Id of the fields, which the "Change account" button controls. */
   formId: string;
+  /** The password field takes the focus when it appears for a Reconnect. */
+  focusPassword?: boolean;
   /** Today, for the retirement notice (default: the clock). */
   today?: Date;
 }
@@ -34,32 +34,45 @@ export function basicAuthRetired(today: Date): boolean {
 
 /**
  * R-CLS-1..4. Loaded lazily: most catalogs use Modern, so this part of the bundle is fetched only
- * when Classic is chosen or connected.
+ * when Classic is chosen or connected. Its warning sits right under the method choice.
  */
 export default function ClassicSection(props: IClassicSectionProps): JSX.Element {
   const { strings, errors } = props;
   const retired = basicAuthRetired(props.today || new Date());
+  const password = React.useRef<ITextField>(null);
+  React.useEffect(() => {
+    if (props.focusPassword && props.showForm && password.current) {
+      password.current.focus();
+    }
+  }, [props.focusPassword, props.showForm]);
   return (
     <Stack tokens={{ childrenGap: 12 }}>
-      <MessageBar messageBarType={retired ? MessageBarType.error : MessageBarType.severeWarning} isMultiline={true}>
-        <strong>{strings.classicRetirementTitle}</strong> {retired ? strings.classicRetiredText : strings.classicRetirementText}
-      </MessageBar>
+      <div data-testid="classic-warning">
+        <MessageBar messageBarType={retired ? MessageBarType.error : MessageBarType.warning} isMultiline={true}>
+          <Text block={true} styles={{ root: { fontWeight: 600, color: 'inherit' } }}>{strings.classicRetirementTitle}</Text>
+          <Text block={true} styles={{ root: { color: 'inherit' } }}>{retired ? strings.classicRetiredText : strings.classicRetirementText}</Text>
+          <Text block={true} styles={{ root: { fontWeight: 600, color: 'inherit', marginTop: 8 } }}>{strings.classicLimitsHeading}</Text>
+          <ul data-testid="classic-limits" className="lms-list">
+            <li>{strings.classicLimitRooms}</li>
+            <li>{strings.classicLimitTeams}</li>
+          </ul>
+          <Text block={true} styles={{ root: { color: 'inherit' } }}>{strings.classicLimitFallback}</Text>
+        </MessageBar>
+      </div>
       {props.showForm ? (
         <Stack id={props.formId} tokens={{ childrenGap: 12 }}>
-          <div>
-            <TextField
-              label={strings.classicEmailLabel}
-              type="email"
-              autoComplete="off"
-              value={props.email}
-              required={true}
-              disabled={props.disabled}
-              errorMessage={errors.classicEmail}
-              onChange={(ev: React.FormEvent<HTMLInputElement | HTMLTextAreaElement>, value?: string) => props.onEmailChange(value || '')}
-            />
-            {props.emailChanged ? props.changedMark : null}
-          </div>
           <TextField
+            label={strings.classicEmailLabel}
+            type="email"
+            autoComplete="off"
+            value={props.email}
+            required={true}
+            disabled={props.disabled}
+            errorMessage={errors.classicEmail}
+            onChange={(ev: React.FormEvent<HTMLInputElement | HTMLTextAreaElement>, value?: string) => props.onEmailChange(value || '')}
+          />
+          <TextField
+            componentRef={password}
             label={strings.classicPasswordLabel}
             type="password"
             autoComplete="new-password"
@@ -73,14 +86,6 @@ export default function ClassicSection(props: IClassicSectionProps): JSX.Element
           <Text variant="small" block={true}>{strings.classicPasswordHandling}</Text>
         </Stack>
       ) : null}
-      <section aria-labelledby="lms-classic-limits-heading">
-        <Text as="h4" id="lms-classic-limits-heading" variant="mediumPlus" block={true}>{strings.classicLimitsHeading}</Text>
-        <ul data-testid="classic-limits">
-          <li>{strings.classicLimitRooms}</li>
-          <li>{strings.classicLimitTeams}</li>
-        </ul>
-        <Text block={true}>{strings.classicLimitFallback}</Text>
-      </section>
     </Stack>
   );
 }

@@ -1,30 +1,50 @@
 import * as React from 'react';
-import { Dialog, DialogFooter, DialogType } from '@fluentui/react/lib/Dialog';
+import { Dialog, DialogType } from '@fluentui/react/lib/Dialog';
+import { Stack } from '@fluentui/react/lib/Stack';
 import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
 import { Text } from '@fluentui/react/lib/Text';
-import type { IConnectionSettingsStrings } from '../loc';
+import { format, type IConnectionSettingsStrings } from '../loc';
+import type { IConnectionView } from '../model/connection';
 
 export interface IDisconnectDialogProps {
   strings: IConnectionSettingsStrings;
+  view: IConnectionView;
   onConfirm: () => void;
   onCancel: () => void;
 }
 
-/** R-PAGE-7. Loaded lazily: only the admin who clicks Disconnect needs the dialog code. */
+/**
+ * R-PAGE-7. The verb names the account, the text says what happens to waiting mail, the focus
+ * starts on the safe choice. Loaded lazily: only the admin who clicks Disconnect needs it.
+ */
 export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Element {
-  const { strings } = props;
+  const { strings, view } = props;
+  const account = view.account ? view.account.email : '';
+  const outbox = view.outbox;
+  const waiting = outbox ? outbox.waiting + outbox.held : undefined;
   return (
     <Dialog
       hidden={false}
       onDismiss={props.onCancel}
-      dialogContentProps={{ type: DialogType.normal, title: strings.disconnectDialogTitle, subText: strings.disconnectDialogText }}
-      modalProps={{ isBlocking: true }}
+      dialogContentProps={{
+        type: DialogType.normal,
+        title: format(strings.disconnectDialogTitle, account),
+        // Japanese runs sentences on without a space after 。
+        subText: [strings.disconnectDialogText, waiting !== undefined ? format(strings.disconnectWaitingCount, String(waiting)) : strings.disconnectWaiting]
+          .join(strings.language === 'ja' ? '' : ' '),
+        closeButtonAriaLabel: strings.dismiss
+      }}
+      modalProps={{ isBlocking: true, focusTrapZoneProps: { firstFocusableTarget: '#lms-disconnect-keep' } }}
+      minWidth={280}
+      maxWidth={520}
     >
-      <Text block variant="small">{strings.disconnectRevokeHelp}</Text>
-      <DialogFooter>
-        <PrimaryButton text={strings.disconnectConfirm} onClick={props.onConfirm} />
-        <DefaultButton text={strings.disconnectKeep} onClick={props.onCancel} />
-      </DialogFooter>
+      <Text block={true} variant="small">{strings.disconnectRevokeHelp}</Text>
+      {/* A footer that wraps: the verb names the account, which is long in a Teams side panel. */}
+      <Stack horizontal={true} wrap={true} horizontalAlign="end" tokens={{ childrenGap: 8 }} styles={{ root: { marginTop: 24 } }}>
+        <PrimaryButton text={format(strings.disconnectConfirm, account)} onClick={props.onConfirm} styles={{ root: { maxWidth: '100%' }, label: { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } }} />
+        {/* The safe choice takes the focus first. */}
+        <DefaultButton id="lms-disconnect-keep" text={strings.disconnectKeep} onClick={props.onCancel} styles={{ root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } }} />
+      </Stack>
     </Dialog>
   );
 }

@@ -3,12 +3,15 @@ import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { DefaultButton } from '@fluentui/react/lib/Button';
 import type { IConnectionSettingsStrings } from '../loc';
 import type { IAppError } from '../model/appError';
+import type { AuthMethod } from '../model/connection';
 import { messageForError } from '../model/errorMessage';
 
 export interface IErrorBarProps {
   /** What went wrong; a string is a message of the page's own. */
   error: IAppError | string;
   strings: IConnectionSettingsStrings;
+  /** The connection's method, so the remedy fits it. */
+  method?: AuthMethod | null;
   /** Shown as "Reload" after a conflict, "Try again" after a failed load. */
   onReload?: () => void;
   onDismiss?: () => void;
@@ -20,7 +23,7 @@ export interface IErrorBarProps {
  */
 export function ErrorBar(props: IErrorBarProps): JSX.Element {
   const { error, strings, onReload, onDismiss } = props;
-  const message = messageForError(error, strings);
+  const message = messageForError(error, strings, props.method);
   return (
     <MessageBar
       messageBarType={MessageBarType.error}

@@ -7,6 +7,7 @@ import { Text } from '@fluentui/react/lib/Text';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import { toAppError, type IAppError } from '../model/appError';
 import { isEmail } from '../model/form';
+import type { AuthMethod } from '../model/connection';
 import type { IConnectionApi } from '../services/interfaces';
 import { ErrorBar } from './ErrorBar';
 
@@ -16,6 +17,8 @@ export interface ITestEmailProps {
   from: string;
   defaultRecipient: string;
   disabled: boolean;
+  /** The connection's method, so a failure's remedy fits it. */
+  method: AuthMethod | null;
 }
 
 /** R-OPS-1: send a test message from the connected account and show the result. */
@@ -47,9 +50,9 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
   };
 
   return (
-    <section aria-labelledby="lms-test-email-heading">
+    <section aria-labelledby="lms-test-email-heading" className="lms-card">
       <Stack tokens={{ childrenGap: 8 }}>
-        <Text as="h3" id="lms-test-email-heading" variant="large" block={true}>{strings.testEmailHeading}</Text>
+        <Text as="h3" id="lms-test-email-heading" variant="mediumPlus" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.testEmailHeading}</Text>
         <Stack horizontal={true} verticalAlign="end" tokens={{ childrenGap: 8 }} wrap={true}>
           <TextField
             label={strings.testEmailRecipient}
@@ -58,9 +61,10 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
             disabled={props.disabled || sending}
             errorMessage={invalid ? strings.validationRecipientInvalid : undefined}
             onChange={(ev: React.FormEvent<HTMLInputElement | HTMLTextAreaElement>, value?: string) => setTo(value || '')}
-            styles={{ root: { minWidth: 280 } }}
+            styles={{ root: { minWidth: 200, flexGrow: 1 } }}
           />
           <DefaultButton
+            styles={{ root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } }}
             text={sending ? strings.testEmailSending : strings.testEmailSend}
             disabled={props.disabled || sending}
             onClick={() => { void send(); }}
@@ -71,7 +75,7 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
             <MessageBar messageBarType={MessageBarType.success}>{delivered}</MessageBar>
           </div>
         ) : null}
-        {error ? <div data-testid="test-email-error"><ErrorBar error={error} strings={strings} onDismiss={() => setError(undefined)} /></div> : null}
+        {error ? <div data-testid="test-email-error"><ErrorBar error={error} strings={strings} method={props.method} onDismiss={() => setError(undefined)} /></div> : null}
       </Stack>
     </section>
   );

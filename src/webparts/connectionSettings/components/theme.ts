@@ -23,6 +23,19 @@ const TEAMS_DARK: IPartialTheme = {
     neutralQuaternaryAlt: '#464646', neutralQuaternary: '#4d4d4d', neutralTertiaryAlt: '#6b6b6b',
     neutralTertiary: '#c8c8c8', neutralSecondary: '#d0d0d0', neutralPrimaryAlt: '#dadada',
     neutralPrimary: '#ffffff', neutralDark: '#f4f4f4', black: '#f8f8f8', white: '#1f1f1f'
+  },
+  // Fluent derives disabled colours from the palette's light neutrals, which are bright in an
+  // inverted palette: a disabled button would look enabled. Teams dark's own disabled colours.
+  semanticColors: {
+    disabledBackground: '#2e2e2e',
+    disabledText: '#6e6e6e',
+    disabledBodyText: '#6e6e6e',
+    disabledSubtext: '#5c5c5c',
+    buttonBackgroundDisabled: '#2e2e2e',
+    buttonTextDisabled: '#6e6e6e',
+    buttonBorderDisabled: '#3d3d3d',
+    primaryButtonBackgroundDisabled: '#2e2e2e',
+    primaryButtonTextDisabled: '#6e6e6e'
   }
 };
 
@@ -43,7 +56,13 @@ const TEAMS_CONTRAST: IPartialTheme = {
     buttonBorder: '#ffffff',
     inputPlaceholderText: '#ffffff',
     disabledText: '#3ff23f',
-    disabledBodyText: '#3ff23f'
+    disabledBodyText: '#3ff23f',
+    // High contrast marks what is disabled with its own colour (green), text and border alike.
+    buttonTextDisabled: '#3ff23f',
+    primaryButtonTextDisabled: '#3ff23f',
+    buttonBorderDisabled: '#3ff23f',
+    buttonBackgroundDisabled: '#000000',
+    primaryButtonBackgroundDisabled: '#000000'
   }
 };
 

@@ -14,7 +14,6 @@ export interface IConnectionSettingsStrings {
   title: string;
   intro: string;
   loading: string;
-  readOnly: string;
 
   masterSwitchLabel: string;
   masterSwitchOn: string;
@@ -97,22 +96,14 @@ export interface IConnectionSettingsStrings {
   saving: string;
   cancel: string;
   unsavedChanges: string;
-  changedMark: string;
   connectedNotice: string;
   saved: string;
 
-  connectedHeading: string;
   accountLabel: string;
   methodShortLabel: string;
-  transportShortLabel: string;
-  healthLabel: string;
   lastCheckLabel: string;
   methodModernShort: string;
   methodClassicShort: string;
-  healthConnected: string;
-  healthLost: string;
-  healthError: string;
-  healthNotConnected: string;
   never: string;
   checkNow: string;
   changeAccount: string;
@@ -122,8 +113,6 @@ export interface IConnectionSettingsStrings {
   /** {0} = error code, {1} = when the write failed (issue 13 point 3). */
   settingsListWarning: string;
 
-  lostTitle: string;
-  lostText: string;
   reconnect: string;
 
   disconnect: string;
@@ -141,6 +130,47 @@ export interface IConnectionSettingsStrings {
   testEmailSending: string;
   testEmailDelivered: string;
   validationRecipientInvalid: string;
+
+  statusLabel: string;
+  stateSending: string;
+  stateSendingText: string;
+  statePaused: string;
+  statePausedText: string;
+  stateLost: string;
+  stateLostText: string;
+  stateNotConnected: string;
+  stateNotConnectedText: string;
+  lostWhyLabel: string;
+  lostWhatToDoLabel: string;
+  connectedByLabel: string;
+  connectedByValue: string;
+  lastSentLabel: string;
+  queueLabel: string;
+  queueValue: string;
+  alertsLabel: string;
+  alertsNobody: string;
+  sendingHeading: string;
+  accountHeading: string;
+  alertsHeading: string;
+  advancedLabel: string;
+  transportGraphDescription: string;
+  transportSmtpDescription: string;
+  transportGraphShort: string;
+  transportSmtpShort: string;
+  connectHintModern: string;
+  connectHintClassic: string;
+  connectWhileOffHint: string;
+  connectedOffNotice: string;
+  turnOn: string;
+  disconnectWaiting: string;
+  disconnectWaitingCount: string;
+  remedyOperator: string;
+  remedySmtpAuthClassic: string;
+  remedyWait: string;
+  visitorHeading: string;
+  visitorCannotSee: string;
+  visitorAskOwners: string;
+  visitorAskOwnersUnknown: string;
 
   conflictTitle: string;
   conflictReload: string;

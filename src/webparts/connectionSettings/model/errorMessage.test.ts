@@ -2,10 +2,11 @@ import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import { appError } from './appError';
-import { messageForCode, messageForError } from './errorMessage';
+import { messageForCode, messageForError, OPERATOR_CODES, reconnectHelps } from './errorMessage';
 
 describe('errorMessage', () => {
-  const codes = Object.keys(ERROR_CATALOGUE) as Array<keyof typeof ERROR_CATALOGUE>;
+  const codes = (Object.keys(ERROR_CATALOGUE) as Array<keyof typeof ERROR_CATALOGUE>)
+    .filter((code) => OPERATOR_CODES.indexOf(code) < 0 && code !== 'RATE_LIMITED');
 
   it.each(codes)('errorMessage - %s shows the catalogue title and remedy in both languages', (code) => {
     const english = messageForError(appError('problem', { code, status: ERROR_CATALOGUE[code].status }), en);
@@ -15,6 +16,33 @@ describe('errorMessage', () => {
     const japanese = messageForCode(code, ja);
     expect(japanese.title).toBe(ERROR_CATALOGUE[code].title.ja);
     expect(japanese.remedy).toBe(ERROR_CATALOGUE[code].remedy.ja);
+  });
+
+  it.each(OPERATOR_CODES)('errorMessage - %s tells an admin whom to give the code to, not how to fix the set-up', (code) => {
+    const english = messageForCode(code, en);
+    expect(english.remedy).toBe(en.remedyOperator);
+    expect(english.remedy).not.toMatch(/docs\/|ALLOWED_ORIGINS|Content-Type|If-Match|ETag/);
+    expect(messageForCode(code, ja).remedy).toBe(ja.remedyOperator);
+    expect(english.codeLine).toBe(`Error code: ${code}`);
+  });
+
+  it('errorMessage - a rate limit says to wait, without HTTP header names', () => {
+    expect(messageForCode('RATE_LIMITED', en).remedy).toBe(en.remedyWait);
+  });
+
+  it('errorMessage - the remedy fits the method: Classic is not told to choose the Graph transport', () => {
+    expect(messageForCode('SMTP_AUTH_DISABLED', en, 'modern').remedy).toBe(ERROR_CATALOGUE.SMTP_AUTH_DISABLED.remedy.en);
+    expect(messageForCode('SMTP_AUTH_DISABLED', en, 'classic').remedy).toBe(en.remedySmtpAuthClassic);
+    expect(messageForCode('SMTP_AUTH_DISABLED', ja, 'classic').remedy).toBe(ja.remedySmtpAuthClassic);
+  });
+
+  it('errorMessage - Reconnect is offered only where a new sign-in can help', () => {
+    expect(reconnectHelps('TOKEN_REVOKED')).toBe(true);
+    expect(reconnectHelps('BAD_CREDENTIALS')).toBe(true);
+    expect(reconnectHelps(null)).toBe(true);
+    expect(reconnectHelps('MAILBOX_NOT_FOUND')).toBe(false);
+    expect(reconnectHelps('ACCOUNT_DISABLED')).toBe(false);
+    expect(reconnectHelps('SMTP_AUTH_DISABLED')).toBe(false);
   });
 
   it('errorMessage - an unknown code still shows a message and the code', () => {

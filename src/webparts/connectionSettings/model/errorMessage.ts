@@ -1,6 +1,17 @@
 import type { ErrorCode } from '@lms-m365/contracts';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import type { IAppError } from './appError';
+import type { AuthMethod } from './connection';
+
+/**
+ * Codes that mean the page, the API or their set-up disagree - nothing a catalog admin can fix.
+ * Their catalogue remedies speak to developers and operators (docs, headers, settings); the page
+ * tells the admin whom to give the code to instead (issue 14, point 4).
+ */
+export const OPERATOR_CODES = ['ORIGIN_NOT_ALLOWED', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE',
+  'PRECONDITION_REQUIRED', 'VALIDATION_FAILED', 'APP_ROLE_MISSING', 'CATALOG_INVALID'];
+
+export { reconnectHelps } from './reconnect';
 
 /** A code of the catalogue (the page's strings carry every code's texts in its language). */
 export function isCatalogueCode(code: string | undefined | null, strings: IConnectionSettingsStrings): code is ErrorCode {
@@ -17,13 +28,27 @@ export interface IErrorMessage {
   offerReload: boolean;
 }
 
+/** The remedy that fits the method: a Classic account is not told to pick a Modern transport. */
+function remedyFor(code: ErrorCode, strings: IConnectionSettingsStrings, method: AuthMethod | null | undefined): string {
+  if (OPERATOR_CODES.indexOf(code) >= 0) {
+    return strings.remedyOperator;
+  }
+  if (code === 'RATE_LIMITED') {
+    return strings.remedyWait;
+  }
+  if (method === 'classic' && code === 'SMTP_AUTH_DISABLED') {
+    return strings.remedySmtpAuthClassic;
+  }
+  return strings.errors[code].remedy;
+}
+
 /** Catalogue code -> the catalogue's own title and remedy in the page's language. */
-export function messageForCode(code: string, strings: IConnectionSettingsStrings): IErrorMessage {
+export function messageForCode(code: string, strings: IConnectionSettingsStrings, method?: AuthMethod | null): IErrorMessage {
   if (isCatalogueCode(code, strings)) {
     const entry = strings.errors[code];
     return {
       title: entry.title,
-      remedy: entry.remedy,
+      remedy: remedyFor(code, strings, method),
       codeLine: format(strings.errorCode, code),
       offerReload: false
     };
@@ -32,7 +57,7 @@ export function messageForCode(code: string, strings: IConnectionSettingsStrings
 }
 
 /** An IAppError, or a message of the page's own (already in the page's language). */
-export function messageForError(error: IAppError | string, strings: IConnectionSettingsStrings): IErrorMessage {
+export function messageForError(error: IAppError | string, strings: IConnectionSettingsStrings, method?: AuthMethod | null): IErrorMessage {
   if (typeof error === 'string') {
     return { title: error, remedy: '', offerReload: false };
   }
@@ -45,7 +70,7 @@ export function messageForError(error: IAppError | string, strings: IConnectionS
       return { title: strings.networkError, remedy: '', offerReload: false };
     case 'problem':
       if (error.code) {
-        return messageForCode(error.code, strings);
+        return messageForCode(error.code, strings, method);
       }
       return { title: strings.unknownError, remedy: '', offerReload: false };
     default:

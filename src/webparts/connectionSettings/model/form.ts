@@ -20,14 +20,19 @@ export interface IFormErrors {
   classicPassword?: string;
 }
 
-/** The stored state the page starts from and Cancel returns to (R-PAGE-5). */
+/**
+ * The stored state the page starts from and Cancel returns to (R-PAGE-5). The switch, the alert
+ * recipients and a connection's method and transport are the API's - it is the one that sends -
+ * so the page shows what the API confirmed, whatever the list says (issue 14, point 3).
+ */
 export function formFromStored(settings: ISettings, view: IConnectionView | undefined): IFormValues {
   const classicAccount = view && view.method === 'classic' && view.account ? view.account.email : '';
+  const connected = !!view && view.method !== null && view.account !== null;
   return {
-    enabled: settings.enabled,
-    method: settings.method,
-    transport: settings.transport,
-    alertRecipients: settings.alertRecipients.slice(),
+    enabled: view ? view.enabled : settings.enabled,
+    method: connected && view ? view.method as AuthMethod : settings.method,
+    transport: connected && view && view.method === 'modern' ? view.transport : settings.transport,
+    alertRecipients: (view ? view.alertRecipients : settings.alertRecipients).slice(),
     orgConsent: false,
     classicEmail: classicAccount,
     classicPassword: ''
@@ -86,10 +91,12 @@ export function classicNeedsCredentials(stored: IFormValues, current: IFormValue
 }
 
 export function validate(stored: IFormValues, current: IFormValues, view: IConnectionView | undefined, strings: IConnectionSettingsStrings): IFormErrors {
+  return classicNeedsCredentials(stored, current, view) ? validateCredentials(current, strings) : {};
+}
+
+/** A Classic connection needs an address and a password, whatever was connected before. */
+export function validateCredentials(current: IFormValues, strings: IConnectionSettingsStrings): IFormErrors {
   const errors: IFormErrors = {};
-  if (!classicNeedsCredentials(stored, current, view)) {
-    return errors;
-  }
   if (current.classicEmail.trim() === '') {
     errors.classicEmail = strings.validationEmailRequired;
   } else if (!isEmail(current.classicEmail)) {

@@ -4,9 +4,9 @@ import '@pnp/sp/webs';
 import '@pnp/sp/lists';
 import '@pnp/sp/items';
 import { appError, isAppError, type IAppError } from '../model/appError';
-import type { AuthMethod, Transport } from '../model/connection';
+import type { AuthMethod, HealthState, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type ISettings, type IStoredSettings } from '../model/settings';
-import type { ISettingsStore } from './interfaces';
+import type { IPerson, ISettingsStore, IVisitorView } from './interfaces';
 import { SETTINGS_FIELDS } from './settingsFields';
 
 /** docs/design.md: Lists/LmsM365Connection on the catalog site. */
@@ -25,6 +25,14 @@ interface IItem {
   'odata.etag'?: string;
   __metadata?: { etag?: string };
 }
+
+interface IVisitorItem {
+  LmsEnabled?: boolean | null;
+  LmsAccountEmail?: string | null;
+  LmsConnectionStatus?: string | null;
+}
+
+const STATES: Record<string, HealthState> = { NotConnected: 'not-connected', Connected: 'connected', Lost: 'lost', Error: 'error' };
 
 interface IHttpRequestErrorLike {
   isHttpRequestError?: boolean;
@@ -118,6 +126,38 @@ export class SettingsStore implements ISettingsStore {
       return toSettings(saved[0]);
     } catch (error) {
       throw mapError(error);
+    }
+  }
+
+  public async readForVisitor(): Promise<IVisitorView> {
+    const [summary, owners] = await Promise.all([this._visitorSummary(), this._owners()]);
+    return { summary, owners };
+  }
+
+  private async _visitorSummary(): Promise<IVisitorView['summary']> {
+    try {
+      const items: IVisitorItem[] = await this._sp.web.getList(this._listUrl).items.select('LmsEnabled', 'LmsAccountEmail', 'LmsConnectionStatus').orderBy('Id').top(1)();
+      if (items.length === 0) {
+        return { enabled: false, state: 'not-connected', accountEmail: null };
+      }
+      const state = STATES[items[0].LmsConnectionStatus || ''] || 'not-connected';
+      return { enabled: items[0].LmsEnabled === true, state, accountEmail: state === 'not-connected' ? null : items[0].LmsAccountEmail || null };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The site's owners group; its PnPjs modules load only for visitors, who are few. */
+  private async _owners(): Promise<IPerson[]> {
+    try {
+      await Promise.all([
+        import(/* webpackChunkName: 'lms-site-owners' */ '@pnp/sp/site-groups/web'),
+        import(/* webpackChunkName: 'lms-site-owners' */ '@pnp/sp/site-users/web')
+      ]);
+      const users: Array<{ Title?: string; Email?: string }> = await this._sp.web.associatedOwnerGroup.users();
+      return users.filter((u) => !!u.Email).map((u) => ({ displayName: u.Title || (u.Email as string), email: u.Email as string }));
+    } catch {
+      return [];
     }
   }
 

@@ -1,5 +1,5 @@
 import type { SettingsChange } from '@lms-m365/contracts';
-import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
+import type { HealthState, IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import type { ISettings, IStoredSettings } from '../model/settings';
 
 /**
@@ -11,6 +11,17 @@ export interface ISettingsStore {
   load(): Promise<IStoredSettings>;
   /** Writes with If-Match: etag (creates the item when etag is undefined). */
   save(settings: ISettings, etag: string | undefined): Promise<IStoredSettings>;
+  /**
+   * For a visitor who cannot manage the catalog: what the settings item says (undefined when they
+   * may not read it) and who owns the site (empty when that cannot be read either). Never rejects.
+   */
+  readForVisitor(): Promise<IVisitorView>;
+}
+
+/** The neutral summary a visitor who is not a catalog admin may see (issue 14, point 5). */
+export interface IVisitorView {
+  summary: { enabled: boolean; state: HealthState; accountEmail: string | null } | undefined;
+  owners: IPerson[];
 }
 
 /** The settings a PATCH may change: the API's own body type. */

@@ -1,7 +1,7 @@
 import { appError, type IAppError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type ISettings, type IStoredSettings } from '../model/settings';
-import type { IConnectionApi, IConnectionPatch, IDirectory, IPerson, ISettingsStore } from '../services/interfaces';
+import type { IConnectionApi, IConnectionPatch, IDirectory, IPerson, ISettingsStore, IVisitorView } from '../services/interfaces';
 
 /** In-memory collaborators for unit tests of the page (browser tests use the real ones). */
 
@@ -40,11 +40,23 @@ export function connectedView(patch: Partial<IConnectionView> = {}): IConnection
   });
 }
 
+/** A connected view with what the sending engine adds (who connected, the outbox). */
+export function engineView(patch: Partial<IConnectionView> = {}): IConnectionView {
+  return connectedView({
+    connectedBy: 'adele@contoso.test',
+    connectedAt: '2026-11-24T09:30:00Z',
+    outbox: { waiting: 3, held: 0, lastSentAt: '2026-11-25T09:58:00Z' },
+    ...patch
+  });
+}
+
 export class FakeSettingsStore implements ISettingsStore {
   public stored: IStoredSettings;
   public saves: ISettings[] = [];
   public failLoad: IAppError | undefined;
   public failSave: IAppError | undefined;
+  /** What a visitor who cannot manage the catalog reads. */
+  public visitor: IVisitorView = { summary: undefined, owners: [] };
 
   public constructor(settings: Partial<IStoredSettings> = {}) {
     this.stored = { ...DEFAULT_SETTINGS, etag: '"1"', ...settings };
@@ -64,6 +76,10 @@ export class FakeSettingsStore implements ISettingsStore {
     this.saves.push(settings);
     this.stored = { ...settings, etag: `"${this.saves.length + 1}"` };
     return Promise.resolve({ ...this.stored });
+  }
+
+  public readForVisitor(): Promise<IVisitorView> {
+    return Promise.resolve(this.visitor);
   }
 }
 
@@ -87,8 +103,12 @@ export class FakeConnectionApi implements IConnectionApi {
   }
 
   public updateConnection(patch: IConnectionPatch, etag: string): Promise<IConnectionView> {
+    if (etag !== this.view.etag) {
+      this.calls.push(`patch ${JSON.stringify(patch)} (stale)`);
+      return Promise.reject(appError('conflict', { status: 412, code: 'CHANGED_BY_SOMEONE_ELSE' }));
+    }
     return this._answer(`patch ${JSON.stringify(patch)}`, () => {
-      this.view = { ...this.view, ...patch };
+      this.view = { ...this.view, ...patch, etag: `W/"p${this.calls.length}"` };
       return this.view;
     }, 'patch');
   }
@@ -99,7 +119,7 @@ export class FakeConnectionApi implements IConnectionApi {
 
   public connectClassic(email: string, password: string): Promise<IConnectionView> {
     return this._answer(`classic ${email}`, () => {
-      this.view = connectedView({ method: 'classic', account: { email, displayName: email } });
+      this.view = connectedView({ method: 'classic', account: { email, displayName: email }, enabled: this.view.enabled, alertRecipients: this.view.alertRecipients, etag: `W/"c${this.calls.length}"` });
       return this.view;
     }, 'classic');
   }

@@ -3,6 +3,10 @@ import { configure } from '@testing-library/dom';
 import { act } from '@testing-library/react';
 import { setIconOptions } from '@fluentui/react/lib/Styling';
 
+// A page test clicks through several Fluent UI components; on a shared, busy machine that takes
+// longer than jest's default 5 s without anything being wrong.
+jest.setTimeout(120000);
+
 // Icons are not registered in unit tests; their absence is not what these tests are about.
 setIconOptions({ disableWarnings: true });
 

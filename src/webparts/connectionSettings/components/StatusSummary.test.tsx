@@ -5,28 +5,29 @@ import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import type { IConnectionView } from '../model/connection';
 import { connectedView } from '../test/fakes';
-import { ConnectionStatus } from './ConnectionStatus';
+import { StatusSummary } from './StatusSummary';
 
 function renderStatus(view: IConnectionView, strings = en): void {
   render(
-    <ConnectionStatus strings={strings} view={view} disabled={false} onReconnect={() => undefined} onCheck={() => undefined}
+    <StatusSummary strings={strings} view={view} disabled={false} checking={false} error={undefined} onDismissError={() => undefined}
+      onReconnect={() => undefined} onCheck={() => undefined}
       accountFormShown={false} accountFormId="form" onChangeAccount={() => undefined} onDisconnect={() => undefined} />
   );
 }
 
-describe('ConnectionStatus', () => {
-  it('ConnectionStatus - a failed settings list write is shown as a warning with its code', async () => {
+describe('StatusSummary', () => {
+  it('StatusSummary - a failed settings list write is shown as a warning with its code', async () => {
     renderStatus(connectedView({ settingsListWarning: { code: 'SERVICE_UNAVAILABLE', failedAt: '2026-12-01T10:00:00Z' } }));
     const warning = await screen.findByText(/SERVICE_UNAVAILABLE/);
     expect(warning.textContent).toContain(en.settingsListWarning.split('(')[0].trim());
   });
 
-  it('ConnectionStatus - the warning reads in Japanese too', async () => {
+  it('StatusSummary - the warning reads in Japanese too', async () => {
     renderStatus(connectedView({ settingsListWarning: { code: 'PERMISSION_DENIED', failedAt: '2026-12-01T10:00:00Z' } }), ja);
-    expect((await screen.findByText(/PERMISSION_DENIED/)).textContent).toContain(ja.settingsListWarning.split('(')[0].trim());
+    expect((await screen.findByText(/PERMISSION_DENIED/)).textContent).toContain(ja.settingsListWarning.split('（')[0].trim());
   });
 
-  it('ConnectionStatus - no warning when the last write worked', () => {
+  it('StatusSummary - no warning when the last write worked', () => {
     renderStatus(connectedView());
     expect(screen.queryByTestId('settings-list-warning')).not.toBeInTheDocument();
   });

@@ -1,0 +1,126 @@
+import { expect, test, type Page } from '@playwright/test';
+import en from '../../src/webparts/connectionSettings/loc/en-us';
+import ja from '../../src/webparts/connectionSettings/loc/ja-jp';
+import { expectAccessible, fault, resetWorld, shot, signInInPopup, visit, type Theme } from '../support/helpers';
+
+/**
+ * Every state of the page, in English and Japanese, on SharePoint and in Teams dark at 400 px:
+ * e2e/screenshots/<variant>-NN-<state>.png, numbered so a reviewer pages through them in order.
+ * Each state is also checked with axe.
+ */
+const VARIANTS: Array<{ name: string; lang: 'en' | 'ja'; theme: Theme; width: number }> = [
+  { name: 'en', lang: 'en', theme: 'sharepoint', width: 1100 },
+  { name: 'ja', lang: 'ja', theme: 'sharepoint', width: 1100 },
+  { name: 'en-teams-dark-400', lang: 'en', theme: 'teams-dark', width: 400 },
+  { name: 'ja-teams-dark-400', lang: 'ja', theme: 'teams-dark', width: 400 }
+];
+
+test.beforeEach(async () => {
+  await resetWorld();
+});
+
+for (const variant of VARIANTS) {
+  test(`screenshots - every state of the page, ${variant.name}`, async ({ page }) => {
+    test.setTimeout(240_000);
+    const strings = variant.lang === 'ja' ? ja : en;
+    const at = { lang: variant.lang, theme: variant.theme };
+    await page.setViewportSize({ width: variant.width, height: 900 });
+    const state = async (name: string): Promise<void> => {
+      // Lazily loaded parts and delayed message-bar texts settle before the picture.
+      await expect(page.getByText(strings.loading)).toHaveCount(0);
+      await page.waitForTimeout(300);
+      await shot(page, `${variant.name}-${name}`);
+      await expectAccessible(page);
+    };
+    const summary = page.getByTestId('status-summary');
+
+    await visit(page, at);
+    await state('01-not-connected');
+    await page.getByRole('switch', { name: strings.masterSwitchLabel }).click();
+    await state('02-switch-on-modern');
+    await page.getByRole('button', { name: strings.advancedLabel }).click();
+    await state('03-advanced-transport');
+    await page.getByRole('radio', { name: strings.methodClassic }).check();
+    await expect(page.getByTestId('classic-warning')).toBeVisible();
+    await state('04-classic');
+    await page.getByRole('button', { name: strings.connect, exact: true }).click();
+    await expect(page.getByText(strings.validationPasswordRequired)).toBeVisible();
+    await state('05-classic-validation');
+    await page.getByRole('radio', { name: strings.methodModern }).check();
+
+    await signInInPopup(page, () => page.getByRole('button', { name: strings.connect, exact: true }).click(), 'training@contoso.test');
+    await expect(page.getByTestId('page-error')).toBeVisible();
+    await state('06-connect-error-shared-mailbox');
+
+    await signInInPopup(page, () => page.getByRole('button', { name: strings.connect, exact: true }).click(), 'adele@contoso.test');
+    await expect(page.getByTestId('status-state')).toHaveText(strings.stateSending);
+    await state('07-sending');
+    await summary.getByRole('button', { name: strings.changeAccount }).click();
+    await state('08-change-account');
+    await summary.getByRole('button', { name: strings.changeAccount }).click();
+    await page.getByRole('button', { name: strings.testEmailSend }).click();
+    await expect(page.getByTestId('test-email-result')).toBeVisible();
+    await state('09-test-email-sent');
+
+    await page.getByRole('switch', { name: strings.masterSwitchLabel }).click();
+    await state('10-unsaved-change');
+    await page.getByRole('button', { name: strings.save }).click();
+    await expect(page.getByTestId('status-state')).toHaveText(strings.statePaused);
+    await state('11-paused');
+    await page.getByRole('switch', { name: strings.masterSwitchLabel }).click();
+    await page.getByRole('button', { name: strings.save }).click();
+    await expect(page.getByTestId('status-state')).toHaveText(strings.stateSending);
+
+    await fault('revoke-refresh-tokens', { user: 'adele@contoso.test' });
+    await visit(page, at);
+    await expect(page.getByTestId('status-state')).toHaveText(strings.stateLost);
+    await state('12-lost-reconnect');
+    await signInInPopup(page, () => summary.getByRole('button', { name: strings.reconnect }).click(), 'adele@contoso.test');
+    await expect(page.getByTestId('status-state')).toHaveText(strings.stateSending);
+
+    await fault('remove-mailbox', { user: 'adele@contoso.test' });
+    await visit(page, at);
+    await expect(page.getByTestId('status-state')).toHaveText(strings.stateLost);
+    await state('13-lost-needs-an-admin');
+
+    await summary.getByRole('button', { name: strings.disconnect }).click();
+    // The dialog element itself has no box (its layer's children are fixed): its buttons do.
+    await expect(page.getByRole('alertdialog').getByRole('button', { name: strings.disconnectKeep })).toBeVisible();
+    await state('14-disconnect-dialog');
+    await page.getByRole('alertdialog').getByRole('button', { name: strings.disconnectKeep }).click();
+    await summary.getByRole('button', { name: strings.disconnect }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: /adele@contoso\.test/ }).click();
+    await expect(page.getByTestId('status-state')).toHaveText(strings.stateNotConnected);
+    await state('15-disconnected');
+
+    await visit(page, { ...at, user: 'nestor' });
+    await expect(page.getByTestId('visitor-view')).toBeVisible();
+    await state('16-not-an-admin');
+  });
+}
+
+/** Also a tenant admin's first visit, with the organisation consent option. */
+test('screenshots - the organisation consent option for a tenant admin', async ({ page }) => {
+  for (const lang of ['en', 'ja'] as const) {
+    const strings = lang === 'ja' ? ja : en;
+    await visit(page, { user: 'megan', lang });
+    await page.getByRole('switch', { name: strings.masterSwitchLabel }).click();
+    await expect(page.getByRole('checkbox', { name: strings.orgConsentLabel })).toBeVisible();
+    await shot(page, `${lang}-17-org-consent-option`);
+    await expectAccessible(page);
+  }
+});
+
+/** The same page in Teams' other themes, for the disabled-button and contrast review. */
+for (const theme of ['teams-default', 'teams-contrast'] as const) {
+  test(`screenshots - ${theme}, connected and busy`, async ({ page }: { page: Page }) => {
+    await visit(page, { theme });
+    await signInInPopup(page, async () => {
+      await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
+      await page.getByRole('button', { name: en.connect, exact: true }).click();
+    }, 'adele@contoso.test');
+    await expect(page.getByTestId('status-state')).toHaveText(en.stateSending);
+    await shot(page, `${theme}-07-sending`);
+    await expectAccessible(page);
+  });
+}

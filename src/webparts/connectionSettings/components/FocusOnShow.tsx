@@ -1,0 +1,22 @@
+import * as React from 'react';
+
+export interface IFocusOnShowProps {
+  /** A new value moves the focus here again (the same error shown twice is focused twice). */
+  focusKey: unknown;
+  children?: React.ReactNode;
+  'data-testid'?: string;
+}
+
+/**
+ * A region that takes the focus when it appears: an error next to the action that failed is where
+ * a keyboard or screen-reader user must land (issue 14, point 4).
+ */
+export function FocusOnShow(props: IFocusOnShowProps): JSX.Element {
+  const ref = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    if (ref.current) {
+      ref.current.focus();
+    }
+  }, [props.focusKey]);
+  return <div ref={ref} tabIndex={-1} style={{ outline: 'none' }} data-testid={props['data-testid']}>{props.children}</div>;
+}

@@ -1,0 +1,98 @@
+import * as React from 'react';
+import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
+import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
+import { Spinner } from '@fluentui/react/lib/Spinner';
+import { Stack } from '@fluentui/react/lib/Stack';
+import { Text } from '@fluentui/react/lib/Text';
+import { useTheme } from '@fluentui/react/lib/Theme';
+import type { IConnectionSettingsStrings } from '../loc';
+import type { AuthMethod } from '../model/connection';
+import type { Busy, IPageError, SignInState } from '../model/pageState';
+import type { SaveStep } from '../save/saveFlow';
+import { FocusOnShow } from './FocusOnShow';
+import { LazyBoundary } from './LazyBoundary';
+
+const ErrorBar = React.lazy(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar'));
+
+export interface IFormFooterProps {
+  strings: IConnectionSettingsStrings;
+  /** What the primary action does now: Connect (sign in or check the password, then save) or Save. */
+  step: SaveStep;
+  /** False while another action (the summary's Reconnect) is the state's primary one. */
+  primary: boolean;
+  enabled: boolean;
+  busy: Busy;
+  signIn: SignInState;
+  dirty: boolean;
+  error: IPageError | undefined;
+  method: AuthMethod | null;
+  notice: JSX.Element | null;
+  offerTurnOn: boolean;
+  onPrimary: () => void;
+  onCancel: () => void;
+  onTurnOn: () => void;
+  /** The blocked notice's link was clicked; the page may open the window itself (then it prevents the link's default). */
+  onOpenedBlocked: (event: React.MouseEvent<HTMLAnchorElement>) => void;
+  onDismissError: () => void;
+  onReload: () => void;
+}
+
+const NO_WRAP = { root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } };
+
+/** Save/Cancel (R-PAGE-5) at the foot of the form, with what the action does and how it went. */
+export function FormFooter(props: IFormFooterProps): JSX.Element {
+  const { strings, step, busy, signIn } = props;
+  const theme = useTheme();
+  const connect = step === 'modern' || step === 'classic';
+  const Primary = props.primary ? PrimaryButton : DefaultButton;
+  // While a blocker holds the window back nothing is under way until its link is clicked: no spinner.
+  const blocked = !!signIn && signIn.state === 'blocked';
+  const busyLabel = busy === 'saving' ? strings.saving : busy === 'connecting' && !blocked ? strings.connecting : undefined;
+  return (
+    <footer className="lms-footer" data-testid="form-footer">
+      <Stack tokens={{ childrenGap: 12 }}>
+        {props.error ? (
+          <FocusOnShow focusKey={props.error} data-testid="page-error">
+            <LazyBoundary strings={strings}>
+              <ErrorBar error={props.error.error} strings={strings} method={step === 'classic' ? 'classic' : props.method} onDismiss={props.onDismissError} onReload={props.error.reload ? props.onReload : undefined} />
+            </LazyBoundary>
+          </FocusOnShow>
+        ) : null}
+        {props.notice}
+        {signIn && signIn.state === 'blocked' ? (
+          <div data-testid="popup-blocked">
+            <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>
+              {strings.popupBlocked}{' '}
+              {/* rel=opener: the sign-in's callback page must reach this page with postMessage. */}
+              {/* eslint-disable-next-line react/jsx-no-target-blank */}
+              <a href={signIn.url} target="_blank" rel="opener" style={{ color: theme.semanticColors.link, fontWeight: 600 }} onClick={props.onOpenedBlocked}>
+                {strings.popupBlockedLink}
+              </a>
+            </MessageBar>
+          </div>
+        ) : null}
+        {connect ? (
+          <Text block={true} variant="small" data-testid="connect-hint" className="lms-hint">
+            {step === 'modern' ? strings.connectHintModern : strings.connectHintClassic}
+            {!props.enabled ? ` ${strings.connectWhileOffHint}` : ''}
+          </Text>
+        ) : null}
+        <Stack horizontal={true} wrap={true} tokens={{ childrenGap: 8 }} verticalAlign="center">
+          {props.offerTurnOn ? (
+            <PrimaryButton text={strings.turnOn} onClick={props.onTurnOn} disabled={busy !== undefined} styles={NO_WRAP} />
+          ) : (
+            <Primary
+              text={connect ? strings.connect : strings.save}
+              disabled={busy !== undefined || step === 'nothing'}
+              onClick={props.onPrimary}
+              styles={NO_WRAP}
+            />
+          )}
+          <DefaultButton text={strings.cancel} disabled={(busy !== undefined && !signIn) || (!props.dirty && !signIn)} onClick={props.onCancel} styles={NO_WRAP} />
+          {busyLabel ? <Spinner label={busyLabel} labelPosition="right" ariaLive="polite" /> : null}
+          {props.dirty && !busy ? <Text variant="small" data-testid="unsaved" className="lms-hint">{strings.unsavedChanges}</Text> : null}
+        </Stack>
+      </Stack>
+    </footer>
+  );
+}

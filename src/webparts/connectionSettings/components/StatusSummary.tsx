@@ -1,0 +1,150 @@
+import * as React from 'react';
+import { ActionButton, DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
+import { Icon } from '@fluentui/react/lib/Icon';
+import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
+import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
+import { Stack } from '@fluentui/react/lib/Stack';
+import { Text } from '@fluentui/react/lib/Text';
+import { useTheme } from '@fluentui/react/lib/Theme';
+import { format, type IConnectionSettingsStrings } from '../loc';
+import type { IConnectionView } from '../model/connection';
+import { reconnectHelps } from '../model/reconnect';
+import { summaryState, type SummaryState } from '../model/summary';
+import type { IPageError } from '../model/pageState';
+import { FocusOnShow } from './FocusOnShow';
+import { LazyBoundary } from './LazyBoundary';
+import { formatTime } from './formatTime';
+
+// With the error catalogue: loaded only when there is something to explain.
+const ErrorBar = React.lazy(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar'));
+const LostReason = React.lazy(() => import(/* webpackChunkName: 'lms-errors' */ './LostReason'));
+
+export interface IStatusSummaryProps {
+  strings: IConnectionSettingsStrings;
+  view: IConnectionView;
+  /** Actions are disabled while something else is under way. */
+  disabled: boolean;
+  /** The page is asking the API whether the health shown (as last stored) is still true. */
+  checking: boolean;
+  /** An action of this summary failed (Reconnect, Check now, Disconnect). */
+  error: IPageError | undefined;
+  onDismissError: () => void;
+  onReconnect: () => void;
+  onCheck: () => void;
+  /** Whether the form that connects another account is open; the button opens or folds it. */
+  accountFormShown: boolean;
+  accountFormId: string;
+  onChangeAccount: () => void;
+  onDisconnect: () => void;
+  /** Set on the Disconnect button so the dialog can give the focus back to it. */
+  disconnectRef?: React.Ref<HTMLElement>;
+}
+
+const ICONS: Record<SummaryState, string> = { sending: 'CompletedSolid', paused: 'CirclePause', lost: 'ErrorBadge', 'not-connected': 'PlugDisconnected' };
+
+/**
+ * The top of the page, always (issue 14, point 1): one state with icon and colour, and what the
+ * API knows about the connection in a label/value grid. Recent deliveries go under it.
+ */
+export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
+  const { strings, view, error } = props;
+  const theme = useTheme();
+  const state = summaryState(view);
+  const colours: Record<SummaryState, string> = {
+    sending: theme.semanticColors.successIcon,
+    paused: theme.semanticColors.warningIcon,
+    lost: theme.semanticColors.errorIcon,
+    'not-connected': theme.semanticColors.bodySubtext
+  };
+  const titles: Record<SummaryState, string> = {
+    sending: strings.stateSending, paused: strings.statePaused, lost: strings.stateLost, 'not-connected': strings.stateNotConnected
+  };
+  const account = view.account;
+  const method = view.method;
+  const canReconnect = state === 'lost' && reconnectHelps(view.health.code);
+  const errorCode = error && typeof error.error !== 'string' ? error.error.code : undefined;
+  // The failure of a Reconnect that says what the banner already says is shown once: the focus goes there.
+  const repeatsReason = !!errorCode && errorCode === view.health.code;
+  const time = (iso: string | null | undefined): string => formatTime(iso, strings);
+  // A div per label/value pair (allowed in a dl): the pair wraps onto two lines where it is narrow.
+  const row = (label: string, value: React.ReactNode, testId?: string): JSX.Element => (
+    <div key={label} className="lms-grid-row">
+      <dt className="lms-grid-label">{label}</dt>
+      <dd className="lms-grid-value" data-testid={testId}>{value}</dd>
+    </div>
+  );
+  const outbox = view.outbox;
+
+  return (
+    <section aria-labelledby="lms-status-heading" data-testid="status-summary" className="lms-card">
+      <Stack horizontal={true} verticalAlign="start" tokens={{ childrenGap: 12 }}>
+        <Icon iconName={ICONS[state]} aria-hidden={true} styles={{ root: { fontSize: 24, lineHeight: 28, color: colours[state] } }} />
+        <Stack tokens={{ childrenGap: 4 }} grow={true} styles={{ root: { minWidth: 0 } }}>
+          <Text as="h3" id="lms-status-heading" variant="large" block={true} data-testid="status-state" styles={{ root: { fontWeight: 600, color: colours[state] === theme.semanticColors.bodySubtext ? theme.semanticColors.bodyText : undefined } }}>
+            {titles[state]}
+          </Text>
+          <Text block={true} data-testid="status-text">
+            {state === 'sending' && account ? format(strings.stateSendingText, account.email) : null}
+            {state === 'paused' ? strings.statePausedText : null}
+            {state === 'lost' ? format(strings.stateLostText, time(view.health.checkedAt)) : null}
+            {state === 'not-connected' ? strings.stateNotConnectedText : null}
+          </Text>
+          {state === 'lost' && view.health.code ? (
+            <FocusOnShow focusKey={repeatsReason ? error : view.health.code} data-testid="lost-reason">
+              <LazyBoundary strings={strings}>
+                <LostReason code={view.health.code} method={method} strings={strings} />
+              </LazyBoundary>
+            </FocusOnShow>
+          ) : null}
+        </Stack>
+      </Stack>
+
+      {view.settingsListWarning ? (
+        <MessageBar messageBarType={MessageBarType.warning} isMultiline={true} data-testid="settings-list-warning" styles={{ root: { marginTop: 12 } }}>
+          {format(strings.settingsListWarning, view.settingsListWarning.code, time(view.settingsListWarning.failedAt))}
+        </MessageBar>
+      ) : null}
+
+      {account ? (
+        <dl className="lms-grid lms-summary-grid" data-testid="connected-view">
+          {row(strings.accountLabel, `${account.displayName} <${account.email}>`, 'connected-account')}
+          {view.connectedBy ? row(strings.connectedByLabel, view.connectedAt ? format(strings.connectedByValue, view.connectedBy, time(view.connectedAt)) : view.connectedBy, 'connected-by') : null}
+          {row(strings.methodShortLabel, method === 'classic' ? strings.methodClassicShort
+            : `${strings.methodModernShort} · ${view.transport === 'smtp-oauth' ? strings.transportSmtpShort : strings.transportGraphShort}`, 'connected-method')}
+          {row(strings.lastCheckLabel, time(view.health.checkedAt), 'connected-checked')}
+          {outbox ? row(strings.lastSentLabel, time(outbox.lastSentAt), 'last-sent') : null}
+          {outbox ? row(strings.queueLabel, format(strings.queueValue, String(outbox.waiting), String(outbox.held)), 'queue') : null}
+          {row(strings.alertsLabel, view.alertRecipients.length > 0 ? view.alertRecipients.join(', ') : strings.alertsNobody, 'alerts-to')}
+        </dl>
+      ) : null}
+
+      {props.checking ? (
+        <Spinner data-testid="checking-connection" size={SpinnerSize.xSmall} label={strings.checkingConnection} labelPosition="right" ariaLive="polite" styles={{ root: { justifyContent: 'flex-start', marginTop: 8 } }} />
+      ) : null}
+
+      {error && !repeatsReason ? (
+        <FocusOnShow focusKey={error} data-testid="summary-error">
+          <LazyBoundary strings={strings}>
+            <ErrorBar error={error.error} strings={strings} method={method} onDismiss={props.onDismissError} />
+          </LazyBoundary>
+        </FocusOnShow>
+      ) : null}
+
+      {account ? (
+        <Stack horizontal={true} wrap={true} tokens={{ childrenGap: 8 }} styles={{ root: { marginTop: 12 } }} className="lms-actions">
+          {canReconnect ? <PrimaryButton text={strings.reconnect} onClick={props.onReconnect} disabled={props.disabled} /> : null}
+          <DefaultButton text={strings.checkNow} onClick={props.onCheck} disabled={props.disabled} />
+          <ActionButton
+            iconProps={{ iconName: props.accountFormShown ? 'ChevronUp' : 'ChevronDown' }}
+            text={strings.changeAccount}
+            onClick={props.onChangeAccount}
+            disabled={props.disabled}
+            aria-expanded={props.accountFormShown}
+            aria-controls={props.accountFormShown ? props.accountFormId : undefined}
+          />
+          <ActionButton iconProps={{ iconName: 'PlugDisconnected' }} text={strings.disconnect} onClick={props.onDisconnect} disabled={props.disabled} elementRef={props.disconnectRef} />
+        </Stack>
+      ) : null}
+    </section>
+  );
+}

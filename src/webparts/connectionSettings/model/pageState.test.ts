@@ -1,0 +1,102 @@
+import { appError } from './appError';
+import { connectedView, notConnectedView } from '../test/fakes';
+import { formFromStored } from './form';
+import { INITIAL_STATE, pageReducer, type IPageState } from './pageState';
+import { DEFAULT_SETTINGS, type IStoredSettings } from './settings';
+
+const STORED: IStoredSettings = { ...DEFAULT_SETTINGS, etag: '"1"' };
+const LOST = { state: 'lost' as const, code: 'TOKEN_REVOKED', checkedAt: '2026-11-25T12:00:00Z' };
+
+function loaded(view = connectedView(), stored: IStoredSettings = STORED): IPageState {
+  return pageReducer(INITIAL_STATE, { type: 'loaded', view, stored, verifying: false });
+}
+
+describe('pageState', () => {
+  it('pageState - a load starts from the stored state, nothing dirty', () => {
+    const state = loaded(notConnectedView());
+    expect(state.phase).toBe('ready');
+    expect(state.values).toEqual(state.baseline);
+    expect(state.values).toMatchObject({ enabled: false, method: 'modern', transport: 'graph' });
+  });
+
+  it('pageState - a connection\'s method is the API\'s, whatever the list says (issue 14 point 3)', () => {
+    const state = loaded(connectedView(), { ...STORED, method: 'classic' });
+    expect(state.baseline?.method).toBe('modern');
+  });
+
+  it('pageState - an edit changes the values, not the baseline, and clears a notice', () => {
+    const withNotice = { ...loaded(), notice: { text: 'saved', place: 'footer' as const } };
+    const state = pageReducer(withNotice, { type: 'edit', patch: { enabled: false } });
+    expect(state.values?.enabled).toBe(false);
+    expect(state.baseline?.enabled).toBe(true);
+    expect(state.notice).toBeUndefined();
+  });
+
+  it('pageState - Cancel returns to the baseline and stops a sign-in', () => {
+    let state = pageReducer(loaded(), { type: 'edit', patch: { method: 'classic', classicPassword: 'x' } });
+    state = pageReducer(state, { type: 'sign-in', signIn: { state: 'waiting' } });
+    expect(state.busy).toBe('connecting');
+    state = pageReducer(state, { type: 'cancel' });
+    expect(state.values).toEqual(state.baseline);
+    expect(state.signIn).toBeUndefined();
+    expect(state.busy).toBeUndefined();
+  });
+
+  it('pageState - folding Change account drops what was typed into the account form', () => {
+    let state = pageReducer(loaded(), { type: 'toggle-account-form' });
+    expect(state.changingAccount).toBe(true);
+    state = pageReducer(state, { type: 'edit', patch: { method: 'classic', classicEmail: 'x@contoso.test', classicPassword: 'p', enabled: false } });
+    state = pageReducer(state, { type: 'toggle-account-form' });
+    expect(state.changingAccount).toBe(false);
+    expect(state.values).toMatchObject({ method: 'modern', classicEmail: '', classicPassword: '', enabled: false });
+  });
+
+  it('pageState - a failure is placed next to its action and forgets the password', () => {
+    let state = pageReducer(loaded(), { type: 'edit', patch: { classicPassword: 'secret' } });
+    state = pageReducer(state, { type: 'failed', error: appError('problem', { code: 'BAD_CREDENTIALS' }), place: 'footer' });
+    expect(state.error).toEqual({ error: appError('problem', { code: 'BAD_CREDENTIALS' }), place: 'footer', reload: false });
+    expect(state.values?.classicPassword).toBe('');
+    expect(state.busy).toBeUndefined();
+  });
+
+  it('pageState - what the API confirmed becomes the baseline; a partly saved connect keeps the edits', () => {
+    const edited = pageReducer(loaded(notConnectedView()), { type: 'edit', patch: { enabled: true, alertRecipients: ['a@contoso.test'] } });
+    const applied = pageReducer(edited, { type: 'applied', view: connectedView(), stored: { ...STORED, enabled: true }, notice: { text: 'ok', place: 'footer' } });
+    expect(applied.values).toEqual(applied.baseline);
+    expect(applied.notice?.text).toBe('ok');
+    const partly = pageReducer(edited, { type: 'applied', view: connectedView(), stored: STORED, keepEdits: true });
+    expect(partly.values?.alertRecipients).toEqual(['a@contoso.test']);
+    expect(partly.baseline?.alertRecipients).toEqual([]);
+  });
+
+  it('pageState - a background check updates an untouched form and is ignored once the view was replaced', () => {
+    const start = loaded();
+    const lost = connectedView({ health: LOST });
+    const checked = pageReducer({ ...start, verifying: true }, { type: 'verified', of: start.view as never, view: lost });
+    expect(checked.view).toBe(lost);
+    expect(checked.verifying).toBe(false);
+    const replaced = pageReducer({ ...start, verifying: true }, { type: 'verified', of: connectedView(), view: lost });
+    expect(replaced.view).toBe(start.view);
+    expect(replaced.verifying).toBe(false);
+  });
+
+  it('pageState - a background check keeps what the admin is editing', () => {
+    const start = pageReducer(loaded(), { type: 'edit', patch: { enabled: false } });
+    const checked = pageReducer(start, { type: 'verified', of: start.view as never, view: connectedView({ health: LOST }) });
+    expect(checked.values?.enabled).toBe(false);
+    expect(checked.baseline).toEqual(formFromStored(STORED, connectedView({ health: LOST })));
+  });
+
+  it('pageState - a failed background check is shown in the summary', () => {
+    const start = loaded();
+    const state = pageReducer(start, { type: 'verify-failed', of: start.view as never, error: appError('network') });
+    expect(state.error?.place).toBe('summary');
+  });
+
+  it('pageState - a visitor who cannot manage the catalog gets the denied phase with what they may see', () => {
+    const state = pageReducer(INITIAL_STATE, { type: 'denied', visitor: { summary: undefined, owners: [{ email: 'a@contoso.test', displayName: 'A' }] } });
+    expect(state.phase).toBe('denied');
+    expect(state.visitor?.owners).toHaveLength(1);
+    expect(state.values).toBeUndefined();
+  });
+});

@@ -1,0 +1,148 @@
+import type { IAppError } from './appError';
+import type { IConnectionView } from './connection';
+import { dirtyFields, formFromStored, type IFormValues } from './form';
+import type { IStoredSettings } from './settings';
+import type { IVisitorView } from '../services/interfaces';
+
+/** Where an error is shown: next to the action that failed (issue 14, point 4). */
+export type ErrorPlace = 'load' | 'summary' | 'footer';
+
+export interface IPageError {
+  error: IAppError | string;
+  place: ErrorPlace;
+  /** Offer to read the stored state again (after a conflict or a failed load). */
+  reload: boolean;
+}
+
+export type Busy = 'saving' | 'connecting' | 'checking' | 'disconnecting' | undefined;
+
+export type SignInState = { state: 'waiting' } | { state: 'blocked'; url: string } | undefined;
+
+export interface INotice {
+  text: string;
+  /** Next to the action it reports on: the summary's (Check now, Disconnect) or the footer's. */
+  place: 'summary' | 'footer';
+  /** The connection is made but the switch is off: offer to turn it on (issue 14, point 2). */
+  offerTurnOn?: boolean;
+}
+
+export interface IPageState {
+  /** denied: the visitor cannot manage this catalog; they get a read-only summary. */
+  phase: 'loading' | 'ready' | 'failed' | 'denied';
+  view: IConnectionView | undefined;
+  stored: IStoredSettings | undefined;
+  /** The form as stored: Cancel returns to it, Save compares with it. */
+  baseline: IFormValues | undefined;
+  values: IFormValues | undefined;
+  /** What a visitor who cannot manage the catalog may see. */
+  visitor: IVisitorView | undefined;
+  busy: Busy;
+  signIn: SignInState;
+  error: IPageError | undefined;
+  notice: INotice | undefined;
+  showValidation: boolean;
+  confirmDisconnect: boolean;
+  /** The health loaded is being verified with the API in the background (R-LOSS-4). */
+  verifying: boolean;
+  /** The admin asked to connect another account ("Change account") while one is connected. */
+  changingAccount: boolean;
+}
+
+export const INITIAL_STATE: IPageState = {
+  phase: 'loading', view: undefined, stored: undefined, baseline: undefined, values: undefined, visitor: undefined,
+  busy: undefined, signIn: undefined, error: undefined, notice: undefined, showValidation: false, confirmDisconnect: false,
+  verifying: false, changingAccount: false
+};
+
+export type PageAction =
+  | { type: 'load' }
+  | { type: 'loaded'; view: IConnectionView; stored: IStoredSettings; verifying: boolean }
+  | { type: 'load-failed'; error: IAppError }
+  | { type: 'denied'; visitor: IVisitorView }
+  | { type: 'edit'; patch: Partial<IFormValues> }
+  | { type: 'cancel' }
+  | { type: 'toggle-account-form' }
+  | { type: 'invalid' }
+  | { type: 'busy'; busy: Busy }
+  | { type: 'sign-in'; signIn: SignInState }
+  /** What the API (and the list) confirmed: it becomes the stored state. */
+  | { type: 'applied'; view: IConnectionView; stored: IStoredSettings; notice?: INotice; keepEdits?: boolean }
+  | { type: 'failed'; error: IAppError | string; place: ErrorPlace; reload?: boolean }
+  /** The background check answered with `view` for the view it was asked about (`of`). */
+  | { type: 'verified'; of: IConnectionView; view: IConnectionView }
+  | { type: 'verify-failed'; of: IConnectionView; error: IAppError }
+  | { type: 'dismiss-error' }
+  | { type: 'dismiss-notice' }
+  | { type: 'confirm-disconnect'; open: boolean };
+
+function untouched(state: IPageState): boolean {
+  return !state.values || !state.baseline || dirtyFields(state.baseline, state.values).length === 0;
+}
+
+/** The settings page's state transitions; pure, so every one of them is unit-tested. */
+export function pageReducer(state: IPageState, action: PageAction): IPageState {
+  switch (action.type) {
+    case 'load':
+      return INITIAL_STATE;
+    case 'loaded': {
+      const baseline = formFromStored(action.stored, action.view);
+      return { ...INITIAL_STATE, phase: 'ready', view: action.view, stored: action.stored, baseline, values: baseline, verifying: action.verifying };
+    }
+    case 'load-failed':
+      return { ...INITIAL_STATE, phase: 'failed', error: { error: action.error, place: 'load', reload: true } };
+    case 'denied':
+      return { ...INITIAL_STATE, phase: 'denied', visitor: action.visitor };
+    case 'edit':
+      return state.values ? { ...state, values: { ...state.values, ...action.patch }, notice: undefined } : state;
+    case 'cancel':
+      return { ...state, values: state.baseline, error: undefined, notice: undefined, showValidation: false, signIn: undefined, busy: undefined, changingAccount: false };
+    case 'toggle-account-form': {
+      if (!state.changingAccount || !state.values || !state.baseline) {
+        return { ...state, changingAccount: true };
+      }
+      // Folding the form away drops what was typed into it, so nothing hidden is saved by mistake.
+      const { orgConsent, classicEmail, method, transport } = state.baseline;
+      return { ...state, changingAccount: false, showValidation: false, values: { ...state.values, orgConsent, classicEmail, method, transport, classicPassword: '' } };
+    }
+    case 'invalid':
+      return { ...state, showValidation: true };
+    case 'busy':
+      return { ...state, busy: action.busy, error: action.busy ? undefined : state.error, notice: action.busy ? undefined : state.notice, showValidation: false };
+    case 'sign-in':
+      return { ...state, signIn: action.signIn, busy: action.signIn ? 'connecting' : state.busy };
+    case 'applied': {
+      const baseline = formFromStored(action.stored, action.view);
+      // keepEdits: a connection was made but the settings could not follow; what was typed stays unsaved.
+      const values = action.keepEdits && state.values ? { ...state.values, classicPassword: '' } : baseline;
+      return {
+        ...state, view: action.view, stored: action.stored, baseline, values, busy: undefined, signIn: undefined,
+        notice: action.notice, error: action.keepEdits ? state.error : undefined, changingAccount: false, showValidation: false
+      };
+    }
+    case 'failed':
+      return {
+        ...state, busy: undefined, signIn: undefined, notice: undefined,
+        error: { error: action.error, place: action.place, reload: !!action.reload },
+        // A password is sent once; after a failure it is typed again, never kept in the page.
+        values: state.values ? { ...state.values, classicPassword: '' } : state.values
+      };
+    case 'verified': {
+      // Only if nothing else replaced the view meanwhile (a save, a disconnect): that newer view is the truth.
+      if (state.view !== action.of || !state.stored) {
+        return { ...state, verifying: false };
+      }
+      const baseline = formFromStored(state.stored, action.view);
+      return { ...state, verifying: false, view: action.view, baseline, values: untouched(state) ? baseline : state.values };
+    }
+    case 'verify-failed':
+      return state.view !== action.of ? { ...state, verifying: false } : { ...state, verifying: false, error: { error: action.error, place: 'summary', reload: false } };
+    case 'dismiss-error':
+      return { ...state, error: undefined };
+    case 'dismiss-notice':
+      return { ...state, notice: undefined };
+    case 'confirm-disconnect':
+      return { ...state, confirmDisconnect: action.open };
+    default:
+      return state;
+  }
+}

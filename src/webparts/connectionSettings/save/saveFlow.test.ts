@@ -1,0 +1,115 @@
+import { appError } from '../model/appError';
+import { formFromStored, type IFormValues } from '../model/form';
+import { DEFAULT_SETTINGS, type IStoredSettings } from '../model/settings';
+import { connectedView, FakeConnectionApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
+import type { IServices } from '../services/interfaces';
+import { connectClassic, finishModern, isPartlySaved, planSave, saveSettings, startModern } from './saveFlow';
+
+function services(api: FakeConnectionApi, store: FakeSettingsStore): IServices {
+  return { connectionApi: api, settingsStore: store, directory: new FakeDirectory() };
+}
+
+const MODERN_STORED: IStoredSettings = { ...DEFAULT_SETTINGS, enabled: true, etag: '"1"' };
+
+describe('saveFlow', () => {
+  it('saveFlow - plans a sign-in for Modern without a healthy connection, Classic credentials, settings, or nothing', () => {
+    const blank = formFromStored(DEFAULT_SETTINGS, notConnectedView());
+    expect(planSave(blank, blank, notConnectedView())).toBe('modern');
+    expect(planSave(blank, { ...blank, method: 'classic' }, notConnectedView())).toBe('classic');
+    const view = connectedView();
+    const base = formFromStored(MODERN_STORED, view);
+    expect(planSave(base, base, view)).toBe('nothing');
+    expect(planSave(base, { ...base, enabled: false }, view)).toBe('settings');
+    expect(planSave(base, base, view, true)).toBe('modern');
+  });
+
+  it('saveFlow - a wrong Classic password writes nothing to the API or the list (issue 14 point 3)', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    api.failures.classic = appError('problem', { status: 422, code: 'BAD_CREDENTIALS' });
+    const store = new FakeSettingsStore(MODERN_STORED);
+    const base = formFromStored(MODERN_STORED, api.view);
+    const values: IFormValues = { ...base, method: 'classic', classicEmail: 'adele@contoso.test', classicPassword: 'wrong', alertRecipients: ['x@contoso.test'] };
+    await expect(connectClassic(services(api, store), values, store.stored)).rejects.toMatchObject({ code: 'BAD_CREDENTIALS' });
+    expect(store.saves).toEqual([]);
+    expect(api.calls.filter((c) => c.startsWith('patch'))).toEqual([]);
+    expect(store.stored.method).toBe('modern');
+    expect(api.view.method).toBe('modern');
+  });
+
+  it('saveFlow - a Classic connection that succeeds is followed by the settings, API first, then the list', async () => {
+    const api = new FakeConnectionApi(notConnectedView());
+    const store = new FakeSettingsStore({ etag: '"1"' });
+    const base = formFromStored(store.stored, api.view);
+    const values: IFormValues = { ...base, enabled: true, method: 'classic', classicEmail: 'c@contoso.test', classicPassword: 'pw', alertRecipients: ['a@contoso.test'] };
+    const result = await connectClassic(services(api, store), values, store.stored);
+    expect(isPartlySaved(result)).toBe(false);
+    expect(api.calls).toEqual(['classic c@contoso.test', 'patch {"enabled":true,"alertRecipients":["a@contoso.test"]}']);
+    expect(store.saves).toEqual([{ enabled: true, method: 'classic', transport: 'graph', alertRecipients: ['a@contoso.test'] }]);
+    expect(result.view).toMatchObject({ method: 'classic', enabled: true });
+  });
+
+  it('saveFlow - settings that fail after the connection was made are reported with the connection that exists', async () => {
+    const api = new FakeConnectionApi(notConnectedView());
+    const store = new FakeSettingsStore({ etag: '"1"' });
+    store.failSave = appError('timeout');
+    const base = formFromStored(store.stored, api.view);
+    const result = await connectClassic(services(api, store), { ...base, method: 'classic', classicEmail: 'c@contoso.test', classicPassword: 'pw', enabled: true }, store.stored);
+    expect(isPartlySaved(result)).toBe(true);
+    expect(result.view.method).toBe('classic');
+  });
+
+  it('saveFlow - Modern starts the sign-in with the form\'s consent and transport, and saves only after it', async () => {
+    const api = new FakeConnectionApi(notConnectedView());
+    const store = new FakeSettingsStore({ etag: '"1"' });
+    const base = formFromStored(store.stored, api.view);
+    const values = { ...base, enabled: true, orgConsent: true, transport: 'smtp-oauth' as const };
+    expect(await startModern(services(api, store), values, 'http://page.test')).toBe(api.authorizeUrl);
+    expect(api.calls).toEqual(['modern true smtp-oauth http://page.test']);
+    expect(store.saves).toEqual([]);
+    // The callback completed the sign-in at the API.
+    api.view = connectedView({ enabled: false, transport: 'smtp-oauth' });
+    const result = await finishModern(services(api, store), values, store.stored);
+    expect(result.view).toMatchObject({ enabled: true, transport: 'smtp-oauth', method: 'modern' });
+    expect(store.saves).toEqual([{ enabled: true, method: 'modern', transport: 'smtp-oauth', alertRecipients: [] }]);
+  });
+
+  it('saveFlow - a stale list ETag caused only by the API\'s own mirror write is not a conflict', async () => {
+    const api = new FakeConnectionApi(connectedView({ enabled: false }));
+    const store = new FakeSettingsStore(MODERN_STORED);
+    const base = formFromStored(store.stored, api.view);
+    const read = store.stored;
+    // The API mirrored its record into the item after the page read it.
+    store.stored = { ...store.stored, enabled: false, etag: '"mirror"' };
+    const saved = await saveSettings(services(api, store), { ...base, enabled: true, alertRecipients: ['b@contoso.test'] }, read, api.view);
+    expect(saved.stored).toMatchObject({ enabled: true, alertRecipients: ['b@contoso.test'] });
+  });
+
+  it('saveFlow - a stale connection ETag from the API\'s own record update (a test email, a check) is not a conflict', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    const store = new FakeSettingsStore(MODERN_STORED);
+    const read = api.view;
+    const base = formFromStored(store.stored, read);
+    api.view = { ...api.view, health: { ...api.view.health, checkedAt: '2026-11-25T11:00:00Z' }, etag: 'W/"after-test-email"' };
+    const saved = await saveSettings(services(api, store), { ...base, enabled: false }, store.stored, read);
+    expect(saved.view.enabled).toBe(false);
+    expect(api.calls).toEqual(['patch {"enabled":false,"alertRecipients":[]} (stale)', 'get', 'patch {"enabled":false,"alertRecipients":[]}']);
+  });
+
+  it('saveFlow - another admin\'s change of the switch at the API is a conflict', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    const store = new FakeSettingsStore(MODERN_STORED);
+    const read = api.view;
+    const base = formFromStored(store.stored, read);
+    api.view = { ...api.view, alertRecipients: ['someone@contoso.test'], etag: 'W/"other-admin"' };
+    await expect(saveSettings(services(api, store), { ...base, enabled: false }, store.stored, read)).rejects.toMatchObject({ kind: 'conflict' });
+  });
+
+  it('saveFlow - another admin\'s change of the list is a conflict', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    const store = new FakeSettingsStore(MODERN_STORED);
+    const base = formFromStored(store.stored, api.view);
+    const read = store.stored;
+    store.stored = { ...store.stored, alertRecipients: ['someone@contoso.test'], etag: '"other"' };
+    await expect(saveSettings(services(api, store), { ...base, alertRecipients: ['b@contoso.test'] }, read, api.view)).rejects.toMatchObject({ kind: 'conflict' });
+  });
+});

@@ -1,0 +1,136 @@
+import { isSignInMessage } from '../model/connection';
+import { popupLauncher, type ISignInLauncher, type ISignInResult, type SignInLaunch } from '../services/signInLauncher';
+
+/** How a sign-in window ended, as far as the page can tell. */
+export type SignInEnd =
+  | { outcome: 'connected' }
+  | { outcome: 'failed'; code: string }
+  /** Closed without a word: the API may still have the result (the page asks it). */
+  | { outcome: 'closed' }
+  | { outcome: 'cancelled' };
+
+export interface ISignInContext {
+  /** The connection API's origin: the callback page posts its result from there. */
+  apiOrigin: string;
+  /** The catalog this page shows; a result for another catalog is not this page's. */
+  catalog: string | undefined;
+  /**
+   * The window could not be opened: the page offers a link to `url` (which opens it with an opener).
+   * `retry`, called in the link's click, opens the window there and follows it as the first one;
+   * false when it was refused again (the link then opens the sign-in by itself).
+   */
+  onBlocked: (url: string, retry: () => boolean) => void;
+  /** Aborted when the admin cancels or the page goes away. */
+  signal: AbortSignal;
+}
+
+/**
+ * Opens the Microsoft sign-in and resolves when it ends. Called inside the click, before any
+ * await, with the authorize URL still to come: browsers open windows only from a user's gesture.
+ * The popup launcher below is the default; a host with its own way (Teams' authenticate) gives
+ * its launcher (services/signInLauncher.ts) to the page, which follows it with fromLauncher.
+ */
+export type LaunchSignIn = (authorizeUrl: Promise<string>, context: ISignInContext) => Promise<SignInEnd>;
+
+export interface IPopupOptions {
+  /** Opens the window; window.open by default. */
+  openWindow?: (url: string) => Window | null;
+  /** How often a waiting page checks whether the window was closed. */
+  pollMs?: number;
+}
+
+/** The callback posts its message and then closes: a closed window gets this long for it to arrive. */
+const CLOSE_GRACE_MS = 1500;
+
+/** The sign-in in a popup window whose callback page posts the result to this page (docs/design.md). */
+export function popupSignIn(options: IPopupOptions = {}): LaunchSignIn {
+  return fromLauncher(popupLauncher(options.openWindow), options.pollMs);
+}
+
+/**
+ * Follows a host's sign-in launcher (services/signInLauncher.ts) to its end: a browser window's
+ * result comes as the callback page's message and its closing is watched; Teams answers itself.
+ */
+export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500): LaunchSignIn {
+  return (authorizeUrl: Promise<string>, context: ISignInContext): Promise<SignInEnd> => {
+    launcher.prepare();
+    return new Promise<SignInEnd>((resolve, reject) => {
+      let timer: ReturnType<typeof setInterval> | undefined;
+      let popup: Window | undefined;
+      let done = false;
+      const finish = (end: SignInEnd | { error: unknown }): void => {
+        if (done) {
+          return;
+        }
+        done = true;
+        window.removeEventListener('message', onMessage);
+        context.signal.removeEventListener('abort', onAbort);
+        if (timer !== undefined) {
+          clearInterval(timer);
+        }
+        if ('error' in end || end.outcome === 'cancelled') {
+          launcher.abandon();
+          if (popup && !popup.closed) {
+            popup.close();
+          }
+        }
+        if ('error' in end) {
+          reject(end.error);
+        } else {
+          resolve(end);
+        }
+      };
+      const fromResult = (result: ISignInResult): void => {
+        if (result.cancelled) {
+          // Teams says the window closed: the API may still have the result (the page asks it).
+          finish({ outcome: 'closed' });
+        } else if (!context.catalog || !result.catalog || result.catalog === context.catalog) {
+          finish(result.ok ? { outcome: 'connected' } : { outcome: 'failed', code: result.code || 'CONSENT_REQUIRED' });
+        }
+      };
+      const onMessage = (event: MessageEvent): void => {
+        if (event.origin.toLowerCase() !== context.apiOrigin || !isSignInMessage(event.data)) {
+          return;
+        }
+        fromResult({ ok: event.data.ok, catalog: event.data.catalog || null, code: event.data.code });
+      };
+      const onAbort = (): void => finish({ outcome: 'cancelled' });
+      window.addEventListener('message', onMessage);
+      context.signal.addEventListener('abort', onAbort);
+
+      /** Follows what the launcher started; false when a popup blocker refused the window. */
+      const follow = (launch: SignInLaunch): boolean => {
+        if (launch.kind === 'teams') {
+          launch.result.then(fromResult, () => finish({ outcome: 'closed' }));
+          return true;
+        }
+        if (launch.kind === 'blocked') {
+          return false;
+        }
+        const opened = launch.window;
+        popup = opened;
+        let closedSince: number | undefined;
+        timer = setInterval(() => {
+          if (!opened.closed) {
+            return;
+          }
+          closedSince = closedSince || Date.now();
+          if (Date.now() - closedSince > CLOSE_GRACE_MS) {
+            finish({ outcome: 'closed' });
+          }
+        }, pollMs);
+        return true;
+      };
+
+      authorizeUrl.then((url: string) => {
+        if (context.signal.aborted || done) {
+          return;
+        }
+        if (!follow(launcher.launchSignIn(url))) {
+          // Blocked: the link the page offers opens the window in its own click, followed like this one.
+          context.onBlocked(url, () => !done && follow(launcher.launchSignIn(url)));
+        }
+      }, (error: unknown) => finish({ error }));
+    });
+  };
+}

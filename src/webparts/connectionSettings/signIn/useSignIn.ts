@@ -1,0 +1,48 @@
+import * as React from 'react';
+import type { LaunchSignIn, SignInEnd } from './launchSignIn';
+
+export interface IUseSignInOptions {
+  launch: LaunchSignIn;
+  apiOrigin: string;
+  catalog: string | undefined;
+  onBlocked: (url: string, retry: () => boolean) => void;
+  /**
+   * Asked when the window closed without a message: a page on the way may have severed it from
+   * this one (Cross-Origin-Opener-Policy) while the API completed the sign-in.
+   */
+  connectedMeanwhile: () => Promise<boolean>;
+}
+
+export interface ISignIn {
+  /** Runs one sign-in; call it inside the click, before any await. */
+  run: (authorizeUrl: Promise<string>) => Promise<SignInEnd>;
+  /** Stops waiting (Cancel); the window is closed. */
+  cancel: () => void;
+}
+
+/** The page's one sign-in at a time; abandoned when the page unmounts. */
+export function useSignIn(options: IUseSignInOptions): ISignIn {
+  const current = React.useRef<AbortController | undefined>(undefined);
+  const latest = React.useRef<IUseSignInOptions>(options);
+  latest.current = options;
+  React.useEffect(() => () => current.current?.abort(), []);
+
+  const cancel = React.useCallback((): void => {
+    current.current?.abort();
+    current.current = undefined;
+  }, []);
+
+  const run = React.useCallback(async (authorizeUrl: Promise<string>): Promise<SignInEnd> => {
+    current.current?.abort();
+    const controller = new AbortController();
+    current.current = controller;
+    const { launch, apiOrigin, catalog, onBlocked, connectedMeanwhile } = latest.current;
+    const end = await launch(authorizeUrl, { apiOrigin, catalog, onBlocked, signal: controller.signal });
+    if (end.outcome === 'closed' && await connectedMeanwhile().catch(() => false)) {
+      return { outcome: 'connected' };
+    }
+    return end;
+  }, []);
+
+  return { run, cancel };
+}
