@@ -10,17 +10,19 @@ export const SETTINGS_LIST = 'LmsM365Connection';
 
 const STATUS: Record<ConnectionRecord['health']['state'], string> = { 'not-connected': 'NotConnected', connected: 'Connected', lost: 'Lost', error: 'Error' };
 
-/** The list item's fields the API owns, from the connection record (never a secret). */
+/**
+ * The list item's columns the API owns: what its connection is and how it is (never a secret).
+ * The web part alone writes what an admin edits (LmsEnabled, LmsAlertRecipients), so neither
+ * overwrites the other's columns (docs/design.md, "One writer per column").
+ */
 export function listFields(record: ConnectionRecord): Record<string, unknown> {
   return {
-    LmsEnabled: record.enabled,
     LmsAuthMethod: record.method === 'modern' ? 'Modern' : record.method === 'classic' ? 'Classic' : null,
     LmsTransport: record.transport === 'smtp-oauth' ? 'SmtpOAuth' : 'Graph',
     LmsAccountEmail: record.account?.email ?? null,
     LmsConnectionStatus: STATUS[record.health.state],
     LmsStatusCode: record.health.code,
     LmsLastCheck: record.health.checkedAt,
-    LmsAlertRecipients: record.alertRecipients.join('\n'),
     LmsConnectionId: record.connectionId
   };
 }
@@ -70,7 +72,6 @@ export class SettingsListStore {
 
 interface Item {
   id: string;
-  eTag?: string;
 }
 
 const isNotFound = (error: unknown): boolean => error instanceof ApiError && (error.upstream?.startsWith('Graph 404') ?? false);
@@ -146,17 +147,8 @@ export class ListMirror {
       await this.graph.request(token, 'POST', items, { fields: { Title: 'Microsoft 365 connection', ...listFields(record) } });
       return 'created';
     }
-    for (let attempt = 0; ; attempt++) {
-      const current = attempt === 0 ? item : await this.graph.request<Item>(token, 'GET', `${items}/${item.id}`);
-      try {
-        await this.graph.request(token, 'PATCH', `${items}/${item.id}/fields`, listFields(record), current?.eTag ? { 'if-match': current.eTag } : {});
-        return 'updated';
-      } catch (error) {
-        // Someone saved the item meanwhile: re-read it and write the API's fields again.
-        if (!(error instanceof ApiError) || !error.upstream?.startsWith('Graph 412') || attempt >= 2) {
-          throw error;
-        }
-      }
-    }
+    // No If-Match: the API's columns are its own, and a PATCH of fields changes only the fields it names.
+    await this.graph.request(token, 'PATCH', `${items}/${item.id}/fields`, listFields(record));
+    return 'updated';
   }
 }

@@ -1,4 +1,4 @@
-import { provisionSettingsList, SETTINGS_LIST_TITLE, settingsListItems, Stack, startStack } from '../support/stack';
+import { provisionSettingsList, SETTINGS_LIST_TITLE, settingsListItems, siteToken, Stack, startStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
@@ -60,7 +60,29 @@ describe('settings list mirror (real API, local tenant, Azurite over loopback)',
     expect(res.status).toBe(200);
     expect(res.body.settingsListWarning).toBeUndefined();
     const [item] = await settingsListItems(stack, catalogA, 'adele@contoso.test');
-    expect(item).toMatchObject({ LmsEnabled: true, LmsAlertRecipients: 'adele@contoso.test', LmsConnectionId: res.body.connectionId });
+    expect(item).toMatchObject({ LmsConnectionId: res.body.connectionId, LmsConnectionStatus: 'NotConnected', LmsAuthMethod: null });
+    // The switch and the recipients are the web part's columns: the API never writes them (its record
+    // says on; the item keeps the column's default).
+    expect(item.LmsEnabled).toBe(false);
+    expect(item.LmsAlertRecipients ?? null).toBeNull();
+  });
+
+  it('mirror - one writer per column: the API writes the connection\'s columns and leaves what the web part wrote', async () => {
+    await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
+    // The web part saves the admin's columns through SharePoint REST, as PnPjs does.
+    const token = await siteToken(stack, 'adele@contoso.test');
+    const headers = { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata', 'content-type': 'application/json;odata=nometadata' };
+    const items = `${catalogA}/_api/web/lists/getbytitle('${encodeURIComponent(SETTINGS_LIST_TITLE)}')/items`;
+    const added = await fetch(items, { method: 'POST', headers, body: JSON.stringify({ Title: 'Microsoft 365 connection', LmsEnabled: true, LmsAlertRecipients: 'nestor@contoso.test' }) });
+    expect(added.status).toBe(201);
+    // The API's record says something else about the switch; its mirror must not carry that into the list.
+    const res = await patch({ enabled: false, alertRecipients: [] });
+    expect(res.status).toBe(200);
+    const [item] = await settingsListItems(stack, catalogA, 'adele@contoso.test');
+    expect(item).toMatchObject({ LmsEnabled: true, LmsAlertRecipients: 'nestor@contoso.test', LmsConnectionId: res.body.connectionId, LmsConnectionStatus: 'NotConnected' });
+    // The web part's next save, with the ETag it read before the API's write, is refused as SharePoint does (the page then re-reads: see saveFlow).
+    const stale = await fetch(`${items}(${(item as { Id: number }).Id})`, { method: 'POST', headers: { ...headers, 'x-http-method': 'MERGE', 'if-match': '"1"' }, body: JSON.stringify({ LmsEnabled: false }) });
+    expect(stale.status).toBe(412);
   });
 
   it('mirror - a failed write is logged with its code and shown as a warning in the view; the next good write clears it', async () => {
@@ -75,6 +97,6 @@ describe('settings list mirror (real API, local tenant, Azurite over loopback)',
     const healed = await patch({ enabled: false });
     expect(healed.body.settingsListWarning).toBeUndefined();
     const [item] = await settingsListItems(stack, catalogA, 'adele@contoso.test');
-    expect(item).toMatchObject({ LmsEnabled: false });
+    expect(item).toMatchObject({ LmsConnectionStatus: 'NotConnected', LmsConnectionId: healed.body.connectionId });
   });
 });

@@ -207,10 +207,15 @@ export function postedMessage(html: string): { message: { type: string; catalog:
  * Creates the catalog's settings list with the package's columns (sharepoint/assets/schema.xml)
  * through SharePoint REST as a site owner, as the web part does when the list is missing.
  */
+/** A SharePoint token for a site owner, as the web part's PnPjs calls carry (from the local tenant's dev-token endpoint). */
+export async function siteToken(stack: Stack, owner: string): Promise<string> {
+  const res = await fetch(`${stack.tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: owner, resource: stack.tenant.origin, scopes: ['AllSites.Manage'] }) });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 export async function provisionSettingsList(stack: Stack, site: string, owner: string): Promise<void> {
   const { readFileSync } = await import('node:fs');
-  const res = await fetch(`${stack.tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: owner, resource: stack.tenant.origin, scopes: ['AllSites.Manage'] }) });
-  const { access_token: token } = (await res.json()) as { access_token: string };
+  const token = await siteToken(stack, owner);
   const headers = { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata', 'content-type': 'application/json;odata=nometadata' };
   const created = await fetch(`${site}/_api/web/lists`, { method: 'POST', headers, body: JSON.stringify({ Title: 'LmsM365Connection', BaseTemplate: 100, Hidden: true, EnableVersioning: true }) });
   if (created.status !== 201) {
@@ -231,8 +236,7 @@ export async function provisionSettingsList(stack: Stack, site: string, owner: s
 
 /** The settings list's items, read through SharePoint REST as a site owner. */
 export async function settingsListItems(stack: Stack, site: string, owner: string): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${stack.tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: owner, resource: stack.tenant.origin, scopes: ['AllSites.Manage'] }) });
-  const { access_token: token } = (await res.json()) as { access_token: string };
+  const token = await siteToken(stack, owner);
   const items = await fetch(`${site}/_api/web/lists/getbytitle('${encodeURIComponent(SETTINGS_LIST_TITLE)}')/items`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata' } });
   return ((await items.json()) as { value: Record<string, unknown>[] }).value;
 }

@@ -197,7 +197,7 @@ describe('ConnectionSettings', () => {
     expect(screen.getByTestId('connected-method')).toHaveTextContent(en.methodClassicShort);
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
     expect(api.calls.slice(1)).toEqual(['classic christie@contoso.test', 'patch {"enabled":true,"alertRecipients":[]}']);
-    expect(store.saves).toEqual([{ enabled: true, method: 'classic', transport: 'graph', alertRecipients: [] }]);
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
     expect(screen.queryByLabelText(en.classicPasswordLabel, { selector: 'input' })).not.toBeInTheDocument();
     expect(screen.getByText(en.classicRetirementTitle)).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: en.changeAccount }));
@@ -241,7 +241,7 @@ describe('ConnectionSettings', () => {
     signInMessage({ ok: true });
     expect(await screen.findByTestId('connected-account')).toHaveTextContent('adele@contoso.test');
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
-    expect(store.saves).toEqual([{ enabled: true, method: 'modern', transport: 'graph', alertRecipients: [] }]);
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
     // A message bar renders its text a moment after the bar itself (Fluent's DelayedRender).
     expect(await screen.findByText(en.connectedNotice)).toBeInTheDocument();
   });
@@ -397,7 +397,7 @@ describe('ConnectionSettings', () => {
     await switchOn();
     await userEvent.click(screen.getByRole('button', { name: en.save }));
     expect(await screen.findByText(en.saved)).toBeInTheDocument();
-    expect(store.saves).toEqual([{ enabled: true, method: 'modern', transport: 'graph', alertRecipients: [] }]);
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
   });
 
   it('ConnectionSettings - Save is enabled only when something changed; it tells the API, then the list', async () => {
@@ -409,7 +409,7 @@ describe('ConnectionSettings', () => {
     expect(screen.getByRole('button', { name: en.save })).toBeEnabled();
     await userEvent.click(screen.getByRole('button', { name: en.save }));
     expect(await screen.findByText(en.saved)).toBeInTheDocument();
-    expect(store.saves[0]).toMatchObject({ enabled: true, method: 'modern' });
+    expect(store.saves[0]).toMatchObject({ enabled: true });
     expect(api.calls).toContain('patch {"enabled":true,"alertRecipients":[]}');
     expect(screen.queryByTestId('unsaved')).not.toBeInTheDocument();
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);

@@ -22,8 +22,18 @@ export const DEFAULT_SETTINGS: ISettings = {
   alertRecipients: []
 };
 
-/** Whether two readings agree on everything an admin edits (ETag and API-written fields aside). */
-export function sameSettings(a: ISettings, b: ISettings): boolean {
-  return a.enabled === b.enabled && a.method === b.method && a.transport === b.transport &&
-    a.alertRecipients.join('\n').toLowerCase() === b.alertRecipients.join('\n').toLowerCase();
+/**
+ * The settings list item's columns the web part writes (issue 10 point 3: one writer per column).
+ * The method, transport, account and health columns are the API's: it writes what its connection
+ * is, and the page reads them.
+ */
+export type IAdminSettings = Pick<ISettings, 'enabled' | 'alertRecipients'>;
+
+export function adminSettings(settings: IAdminSettings): IAdminSettings {
+  return { enabled: settings.enabled, alertRecipients: settings.alertRecipients };
+}
+
+/** Whether two readings agree on everything an admin edits (ETag and the API's columns aside). */
+export function sameAdminSettings(a: IAdminSettings, b: IAdminSettings): boolean {
+  return a.enabled === b.enabled && a.alertRecipients.join('\n').toLowerCase() === b.alertRecipients.join('\n').toLowerCase();
 }

@@ -44,7 +44,7 @@ describe('saveFlow', () => {
     const result = await connectClassic(services(api, store), values, store.stored);
     expect(isPartlySaved(result)).toBe(false);
     expect(api.calls).toEqual(['classic c@contoso.test', 'patch {"enabled":true,"alertRecipients":["a@contoso.test"]}']);
-    expect(store.saves).toEqual([{ enabled: true, method: 'classic', transport: 'graph', alertRecipients: ['a@contoso.test'] }]);
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: ['a@contoso.test'] }]);
     expect(result.view).toMatchObject({ method: 'classic', enabled: true });
   });
 
@@ -70,7 +70,7 @@ describe('saveFlow', () => {
     api.view = connectedView({ enabled: false, transport: 'smtp-oauth' });
     const result = await finishModern(services(api, store), values, store.stored);
     expect(result.view).toMatchObject({ enabled: true, transport: 'smtp-oauth', method: 'modern' });
-    expect(store.saves).toEqual([{ enabled: true, method: 'modern', transport: 'smtp-oauth', alertRecipients: [] }]);
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
   });
 
   it('saveFlow - a stale list ETag caused only by the API\'s own mirror write is not a conflict', async () => {
@@ -78,10 +78,11 @@ describe('saveFlow', () => {
     const store = new FakeSettingsStore(MODERN_STORED);
     const base = formFromStored(store.stored, api.view);
     const read = store.stored;
-    // The API mirrored its record into the item after the page read it.
-    store.stored = { ...store.stored, enabled: false, etag: '"mirror"' };
+    // The API wrote its own columns (the connection's transport) into the item after the page read it.
+    store.stored = { ...store.stored, transport: 'smtp-oauth', etag: '"mirror"' };
     const saved = await saveSettings(services(api, store), { ...base, enabled: true, alertRecipients: ['b@contoso.test'] }, read, api.view);
-    expect(saved.stored).toMatchObject({ enabled: true, alertRecipients: ['b@contoso.test'] });
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: ['b@contoso.test'] }]);
+    expect(saved.stored).toMatchObject({ enabled: true, alertRecipients: ['b@contoso.test'], transport: 'smtp-oauth' });
   });
 
   it('saveFlow - a stale connection ETag from the API\'s own record update (a test email, a check) is not a conflict', async () => {
@@ -102,6 +103,16 @@ describe('saveFlow', () => {
     const base = formFromStored(store.stored, read);
     api.view = { ...api.view, alertRecipients: ['someone@contoso.test'], etag: 'W/"other-admin"' };
     await expect(saveSettings(services(api, store), { ...base, enabled: false }, store.stored, read)).rejects.toMatchObject({ kind: 'conflict' });
+  });
+
+  it('saveFlow - another admin\'s change of the switch in the list is a conflict, and nothing is written', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    const store = new FakeSettingsStore(MODERN_STORED);
+    const base = formFromStored(store.stored, api.view);
+    const read = store.stored;
+    store.stored = { ...store.stored, enabled: false, etag: '"other"' };
+    await expect(saveSettings(services(api, store), { ...base, alertRecipients: ['b@contoso.test'] }, read, api.view)).rejects.toMatchObject({ kind: 'conflict' });
+    expect(store.saves).toEqual([]);
   });
 
   it('saveFlow - another admin\'s change of the list is a conflict', async () => {

@@ -1,7 +1,7 @@
 import { toAppError, type IAppError } from '../model/appError';
-import type { AuthMethod, IConnectionView } from '../model/connection';
+import type { IConnectionView } from '../model/connection';
 import { classicNeedsCredentials, dirtyFields, modernNeedsSignIn, settingsFromForm, type IFormValues } from '../model/form';
-import { sameSettings, type ISettings, type IStoredSettings } from '../model/settings';
+import { adminSettings, sameAdminSettings, type IAdminSettings, type IStoredSettings } from '../model/settings';
 import type { IServices } from '../services/interfaces';
 
 /**
@@ -41,36 +41,28 @@ export interface IPartlySaved extends ISaved {
   error: IAppError;
 }
 
-function settingsFromView(view: IConnectionView, fallback: AuthMethod): ISettings {
-  return { enabled: view.enabled, method: view.method || fallback, transport: view.transport, alertRecipients: view.alertRecipients };
-}
-
 /**
- * Writes the settings item with the ETag it was read with. The API also writes to the item (it
- * mirrors its connection there) without touching what an admin edits; so a stale ETag is a
- * conflict only when the item holds something neither this page nor the API put there.
+ * Writes the admin's columns of the settings item with the ETag they were read with. The API
+ * writes the connection's own columns of the same item (method, account, health), which changes
+ * the ETag without touching what an admin edits: a stale ETag is a conflict only when the admin's
+ * columns changed since this page read them.
  */
-async function writeList(services: IServices, settings: ISettings, base: IStoredSettings, views: IConnectionView[]): Promise<IStoredSettings> {
+async function writeList(services: IServices, settings: IAdminSettings, base: IStoredSettings): Promise<IStoredSettings> {
   try {
-    return await services.settingsStore.save(settings, base.etag);
+    return await services.settingsStore.save(adminSettings(settings), base.etag);
   } catch (error) {
     if (toAppError(error).kind !== 'conflict') {
       throw error;
     }
     const fresh = await services.settingsStore.load();
-    if (sameSettings(fresh, settings)) {
+    if (sameAdminSettings(fresh, settings)) {
       return fresh;
     }
-    // The API's mirror may have written its record from before or after this save's change.
-    if (!sameSettings(fresh, base) && !views.some((view: IConnectionView) => sameSettings(fresh, settingsFromView(view, fresh.method)))) {
+    if (!sameAdminSettings(fresh, base)) {
       throw error;
     }
-    return services.settingsStore.save(settings, fresh.etag);
+    return services.settingsStore.save(adminSettings(settings), fresh.etag);
   }
-}
-
-function sameList(a: string[], b: string[]): boolean {
-  return a.join('\n').toLowerCase() === b.join('\n').toLowerCase();
 }
 
 /**
@@ -78,8 +70,8 @@ function sameList(a: string[], b: string[]): boolean {
  * itself too (a health check, a test email, the keep-alive): a stale ETag is someone else's change
  * only when what an admin edits differs from what this page read.
  */
-async function patchConnection(services: IServices, settings: ISettings, view: IConnectionView): Promise<IConnectionView> {
-  const patch = { enabled: settings.enabled, alertRecipients: settings.alertRecipients };
+async function patchConnection(services: IServices, settings: IAdminSettings, view: IConnectionView): Promise<IConnectionView> {
+  const patch = adminSettings(settings);
   try {
     return await services.connectionApi.updateConnection(patch, view.etag);
   } catch (error) {
@@ -87,7 +79,7 @@ async function patchConnection(services: IServices, settings: ISettings, view: I
       throw error;
     }
     const fresh = await services.connectionApi.getConnection();
-    if (fresh.enabled !== view.enabled || !sameList(fresh.alertRecipients, view.alertRecipients)) {
+    if (!sameAdminSettings(fresh, view)) {
       throw error;
     }
     return services.connectionApi.updateConnection(patch, fresh.etag);
@@ -98,11 +90,10 @@ async function patchConnection(services: IServices, settings: ISettings, view: I
 export async function saveSettings(services: IServices, values: IFormValues, stored: IStoredSettings, view: IConnectionView): Promise<ISaved> {
   const settings = settingsFromForm(values);
   let newView = view;
-  if (view.enabled !== settings.enabled || !sameList(view.alertRecipients, settings.alertRecipients)) {
+  if (!sameAdminSettings(view, settings)) {
     newView = await patchConnection(services, settings, view);
   }
-  const listed: ISettings = { ...settings, method: newView.method || settings.method };
-  const newStored = stored.etag !== undefined && sameSettings(stored, listed) ? stored : await writeList(services, listed, stored, [view, newView]);
+  const newStored = stored.etag !== undefined && sameAdminSettings(stored, settings) ? stored : await writeList(services, settings, stored);
   return { view: newView, stored: newStored };
 }
 

@@ -5,7 +5,7 @@ import '@pnp/sp/lists';
 import '@pnp/sp/items';
 import { appError, isAppError, type IAppError } from '../model/appError';
 import type { AuthMethod, HealthState, Transport } from '../model/connection';
-import { DEFAULT_SETTINGS, type ISettings, type IStoredSettings } from '../model/settings';
+import { DEFAULT_SETTINGS, type IAdminSettings, type IStoredSettings } from '../model/settings';
 import type { IPerson, ISettingsStore, IVisitorView } from './interfaces';
 import { SETTINGS_FIELDS } from './settingsFields';
 
@@ -53,11 +53,10 @@ function toSettings(item: IItem): IStoredSettings {
   };
 }
 
-function toFields(settings: ISettings): Record<string, unknown> {
+/** Only the columns an admin edits: the API alone writes the connection's (docs/design.md). */
+function toFields(settings: IAdminSettings): Record<string, unknown> {
   return {
     LmsEnabled: settings.enabled,
-    LmsAuthMethod: settings.method === 'classic' ? 'Classic' : 'Modern',
-    LmsTransport: settings.transport === 'smtp-oauth' ? 'SmtpOAuth' : 'Graph',
     LmsAlertRecipients: settings.alertRecipients.join('\n')
   };
 }
@@ -104,7 +103,7 @@ export class SettingsStore implements ISettingsStore {
     }
   }
 
-  public async save(settings: ISettings, etag: string | undefined): Promise<IStoredSettings> {
+  public async save(settings: IAdminSettings, etag: string | undefined): Promise<IStoredSettings> {
     try {
       await this._ensure();
       const list = this._sp.web.getList(this._listUrl);

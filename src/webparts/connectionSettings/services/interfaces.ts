@@ -1,6 +1,6 @@
 import type { SettingsChange } from '@lms-m365/contracts';
 import type { HealthState, IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
-import type { ISettings, IStoredSettings } from '../model/settings';
+import type { IAdminSettings, IStoredSettings } from '../model/settings';
 
 /**
  * The catalog's settings list item (docs/design.md). Every method rejects with an IAppError;
@@ -10,7 +10,8 @@ export interface ISettingsStore {
   /** Reads the item, ensuring the list exists first; defaults when the catalog has no item yet. */
   load(): Promise<IStoredSettings>;
   /** Writes with If-Match: etag (creates the item when etag is undefined). */
-  save(settings: ISettings, etag: string | undefined): Promise<IStoredSettings>;
+  /** Writes only the columns an admin edits; the API's columns are left as they are. */
+  save(settings: IAdminSettings, etag: string | undefined): Promise<IStoredSettings>;
   /**
    * For a visitor who cannot manage the catalog: what the settings item says (undefined when they
    * may not read it) and who owns the site (empty when that cannot be read either). Never rejects.

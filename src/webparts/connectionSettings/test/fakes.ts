@@ -1,6 +1,6 @@
 import { appError, type IAppError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
-import { DEFAULT_SETTINGS, type ISettings, type IStoredSettings } from '../model/settings';
+import { DEFAULT_SETTINGS, type IAdminSettings, type IStoredSettings } from '../model/settings';
 import type { IConnectionApi, IConnectionPatch, IDirectory, IPerson, ISettingsStore, IVisitorView } from '../services/interfaces';
 
 /** In-memory collaborators for unit tests of the page (browser tests use the real ones). */
@@ -52,7 +52,8 @@ export function engineView(patch: Partial<IConnectionView> = {}): IConnectionVie
 
 export class FakeSettingsStore implements ISettingsStore {
   public stored: IStoredSettings;
-  public saves: ISettings[] = [];
+  /** What each save wrote: the admin's columns only, as the real store does. */
+  public saves: IAdminSettings[] = [];
   public failLoad: IAppError | undefined;
   public failSave: IAppError | undefined;
   /** What a visitor who cannot manage the catalog reads. */
@@ -66,7 +67,7 @@ export class FakeSettingsStore implements ISettingsStore {
     return this.failLoad ? Promise.reject(this.failLoad) : Promise.resolve({ ...this.stored });
   }
 
-  public save(settings: ISettings, etag: string | undefined): Promise<IStoredSettings> {
+  public save(settings: IAdminSettings, etag: string | undefined): Promise<IStoredSettings> {
     if (this.failSave) {
       return Promise.reject(this.failSave);
     }
@@ -74,7 +75,7 @@ export class FakeSettingsStore implements ISettingsStore {
       return Promise.reject(appError('conflict'));
     }
     this.saves.push(settings);
-    this.stored = { ...settings, etag: `"${this.saves.length + 1}"` };
+    this.stored = { ...this.stored, ...settings, etag: `"${this.saves.length + 1}"` };
     return Promise.resolve({ ...this.stored });
   }
 
