@@ -52,7 +52,13 @@ interface Drain {
   dirty: boolean;
 }
 
-const LIST_AGAIN_AFTER = 8;
+/**
+ * How many due entries one listing takes. A listing is the drain's costliest storage operation (a
+ * range query; Azurite even scans the whole table for it), so the drain works through a page and
+ * lists again only when the page is used up or a wake says new items arrived (an urgent one must
+ * not wait behind the page).
+ */
+const LIST_PAGE = 100;
 
 /**
  * The outbox engine (R-USE-4, R-OPS-4). Wakes come from the queue; for each, the worker takes
@@ -230,6 +236,9 @@ export class SendingEngine {
     let expired = 0;
     let failed = 0;
     let record = initial;
+    /** The due entries of the last listing, worked through from `position`; undefined when a listing is due. */
+    let page: DueEntry[] | undefined;
+    let position = 0;
 
     const renew = async (): Promise<void> => {
       if (this.now() - lastRenew < this.leaseMs / 3) {
@@ -381,13 +390,25 @@ export class SendingEngine {
             break;
           }
         }
+        if (!page || drain.dirty) {
+          drain.dirty = false;
+          page = [];
+          for await (const entry of outbox.pendingEntries(catalog, LIST_PAGE)) {
+            page.push(entry);
+            if (page.length >= LIST_PAGE) {
+              break;
+            }
+          }
+          position = 0;
+          nextDueAt = Infinity;
+        }
         let started = 0;
         let waitUntil = Infinity;
-        nextDueAt = Infinity;
-        for await (const entry of outbox.pendingEntries(catalog)) {
-          if (stop || started >= LIST_AGAIN_AFTER) {
+        for (; position < page.length; position++) {
+          if (stop || drain.dirty) {
             break;
           }
+          const entry = page[position];
           const now = this.now();
           if (inFlight.has(entry.id)) {
             continue;
@@ -422,7 +443,8 @@ export class SendingEngine {
           break;
         }
         if (Number.isFinite(waitUntil)) {
-          // Pacing: a long pause gives the mailbox up and comes back by a delayed wake.
+          // Pacing: a long pause gives the mailbox up and comes back by a delayed wake; a short
+          // one keeps its place in the page.
           if (waitUntil - this.now() > this.leaseMs / 2) {
             nextDueAt = waitUntil;
             stop = 'paused';
@@ -431,13 +453,19 @@ export class SendingEngine {
           await this.sleep(Math.max(1, waitUntil - this.now()));
           continue;
         }
-        if (started === 0) {
+        if (position < page.length) {
+          // A wake (new items) broke off the page: list again.
+          continue;
+        }
+        const more = page.length >= LIST_PAGE;
+        page = undefined;
+        if (started === 0 && !more) {
           if (inFlight.size > 0) {
-            await Promise.race(inFlight.values());
+            // The last ones are on their way; a retry among them may be due again soon.
+            await Promise.allSettled([...inFlight.values()]);
             continue;
           }
           if (drain.dirty) {
-            drain.dirty = false;
             continue;
           }
           stop = 'drained';
