@@ -49,6 +49,27 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       return { ok: true, detail: `password of ${a.upn} changed` };
     }
   },
+  'disable-account': {
+    description: "Block a user's sign-in (accountEnabled false), or allow it again with enabled: true. Sign-in and refresh answer AADSTS50057; SMTP AUTH answers 535 5.7.3; access tokens already issued keep working until they expire, as Entra's do.",
+    fields: ['user', 'enabled'],
+    apply: (state, body) => {
+      const a = account(state, body);
+      if (!a) return fail('unknown user');
+      if (body.enabled !== undefined && typeof body.enabled !== 'boolean') return fail('enabled must be true or false');
+      a.disabled = body.enabled !== true;
+      return { ok: true, detail: `sign-in of ${a.upn} ${a.disabled ? 'blocked' : 'allowed'}` };
+    }
+  },
+  'restore-mailbox': {
+    description: "Give a user whose mailbox was removed or turned shared a user mailbox again (a licence assigned, or converted back to a regular mailbox).",
+    fields: ['user'],
+    apply: (state, body) => {
+      const a = account(state, body);
+      if (!a) return fail('unknown user');
+      a.mailbox = 'user';
+      return { ok: true, detail: `${a.upn} has a user mailbox` };
+    }
+  },
   'remove-mailbox': {
     description: "Remove a user's mailbox (licence removed): Graph answers 404 MailboxNotEnabledForRESTAPI, SMTP 535 5.7.3, mail to it bounces.",
     fields: ['user'],

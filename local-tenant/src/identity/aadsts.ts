@@ -35,6 +35,7 @@ export const AADSTS = {
   clientCredentialsNeedDefault: (scope: string) =>
     e(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`),
   badPassword: () => e(400, 'invalid_grant', 50126, 'Error validating credentials due to invalid username or password.'),
+  accountDisabled: () => e(400, 'invalid_grant', 50057, 'The user account is disabled. The account has been disabled by an administrator.'),
   // Entra hides the user name in this message ({EUII Hidden}); so does the local tenant.
   unknownUser: (tenant: string) =>
     e(400, 'invalid_grant', 50034, `The user account {EUII Hidden} does not exist in the ${tenant} directory. To sign into this application, the account must be added to the directory.`),

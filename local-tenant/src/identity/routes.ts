@@ -305,6 +305,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     const user = state.accountByUpn(username);
     if (!user || user.isRoom) return renderSignIn(reply, i, username, AADSTS.unknownUser(state.fixture.tenant.domain));
     if (!passwordMatches(user.password, body.password ?? '')) return renderSignIn(reply, i, username, AADSTS.badPassword());
+    if (user.disabled) return renderSignIn(reply, i, username, AADSTS.accountDisabled());
     startSession(reply, user);
     return continueAs(reply, i, user);
   });
@@ -439,6 +440,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (record.clientAppId !== client.appId) return { error: AADSTS.refreshTokenOtherClient() };
     const user = state.accounts.get(record.userId);
     if (!user || record.sessionGeneration !== user.sessionGeneration) return { error: AADSTS.refreshTokenRevoked(record.issuedAt, user?.tokensValidFrom ?? Date.now()) };
+    if (user.disabled) return { error: AADSTS.accountDisabled() };
     const inactiveMs = state.limits.refreshTokenInactivityDays * 24 * 3600 * 1000;
     if (record.expired || Date.now() - record.lastUsedAt > inactiveMs) return { error: AADSTS.refreshTokenExpired(record.issuedAt, state.limits.refreshTokenInactivityDays) };
     record.lastUsedAt = Date.now();
@@ -479,6 +481,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     const user = state.accountByUpn(body.username ?? '');
     if (!user || user.isRoom) return { error: AADSTS.unknownUser(state.fixture.tenant.domain) };
     if (!passwordMatches(user.password, body.password ?? '')) return { error: AADSTS.badPassword() };
+    if (user.disabled) return { error: AADSTS.accountDisabled() };
     const parsed = parseScopes(body.scope ?? 'openid profile offline_access', resolveResource, graph, tenant);
     if (!parsed.ok) return { error: parsed.error };
     return userTokens(user, client, parsed.value, body.client_info === '1', null);

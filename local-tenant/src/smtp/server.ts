@@ -27,7 +27,7 @@ export function decideAuth(state: TenantState, key: SigningKey, auth: SMTPServer
     return { user: account.upn };
   }
   if (!state.smtpBasicAuthEnabled) return { error: state.smtpBasicAuthOffReply === 'retired' ? SMTP_REPLIES.basicAuthRetired() : SMTP_REPLIES.basicAuthDisabled() };
-  if (!account || account.isRoom || account.mailbox === 'none' || !passwordMatches(account.password, auth.password ?? '')) return { error: SMTP_REPLIES.badCredentials() };
+  if (!account || account.isRoom || account.mailbox === 'none' || account.disabled || !passwordMatches(account.password, auth.password ?? '')) return { error: SMTP_REPLIES.badCredentials() };
   if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
   return { user: account.upn };
 }

@@ -27,6 +27,8 @@ export interface Account {
   locale: string;
   /** Entra's TokensValidFrom: when the sessions were last revoked (0: never). */
   tokensValidFrom: number;
+  /** Entra's accountEnabled turned off ("Block sign-in"): set by the disable-account fault. */
+  disabled?: boolean;
 }
 
 /** An app registration with its service principal, as one object (local tenants have one of each). */
