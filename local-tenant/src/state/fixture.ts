@@ -37,6 +37,14 @@ export interface FixtureSite {
   title: string;
   owners: string[];
   members: string[];
+  /** Sites.Selected grants on this site (Graph /sites/{id}/permissions), by app key. */
+  appPermissions?: SiteAppPermission[];
+}
+
+export interface SiteAppPermission {
+  id: string;
+  client: string;
+  roles: string[];
 }
 
 export interface PermissionScope {
@@ -145,6 +153,9 @@ export function fixtureProblems(f: TenantFixture): string[] {
   for (const s of f.sites ?? []) {
     for (const upn of [...s.owners, ...s.members]) {
       if (!upns.has(upn.toLowerCase())) problems.push(`site ${s.path}: unknown user ${upn}`);
+    }
+    for (const p of s.appPermissions ?? []) {
+      if (!f.apps?.[p.client]) problems.push(`site ${s.path}: permission for unknown app ${p.client}`);
     }
   }
   for (const name of ['messagesPerMinute', 'recipientsPerDay', 'recipientsPerMessage', 'concurrentRequests', 'smtpConnections'] as const) {
