@@ -7,10 +7,11 @@ import { GRAPH_PERMISSIONS, permissionFor } from '../src/graph/permissionTable';
 import { registeredGraphRoutes } from '../src/graph/routes';
 import { appToken } from './helpers/tokens';
 
-interface PermissionEntry { app: string; resource: string; type: 'delegated' | 'application'; permission: string; siteRole?: string }
+interface PermissionEntry { app: string; resource: string; type: 'delegated' | 'application'; permission: string; siteRole?: string; grantedBy?: string; exchangeRole?: string; scope?: { users: string[] } }
 const FILE = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'infra', 'permissions.json'), 'utf8')) as { permissions: PermissionEntry[]; builtIn: PermissionEntry[] };
+/** The permissions consented in Entra ID (Exchange RBAC grants are listed apart). */
 const of = (list: PermissionEntry[], app: string, type: string, resources: string[]): string[] =>
-  list.filter((p) => p.app === app && p.type === type && resources.includes(p.resource)).map((p) => p.permission).sort();
+  list.filter((p) => p.app === app && p.type === type && resources.includes(p.resource) && !p.grantedBy).map((p) => p.permission).sort();
 const words = (s: string): string[] => s.split(' ').filter(Boolean).sort();
 
 /** infra/permissions.json is the one list: the fixture grants exactly it, and every Graph endpoint enforces its real permission. */
@@ -39,6 +40,13 @@ describe('permissions', () => {
       expect([resource, granted]).toEqual([resource, of(all, 'webPart', 'delegated', [resource])]);
     }
     expect(fixture.grants.appRoles.filter((g) => g.client === 'lmsBackend').map((g) => g.role).sort()).toEqual(of(FILE.permissions, 'lmsBackend', 'application', ['connectionApi']));
+  });
+
+  test('fixture - Mail.Send app-only is an Exchange RBAC for Applications role scoped to the system sender, not an Entra grant', () => {
+    const rbac = FILE.permissions.filter((p) => p.grantedBy === 'exchange-rbac-for-applications');
+    expect(rbac.map((p) => [p.app, p.permission, p.exchangeRole, p.scope])).toEqual([['connectionApi', 'Mail.Send', 'Application Mail.Send', { users: ['SYSTEM_SENDER'] }]]);
+    expect(fixture.grants.exchangeRbac?.map((g) => [g.client, g.role, g.scope.users])).toEqual([['connectionApi', 'Application Mail.Send', ['notifications@contoso.test']]]);
+    expect(fixture.grants.appRoles.filter((g) => g.client === 'connectionApi' && g.role === 'Mail.Send')).toEqual([]);
   });
 
   test('fixture - every catalog site grants the connection API the Sites.Selected role of the file, and nothing else', () => {
@@ -71,7 +79,8 @@ describe('permissions', () => {
 
     const get = async (token: string, url: string, init: RequestInit = {}): Promise<{ status: number; body: { error?: { code?: string } } & Record<string, unknown> }> => {
       const res = await fetch(`${tenant.origin}/v1.0${url}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-      return { status: res.status, body: res.status === 204 ? {} : ((await res.json()) as { error?: { code?: string } }) };
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as { error?: { code?: string } }) : {} };
     };
 
     test('every route served under /v1.0 has a row in the permission table', () => {
@@ -94,6 +103,14 @@ describe('permissions', () => {
       }
       expect((await get(backend, '/users/adele@contoso.test/mailboxSettings')).body.error?.code).toBe('ErrorAccessDenied');
       expect((await get(backend, '/users/adele@contoso.test/sendMail', { method: 'POST', body: '{}' })).body.error?.code).toBe('ErrorAccessDenied');
+    });
+
+    test('Exchange RBAC for Applications: the API sends app-only as the system sender and nobody else', async () => {
+      const api = await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com');
+      const message = JSON.stringify({ message: { subject: 'Alert', body: { contentType: 'text', content: 'x' }, toRecipients: [{ emailAddress: { address: 'megan@contoso.test' } }] } });
+      expect((await get(api, '/users/notifications@contoso.test/sendMail', { method: 'POST', body: message })).status).toBe(202);
+      const other = await get(api, '/users/adele@contoso.test/sendMail', { method: 'POST', body: message });
+      expect([other.status, other.body.error?.code]).toEqual([403, 'ErrorAccessDenied']);
     });
 
     test('Sites.Selected reaches only a site granted to the app; a Sites.FullControl.All admin grants it through /sites/{id}/permissions', async () => {

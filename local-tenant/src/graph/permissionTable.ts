@@ -24,6 +24,11 @@ export interface EndpointPermission {
   application: string[];
   deniedAs: DeniedAs;
   docs: string;
+  /**
+   * Exchange RBAC for Applications: an app without the Entra role may still hold this Exchange
+   * application role for some mailboxes; the handler checks the mailbox is in its scope.
+   */
+  exchangeRole?: string;
 }
 
 const ME_USERS = (paths: string[]): string[] => paths.flatMap((p) => [`/me${p}`, `/users/:id${p}`]);
@@ -34,7 +39,7 @@ export const GRAPH_PERMISSIONS: EndpointPermission[] = [
   { methods: ['GET'], routes: ['/me', '/users/:id'], delegated: ['User.Read', 'User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], application: ['User.Read.All', 'Directory.Read.All'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-get' },
   { methods: ['GET'], routes: ['/users'], delegated: ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], application: ['User.Read.All', 'Directory.Read.All'], deniedAs: 'directory', docs: 'https://learn.microsoft.com/graph/api/user-list' },
   { methods: ['GET'], routes: ME_USERS(['/mailboxSettings']), delegated: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'], application: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-get-mailboxsettings' },
-  { methods: ['POST'], routes: ME_USERS(['/sendMail']), delegated: ['Mail.Send'], application: ['Mail.Send'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-sendmail' },
+  { methods: ['POST'], routes: ME_USERS(['/sendMail']), delegated: ['Mail.Send'], application: ['Mail.Send'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-sendmail', exchangeRole: 'Application Mail.Send' },
   { methods: ['GET'], routes: ME_USERS(['/events', '/calendar/events', '/events/:eventId']), delegated: ['Calendars.Read', 'Calendars.ReadWrite'], application: ['Calendars.Read', 'Calendars.ReadWrite'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-list-events' },
   { methods: ['POST'], routes: ME_USERS(['/events', '/calendar/events', '/events/:eventId/cancel']), delegated: ['Calendars.ReadWrite'], application: ['Calendars.ReadWrite'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-post-events' },
   { methods: ['PATCH', 'DELETE'], routes: ME_USERS(['/events/:eventId']), delegated: ['Calendars.ReadWrite'], application: ['Calendars.ReadWrite'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/event-update' },

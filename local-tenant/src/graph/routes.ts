@@ -59,7 +59,9 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
         if (route === undefined) return;
         const row = permissionFor(req.method, route);
         if (!row) return reply.code(500).send(graphError('generalException', `local tenant: ${req.method} ${route} has no row in local-tenant/src/graph/permissionTable.ts`));
-        if (row.delegated.includes('*') || allows(req.graphCaller as Caller, row.delegated, row.application)) return;
+        const c = req.graphCaller as Caller;
+        if (row.delegated.includes('*') || allows(c, row.delegated, row.application)) return;
+        if (row.exchangeRole && c.kind === 'app' && state.exchangeRoleAllows(c.client, row.exchangeRole)) return;
         return deniedAs(row.deniedAs, reply);
       });
       g.addHook('onSend', async (req, reply, payload) => {
@@ -204,9 +206,10 @@ function routes(g: FastifyInstance, state: TenantState): void {
   // ---------- mail ----------
   const sendMail = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const c = caller(req);
-    if (!allows(c, ['Mail.Send'], ['Mail.Send'])) return denied(reply);
     const a = target(req, reply);
     if (!a) return reply;
+    // Without the Entra role, an app sends only from mailboxes its Exchange role assignment scopes (RBAC for Applications).
+    if (!allows(c, ['Mail.Send'], ['Mail.Send']) && !(c.kind === 'app' && state.exchangeRoleAllows(c.client, 'Application Mail.Send', a.upn))) return denied(reply);
     if (c.kind === 'user' && a.id !== c.user.id) return denied(reply);
     if (a.mailbox === 'none') return noMailbox(reply);
     const body = (req.body ?? {}) as { message?: Record<string, unknown>; saveToSentItems?: boolean | string };
