@@ -220,7 +220,8 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
   const keyVaultKeyId = env.KEY_VAULT_KEY_ID?.trim();
   let kek: ApiConfig['kek'];
   if (keyVaultKeyId) {
-    const bad = url(true)(keyVaultKeyId) ?? (/\/keys\/[^/]+/.test(keyVaultKeyId) ? undefined : 'must be a Key Vault key identifier (https://<vault>.vault.azure.net/keys/<name>[/<version>])');
+    // Versioned: data keys record it, and a new key version must not silently replace the one that wrapped them.
+    const bad = url(true)(keyVaultKeyId) ?? (/\/keys\/[^/]+\/[^/]+$/.test(keyVaultKeyId) ? undefined : 'must be a Key Vault key identifier with its version (https://<vault>.vault.azure.net/keys/<name>/<version>)');
     if (bad) {
       problems.push(`KEY_VAULT_KEY_ID ${bad}`);
     }
