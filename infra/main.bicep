@@ -118,9 +118,6 @@ module site 'modules/appservice.bicep' = {
       SYSTEM_SENDER: systemSender
       LMS_ADMINS: lmsAdmins
       LOG_LEVEL: 'info'
-      APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
-      ApplicationInsightsAgent_EXTENSION_VERSION: '~3'
     }
   }
 }
@@ -133,7 +130,19 @@ module access 'modules/access.bicep' = {
     vaultName: vault.outputs.name
     keyName: vault.outputs.keyName
     clientSecretName: vault.outputs.clientSecretName
+  }
+}
+
+// Application Insights probes /readyz from two regions; its failures are the first alert (docs/operations.md).
+// No auto-instrumentation agent in the app: it records request URLs with their query strings.
+module availability 'modules/availability.bicep' = {
+  name: 'availability'
+  params: {
+    name: '${names.insights}-readyz'
+    location: location
+    tags: tags
     insightsName: monitoring.outputs.name
+    url: 'https://${site.outputs.defaultHostname}/readyz'
   }
 }
 

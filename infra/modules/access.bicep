@@ -2,19 +2,16 @@
 //   tables and queues: data roles on the storage account (no keys: shared-key access is off)
 //   the key-encryption key: a custom role with wrap and unwrap only, on that one key
 //   the client secret: Key Vault Secrets User on that one secret (the App Service Key Vault reference)
-//   Application Insights: Monitoring Metrics Publisher (ingestion with Entra ID; local auth is off)
 param principalId string
 param storageName string
 param vaultName string
 param keyName string
 param clientSecretName string
-param insightsName string
 
 var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -33,10 +30,6 @@ resource kek 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
 resource clientSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = {
   parent: vault
   name: clientSecretName
-}
-
-resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
-  name: insightsName
 }
 
 // Key Vault Crypto User would also allow encrypt, decrypt, sign and verify; Key Vault Crypto Service
@@ -101,15 +94,5 @@ resource secretAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
-  }
-}
-
-resource insightsAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: insights
-  name: guid(insights.id, principalId, roles.monitoringMetricsPublisher)
-  properties: {
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
   }
 }

@@ -74,7 +74,10 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-// The API's stdout (pino JSON lines: no tokens, passwords or message bodies) and HTTP logs to Log Analytics.
+// The API's stdout (pino JSON lines: no tokens, passwords or message bodies; URLs without their
+// query) and platform logs and metrics to the workspace behind Application Insights. Not the
+// HTTP logs (AppServiceHTTPLogs): they keep each URL's query string, and the OAuth callback's
+// carries the authorization code.
 resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   scope: site
   name: 'logs'
@@ -83,10 +86,6 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
     logs: [
       {
         category: 'AppServiceConsoleLogs'
-        enabled: true
-      }
-      {
-        category: 'AppServiceHTTPLogs'
         enabled: true
       }
       {

@@ -19,7 +19,7 @@ const expr = (v: BicepValue | undefined): string => (typeof v === 'object' && v 
 /** Issue 11 point 3: the Azure templates' security settings, read from the Bicep sources. */
 describe('infra/ (Bicep)', () => {
   test('every module main.bicep uses exists and parses', () => {
-    expect(Object.keys(main.modules).sort()).toEqual(['access', 'monitoring', 'site', 'storage', 'vault']);
+    expect(Object.keys(main.modules).sort()).toEqual(['access', 'availability', 'monitoring', 'site', 'storage', 'vault']);
     for (const m of Object.values(main.modules)) expect(existsSync(path.join(INFRA, m.path))).toBe(true);
   });
 
@@ -64,7 +64,7 @@ describe('infra/ (Bicep)', () => {
     expect(key.attributes.exportable).toBe(false);
   });
 
-  test('identity: data roles on storage, wrap/unwrap only on the one key, one secret, metrics publishing; no broad Key Vault role', () => {
+  test('identity: data roles on storage, wrap/unwrap only on the one key, read of the one secret; no broad Key Vault role', () => {
     const access = modules.access;
     const role = one('Microsoft.Authorization/roleDefinitions').properties;
     expect(role.permissions).toEqual([{ actions: [], notActions: [], dataActions: ['Microsoft.KeyVault/vaults/keys/wrap/action', 'Microsoft.KeyVault/vaults/keys/unwrap/action'], notDataActions: [] }]);
@@ -73,8 +73,7 @@ describe('infra/ (Bicep)', () => {
     expect(byScope).toEqual({
       storage: expect.stringContaining('roles.storage'),
       kek: 'wrapUnwrapRole.id',
-      clientSecret: "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)",
-      insights: "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)"
+      clientSecret: "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)"
     });
     expect(assignments.filter((a) => expr(a.scope) === 'storage').map((a) => expr(a.properties.roleDefinitionId)).sort()).toEqual([
       "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)",
@@ -86,11 +85,19 @@ describe('infra/ (Bicep)', () => {
     for (const broad of ['00482a5a-887f-4fb3-b363-3b7fe8e74483', '14b46e9e-c2b7-41b4-b07b-48a6ebf60603', '12338af0-0e69-4776-bea7-57ae8d297424', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7']) expect(text).not.toContain(broad);
   });
 
-  test('Application Insights: workspace-based, local authentication off; the API\'s console and HTTP logs and metrics go to the workspace', () => {
-    expect(one('Microsoft.Insights/components').properties).toMatchObject({ DisableLocalAuth: true, Application_Type: 'Node.JS' });
+  test('Application Insights: workspace-based, local authentication off; the API\'s logs and metrics go to its workspace, never a URL\'s query string; /readyz is probed', () => {
+    const insights = one('Microsoft.Insights/components').properties;
+    expect(insights).toMatchObject({ DisableLocalAuth: true, Application_Type: 'Node.JS', WorkspaceResourceId: { expr: 'workspace.id' } });
     const diagnostics = one('Microsoft.Insights/diagnosticSettings').properties;
-    expect(diagnostics.logs.map((l: { category: string }) => l.category)).toEqual(expect.arrayContaining(['AppServiceConsoleLogs', 'AppServiceHTTPLogs']));
+    expect(expr(diagnostics.workspaceId)).toBe('workspaceResourceId');
+    expect(diagnostics.logs.map((l: { category: string }) => l.category)).toContain('AppServiceConsoleLogs');
+    // HTTP logs and the auto-instrumentation agent record URLs with their query (the OAuth callback's holds the authorization code).
+    expect(diagnostics.logs.map((l: { category: string }) => l.category)).not.toContain('AppServiceHTTPLogs');
+    expect(Object.keys((main.modules.site.body as any).params.appSettings)).not.toContain('ApplicationInsightsAgent_EXTENSION_VERSION');
     expect(diagnostics.metrics).toEqual([{ category: 'AllMetrics', enabled: true }]);
+    const test = one('Microsoft.Insights/webtests').properties;
+    expect(test).toMatchObject({ Enabled: true, Kind: 'standard', ValidationRules: { ExpectedHttpStatusCode: 200, SSLCheck: true } });
+    expect((main.modules.availability.body as any).params.url).toBe('https://${site.outputs.defaultHostname}/readyz');
   });
 
   test('app settings: every setting production requires; secrets only as Key Vault references; storage without a key', () => {
