@@ -60,5 +60,6 @@ export const GRAPH_PERMISSIONS: EndpointPermission[] = [
 
 /** The row for a registered route (as Fastify names it, without the /v1.0 prefix). */
 export function permissionFor(method: string, route: string): EndpointPermission | undefined {
-  return GRAPH_PERMISSIONS.find((p) => p.methods.includes(method) && p.routes.includes(route));
+  const asked = method === 'HEAD' ? 'GET' : method;
+  return GRAPH_PERMISSIONS.find((p) => p.methods.includes(asked) && p.routes.includes(route));
 }
