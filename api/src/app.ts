@@ -26,7 +26,7 @@ import { healthRoutes } from './health/routes';
 import { MicrosoftIdentity } from './identity/microsoftIdentity';
 import { createLogger, stripQuery } from './logging';
 import { GraphClient } from './graph/graphClient';
-import { KeyEncryptionKey, KeyVaultKek, LocalFileKek } from './secrets/kek';
+import { KekRing, KeyEncryptionKey, KeyVaultKek, LocalFileKek } from './secrets/kek';
 import { SecretStore } from './secrets/secretStore';
 import { ListMirror, SettingsListStore } from './sharepoint/listMirror';
 import { SendingEngine } from './sending/engine';
@@ -58,8 +58,10 @@ export interface BuiltApp {
   alerts: AlertService;
 }
 
-function openKek(config: ApiConfig): KeyEncryptionKey {
-  return config.kek.kind === 'key-vault' ? new KeyVaultKek(config.kek.keyId) : LocalFileKek.open(config.kek.file);
+export function openKek(config: ApiConfig): KeyEncryptionKey {
+  return config.kek.kind === 'key-vault'
+    ? new KekRing(new KeyVaultKek(config.kek.keyId), (config.kek.previousKeyIds ?? []).map((id) => new KeyVaultKek(id)))
+    : new KekRing(LocalFileKek.open(config.kek.file), (config.kek.previousFiles ?? []).map((f) => LocalFileKek.open(f)));
 }
 
 /** Builds the API (not listening). Everything is wired here; routes only see interfaces. */

@@ -1,5 +1,8 @@
 import { ApiConfig, ConfigError, loadConfig } from './config/config';
+import { openKek } from './app';
+import { rewrapAll } from './secrets/rewrap';
 import { startApi } from './server';
+import { openTables } from './storage/tables';
 
 /** The configuration, or exit 2 naming every bad setting. */
 export function configOrExit(env: NodeJS.ProcessEnv): ApiConfig {
@@ -42,6 +45,17 @@ async function main(): Promise<void> {
   const config = configOrExit(process.env);
   if (config.storage.embeddedAzurite) {
     process.stderr.write('STORAGE_CONNECTION_STRING is not set. In development start the API with `npm start` (or `npm run start -w api`), which runs api/dev/main.js and its embedded Azurite.\n');
+    process.exit(2);
+  }
+  if (process.argv[2] === 'rewrap-keys') {
+    // Key rotation (docs/operations.md): same settings as the API, run once beside the running instances.
+    const tables = await openTables(config.storage.connectionString);
+    const report = await rewrapAll(Object.values(tables), openKek(config));
+    process.stdout.write(`Re-wrapped ${report.rewrapped} data keys under ${config.kek.kind === 'key-vault' ? config.kek.keyId : 'the current local key'} (${report.examined} examined, ${report.skipped} rewritten by the API meanwhile)\n`);
+    return;
+  }
+  if (process.argv[2] !== undefined) {
+    process.stderr.write(`Unknown command "${process.argv[2]}": run without arguments to serve, or "rewrap-keys".\n`);
     process.exit(2);
   }
   await serveUntilSignal(config);

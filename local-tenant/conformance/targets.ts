@@ -56,7 +56,8 @@ export function realTenantSkipReason(file = ENV_FILE): string | null {
 
 export async function localTarget(): Promise<Target> {
   const tenant: LocalTenant = await startLocalTenant({ port: 0, smtpPort: 0 });
-  const api = tenant.fixture.apps.connectionApi;
+  // Not the connection API: it holds no User.Read.All (infra/permissions.json).
+  const api = tenant.fixture.apps.conformanceProbe;
   return {
     name: 'local tenant',
     authority: tenant.origin,

@@ -106,8 +106,11 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
   });
 
   test('graph client - org-wide consent shows up in oauth2PermissionGrants', async () => {
-    const api = client(await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com'));
-    const sp = await api.api(`/servicePrincipals(appId='${tenant.fixture.apps.connectionApi.appId}')`).get();
+    const token = await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com');
+    const api = client(token);
+    // The connection API holds no Application.Read.All: its own service principal id is its app token's oid.
+    const sp = { id: JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).oid as string };
+    expect(sp.id).toBe(tenant.fixture.apps.connectionApi.servicePrincipalId);
     const before = await api.api('/oauth2PermissionGrants').filter(`clientId eq '${sp.id}' and consentType eq 'AllPrincipals'`).get();
     expect((before.value as Grant[]).filter((g) => g.resourceId === tenant.fixture.resources.graph.servicePrincipalId)).toEqual([]);
     const { connectionApiTokens } = await import('./helpers/tokens');

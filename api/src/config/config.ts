@@ -25,7 +25,8 @@ export interface ApiConfig {
   /** SharePoint/Teams origins: CORS and the callback page's postMessage targets. */
   allowedOrigins: string[];
   storage: { connectionString: string; embeddedAzurite: boolean; tablePort: number; queuePort: number; location?: string };
-  kek: { kind: 'local'; file: string } | { kind: 'key-vault'; keyId: string };
+  /** The current KEK and the previous ones still unwrapping data keys until the re-wrap (docs/operations.md, key rotation). */
+  kek: { kind: 'local'; file: string; previousFiles?: string[] } | { kind: 'key-vault'; keyId: string; previousKeyIds?: string[] };
   logLevel: string;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
@@ -219,16 +220,22 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
   const keyVaultKeyId = env.KEY_VAULT_KEY_ID?.trim();
   let kek: ApiConfig['kek'];
   if (keyVaultKeyId) {
-    const bad = url(true)(keyVaultKeyId) ?? (/\/keys\/[^/]+/.test(keyVaultKeyId) ? undefined : 'must be a Key Vault key identifier (https://<vault>.vault.azure.net/keys/<name>[/<version>])');
+    // Versioned: data keys record it, and a new key version must not silently replace the one that wrapped them.
+    const bad = url(true)(keyVaultKeyId) ?? (/\/keys\/[^/]+\/[^/]+$/.test(keyVaultKeyId) ? undefined : 'must be a Key Vault key identifier with its version (https://<vault>.vault.azure.net/keys/<name>/<version>)');
     if (bad) {
       problems.push(`KEY_VAULT_KEY_ID ${bad}`);
     }
-    kek = { kind: 'key-vault', keyId: keyVaultKeyId };
-  } else if (production) {
+    const previousKeyIds = list(env.KEY_VAULT_PREVIOUS_KEY_IDS);
+    if (previousKeyIds.some((id) => url(true)(id) || !/\/keys\/[^/]+\/[^/]+$/.test(id))) {
+      problems.push('KEY_VAULT_PREVIOUS_KEY_IDS must be a comma-separated list of versioned Key Vault key identifiers');
+    }
+    kek = { kind: 'key-vault', keyId: keyVaultKeyId, previousKeyIds };
+  } else if (production && !path.isAbsolute(env.LOCAL_KEK_FILE?.trim() ?? '')) {
+    // Outside Azure a production install may keep its KEK in a file it alone reads (an absolute path).
     problems.push('KEY_VAULT_KEY_ID is required');
     kek = { kind: 'local', file: '' };
   } else {
-    kek = { kind: 'local', file: path.resolve(repoRoot, optional('LOCAL_KEK_FILE', '.local/keys/kek.json')) };
+    kek = { kind: 'local', file: path.resolve(repoRoot, optional('LOCAL_KEK_FILE', '.local/keys/kek.json')), previousFiles: list(env.LOCAL_KEK_PREVIOUS_FILES).map((f) => path.resolve(repoRoot, f)) };
   }
 
   const config: ApiConfig = {

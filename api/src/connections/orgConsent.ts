@@ -82,10 +82,23 @@ interface Directory {
 
 /**
  * Asks Graph (app-only) what the tenant granted (R-MOD-5) and who could grant the rest; remembered
- * for ORG_CONSENT_CACHE_SECONDS because every page load shows it. Permissions used: Directory.Read.All
- * (grants, Global Administrator members, the admin consent request policy) and ConsentRequest.Read.All
- * (pending requests); docs/deploy.md lists them.
+ * for ORG_CONSENT_CACHE_SECONDS because every page load shows it. Permissions used (infra/permissions.json):
+ * DelegatedPermissionGrant.Read.All (grants), RoleManagement.Read.Directory (Global Administrator members),
+ * Policy.Read.All (the admin consent request policy) and ConsentRequest.Read.All (pending requests).
  */
+/**
+ * The API's own service principal id: the `oid` of its app-only token (Entra puts the client's
+ * service principal object id there), so reading service principals (Application.Read.All) is not needed.
+ */
+export function ownServicePrincipalId(appToken: string): string | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(appToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid?: unknown };
+    return typeof claims.oid === 'string' && /^[0-9a-f-]{36}$/i.test(claims.oid) ? claims.oid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class OrgConsentStatus {
   private cached?: { directory: Promise<Directory>; until: number };
 
@@ -177,8 +190,7 @@ export class OrgConsentStatus {
   }
 
   private async grants(token: string): Promise<Grant[]> {
-    const sps = await this.graph.request<{ value: { id: string }[] }>(token, 'GET', `/servicePrincipals?$filter=${encodeURIComponent(`appId eq '${this.config.clientId}'`)}&$select=id`);
-    const spId = sps?.value[0]?.id;
+    const spId = ownServicePrincipalId(token);
     if (!spId) {
       return [];
     }

@@ -31,13 +31,35 @@ export async function seal(kek: KeyEncryptionKey, plaintext: Buffer, associatedD
   };
 }
 
+/** The KEK that wrapped a sealed value's data key; a ring without it throws (the key was removed too early). */
+export function kekFor(kek: KeyEncryptionKey, sealed: SealedValue): KeyEncryptionKey {
+  if (!kek.forKeyId) {
+    return kek;
+  }
+  const key = kek.forKeyId(sealed.kekId);
+  if (!key) {
+    throw new Error(`A data key is wrapped by key-encryption key ${sealed.kekId}, which is not configured (KEY_VAULT_PREVIOUS_KEY_IDS / LOCAL_KEK_PREVIOUS_FILES); run the re-wrap before removing a key`);
+  }
+  return key;
+}
+
 export async function open(kek: KeyEncryptionKey, sealed: SealedValue, associatedData: string): Promise<Buffer> {
-  const dataKey = await kek.unwrap(Buffer.from(sealed.wrappedKey, 'base64'));
+  const dataKey = await kekFor(kek, sealed).unwrap(Buffer.from(sealed.wrappedKey, 'base64'));
   try {
     const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(sealed.iv, 'base64'));
     decipher.setAAD(Buffer.from(associatedData, 'utf8'));
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
     return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]);
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** The same sealed value with its data key wrapped by the current KEK; the plaintext is never decrypted. */
+export async function rewrap(kek: KeyEncryptionKey, sealed: SealedValue): Promise<SealedValue> {
+  const dataKey = await kekFor(kek, sealed).unwrap(Buffer.from(sealed.wrappedKey, 'base64'));
+  try {
+    return { ...sealed, kekId: kek.keyId, wrappedKey: (await kek.wrap(dataKey)).toString('base64') };
   } finally {
     dataKey.fill(0);
   }

@@ -10,6 +10,35 @@ export interface KeyEncryptionKey {
   readonly keyId: string;
   wrap(dataKey: Buffer): Promise<Buffer>;
   unwrap(wrapped: Buffer): Promise<Buffer>;
+  /** The key that wrapped a stored data key (a ring holds the current and the previous ones). */
+  forKeyId?(keyId: string): KeyEncryptionKey | undefined;
+}
+
+/**
+ * The current KEK (wraps every new data key) and the previous ones (only unwrap, until the
+ * rotation command re-wrapped their data keys). A data key names its KEK (SealedValue.kekId);
+ * one no key of the ring has is an error, never a guess.
+ */
+export class KekRing implements KeyEncryptionKey {
+  public readonly keyId: string;
+  private readonly byId: Map<string, KeyEncryptionKey>;
+
+  public constructor(private readonly current: KeyEncryptionKey, previous: KeyEncryptionKey[] = []) {
+    this.keyId = current.keyId;
+    this.byId = new Map([...previous, current].map((k) => [k.keyId, k]));
+  }
+
+  public wrap(dataKey: Buffer): Promise<Buffer> {
+    return this.current.wrap(dataKey);
+  }
+
+  public unwrap(wrapped: Buffer): Promise<Buffer> {
+    return this.current.unwrap(wrapped);
+  }
+
+  public forKeyId(keyId: string): KeyEncryptionKey | undefined {
+    return this.byId.get(keyId);
+  }
 }
 
 /** Development KEK: a 256-bit key in a local file, created on first use (mode 0600). */

@@ -1,3 +1,4 @@
+import { DefaultAzureCredential } from '@azure/identity';
 import { createHash } from 'node:crypto';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { RestError, TableClient, TableEntity } from '@azure/data-tables';
@@ -23,7 +24,9 @@ export async function openTables(connectionString: string, policy?: PipelinePoli
   const allowInsecureConnection = /DefaultEndpointsProtocol=http;|Endpoint=http:\/\//i.test(connectionString);
   const clients = {} as Record<TableName, TableClient>;
   for (const name of Object.values(TABLES)) {
-    const client = TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection, additionalPolicies: policy ? [{ policy, position: 'perCall' }] : undefined });
+    const options = { allowInsecureConnection, additionalPolicies: policy ? [{ policy, position: 'perCall' as const }] : undefined };
+    const identity = identityEndpoints(connectionString);
+    const client = identity ? new TableClient(identity.table, name, new DefaultAzureCredential(), options) : TableClient.fromConnectionString(connectionString, name, options);
     await client.createTable();
     clients[name] = client;
   }
@@ -32,7 +35,22 @@ export async function openTables(connectionString: string, policy?: PipelinePoli
 
 /** A client of the outbox's wake-up queue (created by WakeQueue.open). */
 export function queueClient(connectionString: string): QueueClient {
-  return new QueueClient(connectionString, WAKE_QUEUE);
+  const identity = identityEndpoints(connectionString);
+  return identity ? new QueueClient(`${identity.queue.replace(/\/+$/, '')}/${WAKE_QUEUE}`, new DefaultAzureCredential()) : new QueueClient(connectionString, WAKE_QUEUE);
+}
+
+/**
+ * A storage account with shared-key access off (infra/): the setting names only the endpoints,
+ * "TableEndpoint=https://x.table.core.windows.net;QueueEndpoint=https://x.queue.core.windows.net",
+ * and the API signs in with its managed identity (Storage Table/Queue Data Contributor).
+ */
+export function identityEndpoints(connectionString: string): { table: string; queue: string } | undefined {
+  if (/AccountKey=|SharedAccessSignature=|UseDevelopmentStorage=/i.test(connectionString)) {
+    return undefined;
+  }
+  const table = /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+  const queue = /QueueEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+  return table && queue ? { table, queue } : undefined;
 }
 
 /**

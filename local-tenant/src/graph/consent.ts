@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { graphError } from '../http/server';
 import { GLOBAL_ADMIN_ROLE_TEMPLATE, TenantState } from '../state/tenant-state';
-import { allows, Caller } from './caller';
 import { compileFilter } from './filter';
 
 type Params = Record<string, string>;
@@ -10,16 +9,14 @@ type Params = Record<string, string>;
  * Who may approve consent and what is waiting for approval, as the connection API reads them
  * app-only: directory role members, the admin consent request policy and consent requests.
  */
-export function registerGraphConsent(g: FastifyInstance, state: TenantState, caller: (req: FastifyRequest) => Caller): void {
+export function registerGraphConsent(g: FastifyInstance, state: TenantState): void {
   const base = (): string => `${state.origin}/v1.0`;
-  const insufficient = (reply: FastifyReply): FastifyReply => reply.code(403).send(graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'));
   const notFound = (reply: FastifyReply, ref: string): FastifyReply =>
     reply.code(404).send(graphError('Request_ResourceNotFound', `Resource '${ref}' does not exist or one of its queried reference-property objects are not present.`));
   const refused = (reply: FastifyReply, message: string): FastifyReply => reply.code(400).send(graphError('BadRequest', `Invalid filter clause: ${message}`));
 
   // GET /directoryRoles(roleTemplateId='{id}')/members: only activated roles exist; a tenant always has Global Administrator.
   g.get('/directoryRoles*', async (req, reply) => {
-    if (!allows(caller(req), ['Directory.Read.All', 'RoleManagement.Read.Directory'], ['Directory.Read.All', 'RoleManagement.Read.Directory'])) return insufficient(reply);
     const rest = decodeURIComponent((req.params as Params)['*']);
     const match = /^\(roleTemplateId='([0-9a-f-]{36})'\)\/members$/i.exec(rest);
     if (!match) return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment 'directoryRoles${rest}'.`));
@@ -37,7 +34,6 @@ export function registerGraphConsent(g: FastifyInstance, state: TenantState, cal
   });
 
   g.get('/policies/adminConsentRequestPolicy', async (req, reply) => {
-    if (!allows(caller(req), ['Policy.Read.All', 'Directory.Read.All'], ['Policy.Read.All', 'Directory.Read.All'])) return insufficient(reply);
     const p = state.adminConsentPolicy;
     return {
       '@odata.context': `${base()}/$metadata#policies/adminConsentRequestPolicy/$entity`,
@@ -50,7 +46,6 @@ export function registerGraphConsent(g: FastifyInstance, state: TenantState, cal
     };
   });
 
-  const consentReader = (req: FastifyRequest): boolean => allows(caller(req), ['ConsentRequest.Read.All', 'ConsentRequest.ReadWrite.All'], ['ConsentRequest.Read.All', 'ConsentRequest.ReadWrite.All']);
   const requestJson = (r: TenantState['consentRequests'][number]): Record<string, unknown> => ({
     id: r.id,
     appDisplayName: r.appDisplayName,
@@ -59,14 +54,12 @@ export function registerGraphConsent(g: FastifyInstance, state: TenantState, cal
   });
 
   g.get('/identityGovernance/appConsent/appConsentRequests', async (req, reply) => {
-    if (!consentReader(req)) return insufficient(reply);
     const filter = compileFilter((req.query as Params).$filter);
     if (!filter.ok) return refused(reply, filter.message);
     return { '@odata.context': `${base()}/$metadata#identityGovernance/appConsent/appConsentRequests`, value: state.consentRequests.map(requestJson).filter(filter.predicate) };
   });
 
   g.get('/identityGovernance/appConsent/appConsentRequests/:id/userConsentRequests', async (req, reply) => {
-    if (!consentReader(req)) return insufficient(reply);
     const id = (req.params as Params).id;
     const request = state.consentRequests.find((r) => r.id === id);
     if (!request) return notFound(reply, id);

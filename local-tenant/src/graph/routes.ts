@@ -9,6 +9,10 @@ import type { CalendarEvent, Recipient } from '../mailbox/store';
 import { registerGraphSites } from './sites';
 import { registerGraphConsent } from './consent';
 import { compileFilter, FilterResult } from './filter';
+import { DeniedAs, permissionFor } from './permissionTable';
+
+/** Every METHOD route served under /v1.0 (the permission table's test reads it). */
+export const registeredGraphRoutes = new Set<string>();
 
 type Params = Record<string, string>;
 const GRAPH = (state: TenantState): string => `${state.origin}/v1.0`;
@@ -46,6 +50,20 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
         if (!result.ok) return reply.code(401).header('www-authenticate', `Bearer realm="", authorization_uri="${state.origin}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`).send(graphError(result.code, result.message));
         req.graphCaller = result.caller;
       });
+      g.addHook('onRoute', (route) => {
+        for (const method of [route.method].flat()) if (method !== 'HEAD') registeredGraphRoutes.add(`${method} ${route.url.replace(/^\/v1\.0/, '')}`);
+      });
+      // The endpoint's real permission (permissionTable.ts), for both token kinds, before any handler runs.
+      g.addHook('preHandler', async (req, reply) => {
+        const route = req.routeOptions.url?.replace(/^\/v1\.0/, '');
+        if (route === undefined) return;
+        const row = permissionFor(req.method, route);
+        if (!row) return reply.code(500).send(graphError('generalException', `local tenant: ${req.method} ${route} has no row in local-tenant/src/graph/permissionTable.ts`));
+        const c = req.graphCaller as Caller;
+        if (row.delegated.includes('*') || allows(c, row.delegated, row.application)) return;
+        if (row.exchangeRole && c.kind === 'app' && state.exchangeRoleAllows(c.client, row.exchangeRole)) return;
+        return deniedAs(row.deniedAs, reply);
+      });
       g.addHook('onSend', async (req, reply, payload) => {
         if (!req.graphIds || typeof payload !== 'string' || !payload.includes('"innerError"')) return payload;
         const body = JSON.parse(payload) as { error?: { innerError?: Record<string, unknown> } };
@@ -65,6 +83,8 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
 
 const denied = (reply: FastifyReply): FastifyReply => reply.code(403).send(graphError('ErrorAccessDenied', 'Access is denied. Check credentials and try again.'));
 const insufficient = (reply: FastifyReply): FastifyReply => reply.code(403).send(graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'));
+const deniedAs = (kind: DeniedAs, reply: FastifyReply): FastifyReply =>
+  kind === 'outlook' ? denied(reply) : kind === 'directory' ? insufficient(reply) : reply.code(403).send(graphError('accessDenied', 'Either scp or roles claim need to be present in the token.'));
 const noMailbox = (reply: FastifyReply): FastifyReply => reply.code(404).send(graphError('MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.'));
 const badRequest = (reply: FastifyReply, message: string, code = 'BadRequest'): FastifyReply => reply.code(400).send(graphError(code, message));
 /** Graph's two answers to a $filter it will not run: malformed -> BadRequest, valid but not evaluated -> Request_UnsupportedQuery. */
@@ -186,9 +206,10 @@ function routes(g: FastifyInstance, state: TenantState): void {
   // ---------- mail ----------
   const sendMail = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const c = caller(req);
-    if (!allows(c, ['Mail.Send'], ['Mail.Send'])) return denied(reply);
     const a = target(req, reply);
     if (!a) return reply;
+    // Without the Entra role, an app sends only from mailboxes its Exchange role assignment scopes (RBAC for Applications).
+    if (!allows(c, ['Mail.Send'], ['Mail.Send']) && !(c.kind === 'app' && state.exchangeRoleAllows(c.client, 'Application Mail.Send', a.upn))) return denied(reply);
     if (c.kind === 'user' && a.id !== c.user.id) return denied(reply);
     if (a.mailbox === 'none') return noMailbox(reply);
     const body = (req.body ?? {}) as { message?: Record<string, unknown>; saveToSentItems?: boolean | string };
@@ -402,7 +423,6 @@ function routes(g: FastifyInstance, state: TenantState): void {
   });
 
   // ---------- consent checks ----------
-  const directoryReader = (req: FastifyRequest): boolean => allows(caller(req), ['Directory.Read.All', 'Application.Read.All'], ['Directory.Read.All', 'Application.Read.All']);
   const spJson = (app: App): Record<string, unknown> => ({
     id: app.servicePrincipalId,
     appId: app.appId,
@@ -414,21 +434,18 @@ function routes(g: FastifyInstance, state: TenantState): void {
     servicePrincipalNames: [app.appId, ...app.identifierUris]
   });
   g.get('/oauth2PermissionGrants', async (req, reply) => {
-    if (!directoryReader(req)) return insufficient(reply);
     const filter = compileFilter((req.query as Params).$filter);
     if (!filter.ok) return filterRefused(reply, filter);
     const grants = state.grants.filter((gr) => filter.predicate({ ...gr }));
     return { '@odata.context': `${GRAPH(state)}/$metadata#oauth2PermissionGrants`, value: grants.map((gr) => ({ ...gr })) };
   });
   g.get('/servicePrincipals', async (req, reply) => {
-    if (!directoryReader(req)) return insufficient(reply);
     const filter = compileFilter((req.query as Params).$filter);
     if (!filter.ok) return filterRefused(reply, filter);
     const sps = [...state.apps.values()].map(spJson).filter(filter.predicate);
     return { '@odata.context': `${GRAPH(state)}/$metadata#servicePrincipals`, value: sps };
   });
   g.get('/servicePrincipals/:ref', async (req, reply) => {
-    if (!directoryReader(req)) return insufficient(reply);
     const ref = decodeURIComponent((req.params as Params).ref);
     const byAppId = ref.match(/^\(appId='([^']+)'\)$/i);
     const app = byAppId ? state.appById(byAppId[1]) : state.appBySpId(ref.toLowerCase());
@@ -436,7 +453,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
     return { '@odata.context': `${GRAPH(state)}/$metadata#servicePrincipals/$entity`, ...spJson(app) };
   });
   registerGraphSites(g, state, caller);
-  registerGraphConsent(g, state, caller);
+  registerGraphConsent(g, state);
 
   // ---------- $batch ----------
   g.post('/$batch', async (req, reply) => {

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { graphError } from '../http/server';
 import type { TenantState } from '../state/tenant-state';
-import { allows, Caller } from './caller';
+import { randomUUID } from 'node:crypto';
+import type { Caller } from './caller';
 import { applyValues, newItem, SpItem, SpList, SpSite } from '../sharepoint/list-store';
+import type { SiteAppPermission } from '../state/fixture';
 import { siteUserId } from '../sharepoint/users';
 
 /** Graph's site ids: "{hostname},{site collection id},{web id}". */
@@ -19,6 +21,18 @@ export function resolveSitePath(state: TenantState, rest: string): { site: SpSit
   const parts = decodeURIComponent(first).split(',');
   const site = parts.length >= 2 ? state.lists.siteById(parts[1]) : state.lists.siteById(parts[0]);
   return site ? { site, remainder: others.length ? `/${others.join('/')}` : '' } : null;
+}
+
+const SITE_ROLES = ['read', 'write', 'manage', 'fullcontrol'];
+
+/** Whether the caller reaches this site: delegated and *.All roles everywhere, Sites.Selected only where granted. */
+export function siteAllows(site: SpSite, c: Caller, write: boolean): boolean {
+  if (c.kind === 'user') return true;
+  const wanted = write ? SITE_ROLES.slice(1) : SITE_ROLES;
+  if (c.roles.some((r) => (write ? ['Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All'] : ['Sites.Read.All', 'Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullControl.All']).includes(r))) return true;
+  if (!c.roles.includes('Sites.Selected') || !c.client) return false;
+  const key = c.client.key;
+  return (site.appPermissions ?? []).some((p) => p.client === key && p.roles.some((r) => wanted.includes(r)));
 }
 
 /** Site, list and list item resources under /v1.0/sites (the API's app-only status writes). */
@@ -55,12 +69,12 @@ export function registerGraphSites(g: FastifyInstance, state: TenantState, calle
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const c = caller(req);
     const write = req.method !== 'GET';
-    const scopes = write ? ['Sites.ReadWrite.All', 'Sites.Manage.All'] : ['Sites.Read.All', 'Sites.ReadWrite.All', 'Sites.Manage.All'];
-    if (!allows(c, scopes, scopes)) return reply.code(403).send(graphError('accessDenied', 'Either scp or roles claim need to be present in the token.'));
+    // The endpoint's permission was checked already (permissionTable.ts); Sites.Selected also needs a grant on this site.
     const rest = (req.params as Record<string, string>)['*'];
     const resolved = resolveSitePath(state, rest);
     if (!resolved) return notFound(reply, 'Requested site could not be found');
     const { site, remainder } = resolved;
+    if (!siteAllows(site, c, write)) return reply.code(403).send(graphError('accessDenied', 'Access denied'));
     const segs = remainder.split('/').filter(Boolean).map(decodeURIComponent);
     if (segs.length === 0 && !write) return siteJson(site);
     if (segs[0] !== 'lists') return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment '${segs[0] ?? ''}'.`));
@@ -104,4 +118,34 @@ export function registerGraphSites(g: FastifyInstance, state: TenantState, calle
     return reply.code(405).send(graphError('BadRequest', `${req.method} is not supported on this resource.`));
   };
   g.route({ method: ['GET', 'POST', 'PATCH', 'DELETE'], url: '/sites/*', handler });
+
+  // Site permissions (Sites.Selected grants): only application permissions can be created, by
+  // an admin or app holding Sites.FullControl.All (checked by the permission table).
+  const permissionJson = (site: SpSite, p: SiteAppPermission): Record<string, unknown> => {
+    const app = state.apps.get(p.client);
+    return { id: p.id, roles: p.roles, grantedToIdentitiesV2: [{ application: { id: app?.appId, displayName: app?.displayName } }], grantedToIdentities: [{ application: { id: app?.appId, displayName: app?.displayName } }], '@odata.context': `${state.origin}/v1.0/$metadata#sites('${graphSiteId(state, site)}')/permissions/$entity` };
+  };
+  const permissionSite = (req: FastifyRequest, reply: FastifyReply): SpSite | null => {
+    const resolved = resolveSitePath(state, decodeURIComponent((req.params as Record<string, string>).siteId));
+    if (!resolved) notFound(reply, 'Requested site could not be found');
+    return resolved?.site ?? null;
+  };
+  g.get('/sites/:siteId/permissions', async (req, reply) => {
+    const site = permissionSite(req, reply);
+    return site ? { value: (site.appPermissions ?? []).map((p) => permissionJson(site, p)) } : reply;
+  });
+  g.post('/sites/:siteId/permissions', async (req, reply) => {
+    const site = permissionSite(req, reply);
+    if (!site) return reply;
+    const body = (req.body ?? {}) as { roles?: unknown; grantedToIdentities?: { application?: { id?: string } }[]; grantedTo?: { application?: { id?: string } } };
+    const roles = Array.isArray(body.roles) ? body.roles.map(String) : [];
+    const appId = body.grantedToIdentities?.[0]?.application?.id ?? body.grantedTo?.application?.id;
+    const app = appId ? state.appById(appId) : undefined;
+    if (!roles.length || roles.some((r) => !['read', 'write', 'manage', 'fullcontrol'].includes(r))) return reply.code(400).send(graphError('invalidRequest', 'Invalid value for roles: read, write, manage or fullcontrol.'));
+    if (!app) return reply.code(400).send(graphError('invalidRequest', 'grantedToIdentities must name an application of the tenant.'));
+    site.appPermissions = (site.appPermissions ?? []).filter((p) => p.client !== app.key);
+    const created: SiteAppPermission = { id: randomUUID(), client: app.key, roles };
+    site.appPermissions.push(created);
+    return reply.code(201).send(permissionJson(site, created));
+  });
 }

@@ -105,7 +105,7 @@ export class ListStore {
   }
 
   reset(): void {
-    this.sites = this.fixtureSites.map((s) => ({ ...s, owners: s.owners.map((o) => o.toLowerCase()), members: s.members.map((m) => m.toLowerCase()), lists: [], fields: [], contentTypes: [], apps: [] }));
+    this.sites = this.fixtureSites.map((s) => ({ ...s, owners: s.owners.map((o) => o.toLowerCase()), members: s.members.map((m) => m.toLowerCase()), lists: [], fields: [], contentTypes: [], apps: [], appPermissions: (s.appPermissions ?? []).map((p) => ({ ...p, roles: [...p.roles] })) }));
   }
 
   siteByPath(path: string): SpSite | undefined {

@@ -11,9 +11,21 @@ export const PERMISSION_LEVELS = {
 
 export type Level = keyof typeof PERMISSION_LEVELS;
 
-/** Site owners get Full Control, members Edit, apps with Sites.*.All roles Full Control. */
+/** The delegated SharePoint scopes; a token with none of them reaches no site. */
+export const SHAREPOINT_DELEGATED = ['AllSites.Read', 'AllSites.Write', 'AllSites.Manage', 'AllSites.FullControl'];
+
+/**
+ * Site owners get Full Control, members Edit (with one of the AllSites scopes); apps with
+ * Sites.*.All roles Full Control, apps with Sites.Selected what their grant on this site says.
+ */
 export function levelOf(site: SpSite, caller: Caller): Level {
-  if (caller.kind === 'app') return caller.roles.some((r) => ['Sites.FullControl.All', 'Sites.ReadWrite.All', 'Sites.Manage.All'].includes(r)) ? 'fullControl' : 'none';
+  if (caller.kind === 'app') {
+    if (caller.roles.some((r) => ['Sites.FullControl.All', 'Sites.ReadWrite.All', 'Sites.Manage.All'].includes(r))) return 'fullControl';
+    const grant = caller.roles.includes('Sites.Selected') ? (site.appPermissions ?? []).find((p) => p.client === caller.client?.key) : undefined;
+    if (grant?.roles.some((r) => r === 'fullcontrol' || r === 'manage')) return 'fullControl';
+    return grant?.roles.includes('write') ? 'edit' : 'none';
+  }
+  if (!caller.scopes.some((s) => SHAREPOINT_DELEGATED.includes(s))) return 'none';
   if (site.owners.includes(caller.user.upn)) return 'fullControl';
   if (site.members.includes(caller.user.upn)) return 'edit';
   return 'none';

@@ -37,6 +37,14 @@ export interface FixtureSite {
   title: string;
   owners: string[];
   members: string[];
+  /** Sites.Selected grants on this site (Graph /sites/{id}/permissions), by app key. */
+  appPermissions?: SiteAppPermission[];
+}
+
+export interface SiteAppPermission {
+  id: string;
+  client: string;
+  roles: string[];
 }
 
 export interface PermissionScope {
@@ -83,6 +91,16 @@ export interface FixtureAppRoleGrant {
   role: string;
 }
 
+/**
+ * Exchange Online RBAC for Applications: an Exchange application role (e.g. "Application Mail.Send")
+ * assigned to an app's service principal for the mailboxes of one scope (here: named users).
+ */
+export interface FixtureExchangeRoleAssignment {
+  client: string;
+  role: string;
+  scope: { users: string[] };
+}
+
 /** Entra's admin consent workflow settings (Graph adminConsentRequestPolicy); reviewers by UPN. */
 export interface FixtureAdminConsentPolicy {
   isEnabled: boolean;
@@ -98,7 +116,7 @@ export interface TenantFixture {
   sites: FixtureSite[];
   apps: Record<string, FixtureApp>;
   resources: Record<string, FixtureApp>;
-  grants: { delegated: FixtureDelegatedGrant[]; appRoles: FixtureAppRoleGrant[] };
+  grants: { delegated: FixtureDelegatedGrant[]; appRoles: FixtureAppRoleGrant[]; exchangeRbac?: FixtureExchangeRoleAssignment[] };
   limits: {
     /** Exchange's sending limits on (the default) or off (benchmarks of the engine alone). */
     sendingLimitsEnabled: boolean;
@@ -146,6 +164,9 @@ export function fixtureProblems(f: TenantFixture): string[] {
     for (const upn of [...s.owners, ...s.members]) {
       if (!upns.has(upn.toLowerCase())) problems.push(`site ${s.path}: unknown user ${upn}`);
     }
+    for (const p of s.appPermissions ?? []) {
+      if (!f.apps?.[p.client]) problems.push(`site ${s.path}: permission for unknown app ${p.client}`);
+    }
   }
   for (const name of ['messagesPerMinute', 'recipientsPerDay', 'recipientsPerMessage', 'concurrentRequests', 'smtpConnections'] as const) {
     const v = f.limits?.[name];
@@ -163,6 +184,10 @@ export function fixtureProblems(f: TenantFixture): string[] {
       if (!resource) problems.push(`app ${key}: requiredResourceAccess names unknown resource ${resourceKey}`);
       else for (const s of scopes) if (!(resource.delegatedScopes ?? []).some((d) => d.value === s)) problems.push(`app ${key}: ${resourceKey} has no scope ${s}`);
     }
+  }
+  for (const g of f.grants?.exchangeRbac ?? []) {
+    if (!apps[g.client]) problems.push(`exchange role assignment: unknown client ${g.client}`);
+    for (const upn of g.scope?.users ?? []) if (!upns.has(upn.toLowerCase())) problems.push(`exchange role assignment: unknown user ${upn}`);
   }
   for (const g of f.grants?.appRoles ?? []) {
     if (!apps[g.client]) problems.push(`app role grant: unknown client ${g.client}`);

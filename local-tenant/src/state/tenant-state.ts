@@ -120,6 +120,8 @@ export class TenantState {
   apps = new Map<string, App>();
   grants: DelegatedGrant[] = [];
   appRoleAssignments: AppRoleAssignment[] = [];
+  /** Exchange RBAC for Applications assignments (role, app, mailboxes in scope). */
+  exchangeRbac: { client: string; role: string; users: string[] }[] = [];
   refreshTokens = new Map<string, RefreshTokenRecord>();
   authCodes = new Map<string, AuthCodeRecord>();
   sessions = new Map<string, string>();
@@ -244,6 +246,7 @@ export class TenantState {
         role: g.role
       };
     });
+    this.exchangeRbac = (f.grants.exchangeRbac ?? []).map((g) => ({ client: g.client, role: g.role, users: g.scope.users.map((u) => u.toLowerCase()) }));
     this.refreshTokens.clear();
     this.authCodes.clear();
     this.sessions.clear();
@@ -374,6 +377,11 @@ export class TenantState {
   /** The client's static delegated permissions on a resource (its requiredResourceAccess). */
   requiredScopes(client: App, resource: App): string[] {
     return client.requiredResourceAccess?.[resource.key] ?? [];
+  }
+
+  /** Whether Exchange RBAC for Applications gives the app this role (on `mailbox`, or on any mailbox when omitted). */
+  exchangeRoleAllows(client: App | undefined, role: string, mailbox?: string): boolean {
+    return this.exchangeRbac.some((a) => a.client === client?.key && a.role === role && (mailbox === undefined || a.users.includes(mailbox.toLowerCase())));
   }
 
   appRolesOf(client: App, resource: App): string[] {

@@ -45,7 +45,7 @@ export async function graphToken(tenant: LocalTenant, upn: string, scopes = ['Ma
 }
 
 /** An app-only token for the given confidential client and resource (client credentials). */
-export async function appToken(tenant: LocalTenant, clientKey: 'connectionApi' | 'lmsBackend', resource: string): Promise<string> {
+export async function appToken(tenant: LocalTenant, clientKey: 'connectionApi' | 'lmsBackend' | 'conformanceProbe', resource: string): Promise<string> {
   const app = tenant.fixture.apps[clientKey];
   const res = await tokenRequest(tenant, { grant_type: 'client_credentials', client_id: app.appId, client_secret: app.clientSecret as string, scope: `${resource}/.default` });
   return res.access_token as string;

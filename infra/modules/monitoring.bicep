@@ -1,0 +1,36 @@
+// Log Analytics and workspace-based Application Insights (local authentication off: the API's identity ingests).
+// Interface as avm/res/insights/component.
+param name string
+param workspaceName string
+param location string
+param tags object = {}
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: workspaceName
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: 90
+  }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'Node.JS'
+    WorkspaceResourceId: workspace.id
+    DisableLocalAuth: true
+    IngestionMode: 'LogAnalytics'
+  }
+}
+
+output resourceId string = insights.id
+output name string = insights.name
+output connectionString string = insights.properties.ConnectionString
+output workspaceResourceId string = workspace.id

@@ -1,0 +1,54 @@
+// Tenant admin (Global Administrator, or Application Administrator + Exchange Administrator),
+// docs/deploy.md step 1: registers the connection API (app ID URI, user_impersonation scope for
+// the web part, Notifications.Send app role for the LMS, redirect URI, the permissions of
+// infra/permissions.json), the LMS back end, and the system sender's Exchange RBAC role.
+//   node scripts/m365/register-apps.mjs --api-url https://<app>.azurewebsites.net --system-sender lms-notifications@contoso.com [--dry-run]
+import { m365, note, parseArgs, permissionsOf, RESOURCE_URI } from './lib.mjs';
+
+const o = parseArgs(process.argv.slice(2), ['apiUrl', 'systemSender'], {
+  apiName: 'LMS Microsoft 365 Connection API',
+  backendName: 'LMS back end',
+  appIdUri: 'api://lms-m365-connection'
+});
+const uri = (p) => `${p.resource === 'connectionApi' ? o.appIdUri : RESOURCE_URI[p.resource]}/${p.permission}`;
+
+// 1. The connection API. Graph/Exchange delegated permissions are registered, not consented:
+//    the connected account (or an admin for the organisation) consents when a catalog connects.
+const delegatedByUser = permissionsOf('connectionApi', 'delegated', { resources: ['graph', 'exchange'] });
+const api = m365(o, [
+  'entra', 'app', 'add',
+  '--name', o.apiName,
+  '--platform', 'web',
+  '--redirectUris', `${o.apiUrl.replace(/\/+$/, '')}/v1/auth/callback`,
+  '--uri', o.appIdUri,
+  '--scopeName', 'user_impersonation',
+  '--scopeConsentBy', 'admins',
+  '--scopeAdminConsentDisplayName', 'Manage Microsoft 365 connections of course catalogs',
+  '--scopeAdminConsentDescription', 'Lets the settings page read and change the Microsoft 365 connection of the course catalogs the signed-in user administers.',
+  '--apisDelegated', delegatedByUser.map(uri).join(','),
+  '--withSecret'
+], { appId: '<connection API client id>', objectId: '<connection API object id>' });
+m365(o, ['entra', 'app', 'role', 'add', '--appId', api.appId, '--name', 'Send LMS notifications', '--description', 'Queue LMS notifications and session invitations for any catalog and read their deliveries', '--allowedMembers', 'applications', '--claim', 'Notifications.Send']);
+
+// 2. Admin-consented now: the API's application permissions and its delegated SharePoint read.
+const application = permissionsOf('connectionApi', 'application');
+m365(o, ['entra', 'app', 'permission', 'add', '--appId', api.appId, '--applicationPermissions', application.map(uri).join(' '), '--grantAdminConsent']);
+const sharePoint = permissionsOf('connectionApi', 'delegated', { resources: ['sharepoint'] });
+m365(o, ['entra', 'app', 'permission', 'add', '--appId', api.appId, '--delegatedPermissions', sharePoint.map(uri).join(' '), '--grantAdminConsent']);
+
+// 3. The system sender: Mail.Send through Exchange Online RBAC for Applications, scoped to one mailbox.
+for (const p of permissionsOf('connectionApi', 'application', { entraOnly: false }).filter((x) => x.grantedBy === 'exchange-rbac-for-applications')) {
+  m365(o, ['exo', 'approleassignment', 'add', '--roleDefinitionName', p.exchangeRole, '--principalName', o.apiName, '--scope', 'user', '--userName', o.systemSender]);
+}
+
+// 4. The LMS back end: a confidential client holding the API's Notifications.Send role.
+const backend = m365(o, ['entra', 'app', 'add', '--name', o.backendName, '--withSecret'], { appId: '<LMS back end client id>' });
+const lms = permissionsOf('lmsBackend', 'application', { resources: ['connectionApi'] });
+m365(o, ['entra', 'app', 'permission', 'add', '--appId', backend.appId, '--applicationPermissions', lms.map(uri).join(' '), '--grantAdminConsent']);
+
+if (o.dryRun) {
+  note('The two client secrets are printed by the real run once; put the API\'s in the Bicep deployment (-p apiClientSecret=...) and the back end\'s in the LMS.');
+} else {
+  process.stdout.write(`${JSON.stringify({ connectionApi: { clientId: api.appId, secret: api.secrets?.[0]?.value }, lmsBackend: { clientId: backend.appId, secret: backend.secrets?.[0]?.value } }, null, 2)}\n`);
+  process.stderr.write('The secrets above are shown once: store them (Key Vault via the Bicep deployment, the LMS\'s own secret store) and clear this terminal.\n');
+}

@@ -1,0 +1,118 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BicepFile, BicepResource, BicepValue, parseBicep } from './bicep';
+import { TABLES, WAKE_QUEUE } from '../../api/src/storage/tables';
+
+const INFRA = path.resolve(__dirname, '..', '..', 'infra');
+const read = (file: string): BicepFile => parseBicep(readFileSync(path.join(INFRA, file), 'utf8'));
+const main = read('main.bicep');
+const modules = Object.fromEntries(Object.values(main.modules).map((m) => [m.symbol, read(m.path)]));
+const all = [main, ...Object.values(modules)];
+const resourcesOf = (type: string): BicepResource[] => all.flatMap((f) => Object.values(f.resources)).filter((r) => r.type === type && !r.existing);
+const one = (type: string): Record<string, any> => {
+  const found = resourcesOf(type);
+  expect([type, found.length]).toEqual([type, 1]);
+  return found[0].body as Record<string, any>;
+};
+const expr = (v: BicepValue | undefined): string => (typeof v === 'object' && v !== null && 'expr' in v ? String(v.expr) : JSON.stringify(v));
+
+/** Issue 11 point 3: the Azure templates' security settings, read from the Bicep sources. */
+describe('infra/ (Bicep)', () => {
+  test('every module main.bicep uses exists and parses', () => {
+    expect(Object.keys(main.modules).sort()).toEqual(['access', 'availability', 'monitoring', 'site', 'storage', 'vault']);
+    for (const m of Object.values(main.modules)) expect(existsSync(path.join(INFRA, m.path))).toBe(true);
+  });
+
+  test('App Service: Linux, Node 22 LTS, always on, HTTPS only, TLS 1.2+, FTP off, system-assigned identity, health check on /readyz', () => {
+    const site = one('Microsoft.Web/sites');
+    expect(site.kind).toBe('app,linux');
+    expect(site.identity).toEqual({ type: 'SystemAssigned' });
+    expect(site.properties.httpsOnly).toBe(true);
+    const config = site.properties.siteConfig;
+    expect(config).toMatchObject({ linuxFxVersion: 'NODE|22-lts', alwaysOn: true, minTlsVersion: '1.2', scmMinTlsVersion: '1.2', ftpsState: 'Disabled', healthCheckPath: '/readyz', appCommandLine: 'node main.js', remoteDebuggingEnabled: false });
+    const publishing = resourcesOf('Microsoft.Web/sites/basicPublishingCredentialsPolicies').map((r) => [(r.body as any).name, (r.body as any).properties.allow]);
+    expect(publishing.sort()).toEqual([['ftp', false], ['scm', false]]);
+  });
+
+  test('App Service plan: Linux, two or more instances (the parameter cannot go below 2, the parameters file asks for 2+)', () => {
+    const plan = one('Microsoft.Web/serverfarms');
+    expect(plan.kind).toBe('linux');
+    expect(plan.properties.reserved).toBe(true);
+    expect(expr(plan.sku.capacity)).toBe('instanceCount');
+    for (const f of [main, modules.site]) expect(f.params.instanceCount.decorators).toContain('minValue(2)');
+    expect(main.params.instanceCount.default as number).toBeGreaterThanOrEqual(2);
+    const parameters = JSON.parse(readFileSync(path.join(INFRA, 'main.parameters.json'), 'utf8')).parameters;
+    expect(parameters.instanceCount.value).toBeGreaterThanOrEqual(2);
+  });
+
+  test('Storage: shared-key access off, TLS 1.2, HTTPS only, no public blobs; the API\'s tables and queue exist', () => {
+    const account = one('Microsoft.Storage/storageAccounts').properties;
+    expect(account).toMatchObject({ allowSharedKeyAccess: false, defaultToOAuthAuthentication: true, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true, allowBlobPublicAccess: false });
+    const tables = resourcesOf('Microsoft.Storage/storageAccounts/tableServices/tables')[0].body as { for: string };
+    expect(tables.for).toMatch(/^for table in \[(.*)\]$/);
+    const names = /\[(.*)\]/.exec(tables.for)?.[1].split(',').map((s) => s.trim().replace(/'/g, '')).sort();
+    expect(names).toEqual(Object.values(TABLES).sort());
+    expect((one('Microsoft.Storage/storageAccounts/queueServices/queues') as { name: string }).name).toBe(WAKE_QUEUE);
+  });
+
+  test('Key Vault: RBAC, purge protection; the KEK is an RSA key for wrap and unwrap only', () => {
+    const vault = one('Microsoft.KeyVault/vaults').properties;
+    expect(vault).toMatchObject({ enableRbacAuthorization: true, enablePurgeProtection: true, enableSoftDelete: true });
+    const key = one('Microsoft.KeyVault/vaults/keys').properties;
+    expect(key.kty).toBe('RSA');
+    expect(key.keyOps).toEqual(['wrapKey', 'unwrapKey']);
+    expect(key.attributes.exportable).toBe(false);
+  });
+
+  test('identity: data roles on storage, wrap/unwrap only on the one key, read of the one secret; no broad Key Vault role', () => {
+    const access = modules.access;
+    const role = one('Microsoft.Authorization/roleDefinitions').properties;
+    expect(role.permissions).toEqual([{ actions: [], notActions: [], dataActions: ['Microsoft.KeyVault/vaults/keys/wrap/action', 'Microsoft.KeyVault/vaults/keys/unwrap/action'], notDataActions: [] }]);
+    const assignments = Object.values(access.resources).filter((r) => r.type === 'Microsoft.Authorization/roleAssignments').map((r) => r.body as any);
+    const byScope = Object.fromEntries(assignments.map((a) => [expr(a.scope), expr(a.properties.roleDefinitionId)]));
+    expect(byScope).toEqual({
+      storage: expect.stringContaining('roles.storage'),
+      kek: 'wrapUnwrapRole.id',
+      clientSecret: "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)"
+    });
+    expect(assignments.filter((a) => expr(a.scope) === 'storage').map((a) => expr(a.properties.roleDefinitionId)).sort()).toEqual([
+      "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)",
+      "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)"
+    ]);
+    for (const a of assignments) expect(a.properties.principalType).toBe('ServicePrincipal');
+    // Key Vault Administrator, Crypto Officer, Crypto User, Secrets Officer: never.
+    const text = readFileSync(path.join(INFRA, 'modules', 'access.bicep'), 'utf8');
+    for (const broad of ['00482a5a-887f-4fb3-b363-3b7fe8e74483', '14b46e9e-c2b7-41b4-b07b-48a6ebf60603', '12338af0-0e69-4776-bea7-57ae8d297424', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7']) expect(text).not.toContain(broad);
+  });
+
+  test('Application Insights: workspace-based, local authentication off; the API\'s logs and metrics go to its workspace, never a URL\'s query string; /readyz is probed', () => {
+    const insights = one('Microsoft.Insights/components').properties;
+    expect(insights).toMatchObject({ DisableLocalAuth: true, Application_Type: 'Node.JS', WorkspaceResourceId: { expr: 'workspace.id' } });
+    const diagnostics = one('Microsoft.Insights/diagnosticSettings').properties;
+    expect(expr(diagnostics.workspaceId)).toBe('workspaceResourceId');
+    expect(diagnostics.logs.map((l: { category: string }) => l.category)).toContain('AppServiceConsoleLogs');
+    // HTTP logs and the auto-instrumentation agent record URLs with their query (the OAuth callback's holds the authorization code).
+    expect(diagnostics.logs.map((l: { category: string }) => l.category)).not.toContain('AppServiceHTTPLogs');
+    expect(Object.keys((main.modules.site.body as any).params.appSettings)).not.toContain('ApplicationInsightsAgent_EXTENSION_VERSION');
+    expect(diagnostics.metrics).toEqual([{ category: 'AllMetrics', enabled: true }]);
+    const test = one('Microsoft.Insights/webtests').properties;
+    expect(test).toMatchObject({ Enabled: true, Kind: 'standard', ValidationRules: { ExpectedHttpStatusCode: 200, SSLCheck: true } });
+    expect((main.modules.availability.body as any).params.url).toBe('https://${site.outputs.defaultHostname}/readyz');
+  });
+
+  test('app settings: every setting production requires; secrets only as Key Vault references; storage without a key', () => {
+    const settings = (main.modules.site.body as any).params.appSettings as Record<string, BicepValue>;
+    for (const name of ['API_PUBLIC_URL', 'TENANT_ID', 'AUTHORITY_HOST', 'GRAPH_URL', 'SHAREPOINT_ORIGIN', 'CLIENT_ID', 'CLIENT_SECRET', 'APP_ID_URI', 'ALLOWED_ORIGINS', 'SMTP_HOST', 'SMTP_PORT', 'STORAGE_CONNECTION_STRING', 'KEY_VAULT_KEY_ID', 'SYSTEM_SENDER']) {
+      expect([name, name in settings]).toEqual([name, true]);
+    }
+    expect(settings.NODE_ENV).toBe('production');
+    expect(settings.CLIENT_SECRET).toMatch(/^@Microsoft\.KeyVault\(SecretUri=\$\{vault\.outputs\.clientSecretUri\}\)$/);
+    expect(String(settings.STORAGE_CONNECTION_STRING)).not.toMatch(/AccountKey|SharedAccessSignature/i);
+    expect(expr(settings.KEY_VAULT_KEY_ID)).toBe('vault.outputs.keyUriWithVersion');
+    expect(main.params.apiClientSecret.decorators).toContain('secure()');
+    const parameters = JSON.parse(readFileSync(path.join(INFRA, 'main.parameters.json'), 'utf8')).parameters;
+    expect(Object.keys(parameters)).not.toContain('apiClientSecret');
+    const required = Object.values(main.params).filter((p) => p.default === undefined && !p.decorators.includes('secure()')).map((p) => p.name);
+    for (const name of required) expect([name, name in parameters]).toEqual([name, true]);
+  });
+});

@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PERMISSIONS = JSON.parse(readFileSync(path.join(ROOT, 'infra', 'permissions.json'), 'utf8')) as { permissions: { app: string; resource: string; type: string; permission: string; grantedBy?: string; exchangeRole?: string; siteRole?: string }[] };
+const URI: Record<string, string> = { graph: 'https://graph.microsoft.com', exchange: 'https://outlook.office.com', sharepoint: 'https://microsoft.sharepoint-df.com', connectionApi: 'api://lms-m365-connection' };
+
+/** Splits a printed command line the way a POSIX shell would (the scripts quote with '...'). */
+function words(line: string): string[] {
+  const out: string[] = [];
+  const re = /'((?:[^']|'\\'')*)'|(\S+)/g;
+  for (const m of line.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]);
+  return out;
+}
+
+function dryRun(script: string, args: string[]): { commands: string[][]; status: number | null; stderr: string } {
+  const res = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'm365', `${script}.mjs`), ...args, '--dry-run'], { cwd: ROOT, encoding: 'utf8' });
+  return { commands: res.stdout.split('\n').filter((l) => l.startsWith('m365 ')).map(words), status: res.status, stderr: res.stderr };
+}
+
+const option = (command: string[], name: string): string | undefined => {
+  const i = command.indexOf(name);
+  return i < 0 ? undefined : command[i + 1];
+};
+const find = (commands: string[][], ...verb: string[]): string[][] => commands.filter((c) => verb.every((v, i) => c[i + 1] === v));
+const fromFile = (app: string, type: string, resources: string[]): string[] =>
+  PERMISSIONS.permissions.filter((p) => p.app === app && p.type === type && resources.includes(p.resource) && !p.grantedBy).map((p) => `${URI[p.resource]}/${p.permission}`).sort();
+
+/** Issue 11 point 4: every script's --dry-run prints the exact CLI for Microsoft 365 commands, with exactly infra/permissions.json's permissions. */
+describe('deployment scripts (CLI for Microsoft 365)', () => {
+  const register = dryRun('register-apps', ['--api-url', 'https://lms-api.azurewebsites.net/', '--system-sender', 'lms-notifications@contoso.com']);
+
+  test('register-apps: the connection API with its app ID URI, user_impersonation scope for the web part, redirect URI and delegated permissions', () => {
+    expect(register.status).toBe(0);
+    const [api] = find(register.commands, 'entra', 'app', 'add').filter((c) => option(c, '--name') === 'LMS Microsoft 365 Connection API');
+    const connectionApi = JSON.parse(readFileSync(path.join(ROOT, 'config', 'connection-api.json'), 'utf8')) as { resource: string; scope: string; appIdUri: string };
+    expect(option(api, '--uri')).toBe(connectionApi.appIdUri);
+    expect(option(api, '--scopeName')).toBe(connectionApi.scope);
+    expect(option(api, '--scopeConsentBy')).toBe('admins');
+    expect([option(api, '--platform'), option(api, '--redirectUris')]).toEqual(['web', 'https://lms-api.azurewebsites.net/v1/auth/callback']);
+    expect(option(api, '--apisDelegated')?.split(',').sort()).toEqual(fromFile('connectionApi', 'delegated', ['graph', 'exchange']));
+    expect(api).toContain('--withSecret');
+    expect(option(api, '--name')).toBe(connectionApi.resource);
+  });
+
+  test('register-apps: the Notifications.Send app role for applications only', () => {
+    const [role] = find(register.commands, 'entra', 'app', 'role', 'add');
+    expect([option(role, '--claim'), option(role, '--allowedMembers'), option(role, '--appId')]).toEqual(['Notifications.Send', 'applications', '<connection API client id>']);
+  });
+
+  test('register-apps: admin consent for exactly the file\'s application permissions and delegated SharePoint read; no broad permission anywhere', () => {
+    const grants = find(register.commands, 'entra', 'app', 'permission', 'add').filter((c) => option(c, '--appId') === '<connection API client id>');
+    for (const g of grants) expect(g).toContain('--grantAdminConsent');
+    const application = grants.flatMap((g) => option(g, '--applicationPermissions')?.split(' ') ?? []).sort();
+    expect(application).toEqual(fromFile('connectionApi', 'application', ['graph', 'sharepoint']));
+    expect(grants.flatMap((g) => option(g, '--delegatedPermissions')?.split(' ') ?? [])).toEqual(fromFile('connectionApi', 'delegated', ['sharepoint']));
+    const everything = register.commands.flat().join(' ');
+    for (const broad of ['Sites.ReadWrite.All', 'Sites.FullControl.All', 'Directory.Read.All', 'User.Read.All', 'Application.Read.All', 'https://graph.microsoft.com/Mail.Send ']) expect([broad, everything.includes(broad)]).toEqual([broad, false]);
+    expect(application).not.toContain('https://graph.microsoft.com/Mail.Send');
+  });
+
+  test('register-apps: the system sender by Exchange RBAC for Applications (Application Mail.Send on that one mailbox)', () => {
+    const rbac = find(register.commands, 'exo', 'approleassignment', 'add');
+    const expected = PERMISSIONS.permissions.filter((p) => p.grantedBy === 'exchange-rbac-for-applications');
+    expect(rbac.map((c) => [option(c, '--roleDefinitionName'), option(c, '--principalName'), option(c, '--scope'), option(c, '--userName')])).toEqual(expected.map((p) => [p.exchangeRole, 'LMS Microsoft 365 Connection API', 'user', 'lms-notifications@contoso.com']));
+  });
+
+  test('register-apps: the LMS back end with a secret and the API\'s Notifications.Send, admin-consented', () => {
+    const [backend] = find(register.commands, 'entra', 'app', 'add').filter((c) => option(c, '--name') === 'LMS back end');
+    expect(backend).toContain('--withSecret');
+    const [grant] = find(register.commands, 'entra', 'app', 'permission', 'add').filter((c) => option(c, '--appId') === '<LMS back end client id>');
+    expect(option(grant, '--applicationPermissions')?.split(' ')).toEqual(fromFile('lmsBackend', 'application', ['connectionApi']));
+    expect(grant).toContain('--grantAdminConsent');
+  });
+
+  test('deploy-package: uploads and deploys the built .sppkg (site-scoped: no tenant-wide deployment) and approves exactly the web part\'s requests', () => {
+    const run = dryRun('deploy-package', []);
+    expect(run.status).toBe(0);
+    const solution = JSON.parse(readFileSync(path.join(ROOT, 'config', 'package-solution.json'), 'utf8')) as { paths: { zippedPackage: string } };
+    const [add] = find(run.commands, 'spo', 'app', 'add');
+    expect(option(add, '--filePath')).toBe(`sharepoint/${solution.paths.zippedPackage}`);
+    const [deploy] = find(run.commands, 'spo', 'app', 'deploy');
+    expect(option(deploy, '--name')).toBe('lms-m365-connection.sppkg');
+    expect(deploy).not.toContain('--skipFeatureDeployment');
+    const approvals = find(run.commands, 'spo', 'serviceprincipal', 'permissionrequest', 'approve').map((c) => option(c, '--id'));
+    const webPart = PERMISSIONS.permissions.filter((p) => p.app === 'webPart');
+    expect(approvals).toEqual(webPart.map((p) => `<request id of ${p.resource === 'graph' ? 'Microsoft Graph' : 'LMS Microsoft 365 Connection API'} ${p.permission}>`));
+  });
+
+  test('add-to-site: Sites.Selected write on this one site, the app added, the settings page with the web part published', () => {
+    const run = dryRun('add-to-site', ['--site-url', 'https://contoso.sharepoint.com/sites/catalog-a', '--api-client-id', '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41']);
+    expect(run.status).toBe(0);
+    expect(run.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo site apppermission', 'spo app install', 'spo page add', 'spo page clientsidewebpart', 'spo page publish']);
+    const [grant] = find(run.commands, 'spo', 'site', 'apppermission', 'add');
+    expect([option(grant, '--siteUrl'), option(grant, '--appId'), option(grant, '--permission')]).toEqual(['https://contoso.sharepoint.com/sites/catalog-a', '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41', PERMISSIONS.permissions.find((p) => p.permission === 'Sites.Selected')?.siteRole]);
+    const solution = JSON.parse(readFileSync(path.join(ROOT, 'config', 'package-solution.json'), 'utf8')) as { solution: { id: string } };
+    expect(option(find(run.commands, 'spo', 'app', 'install')[0], '--id')).toBe(solution.solution.id);
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'src', 'webparts', 'connectionSettings', 'ConnectionSettingsWebPart.manifest.json'), 'utf8')) as { id: string };
+    expect(option(find(run.commands, 'spo', 'page', 'clientsidewebpart', 'add')[0], '--webPartId')).toBe(manifest.id);
+    // The API's alerts link to SETTINGS_PAGE_PATH, /SitePages/LmsM365Connection.aspx by default.
+    expect(option(find(run.commands, 'spo', 'page', 'add')[0], '--name')).toBe('LmsM365Connection.aspx');
+  });
+
+  test('a missing option is named and nothing runs', () => {
+    const run = dryRun('add-to-site', []);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--site-url, --api-client-id');
+    expect(run.commands).toEqual([]);
+  });
+});
