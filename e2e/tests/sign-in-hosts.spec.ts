@@ -20,6 +20,18 @@ async function devToken(user: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** The settings list, as the app's feature or the web part would create it: it makes the site a catalog (R-SEC-2). */
+async function addSettingsList(site: string, owner: string): Promise<void> {
+  const response = await fetch(`${TENANT()}/_admin/dev-token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: owner, resource: TENANT(), scopes: ['AllSites.Manage'] }) });
+  const { access_token: token } = (await response.json()) as { access_token: string };
+  const created = await fetch(`${site}/_api/web/lists`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json;odata=nometadata', 'Content-Type': 'application/json;odata=nometadata' },
+    body: JSON.stringify({ Title: 'LmsM365Connection', BaseTemplate: 100, Hidden: true })
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
+}
+
 async function signInThrough(popup: Page, upn: string): Promise<void> {
   let closed = false;
   popup.once('close', () => { closed = true; });
@@ -47,11 +59,14 @@ async function signInThrough(popup: Page, upn: string): Promise<void> {
 
 test('sign-in in Teams - the start page, the Microsoft sign-in and the callback answer Teams with notifySuccess through TeamsJS from the API', async ({ page }) => {
   const catalog = `${TENANT()}/sites/catalog-a`;
+  await addSettingsList(catalog, 'adele@contoso.test');
   const token = await devToken('adele@contoso.test');
+  // The nonce the web part's ConnectionApi keeps for this sign-in (R-SEC-1).
+  const nonce = 'n'.repeat(43);
   const started = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin })
+    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin, nonce })
   });
   expect(started.status, await started.clone().text()).toBe(200);
   const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
@@ -89,15 +104,24 @@ test('sign-in in Teams - the start page, the Microsoft sign-in and the callback 
   const received = await page.evaluate(() => (window as unknown as { received: Array<{ func?: string; args?: unknown[] }> }).received);
   const success = received.find((m) => m && m.func === 'authentication.authenticate.success');
   expect(success, JSON.stringify(received)).toBeDefined();
-  expect(JSON.parse(String(success!.args![0]))).toEqual({ type: 'lms-m365-connection', catalog, ok: true });
+  const message = JSON.parse(String(success!.args![0])) as { completion: string };
+  expect(message).toEqual({ type: 'lms-m365-connection', catalog, ok: true, completion: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
   expect(received.some((m) => m && m.func === 'authentication.authenticate.failure')).toBe(false);
   expect(scripts).toEqual([`${API()}/v1/auth/teams.js`]);
   // TeamsJS asks Microsoft's CDN for the current list of Teams origins; the callback page's CSP
   // refuses that fetch on purpose and TeamsJS falls back to the list it ships with. Nothing else.
   expect(cspErrors.filter((e) => !/res\.cdn\.office\.net\/teams-js\/validDomains/.test(e))).toEqual([]);
 
-  const view = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection`, { headers: { Authorization: `Bearer ${token}` } });
-  expect(((await view.json()) as { account: { email: string } | null }).account?.email).toBe('adele@contoso.test');
+  // Signed in, not yet connected: the tab completes with its admin's token and nonce, as the web part does.
+  const before = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(((await before.json()) as { account: unknown }).account).toBeNull();
+  const completed = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern/complete`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ completion: message.completion, nonce })
+  });
+  expect(completed.status, await completed.clone().text()).toBe(200);
+  expect(((await completed.json()) as { account: { email: string } | null }).account?.email).toBe('adele@contoso.test');
 });
 
 test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closing it ends the wait and says so', async ({ page }) => {

@@ -24,6 +24,8 @@ export interface ApiConfig {
   appRole: string;
   /** SharePoint/Teams origins: CORS and the callback page's postMessage targets. */
   allowedOrigins: string[];
+  /** Sites the LMS registered as catalogs (R-SEC-2); a site with the settings list is one anyway. */
+  registeredCatalogs: string[];
   storage: { connectionString: string; embeddedAzurite: boolean; tablePort: number; queuePort: number; location?: string };
   kek: { kind: 'local'; file: string } | { kind: 'key-vault'; keyId: string };
   logLevel: string;
@@ -249,6 +251,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     delegatedScope: optional('DELEGATED_SCOPE', 'user_impersonation'),
     appRole: optional('APP_ROLE', 'Notifications.Send'),
     allowedOrigins,
+    registeredCatalogs: list(optional('REGISTERED_CATALOGS', '', (v) => (list(v).every((c) => /^https:\/\/[^\s?#,]+$/.test(c)) ? undefined : 'must be a comma-separated list of https:// site URLs'))).map(trimSlash),
     storage: {
       connectionString: connectionString || azuriteConnectionString(tablePort, queuePort),
       embeddedAzurite,
