@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
-import { API, PREVIEW, resetWorld, TENANT, visit } from '../support/helpers';
+import { API, PREVIEW, resetWorld, signInInPopup, TENANT, visit } from '../support/helpers';
 
 /**
  * The two sign-in paths in real Chromium. A Teams client cannot run here, so the Teams test plays
@@ -150,4 +150,36 @@ test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closing
   await popup.close();
   await expect(page.getByText(en.popupClosed)).toBeVisible({ timeout: 20_000 });
   await expect(page.getByText(en.connecting)).toHaveCount(0);
+});
+
+test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion code and the page connects; the account is told who connected it', async ({ page }) => {
+  await visit(page);
+  await signInInPopup(page, () => page.getByRole('button', { name: en.connect, exact: true }).click(), 'nestor@contoso.test');
+  await expect(page.getByTestId('connected-account')).toContainText('nestor@contoso.test');
+  const inbox = await (await fetch(`${TENANT()}/_admin/mailboxes/nestor@contoso.test/messages?folder=inbox`)).json() as { value: Array<{ subject: string; from: { address: string } }> };
+  expect(inbox.value.map((m) => m.subject)).toEqual([expect.stringContaining(`${TENANT()}/sites/catalog-a`)]);
+});
+
+test('sign-in link opened elsewhere (R-SEC-1) - a colleague who signs in through the admin\'s link, in a window with no opener, connects nothing', async ({ page }) => {
+  const catalog = `${TENANT()}/sites/catalog-a`;
+  await addSettingsList(catalog, 'adele@contoso.test');
+  const token = await devToken('adele@contoso.test');
+  const started = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin, nonce: 'n'.repeat(43) })
+  });
+  const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+  // The colleague's own browser tab: opened directly, so the callback page has no opener to post to.
+  await page.goto(authorizeUrl);
+  await page.locator('#username').fill('lynne@contoso.test');
+  await page.locator('#password').fill('dev-password');
+  await page.locator('#idSIButton9').click();
+  if (await page.locator('#idBtn_Back').isVisible({ timeout: 5000 }).catch(() => false)) {
+    await page.locator('#idSIButton9').click();
+  }
+  await page.waitForURL(/\/v1\/auth\/callback/);
+  await expect(page.locator('h1')).toContainText('Signed in');
+  const view = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(((await view.json()) as { account: unknown }).account).toBeNull();
 });

@@ -389,7 +389,7 @@ export class ConnectionService {
   public async disconnect(principal: Principal, catalog: string): Promise<ConnectionView> {
     await this.deps.signIns.removeForCatalog(catalog);
     const { record } = await this.deps.connections.read(catalog);
-    if (record.method !== null || record.account !== null || (await this.deps.secrets.read(catalog)) !== undefined) {
+    if (record.method !== null || record.account !== null || (await this.deps.connections.hasSecret(catalog))) {
       await this.deps.writer.replaceConnection(catalog, (current) => disconnected(current, this.nowIso()), async () => ({ remove: true }));
       this.deps.audit?.('disconnected', { catalog, account: record.account?.email, by: principal.kind === 'user' ? principal.name : 'LMS' });
     }

@@ -81,7 +81,7 @@ export class ConnectionStore {
   }
 
   /** Is there a secret row beside the record (disconnect deletes it only then: a batch delete of nothing fails). */
-  private async hasSecret(catalog: string): Promise<boolean> {
+  public async hasSecret(catalog: string): Promise<boolean> {
     return (await readEntity<object>(this.table, catalogKey(catalog), SECRET_ROW)) !== undefined;
   }
 
