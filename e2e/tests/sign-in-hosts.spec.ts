@@ -138,6 +138,7 @@ test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closing
     }) as typeof window.open;
   });
   await visit(page);
+  await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
   await page.getByRole('button', { name: en.connect, exact: true }).click();
   const link = page.getByRole('link', { name: en.popupBlockedLink });
   await expect(link).toBeVisible();
@@ -154,6 +155,7 @@ test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closing
 
 test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion code and the page connects; the account is told who connected it', async ({ page }) => {
   await visit(page);
+  await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
   await signInInPopup(page, () => page.getByRole('button', { name: en.connect, exact: true }).click(), 'nestor@contoso.test');
   await expect(page.getByTestId('connected-account')).toContainText('nestor@contoso.test');
   const inbox = await (await fetch(`${TENANT()}/_admin/mailboxes/nestor@contoso.test/messages?folder=inbox`)).json() as { value: Array<{ subject: string; from: { address: string } }> };
