@@ -38,9 +38,9 @@ describe('ConnectionApi', () => {
   });
 
   it('ConnectionApi (R-SEC-1) - a sign-in starts with a fresh nonce and completes with that same nonce, once', async () => {
-    const seen: Array<{ url: string; body: any }> = [];
+    const seen: Array<{ url: string; body: Record<string, unknown> }> = [];
     const send: HttpSend = (url, request) => {
-      seen.push({ url, body: JSON.parse(request.body ?? '{}') });
+      seen.push({ url, body: JSON.parse(request.body ?? '{}') as Record<string, unknown> });
       return Promise.resolve(response(200, url.endsWith('/modern') ? { authorizeUrl: 'https://login.test/a', expiresAt: 'x' } : { catalog: 'c', etag: 'e' }));
     };
     const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
