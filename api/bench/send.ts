@@ -442,7 +442,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
   say(`(b) engine ${bEngine.messagesPerSecond} messages/s; bare loop of the same Graph calls`);
   const config = configFor({});
   const connections = new ConnectionStore(tables[TABLES.connections]);
-  const credentials = new CredentialsProvider({ config, identity: new MicrosoftIdentity(config), secrets: new SecretStore(tables[TABLES.secrets], LocalFileKek.open(kekFile)), graph: new GraphClient(config.graphUrl) });
+  const credentials = new CredentialsProvider({ config, identity: new MicrosoftIdentity(config), secrets: new SecretStore(tables[TABLES.connections], LocalFileKek.open(kekFile)), graph: new GraphClient(config.graphUrl) });
   const records = await Promise.all(world.busy.map(async (cat) => (await connections.read(catalogUrl(cat.site))).record));
   const bareStart = Date.now();
   let bareSent = 0;

@@ -271,6 +271,8 @@ export interface paths {
                         transport?: "graph" | "smtp-oauth";
                         /** @description Origin of the page that opens the sign-in popup; the callback posts its result there. */
                         origin: string;
+                        /** @description A random value the page keeps for this sign-in and shows again to complete it (binds the sign-in to the browser window that started it; only its hash is stored). */
+                        nonce: string;
                     };
                 };
             };
@@ -286,6 +288,72 @@ export interface paths {
                             /** Format: date-time */
                             expiresAt: string;
                         };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/catalogs/{catalog}/connection/modern/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Complete a modern connection: the page's completion code, with the nonce it started the sign-in with (R-SEC-1) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The catalog site's absolute URL, percent-encoded as one path segment. */
+                    catalog: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The one-time completion code the callback page posted to the page (or handed Teams). */
+                        completion: string;
+                        /** @description The nonce the page sent when it started this sign-in. */
+                        nonce: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConnectionView"];
                     };
                 };
                 /** @description Default Response */
@@ -913,7 +981,7 @@ export interface components {
             type: string;
             title: string;
             status: number;
-            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "SERVICE_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_NOT_FOUND";
+            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "SERVICE_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_NOT_FOUND";
             detail: string;
             remedy: string;
             upstream?: string;

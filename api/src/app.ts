@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import type { JWTVerifyGetKey } from 'jose';
 import { authentication, rateLimitKey } from './auth/authentication';
 import { CatalogAdminCheck, SitePermissionReader } from './auth/catalogAdmin';
+import { CatalogGate } from './catalogs/catalogGate';
 import { createTokenVerifier, issuersFor, jwksUrl, remoteKeys } from './auth/tokenVerifier';
 import type { ApiConfig } from './config/config';
 import { ConnectionStore } from './connections/connectionStore';
@@ -84,11 +85,13 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const identity = new MicrosoftIdentity(config);
   const graph = new GraphClient(config.graphUrl);
   const connections = new ConnectionStore(tables[TABLES.connections], config.connectionCacheMs);
-  const secrets = new SecretStore(tables[TABLES.secrets], kek);
+  // Beside the records, in the same partition: a connect or disconnect writes both in one transaction.
+  const secrets = new SecretStore(tables[TABLES.connections], kek);
   const signIns = new SignInStore(tables[TABLES.signIns], kek);
   const logUpstream = (context: string, error: ApiError): void => app.log.warn({ context, code: error.code, upstream: error.upstream }, 'upstream refused');
   const orgConsent = new OrgConsentStatus(config, identity, graph, (error) => logUpstream('org consent', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')), config.orgConsentCacheSeconds * 1000);
-  const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`), new SettingsListStore(tables[TABLES.settingsLists]));
+  const settingsLists = new SettingsListStore(tables[TABLES.settingsLists]);
+  const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`), settingsLists);
   const outbox = new OutboxStore(tables[TABLES.outbox]);
   const appGraphToken = (): Promise<string> => identity.appToken(`${config.graphResource}/.default`);
   const writer = new ConnectionWriter(connections, { mirror: (record) => listMirror.mirror(record), onUpstreamError: logUpstream });
@@ -113,12 +116,12 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
       }
     },
     health: {
-      lost: (record, code) => writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code }),
+      lost: (record, code) => writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code }, false, record.generation),
       // A busy catalog drains often: its record (and list item) is written at most once an hour for it.
       used: async (record) => {
         const last = record.lastTokenUseAt ? Date.parse(record.lastTokenUseAt) : 0;
         if (record.health.state !== 'connected' || Date.now() - last > 3_600_000) {
-          await writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true);
+          await writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true, record.generation);
         }
       }
     }
@@ -140,6 +143,9 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     orgConsent,
     credentials,
     writer,
+    catalogs: new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs }),
+    audit: (event, fields) => app.log.info({ audit: event, ...fields }, 'audit'),
+    onConnected: (record, admin) => alerts.connected(record, admin),
     onUpstreamError: logUpstream,
     onSendable: (catalog) => engine.wake(catalog),
     outboxSummary: (record) => notifications.summary(record),

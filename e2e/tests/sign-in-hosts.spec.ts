@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
-import { API, PREVIEW, resetWorld, TENANT, visit } from '../support/helpers';
+import { API, PREVIEW, resetWorld, signInInPopup, TENANT, visit } from '../support/helpers';
 
 /**
  * The two sign-in paths in real Chromium. A Teams client cannot run here, so the Teams test plays
@@ -18,6 +18,18 @@ test.beforeEach(async () => {
 async function devToken(user: string): Promise<string> {
   const response = await fetch(`${TENANT()}/_admin/dev-token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, resource: 'api://lms-m365-connection' }) });
   return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** The settings list, as the app's feature or the web part would create it: it makes the site a catalog (R-SEC-2). */
+async function addSettingsList(site: string, owner: string): Promise<void> {
+  const response = await fetch(`${TENANT()}/_admin/dev-token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: owner, resource: TENANT(), scopes: ['AllSites.Manage'] }) });
+  const { access_token: token } = (await response.json()) as { access_token: string };
+  const created = await fetch(`${site}/_api/web/lists`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json;odata=nometadata', 'Content-Type': 'application/json;odata=nometadata' },
+    body: JSON.stringify({ Title: 'LmsM365Connection', BaseTemplate: 100, Hidden: true })
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
 }
 
 async function signInThrough(popup: Page, upn: string): Promise<void> {
@@ -47,11 +59,14 @@ async function signInThrough(popup: Page, upn: string): Promise<void> {
 
 test('sign-in in Teams - the start page, the Microsoft sign-in and the callback answer Teams with notifySuccess through TeamsJS from the API', async ({ page }) => {
   const catalog = `${TENANT()}/sites/catalog-a`;
+  await addSettingsList(catalog, 'adele@contoso.test');
   const token = await devToken('adele@contoso.test');
+  // The nonce the web part's ConnectionApi keeps for this sign-in (R-SEC-1).
+  const nonce = 'n'.repeat(43);
   const started = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin })
+    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin, nonce })
   });
   expect(started.status, await started.clone().text()).toBe(200);
   const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
@@ -89,15 +104,24 @@ test('sign-in in Teams - the start page, the Microsoft sign-in and the callback 
   const received = await page.evaluate(() => (window as unknown as { received: Array<{ func?: string; args?: unknown[] }> }).received);
   const success = received.find((m) => m && m.func === 'authentication.authenticate.success');
   expect(success, JSON.stringify(received)).toBeDefined();
-  expect(JSON.parse(String(success!.args![0]))).toEqual({ type: 'lms-m365-connection', catalog, ok: true });
+  const message = JSON.parse(String(success!.args![0])) as { completion: string };
+  expect(message).toEqual({ type: 'lms-m365-connection', catalog, ok: true, completion: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
   expect(received.some((m) => m && m.func === 'authentication.authenticate.failure')).toBe(false);
   expect(scripts).toEqual([`${API()}/v1/auth/teams.js`]);
   // TeamsJS asks Microsoft's CDN for the current list of Teams origins; the callback page's CSP
   // refuses that fetch on purpose and TeamsJS falls back to the list it ships with. Nothing else.
   expect(cspErrors.filter((e) => !/res\.cdn\.office\.net\/teams-js\/validDomains/.test(e))).toEqual([]);
 
-  const view = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection`, { headers: { Authorization: `Bearer ${token}` } });
-  expect(((await view.json()) as { account: { email: string } | null }).account?.email).toBe('adele@contoso.test');
+  // Signed in, not yet connected: the tab completes with its admin's token and nonce, as the web part does.
+  const before = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(((await before.json()) as { account: unknown }).account).toBeNull();
+  const completed = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern/complete`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ completion: message.completion, nonce })
+  });
+  expect(completed.status, await completed.clone().text()).toBe(200);
+  expect(((await completed.json()) as { account: { email: string } | null }).account?.email).toBe('adele@contoso.test');
 });
 
 test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closing it ends the wait and says so', async ({ page }) => {
@@ -114,6 +138,7 @@ test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closing
     }) as typeof window.open;
   });
   await visit(page);
+  await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
   await page.getByRole('button', { name: en.connect, exact: true }).click();
   const link = page.getByRole('link', { name: en.popupBlockedLink });
   await expect(link).toBeVisible();
@@ -126,4 +151,37 @@ test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closing
   await popup.close();
   await expect(page.getByText(en.popupClosed)).toBeVisible({ timeout: 20_000 });
   await expect(page.getByText(en.connecting)).toHaveCount(0);
+});
+
+test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion code and the page connects; the account is told who connected it', async ({ page }) => {
+  await visit(page);
+  await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
+  await signInInPopup(page, () => page.getByRole('button', { name: en.connect, exact: true }).click(), 'nestor@contoso.test');
+  await expect(page.getByTestId('connected-account')).toContainText('nestor@contoso.test');
+  const inbox = await (await fetch(`${TENANT()}/_admin/mailboxes/nestor@contoso.test/messages?folder=inbox`)).json() as { value: Array<{ subject: string; from: { address: string } }> };
+  expect(inbox.value.map((m) => m.subject)).toEqual([expect.stringContaining(`${TENANT()}/sites/catalog-a`)]);
+});
+
+test('sign-in link opened elsewhere (R-SEC-1) - a colleague who signs in through the admin\'s link, in a window with no opener, connects nothing', async ({ page }) => {
+  const catalog = `${TENANT()}/sites/catalog-a`;
+  await addSettingsList(catalog, 'adele@contoso.test');
+  const token = await devToken('adele@contoso.test');
+  const started = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin, nonce: 'n'.repeat(43) })
+  });
+  const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+  // The colleague's own browser tab: opened directly, so the callback page has no opener to post to.
+  await page.goto(authorizeUrl);
+  await page.locator('#username').fill('lynne@contoso.test');
+  await page.locator('#password').fill('dev-password');
+  await page.locator('#idSIButton9').click();
+  if (await page.locator('#idBtn_Back').isVisible({ timeout: 5000 }).catch(() => false)) {
+    await page.locator('#idSIButton9').click();
+  }
+  await page.waitForURL(/\/v1\/auth\/callback/);
+  await expect(page.locator('h1')).toContainText('Signed in');
+  const view = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(((await view.json()) as { account: unknown }).account).toBeNull();
 });

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FormatRegistry, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConnectClassic, ConnectionView, ERROR_CODES, errorTexts, SettingsChange, StartModern, TestEmail } from '@lms-m365/contracts';
+import { CompleteModern, ConnectClassic, ConnectionView, ERROR_CODES, errorTexts, SettingsChange, StartModern, TestEmail } from '@lms-m365/contracts';
 import { emptyConnection, toView } from '../../api/src/connections/model';
 import { ConnectionApi } from '../../src/webparts/connectionSettings/services/ConnectionApi';
 import type { HttpSend, IHttpRequest } from '../../src/webparts/connectionSettings/services/http';
@@ -51,11 +51,13 @@ describe('connection API contract', () => {
     await api.connectClassic('adele@contoso.test', 'dev-password');
     await api.sendTestEmail('megan@contoso.test');
     await api.updateConnection({ enabled: true, transport: 'graph', alertRecipients: ['adele@contoso.test'] }, 'W/"1"');
+    await api.completeModern('k'.repeat(43));
     expectValid(StartModern, bodyOf(sent[0].request));
+    expectValid(CompleteModern, bodyOf(sent[4].request));
     expectValid(ConnectClassic, bodyOf(sent[1].request));
     expectValid(TestEmail, bodyOf(sent[2].request));
     expectValid(SettingsChange, bodyOf(sent[3].request));
-    expect(sent.map((s) => `${s.request.method} ${s.url.replace(/^.*\/connection/, '')}`)).toEqual(['POST /modern', 'POST /classic', 'POST /test-email', 'PATCH ']);
+    expect(sent.map((s) => `${s.request.method} ${s.url.replace(/^.*\/connection/, '')}`)).toEqual(['POST /modern', 'POST /classic', 'POST /test-email', 'PATCH ', 'POST /modern/complete']);
   });
 
   test('contract - a schema check here can fail: a body the API would refuse is refused', () => {

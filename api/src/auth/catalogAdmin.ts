@@ -16,12 +16,13 @@ export class CatalogAdminCheck {
     this.cache = ttlMs > 0 ? new LRUCache<string, boolean>({ max: 10_000, ttl: ttlMs }) : undefined;
   }
 
-  public async require(principal: Principal, catalog: string): Promise<void> {
+  /** `fresh`: ask SharePoint now, not the remembered answer (a sign-in's completion re-checks the rights, R-SEC-1). */
+  public async require(principal: Principal, catalog: string, fresh = false): Promise<void> {
     if (principal.kind !== 'user') {
       return;
     }
     const key = `${principal.tenantId}|${principal.objectId}|${catalog.toLowerCase()}`;
-    let allowed = this.cache?.get(key);
+    let allowed = fresh ? undefined : this.cache?.get(key);
     if (allowed === undefined) {
       allowed = await this.read(principal, catalog);
       this.cache?.set(key, allowed);

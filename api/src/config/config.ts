@@ -24,6 +24,8 @@ export interface ApiConfig {
   appRole: string;
   /** SharePoint/Teams origins: CORS and the callback page's postMessage targets. */
   allowedOrigins: string[];
+  /** Sites the LMS registered as catalogs (R-SEC-2); a site with the settings list is one anyway. */
+  registeredCatalogs: string[];
   storage: { connectionString: string; embeddedAzurite: boolean; tablePort: number; queuePort: number; location?: string };
   /** The current KEK and the previous ones still unwrapping data keys until the re-wrap (docs/operations.md, key rotation). */
   kek: { kind: 'local'; file: string; previousFiles?: string[] } | { kind: 'key-vault'; keyId: string; previousKeyIds?: string[] };
@@ -256,6 +258,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     delegatedScope: optional('DELEGATED_SCOPE', 'user_impersonation'),
     appRole: optional('APP_ROLE', 'Notifications.Send'),
     allowedOrigins,
+    registeredCatalogs: list(optional('REGISTERED_CATALOGS', '', (v) => (list(v).every((c) => /^https:\/\/[^\s?#,]+$/.test(c)) ? undefined : 'must be a comma-separated list of https:// site URLs'))).map(trimSlash),
     storage: {
       connectionString: connectionString || azuriteConnectionString(tablePort, queuePort),
       embeddedAzurite,

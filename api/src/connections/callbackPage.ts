@@ -8,16 +8,19 @@ function escapeHtml(text: string): string {
 
 /**
  * The page the sign-in popup lands on. It posts the outcome to its opener at exactly the origin
- * recorded when the sign-in started (never "*"), then closes. The message carries no token.
+ * recorded when the sign-in started (never "*"), then closes. The message carries no token; on
+ * success it carries the one-time completion code with which the page that started the sign-in
+ * (its admin's token and nonce) connects the account (R-SEC-1). With no opener nobody gets the
+ * code, and the sign-in lapses unconnected.
  * In Teams' sign-in window (marked by /v1/auth/teams-start) it answers Teams instead: TeamsJS,
  * served from this origin, notifySuccess with the same message or notifyFailure with the code;
  * Teams closes the window and hands the answer to authentication.authenticate.
  * The script runs under a nonce-only CSP; data goes in as JSON with '<' escaped.
  */
 export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, language: 'en' | 'ja'): string {
-  const message = { type: 'lms-m365-connection', catalog: outcome.catalog ?? null, ok: outcome.ok, ...(outcome.code ? { code: outcome.code } : {}) };
+  const message = { type: 'lms-m365-connection', catalog: outcome.catalog ?? null, ok: outcome.ok, ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.ok && outcome.completion ? { completion: outcome.completion } : {}) };
   const heading = outcome.ok
-    ? (language === 'ja' ? '接続しました。このウィンドウは閉じられます。' : 'Connected. This window closes itself.')
+    ? (language === 'ja' ? 'サインインしました。接続は設定ページで完了します。このウィンドウは閉じられます。' : 'Signed in. The settings page completes the connection; this window closes itself.')
     : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].title[language];
   const remedy = outcome.ok ? '' : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].remedy[language];
   const data = JSON.stringify({ message, origin: outcome.origin ?? null, teamsKey: TEAMS_HOST_KEY, teamsJs: TEAMS_JS_PATH, nonce: scriptNonce }).replace(/</g, '\\u003c');

@@ -11,12 +11,13 @@ import type { MailTransport } from '../mail/transport';
 import type { SecretStore } from '../secrets/secretStore';
 import type { ErrorCode } from '@lms-m365/contracts';
 import { messageIdFor } from '../mail/message';
+import type { CatalogGate } from '../catalogs/catalogGate';
 import { ConnectionStore } from './connectionStore';
 import { ConnectionWriter } from './connectionWriter';
 import { ClassicSecret, CredentialsProvider } from './credentials';
 import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, toView } from './model';
 import { OrgConsentStatus, signInScopes } from './orgConsent';
-import { checkNonce, checkNotExpired, isWellFormedState, newSignIn } from './signInState';
+import { bindingHash, checkBinding, checkNonce, checkNotExpired, checkSamePrincipal, COMPLETION_LIFETIME_MS, isWellFormedState, newSignIn, randomToken } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
 
 /** R-LOSS-0: refresh a modern connection whose tokens were not used for `days`. */
@@ -41,6 +42,8 @@ export interface CallbackOutcome {
   catalog?: string;
   ok: boolean;
   code?: ErrorCode;
+  /** The one-time code the page completes the sign-in with (R-SEC-1); never in a failed outcome. */
+  completion?: string;
   /** Send the popup on to another sign-in leg instead of answering the page. */
   redirect?: string;
 }
@@ -55,7 +58,13 @@ export interface ServiceDeps {
   orgConsent: OrgConsentStatus;
   credentials: CredentialsProvider;
   writer: ConnectionWriter;
+  /** R-SEC-2: which sites are catalogs. */
+  catalogs: CatalogGate;
   now?: () => number;
+  /** Audit log of connects and refused completions (who, which catalog, which account; never a secret). */
+  audit?: (event: string, fields: Record<string, unknown>) => void;
+  /** The account just connected is told, from the system sender, by whom (issue 12 point 1). */
+  onConnected?: (record: ConnectionRecord, admin: string) => Promise<unknown>;
   onUpstreamError?: (context: string, error: ApiError) => void;
   /** The catalog can send now (connected, or switched on): its held outbox is woken. */
   onSendable?: (catalog: string) => Promise<void>;
@@ -119,22 +128,29 @@ export class ConnectionService {
     }
   }
 
-  /** R-MOD-1/5: the authorize URL for a PKCE sign-in bound to catalog, caller, origin, 10 minutes. */
-  public async startModern(principal: Principal, catalog: string, request: { orgConsent: boolean; transport?: 'graph' | 'smtp-oauth'; origin: string }): Promise<{ authorizeUrl: string; expiresAt: string }> {
+  /**
+   * R-MOD-1/5: the authorize URL for a PKCE sign-in bound to catalog, caller, origin, the page's
+   * nonce, the record's generation and 10 minutes (R-SEC-1).
+   */
+  public async startModern(principal: Principal, catalog: string, request: { orgConsent: boolean; transport?: 'graph' | 'smtp-oauth'; origin: string; nonce: string }): Promise<{ authorizeUrl: string; expiresAt: string }> {
     if (principal.kind !== 'user') {
       throw new ApiError('SCOPE_MISSING');
     }
     if (!this.deps.config.allowedOrigins.includes(request.origin)) {
       throw new ApiError('ORIGIN_NOT_ALLOWED');
     }
+    await this.deps.catalogs.require(catalog);
     const { record } = await this.deps.connections.read(catalog);
     const transport = request.transport ?? record.transport;
     const signIn = newSignIn(this.now());
     await this.deps.signIns.put(signIn.state, {
       phase: 'graph',
       catalog,
+      callerTenant: principal.tenantId,
       caller: principal.objectId,
       callerName: principal.name,
+      bindingHash: bindingHash(request.nonce),
+      generation: record.generation,
       origin: request.origin,
       orgConsent: request.orgConsent,
       transport,
@@ -152,14 +168,22 @@ export class ConnectionService {
     return { authorizeUrl, expiresAt: new Date(signIn.expiresAt).toISOString() };
   }
 
-  /** The redirect back from sign-in: redeem, check the account (R-MOD-3/7/8), then store. */
-  public async completeModern(query: CallbackQuery): Promise<CallbackOutcome> {
+  /**
+   * The redirect back from sign-in: redeem, check the account (R-MOD-3/7/8), then keep the result
+   * for the page under a one-time completion code. Nothing is connected here (R-SEC-1): only the
+   * admin who started the sign-in, from the page that started it, completes it (completeModern).
+   */
+  public async finishMicrosoftLeg(query: CallbackQuery): Promise<CallbackOutcome> {
     if (!isWellFormedState(query.state)) {
       return { ok: false, code: 'STATE_INVALID' };
     }
-    let pending;
+    let pending: PendingSignIn;
     try {
-      pending = await this.deps.signIns.take(query.state);
+      pending = await this.deps.signIns.take(query.state, (found) => {
+        if (found.phase === 'complete') {
+          throw new ApiError('STATE_INVALID');
+        }
+      });
     } catch (error) {
       return { ok: false, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' };
     }
@@ -195,26 +219,86 @@ export class ConnectionService {
           }
         }
       }
-      await this.deps.secrets.write(pending.catalog, 'msal-cache', client.getTokenCache().serialize());
       this.deps.orgConsent.forget();
-      await this.updateRecord(pending.catalog, (record) => ({
-        ...record,
-        method: 'modern',
-        transport: pending.transport,
+      const completion = randomToken();
+      await this.deps.signIns.put(completion, {
+        ...pending,
+        phase: 'complete',
+        cache: client.getTokenCache().serialize(),
         account,
-        homeAccountId: result.account?.homeAccountId ?? null,
-        health: { state: 'connected', code: null, checkedAt: this.nowIso() },
-        lastTokenUseAt: this.nowIso(),
-        connectedBy: pending.callerName,
-        connectedAt: this.nowIso()
-      }));
-      await this.sendable(pending.catalog);
-      return { ...outcome, ok: true };
+        homeAccountId: result.account?.homeAccountId,
+        expiresAt: this.now() + COMPLETION_LIFETIME_MS
+      });
+      return { ...outcome, ok: true, completion };
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       this.deps.onUpstreamError?.('modern sign-in', apiError);
       return { ...outcome, code: apiError.code };
     }
+  }
+
+  /**
+   * R-SEC-1: the page completes the sign-in with the completion code its callback posted to it, its
+   * admin's token and the nonce it kept. Only the same admin (tenant and object id; the route has
+   * re-checked catalog-admin rights), with the same nonce, within the window, once, on the
+   * generation the sign-in started from, stores the connection; anything else changes nothing.
+   */
+  public async completeModern(principal: Principal, catalog: string, request: { completion: string; nonce: string }): Promise<ConnectionView> {
+    if (principal.kind !== 'user') {
+      throw new ApiError('SCOPE_MISSING');
+    }
+    await this.deps.catalogs.require(catalog);
+    let signIn: PendingSignIn;
+    try {
+      signIn = await this.deps.signIns.take(request.completion, (found) => {
+        if (found.phase !== 'complete' || found.catalog.toLowerCase() !== catalog.toLowerCase()) {
+          throw new ApiError('STATE_INVALID');
+        }
+        checkNotExpired(found.expiresAt, this.now());
+        checkSamePrincipal(found, principal);
+        checkBinding(found.bindingHash, request.nonce);
+      });
+    } catch (error) {
+      if (error instanceof ApiError) {
+        this.deps.audit?.('sign-in completion refused', { catalog, by: principal.objectId, code: error.code });
+      }
+      throw error;
+    }
+    const account = signIn.account;
+    if (!account || !signIn.homeAccountId || signIn.cache === undefined) {
+      throw new ApiError('STATE_INVALID');
+    }
+    const cache = signIn.cache;
+    const homeAccountId = signIn.homeAccountId;
+    const written = await this.deps.writer.replaceConnection(catalog, (record) => {
+      if (record.generation !== (signIn.generation ?? 0)) {
+        throw new ApiError('SIGN_IN_SUPERSEDED');
+      }
+      return {
+        ...record,
+        method: 'modern',
+        transport: signIn.transport,
+        account,
+        homeAccountId,
+        health: { state: 'connected', code: null, checkedAt: this.nowIso() },
+        lastTokenUseAt: this.nowIso(),
+        connectedBy: principal.name,
+        connectedAt: this.nowIso()
+      };
+    }, async (generation) => ({ put: await this.deps.secrets.sealed(catalog, 'msal-cache', cache, generation, account.email) }));
+    await this.afterConnect(written, principal.name);
+    return this.view(principal, catalog);
+  }
+
+  /** The audit line, the connected account's notice and the outbox's wake-up of a new connection. */
+  private async afterConnect(record: ConnectionRecord, admin: string): Promise<void> {
+    this.deps.audit?.('connected', { catalog: record.catalog, method: record.method, account: record.account?.email, by: admin, generation: record.generation });
+    try {
+      await this.deps.onConnected?.(record, admin);
+    } catch (error) {
+      this.deps.onUpstreamError?.('connected notice', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+    }
+    await this.sendable(record.catalog);
   }
 
   /**
@@ -280,10 +364,11 @@ export class ConnectionService {
     if (principal.kind !== 'user') {
       throw new ApiError('SCOPE_MISSING');
     }
+    await this.deps.catalogs.require(catalog);
     const address = email.trim().toLowerCase();
     await verifySmtpLogin(this.deps.config.smtp, { user: address, pass: password });
-    await this.deps.secrets.write(catalog, 'password', JSON.stringify({ password } satisfies ClassicSecret));
-    await this.updateRecord(catalog, (record) => ({
+    // The record and the password change together (R-SEC-4): two connects at once leave one account and its own password.
+    const written = await this.deps.writer.replaceConnection(catalog, (record) => ({
       ...record,
       method: 'classic',
       account: { email: address, displayName: address },
@@ -292,17 +377,21 @@ export class ConnectionService {
       lastTokenUseAt: this.nowIso(),
       connectedBy: principal.name,
       connectedAt: this.nowIso()
-    }));
-    await this.sendable(catalog);
+    }), async (generation) => ({ put: await this.deps.secrets.sealed(catalog, 'password', JSON.stringify({ password } satisfies ClassicSecret), generation, address) }));
+    await this.afterConnect(written, principal.name);
     return this.view(principal, catalog);
   }
 
-  /** R-DIS-1: the secret goes first; the record then says nobody is connected. */
+  /**
+   * R-DIS-1: the record says nobody is connected and the secret is deleted, in one transaction on a
+   * new generation; sign-ins under way and the tokens of their finished legs go too (issue 12 point 3).
+   */
   public async disconnect(principal: Principal, catalog: string): Promise<ConnectionView> {
-    await this.deps.secrets.remove(catalog);
+    await this.deps.signIns.removeForCatalog(catalog);
     const { record } = await this.deps.connections.read(catalog);
-    if (record.method !== null || record.account !== null) {
-      await this.updateRecord(catalog, (current) => disconnected(current, this.nowIso()));
+    if (record.method !== null || record.account !== null || (await this.deps.connections.hasSecret(catalog))) {
+      await this.deps.writer.replaceConnection(catalog, (current) => disconnected(current, this.nowIso()), async () => ({ remove: true }));
+      this.deps.audit?.('disconnected', { catalog, account: record.account?.email, by: principal.kind === 'user' ? principal.name : 'LMS' });
     }
     return this.view(principal, catalog);
   }
@@ -344,6 +433,7 @@ export class ConnectionService {
 
   /** R-OPS-1: a test message from the connected account. Graph or SMTP answers "accepted"; only the mailbox confirms delivery. */
   public async sendTestEmail(principal: Principal, catalog: string, to: string, language: 'en' | 'ja'): Promise<{ status: 'accepted'; messageId: string }> {
+    await this.deps.catalogs.require(catalog);
     const { record } = await this.deps.connections.read(catalog);
     if (!record.method || !record.account) {
       throw new ApiError('NOT_CONNECTED');
@@ -369,23 +459,19 @@ export class ConnectionService {
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       if (isConnectionLost(apiError.code)) {
-        await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code: apiError.code });
+        await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code: apiError.code }, false, record.generation);
       }
       throw apiError;
     } finally {
       await transport?.close();
     }
-    await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true);
+    await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true, record.generation);
   }
 
   private async verifySmtpOAuth(record: ConnectionRecord): Promise<void> {
-    const client = this.deps.identity.catalogClient(this.deps.secrets, record.catalog);
+    const client = this.deps.identity.catalogClient(this.deps.secrets, record.catalog, record.generation);
     const token = await this.deps.identity.catalogToken(client, record.homeAccountId, [this.deps.config.smtpScope]);
     await verifySmtpLogin(this.deps.config.smtp, { user: record.account?.email ?? '', accessToken: token.accessToken });
-  }
-
-  private async updateRecord(catalog: string, change: (record: ConnectionRecord) => ConnectionRecord): Promise<void> {
-    await this.deps.writer.update(catalog, change);
   }
 
   /** R-LOSS-0: refreshes every modern connection idle for keepAliveAfterDays. */

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { TableClient } from '@azure/data-tables';
+import { createHash } from 'node:crypto';
+import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { LRUCache } from 'lru-cache';
 import { ApiError } from '../errors/apiError';
+import { SECRET_ROW, SecretEntity } from '../secrets/secretStore';
 import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
 import { ConnectionRecord, emptyConnection } from './model';
 
@@ -18,6 +19,24 @@ const ROW = 'connection';
 export interface StoredConnection {
   record: ConnectionRecord;
   etag: string;
+}
+
+/** What a connect or disconnect does to the secret beside the record: a new one, or none. */
+export type SecretChange = { put: SecretEntity } | { remove: true };
+
+/**
+ * The connection id of a catalog that has none stored yet: derived from the catalog (UUID-shaped),
+ * so every read of a never-stored catalog answers the same id, and the first write stores it.
+ */
+export function initialConnectionId(catalog: string): string {
+  const hex = createHash('sha256').update(`connection|${catalog.toLowerCase()}`, 'utf8').digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A record stored before generations existed counts as generation 0. */
+function parseRecord(json: string): ConnectionRecord {
+  const record = JSON.parse(json) as ConnectionRecord;
+  return { ...record, generation: record.generation ?? 0 };
 }
 
 /**
@@ -56,9 +75,45 @@ export class ConnectionStore {
   public async read(catalog: string): Promise<StoredConnection> {
     const entity = await readEntity<Entity>(this.table, catalogKey(catalog), ROW);
     if (!entity) {
-      return { record: emptyConnection(catalog, randomUUID()), etag: NEW_CONNECTION_ETAG };
+      return { record: emptyConnection(catalog, initialConnectionId(catalog)), etag: NEW_CONNECTION_ETAG };
     }
-    return { record: JSON.parse(entity.record) as ConnectionRecord, etag: entity.etag };
+    return { record: parseRecord(entity.record), etag: entity.etag };
+  }
+
+  /** Is there a secret row beside the record (disconnect deletes it only then: a batch delete of nothing fails). */
+  public async hasSecret(catalog: string): Promise<boolean> {
+    return (await readEntity<object>(this.table, catalogKey(catalog), SECRET_ROW)) !== undefined;
+  }
+
+  /**
+   * Writes the record and its secret together, in one entity group transaction of the catalog's
+   * partition, conditional on the record's `etag` (issue 12 point 3, R-SEC-4): both change or
+   * neither does; CHANGED_BY_SOMEONE_ELSE when another writer got there first.
+   */
+  public async commit(record: ConnectionRecord, etag: string, secret: SecretChange): Promise<string> {
+    const entity = { partitionKey: catalogKey(record.catalog), rowKey: ROW, catalog: record.catalog, record: JSON.stringify(record) };
+    const actions: TransactionAction[] = [etag === NEW_CONNECTION_ETAG ? ['create', entity] : ['update', entity, 'Replace', { etag }]];
+    if ('put' in secret) {
+      actions.push(['upsert', { ...secret.put }, 'Replace']);
+    } else if (await this.hasSecret(record.catalog)) {
+      // The record's ETag guards this too: whoever wrote the secret since also wrote the record.
+      actions.push(['delete', { partitionKey: entity.partitionKey, rowKey: SECRET_ROW }]);
+    }
+    this.cache?.delete(record.catalog.toLowerCase());
+    try {
+      const response = await this.table.submitTransaction(actions);
+      const first = response.subResponses[0];
+      if (response.status >= 300 || !first || first.status >= 300) {
+        throw Object.assign(new Error('transaction refused'), { statusCode: first?.status ?? response.status });
+      }
+      return first.etag ?? '';
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412 || status === 409 || status === 404) {
+        throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+      }
+      throw storageError(error);
+    }
   }
 
   /** Writes if nobody wrote since `etag` was read; CHANGED_BY_SOMEONE_ELSE otherwise. */
@@ -82,8 +137,8 @@ export class ConnectionStore {
   /** Every stored connection, for the keep-alive sweep. */
   public async *all(): AsyncGenerator<StoredConnection> {
     try {
-      for await (const entity of this.table.listEntities<Entity>()) {
-        yield { record: JSON.parse(entity.record) as ConnectionRecord, etag: entity.etag };
+      for await (const entity of this.table.listEntities<Entity>({ queryOptions: { filter: odata`RowKey eq ${ROW}` } })) {
+        yield { record: parseRecord(entity.record), etag: entity.etag };
       }
     } catch (error) {
       throw storageError(error);

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '@lms-m365/contracts';
 import { ApiError } from '../errors/apiError';
 import { followIncident } from '../health/incident';
-import type { ConnectionStore } from './connectionStore';
+import type { ConnectionStore, SecretChange } from './connectionStore';
 import type { ConnectionRecord } from './model';
 
 /**
@@ -42,10 +42,17 @@ export class ConnectionWriter {
     }
   }
 
-  /** Writes `next` over `previous` (read as `etag`), then mirrors it. A change of health opens or resolves the incident. */
-  public async write(previous: ConnectionRecord, next: ConnectionRecord, etag: string): Promise<ConnectionRecord> {
+  /**
+   * Writes `next` over `previous` (read as `etag`), with its secret when given, then mirrors it.
+   * A change of health opens or resolves the incident.
+   */
+  public async write(previous: ConnectionRecord, next: ConnectionRecord, etag: string, secret?: SecretChange): Promise<ConnectionRecord> {
     const written = followIncident(previous, next, this.nowIso());
-    await this.connections.write(written, etag);
+    if (secret) {
+      await this.connections.commit(written, etag, secret);
+    } else {
+      await this.connections.write(written, etag);
+    }
     await this.mirror(written);
     if (written.incident?.id !== previous.incident?.id || written.incident?.resolvedAt !== previous.incident?.resolvedAt) {
       this.incidentListener?.(written);
@@ -71,11 +78,32 @@ export class ConnectionWriter {
   }
 
   /**
+   * A connect or disconnect: the record's next generation and its secret in one transaction,
+   * re-read and re-applied when another writer got there first. `change` may throw (a sign-in
+   * started on a generation that is gone) and is given the generation the write will carry.
+   */
+  public async replaceConnection(catalog: string, change: (record: ConnectionRecord, generation: number) => ConnectionRecord, secret: (generation: number) => Promise<SecretChange>): Promise<ConnectionRecord> {
+    for (let attempt = 0; ; attempt++) {
+      const { record, etag } = await this.connections.read(catalog);
+      const generation = record.generation + 1;
+      const next = { ...change(record, generation), generation };
+      try {
+        return await this.write(record, next, etag, await secret(generation));
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE' || attempt >= 9) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /**
    * Records a health outcome of the connection `connectionId` (a newer connection of the catalog
    * is left alone). `used`: tokens were used, which postpones the keep-alive refresh (R-LOSS-0).
+   * `generation`: the connection the outcome was seen with; a reconnect since is left alone too.
    */
-  public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false): Promise<void> {
-    await this.update(catalog, (record) => record.connectionId !== connectionId || !record.method ? record : {
+  public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false, generation?: number): Promise<void> {
+    await this.update(catalog, (record) => record.connectionId !== connectionId || !record.method || (generation !== undefined && record.generation !== generation) ? record : {
       ...record,
       health: { ...health, checkedAt: this.nowIso() },
       lastTokenUseAt: used ? this.nowIso() : record.lastTokenUseAt

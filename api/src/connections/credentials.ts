@@ -66,11 +66,14 @@ export class CredentialsProvider {
       if (!stored || stored.kind !== 'password') {
         throw new ApiError('NOT_CONNECTED');
       }
+      if (stored.generation !== record.generation || stored.account !== email) {
+        throw new ApiError('ACCOUNT_MISMATCH', { detail: 'The stored password belongs to another connection of this catalog.' });
+      }
       const { password } = JSON.parse(stored.plaintext) as ClassicSecret;
       return new SmtpMailTransport(config.smtp, email, { kind: 'password', pass: password }, config.sending.smtpConnectionsPerMailbox);
     }
     const smtp = record.transport === 'smtp-oauth';
-    const tokens = new CatalogTokens(identity, identity.catalogClient(secrets, record.catalog), record.homeAccountId, smtp ? [config.smtpScope] : graphScopes(config));
+    const tokens = new CatalogTokens(identity, identity.catalogClient(secrets, record.catalog, record.generation), record.homeAccountId, smtp ? [config.smtpScope] : graphScopes(config));
     const token = (force?: boolean): Promise<string> => tokens.get(force);
     return smtp
       ? new SmtpMailTransport(config.smtp, email, { kind: 'oauth', token }, config.sending.smtpConnectionsPerMailbox)

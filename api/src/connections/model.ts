@@ -10,6 +10,11 @@ export type Method = AuthMethod;
 export interface ConnectionRecord {
   catalog: string;
   connectionId: string;
+  /**
+   * Counts connects and disconnects (issue 12 point 3): the secret row carries the generation it was
+   * stored with, and a sign-in completes only on the generation it started from.
+   */
+  generation: number;
   enabled: boolean;
   method: Method | null;
   transport: Transport;
@@ -30,6 +35,7 @@ export function emptyConnection(catalog: string, connectionId: string): Connecti
   return {
     catalog,
     connectionId,
+    generation: 0,
     enabled: false,
     method: null,
     transport: 'graph',
@@ -63,6 +69,7 @@ export function applySettings(record: ConnectionRecord, change: SettingsChange):
 export function disconnected(record: ConnectionRecord, now: string): ConnectionRecord {
   return {
     ...record,
+    generation: record.generation + 1,
     method: null,
     account: null,
     homeAccountId: null,

@@ -36,10 +36,10 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
   const adminOrApp: Requirement = { delegatedScope: config.delegatedScope, appRole: config.appRole };
 
   /** The caller and the catalog of the request, once SharePoint says the caller administers it. */
-  async function catalogFor(request: Pick<FastifyRequest, 'principal'> & { params: S.CatalogParams }): Promise<{ principal: Principal; catalog: string }> {
+  async function catalogFor(request: Pick<FastifyRequest, 'principal'> & { params: S.CatalogParams }, fresh = false): Promise<{ principal: Principal; catalog: string }> {
     const principal = principalOf(request);
     const catalog = normaliseCatalog(request.params.catalog, config.sharePointOrigin);
-    await deps.admins.require(principal, catalog);
+    await deps.admins.require(principal, catalog, fresh);
     return { principal, catalog };
   }
 
@@ -68,6 +68,14 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
   }, async (request) => {
     const { principal, catalog } = await catalogFor(request);
     return service.startModern(principal, catalog, request.body);
+  });
+
+  app.post(`${base}/modern/complete`, {
+    config: { auth: adminOnly },
+    schema: { tags, summary: 'Complete a modern connection: the page\'s completion code, with the nonce it started the sign-in with (R-SEC-1)', security, params: S.CatalogParams, body: S.CompleteModern, response: viewResponses }
+  }, async (request, reply) => {
+    const { principal, catalog } = await catalogFor(request, true);
+    return sendView(reply, await service.completeModern(principal, catalog, request.body));
   });
 
   app.post(`${base}/classic`, {
@@ -118,7 +126,7 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
         .header('content-security-policy', "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
         .send(adminConsentPage(granted, preferredLanguage(request.headers['accept-language'])));
     }
-    const outcome = await service.completeModern(request.query);
+    const outcome = await service.finishMicrosoftLeg(request.query);
     if (outcome.redirect) {
       // The popup must keep its opener through this hop, or the final page cannot post the result.
       return reply

@@ -1,8 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../errors/apiError';
 
 /** A sign-in may take this long from Connect to the callback. */
 export const SIGN_IN_LIFETIME_MS = 10 * 60_000;
+
+/** The page has this long, from the callback, to complete the sign-in with its completion code. */
+export const COMPLETION_LIFETIME_MS = 2 * 60_000;
 
 export interface NewSignIn {
   /** Sent in the authorize URL and echoed to the callback; only its hash is stored. */
@@ -14,7 +17,7 @@ export interface NewSignIn {
   expiresAt: number;
 }
 
-function randomToken(): string {
+export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
@@ -49,5 +52,26 @@ export function checkNotExpired(expiresAt: number, now: number): void {
 export function checkNonce(expected: string, actual: unknown): void {
   if (typeof actual !== 'string' || actual !== expected) {
     throw new ApiError('STATE_INVALID', { detail: 'The sign-in response does not belong to this sign-in (nonce).' });
+  }
+}
+
+/** What is stored of the page's nonce: its hash, so reading the table does not let anyone complete a sign-in. */
+export function bindingHash(nonce: string): string {
+  return createHash('sha256').update(nonce, 'utf8').digest('hex');
+}
+
+/** R-SEC-1: the completion must show the nonce the page sent when it started this sign-in. */
+export function checkBinding(expectedHash: string | undefined, nonce: string): void {
+  const actual = Buffer.from(bindingHash(nonce), 'hex');
+  const expected = Buffer.from(expectedHash ?? '', 'hex');
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+    throw new ApiError('SIGN_IN_OTHER_BROWSER');
+  }
+}
+
+/** R-SEC-1: the completion must come from the admin (same tenant and object id) who pressed Connect. */
+export function checkSamePrincipal(started: { callerTenant?: string; caller: string }, principal: { tenantId: string; objectId: string }): void {
+  if (!started.callerTenant || started.callerTenant !== principal.tenantId || started.caller !== principal.objectId) {
+    throw new ApiError('SIGN_IN_OTHER_ADMIN');
   }
 }

@@ -7,22 +7,31 @@ import type { Transport } from './model';
 import { stateKey } from './signInState';
 
 /**
- * A started sign-in, bound to its catalog, caller, opener origin and expiry. A second leg
- * ('smtp') asks consent for Exchange's SMTP.Send after the Graph leg, carrying that leg's tokens.
+ * A started sign-in, bound to its catalog, caller, opener origin, the page's nonce and expiry.
+ * A second leg ('smtp') asks consent for Exchange's SMTP.Send after the Graph leg, carrying that
+ * leg's tokens. Once Microsoft's legs are done it becomes a 'complete' entry, keyed by the one-time
+ * completion code the callback page posts to its opener: only the page that started the sign-in,
+ * with its admin's token and its nonce, turns it into the catalog's connection (R-SEC-1).
  */
 export interface PendingSignIn {
-  phase: 'graph' | 'smtp';
+  phase: 'graph' | 'smtp' | 'complete';
   catalog: string;
-  /** Object id of the catalog admin who pressed Connect. */
+  /** Tenant and object id of the catalog admin who pressed Connect. */
+  callerTenant?: string;
   caller: string;
   callerName: string;
   origin: string;
   orgConsent: boolean;
   transport: Transport;
+  /** The OpenID Connect nonce of the Microsoft leg. */
   nonce: string;
+  /** SHA-256 of the nonce the page kept (signInState.bindingHash). */
+  bindingHash?: string;
+  /** The connection record's generation when Connect was pressed. */
+  generation?: number;
   verifier: string;
   expiresAt: number;
-  /** The Graph leg's MSAL cache (smtp leg only): sealed with the verifier. */
+  /** The MSAL cache of the legs done so far (smtp and complete only): sealed with the verifier. */
   cache?: string;
   account?: { email: string; displayName: string };
   homeAccountId?: string;
@@ -54,14 +63,35 @@ export class SignInStore {
 
   /**
    * Reads and deletes a sign-in in one step: the delete is conditional on the ETag read, so of two
-   * callbacks racing with one state only one gets it (single use across instances).
+   * callbacks racing with one state only one gets it (single use across instances). `accept` runs
+   * before the delete: a caller it refuses (by throwing) leaves the sign-in for its rightful owner.
    */
-  public async take(state: string): Promise<PendingSignIn> {
+  public async take(state: string, accept?: (signIn: PendingSignIn) => void): Promise<PendingSignIn> {
     const key = stateKey(state);
     const entity = await readEntity<Entity>(this.table, key, ROW);
     if (!entity) {
       throw new ApiError('STATE_INVALID');
     }
+    const secret = JSON.parse((await open(this.kek, entity, `signin|${key}`)).toString('utf8')) as SealedPart;
+    const signIn: PendingSignIn = {
+      phase: entity.phase,
+      catalog: entity.catalog,
+      callerTenant: entity.callerTenant,
+      caller: entity.caller,
+      callerName: entity.callerName,
+      origin: entity.origin,
+      orgConsent: entity.orgConsent,
+      transport: entity.transport,
+      nonce: entity.nonce,
+      bindingHash: entity.bindingHash,
+      generation: entity.generation,
+      verifier: secret.verifier,
+      cache: secret.cache,
+      account: entity.account ? (JSON.parse(entity.account) as { email: string; displayName: string }) : undefined,
+      homeAccountId: entity.homeAccountId,
+      expiresAt: entity.expiresAt
+    };
+    accept?.(signIn);
     try {
       await this.table.deleteEntity(key, ROW, { etag: entity.etag });
     } catch (error) {
@@ -70,35 +100,33 @@ export class SignInStore {
       }
       throw storageError(error);
     }
-    const secret = JSON.parse((await open(this.kek, entity, `signin|${key}`)).toString('utf8')) as SealedPart;
-    return {
-      phase: entity.phase,
-      catalog: entity.catalog,
-      caller: entity.caller,
-      callerName: entity.callerName,
-      origin: entity.origin,
-      orgConsent: entity.orgConsent,
-      transport: entity.transport,
-      nonce: entity.nonce,
-      verifier: secret.verifier,
-      cache: secret.cache,
-      account: entity.account ? (JSON.parse(entity.account) as { email: string; displayName: string }) : undefined,
-      homeAccountId: entity.homeAccountId,
-      expiresAt: entity.expiresAt
-    };
+    return signIn;
+  }
+
+  /** Disconnect: every sign-in of the catalog under way, and the tokens of finished legs, go (issue 12 point 3). */
+  public async removeForCatalog(catalog: string): Promise<number> {
+    return this.removeWhere(odata`catalog eq ${catalog}`);
   }
 
   /** Deletes sign-ins nobody finished (closed popups); they are useless after their 10 minutes. */
   public async purgeExpired(now: number): Promise<number> {
-    let purged = 0;
+    return this.removeWhere(odata`expiresAt lt ${now}`);
+  }
+
+  private async removeWhere(filter: string): Promise<number> {
+    let removed = 0;
     try {
-      for await (const entity of this.table.listEntities<{ expiresAt: number }>({ queryOptions: { filter: odata`expiresAt lt ${now}`, select: ['PartitionKey', 'RowKey', 'expiresAt'] } })) {
-        await this.table.deleteEntity(entity.partitionKey as string, entity.rowKey as string).catch(() => undefined);
-        purged++;
+      for await (const entity of this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+        await this.table.deleteEntity(entity.partitionKey as string, entity.rowKey as string).catch((error: unknown) => {
+          if (statusOf(error) !== 404) {
+            throw error;
+          }
+        });
+        removed++;
       }
     } catch (error) {
       throw storageError(error);
     }
-    return purged;
+    return removed;
   }
 }

@@ -23,6 +23,7 @@ const KINDS: Partial<Record<ErrorCode, FailureKind>> = {
   APP_PASSWORD_REQUIRED: 'connection-lost',
   ACCOUNT_DISABLED: 'connection-lost',
   NOT_CONNECTED: 'connection-lost',
+  ACCOUNT_MISMATCH: 'connection-lost',
   SENDING_QUOTA_EXCEEDED: 'mailbox-blocked',
   SENDING_BLOCKED: 'mailbox-blocked',
   RECIPIENT_REJECTED: 'message',

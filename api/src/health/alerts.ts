@@ -6,7 +6,7 @@ import type { ConnectionRecord } from '../connections/model';
 import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
 import { claimNotice, dueNotice, Incident, NoticeKind, noticeSent, OutboxCounters } from './incident';
-import { NoticeLanguage, noticeText, restoredReady } from './notices';
+import { connectedNoticeText, NoticeLanguage, noticeText, restoredReady } from './notices';
 
 export interface AlertDeps {
   config: AlertsConfig;
@@ -98,6 +98,32 @@ export class AlertService {
       return ours && r.incident ? { ...r, incident: claimNotice(r.incident, kind, until) } : r;
     });
     return ours && written.incident ? { record: written, incident: written.incident } : undefined;
+  }
+
+  /**
+   * Tells the account just connected to a catalog (issue 12 point 1), from the system sender, which
+   * catalog and which admin; without a system sender the audit log line is all there is.
+   */
+  public async connected(record: ConnectionRecord, admin: string): Promise<boolean> {
+    const sender = this.deps.config.sender;
+    const account = record.account?.email;
+    if (!sender || !account) {
+      this.deps.log.warn({ catalog: record.catalog, account }, 'connected notice not sent: SYSTEM_SENDER is not configured');
+      return false;
+    }
+    const token = await this.deps.appToken();
+    const { subject, text } = connectedNoticeText(await this.language(token, account), {
+      catalog: record.catalog,
+      account,
+      admin,
+      at: record.connectedAt ?? new Date(this.now()).toISOString(),
+      page: `${record.catalog}${this.deps.config.settingsPagePath}`
+    });
+    await this.deps.graph.request(token, 'POST', `/users/${encodeURIComponent(sender)}/sendMail`, {
+      message: { subject, body: { contentType: 'Text', content: text }, toRecipients: [{ emailAddress: { address: account } }] },
+      saveToSentItems: true
+    });
+    return true;
   }
 
   private recipients(record: ConnectionRecord): string[] {

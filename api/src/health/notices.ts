@@ -98,3 +98,24 @@ export function restoredReady(incident: Incident, now: OutboxCounters, nowMs: nu
   const done = (now.sent - at.sent) + (now.expired - at.expired) + (now.failed - at.failed);
   return done >= at.pending || nowMs - Date.parse(incident.resolvedAt) >= hourMs;
 }
+
+/**
+ * Issue 12 point 1: the account that was connected is told, from the system sender, which catalog
+ * now sends as it and which admin connected it - so a mailbox is never bound silently.
+ */
+export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: string; account: string; admin: string; at: string; page: string }): NoticeText {
+  const texts = {
+    en: {
+      subject: `Your mailbox was connected to catalog ${facts.catalog}`,
+      text: `${facts.admin} connected ${facts.account} to the LMS catalog ${facts.catalog} (${facts.at}). The LMS now sends that catalog's email notifications and meeting invitations as ${facts.account}.\n\nIf you did not expect this, ask the catalog's admins to disconnect it on the catalog's Microsoft 365 connection settings page, or revoke the LMS's access under My Apps:\n${facts.page}`
+    },
+    ja: {
+      subject: `あなたのメールボックスがカタログ ${facts.catalog} に接続されました`,
+      text: `${facts.admin} が ${facts.account} を LMS のカタログ ${facts.catalog} に接続しました (${facts.at})。LMS は今後、このカタログのメール通知と会議の招待を ${facts.account} から送信します。\n\n心当たりがない場合は、カタログの管理者に Microsoft 365 接続設定ページで切断するよう依頼するか、マイ アプリで LMS のアクセスを取り消してください:\n${facts.page}`
+    }
+  };
+  if (language !== 'both') {
+    return texts[language];
+  }
+  return { subject: `${texts.en.subject} / ${texts.ja.subject}`, text: `${texts.en.text}\n\n----------\n\n${texts.ja.text}` };
+}

@@ -51,18 +51,22 @@ export function identityError(error: unknown, context: TokenContext): ApiError {
 }
 
 /**
- * A catalog's MSAL token cache, kept sealed in the secrets table (R-MOD-6). Loaded before MSAL
- * reads it; written back, conditional on the ETag loaded, only when MSAL changed it.
+ * A catalog's MSAL token cache, kept sealed beside its connection record (R-MOD-6). Loaded before
+ * MSAL reads it - only when it belongs to the connection expected (its generation) - and written
+ * back, conditional on the ETag loaded, only when MSAL changed it.
  */
 export class CatalogCachePlugin implements ICachePlugin {
   private etag?: string;
 
-  public constructor(private readonly secrets: SecretStore, private readonly catalog: string) {}
+  public constructor(private readonly secrets: SecretStore, private readonly catalog: string, private readonly generation?: number) {}
 
   public async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
     const stored = await this.secrets.read(this.catalog);
     if (!stored || stored.kind !== 'msal-cache') {
       throw new ApiError('NOT_CONNECTED');
+    }
+    if (this.generation !== undefined && stored.generation !== this.generation) {
+      throw new ApiError('ACCOUNT_MISMATCH', { detail: 'The stored sign-in belongs to another connection of this catalog.' });
     }
     this.etag = stored.etag;
     context.tokenCache.deserialize(stored.plaintext);
@@ -72,8 +76,9 @@ export class CatalogCachePlugin implements ICachePlugin {
     if (!context.cacheHasChanged || !this.etag) {
       return;
     }
-    // Losing this race is harmless: the other writer stored an equally fresh refresh token.
-    const written = await this.secrets.write(this.catalog, 'msal-cache', context.tokenCache.serialize(), this.etag);
+    // Losing this race is harmless: the other writer stored an equally fresh refresh token, or a
+    // reconnect or disconnect replaced the secret (and this connection's tokens must not come back).
+    const written = await this.secrets.update(this.catalog, 'msal-cache', context.tokenCache.serialize(), this.etag);
     if (written) {
       const reread = await this.secrets.read(this.catalog);
       this.etag = reread?.etag;
@@ -111,9 +116,9 @@ export class MicrosoftIdentity {
     };
   }
 
-  /** A client that sees only this catalog's stored cache. */
-  public catalogClient(secrets: SecretStore, catalog: string): ConfidentialClientApplication {
-    return new ConfidentialClientApplication(this.msalConfig(new CatalogCachePlugin(secrets, catalog)));
+  /** A client that sees only this catalog's stored cache (of the connection `generation`, when given). */
+  public catalogClient(secrets: SecretStore, catalog: string, generation?: number): ConfidentialClientApplication {
+    return new ConfidentialClientApplication(this.msalConfig(new CatalogCachePlugin(secrets, catalog, generation)));
   }
 
   /** A client with an empty in-memory cache: a new sign-in is only stored once it passed its checks. */
@@ -154,9 +159,10 @@ export class MicrosoftIdentity {
   public async catalogToken(client: ConfidentialClientApplication, homeAccountId: string | null, scopes: string[], forceRefresh = false): Promise<AuthenticationResult> {
     try {
       const cache = client.getTokenCache();
-      const account = (homeAccountId ? await cache.getAccountByHomeId(homeAccountId) : null) ?? (await cache.getAllAccounts())[0];
+      // Only the connected account's own tokens: another account in the cache is never a substitute.
+      const account = homeAccountId ? await cache.getAccountByHomeId(homeAccountId) : null;
       if (!account) {
-        throw new ApiError('NOT_CONNECTED');
+        throw new ApiError('ACCOUNT_MISMATCH', { detail: 'The stored sign-in has no tokens of the connected account.' });
       }
       return await client.acquireTokenSilent({ account, scopes, forceRefresh });
     } catch (error) {

@@ -6,8 +6,8 @@ import { QueueClient } from '@azure/storage-queue';
 import { ApiError } from '../errors/apiError';
 
 export const TABLES = {
+  /** Each catalog's connection record (row 'connection') and sealed secret (row 'secret'), one partition per catalog. */
   connections: 'connections',
-  secrets: 'secrets',
   signIns: 'pendingsignins',
   outbox: 'outbox',
   mailboxes: 'mailboxes',

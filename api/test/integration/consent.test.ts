@@ -1,4 +1,4 @@
-import { OPENER_ORIGIN, postedMessage, signIn, SignInOptions, Stack, startStack } from '../support/stack';
+import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, SignInOptions, Stack, startStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
@@ -29,12 +29,7 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   async function connect(admin: string, options: SignInOptions, body: Record<string, unknown> = {}) {
-    const started = await stack.call('POST', path('/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN, ...body } });
-    expect(started.status).toBe(200);
-    const signedIn = await signIn(stack.tenant.origin, started.body.authorizeUrl, options);
-    const url = new URL(signedIn.callbackUrl);
-    const page = await stack.call('GET', `${url.pathname}${url.search}`);
-    return { authorizeUrl: String(started.body.authorizeUrl), consentShown: signedIn.consentShown, posted: postedMessage(String(page.body)) };
+    return connectModernAs(stack, admin, catalogA, options, body);
   }
 
   /** Signs in on a tenant page and answers the form that follows; returns the last response. */
@@ -85,7 +80,7 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
   });
 
   it('no org consent - an ordinary account asked for Place.Read.All meets Entra\'s "Need admin approval" (AADSTS90094), answered as CONSENT_REQUIRED', async () => {
-    const started = await stack.call('POST', path('/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: true, origin: OPENER_ORIGIN } });
+    const started = await stack.call('POST', path('/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: true, origin: OPENER_ORIGIN, nonce: pageNonce() } });
     expect(new URL(started.body.authorizeUrl).searchParams.get('scope')).toContain('Place.Read.All');
     const page = await signInTo(started.body.authorizeUrl, 'adele@contoso.test', () => null);
     expect(page.status).toBe(403);

@@ -3,7 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { seal } from '../../src/secrets/envelope';
 import { LocalFileKek } from '../../src/secrets/kek';
 import { TABLES } from '../../src/storage/tables';
-import { OPENER_ORIGIN, postedMessage, signIn, SignInOptions, Stack, startStack } from '../support/stack';
+import { OPENER_ORIGIN, pageNonce, postedMessage, signIn, SignInOptions, Stack, startStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
@@ -37,11 +37,17 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
 
   const path = (catalog: string, suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalog)}/connection${suffix}`;
 
-  async function start(admin: string, catalog: string, body: Record<string, unknown> = {}): Promise<{ authorizeUrl: string; state: string }> {
-    const res = await stack.call('POST', path(catalog, '/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN, ...body } });
+  async function start(admin: string, catalog: string, body: Record<string, unknown> = {}): Promise<{ authorizeUrl: string; state: string; nonce: string }> {
+    const nonce = pageNonce();
+    const res = await stack.call('POST', path(catalog, '/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce, ...body } });
     expect(res.status).toBe(200);
     const state = new URL(res.body.authorizeUrl).searchParams.get('state') as string;
-    return { authorizeUrl: res.body.authorizeUrl, state };
+    return { authorizeUrl: res.body.authorizeUrl, state, nonce };
+  }
+
+  /** What the page does with the completion code its callback posted (R-SEC-1). */
+  async function complete(admin: string, catalog: string, completion: string | undefined, nonce: string): Promise<{ status: number; body: any }> {
+    return stack.call('POST', path(catalog, '/modern/complete'), { token: await stack.token(admin), body: { completion, nonce } });
   }
 
   async function callback(callbackUrl: string): Promise<{ status: number; html: string; headers: Headers }> {
@@ -52,7 +58,7 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
 
   /** Start, sign in (and consent), land on the callback; follow a second sign-in leg when sent to one. */
   async function connect(admin: string, catalog: string, options: SignInOptions, body: Record<string, unknown> = {}) {
-    const { authorizeUrl } = await start(admin, catalog, body);
+    const { authorizeUrl, nonce } = await start(admin, catalog, body);
     const signedIn = await signIn(stack.tenant.origin, authorizeUrl, options);
     let page = await callback(signedIn.callbackUrl);
     let legs = 1;
@@ -63,7 +69,12 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
       page = await callback(next.callbackUrl);
       legs++;
     }
-    return { ...signedIn, ...page, legs, posted: postedMessage(page.html) };
+    const posted = postedMessage(page.html);
+    const completed = posted.message.ok ? await complete(admin, catalog, posted.message.completion, nonce) : undefined;
+    if (completed && completed.status !== 200) {
+      throw new Error(`completion answered ${completed.status}: ${JSON.stringify(completed.body)}`);
+    }
+    return { ...signedIn, ...page, legs, posted, completed };
   }
 
   it('start - the authorize URL carries PKCE S256, a nonce, the state and the API callback', async () => {
@@ -80,7 +91,7 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
   });
 
   it('start - an opener origin outside the allow-list is refused', async () => {
-    const res = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: 'https://evil.example' } });
+    const res = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: 'https://evil.example', nonce: pageNonce() } });
     expect([res.status, res.body.code]).toEqual([400, 'ORIGIN_NOT_ALLOWED']);
   });
 
@@ -88,7 +99,7 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     const result = await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
     expect(result.consentShown).toBe(true);
     expect(result.status).toBe(200);
-    expect(result.posted).toEqual({ message: { type: 'lms-m365-connection', catalog: catalogA, ok: true }, origin: OPENER_ORIGIN });
+    expect(result.posted).toEqual({ message: { type: 'lms-m365-connection', catalog: catalogA, ok: true, completion: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) }, origin: OPENER_ORIGIN });
     expect(result.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
     expect(result.html).not.toMatch(/access_token|refresh_token/);
     const view = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
@@ -258,7 +269,7 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     const token = await stack.token('adele@contoso.test');
     const res = await stack.call('DELETE', path(catalogA), { token });
     expect(res.body).toMatchObject({ method: null, account: null, health: { state: 'not-connected' } });
-    const secrets = TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.secrets, { allowInsecureConnection: true });
+    const secrets = TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.connections, { allowInsecureConnection: true });
     const key = createHash('sha256').update(catalogA).digest('hex');
     await expect(secrets.getEntity(key, 'secret')).rejects.toMatchObject({ statusCode: 404 });
     const send = await stack.call('POST', path(catalogA, '/test-email'), { token, body: { to: 'learner1@contoso.test' } });
@@ -266,9 +277,15 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
   });
 
   it('canary - no refresh token the tenant issued appears in logs, responses or Azurite tables; no code or state is logged', async () => {
-    const { authorizeUrl, state } = await start('adele@contoso.test', catalogA);
+    const { authorizeUrl, state, nonce } = await start('adele@contoso.test', catalogA);
     const { callbackUrl } = await signIn(stack.tenant.origin, authorizeUrl, { user: 'adele@contoso.test' });
-    expect(postedMessage((await callback(callbackUrl)).html).message.ok).toBe(true);
+    const posted = postedMessage((await callback(callbackUrl)).html).message;
+    expect(posted.ok).toBe(true);
+    expect((await complete('adele@contoso.test', catalogA, posted.completion, nonce)).status).toBe(200);
+    expect(stack.logs.text()).not.toContain(nonce);
+    expect(stack.logs.text()).not.toContain(posted.completion);
+    expect(await stack.tableDump()).not.toContain(nonce);
+    expect(await stack.tableDump()).not.toContain(posted.completion);
     const code = new URL(callbackUrl).searchParams.get('code') as string;
     expect(stack.logs.text()).not.toContain(state);
     expect(stack.logs.text()).not.toContain(code);

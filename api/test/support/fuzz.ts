@@ -28,7 +28,7 @@ interface Endpoint {
 export function invalidRequests(openerOrigin: string): fc.Arbitrary<InvalidRequest> {
   const endpoints: Endpoint[] = [
     { method: 'PATCH', suffix: '', valid: { enabled: true, transport: 'smtp-oauth', alertRecipients: ['adele@contoso.test'] }, required: [] },
-    { method: 'POST', suffix: '/modern', valid: { orgConsent: false, transport: 'graph', origin: openerOrigin }, required: ['orgConsent', 'origin'] },
+    { method: 'POST', suffix: '/modern', valid: { orgConsent: false, transport: 'graph', origin: openerOrigin, nonce: 'n'.repeat(43) }, required: ['orgConsent', 'origin', 'nonce'] },
     { method: 'POST', suffix: '/classic', valid: { email: 'adele@contoso.test', password: 'dev-password' }, required: ['email', 'password'] },
     { method: 'POST', suffix: '/test-email', valid: { to: 'adele@contoso.test' }, required: ['to'] }
   ];

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURE_PATH, OPENER_ORIGIN, postedMessage, signIn, Stack } from './stack';
+import { connectModernAs, FIXTURE_PATH, Stack } from './stack';
 
 /** The fixture's LMS back end (client credentials, app role Notifications.Send). */
 export const LMS_BACKEND = { clientId: '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e', secret: 'local-dev-backend-secret' };
@@ -42,18 +42,11 @@ export async function connectClassic(stack: Stack, admin: string, catalog: strin
   }
 }
 
-/** A Modern (Graph) connection: start, sign in and consent as `user`, land on the callback. */
+/** A Modern (Graph) connection: start, sign in and consent as `user`, land on the callback, complete as the page does. */
 export async function connectModern(stack: Stack, admin: string, catalog: string, user = admin): Promise<void> {
-  const started = await stack.call('POST', catalogPath(catalog, '/connection/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN } });
-  if (started.status !== 200) {
-    throw new Error(`modern start answered ${started.status}: ${JSON.stringify(started.body)}`);
-  }
-  const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user });
-  const url = new URL(callbackUrl);
-  const page = await stack.call('GET', `${url.pathname}${url.search}`);
-  const posted = postedMessage(String(page.body));
-  if (!posted.message.ok) {
-    throw new Error(`modern connect failed: ${posted.message.code}`);
+  const result = await connectModernAs(stack, admin, catalog, { user });
+  if (!result.posted.message.ok || result.completed?.status !== 200) {
+    throw new Error(`modern connect failed: ${result.posted.message.code ?? JSON.stringify(result.completed?.body)}`);
   }
 }
 

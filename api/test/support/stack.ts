@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,8 @@ export async function startStack(overrides: Record<string, string> = {}, options
     tenant = await startLocalTenant({ port: 0, smtpPort: 0, fixturePath: options.fixturePath ?? FIXTURE_PATH, timeScale: options.tenantTimeScale, certDir: path.join(repoRoot, '.local', 'certs') });
     const config = localConfig(tenant, azurite.connectionString, {
       ALLOWED_ORIGINS: OPENER_ORIGIN,
+      // R-SEC-2: the fixture's catalog sites have no settings list until a test provisions one; the LMS registered them.
+      REGISTERED_CATALOGS: ['catalog-a', 'catalog-b', 'catalog-c', 'catalog-q'].map((site) => `${tenant?.origin}/sites/${site}`).join(','),
       RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'debug',
       ...overrides
@@ -194,7 +197,7 @@ export async function signIn(tenantOrigin: string, authorizeUrl: string, options
 }
 
 /** The message the callback page posts to its opener (or hands Teams), and the origin it posts to. */
-export function postedMessage(html: string): { message: { type: string; catalog: string | null; ok: boolean; code?: string }; origin: string | null } {
+export function postedMessage(html: string): { message: { type: string; catalog: string | null; ok: boolean; code?: string; completion?: string }; origin: string | null } {
   const data = /var data = (\{.*\});/.exec(html)?.[1];
   if (!data) {
     throw new Error(`no message in callback page: ${html.slice(0, 300)}`);
@@ -239,4 +242,45 @@ export async function settingsListItems(stack: Stack, site: string, owner: strin
   const token = await siteToken(stack, owner);
   const items = await fetch(`${site}/_api/web/lists/getbytitle('${encodeURIComponent(SETTINGS_LIST_TITLE)}')/items`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata' } });
   return ((await items.json()) as { value: Record<string, unknown>[] }).value;
+}
+
+/** A nonce as the page makes one when it starts a sign-in (kept by the page, shown again to complete it). */
+export function pageNonce(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export interface ModernConnect {
+  /** The callback page's message (with the completion code on success). */
+  posted: ReturnType<typeof postedMessage>;
+  consentShown: boolean;
+  authorizeUrl: string;
+  nonce: string;
+  /** The page's completion call (absent when the callback failed): the view, or a problem. */
+  completed?: { status: number; body: any };
+}
+
+/**
+ * The whole Modern connect as the page does it (R-SEC-1): start with a nonce, sign in as `options.user`
+ * (following a second leg), land on the callback, then complete with the admin's token and the nonce.
+ */
+export async function connectModernAs(stack: Stack, admin: string, catalog: string, options: SignInOptions, body: Record<string, unknown> = {}): Promise<ModernConnect> {
+  const nonce = pageNonce();
+  const path = `/v1/catalogs/${encodeURIComponent(catalog)}/connection`;
+  const started = await stack.call('POST', `${path}/modern`, { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce, ...body } });
+  if (started.status !== 200) {
+    throw new Error(`modern start answered ${started.status}: ${JSON.stringify(started.body)}`);
+  }
+  const signedIn = await signIn(stack.tenant.origin, started.body.authorizeUrl, options);
+  let url = new URL(signedIn.callbackUrl);
+  let page = await stack.call('GET', `${url.pathname}${url.search}`);
+  for (let legs = 1; page.status === 302 && legs < 3; legs++) {
+    url = new URL((await signIn(stack.tenant.origin, page.headers.get('location') as string, options)).callbackUrl);
+    page = await stack.call('GET', `${url.pathname}${url.search}`);
+  }
+  const posted = postedMessage(String(page.body));
+  const result: ModernConnect = { posted, consentShown: signedIn.consentShown, authorizeUrl: String(started.body.authorizeUrl), nonce };
+  if (posted.message.ok && posted.message.completion) {
+    result.completed = await stack.call('POST', `${path}/modern/complete`, { token: await stack.token(admin), body: { completion: posted.message.completion, nonce } });
+  }
+  return result;
 }

@@ -21,6 +21,13 @@ describe('callback page', () => {
     expect(html).toContain('<script nonce="n0nce">');
   });
 
+  it('callbackPage (R-SEC-1) - a success carries its completion code to the opener only; a failure never carries one', () => {
+    const completion = 'k'.repeat(43);
+    expect(data(callbackPage({ ok: true, origin: 'https://contoso.sharepoint.com', catalog: 'c', completion }, 'n', 'en')).message).toEqual({ type: 'lms-m365-connection', catalog: 'c', ok: true, completion });
+    expect(data(callbackPage({ ok: false, code: 'SHARED_MAILBOX', origin: 'https://contoso.sharepoint.com', catalog: 'c', completion }, 'n', 'en')).message).toEqual({ type: 'lms-m365-connection', catalog: 'c', ok: false, code: 'SHARED_MAILBOX' });
+    expect(callbackPage({ ok: true, origin: 'https://contoso.sharepoint.com', catalog: 'c', completion }, 'n', 'en')).not.toMatch(/<h1>[^<]*Connected/);
+  });
+
   it('callbackPage - an unknown origin posts to no one and shows the error in the chosen language', () => {
     const html = callbackPage({ ok: false, code: 'STATE_INVALID' }, 'n', 'ja');
     expect(data(html).origin).toBeNull();

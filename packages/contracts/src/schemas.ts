@@ -69,7 +69,13 @@ export const IfMatchHeaders = Type.Object({
 export const StartModern = Type.Object({
   orgConsent: Type.Boolean(),
   transport: Type.Optional(Transport),
-  origin: Type.String({ minLength: 1, maxLength: 200, description: 'Origin of the page that opens the sign-in popup; the callback posts its result there.' })
+  origin: Type.String({ minLength: 1, maxLength: 200, description: 'Origin of the page that opens the sign-in popup; the callback posts its result there.' }),
+  nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{32,128}$', description: 'A random value the page keeps for this sign-in and shows again to complete it (binds the sign-in to the browser window that started it; only its hash is stored).' })
+}, { additionalProperties: false });
+
+export const CompleteModern = Type.Object({
+  completion: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'The one-time completion code the callback page posted to the page (or handed Teams).' }),
+  nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{32,128}$', description: 'The nonce the page sent when it started this sign-in.' })
 }, { additionalProperties: false });
 
 export const StartModernResult = Type.Object({
@@ -128,6 +134,7 @@ export type SettingsChange = Static<typeof SettingsChange>;
 export type IfMatchHeaders = Static<typeof IfMatchHeaders>;
 export type StartModern = Static<typeof StartModern>;
 export type StartModernResult = Static<typeof StartModernResult>;
+export type CompleteModern = Static<typeof CompleteModern>;
 export type ConnectClassic = Static<typeof ConnectClassic>;
 export type TestEmail = Static<typeof TestEmail>;
 export type TestEmailResult = Static<typeof TestEmailResult>;

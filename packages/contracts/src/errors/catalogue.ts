@@ -211,6 +211,61 @@ export const DOMAIN_ERRORS = {
       ja: 'サインインは 10 分以内に完了する必要があります。設定ページでもう一度 [接続] を押してください。'
     }
   },
+  SIGN_IN_OTHER_ADMIN: {
+    status: 403,
+    title: {
+      en: 'This sign-in was started by another admin.',
+      ja: 'このサインインは別の管理者が開始したものです。'
+    },
+    remedy: {
+      en: 'Only the admin who pressed Connect can finish the sign-in. Nothing was changed. Press Connect on the settings page yourself.',
+      ja: 'サインインを完了できるのは [接続] を押した管理者だけです。何も変更されていません。ご自身で設定ページの [接続] を押してください。'
+    }
+  },
+  SIGN_IN_OTHER_BROWSER: {
+    status: 403,
+    title: {
+      en: 'This sign-in was started in another browser window.',
+      ja: 'このサインインは別のブラウザー ウィンドウで開始されました。'
+    },
+    remedy: {
+      en: 'A sign-in finishes only on the settings page that started it. Nothing was changed. Press Connect again on the settings page.',
+      ja: 'サインインは、開始した設定ページでのみ完了します。何も変更されていません。設定ページでもう一度 [接続] を押してください。'
+    }
+  },
+  SIGN_IN_SUPERSEDED: {
+    status: 409,
+    title: {
+      en: 'The connection changed while you were signing in.',
+      ja: 'サインイン中に接続が変更されました。'
+    },
+    remedy: {
+      en: 'Someone connected or disconnected this catalog after you pressed Connect, so your sign-in was not applied. Reload the page, check the connection and connect again if needed.',
+      ja: '[接続] を押した後に、別の操作でこのカタログが接続または切断されたため、サインインは適用されませんでした。ページを再読み込みして接続を確認し、必要ならもう一度接続してください。'
+    }
+  },
+  NOT_A_CATALOG: {
+    status: 403,
+    title: {
+      en: 'This site is not a course catalog.',
+      ja: 'このサイトはコース カタログではありません。'
+    },
+    remedy: {
+      en: 'A site is a catalog only where the LMS app is added (its settings list exists) or the LMS registered it. Add the app to the site, or ask the LMS administrator to register it.',
+      ja: 'カタログになるのは、LMS アプリが追加されたサイト (設定リストがあるサイト) か、LMS が登録したサイトだけです。サイトにアプリを追加するか、LMS 管理者に登録を依頼してください。'
+    }
+  },
+  ACCOUNT_MISMATCH: {
+    status: 409,
+    title: {
+      en: 'The stored sign-in does not belong to the connected account.',
+      ja: '保存されているサインインは、接続されたアカウントのものではありません。'
+    },
+    remedy: {
+      en: 'Nothing is sent from another account. Reconnect the catalog\'s account on the settings page.',
+      ja: '別のアカウントから送信されることはありません。設定ページでカタログのアカウントを再接続してください。'
+    }
+  },
   NOT_CONNECTED: {
     status: 409,
     title: {

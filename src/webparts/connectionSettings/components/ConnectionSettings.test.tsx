@@ -73,6 +73,9 @@ function holdChecks(api: FakeConnectionApi): () => Promise<void> {
 
 const LOST = { state: 'lost' as const, code: 'TOKEN_REVOKED', checkedAt: '2026-11-25T12:00:00Z' };
 
+/** The one-time code a successful callback posts; the page completes the connection with it (R-SEC-1). */
+const COMPLETION = 'k'.repeat(43);
+
 function signInMessage(data: object, origin: string = 'http://api.test'): void {
   act(() => {
     window.dispatchEvent(new MessageEvent('message', { data: { type: 'lms-m365-connection', catalog: CATALOG, ...data }, origin }));
@@ -236,12 +239,13 @@ describe('ConnectionSettings', () => {
     expect(screen.getByText(en.connecting)).toBeInTheDocument();
     expect(store.saves).toEqual([]);
     api.view = connectedView({ enabled: false });
-    signInMessage({ ok: true }, 'http://evil.test');
+    signInMessage({ ok: true, completion: COMPLETION }, 'http://evil.test');
     expect(screen.queryByTestId('connected-view')).not.toBeInTheDocument();
-    signInMessage({ ok: true });
+    signInMessage({ ok: true, completion: COMPLETION });
     expect(await screen.findByTestId('connected-account')).toHaveTextContent('adele@contoso.test');
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
     expect(store.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
+    expect(api.calls.filter((c) => c.startsWith('complete'))).toEqual([`complete ${COMPLETION}`]);
     // A message bar renders its text a moment after the bar itself (Fluent's DelayedRender).
     expect(await screen.findByText(en.connectedNotice)).toBeInTheDocument();
   });
@@ -252,7 +256,7 @@ describe('ConnectionSettings', () => {
     await ready();
     await userEvent.click(inside(summary()).getByRole('button', { name: en.reconnect }));
     api.view = connectedView({ enabled: false });
-    signInMessage({ ok: true });
+    signInMessage({ ok: true, completion: COMPLETION });
     expect(await screen.findByText(en.connectedOffNotice)).toBeInTheDocument();
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.statePaused);
     await userEvent.click(screen.getByRole('button', { name: en.turnOn }));
@@ -275,6 +279,21 @@ describe('ConnectionSettings', () => {
       expect(screen.getAllByText(ERROR_CATALOGUE[code].title.ja)).toHaveLength(1);
       expect(store.saves).toEqual([]);
     });
+
+  it('ConnectionSettings (R-SEC-1) - a completion the API refuses connects nothing and explains its code', async () => {
+    const api = new FakeConnectionApi();
+    api.failures.complete = appError('problem', { status: 403, code: 'SIGN_IN_OTHER_ADMIN' });
+    const { store } = renderPage({ api });
+    await ready();
+    await switchOn();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await screen.findByText(en.connecting);
+    signInMessage({ ok: true, completion: COMPLETION });
+    const alert = await screen.findByTestId('page-error');
+    expect(await inside(alert).findByText(ERROR_CATALOGUE.SIGN_IN_OTHER_ADMIN.title.en)).toBeInTheDocument();
+    expect(screen.queryByTestId('connected-account')).not.toBeInTheDocument();
+    expect(store.saves).toEqual([]);
+  });
 
   it('ConnectionSettings - a blocked pop-up gets a link instead', async () => {
     const { api } = renderPage({ blockPopup: true });
@@ -315,7 +334,7 @@ describe('ConnectionSettings', () => {
     expect(opened).toEqual([]);
     expect(asked).toEqual([expect.objectContaining({ url: `http://api.test/v1/auth/teams-start?authorize=${encodeURIComponent(api.authorizeUrl)}` })]);
     api.view = connectedView();
-    await act(async () => { answer(JSON.stringify({ type: 'lms-m365-connection', catalog: CATALOG, ok: true })); });
+    await act(async () => { answer(JSON.stringify({ type: 'lms-m365-connection', catalog: CATALOG, ok: true, completion: COMPLETION })); });
     expect(await screen.findByTestId('connected-account')).toHaveTextContent('adele@contoso.test');
     expect(await screen.findByText(en.connectedNotice)).toBeInTheDocument();
   });
@@ -365,7 +384,7 @@ describe('ConnectionSettings', () => {
         launchSignIn={async (url: Promise<string>) => {
           seen.push(await url);
           api.view = connectedView();
-          return { outcome: 'connected' };
+          return { outcome: 'signed-in', completion: COMPLETION };
         }}
       />
     );
@@ -479,7 +498,7 @@ describe('ConnectionSettings', () => {
     await userEvent.click(screen.getByRole('button', { name: en.connect }));
     await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
     api.view = connectedView({ account: { email: 'megan@contoso.test', displayName: 'Megan Bowen' } });
-    signInMessage({ ok: true });
+    signInMessage({ ok: true, completion: COMPLETION });
     await waitFor(() => expect(screen.getByTestId('connected-account')).toHaveTextContent('megan@contoso.test'));
     expect(screen.getByRole('button', { name: en.changeAccount })).toHaveAttribute('aria-expanded', 'false');
     expect(screen.queryByText(en.permissionMailSend)).not.toBeInTheDocument();
@@ -535,7 +554,7 @@ describe('ConnectionSettings', () => {
     await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
     expect(api.calls).toContain('modern false graph http://page.test');
     api.view = connectedView();
-    signInMessage({ ok: true });
+    signInMessage({ ok: true, completion: COMPLETION });
     await waitFor(() => expect(screen.queryByTestId('lost-reason')).not.toBeInTheDocument());
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
   });

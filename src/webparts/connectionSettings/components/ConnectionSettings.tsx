@@ -118,10 +118,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       retryBlocked.current = retry;
       dispatch({ type: 'sign-in', signIn: { state: 'blocked', url } });
     },
-    connectedMeanwhile: async () => {
-      const view = await services.connectionApi.getConnection();
-      return isConnected(view) && view.health.state === 'connected';
-    }
+    complete: (completion: string) => services.connectionApi.completeModern(completion)
   });
 
   // Catalogs this page load has verified already: a retry or a reload after a conflict reads the

@@ -18,6 +18,8 @@ export interface ISignInMessage {
   catalog: string;
   ok: boolean;
   code?: string;
+  /** On success: the one-time code the page completes the connection with (R-SEC-1). */
+  completion?: string;
 }
 
 export function isSignInMessage(data: unknown): data is ISignInMessage {

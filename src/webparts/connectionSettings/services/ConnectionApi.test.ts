@@ -37,6 +37,25 @@ describe('ConnectionApi', () => {
     await expect(api.connectClassic('a@b.test', 'x')).rejects.toMatchObject({ isAppError: true, kind: 'problem', status: 422, code: 'SHARED_MAILBOX' });
   });
 
+  it('ConnectionApi (R-SEC-1) - a sign-in starts with a fresh nonce and completes with that same nonce, once', async () => {
+    const seen: Array<{ url: string; body: Record<string, unknown> }> = [];
+    const send: HttpSend = (url, request) => {
+      seen.push({ url, body: JSON.parse(request.body ?? '{}') as Record<string, unknown> });
+      return Promise.resolve(response(200, url.endsWith('/modern') ? { authorizeUrl: 'https://login.test/a', expiresAt: 'x' } : { catalog: 'c', etag: 'e' }));
+    };
+    const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
+    await api.startModern(false, 'graph', 'https://t.test');
+    await api.startModern(false, 'graph', 'https://t.test');
+    const [first, second] = seen.map((s) => s.body.nonce as string);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(second).not.toBe(first);
+    await api.completeModern('k'.repeat(43));
+    expect(seen[2].url).toMatch(/\/connection\/modern\/complete$/);
+    expect(seen[2].body).toEqual({ completion: 'k'.repeat(43), nonce: second });
+    await expect(api.completeModern('k'.repeat(43))).rejects.toMatchObject({ kind: 'problem', code: 'STATE_INVALID' });
+    expect(seen).toHaveLength(3);
+  });
+
   it('ConnectionApi - 412 is a conflict', async () => {
     const send: HttpSend = () => Promise.resolve(response(412, { code: 'PRECONDITION_FAILED' }));
     const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);

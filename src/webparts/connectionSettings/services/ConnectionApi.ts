@@ -1,4 +1,4 @@
-import type { ConnectClassic, StartModern, TestEmail } from '@lms-m365/contracts';
+import type { CompleteModern, ConnectClassic, StartModern, TestEmail } from '@lms-m365/contracts';
 import { appError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import type { HttpSend, IHttpResponse } from './http';
@@ -8,6 +8,15 @@ import type { IConnectionApi, IConnectionPatch } from './interfaces';
 export function catalogId(siteUrl: string): string {
   const url = new URL(siteUrl.trim());
   return encodeURIComponent(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
+}
+
+/** 32 random bytes, base64url: the nonce that binds a sign-in to this page (R-SEC-1). */
+export function newSignInNonce(): string {
+  const bytes = new Uint8Array(32);
+  crypto.getRandomValues(bytes);
+  let binary = '';
+  bytes.forEach((b: number) => { binary += String.fromCharCode(b); });
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 interface IProblem {
@@ -22,6 +31,11 @@ export class ConnectionApi implements IConnectionApi {
   private readonly _base: string;
   private readonly _send: HttpSend;
   private readonly _language: string | undefined;
+  /**
+   * The nonce of the sign-in last started from this page. Kept in memory only: the sign-in
+   * completes in this page (this browser window), never in another one that got the code.
+   */
+  private _signInNonce: string | undefined;
 
   /** language: the page's language, so API texts (e.g. the test email) match it. */
   public constructor(baseUrl: string, siteUrl: string, send: HttpSend, language?: string) {
@@ -41,8 +55,20 @@ export class ConnectionApi implements IConnectionApi {
   }
 
   public startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart> {
-    const body: StartModern = { orgConsent, transport, origin: pageOrigin };
+    const nonce = newSignInNonce();
+    this._signInNonce = nonce;
+    const body: StartModern = { orgConsent, transport, origin: pageOrigin, nonce };
     return this._json<IModernStart>('POST', '/modern', body);
+  }
+
+  public completeModern(completion: string): Promise<IConnectionView> {
+    const nonce = this._signInNonce;
+    if (!nonce) {
+      return Promise.reject(appError('problem', { status: 400, code: 'STATE_INVALID' }));
+    }
+    this._signInNonce = undefined;
+    const body: CompleteModern = { completion, nonce };
+    return this._json<IConnectionView>('POST', '/modern/complete', body);
   }
 
   public connectClassic(email: string, password: string): Promise<IConnectionView> {

@@ -34,7 +34,10 @@ export interface IConnectionApi {
   readonly origin: string;
   getConnection(): Promise<IConnectionView>;
   updateConnection(patch: IConnectionPatch, etag: string): Promise<IConnectionView>;
+  /** Starts a sign-in; the client keeps the nonce it sends, for completeModern (R-SEC-1). */
   startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart>;
+  /** Completes the sign-in last started here with the completion code its callback posted. */
+  completeModern(completion: string): Promise<IConnectionView>;
   connectClassic(email: string, password: string): Promise<IConnectionView>;
   checkConnection(): Promise<IConnectionView>;
   sendTestEmail(to: string): Promise<ITestEmailResult>;

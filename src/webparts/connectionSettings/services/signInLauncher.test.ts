@@ -47,12 +47,12 @@ describe('sign-in launcher', () => {
   });
 
   it('teamsLauncher - starts at the API\'s Teams start page with the authorize URL, and returns the callback\'s result', async () => {
-    const message = { type: 'lms-m365-connection', catalog: 'https://contoso.sharepoint.com/sites/a', ok: true };
+    const message = { type: 'lms-m365-connection', catalog: 'https://contoso.sharepoint.com/sites/a', ok: true, completion: 'k'.repeat(43) };
     const teams = fakeTeams(() => Promise.resolve(JSON.stringify(message)));
     const launch = teamsLauncher(teams, 'https://api.test/').launchSignIn(AUTHORIZE);
     expect(teams.asked).toEqual([{ url: `https://api.test/v1/auth/teams-start?authorize=${encodeURIComponent(AUTHORIZE)}`, width: 520, height: 680 }]);
     expect(launch.kind).toBe('teams');
-    expect(await (launch as { result: Promise<unknown> }).result).toEqual({ ok: true, catalog: message.catalog });
+    expect(await (launch as { result: Promise<unknown> }).result).toEqual({ ok: true, catalog: message.catalog, completion: message.completion });
   });
 
   it('teamsLauncher - notifyFailure\'s code is the error; Teams\' own reasons mean the window was closed; a garbled answer fails', async () => {

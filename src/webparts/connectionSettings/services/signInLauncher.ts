@@ -5,6 +5,8 @@ export interface ISignInResult {
   ok: boolean;
   catalog: string | null;
   code?: string;
+  /** On success: the one-time code the page completes the connection with (R-SEC-1). */
+  completion?: string;
   /** The admin closed the sign-in window without finishing. */
   cancelled?: boolean;
 }
@@ -98,7 +100,7 @@ function resultFromTeams(answer: string): ISignInResult {
   if (!isSignInMessage(message)) {
     return { ok: false, catalog: null, code: 'SIGN_IN_FAILED' };
   }
-  return { ok: message.ok, catalog: message.catalog || null, ...(message.code ? { code: message.code } : {}) };
+  return { ok: message.ok, catalog: message.catalog || null, ...(message.code ? { code: message.code } : {}), ...(message.completion ? { completion: message.completion } : {}) };
 }
 
 /** notifyFailure's reason is the error code; Teams' own reasons say the window was closed or not opened. */

@@ -45,8 +45,15 @@ describe('launchSignIn', () => {
     const result = popupSignIn({ openWindow: () => null })(Promise.resolve('http://api.test/a'), context({ onBlocked: (url) => blocked.push(url) }));
     await tick();
     expect(blocked).toEqual(['http://api.test/a']);
+    post({ ok: true, completion: 'c'.repeat(43) });
+    await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'c'.repeat(43) });
+  });
+
+  it('launchSignIn (R-SEC-1) - success carries the completion code for the page; a success without one is not taken for a connection', async () => {
+    const result = popupSignIn({ openWindow: () => fakePopup() as unknown as Window })(Promise.resolve('http://api.test/a'), context());
+    await tick();
     post({ ok: true });
-    await expect(result).resolves.toEqual({ outcome: 'connected' });
+    await expect(result).resolves.toEqual({ outcome: 'failed', code: 'STATE_INVALID' });
   });
 
   it('launchSignIn - cancelling closes the window; a failed start closes it and rejects with the cause', async () => {

@@ -1,13 +1,19 @@
 import { isSignInMessage } from '../model/connection';
 import { popupLauncher, type ISignInLauncher, type ISignInResult, type SignInLaunch } from '../services/signInLauncher';
 
-/** How a sign-in window ended, as far as the page can tell. */
+/** How a sign-in ended, as far as the page can tell (after the page completed it: useSignIn). */
 export type SignInEnd =
   | { outcome: 'connected' }
   | { outcome: 'failed'; code: string }
-  /** Closed without a word: the API may still have the result (the page asks it). */
+  /** Closed without a word: nothing was connected. */
   | { outcome: 'closed' }
   | { outcome: 'cancelled' };
+
+/**
+ * How the sign-in window ended: Microsoft's part done, with the one-time completion code the page
+ * still has to present with its admin's token and nonce (R-SEC-1), or one of the other ends.
+ */
+export type LaunchEnd = Exclude<SignInEnd, { outcome: 'connected' }> | { outcome: 'signed-in'; completion: string };
 
 export interface ISignInContext {
   /** The connection API's origin: the callback page posts its result from there. */
@@ -30,7 +36,7 @@ export interface ISignInContext {
  * The popup launcher below is the default; a host with its own way (Teams' authenticate) gives
  * its launcher (services/signInLauncher.ts) to the page, which follows it with fromLauncher.
  */
-export type LaunchSignIn = (authorizeUrl: Promise<string>, context: ISignInContext) => Promise<SignInEnd>;
+export type LaunchSignIn = (authorizeUrl: Promise<string>, context: ISignInContext) => Promise<LaunchEnd>;
 
 export interface IPopupOptions {
   /** Opens the window; window.open by default. */
@@ -52,13 +58,13 @@ export function popupSignIn(options: IPopupOptions = {}): LaunchSignIn {
  * result comes as the callback page's message and its closing is watched; Teams answers itself.
  */
 export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500): LaunchSignIn {
-  return (authorizeUrl: Promise<string>, context: ISignInContext): Promise<SignInEnd> => {
+  return (authorizeUrl: Promise<string>, context: ISignInContext): Promise<LaunchEnd> => {
     launcher.prepare();
-    return new Promise<SignInEnd>((resolve, reject) => {
+    return new Promise<LaunchEnd>((resolve, reject) => {
       let timer: ReturnType<typeof setInterval> | undefined;
       let popup: Window | undefined;
       let done = false;
-      const finish = (end: SignInEnd | { error: unknown }): void => {
+      const finish = (end: LaunchEnd | { error: unknown }): void => {
         if (done) {
           return;
         }
@@ -82,17 +88,20 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500): L
       };
       const fromResult = (result: ISignInResult): void => {
         if (result.cancelled) {
-          // Teams says the window closed: the API may still have the result (the page asks it).
           finish({ outcome: 'closed' });
         } else if (!context.catalog || !result.catalog || result.catalog === context.catalog) {
-          finish(result.ok ? { outcome: 'connected' } : { outcome: 'failed', code: result.code || 'CONSENT_REQUIRED' });
+          if (result.ok && result.completion) {
+            finish({ outcome: 'signed-in', completion: result.completion });
+          } else {
+            finish({ outcome: 'failed', code: result.ok ? 'STATE_INVALID' : result.code || 'CONSENT_REQUIRED' });
+          }
         }
       };
       const onMessage = (event: MessageEvent): void => {
         if (event.origin.toLowerCase() !== context.apiOrigin || !isSignInMessage(event.data)) {
           return;
         }
-        fromResult({ ok: event.data.ok, catalog: event.data.catalog || null, code: event.data.code });
+        fromResult({ ok: event.data.ok, catalog: event.data.catalog || null, code: event.data.code, completion: event.data.completion });
       };
       const onAbort = (): void => finish({ outcome: 'cancelled' });
       window.addEventListener('message', onMessage);

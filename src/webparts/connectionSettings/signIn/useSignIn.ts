@@ -7,10 +7,10 @@ export interface IUseSignInOptions {
   catalog: string | undefined;
   onBlocked: (url: string, retry: () => boolean) => void;
   /**
-   * Asked when the window closed without a message: a page on the way may have severed it from
-   * this one (Cross-Origin-Opener-Policy) while the API completed the sign-in.
+   * Completes the sign-in with the one-time code the callback gave this page (R-SEC-1): the API
+   * connects the account only for this page's admin and nonce. Rejects with the API's error.
    */
-  connectedMeanwhile: () => Promise<boolean>;
+  complete: (completion: string) => Promise<unknown>;
 }
 
 export interface ISignIn {
@@ -36,12 +36,16 @@ export function useSignIn(options: IUseSignInOptions): ISignIn {
     current.current?.abort();
     const controller = new AbortController();
     current.current = controller;
-    const { launch, apiOrigin, catalog, onBlocked, connectedMeanwhile } = latest.current;
+    const { launch, apiOrigin, catalog, onBlocked, complete } = latest.current;
     const end = await launch(authorizeUrl, { apiOrigin, catalog, onBlocked, signal: controller.signal });
-    if (end.outcome === 'closed' && await connectedMeanwhile().catch(() => false)) {
-      return { outcome: 'connected' };
+    if (end.outcome !== 'signed-in') {
+      return end;
     }
-    return end;
+    if (controller.signal.aborted) {
+      return { outcome: 'cancelled' };
+    }
+    await complete(end.completion);
+    return { outcome: 'connected' };
   }, []);
 
   return { run, cancel };

@@ -118,6 +118,11 @@ export class FakeConnectionApi implements IConnectionApi {
     return this._answer(`modern ${orgConsent} ${transport} ${pageOrigin}`, () => ({ authorizeUrl: this.authorizeUrl, expiresAt: '2026-11-25T11:00:00Z' }), 'modern');
   }
 
+  /** A completed sign-in answers the view the test arranged as what the API holds once connected. */
+  public completeModern(completion: string): Promise<IConnectionView> {
+    return this._answer(`complete ${completion}`, () => this.view, 'complete');
+  }
+
   public connectClassic(email: string, password: string): Promise<IConnectionView> {
     return this._answer(`classic ${email}`, () => {
       this.view = connectedView({ method: 'classic', account: { email, displayName: email }, enabled: this.view.enabled, alertRecipients: this.view.alertRecipients, etag: `W/"c${this.calls.length}"` });

@@ -1,0 +1,58 @@
+import { ApiError } from '../errors/apiError';
+import type { GraphClient } from '../graph/graphClient';
+import { findSettingsList, SettingsListStore } from '../sharepoint/listMirror';
+
+/**
+ * R-SEC-2: what counts as a catalog. A site is one only where the app is installed - its settings
+ * list exists - or the LMS registered it (REGISTERED_CATALOGS). Any other site under the SharePoint
+ * origin is refused, so a site owner cannot make their own site a catalog and connect a mailbox there.
+ * The list is looked up with the API's app-only Graph token; once found, its id is kept (beside the
+ * record, where the list mirror keeps it) and trusted until the mirror finds the list gone.
+ */
+export class CatalogGate {
+  private readonly registered: Set<string>;
+
+  public constructor(
+    private readonly deps: { graph: GraphClient; appToken: () => Promise<string>; lists: SettingsListStore; registered: readonly string[] }
+  ) {
+    this.registered = new Set(deps.registered.map((c) => c.toLowerCase()));
+  }
+
+  public async isCatalog(catalog: string): Promise<boolean> {
+    if (this.registered.has(catalog.toLowerCase())) {
+      return true;
+    }
+    const state = await this.deps.lists.read(catalog);
+    if (state.listId) {
+      return true;
+    }
+    const token = await this.deps.appToken();
+    const site = new URL(catalog);
+    let siteId: string | null = null;
+    try {
+      siteId = (await this.deps.graph.request<{ id: string }>(token, 'GET', `/sites/${site.hostname}:${site.pathname}:?$select=id`))?.id ?? null;
+    } catch (error) {
+      if (error instanceof ApiError && error.upstream?.startsWith('Graph 404')) {
+        return false;
+      }
+      throw error;
+    }
+    if (!siteId) {
+      return false;
+    }
+    const lists = await this.deps.graph.request<{ value: { id: string; name?: string; webUrl?: string }[] }>(token, 'GET', `/sites/${encodeURIComponent(siteId)}/lists?$select=id,name,webUrl`);
+    const list = findSettingsList(lists?.value ?? []);
+    if (!list) {
+      return false;
+    }
+    await this.deps.lists.write(catalog, { ...state, siteId, listId: list.id });
+    return true;
+  }
+
+  /** NOT_A_CATALOG unless the site is a catalog. */
+  public async require(catalog: string): Promise<void> {
+    if (!(await this.isCatalog(catalog))) {
+      throw new ApiError('NOT_A_CATALOG');
+    }
+  }
+}

@@ -1,0 +1,245 @@
+import { createHash } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { TABLES } from '../../src/storage/tables';
+import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, provisionSettingsList, signIn, Stack, startStack } from '../support/stack';
+
+jest.setTimeout(120_000);
+
+/**
+ * Issue 12 points 1-3 as an attacker would try them, against the real API, local tenant and Azurite:
+ * a sign-in completes only for the admin and page that started it (R-SEC-1), a site is a catalog only
+ * with its settings list or when registered (R-SEC-2), and concurrent connects, completions and
+ * disconnects never leave a record and a secret that disagree (R-SEC-4).
+ */
+describe('sign-in binding, catalogs and races (real API, local tenant, Azurite over loopback)', () => {
+  let stack: Stack;
+  let catalogA: string;
+  let catalogB: string;
+
+  beforeAll(async () => {
+    // catalog-b is registered by the LMS; catalog-a is a catalog only once its settings list exists.
+    stack = await startStack({ CONNECTION_CACHE_MS: '0', ADMIN_CACHE_SECONDS: '0', REGISTERED_CATALOGS: '' }, {});
+    catalogA = stack.catalogUrl('catalog-a');
+    catalogB = stack.catalogUrl('catalog-b');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  beforeEach(async () => {
+    stack.tenant.reset();
+    await stack.resetStorage();
+    await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
+  });
+
+  const path = (catalog: string, suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalog)}/connection${suffix}`;
+  const table = (name: string): TableClient => TableClient.fromConnectionString(stack.azurite.connectionString, name, { allowInsecureConnection: true });
+  const key = (value: string): string => createHash('sha256').update(value.toLowerCase()).digest('hex');
+  const fault = (name: string, body: unknown): Promise<Response> =>
+    fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  /** Start as `admin`, sign in as `user` and land on the callback; the page has not completed yet. */
+  async function signedIn(admin: string, catalog: string, user: string): Promise<{ completion: string; nonce: string }> {
+    const nonce = pageNonce();
+    const started = await stack.call('POST', path(catalog, '/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
+    expect(started.status).toBe(200);
+    const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user });
+    const url = new URL(callbackUrl);
+    const posted = postedMessage(String((await stack.call('GET', `${url.pathname}${url.search}`)).body));
+    expect(posted.message.ok).toBe(true);
+    return { completion: posted.message.completion as string, nonce };
+  }
+
+  async function complete(caller: string, catalog: string, completion: string, nonce: string): Promise<{ status: number; body: any }> {
+    return stack.call('POST', path(catalog, '/modern/complete'), { token: await stack.token(caller), body: { completion, nonce } });
+  }
+
+  async function view(catalog: string, admin = 'adele@contoso.test'): Promise<any> {
+    return (await stack.call('GET', path(catalog), { token: await stack.token(admin) })).body;
+  }
+
+  /** The stored record and secret row of a catalog, as Azurite holds them. */
+  async function stored(catalog: string): Promise<{ record: any; secret: any }> {
+    const connections = table(TABLES.connections);
+    const record = await connections.getEntity<{ record: string }>(key(catalog), 'connection').then((e) => JSON.parse(e.record), () => null);
+    const secret = await connections.getEntity<{ generation: number; account: string; kind: string }>(key(catalog), 'secret').then((e) => e, () => null);
+    return { record, secret };
+  }
+
+  /** R-SEC-4: a connected record has its own secret (same generation, same account); a disconnected one has none. */
+  async function expectConsistent(catalog: string): Promise<any> {
+    const { record, secret } = await stored(catalog);
+    if (record?.method) {
+      expect({ generation: secret?.generation, account: secret?.account }).toEqual({ generation: record.generation, account: record.account.email });
+    } else {
+      expect(secret).toBeNull();
+    }
+    return record;
+  }
+
+  async function inbox(user: string): Promise<Array<{ from: { address: string }; subject: string; text?: string; body?: string }>> {
+    return ((await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/${user}/messages?folder=inbox`)).json()) as { value: any[] }).value;
+  }
+
+  it('completion - the admin who started it, with the page\'s nonce, connects; the account gets a notice naming the catalog and the admin; an audit line is written', async () => {
+    const { completion, nonce } = await signedIn('adele@contoso.test', catalogA, 'nestor@contoso.test');
+    expect((await view(catalogA)).account).toBeNull();
+    const res = await complete('adele@contoso.test', catalogA, completion, nonce);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ method: 'modern', account: { email: 'nestor@contoso.test' }, connectedBy: 'adele@contoso.test' });
+    await expectConsistent(catalogA);
+    const notice = (await inbox('nestor@contoso.test')).find((m) => m.from.address === stack.config.alerts.sender);
+    expect(notice?.subject).toContain(catalogA);
+    expect(JSON.stringify(notice)).toContain('adele@contoso.test');
+    expect(stack.logs.text()).toMatch(/"audit":"connected"[^\n]*"account":"nestor@contoso.test"/);
+  });
+
+  it('login CSRF - a colleague who opens the admin\'s sign-in link binds nothing: there is no opener to receive the code, and a completion as the colleague is refused', async () => {
+    // The admin starts; the colleague (a member, not an admin) opens the link and signs in with their own account.
+    const { completion, nonce } = await signedIn('adele@contoso.test', catalogA, 'lynne@contoso.test');
+    expect((await view(catalogA)).account).toBeNull();
+    const asColleague = await complete('lynne@contoso.test', catalogA, completion, nonce);
+    expect([asColleague.status, asColleague.body.code]).toEqual([403, 'NOT_CATALOG_ADMIN']);
+    expect((await view(catalogA)).account).toBeNull();
+  });
+
+  it('completion - another admin of the same catalog, or the right admin without the page\'s nonce, changes nothing; the code stays for its page', async () => {
+    const { completion, nonce } = await signedIn('adele@contoso.test', catalogA, 'adele@contoso.test');
+    const otherAdmin = await complete('megan@contoso.test', catalogA, completion, nonce);
+    expect([otherAdmin.status, otherAdmin.body.code]).toEqual([403, 'SIGN_IN_OTHER_ADMIN']);
+    const otherBrowser = await complete('adele@contoso.test', catalogA, completion, pageNonce());
+    expect([otherBrowser.status, otherBrowser.body.code]).toEqual([403, 'SIGN_IN_OTHER_BROWSER']);
+    expect((await view(catalogA)).account).toBeNull();
+    expect((await stored(catalogA)).secret).toBeNull();
+    expect(stack.logs.text()).toContain('"code":"SIGN_IN_OTHER_ADMIN"');
+    expect((await complete('adele@contoso.test', catalogA, completion, nonce)).status).toBe(200);
+  });
+
+  it('completion - a replay, another catalog\'s code and an expired code change nothing', async () => {
+    const first = await signedIn('adele@contoso.test', catalogA, 'adele@contoso.test');
+    expect((await complete('adele@contoso.test', catalogA, first.completion, first.nonce)).status).toBe(200);
+    const generation = (await stored(catalogA)).record.generation;
+    const replay = await complete('adele@contoso.test', catalogA, first.completion, first.nonce);
+    expect([replay.status, replay.body.code]).toEqual([400, 'STATE_INVALID']);
+
+    await provisionSettingsList(stack, catalogB, 'megan@contoso.test');
+    const forB = await signedIn('megan@contoso.test', catalogB, 'megan@contoso.test');
+    const crossed = await complete('megan@contoso.test', catalogA, forB.completion, forB.nonce);
+    expect([crossed.status, crossed.body.code]).toEqual([400, 'STATE_INVALID']);
+
+    const late = await signedIn('adele@contoso.test', catalogA, 'megan@contoso.test');
+    await table(TABLES.signIns).updateEntity({ partitionKey: createHash('sha256').update(late.completion).digest('hex'), rowKey: 'signin', expiresAt: Date.now() - 1 }, 'Merge');
+    const expired = await complete('adele@contoso.test', catalogA, late.completion, late.nonce);
+    expect([expired.status, expired.body.code]).toEqual([400, 'STATE_EXPIRED']);
+    expect((await stored(catalogA)).record).toMatchObject({ generation, account: { email: 'adele@contoso.test' } });
+  });
+
+  // The registered path: every other integration suite's stack registers the fixture's catalogs (support/stack.ts).
+  it('catalogs (R-SEC-2) - a site without the settings list that the LMS did not register is refused on sign-in, Classic connect and test email; with the list it is a catalog', async () => {
+    stack.tenant.reset();
+    await stack.resetStorage();
+    const token = await stack.token('adele@contoso.test');
+    const start = await stack.call('POST', path(catalogA, '/modern'), { token, body: { orgConsent: false, origin: OPENER_ORIGIN, nonce: pageNonce() } });
+    expect([start.status, start.body.code]).toEqual([403, 'NOT_A_CATALOG']);
+    const classic = await stack.call('POST', path(catalogA, '/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });
+    expect([classic.status, classic.body.code]).toEqual([403, 'NOT_A_CATALOG']);
+    const test = await stack.call('POST', path(catalogA, '/test-email'), { token, body: { to: 'learner1@contoso.test' } });
+    expect([test.status, test.body.code]).toEqual([403, 'NOT_A_CATALOG']);
+    expect((await stored(catalogA)).record).toBeNull();
+    // The same site once the app is there (its settings list exists):
+    await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
+    expect((await stack.call('POST', path(catalogA, '/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } })).status).toBe(200);
+    // catalog-b: no list, and this API's configuration registers no catalog.
+    const megan = await stack.token('megan@contoso.test');
+    const b = await stack.call('POST', path(catalogB, '/classic'), { token: megan, body: { email: 'megan@contoso.test', password: 'dev-password' } });
+    expect([b.status, b.body.code]).toEqual([403, 'NOT_A_CATALOG']);
+  });
+
+  it('races - two sign-ins completed at once: one connects, the other is superseded; the record names the account whose tokens are stored and mail goes out as it', async () => {
+    const [one, two] = await Promise.all([
+      signedIn('adele@contoso.test', catalogA, 'adele@contoso.test'),
+      signedIn('adele@contoso.test', catalogA, 'megan@contoso.test')
+    ]);
+    const results = await Promise.all([complete('adele@contoso.test', catalogA, one.completion, one.nonce), complete('adele@contoso.test', catalogA, two.completion, two.nonce)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(results.find((r) => r.status === 409)?.body.code).toBe('SIGN_IN_SUPERSEDED');
+    const record = await expectConsistent(catalogA);
+    const sent = await stack.call('POST', path(catalogA, '/test-email'), { token: await stack.token('adele@contoso.test'), body: { to: 'learner1@contoso.test' } });
+    expect(sent.status).toBe(200);
+    expect((await inbox('learner1@contoso.test')).map((m) => m.from.address)).toEqual([record.account.email]);
+  });
+
+  it('races - two Classic connects at once with different accounts and passwords: the record names the account whose password is stored', async () => {
+    await fault('password', { user: 'megan@contoso.test', password: 'megan-password' });
+    const token = await stack.token('adele@contoso.test');
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all([
+        stack.call('POST', path(catalogA, '/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } }),
+        stack.call('POST', path(catalogA, '/classic'), { token, body: { email: 'megan@contoso.test', password: 'megan-password' } })
+      ]);
+      expect(results.map((r) => r.status)).toEqual([200, 200]);
+      await expectConsistent(catalogA);
+      const check = await stack.call('POST', path(catalogA, '/check'), { token });
+      expect([check.status, check.body.health.state]).toEqual([200, 'connected']);
+    }
+  });
+
+  it('races - connect during disconnect ends connected with its secret or disconnected with none, never "connected" with no secret', async () => {
+    const token = await stack.token('adele@contoso.test');
+    expect((await stack.call('POST', path(catalogA, '/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } })).status).toBe(200);
+    for (let round = 0; round < 4; round++) {
+      const results = await Promise.all([
+        stack.call('DELETE', path(catalogA), { token }),
+        stack.call('POST', path(catalogA, '/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } })
+      ]);
+      expect(results.map((r) => r.status)).toEqual([200, 200]);
+      const record = await expectConsistent(catalogA);
+      if (record.method) {
+        expect((await stack.call('POST', path(catalogA, '/check'), { token })).body.health.state).toBe('connected');
+      }
+    }
+  });
+
+  it('disconnect - deletes sign-ins under way and finished legs\' tokens; a sign-in started before another connect is superseded', async () => {
+    const token = await stack.token('adele@contoso.test');
+    const waiting = await signedIn('adele@contoso.test', catalogA, 'adele@contoso.test');
+    const startedOnly = await stack.call('POST', path(catalogA, '/modern'), { token, body: { orgConsent: false, origin: OPENER_ORIGIN, nonce: pageNonce() } });
+    expect((await stack.call('DELETE', path(catalogA), { token })).status).toBe(200);
+    const left: unknown[] = [];
+    for await (const entity of table(TABLES.signIns).listEntities()) {
+      left.push(entity);
+    }
+    expect(left).toEqual([]);
+    const afterDisconnect = await complete('adele@contoso.test', catalogA, waiting.completion, waiting.nonce);
+    expect([afterDisconnect.status, afterDisconnect.body.code]).toEqual([400, 'STATE_INVALID']);
+    const { callbackUrl } = await signIn(stack.tenant.origin, startedOnly.body.authorizeUrl, { user: 'adele@contoso.test' });
+    const url = new URL(callbackUrl);
+    expect(postedMessage(String((await stack.call('GET', `${url.pathname}${url.search}`)).body)).message).toMatchObject({ ok: false, code: 'STATE_INVALID' });
+
+    const before = await signedIn('adele@contoso.test', catalogA, 'megan@contoso.test');
+    expect((await stack.call('POST', path(catalogA, '/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } })).status).toBe(200);
+    const superseded = await complete('adele@contoso.test', catalogA, before.completion, before.nonce);
+    expect([superseded.status, superseded.body.code]).toEqual([409, 'SIGN_IN_SUPERSEDED']);
+    expect((await expectConsistent(catalogA)).account.email).toBe('adele@contoso.test');
+  });
+
+  it('tokens - a record whose account is not in the stored token cache fails with ACCOUNT_MISMATCH and sends nothing from another account', async () => {
+    const connected = await connectModernAs(stack, 'adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
+    expect(connected.completed?.status).toBe(200);
+    const connections = table(TABLES.connections);
+    const entity = await connections.getEntity<{ record: string }>(key(catalogA), 'connection');
+    const record = JSON.parse(entity.record);
+    await connections.updateEntity({ partitionKey: key(catalogA), rowKey: 'connection', record: JSON.stringify({ ...record, homeAccountId: 'someone-else.tenant' }) }, 'Merge');
+    const sent = await stack.call('POST', path(catalogA, '/test-email'), { token: await stack.token('adele@contoso.test'), body: { to: 'learner1@contoso.test' } });
+    expect([sent.status, sent.body.code]).toEqual([409, 'ACCOUNT_MISMATCH']);
+    expect(await inbox('learner1@contoso.test')).toEqual([]);
+  });
+
+  it('connection id - a catalog never stored reads the same id every time, and keeps it once stored', async () => {
+    const first = (await view(catalogA)).connectionId;
+    expect((await view(catalogA)).connectionId).toBe(first);
+    await stack.call('POST', path(catalogA, '/classic'), { token: await stack.token('adele@contoso.test'), body: { email: 'adele@contoso.test', password: 'dev-password' } });
+    expect((await view(catalogA)).connectionId).toBe(first);
+  });
+});

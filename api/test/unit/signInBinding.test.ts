@@ -1,0 +1,47 @@
+import { ApiError } from '../../src/errors/apiError';
+import { bindingHash, checkBinding, checkSamePrincipal } from '../../src/connections/signInState';
+import { initialConnectionId } from '../../src/connections/connectionStore';
+import { disconnected, emptyConnection } from '../../src/connections/model';
+
+const code = (run: () => void): string | undefined => {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    return error instanceof ApiError ? error.code : 'not an ApiError';
+  }
+};
+
+describe('sign-in binding (R-SEC-1)', () => {
+  it('checkBinding - only the nonce whose hash was stored passes; another, an empty one or no stored hash is SIGN_IN_OTHER_BROWSER', () => {
+    const nonce = 'a'.repeat(43);
+    expect(bindingHash(nonce)).toMatch(/^[0-9a-f]{64}$/);
+    expect(bindingHash(nonce)).not.toContain(nonce);
+    expect(code(() => checkBinding(bindingHash(nonce), nonce))).toBeUndefined();
+    expect(code(() => checkBinding(bindingHash(nonce), 'b'.repeat(43)))).toBe('SIGN_IN_OTHER_BROWSER');
+    expect(code(() => checkBinding(bindingHash(nonce), ''))).toBe('SIGN_IN_OTHER_BROWSER');
+    expect(code(() => checkBinding(undefined, nonce))).toBe('SIGN_IN_OTHER_BROWSER');
+  });
+
+  it('checkSamePrincipal - tenant and object id must both match the admin who started; a sign-in without a tenant matches no one', () => {
+    const started = { callerTenant: 't1', caller: 'o1' };
+    expect(code(() => checkSamePrincipal(started, { tenantId: 't1', objectId: 'o1' }))).toBeUndefined();
+    expect(code(() => checkSamePrincipal(started, { tenantId: 't1', objectId: 'o2' }))).toBe('SIGN_IN_OTHER_ADMIN');
+    expect(code(() => checkSamePrincipal(started, { tenantId: 't2', objectId: 'o1' }))).toBe('SIGN_IN_OTHER_ADMIN');
+    expect(code(() => checkSamePrincipal({ caller: 'o1' }, { tenantId: 't1', objectId: 'o1' }))).toBe('SIGN_IN_OTHER_ADMIN');
+  });
+});
+
+describe('connection generation and id (R-SEC-4)', () => {
+  it('initialConnectionId - the same id for a catalog on every read, whatever its case; another catalog gets another', () => {
+    const id = initialConnectionId('https://t.test/sites/a');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(initialConnectionId('https://t.test/sites/A')).toBe(id);
+    expect(initialConnectionId('https://t.test/sites/b')).not.toBe(id);
+  });
+
+  it('disconnected - moves the generation on, so a sign-in started before it cannot complete', () => {
+    const record = { ...emptyConnection('c', 'id'), generation: 3, method: 'classic' as const, account: { email: 'a@x', displayName: 'A' } };
+    expect(disconnected(record, 'now')).toMatchObject({ generation: 4, method: null, account: null });
+  });
+});
