@@ -73,6 +73,8 @@ describe('deployable artifact', () => {
       CLIENT_SECRET: 'local-dev-api-secret',
       APP_ID_URI: 'api://lms-m365-connection',
       ALLOWED_ORIGINS: 'https://contoso.sharepoint.com',
+      // The LMS registered the two catalog sites (their settings lists are not provisioned here).
+      REGISTERED_CATALOGS: ['catalog-a', 'catalog-b'].map((site) => `${t.origin}/sites/${site}`).join(','),
       SMTP_HOST: t.smtp.host,
       SMTP_PORT: String(t.smtp.port),
       STORAGE_CONNECTION_STRING: stack.azurite.connectionString,
