@@ -43,12 +43,14 @@ export async function connectClassic(stack: Stack, admin: string, catalog: strin
 }
 
 /** A Modern (Graph) connection: start, sign in and consent as `user`, land on the callback. */
-export async function connectModern(stack: Stack, admin: string, catalog: string, user = admin): Promise<void> {
-  const started = await stack.call('POST', catalogPath(catalog, '/connection/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN } });
+export async function connectModern(stack: Stack, admin: string, catalog: string, user = admin, options: { orgConsent?: boolean; transport?: 'graph' | 'smtp-oauth' } = {}): Promise<void> {
+  const body = { orgConsent: options.orgConsent ?? false, origin: OPENER_ORIGIN, ...(options.transport ? { transport: options.transport } : {}) };
+  const started = await stack.call('POST', catalogPath(catalog, '/connection/modern'), { token: await stack.token(admin), body });
   if (started.status !== 200) {
     throw new Error(`modern start answered ${started.status}: ${JSON.stringify(started.body)}`);
   }
-  const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user });
+  // A tenant admin connecting with organisation-wide consent also grants Place.Read.All (rooms).
+  const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user, consentForOrg: options.orgConsent });
   const url = new URL(callbackUrl);
   const page = await stack.call('GET', `${url.pathname}${url.search}`);
   const posted = postedMessage(String(page.body));
@@ -76,6 +78,8 @@ export interface MailboxMessage {
   body: { contentType: string; content: string };
   receivedDateTime: string;
   via: string;
+  /** The text/calendar part of an invitation, update, cancellation or a room's reply. */
+  calendar: { method: string; ics: string } | null;
 }
 
 /** What a mailbox's Inbox holds, as the local tenant's admin endpoint lists it. */
