@@ -228,7 +228,7 @@ export class SessionInvitations implements InvitationSender {
     const uid = sent?.uid ?? `${h}@${this.deps.domain}`;
     const organizer = { email: transport.account, name: transport.account };
     const location = d.room ? (await this.deps.roomName(record.catalog, d.room)) ?? d.room : null;
-    const message = (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision) => {
+    const message = (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<void> => {
       const ics = invitationIcs({ method, uid, sequence, organizer, attendees: who, revision, location });
       const subject = method === 'CANCEL' ? `Cancelled: ${revision.title}` : sequence > 0 ? `Updated: ${revision.title}` : revision.title;
       const html = method === 'CANCEL' ? (revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`) : revision.html ?? `<p>${escapeHtml(revision.title)}</p>`;

@@ -13,6 +13,12 @@ export function zoned(local: LocalDateTimeType, field: string): DateTime {
   if (at.toFormat("yyyy-MM-dd'T'HH:mm:ss") !== text) {
     throw new ApiError('VALIDATION_FAILED', { detail: `${field}.dateTime does not exist in ${local.timeZone} (the clocks go forward then).` });
   }
+  // A clock moved back repeats an hour (daylight saving ends): Exchange, RFC 5545 readers and parsers
+  // disagree on which of the two is meant, so such a time is refused rather than guessed.
+  const wall = at.toFormat("yyyy-MM-dd'T'HH:mm:ss");
+  if ([-60, -30, 30, 60].some((minutes) => DateTime.fromMillis(at.toMillis() + minutes * 60_000, { zone: local.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall)) {
+    throw new ApiError('VALIDATION_FAILED', { detail: `${field}.dateTime happens twice in ${local.timeZone} (the clocks go back then); give a time outside the repeated hour.` });
+  }
   return at;
 }
 
