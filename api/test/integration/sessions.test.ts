@@ -19,7 +19,7 @@ interface TenantEvent {
 /** The one VEVENT of an iCalendar text, parsed by node-ical (a real parser), with the calendar's METHOD. */
 function parsed(ics: string): { method: string; uid: string; sequence: number; start: Date; end: Date; tz: string | undefined; organizer: string; attendees: string[] } {
   const data = ical.sync.parseICS(ics);
-  const events = Object.values(data).filter((c): c is ical.VEvent => c.type === 'VEVENT');
+  const events = Object.values(data).filter((c): c is ical.VEvent => c?.type === 'VEVENT');
   expect(events).toHaveLength(1);
   const ev = events[0];
   const calendar = data.vcalendar as unknown as { method?: string };

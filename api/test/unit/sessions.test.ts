@@ -57,7 +57,7 @@ describe('sessions - iCalendar', () => {
   it('ics - a REQUEST parses (node-ical) with its UID, SEQUENCE, zone, organiser and attendees with RSVP and roles', () => {
     const text = invitationIcs({ method: 'REQUEST', uid: 'abc@lms.example', sequence: 3, organizer, attendees: revision().attendees, revision: revision(), location: 'Adams (Building 1)' });
     const data = ical.sync.parseICS(text);
-    const ev = Object.values(data).find((c): c is ical.VEvent => c.type === 'VEVENT') as ical.VEvent;
+    const ev = Object.values(data).find((c): c is ical.VEvent => c?.type === 'VEVENT') as ical.VEvent;
     expect((data.vcalendar as unknown as { method: string }).method).toBe('REQUEST');
     expect([ev.uid, Number(ev.sequence), ev.summary, ev.location]).toEqual(['abc@lms.example', 3, 'Safety; training, part 1', 'Adams (Building 1)']);
     expect([(ev.start as Date).toISOString(), (ev.end as Date).toISOString(), (ev.start as Date & { tz?: string }).tz]).toEqual(['2027-10-30T23:30:00.000Z', '2027-10-31T03:00:00.000Z', 'Europe/London']);
@@ -70,7 +70,7 @@ describe('sessions - iCalendar', () => {
 
   it('ics - a CANCEL says CANCELLED with the message, and asks for no reply', () => {
     const text = invitationIcs({ method: 'CANCEL', uid: 'abc@lms.example', sequence: 4, organizer, attendees: [revision().attendees[0]], revision: revision({ cancelled: true, message: 'The trainer is ill.' }), location: null });
-    const ev = Object.values(ical.sync.parseICS(text)).find((c): c is ical.VEvent => c.type === 'VEVENT') as ical.VEvent;
+    const ev = Object.values(ical.sync.parseICS(text)).find((c): c is ical.VEvent => c?.type === 'VEVENT') as ical.VEvent;
     expect([ev.status, ev.description, Number(ev.sequence)]).toEqual(['CANCELLED', 'The trainer is ill.', 4]);
     expect(text).toContain('METHOD:CANCEL');
     expect(text).not.toContain('RSVP=TRUE');
