@@ -236,6 +236,19 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(counters.duplicates).toBe(0);
   });
 
+  it('smtp (Modern with the SMTP transport) - the invitation goes over SMTP with XOAUTH2 as iCalendar, the catalog\'s account its organiser', async () => {
+    await connectModern(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', { transport: 'smtp-oauth' });
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const id = `s-${randomUUID()}`;
+    await put(catalogB, id, session(1, { teams: true }));
+    const done = await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+    expect(done).toMatchObject({ transport: 'smtp', notes: ['TEAMS_NOT_AVAILABLE_ON_SMTP'], joinUrl: null });
+    const [request] = await invitations('learner2@contoso.test');
+    expect(request.via).toBe('smtp');
+    expect(parsed(request.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: done.uid, sequence: 0, organizer: 'alex@contoso.test', tz: 'Asia/Tokyo' });
+    expect(await events('alex@contoso.test')).toHaveLength(0);
+  });
+
   it('held then resumed - while the connection is lost nothing goes out; after reconnecting only the latest revision of each session does, and a session created and cancelled meanwhile sends nothing', async () => {
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);

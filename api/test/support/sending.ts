@@ -51,8 +51,14 @@ export async function connectModern(stack: Stack, admin: string, catalog: string
   }
   // A tenant admin connecting with organisation-wide consent also grants Place.Read.All (rooms).
   const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user, consentForOrg: options.orgConsent });
-  const url = new URL(callbackUrl);
-  const page = await stack.call('GET', `${url.pathname}${url.search}`);
+  let url = new URL(callbackUrl);
+  let page = await stack.call('GET', `${url.pathname}${url.search}`);
+  // With the SMTP transport the callback first sends the popup to a second sign-in (SMTP.Send).
+  for (let leg = 1; page.status === 302 && leg < 3; leg++) {
+    const next = await signIn(stack.tenant.origin, page.headers.get('location') as string, { user });
+    url = new URL(next.callbackUrl);
+    page = await stack.call('GET', `${url.pathname}${url.search}`);
+  }
   const posted = postedMessage(String(page.body));
   if (!posted.message.ok) {
     throw new Error(`modern connect failed: ${posted.message.code}`);
