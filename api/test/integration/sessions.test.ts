@@ -101,6 +101,15 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect((await status(catalogB, 's-none')).body.code).toBe('SESSION_NOT_FOUND');
     const rooms = await stack.call('GET', catalogPath(catalogB, '/rooms'), { token: lms });
     expect([rooms.status, rooms.body.code]).toEqual([409, 'ROOMS_NOT_AVAILABLE']);
+    // Graph without Place.Read.All (no tenant admin approved it): no rooms list, but a known room's free/busy.
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const unapproved = await stack.call('GET', catalogPath(catalogA, '/rooms'), { token: lms });
+    expect([unapproved.status, unapproved.body.code]).toEqual([409, 'ROOMS_NOT_AVAILABLE']);
+    const known = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    expect([known.status, known.body.items]).toEqual([200, [{ email: 'room-crane@contoso.test', free: true, busy: [] }]]);
+    const range = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T08:00:00Z&end=2027-06-10T00:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    expect([range.status, range.body.detail]).toEqual([400, 'end is not after start.']);
   });
 
   it('graph - rooms and free/busy; create with a Teams meeting and a room, move it to another time and room, change attendees, cancel: one event throughout', async () => {
