@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import * as ical from 'node-ical';
+import type { OutboundMessage } from '../../src/mail/message';
+import type { MailTransport } from '../../src/mail/transport';
+import type { StoredItem } from '../../src/sending/outboxStore';
 import { ApiError } from '../../src/errors/apiError';
 import { htmlToText, invitationIcs } from '../../src/sessions/ics';
-import { roomAnswerOf, utcMs } from '../../src/sessions/invitations';
-import type { SessionRevision } from '../../src/sessions/sessionStore';
+import { roomAnswerOf, SessionInvitations, utcMs } from '../../src/sessions/invitations';
+import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
 import { sessionTimes, zoned } from '../../src/sessions/time';
 
 const revision = (extra: Partial<SessionRevision> = {}): SessionRevision => ({
@@ -91,5 +95,61 @@ describe('sessions - Graph answers', () => {
 
   it('utcMs - Graph\'s seven-digit fractions in UTC', () => {
     expect(utcMs({ dateTime: '2027-06-10T01:00:00.0000000', timeZone: 'UTC' })).toBe(Date.parse('2027-06-10T01:00:00Z'));
+  });
+});
+
+describe('sessions - invitation items', () => {
+  /** An in-memory SessionStore with ETags, and an SMTP-like transport that records what it sends. */
+  function world(): { invitations: SessionInvitations; store: SessionStore; sent: OutboundMessage[]; transport: MailTransport; item: (session: string) => StoredItem } {
+    const rows = new Map<string, SessionRecord>();
+    let etag = 0;
+    const store = {
+      read: async (catalog: string, id: string) => (rows.has(`${catalog}|${id}`) ? structuredClone(rows.get(`${catalog}|${id}`)) : undefined),
+      write: async (record: Omit<SessionRecord, 'etag'>, expected: string | null) => {
+        const key = `${record.catalog}|${record.sessionId}`;
+        if ((rows.get(key)?.etag ?? null) !== expected) {
+          throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+        }
+        const next = { ...structuredClone(record), etag: String(++etag) };
+        rows.set(key, next);
+        return next;
+      }
+    } as unknown as SessionStore;
+    const sent: OutboundMessage[] = [];
+    const transport: MailTransport = { kind: 'smtp-password', account: 'alex@contoso.test', concurrency: 3, probe: async () => undefined, send: async (m) => void sent.push(m), close: async () => undefined };
+    const invitations = new SessionInvitations({ sessions: store, domain: 'lms.test', roomName: async () => null });
+    const item = (session: string): StoredItem => ({ id: randomUUID(), kind: 'invitation', session, catalog: 'https://x/sites/a', rowKey: 'n|1', etag: '', content: { to: [], cc: [], bcc: [], subject: '' }, state: {} as StoredItem['state'] });
+    return { invitations, store, sent, transport, item };
+  }
+  const put = (store: SessionStore, desired: SessionRevision, previous: SessionRecord | undefined) =>
+    store.write({ sessionId: 's1', catalog: 'https://x/sites/a', desired, desiredHash: String(desired.revision), sent: previous?.sent ?? null, firstSentRevision: previous?.firstSentRevision ?? null, outcome: previous?.outcome ?? null, updatedAt: '' }, previous?.etag ?? null);
+
+  it('items - a redelivered item and the items of older revisions send nothing once the latest revision went out', async () => {
+    const { invitations, store, sent, transport, item } = world();
+    let row = await put(store, revision({ revision: 1 }), undefined);
+    row = await put(store, revision({ revision: 2, title: 'Moved' }), row);
+    const first = item('s1');
+    expect(await invitations.send(first, transport)).toEqual({ submitted: true });
+    expect(await invitations.send(first, transport)).toEqual({ submitted: false });
+    expect(await invitations.send(item('s1'), transport)).toEqual({ submitted: false });
+    expect(sent.map((m) => [m.subject, m.calendar?.method, m.messageId.replace(/session\.\w+\./, 'session.H.')])).toEqual([['Moved', 'REQUEST', '<session.H.0@lms.test>']]);
+    expect((await store.read('https://x/sites/a', 's1'))?.sent).toMatchObject({ revision: 2, sequence: 0, transport: 'smtp' });
+  });
+
+  it('items - two items of one session at once: one pass at a time, one message', async () => {
+    const { invitations, store, sent, transport, item } = world();
+    await put(store, revision({ revision: 1 }), undefined);
+    const outcomes = await Promise.all([invitations.send(item('s1'), transport), invitations.send(item('s1'), transport)]);
+    expect(outcomes.map((o) => o.submitted).sort()).toEqual([false, true]);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('items - a session created and cancelled before anything went out sends nothing', async () => {
+    const { invitations, store, sent, transport, item } = world();
+    const row = await put(store, revision({ revision: 1 }), undefined);
+    await put(store, revision({ revision: 2, cancelled: true, message: 'No' }), row);
+    expect(await invitations.send(item('s1'), transport)).toEqual({ submitted: false });
+    expect(sent).toHaveLength(0);
+    expect((await store.read('https://x/sites/a', 's1'))?.outcome).toEqual({ revision: 2, code: null, notes: [] });
   });
 });
