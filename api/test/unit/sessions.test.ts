@@ -126,8 +126,8 @@ describe('sessions - invitation items', () => {
 
   it('items - a redelivered item and the items of older revisions send nothing once the latest revision went out', async () => {
     const { invitations, store, sent, transport, item } = world();
-    let row = await put(store, revision({ revision: 1 }), undefined);
-    row = await put(store, revision({ revision: 2, title: 'Moved' }), row);
+    const row = await put(store, revision({ revision: 1 }), undefined);
+    await put(store, revision({ revision: 2, title: 'Moved' }), row);
     const first = item('s1');
     expect(await invitations.send(first, transport)).toEqual({ submitted: true });
     expect(await invitations.send(first, transport)).toEqual({ submitted: false });
