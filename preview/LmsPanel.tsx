@@ -2,10 +2,12 @@
  * The preview host's LMS panel: a development tool standing in for the LMS back end, not part of
  * the web part. It asks the preview server (preview/lms.ts), which holds the back end's app-only
  * token, to queue one notification or a burst for the selected catalog, then shows each one's
- * status as the outbox moves it (queued, held, sending, sent, failed, expired).
+ * status as the outbox moves it (queued, held, sending, sent, failed, expired); and to create,
+ * move and cancel a session (SessionControls).
  */
 import * as React from 'react';
 import type { PanelItem } from './lmsTypes';
+import { SessionControls } from './SessionControls';
 
 const RECIPIENTS = ['learner1@contoso.test', 'learner2@contoso.test', 'lynne@contoso.test'];
 const FINAL = new Set(['sent', 'failed', 'expired']);
@@ -134,6 +136,7 @@ export function LmsPanel(props: { catalog: string; catalogLabel: string }): JSX.
           </tbody>
         </table>
       ) : null}
+      <SessionControls catalog={props.catalog} to={to} />
     </aside>
   );
 }

@@ -8,7 +8,7 @@
 import { request } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { appTokenSource, createLmsClient, type BatchItem, type Priority } from '../api/client';
-import type { PanelItem } from './lmsTypes';
+import type { PanelItem, SessionRequest } from './lmsTypes';
 
 export interface LmsBackendOptions {
   tenantOrigin: string;
@@ -61,7 +61,13 @@ export function burstPriorities(size: number = BURST_SIZE): Priority[] {
   return Array.from({ length: size }, (_, i) => cycle[i % cycle.length]);
 }
 
-export function lmsBackend(options: LmsBackendOptions): { queue(request: QueueRequest): Promise<Answer>; statuses(catalog: string, ids: string[]): Promise<Answer> } {
+/** The day a panel session starts: tomorrow plus `day`, at 10:00 in Tokyo. */
+export function sessionDay(day: number, now: Date = new Date()): string {
+  const date = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1 + day));
+  return date.toISOString().slice(0, 10);
+}
+
+export function lmsBackend(options: LmsBackendOptions): { queue(request: QueueRequest): Promise<Answer>; statuses(catalog: string, ids: string[]): Promise<Answer>; session(request: SessionRequest): Promise<Answer>; sessionStatus(catalog: string, sessionId: string): Promise<Answer> } {
   const client = createLmsClient({
     baseUrl: options.apiBaseUrl,
     token: appTokenSource({
@@ -108,6 +114,34 @@ export function lmsBackend(options: LmsBackendOptions): { queue(request: QueueRe
         ...('error' in outcome ? { error: outcome.error.code } : { id: outcome.id, status: outcome.status })
       }));
       return { status: 202, body: { items: shown } };
+    },
+
+    async session(req: SessionRequest): Promise<Answer> {
+      const path = { catalog: catalogUrl(req.catalog), sessionId: req.sessionId };
+      if (req.action === 'cancel') {
+        const { data, error, response } = await client.POST('/v1/catalogs/{catalog}/sessions/{sessionId}/cancel', { params: { path }, body: { revision: req.revision, message: 'Cancelled from the preview host\'s LMS panel.' } });
+        return data ? { status: 202, body: data } : { status: response.status, body: error };
+      }
+      const day = sessionDay(req.day);
+      const { data, error, response } = await client.PUT('/v1/catalogs/{catalog}/sessions/{sessionId}', {
+        params: { path },
+        body: {
+          revision: req.revision,
+          title: 'LMS panel: classroom session',
+          html: `<p>A session put from the preview host's <strong>LMS panel</strong> (revision ${req.revision}).</p>`,
+          start: { dateTime: `${day}T10:00:00`, timeZone: 'Asia/Tokyo' },
+          end: { dateTime: `${day}T11:00:00`, timeZone: 'Asia/Tokyo' },
+          attendees: [{ email: req.to, role: 'required' }],
+          room: req.room,
+          teams: req.teams
+        }
+      });
+      return data ? { status: 202, body: data } : { status: response.status, body: error };
+    },
+
+    async sessionStatus(catalog: string, sessionId: string): Promise<Answer> {
+      const { data, error, response } = await client.GET('/v1/catalogs/{catalog}/sessions/{sessionId}', { params: { path: { catalog: catalogUrl(catalog), sessionId } } });
+      return data ? { status: 200, body: data } : { status: response.status, body: error };
     },
 
     async statuses(catalog: string, ids: string[]): Promise<Answer> {

@@ -13,8 +13,8 @@
 // - POST /_admin/reset         resets the tenant and then every fixture catalog's connection at the
 //                              API (switched off, no recipients, disconnected), so the page shows
 //                              the fixture's state and not a connection the tenant no longer knows
-// - POST /preview/lms/queue, /preview/lms/status
-//                              the LMS panel's back end (preview/lms.ts): queues notifications and
+// - POST /preview/lms/queue, /preview/lms/status, /preview/lms/session, /preview/lms/session-status
+//                              the LMS panel's back end (preview/lms.ts): queues notifications, puts and cancels sessions, and
 //                              reads their status with the LMS back end's app-only token, which
 //                              stays in this process
 //
@@ -253,6 +253,24 @@ export async function startPreview(options = {}) {
           const ids = Array.isArray(body.ids) ? body.ids.filter((id) => typeof id === 'string' && /^[\w-]{1,64}$/.test(id)).slice(0, 100) : [];
           answer = await lms.statuses(body.catalog, ids);
         }
+        return send(res, answer.status, JSON.stringify(answer.body), json);
+      }
+      if (req.method === 'POST' && (url.pathname === '/preview/lms/session' || url.pathname === '/preview/lms/session-status')) {
+        const body = await jsonBody(req);
+        const json = { 'Content-Type': 'application/json' };
+        if (!body || typeof body.catalog !== 'string' || !CATALOG_PATH.test(body.catalog) || typeof body.sessionId !== 'string' || !/^preview-[\w-]{1,64}$/.test(body.sessionId)) {
+          return send(res, 400, JSON.stringify({ error: 'bad_request', message: 'a JSON body with catalog: "/sites/<name>" and sessionId: "preview-..." is required' }), json);
+        }
+        if (url.pathname === '/preview/lms/session-status') {
+          const answer = await lms.sessionStatus(body.catalog, body.sessionId);
+          return send(res, answer.status, JSON.stringify(answer.body), json);
+        }
+        const valid = ['create', 'move', 'cancel'].includes(body.action) && Number.isInteger(body.revision) && body.revision > 0 && Number.isInteger(body.day) && body.day >= 0 && body.day < 365
+          && typeof body.to === 'string' && EMAIL.test(body.to) && (body.room === null || (typeof body.room === 'string' && EMAIL.test(body.room))) && typeof body.teams === 'boolean';
+        if (!valid) {
+          return send(res, 400, JSON.stringify({ error: 'bad_request', message: 'action (create, move, cancel), revision, day, to, room and teams are required' }), json);
+        }
+        const answer = await lms.session({ catalog: body.catalog, action: body.action, sessionId: body.sessionId, revision: body.revision, day: body.day, to: body.to, room: body.room, teams: body.teams });
         return send(res, answer.status, JSON.stringify(answer.body), json);
       }
       if (PROXIED.test(url.pathname)) {

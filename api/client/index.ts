@@ -23,6 +23,9 @@ export type BatchItem = paths['/v1/catalogs/{catalog}/notifications/batch']['pos
 export type BatchOutcome = paths['/v1/catalogs/{catalog}/notifications/batch']['post']['responses'][202]['content']['application/json']['items'][number];
 export type Priority = NonNullable<Notification['priority']>;
 export type Status = NotificationStatus['status'];
+export type SessionStatus = components['schemas']['SessionStatus'];
+export type SessionPut = paths['/v1/catalogs/{catalog}/sessions/{sessionId}']['put']['requestBody']['content']['application/json'];
+export type Room = components['schemas']['Rooms']['items'][number];
 
 export interface LmsClientOptions {
   /** The connection API's base URL, e.g. http://localhost:4700. */

@@ -937,6 +937,332 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/catalogs/{catalog}/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a session's status, its Teams join URL and its room's answer */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    catalog: string;
+                    /** @description The LMS's own id of the session. */
+                    sessionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionStatus"];
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Create or update a session: its invitation from the catalog's connected account (idempotent by session id and revision) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    catalog: string;
+                    /** @description The LMS's own id of the session. */
+                    sessionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Grows with every change the LMS makes; a revision lower than one received is refused (SESSION_REVISION_STALE), the same revision with the same body is a duplicate. */
+                        revision: number;
+                        title: string;
+                        /** @description Description (HTML). */
+                        html?: string;
+                        start: {
+                            /** @description Wall-clock time in timeZone, without an offset: 2026-12-10T10:00:00. */
+                            dateTime: string;
+                            /** @description IANA time zone: Asia/Tokyo, Europe/London, UTC. */
+                            timeZone: string;
+                        };
+                        end: {
+                            /** @description Wall-clock time in timeZone, without an offset: 2026-12-10T10:00:00. */
+                            dateTime: string;
+                            /** @description IANA time zone: Asia/Tokyo, Europe/London, UTC. */
+                            timeZone: string;
+                        };
+                        attendees: {
+                            /** Format: email */
+                            email: string;
+                            name?: string;
+                            /**
+                             * @description Learners and instructors alike; optional attendees are invited as optional.
+                             * @default required
+                             */
+                            role?: "required" | "optional";
+                        }[];
+                        /** @description A room of the tenant (GET /rooms); booked after a free/busy check (Graph only). */
+                        room?: string | null;
+                        /**
+                         * @description Whether the session has a Teams meeting (Graph only).
+                         * @default false
+                         */
+                        teams?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionAccepted"];
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/catalogs/{catalog}/sessions/{sessionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a session: its attendees get a cancellation with the message */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    catalog: string;
+                    /** @description The LMS's own id of the session. */
+                    sessionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Higher than the last revision put. */
+                        revision: number;
+                        /** @description Said to the attendees in the cancellation. */
+                        message?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionAccepted"];
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/catalogs/{catalog}/rooms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's rooms (Graph places; cached) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The catalog site's absolute URL, percent-encoded as one path segment. */
+                    catalog: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rooms"];
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/catalogs/{catalog}/rooms/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Free/busy of rooms in a time range (getSchedule), to offer only free rooms */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Start of the range, with its offset (2026-12-10T10:00:00+09:00). */
+                    start: string;
+                    end: string;
+                    /** @description Comma-separated room addresses; every room of the tenant when left out (at most 100). */
+                    rooms?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The catalog site's absolute URL, percent-encoded as one path segment. */
+                    catalog: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoomAvailability"];
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/teams-start": {
         parameters: {
             query?: never;
@@ -981,7 +1307,7 @@ export interface components {
             type: string;
             title: string;
             status: number;
-            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "SERVICE_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_NOT_FOUND";
+            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "SERVICE_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "ROOM_UNAVAILABLE" | "ROOMS_NOT_AVAILABLE" | "TEAMS_NOT_AVAILABLE_ON_SMTP" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_REVISION_STALE";
             detail: string;
             remedy: string;
             upstream?: string;
@@ -1086,8 +1412,8 @@ export interface components {
             };
             items: {
                 id: string;
-                /** @enum {string} */
-                kind: "notification";
+                /** @description invitation: a session's invitation, update or cancellation. */
+                kind: "notification" | "invitation";
                 subject: string;
                 recipients: number;
                 /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
@@ -1102,6 +1428,63 @@ export interface components {
             nextCursor: string | null;
             /** @description true when the catalog has more notifications than the list reads (the oldest are left out). */
             truncated: boolean;
+        };
+        SessionStatus: {
+            sessionId: string;
+            catalog: string;
+            /** @description The latest revision received. */
+            revision: number;
+            /** @description The revision the attendees last received; null while none went out. */
+            sentRevision: number | null;
+            /** @description queued: the latest revision waits to go out (held while the connection is lost or sending is off); scheduled: the first revision went out; updated: a later one did; failed: the latest revision could not go out (code). */
+            status: "queued" | "scheduled" | "updated" | "cancelled" | "held" | "failed";
+            /** @description Why it failed or is held: a code of the error catalogue. */
+            code: string | null;
+            /** @description Codes of what the transport could not do (TEAMS_NOT_AVAILABLE_ON_SMTP, ROOMS_NOT_AVAILABLE), the invitation went out without it. */
+            notes: string[];
+            /** @description How the invitation went out: a Graph event, or iCalendar email over SMTP. */
+            transport: "graph" | "smtp" | null;
+            /** @description The Teams meeting's join URL, once known. */
+            joinUrl: string | null;
+            room: {
+                email: string;
+                /** @description none until the room's mailbox answered. */
+                answer: "none" | "accepted" | "tentativelyAccepted" | "declined";
+            } | null;
+            /** @description The iCalendar UID attendees' calendars know the session by. */
+            uid: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SessionAccepted: {
+            sessionId: string;
+            revision: number;
+            /** @description queued: the latest revision waits to go out (held while the connection is lost or sending is off); scheduled: the first revision went out; updated: a later one did; failed: the latest revision could not go out (code). */
+            status: "queued" | "scheduled" | "updated" | "cancelled" | "held" | "failed";
+            /** @description true when this revision was received before with the same body. */
+            duplicate: boolean;
+        };
+        Rooms: {
+            items: {
+                email: string;
+                name: string;
+                capacity: number | null;
+                building: string | null;
+                floor: number | null;
+            }[];
+        };
+        RoomAvailability: {
+            items: {
+                email: string;
+                /** @description Nothing is booked in the whole range. */
+                free: boolean;
+                busy: {
+                    /** Format: date-time */
+                    start: string;
+                    /** Format: date-time */
+                    end: string;
+                }[];
+            }[];
         };
     };
     responses: never;

@@ -34,6 +34,10 @@ import { SendingEngine } from './sending/engine';
 import { NotificationService } from './sending/notificationService';
 import { OutboxStore } from './sending/outboxStore';
 import { notificationRoutes } from './sending/routes';
+import { SessionInvitations } from './sessions/invitations';
+import { SessionService } from './sessions/sessionService';
+import { SessionStore } from './sessions/sessionStore';
+import { sessionRoutes } from './sessions/routes';
 import { WakeQueue } from './sending/wakeQueue';
 import { sharePointSitePermissions } from './sharepoint/sitePermissions';
 import type { StorageMeter } from './storage/meter';
@@ -102,7 +106,12 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   // The alerts write through the writer, and the writer announces incidents to the alerts.
   writer.onIncident((record) => dispatchNotices(record.catalog));
   const credentials = new CredentialsProvider({ config, identity, secrets, graph });
+  const sessionStore = new SessionStore(tables[TABLES.sessions]);
+  // The engine and the sessions need each other: the service wakes the engine, the engine sends the service's invitations.
+  const sessions: SessionService = new SessionService({ connections, credentials, sessions: sessionStore, outbox, wake: (catalog) => engine.wake(catalog), log: app.log, roomsCacheMs: 10 * 60_000 });
+  const invitations = new SessionInvitations({ sessions: sessionStore, domain: config.sending.messageIdDomain, roomName: (catalog, room) => sessions.roomName(catalog, room) });
   const engine = new SendingEngine({
+    invitations,
     config: config.sending,
     connections,
     credentials,
@@ -181,7 +190,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   });
   await app.register(cors, {
     origin: config.allowedOrigins,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'if-match', 'accept-language', 'idempotency-key'],
     exposedHeaders: ['etag', 'retry-after'],
     maxAge: 600
@@ -217,6 +226,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   });
   await connectionRoutes(app, { config, admins, service, orgConsent });
   await notificationRoutes(app, { config, admins, notifications });
+  await sessionRoutes(app, { config, sessions });
   teamsSignInRoutes(app, config.authorityHost);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, log: app.log });

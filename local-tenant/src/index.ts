@@ -102,6 +102,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     reset: () => state.reset(),
     close: async () => {
       state.outbound.clear();
+      state.clearTimers();
       // A stand-in that tests start and stop: a connection a client abandoned (a timed-out request)
       // must not hold the close, so it gets 5 s and is then left to the process's exit.
       const closed = Promise.all([app.close(), smtp.close()]);

@@ -68,34 +68,70 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     expect(sendStatuses).toEqual([201, 201, 429, 429]);
   });
 
-  test('graph client - an event with a room and Teams meeting books the room and invites attendees', async () => {
+  test('graph client - an event with a room and Teams meeting invites attendees; the room answers later, accepting when free and declining a clash', async () => {
+    tenant.state.roomAnswerDelayMs = 200;
     const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    const roomAnswer = async (id: string, want: string): Promise<string> => {
+      for (let i = 0; i < 50; i++) {
+        const read = await api.api(`/me/events/${id}`).get();
+        const response = (read.attendees as Attendee[]).find((a) => a.type === 'resource')?.status.response as string;
+        if (response === want) return response;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return 'still none';
+    };
     const ev = await api.api('/me/events').post({
       subject: 'Safety training',
-      start: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' },
-      end: { dateTime: '2027-01-04T10:00:00', timeZone: 'UTC' },
-      attendees: [{ emailAddress: { address: 'learner1@contoso.test' }, type: 'required' }, { emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }],
+      start: { dateTime: '2027-01-04T18:00:00', timeZone: 'Asia/Tokyo' },
+      end: { dateTime: '2027-01-04T19:00:00', timeZone: 'Asia/Tokyo' },
+      attendees: [{ emailAddress: { address: 'learner1@contoso.test' }, type: 'required' }, { emailAddress: { address: 'learner2@contoso.test' }, type: 'required' }, { emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }],
       isOnlineMeeting: true,
       onlineMeetingProvider: 'teamsForBusiness'
     });
     expect(ev.onlineMeeting.joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
-    expect((ev.attendees as Attendee[]).find((a) => a.type === 'resource')?.status.response).toBe('accepted');
+    // As Exchange: the create answers before the room's booking assistant has.
+    expect((ev.attendees as Attendee[]).find((a) => a.type === 'resource')?.status.response).toBe('none');
+    expect(await roomAnswer(ev.id, 'accepted')).toBe('accepted');
     const invite = (await messages(tenant, 'learner1@contoso.test', 'inbox'))[0];
     expect(invite.calendar?.method).toBe('REQUEST');
     expect(invite.calendar?.ics).toContain('X-MICROSOFT-SKYPETEAMSMEETINGURL:');
+    // 18:00 in Tokyo is 09:00 UTC.
+    expect(invite.calendar?.ics).toContain('DTSTART:20270104T090000Z');
 
     const clash = await api.api('/me/events').post({ subject: 'Clash', start: { dateTime: '2027-01-04T09:30:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-04T10:30:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }] });
-    expect(clash.attendees[0].status.response).toBe('declined');
-    const organizerInbox = (await messages(tenant, 'adele@contoso.test', 'inbox')).map((m) => m.subject);
-    expect(organizerInbox).toEqual(['Accepted: Safety training', 'Declined: Clash']);
+    expect(clash.attendees[0].status.response).toBe('none');
+    expect(await roomAnswer(clash.id, 'declined')).toBe('declined');
+    const replies = await messages(tenant, 'adele@contoso.test', 'inbox');
+    expect(replies.map((m) => m.subject)).toEqual(['Accepted: Safety training', 'Declined: Clash']);
+    expect(replies.map((m) => m.calendar?.method)).toEqual(['REPLY', 'REPLY']);
 
-    await api.api(`/me/events/${ev.id}`).patch({ subject: 'Safety training (moved)', start: { dateTime: '2027-01-05T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-05T10:00:00', timeZone: 'UTC' } });
+    await api.api(`/me/events/${ev.id}`).patch({ subject: 'Safety training (moved)', start: { dateTime: '2027-01-05T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-05T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'learner1@contoso.test' }, type: 'required' }, { emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }] });
+    expect(await roomAnswer(ev.id, 'accepted')).toBe('accepted');
     await api.api(`/me/events/${ev.id}/cancel`).post({ comment: 'Cancelled' });
     const subjects = (await messages(tenant, 'learner1@contoso.test', 'inbox')).map((m) => m.subject);
     expect(subjects).toEqual(['Safety training', 'Updated: Safety training (moved)', 'Canceled: Safety training (moved)']);
+    // The attendee taken off the meeting got its cancellation.
+    const removed = await messages(tenant, 'learner2@contoso.test', 'inbox');
+    expect(removed.map((m) => [m.subject, m.calendar?.method])).toEqual([['Safety training', 'REQUEST'], ['Canceled: Safety training (moved)', 'CANCEL']]);
 
     const schedule = await api.api('/me/calendar/getSchedule').post({ schedules: ['room-adams@contoso.test'], startTime: { dateTime: '2027-01-04T08:00:00', timeZone: 'UTC' }, endTime: { dateTime: '2027-01-04T11:00:00', timeZone: 'UTC' }, availabilityViewInterval: 60 });
     expect(schedule.value[0].availabilityView).toBe('000');
+  });
+
+  test('graph client - getSchedule reflects a booked room in UTC, or in the zone the caller prefers', async () => {
+    tenant.state.roomAnswerDelayMs = 50;
+    const token = await graphToken(tenant, 'adele@contoso.test');
+    const api = client(token);
+    const ev = await api.api('/me/events').post({ subject: 'Booked', start: { dateTime: '2027-03-28T00:30:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-03-28T02:30:00', timeZone: 'Europe/London' }, attendees: [{ emailAddress: { address: 'room-baker@contoso.test' }, type: 'resource' }] });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await api.api(`/me/events/${ev.id}`).get()).attendees[0].status.response).toBe('accepted');
+    const body = { schedules: ['room-baker@contoso.test'], startTime: { dateTime: '2027-03-28T00:00:00', timeZone: 'UTC' }, endTime: { dateTime: '2027-03-28T02:00:00', timeZone: 'UTC' }, availabilityViewInterval: 30 };
+    const utc = await api.api('/me/calendar/getSchedule').post(body);
+    // London moves to BST at 01:00 UTC on 28 March 2027: 00:30 GMT to 02:30 BST is 00:30 to 01:30 UTC.
+    expect(utc.value[0].availabilityView).toBe('0220');
+    expect(utc.value[0].scheduleItems[0].start).toEqual({ dateTime: '2027-03-28T00:30:00.0000000', timeZone: 'UTC' });
+    const tokyo = await fetch(`${tenant.origin}/v1.0/me/calendar/getSchedule`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'outlook.timezone="Asia/Tokyo"' }, body: JSON.stringify(body) });
+    expect(((await tokyo.json()) as { value: Array<{ scheduleItems: Array<{ end: unknown }> }> }).value[0].scheduleItems[0].end).toEqual({ dateTime: '2027-03-28T10:30:00.0000000', timeZone: 'Asia/Tokyo' });
   });
 
   test('graph client - places lists the rooms once a tenant admin granted Place.Read.All for the organisation', async () => {

@@ -38,6 +38,11 @@ export class GraphMailTransport implements MailTransport {
     });
   }
 
+  /** Any other Graph call as the connected account (the sessions' events, getSchedule, places). */
+  public async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, headers?: Record<string, string>): Promise<T | undefined> {
+    return this.graph.request<T>(await this.token(), method, path, body, headers);
+  }
+
   public async close(): Promise<void> {
     // Nothing pooled: fetch's keep-alive connections are shared by the process.
   }

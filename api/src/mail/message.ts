@@ -10,6 +10,8 @@ export interface OutboundMessage {
   subject: string;
   html?: string;
   text?: string;
+  /** An iCalendar invitation or cancellation (RFC 5546 iTIP over iMIP): the text/calendar part mail clients show Accept/Decline for. */
+  calendar?: { method: 'REQUEST' | 'CANCEL'; content: string };
 }
 
 /** The Message-ID of a notification's part: the same on every attempt (Graph internetMessageId, SMTP Message-ID). */

@@ -101,7 +101,8 @@ export class SmtpMailTransport implements MailTransport {
         bcc: message.bcc,
         subject: message.subject,
         html: message.html,
-        text: message.text
+        text: message.text,
+        ...(message.calendar ? { icalEvent: { method: message.calendar.method, content: message.calendar.content } } : {})
       });
     } catch (error) {
       throw this.tokenError ?? smtpApiError(error, this.context);

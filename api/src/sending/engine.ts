@@ -25,6 +25,12 @@ export interface HealthSink {
   used(record: ConnectionRecord): Promise<void>;
 }
 
+/** Sends an invitation item: its session's latest revision, through the burst's transport (api/src/sessions). */
+export interface InvitationSender {
+  /** Whether anything went to the mail service (nothing when another item already sent the latest revision). */
+  send(item: StoredItem, transport: MailTransport): Promise<{ submitted: boolean }>;
+}
+
 export interface EngineDeps {
   config: SendingConfig;
   connections: ConnectionStore;
@@ -33,6 +39,7 @@ export interface EngineDeps {
   leases: TableClient;
   queue: WakeQueue;
   health: HealthSink;
+  invitations?: InvitationSender;
   log: FastifyBaseLogger;
   /** A drain ended (the restored notice waits for the held items to be dealt with). */
   onDrained?: (record: ConnectionRecord) => void;
@@ -284,6 +291,23 @@ export class SendingEngine {
       }
     };
     const deliver = async (claimed: StoredItem, firstStartedAt: number): Promise<void> => {
+      if (claimed.kind === 'invitation') {
+        // One item, one slot: its pacing was reserved at launch and is given back when nothing went out.
+        const recipients = recipientCount(claimed.content);
+        try {
+          if (!transport || !this.deps.invitations) {
+            throw new ApiError('NOT_CONNECTED');
+          }
+          const { submitted } = await this.deps.invitations.send(claimed, transport);
+          lease.budget = submitted ? recordAccepted(lease.budget, firstStartedAt, this.now()) : recordRefused(lease.budget, firstStartedAt, recipients, this.limits);
+        } catch (error) {
+          await onFailure(claimed, error, firstStartedAt, recipients);
+          return;
+        }
+        await this.markSent(claimed);
+        sent++;
+        return;
+      }
       let item = claimed;
       const parts = splitRecipients(item.content, config.recipientsPerMessage);
       let startedAt = firstStartedAt;

@@ -141,7 +141,7 @@ export class NotificationService {
       const last = row.state.history[row.state.history.length - 1];
       return {
         id: row.id,
-        kind: 'notification' as const,
+        kind: row.kind,
         subject: row.subject,
         recipients: row.recipients,
         status,

@@ -24,10 +24,18 @@ export interface NewNotification {
   parts: number;
   /** Recipients of the first message (at most the per-message limit). */
   firstPartRecipients: number;
+  /** An invitation carries its session's id; the session's own table holds what it says. */
+  session?: string;
 }
+
+/** What an outbox item sends: a notification, or the latest revision of a session (api/src/sessions). */
+export type ItemKind = 'notification' | 'invitation';
 
 export interface StoredItem {
   id: string;
+  kind: ItemKind;
+  /** The LMS's session id of an invitation. */
+  session: string | null;
   catalog: string;
   rowKey: string;
   content: NotificationContent;
@@ -103,6 +111,8 @@ interface ItemEntity {
   cc: string;
   bcc: string;
   subject: string;
+  kind?: ItemKind;
+  session?: string;
   [chunk: string]: unknown;
 }
 
@@ -146,6 +156,7 @@ export class OutboxStore {
         cc: JSON.stringify(item.content.cc),
         bcc: JSON.stringify(item.content.bcc),
         subject: item.content.subject,
+        ...(item.session !== undefined ? { kind: 'invitation' as const, session: item.session } : {}),
         ...chunks('h', item.content.html),
         ...chunks('t', item.content.text)
       };
@@ -229,6 +240,11 @@ export class OutboxStore {
     return { id: row.id, duplicate: true, state: item.state };
   }
 
+  /** The id of the item an idempotency key made, if any. */
+  public async idForKey(catalog: string, key: string): Promise<string | undefined> {
+    return (await readEntity<{ id: string }>(this.table, catalogKey(catalog), keyRow(key)))?.id;
+  }
+
   public async read(catalogOrPartition: string, id: string, partitionGiven = false): Promise<StoredItem | undefined> {
     if (!/^[0-9a-f-]{36}$/.test(id)) {
       return undefined;
@@ -240,6 +256,8 @@ export class OutboxStore {
     const e = entity as unknown as ItemEntity & { etag: string };
     return {
       id: e.id,
+      kind: e.kind ?? 'notification',
+      session: e.session ?? null,
       catalog: e.catalog,
       rowKey: e.rowKey,
       etag: e.etag,
@@ -249,14 +267,14 @@ export class OutboxStore {
   }
 
   /** The catalog's notifications for the deliveries list (R-OPS-2): state and subject only, never addresses or bodies; at most `cap`. */
-  public async summaries(catalog: string, cap: number): Promise<Array<{ id: string; subject: string; recipients: number; state: ItemState }>> {
-    const out: Array<{ id: string; subject: string; recipients: number; state: ItemState }> = [];
+  public async summaries(catalog: string, cap: number): Promise<Array<{ id: string; kind: ItemKind; subject: string; recipients: number; state: ItemState }>> {
+    const out: Array<{ id: string; kind: ItemKind; subject: string; recipients: number; state: ItemState }> = [];
     try {
-      const rows = this.table.listEntities<{ id: string; subject: string; recipientCount?: number; state: string }>({
-        queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'n|' and RowKey lt 'n}'`, select: ['id', 'subject', 'recipientCount', 'state'] }
+      const rows = this.table.listEntities<{ id: string; kind?: ItemKind; subject: string; recipientCount?: number; state: string }>({
+        queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'n|' and RowKey lt 'n}'`, select: ['id', 'kind', 'subject', 'recipientCount', 'state'] }
       });
       for await (const row of rows) {
-        out.push({ id: row.id, subject: row.subject, recipients: Number(row.recipientCount ?? 0), state: JSON.parse(row.state) as ItemState });
+        out.push({ id: row.id, kind: row.kind ?? 'notification', subject: row.subject, recipients: Number(row.recipientCount ?? 0), state: JSON.parse(row.state) as ItemState });
         if (out.length >= cap) {
           break;
         }

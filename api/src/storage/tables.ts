@@ -11,7 +11,8 @@ export const TABLES = {
   signIns: 'pendingsignins',
   outbox: 'outbox',
   mailboxes: 'mailboxes',
-  settingsLists: 'settingslists'
+  settingsLists: 'settingslists',
+  sessions: 'sessions'
 } as const;
 
 /** The outbox's wake-up queue. */

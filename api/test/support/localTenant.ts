@@ -10,7 +10,7 @@ export interface LocalTenant {
   reset(): void;
   close(): Promise<void>;
   /** Live state: the tests read the refresh tokens it issued, to hunt for them as canaries. */
-  state: { refreshTokens: Map<string, { userId: string; lastUsedAt: number }> };
+  state: { refreshTokens: Map<string, { userId: string; lastUsedAt: number }>; roomAnswerDelayMs: number };
 }
 
 export interface LocalTenantOptions {

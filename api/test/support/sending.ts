@@ -42,9 +42,14 @@ export async function connectClassic(stack: Stack, admin: string, catalog: strin
   }
 }
 
-/** A Modern (Graph) connection: start, sign in and consent as `user`, land on the callback, complete as the page does. */
-export async function connectModern(stack: Stack, admin: string, catalog: string, user = admin): Promise<void> {
-  const result = await connectModernAs(stack, admin, catalog, { user });
+/**
+ * A Modern connection: start, sign in and consent as `user` (a second leg for the SMTP transport),
+ * land on the callback, complete as the page does. A tenant admin connecting with organisation-wide
+ * consent also grants Place.Read.All (rooms).
+ */
+export async function connectModern(stack: Stack, admin: string, catalog: string, user = admin, options: { orgConsent?: boolean; transport?: 'graph' | 'smtp-oauth' } = {}): Promise<void> {
+  const body = { orgConsent: options.orgConsent ?? false, ...(options.transport ? { transport: options.transport } : {}) };
+  const result = await connectModernAs(stack, admin, catalog, { user, consentForOrg: options.orgConsent }, body);
   if (!result.posted.message.ok || result.completed?.status !== 200) {
     throw new Error(`modern connect failed: ${result.posted.message.code ?? JSON.stringify(result.completed?.body)}`);
   }
@@ -69,6 +74,8 @@ export interface MailboxMessage {
   body: { contentType: string; content: string };
   receivedDateTime: string;
   via: string;
+  /** The text/calendar part of an invitation, update, cancellation or a room's reply. */
+  calendar: { method: string; ics: string } | null;
 }
 
 /** What a mailbox's Inbox holds, as the local tenant's admin endpoint lists it. */

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Attendee, CalendarEvent, DateTimeTimeZone } from '../mailbox/store';
 import type { Account, TenantState } from '../state/tenant-state';
 import { deliver, rejectForQuota, Submission } from '../mailbox/delivery';
+import { ianaZone, zonedToUtcMs } from './timezones';
 
 export interface EventInput {
   subject?: string;
@@ -24,10 +25,11 @@ export function eventInputProblem(input: EventInput, creating: boolean): string 
   for (const part of [input.start, input.end]) if (part !== undefined && (typeof part !== 'object' || part === null || typeof part.dateTime !== 'string' || typeof part.timeZone !== 'string')) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";
   if (input.location !== undefined && (typeof input.location !== 'object' || input.location === null)) return "'location' must be a location object.";
   if (creating && (!input.start?.dateTime || !input.end?.dateTime)) return 'Start and End are required for an event.';
+  for (const part of [input.start, input.end]) if (part && !ianaZone(part.timeZone)) return `TimeZoneNotSupportedException: The time zone '${part.timeZone}' is not supported.`;
   for (const part of [input.start, input.end]) {
-    if (part && (Number.isNaN(Date.parse(part.dateTime)) || !part.timeZone)) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";
+    if (part && (Number.isNaN(zonedToUtcMs(part.dateTime, part.timeZone)) || !part.timeZone)) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";
   }
-  if (input.start && input.end && Date.parse(input.end.dateTime) < Date.parse(input.start.dateTime)) return 'The end time of the event must be after its start time.';
+  if (input.start && input.end && zonedToUtcMs(input.end.dateTime, input.end.timeZone) < zonedToUtcMs(input.start.dateTime, input.start.timeZone)) return 'The end time of the event must be after its start time.';
   for (const a of input.attendees ?? []) if (!a.emailAddress?.address) return 'Every attendee needs an emailAddress.address.';
   return null;
 }
@@ -38,7 +40,7 @@ function teamsJoinUrl(): string {
   return `https://teams.microsoft.com/l/meetup-join/${encodeURIComponent(thread)}/0?context=${encodeURIComponent(JSON.stringify({ Tid: 'local', Oid: randomUUID() }))}`;
 }
 
-const utc = (d: DateTimeTimeZone): number => Date.parse(/Z|[+-]\d\d:\d\d$/.test(d.dateTime) ? d.dateTime : `${d.dateTime}Z`);
+const utc = (d: DateTimeTimeZone): number => zonedToUtcMs(d.dateTime, d.timeZone);
 
 /** Whether a room is free: no accepted, uncancelled event in its calendar overlaps. */
 export function roomIsFree(state: TenantState, room: Account, start: DateTimeTimeZone, end: DateTimeTimeZone, ignoreICalUId: string | null): boolean {
@@ -84,41 +86,73 @@ export function icsFor(ev: CalendarEvent, method: 'REQUEST' | 'CANCEL'): string 
   return lines.join('\r\n') + '\r\n';
 }
 
-/** Sends the invitation (or update/cancellation) to attendees and books or frees the rooms. */
-function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Account, method: 'REQUEST' | 'CANCEL', prefix: string): void {
+/** The iTIP REPLY a room's mailbox sends its organiser (RFC 5546 3.2.3). */
+function replyIcs(ev: CalendarEvent, room: Account, response: 'accepted' | 'declined'): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+  return ['BEGIN:VCALENDAR', 'PRODID:-//LMS local tenant//Exchange stand-in//EN', 'VERSION:2.0', 'METHOD:REPLY', 'BEGIN:VEVENT', `UID:${ev.iCalUId}`, `SEQUENCE:${ev.sequence}`, `DTSTAMP:${stamp}`,
+    `ORGANIZER:mailto:${ev.organizer.emailAddress.address}`, `ATTENDEE;CUTYPE=ROOM;PARTSTAT=${response === 'accepted' ? 'ACCEPTED' : 'DECLINED'}:mailto:${room.upn}`, 'END:VEVENT', 'END:VCALENDAR'].join('\r\n') + '\r\n';
+}
+
+/**
+ * The rooms' answers, as Exchange's resource booking assistant gives them: some time after the
+ * request (the create or update response shows the room's response as none), each room accepts
+ * when it is free and declines on a conflict, books or frees its own calendar, and replies to the
+ * organiser; the organiser's event then shows the answer in its attendees.
+ */
+export function answerRooms(state: TenantState, ev: CalendarEvent): void {
+  if (ev.isCancelled || !state.mail.eventsOf(ev.mailbox).includes(ev)) return;
+  const organizer = state.accountByUpn(ev.mailbox);
+  if (!organizer) return;
   for (const a of ev.attendees) {
     const room = state.accountByUpn(a.emailAddress.address);
-    if (room?.isRoom) {
-      const existing = state.mail.eventsOf(room.upn).find((x) => x.iCalUId === ev.iCalUId);
-      if (method === 'CANCEL') {
-        if (existing) existing.isCancelled = true;
-        a.status = { response: 'none', time: new Date().toISOString() };
-        continue;
-      }
-      const free = roomIsFree(state, room, ev.start, ev.end, ev.iCalUId);
-      a.status = { response: free ? 'accepted' : 'declined', time: new Date().toISOString() };
-      if (existing) state.mail.removeEvent(existing);
-      if (free) state.mail.addEvent({ ...structuredClone(ev), id: randomUUID(), mailbox: room.upn, attendees: structuredClone(ev.attendees) });
-      // The room's booking assistant answers the organiser, as Exchange resource mailboxes do.
-      deliver(state, {
-        sender: room.upn,
-        from: { address: room.upn, name: room.displayName },
-        to: [{ address: organizer.upn, name: organizer.displayName }],
-        cc: [],
-        bcc: [],
-        subject: `${free ? 'Accepted' : 'Declined'}: ${ev.subject}`,
-        body: { contentType: 'text', content: free ? 'Your request was accepted.' : 'Your request was declined because the room is not available at that time.' },
-        via: 'calendar',
-        saveToSentItems: false
-      });
+    if (!room?.isRoom || a.status.response !== 'none') continue;
+    const free = roomIsFree(state, room, ev.start, ev.end, ev.iCalUId);
+    a.status = { response: free ? 'accepted' : 'declined', time: new Date().toISOString() };
+    const existing = state.mail.eventsOf(room.upn).find((x) => x.iCalUId === ev.iCalUId);
+    if (existing) state.mail.removeEvent(existing);
+    if (free) state.mail.addEvent({ ...structuredClone(ev), id: randomUUID(), mailbox: room.upn, attendees: structuredClone(ev.attendees) });
+    deliver(state, {
+      sender: room.upn,
+      from: { address: room.upn, name: room.displayName },
+      to: [{ address: organizer.upn, name: organizer.displayName }],
+      cc: [],
+      bcc: [],
+      subject: `${free ? 'Accepted' : 'Declined'}: ${ev.subject}`,
+      body: { contentType: 'text', content: free ? 'Your request was accepted.' : 'Your request was declined because the room is not available at that time.' },
+      calendar: { method: 'REPLY', ics: replyIcs(ev, room, free ? 'accepted' : 'declined') },
+      via: 'calendar',
+      saveToSentItems: false
+    });
+  }
+}
+
+function scheduleRoomAnswers(state: TenantState, ev: CalendarEvent): void {
+  if (!ev.attendees.some((a) => a.type === 'resource' && a.status.response === 'none')) return;
+  state.later(state.roomAnswerDelayMs, () => answerRooms(state, ev));
+}
+
+/** Frees a room's booking of the event (the event was cancelled, moved away from it, or the room removed). */
+function freeRoom(state: TenantState, roomUpn: string, ev: CalendarEvent): void {
+  const booking = state.mail.eventsOf(roomUpn).find((x) => x.iCalUId === ev.iCalUId);
+  if (booking) booking.isCancelled = true;
+}
+
+/** Sends the invitation, update or cancellation to `to` (the event's attendees by default) through the organiser's transport. */
+function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Account, method: 'REQUEST' | 'CANCEL', prefix: string, to: Attendee[] = ev.attendees): void {
+  if (to.length === 0) return;
+  for (const a of to) {
+    if (a.type !== 'resource') continue;
+    if (method === 'CANCEL') {
+      freeRoom(state, a.emailAddress.address, ev);
+      a.status = { response: 'none', time: new Date().toISOString() };
     }
   }
-  const content = `${ev.body.content}${ev.onlineMeeting ? `\n\nJoin the Microsoft Teams meeting: ${ev.onlineMeeting.joinUrl}` : ''}`;
+  const content = `${ev.body.content}${ev.onlineMeeting && method === 'REQUEST' ? `\n\nJoin the Microsoft Teams meeting: ${ev.onlineMeeting.joinUrl}` : ''}`;
   // Invitations go through the organiser's transport like any message: counted, paced, within quota.
   const invitation: Submission = {
     sender: organizer.upn,
     from: { address: organizer.upn, name: organizer.displayName },
-    to: ev.attendees.map((a) => ({ address: a.emailAddress.address, name: a.emailAddress.name })),
+    to: to.map((a) => ({ address: a.emailAddress.address, name: a.emailAddress.name })),
     cc: [],
     bcc: [],
     subject: `${prefix}${ev.subject}`,
@@ -129,6 +163,7 @@ function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Accou
   };
   const submitted = state.outbound.submit(invitation, state.faults.mailboxLimits.get(organizer.upn) ?? {});
   if (!submitted.ok) rejectForQuota(state, invitation);
+  if (method === 'REQUEST') scheduleRoomAnswers(state, ev);
 }
 
 export function createEvent(state: TenantState, organizer: Account, input: EventInput): CalendarEvent {
@@ -171,8 +206,16 @@ export function updateEvent(state: TenantState, organizer: Account, ev: Calendar
   if (input.body) ev.body = { contentType: input.body.contentType === 'html' ? 'html' : 'text', content: input.body.content ?? '' };
   if (input.start) ev.start = input.start;
   if (input.end) ev.end = input.end;
+  const before = ev.attendees;
   if (input.attendees) ev.attendees = attendeesFrom(state, input.attendees);
-  if (input.location) ev.location = { displayName: input.location.displayName ?? '', locationEmailAddress: input.location.locationEmailAddress };
+  const removed = before.filter((a) => !ev.attendees.some((b) => b.emailAddress.address === a.emailAddress.address));
+  // Every room of the updated meeting answers again (its time or place may have changed).
+  for (const a of ev.attendees) if (a.type === 'resource') a.status = { response: 'none', time: new Date().toISOString() };
+  if (input.location) ev.location = { displayName: input.location.displayName ?? '', locationEmailAddress: input.location.locationEmailAddress, locationType: input.location.locationEmailAddress ? 'conferenceRoom' : 'default' };
+  else if (input.attendees) {
+    const room = ev.attendees.find((a) => a.type === 'resource');
+    if (room) ev.location = { displayName: room.emailAddress.name, locationEmailAddress: room.emailAddress.address, locationType: 'conferenceRoom' };
+  }
   if (input.isOnlineMeeting === true && !ev.onlineMeeting) {
     ev.isOnlineMeeting = true;
     ev.onlineMeetingProvider = 'teamsForBusiness';
@@ -182,6 +225,8 @@ export function updateEvent(state: TenantState, organizer: Account, ev: Calendar
   ev.sequence += 1;
   ev.lastModifiedDateTime = new Date().toISOString();
   ev.changeKey = randomBytes(12).toString('base64');
+  // Attendees taken off the meeting get a cancellation; rooms taken off are freed.
+  notifyAttendees(state, ev, organizer, 'CANCEL', 'Canceled: ', removed);
   if (ev.attendees.length) notifyAttendees(state, ev, organizer, 'REQUEST', 'Updated: ');
   return ev;
 }

@@ -10,6 +10,7 @@ import { registerGraphSites } from './sites';
 import { registerGraphConsent } from './consent';
 import { compileFilter, FilterResult } from './filter';
 import { DeniedAs, permissionFor } from './permissionTable';
+import { ianaZone, utcMsToZoned } from './timezones';
 
 /** Every METHOD route served under /v1.0 (the permission table's test reads it). */
 export const registeredGraphRoutes = new Set<string>();
@@ -376,6 +377,8 @@ function routes(g: FastifyInstance, state: TenantState): void {
       const start = eventTimeMs(body.startTime);
       const end = eventTimeMs(body.endTime);
       const interval = body.availabilityViewInterval ?? 30;
+      const preferred = /outlook\.timezone="([^"]+)"/.exec(String(req.headers.prefer ?? ''))?.[1];
+      const zone = preferred && ianaZone(preferred) ? preferred : 'UTC';
       if (!(end > start) || interval < 5 || interval > 1440) return badRequest(reply, 'The time window or availabilityViewInterval is not valid.', 'ErrorInvalidRequest');
       return {
         '@odata.context': `${GRAPH(state)}/$metadata#Collection(microsoft.graph.scheduleInformation)`,
@@ -386,7 +389,8 @@ function routes(g: FastifyInstance, state: TenantState): void {
           return {
             scheduleId: who.upn,
             availabilityView: availabilityView(events, start, end, interval),
-            scheduleItems: events.map((e) => ({ isPrivate: false, status: 'busy', subject: e.subject, location: e.location.displayName, start: e.start, end: e.end })),
+            // In UTC unless the caller prefers another zone (Prefer: outlook.timezone), as Graph answers.
+            scheduleItems: events.map((e) => ({ isPrivate: false, status: 'busy', subject: e.subject, location: e.location.displayName, start: { dateTime: utcMsToZoned(eventTimeMs(e.start), zone), timeZone: zone }, end: { dateTime: utcMsToZoned(eventTimeMs(e.end), zone), timeZone: zone } })),
             workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'UTC' } }
           };
         })

@@ -2,6 +2,54 @@ import type { FastifyInstance } from 'fastify';
 import { esc, page } from '../http/html';
 import type { TenantState } from '../state/tenant-state';
 import type { CalendarEvent, StoredMessage } from './store';
+import { ianaZone, utcMsToZoned, zonedToUtcMs } from '../graph/timezones';
+
+/** The properties of an iCalendar object's first VEVENT (lines unfolded, RFC 5545 3.1), with their parameters. */
+export function veventOf(ics: string): Map<string, { params: Record<string, string>; value: string }> {
+  const lines = ics.replace(/\r?\n[ \t]/g, '').split(/\r?\n/);
+  const out = new Map<string, { params: Record<string, string>; value: string }>();
+  let inEvent = false;
+  for (const line of lines) {
+    if (line === 'BEGIN:VEVENT') inEvent = true;
+    else if (line === 'END:VEVENT') break;
+    else if (inEvent) {
+      const colon = line.search(/:(?=(?:[^"]*"[^"]*")*[^"]*$)/);
+      const [name, ...params] = line.slice(0, colon).split(';');
+      if (!out.has(name.toUpperCase())) out.set(name.toUpperCase(), { params: Object.fromEntries(params.map((p) => p.split('=')).map(([k, v]) => [k.toUpperCase(), (v ?? '').replace(/^"|"$/g, '')])), value: line.slice(colon + 1) });
+    }
+  }
+  return out;
+}
+
+/** An iCalendar DATE-TIME (UTC, with TZID, or floating) as an instant. */
+function icsTimeMs(prop: { params: Record<string, string>; value: string } | undefined): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$/.exec(prop?.value ?? '');
+  if (!m) return NaN;
+  const wall = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`;
+  return m[7] ? Date.parse(`${wall}Z`) : zonedToUtcMs(wall, prop?.params.TZID ?? 'UTC');
+}
+
+/**
+ * What a mail client shows for a meeting request: when, in the viewer's zone, and what its
+ * Accept / Tentative / Decline buttons would send the organiser (an iTIP REPLY, RFC 5546 3.2.3).
+ */
+function invitationBox(m: StoredMessage, zone: string): string {
+  if (!m.calendar) return '';
+  const ev = veventOf(m.calendar.ics);
+  const start = icsTimeMs(ev.get('DTSTART'));
+  const end = icsTimeMs(ev.get('DTEND'));
+  const when = Number.isNaN(start) ? 'unknown' : `${utcMsToZoned(start, zone).slice(0, 16).replace('T', ' ')} - ${Number.isNaN(end) ? '?' : utcMsToZoned(end, zone).slice(0, 16).replace('T', ' ')} (${zone})`;
+  const organizer = (ev.get('ORGANIZER')?.value ?? '').replace(/^mailto:/i, '');
+  const buttons = m.calendar.method === 'REQUEST' && m.folder === 'inbox'
+    ? ['ACCEPTED', 'TENTATIVE', 'DECLINED'].map((partstat) => {
+      const reply = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'METHOD:REPLY', 'BEGIN:VEVENT', `UID:${ev.get('UID')?.value ?? ''}`, `SEQUENCE:${ev.get('SEQUENCE')?.value ?? '0'}`, `ORGANIZER:mailto:${organizer}`, `ATTENDEE;PARTSTAT=${partstat}:mailto:${m.mailbox}`, 'END:VEVENT', 'END:VCALENDAR'].join('\n');
+      const label = partstat === 'ACCEPTED' ? 'Accept' : partstat === 'TENTATIVE' ? 'Tentative' : 'Decline';
+      return `<details><summary>${label} (payload sent to ${esc(organizer)})</summary><pre>${esc(reply)}</pre></details>`;
+    }).join('')
+    : '';
+  return `<section aria-label="Invitation"><h2>${m.calendar.method === 'CANCEL' ? 'Meeting cancelled' : m.calendar.method === 'REPLY' ? 'Meeting response' : 'Meeting request'}</h2>
+<table aria-label="Invitation">${[['When', when], ['Organizer', organizer], ['Location', ev.get('LOCATION')?.value ?? ''], ['UID', ev.get('UID')?.value ?? ''], ['Sequence', ev.get('SEQUENCE')?.value ?? '0']].map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>${buttons}</section>`;
+}
 
 const who = (r: { address: string; name: string | null }): string => (r.name ? `${r.name} <${r.address}>` : r.address);
 
@@ -20,7 +68,7 @@ function eventRow(e: CalendarEvent): string {
  * sandboxed without scripts, forms or same-origin access, under a CSP that blocks remote
  * content; everything else is escaped text.
  */
-function messagePage(m: StoredMessage, nav: string): string {
+function messagePage(m: StoredMessage, nav: string, zone: string): string {
   const csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
   const frame = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${csp}">${m.body.content}`;
   const body = m.body.contentType === 'html' ? `<iframe sandbox title="message body" style="width:100%;height:320px;border:1px solid #ddd" srcdoc="${esc(frame)}"></iframe>` : `<pre>${esc(m.body.content)}</pre>`;
@@ -28,7 +76,7 @@ function messagePage(m: StoredMessage, nav: string): string {
   const headers = m.headers.map((h) => row(h.name, h.value)).join('');
   return `${nav}<h1>${esc(m.subject || '(no subject)')}</h1>
 <table aria-label="Message">${row('Mailbox', `${m.mailbox} (${m.folder === 'inbox' ? 'Inbox' : 'Sent Items'})`)}${row('From', who(m.from))}${row('To', m.to.map(who).join(', '))}${row('Cc', m.cc.map(who).join(', '))}${m.folder === 'sentitems' && m.bcc.length ? row('Bcc', m.bcc.map(who).join(', ')) : ''}${row('Date', m.sentDateTime)}${row('Message-ID', m.internetMessageId)}${row('Submitted via', m.via)}${row('Attachments', m.attachments.map((a) => `${a.name} (${a.contentType}, ${a.size} bytes)`).join(', ') || 'none')}</table>
-<h2>Body (${esc(m.body.contentType)})</h2>${body}${m.calendar ? `<h2>Calendar (${esc(m.calendar.method)})</h2><pre>${esc(m.calendar.ics)}</pre>` : ''}
+${invitationBox(m, zone)}<h2>Body (${esc(m.body.contentType)})</h2>${body}${m.calendar ? `<h2>Calendar (${esc(m.calendar.method)})</h2><pre>${esc(m.calendar.ics)}</pre>` : ''}
 <details><summary>All headers (${m.headers.length})</summary><table aria-label="Headers">${headers}</table></details>`;
 }
 
@@ -53,12 +101,14 @@ export function registerMailbox(app: FastifyInstance, state: TenantState): void 
   app.get('/_admin/sending', async () => ({ limits: { ...state.sendingLimits(), timeScale: state.timeScale }, value: state.outbound.mailboxes().map((m) => state.outbound.counters(m)) }));
 
   app.get('/_mailbox', async (req, reply) => {
-    const q = req.query as { upn?: string; message?: string };
+    const q = req.query as { upn?: string; message?: string; tz?: string };
     const nav = `<nav><a href="/_mailbox">All mailboxes</a><a href="/_faults">Fault controls</a></nav>`;
     if (q.message) {
       const m = state.mail.message(q.message);
       if (!m) return reply.code(404).type('text/html').send(page('Message', `${nav}<h1>No such message</h1>`, { wide: true }));
-      return reply.type('text/html').send(page(m.subject, messagePage(m, nav), { wide: true }));
+      // The viewer's zone: ?tz=Asia/Tokyo, else the zone of the mailbox owner's language, else UTC.
+      const zone = (q.tz && ianaZone(q.tz)) || (state.accountByUpn(m.mailbox)?.locale === 'ja-JP' ? 'Asia/Tokyo' : 'UTC');
+      return reply.type('text/html').send(page(m.subject, messagePage(m, nav, zone), { wide: true }));
     }
     if (q.upn) {
       const upn = q.upn.toLowerCase();

@@ -136,6 +136,9 @@ export class TenantState {
   timeScale: number;
   readonly mail = new MailStore();
   readonly outbound: Outbound;
+  /** How long a room's mailbox takes to answer a meeting request (Exchange's booking assistant answers asynchronously). */
+  roomAnswerDelayMs = 1000;
+  private readonly timers = new Set<NodeJS.Timeout>();
   readonly lists: ListStore;
 
   /** `timeScale` is the process's setting (LOCAL_TENANT_TIME_SCALE); reset returns to it. */
@@ -175,8 +178,26 @@ export class TenantState {
     return this.fixture.tenant.id;
   }
 
+  /** Runs `task` after `ms` unless the tenant is reset or closed first. */
+  later(ms: number, task: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      task();
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** Forgets every pending `later` task. */
+  clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
   reset(): void {
     const f = this.fixture;
+    this.clearTimers();
+    this.roomAnswerDelayMs = 1000;
     this.accounts.clear();
     for (const u of f.users) {
       this.accounts.set(u.id, {

@@ -7,3 +7,4 @@ export * from './errors/catalogue';
 export * from './errors/texts';
 export * from './schemas';
 export * from './notifications';
+export * from './sessions';

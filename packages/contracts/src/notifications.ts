@@ -84,7 +84,7 @@ export const Deliveries = Type.Object({
   counts: Counts,
   items: Type.Array(Type.Object({
     id: Type.String(),
-    kind: Type.Literal('notification'),
+    kind: Type.Union([Type.Literal('notification'), Type.Literal('invitation')], { description: 'invitation: a session\'s invitation, update or cancellation.' }),
     subject: Type.String(),
     recipients: Type.Integer(),
     status: NotificationStatusValue,

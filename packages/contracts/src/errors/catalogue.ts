@@ -375,6 +375,39 @@ export const DOMAIN_ERRORS = {
       en: 'Exchange blocks a mailbox that exceeded its sending limits or sent suspicious mail (replies 5.2.251 to 5.2.255, or send-as denied). A Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it; sending then resumes.',
       ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます (応答 5.2.251～5.2.255、または代理送信の拒否)。Microsoft 365 管理者が Microsoft Defender ポータル (制限付きエンティティ) で確認して解除すると、送信が再開されます。'
     }
+  },
+  ROOM_UNAVAILABLE: {
+    status: 409,
+    title: {
+      en: 'The meeting room is not free at the session\'s time.',
+      ja: '会議室はセッションの時間に空いていません。'
+    },
+    remedy: {
+      en: 'The room was busy when its free/busy was checked, or the room declined the booking. Offer only rooms that GET /rooms/availability shows free, then update the session with another room or time (a new revision).',
+      ja: '空き時間の確認で会議室が予約済みだったか、会議室が予約を辞退しました。GET /rooms/availability で空いている会議室だけを提示し、別の会議室または時間でセッションを更新してください (新しいリビジョン)。'
+    }
+  },
+  ROOMS_NOT_AVAILABLE: {
+    status: 409,
+    title: {
+      en: 'Rooms cannot be listed or booked through this catalog\'s connection.',
+      ja: 'このカタログの接続では会議室の一覧表示や予約ができません。'
+    },
+    remedy: {
+      en: 'Rooms need Microsoft Graph: a Modern connection that sends through Graph, and Place.Read.All approved by a tenant admin (the settings page shows how to ask). Classic and SMTP connections send the invitation with the room\'s name as its location only.',
+      ja: '会議室には Microsoft Graph が必要です。Graph で送信するモダン接続と、テナント管理者が承認した Place.Read.All が必要です (設定ページに依頼方法が表示されます)。クラシック接続と SMTP 接続では、会議室名を場所として記載した招待のみを送信します。'
+    }
+  },
+  TEAMS_NOT_AVAILABLE_ON_SMTP: {
+    status: 409,
+    title: {
+      en: 'No Teams meeting: this catalog sends invitations over SMTP.',
+      ja: 'Teams 会議はありません: このカタログは SMTP で招待を送信しています。'
+    },
+    remedy: {
+      en: 'Invitations over SMTP are calendar (iCalendar) emails: they cannot create a Teams meeting or book a room. Connect the catalog with Modern authentication sending through Microsoft Graph to get both.',
+      ja: 'SMTP での招待は予定表 (iCalendar) メールのため、Teams 会議の作成や会議室の予約はできません。両方を利用するには、Microsoft Graph で送信するモダン認証でカタログを接続してください。'
+    }
   }
 } as const satisfies Record<string, IErrorDefinition>;
 
@@ -568,6 +601,28 @@ export const HTTP_ERRORS = {
     remedy: {
       en: 'Check the notification id and the catalog it was queued for.',
       ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。'
+    }
+  },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    title: {
+      en: 'There is no such session for this catalog.',
+      ja: 'このカタログにはそのセッションがありません。'
+    },
+    remedy: {
+      en: 'Check the session id and the catalog it was put for. A session must be put (PUT) before it can be cancelled.',
+      ja: 'セッション ID と、そのセッションを登録したカタログを確認してください。セッションは取り消す前に登録 (PUT) する必要があります。'
+    }
+  },
+  SESSION_REVISION_STALE: {
+    status: 409,
+    title: {
+      en: 'A newer revision of this session was already received.',
+      ja: 'このセッションのより新しいリビジョンを既に受け取っています。'
+    },
+    remedy: {
+      en: 'Nothing to do when this was a late retry: the newer revision stands. To change the session, send a revision number higher than the current one (the status shows it).',
+      ja: '遅れて届いた再試行であれば対応は不要です (新しいリビジョンが有効です)。セッションを変更するには、現在より大きいリビジョン番号を送ってください (状態に表示されます)。'
     }
   }
 } as const satisfies Record<string, IErrorDefinition>;

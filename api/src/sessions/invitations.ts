@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import type { ErrorCode } from '@lms-m365/contracts';
+import { ApiError } from '../errors/apiError';
+import type { GraphMailTransport } from '../mail/graphTransport';
+import type { MailTransport } from '../mail/transport';
+import type { InvitationSender } from '../sending/engine';
+import type { StoredItem } from '../sending/outboxStore';
+import { htmlToText, invitationIcs } from './ics';
+import type { RoomAnswer, SentState, SessionOutcome, SessionRecord, SessionRevision, SessionStore } from './sessionStore';
+import { sessionTimes } from './time';
+
+/** What one pass did: what the attendees now have, how the revision ended, whether anything was submitted. */
+interface Pass {
+  sent: SentState | null;
+  outcome: SessionOutcome;
+  submitted: boolean;
+}
+
+interface GraphEvent {
+  id: string;
+  iCalUId: string;
+  attendees?: Array<{ emailAddress: { address: string }; type: string; status?: { response?: string } }>;
+  onlineMeeting?: { joinUrl?: string } | null;
+}
+
+interface ScheduleInformation {
+  scheduleId: string;
+  scheduleItems?: Array<{ start: { dateTime: string; timeZone: string }; end: { dateTime: string; timeZone: string } }>;
+  error?: { responseCode?: string };
+}
+
+const hashOf = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** A Graph dateTimeTimeZone in UTC (what getSchedule answers without a Prefer header) as epoch ms. */
+export function utcMs(value: { dateTime: string; timeZone: string }): number {
+  return Date.parse(/Z|[+-]\d\d:\d\d$/.test(value.dateTime) ? value.dateTime : `${value.dateTime}Z`);
+}
+
+/** The room's answer in a Graph event's attendees (none until its mailbox answered). */
+export function roomAnswerOf(event: Pick<GraphEvent, 'attendees'>, room: string): RoomAnswer {
+  const response = event.attendees?.find((a) => a.emailAddress.address.toLowerCase() === room)?.status?.response;
+  return response === 'accepted' || response === 'declined' || response === 'tentativelyAccepted' ? response : 'none';
+}
+
+/** Busy intervals of rooms in [start, end) by getSchedule (Calendars.Read is enough for others' free/busy). */
+export async function roomSchedules(graph: GraphMailTransport, rooms: string[], start: number, end: number): Promise<Map<string, Array<{ start: number; end: number }>>> {
+  const utc = (ms: number): { dateTime: string; timeZone: string } => ({ dateTime: new Date(ms).toISOString().replace('Z', ''), timeZone: 'UTC' });
+  const answer = await graph.call<{ value: ScheduleInformation[] }>('POST', '/me/calendar/getSchedule', { schedules: rooms, startTime: utc(start), endTime: utc(end), availabilityViewInterval: 15 }, { prefer: 'outlook.timezone="UTC"' });
+  const out = new Map<string, Array<{ start: number; end: number }>>();
+  for (const info of answer?.value ?? []) {
+    if (info.error) {
+      throw new ApiError('ROOM_UNAVAILABLE', { upstream: `getSchedule ${info.error.responseCode ?? 'error'}` });
+    }
+    out.set(info.scheduleId.toLowerCase(), (info.scheduleItems ?? []).map((item) => ({ start: utcMs(item.start), end: utcMs(item.end) })));
+  }
+  return out;
+}
+
+const isGone = (error: unknown): boolean => error instanceof ApiError && /ErrorItemNotFound/.test(error.upstream ?? '');
+
+/**
+ * Sends a session's invitation items (the engine's InvitationSender). Every item makes the
+ * attendees' calendars match the session's latest revision, whatever revision queued it: so
+ * items held while the connection was lost send only the latest revision, a session created and
+ * cancelled meanwhile sends nothing, and a redelivered item finds nothing left to do.
+ */
+export class SessionInvitations implements InvitationSender {
+  /** One pass at a time per session in this instance: the items of a catalog run concurrently in one drain. */
+  private readonly running = new Map<string, Promise<unknown>>();
+
+  public constructor(private readonly deps: { sessions: SessionStore; domain: string; roomName: (catalog: string, room: string) => Promise<string | null> }) {}
+
+  public async send(item: StoredItem, transport: MailTransport): Promise<{ submitted: boolean }> {
+    if (!item.session) {
+      return { submitted: false };
+    }
+    const key = `${item.catalog}\n${item.session}`;
+    const previous = this.running.get(key) ?? Promise.resolve();
+    const pass = previous.catch(() => undefined).then(() => this.pass(item.catalog, item.session as string, transport));
+    this.running.set(key, pass);
+    try {
+      return await pass;
+    } finally {
+      if (this.running.get(key) === pass) {
+        this.running.delete(key);
+      }
+    }
+  }
+
+  private async pass(catalog: string, sessionId: string, transport: MailTransport): Promise<{ submitted: boolean }> {
+    const record = await this.deps.sessions.read(catalog, sessionId);
+    if (!record || (record.outcome && record.outcome.revision >= record.desired.revision)) {
+      return { submitted: false };
+    }
+    const result = transport.kind === 'graph' ? await this.viaGraph(record, transport as GraphMailTransport) : await this.viaSmtp(record, transport);
+    await this.save(record, result);
+    return { submitted: result.submitted };
+  }
+
+  /** Records the pass on the freshest row: a put that came meanwhile keeps its newer revision (its own item follows). */
+  private async save(read: SessionRecord, result: Pass): Promise<void> {
+    let record = read;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.sessions.write({
+          ...record,
+          sent: result.sent,
+          firstSentRevision: record.firstSentRevision ?? (result.sent && !result.sent.cancelled ? result.sent.revision : null),
+          outcome: result.outcome,
+          updatedAt: new Date().toISOString()
+        }, record.etag);
+        return;
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE' || attempt >= 5) {
+          throw error;
+        }
+        record = (await this.deps.sessions.read(read.catalog, read.sessionId)) ?? record;
+      }
+    }
+  }
+
+  private async viaGraph(record: SessionRecord, graph: GraphMailTransport): Promise<Pass> {
+    const d = record.desired;
+    let sent = record.sent?.transport === 'graph' ? record.sent : null;
+    const done = (code: ErrorCode | null): SessionOutcome => ({ revision: d.revision, code, notes: [] });
+    if (d.cancelled) {
+      if (!sent?.eventId || sent.cancelled) {
+        // Nothing went out (or it is cancelled already): there is nothing to cancel.
+        return { sent, outcome: done(null), submitted: false };
+      }
+      try {
+        await graph.call('POST', `/me/events/${encodeURIComponent(sent.eventId)}/cancel`, { comment: d.message ?? '' });
+      } catch (error) {
+        if (!isGone(error)) {
+          throw error;
+        }
+      }
+      return { sent: { ...sent, revision: d.revision, cancelled: true }, outcome: done(null), submitted: true };
+    }
+    const times = sessionTimes(d.start, d.end);
+    const room = d.room;
+    if (sent?.cancelled) {
+      // Put again after a cancellation: a new meeting.
+      sent = null;
+    }
+    if (room) {
+      const moved = !sent || sent.room !== room || sent.start.dateTime !== d.start.dateTime || sent.start.timeZone !== d.start.timeZone || sent.end.dateTime !== d.end.dateTime || sent.end.timeZone !== d.end.timeZone;
+      if (moved && !(await this.roomFree(graph, room, times.start.toMillis(), times.end.toMillis(), sent))) {
+        return { sent: record.sent, outcome: done('ROOM_UNAVAILABLE'), submitted: false };
+      }
+    }
+    const body: Record<string, unknown> = {
+      subject: d.title,
+      body: { contentType: 'HTML', content: d.html ?? '' },
+      start: { dateTime: times.start.toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: d.start.timeZone },
+      end: { dateTime: times.end.toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: d.end.timeZone },
+      attendees: [
+        ...d.attendees.map((a) => ({ emailAddress: { address: a.email, ...(a.name ? { name: a.name } : {}) }, type: a.role })),
+        ...(room ? [{ emailAddress: { address: room }, type: 'resource' }] : [])
+      ],
+      location: room ? { displayName: (await this.deps.roomName(record.catalog, room)) ?? room, locationEmailAddress: room, locationType: 'conferenceRoom' } : { displayName: '' },
+      ...(d.teams ? { isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' } : {})
+    };
+    let event: GraphEvent | undefined;
+    if (sent?.eventId) {
+      try {
+        event = await graph.call<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(sent.eventId)}`, body);
+      } catch (error) {
+        if (!isGone(error)) {
+          throw error;
+        }
+        // Someone deleted the meeting in Outlook: it is made again.
+        sent = null;
+      }
+    }
+    if (!event) {
+      // Graph answers a repeated transactionId with the event it made: a retry after a crash creates nothing twice.
+      const generation = record.sent && !sent ? String(record.sent.revision) : '0';
+      const transactionId = hashOf(`${record.catalog}\n${record.sessionId}\n${generation}`).slice(0, 32);
+      event = await graph.call<GraphEvent>('POST', '/me/events', { ...body, transactionId });
+    }
+    if (!event?.id) {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph event without id' });
+    }
+    return {
+      sent: {
+        revision: d.revision,
+        transport: 'graph',
+        cancelled: false,
+        eventId: event.id,
+        uid: event.iCalUId,
+        sequence: 0,
+        attendees: d.attendees.map((a) => a.email),
+        room,
+        // Exchange's resource booking assistant answers later; until then the room's response is none.
+        roomAnswer: room ? roomAnswerOf(event, room) : null,
+        joinUrl: event.onlineMeeting?.joinUrl ?? null,
+        start: d.start,
+        end: d.end
+      },
+      outcome: done(null),
+      submitted: true
+    };
+  }
+
+  /** Free in the whole range, the session's own booking of the same room not counted. */
+  private async roomFree(graph: GraphMailTransport, room: string, start: number, end: number, sent: SentState | null): Promise<boolean> {
+    let busy: Array<{ start: number; end: number }>;
+    try {
+      busy = (await roomSchedules(graph, [room], start, end)).get(room) ?? [];
+    } catch (error) {
+      // Not a mailbox getSchedule knows: not bookable.
+      if (error instanceof ApiError && error.code === 'ROOM_UNAVAILABLE') {
+        return false;
+      }
+      throw error;
+    }
+    const own = sent && sent.room === room && !sent.cancelled ? sessionTimes(sent.start, sent.end) : null;
+    return busy.every((b) => (own && b.start === own.start.toMillis() && b.end === own.end.toMillis()) || b.end <= start || b.start >= end);
+  }
+
+  private async viaSmtp(record: SessionRecord, transport: MailTransport): Promise<Pass> {
+    const d = record.desired;
+    const sent = record.sent?.transport === 'smtp' ? record.sent : null;
+    const notes: ErrorCode[] = [...(d.teams ? ['TEAMS_NOT_AVAILABLE_ON_SMTP' as const] : []), ...(d.room ? ['ROOMS_NOT_AVAILABLE' as const] : [])];
+    const outcome: SessionOutcome = { revision: d.revision, code: null, notes };
+    const h = hashOf(`${record.catalog}\n${record.sessionId}`).slice(0, 32);
+    const uid = sent?.uid ?? `${h}@${this.deps.domain}`;
+    const organizer = { email: transport.account, name: transport.account };
+    const location = d.room ? (await this.deps.roomName(record.catalog, d.room)) ?? d.room : null;
+    const message = (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<void> => {
+      const ics = invitationIcs({ method, uid, sequence, organizer, attendees: who, revision, location });
+      const subject = method === 'CANCEL' ? `Cancelled: ${revision.title}` : sequence > 0 ? `Updated: ${revision.title}` : revision.title;
+      const html = method === 'CANCEL' ? (revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`) : revision.html ?? `<p>${escapeHtml(revision.title)}</p>`;
+      return transport.send({ messageId: `<session.${h}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
+    };
+    if (d.cancelled) {
+      if (!sent || sent.cancelled) {
+        return { sent, outcome, submitted: false };
+      }
+      const sequence = sent.sequence + 1;
+      const everyone = sent.attendees.map((email) => d.attendees.find((a) => a.email === email) ?? { email, role: 'required' as const });
+      await message('CANCEL', sequence, everyone, '', d);
+      return { sent: { ...sent, revision: d.revision, cancelled: true, sequence }, outcome, submitted: true };
+    }
+    const sequence = sent ? sent.sequence + 1 : 0;
+    await message('REQUEST', sequence, d.attendees, '', d);
+    const removed = sent && !sent.cancelled ? sent.attendees.filter((email) => !d.attendees.some((a) => a.email === email)) : [];
+    if (removed.length > 0) {
+      // Attendees taken off the session get a cancellation of their own (RFC 5546 3.2.5).
+      await message('CANCEL', sequence, removed.map((email) => ({ email, role: 'required' as const })), '.c', d);
+    }
+    return {
+      sent: { revision: d.revision, transport: 'smtp', cancelled: false, eventId: null, uid, sequence, attendees: d.attendees.map((a) => a.email), room: d.room, roomAnswer: null, joinUrl: null, start: d.start, end: d.end },
+      outcome,
+      submitted: true
+    };
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

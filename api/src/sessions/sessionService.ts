@@ -1,0 +1,297 @@
+import { LRUCache } from 'lru-cache';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ErrorCode, RoomAvailabilityBody, RoomsBody, SessionCancelBody, SessionPutBody, SessionStatusBody } from '@lms-m365/contracts';
+import type { ConnectionStore } from '../connections/connectionStore';
+import type { CredentialsProvider } from '../connections/credentials';
+import type { ConnectionRecord } from '../connections/model';
+import { ApiError } from '../errors/apiError';
+import type { GraphMailTransport } from '../mail/graphTransport';
+import { sendable } from '../sending/engine';
+import { OutboxStore, requestHash } from '../sending/outboxStore';
+import { roomAnswerOf, roomSchedules } from './invitations';
+import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
+import { sessionTimes } from './time';
+
+export interface SessionDeps {
+  connections: ConnectionStore;
+  credentials: CredentialsProvider;
+  sessions: SessionStore;
+  outbox: OutboxStore;
+  wake: (catalog: string) => Promise<void>;
+  log: FastifyBaseLogger;
+  roomsCacheMs: number;
+}
+
+type Room = RoomsBody['items'][number];
+
+const itemKey = (sessionId: string, revision: number): string => `session|${sessionId}|${revision}`;
+const MAX_ROOMS = 100;
+
+/**
+ * The LMS back end's side of sessions (R-USE-2, R-USE-3, R-OPS-4): put and cancel a session by
+ * the LMS's id and revision (idempotent; a late older revision never overwrites a newer one),
+ * read its status, list the tenant's rooms and their free/busy. Each accepted revision is an
+ * invitation item in the catalog's outbox, paced with its notifications.
+ */
+export class SessionService {
+  private readonly rooms: LRUCache<string, Room[]>;
+
+  public constructor(private readonly deps: SessionDeps) {
+    this.rooms = new LRUCache<string, Room[]>({ max: 1000, ttl: Math.max(1, deps.roomsCacheMs) });
+  }
+
+  private async receivingRecord(catalog: string): Promise<ConnectionRecord> {
+    const { record } = await this.deps.connections.read(catalog);
+    if (!record.method || !record.account) {
+      throw new ApiError('NOT_CONNECTED');
+    }
+    if (!record.enabled) {
+      throw new ApiError('CATALOG_DISABLED');
+    }
+    return record;
+  }
+
+  public async put(catalog: string, sessionId: string, body: SessionPutBody): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
+    sessionTimes(body.start, body.end);
+    const emails = body.attendees.map((a) => a.email.toLowerCase());
+    if (new Set(emails).size !== emails.length) {
+      throw new ApiError('VALIDATION_FAILED', { detail: 'attendees: an address appears twice.' });
+    }
+    const room = body.room ? body.room.toLowerCase() : null;
+    if (room && emails.includes(room)) {
+      throw new ApiError('VALIDATION_FAILED', { detail: 'room: the room is also listed as an attendee.' });
+    }
+    const desired: SessionRevision = {
+      revision: body.revision,
+      cancelled: false,
+      title: body.title,
+      html: body.html,
+      start: body.start,
+      end: body.end,
+      attendees: body.attendees.map((a) => ({ email: a.email.toLowerCase(), name: a.name, role: a.role ?? 'required' })),
+      room,
+      teams: body.teams ?? false
+    };
+    return this.accept(catalog, sessionId, requestHash(body), () => desired);
+  }
+
+  public async cancel(catalog: string, sessionId: string, body: SessionCancelBody): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
+    return this.accept(catalog, sessionId, requestHash({ cancel: body }), (existing) => {
+      if (!existing) {
+        throw new ApiError('SESSION_NOT_FOUND');
+      }
+      return { ...existing.desired, revision: body.revision, cancelled: true, message: body.message };
+    });
+  }
+
+  /**
+   * Stores the revision (ETag-guarded), then queues its invitation item. A repeated request
+   * queues again by the same key, so a crash between the two writes is healed by the LMS's retry.
+   */
+  private async accept(catalog: string, sessionId: string, hash: string, next: (existing: SessionRecord | undefined) => SessionRevision): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
+    const connection = await this.receivingRecord(catalog);
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.deps.sessions.read(catalog, sessionId);
+      const desired = next(existing);
+      let duplicate = false;
+      let record = existing;
+      if (existing && desired.revision < existing.desired.revision) {
+        throw new ApiError('SESSION_REVISION_STALE', { detail: `The session is at revision ${existing.desired.revision}.` });
+      }
+      if (existing && desired.revision === existing.desired.revision) {
+        if (existing.desiredHash !== hash) {
+          throw new ApiError('IDEMPOTENCY_KEY_REUSED', { detail: `Revision ${desired.revision} was received with another body.` });
+        }
+        duplicate = true;
+      } else {
+        try {
+          record = await this.deps.sessions.write({
+            sessionId,
+            catalog,
+            desired,
+            desiredHash: hash,
+            sent: existing?.sent ?? null,
+            firstSentRevision: existing?.firstSentRevision ?? null,
+            outcome: existing?.outcome ?? null,
+            updatedAt: new Date().toISOString()
+          }, existing?.etag ?? null);
+        } catch (error) {
+          if (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE' && attempt < 5) {
+            continue;
+          }
+          throw error;
+        }
+      }
+      const [queued] = await this.deps.outbox.enqueue(catalog, [{
+        key: itemKey(sessionId, desired.revision),
+        requestHash: hash,
+        priority: 'normal',
+        session: sessionId,
+        // The attendees count against the mailbox's recipients a day, as Exchange counts meeting requests.
+        content: { to: desired.attendees.map((a) => a.email), cc: [], bcc: [], subject: desired.title },
+        parts: 1,
+        firstPartRecipients: desired.attendees.length
+      }], Date.now());
+      if ('error' in queued) {
+        throw new ApiError('IDEMPOTENCY_KEY_REUSED');
+      }
+      if (!queued.duplicate && sendable(connection)) {
+        await this.deps.wake(catalog);
+      }
+      return { status: await this.view(record as SessionRecord, connection), duplicate };
+    }
+  }
+
+  public async status(catalog: string, sessionId: string): Promise<SessionStatusBody> {
+    const [found, { record: connection }] = await Promise.all([this.deps.sessions.read(catalog, sessionId), this.deps.connections.read(catalog)]);
+    if (!found) {
+      throw new ApiError('SESSION_NOT_FOUND');
+    }
+    let record = found;
+    const sent = record.sent;
+    if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled && sendable(connection)) {
+      record = await this.learnRoomAnswer(record, connection).catch((error: unknown) => {
+        this.deps.log.info({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'room answer not read');
+        return record;
+      });
+    }
+    return this.view(record, connection);
+  }
+
+  /**
+   * The room's mailbox answers the organiser asynchronously, as Exchange's resource booking
+   * assistant does: its response shows in the event's attendees once it has answered.
+   */
+  private async learnRoomAnswer(record: SessionRecord, connection: ConnectionRecord): Promise<SessionRecord> {
+    const sent = record.sent as NonNullable<SessionRecord['sent']>;
+    const graph = await this.graph(connection);
+    try {
+      const event = await graph.call<{ attendees?: Array<{ emailAddress: { address: string }; type: string; status?: { response?: string } }> }>('GET', `/me/events/${encodeURIComponent(sent.eventId as string)}?$select=attendees`);
+      const answer = roomAnswerOf(event ?? {}, sent.room as string);
+      if (answer === 'none') {
+        return record;
+      }
+      const declined = answer === 'declined' && record.outcome?.revision === sent.revision;
+      return await this.deps.sessions.write({
+        ...record,
+        sent: { ...sent, roomAnswer: answer },
+        outcome: declined && record.outcome ? { ...record.outcome, code: 'ROOM_UNAVAILABLE' } : record.outcome,
+        updatedAt: new Date().toISOString()
+      }, record.etag);
+    } finally {
+      await graph.close();
+    }
+  }
+
+  private async view(record: SessionRecord, connection: ConnectionRecord): Promise<SessionStatusBody> {
+    const d = record.desired;
+    const sent = record.sent;
+    const outcome = record.outcome && record.outcome.revision === d.revision ? record.outcome : null;
+    let status: SessionStatusBody['status'];
+    let code: ErrorCode | null = null;
+    if (outcome?.code) {
+      status = 'failed';
+      code = outcome.code;
+    } else if (outcome) {
+      status = d.cancelled ? 'cancelled' : record.firstSentRevision === d.revision ? 'scheduled' : 'updated';
+    } else {
+      const id = await this.deps.outbox.idForKey(record.catalog, itemKey(record.sessionId, d.revision));
+      const item = id ? await this.deps.outbox.read(record.catalog, id) : undefined;
+      if (item?.state.state === 'failed') {
+        status = 'failed';
+        code = item.state.lastCode;
+      } else if (!sendable(connection)) {
+        status = 'held';
+        code = connection.enabled ? connection.health.code ?? 'NOT_CONNECTED' : 'CATALOG_DISABLED';
+      } else {
+        status = 'queued';
+        code = item?.state.lastCode ?? null;
+      }
+    }
+    return {
+      sessionId: record.sessionId,
+      catalog: record.catalog,
+      revision: d.revision,
+      sentRevision: sent?.revision ?? null,
+      status,
+      code,
+      notes: outcome?.notes ?? [],
+      transport: sent?.transport ?? null,
+      joinUrl: sent?.joinUrl ?? null,
+      room: sent?.room && sent.roomAnswer ? { email: sent.room, answer: sent.roomAnswer } : null,
+      uid: sent?.uid ?? null,
+      updatedAt: record.updatedAt
+    };
+  }
+
+  /** A Graph transport of the catalog's connected account; rooms need one (R-CLS-4). */
+  private async graph(connection: ConnectionRecord): Promise<GraphMailTransport> {
+    if (connection.method !== 'modern' || connection.transport !== 'graph') {
+      throw new ApiError('ROOMS_NOT_AVAILABLE');
+    }
+    const transport = await this.deps.credentials.open(connection);
+    if (transport.kind !== 'graph') {
+      await transport.close();
+      throw new ApiError('ROOMS_NOT_AVAILABLE');
+    }
+    return transport as GraphMailTransport;
+  }
+
+  /** The tenant's rooms (Graph places), cached per catalog. */
+  public async listRooms(catalog: string): Promise<RoomsBody> {
+    const cached = this.rooms.get(catalog);
+    if (cached) {
+      return { items: cached };
+    }
+    const graph = await this.graph(await this.receivingRecord(catalog));
+    try {
+      const answer = await graph.call<{ value: Array<{ emailAddress: string; displayName: string; capacity?: number | null; building?: string | null; floorNumber?: number | null }> }>('GET', `/places/microsoft.graph.room?$top=${MAX_ROOMS}`);
+      const items = (answer?.value ?? []).map((r) => ({ email: r.emailAddress.toLowerCase(), name: r.displayName, capacity: r.capacity ?? null, building: r.building ?? null, floor: r.floorNumber ?? null }));
+      this.rooms.set(catalog, items);
+      return { items };
+    } catch (error) {
+      // Place.Read.All waits for a tenant admin (R-MOD-5): only rooms are unavailable.
+      if (error instanceof ApiError && error.code === 'PERMISSIONS_MISSING') {
+        throw new ApiError('ROOMS_NOT_AVAILABLE', { upstream: error.upstream });
+      }
+      throw error;
+    } finally {
+      await graph.close();
+    }
+  }
+
+  /** A room's display name when the rooms list knows it (for the invitation's location). */
+  public async roomName(catalog: string, room: string): Promise<string | null> {
+    return this.rooms.get(catalog)?.find((r) => r.email === room)?.name ?? null;
+  }
+
+  /** Free/busy of rooms in a range by getSchedule, so the LMS offers only free rooms (R-USE-3). */
+  public async availability(catalog: string, query: { start: string; end: string; rooms?: string }): Promise<RoomAvailabilityBody> {
+    const start = Date.parse(query.start);
+    const end = Date.parse(query.end);
+    if (!(end > start)) {
+      throw new ApiError('VALIDATION_FAILED', { detail: 'end is not after start.' });
+    }
+    if (end - start > 62 * 86_400_000) {
+      throw new ApiError('VALIDATION_FAILED', { detail: 'The range is longer than 62 days (getSchedule\'s limit).' });
+    }
+    const rooms = query.rooms
+      ? [...new Set(query.rooms.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean))]
+      : (await this.listRooms(catalog)).items.map((r) => r.email);
+    if (rooms.length === 0 || rooms.length > MAX_ROOMS) {
+      throw new ApiError('VALIDATION_FAILED', { detail: `rooms: between 1 and ${MAX_ROOMS} addresses.` });
+    }
+    const graph = await this.graph(await this.receivingRecord(catalog));
+    try {
+      const busy = await roomSchedules(graph, rooms, start, end);
+      return {
+        items: rooms.map((email) => {
+          const intervals = (busy.get(email) ?? []).filter((b) => b.start < end && b.end > start);
+          return { email, free: intervals.length === 0, busy: intervals.map((b) => ({ start: new Date(b.start).toISOString(), end: new Date(b.end).toISOString() })) };
+        })
+      };
+    } finally {
+      await graph.close();
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
+import type { ErrorCode, LocalDateTimeType } from '@lms-m365/contracts';
+import { ApiError } from '../errors/apiError';
+import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
+
+export type RoomAnswer = 'none' | 'accepted' | 'tentativelyAccepted' | 'declined';
+
+/** One revision of a session as the LMS put it (or cancelled it). */
+export interface SessionRevision {
+  revision: number;
+  cancelled: boolean;
+  /** The cancellation's message. */
+  message?: string;
+  title: string;
+  html?: string;
+  start: LocalDateTimeType;
+  end: LocalDateTimeType;
+  attendees: Array<{ email: string; name?: string; role: 'required' | 'optional' }>;
+  room: string | null;
+  teams: boolean;
+}
+
+/** What the attendees last received, and where the invitation lives (Graph event or iCalendar UID). */
+export interface SentState {
+  revision: number;
+  transport: 'graph' | 'smtp';
+  cancelled: boolean;
+  eventId: string | null;
+  uid: string;
+  /** iCalendar SEQUENCE of the last message (SMTP); Graph keeps its own. */
+  sequence: number;
+  attendees: string[];
+  room: string | null;
+  roomAnswer: RoomAnswer | null;
+  joinUrl: string | null;
+  start: LocalDateTimeType;
+  end: LocalDateTimeType;
+}
+
+/** How the last processed revision ended: failed with a code, or sent with notes of what the transport could not do. */
+export interface SessionOutcome {
+  revision: number;
+  code: ErrorCode | null;
+  notes: ErrorCode[];
+}
+
+export interface SessionRecord {
+  sessionId: string;
+  catalog: string;
+  /** The latest revision received: what the attendees should have. */
+  desired: SessionRevision;
+  /** Hash of the request that made `desired` (the same revision twice is a duplicate only with the same body). */
+  desiredHash: string;
+  sent: SentState | null;
+  firstSentRevision: number | null;
+  outcome: SessionOutcome | null;
+  updatedAt: string;
+  etag: string;
+}
+
+const CHUNK_CHARS = 30_000;
+const rowOf = (sessionId: string): string => `s|${createHash('sha256').update(sessionId, 'utf8').digest('hex')}`;
+
+/**
+ * Sessions of a catalog in their own table (partition per catalog, a row per session): the desired
+ * revision, what went out, and the outcome. Every write is ETag-conditional, so a late older
+ * revision, a redelivered outbox item or a second instance never overwrites a newer state.
+ */
+export class SessionStore {
+  public constructor(private readonly table: TableClient) {}
+
+  public async read(catalog: string, sessionId: string): Promise<SessionRecord | undefined> {
+    const entity = await readEntity<Record<string, unknown>>(this.table, catalogKey(catalog), rowOf(sessionId));
+    if (!entity) {
+      return undefined;
+    }
+    let desired = '';
+    for (let i = 0; i < Number(entity.dn); i++) {
+      desired += String(entity[`d${i}`] ?? '');
+    }
+    const json = <T>(name: string): T | null => (typeof entity[name] === 'string' && entity[name] !== '' ? (JSON.parse(entity[name] as string) as T) : null);
+    return {
+      sessionId: String(entity.sessionId),
+      catalog: String(entity.catalog),
+      desired: JSON.parse(desired) as SessionRevision,
+      desiredHash: String(entity.desiredHash),
+      sent: json<SentState>('sent'),
+      firstSentRevision: typeof entity.firstSentRevision === 'number' && entity.firstSentRevision > 0 ? entity.firstSentRevision : null,
+      outcome: json<SessionOutcome>('outcome'),
+      updatedAt: String(entity.updatedAt),
+      etag: entity.etag
+    };
+  }
+
+  /** Creates (no etag) or replaces (etag) the session's row; CHANGED_BY_SOMEONE_ELSE when another writer came first. */
+  public async write(record: Omit<SessionRecord, 'etag'>, etag: string | null): Promise<SessionRecord> {
+    const desired = JSON.stringify(record.desired);
+    const entity: Record<string, unknown> = {
+      partitionKey: catalogKey(record.catalog),
+      rowKey: rowOf(record.sessionId),
+      sessionId: record.sessionId,
+      catalog: record.catalog,
+      desiredHash: record.desiredHash,
+      sent: record.sent ? JSON.stringify(record.sent) : '',
+      firstSentRevision: record.firstSentRevision ?? 0,
+      outcome: record.outcome ? JSON.stringify(record.outcome) : '',
+      updatedAt: record.updatedAt,
+      dn: Math.ceil(desired.length / CHUNK_CHARS)
+    };
+    for (let i = 0; i * CHUNK_CHARS < desired.length; i++) {
+      entity[`d${i}`] = desired.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);
+    }
+    try {
+      const response = etag === null
+        ? await this.table.createEntity(entity as never)
+        : await this.table.updateEntity(entity as never, 'Replace', { etag });
+      return { ...record, etag: response.etag ?? '' };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 409 || status === 412 || status === 404) {
+        throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+      }
+      throw storageError(error);
+    }
+  }
+}

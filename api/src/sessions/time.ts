@@ -1,0 +1,33 @@
+import { DateTime } from 'luxon';
+import type { LocalDateTimeType } from '@lms-m365/contracts';
+import { ApiError } from '../errors/apiError';
+
+/** A session's wall-clock time in its IANA zone, checked: the zone exists and so does the time in it. */
+export function zoned(local: LocalDateTimeType, field: string): DateTime {
+  const text = local.dateTime.length === 16 ? `${local.dateTime}:00` : local.dateTime;
+  const at = DateTime.fromISO(text, { zone: local.timeZone });
+  if (!at.isValid) {
+    throw new ApiError('VALIDATION_FAILED', { detail: at.invalidReason === 'unsupported zone' ? `${field}.timeZone is not an IANA time zone.` : `${field}.dateTime is not a valid date and time.` });
+  }
+  // A clock moved forward skips an hour (daylight saving starts): Luxon moves such a time on, so it reads back differently.
+  if (at.toFormat("yyyy-MM-dd'T'HH:mm:ss") !== text) {
+    throw new ApiError('VALIDATION_FAILED', { detail: `${field}.dateTime does not exist in ${local.timeZone} (the clocks go forward then).` });
+  }
+  // A clock moved back repeats an hour (daylight saving ends): Exchange, RFC 5545 readers and parsers
+  // disagree on which of the two is meant, so such a time is refused rather than guessed.
+  const wall = at.toFormat("yyyy-MM-dd'T'HH:mm:ss");
+  if ([-60, -30, 30, 60].some((minutes) => DateTime.fromMillis(at.toMillis() + minutes * 60_000, { zone: local.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall)) {
+    throw new ApiError('VALIDATION_FAILED', { detail: `${field}.dateTime happens twice in ${local.timeZone} (the clocks go back then); give a time outside the repeated hour.` });
+  }
+  return at;
+}
+
+/** The session's start and end as instants, end after start. */
+export function sessionTimes(start: LocalDateTimeType, end: LocalDateTimeType): { start: DateTime; end: DateTime } {
+  const s = zoned(start, 'start');
+  const e = zoned(end, 'end');
+  if (e.toMillis() <= s.toMillis()) {
+    throw new ApiError('VALIDATION_FAILED', { detail: 'end is not after start.' });
+  }
+  return { start: s, end: e };
+}

@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import * as ical from 'node-ical';
+import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled } from '../support/sending';
+import { Stack, startStack } from '../support/stack';
+
+jest.setTimeout(120_000);
+
+const SCALE = 60;
+
+interface TenantEvent {
+  id: string;
+  subject: string;
+  isCancelled: boolean;
+  start: { dateTime: string; timeZone: string };
+  attendees: Array<{ emailAddress: { address: string }; type: string; status: { response: string } }>;
+  onlineMeeting: { joinUrl: string } | null;
+}
+
+/** The one VEVENT of an iCalendar text, parsed by node-ical (a real parser), with the calendar's METHOD. */
+function parsed(ics: string): { method: string; uid: string; sequence: number; start: Date; end: Date; tz: string | undefined; organizer: string; attendees: string[] } {
+  const data = ical.sync.parseICS(ics);
+  const events = Object.values(data).filter((c): c is ical.VEvent => c?.type === 'VEVENT');
+  expect(events).toHaveLength(1);
+  const ev = events[0];
+  const calendar = data.vcalendar as unknown as { method?: string };
+  const who = (v: unknown): string => String(typeof v === 'object' && v !== null && 'val' in v ? (v as { val: string }).val : v).replace(/^mailto:/i, '').toLowerCase();
+  const attendees = ev.attendee === undefined ? [] : Array.isArray(ev.attendee) ? ev.attendee : [ev.attendee];
+  return {
+    method: String(calendar.method ?? ''),
+    uid: ev.uid,
+    sequence: Number(ev.sequence),
+    start: ev.start as Date,
+    end: ev.end as Date,
+    tz: (ev.start as Date & { tz?: string }).tz,
+    organizer: who(ev.organizer),
+    attendees: attendees.map(who).sort()
+  };
+}
+
+describe('sessions (real API, local tenant, Azurite over loopback)', () => {
+  let stack: Stack;
+  let catalogA: string;
+  let catalogB: string;
+  let lms: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', SEND_MAX_ATTEMPTS: '4' }, { tenantTimeScale: SCALE });
+    catalogA = stack.catalogUrl('catalog-a');
+    catalogB = stack.catalogUrl('catalog-b');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  beforeEach(async () => {
+    stack.tenant.reset();
+    stack.tenant.state.roomAnswerDelayMs = 300;
+    lms = await appToken(stack);
+  });
+
+  const put = (catalog: string, id: string, body: Record<string, unknown>) => stack.call('PUT', catalogPath(catalog, `/sessions/${id}`), { token: lms, body });
+  const cancel = (catalog: string, id: string, body: Record<string, unknown>) => stack.call('POST', catalogPath(catalog, `/sessions/${id}/cancel`), { token: lms, body });
+  const status = (catalog: string, id: string) => stack.call('GET', catalogPath(catalog, `/sessions/${id}`), { token: lms });
+  const until = (catalog: string, id: string, done: (body: any) => boolean, what: string) =>
+    eventually(async () => {
+      const res = await status(catalog, id);
+      return done(res.body) ? res.body : undefined;
+    }, 30_000, what);
+  const events = async (upn: string): Promise<TenantEvent[]> => ((await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/${encodeURIComponent(upn)}/events`)).json()) as { value: TenantEvent[] }).value;
+  const invitations = async (upn: string): Promise<MailboxMessage[]> => (await inbox(stack, upn)).filter((m) => m.calendar);
+  const graphCatalog = async (): Promise<void> => {
+    // Megan, a tenant admin, connects with organisation-wide consent: Place.Read.All for rooms.
+    await connectModern(stack, 'megan@contoso.test', catalogA, 'megan@contoso.test', { orgConsent: true });
+    await setEnabled(stack, 'megan@contoso.test', catalogA, true);
+  };
+  const session = (revision: number, extra: Record<string, unknown> = {}) => ({
+    revision,
+    title: 'Safety training',
+    html: '<p>Bring <b>boots</b>.</p>',
+    start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' },
+    end: { dateTime: '2027-06-10T11:30:00', timeZone: 'Asia/Tokyo' },
+    attendees: [{ email: 'learner1@contoso.test', role: 'required' }, { email: 'learner2@contoso.test', role: 'optional' }],
+    ...extra
+  });
+
+  it('auth and refusals - a signed-in user is refused, bad times and unknown sessions have precise codes', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const user = await stack.call('PUT', catalogPath(catalogB, '/sessions/s-auth'), { token: await stack.token('alex@contoso.test'), body: session(1) });
+    expect([user.status, user.body.code]).toEqual([403, 'APP_ONLY']);
+    // 01:30 on 28 March 2027 does not exist in London (the clocks go from 01:00 to 02:00).
+    const gap = await put(catalogB, 's-gap', session(1, { start: { dateTime: '2027-03-28T01:30:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-03-28T03:00:00', timeZone: 'Europe/London' } }));
+    expect([gap.status, gap.body.code, gap.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'start.dateTime does not exist in Europe/London (the clocks go forward then).']);
+    const zone = await put(catalogB, 's-zone', session(1, { start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Mars/Olympus' } }));
+    expect([zone.status, zone.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const backwards = await put(catalogB, 's-back', session(1, { end: { dateTime: '2027-06-10T09:00:00', timeZone: 'Asia/Tokyo' } }));
+    expect([backwards.status, backwards.body.detail]).toEqual([400, 'end is not after start.']);
+    const missing = await cancel(catalogB, 's-none', { revision: 2 });
+    expect([missing.status, missing.body.code]).toEqual([404, 'SESSION_NOT_FOUND']);
+    expect((await status(catalogB, 's-none')).body.code).toBe('SESSION_NOT_FOUND');
+    const rooms = await stack.call('GET', catalogPath(catalogB, '/rooms'), { token: lms });
+    expect([rooms.status, rooms.body.code]).toEqual([409, 'ROOMS_NOT_AVAILABLE']);
+    // Graph without Place.Read.All (no tenant admin approved it): no rooms list, but a known room's free/busy.
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const unapproved = await stack.call('GET', catalogPath(catalogA, '/rooms'), { token: lms });
+    expect([unapproved.status, unapproved.body.code]).toEqual([409, 'ROOMS_NOT_AVAILABLE']);
+    const known = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    expect([known.status, known.body.items]).toEqual([200, [{ email: 'room-crane@contoso.test', free: true, busy: [] }]]);
+    const range = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T08:00:00Z&end=2027-06-10T00:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    expect([range.status, range.body.detail]).toEqual([400, 'end is not after start.']);
+  });
+
+  it('graph - rooms and free/busy; create with a Teams meeting and a room, move it to another time and room, change attendees, cancel: one event throughout', async () => {
+    await graphCatalog();
+    const rooms = await stack.call('GET', catalogPath(catalogA, '/rooms'), { token: lms });
+    expect(rooms.status).toBe(200);
+    expect(rooms.body.items).toEqual([
+      { email: 'room-adams@contoso.test', name: 'Adams (Building 1)', capacity: 8, building: 'Building 1', floor: 1 },
+      { email: 'room-baker@contoso.test', name: 'Baker (Building 1)', capacity: 20, building: 'Building 1', floor: 2 },
+      { email: 'room-crane@contoso.test', name: 'Crane (Building 2)', capacity: 40, building: 'Building 2', floor: 1 }
+    ]);
+    const id = `s-${randomUUID()}`;
+    const created = await put(catalogA, id, session(1, { room: 'room-adams@contoso.test', teams: true }));
+    expect(created.status).toBe(202);
+    expect(created.body).toMatchObject({ sessionId: id, revision: 1, duplicate: false });
+    const scheduled = await until(catalogA, id, (b) => b.status === 'scheduled' && b.room?.answer === 'accepted', 'the room to accept');
+    expect(scheduled).toMatchObject({ transport: 'graph', sentRevision: 1, code: null, notes: [] });
+    expect(scheduled.joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
+    const [event] = await events('megan@contoso.test');
+    expect(event).toMatchObject({ subject: 'Safety training', isCancelled: false, start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' } });
+    expect(event.onlineMeeting?.joinUrl).toBe(scheduled.joinUrl);
+    expect(event.attendees.map((a) => [a.emailAddress.address, a.type])).toEqual([['learner1@contoso.test', 'required'], ['learner2@contoso.test', 'optional'], ['room-adams@contoso.test', 'resource']]);
+    const [request] = await invitations('learner1@contoso.test');
+    expect(request.calendar?.method).toBe('REQUEST');
+    expect(parsed(request.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: scheduled.uid, start: new Date('2027-06-10T01:00:00Z') });
+    // Tokyo 10:00 is 01:00 UTC: the room is busy then.
+    const busy = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T09:00:00%2B09:00&end=2027-06-10T12:00:00%2B09:00'), { token: lms });
+    expect(busy.body.items.map((r: { email: string; free: boolean }) => [r.email, r.free])).toEqual([['room-adams@contoso.test', false], ['room-baker@contoso.test', true], ['room-crane@contoso.test', true]]);
+    expect(busy.body.items[0].busy).toEqual([{ start: '2027-06-10T01:00:00.000Z', end: '2027-06-10T02:30:00.000Z' }]);
+
+    const moved = await put(catalogA, id, session(2, { room: 'room-baker@contoso.test', teams: true, start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' } }));
+    expect(moved.status).toBe(202);
+    const updated = await until(catalogA, id, (b) => b.status === 'updated' && b.sentRevision === 2 && b.room?.answer === 'accepted', 'the move');
+    expect(updated.room).toEqual({ email: 'room-baker@contoso.test', answer: 'accepted' });
+    expect(updated.joinUrl).toBe(scheduled.joinUrl);
+    expect(await events('megan@contoso.test')).toHaveLength(1);
+    expect((await events('room-adams@contoso.test')).every((e) => e.isCancelled)).toBe(true);
+    expect((await events('room-baker@contoso.test')).filter((e) => !e.isCancelled)).toHaveLength(1);
+
+    const people = await put(catalogA, id, session(3, { room: 'room-baker@contoso.test', teams: true, start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }, { email: 'pradeep@contoso.test' }] }));
+    expect(people.status).toBe(202);
+    await until(catalogA, id, (b) => b.sentRevision === 3, 'the attendee change');
+    const learner2 = await eventually(async () => {
+      const got = await invitations('learner2@contoso.test');
+      return got.some((m) => m.calendar?.method === 'CANCEL') ? got : undefined;
+    }, 10_000, 'the removed attendee\'s cancellation');
+    expect(learner2.map((m) => m.calendar?.method)).toEqual(['REQUEST', 'REQUEST', 'CANCEL']);
+    expect((await invitations('pradeep@contoso.test')).map((m) => m.calendar?.method)).toEqual(['REQUEST']);
+
+    // The same revision again changes nothing; an older one is refused.
+    const before = (await invitations('learner1@contoso.test')).length;
+    const again = await put(catalogA, id, session(3, { room: 'room-baker@contoso.test', teams: true, start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }, { email: 'pradeep@contoso.test' }] }));
+    expect([again.status, again.body.duplicate]).toEqual([202, true]);
+    const late = await put(catalogA, id, session(2));
+    expect([late.status, late.body.code]).toEqual([409, 'SESSION_REVISION_STALE']);
+    const changed = await put(catalogA, id, session(3));
+    expect([changed.status, changed.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+
+    const cancelled = await cancel(catalogA, id, { revision: 4, message: 'The trainer is ill.' });
+    expect(cancelled.status).toBe(202);
+    await until(catalogA, id, (b) => b.status === 'cancelled', 'the cancellation');
+    const mine = await invitations('learner1@contoso.test');
+    expect(mine.length).toBe(before + 1);
+    expect(mine[mine.length - 1].calendar?.method).toBe('CANCEL');
+    expect(mine[mine.length - 1].body.content).toContain('The trainer is ill.');
+    expect((await events('megan@contoso.test')).map((e) => e.isCancelled)).toEqual([true]);
+    expect((await events('room-baker@contoso.test')).every((e) => e.isCancelled)).toBe(true);
+    // Nothing went to the mail service twice.
+    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/megan%40contoso.test/counters`)).json() as { duplicates: number };
+    expect(counters.duplicates).toBe(0);
+    expect(stack.logs.text()).not.toContain('boots');
+  });
+
+  it('graph room conflict - a room busy at getSchedule is not booked (ROOM_UNAVAILABLE); of two sessions booked at once, the room accepts one and declines the other', async () => {
+    await graphCatalog();
+    const first = `s-${randomUUID()}`;
+    await put(catalogA, first, session(1, { room: 'room-crane@contoso.test' }));
+    await until(catalogA, first, (b) => b.room?.answer === 'accepted', 'the first booking');
+    const second = `s-${randomUUID()}`;
+    await put(catalogA, second, session(1, { room: 'room-crane@contoso.test', start: { dateTime: '2027-06-10T11:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-10T12:00:00', timeZone: 'Asia/Tokyo' } }));
+    const refused = await until(catalogA, second, (b) => b.status === 'failed', 'the refusal');
+    expect(refused).toMatchObject({ code: 'ROOM_UNAVAILABLE', sentRevision: null, room: null });
+    expect(await events('megan@contoso.test')).toHaveLength(1);
+
+    // Both checked before the room's assistant has answered either: Exchange's own race, settled by the room.
+    const a = `s-${randomUUID()}`;
+    const b = `s-${randomUUID()}`;
+    const later = { start: { dateTime: '2027-06-12T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-12T11:00:00', timeZone: 'Asia/Tokyo' }, room: 'room-adams@contoso.test' };
+    await Promise.all([put(catalogA, a, session(1, later)), put(catalogA, b, session(1, later))]);
+    const answers = await Promise.all([a, b].map((id) => until(catalogA, id, (s) => s.room?.answer === 'accepted' || s.room?.answer === 'declined', 'the room\'s answer')));
+    expect(answers.map((s) => s.room.answer).sort()).toEqual(['accepted', 'declined']);
+    const declined = answers.find((s) => s.room.answer === 'declined');
+    expect(declined).toMatchObject({ status: 'failed', code: 'ROOM_UNAVAILABLE' });
+    const replies = (await inbox(stack, 'megan@contoso.test')).filter((m) => m.calendar?.method === 'REPLY');
+    expect(replies.map((m) => m.subject).sort()).toEqual(['Accepted: Safety training', 'Accepted: Safety training', 'Declined: Safety training']);
+  });
+
+  it('smtp (Classic) - iCalendar REQUEST and CANCEL with one UID, a growing SEQUENCE and VTIMEZONE; no Teams meeting or room booking, and the status says so', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const id = `s-${randomUUID()}`;
+    // Across London's spring-forward: 00:30 GMT to 02:30 BST is one hour.
+    const london = { start: { dateTime: '2027-03-28T00:30:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-03-28T02:30:00', timeZone: 'Europe/London' } };
+    await put(catalogB, id, session(1, { ...london, teams: true, room: 'room-adams@contoso.test' }));
+    const first = await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+    expect(first).toMatchObject({ transport: 'smtp', joinUrl: null, room: null, notes: ['TEAMS_NOT_AVAILABLE_ON_SMTP', 'ROOMS_NOT_AVAILABLE'] });
+    const [request] = await invitations('learner1@contoso.test');
+    const r1 = parsed(request.calendar?.ics as string);
+    expect(r1).toMatchObject({ method: 'REQUEST', uid: first.uid, sequence: 0, tz: 'Europe/London', organizer: 'alex@contoso.test', attendees: ['learner1@contoso.test', 'learner2@contoso.test'] });
+    expect([r1.start.toISOString(), r1.end.toISOString()]).toEqual(['2027-03-28T00:30:00.000Z', '2027-03-28T01:30:00.000Z']);
+    expect(request.calendar?.ics).toContain('BEGIN:VTIMEZONE');
+    expect(request.calendar?.ics).toContain('RSVP=TRUE');
+    expect(request.from.address).toBe('alex@contoso.test');
+    expect(request.via).toBe('smtp');
+
+    // Move it to Tokyo time and drop learner2: learner1 gets the update, learner2 a cancellation, both SEQUENCE 1.
+    await put(catalogB, id, session(2, { attendees: [{ email: 'learner1@contoso.test' }] }));
+    await until(catalogB, id, (b) => b.status === 'updated', 'the update');
+    const update = (await invitations('learner1@contoso.test'))[1];
+    expect(parsed(update.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: first.uid, sequence: 1, tz: 'Asia/Tokyo', start: new Date('2027-06-10T01:00:00Z') });
+    expect(update.subject).toBe('Updated: Safety training');
+    const dropped = await eventually(async () => (await invitations('learner2@contoso.test'))[1], 10_000, 'the cancellation of the removed attendee');
+    expect(parsed(dropped.calendar?.ics as string)).toMatchObject({ method: 'CANCEL', uid: first.uid, sequence: 1, attendees: ['learner2@contoso.test'] });
+
+    await cancel(catalogB, id, { revision: 3, message: 'Postponed to next term.' });
+    await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');
+    const all = await invitations('learner1@contoso.test');
+    expect(all).toHaveLength(3);
+    expect(parsed(all[2].calendar?.ics as string)).toMatchObject({ method: 'CANCEL', uid: first.uid, sequence: 2 });
+    expect(all[2].body.content).toContain('Postponed to next term.');
+    // Every message carried its own Message-ID: none was submitted twice.
+    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/alex%40contoso.test/counters`)).json() as { duplicates: number };
+    expect(counters.duplicates).toBe(0);
+  });
+
+  it('smtp (Modern with the SMTP transport) - the invitation goes over SMTP with XOAUTH2 as iCalendar, the catalog\'s account its organiser', async () => {
+    await connectModern(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', { transport: 'smtp-oauth' });
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const id = `s-${randomUUID()}`;
+    await put(catalogB, id, session(1, { teams: true }));
+    const done = await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+    expect(done).toMatchObject({ transport: 'smtp', notes: ['TEAMS_NOT_AVAILABLE_ON_SMTP'], joinUrl: null });
+    const [request] = await invitations('learner2@contoso.test');
+    expect(request.via).toBe('smtp');
+    expect(parsed(request.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: done.uid, sequence: 0, organizer: 'alex@contoso.test', tz: 'Asia/Tokyo' });
+    expect(await events('alex@contoso.test')).toHaveLength(0);
+  });
+
+  it('held then resumed - while the connection is lost nothing goes out; after reconnecting only the latest revision of each session does, and a session created and cancelled meanwhile sends nothing', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-2' });
+    const kept = `s-${randomUUID()}`;
+    const dropped = `s-${randomUUID()}`;
+    await put(catalogB, kept, session(1, { title: 'First title' }));
+    await until(catalogB, kept, (b) => b.status === 'held', 'the hold');
+    await put(catalogB, kept, session(2, { title: 'Second title' }));
+    await put(catalogB, kept, session(3, { title: 'Third title' }));
+    await put(catalogB, dropped, session(1, { title: 'Never sent' }));
+    await cancel(catalogB, dropped, { revision: 2 });
+    const held = await status(catalogB, kept);
+    expect(held.body).toMatchObject({ status: 'held', code: 'BAD_CREDENTIALS', revision: 3, sentRevision: null });
+    expect(await invitations('learner1@contoso.test')).toHaveLength(0);
+
+    await connectClassic(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', 'changed-2');
+    await until(catalogB, kept, (b) => b.status === 'scheduled', 'the latest revision');
+    await until(catalogB, dropped, (b) => b.status === 'cancelled', 'the cancelled session');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const got = await invitations('learner1@contoso.test');
+    expect(got.map((m) => m.subject)).toEqual(['Third title']);
+    expect(parsed(got[0].calendar?.ics as string)).toMatchObject({ method: 'REQUEST', sequence: 0 });
+    expect((await status(catalogB, dropped)).body).toMatchObject({ status: 'cancelled', sentRevision: null });
+  });
+});

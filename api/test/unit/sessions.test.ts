@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import * as ical from 'node-ical';
+import type { OutboundMessage } from '../../src/mail/message';
+import type { MailTransport } from '../../src/mail/transport';
+import type { StoredItem } from '../../src/sending/outboxStore';
+import { ApiError } from '../../src/errors/apiError';
+import { htmlToText, invitationIcs } from '../../src/sessions/ics';
+import { roomAnswerOf, SessionInvitations, utcMs } from '../../src/sessions/invitations';
+import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
+import { sessionTimes, zoned } from '../../src/sessions/time';
+
+const revision = (extra: Partial<SessionRevision> = {}): SessionRevision => ({
+  revision: 1,
+  cancelled: false,
+  title: 'Safety; training, part 1',
+  html: '<p>Bring <b>boots</b> &amp; a hat.</p>',
+  start: { dateTime: '2027-10-31T00:30:00', timeZone: 'Europe/London' },
+  end: { dateTime: '2027-10-31T03:00:00', timeZone: 'Europe/London' },
+  attendees: [{ email: 'learner1@contoso.test', name: 'Learner One', role: 'required' }, { email: 'learner2@contoso.test', role: 'optional' }],
+  room: null,
+  teams: false,
+  ...extra
+});
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof ApiError ? `${error.code}: ${error.detail}` : String(error);
+  }
+};
+
+describe('sessions - time zones', () => {
+  it('time - a wall-clock time in an IANA zone is an instant; Tokyo has no daylight saving', () => {
+    expect(zoned({ dateTime: '2027-06-10T10:00', timeZone: 'Asia/Tokyo' }, 'start').toUTC().toISO()).toBe('2027-06-10T01:00:00.000Z');
+    expect(zoned({ dateTime: '2027-12-10T10:00:00', timeZone: 'Asia/Tokyo' }, 'start').toUTC().toISO()).toBe('2027-12-10T01:00:00.000Z');
+  });
+
+  it('time - London: GMT in winter, BST in summer; a time the clocks skip or repeat is refused', () => {
+    expect(zoned({ dateTime: '2027-01-10T10:00:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-01-10T10:00:00.000Z');
+    expect(zoned({ dateTime: '2027-07-10T10:00:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-07-10T09:00:00.000Z');
+    expect(codeOf(() => zoned({ dateTime: '2027-03-28T01:30:00', timeZone: 'Europe/London' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime does not exist in Europe/London (the clocks go forward then).');
+    // 01:30 on 31 October 2027 happens twice in London (BST, then GMT); 00:59 and 02:00 once each.
+    expect(codeOf(() => zoned({ dateTime: '2027-10-31T01:30:00', timeZone: 'Europe/London' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime happens twice in Europe/London (the clocks go back then); give a time outside the repeated hour.');
+    expect(zoned({ dateTime: '2027-10-31T00:59:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-10-30T23:59:00.000Z');
+    expect(zoned({ dateTime: '2027-10-31T02:00:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-10-31T02:00:00.000Z');
+    expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Europe/Atlantis' }, 'end'))).toBe('VALIDATION_FAILED: end.timeZone is not an IANA time zone.');
+    expect(codeOf(() => zoned({ dateTime: '2027-02-30T10:00:00', timeZone: 'UTC' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime is not a valid date and time.');
+  });
+
+  it('time - the end must come after the start, compared as instants across zones', () => {
+    expect(codeOf(() => sessionTimes({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, { dateTime: '2027-06-10T02:00:00', timeZone: 'Europe/London' }))).toBe('VALIDATION_FAILED: end is not after start.');
+    expect(sessionTimes({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, { dateTime: '2027-06-10T03:00:00', timeZone: 'Europe/London' }).end.toUTC().toISO()).toBe('2027-06-10T02:00:00.000Z');
+  });
+});
+
+describe('sessions - iCalendar', () => {
+  const organizer = { email: 'alex@contoso.test', name: 'Alex Wilber' };
+
+  it('ics - a REQUEST parses (node-ical) with its UID, SEQUENCE, zone, organiser and attendees with RSVP and roles', () => {
+    const text = invitationIcs({ method: 'REQUEST', uid: 'abc@lms.example', sequence: 3, organizer, attendees: revision().attendees, revision: revision(), location: 'Adams (Building 1)' });
+    const data = ical.sync.parseICS(text);
+    const ev = Object.values(data).find((c): c is ical.VEvent => c?.type === 'VEVENT') as ical.VEvent;
+    expect((data.vcalendar as unknown as { method: string }).method).toBe('REQUEST');
+    expect([ev.uid, Number(ev.sequence), ev.summary, ev.location]).toEqual(['abc@lms.example', 3, 'Safety; training, part 1', 'Adams (Building 1)']);
+    expect([(ev.start as Date).toISOString(), (ev.end as Date).toISOString(), (ev.start as Date & { tz?: string }).tz]).toEqual(['2027-10-30T23:30:00.000Z', '2027-10-31T03:00:00.000Z', 'Europe/London']);
+    expect(text).toMatch(/BEGIN:VTIMEZONE\r\nTZID:Europe\/London/);
+    const unfolded = text.replace(/\r\n /g, '');
+    expect(unfolded).toContain('ATTENDEE;ROLE=OPT-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:MAILTO:learner2@contoso.test');
+    expect(unfolded).toContain('ORGANIZER;CN="Alex Wilber":mailto:alex@contoso.test');
+    expect(ev.description).toBe('Bring boots & a hat.');
+  });
+
+  it('ics - a CANCEL says CANCELLED with the message, and asks for no reply', () => {
+    const text = invitationIcs({ method: 'CANCEL', uid: 'abc@lms.example', sequence: 4, organizer, attendees: [revision().attendees[0]], revision: revision({ cancelled: true, message: 'The trainer is ill.' }), location: null });
+    const ev = Object.values(ical.sync.parseICS(text)).find((c): c is ical.VEvent => c?.type === 'VEVENT') as ical.VEvent;
+    expect([ev.status, ev.description, Number(ev.sequence)]).toEqual(['CANCELLED', 'The trainer is ill.', 4]);
+    expect(text).toContain('METHOD:CANCEL');
+    expect(text).not.toContain('RSVP=TRUE');
+  });
+
+  it('ics - the plain-text description drops tags and decodes entities', () => {
+    expect(htmlToText('<h1>Title</h1><p>a &lt;b&gt; &quot;c&quot;<br>d</p>')).toBe('Title\na <b> "c"\nd');
+  });
+});
+
+describe('sessions - Graph answers', () => {
+  it('room answer - read from the event\'s attendees; none until the room answered', () => {
+    const event = { attendees: [{ emailAddress: { address: 'learner1@contoso.test' }, type: 'required', status: { response: 'accepted' } }, { emailAddress: { address: 'Room-Adams@contoso.test' }, type: 'resource', status: { response: 'declined' } }] };
+    expect(roomAnswerOf(event, 'room-adams@contoso.test')).toBe('declined');
+    expect(roomAnswerOf(event, 'room-baker@contoso.test')).toBe('none');
+    expect(roomAnswerOf({ attendees: [{ emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource', status: { response: 'organizer' } }] }, 'room-adams@contoso.test')).toBe('none');
+  });
+
+  it('utcMs - Graph\'s seven-digit fractions in UTC', () => {
+    expect(utcMs({ dateTime: '2027-06-10T01:00:00.0000000', timeZone: 'UTC' })).toBe(Date.parse('2027-06-10T01:00:00Z'));
+  });
+});
+
+describe('sessions - invitation items', () => {
+  /** An in-memory SessionStore with ETags, and an SMTP-like transport that records what it sends. */
+  function world(): { invitations: SessionInvitations; store: SessionStore; sent: OutboundMessage[]; transport: MailTransport; item: (session: string) => StoredItem } {
+    const rows = new Map<string, SessionRecord>();
+    let etag = 0;
+    const store = {
+      read: async (catalog: string, id: string) => (rows.has(`${catalog}|${id}`) ? structuredClone(rows.get(`${catalog}|${id}`)) : undefined),
+      write: async (record: Omit<SessionRecord, 'etag'>, expected: string | null) => {
+        const key = `${record.catalog}|${record.sessionId}`;
+        if ((rows.get(key)?.etag ?? null) !== expected) {
+          throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+        }
+        const next = { ...structuredClone(record), etag: String(++etag) };
+        rows.set(key, next);
+        return next;
+      }
+    } as unknown as SessionStore;
+    const sent: OutboundMessage[] = [];
+    const transport: MailTransport = { kind: 'smtp-password', account: 'alex@contoso.test', concurrency: 3, probe: async () => undefined, send: async (m) => void sent.push(m), close: async () => undefined };
+    const invitations = new SessionInvitations({ sessions: store, domain: 'lms.test', roomName: async () => null });
+    const item = (session: string): StoredItem => ({ id: randomUUID(), kind: 'invitation', session, catalog: 'https://x/sites/a', rowKey: 'n|1', etag: '', content: { to: [], cc: [], bcc: [], subject: '' }, state: {} as StoredItem['state'] });
+    return { invitations, store, sent, transport, item };
+  }
+  const put = (store: SessionStore, desired: SessionRevision, previous: SessionRecord | undefined) =>
+    store.write({ sessionId: 's1', catalog: 'https://x/sites/a', desired, desiredHash: String(desired.revision), sent: previous?.sent ?? null, firstSentRevision: previous?.firstSentRevision ?? null, outcome: previous?.outcome ?? null, updatedAt: '' }, previous?.etag ?? null);
+
+  it('items - a redelivered item and the items of older revisions send nothing once the latest revision went out', async () => {
+    const { invitations, store, sent, transport, item } = world();
+    const row = await put(store, revision({ revision: 1 }), undefined);
+    await put(store, revision({ revision: 2, title: 'Moved' }), row);
+    const first = item('s1');
+    expect(await invitations.send(first, transport)).toEqual({ submitted: true });
+    expect(await invitations.send(first, transport)).toEqual({ submitted: false });
+    expect(await invitations.send(item('s1'), transport)).toEqual({ submitted: false });
+    expect(sent.map((m) => [m.subject, m.calendar?.method, m.messageId.replace(/session\.\w+\./, 'session.H.')])).toEqual([['Moved', 'REQUEST', '<session.H.0@lms.test>']]);
+    expect((await store.read('https://x/sites/a', 's1'))?.sent).toMatchObject({ revision: 2, sequence: 0, transport: 'smtp' });
+  });
+
+  it('items - two items of one session at once: one pass at a time, one message', async () => {
+    const { invitations, store, sent, transport, item } = world();
+    await put(store, revision({ revision: 1 }), undefined);
+    const outcomes = await Promise.all([invitations.send(item('s1'), transport), invitations.send(item('s1'), transport)]);
+    expect(outcomes.map((o) => o.submitted).sort()).toEqual([false, true]);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('items - a session created and cancelled before anything went out sends nothing', async () => {
+    const { invitations, store, sent, transport, item } = world();
+    const row = await put(store, revision({ revision: 1 }), undefined);
+    await put(store, revision({ revision: 2, cancelled: true, message: 'No' }), row);
+    expect(await invitations.send(item('s1'), transport)).toEqual({ submitted: false });
+    expect(sent).toHaveLength(0);
+    expect((await store.read('https://x/sites/a', 's1'))?.outcome).toEqual({ revision: 2, code: null, notes: [] });
+  });
+});
