@@ -1,6 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import * as path from 'path';
+import en from '../../src/webparts/connectionSettings/loc/en-us';
 
 export const TENANT = (): string => process.env.E2E_TENANT_ORIGIN as string;
 export const API = (): string => process.env.E2E_API_BASE_URL as string;
@@ -157,4 +158,18 @@ export async function signInInPopup(page: Page, click: () => Promise<void>, upn:
     await page.waitForTimeout(150);
   }
   return { sawConsentPage };
+}
+
+/** The switch comes first: the method and the sign-in appear once it is on. */
+export async function switchOn(page: Page, strings: typeof en = en): Promise<void> {
+  await page.getByRole('switch', { name: strings.masterSwitchLabel }).click();
+}
+
+/** Connects with Microsoft sign-in as `upn`, switching sending on first when Connect is not offered yet. */
+export async function connectModern(page: Page, upn: string, options: { consent?: 'accept' | 'cancel'; orgConsentBox?: boolean; strings?: typeof en } = {}): Promise<{ sawConsentPage: boolean }> {
+  const strings = options.strings || en;
+  if (!(await page.getByRole('button', { name: strings.connect, exact: true }).isVisible())) {
+    await switchOn(page, strings);
+  }
+  return signInInPopup(page, () => page.getByRole('button', { name: strings.connect, exact: true }).click(), upn, options);
 }
