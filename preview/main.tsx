@@ -14,6 +14,7 @@ import { ConnectionSettings } from '../src/webparts/connectionSettings/component
 import { themeFor, type HostTheme } from '../src/webparts/connectionSettings/components/theme';
 import { stringsFor } from '../src/webparts/connectionSettings/loc/all';
 import { ConnectionApi } from '../src/webparts/connectionSettings/services/ConnectionApi';
+import { DeliveriesApi } from '../src/webparts/connectionSettings/services/DeliveriesApi';
 import { Directory } from '../src/webparts/connectionSettings/services/Directory';
 import { fetchTransport } from '../src/webparts/connectionSettings/services/fetchTransport';
 import { resilient } from '../src/webparts/connectionSettings/services/http';
@@ -104,7 +105,8 @@ function buildServices(config: IPreviewConfig, selection: ISelection): IServices
   return {
     settingsStore: new SettingsStore(sp, selection.catalog),
     connectionApi: new ConnectionApi(config.apiBaseUrl, `${config.tenantOrigin}${selection.catalog}`, resilient(fetchTransport(() => token(config.apiResource))), selection.lang),
-    directory: new Directory(graph)
+    directory: new Directory(graph),
+    deliveries: new DeliveriesApi(config.apiBaseUrl, `${config.tenantOrigin}${selection.catalog}`, resilient(fetchTransport(() => token(config.apiResource))))
   };
 }
 

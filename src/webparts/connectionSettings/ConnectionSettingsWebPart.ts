@@ -12,6 +12,7 @@ import { hostThemeFromTeams, themeFor, type HostTheme } from './components/theme
 import { loadStrings, type IConnectionSettingsStrings } from './loc';
 import { aadTransport } from './services/aadTransport';
 import { ConnectionApi } from './services/ConnectionApi';
+import { DeliveriesApi } from './services/DeliveriesApi';
 import { LazyDirectory } from './services/LazyDirectory';
 import { resilient, withDeadline } from './services/http';
 import type { IServices } from './services/interfaces';
@@ -37,9 +38,11 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
     const api = connectionApiConfig();
     this._strings = await loadStrings(context.pageContext.cultureInfo.currentUICultureName);
     const settingsStore = new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl);
+    const apiSend = resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri));
     this._services = {
       settingsStore,
-      connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri)), this._strings.language),
+      connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, apiSend, this._strings.language),
+      deliveries: new DeliveriesApi(api.baseUrl, web.absoluteUrl, apiSend),
       directory: new LazyDirectory(async () => {
         const [{ graphfi, SPFx: GraphSPFx }, { Directory }] = await Promise.all([
           import(/* webpackChunkName: 'lms-directory' */ '@pnp/graph'),

@@ -7,7 +7,7 @@ import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import type { IConnectionSettingsStrings } from '../loc';
 import { appError } from '../model/appError';
-import { CATALOG, connectedView, engineView, FakeConnectionApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
+import { CATALOG, connectedView, engineView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
 import { ConnectionSettings } from './ConnectionSettings';
 import { themeFor } from './theme';
 import { teamsLauncher, type ISignInLauncher } from '../services/signInLauncher';
@@ -27,7 +27,7 @@ function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStor
   const popup = { closed: false, location: { href: '' }, close() { this.closed = true; } };
   render(
     <ConnectionSettings
-      services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory() }}
+      services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory(), deliveries: new FakeDeliveriesApi() }}
       strings={options.strings || en}
       theme={themeFor('sharepoint')}
       userEmail="adele@contoso.test"
@@ -357,7 +357,7 @@ describe('ConnectionSettings', () => {
     const seen: string[] = [];
     render(
       <ConnectionSettings
-        services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory() }}
+        services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory(), deliveries: new FakeDeliveriesApi() }}
         strings={en}
         theme={themeFor('teams-default')}
         userEmail="adele@contoso.test"

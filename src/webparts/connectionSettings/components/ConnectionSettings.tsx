@@ -33,6 +33,8 @@ const saveFlow = (): Promise<typeof import('../save/saveFlow')> => import(/* web
 // The method and its sign-in part show once the switch is on or an account is connected: a
 // first visit paints without them (and without the choice groups they bring).
 const MethodSection = React.lazy(() => import(/* webpackChunkName: 'lms-method' */ './MethodSection').then((m) => ({ default: m.MethodSection })));
+// Recent deliveries (R-OPS-2) are read after the first paint, under the summary.
+const DeliveriesPanel = React.lazy(() => import(/* webpackChunkName: 'lms-deliveries' */ './DeliveriesPanel').then((m) => ({ default: m.DeliveriesPanel })));
 // A visitor who cannot manage the catalog is rare; their summary is not in the first-render bundle.
 const VisitorView = React.lazy(() => import(/* webpackChunkName: 'lms-visitor' */ './VisitorView').then((m) => ({ default: m.VisitorView })));
 
@@ -54,6 +56,8 @@ export interface IConnectionSettingsProps {
   openWindow?: (url: string) => Window | null;
   /** How often the default popup launcher checks whether the window was closed. */
   popupPollMs?: number;
+  /** How often the recent deliveries are read again while items are on their way (ms; default 10 s). */
+  deliveriesPollMs?: number;
 }
 
 /** The Modern sign-in part or the Classic fields, whichever is shown; "Change account" controls it. */
@@ -346,7 +350,18 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
           disconnectRef={disconnectButton}
         />
         {notice('summary')}
-        {/* The recent deliveries panel (R-OPS-2, its own issue) goes here, under the summary. */}
+        {view.account && view.method ? (
+          <LazyBoundary strings={strings}>
+            <DeliveriesPanel
+              strings={strings}
+              api={services.deliveries}
+              state={summaryState(view)}
+              method={view.method}
+              refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}`}
+              pollMs={props.deliveriesPollMs}
+            />
+          </LazyBoundary>
+        ) : null}
 
         {layout.connected && view.health.state === 'connected' && view.account ? (
           <LazyBoundary strings={strings}>
