@@ -56,6 +56,14 @@ async function devToken(user: string, resource: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** The connection API's view of a catalog, read as its admin would (GET .../connection). */
+export async function readConnection(user: string, catalog: Catalog): Promise<{ enabled: boolean; health: { state: string; code: string | null } }> {
+  const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
+  const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/connection`, { headers: auth });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as { enabled: boolean; health: { state: string; code: string | null } };
+}
+
 /**
  * Every test starts from the fixture: the tenant is reset (grants, mail, lists, faults) and both
  * catalogs are switched off, cleared of alert recipients and disconnected through the API, as

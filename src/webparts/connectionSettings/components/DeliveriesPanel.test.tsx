@@ -40,16 +40,18 @@ describe('DeliveriesPanel', () => {
     expect(api.calls).toEqual([{ limit: DELIVERIES_PAGE_SIZE }]);
   });
 
-  it('DeliveriesPanel - a failed or expired item says why and what to do, from the error catalogue; a sent one does not', async () => {
+  it('DeliveriesPanel - a failed or expired item says why and what to do, from the error catalogue; a sent or held one does not', async () => {
     renderPanel(new FakeDeliveriesApi([
       delivery({ id: 'f', status: 'failed', code: 'MAILBOX_NOT_FOUND', sentAt: null }),
       delivery({ id: 'e', status: 'expired', code: 'MESSAGE_EXPIRED', sentAt: null }),
-      delivery({ id: 's' })
-    ]));
-    const [failed, expired, sent] = await screen.findAllByTestId('delivery-item');
+      delivery({ id: 's' }),
+      delivery({ id: 'h', status: 'held', code: 'TOKEN_REVOKED', sentAt: null })
+    ]), { state: 'lost' });
+    const [failed, expired, sent, held] = await screen.findAllByTestId('delivery-item');
+    expect(within(held).queryByTestId('delivery-reason')).not.toBeInTheDocument();
     expect(within(failed).getByTestId('delivery-reason')).toHaveTextContent(ERROR_CATALOGUE.MAILBOX_NOT_FOUND.title.en);
     expect(within(failed).getByTestId('delivery-reason')).toHaveTextContent(ERROR_CATALOGUE.MAILBOX_NOT_FOUND.remedy.en);
-    expect(within(failed).getByTestId('delivery-reason')).toHaveTextContent('MAILBOX_NOT_FOUND');
+    expect(failed).toHaveTextContent('MAILBOX_NOT_FOUND');
     expect(within(expired).getByTestId('delivery-reason')).toBeInTheDocument();
     expect(within(sent).queryByTestId('delivery-reason')).not.toBeInTheDocument();
   });

@@ -154,7 +154,8 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
 
   const item = (delivery: IDelivery): JSX.Element => {
     const status: DeliveryStatus = isKnown(delivery.status) ? delivery.status : 'queued';
-    const reason = delivery.code && delivery.status !== 'sent' ? messageForCode(delivery.code, strings, props.method) : undefined;
+    // Held items share the connection's reason, said once above them; the others each have their own.
+    const reason = delivery.code && status !== 'sent' && status !== 'held' ? messageForCode(delivery.code, strings, props.method) : undefined;
     return (
       <li key={delivery.id} className="lms-delivery" data-testid="delivery-item" data-status={status}>
         <Stack horizontal={true} tokens={{ childrenGap: 8 }} verticalAlign="start">
@@ -179,9 +180,9 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
                     <dd className="lms-grid-value">{reason.remedy}</dd>
                   </div>
                 ) : null}
-                {reason.codeLine ? <Text block={true} variant="small" className="lms-hint">{reason.codeLine}</Text> : null}
               </dl>
             ) : null}
+            {reason && reason.codeLine ? <Text block={true} variant="small" className="lms-hint">{reason.codeLine}</Text> : null}
           </Stack>
         </Stack>
       </li>

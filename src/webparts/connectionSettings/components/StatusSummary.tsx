@@ -113,7 +113,8 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
             : `${strings.methodModernShort} · ${view.transport === 'smtp-oauth' ? strings.transportSmtpShort : strings.transportGraphShort}`, 'connected-method')}
           {row(strings.lastCheckLabel, time(view.health.checkedAt), 'connected-checked')}
           {outbox ? row(strings.lastSentLabel, time(outbox.lastSentAt), 'last-sent') : null}
-          {outbox ? row(strings.queueLabel, format(strings.queueValue, String(outbox.waiting), String(outbox.held)), 'queue') : null}
+          {/* The API's held are a part of its waiting (packages/contracts): the page says each once. */}
+          {outbox ? row(strings.queueLabel, format(strings.queueValue, String(Math.max(0, outbox.waiting - outbox.held)), String(outbox.held)), 'queue') : null}
           {row(strings.alertsLabel, view.alertRecipients.length > 0 ? view.alertRecipients.join(', ') : strings.alertsNobody, 'alerts-to')}
         </dl>
       ) : null}

@@ -167,7 +167,7 @@ const strings: IConnectionSettingsStrings = {
   deliveriesMore: 'Show older',
   deliveriesEmpty: 'The LMS has not queued anything for this catalog yet.',
   deliveriesTruncated: 'Older deliveries are not listed.',
-  deliveriesRecipients: '{0} recipients',
+  deliveriesRecipients: 'recipients: {0}',
   deliveriesQueuedAt: 'queued {0}',
   deliveriesSentAt: 'sent {0}',
   deliveriesHeldWhileLost: '{0} held: nothing is sent while the connection is lost. Held items are kept and go out by themselves once the connection works again, unless they expire first.',
