@@ -3,7 +3,6 @@ import * as ReactDom from 'react-dom';
 import { Version } from '@microsoft/sp-core-library';
 import { BaseClientSideWebPart } from '@microsoft/sp-webpart-base';
 import { ThemeProvider, type ThemeChangedEventArgs, type IReadonlyTheme } from '@microsoft/sp-component-base';
-import { spfi, SPFx } from '@pnp/sp';
 import type { IPartialTheme } from '@fluentui/react/lib/Styling';
 import { connectionApiConfig } from '../../shared/connectionApiConfig';
 import { ConnectionSettings, type IConnectionSettingsProps } from './components/ConnectionSettings';
@@ -16,7 +15,7 @@ import { DeliveriesApi } from './services/DeliveriesApi';
 import { LazyDirectory } from './services/LazyDirectory';
 import { resilient, withDeadline } from './services/http';
 import type { IServices } from './services/interfaces';
-import { SettingsStore } from './services/SettingsStore';
+import { LazySettingsStore } from './services/LazySettingsStore';
 import { signInLauncherFor, type ISignInLauncher } from './services/signInLauncher';
 import { fromLauncher } from './signIn/launchSignIn';
 
@@ -36,8 +35,16 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
     const context = this.context;
     const web = context.pageContext.web;
     const api = connectionApiConfig();
+    // PnPjs and the settings store load beside the strings: the first paint does not need them.
+    const settingsStore = new LazySettingsStore(async () => {
+      const [{ spfi, SPFx }, { SettingsStore }] = await Promise.all([
+        import(/* webpackChunkName: 'lms-settings-store' */ '@pnp/sp'),
+        import(/* webpackChunkName: 'lms-settings-store' */ './services/SettingsStore')
+      ]);
+      return new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl);
+    });
+    settingsStore.preload();
     this._strings = await loadStrings(context.pageContext.cultureInfo.currentUICultureName);
-    const settingsStore = new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl);
     const apiSend = resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri));
     this._services = {
       settingsStore,
