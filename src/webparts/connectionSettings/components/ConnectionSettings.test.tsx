@@ -439,7 +439,9 @@ describe('ConnectionSettings', () => {
   });
 
   it('ConnectionSettings - the summary shows what the sending engine reports when the API gives it', async () => {
-    renderPage({ api: new FakeConnectionApi(engineView({ alertRecipients: ['alex@contoso.test'] })) });
+    // Recent deliveries agree with the view (3 waiting), as the API's two answers do.
+    const deliveries = new FakeDeliveriesApi(['a', 'b', 'c'].map((id) => delivery({ id, status: 'queued', sentAt: null })));
+    renderPage({ api: new FakeConnectionApi(engineView({ alertRecipients: ['alex@contoso.test'] })), deliveries });
     await ready();
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
     expect(screen.getByTestId('connected-by')).toHaveTextContent('adele@contoso.test');
@@ -547,6 +549,8 @@ describe('ConnectionSettings', () => {
     const panel = await screen.findByTestId('deliveries-panel');
     expect(summary().compareDocumentPosition(panel) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     expect(await inside(panel).findByText(format(en.deliveriesHeldWhileLost, '1'))).toBeInTheDocument();
+    // The summary counts what the panel just read, not the older view's outbox (0 waiting, 0 held).
+    expect(screen.getByTestId('queue')).toHaveTextContent('0 waiting, 1 held');
     deliveries.items = [delivery({ id: 'h', status: 'sent' })];
     await userEvent.click(inside(summary()).getByRole('button', { name: en.reconnect }));
     api.view = connectedView({ etag: 'W/"reconnected"' });

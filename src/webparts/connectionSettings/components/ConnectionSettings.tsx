@@ -14,7 +14,7 @@ import { reconnectHelps } from '../model/reconnect';
 import { summaryState } from '../model/summary';
 import type { IStoredSettings } from '../model/settings';
 import type { IPartlySaved, ISaved, SaveStep } from '../save/saveFlow';
-import type { IServices } from '../services/interfaces';
+import type { IDeliveries, IServices } from '../services/interfaces';
 import { popupSignIn, type LaunchSignIn } from '../signIn/launchSignIn';
 import { useSignIn } from '../signIn/useSignIn';
 import { FormFooter } from './FormFooter';
@@ -121,6 +121,9 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     }
   }, []);
   const disconnectButton = React.useRef<HTMLElement>(null);
+  // What recent deliveries last read, for the summary's waiting and held; the view's are as old as the view.
+  const [deliveryCounts, setDeliveryCounts] = React.useState<IDeliveries['counts'] | undefined>(undefined);
+  const countsOf = React.useRef<IConnectionView | undefined>(undefined);
   // The blocked notice's link opens the window in its own click through this (launchSignIn's retry).
   const retryBlocked = React.useRef<(() => boolean) | undefined>(undefined);
 
@@ -363,6 +366,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
           onChangeAccount={() => dispatch({ type: 'toggle-account-form' })}
           onDisconnect={() => dispatch({ type: 'confirm-disconnect', open: true })}
           disconnectRef={disconnectButton}
+          deliveryCounts={deliveryCounts && countsOf.current === view ? deliveryCounts : undefined}
         />
         {notice('summary')}
         {view.account && view.method ? (
@@ -374,6 +378,12 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
               method={view.method}
               refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}`}
               pollMs={props.deliveriesPollMs}
+              onCounts={(counts: IDeliveries['counts']) => {
+                if (mounted.current) {
+                  countsOf.current = stateRef.current.view;
+                  setDeliveryCounts(counts);
+                }
+              }}
             />
           </LazyBoundary>
         ) : null}

@@ -29,6 +29,8 @@ export interface IDeliveriesPanelProps {
   refreshKey: string;
   /** While items are on their way the panel reads its first page again this often (ms); 0 turns it off. */
   pollMs?: number;
+  /** Told the counts of every first page read, so the summary above shows the same numbers. */
+  onCounts?: (counts: IDeliveries['counts']) => void;
 }
 
 const ORDER: DeliveryStatus[] = ['sent', 'queued', 'sending', 'held', 'expired', 'failed'];
@@ -86,6 +88,9 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   // Only the newest read may land: a slow first page must not replace a later refresh.
   const generation = React.useRef<number>(0);
 
+  const onCounts = React.useRef(props.onCounts);
+  onCounts.current = props.onCounts;
+
   const readFirst = React.useCallback((quiet: boolean): void => {
     const mine = ++generation.current;
     if (!quiet) {
@@ -95,6 +100,9 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
       (page: IDeliveries) => {
         if (mounted.current && mine === generation.current) {
           setPanel({ page, loading: undefined, error: undefined });
+          if (onCounts.current) {
+            onCounts.current(page.counts);
+          }
         }
       },
       (error: unknown) => {
