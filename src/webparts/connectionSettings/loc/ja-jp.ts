@@ -134,7 +134,7 @@ const strings: IConnectionSettingsStrings = {
   lostWhatToDoLabel: '対処方法',
   connectedByLabel: '接続したユーザー',
   connectedByValue: '{0}（{1}）',
-  lastSentLabel: '最後に通知を送信した日時',
+  lastSentLabel: '最終送信日時',
   queueLabel: '送信待ち・保留',
   queueValue: '送信待ち {0} 件、保留 {1} 件',
   alertsLabel: 'アラートの送信先',
