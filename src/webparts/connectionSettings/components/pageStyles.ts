@@ -34,7 +34,7 @@ export function pageClassName(theme: ITheme, language: 'en' | 'ja'): string {
       '& .lms-grid-row': { display: 'flex', flexWrap: 'wrap', columnGap: '16px', padding: '3px 0' },
       '& .lms-grid-label': { color: colors.bodySubtext, margin: 0, flex: '0 0 11em' },
       '& .lms-grid-value': { margin: 0, flex: '1 1 12em', minWidth: 0 },
-      '& .lms-delivery-counts': { display: 'flex', flexWrap: 'wrap', gap: '8px 24px', margin: 0 },
+      '& .lms-delivery-counts': { display: 'flex', flexWrap: 'wrap', gap: '8px 16px', margin: 0 },
       '& .lms-delivery-count': { display: 'flex', flexDirection: 'column-reverse' },
       '& .lms-delivery-count dt': { color: colors.bodySubtext, fontSize: 12 },
       '& .lms-delivery-count dd': { margin: 0, fontSize: 20, fontWeight: 600, lineHeight: '28px' },
