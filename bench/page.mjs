@@ -57,8 +57,13 @@ async function main() {
       const page = await context.newPage();
       const started = performance.now();
       await page.goto(`${stack.previewUrl}?user=adele%40contoso.test&catalog=%2Fsites%2Fcatalog-a&lang=en`);
-      await page.getByTestId('status-state').filter({ hasText: 'Sending' }).waitFor({ timeout: 30_000 });
-      await page.getByRole('switch').and(page.locator(':enabled')).waitFor({ timeout: 30_000 });
+      // Checked on every animation frame: a locator's waitFor backs off to polling every 500 ms,
+      // which would measure Playwright's polling rather than the page.
+      await page.waitForFunction(() => {
+        const state = document.querySelector('[data-testid="status-state"]');
+        const toggle = document.querySelector('[role="switch"]');
+        return !!state && /Sending/.test(state.textContent || '') && !!toggle && !toggle.disabled;
+      }, null, { polling: 'raf', timeout: 30_000 });
       timings.push(Math.round(performance.now() - started));
       await context.close();
     }

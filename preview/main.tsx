@@ -14,11 +14,12 @@ import { ConnectionSettings } from '../src/webparts/connectionSettings/component
 import { themeFor, type HostTheme } from '../src/webparts/connectionSettings/components/theme';
 import { stringsFor } from '../src/webparts/connectionSettings/loc/all';
 import { ConnectionApi } from '../src/webparts/connectionSettings/services/ConnectionApi';
+import { DeliveriesApi } from '../src/webparts/connectionSettings/services/DeliveriesApi';
 import { Directory } from '../src/webparts/connectionSettings/services/Directory';
 import { fetchTransport } from '../src/webparts/connectionSettings/services/fetchTransport';
 import { resilient } from '../src/webparts/connectionSettings/services/http';
 import type { IServices } from '../src/webparts/connectionSettings/services/interfaces';
-import { SettingsStore } from '../src/webparts/connectionSettings/services/SettingsStore';
+import { LazySettingsStore } from '../src/webparts/connectionSettings/services/LazySettingsStore';
 import { LmsPanel } from './LmsPanel';
 
 interface IPreviewConfig {
@@ -93,6 +94,11 @@ function DevBearerToken(getToken: () => Promise<string>) {
   };
 }
 
+function preloaded(store: LazySettingsStore): LazySettingsStore {
+  store.preload();
+  return store;
+}
+
 function buildServices(config: IPreviewConfig, selection: ISelection): IServices {
   const token = tokenSource(selection.user);
   const here = window.location.origin;
@@ -102,9 +108,14 @@ function buildServices(config: IPreviewConfig, selection: ISelection): IServices
   // GraphBrowser's baseUrl includes the version segment (GraphSPFx uses https://graph.microsoft.com/v1.0).
   const graph = graphfi().using(GraphBrowser({ baseUrl: `${here}/v1.0` }), DevBearerToken(() => token('https://graph.microsoft.com')));
   return {
-    settingsStore: new SettingsStore(sp, selection.catalog),
+    // As in the web part: the store's code loads beside the first paint (its own chunk).
+    settingsStore: preloaded(new LazySettingsStore(async () => {
+      const { SettingsStore } = await import('../src/webparts/connectionSettings/services/SettingsStore');
+      return new SettingsStore(sp, selection.catalog);
+    })),
     connectionApi: new ConnectionApi(config.apiBaseUrl, `${config.tenantOrigin}${selection.catalog}`, resilient(fetchTransport(() => token(config.apiResource))), selection.lang),
-    directory: new Directory(graph)
+    directory: new Directory(graph),
+    deliveries: new DeliveriesApi(config.apiBaseUrl, `${config.tenantOrigin}${selection.catalog}`, resilient(fetchTransport(() => token(config.apiResource))))
   };
 }
 

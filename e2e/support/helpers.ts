@@ -1,6 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import * as path from 'path';
+import en from '../../src/webparts/connectionSettings/loc/en-us';
 
 export const TENANT = (): string => process.env.E2E_TENANT_ORIGIN as string;
 export const API = (): string => process.env.E2E_API_BASE_URL as string;
@@ -53,6 +54,14 @@ async function devToken(user: string, resource: string): Promise<string> {
     throw new Error(`dev token for ${user} failed: ${response.status} ${await response.text()}`);
   }
   return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** The connection API's view of a catalog, read as its admin would (GET .../connection). */
+export async function readConnection(user: string, catalog: Catalog): Promise<{ enabled: boolean; health: { state: string; code: string | null } }> {
+  const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
+  const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/connection`, { headers: auth });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as { enabled: boolean; health: { state: string; code: string | null } };
 }
 
 /**
@@ -157,4 +166,18 @@ export async function signInInPopup(page: Page, click: () => Promise<void>, upn:
     await page.waitForTimeout(150);
   }
   return { sawConsentPage };
+}
+
+/** The switch comes first: the method and the sign-in appear once it is on. */
+export async function switchOn(page: Page, strings: typeof en = en): Promise<void> {
+  await page.getByRole('switch', { name: strings.masterSwitchLabel }).click();
+}
+
+/** Connects with Microsoft sign-in as `upn`, switching sending on first when Connect is not offered yet. */
+export async function connectModern(page: Page, upn: string, options: { consent?: 'accept' | 'cancel'; orgConsentBox?: boolean; strings?: typeof en } = {}): Promise<{ sawConsentPage: boolean }> {
+  const strings = options.strings || en;
+  if (!(await page.getByRole('button', { name: strings.connect, exact: true }).isVisible())) {
+    await switchOn(page, strings);
+  }
+  return signInInPopup(page, () => page.getByRole('button', { name: strings.connect, exact: true }).click(), upn, options);
 }

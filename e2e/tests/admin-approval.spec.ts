@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
-import { expectAccessible, resetWorld, shot, signInInPopup, TENANT, visit } from '../support/helpers';
+import { connectModern, expectAccessible, resetWorld, shot, switchOn, TENANT, visit } from '../support/helpers';
 
 /** Issue 13 point 1 / R-MOD-5: rooms (Place.Read.All) wait for a tenant admin; nothing else does. */
 test.beforeEach(async () => {
@@ -10,7 +10,7 @@ test.beforeEach(async () => {
 const notice = (page: Page) => page.getByTestId('admin-approval-notice');
 
 async function connectAs(page: Page, upn: string, orgConsentBox = false): Promise<void> {
-  await signInInPopup(page, () => page.getByRole('button', { name: en.connect, exact: true }).click(), upn, { orgConsentBox });
+  await connectModern(page, upn, { orgConsentBox });
   await expect(page.getByTestId('connected-account')).toContainText(upn);
 }
 
@@ -29,13 +29,15 @@ async function signInAndSubmit(browser: Browser, url: string, upn: string, expec
 
 test('rooms - no org consent, an ordinary catalog admin: told before sign-in who approves rooms; connects and sends without them', async ({ page }) => {
   await visit(page);
+  // The method and its sign-in part (with the notice beside the consent option) appear once sending is on.
+  await switchOn(page);
   await expect(notice(page)).toContainText(en.roomsApprovalTitle);
   await expect(notice(page).getByTestId('tenant-admins')).toContainText('Megan Bowen');
   await expect(page.getByRole('textbox', { name: en.roomsConsentLinkLabel })).toHaveValue(/\/v2\.0\/adminconsent\?client_id=/);
   await shot(page, '40-rooms-need-admin');
   await expectAccessible(page);
   await connectAs(page, 'adele@contoso.test');
-  await expect(page.getByTestId('connected-health')).toHaveText(en.healthConnected);
+  await expect(page.getByTestId('status-state')).toHaveText(en.stateSending);
   await expect(notice(page)).toContainText(en.roomsApprovalTitle);
   await page.getByRole('textbox', { name: en.testEmailRecipient }).fill('alex@contoso.test');
   await page.getByRole('button', { name: en.testEmailSend }).click();
@@ -44,9 +46,11 @@ test('rooms - no org consent, an ordinary catalog admin: told before sign-in who
 
 test('rooms - org consent granted by a tenant admin: no approval notice, rooms available', async ({ page }) => {
   await visit(page, { user: 'megan' });
+  await switchOn(page);
   await page.getByText(en.orgConsentLabel).click();
   await connectAs(page, 'megan@contoso.test', true);
   await visit(page, { user: 'alex', catalog: 'catalog-b' });
+  await switchOn(page);
   await expect(page.getByTestId('rooms-available')).toHaveText(en.roomsAvailable);
   await expect(notice(page)).toHaveCount(0);
 });

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
-import { expectAccessible, resetWorld, shot, signInInPopup, visit } from '../support/helpers';
+import { connectModern, expectAccessible, resetWorld, shot, visit } from '../support/helpers';
 
 test.beforeEach(async () => {
   await resetWorld();
@@ -16,11 +16,10 @@ test('LMS panel - refuses to queue for a catalog that is not connected, with the
 
 test('LMS panel - a connected, switched-on catalog sends a burst of 20 mixed priorities; each status reaches sent and the mail is in the mailbox viewer', async ({ page, context }) => {
   await visit(page);
-  await signInInPopup(page, () => page.getByRole('button', { name: en.connect, exact: true }).click(), 'adele@contoso.test');
+  // Sending is switched on first; Connect then signs in and saves both.
+  await connectModern(page, 'adele@contoso.test');
   await expect(page.getByTestId('connected-account')).toContainText('adele@contoso.test');
-  await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
-  await page.getByRole('button', { name: en.save }).click();
-  await expect(page.getByTestId('page-notice')).toContainText(en.saved);
+  await expect(page.getByTestId('status-state')).toHaveText(en.stateSending);
 
   const panel = page.getByTestId('lms-panel');
   await expect(panel.getByRole('heading', { name: /development tool, not part of the web part/ })).toBeVisible();

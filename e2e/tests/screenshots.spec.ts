@@ -74,6 +74,11 @@ for (const variant of VARIANTS) {
     await fault('revoke-refresh-tokens', { user: 'adele@contoso.test' });
     await visit(page, at);
     await expect(page.getByTestId('status-state')).toHaveText(strings.stateLost);
+    // The LMS keeps queueing while the connection is lost: the recent deliveries call the held items out.
+    await page.getByTestId('lms-panel').getByRole('button', { name: 'Queue one notification' }).click();
+    await expect(page.getByTestId('lms-item-status')).toHaveText('held');
+    await page.getByTestId('deliveries-panel').getByRole('button', { name: strings.deliveriesRefresh }).click();
+    await expect(page.getByTestId('deliveries-held')).toBeVisible();
     await state('12-lost-reconnect');
     await signInInPopup(page, () => summary.getByRole('button', { name: strings.reconnect }).click(), 'adele@contoso.test');
     await expect(page.getByTestId('status-state')).toHaveText(strings.stateSending);

@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
 import ja from '../../src/webparts/connectionSettings/loc/ja-jp';
-import { expectAccessible, fault, FLUENT_SUGGESTIONS_LIVE_REGION, resetWorld, shot, signInInPopup, visit } from '../support/helpers';
+import { connectModern, expectAccessible, fault, FLUENT_SUGGESTIONS_LIVE_REGION, resetWorld, shot, signInInPopup, switchOn, visit } from '../support/helpers';
 
 test.beforeEach(async () => {
   await resetWorld();
@@ -12,19 +12,6 @@ const connectedAccount = (page: Page) => page.getByTestId('connected-account');
 const state = (page: Page) => page.getByTestId('status-state');
 const pageError = (page: Page) => page.getByTestId('page-error');
 const summary = (page: Page) => page.getByTestId('status-summary');
-
-/** The switch comes first: the method and the sign-in appear once it is on. */
-async function switchOn(page: Page, strings: typeof en = en): Promise<void> {
-  await page.getByRole('switch', { name: strings.masterSwitchLabel }).click();
-}
-
-async function connectModern(page: Page, upn: string, options: { consent?: 'accept' | 'cancel'; orgConsentBox?: boolean; strings?: typeof en } = {}): Promise<{ sawConsentPage: boolean }> {
-  const strings = options.strings || en;
-  if (!(await page.getByRole('button', { name: strings.connect, exact: true }).isVisible())) {
-    await switchOn(page, strings);
-  }
-  return signInInPopup(page, () => page.getByRole('button', { name: strings.connect, exact: true }).click(), upn, options);
-}
 
 test('settings page - the summary is at the top in every state: not connected, sending, paused, lost (issue 14 point 1)', async ({ page }) => {
   await visit(page);

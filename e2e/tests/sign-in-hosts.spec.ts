@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
-import { API, PREVIEW, resetWorld, signInInPopup, TENANT, visit } from '../support/helpers';
+import { API, PREVIEW, resetWorld, signInInPopup, switchOn, TENANT, visit } from '../support/helpers';
 
 /**
  * The two sign-in paths in real Chromium. A Teams client cannot run here, so the Teams test plays
@@ -138,9 +138,10 @@ test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closing
     }) as typeof window.open;
   });
   await visit(page);
-  await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
+  await switchOn(page);
   await page.getByRole('button', { name: en.connect, exact: true }).click();
-  const link = page.getByRole('link', { name: en.popupBlockedLink });
+  // The notice and its link sit in the form's footer, beside the Connect that was refused.
+  const link = page.getByTestId('form-footer').getByRole('link', { name: en.popupBlockedLink });
   await expect(link).toBeVisible();
   await expect(page.getByText(en.connecting)).toHaveCount(0);
   const popupPromise = page.waitForEvent('popup');

@@ -3,7 +3,6 @@ import * as ReactDom from 'react-dom';
 import { Version } from '@microsoft/sp-core-library';
 import { BaseClientSideWebPart } from '@microsoft/sp-webpart-base';
 import { ThemeProvider, type ThemeChangedEventArgs, type IReadonlyTheme } from '@microsoft/sp-component-base';
-import { spfi, SPFx } from '@pnp/sp';
 import type { IPartialTheme } from '@fluentui/react/lib/Styling';
 import { connectionApiConfig } from '../../shared/connectionApiConfig';
 import { ConnectionSettings, type IConnectionSettingsProps } from './components/ConnectionSettings';
@@ -12,10 +11,11 @@ import { hostThemeFromTeams, themeFor, type HostTheme } from './components/theme
 import { loadStrings, type IConnectionSettingsStrings } from './loc';
 import { aadTransport } from './services/aadTransport';
 import { ConnectionApi } from './services/ConnectionApi';
+import { DeliveriesApi } from './services/DeliveriesApi';
 import { LazyDirectory } from './services/LazyDirectory';
 import { resilient, withDeadline } from './services/http';
 import type { IServices } from './services/interfaces';
-import { SettingsStore } from './services/SettingsStore';
+import { LazySettingsStore } from './services/LazySettingsStore';
 import { signInLauncherFor, type ISignInLauncher } from './services/signInLauncher';
 import { fromLauncher } from './signIn/launchSignIn';
 
@@ -35,11 +35,21 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
     const context = this.context;
     const web = context.pageContext.web;
     const api = connectionApiConfig();
+    // PnPjs and the settings store load beside the strings: the first paint does not need them.
+    const settingsStore = new LazySettingsStore(async () => {
+      const [{ spfi, SPFx }, { SettingsStore }] = await Promise.all([
+        import(/* webpackChunkName: 'lms-settings-store' */ '@pnp/sp'),
+        import(/* webpackChunkName: 'lms-settings-store' */ './services/SettingsStore')
+      ]);
+      return new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl);
+    });
+    settingsStore.preload();
     this._strings = await loadStrings(context.pageContext.cultureInfo.currentUICultureName);
-    const settingsStore = new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl);
+    const apiSend = resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri));
     this._services = {
       settingsStore,
-      connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri)), this._strings.language),
+      connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, apiSend, this._strings.language),
+      deliveries: new DeliveriesApi(api.baseUrl, web.absoluteUrl, apiSend),
       directory: new LazyDirectory(async () => {
         const [{ graphfi, SPFx: GraphSPFx }, { Directory }] = await Promise.all([
           import(/* webpackChunkName: 'lms-directory' */ '@pnp/graph'),

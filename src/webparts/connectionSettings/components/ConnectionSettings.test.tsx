@@ -5,9 +5,9 @@ import userEvent from '@testing-library/user-event';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
-import type { IConnectionSettingsStrings } from '../loc';
+import { format, type IConnectionSettingsStrings } from '../loc';
 import { appError } from '../model/appError';
-import { CATALOG, connectedView, engineView, FakeConnectionApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
+import { CATALOG, connectedView, delivery, engineView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
 import { ConnectionSettings } from './ConnectionSettings';
 import { themeFor } from './theme';
 import { teamsLauncher, type ISignInLauncher } from '../services/signInLauncher';
@@ -20,14 +20,14 @@ interface IHarness {
   popup: { closed: boolean; location: { href: string }; close: () => void };
 }
 
-function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStore; strings?: IConnectionSettingsStrings; blockPopup?: boolean | (() => boolean); signIn?: ISignInLauncher } = {}): IHarness {
+function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStore; deliveries?: FakeDeliveriesApi; strings?: IConnectionSettingsStrings; blockPopup?: boolean | (() => boolean); signIn?: ISignInLauncher } = {}): IHarness {
   const api = options.api || new FakeConnectionApi();
   const store = options.store || new FakeSettingsStore();
   const opened: string[] = [];
   const popup = { closed: false, location: { href: '' }, close() { this.closed = true; } };
   render(
     <ConnectionSettings
-      services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory() }}
+      services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory(), deliveries: options.deliveries || new FakeDeliveriesApi() }}
       strings={options.strings || en}
       theme={themeFor('sharepoint')}
       userEmail="adele@contoso.test"
@@ -376,7 +376,7 @@ describe('ConnectionSettings', () => {
     const seen: string[] = [];
     render(
       <ConnectionSettings
-        services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory() }}
+        services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory(), deliveries: new FakeDeliveriesApi() }}
         strings={en}
         theme={themeFor('teams-default')}
         userEmail="adele@contoso.test"
@@ -458,7 +458,9 @@ describe('ConnectionSettings', () => {
   });
 
   it('ConnectionSettings - the summary shows what the sending engine reports when the API gives it', async () => {
-    renderPage({ api: new FakeConnectionApi(engineView({ alertRecipients: ['alex@contoso.test'] })) });
+    // Recent deliveries agree with the view (3 waiting), as the API's two answers do.
+    const deliveries = new FakeDeliveriesApi(['a', 'b', 'c'].map((id) => delivery({ id, status: 'queued', sentAt: null })));
+    renderPage({ api: new FakeConnectionApi(engineView({ alertRecipients: ['alex@contoso.test'] })), deliveries });
     await ready();
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
     expect(screen.getByTestId('connected-by')).toHaveTextContent('adele@contoso.test');
@@ -557,6 +559,31 @@ describe('ConnectionSettings', () => {
     signInMessage({ ok: true, completion: COMPLETION });
     await waitFor(() => expect(screen.queryByTestId('lost-reason')).not.toBeInTheDocument());
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
+  });
+
+  it('ConnectionSettings - recent deliveries sit under the summary; while lost they call out what is held, after Reconnect they are read again', async () => {
+    const deliveries = new FakeDeliveriesApi([delivery({ id: 'h', status: 'held', code: 'TOKEN_REVOKED', sentAt: null })]);
+    const { api } = renderPage({ api: new FakeConnectionApi(connectedView({ health: LOST })), deliveries });
+    await ready();
+    const panel = await screen.findByTestId('deliveries-panel');
+    expect(summary().compareDocumentPosition(panel) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(await inside(panel).findByText(format(en.deliveriesHeldWhileLost, '1'))).toBeInTheDocument();
+    // The summary counts what the panel just read, not the older view's outbox (0 waiting, 0 held).
+    expect(screen.getByTestId('queue')).toHaveTextContent('0 waiting, 1 held');
+    deliveries.items = [delivery({ id: 'h', status: 'sent' })];
+    await userEvent.click(inside(summary()).getByRole('button', { name: en.reconnect }));
+    api.view = connectedView({ etag: 'W/"reconnected"' });
+    signInMessage({ ok: true });
+    await waitFor(() => expect(inside(panel).queryByTestId('deliveries-held')).not.toBeInTheDocument());
+    expect(inside(panel).getByTestId('delivery-status')).toHaveTextContent(en.deliveryStatusSent);
+  });
+
+  it('ConnectionSettings - a catalog with no account shows no deliveries panel and reads none', async () => {
+    const deliveries = new FakeDeliveriesApi();
+    renderPage({ deliveries });
+    await ready();
+    expect(screen.queryByTestId('deliveries-panel')).not.toBeInTheDocument();
+    expect(deliveries.calls).toEqual([]);
   });
 
   it('ConnectionSettings - a Reconnect that fails the same way is shown once, where the reason already is', async () => {

@@ -27,6 +27,11 @@ describe('StatusSummary', () => {
     expect((await screen.findByText(/PERMISSION_DENIED/)).textContent).toContain(ja.settingsListWarning.split('（')[0].trim());
   });
 
+  it('StatusSummary - held items are a part of the API\'s waiting ones: each is counted once', () => {
+    renderStatus(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00Z' }, outbox: { waiting: 5, held: 3, lastSentAt: null } }));
+    expect(screen.getByTestId('queue')).toHaveTextContent('2 waiting, 3 held');
+  });
+
   it('StatusSummary - no warning when the last write worked', () => {
     renderStatus(connectedView());
     expect(screen.queryByTestId('settings-list-warning')).not.toBeInTheDocument();

@@ -38,6 +38,8 @@ export interface IStatusSummaryProps {
   onDisconnect: () => void;
   /** Set on the Disconnect button so the dialog can give the focus back to it. */
   disconnectRef?: React.Ref<HTMLElement>;
+  /** Counts by status read by recent deliveries since the view: fresher than the view's outbox. */
+  deliveryCounts?: { queued: number; sending: number; held: number };
 }
 
 const ICONS: Record<SummaryState, string> = { sending: 'CompletedSolid', paused: 'CirclePause', lost: 'ErrorBadge', 'not-connected': 'PlugDisconnected' };
@@ -74,6 +76,10 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
     </div>
   );
   const outbox = view.outbox;
+  // The API's held are a part of its waiting (packages/contracts): the page says each once.
+  const counts = props.deliveryCounts;
+  const waiting = counts ? counts.queued + counts.sending : outbox ? Math.max(0, outbox.waiting - outbox.held) : 0;
+  const held = counts ? counts.held : outbox ? outbox.held : 0;
 
   return (
     <section aria-labelledby="lms-status-heading" data-testid="status-summary" className="lms-card">
@@ -113,7 +119,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
             : `${strings.methodModernShort} · ${view.transport === 'smtp-oauth' ? strings.transportSmtpShort : strings.transportGraphShort}`, 'connected-method')}
           {row(strings.lastCheckLabel, time(view.health.checkedAt), 'connected-checked')}
           {outbox ? row(strings.lastSentLabel, time(outbox.lastSentAt), 'last-sent') : null}
-          {outbox ? row(strings.queueLabel, format(strings.queueValue, String(outbox.waiting), String(outbox.held)), 'queue') : null}
+          {outbox ? row(strings.queueLabel, format(strings.queueValue, String(waiting), String(held)), 'queue') : null}
           {row(strings.alertsLabel, view.alertRecipients.length > 0 ? view.alertRecipients.join(', ') : strings.alertsNobody, 'alerts-to')}
         </dl>
       ) : null}

@@ -34,6 +34,13 @@ export function pageClassName(theme: ITheme, language: 'en' | 'ja'): string {
       '& .lms-grid-row': { display: 'flex', flexWrap: 'wrap', columnGap: '16px', padding: '3px 0' },
       '& .lms-grid-label': { color: colors.bodySubtext, margin: 0, flex: '0 0 11em' },
       '& .lms-grid-value': { margin: 0, flex: '1 1 12em', minWidth: 0 },
+      '& .lms-delivery-counts': { display: 'flex', flexWrap: 'wrap', gap: '8px 16px', margin: 0 },
+      '& .lms-delivery-count': { display: 'flex', flexDirection: 'column-reverse' },
+      '& .lms-delivery-count dt': { color: colors.bodySubtext, fontSize: 12 },
+      '& .lms-delivery-count dd': { margin: 0, fontSize: 20, fontWeight: 600, lineHeight: '28px' },
+      '& .lms-delivery-list': { listStyle: 'none', margin: 0, padding: 0 },
+      '& .lms-delivery': { borderTop: `1px solid ${colors.bodyDivider}`, padding: '8px 0' },
+      '& .lms-delivery-reason': { margin: '4px 0 0' },
       '& .lms-footer': { borderTop: `1px solid ${colors.bodyDivider}`, paddingTop: 16 },
       '& h2, & h3, & h4': { margin: 0 },
       '@media (max-width: 479px)': { padding: '12px 12px 20px' }

@@ -172,6 +172,24 @@ export interface IConnectionSettingsStrings {
   visitorAskOwners: string;
   visitorAskOwnersUnknown: string;
 
+  /** The recent deliveries panel under the status summary (R-OPS-2). {0} of the held texts: how many. */
+  deliveriesHeading: string;
+  deliveriesRefresh: string;
+  deliveriesMore: string;
+  deliveriesEmpty: string;
+  deliveriesTruncated: string;
+  deliveriesRecipients: string;
+  deliveriesQueuedAt: string;
+  deliveriesSentAt: string;
+  deliveriesHeldWhileLost: string;
+  deliveriesHeldWhilePaused: string;
+  deliveryStatusSent: string;
+  deliveryStatusQueued: string;
+  deliveryStatusSending: string;
+  deliveryStatusHeld: string;
+  deliveryStatusExpired: string;
+  deliveryStatusFailed: string;
+
   conflictTitle: string;
   conflictReload: string;
   timeoutError: string;

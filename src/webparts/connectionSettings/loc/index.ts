@@ -16,7 +16,13 @@ export function loadStrings(uiCultureName: string): Promise<IConnectionSettingsS
     : import(/* webpackChunkName: 'lms-strings-en' */ './en-us').then((m) => m.default);
 }
 
-/** Fills {0}, {1}... placeholders. */
+/**
+ * Fills {0}, {1}... placeholders. Not sp-core-library's Text.format: outside SharePoint's own
+ * runtime that package cannot be loaded - its Text module requires SPCoreLibraryStrings.resx (an
+ * XML resource only Microsoft's build turns into a module) and its index requires
+ * @ms/odsp-core-bundle, which npm does not install - so jest, the preview host's bundle and the
+ * browser tests (which import these strings) would all need stand-ins for Microsoft's internals.
+ */
 export function format(template: string, ...values: string[]): string {
   return template.replace(/\{(\d)\}/g, (match: string, index: string) => {
     const value = values[Number(index)];

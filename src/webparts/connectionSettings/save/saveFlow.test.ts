@@ -1,12 +1,12 @@
 import { appError } from '../model/appError';
 import { formFromStored, type IFormValues } from '../model/form';
 import { DEFAULT_SETTINGS, type IStoredSettings } from '../model/settings';
-import { connectedView, FakeConnectionApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
+import { connectedView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
 import type { IServices } from '../services/interfaces';
 import { connectClassic, finishModern, isPartlySaved, planSave, saveSettings, startModern } from './saveFlow';
 
 function services(api: FakeConnectionApi, store: FakeSettingsStore): IServices {
-  return { connectionApi: api, settingsStore: store, directory: new FakeDirectory() };
+  return { connectionApi: api, settingsStore: store, directory: new FakeDirectory(), deliveries: new FakeDeliveriesApi() };
 }
 
 const MODERN_STORED: IStoredSettings = { ...DEFAULT_SETTINGS, enabled: true, etag: '"1"' };

@@ -114,7 +114,7 @@ export class ConnectionApi implements IConnectionApi {
   }
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -131,7 +131,8 @@ function withEtag<T>(value: T, response: IHttpResponse): T {
   return value;
 }
 
-function problemError(response: IHttpResponse, text: string): ReturnType<typeof appError> {
+/** An answer that is not 2xx as the page's error: its problem code, or a conflict on 412. */
+export function problemError(response: IHttpResponse, text: string): ReturnType<typeof appError> {
   const problem = (parseJson(text) || {}) as IProblem;
   if (response.status === 412) {
     return appError('conflict', { status: 412, code: problem.code });

@@ -1,4 +1,4 @@
-import type { SettingsChange } from '@lms-m365/contracts';
+import type { DeliveriesBody, SettingsChange } from '@lms-m365/contracts';
 import type { HealthState, IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import type { IAdminSettings, IStoredSettings } from '../model/settings';
 
@@ -44,6 +44,18 @@ export interface IConnectionApi {
   disconnect(): Promise<IConnectionView>;
 }
 
+/** One page of the catalog's recent deliveries, newest first, with counts by status (R-OPS-2). */
+export type IDeliveries = DeliveriesBody;
+export type IDelivery = DeliveriesBody['items'][number];
+/** The statuses the counts have (the item's status is typed as a plain string by its schema). */
+export type DeliveryStatus = keyof DeliveriesBody['counts'];
+
+/** The catalog's recent deliveries (catalog admins). Rejects with an IAppError. */
+export interface IDeliveriesApi {
+  /** A page of at most `limit` items (1-100), after `cursor` (the previous page's nextCursor). */
+  list(page: { limit: number; cursor?: string }): Promise<IDeliveries>;
+}
+
 export interface IPerson {
   email: string;
   displayName: string;
@@ -59,4 +71,5 @@ export interface IServices {
   settingsStore: ISettingsStore;
   connectionApi: IConnectionApi;
   directory: IDirectory;
+  deliveries: IDeliveriesApi;
 }

@@ -1,7 +1,7 @@
 import { appError, type IAppError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type IAdminSettings, type IStoredSettings } from '../model/settings';
-import type { IConnectionApi, IConnectionPatch, IDirectory, IPerson, ISettingsStore, IVisitorView } from '../services/interfaces';
+import type { IConnectionApi, IConnectionPatch, IDeliveries, IDeliveriesApi, IDelivery, IDirectory, IPerson, ISettingsStore, IVisitorView } from '../services/interfaces';
 
 /** In-memory collaborators for unit tests of the page (browser tests use the real ones). */
 
@@ -172,5 +172,50 @@ export class FakeDirectory implements IDirectory {
   public searchPeople(query: string): Promise<IPerson[]> {
     const q = query.toLowerCase();
     return Promise.resolve(this.people.filter((p: IPerson) => p.displayName.toLowerCase().indexOf(q) === 0 || p.email.indexOf(q) === 0));
+  }
+}
+
+export function delivery(patch: Partial<IDelivery> = {}): IDelivery {
+  return {
+    id: 'n-1',
+    kind: 'notification',
+    subject: 'Course starts tomorrow',
+    recipients: 1,
+    status: 'sent',
+    code: null,
+    createdAt: '2026-11-25T09:00:00Z',
+    sentAt: '2026-11-25T09:00:05Z',
+    updatedAt: '2026-11-25T09:00:05Z',
+    ...patch
+  };
+}
+
+/** Recent deliveries from a list held in memory, newest first, paged by index like the API's cursor. */
+export class FakeDeliveriesApi implements IDeliveriesApi {
+  public items: IDelivery[];
+  public calls: Array<{ limit: number; cursor?: string }> = [];
+  public failure: IAppError | undefined;
+
+  public constructor(items: IDelivery[] = []) {
+    this.items = items;
+  }
+
+  public list(page: { limit: number; cursor?: string }): Promise<IDeliveries> {
+    this.calls.push(page);
+    if (this.failure) {
+      return Promise.reject(this.failure);
+    }
+    const start = page.cursor ? Number(page.cursor) : 0;
+    const counts = { queued: 0, sending: 0, sent: 0, held: 0, expired: 0, failed: 0 };
+    for (const item of this.items) {
+      counts[item.status as keyof typeof counts] += 1;
+    }
+    const end = start + page.limit;
+    return Promise.resolve({
+      counts,
+      items: this.items.slice(start, end),
+      nextCursor: end < this.items.length ? String(end) : null,
+      truncated: false
+    });
   }
 }

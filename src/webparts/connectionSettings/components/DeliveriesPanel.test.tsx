@@ -1,0 +1,134 @@
+import * as React from 'react';
+import '@testing-library/jest-dom';
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
+import { format } from '../loc';
+import en from '../loc/en-us';
+import ja from '../loc/ja-jp';
+import { appError } from '../model/appError';
+import type { SummaryState } from '../model/summary';
+import { delivery, FakeDeliveriesApi } from '../test/fakes';
+import { DELIVERIES_PAGE_SIZE, DeliveriesPanel, heldNotice } from './DeliveriesPanel';
+
+function renderPanel(api: FakeDeliveriesApi, options: { state?: SummaryState; strings?: typeof en; refreshKey?: string; pollMs?: number } = {}): (next: { state?: SummaryState; refreshKey?: string }) => void {
+  const element = (state: SummaryState, refreshKey: string): JSX.Element => (
+    <DeliveriesPanel strings={options.strings || en} api={api} state={state} method="modern" refreshKey={refreshKey} pollMs={options.pollMs ?? 0} />
+  );
+  const { rerender } = render(element(options.state || 'sending', options.refreshKey || 'k1'));
+  return (next) => rerender(element(next.state || options.state || 'sending', next.refreshKey || options.refreshKey || 'k1'));
+}
+
+const count = (status: string): HTMLElement => screen.getByTestId(`deliveries-count-${status}`);
+
+describe('DeliveriesPanel', () => {
+  it('DeliveriesPanel - counts by status and the newest items, each with its status, recipients and times', async () => {
+    const api = new FakeDeliveriesApi([
+      delivery({ id: 'a', subject: 'Welcome', recipients: 3 }),
+      delivery({ id: 'b', subject: 'Reminder', status: 'queued', sentAt: null }),
+      delivery({ id: 'c', subject: 'Moved', status: 'sent' })
+    ]);
+    renderPanel(api);
+    expect(await screen.findAllByTestId('delivery-item')).toHaveLength(3);
+    expect(within(count('sent')).getByText('2')).toBeInTheDocument();
+    expect(within(count('sent')).getByText(en.deliveryStatusSent)).toBeInTheDocument();
+    expect(within(count('queued')).getByText('1')).toBeInTheDocument();
+    expect(within(count('failed')).getByText('0')).toBeInTheDocument();
+    const first = screen.getAllByTestId('delivery-item')[0];
+    expect(within(first).getByTestId('delivery-subject')).toHaveTextContent('Welcome');
+    expect(within(first).getByTestId('delivery-meta')).toHaveTextContent(format(en.deliveriesRecipients, '3'));
+    expect(within(first).getByTestId('delivery-status')).toHaveTextContent(en.deliveryStatusSent);
+    expect(api.calls).toEqual([{ limit: DELIVERIES_PAGE_SIZE }]);
+  });
+
+  it('DeliveriesPanel - a failed or expired item says why and what to do, from the error catalogue; a sent or held one does not', async () => {
+    renderPanel(new FakeDeliveriesApi([
+      delivery({ id: 'f', status: 'failed', code: 'MAILBOX_NOT_FOUND', sentAt: null }),
+      delivery({ id: 'e', status: 'expired', code: 'MESSAGE_EXPIRED', sentAt: null }),
+      delivery({ id: 's' }),
+      delivery({ id: 'h', status: 'held', code: 'TOKEN_REVOKED', sentAt: null })
+    ]), { state: 'lost' });
+    const [failed, expired, sent, held] = await screen.findAllByTestId('delivery-item');
+    expect(within(held).queryByTestId('delivery-reason')).not.toBeInTheDocument();
+    expect(within(failed).getByTestId('delivery-reason')).toHaveTextContent(ERROR_CATALOGUE.MAILBOX_NOT_FOUND.title.en);
+    expect(within(failed).getByTestId('delivery-reason')).toHaveTextContent(ERROR_CATALOGUE.MAILBOX_NOT_FOUND.remedy.en);
+    expect(failed).toHaveTextContent('MAILBOX_NOT_FOUND');
+    expect(within(expired).getByTestId('delivery-reason')).toBeInTheDocument();
+    expect(within(sent).queryByTestId('delivery-reason')).not.toBeInTheDocument();
+  });
+
+  it('DeliveriesPanel - held items are called out while the connection is lost, and while sending is off, not while sending', async () => {
+    const api = new FakeDeliveriesApi([delivery({ status: 'held', code: 'TOKEN_REVOKED', sentAt: null }), delivery({ id: 'h2', status: 'held', code: 'TOKEN_REVOKED', sentAt: null })]);
+    const update = renderPanel(api, { state: 'lost' });
+    // Fluent's MessageBar renders its text a moment later (for screen readers): wait for the text itself.
+    expect(await screen.findByText(format(en.deliveriesHeldWhileLost, '2'))).toBeInTheDocument();
+    update({ state: 'paused', refreshKey: 'k2' });
+    expect(await screen.findByText(format(en.deliveriesHeldWhilePaused, '2'))).toBeInTheDocument();
+    update({ state: 'sending', refreshKey: 'k3' });
+    await act(async () => { await Promise.resolve(); });
+    expect(screen.queryByTestId('deliveries-held')).not.toBeInTheDocument();
+    expect(heldNotice('lost', 0, en)).toBeUndefined();
+  });
+
+  it('DeliveriesPanel - Show older reads the next page with the cursor and appends it; no button on the last page', async () => {
+    const items = Array.from({ length: DELIVERIES_PAGE_SIZE + 3 }, (_, i) => delivery({ id: `n${i}`, subject: `Item ${i}` }));
+    const api = new FakeDeliveriesApi(items);
+    renderPanel(api);
+    expect(await screen.findAllByTestId('delivery-item')).toHaveLength(DELIVERIES_PAGE_SIZE);
+    fireEvent.click(screen.getByRole('button', { name: en.deliveriesMore }));
+    expect(await screen.findByText(`Item ${DELIVERIES_PAGE_SIZE + 2}`)).toBeInTheDocument();
+    expect(screen.getAllByTestId('delivery-item')).toHaveLength(DELIVERIES_PAGE_SIZE + 3);
+    expect(api.calls[1]).toEqual({ limit: DELIVERIES_PAGE_SIZE, cursor: String(DELIVERIES_PAGE_SIZE) });
+    expect(screen.queryByRole('button', { name: en.deliveriesMore })).not.toBeInTheDocument();
+  });
+
+  it('DeliveriesPanel - reads the first page again when the connection changes, and on Refresh', async () => {
+    const api = new FakeDeliveriesApi([delivery({ status: 'held', sentAt: null })]);
+    const update = renderPanel(api, { state: 'lost' });
+    expect(await screen.findByTestId('deliveries-held')).toBeInTheDocument();
+    api.items = [delivery({ status: 'sent' })];
+    update({ state: 'sending', refreshKey: 'reconnected' });
+    expect(await screen.findByText(en.deliveryStatusSent, { selector: '[data-testid="delivery-status"]' })).toBeInTheDocument();
+    expect(screen.queryByTestId('deliveries-held')).not.toBeInTheDocument();
+    api.items = [delivery({ status: 'failed', code: 'MAILBOX_NOT_FOUND', sentAt: null })];
+    fireEvent.click(screen.getByRole('button', { name: en.deliveriesRefresh }));
+    expect(await screen.findByTestId('delivery-reason')).toBeInTheDocument();
+    expect(api.calls).toHaveLength(3);
+  });
+
+  it('DeliveriesPanel - reads again by itself while items are on their way, and stops once none is', async () => {
+    jest.useFakeTimers();
+    try {
+      const api = new FakeDeliveriesApi([delivery({ status: 'queued', sentAt: null })]);
+      renderPanel(api, { pollMs: 1000 });
+      await act(async () => { await Promise.resolve(); });
+      expect(screen.getByTestId('delivery-status')).toHaveTextContent(en.deliveryStatusQueued);
+      api.items = [delivery({ status: 'sent' })];
+      await act(async () => { jest.advanceTimersByTime(1000); await Promise.resolve(); });
+      expect(screen.getByTestId('delivery-status')).toHaveTextContent(en.deliveryStatusSent);
+      const calls = api.calls.length;
+      await act(async () => { jest.advanceTimersByTime(5000); await Promise.resolve(); });
+      expect(api.calls.length).toBe(calls);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('DeliveriesPanel - nothing queued yet says so; a failed read is explained with Try again', async () => {
+    const api = new FakeDeliveriesApi([]);
+    api.failure = appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' });
+    renderPanel(api);
+    expect(within(await screen.findByTestId('deliveries-error')).getByRole('button', { name: en.retry })).toBeInTheDocument();
+    expect(await screen.findByText(ERROR_CATALOGUE.NOT_CATALOG_ADMIN.title.en)).toBeInTheDocument();
+    api.failure = undefined;
+    fireEvent.click(screen.getByRole('button', { name: en.retry }));
+    expect(await screen.findByTestId('deliveries-empty')).toHaveTextContent(en.deliveriesEmpty);
+    expect(screen.queryByTestId('deliveries-error')).not.toBeInTheDocument();
+  });
+
+  it('DeliveriesPanel - reads in Japanese', async () => {
+    renderPanel(new FakeDeliveriesApi([delivery({ status: 'failed', code: 'MAILBOX_NOT_FOUND', sentAt: null })]), { strings: ja });
+    expect(await screen.findByRole('heading', { name: ja.deliveriesHeading })).toBeInTheDocument();
+    expect(screen.getByTestId('delivery-reason')).toHaveTextContent(ERROR_CATALOGUE.MAILBOX_NOT_FOUND.title.ja);
+    expect(screen.getByTestId('delivery-status')).toHaveTextContent(ja.deliveryStatusFailed);
+  });
+});

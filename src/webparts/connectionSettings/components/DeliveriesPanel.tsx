@@ -1,0 +1,255 @@
+import * as React from 'react';
+import { ActionButton, DefaultButton } from '@fluentui/react/lib/Button';
+import { Icon } from '@fluentui/react/lib/Icon';
+import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
+import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
+import { Stack } from '@fluentui/react/lib/Stack';
+import { Text } from '@fluentui/react/lib/Text';
+import { useTheme } from '@fluentui/react/lib/Theme';
+import { format, type IConnectionSettingsStrings } from '../loc';
+import { toAppError, type IAppError } from '../model/appError';
+import type { AuthMethod } from '../model/connection';
+import { messageForCode } from '../model/errorMessage';
+import type { SummaryState } from '../model/summary';
+import type { DeliveryStatus, IDeliveries, IDeliveriesApi, IDelivery } from '../services/interfaces';
+import { ErrorBar } from './ErrorBar';
+import { formatTime } from './formatTime';
+
+/** Items a page: enough to see what just happened, small enough for a Teams side panel. */
+export const DELIVERIES_PAGE_SIZE = 10;
+
+export interface IDeliveriesPanelProps {
+  strings: IConnectionSettingsStrings;
+  api: IDeliveriesApi;
+  /** The state the summary above shows: held items are called out while the connection is lost or sending is off. */
+  state: SummaryState;
+  /** The connection's method, so a failure's remedy fits it. */
+  method: AuthMethod | null;
+  /** Changes whenever the connection changes (a reconnect, a check, a save): the panel reads its first page again. */
+  refreshKey: string;
+  /** While items are on their way the panel reads its first page again this often (ms); 0 turns it off. */
+  pollMs?: number;
+  /** Told the counts of every first page read, so the summary above shows the same numbers. */
+  onCounts?: (counts: IDeliveries['counts']) => void;
+}
+
+const ORDER: DeliveryStatus[] = ['sent', 'queued', 'sending', 'held', 'expired', 'failed'];
+const ICONS: Record<DeliveryStatus, string> = {
+  sent: 'CompletedSolid', queued: 'Clock', sending: 'Send', held: 'CirclePause', expired: 'Blocked2', failed: 'ErrorBadge'
+};
+
+function isKnown(status: string): status is DeliveryStatus {
+  return ORDER.indexOf(status as DeliveryStatus) >= 0;
+}
+
+function statusText(status: DeliveryStatus, strings: IConnectionSettingsStrings): string {
+  switch (status) {
+    case 'sent': return strings.deliveryStatusSent;
+    case 'queued': return strings.deliveryStatusQueued;
+    case 'sending': return strings.deliveryStatusSending;
+    case 'held': return strings.deliveryStatusHeld;
+    case 'expired': return strings.deliveryStatusExpired;
+    default: return strings.deliveryStatusFailed;
+  }
+}
+
+/** The sentence that calls held items out, or none (nothing held, or nothing that holds them). */
+export function heldNotice(state: SummaryState, held: number, strings: IConnectionSettingsStrings): string | undefined {
+  if (held === 0) {
+    return undefined;
+  }
+  if (state === 'lost') {
+    return format(strings.deliveriesHeldWhileLost, String(held));
+  }
+  if (state === 'paused') {
+    return format(strings.deliveriesHeldWhilePaused, String(held));
+  }
+  return undefined;
+}
+
+interface IPanelState {
+  page: IDeliveries | undefined;
+  loading: 'first' | 'more' | undefined;
+  error: IAppError | undefined;
+}
+
+/**
+ * Recent deliveries under the status summary (R-OPS-2): counts by status, then the newest items
+ * with why each failed, expired or is held and what to do, paged with "Show older". Loaded
+ * lazily with its own chunk: a first visit to a catalog that has sent nothing does not need it.
+ */
+export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
+  const { strings, api, state } = props;
+  const theme = useTheme();
+  const pollMs = props.pollMs === undefined ? 10000 : props.pollMs;
+  const [panel, setPanel] = React.useState<IPanelState>({ page: undefined, loading: 'first', error: undefined });
+  const mounted = React.useRef<boolean>(true);
+  React.useEffect(() => () => { mounted.current = false; }, []);
+  // Only the newest read may land: a slow first page must not replace a later refresh.
+  const generation = React.useRef<number>(0);
+
+  const onCounts = React.useRef(props.onCounts);
+  onCounts.current = props.onCounts;
+
+  const readFirst = React.useCallback((quiet: boolean): void => {
+    const mine = ++generation.current;
+    if (!quiet) {
+      setPanel((p) => ({ ...p, loading: 'first', error: undefined }));
+    }
+    api.list({ limit: DELIVERIES_PAGE_SIZE }).then(
+      (page: IDeliveries) => {
+        if (mounted.current && mine === generation.current) {
+          setPanel({ page, loading: undefined, error: undefined });
+          if (onCounts.current) {
+            onCounts.current(page.counts);
+          }
+        }
+      },
+      (error: unknown) => {
+        if (mounted.current && mine === generation.current) {
+          setPanel((p) => ({ ...p, loading: undefined, error: toAppError(error) }));
+        }
+      }
+    );
+  }, [api]);
+
+  React.useEffect(() => { readFirst(false); }, [readFirst, props.refreshKey]);
+
+  const page = panel.page;
+  const inFlight = !!page && (page.counts.queued + page.counts.sending > 0 || (state === 'sending' && page.counts.held > 0));
+  React.useEffect(() => {
+    if (!inFlight || pollMs <= 0) {
+      return undefined;
+    }
+    const timer = setInterval(() => {
+      if (typeof document === 'undefined' || !document.hidden) {
+        readFirst(true);
+      }
+    }, pollMs);
+    return () => clearInterval(timer);
+  }, [inFlight, pollMs, readFirst]);
+
+  const more = (): void => {
+    if (!page || !page.nextCursor) {
+      return;
+    }
+    const mine = ++generation.current;
+    setPanel((p) => ({ ...p, loading: 'more', error: undefined }));
+    api.list({ limit: DELIVERIES_PAGE_SIZE, cursor: page.nextCursor }).then(
+      (next: IDeliveries) => {
+        if (mounted.current && mine === generation.current) {
+          setPanel({ page: { ...next, items: page.items.concat(next.items) }, loading: undefined, error: undefined });
+        }
+      },
+      (error: unknown) => {
+        if (mounted.current && mine === generation.current) {
+          setPanel((p) => ({ ...p, loading: undefined, error: toAppError(error) }));
+        }
+      }
+    );
+  };
+
+  const time = (iso: string | null): string => formatTime(iso, strings);
+  const colours: Record<DeliveryStatus, string> = {
+    sent: theme.semanticColors.successIcon,
+    queued: theme.semanticColors.bodySubtext,
+    sending: theme.semanticColors.bodySubtext,
+    held: theme.semanticColors.warningIcon,
+    expired: theme.semanticColors.bodySubtext,
+    failed: theme.semanticColors.errorIcon
+  };
+  const held = page ? heldNotice(state, page.counts.held, strings) : undefined;
+
+  const item = (delivery: IDelivery): JSX.Element => {
+    const status: DeliveryStatus = isKnown(delivery.status) ? delivery.status : 'queued';
+    // Held items share the connection's reason, said once above them; the others each have their own.
+    const reason = delivery.code && status !== 'sent' && status !== 'held' ? messageForCode(delivery.code, strings, props.method) : undefined;
+    return (
+      <li key={delivery.id} className="lms-delivery" data-testid="delivery-item" data-status={status}>
+        <Stack horizontal={true} tokens={{ childrenGap: 8 }} verticalAlign="start">
+          <Icon iconName={ICONS[status]} aria-hidden={true} styles={{ root: { color: colours[status], fontSize: 16, lineHeight: 20 } }} />
+          <Stack grow={true} styles={{ root: { minWidth: 0 } }}>
+            <Text block={true} styles={{ root: { fontWeight: 600 } }} data-testid="delivery-subject">{delivery.subject}</Text>
+            <Text block={true} variant="small" className="lms-hint" data-testid="delivery-meta">
+              <span data-testid="delivery-status">{statusText(status, strings)}</span>
+              {' · '}{format(strings.deliveriesRecipients, String(delivery.recipients))}
+              {' · '}{format(strings.deliveriesQueuedAt, time(delivery.createdAt))}
+              {delivery.sentAt ? <>{' · '}{format(strings.deliveriesSentAt, time(delivery.sentAt))}</> : null}
+            </Text>
+            {reason ? (
+              <dl className="lms-grid lms-delivery-reason" data-testid="delivery-reason">
+                <div className="lms-grid-row">
+                  <dt className="lms-grid-label">{strings.lostWhyLabel}</dt>
+                  <dd className="lms-grid-value">{reason.title}</dd>
+                </div>
+                {reason.remedy ? (
+                  <div className="lms-grid-row">
+                    <dt className="lms-grid-label">{strings.lostWhatToDoLabel}</dt>
+                    <dd className="lms-grid-value">{reason.remedy}</dd>
+                  </div>
+                ) : null}
+              </dl>
+            ) : null}
+            {reason && reason.codeLine ? <Text block={true} variant="small" className="lms-hint">{reason.codeLine}</Text> : null}
+          </Stack>
+        </Stack>
+      </li>
+    );
+  };
+
+  return (
+    <section aria-labelledby="lms-deliveries-heading" className="lms-card" data-testid="deliveries-panel" aria-busy={panel.loading !== undefined}>
+      <Stack tokens={{ childrenGap: 8 }}>
+        <Stack horizontal={true} horizontalAlign="space-between" verticalAlign="center" wrap={true}>
+          <Text as="h3" id="lms-deliveries-heading" variant="mediumPlus" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.deliveriesHeading}</Text>
+          <ActionButton
+            iconProps={{ iconName: 'Refresh' }}
+            text={strings.deliveriesRefresh}
+            disabled={panel.loading !== undefined}
+            onClick={() => readFirst(false)}
+            styles={{ root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } }}
+          />
+        </Stack>
+        {page ? (
+          <dl className="lms-delivery-counts" data-testid="deliveries-counts">
+            {ORDER.map((status) => (
+              <div key={status} className="lms-delivery-count" data-testid={`deliveries-count-${status}`}>
+                <dt>{statusText(status, strings)}</dt>
+                <dd style={{ color: page.counts[status] > 0 && (status === 'failed' || status === 'held') ? colours[status] : undefined }}>{page.counts[status]}</dd>
+              </div>
+            ))}
+          </dl>
+        ) : null}
+        {held ? (
+          <div data-testid="deliveries-held">
+            <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>{held}</MessageBar>
+          </div>
+        ) : null}
+        {panel.error ? (
+          <div data-testid="deliveries-error">
+            <ErrorBar error={panel.error} strings={strings} method={props.method} onReload={() => readFirst(false)} />
+          </div>
+        ) : null}
+        {panel.loading === 'first' && !page ? <Spinner size={SpinnerSize.small} label={strings.loading} ariaLive="polite" /> : null}
+        {page && page.items.length === 0 ? <Text block={true} className="lms-hint" data-testid="deliveries-empty">{strings.deliveriesEmpty}</Text> : null}
+        {page && page.items.length > 0 ? (
+          <ul className="lms-delivery-list" aria-label={strings.deliveriesHeading}>{page.items.map(item)}</ul>
+        ) : null}
+        {page && page.nextCursor ? (
+          <div>
+            <DefaultButton
+              text={strings.deliveriesMore}
+              onClick={more}
+              disabled={panel.loading !== undefined}
+              styles={{ label: { whiteSpace: 'nowrap' } }}
+            />
+            {panel.loading === 'more' ? <Spinner size={SpinnerSize.xSmall} label={strings.loading} labelPosition="right" ariaLive="polite" styles={{ root: { display: 'inline-flex', marginLeft: 8 } }} /> : null}
+          </div>
+        ) : null}
+        {page && !page.nextCursor && page.truncated ? <Text block={true} variant="small" className="lms-hint">{strings.deliveriesTruncated}</Text> : null}
+      </Stack>
+    </section>
+  );
+}
+
+export default DeliveriesPanel;

@@ -1,0 +1,50 @@
+import type { IAdminSettings, IStoredSettings } from '../model/settings';
+import type { ISettingsStore, IVisitorView } from './interfaces';
+
+/** What the web part asks of the settings store: the page's interface and the Teams tab's check. */
+export interface ISiteSettingsStore extends ISettingsStore {
+  hasSettingsList(): Promise<boolean>;
+}
+
+/**
+ * The settings store with its code (PnPjs) loaded beside the page's first paint rather than
+ * before it (bench:bundle, issue 14): `preload` starts the load at once, every call waits for it.
+ * A failed load is not kept: the next call loads again.
+ */
+export class LazySettingsStore implements ISiteSettingsStore {
+  private readonly _create: () => Promise<ISiteSettingsStore>;
+  private _store: Promise<ISiteSettingsStore> | undefined;
+
+  public constructor(create: () => Promise<ISiteSettingsStore>) {
+    this._create = create;
+  }
+
+  public preload(): void {
+    this._get().catch(() => undefined);
+  }
+
+  public load(): Promise<IStoredSettings> {
+    return this._get().then((store) => store.load());
+  }
+
+  public save(settings: IAdminSettings, etag: string | undefined): Promise<IStoredSettings> {
+    return this._get().then((store) => store.save(settings, etag));
+  }
+
+  public readForVisitor(): Promise<IVisitorView> {
+    return this._get().then((store) => store.readForVisitor());
+  }
+
+  public hasSettingsList(): Promise<boolean> {
+    return this._get().then((store) => store.hasSettingsList());
+  }
+
+  private _get(): Promise<ISiteSettingsStore> {
+    if (!this._store) {
+      const started = this._create();
+      this._store = started;
+      started.catch(() => { if (this._store === started) { this._store = undefined; } });
+    }
+    return this._store;
+  }
+}
