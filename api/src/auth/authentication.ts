@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 import { ApiError } from '../errors/apiError';
 import { authorize, Principal, Requirement } from './principal';
 import type { TokenVerifier } from './tokenVerifier';
@@ -17,23 +18,51 @@ declare module 'fastify' {
 
 export interface AuthenticationOptions {
   verify: TokenVerifier;
+  /**
+   * Whether the verified caller may use the catalog named by the route's `:catalog` (the raw
+   * parameter); asked before the body is parsed, so a stranger learns nothing about bodies.
+   */
+  catalogAccess?: (principal: Principal, catalog: string) => Promise<void>;
+  /** Failed authentications one client address may cause per minute before it is answered 429 unverified. */
+  failuresPerMinute?: number;
 }
 
 /**
  * Authentication as one plugin: every route that declares `config: { auth }` gets its caller
  * verified and authorised in onRequest, before the body is even parsed (strangers learn nothing
- * about it) and before the route's rate limit, which then counts per verified caller.
+ * about it) and before the route's rate limit, which then counts per verified caller only.
  */
-export const authentication = fp<AuthenticationOptions>(async (app, { verify }) => {
+export const authentication = fp<AuthenticationOptions>(async (app, { verify, catalogAccess, failuresPerMinute = 60 }) => {
+  // Per instance, per client address: a flood of forged tokens costs no signature checks once
+  // it is over the limit, and never counts against the user or app the forged token names.
+  const failures = new LRUCache<string, number>({ max: 100_000, ttl: 60_000, noUpdateTTL: true });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     const requirement = request.routeOptions.config.auth;
     if (requirement) {
-      const principal = await verify(request.headers.authorization);
+      const failed = failures.get(request.ip) ?? 0;
+      if (failed >= failuresPerMinute) {
+        throw new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(failures.getRemainingTTL(request.ip) / 1000)) });
+      }
+      let principal: Principal;
+      try {
+        principal = await verify(request.headers.authorization);
+      } catch (error) {
+        failures.set(request.ip, failed + 1);
+        throw error;
+      }
       authorize(principal, requirement);
       request.principal = principal;
     }
   });
+  if (catalogAccess) {
+    app.addHook('preParsing', async (request) => {
+      const catalog = (request.params as Record<string, unknown> | undefined)?.catalog;
+      if (request.principal && typeof catalog === 'string') {
+        await catalogAccess(request.principal, catalog);
+      }
+    });
+  }
 }, { name: 'authentication', fastify: '5.x' });
 
 /** The verified caller of an authenticated route. */

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, errors as joseErrors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
 import { ApiError } from '../errors/apiError';
-import { Principal, principalFromClaims } from './principal';
+import { AcceptedClients, Principal, principalFromClaims } from './principal';
 
 export interface TokenVerifierOptions {
   /** Accepted `iss` values (v2 and, in production, v1 issuers of the one tenant). */
@@ -11,6 +11,8 @@ export interface TokenVerifierOptions {
   /** A key source: jose's remote JWKS in the API, a local set in unit tests. */
   keys: JWTVerifyGetKey;
   clockToleranceSeconds?: number;
+  /** The client applications whose tokens are accepted (azp / appid). */
+  clients: AcceptedClients;
 }
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Principal>;
@@ -75,7 +77,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (payload.tid !== options.tenantId) {
       throw new ApiError('TOKEN_INVALID', { detail: 'The token was issued for another tenant.' });
     }
-    const principal = principalFromClaims(payload, match[1]);
+    const principal = principalFromClaims(payload, match[1], options.clients);
     const exp = payload.exp ?? 0;
     // Gone from the cache when it expires; the explicit check above stays for clock tolerance.
     verified.set(authorization, { principal, exp, nbf: payload.nbf ?? 0 }, { ttl: Math.max(1, (exp + tolerance) * 1000 - Date.now()) });

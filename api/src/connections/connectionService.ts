@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthenticationResult } from '@azure/msal-node';
 import type { ApiConfig } from '../config/config';
+import type { ClassicAttemptGuard } from '../auth/classicAttempts';
 import type { Principal } from '../auth/principal';
 import { ApiError } from '../errors/apiError';
 import { isConnectionLost } from '../errors/failureKind';
@@ -55,6 +56,10 @@ export interface ServiceDeps {
   orgConsent: OrgConsentStatus;
   credentials: CredentialsProvider;
   writer: ConnectionWriter;
+  /** Classic connect's switch, attempt limits and audit (R-SEC-3). */
+  classicAttempts: ClassicAttemptGuard;
+  /** Whether a test email may go to `to` today (the tenant's domains, the alert recipients, a daily quota). */
+  testEmailPolicy: (record: ConnectionRecord, to: string) => Promise<void>;
   now?: () => number;
   onUpstreamError?: (context: string, error: ApiError) => void;
   /** The catalog can send now (connected, or switched on): its held outbox is woken. */
@@ -281,7 +286,7 @@ export class ConnectionService {
       throw new ApiError('SCOPE_MISSING');
     }
     const address = email.trim().toLowerCase();
-    await verifySmtpLogin(this.deps.config.smtp, { user: address, pass: password });
+    await this.deps.classicAttempts.attempt({ caller: principal, catalog, account: address }, () => this.proveClassic(address, password));
     await this.deps.secrets.write(catalog, 'password', JSON.stringify({ password } satisfies ClassicSecret));
     await this.updateRecord(catalog, (record) => ({
       ...record,
@@ -295,6 +300,15 @@ export class ConnectionService {
     }));
     await this.sendable(catalog);
     return this.view(principal, catalog);
+  }
+
+  /**
+   * The password first: a wrong one is BAD_CREDENTIALS whatever the mailbox is, so nothing about
+   * an account is learnt without its password. Then the mailbox must be a user's, as for modern.
+   */
+  private async proveClassic(address: string, password: string): Promise<void> {
+    await verifySmtpLogin(this.deps.config.smtp, { user: address, pass: password });
+    await this.checkMailbox(address);
   }
 
   /** R-DIS-1: the secret goes first; the record then says nobody is connected. */
@@ -348,6 +362,7 @@ export class ConnectionService {
     if (!record.method || !record.account) {
       throw new ApiError('NOT_CONNECTED');
     }
+    await this.deps.testEmailPolicy(record, to);
     const subject = language === 'ja' ? 'LMS の Microsoft 365 接続のテスト' : 'LMS Microsoft 365 connection test';
     const text = language === 'ja'
       ? `このメッセージは、カタログ ${catalog} の接続テストとして ${principal.kind === 'user' ? principal.name : 'LMS'} が送信しました。`

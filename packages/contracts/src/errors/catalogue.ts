@@ -320,6 +320,50 @@ export const DOMAIN_ERRORS = {
       en: 'Exchange blocks a mailbox that exceeded its sending limits or sent suspicious mail (replies 5.2.251 to 5.2.255, or send-as denied). A Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it; sending then resumes.',
       ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます (応答 5.2.251～5.2.255、または代理送信の拒否)。Microsoft 365 管理者が Microsoft Defender ポータル (制限付きエンティティ) で確認して解除すると、送信が再開されます。'
     }
+  },
+  CLASSIC_DISABLED: {
+    status: 403,
+    title: {
+      en: 'Password (classic) connections are turned off for this organisation.',
+      ja: 'この組織ではパスワード (クラシック) 接続がオフになっています。'
+    },
+    remedy: {
+      en: 'Connect with Microsoft sign-in (modern connection). The LMS operator turned classic connections off (CLASSIC_ENABLED=false).',
+      ja: 'Microsoft サインイン (モダン接続) で接続してください。LMS の運用者がクラシック接続をオフにしています (CLASSIC_ENABLED=false)。'
+    }
+  },
+  CONNECT_ATTEMPTS_LIMITED: {
+    status: 429,
+    title: {
+      en: 'Too many password attempts: connecting is paused for a while.',
+      ja: 'パスワードの試行回数が多すぎるため、しばらく接続できません。'
+    },
+    remedy: {
+      en: 'Wait the number of seconds in Retry-After, then check the address and password and try again. Attempts are limited per admin and per account to protect the account.',
+      ja: 'Retry-After に示された秒数待ってから、アドレスとパスワードを確認してもう一度お試しください。アカウントを保護するため、試行回数は管理者ごととアカウントごとに制限されています。'
+    }
+  },
+  TEST_RECIPIENT_NOT_ALLOWED: {
+    status: 422,
+    title: {
+      en: 'A test email can only go to your organisation or to the catalog\'s alert recipients.',
+      ja: 'テスト メールは、組織内のアドレスまたはカタログのアラート受信者にのみ送信できます。'
+    },
+    remedy: {
+      en: 'Send the test to an address in one of your organisation\'s domains, or add the address to the catalog\'s alert recipients first.',
+      ja: '組織のドメインのアドレスに送信するか、先にそのアドレスをカタログのアラート受信者に追加してください。'
+    }
+  },
+  TEST_EMAIL_QUOTA_EXCEEDED: {
+    status: 429,
+    title: {
+      en: 'This catalog sent all the test emails it may send today.',
+      ja: 'このカタログは本日送信できるテスト メールをすべて送信しました。'
+    },
+    remedy: {
+      en: 'Try again tomorrow (the count restarts at midnight UTC). The connection itself keeps working; use "Check connection" to test it without sending mail.',
+      ja: '明日もう一度お試しください (回数は UTC の午前 0 時にリセットされます)。接続自体は引き続き機能します。メールを送信せずに確認するには「接続を確認」を使ってください。'
+    }
   }
 } as const satisfies Record<string, IErrorDefinition>;
 
@@ -513,6 +557,17 @@ export const HTTP_ERRORS = {
     remedy: {
       en: 'Check the notification id and the catalog it was queued for.',
       ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。'
+    }
+  },
+  CLIENT_APP_NOT_ACCEPTED: {
+    status: 403,
+    title: {
+      en: 'The application that signed you in is not accepted by this service.',
+      ja: 'サインインに使われたアプリケーションはこのサービスで受け入れられていません。'
+    },
+    remedy: {
+      en: 'Use the settings page in SharePoint or Teams (or, for the LMS back end, its own app registration). An operator adds other client applications in ALLOWED_DELEGATED_CLIENTS or ALLOWED_APP_CLIENTS.',
+      ja: 'SharePoint または Teams の設定ページを使用してください (LMS バックエンドの場合は専用のアプリ登録を使用してください)。ほかのクライアント アプリケーションは、運用者が ALLOWED_DELEGATED_CLIENTS または ALLOWED_APP_CLIENTS に追加します。'
     }
   }
 } as const satisfies Record<string, IErrorDefinition>;
