@@ -33,22 +33,23 @@ export interface AuthenticationOptions {
  * about it) and before the route's rate limit, which then counts per verified caller only.
  */
 export const authentication = fp<AuthenticationOptions>(async (app, { verify, catalogAccess, failuresPerMinute = 60 }) => {
-  // Per instance, per client address: a flood of forged tokens costs no signature checks once
-  // it is over the limit, and never counts against the user or app the forged token names.
+  // Per instance, per client address: past the limit a forged or broken token is answered 429
+  // instead of 401. A valid token is still served (no lockout of colleagues behind the same
+  // address), and nothing forged ever counts against the user or app the token names.
   const failures = new LRUCache<string, number>({ max: 100_000, ttl: 60_000, noUpdateTTL: true });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     const requirement = request.routeOptions.config.auth;
     if (requirement) {
-      const failed = failures.get(request.ip) ?? 0;
-      if (failed >= failuresPerMinute) {
-        throw new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(failures.getRemainingTTL(request.ip) / 1000)) });
-      }
       let principal: Principal;
       try {
         principal = await verify(request.headers.authorization);
       } catch (error) {
-        failures.set(request.ip, failed + 1);
+        const failed = (failures.get(request.ip) ?? 0) + 1;
+        failures.set(request.ip, failed);
+        if (failed > failuresPerMinute) {
+          throw new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(failures.getRemainingTTL(request.ip) / 1000)) });
+        }
         throw error;
       }
       authorize(principal, requirement);
