@@ -294,7 +294,7 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     return ((await res.json()) as { access_token: string }).access_token;
   }
 
-  it('authorization - real tokens: the LMS back end reads with its app role; an app without it, a Graph token and no token are refused', async () => {
+  it('authorization - real tokens: the LMS back end reads with its app role; another application (the API itself), a Graph token and no token are refused', async () => {
     const backend = await appToken('7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e', 'local-dev-backend-secret');
     const read = await stack.call('GET', path(catalogA), { token: backend });
     expect(read.status).toBe(200);

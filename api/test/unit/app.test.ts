@@ -205,6 +205,24 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     }
   });
 
+  it('trustProxy - one trusted hop: the client address is the proxy\'s last X-Forwarded-For entry, whatever the client prepends', async () => {
+    const proxied = await inProcessApi(testConfig({ STORAGE_CONNECTION_STRING: azurite.connectionString, RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY_HOPS: '1', GRAPH_URL: 'https://127.0.0.1:9/v1.0', AUTHORITY_HOST: AUTHORITY }), {
+      keys: issuer.keys,
+      sitePermissions: async (principal, catalog) => (OWNERS[catalog] ?? []).includes(principal.objectId)
+    });
+    try {
+      const forged = (xff: string) => proxied.app.inject({ method: 'GET', url: url(CATALOG_A), remoteAddress: '10.0.0.1', headers: { authorization: 'Bearer a.b.c', 'x-forwarded-for': xff } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        statuses.push((await forged(`198.51.100.${i}, 203.0.113.7`)).statusCode);
+      }
+      expect(statuses).toEqual([401, 401, 429, 429]);
+      expect((await forged('203.0.113.8')).statusCode).toBe(401);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('fuzz - strangers\' random requests to every endpoint get 4xx, never 5xx, and change nothing', async () => {
     // Catalog A stored (whichever test runs first), so its view has a fixed id and ETag to compare.
     const stored = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}`, 'if-match': 'W/"new"' }, payload: { enabled: false } });
