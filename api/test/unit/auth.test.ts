@@ -1,11 +1,12 @@
 import Fastify from 'fastify';
-import { SignJWT } from 'jose';
+import { errors as joseErrors } from 'jose';
 import { authentication, principalOf, rateLimitKey } from '../../src/auth/authentication';
 import { CatalogAdminCheck } from '../../src/auth/catalogAdmin';
 import { ClassicAttemptGuard } from '../../src/auth/classicAttempts';
 import { authorize, principalFromClaims, Principal } from '../../src/auth/principal';
 import { createTokenVerifier, issuersFor, jwksUrl, TokenVerifier } from '../../src/auth/tokenVerifier';
 import { testEmailPolicy } from '../../src/connections/testEmailPolicy';
+import { checkNonce, isWellFormedState } from '../../src/connections/signInState';
 import { ConnectionRecord, emptyConnection } from '../../src/connections/model';
 import { ApiError } from '../../src/errors/apiError';
 import { installErrorHandling } from '../../src/errors/errorHandler';
@@ -81,6 +82,38 @@ describe('principalFromClaims - what a verified token may be', () => {
     expect(codeOf(() => principalFromClaims({ tid: TENANT, scp: '', idtyp: 'app', azp: BACKEND }, 'tok', CLIENTS))).toBeUndefined();
   });
 
+  it('principalFromClaims - a token that says it is app-only cannot be a user, even from the web part', () => {
+    const error = (() => {
+      try {
+        user({ idtyp: 'app' });
+        return undefined;
+      } catch (e) {
+        return e as ApiError;
+      }
+    })();
+    expect(error).toMatchObject({ code: 'CLIENT_APP_NOT_ACCEPTED', detail: 'An app-only token cannot carry delegated scopes.' });
+    expect(user({ idtyp: 'user' }).kind).toBe('user');
+  });
+
+  it('principalFromClaims - each refusal says why; claims of the wrong type are ignored', () => {
+    const detailOf = (claims: Record<string, unknown>): string | undefined => {
+      try {
+        principalFromClaims({ tid: TENANT, ...claims }, 'tok', CLIENTS);
+        return undefined;
+      } catch (e) {
+        return (e as ApiError).detail;
+      }
+    };
+    expect(detailOf({ azp: WEB_PART, scp: 'user_impersonation' })).toBe('The token names no user (oid).');
+    expect(detailOf({ azp: BACKEND, scp: 'user_impersonation', oid: 'u1' })).toBe('The token was issued to an application that may not call this API for a user.');
+    expect(detailOf({ azp: BACKEND, roles: ['Notifications.Send'] })).toBe('The token is neither a delegated access token (scp) nor an app-only access token (idtyp=app).');
+    expect(detailOf({ azp: WEB_PART, idtyp: 'app', roles: ['Notifications.Send'] })).toBe('The token was issued to an application that may not call this API.');
+    const app = principalFromClaims({ idtyp: 'app', azp: BACKEND, roles: ['Notifications.Send', 42, null] }, 'tok', CLIENTS);
+    expect(app).toEqual({ kind: 'app', tenantId: '', appId: BACKEND, roles: ['Notifications.Send'] });
+    expect((user({ wids: [GLOBAL_ADMIN.length, 'x'] }) as { isTenantAdmin: boolean }).isTenantAdmin).toBe(false);
+    expect(principalFromClaims({ tid: 7, idtyp: 'app', azp: BACKEND }, 'tok', CLIENTS)).toMatchObject({ tenantId: '' });
+  });
+
   it('principalFromClaims - an app-only token of another application, or one that also carries scopes, is refused', () => {
     expect(codeOf(() => principalFromClaims({ tid: TENANT, ...appClaims(WEB_PART, ['Notifications.Send']) }, 'tok', CLIENTS))).toBe('CLIENT_APP_NOT_ACCEPTED');
     expect(codeOf(() => principalFromClaims({ tid: TENANT, idtyp: 'app', roles: ['Notifications.Send'] }, 'tok', CLIENTS))).toBe('CLIENT_APP_NOT_ACCEPTED');
@@ -102,6 +135,11 @@ describe('authorize - a route\'s scope or role', () => {
     expect(codeOf(() => authorize(app(['Other', 'Notifications.Send']), { appRole: 'Notifications.Send' }))).toBeUndefined();
     expect(codeOf(() => authorize(app(['Other']), { appRole: 'Notifications.Send' }))).toBe('APP_ROLE_MISSING');
     expect(codeOf(() => authorize(app(['Notifications.Send']), { delegatedScope: 'user_impersonation' }))).toBe('SCOPE_MISSING');
+    try {
+      authorize(app(['Notifications.Send']), { delegatedScope: 'user_impersonation' });
+    } catch (e) {
+      expect((e as ApiError).detail).toBe('This operation is for signed-in catalog admins only, not for applications.');
+    }
   });
 });
 
@@ -120,12 +158,29 @@ describe('createTokenVerifier - signature, issuer, audience, tenant, lifetime, t
     expect(await verify(`Bearer ${token}`)).toBe(first);
   });
 
-  it('tokenVerifier - no header is AUTH_REQUIRED; not "Bearer <JWT>" is TOKEN_INVALID', async () => {
+  it('tokenVerifier - no header is AUTH_REQUIRED; not "Bearer <JWT>" is TOKEN_INVALID and says so', async () => {
     expect((await rejectionOf(verify(undefined)))?.code).toBe('AUTH_REQUIRED');
     expect((await rejectionOf(verify('')))?.code).toBe('AUTH_REQUIRED');
-    for (const header of ['Basic Zm9vOmJhcg==', 'Bearer abc', 'Bearer a.b.c d', 'bearer a.b.c']) {
-      expect({ header, code: (await rejectionOf(verify(header)))?.code }).toEqual({ header, code: 'TOKEN_INVALID' });
+    const good = await issuer.sign(userClaims('u1', 'a@b'));
+    for (const header of ['Basic Zm9vOmJhcg==', 'Bearer abc', `Bearer ${good} d`, `x Bearer ${good}`, `bearer ${good}`]) {
+      const error = await rejectionOf(verify(header));
+      expect({ header: header.slice(0, 12), code: error?.code, detail: error?.detail }).toEqual({ header: header.slice(0, 12), code: 'TOKEN_INVALID', detail: 'The Authorization header is not "Bearer <JWT>".' });
     }
+  });
+
+  it('tokenVerifier - a token without exp or without tid is refused by name', async () => {
+    const noExp = await rejectionOf(verify(`Bearer ${await issuer.sign(userClaims('u1', 'a@b'), { expiresIn: null })}`));
+    expect(noExp).toMatchObject({ code: 'TOKEN_INVALID', detail: 'The token\'s "exp" claim is not accepted here.' });
+    const noTid = await rejectionOf(verify(`Bearer ${await issuer.sign(userClaims('u1', 'a@b', { tid: undefined }), { issuer: `${AUTHORITY}/${TENANT}/v2.0` })}`));
+    expect(noTid).toMatchObject({ code: 'TOKEN_INVALID', detail: 'The token\'s "tid" claim is not accepted here.' });
+  });
+
+  it('tokenVerifier - signing keys that cannot be fetched are TOKEN_INVALID with that reason', async () => {
+    const unreachable = createTokenVerifier({ issuers: issuersFor(AUTHORITY, TENANT, false), audiences: [API_CLIENT_ID], tenantId: TENANT, clients: CLIENTS, keys: async () => {
+      throw new joseErrors.JWKSTimeout();
+    } });
+    const error = await rejectionOf(unreachable(`Bearer ${await issuer.sign(userClaims('u1', 'a@b'))}`));
+    expect(error).toMatchObject({ code: 'TOKEN_INVALID', detail: 'The tenant\'s signing keys could not be fetched.' });
   });
 
   it('tokenVerifier - expired, not yet valid, wrong audience, wrong issuer, unknown key and unsigned tokens are TOKEN_INVALID', async () => {
@@ -151,22 +206,19 @@ describe('createTokenVerifier - signature, issuer, audience, tenant, lifetime, t
     expect(error).toMatchObject({ code: 'TOKEN_INVALID', detail: 'The token was issued for another tenant.' });
   });
 
-  it('tokenVerifier - a token without tid is refused', async () => {
-    const { privateKey } = await import('jose').then((j) => j.generateKeyPair('RS256'));
-    const token = await new SignJWT({ oid: 'u1', scp: 'user_impersonation' }).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer(`${AUTHORITY}/${TENANT}/v2.0`).setAudience(API_CLIENT_ID).setExpirationTime('1h').sign(privateKey);
-    expect((await rejectionOf(verify(`Bearer ${token}`)))?.code).toBe('TOKEN_INVALID');
-  });
-
   it('tokenVerifier - the API\'s own ID token (audience = its client id, no scp, no roles) is refused', async () => {
     const idToken = await issuer.sign({ oid: 'u1', sub: 'pairwise', preferred_username: 'adele@contoso.test', nonce: 'n', ver: '2.0' }, { audience: API_CLIENT_ID });
     expect((await rejectionOf(verify(`Bearer ${idToken}`)))?.code).toBe('CLIENT_APP_NOT_ACCEPTED');
   });
 
-  it('tokenVerifier - a cached token is refused once it expires', async () => {
+  it('tokenVerifier - a remembered token is served from the cache until exp plus the clock tolerance, then refused', async () => {
+    const tolerant = createTokenVerifier({ issuers: issuersFor(AUTHORITY, TENANT, false), audiences: [API_CLIENT_ID], tenantId: TENANT, keys: issuer.keys, clients: CLIENTS, clockToleranceSeconds: 1 });
     const token = await issuer.sign(userClaims('u1', 'a@b'), { expiresIn: 1 });
-    expect((await verify(`Bearer ${token}`)).kind).toBe('user');
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    expect((await rejectionOf(verify(`Bearer ${token}`)))?.code).toBe('TOKEN_INVALID');
+    const first = await tolerant(`Bearer ${token}`);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(await tolerant(`Bearer ${token}`)).toBe(first);
+    await new Promise((resolve) => setTimeout(resolve, 1900));
+    expect((await rejectionOf(tolerant(`Bearer ${token}`)))?.code).toBe('TOKEN_INVALID');
   });
 
   it('issuersFor / jwksUrl - v2 issuer always, the v1 issuer only in production; keys of the tenant', () => {
@@ -195,6 +247,8 @@ describe('authentication plugin - verified caller, rate-limit key, catalog acces
       schema: { body: { type: 'object', required: ['n'], properties: { n: { type: 'number' } } } }
     }, async (request) => ({ who: principalOf(request).kind, n: request.body.n }));
     app.get('/public', async (request) => ({ principal: request.principal }));
+    app.get<{ Params: { catalog: string } }>('/open/:catalog', async (request) => ({ catalog: request.params.catalog }));
+    app.get('/mine', { config: { auth: { delegatedScope: 'user_impersonation' } } }, async (request) => ({ who: principalOf(request).kind }));
     return app;
   }
 
@@ -217,6 +271,24 @@ describe('authentication plugin - verified caller, rate-limit key, catalog acces
     expect(asked).toEqual(['theirs', 'theirs', 'mine', 'mine']);
     const open = await app.inject({ method: 'GET', url: '/public' });
     expect(open.json()).toEqual({ principal: null });
+    expect((await app.inject({ method: 'GET', url: '/open/theirs' })).json()).toEqual({ catalog: 'theirs' });
+    expect((await app.inject({ method: 'GET', url: '/mine', headers: { authorization: 'Bearer x' } })).json()).toEqual({ who: 'user' });
+    expect(asked).toEqual(['theirs', 'theirs', 'mine', 'mine']);
+    await app.close();
+  });
+
+  it('authentication - a verified caller without the route\'s scope or role is refused before anything else', async () => {
+    const reached: string[] = [];
+    const app = await appWith(async (header) => (header === 'Bearer app'
+      ? { kind: 'app', tenantId: TENANT, appId: BACKEND, roles: ['Notifications.Send'] }
+      : user({ scp: 'User.Read' })), async (_principal, catalog) => {
+      reached.push(catalog);
+    });
+    const noScope = await app.inject({ method: 'POST', url: '/c/mine', headers: { authorization: 'Bearer user' }, payload: { n: 1 } });
+    expect([noScope.statusCode, noScope.json().code]).toEqual([403, 'SCOPE_MISSING']);
+    const app_ = await app.inject({ method: 'POST', url: '/c/mine', headers: { authorization: 'Bearer app' }, payload: { n: 1 } });
+    expect([app_.statusCode, app_.json().code]).toEqual([403, 'SCOPE_MISSING']);
+    expect(reached).toEqual([]);
     await app.close();
   });
 
@@ -237,7 +309,7 @@ describe('authentication plugin - verified caller, rate-limit key, catalog acces
     expect(calls).toBe(5);
     const limited = await app.inject({ method: 'POST', url: '/c/x', headers: { authorization: 'Bearer forged' }, payload: { n: 1 } });
     expect(limited.json().code).toBe('RATE_LIMITED');
-    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(50);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     const colleague = await app.inject({ method: 'POST', url: '/c/x', headers: { authorization: 'Bearer good' }, payload: { n: 1 } });
     expect(colleague.statusCode).toBe(200);
@@ -307,7 +379,7 @@ describe('ClassicAttemptGuard - the password oracle closed', () => {
     expect(codes).toEqual(['BAD_CREDENTIALS', 'BAD_CREDENTIALS', 'CONNECT_ATTEMPTS_LIMITED']);
     const limited = await rejectionOf(g.attempt({ caller: caller('d'), catalog: 'cat', account: 'victim@contoso.test' }, async () => undefined));
     expect(limited?.code).toBe('CONNECT_ATTEMPTS_LIMITED');
-    expect(limited?.retryAfterSeconds).toBeGreaterThan(0);
+    expect(limited?.retryAfterSeconds).toBeGreaterThan(50);
     expect(limited?.retryAfterSeconds).toBeLessThanOrEqual(60);
     expect(audit.map((a) => a.outcome)).toEqual(['BAD_CREDENTIALS', 'BAD_CREDENTIALS', 'CONNECT_ATTEMPTS_LIMITED', 'CONNECT_ATTEMPTS_LIMITED']);
     expect(await g.attempt({ caller: caller('a'), catalog: 'cat', account: 'other@contoso.test' }, async () => 'ok')).toBe('ok');
@@ -373,5 +445,27 @@ describe('testEmailPolicy - whom a test email may go to, how often', () => {
     expect(refused?.code).toBe('TEST_RECIPIENT_NOT_ALLOWED');
     now = Date.parse('2026-03-02T00:00:01Z');
     await expect(allow(record('a'), 'a@contoso.test')).resolves.toBeUndefined();
+  });
+});
+
+describe('sign-in state - what the callback accepts', () => {
+  const state = 'A'.repeat(43);
+  it('isWellFormedState - exactly 43 base64url characters, and a string', () => {
+    expect(isWellFormedState(state)).toBe(true);
+    expect(isWellFormedState(`x${state}`)).toBe(false);
+    expect(isWellFormedState(`${state}x`)).toBe(false);
+    expect(isWellFormedState([state])).toBe(false);
+    expect(isWellFormedState(`${'A'.repeat(42)}=`)).toBe(false);
+  });
+  it('checkNonce - the id token must carry this sign-in\'s nonce, and says so', () => {
+    expect(codeOf(() => checkNonce('n1', 'n1'))).toBeUndefined();
+    for (const actual of ['n2', undefined, ['n1']]) {
+      try {
+        checkNonce('n1', actual);
+        throw new Error('accepted');
+      } catch (e) {
+        expect(e).toMatchObject({ code: 'STATE_INVALID', detail: 'The sign-in response does not belong to this sign-in (nonce).' });
+      }
+    }
   });
 });
