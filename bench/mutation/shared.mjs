@@ -14,7 +14,7 @@ export function strykerConfig(part, { mutate, jestConfig }) {
     reporters: ['clear-text', 'progress', 'html', 'json'],
     htmlReporter: { fileName: `bench/results/mutation/${part}.html` },
     jsonReporter: { fileName: `bench/results/mutation/${part}.json` },
-    tempDirName: '.stryker-tmp',
+    tempDirName: `.stryker-tmp-${part}`,
     cleanTempDir: true,
     ignorePatterns: ['e2e', 'bench/results', 'preview', 'teams', 'sharepoint/solution', 'dist', 'lib', 'temp', 'release', '.local/azurite', 'test-results', 'playwright-report'],
     timeoutMS: 5_000,
