@@ -129,7 +129,8 @@ export async function startStack({
     }
     progress('build', 'up', undefined, started);
   }
-  mkdirSync(logDir, { recursive: true });
+  // Logs and state hold connection records and wrapped secrets: owner-only (0700 folders, 0600 files).
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const throwaway = stateDir === undefined;
   const state = throwaway ? mkdtempSync(path.join(os.tmpdir(), 'lms-stack-')) : stateDir;
   const port = ports === 'free' ? await freePorts() : ports;
@@ -163,8 +164,15 @@ export async function startStack({
   let stopping = false;
   const service = (name, args) => {
     const logFile = path.join(logDir, `${name}.log`);
-    const log = createWriteStream(logFile, { flags: 'w' });
-    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = createWriteStream(logFile, { flags: 'w', mode: 0o600 });
+    // The services inherit the umask: whatever they write (Azurite's data, the key file) is owner-only.
+    const umask = process.umask(0o077);
+    let child;
+    try {
+      child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    } finally {
+      process.umask(umask);
+    }
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     child.on('exit', (code) => {

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { azuriteConnectionString } from '../src/config/config';
@@ -45,13 +45,21 @@ async function startService(service: 'table' | 'queue', requestedPort: number, l
     '--loose'
   ];
   if (location) {
-    mkdirSync(location, { recursive: true });
+    mkdirSync(location, { recursive: true, mode: 0o700 });
+    chmodSync(location, 0o700);
     args.push('--location', location);
   } else {
     args.push('--inMemoryPersistence');
   }
   // Azurite needs Node 22; process.execPath is the repository's node@22 under npm scripts and npx.
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its data files hold the connection records and wrapped secrets: owner-only, like the key file.
+  const umask = process.umask(0o077);
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } finally {
+    process.umask(umask);
+  }
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`Azurite ${service} did not start in 20 s: ${output.slice(-500)}`)), 20_000);

@@ -8,6 +8,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import { authentication, rateLimitKey } from './auth/authentication';
 import { CatalogAdminCheck, SitePermissionReader } from './auth/catalogAdmin';
 import { CatalogGate } from './catalogs/catalogGate';
+import { ClassicAttemptGuard } from './auth/classicAttempts';
 import { createTokenVerifier, issuersFor, jwksUrl, remoteKeys } from './auth/tokenVerifier';
 import type { ApiConfig } from './config/config';
 import { ConnectionStore } from './connections/connectionStore';
@@ -19,8 +20,10 @@ import { connectionRoutes } from './connections/routes';
 import { ConnectionView, Problem } from '@lms-m365/contracts';
 import { SignInStore } from './connections/signInStore';
 import { teamsSignInRoutes } from './connections/teamsSignIn';
+import { testEmailPolicy } from './connections/testEmailPolicy';
 import { ApiError } from './errors/apiError';
-import { installErrorHandling } from './errors/errorHandler';
+import { frameworkProblem, installErrorHandling, sendProblem } from './errors/errorHandler';
+import { normaliseCatalog } from './catalogs/catalogId';
 import { AlertService } from './health/alerts';
 import { HealthMonitor } from './health/monitor';
 import { healthRoutes } from './health/routes';
@@ -72,14 +75,33 @@ export function openKek(config: ApiConfig): KeyEncryptionKey {
 /** Builds the API (not listening). Everything is wired here; routes only see interfaces. */
 export async function buildApp(config: ApiConfig, options: AppOptions = {}): Promise<BuiltApp> {
   const logger = createLogger(config.logLevel, options.logDestination);
+  // helmet's middleware, built once (the Fastify wrapper rebuilt it on every request). A JSON API:
+  // the headers that matter for it, not the legacy ones meant for HTML pages, and only the CSP
+  // below (helmet would otherwise merge in its defaults for HTML pages). Routes may still
+  // override a header (the callback page sets its own CSP and COOP).
+  const secureHeaders = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] } },
+    xDownloadOptions: false,
+    xDnsPrefetchControl: false,
+    xPermittedCrossDomainPolicies: false,
+    originAgentCluster: false
+  });
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     // One line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: config.production,
+    // A hop count, never `true`: with `true` a client's own X-Forwarded-For would pick its address.
+    trustProxy: config.trustProxyHops > 0 ? (_address: string, hop: number) => hop < config.trustProxyHops : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    routerOptions: { maxParamLength: 500 }
+    routerOptions: { maxParamLength: 500 },
+    // A URL the router cannot take (bad percent-encoding, an over-long segment) is answered before
+    // any hook runs: as problem+json with the same headers as every answer, never echoing the URL.
+    frameworkErrors: (error, request, reply) => {
+      secureHeaders(request.raw, reply.raw, () => {
+        void sendProblem(request, reply, frameworkProblem(error));
+      });
+    }
   });
   app.removeContentTypeParser(['text/plain']);
 
@@ -155,6 +177,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     catalogs: new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs }),
     audit: (event, fields) => app.log.info({ audit: event, ...fields }, 'audit'),
     onConnected: (record, admin) => alerts.connected(record, admin),
+    classicAttempts: new ClassicAttemptGuard(config.classic, (entry) => app.log.info({ audit: entry }, 'audit')),
+    testEmailPolicy: testEmailPolicy(config.testEmail),
     onUpstreamError: logUpstream,
     onSendable: (catalog) => engine.wake(catalog),
     outboxSummary: (record) => notifications.summary(record),
@@ -168,22 +192,13 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     issuers: issuersFor(config.authorityHost, config.tenantId, config.production),
     audiences: config.audiences,
     tenantId: config.tenantId,
+    clients: config.acceptedClients,
     keys: options.keys ?? remoteKeys(jwksUrl(config.authorityHost, config.tenantId))
   });
 
   installErrorHandling(app);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: stripQuery(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
-  // helmet's middleware, built once (the Fastify wrapper rebuilt it on every request). A JSON API:
-  // the headers that matter for it, not the legacy ones meant for HTML pages. Routes may still
-  // override a header (the callback page sets its own CSP and COOP).
-  const secureHeaders = helmet({
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    xDownloadOptions: false,
-    xDnsPrefetchControl: false,
-    xPermittedCrossDomainPolicies: false,
-    originAgentCluster: false
   });
   app.addHook('onRequest', (request, reply, done) => {
     secureHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
@@ -196,7 +211,13 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     maxAge: 600
   });
   // Before the rate limit: routes that require a caller are counted per verified caller.
-  await app.register(authentication, { verify });
+  await app.register(authentication, {
+    verify,
+    // Forged or broken tokens are counted per client address, on the same budget as a caller's requests.
+    failuresPerMinute: config.rateLimitPerMinute,
+    // Catalog admin rights are checked before the body is parsed: a stranger's bad body is a 403, not a 400.
+    catalogAccess: (principal, catalog) => admins.require(principal, normaliseCatalog(catalog, config.sharePointOrigin))
+  });
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: '1 minute',

@@ -69,7 +69,7 @@ async function create(dir) {
       }
     ]
   });
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const write = (file, text) => fs.writeFileSync(path.join(dir, file), text, { mode: 0o600 });
   write(FILES.ca, ca.cert);
   write(FILES.caKey, ca.private);

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 import { ApiError } from '../errors/apiError';
 import { authorize, Principal, Requirement } from './principal';
 import type { TokenVerifier } from './tokenVerifier';
@@ -17,23 +18,52 @@ declare module 'fastify' {
 
 export interface AuthenticationOptions {
   verify: TokenVerifier;
+  /**
+   * Whether the verified caller may use the catalog named by the route's `:catalog` (the raw
+   * parameter); asked before the body is parsed, so a stranger learns nothing about bodies.
+   */
+  catalogAccess?: (principal: Principal, catalog: string) => Promise<void>;
+  /** Failed authentications one client address may cause per minute before it is answered 429 unverified. */
+  failuresPerMinute?: number;
 }
 
 /**
  * Authentication as one plugin: every route that declares `config: { auth }` gets its caller
  * verified and authorised in onRequest, before the body is even parsed (strangers learn nothing
- * about it) and before the route's rate limit, which then counts per verified caller.
+ * about it) and before the route's rate limit, which then counts per verified caller only.
  */
-export const authentication = fp<AuthenticationOptions>(async (app, { verify }) => {
+export const authentication = fp<AuthenticationOptions>(async (app, { verify, catalogAccess, failuresPerMinute = 60 }) => {
+  // Per instance, per client address: past the limit a forged or broken token is answered 429
+  // instead of 401. A valid token is still served (no lockout of colleagues behind the same
+  // address), and nothing forged ever counts against the user or app the token names.
+  const failures = new LRUCache<string, number>({ max: 100_000, ttl: 60_000, noUpdateTTL: true });
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
     const requirement = request.routeOptions.config.auth;
     if (requirement) {
-      const principal = await verify(request.headers.authorization);
+      let principal: Principal;
+      try {
+        principal = await verify(request.headers.authorization);
+      } catch (error) {
+        const failed = (failures.get(request.ip) ?? 0) + 1;
+        failures.set(request.ip, failed);
+        if (failed > failuresPerMinute) {
+          throw new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(failures.getRemainingTTL(request.ip) / 1000)) });
+        }
+        throw error;
+      }
       authorize(principal, requirement);
       request.principal = principal;
     }
   });
+  if (catalogAccess) {
+    app.addHook('preParsing', async (request) => {
+      const catalog = (request.params as Record<string, unknown> | undefined)?.catalog;
+      if (request.principal && typeof catalog === 'string') {
+        await catalogAccess(request.principal, catalog);
+      }
+    });
+  }
 }, { name: 'authentication', fastify: '5.x' });
 
 /** The verified caller of an authenticated route. */

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, errors as joseErrors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
 import { ApiError } from '../errors/apiError';
-import { Principal, principalFromClaims } from './principal';
+import { AcceptedClients, Principal, principalFromClaims } from './principal';
 
 export interface TokenVerifierOptions {
   /** Accepted `iss` values (v2 and, in production, v1 issuers of the one tenant). */
@@ -11,6 +11,8 @@ export interface TokenVerifierOptions {
   /** A key source: jose's remote JWKS in the API, a local set in unit tests. */
   keys: JWTVerifyGetKey;
   clockToleranceSeconds?: number;
+  /** The client applications whose tokens are accepted (azp / appid). */
+  clients: AcceptedClients;
 }
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Principal>;
@@ -33,23 +35,16 @@ export function remoteKeys(url: URL): JWTVerifyGetKey {
 
 /**
  * Validates bearer tokens: signature (JWKS), issuer, audience, tenant, exp and nbf. A token that
- * passed is remembered until it expires: the same bytes verify the same way, and a page sends
- * the same token many times. Expiry is still checked on every use.
+ * passed is remembered until it expires (plus the clock tolerance): the same bytes verify the
+ * same way, and a page sends the same token many times. The cache's time to live is the expiry
+ * check for remembered tokens (lru-cache drops a stale entry on read).
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const verified = new LRUCache<string, { principal: Principal; exp: number; nbf: number }>({ max: 10_000 });
+  const verified = new LRUCache<string, Principal>({ max: 10_000 });
   const tolerance = options.clockToleranceSeconds ?? 60;
   return async (authorization) => {
     const cached = authorization ? verified.get(authorization) : undefined;
-    if (authorization && cached) {
-      const now = Date.now() / 1000;
-      if (now < cached.exp + tolerance && now >= cached.nbf - tolerance) {
-        return cached.principal;
-      }
-      verified.delete(authorization);
-    }
-    const principal = await verifyOnce(authorization);
-    return principal;
+    return cached ?? verifyOnce(authorization);
   };
 
   async function verifyOnce(authorization: string | undefined): Promise<Principal> {
@@ -75,10 +70,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (payload.tid !== options.tenantId) {
       throw new ApiError('TOKEN_INVALID', { detail: 'The token was issued for another tenant.' });
     }
-    const principal = principalFromClaims(payload, match[1]);
-    const exp = payload.exp ?? 0;
-    // Gone from the cache when it expires; the explicit check above stays for clock tolerance.
-    verified.set(authorization, { principal, exp, nbf: payload.nbf ?? 0 }, { ttl: Math.max(1, (exp + tolerance) * 1000 - Date.now()) });
+    const principal = principalFromClaims(payload, match[1], options.clients);
+    verified.set(authorization, principal, { ttl: Math.max(1, ((payload.exp as number) + tolerance) * 1000 - Date.now()) });
     return principal;
   }
 }

@@ -20,6 +20,14 @@ export interface ApiConfig {
   clientSecret: string;
   /** Accepted `aud` values: the app id URI and the client id. */
   audiences: string[];
+  /** Client applications (azp / appid) whose delegated and app-only tokens are accepted. */
+  acceptedClients: { delegated: string[]; app: string[] };
+  /** Reverse proxies in front of the API whose X-Forwarded-For is trusted (App Service: 1); 0 trusts none. */
+  trustProxyHops: number;
+  /** Classic (password) connections: whether they are allowed, and how many attempts per window. */
+  classic: ClassicConfig;
+  /** The test email: to the tenant's domains and the catalog's alert recipients, at most this many a day. */
+  testEmail: { domains: string[]; perCatalogPerDay: number };
   delegatedScope: string;
   appRole: string;
   /** SharePoint/Teams origins: CORS and the callback page's postMessage targets. */
@@ -43,6 +51,13 @@ export interface ApiConfig {
   sending: SendingConfig;
   /** Alerts about lost connections (R-LOSS-2, R-OPS-3) and the health monitor (R-LOSS-1). */
   alerts: AlertsConfig;
+}
+
+export interface ClassicConfig {
+  enabled: boolean;
+  attemptsPerCaller: number;
+  attemptsPerAccount: number;
+  windowSeconds: number;
 }
 
 export interface AlertsConfig {
@@ -101,6 +116,10 @@ export const DEV_DEFAULTS = {
   clientId: '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41',
   clientSecret: 'local-dev-api-secret',
   appIdUri: 'api://lms-m365-connection',
+  /** SharePoint Online Web Client Extensibility: the same app id in every tenant. */
+  webPartClientId: '08e18876-6177-487e-b8b5-cf950c1e598c',
+  lmsBackendClientId: '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e',
+  domains: 'contoso.test',
   azuriteAccount: 'devstoreaccount1',
   azuriteKey: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 };
@@ -206,6 +225,10 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
   const clientSecret = read('CLIENT_SECRET', DEV_DEFAULTS.clientSecret);
   const appIdUri = read('APP_ID_URI', DEV_DEFAULTS.appIdUri, (v) => (/^(api:\/\/|https:\/\/)\S+$/.test(v) ? undefined : 'must start with api:// or https://'));
   const allowedOrigins = list(read('ALLOWED_ORIGINS', 'http://localhost:4300', origins(production)));
+  const uuids = (v: string): string | undefined => (list(v).every((id) => UUID.test(id)) ? undefined : 'must be a comma-separated list of GUIDs');
+  const delegatedClients = list(optional('ALLOWED_DELEGATED_CLIENTS', DEV_DEFAULTS.webPartClientId, uuids)).map((id) => id.toLowerCase());
+  const appClients = list(read('ALLOWED_APP_CLIENTS', DEV_DEFAULTS.lmsBackendClientId, uuids)).map((id) => id.toLowerCase());
+  const bool = (v: string): string | undefined => (v === 'true' || v === 'false' ? undefined : 'must be true or false');
   const smtpHost = read('SMTP_HOST', 'localhost');
   const smtpPort = Number(read('SMTP_PORT', '4587', int(1, 65535)));
 
@@ -255,6 +278,18 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     clientId,
     clientSecret,
     audiences: [appIdUri, clientId],
+    acceptedClients: { delegated: delegatedClients, app: appClients },
+    trustProxyHops: Number(optional('TRUST_PROXY_HOPS', production ? '1' : '0', int(0, 10))),
+    classic: {
+      enabled: optional('CLASSIC_ENABLED', 'true', bool) === 'true',
+      attemptsPerCaller: Number(optional('CLASSIC_ATTEMPTS_PER_CALLER', '10', int(1, 10_000))),
+      attemptsPerAccount: Number(optional('CLASSIC_ATTEMPTS_PER_ACCOUNT', '5', int(1, 10_000))),
+      windowSeconds: Number(optional('CLASSIC_ATTEMPT_WINDOW_SECONDS', '900', int(1, 86_400)))
+    },
+    testEmail: {
+      domains: list(read('TENANT_DOMAINS', DEV_DEFAULTS.domains, (v) => (list(v).every((d) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(d)) ? undefined : 'must be a comma-separated list of domain names'))).map((d) => d.toLowerCase()),
+      perCatalogPerDay: Number(optional('TEST_EMAILS_PER_DAY', '20', int(1, 10_000)))
+    },
     delegatedScope: optional('DELEGATED_SCOPE', 'user_impersonation'),
     appRole: optional('APP_ROLE', 'Notifications.Send'),
     allowedOrigins,

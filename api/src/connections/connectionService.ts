@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthenticationResult } from '@azure/msal-node';
 import type { ApiConfig } from '../config/config';
+import type { ClassicAttemptGuard } from '../auth/classicAttempts';
 import type { Principal } from '../auth/principal';
 import { ApiError } from '../errors/apiError';
 import { isConnectionLost } from '../errors/failureKind';
@@ -60,6 +61,10 @@ export interface ServiceDeps {
   writer: ConnectionWriter;
   /** R-SEC-2: which sites are catalogs. */
   catalogs: CatalogGate;
+  /** Classic connect's switch, attempt limits and audit (R-SEC-3). */
+  classicAttempts: ClassicAttemptGuard;
+  /** Whether a test email may go to `to` today (the tenant's domains, the alert recipients, a daily quota). */
+  testEmailPolicy: (record: ConnectionRecord, to: string) => Promise<void>;
   now?: () => number;
   /** Audit log of connects and refused completions (who, which catalog, which account; never a secret). */
   audit?: (event: string, fields: Record<string, unknown>) => void;
@@ -366,7 +371,7 @@ export class ConnectionService {
     }
     await this.deps.catalogs.require(catalog);
     const address = email.trim().toLowerCase();
-    await verifySmtpLogin(this.deps.config.smtp, { user: address, pass: password });
+    await this.deps.classicAttempts.attempt({ caller: principal, catalog, account: address }, () => this.proveClassic(address, password));
     // The record and the password change together (R-SEC-4): two connects at once leave one account and its own password.
     const written = await this.deps.writer.replaceConnection(catalog, (record) => ({
       ...record,
@@ -380,6 +385,15 @@ export class ConnectionService {
     }), async (generation) => ({ put: await this.deps.secrets.sealed(catalog, 'password', JSON.stringify({ password } satisfies ClassicSecret), generation, address) }));
     await this.afterConnect(written, principal.name);
     return this.view(principal, catalog);
+  }
+
+  /**
+   * The password first: a wrong one is BAD_CREDENTIALS whatever the mailbox is, so nothing about
+   * an account is learnt without its password. Then the mailbox must be a user's, as for modern.
+   */
+  private async proveClassic(address: string, password: string): Promise<void> {
+    await verifySmtpLogin(this.deps.config.smtp, { user: address, pass: password });
+    await this.checkMailbox(address);
   }
 
   /**
@@ -438,6 +452,7 @@ export class ConnectionService {
     if (!record.method || !record.account) {
       throw new ApiError('NOT_CONNECTED');
     }
+    await this.deps.testEmailPolicy(record, to);
     const subject = language === 'ja' ? 'LMS の Microsoft 365 接続のテスト' : 'LMS Microsoft 365 connection test';
     const text = language === 'ja'
       ? `このメッセージは、カタログ ${catalog} の接続テストとして ${principal.kind === 'user' ? principal.name : 'LMS'} が送信しました。`

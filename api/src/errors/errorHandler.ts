@@ -36,6 +36,17 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError('INTERNAL_ERROR');
 }
 
+/** The router's own refusals (frameworkErrors), with a reason that does not repeat the URL. */
+export function frameworkProblem(error: FastifyError): ApiError {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return new ApiError('VALIDATION_FAILED', { detail: 'The URL is not validly percent-encoded.' });
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new ApiError('VALIDATION_FAILED', { detail: 'A path segment of the URL is too long.' });
+  }
+  return new ApiError('INTERNAL_ERROR');
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
   const body = problemBody(error.code, preferredLanguage(request.headers['accept-language']), { detail: error.detail, upstream: error.upstream, instance: request.id });
   if (error.retryAfterSeconds) {

@@ -46,14 +46,14 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     }, 60_000, `notification ${id} to settle`);
   const withId = (messages: MailboxMessage[], id: string): MailboxMessage[] => messages.filter((m) => m.internetMessageId === `<${id}.0@${stack.config.sending.messageIdDomain}>`);
 
-  it('auth - a signed-in user is refused (APP_ONLY), an app without the Notifications.Send role too (APP_ROLE_MISSING)', async () => {
+  it('auth - a signed-in user is refused (APP_ONLY), another application (the API itself) too (CLIENT_APP_NOT_ACCEPTED)', async () => {
     await connectClassic(stack, 'adele@contoso.test', catalogA);
     await setEnabled(stack, 'adele@contoso.test', catalogA, true);
     const body = { to: ['learner1@contoso.test'], subject: 'Hi', text: 'x' };
     const user = await queue(catalogA, body, randomUUID(), await stack.token('adele@contoso.test'));
     expect([user.status, user.body.code]).toEqual([403, 'APP_ONLY']);
-    const noRole = await queue(catalogA, body, randomUUID(), await appToken(stack, API_APP));
-    expect([noRole.status, noRole.body.code]).toEqual([403, 'APP_ROLE_MISSING']);
+    const otherApp = await queue(catalogA, body, randomUUID(), await appToken(stack, API_APP));
+    expect([otherApp.status, otherApp.body.code]).toEqual([403, 'CLIENT_APP_NOT_ACCEPTED']);
     const anonymous = await queue(catalogA, body, randomUUID(), '');
     expect(anonymous.status).toBe(401);
   });

@@ -63,6 +63,10 @@ export async function startStack(overrides: Record<string, string> = {}, options
       // R-SEC-2: the fixture's catalog sites have no settings list until a test provisions one; the LMS registered them.
       REGISTERED_CATALOGS: ['catalog-a', 'catalog-b', 'catalog-c', 'catalog-q'].map((site) => `${tenant?.origin}/sites/${site}`).join(','),
       RATE_LIMIT_PER_MINUTE: '100000',
+      // The suites connect and send tests far more often than an admin would; the attack suite sets its own limits.
+      CLASSIC_ATTEMPTS_PER_CALLER: '10000',
+      CLASSIC_ATTEMPTS_PER_ACCOUNT: '10000',
+      TEST_EMAILS_PER_DAY: '10000',
       LOG_LEVEL: 'debug',
       ...overrides
     });

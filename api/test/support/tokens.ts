@@ -9,7 +9,7 @@ export const AUTHORITY = 'https://127.0.0.1:9';
 /** A signing key pair and JWKS standing in for the tenant's, for tests without the local tenant. */
 export interface TestIssuer {
   keys: JWTVerifyGetKey;
-  sign(claims: JWTPayload, options?: { expiresIn?: number; notBefore?: number; issuer?: string; audience?: string; kid?: string }): Promise<string>;
+  sign(claims: JWTPayload, options?: { expiresIn?: number | null; notBefore?: number; issuer?: string; audience?: string; kid?: string }): Promise<string>;
 }
 
 export async function createTestIssuer(): Promise<TestIssuer> {
@@ -20,14 +20,14 @@ export async function createTestIssuer(): Promise<TestIssuer> {
     keys,
     sign: async (claims, options = {}) => {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ tid: TENANT, ...claims })
+      const jwt = new SignJWT({ tid: TENANT, ...claims })
         .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'test-key', typ: 'JWT' })
         .setIssuer(options.issuer ?? `${AUTHORITY}/${(claims.tid as string | undefined) ?? TENANT}/v2.0`)
         .setAudience(options.audience ?? API_CLIENT_ID)
         .setIssuedAt(now - 10)
-        .setNotBefore(options.notBefore ?? now - 10)
-        .setExpirationTime(options.expiresIn === undefined ? now + 3600 : now + options.expiresIn)
-        .sign(privateKey);
+        .setNotBefore(options.notBefore ?? now - 10);
+      // null: a token without exp (which the API must refuse).
+      return (options.expiresIn === null ? jwt : jwt.setExpirationTime(options.expiresIn === undefined ? now + 3600 : now + options.expiresIn)).sign(privateKey);
     }
   };
 }

@@ -131,7 +131,39 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     const res = await api.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['strict-transport-security']).toBeDefined();
-    expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(res.headers['content-security-policy']).toBe("default-src 'none';base-uri 'none';form-action 'none';frame-ancestors 'none'");
+    const problem = await api.app.inject({ method: 'GET', url: url(CATALOG_A) });
+    expect(problem.headers['content-security-policy']).toBe(res.headers['content-security-policy']);
+  });
+
+  it('router errors - a bad percent-encoding or an over-long segment is problem+json with the security headers, never echoing the URL', async () => {
+    for (const path of [`/v1/catalogs/%E0%A4%A/connection?probe=<script>`, `/v1/catalogs/${'x'.repeat(600)}<script>/connection`]) {
+      const res = await api.app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${adele}` } });
+      expect({ path: path.slice(0, 30), status: res.statusCode, code: res.json().code }).toEqual({ path: path.slice(0, 30), status: 400, code: 'VALIDATION_FAILED' });
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.headers['content-security-policy']).toBe("default-src 'none';base-uri 'none';form-action 'none';frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.body).not.toMatch(/script|%E0|xxxx/);
+    }
+  });
+
+  it('authorisation before validation - a signed-in user who administers nothing gets 403 for any body, valid or not', async () => {
+    const nestor = await issuer.sign(userClaims(NESTOR, 'nestor@contoso.test'));
+    for (const payload of ['{"enabled":', '{"enabled":"yes"}', '{"enabled":true}']) {
+      const res = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${nestor}`, 'content-type': 'application/json', 'if-match': '*' }, payload });
+      expect({ payload, status: res.statusCode, code: res.json().code }).toEqual({ payload, status: 403, code: 'NOT_CATALOG_ADMIN' });
+    }
+  });
+
+  it('token confusion - an ID token for the API, a token of another client application and roles without idtyp=app are refused', async () => {
+    const idToken = await issuer.sign({ oid: ADELE, sub: 'pairwise', preferred_username: 'adele@contoso.test', nonce: 'n', ver: '2.0' });
+    const otherClient = await issuer.sign(userClaims(ADELE, 'adele@contoso.test', { azp: '11111111-1111-4111-8111-111111111111' }));
+    const rolesOnly = await issuer.sign({ oid: 'sp', sub: 'sp', azp: BACKEND, roles: ['Notifications.Send'] });
+    const otherApp = await issuer.sign(appClaims('11111111-1111-4111-8111-111111111111', ['Notifications.Send']));
+    for (const [name, token] of [['id token', idToken], ['other client', otherClient], ['roles only', rolesOnly], ['other app', otherApp]] as const) {
+      const res = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${token}` } });
+      expect({ name, status: res.statusCode, code: res.json().code }).toEqual({ name, status: 403, code: 'CLIENT_APP_NOT_ACCEPTED' });
+    }
   });
 
   it('openapi.json - describes every connection endpoint and the problem schema', async () => {
@@ -170,6 +202,24 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
       expect(other.statusCode).toBe(200);
     } finally {
       await limited.close();
+    }
+  });
+
+  it('trustProxy - one trusted hop: the client address is the proxy\'s last X-Forwarded-For entry, whatever the client prepends', async () => {
+    const proxied = await inProcessApi(testConfig({ STORAGE_CONNECTION_STRING: azurite.connectionString, RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY_HOPS: '1', GRAPH_URL: 'https://127.0.0.1:9/v1.0', AUTHORITY_HOST: AUTHORITY }), {
+      keys: issuer.keys,
+      sitePermissions: async (principal, catalog) => (OWNERS[catalog] ?? []).includes(principal.objectId)
+    });
+    try {
+      const forged = (xff: string) => proxied.app.inject({ method: 'GET', url: url(CATALOG_A), remoteAddress: '10.0.0.1', headers: { authorization: 'Bearer a.b.c', 'x-forwarded-for': xff } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        statuses.push((await forged(`198.51.100.${i}, 203.0.113.7`)).statusCode);
+      }
+      expect(statuses).toEqual([401, 401, 429, 429]);
+      expect((await forged('203.0.113.8')).statusCode).toBe(401);
+    } finally {
+      await proxied.close();
     }
   });
 

@@ -112,19 +112,20 @@ describe('upstream error mapping', () => {
 });
 
 describe('authorisation decisions', () => {
+  const clients = { delegated: ['web'], app: ['app1', 'a'] };
   it('principalFromClaims - delegated tokens by scp, app tokens by roles', () => {
-    const user = principalFromClaims({ oid: 'u1', scp: 'user_impersonation User.Read', preferred_username: 'a@b', tid: 't', wids: ['62e90394-69f5-4237-9190-012177145e10'] }, 'tok');
+    const user = principalFromClaims({ oid: 'u1', azp: 'web', scp: 'user_impersonation User.Read', preferred_username: 'a@b', tid: 't', wids: ['62e90394-69f5-4237-9190-012177145e10'] }, 'tok', clients);
     expect(user).toMatchObject({ kind: 'user', objectId: 'u1', scopes: ['user_impersonation', 'User.Read'], isTenantAdmin: true });
-    const app = principalFromClaims({ azp: 'app1', roles: ['Notifications.Send'], tid: 't' }, 'tok');
+    const app = principalFromClaims({ azp: 'app1', idtyp: 'app', roles: ['Notifications.Send'], tid: 't' }, 'tok', clients);
     expect(app).toMatchObject({ kind: 'app', appId: 'app1', roles: ['Notifications.Send'] });
   });
 
   it('authorize - scope for users, role for apps, apps only where a role is accepted', () => {
-    const user = principalFromClaims({ oid: 'u1', scp: 'User.Read', tid: 't' }, 'tok');
+    const user = principalFromClaims({ oid: 'u1', azp: 'web', scp: 'User.Read', tid: 't' }, 'tok', clients);
     expect(codeOf(() => authorize(user, { delegatedScope: 'user_impersonation' }))).toBe('SCOPE_MISSING');
-    const app = principalFromClaims({ azp: 'a', tid: 't' }, 'tok');
+    const app = principalFromClaims({ azp: 'a', idtyp: 'app', tid: 't' }, 'tok', clients);
     expect(codeOf(() => authorize(app, { delegatedScope: 'user_impersonation', appRole: 'Notifications.Send' }))).toBe('APP_ROLE_MISSING');
-    const appWithRole = principalFromClaims({ azp: 'a', roles: ['Notifications.Send'], tid: 't' }, 'tok');
+    const appWithRole = principalFromClaims({ azp: 'a', idtyp: 'app', roles: ['Notifications.Send'], tid: 't' }, 'tok', clients);
     expect(codeOf(() => authorize(appWithRole, { delegatedScope: 'user_impersonation' }))).toBe('SCOPE_MISSING');
     expect(codeOf(() => authorize(appWithRole, { delegatedScope: 'user_impersonation', appRole: 'Notifications.Send' }))).toBeUndefined();
   });
@@ -138,8 +139,8 @@ describe('authorisation decisions', () => {
   });
 
   it('rateLimitKey - counts per verified caller, else per address (never per unverified claims)', () => {
-    const user = principalFromClaims({ oid: 'o', scp: 'user_impersonation', tid: 't' }, 'tok');
-    const app = principalFromClaims({ azp: 'a', roles: ['Notifications.Send'], tid: 't' }, 'tok');
+    const user = principalFromClaims({ oid: 'o', azp: 'web', scp: 'user_impersonation', tid: 't' }, 'tok', clients);
+    const app = principalFromClaims({ azp: 'a', idtyp: 'app', roles: ['Notifications.Send'], tid: 't' }, 'tok', clients);
     expect(rateLimitKey({ principal: user, ip: '1.2.3.4' })).toBe('user:t:o');
     expect(rateLimitKey({ principal: app, ip: '1.2.3.4' })).toBe('app:t:a');
     expect(rateLimitKey({ principal: null, ip: '1.2.3.4' })).toBe('ip:1.2.3.4');
@@ -252,7 +253,7 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['API_PUBLIC_URL', 'TENANT_ID', 'AUTHORITY_HOST', 'GRAPH_URL', 'SHAREPOINT_ORIGIN', 'CLIENT_ID', 'CLIENT_SECRET', 'APP_ID_URI', 'ALLOWED_ORIGINS', 'SMTP_HOST', 'SMTP_PORT', 'STORAGE_CONNECTION_STRING', 'KEY_VAULT_KEY_ID']) {
+    for (const name of ['API_PUBLIC_URL', 'TENANT_ID', 'AUTHORITY_HOST', 'GRAPH_URL', 'SHAREPOINT_ORIGIN', 'CLIENT_ID', 'CLIENT_SECRET', 'APP_ID_URI', 'ALLOWED_ORIGINS', 'SMTP_HOST', 'SMTP_PORT', 'STORAGE_CONNECTION_STRING', 'KEY_VAULT_KEY_ID', 'ALLOWED_APP_CLIENTS', 'TENANT_DOMAINS']) {
       expect(problems).toContain(`${name} is required`);
     }
   });
@@ -262,7 +263,8 @@ describe('configuration', () => {
       loadConfig({
         NODE_ENV: 'production', API_PUBLIC_URL: 'http://api.example', TENANT_ID: 'contoso', AUTHORITY_HOST: 'https://login.microsoftonline.com', GRAPH_URL: 'https://graph.microsoft.com/v1.0',
         SHAREPOINT_ORIGIN: 'https://contoso.sharepoint.com/sites', CLIENT_ID: '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41', CLIENT_SECRET: 's', APP_ID_URI: 'lms', ALLOWED_ORIGINS: 'https://contoso.sharepoint.com,teams',
-        SMTP_HOST: 'smtp.office365.com', SMTP_PORT: '99999', STORAGE_CONNECTION_STRING: 'nonsense', KEY_VAULT_KEY_ID: 'https://vault.example/secrets/x', PORT: 'eighty'
+        SMTP_HOST: 'smtp.office365.com', SMTP_PORT: '99999', STORAGE_CONNECTION_STRING: 'nonsense', KEY_VAULT_KEY_ID: 'https://vault.example/secrets/x', PORT: 'eighty',
+        ALLOWED_APP_CLIENTS: '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e', TENANT_DOMAINS: 'contoso.com'
       });
     } catch (e) {
       error = e;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { open, seal } from '../../src/secrets/envelope';
-import { LocalFileKek } from '../../src/secrets/kek';
+import { KeyEncryptionKey, LocalFileKek } from '../../src/secrets/kek';
 
 describe('envelope encryption', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kek-'));
@@ -28,6 +28,39 @@ describe('envelope encryption', () => {
     const b = await seal(kek, Buffer.from('x'), 'c');
     expect(a.wrappedKey).not.toBe(b.wrappedKey);
     expect(a.iv).not.toBe(b.iv);
+  });
+
+  it('seal - names the KEK that wrapped the data key, and keeps every part apart', async () => {
+    const sealed = await seal(kek, Buffer.from('secret'), 'c');
+    expect(sealed.kekId).toBe(kek.keyId);
+    expect(Buffer.from(sealed.iv, 'base64')).toHaveLength(12);
+    expect(Buffer.from(sealed.tag, 'base64')).toHaveLength(16);
+    expect(Buffer.from(sealed.ciphertext, 'base64')).toHaveLength('secret'.length);
+  });
+
+  it('seal/open - the plain data key is zeroed once it was wrapped or used', async () => {
+    const seen: Buffer[] = [];
+    const spy: KeyEncryptionKey = {
+      keyId: 'spy',
+      wrap: async (dataKey) => {
+        seen.push(dataKey);
+        return kek.wrap(Buffer.from(dataKey));
+      },
+      unwrap: async (wrapped) => {
+        const dataKey = await kek.unwrap(wrapped);
+        seen.push(dataKey);
+        return dataKey;
+      }
+    };
+    const sealed = await seal(spy, Buffer.from('secret'), 'c');
+    expect((await open(spy, sealed, 'c')).toString()).toBe('secret');
+    expect(seen).toHaveLength(2);
+    for (const key of seen) {
+      expect(key).toHaveLength(32);
+      expect(key.equals(Buffer.alloc(32))).toBe(true);
+    }
+    await expect(open(spy, sealed, 'other')).rejects.toThrow();
+    expect(seen[2].equals(Buffer.alloc(32))).toBe(true);
   });
 
   it('open - fails for another catalog, a tampered ciphertext or another KEK', async () => {

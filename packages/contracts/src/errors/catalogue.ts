@@ -408,6 +408,50 @@ export const DOMAIN_ERRORS = {
       en: 'Invitations over SMTP are calendar (iCalendar) emails: they cannot create a Teams meeting or book a room. Connect the catalog with Modern authentication sending through Microsoft Graph to get both.',
       ja: 'SMTP での招待は予定表 (iCalendar) メールのため、Teams 会議の作成や会議室の予約はできません。両方を利用するには、Microsoft Graph で送信するモダン認証でカタログを接続してください。'
     }
+  },
+  CLASSIC_DISABLED: {
+    status: 403,
+    title: {
+      en: 'Password (classic) connections are turned off for this organisation.',
+      ja: 'この組織ではパスワード (クラシック) 接続がオフになっています。'
+    },
+    remedy: {
+      en: 'Connect with Microsoft sign-in (modern connection). The LMS operator turned classic connections off (CLASSIC_ENABLED=false).',
+      ja: 'Microsoft サインイン (モダン接続) で接続してください。LMS の運用者がクラシック接続をオフにしています (CLASSIC_ENABLED=false)。'
+    }
+  },
+  CONNECT_ATTEMPTS_LIMITED: {
+    status: 429,
+    title: {
+      en: 'Too many password attempts: connecting is paused for a while.',
+      ja: 'パスワードの試行回数が多すぎるため、しばらく接続できません。'
+    },
+    remedy: {
+      en: 'Wait the number of seconds in Retry-After, then check the address and password and try again. Attempts are limited per admin and per account to protect the account.',
+      ja: 'Retry-After に示された秒数待ってから、アドレスとパスワードを確認してもう一度お試しください。アカウントを保護するため、試行回数は管理者ごととアカウントごとに制限されています。'
+    }
+  },
+  TEST_RECIPIENT_NOT_ALLOWED: {
+    status: 422,
+    title: {
+      en: 'A test email can only go to your organisation or to the catalog\'s alert recipients.',
+      ja: 'テスト メールは、組織内のアドレスまたはカタログのアラート受信者にのみ送信できます。'
+    },
+    remedy: {
+      en: 'Send the test to an address in one of your organisation\'s domains, or add the address to the catalog\'s alert recipients first.',
+      ja: '組織のドメインのアドレスに送信するか、先にそのアドレスをカタログのアラート受信者に追加してください。'
+    }
+  },
+  TEST_EMAIL_QUOTA_EXCEEDED: {
+    status: 429,
+    title: {
+      en: 'This catalog sent all the test emails it may send today.',
+      ja: 'このカタログは本日送信できるテスト メールをすべて送信しました。'
+    },
+    remedy: {
+      en: 'Try again tomorrow (the count restarts at midnight UTC). The connection itself keeps working; use "Check connection" to test it without sending mail.',
+      ja: '明日もう一度お試しください (回数は UTC の午前 0 時にリセットされます)。接続自体は引き続き機能します。メールを送信せずに確認するには「接続を確認」を使ってください。'
+    }
   }
 } as const satisfies Record<string, IErrorDefinition>;
 
@@ -623,6 +667,17 @@ export const HTTP_ERRORS = {
     remedy: {
       en: 'Nothing to do when this was a late retry: the newer revision stands. To change the session, send a revision number higher than the current one (the status shows it).',
       ja: '遅れて届いた再試行であれば対応は不要です (新しいリビジョンが有効です)。セッションを変更するには、現在より大きいリビジョン番号を送ってください (状態に表示されます)。'
+    }
+  },
+  CLIENT_APP_NOT_ACCEPTED: {
+    status: 403,
+    title: {
+      en: 'The application that signed you in is not accepted by this service.',
+      ja: 'サインインに使われたアプリケーションはこのサービスで受け入れられていません。'
+    },
+    remedy: {
+      en: 'Use the settings page in SharePoint or Teams (or, for the LMS back end, its own app registration). An operator adds other client applications in ALLOWED_DELEGATED_CLIENTS or ALLOWED_APP_CLIENTS.',
+      ja: 'SharePoint または Teams の設定ページを使用してください (LMS バックエンドの場合は専用のアプリ登録を使用してください)。ほかのクライアント アプリケーションは、運用者が ALLOWED_DELEGATED_CLIENTS または ALLOWED_APP_CLIENTS に追加します。'
     }
   }
 } as const satisfies Record<string, IErrorDefinition>;

@@ -1,7 +1,7 @@
 import en from '../loc/en-us';
 import { connectedView, notConnectedView } from '../test/fakes';
 import {
-  classicNeedsCredentials, dirtyFields, formFromStored, isDirty, modernNeedsSignIn, orgConsentOptionVisible, validate
+  classicNeedsCredentials, dirtyFields, formFromStored, hasErrors, isDirty, isEmail, modernNeedsSignIn, orgConsentOptionVisible, settingsFromForm, validate, validateCredentials
 } from './form';
 import { DEFAULT_SETTINGS } from './settings';
 
@@ -71,5 +71,78 @@ describe('form', () => {
     expect(modernNeedsSignIn(base, base, view)).toBe(false);
     expect(modernNeedsSignIn(base, { ...base, transport: 'smtp-oauth' }, view)).toBe(true);
     expect(modernNeedsSignIn(base, base, connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: null } }))).toBe(true);
+  });
+
+  it('form - a connected Modern catalog switching to Classic needs an email and a password', () => {
+    const view = connectedView();
+    const base = formFromStored(DEFAULT_SETTINGS, view);
+    expect(base).toMatchObject({ method: 'modern', classicEmail: '' });
+    const classic = { ...base, method: 'classic' as const };
+    expect(classicNeedsCredentials(base, classic, view)).toBe(true);
+    expect(validate(base, classic, view, en)).toEqual({ classicEmail: en.validationEmailRequired, classicPassword: en.validationPasswordRequired });
+  });
+
+  it('form - a lost Classic connection, or a typed password, needs the credentials again', () => {
+    const account = { email: 'c@contoso.test', displayName: 'C' };
+    const lost = connectedView({ method: 'classic', account, health: { state: 'lost', code: 'BAD_CREDENTIALS', checkedAt: null } });
+    const base = formFromStored({ ...DEFAULT_SETTINGS, method: 'classic' }, lost);
+    expect(classicNeedsCredentials(base, base, lost)).toBe(true);
+    expect(validate(base, base, lost, en)).toEqual({ classicPassword: en.validationPasswordRequired });
+    const healthy = connectedView({ method: 'classic', account });
+    const kept = formFromStored({ ...DEFAULT_SETTINGS, method: 'classic' }, healthy);
+    expect(classicNeedsCredentials(kept, { ...kept, classicPassword: 'p' }, healthy)).toBe(true);
+    expect(classicNeedsCredentials(kept, { ...kept, classicEmail: ' C@Contoso.test ' }, healthy)).toBe(false);
+    expect(classicNeedsCredentials(kept, kept, connectedView({ method: 'classic', account: null }))).toBe(true);
+    expect(classicNeedsCredentials(kept, kept, undefined)).toBe(true);
+    expect(validate(kept, { ...kept, enabled: false }, healthy, en)).toEqual({});
+  });
+
+  it('form - starts from what the API confirmed: its switch, recipients, method and transport', () => {
+    const listSays = { enabled: false, method: 'classic' as const, transport: 'smtp-oauth' as const, alertRecipients: ['list@contoso.test'] };
+    const view = connectedView({ enabled: true, transport: 'graph', alertRecipients: ['api@contoso.test'] });
+    expect(formFromStored(listSays, view)).toEqual({ enabled: true, method: 'modern', transport: 'graph', alertRecipients: ['api@contoso.test'], orgConsent: false, classicEmail: '', classicPassword: '' });
+    expect(formFromStored(listSays, undefined)).toMatchObject({ enabled: false, method: 'classic', transport: 'smtp-oauth', alertRecipients: ['list@contoso.test'] });
+    expect(formFromStored(listSays, notConnectedView({ enabled: true }))).toMatchObject({ enabled: true, method: 'classic', transport: 'smtp-oauth' });
+    const classic = connectedView({ method: 'classic', transport: 'graph', account: { email: 'c@contoso.test', displayName: 'C' } });
+    expect(formFromStored(listSays, classic)).toMatchObject({ method: 'classic', transport: 'smtp-oauth', classicEmail: 'c@contoso.test' });
+    const copy = formFromStored(listSays, undefined);
+    copy.alertRecipients.push('x@contoso.test');
+    expect(listSays.alertRecipients).toEqual(['list@contoso.test']);
+  });
+
+  it('form - every field is marked on its own; recipients differ by length or by one entry', () => {
+    const all = { enabled: true, method: 'classic' as const, transport: 'smtp-oauth' as const, alertRecipients: ['a@contoso.test'], orgConsent: true, classicEmail: 'x@contoso.test', classicPassword: 'p' };
+    expect(dirtyFields(stored, all)).toEqual(['enabled', 'method', 'transport', 'alertRecipients', 'orgConsent', 'classicEmail', 'classicPassword']);
+    const two = { ...stored, alertRecipients: ['a@contoso.test', 'b@contoso.test'] };
+    expect(dirtyFields(two, { ...two, alertRecipients: ['a@contoso.test', 'c@contoso.test'] })).toEqual(['alertRecipients']);
+    expect(dirtyFields(two, { ...two, alertRecipients: ['a@contoso.test'] })).toEqual(['alertRecipients']);
+    expect(dirtyFields(two, { ...two, alertRecipients: ['b@contoso.test', 'a@contoso.test'] })).toEqual([]);
+  });
+
+  it('form - addresses, error presence and the settings the page saves', () => {
+    for (const good of ['a@contoso.test', ' a.b@sub.contoso.test ']) {
+      expect({ good, ok: isEmail(good) }).toEqual({ good, ok: true });
+    }
+    for (const bad of ['a@contoso', 'a b@contoso.test', '@contoso.test', 'a@', 'a@@contoso.test', 'xa@contoso.test y']) {
+      expect({ bad, ok: isEmail(bad) }).toEqual({ bad, ok: false });
+    }
+    expect(validateCredentials({ ...stored, classicEmail: '   ', classicPassword: 'p' }, en)).toEqual({ classicEmail: en.validationEmailRequired });
+    expect(hasErrors({})).toBe(false);
+    expect(hasErrors({ classicEmail: 'x' })).toBe(true);
+    expect(hasErrors({ classicPassword: 'x' })).toBe(true);
+    const values = { ...stored, enabled: true, method: 'classic' as const, transport: 'smtp-oauth' as const, alertRecipients: ['a@contoso.test'], classicPassword: 'secret' };
+    const saved = settingsFromForm(values);
+    expect(saved).toEqual({ enabled: true, method: 'classic', transport: 'smtp-oauth', alertRecipients: ['a@contoso.test'] });
+    saved.alertRecipients.push('b@contoso.test');
+    expect(values.alertRecipients).toEqual(['a@contoso.test']);
+  });
+
+  it('form - Modern needs no sign-in for Classic, and a connected Classic catalog switching to Modern signs in', () => {
+    const view = connectedView({ method: 'classic', account: { email: 'c@contoso.test', displayName: 'C' } });
+    const base = formFromStored({ ...DEFAULT_SETTINGS, method: 'classic' }, view);
+    expect(modernNeedsSignIn(base, base, view)).toBe(false);
+    expect(modernNeedsSignIn(base, { ...base, method: 'modern' }, view)).toBe(true);
+    expect(modernNeedsSignIn(stored, stored, undefined)).toBe(true);
+    expect(modernNeedsSignIn(stored, stored, connectedView({ account: null }))).toBe(true);
   });
 });

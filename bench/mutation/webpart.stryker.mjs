@@ -1,0 +1,6 @@
+import { strykerConfig } from './shared.mjs';
+
+export default strykerConfig('webpart', {
+  mutate: ['src/webparts/connectionSettings/model/form.ts'],
+  jestConfig: 'bench/mutation/webpart.jest.config.js'
+});

@@ -1,0 +1,75 @@
+/**
+ * npm run test:mutation [part ...]: StrykerJS over the modules whose tests must catch a removed
+ * check (issue 12 point 9) - the API's auth modules, sign-in state, envelope and upstream error
+ * mapping; the web part's settings form; the local tenant's $filter parser. One part after the
+ * other with one test process each (CPU-heavy: not part of npm test). Writes the HTML and JSON
+ * reports to bench/results/mutation/ and a per-file summary to bench/results/mutation.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PARTS = ['api', 'webpart', 'local-tenant'];
+const GOAL = 80;
+const parts = process.argv.slice(2).length > 0 ? process.argv.slice(2) : PARTS;
+for (const part of parts) {
+  if (!PARTS.includes(part)) {
+    console.error(`unknown part "${part}" (one of ${PARTS.join(', ')})`);
+    process.exit(2);
+  }
+}
+
+mkdirSync(path.join(root, 'bench', 'results', 'mutation'), { recursive: true });
+const stryker = path.join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
+for (const part of parts) {
+  console.log(`\n== mutation testing: ${part} ==`);
+  const run = spawnSync(process.execPath, [stryker, 'run', `bench/mutation/${part}.stryker.mjs`], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(root, '.local', 'certs', 'ca.pem') } });
+  if (run.status !== 0) {
+    console.error(`stryker (${part}) exited with ${run.status}`);
+    process.exit(run.status ?? 1);
+  }
+}
+
+/** Stryker's score: detected (killed, timed out) over detected plus undetected (survived, no coverage). */
+function score(mutants) {
+  const count = (...states) => mutants.filter((m) => states.includes(m.status)).length;
+  const detected = count('Killed', 'Timeout');
+  const undetected = count('Survived', 'NoCoverage');
+  return { detected, undetected, total: detected + undetected, percent: detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected) };
+}
+
+const rows = [];
+const survivors = [];
+for (const part of PARTS) {
+  const file = path.join(root, 'bench', 'results', 'mutation', `${part}.json`);
+  if (!existsSync(file)) {
+    continue;
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  for (const [name, entry] of Object.entries(report.files)) {
+    const s = score(entry.mutants);
+    rows.push({ part, file: path.relative(root, path.resolve(root, name)), ...s });
+    for (const m of entry.mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage')) {
+      survivors.push(`- ${path.relative(root, path.resolve(root, name))}:${m.location.start.line} ${m.mutatorName} (${m.status}): \`${String(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}\``);
+    }
+  }
+}
+const lines = [
+  '# Mutation testing (npm run test:mutation)',
+  '',
+  `StrykerJS ${JSON.parse(readFileSync(path.join(root, 'node_modules', '@stryker-mutator', 'core', 'package.json'), 'utf8')).version}, jest runner, per-test coverage. Goal: at least ${GOAL}% per file.`,
+  `Run: ${new Date().toISOString()}. HTML reports: bench/results/mutation/<part>.html.`,
+  '',
+  '| part | file | detected | undetected | score |',
+  '|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.part} | ${r.file} | ${r.detected} | ${r.undetected} | ${r.percent.toFixed(1)}%${r.percent < GOAL ? ' (below goal)' : ''} |`),
+  '',
+  '## Surviving mutants',
+  '',
+  ...(survivors.length > 0 ? survivors : ['None.']),
+  ''
+];
+writeFileSync(path.join(root, 'bench', 'results', 'mutation.md'), lines.join('\n'));
+console.log(`\n${lines.slice(5, 8 + rows.length).join('\n')}\n\nSummary: bench/results/mutation.md`);
