@@ -41,6 +41,12 @@ param systemSender string
 @description('LMS administrators alerted about every catalog, comma-separated.')
 param lmsAdmins string = ''
 
+@description('Client id of the LMS back end app registration (the only application accepted for app-only calls).')
+param lmsBackendClientId string
+
+@description('The organisation\'s mail domains, comma-separated: test emails may go only there or to a catalog\'s alert recipients.')
+param tenantDomains string
+
 @description('App Service plan SKU (Premium v3 for always-on and several instances).')
 param skuName string = 'P0v3'
 
@@ -117,6 +123,8 @@ module site 'modules/appservice.bicep' = {
       KEY_VAULT_KEY_ID: vault.outputs.keyUriWithVersion
       SYSTEM_SENDER: systemSender
       LMS_ADMINS: lmsAdmins
+      ALLOWED_APP_CLIENTS: lmsBackendClientId
+      TENANT_DOMAINS: tenantDomains
       LOG_LEVEL: 'info'
     }
   }

@@ -28,6 +28,8 @@ const api = m365(o, [
   '--apisDelegated', delegatedByUser.map(uri).join(','),
   '--withSecret'
 ], { appId: '<connection API client id>', objectId: '<connection API object id>' });
+// App-only tokens must say so (idtyp=app): the API accepts app-only calls only from tokens that carry it.
+m365(o, ['request', '--method', 'patch', '--url', `https://graph.microsoft.com/v1.0/applications/${api.objectId}`, '--content-type', 'application/json', '--body', JSON.stringify({ optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } })]);
 m365(o, ['entra', 'app', 'role', 'add', '--appId', api.appId, '--name', 'Send LMS notifications', '--description', 'Queue LMS notifications and session invitations for any catalog and read their deliveries', '--allowedMembers', 'applications', '--claim', 'Notifications.Send']);
 
 // 2. Admin-consented now: the API's application permissions and its delegated SharePoint read.

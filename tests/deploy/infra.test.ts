@@ -102,7 +102,7 @@ describe('infra/ (Bicep)', () => {
 
   test('app settings: every setting production requires; secrets only as Key Vault references; storage without a key', () => {
     const settings = (main.modules.site.body as any).params.appSettings as Record<string, BicepValue>;
-    for (const name of ['API_PUBLIC_URL', 'TENANT_ID', 'AUTHORITY_HOST', 'GRAPH_URL', 'SHAREPOINT_ORIGIN', 'CLIENT_ID', 'CLIENT_SECRET', 'APP_ID_URI', 'ALLOWED_ORIGINS', 'SMTP_HOST', 'SMTP_PORT', 'STORAGE_CONNECTION_STRING', 'KEY_VAULT_KEY_ID', 'SYSTEM_SENDER']) {
+    for (const name of ['API_PUBLIC_URL', 'TENANT_ID', 'AUTHORITY_HOST', 'GRAPH_URL', 'SHAREPOINT_ORIGIN', 'CLIENT_ID', 'CLIENT_SECRET', 'APP_ID_URI', 'ALLOWED_ORIGINS', 'SMTP_HOST', 'SMTP_PORT', 'STORAGE_CONNECTION_STRING', 'KEY_VAULT_KEY_ID', 'SYSTEM_SENDER', 'ALLOWED_APP_CLIENTS', 'TENANT_DOMAINS']) {
       expect([name, name in settings]).toEqual([name, true]);
     }
     expect(settings.NODE_ENV).toBe('production');

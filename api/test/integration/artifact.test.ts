@@ -74,6 +74,8 @@ describe('deployable artifact', () => {
       APP_ID_URI: 'api://lms-m365-connection',
       ALLOWED_ORIGINS: 'https://contoso.sharepoint.com',
       // The LMS registered the two catalog sites (their settings lists are not provisioned here).
+      ALLOWED_APP_CLIENTS: '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e',
+      TENANT_DOMAINS: 'contoso.test',
       REGISTERED_CATALOGS: ['catalog-a', 'catalog-b'].map((site) => `${t.origin}/sites/${site}`).join(','),
       SMTP_HOST: t.smtp.host,
       SMTP_PORT: String(t.smtp.port),
