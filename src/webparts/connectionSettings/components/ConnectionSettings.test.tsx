@@ -573,7 +573,7 @@ describe('ConnectionSettings', () => {
     deliveries.items = [delivery({ id: 'h', status: 'sent' })];
     await userEvent.click(inside(summary()).getByRole('button', { name: en.reconnect }));
     api.view = connectedView({ etag: 'W/"reconnected"' });
-    signInMessage({ ok: true });
+    signInMessage({ ok: true, completion: COMPLETION });
     await waitFor(() => expect(inside(panel).queryByTestId('deliveries-held')).not.toBeInTheDocument());
     expect(inside(panel).getByTestId('delivery-status')).toHaveTextContent(en.deliveryStatusSent);
   });
