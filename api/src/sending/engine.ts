@@ -52,6 +52,21 @@ export function sendable(record: ConnectionRecord): boolean {
   return record.enabled && record.method !== null && record.account !== null && record.health.state !== 'lost';
 }
 
+/**
+ * The catalog's record if it may take new items: connected and switched on. Refusing the others
+ * keeps the LMS from queueing into nowhere; a lost connection still takes them (held, R-LOSS-2).
+ */
+export async function acceptingRecord(connections: ConnectionStore, catalog: string): Promise<ConnectionRecord> {
+  const { record } = await connections.read(catalog);
+  if (!record.method || !record.account) {
+    throw new ApiError('NOT_CONNECTED');
+  }
+  if (!record.enabled) {
+    throw new ApiError('CATALOG_DISABLED');
+  }
+  return record;
+}
+
 type StopReason = 'drained' | 'held' | 'paused' | 'lease-lost' | 'stopping';
 
 interface Drain {

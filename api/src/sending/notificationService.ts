@@ -2,7 +2,7 @@ import type { ConnectionStore } from '../connections/connectionStore';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
-import { sendable } from './engine';
+import { acceptingRecord, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import type { ItemState } from './outboxItem';
 import { OutboxStore, requestHash } from './outboxStore';
@@ -43,18 +43,6 @@ export class NotificationService {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Refuses a catalog that would queue into nowhere: not connected, or switched off. A lost connection still queues (held). */
-  private async receivingRecord(catalog: string): Promise<ConnectionRecord> {
-    const { record } = await this.deps.connections.read(catalog);
-    if (!record.method || !record.account) {
-      throw new ApiError('NOT_CONNECTED');
-    }
-    if (!record.enabled) {
-      throw new ApiError('CATALOG_DISABLED');
-    }
-    return record;
-  }
-
   private validate(item: KeyedNotification, now: number, position: string): { notBefore?: number; expiresAt?: number } {
     const to = item.to ?? [];
     const cc = item.cc ?? [];
@@ -91,7 +79,7 @@ export class NotificationService {
       const parts = splitRecipients(content, this.deps.recipientsPerMessage);
       return { key, priority: item.priority ?? 'normal', ...times, content, parts: parts.length, firstPartRecipients: recipientCount(parts[0]), requestHash: requestHash(body) };
     });
-    const record = await this.receivingRecord(catalog);
+    const record = await acceptingRecord(this.deps.connections, catalog);
     const outcomes = await this.deps.outbox.enqueue(catalog, prepared, now);
     const fresh = outcomes.some((o) => !('error' in o) && !o.duplicate);
     if (fresh && sendable(record)) {

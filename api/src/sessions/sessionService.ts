@@ -6,7 +6,7 @@ import type { CredentialsProvider } from '../connections/credentials';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
-import { sendable } from '../sending/engine';
+import { acceptingRecord, sendable } from '../sending/engine';
 import { OutboxStore, requestHash } from '../sending/outboxStore';
 import { roomAnswerOf, roomSchedules } from './invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
@@ -38,17 +38,6 @@ export class SessionService {
 
   public constructor(private readonly deps: SessionDeps) {
     this.rooms = new LRUCache<string, Room[]>({ max: 1000, ttl: Math.max(1, deps.roomsCacheMs) });
-  }
-
-  private async receivingRecord(catalog: string): Promise<ConnectionRecord> {
-    const { record } = await this.deps.connections.read(catalog);
-    if (!record.method || !record.account) {
-      throw new ApiError('NOT_CONNECTED');
-    }
-    if (!record.enabled) {
-      throw new ApiError('CATALOG_DISABLED');
-    }
-    return record;
   }
 
   public async put(catalog: string, sessionId: string, body: SessionPutBody): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
@@ -89,7 +78,7 @@ export class SessionService {
    * queues again by the same key, so a crash between the two writes is healed by the LMS's retry.
    */
   private async accept(catalog: string, sessionId: string, hash: string, next: (existing: SessionRecord | undefined) => SessionRevision): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
-    const connection = await this.receivingRecord(catalog);
+    const connection = await acceptingRecord(this.deps.connections, catalog);
     for (let attempt = 1; ; attempt++) {
       const existing = await this.deps.sessions.read(catalog, sessionId);
       const desired = next(existing);
@@ -243,7 +232,7 @@ export class SessionService {
     if (cached) {
       return { items: cached };
     }
-    const graph = await this.graph(await this.receivingRecord(catalog));
+    const graph = await this.graph(await acceptingRecord(this.deps.connections, catalog));
     try {
       const answer = await graph.call<{ value: Array<{ emailAddress: string; displayName: string; capacity?: number | null; building?: string | null; floorNumber?: number | null }> }>('GET', `/places/microsoft.graph.room?$top=${MAX_ROOMS}`);
       const items = (answer?.value ?? []).map((r) => ({ email: r.emailAddress.toLowerCase(), name: r.displayName, capacity: r.capacity ?? null, building: r.building ?? null, floor: r.floorNumber ?? null }));
@@ -281,7 +270,7 @@ export class SessionService {
     if (rooms.length === 0 || rooms.length > MAX_ROOMS) {
       throw new ApiError('VALIDATION_FAILED', { detail: `rooms: between 1 and ${MAX_ROOMS} addresses.` });
     }
-    const graph = await this.graph(await this.receivingRecord(catalog));
+    const graph = await this.graph(await acceptingRecord(this.deps.connections, catalog));
     try {
       const busy = await roomSchedules(graph, rooms, start, end);
       return {
