@@ -64,6 +64,7 @@ export interface BuiltApp {
   engine: SendingEngine;
   monitor: HealthMonitor;
   alerts: AlertService;
+  sessions: SessionService;
 }
 
 export function openKek(config: ApiConfig): KeyEncryptionKey {
@@ -250,6 +251,6 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   await sessionRoutes(app, { config, sessions });
   teamsSignInRoutes(app, config.authorityHost);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, log: app.log });
-  return { app, service, engine, monitor, alerts };
+  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, sessions, log: app.log });
+  return { app, service, engine, monitor, alerts, sessions };
 }

@@ -2,6 +2,7 @@ import { buildApp, AppOptions } from './app';
 import type { ApiConfig } from './config/config';
 import type { ConnectionService } from './connections/connectionService';
 import type { HealthMonitor } from './health/monitor';
+import type { SessionService } from './sessions/sessionService';
 import type { SendingEngine } from './sending/engine';
 
 export interface RunningApi {
@@ -12,12 +13,14 @@ export interface RunningApi {
   service: ConnectionService;
   engine: SendingEngine;
   monitor: HealthMonitor;
+  /** The LMS's sessions (the room-answer job's method can be run on demand). */
+  sessions: SessionService;
   close(): Promise<void>;
 }
 
 /** Builds and listens; port 0 picks a free port. The keep-alive sweep runs while it listens. */
 export async function startApi(config: ApiConfig, options: AppOptions = {}): Promise<RunningApi> {
-  const { app, service, engine, monitor } = await buildApp(config, options);
+  const { app, service, engine, monitor, sessions } = await buildApp(config, options);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -27,7 +30,7 @@ export async function startApi(config: ApiConfig, options: AppOptions = {}): Pro
     publicUrl.port = String(port);
     config.publicUrl = publicUrl.origin;
   }
-  // The periodic jobs (health monitor, keep-alive) run once per period across all instances.
+  // The periodic jobs (health monitor, keep-alive, room answers) run once per period across all instances.
   monitor.start();
   if (config.sending.worker) {
     engine.start();
@@ -36,6 +39,7 @@ export async function startApi(config: ApiConfig, options: AppOptions = {}): Pro
     service,
     engine,
     monitor,
+    sessions,
     url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
     port,
     close: async () => {

@@ -47,6 +47,8 @@ export interface ApiConfig {
   /** Refresh a kept connection's tokens when this many days passed without use (R-LOSS-0). */
   keepAliveAfterDays: number;
   keepAliveIntervalSeconds: number;
+  /** How often booked rooms that have not answered are looked at (0: only when the LMS reads the session). */
+  roomAnswerIntervalSeconds: number;
   /** The outbox engine: Exchange Online's per-mailbox limits (R-USE-4) and how the workers run. */
   sending: SendingConfig;
   /** Alerts about lost connections (R-LOSS-2, R-OPS-3) and the health monitor (R-LOSS-1). */
@@ -310,6 +312,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     connectionCacheMs: Number(optional('CONNECTION_CACHE_MS', '1000', int(0, 60_000))),
     keepAliveAfterDays: Number(optional('KEEPALIVE_AFTER_DAYS', '14', int(1, 80))),
     keepAliveIntervalSeconds: Number(optional('KEEPALIVE_INTERVAL_SECONDS', '3600', int(0, 86400))),
+    roomAnswerIntervalSeconds: Number(optional('ROOM_ANSWER_INTERVAL_SECONDS', '60', int(0, 86400))),
     alerts: {
       sender: optional('SYSTEM_SENDER', production ? '' : 'notifications@contoso.test', (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'must be an email address')) || null,
       lmsAdmins: list(optional('LMS_ADMINS', production ? '' : 'megan@contoso.test', (v) => (list(v).every((a) => /^[^@\s]+@[^@\s]+$/.test(a)) ? undefined : 'must be a comma-separated list of email addresses'))).map((a) => a.toLowerCase()),

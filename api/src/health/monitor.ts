@@ -14,6 +14,8 @@ export interface MonitorDeps {
   connections: ConnectionStore;
   service: ConnectionService;
   alerts: AlertService;
+  /** Sessions whose room has not answered yet: read their events (issue 9 point 5). */
+  sessions?: { learnRoomAnswers(): Promise<Record<string, number>> };
   log: FastifyBaseLogger;
   now?: () => number;
 }
@@ -30,7 +32,9 @@ interface Job {
  * kept for the period, so the others skip it until the next.
  * - health monitor: probes every connected catalog (and every lost one, to notice when the cause
  *   is gone), and sends the incident notices that are due (alerts, reminders, restored);
- * - keep-alive: refreshes modern connections idle for KEEPALIVE_AFTER_DAYS.
+ * - keep-alive: refreshes modern connections idle for KEEPALIVE_AFTER_DAYS;
+ * - room answers: reads the answer of each booked room that has not answered yet (Exchange's
+ *   resource mailboxes answer the organiser some time after the event was made).
  */
 export class HealthMonitor {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -44,7 +48,8 @@ export class HealthMonitor {
   private jobs(): Job[] {
     return [
       { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: () => this.sweep() },
-      { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async () => this.deps.service.keepAlive() }
+      { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async () => this.deps.service.keepAlive() },
+      { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async () => (await this.deps.sessions?.learnRoomAnswers()) ?? {} }
     ];
   }
 

@@ -148,6 +148,30 @@ export class SessionService {
   }
 
   /**
+   * The room-answer job (HealthMonitor, once per period across instances): every session whose
+   * room has not answered yet reads its event's attendees, so the answer is stored (and a decline
+   * fails the session with ROOM_UNAVAILABLE) whether or not the LMS reads the status meanwhile.
+   */
+  public async learnRoomAnswers(): Promise<Record<string, number>> {
+    const result = { looked: 0, answered: 0, failed: 0 };
+    for await (const { catalog, sessionId } of this.deps.sessions.awaitingRoomAnswer()) {
+      result.looked++;
+      try {
+        const [record, { record: connection }] = await Promise.all([this.deps.sessions.read(catalog, sessionId), this.deps.connections.read(catalog)]);
+        if (!record || !sendable(connection)) {
+          continue;
+        }
+        const learned = await this.learnRoomAnswer(record, connection);
+        result.answered += learned.sent?.roomAnswer !== 'none' ? 1 : 0;
+      } catch (error) {
+        result.failed++;
+        this.deps.log.info({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'room answer not read');
+      }
+    }
+    return result;
+  }
+
+  /**
    * The room's mailbox answers the organiser asynchronously, as Exchange's resource booking
    * assistant does: its response shows in the event's attendees once it has answered.
    */

@@ -93,6 +93,20 @@ export class SessionStore {
     };
   }
 
+  /** Sessions whose booked room has not answered yet (Graph transport), across catalogs: where the room-answer job looks. */
+  public async *awaitingRoomAnswer(): AsyncGenerator<{ catalog: string; sessionId: string }> {
+    try {
+      for await (const row of this.table.listEntities<{ catalog: string; sessionId: string; sent?: string }>({ queryOptions: { select: ['catalog', 'sessionId', 'sent'] } })) {
+        const sent = typeof row.sent === 'string' && row.sent !== '' ? (JSON.parse(row.sent) as SentState) : null;
+        if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled) {
+          yield { catalog: row.catalog, sessionId: row.sessionId };
+        }
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
   /** Creates (no etag) or replaces (etag) the session's row; CHANGED_BY_SOMEONE_ELSE when another writer came first. */
   public async write(record: Omit<SessionRecord, 'etag'>, etag: string | null): Promise<SessionRecord> {
     const desired = JSON.stringify(record.desired);

@@ -183,6 +183,21 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(stack.logs.text()).not.toContain('boots');
   });
 
+  it('graph room answer job - the room\'s later answer is read and stored by the job, without the LMS reading the session', async () => {
+    await graphCatalog();
+    const id = `s-${randomUUID()}`;
+    expect((await put(catalogA, id, session(1, { room: 'room-crane@contoso.test' }))).status).toBe(202);
+    // The event exists (its organiser's calendar has it) before the room has answered.
+    await eventually(async () => ((await events('megan@contoso.test')).some((e) => e.attendees.some((a) => a.emailAddress.address === 'room-crane@contoso.test')) ? true : undefined), 30_000, 'the event');
+    const answered = await eventually(async () => {
+      // What the room-answers job runs (monitor.runOnce would hold the job's lease for its period).
+      const result = await stack.api.sessions.learnRoomAnswers();
+      return result.answered >= 1 ? result : undefined;
+    }, 30_000, 'the job to read the room\'s answer');
+    expect(answered.looked).toBeGreaterThanOrEqual(1);
+    expect((await status(catalogA, id)).body.room).toEqual({ email: 'room-crane@contoso.test', answer: 'accepted' });
+  });
+
   it('graph room conflict - a room busy at getSchedule is not booked (ROOM_UNAVAILABLE); of two sessions booked at once, the room accepts one and declines the other', async () => {
     await graphCatalog();
     const first = `s-${randomUUID()}`;
