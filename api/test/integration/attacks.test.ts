@@ -153,7 +153,7 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
     let logs: LogCapture;
     beforeAll(async () => {
       logs = new LogCapture();
-      limited = await startApi(localConfig(stack.tenant, stack.azurite.connectionString, { RATE_LIMIT_PER_MINUTE: '5', CLASSIC_ENABLED: 'false' }), { logDestination: logs });
+      limited = await startApi(localConfig(stack.tenant, stack.azurite.connectionString, { RATE_LIMIT_PER_MINUTE: '5', CLASSIC_ENABLED: 'false', REGISTERED_CATALOGS: catalogB }), { logDestination: logs });
     });
     afterAll(async () => {
       await limited?.close();
