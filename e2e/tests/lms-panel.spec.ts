@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
-import { connectModern, expectAccessible, resetWorld, shot, visit } from '../support/helpers';
+import { connectModern, expectAccessible, resetWorld, shot, signInInPopup, visit } from '../support/helpers';
 
 test.beforeEach(async () => {
   await resetWorld();

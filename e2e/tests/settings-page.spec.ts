@@ -154,6 +154,8 @@ test('settings page - Classic: a wrong password is explained, the right one conn
 test('settings page - a visitor who is not a catalog admin sees a neutral summary and the owners to ask (issue 14 point 5)', async ({ page }) => {
   await visit(page);
   await connectModern(page, 'adele@contoso.test');
+  // The page says so once the connection and the settings (the switch, in the list) are saved.
+  await expect(page.getByText(en.connectedNotice)).toBeVisible();
   await visit(page, { user: 'nestor' });
   const visitor = page.getByTestId('visitor-view');
   await expect(visitor).toContainText(en.visitorHeading);
@@ -270,7 +272,7 @@ test('settings page - Cancel restores the stored state', async ({ page }) => {
   await switchOn(page);
   await page.getByRole('radio', { name: en.methodClassic }).check();
   await expect(page.getByTestId('unsaved')).toBeVisible();
-  await page.getByRole('button', { name: en.cancel }).click();
+  await page.getByRole('button', { name: en.cancel, exact: true }).click();
   await expect(page.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
   await expect(page.getByRole('radio', { name: en.methodModern })).toHaveCount(0);
   await expect(page.getByTestId('unsaved')).toHaveCount(0);
@@ -287,7 +289,7 @@ test('settings page - works from the keyboard alone', async ({ page }) => {
   await page.keyboard.press('ArrowDown');
   await expect(page.getByRole('radio', { name: en.methodClassic })).toBeChecked();
   await expect(page.getByRole('textbox', { name: en.classicEmailLabel })).toBeVisible();
-  const cancel = page.getByRole('button', { name: en.cancel });
+  const cancel = page.getByRole('button', { name: en.cancel, exact: true });
   for (let presses = 0; presses < 40 && !(await cancel.evaluate((el) => el === document.activeElement)); presses++) {
     await page.keyboard.press('Tab');
   }

@@ -96,7 +96,14 @@ export class SettingsStore implements ISettingsStore {
   public async load(): Promise<IStoredSettings> {
     try {
       await this._ensure();
-      const items: IItem[] = await this._sp.web.getList(this._listUrl).items.select(...FIELDS).orderBy('Id').top(1)();
+      const list = this._sp.web.getList(this._listUrl);
+      let items: IItem[] = await list.items.select(...FIELDS).orderBy('Id').top(1)();
+      if (items.length === 0) {
+        // The one item is made here, with the defaults, before anything is connected: the API then
+        // writes its columns into it, and two writers never each create an item of their own.
+        await list.items.add({ Title: ITEM_TITLE, ...toFields(DEFAULT_SETTINGS) });
+        items = await list.items.select(...FIELDS).orderBy('Id').top(1)();
+      }
       return items.length > 0 ? toSettings(items[0]) : { ...DEFAULT_SETTINGS, etag: undefined };
     } catch (error) {
       throw mapError(error);
