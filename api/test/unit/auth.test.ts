@@ -11,20 +11,12 @@ import { ConnectionRecord, emptyConnection } from '../../src/connections/model';
 import { ApiError } from '../../src/errors/apiError';
 import { installErrorHandling } from '../../src/errors/errorHandler';
 import { API_CLIENT_ID, appClaims, AUTHORITY, createTestIssuer, TENANT, TestIssuer, userClaims } from '../support/tokens';
+import { codeOf } from '../support/errors';
 
 const WEB_PART = '08e18876-6177-487e-b8b5-cf950c1e598c';
 const BACKEND = '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e';
 const CLIENTS = { delegated: [WEB_PART], app: [BACKEND] };
 const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return error instanceof ApiError ? error.code : 'not an ApiError';
-  }
-}
 
 async function rejectionOf(promise: Promise<unknown>): Promise<ApiError | undefined> {
   try {

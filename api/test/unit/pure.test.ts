@@ -11,20 +11,11 @@ import { applySettings, disconnected, emptyConnection } from '../../src/connecti
 import { coversOrganisation } from '../../src/connections/orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChallenge, SIGN_IN_LIFETIME_MS, stateKey } from '../../src/connections/signInState';
 import { rateLimitKey } from '../../src/auth/authentication';
-import { ApiError } from '../../src/errors/apiError';
 import { preferredLanguage, problemBody } from '../../src/errors/problem';
 import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
 import { catalogKey } from '../../src/storage/tables';
 import { missingPermissions } from '../../src/identity/microsoftIdentity';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return error instanceof ApiError ? error.code : 'not an ApiError';
-  }
-}
+import { codeOf } from '../support/errors';
 
 describe('error catalogue', () => {
   it('catalogue - every code has a status, and an English and Japanese title and remedy', () => {

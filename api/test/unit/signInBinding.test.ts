@@ -1,16 +1,7 @@
-import { ApiError } from '../../src/errors/apiError';
 import { bindingHash, checkBinding, checkSamePrincipal } from '../../src/connections/signInState';
 import { initialConnectionId } from '../../src/connections/connectionStore';
 import { disconnected, emptyConnection } from '../../src/connections/model';
-
-const code = (run: () => void): string | undefined => {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    return error instanceof ApiError ? error.code : 'not an ApiError';
-  }
-};
+import { codeOf as code } from '../support/errors';
 
 describe('sign-in binding (R-SEC-1)', () => {
   it('checkBinding - only the nonce whose hash was stored passes; another, an empty one or no stored hash is SIGN_IN_OTHER_BROWSER', () => {
