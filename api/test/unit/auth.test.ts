@@ -205,11 +205,13 @@ describe('createTokenVerifier - signature, issuer, audience, tenant, lifetime, t
 
   it('tokenVerifier - a remembered token is served from the cache until exp plus the clock tolerance, then refused', async () => {
     const tolerant = createTokenVerifier({ issuers: issuersFor(AUTHORITY, TENANT, false), audiences: [API_CLIENT_ID], tenantId: TENANT, keys: issuer.keys, clients: CLIENTS, clockToleranceSeconds: 1 });
-    const token = await issuer.sign(userClaims('u1', 'a@b'), { expiresIn: 1 });
+    // exp is whole seconds (iat floored): with 2 s it lies 1-2 s ahead, so 1.2 s later the token is
+    // valid whatever the sub-second start, and 3.3 s later it is past exp plus the tolerance.
+    const token = await issuer.sign(userClaims('u1', 'a@b'), { expiresIn: 2 });
     const first = await tolerant(`Bearer ${token}`);
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(await tolerant(`Bearer ${token}`)).toBe(first);
-    await new Promise((resolve) => setTimeout(resolve, 1900));
+    await new Promise((resolve) => setTimeout(resolve, 2100));
     expect((await rejectionOf(tolerant(`Bearer ${token}`)))?.code).toBe('TOKEN_INVALID');
   });
 
