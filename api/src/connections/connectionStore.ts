@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { LRUCache } from 'lru-cache';
-import { ApiError } from '../errors/apiError';
 import { SECRET_ROW, SecretEntity } from '../secrets/secretStore';
-import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
+import { catalogKey, conditionalWriteError, readEntity, storageError } from '../storage/tables';
 import { ConnectionRecord, emptyConnection } from './model';
 
 /** The ETag of a catalog that has no stored connection yet (If-Match creates it). */
@@ -108,11 +107,7 @@ export class ConnectionStore {
       }
       return first.etag ?? '';
     } catch (error) {
-      const status = statusOf(error);
-      if (status === 412 || status === 409 || status === 404) {
-        throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
-      }
-      throw storageError(error);
+      throw conditionalWriteError(error);
     }
   }
 
@@ -126,11 +121,7 @@ export class ConnectionStore {
         : await this.table.updateEntity(entity, 'Replace', { etag });
       return response.etag ?? '';
     } catch (error) {
-      const status = statusOf(error);
-      if (status === 412 || status === 409 || status === 404) {
-        throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
-      }
-      throw storageError(error);
+      throw conditionalWriteError(error);
     }
   }
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { ApiError } from '../errors/apiError';
-import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
+import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
 import type { OutboxCounters } from '../health/incident';
 import { ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
 
@@ -340,11 +340,7 @@ export class OutboxStore {
       const response = await this.table.updateEntity(entity, 'Merge', { etag: item.etag });
       return { ...item, state: next, etag: response.etag ?? '' };
     } catch (error) {
-      const status = statusOf(error);
-      if (status === 412 || status === 409 || status === 404) {
-        throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
-      }
-      throw storageError(error);
+      throw conditionalWriteError(error);
     }
   }
 

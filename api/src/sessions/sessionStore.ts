@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import type { ErrorCode, LocalDateTimeType } from '@lms-m365/contracts';
-import { ApiError } from '../errors/apiError';
-import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
+import { catalogKey, conditionalWriteError, readEntity, storageError } from '../storage/tables';
 
 export type RoomAnswer = 'none' | 'accepted' | 'tentativelyAccepted' | 'declined';
 
@@ -131,11 +130,7 @@ export class SessionStore {
         : await this.table.updateEntity(entity as never, 'Replace', { etag });
       return { ...record, etag: response.etag ?? '' };
     } catch (error) {
-      const status = statusOf(error);
-      if (status === 409 || status === 412 || status === 404) {
-        throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
-      }
-      throw storageError(error);
+      throw conditionalWriteError(error);
     }
   }
 }

@@ -71,6 +71,15 @@ export function storageError(error: unknown): ApiError {
   return new ApiError('SERVICE_UNAVAILABLE', { upstream: `storage ${statusOf(error) ?? 'unreachable'}` });
 }
 
+/**
+ * An ETag-conditional write that failed: another writer came first (412 on replace, 409 on
+ * create, 404 when the row went) is CHANGED_BY_SOMEONE_ELSE; anything else is a storage fault.
+ */
+export function conditionalWriteError(error: unknown): ApiError {
+  const status = statusOf(error);
+  return status === 412 || status === 409 || status === 404 ? new ApiError('CHANGED_BY_SOMEONE_ELSE') : storageError(error);
+}
+
 export async function readEntity<T extends object>(client: TableClient, partitionKey: string, rowKey: string): Promise<(TableEntity<T> & { etag: string }) | undefined> {
   try {
     const entity = await client.getEntity<T>(partitionKey, rowKey);
