@@ -49,7 +49,7 @@ import { startAzurite } from '../dev/azurite';
 import { StorageMeter } from '../src/storage/meter';
 import { catalogKey, openTables, TABLES } from '../src/storage/tables';
 import type { LocalTenant } from '../test/support/localTenant';
-import { localConfig, OPENER_ORIGIN, signIn } from '../test/support/stack';
+import { localConfig, OPENER_ORIGIN, pageNonce, postedMessage, signIn } from '../test/support/stack';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
@@ -211,7 +211,9 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     LOG_LEVEL: 'info',
     SEND_TIME_SCALE: String(SCALE),
     SEND_MAILBOXES_PER_INSTANCE: String(Math.max(16, BUSY)),
-    SEND_POLL_MS: '100'
+    SEND_POLL_MS: '100',
+    // R-SEC-2: the bench's catalog sites have no settings list; the LMS registered them.
+    REGISTERED_CATALOGS: [...world.busy, ...world.idle].map((c) => catalogUrl(c.site)).join(',')
   };
   const configFor = (settings: Record<string, string>): ApiConfig => localConfig(tenant as unknown as LocalTenant, azurite.connectionString, { ...baseSettings, ...settings });
   let api: RunningApi | undefined;
@@ -254,14 +256,21 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     const token = await devToken(c.upn);
     // A sign-in that failed on this noisy machine (a timeout) is tried again, as a person would.
     for (let attempt = 1; ; attempt++) {
-      const start = await apiCall('POST', connectionPath(c.site, '/modern'), token, { orgConsent: false, origin: OPENER_ORIGIN });
+      // As the page does it: start with a nonce, sign in, land on the callback, complete with the nonce.
+      const nonce = pageNonce();
+      const start = await apiCall('POST', connectionPath(c.site, '/modern'), token, { orgConsent: false, origin: OPENER_ORIGIN, nonce });
       const { callbackUrl } = await signIn(tenant.origin, start.body.authorizeUrl, { user: c.upn });
       const callback = new URL(callbackUrl);
       const page = await (await fetch(`${api?.url}${callback.pathname}${callback.search}`, { redirect: 'manual' })).text();
-      if (page.includes('"ok":true')) {
-        break;
+      const { message } = postedMessage(page);
+      let code = message.code ?? 'unknown';
+      if (message.ok && message.completion) {
+        const completed = await apiCall('POST', connectionPath(c.site, '/modern/complete'), token, { completion: message.completion, nonce });
+        if (completed.status === 200) {
+          break;
+        }
+        code = String(completed.body?.code ?? completed.status);
       }
-      const code = /"code":"([A-Z_]+)"/.exec(page)?.[1] ?? 'unknown';
       say(`connecting ${c.site} failed (${code}), attempt ${attempt}`);
       if (code === 'RATE_LIMITED' && attempt < 20) {
         // The sign-in callback takes 30 a minute from one address: the bench's 50 sign-ins wait their turn.
