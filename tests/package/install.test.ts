@@ -156,3 +156,27 @@ describe('the web part and an older settings list', () => {
     expect(SETTINGS_FIELDS.every((f) => fields.some((x) => x.InternalName === f.internalName && x.Id === f.id))).toBe(true);
   });
 });
+
+describe('the settings store on a provisioned site', () => {
+  test('settings store - the item is read beside the list check, not after it: one round trip to load the settings', async () => {
+    const events: string[] = [];
+    const watched = (instance: SPFI): SPFI => instance.using((q) => {
+      q.on.pre(async (url: string, init: RequestInit, result: unknown) => {
+        events.push(`start ${/\/fields/.test(url) ? 'fields' : 'items'}`);
+        return [url, init, result];
+      });
+      q.on.post(async (url: URL, result: unknown) => {
+        events.push(`end ${/\/fields/.test(url.pathname) ? 'fields' : 'items'}`);
+        return [url, result];
+      });
+      return q;
+    });
+    const s = await sp('adele@contoso.test', 'catalog-a');
+    // The first visit makes the list and its item; the next one finds them both.
+    await new SettingsStore(s, '/sites/catalog-a').load();
+    const settings = await new SettingsStore(watched(s), '/sites/catalog-a').load();
+    expect(settings).toMatchObject({ enabled: false, alertRecipients: [], etag: expect.any(String) });
+    expect(events.slice(0, 2).sort()).toEqual(['start fields', 'start items']);
+    expect(events).toHaveLength(4);
+  });
+});

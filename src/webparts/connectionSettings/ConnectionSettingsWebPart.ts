@@ -8,7 +8,7 @@ import { connectionApiConfig } from '../../shared/connectionApiConfig';
 import { ConnectionSettings, type IConnectionSettingsProps } from './components/ConnectionSettings';
 import { NotCatalogNotice } from './components/NotCatalogNotice';
 import { hostThemeFromTeams, themeFor, type HostTheme } from './components/theme';
-import { loadStrings, type IConnectionSettingsStrings } from './loc';
+import { isJapanese, loadStrings, type IConnectionSettingsStrings } from './loc';
 import { aadTransport } from './services/aadTransport';
 import { ConnectionApi } from './services/ConnectionApi';
 import { DeliveriesApi } from './services/DeliveriesApi';
@@ -43,12 +43,23 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
       ]);
       return new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl);
     });
-    settingsStore.preload();
-    this._strings = await loadStrings(context.pageContext.cultureInfo.currentUICultureName);
+    const culture = context.pageContext.cultureInfo.currentUICultureName;
     const apiSend = resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri));
+    const connectionApi = new ConnectionApi(api.baseUrl, web.absoluteUrl, apiSend, isJapanese(culture) ? 'ja' : 'en');
+    const teams = context.sdks.microsoftTeams;
+    // The page's first reads start now, beside the strings and the first paint (bench:page): the
+    // page's first load takes their answers. In Teams the settings wait for the catalog check below,
+    // as reading them makes the list on a site that lacks it.
+    connectionApi.prefetchConnection();
+    if (teams) {
+      settingsStore.preload();
+    } else {
+      settingsStore.prefetch();
+    }
+    this._strings = await loadStrings(culture);
     this._services = {
       settingsStore,
-      connectionApi: new ConnectionApi(api.baseUrl, web.absoluteUrl, apiSend, this._strings.language),
+      connectionApi,
       deliveries: new DeliveriesApi(api.baseUrl, web.absoluteUrl, apiSend),
       directory: new LazyDirectory(async () => {
         const [{ graphfi, SPFx: GraphSPFx }, { Directory }] = await Promise.all([
@@ -63,7 +74,6 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
     this._siteTheme = this._themeProvider.tryGetTheme();
     this._themeProvider.themeChangedEvent.add(this, this._onThemeChanged);
 
-    const teams = context.sdks.microsoftTeams;
     // In Teams, TeamsJS opens the sign-in window (window.open may leave Teams with no opener).
     this._signIn = signInLauncherFor({ teams: teams ? teams.teamsJs.authentication : undefined, apiBaseUrl: api.baseUrl });
     if (teams) {
@@ -75,6 +85,9 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
         withDeadline(teams.teamsJs.app.getContext(), 5000).then((c) => c.app.theme, () => 'default')
       ]);
       this._notCatalog = !isCatalog;
+      if (isCatalog) {
+        settingsStore.prefetch();
+      }
       this._hostTheme = hostThemeFromTeams(teamsTheme);
       teams.teamsJs.app.registerOnThemeChangeHandler((theme: string) => {
         this._hostTheme = hostThemeFromTeams(theme);

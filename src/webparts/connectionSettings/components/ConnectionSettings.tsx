@@ -18,6 +18,7 @@ import type { IDeliveries, IServices } from '../services/interfaces';
 import { popupSignIn, type LaunchSignIn } from '../signIn/launchSignIn';
 import { useSignIn } from '../signIn/useSignIn';
 import { FormFooter } from './FormFooter';
+import { timeFormat } from './formatTime';
 import { LazyBoundary } from './LazyBoundary';
 import { SendingSection } from './SendingSection';
 import { StatusSummary } from './StatusSummary';
@@ -185,6 +186,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
 
   React.useEffect(() => { void load(); }, [load]);
   React.useEffect(preloadConnectedParts, []);
+  React.useEffect(() => { timeFormat(strings.locale); }, [strings.locale]);
 
   /** The API changes the settings item too when a connection changes: read both again. */
   const refresh = async (notice?: { text: string; place: 'summary' | 'footer' }): Promise<void> => {

@@ -67,4 +67,44 @@ describe('ConnectionApi', () => {
     const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
     await expect(api.getConnection()).rejects.toMatchObject({ kind: 'unknown' });
   });
+  it('ConnectionApi - the view read early is the first getConnection answer, once; later reads ask again', async () => {
+    let reads = 0;
+    const send: HttpSend = (url, request) => {
+      reads += request.method === 'GET' ? 1 : 0;
+      return Promise.resolve(response(200, { catalog: 'c', enabled: reads === 1 }, { ETag: `W/"${reads}"` }));
+    };
+    const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
+    api.prefetchConnection();
+    api.prefetchConnection();
+    expect(reads).toBe(1);
+    expect(await api.getConnection()).toEqual({ catalog: 'c', enabled: true });
+    expect(reads).toBe(1);
+    expect(await api.getConnection()).toEqual({ catalog: 'c', enabled: false });
+    expect(reads).toBe(2);
+  });
+
+  it('ConnectionApi - a write drops a view read early that nobody took, so the next read is fresh', async () => {
+    const seen: string[] = [];
+    const send: HttpSend = (url, request) => {
+      seen.push(request.method);
+      return Promise.resolve(response(200, { catalog: 'c', enabled: seen.length > 1 }));
+    };
+    const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
+    api.prefetchConnection();
+    await api.updateConnection({ enabled: true }, 'W/"1"');
+    expect(await api.getConnection()).toMatchObject({ enabled: true });
+    expect(seen).toEqual(['GET', 'PATCH', 'GET']);
+  });
+
+  it('ConnectionApi - a failed early read is the first getConnection failure (the page shows it), not retried behind its back', async () => {
+    let reads = 0;
+    const send: HttpSend = () => {
+      reads++;
+      return Promise.resolve(reads === 1 ? response(403, { code: 'NOT_CATALOG_ADMIN' }) : response(200, { catalog: 'c' }));
+    };
+    const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
+    api.prefetchConnection();
+    await expect(api.getConnection()).rejects.toMatchObject({ kind: 'problem', status: 403, code: 'NOT_CATALOG_ADMIN' });
+    expect(await api.getConnection()).toEqual({ catalog: 'c' });
+  });
 });

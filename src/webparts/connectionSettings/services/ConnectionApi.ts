@@ -1,6 +1,7 @@
 import type { CompleteModern, ConnectClassic, StartModern, TestEmail } from '@lms-m365/contracts';
 import { appError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
+import { EarlyRead } from './earlyRead';
 import type { HttpSend, IHttpResponse } from './http';
 import type { IConnectionApi, IConnectionPatch } from './interfaces';
 
@@ -36,6 +37,7 @@ export class ConnectionApi implements IConnectionApi {
    * completes in this page (this browser window), never in another one that got the code.
    */
   private _signInNonce: string | undefined;
+  private readonly _early: EarlyRead<IConnectionView> = new EarlyRead<IConnectionView>();
 
   /** language: the page's language, so API texts (e.g. the test email) match it. */
   public constructor(baseUrl: string, siteUrl: string, send: HttpSend, language?: string) {
@@ -46,15 +48,25 @@ export class ConnectionApi implements IConnectionApi {
     this._language = language;
   }
 
+  /**
+   * Starts reading the view now, before the page asks (the host calls it as it starts, in parallel
+   * with loading the page's code): the page's first getConnection takes this answer.
+   */
+  public prefetchConnection(): void {
+    this._early.start(() => this._json<IConnectionView>('GET', ''));
+  }
+
   public getConnection(): Promise<IConnectionView> {
-    return this._json<IConnectionView>('GET', '');
+    return this._early.take() || this._json<IConnectionView>('GET', '');
   }
 
   public updateConnection(patch: IConnectionPatch, etag: string): Promise<IConnectionView> {
+    this._early.drop();
     return this._json<IConnectionView>('PATCH', '', patch, { 'If-Match': etag });
   }
 
   public startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart> {
+    this._early.drop();
     const nonce = newSignInNonce();
     this._signInNonce = nonce;
     const body: StartModern = { orgConsent, transport, origin: pageOrigin, nonce };
@@ -72,11 +84,13 @@ export class ConnectionApi implements IConnectionApi {
   }
 
   public connectClassic(email: string, password: string): Promise<IConnectionView> {
+    this._early.drop();
     const body: ConnectClassic = { email, password };
     return this._json<IConnectionView>('POST', '/classic', body);
   }
 
   public checkConnection(): Promise<IConnectionView> {
+    this._early.drop();
     return this._json<IConnectionView>('POST', '/check');
   }
 
@@ -86,6 +100,7 @@ export class ConnectionApi implements IConnectionApi {
   }
 
   public disconnect(): Promise<IConnectionView> {
+    this._early.drop();
     return this._json<IConnectionView>('DELETE', '');
   }
 

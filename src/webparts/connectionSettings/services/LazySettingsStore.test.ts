@@ -37,4 +37,29 @@ describe('LazySettingsStore', () => {
     expect(await lazy.hasSettingsList()).toBe(true);
     expect(create).toHaveBeenCalledTimes(2);
   });
+  it('LazySettingsStore - prefetch loads the code and reads the settings at once; the first load takes that read', async () => {
+    const real = new Store();
+    const load = jest.spyOn(real, 'load');
+    const lazy = new LazySettingsStore(() => Promise.resolve(real));
+    lazy.prefetch();
+    lazy.prefetch();
+    expect((await lazy.load()).etag).toBe('W/"1"');
+    expect(load).toHaveBeenCalledTimes(1);
+    await lazy.load();
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('LazySettingsStore - a save drops a read nobody took: the next load reads what was saved', async () => {
+    const real = new Store();
+    let stored: IStoredSettings = { ...DEFAULT_SETTINGS, etag: 'W/"1"' } as IStoredSettings;
+    jest.spyOn(real, 'load').mockImplementation(() => Promise.resolve(stored));
+    jest.spyOn(real, 'save').mockImplementation((settings: ISettings) => {
+      stored = { ...settings, etag: 'W/"2"' } as IStoredSettings;
+      return Promise.resolve(stored);
+    });
+    const lazy = new LazySettingsStore(() => Promise.resolve(real));
+    lazy.prefetch();
+    await lazy.save({ ...DEFAULT_SETTINGS, enabled: true }, 'W/"1"');
+    expect(await lazy.load()).toMatchObject({ enabled: true, etag: 'W/"2"' });
+  });
 });

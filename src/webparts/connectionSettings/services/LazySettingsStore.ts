@@ -1,4 +1,5 @@
 import type { IAdminSettings, IStoredSettings } from '../model/settings';
+import { EarlyRead } from './earlyRead';
 import type { ISettingsStore, IVisitorView } from './interfaces';
 
 /** What the web part asks of the settings store: the page's interface and the Teams tab's check. */
@@ -14,6 +15,7 @@ export interface ISiteSettingsStore extends ISettingsStore {
 export class LazySettingsStore implements ISiteSettingsStore {
   private readonly _create: () => Promise<ISiteSettingsStore>;
   private _store: Promise<ISiteSettingsStore> | undefined;
+  private readonly _early: EarlyRead<IStoredSettings> = new EarlyRead<IStoredSettings>();
 
   public constructor(create: () => Promise<ISiteSettingsStore>) {
     this._create = create;
@@ -23,11 +25,20 @@ export class LazySettingsStore implements ISiteSettingsStore {
     this._get().catch(() => undefined);
   }
 
+  /**
+   * Loads the code and reads the settings now, before the page asks (the page's first load takes
+   * this answer). Only where the page will show: it makes the list and its item when missing.
+   */
+  public prefetch(): void {
+    this._early.start(() => this._get().then((store) => store.load()));
+  }
+
   public load(): Promise<IStoredSettings> {
-    return this._get().then((store) => store.load());
+    return this._early.take() || this._get().then((store) => store.load());
   }
 
   public save(settings: IAdminSettings, etag: string | undefined): Promise<IStoredSettings> {
+    this._early.drop();
     return this._get().then((store) => store.save(settings, etag));
   }
 
