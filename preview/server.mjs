@@ -102,6 +102,31 @@ function firstLoad(metafile) {
   return { boot: boot.map(name), page: page.map(name) };
 }
 
+/** The LMS panel's server side (preview/lms.ts), bundled for Node with the typed client it uses. */
+async function loadLmsBackend(options) {
+  const result = await esbuild.build({
+    entryPoints: [path.join(here, 'lms.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent'
+  });
+  const { lmsBackend } = await import(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0].contents).toString('base64')}`);
+  // The development tenant's LMS back end app (docs/local-tenant.md): a secret of the fixture, read here on the server.
+  const fixture = JSON.parse(readFileSync(options.fixturePath ?? path.join(root, 'local-tenant', 'fixtures', 'tenant.json'), 'utf8'));
+  return lmsBackend({
+    tenantOrigin: options.tenantOrigin,
+    tenantId: fixture.tenant.id,
+    apiBaseUrl: options.apiBaseUrl,
+    apiAppIdUri: connectionApi.appIdUri,
+    clientId: fixture.apps.lmsBackend.appId,
+    clientSecret: fixture.apps.lmsBackend.clientSecret,
+    ca: options.ca
+  });
+}
+
 const CATALOG_PATH = /^\/sites\/[A-Za-z0-9_-]{1,100}$/;
 const EMAIL = /^[^\s@<>"]{1,64}@[A-Za-z0-9.-]{1,190}$/;
 
