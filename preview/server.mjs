@@ -20,8 +20,8 @@
 //
 // `node preview/server.mjs` starts it from PREVIEW_PORT / PREVIEW_TENANT_ORIGIN / PREVIEW_API_BASE_URL.
 import { createServer } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -194,12 +194,12 @@ function readBody(req) {
   });
 }
 
-/** One request to the tenant; settles within 30 s whatever the tenant does. */
-function tenantRequest(tenantOrigin, ca, method, pathAndQuery, headers, body) {
+/** One request to the tenant; settles within 30 s whatever the tenant does. `tls`: { ca, agent }. */
+function tenantRequest(tenantOrigin, tls, method, pathAndQuery, headers, body) {
   const target = new URL(pathAndQuery, tenantOrigin);
   const requester = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = requester(target, { method, headers, ca, timeout: 30_000 }, (res) => {
+    const req = requester(target, { method, headers, ca: tls.ca, agent: tls.agent, timeout: 30_000 }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -212,8 +212,8 @@ function tenantRequest(tenantOrigin, ca, method, pathAndQuery, headers, body) {
 }
 
 /** A catalog back to the fixture at the API, as its first owner would do it from the page. */
-async function resetCatalog(tenantOrigin, apiBaseUrl, ca, site) {
-  const tokenAnswer = await tenantRequest(tenantOrigin, ca, 'POST', '/_admin/dev-token', { 'Content-Type': 'application/json' },
+async function resetCatalog(tenantOrigin, apiBaseUrl, tls, site) {
+  const tokenAnswer = await tenantRequest(tenantOrigin, tls, 'POST', '/_admin/dev-token', { 'Content-Type': 'application/json' },
     JSON.stringify({ user: site.owners[0], resource: connectionApi.appIdUri }));
   if (tokenAnswer.status !== 200) {
     throw new Error(`no token for ${site.owners[0]}: ${tokenAnswer.status}`);
@@ -241,6 +241,9 @@ export async function startPreview(options = {}) {
   const tenantOrigin = (options.tenantOrigin ?? process.env.PREVIEW_TENANT_ORIGIN ?? 'https://localhost:4800').replace(/\/+$/, '');
   const apiBaseUrl = (options.apiBaseUrl ?? process.env.PREVIEW_API_BASE_URL ?? 'http://localhost:4700').replace(/\/+$/, '');
   const ca = caFor(options);
+  // Connections to the tenant stay open between requests: a TLS handshake for every token and
+  // every SharePoint request would be much of what the page waits for (bench:page).
+  const tls = { ca, agent: tenantOrigin.startsWith('https:') ? new HttpsAgent({ keepAlive: true, ca }) : new HttpAgent({ keepAlive: true }) };
   const { files: assets, preload } = await buildPreviewBundle({ apiBaseUrl });
   const html = page({ tenantOrigin, apiBaseUrl, apiResource: connectionApi.appIdUri }, preload);
   const lms = await loadLmsBackend({ tenantOrigin, apiBaseUrl, ca, fixturePath: options.fixturePath });
@@ -263,17 +266,17 @@ export async function startPreview(options = {}) {
         return send(res, 404, 'not found');
       }
       if (req.method === 'GET' && url.pathname === '/preview/token') {
-        const answer = await tenantRequest(tenantOrigin, ca, 'POST', '/_admin/dev-token', { 'Content-Type': 'application/json' },
+        const answer = await tenantRequest(tenantOrigin, tls, 'POST', '/_admin/dev-token', { 'Content-Type': 'application/json' },
           JSON.stringify({ user: url.searchParams.get('user'), resource: url.searchParams.get('resource') }));
         return send(res, answer.status, answer.body, { 'Content-Type': 'application/json' });
       }
       if (req.method === 'POST' && url.pathname === '/_admin/reset') {
         await readBody(req);
-        const answer = await tenantRequest(tenantOrigin, ca, 'POST', '/_admin/reset', {}, undefined);
+        const answer = await tenantRequest(tenantOrigin, tls, 'POST', '/_admin/reset', {}, undefined);
         if (answer.status !== 200) {
           return send(res, answer.status, answer.body, { 'Content-Type': 'application/json' });
         }
-        await Promise.all(fixture.sites.map((site) => resetCatalog(tenantOrigin, apiBaseUrl, ca, site)));
+        await Promise.all(fixture.sites.map((site) => resetCatalog(tenantOrigin, apiBaseUrl, tls, site)));
         return send(res, 200, JSON.stringify({ reset: true, catalogs: fixture.sites.map((site) => site.path) }), { 'Content-Type': 'application/json' });
       }
       if (req.method === 'POST' && (url.pathname === '/preview/lms/queue' || url.pathname === '/preview/lms/status')) {
@@ -320,7 +323,7 @@ export async function startPreview(options = {}) {
           }
         }
         const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
-        const answer = await tenantRequest(tenantOrigin, ca, req.method, url.pathname + url.search, headers, body);
+        const answer = await tenantRequest(tenantOrigin, tls, req.method, url.pathname + url.search, headers, body);
         const back = {};
         for (const [name, value] of Object.entries(answer.headers)) {
           if (['content-type', 'etag', 'retry-after', 'location'].includes(name)) {
@@ -345,6 +348,7 @@ export async function startPreview(options = {}) {
     port: bound,
     close: () => new Promise((resolve) => {
       server.closeAllConnections?.();
+      tls.agent.destroy();
       server.close(() => resolve());
     })
   };
