@@ -12,8 +12,9 @@ import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import type { MailTransport } from '../mail/transport';
 import { catalogKey } from '../storage/tables';
 import { MailboxLease } from './mailboxLease';
+import { GroupWriter } from './groupWriter';
 import { isClaimable, isExpired, isTerminal, transition } from './outboxItem';
-import type { DueEntry, OutboxStore, StoredItem } from './outboxStore';
+import { DueEntry, OutboxStore, queueRowOf, StoredItem } from './outboxStore';
 import { backoff, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordRefused, recordSubmission, windows } from './pacer';
 import type { ReceivedWake, WakeQueue } from './wakeQueue';
 
@@ -172,31 +173,40 @@ export class SendingEngine {
       await this.deps.queue.done(received);
       return;
     }
-    const { record } = await this.deps.connections.read(catalog);
-    if (!sendable(record) || !record.account) {
-      // Held: a reconnect or the switch turned on wakes the catalog again.
-      await this.deps.queue.done(received);
-      return;
-    }
-    const mailbox = record.account.email.toLowerCase();
-    const lease = this.mailboxes.has(mailbox) ? undefined : await MailboxLease.acquire(this.deps.leases, mailbox, this.owner, this.now(), this.leaseMs);
-    if (!lease) {
-      // Another worker drains this mailbox; it will see these items, or this wake comes back.
-      await this.deps.queue.extend(received, Math.max(1, Math.ceil(this.deps.config.leaseSeconds / 4)));
-      return;
-    }
+    // Taken before the first await: two wakes of one catalog handled at once must not start two
+    // drains (their leases would be one, their concurrency and pacing twice the mailbox's).
     const drain: Drain = { dirty: false };
     this.drains.set(key, drain);
-    this.mailboxes.add(mailbox);
+    let mailbox: string | undefined;
+    let lease: MailboxLease | undefined;
     let wake: ReceivedWake = received;
     let result: { reason: StopReason; nextDueAt: number };
     try {
+      const { record } = await this.deps.connections.read(catalog);
+      if (!sendable(record) || !record.account) {
+        // Held: a reconnect or the switch turned on wakes the catalog again.
+        await this.deps.queue.done(received);
+        return;
+      }
+      const email = record.account.email.toLowerCase();
+      if (!this.mailboxes.has(email)) {
+        mailbox = email;
+        this.mailboxes.add(mailbox);
+        lease = await MailboxLease.acquire(this.deps.leases, mailbox, this.owner, this.now(), this.leaseMs);
+      }
+      if (!lease) {
+        // Another worker drains this mailbox; it will see these items, or this wake comes back.
+        await this.deps.queue.extend(received, Math.max(1, Math.ceil(this.deps.config.leaseSeconds / 4)));
+        return;
+      }
       result = await this.drain(record, lease, drain, async () => {
         wake = (await this.deps.queue.extend(wake, this.deps.config.leaseSeconds)) ?? wake;
       });
     } finally {
       this.drains.delete(key);
-      this.mailboxes.delete(mailbox);
+      if (mailbox) {
+        this.mailboxes.delete(mailbox);
+      }
     }
     if (result.reason === 'lease-lost') {
       return;
@@ -218,11 +228,11 @@ export class SendingEngine {
    * Records an accepted message as sent. A storage fault here must not turn into a resubmission,
    * so the write is tried again (re-read on an ETag conflict: a first attempt may have landed).
    */
-  private async markSent(claimed: StoredItem): Promise<void> {
+  private async markSent(claimed: StoredItem, writer: GroupWriter): Promise<void> {
     let item = claimed;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.deps.outbox.update(item, transition(item.state, { type: 'sent', now: this.now() }));
+        await (attempt === 1 ? writer.write(item, transition(item.state, { type: 'sent', now: this.now() })) : this.deps.outbox.update(item, transition(item.state, { type: 'sent', now: this.now() })));
         return;
       } catch (error) {
         const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
@@ -230,7 +240,7 @@ export class SendingEngine {
           throw error;
         }
         await this.sleep(200 * attempt);
-        const fresh = await this.deps.outbox.read(item.catalog, item.id);
+        const fresh = await this.deps.outbox.readForUpdate(item.catalog, item.id);
         if (!fresh || fresh.state.state === 'sent') {
           return;
         }
@@ -247,6 +257,8 @@ export class SendingEngine {
   private async drain(initial: ConnectionRecord, lease: MailboxLease, drain: Drain, keepWake: () => Promise<void>): Promise<{ reason: StopReason; nextDueAt: number }> {
     const { outbox, credentials, config } = this.deps;
     const catalog = initial.catalog;
+    /** Claims and "sent" marks of the items in flight, a transaction a round. */
+    const writer = new GroupWriter(outbox, catalog);
     const inFlight = new Map<string, Promise<void>>();
     /** Items this drain found not takeable yet (another worker's live claim): not looked at again before then. */
     const notBefore = new Map<string, number>();
@@ -261,6 +273,8 @@ export class SendingEngine {
     /** The due entries of the last listing, worked through from `position`; undefined when a listing is due. */
     let page: DueEntry[] | undefined;
     let position = 0;
+    /** Queue rows the last listing read (final ones included). */
+    let listed = 0;
 
     const renew = async (): Promise<void> => {
       if (this.now() - lastRenew < this.leaseMs / 3) {
@@ -319,7 +333,7 @@ export class SendingEngine {
           await onFailure(claimed, error, firstStartedAt, recipients);
           return;
         }
-        await this.markSent(claimed);
+        await this.markSent(claimed, writer);
         sent++;
         return;
       }
@@ -351,24 +365,20 @@ export class SendingEngine {
         }
       }
       // The one write in the window no design closes: until it lands, a crash means a resubmission.
-      await this.markSent(item);
+      await this.markSent(item, writer);
       sent++;
     };
     /**
-     * One item, from its read to "sent", as one task, so the mailbox's concurrency covers the
+     * One item, from its claim to "sent", as one task, so the mailbox's concurrency covers the
      * storage round trips too. Its pacing slot was reserved when it was launched (in queue order),
-     * and is given back when the item turns out not to be sendable.
+     * and is given back when the item turns out not to be sendable. The item is as the listing
+     * read it: a stale copy loses its claim to whoever changed it.
      */
     const take = async (entry: DueEntry, startedAt: number): Promise<void> => {
       const giveBack = (): void => {
         lease.budget = recordRefused(lease.budget, startedAt, entry.recipients, this.limits);
       };
-      let item = await outbox.read(catalog, entry.id);
-      if (!item || isTerminal(item.state.state)) {
-        giveBack();
-        await outbox.dropIndex(catalog, entry.rowKey);
-        return;
-      }
+      let item = entry.item;
       const now = this.now();
       if (isExpired(item.state, now) && (item.state.state === 'queued' || item.state.claimUntil <= now)) {
         giveBack();
@@ -381,15 +391,22 @@ export class SendingEngine {
         notBefore.set(item.id, item.state.state === 'sending' ? item.state.claimUntil : Math.max(item.state.notBefore, item.state.nextAttemptAt));
         return;
       }
+      // The claim is dated when the item was taken from the queue, so its history keeps queue order.
+      const claim = transition(item.state, { type: 'claim', now: startedAt, claimUntil: lease.leaseUntil });
       try {
-        // The claim is dated when the item was taken from the queue, so its history keeps queue order.
-        item = await outbox.update(item, transition(item.state, { type: 'claim', now: startedAt, claimUntil: lease.leaseUntil }));
+        item = await writer.write(item, claim);
       } catch (error) {
-        giveBack();
-        if (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE') {
-          return;
+        // A storage fault may hide a claim that landed: left alone, the item would sit in "sending"
+        // until its claim lapsed and then go again as a resubmission. This drain owns it if it did.
+        const fresh = error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE' ? undefined : await outbox.readForUpdate(catalog, item.id).catch(() => undefined);
+        if (!fresh || fresh.state.state !== 'sending' || fresh.state.attempts !== claim.attempts || fresh.state.claimUntil !== claim.claimUntil) {
+          giveBack();
+          if (fresh !== undefined || (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE')) {
+            return;
+          }
+          throw error;
         }
-        throw error;
+        item = fresh;
       }
       await deliver(item, startedAt);
     };
@@ -432,9 +449,15 @@ export class SendingEngine {
         if (!page || drain.dirty) {
           drain.dirty = false;
           page = [];
+          listed = 0;
           for await (const entry of outbox.pendingEntries(catalog, LIST_PAGE)) {
-            page.push(entry);
-            if (page.length >= LIST_PAGE) {
+            if (isTerminal(entry.item.state.state)) {
+              // Final already (its queue row waits for its removal): removed with the drain's writes.
+              writer.drop(queueRowOf(entry.item));
+            } else {
+              page.push(entry);
+            }
+            if (++listed >= LIST_PAGE) {
               break;
             }
           }
@@ -496,7 +519,7 @@ export class SendingEngine {
           // A wake (new items) broke off the page: list again.
           continue;
         }
-        const more = page.length >= LIST_PAGE;
+        const more = listed >= LIST_PAGE;
         page = undefined;
         if (started === 0 && !more) {
           if (inFlight.size > 0) {
@@ -522,6 +545,10 @@ export class SendingEngine {
         await this.deps.health.used(record);
       }
     }
+    await writer.close().catch((error: unknown) => {
+      // Only cleaning: a final item's queue row left now is passed by and removed by a later drain.
+      this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox queue rows not removed');
+    });
     this.deps.log.info({ catalog, sent, reason: stop }, 'outbox drained');
     return { reason: stop ?? 'drained', nextDueAt };
   }

@@ -37,10 +37,13 @@ export interface StoredItem {
   /** The LMS's session id of an invitation. */
   session: string | null;
   catalog: string;
-  rowKey: string;
   content: NotificationContent;
   state: ItemState;
-  etag: string;
+  /**
+   * The ETag of the item's queue row while it is pending: every state change is conditional on it.
+   * Null when the item was read for its status only (or is final): such a copy cannot be written.
+   */
+  etag: string | null;
 }
 
 export type EnqueueOutcome = { id: string; duplicate: boolean; state: ItemState } | { error: 'IDEMPOTENCY_KEY_REUSED' };
@@ -48,7 +51,8 @@ export type EnqueueOutcome = { id: string; duplicate: boolean; state: ItemState 
 /** A pending item's place in its catalog's queue: priority, then age (Table Storage keeps rows in key order). */
 export interface DueEntry {
   id: string;
-  rowKey: string;
+  /** The item as its queue row holds it (state, content, ETag): the drain claims it without another read. */
+  item: StoredItem;
   /** When the item may go (not-before, or its next attempt after a passing fault). */
   dueAt: number;
   expiresAt: number | null;
@@ -116,11 +120,48 @@ interface ItemEntity {
   [chunk: string]: unknown;
 }
 
+/** A pending item's queue row: the item row's content and state, and what the drain orders and paces by. */
+interface QueueEntity {
+  catalog: string;
+  id: string;
+  state: string;
+  to: string;
+  cc: string;
+  bcc: string;
+  subject: string;
+  kind?: ItemKind;
+  session?: string;
+  dueAt: number;
+  expiresAt: number;
+  recipients: number;
+  [chunk: string]: unknown;
+}
+
+/** An item's queue row: its priority and age never change. */
+export const queueRowOf = (item: Pick<StoredItem, 'id' | 'state'>): string => indexRow(item.state, item.id);
+
+function toItem(e: Pick<ItemEntity, 'catalog' | 'id' | 'state' | 'to' | 'cc' | 'bcc' | 'subject' | 'kind' | 'session'> & Record<string, unknown>, etag: string | null): StoredItem {
+  return {
+    id: e.id,
+    kind: e.kind ?? 'notification',
+    session: e.session ?? null,
+    catalog: e.catalog,
+    etag,
+    state: JSON.parse(e.state) as ItemState,
+    content: { to: JSON.parse(e.to) as string[], cc: JSON.parse(e.cc) as string[], bcc: JSON.parse(e.bcc) as string[], subject: e.subject, html: unchunk(e, 'h'), text: unchunk(e, 't') }
+  };
+}
+
 /**
  * The outbox's truth, in Azure Table Storage: per catalog partition, one row per notification
- * (its content and state), one index row per pending notification (priority, then age), and one
- * row per idempotency key. Every state change is ETag-conditional; a change to a final state
- * removes the index row in the same transaction.
+ * (its content and state, for reads by id and the deliveries list), one queue row per pending
+ * notification (keyed by priority, then age, and holding the same content and state, so a drain
+ * lists a page of due items with everything it needs in one query), and one row per idempotency key.
+ *
+ * While an item is pending, its queue row's ETag is its concurrency token: every state change is one
+ * entity-group transaction that writes the queue row conditionally (or deletes it, for a final state)
+ * and copies the state to the item row. Several items' changes can share one transaction
+ * (`updateMany`): the drain claims, and marks sent, the items of a round together.
  */
 export class OutboxStore {
   public constructor(private readonly table: TableClient, private readonly newId: () => string = randomUUID) {}
@@ -143,15 +184,10 @@ export class OutboxStore {
       firstOfKey.set(item.key, index);
       const id = this.newId();
       const state = newItemState({ priority: item.priority, now, notBefore: item.notBefore, expiresAt: item.expiresAt, parts: item.parts });
-      const entity: ItemEntity = {
-        partitionKey,
-        rowKey: itemRow(id),
+      const content = {
         catalog,
         id,
-        requestHash: item.requestHash,
         state: JSON.stringify(state),
-        recipientCount: item.content.to.length + item.content.cc.length + item.content.bcc.length,
-        index: indexRow(state, id),
         to: JSON.stringify(item.content.to),
         cc: JSON.stringify(item.content.cc),
         bcc: JSON.stringify(item.content.bcc),
@@ -160,15 +196,24 @@ export class OutboxStore {
         ...chunks('h', item.content.html),
         ...chunks('t', item.content.text)
       };
-      const bytes = 2 * ((item.content.html?.length ?? 0) + (item.content.text?.length ?? 0) + item.content.subject.length) + 4096;
+      const entity: ItemEntity = {
+        partitionKey,
+        rowKey: itemRow(id),
+        ...content,
+        requestHash: item.requestHash,
+        recipientCount: item.content.to.length + item.content.cc.length + item.content.bcc.length,
+        index: indexRow(state, id)
+      };
+      const contentBytes = 2 * ((item.content.html?.length ?? 0) + (item.content.text?.length ?? 0) + item.content.subject.length) + 4096;
       fresh.push({
         index,
         id,
         state,
-        bytes,
+        // The content is in the item row and the queue row.
+        bytes: 2 * contentBytes,
         actions: [
           ['create', entity],
-          ['create', { partitionKey, rowKey: indexRow(state, id), id, dueAt: dueAtOf(state), expiresAt: state.expiresAt ?? -1, recipients: item.firstPartRecipients }],
+          ['create', { partitionKey, rowKey: indexRow(state, id), ...content, dueAt: dueAtOf(state), expiresAt: state.expiresAt ?? -1, recipients: item.firstPartRecipients }],
           ['create', { partitionKey, rowKey: keyRow(item.key), id, requestHash: item.requestHash }]
         ]
       });
@@ -233,7 +278,7 @@ export class OutboxStore {
     if (row.requestHash !== hash) {
       return { error: 'IDEMPOTENCY_KEY_REUSED' };
     }
-    const item = await this.read(partitionKey, row.id, true);
+    const item = await this.readRow(partitionKey, row.id);
     if (!item) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage key row without its item' });
     }
@@ -245,25 +290,35 @@ export class OutboxStore {
     return (await readEntity<{ id: string }>(this.table, catalogKey(catalog), keyRow(key)))?.id;
   }
 
-  public async read(catalogOrPartition: string, id: string, partitionGiven = false): Promise<StoredItem | undefined> {
+  /** The item's status and content, as its item row holds them (not writable: `etag` is null). */
+  public async read(catalog: string, id: string): Promise<StoredItem | undefined> {
+    return this.readRow(catalogKey(catalog), id);
+  }
+
+  /**
+   * The item with its queue row's ETag when it is pending, so it can be written (a retried write
+   * after a storage fault starts from here). A final item comes back with `etag` null.
+   */
+  public async readForUpdate(catalog: string, id: string): Promise<StoredItem | undefined> {
+    const item = await this.read(catalog, id);
+    if (!item || isTerminal(item.state.state)) {
+      return item;
+    }
+    const row = await readEntity<QueueEntity>(this.table, catalogKey(catalog), indexRow(item.state, id));
+    // No queue row: the item became final after the first read.
+    if (!row) {
+      return this.read(catalog, id);
+    }
+    const fresh = toItem(row as unknown as QueueEntity, row.etag);
+    return isTerminal(fresh.state.state) ? { ...fresh, etag: null } : fresh;
+  }
+
+  private async readRow(partitionKey: string, id: string): Promise<StoredItem | undefined> {
     if (!/^[0-9a-f-]{36}$/.test(id)) {
       return undefined;
     }
-    const entity = await readEntity<ItemEntity>(this.table, partitionGiven ? catalogOrPartition : catalogKey(catalogOrPartition), itemRow(id));
-    if (!entity) {
-      return undefined;
-    }
-    const e = entity as unknown as ItemEntity & { etag: string };
-    return {
-      id: e.id,
-      kind: e.kind ?? 'notification',
-      session: e.session ?? null,
-      catalog: e.catalog,
-      rowKey: e.rowKey,
-      etag: e.etag,
-      state: JSON.parse(e.state) as ItemState,
-      content: { to: JSON.parse(e.to) as string[], cc: JSON.parse(e.cc) as string[], bcc: JSON.parse(e.bcc) as string[], subject: e.subject, html: unchunk(e, 'h'), text: unchunk(e, 't') }
-    };
+    const entity = await readEntity<ItemEntity>(this.table, partitionKey, itemRow(id));
+    return entity ? toItem(entity as unknown as ItemEntity, null) : undefined;
   }
 
   /** The catalog's notifications for the deliveries list (R-OPS-2): state and subject only, never addresses or bodies; at most `cap`. */
@@ -285,15 +340,32 @@ export class OutboxStore {
     return out;
   }
 
-  /** The catalog's pending items (queued or sending), in priority then age order, a page at a time. */
+  /** The catalog's pending items (queued or sending) with their content, in priority then age order, a page at a time. */
   public async *pendingEntries(catalog: string, pageSize = 100): AsyncGenerator<DueEntry> {
+    for await (const row of this.queueRows<QueueEntity>(catalog, pageSize)) {
+      const item = toItem(row, row.etag as string);
+      yield { id: item.id, item, dueAt: Number(row.dueAt), expiresAt: Number(row.expiresAt) >= 0 ? Number(row.expiresAt) : null, recipients: Math.max(1, Number(row.recipients) || 1) };
+    }
+  }
+
+  /** How many items of the catalog are pending (queued or sending), counted up to `cap`. */
+  public async pending(catalog: string, cap = 10_000): Promise<number> {
+    let n = 0;
+    for await (const row of this.queueRows<{ state: string }>(catalog, 1000, ['RowKey', 'state'])) {
+      // A final item's queue row waits for its removal (`updateMany`): it is not pending.
+      if (!isTerminal((JSON.parse(row.state) as ItemState).state) && ++n >= cap) {
+        break;
+      }
+    }
+    return n;
+  }
+
+  private async *queueRows<T extends object>(catalog: string, pageSize: number, select?: string[]): AsyncGenerator<T & { rowKey?: string; etag: string }> {
     try {
-      const pages = this.table
-        .listEntities<{ id: string; dueAt: number; expiresAt: number; recipients: number }>({ queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'r|' and RowKey lt 'r}'`, select: ['RowKey', 'id', 'dueAt', 'expiresAt', 'recipients'] } })
-        .byPage({ maxPageSize: pageSize });
+      const pages = this.table.listEntities<T>({ queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'r|' and RowKey lt 'r}'`, ...(select ? { select } : {}) } }).byPage({ maxPageSize: pageSize });
       for await (const page of pages) {
         for (const row of page) {
-          yield { id: row.id, rowKey: row.rowKey as string, dueAt: Number(row.dueAt), expiresAt: Number(row.expiresAt) >= 0 ? Number(row.expiresAt) : null, recipients: Math.max(1, Number(row.recipients) || 1) };
+          yield row as T & { rowKey?: string; etag: string };
         }
       }
     } catch (error) {
@@ -301,56 +373,60 @@ export class OutboxStore {
     }
   }
 
-  /** How many items of the catalog are pending (queued or sending), counted up to `cap`. */
-  public async pending(catalog: string, cap = 10_000): Promise<number> {
-    let n = 0;
-    for await (const entry of this.pendingEntries(catalog, 1000)) {
-      void entry;
-      if (++n >= cap) {
-        break;
-      }
+  /**
+   * Writes the item's next state if nobody changed it since it was read (CHANGED_BY_SOMEONE_ELSE
+   * otherwise), in one transaction: the queue row conditionally, the item row's copy of the state
+   * with it. A final state's queue row is then removed (see `updateMany`).
+   */
+  public async update(item: StoredItem, next: ItemState): Promise<StoredItem> {
+    const [written] = await this.updateMany(item.catalog, [{ item, next }]);
+    if (isTerminal(next.state)) {
+      await this.dropQueueRows(item.catalog, [queueRowOf(item)]);
     }
-    return n;
+    return written;
   }
 
   /**
-   * Writes the item's next state if nobody changed it since it was read (CHANGED_BY_SOMEONE_ELSE
-   * otherwise). A final state drops the item from the queue in the same transaction.
+   * Several items' next states (one catalog, at most 50) in one transaction: all are written or none
+   * (one stale ETag refuses the whole transaction with CHANGED_BY_SOMEONE_ELSE). A final state is
+   * written into the queue row too, conditionally like any other; the row itself is removed later
+   * (`drop`: queue rows of final items, deleted in the same transaction): a queue row in a final
+   * state is never written again, so its removal needs no condition, and the listing passes it by.
    */
-  public async update(item: StoredItem, next: ItemState): Promise<StoredItem> {
-    const partitionKey = catalogKey(item.catalog);
-    const entity = { partitionKey, rowKey: item.rowKey, state: JSON.stringify(next) };
+  public async updateMany(catalog: string, changes: Array<{ item: StoredItem; next: ItemState }>, drop: string[] = []): Promise<StoredItem[]> {
+    if (changes.length === 0 && drop.length === 0) {
+      return [];
+    }
+    if (2 * changes.length + drop.length > TRANSACTION_OPERATIONS + 1 || changes.some((c) => c.item.catalog !== catalog)) {
+      throw new ApiError('INTERNAL_ERROR', { upstream: 'one transaction holds 100 operations of one catalog' });
+    }
+    const partitionKey = catalogKey(catalog);
+    const actions: TransactionAction[] = [];
+    for (const { item, next } of changes) {
+      if (item.etag === null) {
+        throw new ApiError('INTERNAL_ERROR', { upstream: 'an item read for its status cannot be written' });
+      }
+      const state = JSON.stringify(next);
+      actions.push(
+        ['update', { partitionKey, rowKey: queueRowOf(item), state, dueAt: dueAtOf(next) }, 'Merge', { etag: item.etag }],
+        ['update', { partitionKey, rowKey: itemRow(item.id), state }, 'Merge']
+      );
+    }
     try {
-      if (isTerminal(next.state)) {
-        const response = await this.table.submitTransaction([
-          ['update', entity, 'Merge', { etag: item.etag }],
-          ['delete', { partitionKey, rowKey: indexRow(next, item.id) }]
-        ]);
-        const etag = response.subResponses[0]?.etag ?? '';
-        return { ...item, state: next, etag };
-      }
-      if (dueAtOf(next) !== dueAtOf(item.state)) {
-        // A retry moves the item's due time: the index says so in the same transaction.
-        const response = await this.table.submitTransaction([
-          ['update', entity, 'Merge', { etag: item.etag }],
-          ['update', { partitionKey, rowKey: indexRow(next, item.id), dueAt: dueAtOf(next) }, 'Merge']
-        ]);
-        return { ...item, state: next, etag: response.subResponses[0]?.etag ?? '' };
-      }
-      const response = await this.table.updateEntity(entity, 'Merge', { etag: item.etag });
-      return { ...item, state: next, etag: response.etag ?? '' };
+      const response = await this.table.submitTransaction([...actions, ...drop.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }])]);
+      return changes.map(({ item, next }, i) => ({ ...item, state: next, etag: isTerminal(next.state) ? null : response.subResponses[2 * i]?.etag ?? null }));
     } catch (error) {
       throw conditionalWriteError(error);
     }
   }
 
-  /** An index row whose item is already final (a crash between the two writes cannot happen, but an old row can be cleaned). */
-  public async dropIndex(catalog: string, rowKey: string): Promise<void> {
-    await this.table.deleteEntity(catalogKey(catalog), rowKey).catch((error: unknown) => {
+  /** Removes queue rows of final items (`updateMany`'s `drop`) one by one; a row already gone is fine. */
+  public async dropQueueRows(catalog: string, rowKeys: string[]): Promise<void> {
+    await Promise.all(rowKeys.map((rowKey) => this.table.deleteEntity(catalogKey(catalog), rowKey).catch((error: unknown) => {
       if (statusOf(error) !== 404) {
         throw storageError(error);
       }
-    });
+    })));
   }
 
   /** The catalog's sending summary: last successful send (written by the worker that drained it). */

@@ -118,7 +118,7 @@ describe('sessions - invitation items', () => {
     const sent: OutboundMessage[] = [];
     const transport: MailTransport = { kind: 'smtp-password', account: 'alex@contoso.test', concurrency: 3, probe: async () => undefined, send: async (m) => void sent.push(m), close: async () => undefined };
     const invitations = new SessionInvitations({ sessions: store, domain: 'lms.test', roomName: async () => null });
-    const item = (session: string): StoredItem => ({ id: randomUUID(), kind: 'invitation', session, catalog: 'https://x/sites/a', rowKey: 'n|1', etag: '', content: { to: [], cc: [], bcc: [], subject: '' }, state: {} as StoredItem['state'] });
+    const item = (session: string): StoredItem => ({ id: randomUUID(), kind: 'invitation', session, catalog: 'https://x/sites/a', etag: '', content: { to: [], cc: [], bcc: [], subject: '' }, state: {} as StoredItem['state'] });
     return { invitations, store, sent, transport, item };
   }
   const put = (store: SessionStore, desired: SessionRevision, previous: SessionRecord | undefined) =>

@@ -1,0 +1,99 @@
+import { ApiError } from '../../src/errors/apiError';
+import { GroupWriter } from '../../src/sending/groupWriter';
+import { ItemState, newItemState, transition } from '../../src/sending/outboxItem';
+import { OutboxStore, queueRowOf, StoredItem } from '../../src/sending/outboxStore';
+
+const CATALOG = 'https://contoso.test/sites/a';
+
+function item(n: number, etag = `e${n}`): StoredItem {
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    kind: 'notification',
+    session: null,
+    catalog: CATALOG,
+    etag,
+    content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: `s${n}` },
+    state: newItemState({ priority: 'normal', now: 1000 + n, parts: 1 })
+  };
+}
+
+const claim = (i: StoredItem): ItemState => transition(i.state, { type: 'claim', now: 2000, claimUntil: 9000 });
+const sent = (i: StoredItem): ItemState => transition(claim(i), { type: 'sent', now: 3000 });
+
+/** An outbox whose transactions are recorded; an item whose ETag is "stale" refuses any transaction it is in. */
+function fakeOutbox(fault?: () => ApiError | undefined): { outbox: OutboxStore; calls: Array<{ ids: string[]; drop: string[] }> } {
+  const calls: Array<{ ids: string[]; drop: string[] }> = [];
+  const outbox = {
+    async updateMany(catalog: string, changes: Array<{ item: StoredItem; next: ItemState }>, drop: string[] = []): Promise<StoredItem[]> {
+      calls.push({ ids: changes.map((c) => c.item.id), drop });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const error = fault?.();
+      if (error) {
+        throw error;
+      }
+      if (changes.some((c) => c.item.etag === 'stale')) {
+        throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+      }
+      return changes.map((c) => ({ ...c.item, state: c.next, etag: `${c.item.etag}+` }));
+    },
+    async dropQueueRows(): Promise<void> {
+      calls.push({ ids: [], drop: ['(one by one)'] });
+    }
+  };
+  return { outbox: outbox as unknown as OutboxStore, calls };
+}
+
+describe('GroupWriter - group commit of a drain\'s outbox writes', () => {
+  it('writes asked for in one turn go in one transaction; those asked for while it is on its way go in the next', async () => {
+    const { outbox, calls } = fakeOutbox();
+    const writer = new GroupWriter(outbox, CATALOG);
+    const items = [1, 2, 3, 4].map((n) => item(n));
+    const first = items.slice(0, 3).map((i) => writer.write(i, claim(i)));
+    await new Promise((resolve) => setImmediate(resolve));
+    const late = writer.write(items[3], claim(items[3]));
+    const written = await Promise.all([...first, late]);
+    expect(calls.map((c) => c.ids.length)).toEqual([3, 1]);
+    expect(written.map((w) => [w.state.state, w.etag])).toEqual([['sending', 'e1+'], ['sending', 'e2+'], ['sending', 'e3+'], ['sending', 'e4+']]);
+  });
+
+  it('a group refused for one stale ETag is written one by one: each write gets its own outcome', async () => {
+    const { outbox, calls } = fakeOutbox();
+    const writer = new GroupWriter(outbox, CATALOG);
+    const good = item(1);
+    const stale = item(2, 'stale');
+    const outcomes = await Promise.allSettled([writer.write(good, claim(good)), writer.write(stale, claim(stale))]);
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: { etag: 'e1+' } });
+    expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { code: 'CHANGED_BY_SOMEONE_ELSE' } });
+    expect(calls.map((c) => c.ids.length)).toEqual([2, 1, 1]);
+  });
+
+  it('a storage fault reaches every write of the group (their callers decide), nothing is written one by one', async () => {
+    let faults = 1;
+    const { outbox, calls } = fakeOutbox(() => (faults-- > 0 ? new ApiError('SERVICE_UNAVAILABLE') : undefined));
+    const writer = new GroupWriter(outbox, CATALOG);
+    const outcomes = await Promise.allSettled([1, 2].map((n) => writer.write(item(n), claim(item(n)))));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a final item\'s queue row is removed with a later transaction, or by close', async () => {
+    const { outbox, calls } = fakeOutbox();
+    const writer = new GroupWriter(outbox, CATALOG);
+    const done = { ...item(1), state: claim(item(1)) };
+    await writer.write(done, sent(item(1)));
+    const next = item(2);
+    await writer.write(next, claim(next));
+    expect(calls[1]).toEqual({ ids: [next.id], drop: [queueRowOf(done)] });
+    const last = { ...item(3), state: claim(item(3)) };
+    await writer.write(last, sent(item(3)));
+    await writer.close();
+    expect(calls[3]).toEqual({ ids: [], drop: [queueRowOf(last)] });
+  });
+
+  it('a transaction never holds more than 100 operations: 50 items, two operations each', async () => {
+    const { outbox, calls } = fakeOutbox();
+    const writer = new GroupWriter(outbox, CATALOG);
+    await Promise.all(Array.from({ length: 120 }, (_, n) => writer.write(item(n), claim(item(n)))));
+    expect(calls.map((c) => c.ids.length)).toEqual([50, 50, 20]);
+  });
+});
