@@ -153,6 +153,7 @@ class ThrottleCounter extends Writable {
 /** The API's StorageMeter, also counting the requests that touched any of `watched` (partition or row keys). */
 class WatchingMeter extends StorageMeter {
   public touched = 0;
+  public touchedBy: Record<string, number> = {};
 
   public constructor(private readonly watched: Set<string>) {
     super();
@@ -163,8 +164,12 @@ class WatchingMeter extends StorageMeter {
     sendRequest: async (request, next) => {
       this.requests++;
       this.byMethod[request.method] = (this.byMethod[request.method] ?? 0) + 1;
-      if ((decodeURIComponent(request.url).match(/[0-9a-f]{64}/g) ?? []).some((key) => this.watched.has(key))) {
+      const url = decodeURIComponent(request.url);
+      if ((url.match(/[0-9a-f]{64}/g) ?? []).some((key) => this.watched.has(key))) {
         this.touched++;
+        // What touched it, without the keys: e.g. "GET /connections(PartitionKey='<key>',RowKey='<key>')".
+        const what = `${request.method} ${new URL(request.url).pathname.replace(/^\/[^/]+/, '')}`.replace(/[0-9a-f]{64}/g, '<key>');
+        this.touchedBy[what] = (this.touchedBy[what] ?? 0) + 1;
       }
       return next(request);
     }
@@ -438,10 +443,11 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
   meter.touched = 0;
+  meter.touchedBy = {};
   say(`(c) ${perCatalog * BUSY} notifications with ${IDLE} idle catalogs connected and switched on`);
   const c = await sendPhase('c', perCatalog, true);
   const idleOps = meter.touched;
-  say(`(c) ${JSON.stringify(c)}; storage operations on idle catalogs: ${idleOps}`);
+  say(`(c) ${JSON.stringify(c)}; storage operations on idle catalogs: ${idleOps} ${JSON.stringify(meter.touchedBy)}`);
 
   // (b) limits off: the engine, then a bare loop of the same Graph calls
   await pool(world.busy, 8, (cat) => tenantFetch('/_admin/faults/throttle', { mailbox: cat.upn, messagesPerMinute: 10_000_000 }));
@@ -516,7 +522,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     settings: { notifications: perCatalog * BUSY, busyCatalogs: BUSY, idleCatalogs: IDLE, timeScale: SCALE, messagesPerMinute: PER_MINUTE, tenantTimeScale: SCALE, busyConnect: 'modern (Graph)', idleConnect: 'classic (password, SMTP)' },
     a,
     b,
-    c: { ...c, idleCatalogStorageOperations: idleOps, throughputToA: round(c.messagesPerSecond / a.messagesPerSecond, 3) },
+    c: { ...c, idleCatalogStorageOperations: idleOps, idleCatalogStorageOperationsBy: meter.touchedBy, throughputToA: round(c.messagesPerSecond / a.messagesPerSecond, 3) },
     d,
     goals
   };

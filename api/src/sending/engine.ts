@@ -260,6 +260,26 @@ export class SendingEngine {
     /** Claims and "sent" marks of the items in flight, a transaction a round. */
     const writer = new GroupWriter(outbox, catalog);
     const inFlight = new Map<string, Promise<void>>();
+    /**
+     * Items holding one of the mailbox's concurrent submissions: from the claim until their "sent"
+     * mark is asked for. The mark then goes in the same transaction as the claim of the item that
+     * takes the slot, and that item is sent only once the transaction landed: at any moment at most
+     * `concurrency` items are in "sending" in storage (what a crash can resubmit).
+     */
+    const slots = new Set<string>();
+    let slotWaiters: Array<() => void> = [];
+    const freeSlot = (id: string): void => {
+      if (slots.delete(id)) {
+        const waiters = slotWaiters;
+        slotWaiters = [];
+        waiters.forEach((wake) => wake());
+      }
+    };
+    const marked = async (item: StoredItem): Promise<void> => {
+      const marking = this.markSent(item, writer);
+      freeSlot(item.id);
+      await marking;
+    };
     /** Items this drain found not takeable yet (another worker's live claim): not looked at again before then. */
     const notBefore = new Map<string, number>();
     let transport: MailTransport | undefined;
@@ -333,7 +353,7 @@ export class SendingEngine {
           await onFailure(claimed, error, firstStartedAt, recipients);
           return;
         }
-        await this.markSent(claimed, writer);
+        await marked(claimed);
         sent++;
         return;
       }
@@ -365,7 +385,7 @@ export class SendingEngine {
         }
       }
       // The one write in the window no design closes: until it lands, a crash means a resubmission.
-      await this.markSent(item, writer);
+      await marked(item);
       sent++;
     };
     /**
@@ -416,7 +436,11 @@ export class SendingEngine {
           // A lost ETag race or storage fault: the item stays as stored (claimed items are resubmitted after their claim lapses).
           this.deps.log.warn({ catalog, notification: entry.id, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox state write failed');
         })
-        .finally(() => inFlight.delete(entry.id));
+        .finally(() => {
+          freeSlot(entry.id);
+          inFlight.delete(entry.id);
+        });
+      slots.add(entry.id);
       inFlight.set(entry.id, task);
     };
 
@@ -490,8 +514,8 @@ export class SendingEngine {
             waitUntil = slot;
             break;
           }
-          while (inFlight.size >= transport.concurrency) {
-            await Promise.race(inFlight.values());
+          while (slots.size >= transport.concurrency) {
+            await new Promise<void>((resolve) => slotWaiters.push(resolve));
           }
           if (stop) {
             break;

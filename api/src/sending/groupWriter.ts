@@ -88,16 +88,17 @@ export class GroupWriter {
         return;
       }
     }
-    // One stale ETag (or a queue row someone else removed) refused the group: each on its own.
-    await Promise.all([
-      drops.length > 0 ? this.outbox.dropQueueRows(this.catalog, drops).catch(() => this.drops.push(...drops)) : undefined,
-      ...group.map(async (w) => {
-        try {
-          done(w, (await this.outbox.updateMany(this.catalog, [{ item: w.item, next: w.next }]))[0]);
-        } catch (error) {
-          w.reject(error);
-        }
-      })
-    ]);
+    // One stale ETag (or a queue row someone else removed) refused the group: each on its own, in
+    // the order asked (a "sent" mark lands before the claim of the item that took its slot).
+    if (drops.length > 0) {
+      await this.outbox.dropQueueRows(this.catalog, drops).catch(() => this.drops.push(...drops));
+    }
+    for (const w of group) {
+      try {
+        done(w, (await this.outbox.updateMany(this.catalog, [{ item: w.item, next: w.next }]))[0]);
+      } catch (error) {
+        w.reject(error);
+      }
+    }
   }
 }

@@ -159,9 +159,9 @@ function toItem(e: Pick<ItemEntity, 'catalog' | 'id' | 'state' | 'to' | 'cc' | '
  * lists a page of due items with everything it needs in one query), and one row per idempotency key.
  *
  * While an item is pending, its queue row's ETag is its concurrency token: every state change is one
- * entity-group transaction that writes the queue row conditionally (or deletes it, for a final state)
- * and copies the state to the item row. Several items' changes can share one transaction
- * (`updateMany`): the drain claims, and marks sent, the items of a round together.
+ * entity-group transaction that writes the queue row conditionally and copies the state to the item
+ * row; a final state's queue row is removed afterwards. Several items' changes can share one
+ * transaction (`updateMany`): a drain claims, and marks sent, the items of a round together.
  */
 export class OutboxStore {
   public constructor(private readonly table: TableClient, private readonly newId: () => string = randomUUID) {}
