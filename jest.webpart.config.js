@@ -8,7 +8,7 @@ module.exports = {
   displayName: 'webpart',
   rootDir: '.',
   roots: ['<rootDir>/src'],
-  testEnvironment: 'jsdom',
+  testEnvironment: '<rootDir>/src/webparts/connectionSettings/test/jsdomEnvironment.js',
   testMatch: ['**/*.test.ts', '**/*.test.tsx'],
   // test/ holds support files named *.test.ts so the SPFx build leaves them out; they are not suites.
   testPathIgnorePatterns: ['/node_modules/', '/test/'],
