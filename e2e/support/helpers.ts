@@ -117,7 +117,7 @@ export const FLUENT_SUGGESTIONS_LIVE_REGION: IKnownViolation = {
 
 /** No serious or critical accessibility violation in the page as it is now. */
 export async function expectAccessible(page: Page, known: IKnownViolation[] = []): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
+  const results = await new AxeBuilder({ page }).options({ resultTypes: ['violations'] }).analyze();
   const isKnown = (id: string, node: { target: unknown[]; failureSummary?: string }): boolean => known.some((k) =>
     k.rule === id && node.target.length === 1 && k.target.test(String(node.target[0])) && k.summary.test(node.failureSummary || ''));
   const bad = results.violations
