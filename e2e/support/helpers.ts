@@ -3,6 +3,16 @@ import AxeBuilder from '@axe-core/playwright';
 import * as path from 'path';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
 
+// globalSetup started one stack per worker: this worker takes its own (a spec may still point the
+// E2E_* variables at a stack of its own, as connection-loss.spec.ts does).
+if (process.env.E2E_STACKS && process.env.TEST_PARALLEL_INDEX !== undefined) {
+  const stacks = JSON.parse(process.env.E2E_STACKS) as Array<{ tenantOrigin: string; apiBaseUrl: string; previewUrl: string }>;
+  const mine = stacks[Number(process.env.TEST_PARALLEL_INDEX) % stacks.length];
+  process.env.E2E_TENANT_ORIGIN = mine.tenantOrigin;
+  process.env.E2E_API_BASE_URL = mine.apiBaseUrl;
+  process.env.E2E_PREVIEW_URL = mine.previewUrl;
+}
+
 export const TENANT = (): string => process.env.E2E_TENANT_ORIGIN as string;
 export const API = (): string => process.env.E2E_API_BASE_URL as string;
 export const PREVIEW = (): string => process.env.E2E_PREVIEW_URL as string;
