@@ -7,7 +7,9 @@
  * made one role query cost up to a second and the page suite minutes. Which rules match an element
  * can only change when the document (nodes, attributes, inline styles), the style sheets or the
  * focused element change, so the matches of each element are kept until one of those does.
- * The answers are the same; they are computed once.
+ * The answers are the same; they are computed once. (A state jsdom matches that the key does not
+ * see is an input's `checked` property: Fluent UI v8 has no `:checked` rule, it marks checked
+ * controls with classes, which are attributes.)
  */
 const path = require('path');
 const { TestEnvironment } = require('jest-environment-jsdom');
