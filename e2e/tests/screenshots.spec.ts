@@ -24,6 +24,9 @@ const PAIRS: Array<[IVariant & IAdmin, IVariant & IAdmin]> = [
   [{ name: 'en-teams-dark-400', lang: 'en', theme: 'teams-dark', width: 400, ...ADELE }, { name: 'ja-teams-dark-400', lang: 'ja', theme: 'teams-dark', width: 400, ...ALEX }]
 ];
 
+// Each test starts from the fixture on its worker's own stack: the two workers share this file's tests.
+test.describe.configure({ mode: 'parallel' });
+
 test.beforeEach(async () => {
   await resetWorld();
 });
