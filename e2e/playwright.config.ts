@@ -8,7 +8,7 @@ export default defineConfig({
   testDir: './tests',
   outputDir: './results/artifacts',
   globalSetup: './support/globalSetup.ts',
-  workers: 1,
+  workers: 2,
   fullyParallel: false,
   timeout: 90_000,
   expect: { timeout: 15_000 },

@@ -6,4 +6,4 @@ import base from './playwright.config';
  * (sharepoint/images/screenshot-*.png, package-solution.json screenshotPaths) from the real page
  * against the local stack, so they show the page as it is.
  */
-export default defineConfig({ ...base, testDir: './store', use: { ...base.use, viewport: { width: 1280, height: 800 } } });
+export default defineConfig({ ...base, workers: 1, testDir: './store', use: { ...base.use, viewport: { width: 1280, height: 800 } } });

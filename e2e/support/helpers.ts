@@ -3,6 +3,16 @@ import AxeBuilder from '@axe-core/playwright';
 import * as path from 'path';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
 
+// globalSetup started one stack per worker: this worker takes its own (a spec may still point the
+// E2E_* variables at a stack of its own, as connection-loss.spec.ts does).
+if (process.env.E2E_STACKS && process.env.TEST_PARALLEL_INDEX !== undefined) {
+  const stacks = JSON.parse(process.env.E2E_STACKS) as Array<{ tenantOrigin: string; apiBaseUrl: string; previewUrl: string }>;
+  const mine = stacks[Number(process.env.TEST_PARALLEL_INDEX) % stacks.length];
+  process.env.E2E_TENANT_ORIGIN = mine.tenantOrigin;
+  process.env.E2E_API_BASE_URL = mine.apiBaseUrl;
+  process.env.E2E_PREVIEW_URL = mine.previewUrl;
+}
+
 export const TENANT = (): string => process.env.E2E_TENANT_ORIGIN as string;
 export const API = (): string => process.env.E2E_API_BASE_URL as string;
 export const PREVIEW = (): string => process.env.E2E_PREVIEW_URL as string;
@@ -117,7 +127,7 @@ export const FLUENT_SUGGESTIONS_LIVE_REGION: IKnownViolation = {
 
 /** No serious or critical accessibility violation in the page as it is now. */
 export async function expectAccessible(page: Page, known: IKnownViolation[] = []): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
+  const results = await new AxeBuilder({ page }).options({ resultTypes: ['violations'] }).analyze();
   const isKnown = (id: string, node: { target: unknown[]; failureSummary?: string }): boolean => known.some((k) =>
     k.rule === id && node.target.length === 1 && k.target.test(String(node.target[0])) && k.summary.test(node.failureSummary || ''));
   const bad = results.violations

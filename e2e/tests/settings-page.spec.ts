@@ -4,6 +4,9 @@ import en from '../../src/webparts/connectionSettings/loc/en-us';
 import ja from '../../src/webparts/connectionSettings/loc/ja-jp';
 import { connectModern, expectAccessible, fault, FLUENT_SUGGESTIONS_LIVE_REGION, resetWorld, shot, signInInPopup, switchOn, visit } from '../support/helpers';
 
+// Each test starts from the fixture on its worker's own stack: the two workers share this file's tests.
+test.describe.configure({ mode: 'parallel' });
+
 test.beforeEach(async () => {
   await resetWorld();
 });
