@@ -101,16 +101,11 @@ function unchunk(entity: Record<string, unknown>, prefix: string): string | unde
   return text;
 }
 
-interface ItemEntity {
-  partitionKey: string;
-  rowKey: string;
+/** What the item row and the queue row both hold: the item's content and state (bodies in chunk properties). */
+interface ContentEntity {
   catalog: string;
   id: string;
-  requestHash: string;
   state: string;
-  /** All recipients (to, cc, bcc): what the deliveries list shows without reading the addresses. */
-  recipientCount: number;
-  index: string;
   to: string;
   cc: string;
   bcc: string;
@@ -120,27 +115,26 @@ interface ItemEntity {
   [chunk: string]: unknown;
 }
 
-/** A pending item's queue row: the item row's content and state, and what the drain orders and paces by. */
-interface QueueEntity {
-  catalog: string;
-  id: string;
-  state: string;
-  to: string;
-  cc: string;
-  bcc: string;
-  subject: string;
-  kind?: ItemKind;
-  session?: string;
+interface ItemEntity extends ContentEntity {
+  partitionKey: string;
+  rowKey: string;
+  requestHash: string;
+  /** All recipients (to, cc, bcc): what the deliveries list shows without reading the addresses. */
+  recipientCount: number;
+  index: string;
+}
+
+/** A pending item's queue row: the content and state, and what the drain orders and paces by. */
+interface QueueEntity extends ContentEntity {
   dueAt: number;
   expiresAt: number;
   recipients: number;
-  [chunk: string]: unknown;
 }
 
 /** An item's queue row: its priority and age never change. */
 export const queueRowOf = (item: Pick<StoredItem, 'id' | 'state'>): string => indexRow(item.state, item.id);
 
-function toItem(e: Pick<ItemEntity, 'catalog' | 'id' | 'state' | 'to' | 'cc' | 'bcc' | 'subject' | 'kind' | 'session'> & Record<string, unknown>, etag: string | null): StoredItem {
+function toItem(e: ContentEntity, etag: string | null): StoredItem {
   return {
     id: e.id,
     kind: e.kind ?? 'notification',
