@@ -267,7 +267,8 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
       const { callbackUrl } = await signIn(tenant.origin, start.body.authorizeUrl, { user: c.upn });
       const callback = new URL(callbackUrl);
       const page = await (await fetch(`${api?.url}${callback.pathname}${callback.search}`, { redirect: 'manual' })).text();
-      const { message } = postedMessage(page);
+      // The callback answers 429 (problem+json, no page) past its per-address limit.
+      const message = page.includes('"code":"RATE_LIMITED"') ? { ok: false, code: 'RATE_LIMITED', completion: undefined } : postedMessage(page).message;
       let code = message.code ?? 'unknown';
       if (message.ok && message.completion) {
         const completed = await apiCall('POST', connectionPath(c.site, '/modern/complete'), token, { completion: message.completion, nonce });
