@@ -5,7 +5,7 @@ import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { acceptingRecord, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import type { ItemState } from './outboxItem';
-import { OutboxStore, requestHash } from './outboxStore';
+import { OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
 /** The deliveries list reads at most this many notifications of a catalog. */
@@ -76,6 +76,9 @@ export class NotificationService {
       const times = this.validate(item, now, items.length > 1 ? `items[${i}]: ` : '');
       const lower = (list: string[] | undefined): string[] => (list ?? []).map((a) => a.toLowerCase());
       const content = { to: lower(item.to), cc: lower(item.cc), bcc: lower(item.bcc), subject: item.subject, html: item.html, text: item.text };
+      if (storedChars(content) > STORED_CONTENT_CHARS) {
+        throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${storedChars(content)} characters of subject, bodies and recipients; at most ${STORED_CONTENT_CHARS}.` });
+      }
       const parts = splitRecipients(content, this.deps.recipientsPerMessage);
       return { key, priority: item.priority ?? 'normal', ...times, content, parts: parts.length, firstPartRecipients: recipientCount(parts[0]), requestHash: requestHash(body) };
     });

@@ -72,6 +72,17 @@ const itemRow = (id: string): string => `n|${id}`;
 const keyRow = (key: string): string => `k|${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 const indexRow = (state: Pick<ItemState, 'priority' | 'enqueuedAt'>, id: string): string => `r|${PRIORITY_RANK[state.priority]}|${String(state.enqueuedAt).padStart(15, '0')}|${id}`;
 
+/**
+ * Characters of a notification's content as stored: subject, bodies and recipient lists. Azure
+ * Tables holds 1 MiB per entity (UTF-16, two bytes a character) and the outbox keeps a notification
+ * in one, with room left for its state and property names: at most STORED_CONTENT_CHARS.
+ */
+export function storedChars(content: NotificationContent): number {
+  return content.subject.length + (content.html?.length ?? 0) + (content.text?.length ?? 0) + JSON.stringify(content.to).length + JSON.stringify(content.cc).length + JSON.stringify(content.bcc).length;
+}
+
+export const STORED_CONTENT_CHARS = 500_000;
+
 /** The body of a request, for "same key, same request" (R-OPS-4): a hash, never the text. */
 export function requestHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value), 'utf8').digest('base64url');
@@ -106,9 +117,10 @@ interface ContentEntity {
   catalog: string;
   id: string;
   state: string;
-  to: string;
-  cc: string;
-  bcc: string;
+  /** Rows written before the lists were chunked hold them whole. */
+  to?: string;
+  cc?: string;
+  bcc?: string;
   subject: string;
   kind?: ItemKind;
   session?: string;
@@ -134,6 +146,10 @@ interface QueueEntity extends ContentEntity {
 /** An item's queue row: its priority and age never change. */
 export const queueRowOf = (item: Pick<StoredItem, 'id' | 'state'>): string => indexRow(item.state, item.id);
 
+function recipientsOf(e: ContentEntity, field: 'to' | 'cc' | 'bcc'): string[] {
+  return JSON.parse(unchunk(e, `${field}_`) ?? e[field] ?? '[]') as string[];
+}
+
 function toItem(e: ContentEntity, etag: string | null): StoredItem {
   return {
     id: e.id,
@@ -142,7 +158,7 @@ function toItem(e: ContentEntity, etag: string | null): StoredItem {
     catalog: e.catalog,
     etag,
     state: JSON.parse(e.state) as ItemState,
-    content: { to: JSON.parse(e.to) as string[], cc: JSON.parse(e.cc) as string[], bcc: JSON.parse(e.bcc) as string[], subject: e.subject, html: unchunk(e, 'h'), text: unchunk(e, 't') }
+    content: { to: recipientsOf(e, 'to'), cc: recipientsOf(e, 'cc'), bcc: recipientsOf(e, 'bcc'), subject: e.subject, html: unchunk(e, 'h'), text: unchunk(e, 't') }
   };
 }
 
@@ -182,9 +198,10 @@ export class OutboxStore {
         catalog,
         id,
         state: JSON.stringify(state),
-        to: JSON.stringify(item.content.to),
-        cc: JSON.stringify(item.content.cc),
-        bcc: JSON.stringify(item.content.bcc),
+        // Recipient lists in chunks like the bodies: a long list passes a property's 64 KiB.
+        ...chunks('to_', JSON.stringify(item.content.to)),
+        ...chunks('cc_', JSON.stringify(item.content.cc)),
+        ...chunks('bcc_', JSON.stringify(item.content.bcc)),
         subject: item.content.subject,
         ...(item.session !== undefined ? { kind: 'invitation' as const, session: item.session } : {}),
         ...chunks('h', item.content.html),
@@ -198,7 +215,7 @@ export class OutboxStore {
         recipientCount: item.content.to.length + item.content.cc.length + item.content.bcc.length,
         index: indexRow(state, id)
       };
-      const contentBytes = 2 * ((item.content.html?.length ?? 0) + (item.content.text?.length ?? 0) + item.content.subject.length) + 4096;
+      const contentBytes = 2 * storedChars(item.content) + 4096;
       fresh.push({
         index,
         id,

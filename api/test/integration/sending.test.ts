@@ -202,6 +202,42 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     }
   });
 
+  it('recipients - a list longer than one table property holds (2,000 addresses) is stored whole and goes as five messages', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const bcc = Array.from({ length: 2000 }, (_, i) => `learner-${i}@partner.example`);
+    // Azure Tables (and Azurite) hold 32,768 characters in one string property.
+    expect(JSON.stringify(bcc).length).toBeGreaterThan(32 * 1024);
+    const before = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/counters`)).json() as { submissions: number };
+    const res = await queue(catalogA, { to: ['learner1@contoso.test'], bcc, subject: 'a long list', text: 'x' });
+    expect(res.status).toBe(202);
+    const final = await settled(catalogA, res.body.id);
+    expect([final.status, final.recipients]).toEqual(['sent', 2001]);
+    const after = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/counters`)).json() as { submissions: number };
+    expect(after.submissions - before.submissions).toBe(5);
+    for (const who of ['learner1@contoso.test', 'learner-0@partner.example', 'learner-1999@partner.example']) {
+      expect((await inbox(stack, who)).filter((m) => m.subject === 'a long list')).toHaveLength(1);
+    }
+  });
+
+  it('too large - a notification one storage entity cannot hold is refused with its code, and nothing of its batch is queued', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const big = { to: ['learner1@contoso.test'], bcc: Array.from({ length: 4000 }, (_, i) => `a-rather-long-address-of-learner-${i}@partner.example`), subject: 'too big', html: `<p>${'x'.repeat(199_000)}</p>`, text: 'y'.repeat(100_000) };
+    const one = await queue(catalogA, big);
+    expect([one.status, one.body.code]).toEqual([400, 'NOTIFICATION_TOO_LARGE']);
+    expect(one.body.detail).toMatch(/at most 500000/);
+    const small = { key: randomUUID(), to: ['learner1@contoso.test'], subject: 'small beside a big one', text: 'x' };
+    const batch = await stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items: [small, { key: randomUUID(), ...big }] } });
+    expect([batch.status, batch.body.code]).toEqual([400, 'NOTIFICATION_TOO_LARGE']);
+    expect(batch.body.detail).toMatch(/^items\[1\]: /);
+    const view = await stack.call('GET', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') });
+    expect(view.body.outbox.waiting).toBe(0);
+    // The small one's key was not used by the refused batch: it makes a new notification now.
+    const { key, ...smallBody } = small;
+    expect((await queue(catalogA, smallBody, key)).body).toMatchObject({ status: 'queued', duplicate: false });
+  });
+
   it('quota - a mailbox past its daily recipients pauses (SENDING_QUOTA_EXCEEDED) instead of hammering Exchange; the connection stays healthy', async () => {
     await connectClassic(stack, 'nestor@contoso.test', catalogQ);
     await setEnabled(stack, 'nestor@contoso.test', catalogQ, true);

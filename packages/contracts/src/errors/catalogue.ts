@@ -636,6 +636,17 @@ export const HTTP_ERRORS = {
       ja: '新しい通知には新しいキーを使ってください。キーを繰り返すのは、まったく同じ要求を再試行する場合だけです。'
     }
   },
+  NOTIFICATION_TOO_LARGE: {
+    status: 400,
+    title: {
+      en: 'The notification is too large to store.',
+      ja: '通知が大きすぎるため保存できません。'
+    },
+    remedy: {
+      en: 'Keep a notification\'s bodies and recipient addresses together under about 500,000 characters: send a long list of recipients as several notifications, or link to long content instead of including it.',
+      ja: '1 件の通知の本文と宛先アドレスは合計で約 50 万文字以内にしてください。宛先が多い場合は複数の通知に分け、長い内容は本文に含めずリンクにしてください。'
+    }
+  },
   NOTIFICATION_NOT_FOUND: {
     status: 404,
     title: {
