@@ -353,8 +353,12 @@ export class OutboxStore {
 
   /** The catalog's pending items (queued or sending) with their content, in priority then age order, a page at a time. */
   public async *pendingEntries(catalog: string, pageSize = 100): AsyncGenerator<DueEntry> {
-    for await (const row of this.queueRows<QueueEntity>(catalog, pageSize)) {
-      const item = toItem(row, row.etag as string);
+    for await (const listed of this.queueRows<QueueEntity>(catalog, pageSize)) {
+      const row = listed.state === undefined ? await this.completeQueueRow(catalog, listed) : listed;
+      if (!row) {
+        continue;
+      }
+      const item = toItem(row, row.etag);
       yield { id: item.id, item, dueAt: Number(row.dueAt), expiresAt: Number(row.expiresAt) >= 0 ? Number(row.expiresAt) : null, recipients: Math.max(1, Number(row.recipients) || 1) };
     }
   }
@@ -363,12 +367,44 @@ export class OutboxStore {
   public async pending(catalog: string, cap = 10_000): Promise<number> {
     let n = 0;
     for await (const row of this.queueRows<{ state: string }>(catalog, 1000, ['RowKey', 'state'])) {
-      // A final item's queue row waits for its removal (`updateMany`): it is not pending.
-      if (!isTerminal((JSON.parse(row.state) as ItemState).state) && ++n >= cap) {
+      // A final item's queue row waits for its removal (`updateMany`): it is not pending. (A row
+      // without a state was written by an earlier version: its item is pending.)
+      if ((row.state === undefined || !isTerminal((JSON.parse(row.state) as ItemState).state)) && ++n >= cap) {
         break;
       }
     }
     return n;
+  }
+
+  /**
+   * A queue row written by an earlier version (id, due time and recipients only) gets its item's
+   * content and state from the item row, once, conditionally; a final item's row is removed.
+   * Undefined when the row is gone or changed meanwhile (the next listing sees it as it is).
+   */
+  private async completeQueueRow(catalog: string, row: QueueEntity & { rowKey?: string; etag: string }): Promise<(QueueEntity & { etag: string }) | undefined> {
+    const partitionKey = catalogKey(catalog);
+    const entity = await readEntity<ItemEntity>(this.table, partitionKey, itemRow(row.id));
+    if (!entity || isTerminal((JSON.parse(entity.state) as ItemState).state)) {
+      await this.dropQueueRows(catalog, [row.rowKey as string]);
+      return undefined;
+    }
+    const content: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(entity)) {
+      if (!['partitionKey', 'rowKey', 'etag', 'timestamp', 'requestHash', 'recipientCount', 'index'].includes(name) && !name.startsWith('odata')) {
+        content[name] = value;
+      }
+    }
+    try {
+      const response = await this.table.updateEntity({ partitionKey, rowKey: row.rowKey as string, ...content }, 'Merge', { etag: row.etag });
+      // Without the new ETag the row cannot be claimed from here: the next listing reads it.
+      return response.etag ? { ...row, ...(content as unknown as ContentEntity), etag: response.etag } : undefined;
+    } catch (error) {
+      const refused = conditionalWriteError(error);
+      if (refused.code === 'CHANGED_BY_SOMEONE_ELSE') {
+        return undefined;
+      }
+      throw refused;
+    }
   }
 
   private async *queueRows<T extends object>(catalog: string, pageSize: number, select?: string[]): AsyncGenerator<T & { rowKey?: string; etag: string }> {

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
 import { loadConfig } from '../../src/config/config';
+import { newItemState } from '../../src/sending/outboxItem';
+import { catalogKey, TABLES } from '../../src/storage/tables';
 import { RunningApi, startApi } from '../../src/server';
 import { LogCapture } from '../support/inProcessApi';
 import { API_APP, apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled, threeCatalogFixture } from '../support/sending';
@@ -236,6 +239,30 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     // The small one's key was not used by the refused batch: it makes a new notification now.
     const { key, ...smallBody } = small;
     expect((await queue(catalogA, smallBody, key)).body).toMatchObject({ status: 'queued', duplicate: false });
+  });
+
+  it('upgrade - a notification queued by the earlier version (its queue row held only the id) is sent once, with its Message-ID', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    // The rows as the earlier version wrote them: the item row with its recipients whole, a queue row without the item.
+    const table = TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.outbox, { allowInsecureConnection: true });
+    const id = randomUUID();
+    const now = Date.now();
+    const state = newItemState({ priority: 'normal', now, parts: 1 });
+    const partitionKey = catalogKey(catalogA);
+    const queueRow = `r|1|${String(now).padStart(15, '0')}|${id}`;
+    await table.submitTransaction([
+      ['create', { partitionKey, rowKey: `n|${id}`, catalog: catalogA, id, requestHash: 'earlier', state: JSON.stringify(state), recipientCount: 1, index: queueRow, to: JSON.stringify(['learner1@contoso.test']), cc: '[]', bcc: '[]', subject: 'queued before the upgrade', tn: '1', t0: 'x' }],
+      ['create', { partitionKey, rowKey: queueRow, id, dueAt: now, expiresAt: -1, recipients: 1 }]
+    ]);
+    const before = await status(catalogA, id);
+    expect(before.body.status).toBe('queued');
+    // Any new notification wakes the catalog; the drain lists both.
+    const fresh = await queue(catalogA, { to: ['learner1@contoso.test'], subject: 'queued after the upgrade', text: 'x' });
+    expect((await settled(catalogA, fresh.body.id)).status).toBe('sent');
+    const final = await settled(catalogA, id);
+    expect(final).toMatchObject({ status: 'sent', attempts: 1, resubmissions: 0 });
+    expect(withId(await inbox(stack, 'learner1@contoso.test'), id)).toHaveLength(1);
   });
 
   it('quota - a mailbox past its daily recipients pauses (SENDING_QUOTA_EXCEEDED) instead of hammering Exchange; the connection stays healthy', async () => {
