@@ -434,14 +434,14 @@ export class SendingEngine {
       const task = take(entry, startedAt)
         .catch((error: unknown) => {
           // A lost ETag race or storage fault: the item stays as stored (claimed items are resubmitted after their claim lapses).
-          this.deps.log.warn({ catalog, notification: entry.id, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox state write failed');
+          this.deps.log.warn({ catalog, notification: entry.item.id, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox state write failed');
         })
         .finally(() => {
-          freeSlot(entry.id);
-          inFlight.delete(entry.id);
+          freeSlot(entry.item.id);
+          inFlight.delete(entry.item.id);
         });
-      slots.add(entry.id);
-      inFlight.set(entry.id, task);
+      slots.add(entry.item.id);
+      inFlight.set(entry.item.id, task);
     };
 
     try {
@@ -496,10 +496,10 @@ export class SendingEngine {
           }
           const entry = page[position];
           const now = this.now();
-          if (inFlight.has(entry.id)) {
+          if (inFlight.has(entry.item.id)) {
             continue;
           }
-          const later = notBefore.get(entry.id);
+          const later = notBefore.get(entry.item.id);
           if (later !== undefined && later > now) {
             nextDueAt = Math.min(nextDueAt, later);
             continue;

@@ -76,8 +76,9 @@ export class NotificationService {
       const times = this.validate(item, now, items.length > 1 ? `items[${i}]: ` : '');
       const lower = (list: string[] | undefined): string[] => (list ?? []).map((a) => a.toLowerCase());
       const content = { to: lower(item.to), cc: lower(item.cc), bcc: lower(item.bcc), subject: item.subject, html: item.html, text: item.text };
-      if (storedChars(content) > STORED_CONTENT_CHARS) {
-        throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${storedChars(content)} characters of subject, bodies and recipients; at most ${STORED_CONTENT_CHARS}.` });
+      const chars = storedChars(content);
+      if (chars > STORED_CONTENT_CHARS) {
+        throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${chars} characters of subject, bodies and recipients; at most ${STORED_CONTENT_CHARS}.` });
       }
       const parts = splitRecipients(content, this.deps.recipientsPerMessage);
       return { key, priority: item.priority ?? 'normal', ...times, content, parts: parts.length, firstPartRecipients: recipientCount(parts[0]), requestHash: requestHash(body) };

@@ -50,7 +50,6 @@ export type EnqueueOutcome = { id: string; duplicate: boolean; state: ItemState 
 
 /** A pending item's place in its catalog's queue: priority, then age (Table Storage keeps rows in key order). */
 export interface DueEntry {
-  id: string;
   /** The item as its queue row holds it (state, content, ETag): the drain claims it without another read. */
   item: StoredItem;
   /** When the item may go (not-before, or its next attempt after a passing fault). */
@@ -359,7 +358,7 @@ export class OutboxStore {
         continue;
       }
       const item = toItem(row, row.etag);
-      yield { id: item.id, item, dueAt: Number(row.dueAt), expiresAt: Number(row.expiresAt) >= 0 ? Number(row.expiresAt) : null, recipients: Math.max(1, Number(row.recipients) || 1) };
+      yield { item, dueAt: Number(row.dueAt), expiresAt: Number(row.expiresAt) >= 0 ? Number(row.expiresAt) : null, recipients: Math.max(1, Number(row.recipients) || 1) };
     }
   }
 

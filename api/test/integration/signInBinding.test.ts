@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { TABLES } from '../../src/storage/tables';
+import { fault } from '../support/sending';
 import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, provisionSettingsList, signIn, Stack, startStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -36,8 +37,6 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
   const path = (catalog: string, suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalog)}/connection${suffix}`;
   const table = (name: string): TableClient => TableClient.fromConnectionString(stack.azurite.connectionString, name, { allowInsecureConnection: true });
   const key = (value: string): string => createHash('sha256').update(value.toLowerCase()).digest('hex');
-  const fault = (name: string, body: unknown): Promise<Response> =>
-    fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   /** Start as `admin`, sign in as `user` and land on the callback; the page has not completed yet. */
   async function signedIn(admin: string, catalog: string, user: string): Promise<{ completion: string; nonce: string }> {
@@ -171,7 +170,7 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
   });
 
   it('races - two Classic connects at once with different accounts and passwords: the record names the account whose password is stored', async () => {
-    await fault('password', { user: 'megan@contoso.test', password: 'megan-password' });
+    await fault(stack, 'password', { user: 'megan@contoso.test', password: 'megan-password' });
     const token = await stack.token('adele@contoso.test');
     for (let round = 0; round < 3; round++) {
       const results = await Promise.all([
