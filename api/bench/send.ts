@@ -26,7 +26,7 @@
  * them small while developing, e.g. BENCH_NOTIFICATIONS=200 BENCH_CATALOGS=5 BENCH_IDLE_CATALOGS=20).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -77,6 +77,8 @@ interface Phase {
   messagesPerSecond: number;
   ratePerMailbox?: { allowedPerSecond: number; achievedToAllowedMin: number; achievedToAllowedMedian: number };
   cpuMsPerMessage: number;
+  /** CPU ms per delivered message of the other processes (Azurite, the local tenant). */
+  otherCpuMsPerMessage: Record<string, number>;
   peakRssMb: number;
   storageOperations: number;
   storageOperationsPerDelivered: number;
@@ -93,6 +95,36 @@ const percentile = (values: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/**
+ * CPU milliseconds used so far by this process's children (Azurite's table and queue services, the
+ * local tenant), by name, from /proc (Linux; empty elsewhere).
+ */
+function childCpu(): Record<string, number> {
+  const out: Record<string, number> = {};
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid) {
+        continue;
+      }
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const name = cmd.includes('send-tenant') ? 'localTenant' : cmd.includes(`${path.sep}table${path.sep}`) ? 'azuriteTables' : cmd.includes(`${path.sep}queue${path.sep}`) ? 'azuriteQueues' : 'other';
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return out;
+}
 
 /** Runs `work` over `items` with at most `limit` at a time. */
 async function pool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -333,6 +365,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     const throttledBefore = throttle.throttled;
     let pollCpu = 0;
     const cpuBefore = process.cpuUsage();
+    const childBefore = childCpu();
     const t0 = Date.now();
     await pool(world.busy, 8, async (c) => {
       const { data, error } = await client.POST('/v1/catalogs/{catalog}/notifications/batch', { params: { path: { catalog: catalogUrl(c.site) } }, body: { items: itemsFor(phase, c, perCatalog) } });
@@ -367,6 +400,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     const lastSent = Math.max(...final.flatMap((f) => f.items.map((i) => i.state.sentAt ?? 0)));
     const seconds = (Math.max(lastSent, t0) - t0) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const childAfter = childCpu();
     const storageOperations = meter.requests + meter.queueRequests - requestsBefore;
     const storageByMethod = Object.fromEntries(Object.entries(meter.byMethod).map(([m, n]) => [m, n - (methodsBefore[m] ?? 0)]));
 
@@ -409,6 +443,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
       messagesPerSecond: round(delivered / Math.max(0.001, seconds), 1),
       ...(limitsOn ? { ratePerMailbox: { allowedPerSecond: round((PER_MINUTE * SCALE) / 60, 1), achievedToAllowedMin: round(Math.min(...ratios), 3), achievedToAllowedMedian: round(median(ratios), 3) } } : {}),
       cpuMsPerMessage: round(((cpu.user + cpu.system) / 1000 - pollCpu) / Math.max(1, delivered), 3),
+      otherCpuMsPerMessage: Object.fromEntries(Object.entries(childAfter).map(([name, ms]) => [name, round((ms - (childBefore[name] ?? 0)) / Math.max(1, delivered), 3)])),
       peakRssMb: round(peakRss / 1024 / 1024, 1),
       storageOperations,
       storageOperationsPerDelivered: round(storageOperations / Math.max(1, delivered), 2),
@@ -418,9 +453,47 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
   const perCatalog = Math.max(1, Math.round(N / BUSY));
   const messageIdDomain = configFor({}).sending.messageIdDomain;
 
+  /** (b) limits off: the engine, then a bare loop of the same Graph calls. */
+  async function phaseB(): Promise<{ engine: Phase; bare: { messages: number; seconds: number; messagesPerSecond: number; otherCpuMsPerMessage: Record<string, number> }; ratio: number }> {
+  await pool(world.busy, 8, (cat) => tenantFetch('/_admin/faults/throttle', { mailbox: cat.upn, messagesPerMinute: 10_000_000 }));
+  await useApi({ SEND_MESSAGES_PER_MINUTE: '10000', SEND_RECIPIENTS_PER_DAY: '1000000' });
+  say(`(b) limits off: ${perCatalog * BUSY} notifications through the engine`);
+  const bEngine = await sendPhase('b', perCatalog, false);
+  say(`(b) engine ${bEngine.messagesPerSecond} messages/s; bare loop of the same Graph calls`);
+  const config = configFor({});
+  const connections = new ConnectionStore(tables[TABLES.connections]);
+  const credentials = new CredentialsProvider({ config, identity: new MicrosoftIdentity(config), secrets: new SecretStore(tables[TABLES.connections], LocalFileKek.open(kekFile)), graph: new GraphClient(config.graphUrl) });
+  const records = await Promise.all(world.busy.map(async (cat) => (await connections.read(catalogUrl(cat.site))).record));
+  const bareChildBefore = childCpu();
+  const bareStart = Date.now();
+  let bareSent = 0;
+  await Promise.all(records.map(async (record, k) => {
+    const transport = await credentials.open(record);
+    const learner = world.busy[k].learner;
+    await pool(Array.from({ length: perCatalog }, (_, i) => i), transport.concurrency, async (i) => {
+      await transport.send({ messageId: `<bare-${k}-${i}@bench.invalid>`, from: transport.account, to: [learner], cc: [], bcc: [], subject: `bench bare ${i}`, text: `Notification ${i} of the bare run.` });
+      bareSent++;
+    });
+    await transport.close();
+  }));
+  const bareSeconds = (Date.now() - bareStart) / 1000;
+  const bareChild = childCpu();
+  const bareOther = Object.fromEntries(Object.entries(bareChild).map(([name, ms]) => [name, round((ms - (bareChildBefore[name] ?? 0)) / Math.max(1, bareSent), 3)]));
+  const result = { engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1), otherCpuMsPerMessage: bareOther }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
+  say(`(b) bare ${result.bare.messagesPerSecond} messages/s; engine / bare ${result.ratio}`);
+  return result;
+  }
+
+
   // Warm-up, not reported: tokens, connections and the JIT, so that (a) and (c) compare like with like.
   say(`warm-up: 5 notifications per busy catalog`);
   await sendPhase('w', 5, false);
+
+  if (process.env.BENCH_ONLY === 'b') {
+    // While working on the engine: the warm-up, then (b) alone, printed, nothing written.
+    say(`(b) ${JSON.stringify(await phaseB())}`);
+    return;
+  }
 
   // (a) limits on
   say(`(a) ${perCatalog * BUSY} notifications over ${BUSY} catalogs, limits on (x${SCALE}: ${(PER_MINUTE * SCALE) / 60} messages/s per mailbox)`);
@@ -450,30 +523,8 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
   const idleOps = meter.touched;
   say(`(c) ${JSON.stringify(c)}; storage operations on idle catalogs: ${idleOps} ${JSON.stringify(meter.touchedBy)}`);
 
-  // (b) limits off: the engine, then a bare loop of the same Graph calls
-  await pool(world.busy, 8, (cat) => tenantFetch('/_admin/faults/throttle', { mailbox: cat.upn, messagesPerMinute: 10_000_000 }));
-  await useApi({ SEND_MESSAGES_PER_MINUTE: '10000', SEND_RECIPIENTS_PER_DAY: '1000000' });
-  say(`(b) limits off: ${perCatalog * BUSY} notifications through the engine`);
-  const bEngine = await sendPhase('b', perCatalog, false);
-  say(`(b) engine ${bEngine.messagesPerSecond} messages/s; bare loop of the same Graph calls`);
-  const config = configFor({});
-  const connections = new ConnectionStore(tables[TABLES.connections]);
-  const credentials = new CredentialsProvider({ config, identity: new MicrosoftIdentity(config), secrets: new SecretStore(tables[TABLES.connections], LocalFileKek.open(kekFile)), graph: new GraphClient(config.graphUrl) });
-  const records = await Promise.all(world.busy.map(async (cat) => (await connections.read(catalogUrl(cat.site))).record));
-  const bareStart = Date.now();
-  let bareSent = 0;
-  await Promise.all(records.map(async (record, k) => {
-    const transport = await credentials.open(record);
-    const learner = world.busy[k].learner;
-    await pool(Array.from({ length: perCatalog }, (_, i) => i), transport.concurrency, async (i) => {
-      await transport.send({ messageId: `<bare-${k}-${i}@bench.invalid>`, from: transport.account, to: [learner], cc: [], bcc: [], subject: `bench bare ${i}`, text: `Notification ${i} of the bare run.` });
-      bareSent++;
-    });
-    await transport.close();
-  }));
-  const bareSeconds = (Date.now() - bareStart) / 1000;
-  const b = { engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1) }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
-  say(`(b) bare ${b.bare.messagesPerSecond} messages/s; engine / bare ${b.ratio}`);
+  const b = await phaseB();
+  const bEngine = b.engine;
 
   // (d) LMS enqueue: through the API (no worker, so nothing else runs) against the same storage writes
   await useApi({ SEND_WORKER: 'false' });

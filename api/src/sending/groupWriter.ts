@@ -1,6 +1,6 @@
 import { ApiError } from '../errors/apiError';
 import { isTerminal, ItemState } from './outboxItem';
-import { OutboxStore, queueRowOf, StoredItem } from './outboxStore';
+import { operationsOf, OutboxStore, queueRowOf, StoredItem } from './outboxStore';
 
 interface Waiting {
   item: StoredItem;
@@ -9,7 +9,7 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-/** A transaction holds 100 operations: two per written item, one per queue row dropped. */
+/** A transaction holds 100 operations: one or two per written item (`operationsOf`), one per queue row dropped. */
 const OPERATIONS = 100;
 
 /**
@@ -64,7 +64,7 @@ export class GroupWriter {
   private async run(): Promise<void> {
     while (this.waiting.length > 0) {
       const group = this.waiting.splice(0, OPERATIONS / 2);
-      const drops = this.drops.splice(0, OPERATIONS - 2 * group.length);
+      const drops = this.drops.splice(0, OPERATIONS - operationsOf(group));
       await this.commit(group, drops);
     }
   }

@@ -142,6 +142,9 @@ interface QueueEntity extends ContentEntity {
   recipients: number;
 }
 
+/** Storage operations of these changes in a transaction: a pending state one, a final state two. */
+export const operationsOf = (changes: Array<{ next: Pick<ItemState, 'state'> }>): number => changes.reduce((n, c) => n + (isTerminal(c.next.state) ? 2 : 1), 0);
+
 /** An item's queue row: its priority and age never change. */
 export const queueRowOf = (item: Pick<StoredItem, 'id' | 'state'>): string => indexRow(item.state, item.id);
 
@@ -163,14 +166,16 @@ function toItem(e: ContentEntity, etag: string | null): StoredItem {
 
 /**
  * The outbox's truth, in Azure Table Storage: per catalog partition, one row per notification
- * (its content and state, for reads by id and the deliveries list), one queue row per pending
- * notification (keyed by priority, then age, and holding the same content and state, so a drain
- * lists a page of due items with everything it needs in one query), and one row per idempotency key.
+ * (its content, and its state as queued and once final, for reads by id and the deliveries list),
+ * one queue row per pending notification (keyed by priority, then age, and holding the content and
+ * the live state, so a drain lists a page of due items with everything it needs in one query), and
+ * one row per idempotency key.
  *
- * While an item is pending, its queue row's ETag is its concurrency token: every state change is one
- * entity-group transaction that writes the queue row conditionally and copies the state to the item
- * row; a final state's queue row is removed afterwards. Several items' changes can share one
- * transaction (`updateMany`): a drain claims, and marks sent, the items of a round together.
+ * While an item is pending, its queue row holds its state and the row's ETag is its concurrency
+ * token: a pending state change is one conditional write of the queue row; the final one also
+ * copies the state to the item row (one transaction), and the final queue row is removed later.
+ * Several items' changes can share one transaction (`updateMany`): a drain claims, and marks sent,
+ * the items of a round together - four storage operations a message in all.
  */
 export class OutboxStore {
   public constructor(private readonly table: TableClient, private readonly newId: () => string = randomUUID) {}
@@ -300,9 +305,13 @@ export class OutboxStore {
     return (await readEntity<{ id: string }>(this.table, catalogKey(catalog), keyRow(key)))?.id;
   }
 
-  /** The item's status and content, as its item row holds them (not writable: `etag` is null). */
+  /**
+   * The item's status and content (not writable: `etag` is null). A pending item's live state is in
+   * its queue row (the item row keeps the state it was queued with until it becomes final).
+   */
   public async read(catalog: string, id: string): Promise<StoredItem | undefined> {
-    return this.readRow(catalogKey(catalog), id);
+    const item = await this.readForUpdate(catalog, id);
+    return item && { ...item, etag: null };
   }
 
   /**
@@ -310,16 +319,17 @@ export class OutboxStore {
    * after a storage fault starts from here). A final item comes back with `etag` null.
    */
   public async readForUpdate(catalog: string, id: string): Promise<StoredItem | undefined> {
-    const item = await this.read(catalog, id);
+    const item = await this.readRow(catalogKey(catalog), id);
     if (!item || isTerminal(item.state.state)) {
       return item;
     }
     const row = await readEntity<QueueEntity>(this.table, catalogKey(catalog), indexRow(item.state, id));
     // No queue row: the item became final after the first read.
     if (!row) {
-      return this.read(catalog, id);
+      return this.readRow(catalogKey(catalog), id);
     }
-    const fresh = toItem(row as unknown as QueueEntity, row.etag);
+    // A row written by an earlier version may hold no state: the item row's is the item's.
+    const fresh = row.state === undefined ? { ...item, etag: row.etag } : toItem(row as unknown as QueueEntity, row.etag);
     return isTerminal(fresh.state.state) ? { ...fresh, etag: null } : fresh;
   }
 
@@ -333,13 +343,23 @@ export class OutboxStore {
 
   /** The catalog's notifications for the deliveries list (R-OPS-2): state and subject only, never addresses or bodies; at most `cap`. */
   public async summaries(catalog: string, cap: number): Promise<Array<{ id: string; kind: ItemKind; subject: string; recipients: number; state: ItemState }>> {
+    // Pending items' live states first, from their queue rows: an item row read afterwards that is
+    // still not final had its queue row then (or was queued since, and is as its item row says).
+    const live = new Map<string, ItemState>();
+    for await (const row of this.queueRows<{ id: string; state?: string }>(catalog, 1000, ['id', 'state'])) {
+      if (row.state !== undefined) {
+        live.set(row.id, JSON.parse(row.state) as ItemState);
+      }
+    }
     const out: Array<{ id: string; kind: ItemKind; subject: string; recipients: number; state: ItemState }> = [];
     try {
       const rows = this.table.listEntities<{ id: string; kind?: ItemKind; subject: string; recipientCount?: number; state: string }>({
         queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'n|' and RowKey lt 'n}'`, select: ['id', 'kind', 'subject', 'recipientCount', 'state'] }
       });
       for await (const row of rows) {
-        out.push({ id: row.id, kind: row.kind ?? 'notification', subject: row.subject, recipients: Number(row.recipientCount ?? 0), state: JSON.parse(row.state) as ItemState });
+        const stored = JSON.parse(row.state) as ItemState;
+        const state = isTerminal(stored.state) ? stored : live.get(row.id) ?? stored;
+        out.push({ id: row.id, kind: row.kind ?? 'notification', subject: row.subject, recipients: Number(row.recipientCount ?? 0), state });
         if (out.length >= cap) {
           break;
         }
@@ -421,8 +441,7 @@ export class OutboxStore {
 
   /**
    * Writes the item's next state if nobody changed it since it was read (CHANGED_BY_SOMEONE_ELSE
-   * otherwise), in one transaction: the queue row conditionally, the item row's copy of the state
-   * with it. A final state's queue row is then removed (see `updateMany`).
+   * otherwise), see `updateMany`; a final state's queue row is then removed.
    */
   public async update(item: StoredItem, next: ItemState): Promise<StoredItem> {
     const [written] = await this.updateMany(item.catalog, [{ item, next }]);
@@ -434,33 +453,37 @@ export class OutboxStore {
 
   /**
    * Several items' next states (one catalog, at most 50) in one transaction: all are written or none
-   * (one stale ETag refuses the whole transaction with CHANGED_BY_SOMEONE_ELSE). A final state is
-   * written into the queue row too, conditionally like any other; the row itself is removed later
-   * (`drop`: queue rows of final items, deleted in the same transaction): a queue row in a final
-   * state is never written again, so its removal needs no condition, and the listing passes it by.
+   * (one stale ETag refuses the whole transaction with CHANGED_BY_SOMEONE_ELSE). A pending state is
+   * one operation, the queue row's conditional merge; a final state is two, the same merge and the
+   * item row's copy of the state. The queue row of a final state is removed later (`drop`: queue rows
+   * of final items, deleted in the same transaction): such a row is never written again, so its
+   * removal needs no condition, and listings pass it by. (Azure Tables can delete on an ETag in a
+   * transaction, but @azure/data-tables' submitTransaction sends every delete unconditionally.)
    */
   public async updateMany(catalog: string, changes: Array<{ item: StoredItem; next: ItemState }>, drop: string[] = []): Promise<StoredItem[]> {
     if (changes.length === 0 && drop.length === 0) {
       return [];
     }
-    if (2 * changes.length + drop.length > TRANSACTION_OPERATIONS + 1 || changes.some((c) => c.item.catalog !== catalog)) {
+    if (operationsOf(changes) + drop.length > TRANSACTION_OPERATIONS + 1 || changes.some((c) => c.item.catalog !== catalog)) {
       throw new ApiError('INTERNAL_ERROR', { upstream: 'one transaction holds 100 operations of one catalog' });
     }
     const partitionKey = catalogKey(catalog);
     const actions: TransactionAction[] = [];
+    /** Where each change's queue row merge is in the transaction (its new ETag comes back there). */
+    const queueOps: number[] = [];
     for (const { item, next } of changes) {
       if (item.etag === null) {
         throw new ApiError('INTERNAL_ERROR', { upstream: 'an item read for its status cannot be written' });
       }
       const state = JSON.stringify(next);
-      actions.push(
-        ['update', { partitionKey, rowKey: queueRowOf(item), state, dueAt: dueAtOf(next) }, 'Merge', { etag: item.etag }],
-        ['update', { partitionKey, rowKey: itemRow(item.id), state }, 'Merge']
-      );
+      queueOps.push(actions.push(['update', { partitionKey, rowKey: queueRowOf(item), state, dueAt: dueAtOf(next) }, 'Merge', { etag: item.etag }]) - 1);
+      if (isTerminal(next.state)) {
+        actions.push(['update', { partitionKey, rowKey: itemRow(item.id), state }, 'Merge']);
+      }
     }
     try {
       const response = await this.table.submitTransaction([...actions, ...drop.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }])]);
-      return changes.map(({ item, next }, i) => ({ ...item, state: next, etag: isTerminal(next.state) ? null : response.subResponses[2 * i]?.etag ?? null }));
+      return changes.map(({ item, next }, i) => ({ ...item, state: next, etag: isTerminal(next.state) ? null : response.subResponses[queueOps[i]]?.etag ?? null }));
     } catch (error) {
       throw conditionalWriteError(error);
     }

@@ -296,6 +296,9 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await fault(stack, 'throttle', { mailbox: 'adele@contoso.test', retryAfterSeconds: 1 });
     const second = await queue(catalogA, { to: ['learner1@contoso.test'], subject: 'after 429', text: 'x' });
     await eventually(async () => ((await status(catalogA, second.body.id)).body.history.some((h: { code?: string }) => h.code === 'THROTTLED') ? true : undefined), 30_000, 'a 429');
+    // The deliveries list shows the live state (kept in the queue row while pending), not the one queued.
+    const listed = await stack.call('GET', catalogPath(catalogA, '/deliveries'), { token: await stack.token('adele@contoso.test') });
+    expect(listed.body.items.find((d: { id: string }) => d.id === second.body.id)).toMatchObject({ status: expect.stringMatching(/^(queued|sending)$/), code: 'THROTTLED' });
     await fault(stack, 'throttle', { mailbox: 'adele@contoso.test', clear: true });
     expect((await settled(catalogA, second.body.id)).status).toBe('sent');
     const view = await stack.call('GET', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') });

@@ -90,10 +90,18 @@ describe('GroupWriter - group commit of a drain\'s outbox writes', () => {
     expect(calls[3]).toEqual({ ids: [], drop: [queueRowOf(last)] });
   });
 
-  it('a transaction never holds more than 100 operations: 50 items, two operations each', async () => {
+  it('a transaction never holds more than 100 operations: 50 items, a final state counts two, dropped rows wait for room', async () => {
     const { outbox, calls } = fakeOutbox();
     const writer = new GroupWriter(outbox, CATALOG);
     await Promise.all(Array.from({ length: 120 }, (_, n) => writer.write(item(n), claim(item(n)))));
     expect(calls.map((c) => c.ids.length)).toEqual([50, 50, 20]);
+    calls.length = 0;
+    // 50 claims are 50 operations: 50 rows to drop fit beside them; 50 final states are 100.
+    Array.from({ length: 60 }, (_, n) => writer.drop(`r|left-${n}`));
+    await Promise.all(Array.from({ length: 50 }, (_, n) => writer.write(item(n), claim(item(n)))));
+    await Promise.all(Array.from({ length: 50 }, (_, n) => writer.write({ ...item(n), state: claim(item(n)) }, sent(item(n)))));
+    expect(calls.map((c) => [c.ids.length, c.drop.length])).toEqual([[50, 50], [50, 0]]);
+    await writer.close();
+    expect(calls.slice(2).map((c) => [c.ids.length, c.drop.length])).toEqual([[0, 60]]);
   });
 });
