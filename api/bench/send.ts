@@ -83,6 +83,8 @@ interface Phase {
   storageOperations: number;
   storageOperationsPerDelivered: number;
   storageByMethod: Record<string, number>;
+  /** Table requests by method, table and kind (a transaction, a point read or write, a query); queue requests are not in it. */
+  storageByKind: Record<string, number>;
 }
 
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
@@ -186,6 +188,7 @@ class ThrottleCounter extends Writable {
 class WatchingMeter extends StorageMeter {
   public touched = 0;
   public touchedBy: Record<string, number> = {};
+  public readonly byKind: Record<string, number> = {};
 
   public constructor(private readonly watched: Set<string>) {
     super();
@@ -196,6 +199,10 @@ class WatchingMeter extends StorageMeter {
     sendRequest: async (request, next) => {
       this.requests++;
       this.byMethod[request.method] = (this.byMethod[request.method] ?? 0) + 1;
+      // e.g. "POST $batch", "GET outbox query", "GET connections entity", "PUT leases entity"
+      const pathname = new URL(request.url).pathname.replace(/^\/[^/]+/, '');
+      const kind = `${request.method} ${pathname === '/$batch' ? '$batch' : `${pathname.replace(/^\/|\(.*$/g, '')} ${pathname.includes("RowKey='") ? 'entity' : 'query'}`}`;
+      this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
       const url = decodeURIComponent(request.url);
       if ((url.match(/[0-9a-f]{64}/g) ?? []).some((key) => this.watched.has(key))) {
         this.touched++;
@@ -362,6 +369,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     peakRss = process.memoryUsage().rss;
     const requestsBefore = meter.requests + meter.queueRequests;
     const methodsBefore = { ...meter.byMethod };
+    const kindsBefore = { ...meter.byKind };
     const throttledBefore = throttle.throttled;
     let pollCpu = 0;
     const cpuBefore = process.cpuUsage();
@@ -403,6 +411,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     const childAfter = childCpu();
     const storageOperations = meter.requests + meter.queueRequests - requestsBefore;
     const storageByMethod = Object.fromEntries(Object.entries(meter.byMethod).map(([m, n]) => [m, n - (methodsBefore[m] ?? 0)]));
+    const storageByKind = Object.fromEntries(Object.entries(meter.byKind).map(([m, n]) => [m, n - (kindsBefore[m] ?? 0)]).filter(([, n]) => Number(n) > 0));
 
     let delivered = 0;
     let lost = 0;
@@ -447,14 +456,15 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
       peakRssMb: round(peakRss / 1024 / 1024, 1),
       storageOperations,
       storageOperationsPerDelivered: round(storageOperations / Math.max(1, delivered), 2),
-      storageByMethod
+      storageByMethod,
+      storageByKind
     };
   };
   const perCatalog = Math.max(1, Math.round(N / BUSY));
   const messageIdDomain = configFor({}).sending.messageIdDomain;
 
   /** (b) limits off: the engine, then a bare loop of the same Graph calls. */
-  async function phaseB(): Promise<{ engine: Phase; bare: { messages: number; seconds: number; messagesPerSecond: number; otherCpuMsPerMessage: Record<string, number> }; ratio: number }> {
+  async function phaseB(): Promise<{ engine: Phase; bare: { messages: number; seconds: number; messagesPerSecond: number; cpuMsPerMessage: number; otherCpuMsPerMessage: Record<string, number> }; ratio: number }> {
   await pool(world.busy, 8, (cat) => tenantFetch('/_admin/faults/throttle', { mailbox: cat.upn, messagesPerMinute: 10_000_000 }));
   await useApi({ SEND_MESSAGES_PER_MINUTE: '10000', SEND_RECIPIENTS_PER_DAY: '1000000' });
   say(`(b) limits off: ${perCatalog * BUSY} notifications through the engine`);
@@ -465,6 +475,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
   const credentials = new CredentialsProvider({ config, identity: new MicrosoftIdentity(config), secrets: new SecretStore(tables[TABLES.connections], LocalFileKek.open(kekFile)), graph: new GraphClient(config.graphUrl) });
   const records = await Promise.all(world.busy.map(async (cat) => (await connections.read(catalogUrl(cat.site))).record));
   const bareChildBefore = childCpu();
+  const bareCpuBefore = process.cpuUsage();
   const bareStart = Date.now();
   let bareSent = 0;
   await Promise.all(records.map(async (record, k) => {
@@ -477,9 +488,10 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     await transport.close();
   }));
   const bareSeconds = (Date.now() - bareStart) / 1000;
+  const bareCpu = process.cpuUsage(bareCpuBefore);
   const bareChild = childCpu();
   const bareOther = Object.fromEntries(Object.entries(bareChild).map(([name, ms]) => [name, round((ms - (bareChildBefore[name] ?? 0)) / Math.max(1, bareSent), 3)]));
-  const result = { engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1), otherCpuMsPerMessage: bareOther }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
+  const result = { engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1), cpuMsPerMessage: round((bareCpu.user + bareCpu.system) / 1000 / Math.max(1, bareSent), 3), otherCpuMsPerMessage: bareOther }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
   say(`(b) bare ${result.bare.messagesPerSecond} messages/s; engine / bare ${result.ratio}`);
   return result;
   }
