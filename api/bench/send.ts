@@ -22,8 +22,12 @@
  * catalogs connect with Modern (Graph transport), through the same sign-in pages a browser uses;
  * the idle ones with Classic (password, SMTP transport).
  *
+ * Each phase also reports the CPU per message of the other processes (Azurite's table and queue
+ * services, the local tenant, from /proc) and the table requests by kind.
+ *
  * BENCH_NOTIFICATIONS, BENCH_CATALOGS, BENCH_IDLE_CATALOGS, BENCH_TIME_SCALE change the sizes (keep
- * them small while developing, e.g. BENCH_NOTIFICATIONS=200 BENCH_CATALOGS=5 BENCH_IDLE_CATALOGS=20).
+ * them small while developing, e.g. BENCH_NOTIFICATIONS=200 BENCH_CATALOGS=5 BENCH_IDLE_CATALOGS=20);
+ * BENCH_ONLY=b runs the warm-up and (b) alone and prints it (nothing written).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

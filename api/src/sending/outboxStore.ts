@@ -254,7 +254,7 @@ export class OutboxStore {
       } catch (error) {
         if (statusOf(error) !== 409 || current.length === 1) {
           if (statusOf(error) === 409) {
-            outcomes[current[0].index] = await this.existing(partitionKey, items[current[0].index].key, items[current[0].index].requestHash);
+            outcomes[current[0].index] = await this.existing(catalog, items[current[0].index].key, items[current[0].index].requestHash);
             return;
           }
           throw storageError(error);
@@ -285,15 +285,16 @@ export class OutboxStore {
     return outcomes;
   }
 
-  private async existing(partitionKey: string, key: string, hash: string): Promise<EnqueueOutcome> {
-    const row = await readEntity<{ id: string; requestHash: string }>(this.table, partitionKey, keyRow(key));
+  private async existing(catalog: string, key: string, hash: string): Promise<EnqueueOutcome> {
+    const row = await readEntity<{ id: string; requestHash: string }>(this.table, catalogKey(catalog), keyRow(key));
     if (!row) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage conflict without a key row' });
     }
     if (row.requestHash !== hash) {
       return { error: 'IDEMPOTENCY_KEY_REUSED' };
     }
-    const item = await this.readRow(partitionKey, row.id);
+    // The live state: a duplicate of a notification on its way answers "sending".
+    const item = await this.read(catalog, row.id);
     if (!item) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage key row without its item' });
     }
