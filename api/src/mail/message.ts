@@ -1,15 +1,19 @@
-/** One submission to a mailbox service: what every MailTransport sends. */
-export interface OutboundMessage {
-  /** RFC 5322 Message-ID with its angle brackets, stable for a notification (and part), so a resubmission is recognisable. */
-  messageId: string;
-  /** The connected account: the sender (R-USE-1). */
-  from: string;
+/** What a message says: its recipients, subject and bodies (a notification keeps this in the outbox). */
+export interface MessageContent {
   to: string[];
   cc: string[];
   bcc: string[];
   subject: string;
   html?: string;
   text?: string;
+}
+
+/** One submission to a mailbox service: what every MailTransport sends. */
+export interface OutboundMessage extends MessageContent {
+  /** RFC 5322 Message-ID with its angle brackets, stable for a notification (and part), so a resubmission is recognisable. */
+  messageId: string;
+  /** The connected account: the sender (R-USE-1). */
+  from: string;
   /** An iCalendar invitation or cancellation (RFC 5546 iTIP over iMIP): the text/calendar part mail clients show Accept/Decline for. */
   calendar?: { method: 'REQUEST' | 'CANCEL'; content: string };
 }

@@ -3,17 +3,11 @@ import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { ApiError } from '../errors/apiError';
 import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
 import type { OutboxCounters } from '../health/incident';
+import type { MessageContent } from '../mail/message';
 import { ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
 
 /** What a notification says; stored beside its state, never logged. */
-export interface NotificationContent {
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  subject: string;
-  html?: string;
-  text?: string;
-}
+export type NotificationContent = MessageContent;
 
 export interface NewNotification {
   key: string;

@@ -7,7 +7,7 @@ import { startApi, RunningApi } from '../../src/server';
 import { startAzurite } from '../support/azurite';
 import { LogCapture } from '../support/inProcessApi';
 import { API_APP, appToken, LMS_BACKEND } from '../support/sending';
-import { localConfig, signIn, Stack, startStack } from '../support/stack';
+import { localConfig, signIn, useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -30,18 +30,13 @@ function shape(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite over loopback)', () => {
-  let stack: Stack;
+  const stack = useStack({ CLASSIC_ATTEMPTS_PER_CALLER: '5', CLASSIC_ATTEMPTS_PER_ACCOUNT: '3', CLASSIC_ATTEMPT_WINDOW_SECONDS: '600', TEST_EMAILS_PER_DAY: '2' }, { reset: 'none' });
   let catalogA: string;
   let catalogB: string;
 
   beforeAll(async () => {
-    stack = await startStack({ CLASSIC_ATTEMPTS_PER_CALLER: '5', CLASSIC_ATTEMPTS_PER_ACCOUNT: '3', CLASSIC_ATTEMPT_WINDOW_SECONDS: '600', TEST_EMAILS_PER_DAY: '2' });
     catalogA = stack.catalogUrl('catalog-a');
     catalogB = stack.catalogUrl('catalog-b');
-  });
-
-  afterAll(async () => {
-    await stack?.close();
   });
 
   const connection = (catalog: string, suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalog)}/connection${suffix}`;

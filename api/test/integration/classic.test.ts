@@ -1,4 +1,5 @@
-import { provisionSettingsList, settingsListItems, Stack, startStack } from '../support/stack';
+import { fault } from '../support/sending';
+import { provisionSettingsList, settingsListItems, useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
@@ -6,28 +7,14 @@ jest.setTimeout(60_000);
 const CANARY_PASSWORD = 'CANARY-pw-9f3b1c7e-d1a2';
 
 describe('classic connection (real API, local tenant SMTP, Azurite over loopback)', () => {
-  let stack: Stack;
+  const stack = useStack();
   let catalogA: string;
 
   beforeAll(async () => {
-    stack = await startStack();
     catalogA = stack.catalogUrl('catalog-a');
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  beforeEach(() => {
-    stack.tenant.reset();
-  });
-
   const path = (suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalogA)}/connection${suffix}`;
-
-  async function fault(name: string, body: unknown): Promise<void> {
-    const res = await fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect(res.status).toBe(200);
-  }
 
   it('connect classic - a good password is verified by an SMTP login, stored, and never returned', async () => {
     const token = await stack.token('adele@contoso.test');
@@ -40,10 +27,10 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
   it.each([
     ['a wrong password', async () => undefined, { email: 'adele@contoso.test', password: 'not-the-password' }, 422, 'BAD_CREDENTIALS'],
     ['SMTP AUTH off for the mailbox', async () => undefined, { email: 'pradeep@contoso.test', password: 'dev-password' }, 422, 'SMTP_AUTH_DISABLED'],
-    ['basic authentication retired in the tenant (550 5.7.30)', async (f: typeof fault) => f('smtp-basic-auth', { enabled: false }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'BASIC_AUTH_RETIRED'],
-    ['basic authentication blocked by a policy (535 5.7.139)', async (f: typeof fault) => f('smtp-basic-auth', { enabled: false, reply: 'policy' }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'BASIC_AUTH_DISABLED']
+    ['basic authentication retired in the tenant (550 5.7.30)', async () => fault(stack, 'smtp-basic-auth', { enabled: false }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'BASIC_AUTH_RETIRED'],
+    ['basic authentication blocked by a policy (535 5.7.139)', async () => fault(stack, 'smtp-basic-auth', { enabled: false, reply: 'policy' }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'BASIC_AUTH_DISABLED']
   ])('connect classic (R-CLS) - %s is refused and nothing is stored', async (_name, arrange, body, status, code) => {
-    await arrange(fault);
+    await arrange();
     const token = await stack.token('adele@contoso.test');
     const before = await stack.call('GET', path(), { token });
     const res = await stack.call('POST', path('/classic'), { token, body });
@@ -65,7 +52,7 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
   it('test email (R-OPS-1) - a throttled mailbox gets THROTTLED, and the connection stays healthy', async () => {
     const token = await stack.token('adele@contoso.test');
     await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });
-    await fault('throttle', { mailbox: 'adele@contoso.test', retryAfterSeconds: 30 });
+    await fault(stack, 'throttle', { mailbox: 'adele@contoso.test', retryAfterSeconds: 30 });
     const throttled = await stack.call('POST', path('/test-email'), { token, body: { to: 'learner1@contoso.test' } });
     expect([throttled.status, throttled.body.code]).toEqual([429, 'THROTTLED']);
     const view = await stack.call('GET', path(), { token });
@@ -75,13 +62,13 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
   it('password changed - the next check marks the classic connection lost with BAD_CREDENTIALS', async () => {
     const token = await stack.token('adele@contoso.test');
     await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });
-    await fault('password', { user: 'adele@contoso.test', password: 'a-new-password' });
+    await fault(stack, 'password', { user: 'adele@contoso.test', password: 'a-new-password' });
     const res = await stack.call('POST', path('/check'), { token });
     expect(res.body.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
   });
 
   it('canary - the password never appears in logs, responses, errors or Azurite tables, and disconnect removes it', async () => {
-    await fault('password', { user: 'adele@contoso.test', password: CANARY_PASSWORD });
+    await fault(stack, 'password', { user: 'adele@contoso.test', password: CANARY_PASSWORD });
     const token = await stack.token('adele@contoso.test');
     const wrong = await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: `${CANARY_PASSWORD}-wrong` } });
     expect(wrong.body.code).toBe('BAD_CREDENTIALS');
@@ -105,7 +92,7 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
 
   it('settings list - the API mirrors the connection into the catalog\'s list item, never the password', async () => {
     await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
-    await fault('password', { user: 'adele@contoso.test', password: CANARY_PASSWORD });
+    await fault(stack, 'password', { user: 'adele@contoso.test', password: CANARY_PASSWORD });
     const token = await stack.token('adele@contoso.test');
     const res = await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: CANARY_PASSWORD } });
     expect(res.status).toBe(200);

@@ -1,4 +1,5 @@
-import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, SignInOptions, Stack, startStack } from '../support/stack';
+import { fault } from '../support/sending';
+import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, SignInOptions, useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
@@ -7,26 +8,15 @@ jest.setTimeout(60_000);
  * Entra); each account consents only to what it may, rooms come through the tenant admin.
  */
 describe('admin consent for rooms (real API, local tenant, Azurite over loopback)', () => {
-  let stack: Stack;
+  const stack = useStack({ ORG_CONSENT_CACHE_SECONDS: '0' });
   let catalogA: string;
 
   beforeAll(async () => {
-    stack = await startStack({ ORG_CONSENT_CACHE_SECONDS: '0' });
     catalogA = stack.catalogUrl('catalog-a');
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  beforeEach(() => {
-    stack.tenant.reset();
   });
 
   const path = (suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalogA)}/connection${suffix}`;
   const view = async (user = 'adele@contoso.test'): Promise<any> => (await stack.call('GET', path(), { token: await stack.token(user) })).body;
-  const fault = (name: string, body: unknown): Promise<Response> =>
-    fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   async function connect(admin: string, options: SignInOptions, body: Record<string, unknown> = {}) {
     return connectModernAs(stack, admin, catalogA, options, body);
@@ -105,7 +95,7 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
 
   it('consent request pending - with the workflow on, the request link ends on "Approval required"; the view then says a request is pending', async () => {
     await connect('adele@contoso.test', { user: 'adele@contoso.test' });
-    expect((await fault('admin-consent-workflow', { enabled: true })).status).toBe(200);
+    await fault(stack, 'admin-consent-workflow', { enabled: true });
     const before = await view();
     expect(before.rooms.adminApproval).toMatchObject({ requestWorkflow: true, requestPending: false });
     const requestUrl = before.rooms.adminApproval.requestUrl as string;
@@ -121,7 +111,7 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
 
   it('consent granted later - the tenant admin opens the link; the pending request completes and rooms appear with the next token', async () => {
     await connect('adele@contoso.test', { user: 'adele@contoso.test' });
-    await fault('admin-consent-workflow', { enabled: true });
+    await fault(stack, 'admin-consent-workflow', { enabled: true });
     const requestUrl = (await view()).rooms.adminApproval.requestUrl as string;
     await signInTo(requestUrl, 'adele@contoso.test', () => ({ justification: '' }));
     const link = (await view()).rooms.adminApproval.adminConsentUrl as string;

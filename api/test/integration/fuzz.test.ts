@@ -1,19 +1,11 @@
 import fc from 'fast-check';
 import { invalidRequests } from '../support/fuzz';
-import { OPENER_ORIGIN, Stack, startStack } from '../support/stack';
+import { OPENER_ORIGIN, useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
 describe('fuzz (real API, local tenant, Azurite over loopback)', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack({}, { reset: 'none' });
 
   it('fuzz - any request to any endpoint, with good and bad tokens, never gets a 5xx and changes nothing', async () => {
     const catalogA = stack.catalogUrl('catalog-a');

@@ -1,26 +1,21 @@
 import { appTokenSource, createLmsClient, LmsClient } from '../../client';
-import { Stack, startStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
 const BACKEND = { clientId: '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e', clientSecret: 'local-dev-backend-secret' };
 
 describe('typed LMS client (api/client) against the real API, local tenant and Azurite', () => {
-  let stack: Stack;
+  const stack = useStack({ SEND_POLL_MS: '100' }, { reset: 'none' });
   let lms: LmsClient;
   let catalog: string;
 
   beforeAll(async () => {
-    stack = await startStack({ SEND_POLL_MS: '100' });
     catalog = stack.catalogUrl('catalog-a');
     lms = createLmsClient({
       baseUrl: stack.api.url,
       token: appTokenSource({ authorityHost: stack.tenant.origin, tenantId: stack.tenant.tenantId, ...BACKEND, apiAppIdUri: 'api://lms-m365-connection' })
     });
-  });
-
-  afterAll(async () => {
-    await stack?.close();
   });
 
   const connectAndSwitchOn = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled } from '../support/sending';
-import { Stack, startStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -9,19 +9,10 @@ const SENDER = 'notifications@contoso.test';
 
 /** Connection loss (R-LOSS-1..3, R-OPS-3): detect, hold, alert once per incident, resume, say so. */
 describe('connection loss (real API, local tenant, Azurite over loopback)', () => {
-  let stack: Stack;
+  const stack = useStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' }, { tenantTimeScale: SCALE });
   let lms: string;
 
-  beforeAll(async () => {
-    stack = await startStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' }, { tenantTimeScale: SCALE });
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-  });
-
   beforeEach(async () => {
-    stack.tenant.reset();
     lms = await appToken(stack);
   });
 

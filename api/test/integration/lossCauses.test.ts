@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '@lms-m365/contracts';
 import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, setEnabled } from '../support/sending';
-import { provisionSettingsList, settingsListItems, Stack, startStack } from '../support/stack';
+import { provisionSettingsList, settingsListItems, Stack, useStack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
@@ -39,21 +39,15 @@ const CAUSES: Cause[] = [
  * dropped, and everything held goes out once the catalog is well again.
  */
 describe('connection loss, cause by cause (real API, local tenant, Azurite over loopback)', () => {
-  let stack: Stack;
+  const stack = useStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' }, { tenantTimeScale: SCALE });
   let lms: string;
   let catalog: string;
 
   beforeAll(async () => {
-    stack = await startStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' }, { tenantTimeScale: SCALE });
     catalog = stack.catalogUrl('catalog-a');
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
   beforeEach(async () => {
-    stack.tenant.reset();
     lms = await appToken(stack);
   });
 

@@ -3,7 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { seal } from '../../src/secrets/envelope';
 import { LocalFileKek } from '../../src/secrets/kek';
 import { TABLES } from '../../src/storage/tables';
-import { OPENER_ORIGIN, pageNonce, postedMessage, signIn, SignInOptions, Stack, startStack } from '../support/stack';
+import { OPENER_ORIGIN, pageNonce, postedMessage, signIn, SignInOptions, useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
@@ -14,25 +14,14 @@ interface MailboxMessages {
 }
 
 describe('modern connection (real API, local tenant, Azurite over loopback)', () => {
-  let stack: Stack;
+  // No view cache: each test empties the tables, and a cached view would outlive that.
+  const stack = useStack({ CONNECTION_CACHE_MS: '0' }, { reset: 'tenant+storage' });
   let catalogA: string;
   let catalogB: string;
 
   beforeAll(async () => {
-    // No view cache: each test empties the tables, and a cached view would outlive that.
-    stack = await startStack({ CONNECTION_CACHE_MS: '0' });
     catalogA = stack.catalogUrl('catalog-a');
     catalogB = stack.catalogUrl('catalog-b');
-  });
-
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  // Each test starts from the fixture tenant and empty tables, whatever ran before it.
-  beforeEach(async () => {
-    stack.tenant.reset();
-    await stack.resetStorage();
   });
 
   const path = (catalog: string, suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalog)}/connection${suffix}`;

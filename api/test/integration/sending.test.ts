@@ -6,7 +6,7 @@ import { catalogKey, TABLES } from '../../src/storage/tables';
 import { RunningApi, startApi } from '../../src/server';
 import { LogCapture } from '../support/inProcessApi';
 import { API_APP, apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled, threeCatalogFixture } from '../support/sending';
-import { Stack, startStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -15,7 +15,7 @@ jest.setTimeout(120_000);
 const SCALE = 60;
 
 describe('sending engine (real API, local tenant, Azurite over loopback)', () => {
-  let stack: Stack;
+  const stack = useStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', SEND_MAX_ATTEMPTS: '4' }, { fixturePath: threeCatalogFixture(), tenantTimeScale: SCALE });
   let catalogA: string;
   let catalogB: string;
   let catalogC: string;
@@ -23,19 +23,13 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
   let lms: string;
 
   beforeAll(async () => {
-    stack = await startStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', SEND_MAX_ATTEMPTS: '4' }, { fixturePath: threeCatalogFixture(), tenantTimeScale: SCALE });
     catalogA = stack.catalogUrl('catalog-a');
     catalogB = stack.catalogUrl('catalog-b');
     catalogC = stack.catalogUrl('catalog-c');
     catalogQ = stack.catalogUrl('catalog-q');
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
   beforeEach(async () => {
-    stack.tenant.reset();
     lms = await appToken(stack);
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as ical from 'node-ical';
 import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled } from '../support/sending';
-import { Stack, startStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -38,23 +38,17 @@ function parsed(ics: string): { method: string; uid: string; sequence: number; s
 }
 
 describe('sessions (real API, local tenant, Azurite over loopback)', () => {
-  let stack: Stack;
+  const stack = useStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', SEND_MAX_ATTEMPTS: '4' }, { tenantTimeScale: SCALE });
   let catalogA: string;
   let catalogB: string;
   let lms: string;
 
   beforeAll(async () => {
-    stack = await startStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', SEND_MAX_ATTEMPTS: '4' }, { tenantTimeScale: SCALE });
     catalogA = stack.catalogUrl('catalog-a');
     catalogB = stack.catalogUrl('catalog-b');
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
   beforeEach(async () => {
-    stack.tenant.reset();
     stack.tenant.state.roomAnswerDelayMs = 300;
     lms = await appToken(stack);
   });

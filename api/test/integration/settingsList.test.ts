@@ -1,4 +1,5 @@
-import { provisionSettingsList, SETTINGS_LIST_TITLE, settingsListItems, siteToken, Stack, startStack } from '../support/stack';
+import { fault } from '../support/sending';
+import { provisionSettingsList, SETTINGS_LIST_TITLE, settingsListItems, siteToken, useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
@@ -7,25 +8,14 @@ jest.setTimeout(60_000);
  * display name, not URL name), keeps its id, and a write that fails is logged and shown, not swallowed.
  */
 describe('settings list mirror (real API, local tenant, Azurite over loopback)', () => {
-  let stack: Stack;
+  const stack = useStack();
   let catalogA: string;
 
   beforeAll(async () => {
-    stack = await startStack();
     catalogA = stack.catalogUrl('catalog-a');
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  beforeEach(() => {
-    stack.tenant.reset();
-  });
-
   const connection = (): string => `/v1/catalogs/${encodeURIComponent(catalogA)}/connection`;
-  const fault = (name: string, body: unknown): Promise<Response> =>
-    fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   async function patch(change: Record<string, unknown>): Promise<{ status: number; body: any }> {
     const token = await stack.token('adele@contoso.test');
@@ -88,12 +78,12 @@ describe('settings list mirror (real API, local tenant, Azurite over loopback)',
   it('mirror - a failed write is logged with its code and shown as a warning in the view; the next good write clears it', async () => {
     await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
     await patch({ enabled: false });
-    expect((await fault('graph-failure', { status: 503, count: 3 })).status).toBe(200);
+    await fault(stack, 'graph-failure', { status: 503, count: 3 });
     const failed = await patch({ enabled: true });
     expect(failed.status).toBe(200);
     expect(failed.body.settingsListWarning).toEqual({ code: 'SERVICE_UNAVAILABLE', failedAt: expect.any(String) });
     expect(stack.logs.text()).toMatch(/"context":"settings list mirror","code":"SERVICE_UNAVAILABLE"/);
-    await fault('graph-failure', { status: 0 });
+    await fault(stack, 'graph-failure', { status: 0 });
     const healed = await patch({ enabled: false });
     expect(healed.body.settingsListWarning).toBeUndefined();
     const [item] = await settingsListItems(stack, catalogA, 'adele@contoso.test');

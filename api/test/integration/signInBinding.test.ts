@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { TABLES } from '../../src/storage/tables';
 import { fault } from '../support/sending';
-import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, provisionSettingsList, signIn, Stack, startStack } from '../support/stack';
+import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, provisionSettingsList, signIn, useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -13,24 +13,17 @@ jest.setTimeout(120_000);
  * disconnects never leave a record and a secret that disagree (R-SEC-4).
  */
 describe('sign-in binding, catalogs and races (real API, local tenant, Azurite over loopback)', () => {
-  let stack: Stack;
+  // catalog-b is registered by the LMS; catalog-a is a catalog only once its settings list exists.
+  const stack = useStack({ CONNECTION_CACHE_MS: '0', ADMIN_CACHE_SECONDS: '0', REGISTERED_CATALOGS: '' }, { reset: 'tenant+storage' });
   let catalogA: string;
   let catalogB: string;
 
   beforeAll(async () => {
-    // catalog-b is registered by the LMS; catalog-a is a catalog only once its settings list exists.
-    stack = await startStack({ CONNECTION_CACHE_MS: '0', ADMIN_CACHE_SECONDS: '0', REGISTERED_CATALOGS: '' }, {});
     catalogA = stack.catalogUrl('catalog-a');
     catalogB = stack.catalogUrl('catalog-b');
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
   beforeEach(async () => {
-    stack.tenant.reset();
-    await stack.resetStorage();
     await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
   });
 

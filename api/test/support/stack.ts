@@ -53,7 +53,12 @@ export function localConfig(tenant: LocalTenant, storageConnectionString: string
 
 export const FIXTURE_PATH = path.join(repoRoot, 'local-tenant', 'fixtures', 'tenant.json');
 
-export async function startStack(overrides: Record<string, string> = {}, options: { fixturePath?: string; tenantTimeScale?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  fixturePath?: string;
+  tenantTimeScale?: number;
+}
+
+export async function startStack(overrides: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   const azurite = await startAzurite();
   let tenant: LocalTenant | undefined;
   try {
@@ -141,6 +146,40 @@ export async function startStack(overrides: Record<string, string> = {}, options
 }
 
 /** The display name the web part gives the settings list (src/.../services/SettingsStore.ts LIST_TITLE). */
+/**
+ * The stack of a describe block: started before its tests, closed after them. Before each test
+ * the local tenant is back at its fixture (`reset: 'tenant'`, the default), the API's tables are
+ * emptied too (`'tenant+storage'`), or nothing is reset (`'none'`: the tests build on each other).
+ * What it returns is the running stack, for the tests and for hooks registered after this call.
+ */
+export function useStack(overrides: Record<string, string> = {}, options: StackOptions & { reset?: 'none' | 'tenant' | 'tenant+storage' } = {}): Stack {
+  const { reset = 'tenant', ...startOptions } = options;
+  let current: Stack | undefined;
+  beforeAll(async () => {
+    current = await startStack(overrides, startOptions);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  if (reset !== 'none') {
+    beforeEach(async () => {
+      current?.tenant.reset();
+      if (reset === 'tenant+storage') {
+        await current?.resetStorage();
+      }
+    });
+  }
+  return new Proxy({} as Stack, {
+    get: (_target, name) => {
+      if (!current) {
+        throw new Error('the stack starts in beforeAll: use it in a test or in a hook registered after useStack');
+      }
+      const value: unknown = Reflect.get(current, name);
+      return typeof value === 'function' ? value.bind(current) : value;
+    }
+  });
+}
+
 export const SETTINGS_LIST_TITLE = 'LMS Microsoft 365 connection';
 
 /** Follows the local tenant's sign-in pages as a browser would: sign in, then consent if asked. */

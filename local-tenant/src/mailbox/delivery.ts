@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TenantState } from '../state/tenant-state';
-import type { NewMessage, Recipient, StoredMessage } from './store';
+import type { MessageParts, NewMessage, Recipient, StoredMessage } from './store';
 
-export interface Submission {
+export interface Submission extends MessageParts {
   sender: string;
-  from: Recipient;
-  to: Recipient[];
-  cc: Recipient[];
-  bcc: Recipient[];
-  subject: string;
-  body: { contentType: 'text' | 'html'; content: string };
   calendar?: { method: string; ics: string } | null;
   attachments?: { name: string; contentType: string; size: number }[];
   via: StoredMessage['via'];

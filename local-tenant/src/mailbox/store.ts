@@ -7,8 +7,18 @@ export interface Recipient {
 
 export type Folder = 'inbox' | 'sentitems';
 
+/** Who a message is from and to, and what it says: as submitted, and as each copy is stored. */
+export interface MessageParts {
+  from: Recipient;
+  to: Recipient[];
+  cc: Recipient[];
+  bcc: Recipient[];
+  subject: string;
+  body: { contentType: 'text' | 'html'; content: string };
+}
+
 /** One copy of a message in one mailbox folder (each recipient and the sender get their own). */
-export interface StoredMessage {
+export interface StoredMessage extends MessageParts {
   id: string;
   mailbox: string;
   folder: Folder;
@@ -17,12 +27,6 @@ export interface StoredMessage {
   headers: { name: string; value: string }[];
   /** How it was submitted: Graph sendMail, an event invitation, or SMTP. */
   via: 'graph' | 'smtp' | 'calendar';
-  from: Recipient;
-  to: Recipient[];
-  cc: Recipient[];
-  bcc: Recipient[];
-  subject: string;
-  body: { contentType: 'text' | 'html'; content: string };
   /** text/calendar part, when the message is an invitation, update or cancellation. */
   calendar: { method: string; ics: string } | null;
   attachments: { name: string; contentType: string; size: number }[];
