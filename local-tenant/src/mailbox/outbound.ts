@@ -25,14 +25,8 @@ export interface MailboxCounters {
   smtpConnections: number;
 }
 
-/** One mailbox's bookkeeping. */
-interface Book {
-  submissions: number;
-  accepted: number;
-  delayed: number;
-  rejected: number;
-  undeliverable: number;
-  pending: number;
+/** One mailbox's bookkeeping: the reported tallies, and what the limits are decided by. */
+interface Book extends Pick<MailboxCounters, 'submissions' | 'accepted' | 'delayed' | 'rejected' | 'undeliverable' | 'pending'> {
   deliveries: number[];
   recipients: { at: number; recipients: number }[];
   messageIds: Map<string, number>;
