@@ -221,6 +221,12 @@ export class SendingEngine {
     if (result.reason !== 'held' && Number.isFinite(result.nextDueAt)) {
       await this.wake(catalog, Math.max(0, result.nextDueAt - this.now()));
     }
+    if (result.reason === 'drained' && drain.dirty) {
+      // A wake came after the drain had found nothing left (while it wrote its counters): its
+      // message was taken as seen, so a new one stands for it - else what it announced would wait
+      // for the catalog's next wake.
+      await this.wake(catalog);
+    }
     await this.deps.queue.done(wake);
   }
 

@@ -1,0 +1,78 @@
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { QueueClient } from '@azure/storage-queue';
+import { loadConfig } from '../../src/config/config';
+import { RunningApi, startApi } from '../../src/server';
+import { StorageMeter } from '../../src/storage/meter';
+import { WAKE_QUEUE } from '../../src/storage/tables';
+import { LogCapture } from '../support/inProcessApi';
+import { apiEnv, appToken, catalogPath, connectModern, eventually, inbox, setEnabled } from '../support/sending';
+import { useStack } from '../support/stack';
+
+jest.setTimeout(120_000);
+
+const SCALE = 60;
+
+/** Holds the first read of the outbox's counters row (what a drain does once it found nothing left) until released. */
+class CountersGate extends StorageMeter {
+  public held: Promise<void>;
+  public release: () => void = () => undefined;
+  private reached: () => void = () => undefined;
+  private armed = true;
+
+  public constructor() {
+    super();
+    this.held = new Promise((resolve) => {
+      this.reached = resolve;
+    });
+  }
+
+  public override readonly policy: PipelinePolicy = {
+    name: 'countersGate',
+    sendRequest: async (request, next) => {
+      if (this.armed && request.method === 'GET' && decodeURIComponent(request.url).includes("RowKey='stats'")) {
+        this.armed = false;
+        const released = new Promise<void>((resolve) => {
+          this.release = resolve;
+        });
+        this.reached();
+        await released;
+      }
+      return next(request);
+    }
+  };
+}
+
+/** Wakes that reach a worker while it drains the same catalog (issue 8 point 3: queues only wake workers). */
+describe('sending engine - wakes during a drain (real API, local tenant, Azurite over loopback)', () => {
+  // This process's API only takes requests; the worker is an API of its own with a gate on its storage.
+  const stack = useStack({ SEND_WORKER: 'false', SEND_TIME_SCALE: String(SCALE) }, { tenantTimeScale: SCALE });
+
+  it('a wake that arrives while a drain winds up (nothing left, counters being written) is not lost: what it announced is sent', async () => {
+    const catalog = stack.catalogUrl('catalog-a');
+    await connectModern(stack, 'adele@contoso.test', catalog);
+    await setEnabled(stack, 'adele@contoso.test', catalog, true);
+    const lms = await appToken(stack);
+    const gate = new CountersGate();
+    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture(), storageMeter: gate });
+    try {
+      const queue = (subject: string): Promise<{ status: number; body: any }> =>
+        stack.call('POST', catalogPath(catalog, '/notifications'), { token: lms, body: { to: ['learner1@contoso.test'], subject, text: 'x' }, headers: { 'idempotency-key': subject } });
+      const first = await queue('wake first');
+      expect(first.status).toBe(202);
+      // The drain sent the first one, found nothing left and now reads its counters: held here.
+      await gate.held;
+      const second = await queue('wake second');
+      expect(second.status).toBe(202);
+      // The second one's wake reaches the same worker, which still drains this catalog, and is taken.
+      const wakes = new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE);
+      await eventually(async () => ((await wakes.getProperties()).approximateMessagesCount === 0 ? true : undefined), 20_000, 'the wake to be taken');
+      gate.release();
+      await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).some((m) => m.subject === 'wake second') ? true : undefined), 20_000, 'the second notification to be sent');
+      const status = await stack.call('GET', catalogPath(catalog, `/notifications/${second.body.id}`), { token: lms });
+      expect(status.body.status).toBe('sent');
+    } finally {
+      gate.release();
+      await worker.close();
+    }
+  });
+});
