@@ -132,6 +132,16 @@ function childCpu(): Record<string, number> {
   return out;
 }
 
+/** What each process's CPU (`childCpu`) grew by since `before`, per message. */
+function cpuPerMessage(before: Record<string, number>, after: Record<string, number>, messages: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([name, ms]) => [name, round((ms - (before[name] ?? 0)) / Math.max(1, messages), 3)]));
+}
+
+/** How much each count grew since `before` (counts that did not grow left out). */
+function countsSince(before: Record<string, number>, now: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(now).map(([key, n]): [string, number] => [key, n - (before[key] ?? 0)]).filter(([, n]) => n > 0));
+}
+
 /** Runs `work` over `items` with at most `limit` at a time. */
 async function pool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
@@ -207,11 +217,10 @@ class WatchingMeter extends StorageMeter {
       const pathname = new URL(request.url).pathname.replace(/^\/[^/]+/, '');
       const kind = `${request.method} ${pathname === '/$batch' ? '$batch' : `${pathname.replace(/^\/|\(.*$/g, '')} ${pathname.includes("RowKey='") ? 'entity' : 'query'}`}`;
       this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
-      const url = decodeURIComponent(request.url);
-      if ((url.match(/[0-9a-f]{64}/g) ?? []).some((key) => this.watched.has(key))) {
+      if ((decodeURIComponent(request.url).match(/[0-9a-f]{64}/g) ?? []).some((key) => this.watched.has(key))) {
         this.touched++;
         // What touched it, without the keys: e.g. "GET /connections(PartitionKey='<key>',RowKey='<key>')".
-        const what = `${request.method} ${new URL(request.url).pathname.replace(/^\/[^/]+/, '')}`.replace(/[0-9a-f]{64}/g, '<key>');
+        const what = `${request.method} ${pathname}`.replace(/[0-9a-f]{64}/g, '<key>');
         this.touchedBy[what] = (this.touchedBy[what] ?? 0) + 1;
       }
       return next(request);
@@ -414,8 +423,8 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     const cpu = process.cpuUsage(cpuBefore);
     const childAfter = childCpu();
     const storageOperations = meter.requests + meter.queueRequests - requestsBefore;
-    const storageByMethod = Object.fromEntries(Object.entries(meter.byMethod).map(([m, n]) => [m, n - (methodsBefore[m] ?? 0)]));
-    const storageByKind = Object.fromEntries(Object.entries(meter.byKind).map(([m, n]) => [m, n - (kindsBefore[m] ?? 0)]).filter(([, n]) => Number(n) > 0));
+    const storageByMethod = countsSince(methodsBefore, meter.byMethod);
+    const storageByKind = countsSince(kindsBefore, meter.byKind);
 
     let delivered = 0;
     let lost = 0;
@@ -456,7 +465,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
       messagesPerSecond: round(delivered / Math.max(0.001, seconds), 1),
       ...(limitsOn ? { ratePerMailbox: { allowedPerSecond: round((PER_MINUTE * SCALE) / 60, 1), achievedToAllowedMin: round(Math.min(...ratios), 3), achievedToAllowedMedian: round(median(ratios), 3) } } : {}),
       cpuMsPerMessage: round(((cpu.user + cpu.system) / 1000 - pollCpu) / Math.max(1, delivered), 3),
-      otherCpuMsPerMessage: Object.fromEntries(Object.entries(childAfter).map(([name, ms]) => [name, round((ms - (childBefore[name] ?? 0)) / Math.max(1, delivered), 3)])),
+      otherCpuMsPerMessage: cpuPerMessage(childBefore, childAfter, delivered),
       peakRssMb: round(peakRss / 1024 / 1024, 1),
       storageOperations,
       storageOperationsPerDelivered: round(storageOperations / Math.max(1, delivered), 2),
@@ -469,37 +478,35 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
 
   /** (b) limits off: the engine, then a bare loop of the same Graph calls. */
   async function phaseB(): Promise<{ engine: Phase; bare: { messages: number; seconds: number; messagesPerSecond: number; cpuMsPerMessage: number; otherCpuMsPerMessage: Record<string, number> }; ratio: number }> {
-  await pool(world.busy, 8, (cat) => tenantFetch('/_admin/faults/throttle', { mailbox: cat.upn, messagesPerMinute: 10_000_000 }));
-  await useApi({ SEND_MESSAGES_PER_MINUTE: '10000', SEND_RECIPIENTS_PER_DAY: '1000000' });
-  say(`(b) limits off: ${perCatalog * BUSY} notifications through the engine`);
-  const bEngine = await sendPhase('b', perCatalog, false);
-  say(`(b) engine ${bEngine.messagesPerSecond} messages/s; bare loop of the same Graph calls`);
-  const config = configFor({});
-  const connections = new ConnectionStore(tables[TABLES.connections]);
-  const credentials = new CredentialsProvider({ config, identity: new MicrosoftIdentity(config), secrets: new SecretStore(tables[TABLES.connections], LocalFileKek.open(kekFile)), graph: new GraphClient(config.graphUrl) });
-  const records = await Promise.all(world.busy.map(async (cat) => (await connections.read(catalogUrl(cat.site))).record));
-  const bareChildBefore = childCpu();
-  const bareCpuBefore = process.cpuUsage();
-  const bareStart = Date.now();
-  let bareSent = 0;
-  await Promise.all(records.map(async (record, k) => {
-    const transport = await credentials.open(record);
-    const learner = world.busy[k].learner;
-    await pool(Array.from({ length: perCatalog }, (_, i) => i), transport.concurrency, async (i) => {
-      await transport.send({ messageId: `<bare-${k}-${i}@bench.invalid>`, from: transport.account, to: [learner], cc: [], bcc: [], subject: `bench bare ${i}`, text: `Notification ${i} of the bare run.` });
-      bareSent++;
-    });
-    await transport.close();
-  }));
-  const bareSeconds = (Date.now() - bareStart) / 1000;
-  const bareCpu = process.cpuUsage(bareCpuBefore);
-  const bareChild = childCpu();
-  const bareOther = Object.fromEntries(Object.entries(bareChild).map(([name, ms]) => [name, round((ms - (bareChildBefore[name] ?? 0)) / Math.max(1, bareSent), 3)]));
-  const result = { engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1), cpuMsPerMessage: round((bareCpu.user + bareCpu.system) / 1000 / Math.max(1, bareSent), 3), otherCpuMsPerMessage: bareOther }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
-  say(`(b) bare ${result.bare.messagesPerSecond} messages/s; engine / bare ${result.ratio}`);
-  return result;
+    await pool(world.busy, 8, (cat) => tenantFetch('/_admin/faults/throttle', { mailbox: cat.upn, messagesPerMinute: 10_000_000 }));
+    await useApi({ SEND_MESSAGES_PER_MINUTE: '10000', SEND_RECIPIENTS_PER_DAY: '1000000' });
+    say(`(b) limits off: ${perCatalog * BUSY} notifications through the engine`);
+    const bEngine = await sendPhase('b', perCatalog, false);
+    say(`(b) engine ${bEngine.messagesPerSecond} messages/s; bare loop of the same Graph calls`);
+    const config = configFor({});
+    const connections = new ConnectionStore(tables[TABLES.connections]);
+    const credentials = new CredentialsProvider({ config, identity: new MicrosoftIdentity(config), secrets: new SecretStore(tables[TABLES.connections], LocalFileKek.open(kekFile)), graph: new GraphClient(config.graphUrl) });
+    const records = await Promise.all(world.busy.map(async (cat) => (await connections.read(catalogUrl(cat.site))).record));
+    const bareChildBefore = childCpu();
+    const bareCpuBefore = process.cpuUsage();
+    const bareStart = Date.now();
+    let bareSent = 0;
+    await Promise.all(records.map(async (record, k) => {
+      const transport = await credentials.open(record);
+      const learner = world.busy[k].learner;
+      await pool(Array.from({ length: perCatalog }, (_, i) => i), transport.concurrency, async (i) => {
+        await transport.send({ messageId: `<bare-${k}-${i}@bench.invalid>`, from: transport.account, to: [learner], cc: [], bcc: [], subject: `bench bare ${i}`, text: `Notification ${i} of the bare run.` });
+        bareSent++;
+      });
+      await transport.close();
+    }));
+    const bareSeconds = (Date.now() - bareStart) / 1000;
+    const bareCpu = process.cpuUsage(bareCpuBefore);
+    const bareOther = cpuPerMessage(bareChildBefore, childCpu(), bareSent);
+    const result = { engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1), cpuMsPerMessage: round((bareCpu.user + bareCpu.system) / 1000 / Math.max(1, bareSent), 3), otherCpuMsPerMessage: bareOther }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
+    say(`(b) bare ${result.bare.messagesPerSecond} messages/s; engine / bare ${result.ratio}`);
+    return result;
   }
-
 
   // Warm-up, not reported: tokens, connections and the JIT, so that (a) and (c) compare like with like.
   say(`warm-up: 5 notifications per busy catalog`);

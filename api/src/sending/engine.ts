@@ -218,14 +218,13 @@ export class SendingEngine {
       await this.deps.queue.extend(wake, 0);
       return;
     }
-    if (result.reason !== 'held' && Number.isFinite(result.nextDueAt)) {
-      await this.wake(catalog, Math.max(0, result.nextDueAt - this.now()));
-    }
     if (result.reason === 'drained' && drain.dirty) {
       // A wake came after the drain had found nothing left (while it wrote its counters): its
       // message was taken as seen, so a new one stands for it - else what it announced would wait
-      // for the catalog's next wake.
+      // for the catalog's next wake. (The drain it starts sees any item due later, too.)
       await this.wake(catalog);
+    } else if (result.reason !== 'held' && Number.isFinite(result.nextDueAt)) {
+      await this.wake(catalog, Math.max(0, result.nextDueAt - this.now()));
     }
     await this.deps.queue.done(wake);
   }
@@ -237,8 +236,9 @@ export class SendingEngine {
   private async markSent(claimed: StoredItem, writer: GroupWriter): Promise<void> {
     let item = claimed;
     for (let attempt = 1; ; attempt++) {
+      const next = transition(item.state, { type: 'sent', now: this.now() });
       try {
-        await (attempt === 1 ? writer.write(item, transition(item.state, { type: 'sent', now: this.now() })) : this.deps.outbox.update(item, transition(item.state, { type: 'sent', now: this.now() })));
+        await (attempt === 1 ? writer.write(item, next) : this.deps.outbox.update(item, next));
         return;
       } catch (error) {
         const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
@@ -424,10 +424,11 @@ export class SendingEngine {
       } catch (error) {
         // A storage fault may hide a claim that landed: left alone, the item would sit in "sending"
         // until its claim lapsed and then go again as a resubmission. This drain owns it if it did.
-        const fresh = error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE' ? undefined : await outbox.readForUpdate(catalog, item.id).catch(() => undefined);
+        const lost = error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE';
+        const fresh = lost ? undefined : await outbox.readForUpdate(catalog, item.id).catch(() => undefined);
         if (!fresh || fresh.state.state !== 'sending' || fresh.state.attempts !== claim.attempts || fresh.state.claimUntil !== claim.claimUntil) {
           giveBack();
-          if (fresh !== undefined || (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE')) {
+          if (fresh !== undefined || lost) {
             return;
           }
           throw error;

@@ -314,14 +314,15 @@ export class OutboxStore {
    * after a storage fault starts from here). A final item comes back with `etag` null.
    */
   public async readForUpdate(catalog: string, id: string): Promise<StoredItem | undefined> {
-    const item = await this.readRow(catalogKey(catalog), id);
+    const partitionKey = catalogKey(catalog);
+    const item = await this.readRow(partitionKey, id);
     if (!item || isTerminal(item.state.state)) {
       return item;
     }
-    const row = await readEntity<QueueEntity>(this.table, catalogKey(catalog), indexRow(item.state, id));
+    const row = await readEntity<QueueEntity>(this.table, partitionKey, indexRow(item.state, id));
     // No queue row: the item became final after the first read.
     if (!row) {
-      return this.readRow(catalogKey(catalog), id);
+      return this.readRow(partitionKey, id);
     }
     // A row written by an earlier version may hold no state: the item row's is the item's.
     const fresh = row.state === undefined ? { ...item, etag: row.etag } : toItem(row as unknown as QueueEntity, row.etag);
