@@ -722,7 +722,11 @@ describe('ConnectionSettings', () => {
     await ready();
     const input = await screen.findByRole('combobox');
     await userEvent.type(input, 'Ale');
-    await userEvent.click(await screen.findByText('Alex Wilber'));
+    const suggestion = await screen.findByText('Alex Wilber');
+    // Fluent's callout stays off screen (pointer-events: none) until it has placed itself: a person
+    // can pick the suggestion only then, and so does the test (a loaded machine places it later).
+    await waitFor(() => expect(suggestion.closest('.ms-Callout')).not.toHaveStyle({ pointerEvents: 'none' }));
+    await userEvent.click(suggestion);
     expect(await screen.findByTestId('unsaved')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: en.save }));
     expect(await screen.findByText(en.saved)).toBeInTheDocument();
