@@ -1,7 +1,8 @@
 /**
  * npm run test:mutation [part ...]: StrykerJS over the modules whose tests must catch a removed
  * check (issue 12 point 9) - the API's auth modules, sign-in state, envelope and upstream error
- * mapping; the web part's settings form; the local tenant's $filter parser. One part after the
+ * mapping; the sending engine's state machine, pacer, message split and group writer (issue 8);
+ * the web part's settings form; the local tenant's $filter parser. One part after the
  * other with one test process each (CPU-heavy: not part of npm test). Writes the HTML and JSON
  * reports to bench/results/mutation/ and a per-file summary to bench/results/mutation.md.
  */
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PARTS = ['api', 'webpart', 'local-tenant'];
+const PARTS = ['api', 'sending', 'webpart', 'local-tenant'];
 const GOAL = 80;
 const parts = process.argv.slice(2).length > 0 ? process.argv.slice(2) : PARTS;
 for (const part of parts) {

@@ -104,9 +104,7 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
         attempts: item.attempts + 1,
         claimUntil: event.claimUntil,
         resubmissions: item.resubmissions + (resubmission ? 1 : 0),
-        history: resubmission || item.history[item.history.length - 1]?.status !== 'sending'
-          ? withHistory(item, { at: iso(event.now), status: 'sending', ...(resubmission ? { resubmission: true } : {}) })
-          : item.history
+        history: withHistory(item, { at: iso(event.now), status: 'sending', ...(resubmission ? { resubmission: true } : {}) })
       };
     }
     case 'part-accepted':

@@ -21,12 +21,17 @@ const claim = (i: StoredItem): ItemState => transition(i.state, { type: 'claim',
 const sent = (i: StoredItem): ItemState => transition(claim(i), { type: 'sent', now: 3000 });
 
 /** An outbox whose transactions are recorded; an item whose ETag is "stale" refuses any transaction it is in. */
-function fakeOutbox(fault?: () => ApiError | undefined): { outbox: OutboxStore; calls: Array<{ ids: string[]; drop: string[] }> } {
+function fakeOutbox(fault?: () => Error | undefined): { outbox: OutboxStore; calls: Array<{ ids: string[]; drop: string[] }>; overlapped: () => boolean } {
   const calls: Array<{ ids: string[]; drop: string[] }> = [];
+  let inFlight = 0;
+  let overlapped = false;
   const outbox = {
     async updateMany(catalog: string, changes: Array<{ item: StoredItem; next: ItemState }>, drop: string[] = []): Promise<StoredItem[]> {
       calls.push({ ids: changes.map((c) => c.item.id), drop });
+      overlapped ||= inFlight > 0;
+      inFlight++;
       await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
       const error = fault?.();
       if (error) {
         throw error;
@@ -40,12 +45,12 @@ function fakeOutbox(fault?: () => ApiError | undefined): { outbox: OutboxStore; 
       calls.push({ ids: [], drop: ['(one by one)'] });
     }
   };
-  return { outbox: outbox as unknown as OutboxStore, calls };
+  return { outbox: outbox as unknown as OutboxStore, calls, overlapped: () => overlapped };
 }
 
 describe('GroupWriter - group commit of a drain\'s outbox writes', () => {
   it('writes asked for in one turn go in one transaction; those asked for while it is on its way go in the next', async () => {
-    const { outbox, calls } = fakeOutbox();
+    const { outbox, calls, overlapped } = fakeOutbox();
     const writer = new GroupWriter(outbox, CATALOG);
     const items = [1, 2, 3, 4].map((n) => item(n));
     const first = items.slice(0, 3).map((i) => writer.write(i, claim(i)));
@@ -54,6 +59,8 @@ describe('GroupWriter - group commit of a drain\'s outbox writes', () => {
     const written = await Promise.all([...first, late]);
     expect(calls.map((c) => c.ids.length)).toEqual([3, 1]);
     expect(written.map((w) => [w.state.state, w.etag])).toEqual([['sending', 'e1+'], ['sending', 'e2+'], ['sending', 'e3+'], ['sending', 'e4+']]);
+    // One transaction at a time: a "sent" mark lands before the claim of the item that takes its slot.
+    expect(overlapped()).toBe(false);
   });
 
   it('a group refused for one stale ETag is written one by one: each write gets its own outcome', async () => {
@@ -67,6 +74,19 @@ describe('GroupWriter - group commit of a drain\'s outbox writes', () => {
     expect(calls.map((c) => c.ids.length)).toEqual([2, 1, 1]);
   });
 
+  it('a single write refused for its stale ETag is not tried again; with rows to drop beside it, the rows go on their own', async () => {
+    const { outbox, calls } = fakeOutbox();
+    const writer = new GroupWriter(outbox, CATALOG);
+    const stale = item(1, 'stale');
+    await expect(writer.write(stale, claim(stale))).rejects.toMatchObject({ code: 'CHANGED_BY_SOMEONE_ELSE' });
+    expect(calls).toHaveLength(1);
+    calls.length = 0;
+    writer.drop('r|left');
+    writer.drop('r|left');
+    await expect(writer.write(stale, claim(stale))).rejects.toMatchObject({ code: 'CHANGED_BY_SOMEONE_ELSE' });
+    expect(calls).toEqual([{ ids: [stale.id], drop: ['r|left'] }, { ids: [], drop: ['(one by one)'] }, { ids: [stale.id], drop: [] }]);
+  });
+
   it('a storage fault reaches every write of the group (their callers decide), nothing is written one by one', async () => {
     let faults = 1;
     const { outbox, calls } = fakeOutbox(() => (faults-- > 0 ? new ApiError('SERVICE_UNAVAILABLE') : undefined));
@@ -74,6 +94,29 @@ describe('GroupWriter - group commit of a drain\'s outbox writes', () => {
     const outcomes = await Promise.allSettled([1, 2].map((n) => writer.write(item(n), claim(item(n)))));
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toHaveLength(1);
+  });
+
+  it('an error that is not a storage answer fails the group as it is; rows to drop beside it wait for the next transaction', async () => {
+    let faults = 1;
+    const { outbox, calls } = fakeOutbox(() => (faults-- > 0 ? new TypeError('socket hang up') : undefined));
+    const writer = new GroupWriter(outbox, CATALOG);
+    writer.drop('r|left');
+    const outcomes = await Promise.allSettled([1, 2].map((n) => writer.write(item(n), claim(item(n)))));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toEqual([{ ids: [item(1).id, item(2).id], drop: ['r|left'] }]);
+    await writer.close();
+    expect(calls[1]).toEqual({ ids: [], drop: ['r|left'] });
+  });
+
+  it('close asks for nothing when there is nothing to drop, and removes the rows one by one when their transaction fails', async () => {
+    const quiet = fakeOutbox();
+    await new GroupWriter(quiet.outbox, CATALOG).close();
+    expect(quiet.calls).toEqual([]);
+    const { outbox, calls } = fakeOutbox(() => new ApiError('CHANGED_BY_SOMEONE_ELSE'));
+    const writer = new GroupWriter(outbox, CATALOG);
+    writer.drop('r|gone');
+    await writer.close();
+    expect(calls).toEqual([{ ids: [], drop: ['r|gone'] }, { ids: [], drop: ['(one by one)'] }]);
   });
 
   it('a final item\'s queue row is removed with a later transaction, or by close', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
-import { ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
-import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordRefused, recordSubmission } from '../../src/sending/pacer';
+import { isClaimable, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
+import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
 
@@ -70,6 +70,80 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
     }), { numRuns: 150 });
   });
 
+  it('pacer - property: nextSlot is the earliest moment the limits allow, not just an allowed one', () => {
+    // The limits as Exchange states them, over what was submitted: fewer than 30 submissions in the
+    // minute before, the day's recipients (counted per hour slot) plus these within 10,000, no pause.
+    const hour = 3_600_000;
+    const allowed = (sent: Array<[number, number]>, pausedUntil: number, recipients: number, t: number): boolean =>
+      t >= pausedUntil &&
+      sent.filter(([u]) => t - u < 60_000).length < limits.messagesPerMinute &&
+      sent.filter(([u]) => t - (u - (u % hour)) < 24 * hour).reduce((n, [, r]) => n + r, 0) + recipients <= limits.recipientsPerDay;
+    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 2500 }), fc.integer({ min: 0, max: 4 * hour }), fc.boolean()), { minLength: 1, maxLength: 80 }), fc.nat(100_000), (requests, pause) => {
+      let budget = pauseUntil(EMPTY_BUDGET, pause);
+      let now = 0;
+      const sent: Array<[number, number]> = [];
+      for (const [recipients, gap, refused] of requests) {
+        now += gap;
+        const at = nextSlot(budget, recipients, now, limits);
+        expect(allowed(sent, pause, recipients, at)).toBe(true);
+        if (at > now) {
+          expect(allowed(sent, pause, recipients, at - 1)).toBe(false);
+        }
+        now = at;
+        budget = recordSubmission(budget, recipients, now, limits);
+        if (refused) {
+          // The service did not count it: neither does the budget.
+          budget = recordRefused(budget, now, recipients, limits);
+        } else {
+          sent.push([now, recipients]);
+        }
+      }
+    }), { numRuns: 200 });
+  });
+
+  it('pacer - prune drops what left its window: a submission a minute old, an hour slot a day old, a pause that ended', () => {
+    const t = 100 * 3_600_000;
+    const budget: MailboxBudget = { recent: [t - 60_000, t - 59_999], day: [[t - 24 * 3_600_000, 5], [t - 23 * 3_600_000, 7]], pausedUntil: t };
+    expect(prune(budget, t, limits)).toEqual({ recent: [t - 59_999], day: [[t - 23 * 3_600_000, 7]], pausedUntil: 0 });
+    expect(prune({ ...budget, pausedUntil: t + 1 }, t, limits).pausedUntil).toBe(t + 1);
+  });
+
+  it('pacer - the day is counted per hour slot: submissions of one hour share a slot and leave the day together', () => {
+    const hour = 3_600_000;
+    let budget = recordSubmission(EMPTY_BUDGET, 4000, hour / 2, limits);
+    budget = recordSubmission(budget, 2000, hour - 1, limits);
+    budget = recordSubmission(budget, 3000, hour, limits);
+    expect(budget.day).toEqual([[0, 6000], [hour, 3000]]);
+    // 9,000 used: 1,001 more wait until the first slot (started at 0, not at 30 minutes) leaves the day.
+    expect(nextSlot(budget, 1001, 2 * hour, limits)).toBe(24 * hour);
+    // Slots read from storage need not be in order: the oldest leaves first all the same.
+    expect(nextSlot({ ...budget, day: [[hour, 3000], [0, 6000]] }, 1001, 2 * hour, limits)).toBe(24 * hour);
+    // Exactly the limit fits once the first slot has left: no need to wait for the second.
+    expect(nextSlot(budget, 7000, 2 * hour, limits)).toBe(24 * hour);
+    // Scaled (x60: an hour lasts a minute), the slots and the day shrink with it.
+    const fast = { ...limits, timeScale: 60 };
+    let scaled = recordSubmission(EMPTY_BUDGET, 6000, 30_000, fast);
+    scaled = recordSubmission(scaled, 3000, 60_000, fast);
+    expect(scaled.day).toEqual([[0, 6000], [60_000, 3000]]);
+    expect(nextSlot(scaled, 1001, 120_000, fast)).toBe(24 * 60_000);
+  });
+
+  it('pacer - a refused submission gives back exactly its slot and its recipients, nothing else', () => {
+    const two = { ...limits, messagesPerMinute: 2 };
+    let budget = recordSubmission(EMPTY_BUDGET, 300, 1000, two);
+    budget = recordSubmission(budget, 200, 1000, two);
+    expect(nextSlot(budget, 1, 1000, two)).toBe(61_000);
+    const refused = recordRefused(budget, 1000, 200, two);
+    expect(refused.recent).toEqual([1000]);
+    expect(refused.day).toEqual([[0, 300]]);
+    expect(nextSlot(refused, 1, 1000, two)).toBe(1000);
+    // Never below zero, and another hour's slot is left alone.
+    expect(recordRefused({ recent: [], day: [[0, 100], [3_600_000, 50]], pausedUntil: 0 }, 10, 500, two).day).toEqual([[0, 0], [3_600_000, 50]]);
+    // A submission the budget does not know (counted by another holder, or pruned) changes nothing.
+    expect(recordAccepted(budget, 999, 5000)).toBe(budget);
+    expect(recordRefused(budget, 999, 0, two).recent).toEqual(budget.recent);
+  });
+
   it('backoff - grows with failures, stays within its step, capped at 15 minutes, shrinks with the time scale', () => {
     expect(backoff(1, 1, () => 0)).toBe(1000);
     expect(backoff(1, 1, () => 1)).toBe(2000);
@@ -98,7 +172,16 @@ describe('message - recipients per message and Message-IDs', () => {
       expect(all.length).toBe(to + cc + bcc);
       expect(new Set(all).size).toBe(to + cc + bcc);
       expect(parts.every((p) => recipientCount(p) <= max)).toBe(true);
-    }), { numRuns: 100 });
+      // No empty message, and no more messages than the recipients need.
+      const total = to + cc + bcc;
+      expect(parts.every((p) => recipientCount(p) > 0 || total === 0)).toBe(true);
+      const needed = to + cc <= max ? 1 + Math.ceil(Math.max(0, bcc - (max - to - cc)) / max) : Math.ceil((to + cc) / max) + Math.ceil(bcc / max);
+      expect(parts).toHaveLength(needed);
+      if (to + cc <= max) {
+        // Everyone shown fits in one message: it shows them as the LMS addressed them.
+        expect([parts[0].to.length, parts[0].cc.length]).toEqual([to, cc]);
+      }
+    }), { numRuns: 200 });
   });
 
   it('messageId - stable for a notification and part, different across parts', () => {
@@ -110,11 +193,18 @@ describe('message - recipients per message and Message-IDs', () => {
 describe('outbox state machine', () => {
   const start = (parts = 1, expiresAt?: number): ItemState => newItemState({ priority: 'normal', now: 0, parts, expiresAt });
 
+  const last = (s: ItemState): ItemState['history'][number] => s.history[s.history.length - 1];
+
   it('state - queued -> sending -> sent; sent is final', () => {
+    expect(start().history).toEqual([{ at: new Date(0).toISOString(), status: 'queued' }]);
     let s = transition(start(), { type: 'claim', now: 1, claimUntil: 100 });
-    expect([s.state, s.attempts]).toEqual(['sending', 1]);
+    expect([s.state, s.attempts, s.resubmissions, s.claimUntil]).toEqual(['sending', 1, 0, 100]);
+    expect(last(s)).toEqual({ at: new Date(1).toISOString(), status: 'sending' });
     s = transition(s, { type: 'sent', now: 2 });
-    expect(s.state).toBe('sent');
+    expect(s).toMatchObject({ state: 'sent', sentAt: 2, claimUntil: 0, lastCode: null, partsSent: 1 });
+    expect(last(s)).toEqual({ at: new Date(2).toISOString(), status: 'sent' });
+    expect(['queued', 'sending', 'sent', 'expired', 'failed'].filter((x) => isTerminal(x as ItemState['state']))).toEqual(['sent', 'expired', 'failed']);
+    expect(() => transition(s, { type: 'claim', now: 1000, claimUntil: 2000 })).toThrow('claim is not allowed in state sent');
     expect(() => transition(s, { type: 'claim', now: 1000, claimUntil: 2000 })).toThrow(TransitionRefused);
     expect(() => transition(s, { type: 'sent', now: 3 })).toThrow(TransitionRefused);
   });
@@ -124,6 +214,50 @@ describe('outbox state machine', () => {
     expect(() => transition(claimed, { type: 'claim', now: 50, claimUntil: 200 })).toThrow(TransitionRefused);
     const taken = transition(claimed, { type: 'claim', now: 100, claimUntil: 200 });
     expect([taken.resubmissions, taken.attempts, taken.history[taken.history.length - 1].resubmission]).toEqual([1, 2, true]);
+  });
+
+  it('state - a message of several parts counts each accepted part, never more than it has', () => {
+    let s = transition(start(3), { type: 'claim', now: 1, claimUntil: 100 });
+    expect(() => transition(start(3), { type: 'part-accepted', now: 2 })).toThrow(TransitionRefused);
+    s = transition(s, { type: 'part-accepted', now: 2 });
+    s = transition(s, { type: 'part-accepted', now: 3 });
+    expect(s.partsSent).toBe(2);
+    const full = transition(s, { type: 'part-accepted', now: 4 });
+    expect(full.partsSent).toBe(3);
+    expect(() => transition(full, { type: 'part-accepted', now: 5 })).toThrow(TransitionRefused);
+    // Part acceptance is not an event of the history: the item is still "sending".
+    expect(full.history).toEqual(s.history);
+  });
+
+  it('state - each outcome is recorded in the history with its code; a claim is due at its not-before time, not a millisecond earlier', () => {
+    const claimed = (): ItemState => transition(start(), { type: 'claim', now: 1, claimUntil: 100 });
+    const retried = transition(claimed(), { type: 'retry', now: 2, code: 'SERVICE_UNAVAILABLE', at: 500, maxAttempts: 5 });
+    expect([retried.claimUntil, retried.lastCode, last(retried)]).toEqual([0, 'SERVICE_UNAVAILABLE', { at: new Date(2).toISOString(), status: 'queued', code: 'SERVICE_UNAVAILABLE' }]);
+    const released = transition(claimed(), { type: 'release', now: 3, code: 'TOKEN_REVOKED' });
+    expect([released.state, released.claimUntil, released.lastCode, last(released)]).toEqual(['queued', 0, 'TOKEN_REVOKED', { at: new Date(3).toISOString(), status: 'queued', code: 'TOKEN_REVOKED' }]);
+    const failed = transition(claimed(), { type: 'fail', now: 4, code: 'RECIPIENT_REJECTED' });
+    expect([failed.state, failed.claimUntil, failed.failures, last(failed)]).toEqual(['failed', 0, 0, { at: new Date(4).toISOString(), status: 'failed', code: 'RECIPIENT_REJECTED' }]);
+    const gaveUp = transition(claimed(), { type: 'retry', now: 5, code: 'SERVICE_UNAVAILABLE', at: 500, maxAttempts: 1 });
+    expect([gaveUp.state, gaveUp.claimUntil, last(gaveUp)]).toEqual(['failed', 0, { at: new Date(5).toISOString(), status: 'failed', code: 'SERVICE_UNAVAILABLE' }]);
+    for (const e of ['release', 'fail', 'retry', 'sent'] as const) {
+      expect(() => transition(start(), { type: e, now: 1, code: 'THROTTLED', at: 1, maxAttempts: 3 } as ItemEvent)).toThrow(`${e} is not allowed in state queued`);
+    }
+    const later = newItemState({ priority: 'normal', now: 0, notBefore: 100, parts: 1 });
+    expect([isClaimable(later, 99), isClaimable(later, 100)]).toEqual([false, true]);
+    expect(() => transition(later, { type: 'claim', now: 99, claimUntil: 200 })).toThrow(TransitionRefused);
+  });
+
+  it('state - the history keeps its first entry and the latest ones, 50 in all', () => {
+    let s = start();
+    for (let i = 1; i <= 40; i++) {
+      s = transition(s, { type: 'claim', now: 2 * i, claimUntil: 10_000 });
+      s = transition(s, { type: 'release', now: 2 * i + 1, code: 'THROTTLED' });
+    }
+    expect(s.history).toHaveLength(50);
+    expect(s.history[0]).toEqual({ at: new Date(0).toISOString(), status: 'queued' });
+    expect(s.history[1]).toEqual({ at: new Date(33).toISOString(), status: 'queued', code: 'THROTTLED' });
+    expect(s.history[2]).toEqual({ at: new Date(34).toISOString(), status: 'sending' });
+    expect(last(s)).toEqual({ at: new Date(81).toISOString(), status: 'queued', code: 'THROTTLED' });
   });
 
   it('state - passing faults retry later and fail after maxAttempts; a release counts no failure', () => {
@@ -143,7 +277,12 @@ describe('outbox state machine', () => {
     const s = start(1, 10);
     expect(() => transition(s, { type: 'claim', now: 10, claimUntil: 100 })).toThrow(TransitionRefused);
     expect(() => transition(start(1, 50), { type: 'expire', now: 10 })).toThrow(TransitionRefused);
-    expect(transition(s, { type: 'expire', now: 10 })).toMatchObject({ state: 'expired', lastCode: 'MESSAGE_EXPIRED' });
+    expect(transition(s, { type: 'expire', now: 10 })).toMatchObject({ state: 'expired', lastCode: 'MESSAGE_EXPIRED', claimUntil: 0 });
+    expect(last(transition(s, { type: 'expire', now: 10 }))).toEqual({ at: new Date(10).toISOString(), status: 'expired', code: 'MESSAGE_EXPIRED' });
+    // A claimed item expires only once its claim has lapsed (until then its worker may be sending it).
+    const claimed = transition(start(1, 50), { type: 'claim', now: 1, claimUntil: 100 });
+    expect(() => transition(claimed, { type: 'expire', now: 99 })).toThrow(TransitionRefused);
+    expect(transition(claimed, { type: 'expire', now: 100 }).state).toBe('expired');
   });
 
   const event: fc.Arbitrary<ItemEvent> = fc.oneof(

@@ -1,0 +1,8 @@
+import { strykerConfig } from './shared.mjs';
+
+// The sending engine's pure decisions (issue 8 point 6): the outbox state machine, the per-mailbox
+// pacer, the message split and Message-IDs, and the group writer's transactions.
+export default strykerConfig('sending', {
+  mutate: ['api/src/sending/outboxItem.ts', 'api/src/sending/pacer.ts', 'api/src/sending/groupWriter.ts', 'api/src/mail/message.ts'],
+  jestConfig: 'bench/mutation/sending.jest.config.js'
+});
