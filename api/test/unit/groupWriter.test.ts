@@ -21,7 +21,7 @@ const claim = (i: StoredItem): ItemState => transition(i.state, { type: 'claim',
 const sent = (i: StoredItem): ItemState => transition(claim(i), { type: 'sent', now: 3000 });
 
 /** An outbox whose transactions are recorded; an item whose ETag is "stale" refuses any transaction it is in. */
-function fakeOutbox(fault?: () => Error | undefined): { outbox: OutboxStore; calls: Array<{ ids: string[]; drop: string[] }>; overlapped: () => boolean } {
+function fakeOutbox(fault?: () => Error | undefined, dropFault?: () => Error | undefined): { outbox: OutboxStore; calls: Array<{ ids: string[]; drop: string[] }>; overlapped: () => boolean } {
   const calls: Array<{ ids: string[]; drop: string[] }> = [];
   let inFlight = 0;
   let overlapped = false;
@@ -43,6 +43,10 @@ function fakeOutbox(fault?: () => Error | undefined): { outbox: OutboxStore; cal
     },
     async dropQueueRows(): Promise<void> {
       calls.push({ ids: [], drop: ['(one by one)'] });
+      const error = dropFault?.();
+      if (error) {
+        throw error;
+      }
     }
   };
   return { outbox: outbox as unknown as OutboxStore, calls, overlapped: () => overlapped };
@@ -85,6 +89,17 @@ describe('GroupWriter - group commit of a drain\'s outbox writes', () => {
     writer.drop('r|left');
     await expect(writer.write(stale, claim(stale))).rejects.toMatchObject({ code: 'CHANGED_BY_SOMEONE_ELSE' });
     expect(calls).toEqual([{ ids: [stale.id], drop: ['r|left'] }, { ids: [], drop: ['(one by one)'] }, { ids: [stale.id], drop: [] }]);
+  });
+
+  it('rows that could not be dropped one by one either are kept for a later transaction', async () => {
+    let faults = 1;
+    const { outbox, calls } = fakeOutbox(undefined, () => (faults-- > 0 ? new ApiError('SERVICE_UNAVAILABLE') : undefined));
+    const writer = new GroupWriter(outbox, CATALOG);
+    const stale = item(1, 'stale');
+    writer.drop('r|left');
+    await expect(writer.write(stale, claim(stale))).rejects.toMatchObject({ code: 'CHANGED_BY_SOMEONE_ELSE' });
+    await writer.close();
+    expect(calls.at(-1)).toEqual({ ids: [], drop: ['r|left'] });
   });
 
   it('a storage fault reaches every write of the group (their callers decide), nothing is written one by one', async () => {

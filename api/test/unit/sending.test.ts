@@ -142,6 +142,7 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
     // A submission the budget does not know (counted by another holder, or pruned) changes nothing.
     expect(recordAccepted(budget, 999, 5000)).toBe(budget);
     expect(recordRefused(budget, 999, 0, two).recent).toEqual(budget.recent);
+    expect(recordRefused({ recent: [500, 1000, 1500], day: [], pausedUntil: 0 }, 1000, 0, two).recent).toEqual([500, 1500]);
   });
 
   it('backoff - grows with failures, stays within its step, capped at 15 minutes, shrinks with the time scale', () => {
@@ -162,6 +163,13 @@ describe('message - recipients per message and Message-IDs', () => {
     expect(parts[0].cc).toHaveLength(5);
     expect(parts.slice(1).every((p) => p.to.length === 0 && p.cc.length === 0)).toBe(true);
     expect(new Set(parts.flatMap((p) => p.bcc)).size).toBe(1200);
+  });
+
+  it('split - a list that fills its messages exactly adds no empty message', () => {
+    const a = (n: number, p: string): string[] => Array.from({ length: n }, (_, i) => `${p}${i}@x.test`);
+    expect(splitRecipients({ to: a(1, 't'), cc: [], bcc: a(499, 'b') }, 500).map(recipientCount)).toEqual([500]);
+    expect(splitRecipients({ to: a(1, 't'), cc: [], bcc: a(999, 'b') }, 500).map(recipientCount)).toEqual([500, 500]);
+    expect(splitRecipients({ to: a(1000, 't'), cc: [], bcc: a(500, 'b') }, 500).map(recipientCount)).toEqual([500, 500, 500]);
   });
 
   it('split - more visible recipients than one message holds: each part shows its own slice, nobody is lost or doubled', () => {
