@@ -170,6 +170,9 @@ describe('message - recipients per message and Message-IDs', () => {
     expect(splitRecipients({ to: a(1, 't'), cc: [], bcc: a(499, 'b') }, 500).map(recipientCount)).toEqual([500]);
     expect(splitRecipients({ to: a(1, 't'), cc: [], bcc: a(999, 'b') }, 500).map(recipientCount)).toEqual([500, 500]);
     expect(splitRecipients({ to: a(1000, 't'), cc: [], bcc: a(500, 'b') }, 500).map(recipientCount)).toEqual([500, 500, 500]);
+    // To and Cc that fill one message exactly stay as they were addressed.
+    const [first] = splitRecipients({ to: a(300, 't'), cc: a(200, 'c'), bcc: [] }, 500);
+    expect([first.to.length, first.cc.length]).toEqual([300, 200]);
   });
 
   it('split - more visible recipients than one message holds: each part shows its own slice, nobody is lost or doubled', () => {
