@@ -11,11 +11,13 @@
  *     429s, achieved / allowed rate per mailbox, CPU ms per message, peak RSS, storage operations per
  *     delivered message (the API's StorageMeter: an Azure SDK pipeline policy + the wake queue's count).
  * (b) limits off: the engine's messages/s against a bare loop of the same Graph calls (the same
- *     MailTransport, no outbox), in the same run.
+ *     MailTransport, no outbox), in the same run; and the best ratio this machine allows an engine
+ *     that queues each notification first: bare CPU / (bare CPU + (d)'s CPU of queueing alone).
  * (c) 500 idle catalogs beside the 50 busy ones: throughput against (a), and the storage operations
  *     that touched an idle catalog (its partition, its connection, its mailbox's lease) while (c) ran.
  * (d) LMS enqueue: 5,000 notifications through the API in batches (the typed client) against a bare
- *     loop of the same storage writes (OutboxStore.enqueue): p50/p99 per batch and notifications/s.
+ *     loop of the same storage writes (OutboxStore.enqueue): p50/p99 per batch, notifications/s,
+ *     and the CPU per notification of the API and Azurite while the API queued (no worker runs).
  *
  * The API runs in this process (its CPU and RSS are this process's, minus the bench's own polling,
  * measured and taken off); the local tenant and Azurite run in processes of their own. The busy
