@@ -232,7 +232,10 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(view.body.outbox.waiting).toBe(0);
     // The small one's key was not used by the refused batch: it makes a new notification now.
     const { key, ...smallBody } = small;
-    expect((await queue(catalogA, smallBody, key)).body).toMatchObject({ status: 'queued', duplicate: false });
+    const made = await queue(catalogA, smallBody, key);
+    expect(made.body).toMatchObject({ status: 'queued', duplicate: false });
+    // Sent before the next test begins (its drain would write the connection under that test's feet).
+    expect((await settled(catalogA, made.body.id)).status).toBe('sent');
   });
 
   it('upgrade - a notification queued by the earlier version (its queue row held only the id) is sent once, with its Message-ID', async () => {

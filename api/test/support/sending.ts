@@ -55,13 +55,20 @@ export async function connectModern(stack: Stack, admin: string, catalog: string
   }
 }
 
-/** Turns the master switch on or off as the catalog admin would (If-Match from a fresh read). */
+/**
+ * Turns the master switch on or off as the catalog admin would (If-Match from a fresh read). The
+ * engine may write the record meanwhile (the first drain after a connect records the tokens' use):
+ * then the admin does what the 412's remedy says, once - reload and apply again.
+ */
 export async function setEnabled(stack: Stack, admin: string, catalog: string, enabled: boolean): Promise<void> {
   const token = await stack.token(admin);
-  const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token });
-  const res = await stack.call('PATCH', catalogPath(catalog, '/connection'), { token, body: { enabled }, headers: { 'if-match': view.headers.get('etag') ?? '' } });
-  if (res.status !== 200) {
-    throw new Error(`switch answered ${res.status}: ${JSON.stringify(res.body)}`);
+  let res: Awaited<ReturnType<Stack['call']>> | undefined;
+  for (let attempt = 1; attempt <= 2 && (!res || (res.status === 412 && res.body.code === 'CHANGED_BY_SOMEONE_ELSE')); attempt++) {
+    const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token });
+    res = await stack.call('PATCH', catalogPath(catalog, '/connection'), { token, body: { enabled }, headers: { 'if-match': view.headers.get('etag') ?? '' } });
+  }
+  if (res?.status !== 200) {
+    throw new Error(`switch answered ${res?.status}: ${JSON.stringify(res?.body)}`);
   }
 }
 
