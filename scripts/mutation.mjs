@@ -81,9 +81,10 @@ for (const part of PARTS) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   for (const [name, entry] of Object.entries(report.files)) {
     const s = score(entry.mutants);
-    rows.push({ part, file: path.relative(root, path.resolve(root, name)), ...s, runAt });
+    const relative = path.relative(root, path.resolve(root, name));
+    rows.push({ part, file: relative, ...s, runAt });
     for (const m of entry.mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage')) {
-      survivors.push(`- ${path.relative(root, path.resolve(root, name))}:${m.location.start.line} ${m.mutatorName} (${m.status}): \`${String(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}\``);
+      survivors.push(`- ${relative}:${m.location.start.line} ${m.mutatorName} (${m.status}): \`${String(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}\``);
     }
   }
 }

@@ -135,6 +135,9 @@ function childCpu(): Record<string, number> {
   return out;
 }
 
+/** CPU milliseconds of a `process.cpuUsage` reading (user + system). */
+const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
+
 /** What each process's CPU (`childCpu`) grew by since `before`, per message. */
 function cpuPerMessage(before: Record<string, number>, after: Record<string, number>, messages: number): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([name, ms]) => [name, round((ms - (before[name] ?? 0)) / Math.max(1, messages), 3)]));
@@ -411,7 +414,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
         pending += page.length;
       }
       const spent = process.cpuUsage(cpu);
-      pollCpu += (spent.user + spent.system) / 1000;
+      pollCpu += cpuMs(spent);
       if (pending !== lastPending) {
         lastPending = pending;
         lastProgress = Date.now();
@@ -467,7 +470,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
       seconds: round(seconds),
       messagesPerSecond: round(delivered / Math.max(0.001, seconds), 1),
       ...(limitsOn ? { ratePerMailbox: { allowedPerSecond: round((PER_MINUTE * SCALE) / 60, 1), achievedToAllowedMin: round(Math.min(...ratios), 3), achievedToAllowedMedian: round(median(ratios), 3) } } : {}),
-      cpuMsPerMessage: round(((cpu.user + cpu.system) / 1000 - pollCpu) / Math.max(1, delivered), 3),
+      cpuMsPerMessage: round((cpuMs(cpu) - pollCpu) / Math.max(1, delivered), 3),
       otherCpuMsPerMessage: cpuPerMessage(childBefore, childAfter, delivered),
       peakRssMb: round(peakRss / 1024 / 1024, 1),
       storageOperations,
@@ -506,7 +509,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     const bareSeconds = (Date.now() - bareStart) / 1000;
     const bareCpu = process.cpuUsage(bareCpuBefore);
     const bareOther = cpuPerMessage(bareChildBefore, childCpu(), bareSent);
-    const result = { engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1), cpuMsPerMessage: round((bareCpu.user + bareCpu.system) / 1000 / Math.max(1, bareSent), 3), otherCpuMsPerMessage: bareOther }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
+    const result = { engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1), cpuMsPerMessage: round(cpuMs(bareCpu) / Math.max(1, bareSent), 3), otherCpuMsPerMessage: bareOther }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
     say(`(b) bare ${result.bare.messagesPerSecond} messages/s; engine / bare ${result.ratio}`);
     return result;
   }
@@ -589,7 +592,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     batchSize: BATCH,
     api: {
       p50Ms: round(percentile(apiLatencies, 50), 1), p99Ms: round(percentile(apiLatencies, 99), 1), notificationsPerSecond: round(queued / dSeconds, 1),
-      cpuMsPerNotification: round((dCpu.user + dCpu.system) / 1000 / Math.max(1, queued), 3), otherCpuMsPerNotification: dOther
+      cpuMsPerNotification: round(cpuMs(dCpu) / Math.max(1, queued), 3), otherCpuMsPerNotification: dOther
     },
     bare: { p50Ms: round(percentile(bareLatencies, 50), 1), p99Ms: round(percentile(bareLatencies, 99), 1), notificationsPerSecond: round(queued / eSeconds, 1) },
     ratio: round(queued / dSeconds / (queued / eSeconds), 3)

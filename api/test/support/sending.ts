@@ -62,13 +62,16 @@ export async function connectModern(stack: Stack, admin: string, catalog: string
  */
 export async function setEnabled(stack: Stack, admin: string, catalog: string, enabled: boolean): Promise<void> {
   const token = await stack.token(admin);
-  let res: Awaited<ReturnType<Stack['call']>> | undefined;
-  for (let attempt = 1; attempt <= 2 && (!res || (res.status === 412 && res.body.code === 'CHANGED_BY_SOMEONE_ELSE')); attempt++) {
+  const apply = async (): ReturnType<Stack['call']> => {
     const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token });
-    res = await stack.call('PATCH', catalogPath(catalog, '/connection'), { token, body: { enabled }, headers: { 'if-match': view.headers.get('etag') ?? '' } });
+    return stack.call('PATCH', catalogPath(catalog, '/connection'), { token, body: { enabled }, headers: { 'if-match': view.headers.get('etag') ?? '' } });
+  };
+  let res = await apply();
+  if (res.status === 412 && res.body.code === 'CHANGED_BY_SOMEONE_ELSE') {
+    res = await apply();
   }
-  if (res?.status !== 200) {
-    throw new Error(`switch answered ${res?.status}: ${JSON.stringify(res?.body)}`);
+  if (res.status !== 200) {
+    throw new Error(`switch answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
 }
 

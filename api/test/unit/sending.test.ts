@@ -4,6 +4,7 @@ import { isClaimable, ItemEvent, ItemState, isTerminal, newItemState, transition
 import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
+const HOUR = 3_600_000;
 
 describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
   it('pacer - 30 submissions go at once, the 31st waits until the first leaves the minute', () => {
@@ -31,12 +32,11 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
 
   it('pacer - the daily recipient budget holds a large message until enough of the day has passed', () => {
     let budget = EMPTY_BUDGET;
-    const hour = 3_600_000;
     budget = recordSubmission(budget, 6000, 0, limits);
-    budget = recordSubmission(budget, 3000, 2 * hour, limits);
+    budget = recordSubmission(budget, 3000, 2 * HOUR, limits);
     // 9,000 used: 1,000 more fit, 1,001 wait until the first hour's 6,000 leave the day
-    expect(nextSlot(budget, 1000, 3 * hour, limits)).toBe(3 * hour);
-    expect(nextSlot(budget, 1001, 3 * hour, limits)).toBe(24 * hour);
+    expect(nextSlot(budget, 1000, 3 * HOUR, limits)).toBe(3 * HOUR);
+    expect(nextSlot(budget, 1001, 3 * HOUR, limits)).toBe(24 * HOUR);
   });
 
   it('pacer - a pause (Retry-After, quota) holds every submission until it ends; time scale shrinks the windows', () => {
@@ -73,12 +73,11 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
   it('pacer - property: nextSlot is the earliest moment the limits allow, not just an allowed one', () => {
     // The limits as Exchange states them, over what was submitted: fewer than 30 submissions in the
     // minute before, the day's recipients (counted per hour slot) plus these within 10,000, no pause.
-    const hour = 3_600_000;
     const allowed = (sent: Array<[number, number]>, pausedUntil: number, recipients: number, t: number): boolean =>
       t >= pausedUntil &&
       sent.filter(([u]) => t - u < 60_000).length < limits.messagesPerMinute &&
-      sent.filter(([u]) => t - (u - (u % hour)) < 24 * hour).reduce((n, [, r]) => n + r, 0) + recipients <= limits.recipientsPerDay;
-    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 2500 }), fc.integer({ min: 0, max: 4 * hour }), fc.boolean()), { minLength: 1, maxLength: 80 }), fc.nat(100_000), (requests, pause) => {
+      sent.filter(([u]) => t - (u - (u % HOUR)) < 24 * HOUR).reduce((n, [, r]) => n + r, 0) + recipients <= limits.recipientsPerDay;
+    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 2500 }), fc.integer({ min: 0, max: 4 * HOUR }), fc.boolean()), { minLength: 1, maxLength: 80 }), fc.nat(100_000), (requests, pause) => {
       let budget = pauseUntil(EMPTY_BUDGET, pause);
       let now = 0;
       const sent: Array<[number, number]> = [];
@@ -102,24 +101,23 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
   });
 
   it('pacer - prune drops what left its window: a submission a minute old, an hour slot a day old, a pause that ended', () => {
-    const t = 100 * 3_600_000;
-    const budget: MailboxBudget = { recent: [t - 60_000, t - 59_999], day: [[t - 24 * 3_600_000, 5], [t - 23 * 3_600_000, 7]], pausedUntil: t };
-    expect(prune(budget, t, limits)).toEqual({ recent: [t - 59_999], day: [[t - 23 * 3_600_000, 7]], pausedUntil: 0 });
+    const t = 100 * HOUR;
+    const budget: MailboxBudget = { recent: [t - 60_000, t - 59_999], day: [[t - 24 * HOUR, 5], [t - 23 * HOUR, 7]], pausedUntil: t };
+    expect(prune(budget, t, limits)).toEqual({ recent: [t - 59_999], day: [[t - 23 * HOUR, 7]], pausedUntil: 0 });
     expect(prune({ ...budget, pausedUntil: t + 1 }, t, limits).pausedUntil).toBe(t + 1);
   });
 
   it('pacer - the day is counted per hour slot: submissions of one hour share a slot and leave the day together', () => {
-    const hour = 3_600_000;
-    let budget = recordSubmission(EMPTY_BUDGET, 4000, hour / 2, limits);
-    budget = recordSubmission(budget, 2000, hour - 1, limits);
-    budget = recordSubmission(budget, 3000, hour, limits);
-    expect(budget.day).toEqual([[0, 6000], [hour, 3000]]);
+    let budget = recordSubmission(EMPTY_BUDGET, 4000, HOUR / 2, limits);
+    budget = recordSubmission(budget, 2000, HOUR - 1, limits);
+    budget = recordSubmission(budget, 3000, HOUR, limits);
+    expect(budget.day).toEqual([[0, 6000], [HOUR, 3000]]);
     // 9,000 used: 1,001 more wait until the first slot (started at 0, not at 30 minutes) leaves the day.
-    expect(nextSlot(budget, 1001, 2 * hour, limits)).toBe(24 * hour);
+    expect(nextSlot(budget, 1001, 2 * HOUR, limits)).toBe(24 * HOUR);
     // Slots read from storage need not be in order: the oldest leaves first all the same.
-    expect(nextSlot({ ...budget, day: [[hour, 3000], [0, 6000]] }, 1001, 2 * hour, limits)).toBe(24 * hour);
+    expect(nextSlot({ ...budget, day: [[HOUR, 3000], [0, 6000]] }, 1001, 2 * HOUR, limits)).toBe(24 * HOUR);
     // Exactly the limit fits once the first slot has left: no need to wait for the second.
-    expect(nextSlot(budget, 7000, 2 * hour, limits)).toBe(24 * hour);
+    expect(nextSlot(budget, 7000, 2 * HOUR, limits)).toBe(24 * HOUR);
     // Scaled (x60: an hour lasts a minute), the slots and the day shrink with it.
     const fast = { ...limits, timeScale: 60 };
     let scaled = recordSubmission(EMPTY_BUDGET, 6000, 30_000, fast);
@@ -138,7 +136,7 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
     expect(refused.day).toEqual([[0, 300]]);
     expect(nextSlot(refused, 1, 1000, two)).toBe(1000);
     // Never below zero, and another hour's slot is left alone.
-    expect(recordRefused({ recent: [], day: [[0, 100], [3_600_000, 50]], pausedUntil: 0 }, 10, 500, two).day).toEqual([[0, 0], [3_600_000, 50]]);
+    expect(recordRefused({ recent: [], day: [[0, 100], [HOUR, 50]], pausedUntil: 0 }, 10, 500, two).day).toEqual([[0, 0], [HOUR, 50]]);
     // A submission the budget does not know (counted by another holder, or pruned) changes nothing.
     expect(recordAccepted(budget, 999, 5000)).toBe(budget);
     expect(recordRefused(budget, 999, 0, two).recent).toEqual(budget.recent);
