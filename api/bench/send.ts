@@ -30,10 +30,11 @@
  *
  * BENCH_NOTIFICATIONS, BENCH_CATALOGS, BENCH_IDLE_CATALOGS, BENCH_TIME_SCALE change the sizes (keep
  * them small while developing, e.g. BENCH_NOTIFICATIONS=200 BENCH_CATALOGS=5 BENCH_IDLE_CATALOGS=20);
- * BENCH_ONLY=b runs the warm-up and (b) alone and prints it (nothing written).
+ * BENCH_ONLY=b runs the warm-up and (b) alone and prints it (nothing written); BENCH_API_LOG=<file>
+ * keeps the API's log.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -191,12 +192,18 @@ function startTenantProcess(fixtureFile: string): Promise<{ tenant: Tenant; chil
   });
 }
 
-/** Counts 429s the API met (its "submission refused" log lines with code THROTTLED), nothing else kept. */
+/**
+ * Counts 429s the API met (its "submission refused" log lines with code THROTTLED); the log itself
+ * is kept only when BENCH_API_LOG names a file (it holds no secret: the API logs none).
+ */
 class ThrottleCounter extends Writable {
   public throttled = 0;
 
   public override _write(chunk: Buffer, _encoding: string, callback: () => void): void {
     const text = chunk.toString('utf8');
+    if (process.env.BENCH_API_LOG) {
+      appendFileSync(process.env.BENCH_API_LOG, text);
+    }
     if (text.includes('"THROTTLED"') && text.includes('submission refused')) {
       this.throttled += text.split('submission refused').length - 1;
     }
