@@ -299,8 +299,11 @@ export class SendingEngine {
     /** The due entries of the last listing, worked through from `position`; undefined when a listing is due. */
     let page: DueEntry[] | undefined;
     let position = 0;
-    /** Queue rows the last listing read (final ones included). */
+    /** Queue rows the last listing read (final ones included), and the last of them. */
     let listed = 0;
+    let lastListed: string | undefined;
+    /** Where the next listing starts: after this queue row, or at the head of the queue. */
+    let after: string | undefined;
 
     const renew = async (): Promise<void> => {
       if (this.now() - lastRenew < this.leaseMs / 3) {
@@ -478,10 +481,15 @@ export class SendingEngine {
           }
         }
         if (!page || drain.dirty) {
+          if (drain.dirty) {
+            // New items may be ahead of the page: from the head.
+            after = undefined;
+          }
           drain.dirty = false;
           page = [];
           listed = 0;
-          for await (const entry of outbox.pendingEntries(catalog, LIST_PAGE)) {
+          for await (const entry of outbox.pendingEntries(catalog, LIST_PAGE, after)) {
+            lastListed = queueRowOf(entry.item);
             if (isTerminal(entry.item.state.state)) {
               // Final already (its queue row waits for its removal): removed with the drain's writes.
               writer.drop(queueRowOf(entry.item));
@@ -493,7 +501,10 @@ export class SendingEngine {
             }
           }
           position = 0;
-          nextDueAt = Infinity;
+          if (after === undefined) {
+            // A pass from the head sees again everything that is due later.
+            nextDueAt = Infinity;
+          }
         }
         let started = 0;
         let waitUntil = Infinity;
@@ -552,6 +563,13 @@ export class SendingEngine {
         }
         const more = listed >= LIST_PAGE;
         page = undefined;
+        if (more && started === 0) {
+          // Nothing on this page could go now (due later, on its way, another worker's claim): the
+          // next page, not the head again - the same page would come back until something on it is due.
+          after = lastListed;
+          continue;
+        }
+        after = undefined;
         if (started === 0 && !more) {
           if (inFlight.size > 0) {
             // The last ones are on their way; a retry among them may be due again soon.

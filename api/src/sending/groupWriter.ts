@@ -21,7 +21,8 @@ const OPERATIONS = 100;
  */
 export class GroupWriter {
   private waiting: Waiting[] = [];
-  private drops: string[] = [];
+  /** A set: a listing may find a row final while the transaction that made it so is on its way, and ask for it too. */
+  private drops = new Set<string>();
   private running: Promise<void> | undefined;
 
   public constructor(private readonly outbox: OutboxStore, private readonly catalog: string) {}
@@ -35,15 +36,13 @@ export class GroupWriter {
 
   /** A queue row of a final item found by a listing (left by a write outside a drain, or a crash). */
   public drop(rowKey: string): void {
-    if (!this.drops.includes(rowKey)) {
-      this.drops.push(rowKey);
-    }
+    this.drops.add(rowKey);
   }
 
   /** Writes what is waiting and removes the queue rows still to drop. */
   public async close(): Promise<void> {
     await this.running;
-    const drops = this.drops.splice(0);
+    const drops = this.takeDrops(Infinity);
     if (drops.length > 0) {
       await this.outbox.updateMany(this.catalog, [], drops).catch(() => this.outbox.dropQueueRows(this.catalog, drops));
     }
@@ -64,15 +63,27 @@ export class GroupWriter {
   private async run(): Promise<void> {
     while (this.waiting.length > 0) {
       const group = this.waiting.splice(0, OPERATIONS / 2);
-      const drops = this.drops.splice(0, OPERATIONS - operationsOf(group));
-      await this.commit(group, drops);
+      await this.commit(group, this.takeDrops(OPERATIONS - operationsOf(group)));
+    }
+  }
+
+  private takeDrops(count: number): string[] {
+    const taken = [...this.drops].slice(0, count);
+    taken.forEach((rowKey) => this.drops.delete(rowKey));
+    return taken;
+  }
+
+  /** Rows that could not be removed now either wait for a later transaction. */
+  private async dropOneByOne(rowKeys: string[]): Promise<void> {
+    if (rowKeys.length > 0) {
+      await this.outbox.dropQueueRows(this.catalog, rowKeys).catch(() => rowKeys.forEach((rowKey) => this.drops.add(rowKey)));
     }
   }
 
   private async commit(group: Waiting[], drops: string[]): Promise<void> {
     const done = (w: Waiting, written: StoredItem): void => {
       if (isTerminal(w.next.state)) {
-        this.drops.push(queueRowOf(w.item));
+        this.drops.add(queueRowOf(w.item));
       }
       w.resolve(written);
     };
@@ -82,17 +93,16 @@ export class GroupWriter {
       return;
     } catch (error) {
       if ((group.length === 1 && drops.length === 0) || !(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE') {
-        // A storage fault: every write of the group has it (their callers decide), the drops wait.
-        this.drops.push(...drops);
+        // A storage fault: every write of the group has it (their callers decide). The rows to drop
+        // go one by one, so that a transaction refused for them cannot refuse every later one too.
         group.forEach((w) => w.reject(error));
+        await this.dropOneByOne(drops);
         return;
       }
     }
     // One stale ETag (or a queue row someone else removed) refused the group: each on its own, in
     // the order asked (a "sent" mark lands before the claim of the item that took its slot).
-    if (drops.length > 0) {
-      await this.outbox.dropQueueRows(this.catalog, drops).catch(() => this.drops.push(...drops));
-    }
+    await this.dropOneByOne(drops);
     for (const w of group) {
       try {
         done(w, (await this.outbox.updateMany(this.catalog, [{ item: w.item, next: w.next }]))[0]);

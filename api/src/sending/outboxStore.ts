@@ -366,9 +366,12 @@ export class OutboxStore {
     return out;
   }
 
-  /** The catalog's pending items (queued or sending) with their content, in priority then age order, a page at a time. */
-  public async *pendingEntries(catalog: string, pageSize = 100): AsyncGenerator<DueEntry> {
-    for await (const listed of this.queueRows<QueueEntity>(catalog, pageSize)) {
+  /**
+   * The catalog's pending items (queued or sending) with their content, in priority then age order,
+   * a page at a time; from the head of the queue, or after the queue row `after` (`queueRowOf`).
+   */
+  public async *pendingEntries(catalog: string, pageSize = 100, after?: string): AsyncGenerator<DueEntry> {
+    for await (const listed of this.queueRows<QueueEntity>(catalog, pageSize, undefined, after)) {
       const row = listed.state === undefined ? await this.completeQueueRow(catalog, listed) : listed;
       if (!row) {
         continue;
@@ -422,9 +425,11 @@ export class OutboxStore {
     }
   }
 
-  private async *queueRows<T extends object>(catalog: string, pageSize: number, select?: string[]): AsyncGenerator<T & { rowKey?: string; etag: string }> {
+  private async *queueRows<T extends object>(catalog: string, pageSize: number, select?: string[], after?: string): AsyncGenerator<T & { rowKey?: string; etag: string }> {
+    const partitionKey = catalogKey(catalog);
+    const filter = after === undefined ? odata`PartitionKey eq ${partitionKey} and RowKey ge 'r|' and RowKey lt 'r}'` : odata`PartitionKey eq ${partitionKey} and RowKey gt ${after} and RowKey lt 'r}'`;
     try {
-      const pages = this.table.listEntities<T>({ queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'r|' and RowKey lt 'r}'`, ...(select ? { select } : {}) } }).byPage({ maxPageSize: pageSize });
+      const pages = this.table.listEntities<T>({ queryOptions: { filter, ...(select ? { select } : {}) } }).byPage({ maxPageSize: pageSize });
       for await (const page of pages) {
         for (const row of page) {
           yield row as T & { rowKey?: string; etag: string };
@@ -457,10 +462,14 @@ export class OutboxStore {
    * transaction, but @azure/data-tables' submitTransaction sends every delete unconditionally.)
    */
   public async updateMany(catalog: string, changes: Array<{ item: StoredItem; next: ItemState }>, drop: string[] = []): Promise<StoredItem[]> {
-    if (changes.length === 0 && drop.length === 0) {
+    // A row may appear once in a transaction (Azure refuses the whole of it otherwise: 400
+    // InvalidDuplicateRow), and a row written here is not one to remove.
+    const written = new Set(changes.map((c) => queueRowOf(c.item)));
+    const drops = [...new Set(drop)].filter((rowKey) => !written.has(rowKey));
+    if (changes.length === 0 && drops.length === 0) {
       return [];
     }
-    if (operationsOf(changes) + drop.length > TRANSACTION_OPERATIONS + 1 || changes.some((c) => c.item.catalog !== catalog)) {
+    if (operationsOf(changes) + drops.length > TRANSACTION_OPERATIONS + 1 || changes.some((c) => c.item.catalog !== catalog)) {
       throw new ApiError('INTERNAL_ERROR', { upstream: 'one transaction holds 100 operations of one catalog' });
     }
     const partitionKey = catalogKey(catalog);
@@ -478,7 +487,7 @@ export class OutboxStore {
       }
     }
     try {
-      const response = await this.table.submitTransaction([...actions, ...drop.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }])]);
+      const response = await this.table.submitTransaction([...actions, ...drops.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }])]);
       return changes.map(({ item, next }, i) => ({ ...item, state: next, etag: isTerminal(next.state) ? null : response.subResponses[queueOps[i]]?.etag ?? null }));
     } catch (error) {
       throw conditionalWriteError(error);

@@ -75,4 +75,34 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
       await worker.close();
     }
   });
+
+  it('notifications due later at the head of the queue (more than a listing takes) hold up none due now behind them, and the drain waits instead of listing again and again', async () => {
+    const catalog = stack.catalogUrl('catalog-b');
+    await connectModern(stack, 'alex@contoso.test', catalog);
+    await setEnabled(stack, 'alex@contoso.test', catalog, true);
+    const lms = await appToken(stack);
+    // 150 scheduled for tomorrow, queued first: same priority, so they come first in the queue.
+    const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString();
+    const batch = (items: object[]): Promise<{ status: number; body: any }> => stack.call('POST', catalogPath(catalog, '/notifications/batch'), { token: lms, body: { items } });
+    const scheduled = await batch(Array.from({ length: 150 }, (_, i) => ({ key: `later-${i}`, to: ['learner2@contoso.test'], subject: `later ${i}`, text: 'x', priority: 'bulk', notBefore: tomorrow })));
+    expect(scheduled.status).toBe(202);
+    const now = await batch(Array.from({ length: 5 }, (_, i) => ({ key: `now-${i}`, to: ['learner2@contoso.test'], subject: `now ${i}`, text: 'x', priority: 'bulk' })));
+    expect(now.status).toBe(202);
+    const meter = new StorageMeter();
+    const logs = new LogCapture();
+    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: logs, storageMeter: meter });
+    try {
+      await eventually(async () => ((await inbox(stack, 'learner2@contoso.test')).filter((m) => m.subject.startsWith('now ')).length === 5 ? true : undefined), 20_000, 'the 5 notifications due now to be sent');
+      // The drain ends (the scheduled ones wake it again when due): it does not keep listing them.
+      await eventually(async () => (logs.lines.some((l) => l.includes('outbox drained') && l.includes('"sent":5')) ? true : undefined), 10_000, 'the drain to end');
+      const before = meter.requests;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(meter.requests - before).toBeLessThan(10);
+      const status = await stack.call('GET', catalogPath(catalog, `/notifications/${scheduled.body.items[0].id}`), { token: lms });
+      expect(status.body.status).toBe('queued');
+      expect((await inbox(stack, 'learner2@contoso.test')).filter((m) => m.subject.startsWith('later '))).toEqual([]);
+    } finally {
+      await worker.close();
+    }
+  });
 });
