@@ -28,12 +28,18 @@ export class WakeQueue {
     return new WakeQueue(client, onRequest);
   }
 
-  /** Wakes a worker for the catalog now, or after `delaySeconds` (Azure allows up to 7 days). */
+  /**
+   * Wakes a worker for the catalog now, or after `delaySeconds` (Azure allows up to 7 days: a
+   * notification due later is woken for then, finds nothing due and wakes itself again). The
+   * message never expires: with the default time-to-live (7 days) a wake delayed by nearly as
+   * much would expire about when it became visible, and what it stood for would wait for
+   * another wake of its catalog.
+   */
   public async wake(catalog: string, delaySeconds = 0): Promise<void> {
     const visibilityTimeout = Math.min(Math.max(0, Math.ceil(delaySeconds)), 7 * 86_400 - 1);
     try {
       this.count();
-      await this.queue.sendMessage(Buffer.from(JSON.stringify({ catalog } satisfies WakeMessage)).toString('base64'), { visibilityTimeout });
+      await this.queue.sendMessage(Buffer.from(JSON.stringify({ catalog } satisfies WakeMessage)).toString('base64'), { visibilityTimeout, messageTimeToLive: -1 });
     } catch (error) {
       throw storageError(error);
     }
@@ -76,6 +82,6 @@ export class WakeQueue {
 
   public async done(message: ReceivedWake): Promise<void> {
     this.count();
-        await this.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
+    await this.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
   }
 }
