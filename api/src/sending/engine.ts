@@ -291,11 +291,11 @@ export class SendingEngine {
     let transport: MailTransport | undefined;
     let stop: StopReason | undefined;
     let nextDueAt = Infinity;
-    let lastRenew = this.now();
     let sent = 0;
     let expired = 0;
     let failed = 0;
     let record = initial;
+    let renewing: Promise<void> = Promise.resolve();
     /** The due entries of the last listing, worked through from `position`; undefined when a listing is due. */
     let page: DueEntry[] | undefined;
     let position = 0;
@@ -305,17 +305,30 @@ export class SendingEngine {
     /** Where the next listing starts: after this queue row, or at the head of the queue. */
     let after: string | undefined;
 
+    /**
+     * The lease (and the wake) are renewed on a timer, not between the drain's steps: a page of
+     * slow sends can keep the drain from its next step for longer than the lease, and a lapsed
+     * lease lets another instance take the mailbox and send what this one's claims still cover.
+     * A renewal that fails (taken, or a storage fault) stops the drain before it claims more.
+     */
     const renew = async (): Promise<void> => {
-      if (this.now() - lastRenew < this.leaseMs / 3) {
+      if (stop) {
         return;
       }
-      lastRenew = this.now();
-      if (!(await lease.renew(this.now(), this.leaseMs))) {
+      try {
+        if (!(await lease.renew(this.now(), this.leaseMs))) {
+          stop ??= 'lease-lost';
+          return;
+        }
+        await keepWake();
+      } catch (error) {
+        this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'mailbox lease not renewed');
         stop ??= 'lease-lost';
-        return;
       }
-      await keepWake();
     };
+    const renewal = setInterval(() => {
+      renewing = renewing.then(renew);
+    }, this.leaseMs / 3);
     const onFailure = async (item: StoredItem, error: unknown, startedAt: number, recipients: number): Promise<void> => {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       const now = this.now();
@@ -460,7 +473,6 @@ export class SendingEngine {
           stop = 'stopping';
           break;
         }
-        await renew();
         const current = (await this.deps.connections.read(catalog)).record;
         if (current.connectionId !== record.connectionId || current.account?.email !== record.account?.email || !sendable(current)) {
           stop = 'held';
@@ -584,6 +596,8 @@ export class SendingEngine {
       }
     } finally {
       await Promise.allSettled([...inFlight.values()]);
+      clearInterval(renewal);
+      await renewing;
       await transport?.close();
     }
     if (sent + expired + failed > 0) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { loadConfig } from '../../src/config/config';
+import { mailboxKey } from '../../src/sending/mailboxLease';
 import { newItemState } from '../../src/sending/outboxItem';
 import { catalogKey, TABLES } from '../../src/storage/tables';
 import { RunningApi, startApi } from '../../src/server';
@@ -328,6 +329,33 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(finals[2].code).toBe('MESSAGE_EXPIRED');
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('while lost'))).toHaveLength(2);
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'expires')).toHaveLength(0);
+  });
+
+  it('slow sends - the mailbox lease never lapses while its drain works through a page (another instance could take the mailbox and send again)', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    // Each Graph request takes 2.5 s: 20 notifications, 4 at a time, keep the drain busy about 12.5 s, more than twice the 5 s lease.
+    await fault(stack, 'latency', { ms: 2500 });
+    const items = Array.from({ length: 20 }, (_, i) => ({ key: randomUUID(), to: ['learner1@contoso.test'], subject: `slow ${i}`, text: 'x' }));
+    const res = await stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items } });
+    expect(res.status).toBe(202);
+    const leases = TableClient.fromConnectionString(stack.config.storage.connectionString, TABLES.mailboxes, { allowInsecureConnection: true });
+    const samples: Array<{ at: number; leaseUntil: number }> = [];
+    let arrived = 0;
+    const deadline = Date.now() + 40_000;
+    while (arrived < 20 && Date.now() < deadline) {
+      const row = await leases.getEntity<{ leaseUntil: number }>('mailbox', mailboxKey('adele@contoso.test')).catch(() => undefined);
+      if (row) {
+        samples.push({ at: Date.now(), leaseUntil: Number(row.leaseUntil) });
+      }
+      arrived = (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('slow ')).length;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(arrived).toBe(20);
+    // From the first sample that shows the drain holding the lease until the last message arrived.
+    const held = samples.slice(samples.findIndex((s) => s.leaseUntil > s.at));
+    expect(held.length).toBeGreaterThan(10);
+    expect(held.filter((s) => s.leaseUntil <= s.at)).toEqual([]);
   });
 
   it('two API instances on one storage - every message once, and the mailbox pacing holds across them', async () => {
