@@ -4,7 +4,7 @@ import { ApiError } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { acceptingRecord, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
-import type { ItemState } from './outboxItem';
+import { isTerminal, ItemState } from './outboxItem';
 import { OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
@@ -85,8 +85,10 @@ export class NotificationService {
     });
     const record = await acceptingRecord(this.deps.connections, catalog);
     const outcomes = await this.deps.outbox.enqueue(catalog, prepared, now);
-    const fresh = outcomes.some((o) => !('error' in o) && !o.duplicate);
-    if (fresh && sendable(record)) {
+    // A repeated request wakes the catalog too while what it answers is pending: the first one
+    // may have stored the items and then failed to send its wake (the LMS saw 503 and repeated it).
+    const pending = outcomes.some((o) => !('error' in o) && !isTerminal(o.state.state));
+    if (pending && sendable(record)) {
       const firstDue = Math.min(...prepared.map((p) => p.notBefore ?? now));
       await this.deps.wake(catalog, Math.max(0, firstDue - now));
     }

@@ -42,6 +42,18 @@ class CountersGate extends StorageMeter {
   };
 }
 
+/** Refuses the next wake-up queue request as an unreachable queue service would (the wake queue counts each request first). */
+class QueueOutage extends StorageMeter {
+  public down = false;
+
+  public override readonly countQueueRequest = (): void => {
+    if (this.down) {
+      this.down = false;
+      throw new Error('queue service unreachable');
+    }
+  };
+}
+
 /** Wakes that reach a worker while it drains the same catalog (issue 8 point 3: queues only wake workers). */
 describe('sending engine - wakes during a drain (real API, local tenant, Azurite over loopback)', () => {
   // This process's API only takes requests; the worker is an API of its own with a gate on its storage.
@@ -73,6 +85,33 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
     } finally {
       gate.release();
       await worker.close();
+    }
+  });
+
+  it('a wake that could not be sent (503 to the LMS, the notifications stored) is sent when the LMS repeats the request: they go out', async () => {
+    const catalog = stack.catalogUrl('catalog-a');
+    await connectModern(stack, 'adele@contoso.test', catalog);
+    await setEnabled(stack, 'adele@contoso.test', catalog, true);
+    const lms = await appToken(stack);
+    // Turning the switch on woke the catalog: that wake is not the one this test is about.
+    await new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE).clearMessages();
+    const outage = new QueueOutage();
+    const front: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SEND_WORKER: 'false' }) }), { logDestination: new LogCapture(), storageMeter: outage });
+    let worker: RunningApi | undefined;
+    try {
+      const items = [0, 1].map((i) => ({ key: `outage-${i}`, to: ['learner1@contoso.test'], subject: `outage ${i}`, text: 'x' }));
+      const queue = (): Promise<Response> => fetch(`${front.url}${catalogPath(catalog, '/notifications/batch')}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+      outage.down = true;
+      const failed = await queue();
+      expect([failed.status, ((await failed.json()) as { code: string }).code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+      const repeated = await queue();
+      expect(repeated.status).toBe(202);
+      expect(((await repeated.json()) as { items: Array<{ duplicate: boolean; status: string }> }).items.map((i) => [i.duplicate, i.status])).toEqual([[true, 'queued'], [true, 'queued']]);
+      worker = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture() });
+      await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('outage ')).length === 2 ? true : undefined), 20_000, 'the two notifications to be sent');
+    } finally {
+      await worker?.close();
+      await front.close();
     }
   });
 
