@@ -251,6 +251,13 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   await sessionRoutes(app, { config, sessions });
   teamsSignInRoutes(app, config.authorityHost);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, sessions, log: app.log });
+  const resume = async (catalog: string): Promise<boolean> => {
+    if (!(await outbox.hasDue(catalog, Date.now()))) {
+      return false;
+    }
+    await engine.wake(catalog);
+    return true;
+  };
+  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, resume, sessions, log: app.log });
   return { app, service, engine, monitor, alerts, sessions };
 }

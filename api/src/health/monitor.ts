@@ -14,6 +14,12 @@ export interface MonitorDeps {
   connections: ConnectionStore;
   service: ConnectionService;
   alerts: AlertService;
+  /**
+   * Wakes a catalog that can send if its outbox holds pending items; true when it did. The sweep's
+   * safety net: a wake lost on its way (the queue unreachable when it was sent) delays sending by
+   * at most one probe interval, never for good.
+   */
+  resume?: (catalog: string) => Promise<boolean>;
   /** Sessions whose room has not answered yet: read their events (issue 9 point 5). */
   sessions?: { learnRoomAnswers(): Promise<Record<string, number>> };
   log: FastifyBaseLogger;
@@ -93,7 +99,7 @@ export class HealthMonitor {
 
   /** Probes connected and lost catalogs and sends due incident notices. */
   public async sweep(): Promise<Record<string, number>> {
-    const result = { probed: 0, lost: 0, restored: 0, notices: 0, failed: 0 };
+    const result = { probed: 0, lost: 0, restored: 0, resumed: 0, notices: 0, failed: 0 };
     for await (const { record } of this.deps.connections.all()) {
       if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {
         try {
@@ -104,6 +110,10 @@ export class HealthMonitor {
           }
           if (state === 'connected' && record.health.state === 'lost') {
             result.restored++;
+          }
+          // (A restored connection was woken by the probe.)
+          if (state === 'connected' && record.health.state === 'connected' && (await this.deps.resume?.(record.catalog))) {
+            result.resumed++;
           }
         } catch {
           // A passing fault (429, 5xx, timeout): never taken for a loss; the next sweep probes again.

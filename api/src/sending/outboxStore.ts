@@ -395,6 +395,22 @@ export class OutboxStore {
   }
 
   /**
+   * Whether an item of the catalog is due (its not-before and back-off passed), reading the queue
+   * rows' due times until the first (past `cap` rows it answers yes). An item due later is not:
+   * its own delayed wake comes for it. (Compared here, not in the query: the service types a
+   * number it was sent without annotation, and a filter must name the same type.)
+   */
+  public async hasDue(catalog: string, now: number, cap = 1000): Promise<boolean> {
+    let read = 0;
+    for await (const row of this.queueRows<{ dueAt?: number }>(catalog, cap, ['dueAt'])) {
+      if (row.dueAt === undefined || Number(row.dueAt) <= now || ++read >= cap) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * A queue row written by an earlier version (id, due time and recipients only) gets its item's
    * content and state from the item row, once, conditionally; a final item's row is removed.
    * Undefined when the row is gone or changed meanwhile (the next listing sees it as it is).

@@ -115,6 +115,31 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
     }
   });
 
+  it('a wake lost on its way (the LMS does not repeat the request) holds nothing for good: the next health sweep wakes the catalog', async () => {
+    const catalog = stack.catalogUrl('catalog-a');
+    await connectModern(stack, 'adele@contoso.test', catalog);
+    await setEnabled(stack, 'adele@contoso.test', catalog, true);
+    const lms = await appToken(stack);
+    await new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE).clearMessages();
+    const outage = new QueueOutage();
+    const front: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SEND_WORKER: 'false' }) }), { logDestination: new LogCapture(), storageMeter: outage });
+    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture() });
+    const arrived = async (): Promise<number> => (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'lost wake').length;
+    try {
+      outage.down = true;
+      const failed = await fetch(`${front.url}${catalogPath(catalog, '/notifications')}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json', 'idempotency-key': 'lost-wake' }, body: JSON.stringify({ to: ['learner1@contoso.test'], subject: 'lost wake', text: 'x' }) });
+      expect(failed.status).toBe(503);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(await arrived()).toBe(0);
+      const swept = await worker.monitor.sweep();
+      expect(swept.resumed).toBeGreaterThanOrEqual(1);
+      await eventually(async () => ((await arrived()) === 1 ? true : undefined), 20_000, 'the notification to be sent');
+    } finally {
+      await worker.close();
+      await front.close();
+    }
+  });
+
   it('notifications due later at the head of the queue (more than a listing takes) hold up none due now behind them, and the drain waits instead of listing again and again', async () => {
     const catalog = stack.catalogUrl('catalog-b');
     await connectModern(stack, 'alex@contoso.test', catalog);
@@ -137,6 +162,8 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
       const before = meter.requests;
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(meter.requests - before).toBeLessThan(10);
+      // Only items due later are left: the health sweep does not wake the catalog for them.
+      expect((await worker.monitor.sweep()).resumed).toBe(0);
       const status = await stack.call('GET', catalogPath(catalog, `/notifications/${scheduled.body.items[0].id}`), { token: lms });
       expect(status.body.status).toBe('queued');
       expect((await inbox(stack, 'learner2@contoso.test')).filter((m) => m.subject.startsWith('later '))).toEqual([]);
