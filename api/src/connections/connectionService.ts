@@ -16,7 +16,7 @@ import type { CatalogGate } from '../catalogs/catalogGate';
 import { ConnectionStore } from './connectionStore';
 import { ConnectionWriter } from './connectionWriter';
 import { ClassicSecret, CredentialsProvider } from './credentials';
-import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, toView } from './model';
+import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, settingsEtag, toView } from './model';
 import { OrgConsentStatus, signInScopes } from './orgConsent';
 import { bindingHash, checkBinding, checkNonce, checkNotExpired, checkSamePrincipal, COMPLETION_LIFETIME_MS, isWellFormedState, newSignIn, randomToken } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
@@ -103,26 +103,37 @@ export class ConnectionService {
       this.deps.mirrorFailure?.(catalog).catch(() => null) ?? null,
       this.deps.outboxSummary && record.method ? this.deps.outboxSummary(record) : null
     ]);
-    return toView(record, etag, { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms, listFailure, outbox);
+    return toView(record, settingsEtag(record, etag), { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms, listFailure, outbox);
   }
 
   public async changeSettings(principal: Principal, catalog: string, ifMatch: string | undefined, change: SettingsChange): Promise<ConnectionView> {
     if (!ifMatch) {
       throw new ApiError('PRECONDITION_REQUIRED');
     }
-    const { record, etag } = await this.deps.connections.read(catalog);
-    if (etag !== ifMatch) {
-      throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+    // If-Match names the settings the admin saw (`settingsEtag`); the write is conditional on the
+    // storage ETag, and is applied again to a record the API itself wrote meanwhile.
+    for (let attempt = 1; ; attempt++) {
+      const { record, etag } = await this.deps.connections.read(catalog);
+      if (settingsEtag(record, etag) !== ifMatch) {
+        throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+      }
+      const next = applySettings(record, change);
+      if (attempt === 1 && change.transport === 'smtp-oauth' && record.method === 'modern' && record.transport !== 'smtp-oauth') {
+        await this.verifySmtpOAuth(record);
+      }
+      try {
+        await this.deps.writer.write(record, next, etag);
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE' && attempt < 5) {
+          continue;
+        }
+        throw error;
+      }
+      if (next.enabled && !record.enabled) {
+        await this.sendable(catalog);
+      }
+      return this.view(principal, catalog);
     }
-    const next = applySettings(record, change);
-    if (change.transport === 'smtp-oauth' && record.method === 'modern' && record.transport !== 'smtp-oauth') {
-      await this.verifySmtpOAuth(record);
-    }
-    await this.deps.writer.write(record, next, etag);
-    if (next.enabled && !record.enabled) {
-      await this.sendable(catalog);
-    }
-    return this.view(principal, catalog);
   }
 
   private async sendable(catalog: string): Promise<void> {

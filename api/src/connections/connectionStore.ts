@@ -3,10 +3,10 @@ import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { LRUCache } from 'lru-cache';
 import { SECRET_ROW, SecretEntity } from '../secrets/secretStore';
 import { catalogKey, conditionalWriteError, readEntity, storageError } from '../storage/tables';
-import { ConnectionRecord, emptyConnection } from './model';
+import { ConnectionRecord, emptyConnection, NEW_CONNECTION_ETAG } from './model';
 
 /** The ETag of a catalog that has no stored connection yet (If-Match creates it). */
-export const NEW_CONNECTION_ETAG = 'W/"new"';
+export { NEW_CONNECTION_ETAG };
 
 interface Entity {
   record: string;

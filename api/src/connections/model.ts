@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { AuthMethod, ConnectionView, ErrorCode, HealthState, SettingsChange, Transport } from '@lms-m365/contracts';
 import type { Incident } from '../health/incident';
 import type { RoomAccess } from './orgConsent';
+
+/** The ETag of a catalog whose record was never stored. */
+export const NEW_CONNECTION_ETAG = 'W/"new"';
 
 /** What callers see (declared once, as a schema, in packages/contracts). */
 export type { ConnectionView, HealthState, SettingsChange, Transport };
@@ -78,6 +82,21 @@ export function disconnected(record: ConnectionRecord, now: string): ConnectionR
     connectedBy: null,
     connectedAt: null
   };
+}
+
+/**
+ * The view's ETag, what a settings change must name in If-Match: the connection (which account,
+ * connected when, in which generation) and the settings an admin changes. Not the storage ETag:
+ * the API itself writes the record too (health, token use, incidents), and an admin's change
+ * made on a page read before such a write is still the change they meant.
+ */
+export function settingsEtag(record: ConnectionRecord, storageEtag: string): string {
+  if (storageEtag === NEW_CONNECTION_ETAG) {
+    // Never stored: the documented W/"new" (a PATCH with it creates the record).
+    return NEW_CONNECTION_ETAG;
+  }
+  const what = [record.connectionId, record.generation, record.method, record.account?.email ?? null, record.connectedAt ?? null, record.enabled, record.transport, record.alertRecipients];
+  return `"s1-${createHash('sha256').update(JSON.stringify(what), 'utf8').digest('base64url').slice(0, 27)}"`;
 }
 
 /** The record's non-internal fields plus the tenant's consent status, room access, the outbox at a glance and the ETag. */

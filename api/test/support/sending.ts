@@ -58,18 +58,12 @@ export async function connectModern(stack: Stack, admin: string, catalog: string
 /**
  * Turns the master switch on or off as the catalog admin would (If-Match from a fresh read). The
  * engine may write the record meanwhile (the first drain after a connect records the tokens' use):
- * then the admin does what the 412's remedy says, once - reload and apply again.
+ * that is no conflict, the ETag names the settings only.
  */
 export async function setEnabled(stack: Stack, admin: string, catalog: string, enabled: boolean): Promise<void> {
   const token = await stack.token(admin);
-  const apply = async (): ReturnType<Stack['call']> => {
-    const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token });
-    return stack.call('PATCH', catalogPath(catalog, '/connection'), { token, body: { enabled }, headers: { 'if-match': view.headers.get('etag') ?? '' } });
-  };
-  let res = await apply();
-  if (res.status === 412 && res.body.code === 'CHANGED_BY_SOMEONE_ELSE') {
-    res = await apply();
-  }
+  const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token });
+  const res = await stack.call('PATCH', catalogPath(catalog, '/connection'), { token, body: { enabled }, headers: { 'if-match': view.headers.get('etag') ?? '' } });
   if (res.status !== 200) {
     throw new Error(`switch answered ${res.status}: ${JSON.stringify(res.body)}`);
   }

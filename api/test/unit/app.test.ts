@@ -1,5 +1,7 @@
+import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { azuriteConnectionString } from '../../src/config/config';
+import { catalogKey, TABLES } from '../../src/storage/tables';
 import { startAzurite, RunningAzurite } from '../support/azurite';
 import { invalidRequests } from '../support/fuzz';
 import { inProcessApi, InProcessApi } from '../support/inProcessApi';
@@ -68,6 +70,24 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     expect(stale.json()).toMatchObject({ code: 'CHANGED_BY_SOMEONE_ELSE', status: 412, type: 'https://lms-m365.example/errors/CHANGED_BY_SOMEONE_ELSE' });
     const after = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
     expect(after.json().enabled).toBe(true);
+  });
+
+  it('PATCH connection - a write of the API\'s own (health, token use) between the admin\'s read and save does not refuse the save, and is kept', async () => {
+    const first = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
+    const etag = first.headers.etag as string;
+    // What the engine or the health monitor writes: the record's storage ETag changes, its settings do not.
+    const table = TableClient.fromConnectionString(azuriteConnectionString(azurite.tablePort, azurite.queuePort), TABLES.connections, { allowInsecureConnection: true });
+    const row = await table.getEntity<{ record: string }>(catalogKey(CATALOG_A), 'connection');
+    const record = JSON.parse(row.record) as { health: { checkedAt: string | null }; lastTokenUseAt: string | null };
+    await table.updateEntity({ partitionKey: catalogKey(CATALOG_A), rowKey: 'connection', record: JSON.stringify({ ...record, health: { ...record.health, checkedAt: '2026-12-01T00:00:00.000Z' }, lastTokenUseAt: '2026-12-01T00:00:00.000Z' }) }, 'Replace', { etag: row.etag });
+    const saved = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}`, 'if-match': etag }, payload: { alertRecipients: ['nestor@contoso.test'] } });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json()).toMatchObject({ alertRecipients: ['nestor@contoso.test'], health: { checkedAt: '2026-12-01T00:00:00.000Z' } });
+    const stored = JSON.parse((await table.getEntity<{ record: string }>(catalogKey(CATALOG_A), 'connection')).record) as { lastTokenUseAt: string | null };
+    expect(stored.lastTokenUseAt).toBe('2026-12-01T00:00:00.000Z');
+    // A settings change made meanwhile (the save above) refuses a save named after what was read before it.
+    const stale = await api.app.inject({ method: 'PATCH', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}`, 'if-match': etag }, payload: { enabled: false } });
+    expect([stale.statusCode, stale.json().code]).toEqual([412, 'CHANGED_BY_SOMEONE_ELSE']);
   });
 
   it('authorization - every kind of wrong caller is refused with its own status and code', async () => {

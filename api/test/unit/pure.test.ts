@@ -7,7 +7,7 @@ import { normaliseCatalog } from '../../src/catalogs/catalogId';
 import { ConfigError, findRepoRoot, loadConfig } from '../../src/config/config';
 import { mapCallbackError, needsKeepAlive } from '../../src/connections/connectionService';
 import { isConnectionLost } from '../../src/errors/failureKind';
-import { applySettings, disconnected, emptyConnection } from '../../src/connections/model';
+import { applySettings, disconnected, emptyConnection, settingsEtag } from '../../src/connections/model';
 import { coversOrganisation } from '../../src/connections/orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChallenge, SIGN_IN_LIFETIME_MS, stateKey } from '../../src/connections/signInState';
 import { rateLimitKey } from '../../src/auth/authentication';
@@ -199,6 +199,19 @@ describe('connection model', () => {
     const record = emptyConnection('c', 'id');
     expect(applySettings(record, { enabled: true, transport: 'smtp-oauth', alertRecipients: [' A@x.test', 'a@x.test', 'b@x.test'] })).toMatchObject({ enabled: true, transport: 'smtp-oauth', alertRecipients: ['a@x.test', 'b@x.test'] });
     expect(applySettings({ ...record, method: 'classic' }, { transport: 'smtp-oauth' })).toMatchObject({ method: 'classic', transport: 'smtp-oauth' });
+  });
+  it('settingsEtag - changes with the connection and every admin setting, not with what the API itself records; W/"new" for a record never stored', () => {
+    const base = { ...emptyConnection('c', 'id'), generation: 2, method: 'modern' as const, account: { email: 'a@x.test', displayName: 'A' }, connectedAt: '2026-12-01T00:00:00.000Z' };
+    const etag = settingsEtag(base, '"storage-1"');
+    expect(etag).toMatch(/^"s1-[A-Za-z0-9_-]{27}"$/);
+    expect(settingsEtag(base, '"storage-2"')).toBe(etag);
+    expect(settingsEtag(base, 'W/"new"')).toBe('W/"new"');
+    const bookkeeping = { ...base, health: { state: 'lost' as const, code: 'TOKEN_REVOKED' as const, checkedAt: 'now' }, lastTokenUseAt: 'now', incident: null, homeAccountId: 'h', connectedBy: 'someone' };
+    expect(settingsEtag(bookkeeping, '"x"')).toBe(etag);
+    const changes = [{ connectionId: 'other' }, { generation: 3 }, { method: 'classic' as const }, { account: { email: 'b@x.test', displayName: 'A' } }, { account: null }, { connectedAt: '2026-12-02T00:00:00.000Z' }, { enabled: true }, { transport: 'smtp-oauth' as const }, { alertRecipients: ['a@x.test'] }];
+    const etags = changes.map((change) => settingsEtag({ ...base, ...change }, '"x"'));
+    expect(etags.filter((e) => e === etag)).toEqual([]);
+    expect(new Set(etags).size).toBe(changes.length);
   });
   it('disconnected - forgets account and method, keeps the switch and recipients', () => {
     const connected = { ...emptyConnection('c', 'id'), enabled: true, method: 'classic' as const, transport: 'smtp-oauth' as const, account: { email: 'a@x', displayName: 'A' }, alertRecipients: ['a@x'] };
