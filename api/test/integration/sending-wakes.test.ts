@@ -88,27 +88,39 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
     }
   });
 
-  it('a wake that could not be sent (503 to the LMS, the notifications stored) is sent when the LMS repeats the request: they go out', async () => {
+  /**
+   * Catalog A connected and switched on, no wake queued, and an API that takes the LMS's requests
+   * (no worker) whose next wake-up queue request fails as an unreachable queue service would.
+   */
+  const frontWithQueueOutage = async (): Promise<{ catalog: string; front: RunningApi; post: (suffix: string, body: unknown, headers?: Record<string, string>) => Promise<Response> }> => {
     const catalog = stack.catalogUrl('catalog-a');
     await connectModern(stack, 'adele@contoso.test', catalog);
     await setEnabled(stack, 'adele@contoso.test', catalog, true);
     const lms = await appToken(stack);
-    // Turning the switch on woke the catalog: that wake is not the one this test is about.
+    // Turning the switch on woke the catalog: that wake is not the one these tests are about.
     await new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE).clearMessages();
     const outage = new QueueOutage();
+    outage.down = true;
     const front: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SEND_WORKER: 'false' }) }), { logDestination: new LogCapture(), storageMeter: outage });
+    const post = (suffix: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${front.url}${catalogPath(catalog, suffix)}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return { catalog, front, post };
+  };
+  const startWorker = (): Promise<RunningApi> => startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture() });
+  const arrived = async (prefix: string): Promise<number> => (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith(prefix)).length;
+
+  it('a wake that could not be sent (503 to the LMS, the notifications stored) is sent when the LMS repeats the request: they go out', async () => {
+    const { front, post } = await frontWithQueueOutage();
     let worker: RunningApi | undefined;
     try {
       const items = [0, 1].map((i) => ({ key: `outage-${i}`, to: ['learner1@contoso.test'], subject: `outage ${i}`, text: 'x' }));
-      const queue = (): Promise<Response> => fetch(`${front.url}${catalogPath(catalog, '/notifications/batch')}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
-      outage.down = true;
-      const failed = await queue();
+      const failed = await post('/notifications/batch', { items });
       expect([failed.status, ((await failed.json()) as { code: string }).code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
-      const repeated = await queue();
+      const repeated = await post('/notifications/batch', { items });
       expect(repeated.status).toBe(202);
       expect(((await repeated.json()) as { items: Array<{ duplicate: boolean; status: string }> }).items.map((i) => [i.duplicate, i.status])).toEqual([[true, 'queued'], [true, 'queued']]);
-      worker = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture() });
-      await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('outage ')).length === 2 ? true : undefined), 20_000, 'the two notifications to be sent');
+      worker = await startWorker();
+      await eventually(async () => ((await arrived('outage ')) === 2 ? true : undefined), 20_000, 'the two notifications to be sent');
     } finally {
       await worker?.close();
       await front.close();
@@ -116,24 +128,16 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
   });
 
   it('a wake lost on its way (the LMS does not repeat the request) holds nothing for good: the next health sweep wakes the catalog', async () => {
-    const catalog = stack.catalogUrl('catalog-a');
-    await connectModern(stack, 'adele@contoso.test', catalog);
-    await setEnabled(stack, 'adele@contoso.test', catalog, true);
-    const lms = await appToken(stack);
-    await new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE).clearMessages();
-    const outage = new QueueOutage();
-    const front: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SEND_WORKER: 'false' }) }), { logDestination: new LogCapture(), storageMeter: outage });
-    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture() });
-    const arrived = async (): Promise<number> => (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'lost wake').length;
+    const { front, post } = await frontWithQueueOutage();
+    const worker = await startWorker();
     try {
-      outage.down = true;
-      const failed = await fetch(`${front.url}${catalogPath(catalog, '/notifications')}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json', 'idempotency-key': 'lost-wake' }, body: JSON.stringify({ to: ['learner1@contoso.test'], subject: 'lost wake', text: 'x' }) });
+      const failed = await post('/notifications', { to: ['learner1@contoso.test'], subject: 'lost wake', text: 'x' }, { 'idempotency-key': 'lost-wake' });
       expect(failed.status).toBe(503);
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect(await arrived()).toBe(0);
+      expect(await arrived('lost wake')).toBe(0);
       const swept = await worker.monitor.sweep();
       expect(swept.resumed).toBeGreaterThanOrEqual(1);
-      await eventually(async () => ((await arrived()) === 1 ? true : undefined), 20_000, 'the notification to be sent');
+      await eventually(async () => ((await arrived('lost wake')) === 1 ? true : undefined), 20_000, 'the notification to be sent');
     } finally {
       await worker.close();
       await front.close();
