@@ -15,7 +15,7 @@ export interface MonitorDeps {
   service: ConnectionService;
   alerts: AlertService;
   /**
-   * Wakes a catalog that can send if its outbox holds pending items; true when it did. The sweep's
+   * Wakes a catalog that can send if its outbox has a notification due; true when it did. The sweep's
    * safety net: a wake lost on its way (the queue unreachable when it was sent) delays sending by
    * at most one probe interval, never for good.
    */

@@ -218,10 +218,11 @@ export class SendingEngine {
       await this.deps.queue.extend(wake, 0);
       return;
     }
-    if (result.reason === 'drained' && drain.dirty) {
-      // A wake came after the drain had found nothing left (while it wrote its counters): its
-      // message was taken as seen, so a new one stands for it - else what it announced would wait
-      // for the catalog's next wake. (The drain it starts sees any item due later, too.)
+    if ((result.reason === 'drained' || result.reason === 'held') && drain.dirty) {
+      // A wake came after the drain had found nothing left, or the catalog held (the switch off,
+      // the connection changed): its message was taken as seen, so a new one stands for it - else
+      // what it announced (new items, the switch on again, a reconnect) would wait for the
+      // catalog's next wake. (The drain it starts sees any item due later, too.)
       await this.wake(catalog);
     } else if (result.reason !== 'held' && Number.isFinite(result.nextDueAt)) {
       await this.wake(catalog, Math.max(0, result.nextDueAt - this.now()));

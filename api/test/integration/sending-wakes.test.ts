@@ -5,7 +5,7 @@ import { RunningApi, startApi } from '../../src/server';
 import { StorageMeter } from '../../src/storage/meter';
 import { WAKE_QUEUE } from '../../src/storage/tables';
 import { LogCapture } from '../support/inProcessApi';
-import { apiEnv, appToken, catalogPath, connectModern, eventually, inbox, setEnabled } from '../support/sending';
+import { apiEnv, appToken, catalogPath, connectModern, eventually, fault, inbox, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -82,6 +82,45 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
       await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).some((m) => m.subject === 'wake second') ? true : undefined), 20_000, 'the second notification to be sent');
       const status = await stack.call('GET', catalogPath(catalog, `/notifications/${second.body.id}`), { token: lms });
       expect(status.body.status).toBe('sent');
+    } finally {
+      gate.release();
+      await worker.close();
+    }
+  });
+
+  it('a wake that arrives while a drain winds up after the switch went off (held) is not lost: switched on again, what waits is sent', async () => {
+    const catalog = stack.catalogUrl('catalog-a');
+    await connectModern(stack, 'adele@contoso.test', catalog);
+    await setEnabled(stack, 'adele@contoso.test', catalog, true);
+    const lms = await appToken(stack);
+    const gate = new CountersGate();
+    const logs = new LogCapture();
+    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: logs, storageMeter: gate });
+    try {
+      // Each Graph request takes 5 s: the first notification is on its way while the switch goes off.
+      await fault(stack, 'latency', { ms: 5000 });
+      const queue = (subject: string, notBefore?: string): Promise<{ status: number; body: any }> =>
+        stack.call('POST', catalogPath(catalog, '/notifications'), { token: lms, body: { to: ['learner1@contoso.test'], subject, text: 'x', ...(notBefore ? { notBefore } : {}) }, headers: { 'idempotency-key': subject } });
+      const first = await queue('held first');
+      const later = await queue('held later', new Date(Date.now() + 15_000).toISOString());
+      expect([first.status, later.status]).toEqual([202, 202]);
+      await eventually(async () => ((await stack.call('GET', catalogPath(catalog, `/notifications/${first.body.id}`), { token: lms })).body.status === 'sending' ? true : undefined), 10_000, 'the first to be on its way');
+      await setEnabled(stack, 'adele@contoso.test', catalog, false);
+      // The drain saw the switch off (held), sent the first one and now reads its counters: held here.
+      await gate.held;
+      await setEnabled(stack, 'adele@contoso.test', catalog, true);
+      // The switch's wake reaches the same worker, which still drains this catalog, and is taken.
+      const wakes = new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE);
+      await eventually(async () => ((await wakes.getProperties()).approximateMessagesCount === 0 ? true : undefined), 20_000, 'the wake to be taken');
+      gate.release();
+      await fault(stack, 'latency', { ms: 0 });
+      // (The drain the gate held had stopped because the switch was off.)
+      const reasons = await eventually(async () => {
+        const drained = logs.lines.filter((l) => l.includes('outbox drained')).map((l) => (JSON.parse(l) as { reason: string }).reason);
+        return drained.length > 0 ? drained : undefined;
+      }, 10_000, 'the drain to end');
+      expect(reasons[0]).toBe('held');
+      await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).some((m) => m.subject === 'held later') ? true : undefined), 30_000, 'the later notification to be sent');
     } finally {
       gate.release();
       await worker.close();
