@@ -68,7 +68,7 @@ export async function acceptingRecord(connections: ConnectionStore, catalog: str
   return record;
 }
 
-type StopReason = 'drained' | 'held' | 'paused' | 'lease-lost' | 'stopping';
+type StopReason = 'drained' | 'held' | 'paused' | 'lease-lost' | 'stopping' | 'yielded';
 
 interface Drain {
   /** A wake for this catalog arrived while it drained: look once more before stopping. */
@@ -180,7 +180,7 @@ export class SendingEngine {
     let mailbox: string | undefined;
     let lease: MailboxLease | undefined;
     let wake: ReceivedWake = received;
-    let result: { reason: StopReason; nextDueAt: number };
+    let result: { reason: StopReason; nextDueAt: number; yieldTo?: string };
     try {
       const { record } = await this.deps.connections.read(catalog);
       if (!sendable(record) || !record.account) {
@@ -192,10 +192,13 @@ export class SendingEngine {
       if (!this.mailboxes.has(email)) {
         mailbox = email;
         this.mailboxes.add(mailbox);
-        lease = await MailboxLease.acquire(this.deps.leases, mailbox, this.owner, this.now(), this.leaseMs);
+        lease = await MailboxLease.acquire(this.deps.leases, mailbox, this.owner, this.now(), this.leaseMs, undefined, catalog);
       }
       if (!lease) {
-        // Another worker drains this mailbox; it will see these items, or this wake comes back.
+        // Another worker drains this mailbox (for this catalog or another one that shares it), or
+        // it was handed over to another catalog: this catalog says it waits, so that it gets its
+        // turn, and this wake comes back meanwhile.
+        await MailboxLease.wait(this.deps.leases, email, catalog, this.now());
         await this.deps.queue.extend(received, Math.max(1, Math.ceil(this.deps.config.leaseSeconds / 4)));
         return;
       }
@@ -212,13 +215,22 @@ export class SendingEngine {
       return;
     }
     this.deps.onDrained?.((await this.deps.connections.read(catalog)).record);
-    await lease.release();
+    // A catalog waiting for this mailbox gets it next: the one the drain yielded to, or one that
+    // came meanwhile. Reserved for it a while, so that this catalog's next wake cannot take it back.
+    const next = result.yieldTo ?? (await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined));
+    await lease.release(next ? { catalog: next, reservedUntil: this.now() + this.leaseMs / 2 } : undefined);
+    if (next) {
+      await this.wake(next);
+    }
     if (result.reason === 'stopping') {
       // Shutting down: the wake is seen again at once by another instance (or after a restart).
       await this.deps.queue.extend(wake, 0);
       return;
     }
-    if ((result.reason === 'drained' || result.reason === 'held') && drain.dirty) {
+    if (result.reason === 'yielded') {
+      // Its turn comes again after the other catalog's (whose drain sees this one waiting).
+      await this.wake(catalog);
+    } else if ((result.reason === 'drained' || result.reason === 'held') && drain.dirty) {
       // A wake came after the drain had found nothing left, or the catalog held (the switch off,
       // the connection changed): its message was taken as seen, so a new one stands for it - else
       // what it announced (new items, the switch on again, a reconnect) would wait for the
@@ -261,7 +273,7 @@ export class SendingEngine {
   }
 
   /** Sends the catalog's due items until none is left, the catalog is held, the mailbox must pause, or the lease is lost. */
-  private async drain(initial: ConnectionRecord, lease: MailboxLease, drain: Drain, keepWake: () => Promise<void>): Promise<{ reason: StopReason; nextDueAt: number }> {
+  private async drain(initial: ConnectionRecord, lease: MailboxLease, drain: Drain, keepWake: () => Promise<void>): Promise<{ reason: StopReason; nextDueAt: number; yieldTo?: string }> {
     const { outbox, credentials, config } = this.deps;
     const catalog = initial.catalog;
     /** Claims and "sent" marks of the items in flight, a transaction a round. */
@@ -297,6 +309,8 @@ export class SendingEngine {
     let failed = 0;
     let record = initial;
     let renewing: Promise<void> = Promise.resolve();
+    /** Another catalog of the mailbox that waits for it: the drain stops and hands the mailbox over. */
+    let yieldTo: string | undefined;
     /** The due entries of the last listing, worked through from `position`; undefined when a listing is due. */
     let page: DueEntry[] | undefined;
     let position = 0;
@@ -310,7 +324,11 @@ export class SendingEngine {
      * The lease (and the wake) are renewed on a timer, not between the drain's steps: a page of
      * slow sends can keep the drain from its next step for longer than the lease, and a lapsed
      * lease lets another instance take the mailbox and send what this one's claims still cover.
-     * A renewal that fails (taken, or a storage fault) stops the drain before it claims more.
+     * A renewal that fails (taken, or a storage fault) stops the drain before it claims more. A
+     * renewal also looks whether another catalog of the mailbox waits: then the drain stops
+     * claiming and hands the mailbox over once its submissions on their way are done, so catalogs
+     * sharing a mailbox take turns (each at least a third of the lease) instead of one waiting
+     * for the other's whole backlog.
      */
     const renew = async (): Promise<void> => {
       if (stop) {
@@ -322,6 +340,11 @@ export class SendingEngine {
           return;
         }
         await keepWake();
+        const waiting = await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined);
+        if (waiting) {
+          yieldTo = waiting;
+          stop ??= 'yielded';
+        }
       } catch (error) {
         this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'mailbox lease not renewed');
         stop ??= 'lease-lost';
@@ -614,6 +637,6 @@ export class SendingEngine {
       this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox queue rows not removed');
     });
     this.deps.log.info({ catalog, sent, reason: stop }, 'outbox drained');
-    return { reason: stop ?? 'drained', nextDueAt };
+    return { reason: stop ?? 'drained', nextDueAt, yieldTo: stop === 'yielded' ? yieldTo : undefined };
   }
 }

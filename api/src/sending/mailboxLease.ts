@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
-import { readEntity, statusOf, storageError } from '../storage/tables';
+import { odata } from '@azure/data-tables';
+import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
 import { EMPTY_BUDGET, MailboxBudget } from './pacer';
 
 const PARTITION = 'mailbox';
+/** Catalogs waiting for a mailbox another catalog's drain holds: a row per mailbox and catalog. */
+const WAIT_PARTITION = 'mailbox-wait';
 /** Leases of jobs that must run once across all instances (the health monitor). */
 export const JOB_PARTITION = 'job';
 
@@ -11,6 +14,14 @@ interface LeaseEntity {
   owner: string;
   leaseUntil: number;
   budget: string;
+  /** A released lease handed over to a waiting catalog: only that catalog takes it until `reservedUntil`. */
+  reservedFor?: string;
+  reservedUntil?: number;
+}
+
+interface WaitEntity {
+  catalog: string;
+  at: number;
 }
 
 export const mailboxKey = (mailbox: string): string => createHash('sha256').update(mailbox.toLowerCase(), 'utf8').digest('hex');
@@ -19,6 +30,10 @@ export const mailboxKey = (mailbox: string): string => createHash('sha256').upda
  * One worker at a time drains a mailbox, whichever API instance it runs in: it holds the mailbox's
  * lease, an ETag-guarded row in Table Storage that also carries the mailbox's pacing budget, so the
  * next holder (another instance, or this one after a restart) paces on from where it stopped.
+ *
+ * Catalogs that share a mailbox take turns: a catalog that finds the mailbox held says it waits
+ * (`wait`), the holder sees it (`waiting`) and hands the lease over when it releases it - reserved
+ * for the waiting catalog for a while, so the one that let go cannot take it straight back.
  */
 export class MailboxLease {
   private etag = '';
@@ -26,11 +41,17 @@ export class MailboxLease {
 
   private constructor(private readonly table: TableClient, public readonly mailbox: string, private readonly owner: string, public leaseUntil: number, private readonly partition: string) {}
 
-  /** The lease, or undefined while another owner holds it. */
-  public static async acquire(table: TableClient, mailbox: string, owner: string, now: number, leaseMs: number, partition: string = PARTITION): Promise<MailboxLease | undefined> {
+  /**
+   * The lease, or undefined while another owner holds it (or it is reserved for another catalog
+   * than `catalog`, the one this drain is for).
+   */
+  public static async acquire(table: TableClient, mailbox: string, owner: string, now: number, leaseMs: number, partition: string = PARTITION, catalog?: string): Promise<MailboxLease | undefined> {
     const rowKey = mailboxKey(mailbox);
     const current = await readEntity<LeaseEntity>(table, partition, rowKey);
     if (current && current.owner !== owner && current.leaseUntil > now) {
+      return undefined;
+    }
+    if (current?.reservedFor && Number(current.reservedUntil) > now && (catalog === undefined || current.reservedFor !== catalogKey(catalog))) {
       return undefined;
     }
     const lease = new MailboxLease(table, mailbox, owner, now + leaseMs, partition);
@@ -56,15 +77,48 @@ export class MailboxLease {
     return this.write(now + leaseMs);
   }
 
-  /** Gives the mailbox up, keeping its budget for the next holder. */
-  public async release(): Promise<void> {
-    await this.write(0);
+  /** Gives the mailbox up, keeping its budget for the next holder; reserved for `handOver` (a catalog) until `reservedUntil`. */
+  public async release(handOver?: { catalog: string; reservedUntil: number }): Promise<void> {
+    await this.write(0, handOver);
   }
 
-  private async write(leaseUntil: number): Promise<boolean> {
+  /** Says that `catalog` waits for the mailbox (kept `windowMs` by `waiting`; a waiting catalog says it again each time it looks). */
+  public static async wait(table: TableClient, mailbox: string, catalog: string, now: number): Promise<void> {
+    try {
+      await table.upsertEntity<WaitEntity>({ partitionKey: WAIT_PARTITION, rowKey: `${mailboxKey(mailbox)}|${catalogKey(catalog)}`, catalog, at: now }, 'Replace');
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  /** The catalog (other than `self`) that has waited longest for this mailbox in the last `windowMs`, if any. */
+  public async waiting(self: string, now: number, windowMs: number): Promise<string | undefined> {
+    const key = mailboxKey(this.mailbox);
+    let first: WaitEntity | undefined;
+    try {
+      for await (const row of this.table.listEntities<WaitEntity>({ queryOptions: { filter: odata`PartitionKey eq ${WAIT_PARTITION} and RowKey gt ${`${key}|`} and RowKey lt ${`${key}}`}` } })) {
+        const at = Number(row.at);
+        if (row.catalog !== self && at >= now - windowMs && (!first || at < first.at)) {
+          first = { catalog: row.catalog, at };
+        }
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
+    return first?.catalog;
+  }
+
+  private async write(leaseUntil: number, handOver?: { catalog: string; reservedUntil: number }): Promise<boolean> {
     try {
       const response = await this.table.updateEntity(
-        { partitionKey: this.partition, rowKey: mailboxKey(this.mailbox), owner: this.owner, leaseUntil, budget: JSON.stringify(this.budget) },
+        {
+          partitionKey: this.partition,
+          rowKey: mailboxKey(this.mailbox),
+          owner: this.owner,
+          leaseUntil,
+          budget: JSON.stringify(this.budget),
+          ...(handOver ? { reservedFor: catalogKey(handOver.catalog), reservedUntil: handOver.reservedUntil } : {})
+        },
         'Replace',
         { etag: this.etag }
       );

@@ -358,6 +358,32 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(held.filter((s) => s.leaseUntil <= s.at)).toEqual([]);
   });
 
+  it('two catalogs sharing one mailbox take turns: an urgent one of the second is not held up by the first one\'s backlog, and the mailbox\'s pacing holds across both', async () => {
+    // Catalog C and catalog Q both send as lynne (Classic, her password): one mailbox, one budget.
+    await connectClassic(stack, 'lynne@contoso.test', catalogC);
+    await setEnabled(stack, 'lynne@contoso.test', catalogC, true);
+    await connectClassic(stack, 'nestor@contoso.test', catalogQ, 'lynne@contoso.test');
+    await setEnabled(stack, 'nestor@contoso.test', catalogQ, true);
+    const backlog = Array.from({ length: 240 }, (_, i) => ({ key: randomUUID(), to: ['learner2@contoso.test'], subject: `shared backlog ${i}`, text: 'x', priority: 'bulk' }));
+    const queued = await stack.call('POST', catalogPath(catalogC, '/notifications/batch'), { token: lms, body: { items: backlog } });
+    expect(queued.status).toBe(202);
+    // Catalog C's drain holds the mailbox and works through its backlog (30 a scaled minute: 8 s).
+    await eventually(async () => ((await inbox(stack, 'learner2@contoso.test')).some((m) => m.subject.startsWith('shared backlog ')) ? true : undefined), 20_000, 'the backlog to start');
+    const urgent = await queue(catalogQ, { to: ['learner1@contoso.test'], subject: 'shared urgent', text: 'x', priority: 'urgent' });
+    expect(urgent.status).toBe(202);
+    const urgentFinal = await settled(catalogQ, urgent.body.id);
+    expect(urgentFinal.status).toBe('sent');
+    const all = await eventually(async () => {
+      const got = (await inbox(stack, 'learner2@contoso.test')).filter((m) => m.subject.startsWith('shared backlog '));
+      return got.length === 240 ? got : undefined;
+    }, 60_000, 'the backlog to be sent');
+    const lastBacklog = Math.max(...all.map((m) => Date.parse(m.receivedDateTime)));
+    // The urgent one went while the backlog still had seconds to go, not after it.
+    expect(Date.parse(urgentFinal.sentAt)).toBeLessThan(lastBacklog - 2000);
+    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/lynne%40contoso.test/counters`)).json() as { delayed: number; rejected: number; duplicatesByMessageId: Record<string, number> };
+    expect([counters.delayed, counters.rejected, counters.duplicatesByMessageId]).toEqual([0, 0, {}]);
+  });
+
   it('two API instances on one storage - every message once, and the mailbox pacing holds across them', async () => {
     const logs = new LogCapture();
     const second: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { LOG_LEVEL: 'info' }) }), { logDestination: logs });
