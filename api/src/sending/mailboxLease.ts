@@ -94,11 +94,12 @@ export class MailboxLease {
   /** The catalog (other than `self`) that has waited longest for this mailbox in the last `windowMs`, if any. */
   public async waiting(self: string, now: number, windowMs: number): Promise<string | undefined> {
     const key = mailboxKey(this.mailbox);
+    const selfKey = catalogKey(self);
     let first: WaitEntity | undefined;
     try {
       for await (const row of this.table.listEntities<WaitEntity>({ queryOptions: { filter: odata`PartitionKey eq ${WAIT_PARTITION} and RowKey gt ${`${key}|`} and RowKey lt ${`${key}}`}` } })) {
         const at = Number(row.at);
-        if (row.catalog !== self && at >= now - windowMs && (!first || at < first.at)) {
+        if (catalogKey(row.catalog) !== selfKey && at >= now - windowMs && (!first || at < first.at)) {
           first = { catalog: row.catalog, at };
         }
       }
