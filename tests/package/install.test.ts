@@ -176,7 +176,11 @@ describe('the settings store on a provisioned site', () => {
     await new SettingsStore(s, '/sites/catalog-a').load();
     const settings = await new SettingsStore(watched(s), '/sites/catalog-a').load();
     expect(settings).toMatchObject({ enabled: false, alertRecipients: [], etag: expect.any(String) });
-    expect(events.slice(0, 2).sort()).toEqual(['start fields', 'start items']);
+    // The item's read starts before the check's answer is back (read after the check, it would
+    // start after it). Which of the two requests is sent first, or answered first, is the
+    // machine's business: a loaded machine may answer the item before the check is even sent.
+    expect(events.indexOf('start items')).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('start items')).toBeLessThan(events.indexOf('end fields'));
     expect(events).toHaveLength(4);
   });
 });
