@@ -5,42 +5,54 @@ import { RunningApi, startApi } from '../../src/server';
 import { StorageMeter } from '../../src/storage/meter';
 import { WAKE_QUEUE } from '../../src/storage/tables';
 import { LogCapture } from '../support/inProcessApi';
-import { apiEnv, appToken, catalogPath, connectModern, eventually, fault, inbox, setEnabled } from '../support/sending';
+import { apiEnv, appToken, catalogPath, connectModern, eventually, inbox, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
 const SCALE = 60;
 
-/** Holds the first read of the outbox's counters row (what a drain does once it found nothing left) until released. */
-class CountersGate extends StorageMeter {
-  public held: Promise<void>;
-  public release: () => void = () => undefined;
-  private reached: () => void = () => undefined;
-  private armed = true;
+interface Gate {
+  /** Resolves when a matching request reached the gate (it waits there). */
+  held: Promise<void>;
+  release: () => void;
+}
 
-  public constructor() {
-    super();
-    this.held = new Promise((resolve) => {
-      this.reached = resolve;
+/** Holds the worker's first storage request that matches each gate until the test releases it. */
+class StorageGates extends StorageMeter {
+  private readonly armed: Array<{ matches: (method: string, url: string) => boolean; reached: () => void; released: Promise<void> }> = [];
+
+  public gate(matches: (method: string, url: string) => boolean): Gate {
+    let reached = (): void => undefined;
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      reached = resolve;
     });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.armed.push({ matches, reached, released });
+    return { held, release };
   }
 
   public override readonly policy: PipelinePolicy = {
-    name: 'countersGate',
+    name: 'storageGates',
     sendRequest: async (request, next) => {
-      if (this.armed && request.method === 'GET' && decodeURIComponent(request.url).includes("RowKey='stats'")) {
-        this.armed = false;
-        const released = new Promise<void>((resolve) => {
-          this.release = resolve;
-        });
-        this.reached();
-        await released;
+      const i = this.armed.findIndex((g) => g.matches(request.method, decodeURIComponent(request.url)));
+      if (i >= 0) {
+        const [gate] = this.armed.splice(i, 1);
+        gate.reached();
+        await gate.released;
       }
       return next(request);
     }
   };
 }
+
+/** The outbox's counters row, read once a drain ends (before it writes them). */
+const countersRead = (method: string, url: string): boolean => method === 'GET' && url.includes("RowKey='stats'");
+/** A drain's first transaction: the claim of what it takes first. */
+const firstClaim = (method: string, url: string): boolean => method === 'POST' && url.includes('$batch');
 
 /** Refuses the next wake-up queue request as an unreachable queue service would (the wake queue counts each request first). */
 class QueueOutage extends StorageMeter {
@@ -58,14 +70,19 @@ class QueueOutage extends StorageMeter {
 describe('sending engine - wakes during a drain (real API, local tenant, Azurite over loopback)', () => {
   // This process's API only takes requests; the worker is an API of its own with a gate on its storage.
   const stack = useStack({ SEND_WORKER: 'false', SEND_TIME_SCALE: String(SCALE) }, { tenantTimeScale: SCALE });
+  /** The catalog connected (Modern, as its admin) and switched on, and the LMS back end's token. */
+  const connected = async (site: string, admin: string): Promise<{ catalog: string; lms: string }> => {
+    const catalog = stack.catalogUrl(site);
+    await connectModern(stack, admin, catalog);
+    await setEnabled(stack, admin, catalog, true);
+    return { catalog, lms: await appToken(stack) };
+  };
 
   it('a wake that arrives while a drain winds up (nothing left, counters being written) is not lost: what it announced is sent', async () => {
-    const catalog = stack.catalogUrl('catalog-a');
-    await connectModern(stack, 'adele@contoso.test', catalog);
-    await setEnabled(stack, 'adele@contoso.test', catalog, true);
-    const lms = await appToken(stack);
-    const gate = new CountersGate();
-    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture(), storageMeter: gate });
+    const { catalog, lms } = await connected('catalog-a', 'adele@contoso.test');
+    const gates = new StorageGates();
+    const gate = gates.gate(countersRead);
+    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture(), storageMeter: gates });
     try {
       const queue = (subject: string): Promise<{ status: number; body: any }> =>
         stack.call('POST', catalogPath(catalog, '/notifications'), { token: lms, body: { to: ['learner1@contoso.test'], subject, text: 'x' }, headers: { 'idempotency-key': subject } });
@@ -89,40 +106,42 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
   });
 
   it('a wake that arrives while a drain winds up after the switch went off (held) is not lost: switched on again, what waits is sent', async () => {
-    const catalog = stack.catalogUrl('catalog-a');
-    await connectModern(stack, 'adele@contoso.test', catalog);
-    await setEnabled(stack, 'adele@contoso.test', catalog, true);
-    const lms = await appToken(stack);
-    const gate = new CountersGate();
+    const { catalog, lms } = await connected('catalog-a', 'adele@contoso.test');
+    // Turning the switch on woke the catalog: that wake would start a drain of nothing first.
+    await new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE).clearMessages();
+    const gates = new StorageGates();
+    const claim = gates.gate(firstClaim);
+    const counters = gates.gate(countersRead);
     const logs = new LogCapture();
-    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: logs, storageMeter: gate });
+    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: logs, storageMeter: gates });
     try {
-      // Each Graph request takes 5 s: the first notification is on its way while the switch goes off.
-      await fault(stack, 'latency', { ms: 5000 });
       const queue = (subject: string, notBefore?: string): Promise<{ status: number; body: any }> =>
         stack.call('POST', catalogPath(catalog, '/notifications'), { token: lms, body: { to: ['learner1@contoso.test'], subject, text: 'x', ...(notBefore ? { notBefore } : {}) }, headers: { 'idempotency-key': subject } });
       const first = await queue('held first');
-      const later = await queue('held later', new Date(Date.now() + 15_000).toISOString());
+      const later = await queue('held later', new Date(Date.now() + 8000).toISOString());
       expect([first.status, later.status]).toEqual([202, 202]);
-      await eventually(async () => ((await stack.call('GET', catalogPath(catalog, `/notifications/${first.body.id}`), { token: lms })).body.status === 'sending' ? true : undefined), 10_000, 'the first to be on its way');
+      // The drain claims the first one: held there while the switch goes off.
+      await claim.held;
       await setEnabled(stack, 'adele@contoso.test', catalog, false);
-      // The drain saw the switch off (held), sent the first one and now reads its counters: held here.
-      await gate.held;
+      claim.release();
+      // The first one goes; the drain's next look sees the switch off (held) and ends: its counters' read is held here.
+      await counters.held;
       await setEnabled(stack, 'adele@contoso.test', catalog, true);
       // The switch's wake reaches the same worker, which still drains this catalog, and is taken.
       const wakes = new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE);
       await eventually(async () => ((await wakes.getProperties()).approximateMessagesCount === 0 ? true : undefined), 20_000, 'the wake to be taken');
-      gate.release();
-      await fault(stack, 'latency', { ms: 0 });
-      // (The drain the gate held had stopped because the switch was off.)
+      counters.release();
+      // The drain the gates held (the first of this worker) stopped because the switch was off.
       const reasons = await eventually(async () => {
         const drained = logs.lines.filter((l) => l.includes('outbox drained')).map((l) => (JSON.parse(l) as { reason: string }).reason);
         return drained.length > 0 ? drained : undefined;
       }, 10_000, 'the drain to end');
       expect(reasons[0]).toBe('held');
       await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).some((m) => m.subject === 'held later') ? true : undefined), 30_000, 'the later notification to be sent');
+      expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'held first')).toHaveLength(1);
     } finally {
-      gate.release();
+      claim.release();
+      counters.release();
       await worker.close();
     }
   });
@@ -132,10 +151,7 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
    * (no worker) whose next wake-up queue request fails as an unreachable queue service would.
    */
   const frontWithQueueOutage = async (): Promise<{ catalog: string; front: RunningApi; post: (suffix: string, body: unknown, headers?: Record<string, string>) => Promise<Response> }> => {
-    const catalog = stack.catalogUrl('catalog-a');
-    await connectModern(stack, 'adele@contoso.test', catalog);
-    await setEnabled(stack, 'adele@contoso.test', catalog, true);
-    const lms = await appToken(stack);
+    const { catalog, lms } = await connected('catalog-a', 'adele@contoso.test');
     // Turning the switch on woke the catalog: that wake is not the one these tests are about.
     await new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE).clearMessages();
     const outage = new QueueOutage();
@@ -184,10 +200,7 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
   });
 
   it('notifications due later at the head of the queue (more than a listing takes) hold up none due now behind them, and the drain waits instead of listing again and again', async () => {
-    const catalog = stack.catalogUrl('catalog-b');
-    await connectModern(stack, 'alex@contoso.test', catalog);
-    await setEnabled(stack, 'alex@contoso.test', catalog, true);
-    const lms = await appToken(stack);
+    const { catalog, lms } = await connected('catalog-b', 'alex@contoso.test');
     // 150 scheduled for tomorrow, queued first: same priority, so they come first in the queue.
     const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString();
     const batch = (items: object[]): Promise<{ status: number; body: any }> => stack.call('POST', catalogPath(catalog, '/notifications/batch'), { token: lms, body: { items } });
