@@ -198,7 +198,7 @@ export class SendingEngine {
         // Another worker drains this mailbox (for this catalog or another one that shares it), or
         // it was handed over to another catalog: this catalog says it waits, so that it gets its
         // turn, and this wake comes back meanwhile.
-        await MailboxLease.wait(this.deps.leases, email, catalog, this.now());
+        await MailboxLease.wait(this.deps.leases, email, catalog, this.now(), this.leaseMs);
         await this.deps.queue.extend(received, Math.max(1, Math.ceil(this.deps.config.leaseSeconds / 4)));
         return;
       }

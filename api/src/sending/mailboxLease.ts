@@ -21,8 +21,13 @@ interface LeaseEntity {
 
 interface WaitEntity {
   catalog: string;
+  /** When the catalog began to wait (its place in the line). */
+  since: number;
+  /** When it last said it still waits. */
   at: number;
 }
+
+const waitRow = (mailbox: string, catalog: string): string => `${mailboxKey(mailbox)}|${catalogKey(catalog)}`;
 
 export const mailboxKey = (mailbox: string): string => createHash('sha256').update(mailbox.toLowerCase(), 'utf8').digest('hex');
 
@@ -62,6 +67,10 @@ export class MailboxLease {
         ? await table.updateEntity(entity, 'Replace', { etag: current.etag })
         : await table.createEntity(entity);
       lease.etag = response.etag ?? '';
+      if (catalog !== undefined && current?.reservedFor === catalogKey(catalog)) {
+        // Its turn, handed over: should it wait again, it goes to the end of the line.
+        await table.deleteEntity(WAIT_PARTITION, waitRow(mailbox, catalog)).catch(() => undefined);
+      }
       return lease;
     } catch (error) {
       const status = statusOf(error);
@@ -82,25 +91,32 @@ export class MailboxLease {
     await this.write(0, handOver);
   }
 
-  /** Says that `catalog` waits for the mailbox (kept `windowMs` by `waiting`; a waiting catalog says it again each time it looks). */
-  public static async wait(table: TableClient, mailbox: string, catalog: string, now: number): Promise<void> {
+  /**
+   * Says that `catalog` waits for the mailbox. A waiting catalog says it again each time its wake
+   * comes back; it keeps its place in the line from the first time, unless it stopped saying it
+   * for longer than `windowMs` (then it waits anew).
+   */
+  public static async wait(table: TableClient, mailbox: string, catalog: string, now: number, windowMs: number): Promise<void> {
+    const rowKey = waitRow(mailbox, catalog);
     try {
-      await table.upsertEntity<WaitEntity>({ partitionKey: WAIT_PARTITION, rowKey: `${mailboxKey(mailbox)}|${catalogKey(catalog)}`, catalog, at: now }, 'Replace');
+      const current = await readEntity<WaitEntity>(table, WAIT_PARTITION, rowKey);
+      const since = current && Number(current.at) >= now - windowMs ? Number(current.since ?? current.at) : now;
+      await table.upsertEntity<WaitEntity>({ partitionKey: WAIT_PARTITION, rowKey, catalog, since, at: now }, 'Replace');
     } catch (error) {
       throw storageError(error);
     }
   }
 
-  /** The catalog (other than `self`) that has waited longest for this mailbox in the last `windowMs`, if any. */
+  /** The catalog (other than `self`) that has waited longest for this mailbox and said so in the last `windowMs`, if any. */
   public async waiting(self: string, now: number, windowMs: number): Promise<string | undefined> {
     const key = mailboxKey(this.mailbox);
     const selfKey = catalogKey(self);
     let first: WaitEntity | undefined;
     try {
       for await (const row of this.table.listEntities<WaitEntity>({ queryOptions: { filter: odata`PartitionKey eq ${WAIT_PARTITION} and RowKey gt ${`${key}|`} and RowKey lt ${`${key}}`}` } })) {
-        const at = Number(row.at);
-        if (catalogKey(row.catalog) !== selfKey && at >= now - windowMs && (!first || at < first.at)) {
-          first = { catalog: row.catalog, at };
+        const since = Number(row.since ?? row.at);
+        if (catalogKey(row.catalog) !== selfKey && Number(row.at) >= now - windowMs && (!first || since < first.since)) {
+          first = { catalog: row.catalog, since, at: Number(row.at) };
         }
       }
     } catch (error) {

@@ -55,18 +55,45 @@ describe('MailboxLease on Azurite', () => {
       throw new Error('lease not taken');
     }
     expect(await held.waiting(A, 1000, LEASE)).toBeUndefined();
-    await MailboxLease.wait(table, mailbox, A.toUpperCase(), 1000);
+    await MailboxLease.wait(table, mailbox, A.toUpperCase(), 1000, LEASE);
     expect(await held.waiting(A, 1000, LEASE)).toBeUndefined();
-    await MailboxLease.wait(table, mailbox, C, 2000);
-    await MailboxLease.wait(table, mailbox, B, 1500);
+    await MailboxLease.wait(table, mailbox, C, 2000, LEASE);
+    await MailboxLease.wait(table, mailbox, B, 1500, LEASE);
     // Another mailbox's waiting catalog is not this one's.
-    await MailboxLease.wait(table, 'other@contoso.test', 'https://contoso.test/sites/z', 500);
+    await MailboxLease.wait(table, 'other@contoso.test', 'https://contoso.test/sites/z', 500, LEASE);
     expect(await held.waiting(A, 3000, LEASE)).toBe(B);
-    // B said it again later: C has waited longest now.
-    await MailboxLease.wait(table, mailbox, B, 2500);
-    expect(await held.waiting(A, 3000, LEASE)).toBe(C);
-    // Older than the window: not waiting any more.
-    expect(await held.waiting(A, 2000 + LEASE + 1, LEASE)).toBe(B);
-    expect(await held.waiting(A, 2500 + LEASE + 1, LEASE)).toBeUndefined();
+    // Saying it again keeps B's place in the line (C said it last before B said it again).
+    await MailboxLease.wait(table, mailbox, B, 2500, LEASE);
+    expect(await held.waiting(A, 3000, LEASE)).toBe(B);
+    await MailboxLease.wait(table, mailbox, C, 2600, LEASE);
+    // Not said for longer than the window: not waiting any more.
+    expect(await held.waiting(A, 2500 + LEASE + 1, LEASE)).toBe(C);
+    expect(await held.waiting(A, 2600 + LEASE + 1, LEASE)).toBeUndefined();
+    // B comes back after its silence: it waits anew, behind C who kept saying it.
+    await MailboxLease.wait(table, mailbox, C, 2600 + LEASE, LEASE);
+    await MailboxLease.wait(table, mailbox, B, 2600 + LEASE, LEASE);
+    expect(await held.waiting(A, 2600 + LEASE, LEASE)).toBe(C);
+  });
+
+  it('a catalog that got its turn by a hand-over waits anew at the end of the line next time', async () => {
+    const mailbox = 'shared4@contoso.test';
+    const held = await MailboxLease.acquire(table, mailbox, 'instance-1', 1000, LEASE, undefined, A);
+    await MailboxLease.wait(table, mailbox, B, 1000, LEASE);
+    await MailboxLease.wait(table, mailbox, C, 1100, LEASE);
+    await held?.release({ catalog: B, reservedUntil: 10_000 });
+    const forB = await MailboxLease.acquire(table, mailbox, 'instance-2', 2000, LEASE, undefined, B);
+    if (!forB) {
+      throw new Error('lease not handed over');
+    }
+    expect(await forB.waiting(B, 2000, LEASE)).toBe(C);
+    await forB.release({ catalog: C, reservedUntil: 10_000 });
+    const forC = await MailboxLease.acquire(table, mailbox, 'instance-3', 3000, LEASE, undefined, C);
+    if (!forC) {
+      throw new Error('lease not handed over');
+    }
+    // A and B say they wait (B again, after its turn): A, who said so first, goes before B.
+    await MailboxLease.wait(table, mailbox, A, 3100, LEASE);
+    await MailboxLease.wait(table, mailbox, B, 3200, LEASE);
+    expect(await forC.waiting(C, 3300, LEASE)).toBe(A);
   });
 });

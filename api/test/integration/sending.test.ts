@@ -364,10 +364,10 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await setEnabled(stack, 'lynne@contoso.test', catalogC, true);
     await connectClassic(stack, 'nestor@contoso.test', catalogQ, 'lynne@contoso.test');
     await setEnabled(stack, 'nestor@contoso.test', catalogQ, true);
-    const backlog = Array.from({ length: 240 }, (_, i) => ({ key: randomUUID(), to: ['learner2@contoso.test'], subject: `shared backlog ${i}`, text: 'x', priority: 'bulk' }));
+    const backlog = Array.from({ length: 300 }, (_, i) => ({ key: randomUUID(), to: ['learner2@contoso.test'], subject: `shared backlog ${i}`, text: 'x', priority: 'bulk' }));
     const queued = await stack.call('POST', catalogPath(catalogC, '/notifications/batch'), { token: lms, body: { items: backlog } });
     expect(queued.status).toBe(202);
-    // Catalog C's drain holds the mailbox and works through its backlog (30 a scaled minute: 8 s).
+    // Catalog C's drain holds the mailbox and works through its backlog (30 a scaled minute: 10 s).
     await eventually(async () => ((await inbox(stack, 'learner2@contoso.test')).some((m) => m.subject.startsWith('shared backlog ')) ? true : undefined), 20_000, 'the backlog to start');
     const urgent = await queue(catalogQ, { to: ['learner1@contoso.test'], subject: 'shared urgent', text: 'x', priority: 'urgent' });
     expect(urgent.status).toBe(202);
@@ -375,7 +375,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(urgentFinal.status).toBe('sent');
     const all = await eventually(async () => {
       const got = (await inbox(stack, 'learner2@contoso.test')).filter((m) => m.subject.startsWith('shared backlog '));
-      return got.length === 240 ? got : undefined;
+      return got.length === 300 ? got : undefined;
     }, 60_000, 'the backlog to be sent');
     const lastBacklog = Math.max(...all.map((m) => Date.parse(m.receivedDateTime)));
     // The urgent one went while the backlog still had seconds to go, not after it.
