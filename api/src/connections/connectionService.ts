@@ -112,28 +112,24 @@ export class ConnectionService {
     }
     // If-Match names the settings the admin saw (`settingsEtag`); the write is conditional on the
     // storage ETag, and is applied again to a record the API itself wrote meanwhile.
-    for (let attempt = 1; ; attempt++) {
-      const { record, etag } = await this.deps.connections.read(catalog);
+    let verified = false;
+    let wasEnabled = false;
+    const written = await this.deps.writer.update(catalog, async (record, etag) => {
       if (settingsEtag(record, etag) !== ifMatch) {
         throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
       }
-      const next = applySettings(record, change);
-      if (attempt === 1 && change.transport === 'smtp-oauth' && record.method === 'modern' && record.transport !== 'smtp-oauth') {
+      // (A record read again has the same settings, so it needs no second check.)
+      if (!verified && change.transport === 'smtp-oauth' && record.method === 'modern' && record.transport !== 'smtp-oauth') {
         await this.verifySmtpOAuth(record);
       }
-      try {
-        await this.deps.writer.write(record, next, etag);
-      } catch (error) {
-        if (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE' && attempt < 5) {
-          continue;
-        }
-        throw error;
-      }
-      if (next.enabled && !record.enabled) {
-        await this.sendable(catalog);
-      }
-      return this.view(principal, catalog);
+      verified = true;
+      wasEnabled = record.enabled;
+      return applySettings(record, change);
+    });
+    if (written.enabled && !wasEnabled) {
+      await this.sendable(catalog);
     }
+    return this.view(principal, catalog);
   }
 
   private async sendable(catalog: string): Promise<void> {

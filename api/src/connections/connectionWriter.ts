@@ -60,14 +60,19 @@ export class ConnectionWriter {
     return written;
   }
 
-  public async update(catalog: string, change: (record: ConnectionRecord) => ConnectionRecord): Promise<ConnectionRecord> {
+  /**
+   * Reads the record, applies `change` (given the storage ETag it was read with) and writes the
+   * result conditionally; when another writer came first, reads again and applies `change` again
+   * (five tries). What `change` throws ends the update as it is.
+   */
+  public async update(catalog: string, change: (record: ConnectionRecord, etag: string) => ConnectionRecord | Promise<ConnectionRecord>): Promise<ConnectionRecord> {
     for (let attempt = 0; ; attempt++) {
       const { record, etag } = await this.connections.read(catalog);
+      const next = await change(record, etag);
+      if (next === record) {
+        return record;
+      }
       try {
-        const next = change(record);
-        if (next === record) {
-          return record;
-        }
         return await this.write(record, next, etag);
       } catch (error) {
         if (!(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE' || attempt >= 4) {
