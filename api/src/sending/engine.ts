@@ -309,7 +309,7 @@ export class SendingEngine {
     let failed = 0;
     let record = initial;
     let renewing: Promise<void> = Promise.resolve();
-    /** Another catalog of the mailbox that waits for it: the drain stops and hands the mailbox over. */
+    /** Another catalog of the mailbox that waits for it (set with stop 'yielded'): the drain hands the mailbox over. */
     let yieldTo: string | undefined;
     /** The due entries of the last listing, worked through from `position`; undefined when a listing is due. */
     let page: DueEntry[] | undefined;
@@ -341,9 +341,9 @@ export class SendingEngine {
         }
         await keepWake();
         const waiting = await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined);
-        if (waiting) {
+        if (waiting && !stop) {
           yieldTo = waiting;
-          stop ??= 'yielded';
+          stop = 'yielded';
         }
       } catch (error) {
         this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'mailbox lease not renewed');
@@ -637,6 +637,6 @@ export class SendingEngine {
       this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox queue rows not removed');
     });
     this.deps.log.info({ catalog, sent, reason: stop }, 'outbox drained');
-    return { reason: stop ?? 'drained', nextDueAt, yieldTo: stop === 'yielded' ? yieldTo : undefined };
+    return { reason: stop ?? 'drained', nextDueAt, yieldTo };
   }
 }
