@@ -6,7 +6,7 @@ import { newItemState } from '../../src/sending/outboxItem';
 import { catalogKey, TABLES } from '../../src/storage/tables';
 import { RunningApi, startApi } from '../../src/server';
 import { LogCapture } from '../support/inProcessApi';
-import { API_APP, apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled, threeCatalogFixture } from '../support/sending';
+import { API_APP, apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, mailboxCounters, MailboxMessage, setEnabled, threeCatalogFixture } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -182,7 +182,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     // and it is not slower than the limits need: 75 messages take at least 2 windows, at most a few more
     expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(2 * window - 50);
     // Exchange (the local tenant) never had to delay or refuse one: the engine kept within its limits
-    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/counters`)).json() as { delayed: number; rejected: number; duplicatesByMessageId: Record<string, number> };
+    const counters = await mailboxCounters(stack, 'adele@contoso.test');
     expect([counters.delayed, counters.rejected, counters.duplicatesByMessageId]).toEqual([0, 0, {}]);
   });
 
@@ -193,7 +193,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const res = await queue(catalogA, { to: ['learner1@contoso.test'], bcc, subject: 'many', text: 'x' });
     const final = await settled(catalogA, res.body.id);
     expect([final.status, final.recipients]).toEqual(['sent', 601]);
-    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/counters`)).json() as { submissions: number; undeliverable: number };
+    const counters = await mailboxCounters(stack, 'adele@contoso.test');
     expect([counters.submissions, counters.undeliverable]).toEqual([2, 0]);
     for (const who of ['learner1@contoso.test', 'r0@partner.example', 'r499@partner.example', 'r599@partner.example']) {
       expect((await inbox(stack, who)).filter((m) => m.subject === 'many')).toHaveLength(1);
@@ -206,12 +206,12 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const bcc = Array.from({ length: 2000 }, (_, i) => `learner-${i}@partner.example`);
     // Azure Tables (and Azurite) hold 32,768 characters in one string property.
     expect(JSON.stringify(bcc).length).toBeGreaterThan(32 * 1024);
-    const before = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/counters`)).json() as { submissions: number };
+    const before = await mailboxCounters(stack, 'adele@contoso.test');
     const res = await queue(catalogA, { to: ['learner1@contoso.test'], bcc, subject: 'a long list', text: 'x' });
     expect(res.status).toBe(202);
     const final = await settled(catalogA, res.body.id);
     expect([final.status, final.recipients]).toEqual(['sent', 2001]);
-    const after = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/counters`)).json() as { submissions: number };
+    const after = await mailboxCounters(stack, 'adele@contoso.test');
     expect(after.submissions - before.submissions).toBe(5);
     for (const who of ['learner1@contoso.test', 'learner-0@partner.example', 'learner-1999@partner.example']) {
       expect((await inbox(stack, who)).filter((m) => m.subject === 'a long list')).toHaveLength(1);
@@ -276,7 +276,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     }, 30_000, 'the quota reply');
     expect(paused.status).toBe('queued');
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/nestor%40contoso.test/counters`)).json() as { rejected: number };
+    const counters = await mailboxCounters(stack, 'nestor@contoso.test');
     expect(counters.rejected).toBe(1);
     expect((await status(catalogQ, second.body.id)).body.status).toBe('queued');
     const view = await stack.call('GET', catalogPath(catalogQ, '/connection'), { token: await stack.token('nestor@contoso.test') });
@@ -380,7 +380,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const lastBacklog = Math.max(...all.map((m) => Date.parse(m.receivedDateTime)));
     // The urgent one went while the backlog still had seconds to go, not after it.
     expect(Date.parse(urgentFinal.sentAt)).toBeLessThan(lastBacklog - 2000);
-    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/lynne%40contoso.test/counters`)).json() as { delayed: number; rejected: number; duplicatesByMessageId: Record<string, number> };
+    const counters = await mailboxCounters(stack, 'lynne@contoso.test');
     expect([counters.delayed, counters.rejected, counters.duplicatesByMessageId]).toEqual([0, 0, {}]);
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as ical from 'node-ical';
-import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled } from '../support/sending';
+import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, mailboxCounters, MailboxMessage, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -172,7 +172,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect((await events('megan@contoso.test')).map((e) => e.isCancelled)).toEqual([true]);
     expect((await events('room-baker@contoso.test')).every((e) => e.isCancelled)).toBe(true);
     // Nothing went to the mail service twice.
-    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/megan%40contoso.test/counters`)).json() as { duplicates: number };
+    const counters = await mailboxCounters(stack, 'megan@contoso.test');
     expect(counters.duplicates).toBe(0);
     expect(stack.logs.text()).not.toContain('boots');
   });
@@ -250,7 +250,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(parsed(all[2].calendar?.ics as string)).toMatchObject({ method: 'CANCEL', uid: first.uid, sequence: 2 });
     expect(all[2].body.content).toContain('Postponed to next term.');
     // Every message carried its own Message-ID: none was submitted twice.
-    const counters = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/alex%40contoso.test/counters`)).json() as { duplicates: number };
+    const counters = await mailboxCounters(stack, 'alex@contoso.test');
     expect(counters.duplicates).toBe(0);
   });
 

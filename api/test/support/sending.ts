@@ -88,6 +88,21 @@ export async function inbox(stack: Stack, upn: string): Promise<MailboxMessage[]
   return ((await res.json()) as { value: MailboxMessage[] }).value;
 }
 
+/** A mailbox's submission counters as the local tenant keeps them (the fields the tests read). */
+export interface MailboxCounters {
+  submissions: number;
+  delayed: number;
+  rejected: number;
+  undeliverable: number;
+  duplicates: number;
+  duplicatesByMessageId: Record<string, number>;
+}
+
+export async function mailboxCounters(stack: Stack, upn: string): Promise<MailboxCounters> {
+  const res = await fetch(`${stack.tenant.origin}/_admin/mailboxes/${encodeURIComponent(upn)}/counters`);
+  return (await res.json()) as MailboxCounters;
+}
+
 export async function fault(stack: Stack, name: string, body: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${stack.tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) {
