@@ -128,6 +128,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   };
   // The alerts write through the writer, and the writer announces incidents to the alerts.
   writer.onIncident((record) => dispatchNotices(record.catalog));
+  // A drain of a catalog whose record changed (switched off, disconnected, reconnected) looks again before it sends more.
+  writer.onWrite((record) => engine.connectionChanged(record.catalog));
   const credentials = new CredentialsProvider({ config, identity, secrets, graph });
   const sessionStore = new SessionStore(tables[TABLES.sessions]);
   // The engine and the sessions need each other: the service wakes the engine, the engine sends the service's invitations.

@@ -20,6 +20,12 @@ export class ConnectionWriter {
   ) {}
 
   private incidentListener: ((record: ConnectionRecord) => void) | undefined;
+  private writeListener: ((record: ConnectionRecord) => void) | undefined;
+
+  /** Called after every write of a record (the sending engine: a drain of the catalog looks again before it sends more). */
+  public onWrite(listener: (record: ConnectionRecord) => void): void {
+    this.writeListener = listener;
+  }
 
   /** Called when a write opens or resolves an incident: its notices are due. */
   public onIncident(listener: (record: ConnectionRecord) => void): void {
@@ -53,6 +59,7 @@ export class ConnectionWriter {
     } else {
       await this.connections.write(written, etag);
     }
+    this.writeListener?.(written);
     await this.mirror(written);
     if (written.incident?.id !== previous.incident?.id || written.incident?.resolvedAt !== previous.incident?.resolvedAt) {
       this.incidentListener?.(written);

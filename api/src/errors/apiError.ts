@@ -27,3 +27,16 @@ export class ApiError extends Error {
 export function isApiError(value: unknown): value is ApiError {
   return value instanceof ApiError;
 }
+
+/**
+ * The instant a request's date-time names. The schema's `date-time` format is RFC 3339's, which
+ * allows a leap second (23:59:60) that JavaScript cannot read: such a time is refused here, not
+ * carried on as NaN (which every comparison lets through).
+ */
+export function instant(value: string, field: string): number {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    throw new ApiError('VALIDATION_FAILED', { detail: `${field} is not a time the API can read (a leap second is not accepted).` });
+  }
+  return ms;
+}

@@ -53,6 +53,11 @@ export function sendable(record: ConnectionRecord): boolean {
   return record.enabled && record.method !== null && record.account !== null && record.health.state !== 'lost';
 }
 
+/** Why a catalog that is not `sendable` holds its items (the code its held items show). */
+export function heldCode(record: ConnectionRecord): ErrorCode {
+  return record.enabled ? record.health.code ?? 'NOT_CONNECTED' : 'CATALOG_DISABLED';
+}
+
 /**
  * The catalog's record if it may take new items: connected and switched on. Refusing the others
  * keeps the LMS from queueing into nowhere; a lost connection still takes them (held, R-LOSS-2).
@@ -73,7 +78,16 @@ type StopReason = 'drained' | 'held' | 'paused' | 'lease-lost' | 'stopping' | 'y
 interface Drain {
   /** A wake for this catalog arrived while it drained: look once more before stopping. */
   dirty: boolean;
+  /** The catalog's connection record was written meanwhile (this instance): read it before the next send. */
+  changed?: boolean;
 }
+
+/**
+ * How long a drain sends on the connection record it read before reading it again: the switch
+ * turned off, a disconnect or a reconnect made on another instance stops the drain within this
+ * (one made on this instance at once, through `connectionChanged`).
+ */
+const RECORD_RECHECK_MS = 1000;
 
 /**
  * How many due entries one listing takes. A listing is the drain's costliest storage operation (a
@@ -110,6 +124,18 @@ export class SendingEngine {
 
   private get leaseMs(): number {
     return this.deps.config.leaseSeconds * 1000;
+  }
+
+  /**
+   * Told of every write of a connection record on this instance (ConnectionWriter): a drain of
+   * the catalog reads the record again before it sends anything more, so the switch turned off or
+   * a disconnect stops it before its next message, not after its page.
+   */
+  public connectionChanged(catalog: string): void {
+    const drain = this.drains.get(catalogKey(catalog));
+    if (drain) {
+      drain.changed = true;
+    }
   }
 
   /** Asks a worker (of any instance) to look at the catalog, now or after a delay. */
@@ -319,6 +345,38 @@ export class SendingEngine {
     let lastListed: string | undefined;
     /** Where the next listing starts: after this queue row, or at the head of the queue. */
     let after: string | undefined;
+    /** When `record` was read. */
+    let recordReadAt = 0;
+    /** The record that stopped the drain ('held'). */
+    let holding: ConnectionRecord | undefined;
+
+    /**
+     * Whether the catalog may still send as the drain started to (switched on, the same
+     * connection and account, not lost), from the record read within RECORD_RECHECK_MS - or read
+     * now, when it is older or was written on this instance since. Stops the drain ('held') if not.
+     */
+    const stillSendable = async (): Promise<boolean> => {
+      if (stop === 'held') {
+        return false;
+      }
+      if (!drain.changed && this.now() - recordReadAt < RECORD_RECHECK_MS) {
+        return true;
+      }
+      drain.changed = false;
+      const current = (await this.deps.connections.read(catalog)).record;
+      recordReadAt = this.now();
+      if (current.connectionId !== record.connectionId || current.account?.email !== record.account?.email || !sendable(current)) {
+        holding = current;
+        stop = 'held';
+        return false;
+      }
+      record = current;
+      return true;
+    };
+    /** A claimed item the drain may no longer send goes back to the queue, held as the catalog is. */
+    const releaseHeld = async (item: StoredItem): Promise<void> => {
+      await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: heldCode(holding ?? record) }));
+    };
 
     /**
      * The lease (and the wake) are renewed on a timer, not between the drain's steps: a page of
@@ -413,6 +471,10 @@ export class SendingEngine {
           for (let slot = nextSlot(lease.budget, recipients, this.now(), this.limits); slot > this.now(); slot = nextSlot(lease.budget, recipients, this.now(), this.limits)) {
             await this.sleep(slot - this.now());
           }
+          if (!(await stillSendable())) {
+            await releaseHeld(item);
+            return;
+          }
           startedAt = this.now();
           lease.budget = recordSubmission(lease.budget, recipients, startedAt, this.limits);
         }
@@ -475,6 +537,12 @@ export class SendingEngine {
         }
         item = fresh;
       }
+      // Claimed while the switch was turned off or the connection changed: not sent.
+      if ((drain.changed || stop === 'held') && !(await stillSendable())) {
+        giveBack();
+        await releaseHeld(item);
+        return;
+      }
       await deliver(item, startedAt);
     };
     const launch = (entry: DueEntry, startedAt: number): void => {
@@ -497,12 +565,10 @@ export class SendingEngine {
           stop = 'stopping';
           break;
         }
-        const current = (await this.deps.connections.read(catalog)).record;
-        if (current.connectionId !== record.connectionId || current.account?.email !== record.account?.email || !sendable(current)) {
-          stop = 'held';
+        drain.changed = true;
+        if (!(await stillSendable())) {
           break;
         }
-        record = current;
         if (!transport) {
           try {
             transport = await credentials.open(record);
@@ -571,7 +637,7 @@ export class SendingEngine {
           while (slots.size >= transport.concurrency) {
             await new Promise<void>((resolve) => slotWaiters.push(resolve));
           }
-          if (stop) {
+          if (stop || !(await stillSendable())) {
             break;
           }
           const startedAt = this.now();

@@ -1,11 +1,11 @@
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { ConnectionRecord } from '../connections/model';
-import { ApiError } from '../errors/apiError';
+import { ApiError, instant } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
-import { acceptingRecord, sendable } from './engine';
+import { acceptingRecord, heldCode, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import { isTerminal, ItemState } from './outboxItem';
-import { OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars } from './outboxStore';
+import { OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
 /** The deliveries list reads at most this many notifications of a catalog. */
@@ -58,8 +58,8 @@ export class NotificationService {
     if (item.html === undefined && item.text === undefined) {
       throw problem('A body (html or text) is required.');
     }
-    const notBefore = item.notBefore ? Date.parse(item.notBefore) : undefined;
-    const expiresAt = item.expiresAt ? Date.parse(item.expiresAt) : undefined;
+    const notBefore = item.notBefore ? instant(item.notBefore, `${position}notBefore`) : undefined;
+    const expiresAt = item.expiresAt ? instant(item.expiresAt, `${position}expiresAt`) : undefined;
     if (expiresAt !== undefined && expiresAt <= now) {
       throw problem('expiresAt is in the past.');
     }
@@ -80,17 +80,33 @@ export class NotificationService {
       if (chars > STORED_CONTENT_CHARS) {
         throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${chars} characters of subject, bodies and recipients; at most ${STORED_CONTENT_CHARS}.` });
       }
+      // Within the characters, what storage is sent can still be too large: UTF-8 costs up to three
+      // bytes a character, and a control character escaped in JSON six.
+      const bytes = wireBytes(content);
+      if (bytes > WIRE_CONTENT_BYTES) {
+        throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${bytes} bytes of subject, bodies and recipients as stored (UTF-8; a control character counts six); at most ${WIRE_CONTENT_BYTES}.` });
+      }
       const parts = splitRecipients(content, this.deps.recipientsPerMessage);
       return { key, priority: item.priority ?? 'normal', ...times, content, parts: parts.length, firstPartRecipients: recipientCount(parts[0]), requestHash: requestHash(body) };
     });
     const record = await acceptingRecord(this.deps.connections, catalog);
-    const outcomes = await this.deps.outbox.enqueue(catalog, prepared, now);
-    // A repeated request wakes the catalog too while what it answers is pending: the first one
-    // may have stored the items and then failed to send its wake (the LMS saw 503 and repeated it).
-    const pending = outcomes.some((o) => !('error' in o) && !isTerminal(o.state.state));
-    if (pending && sendable(record)) {
-      const firstDue = Math.min(...prepared.map((p) => p.notBefore ?? now));
-      await this.deps.wake(catalog, Math.max(0, firstDue - now));
+    let outcomes: Awaited<ReturnType<OutboxStore['enqueue']>>;
+    try {
+      outcomes = await this.deps.outbox.enqueue(catalog, prepared, now);
+      // A repeated request wakes the catalog too while what it answers is pending: the first one
+      // may have stored the items and then failed to send its wake (the LMS saw 503 and repeated it).
+      const pending = outcomes.some((o) => !('error' in o) && !isTerminal(o.state.state));
+      if (pending && sendable(record)) {
+        const firstDue = Math.min(...prepared.map((p) => p.notBefore ?? now));
+        await this.deps.wake(catalog, Math.max(0, firstDue - now));
+      }
+    } catch (error) {
+      // Storage failed part way (a batch is several transactions, and the wake comes after them):
+      // some may be stored, so "nothing was changed" would be untrue - the keys make a repeat safe.
+      if (error instanceof ApiError && error.code === 'SERVICE_UNAVAILABLE') {
+        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: error.upstream, detail: 'Some of the notifications may be stored. Repeat the request with the same idempotency keys: those stored are answered with their ids, none is stored or sent twice.' });
+      }
+      throw error;
     }
     return outcomes.map((outcome, i) => 'error' in outcome
       ? { key: items[i].key, error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title.en } }
@@ -104,12 +120,12 @@ export class NotificationService {
     }
     const s = item.state;
     const status = visibleStatus(s, record);
-    const heldCode = status === 'held' ? (record.enabled ? record.health.code ?? 'NOT_CONNECTED' : 'CATALOG_DISABLED') : null;
+    const held = status === 'held' ? heldCode(record) : null;
     return {
       id: item.id,
       catalog: item.catalog,
       status,
-      code: heldCode ?? (s.state === 'sent' ? null : s.lastCode),
+      code: held ?? (s.state === 'sent' ? null : s.lastCode),
       priority: s.priority,
       recipients: item.content.to.length + item.content.cc.length + item.content.bcc.length,
       createdAt: iso(s.enqueuedAt),
@@ -139,7 +155,7 @@ export class NotificationService {
         subject: row.subject,
         recipients: row.recipients,
         status,
-        code: status === 'held' ? (record.enabled ? record.health.code ?? 'NOT_CONNECTED' : 'CATALOG_DISABLED') : status === 'sent' ? null : row.state.lastCode,
+        code: status === 'held' ? heldCode(record) : status === 'sent' ? null : row.state.lastCode,
         createdAt: iso(row.state.enqueuedAt),
         sentAt: row.state.sentAt === null ? null : iso(row.state.sentAt),
         updatedAt: last?.at ?? iso(row.state.enqueuedAt)

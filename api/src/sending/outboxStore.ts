@@ -56,10 +56,13 @@ export interface DueEntry {
 const dueAtOf = (state: ItemState): number => Math.max(state.notBefore, state.nextAttemptAt);
 
 // Azure Table Storage: a string property holds 64 KiB (UTF-16), an entity 1 MiB, a transaction
-// 100 operations and 4 MiB. Bodies are cut into properties; transactions are cut by count and size.
+// 100 operations and 4 MiB. Bodies are cut into properties; transactions are cut by count and by
+// their size on the wire: UTF-8 JSON, where a character costs 1 to 3 bytes (6 escaped), not 2.
 const CHUNK_CHARS = 30_000;
 const TRANSACTION_OPERATIONS = 99;
-const TRANSACTION_BYTES = 3 * 1024 * 1024;
+const TRANSACTION_BYTES = 4 * 1024 * 1024 - 256 * 1024;
+/** An operation's part headers, keys, state and property names in a transaction's body, generously. */
+const OPERATION_BYTES = 4096;
 
 const itemRow = (id: string): string => `n|${id}`;
 const keyRow = (key: string): string => `k|${createHash('sha256').update(key, 'utf8').digest('hex')}`;
@@ -75,6 +78,14 @@ export function storedChars(content: NotificationContent): number {
 }
 
 export const STORED_CONTENT_CHARS = 500_000;
+
+/** Bytes of a notification's content in a transaction's body: UTF-8 JSON, escapes included. */
+export function wireBytes(content: NotificationContent): number {
+  return Buffer.byteLength(JSON.stringify(content), 'utf8');
+}
+
+/** The most content (`wireBytes`) a notification may have: it is written twice (item and queue row) in one transaction. */
+export const WIRE_CONTENT_BYTES = Math.floor((TRANSACTION_BYTES - 3 * OPERATION_BYTES) / 2);
 
 /** The body of a request, for "same key, same request" (R-OPS-4): a hash, never the text. */
 export function requestHash(value: unknown): string {
@@ -213,13 +224,12 @@ export class OutboxStore {
         recipientCount: item.content.to.length + item.content.cc.length + item.content.bcc.length,
         index: indexRow(state, id)
       };
-      const contentBytes = 2 * storedChars(item.content) + 4096;
       fresh.push({
         index,
         id,
         state,
         // The content is in the item row and the queue row.
-        bytes: 2 * contentBytes,
+        bytes: 2 * wireBytes(item.content) + 3 * OPERATION_BYTES,
         actions: [
           ['create', entity],
           ['create', { partitionKey, rowKey: indexRow(state, id), ...content, dueAt: dueAtOf(state), expiresAt: state.expiresAt ?? -1, recipients: item.firstPartRecipients }],
@@ -246,10 +256,16 @@ export class OutboxStore {
           outcomes[f.index] = { id: f.id, duplicate: false, state: f.state };
         }
       } catch (error) {
-        if (statusOf(error) !== 409 || current.length === 1) {
-          if (statusOf(error) === 409) {
+        // 409: a key was seen before; 413: the body was larger than counted (it never should be).
+        // Either way no row of the transaction was written: its items go one by one.
+        const status = statusOf(error);
+        if ((status !== 409 && status !== 413) || current.length === 1) {
+          if (status === 409) {
             outcomes[current[0].index] = await this.existing(catalog, items[current[0].index].key, items[current[0].index].requestHash);
             return;
+          }
+          if (status === 413) {
+            throw new ApiError('NOTIFICATION_TOO_LARGE', { upstream: 'storage 413' });
           }
           throw storageError(error);
         }

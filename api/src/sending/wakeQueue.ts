@@ -36,7 +36,8 @@ export class WakeQueue {
    * another wake of its catalog.
    */
   public async wake(catalog: string, delaySeconds = 0): Promise<void> {
-    const visibilityTimeout = Math.min(Math.max(0, Math.ceil(delaySeconds)), 7 * 86_400 - 1);
+    // A delay that is not a number wakes now (the drain reads the due times itself).
+    const visibilityTimeout = Number.isFinite(delaySeconds) ? Math.min(Math.max(0, Math.ceil(delaySeconds)), 7 * 86_400 - 1) : 0;
     try {
       this.count();
       await this.queue.sendMessage(Buffer.from(JSON.stringify({ catalog } satisfies WakeMessage)).toString('base64'), { visibilityTimeout, messageTimeToLive: -1 });

@@ -4,7 +4,7 @@ import type { ErrorCode, RoomAvailabilityBody, RoomsBody, SessionCancelBody, Ses
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { CredentialsProvider } from '../connections/credentials';
 import type { ConnectionRecord } from '../connections/model';
-import { ApiError } from '../errors/apiError';
+import { ApiError, instant } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
 import { acceptingRecord, sendable } from '../sending/engine';
 import { OutboxStore, requestHash } from '../sending/outboxStore';
@@ -177,6 +177,10 @@ export class SessionService {
    */
   private async learnRoomAnswer(record: SessionRecord, connection: ConnectionRecord): Promise<SessionRecord> {
     const sent = record.sent as NonNullable<SessionRecord['sent']>;
+    if (sent.organizer && sent.organizer !== connection.account?.email.toLowerCase()) {
+      // The event is in its organiser's mailbox: the catalog, connected as another account, cannot read it.
+      return record;
+    }
     const graph = await this.graph(connection);
     try {
       const event = await graph.call<{ attendees?: Array<{ emailAddress: { address: string }; type: string; status?: { response?: string } }> }>('GET', `/me/events/${encodeURIComponent(sent.eventId as string)}?$select=attendees`);
@@ -230,6 +234,7 @@ export class SessionService {
       code,
       notes: outcome?.notes ?? [],
       transport: sent?.transport ?? null,
+      organizer: sent?.organizer ?? null,
       joinUrl: sent?.joinUrl ?? null,
       room: sent?.room && sent.roomAnswer ? { email: sent.room, answer: sent.roomAnswer } : null,
       uid: sent?.uid ?? null,
@@ -280,8 +285,8 @@ export class SessionService {
 
   /** Free/busy of rooms in a range by getSchedule, so the LMS offers only free rooms (R-USE-3). */
   public async availability(catalog: string, query: { start: string; end: string; rooms?: string }): Promise<RoomAvailabilityBody> {
-    const start = Date.parse(query.start);
-    const end = Date.parse(query.end);
+    const start = instant(query.start, 'start');
+    const end = instant(query.end, 'end');
     if (!(end > start)) {
       throw new ApiError('VALIDATION_FAILED', { detail: 'end is not after start.' });
     }

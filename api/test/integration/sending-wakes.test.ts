@@ -5,7 +5,7 @@ import { RunningApi, startApi } from '../../src/server';
 import { StorageMeter } from '../../src/storage/meter';
 import { WAKE_QUEUE } from '../../src/storage/tables';
 import { LogCapture } from '../support/inProcessApi';
-import { apiEnv, appToken, catalogPath, connectModern, eventually, inbox, setEnabled } from '../support/sending';
+import { apiEnv, appToken, catalogPath, connectModern, eventually, fault, inbox, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -164,13 +164,38 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
   const startWorker = (): Promise<RunningApi> => startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture() });
   const arrived = async (prefix: string): Promise<number> => (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith(prefix)).length;
 
+  it('the switch turned off on another instance stops a drain in the middle of its page within a second of sends (it reads the record again), not after the page', async () => {
+    const { catalog, lms } = await connected('catalog-a', 'adele@contoso.test');
+    // Slow sends (4 at a time, 300 ms each): at most about 13 a second can go.
+    await fault(stack, 'latency', { ms: 300 });
+    let worker: RunningApi | undefined;
+    try {
+      const items = Array.from({ length: 60 }, (_, i) => ({ key: `burst-${i}`, to: ['learner1@contoso.test'], subject: `burst ${i}`, text: 'x' }));
+      expect((await stack.call('POST', catalogPath(catalog, '/notifications/batch'), { token: lms, body: { items } })).status).toBe(202);
+      worker = await startWorker();
+      await eventually(async () => ((await arrived('burst ')) >= 3 ? true : undefined), 30_000, 'the burst to start');
+      // This process's API (no worker) turns the switch off: the worker learns it only from storage.
+      await setEnabled(stack, 'adele@contoso.test', catalog, false);
+      const atSwitchOff = await arrived('burst ');
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      // Those on their way (4) and what could go before the drain read the record again (1 s: 4 x 4).
+      expect((await arrived('burst ')) - atSwitchOff).toBeLessThanOrEqual(20);
+    } finally {
+      await fault(stack, 'latency', { ms: 0 });
+      await worker?.close();
+    }
+  });
+
   it('a wake that could not be sent (503 to the LMS, the notifications stored) is sent when the LMS repeats the request: they go out', async () => {
     const { front, post } = await frontWithQueueOutage();
     let worker: RunningApi | undefined;
     try {
       const items = [0, 1].map((i) => ({ key: `outage-${i}`, to: ['learner1@contoso.test'], subject: `outage ${i}`, text: 'x' }));
       const failed = await post('/notifications/batch', { items });
-      expect([failed.status, ((await failed.json()) as { code: string }).code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+      const problem = (await failed.json()) as { code: string; detail: string };
+      expect([failed.status, problem.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+      // Not "nothing was changed": they are stored, and the LMS is told a repeat is safe.
+      expect(problem.detail).toMatch(/may be stored\. Repeat the request with the same idempotency keys/);
       const repeated = await post('/notifications/batch', { items });
       expect(repeated.status).toBe(202);
       expect(((await repeated.json()) as { items: Array<{ duplicate: boolean; status: string }> }).items.map((i) => [i.duplicate, i.status])).toEqual([[true, 'queued'], [true, 'queued']]);

@@ -67,7 +67,9 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await stack.call('DELETE', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') });
     const notConnected = await queue(catalogB, body);
     expect([notConnected.status, notConnected.body.code]).toEqual([409, 'NOT_CONNECTED']);
-    for (const bad of [{ subject: 'no recipient', text: 'x' }, { to: ['learner1@contoso.test'], subject: 'no body' }, { to: ['not an address'], subject: 's', text: 'x' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2000-01-01T00:00:00Z' }]) {
+    for (const bad of [{ subject: 'no recipient', text: 'x' }, { to: ['learner1@contoso.test'], subject: 'no body' }, { to: ['not an address'], subject: 's', text: 'x' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2000-01-01T00:00:00Z' },
+      // RFC 3339 allows a leap second, which JavaScript cannot read: refused, not taken as "no time".
+      { to: ['a@x.test'], subject: 's', text: 'x', notBefore: '2030-06-30T23:59:60Z' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2016-12-31T23:59:60Z' }]) {
       await setEnabled(stack, 'adele@contoso.test', catalogA, true);
       const res = await queue(catalogA, bad);
       expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
@@ -239,6 +241,31 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect((await settled(catalogA, made.body.id)).status).toBe('sent');
   });
 
+  it('size on the wire - a batch of Japanese notifications is stored whole (storage counts UTF-8 bytes, three a character); one too large that way is refused before anything is stored', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const view = async (): Promise<{ waiting: number }> => (await stack.call('GET', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') })).body.outbox;
+    const waitingBefore = (await view()).waiting;
+    // 31 notifications of 23,000 Japanese characters: under 3 MiB as two bytes a character, past Azure's 4 MiB transaction as UTF-8.
+    const items = [
+      ...Array.from({ length: 33 }, (_, i) => ({ key: randomUUID(), to: ['learner1@contoso.test'], subject: `小 ${i}`, text: 'x', notBefore: new Date(Date.now() + 3_600_000).toISOString() })),
+      ...Array.from({ length: 31 }, (_, i) => ({ key: randomUUID(), to: ['learner1@contoso.test'], subject: `大 ${i}`, text: 'あ'.repeat(23_000), notBefore: new Date(Date.now() + 3_600_000).toISOString() }))
+    ];
+    const batch = await stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items } });
+    expect(batch.status).toBe(202);
+    expect(batch.body.items).toHaveLength(64);
+    expect((await view()).waiting).toBe(waitingBefore + 64);
+    const stored = await status(catalogA, batch.body.items[63].id);
+    expect(stored.body.status).toBe('queued');
+    // Control characters are escaped in JSON (six bytes each): within the characters allowed, past what one transaction carries.
+    const longAddress = (i: number): string => `${'a'.repeat(58)}${String(i).padStart(4, '0')}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.test`;
+    const hostile = { key: randomUUID(), to: ['learner1@contoso.test'], bcc: Array.from({ length: 760 }, (_, i) => longAddress(i)), subject: 'escaped', html: '\u0001'.repeat(200_000), text: '\u0001'.repeat(100_000) };
+    const escaped = await stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items: [hostile] } });
+    expect([escaped.status, escaped.body.code]).toEqual([400, 'NOTIFICATION_TOO_LARGE']);
+    expect(escaped.body.detail).toMatch(/^\d+ bytes .* as stored/);
+    expect((await view()).waiting).toBe(waitingBefore + 64);
+  });
+
   it('upgrade - a notification queued by the earlier version (its queue row held only the id) is sent once, with its Message-ID', async () => {
     await connectModern(stack, 'adele@contoso.test', catalogA);
     await setEnabled(stack, 'adele@contoso.test', catalogA, true);
@@ -329,6 +356,54 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(finals[2].code).toBe('MESSAGE_EXPIRED');
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('while lost'))).toHaveLength(2);
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'expires')).toHaveLength(0);
+  });
+
+  it('switched off, then disconnected, in the middle of a burst - once either has answered, only the submissions already on their way arrive; the rest wait, held, and go once switched on again', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    // Slow sends (4 at a time, 300 ms each): the drain is in the middle of its page when the switch goes off.
+    await fault(stack, 'latency', { ms: 300 });
+    try {
+      const items = Array.from({ length: 60 }, (_, i) => ({ key: randomUUID(), to: ['learner1@contoso.test'], subject: `burst ${i}`, text: 'x' }));
+      const queued = await stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items } });
+      expect(queued.status).toBe(202);
+      const arrived = async (): Promise<number> => (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('burst ')).length;
+      await eventually(async () => ((await arrived()) >= 3 ? true : undefined), 30_000, 'the burst to start');
+      await setEnabled(stack, 'adele@contoso.test', catalogA, false);
+      const atSwitchOff = await arrived();
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      // At most the mailbox's concurrent submissions were on their way (before: the rest of the page went).
+      const afterSwitchOff = await arrived();
+      expect(afterSwitchOff - atSwitchOff).toBeLessThanOrEqual(4);
+      expect(afterSwitchOff).toBeLessThan(60);
+      const ids = (queued.body.items as Array<{ id: string }>).map((i) => i.id);
+      const statuses = await Promise.all(ids.map(async (id) => (await status(catalogA, id)).body));
+      expect(statuses.filter((s) => s.status === 'sent')).toHaveLength(afterSwitchOff);
+      expect(statuses.filter((s) => s.status === 'held').every((s) => s.code === 'CATALOG_DISABLED')).toBe(true);
+      expect(statuses.filter((s) => s.status === 'held')).toHaveLength(60 - afterSwitchOff);
+
+      // On again: the burst goes on; disconnected in its middle, it stops the same way.
+      await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+      await eventually(async () => ((await arrived()) >= afterSwitchOff + 3 ? true : undefined), 30_000, 'the burst to go on');
+      const disconnected = await stack.call('DELETE', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') });
+      expect(disconnected.status).toBe(200);
+      const atDisconnect = await arrived();
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const afterDisconnect = await arrived();
+      expect(afterDisconnect - atDisconnect).toBeLessThanOrEqual(4);
+      expect(afterDisconnect).toBeLessThan(60);
+
+      // Connected again: every one of the burst arrives, once.
+      await fault(stack, 'latency', { ms: 0 });
+      await connectModern(stack, 'adele@contoso.test', catalogA);
+      await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+      await eventually(async () => ((await arrived()) >= 60 ? true : undefined), 60_000, 'the whole burst');
+      const subjects = (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('burst ')).map((m) => m.subject);
+      expect(new Set(subjects).size).toBe(60);
+      expect(subjects).toHaveLength(60);
+    } finally {
+      await fault(stack, 'latency', { ms: 0 });
+    }
   });
 
   it('slow sends - the mailbox lease never lapses while its drain works through a page (another instance could take the mailbox and send again)', async () => {
