@@ -4,9 +4,9 @@ import { ApiError, instant } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { acceptingRecord, heldCode, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
-import { isTerminal, ItemState } from './outboxItem';
+import { isExpired, isTerminal, ItemState } from './outboxItem';
 import { OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
-import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
+import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
 /** The deliveries list reads at most this many notifications of a catalog. */
 const DELIVERIES_SCAN = 5000;
@@ -27,9 +27,27 @@ export type QueuedOutcome = { key: string; id: string; status: Status; duplicate
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** What the LMS sees of a stored state: queued items of a catalog that cannot send now are held. */
-export function visibleStatus(state: ItemState, record: ConnectionRecord): Status {
+/**
+ * What the LMS sees of a stored state: queued items of a catalog that cannot send now are held;
+ * one past its expiry is expired, although only the catalog's next drain records it so (a held
+ * catalog is not drained, and nothing can send it any more: the drain expires it before sending).
+ */
+export function visibleStatus(state: ItemState, record: ConnectionRecord, now: number): Status {
+  if (state.state === 'queued' && isExpired(state, now)) {
+    return 'expired';
+  }
   return state.state === 'queued' && !sendable(record) ? 'held' : state.state;
+}
+
+/** The reason code shown with a status: why it is held, why it expired or failed; none once sent. */
+function statusCode(status: Status, state: ItemState, record: ConnectionRecord): ErrorCode | null {
+  if (status === 'held') {
+    return heldCode(record);
+  }
+  if (status === 'expired') {
+    return 'MESSAGE_EXPIRED';
+  }
+  return status === 'sent' ? null : state.lastCode;
 }
 
 /**
@@ -110,7 +128,7 @@ export class NotificationService {
     }
     return outcomes.map((outcome, i) => 'error' in outcome
       ? { key: items[i].key, error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title.en } }
-      : { key: items[i].key, id: outcome.id, status: visibleStatus(outcome.state, record), duplicate: outcome.duplicate });
+      : { key: items[i].key, id: outcome.id, status: visibleStatus(outcome.state, record, this.now()), duplicate: outcome.duplicate });
   }
 
   public async status(catalog: string, id: string): Promise<NotificationStatusBody> {
@@ -119,13 +137,12 @@ export class NotificationService {
       throw new ApiError('NOTIFICATION_NOT_FOUND');
     }
     const s = item.state;
-    const status = visibleStatus(s, record);
-    const held = status === 'held' ? heldCode(record) : null;
+    const status = visibleStatus(s, record, this.now());
     return {
       id: item.id,
       catalog: item.catalog,
       status,
-      code: held ?? (s.state === 'sent' ? null : s.lastCode),
+      code: statusCode(status, s, record),
       priority: s.priority,
       recipients: item.content.to.length + item.content.cc.length + item.content.bcc.length,
       createdAt: iso(s.enqueuedAt),
@@ -146,8 +163,9 @@ export class NotificationService {
   public async deliveries(catalog: string, query: DeliveriesQueryType): Promise<DeliveriesBody> {
     const [rows, { record }] = await Promise.all([this.deps.outbox.summaries(catalog, DELIVERIES_SCAN + 1), this.deps.connections.read(catalog)]);
     const truncated = rows.length > DELIVERIES_SCAN;
+    const now = this.now();
     const all = rows.slice(0, DELIVERIES_SCAN).map((row) => {
-      const status = visibleStatus(row.state, record);
+      const status = visibleStatus(row.state, record, now);
       const last = row.state.history[row.state.history.length - 1];
       return {
         id: row.id,
@@ -155,7 +173,7 @@ export class NotificationService {
         subject: row.subject,
         recipients: row.recipients,
         status,
-        code: status === 'held' ? heldCode(record) : status === 'sent' ? null : row.state.lastCode,
+        code: statusCode(status, row.state, record),
         createdAt: iso(row.state.enqueuedAt),
         sentAt: row.state.sentAt === null ? null : iso(row.state.sentAt),
         updatedAt: last?.at ?? iso(row.state.enqueuedAt)
@@ -171,7 +189,8 @@ export class NotificationService {
 
   /** The catalog's outbox at a glance, for the connection view. */
   public async summary(record: ConnectionRecord): Promise<{ waiting: number; held: number; lastSentAt: string | null }> {
-    const [waiting, lastSentAt] = await Promise.all([this.deps.outbox.pending(record.catalog), this.deps.outbox.lastSentAt(record.catalog)]);
+    // Those past their expiry are not counted: they will not go out (the next drain records them expired).
+    const [waiting, lastSentAt] = await Promise.all([this.deps.outbox.pending(record.catalog, undefined, this.now()), this.deps.outbox.lastSentAt(record.catalog)]);
     return { waiting, held: sendable(record) ? 0 : waiting, lastSentAt };
   }
 }

@@ -4,7 +4,7 @@ import { ApiError } from '../errors/apiError';
 import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
 import type { OutboxCounters } from '../health/incident';
 import type { MessageContent } from '../mail/message';
-import { ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
+import { isExpired, ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
 
 /** What a notification says; stored beside its state, never logged. */
 export type NotificationContent = MessageContent;
@@ -397,13 +397,18 @@ export class OutboxStore {
     }
   }
 
-  /** How many items of the catalog are pending (queued or sending), counted up to `cap`. */
-  public async pending(catalog: string, cap = 10_000): Promise<number> {
+  /**
+   * How many items of the catalog are pending (queued or sending), counted up to `cap`; with
+   * `expiredAt`, a queued one past its expiry by then is not (it will not go out).
+   */
+  public async pending(catalog: string, cap = 10_000, expiredAt?: number): Promise<number> {
     let n = 0;
     for await (const row of this.queueRows<{ state: string }>(catalog, 1000, ['RowKey', 'state'])) {
       // A final item's queue row waits for its removal (`updateMany`): it is not pending. (A row
       // without a state was written by an earlier version: its item is pending.)
-      if ((row.state === undefined || !isTerminal((JSON.parse(row.state) as ItemState).state)) && ++n >= cap) {
+      const state = row.state === undefined ? undefined : (JSON.parse(row.state) as ItemState);
+      const gone = state !== undefined && (isTerminal(state.state) || (expiredAt !== undefined && state.state === 'queued' && isExpired(state, expiredAt)));
+      if (!gone && ++n >= cap) {
         break;
       }
     }

@@ -343,13 +343,19 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(held.code).toBe('BAD_CREDENTIALS');
     const queuedWhileLost = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'while lost 2', text: 'x' });
     expect(queuedWhileLost.body.status).toBe('held');
-    const expiring = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'expires', text: 'x', expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const expiring = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'expires', text: 'x', expiresAt: new Date(Date.now() + 3000).toISOString() });
     expect(expiring.body.status).toBe('held');
-    const view = await stack.call('GET', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') });
-    expect(view.body.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
-    expect(view.body.outbox).toMatchObject({ waiting: 3, held: 3 });
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const viewOf = async (): Promise<any> => (await stack.call('GET', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') })).body;
+    const view = await viewOf();
+    expect(view.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
+    expect(view.outbox).toMatchObject({ waiting: 3, held: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 3500));
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('while lost'))).toHaveLength(0);
+    // Past its expiry while held: it reads expired (nothing can send it now), and no longer counts as held.
+    expect((await status(catalogB, expiring.body.id)).body).toMatchObject({ status: 'expired', code: 'MESSAGE_EXPIRED' });
+    expect((await viewOf()).outbox).toMatchObject({ waiting: 2, held: 2 });
+    const listed = await stack.call('GET', catalogPath(catalogB, '/deliveries'), { token: await stack.token('alex@contoso.test') });
+    expect(listed.body.counts).toMatchObject({ held: 2, expired: 1 });
     await connectClassic(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', 'new-password-1');
     const finals = await Promise.all([lost.body.id, queuedWhileLost.body.id, expiring.body.id].map((id) => settled(catalogB, id)));
     expect(finals.map((f) => f.status)).toEqual(['sent', 'sent', 'expired']);
