@@ -28,8 +28,11 @@ export interface HealthSink {
 
 /** Sends an invitation item: its session's latest revision, through the burst's transport (api/src/sessions). */
 export interface InvitationSender {
-  /** Whether anything went to the mail service (nothing when another item already sent the latest revision). */
-  send(item: StoredItem, transport: MailTransport): Promise<{ submitted: boolean }>;
+  /**
+   * Whether anything went to the mail service (nothing when another item already sent the latest
+   * revision), and the catalogue code when the revision failed (nothing went out then).
+   */
+  send(item: StoredItem, transport: MailTransport): Promise<{ submitted: boolean; code?: ErrorCode }>;
 }
 
 export interface EngineDeps {
@@ -447,18 +450,28 @@ export class SendingEngine {
       if (claimed.kind === 'invitation') {
         // One item, one slot: its pacing was reserved at launch and is given back when nothing went out.
         const recipients = recipientCount(claimed.content);
+        let pass: { submitted: boolean; code?: ErrorCode };
         try {
           if (!transport || !this.deps.invitations) {
             throw new ApiError('NOT_CONNECTED');
           }
-          const { submitted } = await this.deps.invitations.send(claimed, transport);
-          lease.budget = submitted ? recordAccepted(lease.budget, firstStartedAt, this.now()) : recordRefused(lease.budget, firstStartedAt, recipients, this.limits);
+          pass = await this.deps.invitations.send(claimed, transport);
+          lease.budget = pass.submitted ? recordAccepted(lease.budget, firstStartedAt, this.now()) : recordRefused(lease.budget, firstStartedAt, recipients, this.limits);
         } catch (error) {
           await onFailure(claimed, error, firstStartedAt, recipients);
           return;
         }
+        if (pass.code) {
+          // The revision failed (a busy room, a meeting this account cannot change): the item says so too.
+          await outbox.update(claimed, transition(claimed.state, { type: 'fail', now: this.now(), code: pass.code }));
+          failed++;
+          return;
+        }
         await marked(claimed);
-        sent++;
+        // Only what went out counts as sent. A pass with nothing to send (a later revision went out
+        // already, nothing to cancel) is done with, as outdated: the restored notice waits for it.
+        sent += pass.submitted ? 1 : 0;
+        expired += pass.submitted ? 0 : 1;
         return;
       }
       let item = claimed;

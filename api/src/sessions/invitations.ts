@@ -59,6 +59,22 @@ export async function roomSchedules(graph: GraphMailTransport, rooms: string[], 
 const isGone = (error: unknown): boolean => error instanceof ApiError && /ErrorItemNotFound/.test(error.upstream ?? '');
 
 /**
+ * Why this transport cannot change a meeting that went out, if it cannot. Attendees' calendars
+ * take an update or cancellation only from the meeting's organiser, so another account can change
+ * nothing (it would only make a second meeting). The same account can change it only the way it
+ * was made: a Graph event only through Graph (its UID is Exchange's; an iCalendar message would
+ * not change the event in the organiser's calendar, its room or its Teams meeting, and Graph does
+ * not tell the SEQUENCE attendees hold), an iCalendar invitation only by iCalendar email over
+ * SMTP (a Graph event cannot take its UID, and Graph's sendMail sends no iTIP message).
+ */
+function unreachableBy(sent: SentState, transport: MailTransport): ErrorCode | null {
+  if ((sent.organizer ?? transport.account).toLowerCase() !== transport.account.toLowerCase()) {
+    return 'SESSION_ORGANIZER_CHANGED';
+  }
+  return sent.transport !== (transport.kind === 'graph' ? 'graph' : 'smtp') ? 'SESSION_TRANSPORT_CHANGED' : null;
+}
+
+/**
  * Sends a session's invitation items (the engine's InvitationSender). Every item makes the
  * attendees' calendars match the session's latest revision, whatever revision queued it: so
  * items held while the connection was lost send only the latest revision, a session created and
@@ -70,7 +86,7 @@ export class SessionInvitations implements InvitationSender {
 
   public constructor(private readonly deps: { sessions: SessionStore; domain: string; roomName: (catalog: string, room: string) => Promise<string | null> }) {}
 
-  public async send(item: StoredItem, transport: MailTransport): Promise<{ submitted: boolean }> {
+  public async send(item: StoredItem, transport: MailTransport): Promise<{ submitted: boolean; code?: ErrorCode }> {
     if (!item.session) {
       return { submitted: false };
     }
@@ -87,14 +103,18 @@ export class SessionInvitations implements InvitationSender {
     }
   }
 
-  private async pass(catalog: string, sessionId: string, transport: MailTransport): Promise<{ submitted: boolean }> {
+  private async pass(catalog: string, sessionId: string, transport: MailTransport): Promise<{ submitted: boolean; code?: ErrorCode }> {
     const record = await this.deps.sessions.read(catalog, sessionId);
     if (!record || (record.outcome && record.outcome.revision >= record.desired.revision)) {
       return { submitted: false };
     }
-    const result = transport.kind === 'graph' ? await this.viaGraph(record, transport as GraphMailTransport) : await this.viaSmtp(record, transport);
+    const unreachable = record.sent && !record.sent.cancelled ? unreachableBy(record.sent, transport) : null;
+    const result: Pass = unreachable
+      ? { sent: record.sent, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
+      : transport.kind === 'graph' ? await this.viaGraph(record, transport as GraphMailTransport) : await this.viaSmtp(record, transport);
     await this.save(record, result);
-    return { submitted: result.submitted };
+    // The engine fails the item with the revision's code, so the deliveries list says what the status says.
+    return result.outcome.code ? { submitted: result.submitted, code: result.outcome.code } : { submitted: result.submitted };
   }
 
   /** Records the pass on the freshest row: a put that came meanwhile keeps its newer revision (its own item follows). */
@@ -119,14 +139,18 @@ export class SessionInvitations implements InvitationSender {
     }
   }
 
+  /**
+   * Through Graph. A live meeting here was made by this account through Graph (pass checked it), so
+   * its event is in this mailbox: a 404 for it means someone deleted it in Outlook.
+   */
   private async viaGraph(record: SessionRecord, graph: GraphMailTransport): Promise<Pass> {
     const d = record.desired;
     let sent = record.sent?.transport === 'graph' ? record.sent : null;
     const done = (code: ErrorCode | null): SessionOutcome => ({ revision: d.revision, code, notes: [] });
     if (d.cancelled) {
       if (!sent?.eventId || sent.cancelled) {
-        // Nothing went out (or it is cancelled already): there is nothing to cancel.
-        return { sent, outcome: done(null), submitted: false };
+        // Nothing went out (or it is cancelled already): there is nothing to cancel. What went out stays recorded.
+        return { sent: record.sent, outcome: done(null), submitted: false };
       }
       try {
         await graph.call('POST', `/me/events/${encodeURIComponent(sent.eventId)}/cancel`, { comment: d.message ?? '' });
@@ -134,6 +158,8 @@ export class SessionInvitations implements InvitationSender {
         if (!isGone(error)) {
           throw error;
         }
+        // Deleted in Outlook by its organiser (who was asked to send the cancellation then): nothing went out now.
+        return { sent: { ...sent, revision: d.revision, cancelled: true }, outcome: done(null), submitted: false };
       }
       return { sent: { ...sent, revision: d.revision, cancelled: true }, outcome: done(null), submitted: true };
     }
@@ -186,6 +212,7 @@ export class SessionInvitations implements InvitationSender {
       sent: {
         revision: d.revision,
         transport: 'graph',
+        organizer: graph.account.toLowerCase(),
         cancelled: false,
         eventId: event.id,
         uid: event.iCalUId,
@@ -232,11 +259,17 @@ export class SessionInvitations implements InvitationSender {
       const ics = invitationIcs({ method, uid, sequence, organizer, attendees: who, revision, location });
       const subject = method === 'CANCEL' ? `Cancelled: ${revision.title}` : sequence > 0 ? `Updated: ${revision.title}` : revision.title;
       const html = method === 'CANCEL' ? (revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`) : revision.html ?? `<p>${escapeHtml(revision.title)}</p>`;
-      return transport.send({ messageId: `<session.${h}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
+      // The SEQUENCE alone does not name a message: a pass that died after the mail service took
+      // its message and before it was recorded leaves the sequence where it was, and the next pass
+      // may send another revision (or a CANCEL) at that sequence - which Exchange's duplicate
+      // detection would drop under the same Message-ID. The same content again keeps its Message-ID.
+      const content = hashOf(`${method}\n${uid}\n${who.map((a) => a.email).join(',')}\n${JSON.stringify(revision)}`).slice(0, 16);
+      return transport.send({ messageId: `<session.${h}_${content}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
     };
     if (d.cancelled) {
       if (!sent || sent.cancelled) {
-        return { sent, outcome, submitted: false };
+        // Nothing went out (or it is cancelled already). What went out stays recorded.
+        return { sent: record.sent, outcome, submitted: false };
       }
       const sequence = sent.sequence + 1;
       const everyone = sent.attendees.map((email) => d.attendees.find((a) => a.email === email) ?? { email, role: 'required' as const });
@@ -251,7 +284,7 @@ export class SessionInvitations implements InvitationSender {
       await message('CANCEL', sequence, removed.map((email) => ({ email, role: 'required' as const })), '.c', d);
     }
     return {
-      sent: { revision: d.revision, transport: 'smtp', cancelled: false, eventId: null, uid, sequence, attendees: d.attendees.map((a) => a.email), room: d.room, roomAnswer: null, joinUrl: null, start: d.start, end: d.end },
+      sent: { revision: d.revision, transport: 'smtp', organizer: transport.account.toLowerCase(), cancelled: false, eventId: null, uid, sequence, attendees: d.attendees.map((a) => a.email), room: d.room, roomAnswer: null, joinUrl: null, start: d.start, end: d.end },
       outcome,
       submitted: true
     };

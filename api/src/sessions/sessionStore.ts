@@ -24,6 +24,12 @@ export interface SessionRevision {
 export interface SentState {
   revision: number;
   transport: 'graph' | 'smtp';
+  /**
+   * The account it went out as (lower case): the meeting's organiser, the only one attendees'
+   * calendars take its changes from. Absent in rows written before it was kept: taken as the
+   * account connected now.
+   */
+  organizer?: string;
   cancelled: boolean;
   eventId: string | null;
   uid: string;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as ical from 'node-ical';
+import { ApiError } from '../../src/errors/apiError';
+import type { SessionStore } from '../../src/sessions/sessionStore';
 import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, mailboxCounters, MailboxMessage, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
@@ -291,5 +293,170 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(got.map((m) => m.subject)).toEqual(['Third title']);
     expect(parsed(got[0].calendar?.ics as string)).toMatchObject({ method: 'REQUEST', sequence: 0 });
     expect((await status(catalogB, dropped)).body).toMatchObject({ status: 'cancelled', sentRevision: null });
+  });
+
+  /** The catalog's invitation items in the deliveries list (a catalog admin's view): status and code. */
+  const invitationDeliveries = async (catalog: string, admin: string): Promise<Array<{ status: string; code: string | null }>> => {
+    const res = await stack.call('GET', catalogPath(catalog, '/deliveries?limit=100'), { token: await stack.token(admin) });
+    expect(res.status).toBe(200);
+    return (res.body.items as Array<{ kind: string; status: string; code: string | null }>).filter((i) => i.kind === 'invitation').map((i) => ({ status: i.status, code: i.code }));
+  };
+  const uidOf = (m: MailboxMessage): string => parsed(m.calendar?.ics as string).uid;
+
+  it('transport changed, same account - an SMTP meeting is not updated or cancelled through Graph (no second meeting, no claimed cancel): SESSION_TRANSPORT_CHANGED; sending over SMTP again cancels it; a Graph meeting is not changed over SMTP', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const id = `s-${randomUUID()}`;
+    await put(catalogB, id, session(1));
+    const first = await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+    expect(first).toMatchObject({ transport: 'smtp', organizer: 'alex@contoso.test' });
+    // The same account, now Modern through Graph ("Change account" on the page).
+    await connectModern(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', { transport: 'graph' });
+    await put(catalogB, id, session(2, { start: { dateTime: '2027-06-11T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T11:00:00', timeZone: 'Asia/Tokyo' } }));
+    const update = await until(catalogB, id, (b) => b.status === 'failed', 'the refused update');
+    expect(update).toMatchObject({ code: 'SESSION_TRANSPORT_CHANGED', revision: 2, sentRevision: 1, transport: 'smtp', organizer: 'alex@contoso.test', uid: first.uid });
+    await cancel(catalogB, id, { revision: 3, message: 'Called off' });
+    const cancelled = await until(catalogB, id, (b) => b.revision === 3 && b.status === 'failed', 'the refused cancellation');
+    expect(cancelled).toMatchObject({ code: 'SESSION_TRANSPORT_CHANGED', sentRevision: 1, uid: first.uid });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Nothing went out: no Graph event (a second meeting), no message to the attendees.
+    expect(await events('alex@contoso.test')).toHaveLength(0);
+    expect((await invitations('learner1@contoso.test')).map((m) => m.calendar?.method)).toEqual(['REQUEST']);
+    // Newest first (the catalog's earlier tests' items follow).
+    expect((await invitationDeliveries(catalogB, 'alex@contoso.test')).slice(0, 3)).toEqual([
+      { status: 'failed', code: 'SESSION_TRANSPORT_CHANGED' },
+      { status: 'failed', code: 'SESSION_TRANSPORT_CHANGED' },
+      { status: 'sent', code: null }
+    ]);
+
+    // The remedy: the same account sends over SMTP again, and the cancellation is sent again (a new revision).
+    await connectModern(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', { transport: 'smtp-oauth' });
+    await cancel(catalogB, id, { revision: 4, message: 'Called off' });
+    await until(catalogB, id, (b) => b.status === 'cancelled' && b.sentRevision === 4, 'the cancellation over SMTP');
+    const got = await invitations('learner1@contoso.test');
+    expect(got.map((m) => m.calendar?.method)).toEqual(['REQUEST', 'CANCEL']);
+    expect(parsed(got[1].calendar?.ics as string)).toMatchObject({ method: 'CANCEL', uid: first.uid, sequence: 1, organizer: 'alex@contoso.test' });
+
+    // The other way: a Graph event is not changed by iCalendar email over SMTP.
+    await connectModern(stack, 'megan@contoso.test', catalogA, 'megan@contoso.test', { orgConsent: true, transport: 'graph' });
+    await setEnabled(stack, 'megan@contoso.test', catalogA, true);
+    const other = `s-${randomUUID()}`;
+    await put(catalogA, other, session(1));
+    await until(catalogA, other, (b) => b.status === 'scheduled', 'the Graph invitation');
+    await connectModern(stack, 'megan@contoso.test', catalogA, 'megan@contoso.test', { transport: 'smtp-oauth' });
+    await cancel(catalogA, other, { revision: 2 });
+    expect(await until(catalogA, other, (b) => b.status === 'failed', 'the refused cancellation')).toMatchObject({ code: 'SESSION_TRANSPORT_CHANGED', transport: 'graph', sentRevision: 1 });
+    expect((await events('megan@contoso.test')).map((e) => e.isCancelled)).toEqual([false]);
+  });
+
+  it('organiser changed - a Graph meeting made as adele is neither cancelled nor made again as megan: SESSION_ORGANIZER_CHANGED; connected as adele again, it is cancelled', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA, 'adele@contoso.test', { transport: 'graph' });
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const id = `s-${randomUUID()}`;
+    await put(catalogA, id, session(1));
+    expect(await until(catalogA, id, (b) => b.status === 'scheduled', 'the invitation')).toMatchObject({ transport: 'graph', organizer: 'adele@contoso.test' });
+    await connectModern(stack, 'adele@contoso.test', catalogA, 'megan@contoso.test', { transport: 'graph' });
+    await cancel(catalogA, id, { revision: 2, message: 'Called off' });
+    const refused = await until(catalogA, id, (b) => b.status === 'failed', 'the refused cancellation');
+    expect(refused).toMatchObject({ code: 'SESSION_ORGANIZER_CHANGED', revision: 2, sentRevision: 1, organizer: 'adele@contoso.test', transport: 'graph' });
+    await put(catalogA, id, session(3, { title: 'Safety training (moved)' }));
+    expect(await until(catalogA, id, (b) => b.revision === 3 && b.status === 'failed', 'the refused update')).toMatchObject({ code: 'SESSION_ORGANIZER_CHANGED', sentRevision: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // adele's meeting stands, megan made none, the attendees got nothing more.
+    expect((await events('adele@contoso.test')).map((e) => e.isCancelled)).toEqual([false]);
+    expect(await events('megan@contoso.test')).toHaveLength(0);
+    expect((await invitations('learner1@contoso.test')).map((m) => m.calendar?.method)).toEqual(['REQUEST']);
+    expect((await invitationDeliveries(catalogA, 'adele@contoso.test')).slice(0, 3)).toEqual([
+      { status: 'failed', code: 'SESSION_ORGANIZER_CHANGED' },
+      { status: 'failed', code: 'SESSION_ORGANIZER_CHANGED' },
+      { status: 'sent', code: null }
+    ]);
+
+    await connectModern(stack, 'adele@contoso.test', catalogA, 'adele@contoso.test', { transport: 'graph' });
+    await cancel(catalogA, id, { revision: 4, message: 'Called off' });
+    await until(catalogA, id, (b) => b.status === 'cancelled', 'the cancellation as adele');
+    expect((await events('adele@contoso.test')).map((e) => e.isCancelled)).toEqual([true]);
+    expect((await invitations('learner1@contoso.test')).map((m) => m.calendar?.method)).toEqual(['REQUEST', 'CANCEL']);
+  });
+
+  it('held then restored - only what went out counts as sent: the restored notice says 1 went out, 4 were outdated (expired), 1 failed, and comes as soon as all were dealt with', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const before = `s-${randomUUID()}`;
+    await put(catalogB, before, session(1, { title: 'Sent as alex' }));
+    await until(catalogB, before, (b) => b.status === 'scheduled', 'the first invitation');
+    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-3' });
+    const kept = `s-${randomUUID()}`;
+    const dropped = `s-${randomUUID()}`;
+    await put(catalogB, kept, session(1, { title: 'First title' }));
+    await until(catalogB, kept, (b) => b.status === 'held', 'the hold');
+    await put(catalogB, kept, session(2, { title: 'Second title' }));
+    await put(catalogB, kept, session(3, { title: 'Third title' }));
+    await put(catalogB, dropped, session(1, { title: 'Never sent' }));
+    await cancel(catalogB, dropped, { revision: 2 });
+    await put(catalogB, before, session(2, { title: 'Moved' }));
+    // The restored notice follows an alert that went out.
+    await eventually(async () => ((await inbox(stack, 'megan@contoso.test')).some((m) => /^Action needed/.test(m.subject)) ? true : undefined), 30_000, 'the alert');
+    // Another account takes over: the session sent as alex cannot be changed by it.
+    await connectClassic(stack, 'alex@contoso.test', catalogB, 'megan@contoso.test');
+    await until(catalogB, kept, (b) => b.status === 'scheduled', 'the latest revision');
+    await until(catalogB, dropped, (b) => b.status === 'cancelled', 'the cancelled session');
+    expect(await until(catalogB, before, (b) => b.status === 'failed', 'the refused update')).toMatchObject({ code: 'SESSION_ORGANIZER_CHANGED', organizer: 'alex@contoso.test' });
+    // The scaled hour after which the notice goes whatever is left is 60 s: it comes long before.
+    const restored = await eventually(async () => {
+      const got = (await inbox(stack, 'megan@contoso.test')).filter((m) => /^Restored/.test(m.subject));
+      return got.length > 0 ? got : undefined;
+    }, 30_000, 'the restored notice');
+    expect(restored[0].body.content).toContain('Of the notifications held while the connection was lost, 1 went out, 4 had expired and 1 failed. 0 are still waiting their turn.');
+    expect((await invitations('learner1@contoso.test')).map((m) => m.subject)).toEqual(['Sent as alex', 'Third title']);
+  });
+
+  it('smtp crash window - a pass that died after its message was taken: the next revision at the same SEQUENCE has a Message-ID of its own, the same content again keeps its own', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const store = (stack.api.sessions as unknown as { deps: { sessions: SessionStore } }).deps.sessions;
+    const write = store.write;
+    /** The save of the pass that sent `revision` of `id` fails once, after `meanwhile`: as if the process died then. */
+    const dieOnce = (id: string, revision: number, meanwhile: () => Promise<unknown>): void => {
+      let died = false;
+      store.write = async (record, etag) => {
+        if (!died && record.sessionId === id && record.sent?.revision === revision) {
+          died = true;
+          await meanwhile();
+          throw new ApiError('SERVICE_UNAVAILABLE');
+        }
+        return write.call(store, record, etag);
+      };
+    };
+    try {
+      const id = `s-${randomUUID()}`;
+      await put(catalogB, id, session(1));
+      await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+      // The update goes out at SEQUENCE 1 and is not recorded; the LMS cancels meanwhile: the CANCEL goes at SEQUENCE 1 too.
+      dieOnce(id, 2, () => cancel(catalogB, id, { revision: 3, message: 'Called off' }));
+      await put(catalogB, id, session(2, { title: 'Moved' }));
+      await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');
+      const got = await eventually(async () => {
+        const all = await invitations('learner1@contoso.test');
+        return all.length >= 3 ? all : undefined;
+      }, 10_000, 'three messages');
+      expect(got.map((m) => [m.calendar?.method, parsed(m.calendar?.ics as string).sequence, uidOf(m)])).toEqual([['REQUEST', 0, uidOf(got[0])], ['REQUEST', 1, uidOf(got[0])], ['CANCEL', 1, uidOf(got[0])]]);
+      expect(new Set(got.map((m) => m.internetMessageId)).size).toBe(3);
+      expect((await mailboxCounters(stack, 'alex@contoso.test')).duplicates).toBe(0);
+
+      // Nothing changed meanwhile: the retry sends the very same message, under the same Message-ID.
+      const again = `s-${randomUUID()}`;
+      await put(catalogB, again, session(1, { attendees: [{ email: 'pradeep@contoso.test' }] }));
+      await until(catalogB, again, (b) => b.status === 'scheduled', 'the invitation');
+      dieOnce(again, 2, async () => undefined);
+      await put(catalogB, again, session(2, { title: 'Moved', attendees: [{ email: 'pradeep@contoso.test' }] }));
+      await until(catalogB, again, (b) => b.status === 'updated', 'the update');
+      const twice = (await invitations('pradeep@contoso.test')).filter((m) => m.subject === 'Updated: Moved');
+      expect(twice).toHaveLength(2);
+      expect(twice[0].internetMessageId).toBe(twice[1].internetMessageId);
+      expect((await mailboxCounters(stack, 'alex@contoso.test')).duplicatesByMessageId).toEqual({ [twice[0].internetMessageId]: 2 });
+    } finally {
+      store.write = write;
+    }
   });
 });

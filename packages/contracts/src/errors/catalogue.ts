@@ -409,6 +409,28 @@ export const DOMAIN_ERRORS = {
       ja: 'SMTP での招待は予定表 (iCalendar) メールのため、Teams 会議の作成や会議室の予約はできません。両方を利用するには、Microsoft Graph で送信するモダン認証でカタログを接続してください。'
     }
   },
+  SESSION_ORGANIZER_CHANGED: {
+    status: 409,
+    title: {
+      en: 'The session\'s meeting was sent as another account: the account the catalog is now connected with cannot change it.',
+      ja: 'このセッションの会議は別のアカウントから送信されています。カタログに現在接続しているアカウントでは変更できません。'
+    },
+    remedy: {
+      en: 'Attendees\' calendars take changes of a meeting only from its organiser, the account it was sent as (the session\'s status shows it as organizer). Connect the catalog as that account again, then send the change again (a new revision). Or cancel the meeting as that account (in Outlook, when it was sent through Microsoft Graph) and create the session again under a new session id.',
+      ja: '出席者の予定表は、会議の開催者 (会議を送信したアカウント。セッションの状態に organizer として表示されます) からの変更だけを受け付けます。カタログをそのアカウントでもう一度接続してから、変更を再送信してください (新しいリビジョン)。または、そのアカウントで会議を取り消し (Microsoft Graph で送信した会議は Outlook で)、新しいセッション ID でセッションを作成し直してください。'
+    }
+  },
+  SESSION_TRANSPORT_CHANGED: {
+    status: 409,
+    title: {
+      en: 'The session\'s meeting was sent another way (Microsoft Graph or SMTP) than the catalog now sends: it cannot be changed this way.',
+      ja: 'このセッションの会議は、カタログの現在の送信方法 (Microsoft Graph または SMTP) とは別の方法で送信されているため、この方法では変更できません。'
+    },
+    remedy: {
+      en: 'A meeting sent through Microsoft Graph is an event in the organiser\'s calendar that only Graph changes; one sent over SMTP is an iCalendar invitation that only further iCalendar email over SMTP changes (the session\'s status shows which as transport). With the same account, make the catalog send that way again (SMTP: a Classic connection, or Modern with the SMTP transport; Graph: Modern with Microsoft Graph), then send the change again (a new revision). Or, for a meeting sent through Graph, cancel it in Outlook as that account and create the session again under a new session id.',
+      ja: 'Microsoft Graph で送信した会議は開催者の予定表のイベントで、Graph からしか変更できません。SMTP で送信した会議は iCalendar の招待で、SMTP での iCalendar メールでしか変更できません (どちらかはセッションの状態に transport として表示されます)。同じアカウントのまま、カタログの送信方法をその方法に戻し (SMTP: クラシック接続、または SMTP で送信するモダン接続。Graph: Microsoft Graph で送信するモダン接続)、変更を再送信してください (新しいリビジョン)。Graph で送信した会議であれば、そのアカウントで Outlook から取り消し、新しいセッション ID でセッションを作成し直すこともできます。'
+    }
+  },
   CLASSIC_DISABLED: {
     status: 403,
     title: {
