@@ -10,6 +10,9 @@ import { FAULTS } from '../src/faults/faults';
 import { isAllowedOrigin } from '../src/http/server';
 import { internalNameFor } from '../src/sharepoint/routes';
 import { availabilityView } from '../src/graph/calendar';
+import { Outbound } from '../src/mailbox/outbound';
+import type { SendingLimits } from '../src/mailbox/limits';
+import { SMTP_REPLIES } from '../src/smtp/replies';
 
 /** The pure decisions behind the wire formats, without any server. */
 describe('local tenant decisions', () => {
@@ -142,5 +145,50 @@ describe('local tenant decisions', () => {
     const ev = { isCancelled: false, start: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-04T10:00:00', timeZone: 'UTC' } } as never;
     const start = Date.parse('2027-01-04T08:00:00Z');
     expect(availabilityView([ev], start, start + 3 * 3600_000, 60)).toBe('020');
+  });
+
+  describe('mailbox concurrency', () => {
+    const limits: SendingLimits = { enabled: true, messagesPerMinute: 30, recipientsPerDay: 10_000, recipientsPerMessage: 500, concurrentRequests: 4, smtpConnections: 3 };
+    const outbound = () => new Outbound(() => limits, () => 1, () => undefined, () => undefined);
+    const ADELE = 'adele@contoso.test';
+
+    test('smtp - the 432 reply is the current wording of "Changes in message store and throttling for concurrent connections"', () => {
+      expect(SMTP_REPLIES.concurrencyExceeded()).toEqual({ responseCode: 432, message: '4.3.2 Concurrent connections limit exceeded. [localhost.local-tenant]' });
+    });
+
+    test('smtp - only sessions mid-transaction count: idle logins hold no slot, a sending session keeps its own', () => {
+      const o = outbound();
+      const sending = new Map<string, boolean>();
+      const open = (id: string) => o.openSmtp(ADELE, id, () => sending.get(id) ?? false);
+      ['a', 'b', 'c', 'd', 'e'].forEach(open);
+      // Five logged in, none sending: any of them may start.
+      expect(o.smtpDecision(ADELE, 'e', 3).allowed).toBe(true);
+      ['a', 'b', 'c'].forEach((id) => sending.set(id, true));
+      expect(o.smtpDecision(ADELE, 'd', 3)).toEqual({ allowed: false, retryAfter: 1, reason: 'concurrency' });
+      // A session that already sends is the same slot, not a fourth.
+      expect(o.smtpDecision(ADELE, 'a', 3).allowed).toBe(true);
+      expect(o.counters(ADELE)).toMatchObject({ smtpConnections: 5, smtpSending: 3 });
+      // Its transaction over (DATA answered, RSET) or its connection gone, the slot is free.
+      sending.set('b', false);
+      expect(o.smtpDecision(ADELE, 'd', 3).allowed).toBe(true);
+      sending.set('d', true);
+      o.closeSmtp(ADELE, 'a');
+      expect(o.smtpDecision(ADELE, 'e', 3).allowed).toBe(true);
+      // A lower limit (the throttle fault's concurrentRequests) applies the same way; another mailbox is apart.
+      expect(o.smtpDecision(ADELE, 'e', 2).allowed).toBe(false);
+      expect(o.smtpDecision('alex@contoso.test', 'x', 1).allowed).toBe(true);
+    });
+
+    test('graph - 4 requests in flight for every app and mailbox combination, not per mailbox', () => {
+      const o = outbound();
+      const apps = ['app-1', 'app-2'];
+      for (const app of apps) for (let i = 0; i < 4; i++) expect(o.enterGraph(ADELE, app, 4).allowed).toBe(true);
+      expect(o.enterGraph(ADELE, 'app-1', 4).allowed).toBe(false);
+      expect(o.enterGraph('alex@contoso.test', 'app-1', 4).allowed).toBe(true);
+      expect(o.counters(ADELE).graphRequestsInFlight).toBe(8);
+      o.leaveGraph(ADELE, 'app-1');
+      expect(o.enterGraph(ADELE, 'app-1', 4).allowed).toBe(true);
+      expect(o.enterGraph(ADELE, 'app-2', 4).allowed).toBe(false);
+    });
   });
 });

@@ -39,4 +39,20 @@ describe('malformed requests', () => {
     expect(text).not.toMatch(/\bat .+:\d+:\d+/);
     expect(() => JSON.parse(text)).not.toThrow();
   });
+
+  test('Graph - a request body over 4 MB answers 413 in Graph\'s envelope; 4 MB passes', async () => {
+    const MB4 = 4 * 1024 * 1024;
+    const sendMail = (bytes: number) => {
+      const shell = JSON.stringify({ message: { subject: 'big', body: { contentType: 'Text', content: '' }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }] } });
+      return send('/v1.0/me/sendMail', 'POST', graph, shell.replace('"content":""', `"content":"${'x'.repeat(bytes - shell.length)}"`));
+    };
+    const over = await sendMail(MB4 + 1);
+    expect(over.status).toBe(413);
+    const body = (await over.json()) as { error: { code: string; message: string; innerError: Record<string, string> } };
+    expect(body.error).toMatchObject({ code: 'BadRequest', message: 'The maximum request length supported is 4MB.' });
+    expect(body.error.innerError['request-id']).toBe(over.headers.get('request-id'));
+    expect((await sendMail(MB4)).status).toBe(202);
+    // The SharePoint REST and the rest of the tenant keep the server's own limit.
+    expect((await send('/sites/catalog-a/_api/web/lists', 'POST', sp, JSON.stringify({ Title: 7, pad: 'x'.repeat(MB4) }))).status).toBe(400);
+  });
 });

@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { startLocalTenant, LocalTenant, timeScaleFrom } from '../src/index';
 import type { MailboxCounters } from '../src/mailbox/outbound';
-import { fault, graphToken, messages } from './helpers/tokens';
+import { appToken, fault, graphToken, messages } from './helpers/tokens';
 import { SmtpWire } from './helpers/smtp-wire';
 
 /**
@@ -76,15 +76,26 @@ describe('sending limits (time x60)', () => {
     expect(throttled[0].headers.get('client-request-id')).toMatch(/^c-\d$/);
   });
 
-  test('concurrency - a 4th SMTP connection of one mailbox gets 432 4.3.2 sender thread limit exceeded; it sends once one closes', async () => {
-    const pool = smtp({ pool: true, maxConnections: 3, maxMessages: 100 });
-    await Promise.all([0, 1, 2].map((i) => pool.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: `p${i}`, text: 'x' })));
-    expect((await counters()).smtpConnections).toBe(3);
-    const fourth = smtp();
-    const err = await fourth.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'fourth', text: 'x' }).catch((e) => e);
-    expect(err.responseCode).toBe(432);
-    expect(err.response).toMatch(/^432 4\.3\.2 STOREDRV\.ClientSubmit; sender thread limit exceeded/);
-    // The three first connections keep sending while a fourth is open.
+  test('concurrency - Graph counts 4 requests for every app and mailbox: a second app sending for the same mailbox is not refused', async () => {
+    const NOTIFICATIONS = 'notifications@contoso.test';
+    // A second app with Exchange's Application Mail.Send for the same mailbox (reset removes it).
+    tenant.state.exchangeRbac.push({ client: 'conformanceProbe', role: 'Application Mail.Send', users: [NOTIFICATIONS] });
+    const api = await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com');
+    const probe = await appToken(tenant, 'conformanceProbe', 'https://graph.microsoft.com');
+    await fault(tenant, 'latency', { ms: 400 });
+    const send = (bearer: string, i: number) =>
+      fetch(`${tenant.origin}/v1.0/users/${NOTIFICATIONS}/sendMail`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: { subject: `a${i}`, body: { contentType: 'Text', content: 'x' }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }] } })
+      });
+    const [fromApi, fromProbe] = await Promise.all([Promise.all([0, 1, 2, 3, 4].map((i) => send(api, i))), Promise.all([0, 1, 2, 3].map((i) => send(probe, i)))]);
+    expect(fromApi.map((r) => r.status).sort()).toEqual([202, 202, 202, 202, 429]);
+    expect(fromProbe.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+  });
+
+  /** An SMTP session logged in as Adele, at the point where it may send. */
+  const login = async (): Promise<SmtpWire> => {
     const { wire } = await SmtpWire.open(tenant.smtp.host, tenant.smtp.port);
     await wire.send('EHLO client.test');
     await wire.startTls(tenant.caCertificate);
@@ -92,14 +103,62 @@ describe('sending limits (time x60)', () => {
     await wire.send('AUTH LOGIN');
     await wire.send(Buffer.from(ADELE).toString('base64'));
     expect(await wire.send(Buffer.from('dev-password').toString('base64'))).toMatch(/^235 /);
-    expect((await counters()).smtpConnections).toBe(4);
-    expect((await pool.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'p3', text: 'x' })).response).toMatch(/^250 /);
-    expect(await wire.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
-    wire.close();
+    return wire;
+  };
+  const closed = async (connections: number) => {
+    for (let i = 0; i < 50 && (await counters()).smtpConnections > connections; i++) await wait(20);
+  };
+
+  test('concurrency - SMTP counts sessions mid-transaction: a MAIL FROM while three others send gets 432 4.3.2; idle logins hold no slot', async () => {
+    const [a, b, c, d] = [await login(), await login(), await login(), await login()];
+    // Four sessions logged in and idle: a fifth connection still sends.
+    const t = smtp();
+    expect((await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'fifth', text: 'x' })).response).toMatch(/^250 /);
+    t.close();
+    await closed(4);
+    expect(await counters()).toMatchObject({ smtpConnections: 4, smtpSending: 0 });
+
+    for (const w of [a, b, c]) expect(await w.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
+    expect(await counters()).toMatchObject({ smtpConnections: 4, smtpSending: 3 });
+    expect(await d.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
+    const err = await smtp().sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'refused', text: 'x' }).catch((e) => e);
+    expect([err.responseCode, err.command]).toEqual([432, 'MAIL FROM']);
+    expect(err.response).toMatch(/^432 4\.3\.2 /);
+
+    // The transaction ends with the DATA reply: a's slot goes to d, and a itself is turned away next.
+    expect(await a.send('RCPT TO:<learner1@contoso.test>')).toMatch(/^250 /);
+    expect(await a.send('DATA')).toMatch(/^354 /);
+    expect(await a.send('Subject: from a\r\n\r\nx\r\n.')).toMatch(/^250 /);
+    expect(await d.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
+    expect(await a.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
+    // RSET ends a transaction too.
+    expect(await b.send('RSET')).toMatch(/^250 /);
+    expect(await a.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
+    // So does the connection closing mid-transaction.
+    c.close();
+    await closed(3);
+    expect(await b.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
+    expect(await counters()).toMatchObject({ smtpConnections: 3, smtpSending: 3 });
+    for (const w of [a, b, d]) w.close();
+    expect((await messages(tenant, 'learner1@contoso.test', 'inbox')).map((m) => m.subject).sort()).toEqual(['fifth', 'from a']);
+  });
+
+  test('concurrency - SMTP: the throttle fault\'s concurrentRequests lowers the number of sessions sending at once', async () => {
+    await fault(tenant, 'throttle', { mailbox: ADELE, concurrentRequests: 1 });
+    const [a, b] = [await login(), await login()];
+    expect(await a.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
+    expect(await b.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
+    expect(await a.send('RSET')).toMatch(/^250 /);
+    expect(await b.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
+    a.close();
+    b.close();
+  });
+
+  test('concurrency - the API\'s way: a pool of 3 connections sends a burst without a refusal', async () => {
+    const pool = smtp({ pool: true, maxConnections: 3, maxMessages: 100 });
+    const sent = await Promise.all(Array.from({ length: 9 }, (_, i) => pool.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: `p${i}`, text: 'x' })));
     pool.close();
-    for (let i = 0; i < 50 && (await counters()).smtpConnections > 1; i++) await wait(20);
-    expect((await fourth.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'fourth', text: 'x' })).response).toMatch(/^250 /);
-    fourth.close();
+    expect(sent.every((info) => /^250 /.test(info.response))).toBe(true);
   });
 
   test('daily recipients - past the quota SMTP answers 554 5.2.0 SubmissionQuotaExceededException and Graph 429 ErrorSubmissionQuotaExceeded', async () => {
@@ -130,6 +189,26 @@ describe('sending limits (time x60)', () => {
     expect(ndr.subject).toBe('Undeliverable: Too many');
     expect(ndr.body.content).toContain('550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients');
     expect((await counters()).undeliverable).toBe(1);
+  });
+
+  test('daily recipients - an invitation past the quota bounces to the organiser with the NDR code 550 5.1.90', async () => {
+    await limits({ recipientsPerDay: 1 });
+    const res = await fetch(`${tenant.origin}/v1.0/me/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subject: 'Session',
+        start: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' },
+        end: { dateTime: '2027-01-04T10:00:00', timeZone: 'UTC' },
+        attendees: ['learner1', 'learner2'].map((u) => ({ type: 'required', emailAddress: { address: `${u}@contoso.test` } }))
+      })
+    });
+    expect(res.status).toBe(201);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(0);
+    const [ndr] = await messages(tenant, ADELE, 'inbox');
+    expect(ndr.subject).toBe('Undeliverable: Session');
+    expect(ndr.body.content).toContain("Remote server returned '550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients'");
+    expect(ndr.body.content).not.toContain('5.2.0');
   });
 
   test('continuous-error throttling - the sending-block fault answers 550 5.2.251-5.2.255 to SMTP submissions', async () => {

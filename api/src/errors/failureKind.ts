@@ -5,8 +5,10 @@ import type { ErrorCode } from '@lms-m365/contracts';
  * - `connection-lost`: the kept connection itself stopped working; sending for the catalog is held.
  * - `mailbox-blocked`: the mailbox may not send for a while (quota, Exchange's sending block);
  *   its outbox waits instead of hammering it, and the connection is still good.
- * - `message`: this message's own fault (a rejected recipient); it fails alone.
- * - `passing`: throttling, timeouts, 5xx; retried with back-off, never taken for a loss.
+ * - `message`: this message's own fault (a refused recipient); it fails alone. A refusal of the
+ *   sender (send-as denied, a blocked account or tenant) is `mailbox-blocked`, not this.
+ * - `passing`: throttling (THROTTLED: the mailbox waits, no attempt is counted), timeouts, other
+ *   4xx and unknown 5xx (retried with back-off, each attempt counted); never taken for a loss.
  */
 export type FailureKind = 'connection-lost' | 'mailbox-blocked' | 'message' | 'passing';
 

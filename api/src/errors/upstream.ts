@@ -95,18 +95,52 @@ export function mapGraphError(status: number, graphCode: string | undefined): Er
 /** How the SMTP login was attempted: a password (classic) or an OAuth token (modern). */
 export type SmtpContext = 'password' | 'oauth';
 
-/** An SMTP failure (reply code, reply text, nodemailer's error code) -> catalogue code. */
-export function mapSmtpError(responseCode: number | undefined, response: string | undefined, errorCode: string | undefined, context: SmtpContext): ErrorCode {
+/** The enhanced status code of an SMTP reply (RFC 3463, `5.7.60`), if it has one. */
+function enhancedStatus(response: string | undefined): string | undefined {
+  return /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(response ?? '')?.[1];
+}
+
+/**
+ * Exchange's refusals of the sender rather than of the message: send-as denied (5.7.60), an account
+ * blocked for outbound spam (5.1.8 "bad outbound sender") and a tenant blocked for its traffic
+ * (5.7.700-5.7.750, "Fix email delivery issues for error codes 5.7.700 through 5.7.750"). 5.7.703
+ * is the odd one of that range: the tenant's block list refusing a recipient.
+ */
+function refusesSender(enhanced: string | undefined, text: string): boolean {
+  return enhanced === '5.7.60' || enhanced === '5.1.8' || (enhanced !== undefined && /^5\.7\.7\d\d$/.test(enhanced) && enhanced !== '5.7.703') || text.includes('sendasdenied');
+}
+
+/**
+ * Enhanced codes about a recipient (RFC 3463 X.1.x "addressing status", Exchange's 5.1.10
+ * RecipientNotFound), minus the two about the sender (X.1.7, X.1.8) and Exchange's 5.1.90, the
+ * sender's daily recipient limit; and 5.7.703, a recipient on the tenant's block list.
+ */
+function refusesRecipient(enhanced: string | undefined): boolean {
+  return enhanced !== undefined && ((/^5\.1\.\d+$/.test(enhanced) && !['5.1.7', '5.1.8', '5.1.90'].includes(enhanced)) || enhanced === '5.7.703');
+}
+
+/**
+ * An SMTP failure (reply code, reply text, nodemailer's error code and the command it failed at)
+ * -> catalogue code. Only a refused recipient is the message's own fault: a refusal of the sender
+ * stops the mailbox (as Graph's ErrorSendAsDenied does), and a reply the table does not know is
+ * retried with back-off rather than taken for the message's fault or for throttling.
+ */
+export function mapSmtpError(responseCode: number | undefined, response: string | undefined, errorCode: string | undefined, context: SmtpContext, command?: string): ErrorCode {
   const text = (response ?? '').toLowerCase();
+  const enhanced = enhancedStatus(response);
   if (responseCode === undefined && errorCode !== 'EAUTH' && errorCode !== 'EENVELOPE') {
     return 'SMTP_UNAVAILABLE';
+  }
+  // nodemailer refused the envelope itself, before asking the server: its addresses are malformed.
+  if (responseCode === undefined && errorCode === 'EENVELOPE') {
+    return 'RECIPIENT_REJECTED';
   }
   if (text.includes('smtpclientauthentication is disabled')) {
     return 'SMTP_AUTH_DISABLED';
   }
   // Exchange's answer once basic authentication for client submission is retired (MC786329):
   // no password will do, so it is not BAD_CREDENTIALS.
-  if (/\b5\.7\.30\b/.test(text) || text.includes('basic authentication is not supported for client submission')) {
+  if (enhanced === '5.7.30' || text.includes('basic authentication is not supported for client submission')) {
     return 'BASIC_AUTH_RETIRED';
   }
   if (text.includes('basic authentication is disabled') || text.includes('security defaults')) {
@@ -115,21 +149,35 @@ export function mapSmtpError(responseCode: number | undefined, response: string 
   if (text.includes('did not meet the criteria') || text.includes('app password') || text.includes('multi-factor')) {
     return 'APP_PASSWORD_REQUIRED';
   }
-  // Exchange's sending limits: the daily recipient quota, and the block after too much or suspicious mail.
-  if (text.includes('submissionquotaexceeded')) {
+  // Exchange's sending limits: the daily recipient quota (the SMTP reply, or the bounce's 5.1.90),
+  // and the block after too much or suspicious mail.
+  if (text.includes('submissionquotaexceeded') || enhanced === '5.1.90') {
     return 'SENDING_QUOTA_EXCEEDED';
   }
-  if (/\b5\.2\.25[1-5]\b/.test(text)) {
+  if (/\b5\.2\.25[1-5]\b/.test(text) || refusesSender(enhanced, text)) {
     return 'SENDING_BLOCKED';
   }
-  if (responseCode === 535 || responseCode === 534 || errorCode === 'EAUTH') {
-    return context === 'oauth' ? 'TOKEN_REVOKED' : 'BAD_CREDENTIALS';
-  }
-  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
+  // Exchange's per-mailbox limit of sending connections (432 4.3.2) and a server closing the
+  // connection (421) ask the mailbox to wait; any other 4xx (452 4.5.3 too many recipients, a
+  // temporary login failure, ...) is retried with back-off and counted, or it would be retried
+  // for ever. Decided by the codes: the 432 text changed over the years.
+  if (responseCode === 432 || responseCode === 421 || enhanced === '4.3.2') {
     return 'THROTTLED';
   }
-  if (responseCode === 550 || responseCode === 553 || responseCode === 501 || errorCode === 'EENVELOPE') {
+  if (responseCode !== undefined && responseCode < 500) {
+    return 'SMTP_UNAVAILABLE';
+  }
+  // 530 5.7.57: the session is not logged in, so the kept login is what failed.
+  if (responseCode === 535 || responseCode === 534 || responseCode === 530 || enhanced === '5.7.57' || errorCode === 'EAUTH') {
+    return context === 'oauth' ? 'TOKEN_REVOKED' : 'BAD_CREDENTIALS';
+  }
+  if (command === 'RCPT TO' || refusesRecipient(enhanced)) {
     return 'RECIPIENT_REJECTED';
+  }
+  // Whatever else refuses the envelope's sender is about the mailbox, except a message too large
+  // (552 / 5.3.4, announced with SIZE at MAIL FROM), which another message would not meet.
+  if (command === 'MAIL FROM' && responseCode !== 552 && enhanced !== '5.3.4') {
+    return 'SENDING_BLOCKED';
   }
   return 'SMTP_UNAVAILABLE';
 }
@@ -139,18 +187,20 @@ export function smtpUpstream(responseCode: number | undefined, response: string 
   if (responseCode === undefined) {
     return undefined;
   }
-  const enhanced = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(response ?? '');
-  return enhanced ? `SMTP ${responseCode} ${enhanced[1]}` : `SMTP ${responseCode}`;
+  const enhanced = enhancedStatus(response);
+  return enhanced ? `SMTP ${responseCode} ${enhanced}` : `SMTP ${responseCode}`;
 }
 
 interface SmtpLikeError {
   responseCode?: number;
   response?: string;
   code?: string;
+  /** The SMTP command nodemailer was answered at (`MAIL FROM`, `RCPT TO`, `DATA`, ...). */
+  command?: string;
 }
 
 export function smtpApiError(error: unknown, context: SmtpContext): ApiError {
   const e = (error ?? {}) as SmtpLikeError;
-  const code = mapSmtpError(e.responseCode, e.response, e.code, context);
+  const code = mapSmtpError(e.responseCode, e.response, e.code, context, e.command);
   return new ApiError(code, { upstream: smtpUpstream(e.responseCode, e.response) ?? e.code });
 }

@@ -1,3 +1,4 @@
+import { failureKind } from '../../src/errors/failureKind';
 import { aadstsNumber, mapGraphError, mapSmtpError, mapTokenError, smtpApiError, smtpUpstream } from '../../src/errors/upstream';
 
 /** Every branch of the upstream mapping, one row each, so a dropped or swapped branch fails a row. */
@@ -59,37 +60,81 @@ describe('upstream error mapping', () => {
   });
 
   it.each([
-    [undefined, undefined, 'ECONNECTION', 'password', 'SMTP_UNAVAILABLE'],
-    [undefined, undefined, 'ETIMEDOUT', 'oauth', 'SMTP_UNAVAILABLE'],
-    [undefined, 'Invalid login', 'EAUTH', 'password', 'BAD_CREDENTIALS'],
-    [undefined, 'Invalid login', 'EAUTH', 'oauth', 'TOKEN_REVOKED'],
-    [undefined, 'Can\'t send mail', 'EENVELOPE', 'oauth', 'RECIPIENT_REJECTED'],
-    [535, '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.', 'EAUTH', 'oauth', 'SMTP_AUTH_DISABLED'],
-    [550, '550 5.7.30 Basic authentication is not supported for Client Submission.', 'EAUTH', 'password', 'BASIC_AUTH_RETIRED'],
-    [535, '535 Basic authentication is not supported for Client Submission', 'EAUTH', 'password', 'BASIC_AUTH_RETIRED'],
-    [535, '535 5.7.301 Authentication unsuccessful', 'EAUTH', 'password', 'BAD_CREDENTIALS'],
-    [535, '535 5.7.139 Authentication unsuccessful, basic authentication is disabled.', 'EAUTH', 'password', 'BASIC_AUTH_DISABLED'],
-    [535, '535 5.7.139 blocked by security defaults', 'EAUTH', 'password', 'BASIC_AUTH_DISABLED'],
-    [535, '535 5.7.139 use an app password', 'EAUTH', 'password', 'APP_PASSWORD_REQUIRED'],
-    [535, '535 5.7.139 multi-factor authentication required', 'EAUTH', 'password', 'APP_PASSWORD_REQUIRED'],
-    [554, '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException', 'EMESSAGE', 'oauth', 'SENDING_QUOTA_EXCEEDED'],
-    [550, '550 5.2.252 SendAsDenied', 'EENVELOPE', 'oauth', 'SENDING_BLOCKED'],
-    [550, '550 5.2.255 blocked', 'EMESSAGE', 'oauth', 'SENDING_BLOCKED'],
-    [550, '550 5.2.250 something else', 'EMESSAGE', 'oauth', 'RECIPIENT_REJECTED'],
-    [550, '550 5.2.256 something else', 'EMESSAGE', 'oauth', 'RECIPIENT_REJECTED'],
-    [535, '535 5.7.3 Authentication unsuccessful', 'EAUTH', 'oauth', 'TOKEN_REVOKED'],
-    [534, '534 5.7.9 Please log in with your web browser', 'EAUTH', 'password', 'BAD_CREDENTIALS'],
-    [534, '534 5.7.9', undefined, 'oauth', 'TOKEN_REVOKED'],
-    [421, '421 4.3.2 Service not available', 'ECONNECTION', 'oauth', 'THROTTLED'],
-    [400, '400 odd', 'EPROTOCOL', 'oauth', 'THROTTLED'],
-    [499, '499 odd', 'EPROTOCOL', 'oauth', 'THROTTLED'],
-    [553, '553 5.1.3 bad address', 'EENVELOPE', 'oauth', 'RECIPIENT_REJECTED'],
-    [501, '501 5.1.3 bad address', 'EPROTOCOL', 'oauth', 'RECIPIENT_REJECTED'],
-    [554, '554 5.6.0 something', 'EENVELOPE', 'oauth', 'RECIPIENT_REJECTED'],
-    [554, '554 5.6.0 something', 'EMESSAGE', 'oauth', 'SMTP_UNAVAILABLE'],
-    [500, '500 5.5.1 unknown', 'EPROTOCOL', 'password', 'SMTP_UNAVAILABLE']
-  ] as const)('mapSmtpError - %s "%s" (%s, %s) is %s', (responseCode, response, errorCode, context, code) => {
-    expect(mapSmtpError(responseCode, response, errorCode, context)).toBe(code);
+    [undefined, undefined, 'ECONNECTION', undefined, 'password', 'SMTP_UNAVAILABLE'],
+    [undefined, undefined, 'ETIMEDOUT', undefined, 'oauth', 'SMTP_UNAVAILABLE'],
+    [undefined, 'Invalid login', 'EAUTH', 'AUTH XOAUTH2', 'password', 'BAD_CREDENTIALS'],
+    [undefined, 'Invalid login', 'EAUTH', 'AUTH XOAUTH2', 'oauth', 'TOKEN_REVOKED'],
+    // nodemailer's own check of the addresses, before the server is asked.
+    [undefined, undefined, 'EENVELOPE', 'API', 'oauth', 'RECIPIENT_REJECTED'],
+    [535, '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.', 'EAUTH', 'AUTH LOGIN', 'oauth', 'SMTP_AUTH_DISABLED'],
+    [550, '550 5.7.30 Basic authentication is not supported for Client Submission.', 'EAUTH', 'AUTH LOGIN', 'password', 'BASIC_AUTH_RETIRED'],
+    [535, '535 Basic authentication is not supported for Client Submission', 'EAUTH', 'AUTH LOGIN', 'password', 'BASIC_AUTH_RETIRED'],
+    [535, '535 5.7.301 Authentication unsuccessful', 'EAUTH', 'AUTH LOGIN', 'password', 'BAD_CREDENTIALS'],
+    [535, '535 5.7.139 Authentication unsuccessful, basic authentication is disabled.', 'EAUTH', 'AUTH LOGIN', 'password', 'BASIC_AUTH_DISABLED'],
+    [535, '535 5.7.139 blocked by security defaults', 'EAUTH', 'AUTH LOGIN', 'password', 'BASIC_AUTH_DISABLED'],
+    [535, '535 5.7.139 use an app password', 'EAUTH', 'AUTH LOGIN', 'password', 'APP_PASSWORD_REQUIRED'],
+    [535, '535 5.7.139 multi-factor authentication required', 'EAUTH', 'AUTH LOGIN', 'password', 'APP_PASSWORD_REQUIRED'],
+    [535, '535 5.7.3 Authentication unsuccessful', 'EAUTH', 'AUTH XOAUTH2', 'oauth', 'TOKEN_REVOKED'],
+    [534, '534 5.7.9 Please log in with your web browser', 'EAUTH', 'AUTH LOGIN', 'password', 'BAD_CREDENTIALS'],
+    [534, '534 5.7.9', undefined, undefined, 'oauth', 'TOKEN_REVOKED'],
+    // Not logged in at MAIL FROM: the kept login is what failed, not the message or the mailbox.
+    [530, '530 5.7.57 Client not authenticated to send mail. [host]', 'EENVELOPE', 'MAIL FROM', 'oauth', 'TOKEN_REVOKED'],
+    [530, '530 5.7.57 Client not authenticated to send mail. [host]', 'EENVELOPE', 'MAIL FROM', 'password', 'BAD_CREDENTIALS'],
+    // The daily recipient quota: the SMTP reply, and the bounce's code.
+    [554, '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_QUOTA_EXCEEDED'],
+    [550, "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", 'EENVELOPE', 'RCPT TO', 'oauth', 'SENDING_QUOTA_EXCEEDED'],
+    // Refusals of the sender stop the mailbox, as Graph's ErrorSendAsDenied does, wherever they come.
+    [550, '550 5.2.252 SendAsDenied', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.2.255 blocked', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender [localhost.local-tenant]', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender', 'EMESSAGE', 'DATA', 'password', 'SENDING_BLOCKED'],
+    [554, '554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.1.8 Access denied, bad outbound sender', 'EENVELOPE', 'RCPT TO', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.7.708 Access denied, traffic not accepted from this IP', 'EENVELOPE', 'RCPT TO', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.7.705 Access denied, tenant has exceeded threshold', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
+    [553, '553 5.1.7 The address in MAIL FROM is not valid', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.7.1 Sender denied', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
+    // A message too large is refused at MAIL FROM too, but it is the message's size, not the sender.
+    [552, '552 5.3.4 Message size exceeds fixed maximum message size', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SMTP_UNAVAILABLE'],
+    // Only a refused recipient is the message's own fault: at RCPT TO, or by its enhanced code.
+    [550, '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup', 'EENVELOPE', 'RCPT TO', 'oauth', 'RECIPIENT_REJECTED'],
+    [550, '550 5.7.1 Delivery not authorized', 'EENVELOPE', 'RCPT TO', 'oauth', 'RECIPIENT_REJECTED'],
+    [550, '550 5.1.1 Bad destination mailbox address', 'EMESSAGE', 'DATA', 'oauth', 'RECIPIENT_REJECTED'],
+    [550, '550 5.7.703 one or more recipients are blocked by your organization\'s tenant recipient block policy', 'EMESSAGE', 'DATA', 'oauth', 'RECIPIENT_REJECTED'],
+    [553, '553 5.1.3 bad address', 'EENVELOPE', undefined, 'oauth', 'RECIPIENT_REJECTED'],
+    [501, '501 5.1.3 bad address', 'EPROTOCOL', undefined, 'oauth', 'RECIPIENT_REJECTED'],
+    // Throttling is Exchange's connection limit (by its codes, whatever the text) and 421.
+    [432, '432 4.3.2 Concurrent connections limit exceeded. [host]', 'EENVELOPE', 'MAIL FROM', 'oauth', 'THROTTLED'],
+    [432, '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded', 'EENVELOPE', 'MAIL FROM', 'password', 'THROTTLED'],
+    [432, '432 some future wording', 'EENVELOPE', 'MAIL FROM', 'oauth', 'THROTTLED'],
+    [421, '421 4.3.2 Service not available', 'ECONNECTION', undefined, 'oauth', 'THROTTLED'],
+    // Any other 4xx is passing: retried with back-off and counted, never "the mailbox waits" for ever.
+    [452, '452 4.5.3 Too many recipients', 'EENVELOPE', 'RCPT TO', 'oauth', 'SMTP_UNAVAILABLE'],
+    [451, '451 4.7.500 Access denied, please try again later', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SMTP_UNAVAILABLE'],
+    [454, '454 4.7.0 Temporary authentication failure', 'EAUTH', 'AUTH XOAUTH2', 'oauth', 'SMTP_UNAVAILABLE'],
+    [400, '400 odd', 'EPROTOCOL', undefined, 'oauth', 'SMTP_UNAVAILABLE'],
+    [499, '499 odd', 'EPROTOCOL', undefined, 'oauth', 'SMTP_UNAVAILABLE'],
+    // Unknown refusals are retried, neither the message's fault nor a block.
+    [550, '550 5.2.250 something else', 'EMESSAGE', 'DATA', 'oauth', 'SMTP_UNAVAILABLE'],
+    [550, '550 5.2.256 something else', 'EMESSAGE', 'DATA', 'oauth', 'SMTP_UNAVAILABLE'],
+    [554, '554 5.6.0 Corrupt message content', 'EMESSAGE', 'DATA', 'oauth', 'SMTP_UNAVAILABLE'],
+    [554, '554 5.6.0 something', 'EENVELOPE', undefined, 'oauth', 'SMTP_UNAVAILABLE'],
+    [500, '500 5.5.1 unknown', 'EPROTOCOL', undefined, 'password', 'SMTP_UNAVAILABLE']
+  ] as const)('mapSmtpError - %s "%s" (%s at %s, %s) is %s', (responseCode, response, errorCode, command, context, code) => {
+    expect(mapSmtpError(responseCode, response, errorCode, context, command)).toBe(code);
+  });
+
+  it('mapSmtpError - with their kinds: a refused recipient fails the message alone, a refused sender pauses the mailbox, throttling waits, other 4xx are retried', () => {
+    const kind = (responseCode: number, response: string, command: string) => failureKind(mapSmtpError(responseCode, response, 'EENVELOPE', 'oauth', command));
+    expect(kind(550, '550 5.1.10 RESOLVER.ADR.RecipientNotFound', 'RCPT TO')).toBe('message');
+    expect(kind(550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender', 'MAIL FROM')).toBe('mailbox-blocked');
+    expect(kind(554, '554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException', 'DATA')).toBe('mailbox-blocked');
+    expect(kind(530, '530 5.7.57 Client not authenticated to send mail.', 'MAIL FROM')).toBe('connection-lost');
+    expect(kind(432, '432 4.3.2 Concurrent connections limit exceeded.', 'MAIL FROM')).toBe('passing');
+    expect(mapSmtpError(432, '432 4.3.2 Concurrent connections limit exceeded.', 'EENVELOPE', 'oauth', 'MAIL FROM')).toBe('THROTTLED');
+    expect(kind(452, '452 4.5.3 Too many recipients', 'RCPT TO')).toBe('passing');
+    expect(mapSmtpError(452, '452 4.5.3 Too many recipients', 'EENVELOPE', 'oauth', 'RCPT TO')).not.toBe('THROTTLED');
   });
 
   it('smtpUpstream - the reply and enhanced codes only', () => {
@@ -103,6 +148,9 @@ describe('upstream error mapping', () => {
   it('smtpApiError - an ApiError with the code and the safe upstream, else nodemailer\'s error code', () => {
     expect(smtpApiError({ responseCode: 535, response: '535 5.7.3 Authentication unsuccessful pw=hunter2', code: 'EAUTH' }, 'password')).toMatchObject({ code: 'BAD_CREDENTIALS', upstream: 'SMTP 535 5.7.3' });
     expect(smtpApiError({ code: 'ECONNECTION' }, 'oauth')).toMatchObject({ code: 'SMTP_UNAVAILABLE', upstream: 'ECONNECTION' });
+    // nodemailer's command decides between the message's and the mailbox's fault.
+    expect(smtpApiError({ responseCode: 550, response: '550 5.7.1 refused', code: 'EENVELOPE', command: 'RCPT TO' }, 'oauth')).toMatchObject({ code: 'RECIPIENT_REJECTED', upstream: 'SMTP 550 5.7.1' });
+    expect(smtpApiError({ responseCode: 550, response: '550 5.7.1 refused', code: 'EENVELOPE', command: 'MAIL FROM' }, 'oauth')).toMatchObject({ code: 'SENDING_BLOCKED', upstream: 'SMTP 550 5.7.1' });
     const bare = smtpApiError(null, 'oauth');
     expect(bare).toMatchObject({ code: 'SMTP_UNAVAILABLE' });
     expect(bare.upstream).toBeUndefined();

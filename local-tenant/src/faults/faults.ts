@@ -156,7 +156,7 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     }
   },
   throttle: {
-    description: 'Throttle one mailbox: retryAfterSeconds answers every Graph mail/calendar request with 429 (SMTP: 432 4.3.2); or lower its messagesPerMinute (the excess is delayed) / concurrentRequests (Graph requests and SMTP connections). clear: true removes it.',
+    description: 'Throttle one mailbox: retryAfterSeconds answers every Graph mail/calendar request with 429 (SMTP: 432 4.3.2); or lower its messagesPerMinute (the excess is delayed) / concurrentRequests (Graph requests per app, SMTP connections sending at once). clear: true removes it.',
     fields: ['mailbox', 'retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'clear'],
     apply: (state, body) => {
       const mailbox = typeof body.mailbox === 'string' ? body.mailbox.toLowerCase() : '';
@@ -174,7 +174,7 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
   },
   'sending-limits': {
     description:
-      'Change the sending limits of every mailbox (Exchange Online defaults: 30 messages a minute, 10,000 recipients a day, 500 recipients a message, 4 concurrent Graph requests, 3 concurrent SMTP connections), turn them off (enabled false), or run their windows timeScale times faster (60: a minute lasts a second, a day 24 minutes). Only the fields given change; PUT /_admin/limits does the same.',
+      'Change the sending limits of every mailbox (Exchange Online defaults: 30 messages a minute, 10,000 recipients a day, 500 recipients a message, 4 concurrent Graph requests per app, 3 SMTP connections sending at once), turn them off (enabled false), or run their windows timeScale times faster (60: a minute lasts a second, a day 24 minutes). Only the fields given change; PUT /_admin/limits does the same.',
     fields: ['enabled', 'messagesPerMinute', 'recipientsPerDay', 'recipientsPerMessage', 'concurrentRequests', 'smtpConnections', 'timeScale'],
     apply: (state, body) => applyLimits(state, body)
   },

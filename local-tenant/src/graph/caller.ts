@@ -2,10 +2,13 @@ import type { FastifyRequest } from 'fastify';
 import { SigningKey, verifyJwt } from '../identity/jwt';
 import type { Account, App, TenantState } from '../state/tenant-state';
 
-/** Who is calling a resource: a user through a client (delegated) or an app on its own. */
+/**
+ * Who is calling a resource: a user through a client (delegated) or an app on its own. `appId` is
+ * the token's client (appid / azp), known to the tenant or not.
+ */
 export type Caller =
-  | { kind: 'user'; user: Account; client: App | undefined; scopes: string[] }
-  | { kind: 'app'; client: App | undefined; roles: string[]; credential: ClientCredential };
+  | { kind: 'user'; user: Account; client: App | undefined; appId: string; scopes: string[] }
+  | { kind: 'app'; client: App | undefined; appId: string; roles: string[]; credential: ClientCredential };
 
 /** How the client proved itself when it got the token (appidacr / azpacr): none, a secret or a certificate. */
 export type ClientCredential = 'none' | 'secret' | 'certificate';
@@ -36,14 +39,15 @@ export function callerFromToken(token: string, state: TenantState, key: SigningK
     return { ok: false, status: 401, code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid issuer.' };
   }
   if (!audiences.includes(String(c.aud))) return { ok: false, status: 401, code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid audience.' };
-  const client = state.appById(String(c.appid ?? c.azp ?? ''));
+  const appId = String(c.appid ?? c.azp ?? '').toLowerCase();
+  const client = state.appById(appId);
   if (c.idtyp === 'app' || typeof c.scp !== 'string') {
     const credential = CREDENTIALS[String(c.appidacr ?? c.azpacr ?? '0')] ?? 'none';
-    return { ok: true, caller: { kind: 'app', client, roles: Array.isArray(c.roles) ? c.roles.map(String) : [], credential } };
+    return { ok: true, caller: { kind: 'app', client, appId, roles: Array.isArray(c.roles) ? c.roles.map(String) : [], credential } };
   }
   const user = state.accounts.get(String(c.oid));
   if (!user) return { ok: false, status: 401, code: 'InvalidAuthenticationToken', message: 'Access token validation failure. The user does not exist.' };
-  return { ok: true, caller: { kind: 'user', user, client, scopes: c.scp.split(' ').filter(Boolean) } };
+  return { ok: true, caller: { kind: 'user', user, client, appId, scopes: c.scp.split(' ').filter(Boolean) } };
 }
 
 /** True when the caller holds any of the delegated scopes (user) or app roles (app) given. */

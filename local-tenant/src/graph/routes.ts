@@ -15,13 +15,20 @@ import { ianaZone, utcMsToZoned } from './timezones';
 /** Every METHOD route served under /v1.0 (the permission table's test reads it). */
 export const registeredGraphRoutes = new Set<string>();
 
+/**
+ * Graph's limit on a request body: 4 MB, refused with 413 (http/server.ts answers it in Graph's
+ * envelope). The rest of the tenant takes the server's larger limit.
+ */
+export const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
 type Params = Record<string, string>;
 const GRAPH = (state: TenantState): string => `${state.origin}/v1.0`;
 
 declare module 'fastify' {
   interface FastifyRequest {
     graphCaller?: Caller;
-    graphMailbox?: string;
+    /** The app and mailbox whose concurrency slot the request holds, given back when it ends. */
+    graphSlot?: { mailbox: string; appId: string };
     graphIds?: { requestId: string; clientRequestId: string };
   }
 }
@@ -52,6 +59,7 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
         req.graphCaller = result.caller;
       });
       g.addHook('onRoute', (route) => {
+        route.bodyLimit = GRAPH_MAX_REQUEST_BYTES;
         for (const method of [route.method].flat()) if (method !== 'HEAD') registeredGraphRoutes.add(`${method} ${route.url.replace(/^\/v1\.0/, '')}`);
       });
       // The endpoint's real permission (permissionTable.ts), for both token kinds, before any handler runs.
@@ -74,7 +82,7 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
         return JSON.stringify(body);
       });
       g.addHook('onResponse', async (req) => {
-        if (req.graphMailbox) state.outbound.leaveGraph(req.graphMailbox);
+        if (req.graphSlot) state.outbound.leaveGraph(req.graphSlot.mailbox, req.graphSlot.appId);
       });
       routes(g, state);
     },
@@ -138,10 +146,11 @@ function routes(g: FastifyInstance, state: TenantState): void {
   };
 
   /**
-   * Exchange's per-mailbox concurrency, checked before a mailbox operation: a forced throttle
-   * (fault) or more requests in flight than the limit answer 429 + Retry-After with Graph's
-   * body (Microsoft Graph throttling limits, Outlook service: 4 concurrent requests per mailbox).
-   * The message rate does not refuse: Exchange accepts the excess and delays its delivery.
+   * Exchange's mailbox concurrency, checked before a mailbox operation: a forced throttle (fault)
+   * or more requests in flight than the limit answer 429 + Retry-After with Graph's body (Microsoft
+   * Graph throttling limits, Outlook service: 4 concurrent requests "for every app ID and mailbox
+   * combination" - the app being the token's client). The message rate does not refuse: Exchange
+   * accepts the excess and delays its delivery.
    */
   const admit = (req: FastifyRequest, reply: FastifyReply, mailbox: Account): boolean => {
     const override = state.faults.mailboxLimits.get(mailbox.upn) ?? {};
@@ -150,9 +159,10 @@ function routes(g: FastifyInstance, state: TenantState): void {
       return false;
     };
     if (override.throttledForSeconds) return throttled(override.throttledForSeconds);
-    const concurrency = state.outbound.enterGraph(mailbox.upn, override.concurrentRequests ?? state.limits.concurrentRequests);
+    const appId = caller(req).appId;
+    const concurrency = state.outbound.enterGraph(mailbox.upn, appId, override.concurrentRequests ?? state.limits.concurrentRequests);
     if (!concurrency.allowed) return throttled(concurrency.retryAfter);
-    req.graphMailbox = mailbox.upn;
+    req.graphSlot = { mailbox: mailbox.upn, appId };
     return true;
   };
 

@@ -33,6 +33,7 @@ export function createServer(tls: { key: string; cert: string }, log: boolean): 
     https: { key: tls.key, cert: tls.cert },
     // Logs carry method, path and status only: query strings hold codes and states.
     logger: log ? { level: 'info', serializers: { req: (r) => ({ method: r.method, url: String(r.url).split('?')[0] }), res: (r) => ({ statusCode: r.statusCode }) } } : false,
+    // App packages and SharePoint take up to this; Graph routes hold to Graph's 4 MB (graph/routes.ts).
     bodyLimit: 10 * 1024 * 1024,
     // A stand-in that tests start and stop: closing ends keep-alive and abandoned connections too
     // (a client that gave up on a slowed answer must not hold the close).
@@ -91,12 +92,15 @@ export function createServer(tls: { key: string; cert: string }, log: boolean): 
     }
   });
 
-  app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
+  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err: { message: err.message } }, 'local tenant error');
     const message = status >= 500 ? 'The local tenant failed to handle the request.' : err.message;
     switch (flavourOf(req.url)) {
       case 'graph':
+        // Graph's answer to a body over its 4 MB (graph/routes.ts GRAPH_MAX_REQUEST_BYTES): 413,
+        // code BadRequest, as reported in microsoftgraph/microsoft-graph-docs-contrib#682.
+        if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(graphError('BadRequest', 'The maximum request length supported is 4MB.'));
         return reply.code(status).send(graphError(status >= 500 ? 'generalException' : 'BadRequest', message));
       case 'sharepoint':
         return reply.code(status).send(sharePointError(req, '-1, Microsoft.SharePoint.Client.ClientServiceException', message));

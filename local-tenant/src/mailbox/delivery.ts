@@ -113,7 +113,11 @@ export function rejectForRecipientLimit(state: TenantState, s: Submission, recip
   state.mail.file(s.sender, 'inbox', ndr(state, s, `This message wasn't delivered to anyone because there are too many recipients. The limit is ${limit}. This message has ${recipients} recipients.\n\nRemote server returned '550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients'`));
 }
 
-/** The NDR Exchange sends when a submission is refused for the daily recipient quota (554 5.2.0). */
+/**
+ * The NDR for a message refused past the daily recipient limit (an event's invitation: nobody is
+ * there to read a reply). Its code is the bounce's, 550 5.1.90 ("Email non-delivery reports and
+ * SMTP errors in Exchange Online"); 554 5.2.0 is what an SMTP AUTH client is answered instead.
+ */
 export function rejectForQuota(state: TenantState, s: Submission): void {
-  state.mail.file(s.sender, 'inbox', ndr(state, s, "Your message couldn't be sent because you've reached your daily limit for message recipients.\n\nRemote server returned '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException'"));
+  state.mail.file(s.sender, 'inbox', ndr(state, s, "Your message can't be sent because you've reached your daily limit for message recipients.\n\nRemote server returned '550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients'"));
 }

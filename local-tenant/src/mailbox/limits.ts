@@ -3,9 +3,9 @@
  * and the bookkeeping; every window is scaled by the tenant's time scale (docs/local-tenant.md).
  *
  * Sources: Exchange Online limits, "Sending limits" (30 messages a minute, 10,000 recipients a
- * day, 500 recipients a message); SMTP AUTH client submission (3 concurrent connections per
- * mailbox); Microsoft Graph throttling limits, Outlook service (4 concurrent requests per app
- * per mailbox).
+ * day, 500 recipients a message); SMTP AUTH client submission (3 connections of a mailbox
+ * sending at the same time); Microsoft Graph throttling limits, Outlook service (4 concurrent
+ * requests for every app and mailbox).
  */
 
 /** The limits one tenant applies to every mailbox; faults may lower them per mailbox. */
@@ -15,9 +15,9 @@ export interface SendingLimits {
   messagesPerMinute: number;
   recipientsPerDay: number;
   recipientsPerMessage: number;
-  /** Concurrent Graph requests per mailbox (mail and calendar). */
+  /** Concurrent Graph requests per app and mailbox (mail and calendar). */
   concurrentRequests: number;
-  /** Concurrent authenticated SMTP connections per mailbox. */
+  /** SMTP connections of a mailbox sending (mid-transaction) at the same time. */
   smtpConnections: number;
 }
 

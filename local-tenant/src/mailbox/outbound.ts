@@ -21,8 +21,12 @@ export interface MailboxCounters {
   /** Submissions whose Message-ID had been submitted before. */
   duplicates: number;
   recipientsToday: number;
+  /** Graph mail/calendar requests in flight, every app together (the limit holds per app). */
   graphRequestsInFlight: number;
+  /** Authenticated SMTP connections, idle or not. */
   smtpConnections: number;
+  /** Of those, the ones sending: between an accepted MAIL FROM and the end of its transaction. */
+  smtpSending: number;
 }
 
 /** One mailbox's bookkeeping: the reported tallies, and what the limits are decided by. */
@@ -30,12 +34,13 @@ interface Book extends Pick<MailboxCounters, 'submissions' | 'accepted' | 'delay
   deliveries: number[];
   recipients: { at: number; recipients: number }[];
   messageIds: Map<string, number>;
-  graphInFlight: number;
-  /** Authenticated SMTP sessions, oldest first. */
-  smtpSessions: string[];
+  /** Graph requests in flight, by app id: Graph's mailbox concurrency is per app and mailbox. */
+  graphInFlight: Map<string, number>;
+  /** Authenticated SMTP sessions by id, each with whether it is in a mail transaction now. */
+  smtpSessions: Map<string, () => boolean>;
 }
 
-const emptyBook = (): Book => ({ submissions: 0, accepted: 0, delayed: 0, rejected: 0, undeliverable: 0, pending: 0, deliveries: [], recipients: [], messageIds: new Map(), graphInFlight: 0, smtpSessions: [] });
+const emptyBook = (): Book => ({ submissions: 0, accepted: 0, delayed: 0, rejected: 0, undeliverable: 0, pending: 0, deliveries: [], recipients: [], messageIds: new Map(), graphInFlight: new Map(), smtpSessions: new Map() });
 
 export type SubmitResult = { ok: true; internetMessageId: string; deliverAt: number } | { ok: false; decision: Decision };
 
@@ -83,36 +88,45 @@ export class Outbound {
 
   // ---------- concurrency ----------
 
-  /** Admits one Graph mail/calendar request of the mailbox, or says why not. */
-  enterGraph(mailbox: string, limit: number): Decision {
+  /**
+   * Admits one Graph mail/calendar request of an app to the mailbox, or says why not. Graph counts
+   * "for every app ID and mailbox combination": another app's requests to the same mailbox do not
+   * take this app's slots.
+   */
+  enterGraph(mailbox: string, appId: string, limit: number): Decision {
     const b = this.book(mailbox);
-    const d = this.limits().enabled ? concurrencyDecision(b.graphInFlight, limit) : concurrencyDecision(0, 1);
-    if (d.allowed) b.graphInFlight += 1;
+    const inFlight = b.graphInFlight.get(appId) ?? 0;
+    const d = this.limits().enabled ? concurrencyDecision(inFlight, limit) : concurrencyDecision(0, 1);
+    if (d.allowed) b.graphInFlight.set(appId, inFlight + 1);
     return d;
   }
 
-  leaveGraph(mailbox: string): void {
+  leaveGraph(mailbox: string, appId: string): void {
     const b = this.book(mailbox);
-    b.graphInFlight = Math.max(0, b.graphInFlight - 1);
+    const left = (b.graphInFlight.get(appId) ?? 0) - 1;
+    if (left > 0) b.graphInFlight.set(appId, left);
+    else b.graphInFlight.delete(appId);
   }
 
-  openSmtp(mailbox: string, session: string): void {
-    this.book(mailbox).smtpSessions.push(session);
+  /** An authenticated session of the mailbox; `sending` says whether it is in a mail transaction now. */
+  openSmtp(mailbox: string, session: string, sending: () => boolean): void {
+    this.book(mailbox).smtpSessions.set(session, sending);
   }
 
   closeSmtp(mailbox: string, session: string): void {
-    const b = this.book(mailbox);
-    b.smtpSessions = b.smtpSessions.filter((s) => s !== session);
+    this.book(mailbox).smtpSessions.delete(session);
   }
 
   /**
-   * Whether a session of the mailbox may submit: the first `limit` connections do; those opened
-   * after them are turned away until one of the first closes.
+   * Whether a session of the mailbox may start a mail transaction. Exchange allows "up to three
+   * concurrent connections ... to send email messages at the same time": what counts is the other
+   * sessions mid-transaction, not how many are logged in, so idle connections hold no slot and a
+   * session that already sends keeps its own.
    */
   smtpDecision(mailbox: string, session: string, limit: number): Decision {
     if (!this.limits().enabled) return concurrencyDecision(0, 1);
-    const position = this.book(mailbox).smtpSessions.indexOf(session);
-    return concurrencyDecision(position < 0 ? Number.MAX_SAFE_INTEGER : position, limit);
+    const others = [...this.book(mailbox).smtpSessions].filter(([id, sending]) => id !== session && sending()).length;
+    return concurrencyDecision(others, limit);
   }
 
   // ---------- submission ----------
@@ -183,8 +197,9 @@ export class Outbound {
       duplicatesByMessageId,
       duplicates: Object.values(duplicatesByMessageId).reduce((n, c) => n + c - 1, 0),
       recipientsToday: b.recipients.filter((x) => now - x.at < this.dayMs).reduce((n, x) => n + x.recipients, 0),
-      graphRequestsInFlight: b.graphInFlight,
-      smtpConnections: b.smtpSessions.length
+      graphRequestsInFlight: [...b.graphInFlight.values()].reduce((n, x) => n + x, 0),
+      smtpConnections: b.smtpSessions.size,
+      smtpSending: [...b.smtpSessions.values()].filter((sending) => sending()).length
     };
   }
 

@@ -29,7 +29,12 @@ export const SMTP_REPLIES = {
   basicAuthRetired: () => r(550, '5.7.30 Basic authentication is not supported for Client Submission.'),
   sendAsDenied: () => r(550, '5.7.60 SMTP; Client does not have permissions to send as this sender'),
   notAuthenticated: () => r(530, '5.7.57 Client not authenticated to send mail.'),
-  concurrencyExceeded: () => r(432, '4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded'),
+  /**
+   * More sending connections than the mailbox may have ("Changes in message store and throttling
+   * for concurrent connections", current wording; it read `STOREDRV.ClientSubmit; sender thread
+   * limit exceeded` before MicrosoftDocs/OfficeDocs-Support#1991). Clients go by 432 / 4.3.2.
+   */
+  concurrencyExceeded: () => r(432, '4.3.2 Concurrent connections limit exceeded.'),
   quotaExceeded: () => r(554, '5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message Cannot submit message.'),
   sendingBlocked: (cause: keyof typeof SENDING_BLOCKS) => r(550, SENDING_BLOCKS[cause]),
   mailboxUnavailable: () => r(550, '5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup')

@@ -54,9 +54,9 @@ const headerBlock = (lines: readonly { key: string; line: string }[]): { name: s
 /**
  * Exchange-like SMTP client submission on loopback (smtp.office365.com:587 as it answers):
  * EHLO offers STARTTLS, and AUTH LOGIN / XOAUTH2 only once the session is encrypted; each
- * mailbox's limits (concurrent connections, daily recipients, the message rate) hold as in
- * Exchange Online. With `localhost` it answers on 127.0.0.1 and ::1 (same port), since clients
- * resolve that name to either.
+ * mailbox's limits (connections sending at the same time, daily recipients, the message rate)
+ * hold as in Exchange Online. With `localhost` it answers on 127.0.0.1 and ::1 (same port), since
+ * clients resolve that name to either.
  */
 export async function startSmtp(state: TenantState, key: SigningKey, tls: { key: string; cert: string }, port: number, host: string): Promise<SmtpHandle> {
   const make = (): SMTPServer => new SMTPServer({
@@ -85,7 +85,9 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
     onAuth(auth, session, callback) {
       const decision = decideAuth(state, key, auth);
       if ('error' in decision) return callback(smtpError(decision.error));
-      state.outbound.openSmtp(decision.user, session.id);
+      // A session sends from its accepted MAIL FROM until the transaction ends: smtp-server clears
+      // the envelope once DATA is answered, and at RSET or a new EHLO.
+      state.outbound.openSmtp(decision.user, session.id, () => Boolean(session.envelope.mailFrom));
       return callback(null, { user: decision.user });
     },
     onClose(session: SMTPServerSession) {
@@ -98,7 +100,7 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
       if (address.address.toLowerCase() !== user) return callback(smtpError(SMTP_REPLIES.sendAsDenied()));
       const override = state.faults.mailboxLimits.get(user) ?? {};
       if (override.throttledForSeconds) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
-      // Connections beyond the mailbox's limit are turned away when they try to submit.
+      // Turned away when as many other sessions of the mailbox as the limit are mid-transaction.
       if (!state.outbound.smtpDecision(user, session.id, override.concurrentRequests ?? state.limits.smtpConnections).allowed) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
       const block = state.faults.sendingBlocks.get(user);
       if (block) {
