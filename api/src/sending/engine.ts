@@ -274,14 +274,16 @@ export class SendingEngine {
   /**
    * Records an accepted message as sent. A storage fault here must not turn into a resubmission,
    * so the write is tried again (re-read on an ETag conflict: a first attempt may have landed).
+   * False when another worker's submission (after this claim lapsed) is the one marked sent: the
+   * counters count a message once.
    */
-  private async markSent(claimed: StoredItem, writer: GroupWriter): Promise<void> {
+  private async markSent(claimed: StoredItem, writer: GroupWriter): Promise<boolean> {
     let item = claimed;
     for (let attempt = 1; ; attempt++) {
       const next = transition(item.state, { type: 'sent', now: this.now() });
       try {
         await (attempt === 1 ? writer.write(item, next) : this.deps.outbox.update(item, next));
-        return;
+        return true;
       } catch (error) {
         const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
         if (attempt >= 5 || (code !== 'SERVICE_UNAVAILABLE' && code !== 'CHANGED_BY_SOMEONE_ELSE')) {
@@ -290,7 +292,8 @@ export class SendingEngine {
         await this.sleep(200 * attempt);
         const fresh = await this.deps.outbox.readForUpdate(item.catalog, item.id);
         if (!fresh || fresh.state.state === 'sent') {
-          return;
+          // Sent by this claim (the write landed, its answer did not), or by the worker that claimed it after.
+          return fresh !== undefined && fresh.state.attempts === claimed.state.attempts;
         }
         if (fresh.state.state !== 'sending' || fresh.state.attempts !== claimed.state.attempts) {
           // Another worker took it over: its outcome stands.
@@ -323,10 +326,10 @@ export class SendingEngine {
         waiters.forEach((wake) => wake());
       }
     };
-    const marked = async (item: StoredItem): Promise<void> => {
+    const marked = async (item: StoredItem): Promise<boolean> => {
       const marking = this.markSent(item, writer);
       freeSlot(item.id);
-      await marking;
+      return marking;
     };
     /** Items this drain found not takeable yet (another worker's live claim): not looked at again before then. */
     const notBefore = new Map<string, number>();
@@ -467,11 +470,11 @@ export class SendingEngine {
           failed++;
           return;
         }
-        await marked(claimed);
+        const mine = await marked(claimed);
         // Only what went out counts as sent. A pass with nothing to send (a later revision went out
         // already, nothing to cancel) is done with, as outdated: the restored notice waits for it.
-        sent += pass.submitted ? 1 : 0;
-        expired += pass.submitted ? 0 : 1;
+        sent += pass.submitted && mine ? 1 : 0;
+        expired += pass.submitted || !mine ? 0 : 1;
         return;
       }
       let item = claimed;
@@ -506,8 +509,7 @@ export class SendingEngine {
         }
       }
       // The one write in the window no design closes: until it lands, a crash means a resubmission.
-      await marked(item);
-      sent++;
+      sent += (await marked(item)) ? 1 : 0;
     };
     /**
      * One item, from its claim to "sent", as one task, so the mailbox's concurrency covers the

@@ -105,7 +105,7 @@ export class NotificationService {
         throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${bytes} bytes of subject, bodies and recipients as stored (UTF-8; a control character counts six); at most ${WIRE_CONTENT_BYTES}.` });
       }
       const parts = splitRecipients(content, this.deps.recipientsPerMessage);
-      return { key, priority: item.priority ?? 'normal', ...times, content, parts: parts.length, firstPartRecipients: recipientCount(parts[0]), requestHash: requestHash(body) };
+      return { key, priority: item.priority ?? 'normal', ...times, content, wireBytes: bytes, parts: parts.length, firstPartRecipients: recipientCount(parts[0]), requestHash: requestHash(body) };
     });
     const record = await acceptingRecord(this.deps.connections, catalog);
     let outcomes: Awaited<ReturnType<OutboxStore['enqueue']>>;

@@ -20,6 +20,8 @@ export interface NewNotification {
   firstPartRecipients: number;
   /** An invitation carries its session's id; the session's own table holds what it says. */
   session?: string;
+  /** `wireBytes(content)` when the caller measured it already. */
+  wireBytes?: number;
 }
 
 /** What an outbox item sends: a notification, or the latest revision of a session (api/src/sessions). */
@@ -229,7 +231,7 @@ export class OutboxStore {
         id,
         state,
         // The content is in the item row and the queue row.
-        bytes: 2 * wireBytes(item.content) + 3 * OPERATION_BYTES,
+        bytes: 2 * (item.wireBytes ?? wireBytes(item.content)) + 3 * OPERATION_BYTES,
         actions: [
           ['create', entity],
           ['create', { partitionKey, rowKey: indexRow(state, id), ...content, dueAt: dueAtOf(state), expiresAt: state.expiresAt ?? -1, recipients: item.firstPartRecipients }],
