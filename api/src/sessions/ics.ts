@@ -1,5 +1,4 @@
 import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
-import { getVtimezoneComponent } from '@touch4it/ical-timezones';
 import type { SessionRevision } from './sessionStore';
 import { zoned } from './time';
 
@@ -18,23 +17,24 @@ export interface InvitationIcs {
 /**
  * An RFC 5545 / RFC 5546 (iTIP) calendar object for an invitation, update or cancellation: a
  * stable UID per session, SEQUENCE growing with each revision sent, the organiser the connected
- * account, every attendee with RSVP, times in the session's zone with its VTIMEZONE.
+ * account, every attendee with RSVP. Times are UTC (RFC 5545 3.3.5, form 2), converted from the
+ * session's wall clock in its zone: a VTIMEZONE from a packaged table went wrong for zones the
+ * API accepts (UTC written as a floating time, Etc/GMT-9 with its sign reversed, zones it did not
+ * know or knew with old rules), and every calendar shows a UTC time in its reader's own zone.
  */
 export function invitationIcs(input: InvitationIcs): string {
   const { revision } = input;
   const cancel = input.method === 'CANCEL';
   const calendar = ical({
     prodId: { company: 'LMS', product: 'Microsoft 365 connection', language: 'EN' },
-    method: cancel ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST,
-    timezone: { name: revision.start.timeZone, generator: getVtimezoneComponent }
+    method: cancel ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST
   });
   const event = calendar.createEvent({
     id: input.uid,
     sequence: input.sequence,
     stamp: new Date(),
-    start: zoned(revision.start, 'start'),
-    end: zoned(revision.end, 'end'),
-    timezone: revision.start.timeZone,
+    start: zoned(revision.start, 'start').toJSDate(),
+    end: zoned(revision.end, 'end').toJSDate(),
     summary: revision.title,
     description: cancel && revision.message ? revision.message : revision.html ? { plain: htmlToText(revision.html), html: revision.html } : undefined,
     location: input.location ?? undefined,

@@ -1,9 +1,27 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { LocalDateTimeType } from '@lms-m365/contracts';
 import { ApiError } from '../errors/apiError';
 
+/**
+ * The zone's own spelling when `name` is an IANA zone written in another case (asia/tokyo): the
+ * name goes to Graph as it is, so it must be the zone's. Undefined when it is not an IANA zone
+ * at all - Luxon also reads "UTC+9", "local" or "system", which Graph refuses (or would take as
+ * the server's zone).
+ */
+function ianaZone(name: string): { valid: boolean; canonical?: string } {
+  if (!IANAZone.isValidZone(name) || /^[+-]|^(local|system|default)$/i.test(name)) {
+    return { valid: false };
+  }
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === name.toLowerCase() && resolved !== name ? { valid: false, canonical: resolved } : { valid: true };
+}
+
 /** A session's wall-clock time in its IANA zone, checked: the zone exists and so does the time in it. */
 export function zoned(local: LocalDateTimeType, field: string): DateTime {
+  const zone = ianaZone(local.timeZone);
+  if (!zone.valid) {
+    throw new ApiError('VALIDATION_FAILED', { detail: zone.canonical ? `${field}.timeZone is spelt ${zone.canonical}.` : `${field}.timeZone is not an IANA time zone (such as Asia/Tokyo or UTC).` });
+  }
   const text = local.dateTime.length === 16 ? `${local.dateTime}:00` : local.dateTime;
   const at = DateTime.fromISO(text, { zone: local.timeZone });
   if (!at.isValid) {

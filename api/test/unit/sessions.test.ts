@@ -45,8 +45,19 @@ describe('sessions - time zones', () => {
     expect(codeOf(() => zoned({ dateTime: '2027-10-31T01:30:00', timeZone: 'Europe/London' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime happens twice in Europe/London (the clocks go back then); give a time outside the repeated hour.');
     expect(zoned({ dateTime: '2027-10-31T00:59:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-10-30T23:59:00.000Z');
     expect(zoned({ dateTime: '2027-10-31T02:00:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-10-31T02:00:00.000Z');
-    expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Europe/Atlantis' }, 'end'))).toBe('VALIDATION_FAILED: end.timeZone is not an IANA time zone.');
+    expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Europe/Atlantis' }, 'end'))).toBe('VALIDATION_FAILED: end.timeZone is not an IANA time zone (such as Asia/Tokyo or UTC).');
     expect(codeOf(() => zoned({ dateTime: '2027-02-30T10:00:00', timeZone: 'UTC' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime is not a valid date and time.');
+  });
+
+  it('time - only IANA zones, spelt as the zone is: not the offsets or the server zone Luxon would also read (Graph refuses them)', () => {
+    for (const timeZone of ['UTC+9', '+09:00', 'Local', 'system', 'Tokyo Standard Time']) {
+      expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is not an IANA time zone (such as Asia/Tokyo or UTC).');
+    }
+    expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'asia/tokyo' }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is spelt Asia/Tokyo.');
+    // Etc/GMT-9 is nine hours ahead of UTC (POSIX signs); links such as Asia/Kolkata are zones too.
+    expect(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Etc/GMT-9' }, 'start').toUTC().toISO()).toBe('2027-06-10T01:00:00.000Z');
+    expect(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Kolkata' }, 'start').toUTC().toISO()).toBe('2027-06-10T04:30:00.000Z');
+    expect(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'UTC' }, 'start').toUTC().toISO()).toBe('2027-06-10T10:00:00.000Z');
   });
 
   it('time - the end must come after the start, compared as instants across zones', () => {
@@ -64,12 +75,25 @@ describe('sessions - iCalendar', () => {
     const ev = Object.values(data).find((c): c is ical.VEvent => c?.type === 'VEVENT') as ical.VEvent;
     expect((data.vcalendar as unknown as { method: string }).method).toBe('REQUEST');
     expect([ev.uid, Number(ev.sequence), ev.summary, ev.location]).toEqual(['abc@lms.example', 3, 'Safety; training, part 1', 'Adams (Building 1)']);
-    expect([(ev.start as Date).toISOString(), (ev.end as Date).toISOString(), (ev.start as Date & { tz?: string }).tz]).toEqual(['2027-10-30T23:30:00.000Z', '2027-10-31T03:00:00.000Z', 'Europe/London']);
-    expect(text).toMatch(/BEGIN:VTIMEZONE\r\nTZID:Europe\/London/);
+    expect([(ev.start as Date).toISOString(), (ev.end as Date).toISOString()]).toEqual(['2027-10-30T23:30:00.000Z', '2027-10-31T03:00:00.000Z']);
+    // UTC times (and stamp), no VTIMEZONE: every reader shows them in its own zone.
+    expect(text).toMatch(/\r\nDTSTART:20271030T233000Z\r\n/);
+    expect(text).toMatch(/\r\nDTEND:20271031T030000Z\r\n/);
+    expect(text).toMatch(/\r\nDTSTAMP:\d{8}T\d{6}Z\r\n/);
+    expect(text).not.toContain('VTIMEZONE');
+    expect(text).not.toContain('TZID');
     const unfolded = text.replace(/\r\n /g, '');
     expect(unfolded).toContain('ATTENDEE;ROLE=OPT-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:MAILTO:learner2@contoso.test');
     expect(unfolded).toContain('ORGANIZER;CN="Alex Wilber":mailto:alex@contoso.test');
     expect(ev.description).toBe('Bring boots & a hat.');
+  });
+
+  it('ics - zones a packaged VTIMEZONE table got wrong are the right instants: UTC (was a floating time), Etc/GMT-9 (sign reversed), Europe/Kyiv (unknown to it)', () => {
+    const at = (timeZone: string): string => {
+      const text = invitationIcs({ method: 'REQUEST', uid: 'z@lms.example', sequence: 0, organizer, attendees: revision().attendees, revision: revision({ start: { dateTime: '2027-06-10T10:00:00', timeZone }, end: { dateTime: '2027-06-10T11:00:00', timeZone } }), location: null });
+      return /\r\nDTSTART:(\S+)\r\n/.exec(text)?.[1] ?? text;
+    };
+    expect([at('UTC'), at('Etc/GMT-9'), at('Europe/Kyiv'), at('America/New_York')]).toEqual(['20270610T100000Z', '20270610T010000Z', '20270610T070000Z', '20270610T140000Z']);
   });
 
   it('ics - a CANCEL says CANCELLED with the message, and asks for no reply', () => {
