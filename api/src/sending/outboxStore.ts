@@ -67,7 +67,8 @@ const TRANSACTION_BYTES = 4 * 1024 * 1024 - 256 * 1024;
 const OPERATION_BYTES = 4096;
 
 const itemRow = (id: string): string => `n|${id}`;
-const keyRow = (key: string): string => `k|${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+/** An idempotency key's row: the LMS's notification keys and the sessions' own item keys are apart (an LMS key cannot take a session's). */
+const keyRow = (key: string, kind: ItemKind): string => `k|${kind === 'invitation' ? 'i|' : ''}${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 const indexRow = (state: Pick<ItemState, 'priority' | 'enqueuedAt'>, id: string): string => `r|${PRIORITY_RANK[state.priority]}|${String(state.enqueuedAt).padStart(15, '0')}|${id}`;
 
 /**
@@ -235,7 +236,7 @@ export class OutboxStore {
         actions: [
           ['create', entity],
           ['create', { partitionKey, rowKey: indexRow(state, id), ...content, dueAt: dueAtOf(state), expiresAt: state.expiresAt ?? -1, recipients: item.firstPartRecipients }],
-          ['create', { partitionKey, rowKey: keyRow(item.key), id, requestHash: item.requestHash }]
+          ['create', { partitionKey, rowKey: keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), id, requestHash: item.requestHash }]
         ]
       });
     });
@@ -263,7 +264,8 @@ export class OutboxStore {
         const status = statusOf(error);
         if ((status !== 409 && status !== 413) || current.length === 1) {
           if (status === 409) {
-            outcomes[current[0].index] = await this.existing(catalog, items[current[0].index].key, items[current[0].index].requestHash);
+            const item = items[current[0].index];
+            outcomes[current[0].index] = await this.existing(catalog, keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), item.requestHash);
             return;
           }
           if (status === 413) {
@@ -297,8 +299,8 @@ export class OutboxStore {
     return outcomes;
   }
 
-  private async existing(catalog: string, key: string, hash: string): Promise<EnqueueOutcome> {
-    const row = await readEntity<{ id: string; requestHash: string }>(this.table, catalogKey(catalog), keyRow(key));
+  private async existing(catalog: string, rowKey: string, hash: string): Promise<EnqueueOutcome> {
+    const row = await readEntity<{ id: string; requestHash: string }>(this.table, catalogKey(catalog), rowKey);
     if (!row) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage conflict without a key row' });
     }
@@ -314,8 +316,8 @@ export class OutboxStore {
   }
 
   /** The id of the item an idempotency key made, if any. */
-  public async idForKey(catalog: string, key: string): Promise<string | undefined> {
-    return (await readEntity<{ id: string }>(this.table, catalogKey(catalog), keyRow(key)))?.id;
+  public async idForKey(catalog: string, key: string, kind: ItemKind = 'notification'): Promise<string | undefined> {
+    return (await readEntity<{ id: string }>(this.table, catalogKey(catalog), keyRow(key, kind)))?.id;
   }
 
   /**

@@ -39,6 +39,8 @@ export async function sessionRoutes(parent: FastifyInstance, deps: { config: Api
   });
 
   app.post(`${base}/cancel`, {
+    // The message may be 10,000 characters, three bytes each in Japanese.
+    bodyLimit: 64 * 1024,
     config: { auth: appOnly, rateLimit },
     schema: {
       tags: ['sessions'],

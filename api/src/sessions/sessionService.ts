@@ -6,7 +6,7 @@ import type { CredentialsProvider } from '../connections/credentials';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError, instant } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
-import { acceptingRecord, sendable } from '../sending/engine';
+import { acceptingRecord, heldCode, sendable } from '../sending/engine';
 import { OutboxStore, requestHash } from '../sending/outboxStore';
 import { roomAnswerOf, roomSchedules } from './invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
@@ -20,12 +20,19 @@ export interface SessionDeps {
   wake: (catalog: string) => Promise<void>;
   log: FastifyBaseLogger;
   roomsCacheMs: number;
+  /** Exchange's recipients in one message: an invitation goes to every attendee and the room at once. */
+  recipientsPerMessage: number;
 }
 
 type Room = RoomsBody['items'][number];
 
 const itemKey = (sessionId: string, revision: number): string => `session|${sessionId}|${revision}`;
 const MAX_ROOMS = 100;
+/**
+ * A revision's size as stored (JSON characters): the session's row holds it and the list of
+ * attendees who have the meeting, and Azure Tables holds 1 MiB (UTF-16) a row.
+ */
+const MAX_REVISION_CHARS = 200_000;
 
 /**
  * The LMS back end's side of sessions (R-USE-2, R-USE-3, R-OPS-4): put and cancel a session by
@@ -49,6 +56,9 @@ export class SessionService {
     const room = body.room ? body.room.toLowerCase() : null;
     if (room && emails.includes(room)) {
       throw new ApiError('VALIDATION_FAILED', { detail: 'room: the room is also listed as an attendee.' });
+    }
+    if (emails.length + (room ? 1 : 0) > this.deps.recipientsPerMessage) {
+      throw new ApiError('VALIDATION_FAILED', { detail: `attendees: at most ${this.deps.recipientsPerMessage} recipients in one invitation, the room included (Exchange would deliver it to none).` });
     }
     const desired: SessionRevision = {
       revision: body.revision,
@@ -82,6 +92,10 @@ export class SessionService {
     for (let attempt = 1; ; attempt++) {
       const existing = await this.deps.sessions.read(catalog, sessionId);
       const desired = next(existing);
+      const chars = JSON.stringify(desired).length;
+      if (chars > MAX_REVISION_CHARS) {
+        throw new ApiError('VALIDATION_FAILED', { detail: `The session is too large to store: ${chars} characters of title, description, message and attendees as stored; at most ${MAX_REVISION_CHARS}.` });
+      }
       let duplicate = false;
       let record = existing;
       if (existing && desired.revision < existing.desired.revision) {
@@ -212,14 +226,14 @@ export class SessionService {
     } else if (outcome) {
       status = d.cancelled ? 'cancelled' : record.firstSentRevision === d.revision ? 'scheduled' : 'updated';
     } else {
-      const id = await this.deps.outbox.idForKey(record.catalog, itemKey(record.sessionId, d.revision));
+      const id = await this.deps.outbox.idForKey(record.catalog, itemKey(record.sessionId, d.revision), 'invitation');
       const item = id ? await this.deps.outbox.read(record.catalog, id) : undefined;
       if (item?.state.state === 'failed') {
         status = 'failed';
         code = item.state.lastCode;
       } else if (!sendable(connection)) {
         status = 'held';
-        code = connection.enabled ? connection.health.code ?? 'NOT_CONNECTED' : 'CATALOG_DISABLED';
+        code = heldCode(connection);
       } else {
         status = 'queued';
         code = item?.state.lastCode ?? null;

@@ -80,17 +80,26 @@ export class SessionStore {
     if (!entity) {
       return undefined;
     }
-    let desired = '';
-    for (let i = 0; i < Number(entity.dn); i++) {
-      desired += String(entity[`d${i}`] ?? '');
-    }
+    const joined = (prefix: string): string => {
+      let text = '';
+      for (let i = 0; i < Number(entity[`${prefix}n`]); i++) {
+        text += String(entity[`${prefix}${i}`] ?? '');
+      }
+      return text;
+    };
     const json = <T>(name: string): T | null => (typeof entity[name] === 'string' && entity[name] !== '' ? (JSON.parse(entity[name] as string) as T) : null);
+    const sent = json<SentState>('sent');
+    // The attendees who have the meeting are in chunk properties of their own (rows written
+    // earlier hold them in `sent`).
+    if (sent && entity.san !== undefined) {
+      sent.attendees = JSON.parse(joined('sa')) as string[];
+    }
     return {
       sessionId: String(entity.sessionId),
       catalog: String(entity.catalog),
-      desired: JSON.parse(desired) as SessionRevision,
+      desired: JSON.parse(joined('d')) as SessionRevision,
       desiredHash: String(entity.desiredHash),
-      sent: json<SentState>('sent'),
+      sent,
       firstSentRevision: typeof entity.firstSentRevision === 'number' && entity.firstSentRevision > 0 ? entity.firstSentRevision : null,
       outcome: json<SessionOutcome>('outcome'),
       updatedAt: String(entity.updatedAt),
@@ -114,22 +123,29 @@ export class SessionStore {
 
   /** Creates (no etag) or replaces (etag) the session's row; CHANGED_BY_SOMEONE_ELSE when another writer came first. */
   public async write(record: Omit<SessionRecord, 'etag'>, etag: string | null): Promise<SessionRecord> {
-    const desired = JSON.stringify(record.desired);
+    // A string property holds 64 KiB (32,768 UTF-16 characters): the revision, and the list of
+    // attendees who have the meeting (500 addresses pass it), are cut into chunk properties.
+    const chunked = (prefix: string, text: string): Record<string, unknown> => {
+      const out: Record<string, unknown> = { [`${prefix}n`]: Math.ceil(text.length / CHUNK_CHARS) };
+      for (let i = 0; i * CHUNK_CHARS < text.length; i++) {
+        out[`${prefix}${i}`] = text.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);
+      }
+      return out;
+    };
+    const { attendees, ...sent } = record.sent ?? { attendees: [] };
     const entity: Record<string, unknown> = {
       partitionKey: catalogKey(record.catalog),
       rowKey: rowOf(record.sessionId),
       sessionId: record.sessionId,
       catalog: record.catalog,
       desiredHash: record.desiredHash,
-      sent: record.sent ? JSON.stringify(record.sent) : '',
+      sent: record.sent ? JSON.stringify(sent) : '',
+      ...(record.sent ? chunked('sa', JSON.stringify(attendees)) : {}),
       firstSentRevision: record.firstSentRevision ?? 0,
       outcome: record.outcome ? JSON.stringify(record.outcome) : '',
       updatedAt: record.updatedAt,
-      dn: Math.ceil(desired.length / CHUNK_CHARS)
+      ...chunked('d', JSON.stringify(record.desired))
     };
-    for (let i = 0; i * CHUNK_CHARS < desired.length; i++) {
-      entity[`d${i}`] = desired.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);
-    }
     try {
       const response = etag === null
         ? await this.table.createEntity(entity as never)

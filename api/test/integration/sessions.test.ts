@@ -107,6 +107,38 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect([range.status, range.body.detail]).toEqual([400, 'end is not after start.']);
   });
 
+  it('limits - more recipients than one message takes, a revision too large to store, a key an LMS notification already used: precise answers, and a long Japanese cancellation message is taken', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const many = Array.from({ length: 500 }, (_, i) => ({ email: `learner-${i}@partner.example` }));
+    // 500 attendees and a room are 501 recipients of one message: Exchange would deliver it to none.
+    const crowded = await put(catalogB, 's-crowded', session(1, { attendees: many, room: 'room-adams@contoso.test' }));
+    expect([crowded.status, crowded.body.code, crowded.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'attendees: at most 500 recipients in one invitation, the room included (Exchange would deliver it to none).']);
+    // Within every field's limit, too large for the session's row as a whole: refused before anything is stored or sent.
+    const named = many.map((a, i) => ({ ...a, name: `"${'名'.repeat(180)}" ${i}` }));
+    const huge = await put(catalogB, 's-huge', session(1, { attendees: named, html: `<p>${'"'.repeat(99_000)}</p>` }));
+    expect([huge.status, huge.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(huge.body.detail).toMatch(/^The session is too large to store: \d+ characters/);
+    expect((await status(catalogB, 's-huge')).body.code).toBe('SESSION_NOT_FOUND');
+
+    // An LMS notification whose key happens to be the one the session's item would use takes nothing from the session.
+    const id = `s-${randomUUID()}`;
+    const notification = await stack.call('POST', catalogPath(catalogB, '/notifications'), { token: lms, body: { to: ['learner1@contoso.test'], subject: 'same key', text: 'x' }, headers: { 'idempotency-key': `session|${id}|1` } });
+    expect(notification.status).toBe(202);
+    const first = await put(catalogB, id, session(1));
+    expect([first.status, first.body.duplicate]).toEqual([202, false]);
+    await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+    // 500 attendees with long addresses: the list of who has the meeting passes a table property's 64 KiB.
+    const long = Array.from({ length: 500 }, (_, i) => ({ email: `${'learner'.repeat(10)}-${String(i).padStart(3, '0')}@partner.example` }));
+    const big = `s-${randomUUID()}`;
+    expect((await put(catalogB, big, session(1, { attendees: long }))).status).toBe(202);
+    expect(await until(catalogB, big, (b) => b.status === 'scheduled' || b.status === 'failed', 'the large invitation')).toMatchObject({ status: 'scheduled', sentRevision: 1 });
+    const message = 'お知らせ'.repeat(1500);
+    const cancelled = await cancel(catalogB, id, { revision: 2, message });
+    expect(cancelled.status).toBe(202);
+    await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');
+  });
+
   it('graph - rooms and free/busy; create with a Teams meeting and a room, move it to another time and room, change attendees, cancel: one event throughout', async () => {
     await graphCatalog();
     const rooms = await stack.call('GET', catalogPath(catalogA, '/rooms'), { token: lms });
