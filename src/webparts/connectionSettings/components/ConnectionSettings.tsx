@@ -123,7 +123,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   }, []);
   const disconnectButton = React.useRef<HTMLElement>(null);
   // What recent deliveries last read, for the summary's waiting and held; the view's are as old as the view.
-  const [deliveryCounts, setDeliveryCounts] = React.useState<IDeliveries['counts'] | undefined>(undefined);
+  const [deliveryCounts, setDeliveryCounts] = React.useState<(IDeliveries['counts'] & { lastSentAt: string | null }) | undefined>(undefined);
   const countsOf = React.useRef<IConnectionView | undefined>(undefined);
   // The blocked notice's link opens the window in its own click through this (launchSignIn's retry).
   const retryBlocked = React.useRef<(() => boolean) | undefined>(undefined);
@@ -377,10 +377,10 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
               method={view.method}
               refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}`}
               pollMs={props.deliveriesPollMs}
-              onCounts={(counts: IDeliveries['counts']) => {
+              onCounts={(counts: IDeliveries['counts'], lastSentAt: string | null) => {
                 if (mounted.current) {
                   countsOf.current = stateRef.current.view;
-                  setDeliveryCounts(counts);
+                  setDeliveryCounts({ ...counts, lastSentAt });
                 }
               }}
             />

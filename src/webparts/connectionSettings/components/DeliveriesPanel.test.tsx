@@ -40,6 +40,19 @@ describe('DeliveriesPanel', () => {
     expect(api.calls).toEqual([{ limit: DELIVERIES_PAGE_SIZE }]);
   });
 
+  it('DeliveriesPanel - tells the page the counts and the newest send it read (for the status card)', async () => {
+    const api = new FakeDeliveriesApi([
+      delivery({ id: 'a', sentAt: '2026-12-01T10:01:00.000Z' }),
+      delivery({ id: 'b', status: 'queued', sentAt: null }),
+      delivery({ id: 'c', sentAt: '2026-12-01T10:07:00.000Z' }),
+      delivery({ id: 'd', sentAt: '2026-12-01T10:03:00.000Z' })
+    ]);
+    const seen: Array<[number, string | null]> = [];
+    render(<DeliveriesPanel strings={en} api={api} state="sending" method="modern" refreshKey="k" pollMs={0} onCounts={(counts, lastSentAt) => seen.push([counts.sent, lastSentAt])} />);
+    await screen.findAllByTestId('delivery-item');
+    expect(seen).toEqual([[3, '2026-12-01T10:07:00.000Z']]);
+  });
+
   it('DeliveriesPanel - a failed or expired item says why and what to do, from the error catalogue; a sent or held one does not', async () => {
     renderPanel(new FakeDeliveriesApi([
       delivery({ id: 'f', status: 'failed', code: 'MAILBOX_NOT_FOUND', sentAt: null }),

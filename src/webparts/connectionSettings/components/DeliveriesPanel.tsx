@@ -30,7 +30,8 @@ export interface IDeliveriesPanelProps {
   /** While items are on their way the panel reads its first page again this often (ms); 0 turns it off. */
   pollMs?: number;
   /** Told the counts of every first page read, so the summary above shows the same numbers. */
-  onCounts?: (counts: IDeliveries['counts']) => void;
+  /** The counts of each first page read, and the newest send on it (for the status card, which the page does not read again). */
+  onCounts?: (counts: IDeliveries['counts'], lastSentAt: string | null) => void;
 }
 
 const ORDER: DeliveryStatus[] = ['sent', 'queued', 'sending', 'held', 'expired', 'failed'];
@@ -101,7 +102,8 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
         if (mounted.current && mine === generation.current) {
           setPanel({ page, loading: undefined, error: undefined });
           if (onCounts.current) {
-            onCounts.current(page.counts);
+            const sent = page.items.map((item) => item.sentAt).filter((at): at is string => !!at).sort();
+            onCounts.current(page.counts, sent.length > 0 ? sent[sent.length - 1] : null);
           }
         }
       },

@@ -1,17 +1,17 @@
 import * as React from 'react';
 import '@testing-library/jest-dom';
-import { render, screen } from '@testing-library/react';
+import { cleanup, render, screen } from '@testing-library/react';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import type { IConnectionView } from '../model/connection';
 import { connectedView } from '../test/fakes';
 import { StatusSummary } from './StatusSummary';
 
-function renderStatus(view: IConnectionView, strings = en): void {
+function renderStatus(view: IConnectionView, strings = en, deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null }): void {
   render(
     <StatusSummary strings={strings} view={view} disabled={false} checking={false} error={undefined} onDismissError={() => undefined}
       onReconnect={() => undefined} onCheck={() => undefined}
-      accountFormShown={false} accountFormId="form" onChangeAccount={() => undefined} onDisconnect={() => undefined} />
+      accountFormShown={false} accountFormId="form" onChangeAccount={() => undefined} onDisconnect={() => undefined} deliveryCounts={deliveryCounts} />
   );
 }
 
@@ -30,6 +30,17 @@ describe('StatusSummary', () => {
   it('StatusSummary - held items are a part of the API\'s waiting ones: each is counted once', () => {
     renderStatus(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00Z' }, outbox: { waiting: 5, held: 3, lastSentAt: null } }));
     expect(screen.getByTestId('queue')).toHaveTextContent('2 waiting, 3 held');
+  });
+
+  it('StatusSummary - the last send is the newer of the view\'s and what recent deliveries read since (the card did not move while the list did)', () => {
+    renderStatus(connectedView({ outbox: { waiting: 0, held: 0, lastSentAt: '2026-12-01T10:00:00Z' } }), en, { queued: 0, sending: 0, held: 0, lastSentAt: '2026-12-01T10:05:00Z' });
+    const newer = screen.getByTestId('last-sent').textContent;
+    cleanup();
+    renderStatus(connectedView({ outbox: { waiting: 0, held: 0, lastSentAt: '2026-12-01T10:05:00Z' } }), en, { queued: 0, sending: 0, held: 0, lastSentAt: '2026-12-01T10:00:00Z' });
+    expect(screen.getByTestId('last-sent').textContent).toBe(newer);
+    cleanup();
+    renderStatus(connectedView({ outbox: { waiting: 0, held: 0, lastSentAt: '2026-12-01T10:00:00Z' } }));
+    expect(screen.getByTestId('last-sent').textContent).not.toBe(newer);
   });
 
   it('StatusSummary - no warning when the last write worked', () => {

@@ -38,9 +38,15 @@ export interface IStatusSummaryProps {
   onDisconnect: () => void;
   /** Set on the Disconnect button so the dialog can give the focus back to it. */
   disconnectRef?: React.Ref<HTMLElement>;
-  /** Counts by status read by recent deliveries since the view: fresher than the view's outbox. */
-  deliveryCounts?: { queued: number; sending: number; held: number };
+  /**
+   * Counts by status read by recent deliveries since the view, and the newest send they list:
+   * fresher than the view's outbox.
+   */
+  deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null };
 }
+
+/** The later of two ISO times (either may be missing). */
+const later = (a: string | null | undefined, b: string | null | undefined): string | null => (!a ? b ?? null : !b ? a : Date.parse(b) > Date.parse(a) ? b : a);
 
 const ICONS: Record<SummaryState, string> = { sending: 'CompletedSolid', paused: 'CirclePause', lost: 'ErrorBadge', 'not-connected': 'PlugDisconnected' };
 
@@ -118,7 +124,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
           {row(strings.methodShortLabel, method === 'classic' ? strings.methodClassicShort
             : `${strings.methodModernShort} · ${view.transport === 'smtp-oauth' ? strings.transportSmtpShort : strings.transportGraphShort}`, 'connected-method')}
           {row(strings.lastCheckLabel, time(view.health.checkedAt), 'connected-checked')}
-          {outbox ? row(strings.lastSentLabel, time(outbox.lastSentAt), 'last-sent') : null}
+          {outbox ? row(strings.lastSentLabel, time(later(outbox.lastSentAt, counts?.lastSentAt)), 'last-sent') : null}
           {outbox ? row(strings.queueLabel, format(strings.queueValue, String(waiting), String(held)), 'queue') : null}
           {row(strings.alertsLabel, view.alertRecipients.length > 0 ? view.alertRecipients.join(', ') : strings.alertsNobody, 'alerts-to')}
         </dl>
