@@ -28,7 +28,7 @@ async function post<T>(path: string, body: unknown): Promise<{ ok: boolean; body
 
 function describe(problem: IProblem): string {
   return problem.code
-    ? `${problem.title ?? problem.code} (${problem.code}). ${problem.detail ?? ''} ${problem.remedy ?? ''}`.trim()
+    ? `${problem.title ?? problem.code} (${problem.code}). ${problem.detail ?? ''} ${problem.remedy && problem.remedy !== problem.detail ? problem.remedy : ''}`.trim()
     : problem.message ?? 'The request failed.';
 }
 
@@ -130,7 +130,7 @@ export function LmsPanel(props: { catalog: string; catalogLabel: string }): JSX.
                 <td style={cell}>{item.priority}</td>
                 <td style={cell} data-testid="lms-item-status">{item.error ? 'refused' : item.status}</td>
                 <td style={cell}>{item.error ?? item.code ?? ''}</td>
-                <td style={{ ...cell, fontFamily: 'monospace' }}>{item.id ?? ''}</td>
+                <td style={{ ...cell, fontFamily: 'monospace', overflowWrap: 'anywhere' }}>{item.id ?? ''}</td>
               </tr>
             ))}
           </tbody>
