@@ -313,6 +313,11 @@ export class SessionService {
     if (rooms.length === 0 || rooms.length > MAX_ROOMS) {
       throw new ApiError('VALIDATION_FAILED', { detail: `rooms: between 1 and ${MAX_ROOMS} addresses.` });
     }
+    // Graph's getSchedule would refuse the whole request for one of them (read as "the room was busy").
+    const malformed = rooms.find((r) => !/^[^\s@,;<>"]{1,64}@[^\s@,;<>"]+\.[^\s@,;<>"]+$/.test(r) || r.length > 254);
+    if (malformed !== undefined) {
+      throw new ApiError('VALIDATION_FAILED', { detail: `rooms: ${malformed.slice(0, 100)} is not an email address.` });
+    }
     const graph = await this.graph(await acceptingRecord(this.deps.connections, catalog));
     try {
       const busy = await roomSchedules(graph, rooms, start, end);

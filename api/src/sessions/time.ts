@@ -24,8 +24,9 @@ export function zoned(local: LocalDateTimeType, field: string): DateTime {
   }
   const text = local.dateTime.length === 16 ? `${local.dateTime}:00` : local.dateTime;
   const at = DateTime.fromISO(text, { zone: local.timeZone });
-  if (!at.isValid) {
-    throw new ApiError('VALIDATION_FAILED', { detail: at.invalidReason === 'unsupported zone' ? `${field}.timeZone is not an IANA time zone.` : `${field}.dateTime is not a valid date and time.` });
+  // Luxon reads 24:00 as the next day's midnight: not a wall-clock time of its own.
+  if (!at.isValid || !/T([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/.test(text)) {
+    throw new ApiError('VALIDATION_FAILED', { detail: `${field}.dateTime is not a valid date and time.` });
   }
   // A clock moved forward skips an hour (daylight saving starts): Luxon moves such a time on, so it reads back differently.
   if (at.toFormat("yyyy-MM-dd'T'HH:mm:ss") !== text) {

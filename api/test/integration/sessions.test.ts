@@ -105,6 +105,10 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect([known.status, known.body.items]).toEqual([200, [{ email: 'room-crane@contoso.test', free: true, busy: [] }]]);
     const range = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T08:00:00Z&end=2027-06-10T00:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
     expect([range.status, range.body.detail]).toEqual([400, 'end is not after start.']);
+    const garbage = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z&rooms=room-crane@contoso.test,not-an-address'), { token: lms });
+    expect([garbage.status, garbage.body.code, garbage.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'rooms: not-an-address is not an email address.']);
+    const leap = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2030-06-30T23:59:60Z&end=2030-07-01T08:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    expect([leap.status, leap.body.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
   it('limits - more recipients than one message takes, a revision too large to store, a key an LMS notification already used: precise answers, and a long Japanese cancellation message is taken', async () => {

@@ -47,6 +47,7 @@ describe('sessions - time zones', () => {
     expect(zoned({ dateTime: '2027-10-31T02:00:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-10-31T02:00:00.000Z');
     expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Europe/Atlantis' }, 'end'))).toBe('VALIDATION_FAILED: end.timeZone is not an IANA time zone (such as Asia/Tokyo or UTC).');
     expect(codeOf(() => zoned({ dateTime: '2027-02-30T10:00:00', timeZone: 'UTC' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime is not a valid date and time.');
+    expect(codeOf(() => zoned({ dateTime: '2027-06-10T24:00:00', timeZone: 'UTC' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime is not a valid date and time.');
   });
 
   it('time - only IANA zones, spelt as the zone is: not the offsets or the server zone Luxon would also read (Graph refuses them)', () => {
