@@ -34,8 +34,18 @@ export function zoned(local: LocalDateTimeType, field: string): DateTime {
   }
   // A clock moved back repeats an hour (daylight saving ends): Exchange, RFC 5545 readers and parsers
   // disagree on which of the two is meant, so such a time is refused rather than guessed.
-  const wall = at.toFormat("yyyy-MM-dd'T'HH:mm:ss");
-  if ([-60, -30, 30, 60].some((minutes) => DateTime.fromMillis(at.toMillis() + minutes * 60_000, { zone: local.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall)) {
+  // It does when another instant has the same wall clock: one at which the zone's offset is
+  // another of the offsets it has within a day of it (repeats are 30 minutes to a few hours).
+  const wallAsUtc = DateTime.fromISO(text, { zone: 'utc' }).toMillis();
+  const offsets = new Set<number>();
+  for (let k = -48; k <= 48; k++) {
+    offsets.add(DateTime.fromMillis(at.toMillis() + k * 30 * 60_000, { zone: local.timeZone }).offset);
+  }
+  const twice = [...offsets].some((offset) => {
+    const other = wallAsUtc - offset * 60_000;
+    return other !== at.toMillis() && DateTime.fromMillis(other, { zone: local.timeZone }).offset === offset;
+  });
+  if (twice) {
     throw new ApiError('VALIDATION_FAILED', { detail: `${field}.dateTime happens twice in ${local.timeZone} (the clocks go back then); give a time outside the repeated hour.` });
   }
   return at;

@@ -45,6 +45,11 @@ describe('sessions - time zones', () => {
     expect(codeOf(() => zoned({ dateTime: '2027-10-31T01:30:00', timeZone: 'Europe/London' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime happens twice in Europe/London (the clocks go back then); give a time outside the repeated hour.');
     expect(zoned({ dateTime: '2027-10-31T00:59:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-10-30T23:59:00.000Z');
     expect(zoned({ dateTime: '2027-10-31T02:00:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-10-31T02:00:00.000Z');
+    // Antarctica/Troll goes back two hours (+02 to +00) at 03:00 on the last Sunday of October: 01:30 happens twice, 03:00 once.
+    expect(codeOf(() => zoned({ dateTime: '2027-10-31T01:30:00', timeZone: 'Antarctica/Troll' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime happens twice in Antarctica/Troll (the clocks go back then); give a time outside the repeated hour.');
+    expect(zoned({ dateTime: '2027-10-31T03:00:00', timeZone: 'Antarctica/Troll' }, 'start').toUTC().toISO()).toBe('2027-10-31T03:00:00.000Z');
+    // Lord Howe goes back 30 minutes: 01:45 on 4 April 2027 happens twice.
+    expect(codeOf(() => zoned({ dateTime: '2027-04-04T01:45:00', timeZone: 'Australia/Lord_Howe' }, 'start'))).toMatch(/happens twice/);
     expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Europe/Atlantis' }, 'end'))).toBe('VALIDATION_FAILED: end.timeZone is not an IANA time zone (such as Asia/Tokyo or UTC).');
     expect(codeOf(() => zoned({ dateTime: '2027-02-30T10:00:00', timeZone: 'UTC' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime is not a valid date and time.');
     expect(codeOf(() => zoned({ dateTime: '2027-06-10T24:00:00', timeZone: 'UTC' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime is not a valid date and time.');
