@@ -509,7 +509,9 @@ export class SendingEngine {
         }
       }
       // The one write in the window no design closes: until it lands, a crash means a resubmission.
-      sent += (await marked(item)) ? 1 : 0;
+      // Awaited first: `sent += await ...` would read `sent` before the await and lose the other sends' counts.
+      const mine = await marked(item);
+      sent += mine ? 1 : 0;
     };
     /**
      * One item, from its claim to "sent", as one task, so the mailbox's concurrency covers the
