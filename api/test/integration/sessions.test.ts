@@ -305,10 +305,12 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(await events('alex@contoso.test')).toHaveLength(0);
   });
 
-  it('held then resumed - while the connection is lost nothing goes out; after reconnecting only the latest revision of each session does, and a session created and cancelled meanwhile sends nothing', async () => {
-    await connectClassic(stack, 'alex@contoso.test', catalogB);
-    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
-    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-2' });
+  /**
+   * Catalog B's password changes (the connection is lost); meanwhile one session gets three
+   * revisions and another is created and cancelled.
+   */
+  const loseAndRevise = async (password: string): Promise<{ kept: string; dropped: string }> => {
+    await fault(stack, 'password', { user: 'alex@contoso.test', password });
     const kept = `s-${randomUUID()}`;
     const dropped = `s-${randomUUID()}`;
     await put(catalogB, kept, session(1, { title: 'First title' }));
@@ -317,6 +319,13 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await put(catalogB, kept, session(3, { title: 'Third title' }));
     await put(catalogB, dropped, session(1, { title: 'Never sent' }));
     await cancel(catalogB, dropped, { revision: 2 });
+    return { kept, dropped };
+  };
+
+  it('held then resumed - while the connection is lost nothing goes out; after reconnecting only the latest revision of each session does, and a session created and cancelled meanwhile sends nothing', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const { kept, dropped } = await loseAndRevise('changed-2');
     const held = await status(catalogB, kept);
     expect(held.body).toMatchObject({ status: 'held', code: 'BAD_CREDENTIALS', revision: 3, sentRevision: null });
     expect(await invitations('learner1@contoso.test')).toHaveLength(0);
@@ -416,15 +425,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const before = `s-${randomUUID()}`;
     await put(catalogB, before, session(1, { title: 'Sent as alex' }));
     await until(catalogB, before, (b) => b.status === 'scheduled', 'the first invitation');
-    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-3' });
-    const kept = `s-${randomUUID()}`;
-    const dropped = `s-${randomUUID()}`;
-    await put(catalogB, kept, session(1, { title: 'First title' }));
-    await until(catalogB, kept, (b) => b.status === 'held', 'the hold');
-    await put(catalogB, kept, session(2, { title: 'Second title' }));
-    await put(catalogB, kept, session(3, { title: 'Third title' }));
-    await put(catalogB, dropped, session(1, { title: 'Never sent' }));
-    await cancel(catalogB, dropped, { revision: 2 });
+    const { kept, dropped } = await loseAndRevise('changed-3');
     await put(catalogB, before, session(2, { title: 'Moved' }));
     // The restored notice follows an alert that went out.
     await eventually(async () => ((await inbox(stack, 'megan@contoso.test')).some((m) => /^Action needed/.test(m.subject)) ? true : undefined), 30_000, 'the alert');
