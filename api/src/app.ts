@@ -17,6 +17,7 @@ import { ConnectionWriter } from './connections/connectionWriter';
 import { CredentialsProvider } from './connections/credentials';
 import { OrgConsentStatus } from './connections/orgConsent';
 import { connectionRoutes } from './connections/routes';
+import { ModernSignIn } from './connections/modernSignIn';
 import { ConnectionView, Problem } from '@lms-m365/contracts';
 import { SignInStore } from './connections/signInStore';
 import { teamsSignInRoutes } from './connections/teamsSignIn';
@@ -167,6 +168,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     recipientsPerMessage: config.sending.recipientsPerMessage,
     messageIdDomain: config.sending.messageIdDomain
   });
+  const catalogs = new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs });
+  const signIn = new ModernSignIn({ config, connections, signIns, identity, graph, orgConsent, catalogs, onUpstreamError: logUpstream });
   const service = new ConnectionService({
     config,
     connections,
@@ -177,7 +180,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     orgConsent,
     credentials,
     writer,
-    catalogs: new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs }),
+    catalogs,
     audit: (event, fields) => app.log.info({ audit: event, ...fields }, 'audit'),
     onConnected: (record, admin) => alerts.connected(record, admin),
     classicAttempts: new ClassicAttemptGuard(config.classic, (entry) => app.log.info({ audit: entry }, 'audit')),
@@ -248,7 +251,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
       }
     });
   });
-  await connectionRoutes(app, { config, admins, service, orgConsent });
+  await connectionRoutes(app, { config, admins, service, signIn, orgConsent });
   await notificationRoutes(app, { config, admins, notifications });
   await sessionRoutes(app, { config, sessions });
   teamsSignInRoutes(app, config.authorityHost);

@@ -1,5 +1,5 @@
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
-import type { CallbackOutcome } from './connectionService';
+import type { CallbackOutcome } from './modernSignIn';
 import { TEAMS_HOST_KEY, TEAMS_JS_PATH } from './teamsSignIn';
 
 function escapeHtml(text: string): string {

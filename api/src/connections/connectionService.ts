@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AuthenticationResult } from '@azure/msal-node';
 import type { ApiConfig } from '../config/config';
 import type { ClassicAttemptGuard } from '../auth/classicAttempts';
 import type { Principal } from '../auth/principal';
 import { ApiError } from '../errors/apiError';
 import { isConnectionLost } from '../errors/failureKind';
-import { GRAPH_PERMISSIONS, graphScopes, MicrosoftIdentity, missingPermissions } from '../identity/microsoftIdentity';
+import type { MicrosoftIdentity } from '../identity/microsoftIdentity';
 import type { GraphClient } from '../graph/graphClient';
 import { verifySmtpLogin } from '../mail/smtp';
 import type { MailTransport } from '../mail/transport';
@@ -17,8 +16,9 @@ import { ConnectionStore } from './connectionStore';
 import { ConnectionWriter } from './connectionWriter';
 import { ClassicSecret, CredentialsProvider } from './credentials';
 import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, settingsEtag, toView } from './model';
-import { OrgConsentStatus, signInScopes } from './orgConsent';
-import { bindingHash, checkBinding, checkNonce, checkNotExpired, checkSamePrincipal, COMPLETION_LIFETIME_MS, isWellFormedState, newSignIn, randomToken } from './signInState';
+import { requireUserMailbox } from './mailboxCheck';
+import type { OrgConsentStatus } from './orgConsent';
+import { checkBinding, checkNotExpired, checkSamePrincipal } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
 
 /** R-LOSS-0: refresh a modern connection whose tokens were not used for `days`. */
@@ -28,25 +28,6 @@ export function needsKeepAlive(record: ConnectionRecord, now: number, days: numb
   }
   const last = record.lastTokenUseAt ? Date.parse(record.lastTokenUseAt) : 0;
   return now - last >= days * 86_400_000;
-}
-
-export interface CallbackQuery {
-  code?: string;
-  state?: string;
-  error?: string;
-  error_description?: string;
-}
-
-/** What the callback page tells its opener. `origin` is known only once the state was found. */
-export interface CallbackOutcome {
-  origin?: string;
-  catalog?: string;
-  ok: boolean;
-  code?: ErrorCode;
-  /** The one-time code the page completes the sign-in with (R-SEC-1); never in a failed outcome. */
-  completion?: string;
-  /** Send the popup on to another sign-in leg instead of answering the page. */
-  redirect?: string;
 }
 
 export interface ServiceDeps {
@@ -141,115 +122,6 @@ export class ConnectionService {
   }
 
   /**
-   * R-MOD-1/5: the authorize URL for a PKCE sign-in bound to catalog, caller, origin, the page's
-   * nonce, the record's generation and 10 minutes (R-SEC-1).
-   */
-  public async startModern(principal: Principal, catalog: string, request: { orgConsent: boolean; transport?: 'graph' | 'smtp-oauth'; origin: string; nonce: string }): Promise<{ authorizeUrl: string; expiresAt: string }> {
-    if (principal.kind !== 'user') {
-      throw new ApiError('SCOPE_MISSING');
-    }
-    if (!this.deps.config.allowedOrigins.includes(request.origin)) {
-      throw new ApiError('ORIGIN_NOT_ALLOWED');
-    }
-    await this.deps.catalogs.require(catalog);
-    const { record } = await this.deps.connections.read(catalog);
-    const transport = request.transport ?? record.transport;
-    const signIn = newSignIn(this.now());
-    await this.deps.signIns.put(signIn.state, {
-      phase: 'graph',
-      catalog,
-      callerTenant: principal.tenantId,
-      caller: principal.objectId,
-      callerName: principal.name,
-      bindingHash: bindingHash(request.nonce),
-      generation: record.generation,
-      origin: request.origin,
-      orgConsent: request.orgConsent,
-      transport,
-      nonce: signIn.nonce,
-      verifier: signIn.verifier,
-      expiresAt: signIn.expiresAt
-    });
-    const authorizeUrl = await this.deps.identity.authorizeUrl({
-      scopes: signInScopes(this.deps.config, { orgConsent: request.orgConsent, transport }),
-      state: signIn.state,
-      nonce: signIn.nonce,
-      challenge: signIn.challenge,
-      orgConsent: request.orgConsent
-    });
-    return { authorizeUrl, expiresAt: new Date(signIn.expiresAt).toISOString() };
-  }
-
-  /**
-   * The redirect back from sign-in: redeem, check the account (R-MOD-3/7/8), then keep the result
-   * for the page under a one-time completion code. Nothing is connected here (R-SEC-1): only the
-   * admin who started the sign-in, from the page that started it, completes it (completeModern).
-   */
-  public async finishMicrosoftLeg(query: CallbackQuery): Promise<CallbackOutcome> {
-    if (!isWellFormedState(query.state)) {
-      return { ok: false, code: 'STATE_INVALID' };
-    }
-    let pending: PendingSignIn;
-    try {
-      pending = await this.deps.signIns.take(query.state, (found) => {
-        if (found.phase === 'complete') {
-          throw new ApiError('STATE_INVALID');
-        }
-      });
-    } catch (error) {
-      return { ok: false, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' };
-    }
-    const outcome: CallbackOutcome = { origin: pending.origin, catalog: pending.catalog, ok: false };
-    try {
-      checkNotExpired(pending.expiresAt, this.now());
-      if (query.error) {
-        throw new ApiError(mapCallbackError(query.error, query.error_description));
-      }
-      if (!query.code) {
-        throw new ApiError('STATE_INVALID', { detail: 'The sign-in response has no code.' });
-      }
-      const client = this.deps.identity.signInClient();
-      let account: { email: string; displayName: string };
-      let result: AuthenticationResult;
-      if (pending.phase === 'smtp') {
-        client.getTokenCache().deserialize(pending.cache ?? '{}');
-        result = await this.deps.identity.redeemCode(client, query.code, pending.verifier, pending.nonce, [this.deps.config.smtpScope]);
-        checkNonce(pending.nonce, (result.idTokenClaims as { nonce?: unknown } | undefined)?.nonce);
-        if (!pending.account || result.account?.homeAccountId !== pending.homeAccountId) {
-          throw new ApiError('STATE_INVALID', { detail: 'The second sign-in was made with another account.' });
-        }
-        account = pending.account;
-        await verifySmtpLogin(this.deps.config.smtp, { user: account.email, accessToken: result.accessToken });
-      } else {
-        result = await this.deps.identity.redeemCode(client, query.code, pending.verifier, pending.nonce, graphScopes(this.deps.config));
-        checkNonce(pending.nonce, (result.idTokenClaims as { nonce?: unknown } | undefined)?.nonce);
-        account = await this.checkAccount(result);
-        if (pending.transport === 'smtp-oauth') {
-          const next = await this.smtpLeg(pending, result, client, account);
-          if (next) {
-            return { ...outcome, redirect: next };
-          }
-        }
-      }
-      this.deps.orgConsent.forget();
-      const completion = randomToken();
-      await this.deps.signIns.put(completion, {
-        ...pending,
-        phase: 'complete',
-        cache: client.getTokenCache().serialize(),
-        account,
-        homeAccountId: result.account?.homeAccountId,
-        expiresAt: this.now() + COMPLETION_LIFETIME_MS
-      });
-      return { ...outcome, ok: true, completion };
-    } catch (error) {
-      const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
-      this.deps.onUpstreamError?.('modern sign-in', apiError);
-      return { ...outcome, code: apiError.code };
-    }
-  }
-
-  /**
    * R-SEC-1: the page completes the sign-in with the completion code its callback posted to it, its
    * admin's token and the nonce it kept. Only the same admin (tenant and object id; the route has
    * re-checked catalog-admin rights), with the same nonce, within the window, once, on the
@@ -313,64 +185,6 @@ export class ConnectionService {
     await this.sendable(record.catalog);
   }
 
-  /**
-   * R-MOD-8: proves SMTP AUTH with an XOAUTH2 login. When Exchange's SMTP.Send is not consented
-   * yet, answers the authorize URL of a second sign-in leg (same account) that asks for it.
-   */
-  private async smtpLeg(pending: PendingSignIn, result: AuthenticationResult, client: ReturnType<MicrosoftIdentity['signInClient']>, account: { email: string; displayName: string }): Promise<string | undefined> {
-    let smtpToken: AuthenticationResult;
-    try {
-      smtpToken = await this.deps.identity.catalogToken(client, result.account?.homeAccountId ?? null, [this.deps.config.smtpScope]);
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.code !== 'CONSENT_REQUIRED') {
-        throw error;
-      }
-      const leg = newSignIn(this.now());
-      await this.deps.signIns.put(leg.state, {
-        ...pending,
-        phase: 'smtp',
-        nonce: leg.nonce,
-        verifier: leg.verifier,
-        cache: client.getTokenCache().serialize(),
-        account,
-        homeAccountId: result.account?.homeAccountId
-      });
-      return this.deps.identity.authorizeUrl({ scopes: [this.deps.config.smtpScope], state: leg.state, nonce: leg.nonce, challenge: leg.challenge, orgConsent: pending.orgConsent, loginHint: account.email });
-    }
-    await verifySmtpLogin(this.deps.config.smtp, { user: account.email, accessToken: smtpToken.accessToken });
-    return undefined;
-  }
-
-  private async checkAccount(result: AuthenticationResult): Promise<{ email: string; displayName: string }> {
-    if (result.tenantId && result.tenantId !== this.deps.config.tenantId) {
-      throw new ApiError('SIGN_IN_FAILED', { detail: 'The account belongs to another tenant.' });
-    }
-    const missing = missingPermissions(result.scopes, GRAPH_PERMISSIONS);
-    if (missing.length > 0) {
-      throw new ApiError('PERMISSIONS_MISSING', { detail: `Not granted: ${missing.join(', ')}.` });
-    }
-    const me = await this.deps.graph.request<{ displayName?: string; mail?: string | null; userPrincipalName?: string }>(result.accessToken, 'GET', '/me?$select=id,displayName,mail,userPrincipalName');
-    const email = (me?.mail || me?.userPrincipalName || '').toLowerCase();
-    if (!email) {
-      throw new ApiError('MAILBOX_NOT_FOUND');
-    }
-    await this.checkMailbox(email);
-    return { email, displayName: me?.displayName ?? email };
-  }
-
-  /**
-   * R-MOD-3: the account must have a user mailbox. mailboxSettings needs MailboxSettings.Read,
-   * which the account is not asked for (R-MOD-4), so the API asks with its own app permission.
-   */
-  private async checkMailbox(email: string): Promise<void> {
-    const token = await this.deps.identity.appToken(`${this.deps.config.graphResource}/.default`);
-    const settings = await this.deps.graph.request<{ userPurpose?: string }>(token, 'GET', `/users/${encodeURIComponent(email)}/mailboxSettings`);
-    const purpose = settings?.userPurpose?.toLowerCase();
-    if (purpose && purpose !== 'user') {
-      throw new ApiError(purpose === 'shared' ? 'SHARED_MAILBOX' : 'MAILBOX_NOT_FOUND', { upstream: `mailboxSettings.userPurpose ${purpose}` });
-    }
-  }
-
   /** R-CLS-3: the password is proved by an SMTP login before anything is stored. */
   public async connectClassic(principal: Principal, catalog: string, email: string, password: string): Promise<ConnectionView> {
     if (principal.kind !== 'user') {
@@ -400,7 +214,7 @@ export class ConnectionService {
    */
   private async proveClassic(address: string, password: string): Promise<void> {
     await verifySmtpLogin(this.deps.config.smtp, { user: address, pass: password });
-    await this.checkMailbox(address);
+    await requireUserMailbox(this.deps, address);
   }
 
   /**
@@ -437,7 +251,7 @@ export class ConnectionService {
       await this.withConnection(record, async (transport) => {
         await transport.probe();
         if (transport.kind === 'graph') {
-          await this.checkMailbox(transport.account);
+          await requireUserMailbox(this.deps, transport.account);
         }
       });
     } catch (error) {
@@ -517,22 +331,4 @@ export class ConnectionService {
     }
     return { refreshed, lost };
   }
-}
-
-/** The error a sign-in redirect carries (`error`, and an AADSTS number in its description). */
-export function mapCallbackError(error: string, description: string | undefined): ErrorCode {
-  const aadsts = /AADSTS(\d{5,7})/.exec(description ?? '')?.[1];
-  if (aadsts === '65004') {
-    return 'CONSENT_DECLINED';
-  }
-  if (aadsts === '65001' || aadsts === '90094' || aadsts === '90095' || error === 'consent_required' || error === 'interaction_required') {
-    return 'CONSENT_REQUIRED';
-  }
-  if (error === 'access_denied') {
-    return 'CONSENT_DECLINED';
-  }
-  if (aadsts === '50057' || aadsts === '50053') {
-    return 'ACCOUNT_DISABLED';
-  }
-  return 'SIGN_IN_FAILED';
 }

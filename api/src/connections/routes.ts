@@ -10,6 +10,7 @@ import type { ApiConfig } from '../config/config';
 import { preferredLanguage } from '../errors/problem';
 import { adminConsentPage, callbackPage } from './callbackPage';
 import type { ConnectionService } from './connectionService';
+import type { ModernSignIn } from './modernSignIn';
 import { ADMIN_CONSENT_STATE, CONSENT_REQUEST_STATE, OrgConsentStatus } from './orgConsent';
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
@@ -20,6 +21,7 @@ export interface ConnectionRouteDeps {
   config: ApiConfig;
   admins: CatalogAdminCheck;
   service: ConnectionService;
+  signIn: ModernSignIn;
   orgConsent?: OrgConsentStatus;
 }
 
@@ -67,7 +69,7 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
     schema: { tags, summary: 'Start a modern connection: the authorize URL', security, params: S.CatalogParams, body: S.StartModern, response: { 200: S.StartModernResult, ...problemResponses } }
   }, async (request) => {
     const { principal, catalog } = await catalogFor(request);
-    return service.startModern(principal, catalog, request.body);
+    return deps.signIn.start(principal, catalog, request.body);
   });
 
   app.post(`${base}/modern/complete`, {
@@ -126,7 +128,7 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
         .header('content-security-policy', "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
         .send(adminConsentPage(granted, preferredLanguage(request.headers['accept-language'])));
     }
-    const outcome = await service.finishMicrosoftLeg(request.query);
+    const outcome = await deps.signIn.finishMicrosoftLeg(request.query);
     if (outcome.redirect) {
       // The popup must keep its opener through this hop, or the final page cannot post the result.
       return reply

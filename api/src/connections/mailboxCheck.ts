@@ -1,0 +1,18 @@
+import type { ApiConfig } from '../config/config';
+import { ApiError } from '../errors/apiError';
+import type { GraphClient } from '../graph/graphClient';
+import type { MicrosoftIdentity } from '../identity/microsoftIdentity';
+
+/**
+ * R-MOD-3: the account must have a user mailbox. mailboxSettings needs MailboxSettings.Read,
+ * which the account is not asked for (R-MOD-4), so the API asks with its own app permission.
+ * Shared by the Modern sign-in, the Classic connect and the health probe.
+ */
+export async function requireUserMailbox(deps: { config: ApiConfig; identity: MicrosoftIdentity; graph: GraphClient }, email: string): Promise<void> {
+  const token = await deps.identity.appToken(`${deps.config.graphResource}/.default`);
+  const settings = await deps.graph.request<{ userPurpose?: string }>(token, 'GET', `/users/${encodeURIComponent(email)}/mailboxSettings`);
+  const purpose = settings?.userPurpose?.toLowerCase();
+  if (purpose && purpose !== 'user') {
+    throw new ApiError(purpose === 'shared' ? 'SHARED_MAILBOX' : 'MAILBOX_NOT_FOUND', { upstream: `mailboxSettings.userPurpose ${purpose}` });
+  }
+}
