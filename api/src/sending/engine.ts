@@ -708,7 +708,10 @@ export class SendingEngine {
       await transport?.close();
     }
     if (sent + expired + failed > 0) {
-      await this.deps.outbox.recordDrain(catalog, { sent, expired, failed, lastSentAt: sent > 0 ? this.now() : null });
+      await this.deps.outbox.recordDrain(catalog, { sent, expired, failed, lastSentAt: sent > 0 ? this.now() : null }).catch((error: unknown) => {
+        // The items themselves are final; only the restored notice's sums miss this drain.
+        this.deps.log.warn({ catalog, sent, expired, failed, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox counters not recorded');
+      });
     }
     if (sent > 0) {
       if (stop !== 'held') {

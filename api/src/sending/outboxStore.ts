@@ -547,7 +547,7 @@ export class OutboxStore {
   /** The catalog's sending summary: last successful send (written by the worker that drained it). */
   public async lastSentAt(catalog: string): Promise<string | null> {
     const row = await readEntity<StatsEntity>(this.table, catalogKey(catalog), 'stats');
-    return row?.lastSentAt ?? null;
+    return row?.lastSentAt || null;
   }
 
   /** What the catalog's outbox holds and has done so far (the restored notice reports the difference). */
@@ -556,18 +556,24 @@ export class OutboxStore {
     return { pending, sent: row?.sent ?? 0, expired: row?.expired ?? 0, failed: row?.failed ?? 0 };
   }
 
-  /** Adds a drain's outcome to the catalog's counters (one write a drain, ETag-guarded against another writer). */
+  /**
+   * Adds a drain's outcome to the catalog's counters (one write a drain, ETag-guarded against
+   * another writer). Drains ending together retry after a jittered pause until their numbers are
+   * in: the restored notice reports these counters, so a count given up is a wrong notice.
+   */
   public async recordDrain(catalog: string, outcome: { sent: number; expired: number; failed: number; lastSentAt: number | null }): Promise<void> {
     const partitionKey = catalogKey(catalog);
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const row = await readEntity<StatsEntity>(this.table, partitionKey, 'stats');
+      const last = row?.lastSentAt ? Date.parse(row.lastSentAt) : null;
+      const lastSentAt = outcome.lastSentAt === null ? last : Math.max(outcome.lastSentAt, last ?? 0);
       const next = {
         partitionKey,
         rowKey: 'stats',
         sent: (row?.sent ?? 0) + outcome.sent,
         expired: (row?.expired ?? 0) + outcome.expired,
         failed: (row?.failed ?? 0) + outcome.failed,
-        lastSentAt: outcome.lastSentAt !== null ? new Date(outcome.lastSentAt).toISOString() : row?.lastSentAt ?? ''
+        lastSentAt: lastSentAt !== null ? new Date(lastSentAt).toISOString() : ''
       };
       try {
         if (row) {
@@ -578,13 +584,17 @@ export class OutboxStore {
         return;
       } catch (error) {
         const status = statusOf(error);
-        if (status !== 412 && status !== 409) {
-          throw storageError(error);
+        if ((status !== 412 && status !== 409) || attempt >= RECORD_ATTEMPTS) {
+          throw status === 412 || status === 409 ? new ApiError('SERVICE_UNAVAILABLE', { detail: 'The outbox counters are busy.' }) : storageError(error);
         }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt, 10)));
       }
     }
   }
 }
+
+/** Writers of one catalog's counters at once are its drains: a handful at most. */
+const RECORD_ATTEMPTS = 50;
 
 interface StatsEntity {
   sent?: number;

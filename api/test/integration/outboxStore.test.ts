@@ -60,4 +60,14 @@ describe('OutboxStore on Azurite', () => {
     expect(rest).toEqual(all.slice(all.indexOf(ids[0]) + 1));
     expect(rest.slice(-2)).toEqual(ids.slice(1));
   });
+
+  it('drains that end at once all add to the counters: none is lost to the others\' ETag conflicts, and the last sent time only moves forward', async () => {
+    const catalog = 'https://contoso.test/sites/counted';
+    // One drain per mailbox runs at a time, but a handover or a second mailbox lease can end several together.
+    await Promise.all(Array.from({ length: 12 }, (_, i) => store.recordDrain(catalog, { sent: 1, expired: i % 2, failed: i % 3 === 0 ? 1 : 0, lastSentAt: 10_000 + i })));
+    // A drain that ends last but sent its last message before the others.
+    await store.recordDrain(catalog, { sent: 1, expired: 1, failed: 0, lastSentAt: 5_000 });
+    expect(await store.counters(catalog)).toEqual({ pending: 0, sent: 13, expired: 7, failed: 4 });
+    expect(await store.lastSentAt(catalog)).toBe(new Date(10_011).toISOString());
+  });
 });
