@@ -18,7 +18,11 @@ export const REDACT_PATHS = [
   '*.id_token',
   '*.client_secret',
   '*.clientSecret',
-  '*.authorization'
+  '*.authorization',
+  // Node's HTTP parse error carries the raw bytes of the request it could not parse - headers
+  // (a bearer token) and body included; Fastify logs it at trace ('client error').
+  'err.rawPacket',
+  '*.rawPacket'
 ];
 
 export function stripQuery(url: string): string {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { readdirSync, statSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -210,5 +211,38 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
     walk(location);
     expect(entries.length).toBeGreaterThan(0);
     expect(entries.filter((e) => (e.mode & 0o077) !== 0)).toEqual([]);
+  });
+
+  it('a request the HTTP parser refuses is answered 400, and the raw bytes Node keeps of it (a bearer token, a body) reach no log, at any level', async () => {
+    const token = await appToken(stack);
+    const body = JSON.stringify({ subject: `${CANARY}-body`, password: `${CANARY}-password` });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(stack.api.port, '127.0.0.1', () => {
+        socket.end([
+          `POST /v1/catalogs/${encodeURIComponent(catalogA)}/notifications HTTP/1.1`,
+          'Host: 127.0.0.1',
+          `Authorization: Bearer ${token}`,
+          `X-Note: ${CANARY}-header`,
+          // A header name with a space: Node's parser refuses the request (HPE_INVALID_HEADER_TOKEN).
+          'Bad Header: x',
+          'Content-Type: application/json',
+          `Content-Length: ${Buffer.byteLength(body)}`,
+          '',
+          body
+        ].join('\r\n'));
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const logs = stack.logs.text();
+    expect(logs).toContain('client error');
+    for (const secret of [token.split('.')[2], CANARY]) {
+      expect(logs).not.toContain(secret);
+    }
   });
 });

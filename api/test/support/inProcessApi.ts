@@ -13,8 +13,11 @@ export class LogCapture extends Writable {
     callback();
   }
 
+  /** The lines, and the text of any bytes a line holds as a serialised Buffer (a secret there is a secret too). */
   public text(): string {
-    return this.lines.join('');
+    const all = this.lines.join('');
+    const bytes = [...all.matchAll(/"type":"Buffer","data":\[([\d,]*)\]/g)].map((m) => Buffer.from(m[1].split(',').filter(Boolean).map(Number)).toString('latin1'));
+    return [all, ...bytes].join('\n');
   }
 }
 
