@@ -125,6 +125,9 @@ module site 'modules/appservice.bicep' = {
       LMS_ADMINS: lmsAdmins
       ALLOWED_APP_CLIENTS: lmsBackendClientId
       TENANT_DOMAINS: tenantDomains
+      // Classic attempt counters are per instance (docs/security.md): all instances together stay
+      // below Entra's smart lockout threshold of 10 failed sign-ins.
+      CLASSIC_ATTEMPTS_PER_ACCOUNT: string(max(1, 10 / (instanceCount + 1)))
       LOG_LEVEL: 'info'
     }
   }
