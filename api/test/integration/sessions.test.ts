@@ -290,6 +290,14 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     // Every message carried its own Message-ID: none was submitted twice.
     const counters = await mailboxCounters(stack, 'alex@contoso.test');
     expect(counters.duplicates).toBe(0);
+    // What the meeting says reached its attendees, and no line of the API's log (at trace, SMTP
+    // replies included); no answer to the LMS repeats its body or the cancellation's message.
+    for (const said of ['Safety training', 'boots', 'Postponed to next term']) {
+      expect(stack.logs.text()).not.toContain(said);
+    }
+    for (const said of ['boots', 'Postponed to next term']) {
+      expect(stack.responses.join('\n')).not.toContain(said);
+    }
   });
 
   it('smtp (Modern with the SMTP transport) - the invitation goes over SMTP with XOAUTH2 as iCalendar, the catalog\'s account its organiser', async () => {
