@@ -49,6 +49,9 @@ export interface ApiConfig {
   keepAliveIntervalSeconds: number;
   /** How often booked rooms that have not answered are looked at (0: only when the LMS reads the session). */
   roomAnswerIntervalSeconds: number;
+  /** Days a final notification keeps its bodies and recipient lists (0: kept); the daily outbox-content job deletes them. */
+  outboxContentDays: number;
+  outboxContentIntervalSeconds: number;
   /** The outbox engine: Exchange Online's per-mailbox limits (R-USE-4) and how the workers run. */
   sending: SendingConfig;
   /** Alerts about lost connections (R-LOSS-2, R-OPS-3) and the health monitor (R-LOSS-1). */
@@ -313,6 +316,8 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     keepAliveAfterDays: Number(optional('KEEPALIVE_AFTER_DAYS', '14', int(1, 80))),
     keepAliveIntervalSeconds: Number(optional('KEEPALIVE_INTERVAL_SECONDS', '3600', int(0, 86400))),
     roomAnswerIntervalSeconds: Number(optional('ROOM_ANSWER_INTERVAL_SECONDS', '60', int(0, 86400))),
+    outboxContentDays: Number(optional('OUTBOX_CONTENT_DAYS', '30', int(0, 3650))),
+    outboxContentIntervalSeconds: Number(optional('OUTBOX_CONTENT_INTERVAL_SECONDS', '86400', int(0, 604800))),
     alerts: {
       sender: optional('SYSTEM_SENDER', production ? '' : 'notifications@contoso.test', (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'must be an email address')) || null,
       lmsAdmins: list(optional('LMS_ADMINS', production ? '' : 'megan@contoso.test', (v) => (list(v).every((a) => /^[^@\s]+@[^@\s]+$/.test(a)) ? undefined : 'must be a comma-separated list of email addresses'))).map((a) => a.toLowerCase()),

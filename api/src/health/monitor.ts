@@ -20,6 +20,8 @@ export interface MonitorDeps {
    * at most one probe interval, never for good.
    */
   resume?: (catalog: string) => Promise<boolean>;
+  /** Deletes the content of the catalog's notifications final before `before`; answers how many. */
+  dropContent?: (catalog: string, before: number) => Promise<number>;
   /** Sessions whose room has not answered yet: read their events (issue 9 point 5). */
   sessions?: { learnRoomAnswers(): Promise<Record<string, number>> };
   log: FastifyBaseLogger;
@@ -40,7 +42,9 @@ interface Job {
  *   is gone), and sends the incident notices that are due (alerts, reminders, restored);
  * - keep-alive: refreshes modern connections idle for KEEPALIVE_AFTER_DAYS;
  * - room answers: reads the answer of each booked room that has not answered yet (Exchange's
- *   resource mailboxes answer the organiser some time after the event was made).
+ *   resource mailboxes answer the organiser some time after the event was made);
+ * - outbox content: deletes the bodies and recipient lists of notifications final for
+ *   OUTBOX_CONTENT_DAYS (their state, subject and history stay for the deliveries list).
  */
 export class HealthMonitor {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -55,7 +59,8 @@ export class HealthMonitor {
     return [
       { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: () => this.sweep() },
       { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async () => this.deps.service.keepAlive() },
-      { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async () => (await this.deps.sessions?.learnRoomAnswers()) ?? {} }
+      { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async () => (await this.deps.sessions?.learnRoomAnswers()) ?? {} },
+      { name: 'outbox-content', everySeconds: this.deps.config.outboxContentDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: () => this.dropContent() }
     ];
   }
 
@@ -95,6 +100,22 @@ export class HealthMonitor {
       this.deps.log.warn({ job: name, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'job failed');
       return undefined;
     }
+  }
+
+  /** Every catalog's notifications final for OUTBOX_CONTENT_DAYS lose their bodies and recipient lists. */
+  public async dropContent(): Promise<Record<string, number>> {
+    const result = { catalogs: 0, dropped: 0, failed: 0 };
+    const before = this.now() - this.deps.config.outboxContentDays * 86_400_000;
+    for await (const { record } of this.deps.connections.all()) {
+      try {
+        result.dropped += (await this.deps.dropContent?.(record.catalog, before)) ?? 0;
+        result.catalogs++;
+      } catch {
+        // A storage fault on one catalog: the next run takes it again.
+        result.failed++;
+      }
+    }
+    return result;
   }
 
   /** Probes connected and lost catalogs and sends due incident notices. */

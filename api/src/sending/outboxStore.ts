@@ -557,6 +557,56 @@ export class OutboxStore {
   }
 
   /**
+   * Data minimisation: a final item's bodies and recipient lists are deleted once it has been final
+   * for a while (`before`: final before then). What the deliveries list and a status read need
+   * stays - state, history, subject, recipient count - and so does its idempotency key. A final
+   * item row is no longer written by anyone else; the write is conditional all the same. Answers
+   * how many items lost their content.
+   */
+  public async dropContent(catalog: string, before: number): Promise<number> {
+    const partitionKey = catalogKey(catalog);
+    const kept = ['catalog', 'id', 'state', 'subject', 'kind', 'session', 'requestHash', 'recipientCount', 'index'] as const;
+    const stale: Array<Record<string, unknown> & { rowKey: string; etag: string }> = [];
+    try {
+      const rows = this.table.listEntities<Record<string, unknown> & { rowKey: string; etag: string; state: string; contentDroppedAt?: string }>({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge 'n|' and RowKey lt 'n}'`, select: ['RowKey', 'contentDroppedAt', ...kept] }
+      });
+      for await (const row of rows) {
+        const state = JSON.parse(row.state) as ItemState;
+        const finalAt = Date.parse(state.history[state.history.length - 1]?.at ?? '');
+        if (!row.contentDroppedAt && isTerminal(state.state) && finalAt < before) {
+          stale.push(row);
+        }
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
+    const droppedAt = new Date().toISOString();
+    let dropped = 0;
+    for (let i = 0; i < stale.length; i += TRANSACTION_OPERATIONS) {
+      const actions: TransactionAction[] = stale.slice(i, i + TRANSACTION_OPERATIONS).map((row) => {
+        const entity: Record<string, unknown> = { partitionKey, rowKey: row.rowKey, contentDroppedAt: droppedAt };
+        for (const name of kept) {
+          if (row[name] !== undefined && row[name] !== null) {
+            entity[name] = row[name];
+          }
+        }
+        return ['update', entity as { partitionKey: string; rowKey: string }, 'Replace', { etag: row.etag }];
+      });
+      try {
+        await this.table.submitTransaction(actions);
+        dropped += actions.length;
+      } catch (error) {
+        // A row changed meanwhile (it never should): the next sweep reads it again.
+        if (statusOf(error) !== 412) {
+          throw storageError(error);
+        }
+      }
+    }
+    return dropped;
+  }
+
+  /**
    * Adds a drain's outcome to the catalog's counters (one write a drain, ETag-guarded against
    * another writer). Drains ending together retry after a jittered pause until their numbers are
    * in: the restored notice reports these counters, so a count given up is a wrong notice.

@@ -1,6 +1,6 @@
 import { transition } from '../../src/sending/outboxItem';
 import { OutboxStore, queueRowOf, requestHash } from '../../src/sending/outboxStore';
-import { openTables, TABLES } from '../../src/storage/tables';
+import { catalogKey, openTables, TABLES } from '../../src/storage/tables';
 import { RunningAzurite, startAzurite } from '../support/azurite';
 
 jest.setTimeout(60_000);
@@ -24,6 +24,10 @@ describe('OutboxStore on Azurite', () => {
   const queued = async (keys: string[], now = 1000): Promise<string[]> => {
     const outcomes = await store.enqueue(CATALOG, keys.map((key) => ({ key, priority: 'normal' as const, content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: key, text: 'x' }, parts: 1, firstPartRecipients: 1, requestHash: requestHash(key) })), now);
     return outcomes.map((o) => ('id' in o ? o.id : ''));
+  };
+  const azuriteRow = async (catalog: string, rowKey: string): Promise<Record<string, unknown>> => {
+    const table = (await openTables(azurite.connectionString))[TABLES.outbox];
+    return table.getEntity(catalogKey(catalog), rowKey);
   };
   const pendingIds = async (after?: string): Promise<string[]> => {
     const ids: string[] = [];
@@ -69,5 +73,39 @@ describe('OutboxStore on Azurite', () => {
     await store.recordDrain(catalog, { sent: 1, expired: 1, failed: 0, lastSentAt: 5_000 });
     expect(await store.counters(catalog)).toEqual({ pending: 0, sent: 13, expired: 7, failed: 4 });
     expect(await store.lastSentAt(catalog)).toBe(new Date(10_011).toISOString());
+  });
+
+  it('a notification final for the retention period loses its bodies and recipient lists, keeps its state, subject and key; pending and recent ones keep everything', async () => {
+    const catalog = 'https://contoso.test/sites/retained';
+    const content = (key: string) => ({ to: ['a@contoso.test', 'b@contoso.test'], cc: ['c@contoso.test'], bcc: [], subject: `Subject ${key}`, html: `<p>Body of ${key}</p>`, text: `Body of ${key}` });
+    const [old, recent, pending] = (await store.enqueue(catalog, ['old', 'recent', 'pending'].map((key) => ({ key, priority: 'normal' as const, content: content(key), parts: 1, firstPartRecipients: 3, requestHash: requestHash(key) })), 1000)).map((o) => ('id' in o ? o.id : ''));
+    const finish = async (id: string, at: number): Promise<void> => {
+      const item = await store.readForUpdate(catalog, id);
+      if (!item) {
+        throw new Error('queued item not found');
+      }
+      const claimed = await store.update(item, transition(item.state, { type: 'claim', now: at - 10, claimUntil: at + 10_000 }));
+      await store.updateMany(catalog, [{ item: claimed, next: transition(claimed.state, { type: 'sent', now: at }) }]);
+    };
+    await finish(old, 10_000);
+    await finish(recent, 50_000);
+
+    expect(await store.dropContent(catalog, 20_000)).toBe(1);
+    const gone = await store.read(catalog, old);
+    expect(gone?.content).toEqual({ to: [], cc: [], bcc: [], subject: 'Subject old', html: undefined, text: undefined });
+    expect(gone?.state).toMatchObject({ state: 'sent', sentAt: 10_000 });
+    const raw = JSON.stringify(await azuriteRow(catalog, `n|${old}`));
+    expect(raw).not.toContain('Body of old');
+    expect(raw).not.toContain('a@contoso.test');
+    // The deliveries list and a repeat of the key answer as before.
+    expect((await store.summaries(catalog, 10)).find((s) => s.id === old)).toMatchObject({ subject: 'Subject old', recipients: 3 });
+    expect(await store.enqueue(catalog, [{ key: 'old', priority: 'normal', content: content('old'), parts: 1, firstPartRecipients: 3, requestHash: requestHash('old') }], 60_000)).toEqual([expect.objectContaining({ id: old, duplicate: true })]);
+    for (const [id, key] of [[recent, 'recent'], [pending, 'pending']]) {
+      expect((await store.read(catalog, id))?.content).toEqual(content(key));
+    }
+    // Once is enough; a later run takes the recent one when its time comes.
+    expect(await store.dropContent(catalog, 20_000)).toBe(0);
+    expect(await store.dropContent(catalog, 60_000)).toBe(1);
+    expect((await store.read(catalog, pending))?.content).toEqual(content('pending'));
   });
 });
