@@ -35,7 +35,7 @@ param sharePointOrigin string
 @description('Origins allowed to call the API from a browser (SharePoint, Teams), comma-separated.')
 param allowedOrigins string
 
-@description('The system sender mailbox that sends lost-connection alerts (Mail.Send application permission, scoped to it).')
+@description('The system sender mailbox that sends lost-connection alerts (Exchange RBAC for Applications role Application Mail.Send, scoped to it; never the Entra Mail.Send permission).')
 param systemSender string
 
 @description('LMS administrators alerted about every catalog, comma-separated.')

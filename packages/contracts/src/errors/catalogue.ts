@@ -163,8 +163,8 @@ export const DOMAIN_ERRORS = {
       ja: 'LMS に必要なアクセス許可の一部が付与されていません。'
     },
     remedy: {
-      en: 'Connect again and accept every permission listed, or ask a tenant admin to grant them for the organisation.',
-      ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。'
+      en: 'Connect again and accept every permission listed, or ask a tenant admin to grant them for the organisation. If connecting this catalog is refused before any sign-in, the LMS was not given access to the catalog site: a SharePoint admin grants it (Sites.Selected, see the deployment guide).',
+      ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。サインインの前にこのカタログへの接続が拒否される場合は、LMS にカタログ サイトへのアクセス権が付与されていません。SharePoint 管理者が付与します (Sites.Selected、展開ガイドを参照)。'
     }
   },
   ACCOUNT_DISABLED: {
@@ -643,8 +643,8 @@ export const HTTP_ERRORS = {
       ja: '要求に冪等性キーがありません。'
     },
     remedy: {
-      en: 'Send an Idempotency-Key header (or a key for each item of a batch): the same key later returns the same notification instead of sending it twice.',
-      ja: 'Idempotency-Key ヘッダー (一括の場合は項目ごとのキー) を送信してください。同じキーで再送すると、二重に送信せず同じ通知が返されます。'
+      en: 'Send an Idempotency-Key header: the same key later returns the same notification instead of sending it twice. (In a batch, each item\'s key is required by the schema.)',
+      ja: 'Idempotency-Key ヘッダーを送信してください。同じキーで再送すると、二重に送信せず同じ通知が返されます (一括の場合、各項目のキーはスキーマで必須です)。'
     }
   },
   IDEMPOTENCY_KEY_REUSED: {
