@@ -582,7 +582,7 @@ export class SendingEngine {
           stop = 'stopping';
           break;
         }
-        drain.changed = true;
+        // The record as of at most a second ago, or of this instance's last write (the first pass reads it).
         if (!(await stillSendable())) {
           break;
         }

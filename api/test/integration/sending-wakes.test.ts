@@ -123,6 +123,9 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
       // The drain claims the first one: held there while the switch goes off.
       await claim.held;
       await setEnabled(stack, 'adele@contoso.test', catalog, false);
+      // A change made on another instance is seen at the drain's next look once its record is a
+      // second old (RECORD_RECHECK_MS): the claim is held past that.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       claim.release();
       // The first one goes; the drain's next look sees the switch off (held) and ends: its counters' read is held here.
       await counters.held;
