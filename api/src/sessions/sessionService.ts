@@ -314,9 +314,10 @@ export class SessionService {
       throw new ApiError('VALIDATION_FAILED', { detail: `rooms: between 1 and ${MAX_ROOMS} addresses.` });
     }
     // Graph's getSchedule would refuse the whole request for one of them (read as "the room was busy").
-    const malformed = rooms.find((r) => !/^[^\s@,;<>"]{1,64}@[^\s@,;<>"]+\.[^\s@,;<>"]+$/.test(r) || r.length > 254);
-    if (malformed !== undefined) {
-      throw new ApiError('VALIDATION_FAILED', { detail: `rooms: ${malformed.slice(0, 100)} is not an email address.` });
+    const malformed = rooms.findIndex((r) => !/^[^\s@,;<>"]{1,64}@[^\s@,;<>"]+\.[^\s@,;<>"]+$/.test(r) || r.length > 254);
+    if (malformed >= 0) {
+      // Named by its place, like every other refusal: an answer never repeats what was sent.
+      throw new ApiError('VALIDATION_FAILED', { detail: `rooms: address ${malformed + 1} is not an email address.` });
     }
     const graph = await this.graph(await acceptingRecord(this.deps.connections, catalog));
     try {
