@@ -1358,6 +1358,12 @@ export interface components {
                 /** Format: date-time */
                 failedAt: string;
             };
+            /** @description Present while Exchange Online stops the connected account from sending (SENDING_BLOCKED): the connection works, notifications wait, the API tries again every hour and clears this when a send goes through. */
+            sendingBlocked?: {
+                code: string;
+                /** Format: date-time */
+                since: string;
+            };
             alertRecipients: string[];
             /** @description Who connected the account (the catalog admin's sign-in name). */
             connectedBy: string | null;

@@ -158,7 +158,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
         if (record.health.state !== 'connected' || Date.now() - last > 3_600_000) {
           await writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true, record.generation);
         }
-      }
+      },
+      blocked: (record, code) => writer.recordBlocked(record.catalog, record.connectionId, record.generation, code)
     }
   });
   const notifications = new NotificationService({

@@ -98,7 +98,8 @@ export class ConnectionWriter {
     for (let attempt = 0; ; attempt++) {
       const { record, etag } = await this.connections.read(catalog);
       const generation = record.generation + 1;
-      const next = { ...change(record, generation), generation };
+      // A new connection (or none) starts without the old account's sending block.
+      const next = { ...change(record, generation), generation, blocked: null };
       try {
         return await this.write(record, next, etag, await secret(generation));
       } catch (error) {
@@ -119,6 +120,19 @@ export class ConnectionWriter {
       ...record,
       health: { ...health, checkedAt: this.nowIso() },
       lastTokenUseAt: used ? this.nowIso() : record.lastTokenUseAt
+    });
+  }
+
+  /**
+   * Records that Exchange stopped the connection `connectionId` from sending (`code`), or that a
+   * send went through again (null). A reconnect since is left alone.
+   */
+  public async recordBlocked(catalog: string, connectionId: string, generation: number, code: ErrorCode | null): Promise<void> {
+    await this.update(catalog, (record) => {
+      if (record.connectionId !== connectionId || !record.method || record.generation !== generation || Boolean(record.blocked) === (code !== null)) {
+        return record;
+      }
+      return { ...record, blocked: code ? { code, since: this.nowIso() } : null };
     });
   }
 }

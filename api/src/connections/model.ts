@@ -33,6 +33,12 @@ export interface ConnectionRecord {
   connectedAt?: string | null;
   /** The current or last loss of the connection and its notices (R-LOSS-2). */
   incident?: Incident | null;
+  /**
+   * Exchange stopped the account from sending (SENDING_BLOCKED: send-as denied, 5.2.251-255): the
+   * connection itself works (the probe, which sends nothing, cannot tell), so only a send that goes
+   * through again clears it. It opens an incident like a loss, so the admins are told.
+   */
+  blocked?: { code: ErrorCode; since: string } | null;
 }
 
 export function emptyConnection(catalog: string, connectionId: string): ConnectionRecord {
@@ -112,6 +118,7 @@ export function toView(record: ConnectionRecord, etag: string, orgConsent: { gra
     orgConsent,
     rooms,
     ...(settingsListFailure ? { settingsListWarning: settingsListFailure } : {}),
+    ...(record.blocked && record.method ? { sendingBlocked: record.blocked } : {}),
     alertRecipients: record.alertRecipients,
     connectedBy: record.connectedBy,
     connectedAt: record.connectedAt ?? null,

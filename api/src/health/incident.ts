@@ -43,11 +43,16 @@ const NO_NOTICE: Notice = { claimedUntil: null, sentAt: null };
 export function followIncident(previous: ConnectionRecord, next: ConnectionRecord, now: string, newId: () => string = randomUUID): ConnectionRecord {
   const wasLost = previous.health.state === 'lost';
   const isLost = next.health.state === 'lost';
+  const opened = (code: ErrorCode): ConnectionRecord => ({ ...next, incident: { id: newId(), code, since: now, alert: NO_NOTICE, reminder: null, resolvedAt: null, restored: null, atResolution: null } });
   if (isLost && !wasLost) {
-    return { ...next, incident: { id: newId(), code: next.health.code ?? 'TOKEN_REVOKED', since: now, alert: NO_NOTICE, reminder: null, resolvedAt: null, restored: null, atResolution: null } };
+    return opened(next.health.code ?? 'TOKEN_REVOKED');
+  }
+  // A sending block is an incident too (its notices say so): opened when neither it nor a loss was.
+  if (next.blocked && !previous.blocked && !wasLost && !isLost) {
+    return opened(next.blocked.code);
   }
   const open = next.incident && !next.incident.resolvedAt ? next.incident : null;
-  if (!isLost && open) {
+  if (!isLost && !next.blocked && open) {
     const restoredWanted = next.health.state === 'connected' && open.alert.sentAt !== null;
     return { ...next, incident: { ...open, resolvedAt: now, restored: restoredWanted ? NO_NOTICE : null } };
   }

@@ -55,6 +55,41 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
 };
 
 /**
+ * A sending block's notices (SENDING_BLOCKED): the connection works, Exchange stopped the account
+ * from sending - nothing is held, notifications wait their turn and the LMS tries again hourly.
+ */
+const BLOCKED_TEXTS: typeof TEXTS = {
+  en: {
+    alert: {
+      subject: (f) => `Action needed: Exchange Online stopped sending for catalog ${f.catalog}`,
+      body: (f) => `Exchange Online stopped ${f.account} from sending, so the LMS cannot send email notifications or meeting invitations for catalog ${f.catalog} (since ${f.since}).\n\nWhy: ${f.title} (${f.code})\nWhat to do: ${f.remedy}\n\nNothing is lost: ${f.waiting} notification(s) wait and go out once Exchange lets the account send again; the LMS tries again every hour. The catalog's Microsoft 365 connection settings:\n${f.page}`
+    },
+    reminder: {
+      subject: (f) => `Reminder: Exchange Online still stops sending for catalog ${f.catalog}`,
+      body: (f) => `Since ${f.since} Exchange Online has stopped ${f.account} from sending, so the LMS cannot send for catalog ${f.catalog}.\n\nWhy: ${f.title} (${f.code})\nWhat to do: ${f.remedy}\n\n${f.waiting} notification(s) wait.\n${f.page}`
+    },
+    restored: {
+      subject: (f) => `Restored: sending for catalog ${f.catalog} works again`,
+      body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog}.\n\nOf the notifications that waited, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${f.waiting} are still waiting their turn.\n\n${f.page}`
+    }
+  },
+  ja: {
+    alert: {
+      subject: (f) => `対応が必要です: Exchange Online がカタログ ${f.catalog} の送信を停止しました`,
+      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since} 以降、カタログ ${f.catalog} のメール通知と会議の招待を送信できません。\n\n原因: ${f.title} (${f.code})\n対処方法: ${f.remedy}\n\n通知は失われません。${f.waiting} 件の通知が待機しており、Exchange がこのアカウントからの送信を再び許可すると送信されます。LMS は 1 時間ごとに再試行します。カタログの Microsoft 365 接続設定:\n${f.page}`
+    },
+    reminder: {
+      subject: (f) => `再通知: Exchange Online はカタログ ${f.catalog} の送信を停止したままです`,
+      body: (f) => `${f.since} 以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因: ${f.title} (${f.code})\n対処方法: ${f.remedy}\n\n${f.waiting} 件の通知が待機しています。\n${f.page}`
+    },
+    restored: {
+      subject: (f) => `回復しました: カタログ ${f.catalog} の送信が再び行われています`,
+      body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS はカタログ ${f.catalog} の通知を送信しています。\n\n待機していた通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
+    }
+  }
+};
+
+/**
  * The text of an incident notice (R-LOSS-2, R-OPS-3): the catalog, the cause in plain words and
  * its remedy from the error catalogue, and a link to the settings page - in the recipient's
  * language, or English and Japanese both when it is not known. Plain text: nothing in it is HTML.
@@ -79,13 +114,14 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     expired,
     failed
   });
+  const texts = incident.code === 'SENDING_BLOCKED' ? BLOCKED_TEXTS : TEXTS;
   if (language !== 'both') {
-    const t = TEXTS[language][kind];
+    const t = texts[language][kind];
     return { subject: t.subject(facts(language)), text: t.body(facts(language)) };
   }
   return {
-    subject: `${TEXTS.en[kind].subject(facts('en'))} / ${TEXTS.ja[kind].subject(facts('ja'))}`,
-    text: `${TEXTS.en[kind].body(facts('en'))}\n\n----------\n\n${TEXTS.ja[kind].body(facts('ja'))}`
+    subject: `${texts.en[kind].subject(facts('en'))} / ${texts.ja[kind].subject(facts('ja'))}`,
+    text: `${texts.en[kind].body(facts('en'))}\n\n----------\n\n${texts.ja[kind].body(facts('ja'))}`
   };
 }
 

@@ -24,6 +24,8 @@ export interface HealthSink {
   lost(record: ConnectionRecord, code: ErrorCode): Promise<void>;
   /** Messages went out: the connection is healthy and its tokens were used (R-LOSS-0). */
   used(record: ConnectionRecord): Promise<void>;
+  /** Exchange stopped the account from sending (`code`), or a send went through again (null). */
+  blocked(record: ConnectionRecord, code: ErrorCode | null): Promise<void>;
 }
 
 /** Sends an invitation item: its session's latest revision, through the burst's transport (api/src/sessions). */
@@ -353,6 +355,8 @@ export class SendingEngine {
     let after: string | undefined;
     /** When `record` was read. */
     let recordReadAt = 0;
+    /** Exchange refused this drain's sender (SENDING_BLOCKED). */
+    let blockedSeen = false;
     /** The record that stopped the drain ('held'). */
     let holding: ConnectionRecord | undefined;
 
@@ -428,6 +432,11 @@ export class SendingEngine {
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
         await this.deps.health.lost(record, apiError.code);
       } else if (kind === 'mailbox-blocked') {
+        if (apiError.code === 'SENDING_BLOCKED') {
+          // Not the daily quota, which lifts by itself: only an admin lifts this one, so they are told.
+          blockedSeen = true;
+          await this.deps.health.blocked(record, apiError.code);
+        }
         const w = windows(this.limits);
         const until = now + (apiError.code === 'SENDING_QUOTA_EXCEEDED' ? w.day / 24 : w.hour);
         lease.budget = pauseUntil(lease.budget, until);
@@ -716,6 +725,10 @@ export class SendingEngine {
     if (sent > 0) {
       if (stop !== 'held') {
         await this.deps.health.used(record);
+      }
+      if (record.blocked && !blockedSeen) {
+        // Exchange lets the account send again: the incident is resolved (and the admins told).
+        await this.deps.health.blocked(record, null);
       }
     }
     await writer.close().catch((error: unknown) => {

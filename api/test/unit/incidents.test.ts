@@ -25,6 +25,34 @@ describe('incidents - one per loss, notices once each', () => {
     expect(followIncident(b, { ...b, health: { state: 'connected', code: null, checkedAt: null } }, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: null });
   });
 
+  it('incident - a sending block opens one (the connection works, the probe cannot clear it); a send that goes through resolves it; a loss meanwhile opens its own', () => {
+    const a = connected();
+    const blocked = { ...a, blocked: { code: 'SENDING_BLOCKED' as const, since: 'T0' } };
+    const b = followIncident(a, blocked, 'T0', () => 'b1');
+    expect(b.incident).toMatchObject({ id: 'b1', code: 'SENDING_BLOCKED', resolvedAt: null });
+    // The health monitor's probe records a working connection: the block stays, and its incident.
+    const probed = followIncident(b, { ...b, health: { state: 'connected', code: null, checkedAt: 'T1' } }, 'T1', () => 'x');
+    expect(probed.incident).toMatchObject({ id: 'b1', resolvedAt: null });
+    const alerted = { ...probed, incident: noticeSent(probed.incident as Incident, 'alert', 'T1') };
+    expect(followIncident(alerted, { ...alerted, blocked: null }, 'T2').incident).toMatchObject({ id: 'b1', resolvedAt: 'T2', restored: { sentAt: null } });
+    const lostToo = followIncident(alerted, lost(alerted, 'BAD_CREDENTIALS'), 'T3', () => 'l1');
+    expect(lostToo.incident).toMatchObject({ id: 'l1', code: 'BAD_CREDENTIALS' });
+    // A block seen while already lost opens nothing new.
+    const stillLost = followIncident(lostToo, { ...lostToo, blocked: { code: 'SENDING_BLOCKED', since: 'T4' } }, 'T4', () => 'y');
+    expect(stillLost.incident?.id).toBe('l1');
+  });
+
+  it('notices - a sending block is told as Exchange stopping the account, not as a lost connection', () => {
+    const record = followIncident(connected(), { ...connected(), blocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T00:00:00Z' } }, '2026-12-01T00:00:00Z', () => 'b1');
+    const incident = record.incident as Incident;
+    const en = noticeText('alert', 'en', record, incident, 'p', { pending: 2, sent: 0, expired: 0, failed: 0 });
+    expect(en.subject).toBe('Action needed: Exchange Online stopped sending for catalog https://t.test/sites/a');
+    expect(en.text).toContain('Exchange Online stopped this account from sending.');
+    expect(en.text).toContain('2 notification(s) wait');
+    expect(en.text).not.toMatch(/was lost|reconnect/i);
+    expect(noticeText('alert', 'ja', record, incident, 'p', { pending: 2, sent: 0, expired: 0, failed: 0 }).subject).toContain('送信を停止しました');
+  });
+
   it('notices - the alert is due once; a live claim keeps others off, a lapsed one lets another try; reminders after the period', () => {
     const open = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1').incident as Incident;
     const t0 = Date.parse('2026-12-01T00:00:00Z');

@@ -46,5 +46,17 @@ describe('StatusSummary', () => {
   it('StatusSummary - no warning when the last write worked', () => {
     renderStatus(connectedView());
     expect(screen.queryByTestId('settings-list-warning')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('sending-blocked')).not.toBeInTheDocument();
+  });
+
+  it('StatusSummary - Exchange stopping the account from sending is a severe warning with its reason and remedy, in English and Japanese', async () => {
+    renderStatus(connectedView({ sendingBlocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T10:00:00Z' } }));
+    // The reason comes with the error catalogue, loaded when first needed.
+    expect(await screen.findByText(/Restricted entities/)).toBeInTheDocument();
+    expect(screen.getByTestId('sending-blocked')).toHaveTextContent(en.sendingBlockedWarning.split('{0}')[0].trim());
+    cleanup();
+    renderStatus(connectedView({ sendingBlocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T10:00:00Z' } }), ja);
+    expect(await screen.findByText(/制限付きエンティティ/)).toBeInTheDocument();
+    expect(screen.getByTestId('sending-blocked')).toHaveTextContent(ja.sendingBlockedWarning.split('{0}')[0].trim());
   });
 });

@@ -111,6 +111,17 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
         </Stack>
       </Stack>
 
+      {view.sendingBlocked && state !== 'lost' ? (
+        <div data-testid="sending-blocked">
+          <MessageBar messageBarType={MessageBarType.severeWarning} isMultiline={true} styles={{ root: { marginTop: 12 } }}>
+            <Text block={true}>{format(strings.sendingBlockedWarning, time(view.sendingBlocked.since))}</Text>
+            <LazyBoundary strings={strings}>
+              <LostReason code={view.sendingBlocked.code} method={method} strings={strings} />
+            </LazyBoundary>
+          </MessageBar>
+        </div>
+      ) : null}
+
       {view.settingsListWarning ? (
         <MessageBar messageBarType={MessageBarType.warning} isMultiline={true} data-testid="settings-list-warning" styles={{ root: { marginTop: 12 } }}>
           {format(strings.settingsListWarning, view.settingsListWarning.code, time(view.settingsListWarning.failedAt))}

@@ -112,6 +112,8 @@ export interface IConnectionSettingsStrings {
 
   /** {0} = error code, {1} = when the write failed (issue 13 point 3). */
   settingsListWarning: string;
+  /** {0} = since when Exchange Online stops the connected account from sending (SENDING_BLOCKED). */
+  sendingBlockedWarning: string;
 
   reconnect: string;
 
