@@ -54,6 +54,7 @@ describe('StatusSummary', () => {
     // The reason comes with the error catalogue, loaded when first needed.
     expect(await screen.findByText(/Restricted entities/)).toBeInTheDocument();
     expect(screen.getByTestId('sending-blocked')).toHaveTextContent(en.sendingBlockedWarning.split('{0}')[0].trim());
+    expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateBlocked);
     cleanup();
     renderStatus(connectedView({ sendingBlocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T10:00:00Z' } }), ja);
     expect(await screen.findByText(/制限付きエンティティ/)).toBeInTheDocument();

@@ -67,6 +67,10 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   const titles: Record<SummaryState, string> = {
     sending: strings.stateSending, paused: strings.statePaused, lost: strings.stateLost, 'not-connected': strings.stateNotConnected
   };
+  // Connected and switched on, but Exchange refuses the account's mail: not the green "Sending".
+  const blocked = state === 'sending' && !!view.sendingBlocked;
+  const icon = blocked ? ICONS.paused : ICONS[state];
+  const colour = blocked ? colours.paused : colours[state];
   const account = view.account;
   const method = view.method;
   const canReconnect = state === 'lost' && reconnectHelps(view.health.code);
@@ -90,13 +94,13 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   return (
     <section aria-labelledby="lms-status-heading" data-testid="status-summary" className="lms-card">
       <Stack horizontal={true} verticalAlign="start" tokens={{ childrenGap: 12 }}>
-        <Icon iconName={ICONS[state]} aria-hidden={true} styles={{ root: { fontSize: 24, lineHeight: 28, color: colours[state] } }} />
+        <Icon iconName={icon} aria-hidden={true} styles={{ root: { fontSize: 24, lineHeight: 28, color: colour } }} />
         <Stack tokens={{ childrenGap: 4 }} grow={true} styles={{ root: { minWidth: 0 } }}>
-          <Text as="h3" id="lms-status-heading" variant="large" block={true} data-testid="status-state" styles={{ root: { fontWeight: 600, color: colours[state] === theme.semanticColors.bodySubtext ? theme.semanticColors.bodyText : undefined } }}>
-            {titles[state]}
+          <Text as="h3" id="lms-status-heading" variant="large" block={true} data-testid="status-state" styles={{ root: { fontWeight: 600, color: colour === theme.semanticColors.bodySubtext ? theme.semanticColors.bodyText : undefined } }}>
+            {blocked ? strings.stateBlocked : titles[state]}
           </Text>
           <Text block={true} data-testid="status-text">
-            {state === 'sending' && account ? format(strings.stateSendingText, account.email) : null}
+            {state === 'sending' && account && !blocked ? format(strings.stateSendingText, account.email) : null}
             {state === 'paused' ? strings.statePausedText : null}
             {state === 'lost' ? format(strings.stateLostText, time(view.health.checkedAt)) : null}
             {state === 'not-connected' ? strings.stateNotConnectedText : null}

@@ -137,6 +137,8 @@ export interface IConnectionSettingsStrings {
   stateSending: string;
   stateSendingText: string;
   statePaused: string;
+  /** The state's title while Exchange Online stops the connected account from sending. */
+  stateBlocked: string;
   statePausedText: string;
   stateLost: string;
   stateLostText: string;

@@ -126,6 +126,7 @@ const strings: IConnectionSettingsStrings = {
   stateSending: 'Sending',
   stateSendingText: 'The LMS sends this catalog\'s notifications and invitations as {0}.',
   statePaused: 'Paused',
+  stateBlocked: 'Stopped by Exchange Online',
   statePausedText: 'An account is connected, but sending is off: nothing is sent for this catalog until you turn it on below.',
   stateLost: 'Connection lost',
   stateLostText: 'Sending has stopped (found {0}). Notifications wait and are sent once the connection works again.',

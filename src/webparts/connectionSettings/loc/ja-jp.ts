@@ -126,6 +126,7 @@ const strings: IConnectionSettingsStrings = {
   stateSending: '送信中',
   stateSendingText: 'LMS はこのカタログの通知と出席依頼を {0} として送信しています。',
   statePaused: '一時停止中',
+  stateBlocked: 'Exchange Online により停止中',
   statePausedText: 'アカウントは接続されていますが、送信はオフです。下のスイッチをオンにするまで、このカタログからは何も送信されません。',
   stateLost: '接続が失われました',
   stateLostText: '送信は停止しています（検出日時：{0}）。通知は保留され、接続が回復すると送信されます。',
