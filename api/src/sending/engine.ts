@@ -435,7 +435,10 @@ export class SendingEngine {
         if (apiError.code === 'SENDING_BLOCKED') {
           // Not the daily quota, which lifts by itself: only an admin lifts this one, so they are told.
           blockedSeen = true;
-          await this.deps.health.blocked(record, apiError.code);
+          await this.deps.health.blocked(record, apiError.code).catch((error: unknown) => {
+            // The item is released all the same; the next refusal records the block again.
+            this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'sending block not recorded');
+          });
         }
         const w = windows(this.limits);
         const until = now + (apiError.code === 'SENDING_QUOTA_EXCEEDED' ? w.day / 24 : w.hour);
@@ -728,7 +731,9 @@ export class SendingEngine {
       }
       if (record.blocked && !blockedSeen) {
         // Exchange lets the account send again: the incident is resolved (and the admins told).
-        await this.deps.health.blocked(record, null);
+        await this.deps.health.blocked(record, null).catch((error: unknown) => {
+          this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'sending block not cleared');
+        });
       }
     }
     await writer.close().catch((error: unknown) => {
