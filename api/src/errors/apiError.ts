@@ -28,6 +28,11 @@ export function isApiError(value: unknown): value is ApiError {
   return value instanceof ApiError;
 }
 
+/** The catalogue code of anything thrown: an ApiError's own, INTERNAL_ERROR for the rest (for logs and decisions). */
+export function codeOf(error: unknown): ErrorCode {
+  return error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+}
+
 /**
  * The instant a request's date-time names. The schema's `date-time` format is RFC 3339's, which
  * allows a leap second (23:59:60) that JavaScript cannot read: such a time is refused here, not

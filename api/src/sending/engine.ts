@@ -6,7 +6,7 @@ import type { SendingConfig } from '../config/config';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { CredentialsProvider } from '../connections/credentials';
 import type { ConnectionRecord } from '../connections/model';
-import { ApiError } from '../errors/apiError';
+import { ApiError, codeOf } from '../errors/apiError';
 import { failureKind } from '../errors/failureKind';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import type { MailTransport } from '../mail/transport';
@@ -156,7 +156,7 @@ export class SendingEngine {
         return;
       }
       this.polling = this.poll()
-        .catch((error: unknown) => this.deps.log.warn({ code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR', upstream: error instanceof ApiError ? error.upstream : undefined }, 'outbox poll failed'))
+        .catch((error: unknown) => this.deps.log.warn({ code: codeOf(error), upstream: error instanceof ApiError ? error.upstream : undefined }, 'outbox poll failed'))
         .then((busy) => {
           if (!this.stopping) {
             this.timer = setTimeout(tick, busy ? 0 : this.deps.config.pollMilliseconds);
@@ -187,7 +187,7 @@ export class SendingEngine {
       const task: Promise<void> = this.handle(wake)
         .catch((error: unknown) => {
           // The wake stays in the queue and comes back: nothing is lost by a failed look.
-          this.deps.log.warn({ catalog: wake.catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR', upstream: error instanceof ApiError ? error.upstream : undefined }, 'outbox drain failed');
+          this.deps.log.warn({ catalog: wake.catalog, code: codeOf(error), upstream: error instanceof ApiError ? error.upstream : undefined }, 'outbox drain failed');
         })
         .finally(() => this.running.delete(task));
       this.running.add(task);
@@ -287,7 +287,7 @@ export class SendingEngine {
         await (attempt === 1 ? writer.write(item, next) : this.deps.outbox.update(item, next));
         return true;
       } catch (error) {
-        const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+        const code = codeOf(error);
         if (attempt >= 5 || (code !== 'SERVICE_UNAVAILABLE' && code !== 'CHANGED_BY_SOMEONE_ELSE')) {
           throw error;
         }
@@ -355,6 +355,10 @@ export class SendingEngine {
     let after: string | undefined;
     /** When `record` was read. */
     let recordReadAt = 0;
+    /** A failure that must not end the drain's clean-up: logged with its code, and the drain goes on. */
+    const warnOn = (message: string, fields: Record<string, unknown> = {}) => (error: unknown): void => {
+      this.deps.log.warn({ catalog, ...fields, code: codeOf(error) }, message);
+    };
     /** Exchange refused this drain's sender (SENDING_BLOCKED). */
     let blockedSeen = false;
     /** The record that stopped the drain ('held'). */
@@ -414,7 +418,7 @@ export class SendingEngine {
           stop = 'yielded';
         }
       } catch (error) {
-        this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'mailbox lease not renewed');
+        this.deps.log.warn({ catalog, code: codeOf(error) }, 'mailbox lease not renewed');
         stop ??= 'lease-lost';
       }
     };
@@ -435,10 +439,8 @@ export class SendingEngine {
         if (apiError.code === 'SENDING_BLOCKED') {
           // Not the daily quota, which lifts by itself: only an admin lifts this one, so they are told.
           blockedSeen = true;
-          await this.deps.health.blocked(record, apiError.code).catch((error: unknown) => {
-            // The item is released all the same; the next refusal records the block again.
-            this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'sending block not recorded');
-          });
+          // The item is released all the same; the next refusal records the block again.
+          await this.deps.health.blocked(record, apiError.code).catch(warnOn('sending block not recorded'));
         }
         const w = windows(this.limits);
         const until = now + (apiError.code === 'SENDING_QUOTA_EXCEEDED' ? w.day / 24 : w.hour);
@@ -578,7 +580,7 @@ export class SendingEngine {
       const task = take(entry, startedAt)
         .catch((error: unknown) => {
           // A lost ETag race or storage fault: the item stays as stored (claimed items are resubmitted after their claim lapses).
-          this.deps.log.warn({ catalog, notification: entry.item.id, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox state write failed');
+          this.deps.log.warn({ catalog, notification: entry.item.id, code: codeOf(error) }, 'outbox state write failed');
         })
         .finally(() => {
           freeSlot(entry.item.id);
@@ -602,7 +604,7 @@ export class SendingEngine {
           try {
             transport = await credentials.open(record);
           } catch (error) {
-            const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+            const code = codeOf(error);
             if (failureKind(code) !== 'connection-lost') {
               throw error;
             }
@@ -720,10 +722,8 @@ export class SendingEngine {
       await transport?.close();
     }
     if (sent + expired + failed > 0) {
-      await this.deps.outbox.recordDrain(catalog, { sent, expired, failed, lastSentAt: sent > 0 ? this.now() : null }).catch((error: unknown) => {
-        // The items themselves are final; only the restored notice's sums miss this drain.
-        this.deps.log.warn({ catalog, sent, expired, failed, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox counters not recorded');
-      });
+      // The items themselves are final; only the restored notice's sums miss this drain.
+      await this.deps.outbox.recordDrain(catalog, { sent, expired, failed, lastSentAt: sent > 0 ? this.now() : null }).catch(warnOn('outbox counters not recorded', { sent, expired, failed }));
     }
     if (sent > 0) {
       if (stop !== 'held') {
@@ -731,15 +731,11 @@ export class SendingEngine {
       }
       if (record.blocked && !blockedSeen) {
         // Exchange lets the account send again: the incident is resolved (and the admins told).
-        await this.deps.health.blocked(record, null).catch((error: unknown) => {
-          this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'sending block not cleared');
-        });
+        await this.deps.health.blocked(record, null).catch(warnOn('sending block not cleared'));
       }
     }
-    await writer.close().catch((error: unknown) => {
-      // Only cleaning: a final item's queue row left now is passed by and removed by a later drain.
-      this.deps.log.warn({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'outbox queue rows not removed');
-    });
+    // Only cleaning: a final item's queue row left now is passed by and removed by a later drain.
+    await writer.close().catch(warnOn('outbox queue rows not removed'));
     this.deps.log.info({ catalog, sent, reason: stop }, 'outbox drained');
     return { reason: stop ?? 'drained', nextDueAt, yieldTo };
   }
