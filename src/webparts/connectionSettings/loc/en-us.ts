@@ -103,7 +103,7 @@ const strings: IConnectionSettingsStrings = {
   checkingConnection: 'Checking the connection…',
 
   settingsListWarning: 'The connection service could not update this site\'s settings list ({0}, {1}). The list may show an older status until its next update; this page shows the current one.',
-  sendingBlockedWarning: 'Exchange Online has stopped this account from sending since {0}. Notifications wait and go out once it lets the account send again; the LMS tries again every hour. The catalog\'s alert recipients were told.',
+  sendingBlockedWarning: 'Exchange Online has stopped this account from sending since {0}. Notifications wait and go out once it lets the account send again; the LMS tries again every hour.',
 
   reconnect: 'Reconnect',
 

@@ -103,7 +103,7 @@ const strings: IConnectionSettingsStrings = {
   checkingConnection: '接続を確認しています…',
 
   settingsListWarning: '接続サービスがこのサイトの設定リストを更新できませんでした（{0}、{1}）。次に更新されるまで、リストには古い状態が表示されることがあります。このページには現在の状態が表示されています。',
-  sendingBlockedWarning: 'Exchange Online が {0} 以降、このアカウントからの送信を停止しています。通知は待機しており、送信が再び許可されると送信されます。LMS は 1 時間ごとに再試行します。カタログのアラートの送信先には通知済みです。',
+  sendingBlockedWarning: 'Exchange Online が {0} 以降、このアカウントからの送信を停止しています。通知は待機しており、送信が再び許可されると送信されます。LMS は 1 時間ごとに再試行します。',
 
   reconnect: '再接続',
 
