@@ -53,6 +53,29 @@ describe('incidents - one per loss, notices once each', () => {
     expect(noticeText('alert', 'ja', record, incident, 'p', { pending: 2, sent: 0, expired: 0, failed: 0 }).subject).toContain('送信を停止しました');
   });
 
+  it('incident - a resolved one stays as it was resolved; a loss without a code is taken for a revoked sign-in', () => {
+    const b = followIncident(connected(), lost(connected()), 'T0', () => 'i1');
+    const resolved = followIncident(b, { ...b, health: { state: 'connected', code: null, checkedAt: null } }, 'T1');
+    expect(followIncident(resolved, { ...resolved, enabled: true }, 'T2').incident).toEqual(resolved.incident);
+    expect(followIncident(connected(), { ...connected(), health: { state: 'lost', code: null, checkedAt: null } }, 'T0', () => 'i2').incident?.code).toBe('TOKEN_REVOKED');
+  });
+
+  it('notices - a resolved incident owes only its restored notice, once; a reminder claimed by another worker is not due twice', () => {
+    const t0 = Date.parse('2026-12-01T00:00:00Z');
+    const open = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1').incident as Incident;
+    // Resolved before its alert went out: nothing at all is due (no alert, no restored notice).
+    expect(dueNotice({ ...open, resolvedAt: 'T1' }, t0, DAY)).toBeNull();
+    const restored = { ...noticeSent(open, 'alert', new Date(t0).toISOString()), resolvedAt: 'T1', restored: { claimedUntil: null, sentAt: null } };
+    expect(dueNotice(restored, t0 + 10 * DAY, DAY)).toBe('restored');
+    const told = noticeSent(restored, 'restored', 'T2');
+    expect([told.restored?.sentAt, told.reminder, told.alert.sentAt]).toEqual(['T2', null, new Date(t0).toISOString()]);
+    expect(dueNotice(told, t0 + 10 * DAY, DAY)).toBeNull();
+    const alerted = noticeSent(open, 'alert', new Date(t0).toISOString());
+    const claimed = claimNotice(alerted, 'reminder', new Date(t0 + 2 * DAY).toISOString());
+    expect(dueNotice(claimed, t0 + DAY, DAY)).toBeNull();
+    expect(dueNotice(claimed, t0 + 2 * DAY, DAY)).toBe('reminder');
+  });
+
   it('notices - the alert is due once; a live claim keeps others off, a lapsed one lets another try; reminders after the period', () => {
     const open = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1').incident as Incident;
     const t0 = Date.parse('2026-12-01T00:00:00Z');
