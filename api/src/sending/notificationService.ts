@@ -5,7 +5,7 @@ import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { acceptingRecord, heldCode, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import { isExpired, isTerminal, ItemState } from './outboxItem';
-import { OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
+import { earlierRequestHash, OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
 /** The deliveries list reads at most this many notifications of a catalog. */
@@ -105,7 +105,11 @@ export class NotificationService {
         throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${bytes} bytes of subject, bodies and recipients as stored (UTF-8; a control character counts six); at most ${WIRE_CONTENT_BYTES}.` });
       }
       const parts = splitRecipients(content, this.deps.recipientsPerMessage);
-      return { key, priority: item.priority ?? 'normal', ...times, content, wireBytes: bytes, parts: parts.length, firstPartRecipients: recipientCount(parts[0]), requestHash: requestHash(body) };
+      const priority = item.priority ?? 'normal';
+      return {
+        key, priority, ...times, content, wireBytes: bytes, parts: parts.length, firstPartRecipients: recipientCount(parts[0]),
+        requestHash: requestHash({ priority, ...times, content }), earlierRequestHash: earlierRequestHash(body)
+      };
     });
     const record = await acceptingRecord(this.deps.connections, catalog);
     let outcomes: Awaited<ReturnType<OutboxStore['enqueue']>>;

@@ -90,10 +90,32 @@ export function wireBytes(content: NotificationContent): number {
 /** The most content (`wireBytes`) a notification may have: it is written twice (item and queue row) in one transaction. */
 export const WIRE_CONTENT_BYTES = Math.floor((TRANSACTION_BYTES - 3 * OPERATION_BYTES) / 2);
 
-/** The body of a request, for "same key, same request" (R-OPS-4): a hash, never the text. */
-export function requestHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value), 'utf8').digest('base64url');
+/** JSON with every object's keys in one order, so equal values write equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : v));
 }
+
+/**
+ * What a request asks for, for "same key, same request" (R-OPS-4): a hash, never the text. Callers
+ * hash the request as understood (defaults filled in, addresses lower-cased, times as instants),
+ * and the keys are ordered, so a retry that serialises the same request differently is the same
+ * request. Hashes stored before 0.2.0 were over the body as received (`earlierRequestHash`): a
+ * repeat of such a request is still recognised.
+ */
+export function requestHash(value: unknown): string {
+  return `c.${createHash('sha256').update(canonicalJson(value), 'utf8').digest('base64url')}`;
+}
+
+/** The hash an API before 0.2.0 stored for a request body. */
+export function earlierRequestHash(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body), 'utf8').digest('base64url');
+}
+
+/** Whether a stored hash is this request's (`requestHash`, or before 0.2.0 `earlierRequestHash`: no dot in it). */
+export const sameRequest = (stored: string, request: { requestHash: string; earlierRequestHash?: string }): boolean =>
+  stored === request.requestHash || stored === request.earlierRequestHash;
 
 function chunks(prefix: string, text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -192,7 +214,7 @@ export class OutboxStore {
    * Stores notifications for one catalog. A key seen before answers the notification it made
    * (same request hash) or IDEMPOTENCY_KEY_REUSED; nothing is stored twice, whatever the concurrency.
    */
-  public async enqueue(catalog: string, items: Array<NewNotification & { requestHash: string }>, now: number): Promise<EnqueueOutcome[]> {
+  public async enqueue(catalog: string, items: Array<NewNotification & { requestHash: string; earlierRequestHash?: string }>, now: number): Promise<EnqueueOutcome[]> {
     const partitionKey = catalogKey(catalog);
     const outcomes: EnqueueOutcome[] = new Array(items.length);
     // The same key twice in one request: the first makes the notification, the second repeats it.
@@ -265,7 +287,7 @@ export class OutboxStore {
         if ((status !== 409 && status !== 413) || current.length === 1) {
           if (status === 409) {
             const item = items[current[0].index];
-            outcomes[current[0].index] = await this.existing(catalog, keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), item.requestHash);
+            outcomes[current[0].index] = await this.existing(catalog, keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), item);
             return;
           }
           if (status === 413) {
@@ -299,12 +321,12 @@ export class OutboxStore {
     return outcomes;
   }
 
-  private async existing(catalog: string, rowKey: string, hash: string): Promise<EnqueueOutcome> {
+  private async existing(catalog: string, rowKey: string, request: { requestHash: string; earlierRequestHash?: string }): Promise<EnqueueOutcome> {
     const row = await readEntity<{ id: string; requestHash: string }>(this.table, catalogKey(catalog), rowKey);
     if (!row) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage conflict without a key row' });
     }
-    if (row.requestHash !== hash) {
+    if (!sameRequest(row.requestHash, request)) {
       return { error: 'IDEMPOTENCY_KEY_REUSED' };
     }
     // The live state: a duplicate of a notification on its way answers "sending".

@@ -7,7 +7,7 @@ import type { ConnectionRecord } from '../connections/model';
 import { ApiError, instant } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
 import { acceptingRecord, heldCode, sendable } from '../sending/engine';
-import { OutboxStore, requestHash } from '../sending/outboxStore';
+import { earlierRequestHash, OutboxStore, requestHash, sameRequest } from '../sending/outboxStore';
 import { roomAnswerOf, roomSchedules } from './invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
@@ -71,11 +71,11 @@ export class SessionService {
       room,
       teams: body.teams ?? false
     };
-    return this.accept(catalog, sessionId, requestHash(body), () => desired);
+    return this.accept(catalog, sessionId, { requestHash: requestHash(desired), earlierRequestHash: earlierRequestHash(body) }, () => desired);
   }
 
   public async cancel(catalog: string, sessionId: string, body: SessionCancelBody): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
-    return this.accept(catalog, sessionId, requestHash({ cancel: body }), (existing) => {
+    return this.accept(catalog, sessionId, { requestHash: requestHash({ cancel: body }), earlierRequestHash: earlierRequestHash({ cancel: body }) }, (existing) => {
       if (!existing) {
         throw new ApiError('SESSION_NOT_FOUND');
       }
@@ -87,7 +87,7 @@ export class SessionService {
    * Stores the revision (ETag-guarded), then queues its invitation item. A repeated request
    * queues again by the same key, so a crash between the two writes is healed by the LMS's retry.
    */
-  private async accept(catalog: string, sessionId: string, hash: string, next: (existing: SessionRecord | undefined) => SessionRevision): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
+  private async accept(catalog: string, sessionId: string, request: { requestHash: string; earlierRequestHash: string }, next: (existing: SessionRecord | undefined) => SessionRevision): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
     const connection = await acceptingRecord(this.deps.connections, catalog);
     for (let attempt = 1; ; attempt++) {
       const existing = await this.deps.sessions.read(catalog, sessionId);
@@ -102,7 +102,7 @@ export class SessionService {
         throw new ApiError('SESSION_REVISION_STALE', { detail: `The session is at revision ${existing.desired.revision}.` });
       }
       if (existing && desired.revision === existing.desired.revision) {
-        if (existing.desiredHash !== hash) {
+        if (!sameRequest(existing.desiredHash, request)) {
           throw new ApiError('IDEMPOTENCY_KEY_REUSED', { detail: `Revision ${desired.revision} was received with another body.` });
         }
         duplicate = true;
@@ -112,7 +112,7 @@ export class SessionService {
             sessionId,
             catalog,
             desired,
-            desiredHash: hash,
+            desiredHash: request.requestHash,
             sent: existing?.sent ?? null,
             firstSentRevision: existing?.firstSentRevision ?? null,
             outcome: existing?.outcome ?? null,
@@ -127,7 +127,7 @@ export class SessionService {
       }
       const [queued] = await this.deps.outbox.enqueue(catalog, [{
         key: itemKey(sessionId, desired.revision),
-        requestHash: hash,
+        ...request,
         priority: 'normal',
         session: sessionId,
         // The attendees count against the mailbox's recipients a day, as Exchange counts meeting requests.

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { loadConfig } from '../../src/config/config';
 import { mailboxKey } from '../../src/sending/mailboxLease';
@@ -113,11 +113,25 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await settled(catalogB, id);
     const again = await queue(catalogB, body, key);
     expect([again.status, again.body.id, again.body.duplicate, again.body.status]).toEqual([202, id, true, 'sent']);
+    // The same request written another way (keys in another order, the default priority spelt out, an address's case) is the same request.
+    const rewritten = await queue(catalogB, { text: 'one', priority: 'normal', subject: 'Once only', to: ['Learner1@Contoso.TEST'] }, key);
+    expect([rewritten.status, rewritten.body.id, rewritten.body.duplicate]).toEqual([202, id, true]);
     const changed = await queue(catalogB, { ...body, text: 'two' }, key);
     expect([changed.status, changed.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    const urgent = await queue(catalogB, { ...body, priority: 'urgent' }, key);
+    expect([urgent.status, urgent.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    // An instant is an instant, whatever its offset; another instant is another request.
+    const timed = randomUUID();
+    const tokyo = await queue(catalogB, { ...body, expiresAt: '2099-01-01T09:00:00+09:00' }, timed);
+    const utc = await queue(catalogB, { ...body, expiresAt: '2099-01-01T00:00:00.000Z' }, timed);
+    expect([utc.status, utc.body.id, utc.body.duplicate]).toEqual([202, tokyo.body.id, true]);
+    const later = await queue(catalogB, { ...body, expiresAt: '2099-01-01T00:00:01Z' }, timed);
+    expect([later.status, later.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    await settled(catalogB, tokyo.body.id);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const received = (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'Once only');
-    expect(received).toHaveLength(1);
+    expect(received).toHaveLength(2);
+    expect(received.filter((m) => m.internetMessageId === `<${id}.0@${stack.config.sending.messageIdDomain}>`)).toHaveLength(1);
     expect(received[0].via).toBe('smtp');
     expect(received[0].internetMessageId).toBe(`<${id}.0@${stack.config.sending.messageIdDomain}>`);
   });
@@ -278,9 +292,15 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const state = newItemState({ priority: 'normal', now, parts: 1 });
     const partitionKey = catalogKey(catalogA);
     const queueRow = `r|1|${String(now).padStart(15, '0')}|${id}`;
+    // Its key row holds the hash of the body as received, as the earlier version wrote it.
+    const key = randomUUID();
+    const body = { to: ['learner1@contoso.test'], subject: 'queued before the upgrade', text: 'x' };
+    // (as validated: the schema's default priority filled in, after the keys sent)
+    const earlierHash = createHash('sha256').update(JSON.stringify({ ...body, priority: 'normal' }), 'utf8').digest('base64url');
     await table.submitTransaction([
-      ['create', { partitionKey, rowKey: `n|${id}`, catalog: catalogA, id, requestHash: 'earlier', state: JSON.stringify(state), recipientCount: 1, index: queueRow, to: JSON.stringify(['learner1@contoso.test']), cc: '[]', bcc: '[]', subject: 'queued before the upgrade', tn: '1', t0: 'x' }],
-      ['create', { partitionKey, rowKey: queueRow, id, dueAt: now, expiresAt: -1, recipients: 1 }]
+      ['create', { partitionKey, rowKey: `n|${id}`, catalog: catalogA, id, requestHash: earlierHash, state: JSON.stringify(state), recipientCount: 1, index: queueRow, to: JSON.stringify(['learner1@contoso.test']), cc: '[]', bcc: '[]', subject: 'queued before the upgrade', tn: '1', t0: 'x' }],
+      ['create', { partitionKey, rowKey: queueRow, id, dueAt: now, expiresAt: -1, recipients: 1 }],
+      ['create', { partitionKey, rowKey: `k|${createHash('sha256').update(key, 'utf8').digest('hex')}`, id, requestHash: earlierHash }]
     ]);
     const before = await status(catalogA, id);
     expect(before.body.status).toBe('queued');
@@ -290,6 +310,11 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const final = await settled(catalogA, id);
     expect(final).toMatchObject({ status: 'sent', attempts: 1, resubmissions: 0 });
     expect(withId(await inbox(stack, 'learner1@contoso.test'), id)).toHaveLength(1);
+    // The LMS repeats its request after the upgrade: the same notification, not a refusal; another body with the key is refused still.
+    const repeated = await queue(catalogA, body, key);
+    expect([repeated.status, repeated.body.id, repeated.body.duplicate, repeated.body.status]).toEqual([202, id, true, 'sent']);
+    const changed = await queue(catalogA, { ...body, text: 'y' }, key);
+    expect([changed.status, changed.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
   });
 
   it('quota - a mailbox past its daily recipients pauses (SENDING_QUOTA_EXCEEDED) instead of hammering Exchange; the connection stays healthy', async () => {

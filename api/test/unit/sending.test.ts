@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
 import { isClaimable, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
+import { earlierRequestHash, requestHash, sameRequest } from '../../src/sending/outboxStore';
 import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
@@ -340,5 +342,33 @@ describe('outbox state machine', () => {
       expect(markedSent).toBeLessThanOrEqual(1);
       expect(stored.state.partsSent).toBeLessThanOrEqual(stored.state.parts);
     }), { numRuns: 500 });
+  });
+});
+
+describe('request hashes (same idempotency key, same request)', () => {
+  const json = fc.jsonValue();
+
+  it('a value and the same value with its objects\' keys in any order hash alike; another value does not', () => {
+    const shuffled = (value: unknown): unknown => (Array.isArray(value)
+      ? value.map(shuffled)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, shuffled(v)]))
+        : value);
+    fc.assert(fc.property(json, (value) => requestHash(shuffled(value)) === requestHash(value)));
+    const plain = json.map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+    fc.assert(fc.property(plain, plain, (a, b) => isDeepStrictEqual(a, b) === (requestHash(a) === requestHash(b))));
+    expect(requestHash({ to: ['a', 'b'] })).not.toBe(requestHash({ to: ['b', 'a'] }));
+  });
+
+  it('a hash stored before 0.2.0 (over the body as received) still answers its own body, and only it', () => {
+    const body = { to: ['learner1@contoso.test'], subject: 's', text: 't' };
+    const request = { requestHash: requestHash({ priority: 'normal', content: body }), earlierRequestHash: earlierRequestHash(body) };
+    expect(sameRequest(earlierRequestHash(body), request)).toBe(true);
+    expect(sameRequest(request.requestHash, request)).toBe(true);
+    expect(sameRequest(earlierRequestHash({ ...body, text: 'u' }), request)).toBe(false);
+    expect(sameRequest(request.requestHash, { requestHash: requestHash({ priority: 'bulk', content: body }) })).toBe(false);
+    // The two kinds never meet: a hash now has a dot, the earlier ones (base64url) none.
+    expect(request.requestHash).toMatch(/^c\./);
+    expect(request.earlierRequestHash).not.toContain('.');
   });
 });
