@@ -101,19 +101,19 @@ function canonicalJson(value: unknown): string {
  * What a request asks for, for "same key, same request" (R-OPS-4): a hash, never the text. Callers
  * hash the request as understood (defaults filled in, addresses lower-cased, times as instants),
  * and the keys are ordered, so a retry that serialises the same request differently is the same
- * request. Hashes stored before 0.2.0 were over the body as received (`earlierRequestHash`): a
+ * request. Hashes stored by earlier versions were over the body as received (`earlierRequestHash`): a
  * repeat of such a request is still recognised.
  */
 export function requestHash(value: unknown): string {
   return `c.${createHash('sha256').update(canonicalJson(value), 'utf8').digest('base64url')}`;
 }
 
-/** The hash an API before 0.2.0 stored for a request body. */
+/** The hash earlier versions of the API stored for a request body. */
 export function earlierRequestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body), 'utf8').digest('base64url');
 }
 
-/** Whether a stored hash is this request's (`requestHash`, or before 0.2.0 `earlierRequestHash`: no dot in it). */
+/** Whether a stored hash is this request's (`requestHash`, or an earlier version's `earlierRequestHash`: no dot in it). */
 export const sameRequest = (stored: string, request: { requestHash: string; earlierRequestHash?: string }): boolean =>
   stored === request.requestHash || stored === request.earlierRequestHash;
 

@@ -360,7 +360,7 @@ describe('request hashes (same idempotency key, same request)', () => {
     expect(requestHash({ to: ['a', 'b'] })).not.toBe(requestHash({ to: ['b', 'a'] }));
   });
 
-  it('a hash stored before 0.2.0 (over the body as received) still answers its own body, and only it', () => {
+  it('a hash an earlier version stored (over the body as received) still answers its own body, and only it', () => {
     const body = { to: ['learner1@contoso.test'], subject: 's', text: 't' };
     const request = { requestHash: requestHash({ priority: 'normal', content: body }), earlierRequestHash: earlierRequestHash(body) };
     expect(sameRequest(earlierRequestHash(body), request)).toBe(true);
