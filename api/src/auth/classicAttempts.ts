@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ClassicConfig } from '../config/config';
-import { ApiError } from '../errors/apiError';
+import { ApiError, codeOf } from '../errors/apiError';
 import type { Principal } from './principal';
 
 /** One classic connect: who tried, for which catalog, which mailbox. Never the password. */
@@ -58,7 +58,7 @@ export class ClassicAttemptGuard {
       this.counters.delete(accountKey);
       return result;
     } catch (error) {
-      record(error instanceof ApiError ? error.code : 'INTERNAL_ERROR');
+      record(codeOf(error));
       throw error;
     }
   }

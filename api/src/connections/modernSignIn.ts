@@ -3,7 +3,7 @@ import type { ErrorCode } from '@lms-m365/contracts';
 import type { Principal } from '../auth/principal';
 import type { CatalogGate } from '../catalogs/catalogGate';
 import type { ApiConfig } from '../config/config';
-import { ApiError } from '../errors/apiError';
+import { ApiError, codeOf } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
 import { GRAPH_PERMISSIONS, graphScopes, MicrosoftIdentity, missingPermissions } from '../identity/microsoftIdentity';
 import { verifySmtpLogin } from '../mail/smtp';
@@ -115,7 +115,7 @@ export class ModernSignIn {
         }
       });
     } catch (error) {
-      return { ok: false, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' };
+      return { ok: false, code: codeOf(error) };
     }
     const outcome: CallbackOutcome = { origin: pending.origin, catalog: pending.catalog, ok: false };
     try {

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ApiConfig } from '../config/config';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ConnectionStore } from '../connections/connectionStore';
-import { ApiError } from '../errors/apiError';
+import { codeOf } from '../errors/apiError';
 import { JOB_PARTITION, MailboxLease } from '../sending/mailboxLease';
 import type { AlertService } from './alerts';
 
@@ -97,7 +97,7 @@ export class HealthMonitor {
       this.deps.log.info({ job: name, ...result }, 'job done');
       return result;
     } catch (error) {
-      this.deps.log.warn({ job: name, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'job failed');
+      this.deps.log.warn({ job: name, code: codeOf(error) }, 'job failed');
       return undefined;
     }
   }

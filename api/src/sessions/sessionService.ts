@@ -4,7 +4,7 @@ import type { ErrorCode, RoomAvailabilityBody, RoomsBody, SessionCancelBody, Ses
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { CredentialsProvider } from '../connections/credentials';
 import type { ConnectionRecord } from '../connections/model';
-import { ApiError, instant } from '../errors/apiError';
+import { ApiError, codeOf, instant } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
 import { acceptingRecord, heldCode, sendable } from '../sending/engine';
 import { earlierRequestHash, OutboxStore, requestHash, sameRequest } from '../sending/outboxStore';
@@ -154,7 +154,7 @@ export class SessionService {
     const sent = record.sent;
     if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled && sendable(connection)) {
       record = await this.learnRoomAnswer(record, connection).catch((error: unknown) => {
-        this.deps.log.info({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'room answer not read');
+        this.deps.log.info({ catalog, code: codeOf(error) }, 'room answer not read');
         return record;
       });
     }
@@ -179,7 +179,7 @@ export class SessionService {
         result.answered += learned.sent?.roomAnswer !== 'none' ? 1 : 0;
       } catch (error) {
         result.failed++;
-        this.deps.log.info({ catalog, code: error instanceof ApiError ? error.code : 'INTERNAL_ERROR' }, 'room answer not read');
+        this.deps.log.info({ catalog, code: codeOf(error) }, 'room answer not read');
       }
     }
     return result;
