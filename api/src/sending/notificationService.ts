@@ -148,7 +148,8 @@ export class NotificationService {
       status,
       code: statusCode(status, s, record),
       priority: s.priority,
-      recipients: item.content.to.length + item.content.cc.length + item.content.bcc.length,
+      // Counted when queued: a final item's addresses are dropped after OUTBOX_CONTENT_DAYS.
+      recipients: item.recipientCount ?? item.content.to.length + item.content.cc.length + item.content.bcc.length,
       createdAt: iso(s.enqueuedAt),
       notBefore: iso(s.notBefore),
       expiresAt: s.expiresAt === null ? null : iso(s.expiresAt),

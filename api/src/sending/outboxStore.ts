@@ -40,6 +40,8 @@ export interface StoredItem {
    * Null when the item was read for its status only (or is final): such a copy cannot be written.
    */
   etag: string | null;
+  /** All recipients, as the item row keeps them once its content is dropped (read by id only). */
+  recipientCount?: number;
 }
 
 export type EnqueueOutcome = { id: string; duplicate: boolean; state: ItemState } | { error: 'IDEMPOTENCY_KEY_REUSED' };
@@ -376,7 +378,7 @@ export class OutboxStore {
       return undefined;
     }
     const entity = await readEntity<ItemEntity>(this.table, partitionKey, itemRow(id));
-    return entity ? toItem(entity as unknown as ItemEntity, null) : undefined;
+    return entity ? { ...toItem(entity as unknown as ItemEntity, null), ...(typeof entity.recipientCount === 'number' ? { recipientCount: entity.recipientCount } : {}) } : undefined;
   }
 
   /** The catalog's notifications for the deliveries list (R-OPS-2): state and subject only, never addresses or bodies; at most `cap`. */

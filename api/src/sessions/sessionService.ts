@@ -7,6 +7,7 @@ import type { ConnectionRecord } from '../connections/model';
 import { ApiError, codeOf, instant } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
 import { acceptingRecord, heldCode, sendable } from '../sending/engine';
+import { isTerminal } from '../sending/outboxItem';
 import { earlierRequestHash, OutboxStore, requestHash, sameRequest } from '../sending/outboxStore';
 import { roomAnswerOf, roomSchedules } from './invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
@@ -138,7 +139,9 @@ export class SessionService {
       if ('error' in queued) {
         throw new ApiError('IDEMPOTENCY_KEY_REUSED');
       }
-      if (!queued.duplicate && sendable(connection)) {
+      // A repeat wakes the catalog too while the item is pending: the first request may have stored
+      // it and then failed to send its wake (the LMS saw 503 and repeated it).
+      if (!isTerminal(queued.state.state) && sendable(connection)) {
         await this.deps.wake(catalog);
       }
       return { status: await this.view(record as SessionRecord, connection), duplicate };
@@ -271,11 +274,13 @@ export class SessionService {
 
   /** The tenant's rooms (Graph places), cached per catalog. */
   public async listRooms(catalog: string): Promise<RoomsBody> {
+    // The catalog is asked first: a cached list is no answer for a catalog switched off or disconnected since.
+    const connection = await acceptingRecord(this.deps.connections, catalog);
     const cached = this.rooms.get(catalog);
     if (cached) {
       return { items: cached };
     }
-    const graph = await this.graph(await acceptingRecord(this.deps.connections, catalog));
+    const graph = await this.graph(connection);
     try {
       const answer = await graph.call<{ value: Array<{ emailAddress: string; displayName: string; capacity?: number | null; building?: string | null; floorNumber?: number | null }> }>('GET', `/places/microsoft.graph.room?$top=${MAX_ROOMS}`);
       const items = (answer?.value ?? []).map((r) => ({ email: r.emailAddress.toLowerCase(), name: r.displayName, capacity: r.capacity ?? null, building: r.building ?? null, floor: r.floorNumber ?? null }));

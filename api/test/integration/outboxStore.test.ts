@@ -1,3 +1,6 @@
+import type { ConnectionStore } from '../../src/connections/connectionStore';
+import { emptyConnection } from '../../src/connections/model';
+import { NotificationService } from '../../src/sending/notificationService';
 import { transition } from '../../src/sending/outboxItem';
 import { OutboxStore, queueRowOf, requestHash } from '../../src/sending/outboxStore';
 import { catalogKey, openTables, TABLES } from '../../src/storage/tables';
@@ -99,6 +102,9 @@ describe('OutboxStore on Azurite', () => {
     expect(raw).not.toContain('a@contoso.test');
     // The deliveries list and a repeat of the key answer as before.
     expect((await store.summaries(catalog, 10)).find((s) => s.id === old)).toMatchObject({ subject: 'Subject old', recipients: 3 });
+    const connections = { read: async () => ({ record: emptyConnection(catalog, 'c1') }) } as unknown as ConnectionStore;
+    const lms = new NotificationService({ connections, outbox: store, wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test' });
+    expect(await lms.status(catalog, old)).toMatchObject({ status: 'sent', recipients: 3 });
     expect(await store.enqueue(catalog, [{ key: 'old', priority: 'normal', content: content('old'), parts: 1, firstPartRecipients: 3, requestHash: requestHash('old') }], 60_000)).toEqual([expect.objectContaining({ id: old, duplicate: true })]);
     for (const [id, key] of [[recent, 'recent'], [pending, 'pending']]) {
       expect((await store.read(catalog, id))?.content).toEqual(content(key));

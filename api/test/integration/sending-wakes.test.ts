@@ -153,7 +153,7 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
    * Catalog A connected and switched on, no wake queued, and an API that takes the LMS's requests
    * (no worker) whose next wake-up queue request fails as an unreachable queue service would.
    */
-  const frontWithQueueOutage = async (): Promise<{ catalog: string; front: RunningApi; post: (suffix: string, body: unknown, headers?: Record<string, string>) => Promise<Response> }> => {
+  const frontWithQueueOutage = async (): Promise<{ catalog: string; lms: string; front: RunningApi; post: (suffix: string, body: unknown, headers?: Record<string, string>) => Promise<Response> }> => {
     const { catalog, lms } = await connected('catalog-a', 'adele@contoso.test');
     // Turning the switch on woke the catalog: that wake is not the one these tests are about.
     await new QueueClient(stack.config.storage.connectionString, WAKE_QUEUE).clearMessages();
@@ -162,7 +162,7 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
     const front: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SEND_WORKER: 'false' }) }), { logDestination: new LogCapture(), storageMeter: outage });
     const post = (suffix: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
       fetch(`${front.url}${catalogPath(catalog, suffix)}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-    return { catalog, front, post };
+    return { catalog, lms, front, post };
   };
   const startWorker = (): Promise<RunningApi> => startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture() });
   const arrived = async (prefix: string): Promise<number> => (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith(prefix)).length;
@@ -204,6 +204,27 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
       expect(((await repeated.json()) as { items: Array<{ duplicate: boolean; status: string }> }).items.map((i) => [i.duplicate, i.status])).toEqual([[true, 'queued'], [true, 'queued']]);
       worker = await startWorker();
       await eventually(async () => ((await arrived('outage ')) === 2 ? true : undefined), 20_000, 'the two notifications to be sent');
+    } finally {
+      await worker?.close();
+      await front.close();
+    }
+  });
+
+  it('a session put whose wake failed (503) and that the LMS repeats wakes the catalog on the repeat: the invitation goes out without a health sweep', async () => {
+    const { catalog, lms, front } = await frontWithQueueOutage();
+    const put = (): Promise<Response> => fetch(`${front.url}${catalogPath(catalog, '/sessions/retried-1')}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ revision: 1, title: 'retried session', html: '<p>x</p>', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }] })
+    });
+    let worker: RunningApi | undefined;
+    try {
+      const failed = await put();
+      expect([failed.status, ((await failed.json()) as { code: string }).code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+      const repeated = await put();
+      expect([repeated.status, ((await repeated.json()) as { duplicate: boolean }).duplicate]).toEqual([202, true]);
+      worker = await startWorker();
+      await eventually(async () => ((await arrived('retried session')) === 1 ? true : undefined), 20_000, 'the invitation to be sent');
     } finally {
       await worker?.close();
       await front.close();

@@ -152,6 +152,11 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
       { email: 'room-baker@contoso.test', name: 'Baker (Building 1)', capacity: 20, building: 'Building 1', floor: 2 },
       { email: 'room-crane@contoso.test', name: 'Crane (Building 2)', capacity: 40, building: 'Building 2', floor: 1 }
     ]);
+    // The rooms list is cached, but not for a catalog switched off since.
+    await setEnabled(stack, 'megan@contoso.test', catalogA, false);
+    const off = await stack.call('GET', catalogPath(catalogA, '/rooms'), { token: lms });
+    expect([off.status, off.body.code]).toEqual([409, 'CATALOG_DISABLED']);
+    await setEnabled(stack, 'megan@contoso.test', catalogA, true);
     const id = `s-${randomUUID()}`;
     const created = await put(catalogA, id, session(1, { room: 'room-adams@contoso.test', teams: true }));
     expect(created.status).toBe(202);
