@@ -69,13 +69,19 @@ export function heldCode(record: ConnectionRecord): ErrorCode {
  */
 export async function acceptingRecord(connections: ConnectionStore, catalog: string): Promise<ConnectionRecord> {
   const { record } = await connections.read(catalog);
-  if (!record.method || !record.account) {
-    throw new ApiError('NOT_CONNECTED');
-  }
-  if (!record.enabled) {
-    throw new ApiError('CATALOG_DISABLED');
+  const refusal = refusalOf(record);
+  if (refusal) {
+    throw refusal;
   }
   return record;
+}
+
+/** Why a catalog takes no new items (not connected, switched off), or undefined when it takes them. */
+export function refusalOf(record: ConnectionRecord): ApiError | undefined {
+  if (!record.method || !record.account) {
+    return new ApiError('NOT_CONNECTED');
+  }
+  return record.enabled ? undefined : new ApiError('CATALOG_DISABLED');
 }
 
 type StopReason = 'drained' | 'held' | 'paused' | 'lease-lost' | 'stopping' | 'yielded';

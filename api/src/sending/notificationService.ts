@@ -2,10 +2,10 @@ import type { ConnectionStore } from '../connections/connectionStore';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError, instant } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
-import { acceptingRecord, heldCode, sendable } from './engine';
+import { heldCode, refusalOf, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import { isExpired, isTerminal, ItemState } from './outboxItem';
-import { earlierRequestHash, OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
+import { earlierRequestHash, EnqueueOutcome, OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
 /** The deliveries list reads at most this many notifications of a catalog. */
@@ -61,7 +61,8 @@ export class NotificationService {
     this.now = deps.now ?? Date.now;
   }
 
-  private validate(item: KeyedNotification, now: number, position: string): { notBefore?: number; expiresAt?: number } {
+  /** The request's own checks; an expiry already past is the caller's (a repeat of a stored request may have one). */
+  private validate(item: KeyedNotification, position: string): { notBefore?: number; expiresAt?: number } {
     const to = item.to ?? [];
     const cc = item.cc ?? [];
     const bcc = item.bcc ?? [];
@@ -78,9 +79,6 @@ export class NotificationService {
     }
     const notBefore = item.notBefore ? instant(item.notBefore, `${position}notBefore`) : undefined;
     const expiresAt = item.expiresAt ? instant(item.expiresAt, `${position}expiresAt`) : undefined;
-    if (expiresAt !== undefined && expiresAt <= now) {
-      throw problem('expiresAt is in the past.');
-    }
     if (expiresAt !== undefined && notBefore !== undefined && expiresAt <= notBefore) {
       throw problem('expiresAt is not after notBefore.');
     }
@@ -91,7 +89,7 @@ export class NotificationService {
     const now = this.now();
     const prepared = items.map((item, i) => {
       const { key, ...body } = item;
-      const times = this.validate(item, now, items.length > 1 ? `items[${i}]: ` : '');
+      const times = this.validate(item, items.length > 1 ? `items[${i}]: ` : '');
       const lower = (list: string[] | undefined): string[] => (list ?? []).map((a) => a.toLowerCase());
       const content = { to: lower(item.to), cc: lower(item.cc), bcc: lower(item.bcc), subject: item.subject, html: item.html, text: item.text };
       const chars = storedChars(content);
@@ -111,8 +109,25 @@ export class NotificationService {
         requestHash: requestHash({ priority, ...times, content }), earlierRequestHash: earlierRequestHash(body)
       };
     });
-    const record = await acceptingRecord(this.deps.connections, catalog);
+    const { record } = await this.deps.connections.read(catalog);
+    const refusal = refusalOf(record);
     let outcomes: Awaited<ReturnType<OutboxStore['enqueue']>>;
+    const late = (i: number): boolean => prepared[i].expiresAt !== undefined && (prepared[i].expiresAt as number) <= now;
+    if (refusal || prepared.some((_, i) => late(i))) {
+      // A repeat of what is stored is answered as such although a new request would be refused: the
+      // LMS retries a request it timed out on after its expiry passed, or after sending was switched off.
+      const known = await this.deps.outbox.known(catalog, prepared);
+      const lateAndNew = prepared.findIndex((_, i) => late(i) && !known[i]);
+      if (lateAndNew >= 0) {
+        throw new ApiError('VALIDATION_FAILED', { detail: `${items.length > 1 ? `items[${lateAndNew}]: ` : ''}expiresAt is in the past.` });
+      }
+      if (refusal && known.some((k) => !k)) {
+        throw refusal;
+      }
+      if (refusal) {
+        return this.answers(items, known as EnqueueOutcome[], record, now);
+      }
+    }
     try {
       outcomes = await this.deps.outbox.enqueue(catalog, prepared, now);
       // A repeated request wakes the catalog too while what it answers is pending: the first one
@@ -130,9 +145,13 @@ export class NotificationService {
       }
       throw error;
     }
+    return this.answers(items, outcomes, record, this.now());
+  }
+
+  private answers(items: KeyedNotification[], outcomes: EnqueueOutcome[], record: ConnectionRecord, now: number): QueuedOutcome[] {
     return outcomes.map((outcome, i) => 'error' in outcome
       ? { key: items[i].key, error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title.en } }
-      : { key: items[i].key, id: outcome.id, status: visibleStatus(outcome.state, record, this.now()), duplicate: outcome.duplicate });
+      : { key: items[i].key, id: outcome.id, status: visibleStatus(outcome.state, record, now), duplicate: outcome.duplicate });
   }
 
   public async status(catalog: string, id: string): Promise<NotificationStatusBody> {

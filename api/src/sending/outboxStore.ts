@@ -323,10 +323,30 @@ export class OutboxStore {
     return outcomes;
   }
 
+  /**
+   * What each item's key made before, as `enqueue` would answer a repeat of it; undefined for a
+   * key not seen. Stores nothing: for a request refused unless it repeats one already stored.
+   */
+  public async known(catalog: string, items: Array<{ key: string; session?: string; requestHash: string; earlierRequestHash?: string }>): Promise<Array<EnqueueOutcome | undefined>> {
+    const out: Array<EnqueueOutcome | undefined> = [];
+    for (const item of items) {
+      out.push(await this.lookup(catalog, keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), item));
+    }
+    return out;
+  }
+
   private async existing(catalog: string, rowKey: string, request: { requestHash: string; earlierRequestHash?: string }): Promise<EnqueueOutcome> {
+    const outcome = await this.lookup(catalog, rowKey, request);
+    if (!outcome) {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage conflict without a key row' });
+    }
+    return outcome;
+  }
+
+  private async lookup(catalog: string, rowKey: string, request: { requestHash: string; earlierRequestHash?: string }): Promise<EnqueueOutcome | undefined> {
     const row = await readEntity<{ id: string; requestHash: string }>(this.table, catalogKey(catalog), rowKey);
     if (!row) {
-      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage conflict without a key row' });
+      return undefined;
     }
     if (!sameRequest(row.requestHash, request)) {
       return { error: 'IDEMPOTENCY_KEY_REUSED' };

@@ -6,7 +6,7 @@ import type { CredentialsProvider } from '../connections/credentials';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError, codeOf, instant } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
-import { acceptingRecord, heldCode, sendable } from '../sending/engine';
+import { acceptingRecord, heldCode, refusalOf, sendable } from '../sending/engine';
 import { isTerminal } from '../sending/outboxItem';
 import { earlierRequestHash, OutboxStore, requestHash, sameRequest } from '../sending/outboxStore';
 import { roomAnswerOf, roomSchedules } from './invitations';
@@ -89,10 +89,19 @@ export class SessionService {
    * queues again by the same key, so a crash between the two writes is healed by the LMS's retry.
    */
   private async accept(catalog: string, sessionId: string, request: { requestHash: string; earlierRequestHash: string }, next: (existing: SessionRecord | undefined) => SessionRevision): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
-    const connection = await acceptingRecord(this.deps.connections, catalog);
+    const { record: connection } = await this.deps.connections.read(catalog);
+    // A catalog that takes no new items still answers a repeat of a revision it has (the LMS retries
+    // after sending was switched off): the item is queued again if it was not yet, and held.
+    const refusal = refusalOf(connection);
     for (let attempt = 1; ; attempt++) {
       const existing = await this.deps.sessions.read(catalog, sessionId);
+      if (refusal && !existing) {
+        throw refusal;
+      }
       const desired = next(existing);
+      if (refusal && (existing as SessionRecord).desired.revision !== desired.revision) {
+        throw refusal;
+      }
       const chars = JSON.stringify(desired).length;
       if (chars > MAX_REVISION_CHARS) {
         throw new ApiError('VALIDATION_FAILED', { detail: `The session is too large to store: ${chars} characters of title, description, message and attendees as stored; at most ${MAX_REVISION_CHARS}.` });

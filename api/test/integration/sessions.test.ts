@@ -93,6 +93,17 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect([backwards.status, backwards.body.detail]).toEqual([400, 'end is not after start.']);
     const missing = await cancel(catalogB, 's-none', { revision: 2 });
     expect([missing.status, missing.body.code]).toEqual([404, 'SESSION_NOT_FOUND']);
+    // Sending switched off after the LMS's put: its repeat is the same revision (held), anything new is refused.
+    const held = `s-${randomUUID()}`;
+    expect((await put(catalogB, held, session(1, { start: { dateTime: '2030-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2030-06-10T11:00:00', timeZone: 'Asia/Tokyo' } }))).status).toBe(202);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, false);
+    const repeat = await put(catalogB, held, session(1, { start: { dateTime: '2030-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2030-06-10T11:00:00', timeZone: 'Asia/Tokyo' } }));
+    expect([repeat.status, repeat.body.duplicate]).toEqual([202, true]);
+    for (const refused of [await put(catalogB, held, session(2)), await cancel(catalogB, held, { revision: 2 }), await put(catalogB, `s-${randomUUID()}`, session(1)), await cancel(catalogB, 's-none', { revision: 2 })]) {
+      expect([refused.status, refused.body.code]).toEqual([409, 'CATALOG_DISABLED']);
+    }
+    expect((await put(catalogB, held, { ...session(1), title: 'another title' })).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
     expect((await status(catalogB, 's-none')).body.code).toBe('SESSION_NOT_FOUND');
     const rooms = await stack.call('GET', catalogPath(catalogB, '/rooms'), { token: lms });
     expect([rooms.status, rooms.body.code]).toEqual([409, 'ROOMS_NOT_AVAILABLE']);
