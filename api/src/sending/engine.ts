@@ -218,6 +218,7 @@ export class SendingEngine {
     let lease: MailboxLease | undefined;
     let wake: ReceivedWake = received;
     let result: { reason: StopReason; nextDueAt: number; yieldTo?: string };
+    let next: string | undefined;
     try {
       const { record } = await this.deps.connections.read(catalog);
       if (!sendable(record) || !record.account) {
@@ -239,23 +240,31 @@ export class SendingEngine {
         await this.deps.queue.extend(received, Math.max(1, Math.ceil(this.deps.config.leaseSeconds / 4)));
         return;
       }
-      result = await this.drain(record, lease, drain, async () => {
-        wake = (await this.deps.queue.extend(wake, this.deps.config.leaseSeconds)) ?? wake;
-      });
+      try {
+        result = await this.drain(record, lease, drain, async () => {
+          wake = (await this.deps.queue.extend(wake, this.deps.config.leaseSeconds)) ?? wake;
+        });
+      } catch (error) {
+        // A storage fault stopped the drain: its pacing (what it sent, a Retry-After) is kept for the next holder.
+        await lease.release().catch(() => undefined);
+        throw error;
+      }
+      if (result.reason === 'lease-lost') {
+        return;
+      }
+      // The mailbox is given up (its budget written) before this instance may take it again: a
+      // drain started before would pace from the budget of the last renewal.
+      this.deps.onDrained?.((await this.deps.connections.read(catalog)).record);
+      // A catalog waiting for this mailbox gets it next: the one the drain yielded to, or one that
+      // came meanwhile. Reserved for it a while, so that this catalog's next wake cannot take it back.
+      next = result.yieldTo ?? (await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined));
+      await lease.release(next ? { catalog: next, reservedUntil: this.now() + this.leaseMs / 2 } : undefined);
     } finally {
       this.drains.delete(key);
       if (mailbox) {
         this.mailboxes.delete(mailbox);
       }
     }
-    if (result.reason === 'lease-lost') {
-      return;
-    }
-    this.deps.onDrained?.((await this.deps.connections.read(catalog)).record);
-    // A catalog waiting for this mailbox gets it next: the one the drain yielded to, or one that
-    // came meanwhile. Reserved for it a while, so that this catalog's next wake cannot take it back.
-    const next = result.yieldTo ?? (await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined));
-    await lease.release(next ? { catalog: next, reservedUntil: this.now() + this.leaseMs / 2 } : undefined);
     if (next) {
       await this.wake(next);
     }
@@ -344,6 +353,15 @@ export class SendingEngine {
     let transport: MailTransport | undefined;
     let stop: StopReason | undefined;
     let nextDueAt = Infinity;
+    /**
+     * When an item that left flight still pending (a retry, a release, a part put back) is due: a
+     * listing may have passed its row while it was on its way, and a pass from the head forgets
+     * what the last one saw - the drain's follow-up wake must not miss it.
+     */
+    let pendingDueAt = Infinity;
+    const duePending = (at: number): void => {
+      pendingDueAt = Math.min(pendingDueAt, at);
+    };
     let sent = 0;
     let expired = 0;
     let failed = 0;
@@ -408,16 +426,24 @@ export class SendingEngine {
      * sharing a mailbox take turns (each at least a third of the lease) instead of one waiting
      * for the other's whole backlog.
      */
+    let leaseLost = false;
     const renew = async (): Promise<void> => {
-      if (stop) {
+      // A drain told to stop still holds the mailbox until its submissions on their way are done:
+      // a lease (or wake) lapsing under them would let another instance take the mailbox and send
+      // them again, and pace without what they spent.
+      if (leaseLost) {
         return;
       }
       try {
         if (!(await lease.renew(this.now(), this.leaseMs))) {
+          leaseLost = true;
           stop ??= 'lease-lost';
           return;
         }
         await keepWake();
+        if (stop) {
+          return;
+        }
         const waiting = await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined);
         if (waiting && !stop) {
           yieldTo = waiting;
@@ -425,6 +451,7 @@ export class SendingEngine {
         }
       } catch (error) {
         this.deps.log.warn({ catalog, code: codeOf(error) }, 'mailbox lease not renewed');
+        leaseLost = true;
         stop ??= 'lease-lost';
       }
     };
@@ -451,7 +478,7 @@ export class SendingEngine {
         const w = windows(this.limits);
         const until = now + (apiError.code === 'SENDING_QUOTA_EXCEEDED' ? w.day / 24 : w.hour);
         lease.budget = pauseUntil(lease.budget, until);
-        nextDueAt = Math.min(nextDueAt, until);
+        duePending(until);
         stop ??= 'paused';
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
       } else if (kind === 'message') {
@@ -462,11 +489,15 @@ export class SendingEngine {
         // counts no failure. Retry-After is the service's own instruction, in real seconds (not
         // scaled); without one (SMTP 432 4.3.2, too many connections) the mailbox waits a second.
         lease.budget = pauseUntil(lease.budget, now + (apiError.retryAfterSeconds ?? 1) * 1000);
+        duePending(lease.budget.pausedUntil);
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
       } else {
         const at = now + backoff(item.state.failures + 1, this.limits.timeScale);
         const next = await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts }));
         failed += next.state.state === 'failed' ? 1 : 0;
+        if (next.state.state !== 'failed') {
+          duePending(at);
+        }
       }
     };
     const deliver = async (claimed: StoredItem, firstStartedAt: number): Promise<void> => {
@@ -500,15 +531,27 @@ export class SendingEngine {
       let item = claimed;
       const parts = splitRecipients(item.content, config.recipientsPerMessage);
       let startedAt = firstStartedAt;
-      for (let k = item.state.partsSent; k < parts.length; k++) {
+      // The first part's slot was reserved at launch; `item` moves on with each part accepted.
+      const first = item.state.partsSent;
+      for (let k = first; k < parts.length; k++) {
         const recipients = recipientCount(parts[k]);
-        if (k > item.state.partsSent) {
-          // Each part is a message of its own for Exchange: it waits for its own slot.
-          for (let slot = nextSlot(lease.budget, recipients, this.now(), this.limits); slot > this.now(); slot = nextSlot(lease.budget, recipients, this.now(), this.limits)) {
+        if (k > first) {
+          // Each part is a message of its own for Exchange: it waits for its own slot - here, when
+          // the wait is short. A long one (the minute's or the day's budget spent), or a drain told
+          // to stop, puts the item back in the queue with the parts it has sent: it goes on from
+          // there when its slot comes, as any item does.
+          let slot = nextSlot(lease.budget, recipients, this.now(), this.limits);
+          while (!stop && slot > this.now() && slot - this.now() <= this.leaseMs / 2) {
             await this.sleep(slot - this.now());
+            slot = nextSlot(lease.budget, recipients, this.now(), this.limits);
           }
           if (!(await stillSendable())) {
             await releaseHeld(item);
+            return;
+          }
+          if (stop || slot > this.now()) {
+            await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: null }));
+            duePending(slot);
             return;
           }
           startedAt = this.now();
@@ -633,7 +676,9 @@ export class SendingEngine {
               // Final already (its queue row waits for its removal): removed with the drain's writes.
               writer.drop(queueRowOf(entry.item));
             } else {
-              page.push(entry);
+              // An item put back part-way (a long pacing wait) goes on with its next part: paced by that part's recipients.
+              const partsSent = entry.item.state.partsSent;
+              page.push(partsSent > 0 && entry.item.kind === 'notification' ? { ...entry, recipients: recipientCount(splitRecipients(entry.item.content, config.recipientsPerMessage)[partsSent] ?? { to: [], cc: [], bcc: [] }) || 1 } : entry);
             }
             if (++listed >= LIST_PAGE) {
               break;
@@ -661,20 +706,26 @@ export class SendingEngine {
             nextDueAt = Math.min(nextDueAt, later);
             continue;
           }
-          const expired = entry.expiresAt !== null && entry.expiresAt <= now;
-          if (entry.dueAt > now && !expired) {
+          if (entry.dueAt > now && !(entry.expiresAt !== null && entry.expiresAt <= now)) {
             nextDueAt = Math.min(nextDueAt, entry.dueAt);
             continue;
           }
-          const slot = expired ? now : nextSlot(lease.budget, entry.recipients, now, this.limits);
-          if (slot > now) {
-            waitUntil = slot;
-            break;
-          }
+          // A free submission first, then the pacing as it is once one is free: a 429 (Retry-After)
+          // or a part of a split message may have spent or paused the budget meanwhile.
           while (slots.size >= transport.concurrency) {
             await new Promise<void>((resolve) => slotWaiters.push(resolve));
           }
-          if (stop || !(await stillSendable())) {
+          if (stop) {
+            break;
+          }
+          const free = this.now();
+          const expired = entry.expiresAt !== null && entry.expiresAt <= free;
+          const slot = expired ? free : nextSlot(lease.budget, entry.recipients, free, this.limits);
+          if (slot > free) {
+            waitUntil = slot;
+            break;
+          }
+          if (!(await stillSendable())) {
             break;
           }
           const startedAt = this.now();
@@ -726,10 +777,11 @@ export class SendingEngine {
       clearInterval(renewal);
       await renewing;
       await transport?.close();
-    }
-    if (sent + expired + failed > 0) {
-      // The items themselves are final; only the restored notice's sums miss this drain.
-      await this.deps.outbox.recordDrain(catalog, { sent, expired, failed, lastSentAt: sent > 0 ? this.now() : null }).catch(warnOn('outbox counters not recorded', { sent, expired, failed }));
+      // Counted also when the drain ends on a storage fault: what went out went out.
+      if (sent + expired + failed > 0) {
+        // The items themselves are final; only the restored notice's sums miss this drain.
+        await this.deps.outbox.recordDrain(catalog, { sent, expired, failed, lastSentAt: sent > 0 ? this.now() : null }).catch(warnOn('outbox counters not recorded', { sent, expired, failed }));
+      }
     }
     if (sent > 0) {
       if (stop !== 'held') {
@@ -743,6 +795,6 @@ export class SendingEngine {
     // Only cleaning: a final item's queue row left now is passed by and removed by a later drain.
     await writer.close().catch(warnOn('outbox queue rows not removed'));
     this.deps.log.info({ catalog, sent, reason: stop }, 'outbox drained');
-    return { reason: stop ?? 'drained', nextDueAt, yieldTo };
+    return { reason: stop ?? 'drained', nextDueAt: Math.min(nextDueAt, pendingDueAt), yieldTo };
   }
 }

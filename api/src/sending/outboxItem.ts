@@ -46,7 +46,8 @@ export type ItemEvent =
   | { type: 'part-accepted'; now: number }
   | { type: 'sent'; now: number }
   | { type: 'retry'; now: number; code: ErrorCode; at: number; maxAttempts: number }
-  | { type: 'release'; now: number; code: ErrorCode }
+  /** Back to the queue, no failure counted: `code` says why (none when only the mailbox's pacing makes a part wait). */
+  | { type: 'release'; now: number; code: ErrorCode | null }
   | { type: 'fail'; now: number; code: ErrorCode }
   | { type: 'expire'; now: number };
 
@@ -132,7 +133,7 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
       if (item.state !== 'sending') {
         return refuse();
       }
-      return { ...item, state: 'queued', claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'queued', code: event.code }) };
+      return { ...item, state: 'queued', claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'queued', ...(event.code ? { code: event.code } : {}) }) };
     case 'fail':
       if (item.state !== 'sending') {
         return refuse();

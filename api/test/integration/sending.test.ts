@@ -149,21 +149,24 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const fresh = await queue(catalogB, soon, 'expires-soon-2');
     expect([fresh.status, fresh.body.code, fresh.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'expiresAt is in the past.']);
     // Sending switched off after the LMS's first try: its repeats are answered (held), anything new refused.
+    // (Another catalog: what stays queued here must not count in catalog B's outbox later.)
+    await connectClassic(stack, 'nestor@contoso.test', catalogQ);
+    await setEnabled(stack, 'nestor@contoso.test', catalogQ, true);
     const items = [0, 1].map((i) => ({ key: `before-off-${i}`, to: ['learner1@contoso.test'], subject: `before off ${i}`, text: 'x', notBefore: new Date(Date.now() + 3600_000).toISOString() }));
-    const batch = (list: object[]) => stack.call('POST', catalogPath(catalogB, '/notifications/batch'), { token: lms, body: { items: list } });
+    const batch = (list: object[]) => stack.call('POST', catalogPath(catalogQ, '/notifications/batch'), { token: lms, body: { items: list } });
     const stored = await batch(items);
     expect(stored.status).toBe(202);
-    await setEnabled(stack, 'alex@contoso.test', catalogB, false);
+    await setEnabled(stack, 'nestor@contoso.test', catalogQ, false);
     const again = await batch(items);
     expect(again.status).toBe(202);
     expect(again.body.items.map((i: { id: string; duplicate: boolean; status: string }) => [i.id, i.duplicate, i.status])).toEqual(stored.body.items.map((i: { id: string }) => [i.id, true, 'held']));
-    const single = await queue(catalogB, { ...items[0], key: undefined }, 'before-off-0');
+    const single = await queue(catalogQ, { ...items[0], key: undefined }, 'before-off-0');
     expect([single.status, single.body.id, single.body.status]).toEqual([202, stored.body.items[0].id, 'held']);
     const reused = await batch([{ ...items[0], text: 'changed' }]);
     expect([reused.status, reused.body.items[0].error?.code]).toEqual([202, 'IDEMPOTENCY_KEY_REUSED']);
     const mixed = await batch([...items, { ...items[0], key: 'after-off' }]);
     expect([mixed.status, mixed.body.code]).toEqual([409, 'CATALOG_DISABLED']);
-    expect((await stack.call('GET', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') })).body.outbox).toMatchObject({ waiting: 2, held: 2 });
+    expect((await stack.call('GET', catalogPath(catalogQ, '/connection'), { token: await stack.token('nestor@contoso.test') })).body.outbox).toMatchObject({ waiting: 2, held: 2 });
   });
 
   it('batch - 200 notifications over 3 catalogs with mixed priorities: all delivered once, each catalog in priority order', async () => {

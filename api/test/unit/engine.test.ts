@@ -1,0 +1,227 @@
+import type { TableClient } from '@azure/data-tables';
+import type { FastifyBaseLogger } from 'fastify';
+import type { SendingConfig } from '../../src/config/config';
+import type { ConnectionStore } from '../../src/connections/connectionStore';
+import type { CredentialsProvider } from '../../src/connections/credentials';
+import type { ConnectionRecord } from '../../src/connections/model';
+import { ApiError } from '../../src/errors/apiError';
+import type { OutboundMessage } from '../../src/mail/message';
+import type { MailTransport } from '../../src/mail/transport';
+import { SendingEngine } from '../../src/sending/engine';
+import { mailboxKey } from '../../src/sending/mailboxLease';
+import { OutboxStore } from '../../src/sending/outboxStore';
+import type { MailboxBudget } from '../../src/sending/pacer';
+import type { WakeQueue } from '../../src/sending/wakeQueue';
+import { openTables, TABLES } from '../../src/storage/tables';
+import { RunningAzurite, startAzurite } from '../support/azurite';
+
+jest.setTimeout(60_000);
+
+/**
+ * The engine's own decisions at moments the local tenant cannot stage on cue (a 429 while the next
+ * item waits for a free submission, sends that outlast the lease): the real engine, outbox and
+ * mailbox lease on Azurite, with a scripted mail transport and a fixed connection record (the
+ * collaborators faked; the sending suites run it all against the local tenant).
+ */
+describe('sending engine - pacing and the mailbox lease at the moments that matter', () => {
+  let azurite: RunningAzurite;
+  let outboxTable: TableClient;
+  let leases: TableClient;
+  let n = 0;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    const tables = await openTables(azurite.connectionString);
+    outboxTable = tables[TABLES.outbox];
+    leases = tables[TABLES.mailboxes];
+  });
+
+  afterAll(async () => {
+    await azurite.stop();
+  });
+
+  interface Submission { messageId: string; bcc: number; at: number }
+  type Script = (message: OutboundMessage, index: number) => Promise<void>;
+
+  /** A catalog of its own and a mailbox of its own per test: the tables are shared. */
+  const setting = (): { catalog: string; mailbox: string; record: ConnectionRecord } => {
+    n++;
+    const catalog = `https://contoso.test/sites/engine-${n}`;
+    const mailbox = `sender${n}@contoso.test`;
+    const record = {
+      catalog, connectionId: `c${n}`, generation: 1, enabled: true, method: 'modern', transport: 'graph', account: { email: mailbox, displayName: 'Sender' },
+      homeAccountId: null, health: { state: 'connected', code: null, checkedAt: null }, alertRecipients: [], blocked: null
+    } as unknown as ConnectionRecord;
+    return { catalog, mailbox, record };
+  };
+
+  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void } = {}): SendingEngine => {
+    let index = 0;
+    const transport: MailTransport = {
+      kind: 'graph',
+      account: record.account?.email as string,
+      concurrency: 4,
+      probe: async () => undefined,
+      close: async () => undefined,
+      send: async (message) => {
+        submissions.push({ messageId: message.messageId, bcc: message.bcc.length, at: Date.now() });
+        return script(message, index++);
+      }
+    };
+    const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, trace: () => undefined } as unknown as FastifyBaseLogger;
+    return new SendingEngine({
+      config: { worker: true, messagesPerMinute: 30, recipientsPerDay: 10_000, recipientsPerMessage: 500, graphConcurrencyPerMailbox: 4, smtpConnectionsPerMailbox: 3, maxAttempts: 8, timeScale: 1, leaseSeconds: 30, pollMilliseconds: 1000, mailboxesPerInstance: 64, messageIdDomain: 'lms.test', lmsRateLimitPerMinute: 600, ...config },
+      connections: { read: async () => ({ record, etag: 'e' }) } as unknown as ConnectionStore,
+      credentials: { open: async () => transport } as unknown as CredentialsProvider,
+      outbox: new OutboxStore(extra.outbox ?? outboxTable),
+      leases: extra.leases ?? leases,
+      queue: { wake: async (_catalog: string, delaySeconds: number) => void extra.wakes?.push(delaySeconds), receive: async () => [], extend: async (w: unknown) => w, done: async () => undefined } as unknown as WakeQueue,
+      health: { lost: async () => undefined, used: async () => undefined, blocked: async () => undefined },
+      log: silent,
+      onDrained: extra.onDrained
+    });
+  };
+  /** What the queue's wake would make the engine do: drain the catalog once. */
+  const drainOnce = (engine: SendingEngine, catalog: string): Promise<void> => (engine as unknown as { handle: (wake: unknown) => Promise<void> }).handle({ catalog, messageId: 'm', popReceipt: 'p' });
+  const queue = async (catalog: string, items: Array<{ bcc: string[]; priority?: 'normal' | 'bulk'; notBefore?: number }>): Promise<string[]> => {
+    const outcomes = await new OutboxStore(outboxTable).enqueue(catalog, items.map((item, i) => ({
+      key: `k${i}`, priority: item.priority ?? 'normal', notBefore: item.notBefore, content: { to: [], cc: [], bcc: item.bcc, subject: `s${i}`, text: 'x' },
+      parts: Math.ceil(item.bcc.length / 500), firstPartRecipients: Math.min(500, item.bcc.length), requestHash: `h${i}`
+    })), Date.now() - 1000);
+    return outcomes.map((o) => ('id' in o ? o.id : ''));
+  };
+  const budgetOf = async (mailbox: string): Promise<MailboxBudget & { leaseUntil: number }> => {
+    const row = await leases.getEntity<{ budget: string; leaseUntil: number }>('mailbox', mailboxKey(mailbox));
+    return { ...(JSON.parse(row.budget) as MailboxBudget), leaseUntil: Number(row.leaseUntil) };
+  };
+  const dayRecipients = (budget: MailboxBudget): number => budget.day.reduce((sum, [, count]) => sum + count, 0);
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  /** The table, with each listing held back by what `gate` returns for its filter (nothing: not held). */
+  const slowListings = (table: TableClient, gate: (filter: string) => Promise<void> | undefined): TableClient => new Proxy(table, {
+    get: (target, name) => (name === 'listEntities'
+      ? (...args: Parameters<TableClient['listEntities']>) => {
+        const pages = target.listEntities(...args);
+        const held = gate(String(args[0]?.queryOptions?.filter ?? ''));
+        return {
+          byPage: (settings: { maxPageSize?: number }) => (async function* () {
+            await held;
+            yield* pages.byPage(settings);
+          })(),
+          [Symbol.asyncIterator]: async function* () {
+            await held;
+            yield* pages;
+          }
+        };
+      }
+      : Reflect.get(target, name).bind(target))
+  });
+
+  it('each message of a split notification takes its own pacing slot: past the minute\'s budget the rest waits in the queue, with the parts sent, and goes on from there', async () => {
+    const { catalog, mailbox, record } = setting();
+    const [id] = await queue(catalog, [{ bcc: Array.from({ length: 2000 }, (_, i) => `r${i}@partner.example`) }]);
+    const submissions: Submission[] = [];
+    // Two messages a minute: two of the four parts now, then a wait far longer than the lease.
+    await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 2 }), catalog);
+    expect(submissions.map((s) => [s.messageId, s.bcc])).toEqual([[`<${id}.0@lms.test>`, 500], [`<${id}.1@lms.test>`, 500]]);
+    const budget = await budgetOf(mailbox);
+    expect([budget.recent.length, dayRecipients(budget)]).toEqual([2, 1000]);
+    const waiting = await new OutboxStore(outboxTable).read(catalog, id);
+    expect(waiting?.state).toMatchObject({ state: 'queued', partsSent: 2, failures: 0, lastCode: null });
+    // A minute later (scaled: 60 times faster) the next drain sends the other two, each once.
+    await sleep(1100);
+    await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 2, timeScale: 60 }), catalog);
+    expect(submissions.map((s) => s.messageId)).toEqual([0, 1, 2, 3].map((k) => `<${id}.${k}@lms.test>`));
+    expect((await new OutboxStore(outboxTable).read(catalog, id))?.state).toMatchObject({ state: 'sent', partsSent: 4, failures: 0, resubmissions: 0 });
+  });
+
+  it('a 429 while the next item waits for a free submission: nothing more is submitted before its Retry-After', async () => {
+    const { catalog, record } = setting();
+    await queue(catalog, Array.from({ length: 8 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
+    const submissions: Submission[] = [];
+    let throttledAt = 0;
+    await drainOnce(engineFor(record, async (_message, index) => {
+      if (index === 0) {
+        await sleep(30);
+        throttledAt = Date.now();
+        throw new ApiError('THROTTLED', { retryAfterSeconds: 30 });
+      }
+      await sleep(300);
+    }, submissions), catalog);
+    // The four launched together went; none after the 429 (the drain paused for 30 s instead).
+    expect(submissions).toHaveLength(4);
+    expect(submissions.filter((s) => s.at >= throttledAt)).toEqual([]);
+  });
+
+  it('a drain told to stop keeps its lease while its submissions are on their way: another instance cannot take the mailbox and send them again', async () => {
+    const { catalog, mailbox, record } = setting();
+    await queue(catalog, Array.from({ length: 6 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
+    const first: Submission[] = [];
+    const second: Submission[] = [];
+    // A 5-second lease; the first submission is throttled for 20 s (the drain stops), the other three take 7 s each.
+    const slow = drainOnce(engineFor(record, async (_message, index) => {
+      if (index === 0) {
+        throw new ApiError('THROTTLED', { retryAfterSeconds: 20 });
+      }
+      await sleep(7000);
+    }, first, { leaseSeconds: 5 }), catalog);
+    await sleep(6000);
+    expect((await budgetOf(mailbox)).leaseUntil).toBeGreaterThan(Date.now());
+    // Another instance's worker gets the catalog's wake meanwhile.
+    await drainOnce(engineFor(record, async () => undefined, second, { leaseSeconds: 5 }), catalog);
+    await slow;
+    expect(second).toEqual([]);
+    expect(first).toHaveLength(4);
+    // The 429's pause is kept for the next holder.
+    expect((await budgetOf(mailbox)).pausedUntil).toBeGreaterThan(Date.now() + 5000);
+  });
+
+  it('an item that fails while the drain lists a later page is not left for the catalog\'s next wake: the drain\'s follow-up wake comes when its retry is due', async () => {
+    const { catalog, record } = setting();
+    // One due now, ahead of a page and more of bulk ones due tomorrow.
+    const tomorrow = Date.now() + 24 * 3600_000;
+    const [x] = await queue(catalog, [{ bcc: ['x@partner.example'] }, ...Array.from({ length: 120 }, (_, i) => ({ bcc: [`r${i}@partner.example`], priority: 'bulk' as const, notBefore: tomorrow }))]);
+    let failed: Promise<void> | undefined;
+    let fail: () => void = () => undefined;
+    failed = new Promise<void>((resolve) => {
+      fail = resolve;
+    });
+    // The listing after the first page waits until the one on its way has failed (503: retried later).
+    const gated = slowListings(outboxTable, (filter) => (filter.includes('RowKey gt') ? failed?.then(() => sleep(300)) : undefined));
+    const wakes: number[] = [];
+    const submissions: Submission[] = [];
+    await drainOnce(engineFor(record, async () => {
+      await sleep(100);
+      fail();
+      throw new ApiError('SERVICE_UNAVAILABLE');
+    }, submissions, {}, { outbox: gated, wakes }), catalog);
+    failed = undefined;
+    const retry = await new OutboxStore(outboxTable).read(catalog, x);
+    expect(retry?.state).toMatchObject({ state: 'queued', failures: 1, lastCode: 'SERVICE_UNAVAILABLE' });
+    // Woken when the retry is due (a back-off of a second or two), not tomorrow.
+    expect(Math.min(...wakes)).toBeLessThanOrEqual(Math.ceil((retry?.state.nextAttemptAt as number) - Date.now()) / 1000 + 1);
+    expect(Math.min(...wakes)).toBeLessThan(60);
+  });
+
+  it('a drain gives its mailbox up (its budget written) before this instance may take it again: a wake at its end does not start a drain from an older budget', async () => {
+    const { catalog, mailbox, record } = setting();
+    await queue(catalog, Array.from({ length: 3 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
+    const submissions: Submission[] = [];
+    // The hand-over check (a listing of the mailbox's waiting catalogs) is slow this time.
+    let slowListing = false;
+    const gated = slowListings(leases, () => (slowListing ? sleep(500) : undefined));
+    let again: Promise<void> | undefined;
+    const engine: SendingEngine = engineFor(record, async () => undefined, submissions, {}, {
+      leases: gated,
+      onDrained: () => {
+        slowListing = true;
+        // A wake for the catalog arrives as its drain ends.
+        again = drainOnce(engine, catalog);
+      }
+    });
+    await drainOnce(engine, catalog).catch(() => undefined);
+    await again?.catch(() => undefined);
+    expect(submissions).toHaveLength(3);
+    const budget = await budgetOf(mailbox);
+    expect([budget.recent.length, dayRecipients(budget), budget.leaseUntil]).toEqual([3, 3, 0]);
+  });
+});
