@@ -29,6 +29,7 @@ const KINDS: Partial<Record<ErrorCode, FailureKind>> = {
   SENDING_QUOTA_EXCEEDED: 'mailbox-blocked',
   SENDING_BLOCKED: 'mailbox-blocked',
   RECIPIENT_REJECTED: 'message',
+  MESSAGE_REJECTED: 'message',
   VALIDATION_FAILED: 'message'
 };
 

@@ -89,6 +89,10 @@ export function mapGraphError(status: number, graphCode: string | undefined): Er
   if (status >= 500) {
     return 'SERVICE_UNAVAILABLE';
   }
+  // Graph refused what it was given (a message, an event): the same request is refused again.
+  if (status === 400) {
+    return 'MESSAGE_REJECTED';
+  }
   return 'SIGN_IN_FAILED';
 }
 

@@ -44,7 +44,7 @@ describe('upstream error mapping', () => {
     [400, 'ErrorMailboxNotFound', 'MAILBOX_NOT_FOUND'],
     [401, 'MailboxNotEnabledForRESTAPI', 'MAILBOX_NOT_FOUND'],
     [404, 'ResourceNotFound', 'MAILBOX_NOT_FOUND'],
-    [400, 'ResourceNotFound', 'SIGN_IN_FAILED'],
+    [400, 'ResourceNotFound', 'MESSAGE_REJECTED'],
     [401, 'InvalidAuthenticationToken', 'TOKEN_REVOKED'],
     [401, undefined, 'TOKEN_REVOKED'],
     [400, 'ErrorInvalidRecipients', 'RECIPIENT_REJECTED'],
@@ -54,7 +54,10 @@ describe('upstream error mapping', () => {
     [500, undefined, 'SERVICE_UNAVAILABLE'],
     [504, 'GatewayTimeout', 'SERVICE_UNAVAILABLE'],
     [499, undefined, 'SIGN_IN_FAILED'],
-    [400, 'BadRequest', 'SIGN_IN_FAILED']
+    [400, 'BadRequest', 'MESSAGE_REJECTED'],
+    // an event the organiser cancelled elsewhere: updating it is refused, whatever the retries
+    [400, 'ErrorCalendarIsCancelledForAccept', 'MESSAGE_REJECTED'],
+    [409, 'ErrorIrresolvableConflict', 'SIGN_IN_FAILED']
   ] as const)('mapGraphError - %i %s is %s', (status, graphCode, code) => {
     expect(mapGraphError(status, graphCode)).toBe(code);
   });
@@ -135,6 +138,13 @@ describe('upstream error mapping', () => {
     expect(mapSmtpError(432, '432 4.3.2 Concurrent connections limit exceeded.', 'EENVELOPE', 'oauth', 'MAIL FROM')).toBe('THROTTLED');
     expect(kind(452, '452 4.5.3 Too many recipients', 'RCPT TO')).toBe('passing');
     expect(mapSmtpError(452, '452 4.5.3 Too many recipients', 'EENVELOPE', 'oauth', 'RCPT TO')).not.toBe('THROTTLED');
+  });
+
+  it('mapGraphError - with their kinds: Graph refusing a message or event fails it alone, at once; a conflict is retried', () => {
+    expect(failureKind(mapGraphError(400, 'ErrorInvalidRequest'))).toBe('message');
+    expect(failureKind(mapGraphError(400, 'ErrorInvalidRecipients'))).toBe('message');
+    expect(failureKind(mapGraphError(409, 'ErrorIrresolvableConflict'))).toBe('passing');
+    expect(failureKind(mapGraphError(503, undefined))).toBe('passing');
   });
 
   it('smtpUpstream - the reply and enhanced codes only', () => {

@@ -299,6 +299,17 @@ export const DOMAIN_ERRORS = {
       ja: '宛先アドレスを確認して、もう一度お試しください。'
     }
   },
+  MESSAGE_REJECTED: {
+    status: 422,
+    title: {
+      en: 'Microsoft 365 refused this message as not valid.',
+      ja: 'Microsoft 365 がこのメッセージを無効として拒否しました。'
+    },
+    remedy: {
+      en: 'Other messages are not affected. Check the addresses and content of this one; if they look right, give the code and time shown to your Microsoft 365 administrator.',
+      ja: 'ほかのメッセージには影響ありません。このメッセージの宛先と内容を確認してください。問題がなさそうな場合は、表示されたコードと時刻を Microsoft 365 管理者に伝えてください。'
+    }
+  },
   SERVICE_UNAVAILABLE: {
     status: 503,
     title: {
