@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { ApiError } from '../errors/apiError';
+import { textChunks } from '../storage/chunks';
 import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
 import type { OutboxCounters } from '../health/incident';
 import type { MessageContent } from '../mail/message';
@@ -62,7 +63,6 @@ const dueAtOf = (state: ItemState): number => Math.max(state.notBefore, state.ne
 // Azure Table Storage: a string property holds 64 KiB (UTF-16), an entity 1 MiB, a transaction
 // 100 operations and 4 MiB. Bodies are cut into properties; transactions are cut by count and by
 // their size on the wire: UTF-8 JSON, where a character costs 1 to 3 bytes (6 escaped), not 2.
-const CHUNK_CHARS = 30_000;
 const TRANSACTION_OPERATIONS = 99;
 const TRANSACTION_BYTES = 4 * 1024 * 1024 - 256 * 1024;
 /** An operation's part headers, keys, state and property names in a transaction's body, generously. */
@@ -124,10 +124,11 @@ function chunks(prefix: string, text: string | undefined): Record<string, string
   if (text === undefined) {
     return out;
   }
-  out[`${prefix}n`] = String(Math.ceil(text.length / CHUNK_CHARS));
-  for (let i = 0; i * CHUNK_CHARS < text.length; i++) {
-    out[`${prefix}${i}`] = text.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);
-  }
+  const pieces = textChunks(text);
+  out[`${prefix}n`] = String(pieces.length);
+  pieces.forEach((piece, i) => {
+    out[`${prefix}${i}`] = piece;
+  });
   return out;
 }
 

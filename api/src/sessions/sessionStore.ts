@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import type { ErrorCode, LocalDateTimeType } from '@lms-m365/contracts';
+import { textChunks } from '../storage/chunks';
 import { catalogKey, conditionalWriteError, readEntity, storageError } from '../storage/tables';
 
 export type RoomAnswer = 'none' | 'accepted' | 'tentativelyAccepted' | 'declined';
@@ -64,7 +65,6 @@ export interface SessionRecord {
   etag: string;
 }
 
-const CHUNK_CHARS = 30_000;
 const rowOf = (sessionId: string): string => `s|${createHash('sha256').update(sessionId, 'utf8').digest('hex')}`;
 
 /**
@@ -126,11 +126,8 @@ export class SessionStore {
     // A string property holds 64 KiB (32,768 UTF-16 characters): the revision, and the list of
     // attendees who have the meeting (500 addresses pass it), are cut into chunk properties.
     const chunked = (prefix: string, text: string): Record<string, unknown> => {
-      const out: Record<string, unknown> = { [`${prefix}n`]: Math.ceil(text.length / CHUNK_CHARS) };
-      for (let i = 0; i * CHUNK_CHARS < text.length; i++) {
-        out[`${prefix}${i}`] = text.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);
-      }
-      return out;
+      const pieces = textChunks(text);
+      return Object.fromEntries([[`${prefix}n`, pieces.length], ...pieces.map((piece, i) => [`${prefix}${i}`, piece])]);
     };
     const { attendees, ...sent } = record.sent ?? { attendees: [] };
     const entity: Record<string, unknown> = {

@@ -6,6 +6,9 @@ import { OutboxStore, queueRowOf, requestHash } from '../../src/sending/outboxSt
 import { catalogKey, openTables, TABLES } from '../../src/storage/tables';
 import { RunningAzurite, startAzurite } from '../support/azurite';
 
+/** No lone half of a surrogate pair. */
+const wellFormed = (text: string): boolean => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+
 jest.setTimeout(60_000);
 
 const CATALOG = 'https://contoso.test/sites/store';
@@ -39,6 +42,18 @@ describe('OutboxStore on Azurite', () => {
     }
     return ids;
   };
+
+  it('a body with an emoji where a chunk property ends is stored in chunks of whole characters, and read back as it was', async () => {
+    const emoji = 'https://contoso.test/sites/emoji';
+    const html = `${'a'.repeat(29_999)}\u{1F600}${'あ'.repeat(40_000)}\u{20BB7}`;
+    const [id] = (await store.enqueue(emoji, [{ key: 'emoji', priority: 'normal', content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: 'emoji', html }, parts: 1, firstPartRecipients: 1, requestHash: requestHash('emoji') }], 1000)).map((o) => ('id' in o ? o.id : ''));
+    const raw = await azuriteRow(emoji, `n|${id}`);
+    const pieces = Object.entries(raw).filter(([name]) => /^h\d+$/.test(name)).map(([, value]) => String(value));
+    expect(pieces.length).toBeGreaterThanOrEqual(3);
+    expect(pieces.every((piece) => wellFormed(piece))).toBe(true);
+    expect(pieces.join('')).toBe(html);
+    expect((await store.read(emoji, id))?.content.html).toBe(html);
+  });
 
   it('a queue row asked to be dropped twice, or one the same transaction writes, is one operation: the transaction lands', async () => {
     const [a, b, c] = await queued(['drop-a', 'drop-b', 'drop-c']);

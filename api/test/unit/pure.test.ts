@@ -14,9 +14,13 @@ import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChalleng
 import { rateLimitKey } from '../../src/auth/authentication';
 import { preferredLanguage, problemBody } from '../../src/errors/problem';
 import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
+import { textChunks } from '../../src/storage/chunks';
 import { catalogKey } from '../../src/storage/tables';
 import { missingPermissions } from '../../src/identity/microsoftIdentity';
 import { codeOf } from '../support/errors';
+
+/** No lone half of a surrogate pair. */
+const wellFormed = (text: string): boolean => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 
 describe('error catalogue', () => {
   it('catalogue - every code has a status, and an English and Japanese title and remedy', () => {
@@ -287,5 +291,16 @@ describe('configuration', () => {
       expect.stringMatching(/^PORT must be a whole number/)
     ]));
     expect(problems).toHaveLength(9);
+  });
+});
+
+describe('text chunks (table string properties)', () => {
+  it('cuts at most `size` units, never between the halves of a surrogate pair, and joins back to the text', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), fc.integer({ min: 2, max: 40 }), (text, size) => {
+      const pieces = textChunks(text, size);
+      return pieces.join('') === text && pieces.every((p) => p.length > 0 && p.length <= size && (!wellFormed(text) || wellFormed(p)));
+    }));
+    expect(textChunks('ab\u{1F600}c', 3)).toEqual(['ab', '\u{1F600}c']);
+    expect(textChunks('', 3)).toEqual([]);
   });
 });
