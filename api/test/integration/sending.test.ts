@@ -86,6 +86,9 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const final = await settled(catalogA, res.body.id);
     expect(final).toMatchObject({ status: 'sent', code: null, attempts: 1, resubmissions: 0, recipients: 2, priority: 'urgent' });
     expect(final.history.map((h: { status: string }) => h.status)).toEqual(['queued', 'sending', 'sent']);
+    // A notification is read through its own catalog only.
+    const elsewhere = await status(catalogB, res.body.id);
+    expect([elsewhere.status, elsewhere.body.code]).toEqual([404, 'NOTIFICATION_NOT_FOUND']);
     const received = withId(await inbox(stack, 'learner1@contoso.test'), res.body.id);
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ via: 'graph', subject: 'Course starts Monday', from: { address: 'adele@contoso.test' }, body: { contentType: 'html', content: '<p>See you <b>Monday</b></p>' } });

@@ -214,6 +214,8 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const rewritten = Object.fromEntries(Object.entries({ ...session(3, { room: 'Room-Baker@Contoso.test', teams: true, start: { timeZone: 'Asia/Tokyo', dateTime: '2027-06-11T14:00:00' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ role: 'required', email: 'LEARNER1@contoso.test' }, { email: 'pradeep@contoso.test' }] }) }).reverse());
     const same = await put(catalogA, id, rewritten);
     expect([same.status, same.body.duplicate]).toEqual([202, true]);
+    // A session is read through its own catalog only.
+    expect((await status(catalogB, id)).body.code).toBe('SESSION_NOT_FOUND');
     const late = await put(catalogA, id, session(2));
     expect([late.status, late.body.code]).toEqual([409, 'SESSION_REVISION_STALE']);
     const changed = await put(catalogA, id, session(3));
