@@ -1393,6 +1393,7 @@ export interface components {
             notBefore: string;
             expiresAt: string | null;
             sentAt: string | null;
+            /** @description Times a worker took it to send it: a retry after a passing fault, or going on after a pause (a long list sent as several messages, waiting for the mailbox's pacing between them), counts again. Not failures. */
             attempts: number;
             /** @description Submissions repeated after a crash with the same Message-ID (at-least-once). */
             resubmissions: number;

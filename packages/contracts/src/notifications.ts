@@ -65,7 +65,7 @@ export const NotificationStatus = Type.Object({
   notBefore: Type.String({ format: 'date-time' }),
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  attempts: Type.Integer(),
+  attempts: Type.Integer({ description: 'Times a worker took it to send it: a retry after a passing fault, or going on after a pause (a long list sent as several messages, waiting for the mailbox\'s pacing between them), counts again. Not failures.' }),
   resubmissions: Type.Integer({ description: 'Submissions repeated after a crash with the same Message-ID (at-least-once).' }),
   messageId: Type.String({ description: 'The Message-ID of the first message (one per 500 recipients).' }),
   history: Type.Array(Type.Object({ at: Type.String({ format: 'date-time' }), status: NotificationStatusValue, code: Type.Optional(Type.String()), resubmission: Type.Optional(Type.Boolean()) }))
