@@ -529,7 +529,7 @@ export class SendingEngine {
         return;
       }
       let item = claimed;
-      const parts = splitRecipients(item.content, config.recipientsPerMessage);
+      const parts = splitRecipients(item.content, item.state.perMessage ?? config.recipientsPerMessage);
       let startedAt = firstStartedAt;
       // The first part's slot was reserved at launch; `item` moves on with each part accepted.
       const first = item.state.partsSent;
@@ -678,7 +678,7 @@ export class SendingEngine {
             } else {
               // An item put back part-way (a long pacing wait) goes on with its next part: paced by that part's recipients.
               const partsSent = entry.item.state.partsSent;
-              page.push(partsSent > 0 && entry.item.kind === 'notification' ? { ...entry, recipients: recipientCount(splitRecipients(entry.item.content, config.recipientsPerMessage)[partsSent] ?? { to: [], cc: [], bcc: [] }) || 1 } : entry);
+              page.push(partsSent > 0 && entry.item.kind === 'notification' ? { ...entry, recipients: recipientCount(splitRecipients(entry.item.content, entry.item.state.perMessage ?? config.recipientsPerMessage)[partsSent] ?? { to: [], cc: [], bcc: [] }) || 1 } : entry);
             }
             if (++listed >= LIST_PAGE) {
               break;

@@ -105,7 +105,7 @@ export class NotificationService {
       const parts = splitRecipients(content, this.deps.recipientsPerMessage);
       const priority = item.priority ?? 'normal';
       return {
-        key, priority, ...times, content, wireBytes: bytes, parts: parts.length, firstPartRecipients: recipientCount(parts[0]),
+        key, priority, ...times, content, wireBytes: bytes, parts: parts.length, perMessage: this.deps.recipientsPerMessage, firstPartRecipients: recipientCount(parts[0]),
         requestHash: requestHash({ priority, ...times, content }), earlierRequestHash: earlierRequestHash(body)
       };
     });

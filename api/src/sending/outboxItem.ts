@@ -32,6 +32,12 @@ export interface ItemState {
   /** Parts (recipient slices of at most 500) already accepted by the mail service. */
   partsSent: number;
   parts: number;
+  /**
+   * Recipients a message when it was queued: its split into parts is fixed then, so a change of
+   * SEND_RECIPIENTS_PER_MESSAGE (or an instance configured otherwise) never re-cuts an item part-way.
+   * Absent in items queued before it was kept: the current setting.
+   */
+  perMessage?: number;
   nextAttemptAt: number;
   /** Until when a worker owns the item in state sending. */
   claimUntil: number;
@@ -150,7 +156,7 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
   }
 }
 
-export function newItemState(input: { priority: Priority; now: number; notBefore?: number; expiresAt?: number; parts: number }): ItemState {
+export function newItemState(input: { priority: Priority; now: number; notBefore?: number; expiresAt?: number; parts: number; perMessage?: number }): ItemState {
   return {
     state: 'queued',
     priority: input.priority,
@@ -161,6 +167,7 @@ export function newItemState(input: { priority: Priority; now: number; notBefore
     failures: 0,
     partsSent: 0,
     parts: input.parts,
+    ...(input.perMessage !== undefined ? { perMessage: input.perMessage } : {}),
     nextAttemptAt: 0,
     claimUntil: 0,
     resubmissions: 0,

@@ -17,6 +17,8 @@ export interface NewNotification {
   expiresAt?: number;
   content: NotificationContent;
   parts: number;
+  /** The recipients a message the parts were cut by (notifications; kept with the item). */
+  perMessage?: number;
   /** Recipients of the first message (at most the per-message limit). */
   firstPartRecipients: number;
   /** An invitation carries its session's id; the session's own table holds what it says. */
@@ -230,7 +232,7 @@ export class OutboxStore {
       }
       firstOfKey.set(item.key, index);
       const id = this.newId();
-      const state = newItemState({ priority: item.priority, now, notBefore: item.notBefore, expiresAt: item.expiresAt, parts: item.parts });
+      const state = newItemState({ priority: item.priority, now, notBefore: item.notBefore, expiresAt: item.expiresAt, parts: item.parts, perMessage: item.perMessage });
       const content = {
         catalog,
         id,

@@ -5,7 +5,7 @@ import { RunningApi, startApi } from '../../src/server';
 import { StorageMeter } from '../../src/storage/meter';
 import { WAKE_QUEUE } from '../../src/storage/tables';
 import { LogCapture } from '../support/inProcessApi';
-import { apiEnv, appToken, catalogPath, connectModern, eventually, fault, inbox, setEnabled } from '../support/sending';
+import { apiEnv, appToken, catalogPath, connectModern, eventually, fault, inbox, mailboxCounters, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -228,6 +228,40 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
     } finally {
       await worker?.close();
       await front.close();
+    }
+  });
+
+  it('notifications sent as several messages each: every message waits for its own pacing slot - Exchange never has to delay one', async () => {
+    const { catalog, lms } = await connected('catalog-b', 'alex@contoso.test');
+    // Two recipients a message (this instance queues and sends): each notification of 6 is 3 messages; 20 of them, 60 messages, 2 (scaled) minutes at least.
+    const worker = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SEND_RECIPIENTS_PER_MESSAGE: '2' }) }), { logDestination: new LogCapture() });
+    try {
+      const items = Array.from({ length: 20 }, (_, i) => ({ key: `split-${i}`, to: ['learner1@contoso.test'], bcc: Array.from({ length: 5 }, (_, k) => `r${i}-${k}@partner.example`), subject: `split ${i}`, text: 'x' }));
+      const queued = await fetch(`${worker.url}${catalogPath(catalog, '/notifications/batch')}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+      expect(queued.status).toBe(202);
+      await eventually(async () => ((await mailboxCounters(stack, 'alex@contoso.test')).submissions >= 60 ? true : undefined), 60_000, 'all 60 messages');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const counters = await mailboxCounters(stack, 'alex@contoso.test');
+      expect([counters.submissions, counters.delayed, counters.rejected, counters.duplicatesByMessageId]).toEqual([60, 0, 0, {}]);
+      expect(await arrived('split ')).toBe(20);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('a notification keeps the split it was queued with: an instance configured with fewer recipients a message sends it as it was cut, once', async () => {
+    const { catalog, lms } = await connected('catalog-b', 'alex@contoso.test');
+    // Queued by this process's API (500 a message: one message each), sent by a worker set to 2 a message.
+    const items = Array.from({ length: 5 }, (_, i) => ({ key: `kept-${i}`, to: ['learner1@contoso.test'], bcc: Array.from({ length: 5 }, (_, k) => `r${i}-${k}@partner.example`), subject: `kept ${i}`, text: 'x' }));
+    expect((await stack.call('POST', catalogPath(catalog, '/notifications/batch'), { token: lms, body: { items } })).status).toBe(202);
+    const worker = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SEND_RECIPIENTS_PER_MESSAGE: '2' }) }), { logDestination: new LogCapture() });
+    try {
+      await eventually(async () => ((await arrived('kept ')) === 5 ? true : undefined), 30_000, 'the 5 notifications');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const counters = await mailboxCounters(stack, 'alex@contoso.test');
+      expect([counters.submissions, counters.duplicatesByMessageId]).toEqual([5, {}]);
+    } finally {
+      await worker.close();
     }
   });
 
