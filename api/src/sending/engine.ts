@@ -108,6 +108,9 @@ const RECORD_RECHECK_MS = 1000;
  */
 const LIST_PAGE = 100;
 
+/** Resubmissions after which an item abandoned in "sending" once more fails (INTERNAL_ERROR) instead of going again. */
+const MAX_RESUBMISSIONS = 3;
+
 /**
  * The outbox engine (R-USE-4, R-OPS-4). Wakes come from the queue; for each, the worker takes
  * the catalog's mailbox lease and sends the catalog's due notifications in priority order within
@@ -592,6 +595,15 @@ export class SendingEngine {
         giveBack();
         await outbox.update(item, transition(item.state, { type: 'expire', now }));
         expired++;
+        return;
+      }
+      if (item.state.state === 'sending' && item.state.claimUntil <= now && item.state.resubmissions >= MAX_RESUBMISSIONS) {
+        // Abandoned in "sending" again and again (a process that dies on it, a write refused every
+        // time): each time would submit it once more. It fails instead of going out for ever.
+        giveBack();
+        this.deps.log.warn({ catalog, notification: item.id, resubmissions: item.state.resubmissions }, 'notification abandoned too often: failed');
+        await outbox.update(item, transition(item.state, { type: 'fail', now, code: 'INTERNAL_ERROR' }));
+        failed++;
         return;
       }
       if (!isClaimable(item.state, now)) {

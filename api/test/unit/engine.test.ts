@@ -9,6 +9,7 @@ import type { OutboundMessage } from '../../src/mail/message';
 import type { MailTransport } from '../../src/mail/transport';
 import { SendingEngine } from '../../src/sending/engine';
 import { mailboxKey } from '../../src/sending/mailboxLease';
+import { transition } from '../../src/sending/outboxItem';
 import { OutboxStore } from '../../src/sending/outboxStore';
 import type { MailboxBudget } from '../../src/sending/pacer';
 import type { WakeQueue } from '../../src/sending/wakeQueue';
@@ -200,6 +201,26 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     // Woken when the retry is due (a back-off of a second or two), not tomorrow.
     expect(Math.min(...wakes)).toBeLessThanOrEqual(Math.ceil((retry?.state.nextAttemptAt as number) - Date.now()) / 1000 + 1);
     expect(Math.min(...wakes)).toBeLessThan(60);
+  });
+
+  it('an item abandoned in "sending" time after time (a process that dies on it) fails after three resubmissions instead of going out for ever', async () => {
+    const { catalog, record } = setting();
+    const [id, once] = await queue(catalog, [{ bcc: ['r@partner.example'] }, { bcc: ['s@partner.example'] }]);
+    const store = new OutboxStore(outboxTable);
+    // Claims that each lapsed without an outcome: four (the first and three resubmissions), and three.
+    for (const [item, claims] of [[id, 4], [once, 3]] as const) {
+      for (let i = 0; i < claims; i++) {
+        const stored = await store.readForUpdate(catalog, item);
+        await store.update(stored as NonNullable<typeof stored>, transition((stored as NonNullable<typeof stored>).state, { type: 'claim', now: Date.now(), claimUntil: Date.now() - 1 }));
+      }
+    }
+    expect((await store.read(catalog, id))?.state).toMatchObject({ state: 'sending', resubmissions: 3 });
+    const submissions: Submission[] = [];
+    await drainOnce(engineFor(record, async () => undefined, submissions), catalog);
+    expect((await store.read(catalog, id))?.state).toMatchObject({ state: 'failed', lastCode: 'INTERNAL_ERROR', resubmissions: 3 });
+    // The one abandoned twice after its first claim goes once more.
+    expect(submissions.map((s) => s.messageId)).toEqual([`<${once}.0@lms.test>`]);
+    expect((await store.read(catalog, once))?.state).toMatchObject({ state: 'sent', resubmissions: 3 });
   });
 
   it('a drain gives its mailbox up (its budget written) before this instance may take it again: a wake at its end does not start a drain from an older budget', async () => {
