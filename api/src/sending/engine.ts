@@ -543,19 +543,22 @@ export class SendingEngine {
           // the wait is short. A long one (the minute's or the day's budget spent), or a drain told
           // to stop, puts the item back in the queue with the parts it has sent: it goes on from
           // there when its slot comes, as any item does.
-          let slot = nextSlot(lease.budget, recipients, this.now(), this.limits);
-          while (!stop && slot > this.now() && slot - this.now() <= this.leaseMs / 2) {
+          // The slot is read and taken with no await between (another submission could take it).
+          for (;;) {
+            if (!(await stillSendable())) {
+              await releaseHeld(item);
+              return;
+            }
+            const slot = nextSlot(lease.budget, recipients, this.now(), this.limits);
+            if (stop || slot - this.now() > this.leaseMs / 2) {
+              await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: null }));
+              duePending(slot);
+              return;
+            }
+            if (slot <= this.now()) {
+              break;
+            }
             await this.sleep(slot - this.now());
-            slot = nextSlot(lease.budget, recipients, this.now(), this.limits);
-          }
-          if (!(await stillSendable())) {
-            await releaseHeld(item);
-            return;
-          }
-          if (stop || slot > this.now()) {
-            await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: null }));
-            duePending(slot);
-            return;
           }
           startedAt = this.now();
           lease.budget = recordSubmission(lease.budget, recipients, startedAt, this.limits);
@@ -718,7 +721,7 @@ export class SendingEngine {
             nextDueAt = Math.min(nextDueAt, later);
             continue;
           }
-          if (entry.dueAt > now && !(entry.expiresAt !== null && entry.expiresAt <= now)) {
+          if (entry.dueAt > now && !isExpired(entry.item.state, now)) {
             nextDueAt = Math.min(nextDueAt, entry.dueAt);
             continue;
           }
@@ -727,17 +730,14 @@ export class SendingEngine {
           while (slots.size >= transport.concurrency) {
             await new Promise<void>((resolve) => slotWaiters.push(resolve));
           }
-          if (stop) {
+          if (stop || !(await stillSendable())) {
             break;
           }
+          // The slot is read and taken with no await between (a part of a long list could take it).
           const free = this.now();
-          const expired = entry.expiresAt !== null && entry.expiresAt <= free;
-          const slot = expired ? free : nextSlot(lease.budget, entry.recipients, free, this.limits);
+          const slot = isExpired(entry.item.state, free) ? free : nextSlot(lease.budget, entry.recipients, free, this.limits);
           if (slot > free) {
             waitUntil = slot;
-            break;
-          }
-          if (!(await stillSendable())) {
             break;
           }
           const startedAt = this.now();

@@ -84,8 +84,12 @@ export function isClaimable(item: ItemState, now: number): boolean {
   return item.state === 'sending' && item.claimUntil <= now;
 }
 
+/**
+ * Whether the item is past its expiry and may be recorded expired. A notification that went out in
+ * part (a long list, several messages) is not: some of its recipients have it, so the rest get it too.
+ */
 export function isExpired(item: ItemState, now: number): boolean {
-  return item.expiresAt !== null && item.expiresAt <= now;
+  return item.expiresAt !== null && item.expiresAt <= now && item.partsSent === 0;
 }
 
 /**

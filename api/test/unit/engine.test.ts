@@ -84,10 +84,10 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
   };
   /** What the queue's wake would make the engine do: drain the catalog once. */
   const drainOnce = (engine: SendingEngine, catalog: string): Promise<void> => (engine as unknown as { handle: (wake: unknown) => Promise<void> }).handle({ catalog, messageId: 'm', popReceipt: 'p' });
-  const queue = async (catalog: string, items: Array<{ bcc: string[]; priority?: 'normal' | 'bulk'; notBefore?: number }>): Promise<string[]> => {
+  const queue = async (catalog: string, items: Array<{ bcc: string[]; priority?: 'normal' | 'bulk'; notBefore?: number; expiresAt?: number; perMessage?: number }>): Promise<string[]> => {
     const outcomes = await new OutboxStore(outboxTable).enqueue(catalog, items.map((item, i) => ({
-      key: `k${i}`, priority: item.priority ?? 'normal', notBefore: item.notBefore, content: { to: [], cc: [], bcc: item.bcc, subject: `s${i}`, text: 'x' },
-      parts: Math.ceil(item.bcc.length / 500), firstPartRecipients: Math.min(500, item.bcc.length), requestHash: `h${i}`
+      key: `k${i}`, priority: item.priority ?? 'normal', notBefore: item.notBefore, expiresAt: item.expiresAt, content: { to: [], cc: [], bcc: item.bcc, subject: `s${i}`, text: 'x' },
+      parts: Math.ceil(item.bcc.length / (item.perMessage ?? 500)), perMessage: item.perMessage, firstPartRecipients: Math.min(item.perMessage ?? 500, item.bcc.length), requestHash: `h${i}`
     })), Date.now() - 1000);
     return outcomes.map((o) => ('id' in o ? o.id : ''));
   };
@@ -133,6 +133,20 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 2, timeScale: 60 }), catalog);
     expect(submissions.map((s) => s.messageId)).toEqual([0, 1, 2, 3].map((k) => `<${id}.${k}@lms.test>`));
     expect((await new OutboxStore(outboxTable).read(catalog, id))?.state).toMatchObject({ state: 'sent', partsSent: 4, failures: 0, resubmissions: 0 });
+  });
+
+  it('a notification that went out in part is not recorded expired when its expiry passes while the rest waits for pacing: the rest goes too', async () => {
+    const { catalog, record } = setting();
+    const [id] = await queue(catalog, [{ bcc: ['a@partner.example', 'b@partner.example', 'c@partner.example', 'd@partner.example'], perMessage: 2, expiresAt: Date.now() + 1500 }]);
+    const submissions: Submission[] = [];
+    // One message a minute: the first part now, the second long after the expiry.
+    await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1 }), catalog);
+    expect(submissions).toHaveLength(1);
+    await sleep(1600);
+    expect((await new OutboxStore(outboxTable).read(catalog, id))?.state).toMatchObject({ state: 'queued', partsSent: 1 });
+    await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1, timeScale: 60 }), catalog);
+    expect(submissions.map((s) => s.messageId)).toEqual([`<${id}.0@lms.test>`, `<${id}.1@lms.test>`]);
+    expect((await new OutboxStore(outboxTable).read(catalog, id))?.state).toMatchObject({ state: 'sent', partsSent: 2 });
   });
 
   it('a 429 while the next item waits for a free submission: nothing more is submitted before its Retry-After', async () => {

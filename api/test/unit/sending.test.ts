@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
-import { isClaimable, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
+import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
 import { earlierRequestHash, requestHash, sameRequest } from '../../src/sending/outboxStore';
 import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
@@ -294,6 +294,13 @@ describe('outbox state machine', () => {
     const claimed = transition(start(1, 50), { type: 'claim', now: 1, claimUntil: 100 });
     expect(() => transition(claimed, { type: 'expire', now: 99 })).toThrow(TransitionRefused);
     expect(transition(claimed, { type: 'expire', now: 100 }).state).toBe('expired');
+    // One that went out in part does not expire: its other recipients get it too.
+    const partWay = transition(transition(start(2, 50), { type: 'claim', now: 1, claimUntil: 100 }), { type: 'part-accepted', now: 5 });
+    const released = transition(partWay, { type: 'release', now: 6, code: null });
+    expect(isExpired(released, 60)).toBe(false);
+    expect(() => transition(released, { type: 'expire', now: 60 })).toThrow(TransitionRefused);
+    expect(transition(released, { type: 'claim', now: 60, claimUntil: 200 })).toMatchObject({ state: 'sending', partsSent: 1 });
+    expect(last(released)).toEqual({ at: new Date(6).toISOString(), status: 'queued' });
   });
 
   const event: fc.Arbitrary<ItemEvent> = fc.oneof(
