@@ -59,8 +59,11 @@ export function mapTokenError(error: string | undefined, aadsts: string | undefi
   return context === 'refresh' ? 'TOKEN_REVOKED' : 'SIGN_IN_FAILED';
 }
 
+/** What a Graph request hands over: a message or event the account sends, or anything else. */
+export type GraphRequestKind = 'message' | 'request';
+
 /** A Graph error (HTTP status + `error.code`) -> catalogue code. */
-export function mapGraphError(status: number, graphCode: string | undefined): ErrorCode {
+export function mapGraphError(status: number, graphCode: string | undefined, what: GraphRequestKind = 'request'): ErrorCode {
   const code = (graphCode ?? '').toLowerCase();
   if (code === 'errorsubmissionquotaexceeded') {
     return 'SENDING_QUOTA_EXCEEDED';
@@ -89,8 +92,8 @@ export function mapGraphError(status: number, graphCode: string | undefined): Er
   if (status >= 500) {
     return 'SERVICE_UNAVAILABLE';
   }
-  // Graph refused what it was given (a message, an event): the same request is refused again.
-  if (status === 400) {
+  // Graph refused the message or event it was given: the same one is refused again.
+  if (status === 400 && what === 'message') {
     return 'MESSAGE_REJECTED';
   }
   return 'SIGN_IN_FAILED';

@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/apiError';
-import { mapGraphError } from '../errors/upstream';
+import { GraphRequestKind, mapGraphError } from '../errors/upstream';
 
 /**
  * The one place the API speaks to Microsoft Graph: bearer token, timeout, and error
@@ -8,7 +8,11 @@ import { mapGraphError } from '../errors/upstream';
 export class GraphClient {
   public constructor(private readonly baseUrl: string, private readonly timeoutMs = 15_000) {}
 
-  public async request<T>(token: string, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T | undefined> {
+  /**
+   * `what` says what the request hands Graph: 'message' for what the account sends (a message, an
+   * event, a cancellation), whose 400 is the message's own refusal; 'request' for the rest.
+   */
+  public async request<T>(token: string, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, extraHeaders: Record<string, string> = {}, what: GraphRequestKind = 'request'): Promise<T | undefined> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
@@ -31,7 +35,7 @@ export class GraphClient {
       graphCode = undefined;
     }
     const retryAfter = Number(response.headers.get('retry-after'));
-    throw new ApiError(mapGraphError(response.status, graphCode), {
+    throw new ApiError(mapGraphError(response.status, graphCode, what), {
       upstream: `Graph ${response.status}${graphCode ? ` ${graphCode}` : ''}`,
       retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined
     });

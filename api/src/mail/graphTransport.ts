@@ -35,12 +35,17 @@ export class GraphMailTransport implements MailTransport {
         internetMessageId: message.messageId
       },
       saveToSentItems: true
-    });
+    }, {}, 'message');
   }
 
-  /** Any other Graph call as the connected account (the sessions' events, getSchedule, places). */
+  /** Any other Graph call as the connected account (getSchedule, places, reading an event). */
   public async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, headers?: Record<string, string>): Promise<T | undefined> {
     return this.graph.request<T>(await this.token(), method, path, body, headers);
+  }
+
+  /** What the account sends through Graph besides mail (an event, its update or cancellation): a 400 is that message's refusal (MESSAGE_REJECTED). */
+  public async submit<T>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T | undefined> {
+    return this.graph.request<T>(await this.token(), method, path, body, {}, 'message');
   }
 
   public async close(): Promise<void> {

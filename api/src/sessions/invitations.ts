@@ -153,7 +153,7 @@ export class SessionInvitations implements InvitationSender {
         return { sent: record.sent, outcome: done(null), submitted: false };
       }
       try {
-        await graph.call('POST', `/me/events/${encodeURIComponent(sent.eventId)}/cancel`, { comment: d.message ?? '' });
+        await graph.submit('POST', `/me/events/${encodeURIComponent(sent.eventId)}/cancel`, { comment: d.message ?? '' });
       } catch (error) {
         if (!isGone(error)) {
           throw error;
@@ -190,7 +190,7 @@ export class SessionInvitations implements InvitationSender {
     let event: GraphEvent | undefined;
     if (sent?.eventId) {
       try {
-        event = await graph.call<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(sent.eventId)}`, body);
+        event = await graph.submit<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(sent.eventId)}`, body);
       } catch (error) {
         if (!isGone(error)) {
           throw error;
@@ -203,7 +203,7 @@ export class SessionInvitations implements InvitationSender {
       // Graph answers a repeated transactionId with the event it made: a retry after a crash creates nothing twice.
       const generation = record.sent && !sent ? String(record.sent.revision) : '0';
       const transactionId = hashOf(`${record.catalog}\n${record.sessionId}\n${generation}`).slice(0, 32);
-      event = await graph.call<GraphEvent>('POST', '/me/events', { ...body, transactionId });
+      event = await graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId });
     }
     if (!event?.id) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph event without id' });

@@ -393,6 +393,22 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(view.body.health.state).toBe('connected');
   });
 
+  it('a message Graph refuses as not valid is MESSAGE_REJECTED (its own fault: it fails alone, at once); a 400 to another Graph request is not', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    // The catalog's transport as the engine opens it (real MSAL token, real Graph client, local tenant).
+    const engineDeps = (stack.api.engine as unknown as { deps: { connections: { read: (c: string) => Promise<{ record: unknown }> }; credentials: { open: (r: unknown) => Promise<{ send: (m: unknown) => Promise<void>; call: (method: string, path: string, body?: unknown) => Promise<unknown>; close: () => Promise<void> }> } } }).deps;
+    const transport = await engineDeps.credentials.open((await engineDeps.connections.read(catalogA)).record);
+    try {
+      const refused = await transport.send({ messageId: 'not-a-message-id', from: 'adele@contoso.test', to: ['learner1@contoso.test'], cc: [], bcc: [], subject: 'x', text: 'x' }).catch((e: { code?: string; upstream?: string }) => e);
+      expect(refused).toMatchObject({ code: 'MESSAGE_REJECTED', upstream: 'Graph 400 ErrorInvalidInternetHeaderValue' });
+      // free/busy asked without its times: Graph's 400 is no message's refusal
+      const other = await transport.call('POST', '/me/calendar/getSchedule', {}).catch((e: { code?: string; upstream?: string }) => e);
+      expect(other).toMatchObject({ code: 'SIGN_IN_FAILED', upstream: 'Graph 400 ErrorInvalidRequest' });
+    } finally {
+      await transport.close();
+    }
+  });
+
   it('held - a lost connection holds what is queued (202, held), keeps it, and sends it after reconnecting; an expired one is recorded, not sent', async () => {
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);

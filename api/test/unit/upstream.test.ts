@@ -44,7 +44,7 @@ describe('upstream error mapping', () => {
     [400, 'ErrorMailboxNotFound', 'MAILBOX_NOT_FOUND'],
     [401, 'MailboxNotEnabledForRESTAPI', 'MAILBOX_NOT_FOUND'],
     [404, 'ResourceNotFound', 'MAILBOX_NOT_FOUND'],
-    [400, 'ResourceNotFound', 'MESSAGE_REJECTED'],
+    [400, 'ResourceNotFound', 'SIGN_IN_FAILED'],
     [401, 'InvalidAuthenticationToken', 'TOKEN_REVOKED'],
     [401, undefined, 'TOKEN_REVOKED'],
     [400, 'ErrorInvalidRecipients', 'RECIPIENT_REJECTED'],
@@ -54,9 +54,7 @@ describe('upstream error mapping', () => {
     [500, undefined, 'SERVICE_UNAVAILABLE'],
     [504, 'GatewayTimeout', 'SERVICE_UNAVAILABLE'],
     [499, undefined, 'SIGN_IN_FAILED'],
-    [400, 'BadRequest', 'MESSAGE_REJECTED'],
-    // an event the organiser cancelled elsewhere: updating it is refused, whatever the retries
-    [400, 'ErrorCalendarIsCancelledForAccept', 'MESSAGE_REJECTED'],
+    [400, 'BadRequest', 'SIGN_IN_FAILED'],
     [409, 'ErrorIrresolvableConflict', 'SIGN_IN_FAILED']
   ] as const)('mapGraphError - %i %s is %s', (status, graphCode, code) => {
     expect(mapGraphError(status, graphCode)).toBe(code);
@@ -140,11 +138,17 @@ describe('upstream error mapping', () => {
     expect(mapSmtpError(452, '452 4.5.3 Too many recipients', 'EENVELOPE', 'oauth', 'RCPT TO')).not.toBe('THROTTLED');
   });
 
-  it('mapGraphError - with their kinds: Graph refusing a message or event fails it alone, at once; a conflict is retried', () => {
-    expect(failureKind(mapGraphError(400, 'ErrorInvalidRequest'))).toBe('message');
-    expect(failureKind(mapGraphError(400, 'ErrorInvalidRecipients'))).toBe('message');
-    expect(failureKind(mapGraphError(409, 'ErrorIrresolvableConflict'))).toBe('passing');
-    expect(failureKind(mapGraphError(503, undefined))).toBe('passing');
+  it('mapGraphError - a 400 to a message or event the account sends is that message\'s refusal (MESSAGE_REJECTED: it fails alone, at once); to any other request (a sign-in check, free/busy) it is not', () => {
+    expect(mapGraphError(400, 'ErrorInvalidRequest', 'message')).toBe('MESSAGE_REJECTED');
+    // an event the organiser cancelled elsewhere: updating it is refused, whatever the retries
+    expect(mapGraphError(400, 'ErrorCalendarIsCancelledForAccept', 'message')).toBe('MESSAGE_REJECTED');
+    expect(mapGraphError(400, 'ErrorInvalidRequest', 'request')).toBe('SIGN_IN_FAILED');
+    expect(mapGraphError(400, 'ErrorInvalidRecipients', 'message')).toBe('RECIPIENT_REJECTED');
+    expect(mapGraphError(409, 'ErrorIrresolvableConflict', 'message')).toBe('SIGN_IN_FAILED');
+    expect(mapGraphError(403, undefined, 'message')).toBe('PERMISSIONS_MISSING');
+    expect(failureKind(mapGraphError(400, 'ErrorInvalidRequest', 'message'))).toBe('message');
+    expect(failureKind(mapGraphError(409, 'ErrorIrresolvableConflict', 'message'))).toBe('passing');
+    expect(failureKind(mapGraphError(503, undefined, 'message'))).toBe('passing');
   });
 
   it('smtpUpstream - the reply and enhanced codes only', () => {
