@@ -113,19 +113,24 @@ export class NotificationService {
     const refusal = refusalOf(record);
     let outcomes: Awaited<ReturnType<OutboxStore['enqueue']>>;
     const late = (i: number): boolean => prepared[i].expiresAt !== undefined && (prepared[i].expiresAt as number) <= now;
-    if (refusal || prepared.some((_, i) => late(i))) {
-      // A repeat of what is stored is answered as such although a new request would be refused: the
-      // LMS retries a request it timed out on after its expiry passed, or after sending was switched off.
-      const known = await this.deps.outbox.known(catalog, prepared);
+    const pastExpiry = (i: number): ApiError => new ApiError('VALIDATION_FAILED', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}expiresAt is in the past.` });
+    if (refusal) {
+      // A repeat of what is stored is answered as such although a new request would be refused:
+      // the LMS retries after sending was switched off (or the account disconnected) since its first try.
+      const known = await this.deps.outbox.known(catalog, prepared, true);
       const lateAndNew = prepared.findIndex((_, i) => late(i) && !known[i]);
-      if (lateAndNew >= 0) {
-        throw new ApiError('VALIDATION_FAILED', { detail: `${items.length > 1 ? `items[${lateAndNew}]: ` : ''}expiresAt is in the past.` });
+      if (known.length < prepared.length || known.some((k) => !k)) {
+        throw lateAndNew >= 0 ? pastExpiry(lateAndNew) : refusal;
       }
-      if (refusal && known.some((k) => !k)) {
-        throw refusal;
-      }
-      if (refusal) {
-        return this.answers(items, known as EnqueueOutcome[], record, now);
+      return this.answers(items, known as EnqueueOutcome[], record, now);
+    }
+    const lateIndexes = prepared.flatMap((_, i) => (late(i) ? [i] : []));
+    if (lateIndexes.length > 0) {
+      // ... and after its expiry passed (the LMS timed out on it, and repeats it later).
+      const known = await this.deps.outbox.known(catalog, lateIndexes.map((i) => prepared[i]), true);
+      const first = lateIndexes.find((_, j) => !known[j]);
+      if (first !== undefined) {
+        throw pastExpiry(first);
       }
     }
     try {

@@ -117,9 +117,23 @@ export function earlierRequestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body), 'utf8').digest('base64url');
 }
 
-/** Whether a stored hash is this request's (`requestHash`, or an earlier version's `earlierRequestHash`: no dot in it). */
-export const sameRequest = (stored: string, request: { requestHash: string; earlierRequestHash?: string }): boolean =>
-  stored === request.requestHash || stored === request.earlierRequestHash;
+/**
+ * A request's hashes as stored: `requestHash` in the earlier form (an instance of the earlier
+ * version, running beside this one during an upgrade, still recognises a repeat by it) and
+ * `canonicalHash`, this version's (absent in rows the earlier version wrote).
+ */
+export interface StoredRequest {
+  requestHash: string;
+  canonicalHash?: string;
+}
+
+/** The stored form of a request's hashes (the earlier form where there is one). */
+export const storedRequest = (request: { requestHash: string; earlierRequestHash?: string }): StoredRequest =>
+  ({ requestHash: request.earlierRequestHash ?? request.requestHash, canonicalHash: request.requestHash });
+
+/** Whether the stored hashes are this request's: by this version's hash, or the earlier form's. */
+export const sameRequest = (stored: StoredRequest, request: { requestHash: string; earlierRequestHash?: string }): boolean =>
+  stored.canonicalHash === request.requestHash || stored.requestHash === request.requestHash || stored.requestHash === request.earlierRequestHash;
 
 function chunks(prefix: string, text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -250,7 +264,7 @@ export class OutboxStore {
         partitionKey,
         rowKey: itemRow(id),
         ...content,
-        requestHash: item.requestHash,
+        ...storedRequest(item),
         recipientCount: item.content.to.length + item.content.cc.length + item.content.bcc.length,
         index: indexRow(state, id)
       };
@@ -263,7 +277,7 @@ export class OutboxStore {
         actions: [
           ['create', entity],
           ['create', { partitionKey, rowKey: indexRow(state, id), ...content, dueAt: dueAtOf(state), expiresAt: state.expiresAt ?? -1, recipients: item.firstPartRecipients }],
-          ['create', { partitionKey, rowKey: keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), id, requestHash: item.requestHash }]
+          ['create', { partitionKey, rowKey: keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), id, ...storedRequest(item) }]
         ]
       });
     });
@@ -329,11 +343,17 @@ export class OutboxStore {
   /**
    * What each item's key made before, as `enqueue` would answer a repeat of it; undefined for a
    * key not seen. Stores nothing: for a request refused unless it repeats one already stored.
+   * Read 20 keys at a time; with `untilNew`, no further than the first group holding a new key
+   * (one new key is enough to refuse the request).
    */
-  public async known(catalog: string, items: Array<{ key: string; session?: string; requestHash: string; earlierRequestHash?: string }>): Promise<Array<EnqueueOutcome | undefined>> {
+  public async known(catalog: string, items: Array<{ key: string; session?: string; requestHash: string; earlierRequestHash?: string }>, untilNew = false): Promise<Array<EnqueueOutcome | undefined>> {
     const out: Array<EnqueueOutcome | undefined> = [];
-    for (const item of items) {
-      out.push(await this.lookup(catalog, keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), item));
+    for (let i = 0; i < items.length; i += 20) {
+      const group = await Promise.all(items.slice(i, i + 20).map((item) => this.lookup(catalog, keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), item)));
+      out.push(...group);
+      if (untilNew && group.some((outcome) => !outcome)) {
+        break;
+      }
     }
     return out;
   }
@@ -347,11 +367,11 @@ export class OutboxStore {
   }
 
   private async lookup(catalog: string, rowKey: string, request: { requestHash: string; earlierRequestHash?: string }): Promise<EnqueueOutcome | undefined> {
-    const row = await readEntity<{ id: string; requestHash: string }>(this.table, catalogKey(catalog), rowKey);
+    const row = await readEntity<{ id: string } & StoredRequest>(this.table, catalogKey(catalog), rowKey);
     if (!row) {
       return undefined;
     }
-    if (!sameRequest(row.requestHash, request)) {
+    if (!sameRequest(row, request)) {
       return { error: 'IDEMPOTENCY_KEY_REUSED' };
     }
     // The live state: a duplicate of a notification on its way answers "sending".
@@ -496,7 +516,7 @@ export class OutboxStore {
     }
     const content: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(entity)) {
-      if (!['partitionKey', 'rowKey', 'etag', 'timestamp', 'requestHash', 'recipientCount', 'index'].includes(name) && !name.startsWith('odata')) {
+      if (!['partitionKey', 'rowKey', 'etag', 'timestamp', 'requestHash', 'canonicalHash', 'recipientCount', 'index'].includes(name) && !name.startsWith('odata')) {
         content[name] = value;
       }
     }
@@ -612,7 +632,7 @@ export class OutboxStore {
    */
   public async dropContent(catalog: string, before: number): Promise<number> {
     const partitionKey = catalogKey(catalog);
-    const kept = ['catalog', 'id', 'state', 'subject', 'kind', 'session', 'requestHash', 'recipientCount', 'index'] as const;
+    const kept = ['catalog', 'id', 'state', 'subject', 'kind', 'session', 'requestHash', 'canonicalHash', 'recipientCount', 'index'] as const;
     const stale: Array<Record<string, unknown> & { rowKey: string; etag: string }> = [];
     try {
       const rows = this.table.listEntities<Record<string, unknown> & { rowKey: string; etag: string; state: string; contentDroppedAt?: string }>({

@@ -112,7 +112,7 @@ export class SessionService {
         throw new ApiError('SESSION_REVISION_STALE', { detail: `The session is at revision ${existing.desired.revision}.` });
       }
       if (existing && desired.revision === existing.desired.revision) {
-        if (!sameRequest(existing.desiredHash, request)) {
+        if (!sameRequest({ requestHash: existing.desiredHash, canonicalHash: existing.desiredCanonical }, request)) {
           throw new ApiError('IDEMPOTENCY_KEY_REUSED', { detail: `Revision ${desired.revision} was received with another body.` });
         }
         duplicate = true;
@@ -122,7 +122,8 @@ export class SessionService {
             sessionId,
             catalog,
             desired,
-            desiredHash: request.requestHash,
+            desiredHash: request.earlierRequestHash,
+            desiredCanonical: request.requestHash,
             sent: existing?.sent ?? null,
             firstSentRevision: existing?.firstSentRevision ?? null,
             outcome: existing?.outcome ?? null,

@@ -57,7 +57,10 @@ export interface SessionRecord {
   /** The latest revision received: what the attendees should have. */
   desired: SessionRevision;
   /** Hash of the request that made `desired` (the same revision twice is a duplicate only with the same body). */
+  /** The revision's request hash in the earlier form (an earlier version beside this one compares it). */
   desiredHash: string;
+  /** This version's request hash of the revision (absent in rows an earlier version wrote). */
+  desiredCanonical?: string;
   sent: SentState | null;
   firstSentRevision: number | null;
   outcome: SessionOutcome | null;
@@ -99,6 +102,7 @@ export class SessionStore {
       catalog: String(entity.catalog),
       desired: JSON.parse(joined('d')) as SessionRevision,
       desiredHash: String(entity.desiredHash),
+      ...(typeof entity.desiredCanonical === 'string' ? { desiredCanonical: entity.desiredCanonical } : {}),
       sent,
       firstSentRevision: typeof entity.firstSentRevision === 'number' && entity.firstSentRevision > 0 ? entity.firstSentRevision : null,
       outcome: json<SessionOutcome>('outcome'),
@@ -136,6 +140,7 @@ export class SessionStore {
       sessionId: record.sessionId,
       catalog: record.catalog,
       desiredHash: record.desiredHash,
+      ...(record.desiredCanonical ? { desiredCanonical: record.desiredCanonical } : {}),
       sent: record.sent ? JSON.stringify(sent) : '',
       ...(record.sent ? chunked('sa', JSON.stringify(attendees)) : {}),
       firstSentRevision: record.firstSentRevision ?? 0,

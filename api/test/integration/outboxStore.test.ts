@@ -55,6 +55,24 @@ describe('OutboxStore on Azurite', () => {
     expect((await store.read(emoji, id))?.content.html).toBe(html);
   });
 
+  it('known keys: a repeat is answered as enqueue would; looking for a new key stops at the first group that holds one', async () => {
+    const catalog = 'https://contoso.test/sites/known';
+    const [a] = (await store.enqueue(catalog, [{ key: 'known-a', priority: 'normal', content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: 'k', text: 'x' }, parts: 1, firstPartRecipients: 1, requestHash: requestHash('known-a') }], 1000)).map((o) => ('id' in o ? o.id : ''));
+    const request = (key: string) => ({ key, requestHash: requestHash(key) });
+    const lookups = jest.spyOn(store as unknown as { lookup: () => Promise<unknown> }, 'lookup');
+    try {
+      expect(await store.known(catalog, [request('known-a')])).toEqual([expect.objectContaining({ id: a, duplicate: true })]);
+      expect(await store.known(catalog, [{ key: 'known-a', requestHash: requestHash('another body') }])).toEqual([{ error: 'IDEMPOTENCY_KEY_REUSED' }]);
+      lookups.mockClear();
+      const many = Array.from({ length: 100 }, (_, i) => request(`new-${i}`));
+      expect(await store.known(catalog, many, true)).toHaveLength(20);
+      expect(lookups).toHaveBeenCalledTimes(20);
+      expect((await store.known(catalog, many)).every((k) => k === undefined)).toBe(true);
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
   it('a queue row asked to be dropped twice, or one the same transaction writes, is one operation: the transaction lands', async () => {
     const [a, b, c] = await queued(['drop-a', 'drop-b', 'drop-c']);
     const itemA = await store.readForUpdate(CATALOG, a);

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
 import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
-import { earlierRequestHash, requestHash, sameRequest } from '../../src/sending/outboxStore';
+import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
@@ -367,13 +367,20 @@ describe('request hashes (same idempotency key, same request)', () => {
     expect(requestHash({ to: ['a', 'b'] })).not.toBe(requestHash({ to: ['b', 'a'] }));
   });
 
-  it('a hash an earlier version stored (over the body as received) still answers its own body, and only it', () => {
+  it('a hash an earlier version stored (over the body as received) still answers its own body, and only it; this version stores both forms', () => {
     const body = { to: ['learner1@contoso.test'], subject: 's', text: 't' };
     const request = { requestHash: requestHash({ priority: 'normal', content: body }), earlierRequestHash: earlierRequestHash(body) };
-    expect(sameRequest(earlierRequestHash(body), request)).toBe(true);
-    expect(sameRequest(request.requestHash, request)).toBe(true);
-    expect(sameRequest(earlierRequestHash({ ...body, text: 'u' }), request)).toBe(false);
-    expect(sameRequest(request.requestHash, { requestHash: requestHash({ priority: 'bulk', content: body }) })).toBe(false);
+    expect(sameRequest({ requestHash: earlierRequestHash(body) }, request)).toBe(true);
+    expect(sameRequest({ requestHash: earlierRequestHash({ ...body, text: 'u' }) }, request)).toBe(false);
+    // Stored now: the earlier form where an earlier version looks, and this version's.
+    const stored = storedRequest(request);
+    expect(stored).toEqual({ requestHash: request.earlierRequestHash, canonicalHash: request.requestHash });
+    expect(sameRequest(stored, request)).toBe(true);
+    // The same request written another way: only this version's hash matches.
+    const rewritten = { requestHash: request.requestHash, earlierRequestHash: earlierRequestHash({ text: 't', subject: 's', to: ['learner1@contoso.test'] }) };
+    expect(sameRequest(stored, rewritten)).toBe(true);
+    expect(sameRequest({ requestHash: stored.requestHash }, rewritten)).toBe(false);
+    expect(sameRequest(stored, { requestHash: requestHash({ priority: 'bulk', content: body }), earlierRequestHash: earlierRequestHash({ ...body, priority: 'bulk' }) })).toBe(false);
     // The two kinds never meet: a hash now has a dot, the earlier ones (base64url) none.
     expect(request.requestHash).toMatch(/^c\./);
     expect(request.earlierRequestHash).not.toContain('.');
