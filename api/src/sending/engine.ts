@@ -351,6 +351,8 @@ export class SendingEngine {
       freeSlot(item.id);
       return marking;
     };
+    /** A notification's messages, cut as when it was queued (or, queued before that was kept, by the setting). */
+    const partsOf = (item: StoredItem): ReturnType<typeof splitRecipients> => splitRecipients(item.content, item.state.perMessage ?? config.recipientsPerMessage);
     /** Items this drain found not takeable yet (another worker's live claim): not looked at again before then. */
     const notBefore = new Map<string, number>();
     let transport: MailTransport | undefined;
@@ -532,7 +534,7 @@ export class SendingEngine {
         return;
       }
       let item = claimed;
-      const parts = splitRecipients(item.content, item.state.perMessage ?? config.recipientsPerMessage);
+      const parts = partsOf(item);
       let startedAt = firstStartedAt;
       // The first part's slot was reserved at launch; `item` moves on with each part accepted.
       const first = item.state.partsSent;
@@ -693,7 +695,8 @@ export class SendingEngine {
             } else {
               // An item put back part-way (a long pacing wait) goes on with its next part: paced by that part's recipients.
               const partsSent = entry.item.state.partsSent;
-              page.push(partsSent > 0 && entry.item.kind === 'notification' ? { ...entry, recipients: recipientCount(splitRecipients(entry.item.content, entry.item.state.perMessage ?? config.recipientsPerMessage)[partsSent] ?? { to: [], cc: [], bcc: [] }) || 1 } : entry);
+              const next = partsSent > 0 && entry.item.kind === 'notification' ? partsOf(entry.item)[partsSent] : undefined;
+              page.push(next ? { ...entry, recipients: Math.max(1, recipientCount(next)) } : entry);
             }
             if (++listed >= LIST_PAGE) {
               break;

@@ -5,7 +5,7 @@ import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { heldCode, refusalOf, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import { isExpired, isTerminal, ItemState } from './outboxItem';
-import { earlierRequestHash, EnqueueOutcome, OutboxStore, requestHash, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
+import { EnqueueOutcome, OutboxStore, requestHashes, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
 /** The deliveries list reads at most this many notifications of a catalog. */
@@ -106,7 +106,7 @@ export class NotificationService {
       const priority = item.priority ?? 'normal';
       return {
         key, priority, ...times, content, wireBytes: bytes, parts: parts.length, perMessage: this.deps.recipientsPerMessage, firstPartRecipients: recipientCount(parts[0]),
-        requestHash: requestHash({ priority, ...times, content }), earlierRequestHash: earlierRequestHash(body)
+        ...requestHashes({ priority, ...times, content }, body)
       };
     });
     const { record } = await this.deps.connections.read(catalog);
@@ -119,7 +119,8 @@ export class NotificationService {
       // the LMS retries after sending was switched off (or the account disconnected) since its first try.
       const known = await this.deps.outbox.known(catalog, prepared, true);
       const lateAndNew = prepared.findIndex((_, i) => late(i) && !known[i]);
-      if (known.length < prepared.length || known.some((k) => !k)) {
+      // (`known` stops at the first group that holds a new key: a shorter answer has one too.)
+      if (known.some((k) => !k)) {
         throw lateAndNew >= 0 ? pastExpiry(lateAndNew) : refusal;
       }
       return this.answers(items, known as EnqueueOutcome[], record, now);
@@ -173,7 +174,7 @@ export class NotificationService {
       code: statusCode(status, s, record),
       priority: s.priority,
       // Counted when queued: a final item's addresses are dropped after OUTBOX_CONTENT_DAYS.
-      recipients: item.recipientCount ?? item.content.to.length + item.content.cc.length + item.content.bcc.length,
+      recipients: item.recipientCount ?? recipientCount(item.content),
       createdAt: iso(s.enqueuedAt),
       notBefore: iso(s.notBefore),
       expiresAt: s.expiresAt === null ? null : iso(s.expiresAt),

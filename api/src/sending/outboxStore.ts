@@ -4,7 +4,7 @@ import { ApiError } from '../errors/apiError';
 import { textChunks } from '../storage/chunks';
 import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
 import type { OutboxCounters } from '../health/incident';
-import type { MessageContent } from '../mail/message';
+import { MessageContent, recipientCount } from '../mail/message';
 import { isExpired, ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
 
 /** What a notification says; stored beside its state, never logged. */
@@ -73,6 +73,8 @@ const OPERATION_BYTES = 4096;
 const itemRow = (id: string): string => `n|${id}`;
 /** An idempotency key's row: the LMS's notification keys and the sessions' own item keys are apart (an LMS key cannot take a session's). */
 const keyRow = (key: string, kind: ItemKind): string => `k|${kind === 'invitation' ? 'i|' : ''}${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+/** An item's key row: an invitation's keys are apart from the LMS's notification keys. */
+const keyRowOf = (item: Pick<NewNotification, 'key' | 'session'>): string => keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification');
 const indexRow = (state: Pick<ItemState, 'priority' | 'enqueuedAt'>, id: string): string => `r|${PRIORITY_RANK[state.priority]}|${String(state.enqueuedAt).padStart(15, '0')}|${id}`;
 
 /**
@@ -117,6 +119,16 @@ export function earlierRequestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body), 'utf8').digest('base64url');
 }
 
+/** A request's hashes: this version's (`requestHash`) and, for requests an earlier version could have stored, the earlier form. */
+export interface RequestHashes {
+  requestHash: string;
+  earlierRequestHash?: string;
+}
+
+/** The hashes of a request: as understood (this version's) and as received (the earlier form). */
+export const requestHashes = (understood: unknown, received: unknown): Required<RequestHashes> =>
+  ({ requestHash: requestHash(understood), earlierRequestHash: earlierRequestHash(received) });
+
 /**
  * A request's hashes as stored: `requestHash` in the earlier form (an instance of the earlier
  * version, running beside this one during an upgrade, still recognises a repeat by it) and
@@ -128,11 +140,11 @@ export interface StoredRequest {
 }
 
 /** The stored form of a request's hashes (the earlier form where there is one). */
-export const storedRequest = (request: { requestHash: string; earlierRequestHash?: string }): StoredRequest =>
+export const storedRequest = (request: RequestHashes): StoredRequest =>
   ({ requestHash: request.earlierRequestHash ?? request.requestHash, canonicalHash: request.requestHash });
 
 /** Whether the stored hashes are this request's: by this version's hash, or the earlier form's. */
-export const sameRequest = (stored: StoredRequest, request: { requestHash: string; earlierRequestHash?: string }): boolean =>
+export const sameRequest = (stored: StoredRequest, request: RequestHashes): boolean =>
   stored.canonicalHash === request.requestHash || stored.requestHash === request.requestHash || stored.requestHash === request.earlierRequestHash;
 
 function chunks(prefix: string, text: string | undefined): Record<string, string> {
@@ -233,7 +245,7 @@ export class OutboxStore {
    * Stores notifications for one catalog. A key seen before answers the notification it made
    * (same request hash) or IDEMPOTENCY_KEY_REUSED; nothing is stored twice, whatever the concurrency.
    */
-  public async enqueue(catalog: string, items: Array<NewNotification & { requestHash: string; earlierRequestHash?: string }>, now: number): Promise<EnqueueOutcome[]> {
+  public async enqueue(catalog: string, items: Array<NewNotification & RequestHashes>, now: number): Promise<EnqueueOutcome[]> {
     const partitionKey = catalogKey(catalog);
     const outcomes: EnqueueOutcome[] = new Array(items.length);
     // The same key twice in one request: the first makes the notification, the second repeats it.
@@ -265,7 +277,7 @@ export class OutboxStore {
         rowKey: itemRow(id),
         ...content,
         ...storedRequest(item),
-        recipientCount: item.content.to.length + item.content.cc.length + item.content.bcc.length,
+        recipientCount: recipientCount(item.content),
         index: indexRow(state, id)
       };
       fresh.push({
@@ -277,7 +289,7 @@ export class OutboxStore {
         actions: [
           ['create', entity],
           ['create', { partitionKey, rowKey: indexRow(state, id), ...content, dueAt: dueAtOf(state), expiresAt: state.expiresAt ?? -1, recipients: item.firstPartRecipients }],
-          ['create', { partitionKey, rowKey: keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), id, ...storedRequest(item) }]
+          ['create', { partitionKey, rowKey: keyRowOf(item), id, ...storedRequest(item) }]
         ]
       });
     });
@@ -306,7 +318,7 @@ export class OutboxStore {
         if ((status !== 409 && status !== 413) || current.length === 1) {
           if (status === 409) {
             const item = items[current[0].index];
-            outcomes[current[0].index] = await this.existing(catalog, keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), item);
+            outcomes[current[0].index] = await this.existing(catalog, keyRowOf(item), item);
             return;
           }
           if (status === 413) {
@@ -346,10 +358,10 @@ export class OutboxStore {
    * Read 20 keys at a time; with `untilNew`, no further than the first group holding a new key
    * (one new key is enough to refuse the request).
    */
-  public async known(catalog: string, items: Array<{ key: string; session?: string; requestHash: string; earlierRequestHash?: string }>, untilNew = false): Promise<Array<EnqueueOutcome | undefined>> {
+  public async known(catalog: string, items: Array<Pick<NewNotification, 'key' | 'session'> & RequestHashes>, untilNew = false): Promise<Array<EnqueueOutcome | undefined>> {
     const out: Array<EnqueueOutcome | undefined> = [];
     for (let i = 0; i < items.length; i += 20) {
-      const group = await Promise.all(items.slice(i, i + 20).map((item) => this.lookup(catalog, keyRow(item.key, item.session !== undefined ? 'invitation' : 'notification'), item)));
+      const group = await Promise.all(items.slice(i, i + 20).map((item) => this.lookup(catalog, keyRowOf(item), item)));
       out.push(...group);
       if (untilNew && group.some((outcome) => !outcome)) {
         break;
@@ -358,7 +370,7 @@ export class OutboxStore {
     return out;
   }
 
-  private async existing(catalog: string, rowKey: string, request: { requestHash: string; earlierRequestHash?: string }): Promise<EnqueueOutcome> {
+  private async existing(catalog: string, rowKey: string, request: RequestHashes): Promise<EnqueueOutcome> {
     const outcome = await this.lookup(catalog, rowKey, request);
     if (!outcome) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage conflict without a key row' });
@@ -366,7 +378,7 @@ export class OutboxStore {
     return outcome;
   }
 
-  private async lookup(catalog: string, rowKey: string, request: { requestHash: string; earlierRequestHash?: string }): Promise<EnqueueOutcome | undefined> {
+  private async lookup(catalog: string, rowKey: string, request: RequestHashes): Promise<EnqueueOutcome | undefined> {
     const row = await readEntity<{ id: string } & StoredRequest>(this.table, catalogKey(catalog), rowKey);
     if (!row) {
       return undefined;

@@ -8,7 +8,7 @@ import { ApiError, codeOf, instant } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
 import { acceptingRecord, heldCode, refusalOf, sendable } from '../sending/engine';
 import { isTerminal } from '../sending/outboxItem';
-import { earlierRequestHash, OutboxStore, requestHash, sameRequest } from '../sending/outboxStore';
+import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
 import { roomAnswerOf, roomSchedules } from './invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
@@ -72,11 +72,11 @@ export class SessionService {
       room,
       teams: body.teams ?? false
     };
-    return this.accept(catalog, sessionId, { requestHash: requestHash(desired), earlierRequestHash: earlierRequestHash(body) }, () => desired);
+    return this.accept(catalog, sessionId, requestHashes(desired, body), () => desired);
   }
 
   public async cancel(catalog: string, sessionId: string, body: SessionCancelBody): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
-    return this.accept(catalog, sessionId, { requestHash: requestHash({ cancel: body }), earlierRequestHash: earlierRequestHash({ cancel: body }) }, (existing) => {
+    return this.accept(catalog, sessionId, requestHashes({ cancel: body }, { cancel: body }), (existing) => {
       if (!existing) {
         throw new ApiError('SESSION_NOT_FOUND');
       }
@@ -88,11 +88,12 @@ export class SessionService {
    * Stores the revision (ETag-guarded), then queues its invitation item. A repeated request
    * queues again by the same key, so a crash between the two writes is healed by the LMS's retry.
    */
-  private async accept(catalog: string, sessionId: string, request: { requestHash: string; earlierRequestHash: string }, next: (existing: SessionRecord | undefined) => SessionRevision): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
+  private async accept(catalog: string, sessionId: string, request: RequestHashes, next: (existing: SessionRecord | undefined) => SessionRevision): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
     const { record: connection } = await this.deps.connections.read(catalog);
     // A catalog that takes no new items still answers a repeat of a revision it has (the LMS retries
     // after sending was switched off): the item is queued again if it was not yet, and held.
     const refusal = refusalOf(connection);
+    const stored = storedRequest(request);
     for (let attempt = 1; ; attempt++) {
       const existing = await this.deps.sessions.read(catalog, sessionId);
       if (refusal && !existing) {
@@ -122,8 +123,9 @@ export class SessionService {
             sessionId,
             catalog,
             desired,
-            desiredHash: request.earlierRequestHash,
-            desiredCanonical: request.requestHash,
+            // The stored forms of the request's hashes (as the key rows keep them).
+            desiredHash: stored.requestHash,
+            desiredCanonical: stored.canonicalHash,
             sent: existing?.sent ?? null,
             firstSentRevision: existing?.firstSentRevision ?? null,
             outcome: existing?.outcome ?? null,

@@ -164,7 +164,7 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
       fetch(`${front.url}${catalogPath(catalog, suffix)}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     return { catalog, lms, front, post };
   };
-  const startWorker = (): Promise<RunningApi> => startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: new LogCapture() });
+  const startWorker = (extra: Record<string, string> = {}): Promise<RunningApi> => startApi(loadConfig({ ...process.env, ...apiEnv(stack, extra) }), { logDestination: new LogCapture() });
   const arrived = async (prefix: string): Promise<number> => (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith(prefix)).length;
 
   it('the switch turned off on another instance stops a drain in the middle of its page within a second of sends (it reads the record again), not after the page', async () => {
@@ -234,7 +234,7 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
   it('notifications sent as several messages each: every message waits for its own pacing slot - Exchange never has to delay one', async () => {
     const { catalog, lms } = await connected('catalog-b', 'alex@contoso.test');
     // Two recipients a message (this instance queues and sends): each notification of 6 is 3 messages; 20 of them, 60 messages, 2 (scaled) minutes at least.
-    const worker = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SEND_RECIPIENTS_PER_MESSAGE: '2' }) }), { logDestination: new LogCapture() });
+    const worker = await startWorker({ SEND_RECIPIENTS_PER_MESSAGE: '2' });
     try {
       const items = Array.from({ length: 20 }, (_, i) => ({ key: `split-${i}`, to: ['learner1@contoso.test'], bcc: Array.from({ length: 5 }, (_, k) => `r${i}-${k}@partner.example`), subject: `split ${i}`, text: 'x' }));
       const queued = await fetch(`${worker.url}${catalogPath(catalog, '/notifications/batch')}`, { method: 'POST', headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
@@ -254,7 +254,7 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
     // Queued by this process's API (500 a message: one message each), sent by a worker set to 2 a message.
     const items = Array.from({ length: 5 }, (_, i) => ({ key: `kept-${i}`, to: ['learner1@contoso.test'], bcc: Array.from({ length: 5 }, (_, k) => `r${i}-${k}@partner.example`), subject: `kept ${i}`, text: 'x' }));
     expect((await stack.call('POST', catalogPath(catalog, '/notifications/batch'), { token: lms, body: { items } })).status).toBe(202);
-    const worker = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SEND_RECIPIENTS_PER_MESSAGE: '2' }) }), { logDestination: new LogCapture() });
+    const worker = await startWorker({ SEND_RECIPIENTS_PER_MESSAGE: '2' });
     try {
       await eventually(async () => ((await arrived('kept ')) === 5 ? true : undefined), 30_000, 'the 5 notifications');
       await new Promise((resolve) => setTimeout(resolve, 1000));
