@@ -382,6 +382,12 @@ export class SendingEngine {
     let lastListed: string | undefined;
     /** Where the next listing starts: after this queue row, or at the head of the queue. */
     let after: string | undefined;
+    /**
+     * A wake came while the drain walked pages with nothing it could start: the walk goes on to its
+     * end, then lists from the head (restarted at each wake, a steady stream of them would keep an
+     * item due behind pages of scheduled ones waiting for as long as the stream lasts).
+     */
+    let headAfterWalk = false;
     /** When `record` was read. */
     let recordReadAt = 0;
     /** A failure that must not end the drain's clean-up: logged with its code, and the drain goes on. */
@@ -680,11 +686,16 @@ export class SendingEngine {
           }
         }
         if (!page || drain.dirty) {
-          if (drain.dirty) {
+          const walking = page === undefined && after !== undefined;
+          if (drain.dirty && !walking) {
             // New items may be ahead of the page: from the head.
             after = undefined;
           }
+          headAfterWalk ||= drain.dirty && walking;
           drain.dirty = false;
+          if (after === undefined) {
+            headAfterWalk = false;
+          }
           page = [];
           listed = 0;
           for await (const entry of outbox.pendingEntries(catalog, LIST_PAGE, after)) {
@@ -711,7 +722,9 @@ export class SendingEngine {
         let started = 0;
         let waitUntil = Infinity;
         for (; position < page.length; position++) {
-          if (stop || drain.dirty) {
+          // A wake breaks the page off for a listing from the head (new items may be ahead), once
+          // this listing started something: one that came while it was read must not void it.
+          if (stop || (drain.dirty && started > 0)) {
             break;
           }
           const entry = page[position];
@@ -776,6 +789,9 @@ export class SendingEngine {
         }
         after = undefined;
         if (started === 0 && !more) {
+          if (headAfterWalk) {
+            continue;
+          }
           if (inFlight.size > 0) {
             // The last ones are on their way; a retry among them may be due again soon.
             await Promise.allSettled([...inFlight.values()]);

@@ -84,9 +84,9 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
   };
   /** What the queue's wake would make the engine do: drain the catalog once. */
   const drainOnce = (engine: SendingEngine, catalog: string): Promise<void> => (engine as unknown as { handle: (wake: unknown) => Promise<void> }).handle({ catalog, messageId: 'm', popReceipt: 'p' });
-  const queue = async (catalog: string, items: Array<{ bcc: string[]; priority?: 'normal' | 'bulk'; notBefore?: number; expiresAt?: number; perMessage?: number }>): Promise<string[]> => {
+  const queue = async (catalog: string, items: Array<{ bcc: string[]; priority?: 'normal' | 'bulk'; notBefore?: number; expiresAt?: number; perMessage?: number; key?: string }>): Promise<string[]> => {
     const outcomes = await new OutboxStore(outboxTable).enqueue(catalog, items.map((item, i) => ({
-      key: `k${i}`, priority: item.priority ?? 'normal', notBefore: item.notBefore, expiresAt: item.expiresAt, content: { to: [], cc: [], bcc: item.bcc, subject: `s${i}`, text: 'x' },
+      key: item.key ?? `k${i}`, priority: item.priority ?? 'normal', notBefore: item.notBefore, expiresAt: item.expiresAt, content: { to: [], cc: [], bcc: item.bcc, subject: `s${i}`, text: 'x' },
       parts: Math.ceil(item.bcc.length / (item.perMessage ?? 500)), perMessage: item.perMessage, firstPartRecipients: Math.min(item.perMessage ?? 500, item.bcc.length), requestHash: `h${i}`
     })), Date.now() - 1000);
     return outcomes.map((o) => ('id' in o ? o.id : ''));
@@ -258,5 +258,50 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect(submissions).toHaveLength(3);
     const budget = await budgetOf(mailbox);
     expect([budget.recent.length, dayRecipients(budget), budget.leaseUntil]).toEqual([3, 3, 0]);
+  });
+
+  it('a steady stream of wakes does not keep a due item behind pages of scheduled ones waiting: the drain walks to it and sends it', async () => {
+    const { catalog, record } = setting();
+    // Three pages of items scheduled for tomorrow, then one due now (queued after them: behind them).
+    const tomorrow = Date.now() + 24 * 3600_000;
+    await queue(catalog, Array.from({ length: 300 }, (_, i) => ({ bcc: [`r${i}@partner.example`], notBefore: tomorrow })));
+    await sleep(5);
+    const [due] = await queue(catalog, [{ bcc: ['due@partner.example'], key: 'due' }]);
+    const submissions: Submission[] = [];
+    let engine: SendingEngine | undefined;
+    // A wake for the catalog (the LMS queueing more) arrives during every listing of its queue, up to 40.
+    let listings = 0;
+    const gated = slowListings(outboxTable, (filter) => {
+      if (!filter.includes("lt 'r}'") || submissions.length > 0 || ++listings > 40) {
+        return undefined;
+      }
+      return drainOnce(engine as SendingEngine, catalog).then(() => sleep(5));
+    });
+    engine = engineFor(record, async () => undefined, submissions, {}, { outbox: gated });
+    await drainOnce(engine, catalog);
+    expect(submissions.map((s) => s.messageId)).toEqual([`<${due}.0@lms.test>`]);
+    // Reached by walking the four pages once, while the wakes still came (each used to restart the walk from the head).
+    expect(listings).toBeLessThanOrEqual(6);
+  });
+
+  it('an item queued ahead of the walk (a higher priority) while the drain walks pages of scheduled ones is sent by the same drain', async () => {
+    const { catalog, record } = setting();
+    const tomorrow = Date.now() + 24 * 3600_000;
+    await queue(catalog, Array.from({ length: 250 }, (_, i) => ({ bcc: [`r${i}@partner.example`], priority: 'bulk' as const, notBefore: tomorrow })));
+    const submissions: Submission[] = [];
+    let engine: SendingEngine | undefined;
+    let ahead: Promise<string[]> | undefined;
+    // While the second page is listed, the LMS queues a normal one (ahead of every bulk row) and its wake comes.
+    const gated = slowListings(outboxTable, (filter) => {
+      if (!filter.includes('RowKey gt') || ahead) {
+        return undefined;
+      }
+      ahead = queue(catalog, [{ bcc: ['ahead@partner.example'], key: 'ahead' }]);
+      return ahead.then(() => drainOnce(engine as SendingEngine, catalog));
+    });
+    engine = engineFor(record, async () => undefined, submissions, {}, { outbox: gated });
+    await drainOnce(engine, catalog);
+    const [id] = (await ahead) ?? [];
+    expect(submissions.map((s) => s.messageId)).toEqual([`<${id}.0@lms.test>`]);
   });
 });
