@@ -268,16 +268,15 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     await sleep(5);
     const [due] = await queue(catalog, [{ bcc: ['due@partner.example'], key: 'due' }]);
     const submissions: Submission[] = [];
-    let engine: SendingEngine | undefined;
     // A wake for the catalog (the LMS queueing more) arrives during every listing of its queue, up to 40.
     let listings = 0;
     const gated = slowListings(outboxTable, (filter) => {
       if (!filter.includes("lt 'r}'") || submissions.length > 0 || ++listings > 40) {
         return undefined;
       }
-      return drainOnce(engine as SendingEngine, catalog).then(() => sleep(5));
+      return drainOnce(engine, catalog).then(() => sleep(5));
     });
-    engine = engineFor(record, async () => undefined, submissions, {}, { outbox: gated });
+    const engine: SendingEngine = engineFor(record, async () => undefined, submissions, {}, { outbox: gated });
     await drainOnce(engine, catalog);
     expect(submissions.map((s) => s.messageId)).toEqual([`<${due}.0@lms.test>`]);
     // Reached by walking the four pages once, while the wakes still came (each used to restart the walk from the head).
@@ -289,7 +288,6 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     const tomorrow = Date.now() + 24 * 3600_000;
     await queue(catalog, Array.from({ length: 250 }, (_, i) => ({ bcc: [`r${i}@partner.example`], priority: 'bulk' as const, notBefore: tomorrow })));
     const submissions: Submission[] = [];
-    let engine: SendingEngine | undefined;
     let ahead: Promise<string[]> | undefined;
     // While the second page is listed, the LMS queues a normal one (ahead of every bulk row) and its wake comes.
     const gated = slowListings(outboxTable, (filter) => {
@@ -297,11 +295,33 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
         return undefined;
       }
       ahead = queue(catalog, [{ bcc: ['ahead@partner.example'], key: 'ahead' }]);
-      return ahead.then(() => drainOnce(engine as SendingEngine, catalog));
+      return ahead.then(() => drainOnce(engine, catalog));
     });
-    engine = engineFor(record, async () => undefined, submissions, {}, { outbox: gated });
+    const engine: SendingEngine = engineFor(record, async () => undefined, submissions, {}, { outbox: gated });
     await drainOnce(engine, catalog);
     const [id] = (await ahead) ?? [];
     expect(submissions.map((s) => s.messageId)).toEqual([`<${id}.0@lms.test>`]);
+  });
+
+  it('a message another worker took over (this claim lapsed) and marked sent is counted once: by that worker, not by this drain too', async () => {
+    const { catalog, record } = setting();
+    const [id] = await queue(catalog, [{ bcc: ['r@partner.example'] }]);
+    const store = new OutboxStore(outboxTable);
+    const submissions: Submission[] = [];
+    let takenOver: Promise<void> | undefined;
+    await drainOnce(engineFor(record, async () => {
+      // While this submission is on its way, another worker takes the item over and marks it sent.
+      takenOver = (async () => {
+        const claimed = await store.readForUpdate(catalog, id);
+        const lapsed = (claimed?.state.claimUntil ?? 0) + 1;
+        const theirs = await store.update(claimed as NonNullable<typeof claimed>, transition((claimed as NonNullable<typeof claimed>).state, { type: 'claim', now: lapsed, claimUntil: lapsed + 60_000 }));
+        await store.update(theirs, transition(theirs.state, { type: 'sent', now: lapsed }));
+      })();
+      await takenOver;
+    }, submissions), catalog);
+    await takenOver;
+    expect((await store.read(catalog, id))?.state).toMatchObject({ state: 'sent', attempts: 2, resubmissions: 1 });
+    // The drain's counters (the restored notice's sums): the other worker records its own send.
+    expect(await store.counters(catalog)).toMatchObject({ pending: 0, sent: 0 });
   });
 });
