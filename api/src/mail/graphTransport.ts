@@ -38,6 +38,11 @@ export class GraphMailTransport implements MailTransport {
     }, {}, 'message');
   }
 
+  /** A new token for the next calls (one issued before a consent lacks its scopes). */
+  public async renewToken(): Promise<void> {
+    await this.token(true);
+  }
+
   /** Any other Graph call as the connected account (getSchedule, places, reading an event). */
   public async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, headers?: Record<string, string>): Promise<T | undefined> {
     return this.graph.request<T>(await this.token(), method, path, body, headers);

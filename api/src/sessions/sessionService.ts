@@ -23,6 +23,8 @@ export interface SessionDeps {
   roomsCacheMs: number;
   /** Exchange's recipients in one message: an invitation goes to every attendee and the room at once. */
   recipientsPerMessage: number;
+  /** Whether the tenant granted the connected account Place.Read.All (the org consent lookup, cached): its next token carries it. */
+  roomsGranted?: (homeAccountId: string | null) => Promise<boolean>;
 }
 
 type Room = RoomsBody['items'][number];
@@ -293,8 +295,21 @@ export class SessionService {
       return { items: cached };
     }
     const graph = await this.graph(connection);
+    type Places = { value: Array<{ emailAddress: string; displayName: string; capacity?: number | null; building?: string | null; floorNumber?: number | null }> };
+    const places = (): Promise<Places | undefined> => graph.call<Places>('GET', `/places/microsoft.graph.room?$top=${MAX_ROOMS}`);
     try {
-      const answer = await graph.call<{ value: Array<{ emailAddress: string; displayName: string; capacity?: number | null; building?: string | null; floorNumber?: number | null }> }>('GET', `/places/microsoft.graph.room?$top=${MAX_ROOMS}`);
+      const answer = await places().catch(async (error: unknown) => {
+        // A token issued before a tenant admin granted Place.Read.All does not carry it (Entra puts
+        // the scopes granted at issue in a token), and the API keeps a token for up to an hour:
+        // once the tenant says it is granted, a new token is asked for, so the LMS, which never
+        // opens the page, gets rooms at once.
+        const granted = error instanceof ApiError && error.code === 'PERMISSIONS_MISSING' && (await this.deps.roomsGranted?.(connection.homeAccountId).catch(() => false));
+        if (!granted) {
+          throw error;
+        }
+        await graph.renewToken();
+        return places();
+      });
       const items = (answer?.value ?? []).map((r) => ({ email: r.emailAddress.toLowerCase(), name: r.displayName, capacity: r.capacity ?? null, building: r.building ?? null, floor: r.floorNumber ?? null }));
       this.rooms.set(catalog, items);
       return { items };

@@ -1,4 +1,4 @@
-import { fault } from '../support/sending';
+import { appToken, fault, setEnabled } from '../support/sending';
 import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, SignInOptions, useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
@@ -109,8 +109,11 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     expect(after.rooms).toMatchObject({ available: false, adminApproval: { requestWorkflow: true, requestPending: true } });
   });
 
-  it('consent granted later - the tenant admin opens the link; the pending request completes and rooms appear with the next token', async () => {
+  it('consent granted later - the tenant admin opens the link; the pending request completes and rooms appear, for the LMS too, without a reconnect or a page load', async () => {
     await connect('adele@contoso.test', { user: 'adele@contoso.test' });
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const before = await stack.call('GET', `/v1/catalogs/${encodeURIComponent(catalogA)}/rooms`, { token: await appToken(stack) });
+    expect([before.status, before.body.code]).toEqual([409, 'ROOMS_NOT_AVAILABLE']);
     await fault(stack, 'admin-consent-workflow', { enabled: true });
     const requestUrl = (await view()).rooms.adminApproval.requestUrl as string;
     await signInTo(requestUrl, 'adele@contoso.test', () => ({ justification: '' }));
@@ -124,6 +127,9 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     expect(back.searchParams.get('admin_consent')).toBe('True');
     const landing = await stack.call('GET', `${back.pathname}${back.search}`);
     expect([landing.status, String(landing.body)]).toEqual([200, expect.stringContaining('Consent granted')]);
+    // The LMS, which never opens the page, gets the rooms at once: the cached token without the scope is not the last word.
+    const rooms = await stack.call('GET', `/v1/catalogs/${encodeURIComponent(catalogA)}/rooms`, { token: await appToken(stack) });
+    expect([rooms.status, rooms.body.items?.length]).toEqual([200, 3]);
     const v = await view();
     expect(v.rooms).toEqual({ available: true, adminApproval: null });
     // The connected account's refreshed token now carries the scope: the check still passes with it.

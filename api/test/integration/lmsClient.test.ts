@@ -1,4 +1,5 @@
 import { appTokenSource, createLmsClient, LmsClient } from '../../client';
+import { notifyAndFollow } from '../../examples/notify';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
@@ -68,6 +69,16 @@ describe('typed LMS client (api/client) against the real API, local tenant and A
     const first = await lms.GET('/v1/catalogs/{catalog}/notifications/{id}', { params: { path: { catalog, id: ids[0] } } });
     const inbox = (await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/learner1@contoso.test/messages?folder=inbox`)).json()) as { value: { subject: string; internetMessageId: string }[] };
     expect(inbox.value.filter((m) => m.subject === 'Typed client: one').map((m) => m.internetMessageId)).toEqual([first.data?.messageId]);
+  });
+
+  it('client - the documented example (examples/notify.ts, `npm run example:notify`) queues one and follows it to sent; a re-run answers the same notification', async () => {
+    // The catalog was connected and switched on by the test before.
+    const status = await notifyAndFollow(lms, catalog, 'client-example', 'learner2@contoso.test');
+    expect([status.status, status.history.map((h) => h.status)]).toEqual(['sent', ['queued', 'sending', 'sent']]);
+    const again = await notifyAndFollow(lms, catalog, 'client-example', 'learner2@contoso.test');
+    expect([again.id, again.status]).toEqual([status.id, 'sent']);
+    // Refused with the catalogue's code, not a bare failure.
+    await expect(notifyAndFollow(lms, stack.catalogUrl('catalog-b'), 'client-example-b', 'learner2@contoso.test')).rejects.toThrow(/^NOT_CONNECTED: /);
   });
 
   it('client - a signed-in user\'s token is refused with APP_ONLY', async () => {
