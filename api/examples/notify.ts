@@ -55,7 +55,12 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    // fetch says "fetch failed" and keeps the reason (refused, certificate) in its cause.
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    console.error(`${error instanceof Error ? error.message : String(error)}${cause}`);
+    if (cause.includes('ECONNREFUSED')) {
+      console.error('Nothing answers there: is `npm start` running? (or set LMS_API_URL and LMS_AUTHORITY_HOST)');
+    }
     process.exitCode = 1;
   });
 }
