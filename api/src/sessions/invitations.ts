@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ErrorCode } from '@lms-m365/contracts';
 import { ApiError } from '../errors/apiError';
+import { failureKind } from '../errors/failureKind';
 import type { GraphMailTransport } from '../mail/graphTransport';
 import type { MailTransport } from '../mail/transport';
 import type { InvitationSender } from '../sending/engine';
 import type { StoredItem } from '../sending/outboxStore';
 import { htmlToText, invitationIcs } from './ics';
-import type { RoomAnswer, SentState, SessionOutcome, SessionRecord, SessionRevision, SessionStore } from './sessionStore';
+import type { Attempt, RoomAnswer, SentState, SessionOutcome, SessionRecord, SessionRevision, SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
 
 /** What one pass did: what the attendees now have, how the revision ended, whether anything was submitted. */
@@ -55,6 +56,9 @@ export async function roomSchedules(graph: GraphMailTransport, rooms: string[], 
   }
   return out;
 }
+
+/** A refusal after which the submission surely did not go out (a timeout or a 5xx may have). */
+const refused = (error: unknown): boolean => error instanceof ApiError && (error.code === 'THROTTLED' || error.code === 'MESSAGE_REJECTED' || ['connection-lost', 'mailbox-blocked'].includes(failureKind(error.code)));
 
 const isGone = (error: unknown): boolean => error instanceof ApiError && /ErrorItemNotFound/.test(error.upstream ?? '');
 
@@ -108,28 +112,42 @@ export class SessionInvitations implements InvitationSender {
     if (!record || (record.outcome && record.outcome.revision >= record.desired.revision)) {
       return { submitted: false };
     }
+    // The row as this pass last wrote it: an attempt is stored before its submission.
+    let current = record;
+    const intend = async (attempt: Attempt): Promise<void> => {
+      current = await this.write(current, (fresh) => ({ ...fresh, attempt }));
+    };
+    /** Whether something of this pass reached Graph or the mail server. */
+    const progress = { submitted: false };
     const unreachable = record.sent && !record.sent.cancelled ? unreachableBy(record.sent, transport) : null;
-    const result: Pass = unreachable
-      ? { sent: record.sent, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
-      : transport.kind === 'graph' ? await this.viaGraph(record, transport as GraphMailTransport) : await this.viaSmtp(record, transport);
-    await this.save(record, result);
+    let result: Pass;
+    try {
+      result = unreachable
+        ? { sent: record.sent, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
+        : transport.kind === 'graph' ? await this.viaGraph(record, transport as GraphMailTransport, intend, progress) : await this.viaSmtp(record, transport, intend, progress);
+    } catch (error) {
+      if (current !== record && !progress.submitted && refused(error)) {
+        // Refused for certain (a lost connection, a blocked mailbox, throttled, a rejected message):
+        // nothing of this pass went out, and its attempt says no more than the one before it.
+        await this.write(current, (fresh) => ({ ...fresh, attempt: record.attempt })).catch(() => undefined);
+      }
+      throw error;
+    }
+    await this.save(current, result);
     // The engine fails the item with the revision's code, so the deliveries list says what the status says.
     return result.outcome.code ? { submitted: result.submitted, code: result.outcome.code } : { submitted: result.submitted };
   }
 
-  /** Records the pass on the freshest row: a put that came meanwhile keeps its newer revision (its own item follows). */
-  private async save(read: SessionRecord, result: Pass): Promise<void> {
+  /** Writes `change` of the freshest row (read again after another writer's change). */
+  private async write(read: SessionRecord, change: (fresh: SessionRecord) => Omit<SessionRecord, 'etag'> | undefined): Promise<SessionRecord> {
     let record = read;
     for (let attempt = 1; ; attempt++) {
+      const next = change(record);
+      if (!next) {
+        return record;
+      }
       try {
-        await this.deps.sessions.write({
-          ...record,
-          sent: result.sent,
-          firstSentRevision: record.firstSentRevision ?? (result.sent && !result.sent.cancelled ? result.sent.revision : null),
-          outcome: result.outcome,
-          updatedAt: new Date().toISOString()
-        }, record.etag);
-        return;
+        return await this.deps.sessions.write({ ...next, updatedAt: new Date().toISOString() }, record.etag);
       } catch (error) {
         if (!(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE' || attempt >= 5) {
           throw error;
@@ -140,13 +158,67 @@ export class SessionInvitations implements InvitationSender {
   }
 
   /**
+   * Records the pass on the freshest row: a put that came meanwhile keeps its newer revision (its
+   * own item follows). When another pass recorded this revision or a later one meanwhile (another
+   * instance's, after this one's claim lapsed), its record stands; and if this pass submitted
+   * something, it may have landed after that pass's (an older revision over a newer one): the
+   * session is put back to be passed again, and this item is retried for it.
+   */
+  private async save(read: SessionRecord, result: Pass): Promise<void> {
+    let overtaken = false;
+    await this.write(read, (fresh) => {
+      if (fresh.outcome && fresh.outcome.revision >= result.outcome.revision) {
+        overtaken = true;
+        return result.submitted ? { ...fresh, outcome: null } : undefined;
+      }
+      return {
+        ...fresh,
+        sent: result.sent,
+        attempt: null,
+        firstSentRevision: fresh.firstSentRevision ?? (result.sent && !result.sent.cancelled ? result.sent.revision : null),
+        outcome: result.outcome
+      };
+    });
+    if (overtaken && result.submitted) {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'session passed by another worker meanwhile' });
+    }
+  }
+
+  /**
    * Through Graph. A live meeting here was made by this account through Graph (pass checked it), so
    * its event is in this mailbox: a 404 for it means someone deleted it in Outlook.
    */
-  private async viaGraph(record: SessionRecord, graph: GraphMailTransport): Promise<Pass> {
+  private async viaGraph(record: SessionRecord, graph: GraphMailTransport, intend: (attempt: Attempt) => Promise<void>, progress: { submitted: boolean }): Promise<Pass> {
     const d = record.desired;
     let sent = record.sent?.transport === 'graph' ? record.sent : null;
     const done = (code: ErrorCode | null): SessionOutcome => ({ revision: d.revision, code, notes: [] });
+    const times = sessionTimes(d.start, d.end);
+    const when = {
+      start: { dateTime: times.start.toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: d.start.timeZone },
+      end: { dateTime: times.end.toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: d.end.timeZone }
+    };
+    const attempted = record.attempt?.transport === 'graph' && record.attempt.transactionId ? record.attempt : null;
+    if (attempted) {
+      // A create whose pass ended before its event was recorded: its invitations may have gone out.
+      // The same transactionId answers the event it made; if it made none, one is made now without
+      // attendees, so nothing goes out. Either way the event is changed below (or cancelled) like
+      // one that was recorded.
+      const found = await graph.submit<GraphEvent>('POST', '/me/events', { subject: d.title, ...when, transactionId: attempted.transactionId });
+      if (!found?.id) {
+        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph event without id' });
+      }
+      const invited = (found.attendees ?? []).filter((a) => a.type !== 'resource').map((a) => a.emailAddress.address.toLowerCase());
+      sent = { ...attempted, eventId: found.id, uid: found.iCalUId, attendees: invited, joinUrl: found.onlineMeeting?.joinUrl ?? null, cancelled: false };
+      if (d.cancelled && (found.attendees ?? []).length === 0) {
+        // Nothing went out: the event goes, quietly (a meeting's cancellation needs attendees).
+        await graph.call('DELETE', `/me/events/${encodeURIComponent(found.id)}`).catch((error: unknown) => {
+          if (!isGone(error)) {
+            throw error;
+          }
+        });
+        return { sent: { ...sent, revision: d.revision, cancelled: true }, outcome: done(null), submitted: false };
+      }
+    }
     if (d.cancelled) {
       if (!sent?.eventId || sent.cancelled) {
         // Nothing went out (or it is cancelled already): there is nothing to cancel. What went out stays recorded.
@@ -163,7 +235,6 @@ export class SessionInvitations implements InvitationSender {
       }
       return { sent: { ...sent, revision: d.revision, cancelled: true }, outcome: done(null), submitted: true };
     }
-    const times = sessionTimes(d.start, d.end);
     const room = d.room;
     if (sent?.cancelled) {
       // Put again after a cancellation: a new meeting.
@@ -178,8 +249,7 @@ export class SessionInvitations implements InvitationSender {
     const body: Record<string, unknown> = {
       subject: d.title,
       body: { contentType: 'HTML', content: d.html ?? '' },
-      start: { dateTime: times.start.toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: d.start.timeZone },
-      end: { dateTime: times.end.toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: d.end.timeZone },
+      ...when,
       attendees: [
         ...d.attendees.map((a) => ({ emailAddress: { address: a.email, ...(a.name ? { name: a.name } : {}) }, type: a.role })),
         ...(room ? [{ emailAddress: { address: room }, type: 'resource' }] : [])
@@ -199,35 +269,35 @@ export class SessionInvitations implements InvitationSender {
         sent = null;
       }
     }
+    const made = (eventId: string | null, uid: string, from: Pick<GraphEvent, 'attendees' | 'onlineMeeting'>): SentState => ({
+      revision: d.revision,
+      transport: 'graph',
+      organizer: graph.account.toLowerCase(),
+      cancelled: false,
+      eventId,
+      uid,
+      sequence: 0,
+      attendees: d.attendees.map((a) => a.email),
+      room,
+      // Exchange's resource booking assistant answers later; until then the room's response is none.
+      roomAnswer: room ? roomAnswerOf(from, room) : null,
+      joinUrl: from.onlineMeeting?.joinUrl ?? null,
+      start: d.start,
+      end: d.end
+    });
     if (!event) {
-      // Graph answers a repeated transactionId with the event it made: a retry after a crash creates nothing twice.
+      // Graph answers a repeated transactionId with the event it made: a retry creates nothing twice,
+      // and the attempt stored first lets a pass that ended before the answer was recorded find it.
       const generation = record.sent && !sent ? String(record.sent.revision) : '0';
       const transactionId = hashOf(`${record.catalog}\n${record.sessionId}\n${generation}`).slice(0, 32);
+      await intend({ ...made(null, '', {}), transactionId });
       event = await graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId });
+      progress.submitted = true;
     }
     if (!event?.id) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph event without id' });
     }
-    return {
-      sent: {
-        revision: d.revision,
-        transport: 'graph',
-        organizer: graph.account.toLowerCase(),
-        cancelled: false,
-        eventId: event.id,
-        uid: event.iCalUId,
-        sequence: 0,
-        attendees: d.attendees.map((a) => a.email),
-        room,
-        // Exchange's resource booking assistant answers later; until then the room's response is none.
-        roomAnswer: room ? roomAnswerOf(event, room) : null,
-        joinUrl: event.onlineMeeting?.joinUrl ?? null,
-        start: d.start,
-        end: d.end
-      },
-      outcome: done(null),
-      submitted: true
-    };
+    return { sent: made(event.id, event.iCalUId, event), outcome: done(null), submitted: true };
   }
 
   /** Free in the whole range, the session's own booking of the same room not counted. */
@@ -242,20 +312,30 @@ export class SessionInvitations implements InvitationSender {
       }
       throw error;
     }
-    const own = sent && sent.room === room && !sent.cancelled ? sessionTimes(sent.start, sent.end) : null;
+    // Its own booking only where the room took it: a declined session holds none, and the booking
+    // at its old times is the one that won the room.
+    const own = sent && sent.room === room && !sent.cancelled && sent.roomAnswer !== 'declined' ? sessionTimes(sent.start, sent.end) : null;
     return busy.every((b) => (own && b.start === own.start.toMillis() && b.end === own.end.toMillis()) || b.end <= start || b.start >= end);
   }
 
-  private async viaSmtp(record: SessionRecord, transport: MailTransport): Promise<Pass> {
+  private async viaSmtp(record: SessionRecord, transport: MailTransport, intend: (attempt: Attempt) => Promise<void>, progress: { submitted: boolean }): Promise<Pass> {
     const d = record.desired;
-    const sent = record.sent?.transport === 'smtp' ? record.sent : null;
+    const recorded = record.sent?.transport === 'smtp' ? record.sent : null;
+    // A message whose pass ended before it was recorded may have reached its attendees: the next
+    // one follows it (a later SEQUENCE, to everyone who may have it), and a cancellation goes to
+    // them. The same revision again is the very same message (its Message-ID too: Exchange drops
+    // the copy).
+    const attempted = record.attempt?.transport === 'smtp' && !(record.attempt.revision === d.revision && !record.attempt.cancelled && !d.cancelled) ? record.attempt : null;
+    const sent: SentState | null = attempted
+      ? { ...(recorded ?? attempted), uid: attempted.uid, sequence: attempted.sequence, cancelled: recorded?.cancelled ?? false, attendees: [...new Set([...(recorded && !recorded.cancelled ? recorded.attendees : []), ...attempted.attendees])] }
+      : recorded;
     const notes: ErrorCode[] = [...(d.teams ? ['TEAMS_NOT_AVAILABLE_ON_SMTP' as const] : []), ...(d.room ? ['ROOMS_NOT_AVAILABLE' as const] : [])];
     const outcome: SessionOutcome = { revision: d.revision, code: null, notes };
     const h = hashOf(`${record.catalog}\n${record.sessionId}`).slice(0, 32);
     const uid = sent?.uid ?? `${h}@${this.deps.domain}`;
     const organizer = { email: transport.account, name: transport.account };
     const location = d.room ? (await this.deps.roomName(record.catalog, d.room)) ?? d.room : null;
-    const message = (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<void> => {
+    const message = async (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<void> => {
       const ics = invitationIcs({ method, uid, sequence, organizer, attendees: who, revision, location });
       const subject = method === 'CANCEL' ? `Cancelled: ${revision.title}` : sequence > 0 ? `Updated: ${revision.title}` : revision.title;
       const html = method === 'CANCEL' ? (revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`) : revision.html ?? `<p>${escapeHtml(revision.title)}</p>`;
@@ -264,7 +344,8 @@ export class SessionInvitations implements InvitationSender {
       // may send another revision (or a CANCEL) at that sequence - which Exchange's duplicate
       // detection would drop under the same Message-ID. The same content again keeps its Message-ID.
       const content = hashOf(`${method}\n${uid}\n${who.map((a) => a.email).join(',')}\n${JSON.stringify(revision)}`).slice(0, 16);
-      return transport.send({ messageId: `<session.${h}_${content}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
+      await transport.send({ messageId: `<session.${h}_${content}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
+      progress.submitted = true;
     };
     if (d.cancelled) {
       if (!sent || sent.cancelled) {
@@ -273,21 +354,22 @@ export class SessionInvitations implements InvitationSender {
       }
       const sequence = sent.sequence + 1;
       const everyone = sent.attendees.map((email) => d.attendees.find((a) => a.email === email) ?? { email, role: 'required' as const });
+      const cancelled = { ...sent, revision: d.revision, cancelled: true, sequence };
+      await intend({ ...cancelled, transactionId: null });
       await message('CANCEL', sequence, everyone, '', d);
-      return { sent: { ...sent, revision: d.revision, cancelled: true, sequence }, outcome, submitted: true };
+      return { sent: cancelled, outcome, submitted: true };
     }
     const sequence = sent ? sent.sequence + 1 : 0;
+    const next: SentState = { revision: d.revision, transport: 'smtp', organizer: transport.account.toLowerCase(), cancelled: false, eventId: null, uid, sequence, attendees: d.attendees.map((a) => a.email), room: d.room, roomAnswer: null, joinUrl: null, start: d.start, end: d.end };
+    // Those taken off keep it in the attempt until their cancellation below is recorded.
+    await intend({ ...next, attendees: [...new Set([...next.attendees, ...(sent && !sent.cancelled ? sent.attendees : [])])], transactionId: null });
     await message('REQUEST', sequence, d.attendees, '', d);
     const removed = sent && !sent.cancelled ? sent.attendees.filter((email) => !d.attendees.some((a) => a.email === email)) : [];
     if (removed.length > 0) {
       // Attendees taken off the session get a cancellation of their own (RFC 5546 3.2.5).
       await message('CANCEL', sequence, removed.map((email) => ({ email, role: 'required' as const })), '.c', d);
     }
-    return {
-      sent: { revision: d.revision, transport: 'smtp', organizer: transport.account.toLowerCase(), cancelled: false, eventId: null, uid, sequence, attendees: d.attendees.map((a) => a.email), room: d.room, roomAnswer: null, joinUrl: null, start: d.start, end: d.end },
-      outcome,
-      submitted: true
-    };
+    return { sent: next, outcome, submitted: true };
   }
 }
 

@@ -129,6 +129,7 @@ export class SessionService {
             desiredHash: stored.requestHash,
             desiredCanonical: stored.canonicalHash,
             sent: existing?.sent ?? null,
+            attempt: existing?.attempt ?? null,
             firstSentRevision: existing?.firstSentRevision ?? null,
             outcome: existing?.outcome ?? null,
             updatedAt: new Date().toISOString()

@@ -3,6 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import type { ErrorCode, LocalDateTimeType } from '@lms-m365/contracts';
 import { textChunks } from '../storage/chunks';
 import { catalogKey, conditionalWriteError, readEntity, storageError } from '../storage/tables';
+import { sessionTimes } from './time';
 
 export type RoomAnswer = 'none' | 'accepted' | 'tentativelyAccepted' | 'declined';
 
@@ -44,6 +45,16 @@ export interface SentState {
   end: LocalDateTimeType;
 }
 
+/**
+ * A submission under way, stored before it and cleared with its outcome: what it may have left with
+ * the attendees if the pass ends (a crash, a lost answer, a refused write) before that outcome is
+ * recorded. Graph: the event it creates (`transactionId`: Graph answers a repeated one with the event
+ * it made; the event's id is only known from that answer). SMTP: the state its message leaves.
+ */
+export interface Attempt extends SentState {
+  transactionId: string | null;
+}
+
 /** How the last processed revision ended: failed with a code, or sent with notes of what the transport could not do. */
 export interface SessionOutcome {
   revision: number;
@@ -62,10 +73,21 @@ export interface SessionRecord {
   /** This version's request hash of the revision (absent in rows an earlier version wrote). */
   desiredCanonical?: string;
   sent: SentState | null;
+  /** A submission under way (or one whose pass ended before its outcome was recorded). */
+  attempt: Attempt | null;
   firstSentRevision: number | null;
   outcome: SessionOutcome | null;
   updatedAt: string;
   etag: string;
+}
+
+/** Whether the session's end has passed (a time that cannot be read has not). */
+function ended(sent: SentState, now: number): boolean {
+  try {
+    return sessionTimes(sent.start, sent.end).end.toMillis() <= now;
+  } catch {
+    return false;
+  }
 }
 
 const rowOf = (sessionId: string): string => `s|${createHash('sha256').update(sessionId, 'utf8').digest('hex')}`;
@@ -97,6 +119,10 @@ export class SessionStore {
     if (sent && entity.san !== undefined) {
       sent.attendees = JSON.parse(joined('sa')) as string[];
     }
+    const attempt = json<Attempt>('attempt');
+    if (attempt && entity.aan !== undefined) {
+      attempt.attendees = JSON.parse(joined('aa')) as string[];
+    }
     return {
       sessionId: String(entity.sessionId),
       catalog: String(entity.catalog),
@@ -104,6 +130,7 @@ export class SessionStore {
       desiredHash: String(entity.desiredHash),
       ...(typeof entity.desiredCanonical === 'string' ? { desiredCanonical: entity.desiredCanonical } : {}),
       sent,
+      attempt,
       firstSentRevision: typeof entity.firstSentRevision === 'number' && entity.firstSentRevision > 0 ? entity.firstSentRevision : null,
       outcome: json<SessionOutcome>('outcome'),
       updatedAt: String(entity.updatedAt),
@@ -111,12 +138,16 @@ export class SessionStore {
     };
   }
 
-  /** Sessions whose booked room has not answered yet (Graph transport), across catalogs: where the room-answer job looks. */
-  public async *awaitingRoomAnswer(): AsyncGenerator<{ catalog: string; sessionId: string }> {
+  /**
+   * Sessions whose booked room has not answered yet (Graph transport), across catalogs: where the
+   * room-answer job looks. Not once the session has ended: a room that never answers (a mailbox
+   * without auto-accept) would be asked every period for ever.
+   */
+  public async *awaitingRoomAnswer(now: number = Date.now()): AsyncGenerator<{ catalog: string; sessionId: string }> {
     try {
       for await (const row of this.table.listEntities<{ catalog: string; sessionId: string; sent?: string }>({ queryOptions: { select: ['catalog', 'sessionId', 'sent'] } })) {
         const sent = typeof row.sent === 'string' && row.sent !== '' ? (JSON.parse(row.sent) as SentState) : null;
-        if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled) {
+        if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled && !ended(sent, now)) {
           yield { catalog: row.catalog, sessionId: row.sessionId };
         }
       }
@@ -134,6 +165,7 @@ export class SessionStore {
       return Object.fromEntries([[`${prefix}n`, pieces.length], ...pieces.map((piece, i) => [`${prefix}${i}`, piece])]);
     };
     const { attendees, ...sent } = record.sent ?? { attendees: [] };
+    const { attendees: attempted, ...attempt } = record.attempt ?? { attendees: [] };
     const entity: Record<string, unknown> = {
       partitionKey: catalogKey(record.catalog),
       rowKey: rowOf(record.sessionId),
@@ -143,6 +175,8 @@ export class SessionStore {
       ...(record.desiredCanonical ? { desiredCanonical: record.desiredCanonical } : {}),
       sent: record.sent ? JSON.stringify(sent) : '',
       ...(record.sent ? chunked('sa', JSON.stringify(attendees)) : {}),
+      attempt: record.attempt ? JSON.stringify(attempt) : '',
+      ...(record.attempt ? chunked('aa', JSON.stringify(attempted)) : {}),
       firstSentRevision: record.firstSentRevision ?? 0,
       outcome: record.outcome ? JSON.stringify(record.outcome) : '',
       updatedAt: record.updatedAt,

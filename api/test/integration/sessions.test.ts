@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import * as ical from 'node-ical';
 import { ApiError } from '../../src/errors/apiError';
-import type { SessionStore } from '../../src/sessions/sessionStore';
+import type { MailTransport } from '../../src/mail/transport';
+import type { StoredItem } from '../../src/sending/outboxStore';
+import { SessionInvitations } from '../../src/sessions/invitations';
+import type { SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
 import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, mailboxCounters, MailboxMessage, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
@@ -249,6 +252,24 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     }, 30_000, 'the job to read the room\'s answer');
     expect(answered.looked).toBeGreaterThanOrEqual(1);
     expect((await status(catalogA, id)).body.room).toEqual({ email: 'room-crane@contoso.test', answer: 'accepted' });
+
+    // A room that never answers is not asked for ever: not once its session has ended.
+    const { sessions } = internals();
+    const silent = (sessionId: string, day: string) => {
+      const times = { start: { dateTime: `${day}T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${day}T11:00:00`, timeZone: 'Asia/Tokyo' } };
+      return sessions.write({
+        sessionId, catalog: catalogA, desired: { ...session(1, times), cancelled: false, room: 'room-crane@contoso.test', teams: false } as SessionRevision, desiredHash: 'h', desiredCanonical: 'h', attempt: null, firstSentRevision: 1, outcome: { revision: 1, code: null, notes: [] }, updatedAt: '',
+        sent: { revision: 1, transport: 'graph', organizer: 'nobody@contoso.test', cancelled: false, eventId: `ev-${sessionId}`, uid: sessionId, sequence: 0, attendees: [], room: 'room-crane@contoso.test', roomAnswer: 'none', joinUrl: null, ...times }
+      }, null);
+    };
+    const [past, coming] = [`s-past-${randomUUID()}`, `s-coming-${randomUUID()}`];
+    await silent(past, '2020-01-10');
+    await silent(coming, '2036-01-10');
+    const looked: string[] = [];
+    for await (const row of sessions.awaitingRoomAnswer()) {
+      looked.push(row.sessionId);
+    }
+    expect([looked.includes(past), looked.includes(coming)]).toEqual([false, true]);
   });
 
   it('graph room conflict - a room busy at getSchedule is not booked (ROOM_UNAVAILABLE); of two sessions booked at once, the room accepts one and declines the other', async () => {
@@ -473,7 +494,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect((await invitations('learner1@contoso.test')).map((m) => m.subject)).toEqual(['Sent as alex', 'Third title']);
   });
 
-  it('smtp crash window - a pass that died after its message was taken: the next revision at the same SEQUENCE has a Message-ID of its own, the same content again keeps its own', async () => {
+  it('smtp crash window - a pass that died after its message was taken: the next message follows it (a later SEQUENCE, a Message-ID of its own), the same content again keeps its Message-ID', async () => {
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
     const store = (stack.api.sessions as unknown as { deps: { sessions: SessionStore } }).deps.sessions;
@@ -494,7 +515,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
       const id = `s-${randomUUID()}`;
       await put(catalogB, id, session(1));
       await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
-      // The update goes out at SEQUENCE 1 and is not recorded; the LMS cancels meanwhile: the CANCEL goes at SEQUENCE 1 too.
+      // The update goes out at SEQUENCE 1 and is not recorded; the LMS cancels meanwhile: the CANCEL follows it, at SEQUENCE 2.
       dieOnce(id, 2, () => cancel(catalogB, id, { revision: 3, message: 'Called off' }));
       await put(catalogB, id, session(2, { title: 'Moved' }));
       await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');
@@ -502,7 +523,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
         const all = await invitations('learner1@contoso.test');
         return all.length >= 3 ? all : undefined;
       }, 10_000, 'three messages');
-      expect(got.map((m) => [m.calendar?.method, parsed(m.calendar?.ics as string).sequence, uidOf(m)])).toEqual([['REQUEST', 0, uidOf(got[0])], ['REQUEST', 1, uidOf(got[0])], ['CANCEL', 1, uidOf(got[0])]]);
+      expect(got.map((m) => [m.calendar?.method, parsed(m.calendar?.ics as string).sequence, uidOf(m)])).toEqual([['REQUEST', 0, uidOf(got[0])], ['REQUEST', 1, uidOf(got[0])], ['CANCEL', 2, uidOf(got[0])]]);
       expect(new Set(got.map((m) => m.internetMessageId)).size).toBe(3);
       expect((await mailboxCounters(stack, 'alex@contoso.test')).duplicates).toBe(0);
 
@@ -520,5 +541,144 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     } finally {
       store.write = write;
     }
+  });
+
+  /** The save of the pass that sent `revision` of `id` fails once, after `meanwhile`: as if the process died between Graph (or SMTP) and the row. */
+  const dieOnce = (id: string, revision: number, meanwhile: () => Promise<unknown>): (() => void) => {
+    const store = (stack.api.sessions as unknown as { deps: { sessions: SessionStore } }).deps.sessions;
+    const write = store.write;
+    let died = false;
+    store.write = async (record, etag) => {
+      if (!died && record.sessionId === id && record.sent?.revision === revision) {
+        died = true;
+        await meanwhile();
+        throw new ApiError('SERVICE_UNAVAILABLE');
+      }
+      return write.call(store, record, etag);
+    };
+    return () => {
+      store.write = write;
+    };
+  };
+  const internals = () => (stack.api.sessions as unknown as { deps: { sessions: SessionStore; connections: { read: (c: string) => Promise<{ record: unknown }> }; credentials: { open: (r: unknown) => Promise<MailTransport> } } }).deps;
+  const methods = async (upn: string, count: number): Promise<string[]> => (await eventually(async () => {
+    const all = await invitations(upn);
+    return all.length >= count ? all : undefined;
+  }, 10_000, `${count} messages for ${upn}`)).map((m) => m.calendar?.method ?? '');
+
+  it('graph crash window - the LMS cancels while the new meeting is not yet recorded: the meeting that went out is cancelled, not left live', async () => {
+    await graphCatalog();
+    const id = `s-${randomUUID()}`;
+    const restore = dieOnce(id, 1, () => cancel(catalogA, id, { revision: 2, message: 'Called off' }));
+    try {
+      await put(catalogA, id, session(1));
+      await until(catalogA, id, (b) => b.status === 'cancelled', 'the cancellation');
+      expect(await methods('learner1@contoso.test', 2)).toEqual(['REQUEST', 'CANCEL']);
+      const mine = (await events('megan@contoso.test')).filter((e) => e.subject === 'Safety training' && !e.isCancelled);
+      expect(mine).toEqual([]);
+    } finally {
+      restore();
+    }
+  });
+
+  it('graph crash window - a revision put while the new meeting is not yet recorded: the meeting is changed to it (Graph answers the repeated create with the old event)', async () => {
+    await graphCatalog();
+    const id = `s-${randomUUID()}`;
+    const moved = session(2, { title: 'Moved in the window', start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' } });
+    const restore = dieOnce(id, 1, () => put(catalogA, id, moved));
+    try {
+      await put(catalogA, id, session(1));
+      const done = await until(catalogA, id, (b) => b.sentRevision === 2, 'revision 2 sent');
+      const mine = (await events('megan@contoso.test')).filter((e) => (e as unknown as { iCalUId: string }).iCalUId === done.uid);
+      expect(mine.map((e) => [e.subject, e.start.dateTime, e.isCancelled])).toEqual([['Moved in the window', '2027-06-11T14:00:00', false]]);
+    } finally {
+      restore();
+    }
+  });
+
+  it('graph crash window - a create that never reached Graph, then cancelled: nothing goes out, no event is left behind', async () => {
+    await graphCatalog();
+    const id = `s-${randomUUID()}`;
+    const deps = internals();
+    const title = `Never sent ${id}`;
+    const desired = { ...session(2, { title }), cancelled: true, room: null, teams: false } as SessionRevision;
+    // The row as a pass leaves it that stored its attempt and ended before its POST (and the LMS cancelled since).
+    await deps.sessions.write({
+      sessionId: id, catalog: catalogA, desired, desiredHash: 'h', desiredCanonical: 'h', sent: null, firstSentRevision: null, outcome: null, updatedAt: '',
+      attempt: { revision: 1, transport: 'graph', organizer: 'megan@contoso.test', cancelled: false, eventId: null, uid: '', sequence: 0, attendees: ['learner1@contoso.test'], room: null, roomAnswer: null, joinUrl: null, start: desired.start, end: desired.end, transactionId: id.slice(2, 34) }
+    }, null);
+    const real = await deps.credentials.open((await deps.connections.read(catalogA)).record);
+    try {
+      expect(await new SessionInvitations({ sessions: deps.sessions, domain: 'lms.test', roomName: async () => null }).send({ catalog: catalogA, session: id } as unknown as StoredItem, real)).toEqual({ submitted: false });
+    } finally {
+      await real.close();
+    }
+    expect((await events('megan@contoso.test')).filter((e) => e.subject === title)).toEqual([]);
+    expect((await invitations('learner1@contoso.test')).filter((m) => m.subject.includes(title))).toEqual([]);
+    expect((await status(catalogA, id)).body).toMatchObject({ status: 'cancelled' });
+    expect((await deps.sessions.read(catalogA, id))?.attempt).toBeNull();
+  });
+
+  it('smtp crash window - the LMS cancels while the first invitation is not yet recorded: the cancellation follows it', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const id = `s-${randomUUID()}`;
+    const restore = dieOnce(id, 1, () => cancel(catalogB, id, { revision: 2 }));
+    try {
+      await put(catalogB, id, session(1, { attendees: [{ email: 'pradeep@contoso.test' }] }));
+      await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');
+      const got = await invitations('pradeep@contoso.test');
+      expect(await methods('pradeep@contoso.test', 2)).toEqual(['REQUEST', 'CANCEL']);
+      expect(got.map((m) => parsed(m.calendar?.ics as string).sequence)).toEqual([0, 1]);
+    } finally {
+      restore();
+    }
+  });
+
+  it('two workers on one session (a claim that lapsed) - the slower pass of an older revision lands last: the session is passed again and the attendees get the latest revision', async () => {
+    await graphCatalog();
+    const id = `s-${randomUUID()}`;
+    await put(catalogA, id, session(1));
+    await until(catalogA, id, (b) => b.status === 'scheduled', 'the invitation');
+    const deps = internals();
+    // Another instance's worker passes revision 2; its Graph calls are slow.
+    const r1 = await deps.sessions.read(catalogA, id);
+    await deps.sessions.write({ ...(r1 as NonNullable<typeof r1>), desired: { ...(r1 as NonNullable<typeof r1>).desired, revision: 2, title: 'Revision two' }, desiredHash: 'r2', desiredCanonical: 'r2', updatedAt: new Date().toISOString() }, (r1 as NonNullable<typeof r1>).etag);
+    const real = await deps.credentials.open((await deps.connections.read(catalogA)).record);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = Object.assign(Object.create(real) as MailTransport, { submit: async (method: 'POST' | 'PATCH', path: string, body: unknown) => gate.then(() => (real as unknown as { submit: (m: string, p: string, b: unknown) => Promise<unknown> }).submit(method, path, body)) });
+    const other = new SessionInvitations({ sessions: deps.sessions, domain: 'other.test', roomName: async () => null });
+    const passing = other.send({ catalog: catalogA, session: id } as unknown as StoredItem, slow).then(() => 'done', (error: unknown) => (error instanceof ApiError ? error.code : 'thrown'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Meanwhile the LMS puts revision 3 and this instance sends it.
+    expect((await put(catalogA, id, session(3, { title: 'Revision three' }))).status).toBe(202);
+    await until(catalogA, id, (b) => b.sentRevision === 3, 'revision 3 sent');
+    release();
+    // The older pass finds it was overtaken after its PATCH went: its item is retried (a passing fault), not recorded over revision 3.
+    expect(await passing).toBe('SERVICE_UNAVAILABLE');
+    const again = await other.send({ catalog: catalogA, session: id } as unknown as StoredItem, real);
+    expect(again).toEqual({ submitted: true });
+    const after = (await status(catalogA, id)).body;
+    const [event] = (await events('megan@contoso.test')).filter((e) => (e as unknown as { iCalUId: string }).iCalUId === after.uid);
+    expect([after.status, after.sentRevision, event.subject]).toEqual(['updated', 3, 'Revision three']);
+    await real.close();
+  });
+
+  it('graph room declined, then moved in the same room - the booking at its old times is the winner\'s, not its own: a busy room is ROOM_UNAVAILABLE and nothing goes out', async () => {
+    await graphCatalog();
+    const a = `s-${randomUUID()}`;
+    const b = `s-${randomUUID()}`;
+    const at = { start: { dateTime: '2027-07-12T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-07-12T11:00:00', timeZone: 'Asia/Tokyo' }, room: 'room-adams@contoso.test' };
+    await Promise.all([put(catalogA, a, session(1, at)), put(catalogA, b, session(1, at))]);
+    const answers = await Promise.all([a, b].map((id) => until(catalogA, id, (st) => st.room?.answer === 'accepted' || st.room?.answer === 'declined', 'the room\'s answer')));
+    const loser = answers.find((st) => st.room.answer === 'declined');
+    expect(loser).toMatchObject({ status: 'failed', code: 'ROOM_UNAVAILABLE' });
+    // 10:30-11:30 overlaps the winner's 10:00-11:00.
+    await put(catalogA, loser.sessionId, session(2, { ...at, start: { dateTime: '2027-07-12T10:30:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-07-12T11:30:00', timeZone: 'Asia/Tokyo' } }));
+    const after = await until(catalogA, loser.sessionId, (st) => st.revision === 2 && (st.status === 'failed' || st.status === 'updated'), 'revision 2 handled');
+    expect([after.status, after.code, after.sentRevision]).toEqual(['failed', 'ROOM_UNAVAILABLE', 1]);
   });
 });

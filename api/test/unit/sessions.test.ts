@@ -152,7 +152,7 @@ describe('sessions - invitation items', () => {
     return { invitations, store, sent, transport, item };
   }
   const put = (store: SessionStore, desired: SessionRevision, previous: SessionRecord | undefined) =>
-    store.write({ sessionId: 's1', catalog: 'https://x/sites/a', desired, desiredHash: String(desired.revision), sent: previous?.sent ?? null, firstSentRevision: previous?.firstSentRevision ?? null, outcome: previous?.outcome ?? null, updatedAt: '' }, previous?.etag ?? null);
+    store.write({ sessionId: 's1', catalog: 'https://x/sites/a', desired, desiredHash: String(desired.revision), sent: previous?.sent ?? null, attempt: previous?.attempt ?? null, firstSentRevision: previous?.firstSentRevision ?? null, outcome: previous?.outcome ?? null, updatedAt: '' }, previous?.etag ?? null);
 
   it('items - a redelivered item and the items of older revisions send nothing once the latest revision went out', async () => {
     const { invitations, store, sent, transport, item } = world();
