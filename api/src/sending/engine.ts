@@ -15,7 +15,7 @@ import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
 import { isClaimable, isExpired, isTerminal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, StoredItem } from './outboxStore';
-import { backoff, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordRefused, recordSubmission, windows } from './pacer';
+import { backoff, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import type { ReceivedWake, WakeQueue } from './wakeQueue';
 
 /** What the engine tells the connection's health (the same record the page shows). */
@@ -29,12 +29,20 @@ export interface HealthSink {
 }
 
 /** Sends an invitation item: its session's latest revision, through the burst's transport (api/src/sessions). */
+/** What an invitation pass did: see InvitationSender. */
+export interface InvitationPass {
+  submitted: boolean;
+  code?: ErrorCode;
+  /** The messages it submitted and their recipients, when it submitted anything. */
+  sent?: { messages: number; recipients: number };
+}
+
 export interface InvitationSender {
   /**
    * Whether anything went to the mail service (nothing when another item already sent the latest
    * revision), and the catalogue code when the revision failed (nothing went out then).
    */
-  send(item: StoredItem, transport: MailTransport): Promise<{ submitted: boolean; code?: ErrorCode }>;
+  send(item: StoredItem, transport: MailTransport): Promise<InvitationPass>;
 }
 
 export interface EngineDeps {
@@ -515,13 +523,19 @@ export class SendingEngine {
       if (claimed.kind === 'invitation') {
         // One item, one slot: its pacing was reserved at launch and is given back when nothing went out.
         const recipients = recipientCount(claimed.content);
-        let pass: { submitted: boolean; code?: ErrorCode };
+        let pass: InvitationPass;
         try {
           if (!transport || !this.deps.invitations) {
             throw new ApiError('NOT_CONNECTED');
           }
           pass = await this.deps.invitations.send(claimed, transport);
-          lease.budget = pass.submitted ? recordAccepted(lease.budget, firstStartedAt, this.now()) : recordRefused(lease.budget, firstStartedAt, recipients, this.limits);
+          const now = this.now();
+          lease.budget = pass.submitted ? recordAccepted(lease.budget, firstStartedAt, now) : recordRefused(lease.budget, firstStartedAt, recipients, this.limits);
+          if (pass.submitted && pass.sent) {
+            // The pass sends the session's latest revision, and a cancellation to those taken off:
+            // what went beyond the slot is counted too, so the budget stays Exchange's.
+            lease.budget = recordMore(lease.budget, Math.max(0, pass.sent.messages - 1), Math.max(0, pass.sent.recipients - recipients), now, this.limits);
+          }
         } catch (error) {
           await onFailure(claimed, error, firstStartedAt, recipients);
           return;

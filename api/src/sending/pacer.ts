@@ -75,6 +75,20 @@ export function recordSubmission(budget: MailboxBudget, recipients: number, now:
 }
 
 /**
+ * Submissions beyond the one a slot was taken for, counted as they went (a session's pass may
+ * send a cancellation to those taken off besides the invitation, to more attendees than its item
+ * was queued with): `messages` more in the minute, `recipients` more in the day.
+ */
+export function recordMore(budget: MailboxBudget, messages: number, recipients: number, now: number, limits: PacingLimits): MailboxBudget {
+  let b = budget;
+  for (let k = 0; k < Math.max(messages, recipients > 0 ? 1 : 0); k++) {
+    b = recordSubmission(b, k === 0 ? recipients : 0, now, limits);
+  }
+  // Recipients without a message more: the minute's count stays as it was.
+  return messages === 0 && recipients > 0 ? { ...b, recent: b.recent.slice(0, -1) } : b;
+}
+
+/**
  * A submission that started at `startedAt` was accepted at `now`: the mailbox service counts it
  * from then, so the minute window does too (a slow submission must not let the next one in early).
  */

@@ -4,7 +4,7 @@ import { ApiError } from '../errors/apiError';
 import { failureKind } from '../errors/failureKind';
 import type { GraphMailTransport } from '../mail/graphTransport';
 import type { MailTransport } from '../mail/transport';
-import type { InvitationSender } from '../sending/engine';
+import type { InvitationPass, InvitationSender } from '../sending/engine';
 import type { StoredItem } from '../sending/outboxStore';
 import { htmlToText, invitationIcs } from './ics';
 import type { Attempt, RoomAnswer, SentState, SessionOutcome, SessionRecord, SessionRevision, SessionStore } from './sessionStore';
@@ -57,6 +57,20 @@ export async function roomSchedules(graph: GraphMailTransport, rooms: string[], 
   return out;
 }
 
+/** What a pass submitted so far: whether anything reached Graph or the mail server, the messages that makes and their recipients. */
+interface Progress {
+  submitted: boolean;
+  messages: number;
+  recipients: number;
+}
+
+/** Counts a message that went out (to `recipients`). */
+function went(progress: Progress, recipients: number): void {
+  progress.submitted = true;
+  progress.messages++;
+  progress.recipients += recipients;
+}
+
 /** A refusal after which the submission surely did not go out (a timeout or a 5xx may have). */
 const refused = (error: unknown): boolean => error instanceof ApiError && (error.code === 'THROTTLED' || error.code === 'MESSAGE_REJECTED' || ['connection-lost', 'mailbox-blocked'].includes(failureKind(error.code)));
 
@@ -90,7 +104,7 @@ export class SessionInvitations implements InvitationSender {
 
   public constructor(private readonly deps: { sessions: SessionStore; domain: string; roomName: (catalog: string, room: string) => Promise<string | null> }) {}
 
-  public async send(item: StoredItem, transport: MailTransport): Promise<{ submitted: boolean; code?: ErrorCode }> {
+  public async send(item: StoredItem, transport: MailTransport): Promise<InvitationPass> {
     if (!item.session) {
       return { submitted: false };
     }
@@ -107,7 +121,7 @@ export class SessionInvitations implements InvitationSender {
     }
   }
 
-  private async pass(catalog: string, sessionId: string, transport: MailTransport): Promise<{ submitted: boolean; code?: ErrorCode }> {
+  private async pass(catalog: string, sessionId: string, transport: MailTransport): Promise<InvitationPass> {
     const record = await this.deps.sessions.read(catalog, sessionId);
     if (!record || (record.outcome && record.outcome.revision >= record.desired.revision)) {
       return { submitted: false };
@@ -118,7 +132,7 @@ export class SessionInvitations implements InvitationSender {
       current = await this.write(current, (fresh) => ({ ...fresh, attempt }));
     };
     /** Whether something of this pass reached Graph or the mail server. */
-    const progress = { submitted: false };
+    const progress: Progress = { submitted: false, messages: 0, recipients: 0 };
     const unreachable = record.sent && !record.sent.cancelled ? unreachableBy(record.sent, transport) : null;
     let result: Pass;
     try {
@@ -135,7 +149,11 @@ export class SessionInvitations implements InvitationSender {
     }
     await this.save(current, result);
     // The engine fails the item with the revision's code, so the deliveries list says what the status says.
-    return result.outcome.code ? { submitted: result.submitted, code: result.outcome.code } : { submitted: result.submitted };
+    return {
+      submitted: result.submitted,
+      ...(result.outcome.code ? { code: result.outcome.code } : {}),
+      ...(progress.messages > 0 ? { sent: { messages: progress.messages, recipients: progress.recipients } } : {})
+    };
   }
 
   /** Writes `change` of the freshest row (read again after another writer's change). */
@@ -188,7 +206,7 @@ export class SessionInvitations implements InvitationSender {
    * Through Graph. A live meeting here was made by this account through Graph (pass checked it), so
    * its event is in this mailbox: a 404 for it means someone deleted it in Outlook.
    */
-  private async viaGraph(record: SessionRecord, graph: GraphMailTransport, intend: (attempt: Attempt) => Promise<void>, progress: { submitted: boolean }): Promise<Pass> {
+  private async viaGraph(record: SessionRecord, graph: GraphMailTransport, intend: (attempt: Attempt) => Promise<void>, progress: Progress): Promise<Pass> {
     const d = record.desired;
     let sent = record.sent?.transport === 'graph' ? record.sent : null;
     const done = (code: ErrorCode | null): SessionOutcome => ({ revision: d.revision, code, notes: [] });
@@ -226,6 +244,7 @@ export class SessionInvitations implements InvitationSender {
       }
       try {
         await graph.submit('POST', `/me/events/${encodeURIComponent(sent.eventId)}/cancel`, { comment: d.message ?? '' });
+        went(progress, sent.attendees.length + (sent.room ? 1 : 0));
       } catch (error) {
         if (!isGone(error)) {
           throw error;
@@ -261,6 +280,13 @@ export class SessionInvitations implements InvitationSender {
     if (sent?.eventId) {
       try {
         event = await graph.submit<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(sent.eventId)}`, body);
+        // The update to everyone, and Exchange's cancellation to attendees taken off.
+        const kept = sent;
+        const removed = kept.attendees.filter((email) => !d.attendees.some((a) => a.email === email)).length + (kept.room && kept.room !== room ? 1 : 0);
+        went(progress, d.attendees.length + (room ? 1 : 0));
+        if (removed > 0) {
+          went(progress, removed);
+        }
       } catch (error) {
         if (!isGone(error)) {
           throw error;
@@ -292,7 +318,7 @@ export class SessionInvitations implements InvitationSender {
       const transactionId = hashOf(`${record.catalog}\n${record.sessionId}\n${generation}`).slice(0, 32);
       await intend({ ...made(null, '', {}), transactionId });
       event = await graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId });
-      progress.submitted = true;
+      went(progress, d.attendees.length + (room ? 1 : 0));
     }
     if (!event?.id) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph event without id' });
@@ -318,7 +344,7 @@ export class SessionInvitations implements InvitationSender {
     return busy.every((b) => (own && b.start === own.start.toMillis() && b.end === own.end.toMillis()) || b.end <= start || b.start >= end);
   }
 
-  private async viaSmtp(record: SessionRecord, transport: MailTransport, intend: (attempt: Attempt) => Promise<void>, progress: { submitted: boolean }): Promise<Pass> {
+  private async viaSmtp(record: SessionRecord, transport: MailTransport, intend: (attempt: Attempt) => Promise<void>, progress: Progress): Promise<Pass> {
     const d = record.desired;
     const recorded = record.sent?.transport === 'smtp' ? record.sent : null;
     // A message whose pass ended before it was recorded may have reached its attendees: the next
@@ -345,7 +371,7 @@ export class SessionInvitations implements InvitationSender {
       // detection would drop under the same Message-ID. The same content again keeps its Message-ID.
       const content = hashOf(`${method}\n${uid}\n${who.map((a) => a.email).join(',')}\n${JSON.stringify(revision)}`).slice(0, 16);
       await transport.send({ messageId: `<session.${h}_${content}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
-      progress.submitted = true;
+      went(progress, who.length);
     };
     if (d.cancelled) {
       if (!sent || sent.cancelled) {

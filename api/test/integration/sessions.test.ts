@@ -660,7 +660,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     // The older pass finds it was overtaken after its PATCH went: its item is retried (a passing fault), not recorded over revision 3.
     expect(await passing).toBe('SERVICE_UNAVAILABLE');
     const again = await other.send({ catalog: catalogA, session: id } as unknown as StoredItem, real);
-    expect(again).toEqual({ submitted: true });
+    expect(again).toEqual({ submitted: true, sent: { messages: 1, recipients: 2 } });
     const after = (await status(catalogA, id)).body;
     const [event] = (await events('megan@contoso.test')).filter((e) => (e as unknown as { iCalUId: string }).iCalUId === after.uid);
     expect([after.status, after.sentRevision, event.subject]).toEqual(['updated', 3, 'Revision three']);

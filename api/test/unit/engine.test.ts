@@ -7,7 +7,7 @@ import type { ConnectionRecord } from '../../src/connections/model';
 import { ApiError } from '../../src/errors/apiError';
 import type { OutboundMessage } from '../../src/mail/message';
 import type { MailTransport } from '../../src/mail/transport';
-import { SendingEngine } from '../../src/sending/engine';
+import { InvitationSender, SendingEngine } from '../../src/sending/engine';
 import { mailboxKey } from '../../src/sending/mailboxLease';
 import { transition } from '../../src/sending/outboxItem';
 import { OutboxStore } from '../../src/sending/outboxStore';
@@ -56,7 +56,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     return { catalog, mailbox, record };
   };
 
-  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void } = {}): SendingEngine => {
+  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void; invitations?: InvitationSender } = {}): SendingEngine => {
     let index = 0;
     const transport: MailTransport = {
       kind: 'graph',
@@ -79,7 +79,8 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
       queue: { wake: async (_catalog: string, delaySeconds: number) => void extra.wakes?.push(delaySeconds), receive: async () => [], extend: async (w: unknown) => w, done: async () => undefined } as unknown as WakeQueue,
       health: { lost: async () => undefined, used: async () => undefined, blocked: async () => undefined },
       log: silent,
-      onDrained: extra.onDrained
+      onDrained: extra.onDrained,
+      invitations: extra.invitations
     });
   };
   /** What the queue's wake would make the engine do: drain the catalog once. */
@@ -323,5 +324,24 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect((await store.read(catalog, id))?.state).toMatchObject({ state: 'sent', attempts: 2, resubmissions: 1 });
     // The drain's counters (the restored notice's sums): the other worker records its own send.
     expect(await store.counters(catalog)).toMatchObject({ pending: 0, sent: 0 });
+  });
+
+  it('a session\'s pass that sent more than its item was queued with (a cancellation to those taken off, more attendees, the room) counts it all in the mailbox\'s budget', async () => {
+    const { catalog, mailbox, record } = setting();
+    const [id] = await new OutboxStore(outboxTable).enqueue(catalog, [{
+      key: 'session|s1|2', requestHash: 'h', priority: 'normal', session: 's1', content: { to: ['a@partner.example', 'b@partner.example'], cc: [], bcc: [], subject: 'Session' }, parts: 1, firstPartRecipients: 2
+    }], Date.now() - 1000).then((outcomes) => outcomes.map((o) => ('id' in o ? o.id : '')));
+    const passes: string[] = [];
+    const invitations: InvitationSender = {
+      send: async (item) => {
+        passes.push(item.id);
+        // The latest revision to 30 attendees and the room, and a cancellation to 9 taken off.
+        return { submitted: true, sent: { messages: 2, recipients: 40 } };
+      }
+    };
+    await drainOnce(engineFor(record, async () => undefined, [], {}, { invitations }), catalog);
+    expect(passes).toEqual([id]);
+    const budget = await budgetOf(mailbox);
+    expect([budget.recent.length, dayRecipients(budget)]).toEqual([2, 40]);
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
 import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
-import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordRefused, recordSubmission } from '../../src/sending/pacer';
+import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
 const HOUR = 3_600_000;
@@ -126,6 +126,15 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
     scaled = recordSubmission(scaled, 3000, 60_000, fast);
     expect(scaled.day).toEqual([[0, 6000], [60_000, 3000]]);
     expect(nextSlot(scaled, 1001, 120_000, fast)).toBe(24 * 60_000);
+  });
+
+  it('pacer - what went beyond a slot is counted as it went: messages in the minute, recipients in the day', () => {
+    const one = recordSubmission(EMPTY_BUDGET, 2, 1000, limits);
+    expect(recordMore(one, 0, 0, 2000, limits)).toEqual(one);
+    expect(recordMore(one, 2, 38, 2000, limits)).toEqual({ recent: [1000, 2000, 2000], day: [[0, 40]], pausedUntil: 0 });
+    // More recipients with no message more (the room of an invitation): the minute is as it was.
+    expect(recordMore(one, 0, 5, 2000, limits)).toEqual({ recent: [1000], day: [[0, 7]], pausedUntil: 0 });
+    expect(recordMore(one, 1, 0, 2000, limits)).toEqual({ recent: [1000, 2000], day: [[0, 2]], pausedUntil: 0 });
   });
 
   it('pacer - a refused submission gives back exactly its slot and its recipients, nothing else', () => {

@@ -159,7 +159,7 @@ describe('sessions - invitation items', () => {
     const row = await put(store, revision({ revision: 1 }), undefined);
     await put(store, revision({ revision: 2, title: 'Moved' }), row);
     const first = item('s1');
-    expect(await invitations.send(first, transport)).toEqual({ submitted: true });
+    expect(await invitations.send(first, transport)).toEqual({ submitted: true, sent: { messages: 1, recipients: 2 } });
     expect(await invitations.send(first, transport)).toEqual({ submitted: false });
     expect(await invitations.send(item('s1'), transport)).toEqual({ submitted: false });
     expect(sent.map((m) => [m.subject, m.calendar?.method, m.messageId.replace(/session\.\w+\./, 'session.H.')])).toEqual([['Moved', 'REQUEST', '<session.H.0@lms.test>']]);
@@ -181,5 +181,15 @@ describe('sessions - invitation items', () => {
     expect(await invitations.send(item('s1'), transport)).toEqual({ submitted: false });
     expect(sent).toHaveLength(0);
     expect((await store.read('https://x/sites/a', 's1'))?.outcome).toEqual({ revision: 2, code: null, notes: [] });
+  });
+
+  it('items - a pass says what it submitted: the invitation to the latest revision\'s attendees and a cancellation to those taken off (the engine counts both)', async () => {
+    const { invitations, store, sent, transport, item } = world();
+    const row = await put(store, revision({ revision: 1 }), undefined);
+    expect(await invitations.send(item('s1'), transport)).toMatchObject({ sent: { messages: 1, recipients: 2 } });
+    const three = [{ email: 'learner3@contoso.test', role: 'required' as const }, { email: 'learner4@contoso.test', role: 'required' as const }, { email: 'learner5@contoso.test', role: 'required' as const }];
+    await put(store, revision({ revision: 2, attendees: three }), (await store.read('https://x/sites/a', 's1')) ?? row);
+    expect(await invitations.send(item('s1'), transport)).toEqual({ submitted: true, sent: { messages: 2, recipients: 5 } });
+    expect(sent.map((m) => [m.calendar?.method, m.to.length])).toEqual([['REQUEST', 2], ['REQUEST', 3], ['CANCEL', 2]]);
   });
 });
