@@ -118,6 +118,20 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     expect(schedule.value[0].availabilityView).toBe('000');
   });
 
+  test('graph client - an event tagged with a custom extended property at its creation is found by it ($filter on singleValueExtendedProperties); other event filters are refused', async () => {
+    const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    const tag = 'String {3c8f6a52-1d7e-4b0a-9f21-6e5d4c3b2a10} Name LmsSessionCreate';
+    const made = await api.api('/me/events').post({ subject: 'Tagged', start: { dateTime: '2027-02-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-02-01T10:00:00', timeZone: 'UTC' }, singleValueExtendedProperties: [{ id: tag, value: 'tx-1' }] });
+    // Not part of the event's JSON (Graph returns it only when expanded).
+    expect(made.singleValueExtendedProperties).toBeUndefined();
+    const found = await api.api('/me/events').filter(`singleValueExtendedProperties/Any(ep: ep/id eq '${tag}' and ep/value eq 'tx-1')`).select('id,subject').get();
+    expect(found.value.map((e: { id: string; subject: string }) => [e.id, e.subject])).toEqual([[made.id, 'Tagged']]);
+    const none = await api.api('/me/events').filter(`singleValueExtendedProperties/Any(ep: ep/id eq '${tag}' and ep/value eq 'tx-2')`).get();
+    expect(none.value).toEqual([]);
+    await expect(api.api('/me/events').filter("subject eq 'Tagged'").get()).rejects.toMatchObject({ statusCode: 400, code: 'ErrorInvalidUrlQueryFilter' });
+    await expect(api.api('/me/events').post({ subject: 'Bad tag', start: { dateTime: '2027-02-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-02-01T10:00:00', timeZone: 'UTC' }, singleValueExtendedProperties: [{ id: 'not a property id', value: 'x' }] })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   test('graph client - getSchedule reflects a booked room in UTC, or in the zone the caller prefers', async () => {
     tenant.state.roomAnswerDelayMs = 50;
     const token = await graphToken(tenant, 'adele@contoso.test');

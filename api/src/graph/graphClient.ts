@@ -12,7 +12,7 @@ export class GraphClient {
    * `what` says what the request hands Graph: 'message' for what the account sends (a message, an
    * event, a cancellation), whose 400 is the message's own refusal; 'request' for the rest.
    */
-  public async request<T>(token: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, extraHeaders: Record<string, string> = {}, what: GraphRequestKind = 'request'): Promise<T | undefined> {
+  public async request<T>(token: string, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, extraHeaders: Record<string, string> = {}, what: GraphRequestKind = 'request'): Promise<T | undefined> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {

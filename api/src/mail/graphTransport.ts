@@ -44,7 +44,7 @@ export class GraphMailTransport implements MailTransport {
   }
 
   /** Any other Graph call as the connected account (getSchedule, places, reading an event). */
-  public async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>): Promise<T | undefined> {
+  public async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, headers?: Record<string, string>): Promise<T | undefined> {
     return this.graph.request<T>(await this.token(), method, path, body, headers);
   }
 

@@ -37,6 +37,20 @@ export interface InvitationPass {
   sent?: { messages: number; recipients: number };
 }
 
+const PASS_SENT = Symbol('invitation pass sent');
+
+/** A pass's failure after it submitted something: what went out rides along, for the budget. */
+export function withPassSent(error: unknown, sent: NonNullable<InvitationPass['sent']>): unknown {
+  if (typeof error === 'object' && error !== null) {
+    Object.defineProperty(error, PASS_SENT, { value: sent, enumerable: false });
+  }
+  return error;
+}
+
+function passSentOf(error: unknown): InvitationPass['sent'] {
+  return typeof error === 'object' && error !== null ? (error as { [PASS_SENT]?: InvitationPass['sent'] })[PASS_SENT] : undefined;
+}
+
 export interface InvitationSender {
   /**
    * Whether anything went to the mail service (nothing when another item already sent the latest
@@ -477,10 +491,13 @@ export class SendingEngine {
     const renewal = setInterval(() => {
       renewing = renewing.then(renew);
     }, this.leaseMs / 3);
-    const onFailure = async (item: StoredItem, error: unknown, startedAt: number, recipients: number): Promise<void> => {
+    /** A failed submission: its slot given back unless `refund` is false (it went out in part, counted by the caller). */
+    const onFailure = async (item: StoredItem, error: unknown, startedAt: number, recipients: number, refund = true): Promise<void> => {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       const now = this.now();
-      lease.budget = recordRefused(lease.budget, startedAt, recipients, this.limits);
+      if (refund) {
+        lease.budget = recordRefused(lease.budget, startedAt, recipients, this.limits);
+      }
       const kind = failureKind(apiError.code);
       this.deps.log.info({ catalog, notification: item.id, code: apiError.code, upstream: apiError.upstream, kind }, 'submission refused');
       if (kind === 'connection-lost') {
@@ -523,21 +540,29 @@ export class SendingEngine {
       if (claimed.kind === 'invitation') {
         // One item, one slot: its pacing was reserved at launch and is given back when nothing went out.
         const recipients = recipientCount(claimed.content);
+        /**
+         * The pass sends the session's latest revision (its list may be longer), the room, and a
+         * cancellation to those taken off: what went beyond the slot is counted too, so the budget
+         * stays Exchange's. Nothing went: the slot is given back.
+         */
+        const countPass = (went: InvitationPass['sent']): void => {
+          const now = this.now();
+          lease.budget = went ? recordAccepted(lease.budget, firstStartedAt, now) : recordRefused(lease.budget, firstStartedAt, recipients, this.limits);
+          if (went) {
+            lease.budget = recordMore(lease.budget, Math.max(0, went.messages - 1), Math.max(0, went.recipients - recipients), now, this.limits);
+          }
+        };
         let pass: InvitationPass;
         try {
           if (!transport || !this.deps.invitations) {
             throw new ApiError('NOT_CONNECTED');
           }
           pass = await this.deps.invitations.send(claimed, transport);
-          const now = this.now();
-          lease.budget = pass.submitted ? recordAccepted(lease.budget, firstStartedAt, now) : recordRefused(lease.budget, firstStartedAt, recipients, this.limits);
-          if (pass.submitted && pass.sent) {
-            // The pass sends the session's latest revision, and a cancellation to those taken off:
-            // what went beyond the slot is counted too, so the budget stays Exchange's.
-            lease.budget = recordMore(lease.budget, Math.max(0, pass.sent.messages - 1), Math.max(0, pass.sent.recipients - recipients), now, this.limits);
-          }
+          countPass(pass.submitted ? pass.sent ?? { messages: 1, recipients } : undefined);
         } catch (error) {
-          await onFailure(claimed, error, firstStartedAt, recipients);
+          const went = passSentOf(error);
+          countPass(went);
+          await onFailure(claimed, error, firstStartedAt, recipients, !went);
           return;
         }
         if (pass.code) {

@@ -4,7 +4,7 @@ import { ApiError } from '../errors/apiError';
 import { failureKind } from '../errors/failureKind';
 import type { GraphMailTransport } from '../mail/graphTransport';
 import type { MailTransport } from '../mail/transport';
-import type { InvitationPass, InvitationSender } from '../sending/engine';
+import { type InvitationPass, type InvitationSender, withPassSent } from '../sending/engine';
 import type { StoredItem } from '../sending/outboxStore';
 import { htmlToText, invitationIcs } from './ics';
 import type { Attempt, RoomAnswer, SentState, SessionOutcome, SessionRecord, SessionRevision, SessionStore } from './sessionStore';
@@ -13,6 +13,8 @@ import { sessionTimes } from './time';
 /** What one pass did: what the attendees now have, how the revision ended, whether anything was submitted. */
 interface Pass {
   sent: SentState | null;
+  /** The pass could not reach what an unrecorded attempt may have made: the attempt stays. */
+  keepAttempt?: boolean;
   outcome: SessionOutcome;
   submitted: boolean;
 }
@@ -57,6 +59,9 @@ export async function roomSchedules(graph: GraphMailTransport, rooms: string[], 
   return out;
 }
 
+/** Another pass recorded the revision this one was about to submit. */
+class Overtaken extends Error {}
+
 /** What a pass submitted so far: whether anything reached Graph or the mail server, the messages that makes and their recipients. */
 interface Progress {
   submitted: boolean;
@@ -73,6 +78,19 @@ function went(progress: Progress, recipients: number): void {
 
 /** A refusal after which the submission surely did not go out (a timeout or a 5xx may have). */
 const refused = (error: unknown): boolean => error instanceof ApiError && (error.code === 'THROTTLED' || error.code === 'MESSAGE_REJECTED' || ['connection-lost', 'mailbox-blocked'].includes(failureKind(error.code)));
+
+/**
+ * The tag a new meeting is made with (a named single-value extended property, a GUID of this app's
+ * own): its value is the create's transactionId, so an event whose creation was not recorded is
+ * found again by it (Graph's `$filter` on singleValueExtendedProperties).
+ */
+const CREATE_TAG = 'String {3c8f6a52-1d7e-4b0a-9f21-6e5d4c3b2a10} Name LmsSessionCreate';
+
+async function findCreated(graph: GraphMailTransport, transactionId: string): Promise<GraphEvent | undefined> {
+  const filter = `singleValueExtendedProperties/Any(ep: ep/id eq '${CREATE_TAG}' and ep/value eq '${transactionId.replace(/'/g, "''")}')`;
+  const answer = await graph.call<{ value?: GraphEvent[] }>('GET', `/me/events?$filter=${encodeURIComponent(filter)}&$select=id,iCalUId,attendees,onlineMeeting`);
+  return answer?.value?.[0];
+}
 
 const isGone = (error: unknown): boolean => error instanceof ApiError && /ErrorItemNotFound/.test(error.upstream ?? '');
 
@@ -126,28 +144,41 @@ export class SessionInvitations implements InvitationSender {
     if (!record || (record.outcome && record.outcome.revision >= record.desired.revision)) {
       return { submitted: false };
     }
-    // The row as this pass last wrote it: an attempt is stored before its submission.
+    // The row as this pass last wrote it: an attempt is stored before its submission - unless
+    // another pass (another instance's, after this one's claim lapsed) recorded this revision or a
+    // later one meanwhile: then this one has nothing to do.
     let current = record;
     const intend = async (attempt: Attempt): Promise<void> => {
-      current = await this.write(current, (fresh) => ({ ...fresh, attempt }));
+      current = await this.write(current, (fresh) => {
+        if (fresh.outcome && fresh.outcome.revision >= record.desired.revision) {
+          throw new Overtaken();
+        }
+        return { ...fresh, attempt };
+      });
     };
-    /** Whether something of this pass reached Graph or the mail server. */
+    /** What this pass submitted so far. */
     const progress: Progress = { submitted: false, messages: 0, recipients: 0 };
-    const unreachable = record.sent && !record.sent.cancelled ? unreachableBy(record.sent, transport) : null;
+    // A meeting may be live from an unrecorded attempt too: it is as unreachable as a recorded one.
+    const live = [record.attempt, record.sent].find((s) => s && !s.cancelled) ?? null;
+    const unreachable = live ? unreachableBy(live, transport) : null;
     let result: Pass;
     try {
       result = unreachable
-        ? { sent: record.sent, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
+        ? { sent: record.sent, keepAttempt: true, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
         : transport.kind === 'graph' ? await this.viaGraph(record, transport as GraphMailTransport, intend, progress) : await this.viaSmtp(record, transport, intend, progress);
+      await this.save(current, result);
     } catch (error) {
+      if (error instanceof Overtaken) {
+        return { submitted: false };
+      }
       if (current !== record && !progress.submitted && refused(error)) {
         // Refused for certain (a lost connection, a blocked mailbox, throttled, a rejected message):
         // nothing of this pass went out, and its attempt says no more than the one before it.
         await this.write(current, (fresh) => ({ ...fresh, attempt: record.attempt })).catch(() => undefined);
       }
-      throw error;
+      // What went out before the failure still counts against the mailbox's budget.
+      throw progress.messages > 0 ? withPassSent(error, { messages: progress.messages, recipients: progress.recipients }) : error;
     }
-    await this.save(current, result);
     // The engine fails the item with the revision's code, so the deliveries list says what the status says.
     return {
       submitted: result.submitted,
@@ -192,7 +223,7 @@ export class SessionInvitations implements InvitationSender {
       return {
         ...fresh,
         sent: result.sent,
-        attempt: null,
+        attempt: result.keepAttempt ? fresh.attempt : null,
         firstSentRevision: fresh.firstSentRevision ?? (result.sent && !result.sent.cancelled ? result.sent.revision : null),
         outcome: result.outcome
       };
@@ -216,31 +247,28 @@ export class SessionInvitations implements InvitationSender {
       end: { dateTime: times.end.toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: d.end.timeZone }
     };
     const attempted = record.attempt?.transport === 'graph' && record.attempt.transactionId ? record.attempt : null;
+    /** The event an unrecorded create made, found by the tag it was made with. */
+    let recovered: SentState | null = null;
     if (attempted) {
       // A create whose pass ended before its event was recorded: its invitations may have gone out.
-      // The same transactionId answers the event it made; if it made none, one is made now without
-      // attendees, so nothing goes out. Either way the event is changed below (or cancelled) like
-      // one that was recorded.
-      const found = await graph.submit<GraphEvent>('POST', '/me/events', { subject: d.title, ...when, transactionId: attempted.transactionId });
-      if (!found?.id) {
-        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph event without id' });
+      const found = await findCreated(graph, attempted.transactionId as string);
+      if (found) {
+        const invited = (found.attendees ?? []).filter((a) => a.type !== 'resource').map((a) => a.emailAddress.address.toLowerCase());
+        recovered = { ...attempted, eventId: found.id, uid: found.iCalUId, attendees: invited, joinUrl: found.onlineMeeting?.joinUrl ?? null, cancelled: false };
+        sent = recovered;
+        if (!d.cancelled && attempted.revision === d.revision) {
+          // It is this very revision: its invitations went out then, nothing more goes now.
+          return { sent: { ...recovered, roomAnswer: d.room ? roomAnswerOf(found, d.room) : null }, outcome: done(null), submitted: true };
+        }
       }
-      const invited = (found.attendees ?? []).filter((a) => a.type !== 'resource').map((a) => a.emailAddress.address.toLowerCase());
-      sent = { ...attempted, eventId: found.id, uid: found.iCalUId, attendees: invited, joinUrl: found.onlineMeeting?.joinUrl ?? null, cancelled: false };
-      if (d.cancelled && (found.attendees ?? []).length === 0) {
-        // Nothing went out: the event goes, quietly (a meeting's cancellation needs attendees).
-        await graph.call('DELETE', `/me/events/${encodeURIComponent(found.id)}`).catch((error: unknown) => {
-          if (!isGone(error)) {
-            throw error;
-          }
-        });
-        return { sent: { ...sent, revision: d.revision, cancelled: true }, outcome: done(null), submitted: false };
-      }
+      // Not found: the create never reached Graph (it is made below with the same transactionId).
     }
+    /** What the attendees have when this pass sends nothing. */
+    const kept = recovered ?? record.sent;
     if (d.cancelled) {
       if (!sent?.eventId || sent.cancelled) {
         // Nothing went out (or it is cancelled already): there is nothing to cancel. What went out stays recorded.
-        return { sent: record.sent, outcome: done(null), submitted: false };
+        return { sent: kept, outcome: done(null), submitted: false };
       }
       try {
         await graph.submit('POST', `/me/events/${encodeURIComponent(sent.eventId)}/cancel`, { comment: d.message ?? '' });
@@ -262,7 +290,7 @@ export class SessionInvitations implements InvitationSender {
     if (room) {
       const moved = !sent || sent.room !== room || sent.start.dateTime !== d.start.dateTime || sent.start.timeZone !== d.start.timeZone || sent.end.dateTime !== d.end.dateTime || sent.end.timeZone !== d.end.timeZone;
       if (moved && !(await this.roomFree(graph, room, times.start.toMillis(), times.end.toMillis(), sent))) {
-        return { sent: record.sent, outcome: done('ROOM_UNAVAILABLE'), submitted: false };
+        return { sent: kept, outcome: done('ROOM_UNAVAILABLE'), submitted: false };
       }
     }
     const body: Record<string, unknown> = {
@@ -317,7 +345,16 @@ export class SessionInvitations implements InvitationSender {
       const generation = record.sent && !sent ? String(record.sent.revision) : '0';
       const transactionId = hashOf(`${record.catalog}\n${record.sessionId}\n${generation}`).slice(0, 32);
       await intend({ ...made(null, '', {}), transactionId });
-      event = await graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId });
+      try {
+        event = await graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId, singleValueExtendedProperties: [{ id: CREATE_TAG, value: transactionId }] });
+      } catch (error) {
+        // Graph may refuse a transactionId it saw with another body: the event exists, and the next
+        // pass finds it by its tag (a passing fault, not this message's).
+        if (error instanceof ApiError && /ErrorDuplicateTransactionId/.test(error.upstream ?? '')) {
+          throw new ApiError('SERVICE_UNAVAILABLE', { upstream: error.upstream });
+        }
+        throw error;
+      }
       went(progress, d.attendees.length + (room ? 1 : 0));
     }
     if (!event?.id) {
@@ -346,15 +383,14 @@ export class SessionInvitations implements InvitationSender {
 
   private async viaSmtp(record: SessionRecord, transport: MailTransport, intend: (attempt: Attempt) => Promise<void>, progress: Progress): Promise<Pass> {
     const d = record.desired;
+    // A message whose pass ended before it was recorded may have reached its attendees (the attempt
+    // holds the state it leaves, everyone who may have the meeting included): the next one follows
+    // it (a later SEQUENCE), and a cancellation goes to them. The same revision again is the very
+    // same message - the same SEQUENCE and recipients, so the same Message-ID: Exchange drops the copy.
+    const attempted = record.attempt?.transport === 'smtp' ? record.attempt : null;
+    const again = attempted !== null && attempted.revision === d.revision && attempted.cancelled === d.cancelled;
     const recorded = record.sent?.transport === 'smtp' ? record.sent : null;
-    // A message whose pass ended before it was recorded may have reached its attendees: the next
-    // one follows it (a later SEQUENCE, to everyone who may have it), and a cancellation goes to
-    // them. The same revision again is the very same message (its Message-ID too: Exchange drops
-    // the copy).
-    const attempted = record.attempt?.transport === 'smtp' && !(record.attempt.revision === d.revision && !record.attempt.cancelled && !d.cancelled) ? record.attempt : null;
-    const sent: SentState | null = attempted
-      ? { ...(recorded ?? attempted), uid: attempted.uid, sequence: attempted.sequence, cancelled: recorded?.cancelled ?? false, attendees: [...new Set([...(recorded && !recorded.cancelled ? recorded.attendees : []), ...attempted.attendees])] }
-      : recorded;
+    const sent: SentState | null = attempted ? (again ? { ...attempted, cancelled: false, sequence: attempted.sequence - 1 } : attempted) : recorded;
     const notes: ErrorCode[] = [...(d.teams ? ['TEAMS_NOT_AVAILABLE_ON_SMTP' as const] : []), ...(d.room ? ['ROOMS_NOT_AVAILABLE' as const] : [])];
     const outcome: SessionOutcome = { revision: d.revision, code: null, notes };
     const h = hashOf(`${record.catalog}\n${record.sessionId}`).slice(0, 32);

@@ -7,7 +7,7 @@ import type { ConnectionRecord } from '../../src/connections/model';
 import { ApiError } from '../../src/errors/apiError';
 import type { OutboundMessage } from '../../src/mail/message';
 import type { MailTransport } from '../../src/mail/transport';
-import { InvitationSender, SendingEngine } from '../../src/sending/engine';
+import { InvitationSender, SendingEngine, withPassSent } from '../../src/sending/engine';
 import { mailboxKey } from '../../src/sending/mailboxLease';
 import { transition } from '../../src/sending/outboxItem';
 import { OutboxStore } from '../../src/sending/outboxStore';
@@ -343,5 +343,20 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect(passes).toEqual([id]);
     const budget = await budgetOf(mailbox);
     expect([budget.recent.length, dayRecipients(budget)]).toEqual([2, 40]);
+  });
+
+  it('a session\'s pass that failed after something went out (the invitation, then not its cancellation) keeps what went in the budget: its slot is not given back', async () => {
+    const { catalog, mailbox, record } = setting();
+    await new OutboxStore(outboxTable).enqueue(catalog, [{
+      key: 'session|s2|1', requestHash: 'h', priority: 'normal', session: 's2', content: { to: ['a@partner.example'], cc: [], bcc: [], subject: 'Session' }, parts: 1, firstPartRecipients: 1
+    }], Date.now() - 1000);
+    const invitations: InvitationSender = {
+      send: async () => {
+        throw withPassSent(new ApiError('SERVICE_UNAVAILABLE'), { messages: 1, recipients: 3 });
+      }
+    };
+    await drainOnce(engineFor(record, async () => undefined, [], { maxAttempts: 1 }, { invitations }), catalog);
+    const budget = await budgetOf(mailbox);
+    expect([budget.recent.length, dayRecipients(budget)]).toEqual([1, 3]);
   });
 });

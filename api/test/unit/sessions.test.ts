@@ -193,3 +193,160 @@ describe('sessions - invitation items', () => {
     expect(sent.map((m) => [m.calendar?.method, m.to.length])).toEqual([['REQUEST', 2], ['REQUEST', 3], ['CANCEL', 2]]);
   });
 });
+
+describe('session invitations - a pass that ended before its record (the attempt), with faked Graph and SMTP', () => {
+  const C = 'https://x/sites/a';
+  const who = (...n: number[]): SessionRevision['attendees'] => n.map((i) => ({ email: `l${i}@contoso.test`, role: 'required' as const }));
+  const rev = (n: number, extra: Partial<SessionRevision> = {}): SessionRevision => revision({ revision: n, start: { dateTime: '2027-10-01T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-10-01T11:00:00', timeZone: 'UTC' }, attendees: who(1, 2), ...extra });
+
+  function world() {
+    const rows = new Map<string, SessionRecord>();
+    let etag = 0;
+    const store = {
+      read: async (_c: string, id: string) => (rows.has(id) ? structuredClone(rows.get(id)) : undefined),
+      write: async (record: Omit<SessionRecord, 'etag'>, expected: string | null) => {
+        if ((rows.get(record.sessionId)?.etag ?? null) !== expected) {
+          throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+        }
+        const next = { ...structuredClone(record), etag: String(++etag) };
+        rows.set(record.sessionId, next);
+        return next;
+      }
+    } as unknown as SessionStore;
+    const put = async (desired: SessionRevision): Promise<void> => {
+      const prev = await store.read(C, 's1');
+      await store.write({ sessionId: 's1', catalog: C, desired, desiredHash: String(desired.revision), sent: prev?.sent ?? null, attempt: prev?.attempt ?? null, firstSentRevision: prev?.firstSentRevision ?? null, outcome: prev?.outcome ?? null, updatedAt: '' }, prev?.etag ?? null);
+    };
+    const invitations = new SessionInvitations({ sessions: store, domain: 'lms.test', roomName: async () => null });
+    const item = (): StoredItem => ({ id: randomUUID(), kind: 'invitation', session: 's1', catalog: C, etag: '', content: { to: [], cc: [], bcc: [], subject: '' }, state: {} as StoredItem['state'] });
+    return { store, put, send: (transport: MailTransport) => invitations.send(item(), transport) };
+  }
+
+  /** SMTP that takes every message and loses the answer of those `lose` names (the message went out). */
+  function smtp(lose: (m: OutboundMessage) => boolean, account = 'alex@contoso.test') {
+    const sent: OutboundMessage[] = [];
+    const transport: MailTransport = {
+      kind: 'smtp-password', account, concurrency: 1, probe: async () => undefined, close: async () => undefined,
+      send: async (m) => {
+        sent.push(m);
+        if (lose(m)) {
+          throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'answer lost' });
+        }
+      }
+    };
+    return { sent, transport };
+  }
+  const sequenceOf = (m: OutboundMessage): number => Number(/SEQUENCE:(\d+)/.exec(m.calendar?.content ?? '')?.[1]);
+
+  /** Graph with a calendar: creates honour transactionId and the create tag; `lose` loses a create's answer (the event is made). */
+  function graph(busyRooms: string[] = []) {
+    const events = new Map<string, { id: string; iCalUId: string; transactionId?: string; tags: Array<{ id: string; value: string }>; attendees: Array<{ emailAddress: { address: string }; type: string }> }>();
+    const calls: string[] = [];
+    const state = { lose: false };
+    const transport = {
+      kind: 'graph', account: 'megan@contoso.test', concurrency: 4, close: async () => undefined,
+      submit: async (method: string, path: string, body: Record<string, unknown>) => {
+        calls.push(`${method} ${path}`);
+        if (method === 'POST' && path === '/me/events') {
+          const again = [...events.values()].find((e) => e.transactionId === body.transactionId);
+          if (again) {
+            return again;
+          }
+          const ev = { id: `e${events.size + 1}`, iCalUId: `u${events.size + 1}`, transactionId: body.transactionId as string, tags: (body.singleValueExtendedProperties as Array<{ id: string; value: string }>) ?? [], attendees: (body.attendees as never) ?? [] };
+          events.set(ev.id, ev);
+          if (state.lose) {
+            throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph unreachable' });
+          }
+          return ev;
+        }
+        return events.get(/\/me\/events\/([^/]+)/.exec(path)?.[1] ?? '');
+      },
+      call: async (method: string, path: string, body?: { schedules: string[] }) => {
+        calls.push(`${method} ${path.split('?')[0]}`);
+        if (path.endsWith('getSchedule')) {
+          return { value: (body?.schedules ?? []).map((room) => ({ scheduleId: room, scheduleItems: busyRooms.includes(room) ? [{ start: { dateTime: '2027-10-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-10-01T12:00:00', timeZone: 'UTC' } }] : [] })) };
+        }
+        const value = /ep\/value eq '([^']*)'/.exec(decodeURIComponent(path))?.[1];
+        return { value: [...events.values()].filter((e) => e.tags.some((t) => t.value === value)) };
+      }
+    } as unknown as MailTransport;
+    return { transport, calls, state };
+  }
+
+  it('graph - the retry of a create whose answer was lost finds the event by its tag and sends nothing more', async () => {
+    const w = world();
+    const g = graph();
+    await w.put(rev(1));
+    g.state.lose = true;
+    await expect(w.send(g.transport)).rejects.toThrow();
+    g.state.lose = false;
+    expect(await w.send(g.transport)).toMatchObject({ submitted: true });
+    expect(g.calls).toEqual(['POST /me/events', 'GET /me/events']);
+    expect((await w.store.read(C, 's1'))?.sent).toMatchObject({ revision: 1, eventId: 'e1' });
+  });
+
+  it('graph - an event found again is not forgotten when the pass ends with ROOM_UNAVAILABLE: a later cancel cancels it', async () => {
+    const w = world();
+    const g = graph(['busy@contoso.test']);
+    await w.put(rev(1, { room: 'free@contoso.test' }));
+    g.state.lose = true;
+    await expect(w.send(g.transport)).rejects.toThrow();
+    g.state.lose = false;
+    await w.put(rev(2, { room: 'busy@contoso.test' }));
+    expect(await w.send(g.transport)).toMatchObject({ code: 'ROOM_UNAVAILABLE' });
+    await w.put(rev(3, { cancelled: true }));
+    await w.send(g.transport);
+    expect(g.calls.filter((c) => c.endsWith('/cancel'))).toEqual(['POST /me/events/e1/cancel']);
+  });
+
+  it('graph, then SMTP after a create whose answer was lost: the meeting that may be live is not made a second time (SESSION_TRANSPORT_CHANGED), and the attempt stays', async () => {
+    const w = world();
+    const g = graph();
+    await w.put(rev(1));
+    g.state.lose = true;
+    await expect(w.send(g.transport)).rejects.toThrow();
+    // The same account, now over SMTP.
+    const mail = smtp(() => false, 'megan@contoso.test');
+    await w.put(rev(2));
+    expect(await w.send(mail.transport)).toMatchObject({ code: 'SESSION_TRANSPORT_CHANGED' });
+    expect(mail.sent).toHaveLength(0);
+    expect((await w.store.read(C, 's1'))?.attempt).toMatchObject({ transport: 'graph', revision: 1 });
+  });
+
+  it('smtp - a cancel after an unrecorded invitation of a session put again after its cancellation reaches the attendees', async () => {
+    const w = world();
+    let lose = false;
+    const mail = smtp(() => lose);
+    await w.put(rev(1));
+    await w.send(mail.transport);
+    await w.put(rev(2, { cancelled: true }));
+    await w.send(mail.transport);
+    await w.put(rev(3));
+    lose = true;
+    await expect(w.send(mail.transport)).rejects.toThrow();
+    lose = false;
+    await w.put(rev(4, { cancelled: true }));
+    await w.send(mail.transport);
+    expect(mail.sent.map((m) => [m.calendar?.method, sequenceOf(m)])).toEqual([['REQUEST', 0], ['CANCEL', 1], ['REQUEST', 2], ['CANCEL', 3]]);
+  });
+
+  it('smtp - the retry of a revision whose messages went out unrecorded sends the very same messages (same SEQUENCE, same Message-IDs) to everyone who may hold an earlier one', async () => {
+    const w = world();
+    let failCancels = true;
+    const mail = smtp((m) => failCancels && m.calendar?.method === 'CANCEL');
+    await w.put(rev(1, { attendees: who(1, 2) }));
+    await w.send(mail.transport);
+    await w.put(rev(2, { attendees: who(1, 3) }));
+    await expect(w.send(mail.transport)).rejects.toThrow();
+    await w.put(rev(3, { attendees: who(1) }));
+    await expect(w.send(mail.transport)).rejects.toThrow();
+    const before = mail.sent.length;
+    failCancels = false;
+    await w.send(mail.transport);
+    const retry = mail.sent.slice(before);
+    // r3's REQUEST again (at 2, as before) and the cancellation to l2 (r1) and l3 (r2's unrecorded invitation).
+    expect(retry.map((m) => [m.calendar?.method, sequenceOf(m), [...m.to].sort()])).toEqual([['REQUEST', 2, ['l1@contoso.test']], ['CANCEL', 2, ['l2@contoso.test', 'l3@contoso.test']]]);
+    expect(retry.map((m) => m.messageId)).toEqual(mail.sent.slice(before - 2, before).map((m) => m.messageId));
+    expect((await w.store.read(C, 's1'))?.sent).toMatchObject({ revision: 3, sequence: 2, attendees: ['l1@contoso.test'] });
+  });
+});

@@ -14,7 +14,11 @@ export interface EventInput {
   isOnlineMeeting?: boolean;
   onlineMeetingProvider?: string;
   transactionId?: string;
+  singleValueExtendedProperties?: { id?: string; value?: string }[];
 }
+
+/** A named single-value extended property's id ("String {guid} Name {name}"), the form Graph documents for custom properties. */
+const EXTENDED_PROPERTY_ID = /^String \{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\} Name \S+$/i;
 
 /** Why an event body is refused, in Graph's words; null when it is acceptable. */
 export function eventInputProblem(input: EventInput, creating: boolean): string | null {
@@ -31,6 +35,9 @@ export function eventInputProblem(input: EventInput, creating: boolean): string 
   }
   if (input.start && input.end && zonedToUtcMs(input.end.dateTime, input.end.timeZone) < zonedToUtcMs(input.start.dateTime, input.start.timeZone)) return 'The end time of the event must be after its start time.';
   for (const a of input.attendees ?? []) if (!a.emailAddress?.address) return 'Every attendee needs an emailAddress.address.';
+  if (input.singleValueExtendedProperties !== undefined && (!Array.isArray(input.singleValueExtendedProperties) || input.singleValueExtendedProperties.some((p) => typeof p?.id !== 'string' || typeof p.value !== 'string' || !EXTENDED_PROPERTY_ID.test(p.id)))) {
+    return "'singleValueExtendedProperties' must be an array of { id: '{type} {guid} Name {name}', value: string }.";
+  }
   return null;
 }
 
@@ -193,6 +200,7 @@ export function createEvent(state: TenantState, organizer: Account, input: Event
     onlineMeeting: online ? { joinUrl: teamsJoinUrl() } : null,
     isCancelled: false,
     transactionId: input.transactionId ?? null,
+    extendedProperties: (input.singleValueExtendedProperties ?? []).map((p) => ({ id: String(p.id), value: String(p.value) })),
     showAs: 'busy'
   };
   ev.locations = ev.location.displayName ? [ev.location] : [];

@@ -314,6 +314,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
     const rest: Partial<CalendarEvent> = { ...ev };
     delete rest.mailbox;
     delete rest.sequence;
+    delete rest.extendedProperties;
     return { '@odata.context': `${GRAPH(state)}/$metadata#users('${ev.mailbox}')/events/$entity`, '@odata.etag': `W/"${ev.changeKey}"`, webLink: `${state.origin}/_mailbox?upn=${encodeURIComponent(ev.mailbox)}#event-${ev.id}`, ...rest };
   };
   const findEvent = (req: FastifyRequest, reply: FastifyReply, a: Account): CalendarEvent | null => {
@@ -342,7 +343,16 @@ function routes(g: FastifyInstance, state: TenantState): void {
     const list = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const a = calendarAccess(req, reply, false);
       if (!a) return reply;
-      return { '@odata.context': `${GRAPH(state)}/$metadata#users('${a.upn}')/events`, value: state.mail.eventsOf(a.upn).map(eventJson) };
+      const q = req.query as Params;
+      let events = state.mail.eventsOf(a.upn);
+      if (q.$filter !== undefined) {
+        // The one filter on events evaluated here: an item by its custom extended property.
+        const byProperty = /^singleValueExtendedProperties\/any\(\s*(\w+)\s*:\s*\1\/id eq '((?:[^']|'')*)' and \1\/value eq '((?:[^']|'')*)'\s*\)$/i.exec(q.$filter.trim());
+        if (!byProperty) return badRequest(reply, "The local tenant evaluates only singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...') on events.", 'ErrorInvalidUrlQueryFilter');
+        const [id, value] = [byProperty[2], byProperty[3]].map((v) => v.replace(/''/g, "'"));
+        events = events.filter((e) => e.extendedProperties.some((p) => p.id.toLowerCase() === id.toLowerCase() && p.value === value));
+      }
+      return { '@odata.context': `${GRAPH(state)}/$metadata#users('${a.upn}')/events`, value: events.map((e) => select(eventJson(e), q)) };
     };
     g.get(`${base}/events`, list);
     g.get(`${base}/calendar/events`, list);

@@ -69,6 +69,8 @@ export interface CalendarEvent {
   onlineMeeting: { joinUrl: string } | null;
   isCancelled: boolean;
   transactionId: string | null;
+  /** singleValueExtendedProperties set at creation (not part of the event's JSON unless expanded). */
+  extendedProperties: { id: string; value: string }[];
   showAs: 'busy' | 'free';
 }
 
