@@ -497,26 +497,13 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
   it('smtp crash window - a pass that died after its message was taken: the next message follows it (a later SEQUENCE, a Message-ID of its own), the same content again keeps its Message-ID', async () => {
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
-    const store = (stack.api.sessions as unknown as { deps: { sessions: SessionStore } }).deps.sessions;
-    const write = store.write;
-    /** The save of the pass that sent `revision` of `id` fails once, after `meanwhile`: as if the process died then. */
-    const dieOnce = (id: string, revision: number, meanwhile: () => Promise<unknown>): void => {
-      let died = false;
-      store.write = async (record, etag) => {
-        if (!died && record.sessionId === id && record.sent?.revision === revision) {
-          died = true;
-          await meanwhile();
-          throw new ApiError('SERVICE_UNAVAILABLE');
-        }
-        return write.call(store, record, etag);
-      };
-    };
+    const undo: Array<() => void> = [];
     try {
       const id = `s-${randomUUID()}`;
       await put(catalogB, id, session(1));
       await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
       // The update goes out at SEQUENCE 1 and is not recorded; the LMS cancels meanwhile: the CANCEL follows it, at SEQUENCE 2.
-      dieOnce(id, 2, () => cancel(catalogB, id, { revision: 3, message: 'Called off' }));
+      undo.push(dieOnce(id, 2, () => cancel(catalogB, id, { revision: 3, message: 'Called off' })));
       await put(catalogB, id, session(2, { title: 'Moved' }));
       await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');
       const got = await eventually(async () => {
@@ -531,7 +518,8 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
       const again = `s-${randomUUID()}`;
       await put(catalogB, again, session(1, { attendees: [{ email: 'pradeep@contoso.test' }] }));
       await until(catalogB, again, (b) => b.status === 'scheduled', 'the invitation');
-      dieOnce(again, 2, async () => undefined);
+      undo.pop()?.();
+      undo.push(dieOnce(again, 2, async () => undefined));
       await put(catalogB, again, session(2, { title: 'Moved', attendees: [{ email: 'pradeep@contoso.test' }] }));
       await until(catalogB, again, (b) => b.status === 'updated', 'the update');
       const twice = (await invitations('pradeep@contoso.test')).filter((m) => m.subject === 'Updated: Moved');
@@ -539,7 +527,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
       expect(twice[0].internetMessageId).toBe(twice[1].internetMessageId);
       expect((await mailboxCounters(stack, 'alex@contoso.test')).duplicatesByMessageId).toEqual({ [twice[0].internetMessageId]: 2 });
     } finally {
-      store.write = write;
+      undo.forEach((restore) => restore());
     }
   });
 
