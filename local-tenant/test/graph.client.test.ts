@@ -129,6 +129,20 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     const none = await api.api('/me/events').filter(`singleValueExtendedProperties/Any(ep: ep/id eq '${tag}' and ep/value eq 'tx-2')`).get();
     expect(none.value).toEqual([]);
     await expect(api.api('/me/events').filter("subject eq 'Tagged'").get()).rejects.toMatchObject({ statusCode: 400, code: 'ErrorInvalidUrlQueryFilter' });
+    // The value is compared in any case, the property's name exactly.
+    const filter = (id: string, value: string): string => `singleValueExtendedProperties/Any(ep: ep/id eq '${id}' and ep/value eq '${value}')`;
+    expect((await api.api('/me/events').filter(filter(tag.toLowerCase().replace('lmssessioncreate', 'LmsSessionCreate'), 'TX-1')).get()).value).toHaveLength(1);
+    expect((await api.api('/me/events').filter(filter(tag.replace('LmsSessionCreate', 'lmssessioncreate'), 'tx-1')).get()).value).toHaveLength(0);
+    // A cancelled event moves to Deleted Items: the calendar's list (and the lookup) no longer has it.
+    await api.api(`/me/events/${made.id}/cancel`).post({ comment: 'off' });
+    expect((await api.api('/me/events').filter(filter(tag, 'tx-1')).get()).value).toEqual([]);
+    // A create repeating a transactionId: the same event answers again; another event (or one cancelled since) is refused.
+    const body = { subject: 'Once', start: { dateTime: '2027-02-02T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-02-02T10:00:00', timeZone: 'UTC' }, transactionId: 'tx-once' };
+    const once = await api.api('/me/events').post(body);
+    expect((await api.api('/me/events').post(body)).id).toBe(once.id);
+    await expect(api.api('/me/events').post({ ...body, subject: 'Another' })).rejects.toMatchObject({ statusCode: 400, code: 'ErrorDuplicateTransactionId' });
+    await api.api(`/me/events/${once.id}/cancel`).post({ comment: 'off' });
+    await expect(api.api('/me/events').post(body)).rejects.toMatchObject({ statusCode: 400, code: 'ErrorDuplicateTransactionId' });
     await expect(api.api('/me/events').post({ subject: 'Bad tag', start: { dateTime: '2027-02-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-02-01T10:00:00', timeZone: 'UTC' }, singleValueExtendedProperties: [{ id: 'not a property id', value: 'x' }] })).rejects.toMatchObject({ statusCode: 400 });
   });
 

@@ -558,7 +558,9 @@ export class SendingEngine {
             throw new ApiError('NOT_CONNECTED');
           }
           pass = await this.deps.invitations.send(claimed, transport);
-          countPass(pass.submitted ? pass.sent ?? { messages: 1, recipients } : undefined);
+          // Submitted with no message now: the meeting had gone out on an earlier pass, counted then.
+          const went = pass.submitted ? pass.sent ?? { messages: 1, recipients } : undefined;
+          countPass(went && went.messages > 0 ? went : undefined);
         } catch (error) {
           const went = passSentOf(error);
           countPass(went);

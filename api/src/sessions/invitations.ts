@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { ErrorCode } from '@lms-m365/contracts';
 import { ApiError } from '../errors/apiError';
 import { failureKind } from '../errors/failureKind';
@@ -148,6 +149,8 @@ export class SessionInvitations implements InvitationSender {
     // another pass (another instance's, after this one's claim lapsed) recorded this revision or a
     // later one meanwhile: then this one has nothing to do.
     let current = record;
+    /** The attempt this pass stored last. */
+    let mine: Attempt | null = null;
     const intend = async (attempt: Attempt): Promise<void> => {
       current = await this.write(current, (fresh) => {
         if (fresh.outcome && fresh.outcome.revision >= record.desired.revision) {
@@ -155,6 +158,7 @@ export class SessionInvitations implements InvitationSender {
         }
         return { ...fresh, attempt };
       });
+      mine = attempt;
     };
     /** What this pass submitted so far. */
     const progress: Progress = { submitted: false, messages: 0, recipients: 0 };
@@ -166,7 +170,7 @@ export class SessionInvitations implements InvitationSender {
       result = unreachable
         ? { sent: record.sent, keepAttempt: true, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
         : transport.kind === 'graph' ? await this.viaGraph(record, transport as GraphMailTransport, intend, progress) : await this.viaSmtp(record, transport, intend, progress);
-      await this.save(current, result);
+      await this.save(current, result, progress.submitted);
     } catch (error) {
       if (error instanceof Overtaken) {
         return { submitted: false };
@@ -174,7 +178,8 @@ export class SessionInvitations implements InvitationSender {
       if (current !== record && !progress.submitted && refused(error)) {
         // Refused for certain (a lost connection, a blocked mailbox, throttled, a rejected message):
         // nothing of this pass went out, and its attempt says no more than the one before it.
-        await this.write(current, (fresh) => ({ ...fresh, attempt: record.attempt })).catch(() => undefined);
+        // (Only if the row still holds this pass's attempt: another worker's since is theirs.)
+        await this.write(current, (fresh) => (isDeepStrictEqual(fresh.attempt, mine) ? { ...fresh, attempt: record.attempt } : undefined)).catch(() => undefined);
       }
       // What went out before the failure still counts against the mailbox's budget.
       throw progress.messages > 0 ? withPassSent(error, { messages: progress.messages, recipients: progress.recipients }) : error;
@@ -183,7 +188,7 @@ export class SessionInvitations implements InvitationSender {
     return {
       submitted: result.submitted,
       ...(result.outcome.code ? { code: result.outcome.code } : {}),
-      ...(progress.messages > 0 ? { sent: { messages: progress.messages, recipients: progress.recipients } } : {})
+      ...(result.submitted ? { sent: { messages: progress.messages, recipients: progress.recipients } } : {})
     };
   }
 
@@ -213,12 +218,12 @@ export class SessionInvitations implements InvitationSender {
    * something, it may have landed after that pass's (an older revision over a newer one): the
    * session is put back to be passed again, and this item is retried for it.
    */
-  private async save(read: SessionRecord, result: Pass): Promise<void> {
+  private async save(read: SessionRecord, result: Pass, submittedNow: boolean): Promise<void> {
     let overtaken = false;
     await this.write(read, (fresh) => {
       if (fresh.outcome && fresh.outcome.revision >= result.outcome.revision) {
         overtaken = true;
-        return result.submitted ? { ...fresh, outcome: null } : undefined;
+        return submittedNow ? { ...fresh, outcome: null } : undefined;
       }
       return {
         ...fresh,
@@ -228,7 +233,7 @@ export class SessionInvitations implements InvitationSender {
         outcome: result.outcome
       };
     });
-    if (overtaken && result.submitted) {
+    if (overtaken && submittedNow) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'session passed by another worker meanwhile' });
     }
   }
@@ -343,17 +348,20 @@ export class SessionInvitations implements InvitationSender {
       // Graph answers a repeated transactionId with the event it made: a retry creates nothing twice,
       // and the attempt stored first lets a pass that ended before the answer was recorded find it.
       const generation = record.sent && !sent ? String(record.sent.revision) : '0';
-      const transactionId = hashOf(`${record.catalog}\n${record.sessionId}\n${generation}`).slice(0, 32);
-      await intend({ ...made(null, '', {}), transactionId });
+      const create = async (transactionId: string): Promise<GraphEvent | undefined> => {
+        await intend({ ...made(null, '', {}), transactionId });
+        return graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId, singleValueExtendedProperties: [{ id: CREATE_TAG, value: transactionId }] });
+      };
       try {
-        event = await graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId, singleValueExtendedProperties: [{ id: CREATE_TAG, value: transactionId }] });
+        event = await create(hashOf(`${record.catalog}\n${record.sessionId}\n${generation}`).slice(0, 32));
       } catch (error) {
-        // Graph may refuse a transactionId it saw with another body: the event exists, and the next
-        // pass finds it by its tag (a passing fault, not this message's).
-        if (error instanceof ApiError && /ErrorDuplicateTransactionId/.test(error.upstream ?? '')) {
-          throw new ApiError('SERVICE_UNAVAILABLE', { upstream: error.upstream });
+        if (!(error instanceof ApiError && /ErrorDuplicateTransactionId/.test(error.upstream ?? ''))) {
+          throw error;
         }
-        throw error;
+        // The transactionId made an event the calendar no longer shows (its tag was looked for
+        // above): one cancelled since, in Deleted Items, or deleted in Outlook. This is a new
+        // meeting, under a transactionId of its own.
+        event = await create(hashOf(`${record.catalog}\n${record.sessionId}\n${generation}\n${randomUUID()}`).slice(0, 32));
       }
       went(progress, d.attendees.length + (room ? 1 : 0));
     }

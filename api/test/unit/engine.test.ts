@@ -359,4 +359,16 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     const budget = await budgetOf(mailbox);
     expect([budget.recent.length, dayRecipients(budget)]).toEqual([1, 3]);
   });
+
+  it('a session\'s pass that found its meeting already sent (by an earlier pass) gives its slot back: nothing went now', async () => {
+    const { catalog, mailbox, record } = setting();
+    await new OutboxStore(outboxTable).enqueue(catalog, [{
+      key: 'session|s3|1', requestHash: 'h', priority: 'normal', session: 's3', content: { to: ['a@partner.example'], cc: [], bcc: [], subject: 'Session' }, parts: 1, firstPartRecipients: 1
+    }], Date.now() - 1000);
+    const invitations: InvitationSender = { send: async () => ({ submitted: true, sent: { messages: 0, recipients: 0 } }) };
+    await drainOnce(engineFor(record, async () => undefined, [], {}, { invitations }), catalog);
+    const budget = await budgetOf(mailbox);
+    expect([budget.recent.length, dayRecipients(budget)]).toEqual([0, 0]);
+    expect(await new OutboxStore(outboxTable).counters(catalog)).toMatchObject({ sent: 1 });
+  });
 });

@@ -202,9 +202,14 @@ describe('session invitations - a pass that ended before its record (the attempt
   function world() {
     const rows = new Map<string, SessionRecord>();
     let etag = 0;
+    /** A write this refuses fails as a storage fault would (the pass dies before its record). */
+    const faults: { failWrite?: (record: Omit<SessionRecord, 'etag'>) => boolean } = {};
     const store = {
       read: async (_c: string, id: string) => (rows.has(id) ? structuredClone(rows.get(id)) : undefined),
       write: async (record: Omit<SessionRecord, 'etag'>, expected: string | null) => {
+        if (faults.failWrite?.(record)) {
+          throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage' });
+        }
         if ((rows.get(record.sessionId)?.etag ?? null) !== expected) {
           throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
         }
@@ -219,7 +224,7 @@ describe('session invitations - a pass that ended before its record (the attempt
     };
     const invitations = new SessionInvitations({ sessions: store, domain: 'lms.test', roomName: async () => null });
     const item = (): StoredItem => ({ id: randomUUID(), kind: 'invitation', session: 's1', catalog: C, etag: '', content: { to: [], cc: [], bcc: [], subject: '' }, state: {} as StoredItem['state'] });
-    return { store, put, send: (transport: MailTransport) => invitations.send(item(), transport) };
+    return { store, put, faults, send: (transport: MailTransport) => invitations.send(item(), transport) };
   }
 
   /** SMTP that takes every message and loses the answer of those `lose` names (the message went out). */
@@ -240,7 +245,7 @@ describe('session invitations - a pass that ended before its record (the attempt
 
   /** Graph with a calendar: creates honour transactionId and the create tag; `lose` loses a create's answer (the event is made). */
   function graph(busyRooms: string[] = []) {
-    const events = new Map<string, { id: string; iCalUId: string; transactionId?: string; tags: Array<{ id: string; value: string }>; attendees: Array<{ emailAddress: { address: string }; type: string }> }>();
+    const events = new Map<string, { id: string; iCalUId: string; subject: string; cancelled: boolean; transactionId?: string; tags: Array<{ id: string; value: string }>; attendees: Array<{ emailAddress: { address: string }; type: string }> }>();
     const calls: string[] = [];
     const state = { lose: false };
     const transport = {
@@ -249,17 +254,25 @@ describe('session invitations - a pass that ended before its record (the attempt
         calls.push(`${method} ${path}`);
         if (method === 'POST' && path === '/me/events') {
           const again = [...events.values()].find((e) => e.transactionId === body.transactionId);
+          if (again && (again.cancelled || again.subject !== body.subject)) {
+            throw new ApiError('MESSAGE_REJECTED', { upstream: 'Graph 400 ErrorDuplicateTransactionId' });
+          }
           if (again) {
             return again;
           }
-          const ev = { id: `e${events.size + 1}`, iCalUId: `u${events.size + 1}`, transactionId: body.transactionId as string, tags: (body.singleValueExtendedProperties as Array<{ id: string; value: string }>) ?? [], attendees: (body.attendees as never) ?? [] };
+          const ev = { id: `e${events.size + 1}`, iCalUId: `u${events.size + 1}`, subject: body.subject as string, cancelled: false, transactionId: body.transactionId as string, tags: (body.singleValueExtendedProperties as Array<{ id: string; value: string }>) ?? [], attendees: (body.attendees as never) ?? [] };
           events.set(ev.id, ev);
           if (state.lose) {
             throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph unreachable' });
           }
           return ev;
         }
-        return events.get(/\/me\/events\/([^/]+)/.exec(path)?.[1] ?? '');
+        const ev = events.get(/\/me\/events\/([^/]+)/.exec(path)?.[1] ?? '');
+        if (ev && path.endsWith('/cancel')) {
+          // Moved to Deleted Items.
+          ev.cancelled = true;
+        }
+        return ev;
       },
       call: async (method: string, path: string, body?: { schedules: string[] }) => {
         calls.push(`${method} ${path.split('?')[0]}`);
@@ -267,7 +280,7 @@ describe('session invitations - a pass that ended before its record (the attempt
           return { value: (body?.schedules ?? []).map((room) => ({ scheduleId: room, scheduleItems: busyRooms.includes(room) ? [{ start: { dateTime: '2027-10-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-10-01T12:00:00', timeZone: 'UTC' } }] : [] })) };
         }
         const value = /ep\/value eq '([^']*)'/.exec(decodeURIComponent(path))?.[1];
-        return { value: [...events.values()].filter((e) => e.tags.some((t) => t.value === value)) };
+        return { value: [...events.values()].filter((e) => !e.cancelled && e.tags.some((t) => t.value === value)) };
       }
     } as unknown as MailTransport;
     return { transport, calls, state };
@@ -348,5 +361,35 @@ describe('session invitations - a pass that ended before its record (the attempt
     expect(retry.map((m) => [m.calendar?.method, sequenceOf(m), [...m.to].sort()])).toEqual([['REQUEST', 2, ['l1@contoso.test']], ['CANCEL', 2, ['l2@contoso.test', 'l3@contoso.test']]]);
     expect(retry.map((m) => m.messageId)).toEqual(mail.sent.slice(before - 2, before).map((m) => m.messageId));
     expect((await w.store.read(C, 's1'))?.sent).toMatchObject({ revision: 3, sequence: 2, attendees: ['l1@contoso.test'] });
+  });
+
+  it('graph - an event found again, cancelled, its record lost, then put again: a new meeting under a transactionId of its own (the old one is refused for another event)', async () => {
+    const w = world();
+    const g = graph();
+    await w.put(rev(1));
+    g.state.lose = true;
+    await expect(w.send(g.transport)).rejects.toThrow();
+    g.state.lose = false;
+    await w.put(rev(2, { cancelled: true }));
+    // The cancellation goes out; its record fails.
+    w.faults.failWrite = (r) => r.sent?.cancelled === true;
+    await expect(w.send(g.transport)).rejects.toThrow();
+    w.faults.failWrite = undefined;
+    await w.put(rev(3, { title: 'Again' }));
+    expect(await w.send(g.transport)).toMatchObject({ submitted: true, sent: { messages: 1 } });
+    expect(g.calls.filter((c) => c.startsWith('POST /me/events'))).toEqual(['POST /me/events', 'POST /me/events/e1/cancel', 'POST /me/events', 'POST /me/events']);
+    expect((await w.store.read(C, 's1'))?.sent).toMatchObject({ revision: 3, eventId: 'e2', cancelled: false });
+  });
+
+  it('graph - a pass that finds the event of its own revision again submits nothing now: the budget is not counted twice', async () => {
+    const w = world();
+    const g = graph();
+    await w.put(rev(1));
+    // The create goes through; the record of it fails.
+    w.faults.failWrite = (r) => Boolean(r.sent?.eventId);
+    const failed = await w.send(g.transport).catch((error: unknown) => error);
+    w.faults.failWrite = undefined;
+    expect(failed).toBeInstanceOf(ApiError);
+    expect(await w.send(g.transport)).toEqual({ submitted: true, sent: { messages: 0, recipients: 0 } });
   });
 });

@@ -5,7 +5,7 @@ import { SigningKey } from '../identity/jwt';
 import type { Account, App, TenantState } from '../state/tenant-state';
 import { allows, Caller, callerFrom } from './caller';
 import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInput, eventTimeMs, updateEvent } from './calendar';
-import type { CalendarEvent, Recipient } from '../mailbox/store';
+import type { CalendarEvent, DateTimeTimeZone, Recipient } from '../mailbox/store';
 import { registerGraphSites } from './sites';
 import { registerGraphConsent } from './consent';
 import { compileFilter, FilterResult } from './filter';
@@ -121,6 +121,16 @@ function select(obj: Record<string, unknown>, query: Params): Record<string, unk
   const wanted = query.$select?.split(',').map((s) => s.trim()).filter(Boolean);
   if (!wanted?.length) return obj;
   return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.includes(k) || k === 'id' || k.startsWith('@odata')));
+}
+
+/** Extended property ids compare as Graph compares them: the type and the GUID in any case, the name exactly. */
+function sameExtendedPropertyId(a: string, b: string): boolean {
+  const parts = (id: string): [string, string] => {
+    const at = id.search(/ Name /i);
+    return at < 0 ? [id.toLowerCase(), ''] : [id.slice(0, at).toLowerCase(), id.slice(at + 6)];
+  };
+  const [x, y] = [parts(a), parts(b)];
+  return x[0] === y[0] && x[1] === y[1];
 }
 
 function routes(g: FastifyInstance, state: TenantState): void {
@@ -330,9 +340,15 @@ function routes(g: FastifyInstance, state: TenantState): void {
     const problem = eventInputProblem(input, true);
     if (problem) return badRequest(reply, problem, 'ErrorInvalidRequest');
     if (input.transactionId) {
-      // Graph de-duplicates creates that repeat a transactionId.
+      // Graph de-duplicates a retried create that repeats a transactionId ("to avoid redundant POST
+      // operations in case of client retries to create the same event"); the id used for another
+      // event - another subject or time, or one cancelled since (in Deleted Items) - is refused.
       const existing = state.mail.eventsOf(a.upn).find((e) => e.transactionId === input.transactionId);
-      if (existing) return reply.code(201).send(eventJson(existing));
+      if (existing) {
+        const same = !existing.isCancelled && existing.subject === (input.subject ?? '') && eventTimeMs(existing.start) === eventTimeMs(input.start as DateTimeTimeZone) && eventTimeMs(existing.end) === eventTimeMs(input.end as DateTimeTimeZone);
+        if (!same) return badRequest(reply, `The TransactionId '${input.transactionId}' has already been used to create a different event.`, 'ErrorDuplicateTransactionId');
+        return reply.code(201).send(eventJson(existing));
+      }
     }
     if (!admit(req, reply, a)) return reply;
     return reply.code(201).send(eventJson(createEvent(state, a, input)));
@@ -344,13 +360,14 @@ function routes(g: FastifyInstance, state: TenantState): void {
       const a = calendarAccess(req, reply, false);
       if (!a) return reply;
       const q = req.query as Params;
-      let events = state.mail.eventsOf(a.upn);
+      // The calendar's events: a cancelled one was moved to Deleted Items (event: cancel).
+      let events = state.mail.eventsOf(a.upn).filter((e) => !e.isCancelled);
       if (q.$filter !== undefined) {
         // The one filter on events evaluated here: an item by its custom extended property.
         const byProperty = /^singleValueExtendedProperties\/any\(\s*(\w+)\s*:\s*\1\/id eq '((?:[^']|'')*)' and \1\/value eq '((?:[^']|'')*)'\s*\)$/i.exec(q.$filter.trim());
         if (!byProperty) return badRequest(reply, "The local tenant evaluates only singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...') on events.", 'ErrorInvalidUrlQueryFilter');
         const [id, value] = [byProperty[2], byProperty[3]].map((v) => v.replace(/''/g, "'"));
-        events = events.filter((e) => e.extendedProperties.some((p) => p.id.toLowerCase() === id.toLowerCase() && p.value === value));
+        events = events.filter((e) => e.extendedProperties.some((p) => sameExtendedPropertyId(p.id, id) && p.value.toLowerCase() === value.toLowerCase()));
       }
       return { '@odata.context': `${GRAPH(state)}/$metadata#users('${a.upn}')/events`, value: events.map((e) => select(eventJson(e), q)) };
     };
