@@ -118,6 +118,15 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     expect(schedule.value[0].availabilityView).toBe('000');
   });
 
+  test('graph client - an event body given as "HTML" (Graph\'s examples spell it so) stays HTML in the event and its invitation, the Teams link as a link', async () => {
+    const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    const ev = await api.api('/me/events').post({ subject: 'Html body', body: { contentType: 'HTML', content: '<p>Bring <b>boots</b>.</p>' }, start: { dateTime: '2027-02-03T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-02-03T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'learner2@contoso.test' }, type: 'required' }], isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' });
+    expect(ev.body.contentType).toBe('html');
+    const invite = (await messages(tenant, 'learner2@contoso.test', 'inbox')).find((m) => m.subject === 'Html body');
+    expect(invite?.body.contentType).toBe('html');
+    expect(invite?.body.content).toContain(`<p>Bring <b>boots</b>.</p><p>Join the Microsoft Teams meeting: <a href="${ev.onlineMeeting.joinUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`);
+  });
+
   test('graph client - an event tagged with a custom extended property at its creation is found by it ($filter on singleValueExtendedProperties); other event filters are refused', async () => {
     const api = client(await graphToken(tenant, 'adele@contoso.test'));
     const tag = 'String {3c8f6a52-1d7e-4b0a-9f21-6e5d4c3b2a10} Name LmsSessionCreate';

@@ -20,6 +20,15 @@ export interface EventInput {
 /** A named single-value extended property's id ("String {guid} Name {name}"), the form Graph documents for custom properties. */
 const EXTENDED_PROPERTY_ID = /^String \{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\} Name \S+$/i;
 
+/** An itemBody's contentType: Graph's bodyType enum, in any case ("HTML" as its examples write it). */
+function bodyType(contentType: string | undefined): 'html' | 'text' {
+  return String(contentType ?? '').toLowerCase() === 'html' ? 'html' : 'text';
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
 /** Why an event body is refused, in Graph's words; null when it is acceptable. */
 export function eventInputProblem(input: EventInput, creating: boolean): string | null {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'The request body must be an event object.';
@@ -154,7 +163,8 @@ function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Accou
       a.status = { response: 'none', time: new Date().toISOString() };
     }
   }
-  const content = `${ev.body.content}${ev.onlineMeeting && method === 'REQUEST' ? `\n\nJoin the Microsoft Teams meeting: ${ev.onlineMeeting.joinUrl}` : ''}`;
+  const join = ev.onlineMeeting && method === 'REQUEST' ? ev.onlineMeeting.joinUrl : null;
+  const content = `${ev.body.content}${join ? (ev.body.contentType === 'html' ? `<p>Join the Microsoft Teams meeting: <a href="${escapeHtml(join)}">${escapeHtml(join)}</a></p>` : `\n\nJoin the Microsoft Teams meeting: ${join}`) : ''}`;
   // Invitations go through the organiser's transport like any message: counted, paced, within quota.
   const invitation: Submission = {
     sender: organizer.upn,
@@ -188,7 +198,7 @@ export function createEvent(state: TenantState, organizer: Account, input: Event
     changeKey: randomBytes(12).toString('base64'),
     sequence: 0,
     subject: input.subject ?? '',
-    body: { contentType: input.body?.contentType === 'html' ? 'html' : 'text', content: input.body?.content ?? '' },
+    body: { contentType: bodyType(input.body?.contentType), content: input.body?.content ?? '' },
     start: input.start as DateTimeTimeZone,
     end: input.end as DateTimeTimeZone,
     location: { displayName: locationName, locationEmailAddress: input.location?.locationEmailAddress ?? firstRoom?.emailAddress.address, locationType: firstRoom ? 'conferenceRoom' : 'default' },
@@ -211,7 +221,7 @@ export function createEvent(state: TenantState, organizer: Account, input: Event
 
 export function updateEvent(state: TenantState, organizer: Account, ev: CalendarEvent, input: EventInput): CalendarEvent {
   if (input.subject !== undefined) ev.subject = input.subject;
-  if (input.body) ev.body = { contentType: input.body.contentType === 'html' ? 'html' : 'text', content: input.body.content ?? '' };
+  if (input.body) ev.body = { contentType: bodyType(input.body.contentType), content: input.body.content ?? '' };
   if (input.start) ev.start = input.start;
   if (input.end) ev.end = input.end;
   const before = ev.attendees;
