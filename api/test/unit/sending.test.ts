@@ -135,6 +135,9 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
     // More recipients with no message more (the room of an invitation): the minute is as it was.
     expect(recordMore(one, 0, 5, 2000, limits)).toEqual({ recent: [1000], day: [[0, 7]], pausedUntil: 0 });
     expect(recordMore(one, 1, 0, 2000, limits)).toEqual({ recent: [1000, 2000], day: [[0, 2]], pausedUntil: 0 });
+    // Only the minute's last entry (the one just added) is taken back, not what was there before.
+    const two = recordSubmission(one, 1, 1500, limits);
+    expect(recordMore(two, 0, 4, 2000, limits).recent).toEqual([1000, 1500]);
   });
 
   it('pacer - a refused submission gives back exactly its slot and its recipients, nothing else', () => {
@@ -212,6 +215,11 @@ describe('message - recipients per message and Message-IDs', () => {
 
 describe('outbox state machine', () => {
   const start = (parts = 1, expiresAt?: number): ItemState => newItemState({ priority: 'normal', now: 0, parts, expiresAt });
+
+  it('state machine - a new item keeps the split it was queued with (perMessage) only when one was given', () => {
+    expect(newItemState({ priority: 'normal', now: 0, parts: 2, perMessage: 250 }).perMessage).toBe(250);
+    expect('perMessage' in newItemState({ priority: 'normal', now: 0, parts: 1 })).toBe(false);
+  });
 
   const last = (s: ItemState): ItemState['history'][number] => s.history[s.history.length - 1];
 
