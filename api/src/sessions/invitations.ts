@@ -93,6 +93,9 @@ async function findCreated(graph: GraphMailTransport, transactionId: string): Pr
   return answer?.value?.[0];
 }
 
+/** Graph's refusal to change a cancelled meeting (400 ErrorCalendarIsCancelledForAccept and its kin). */
+const isCancelledEvent = (error: unknown): boolean => error instanceof ApiError && /ErrorCalendarIsCancelled/.test(error.upstream ?? '');
+
 const isGone = (error: unknown): boolean => error instanceof ApiError && /ErrorItemNotFound/.test(error.upstream ?? '');
 
 /**
@@ -321,10 +324,11 @@ export class SessionInvitations implements InvitationSender {
           went(progress, removed);
         }
       } catch (error) {
-        if (!isGone(error)) {
+        if (!isGone(error) && !isCancelledEvent(error)) {
           throw error;
         }
-        // Someone deleted the meeting in Outlook: it is made again.
+        // Someone deleted the meeting in Outlook, or it was cancelled (in Outlook, or by a pass whose
+        // record was lost) and cannot be changed: the LMS wants the session, so it is made again.
         sent = null;
       }
     }

@@ -669,4 +669,22 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const after = await until(catalogA, loser.sessionId, (st) => st.revision === 2 && (st.status === 'failed' || st.status === 'updated'), 'revision 2 handled');
     expect([after.status, after.code, after.sentRevision]).toEqual(['failed', 'ROOM_UNAVAILABLE', 1]);
   });
+
+  it('graph crash window - a cancel that went out but was not recorded, then a new revision: the cancelled meeting cannot be changed, so it is made again', async () => {
+    await graphCatalog();
+    const id = `s-${randomUUID()}`;
+    await put(catalogA, id, session(1, { title: 'Cancelled unrecorded' }));
+    await until(catalogA, id, (b) => b.status === 'scheduled', 'the invitation');
+    const moved = session(3, { title: 'Back on', start: { dateTime: '2027-06-12T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-12T11:00:00', timeZone: 'Asia/Tokyo' } });
+    const restore = dieOnce(id, 2, () => put(catalogA, id, moved));
+    try {
+      await cancel(catalogA, id, { revision: 2, message: 'Off' });
+      const done = await until(catalogA, id, (b) => b.sentRevision === 3 || b.status === 'failed', 'revision 3 handled');
+      expect([done.status, done.code]).toEqual(['updated', null]);
+      const mine = (await events('megan@contoso.test')).filter((e) => e.subject === 'Cancelled unrecorded' || e.subject === 'Back on');
+      expect(mine.map((e) => [e.subject, e.isCancelled])).toEqual([['Cancelled unrecorded', true], ['Back on', false]]);
+    } finally {
+      restore();
+    }
+  });
 });
