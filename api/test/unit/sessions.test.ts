@@ -286,13 +286,18 @@ describe('session invitations - a pass that ended before its record (the attempt
     return { transport, calls, state };
   }
 
-  it('graph - the retry of a create whose answer was lost finds the event by its tag and sends nothing more', async () => {
-    const w = world();
-    const g = graph();
-    await w.put(rev(1));
+  /** Puts `first` and passes it with the create's answer lost (the event is made, the pass fails). */
+  const lostCreate = async (w: ReturnType<typeof world>, g: ReturnType<typeof graph>, first: SessionRevision): Promise<void> => {
+    await w.put(first);
     g.state.lose = true;
     await expect(w.send(g.transport)).rejects.toThrow();
     g.state.lose = false;
+  };
+
+  it('graph - the retry of a create whose answer was lost finds the event by its tag and sends nothing more', async () => {
+    const w = world();
+    const g = graph();
+    await lostCreate(w, g, rev(1));
     expect(await w.send(g.transport)).toMatchObject({ submitted: true });
     expect(g.calls).toEqual(['POST /me/events', 'GET /me/events']);
     expect((await w.store.read(C, 's1'))?.sent).toMatchObject({ revision: 1, eventId: 'e1' });
@@ -301,10 +306,7 @@ describe('session invitations - a pass that ended before its record (the attempt
   it('graph - an event found again is not forgotten when the pass ends with ROOM_UNAVAILABLE: a later cancel cancels it', async () => {
     const w = world();
     const g = graph(['busy@contoso.test']);
-    await w.put(rev(1, { room: 'free@contoso.test' }));
-    g.state.lose = true;
-    await expect(w.send(g.transport)).rejects.toThrow();
-    g.state.lose = false;
+    await lostCreate(w, g, rev(1, { room: 'free@contoso.test' }));
     await w.put(rev(2, { room: 'busy@contoso.test' }));
     expect(await w.send(g.transport)).toMatchObject({ code: 'ROOM_UNAVAILABLE' });
     await w.put(rev(3, { cancelled: true }));
@@ -315,9 +317,7 @@ describe('session invitations - a pass that ended before its record (the attempt
   it('graph, then SMTP after a create whose answer was lost: the meeting that may be live is not made a second time (SESSION_TRANSPORT_CHANGED), and the attempt stays', async () => {
     const w = world();
     const g = graph();
-    await w.put(rev(1));
-    g.state.lose = true;
-    await expect(w.send(g.transport)).rejects.toThrow();
+    await lostCreate(w, g, rev(1));
     // The same account, now over SMTP.
     const mail = smtp(() => false, 'megan@contoso.test');
     await w.put(rev(2));
@@ -366,10 +366,7 @@ describe('session invitations - a pass that ended before its record (the attempt
   it('graph - an event found again, cancelled, its record lost, then put again: a new meeting under a transactionId of its own (the old one is refused for another event)', async () => {
     const w = world();
     const g = graph();
-    await w.put(rev(1));
-    g.state.lose = true;
-    await expect(w.send(g.transport)).rejects.toThrow();
-    g.state.lose = false;
+    await lostCreate(w, g, rev(1));
     await w.put(rev(2, { cancelled: true }));
     // The cancellation goes out; its record fails.
     w.faults.failWrite = (r) => r.sent?.cancelled === true;
