@@ -28,7 +28,6 @@ export interface HealthSink {
   blocked(record: ConnectionRecord, code: ErrorCode | null): Promise<void>;
 }
 
-/** Sends an invitation item: its session's latest revision, through the burst's transport (api/src/sessions). */
 /** What an invitation pass did: see InvitationSender. */
 export interface InvitationPass {
   submitted: boolean;
@@ -51,6 +50,7 @@ function passSentOf(error: unknown): InvitationPass['sent'] {
   return typeof error === 'object' && error !== null ? (error as { [PASS_SENT]?: InvitationPass['sent'] })[PASS_SENT] : undefined;
 }
 
+/** Sends an invitation item: its session's latest revision, through the burst's transport (api/src/sessions). */
 export interface InvitationSender {
   /**
    * Whether anything went to the mail service (nothing when another item already sent the latest
@@ -543,14 +543,17 @@ export class SendingEngine {
         /**
          * The pass sends the session's latest revision (its list may be longer), the room, and a
          * cancellation to those taken off: what went beyond the slot is counted too, so the budget
-         * stays Exchange's. Nothing went: the slot is given back.
+         * stays Exchange's. Nothing went now (nothing at all, or the meeting had gone out on an
+         * earlier pass, counted then): the slot is given back.
          */
         const countPass = (went: InvitationPass['sent']): void => {
           const now = this.now();
-          lease.budget = went ? recordAccepted(lease.budget, firstStartedAt, now) : recordRefused(lease.budget, firstStartedAt, recipients, this.limits);
-          if (went) {
-            lease.budget = recordMore(lease.budget, Math.max(0, went.messages - 1), Math.max(0, went.recipients - recipients), now, this.limits);
+          if (!went || went.messages === 0) {
+            lease.budget = recordRefused(lease.budget, firstStartedAt, recipients, this.limits);
+            return;
           }
+          lease.budget = recordAccepted(lease.budget, firstStartedAt, now);
+          lease.budget = recordMore(lease.budget, went.messages - 1, Math.max(0, went.recipients - recipients), now, this.limits);
         };
         let pass: InvitationPass;
         try {
@@ -558,9 +561,7 @@ export class SendingEngine {
             throw new ApiError('NOT_CONNECTED');
           }
           pass = await this.deps.invitations.send(claimed, transport);
-          // Submitted with no message now: the meeting had gone out on an earlier pass, counted then.
-          const went = pass.submitted ? pass.sent ?? { messages: 1, recipients } : undefined;
-          countPass(went && went.messages > 0 ? went : undefined);
+          countPass(pass.submitted ? pass.sent ?? { messages: 1, recipients } : undefined);
         } catch (error) {
           const went = passSentOf(error);
           countPass(went);
@@ -727,12 +728,15 @@ export class SendingEngine {
           }
         }
         if (!page || drain.dirty) {
-          const walking = page === undefined && after !== undefined;
-          if (drain.dirty && !walking) {
-            // New items may be ahead of the page: from the head.
-            after = undefined;
+          if (drain.dirty) {
+            if (page === undefined && after !== undefined) {
+              // Walking pages with nothing to start: on to the walk's end first.
+              headAfterWalk = true;
+            } else {
+              // New items may be ahead of the page: from the head.
+              after = undefined;
+            }
           }
-          headAfterWalk ||= drain.dirty && walking;
           drain.dirty = false;
           if (after === undefined) {
             headAfterWalk = false;

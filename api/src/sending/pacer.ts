@@ -66,12 +66,16 @@ export function nextSlot(budget: MailboxBudget, recipients: number, now: number,
   return at;
 }
 
+/** The day's hour slots with `recipients` added to the slot of `now`. */
+function addToDay(day: MailboxBudget['day'], recipients: number, now: number, limits: PacingLimits): MailboxBudget['day'] {
+  const slot = now - (now % windows(limits).hour);
+  return day.some(([s]) => s === slot) ? day.map(([s, n]): [number, number] => (s === slot ? [s, n + recipients] : [s, n])) : [...day, [slot, recipients]];
+}
+
 /** Counts a submission that starts now. */
 export function recordSubmission(budget: MailboxBudget, recipients: number, now: number, limits: PacingLimits): MailboxBudget {
   const b = prune(budget, now, limits);
-  const slot = now - (now % windows(limits).hour);
-  const day = b.day.some(([s]) => s === slot) ? b.day.map(([s, n]): [number, number] => (s === slot ? [s, n + recipients] : [s, n])) : [...b.day, [slot, recipients] as [number, number]];
-  return { ...b, recent: [...b.recent, now], day };
+  return { ...b, recent: [...b.recent, now], day: addToDay(b.day, recipients, now, limits) };
 }
 
 /**
@@ -80,12 +84,11 @@ export function recordSubmission(budget: MailboxBudget, recipients: number, now:
  * was queued with): `messages` more in the minute, `recipients` more in the day.
  */
 export function recordMore(budget: MailboxBudget, messages: number, recipients: number, now: number, limits: PacingLimits): MailboxBudget {
-  let b = budget;
-  for (let k = 0; k < Math.max(messages, recipients > 0 ? 1 : 0); k++) {
-    b = recordSubmission(b, k === 0 ? recipients : 0, now, limits);
+  if (messages === 0 && recipients === 0) {
+    return budget;
   }
-  // Recipients without a message more: the minute's count stays as it was.
-  return messages === 0 && recipients > 0 ? { ...b, recent: b.recent.slice(0, -1) } : b;
+  const b = prune(budget, now, limits);
+  return { ...b, recent: [...b.recent, ...new Array<number>(messages).fill(now)], day: addToDay(b.day, recipients, now, limits) };
 }
 
 /**

@@ -63,16 +63,14 @@ export async function roomSchedules(graph: GraphMailTransport, rooms: string[], 
 /** Another pass recorded the revision this one was about to submit. */
 class Overtaken extends Error {}
 
-/** What a pass submitted so far: whether anything reached Graph or the mail server, the messages that makes and their recipients. */
+/** What a pass submitted so far (to Graph or the mail server): messages and their recipients. */
 interface Progress {
-  submitted: boolean;
   messages: number;
   recipients: number;
 }
 
 /** Counts a message that went out (to `recipients`). */
 function went(progress: Progress, recipients: number): void {
-  progress.submitted = true;
   progress.messages++;
   progress.recipients += recipients;
 }
@@ -164,7 +162,7 @@ export class SessionInvitations implements InvitationSender {
       mine = attempt;
     };
     /** What this pass submitted so far. */
-    const progress: Progress = { submitted: false, messages: 0, recipients: 0 };
+    const progress: Progress = { messages: 0, recipients: 0 };
     // A meeting may be live from an unrecorded attempt too: it is as unreachable as a recorded one.
     const live = [record.attempt, record.sent].find((s) => s && !s.cancelled) ?? null;
     const unreachable = live ? unreachableBy(live, transport) : null;
@@ -173,12 +171,12 @@ export class SessionInvitations implements InvitationSender {
       result = unreachable
         ? { sent: record.sent, keepAttempt: true, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
         : transport.kind === 'graph' ? await this.viaGraph(record, transport as GraphMailTransport, intend, progress) : await this.viaSmtp(record, transport, intend, progress);
-      await this.save(current, result, progress.submitted);
+      await this.save(current, result, progress.messages > 0);
     } catch (error) {
       if (error instanceof Overtaken) {
         return { submitted: false };
       }
-      if (current !== record && !progress.submitted && refused(error)) {
+      if (current !== record && progress.messages === 0 && refused(error)) {
         // Refused for certain (a lost connection, a blocked mailbox, throttled, a rejected message):
         // nothing of this pass went out, and its attempt says no more than the one before it.
         // (Only if the row still holds this pass's attempt: another worker's since is theirs.)
@@ -317,8 +315,7 @@ export class SessionInvitations implements InvitationSender {
       try {
         event = await graph.submit<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(sent.eventId)}`, body);
         // The update to everyone, and Exchange's cancellation to attendees taken off.
-        const kept = sent;
-        const removed = kept.attendees.filter((email) => !d.attendees.some((a) => a.email === email)).length + (kept.room && kept.room !== room ? 1 : 0);
+        const removed = sent.attendees.filter((email) => !d.attendees.some((a) => a.email === email)).length + (sent.room && sent.room !== room ? 1 : 0);
         went(progress, d.attendees.length + (room ? 1 : 0));
         if (removed > 0) {
           went(progress, removed);
@@ -349,8 +346,8 @@ export class SessionInvitations implements InvitationSender {
       end: d.end
     });
     if (!event) {
-      // Graph answers a repeated transactionId with the event it made: a retry creates nothing twice,
-      // and the attempt stored first lets a pass that ended before the answer was recorded find it.
+      // The attempt is stored first and the event tagged with its transactionId, so a pass that ends
+      // before Graph's answer is recorded leaves the next one a way to find the event (above).
       const generation = record.sent && !sent ? String(record.sent.revision) : '0';
       const create = async (transactionId: string): Promise<GraphEvent | undefined> => {
         await intend({ ...made(null, '', {}), transactionId });
@@ -413,10 +410,9 @@ export class SessionInvitations implements InvitationSender {
       const ics = invitationIcs({ method, uid, sequence, organizer, attendees: who, revision, location });
       const subject = method === 'CANCEL' ? `Cancelled: ${revision.title}` : sequence > 0 ? `Updated: ${revision.title}` : revision.title;
       const html = method === 'CANCEL' ? (revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`) : revision.html ?? `<p>${escapeHtml(revision.title)}</p>`;
-      // The SEQUENCE alone does not name a message: a pass that died after the mail service took
-      // its message and before it was recorded leaves the sequence where it was, and the next pass
-      // may send another revision (or a CANCEL) at that sequence - which Exchange's duplicate
-      // detection would drop under the same Message-ID. The same content again keeps its Message-ID.
+      // The SEQUENCE alone does not name a message: after a refused submission put the attempt back,
+      // another revision (or a CANCEL) may go at that SEQUENCE - under the same Message-ID,
+      // Exchange's duplicate detection could drop it. The same content again keeps its Message-ID.
       const content = hashOf(`${method}\n${uid}\n${who.map((a) => a.email).join(',')}\n${JSON.stringify(revision)}`).slice(0, 16);
       await transport.send({ messageId: `<session.${h}_${content}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
       went(progress, who.length);

@@ -48,8 +48,9 @@ export interface SentState {
 /**
  * A submission under way, stored before it and cleared with its outcome: what it may have left with
  * the attendees if the pass ends (a crash, a lost answer, a refused write) before that outcome is
- * recorded. Graph: the event it creates (`transactionId`: Graph answers a repeated one with the event
- * it made; the event's id is only known from that answer). SMTP: the state its message leaves.
+ * recorded. Graph: the event it creates (`transactionId`, also the value of the tag the event is
+ * made with, by which the next pass finds it; the event's id is only known from Graph's answer).
+ * SMTP: the state its message leaves.
  */
 export interface Attempt extends SentState {
   transactionId: string | null;
@@ -67,8 +68,10 @@ export interface SessionRecord {
   catalog: string;
   /** The latest revision received: what the attendees should have. */
   desired: SessionRevision;
-  /** Hash of the request that made `desired` (the same revision twice is a duplicate only with the same body). */
-  /** The revision's request hash in the earlier form (an earlier version beside this one compares it). */
+  /**
+   * Hash of the request that made `desired` (the same revision twice is a duplicate only with the
+   * same body), in the earlier form (an earlier version beside this one compares it).
+   */
   desiredHash: string;
   /** This version's request hash of the revision (absent in rows an earlier version wrote). */
   desiredCanonical?: string;
@@ -113,16 +116,17 @@ export class SessionStore {
       return text;
     };
     const json = <T>(name: string): T | null => (typeof entity[name] === 'string' && entity[name] !== '' ? (JSON.parse(entity[name] as string) as T) : null);
-    const sent = json<SentState>('sent');
-    // The attendees who have the meeting are in chunk properties of their own (rows written
-    // earlier hold them in `sent`).
-    if (sent && entity.san !== undefined) {
-      sent.attendees = JSON.parse(joined('sa')) as string[];
-    }
-    const attempt = json<Attempt>('attempt');
-    if (attempt && entity.aan !== undefined) {
-      attempt.attendees = JSON.parse(joined('aa')) as string[];
-    }
+    // The attendees who have (or may have) the meeting are in chunk properties of their own (rows
+    // written earlier hold `sent`'s in `sent`).
+    const withAttendees = <T extends SentState>(name: string, prefix: string): T | null => {
+      const state = json<T>(name);
+      if (state && entity[`${prefix}n`] !== undefined) {
+        state.attendees = JSON.parse(joined(prefix)) as string[];
+      }
+      return state;
+    };
+    const sent = withAttendees<SentState>('sent', 'sa');
+    const attempt = withAttendees<Attempt>('attempt', 'aa');
     return {
       sessionId: String(entity.sessionId),
       catalog: String(entity.catalog),
@@ -164,8 +168,14 @@ export class SessionStore {
       const pieces = textChunks(text);
       return Object.fromEntries([[`${prefix}n`, pieces.length], ...pieces.map((piece, i) => [`${prefix}${i}`, piece])]);
     };
-    const { attendees, ...sent } = record.sent ?? { attendees: [] };
-    const { attendees: attempted, ...attempt } = record.attempt ?? { attendees: [] };
+    /** A sent state as its JSON property and its attendees in chunk properties (empty when there is none). */
+    const withAttendees = (name: string, prefix: string, state: SentState | null): Record<string, unknown> => {
+      if (!state) {
+        return { [name]: '' };
+      }
+      const { attendees, ...rest } = state;
+      return { [name]: JSON.stringify(rest), ...chunked(prefix, JSON.stringify(attendees)) };
+    };
     const entity: Record<string, unknown> = {
       partitionKey: catalogKey(record.catalog),
       rowKey: rowOf(record.sessionId),
@@ -173,10 +183,8 @@ export class SessionStore {
       catalog: record.catalog,
       desiredHash: record.desiredHash,
       ...(record.desiredCanonical ? { desiredCanonical: record.desiredCanonical } : {}),
-      sent: record.sent ? JSON.stringify(sent) : '',
-      ...(record.sent ? chunked('sa', JSON.stringify(attendees)) : {}),
-      attempt: record.attempt ? JSON.stringify(attempt) : '',
-      ...(record.attempt ? chunked('aa', JSON.stringify(attempted)) : {}),
+      ...withAttendees('sent', 'sa', record.sent),
+      ...withAttendees('attempt', 'aa', record.attempt),
       firstSentRevision: record.firstSentRevision ?? 0,
       outcome: record.outcome ? JSON.stringify(record.outcome) : '',
       updatedAt: record.updatedAt,

@@ -92,6 +92,13 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     })), Date.now() - 1000);
     return outcomes.map((o) => ('id' in o ? o.id : ''));
   };
+  /** Queues a session's invitation item to `to` (as the sessions service does: its attendees count as its recipients). */
+  const queueInvitation = async (catalog: string, session: string, to: string[]): Promise<string> => {
+    const [outcome] = await new OutboxStore(outboxTable).enqueue(catalog, [{
+      key: `session|${session}|1`, requestHash: 'h', priority: 'normal', session, content: { to, cc: [], bcc: [], subject: 'Session' }, parts: 1, firstPartRecipients: to.length
+    }], Date.now() - 1000);
+    return 'id' in outcome ? outcome.id : '';
+  };
   const budgetOf = async (mailbox: string): Promise<MailboxBudget & { leaseUntil: number }> => {
     const row = await leases.getEntity<{ budget: string; leaseUntil: number }>('mailbox', mailboxKey(mailbox));
     return { ...(JSON.parse(row.budget) as MailboxBudget), leaseUntil: Number(row.leaseUntil) };
@@ -328,9 +335,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
 
   it('a session\'s pass that sent more than its item was queued with (a cancellation to those taken off, more attendees, the room) counts it all in the mailbox\'s budget', async () => {
     const { catalog, mailbox, record } = setting();
-    const [id] = await new OutboxStore(outboxTable).enqueue(catalog, [{
-      key: 'session|s1|2', requestHash: 'h', priority: 'normal', session: 's1', content: { to: ['a@partner.example', 'b@partner.example'], cc: [], bcc: [], subject: 'Session' }, parts: 1, firstPartRecipients: 2
-    }], Date.now() - 1000).then((outcomes) => outcomes.map((o) => ('id' in o ? o.id : '')));
+    const id = await queueInvitation(catalog, 's1', ['a@partner.example', 'b@partner.example']);
     const passes: string[] = [];
     const invitations: InvitationSender = {
       send: async (item) => {
@@ -347,9 +352,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
 
   it('a session\'s pass that failed after something went out (the invitation, then not its cancellation) keeps what went in the budget: its slot is not given back', async () => {
     const { catalog, mailbox, record } = setting();
-    await new OutboxStore(outboxTable).enqueue(catalog, [{
-      key: 'session|s2|1', requestHash: 'h', priority: 'normal', session: 's2', content: { to: ['a@partner.example'], cc: [], bcc: [], subject: 'Session' }, parts: 1, firstPartRecipients: 1
-    }], Date.now() - 1000);
+    await queueInvitation(catalog, 's2', ['a@partner.example']);
     const invitations: InvitationSender = {
       send: async () => {
         throw withPassSent(new ApiError('SERVICE_UNAVAILABLE'), { messages: 1, recipients: 3 });
@@ -362,9 +365,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
 
   it('a session\'s pass that found its meeting already sent (by an earlier pass) gives its slot back: nothing went now', async () => {
     const { catalog, mailbox, record } = setting();
-    await new OutboxStore(outboxTable).enqueue(catalog, [{
-      key: 'session|s3|1', requestHash: 'h', priority: 'normal', session: 's3', content: { to: ['a@partner.example'], cc: [], bcc: [], subject: 'Session' }, parts: 1, firstPartRecipients: 1
-    }], Date.now() - 1000);
+    await queueInvitation(catalog, 's3', ['a@partner.example']);
     const invitations: InvitationSender = { send: async () => ({ submitted: true, sent: { messages: 0, recipients: 0 } }) };
     await drainOnce(engineFor(record, async () => undefined, [], {}, { invitations }), catalog);
     const budget = await budgetOf(mailbox);

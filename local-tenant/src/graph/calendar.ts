@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Attendee, CalendarEvent, DateTimeTimeZone } from '../mailbox/store';
 import type { Account, TenantState } from '../state/tenant-state';
 import { deliver, rejectForQuota, Submission } from '../mailbox/delivery';
+import { esc } from '../http/html';
 import { ianaZone, zonedToUtcMs } from './timezones';
 
 export interface EventInput {
@@ -23,10 +24,6 @@ const EXTENDED_PROPERTY_ID = /^String \{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 /** An itemBody's contentType: Graph's bodyType enum, in any case ("HTML" as its examples write it). */
 function bodyType(contentType: string | undefined): 'html' | 'text' {
   return String(contentType ?? '').toLowerCase() === 'html' ? 'html' : 'text';
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Why an event body is refused, in Graph's words; null when it is acceptable. */
@@ -164,7 +161,7 @@ function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Accou
     }
   }
   const join = ev.onlineMeeting && method === 'REQUEST' ? ev.onlineMeeting.joinUrl : null;
-  const content = `${ev.body.content}${join ? (ev.body.contentType === 'html' ? `<p>Join the Microsoft Teams meeting: <a href="${escapeHtml(join)}">${escapeHtml(join)}</a></p>` : `\n\nJoin the Microsoft Teams meeting: ${join}`) : ''}`;
+  const content = `${ev.body.content}${join ? (ev.body.contentType === 'html' ? `<p>Join the Microsoft Teams meeting: <a href="${esc(join)}">${esc(join)}</a></p>` : `\n\nJoin the Microsoft Teams meeting: ${join}`) : ''}`;
   // Invitations go through the organiser's transport like any message: counted, paced, within quota.
   const invitation: Submission = {
     sender: organizer.upn,

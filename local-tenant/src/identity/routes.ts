@@ -7,6 +7,7 @@ import { OIDC_SCOPES, parseScopes, qualifiedScope, redirectUriMatches, ScopeRequ
 import { appAccessToken, clientInfo, delegatedAccessToken, idToken, Issuer, newCode, newRefreshToken, newSession, v2Issuer } from './tokens';
 import type { Account, App, TenantState } from '../state/tenant-state';
 import { readCookies } from '../http/server';
+import { esc } from '../http/html';
 
 const SESSION_COOKIE = 'ESTSAUTH_LOCAL';
 const INTERACTION_TTL_MS = 30 * 60 * 1000;
@@ -136,8 +137,8 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   const redirectBack = (reply: FastifyReply, i: Pick<Interaction, 'redirectUri' | 'responseMode'>, params: Record<string, string | undefined>): FastifyReply => {
     const entries = Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string');
     if (i.responseMode === 'form_post') {
-      const inputs = entries.map(([k, v]) => `<input type="hidden" name="${escAttr(k)}" value="${escAttr(v)}">`).join('');
-      return html(reply, `<!doctype html><html><head><title>Working...</title></head><body><form method="POST" name="hiddenform" action="${escAttr(i.redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script>document.forms[0].submit()</script></body></html>`);
+      const inputs = entries.map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('');
+      return html(reply, `<!doctype html><html><head><title>Working...</title></head><body><form method="POST" name="hiddenform" action="${esc(i.redirectUri)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form><script>document.forms[0].submit()</script></body></html>`);
     }
     const url = new URL(i.redirectUri);
     const query = new URLSearchParams(entries);
@@ -512,6 +513,3 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
 }
 
-function escAttr(v: string): string {
-  return v.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
