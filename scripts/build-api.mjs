@@ -80,7 +80,11 @@ writeFileSync(path.join(out, 'package.json'), `${JSON.stringify({
   dependencies
 }, null, 2)}\n`);
 
-// The artifact's own lockfile, then the production install it pins.
+// The artifact's own lockfile, then the production install it pins. It starts from the
+// repository's lockfile, so the artifact gets the versions the tests ran with (npm keeps a locked
+// version that still satisfies the range, and drops what the artifact does not need), not
+// whatever the registry has newest today.
+writeFileSync(path.join(out, 'package-lock.json'), readFileSync(path.join(root, 'package-lock.json')));
 run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], out);
 if (!skipInstall) {
   run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], out);

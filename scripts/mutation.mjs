@@ -2,7 +2,7 @@
  * npm run test:mutation [part ...]: StrykerJS over the modules whose tests must catch a removed
  * check (issue 12 point 9) - the API's auth modules, sign-in state, envelope and upstream error
  * mapping; the sending engine's state machine, pacer, message split and group writer (issue 8);
- * the web part's settings form; the local tenant's $filter parser. One part after the
+ * the web part's settings form and save flow (which change is a conflict); the local tenant's $filter parser. One part after the
  * other with one test process each (CPU-heavy: not part of npm test). Writes the HTML and JSON
  * reports to bench/results/mutation/ and a per-file summary to bench/results/mutation.md.
  */

@@ -1,5 +1,12 @@
-/** The settings form's own suite, in the web part's jest setup. */
+/** The settings form's and the save flow's own suites, in the web part's jest setup. */
 const path = require('node:path');
 const base = require('../../jest.webpart.config.js');
 
-module.exports = { ...base, rootDir: path.resolve(__dirname, '../..'), testMatch: ['**/model/form.test.ts'] };
+const rootDir = path.resolve(__dirname, '../..');
+module.exports = {
+  ...base,
+  rootDir,
+  // Stryker loads the environment itself and does not expand <rootDir> in it.
+  testEnvironment: path.join(rootDir, 'src/webparts/connectionSettings/test/jsdomEnvironment.js'),
+  testMatch: ['**/model/form.test.ts', '**/save/saveFlow.test.ts']
+};

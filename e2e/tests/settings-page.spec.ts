@@ -224,8 +224,12 @@ test('settings page - Japanese: different words for the lost state and for Disco
   expect(text).not.toContain('切断');
   expect(text).not.toMatch(/。 /);
   expect(text).not.toMatch(/[ぁ-んァ-ン一-龥][():]/);
-  const css = await page.getByTestId('connection-settings').evaluate((el) => getComputedStyle(el.parentElement as HTMLElement).wordBreak);
-  expect(css).toBe('keep-all');
+  // Lines break between phrases (Chromium's auto-phrase), with the strict rules for what may start a line.
+  const css = await page.getByTestId('connection-settings').evaluate((el) => {
+    const style = getComputedStyle(el.parentElement as HTMLElement);
+    return [style.wordBreak, style.lineBreak];
+  });
+  expect(css).toEqual(['auto-phrase', 'strict']);
   await expectAccessible(page);
 });
 

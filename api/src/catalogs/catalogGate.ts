@@ -1,6 +1,6 @@
 import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
-import { findSettingsList, SettingsListStore } from '../sharepoint/listMirror';
+import { findSettingsList, isNotFound, listsPath, SettingsListStore } from '../sharepoint/listMirror';
 
 /**
  * R-SEC-2: what counts as a catalog. A site is one only where the app is installed - its settings
@@ -32,7 +32,7 @@ export class CatalogGate {
     try {
       siteId = (await this.deps.graph.request<{ id: string }>(token, 'GET', `/sites/${site.hostname}:${site.pathname}:?$select=id`))?.id ?? null;
     } catch (error) {
-      if (error instanceof ApiError && error.upstream?.startsWith('Graph 404')) {
+      if (isNotFound(error)) {
         return false;
       }
       throw error;
@@ -40,7 +40,7 @@ export class CatalogGate {
     if (!siteId) {
       return false;
     }
-    const lists = await this.deps.graph.request<{ value: { id: string; name?: string; webUrl?: string }[] }>(token, 'GET', `/sites/${encodeURIComponent(siteId)}/lists?$select=id,name,webUrl`);
+    const lists = await this.deps.graph.request<{ value: { id: string; name?: string; webUrl?: string }[] }>(token, 'GET', listsPath(siteId));
     const list = findSettingsList(lists?.value ?? []);
     if (!list) {
       return false;

@@ -1,10 +1,7 @@
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import type { CallbackOutcome } from './modernSignIn';
 import { TEAMS_HOST_KEY, TEAMS_JS_PATH } from './teamsSignIn';
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escapeHtml } from '../html';
 
 /**
  * The page the sign-in popup lands on. It posts the outcome to its opener at exactly the origin

@@ -82,7 +82,8 @@ export class ConnectionService {
     const [rooms, listFailure, outbox] = await Promise.all([
       this.deps.orgConsent.rooms(record.homeAccountId),
       this.deps.mirrorFailure?.(catalog).catch(() => null) ?? null,
-      this.deps.outboxSummary && record.method ? this.deps.outboxSummary(record) : null
+      // A catalog connected before (generation > 0) may hold what was queued until its disconnect.
+      this.deps.outboxSummary && (record.method || record.generation > 0) ? this.deps.outboxSummary(record) : null
     ]);
     return toView(record, settingsEtag(record, etag), { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms, listFailure, outbox);
   }

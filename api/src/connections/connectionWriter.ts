@@ -1,7 +1,9 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { ErrorCode } from '@lms-m365/contracts';
 import { ApiError } from '../errors/apiError';
 import { followIncident } from '../health/incident';
 import type { ConnectionStore, SecretChange } from './connectionStore';
+import { listFields } from '../sharepoint/listMirror';
 import type { ConnectionRecord } from './model';
 
 /**
@@ -36,15 +38,29 @@ export class ConnectionWriter {
     return new Date((this.deps.now ?? Date.now)()).toISOString();
   }
 
-  /** The list item follows the record; a failure is logged, and the next write tries again. */
+  /**
+   * The list item follows the record; a failure is logged, and the next write tries again. Two
+   * writes of a record close together (a connect and its first check, two instances) mirror in
+   * either order, so a mirror that ends reads the record again and copies it once more when what it
+   * wrote is no longer what the record says: the last mirror to end leaves the list as the record is.
+   */
   public async mirror(record: ConnectionRecord): Promise<void> {
     if (!this.deps.mirror) {
       return;
     }
-    try {
-      await this.deps.mirror(record);
-    } catch (error) {
-      this.deps.onUpstreamError?.('settings list mirror', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+    let current = record;
+    for (let pass = 0; pass < 3; pass++) {
+      try {
+        await this.deps.mirror(current);
+      } catch (error) {
+        this.deps.onUpstreamError?.('settings list mirror', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+        return;
+      }
+      const latest = await this.connections.read(current.catalog).then((stored) => stored.record, () => current);
+      if (isDeepStrictEqual(listFields(latest), listFields(current))) {
+        return;
+      }
+      current = latest;
     }
   }
 

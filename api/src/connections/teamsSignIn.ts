@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { escapeHtml } from '../html';
 
 /** sessionStorage key the Teams start page sets and the callback page reads (same window, same origin). */
 export const TEAMS_HOST_KEY = 'lms-m365-sign-in-host';
@@ -20,10 +21,6 @@ export function isAuthorizeUrl(url: string, authorityHost: string): boolean {
     return false;
   }
   return parsed.origin === authority.origin && /^\/[^/]+\/oauth2\/v2\.0\/authorize$/.test(parsed.pathname) && parsed.username === '' && parsed.password === '';
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**

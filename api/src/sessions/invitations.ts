@@ -10,6 +10,7 @@ import type { StoredItem } from '../sending/outboxStore';
 import { htmlToText, invitationIcs } from './ics';
 import type { Attempt, RoomAnswer, SentState, SessionOutcome, SessionRecord, SessionRevision, SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
+import { escapeHtml } from '../html';
 
 /** What one pass did: what the attendees now have, how the revision ended, whether anything was submitted. */
 interface Pass {
@@ -91,10 +92,13 @@ async function findCreated(graph: GraphMailTransport, transactionId: string): Pr
   return answer?.value?.[0];
 }
 
-/** Graph's refusal to change a cancelled meeting (400 ErrorCalendarIsCancelledForAccept and its kin). */
-const isCancelledEvent = (error: unknown): boolean => error instanceof ApiError && /ErrorCalendarIsCancelled/.test(error.upstream ?? '');
+/** Whether Graph answered with this error code (or one it begins, as ErrorCalendarIsCancelled begins its kin). */
+const graphSaid = (error: unknown, code: string): boolean => error instanceof ApiError && (error.upstream ?? '').includes(code);
 
-const isGone = (error: unknown): boolean => error instanceof ApiError && /ErrorItemNotFound/.test(error.upstream ?? '');
+/** Graph's refusal to change a cancelled meeting (400 ErrorCalendarIsCancelledForAccept and its kin). */
+const isCancelledEvent = (error: unknown): boolean => graphSaid(error, 'ErrorCalendarIsCancelled');
+
+const isGone = (error: unknown): boolean => graphSaid(error, 'ErrorItemNotFound');
 
 /**
  * Why this transport cannot change a meeting that went out, if it cannot. Attendees' calendars
@@ -356,7 +360,7 @@ export class SessionInvitations implements InvitationSender {
       try {
         event = await create(hashOf(`${record.catalog}\n${record.sessionId}\n${generation}`).slice(0, 32));
       } catch (error) {
-        if (!(error instanceof ApiError && /ErrorDuplicateTransactionId/.test(error.upstream ?? ''))) {
+        if (!graphSaid(error, 'ErrorDuplicateTransactionId')) {
           throw error;
         }
         // The transactionId made an event the calendar no longer shows (its tag was looked for
@@ -443,6 +447,3 @@ export class SessionInvitations implements InvitationSender {
   }
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}

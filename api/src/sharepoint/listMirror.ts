@@ -34,6 +34,12 @@ interface GraphList {
 }
 
 /**
+ * The site's lists as findSettingsList reads them. The settings list is hidden, and Graph leaves
+ * lists with the system facet out of the collection unless `$select` names `system` (List lists).
+ */
+export const listsPath = (siteId: string): string => `/sites/${encodeURIComponent(siteId)}/lists?$select=id,name,webUrl,system`;
+
+/**
  * Graph addresses a list by id or by display name, never by URL name; the display name is the
  * site owner's to change. The URL name is fixed by the package, so the list is found once by it
  * (`name`, or the end of `webUrl`) in the site's list collection, and then addressed by id.
@@ -74,7 +80,8 @@ interface Item {
   id: string;
 }
 
-const isNotFound = (error: unknown): boolean => error instanceof ApiError && (error.upstream?.startsWith('Graph 404') ?? false);
+/** Graph answered 404 (no such site, list or item). */
+export const isNotFound = (error: unknown): boolean => error instanceof ApiError && (error.upstream?.startsWith('Graph 404') ?? false);
 
 /**
  * Mirrors a catalog's non-secret connection state into its settings list item with app-only
@@ -133,7 +140,7 @@ export class ListMirror {
     }
     let listId = state.listId;
     if (!listId) {
-      const lists = await this.graph.request<{ value: GraphList[] }>(token, 'GET', `/sites/${encodeURIComponent(siteId)}/lists?$select=id,name,webUrl`);
+      const lists = await this.graph.request<{ value: GraphList[] }>(token, 'GET', listsPath(siteId));
       listId = findSettingsList(lists?.value ?? [])?.id ?? null;
     }
     return listId ? { siteId, listId } : undefined;

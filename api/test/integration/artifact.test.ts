@@ -51,16 +51,21 @@ describe('deployable artifact', () => {
   afterAll(async () => {
     await stop();
     await stack?.close();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(keys, { recursive: true, force: true });
+    // Either may not exist when the set-up failed early: its own error is the one to read.
+    for (const folder of [dir, keys]) {
+      if (folder) {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    }
   });
 
   function productionEnv(kek: Record<string, string>): Record<string, string> {
     const t = stack.tenant;
     return {
       PATH: process.env.PATH ?? '',
-      // The local tenant's CA (the artifact runs in another folder: an absolute path).
-      NODE_EXTRA_CA_CERTS: path.resolve(repoRoot, process.env.NODE_EXTRA_CA_CERTS ?? '.local/certs/ca.pem'),
+      // The local tenant's CA (the artifact runs in another folder: an absolute path). A relative
+      // NODE_EXTRA_CA_CERTS is relative to where the tests were started (the root or api/).
+      NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ? path.resolve(process.env.NODE_EXTRA_CA_CERTS) : path.join(repoRoot, '.local/certs/ca.pem'),
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: '0',
@@ -103,7 +108,10 @@ describe('deployable artifact', () => {
       };
       proc.stdout?.on('data', onData);
       proc.stderr?.on('data', onData);
-      proc.once('exit', (code) => reject(new Error(`the artifact exited ${code}: ${output}`)));
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the artifact exited ${code}: ${output}`));
+      });
     });
   }
 

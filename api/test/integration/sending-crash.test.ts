@@ -55,7 +55,10 @@ describe('sending engine - SIGKILL in the middle of a burst', () => {
       proc.stderr?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
       });
-      proc.once('exit', (code) => reject(new Error(`worker exited ${code}: ${output}`)));
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`worker exited ${code}: ${output}`));
+      });
     });
   }
 

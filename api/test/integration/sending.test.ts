@@ -483,6 +483,12 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
       const afterDisconnect = await arrived();
       expect(afterDisconnect - atDisconnect).toBeLessThanOrEqual(4);
       expect(afterDisconnect).toBeLessThan(60);
+      // The page of a disconnected catalog still sees what waits for an account, all of it held.
+      const view = await stack.call('GET', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') });
+      // (Earlier tests of this suite may have left items of their own in the catalog's outbox.)
+      expect(view.body.method).toBeNull();
+      expect(view.body.outbox.waiting).toBeGreaterThanOrEqual(60 - afterDisconnect);
+      expect(view.body.outbox.held).toBe(view.body.outbox.waiting);
 
       // Connected again: every one of the burst arrives, once.
       await fault(stack, 'latency', { ms: 0 });

@@ -36,9 +36,14 @@ describe('settings list mirror (real API, local tenant, Azurite over loopback)',
     await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
     const headers = { authorization: `Bearer ${await appToken()}` };
     const site = await (await fetch(`${stack.tenant.origin}/v1.0/sites/localhost:/sites/catalog-a:`, { headers })).json() as { id: string };
-    const lists = await (await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists`, { headers })).json() as { value: { id: string; name: string; displayName: string }[] };
+    type Lists = { value: { id: string; name: string; displayName: string; system?: object }[] };
+    // The settings list is hidden: a list with the system facet, left out unless $select names system.
+    const plain = await (await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists`, { headers })).json() as Lists;
+    expect(plain.value.find((l) => l.name === 'LmsM365Connection')).toBeUndefined();
+    const lists = await (await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists?$select=id,name,displayName,system`, { headers })).json() as Lists;
     const list = lists.value.find((l) => l.name === 'LmsM365Connection');
     expect(list?.displayName).toBe(SETTINGS_LIST_TITLE);
+    expect(list?.system).toEqual({});
     expect((await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists/${list?.id}`, { headers })).status).toBe(200);
     expect((await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists/${encodeURIComponent(SETTINGS_LIST_TITLE)}`, { headers })).status).toBe(200);
     expect((await fetch(`${stack.tenant.origin}/v1.0/sites/${site.id}/lists/LmsM365Connection`, { headers })).status).toBe(404);

@@ -8,8 +8,9 @@ import { SENDING_BLOCKS } from '../smtp/replies';
 export function registerFaults(app: FastifyInstance, state: TenantState): void {
   // The delay sits between handling and answering, so a slowed request keeps holding its
   // mailbox's concurrency slot as a slow Exchange request does.
+  // Unref'd: an answer held for a client that gave up must not keep a closed tenant's process alive.
   app.addHook('onSend', async (req, reply, payload) => {
-    if (state.faults.latencyMs > 0 && !req.url.startsWith('/_')) await new Promise((r) => setTimeout(r, state.faults.latencyMs));
+    if (state.faults.latencyMs > 0 && !req.url.startsWith('/_')) await new Promise((r) => setTimeout(r, state.faults.latencyMs).unref());
     return payload;
   });
 

@@ -52,7 +52,9 @@ export function registerGraphSites(g: FastifyInstance, state: TenantState, calle
     description: list.Description,
     createdDateTime: list.Created,
     webUrl: `${state.origin}${site.path}/Lists/${encodeURIComponent(list.urlName)}`,
-    list: { hidden: list.Hidden, template: list.BaseTemplate === 100 ? 'genericList' : String(list.BaseTemplate) }
+    list: { hidden: list.Hidden, template: list.BaseTemplate === 100 ? 'genericList' : String(list.BaseTemplate) },
+    // Hidden lists carry the system facet here (docs/local-tenant.md, Microsoft Graph: the sites row).
+    ...(list.Hidden ? { system: {} } : {})
   });
   const etag = (item: SpItem): string => `"${item.GUID},${item.version}"`;
   const fieldsJson = (item: SpItem): Record<string, unknown> => ({ '@odata.etag': etag(item), id: String(item.Id), ...item.values, Created: item.Created, Modified: item.Modified });
@@ -78,7 +80,11 @@ export function registerGraphSites(g: FastifyInstance, state: TenantState, calle
     const segs = remainder.split('/').filter(Boolean).map(decodeURIComponent);
     if (segs.length === 0 && !write) return siteJson(site);
     if (segs[0] !== 'lists') return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment '${segs[0] ?? ''}'.`));
-    if (segs.length === 1 && !write) return { value: site.lists.map((l) => listJson(site, l)) };
+    if (segs.length === 1 && !write) {
+      // "Lists with the system facet are hidden by default. To list them, include system in your $select statement." (list-list)
+      const select = String((req.query as Record<string, unknown>)['$select'] ?? '').split(',').map((s) => s.trim().toLowerCase());
+      return { value: site.lists.filter((l) => !l.Hidden || select.includes('system')).map((l) => listJson(site, l)) };
+    }
     // Graph resolves {list-id} as the list's id or its display name (title), never its URL name (docs/local-tenant.md).
     const list = state.lists.listById(site, segs[1]) ?? state.lists.listByTitle(site, segs[1]);
     if (!list) return notFound(reply, 'List');

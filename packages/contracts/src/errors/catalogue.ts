@@ -32,7 +32,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Assign an Exchange Online licence to the account (or check that its mailbox was not removed), wait for the mailbox to be created, then connect again.',
-      ja: 'アカウントに Exchange Online のライセンスを割り当てる (またはメールボックスが削除されていないか確認する) と、メールボックスが作成されます。その後、もう一度接続してください。'
+      ja: 'アカウントに Exchange Online のライセンスを割り当てる（またはメールボックスが削除されていないか確認する）と、メールボックスが作成されます。その後、もう一度接続してください。'
     }
   },
   SHARED_MAILBOX: {
@@ -50,11 +50,11 @@ export const DOMAIN_ERRORS = {
     status: 422,
     title: {
       en: 'SMTP client authentication is disabled for this account.',
-      ja: 'このアカウントでは SMTP クライアント認証 (SMTP AUTH) が無効です。'
+      ja: 'このアカウントでは SMTP クライアント認証（SMTP AUTH）が無効です。'
     },
     remedy: {
       en: 'In the Microsoft 365 admin center open the user > Mail > Manage email apps and turn on "Authenticated SMTP" (or run Set-CASMailbox -SmtpClientAuthenticationDisabled $false), then connect again. Or choose Microsoft Graph as the transport.',
-      ja: 'Microsoft 365 管理センターでユーザー > メール > メール アプリの管理を開き「認証済み SMTP」をオンにする (または Set-CASMailbox -SmtpClientAuthenticationDisabled $false を実行する) と、もう一度接続できます。送信方法に Microsoft Graph を選ぶこともできます。'
+      ja: 'Microsoft 365 管理センターでユーザー > メール > メール アプリの管理を開き「認証済み SMTP」をオンにする（または Set-CASMailbox -SmtpClientAuthenticationDisabled $false を実行する）と、もう一度接続できます。送信方法に Microsoft Graph を選ぶこともできます。'
     }
   },
   CONSENT_REQUIRED: {
@@ -116,7 +116,7 @@ export const DOMAIN_ERRORS = {
     status: 422,
     title: {
       en: 'Exchange Online no longer accepts a password for sending mail (basic authentication is retired).',
-      ja: 'Exchange Online はメール送信にパスワードを受け付けなくなりました (基本認証は廃止されました)。'
+      ja: 'Exchange Online はメール送信にパスワードを受け付けなくなりました（基本認証は廃止されました）。'
     },
     remedy: {
       en: 'Microsoft turns basic authentication for SMTP client submission off at the end of December 2026. Switch this catalog to Modern authentication and connect the account again; re-entering the password will not help.',
@@ -164,7 +164,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Connect again and accept every permission listed, or ask a tenant admin to grant them for the organisation. If connecting this catalog is refused before any sign-in, the LMS was not given access to the catalog site: a SharePoint admin grants it (Sites.Selected, see the deployment guide).',
-      ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。サインインの前にこのカタログへの接続が拒否される場合は、LMS にカタログ サイトへのアクセス権が付与されていません。SharePoint 管理者が付与します (Sites.Selected、展開ガイドを参照)。'
+      ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。サインインの前にこのカタログへの接続が拒否される場合は、LMS にカタログ サイトへのアクセス権が付与されていません。SharePoint 管理者が付与します（Sites.Selected、展開ガイドを参照）。'
     }
   },
   ACCOUNT_DISABLED: {
@@ -252,7 +252,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'A site is a catalog only where the LMS app is added (its settings list exists) or the LMS registered it. Add the app to the site, or ask the LMS administrator to register it.',
-      ja: 'カタログになるのは、LMS アプリが追加されたサイト (設定リストがあるサイト) か、LMS が登録したサイトだけです。サイトにアプリを追加するか、LMS 管理者に登録を依頼してください。'
+      ja: 'カタログになるのは、LMS アプリが追加されたサイト（設定リストがあるサイト）か、LMS が登録したサイトだけです。サイトにアプリを追加するか、LMS 管理者に登録を依頼してください。'
     }
   },
   ACCOUNT_MISMATCH: {
@@ -362,7 +362,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Nothing to do for this one: it was no longer useful. If notifications expire often, check whether the connection was lost for long or give them a later expiry.',
-      ja: 'この通知について必要な操作はありません (すでに不要になったため送信されませんでした)。頻繁に期限切れになる場合は、接続が長く失われていないか確認するか、有効期限を遅くしてください。'
+      ja: 'この通知について必要な操作はありません（すでに不要になったため送信されませんでした）。頻繁に期限切れになる場合は、接続が長く失われていないか確認するか、有効期限を遅くしてください。'
     }
   },
   SENDING_QUOTA_EXCEEDED: {
@@ -384,7 +384,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Exchange blocks a mailbox that exceeded its sending limits or sent suspicious mail (replies 5.2.251 to 5.2.255, or send-as denied). A Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it; sending then resumes.',
-      ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます (応答 5.2.251～5.2.255、または代理送信の拒否)。Microsoft 365 管理者が Microsoft Defender ポータル (制限付きエンティティ) で確認して解除すると、送信が再開されます。'
+      ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます（応答 5.2.251～5.2.255、または代理送信の拒否）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除すると、送信が再開されます。'
     }
   },
   ROOM_UNAVAILABLE: {
@@ -395,7 +395,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'The room was busy when its free/busy was checked, or the room declined the booking. Offer only rooms that GET /rooms/availability shows free, then update the session with another room or time (a new revision).',
-      ja: '空き時間の確認で会議室が予約済みだったか、会議室が予約を辞退しました。GET /rooms/availability で空いている会議室だけを提示し、別の会議室または時間でセッションを更新してください (新しいリビジョン)。'
+      ja: '空き時間の確認で会議室が予約済みだったか、会議室が予約を辞退しました。GET /rooms/availability で空いている会議室だけを提示し、別の会議室または時間でセッションを更新してください（新しいリビジョン）。'
     }
   },
   ROOMS_NOT_AVAILABLE: {
@@ -406,7 +406,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Rooms need Microsoft Graph: a Modern connection that sends through Graph, and Place.Read.All approved by a tenant admin (the settings page shows how to ask). Classic and SMTP connections send the invitation with the room\'s name as its location only.',
-      ja: '会議室には Microsoft Graph が必要です。Graph で送信するモダン接続と、テナント管理者が承認した Place.Read.All が必要です (設定ページに依頼方法が表示されます)。クラシック接続と SMTP 接続では、会議室名を場所として記載した招待のみを送信します。'
+      ja: '会議室には Microsoft Graph が必要です。Graph で送信するモダン接続と、テナント管理者が承認した Place.Read.All が必要です（設定ページに依頼方法が表示されます）。クラシック接続と SMTP 接続では、会議室名を場所として記載した招待のみを送信します。'
     }
   },
   TEAMS_NOT_AVAILABLE_ON_SMTP: {
@@ -417,7 +417,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Invitations over SMTP are calendar (iCalendar) emails: they cannot create a Teams meeting or book a room. Connect the catalog with Modern authentication sending through Microsoft Graph to get both.',
-      ja: 'SMTP での招待は予定表 (iCalendar) メールのため、Teams 会議の作成や会議室の予約はできません。両方を利用するには、Microsoft Graph で送信するモダン認証でカタログを接続してください。'
+      ja: 'SMTP での招待は予定表（iCalendar）メールのため、Teams 会議の作成や会議室の予約はできません。両方を利用するには、Microsoft Graph で送信するモダン認証でカタログを接続してください。'
     }
   },
   SESSION_ORGANIZER_CHANGED: {
@@ -428,29 +428,29 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Attendees\' calendars take changes of a meeting only from its organiser, the account it was sent as (the session\'s status shows it as organizer). Connect the catalog as that account again, then send the change again (a new revision). Or cancel the meeting as that account (in Outlook, when it was sent through Microsoft Graph) and create the session again under a new session id.',
-      ja: '出席者の予定表は、会議の開催者 (会議を送信したアカウント。セッションの状態に organizer として表示されます) からの変更だけを受け付けます。カタログをそのアカウントでもう一度接続してから、変更を再送信してください (新しいリビジョン)。または、そのアカウントで会議を取り消し (Microsoft Graph で送信した会議は Outlook で)、新しいセッション ID でセッションを作成し直してください。'
+      ja: '出席者の予定表は、会議の開催者（会議を送信したアカウント。セッションの状態に organizer として表示されます）からの変更だけを受け付けます。カタログをそのアカウントでもう一度接続してから、変更を再送信してください（新しいリビジョン）。または、そのアカウントで会議を取り消し（Microsoft Graph で送信した会議は Outlook で）、新しいセッション ID でセッションを作成し直してください。'
     }
   },
   SESSION_TRANSPORT_CHANGED: {
     status: 409,
     title: {
       en: 'The session\'s meeting was sent another way (Microsoft Graph or SMTP) than the catalog now sends: it cannot be changed this way.',
-      ja: 'このセッションの会議は、カタログの現在の送信方法 (Microsoft Graph または SMTP) とは別の方法で送信されているため、この方法では変更できません。'
+      ja: 'このセッションの会議は、カタログの現在の送信方法（Microsoft Graph または SMTP）とは別の方法で送信されているため、この方法では変更できません。'
     },
     remedy: {
       en: 'A meeting sent through Microsoft Graph is an event in the organiser\'s calendar that only Graph changes; one sent over SMTP is an iCalendar invitation that only further iCalendar email over SMTP changes (the session\'s status shows which as transport). With the same account, make the catalog send that way again (SMTP: a Classic connection, or Modern with the SMTP transport; Graph: Modern with Microsoft Graph), then send the change again (a new revision). Or, for a meeting sent through Graph, cancel it in Outlook as that account and create the session again under a new session id.',
-      ja: 'Microsoft Graph で送信した会議は開催者の予定表のイベントで、Graph からしか変更できません。SMTP で送信した会議は iCalendar の招待で、SMTP での iCalendar メールでしか変更できません (どちらかはセッションの状態に transport として表示されます)。同じアカウントのまま、カタログの送信方法をその方法に戻し (SMTP: クラシック接続、または SMTP で送信するモダン接続。Graph: Microsoft Graph で送信するモダン接続)、変更を再送信してください (新しいリビジョン)。Graph で送信した会議であれば、そのアカウントで Outlook から取り消し、新しいセッション ID でセッションを作成し直すこともできます。'
+      ja: 'Microsoft Graph で送信した会議は開催者の予定表のイベントで、Graph からしか変更できません。SMTP で送信した会議は iCalendar の招待で、SMTP での iCalendar メールでしか変更できません（どちらかはセッションの状態に transport として表示されます）。同じアカウントのまま、カタログの送信方法をその方法に戻し（SMTP: クラシック接続、または SMTP で送信するモダン接続。Graph: Microsoft Graph で送信するモダン接続）、変更を再送信してください（新しいリビジョン）。Graph で送信した会議であれば、そのアカウントで Outlook から取り消し、新しいセッション ID でセッションを作成し直すこともできます。'
     }
   },
   CLASSIC_DISABLED: {
     status: 403,
     title: {
       en: 'Password (classic) connections are turned off for this organisation.',
-      ja: 'この組織ではパスワード (クラシック) 接続がオフになっています。'
+      ja: 'この組織ではパスワード（クラシック）接続がオフになっています。'
     },
     remedy: {
       en: 'Connect with Microsoft sign-in (modern connection). The LMS operator turned classic connections off (CLASSIC_ENABLED=false).',
-      ja: 'Microsoft サインイン (モダン接続) で接続してください。LMS の運用者がクラシック接続をオフにしています (CLASSIC_ENABLED=false)。'
+      ja: 'Microsoft サインイン（モダン接続）で接続してください。LMS の運用者がクラシック接続をオフにしています（CLASSIC_ENABLED=false）。'
     }
   },
   CONNECT_ATTEMPTS_LIMITED: {
@@ -483,7 +483,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Try again tomorrow (the count restarts at midnight UTC). The connection itself keeps working; use "Check connection" to test it without sending mail.',
-      ja: '明日もう一度お試しください (回数は UTC の午前 0 時にリセットされます)。接続自体は引き続き機能します。メールを送信せずに確認するには「接続を確認」を使ってください。'
+      ja: '明日もう一度お試しください（回数は UTC の午前 0 時にリセットされます）。接続自体は引き続き機能します。メールを送信せずに確認するには「接続を確認」を使ってください。'
     }
   }
 } as const satisfies Record<string, IErrorDefinition>;
@@ -523,7 +523,7 @@ export const HTTP_ERRORS = {
     },
     remedy: {
       en: 'A tenant admin must approve the API permission (user_impersonation) in the SharePoint admin center.',
-      ja: 'テナント管理者が SharePoint 管理センターで API のアクセス許可 (user_impersonation) を承認する必要があります。'
+      ja: 'テナント管理者が SharePoint 管理センターで API のアクセス許可（user_impersonation）を承認する必要があります。'
     }
   },
   APP_ROLE_MISSING: {
@@ -644,7 +644,7 @@ export const HTTP_ERRORS = {
     },
     remedy: {
       en: 'Call it with an app-only token (client credentials) of the LMS back end that holds the Notifications.Send app role; a signed-in user\'s token is refused.',
-      ja: 'Notifications.Send アプリ ロールを持つ LMS バックエンドのアプリ専用トークン (クライアント資格情報) で呼び出してください。サインインしたユーザーのトークンは拒否されます。'
+      ja: 'Notifications.Send アプリ ロールを持つ LMS バックエンドのアプリ専用トークン（クライアント資格情報）で呼び出してください。サインインしたユーザーのトークンは拒否されます。'
     }
   },
   IDEMPOTENCY_KEY_REQUIRED: {
@@ -655,7 +655,7 @@ export const HTTP_ERRORS = {
     },
     remedy: {
       en: 'Send an Idempotency-Key header: the same key later returns the same notification instead of sending it twice. (In a batch, each item\'s key is required by the schema.)',
-      ja: 'Idempotency-Key ヘッダーを送信してください。同じキーで再送すると、二重に送信せず同じ通知が返されます (一括の場合、各項目のキーはスキーマで必須です)。'
+      ja: 'Idempotency-Key ヘッダーを送信してください。同じキーで再送すると、二重に送信せず同じ通知が返されます（一括の場合、各項目のキーはスキーマで必須です）。'
     }
   },
   IDEMPOTENCY_KEY_REUSED: {
@@ -699,7 +699,7 @@ export const HTTP_ERRORS = {
     },
     remedy: {
       en: 'Check the session id and the catalog it was put for. A session must be put (PUT) before it can be cancelled.',
-      ja: 'セッション ID と、そのセッションを登録したカタログを確認してください。セッションは取り消す前に登録 (PUT) する必要があります。'
+      ja: 'セッション ID と、そのセッションを登録したカタログを確認してください。セッションは取り消す前に登録（PUT）する必要があります。'
     }
   },
   SESSION_REVISION_STALE: {
@@ -710,7 +710,7 @@ export const HTTP_ERRORS = {
     },
     remedy: {
       en: 'Nothing to do when this was a late retry: the newer revision stands. To change the session, send a revision number higher than the current one (the status shows it).',
-      ja: '遅れて届いた再試行であれば対応は不要です (新しいリビジョンが有効です)。セッションを変更するには、現在より大きいリビジョン番号を送ってください (状態に表示されます)。'
+      ja: '遅れて届いた再試行であれば対応は不要です（新しいリビジョンが有効です）。セッションを変更するには、現在より大きいリビジョン番号を送ってください（状態に表示されます）。'
     }
   },
   CLIENT_APP_NOT_ACCEPTED: {
@@ -721,7 +721,7 @@ export const HTTP_ERRORS = {
     },
     remedy: {
       en: 'Use the settings page in SharePoint or Teams (or, for the LMS back end, its own app registration). An operator adds other client applications in ALLOWED_DELEGATED_CLIENTS or ALLOWED_APP_CLIENTS.',
-      ja: 'SharePoint または Teams の設定ページを使用してください (LMS バックエンドの場合は専用のアプリ登録を使用してください)。ほかのクライアント アプリケーションは、運用者が ALLOWED_DELEGATED_CLIENTS または ALLOWED_APP_CLIENTS に追加します。'
+      ja: 'SharePoint または Teams の設定ページを使用してください（LMS バックエンドの場合は専用のアプリ登録を使用してください）。ほかのクライアント アプリケーションは、運用者が ALLOWED_DELEGATED_CLIENTS または ALLOWED_APP_CLIENTS に追加します。'
     }
   }
 } as const satisfies Record<string, IErrorDefinition>;

@@ -37,9 +37,9 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
         {approval.tenantAdmins.length > 0 ? (
           // Inline rather than a list: the page's own lists (alert recipients) are found by their items.
           <Text block={true} variant="small" data-testid="tenant-admins">
-            {strings.roomsTenantAdmins}{' '}
+            {strings.roomsTenantAdmins}
             {approval.tenantAdmins.map((a, i) => (
-              <React.Fragment key={a.email}>{i > 0 ? ', ' : ''}{a.displayName} (<Link underline={true} href={`mailto:${a.email}`}>{a.email}</Link>)</React.Fragment>
+              <React.Fragment key={a.email}>{i > 0 ? ', ' : ''}{a.displayName} <span style={{ whiteSpace: 'nowrap' }}>(<Link underline={true} href={`mailto:${a.email}`}>{a.email}</Link>)</span></React.Fragment>
             ))}
           </Text>
         ) : <Text block={true} variant="small">{strings.roomsNoTenantAdminsKnown}</Text>}

@@ -181,6 +181,12 @@ describe('ConnectionSettings', () => {
     await userEvent.click(screen.getByRole('button', { name: en.connect }));
     expect(await screen.findByText(en.validationEmailRequired)).toBeInTheDocument();
     expect(screen.getByText(en.validationPasswordRequired)).toBeInTheDocument();
+    // The focus goes to the first field named, whose message may be out of view.
+    await waitFor(() => expect(screen.getByRole('textbox', { name: en.classicEmailLabel })).toHaveFocus());
+    await userEvent.type(screen.getByRole('textbox', { name: en.classicEmailLabel }), 'adele@contoso.test');
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await waitFor(() => expect(passwordField()).toHaveFocus());
+    await userEvent.clear(screen.getByRole('textbox', { name: en.classicEmailLabel }));
     await userEvent.type(screen.getByRole('textbox', { name: en.classicEmailLabel }), 'not-an-address');
     await userEvent.click(screen.getByRole('button', { name: en.connect }));
     expect(await screen.findByText(en.validationEmailInvalid)).toBeInTheDocument();
@@ -397,9 +403,11 @@ describe('ConnectionSettings', () => {
 
   it('ConnectionSettings - a settings conflict says someone else changed them and offers to reload', async () => {
     const store = new FakeSettingsStore({ enabled: true });
-    renderPage({ store, api: new FakeConnectionApi(connectedView()) });
+    const api = new FakeConnectionApi(connectedView());
+    renderPage({ store, api });
     await ready();
-    store.stored = { ...store.stored, alertRecipients: ['someone@contoso.test'], etag: '"changed-by-someone-else"' };
+    // Another admin saved recipients (through the API, the authority) after this page read them.
+    api.view = { ...api.view, alertRecipients: ['someone@contoso.test'], etag: 'W/"changed-by-someone-else"' };
     await userEvent.click(screen.getByRole('switch', { name: en.masterSwitchLabel }));
     await userEvent.click(screen.getByRole('button', { name: en.save }));
     expect(await screen.findByText(en.conflictTitle)).toBeInTheDocument();
@@ -433,6 +441,27 @@ describe('ConnectionSettings', () => {
     expect(screen.queryByTestId('unsaved')).not.toBeInTheDocument();
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
     expect(screen.getByRole('button', { name: en.save })).toBeDisabled();
+  });
+
+  it('ConnectionSettings - a save the API took but the site\'s list refused says so, in Japanese too, and is not offered again', async () => {
+    const { api, store } = renderPage({ api: new FakeConnectionApi(connectedView({ enabled: false })), strings: ja });
+    await ready(ja);
+    store.failSave = appError('problem', { status: 404 });
+    await switchOn(ja);
+    await userEvent.click(screen.getByRole('button', { name: ja.save }));
+    expect(await screen.findByText(format(ja.listNotUpdated, 'HTTP 404'))).toBeInTheDocument();
+    expect(api.calls).toContain('patch {"enabled":true,"alertRecipients":[]}');
+    expect(screen.queryByText(ja.conflictTitle)).not.toBeInTheDocument();
+    expect(screen.getByTestId('status-state')).toHaveTextContent(ja.stateSending);
+    expect(screen.getByRole('button', { name: ja.save })).toBeDisabled();
+  });
+
+  it('ConnectionSettings - Disconnect with nothing waiting says nothing about what waits', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView({ outbox: { waiting: 0, held: 0, lastSentAt: null } })) });
+    await ready();
+    await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
+    const dialog = await screen.findByRole('alertdialog');
+    expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).not.toHaveTextContent(/notifications waiting|\b0\b/);
   });
 
   it('ConnectionSettings - Disconnect names the account, starts on the safe choice and gives the focus back', async () => {
@@ -586,6 +615,14 @@ describe('ConnectionSettings', () => {
     expect(deliveries.calls).toEqual([]);
   });
 
+  it('ConnectionSettings - a disconnected catalog whose notifications still wait shows them, held until an account is connected', async () => {
+    const deliveries = new FakeDeliveriesApi(['a', 'b'].map((id) => delivery({ id, status: 'held', sentAt: null })));
+    renderPage({ deliveries, api: new FakeConnectionApi(notConnectedView({ enabled: true, outbox: { waiting: 2, held: 2, lastSentAt: null } })) });
+    await ready();
+    expect(await screen.findByTestId('deliveries-panel')).toBeInTheDocument();
+    expect(await screen.findByText(format(en.deliveriesHeldWhileNotConnected, '2'))).toBeInTheDocument();
+  });
+
   it('ConnectionSettings - a Reconnect that fails the same way is shown once, where the reason already is', async () => {
     const api = new FakeConnectionApi(connectedView({ health: { state: 'lost', code: 'CONSENT_DECLINED', checkedAt: LOST.checkedAt } }));
     renderPage({ api });
@@ -604,6 +641,19 @@ describe('ConnectionSettings', () => {
     expect(await inside(screen.getByTestId('lost-reason')).findByText(ERROR_CATALOGUE.MAILBOX_NOT_FOUND.remedy.en)).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: en.reconnect })).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: en.checkNow })).toBeEnabled();
+  });
+
+  it('ConnectionSettings - Check now says what it found, also when nothing changed', async () => {
+    const api = new FakeConnectionApi(connectedView({ health: { state: 'lost', code: 'MAILBOX_NOT_FOUND', checkedAt: LOST.checkedAt } }));
+    renderPage({ api, strings: ja });
+    await ready(ja);
+    await userEvent.click(await screen.findByRole('button', { name: ja.checkNow }));
+    expect(await screen.findByText(ja.checkedNotWorking)).toBeInTheDocument();
+    expect(api.calls.filter((c) => c === 'check').length).toBeGreaterThanOrEqual(1);
+    api.checkedView = connectedView();
+    await userEvent.click(screen.getByRole('button', { name: ja.checkNow }));
+    expect(await screen.findByText(ja.checkedWorks)).toBeInTheDocument();
+    expect(screen.queryByText(ja.checkedNotWorking)).not.toBeInTheDocument();
   });
 
   it('ConnectionSettings - a Classic connection whose SMTP AUTH was turned off is told how, not to choose Graph', async () => {
@@ -664,7 +714,7 @@ describe('ConnectionSettings', () => {
     renderPage({ api, store });
     await ready();
     await waitFor(() => expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument());
-    store.stored = { ...store.stored, alertRecipients: ['someone@contoso.test'], etag: '"changed-by-someone-else"' };
+    api.view = { ...api.view, alertRecipients: ['someone@contoso.test'], etag: 'W/"changed-by-someone-else"' };
     await switchOn();
     await userEvent.click(screen.getByRole('button', { name: en.save }));
     await userEvent.click(await screen.findByRole('button', { name: en.conflictReload }));
@@ -747,6 +797,7 @@ describe('ConnectionSettings', () => {
     expect(inside(view).getByTestId('visitor-state')).toHaveTextContent(en.stateSending);
     expect(inside(view).getByTestId('visitor-account')).toHaveTextContent('adele@contoso.test');
     expect(inside(view).getByTestId('visitor-owners')).toHaveTextContent('Adele Vance <adele@contoso.test>, Megan Bowen <megan@contoso.test>');
+    expect(inside(view).getByRole('link', { name: 'Megan Bowen <megan@contoso.test>' })).toHaveAttribute('href', 'mailto:megan@contoso.test');
     expect(screen.queryByText(ERROR_CATALOGUE.NOT_CATALOG_ADMIN.title.en)).not.toBeInTheDocument();
     expect(screen.queryByRole('switch')).not.toBeInTheDocument();
     expect(screen.queryByRole('button')).not.toBeInTheDocument();

@@ -5,11 +5,11 @@ import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
-import type { IConnectionSettingsStrings } from '../loc';
+import { format, type IConnectionSettingsStrings } from '../loc';
 import { toAppError, type IAppError } from '../model/appError';
 import { isConnected, type AuthMethod, type IConnectionView, type Transport } from '../model/connection';
 import { dirtyFields, orgConsentOptionVisible, validate, validateCredentials, hasErrors, type IFormErrors, type IFormValues } from '../model/form';
-import { INITIAL_STATE, pageReducer, type ErrorPlace, type IPageState, type PageAction } from '../model/pageState';
+import { INITIAL_STATE, pageReducer, type ErrorPlace, type INotice, type IPageState, type PageAction } from '../model/pageState';
 import { reconnectHelps } from '../model/reconnect';
 import { summaryState } from '../model/summary';
 import type { IStoredSettings } from '../model/settings';
@@ -188,8 +188,19 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   React.useEffect(preloadConnectedParts, []);
   React.useEffect(() => { timeFormat(strings.locale); }, [strings.locale]);
 
+  // A Connect refused by validation takes the focus to the first field it names (at 400 px its
+  // message may be out of view, and a screen reader hears it there).
+  const root = React.useRef<HTMLDivElement>(null);
+  const focusInvalid = React.useRef<boolean>(false);
+  React.useEffect(() => {
+    if (focusInvalid.current && state.showValidation) {
+      focusInvalid.current = false;
+      root.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    }
+  });
+
   /** The API changes the settings item too when a connection changes: read both again. */
-  const refresh = async (notice?: { text: string; place: 'summary' | 'footer' }): Promise<void> => {
+  const refresh = async (notice?: INotice): Promise<void> => {
     const [view, stored] = await Promise.all([services.connectionApi.getConnection(), services.settingsStore.load()]);
     dispatch({ type: 'applied', view, stored, notice });
   };
@@ -199,13 +210,19 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     dispatch({ type: 'failed', error: appErr, place, reload: typeof appErr !== 'string' && appErr.kind === 'conflict' });
   };
 
+  /** Part of a save went through: the page takes what the API and the list hold now, and says what was not written. */
+  const partlySaved = (result: IPartlySaved, place: ErrorPlace): void => {
+    dispatch({ type: 'applied', view: result.view, stored: result.stored, keepEdits: true });
+    const { code, status, kind } = result.error;
+    fail(result.list ? format(strings.listNotUpdated, code ?? (status ? `HTTP ${status}` : kind)) : result.error, place);
+  };
+
   /** A connection was made: say so, and offer to turn sending on when it is off (issue 14, point 2). */
   const connected = (result: ISaved | IPartlySaved, place: ErrorPlace): void => {
     const on = result.view.enabled;
     const notice = { text: on ? strings.connectedNotice : strings.connectedOffNotice, place: 'footer' as const, offerTurnOn: !on };
     if ('error' in result) {
-      dispatch({ type: 'applied', view: result.view, stored: result.stored, keepEdits: true });
-      fail(result.error, place);
+      partlySaved(result, place);
       return;
     }
     dispatch({ type: 'applied', view: result.view, stored: result.stored, notice });
@@ -235,6 +252,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     }
     const errors: IFormErrors = step === 'classic' ? validateCredentials(values, strings) : validate(baseline, values, view, strings);
     if (hasErrors(errors)) {
+      focusInvalid.current = true;
       dispatch({ type: 'invalid' });
       return;
     }
@@ -244,7 +262,9 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       return;
     }
     saveFlow().then((flow) => flow.saveSettings(services, values, stored, view)).then(
-      (saved: ISaved) => dispatch({ type: 'applied', view: saved.view, stored: saved.stored, notice: { text: strings.saved, place: place === 'summary' ? 'summary' : 'footer' } }),
+      (saved: ISaved | IPartlySaved) => 'error' in saved
+        ? partlySaved(saved, place)
+        : dispatch({ type: 'applied', view: saved.view, stored: saved.stored, notice: { text: strings.saved, place: place === 'summary' ? 'summary' : 'footer' } }),
       (error: unknown) => fail(error, place)
     );
   };
@@ -276,8 +296,10 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   const check = async (): Promise<void> => {
     dispatch({ type: 'busy', busy: 'checking' });
     try {
-      await services.connectionApi.checkConnection();
-      await refresh();
+      // Said either way: a check that changes nothing would otherwise look like no check at all.
+      const checked = await services.connectionApi.checkConnection();
+      const works = checked.health.state === 'connected';
+      await refresh(works ? { text: strings.checkedWorks, place: 'summary' } : { text: strings.checkedNotWorking, place: 'summary', info: true });
     } catch (error) {
       fail(error, 'summary');
     }
@@ -300,7 +322,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   };
 
   return (
-    <ThemeProvider theme={theme} lang={strings.locale} className={pageClassName(theme, strings.language)}>
+    <ThemeProvider ref={root} theme={theme} lang={strings.locale} className={pageClassName(theme, strings.language)}>
       <Stack tokens={{ childrenGap: 20 }} data-testid="connection-settings" className="lms-column">
         <Stack tokens={{ childrenGap: 4 }}>
           <Text as="h2" variant="xLarge" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.title}</Text>
@@ -339,7 +361,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     const notice = (place: 'summary' | 'footer'): JSX.Element | null => state.notice && state.notice.place === place ? (
       <div data-testid="page-notice">
         <MessageBar
-          messageBarType={state.notice.offerTurnOn ? MessageBarType.warning : MessageBarType.success}
+          messageBarType={state.notice.offerTurnOn ? MessageBarType.warning : state.notice.info ? MessageBarType.info : MessageBarType.success}
           isMultiline={true}
           onDismiss={() => dispatch({ type: 'dismiss-notice' })}
           dismissButtonAriaLabel={strings.dismiss}
@@ -368,13 +390,15 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
           deliveryCounts={deliveryCounts && countsOf.current === view ? deliveryCounts : undefined}
         />
         {notice('summary')}
-        {view.account && view.method ? (
+        {/* Also once disconnected while notifications still wait for an account (held). */}
+        {(view.account && view.method) || (view.outbox && view.outbox.waiting > 0) ? (
           <LazyBoundary strings={strings}>
             <DeliveriesPanel
               strings={strings}
               api={services.deliveries}
               state={summaryState(view)}
               method={view.method}
+              saidAbove={view.sendingBlocked ? view.sendingBlocked.code : null}
               refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}`}
               pollMs={props.deliveriesPollMs}
               onCounts={(counts: IDeliveries['counts'], lastSentAt: string | null) => {

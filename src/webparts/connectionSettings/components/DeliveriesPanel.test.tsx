@@ -40,6 +40,17 @@ describe('DeliveriesPanel', () => {
     expect(api.calls).toEqual([{ limit: DELIVERIES_PAGE_SIZE }]);
   });
 
+  it('DeliveriesPanel - a reason the summary above explains already (Exchange\'s block) is not said again under each item', async () => {
+    const api = new FakeDeliveriesApi([
+      delivery({ id: 'a', status: 'queued', sentAt: null, code: 'SENDING_BLOCKED' }),
+      delivery({ id: 'b', status: 'failed', sentAt: null, code: 'RECIPIENT_REJECTED' })
+    ]);
+    render(<DeliveriesPanel strings={en} api={api} state="sending" method="modern" saidAbove="SENDING_BLOCKED" refreshKey="k" pollMs={0} />);
+    const [blocked, rejected] = await screen.findAllByTestId('delivery-item');
+    expect(blocked).not.toHaveTextContent(ERROR_CATALOGUE.SENDING_BLOCKED.title.en);
+    expect(rejected).toHaveTextContent(ERROR_CATALOGUE.RECIPIENT_REJECTED.title.en);
+  });
+
   it('DeliveriesPanel - tells the page the counts and the newest send it read (for the status card)', async () => {
     const api = new FakeDeliveriesApi([
       delivery({ id: 'a', sentAt: '2026-12-01T10:01:00.000Z' }),

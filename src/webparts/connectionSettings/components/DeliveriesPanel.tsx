@@ -25,11 +25,12 @@ export interface IDeliveriesPanelProps {
   state: SummaryState;
   /** The connection's method, so a failure's remedy fits it. */
   method: AuthMethod | null;
+  /** A code the summary above explains already (Exchange's sending block): not said again under each item. */
+  saidAbove?: string | null;
   /** Changes whenever the connection changes (a reconnect, a check, a save): the panel reads its first page again. */
   refreshKey: string;
   /** While items are on their way the panel reads its first page again this often (ms); 0 turns it off. */
   pollMs?: number;
-  /** Told the counts of every first page read, so the summary above shows the same numbers. */
   /** The counts of each first page read, and the newest send on it (for the status card, which the page does not read again). */
   onCounts?: (counts: IDeliveries['counts'], lastSentAt: string | null) => void;
 }
@@ -64,6 +65,9 @@ export function heldNotice(state: SummaryState, held: number, strings: IConnecti
   }
   if (state === 'paused') {
     return format(strings.deliveriesHeldWhilePaused, String(held));
+  }
+  if (state === 'not-connected') {
+    return format(strings.deliveriesHeldWhileNotConnected, String(held));
   }
   return undefined;
 }
@@ -165,7 +169,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   const item = (delivery: IDelivery): JSX.Element => {
     const status: DeliveryStatus = isKnown(delivery.status) ? delivery.status : 'queued';
     // Held items share the connection's reason, said once above them; the others each have their own.
-    const reason = delivery.code && status !== 'sent' && status !== 'held' ? messageForCode(delivery.code, strings, props.method) : undefined;
+    const reason = delivery.code && status !== 'sent' && status !== 'held' && delivery.code !== props.saidAbove ? messageForCode(delivery.code, strings, props.method) : undefined;
     return (
       <li key={delivery.id} className="lms-delivery" data-testid="delivery-item" data-status={status}>
         <Stack horizontal={true} tokens={{ childrenGap: 8 }} verticalAlign="start">
@@ -217,7 +221,8 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
             {ORDER.map((status) => (
               <div key={status} className="lms-delivery-count" data-testid={`deliveries-count-${status}`}>
                 <dt>{statusText(status, strings)}</dt>
-                <dd style={{ color: page.counts[status] > 0 && (status === 'failed' || status === 'held') ? colours[status] : undefined }}>{page.counts[status]}</dd>
+                {/* Failed in the error colour; the theme's warning icon colour is a grey that reads as disabled, so held stays in the text colour (its notice below calls it out). */}
+                <dd style={{ color: page.counts[status] > 0 && status === 'failed' ? colours[status] : undefined }}>{page.counts[status]}</dd>
               </div>
             ))}
           </dl>

@@ -30,7 +30,9 @@ export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Ele
         type: DialogType.normal,
         title: format(strings.disconnectDialogTitle, account),
         // Japanese runs sentences on without a space after 。
-        subText: [strings.disconnectDialogText, waiting !== undefined ? format(strings.disconnectWaitingCount, String(waiting)) : strings.disconnectWaiting]
+        // With nothing waiting there is nothing to say about what waits.
+        subText: [strings.disconnectDialogText, waiting === undefined ? strings.disconnectWaiting : waiting > 0 ? format(strings.disconnectWaitingCount, String(waiting)) : '']
+          .filter((sentence) => sentence !== '')
           .join(strings.language === 'ja' ? '' : ' '),
         closeButtonAriaLabel: strings.dismiss
       }}

@@ -14,7 +14,7 @@ export default function LostReason(props: ILostReasonProps): JSX.Element {
   const { strings } = props;
   const reason = messageForCode(props.code, strings, props.method);
   return (
-    <dl className="lms-grid">
+    <dl className="lms-grid lms-reason-grid">
       <div className="lms-grid-row">
         <dt className="lms-grid-label">{strings.lostWhyLabel}</dt>
         <dd className="lms-grid-value">{reason.title}</dd>

@@ -4,7 +4,7 @@ import { cleanup, render, screen } from '@testing-library/react';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import type { IConnectionView } from '../model/connection';
-import { connectedView } from '../test/fakes';
+import { connectedView, notConnectedView } from '../test/fakes';
 import { StatusSummary } from './StatusSummary';
 
 function renderStatus(view: IConnectionView, strings = en, deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null }): void {
@@ -25,6 +25,22 @@ describe('StatusSummary', () => {
   it('StatusSummary - the warning reads in Japanese too', async () => {
     renderStatus(connectedView({ settingsListWarning: { code: 'PERMISSION_DENIED', failedAt: '2026-12-01T10:00:00Z' } }), ja);
     expect((await screen.findByText(/PERMISSION_DENIED/)).textContent).toContain(ja.settingsListWarning.split('（')[0].trim());
+  });
+
+  it('StatusSummary - not connected asks to turn sending on only while it is off', () => {
+    renderStatus(notConnectedView({ enabled: false }));
+    expect(screen.getByTestId('status-text')).toHaveTextContent(en.stateNotConnectedText);
+    cleanup();
+    renderStatus(notConnectedView({ enabled: true }), ja);
+    expect(screen.getByTestId('status-text')).toHaveTextContent(ja.stateNotConnectedOnText);
+  });
+
+  it('StatusSummary - an account without a display name of its own (Classic) is shown by its address once', () => {
+    renderStatus(connectedView({ method: 'classic', account: { email: 'alex@contoso.test', displayName: 'alex@contoso.test' } }));
+    expect(screen.getByTestId('connected-account')).toHaveTextContent(/^alex@contoso\.test$/);
+    cleanup();
+    renderStatus(connectedView({ account: { email: 'adele@contoso.test', displayName: 'Adele Vance' } }));
+    expect(screen.getByTestId('connected-account')).toHaveTextContent('Adele Vance <adele@contoso.test>');
   });
 
   it('StatusSummary - held items are a part of the API\'s waiting ones: each is counted once', () => {
@@ -55,6 +71,8 @@ describe('StatusSummary', () => {
     expect(await screen.findByText(/Restricted entities/)).toBeInTheDocument();
     expect(screen.getByTestId('sending-blocked')).toHaveTextContent(en.sendingBlockedWarning.split('{0}')[0].trim());
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateBlocked);
+    // A warning to act on, not the pause of a catalog switched off.
+    expect(screen.getByTestId('status-summary').querySelector('[data-icon-name]')?.getAttribute('data-icon-name')).toBe('Warning');
     cleanup();
     renderStatus(connectedView({ sendingBlocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T10:00:00Z' } }), ja);
     expect(await screen.findByText(/制限付きエンティティ/)).toBeInTheDocument();

@@ -69,8 +69,9 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   };
   // Connected and switched on, but Exchange refuses the account's mail: not the green "Sending".
   const blocked = state === 'sending' && !!view.sendingBlocked;
-  const icon = blocked ? ICONS.paused : ICONS[state];
-  const colour = blocked ? colours.paused : colours[state];
+  // Only an admin lifts Exchange's block: a warning, in the severe warning's colour, not a pause.
+  const icon = blocked ? 'Warning' : ICONS[state];
+  const colour = blocked ? theme.semanticColors.severeWarningIcon : colours[state];
   const account = view.account;
   const method = view.method;
   const canReconnect = state === 'lost' && reconnectHelps(view.health.code);
@@ -103,7 +104,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
             {state === 'sending' && account && !blocked ? format(strings.stateSendingText, account.email) : null}
             {state === 'paused' ? strings.statePausedText : null}
             {state === 'lost' ? format(strings.stateLostText, time(view.health.checkedAt)) : null}
-            {state === 'not-connected' ? strings.stateNotConnectedText : null}
+            {state === 'not-connected' ? (view.enabled ? strings.stateNotConnectedOnText : strings.stateNotConnectedText) : null}
           </Text>
           {state === 'lost' && view.health.code ? (
             <FocusOnShow focusKey={repeatsReason ? error : view.health.code} data-testid="lost-reason">
@@ -134,7 +135,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
 
       {account ? (
         <dl className="lms-grid lms-summary-grid" data-testid="connected-view">
-          {row(strings.accountLabel, `${account.displayName} <${account.email}>`, 'connected-account')}
+          {row(strings.accountLabel, account.displayName && account.displayName.toLowerCase() !== account.email.toLowerCase() ? `${account.displayName} <${account.email}>` : account.email, 'connected-account')}
           {view.connectedBy ? row(strings.connectedByLabel, view.connectedAt ? format(strings.connectedByValue, view.connectedBy, time(view.connectedAt)) : view.connectedBy, 'connected-by') : null}
           {row(strings.methodShortLabel, method === 'classic' ? strings.methodClassicShort
             : `${strings.methodModernShort} · ${view.transport === 'smtp-oauth' ? strings.transportSmtpShort : strings.transportGraphShort}`, 'connected-method')}

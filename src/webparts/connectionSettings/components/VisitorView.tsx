@@ -1,9 +1,10 @@
 import * as React from 'react';
 import { Icon } from '@fluentui/react/lib/Icon';
+import { Link } from '@fluentui/react/lib/Link';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import { useTheme } from '@fluentui/react/lib/Theme';
-import { format, type IConnectionSettingsStrings } from '../loc';
+import type { IConnectionSettingsStrings } from '../loc';
 import type { IVisitorView } from '../services/interfaces';
 
 export interface IVisitorViewProps {
@@ -22,7 +23,11 @@ export function VisitorView(props: IVisitorViewProps): JSX.Element {
   const state = !summary ? undefined
     : summary.state === 'connected' ? (summary.enabled ? strings.stateSending : strings.statePaused)
       : summary.state === 'not-connected' ? strings.stateNotConnected : strings.stateLost;
-  const owners = visitor.owners.map((o) => `${o.displayName} <${o.email}>`).join(', ');
+  // Each owner a mail link, in the sentence's place for them ({0}).
+  const [before, after] = strings.visitorAskOwners.split('{0}');
+  const owners = visitor.owners.map((o, i) => (
+    <React.Fragment key={o.email}>{i > 0 ? ', ' : ''}<Link href={`mailto:${o.email}`} underline={true}>{`${o.displayName} <${o.email}>`}</Link></React.Fragment>
+  ));
   return (
     <section aria-labelledby="lms-visitor-heading" className="lms-card" data-testid="visitor-view">
       <Stack horizontal={true} tokens={{ childrenGap: 12 }} verticalAlign="start">
@@ -44,7 +49,7 @@ export function VisitorView(props: IVisitorViewProps): JSX.Element {
             </dl>
           ) : <Text block={true} data-testid="visitor-hidden">{strings.visitorCannotSee}</Text>}
           <Text block={true} data-testid="visitor-owners">
-            {owners ? format(strings.visitorAskOwners, owners) : strings.visitorAskOwnersUnknown}
+            {owners.length > 0 ? <>{before}{owners}{after}</> : strings.visitorAskOwnersUnknown}
           </Text>
         </Stack>
       </Stack>

@@ -11,12 +11,18 @@ export function pageClassName(theme: ITheme, language: 'en' | 'ja'): string {
     background: colors.bodyBackground,
     color: colors.bodyText,
     padding: '16px 16px 24px',
-    // Japanese breaks between phrases, not inside them (no orphaned characters at line ends);
-    // long addresses may still break anywhere rather than overflow.
-    wordBreak: language === 'ja' ? 'keep-all' : 'normal',
+    // Japanese breaks between phrases where the browser can find them (word-break: auto-phrase,
+    // Chromium: Edge, Chrome and Teams), elsewhere between characters with the strict line-break
+    // rules (no small kana or closing bracket at a line's start). keep-all, which breaks only at
+    // spaces, split "メール アドレス" and left runs without a space to be cut anywhere.
+    // Long addresses may still break anywhere rather than overflow.
+    wordBreak: 'normal',
+    lineBreak: language === 'ja' ? 'strict' : 'auto',
     // 'anywhere' is newer than Fluent's style typings.
     overflowWrap: 'anywhere' as 'break-word',
     selectors: {
+      // Fluent's message bars set word-break: break-word on their text, which would cut words again.
+      '@supports (word-break: auto-phrase)': language === 'ja' ? { wordBreak: 'auto-phrase' as 'normal', selectors: { '& .ms-MessageBar-innerText': { wordBreak: 'auto-phrase' as 'normal' } } } : {},
       '& .lms-column': { maxWidth: 640 },
       '& .lms-heading': { fontWeight: 600, marginBottom: 8 },
       '& .lms-subheading': { fontWeight: 600, margin: '4px 0' },
@@ -33,7 +39,10 @@ export function pageClassName(theme: ITheme, language: 'en' | 'ja'): string {
       '& .lms-grid': { margin: '12px 0 0' },
       '& .lms-grid-row': { display: 'flex', flexWrap: 'wrap', columnGap: '16px', padding: '3px 0' },
       '& .lms-grid-label': { color: colors.bodySubtext, margin: 0, flex: '0 0 11em' },
-      '& .lms-grid-value': { margin: 0, flex: '1 1 12em', minWidth: 0 },
+      // A value narrower than 16em goes under its label (a Teams side panel, a phone, a message bar).
+      '& .lms-grid-value': { margin: 0, flex: '1 1 16em', minWidth: 0 },
+      // Why / What to do, nested under the state's heading: a label column as wide as its words.
+      '& .lms-reason-grid .lms-grid-label': { flex: '0 0 7em' },
       '& .lms-delivery-counts': { display: 'flex', flexWrap: 'wrap', gap: '8px 16px', margin: 0 },
       '& .lms-delivery-count': { display: 'flex', flexDirection: 'column-reverse' },
       '& .lms-delivery-count dt': { color: colors.bodySubtext, fontSize: 12 },

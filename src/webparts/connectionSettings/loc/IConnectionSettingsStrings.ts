@@ -98,6 +98,8 @@ export interface IConnectionSettingsStrings {
   unsavedChanges: string;
   connectedNotice: string;
   saved: string;
+  /** The API took the settings, the site's settings list was not written; {0} what failed. */
+  listNotUpdated: string;
 
   accountLabel: string;
   methodShortLabel: string;
@@ -125,6 +127,9 @@ export interface IConnectionSettingsStrings {
   disconnectConfirm: string;
   disconnectKeep: string;
   disconnected: string;
+  /** After Check now. */
+  checkedWorks: string;
+  checkedNotWorking: string;
 
   testEmailHeading: string;
   testEmailRecipient: string;
@@ -144,6 +149,8 @@ export interface IConnectionSettingsStrings {
   stateLostText: string;
   stateNotConnected: string;
   stateNotConnectedText: string;
+  /** Not connected while the switch is already on. */
+  stateNotConnectedOnText: string;
   lostWhyLabel: string;
   lostWhatToDoLabel: string;
   connectedByLabel: string;
@@ -171,6 +178,11 @@ export interface IConnectionSettingsStrings {
   remedyOperator: string;
   remedySmtpAuthClassic: string;
   remedyWait: string;
+  /** {0}: the time from which a request may be made again. */
+  remedyRetryAt: string;
+  /** Too many Classic password attempts; {0}: from when it may be tried again. */
+  remedyAttemptsLimitedAt: string;
+  remedyAttemptsLimited: string;
   visitorHeading: string;
   visitorCannotSee: string;
   visitorAskOwners: string;
@@ -187,6 +199,7 @@ export interface IConnectionSettingsStrings {
   deliveriesSentAt: string;
   deliveriesHeldWhileLost: string;
   deliveriesHeldWhilePaused: string;
+  deliveriesHeldWhileNotConnected: string;
   deliveryStatusSent: string;
   deliveryStatusQueued: string;
   deliveryStatusSending: string;

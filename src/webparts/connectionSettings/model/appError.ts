@@ -14,6 +14,8 @@ export interface IAppError {
   code?: string;
   title?: string;
   detail?: string;
+  /** From when a refused request may be made again (the answer's Retry-After), ISO 8601. */
+  retryAt?: string;
 }
 
 export function appError(kind: AppErrorKind, fields: Partial<IAppError> = {}): IAppError {

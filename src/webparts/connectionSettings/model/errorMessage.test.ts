@@ -6,7 +6,7 @@ import { messageForCode, messageForError, OPERATOR_CODES, reconnectHelps } from 
 
 describe('errorMessage', () => {
   const codes = (Object.keys(ERROR_CATALOGUE) as Array<keyof typeof ERROR_CATALOGUE>)
-    .filter((code) => OPERATOR_CODES.indexOf(code) < 0 && code !== 'RATE_LIMITED');
+    .filter((code) => OPERATOR_CODES.indexOf(code) < 0 && code !== 'RATE_LIMITED' && code !== 'CONNECT_ATTEMPTS_LIMITED');
 
   it.each(codes)('errorMessage - %s shows the catalogue title and remedy in both languages', (code) => {
     const english = messageForError(appError('problem', { code, status: ERROR_CATALOGUE[code].status }), en);
@@ -28,6 +28,19 @@ describe('errorMessage', () => {
 
   it('errorMessage - a rate limit says to wait, without HTTP header names', () => {
     expect(messageForCode('RATE_LIMITED', en).remedy).toBe(en.remedyWait);
+    expect(messageForCode('CONNECT_ATTEMPTS_LIMITED', ja).remedy).toBe(ja.remedyAttemptsLimited);
+  });
+
+  it('errorMessage - too many password attempts, or requests, say from when to try again when the answer said it', () => {
+    const retryAt = '2026-12-03T10:17:00Z';
+    const at = new Intl.DateTimeFormat(en.locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(retryAt));
+    const attempts = messageForError(appError('problem', { status: 429, code: 'CONNECT_ATTEMPTS_LIMITED', retryAt }), en);
+    expect(attempts.remedy).toBe(en.remedyAttemptsLimitedAt.replace('{0}', at));
+    expect(attempts.remedy).not.toMatch(/Retry-After/);
+    expect(attempts.title).toBe(ERROR_CATALOGUE.CONNECT_ATTEMPTS_LIMITED.title.en);
+    const atJa = new Intl.DateTimeFormat(ja.locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(retryAt));
+    expect(messageForError(appError('problem', { status: 429, code: 'RATE_LIMITED', retryAt }), ja).remedy).toBe(ja.remedyRetryAt.replace('{0}', atJa));
+    expect(messageForError(appError('problem', { status: 429, code: 'RATE_LIMITED' }), en).remedy).toBe(en.remedyWait);
   });
 
   it('errorMessage - the remedy fits the method: Classic is not told to choose the Graph transport', () => {

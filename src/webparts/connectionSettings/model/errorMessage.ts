@@ -33,8 +33,12 @@ function remedyFor(code: ErrorCode, strings: IConnectionSettingsStrings, method:
   if (OPERATOR_CODES.indexOf(code) >= 0) {
     return strings.remedyOperator;
   }
+  // The catalogue's remedies for these point the LMS back end at the Retry-After header.
   if (code === 'RATE_LIMITED') {
     return strings.remedyWait;
+  }
+  if (code === 'CONNECT_ATTEMPTS_LIMITED') {
+    return strings.remedyAttemptsLimited;
   }
   if (method === 'classic' && code === 'SMTP_AUTH_DISABLED') {
     return strings.remedySmtpAuthClassic;
@@ -56,6 +60,22 @@ export function messageForCode(code: string, strings: IConnectionSettingsStrings
   return { title: strings.unknownError, remedy: strings.retry, codeLine: format(strings.errorCode, code), offerReload: false };
 }
 
+/** The hour and minute of an ISO time in the page's language. */
+function clock(iso: string, strings: IConnectionSettingsStrings): string {
+  return new Intl.DateTimeFormat(strings.locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+}
+
+/** A refusal for now (too many attempts, too many requests) whose answer said when: from when to try again. */
+function waitRemedy(error: IAppError, strings: IConnectionSettingsStrings): string | undefined {
+  if (!error.retryAt) {
+    return undefined;
+  }
+  if (error.code === 'CONNECT_ATTEMPTS_LIMITED') {
+    return format(strings.remedyAttemptsLimitedAt, clock(error.retryAt, strings));
+  }
+  return error.code === 'RATE_LIMITED' ? format(strings.remedyRetryAt, clock(error.retryAt, strings)) : undefined;
+}
+
 /** An IAppError, or a message of the page's own (already in the page's language). */
 export function messageForError(error: IAppError | string, strings: IConnectionSettingsStrings, method?: AuthMethod | null): IErrorMessage {
   if (typeof error === 'string') {
@@ -70,7 +90,9 @@ export function messageForError(error: IAppError | string, strings: IConnectionS
       return { title: strings.networkError, remedy: '', offerReload: false };
     case 'problem':
       if (error.code) {
-        return messageForCode(error.code, strings, method);
+        const message = messageForCode(error.code, strings, method);
+        const wait = waitRemedy(error, strings);
+        return wait ? { ...message, remedy: wait } : message;
       }
       return { title: strings.unknownError, remedy: '', offerReload: false };
     default:

@@ -24,6 +24,8 @@ export interface INotice {
   place: 'summary' | 'footer';
   /** The connection is made but the switch is off: offer to turn it on (issue 14, point 2). */
   offerTurnOn?: boolean;
+  /** A report, not a success (a check that found the connection not working). */
+  info?: boolean;
 }
 
 export interface IPageState {

@@ -21,6 +21,8 @@ describe('saveFlow', () => {
     expect(planSave(base, base, view)).toBe('nothing');
     expect(planSave(base, { ...base, enabled: false }, view)).toBe('settings');
     expect(planSave(base, base, view, true)).toBe('modern');
+    // A forced sign-in is Modern's: Classic asks for its credentials instead.
+    expect(planSave(base, { ...base, method: 'classic' }, view, true)).toBe('classic');
   });
 
   it('saveFlow - a wrong Classic password writes nothing to the API or the list (issue 14 point 3)', async () => {
@@ -48,14 +50,43 @@ describe('saveFlow', () => {
     expect(result.view).toMatchObject({ method: 'classic', enabled: true });
   });
 
-  it('saveFlow - settings that fail after the connection was made are reported with the connection that exists', async () => {
+  it('saveFlow - settings the API did not take after the connection was made are reported with the connection that exists', async () => {
     const api = new FakeConnectionApi(notConnectedView());
     const store = new FakeSettingsStore({ etag: '"1"' });
-    store.failSave = appError('timeout');
+    api.failures.patch = appError('timeout');
     const base = formFromStored(store.stored, api.view);
     const result = await connectClassic(services(api, store), { ...base, method: 'classic', classicEmail: 'c@contoso.test', classicPassword: 'pw', enabled: true }, store.stored);
-    expect(isPartlySaved(result)).toBe(true);
-    expect(result.view.method).toBe('classic');
+    expect(isPartlySaved(result) && !result.list && result.error.kind).toBe('timeout');
+    expect(result.view).toMatchObject({ method: 'classic', enabled: false });
+    expect(store.saves).toEqual([]);
+    // Only a conflict is read again and retried; a timeout is said as it is.
+    expect(api.calls).toEqual(['classic c@contoso.test', 'patch {"enabled":true,"alertRecipients":[]}', 'get']);
+  });
+
+  it('saveFlow - the connection that exists is kept when reading it again fails too, and the address is sent trimmed', async () => {
+    const api = new FakeConnectionApi(notConnectedView());
+    const store = new FakeSettingsStore({ etag: '"1"' });
+    api.failures.patch = appError('timeout');
+    api.failures.get = appError('network');
+    store.failLoad = appError('network');
+    const base = formFromStored(store.stored, api.view);
+    const result = await connectClassic(services(api, store), { ...base, method: 'classic', classicEmail: '  c@contoso.test ', classicPassword: 'pw', enabled: true }, store.stored);
+    expect(api.calls[0]).toBe('classic c@contoso.test');
+    expect(result.view).toMatchObject({ method: 'classic', account: { email: 'c@contoso.test' } });
+    expect(result.stored).toEqual({ ...DEFAULT_SETTINGS, etag: '"1"' });
+  });
+
+  it('saveFlow - the list is written only when it differs, and made when there is no item yet', async () => {
+    const api = new FakeConnectionApi(connectedView({ enabled: true }));
+    const same = new FakeSettingsStore({ ...MODERN_STORED });
+    const base = formFromStored(same.stored, api.view);
+    await saveSettings(services(api, same), base, same.stored, api.view);
+    expect(same.saves).toEqual([]);
+    expect(api.calls).toEqual([]);
+    const none = new FakeSettingsStore({ ...MODERN_STORED, etag: undefined });
+    const saved = await saveSettings(services(api, none), base, none.stored, api.view);
+    expect(none.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
+    expect(isPartlySaved(saved)).toBe(false);
   });
 
   it('saveFlow - Modern starts the sign-in with the form\'s consent and transport, and saves only after it', async () => {
@@ -96,31 +127,91 @@ describe('saveFlow', () => {
     expect(api.calls).toEqual(['patch {"enabled":false,"alertRecipients":[]} (stale)', 'get', 'patch {"enabled":false,"alertRecipients":[]}']);
   });
 
-  it('saveFlow - another admin\'s change of the switch at the API is a conflict', async () => {
+  it('saveFlow - another admin\'s change of the switch at the API is a conflict, and nothing is written', async () => {
     const api = new FakeConnectionApi(connectedView());
     const store = new FakeSettingsStore(MODERN_STORED);
     const read = api.view;
     const base = formFromStored(store.stored, read);
     api.view = { ...api.view, alertRecipients: ['someone@contoso.test'], etag: 'W/"other-admin"' };
     await expect(saveSettings(services(api, store), { ...base, enabled: false }, store.stored, read)).rejects.toMatchObject({ kind: 'conflict' });
-  });
-
-  it('saveFlow - another admin\'s change of the switch in the list is a conflict, and nothing is written', async () => {
-    const api = new FakeConnectionApi(connectedView());
-    const store = new FakeSettingsStore(MODERN_STORED);
-    const base = formFromStored(store.stored, api.view);
-    const read = store.stored;
-    store.stored = { ...store.stored, enabled: false, etag: '"other"' };
-    await expect(saveSettings(services(api, store), { ...base, alertRecipients: ['b@contoso.test'] }, read, api.view)).rejects.toMatchObject({ kind: 'conflict' });
+    expect(api.calls).toEqual(['patch {"enabled":false,"alertRecipients":[]} (stale)', 'get']);
+    expect(api.view.enabled).toBe(true);
     expect(store.saves).toEqual([]);
   });
 
-  it('saveFlow - another admin\'s change of the list is a conflict', async () => {
+  it('saveFlow - the list changed by hand (a site member, a save stopped before the list) is written over with what the API took', async () => {
     const api = new FakeConnectionApi(connectedView());
     const store = new FakeSettingsStore(MODERN_STORED);
     const base = formFromStored(store.stored, api.view);
     const read = store.stored;
-    store.stored = { ...store.stored, alertRecipients: ['someone@contoso.test'], etag: '"other"' };
-    await expect(saveSettings(services(api, store), { ...base, alertRecipients: ['b@contoso.test'] }, read, api.view)).rejects.toMatchObject({ kind: 'conflict' });
+    store.stored = { ...store.stored, enabled: false, alertRecipients: ['someone@contoso.test'], etag: '"by-hand"' };
+    const saved = await saveSettings(services(api, store), { ...base, alertRecipients: ['b@contoso.test'] }, read, api.view);
+    expect(isPartlySaved(saved)).toBe(false);
+    expect(api.calls).toEqual(['patch {"enabled":true,"alertRecipients":["b@contoso.test"]}', 'get']);
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: ['b@contoso.test'] }]);
+    expect(saved.stored).toMatchObject({ enabled: true, alertRecipients: ['b@contoso.test'] });
+  });
+
+  it('saveFlow - another admin\'s whole save between this page\'s API write and its list write leaves the list as the API holds it', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    const store = new FakeSettingsStore(MODERN_STORED);
+    const read = store.stored;
+    const mine = { ...formFromStored(store.stored, api.view), alertRecipients: ['a@contoso.test'] };
+    const save = store.save.bind(store);
+    let other = true;
+    store.save = (settings, etag) => {
+      if (other) {
+        // Before this page's list write lands: the other admin saves to the API, then the list.
+        other = false;
+        api.view = { ...api.view, alertRecipients: ['b@contoso.test'], etag: 'W/"other-admin"' };
+        store.stored = { ...store.stored, alertRecipients: ['b@contoso.test'], etag: '"other-admin"' };
+      }
+      return save(settings, etag);
+    };
+    const saved = await saveSettings(services(api, store), mine, read, api.view);
+    expect(isPartlySaved(saved)).toBe(false);
+    expect(store.stored.alertRecipients).toEqual(['b@contoso.test']);
+    expect(store.stored.alertRecipients).toEqual(api.view.alertRecipients);
+    expect(saved.stored.alertRecipients).toEqual(['b@contoso.test']);
+  });
+
+  it('saveFlow - the list failing after the API took the settings is said as the list alone; saving again writes the list and patches nothing', async () => {
+    const api = new FakeConnectionApi(connectedView({ enabled: false }));
+    const store = new FakeSettingsStore({ ...MODERN_STORED, enabled: false });
+    const read = api.view;
+    const values = { ...formFromStored(store.stored, read), enabled: true, alertRecipients: ['b@contoso.test'] };
+    store.failSaveOnce = appError('problem', { status: 404 });
+    const first = await saveSettings(services(api, store), values, store.stored, read);
+    expect(isPartlySaved(first) && first.list).toBe(true);
+    expect(isPartlySaved(first) && first.error.status).toBe(404);
+    // Not a conflict: said, not written over blindly (the list is read once, for the page).
+    expect(store.loads).toBe(1);
+    expect(first.stored).toMatchObject({ enabled: false });
+    expect(first.view).toMatchObject({ enabled: true, alertRecipients: ['b@contoso.test'] });
+    expect(api.view).toMatchObject({ enabled: true, alertRecipients: ['b@contoso.test'] });
+    expect(store.stored.enabled).toBe(false);
+    // Saved again from the page as it was (the view it read before): the API has it already.
+    store.failSave = undefined;
+    api.calls = [];
+    const again = await saveSettings(services(api, store), values, store.stored, read);
+    expect(isPartlySaved(again)).toBe(false);
+    expect(api.calls).toEqual(['patch {"enabled":true,"alertRecipients":["b@contoso.test"]} (stale)', 'get']);
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: ['b@contoso.test'] }]);
+    // Saved from the page as the partly saved result left it (the API's new view): the list alone.
+    api.calls = [];
+    store.stored = { ...store.stored, enabled: false, etag: '"behind"' };
+    await saveSettings(services(api, store), values, store.stored, first.view);
+    expect(api.calls).toEqual([]);
+    expect(store.stored).toMatchObject({ enabled: true, alertRecipients: ['b@contoso.test'] });
+  });
+
+  it('saveFlow - a connection whose settings reached the API but not the list is partly saved, as the list alone', async () => {
+    const api = new FakeConnectionApi(notConnectedView());
+    const store = new FakeSettingsStore({ etag: '"1"' });
+    store.failSave = appError('timeout');
+    const base = formFromStored(store.stored, api.view);
+    const result = await connectClassic(services(api, store), { ...base, method: 'classic', classicEmail: 'c@contoso.test', classicPassword: 'pw', enabled: true }, store.stored);
+    expect(isPartlySaved(result) && result.list).toBe(true);
+    expect(result.view).toMatchObject({ method: 'classic', enabled: true });
   });
 });

@@ -8,6 +8,8 @@ import type { IServices } from '../services/interfaces';
  * Save and Connect, all or nothing (issue 14, point 3): a new connection is made at the API first,
  * and only once the API confirms it are the settings written - to the API, then to the settings
  * list. A wrong password or a declined sign-in leaves the list and the API exactly as they were.
+ * The API is the authority (sending follows its record, and its ETag catches another admin's save);
+ * the list is a copy the page writes after it.
  */
 
 /** What pressing the page's primary action does with the form as it is. */
@@ -36,16 +38,22 @@ export interface ISaved {
   stored: IStoredSettings;
 }
 
-/** A connection was made but the settings that go with it were not written. */
+/**
+ * Part of it was saved: a connection was made but the settings that go with it were not written
+ * (`list` false: the API did not take them), or the API took the settings and only the settings
+ * list was not written (`list` true).
+ */
 export interface IPartlySaved extends ISaved {
   error: IAppError;
+  list?: boolean;
 }
 
 /**
- * Writes the admin's columns of the settings item with the ETag they were read with. The API
- * writes the connection's own columns of the same item (method, account, health), which changes
- * the ETag without touching what an admin edits: a stale ETag is a conflict only when the admin's
- * columns changed since this page read them.
+ * Writes the admin's columns of the settings item as the API holds them. The item's ETag changes
+ * without an admin's save too (the API writes the connection's own columns; a site member may edit
+ * the list by hand; a save may have stopped between the API and the list; another admin's whole
+ * save may have come between this page's two writes): the API decided, so a stale ETag means reading
+ * the item and the API again and writing what the API holds now over the item.
  */
 async function writeList(services: IServices, settings: IAdminSettings, base: IStoredSettings): Promise<IStoredSettings> {
   try {
@@ -54,21 +62,16 @@ async function writeList(services: IServices, settings: IAdminSettings, base: IS
     if (toAppError(error).kind !== 'conflict') {
       throw error;
     }
-    const fresh = await services.settingsStore.load();
-    if (sameAdminSettings(fresh, settings)) {
-      return fresh;
-    }
-    if (!sameAdminSettings(fresh, base)) {
-      throw error;
-    }
-    return services.settingsStore.save(adminSettings(settings), fresh.etag);
+    const [fresh, now] = await Promise.all([services.settingsStore.load(), services.connectionApi.getConnection()]);
+    return sameAdminSettings(fresh, now) ? fresh : services.settingsStore.save(adminSettings(now), fresh.etag);
   }
 }
 
 /**
  * The switch and the recipients to the API with the view's ETag. The API changes its record by
  * itself too (a health check, a test email, the keep-alive): a stale ETag is someone else's change
- * only when what an admin edits differs from what this page read.
+ * only when what an admin edits differs from what this page read - and not when it already is what
+ * this page saves (this page's own save, answered after all or stopped before the list).
  */
 async function patchConnection(services: IServices, settings: IAdminSettings, view: IConnectionView): Promise<IConnectionView> {
   const patch = adminSettings(settings);
@@ -79,6 +82,9 @@ async function patchConnection(services: IServices, settings: IAdminSettings, vi
       throw error;
     }
     const fresh = await services.connectionApi.getConnection();
+    if (sameAdminSettings(fresh, settings)) {
+      return fresh;
+    }
     if (!sameAdminSettings(fresh, view)) {
       throw error;
     }
@@ -86,15 +92,26 @@ async function patchConnection(services: IServices, settings: IAdminSettings, vi
   }
 }
 
-/** The settings of the form to the API (the authority for sending), then to the settings list. */
-export async function saveSettings(services: IServices, values: IFormValues, stored: IStoredSettings, view: IConnectionView): Promise<ISaved> {
+/**
+ * The settings of the form to the API (the authority for sending), then to the settings list. The
+ * API refusing them (another admin's change, a fault) throws, and nothing was written; the list
+ * failing after the API took them is said as such, with the API's new state.
+ */
+export async function saveSettings(services: IServices, values: IFormValues, stored: IStoredSettings, view: IConnectionView): Promise<ISaved | IPartlySaved> {
   const settings = settingsFromForm(values);
   let newView = view;
   if (!sameAdminSettings(view, settings)) {
     newView = await patchConnection(services, settings, view);
   }
-  const newStored = stored.etag !== undefined && sameAdminSettings(stored, settings) ? stored : await writeList(services, settings, stored);
-  return { view: newView, stored: newStored };
+  if (stored.etag !== undefined && sameAdminSettings(stored, settings)) {
+    return { view: newView, stored };
+  }
+  try {
+    return { view: newView, stored: await writeList(services, settings, stored) };
+  } catch (error) {
+    const list = await services.settingsStore.load().catch(() => stored);
+    return { view: newView, stored: list, error: toAppError(error), list: true };
+  }
 }
 
 /**

@@ -37,6 +37,17 @@ describe('ConnectionApi', () => {
     await expect(api.connectClassic('a@b.test', 'x')).rejects.toMatchObject({ isAppError: true, kind: 'problem', status: 422, code: 'SHARED_MAILBOX' });
   });
 
+  it('ConnectionApi - a 429 keeps from when it may be tried again (Retry-After); other answers do not', async () => {
+    const before = Date.now();
+    const limited: HttpSend = () => Promise.resolve(response(429, { code: 'CONNECT_ATTEMPTS_LIMITED', status: 429 }, { 'Retry-After': '600' }));
+    const error = await new ConnectionApi('http://api.test', 'https://t.test/sites/a', limited).connectClassic('a@b.test', 'x').catch((e: { retryAt?: string }) => e);
+    const at = Date.parse((error as { retryAt: string }).retryAt);
+    expect(at).toBeGreaterThanOrEqual(before + 600_000);
+    expect(at).toBeLessThanOrEqual(Date.now() + 600_000);
+    const other: HttpSend = () => Promise.resolve(response(503, { code: 'SERVICE_UNAVAILABLE', status: 503 }, { 'Retry-After': '5' }));
+    expect(await new ConnectionApi('http://api.test', 'https://t.test/sites/a', other).connectClassic('a@b.test', 'x').catch((e: object) => e)).not.toHaveProperty('retryAt');
+  });
+
   it('ConnectionApi (R-SEC-1) - a sign-in starts with a fresh nonce and completes with that same nonce, once', async () => {
     const seen: Array<{ url: string; body: Record<string, unknown> }> = [];
     const send: HttpSend = (url, request) => {

@@ -2,7 +2,7 @@ import type { CompleteModern, ConnectClassic, StartModern, TestEmail } from '@lm
 import { appError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import { EarlyRead } from './earlyRead';
-import type { HttpSend, IHttpResponse } from './http';
+import { retryAfterMs, type HttpSend, type IHttpResponse } from './http';
 import type { IConnectionApi, IConnectionPatch } from './interfaces';
 
 /** The catalog id the API expects: the site URL, normalised, as one path segment (docs/design.md). */
@@ -152,5 +152,7 @@ export function problemError(response: IHttpResponse, text: string): ReturnType<
   if (response.status === 412) {
     return appError('conflict', { status: 412, code: problem.code });
   }
-  return appError('problem', { status: response.status, code: problem.code, title: problem.title, detail: problem.detail });
+  const wait = retryAfterMs(response);
+  const retryAt = response.status === 429 && wait !== undefined && wait > 0 && isFinite(wait) ? new Date(Date.now() + wait).toISOString() : undefined;
+  return appError('problem', { status: response.status, code: problem.code, title: problem.title, detail: problem.detail, ...(retryAt ? { retryAt } : {}) });
 }

@@ -1,8 +1,8 @@
 import { graphfi, type GraphFI } from '@pnp/graph';
 import '@pnp/graph/users';
-import { Timeout } from '@pnp/queryable';
 import { appError, isAppError } from '../model/appError';
 import type { IDirectory, IPerson } from './interfaces';
+import { RequestTimeout } from './requestTimeout';
 
 const TIMEOUT_MS = 15000;
 
@@ -18,7 +18,7 @@ export class Directory implements IDirectory {
 
   /** graph: bound to Microsoft Graph; the search aborts its request after timeoutMs. */
   public constructor(graph: GraphFI, timeoutMs: number = TIMEOUT_MS) {
-    this._graph = graphfi(graph).using(Timeout(timeoutMs));
+    this._graph = graphfi(graph).using(RequestTimeout(timeoutMs));
   }
 
   public async searchPeople(query: string): Promise<IPerson[]> {

@@ -1,4 +1,3 @@
-import { Timeout } from '@pnp/queryable';
 import { spfi, SPCollection, type SPFI } from '@pnp/sp';
 import '@pnp/sp/webs';
 import '@pnp/sp/lists';
@@ -7,6 +6,7 @@ import { appError, isAppError, type IAppError } from '../model/appError';
 import type { AuthMethod, HealthState, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type IAdminSettings, type IStoredSettings } from '../model/settings';
 import type { IPerson, ISettingsStore, IVisitorView } from './interfaces';
+import { RequestTimeout } from './requestTimeout';
 import { SETTINGS_FIELDS } from './settingsFields';
 
 /** docs/design.md: Lists/LmsM365Connection on the catalog site. */
@@ -16,21 +16,24 @@ const ITEM_TITLE = 'Microsoft 365 connection';
 const FIELDS = ['Id', 'LmsEnabled', 'LmsAuthMethod', 'LmsTransport', 'LmsAlertRecipients'];
 const TIMEOUT_MS = 20000;
 
+/** As SharePoint answers it: a column made by hand may hold another type than the package's. */
 interface IItem {
   Id: number;
-  LmsEnabled?: boolean | null;
-  LmsAuthMethod?: string | null;
-  LmsTransport?: string | null;
-  LmsAlertRecipients?: string | null;
+  LmsEnabled?: unknown;
+  LmsAuthMethod?: unknown;
+  LmsTransport?: unknown;
+  LmsAlertRecipients?: unknown;
   'odata.etag'?: string;
   __metadata?: { etag?: string };
 }
 
 interface IVisitorItem {
-  LmsEnabled?: boolean | null;
-  LmsAccountEmail?: string | null;
-  LmsConnectionStatus?: string | null;
+  LmsEnabled?: unknown;
+  LmsAccountEmail?: unknown;
+  LmsConnectionStatus?: unknown;
 }
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 const STATES: Record<string, HealthState> = { NotConnected: 'not-connected', Connected: 'connected', Lost: 'lost', Error: 'error' };
 
@@ -43,7 +46,7 @@ interface IHttpRequestErrorLike {
 function toSettings(item: IItem): IStoredSettings {
   const method: AuthMethod = item.LmsAuthMethod === 'Classic' ? 'classic' : 'modern';
   const transport: Transport = item.LmsTransport === 'SmtpOAuth' ? 'smtp-oauth' : 'graph';
-  const recipients = (item.LmsAlertRecipients || '').split(/\r?\n/).map((s: string) => s.trim()).filter((s: string) => s !== '');
+  const recipients = text(item.LmsAlertRecipients).split(/\r?\n/).map((s: string) => s.trim()).filter((s: string) => s !== '');
   return {
     enabled: item.LmsEnabled === true,
     method,
@@ -61,6 +64,11 @@ function toFields(settings: IAdminSettings): Record<string, unknown> {
   };
 }
 
+const isNotFound = (error: unknown): boolean => {
+  const http = error as IHttpRequestErrorLike;
+  return !!http && http.isHttpRequestError === true && http.status === 404;
+};
+
 function mapError(error: unknown): IAppError {
   if (isAppError(error)) {
     return error;
@@ -68,6 +76,11 @@ function mapError(error: unknown): IAppError {
   const http = error as IHttpRequestErrorLike;
   if (http && http.name === 'AbortError') {
     return appError('timeout');
+  }
+  // fetch rejects with a TypeError when no answer came ("Failed to fetch", "NetworkError ...",
+  // Node's "fetch failed"); any other exception is not the network's, and not said to be.
+  if (!(error instanceof TypeError && /fetch|network/i.test(error.message)) && !(http && http.isHttpRequestError)) {
+    return appError('unknown');
   }
   if (http && http.isHttpRequestError) {
     if (http.status === 412 || http.status === 409) {
@@ -89,55 +102,83 @@ export class SettingsStore implements ISettingsStore {
 
   /** serverRelativeSiteUrl: e.g. /sites/catalog-a. Every request aborts after timeoutMs. */
   public constructor(sp: SPFI, serverRelativeSiteUrl: string, timeoutMs: number = TIMEOUT_MS) {
-    this._sp = spfi(sp).using(Timeout(timeoutMs));
+    this._sp = spfi(sp).using(RequestTimeout(timeoutMs));
     this._listUrl = `${serverRelativeSiteUrl.replace(/\/+$/, '')}/Lists/${LIST_URL_NAME}`;
   }
 
-  public async load(): Promise<IStoredSettings> {
+  public load(): Promise<IStoredSettings> {
+    return this._again(() => this._load());
+  }
+
+  public save(settings: IAdminSettings, etag: string | undefined): Promise<IStoredSettings> {
+    return this._again(() => this._save(settings, etag));
+  }
+
+  /**
+   * The list was found (or made) once per page; deleted since (Site contents, by a site owner or a
+   * member with Manage Lists), its reads answer 404: it is checked, and made, again once.
+   */
+  private async _again<T>(run: () => Promise<T>): Promise<T> {
     try {
-      const list = this._sp.web.getList(this._listUrl);
-      const read = (): Promise<IItem[]> => list.items.select(...FIELDS).orderBy('Id').top(1)();
-      // The item is read beside the list's check, not after it (one round trip on a provisioned
-      // site, bench:page). Where the check had to make the list or a field, that read failed
-      // (no list, no such field) and the item is read again once the list is whole.
-      const early = read().then((items: IItem[]) => ({ items }), () => undefined);
-      await this._ensure();
-      let items: IItem[] = ((await early) || { items: await read() }).items;
-      if (items.length === 0) {
-        // The one item is made here, with the defaults, before anything is connected: the API then
-        // writes its columns into it, and two writers never each create an item of their own.
-        await list.items.add({ Title: ITEM_TITLE, ...toFields(DEFAULT_SETTINGS) });
-        items = await list.items.select(...FIELDS).orderBy('Id').top(1)();
-      }
-      return items.length > 0 ? toSettings(items[0]) : { ...DEFAULT_SETTINGS, etag: undefined };
+      return await run();
     } catch (error) {
-      throw mapError(error);
+      if (!isNotFound(error)) {
+        throw mapError(error);
+      }
+      this._ensured = undefined;
+      try {
+        return await run();
+      } catch (again) {
+        throw mapError(again);
+      }
     }
   }
 
-  public async save(settings: IAdminSettings, etag: string | undefined): Promise<IStoredSettings> {
-    try {
-      await this._ensure();
-      const list = this._sp.web.getList(this._listUrl);
-      const existing: IItem[] = await list.items.select(...FIELDS).orderBy('Id').top(1)();
-      if (existing.length === 0) {
-        if (etag !== undefined) {
-          // The item we edited was deleted meanwhile: someone else changed the settings.
-          throw appError('conflict');
-        }
-        await list.items.add({ Title: ITEM_TITLE, ...toFields(settings) });
-      } else {
-        if (etag === undefined) {
-          // Another admin created the item after we read "none": do not overwrite it blindly.
-          throw appError('conflict');
-        }
-        await list.items.getById(existing[0].Id).update(toFields(settings), etag);
-      }
-      const saved: IItem[] = await list.items.select(...FIELDS).orderBy('Id').top(1)();
-      return toSettings(saved[0]);
-    } catch (error) {
-      throw mapError(error);
+  /** The settings item (the list's first, as the API reads it too), or none. */
+  private _item(): Promise<IItem[]> {
+    return this._sp.web.getList(this._listUrl).items.select(...FIELDS).orderBy('Id').top(1)();
+  }
+
+  private async _load(): Promise<IStoredSettings> {
+    const list = this._sp.web.getList(this._listUrl);
+    // The item is read beside the list's check, not after it (one round trip on a provisioned
+    // site, bench:page). Where the check had to make the list or a field, that read failed
+    // (no list, no such field) and the item is read again once the list is whole.
+    const early = this._item().then((items: IItem[]) => ({ items }), () => undefined);
+    await this._ensure();
+    let items: IItem[] = ((await early) || { items: await this._item() }).items;
+    if (items.length === 0) {
+      // The one item is made here, with the defaults, before anything is connected: the API then
+      // writes its columns into it, and two writers never each create an item of their own.
+      await list.items.add({ Title: ITEM_TITLE, ...toFields(DEFAULT_SETTINGS) });
+      items = await this._item();
     }
+    return items.length > 0 ? toSettings(items[0]) : { ...DEFAULT_SETTINGS, etag: undefined };
+  }
+
+  private async _save(settings: IAdminSettings, etag: string | undefined): Promise<IStoredSettings> {
+    await this._ensure();
+    const list = this._sp.web.getList(this._listUrl);
+    const existing: IItem[] = await this._item();
+    if (existing.length === 0) {
+      if (etag !== undefined) {
+        // The item we edited was deleted meanwhile: someone else changed the settings.
+        throw appError('conflict');
+      }
+      await list.items.add({ Title: ITEM_TITLE, ...toFields(settings) });
+    } else {
+      if (etag === undefined) {
+        // Another admin created the item after we read "none": do not overwrite it blindly.
+        throw appError('conflict');
+      }
+      await list.items.getById(existing[0].Id).update(toFields(settings), etag);
+    }
+    const saved: IItem[] = await this._item();
+    if (saved.length === 0) {
+      // Deleted right after it was written: someone else changed the settings.
+      throw appError('conflict');
+    }
+    return toSettings(saved[0]);
   }
 
   public async readForVisitor(): Promise<IVisitorView> {
@@ -151,8 +192,8 @@ export class SettingsStore implements ISettingsStore {
       if (items.length === 0) {
         return { enabled: false, state: 'not-connected', accountEmail: null };
       }
-      const state = STATES[items[0].LmsConnectionStatus || ''] || 'not-connected';
-      return { enabled: items[0].LmsEnabled === true, state, accountEmail: state === 'not-connected' ? null : items[0].LmsAccountEmail || null };
+      const state = STATES[text(items[0].LmsConnectionStatus)] || 'not-connected';
+      return { enabled: items[0].LmsEnabled === true, state, accountEmail: state === 'not-connected' ? null : text(items[0].LmsAccountEmail) || null };
     } catch {
       return undefined;
     }
@@ -178,8 +219,7 @@ export class SettingsStore implements ISettingsStore {
       await this._sp.web.getList(this._listUrl).select('Id')();
       return true;
     } catch (error) {
-      const http = error as IHttpRequestErrorLike;
-      if (http && http.isHttpRequestError && http.status === 404) {
+      if (isNotFound(error)) {
         return false;
       }
       throw mapError(error);
@@ -232,8 +272,7 @@ export class SettingsStore implements ISettingsStore {
       const fields: Array<{ InternalName: string }> = await SPCollection(this._sp.web.getList(this._listUrl), 'fields').select('InternalName')();
       return fields.map((f: { InternalName: string }) => f.InternalName);
     } catch (error) {
-      const http = error as IHttpRequestErrorLike;
-      if (http && http.isHttpRequestError && http.status === 404) {
+      if (isNotFound(error)) {
         return undefined;
       }
       throw error;

@@ -68,7 +68,8 @@ function attempt(send: HttpSend, url: string, request: IHttpRequest, timeoutMs: 
   });
 }
 
-function retryAfterMs(response: IHttpResponse): number | undefined {
+/** The answer's Retry-After in milliseconds (its seconds form), if it has one. */
+export function retryAfterMs(response: IHttpResponse): number | undefined {
   const value = response.headers.get('Retry-After');
   if (value === null) {
     return undefined;

@@ -56,6 +56,9 @@ export class FakeSettingsStore implements ISettingsStore {
   public saves: IAdminSettings[] = [];
   public failLoad: IAppError | undefined;
   public failSave: IAppError | undefined;
+  /** Fails the next save only. */
+  public failSaveOnce: IAppError | undefined;
+  public loads: number = 0;
   /** What a visitor who cannot manage the catalog reads. */
   public visitor: IVisitorView = { summary: undefined, owners: [] };
 
@@ -64,12 +67,15 @@ export class FakeSettingsStore implements ISettingsStore {
   }
 
   public load(): Promise<IStoredSettings> {
+    this.loads++;
     return this.failLoad ? Promise.reject(this.failLoad) : Promise.resolve({ ...this.stored });
   }
 
   public save(settings: IAdminSettings, etag: string | undefined): Promise<IStoredSettings> {
-    if (this.failSave) {
-      return Promise.reject(this.failSave);
+    const once = this.failSaveOnce;
+    this.failSaveOnce = undefined;
+    if (this.failSave || once) {
+      return Promise.reject(this.failSave || once);
     }
     if (etag !== this.stored.etag) {
       return Promise.reject(appError('conflict'));
