@@ -255,7 +255,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   await connectionRoutes(app, { config, admins, service, signIn, orgConsent });
   await notificationRoutes(app, { config, admins, notifications });
   await sessionRoutes(app, { config, sessions });
-  teamsSignInRoutes(app, config.authorityHost);
+  teamsSignInRoutes(app, { authority: identity.authority, clientId: config.clientId, redirectUri: identity.redirectUri });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const resume = async (catalog: string): Promise<boolean> => {
     if (!(await outbox.hasDue(catalog, Date.now()))) {

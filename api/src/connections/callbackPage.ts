@@ -66,14 +66,24 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
  * Where a tenant admin lands after the admin consent link (or a consent request sign-in) the page
  * gave the catalog admin: no opener to tell, nothing stored; the next token carries what was granted.
  */
-export function adminConsentPage(granted: boolean, language: 'en' | 'ja'): string {
-  const text = granted
-    ? (language === 'ja'
-      ? ['同意しました。', '会議室はカタログの次のトークンから利用できます。このウィンドウを閉じてください。']
-      : ['Consent granted.', 'Rooms become available to the catalogs with their next token. You can close this window.'])
-    : (language === 'ja'
-      ? ['同意は付与されませんでした。', 'メールと会議の出席依頼はこれまでどおり送信されます。会議室は管理者が承認するまで利用できません。']
-      : ['Consent was not granted.', 'Mail and meeting invitations still go out; rooms stay unavailable until a tenant admin approves.']);
+export function adminConsentPage(outcome: 'granted' | 'unconfirmed' | 'refused', language: 'en' | 'ja'): string {
+  const texts = {
+    granted: {
+      ja: ['同意しました。', '会議室はカタログの次のトークンから利用できます。このウィンドウを閉じてください。'],
+      en: ['Consent granted.', 'Rooms become available to the catalogs with their next token. You can close this window.']
+    },
+    // Microsoft's answer came back but the directory does not show the consent (not yet, or the
+    // answer was not Microsoft's): the settings page says which once the directory does.
+    unconfirmed: {
+      ja: ['Microsoft の同意ページから戻りました。', '同意が付与された場合は、数分以内に会議室がカタログで利用できるようになり、設定ページにそう表示されます。このウィンドウを閉じてください。'],
+      en: ['Back from Microsoft\'s consent page.', 'If consent was granted, rooms become available to the catalogs within a few minutes and the settings page says so. You can close this window.']
+    },
+    refused: {
+      ja: ['同意は付与されませんでした。', 'メールと会議の出席依頼はこれまでどおり送信されます。会議室は管理者が承認するまで利用できません。'],
+      en: ['Consent was not granted.', 'Mail and meeting invitations still go out; rooms stay unavailable until a tenant admin approves.']
+    }
+  };
+  const text = texts[outcome][language];
   return `<!doctype html>
 <html lang="${language}">
 <head><meta charset="utf-8"><title>LMS Microsoft 365 connection</title></head>

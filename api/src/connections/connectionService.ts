@@ -92,6 +92,9 @@ export class ConnectionService {
     if (!ifMatch) {
       throw new ApiError('PRECONDITION_REQUIRED');
     }
+    // Only a catalog has settings (R-SEC-2): an owner of any other site under the SharePoint
+    // address would otherwise make a record, a list row and wakes for it.
+    await this.deps.catalogs.require(catalog);
     // If-Match names the settings the admin saw (`settingsEtag`); the write is conditional on the
     // storage ETag, and is applied again to a record the API itself wrote meanwhile.
     let verified = false;

@@ -98,7 +98,7 @@ export class ConnectionStore {
       // The record's ETag guards this too: whoever wrote the secret since also wrote the record.
       actions.push(['delete', { partitionKey: entity.partitionKey, rowKey: SECRET_ROW }]);
     }
-    this.cache?.delete(record.catalog.toLowerCase());
+    this.forgetView(record.catalog);
     try {
       const response = await this.table.submitTransaction(actions);
       const first = response.subResponses[0];
@@ -108,13 +108,20 @@ export class ConnectionStore {
       return first.etag ?? '';
     } catch (error) {
       throw conditionalWriteError(error);
+    } finally {
+      this.forgetView(record.catalog);
     }
+  }
+
+  /** Dropped again once a write ended: a view read while it was on its way cached the record before it. */
+  private forgetView(catalog: string): void {
+    this.cache?.delete(catalog.toLowerCase());
   }
 
   /** Writes if nobody wrote since `etag` was read; CHANGED_BY_SOMEONE_ELSE otherwise. */
   public async write(record: ConnectionRecord, etag: string): Promise<string> {
     const entity = { partitionKey: catalogKey(record.catalog), rowKey: ROW, catalog: record.catalog, record: JSON.stringify(record) };
-    this.cache?.delete(record.catalog.toLowerCase());
+    this.forgetView(record.catalog);
     try {
       const response = etag === NEW_CONNECTION_ETAG
         ? await this.table.createEntity(entity)
@@ -122,6 +129,8 @@ export class ConnectionStore {
       return response.etag ?? '';
     } catch (error) {
       throw conditionalWriteError(error);
+    } finally {
+      this.forgetView(record.catalog);
     }
   }
 

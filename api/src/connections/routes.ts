@@ -118,10 +118,13 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
   }, async (request, reply) => {
     if (request.query.state === ADMIN_CONSENT_STATE || request.query.state === CONSENT_REQUEST_STATE) {
       // A tenant admin back from the link the page gave out (R-MOD-5); any code is left unredeemed.
+      // Anyone can write this query, so it is no proof: the page says what the directory holds,
+      // read afresh (the route's rate limit bounds what that costs).
       deps.orgConsent?.forget();
-      const granted = request.query.admin_consent?.toLowerCase() === 'true' || (request.query.code !== undefined && !request.query.error);
+      const said = request.query.admin_consent?.toLowerCase() === 'true' || (request.query.code !== undefined && !request.query.error);
+      const granted = said ? await (deps.orgConsent?.granted().then((yes) => (yes ? 'granted' : 'unconfirmed'), () => 'unconfirmed' as const) ?? 'unconfirmed') : 'refused';
       return reply
-        .code(granted ? 200 : 400)
+        .code(granted === 'refused' ? 400 : 200)
         .header('content-type', 'text/html; charset=utf-8')
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')

@@ -2,7 +2,7 @@ import { odata, TableClient } from '@azure/data-tables';
 import { open, seal, SealedValue } from '../secrets/envelope';
 import type { KeyEncryptionKey } from '../secrets/kek';
 import { ApiError } from '../errors/apiError';
-import { readEntity, statusOf, storageError } from '../storage/tables';
+import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
 import type { Transport } from './model';
 import { stateKey } from './signInState';
 
@@ -37,7 +37,8 @@ export interface PendingSignIn {
   homeAccountId?: string;
 }
 
-type Entity = Omit<PendingSignIn, 'verifier' | 'cache' | 'account'> & SealedValue & { account?: string };
+/** catalogKey: the catalog as every other store keys it (a site path in any case is one catalog). */
+type Entity = Omit<PendingSignIn, 'verifier' | 'cache' | 'account'> & SealedValue & { account?: string; catalogKey?: string };
 
 interface SealedPart {
   verifier: string;
@@ -55,7 +56,7 @@ export class SignInStore {
     const secret: SealedPart = { verifier, cache };
     const sealed = await seal(this.kek, Buffer.from(JSON.stringify(secret), 'utf8'), `signin|${key}`);
     try {
-      await this.table.createEntity<Entity>({ partitionKey: key, rowKey: ROW, ...rest, ...(account ? { account: JSON.stringify(account) } : {}), ...sealed });
+      await this.table.createEntity<Entity>({ partitionKey: key, rowKey: ROW, ...rest, catalogKey: catalogKey(rest.catalog), ...(account ? { account: JSON.stringify(account) } : {}), ...sealed });
     } catch (error) {
       throw storageError(error);
     }
@@ -105,7 +106,8 @@ export class SignInStore {
 
   /** Disconnect: every sign-in of the catalog under way, and the tokens of finished legs, go (issue 12 point 3). */
   public async removeForCatalog(catalog: string): Promise<number> {
-    return this.removeWhere(odata`catalog eq ${catalog}`);
+    // Sign-ins stored before catalogKey was (they live 10 minutes) are found by their catalog as written.
+    return this.removeWhere(odata`catalogKey eq ${catalogKey(catalog)} or catalog eq ${catalog}`);
   }
 
   /** Deletes sign-ins nobody finished (closed popups); they are useless after their 10 minutes. */

@@ -7,20 +7,37 @@ import { escapeHtml } from '../html';
 export const TEAMS_HOST_KEY = 'lms-m365-sign-in-host';
 export const TEAMS_JS_PATH = '/v1/auth/teams.js';
 
+/** What a sign-in of this API fixes in its authorize URL (MicrosoftIdentity builds it with MSAL). */
+export interface SignInTarget {
+  /** `${authorityHost}/${tenantId}` */
+  authority: string;
+  clientId: string;
+  redirectUri: string;
+}
+
 /**
- * Is `url` the Microsoft identity platform's authorize endpoint of the configured authority?
- * The start page forwards only there, so it cannot be used as an open redirect.
+ * Is `url` a sign-in of this API at the Microsoft identity platform: the configured tenant's
+ * authorize endpoint, for this app's client id, answering to this API's callback with a code?
+ * The start page forwards only there, so it is neither an open redirect nor a trusted-looking
+ * start for another app's consent page.
  */
-export function isAuthorizeUrl(url: string, authorityHost: string): boolean {
+export function isAuthorizeUrl(url: string, target: SignInTarget): boolean {
   let parsed: URL;
   let authority: URL;
   try {
     parsed = new URL(url);
-    authority = new URL(authorityHost);
+    authority = new URL(target.authority);
   } catch {
     return false;
   }
-  return parsed.origin === authority.origin && /^\/[^/]+\/oauth2\/v2\.0\/authorize$/.test(parsed.pathname) && parsed.username === '' && parsed.password === '';
+  const query = parsed.searchParams;
+  return parsed.origin === authority.origin
+    && parsed.pathname.toLowerCase() === `${authority.pathname.replace(/\/+$/, '')}/oauth2/v2.0/authorize`.toLowerCase()
+    && parsed.username === '' && parsed.password === ''
+    && query.get('client_id') === target.clientId
+    && query.get('redirect_uri') === target.redirectUri
+    && query.get('response_type') === 'code'
+    && !!query.get('state');
 }
 
 /**
@@ -57,7 +74,7 @@ function teamsJsSource(): string {
 }
 
 /** GET /v1/auth/teams-start and GET /v1/auth/teams.js: the Teams sign-in path (docs/design.md). */
-export function teamsSignInRoutes(app: FastifyInstance, authorityHost: string): void {
+export function teamsSignInRoutes(app: FastifyInstance, target: SignInTarget): void {
   app.get<{ Querystring: { authorize?: string } }>('/v1/auth/teams-start', {
     schema: {
       tags: ['sign-in'],
@@ -68,7 +85,7 @@ export function teamsSignInRoutes(app: FastifyInstance, authorityHost: string): 
     config: { rateLimit: { max: 30, timeWindow: '1 minute' } }
   }, async (request, reply) => {
     const authorize = request.query.authorize ?? '';
-    if (!isAuthorizeUrl(authorize, authorityHost)) {
+    if (!isAuthorizeUrl(authorize, target)) {
       return reply.code(400).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store')
         .send('This page only starts a Microsoft sign-in of the connection API.');
     }

@@ -1,4 +1,5 @@
 import { appToken, fault, setEnabled } from '../support/sending';
+import { ADMIN_CONSENT_STATE } from '../../src/connections/orgConsent';
 import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, SignInOptions, useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
@@ -118,6 +119,10 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     const requestUrl = (await view()).rooms.adminApproval.requestUrl as string;
     await signInTo(requestUrl, 'adele@contoso.test', () => ({ justification: '' }));
     const link = (await view()).rooms.adminApproval.adminConsentUrl as string;
+    // Anyone can write the answer's query: before the admin consents, the page does not say "granted".
+    const forged = await stack.call('GET', `/v1/auth/callback?state=${ADMIN_CONSENT_STATE}&admin_consent=True&tenant=${encodeURIComponent(stack.tenant.tenantId)}`);
+    expect([forged.status, String(forged.body)]).toEqual([200, expect.stringContaining('Back from Microsoft&#39;s consent page.')]);
+    expect(String(forged.body)).not.toContain('Consent granted');
     const granted = await signInTo(link, 'megan@contoso.test', (html) => {
       expect(html).toContain('Place.Read.All');
       return { decision: 'accept' };

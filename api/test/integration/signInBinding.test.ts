@@ -128,7 +128,7 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
   });
 
   // The registered path: every other integration suite's stack registers the fixture's catalogs (support/stack.ts).
-  it('catalogs (R-SEC-2) - a site without the settings list that the LMS did not register is refused on sign-in, Classic connect and test email; with the list it is a catalog', async () => {
+  it('catalogs (R-SEC-2) - a site without the settings list that the LMS did not register is refused on sign-in, Classic connect, settings and test email; with the list it is a catalog', async () => {
     stack.tenant.reset();
     await stack.resetStorage();
     const token = await stack.token('adele@contoso.test');
@@ -138,6 +138,9 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     expect([classic.status, classic.body.code]).toEqual([403, 'NOT_A_CATALOG']);
     const test = await stack.call('POST', path(catalogA, '/test-email'), { token, body: { to: 'learner1@contoso.test' } });
     expect([test.status, test.body.code]).toEqual([403, 'NOT_A_CATALOG']);
+    const read = await stack.call('GET', path(catalogA), { token });
+    const settings = await stack.call('PATCH', path(catalogA), { token, headers: { 'if-match': String(read.headers.get('etag')) }, body: { enabled: true, alertRecipients: ['adele@contoso.test'] } });
+    expect([settings.status, settings.body.code]).toEqual([403, 'NOT_A_CATALOG']);
     expect((await stored(catalogA)).record).toBeNull();
     // The same site once the app is there (its settings list exists):
     await provisionSettingsList(stack, catalogA, 'adele@contoso.test');

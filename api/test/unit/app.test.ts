@@ -33,7 +33,7 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
   beforeAll(async () => {
     azurite = await startAzurite();
     issuer = await createTestIssuer();
-    const config = testConfig({ STORAGE_CONNECTION_STRING: azuriteConnectionString(azurite.tablePort, azurite.queuePort), RATE_LIMIT_PER_MINUTE: '100000', GRAPH_URL: 'https://127.0.0.1:9/v1.0', AUTHORITY_HOST: AUTHORITY });
+    const config = testConfig({ STORAGE_CONNECTION_STRING: azuriteConnectionString(azurite.tablePort, azurite.queuePort), RATE_LIMIT_PER_MINUTE: '100000', GRAPH_URL: 'https://127.0.0.1:9/v1.0', AUTHORITY_HOST: AUTHORITY, REGISTERED_CATALOGS: [CATALOG_A, CATALOG_FUZZ].join(',') });
     api = await inProcessApi(config, {
       keys: issuer.keys,
       sitePermissions: async (principal, catalog) => (OWNERS[catalog] ?? []).includes(principal.objectId)

@@ -4,7 +4,17 @@ import { callbackPage } from '../../src/connections/callbackPage';
 import { isAuthorizeUrl, teamsSignInRoutes, TEAMS_HOST_KEY } from '../../src/connections/teamsSignIn';
 
 const AUTHORITY = 'https://login.microsoftonline.com';
-const AUTHORIZE = `${AUTHORITY}/6f1c5b2e-8a7d-4c3b-9e21-0d4a5f6b7c8d/oauth2/v2.0/authorize?client_id=x&state=s&redirect_uri=https%3A%2F%2Fapi%2Fv1%2Fauth%2Fcallback`;
+const TENANT = '6f1c5b2e-8a7d-4c3b-9e21-0d4a5f6b7c8d';
+const CLIENT = '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41';
+const TARGET = { authority: `${AUTHORITY}/${TENANT}`, clientId: CLIENT, redirectUri: 'https://api.contoso.example/v1/auth/callback' };
+/** As MSAL builds it (the query's order and other parameters do not matter). */
+const authorizeUrl = (change: Record<string, string | null> = {}, path = `/${TENANT}/oauth2/v2.0/authorize`): string => {
+  const url = new URL(`${AUTHORITY}${path}`);
+  const query: Record<string, string | null> = { client_id: CLIENT, scope: 'openid profile offline_access', redirect_uri: TARGET.redirectUri, response_type: 'code', state: 's', code_challenge: 'c', code_challenge_method: 'S256', ...change };
+  Object.entries(query).forEach(([k, v]) => v !== null && url.searchParams.set(k, v));
+  return url.toString();
+};
+const AUTHORIZE = authorizeUrl();
 
 /**
  * Runs a page's inline script against a stand-in window: sessionStorage, an opener, and a TeamsJS
@@ -65,19 +75,30 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
     expect(page.calls).toEqual([`postMessage ${JSON.stringify({ type: 'lms-m365-connection', catalog: ok.catalog, ok: true })} ${ok.origin}`, 'close']);
   });
 
-  it('isAuthorizeUrl - only the configured authority\'s authorize endpoint', () => {
-    expect(isAuthorizeUrl(AUTHORIZE, AUTHORITY)).toBe(true);
-    expect(isAuthorizeUrl('https://evil.example/t/oauth2/v2.0/authorize', AUTHORITY)).toBe(false);
-    expect(isAuthorizeUrl(`${AUTHORITY}/t/oauth2/v2.0/token`, AUTHORITY)).toBe(false);
-    expect(isAuthorizeUrl(`${AUTHORITY}.evil.example/t/oauth2/v2.0/authorize`, AUTHORITY)).toBe(false);
-    expect(isAuthorizeUrl('javascript:alert(1)', AUTHORITY)).toBe(false);
-    expect(isAuthorizeUrl('not a url', AUTHORITY)).toBe(false);
+  it('isAuthorizeUrl - only a sign-in of this API: the configured tenant\'s authorize endpoint, this client id, this callback, a code', () => {
+    expect(isAuthorizeUrl(AUTHORIZE, TARGET)).toBe(true);
+    expect(isAuthorizeUrl(authorizeUrl({}, `/${TENANT.toUpperCase()}/oauth2/v2.0/authorize`), TARGET)).toBe(true);
+    expect(isAuthorizeUrl(AUTHORIZE.replace(AUTHORITY, 'https://evil.example'), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(AUTHORIZE.replace(AUTHORITY, `${AUTHORITY}.evil.example`), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(authorizeUrl({}, `/${TENANT}/oauth2/v2.0/token`), TARGET)).toBe(false);
+    // Another app's consent page behind this API's address (a phishing start), or another tenant:
+    expect(isAuthorizeUrl(authorizeUrl({}, '/common/oauth2/v2.0/authorize'), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(authorizeUrl({}, '/organizations/oauth2/v2.0/authorize'), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(authorizeUrl({ client_id: '00000000-0000-0000-0000-000000000001' }), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(authorizeUrl({ client_id: null }), TARGET)).toBe(false);
+    // Microsoft sends the answer (and its errors) to redirect_uri: only this API's callback.
+    expect(isAuthorizeUrl(authorizeUrl({ redirect_uri: 'https://evil.example/cb' }), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(authorizeUrl({ response_type: 'token' }), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(authorizeUrl({ state: null }), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(AUTHORIZE.replace('https://', 'https://user:pw@'), TARGET)).toBe(false);
+    expect(isAuthorizeUrl('javascript:alert(1)', TARGET)).toBe(false);
+    expect(isAuthorizeUrl('not a url', TARGET)).toBe(false);
   });
 
   describe('routes', () => {
     const app = Fastify();
     beforeAll(async () => {
-      teamsSignInRoutes(app, AUTHORITY);
+      teamsSignInRoutes(app, TARGET);
       await app.ready();
     });
     afterAll(async () => app.close());
@@ -94,7 +115,7 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
     });
 
     it('GET /v1/auth/teams-start - refuses to forward anywhere but the authority\'s authorize endpoint', async () => {
-      for (const target of ['https://evil.example/', `${AUTHORITY}/t/oauth2/v2.0/logout`]) {
+      for (const target of ['https://evil.example/', `${AUTHORITY}/${TENANT}/oauth2/v2.0/logout`, authorizeUrl({}, '/common/oauth2/v2.0/authorize'), authorizeUrl({ client_id: 'x' }), authorizeUrl({ redirect_uri: 'https://evil.example/cb' })]) {
         const res = await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(target)}` });
         expect(res.statusCode).toBe(400);
         expect(res.body).not.toContain(target);
