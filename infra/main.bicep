@@ -47,6 +47,20 @@ param lmsBackendClientId string
 @description('The organisation\'s mail domains, comma-separated: test emails may go only there or to a catalog\'s alert recipients.')
 param tenantDomains string
 
+// The template sets the app's settings as a whole: a redeploy replaces them, so every setting an
+// operator may change is a parameter here, never a setting made by hand in the portal.
+@description('Sites the LMS registers as catalogs, comma-separated site URLs (REGISTERED_CATALOGS); any other site is a catalog where its settings list exists.')
+param registeredCatalogs string = ''
+
+@description('During a key rotation only: the previous versioned key ids, comma-separated (KEY_VAULT_PREVIOUS_KEY_IDS, docs/operations.md "Key rotation").')
+param keyVaultPreviousKeyIds string = ''
+
+@description('Client apps whose delegated tokens are accepted (ALLOWED_DELEGATED_CLIENTS): SharePoint Online Web Client Extensibility by default.')
+param allowedDelegatedClients string = '08e18876-6177-487e-b8b5-cf950c1e598c'
+
+@description('false turns Classic (password) connections off for the tenant (CLASSIC_ENABLED).')
+param classicEnabled bool = true
+
 @description('App Service plan SKU (Premium v3 for always-on and several instances).')
 param skuName string = 'P0v3'
 
@@ -125,6 +139,10 @@ module site 'modules/appservice.bicep' = {
       LMS_ADMINS: lmsAdmins
       ALLOWED_APP_CLIENTS: lmsBackendClientId
       TENANT_DOMAINS: tenantDomains
+      REGISTERED_CATALOGS: registeredCatalogs
+      KEY_VAULT_PREVIOUS_KEY_IDS: keyVaultPreviousKeyIds
+      ALLOWED_DELEGATED_CLIENTS: allowedDelegatedClients
+      CLASSIC_ENABLED: classicEnabled ? 'true' : 'false'
       // Classic attempt counters are per instance (docs/security.md): all instances together stay
       // below Entra's smart lockout threshold of 10 failed sign-ins.
       CLASSIC_ATTEMPTS_PER_ACCOUNT: string(max(1, 10 / (instanceCount + 1)))

@@ -115,4 +115,15 @@ describe('infra/ (Bicep)', () => {
     const required = Object.values(main.params).filter((p) => p.default === undefined && !p.decorators.includes('secure()')).map((p) => p.name);
     for (const name of required) expect([name, name in parameters]).toEqual([name, true]);
   });
+
+  test('app settings: a redeploy replaces them all, so every setting the docs let an operator change comes from a parameter, not from the portal', () => {
+    const settings = (main.modules.site.body as any).params.appSettings as Record<string, BicepValue>;
+    const byParameter: Record<string, string> = { REGISTERED_CATALOGS: 'registeredCatalogs', KEY_VAULT_PREVIOUS_KEY_IDS: 'keyVaultPreviousKeyIds', ALLOWED_DELEGATED_CLIENTS: 'allowedDelegatedClients', CLASSIC_ENABLED: 'classicEnabled', LMS_ADMINS: 'lmsAdmins', TENANT_DOMAINS: 'tenantDomains' };
+    for (const [setting, parameter] of Object.entries(byParameter)) {
+      expect([setting, expr(settings[setting])]).toEqual([setting, expect.stringContaining(parameter)]);
+      expect([parameter, parameter in main.params]).toEqual([parameter, true]);
+    }
+    expect(main.params.allowedDelegatedClients.default).toBe('08e18876-6177-487e-b8b5-cf950c1e598c');
+    expect(main.params.keyVaultPreviousKeyIds.default).toBe('');
+  });
 });

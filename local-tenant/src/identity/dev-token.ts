@@ -12,7 +12,7 @@ interface DevTokenBody {
 
 /**
  * POST /_admin/dev-token: the token SPFx's AadTokenProvider would hand a signed-in SharePoint
- * user, issued to the SharePoint Online Client Extensibility principal. Local only; consent
+ * user, issued to SharePoint Online Web Client Extensibility. Local only; consent
  * still applies (the web part's API access exists only while its grant does).
  */
 export function registerDevToken(app: FastifyInstance, state: TenantState, key: SigningKey): void {
