@@ -90,6 +90,25 @@ describe('identity with @azure/msal-node', () => {
     expect(claims).toMatchObject({ aud: tenant.fixture.apps.connectionApi.appId, roles: ['Notifications.Send'], idtyp: 'app', azp: backend.appId, iss: `${tenant.origin}/${tenant.tenantId}/v2.0` });
   });
 
+  test('access tokens carry the user\'s directory roles (wids) only where the resource\'s manifest asks for them (groupMembershipClaims)', async () => {
+    const claimsOf = async (user: string): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, resource: 'api://lms-m365-connection', scopes: ['user_impersonation'] }) });
+      const { access_token } = (await res.json()) as { access_token: string };
+      return JSON.parse(Buffer.from(access_token.split('.')[1], 'base64url').toString());
+    };
+    const globalAdmin = '62e90394-69f5-4237-9190-012177145e10';
+    expect(tenant.fixture.apps.connectionApi.groupMembershipClaims).toBe('DirectoryRole');
+    expect((await claimsOf('megan@contoso.test')).wids).toEqual(expect.arrayContaining([globalAdmin]));
+    expect((await claimsOf('adele@contoso.test')).wids).toBeUndefined();
+    const api = tenant.state.apps.get('connectionApi')!;
+    try {
+      api.groupMembershipClaims = undefined;
+      expect((await claimsOf('megan@contoso.test')).wids).toBeUndefined();
+    } finally {
+      api.groupMembershipClaims = 'DirectoryRole';
+    }
+  });
+
   test('msal-node - on-behalf-of exchanges the web part token for a SharePoint token', async () => {
     const res = await fetch(`${tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'adele@contoso.test', resource: 'api://lms-m365-connection', scopes: ['user_impersonation'] }) });
     const { access_token } = (await res.json()) as { access_token: string };

@@ -29,7 +29,9 @@ const api = m365(o, [
   '--withSecret'
 ], { appId: '<connection API client id>', objectId: '<connection API object id>' });
 // App-only tokens must say so (idtyp=app): the API accepts app-only calls only from tokens that carry it.
-m365(o, ['request', '--method', 'patch', '--url', `https://graph.microsoft.com/v1.0/applications/${api.objectId}`, '--content-type', 'application/json', '--body', JSON.stringify({ optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } })]);
+// A user's directory roles (wids) are in the API's tokens only with groupMembershipClaims DirectoryRole
+// (or All): the page offers organisation-wide consent to a Global or Privileged Role Administrator by them.
+m365(o, ['request', '--method', 'patch', '--url', `https://graph.microsoft.com/v1.0/applications/${api.objectId}`, '--content-type', 'application/json', '--body', JSON.stringify({ groupMembershipClaims: 'DirectoryRole', optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } })]);
 m365(o, ['entra', 'app', 'role', 'add', '--appId', api.appId, '--name', 'Send LMS notifications', '--description', 'Queue LMS notifications and session invitations for any catalog and read their deliveries', '--allowedMembers', 'applications', '--claim', 'Notifications.Send']);
 
 // 2. Admin-consented now: the API's application permissions and its delegated SharePoint read.

@@ -44,6 +44,18 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(option(api, '--name')).toBe(connectionApi.resource);
   });
 
+  test('register-apps: the API\'s tokens say idtyp and carry the user\'s directory roles (wids: the page offers organisation-wide consent by them)', () => {
+    const patch = find(register.commands, 'request').find((c) => option(c, '--url') === 'https://graph.microsoft.com/v1.0/applications/<connection API object id>');
+    expect(option(patch!, '--method')).toBe('patch');
+    expect(JSON.parse(option(patch!, '--body')!)).toEqual({ groupMembershipClaims: 'DirectoryRole', optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } });
+  });
+
+  test('register-apps: SMTP.Send is asked for under Microsoft Graph, where Microsoft lists it (the token is then asked for Exchange\'s audience)', () => {
+    const [api] = find(register.commands, 'entra', 'app', 'add').filter((c) => option(c, '--name') === 'LMS Microsoft 365 Connection API');
+    expect(option(api, '--apisDelegated')?.split(',')).toContain('https://graph.microsoft.com/SMTP.Send');
+    expect(register.commands.flat().join(' ')).not.toContain('https://outlook.office.com/SMTP.Send');
+  });
+
   test('register-apps: the Notifications.Send app role for applications only', () => {
     const [role] = find(register.commands, 'entra', 'app', 'role', 'add');
     expect([option(role, '--claim'), option(role, '--allowedMembers'), option(role, '--appId')]).toEqual(['Notifications.Send', 'applications', '<connection API client id>']);

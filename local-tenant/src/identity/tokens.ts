@@ -56,7 +56,8 @@ export function delegatedAccessToken(iss: Issuer, user: Account, client: App, re
     scp: scopes.join(' '),
     sub: pairwiseSub(user.id, client.appId)
   };
-  if (user.roleIds.length) common.wids = user.roleIds;
+  // Access tokens follow the resource's manifest: `wids` only where it asks for directory roles.
+  if (user.roleIds.length && (resource.groupMembershipClaims === 'DirectoryRole' || resource.groupMembershipClaims === 'All')) common.wids = user.roleIds;
   const claims: Claims =
     resource.accessTokenVersion === 2
       ? { ...common, iss: v2Issuer(state.origin, state.tenantId), azp: client.appId, azpacr: client.clientSecret ? '1' : '0', preferred_username: user.upn, ver: '2.0' }

@@ -70,6 +70,12 @@ export interface FixtureApp {
   redirectUris?: string[];
   publicClient?: boolean;
   accessTokenVersion?: 1 | 2;
+  /**
+   * The application manifest's groupMembershipClaims: with DirectoryRole or All, this resource's
+   * access tokens carry the user's directory roles (`wids`); without, they do not
+   * (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference, `wids`).
+   */
+  groupMembershipClaims?: 'None' | 'SecurityGroup' | 'DirectoryRole' | 'ApplicationGroup' | 'All';
   delegatedScopes?: PermissionScope[];
   appRoles?: AppRole[];
   /** Static permissions by resource key: what `{resource}/.default` asks consent for. */
