@@ -69,4 +69,16 @@ describe('admin consent for Place.Read.All', () => {
     expect(admins.body.value).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.user', userPrincipalName: 'megan@contoso.test', displayName: 'Megan Bowen' })]);
     expect((await graph("/directoryRoles(roleTemplateId='e8611ab8-c189-46e8-94e1-60213ab1f814')/members")).status).toBe(404);
   });
+
+  test('directory - a caller that may read role members but not users gets them with limited information (type and id), as Graph does', async () => {
+    const readsUsers = tenant.state.appRoleAssignments.filter((a) => a.role === 'User.ReadBasic.All');
+    expect(readsUsers.length).toBeGreaterThan(0);
+    tenant.state.appRoleAssignments = tenant.state.appRoleAssignments.filter((a) => a.role !== 'User.ReadBasic.All');
+    try {
+      const admins = await graph("/directoryRoles(roleTemplateId='62e90394-69f5-4237-9190-012177145e10')/members");
+      expect(admins.body.value).toEqual([{ '@odata.type': '#microsoft.graph.user', id: expect.any(String) }]);
+    } finally {
+      tenant.state.appRoleAssignments.push(...readsUsers);
+    }
+  });
 });

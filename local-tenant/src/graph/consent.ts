@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { graphError } from '../http/server';
 import { GLOBAL_ADMIN_ROLE_TEMPLATE, TenantState } from '../state/tenant-state';
+import { allows, type Caller } from './caller';
 import { compileFilter } from './filter';
+
+/** What reads a user's profile (List users' permissions, https://learn.microsoft.com/graph/api/user-list). */
+const READS_USERS = { delegated: ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], application: ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'] };
 
 type Params = Record<string, string>;
 
@@ -21,15 +25,15 @@ export function registerGraphConsent(g: FastifyInstance, state: TenantState): vo
     const match = /^\(roleTemplateId='([0-9a-f-]{36})'\)\/members$/i.exec(rest);
     if (!match) return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment 'directoryRoles${rest}'.`));
     if (match[1].toLowerCase() !== GLOBAL_ADMIN_ROLE_TEMPLATE) return notFound(reply, `roleTemplateId='${match[1]}'`);
+    // "If it doesn't have permission to read a certain resource type, members of that type are
+    // returned but with limited information" (the method's page): a caller that cannot read users
+    // gets their type and id only.
+    const readsUsers = allows((req as { graphCaller?: Caller }).graphCaller as Caller, READS_USERS.delegated, READS_USERS.application);
     return {
       '@odata.context': `${base()}/$metadata#directoryObjects`,
-      value: state.roleMembers(GLOBAL_ADMIN_ROLE_TEMPLATE).map((a) => ({
-        '@odata.type': '#microsoft.graph.user',
-        id: a.id,
-        displayName: a.displayName,
-        mail: a.mailbox === 'none' ? null : a.upn,
-        userPrincipalName: a.upn
-      }))
+      value: state.roleMembers(GLOBAL_ADMIN_ROLE_TEMPLATE).map((a) => (readsUsers
+        ? { '@odata.type': '#microsoft.graph.user', id: a.id, displayName: a.displayName, mail: a.mailbox === 'none' ? null : a.upn, userPrincipalName: a.upn }
+        : { '@odata.type': '#microsoft.graph.user', id: a.id }))
     };
   });
 

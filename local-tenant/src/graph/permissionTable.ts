@@ -37,7 +37,7 @@ const SITES_WRITE = ['Sites.ReadWrite.All', 'Sites.Manage.All', 'Sites.FullContr
 
 export const GRAPH_PERMISSIONS: EndpointPermission[] = [
   { methods: ['GET'], routes: ['/me', '/users/:id'], delegated: ['User.Read', 'User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], application: ['User.Read.All', 'Directory.Read.All'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-get' },
-  { methods: ['GET'], routes: ['/users'], delegated: ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], application: ['User.Read.All', 'Directory.Read.All'], deniedAs: 'directory', docs: 'https://learn.microsoft.com/graph/api/user-list' },
+  { methods: ['GET'], routes: ['/users'], delegated: ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], application: ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], deniedAs: 'directory', docs: 'https://learn.microsoft.com/graph/api/user-list' },
   { methods: ['GET'], routes: ME_USERS(['/mailboxSettings']), delegated: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'], application: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-get-mailboxsettings' },
   { methods: ['POST'], routes: ME_USERS(['/sendMail']), delegated: ['Mail.Send'], application: ['Mail.Send'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-sendmail', exchangeRole: 'Application Mail.Send' },
   { methods: ['GET'], routes: ME_USERS(['/events', '/calendar/events', '/events/:eventId']), delegated: ['Calendars.Read', 'Calendars.ReadWrite'], application: ['Calendars.Read', 'Calendars.ReadWrite'], deniedAs: 'outlook', docs: 'https://learn.microsoft.com/graph/api/user-list-events' },
