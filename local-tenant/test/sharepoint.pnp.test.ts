@@ -87,6 +87,64 @@ describe('SharePoint REST with @pnp/sp', () => {
     expect(await list.items()).toEqual([]);
   });
 
+  // SharePoint answers a $select naming a field the list lacks with 400 SPException "The field or
+  // property 'X' does not exist." (pnp/pnpjs#2204; the JSON light body in
+  // nittygritty-uk/Atvero-Issues#5, the verbose one in mrackley/HillbillyCascade#7).
+  test('sharepoint rest - a $select, $filter or $orderby naming a field the list lacks is 400 SPException, in JSON light and verbose', async () => {
+    const s = await sp('adele@contoso.test');
+    const list = await ensureSettingsList(s);
+    await list.items.add({ Title: 'one' });
+    const token = await devToken(tenant, 'adele@contoso.test', tenant.origin);
+    const items = `${siteUrl('catalog-a')}/_api/web/lists/getByTitle('${encodeURIComponent(LIST)}')/items`;
+    const get = (query: string, accept = 'application/json;odata=minimalmetadata') => fetch(`${items}${query}`, { headers: { authorization: `Bearer ${token}`, accept } });
+    const missing = (name: string) => ({ code: '-1, Microsoft.SharePoint.SPException', message: { lang: 'en-US', value: `The field or property '${name}' does not exist.` } });
+
+    let res = await get('?$select=Id,LmsConnectionStatus,Title');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ 'odata.error': missing('LmsConnectionStatus') });
+    res = await get('?$select=LmsConnectionStatus', 'application/json;odata=verbose');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: missing('LmsConnectionStatus') });
+    res = await get(`?$filter=${encodeURIComponent("Nope eq 'x'")}`);
+    expect([res.status, await res.json()]).toEqual([400, { 'odata.error': missing('Nope') }]);
+    res = await get(`?$orderby=${encodeURIComponent('Nope desc')}`);
+    expect([res.status, await res.json()]).toEqual([400, { 'odata.error': missing('Nope') }]);
+    res = await get('(1)?$select=Nope');
+    expect([res.status, await res.json()]).toEqual([400, { 'odata.error': missing('Nope') }]);
+    // A path is named by its first segment, as SharePoint does (Atvero-Issues#5).
+    res = await get('?$select=Nope/Title');
+    expect([res.status, await res.json()]).toEqual([400, { 'odata.error': missing('Nope') }]);
+
+    // What the item type always has: the built-in fields, the entity's own properties, a user
+    // field's <name>Id, `*`, and the list's own fields - any case.
+    res = await get(`?$select=Id,ID,Title,Created,Modified,Author,Editor,AuthorId,EditorId,GUID,Attachments,ContentTypeId,OData__UIVersionString,FileRef,LmsEnabled,lmsaccountemail&$filter=${encodeURIComponent("Title eq 'one' and startswith(LmsAccountEmail,'') or ID eq 1")}&$orderby=Modified desc,Id`, 'application/json;odata=nometadata');
+    expect(res.status).toBe(200);
+    const [item] = ((await res.json()) as { value: Record<string, unknown>[] }).value;
+    expect(item).toMatchObject({ Id: 1, ID: 1, Title: 'one', LmsEnabled: null, LmsAccountEmail: null });
+    expect(Object.keys(item)).not.toContain('FileSystemObjectType');
+    res = await get('?$select=*', 'application/json;odata=nometadata');
+    expect(Object.keys(((await res.json()) as { value: Record<string, unknown>[] }).value[0])).toContain('FileSystemObjectType');
+  });
+
+  test('sharepoint rest - $orderby sorts by Id or any field, asc or desc, several keys; without it items come by Id', async () => {
+    const s = await sp('adele@contoso.test');
+    const list = await ensureSettingsList(s);
+    for (const [title, enabled] of [['b', true], ['c', false], ['a', true], ['b', false]] as const) await list.items.add({ Title: title, LmsEnabled: enabled });
+    const ids = (rows: Array<{ Id: number }>) => rows.map((r) => r.Id);
+    expect(ids(await list.items.select('Id').orderBy('Id', false)())).toEqual([4, 3, 2, 1]);
+    expect(ids(await list.items.select('Id').orderBy('Id', false).top(1)())).toEqual([4]);
+    expect(ids(await list.items.select('Id').orderBy('Title')())).toEqual([3, 1, 4, 2]);
+    expect(ids(await list.items.select('Id').orderBy('Title', false)())).toEqual([2, 1, 4, 3]);
+    // The second key orders the first one's ties: b (true) before b (false) when LmsEnabled desc.
+    expect(ids(await list.items.select('Id').orderBy('Title').orderBy('LmsEnabled', false)())).toEqual([3, 1, 4, 2]);
+    expect(ids(await list.items.select('Id').orderBy('Title').orderBy('Id', false)())).toEqual([3, 4, 1, 2]);
+    expect(ids(await list.items.select('Id').filter('LmsEnabled eq true').orderBy('Id', false)())).toEqual([3, 1]);
+    // Names in any case, as in $select.
+    expect(ids(await list.items.select('id').filter("title eq 'b'").orderBy('ID', false)())).toEqual([4, 1]);
+    const err = await list.items.orderBy('Title', false).orderBy('Nope')().catch((e) => e);
+    expect(err.status).toBe(400);
+  });
+
   test('pnp sp - a value outside a choice field is refused and the item is unchanged', async () => {
     const s = await sp('adele@contoso.test');
     const list = await ensureSettingsList(s);

@@ -8,9 +8,10 @@ import '@pnp/sp/webs';
 import '@pnp/sp/lists';
 import '@pnp/sp/items';
 import '@pnp/sp/fields';
-import { BearerToken } from '@pnp/queryable';
+import { BearerToken, HttpRequestError } from '@pnp/queryable';
 import { startLocalTenant, type LocalTenant } from '../../local-tenant/src/index';
 import { LIST_URL_NAME, SettingsStore } from '../../src/webparts/connectionSettings/services/SettingsStore';
+import { SETTINGS_FIELDS } from '../../src/webparts/connectionSettings/services/settingsFields';
 
 const SITE = '/sites/catalog-a';
 const LIST = `${SITE}/Lists/${LIST_URL_NAME}`;
@@ -51,6 +52,78 @@ describe('settings store (PnPjs) on a catalog site', () => {
     await list.items.add({ Title: 'by hand', LmsAlertRecipients: 5 });
     const stored = await new SettingsStore(owner, SITE).load();
     expect(stored).toMatchObject({ enabled: false, alertRecipients: [] });
+  });
+
+  test('sharepoint - PnPjs: a select of a field the list lacks rejects with a 400 HttpRequestError naming it', async () => {
+    const owner = await sp('adele@contoso.test');
+    const { list } = await owner.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true });
+    await list.items.add({ Title: 'one' });
+    const error = await list.items.select('Id', 'Nope')().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpRequestError);
+    expect((error as HttpRequestError).status).toBe(400);
+    expect(await (error as HttpRequestError).response.json()).toEqual({ 'odata.error': { code: '-1, Microsoft.SharePoint.SPException', message: { lang: 'en-US', value: "The field or property 'Nope' does not exist." } } });
+    expect(await list.items.select('Id', 'Title')()).toEqual([expect.objectContaining({ Id: 1, Title: 'one' })]);
+  });
+
+  test('sharepoint - PnPjs: items added out of order come back in the order orderBy asks (a field asc/desc, Id desc newest first)', async () => {
+    const owner = await sp('adele@contoso.test');
+    const { list } = await owner.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true });
+    for (const title of ['m', 'z', 'a']) await list.items.add({ Title: title });
+    const titles = (rows: Array<{ Title: string }>): string[] => rows.map((r) => r.Title);
+    expect(titles(await list.items.select('Title').orderBy('Title')())).toEqual(['a', 'm', 'z']);
+    expect(titles(await list.items.select('Title').orderBy('Title', false)())).toEqual(['z', 'm', 'a']);
+    expect(titles(await list.items.select('Title').orderBy('Id', false)())).toEqual(['a', 'z', 'm']);
+    expect(titles(await list.items.select('Title').orderBy('Id', false).top(1)())).toEqual(['a']);
+    expect(titles(await list.items.select('Title').orderBy('Id').top(1)())).toEqual(['m']);
+  });
+
+  test('settings store - a list made without its fields: the item read beside the check is refused (400), the fields are added and the item is read again', async () => {
+    const owner = await sp('adele@contoso.test');
+    const { list } = await owner.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true });
+    await list.items.add({ Title: 'by hand' });
+    const realFetch = globalThis.fetch;
+    const itemReads: number[] = [];
+    const spy = jest.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const response = await realFetch(input, init);
+      if ((!init || !init.method || init.method === 'GET') && /\/items\?/.test(String(input))) itemReads.push(response.status);
+      return response;
+    });
+    let stored;
+    try {
+      stored = await new SettingsStore(owner, SITE).load();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(itemReads).toEqual([400, 200]);
+    // The hand-made item is the settings item: no second one is made.
+    expect(stored).toMatchObject({ enabled: false, method: 'modern', transport: 'graph', alertRecipients: [], etag: '"1"' });
+    expect((await list.items.select('Id')()).map((i: { Id: number }) => i.Id)).toEqual([1]);
+    const fields: Array<{ InternalName: string }> = await list.fields.select('InternalName')();
+    expect(fields.map((f) => f.InternalName)).toEqual(expect.arrayContaining(SETTINGS_FIELDS.map((f) => f.internalName)));
+  });
+
+  test('settings store - a list made without its fields and no item: load makes the fields and the one item with the defaults', async () => {
+    const owner = await sp('adele@contoso.test');
+    await owner.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true });
+    const stored = await new SettingsStore(owner, SITE).load();
+    expect(stored).toMatchObject({ enabled: false, alertRecipients: [], etag: '"1"' });
+    expect((await owner.web.getList(LIST).items.select('Id', 'Title', 'LmsEnabled')())).toEqual([expect.objectContaining({ Id: 1, Title: 'Microsoft 365 connection', LmsEnabled: false })]);
+  });
+
+  test('settings store - a visitor of a list that lacks the connection columns sees "not connected", as a visitor of a whole list without a connection does', async () => {
+    const owner = await sp('adele@contoso.test');
+    const { list } = await owner.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true });
+    await list.fields.createFieldAsXml(SETTINGS_FIELDS.find((f) => f.internalName === 'LmsEnabled')!.schemaXml);
+    await list.items.add({ Title: 'by hand', LmsEnabled: true });
+    const visitor = await sp('nestor@contoso.test');
+    expect((await new SettingsStore(visitor, SITE).readForVisitor()).summary).toEqual({ enabled: false, state: 'not-connected', accountEmail: null });
+    // Once the list is whole (an admin opened the page) and the API wrote its columns, the visitor sees them.
+    await new SettingsStore(owner, SITE).load();
+    await list.items.getById(1).update({ LmsConnectionStatus: 'Connected', LmsAccountEmail: 'adele@contoso.test' });
+    expect((await new SettingsStore(visitor, SITE).readForVisitor()).summary).toEqual({ enabled: true, state: 'connected', accountEmail: 'adele@contoso.test' });
+    // No list at all: nothing to show, as before.
+    await owner.web.getList(LIST).delete();
+    expect((await new SettingsStore(visitor, SITE).readForVisitor()).summary).toBeUndefined();
   });
 
   test('settings store - a SharePoint that does not answer in time is a timeout, and the store answers again once it does', async () => {

@@ -18,7 +18,10 @@ const ERR = {
   listMissing: '-1, System.ArgumentException',
   clientService: '-1, Microsoft.SharePoint.Client.ClientServiceException',
   invalidQuery: '-1, Microsoft.SharePoint.Client.InvalidClientQueryException',
-  duplicate: '-2130575342, Microsoft.SharePoint.SPException'
+  duplicate: '-2130575342, Microsoft.SharePoint.SPException',
+  // A $select (or $filter / $orderby) naming what the item type lacks (pnp/pnpjs#2204 and
+  // nittygritty-uk/Atvero-Issues#5 in JSON light, mrackley/HillbillyCascade#7 in verbose).
+  fieldMissing: '-1, Microsoft.SharePoint.SPException'
 } as const;
 
 interface Ctx {
@@ -386,7 +389,24 @@ function itemsRoute(c: Ctx, list: SpList): unknown {
     const q = c.req.query as Record<string, string>;
     const filter = parseFilter(q.$filter);
     if (filter === null) return fail(c, 400, ERR.invalidQuery, `The query to field '${q.$filter}' is not valid.`);
-    let items = list.items.filter((i) => filter({ ...i.values, Id: i.Id, ID: i.Id }));
+    const order = parseOrderBy(q.$orderby);
+    if (order === null) return fail(c, 400, ERR.invalidQuery, `The expression "${q.$orderby}" is not valid.`);
+    const names = [...selectNames(q.$select), ...filterNames(q.$filter), ...order.map((o) => o.name)];
+    const missing = names.find((n) => !knownName(list, n));
+    if (missing !== undefined) return missingField(c, missing);
+    const rows = list.items.map((i) => ({ item: i, values: itemRecord(list, i) }));
+    const matched = rows.filter((r) => filter(r.values));
+    // Id ascending unless $orderby says otherwise, as SharePoint orders list items; each key
+    // after the first breaks the ties of the one before it.
+    const keys = [...order, { name: 'Id', desc: false }];
+    matched.sort((a, b) => {
+      for (const k of keys) {
+        const d = compareValues(a.values[k.name], b.values[k.name]);
+        if (d !== 0) return k.desc ? -d : d;
+      }
+      return 0;
+    });
+    let items = matched.map((r) => r.item);
     const top = Number(q.$top);
     if (Number.isInteger(top) && top > 0) items = items.slice(0, top);
     return collection(c.format, metadata(c, `SP.Data.${list.urlName}ListItems`), items.map((i) => selectProps(itemEntity(c, list, i), q.$select)));
@@ -404,11 +424,80 @@ function itemsRoute(c: Ctx, list: SpList): unknown {
     .send(c.format === 'verbose' ? { d: e } : c.format === 'minimal' ? { 'odata.metadata': metadata(c, `SP.Data.${list.urlName}ListItems/@Element`), ...e } : e);
 }
 
-/** $select on an entity, keeping the OData annotations. */
+/**
+ * Properties of SP.Data.<List>ListItem that are not list fields: those itemEntity answers, the
+ * navigation properties (deferred, not expanded here) and the built-in columns of a custom list
+ * that the local lists do not model (known, so asking for them is no error; they carry no value).
+ */
+const ITEM_PROPERTIES = [
+  'Id', 'FileSystemObjectType', 'ServerRedirectedEmbedUri', 'ServerRedirectedEmbedUrl', 'ContentTypeId', 'AuthorId', 'EditorId', 'OData__UIVersionString', 'Attachments', 'GUID', 'ComplianceAssetId',
+  'AttachmentFiles', 'ContentType', 'FieldValuesAsHtml', 'FieldValuesAsText', 'FieldValuesForEdit', 'File', 'Folder', 'ParentList', 'Properties', 'Versions',
+  'FileRef', 'FileLeafRef', 'FileDirRef', 'FSObjType', 'UniqueId', 'LinkTitle', 'LinkTitleNoMenu', '_UIVersionString', 'AppAuthor', 'AppEditor'
+].map((n) => n.toLowerCase());
+
+/**
+ * Whether the list's item type has this property: `*`, a field's internal name, a user or lookup
+ * field's `<name>Id`, or one of ITEM_PROPERTIES; names compare case-insensitively. For a path
+ * (Author/Title) the first segment is the one SharePoint names when it is missing.
+ */
+function knownName(list: SpList, name: string): boolean {
+  const lower = name.split('/')[0].toLowerCase();
+  if (lower === '*' || ITEM_PROPERTIES.includes(lower)) return true;
+  return list.fields.some((f) => f.InternalName.toLowerCase() === lower || ((f.TypeAsString === 'User' || f.TypeAsString === 'Lookup') && `${f.InternalName}Id`.toLowerCase() === lower));
+}
+
+function missingField(c: Ctx, name: string): FastifyReply {
+  return fail(c, 400, ERR.fieldMissing, `The field or property '${name.split('/')[0]}' does not exist.`);
+}
+
+const selectNames = (select: string | undefined): string[] => (select ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** The property names a $filter refers to: its words less strings, literals, operators and functions. */
+function filterNames(filter: string | undefined): string[] {
+  if (!filter) return [];
+  const words = filter.replace(/'(?:[^']|'')*'/g, "''").matchAll(/(?<![\w.])[A-Za-z_][\w./]*(?![\w.])(\s*\()?/g);
+  const reserved = ['and', 'or', 'not', 'eq', 'ne', 'gt', 'ge', 'lt', 'le', 'true', 'false', 'null', 'datetime', 'guid'];
+  return [...words].filter((m) => !m[1] && !reserved.includes(m[0].toLowerCase())).map((m) => m[0]);
+}
+
+/** $orderby as a list of keys ("Title, Id desc"); null when it is not of that form. */
+function parseOrderBy(orderby: string | undefined): Array<{ name: string; desc: boolean }> | null {
+  if (!orderby || !orderby.trim()) return [];
+  const keys: Array<{ name: string; desc: boolean }> = [];
+  for (const part of orderby.split(',')) {
+    const m = part.trim().match(/^([A-Za-z_][\w/]*)(?:\s+(asc|desc))?$/i);
+    if (!m) return null;
+    keys.push({ name: m[1], desc: (m[2] ?? '').toLowerCase() === 'desc' });
+  }
+  return keys;
+}
+
+/**
+ * What $filter and $orderby see of an item: its field values, Id/ID, the dates and the people (a
+ * user field by its user id), each found by its name in any case.
+ */
+function itemRecord(list: SpList, item: SpItem): Record<string, unknown> {
+  const values: Record<string, unknown> = { ...itemValues(list, item), Id: item.Id, ID: item.Id, Created: item.Created, Modified: item.Modified, Author: item.AuthorId, AuthorId: item.AuthorId, Editor: item.EditorId, EditorId: item.EditorId, GUID: item.GUID };
+  const byLower = new Map(Object.keys(values).map((k) => [k.toLowerCase(), k]));
+  return new Proxy(values, { get: (target, name) => (typeof name === 'string' ? target[byLower.get(name.toLowerCase()) ?? name] : undefined) });
+}
+
+/** Empty values first, then numbers, booleans and text (dates are ISO text) in their own order. */
+function compareValues(a: unknown, b: unknown): number {
+  const empty = (v: unknown): boolean => v === null || v === undefined || v === '';
+  if (empty(a) || empty(b)) return empty(a) === empty(b) ? 0 : empty(a) ? -1 : 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  const x = String(a).toLowerCase();
+  const y = String(b).toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** $select on an entity, keeping the OData annotations; names compare case-insensitively. */
 function selectProps(obj: Record<string, unknown>, select: string | undefined): Record<string, unknown> {
-  const wanted = select?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!wanted?.length) return obj;
-  return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.includes(k) || k.startsWith('odata.') || k === '__metadata'));
+  const wanted = selectNames(select).map((s) => s.toLowerCase());
+  if (!wanted.length || wanted.includes('*')) return obj;
+  return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.includes(k.toLowerCase()) || k.startsWith('odata.') || k === '__metadata'));
 }
 
 /** If-Match as SharePoint compares it: "*" or the item's current ETag (quotes optional, W/ ignored). */
@@ -420,7 +509,10 @@ function staleETag(header: string | undefined, item: SpItem): string | null {
 
 function itemRoute(c: Ctx, list: SpList, item: SpItem): unknown {
   if (c.method === 'GET') {
-    const e = selectProps(itemEntity(c, list, item), (c.req.query as Record<string, string>).$select);
+    const select = (c.req.query as Record<string, string>).$select;
+    const missing = selectNames(select).find((n) => !knownName(list, n));
+    if (missing !== undefined) return missingField(c, missing);
+    const e = selectProps(itemEntity(c, list, item), select);
     return c.reply.header('etag', etagOf(item)).send(c.format === 'verbose' ? { d: e } : c.format === 'minimal' ? { 'odata.metadata': metadata(c, `SP.Data.${list.urlName}ListItems/@Element`), ...e } : e);
   }
   if (!includes(PERMISSION_LEVELS[levelOf(c.site, c.caller)], EDIT_ITEMS)) return accessDenied(c);

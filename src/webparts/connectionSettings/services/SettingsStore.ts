@@ -64,10 +64,12 @@ function toFields(settings: IAdminSettings): Record<string, unknown> {
   };
 }
 
-const isNotFound = (error: unknown): boolean => {
+const isStatus = (error: unknown, status: number): boolean => {
   const http = error as IHttpRequestErrorLike;
-  return !!http && http.isHttpRequestError === true && http.status === 404;
+  return !!http && http.isHttpRequestError === true && http.status === status;
 };
+const isNotFound = (error: unknown): boolean => isStatus(error, 404);
+const isBadRequest = (error: unknown): boolean => isStatus(error, 400);
 
 function mapError(error: unknown): IAppError {
   if (isAppError(error)) {
@@ -143,7 +145,8 @@ export class SettingsStore implements ISettingsStore {
     const list = this._sp.web.getList(this._listUrl);
     // The item is read beside the list's check, not after it (one round trip on a provisioned
     // site, bench:page). Where the check had to make the list or a field, that read failed
-    // (no list, no such field) and the item is read again once the list is whole.
+    // (no list: 404; no such field: 400 "The field or property 'X' does not exist.") and the item
+    // is read again once the list is whole.
     const early = this._item().then((items: IItem[]) => ({ items }), () => undefined);
     await this._ensure();
     let items: IItem[] = ((await early) || { items: await this._item() }).items;
@@ -194,8 +197,12 @@ export class SettingsStore implements ISettingsStore {
       }
       const state = STATES[text(items[0].LmsConnectionStatus)] || 'not-connected';
       return { enabled: items[0].LmsEnabled === true, state, accountEmail: state === 'not-connected' ? null : text(items[0].LmsAccountEmail) || null };
-    } catch {
-      return undefined;
+    } catch (error) {
+      // SharePoint refuses a $select naming a column the list lacks (400, "The field or property
+      // 'X' does not exist."): a list made by hand, or whose columns were not all added yet. The
+      // API writes every column it owns at once, so none of its state was ever written there:
+      // the connection reads as not connected. Anything else: the visitor is told they cannot see.
+      return isBadRequest(error) ? { enabled: false, state: 'not-connected', accountEmail: null } : undefined;
     }
   }
 
