@@ -1,4 +1,4 @@
-import { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import { Client, GraphError, PageIterator, PageCollection } from '@microsoft/microsoft-graph-client';
 import { startLocalTenant, LocalTenant } from '../src/index';
 import { appToken, fault, graphToken, grantRoomsForOrganisation, messages } from './helpers/tokens';
 
@@ -190,6 +190,83 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     await connectionApiTokens(tenant, 'megan@contoso.test', ['https://graph.microsoft.com/Mail.Send'], { consentForOrg: true });
     const after = await api.api('/oauth2PermissionGrants').filter(`clientId eq '${sp.id}' and consentType eq 'AllPrincipals'`).get();
     expect((after.value as Grant[]).find((g) => g.resourceId === tenant.fixture.resources.graph.servicePrincipalId)?.scope).toContain('Mail.Send');
+  });
+
+  test('graph client - getSchedule takes up to 20 schedules and a period shorter than 62 days; beyond, 400 ErrorMailboxDataArrayTooBig / ErrorTimeIntervalTooBig', async () => {
+    const token = await graphToken(tenant, 'adele@contoso.test');
+    const api = client(token);
+    const at = (ms: number): { dateTime: string; timeZone: string } => ({ dateTime: new Date(ms).toISOString().replace('Z', ''), timeZone: 'UTC' });
+    const start = Date.parse('2027-01-04T00:00:00Z');
+    const day = 86_400_000;
+    const schedules = (n: number): string[] => Array.from({ length: n }, (_, i) => (i < 3 ? ['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test'][i] : `nobody-${i}@contoso.test`));
+    const ask = (n: number, days: number): Promise<{ value: Array<{ scheduleId: string }> }> => api.api('/me/calendar/getSchedule').post({ schedules: schedules(n), startTime: at(start), endTime: at(start + days * day), availabilityViewInterval: 1440 });
+    // 20 schedules and a minute short of 62 days: answered, one scheduleInformation per address (an unknown one carries its error).
+    const twenty = await ask(20, 62 - 1 / 1440);
+    expect(twenty.value.map((v) => v.scheduleId)).toEqual(schedules(20));
+    await expect(ask(21, 1)).rejects.toMatchObject({ statusCode: 400, code: 'ErrorMailboxDataArrayTooBig', message: 'There are too many target users in the EmailAddress array. The allowed size = 20; the actual size = 21.' });
+    await expect(ask(1, 62)).rejects.toMatchObject({ statusCode: 400, code: 'ErrorTimeIntervalTooBig', message: 'The requested time duration specified for FreeBusyViewOptions.TimeWindow is too long. The allowed limit = 62 days; the actual limit = 62 days.' });
+    await expect(ask(1, 63)).rejects.toMatchObject({ statusCode: 400, code: 'ErrorTimeIntervalTooBig' });
+  });
+
+  test('graph client - oauth2PermissionGrants pages as a directory collection: 100 a page or $top (1-999), @odata.nextLink with a $skiptoken, walked by PageIterator', async () => {
+    const token = await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com');
+    const api = client(token);
+    const spId = tenant.fixture.apps.connectionApi.servicePrincipalId;
+    const [apiApp, graphApp] = [tenant.state.appByKey('connectionApi'), tenant.state.appByKey('graph')];
+    // One Principal grant per account that consented for itself (ids of accounts this tenant does not list).
+    for (let i = 0; i < 120; i++) tenant.state.addGrant(apiApp, graphApp, 'Principal', `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, ['User.Read', 'Mail.Send']);
+    const everyGrant = tenant.state.grants.filter((g) => g.clientId === spId).map((g) => g.id);
+    expect(everyGrant.length).toBeGreaterThan(120);
+
+    const first = await api.api('/oauth2PermissionGrants').filter(`clientId eq '${spId}'`).get();
+    expect(first.value).toHaveLength(100);
+    const next = new URL(first['@odata.nextLink']);
+    // Every other query option is kept in the link; the token is opaque.
+    expect([next.origin, next.pathname, next.searchParams.get('$filter')]).toEqual([tenant.origin, '/v1.0/oauth2PermissionGrants', `clientId eq '${spId}'`]);
+    expect(next.searchParams.get('$skiptoken')).toMatch(/^[A-Za-z0-9_-]+$/);
+    const second = await api.api(first['@odata.nextLink']).get();
+    expect(second['@odata.nextLink']).toBeUndefined();
+    expect([...first.value, ...second.value].map((g: { id: string }) => g.id)).toEqual(everyGrant);
+
+    // The Graph client's PageIterator follows the links: $top=7 is honoured on every page.
+    const page = (await api.api('/oauth2PermissionGrants').filter(`clientId eq '${spId}'`).top(7).get()) as PageCollection;
+    expect(page.value).toHaveLength(7);
+    expect(new URL(page['@odata.nextLink'] as string).searchParams.get('$top')).toBe('7');
+    const walked: string[] = [];
+    await new PageIterator(api, page, (g: { id: string }) => {
+      walked.push(g.id);
+      return true;
+    }).iterate();
+    expect(walked).toEqual(everyGrant);
+
+    await expect(api.api('/oauth2PermissionGrants').top(1000).get()).rejects.toMatchObject({ statusCode: 400, code: 'Request_UnsupportedQuery' });
+    await expect(api.api('/oauth2PermissionGrants?$skiptoken=not-a-token').get()).rejects.toMatchObject({ statusCode: 400, code: 'Directory_ExpiredPageToken' });
+  });
+
+  test('graph client - places pages rooms 100 at a time, or $top from $skip, with @odata.count on $count=true and no @odata.nextLink (as Graph answers)', async () => {
+    await grantRoomsForOrganisation(tenant);
+    for (let i = 1; i <= 130; i++) {
+      const res = await fetch(`${tenant.origin}/_admin/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn: `room-${String(i).padStart(3, '0')}@contoso.test`, capacity: i }) });
+      expect(res.status).toBe(201);
+    }
+    const again = await fetch(`${tenant.origin}/_admin/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn: 'Room-001@contoso.test' }) });
+    expect(again.status).toBe(409);
+    const api = client(await graphToken(tenant, 'adele@contoso.test', ['User.Read', 'Place.Read.All']));
+    const emails = (r: { value: Array<{ emailAddress: string }> }): string[] => r.value.map((x) => x.emailAddress);
+    const first = await api.api('/places/microsoft.graph.room').get();
+    expect(first.value).toHaveLength(100);
+    expect(first['@odata.nextLink']).toBeUndefined();
+    expect(emails(first).slice(0, 4)).toEqual(['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test', 'room-001@contoso.test']);
+    const rest = await api.api('/places/microsoft.graph.room?$skip=100&$count=true').get();
+    expect([rest['@odata.count'], emails(rest)]).toEqual([133, Array.from({ length: 33 }, (_, i) => `room-${String(i + 98).padStart(3, '0')}@contoso.test`)]);
+    expect(emails(await api.api('/places/microsoft.graph.room?$top=2&$skip=3').get())).toEqual(['room-001@contoso.test', 'room-002@contoso.test']);
+    expect((await api.api('/places/microsoft.graph.room?$top=500').get()).value).toHaveLength(133);
+    // A room added here is a room mailbox like the fixture's: it has free/busy, and a reset removes it.
+    const token = await graphToken(tenant, 'adele@contoso.test');
+    const busy = await client(token).api('/me/calendar/getSchedule').post({ schedules: ['room-130@contoso.test'], startTime: { dateTime: '2027-01-04T08:00:00', timeZone: 'UTC' }, endTime: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' } });
+    expect(busy.value[0]).toMatchObject({ scheduleId: 'room-130@contoso.test', availabilityView: '00' });
+    tenant.reset();
+    expect(tenant.state.rooms()).toHaveLength(3);
   });
 
   test('graph client - $batch runs requests with the caller token', async () => {

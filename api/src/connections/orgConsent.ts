@@ -194,8 +194,8 @@ export class OrgConsentStatus {
     if (!spId) {
       return [];
     }
-    const grants = await this.graph.request<{ value: Grant[] }>(token, 'GET', `/oauth2PermissionGrants?$filter=${encodeURIComponent(`clientId eq '${spId}'`)}`);
-    return grants?.value ?? [];
+    // One Principal grant per account that consented for itself: the organisation's grant may be on any page.
+    return this.graph.list<Grant>(token, `/oauth2PermissionGrants?$filter=${encodeURIComponent(`clientId eq '${spId}'`)}`);
   }
 
   private async tenantAdmins(token: string): Promise<TenantAdmin[]> {

@@ -1,6 +1,14 @@
 import { ApiError } from '../errors/apiError';
 import { GraphRequestKind, mapGraphError } from '../errors/upstream';
 
+/** The most pages one collection read follows: a broken or hostile answer cannot keep it reading for ever. */
+export const MAX_GRAPH_PAGES = 100;
+
+interface Page<T> {
+  value?: T[];
+  '@odata.nextLink'?: string;
+}
+
 /**
  * The one place the API speaks to Microsoft Graph: bearer token, timeout, and error
  * translation (Graph error code -> catalogue code, Retry-After kept) live here, not in callers.
@@ -39,5 +47,51 @@ export class GraphClient {
       upstream: `Graph ${response.status}${graphCode ? ` ${graphCode}` : ''}`,
       retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined
     });
+  }
+
+  /**
+   * Every item of a collection (Paging Microsoft Graph data): its pages are read one after the
+   * other, following `@odata.nextLink` - only to this client's own Graph endpoint, since the token
+   * goes with it. `pageSize` is for a collection that honours `$top`/`$skip` but answers no
+   * nextLink (List places): a page that came back full is followed by the next `$skip`. At most
+   * `maxPages` pages, then SERVICE_UNAVAILABLE rather than a partial answer.
+   */
+  public async list<T>(token: string, path: string, options: { pageSize?: number; maxPages?: number } = {}): Promise<T[]> {
+    const maxPages = options.maxPages ?? MAX_GRAPH_PAGES;
+    const items: T[] = [];
+    let next: string | undefined = path;
+    for (let pages = 0; next !== undefined; pages++) {
+      if (pages === maxPages) {
+        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: `Graph collection longer than ${maxPages} pages` });
+      }
+      const page: Page<T> | undefined = await this.request<Page<T>>(token, 'GET', next);
+      const value = page?.value ?? [];
+      items.push(...value);
+      const link = page?.['@odata.nextLink'];
+      if (link) {
+        next = this.pathOf(link);
+      } else if (options.pageSize !== undefined && value.length >= options.pageSize) {
+        next = `${path}${path.includes('?') ? '&' : '?'}$skip=${items.length}`;
+      } else {
+        next = undefined;
+      }
+    }
+    return items;
+  }
+
+  /** A nextLink's path under this client's base URL; a link anywhere else is refused (the bearer token would follow it). */
+  private pathOf(link: string): string {
+    let url: URL;
+    try {
+      url = new URL(link);
+    } catch {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph nextLink is not a URL' });
+    }
+    const base = new URL(this.baseUrl);
+    const prefix = base.pathname.replace(/\/+$/, '');
+    if (url.origin !== base.origin || !url.pathname.startsWith(`${prefix}/`)) {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph nextLink outside the Graph endpoint' });
+    }
+    return `${url.pathname.slice(prefix.length)}${url.search}`;
   }
 }

@@ -48,6 +48,11 @@ export class GraphMailTransport implements MailTransport {
     return this.graph.request<T>(await this.token(), method, path, body, headers);
   }
 
+  /** Every item of a Graph collection as the connected account, page after page (GraphClient.list). */
+  public async list<T>(path: string, options: { pageSize?: number; maxPages?: number } = {}): Promise<T[]> {
+    return this.graph.list<T>(await this.token(), path, options);
+  }
+
   /** What the account sends through Graph besides mail (an event, its update or cancellation): a 400 is that message's refusal (MESSAGE_REJECTED). */
   public async submit<T>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T | undefined> {
     return this.graph.request<T>(await this.token(), method, path, body, {}, 'message');

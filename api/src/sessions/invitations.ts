@@ -47,16 +47,30 @@ export function roomAnswerOf(event: Pick<GraphEvent, 'attendees'>, room: string)
   return response === 'accepted' || response === 'declined' || response === 'tentativelyAccepted' ? response : 'none';
 }
 
-/** Busy intervals of rooms in [start, end) by getSchedule (Calendars.Read is enough for others' free/busy). */
+/**
+ * getSchedule's documented limits (Get free/busy schedule, "Limits and error conditions"): "up to
+ * 20 entities at once", and a time period "less than 62 days".
+ */
+export const GET_SCHEDULE_MAX_SCHEDULES = 20;
+export const GET_SCHEDULE_MAX_DAYS = 62;
+
+/**
+ * Busy intervals of rooms in [start, end) by getSchedule (Calendars.Read is enough for others'
+ * free/busy): one call per 20 rooms, one after the other (Exchange takes 4 requests at a time per
+ * app and mailbox, and the mailbox may be sending meanwhile).
+ */
 export async function roomSchedules(graph: GraphMailTransport, rooms: string[], start: number, end: number): Promise<Map<string, Array<{ start: number; end: number }>>> {
   const utc = (ms: number): { dateTime: string; timeZone: string } => ({ dateTime: new Date(ms).toISOString().replace('Z', ''), timeZone: 'UTC' });
-  const answer = await graph.call<{ value: ScheduleInformation[] }>('POST', '/me/calendar/getSchedule', { schedules: rooms, startTime: utc(start), endTime: utc(end), availabilityViewInterval: 15 }, { prefer: 'outlook.timezone="UTC"' });
   const out = new Map<string, Array<{ start: number; end: number }>>();
-  for (const info of answer?.value ?? []) {
-    if (info.error) {
-      throw new ApiError('ROOM_UNAVAILABLE', { upstream: `getSchedule ${info.error.responseCode ?? 'error'}` });
+  for (let from = 0; from < rooms.length; from += GET_SCHEDULE_MAX_SCHEDULES) {
+    const schedules = rooms.slice(from, from + GET_SCHEDULE_MAX_SCHEDULES);
+    const answer = await graph.call<{ value: ScheduleInformation[] }>('POST', '/me/calendar/getSchedule', { schedules, startTime: utc(start), endTime: utc(end), availabilityViewInterval: 15 }, { prefer: 'outlook.timezone="UTC"' });
+    for (const info of answer?.value ?? []) {
+      if (info.error) {
+        throw new ApiError('ROOM_UNAVAILABLE', { upstream: `getSchedule ${info.error.responseCode ?? 'error'}` });
+      }
+      out.set(info.scheduleId.toLowerCase(), (info.scheduleItems ?? []).map((item) => ({ start: utcMs(item.start), end: utcMs(item.end) })));
     }
-    out.set(info.scheduleId.toLowerCase(), (info.scheduleItems ?? []).map((item) => ({ start: utcMs(item.start), end: utcMs(item.end) })));
   }
   return out;
 }

@@ -9,7 +9,7 @@ import type { GraphMailTransport } from '../mail/graphTransport';
 import { acceptingRecord, heldCode, refusalOf, sendable } from '../sending/engine';
 import { isTerminal } from '../sending/outboxItem';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
-import { roomAnswerOf, roomSchedules } from './invitations';
+import { GET_SCHEDULE_MAX_DAYS, roomAnswerOf, roomSchedules } from './invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
 
@@ -30,7 +30,10 @@ export interface SessionDeps {
 type Room = RoomsBody['items'][number];
 
 const itemKey = (sessionId: string, revision: number): string => `session|${sessionId}|${revision}`;
+/** Rooms one availability request asks about (getSchedule is asked 20 at a time). */
 const MAX_ROOMS = 100;
+/** List places' page (its default, and what is asked): Graph answers no nextLink there, so pages are read by $skip. */
+const PLACES_PAGE = 100;
 /**
  * A revision's size as stored (JSON characters): the session's row holds it and the list of
  * attendees who have the meeting, and Azure Tables holds 1 MiB (UTF-16) a row.
@@ -51,7 +54,7 @@ export class SessionService {
   }
 
   public async put(catalog: string, sessionId: string, body: SessionPutBody): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
-    sessionTimes(body.start, body.end);
+    const times = sessionTimes(body.start, body.end);
     const emails = body.attendees.map((a) => a.email.toLowerCase());
     if (new Set(emails).size !== emails.length) {
       throw new ApiError('VALIDATION_FAILED', { detail: 'attendees: an address appears twice.' });
@@ -59,6 +62,10 @@ export class SessionService {
     const room = body.room ? body.room.toLowerCase() : null;
     if (room && emails.includes(room)) {
       throw new ApiError('VALIDATION_FAILED', { detail: 'room: the room is also listed as an attendee.' });
+    }
+    // The room is booked after its free/busy check, and getSchedule takes a period shorter than 62 days.
+    if (room && times.end.toMillis() - times.start.toMillis() >= GET_SCHEDULE_MAX_DAYS * 86_400_000) {
+      throw new ApiError('VALIDATION_FAILED', { detail: `room: a session with a room must be shorter than ${GET_SCHEDULE_MAX_DAYS} days (the room's free/busy check, getSchedule, takes no longer).` });
     }
     if (emails.length + (room ? 1 : 0) > this.deps.recipientsPerMessage) {
       throw new ApiError('VALIDATION_FAILED', { detail: `attendees: at most ${this.deps.recipientsPerMessage} recipients in one invitation, the room included (Exchange would deliver it to none).` });
@@ -296,8 +303,9 @@ export class SessionService {
       return { items: cached };
     }
     const graph = await this.graph(connection);
-    type Places = { value: Array<{ emailAddress: string; displayName: string; capacity?: number | null; building?: string | null; floorNumber?: number | null }> };
-    const places = (): Promise<Places | undefined> => graph.call<Places>('GET', `/places/microsoft.graph.room?$top=${MAX_ROOMS}`);
+    type Place = { emailAddress: string; displayName: string; capacity?: number | null; building?: string | null; floorNumber?: number | null };
+    // Every room, page after page: a tenant can have more than a page holds.
+    const places = (): Promise<Place[]> => graph.list<Place>(`/places/microsoft.graph.room?$top=${PLACES_PAGE}`, { pageSize: PLACES_PAGE });
     try {
       const answer = await places().catch(async (error: unknown) => {
         // A token issued before a tenant admin granted Place.Read.All does not carry it (Entra puts
@@ -311,7 +319,7 @@ export class SessionService {
         await graph.renewToken();
         return places();
       });
-      const items = (answer?.value ?? []).map((r) => ({ email: r.emailAddress.toLowerCase(), name: r.displayName, capacity: r.capacity ?? null, building: r.building ?? null, floor: r.floorNumber ?? null }));
+      const items = answer.map((r) => ({ email: r.emailAddress.toLowerCase(), name: r.displayName, capacity: r.capacity ?? null, building: r.building ?? null, floor: r.floorNumber ?? null }));
       this.rooms.set(catalog, items);
       return { items };
     } catch (error) {
@@ -337,12 +345,15 @@ export class SessionService {
     if (!(end > start)) {
       throw new ApiError('VALIDATION_FAILED', { detail: 'end is not after start.' });
     }
-    if (end - start > 62 * 86_400_000) {
-      throw new ApiError('VALIDATION_FAILED', { detail: 'The range is longer than 62 days (getSchedule\'s limit).' });
+    if (end - start >= GET_SCHEDULE_MAX_DAYS * 86_400_000) {
+      throw new ApiError('VALIDATION_FAILED', { detail: `The range must be shorter than ${GET_SCHEDULE_MAX_DAYS} days (getSchedule's limit).` });
     }
     const rooms = query.rooms
       ? [...new Set(query.rooms.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean))]
       : (await this.listRooms(catalog)).items.map((r) => r.email);
+    if (!query.rooms && rooms.length > MAX_ROOMS) {
+      throw new ApiError('VALIDATION_FAILED', { detail: `rooms: the tenant has ${rooms.length} rooms; name at most ${MAX_ROOMS}.` });
+    }
     if (rooms.length === 0 || rooms.length > MAX_ROOMS) {
       throw new ApiError('VALIDATION_FAILED', { detail: `rooms: between 1 and ${MAX_ROOMS} addresses.` });
     }

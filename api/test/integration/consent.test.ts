@@ -94,6 +94,22 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     expect(v.rooms).toEqual({ available: true, adminApproval: null });
   });
 
+  it('org consent granted, behind 150 accounts\' own grants - the organisation\'s grant is on the second page of oauth2PermissionGrants and is still seen', async () => {
+    // One Principal grant per account that consented for itself, recorded before the tenant admin's
+    // organisation-wide one: Graph lists 100 a page, so that one comes after an @odata.nextLink.
+    const [client, graph] = [stack.tenant.state.appByKey('connectionApi'), stack.tenant.state.appByKey('graph')];
+    for (let i = 0; i < 150; i++) {
+      stack.tenant.state.addGrant(client, graph, 'Principal', `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, ['User.Read', 'Mail.Send', 'Calendars.ReadWrite']);
+    }
+    const admin = await connect('megan@contoso.test', { user: 'megan@contoso.test', consentForOrg: true }, { orgConsent: true });
+    expect(admin.posted.message.ok).toBe(true);
+    const grants = stack.tenant.state.grants.filter((g) => g.clientId === client.servicePrincipalId);
+    expect(grants.findIndex((g) => g.consentType === 'AllPrincipals' && g.resourceId === graph.servicePrincipalId)).toBeGreaterThanOrEqual(100);
+    const v = await view();
+    expect(v.orgConsent.granted).toBe(true);
+    expect(v.rooms).toEqual({ available: true, adminApproval: null });
+  });
+
   it('consent request pending - with the workflow on, the request link ends on "Approval required"; the view then says a request is pending', async () => {
     await connect('adele@contoso.test', { user: 'adele@contoso.test' });
     await fault(stack, 'admin-consent-workflow', { enabled: true });

@@ -239,6 +239,64 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(stack.logs.text()).not.toContain('boots');
   });
 
+  /** Room mailboxes room-001@ to room-{count}@ besides the fixture's 3 (until the tenant's reset before the next test). */
+  const addRooms = async (count: number): Promise<string[]> => {
+    const added = Array.from({ length: count }, (_, i) => `room-${String(i + 1).padStart(3, '0')}@contoso.test`);
+    for (const upn of added) {
+      const res = await fetch(`${stack.tenant.origin}/_admin/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn }) });
+      expect(res.status).toBe(201);
+    }
+    return added;
+  };
+  /** Catalog B through Graph as Megan (catalog A's rooms list may be in the API's cache from an earlier test). */
+  const graphCatalogB = async (): Promise<void> => {
+    await connectModern(stack, 'megan@contoso.test', catalogB, 'megan@contoso.test', { orgConsent: true });
+    await setEnabled(stack, 'megan@contoso.test', catalogB, true);
+  };
+
+  it('graph, more rooms than a Graph page - every room is listed (places are read 100 at a time by $skip); availability over every room asks the LMS to name at most 100', async () => {
+    const added = await addRooms(130);
+    await graphCatalogB();
+    const rooms = await stack.call('GET', catalogPath(catalogB, '/rooms'), { token: lms });
+    expect(rooms.status).toBe(200);
+    expect(rooms.body.items.map((r: { email: string }) => r.email)).toEqual(['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test', ...added]);
+    const all = await stack.call('GET', catalogPath(catalogB, '/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z'), { token: lms });
+    expect([all.status, all.body.code, all.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'rooms: the tenant has 133 rooms; name at most 100.']);
+  });
+
+  it('graph, more rooms than one getSchedule takes - availability asks 20 rooms at a time, merged in order; a range (or a session with a room) of 62 days is refused, a minute less is answered', async () => {
+    const added = await addRooms(42);
+    await graphCatalogB();
+    // A room in the last of three getSchedule calls is booked (Tokyo 10:00-11:30 is 01:00-02:30 UTC).
+    const id = `s-${randomUUID()}`;
+    expect((await put(catalogB, id, session(1, { room: 'room-042@contoso.test' }))).status).toBe(202);
+    await until(catalogB, id, (b) => b.status === 'scheduled' && b.room?.answer === 'accepted', 'the room to accept');
+    const asked = ['room-crane@contoso.test', ...added, 'room-adams@contoso.test', 'room-baker@contoso.test'];
+    // The API runs in this process: its Graph requests are counted on their way out.
+    const fetched = jest.spyOn(globalThis, 'fetch');
+    let busy;
+    let calls: string[][];
+    try {
+      busy = await stack.call('GET', catalogPath(catalogB, `/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z&rooms=${asked.join(',')}`), { token: lms });
+      calls = fetched.mock.calls.filter(([url]) => String(url).endsWith('/me/calendar/getSchedule')).map(([, init]) => (JSON.parse(String(init?.body)) as { schedules: string[] }).schedules);
+    } finally {
+      fetched.mockRestore();
+    }
+    expect(busy.status).toBe(200);
+    expect(busy.body.items.map((r: { email: string }) => r.email)).toEqual(asked);
+    expect(busy.body.items.filter((r: { free: boolean }) => !r.free)).toEqual([{ email: 'room-042@contoso.test', free: false, busy: [{ start: '2027-06-10T01:00:00.000Z', end: '2027-06-10T02:30:00.000Z' }] }]);
+    expect(calls).toEqual([asked.slice(0, 20), asked.slice(20, 40), asked.slice(40)]);
+
+    // getSchedule takes a period shorter than 62 days: 62 days are refused here, a minute less is answered.
+    const sixtyTwo = await stack.call('GET', catalogPath(catalogB, '/rooms/availability?start=2027-06-01T00:00:00Z&end=2027-08-02T00:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    expect([sixtyTwo.status, sixtyTwo.body.code, sixtyTwo.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'The range must be shorter than 62 days (getSchedule\'s limit).']);
+    const under = await stack.call('GET', catalogPath(catalogB, '/rooms/availability?start=2027-06-01T00:00:00Z&end=2027-08-01T23:59:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    expect([under.status, under.body.items]).toEqual([200, [{ email: 'room-crane@contoso.test', free: true, busy: [] }]]);
+    // So is a session with a room that long (its room is checked by getSchedule before it is booked).
+    const long = await put(catalogB, `s-${randomUUID()}`, session(1, { room: 'room-crane@contoso.test', start: { dateTime: '2027-06-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-08-02T09:00:00', timeZone: 'UTC' } }));
+    expect([long.status, long.body.code, long.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'room: a session with a room must be shorter than 62 days (the room\'s free/busy check, getSchedule, takes no longer).']);
+  });
+
   it('graph room answer job - the room\'s later answer is read and stored by the job, without the LMS reading the session', async () => {
     await graphCatalog();
     const id = `s-${randomUUID()}`;

@@ -9,8 +9,23 @@ export interface LocalTenant {
   smtp: { host: string; port: number };
   reset(): void;
   close(): Promise<void>;
-  /** Live state: the tests read the refresh tokens it issued, to hunt for them as canaries. */
-  state: { refreshTokens: Map<string, { userId: string; lastUsedAt: number }>; roomAnswerDelayMs: number };
+  /**
+   * Live state: the tests read the refresh tokens it issued, to hunt for them as canaries, and add
+   * the consent (Graph oauth2PermissionGrants) of accounts the fixture does not have.
+   */
+  state: {
+    refreshTokens: Map<string, { userId: string; lastUsedAt: number }>;
+    roomAnswerDelayMs: number;
+    grants: Array<{ id: string; clientId: string; consentType: 'AllPrincipals' | 'Principal'; principalId: string | null; resourceId: string; scope: string }>;
+    appByKey(key: string): TenantApp;
+    addGrant(client: TenantApp, resource: TenantApp, consentType: 'AllPrincipals' | 'Principal', userId: string | null, scopes: string[]): void;
+  };
+}
+
+/** An app (and its service principal) of the local tenant's fixture. */
+export interface TenantApp {
+  appId: string;
+  servicePrincipalId: string;
 }
 
 export interface LocalTenantOptions {

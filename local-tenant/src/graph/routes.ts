@@ -21,8 +21,26 @@ export const registeredGraphRoutes = new Set<string>();
  */
 export const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
+/**
+ * getSchedule's documented limits (Get free/busy schedule, "Limits and error conditions"): "up to
+ * 20 entities at once" and a time period "less than 62 days".
+ */
+export const GET_SCHEDULE_MAX_SCHEDULES = 20;
+export const GET_SCHEDULE_MAX_DAYS = 62;
+/** Directory collections (oauth2PermissionGrants): 100 a page unless $top asks for 1 to 999 (Paging Microsoft Graph data). */
+const DIRECTORY_PAGE = { default: 100, max: 999 };
+/** List places: "By default, this operation returns 100 places per page"; `$top` sets the page size. */
+const PLACES_PAGE = 100;
+
 type Params = Record<string, string>;
 const GRAPH = (state: TenantState): string => `${state.origin}/v1.0`;
+
+/** The opaque $skiptoken of a directory page: where the next page starts. */
+const skipToken = (offset: number): string => Buffer.from(`lt-page:${offset}`, 'utf8').toString('base64url');
+const skipOffset = (token: string): number | null => {
+  const m = /^lt-page:(\d{1,9})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  return m ? Number(m[1]) : null;
+};
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -99,6 +117,32 @@ const badRequest = (reply: FastifyReply, message: string, code = 'BadRequest'): 
 /** Graph's two answers to a $filter it will not run: malformed -> BadRequest, valid but not evaluated -> Request_UnsupportedQuery. */
 const filterRefused = (reply: FastifyReply, result: Extract<FilterResult, { ok: false }>): FastifyReply =>
   result.kind === 'syntax' ? badRequest(reply, `Invalid filter clause: ${result.message}`, 'BadRequest') : badRequest(reply, result.message, 'Request_UnsupportedQuery');
+
+/**
+ * One page of a directory collection, as Graph pages one (Paging Microsoft Graph data): `$top`
+ * items (default 100, 1 to 999), and while more remain an `@odata.nextLink` - the request's own
+ * URL with every other query option kept and a `$skiptoken` that only this tenant reads. Replies
+ * (and returns null) for a page size or token it refuses.
+ */
+function directoryPage<T>(state: TenantState, req: FastifyRequest, reply: FastifyReply, items: T[]): { value: T[]; '@odata.nextLink'?: string } | null {
+  const q = req.query as Params;
+  const top = q.$top === undefined ? DIRECTORY_PAGE.default : Number(q.$top);
+  if (!Number.isInteger(top) || top < 1 || top > DIRECTORY_PAGE.max) {
+    badRequest(reply, `Invalid page size specified: '${q.$top}'. Must be between 1 and ${DIRECTORY_PAGE.max} inclusive.`, 'Request_UnsupportedQuery');
+    return null;
+  }
+  const start = q.$skiptoken === undefined ? 0 : skipOffset(q.$skiptoken);
+  if (start === null) {
+    // What Graph answers a page token it no longer (or never) knew (msgraph-sdk-dotnet#2254).
+    badRequest(reply, 'The specified page token value has expired and can no longer be included in your request.', 'Directory_ExpiredPageToken');
+    return null;
+  }
+  const value = items.slice(start, start + top);
+  if (start + top >= items.length) return { value };
+  const [path, query = ''] = req.url.split('?');
+  const kept = query.split('&').filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
+  return { value, '@odata.nextLink': `${state.origin}${path}?${[...kept, `$skiptoken=${skipToken(start + top)}`].join('&')}` };
+}
 
 function userJson(state: TenantState, a: Account): Record<string, unknown> {
   return {
@@ -411,12 +455,19 @@ function routes(g: FastifyInstance, state: TenantState): void {
       if (!a) return reply;
       const body = (req.body ?? {}) as { schedules?: string[]; startTime?: { dateTime: string; timeZone: string }; endTime?: { dateTime: string; timeZone: string }; availabilityViewInterval?: number };
       if (!Array.isArray(body.schedules) || !body.startTime?.dateTime || !body.endTime?.dateTime) return badRequest(reply, 'schedules, startTime and endTime are required.', 'ErrorInvalidRequest');
+      // The documented limits, refused with the codes and words Exchange answers past them (docs/local-tenant.md).
+      if (body.schedules.length > GET_SCHEDULE_MAX_SCHEDULES) {
+        return badRequest(reply, `There are too many target users in the EmailAddress array. The allowed size = ${GET_SCHEDULE_MAX_SCHEDULES}; the actual size = ${body.schedules.length}.`, 'ErrorMailboxDataArrayTooBig');
+      }
       const start = eventTimeMs(body.startTime);
       const end = eventTimeMs(body.endTime);
       const interval = body.availabilityViewInterval ?? 30;
       const preferred = /outlook\.timezone="([^"]+)"/.exec(String(req.headers.prefer ?? ''))?.[1];
       const zone = preferred && ianaZone(preferred) ? preferred : 'UTC';
       if (!(end > start) || interval < 5 || interval > 1440) return badRequest(reply, 'The time window or availabilityViewInterval is not valid.', 'ErrorInvalidRequest');
+      if (end - start >= GET_SCHEDULE_MAX_DAYS * 86_400_000) {
+        return badRequest(reply, `The requested time duration specified for FreeBusyViewOptions.TimeWindow is too long. The allowed limit = ${GET_SCHEDULE_MAX_DAYS} days; the actual limit = ${Math.ceil((end - start) / 86_400_000)} days.`, 'ErrorTimeIntervalTooBig');
+      }
       return {
         '@odata.context': `${GRAPH(state)}/$metadata#Collection(microsoft.graph.scheduleInformation)`,
         value: body.schedules.map((address) => {
@@ -436,11 +487,20 @@ function routes(g: FastifyInstance, state: TenantState): void {
   }
 
   // ---------- places ----------
+  // 100 a page, or `$top`, from `$skip` (List places); `$count=true` adds the total. Graph's places
+  // answer no @odata.nextLink (docs/local-tenant.md): a client pages with $skip.
   g.get('/places/microsoft.graph.room', async (req, reply) => {
     if (!allows(caller(req), ['Place.Read.All'], ['Place.Read.All'])) return denied(reply);
+    const q = req.query as Params;
+    const top = q.$top === undefined ? PLACES_PAGE : Number(q.$top);
+    const skip = q.$skip === undefined ? 0 : Number(q.$skip);
+    if (!Number.isInteger(top) || top < 1) return badRequest(reply, `Invalid $top value: '${q.$top}'.`, 'BadRequest');
+    if (!Number.isInteger(skip) || skip < 0) return badRequest(reply, `Invalid $skip value: '${q.$skip}'.`, 'BadRequest');
+    const rooms = state.rooms();
     return {
       '@odata.context': `${GRAPH(state)}/$metadata#places/microsoft.graph.room`,
-      value: state.rooms().map((r) => ({
+      ...(q.$count === 'true' ? { '@odata.count': rooms.length } : {}),
+      value: rooms.slice(skip, skip + top).map((r) => ({
         id: r.id,
         emailAddress: r.upn,
         displayName: r.displayName,
@@ -478,7 +538,9 @@ function routes(g: FastifyInstance, state: TenantState): void {
     const filter = compileFilter((req.query as Params).$filter);
     if (!filter.ok) return filterRefused(reply, filter);
     const grants = state.grants.filter((gr) => filter.predicate({ ...gr }));
-    return { '@odata.context': `${GRAPH(state)}/$metadata#oauth2PermissionGrants`, value: grants.map((gr) => ({ ...gr })) };
+    const page = directoryPage(state, req, reply, grants);
+    if (!page) return reply;
+    return { '@odata.context': `${GRAPH(state)}/$metadata#oauth2PermissionGrants`, ...page, value: page.value.map((gr) => ({ ...gr })) };
   });
   g.get('/servicePrincipals', async (req, reply) => {
     const filter = compileFilter((req.query as Params).$filter);

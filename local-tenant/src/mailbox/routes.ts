@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { esc, page } from '../http/html';
 import type { TenantState } from '../state/tenant-state';
@@ -83,7 +84,8 @@ ${invitationBox(m, zone)}<h2>Body (${esc(m.body.contentType)})</h2>${body}${m.ca
 /**
  * GET /_mailbox (HTML viewer); JSON for tests: /_admin/mailboxes/{upn}/messages and /events,
  * /_admin/mailboxes/{upn}/counters (what Exchange's transport counted for the mailbox as sender)
- * and /_admin/sending (the counters of every mailbox that has sent).
+ * and /_admin/sending (the counters of every mailbox that has sent); POST /_admin/rooms adds a room
+ * mailbox until the next reset.
  */
 export function registerMailbox(app: FastifyInstance, state: TenantState): void {
   const upnOf = (params: unknown): string => decodeURIComponent((params as { upn: string }).upn).toLowerCase();
@@ -99,6 +101,23 @@ export function registerMailbox(app: FastifyInstance, state: TenantState): void 
   });
   app.get('/_admin/mailboxes/:upn/counters', async (req) => state.outbound.counters(upnOf(req.params)));
   app.get('/_admin/sending', async () => ({ limits: { ...state.sendingLimits(), timeScale: state.timeScale }, value: state.outbound.mailboxes().map((m) => state.outbound.counters(m)) }));
+  // A room mailbox more than the fixture's, until the next reset (a tenant with more rooms than a Graph page holds).
+  app.post('/_admin/rooms', async (req, reply) => {
+    const b = (req.body ?? {}) as { upn?: unknown; displayName?: unknown; capacity?: unknown; building?: unknown; floorNumber?: unknown };
+    const upn = typeof b.upn === 'string' ? b.upn.trim().toLowerCase() : '';
+    if (!/^[^@\s]+@[^@\s]+$/.test(upn)) return reply.code(400).send({ error: 'invalid_room', message: 'upn: an email address is required.' });
+    if (state.accountByUpn(upn)) return reply.code(409).send({ error: 'invalid_room', message: `${upn} already exists.` });
+    const room = state.addRoom({
+      id: randomUUID(),
+      upn,
+      displayName: typeof b.displayName === 'string' && b.displayName ? b.displayName : upn.split('@')[0],
+      capacity: Number.isInteger(b.capacity) ? (b.capacity as number) : 10,
+      building: typeof b.building === 'string' ? b.building : 'Building 1',
+      floorNumber: Number.isInteger(b.floorNumber) ? (b.floorNumber as number) : 1,
+      isWheelChairAccessible: false
+    });
+    return reply.code(201).send({ id: room.id, upn: room.upn, displayName: room.displayName });
+  });
 
   app.get('/_mailbox', async (req, reply) => {
     const q = req.query as { upn?: string; message?: string; tz?: string };

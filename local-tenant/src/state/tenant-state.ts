@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FixtureAdminConsentPolicy, FixtureApp, MailboxKind, TenantFixture } from './fixture';
+import { FixtureAdminConsentPolicy, FixtureApp, FixtureRoom, MailboxKind, TenantFixture } from './fixture';
 import { MailStore } from '../mailbox/store';
 import { ListStore } from '../sharepoint/list-store';
 import { Outbound } from '../mailbox/outbound';
@@ -217,26 +217,7 @@ export class TenantState {
         tokensValidFrom: 0
       });
     }
-    for (const r of f.rooms) {
-      this.accounts.set(r.id, {
-        id: r.id,
-        upn: r.upn.toLowerCase(),
-        displayName: r.displayName,
-        givenName: null,
-        surname: null,
-        jobTitle: null,
-        mailbox: 'user',
-        smtpAuthEnabled: false,
-        locale: 'en-US',
-        // Room accounts cannot sign in: a random password nobody knows.
-        password: randomUUID(),
-        roleIds: [],
-        isRoom: true,
-        room: { capacity: r.capacity, building: r.building, floorNumber: r.floorNumber, isWheelChairAccessible: r.isWheelChairAccessible },
-        sessionGeneration: 0,
-        tokensValidFrom: 0
-      });
-    }
+    for (const r of f.rooms) this.addRoom(r);
     this.apps.clear();
     for (const [key, a] of Object.entries({ ...f.apps, ...f.resources })) {
       this.apps.set(key, {
@@ -281,6 +262,33 @@ export class TenantState {
     this.mail.clear();
     this.outbound.clear();
     this.lists.reset();
+  }
+
+  /**
+   * A room mailbox (Exchange resource mailbox): listed by places, answers meeting requests, has
+   * free/busy. The fixture's rooms are added at reset; `POST /_admin/rooms` adds more until then.
+   */
+  addRoom(r: FixtureRoom): Account {
+    const room: Account = {
+      id: r.id.toLowerCase(),
+      upn: r.upn.toLowerCase(),
+      displayName: r.displayName,
+      givenName: null,
+      surname: null,
+      jobTitle: null,
+      mailbox: 'user',
+      smtpAuthEnabled: false,
+      locale: 'en-US',
+      // Room accounts cannot sign in: a random password nobody knows.
+      password: randomUUID(),
+      roleIds: [],
+      isRoom: true,
+      room: { capacity: r.capacity, building: r.building, floorNumber: r.floorNumber, isWheelChairAccessible: r.isWheelChairAccessible },
+      sessionGeneration: 0,
+      tokensValidFrom: 0
+    };
+    this.accounts.set(room.id, room);
+    return room;
   }
 
   appByKey(key: string): App {

@@ -1,0 +1,82 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError } from '../../src/errors/apiError';
+import { GraphClient, MAX_GRAPH_PAGES } from '../../src/graph/graphClient';
+
+/**
+ * GraphClient.list against a stand-in Graph on loopback (plain HTTP): how it walks a collection's
+ * pages, and where it stops. The real paging of the two collections the API reads is checked
+ * against the local tenant (integration consent.test.ts and sessions.test.ts).
+ */
+describe('GraphClient.list - a collection read page after page', () => {
+  let server: Server;
+  let origin: string;
+  let answer: (req: IncomingMessage, url: URL) => unknown;
+  const seen: Array<{ url: string; authorization: string | undefined }> = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', origin);
+      seen.push({ url: `${url.pathname}${url.search}`, authorization: req.headers.authorization });
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(answer(req, url)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  const graph = (): GraphClient => new GraphClient(`${origin}/v1.0`);
+  const refusal = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => 'no error', (e: unknown) => (e instanceof ApiError ? [e.code, e.upstream] : e));
+
+  it('follows @odata.nextLink under its own endpoint, with the token, until a page has none', async () => {
+    answer = (_req, url) => {
+      const page = Number(url.searchParams.get('$skiptoken') ?? '0');
+      return page < 2 ? { value: [page * 2, page * 2 + 1], '@odata.nextLink': `${origin}/v1.0/items?$filter=x%20eq%201&$skiptoken=${page + 1}` } : { value: [4] };
+    };
+    expect(await graph().list<number>('t0k', '/items?$filter=x%20eq%201')).toEqual([0, 1, 2, 3, 4]);
+    expect(seen.map((s) => s.url)).toEqual(['/v1.0/items?$filter=x%20eq%201', '/v1.0/items?$filter=x%20eq%201&$skiptoken=1', '/v1.0/items?$filter=x%20eq%201&$skiptoken=2']);
+    expect(new Set(seen.map((s) => s.authorization))).toEqual(new Set(['Bearer t0k']));
+  });
+
+  it('refuses a nextLink to another origin or outside the Graph version path: the token is not sent there', async () => {
+    for (const link of ['https://attacker.example/v1.0/items?$skiptoken=1', `${origin}/beta/items?$skiptoken=1`, `${origin}/v1.0evil/items`, 'not a url']) {
+      answer = () => ({ value: [1], '@odata.nextLink': link });
+      seen.length = 0;
+      expect(await refusal(graph().list('t0k', '/items'))).toEqual(['SERVICE_UNAVAILABLE', expect.stringMatching(/^Graph nextLink /)]);
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it('stops after MAX_GRAPH_PAGES pages of an answer that never ends (SERVICE_UNAVAILABLE, not a partial list)', async () => {
+    answer = () => ({ value: [1], '@odata.nextLink': `${origin}/v1.0/items?$skiptoken=again` });
+    expect(await refusal(graph().list('t0k', '/items'))).toEqual(['SERVICE_UNAVAILABLE', `Graph collection longer than ${MAX_GRAPH_PAGES} pages`]);
+    expect(seen).toHaveLength(MAX_GRAPH_PAGES);
+    seen.length = 0;
+    expect(await refusal(graph().list('t0k', '/items', { maxPages: 3 }))).toEqual(['SERVICE_UNAVAILABLE', 'Graph collection longer than 3 pages']);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('with a page size (a collection that answers no nextLink, as List places): a full page is followed by the next $skip, a short or empty one ends it', async () => {
+    const rooms = Array.from({ length: 7 }, (_, i) => `r${i}`);
+    answer = (_req, url) => {
+      const skip = Number(url.searchParams.get('$skip') ?? '0');
+      return { value: rooms.slice(skip, skip + Number(url.searchParams.get('$top'))) };
+    };
+    expect(await graph().list<string>('t0k', '/places?$top=3', { pageSize: 3 })).toEqual(rooms);
+    expect(seen.map((s) => s.url)).toEqual(['/v1.0/places?$top=3', '/v1.0/places?$top=3&$skip=3', '/v1.0/places?$top=3&$skip=6']);
+    seen.length = 0;
+    // Exactly full pages: one more (empty) page says it is the end.
+    expect(await graph().list<string>('t0k', '/places?$top=7', { pageSize: 7 })).toEqual(rooms);
+    expect(seen.map((s) => s.url)).toEqual(['/v1.0/places?$top=7', '/v1.0/places?$top=7&$skip=7']);
+    seen.length = 0;
+    // Without a page size a page without nextLink is the last.
+    expect(await graph().list<string>('t0k', '/places?$top=3')).toEqual(rooms.slice(0, 3));
+    // A collection that ignores $skip (the same page again) ends at the page cap, not in a loop.
+    answer = () => ({ value: rooms.slice(0, 3) });
+    expect(await refusal(graph().list('t0k', '/places?$top=3', { pageSize: 3, maxPages: 5 }))).toEqual(['SERVICE_UNAVAILABLE', 'Graph collection longer than 5 pages']);
+  });
+});
