@@ -92,9 +92,13 @@ export class ConnectionService {
     if (!ifMatch) {
       throw new ApiError('PRECONDITION_REQUIRED');
     }
-    // Only a catalog has settings (R-SEC-2): an owner of any other site under the SharePoint
-    // address would otherwise make a record, a list row and wakes for it.
-    await this.deps.catalogs.require(catalog);
+    // Only a catalog is switched on or given alert recipients (R-SEC-2): an owner of any other
+    // site under the SharePoint address would otherwise set sending and mail going for it. A
+    // change that only switches off or clears is let through: it can only stop work (a site whose
+    // app was removed, its list with it, can still be switched off).
+    if (change.enabled === true || (change.alertRecipients?.length ?? 0) > 0) {
+      await this.deps.catalogs.require(catalog);
+    }
     // If-Match names the settings the admin saw (`settingsEtag`); the write is conditional on the
     // storage ETag, and is applied again to a record the API itself wrote meanwhile.
     let verified = false;

@@ -141,7 +141,12 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     const read = await stack.call('GET', path(catalogA), { token });
     const settings = await stack.call('PATCH', path(catalogA), { token, headers: { 'if-match': String(read.headers.get('etag')) }, body: { enabled: true, alertRecipients: ['adele@contoso.test'] } });
     expect([settings.status, settings.body.code]).toEqual([403, 'NOT_A_CATALOG']);
+    const recipients = await stack.call('PATCH', path(catalogA), { token, headers: { 'if-match': String(read.headers.get('etag')) }, body: { alertRecipients: ['adele@contoso.test'] } });
+    expect([recipients.status, recipients.body.code]).toEqual([403, 'NOT_A_CATALOG']);
     expect((await stored(catalogA)).record).toBeNull();
+    // Switching off can only stop work: let through, as for a site whose app (and list) was removed.
+    const off = await stack.call('PATCH', path(catalogA), { token, headers: { 'if-match': String(read.headers.get('etag')) }, body: { enabled: false } });
+    expect(off.status).toBe(200);
     // The same site once the app is there (its settings list exists):
     await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
     expect((await stack.call('POST', path(catalogA, '/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } })).status).toBe(200);
