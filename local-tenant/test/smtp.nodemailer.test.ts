@@ -62,6 +62,13 @@ describe('SMTP with nodemailer', () => {
     expect(err.response).toMatch(/^550 5\.7\.60 SMTP; Client does not have permissions to send as this sender/);
   });
 
+  test('nodemailer - a From header that is not the account (the envelope is) is refused at submission: 554 5.2.252 SendAsDenied', async () => {
+    const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'megan@contoso.test', { envelope: { from: 'adele@contoso.test', to: ['learner1@contoso.test'] } }).catch((e) => e);
+    expect(err.responseCode).toBe(554);
+    expect(err.response).toMatch(/^554 5\.2\.252 SendAsDenied; adele@contoso\.test not allowed to send as megan@contoso\.test; STOREDRV\.Submission\.Exception:SendAsDeniedException/);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toEqual([]);
+  });
+
   test('nodemailer - a throttled mailbox answers 4xx', async () => {
     await fault(tenant, 'throttle', { mailbox: 'adele@contoso.test', retryAfterSeconds: 30 });
     const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test').catch((e) => e);

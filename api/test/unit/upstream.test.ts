@@ -89,6 +89,8 @@ describe('upstream error mapping', () => {
     [550, '550 5.2.255 blocked', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
     [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender [localhost.local-tenant]', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
     [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender', 'EMESSAGE', 'DATA', 'password', 'SENDING_BLOCKED'],
+    [554, '554 5.2.252 SendAsDenied; a@x not allowed to send as b@x; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
+    [554, '554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message Cannot submit message.', 'EMESSAGE', 'DATA', 'password', 'SENDING_BLOCKED'],
     [554, '554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
     [550, '550 5.1.8 Access denied, bad outbound sender', 'EENVELOPE', 'RCPT TO', 'oauth', 'SENDING_BLOCKED'],
     [550, '550 5.7.708 Access denied, traffic not accepted from this IP', 'EENVELOPE', 'RCPT TO', 'oauth', 'SENDING_BLOCKED'],

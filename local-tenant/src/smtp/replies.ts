@@ -28,6 +28,12 @@ export const SMTP_REPLIES = {
   /** Basic authentication retired for client submission (MC786329: off by default from the end of December 2026). */
   basicAuthRetired: () => r(550, '5.7.30 Basic authentication is not supported for Client Submission.'),
   sendAsDenied: () => r(550, '5.7.60 SMTP; Client does not have permissions to send as this sender'),
+  /**
+   * The same refusal once the message is in (a From: header that is not the account): the store
+   * driver's submission answer (MicrosoftDocs/OfficeDocs-Support#1187; its current form with
+   * 5.2.252 and the two addresses, gophish/gophish#2900).
+   */
+  sendAsDeniedAtSubmission: (user: string, from: string) => r(554, `5.2.252 SendAsDenied; ${user} not allowed to send as ${from}; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.`),
   notAuthenticated: () => r(530, '5.7.57 Client not authenticated to send mail.'),
   /**
    * More sending connections than the mailbox may have ("Changes in message store and throttling

@@ -116,7 +116,7 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
           const account = state.accountByUpn(user);
           if (!account || account.mailbox === 'none') return callback(smtpError(SMTP_REPLIES.badCredentials()));
           const from = addresses(parsed.from)[0];
-          if (from && from.address !== user) return callback(smtpError(SMTP_REPLIES.sendAsDenied()));
+          if (from && from.address !== user) return callback(smtpError(SMTP_REPLIES.sendAsDeniedAtSubmission(user, from.address)));
           const to = addresses(parsed.to);
           const cc = addresses(parsed.cc);
           const headerRecipients = new Set([...to, ...cc].map((x) => x.address));
