@@ -28,6 +28,11 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     const err: GraphError = await api.api('/users/noah@contoso.test/mailboxSettings').get().catch((e: GraphError) => e);
     expect(err.statusCode).toBe(404);
     expect(err.code).toBe('MailboxNotEnabledForRESTAPI');
+    // An unknown user: Exchange's ErrorInvalidUser on a mailbox endpoint, the directory's own code on /users/{id}.
+    const unknown: GraphError = await api.api('/users/nobody@contoso.test/mailboxSettings').get().catch((e: GraphError) => e);
+    expect([unknown.statusCode, unknown.code, unknown.message]).toEqual([404, 'ErrorInvalidUser', "The requested user 'nobody@contoso.test' is invalid."]);
+    const sent: GraphError = await api.api('/users/nobody@contoso.test/sendMail').post({ message: { subject: 's', body: { contentType: 'text', content: 'x' }, toRecipients: [] } }).catch((e: GraphError) => e);
+    expect([sent.statusCode, sent.code]).toEqual([404, 'ErrorInvalidUser']);
   });
 
   test('graph client - sendMail lands in the recipient inbox and the sender Sent Items', async () => {

@@ -44,6 +44,7 @@ describe('upstream error mapping', () => {
     [400, 'ErrorMailboxNotFound', 'MAILBOX_NOT_FOUND'],
     [401, 'MailboxNotEnabledForRESTAPI', 'MAILBOX_NOT_FOUND'],
     [404, 'ResourceNotFound', 'MAILBOX_NOT_FOUND'],
+    [404, 'ErrorInvalidUser', 'MAILBOX_NOT_FOUND'],
     [400, 'ResourceNotFound', 'SIGN_IN_FAILED'],
     [401, 'InvalidAuthenticationToken', 'TOKEN_REVOKED'],
     [401, undefined, 'TOKEN_REVOKED'],

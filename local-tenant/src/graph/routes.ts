@@ -180,8 +180,12 @@ function sameExtendedPropertyId(a: string, b: string): boolean {
 function routes(g: FastifyInstance, state: TenantState): void {
   const caller = (req: FastifyRequest): Caller => req.graphCaller as Caller;
 
-  /** The account a /me or /users/{id} path names; replies and returns null when it cannot. */
-  const target = (req: FastifyRequest, reply: FastifyReply): Account | null => {
+  /**
+   * The account a /me or /users/{id} path names; replies and returns null when it cannot. An
+   * unknown user is the directory's Request_ResourceNotFound on /users/{id}, and Exchange's
+   * ErrorInvalidUser on a mailbox endpoint (mailboxSettings, sendMail, events).
+   */
+  const target = (req: FastifyRequest, reply: FastifyReply, service: 'directory' | 'outlook' = 'directory'): Account | null => {
     const id = (req.params as Params).id;
     const c = caller(req);
     if (id === undefined) {
@@ -193,7 +197,9 @@ function routes(g: FastifyInstance, state: TenantState): void {
     }
     const account = state.accountByIdOrUpn(decodeURIComponent(id));
     if (!account) {
-      reply.code(404).send(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`));
+      reply.code(404).send(service === 'outlook'
+        ? graphError('ErrorInvalidUser', `The requested user '${decodeURIComponent(id)}' is invalid.`)
+        : graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`));
       return null;
     }
     return account;
@@ -248,7 +254,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
   const mailboxSettings = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const c = caller(req);
     if (!allows(c, ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'], ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'])) return denied(reply);
-    const a = target(req, reply);
+    const a = target(req, reply, 'outlook');
     if (!a) return reply;
     if (c.kind === 'user' && a.id !== c.user.id) return denied(reply);
     if (a.mailbox === 'none') return noMailbox(reply);
@@ -271,7 +277,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
   // ---------- mail ----------
   const sendMail = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const c = caller(req);
-    const a = target(req, reply);
+    const a = target(req, reply, 'outlook');
     if (!a) return reply;
     // Without the Entra role, an app sends only from mailboxes its Exchange role assignment scopes (RBAC for Applications).
     if (!allows(c, ['Mail.Send'], ['Mail.Send']) && !(c.kind === 'app' && state.exchangeRoleAllows(c.client, 'Application Mail.Send', a.upn))) return denied(reply);
@@ -351,7 +357,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       denied(reply);
       return null;
     }
-    const a = target(req, reply);
+    const a = target(req, reply, 'outlook');
     if (!a) return null;
     if (c.kind === 'user' && a.id !== c.user.id) {
       denied(reply);
