@@ -53,6 +53,7 @@ export function roomAnswerOf(event: Pick<GraphEvent, 'attendees'>, room: string)
  */
 export const GET_SCHEDULE_MAX_SCHEDULES = 20;
 export const GET_SCHEDULE_MAX_DAYS = 62;
+export const GET_SCHEDULE_MAX_MS = GET_SCHEDULE_MAX_DAYS * 86_400_000;
 
 /**
  * Busy intervals of rooms in [start, end) by getSchedule (Calendars.Read is enough for others'

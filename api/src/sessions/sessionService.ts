@@ -9,7 +9,7 @@ import type { GraphMailTransport } from '../mail/graphTransport';
 import { acceptingRecord, heldCode, refusalOf, sendable } from '../sending/engine';
 import { isTerminal } from '../sending/outboxItem';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
-import { GET_SCHEDULE_MAX_DAYS, roomAnswerOf, roomSchedules } from './invitations';
+import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, roomAnswerOf, roomSchedules } from './invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
 
@@ -64,7 +64,7 @@ export class SessionService {
       throw new ApiError('VALIDATION_FAILED', { detail: 'room: the room is also listed as an attendee.' });
     }
     // The room is booked after its free/busy check, and getSchedule takes a period shorter than 62 days.
-    if (room && times.end.toMillis() - times.start.toMillis() >= GET_SCHEDULE_MAX_DAYS * 86_400_000) {
+    if (room && times.end.toMillis() - times.start.toMillis() >= GET_SCHEDULE_MAX_MS) {
       throw new ApiError('VALIDATION_FAILED', { detail: `room: a session with a room must be shorter than ${GET_SCHEDULE_MAX_DAYS} days (the room's free/busy check, getSchedule, takes no longer).` });
     }
     if (emails.length + (room ? 1 : 0) > this.deps.recipientsPerMessage) {
@@ -345,7 +345,7 @@ export class SessionService {
     if (!(end > start)) {
       throw new ApiError('VALIDATION_FAILED', { detail: 'end is not after start.' });
     }
-    if (end - start >= GET_SCHEDULE_MAX_DAYS * 86_400_000) {
+    if (end - start >= GET_SCHEDULE_MAX_MS) {
       throw new ApiError('VALIDATION_FAILED', { detail: `The range must be shorter than ${GET_SCHEDULE_MAX_DAYS} days (getSchedule's limit).` });
     }
     const rooms = query.rooms

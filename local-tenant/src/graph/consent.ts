@@ -5,7 +5,7 @@ import { allows, type Caller } from './caller';
 import { compileFilter } from './filter';
 
 /** What reads a user's profile (List users' permissions, https://learn.microsoft.com/graph/api/user-list). */
-const READS_USERS = { delegated: ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], application: ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'] };
+const READS_USERS = ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'];
 
 type Params = Record<string, string>;
 
@@ -28,7 +28,7 @@ export function registerGraphConsent(g: FastifyInstance, state: TenantState): vo
     // "If it doesn't have permission to read a certain resource type, members of that type are
     // returned but with limited information" (the method's page): a caller that cannot read users
     // gets their type and id only.
-    const readsUsers = allows((req as { graphCaller?: Caller }).graphCaller as Caller, READS_USERS.delegated, READS_USERS.application);
+    const readsUsers = allows((req as { graphCaller?: Caller }).graphCaller as Caller, READS_USERS, READS_USERS);
     return {
       '@odata.context': `${base()}/$metadata#directoryObjects`,
       value: state.roleMembers(GLOBAL_ADMIN_ROLE_TEMPLATE).map((a) => (readsUsers
