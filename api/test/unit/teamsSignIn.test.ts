@@ -91,6 +91,11 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
     expect(isAuthorizeUrl(authorizeUrl({ response_type: 'token' }), TARGET)).toBe(false);
     expect(isAuthorizeUrl(authorizeUrl({ state: null }), TARGET)).toBe(false);
     expect(isAuthorizeUrl(AUTHORIZE.replace('https://', 'https://user:pw@'), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(AUTHORIZE.replace('https://', 'https://user@'), TARGET)).toBe(false);
+    expect(isAuthorizeUrl(AUTHORIZE.replace('https://', 'https://:pw@'), TARGET)).toBe(false);
+    // The authority as configured may end in a slash: the same endpoint.
+    expect(isAuthorizeUrl(AUTHORIZE, { ...TARGET, authority: `${TARGET.authority}/` })).toBe(true);
+    expect(isAuthorizeUrl(AUTHORIZE, { ...TARGET, authority: `${TARGET.authority}//` })).toBe(true);
     expect(isAuthorizeUrl('javascript:alert(1)', TARGET)).toBe(false);
     expect(isAuthorizeUrl('not a url', TARGET)).toBe(false);
   });
@@ -108,7 +113,15 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
       expect(res.statusCode).toBe(200);
       const nonce = /script-src 'nonce-([^']+)'/.exec(String(res.headers['content-security-policy']))![1];
       expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'nonce-[^']+';/);
+      // Never cached, never referring the authorize URL (its state) on; the window keeps its opener for the callback.
+      expect([res.headers['content-type'], res.headers['cache-control'], res.headers['referrer-policy'], res.headers['cross-origin-opener-policy']])
+        .toEqual(['text/html; charset=utf-8', 'no-store', 'no-referrer', 'unsafe-none']);
       expect(res.body).toContain(`<script nonce="${nonce}">`);
+      // The URL goes into the script as JSON with `<` escaped: no closing tag can end the script early.
+      const odd = `${AUTHORIZE}&x=</script><script>alert(1)</script>`;
+      const oddPage = (await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(odd)}` })).body;
+      expect(oddPage).not.toContain('</script><script>alert(1)');
+      expect(oddPage).toContain('\\u003c/script>\\u003cscript>alert(1)\\u003c/script>');
       const page = runPage(res.body.replace(/<script nonce="[^"]+">/, '<script nonce="x">'), { teamsWindow: false, opener: false });
       expect(page.storage.get(TEAMS_HOST_KEY)).toBe('teams');
       expect(page.calls).toEqual([`replace ${AUTHORIZE}`]);
@@ -118,6 +131,7 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
       for (const target of ['https://evil.example/', `${AUTHORITY}/${TENANT}/oauth2/v2.0/logout`, authorizeUrl({}, '/common/oauth2/v2.0/authorize'), authorizeUrl({ client_id: 'x' }), authorizeUrl({ redirect_uri: 'https://evil.example/cb' })]) {
         const res = await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(target)}` });
         expect(res.statusCode).toBe(400);
+        expect([res.headers['content-type'], res.headers['cache-control']]).toEqual(['text/plain; charset=utf-8', 'no-store']);
         expect(res.body).not.toContain(target);
       }
       expect((await app.inject({ method: 'GET', url: '/v1/auth/teams-start' })).statusCode).toBe(400);
@@ -127,6 +141,7 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
       const res = await app.inject({ method: 'GET', url: '/v1/auth/teams.js' });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/javascript/);
+      expect([res.headers['cache-control'], res.headers['cross-origin-resource-policy']]).toEqual(['public, max-age=86400', 'same-origin']);
       expect(res.body).toContain('notifySuccess');
       expect(res.body.length).toBeGreaterThan(10_000);
     });
