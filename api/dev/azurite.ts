@@ -34,8 +34,24 @@ function freePort(): Promise<number> {
 
 const azuriteDir = path.dirname(require.resolve('azurite/package.json'));
 
+/**
+ * A free port is free only when asked: another process (a parallel test worker, an outgoing
+ * connection's ephemeral port) may bind it before Azurite does. A port this module picked is
+ * picked again when Azurite finds it taken; a port the caller named is not.
+ */
 async function startService(service: 'table' | 'queue', requestedPort: number, location: string | undefined): Promise<{ child: ChildProcess; port: number }> {
-  const port = requestedPort === 0 ? await freePort() : requestedPort;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServiceOn(service, requestedPort === 0 ? await freePort() : requestedPort, location);
+    } catch (error) {
+      if (requestedPort !== 0 || attempt === 3 || !/EADDRINUSE/.test(String((error as Error).message))) {
+        throw error;
+      }
+    }
+  }
+}
+
+async function startServiceOn(service: 'table' | 'queue', port: number, location: string | undefined): Promise<{ child: ChildProcess; port: number }> {
   // AZURITE_CPU_PROF=<folder>: each service writes a V8 CPU profile there when it stops (benchmarks).
   const profile = process.env.AZURITE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.AZURITE_CPU_PROF}`] : [];
   const args = [
