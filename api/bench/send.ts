@@ -171,7 +171,7 @@ function writeFixture(dir: string): { file: string; busy: { upn: string; site: s
   const busy = Array.from({ length: BUSY }, (_, i) => ({ upn: `bench-sender-${pad(i, 3)}@contoso.test`, site: `/sites/bench-${pad(i, 3)}`, learner: `learner-${pad(i, 3)}@fabrikam.test` }));
   const idle = Array.from({ length: IDLE }, (_, i) => ({ upn: `bench-idle-${pad(i, 3)}@contoso.test`, site: `/sites/bench-idle-${pad(i, 3)}` }));
   fixture.users.push(...busy.map((b, i) => account(b.upn, 1, 'catalogAdmin', i)), ...idle.map((b, i) => account(b.upn, 2, 'catalogAdmin', i)));
-  fixture.sites.push(...[...busy, ...idle].map((b, i) => ({ id: `c0000000-0000-4000-8000-${pad(i, 12)}`, webId: `d0000000-0000-4000-8000-${pad(i, 12)}`, path: b.site, title: b.site.split('/').pop(), owners: [b.upn], members: [], appPermissions: [{ id: `site-grant-api-${i}`, client: 'connectionApi', roles: ['write'] }] })));
+  fixture.sites.push(...[...busy, ...idle].map((b, i) => ({ id: `c0000000-0000-4000-8000-${pad(i, 12)}`, webId: `d0000000-0000-4000-8000-${pad(i, 12)}`, path: b.site, title: b.site.split('/').pop(), owners: [b.upn], members: [], appPermissions: [{ id: `site-grant-api-${i}`, client: 'connectionApi', roles: ['fullcontrol'] }] })));
   const file = path.join(dir, 'tenant.json');
   writeFileSync(file, JSON.stringify(fixture));
   return { file, busy, idle, backend: { appId: fixture.apps.lmsBackend.appId, secret: fixture.apps.lmsBackend.clientSecret }, tenantId: fixture.tenant.id };

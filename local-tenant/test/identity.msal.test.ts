@@ -112,11 +112,11 @@ describe('identity with @azure/msal-node', () => {
   test('msal-node - on-behalf-of exchanges the web part token for a SharePoint token', async () => {
     const res = await fetch(`${tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'adele@contoso.test', resource: 'api://lms-m365-connection', scopes: ['user_impersonation'] }) });
     const { access_token } = (await res.json()) as { access_token: string };
-    // As the API asks (api/src/app.ts): .default, which is the admin-consented AllSites.Read (infra/permissions.json).
+    // As the API asks (api/src/app.ts): .default, which is the admin-consented delegated Sites.Selected (infra/permissions.json).
     const obo = await apiClient().acquireTokenOnBehalfOf({ oboAssertion: access_token, scopes: [`${tenant.origin}/.default`] });
     const claims = JSON.parse(Buffer.from(obo!.accessToken.split('.')[1], 'base64url').toString());
-    expect(claims).toMatchObject({ aud: tenant.origin, upn: 'adele@contoso.test', appid: tenant.fixture.apps.connectionApi.appId, scp: 'AllSites.Read' });
-    // A broader SharePoint scope than the tenant consented to is refused.
+    expect(claims).toMatchObject({ aud: tenant.origin, upn: 'adele@contoso.test', appid: tenant.fixture.apps.connectionApi.appId, scp: 'Sites.Selected' });
+    // A SharePoint scope the tenant did not consent to is refused.
     await expect(apiClient().acquireTokenOnBehalfOf({ oboAssertion: access_token, scopes: [`${tenant.origin}/AllSites.Manage`] })).rejects.toThrow(/AADSTS65001/);
   });
 });

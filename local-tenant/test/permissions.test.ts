@@ -50,8 +50,10 @@ describe('permissions', () => {
   });
 
   test('fixture - every catalog site grants the connection API the Sites.Selected role of the file, and nothing else', () => {
-    const role = FILE.permissions.find((p) => p.permission === 'Sites.Selected')?.siteRole;
-    expect(role).toBe('write');
+    // One grant per app and site, for both token kinds: fullcontrol, or the delegated check never sees ManageWeb.
+    const roles = FILE.permissions.filter((p) => p.permission === 'Sites.Selected').map((p) => [p.resource, p.type, p.siteRole]);
+    expect(roles).toEqual([['sharepoint', 'delegated', undefined], ['graph', 'application', 'fullcontrol']]);
+    const role = 'fullcontrol';
     for (const site of fixture.sites) expect([site.path, site.appPermissions?.map((p) => [p.client, p.roles])]).toEqual([site.path, [['connectionApi', [role]]]]);
   });
 

@@ -18,7 +18,8 @@ const o = parseArgs(process.argv.slice(2), ['siteUrl', 'apiClientId'], {
   // The API's SETTINGS_PAGE_PATH default (/SitePages/LmsM365Connection.aspx): alerts link there.
   pageName: 'LmsM365Connection.aspx'
 });
-const role = PERMISSIONS.permissions.find((p) => p.app === 'connectionApi' && p.permission === 'Sites.Selected').siteRole;
+// One grant per app and site serves both the API's application and delegated Sites.Selected.
+const role = PERMISSIONS.permissions.find((p) => p.app === 'connectionApi' && p.permission === 'Sites.Selected' && p.siteRole).siteRole;
 
 m365(o, ['spo', 'site', 'apppermission', 'add', '--siteUrl', o.siteUrl, '--appId', o.apiClientId, '--permission', role]);
 m365(o, ['spo', 'app', 'install', '--id', o.productId, '--siteUrl', o.siteUrl]);

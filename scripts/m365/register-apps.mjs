@@ -34,7 +34,8 @@ const api = m365(o, [
 m365(o, ['request', '--method', 'patch', '--url', `https://graph.microsoft.com/v1.0/applications/${api.objectId}`, '--content-type', 'application/json', '--body', JSON.stringify({ groupMembershipClaims: 'DirectoryRole', optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } })]);
 m365(o, ['entra', 'app', 'role', 'add', '--appId', api.appId, '--name', 'Send LMS notifications', '--description', 'Queue LMS notifications and session invitations for any catalog and read their deliveries', '--allowedMembers', 'applications', '--claim', 'Notifications.Send']);
 
-// 2. Admin-consented now: the API's application permissions and its delegated SharePoint read.
+// 2. Admin-consented now: the API's application permissions and its delegated SharePoint
+//    Sites.Selected (the owner check; it reaches only the sites add-to-site.mjs grants).
 const application = permissionsOf('connectionApi', 'application');
 m365(o, ['entra', 'app', 'permission', 'add', '--appId', api.appId, '--applicationPermissions', application.map(uri).join(' '), '--grantAdminConsent']);
 const sharePoint = permissionsOf('connectionApi', 'delegated', { resources: ['sharepoint'] });

@@ -105,7 +105,7 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(run.status).toBe(0);
     expect(run.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo site apppermission', 'spo app install', 'spo page add', 'spo page clientsidewebpart', 'spo page publish']);
     const [grant] = find(run.commands, 'spo', 'site', 'apppermission', 'add');
-    expect([option(grant, '--siteUrl'), option(grant, '--appId'), option(grant, '--permission')]).toEqual(['https://contoso.sharepoint.com/sites/catalog-a', '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41', PERMISSIONS.permissions.find((p) => p.permission === 'Sites.Selected')?.siteRole]);
+    expect([option(grant, '--siteUrl'), option(grant, '--appId'), option(grant, '--permission')]).toEqual(['https://contoso.sharepoint.com/sites/catalog-a', '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41', 'fullcontrol']);
     const solution = JSON.parse(readFileSync(path.join(ROOT, 'config', 'package-solution.json'), 'utf8')) as { solution: { id: string } };
     expect(option(find(run.commands, 'spo', 'app', 'install')[0], '--id')).toBe(solution.solution.id);
     const manifest = JSON.parse(readFileSync(path.join(ROOT, 'src', 'webparts', 'connectionSettings', 'ConnectionSettingsWebPart.manifest.json'), 'utf8')) as { id: string };

@@ -13,9 +13,9 @@ export const catalogPath = (catalog: string, suffix = ''): string => `/v1/catalo
 /** A copy of the fixture with a third catalog site (catalog-c, administered by Lynne) and catalog-q (Nestor). */
 export function threeCatalogFixture(): string {
   const fixture = JSON.parse(readFileSync(FIXTURE_PATH, 'utf8')) as { sites: Array<Record<string, unknown>> };
-  fixture.sites.push({ id: '9d8e7f60-0003-4000-8000-00000000c003', webId: '9d8e7f60-0003-4000-8000-00000000c103', path: '/sites/catalog-c', title: 'Catalog C', owners: ['lynne@contoso.test'], members: [], appPermissions: [{ id: 'site-grant-api-c', client: 'connectionApi', roles: ['write'] }] });
+  fixture.sites.push({ id: '9d8e7f60-0003-4000-8000-00000000c003', webId: '9d8e7f60-0003-4000-8000-00000000c103', path: '/sites/catalog-c', title: 'Catalog C', owners: ['lynne@contoso.test'], members: [], appPermissions: [{ id: 'site-grant-api-c', client: 'connectionApi', roles: ['fullcontrol'] }] });
   // A catalog of its own for tests that leave its mailbox paused (the pacing budget outlives a test).
-  fixture.sites.push({ id: '9d8e7f60-0004-4000-8000-00000000c004', webId: '9d8e7f60-0004-4000-8000-00000000c104', path: '/sites/catalog-q', title: 'Catalog Q', owners: ['nestor@contoso.test'], members: [], appPermissions: [{ id: 'site-grant-api-q', client: 'connectionApi', roles: ['write'] }] });
+  fixture.sites.push({ id: '9d8e7f60-0004-4000-8000-00000000c004', webId: '9d8e7f60-0004-4000-8000-00000000c104', path: '/sites/catalog-q', title: 'Catalog Q', owners: ['nestor@contoso.test'], members: [], appPermissions: [{ id: 'site-grant-api-q', client: 'connectionApi', roles: ['fullcontrol'] }] });
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lms-fixture-')), 'tenant.json');
   writeFileSync(file, JSON.stringify(fixture));
   return file;
