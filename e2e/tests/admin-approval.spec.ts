@@ -73,6 +73,10 @@ test('rooms - consent request pending, then granted later: the request is sent f
   const link = await page.getByRole('textbox', { name: en.roomsConsentLinkLabel }).inputValue();
   const granted = await signInAndSubmit(browser, link, 'megan@contoso.test', 'Permissions requested');
   await expect(granted.getByRole('heading', { level: 1 })).toHaveText('Consent granted.');
+  // The landing's stylesheet runs under its CSP in a real browser (its nonce): the status colour shows.
+  expect(await granted.locator('main').evaluate((m) => [getComputedStyle(m).borderLeftWidth, getComputedStyle(m).borderLeftColor])).toEqual(['4px', 'rgb(16, 124, 16)']);
+  await expectAccessible(granted);
+  await shot(granted, '43-admin-consent-granted');
   await granted.context().close();
 
   await visit(page);

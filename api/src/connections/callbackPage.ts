@@ -21,11 +21,9 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
     : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].title[language];
   const remedy = outcome.ok ? '' : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].remedy[language];
   const data = JSON.stringify({ message, origin: outcome.origin ?? null, teamsKey: TEAMS_HOST_KEY, teamsJs: TEAMS_JS_PATH, nonce: scriptNonce }).replace(/</g, '\\u003c');
-  return `<!doctype html>
-<html lang="${language}">
-<head><meta charset="utf-8"><title>LMS Microsoft 365 connection</title></head>
+  return `${pageHead(language, scriptNonce)}
 <body>
-<main><h1>${escapeHtml(heading)}</h1>${remedy ? `<p>${escapeHtml(remedy)}</p>` : ''}${outcome.code ? `<p><code>${escapeHtml(outcome.code)}</code></p>` : ''}</main>
+<main class="${outcome.ok ? 'ok' : 'error'}"><h1>${escapeHtml(heading)}</h1>${remedy ? `<p>${escapeHtml(remedy)}</p>` : ''}${outcome.code ? `<p><code>${escapeHtml(outcome.code)}</code></p>` : ''}</main>
 <script nonce="${scriptNonce}">
 (function () {
   var data = ${data};
@@ -66,7 +64,7 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
  * Where a tenant admin lands after the admin consent link (or a consent request sign-in) the page
  * gave the catalog admin: no opener to tell, nothing stored; the next token carries what was granted.
  */
-export function adminConsentPage(outcome: 'granted' | 'unconfirmed' | 'refused', language: 'en' | 'ja'): string {
+export function adminConsentPage(outcome: 'granted' | 'unconfirmed' | 'refused', language: 'en' | 'ja', styleNonce: string): string {
   const texts = {
     granted: {
       ja: ['同意しました。', '会議室はカタログの次のトークンから利用できます。このウィンドウを閉じてください。'],
@@ -84,10 +82,33 @@ export function adminConsentPage(outcome: 'granted' | 'unconfirmed' | 'refused',
     }
   };
   const text = texts[outcome][language];
-  return `<!doctype html>
-<html lang="${language}">
-<head><meta charset="utf-8"><title>LMS Microsoft 365 connection</title></head>
-<body><main><h1>${escapeHtml(text[0])}</h1><p>${escapeHtml(text[1])}</p></main></body>
+  const tone = { granted: 'ok', unconfirmed: 'info', refused: 'error' }[outcome];
+  return `${pageHead(language, styleNonce)}
+<body><main class="${tone}"><h1>${escapeHtml(text[0])}</h1><p>${escapeHtml(text[1])}</p></main></body>
 </html>
 `;
+}
+
+/**
+ * The API's own small pages look like a Microsoft 365 message, not a bare document: Segoe UI (Yu
+ * Gothic UI / Meiryo for Japanese), light or dark as the system is, a status colour, and Japanese
+ * lines broken between phrases (word-break: auto-phrase) rather than inside a word. The sheet is
+ * a nonce'd element: the pages' CSP allows no other style.
+ */
+const PAGE_STYLE = [
+  ':root{color-scheme:light dark;font-family:"Segoe UI","Segoe UI Web (West European)",-apple-system,BlinkMacSystemFont,Roboto,"Helvetica Neue",sans-serif}',
+  ':root:lang(ja){font-family:"Yu Gothic UI","Meiryo UI",Meiryo,"Hiragino Sans","Segoe UI",sans-serif}',
+  'body{margin:0;background:Canvas;color:CanvasText}',
+  'main{box-sizing:border-box;max-width:34rem;margin:12vh auto 0;padding:1rem 1.5rem;border-left:4px solid var(--tone,#0078d4)}',
+  'main.ok{--tone:#107c10}main.error{--tone:#d13438}',
+  'h1{font-size:1.25rem;font-weight:600;line-height:1.4;margin:0;text-wrap:balance}',
+  'p{font-size:0.875rem;line-height:1.5;margin:0.5rem 0 0}',
+  ':lang(ja) h1,:lang(ja) p{word-break:auto-phrase}',
+  'code{font-family:Consolas,"Courier New",monospace}'
+].join('');
+
+function pageHead(language: 'en' | 'ja', styleNonce: string): string {
+  return `<!doctype html>
+<html lang="${language}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>LMS Microsoft 365 connection</title><style nonce="${styleNonce}">${PAGE_STYLE}</style></head>`;
 }

@@ -123,13 +123,14 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
       deps.orgConsent?.forget();
       const said = request.query.admin_consent?.toLowerCase() === 'true' || (request.query.code !== undefined && !request.query.error);
       const granted = said ? await (deps.orgConsent?.granted().then((yes) => (yes ? 'granted' : 'unconfirmed'), () => 'unconfirmed' as const) ?? 'unconfirmed') : 'refused';
+      const styleNonce = randomBytes(16).toString('base64');
       return reply
         .code(granted === 'refused' ? 400 : 200)
         .header('content-type', 'text/html; charset=utf-8')
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
-        .header('content-security-policy', "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-        .send(adminConsentPage(granted, preferredLanguage(request.headers['accept-language'])));
+        .header('content-security-policy', `default-src 'none'; style-src 'nonce-${styleNonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
+        .send(adminConsentPage(granted, preferredLanguage(request.headers['accept-language']), styleNonce));
     }
     const outcome = await deps.signIn.finishMicrosoftLeg(request.query);
     if (outcome.redirect) {
@@ -148,7 +149,7 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
       .header('referrer-policy', 'no-referrer')
       // The page must keep its window.opener to post the result back to SharePoint or Teams.
       .header('cross-origin-opener-policy', 'unsafe-none')
-      .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
+      .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
       .send(callbackPage(outcome, nonce, preferredLanguage(request.headers['accept-language'])));
   });
 }

@@ -139,6 +139,9 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     const forged = await stack.call('GET', `/v1/auth/callback?state=${ADMIN_CONSENT_STATE}&admin_consent=True&tenant=${encodeURIComponent(stack.tenant.tenantId)}`);
     expect([forged.status, String(forged.body)]).toEqual([200, expect.stringContaining('Back from Microsoft&#39;s consent page.')]);
     expect(String(forged.body)).not.toContain('Consent granted');
+    // Its one stylesheet carries the nonce its CSP names, fresh for each answer; nothing else may run or load.
+    const styleNonce = (html: string) => /<style nonce="([^"]+)">/.exec(html)?.[1];
+    expect(forged.headers.get('content-security-policy')).toBe(`default-src 'none'; style-src 'nonce-${styleNonce(String(forged.body))}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
     const granted = await signInTo(link, 'megan@contoso.test', (html) => {
       expect(html).toContain('Place.Read.All');
       return { decision: 'accept' };
@@ -148,6 +151,7 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     expect(back.searchParams.get('admin_consent')).toBe('True');
     const landing = await stack.call('GET', `${back.pathname}${back.search}`);
     expect([landing.status, String(landing.body)]).toEqual([200, expect.stringContaining('Consent granted')]);
+    expect(styleNonce(String(landing.body))).not.toBe(styleNonce(String(forged.body)));
     // The LMS, which never opens the page, gets the rooms at once: the cached token without the scope is not the last word.
     const rooms = await stack.call('GET', `/v1/catalogs/${encodeURIComponent(catalogA)}/rooms`, { token: await appToken(stack) });
     expect([rooms.status, rooms.body.items?.length]).toEqual([200, 3]);

@@ -89,7 +89,9 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     expect(result.consentShown).toBe(true);
     expect(result.status).toBe(200);
     expect(result.posted).toEqual({ message: { type: 'lms-m365-connection', catalog: catalogA, ok: true, completion: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) }, origin: OPENER_ORIGIN });
-    expect(result.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
+    const nonce = /<script nonce="([^"]+)">/.exec(result.html)?.[1];
+    expect(result.headers.get('content-security-policy')).toBe(`default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
+    expect(result.html).toContain(`<style nonce="${nonce}">`);
     expect(result.html).not.toMatch(/access_token|refresh_token/);
     const view = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
     expect(view.body).toMatchObject({ method: 'modern', transport: 'graph', account: { email: 'adele@contoso.test', displayName: 'Adele Vance' }, health: { state: 'connected', code: null }, orgConsent: { granted: false } });

@@ -1,5 +1,5 @@
 import type { CryptographyClient } from '@azure/keyvault-keys';
-import { callbackPage } from '../../src/connections/callbackPage';
+import { adminConsentPage, callbackPage } from '../../src/connections/callbackPage';
 import { KeyVaultKek } from '../../src/secrets/kek';
 
 function data(html: string) {
@@ -33,6 +33,18 @@ describe('callback page', () => {
     expect(data(html).origin).toBeNull();
     expect(html).toContain('このサインイン リンクは無効か、既に使用されています。');
     expect(html).toContain('<html lang="ja">');
+  });
+
+  it('pages - styled only through the nonce the CSP names (no style attribute), coloured by outcome, Japanese broken by phrase', () => {
+    const pages = [callbackPage({ ok: true, origin: 'https://x', catalog: 'c' }, 'n1', 'en'), callbackPage({ ok: false, code: 'SIGN_IN_FAILED' }, 'n1', 'ja'), adminConsentPage('granted', 'en', 'n1'), adminConsentPage('unconfirmed', 'ja', 'n1'), adminConsentPage('refused', 'en', 'n1')];
+    for (const html of pages) {
+      expect(html.match(/<style[^>]*>/g)).toEqual(['<style nonce="n1">']);
+      expect(html).not.toMatch(/\sstyle=/);
+      expect(html).toContain(':lang(ja) h1,:lang(ja) p{word-break:auto-phrase}');
+      expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    }
+    expect(pages.map((html) => /<main class="(\w+)">/.exec(html)?.[1])).toEqual(['ok', 'error', 'ok', 'info', 'error']);
+    expect(/main\.ok\{--tone:(#\w+)\}main\.error\{--tone:(#\w+)\}/.exec(pages[0])?.slice(1)).toEqual(['#107c10', '#d13438']);
   });
 
   it('callbackPage - script-breaking text in the data cannot close the script element', () => {
