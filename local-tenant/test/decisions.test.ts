@@ -4,7 +4,9 @@ import { parseScopes, redirectUriMatches } from '../src/identity/scopes';
 import { concurrencyDecision, deliverySlot, recipientQuotaDecision } from '../src/mailbox/limits';
 import { parseFilter } from '../src/graph/filter';
 import { argumentOf, splitSegments } from '../src/sharepoint/odata';
-import { includes, kindMask, PERMISSION_LEVELS } from '../src/sharepoint/permissions';
+import { includes, isNone, kindMask, maskOf, PERMISSION_LEVELS } from '../src/sharepoint/permissions';
+import type { Caller } from '../src/graph/caller';
+import type { SpSite } from '../src/sharepoint/list-store';
 import { applyValues, fieldValueProblem, newItem } from '../src/sharepoint/list-store';
 import { FAULTS } from '../src/faults/faults';
 import { isAllowedOrigin } from '../src/http/server';
@@ -97,6 +99,49 @@ describe('local tenant decisions', () => {
     expect(includes(PERMISSION_LEVELS.edit, manageWeb)).toBe(false);
     expect(includes(PERMISSION_LEVELS.edit, kindMask(12))).toBe(true);
     expect(includes(PERMISSION_LEVELS.none, kindMask(1))).toBe(false);
+  });
+
+  test('permissions - a delegated token is the user cut to its app; the web part\'s session is not cut; apps get their role or grant', () => {
+    const site = { owners: ['o@x'], members: ['m@x'], appPermissions: [{ id: 'g', client: 'api', roles: ['fullcontrol'] }, { id: 'h', client: 'reader', roles: ['read'] }] } as unknown as SpSite;
+    const user = (upn: string, client: string | undefined, scopes: string[]): Caller => ({ kind: 'user', user: { upn } as never, client: client ? ({ key: client } as never) : undefined, appId: 'x', scopes });
+    const app = (client: string | undefined, roles: string[]): Caller => ({ kind: 'app', client: client ? ({ key: client } as never) : undefined, appId: 'x', roles, credential: 'certificate' });
+    const manageWeb = kindMask(31);
+    const level = (c: Caller): string => Object.entries(PERMISSION_LEVELS).find(([, m]) => JSON.stringify(m) === JSON.stringify(maskOf(site, c)))?.[0] ?? JSON.stringify(maskOf(site, c));
+    expect(level(user('o@x', 'api', ['Sites.Selected']))).toBe('fullControl');
+    expect(level(user('m@x', 'api', ['Sites.Selected']))).toBe('edit');
+    expect(level(user('n@x', 'api', ['Sites.Selected']))).toBe('none');
+    expect(level(user('o@x', 'reader', ['Sites.Selected']))).toBe('read');
+    expect(level(user('o@x', 'other', ['Sites.Selected']))).toBe('none');
+    expect(level(user('o@x', undefined, ['Sites.Selected']))).toBe('none');
+    expect(level(user('o@x', 'other', ['AllSites.Read']))).toBe('read');
+    expect(level(user('o@x', 'other', ['AllSites.Write']))).toBe('contribute');
+    expect(level(user('o@x', 'other', ['AllSites.Manage']))).toBe('edit');
+    expect(level(user('o@x', 'other', ['AllSites.Read', 'AllSites.FullControl']))).toBe('fullControl');
+    expect(level(user('m@x', 'other', ['AllSites.FullControl']))).toBe('edit');
+    expect(level(user('o@x', 'other', ['User.Read']))).toBe('none');
+    expect(includes(maskOf(site, user('o@x', 'other', ['AllSites.Manage'])), manageWeb)).toBe(false);
+    // The web part's client stands in for the page's cookie session: the user's own rights, if it holds a SharePoint scope at all.
+    expect(level(user('o@x', 'spfx', ['AllSites.Manage', 'User.Read']))).toBe('fullControl');
+    expect(level(user('m@x', 'spfx', ['AllSites.Manage']))).toBe('edit');
+    expect(level(user('o@x', 'spfx', ['User.Read']))).toBe('none');
+    expect(level(app('api', ['Sites.FullControl.All']))).toBe('fullControl');
+    expect(level(app('api', ['Sites.Manage.All']))).toBe('edit');
+    expect(level(app('api', ['Sites.ReadWrite.All']))).toBe('contribute');
+    expect(level(app('api', ['Sites.Read.All']))).toBe('read');
+    expect(level(app('api', ['Sites.Selected']))).toBe('fullControl');
+    expect(level(app('reader', ['Sites.Selected']))).toBe('read');
+    expect(level(app('api', ['Mail.Send']))).toBe('none');
+    expect(level(app(undefined, ['Sites.Selected']))).toBe('none');
+  });
+
+  test('permissions - masks: none only when both halves are empty; PermissionKind bits above 32 live in High', () => {
+    expect([isNone({ High: 0, Low: 0 }), isNone({ High: 1, Low: 0 }), isNone({ High: 0, Low: 1 })]).toEqual([true, false, false]);
+    expect(kindMask(32)).toEqual({ High: 0, Low: 2147483648 });
+    expect(kindMask(33)).toEqual({ High: 1, Low: 0 });
+    expect(kindMask(37)).toEqual({ High: 16, Low: 0 });
+    expect(includes({ High: 16, Low: 0 }, kindMask(37))).toBe(true);
+    expect(includes({ High: 15, Low: 4294967295 }, kindMask(37))).toBe(false);
+    expect(includes({ High: 16, Low: 0 }, { High: 16, Low: 1 })).toBe(false);
   });
 
   test('list values - types and choices are checked, and a bad value leaves the item untouched', () => {

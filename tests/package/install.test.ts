@@ -37,9 +37,8 @@ async function packageVersion01(built: Buffer): Promise<Buffer> {
   zip.file(`${featureId}/elements.xml`, fixture('elements.xml'));
   zip.file('schema.xml', fixture('schema.xml'));
   const relsName = `_rels/feature_${featureId}.xml.rels`;
-  const rels = (await zip.file(relsName)!.async('string')).replace(/<Relationship [^>]*Target="[^"]*(elements-1\.0|upgrade-actions)\.xml"[^>]*><\/Relationship>/g, '');
+  const rels = (await zip.file(relsName)!.async('string')).replace(/<Relationship [^>]*Target="[^"]*upgrade-actions\.xml"[^>]*><\/Relationship>/g, '');
   zip.file(relsName, rels);
-  zip.remove(`${featureId}/elements-1.0.xml`);
   zip.remove(`${featureId}/upgrade-actions.xml`);
   const featureXml = `feature_${featureId}.xml`;
   zip.file(featureXml, (await zip.file(featureXml)!.async('string')).replace(/Version="[\d.]+"/, 'Version="0.1.0.0"'));
@@ -92,7 +91,20 @@ describe('installing the solution package on a site', () => {
     await s.web.getList(`/sites/catalog-b/${LIST_URL}`).items.add({ Title: 'Microsoft 365 connection', LmsEnabled: true, LmsAuthMethod: 'Classic', LmsConnectionStatus: 'Connected' });
   });
 
-  test('upgrade - a site with version 0.1 gets version 1.0: every field, the content type bound, its settings kept', async () => {
+  test('install - a feature element SharePoint Online refuses in an SPFx package (ContentTypeBinding) fails the install, and the site keeps what it had', async () => {
+    const zip = await JSZip.loadAsync(current);
+    zip.file(`${featureId}/binding.xml`, `<?xml version="1.0" encoding="utf-8"?><Elements xmlns="http://schemas.microsoft.com/sharepoint/"><ContentTypeBinding ContentTypeId="${CONTENT_TYPE}" ListUrl="${LIST_URL}" /></Elements>`);
+    const relsName = `_rels/feature_${featureId}.xml.rels`;
+    const rels = await zip.file(relsName)!.async('string');
+    zip.file(relsName, rels.replace('</Relationships>', `<Relationship Type="http://schemas.microsoft.com/sharepoint/2012/app/relationships/feature-elementmanifest" Target="/${featureId}/binding.xml" Id="binding"></Relationship></Relationships>`));
+    const refused = await install('catalog-b', await zip.generateAsync({ type: 'nodebuffer' }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/Feature definition with Id .* failed validation.*invalid child element 'ContentTypeBinding'/);
+    const s = await sp('alex@contoso.test', 'catalog-b');
+    expect(await s.web.lists.filter(`Title eq 'LMS Microsoft 365 connection'`)()).toEqual([]);
+  });
+
+  test('upgrade - a site with version 0.1 gets version 1.0; the page adds the fields its list lacks, its settings kept', async () => {
     const first = await install('catalog-a', previous);
     expect(first.body).toMatchObject({ action: 'installed', solution: { version: '0.1.0.0' }, features: [{ id: featureId, version: '0.1.0.0' }] });
     const s = await sp('adele@contoso.test', 'catalog-a');
@@ -103,11 +115,14 @@ describe('installing the solution package on a site', () => {
     const second = await install('catalog-a', current);
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ action: 'upgraded', solution: { version: solutionConfig.solution.version }, features: [{ id: featureId, version: '1.0.0.0', previousVersion: '0.1.0.0' }] });
+    // The older list keeps the Item content type (SharePoint Online takes no ContentTypeBinding from
+    // an SPFx feature); an admin opening the page adds every field it lacks.
+    expect((await list.contentTypes()).map((c: { StringId: string }) => c.StringId)).toEqual(['0x0100']);
+    await new SettingsStore(s, '/sites/catalog-a').load();
     const fields = await listFields(s, 'catalog-a');
     for (const wanted of SETTINGS_FIELDS) {
       expect(fields.filter((f) => f.InternalName === wanted.internalName)).toEqual([expect.objectContaining({ Id: wanted.id })]);
     }
-    expect((await list.contentTypes()).map((c: { StringId: string }) => c.StringId)).toEqual(['0x0100', CONTENT_TYPE]);
     const items = await list.items.select('LmsEnabled', 'LmsAlertRecipients')();
     expect(items).toEqual([expect.objectContaining({ LmsEnabled: true, LmsAlertRecipients: 'adele@contoso.test' })]);
 

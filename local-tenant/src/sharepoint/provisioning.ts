@@ -5,7 +5,7 @@ import { fieldTypeName, ListStore, SpContentType, SpField, SpList, SpSite } from
 /**
  * What SharePoint does with a solution package's features when the app is added to a site or
  * upgraded there (docs/local-tenant.md, "Installing the app on a site"): element manifests
- * (Field, ContentType, ListInstance with a CustomSchema, ContentTypeBinding) on a first install,
+ * (Field, ContentType, ListInstance with a CustomSchema) on a first install,
  * the feature's UpgradeActions (VersionRange, ApplyElementManifests, AddContentTypeField) when the
  * site has an older version of the feature. Client-side components (web parts) are not run here.
  */
@@ -26,7 +26,7 @@ const xml = new XMLParser({
   removeNSPrefix: true,
   parseAttributeValue: false,
   parseTagValue: false,
-  isArray: (name) => ['Field', 'ContentType', 'ContentTypeRef', 'FieldRef', 'ListInstance', 'ContentTypeBinding', 'CHOICE', 'Relationship', 'VersionRange', 'ApplyElementManifests', 'ElementManifest', 'AddContentTypeField', 'Override'].includes(name)
+  isArray: (name) => ['Field', 'ContentType', 'ContentTypeRef', 'FieldRef', 'ListInstance', 'CHOICE', 'Relationship', 'VersionRange', 'ApplyElementManifests', 'ElementManifest', 'AddContentTypeField', 'Override'].includes(name)
 });
 
 const FIELD_KINDS: Record<string, number> = { Integer: 1, Text: 2, Note: 3, DateTime: 4, Choice: 6, Boolean: 8, Number: 9, Currency: 10, URL: 11, MultiChoice: 15, User: 20 };
@@ -161,12 +161,22 @@ async function applyManifest(pkg: Package, store: ListStore, site: SpSite, manif
   for (const li of list(elements.ListInstance as Xml[] | undefined)) {
     await applyListInstance(pkg, store, site, li);
   }
-  for (const b of list(elements.ContentTypeBinding as Xml[] | undefined)) {
-    const target = store.listByUrl(site, `${site.path}/${String(b['@ListUrl'])}`);
-    const ct = site.contentTypes.find((c) => c.Id.toLowerCase() === String(b['@ContentTypeId']).toLowerCase());
-    if (!target) throw new PackageError(`ContentTypeBinding: there is no list at ${String(b['@ListUrl'])}.`);
-    if (!ct) throw new PackageError(`ContentTypeBinding: there is no site content type ${String(b['@ContentTypeId'])}.`);
-    bindContentType(site, target, ct);
+}
+
+/**
+ * SharePoint Online validates an SPFx feature's element manifests against a narrower schema than
+ * classic features: `ContentTypeBinding` fails it, and with it the whole app install
+ * (sp-dev-docs#10005, "Feature definition with Id ... failed validation").
+ */
+const REFUSED_ELEMENTS = ['ContentTypeBinding'];
+
+async function validateFeature(pkg: Package, feature: Feature): Promise<void> {
+  for (const manifest of feature.manifests) {
+    const elements = (await pkg.xml(manifest)).Elements as Xml | undefined;
+    const refused = REFUSED_ELEMENTS.find((name) => elements?.[name] !== undefined);
+    if (refused) {
+      throw new PackageError(`There were problems with the app web definition in the package. Feature definition with Id ${feature.id} failed validation, file '${manifest}': The element 'Elements' in namespace 'http://schemas.microsoft.com/sharepoint/' has invalid child element '${refused}' in namespace 'http://schemas.microsoft.com/sharepoint/'.`);
+    }
   }
 }
 
@@ -249,6 +259,7 @@ export async function installApp(store: ListStore, site: SpSite, bytes: Buffer):
   const title = String((app.Properties as Xml | undefined)?.Title ?? app['@Name'] ?? '');
   if (!solutionId || !/^\d+(\.\d+){3}$/.test(version)) throw new PackageError('AppManifest.xml needs a ProductID and a four-part Version.');
   const features = await readFeatures(pkg);
+  for (const feature of features) await validateFeature(pkg, feature);
   const installed = site.apps.find((a) => a.solutionId === solutionId);
   if (installed && compareVersions(version, installed.version) < 0) {
     throw new PackageError(`This site has version ${installed.version} of the app; ${version} is older.`);
