@@ -129,7 +129,23 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     expect(ev.body.contentType).toBe('html');
     const invite = (await messages(tenant, 'learner2@contoso.test', 'inbox')).find((m) => m.subject === 'Html body');
     expect(invite?.body.contentType).toBe('html');
-    expect(invite?.body.content).toContain(`<p>Bring <b>boots</b>.</p><p>Join the Microsoft Teams meeting: <a href="${ev.onlineMeeting.joinUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`);
+    const href = `href="${ev.onlineMeeting.joinUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`;
+    expect(invite?.body.content).toMatch(/^<p>Bring <b>boots<\/b>\.<\/p><div[^>]*><span[^>]*>_{80}<\/span><\/div>.*Microsoft Teams meeting.*<\/div><div[^>]*><span[^>]*>_{80}<\/span><\/div>$/);
+    expect(invite?.body.content).toContain(href);
+    // The join details are Exchange's meeting blob in the event's own body, which Graph returns.
+    expect(ev.body.content).toBe(invite?.body.content);
+  });
+
+  test('graph client - an update whose body drops the meeting blob turns the Teams meeting off; one that keeps it keeps the meeting', async () => {
+    const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    const made = await api.api('/me/events').post({ subject: 'Blob', body: { contentType: 'HTML', content: '<p>v1</p>' }, start: { dateTime: '2027-02-04T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-02-04T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'learner2@contoso.test' }, type: 'required' }], isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' });
+    const blob = made.body.content.slice('<p>v1</p>'.length);
+    const kept = await api.api(`/me/events/${made.id}`).patch({ body: { contentType: 'HTML', content: `<p>v2</p>${blob}` } });
+    expect([kept.isOnlineMeeting, kept.onlineMeeting?.joinUrl]).toEqual([true, made.onlineMeeting.joinUrl]);
+    const dropped = await api.api(`/me/events/${made.id}`).patch({ body: { contentType: 'HTML', content: '<p>v3</p>' } });
+    expect([dropped.isOnlineMeeting, dropped.onlineMeeting]).toEqual([false, null]);
+    const updates = (await messages(tenant, 'learner2@contoso.test', 'inbox')).filter((m) => m.subject === 'Updated: Blob');
+    expect(updates.map((m) => m.body.content.includes(made.onlineMeeting.joinUrl))).toEqual([true, false]);
   });
 
   test('graph client - an event tagged with a custom extended property at its creation is found by it ($filter on singleValueExtendedProperties); other event filters are refused', async () => {

@@ -110,6 +110,32 @@ async function findCreated(graph: GraphMailTransport, transactionId: string): Pr
 /** Whether Graph answered with this error code (or one it begins, as ErrorCalendarIsCancelled begins its kin). */
 const graphSaid = (error: unknown, code: string): boolean => error instanceof ApiError && (error.upstream ?? '').includes(code);
 
+/**
+ * A Teams meeting's join details in its event body (Exchange's "meeting blob"): from the divider
+ * line Exchange draws above them - the last one before the join link - to the end of the body.
+ * An update must carry it, or Exchange turns the Teams meeting off (Graph, Update event: "body
+ * property and online meetings"). Null when the body does not hold the link (someone edited it
+ * out in Outlook, or Exchange wrote it differently).
+ */
+export function meetingBlob(content: string, joinUrl: string): string | null {
+  const at = [joinUrl, joinUrl.replace(/&/g, '&amp;')].map((u) => content.indexOf(u)).filter((i) => i >= 0).sort((a, b) => a - b)[0];
+  if (at === undefined) {
+    return null;
+  }
+  let rule = -1;
+  for (const m of content.slice(0, at).matchAll(/_{20,}/g)) {
+    rule = m.index ?? rule;
+  }
+  if (rule < 0) {
+    return null;
+  }
+  // The divider's own element (<div ...><span ...>____), or the start of its line in a text body.
+  const element = content.lastIndexOf('<div', rule);
+  const start = element >= 0 && !content.slice(element, rule).includes('</') ? element : content.lastIndexOf('\n', rule) + 1;
+  const bodyEnd = content.slice(at).search(/<\/body>/i);
+  return content.slice(start, bodyEnd < 0 ? content.length : at + bodyEnd);
+}
+
 /** Graph's refusal to change a cancelled meeting (400 ErrorCalendarIsCancelledForAccept and its kin). */
 const isCancelledEvent = (error: unknown): boolean => graphSaid(error, 'ErrorCalendarIsCancelled');
 
@@ -332,6 +358,17 @@ export class SessionInvitations implements InvitationSender {
     let event: GraphEvent | undefined;
     if (sent?.eventId) {
       try {
+        if (sent.joinUrl) {
+          // A Teams meeting: its new description goes before Exchange's join details, kept as they are.
+          const current = await graph.call<{ body?: { content?: string } }>('GET', `/me/events/${encodeURIComponent(sent.eventId)}?$select=body`);
+          const blob = meetingBlob(current?.body?.content ?? '', sent.joinUrl);
+          if (blob === null) {
+            // Without the join details the update would end the Teams meeting: the description stays as it is.
+            delete body.body;
+          } else {
+            body.body = { contentType: 'HTML', content: `${d.html ?? ''}${blob}` };
+          }
+        }
         event = await graph.submit<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(sent.eventId)}`, body);
         // The update to everyone, and Exchange's cancellation to attendees taken off.
         const removed = sent.attendees.filter((email) => !d.attendees.some((a) => a.email === email)).length + (sent.room && sent.room !== room ? 1 : 0);

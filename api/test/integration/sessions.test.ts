@@ -19,6 +19,7 @@ interface TenantEvent {
   start: { dateTime: string; timeZone: string };
   attendees: Array<{ emailAddress: { address: string }; type: string; status: { response: string } }>;
   onlineMeeting: { joinUrl: string } | null;
+  body: { content: string };
 }
 
 /** The one VEVENT of an iCalendar text, parsed by node-ical (a real parser), with the calendar's METHOD. */
@@ -190,11 +191,18 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(busy.body.items.map((r: { email: string; free: boolean }) => [r.email, r.free])).toEqual([['room-adams@contoso.test', false], ['room-baker@contoso.test', true], ['room-crane@contoso.test', true]]);
     expect(busy.body.items[0].busy).toEqual([{ start: '2027-06-10T01:00:00.000Z', end: '2027-06-10T02:30:00.000Z' }]);
 
-    const moved = await put(catalogA, id, session(2, { room: 'room-baker@contoso.test', teams: true, start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' } }));
+    const moved = await put(catalogA, id, session(2, { room: 'room-baker@contoso.test', teams: true, html: '<p>Bring <b>boots</b> and gloves.</p>', start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' } }));
     expect(moved.status).toBe(202);
     const updated = await until(catalogA, id, (b) => b.status === 'updated' && b.sentRevision === 2 && b.room?.answer === 'accepted', 'the move');
     expect(updated.room).toEqual({ email: 'room-baker@contoso.test', answer: 'accepted' });
     expect(updated.joinUrl).toBe(scheduled.joinUrl);
+    // The new description went in before Exchange's join details, which the update kept: the
+    // meeting is still a Teams meeting, and the attendees' update carries its link.
+    const [kept] = await events('megan@contoso.test');
+    expect(kept.onlineMeeting?.joinUrl).toBe(scheduled.joinUrl);
+    expect(kept.body.content).toMatch(/^<p>Bring <b>boots<\/b> and gloves\.<\/p><div[^>]*><span[^>]*>_{80}/);
+    const update = (await invitations('learner1@contoso.test')).find((m) => m.subject.startsWith('Updated: '));
+    expect(update?.body.content).toContain(scheduled.joinUrl);
     expect(await events('megan@contoso.test')).toHaveLength(1);
     expect((await events('room-adams@contoso.test')).every((e) => e.isCancelled)).toBe(true);
     expect((await events('room-baker@contoso.test')).filter((e) => !e.isCancelled)).toHaveLength(1);

@@ -5,7 +5,7 @@ import type { MailTransport } from '../../src/mail/transport';
 import type { StoredItem } from '../../src/sending/outboxStore';
 import { ApiError } from '../../src/errors/apiError';
 import { htmlToText, invitationIcs } from '../../src/sessions/ics';
-import { roomAnswerOf, SessionInvitations, utcMs } from '../../src/sessions/invitations';
+import { meetingBlob, roomAnswerOf, SessionInvitations, utcMs } from '../../src/sessions/invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
 import { sessionTimes, zoned } from '../../src/sessions/time';
 
@@ -388,5 +388,26 @@ describe('session invitations - a pass that ended before its record (the attempt
     w.faults.failWrite = undefined;
     expect(failed).toBeInstanceOf(ApiError);
     expect(await w.send(g.transport)).toEqual({ submitted: true, sent: { messages: 0, recipients: 0 } });
+  });
+});
+
+describe('meetingBlob - the Teams join details an update of an online meeting must carry', () => {
+  const join = 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0?context=%7b%7d&a=1';
+  const rule = `<div style="width:100%"><span style="white-space:nowrap">${'_'.repeat(80)}</span></div>`;
+  const blob = `${rule}<div class="me-email-text"><a href="${join.replace(/&/g, '&amp;')}">Click here to join the meeting</a></div>${rule}`;
+
+  it('from the divider element before the (HTML-escaped) link to the end of the body, without the closing tags', () => {
+    const content = `<html><head></head><body><p>A ____________________ line of the description.</p>${blob}</body></html>`;
+    expect(meetingBlob(content, join)).toBe(blob);
+  });
+
+  it('in a text body: from the divider line before the link to the end', () => {
+    const text = `\n\n${'_'.repeat(80)}\nMicrosoft Teams meeting\nClick here to join the meeting <${join}>\n${'_'.repeat(80)}`;
+    expect(meetingBlob(`Bring boots.${text}`, join)).toBe(text.slice(2));
+  });
+
+  it('none without the link, or without a divider before it', () => {
+    expect(meetingBlob(`<p>desc</p>${rule}<p>no link</p>`, join)).toBeNull();
+    expect(meetingBlob(`<p><a href="${join}">join</a></p>${rule}`, join)).toBeNull();
   });
 });

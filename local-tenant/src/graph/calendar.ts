@@ -47,6 +47,30 @@ export function eventInputProblem(input: EventInput, creating: boolean): string 
   return null;
 }
 
+/** The divider Exchange draws above and below a Teams meeting's join details in an event's body. */
+const DIVIDER = '_'.repeat(80);
+
+/**
+ * The "meeting blob": what Exchange writes into an online meeting's body when it makes the Teams
+ * meeting - a divider, "Microsoft Teams meeting", the join link, a divider (its shape as Graph's
+ * online-meetings examples show it, learn.microsoft.com/graph/outlook-calendar-online-meetings;
+ * the wording is shortened). It is part of the body Graph returns, and every invitation carries it.
+ */
+function meetingBlob(contentType: 'html' | 'text', joinUrl: string): string {
+  if (contentType === 'text') return `\n\n${DIVIDER}\nMicrosoft Teams meeting\nJoin on your computer, mobile app or room device\nClick here to join the meeting <${joinUrl}>\n${DIVIDER}`;
+  const rule = `<div style="width:100%;height:20px"><span style="white-space:nowrap;color:#5F5F5F;opacity:.36">${DIVIDER}</span></div>`;
+  return `${rule}<div class="me-email-text" style="color:#252424;font-family:'Segoe UI','Helvetica Neue',Helvetica,Arial,sans-serif"><div style="margin-top:24px;margin-bottom:20px"><span style="font-size:24px;color:#252424">Microsoft Teams meeting</span></div><div style="margin-bottom:20px"><div style="margin-top:0px;margin-bottom:0px;font-weight:bold"><span style="font-size:14px;color:#252424">Join on your computer, mobile app or room device</span></div><a class="me-email-headline" href="${esc(joinUrl)}" target="_blank" rel="noreferrer noopener" style="font-size:14px;text-decoration:underline;color:#6264a7">Click here to join the meeting</a></div></div>${rule}`;
+}
+
+/** Makes the event a Teams meeting: a join URL, and its blob at the end of the body. */
+function goOnline(ev: CalendarEvent): void {
+  const joinUrl = teamsJoinUrl();
+  ev.isOnlineMeeting = true;
+  ev.onlineMeetingProvider = 'teamsForBusiness';
+  ev.onlineMeeting = { joinUrl };
+  ev.body = { contentType: ev.body.contentType, content: `${ev.body.content}${meetingBlob(ev.body.contentType, joinUrl)}` };
+}
+
 /** A Teams-like join URL; nothing answers at it, it is only carried by the invitation. */
 function teamsJoinUrl(): string {
   const thread = `19:meeting_${randomBytes(24).toString('base64url')}@thread.v2`;
@@ -160,8 +184,8 @@ function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Accou
       a.status = { response: 'none', time: new Date().toISOString() };
     }
   }
-  const join = ev.onlineMeeting && method === 'REQUEST' ? ev.onlineMeeting.joinUrl : null;
-  const content = `${ev.body.content}${join ? (ev.body.contentType === 'html' ? `<p>Join the Microsoft Teams meeting: <a href="${esc(join)}">${esc(join)}</a></p>` : `\n\nJoin the Microsoft Teams meeting: ${join}`) : ''}`;
+  // The join details travel in the body (Exchange's meeting blob), not beside it.
+  const content = ev.body.content;
   // Invitations go through the organiser's transport like any message: counted, paced, within quota.
   const invitation: Submission = {
     sender: organizer.upn,
@@ -202,14 +226,15 @@ export function createEvent(state: TenantState, organizer: Account, input: Event
     locations: [],
     attendees,
     organizer: { emailAddress: { address: organizer.upn, name: organizer.displayName } },
-    isOnlineMeeting: online,
-    onlineMeetingProvider: online ? 'teamsForBusiness' : 'unknown',
-    onlineMeeting: online ? { joinUrl: teamsJoinUrl() } : null,
+    isOnlineMeeting: false,
+    onlineMeetingProvider: 'unknown',
+    onlineMeeting: null,
     isCancelled: false,
     transactionId: input.transactionId ?? null,
     extendedProperties: (input.singleValueExtendedProperties ?? []).map((p) => ({ id: String(p.id), value: String(p.value) })),
     showAs: 'busy'
   };
+  if (online) goOnline(ev);
   ev.locations = ev.location.displayName ? [ev.location] : [];
   state.mail.addEvent(ev);
   if (ev.attendees.length) notifyAttendees(state, ev, organizer, 'REQUEST', '');
@@ -218,7 +243,16 @@ export function createEvent(state: TenantState, organizer: Account, input: Event
 
 export function updateEvent(state: TenantState, organizer: Account, ev: CalendarEvent, input: EventInput): CalendarEvent {
   if (input.subject !== undefined) ev.subject = input.subject;
-  if (input.body) ev.body = { contentType: bodyType(input.body.contentType), content: input.body.content ?? '' };
+  if (input.body) {
+    ev.body = { contentType: bodyType(input.body.contentType), content: input.body.content ?? '' };
+    // "Inadvertently removing the meeting blob from the body would disable meeting online" (Graph,
+    // Update event): a new body without the join link turns the Teams meeting off.
+    if (ev.onlineMeeting && !ev.body.content.includes(ev.onlineMeeting.joinUrl) && !ev.body.content.includes(esc(ev.onlineMeeting.joinUrl))) {
+      ev.isOnlineMeeting = false;
+      ev.onlineMeetingProvider = 'unknown';
+      ev.onlineMeeting = null;
+    }
+  }
   if (input.start) ev.start = input.start;
   if (input.end) ev.end = input.end;
   const before = ev.attendees;
@@ -231,11 +265,7 @@ export function updateEvent(state: TenantState, organizer: Account, ev: Calendar
     const room = ev.attendees.find((a) => a.type === 'resource');
     if (room) ev.location = { displayName: room.emailAddress.name, locationEmailAddress: room.emailAddress.address, locationType: 'conferenceRoom' };
   }
-  if (input.isOnlineMeeting === true && !ev.onlineMeeting) {
-    ev.isOnlineMeeting = true;
-    ev.onlineMeetingProvider = 'teamsForBusiness';
-    ev.onlineMeeting = { joinUrl: teamsJoinUrl() };
-  }
+  if (input.isOnlineMeeting === true && !ev.onlineMeeting) goOnline(ev);
   ev.locations = ev.location.displayName ? [ev.location] : [];
   ev.sequence += 1;
   ev.lastModifiedDateTime = new Date().toISOString();
