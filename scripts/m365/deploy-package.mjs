@@ -2,9 +2,9 @@
 // request), docs/deploy.md step 4: uploads and deploys the .sppkg to the tenant app catalog and
 // approves exactly the web part's API permission requests of infra/permissions.json.
 //   node scripts/m365/deploy-package.mjs [--package sharepoint/solution/lms-m365-connection.sppkg] [--dry-run]
-import { m365, parseArgs, PERMISSIONS } from './lib.mjs';
+import { CONNECTION_API, m365, parseArgs, PERMISSIONS } from './lib.mjs';
 
-const o = parseArgs(process.argv.slice(2), [], { package: 'sharepoint/solution/lms-m365-connection.sppkg', apiName: 'LMS Microsoft 365 Connection API' });
+const o = parseArgs(process.argv.slice(2), [], { package: 'sharepoint/solution/lms-m365-connection.sppkg', apiName: CONNECTION_API.resource });
 const name = o.package.split('/').pop();
 
 m365(o, ['spo', 'app', 'add', '--filePath', o.package, '--overwrite']);

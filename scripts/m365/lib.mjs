@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PERMISSIONS = JSON.parse(readFileSync(path.join(root, 'infra', 'permissions.json'), 'utf8'));
+/** The web part's view of the API (config/connection-api.json): the API's display name is what the package's request names. */
+export const CONNECTION_API = JSON.parse(readFileSync(path.join(root, 'config', 'connection-api.json'), 'utf8'));
 
 /** Microsoft's resource URIs as CLI for Microsoft 365 resolves them (a service principal name of the resource). */
 export const RESOURCE_URI = {

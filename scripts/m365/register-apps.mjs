@@ -2,14 +2,20 @@
 // docs/deploy.md step 1: registers the connection API (app ID URI, user_impersonation scope for
 // the web part, Notifications.Send app role for the LMS, redirect URI, the permissions of
 // infra/permissions.json), the LMS back end, and the system sender's Exchange RBAC role.
-//   node scripts/m365/register-apps.mjs --api-url https://<app>.azurewebsites.net --system-sender lms-notifications@contoso.com [--dry-run]
-import { m365, note, parseArgs, permissionsOf, RESOURCE_URI } from './lib.mjs';
+//   node scripts/m365/register-apps.mjs --tenant-id <tenant id> --api-url https://<app>.azurewebsites.net --system-sender lms-notifications@contoso.com [--app-id-uri api://...] [--dry-run]
+import { CONNECTION_API, m365, note, parseArgs, permissionsOf, RESOURCE_URI } from './lib.mjs';
 
-const o = parseArgs(process.argv.slice(2), ['apiUrl', 'systemSender'], {
-  apiName: 'LMS Microsoft 365 Connection API',
-  backendName: 'LMS back end',
-  appIdUri: 'api://lms-m365-connection'
+const o = parseArgs(process.argv.slice(2), ['tenantId', 'apiUrl', 'systemSender'], {
+  apiName: CONNECTION_API.resource,
+  backendName: 'LMS back end'
 });
+if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(o.tenantId)) {
+  process.stderr.write('--tenant-id must be the tenant\'s id (a GUID).\n');
+  process.exit(2);
+}
+// Entra refuses new Application ID URIs without a tenant id, app id or verified domain in them
+// (learn.microsoft.com/entra/identity-platform/identifier-uri-restrictions): api://<tenant id>/<name> is one of its secure patterns.
+o.appIdUri ??= `api://${o.tenantId.toLowerCase()}/lms-m365-connection`;
 const uri = (p) => `${p.resource === 'connectionApi' ? o.appIdUri : RESOURCE_URI[p.resource]}/${p.permission}`;
 
 // 1. The connection API. Graph/Exchange delegated permissions are registered, not consented:
@@ -31,7 +37,9 @@ const api = m365(o, [
 // App-only tokens must say so (idtyp=app): the API accepts app-only calls only from tokens that carry it.
 // A user's directory roles (wids) are in the API's tokens only with groupMembershipClaims DirectoryRole
 // (or All): the page offers organisation-wide consent to a Global or Privileged Role Administrator by them.
-m365(o, ['request', '--method', 'patch', '--url', `https://graph.microsoft.com/v1.0/applications/${api.objectId}`, '--content-type', 'application/json', '--body', JSON.stringify({ groupMembershipClaims: 'DirectoryRole', optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } })]);
+// v2 access tokens (aud = the API's client id, the v2 issuer), as the local tenant issues them; an
+// application's requestedAccessTokenVersion left unset gives v1 ones.
+m365(o, ['request', '--method', 'patch', '--url', `https://graph.microsoft.com/v1.0/applications/${api.objectId}`, '--content-type', 'application/json', '--body', JSON.stringify({ api: { requestedAccessTokenVersion: 2 }, groupMembershipClaims: 'DirectoryRole', optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } })]);
 m365(o, ['entra', 'app', 'role', 'add', '--appId', api.appId, '--name', 'Send LMS notifications', '--description', 'Queue LMS notifications and session invitations for any catalog and read their deliveries', '--allowedMembers', 'applications', '--claim', 'Notifications.Send']);
 
 // 2. Admin-consented now: the API's application permissions and its delegated SharePoint
@@ -51,6 +59,7 @@ const backend = m365(o, ['entra', 'app', 'add', '--name', o.backendName, '--with
 const lms = permissionsOf('lmsBackend', 'application', { resources: ['connectionApi'] });
 m365(o, ['entra', 'app', 'permission', 'add', '--appId', backend.appId, '--applicationPermissions', lms.map(uri).join(' '), '--grantAdminConsent']);
 
+note(`The API's Application ID URI is ${o.appIdUri}: put it in config/connection-api.json (appIdUri) before npm run package, and in the Bicep deployment (-p apiAppIdUri=...).`);
 if (o.dryRun) {
   note('The two client secrets are printed by the real run once; put the API\'s in the Bicep deployment (-p apiClientSecret=...) and the back end\'s in the LMS.');
 } else {

@@ -4,7 +4,8 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PERMISSIONS = JSON.parse(readFileSync(path.join(ROOT, 'infra', 'permissions.json'), 'utf8')) as { permissions: { app: string; resource: string; type: string; permission: string; grantedBy?: string; exchangeRole?: string; siteRole?: string }[] };
-const URI: Record<string, string> = { graph: 'https://graph.microsoft.com', exchange: 'https://outlook.office.com', sharepoint: 'https://microsoft.sharepoint-df.com', connectionApi: 'api://lms-m365-connection' };
+const URI: Record<string, string> = { graph: 'https://graph.microsoft.com', exchange: 'https://outlook.office.com', sharepoint: 'https://microsoft.sharepoint-df.com', connectionApi: 'api://0b1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b/lms-m365-connection' };
+const TENANT_ID = '0B1C2D3E-4F50-4617-8A9B-0C1D2E3F4A5B';
 
 /** Splits a printed command line the way a POSIX shell would (the scripts quote with '...'). */
 function words(line: string): string[] {
@@ -14,9 +15,9 @@ function words(line: string): string[] {
   return out;
 }
 
-function dryRun(script: string, args: string[]): { commands: string[][]; status: number | null; stderr: string } {
+function dryRun(script: string, args: string[]): { commands: string[][]; status: number | null; stderr: string; stdout: string } {
   const res = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'm365', `${script}.mjs`), ...args, '--dry-run'], { cwd: ROOT, encoding: 'utf8' });
-  return { commands: res.stdout.split('\n').filter((l) => l.startsWith('m365 ')).map(words), status: res.status, stderr: res.stderr };
+  return { commands: res.stdout.split('\n').filter((l) => l.startsWith('m365 ')).map(words), status: res.status, stderr: res.stderr, stdout: res.stdout };
 }
 
 const option = (command: string[], name: string): string | undefined => {
@@ -29,13 +30,15 @@ const fromFile = (app: string, type: string, resources: string[]): string[] =>
 
 /** Issue 11 point 4: every script's --dry-run prints the exact CLI for Microsoft 365 commands, with exactly infra/permissions.json's permissions. */
 describe('deployment scripts (CLI for Microsoft 365)', () => {
-  const register = dryRun('register-apps', ['--api-url', 'https://lms-api.azurewebsites.net/', '--system-sender', 'lms-notifications@contoso.com']);
+  const register = dryRun('register-apps', ['--tenant-id', TENANT_ID, '--api-url', 'https://lms-api.azurewebsites.net/', '--system-sender', 'lms-notifications@contoso.com']);
 
   test('register-apps: the connection API with its app ID URI, user_impersonation scope for the web part, redirect URI and delegated permissions', () => {
     expect(register.status).toBe(0);
     const [api] = find(register.commands, 'entra', 'app', 'add').filter((c) => option(c, '--name') === 'LMS Microsoft 365 Connection API');
     const connectionApi = JSON.parse(readFileSync(path.join(ROOT, 'config', 'connection-api.json'), 'utf8')) as { resource: string; scope: string; appIdUri: string };
-    expect(option(api, '--uri')).toBe(connectionApi.appIdUri);
+    // A secure pattern of Entra's identifier URI restrictions (the tenant id in it); the run says to put it in the config.
+    expect(option(api, '--uri')).toBe(URI.connectionApi);
+    expect(register.stdout).toContain(`The API's Application ID URI is ${URI.connectionApi}: put it in config/connection-api.json (appIdUri)`);
     expect(option(api, '--scopeName')).toBe(connectionApi.scope);
     expect(option(api, '--scopeConsentBy')).toBe('admins');
     expect([option(api, '--platform'), option(api, '--redirectUris')]).toEqual(['web', 'https://lms-api.azurewebsites.net/v1/auth/callback']);
@@ -44,10 +47,19 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(option(api, '--name')).toBe(connectionApi.resource);
   });
 
-  test('register-apps: the API\'s tokens say idtyp and carry the user\'s directory roles (wids: the page offers organisation-wide consent by them)', () => {
+  test('register-apps: the API\'s tokens are v2, say idtyp and carry the user\'s directory roles (wids: the page offers organisation-wide consent by them)', () => {
     const patch = find(register.commands, 'request').find((c) => option(c, '--url') === 'https://graph.microsoft.com/v1.0/applications/<connection API object id>');
     expect(option(patch!, '--method')).toBe('patch');
-    expect(JSON.parse(option(patch!, '--body')!)).toEqual({ groupMembershipClaims: 'DirectoryRole', optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } });
+    expect(JSON.parse(option(patch!, '--body')!)).toEqual({ api: { requestedAccessTokenVersion: 2 }, groupMembershipClaims: 'DirectoryRole', optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } });
+  });
+
+  test('register-apps: refuses to start without the tenant id (the App ID URI needs it), or with one that is not a GUID; --app-id-uri overrides it', () => {
+    const without = dryRun('register-apps', ['--api-url', 'https://x.azurewebsites.net', '--system-sender', 'a@contoso.com']);
+    expect([without.status, without.commands, without.stderr]).toEqual([2, [], expect.stringContaining('Missing --tenant-id')]);
+    const bad = dryRun('register-apps', ['--tenant-id', 'contoso', '--api-url', 'https://x.azurewebsites.net', '--system-sender', 'a@contoso.com']);
+    expect([bad.status, bad.commands, bad.stderr]).toEqual([2, [], expect.stringContaining('--tenant-id must be')]);
+    const own = dryRun('register-apps', ['--tenant-id', TENANT_ID, '--app-id-uri', 'api://contoso.com/lms', '--api-url', 'https://x.azurewebsites.net', '--system-sender', 'a@contoso.com']);
+    expect(option(find(own.commands, 'entra', 'app', 'add')[0], '--uri')).toBe('api://contoso.com/lms');
   });
 
   test('register-apps: SMTP.Send is asked for under Microsoft Graph, where Microsoft lists it (the token is then asked for Exchange\'s audience)', () => {
