@@ -30,7 +30,7 @@ interface GraphEvent {
 
 interface ScheduleInformation {
   scheduleId: string;
-  scheduleItems?: Array<{ start: { dateTime: string; timeZone: string }; end: { dateTime: string; timeZone: string } }>;
+  scheduleItems?: Array<{ status?: string; start: { dateTime: string; timeZone: string }; end: { dateTime: string; timeZone: string } }>;
   error?: { responseCode?: string };
 }
 
@@ -55,23 +55,30 @@ export const GET_SCHEDULE_MAX_SCHEDULES = 20;
 export const GET_SCHEDULE_MAX_DAYS = 62;
 export const GET_SCHEDULE_MAX_MS = GET_SCHEDULE_MAX_DAYS * 86_400_000;
 
+/** Free/busy items that leave a room free (scheduleItem.status; Microsoft's examples write it in either case). */
+const NOT_BUSY = ['free', 'workingelsewhere'];
+
 /**
  * Busy intervals of rooms in [start, end) by getSchedule (Calendars.Read is enough for others'
  * free/busy): one call per 20 rooms, one after the other (Exchange takes 4 requests at a time per
- * app and mailbox, and the mailbox may be sending meanwhile).
+ * app and mailbox, and the mailbox may be sending meanwhile). A room Exchange could not answer for
+ * (its own `error` in the answer: the others are still answered) is null: not known to be free.
+ * Answers are matched by the address Graph echoes, else by their place (Graph answers in order).
  */
-export async function roomSchedules(graph: GraphMailTransport, rooms: string[], start: number, end: number): Promise<Map<string, Array<{ start: number; end: number }>>> {
+export async function roomSchedules(graph: GraphMailTransport, rooms: string[], start: number, end: number): Promise<Map<string, Array<{ start: number; end: number }> | null>> {
   const utc = (ms: number): { dateTime: string; timeZone: string } => ({ dateTime: new Date(ms).toISOString().replace('Z', ''), timeZone: 'UTC' });
-  const out = new Map<string, Array<{ start: number; end: number }>>();
+  const out = new Map<string, Array<{ start: number; end: number }> | null>();
   for (let from = 0; from < rooms.length; from += GET_SCHEDULE_MAX_SCHEDULES) {
     const schedules = rooms.slice(from, from + GET_SCHEDULE_MAX_SCHEDULES);
     const answer = await graph.call<{ value: ScheduleInformation[] }>('POST', '/me/calendar/getSchedule', { schedules, startTime: utc(start), endTime: utc(end), availabilityViewInterval: 15 }, { prefer: 'outlook.timezone="UTC"' });
-    for (const info of answer?.value ?? []) {
-      if (info.error) {
-        throw new ApiError('ROOM_UNAVAILABLE', { upstream: `getSchedule ${info.error.responseCode ?? 'error'}` });
+    (answer?.value ?? []).forEach((info, i) => {
+      const echoed = schedules.find((r) => r.toLowerCase() === String(info.scheduleId ?? '').toLowerCase());
+      const room = (echoed ?? schedules[i])?.toLowerCase();
+      if (room === undefined) {
+        return;
       }
-      out.set(info.scheduleId.toLowerCase(), (info.scheduleItems ?? []).map((item) => ({ start: utcMs(item.start), end: utcMs(item.end) })));
-    }
+      out.set(room, info.error ? null : (info.scheduleItems ?? []).filter((item) => !NOT_BUSY.includes(String(item.status ?? 'busy').toLowerCase())).map((item) => ({ start: utcMs(item.start), end: utcMs(item.end) })));
+    });
   }
   return out;
 }
@@ -430,15 +437,10 @@ export class SessionInvitations implements InvitationSender {
 
   /** Free in the whole range, the session's own booking of the same room not counted. */
   private async roomFree(graph: GraphMailTransport, room: string, start: number, end: number, sent: SentState | null): Promise<boolean> {
-    let busy: Array<{ start: number; end: number }>;
-    try {
-      busy = (await roomSchedules(graph, [room], start, end)).get(room) ?? [];
-    } catch (error) {
-      // Not a mailbox getSchedule knows: not bookable.
-      if (error instanceof ApiError && error.code === 'ROOM_UNAVAILABLE') {
-        return false;
-      }
-      throw error;
+    const busy = (await roomSchedules(graph, [room], start, end)).get(room.toLowerCase());
+    if (!busy) {
+      // Not a mailbox getSchedule knows (or it did not answer for it): not bookable.
+      return false;
     }
     // Its own booking only where the room took it: a declined session holds none, and the booking
     // at its old times is the one that won the room.

@@ -368,8 +368,10 @@ export class SessionService {
       const busy = await roomSchedules(graph, rooms, start, end);
       return {
         items: rooms.map((email) => {
-          const intervals = (busy.get(email) ?? []).filter((b) => b.start < end && b.end > start);
-          return { email, free: intervals.length === 0, busy: intervals.map((b) => ({ start: new Date(b.start).toISOString(), end: new Date(b.end).toISOString() })) };
+          const known = busy.get(email.toLowerCase());
+          // A room Exchange did not answer for is not offered as free.
+          const intervals = (known ?? []).filter((b) => b.start < end && b.end > start);
+          return { email, free: known !== undefined && known !== null && intervals.length === 0, busy: intervals.map((b) => ({ start: new Date(b.start).toISOString(), end: new Date(b.end).toISOString() })) };
         })
       };
     } finally {

@@ -5,7 +5,7 @@ import type { MailTransport } from '../../src/mail/transport';
 import type { StoredItem } from '../../src/sending/outboxStore';
 import { ApiError } from '../../src/errors/apiError';
 import { htmlToText, invitationIcs } from '../../src/sessions/ics';
-import { meetingBlob, roomAnswerOf, SessionInvitations, utcMs } from '../../src/sessions/invitations';
+import { meetingBlob, roomAnswerOf, roomSchedules, SessionInvitations, utcMs } from '../../src/sessions/invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
 import { sessionTimes, zoned } from '../../src/sessions/time';
 
@@ -409,5 +409,27 @@ describe('meetingBlob - the Teams join details an update of an online meeting mu
   it('none without the link, or without a divider before it', () => {
     expect(meetingBlob(`<p>desc</p>${rule}<p>no link</p>`, join)).toBeNull();
     expect(meetingBlob(`<p><a href="${join}">join</a></p>${rule}`, join)).toBeNull();
+  });
+});
+
+describe('roomSchedules - free/busy as getSchedule answers it', () => {
+  const at = (h: number): { dateTime: string; timeZone: string } => ({ dateTime: `2027-06-10T${String(h).padStart(2, '0')}:00:00.0000000`, timeZone: 'UTC' });
+  const graphAnswering = (value: unknown[]) => ({ call: async () => ({ value }) }) as unknown as Parameters<typeof roomSchedules>[0];
+
+  it('only items that keep a room busy count (free and workingElsewhere do not, in any case); a room Exchange could not answer is unknown, the others are still answered', async () => {
+    const answer = await roomSchedules(graphAnswering([
+      { scheduleId: 'room-a@contoso.test', scheduleItems: [{ status: 'Free', start: at(9), end: at(10) }, { status: 'workingElsewhere', start: at(10), end: at(11) }, { status: 'Busy', start: at(11), end: at(12) }, { status: 'tentative', start: at(12), end: at(13) }] },
+      { scheduleId: 'room-b@contoso.test', error: { responseCode: 'ErrorMailRecipientNotFound' } },
+      { scheduleId: 'ROOM-C@contoso.test', scheduleItems: [] }
+    ]), ['room-a@contoso.test', 'Room-B@contoso.test', 'room-c@contoso.test'], Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14));
+    expect(answer.get('room-a@contoso.test')).toEqual([{ start: Date.UTC(2027, 5, 10, 11), end: Date.UTC(2027, 5, 10, 12) }, { start: Date.UTC(2027, 5, 10, 12), end: Date.UTC(2027, 5, 10, 13) }]);
+    expect(answer.get('room-b@contoso.test')).toBeNull();
+    expect(answer.get('room-c@contoso.test')).toEqual([]);
+  });
+
+  it('an answer under another address (a room\'s alias) is matched by its place', async () => {
+    const answer = await roomSchedules(graphAnswering([{ scheduleId: 'primary@contoso.test', scheduleItems: [{ status: 'busy', start: at(9), end: at(10) }] }]), ['alias@contoso.test'], Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14));
+    expect([...answer.keys()]).toEqual(['alias@contoso.test']);
+    expect(answer.get('alias@contoso.test')).toHaveLength(1);
   });
 });

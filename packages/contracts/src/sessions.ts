@@ -84,7 +84,7 @@ export const RoomAvailabilityQuery = Type.Object({
 export const RoomAvailability = Type.Object({
   items: Type.Array(Type.Object({
     email: Type.String(),
-    free: Type.Boolean({ description: 'Nothing is booked in the whole range.' }),
+    free: Type.Boolean({ description: 'Nothing is booked in the whole range. False also for a room Exchange did not answer for (busy then lists nothing).' }),
     busy: Type.Array(Type.Object({ start: Type.String({ format: 'date-time' }), end: Type.String({ format: 'date-time' }) }))
   }))
 }, { $id: 'RoomAvailability' });
