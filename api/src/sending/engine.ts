@@ -528,7 +528,8 @@ export class SendingEngine {
         duePending(lease.budget.pausedUntil);
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
       } else {
-        const at = now + backoff(item.state.failures + 1, this.limits.timeScale);
+        // A 503 may say when to come back (Retry-After, real seconds, as for 429): not sooner.
+        const at = now + Math.max(backoff(item.state.failures + 1, this.limits.timeScale), (apiError.retryAfterSeconds ?? 0) * 1000);
         const next = await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts }));
         failed += next.state.state === 'failed' ? 1 : 0;
         if (next.state.state !== 'failed') {

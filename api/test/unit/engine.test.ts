@@ -225,6 +225,18 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect(Math.min(...wakes)).toBeLessThan(60);
   });
 
+  it('a 503 with Retry-After is retried no sooner than the service asked (Graph: repeat a 503 after the Retry-After delay)', async () => {
+    const { catalog, record } = setting();
+    const [x] = await queue(catalog, [{ bcc: ['x@partner.example'] }]);
+    const before = Date.now();
+    await drainOnce(engineFor(record, async () => {
+      throw new ApiError('SERVICE_UNAVAILABLE', { retryAfterSeconds: 120 });
+    }, []), catalog);
+    const retry = await new OutboxStore(outboxTable).read(catalog, x);
+    expect(retry?.state).toMatchObject({ state: 'queued', failures: 1, lastCode: 'SERVICE_UNAVAILABLE' });
+    expect(retry?.state.nextAttemptAt).toBeGreaterThanOrEqual(before + 120_000);
+  });
+
   it('an item abandoned in "sending" time after time (a process that dies on it) fails after three resubmissions instead of going out for ever', async () => {
     const { catalog, record } = setting();
     const [id, once] = await queue(catalog, [{ bcc: ['r@partner.example'] }, { bcc: ['s@partner.example'] }]);
