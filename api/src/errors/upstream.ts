@@ -18,8 +18,6 @@ const AADSTS_CODES: Record<string, ErrorCode> = {
   '50057': 'ACCOUNT_DISABLED',
   '50053': 'ACCOUNT_DISABLED',
   '50126': 'BAD_CREDENTIALS',
-  '50076': 'APP_PASSWORD_REQUIRED',
-  '50079': 'APP_PASSWORD_REQUIRED',
   '700082': 'TOKEN_REVOKED',
   '50173': 'TOKEN_REVOKED',
   '50132': 'TOKEN_REVOKED',
@@ -39,8 +37,19 @@ export function aadstsNumber(text: string | undefined, errorCodes?: readonly (nu
   return match ? match[1] : undefined;
 }
 
+/**
+ * Multi-factor authentication or a Conditional Access policy asks for an interactive sign-in: with a
+ * password only an app password gets past it; a kept connection must be signed in again; an
+ * interactive sign-in (or the owner check on the caller's behalf) did not complete.
+ */
+const INTERACTION_REQUIRED = ['50076', '50079'];
+const INTERACTION_CODES: Record<TokenContext, ErrorCode> = { password: 'APP_PASSWORD_REQUIRED', refresh: 'TOKEN_REVOKED', 'sign-in': 'SIGN_IN_FAILED' };
+
 /** An OAuth error (`error`, AADSTS number) -> catalogue code. */
 export function mapTokenError(error: string | undefined, aadsts: string | undefined, context: TokenContext): ErrorCode {
+  if (aadsts && INTERACTION_REQUIRED.includes(aadsts)) {
+    return INTERACTION_CODES[context];
+  }
   if (aadsts && AADSTS_CODES[aadsts]) {
     return AADSTS_CODES[aadsts];
   }

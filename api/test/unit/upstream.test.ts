@@ -15,6 +15,11 @@ describe('upstream error mapping', () => {
   it.each([
     ['invalid_grant', '65001', 'sign-in', 'CONSENT_REQUIRED'],
     ['invalid_grant', '50076', 'password', 'APP_PASSWORD_REQUIRED'],
+    ['invalid_grant', '50079', 'password', 'APP_PASSWORD_REQUIRED'],
+    // MFA or Conditional Access on a kept connection: it must be signed in again, not given an app password.
+    ['invalid_grant', '50076', 'refresh', 'TOKEN_REVOKED'],
+    ['interaction_required', '50079', 'refresh', 'TOKEN_REVOKED'],
+    ['invalid_grant', '50076', 'sign-in', 'SIGN_IN_FAILED'],
     ['invalid_grant', '50057', 'refresh', 'ACCOUNT_DISABLED'],
     ['invalid_grant', '50196', 'refresh', 'THROTTLED'],
     ['access_denied', undefined, 'sign-in', 'CONSENT_DECLINED'],
