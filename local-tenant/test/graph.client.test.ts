@@ -136,6 +136,14 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     expect(ev.body.content).toBe(invite?.body.content);
   });
 
+  test('graph client - an event in an IANA zone Graph does not document is refused with TimeZoneNotSupportedException; Windows names and listed IANA names are taken', async () => {
+    const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    const at = (timeZone: string) => ({ subject: timeZone, start: { dateTime: '2027-02-05T09:00:00', timeZone }, end: { dateTime: '2027-02-05T10:00:00', timeZone } });
+    const refused = await api.api('/me/events').post(at('Europe/Madrid')).catch((e: { statusCode: number; code: string; message: string }) => e);
+    expect([refused.statusCode, refused.code, refused.message]).toEqual([400, 'TimeZoneNotSupportedException', "A valid TimeZone value must be specified. The following TimeZone value is not supported: 'Europe/Madrid'."]);
+    for (const zone of ['Tokyo Standard Time', 'Asia/Tokyo', 'Europe/Paris', 'UTC']) expect((await api.api('/me/events').post(at(zone))).start.timeZone).toBe(zone);
+  });
+
   test('graph client - an update whose body drops the meeting blob turns the Teams meeting off; one that keeps it keeps the meeting', async () => {
     const api = client(await graphToken(tenant, 'adele@contoso.test'));
     const made = await api.api('/me/events').post({ subject: 'Blob', body: { contentType: 'HTML', content: '<p>v1</p>' }, start: { dateTime: '2027-02-04T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-02-04T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'learner2@contoso.test' }, type: 'required' }], isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' });

@@ -9,7 +9,7 @@ import { type InvitationPass, type InvitationSender, withPassSent } from '../sen
 import type { StoredItem } from '../sending/outboxStore';
 import { htmlToText, invitationIcs } from './ics';
 import type { Attempt, RoomAnswer, SentState, SessionOutcome, SessionRecord, SessionRevision, SessionStore } from './sessionStore';
-import { sessionTimes } from './time';
+import { graphDateTime, sessionTimes } from './time';
 import { escapeHtml } from '../html';
 
 /** What one pass did: what the attendees now have, how the revision ended, whether anything was submitted. */
@@ -300,10 +300,7 @@ export class SessionInvitations implements InvitationSender {
     let sent = record.sent?.transport === 'graph' ? record.sent : null;
     const done = (code: ErrorCode | null): SessionOutcome => ({ revision: d.revision, code, notes: [] });
     const times = sessionTimes(d.start, d.end);
-    const when = {
-      start: { dateTime: times.start.toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: d.start.timeZone },
-      end: { dateTime: times.end.toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: d.end.timeZone }
-    };
+    const when = { start: graphDateTime(times.start, d.start.timeZone), end: graphDateTime(times.end, d.end.timeZone) };
     const attempted = record.attempt?.transport === 'graph' && record.attempt.transactionId ? record.attempt : null;
     /** The event an unrecorded create made, found by the tag it was made with. */
     let recovered: SentState | null = null;

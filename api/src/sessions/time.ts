@@ -60,3 +60,33 @@ export function sessionTimes(start: LocalDateTimeType, end: LocalDateTimeType): 
   }
   return { start: s, end: e };
 }
+
+/**
+ * The IANA names Microsoft Graph documents for dateTimeTimeZone beside Windows names ("Additional
+ * time zones", learn.microsoft.com/graph/api/resources/datetimetimezone). Graph says create and
+ * update "might not support all" zones, and an unlisted IANA name can be refused with
+ * TimeZoneNotSupportedException (microsoft-graph-docs#4758): a session in any other zone goes to
+ * Graph in UTC (the same instant; attendees see it in their own zone anyway).
+ */
+const GRAPH_IANA_ZONES = new Set([
+  'Etc/GMT+12', 'Etc/GMT+11', 'Pacific/Honolulu', 'America/Anchorage', 'America/Santa_Isabel', 'America/Los_Angeles', 'America/Phoenix',
+  'America/Chihuahua', 'America/Denver', 'America/Guatemala', 'America/Chicago', 'America/Mexico_City', 'America/Regina', 'America/Bogota',
+  'America/New_York', 'America/Indiana/Indianapolis', 'America/Caracas', 'America/Asuncion', 'America/Halifax', 'America/Cuiaba',
+  'America/La_Paz', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/Buenos_Aires', 'America/Cayenne',
+  'America/Godthab', 'America/Montevideo', 'America/Bahia', 'Etc/GMT+2', 'Atlantic/Azores', 'Atlantic/Cape_Verde', 'Africa/Casablanca',
+  'Etc/GMT', 'Europe/London', 'Atlantic/Reykjavik', 'Europe/Berlin', 'Europe/Budapest', 'Europe/Paris', 'Europe/Warsaw', 'Africa/Lagos',
+  'Africa/Windhoek', 'Europe/Bucharest', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Africa/Johannesburg', 'Europe/Kiev',
+  'Europe/Istanbul', 'Asia/Jerusalem', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Riyadh', 'Africa/Nairobi', 'Asia/Tehran',
+  'Asia/Dubai', 'Asia/Baku', 'Europe/Moscow', 'Indian/Mauritius', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Asia/Karachi',
+  'Asia/Tashkent', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Asia/Dhaka', 'Asia/Yekaterinburg', 'Asia/Bangkok',
+  'Asia/Novosibirsk', 'Asia/Shanghai', 'Asia/Krasnoyarsk', 'Asia/Singapore', 'Australia/Perth', 'Asia/Taipei', 'Asia/Ulaanbaatar',
+  'Asia/Irkutsk', 'Asia/Tokyo', 'Asia/Seoul', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Sydney',
+  'Pacific/Port_Moresby', 'Australia/Hobart', 'Asia/Yakutsk', 'Pacific/Guadalcanal', 'Asia/Vladivostok', 'Pacific/Auckland', 'Etc/GMT-12',
+  'Pacific/Fiji', 'Asia/Magadan', 'Pacific/Tongatapu', 'Pacific/Apia', 'Pacific/Kiritimati', 'UTC'
+]);
+
+/** An instant as Graph's dateTimeTimeZone: in the session's zone when Graph documents it, else in UTC. */
+export function graphDateTime(at: DateTime, zone: string): { dateTime: string; timeZone: string } {
+  const inZone = GRAPH_IANA_ZONES.has(zone);
+  return { dateTime: (inZone ? at.setZone(zone) : at.toUTC()).toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: inZone ? zone : 'UTC' };
+}

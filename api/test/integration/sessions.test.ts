@@ -305,6 +305,20 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect([long.status, long.body.code, long.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'room: a session with a room must be shorter than 62 days (the room\'s free/busy check, getSchedule, takes no longer).']);
   });
 
+  it('graph, a zone Graph does not list (Europe/Madrid) - the meeting goes to Graph in UTC at the same instant; a listed zone keeps its own', async () => {
+    await graphCatalog();
+    const madrid = `s-${randomUUID()}`;
+    expect((await put(catalogA, madrid, session(1, { title: 'Madrid', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Europe/Madrid' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'Europe/Madrid' } }))).status).toBe(202);
+    expect((await until(catalogA, madrid, (b) => b.status === 'scheduled', 'the Madrid session')).code).toBeNull();
+    const tokyo = `s-${randomUUID()}`;
+    expect((await put(catalogA, tokyo, session(1, { title: 'Tokyo' }))).status).toBe(202);
+    await until(catalogA, tokyo, (b) => b.status === 'scheduled', 'the Tokyo session');
+    const byTitle = new Map((await events('megan@contoso.test')).map((e) => [e.subject, e.start]));
+    // 10:00 in Madrid in June is 08:00 UTC.
+    expect(byTitle.get('Madrid')).toEqual({ dateTime: '2027-06-10T08:00:00', timeZone: 'UTC' });
+    expect(byTitle.get('Tokyo')).toEqual({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' });
+  });
+
   it('graph room answer job - the room\'s later answer is read and stored by the job, without the LMS reading the session', async () => {
     await graphCatalog();
     const id = `s-${randomUUID()}`;

@@ -21,6 +21,9 @@ export interface EventInput {
 /** A named single-value extended property's id ("String {guid} Name {name}"), the form Graph documents for custom properties. */
 const EXTENDED_PROPERTY_ID = /^String \{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\} Name \S+$/i;
 
+/** Graph's words for a time zone it does not take (TimeZoneNotSupportedException, microsoft-graph-docs#4758). */
+export const TIME_ZONE_REFUSAL = 'A valid TimeZone value must be specified. The following TimeZone value is not supported:';
+
 /** An itemBody's contentType: Graph's bodyType enum, in any case ("HTML" as its examples write it). */
 function bodyType(contentType: string | undefined): 'html' | 'text' {
   return String(contentType ?? '').toLowerCase() === 'html' ? 'html' : 'text';
@@ -35,7 +38,7 @@ export function eventInputProblem(input: EventInput, creating: boolean): string 
   for (const part of [input.start, input.end]) if (part !== undefined && (typeof part !== 'object' || part === null || typeof part.dateTime !== 'string' || typeof part.timeZone !== 'string')) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";
   if (input.location !== undefined && (typeof input.location !== 'object' || input.location === null)) return "'location' must be a location object.";
   if (creating && (!input.start?.dateTime || !input.end?.dateTime)) return 'Start and End are required for an event.';
-  for (const part of [input.start, input.end]) if (part && !ianaZone(part.timeZone)) return `TimeZoneNotSupportedException: The time zone '${part.timeZone}' is not supported.`;
+  for (const part of [input.start, input.end]) if (part && !ianaZone(part.timeZone)) return `${TIME_ZONE_REFUSAL} '${part.timeZone}'.`;
   for (const part of [input.start, input.end]) {
     if (part && (Number.isNaN(zonedToUtcMs(part.dateTime, part.timeZone)) || !part.timeZone)) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";
   }

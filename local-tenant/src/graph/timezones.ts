@@ -1,7 +1,10 @@
 /**
- * Graph's dateTimeTimeZone: a wall-clock time and a zone, Windows ("Tokyo Standard Time") or IANA
- * ("Asia/Tokyo") - Graph takes both (resources/datetimetimezone, "timeZone"). The few Windows
- * names the fixtures and tests use are mapped; any IANA name Node knows is accepted.
+ * Graph's dateTimeTimeZone: a wall-clock time and a zone, a Windows name ("Tokyo Standard Time") or
+ * one of the IANA names Graph documents beside them ("Additional time zones",
+ * learn.microsoft.com/graph/api/resources/datetimetimezone; create and update "might not support
+ * all" others, and an unlisted IANA name is refused with TimeZoneNotSupportedException,
+ * microsoft-graph-docs#4758). The few Windows names the fixtures and tests use are mapped.
+ * The list is Microsoft's, kept here on its own: the stand-in does not take it from the API it checks.
  */
 const WINDOWS_ZONES: Record<string, string> = {
   'utc': 'UTC',
@@ -12,14 +15,25 @@ const WINDOWS_ZONES: Record<string, string> = {
   'pacific standard time': 'America/Los_Angeles'
 };
 
+const DOCUMENTED_IANA = new Set(`Etc/GMT+12 Etc/GMT+11 Pacific/Honolulu America/Anchorage America/Santa_Isabel America/Los_Angeles
+America/Phoenix America/Chihuahua America/Denver America/Guatemala America/Chicago America/Mexico_City America/Regina America/Bogota
+America/New_York America/Indiana/Indianapolis America/Caracas America/Asuncion America/Halifax America/Cuiaba America/La_Paz
+America/Santiago America/St_Johns America/Sao_Paulo America/Argentina/Buenos_Aires America/Cayenne America/Godthab America/Montevideo
+America/Bahia Etc/GMT+2 Atlantic/Azores Atlantic/Cape_Verde Africa/Casablanca Etc/GMT Europe/London Atlantic/Reykjavik Europe/Berlin
+Europe/Budapest Europe/Paris Europe/Warsaw Africa/Lagos Africa/Windhoek Europe/Bucharest Asia/Beirut Africa/Cairo Asia/Damascus
+Africa/Johannesburg Europe/Kiev Europe/Istanbul Asia/Jerusalem Asia/Amman Asia/Baghdad Europe/Kaliningrad Asia/Riyadh Africa/Nairobi
+Asia/Tehran Asia/Dubai Asia/Baku Europe/Moscow Indian/Mauritius Asia/Tbilisi Asia/Yerevan Asia/Kabul Asia/Karachi Asia/Tashkent
+Asia/Kolkata Asia/Colombo Asia/Kathmandu Asia/Almaty Asia/Dhaka Asia/Yekaterinburg Asia/Rangoon Asia/Bangkok Asia/Novosibirsk
+Asia/Shanghai Asia/Krasnoyarsk Asia/Singapore Australia/Perth Asia/Taipei Asia/Ulaanbaatar Asia/Irkutsk Asia/Tokyo Asia/Seoul
+Australia/Adelaide Australia/Darwin Australia/Brisbane Australia/Sydney Pacific/Port_Moresby Australia/Hobart Asia/Yakutsk
+Pacific/Guadalcanal Asia/Vladivostok Pacific/Auckland Etc/GMT-12 Pacific/Fiji Asia/Magadan Pacific/Tongatapu Pacific/Apia
+Pacific/Kiritimati`.split(/\s+/));
+
 /** The IANA zone a Graph timeZone names, or null when Graph would refuse it. */
 export function ianaZone(timeZone: string): string | null {
-  const mapped = WINDOWS_ZONES[timeZone.toLowerCase()] ?? timeZone;
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: mapped }).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
+  const mapped = WINDOWS_ZONES[timeZone.toLowerCase()];
+  if (mapped) return mapped;
+  return DOCUMENTED_IANA.has(timeZone) ? timeZone : null;
 }
 
 /** Milliseconds the zone's clock is ahead of UTC at instant `ms`. */
