@@ -1485,7 +1485,7 @@ export interface components {
         RoomAvailability: {
             items: {
                 email: string;
-                /** @description Nothing is booked in the whole range. */
+                /** @description Nothing is booked in the whole range. False also for a room Exchange did not answer for (busy then lists nothing). */
                 free: boolean;
                 busy: {
                     /** Format: date-time */
