@@ -1,6 +1,6 @@
-// Per catalog site, docs/deploy.md step 5: the SharePoint admin grants the connection API write
-// on this one site (Sites.Selected), then the site owner adds the app and the settings page with
-// the web part.
+// Per catalog site, docs/deploy.md step 5: the SharePoint admin grants the connection API full
+// control of this one site (Sites.Selected), then the site owner adds the app and the settings
+// page with the web part.
 //   node scripts/m365/add-to-site.mjs --site-url https://contoso.sharepoint.com/sites/catalog --api-client-id <id> [--dry-run]
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +23,20 @@ const role = PERMISSIONS.permissions.find((p) => p.app === 'connectionApi' && p.
 
 m365(o, ['spo', 'site', 'apppermission', 'add', '--siteUrl', o.siteUrl, '--appId', o.apiClientId, '--permission', role]);
 m365(o, ['spo', 'app', 'install', '--id', o.productId, '--siteUrl', o.siteUrl]);
+// `spo app install` returns while SharePoint is still adding the app (the CLI has no wait), and the
+// web part exists on the site only once it has: wait for the app instance to be Installed
+// (SP.AppInstanceStatus 5; 0 is an error), at most 5 minutes.
+const bare = (id) => String(id ?? '').replace(/[{}]/g, '').toLowerCase();
+for (let tries = 0; ; tries += 1) {
+  const instances = m365(o, ['spo', 'app', 'instance', 'list', '--siteUrl', o.siteUrl], [{ ProductId: o.productId, Status: 5 }]);
+  const status = instances.find((i) => bare(i.ProductId) === bare(o.productId))?.Status;
+  if (status === 5) break;
+  if (status === 0 || tries >= 60) {
+    process.stderr.write(status === 0 ? 'SharePoint reports an error installing the app on the site (Site contents shows it).\n' : 'The app did not finish installing on the site within 5 minutes; run this script again.\n');
+    process.exit(1);
+  }
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000);
+}
 m365(o, ['spo', 'page', 'add', '--webUrl', o.siteUrl, '--name', o.pageName, '--title', 'Microsoft 365 connection']);
 m365(o, ['spo', 'page', 'clientsidewebpart', 'add', '--webUrl', o.siteUrl, '--pageName', o.pageName, '--webPartId', o.webPartId]);
 m365(o, ['spo', 'page', 'publish', '--webUrl', o.siteUrl, '--name', o.pageName]);

@@ -112,10 +112,12 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(approvals).toEqual(webPart.map((p) => `<request id of ${p.resource === 'graph' ? 'Microsoft Graph' : 'LMS Microsoft 365 Connection API'} ${p.permission}>`));
   });
 
-  test('add-to-site: Sites.Selected write on this one site, the app added, the settings page with the web part published', () => {
+  test('add-to-site: Sites.Selected fullcontrol on this one site, the app added, the settings page with the web part published', () => {
     const run = dryRun('add-to-site', ['--site-url', 'https://contoso.sharepoint.com/sites/catalog-a', '--api-client-id', '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41']);
     expect(run.status).toBe(0);
-    expect(run.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo site apppermission', 'spo app install', 'spo page add', 'spo page clientsidewebpart', 'spo page publish']);
+    // The page waits until SharePoint has finished adding the app (its web part exists only then).
+    expect(run.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo site apppermission', 'spo app install', 'spo app instance', 'spo page add', 'spo page clientsidewebpart', 'spo page publish']);
+    expect(option(find(run.commands, 'spo', 'app', 'instance', 'list')[0], '--siteUrl')).toBe('https://contoso.sharepoint.com/sites/catalog-a');
     const [grant] = find(run.commands, 'spo', 'site', 'apppermission', 'add');
     expect([option(grant, '--siteUrl'), option(grant, '--appId'), option(grant, '--permission')]).toEqual(['https://contoso.sharepoint.com/sites/catalog-a', '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41', 'fullcontrol']);
     const solution = JSON.parse(readFileSync(path.join(ROOT, 'config', 'package-solution.json'), 'utf8')) as { solution: { id: string } };
