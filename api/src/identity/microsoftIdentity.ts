@@ -177,6 +177,11 @@ export class MicrosoftIdentity {
       if (!result) {
         throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'on-behalf-of returned no token' });
       }
+      // Not kept: MSAL's in-memory cache would hold every caller's tokens of every hour for the
+      // process's life, and the owner check already remembers its answer (ADMIN_CACHE_SECONDS).
+      if (result.account) {
+        await this.app.getTokenCache().removeAccount(result.account);
+      }
       return result.accessToken;
     } catch (error) {
       throw identityError(error, 'sign-in');
