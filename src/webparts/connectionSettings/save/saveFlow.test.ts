@@ -116,6 +116,28 @@ describe('saveFlow', () => {
     expect(saved.stored).toMatchObject({ enabled: true, alertRecipients: ['b@contoso.test'], transport: 'smtp-oauth' });
   });
 
+  it('saveFlow - the API\'s mirror writing the item again while the page reads it (twice) still ends with the list written; a fourth time is said', async () => {
+    const api = new FakeConnectionApi(connectedView({ enabled: true, alertRecipients: ['b@contoso.test'] }));
+    const store = new FakeSettingsStore(MODERN_STORED);
+    const base = formFromStored(store.stored, api.view);
+    let mirrorWrites = 2;
+    const load = store.load.bind(store);
+    // Each read of the item is overtaken by a mirror write (its own columns only) before the page writes.
+    store.load = async () => {
+      const read = await load();
+      if (mirrorWrites-- > 0) store.stored = { ...store.stored, etag: `"mirror${mirrorWrites}"` };
+      return read;
+    };
+    store.stored = { ...store.stored, etag: '"mirror"' };
+    const saved = await saveSettings(services(api, store), { ...base, enabled: true, alertRecipients: ['b@contoso.test'] }, MODERN_STORED, api.view);
+    expect(isPartlySaved(saved)).toBe(false);
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: ['b@contoso.test'] }]);
+    mirrorWrites = 10;
+    store.stored = { ...store.stored, etag: '"again"' };
+    const said = await saveSettings(services(api, store), { ...base, enabled: true, alertRecipients: ['c@contoso.test'] }, MODERN_STORED, api.view);
+    expect(isPartlySaved(said) && said.list && said.error.kind).toBe('conflict');
+  });
+
   it('saveFlow - a stale connection ETag from the API\'s own record update (a test email, a check) is not a conflict', async () => {
     const api = new FakeConnectionApi(connectedView());
     const store = new FakeSettingsStore(MODERN_STORED);

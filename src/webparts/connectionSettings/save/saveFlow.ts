@@ -56,16 +56,27 @@ export interface IPartlySaved extends ISaved {
  * the item and the API again and writing what the API holds now over the item.
  */
 async function writeList(services: IServices, settings: IAdminSettings, base: IStoredSettings): Promise<IStoredSettings> {
-  try {
-    return await services.settingsStore.save(adminSettings(settings), base.etag);
-  } catch (error) {
-    if (toAppError(error).kind !== 'conflict') {
-      throw error;
+  let attempt: () => Promise<IStoredSettings> = () => services.settingsStore.save(adminSettings(settings), base.etag);
+  // The API's mirror may write the item again while the page reads it (it copies until the item
+  // matches its record, up to three passes): a few rounds, then the conflict is said.
+  for (let round = 0; ; round++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (toAppError(error).kind !== 'conflict' || round >= LIST_WRITE_ROUNDS) {
+        throw error;
+      }
     }
     const [fresh, now] = await Promise.all([services.settingsStore.load(), services.connectionApi.getConnection()]);
-    return sameAdminSettings(fresh, now) ? fresh : services.settingsStore.save(adminSettings(now), fresh.etag);
+    if (sameAdminSettings(fresh, now)) {
+      return fresh;
+    }
+    attempt = () => services.settingsStore.save(adminSettings(now), fresh.etag);
   }
 }
+
+/** Rounds of reading again after a stale list ETag. */
+const LIST_WRITE_ROUNDS = 3;
 
 /**
  * The switch and the recipients to the API with the view's ETag. The API changes its record by
