@@ -22,7 +22,7 @@ export const PERMISSION_LEVELS = {
  * ManageWeb). Microsoft does not publish the masks; the nearest permission levels stand in:
  * read = Read, write = Contribute, manage = "Manage Lists / Designer" (Edit's bits), fullcontrol = all.
  */
-export const ROLE_MASKS: Record<string, Mask> = {
+const ROLE_MASKS: Record<string, Mask> = {
   read: PERMISSION_LEVELS.read,
   write: PERMISSION_LEVELS.contribute,
   manage: PERMISSION_LEVELS.edit,
@@ -42,7 +42,7 @@ const APP_ROLE_MASKS: Record<string, Mask> = {
 };
 
 /** The delegated SharePoint scopes; a token with none of them reaches no site. */
-export const SHAREPOINT_DELEGATED = [...Object.keys(SCOPE_MASKS), 'Sites.Selected'];
+const SHAREPOINT_DELEGATED = [...Object.keys(SCOPE_MASKS), 'Sites.Selected'];
 
 /**
  * The web part's client (SharePoint Online Web Client Extensibility). On SharePoint the page's
@@ -57,7 +57,8 @@ const union = (masks: Mask[]): Mask => masks.reduce(or, PERMISSION_LEVELS.none);
 
 /** The roles a site grants an app (Sites.Selected: POST /sites/{id}/permissions), as one mask. */
 function grantOn(site: SpSite, caller: Caller): Mask {
-  const grant = caller.client ? (site.appPermissions ?? []).find((p) => p.client === caller.client?.key) : undefined;
+  const key = caller.client?.key;
+  const grant = key ? (site.appPermissions ?? []).find((p) => p.client === key) : undefined;
   return union((grant?.roles ?? []).map((r) => ROLE_MASKS[r] ?? PERMISSION_LEVELS.none));
 }
 

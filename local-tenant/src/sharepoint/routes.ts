@@ -7,7 +7,7 @@ import { parseFilter } from '../graph/filter';
 import type { Account, TenantState } from '../state/tenant-state';
 import { applyValues, fieldTypeName, itemEntityType, newItem, SpField, SpItem, SpList, SpSite } from './list-store';
 import { argumentOf, collection, entity, entityBody, formatOf, ODataFormat, primitive, splitSegments } from './odata';
-import { EDIT_ITEMS, includes, isNone, MANAGE_LISTS, maskOf } from './permissions';
+import { EDIT_ITEMS, includes, isNone, MANAGE_LISTS, type Mask, maskOf } from './permissions';
 import { loginName, siteUserId } from './users';
 import { installApp, PackageError } from './provisioning';
 
@@ -30,6 +30,8 @@ interface Ctx {
   state: TenantState;
   site: SpSite;
   caller: Caller;
+  /** The caller's effective permissions on the site, worked out once per request. */
+  mask: Mask;
   format: ODataFormat;
   method: string;
   webUrl: string;
@@ -65,8 +67,8 @@ export function registerSharePoint(app: FastifyInstance, state: TenantState, key
           .send({ error_description: 'Unsupported app only token.' });
       }
       const override = String(req.headers['x-http-method'] ?? '').toUpperCase();
-      const c: Ctx = { req, reply, state, site, caller: result.caller, format: formatOf(req), method: req.method === 'POST' && override ? override : req.method, webUrl: `${state.origin}${site.path}` };
-      if (isNone(maskOf(site, c.caller))) return accessDenied(c);
+      const c: Ctx = { req, reply, state, site, caller: result.caller, mask: maskOf(site, result.caller), format: formatOf(req), method: req.method === 'POST' && override ? override : req.method, webUrl: `${state.origin}${site.path}` };
+      if (isNone(c.mask)) return accessDenied(c);
       reply.header('sprequestguid', randomBytes(16).toString('hex'));
       return route(c, splitSegments((req.params as Record<string, string>)['*'].split('?')[0]));
     }
@@ -139,16 +141,15 @@ function web(c: Ctx, segs: string[]): unknown {
     const body = userEntity(c, c.caller.user);
     return c.format === 'verbose' ? { d: body } : c.format === 'minimal' ? { 'odata.metadata': metadata(c, 'SP.ApiData.Users/@Element'), ...body } : body;
   }
-  const mask = maskOf(c.site, c.caller);
   if (lower === 'effectivebasepermissions' && rest.length === 0) {
-    const value = { High: String(mask.High), Low: String(mask.Low) };
+    const value = { High: String(c.mask.High), Low: String(c.mask.Low) };
     if (c.format === 'verbose') return { d: { EffectiveBasePermissions: { __metadata: { type: 'SP.BasePermissions' }, ...value } } };
     return c.format === 'minimal' ? { 'odata.metadata': metadata(c, 'SP.ApiData.Webs/@Element/EffectiveBasePermissions'), ...value } : value;
   }
   if (lower.startsWith('doesuserhavepermissions(') && rest.length === 0) {
     const wanted = permissionArgument(first, c.req.query as Record<string, string>);
     if (!wanted) return fail(c, 400, ERR.argument, 'The parameter permissionMask must be an SP.BasePermissions value { High, Low }.');
-    return primitive(c.format, metadata(c, 'Edm.Boolean'), 'DoesUserHavePermissions', includes(mask, wanted));
+    return primitive(c.format, metadata(c, 'Edm.Boolean'), 'DoesUserHavePermissions', includes(c.mask, wanted));
   }
   if (lower === 'associatedownergroup') {
     const owners = c.site.owners.map((u) => c.state.accountByUpn(u)).filter((a): a is Account => !!a);
@@ -214,7 +215,7 @@ function listProps(body: Record<string, unknown>): string | null {
 }
 
 function addList(c: Ctx): unknown {
-  if (!includes(maskOf(c.site, c.caller), MANAGE_LISTS)) return accessDenied(c);
+  if (!includes(c.mask, MANAGE_LISTS)) return accessDenied(c);
   const body = (c.req.body ?? {}) as Record<string, unknown>;
   const problem = listProps(body);
   if (problem) return fail(c, 400, ERR.invalidQuery, problem);
@@ -232,13 +233,12 @@ function addList(c: Ctx): unknown {
 }
 
 function listRoute(c: Ctx, list: SpList, segs: string[]): unknown {
-  const mask = maskOf(c.site, c.caller);
   if (segs.length === 0) {
     if (c.method === 'GET') {
       const e = listEntity(c, list);
       return c.format === 'verbose' ? { d: e } : c.format === 'minimal' ? { 'odata.metadata': metadata(c, 'SP.ApiData.Lists/@Element'), ...e } : e;
     }
-    if (!includes(mask, MANAGE_LISTS)) return accessDenied(c);
+    if (!includes(c.mask, MANAGE_LISTS)) return accessDenied(c);
     if (c.method === 'MERGE' || c.method === 'PATCH') {
       const body = (c.req.body ?? {}) as Record<string, unknown>;
       const problem = listProps(body);
@@ -284,7 +284,6 @@ export function internalNameFor(title: string): string {
 }
 
 function fieldsRoute(c: Ctx, list: SpList, segs: string[]): unknown {
-  const mask = maskOf(c.site, c.caller);
   const single = (f: SpField): Record<string, unknown> => {
     const e = fieldEntity(c, list, f);
     return c.format === 'verbose' ? { d: e } : c.format === 'minimal' ? { 'odata.metadata': metadata(c, 'SP.ApiData.Fields/@Element'), ...e } : e;
@@ -297,7 +296,7 @@ function fieldsRoute(c: Ctx, list: SpList, segs: string[]): unknown {
     return single(field);
   }
   if (c.method !== 'POST' || segs.length > 1) return fail(c, 404, ERR.invalidQuery, `The expression "fields/${segs.join('/')}" is not valid.`);
-  if (!includes(mask, MANAGE_LISTS)) return accessDenied(c);
+  if (!includes(c.mask, MANAGE_LISTS)) return accessDenied(c);
   const body = (c.req.body ?? {}) as Record<string, unknown>;
   let spec: { id?: string; title: string; internal: string; kind: number; choices?: string[]; required: boolean; defaultValue: string | null };
   if (segs.length === 1 && segs[0].toLowerCase() === 'createfieldasxml') {
@@ -412,7 +411,7 @@ function itemsRoute(c: Ctx, list: SpList): unknown {
     return collection(c.format, metadata(c, `SP.Data.${list.urlName}ListItems`), items.map((i) => selectProps(itemEntity(c, list, i), q.$select)));
   }
   if (c.method !== 'POST') return fail(c, 405, ERR.invalidQuery, `${c.method} is not supported here.`);
-  if (!includes(maskOf(c.site, c.caller), EDIT_ITEMS)) return accessDenied(c);
+  if (!includes(c.mask, EDIT_ITEMS)) return accessDenied(c);
   const item = newItem(list, editorId(c));
   const problem = applyValues(list, item, (c.req.body ?? {}) as Record<string, unknown>, editorId(c));
   if (problem) return fail(c, 400, ERR.invalidQuery, problem);
@@ -515,7 +514,7 @@ function itemRoute(c: Ctx, list: SpList, item: SpItem): unknown {
     const e = selectProps(itemEntity(c, list, item), select);
     return c.reply.header('etag', etagOf(item)).send(c.format === 'verbose' ? { d: e } : c.format === 'minimal' ? { 'odata.metadata': metadata(c, `SP.Data.${list.urlName}ListItems/@Element`), ...e } : e);
   }
-  if (!includes(maskOf(c.site, c.caller), EDIT_ITEMS)) return accessDenied(c);
+  if (!includes(c.mask, EDIT_ITEMS)) return accessDenied(c);
   const stale = staleETag(c.req.headers['if-match'] as string | undefined, item);
   if (stale) return fail(c, 412, ERR.clientService, `The request ETag value '${stale}' does not match the object's ETag value '${etagOf(item)}'.`);
   if (c.method === 'MERGE' || c.method === 'PATCH' || c.method === 'PUT') {
