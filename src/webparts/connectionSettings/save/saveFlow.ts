@@ -56,12 +56,13 @@ export interface IPartlySaved extends ISaved {
  * the item and the API again and writing what the API holds now over the item.
  */
 async function writeList(services: IServices, settings: IAdminSettings, base: IStoredSettings): Promise<IStoredSettings> {
-  let attempt: () => Promise<IStoredSettings> = () => services.settingsStore.save(adminSettings(settings), base.etag);
+  let wanted = adminSettings(settings);
+  let etag = base.etag;
   // The API's mirror may write the item again while the page reads it (it copies until the item
   // matches its record, up to three passes): a few rounds, then the conflict is said.
   for (let round = 0; ; round++) {
     try {
-      return await attempt();
+      return await services.settingsStore.save(wanted, etag);
     } catch (error) {
       if (toAppError(error).kind !== 'conflict' || round >= LIST_WRITE_ROUNDS) {
         throw error;
@@ -71,7 +72,8 @@ async function writeList(services: IServices, settings: IAdminSettings, base: IS
     if (sameAdminSettings(fresh, now)) {
       return fresh;
     }
-    attempt = () => services.settingsStore.save(adminSettings(now), fresh.etag);
+    wanted = adminSettings(now);
+    etag = fresh.etag;
   }
 }
 
