@@ -66,9 +66,12 @@ export function sessionTimes(start: LocalDateTimeType, end: LocalDateTimeType): 
  * time zones", learn.microsoft.com/graph/api/resources/datetimetimezone). Graph says create and
  * update "might not support all" zones, and an unlisted IANA name can be refused with
  * TimeZoneNotSupportedException (microsoft-graph-docs#4758): a session in any other zone goes to
- * Graph in UTC (the same instant; attendees see it in their own zone anyway).
+ * Graph in UTC (the same instant; attendees see it in their own zone anyway). The page writes four
+ * names with a newer spelling in front ("Europe/Kyiv (Kiev)", "Asia/Toshkent (Tashkent)", "Asia/Astana
+ * (Almaty)", "Asia/Yangon (Rangoon)"); the names in brackets are the identifiers (Toshkent and
+ * Astana are not IANA names at all), so those are the ones listed.
  */
-const GRAPH_IANA_ZONES = new Set([
+export const GRAPH_IANA_ZONES: ReadonlySet<string> = new Set([
   'Etc/GMT+12', 'Etc/GMT+11', 'Pacific/Honolulu', 'America/Anchorage', 'America/Santa_Isabel', 'America/Los_Angeles', 'America/Phoenix',
   'America/Chihuahua', 'America/Denver', 'America/Guatemala', 'America/Chicago', 'America/Mexico_City', 'America/Regina', 'America/Bogota',
   'America/New_York', 'America/Indiana/Indianapolis', 'America/Caracas', 'America/Asuncion', 'America/Halifax', 'America/Cuiaba',
@@ -78,7 +81,7 @@ const GRAPH_IANA_ZONES = new Set([
   'Africa/Windhoek', 'Europe/Bucharest', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Africa/Johannesburg', 'Europe/Kiev',
   'Europe/Istanbul', 'Asia/Jerusalem', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Riyadh', 'Africa/Nairobi', 'Asia/Tehran',
   'Asia/Dubai', 'Asia/Baku', 'Europe/Moscow', 'Indian/Mauritius', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Asia/Karachi',
-  'Asia/Tashkent', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Asia/Dhaka', 'Asia/Yekaterinburg', 'Asia/Bangkok',
+  'Asia/Tashkent', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Asia/Almaty', 'Asia/Dhaka', 'Asia/Yekaterinburg', 'Asia/Rangoon', 'Asia/Bangkok',
   'Asia/Novosibirsk', 'Asia/Shanghai', 'Asia/Krasnoyarsk', 'Asia/Singapore', 'Australia/Perth', 'Asia/Taipei', 'Asia/Ulaanbaatar',
   'Asia/Irkutsk', 'Asia/Tokyo', 'Asia/Seoul', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Sydney',
   'Pacific/Port_Moresby', 'Australia/Hobart', 'Asia/Yakutsk', 'Pacific/Guadalcanal', 'Asia/Vladivostok', 'Pacific/Auckland', 'Etc/GMT-12',

@@ -21,31 +21,40 @@ export interface EventInput {
 /** A named single-value extended property's id ("String {guid} Name {name}"), the form Graph documents for custom properties. */
 const EXTENDED_PROPERTY_ID = /^String \{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\} Name \S+$/i;
 
-/** Graph's words for a time zone it does not take (TimeZoneNotSupportedException, microsoft-graph-docs#4758). */
-export const TIME_ZONE_REFUSAL = 'A valid TimeZone value must be specified. The following TimeZone value is not supported:';
-
 /** An itemBody's contentType: Graph's bodyType enum, in any case ("HTML" as its examples write it). */
 function bodyType(contentType: string | undefined): 'html' | 'text' {
   return String(contentType ?? '').toLowerCase() === 'html' ? 'html' : 'text';
 }
 
+/** Why Graph refuses an event body: its error code and message. */
+export interface EventInputProblem {
+  code: 'ErrorInvalidRequest' | 'TimeZoneNotSupportedException';
+  message: string;
+}
+
 /** Why an event body is refused, in Graph's words; null when it is acceptable. */
-export function eventInputProblem(input: EventInput, creating: boolean): string | null {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'The request body must be an event object.';
-  if (input.subject !== undefined && typeof input.subject !== 'string') return "'subject' must be a string.";
-  if (input.body !== undefined && (typeof input.body !== 'object' || input.body === null || (input.body.content !== undefined && typeof input.body.content !== 'string'))) return "'body' must be an itemBody with string content.";
-  if (input.attendees !== undefined && !Array.isArray(input.attendees)) return "'attendees' must be an array.";
-  for (const part of [input.start, input.end]) if (part !== undefined && (typeof part !== 'object' || part === null || typeof part.dateTime !== 'string' || typeof part.timeZone !== 'string')) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";
-  if (input.location !== undefined && (typeof input.location !== 'object' || input.location === null)) return "'location' must be a location object.";
-  if (creating && (!input.start?.dateTime || !input.end?.dateTime)) return 'Start and End are required for an event.';
-  for (const part of [input.start, input.end]) if (part && !ianaZone(part.timeZone)) return `${TIME_ZONE_REFUSAL} '${part.timeZone}'.`;
+export function eventInputProblem(input: EventInput, creating: boolean): EventInputProblem | null {
+  const invalid = (message: string): EventInputProblem => ({ code: 'ErrorInvalidRequest', message });
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return invalid('The request body must be an event object.');
+  if (input.subject !== undefined && typeof input.subject !== 'string') return invalid("'subject' must be a string.");
+  if (input.body !== undefined && (typeof input.body !== 'object' || input.body === null || (input.body.content !== undefined && typeof input.body.content !== 'string'))) return invalid("'body' must be an itemBody with string content.");
+  if (input.attendees !== undefined && !Array.isArray(input.attendees)) return invalid("'attendees' must be an array.");
+  for (const part of [input.start, input.end]) if (part !== undefined && (typeof part !== 'object' || part === null || typeof part.dateTime !== 'string' || typeof part.timeZone !== 'string')) return invalid("A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.");
+  if (input.location !== undefined && (typeof input.location !== 'object' || input.location === null)) return invalid("'location' must be a location object.");
+  if (creating && (!input.start?.dateTime || !input.end?.dateTime)) return invalid('Start and End are required for an event.');
   for (const part of [input.start, input.end]) {
-    if (part && (Number.isNaN(zonedToUtcMs(part.dateTime, part.timeZone)) || !part.timeZone)) return "A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.";
+    if (part && !ianaZone(part.timeZone)) {
+      // Graph's words for a time zone it does not take (microsoft-graph-docs#4758).
+      return { code: 'TimeZoneNotSupportedException', message: `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${part.timeZone}'.` };
+    }
   }
-  if (input.start && input.end && zonedToUtcMs(input.end.dateTime, input.end.timeZone) < zonedToUtcMs(input.start.dateTime, input.start.timeZone)) return 'The end time of the event must be after its start time.';
-  for (const a of input.attendees ?? []) if (!a.emailAddress?.address) return 'Every attendee needs an emailAddress.address.';
+  for (const part of [input.start, input.end]) {
+    if (part && (Number.isNaN(zonedToUtcMs(part.dateTime, part.timeZone)) || !part.timeZone)) return invalid("A valid DateTimeTimeZone (dateTime and timeZone) is required for 'start' and 'end'.");
+  }
+  if (input.start && input.end && zonedToUtcMs(input.end.dateTime, input.end.timeZone) < zonedToUtcMs(input.start.dateTime, input.start.timeZone)) return invalid('The end time of the event must be after its start time.');
+  for (const a of input.attendees ?? []) if (!a.emailAddress?.address) return invalid('Every attendee needs an emailAddress.address.');
   if (input.singleValueExtendedProperties !== undefined && (!Array.isArray(input.singleValueExtendedProperties) || input.singleValueExtendedProperties.some((p) => typeof p?.id !== 'string' || typeof p.value !== 'string' || !EXTENDED_PROPERTY_ID.test(p.id)))) {
-    return "'singleValueExtendedProperties' must be an array of { id: '{type} {guid} Name {name}', value: string }.";
+    return invalid("'singleValueExtendedProperties' must be an array of { id: '{type} {guid} Name {name}', value: string }.");
   }
   return null;
 }

@@ -4,7 +4,7 @@ import { graphError } from '../http/server';
 import { SigningKey } from '../identity/jwt';
 import type { Account, App, TenantState } from '../state/tenant-state';
 import { allows, Caller, callerFrom } from './caller';
-import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInput, eventTimeMs, TIME_ZONE_REFUSAL, updateEvent } from './calendar';
+import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInput, eventTimeMs, updateEvent } from './calendar';
 import type { CalendarEvent, DateTimeTimeZone, Recipient } from '../mailbox/store';
 import { registerGraphSites } from './sites';
 import { registerGraphConsent } from './consent';
@@ -383,15 +383,12 @@ function routes(g: FastifyInstance, state: TenantState): void {
     return ev ?? null;
   };
 
-  /** Graph's code for an event body it refuses: an unsupported time zone has its own. */
-  const problemCode = (problem: string): string => (problem.startsWith(TIME_ZONE_REFUSAL) ? 'TimeZoneNotSupportedException' : 'ErrorInvalidRequest');
-
   const create = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const a = calendarAccess(req, reply, true);
     if (!a) return reply;
     const input = (req.body ?? {}) as EventInput;
     const problem = eventInputProblem(input, true);
-    if (problem) return badRequest(reply, problem, problemCode(problem));
+    if (problem) return badRequest(reply, problem.message, problem.code);
     if (input.transactionId) {
       // Graph de-duplicates a retried create that repeats a transactionId ("to avoid redundant POST
       // operations in case of client retries to create the same event"); the id used for another
@@ -437,7 +434,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       if (!a || !ev) return reply;
       const input = (req.body ?? {}) as EventInput;
       const problem = eventInputProblem(input, false);
-      if (problem) return badRequest(reply, problem, problemCode(problem));
+      if (problem) return badRequest(reply, problem.message, problem.code);
       if (ev.isCancelled) return badRequest(reply, 'The meeting has been canceled and can no longer be updated.', 'ErrorCalendarIsCancelledForAccept');
       if (!admit(req, reply, a)) return reply;
       return eventJson(updateEvent(state, a, ev, input));
