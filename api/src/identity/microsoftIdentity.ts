@@ -172,20 +172,22 @@ export class MicrosoftIdentity {
 
   /** A token for the caller to SharePoint, on behalf of the caller (catalog admin check). */
   public async onBehalfOf(assertion: string, scopes: string[]): Promise<string> {
+    let result: AuthenticationResult | null;
     try {
-      const result = await this.app.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes });
-      if (!result) {
-        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'on-behalf-of returned no token' });
-      }
-      // Not kept: MSAL's in-memory cache would hold every caller's tokens of every hour for the
-      // process's life, and the owner check already remembers its answer (ADMIN_CACHE_SECONDS).
-      if (result.account) {
-        await this.app.getTokenCache().removeAccount(result.account);
-      }
-      return result.accessToken;
+      result = await this.app.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes });
     } catch (error) {
       throw identityError(error, 'sign-in');
     }
+    if (!result) {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'on-behalf-of returned no token' });
+    }
+    // Not kept: MSAL's in-memory cache would hold every caller's tokens of every hour for the
+    // process's life, and the owner check already remembers its answer (ADMIN_CACHE_SECONDS). Outside
+    // the try above: a failure of this housekeeping is not a failed sign-in.
+    if (result.account) {
+      await this.app.getTokenCache().removeAccount(result.account);
+    }
+    return result.accessToken;
   }
 
   /** An app-only token (client credentials) for the API itself. */
