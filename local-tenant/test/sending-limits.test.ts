@@ -231,6 +231,30 @@ describe('sending limits (time x60)', () => {
     expect(await counters()).toMatchObject({ rejected: 5, accepted: 1 });
   });
 
+  test('mailbox full - what the mailbox sends is refused: Graph 403 ErrorQuotaExceeded (mail and meetings), SMTP 554 5.2.2 at submission; clear frees it', async () => {
+    const fault = (body: Record<string, unknown>) => fetch(`${tenant.origin}/_admin/faults/mailbox-full`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await fault({ mailbox: 'nobody@contoso.test' })).status).toBe(400);
+    expect((await fault({ mailbox: ADELE })).status).toBe(200);
+    const mail = await sendMail({ subject: 'full' });
+    expect([mail.status, ((await mail.json()) as { error: { code: string; message: string } }).error]).toEqual([403, expect.objectContaining({ code: 'ErrorQuotaExceeded', message: 'Mailbox has exceeded maximum mailbox size.' })]);
+    const event = await fetch(`${tenant.origin}/v1.0/me/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ subject: 'Session', start: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-04T10:00:00', timeZone: 'UTC' }, attendees: [{ type: 'required', emailAddress: { address: 'learner1@contoso.test' } }] })
+    });
+    expect(event.status).toBe(403);
+    const t = smtp();
+    const err = await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'full', text: 'x' }).catch((e) => e);
+    expect([err.responseCode, err.command, err.response]).toEqual([554, 'DATA', '554 5.2.2 mailbox full; STOREDRV.Submission.Exception:QuotaExceededException.MapiExceptionQuotaExceeded [localhost.local-tenant]']);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(0);
+    expect(await counters()).toMatchObject({ rejected: 3, accepted: 0 });
+    // Another mailbox is not affected; a freed one sends again.
+    expect((await fault({ mailbox: ADELE, clear: true })).status).toBe(200);
+    expect((await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'room again', text: 'x' })).response).toMatch(/^250 /);
+    expect((await sendMail({ subject: 'room again' })).status).toBe(202);
+    t.close();
+  });
+
   test('message IDs - kept as given (Graph internetMessageId, SMTP Message-ID), generated when absent, duplicates counted per mailbox', async () => {
     const id = '<n-42.r1@lms.contoso.test>';
     expect((await sendMail({ internetMessageId: id })).status).toBe(202);

@@ -3,7 +3,8 @@ import type { ErrorCode } from '@lms-m365/contracts';
 /**
  * What a failed submission or probe means, decided in one place (R-LOSS-1, R-USE-4):
  * - `connection-lost`: the kept connection itself stopped working; sending for the catalog is held.
- * - `mailbox-blocked`: the mailbox may not send for a while (quota, Exchange's sending block);
+ * - `mailbox-blocked`: the mailbox may not send for a while (quota, Exchange's sending block, a
+ *   full mailbox);
  *   its outbox waits instead of hammering it, and the connection is still good.
  * - `message`: this message's own fault (a refused recipient); it fails alone. A refusal of the
  *   sender (send-as denied, a blocked account or tenant) is `mailbox-blocked`, not this.
@@ -28,6 +29,7 @@ const KINDS: Partial<Record<ErrorCode, FailureKind>> = {
   ACCOUNT_MISMATCH: 'connection-lost',
   SENDING_QUOTA_EXCEEDED: 'mailbox-blocked',
   SENDING_BLOCKED: 'mailbox-blocked',
+  MAILBOX_FULL: 'mailbox-blocked',
   RECIPIENT_REJECTED: 'message',
   MESSAGE_REJECTED: 'message',
   VALIDATION_FAILED: 'message'
@@ -39,4 +41,12 @@ export function failureKind(code: ErrorCode): FailureKind {
 
 export function isConnectionLost(code: ErrorCode): boolean {
   return failureKind(code) === 'connection-lost';
+}
+
+/**
+ * A mailbox block that only someone lifts (Exchange's sending block, a full mailbox): its admins
+ * are told. The daily quota lifts by itself within a day and is only shown.
+ */
+export function needsAdmin(code: ErrorCode): boolean {
+  return failureKind(code) === 'mailbox-blocked' && code !== 'SENDING_QUOTA_EXCEEDED';
 }

@@ -80,6 +80,11 @@ export function mapGraphError(status: number, graphCode: string | undefined, wha
   if (code === 'errorsendasdenied' || code === 'errormessagesubmissionblocked') {
     return 'SENDING_BLOCKED';
   }
+  // The mailbox is over its quota (its Sent Items count): Exchange's EWS code, as Graph passes it on
+  // (microsoft-graph-docs#3935 on sendMail, #2927 on a read); its HTTP status is not documented.
+  if (code === 'errorquotaexceeded') {
+    return 'MAILBOX_FULL';
+  }
   if (status === 429) {
     return 'THROTTLED';
   }
@@ -170,7 +175,15 @@ export function mapSmtpError(responseCode: number | undefined, response: string 
   if (text.includes('submissionquotaexceeded') || enhanced === '5.1.90') {
     return 'SENDING_QUOTA_EXCEEDED';
   }
-  if (/\b5\.2\.25[1-5]\b/.test(text) || refusesSender(enhanced, text)) {
+  // The sender's mailbox is full: "554 5.2.2 mailbox full; STOREDRV.Submission.Exception:
+  // QuotaExceededException.MapiException(Shutoff)QuotaExceeded" ("Message storage and concurrent
+  // connection throttling for SMTP Authenticated Submission"), and 5.2.251, the throttling that
+  // follows continuous mailbox-full errors. After the daily quota, whose
+  // SubmissionQuotaExceededException contains the same words.
+  if (text.includes('quotaexceededexception') || /\b5\.2\.251\b/.test(text)) {
+    return 'MAILBOX_FULL';
+  }
+  if (/\b5\.2\.25[2-5]\b/.test(text) || refusesSender(enhanced, text)) {
     return 'SENDING_BLOCKED';
   }
   // Exchange's per-mailbox limit of sending connections (432 4.3.2) and a server closing the

@@ -1,6 +1,7 @@
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import type { ConnectionRecord } from '../connections/model';
 import type { Incident, NoticeKind, OutboxCounters } from './incident';
+import { needsAdmin } from '../errors/failureKind';
 
 export type NoticeLanguage = 'en' | 'ja' | 'both';
 
@@ -55,7 +56,7 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
 };
 
 /**
- * A sending block's notices (SENDING_BLOCKED): the connection works, Exchange stopped the account
+ * A sending block's notices (SENDING_BLOCKED, MAILBOX_FULL): the connection works, Exchange stopped the account
  * from sending - nothing is held, notifications wait their turn and the LMS tries again hourly.
  */
 const BLOCKED_TEXTS: typeof TEXTS = {
@@ -114,7 +115,7 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     expired,
     failed
   });
-  const texts = incident.code === 'SENDING_BLOCKED' ? BLOCKED_TEXTS : TEXTS;
+  const texts = needsAdmin(incident.code) ? BLOCKED_TEXTS : TEXTS;
   if (language !== 'both') {
     const t = texts[language][kind];
     return { subject: t.subject(facts(language)), text: t.body(facts(language)) };

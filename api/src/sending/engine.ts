@@ -7,7 +7,7 @@ import type { ConnectionStore } from '../connections/connectionStore';
 import type { CredentialsProvider } from '../connections/credentials';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError, codeOf } from '../errors/apiError';
-import { failureKind } from '../errors/failureKind';
+import { failureKind, needsAdmin } from '../errors/failureKind';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import type { MailTransport } from '../mail/transport';
 import { catalogKey } from '../storage/tables';
@@ -505,7 +505,7 @@ export class SendingEngine {
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
         await this.deps.health.lost(record, apiError.code);
       } else if (kind === 'mailbox-blocked') {
-        if (apiError.code === 'SENDING_BLOCKED') {
+        if (needsAdmin(apiError.code)) {
           // Not the daily quota, which lifts by itself: only an admin lifts this one, so they are told.
           blockedSeen = true;
           // The item is released all the same; the next refusal records the block again.

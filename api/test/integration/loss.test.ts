@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
@@ -122,48 +123,81 @@ describe('connection loss (real API, local tenant, Azurite over loopback)', () =
 });
 
 /**
- * Exchange stopping the account from sending (SENDING_BLOCKED) is not a lost connection - the
- * probe, which sends nothing, finds it working - but the admins must hear of it as of a loss.
- * A time scale of 600: the mailbox's hour of pause after the block lasts 6 seconds.
+ * Exchange stopping the account from sending is not a lost connection - the probe, which sends
+ * nothing, finds it working - but the admins must hear of it as of a loss: a sending block
+ * (SENDING_BLOCKED, here send-as denied over SMTP) and a mailbox over its quota (MAILBOX_FULL, here
+ * Graph's ErrorQuotaExceeded). A time scale of 600: the mailbox's hour of pause lasts 6 seconds.
  */
 describe('sending blocked by Exchange (real API, local tenant, Azurite over loopback)', () => {
   const BLOCK_SCALE = 600;
   const stack = useStack({ SEND_TIME_SCALE: String(BLOCK_SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' }, { tenantTimeScale: BLOCK_SCALE });
 
-  it('one alert names Exchange\'s block (not a loss), the probe does not clear it, nothing is lost; once Exchange lets the account send, what waited goes out and a restored notice says so', async () => {
+  interface IBlockCase {
+    admin: string;
+    site: string;
+    connect: (catalog: string) => Promise<void>;
+    block: () => Promise<void>;
+    lift: () => Promise<void>;
+    code: 'SENDING_BLOCKED' | 'MAILBOX_FULL';
+  }
+
+  const scenario = async ({ admin: user, site, connect, block, lift, code }: IBlockCase): Promise<void> => {
     const lms = await appToken(stack);
-    const catalog = stack.catalogUrl('catalog-b');
-    const admin = await stack.token('alex@contoso.test');
-    await connectClassic(stack, 'alex@contoso.test', catalog);
-    await setEnabled(stack, 'alex@contoso.test', catalog, true);
-    await fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', cause: 'send-as-denied' });
+    const catalog = stack.catalogUrl(site);
+    const admin = await stack.token(user);
+    await connect(catalog);
+    await setEnabled(stack, user, catalog, true);
+    await block();
     const queue = (subject: string) => stack.call('POST', catalogPath(catalog, '/notifications'), { token: lms, body: { to: ['learner1@contoso.test'], subject, text: 'x' }, headers: { 'idempotency-key': randomUUID() } });
-    const first = await queue('blocked 1');
+    const first = await queue(`${site} blocked 1`);
     expect(first.status).toBe(202);
-    const notices = async (pattern: RegExp): Promise<MailboxMessage[]> => (await inbox(stack, 'megan@contoso.test')).filter((m) => m.from.address === SENDER && pattern.test(m.subject));
+    const notices = async (pattern: RegExp): Promise<MailboxMessage[]> => (await inbox(stack, 'megan@contoso.test')).filter((m) => m.from.address === SENDER && pattern.test(m.subject) && m.subject.includes(catalog));
     const stopped = /Exchange Online stopped sending/;
     await eventually(async () => ((await notices(stopped)).length > 0 ? true : undefined), 30_000, 'the alert');
     const status = await stack.call('GET', catalogPath(catalog, `/notifications/${first.body.id}`), { token: lms });
-    expect(status.body).toMatchObject({ status: 'queued', code: 'SENDING_BLOCKED' });
+    expect(status.body).toMatchObject({ status: 'queued', code });
     // The probe finds the connection working: the block, and its incident, stay; still one alert.
-    await queue('blocked 2');
+    await queue(`${site} blocked 2`);
     await stack.api.monitor.sweep();
     const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
     expect(view.body.health.state).toBe('connected');
-    expect(view.body.sendingBlocked).toMatchObject({ code: 'SENDING_BLOCKED' });
+    expect(view.body.sendingBlocked).toMatchObject({ code });
     const alerts = await notices(stopped);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0].body.content).toContain('Exchange Online stopped this account from sending.');
+    expect(alerts[0].body.content).toContain(ERROR_CATALOGUE[code].title.en);
+    expect(alerts[0].body.content).toContain(ERROR_CATALOGUE[code].remedy.en);
     expect((await inbox(stack, 'megan@contoso.test')).filter((m) => /was lost/.test(m.subject))).toHaveLength(0);
 
-    await fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', clear: true });
+    await lift();
     // After the (scaled) hour of pause both go out, and the incident is resolved with its notice.
-    await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('blocked ')).length === 2 ? true : undefined), 30_000, 'the waiting notifications');
+    await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith(`${site} blocked `)).length === 2 ? true : undefined), 30_000, 'the waiting notifications');
     await eventually(async () => {
       await stack.api.monitor.sweep();
       return (await notices(/works again/)).length === 1 ? true : undefined;
     }, 30_000, 'the restored notice');
     const after = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
     expect(after.body.sendingBlocked).toBeUndefined();
+  };
+
+  it('a sending block (send-as denied over SMTP): one alert names Exchange\'s block (not a loss), the probe does not clear it, nothing is lost; once Exchange lets the account send, what waited goes out and a restored notice says so', async () => {
+    await scenario({
+      admin: 'alex@contoso.test',
+      site: 'catalog-b',
+      connect: (catalog) => connectClassic(stack, 'alex@contoso.test', catalog),
+      block: () => fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', cause: 'send-as-denied' }),
+      lift: () => fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', clear: true }),
+      code: 'SENDING_BLOCKED'
+    });
+  });
+
+  it('a full mailbox (Graph ErrorQuotaExceeded): the same - one alert with the full mailbox\'s cause and remedy, not "permissions missing" or a loss; once it has room, what waited goes out', async () => {
+    await scenario({
+      admin: 'adele@contoso.test',
+      site: 'catalog-a',
+      connect: (catalog) => connectModern(stack, 'adele@contoso.test', catalog),
+      block: () => fault(stack, 'mailbox-full', { mailbox: 'adele@contoso.test' }),
+      lift: () => fault(stack, 'mailbox-full', { mailbox: 'adele@contoso.test', clear: true }),
+      code: 'MAILBOX_FULL'
+    });
   });
 });

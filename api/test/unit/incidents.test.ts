@@ -1,6 +1,8 @@
 import { emptyConnection, ConnectionRecord } from '../../src/connections/model';
 import { claimNotice, dueNotice, followIncident, Incident, noticeSent } from '../../src/health/incident';
 import { noticeText, restoredReady } from '../../src/health/notices';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
+import { needsAdmin } from '../../src/errors/failureKind';
 
 const connected = (): ConnectionRecord => ({ ...emptyConnection('https://t.test/sites/a', 'c1'), method: 'modern', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } });
 const lost = (r: ConnectionRecord, code: 'TOKEN_REVOKED' | 'BAD_CREDENTIALS' = 'TOKEN_REVOKED'): ConnectionRecord => ({ ...r, health: { state: 'lost', code, checkedAt: null } });
@@ -51,6 +53,18 @@ describe('incidents - one per loss, notices once each', () => {
     expect(en.text).toContain('2 notification(s) wait');
     expect(en.text).not.toMatch(/was lost|reconnect/i);
     expect(noticeText('alert', 'ja', record, incident, 'p', { pending: 2, sent: 0, expired: 0, failed: 0 }).subject).toContain('送信を停止しました');
+  });
+
+  it('notices - a full mailbox is told as a block too, with its own cause and remedy; the daily quota opens no incident', () => {
+    const record = followIncident(connected(), { ...connected(), blocked: { code: 'MAILBOX_FULL', since: '2026-12-01T00:00:00Z' } }, '2026-12-01T00:00:00Z', () => 'f1');
+    const incident = record.incident as Incident;
+    const en = noticeText('alert', 'en', record, incident, 'p', { pending: 1, sent: 0, expired: 0, failed: 0 });
+    expect(en.subject).toBe('Action needed: Exchange Online stopped sending for catalog https://t.test/sites/a');
+    expect(en.text).toContain(ERROR_CATALOGUE.MAILBOX_FULL.title.en);
+    expect(en.text).toContain(ERROR_CATALOGUE.MAILBOX_FULL.remedy.en);
+    expect(en.text).not.toMatch(/was lost|reconnect/i);
+    expect(noticeText('alert', 'ja', record, incident, 'p', { pending: 1, sent: 0, expired: 0, failed: 0 }).text).toContain(ERROR_CATALOGUE.MAILBOX_FULL.remedy.ja);
+    expect([needsAdmin('MAILBOX_FULL'), needsAdmin('SENDING_BLOCKED'), needsAdmin('SENDING_QUOTA_EXCEEDED'), needsAdmin('TOKEN_REVOKED'), needsAdmin('THROTTLED')]).toEqual([true, true, false, false, false]);
   });
 
   it('incident - a resolved one stays as it was resolved; a loss without a code is taken for a revoked sign-in', () => {

@@ -44,6 +44,9 @@ describe('upstream error mapping', () => {
     [429, 'errorsubmissionquotaexceeded', 'SENDING_QUOTA_EXCEEDED'],
     [403, 'ErrorSendAsDenied', 'SENDING_BLOCKED'],
     [403, 'ErrorMessageSubmissionBlocked', 'SENDING_BLOCKED'],
+    // A full mailbox (its Sent Items count), whatever status Graph gives it: not missing permissions.
+    [403, 'ErrorQuotaExceeded', 'MAILBOX_FULL'],
+    [507, 'ErrorQuotaExceeded', 'MAILBOX_FULL'],
     [429, undefined, 'THROTTLED'],
     [404, 'MailboxNotFound', 'MAILBOX_NOT_FOUND'],
     [400, 'ErrorMailboxNotFound', 'MAILBOX_NOT_FOUND'],
@@ -90,6 +93,12 @@ describe('upstream error mapping', () => {
     // The daily recipient quota: the SMTP reply, and the bounce's code.
     [554, '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_QUOTA_EXCEEDED'],
     [550, "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", 'EENVELOPE', 'RCPT TO', 'oauth', 'SENDING_QUOTA_EXCEEDED'],
+    // The sender's mailbox is full: Microsoft's documented replies at submission, today's wording,
+    // and the throttling that follows continuous mailbox-full errors.
+    [554, '554 5.2.2 mailbox full; STOREDRV.Submission.Exception:QuotaExceededException.MapiExceptionQuotaExceeded', 'EMESSAGE', 'DATA', 'oauth', 'MAILBOX_FULL'],
+    [554, '554 5.2.2 mailbox full; STOREDRV.Submission.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded', 'EMESSAGE', 'DATA', 'password', 'MAILBOX_FULL'],
+    [554, '554 5.2.2 Mailbox full. Visit https://aka.ms/mailboxfull for more information.; STOREDRV.Submission.Exception:QuotaExceededException.MapiExceptionQuotaExceeded; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.', 'EMESSAGE', 'DATA', 'oauth', 'MAILBOX_FULL'],
+    [550, '550 5.2.251 Sender throttled due to continuous mailbox full errors.', 'EENVELOPE', 'MAIL FROM', 'oauth', 'MAILBOX_FULL'],
     // Refusals of the sender stop the mailbox, as Graph's ErrorSendAsDenied does, wherever they come.
     [550, '550 5.2.252 SendAsDenied', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
     [550, '550 5.2.255 blocked', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],

@@ -130,6 +130,20 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       return { ok: true, detail: `${mailbox} answers 550 ${SENDING_BLOCKS[body.cause as SendingBlock].split(' ')[0]}` };
     }
   },
+  'mailbox-full': {
+    description: "Fill one mailbox past its quota: what it sends is refused - Graph 403 ErrorQuotaExceeded, SMTP 554 5.2.2 mailbox full at submission. clear: true frees it.",
+    fields: ['mailbox', 'clear'],
+    apply: (state, body) => {
+      const mailbox = typeof body.mailbox === 'string' ? body.mailbox.toLowerCase() : '';
+      if (!state.accountByUpn(mailbox)) return fail('unknown mailbox');
+      if (body.clear === true) {
+        state.faults.fullMailboxes.delete(mailbox);
+        return { ok: true, detail: `${mailbox} has room again` };
+      }
+      state.faults.fullMailboxes.add(mailbox);
+      return { ok: true, detail: `${mailbox} is over its quota: its submissions are refused` };
+    }
+  },
   'withdraw-consent': {
     description: "Withdraw consent of an app (default: the connection API) to a resource (default: Microsoft Graph): organisation-wide, or one user's. Next refresh answers AADSTS65001.",
     fields: ['client', 'resource', 'user'],
@@ -204,7 +218,7 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     }
   },
   clear: {
-    description: 'Clear Graph failures, latency, mailbox throttling and sending blocks (accounts and grants stay as they are; /_admin/reset restores everything).',
+    description: 'Clear Graph failures, latency, mailbox throttling, sending blocks and full mailboxes (accounts and grants stay as they are; /_admin/reset restores everything).',
     fields: [],
     apply: (state) => {
       state.faults = noFaults();

@@ -213,6 +213,13 @@ function routes(g: FastifyInstance, state: TenantState): void {
    * accepts the excess and delays its delivery.
    */
   const admit = (req: FastifyRequest, reply: FastifyReply, mailbox: Account): boolean => {
+    // A mailbox over its quota sends nothing (a message, or a meeting's invitations): Exchange's EWS
+    // code as Graph passes it on (microsoft-graph-docs#3935, #2927); the status is not documented.
+    if (state.faults.fullMailboxes.has(mailbox.upn)) {
+      state.outbound.refuse(mailbox.upn);
+      reply.code(403).send(graphError('ErrorQuotaExceeded', 'Mailbox has exceeded maximum mailbox size.'));
+      return false;
+    }
     const override = state.faults.mailboxLimits.get(mailbox.upn) ?? {};
     const throttled = (retryAfter: number): boolean => {
       reply.code(429).header('retry-after', String(retryAfter)).send(graphError('ApplicationThrottled', 'Application is over its MailboxConcurrency limit.'));

@@ -43,6 +43,11 @@ export const SMTP_REPLIES = {
   concurrencyExceeded: () => r(432, '4.3.2 Concurrent connections limit exceeded.'),
   quotaExceeded: () => r(554, '5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message Cannot submit message.'),
   sendingBlocked: (cause: keyof typeof SENDING_BLOCKS) => r(550, SENDING_BLOCKS[cause]),
+  /**
+   * The sender's mailbox is over its quota (its Sent Items count): "Message storage and concurrent
+   * connection throttling for SMTP Authenticated Submission" quotes the reply at submission.
+   */
+  mailboxFull: () => r(554, '5.2.2 mailbox full; STOREDRV.Submission.Exception:QuotaExceededException.MapiExceptionQuotaExceeded'),
   mailboxUnavailable: () => r(550, '5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup')
 } as const;
 

@@ -117,6 +117,10 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
           if (!account || account.mailbox === 'none') return callback(smtpError(SMTP_REPLIES.badCredentials()));
           const from = addresses(parsed.from)[0];
           if (from && from.address !== user) return callback(smtpError(SMTP_REPLIES.sendAsDeniedAtSubmission(user, from.address)));
+          if (state.faults.fullMailboxes.has(user)) {
+            state.outbound.refuse(user);
+            return callback(smtpError(SMTP_REPLIES.mailboxFull()));
+          }
           const to = addresses(parsed.to);
           const cc = addresses(parsed.cc);
           const headerRecipients = new Set([...to, ...cc].map((x) => x.address));

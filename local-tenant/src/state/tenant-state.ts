@@ -110,9 +110,11 @@ export interface Faults {
   mailboxLimits: Map<string, MailboxLimitOverride>;
   /** Mailboxes whose SMTP submissions answer a 550 5.2.25x sending-limit reply. */
   sendingBlocks: Map<string, SendingBlock>;
+  /** Mailboxes over their quota: Exchange refuses what they send (Graph ErrorQuotaExceeded, SMTP 554 5.2.2). */
+  fullMailboxes: Set<string>;
 }
 
-export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map() });
+export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map(), fullMailboxes: new Set() });
 
 /** Everything the local tenant knows; `reset()` returns it to the fixture. Signing keys live elsewhere. */
 export class TenantState {

@@ -383,8 +383,19 @@ export const DOMAIN_ERRORS = {
       ja: 'Exchange Online がこのアカウントからの送信を停止しました。'
     },
     remedy: {
-      en: 'Exchange blocks a mailbox that exceeded its sending limits or sent suspicious mail (replies 5.2.251 to 5.2.255, or send-as denied). A Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it; sending then resumes.',
-      ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます（応答 5.2.251～5.2.255、または代理送信の拒否）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除すると、送信が再開されます。'
+      en: 'Exchange blocks a mailbox that exceeded its sending limits or sent suspicious mail (replies 5.2.252 to 5.2.255, or send-as denied). A Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it; sending then resumes.',
+      ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます（応答 5.2.252～5.2.255、または代理送信の拒否）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除すると、送信が再開されます。'
+    }
+  },
+  MAILBOX_FULL: {
+    status: 403,
+    title: {
+      en: 'The account\'s mailbox is full, so Exchange Online does not let it send.',
+      ja: 'アカウントのメールボックスが容量の上限に達したため、Exchange Online が送信を許可していません。'
+    },
+    remedy: {
+      en: 'Every message the LMS sends is kept in the account\'s Sent Items, which counts toward its mailbox size. Free space in the mailbox (Sent Items, Deleted Items) or have an Exchange admin raise its quota, and give Sent Items a retention policy that empties it before the mailbox fills. Sending then resumes by itself; nothing is lost.',
+      ja: 'LMS が送信したメッセージはすべてアカウントの送信済みアイテムに保存され、メールボックスの容量に含まれます。メールボックスの空き容量を増やす（送信済みアイテム、削除済みアイテム）か、Exchange 管理者に容量の上限を引き上げてもらい、メールボックスがいっぱいになる前に送信済みアイテムを空にするアイテム保持ポリシーを設定してください。その後、送信は自動的に再開され、通知は失われません。'
     }
   },
   ROOM_UNAVAILABLE: {

@@ -78,4 +78,14 @@ describe('StatusSummary', () => {
     expect(await screen.findByText(/制限付きエンティティ/)).toBeInTheDocument();
     expect(screen.getByTestId('sending-blocked')).toHaveTextContent(ja.sendingBlockedWarning.split('{0}')[0].trim());
   });
+
+  it('StatusSummary - a full mailbox is the same warning with its own reason: free space, a retention policy for Sent Items', async () => {
+    renderStatus(connectedView({ sendingBlocked: { code: 'MAILBOX_FULL', since: '2026-12-01T10:00:00Z' } }));
+    expect(await screen.findByText(/retention policy that empties it/)).toBeInTheDocument();
+    expect(screen.getByTestId('sending-blocked')).toHaveTextContent("The account's mailbox is full");
+    expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateBlocked);
+    cleanup();
+    renderStatus(connectedView({ sendingBlocked: { code: 'MAILBOX_FULL', since: '2026-12-01T10:00:00Z' } }), ja);
+    expect(await screen.findByText(/アイテム保持ポリシー/)).toBeInTheDocument();
+  });
 });
