@@ -59,12 +59,10 @@ export function mapTokenError(error: string | undefined, aadsts: string | undefi
   if (error === 'temporarily_unavailable' || error === 'server_error') {
     return 'SERVICE_UNAVAILABLE';
   }
-  if (error === 'invalid_grant' && context === 'refresh') {
-    return 'TOKEN_REVOKED';
-  }
   if (error === 'invalid_grant' && context === 'password') {
     return 'BAD_CREDENTIALS';
   }
+  // A refresh refused for any other reason (invalid_grant included) leaves no kept sign-in to use.
   return context === 'refresh' ? 'TOKEN_REVOKED' : 'SIGN_IN_FAILED';
 }
 
@@ -88,7 +86,7 @@ export function mapGraphError(status: number, graphCode: string | undefined, wha
   if (status === 429) {
     return 'THROTTLED';
   }
-  if (code === 'mailboxnotenabledforrestapi' || code === 'mailboxnotfound' || code === 'errormailboxnotfound' || code === 'resourcenotfound' && status === 404) {
+  if (code === 'mailboxnotenabledforrestapi' || code === 'mailboxnotfound' || code === 'errormailboxnotfound') {
     return 'MAILBOX_NOT_FOUND';
   }
   if (status === 401) {

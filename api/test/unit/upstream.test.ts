@@ -72,6 +72,9 @@ describe('upstream error mapping', () => {
   it.each([
     [undefined, undefined, 'ECONNECTION', undefined, 'password', 'SMTP_UNAVAILABLE'],
     [undefined, undefined, 'ETIMEDOUT', undefined, 'oauth', 'SMTP_UNAVAILABLE'],
+    // A connection lost mid-transaction says nothing about the sender or a recipient.
+    [undefined, undefined, 'ECONNECTION', 'MAIL FROM', 'oauth', 'SMTP_UNAVAILABLE'],
+    [undefined, undefined, 'ESOCKET', 'RCPT TO', 'password', 'SMTP_UNAVAILABLE'],
     [undefined, 'Invalid login', 'EAUTH', 'AUTH XOAUTH2', 'password', 'BAD_CREDENTIALS'],
     [undefined, 'Invalid login', 'EAUTH', 'AUTH XOAUTH2', 'oauth', 'TOKEN_REVOKED'],
     // nodemailer's own check of the addresses, before the server is asked.
@@ -79,6 +82,7 @@ describe('upstream error mapping', () => {
     [535, '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.', 'EAUTH', 'AUTH LOGIN', 'oauth', 'SMTP_AUTH_DISABLED'],
     [550, '550 5.7.30 Basic authentication is not supported for Client Submission.', 'EAUTH', 'AUTH LOGIN', 'password', 'BASIC_AUTH_RETIRED'],
     [535, '535 Basic authentication is not supported for Client Submission', 'EAUTH', 'AUTH LOGIN', 'password', 'BASIC_AUTH_RETIRED'],
+    [550, '550 5.7.30 Authentication unsuccessful', 'EAUTH', 'AUTH LOGIN', 'password', 'BASIC_AUTH_RETIRED'],
     [535, '535 5.7.301 Authentication unsuccessful', 'EAUTH', 'AUTH LOGIN', 'password', 'BAD_CREDENTIALS'],
     [535, '535 5.7.139 Authentication unsuccessful, basic authentication is disabled.', 'EAUTH', 'AUTH LOGIN', 'password', 'BASIC_AUTH_DISABLED'],
     [535, '535 5.7.139 blocked by security defaults', 'EAUTH', 'AUTH LOGIN', 'password', 'BASIC_AUTH_DISABLED'],
@@ -90,6 +94,10 @@ describe('upstream error mapping', () => {
     // Not logged in at MAIL FROM: the kept login is what failed, not the message or the mailbox.
     [530, '530 5.7.57 Client not authenticated to send mail. [host]', 'EENVELOPE', 'MAIL FROM', 'oauth', 'TOKEN_REVOKED'],
     [530, '530 5.7.57 Client not authenticated to send mail. [host]', 'EENVELOPE', 'MAIL FROM', 'password', 'BAD_CREDENTIALS'],
+    // Each of the login failures by its reply code alone, wherever nodemailer met it.
+    [530, '530 Client not authenticated', 'EENVELOPE', 'MAIL FROM', 'oauth', 'TOKEN_REVOKED'],
+    [535, '535 Authentication unsuccessful', 'EENVELOPE', 'MAIL FROM', 'password', 'BAD_CREDENTIALS'],
+    [534, '534 Authentication mechanism is too weak', 'EENVELOPE', 'MAIL FROM', 'oauth', 'TOKEN_REVOKED'],
     // The daily recipient quota: the SMTP reply, and the bounce's code.
     [554, '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_QUOTA_EXCEEDED'],
     [550, "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", 'EENVELOPE', 'RCPT TO', 'oauth', 'SENDING_QUOTA_EXCEEDED'],
@@ -115,6 +123,8 @@ describe('upstream error mapping', () => {
     [550, '550 5.7.1 Sender denied', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
     // A message too large is refused at MAIL FROM too, but it is the message's size, not the sender.
     [552, '552 5.3.4 Message size exceeds fixed maximum message size', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SMTP_UNAVAILABLE'],
+    [552, '552 Message size exceeds fixed maximum message size', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SMTP_UNAVAILABLE'],
+    [550, '550 5.3.4 Message too big for system', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SMTP_UNAVAILABLE'],
     // Only a refused recipient is the message's own fault: at RCPT TO, or by its enhanced code.
     [550, '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup', 'EENVELOPE', 'RCPT TO', 'oauth', 'RECIPIENT_REJECTED'],
     [550, '550 5.7.1 Delivery not authorized', 'EENVELOPE', 'RCPT TO', 'oauth', 'RECIPIENT_REJECTED'],
@@ -127,6 +137,8 @@ describe('upstream error mapping', () => {
     [432, '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded', 'EENVELOPE', 'MAIL FROM', 'password', 'THROTTLED'],
     [432, '432 some future wording', 'EENVELOPE', 'MAIL FROM', 'oauth', 'THROTTLED'],
     [421, '421 4.3.2 Service not available', 'ECONNECTION', undefined, 'oauth', 'THROTTLED'],
+    [421, '421 Service not available, closing transmission channel', 'ECONNECTION', 'MAIL FROM', 'oauth', 'THROTTLED'],
+    [451, '451 4.3.2 Concurrent connections limit exceeded.', 'EENVELOPE', 'MAIL FROM', 'oauth', 'THROTTLED'],
     // Any other 4xx is passing: retried with back-off and counted, never "the mailbox waits" for ever.
     [452, '452 4.5.3 Too many recipients', 'EENVELOPE', 'RCPT TO', 'oauth', 'SMTP_UNAVAILABLE'],
     [451, '451 4.7.500 Access denied, please try again later', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SMTP_UNAVAILABLE'],
