@@ -39,14 +39,23 @@ export async function verifySmtpLogin(endpoint: SmtpEndpoint, login: SmtpLogin):
 export type SmtpCredentials = { kind: 'password'; pass: string } | { kind: 'oauth'; token: (force?: boolean) => Promise<string> };
 
 /**
+ * What nodemailer is handed when a token cannot be had. It rewrites an error it is given (its
+ * `code` becomes EAUTH, its message grows), so the catalogue's error rides along untouched here and
+ * is read back from the error the send fails with - per send, as up to `concurrency` run at once.
+ */
+class TokenProvisionError extends Error {
+  public constructor(public readonly apiError: ApiError) {
+    super('No access token for XOAUTH2');
+  }
+}
+
+/**
  * Sends over SMTP as the connected account with a pool of at most `concurrency` connections to
  * the mailbox (Exchange allows 3 per mailbox). The pool lives as long as the transport: one burst.
  */
 export class SmtpMailTransport implements MailTransport {
   public readonly kind: 'smtp-oauth' | 'smtp-password';
   private readonly pool: Transporter<SMTPPool.SentMessageInfo>;
-  /** nodemailer wraps a failed token provision in its own error: the catalogue's error is kept here. */
-  private tokenError: ApiError | undefined;
 
   public constructor(private readonly endpoint: SmtpEndpoint, public readonly account: string, private readonly credentials: SmtpCredentials, public readonly concurrency: number) {
     this.kind = credentials.kind === 'password' ? 'smtp-password' : 'smtp-oauth';
@@ -70,10 +79,7 @@ export class SmtpMailTransport implements MailTransport {
       this.pool.set('oauth2_provision_cb', (_user: string, renew: boolean, callback: (error: Error | null, token?: string) => void) => {
         credentials.token(renew).then(
           (token) => callback(null, token),
-          (error: unknown) => {
-            this.tokenError = error instanceof ApiError ? error : new ApiError('TOKEN_REVOKED');
-            callback(this.tokenError);
-          }
+          (error: unknown) => callback(new TokenProvisionError(error instanceof ApiError ? error : new ApiError('TOKEN_REVOKED')))
         );
       });
     }
@@ -91,7 +97,6 @@ export class SmtpMailTransport implements MailTransport {
   }
 
   public async send(message: OutboundMessage): Promise<void> {
-    this.tokenError = undefined;
     try {
       await this.pool.sendMail({
         messageId: message.messageId,
@@ -105,7 +110,8 @@ export class SmtpMailTransport implements MailTransport {
         ...(message.calendar ? { icalEvent: { method: message.calendar.method, content: message.calendar.content } } : {})
       });
     } catch (error) {
-      throw this.tokenError ?? smtpApiError(error, this.context);
+      const provision = (error as { apiError?: unknown } | null)?.apiError;
+      throw provision instanceof ApiError ? provision : smtpApiError(error, this.context);
     }
   }
 

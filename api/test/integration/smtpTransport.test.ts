@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
+import { ApiError } from '../../src/errors/apiError';
+import { SmtpMailTransport } from '../../src/mail/smtp';
+import type { OutboundMessage } from '../../src/mail/message';
+import { LocalTenant, startLocalTenant } from '../support/localTenant';
+import { FIXTURE_PATH } from '../support/stack';
+
+const ADELE = 'adele@contoso.test';
+
+const message = (n: number): OutboundMessage => ({
+  messageId: `<smtp-transport-${n}@lms.contoso.test>`,
+  from: ADELE,
+  to: ['learner1@contoso.test'],
+  cc: [],
+  bcc: [],
+  subject: `Notification ${n}`,
+  text: 'x'
+});
+
+/**
+ * The SMTP transport over the local tenant's SMTP server (STARTTLS, XOAUTH2): when no access token
+ * can be had, a send fails with the catalogue's error the token source gave - the one that decides
+ * whether the catalog is taken for lost (R-LOSS-1) - not with nodemailer's own code for it.
+ */
+describe('SMTP transport (local tenant over loopback)', () => {
+  let tenant: LocalTenant;
+
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, smtpPort: 0, fixturePath: FIXTURE_PATH, certDir: path.resolve(__dirname, '..', '..', '..', '.local', 'certs') });
+  });
+  afterAll(async () => tenant.close());
+
+  it('XOAUTH2 - a token that cannot be had fails each of three sends at once with the token source\'s catalogue error, not EAUTH', async () => {
+    const revoked = new ApiError('TOKEN_REVOKED', { upstream: 'AADSTS70008' });
+    let asked = 0;
+    const transport = new SmtpMailTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false }, ADELE, {
+      kind: 'oauth',
+      token: async () => {
+        asked++;
+        throw revoked;
+      }
+    }, 3);
+    try {
+      const outcomes = await Promise.allSettled([1, 2, 3].map((n) => transport.send(message(n))));
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        const error = (outcome as PromiseRejectedResult).reason as ApiError;
+        expect(error).toBeInstanceOf(ApiError);
+        expect([error.code, error.upstream]).toEqual(['TOKEN_REVOKED', 'AADSTS70008']);
+        expect(ERROR_CATALOGUE[error.code]).toBeDefined();
+      }
+      expect(asked).toBeGreaterThan(0);
+      // The token source's error is the product's own: nothing rewrote it on the way.
+      expect([revoked.code, revoked.message]).toEqual(['TOKEN_REVOKED', 'TOKEN_REVOKED']);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('XOAUTH2 - a failure that is not the token\'s is the server\'s reply, mapped: a token the server refuses is TOKEN_REVOKED by its 535', async () => {
+    const transport = new SmtpMailTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false }, ADELE, { kind: 'oauth', token: async () => 'not-a-token' }, 1);
+    try {
+      const error = await transport.send(message(4)).then(() => undefined, (e: unknown) => e as ApiError);
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error?.code).toBe('TOKEN_REVOKED');
+      expect(error?.upstream).toMatch(/^SMTP 535/);
+    } finally {
+      await transport.close();
+    }
+  });
+});
