@@ -112,13 +112,19 @@ export class SignInStore {
 
   /** Deletes sign-ins nobody finished (closed popups); they are useless after their 10 minutes. */
   public async purgeExpired(now: number): Promise<number> {
-    return this.removeWhere(odata`expiresAt lt ${now}`);
+    // Compared here, not in the query: the service types a number written without annotation by
+    // itself (a millisecond time is no Edm.Int32), and reads a bare integer in a filter as Edm.Int32,
+    // refusing one past its range (400). The table holds only the last minutes' sign-ins.
+    return this.removeWhere(undefined, (entity) => typeof entity.expiresAt === 'number' && entity.expiresAt < now);
   }
 
-  private async removeWhere(filter: string): Promise<number> {
+  private async removeWhere(filter: string | undefined, also: (entity: { expiresAt?: unknown }) => boolean = () => true): Promise<number> {
     let removed = 0;
     try {
-      for await (const entity of this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+      for await (const entity of this.table.listEntities<{ expiresAt?: unknown }>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'expiresAt'] } })) {
+        if (!also(entity)) {
+          continue;
+        }
         await this.table.deleteEntity(entity.partitionKey as string, entity.rowKey as string).catch((error: unknown) => {
           if (statusOf(error) !== 404) {
             throw error;

@@ -441,8 +441,8 @@ export class OutboxStore {
     // Pending items' live states first, from their queue rows: an item row read afterwards that is
     // still not final had its queue row then (or was queued since, and is as its item row says).
     const live = new Map<string, ItemState>();
-    for await (const row of this.queueRows<{ id: string; state?: string }>(catalog, 1000, ['id', 'state'])) {
-      if (row.state !== undefined) {
+    for await (const row of this.queueRows<{ id: string; state?: string | null }>(catalog, 1000, ['id', 'state'])) {
+      if (typeof row.state === 'string') {
         live.set(row.id, JSON.parse(row.state) as ItemState);
       }
     }
@@ -488,8 +488,9 @@ export class OutboxStore {
     let n = 0;
     for await (const row of this.queueRows<{ state: string }>(catalog, 1000, ['RowKey', 'state'])) {
       // A final item's queue row waits for its removal (`updateMany`): it is not pending. (A row
-      // without a state was written by an earlier version: its item is pending.)
-      const state = row.state === undefined ? undefined : (JSON.parse(row.state) as ItemState);
+      // without a state was written by an earlier version: its item is pending. Azure answers the
+      // property it lacks as null, Azurite leaves it out.)
+      const state = typeof row.state === 'string' ? (JSON.parse(row.state) as ItemState) : undefined;
       const gone = state !== undefined && (isTerminal(state.state) || (expiredAt !== undefined && state.state === 'queued' && isExpired(state, expiredAt)));
       if (!gone && ++n >= cap) {
         break;
@@ -506,8 +507,8 @@ export class OutboxStore {
    */
   public async hasDue(catalog: string, now: number, cap = 1000): Promise<boolean> {
     let read = 0;
-    for await (const row of this.queueRows<{ dueAt?: number }>(catalog, cap, ['dueAt'])) {
-      if (row.dueAt === undefined || Number(row.dueAt) <= now || ++read >= cap) {
+    for await (const row of this.queueRows<{ dueAt?: number | null }>(catalog, cap, ['dueAt'])) {
+      if (row.dueAt === undefined || row.dueAt === null || Number(row.dueAt) <= now || ++read >= cap) {
         return true;
       }
     }
