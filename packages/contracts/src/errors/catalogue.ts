@@ -119,8 +119,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Exchange Online はメール送信にパスワードを受け付けなくなりました（基本認証は廃止されました）。'
     },
     remedy: {
-      en: 'Microsoft turns basic authentication for SMTP client submission off at the end of December 2026. Switch this catalog to Modern authentication and connect the account again; re-entering the password will not help.',
-      ja: 'Microsoft は 2026 年 12 月末に SMTP クライアント送信の基本認証を無効にします。このカタログを先進認証に切り替えてアカウントを再接続してください。パスワードを入力し直しても解決しません。'
+      en: 'Microsoft turns basic authentication for SMTP client submission off by default at the end of December 2026 (MC786329). Switch this catalog to Modern authentication and connect the account again; re-entering the password will not help. A tenant admin can turn it back on for a while, but Microsoft will remove it for good at a date it announces in 2027.',
+      ja: 'Microsoft は 2026 年 12 月末に SMTP クライアント送信の基本認証を既定で無効にします（MC786329）。このカタログを先進認証に切り替えてアカウントを再接続してください。パスワードを入力し直しても解決しません。テナント管理者は一時的に再び有効にできますが、Microsoft は 2027 年に発表する日付で完全に廃止します。'
     }
   },
   TOKEN_REVOKED: {
