@@ -70,13 +70,13 @@ export class CredentialsProvider {
         throw new ApiError('ACCOUNT_MISMATCH', { detail: 'The stored password belongs to another connection of this catalog.' });
       }
       const { password } = JSON.parse(stored.plaintext) as ClassicSecret;
-      return new SmtpMailTransport(config.smtp, email, { kind: 'password', pass: password }, config.sending.smtpConnectionsPerMailbox);
+      return new SmtpMailTransport(config.smtp, email, { kind: 'password', pass: password }, config.sending.smtpConnectionsPerMailbox, record.account?.displayName);
     }
     const smtp = record.transport === 'smtp-oauth';
     const tokens = new CatalogTokens(identity, identity.catalogClient(secrets, record.catalog, record.generation), record.homeAccountId, smtp ? [config.smtpScope] : graphScopes(config));
     const token = (force?: boolean): Promise<string> => tokens.get(force);
     return smtp
-      ? new SmtpMailTransport(config.smtp, email, { kind: 'oauth', token }, config.sending.smtpConnectionsPerMailbox)
+      ? new SmtpMailTransport(config.smtp, email, { kind: 'oauth', token }, config.sending.smtpConnectionsPerMailbox, record.account?.displayName)
       : new GraphMailTransport(graph, token, email, config.sending.graphConcurrencyPerMailbox);
   }
 }

@@ -57,7 +57,8 @@ export class SmtpMailTransport implements MailTransport {
   public readonly kind: 'smtp-oauth' | 'smtp-password';
   private readonly pool: Transporter<SMTPPool.SentMessageInfo>;
 
-  public constructor(private readonly endpoint: SmtpEndpoint, public readonly account: string, private readonly credentials: SmtpCredentials, public readonly concurrency: number) {
+  /** `displayName`: the account's, shown with its address in From (as Exchange shows a Graph message's sender). */
+  public constructor(private readonly endpoint: SmtpEndpoint, public readonly account: string, private readonly credentials: SmtpCredentials, public readonly concurrency: number, private readonly displayName?: string) {
     this.kind = credentials.kind === 'password' ? 'smtp-password' : 'smtp-oauth';
     const auth = credentials.kind === 'password'
       ? { type: 'login' as const, user: account, pass: credentials.pass }
@@ -100,7 +101,7 @@ export class SmtpMailTransport implements MailTransport {
     try {
       await this.pool.sendMail({
         messageId: message.messageId,
-        from: message.from,
+        from: this.displayName && this.displayName !== message.from && message.from === this.account ? { name: this.displayName, address: message.from } : message.from,
         to: message.to,
         cc: message.cc,
         bcc: message.bcc,

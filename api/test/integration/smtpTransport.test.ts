@@ -58,6 +58,22 @@ describe('SMTP transport (local tenant over loopback)', () => {
     }
   });
 
+  it('From - the account\'s display name with its address, as recipients see a Graph message\'s sender; an account without one of its own is its address', async () => {
+    const named = new SmtpMailTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false }, ADELE, { kind: 'password', pass: 'dev-password' }, 1, 'Adele Vance');
+    const plain = new SmtpMailTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false }, ADELE, { kind: 'password', pass: 'dev-password' }, 1, ADELE);
+    try {
+      await named.send({ ...message(5), subject: 'named sender' });
+      await plain.send({ ...message(6), subject: 'plain sender' });
+    } finally {
+      await named.close();
+      await plain.close();
+    }
+    const res = await fetch(`${tenant.origin}/_admin/mailboxes/learner1%40contoso.test/messages?folder=inbox`);
+    const inbox = ((await res.json()) as { value: Array<{ subject: string; from: { address: string; name: string | null } }> }).value;
+    expect(inbox.find((m) => m.subject === 'named sender')?.from).toEqual({ address: ADELE, name: 'Adele Vance' });
+    expect(inbox.find((m) => m.subject === 'plain sender')?.from.name ?? null).not.toBe('Adele Vance');
+  });
+
   it('XOAUTH2 - a failure that is not the token\'s is the server\'s reply, mapped: a token the server refuses is TOKEN_REVOKED by its 535', async () => {
     const transport = new SmtpMailTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false }, ADELE, { kind: 'oauth', token: async () => 'not-a-token' }, 1);
     try {
