@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { ApiError } from '../errors/apiError';
 import { textChunks } from '../storage/chunks';
@@ -207,6 +207,22 @@ interface QueueEntity extends ContentEntity {
 export const operationsOf = (changes: Array<{ next: Pick<ItemState, 'state'> }>): number => changes.reduce((n, c) => n + (isTerminal(c.next.state) ? 2 : 1), 0);
 
 /** An item's queue row: its priority and age never change. */
+/**
+ * A new item's id: a UUID (RFC 9562 version 8, its bits the implementation's) whose first 48 bits
+ * count down with time - 2^48 - 1 less the milliseconds since 1970 - and whose other bits are
+ * random. Table Storage lists rows in key order, so the item rows (`n|<id>`) come newest first and
+ * the recent deliveries are the first rows read, however long the catalog's history (a random id
+ * would make them any 5,000 of it).
+ */
+export function newestFirstId(now: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(0xffff_ffff_ffff - now, 0, 6);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export const queueRowOf = (item: Pick<StoredItem, 'id' | 'state'>): string => indexRow(item.state, item.id);
 
 function recipientsOf(e: ContentEntity, field: 'to' | 'cc' | 'bcc'): string[] {
@@ -239,7 +255,7 @@ function toItem(e: ContentEntity, etag: string | null): StoredItem {
  * the items of a round together - four storage operations a message in all.
  */
 export class OutboxStore {
-  public constructor(private readonly table: TableClient, private readonly newId: () => string = randomUUID) {}
+  public constructor(private readonly table: TableClient, private readonly newId: () => string = () => newestFirstId()) {}
 
   /**
    * Stores notifications for one catalog. A key seen before answers the notification it made

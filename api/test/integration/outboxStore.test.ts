@@ -2,7 +2,7 @@ import type { ConnectionStore } from '../../src/connections/connectionStore';
 import { emptyConnection } from '../../src/connections/model';
 import { NotificationService } from '../../src/sending/notificationService';
 import { transition } from '../../src/sending/outboxItem';
-import { OutboxStore, queueRowOf, requestHash } from '../../src/sending/outboxStore';
+import { newestFirstId, OutboxStore, queueRowOf, requestHash } from '../../src/sending/outboxStore';
 import { catalogKey, openTables, TABLES } from '../../src/storage/tables';
 import { RunningAzurite, startAzurite } from '../support/azurite';
 import { azureTable } from '../support/azureTable';
@@ -32,6 +32,8 @@ describe('OutboxStore on Azurite', () => {
     const outcomes = await store.enqueue(CATALOG, keys.map((key) => ({ key, priority: 'normal' as const, content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: key, text: 'x' }, parts: 1, firstPartRecipients: 1, requestHash: requestHash(key) })), now);
     return outcomes.map((o) => ('id' in o ? o.id : ''));
   };
+  const queuedIn = async (catalog: string, key: string): Promise<string[]> =>
+    (await store.enqueue(catalog, [{ key, priority: 'normal', content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: key, text: 'x' }, parts: 1, firstPartRecipients: 1, requestHash: requestHash(key) }], Date.now())).map((o) => ('id' in o ? o.id : ''));
   const azuriteRow = async (catalog: string, rowKey: string): Promise<Record<string, unknown>> => {
     const table = (await openTables(azurite.connectionString))[TABLES.outbox];
     return table.getEntity(catalogKey(catalog), rowKey);
@@ -147,6 +149,21 @@ describe('OutboxStore on Azurite', () => {
     expect(await store.dropContent(catalog, 20_000)).toBe(0);
     expect(await store.dropContent(catalog, 60_000)).toBe(1);
     expect((await store.read(catalog, pending))?.content).toEqual(content('pending'));
+  });
+
+  it('ids count down with time: a catalog\'s item rows are read newest first, so the recent deliveries are the newest however long its history', async () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(newestFirstId(1_000)).toMatch(uuid);
+    expect(newestFirstId(2_000) < newestFirstId(1_999)).toBe(true);
+    expect(newestFirstId(1_764_720_000_000).slice(0, 13)).toBe(`${(0xffff_ffff_ffff - 1_764_720_000_000).toString(16).slice(0, 8)}-${(0xffff_ffff_ffff - 1_764_720_000_000).toString(16).slice(8, 12)}`);
+    const catalog = 'https://contoso.test/sites/history';
+    const ids: string[] = [];
+    for (const key of ['oldest', 'older', 'newer', 'newest']) {
+      ids.push(...await queuedIn(catalog, key));
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    expect((await store.summaries(catalog, 2)).map((s) => s.subject)).toEqual(['newest', 'newer']);
+    expect((await store.summaries(catalog, 10)).map((s) => s.id)).toEqual([...ids].reverse());
   });
 
   it('a queue row written before rows carried their state counts as pending, also as Azure answers a $select of a property the row lacks (null)', async () => {
