@@ -49,6 +49,7 @@ describe('upstream error mapping', () => {
     [507, 'ErrorQuotaExceeded', 'MAILBOX_FULL'],
     [429, undefined, 'THROTTLED'],
     [404, 'MailboxNotFound', 'MAILBOX_NOT_FOUND'],
+    [403, 'MailboxNotFound', 'MAILBOX_NOT_FOUND'],
     [400, 'ErrorMailboxNotFound', 'MAILBOX_NOT_FOUND'],
     [401, 'MailboxNotEnabledForRESTAPI', 'MAILBOX_NOT_FOUND'],
     [404, 'ResourceNotFound', 'MAILBOX_NOT_FOUND'],
