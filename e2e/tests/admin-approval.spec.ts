@@ -33,6 +33,9 @@ test('rooms - no org consent, an ordinary catalog admin: told before sign-in who
   await switchOn(page);
   await expect(notice(page)).toContainText(en.roomsApprovalTitle);
   await expect(notice(page).getByTestId('tenant-admins')).toContainText('Megan Bowen');
+  // The address sits in its brackets with no gap (MessageBar pads a span's last link on its left).
+  const admin = notice(page).getByTestId('tenant-admins').getByRole('link', { name: 'megan@contoso.test' });
+  expect(await admin.evaluate((a) => getComputedStyle(a).paddingLeft)).toBe('0px');
   await expect(page.getByRole('textbox', { name: en.roomsConsentLinkLabel })).toHaveValue(/\/v2\.0\/adminconsent\?client_id=/);
   await shot(page, '40-rooms-need-admin');
   await expectAccessible(page);

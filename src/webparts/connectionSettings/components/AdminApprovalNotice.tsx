@@ -7,6 +7,9 @@ import { TextField } from '@fluentui/react/lib/TextField';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import type { IRoomAccess } from '../model/connection';
 
+/** MessageBar pads a span's last link on its left (`span a:last-child`), meant for a link after text: not inside brackets. */
+const NO_GAP: React.CSSProperties = { paddingLeft: 0 };
+
 export interface IAdminApprovalNoticeProps {
   strings: IConnectionSettingsStrings;
   /** The view's room access; the notice shows nothing without it. */
@@ -39,7 +42,7 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
           <Text block={true} variant="small" data-testid="tenant-admins">
             {strings.roomsTenantAdmins}
             {approval.tenantAdmins.map((a, i) => (
-              <React.Fragment key={a.email}>{i > 0 ? ', ' : ''}{a.displayName} <span style={{ whiteSpace: 'nowrap' }}>(<Link underline={true} href={`mailto:${a.email}`}>{a.email}</Link>)</span></React.Fragment>
+              <React.Fragment key={a.email}>{i > 0 ? ', ' : ''}{a.displayName} <span style={{ whiteSpace: 'nowrap' }}>(<Link underline={true} href={`mailto:${a.email}`} style={NO_GAP}>{a.email}</Link>)</span></React.Fragment>
             ))}
           </Text>
         ) : <Text block={true} variant="small">{strings.roomsNoTenantAdminsKnown}</Text>}
