@@ -259,7 +259,8 @@ export class ConnectionService {
       await this.withConnection(record, async (transport) => {
         await transport.probe();
         if (transport.kind === 'graph') {
-          await requireUserMailbox(this.deps, transport.account);
+          // By the account's object id (MSAL's home account id is `<oid>.<tenant id>`), not its address.
+          await requireUserMailbox(this.deps, record.homeAccountId?.split('.')[0] || transport.account);
         }
       });
     } catch (error) {

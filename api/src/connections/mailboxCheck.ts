@@ -6,11 +6,14 @@ import type { MicrosoftIdentity } from '../identity/microsoftIdentity';
 /**
  * R-MOD-3: the account must have a user mailbox. mailboxSettings needs MailboxSettings.Read,
  * which the account is not asked for (R-MOD-4), so the API asks with its own app permission.
- * Shared by the Modern sign-in, the Classic connect and the health probe.
+ * Shared by the Modern sign-in, the Classic connect and the health probe. `user` is how Graph
+ * knows a user - its object id or its user principal name (`/users/{id | userPrincipalName}`) -
+ * not its mail address, which differs from the UPN in many tenants (microsoft-graph-docs#3979):
+ * Modern passes the account's object id; Classic has only the login the admin typed.
  */
-export async function requireUserMailbox(deps: { config: ApiConfig; identity: MicrosoftIdentity; graph: GraphClient }, email: string): Promise<void> {
+export async function requireUserMailbox(deps: { config: ApiConfig; identity: MicrosoftIdentity; graph: GraphClient }, user: string): Promise<void> {
   const token = await deps.identity.appToken(`${deps.config.graphResource}/.default`);
-  const settings = await deps.graph.request<{ userPurpose?: string }>(token, 'GET', `/users/${encodeURIComponent(email)}/mailboxSettings`);
+  const settings = await deps.graph.request<{ userPurpose?: string }>(token, 'GET', `/users/${encodeURIComponent(user)}/mailboxSettings`);
   const purpose = settings?.userPurpose?.toLowerCase();
   if (purpose && purpose !== 'user') {
     throw new ApiError(purpose === 'shared' ? 'SHARED_MAILBOX' : 'MAILBOX_NOT_FOUND', { upstream: `mailboxSettings.userPurpose ${purpose}` });

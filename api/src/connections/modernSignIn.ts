@@ -203,12 +203,12 @@ export class ModernSignIn {
     if (missing.length > 0) {
       throw new ApiError('PERMISSIONS_MISSING', { detail: `Not granted: ${missing.join(', ')}.` });
     }
-    const me = await this.deps.graph.request<{ displayName?: string; mail?: string | null; userPrincipalName?: string }>(result.accessToken, 'GET', '/me?$select=id,displayName,mail,userPrincipalName');
+    const me = await this.deps.graph.request<{ id?: string; displayName?: string; mail?: string | null; userPrincipalName?: string }>(result.accessToken, 'GET', '/me?$select=id,displayName,mail,userPrincipalName');
     const email = (me?.mail || me?.userPrincipalName || '').toLowerCase();
     if (!email) {
       throw new ApiError('MAILBOX_NOT_FOUND');
     }
-    await requireUserMailbox(this.deps, email);
+    await requireUserMailbox(this.deps, me?.id || me?.userPrincipalName || email);
     return { email, displayName: me?.displayName ?? email };
   }
 }

@@ -184,6 +184,23 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     expect(res.body.health).toMatchObject({ state: 'lost', code });
   });
 
+  it('an account whose UPN is not its address (Graph knows users by id or UPN) connects, and a UPN changed later keeps the connection', async () => {
+    const rename = async (user: string, upn: string): Promise<void> => {
+      const res = await fetch(`${stack.tenant.origin}/_admin/faults/rename-upn`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, upn }) });
+      expect(res.status).toBe(200);
+    };
+    // Alex signs in as a UPN of its own; its address (Graph's mail) stays alex@contoso.test.
+    await rename('alex@contoso.test', 'alex.wilber@contoso.test');
+    const first = await connect('adele@contoso.test', catalogA, { user: 'alex.wilber@contoso.test' });
+    expect(first.posted.message.ok).toBe(true);
+    expect(first.completed?.body.account).toMatchObject({ email: 'alex@contoso.test' });
+    // Renamed again after connecting: the check finds the same account by its id.
+    await rename('alex.wilber@contoso.test', 'alex.w@contoso.test');
+    const res = await stack.call('POST', path(catalogA, '/check'), { token: await stack.token('adele@contoso.test') });
+    expect(res.status).toBe(200);
+    expect(res.body.health).toMatchObject({ state: 'connected' });
+  });
+
   it('keep-alive (R-LOSS-0) - an idle connection is refreshed at the identity platform before it lapses', async () => {
     await connect('adele@contoso.test', catalogA, { user: 'adele@contoso.test' });
     const lastUse = () => Math.max(...[...stack.tenant.state.refreshTokens.values()].map((r) => r.lastUsedAt));

@@ -81,6 +81,19 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       return { ok: true, detail: `mailbox of ${a.upn} removed` };
     }
   },
+  'rename-upn': {
+    description: "Change a user's user principal name (Entra: the object id stays; Exchange's primary SMTP address, Graph's mail, stays the old one): Graph finds the user by id or the new UPN only, not by the address.",
+    fields: ['user', 'upn'],
+    apply: (state, body) => {
+      const a = account(state, body);
+      if (!a) return fail('unknown user');
+      const upn = typeof body.upn === 'string' ? body.upn.trim().toLowerCase() : '';
+      if (!/^[^@\s]+@[^@\s]+$/.test(upn) || state.accountByUpn(upn)) return fail('upn must be a new user principal name');
+      a.mail ??= a.upn;
+      a.upn = upn;
+      return { ok: true, detail: `${a.mail} signs in as ${upn} now` };
+    }
+  },
   'make-shared': {
     description: "Convert a user's mailbox to a shared mailbox: mailboxSettings.userPurpose becomes 'shared'.",
     fields: ['user'],

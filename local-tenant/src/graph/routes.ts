@@ -150,7 +150,7 @@ function userJson(state: TenantState, a: Account): Record<string, unknown> {
     displayName: a.displayName,
     givenName: a.givenName,
     jobTitle: a.jobTitle,
-    mail: a.mailbox === 'none' ? null : a.upn,
+    mail: a.mailbox === 'none' ? null : a.mail ?? a.upn,
     mobilePhone: null,
     officeLocation: a.room?.building ?? null,
     preferredLanguage: 'en-US',

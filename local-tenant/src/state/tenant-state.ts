@@ -11,6 +11,8 @@ export const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10'
 export interface Account {
   id: string;
   upn: string;
+  /** The primary SMTP address when it is not the UPN (the `rename-upn` fault); Graph's `mail`. */
+  mail?: string;
   displayName: string;
   givenName: string | null;
   surname: string | null;
