@@ -151,3 +151,27 @@ for (const theme of ['teams-default', 'teams-contrast'] as const) {
     await expectAccessible(page);
   });
 }
+
+/** Exchange stopping the account from sending - here its mailbox is full (MAILBOX_FULL): the block, its reason and remedy, en and ja. */
+test('screenshots - the account\'s mailbox is full: sending stopped by Exchange, en and ja', async ({ page }) => {
+  await visit(page);
+  await signInInPopup(page, async () => {
+    await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
+    await page.getByRole('button', { name: en.connect, exact: true }).click();
+  }, 'adele@contoso.test');
+  await expect(page.getByTestId('status-state')).toHaveText(en.stateSending);
+  await fault('mailbox-full', { mailbox: 'adele@contoso.test' });
+  await page.getByTestId('lms-panel').getByRole('button', { name: 'Queue one notification' }).click();
+  // The engine meets the full mailbox and records the block; the page shows it on its next load.
+  await expect(async () => {
+    await visit(page);
+    await expect(page.getByTestId('sending-blocked')).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  for (const [lang, strings] of [['en', en], ['ja', ja]] as const) {
+    await visit(page, { lang });
+    await expect(page.getByTestId('status-state')).toHaveText(strings.stateBlocked);
+    await expect(page.getByTestId('sending-blocked')).toContainText(lang === 'en' ? 'retention policy' : 'アイテム保持ポリシー');
+    await shot(page, `${lang}-18-mailbox-full`);
+    await expectAccessible(page);
+  }
+});
