@@ -17,7 +17,7 @@ import { ConnectionWriter } from './connectionWriter';
 import { ClassicSecret, CredentialsProvider } from './credentials';
 import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, settingsEtag, toView } from './model';
 import { requireUserMailbox } from './mailboxCheck';
-import type { OrgConsentStatus } from './orgConsent';
+import { objectIdOf, type OrgConsentStatus } from './orgConsent';
 import { checkBinding, checkNotExpired, checkSamePrincipal } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
 
@@ -259,8 +259,8 @@ export class ConnectionService {
       await this.withConnection(record, async (transport) => {
         await transport.probe();
         if (transport.kind === 'graph') {
-          // By the account's object id (MSAL's home account id is `<oid>.<tenant id>`), not its address.
-          await requireUserMailbox(this.deps, record.homeAccountId?.split('.')[0] || transport.account);
+          // By the account's object id, not its address.
+          await requireUserMailbox(this.deps, objectIdOf(record.homeAccountId) || transport.account);
         }
       });
     } catch (error) {

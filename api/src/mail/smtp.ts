@@ -56,10 +56,12 @@ class TokenProvisionError extends Error {
 export class SmtpMailTransport implements MailTransport {
   public readonly kind: 'smtp-oauth' | 'smtp-password';
   private readonly pool: Transporter<SMTPPool.SentMessageInfo>;
+  /** The account as From shows it: its display name with its address (as Exchange shows a Graph message's sender). */
+  private readonly sender: string | { name: string; address: string };
 
-  /** `displayName`: the account's, shown with its address in From (as Exchange shows a Graph message's sender). */
-  public constructor(private readonly endpoint: SmtpEndpoint, public readonly account: string, private readonly credentials: SmtpCredentials, public readonly concurrency: number, private readonly displayName?: string) {
+  public constructor(private readonly endpoint: SmtpEndpoint, public readonly account: string, private readonly credentials: SmtpCredentials, public readonly concurrency: number, displayName?: string) {
     this.kind = credentials.kind === 'password' ? 'smtp-password' : 'smtp-oauth';
+    this.sender = displayName && displayName !== account ? { name: displayName, address: account } : account;
     const auth = credentials.kind === 'password'
       ? { type: 'login' as const, user: account, pass: credentials.pass }
       : { type: 'OAuth2' as const, user: account };
@@ -101,7 +103,7 @@ export class SmtpMailTransport implements MailTransport {
     try {
       await this.pool.sendMail({
         messageId: message.messageId,
-        from: this.displayName && this.displayName !== message.from && message.from === this.account ? { name: this.displayName, address: message.from } : message.from,
+        from: message.from === this.account ? this.sender : message.from,
         to: message.to,
         cc: message.cc,
         bcc: message.bcc,

@@ -206,7 +206,6 @@ interface QueueEntity extends ContentEntity {
 /** Storage operations of these changes in a transaction: a pending state one, a final state two. */
 export const operationsOf = (changes: Array<{ next: Pick<ItemState, 'state'> }>): number => changes.reduce((n, c) => n + (isTerminal(c.next.state) ? 2 : 1), 0);
 
-/** An item's queue row: its priority and age never change. */
 /**
  * A new item's id: a UUID (RFC 9562 version 8, its bits the implementation's) whose first 48 bits
  * count down with time - 2^48 - 1 less the milliseconds since 1970 - and whose other bits are
@@ -223,6 +222,7 @@ export function newestFirstId(now: number = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** An item's queue row: its priority and age never change. */
 export const queueRowOf = (item: Pick<StoredItem, 'id' | 'state'>): string => indexRow(item.state, item.id);
 
 function recipientsOf(e: ContentEntity, field: 'to' | 'cc' | 'bcc'): string[] {

@@ -12,6 +12,12 @@ function account(state: TenantState, body: Body): ReturnType<TenantState['accoun
   return typeof body.user === 'string' ? state.accountByUpn(body.user) : undefined;
 }
 
+/** The mailbox (a user's UPN, lower case) a body names in `mailbox`, if the tenant has that user. */
+function mailboxOf(state: TenantState, body: Body): string | undefined {
+  const mailbox = typeof body.mailbox === 'string' ? body.mailbox.toLowerCase() : '';
+  return state.accountByUpn(mailbox) ? mailbox : undefined;
+}
+
 /**
  * Every fault the local tenant can inject, by name. Each mirrors something an admin (or
  * Microsoft) does to a real tenant; docs/local-tenant.md lists them with their effect.
@@ -132,8 +138,8 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     description: `Throttle one mailbox's SMTP submissions as Exchange's continuous-error throttling does: every MAIL FROM answers 550 5.2.251-5.2.255 (cause: ${Object.keys(SENDING_BLOCKS).join(', ')}). clear: true lifts it.`,
     fields: ['mailbox', 'cause', 'clear'],
     apply: (state, body) => {
-      const mailbox = typeof body.mailbox === 'string' ? body.mailbox.toLowerCase() : '';
-      if (!state.accountByUpn(mailbox)) return fail('unknown mailbox');
+      const mailbox = mailboxOf(state, body);
+      if (!mailbox) return fail('unknown mailbox');
       if (body.clear === true) {
         state.faults.sendingBlocks.delete(mailbox);
         return { ok: true, detail: `sending block of ${mailbox} lifted` };
@@ -147,8 +153,8 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     description: "Fill one mailbox past its quota: what it sends is refused - Graph 403 ErrorQuotaExceeded, SMTP 554 5.2.2 mailbox full at submission. clear: true frees it.",
     fields: ['mailbox', 'clear'],
     apply: (state, body) => {
-      const mailbox = typeof body.mailbox === 'string' ? body.mailbox.toLowerCase() : '';
-      if (!state.accountByUpn(mailbox)) return fail('unknown mailbox');
+      const mailbox = mailboxOf(state, body);
+      if (!mailbox) return fail('unknown mailbox');
       if (body.clear === true) {
         state.faults.fullMailboxes.delete(mailbox);
         return { ok: true, detail: `${mailbox} has room again` };
@@ -186,8 +192,8 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     description: 'Throttle one mailbox: retryAfterSeconds answers every Graph mail/calendar request with 429 (SMTP: 432 4.3.2); or lower its messagesPerMinute (the excess is delayed) / concurrentRequests (Graph requests per app, SMTP connections sending at once). clear: true removes it.',
     fields: ['mailbox', 'retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'clear'],
     apply: (state, body) => {
-      const mailbox = typeof body.mailbox === 'string' ? body.mailbox.toLowerCase() : '';
-      if (!state.accountByUpn(mailbox)) return fail('unknown mailbox');
+      const mailbox = mailboxOf(state, body);
+      if (!mailbox) return fail('unknown mailbox');
       if (body.clear === true) {
         state.faults.mailboxLimits.delete(mailbox);
         return { ok: true, detail: `throttling of ${mailbox} cleared` };
