@@ -49,8 +49,10 @@ export interface ApiConfig {
   keepAliveIntervalSeconds: number;
   /** How often booked rooms that have not answered are looked at (0: only when the LMS reads the session). */
   roomAnswerIntervalSeconds: number;
-  /** Days a final notification keeps its bodies and recipient lists (0: kept); the daily outbox-content job deletes them. */
+  /** Days a final notification keeps its bodies and recipient lists (0: kept); the daily outbox-retention job deletes them. */
   outboxContentDays: number;
+  /** Days a final notification is kept at all - state, subject, history, idempotency key (0: kept); the same job deletes it. */
+  outboxHistoryDays: number;
   outboxContentIntervalSeconds: number;
   /** The outbox engine: Exchange Online's per-mailbox limits (R-USE-4) and how the workers run. */
   sending: SendingConfig;
@@ -317,6 +319,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     keepAliveIntervalSeconds: Number(optional('KEEPALIVE_INTERVAL_SECONDS', '3600', int(0, 86400))),
     roomAnswerIntervalSeconds: Number(optional('ROOM_ANSWER_INTERVAL_SECONDS', '60', int(0, 86400))),
     outboxContentDays: Number(optional('OUTBOX_CONTENT_DAYS', '30', int(0, 3650))),
+    outboxHistoryDays: Number(optional('OUTBOX_HISTORY_DAYS', '90', int(0, 3650))),
     outboxContentIntervalSeconds: Number(optional('OUTBOX_CONTENT_INTERVAL_SECONDS', '86400', int(0, 604800))),
     alerts: {
       sender: optional('SYSTEM_SENDER', production ? '' : 'notifications@contoso.test', (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'must be an email address')) || null,

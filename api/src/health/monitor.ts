@@ -21,7 +21,7 @@ export interface MonitorDeps {
    */
   resume?: (catalog: string) => Promise<boolean>;
   /** Deletes the content of the catalog's notifications final before `before`; answers how many. */
-  dropContent?: (catalog: string, before: number) => Promise<number>;
+  prune?: (catalog: string, cutoffs: { contentBefore?: number; historyBefore?: number }) => Promise<{ dropped: number; deleted: number }>;
   /** Sessions whose room has not answered yet: read their events (issue 9 point 5). */
   sessions?: { learnRoomAnswers(): Promise<Record<string, number>> };
   log: FastifyBaseLogger;
@@ -43,8 +43,9 @@ interface Job {
  * - keep-alive: refreshes modern connections idle for KEEPALIVE_AFTER_DAYS;
  * - room answers: reads the answer of each booked room that has not answered yet (Exchange's
  *   resource mailboxes answer the organiser some time after the event was made);
- * - outbox content: deletes the bodies and recipient lists of notifications final for
- *   OUTBOX_CONTENT_DAYS (their state, subject and history stay for the deliveries list).
+ * - outbox retention: deletes the bodies and recipient lists of notifications final for
+ *   OUTBOX_CONTENT_DAYS (their state, subject and history stay for the deliveries list), and the
+ *   notifications final for OUTBOX_HISTORY_DAYS whole (with their idempotency keys).
  */
 export class HealthMonitor {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -60,7 +61,7 @@ export class HealthMonitor {
       { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: () => this.sweep() },
       { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async () => this.deps.service.keepAlive() },
       { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async () => (await this.deps.sessions?.learnRoomAnswers()) ?? {} },
-      { name: 'outbox-content', everySeconds: this.deps.config.outboxContentDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: () => this.dropContent() }
+      { name: 'outbox-retention', everySeconds: this.deps.config.outboxContentDays > 0 || this.deps.config.outboxHistoryDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: () => this.prune() }
     ];
   }
 
@@ -102,13 +103,19 @@ export class HealthMonitor {
     }
   }
 
-  /** Every catalog's notifications final for OUTBOX_CONTENT_DAYS lose their bodies and recipient lists. */
-  public async dropContent(): Promise<Record<string, number>> {
-    const result = { catalogs: 0, dropped: 0, failed: 0 };
-    const before = this.now() - this.deps.config.outboxContentDays * 86_400_000;
+  /**
+   * Every catalog's notifications final for OUTBOX_CONTENT_DAYS lose their bodies and recipient
+   * lists; those final for OUTBOX_HISTORY_DAYS are deleted (a period of 0: kept).
+   */
+  public async prune(): Promise<Record<string, number>> {
+    const result = { catalogs: 0, dropped: 0, deleted: 0, failed: 0 };
+    const before = (days: number): number | undefined => (days > 0 ? this.now() - days * 86_400_000 : undefined);
+    const cutoffs = { contentBefore: before(this.deps.config.outboxContentDays), historyBefore: before(this.deps.config.outboxHistoryDays) };
     for await (const { record } of this.deps.connections.all()) {
       try {
-        result.dropped += (await this.deps.dropContent?.(record.catalog, before)) ?? 0;
+        const done = (await this.deps.prune?.(record.catalog, cutoffs)) ?? { dropped: 0, deleted: 0 };
+        result.dropped += done.dropped;
+        result.deleted += done.deleted;
         result.catalogs++;
       } catch {
         // A storage fault on one catalog: the next run takes it again.

@@ -194,6 +194,8 @@ interface ItemEntity extends ContentEntity {
   /** All recipients (to, cc, bcc): what the deliveries list shows without reading the addresses. */
   recipientCount: number;
   index: string;
+  /** The idempotency key's row, deleted with the item when its history is (rows written before it was kept have none). */
+  keyRow?: string;
 }
 
 /** A pending item's queue row: the content and state, and what the drain orders and paces by. */
@@ -294,7 +296,8 @@ export class OutboxStore {
         ...content,
         ...storedRequest(item),
         recipientCount: recipientCount(item.content),
-        index: indexRow(state, id)
+        index: indexRow(state, id),
+        keyRow: keyRowOf(item)
       };
       fresh.push({
         index,
@@ -653,30 +656,45 @@ export class OutboxStore {
   }
 
   /**
-   * Data minimisation: a final item's bodies and recipient lists are deleted once it has been final
-   * for a while (`before`: final before then). What the deliveries list and a status read need
+   * Retention (data minimisation). A final item's bodies and recipient lists are deleted once it
+   * has been final since before `contentBefore`; what the deliveries list and a status read need
    * stays - state, history, subject, recipient count - and so does its idempotency key. A final
-   * item row is no longer written by anyone else; the write is conditional all the same. Answers
-   * how many items lost their content.
+   * notification is deleted whole - its row and its idempotency key's, in one transaction - once it
+   * has been final since before `historyBefore`: a status read then answers NOTIFICATION_NOT_FOUND
+   * and its key is free again. Invitations stay (their sessions' rows are kept while the LMS may
+   * change the session). A final item row is written by nobody else: the content drop is
+   * conditional all the same, the deletes cannot be (@azure/data-tables sends a transaction's
+   * deletes without If-Match). Answers how many items lost their content and how many were deleted.
    */
-  public async dropContent(catalog: string, before: number): Promise<number> {
+  public async prune(catalog: string, cutoffs: { contentBefore?: number; historyBefore?: number }): Promise<{ dropped: number; deleted: number }> {
     const partitionKey = catalogKey(catalog);
-    const kept = ['catalog', 'id', 'state', 'subject', 'kind', 'session', 'requestHash', 'canonicalHash', 'recipientCount', 'index'] as const;
-    const stale: Array<Record<string, unknown> & { rowKey: string; etag: string }> = [];
+    const kept = ['catalog', 'id', 'state', 'subject', 'kind', 'session', 'requestHash', 'canonicalHash', 'recipientCount', 'index', 'keyRow'] as const;
+    type Row = Record<string, unknown> & { rowKey: string; etag: string; id: string; state: string; kind?: ItemKind; keyRow?: string; contentDroppedAt?: string };
+    const stale: Row[] = [];
+    const past: Row[] = [];
     try {
-      const rows = this.table.listEntities<Record<string, unknown> & { rowKey: string; etag: string; state: string; contentDroppedAt?: string }>({
+      const rows = this.table.listEntities<Row>({
         queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge 'n|' and RowKey lt 'n}'`, select: ['RowKey', 'contentDroppedAt', ...kept] }
       });
       for await (const row of rows) {
         const state = JSON.parse(row.state) as ItemState;
         const finalAt = Date.parse(state.history[state.history.length - 1]?.at ?? '');
-        if (!row.contentDroppedAt && isTerminal(state.state) && finalAt < before) {
+        if (!isTerminal(state.state)) {
+          continue;
+        }
+        if (cutoffs.historyBefore !== undefined && row.kind !== 'invitation' && finalAt < cutoffs.historyBefore) {
+          past.push(row);
+        } else if (cutoffs.contentBefore !== undefined && !row.contentDroppedAt && finalAt < cutoffs.contentBefore) {
           stale.push(row);
         }
       }
     } catch (error) {
       throw storageError(error);
     }
+    return { dropped: await this.dropContentOf(partitionKey, stale, kept), deleted: await this.deleteWhole(partitionKey, past) };
+  }
+
+  private async dropContentOf(partitionKey: string, stale: Array<Record<string, unknown> & { rowKey: string; etag: string }>, kept: readonly string[]): Promise<number> {
     const droppedAt = new Date().toISOString();
     let dropped = 0;
     for (let i = 0; i < stale.length; i += TRANSACTION_OPERATIONS) {
@@ -700,6 +718,58 @@ export class OutboxStore {
       }
     }
     return dropped;
+  }
+
+  /** Deletes final notifications with their idempotency keys' rows; answers how many. */
+  private async deleteWhole(partitionKey: string, past: Array<{ rowKey: string; id: string; keyRow?: string }>): Promise<number> {
+    // Rows written before the item row named its key's: their keys are found by the id they hold.
+    const unnamed = new Set(past.filter((row) => !row.keyRow).map((row) => row.id));
+    const keyOf = new Map<string, string>();
+    if (unnamed.size > 0) {
+      try {
+        for await (const key of this.table.listEntities<{ rowKey: string; id: string }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge 'k|' and RowKey lt 'k}'`, select: ['RowKey', 'id'] } })) {
+          if (unnamed.has(key.id)) {
+            keyOf.set(key.id, key.rowKey);
+          }
+        }
+      } catch (error) {
+        throw storageError(error);
+      }
+    }
+    const pairs = past.map((row) => [row.rowKey, row.keyRow ?? keyOf.get(row.id)].filter((k): k is string => k !== undefined));
+    let deleted = 0;
+    const remove = async (rowKeys: string[]): Promise<void> => {
+      await this.table.submitTransaction(rowKeys.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]));
+    };
+    for (let i = 0; i < pairs.length; i += Math.floor(TRANSACTION_OPERATIONS / 2)) {
+      const group = pairs.slice(i, i + Math.floor(TRANSACTION_OPERATIONS / 2));
+      try {
+        await remove(group.flat());
+        deleted += group.length;
+      } catch (error) {
+        if (statusOf(error) !== 404) {
+          throw storageError(error);
+        }
+        // A row of the group is gone already (a run that stopped part-way, a key row never
+        // written): each item alone, and its row without its key's when that is what is missing.
+        for (const pair of group) {
+          try {
+            await remove(pair);
+          } catch (itemError) {
+            if (statusOf(itemError) !== 404) {
+              throw storageError(itemError);
+            }
+            await this.table.deleteEntity(partitionKey, pair[0]).catch((rowError: unknown) => {
+              if (statusOf(rowError) !== 404) {
+                throw storageError(rowError);
+              }
+            });
+          }
+          deleted++;
+        }
+      }
+    }
+    return deleted;
   }
 
   /**

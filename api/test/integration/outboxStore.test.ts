@@ -129,7 +129,7 @@ describe('OutboxStore on Azurite', () => {
     await finish(old, 10_000);
     await finish(recent, 50_000);
 
-    expect(await store.dropContent(catalog, 20_000)).toBe(1);
+    expect(await store.prune(catalog, { contentBefore: 20_000 })).toEqual({ dropped: 1, deleted: 0 });
     const gone = await store.read(catalog, old);
     expect(gone?.content).toEqual({ to: [], cc: [], bcc: [], subject: 'Subject old', html: undefined, text: undefined });
     expect(gone?.state).toMatchObject({ state: 'sent', sentAt: 10_000 });
@@ -146,9 +146,64 @@ describe('OutboxStore on Azurite', () => {
       expect((await store.read(catalog, id))?.content).toEqual(content(key));
     }
     // Once is enough; a later run takes the recent one when its time comes.
-    expect(await store.dropContent(catalog, 20_000)).toBe(0);
-    expect(await store.dropContent(catalog, 60_000)).toBe(1);
+    expect(await store.prune(catalog, { contentBefore: 20_000 })).toEqual({ dropped: 0, deleted: 0 });
+    expect(await store.prune(catalog, { contentBefore: 60_000 })).toEqual({ dropped: 1, deleted: 0 });
     expect((await store.read(catalog, pending))?.content).toEqual(content('pending'));
+  });
+
+  it('a notification final for the history period is deleted with its idempotency key (older rows\' keys found by id, a key row already gone is no fault); recent, pending and invitations stay', async () => {
+    const catalog = 'https://contoso.test/sites/history-kept';
+    const table = (await openTables(azurite.connectionString))[TABLES.outbox];
+    const partitionKey = catalogKey(catalog);
+    const item = (key: string, session?: string) => ({ key, priority: 'normal' as const, content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: `Subject ${key}`, text: `Body of ${key}` }, parts: 1, firstPartRecipients: 1, requestHash: requestHash(key), ...(session ? { session } : {}) });
+    const ids = (await store.enqueue(catalog, [item('old'), item('older-row'), item('key-gone'), item('recent'), item('pending'), item('invite', 'session-1')], 1000)).map((o) => ('id' in o ? o.id : ''));
+    const [old, olderRow, keyGone, recent, pending, invite] = ids;
+    const finish = async (id: string, at: number): Promise<void> => {
+      const queuedItem = await store.readForUpdate(catalog, id);
+      if (!queuedItem) {
+        throw new Error('queued item not found');
+      }
+      const claimed = await store.update(queuedItem, transition(queuedItem.state, { type: 'claim', now: at - 10, claimUntil: at + 10_000 }));
+      await store.update(claimed, transition(claimed.state, { type: 'sent', now: at }));
+    };
+    for (const id of [old, olderRow, keyGone, invite]) {
+      await finish(id, 10_000);
+    }
+    await finish(recent, 50_000);
+    // A row written before item rows named their key's row; and a run that stopped after one key row was deleted.
+    const { etag: _etag, ...older } = await table.getEntity<Record<string, unknown>>(partitionKey, `n|${olderRow}`);
+    delete older.keyRow;
+    await table.updateEntity(older as { partitionKey: string; rowKey: string }, 'Replace');
+    const keyGoneRow = String((await table.getEntity<{ keyRow: string }>(partitionKey, `n|${keyGone}`)).keyRow);
+    await table.deleteEntity(partitionKey, keyGoneRow);
+    const keyRows = async (): Promise<string[]> => {
+      const rows: string[] = [];
+      for await (const row of table.listEntities<{ id: string }>({ queryOptions: { filter: `PartitionKey eq '${partitionKey}' and RowKey ge 'k|' and RowKey lt 'k}'` } })) {
+        rows.push(row.id);
+      }
+      return rows.sort();
+    };
+    expect(await keyRows()).toEqual([old, olderRow, recent, pending, invite].sort());
+
+    expect(await store.prune(catalog, { contentBefore: 20_000, historyBefore: 20_000 })).toEqual({ dropped: 1, deleted: 3 });
+    for (const id of [old, olderRow, keyGone]) {
+      expect(await store.read(catalog, id)).toBeUndefined();
+    }
+    expect(await keyRows()).toEqual([recent, pending, invite].sort());
+    // The invitation lost its content (its session's row keeps what it says) and nothing else.
+    expect(await store.read(catalog, invite)).toMatchObject({ state: { state: 'sent' }, content: { to: [] } });
+    const connections = { read: async () => ({ record: emptyConnection(catalog, 'c1') }) } as unknown as ConnectionStore;
+    const lms = new NotificationService({ connections, outbox: store, wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test' });
+    await expect(lms.status(catalog, old)).rejects.toMatchObject({ code: 'NOTIFICATION_NOT_FOUND' });
+    expect((await store.summaries(catalog, 10)).map((s) => s.id).sort()).toEqual([recent, pending, invite].sort());
+    // The deleted key is free: the same request queues a new notification; the kept ones still answer as before.
+    const [again, recentAgain] = await store.enqueue(catalog, [item('old'), item('recent')], 60_000);
+    expect(again).toMatchObject({ duplicate: false });
+    expect('id' in again && again.id).not.toBe(old);
+    expect(recentAgain).toEqual(expect.objectContaining({ id: recent, duplicate: true }));
+    expect((await store.read(catalog, pending))?.state.state).toBe('queued');
+    // Once is enough.
+    expect(await store.prune(catalog, { contentBefore: 20_000, historyBefore: 20_000 })).toEqual({ dropped: 0, deleted: 0 });
   });
 
   it('ids count down with time: a catalog\'s item rows are read newest first, so the recent deliveries are the newest however long its history', async () => {

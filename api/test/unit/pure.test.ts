@@ -15,6 +15,7 @@ import { rateLimitKey } from '../../src/auth/authentication';
 import { preferredLanguage, problemBody } from '../../src/errors/problem';
 import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
 import { textChunks } from '../../src/storage/chunks';
+import { HealthMonitor } from '../../src/health/monitor';
 import { catalogKey } from '../../src/storage/tables';
 import { missingPermissions } from '../../src/identity/microsoftIdentity';
 import { codeOf } from '../support/errors';
@@ -247,6 +248,29 @@ describe('configuration', () => {
   it('loadConfig - development needs nothing', () => {
     const config = loadConfig({}, '/repo');
     expect(config).toMatchObject({ port: 4700, authorityHost: 'https://localhost:4800', storage: { embeddedAzurite: true, tablePort: 4810, queuePort: 4811 }, kek: { kind: 'local', file: '/repo/.local/keys/kek.json' } });
+  });
+  it('outbox retention - the job cuts at OUTBOX_CONTENT_DAYS and OUTBOX_HISTORY_DAYS (0 keeps), for every catalog, and counts a catalog that failed', async () => {
+    const asked: Array<[string, unknown]> = [];
+    const monitorWith = (env: Record<string, string>): HealthMonitor => new HealthMonitor({
+      config: loadConfig(env, '/repo'),
+      connections: { all: async function* () { yield* ['a', 'b', 'bad'].map((catalog) => ({ record: { catalog } })); } },
+      prune: async (catalog: string, cutoffs: unknown) => {
+        asked.push([catalog, cutoffs]);
+        if (catalog === 'bad') {
+          throw new Error('storage');
+        }
+        return { dropped: 2, deleted: 1 };
+      },
+      now: () => 100 * 86_400_000
+    } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
+    expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, dropped: 4, deleted: 2, failed: 1 });
+    expect(asked).toEqual(['a', 'b', 'bad'].map((c) => [c, { contentBefore: 70 * 86_400_000, historyBefore: 10 * 86_400_000 }]));
+    asked.length = 0;
+    await monitorWith({ OUTBOX_CONTENT_DAYS: '0', OUTBOX_HISTORY_DAYS: '7' }).prune();
+    expect(asked[0]).toEqual(['a', { contentBefore: undefined, historyBefore: 93 * 86_400_000 }]);
+    asked.length = 0;
+    await monitorWith({ OUTBOX_HISTORY_DAYS: '0' }).prune();
+    expect(asked[0]).toEqual(['a', { contentBefore: 70 * 86_400_000, historyBefore: undefined }]);
   });
   it('findRepoRoot - finds the repository from the sources and from the build output alike', () => {
     const repo = path.resolve(__dirname, '..', '..', '..');

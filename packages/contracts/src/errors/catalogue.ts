@@ -698,8 +698,8 @@ export const HTTP_ERRORS = {
       ja: 'このカタログにはその通知がありません。'
     },
     remedy: {
-      en: 'Check the notification id and the catalog it was queued for.',
-      ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。'
+      en: 'Check the notification id and the catalog it was queued for. A notification is deleted some time after it was sent, expired or failed (90 days by default).',
+      ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。通知は、送信・期限切れ・失敗のいずれかで終了してから一定期間 (既定では 90 日) 後に削除されます。'
     }
   },
   SESSION_NOT_FOUND: {
