@@ -20,8 +20,8 @@ export interface MonitorDeps {
    * at most one probe interval, never for good.
    */
   resume?: (catalog: string) => Promise<boolean>;
-  /** Deletes the content of the catalog's notifications final before `before`; answers how many. */
-  prune?: (catalog: string, cutoffs: { contentBefore?: number; historyBefore?: number }) => Promise<{ dropped: number; deleted: number }>;
+  /** The outbox's retention (OutboxStore.prune): content dropped, notifications deleted, crash leftovers removed. */
+  prune?: (catalog: string, cutoffs: { contentBefore?: number; historyBefore?: number }) => Promise<{ dropped: number; deleted: number; leftovers: number }>;
   /** Sessions whose room has not answered yet: read their events (issue 9 point 5). */
   sessions?: { learnRoomAnswers(): Promise<Record<string, number>> };
   log: FastifyBaseLogger;
@@ -108,14 +108,15 @@ export class HealthMonitor {
    * lists; those final for OUTBOX_HISTORY_DAYS are deleted (a period of 0: kept).
    */
   public async prune(): Promise<Record<string, number>> {
-    const result = { catalogs: 0, dropped: 0, deleted: 0, failed: 0 };
+    const result = { catalogs: 0, dropped: 0, deleted: 0, leftovers: 0, failed: 0 };
     const before = (days: number): number | undefined => (days > 0 ? this.now() - days * 86_400_000 : undefined);
     const cutoffs = { contentBefore: before(this.deps.config.outboxContentDays), historyBefore: before(this.deps.config.outboxHistoryDays) };
     for await (const { record } of this.deps.connections.all()) {
       try {
-        const done = (await this.deps.prune?.(record.catalog, cutoffs)) ?? { dropped: 0, deleted: 0 };
+        const done = (await this.deps.prune?.(record.catalog, cutoffs)) ?? { dropped: 0, deleted: 0, leftovers: 0 };
         result.dropped += done.dropped;
         result.deleted += done.deleted;
+        result.leftovers += done.leftovers;
         result.catalogs++;
       } catch {
         // A storage fault on one catalog: the next run takes it again.

@@ -664,9 +664,10 @@ export class OutboxStore {
    * and its key is free again. Invitations stay (their sessions' rows are kept while the LMS may
    * change the session). A final item row is written by nobody else: the content drop is
    * conditional all the same, the deletes cannot be (@azure/data-tables sends a transaction's
-   * deletes without If-Match). Answers how many items lost their content and how many were deleted.
+   * deletes without If-Match). Answers how many items lost their content, how many were deleted,
+   * and how many queue rows a crash had left behind were removed (`dropLeftovers`).
    */
-  public async prune(catalog: string, cutoffs: { contentBefore?: number; historyBefore?: number }): Promise<{ dropped: number; deleted: number }> {
+  public async prune(catalog: string, cutoffs: { contentBefore?: number; historyBefore?: number }): Promise<{ dropped: number; deleted: number; leftovers: number }> {
     const partitionKey = catalogKey(catalog);
     const kept = ['catalog', 'id', 'state', 'subject', 'kind', 'session', 'requestHash', 'canonicalHash', 'recipientCount', 'index', 'keyRow'] as const;
     type Row = Record<string, unknown> & { rowKey: string; etag: string; id: string; state: string; kind?: ItemKind; keyRow?: string; contentDroppedAt?: string };
@@ -691,7 +692,28 @@ export class OutboxStore {
     } catch (error) {
       throw storageError(error);
     }
-    return { dropped: await this.dropContentOf(partitionKey, stale, kept), deleted: await this.deleteWhole(partitionKey, past) };
+    return { dropped: await this.dropContentOf(partitionKey, stale, kept), deleted: await this.deleteWhole(partitionKey, past), leftovers: await this.dropLeftovers(catalog, cutoffs.contentBefore ?? cutoffs.historyBefore) };
+  }
+
+  /**
+   * Queue rows of items final before `before`: a drain removes a final item's queue row when it
+   * marks it, or when it passes the row later; one left by a crash in a catalog that sends no more
+   * would keep the content a queue row holds for ever. (Only long-final rows: a drain may be about
+   * to remove a fresh one in a transaction, which a row deleted under it would refuse.)
+   */
+  private async dropLeftovers(catalog: string, before: number | undefined): Promise<number> {
+    if (before === undefined) {
+      return 0;
+    }
+    const leftovers: string[] = [];
+    for await (const row of this.queueRows<{ rowKey: string; state?: string | null }>(catalog, 1000, ['RowKey', 'state'])) {
+      const state = typeof row.state === 'string' ? (JSON.parse(row.state) as ItemState) : undefined;
+      if (state && isTerminal(state.state) && Date.parse(state.history[state.history.length - 1]?.at ?? '') < before) {
+        leftovers.push(row.rowKey);
+      }
+    }
+    await this.dropQueueRows(catalog, leftovers);
+    return leftovers.length;
   }
 
   private async dropContentOf(partitionKey: string, stale: Array<Record<string, unknown> & { rowKey: string; etag: string }>, kept: readonly string[]): Promise<number> {

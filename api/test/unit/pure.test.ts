@@ -259,11 +259,11 @@ describe('configuration', () => {
         if (catalog === 'bad') {
           throw new Error('storage');
         }
-        return { dropped: 2, deleted: 1 };
+        return { dropped: 2, deleted: 1, leftovers: 1 };
       },
       now: () => 100 * 86_400_000
     } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
-    expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, dropped: 4, deleted: 2, failed: 1 });
+    expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, dropped: 4, deleted: 2, leftovers: 2, failed: 1 });
     expect(asked).toEqual(['a', 'b', 'bad'].map((c) => [c, { contentBefore: 70 * 86_400_000, historyBefore: 10 * 86_400_000 }]));
     asked.length = 0;
     await monitorWith({ OUTBOX_CONTENT_DAYS: '0', OUTBOX_HISTORY_DAYS: '7' }).prune();
