@@ -1,5 +1,6 @@
 // The connection API's Azure resources (docs/deploy.md, step 3). Deploy into an empty resource group:
-//   az deployment group create -g <group> -f infra/main.bicep -p infra/main.parameters.json -p apiClientSecret=<secret>
+//   az deployment group create -g <group> -f infra/main.bicep -p infra/main.parameters.json -p apiClientSecret="$API_SECRET"
+// (the secret at the first deployment and when renewed only: docs/deploy.md, step 2).
 // Modules follow the Azure Verified Modules interface (name, location, tags, managedIdentities,
 // roleAssignments; outputs resourceId, name, systemAssignedMIPrincipalId) so each can be swapped
 // for its br/public:avm/res/... module. infra/test/templates.test.ts asserts the security settings.
@@ -22,9 +23,9 @@ param tenantId string = subscription().tenantId
 @description('Application (client) id of the connection API app registration (scripts/m365/register-apps.mjs).')
 param apiClientId string
 
-@description('Client secret of the connection API app registration: pass it on the command line (-p apiClientSecret=...), never in a file.')
+@description('Client secret of the connection API app registration: pass it at the first deployment and when renewing it (docs/deploy.md), never in a file; empty leaves the secret in Key Vault as it is.')
 @secure()
-param apiClientSecret string
+param apiClientSecret string = ''
 
 @description('Application ID URI of the connection API (api://...).')
 param apiAppIdUri string
@@ -105,6 +106,7 @@ module vault 'modules/keyvault.bicep' = {
     tags: tags
     tenantId: tenantId
     clientSecret: apiClientSecret
+    workspaceResourceId: monitoring.outputs.workspaceResourceId
   }
 }
 

@@ -37,7 +37,9 @@ resource clientSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = 
 resource wrapUnwrapRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'lms-kek-wrap-unwrap')
   properties: {
-    roleName: 'LMS connection API key wrap and unwrap (${resourceGroup().name})'
+    // A custom role's name is unique in the directory: a second deployment (staging beside
+    // production, another subscription) must not take the first one's.
+    roleName: 'LMS connection API key wrap and unwrap (${resourceGroup().name}, ${uniqueString(resourceGroup().id)})'
     description: 'Wrap and unwrap with a Key Vault key; nothing else.'
     type: 'CustomRole'
     assignableScopes: [
@@ -83,7 +85,7 @@ resource kekAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: wrapUnwrapRole.id
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', wrapUnwrapRole.name)
   }
 }
 

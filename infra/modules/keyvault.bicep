@@ -4,9 +4,11 @@ param name string
 param location string
 param tags object = {}
 param tenantId string
-@description('The connection API app registration client secret (stored here only; App Service reads it by reference).')
+@description('The connection API app registration client secret (stored here only; App Service reads it by reference). Empty: the secret in the vault stays as it is.')
 @secure()
-param clientSecret string
+param clientSecret string = ''
+@description('Log Analytics workspace that receives the audit log of the vault (who wrapped, unwrapped or read what, and when).')
+param workspaceResourceId string
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -47,10 +49,12 @@ resource kek 'Microsoft.KeyVault/vaults/keys@2023-07-01' = {
   }
 }
 
-// Passed on the command line (docs/deploy.md), never in the parameters file; a secure parameter is not kept in the deployment history.
+// Passed at the first deployment and when it is renewed (docs/deploy.md), never in the parameters
+// file; a secure parameter is not kept in the deployment history. A redeploy without it leaves the
+// vault's secret alone: writing whatever was passed would bring back an expired one after a renewal.
 var clientSecretName = 'api-client-secret'
 
-resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(clientSecret)) {
   parent: vault
   name: clientSecretName
   properties: {
@@ -59,9 +63,25 @@ resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
+// Key Vault's audit log (AuditEvent: every wrap, unwrap and secret read, with the caller) goes to
+// the workspace: the data roles above are only as good as the trail of their use.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: vault
+  name: 'audit'
+  properties: {
+    workspaceId: workspaceResourceId
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
+  }
+}
+
 output resourceId string = vault.id
 output name string = vault.name
 output keyName string = kek.name
 output keyUriWithVersion string = kek.properties.keyUriWithVersion
-output clientSecretName string = secret.name
+output clientSecretName string = clientSecretName
 output clientSecretUri string = '${vault.properties.vaultUri}secrets/${clientSecretName}'

@@ -1,4 +1,6 @@
-// Log Analytics and workspace-based Application Insights (local authentication off: the API's identity ingests).
+// Log Analytics and workspace-based Application Insights (local authentication off: nothing ingests with its key;
+// the API sends no telemetry of its own - App Service diagnostic settings put its console logs in the workspace,
+// and the availability test writes its results).
 // Interface as avm/res/insights/component.
 param name string
 param workspaceName string

@@ -1,4 +1,4 @@
-// Tenant admin (Global Administrator, or Application Administrator + Exchange Administrator),
+// Tenant admin (Global Administrator, or Privileged Role Administrator + Application Administrator + Exchange Administrator: Graph application permissions and the Exchange role assignment need Privileged Role Administrator),
 // docs/deploy.md step 1: registers the connection API (app ID URI, user_impersonation scope for
 // the web part, Notifications.Send app role for the LMS, redirect URI, the permissions of
 // infra/permissions.json), the LMS back end, and the system sender's Exchange RBAC role.

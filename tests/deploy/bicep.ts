@@ -7,7 +7,7 @@
 export type BicepValue = string | number | boolean | { expr: string } | { for: string; body: BicepValue } | BicepValue[] | { [key: string]: BicepValue };
 
 export interface BicepParam { name: string; type: string; decorators: string[]; default?: BicepValue }
-export interface BicepResource { symbol: string; type: string; apiVersion: string; existing: boolean; body: BicepValue }
+export interface BicepResource { symbol: string; type: string; apiVersion: string; existing: boolean; body: BicepValue; /** `= if (condition) {...}`: deployed only when it holds. */ condition?: string }
 export interface BicepModule { symbol: string; path: string; body: BicepValue }
 export interface BicepFile { params: Record<string, BicepParam>; vars: Record<string, BicepValue>; resources: Record<string, BicepResource>; modules: Record<string, BicepModule>; outputs: Record<string, BicepValue> }
 
@@ -186,7 +186,21 @@ export function parseBicep(source: string): BicepFile {
         pos += 'existing'.length;
       }
       expect('=');
-      file.resources[symbol] = { symbol, type, apiVersion, existing, body: value() };
+      skipSpace(false);
+      let condition: string | undefined;
+      if (text.startsWith('if (', pos)) {
+        pos += 'if '.length;
+        const start = pos;
+        let depth = 0;
+        do {
+          if (text[pos] === '(') depth += 1;
+          if (text[pos] === ')') depth -= 1;
+          pos += 1;
+          if (pos > text.length) fail('unclosed condition');
+        } while (depth > 0);
+        condition = text.slice(start + 1, pos - 1).trim();
+      }
+      file.resources[symbol] = { symbol, type, apiVersion, existing, body: value(), ...(condition !== undefined ? { condition } : {}) };
     } else if (keyword === 'module') {
       const symbol = word();
       skipSpace(false);

@@ -72,7 +72,7 @@ describe('infra/ (Bicep)', () => {
     const byScope = Object.fromEntries(assignments.map((a) => [expr(a.scope), expr(a.properties.roleDefinitionId)]));
     expect(byScope).toEqual({
       storage: expect.stringContaining('roles.storage'),
-      kek: 'wrapUnwrapRole.id',
+      kek: "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', wrapUnwrapRole.name)",
       clientSecret: "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)"
     });
     expect(assignments.filter((a) => expr(a.scope) === 'storage').map((a) => expr(a.properties.roleDefinitionId)).sort()).toEqual([
@@ -80,6 +80,8 @@ describe('infra/ (Bicep)', () => {
       "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)"
     ]);
     for (const a of assignments) expect(a.properties.principalType).toBe('ServicePrincipal');
+    // Custom role names are unique in the directory: two deployments in one tenant must not share one.
+    expect(role.roleName).toContain('${uniqueString(resourceGroup().id)}');
     // Key Vault Administrator, Crypto Officer, Crypto User, Secrets Officer: never.
     const text = readFileSync(path.join(INFRA, 'modules', 'access.bicep'), 'utf8');
     for (const broad of ['00482a5a-887f-4fb3-b363-3b7fe8e74483', '14b46e9e-c2b7-41b4-b07b-48a6ebf60603', '12338af0-0e69-4776-bea7-57ae8d297424', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7']) expect(text).not.toContain(broad);
@@ -88,7 +90,13 @@ describe('infra/ (Bicep)', () => {
   test('Application Insights: workspace-based, local authentication off; the API\'s logs and metrics go to its workspace, never a URL\'s query string; /readyz is probed', () => {
     const insights = one('Microsoft.Insights/components').properties;
     expect(insights).toMatchObject({ DisableLocalAuth: true, Application_Type: 'Node.JS', WorkspaceResourceId: { expr: 'workspace.id' } });
-    const diagnostics = one('Microsoft.Insights/diagnosticSettings').properties;
+    const settings = resourcesOf('Microsoft.Insights/diagnosticSettings');
+    // Key Vault's audit trail (AuditEvent: every wrap, unwrap and secret read) goes to the same workspace.
+    const vaultAudit = settings.find((s) => expr((s.body as any).scope) === 'vault')?.body as any;
+    expect(vaultAudit?.properties).toEqual({ workspaceId: { expr: 'workspaceResourceId' }, logs: [{ categoryGroup: 'audit', enabled: true }] });
+    expect(expr((main.modules.vault.body as any).params.workspaceResourceId)).toBe('monitoring.outputs.workspaceResourceId');
+    expect(settings).toHaveLength(2);
+    const diagnostics = (settings.find((s) => expr((s.body as any).scope) === 'site')?.body as any).properties;
     expect(expr(diagnostics.workspaceId)).toBe('workspaceResourceId');
     expect(diagnostics.logs.map((l: { category: string }) => l.category)).toContain('AppServiceConsoleLogs');
     // HTTP logs and the auto-instrumentation agent record URLs with their query (the OAuth callback's holds the authorization code).
@@ -110,6 +118,11 @@ describe('infra/ (Bicep)', () => {
     expect(String(settings.STORAGE_CONNECTION_STRING)).not.toMatch(/AccountKey|SharedAccessSignature/i);
     expect(expr(settings.KEY_VAULT_KEY_ID)).toBe('vault.outputs.keyUriWithVersion');
     expect(main.params.apiClientSecret.decorators).toContain('secure()');
+    // A redeploy without the secret leaves the vault's alone (after a renewal, an old value passed again would bring back an expired secret).
+    expect(main.params.apiClientSecret.default).toBe('');
+    expect(modules.vault.params.clientSecret.default).toBe('');
+    expect(Object.values(modules.vault.resources).find((r) => r.type === 'Microsoft.KeyVault/vaults/secrets')?.condition).toBe('!empty(clientSecret)');
+    expect(expr(modules.vault.outputs.clientSecretUri)).not.toMatch(/\bsecret\./);
     const parameters = JSON.parse(readFileSync(path.join(INFRA, 'main.parameters.json'), 'utf8')).parameters;
     expect(Object.keys(parameters)).not.toContain('apiClientSecret');
     const required = Object.values(main.params).filter((p) => p.default === undefined && !p.decorators.includes('secure()')).map((p) => p.name);
