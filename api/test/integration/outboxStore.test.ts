@@ -159,8 +159,8 @@ describe('OutboxStore on Azurite', () => {
     const table = (await openTables(azurite.connectionString))[TABLES.outbox];
     const partitionKey = catalogKey(catalog);
     const item = (key: string, session?: string) => ({ key, priority: 'normal' as const, content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: `Subject ${key}`, text: `Body of ${key}` }, parts: 1, firstPartRecipients: 1, requestHash: requestHash(key), ...(session ? { session } : {}) });
-    const ids = (await store.enqueue(catalog, [item('old'), item('older-row'), item('key-gone'), item('recent'), item('pending'), item('invite', 'session-1')], 1000)).map((o) => ('id' in o ? o.id : ''));
-    const [old, olderRow, keyGone, recent, pending, invite] = ids;
+    const ids = (await store.enqueue(catalog, [item('old'), item('older-row'), item('key-gone'), item('recent'), item('pending'), item('invite', 'session-1'), item('no-key')], 1000)).map((o) => ('id' in o ? o.id : ''));
+    const [old, olderRow, keyGone, recent, pending, invite, noKey] = ids;
     const finish = async (id: string, at: number): Promise<void> => {
       const queuedItem = await store.readForUpdate(catalog, id);
       if (!queuedItem) {
@@ -169,15 +169,20 @@ describe('OutboxStore on Azurite', () => {
       const claimed = await store.update(queuedItem, transition(queuedItem.state, { type: 'claim', now: at - 10, claimUntil: at + 10_000 }));
       await store.update(claimed, transition(claimed.state, { type: 'sent', now: at }));
     };
-    for (const id of [old, olderRow, keyGone, invite]) {
+    for (const id of [old, olderRow, keyGone, invite, noKey]) {
       await finish(id, 10_000);
     }
     await finish(recent, 50_000);
     // A row written before item rows named their key's row; and a run that stopped after one key row was deleted.
-    const older = await table.getEntity<Record<string, unknown>>(partitionKey, `n|${olderRow}`);
-    delete older.keyRow;
-    delete older.etag;
-    await table.updateEntity(older as { partitionKey: string; rowKey: string }, 'Replace');
+    // And an older row whose key row is gone as well.
+    for (const id of [olderRow, noKey]) {
+      const entity = await table.getEntity<Record<string, unknown>>(partitionKey, `n|${id}`);
+      const older = Object.fromEntries(Object.entries(entity).filter(([name]) => name !== 'etag' && name !== 'keyRow'));
+      if (id === noKey) {
+        await table.deleteEntity(partitionKey, String(entity.keyRow));
+      }
+      await table.updateEntity(older as { partitionKey: string; rowKey: string }, 'Replace');
+    }
     const keyGoneRow = String((await table.getEntity<{ keyRow: string }>(partitionKey, `n|${keyGone}`)).keyRow);
     await table.deleteEntity(partitionKey, keyGoneRow);
     const keyRows = async (): Promise<string[]> => {
@@ -189,8 +194,10 @@ describe('OutboxStore on Azurite', () => {
     };
     expect(await keyRows()).toEqual([old, olderRow, recent, pending, invite].sort());
 
-    expect(await store.prune(catalog, { contentBefore: 20_000, historyBefore: 20_000 })).toEqual({ dropped: 1, deleted: 3, leftovers: 0 });
-    for (const id of [old, olderRow, keyGone]) {
+    // Final at the cutoff itself is not final before it.
+    expect(await store.prune(catalog, { contentBefore: 10_000, historyBefore: 10_000 })).toEqual({ dropped: 0, deleted: 0, leftovers: 0 });
+    expect(await store.prune(catalog, { contentBefore: 20_000, historyBefore: 20_000 })).toEqual({ dropped: 1, deleted: 4, leftovers: 0 });
+    for (const id of [old, olderRow, keyGone, noKey]) {
       expect(await store.read(catalog, id)).toBeUndefined();
     }
     expect(await keyRows()).toEqual([recent, pending, invite].sort());
@@ -208,6 +215,23 @@ describe('OutboxStore on Azurite', () => {
     expect((await store.read(catalog, pending))?.state.state).toBe('queued');
     // Once is enough.
     expect(await store.prune(catalog, { contentBefore: 20_000, historyBefore: 20_000 })).toEqual({ dropped: 0, deleted: 0, leftovers: 0 });
+  });
+
+  it('retention of more notifications than one transaction holds: content dropped in groups of 99 rows, notifications deleted in groups of 49 with their keys, leftover queue rows removed', async () => {
+    const catalog = 'https://contoso.test/sites/history-many';
+    const keys = Array.from({ length: 110 }, (_, i) => `bulk-${i}`);
+    const ids = (await store.enqueue(catalog, keys.map((key) => ({ key, priority: 'normal' as const, content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: key, text: `Body of ${key}` }, parts: 1, firstPartRecipients: 1, requestHash: requestHash(key) })), 1000)).map((o) => ('id' in o ? o.id : ''));
+    // Marked sent in rounds as a drain does, the queue rows left behind.
+    for (let i = 0; i < ids.length; i += 50) {
+      const items = await Promise.all(ids.slice(i, i + 50).map(async (id) => (await store.readForUpdate(catalog, id))!));
+      const claimed = await store.updateMany(catalog, items.map((item) => ({ item, next: transition(item.state, { type: 'claim', now: 9_000, claimUntil: 20_000 }) })));
+      await store.updateMany(catalog, claimed.map((item) => ({ item, next: transition(item.state, { type: 'sent', now: 10_000 }) })));
+    }
+    expect(await store.prune(catalog, { contentBefore: 20_000 })).toEqual({ dropped: 110, deleted: 0, leftovers: 110 });
+    expect(await store.pending(catalog)).toBe(0);
+    expect(await store.prune(catalog, { historyBefore: 20_000 })).toEqual({ dropped: 0, deleted: 110, leftovers: 0 });
+    expect(await store.summaries(catalog, 1000)).toEqual([]);
+    expect(await store.idForKey(catalog, 'bulk-0')).toBeUndefined();
   });
 
   it('ids count down with time: a catalog\'s item rows are read newest first, so the recent deliveries are the newest however long its history', async () => {
