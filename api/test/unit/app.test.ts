@@ -115,6 +115,37 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     expect(read.statusCode).toBe(200);
   });
 
+  it('every route that declares security refuses strangers, and each refuses the wrong kind of caller: LMS routes a user and a role-less app, admin routes an app', async () => {
+    // The LMS back end's routes (app-only, Notifications.Send); every other secured route is the settings page's (delegated).
+    const LMS = [
+      'POST /v1/catalogs/{catalog}/notifications', 'POST /v1/catalogs/{catalog}/notifications/batch', 'GET /v1/catalogs/{catalog}/notifications/{id}',
+      'PUT /v1/catalogs/{catalog}/sessions/{sessionId}', 'POST /v1/catalogs/{catalog}/sessions/{sessionId}/cancel', 'GET /v1/catalogs/{catalog}/sessions/{sessionId}',
+      'GET /v1/catalogs/{catalog}/rooms', 'GET /v1/catalogs/{catalog}/rooms/availability'
+    ];
+    // Read by both: the page, and the LMS before it queues (an app needs the role all the same).
+    const BOTH = ['GET /v1/catalogs/{catalog}/connection'];
+    const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    const secured = Object.entries(doc.paths).flatMap(([path, operations]) => Object.entries(operations).filter(([, op]) => (op.security ?? []).length > 0).map(([method]) => `${method.toUpperCase()} ${path}`));
+    expect(secured).toEqual(expect.arrayContaining(LMS));
+    expect(secured.length).toBeGreaterThan(LMS.length);
+    const [user, appWithoutRole, lms] = await Promise.all([issuer.sign(userClaims(ADELE, 'adele@contoso.test')), issuer.sign(appClaims(BACKEND, undefined)), issuer.sign(appClaims(BACKEND, ['Notifications.Send']))]);
+    const outcomes: Record<string, string[]> = {};
+    for (const operation of secured) {
+      const [method, path] = operation.split(' ');
+      const target = path.replace('{catalog}', encodeURIComponent(CATALOG_A)).replace('{id}', '00000000-0000-8000-8000-000000000000').replace('{sessionId}', 'session-1');
+      const call = async (token?: string): Promise<string> => {
+        const res = await api.app.inject({ method: method as 'GET', url: target, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, payload: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+        return `${res.statusCode} ${res.json().code}`;
+      };
+      outcomes[operation] = LMS.includes(operation)
+        ? [await call(), await call(user), await call(appWithoutRole)]
+        : [await call(), await call(BOTH.includes(operation) ? appWithoutRole : lms)];
+    }
+    expect(outcomes).toEqual(Object.fromEntries(secured.map((operation) => [operation, LMS.includes(operation)
+      ? ['401 AUTH_REQUIRED', '403 APP_ONLY', '403 APP_ROLE_MISSING']
+      : ['401 AUTH_REQUIRED', BOTH.includes(operation) ? '403 APP_ROLE_MISSING' : '403 SCOPE_MISSING']])));
+  });
+
   it('catalog - a site outside the configured SharePoint origin is refused', async () => {
     for (const bad of ['https://evil.example/sites/catalog-a', 'https://localhost:4800/sites/catalog-a/subsite', 'not a url', 'https://localhost:4800/sites/a?x=1']) {
       const res = await api.app.inject({ method: 'GET', url: url(bad), headers: { authorization: `Bearer ${adele}` } });
