@@ -635,7 +635,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Required: the same key returns the same notification and never sends twice. */
+                    /** @description Required: the same key returns the same notification and never sends twice. The key as sent, or an RFC 8941 string ("abc" is the key abc). */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -650,6 +650,7 @@ export interface paths {
                         to?: string[];
                         cc?: string[];
                         bcc?: string[];
+                        /** @description One line: no control characters. */
                         subject: string;
                         /** @description HTML body; with text, the message has both parts (SMTP) or HTML wins (Graph). */
                         html?: string;
@@ -743,6 +744,7 @@ export interface paths {
                             to?: string[];
                             cc?: string[];
                             bcc?: string[];
+                            /** @description One line: no control characters. */
                             subject: string;
                             /** @description HTML body; with text, the message has both parts (SMTP) or HTML wins (Graph). */
                             html?: string;
@@ -1004,6 +1006,7 @@ export interface paths {
                     "application/json": {
                         /** @description Grows with every change the LMS makes; a revision lower than one received is refused (SESSION_REVISION_STALE), the same revision with the same body is a duplicate. */
                         revision: number;
+                        /** @description One line: no control characters. */
                         title: string;
                         /** @description Description (HTML). */
                         html?: string;

@@ -6,7 +6,7 @@ import { heldCode, refusalOf, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import { isExpired, isTerminal, ItemState } from './outboxItem';
 import { EnqueueOutcome, OutboxStore, requestHashes, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
-import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
+import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, Language, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
 /** The deliveries list reads at most this many notifications of a catalog. */
 const DELIVERIES_SCAN = 5000;
@@ -85,7 +85,7 @@ export class NotificationService {
     return { notBefore, expiresAt };
   }
 
-  public async queue(catalog: string, items: KeyedNotification[]): Promise<QueuedOutcome[]> {
+  public async queue(catalog: string, items: KeyedNotification[], language: Language = 'en'): Promise<QueuedOutcome[]> {
     const now = this.now();
     const prepared = items.map((item, i) => {
       const { key, ...body } = item;
@@ -123,7 +123,7 @@ export class NotificationService {
       if (known.some((k) => !k)) {
         throw lateAndNew >= 0 ? pastExpiry(lateAndNew) : refusal;
       }
-      return this.answers(items, known as EnqueueOutcome[], record, now);
+      return this.answers(items, known as EnqueueOutcome[], record, now, language);
     }
     const lateIndexes = prepared.flatMap((_, i) => (late(i) ? [i] : []));
     if (lateIndexes.length > 0) {
@@ -147,16 +147,16 @@ export class NotificationService {
       // Storage failed part way (a batch is several transactions, and the wake comes after them):
       // some may be stored, so "nothing was changed" would be untrue - the keys make a repeat safe.
       if (error instanceof ApiError && error.code === 'SERVICE_UNAVAILABLE') {
-        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: error.upstream, detail: 'Some of the notifications may be stored. Repeat the request with the same idempotency keys: those stored are answered with their ids, none is stored or sent twice.' });
+        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: error.upstream, retryAfterSeconds: error.retryAfterSeconds, detail: 'Some of the notifications may be stored. Repeat the request with the same idempotency keys: those stored are answered with their ids, none is stored or sent twice.' });
       }
       throw error;
     }
-    return this.answers(items, outcomes, record, this.now());
+    return this.answers(items, outcomes, record, this.now(), language);
   }
 
-  private answers(items: KeyedNotification[], outcomes: EnqueueOutcome[], record: ConnectionRecord, now: number): QueuedOutcome[] {
+  private answers(items: KeyedNotification[], outcomes: EnqueueOutcome[], record: ConnectionRecord, now: number, language: Language): QueuedOutcome[] {
     return outcomes.map((outcome, i) => 'error' in outcome
-      ? { key: items[i].key, error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title.en } }
+      ? { key: items[i].key, error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title[language] } }
       : { key: items[i].key, id: outcome.id, status: visibleStatus(outcome.state, record, now), duplicate: outcome.duplicate });
   }
 

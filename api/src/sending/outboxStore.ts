@@ -437,7 +437,7 @@ export class OutboxStore {
     if (!item || isTerminal(item.state.state)) {
       return item;
     }
-    const row = await readEntity<QueueEntity>(this.table, partitionKey, indexRow(item.state, id));
+    const row = await readEntity<QueueEntity>(this.table, partitionKey, indexRow(item.state, item.id));
     // No queue row: the item became final after the first read.
     if (!row) {
       return this.readRow(partitionKey, id);
@@ -447,7 +447,9 @@ export class OutboxStore {
     return isTerminal(fresh.state.state) ? { ...fresh, etag: null } : fresh;
   }
 
-  private async readRow(partitionKey: string, id: string): Promise<StoredItem | undefined> {
+  private async readRow(partitionKey: string, given: string): Promise<StoredItem | undefined> {
+    // A UUID in capitals is the same UUID (RFC 9562; an LMS may keep it in a type that upper-cases it).
+    const id = given.toLowerCase();
     if (!/^[0-9a-f-]{36}$/.test(id)) {
       return undefined;
     }

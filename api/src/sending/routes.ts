@@ -7,9 +7,36 @@ import type { Requirement } from '../auth/principal';
 import { normaliseCatalog } from '../catalogs/catalogId';
 import type { ApiConfig } from '../config/config';
 import { ApiError } from '../errors/apiError';
+import { preferredLanguage } from '../errors/problem';
 import type { NotificationService } from './notificationService';
 
 const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#' } };
+/**
+ * The request's Idempotency-Key: one header, its value as sent or, in the form the IETF draft
+ * ("The Idempotency-Key HTTP Header Field") gives it, an RFC 8941 string - `"abc"` is the key
+ * `abc`, as in a batch item's `key`. Two headers are refused: Node would join them into a key
+ * nobody sent.
+ */
+export function idempotencyKey(rawHeaders: string[]): string {
+  const sent: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].toLowerCase() === 'idempotency-key') {
+      sent.push(rawHeaders[i + 1]);
+    }
+  }
+  if (sent.length > 1) {
+    throw new ApiError('VALIDATION_FAILED', { detail: 'Send one Idempotency-Key header.' });
+  }
+  const raw = (sent[0] ?? '').trim();
+  // sf-string: printable ASCII in double quotes, with \" and \\ escaped.
+  const quoted = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"$/.exec(raw);
+  const key = quoted ? quoted[1].replace(/\\(["\\])/g, '$1') : raw;
+  if (!key) {
+    throw new ApiError('IDEMPOTENCY_KEY_REQUIRED');
+  }
+  return key;
+}
+
 const security = [{ bearer: [] }];
 
 export interface NotificationRouteDeps {
@@ -46,11 +73,8 @@ export async function notificationRoutes(parent: FastifyInstance, deps: Notifica
       response: { 202: S.NotificationAccepted, ...problemResponses }
     }
   }, async (request, reply) => {
-    const key = request.headers['idempotency-key'];
-    if (!key) {
-      throw new ApiError('IDEMPOTENCY_KEY_REQUIRED');
-    }
-    const [outcome] = await notifications.queue(catalogOf(request), [{ ...request.body, key }]);
+    const key = idempotencyKey(request.raw.rawHeaders);
+    const [outcome] = await notifications.queue(catalogOf(request), [{ ...request.body, key }], preferredLanguage(request.headers['accept-language']));
     if ('error' in outcome) {
       throw new ApiError('IDEMPOTENCY_KEY_REUSED');
     }
@@ -69,7 +93,7 @@ export async function notificationRoutes(parent: FastifyInstance, deps: Notifica
       response: { 202: S.NotificationBatchAccepted, ...problemResponses }
     }
   }, async (request, reply) => {
-    const items = await notifications.queue(catalogOf(request), request.body.items);
+    const items = await notifications.queue(catalogOf(request), request.body.items, preferredLanguage(request.headers['accept-language']));
     return reply.code(202).send({ items });
   });
 

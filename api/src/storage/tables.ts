@@ -66,9 +66,12 @@ export function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : (error as { statusCode?: number } | undefined)?.statusCode;
 }
 
-/** Storage failures the caller can retry; the API answers them as 503, never as a stack trace. */
+/** Seconds a caller waits before repeating a request that met a storage fault (503 Retry-After). */
+export const STORAGE_RETRY_AFTER_SECONDS = 10;
+
+/** Storage failures the caller can retry; the API answers them as 503 with Retry-After, never as a stack trace. */
 export function storageError(error: unknown): ApiError {
-  return new ApiError('SERVICE_UNAVAILABLE', { upstream: `storage ${statusOf(error) ?? 'unreachable'}` });
+  return new ApiError('SERVICE_UNAVAILABLE', { upstream: `storage ${statusOf(error) ?? 'unreachable'}`, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS });
 }
 
 /**

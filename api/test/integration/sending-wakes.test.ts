@@ -196,7 +196,7 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
       const items = [0, 1].map((i) => ({ key: `outage-${i}`, to: ['learner1@contoso.test'], subject: `outage ${i}`, text: 'x' }));
       const failed = await post('/notifications/batch', { items });
       const problem = (await failed.json()) as { code: string; detail: string };
-      expect([failed.status, problem.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+      expect([failed.status, problem.code, failed.headers.get('retry-after')]).toEqual([503, 'SERVICE_UNAVAILABLE', '10']);
       // Not "nothing was changed": they are stored, and the LMS is told a repeat is safe.
       expect(problem.detail).toMatch(/may be stored\. Repeat the request with the same idempotency keys/);
       const repeated = await post('/notifications/batch', { items });

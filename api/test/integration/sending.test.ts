@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { loadConfig } from '../../src/config/config';
 import { mailboxKey } from '../../src/sending/mailboxLease';
 import { newItemState } from '../../src/sending/outboxItem';
@@ -116,6 +117,19 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await settled(catalogB, id);
     const again = await queue(catalogB, body, key);
     expect([again.status, again.body.id, again.body.duplicate, again.body.status]).toEqual([202, id, true, 'sent']);
+    // The IETF draft's form of the header (an RFC 8941 string) is the same key; an id in capitals the same id.
+    const quoted = await queue(catalogB, body, `"${key}"`);
+    expect([quoted.status, quoted.body.id, quoted.body.duplicate]).toEqual([202, id, true]);
+    const upper = await status(catalogB, id.toUpperCase());
+    expect([upper.status, upper.body.id, upper.body.status]).toEqual([200, id, 'sent']);
+    const empty = await queue(catalogB, body, '');
+    expect([empty.status, empty.body.code]).toEqual([400, 'IDEMPOTENCY_KEY_REQUIRED']);
+    // A subject is one line: a line break is refused, not folded away.
+    const folded = await queue(catalogB, { ...body, subject: 'Once only\r\nBcc: x@evil.example' });
+    expect([folded.status, folded.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    // A batch item's refusal is in the caller's language, like every other answer.
+    const batch = await stack.call('POST', catalogPath(catalogB, '/notifications/batch'), { token: lms, body: { items: [{ key, ...body, text: 'two' }] }, headers: { 'accept-language': 'ja' } });
+    expect([batch.status, batch.body.items[0].error]).toEqual([202, { code: 'IDEMPOTENCY_KEY_REUSED', title: ERROR_CATALOGUE.IDEMPOTENCY_KEY_REUSED.title.ja }]);
     // The key row keeps the earlier form of the hash too, where an instance of the earlier version
     // (beside this one during an upgrade) compares a repeat: the body as received, with the default filled in.
     const keyRow = await TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.outbox, { allowInsecureConnection: true })

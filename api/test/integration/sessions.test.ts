@@ -91,6 +91,11 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     // 01:30 on 28 March 2027 does not exist in London (the clocks go from 01:00 to 02:00).
     const gap = await put(catalogB, 's-gap', session(1, { start: { dateTime: '2027-03-28T01:30:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-03-28T03:00:00', timeZone: 'Europe/London' } }));
     expect([gap.status, gap.body.code, gap.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'start.dateTime does not exist in Europe/London (the clocks go forward then).']);
+    // A title or a name is one line: a line break is refused, not folded away by the calendar library.
+    for (const broken of [{ title: 'Course\r\nBCC: x@evil.example' }, { attendees: [{ email: 'learner1@contoso.test', name: 'Learner\n1' }] }]) {
+      const res = await put(catalogB, 's-line', session(1, broken));
+      expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    }
     const zone = await put(catalogB, 's-zone', session(1, { start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Mars/Olympus' } }));
     expect([zone.status, zone.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     const backwards = await put(catalogB, 's-back', session(1, { end: { dateTime: '2027-06-10T09:00:00', timeZone: 'Asia/Tokyo' } }));

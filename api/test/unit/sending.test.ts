@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
 import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
+import { idempotencyKey } from '../../src/sending/routes';
+import { storageError } from '../../src/storage/tables';
 import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
@@ -366,6 +368,31 @@ describe('outbox state machine', () => {
       expect(markedSent).toBeLessThanOrEqual(1);
       expect(stored.state.partsSent).toBeLessThanOrEqual(stored.state.parts);
     }), { numRuns: 500 });
+  });
+});
+
+describe('the Idempotency-Key header', () => {
+  const codeOfKey = (raw: string[]): string => {
+    try {
+      return idempotencyKey(raw);
+    } catch (error) {
+      return `! ${(error as { code: string }).code}`;
+    }
+  };
+  it('is the value as sent, or the RFC 8941 string the IETF draft gives; one header only; an empty one is no key', () => {
+    expect(codeOfKey(['Host', 'x', 'Idempotency-Key', 'course-42/enrolment/4711'])).toBe('course-42/enrolment/4711');
+    expect(codeOfKey(['idempotency-key', '"8e03978e-40d5-43e8-bc93-6894a57f9324"'])).toBe('8e03978e-40d5-43e8-bc93-6894a57f9324');
+    expect(codeOfKey(['IDEMPOTENCY-KEY', '"a \\"quoted\\" \\\\ key"'])).toBe('a "quoted" \\ key');
+    // Not a well-formed string (an unescaped quote inside): taken as sent.
+    expect(codeOfKey(['idempotency-key', '"a"b"'])).toBe('"a"b"');
+    expect(codeOfKey(['idempotency-key', ' spaced '])).toBe('spaced');
+    expect(codeOfKey(['idempotency-key', 'a', 'Idempotency-Key', 'b'])).toBe('! VALIDATION_FAILED');
+    for (const empty of [[], ['idempotency-key', ''], ['idempotency-key', '""'], ['idempotency-key', '  ']]) {
+      expect(codeOfKey(empty)).toBe('! IDEMPOTENCY_KEY_REQUIRED');
+    }
+  });
+  it('a storage fault answers 503 with Retry-After', () => {
+    expect(storageError(Object.assign(new Error('timeout'), { statusCode: 500 }))).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 10 });
   });
 });
 

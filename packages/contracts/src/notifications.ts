@@ -3,6 +3,12 @@ import { Static, Type } from '@sinclair/typebox';
 /** The LMS-facing shapes (R-OPS-4) and the deliveries list (R-OPS-2): validation, serialisation, /openapi.json and the typed client. */
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
+
+/**
+ * One line of text - a subject, a title, a display name: no control characters. A line break
+ * would be folded away by the mail libraries at best; refusing it tells the LMS what it sent.
+ */
+export const ONE_LINE = '^[^\\u0000-\\u001f\\u007f]*$';
 const Recipients = Type.Array(Email, { maxItems: 5000 });
 
 export const MAX_RECIPIENTS = 5000;
@@ -11,7 +17,7 @@ const NotificationFields = {
   to: Type.Optional(Recipients),
   cc: Type.Optional(Recipients),
   bcc: Type.Optional(Recipients),
-  subject: Type.String({ minLength: 1, maxLength: 255 }),
+  subject: Type.String({ minLength: 1, maxLength: 255, pattern: ONE_LINE, description: 'One line: no control characters.' }),
   html: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000, description: 'HTML body; with text, the message has both parts (SMTP) or HTML wins (Graph).' })),
   text: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
   priority: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('normal'), Type.Literal('bulk')], { default: 'normal', description: 'Urgent goes before normal, normal before bulk; within a priority, oldest first.' })),
@@ -29,7 +35,7 @@ export const NotificationBatch = Type.Object({
 }, { additionalProperties: false });
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Required: the same key returns the same notification and never sends twice.' }))
+  'idempotency-key': Type.Optional(Type.String({ maxLength: 202, description: 'Required: the same key returns the same notification and never sends twice. The key as sent, or an RFC 8941 string ("abc" is the key abc).' }))
 });
 
 export const NotificationParams = Type.Object({

@@ -1,4 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
+import { ONE_LINE } from './notifications';
 
 /** The LMS-facing shapes of sessions and rooms (R-USE-2, R-USE-3, R-OPS-4). */
 
@@ -11,7 +12,7 @@ export const LocalDateTime = Type.Object({
 
 export const SessionAttendee = Type.Object({
   email: Email,
-  name: Type.Optional(Type.String({ maxLength: 200 })),
+  name: Type.Optional(Type.String({ maxLength: 200, pattern: ONE_LINE })),
   role: Type.Optional(Type.Union([Type.Literal('required'), Type.Literal('optional')], { default: 'required', description: 'Learners and instructors alike; optional attendees are invited as optional.' }))
 }, { additionalProperties: false });
 
@@ -22,7 +23,7 @@ export const SessionParams = Type.Object({
 
 export const SessionPut = Type.Object({
   revision: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Grows with every change the LMS makes; a revision lower than one received is refused (SESSION_REVISION_STALE), the same revision with the same body is a duplicate.' }),
-  title: Type.String({ minLength: 1, maxLength: 255 }),
+  title: Type.String({ minLength: 1, maxLength: 255, pattern: ONE_LINE, description: 'One line: no control characters.' }),
   html: Type.Optional(Type.String({ maxLength: 100_000, description: 'Description (HTML).' })),
   start: LocalDateTime,
   end: LocalDateTime,

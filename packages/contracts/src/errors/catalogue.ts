@@ -317,8 +317,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Microsoft 365 または API のストレージが応答しませんでした。'
     },
     remedy: {
-      en: 'Try again in a few minutes. Nothing was changed.',
-      ja: '数分後にもう一度お試しください。何も変更されていません。'
+      en: 'Try again in a few minutes. Repeating the request is safe: nothing is saved or sent twice.',
+      ja: '数分後にもう一度お試しください。同じ操作を繰り返しても、二重に保存・送信されることはありません。'
     }
   },
   CATALOG_INVALID: {
