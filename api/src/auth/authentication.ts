@@ -45,10 +45,11 @@ export const authentication = fp<AuthenticationOptions>(async (app, { verify, ca
       try {
         principal = await verify(request.headers.authorization);
       } catch (error) {
-        const failed = (failures.get(request.ip) ?? 0) + 1;
-        failures.set(request.ip, failed);
+        const address = clientAddress(request.ip);
+        const failed = (failures.get(address) ?? 0) + 1;
+        failures.set(address, failed);
         if (failed > failuresPerMinute) {
-          throw new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(failures.getRemainingTTL(request.ip) / 1000)) });
+          throw new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(failures.getRemainingTTL(address) / 1000)) });
         }
         throw error;
       }
@@ -75,11 +76,25 @@ export function principalOf(request: Pick<FastifyRequest, 'principal'>): Princip
   return request.principal;
 }
 
+/**
+ * The client's address without a port. Azure's front ends may write X-Forwarded-For entries as
+ * `address:port` (Application Gateway documents it; App Service on Windows does it), and the
+ * port changes with every connection: limits per address would become limits per connection.
+ */
+export function clientAddress(ip: string): string {
+  const v6 = /^\[([0-9a-f:.]+)\](?::\d+)?$/i.exec(ip);
+  if (v6) {
+    return v6[1];
+  }
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(ip);
+  return v4 ? v4[1] : ip;
+}
+
 /** Rate-limit key: the verified caller where there is one, else the client address. */
 export function rateLimitKey(request: Pick<FastifyRequest, 'principal' | 'ip'>): string {
   const principal = request.principal;
   if (!principal) {
-    return `ip:${request.ip}`;
+    return `ip:${clientAddress(request.ip)}`;
   }
   return principal.kind === 'user' ? `user:${principal.tenantId}:${principal.objectId}` : `app:${principal.tenantId}:${principal.appId}`;
 }

@@ -269,6 +269,12 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
       }
       expect(statuses).toEqual([401, 401, 429, 429]);
       expect((await forged('203.0.113.8')).statusCode).toBe(401);
+      // A front end that writes address:port (a new port each connection) does not make each connection a new client.
+      const withPorts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        withPorts.push((await forged(`203.0.113.9:${50_000 + i}`)).statusCode);
+      }
+      expect(withPorts).toEqual([401, 401, 429]);
     } finally {
       await proxied.close();
     }

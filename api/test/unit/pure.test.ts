@@ -11,7 +11,7 @@ import { isConnectionLost } from '../../src/errors/failureKind';
 import { applySettings, disconnected, emptyConnection, settingsEtag } from '../../src/connections/model';
 import { coversOrganisation } from '../../src/connections/orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChallenge, SIGN_IN_LIFETIME_MS, stateKey } from '../../src/connections/signInState';
-import { rateLimitKey } from '../../src/auth/authentication';
+import { clientAddress, rateLimitKey } from '../../src/auth/authentication';
 import { preferredLanguage, problemBody } from '../../src/errors/problem';
 import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
 import { textChunks } from '../../src/storage/chunks';
@@ -141,6 +141,12 @@ describe('authorisation decisions', () => {
     expect(rateLimitKey({ principal: user, ip: '1.2.3.4' })).toBe('user:t:o');
     expect(rateLimitKey({ principal: app, ip: '1.2.3.4' })).toBe('app:t:a');
     expect(rateLimitKey({ principal: null, ip: '1.2.3.4' })).toBe('ip:1.2.3.4');
+    expect(rateLimitKey({ principal: null, ip: '1.2.3.4:61598' })).toBe('ip:1.2.3.4');
+  });
+
+  it('clientAddress - an address without the port a front end may add; IPv6 and bare addresses as they are', () => {
+    expect(['203.0.113.7:54321', '203.0.113.7', '[2001:db8::1]:443', '[2001:db8::1]', '2001:db8::1', '::ffff:10.0.0.1', 'unknown'].map(clientAddress))
+      .toEqual(['203.0.113.7', '203.0.113.7', '2001:db8::1', '2001:db8::1', '2001:db8::1', '::ffff:10.0.0.1', 'unknown']);
   });
 });
 
