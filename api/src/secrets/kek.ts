@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DefaultAzureCredential } from '@azure/identity';
 import { CryptographyClient } from '@azure/keyvault-keys';
+import { azureCredential } from '../storage/credential';
 
 /** The key-encryption key: it only ever wraps and unwraps data keys. */
 export interface KeyEncryptionKey {
@@ -86,7 +86,7 @@ export class KeyVaultKek implements KeyEncryptionKey {
   public readonly keyId: string;
   private readonly client: CryptographyClient;
 
-  public constructor(keyId: string, client: CryptographyClient = new CryptographyClient(keyId, new DefaultAzureCredential())) {
+  public constructor(keyId: string, client: CryptographyClient = new CryptographyClient(keyId, azureCredential())) {
     this.keyId = keyId;
     this.client = client;
   }

@@ -1,9 +1,9 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import { createHash } from 'node:crypto';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { RestError, TableClient, TableEntity } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { ApiError } from '../errors/apiError';
+import { azureCredential } from './credential';
 
 export const TABLES = {
   /** Each catalog's connection record (row 'connection') and sealed secret (row 'secret'), one partition per catalog. */
@@ -27,7 +27,7 @@ export async function openTables(connectionString: string, policy?: PipelinePoli
   for (const name of Object.values(TABLES)) {
     const options = { allowInsecureConnection, additionalPolicies: policy ? [{ policy, position: 'perCall' as const }] : undefined };
     const identity = identityEndpoints(connectionString);
-    const client = identity ? new TableClient(identity.table, name, new DefaultAzureCredential(), options) : TableClient.fromConnectionString(connectionString, name, options);
+    const client = identity ? new TableClient(identity.table, name, azureCredential(), options) : TableClient.fromConnectionString(connectionString, name, options);
     await client.createTable();
     clients[name] = client;
   }
@@ -37,7 +37,7 @@ export async function openTables(connectionString: string, policy?: PipelinePoli
 /** A client of the outbox's wake-up queue (created by WakeQueue.open). */
 export function queueClient(connectionString: string): QueueClient {
   const identity = identityEndpoints(connectionString);
-  return identity ? new QueueClient(`${identity.queue.replace(/\/+$/, '')}/${WAKE_QUEUE}`, new DefaultAzureCredential()) : new QueueClient(connectionString, WAKE_QUEUE);
+  return identity ? new QueueClient(`${identity.queue.replace(/\/+$/, '')}/${WAKE_QUEUE}`, azureCredential()) : new QueueClient(connectionString, WAKE_QUEUE);
 }
 
 /**

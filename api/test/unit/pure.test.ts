@@ -16,6 +16,8 @@ import { preferredLanguage, problemBody } from '../../src/errors/problem';
 import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
 import { textChunks } from '../../src/storage/chunks';
 import { HealthMonitor } from '../../src/health/monitor';
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { azureCredential, credentialFor } from '../../src/storage/credential';
 import { catalogKey } from '../../src/storage/tables';
 import { missingPermissions } from '../../src/identity/microsoftIdentity';
 import { codeOf } from '../support/errors';
@@ -277,6 +279,11 @@ describe('configuration', () => {
     asked.length = 0;
     await monitorWith({ OUTBOX_HISTORY_DAYS: '0' }).prune();
     expect(asked[0]).toEqual(['a', { contentBefore: 70 * 86_400_000, historyBefore: undefined }]);
+  });
+  it('Azure credential - the managed identity alone on App Service, the developer chain elsewhere; one for the process', () => {
+    expect(credentialFor({ IDENTITY_ENDPOINT: 'http://127.0.0.1:41741/msi/token', AZURE_CLIENT_ID: 'x', AZURE_CLIENT_SECRET: 'y', AZURE_TENANT_ID: 'z' })).toBeInstanceOf(ManagedIdentityCredential);
+    expect(credentialFor({})).toBeInstanceOf(DefaultAzureCredential);
+    expect(azureCredential()).toBe(azureCredential());
   });
   it('findRepoRoot - finds the repository from the sources and from the build output alike', () => {
     const repo = path.resolve(__dirname, '..', '..', '..');
