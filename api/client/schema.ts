@@ -382,6 +382,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/catalogs/{catalog}/connection/modern/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How the page's sign-in ended, by the nonce it started it with: pending, the completion code, or the failure (the popup may have lost its opener) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The catalog site's absolute URL, percent-encoded as one path segment. */
+                    catalog: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The nonce the page sent when it started this sign-in. */
+                        nonce: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description pending: the sign-in window has not come back yet; signed-in: complete it with `completion`; failed: `code` says why. */
+                            status: "pending" | "signed-in" | "failed";
+                            /** @description The one-time completion code (signed-in), as the callback page would have posted it. */
+                            completion?: string;
+                            /** @description Why the sign-in failed (failed): a code of the error catalogue. */
+                            code?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/catalogs/{catalog}/connection/classic": {
         parameters: {
             query?: never;

@@ -141,7 +141,9 @@ export async function expectAccessible(page: Page, known: IKnownViolation[] = []
 /**
  * Drives the local tenant's sign-in popup as a person would: signs in on every sign-in page and
  * answers every consent page (a sign-in may ask for more than one resource, e.g. Graph then
- * Exchange for SMTP) until the popup closes itself.
+ * Exchange for SMTP) until the popup closes itself - or, back on the API's callback page, stays
+ * open: Microsoft's sign-in pages send Cross-Origin-Opener-Policy (the local tenant's too), after
+ * which the window is no longer one its script may close, and the person closes it.
  */
 export async function signInInPopup(page: Page, click: () => Promise<void>, upn: string, options: { consent?: 'accept' | 'cancel'; orgConsentBox?: boolean; password?: string } = {}): Promise<{ sawConsentPage: boolean }> {
   const popupPromise = page.waitForEvent('popup');
@@ -151,12 +153,19 @@ export async function signInInPopup(page: Page, click: () => Promise<void>, upn:
   let closed = false;
   popup.once('close', () => { closed = true; });
   const deadline = Date.now() + 45_000;
+  let onCallbackSince: number | undefined;
   while (!closed) {
     if (Date.now() > deadline) {
       throw new Error(`the sign-in popup did not close; it shows ${popup.url()}`);
     }
     try {
-      if (await popup.locator('#idBtn_Back').isVisible()) {
+      if (new URL(popup.url()).pathname === '/v1/auth/callback') {
+        onCallbackSince = onCallbackSince ?? Date.now();
+        if (Date.now() - onCallbackSince > 1500) {
+          await popup.close();
+          break;
+        }
+      } else if (await popup.locator('#idBtn_Back').isVisible()) {
         sawConsentPage = true;
         await shot(popup, `consent-page-${upn.split('@')[0]}`);
         if (options.orgConsentBox && await popup.locator('#consentForOrg').count() > 0) {

@@ -7,8 +7,9 @@ import { escapeHtml } from '../html';
  * The page the sign-in popup lands on. It posts the outcome to its opener at exactly the origin
  * recorded when the sign-in started (never "*"), then closes. The message carries no token; on
  * success it carries the one-time completion code with which the page that started the sign-in
- * (its admin's token and nonce) connects the account (R-SEC-1). With no opener nobody gets the
- * code, and the sign-in lapses unconnected.
+ * (its admin's token and nonce) connects the account (R-SEC-1). Microsoft's sign-in page sends
+ * Cross-Origin-Opener-Policy, so there is usually no opener left: the page that started the
+ * sign-in then asks the API for the same outcome by its nonce (ModernSignIn.result).
  * In Teams' sign-in window (marked by /v1/auth/teams-start) it answers Teams instead: TeamsJS,
  * served from this origin, notifySuccess with the same message or notifyFailure with the code;
  * Teams closes the window and hands the answer to authentication.authenticate.
@@ -17,7 +18,7 @@ import { escapeHtml } from '../html';
 export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, language: 'en' | 'ja'): string {
   const message = { type: 'lms-m365-connection', catalog: outcome.catalog ?? null, ok: outcome.ok, ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.ok && outcome.completion ? { completion: outcome.completion } : {}) };
   const heading = outcome.ok
-    ? (language === 'ja' ? 'サインインしました。接続は設定ページで完了します。このウィンドウは閉じられます。' : 'Signed in. The settings page completes the connection; this window closes itself.')
+    ? (language === 'ja' ? 'サインインしました。接続は設定ページで完了します。このウィンドウは閉じてかまいません。' : 'Signed in. The settings page completes the connection; you can close this window.')
     : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].title[language];
   const remedy = outcome.ok ? '' : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].remedy[language];
   const data = JSON.stringify({ message, origin: outcome.origin ?? null, teamsKey: TEAMS_HOST_KEY, teamsJs: TEAMS_JS_PATH, nonce: scriptNonce }).replace(/</g, '\\u003c');
@@ -49,10 +50,12 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
     document.head.appendChild(script);
     return;
   }
+  // Microsoft's sign-in page (Cross-Origin-Opener-Policy) usually leaves no opener: the settings
+  // page then asks the API for the outcome, and this window may not be one its script can close.
   if (window.opener && data.origin) {
     window.opener.postMessage(data.message, data.origin);
-    window.close();
   }
+  window.close();
 })();
 </script>
 </body>

@@ -1,5 +1,5 @@
 import type { AuthenticationResult } from '@azure/msal-node';
-import type { ErrorCode } from '@lms-m365/contracts';
+import type { ErrorCode, ModernResult } from '@lms-m365/contracts';
 import type { Principal } from '../auth/principal';
 import type { CatalogGate } from '../catalogs/catalogGate';
 import type { ApiConfig } from '../config/config';
@@ -10,7 +10,7 @@ import { verifySmtpLogin } from '../mail/smtp';
 import type { ConnectionStore } from './connectionStore';
 import { requireUserMailbox } from './mailboxCheck';
 import { OrgConsentStatus, signInScopes } from './orgConsent';
-import { bindingHash, checkNonce, checkNotExpired, COMPLETION_LIFETIME_MS, isWellFormedState, newSignIn, randomToken } from './signInState';
+import { bindingHash, checkNonce, checkNotExpired, checkSamePrincipal, COMPLETION_LIFETIME_MS, isWellFormedState, newSignIn, randomToken } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
 
 export interface CallbackQuery {
@@ -159,12 +159,49 @@ export class ModernSignIn {
         homeAccountId: result.account?.homeAccountId,
         expiresAt: this.now() + COMPLETION_LIFETIME_MS
       });
+      await this.relay(pending, { ok: true, completion });
       return { ...outcome, ok: true, completion };
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       this.deps.onUpstreamError?.('modern sign-in', apiError);
+      await this.relay(pending, { ok: false, code: apiError.code });
       return { ...outcome, code: apiError.code };
     }
+  }
+
+  /**
+   * Keeps the outcome for the page to ask for (`result`): Microsoft's sign-in page sends
+   * Cross-Origin-Opener-Policy, so the popup has no opener left by the time it comes back here.
+   * Best effort: a page whose opener survived has the callback page's message as well.
+   */
+  private async relay(pending: PendingSignIn, outcome: { ok: boolean; code?: string; completion?: string }): Promise<void> {
+    if (!pending.bindingHash) {
+      return;
+    }
+    await this.deps.signIns.putResult(pending.bindingHash, {
+      catalog: pending.catalog,
+      callerTenant: pending.callerTenant,
+      caller: pending.caller,
+      ...outcome,
+      expiresAt: this.now() + COMPLETION_LIFETIME_MS
+    }).catch((error: unknown) => this.deps.onUpstreamError?.('sign-in result', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')));
+  }
+
+  /**
+   * How the page's sign-in ended, asked by the page with the nonce it started it with (only the
+   * nonce's hash is stored) and its admin's token: pending until the callback came back, then the
+   * completion code to complete it with (completeModern checks everything again), or the failure.
+   */
+  public async result(principal: Principal, catalog: string, nonce: string): Promise<ModernResult> {
+    if (principal.kind !== 'user') {
+      throw new ApiError('SCOPE_MISSING');
+    }
+    const found = await this.deps.signIns.readResult(bindingHash(nonce));
+    if (!found || found.expiresAt < this.now() || found.catalog.toLowerCase() !== catalog.toLowerCase()) {
+      return { status: 'pending' };
+    }
+    checkSamePrincipal(found, principal);
+    return found.ok && found.completion ? { status: 'signed-in', completion: found.completion } : { status: 'failed', code: found.code ?? 'SIGN_IN_FAILED' };
   }
 
   /**

@@ -80,6 +80,14 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
     return sendView(reply, await service.completeModern(principal, catalog, request.body));
   });
 
+  app.post(`${base}/modern/result`, {
+    config: { auth: adminOnly },
+    schema: { tags, summary: 'How the page\'s sign-in ended, by the nonce it started it with: pending, the completion code, or the failure (the popup may have lost its opener)', security, params: S.CatalogParams, body: S.ModernResultRequest, response: { 200: S.ModernResult, ...problemResponses } }
+  }, async (request) => {
+    const { principal, catalog } = await catalogFor(request);
+    return deps.signIn.result(principal, catalog, request.body.nonce);
+  });
+
   app.post(`${base}/classic`, {
     config: { auth: adminOnly },
     schema: { tags, summary: 'Connect classic: verified by an SMTP login, then stored encrypted', security, params: S.CatalogParams, body: S.ConnectClassic, response: viewResponses }

@@ -46,6 +46,25 @@ interface SealedPart {
 }
 
 const ROW = 'signin';
+const RESULT_ROW = 'result';
+
+/**
+ * How a sign-in's Microsoft legs ended, for the page that started it to ask (by its nonce's hash):
+ * Microsoft's sign-in page sends Cross-Origin-Opener-Policy, which cuts the popup off from its
+ * opener, so the callback page's postMessage cannot be counted on. On success it carries the
+ * completion code (sealed at rest), which only that page's admin with that nonce can redeem.
+ */
+export interface SignInResult {
+  catalog: string;
+  callerTenant?: string;
+  caller: string;
+  ok: boolean;
+  code?: string;
+  completion?: string;
+  expiresAt: number;
+}
+
+type ResultEntity = Omit<SignInResult, 'completion'> & Partial<SealedValue> & { catalogKey: string };
 
 export class SignInStore {
   public constructor(private readonly table: TableClient, private readonly kek: KeyEncryptionKey) {}
@@ -102,6 +121,29 @@ export class SignInStore {
       throw storageError(error);
     }
     return signIn;
+  }
+
+  /** Keeps a sign-in's result for its page (replacing an earlier one: a second leg's). */
+  public async putResult(binding: string, result: SignInResult): Promise<void> {
+    const key = stateKey(`result|${binding}`);
+    const { completion, ...rest } = result;
+    const sealed = completion ? await seal(this.kek, Buffer.from(completion, 'utf8'), `signin-result|${key}`) : {};
+    try {
+      await this.table.upsertEntity<ResultEntity>({ partitionKey: key, rowKey: RESULT_ROW, ...rest, catalogKey: catalogKey(rest.catalog), ...sealed }, 'Replace');
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  /** The result kept for the page whose nonce hashes to `binding`, if the callback has come back. */
+  public async readResult(binding: string): Promise<SignInResult | undefined> {
+    const key = stateKey(`result|${binding}`);
+    const entity = await readEntity<ResultEntity>(this.table, key, RESULT_ROW);
+    if (!entity) {
+      return undefined;
+    }
+    const completion = entity.ok && entity.wrappedKey ? (await open(this.kek, entity as unknown as SealedValue, `signin-result|${key}`)).toString('utf8') : undefined;
+    return { catalog: entity.catalog, callerTenant: entity.callerTenant, caller: entity.caller, ok: entity.ok, ...(entity.code ? { code: entity.code } : {}), ...(completion ? { completion } : {}), expiresAt: entity.expiresAt };
   }
 
   /** Disconnect: every sign-in of the catalog under way, and the tokens of finished legs, go (issue 12 point 3). */

@@ -284,6 +284,28 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     expect([send.status, send.body.code]).toEqual([409, 'NOT_CONNECTED']);
   });
 
+  it('result - a page whose popup lost it (Entra\'s COOP) asks how its sign-in ended: pending until the callback, then the completion for its nonce alone, or the failure', async () => {
+    const admin = 'adele@contoso.test';
+    const token = await stack.token(admin);
+    const ask = (nonce: string) => stack.call('POST', path(catalogA, '/modern/result'), { token, body: { nonce } });
+    const { authorizeUrl, nonce } = await start(admin, catalogA);
+    expect((await ask(nonce)).body).toEqual({ status: 'pending' });
+    const { callbackUrl } = await signIn(stack.tenant.origin, authorizeUrl, { user: admin });
+    const posted = postedMessage((await callback(callbackUrl)).html).message;
+    const answer = await ask(nonce);
+    expect([answer.status, answer.body]).toEqual([200, { status: 'signed-in', completion: posted.completion }]);
+    // Another page (another nonce) learns nothing; a user who is not the catalog's admin is refused.
+    expect((await ask(pageNonce())).body).toEqual({ status: 'pending' });
+    const stranger = await stack.call('POST', path(catalogA, '/modern/result'), { token: await stack.token('nestor@contoso.test'), body: { nonce } });
+    expect([stranger.status, stranger.body.code]).toEqual([403, 'NOT_CATALOG_ADMIN']);
+    expect((await complete(admin, catalogA, answer.body.completion, nonce)).status).toBe(200);
+
+    const declined = await start(admin, catalogA);
+    const refused = await signIn(stack.tenant.origin, declined.authorizeUrl, { user: 'noah@contoso.test' });
+    await callback(refused.callbackUrl);
+    expect((await ask(declined.nonce)).body).toEqual({ status: 'failed', code: 'MAILBOX_NOT_FOUND' });
+  });
+
   it('canary - no refresh token the tenant issued appears in logs, responses or Azurite tables; no code or state is logged', async () => {
     const { authorizeUrl, state, nonce } = await start('adele@contoso.test', catalogA);
     const { callbackUrl } = await signIn(stack.tenant.origin, authorizeUrl, { user: 'adele@contoso.test' });

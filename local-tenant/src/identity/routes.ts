@@ -115,7 +115,9 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
 
   const signInAction = (i: Interaction): string => `/${i.tenant}/oauth2/v2.0/authorize/login`;
   const consentAction = (i: Interaction): string => `/${i.tenant}/oauth2/v2.0/authorize/consent`;
-  const html = (reply: FastifyReply, body: string, status = 200): FastifyReply => reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+  // Entra's sign-in pages send Cross-Origin-Opener-Policy (MSAL.js's v4-to-v5 migration guide: "Microsoft
+  // Entra ID has COOP enabled by default"): a popup that comes here loses its opener for good.
+  const html = (reply: FastifyReply, body: string, status = 200): FastifyReply => reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('cross-origin-opener-policy', 'same-origin').send(body);
 
   const renderSignIn = (reply: FastifyReply, i: Interaction, username: string, error: AadError | null): FastifyReply =>
     html(

@@ -82,6 +82,17 @@ export const CompleteModern = Type.Object({
   nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{32,128}$', description: 'The nonce the page sent when it started this sign-in.' })
 }, { additionalProperties: false });
 
+/** The page asks how its sign-in ended: Microsoft's sign-in page cuts the popup's opener (COOP), so the callback cannot always tell it. */
+export const ModernResultRequest = Type.Object({
+  nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{32,128}$', description: 'The nonce the page sent when it started this sign-in.' })
+}, { additionalProperties: false });
+
+export const ModernResult = Type.Object({
+  status: Type.Union([Type.Literal('pending'), Type.Literal('signed-in'), Type.Literal('failed')], { description: 'pending: the sign-in window has not come back yet; signed-in: complete it with `completion`; failed: `code` says why.' }),
+  completion: Type.Optional(Type.String({ description: 'The one-time completion code (signed-in), as the callback page would have posted it.' })),
+  code: Type.Optional(Type.String({ description: 'Why the sign-in failed (failed): a code of the error catalogue.' }))
+});
+
 export const StartModernResult = Type.Object({
   authorizeUrl: Type.String(),
   expiresAt: Type.String({ format: 'date-time' })
@@ -139,6 +150,8 @@ export type IfMatchHeaders = Static<typeof IfMatchHeaders>;
 export type StartModern = Static<typeof StartModern>;
 export type StartModernResult = Static<typeof StartModernResult>;
 export type CompleteModern = Static<typeof CompleteModern>;
+export type ModernResultRequest = Static<typeof ModernResultRequest>;
+export type ModernResult = Static<typeof ModernResult>;
 export type ConnectClassic = Static<typeof ConnectClassic>;
 export type TestEmail = Static<typeof TestEmail>;
 export type TestEmailResult = Static<typeof TestEmailResult>;

@@ -33,12 +33,13 @@ function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStor
       userEmail="adele@contoso.test"
       pageOrigin="http://page.test"
       popupPollMs={20}
+      signInClosedWaitMs={300}
       openWindow={(url: string) => {
         opened.push(url);
         const blocked = typeof options.blockPopup === 'function' ? options.blockPopup() : options.blockPopup;
         return blocked ? null : popup as unknown as Window;
       }}
-      launchSignIn={options.signIn ? fromLauncher(options.signIn, 20) : undefined}
+      launchSignIn={options.signIn ? fromLauncher(options.signIn, 20, { relayMs: 20, closedWaitMs: 300 }) : undefined}
     />
   );
   return { api, store, opened, popup };
@@ -311,7 +312,7 @@ describe('ConnectionSettings', () => {
     expect(link).toHaveAttribute('rel', 'opener');
   });
 
-  it('ConnectionSettings - the blocked pop-up\'s link opens the window in its click; closing it ends the wait (no endless spinner)', async () => {
+  it('ConnectionSettings - the blocked pop-up\'s link opens the window in its click; closed, with no answer from the API, it ends the wait once the sign-in could not finish (no endless spinner)', async () => {
     let blocks = 1;
     const { api, opened, popup } = renderPage({ blockPopup: () => blocks-- > 0 });
     await ready();
@@ -326,6 +327,8 @@ describe('ConnectionSettings', () => {
     popup.closed = true;
     expect(await screen.findByText(en.popupClosed, {}, { timeout: 4000 })).toBeInTheDocument();
     expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
+    // It asked the API before giving up: a window that reads closed may only have lost this page (COOP).
+    expect(api.calls).toContain('result');
   });
 
   it('ConnectionSettings - in Teams the sign-in goes through authentication.authenticate and its answer connects the page', async () => {
@@ -363,6 +366,21 @@ describe('ConnectionSettings', () => {
     await act(async () => { answers[1].reject(new Error('CancelledByUser')); });
     expect(await screen.findByText(en.popupClosed)).toBeInTheDocument();
     expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - a sign-in window that lost this page (Entra\'s COOP: it reads closed, its message never comes) still connects: the page asks the API how the sign-in ended', async () => {
+    const { api, popup } = renderPage();
+    await ready();
+    await switchOn();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await screen.findByText(en.connecting);
+    popup.closed = true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(screen.getByText(en.connecting)).toBeInTheDocument();
+    api.view = connectedView();
+    api.signInResult = { ok: true, catalog: null, completion: COMPLETION };
+    expect(await screen.findByTestId('connected-account')).toHaveTextContent('adele@contoso.test');
+    expect(api.calls).toContain(`complete ${COMPLETION}`);
   });
 
   it('ConnectionSettings - a sign-in window closed without an answer stops waiting and says so', async () => {

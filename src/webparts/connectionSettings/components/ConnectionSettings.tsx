@@ -71,6 +71,8 @@ export interface IConnectionSettingsProps {
   openWindow?: (url: string) => Window | null;
   /** How often the default popup launcher checks whether the window was closed. */
   popupPollMs?: number;
+  /** How long the page waits for the API's answer after the sign-in window read closed (tests; the sign-in's lifetime by default). */
+  signInClosedWaitMs?: number;
   /** How often the recent deliveries are read again while items are on their way (ms; default 10 s). */
   deliveriesPollMs?: number;
 }
@@ -129,8 +131,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   const retryBlocked = React.useRef<(() => boolean) | undefined>(undefined);
 
   const launch = React.useMemo(
-    () => props.launchSignIn || popupSignIn({ openWindow: props.openWindow, pollMs: props.popupPollMs }),
-    [props.launchSignIn, props.openWindow, props.popupPollMs]
+    () => props.launchSignIn || popupSignIn({ openWindow: props.openWindow, pollMs: props.popupPollMs, relayMs: props.popupPollMs, closedWaitMs: props.signInClosedWaitMs }),
+    [props.launchSignIn, props.openWindow, props.popupPollMs, props.signInClosedWaitMs]
   );
   const signIn = useSignIn({
     launch,
@@ -140,7 +142,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       retryBlocked.current = retry;
       dispatch({ type: 'sign-in', signIn: { state: 'blocked', url } });
     },
-    complete: (completion: string) => services.connectionApi.completeModern(completion)
+    complete: (completion: string) => services.connectionApi.completeModern(completion),
+    poll: () => services.connectionApi.modernResult()
   });
 
   // Catalogs this page load has verified already: a retry or a reload after a conflict reads the

@@ -31,3 +31,14 @@ export function isSignInMessage(data: unknown): data is ISignInMessage {
 export function isConnected(view: IConnectionView): boolean {
   return view.account !== null && view.health.state !== 'not-connected';
 }
+
+/** What the sign-in reports: the callback page's message (docs/design.md, /v1/auth/callback). */
+export interface ISignInResult {
+  ok: boolean;
+  catalog: string | null;
+  code?: string;
+  /** On success: the one-time code the page completes the connection with (R-SEC-1). */
+  completion?: string;
+  /** The admin closed the sign-in window without finishing. */
+  cancelled?: boolean;
+}

@@ -1,6 +1,6 @@
-import type { CompleteModern, ConnectClassic, StartModern, TestEmail } from '@lms-m365/contracts';
+import type { CompleteModern, ConnectClassic, ModernResult, ModernResultRequest, StartModern, TestEmail } from '@lms-m365/contracts';
 import { appError } from '../model/appError';
-import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
+import type { IConnectionView, IModernStart, ISignInResult, ITestEmailResult, Transport } from '../model/connection';
 import { EarlyRead } from './earlyRead';
 import { retryAfterMs, type HttpSend, type IHttpResponse } from './http';
 import type { IConnectionApi, IConnectionPatch } from './interfaces';
@@ -81,6 +81,19 @@ export class ConnectionApi implements IConnectionApi {
     this._signInNonce = undefined;
     const body: CompleteModern = { completion, nonce };
     return this._json<IConnectionView>('POST', '/modern/complete', body);
+  }
+
+  public async modernResult(): Promise<ISignInResult | undefined> {
+    const nonce = this._signInNonce;
+    if (!nonce) {
+      return undefined;
+    }
+    const body: ModernResultRequest = { nonce };
+    const result = await this._json<ModernResult>('POST', '/modern/result', body);
+    if (result.status === 'signed-in' && result.completion) {
+      return { ok: true, catalog: null, completion: result.completion };
+    }
+    return result.status === 'failed' ? { ok: false, catalog: null, code: result.code || 'SIGN_IN_FAILED' } : undefined;
   }
 
   public connectClassic(email: string, password: string): Promise<IConnectionView> {

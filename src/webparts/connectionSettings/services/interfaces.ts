@@ -1,5 +1,5 @@
 import type { DeliveriesBody, SettingsChange } from '@lms-m365/contracts';
-import type { HealthState, IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
+import type { HealthState, IConnectionView, IModernStart, ISignInResult, ITestEmailResult, Transport } from '../model/connection';
 import type { IAdminSettings, IStoredSettings } from '../model/settings';
 
 /**
@@ -38,6 +38,11 @@ export interface IConnectionApi {
   startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart>;
   /** Completes the sign-in last started here with the completion code its callback posted. */
   completeModern(completion: string): Promise<IConnectionView>;
+  /**
+   * How this page's sign-in ended, asked of the API (Microsoft's sign-in page cuts the popup off
+   * from this page, so its message may never come): undefined while it has not come back.
+   */
+  modernResult(): Promise<ISignInResult | undefined>;
   connectClassic(email: string, password: string): Promise<IConnectionView>;
   checkConnection(): Promise<IConnectionView>;
   sendTestEmail(to: string): Promise<ITestEmailResult>;

@@ -1,15 +1,6 @@
-import { isSignInMessage } from '../model/connection';
+import { isSignInMessage, type ISignInResult } from '../model/connection';
 
-/** What the sign-in reports: the callback page's message (docs/design.md, /v1/auth/callback). */
-export interface ISignInResult {
-  ok: boolean;
-  catalog: string | null;
-  code?: string;
-  /** On success: the one-time code the page completes the connection with (R-SEC-1). */
-  completion?: string;
-  /** The admin closed the sign-in window without finishing. */
-  cancelled?: boolean;
-}
+export type { ISignInResult };
 
 /** How a started sign-in is followed. */
 export type SignInLaunch =

@@ -1,4 +1,5 @@
-import { popupSignIn, type ISignInContext } from './launchSignIn';
+import type { ISignInResult } from '../services/signInLauncher';
+import { fromLauncher, popupSignIn, type ISignInContext } from './launchSignIn';
 
 interface IFakePopup { closed: boolean; location: { href: string }; close: () => void }
 
@@ -67,5 +68,55 @@ describe('launchSignIn', () => {
     const cause = { isAppError: true, kind: 'network' };
     await expect(popupSignIn({ openWindow: () => second as unknown as Window })(Promise.reject(cause), context())).rejects.toBe(cause);
     expect(second.closed).toBe(true);
+  });
+
+  describe('when the window loses this page (Entra\'s Cross-Origin-Opener-Policy)', () => {
+    /** A popup as COOP leaves it to its opener: closed once it goes to Microsoft, and no message ever comes. */
+    const severed = (): IFakePopup => {
+      const popup = fakePopup();
+      let href = '';
+      popup.location = { get href() { return href; }, set href(url: string) { href = url; popup.closed = true; } };
+      return popup;
+    };
+    const api = (answers: Array<ISignInResult | undefined>): { poll: () => Promise<ISignInResult | undefined>; asked: () => number } => {
+      let asked = 0;
+      return { poll: () => Promise.resolve(answers[Math.min(asked++, answers.length - 1)]), asked: () => asked };
+    };
+
+    it('the page asks the API how the sign-in ended and takes its completion code, though the window read closed from the start', async () => {
+      const relay = api([undefined, undefined, { ok: true, catalog: null, completion: 'c'.repeat(43) }]);
+      const result = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: relay.poll }));
+      await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'c'.repeat(43) });
+      expect(relay.asked()).toBeGreaterThanOrEqual(3);
+    });
+
+    it('a failure the callback kept is the end; a question the API refuses (another admin) too; a window closed for good ends once the sign-in could not finish', async () => {
+      const failed = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: api([{ ok: false, catalog: null, code: 'CONSENT_DECLINED' }]).poll }));
+      await expect(failed).resolves.toEqual({ outcome: 'failed', code: 'CONSENT_DECLINED' });
+      const refused = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: () => Promise.reject({ isAppError: true, kind: 'problem', code: 'SIGN_IN_OTHER_ADMIN' }) }));
+      await expect(refused).resolves.toEqual({ outcome: 'failed', code: 'SIGN_IN_OTHER_ADMIN' });
+      const started = Date.now();
+      const gone = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, closedWaitMs: 100 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined]).poll }));
+      await expect(gone).resolves.toEqual({ outcome: 'closed' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    });
+
+    it('a network failure of the question is asked again; the message still wins when it comes', async () => {
+      let calls = 0;
+      const poll = (): Promise<ISignInResult | undefined> => (calls++ === 0 ? Promise.reject({ isAppError: true, kind: 'network' }) : Promise.resolve(undefined));
+      const result = popupSignIn({ openWindow: () => fakePopup() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll }));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      post({ ok: true, completion: 'd'.repeat(43) });
+      await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'd'.repeat(43) });
+      expect(calls).toBeGreaterThanOrEqual(2);
+    });
+
+    it('Teams saying its window was closed is a hint too: the API\'s answer ends it', async () => {
+      const teams = { prepare: () => undefined, abandon: () => undefined, launchSignIn: () => ({ kind: 'teams' as const, result: Promise.resolve({ ok: false, catalog: null, cancelled: true }) }) };
+      const result = fromLauncher(teams, 5, { relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined, { ok: true, catalog: null, completion: 'e'.repeat(43) }]).poll }));
+      await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'e'.repeat(43) });
+      const without = fromLauncher(teams, 5)(Promise.resolve('http://api.test/a'), context());
+      await expect(without).resolves.toEqual({ outcome: 'closed' });
+    });
   });
 });

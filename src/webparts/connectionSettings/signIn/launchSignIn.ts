@@ -28,6 +28,12 @@ export interface ISignInContext {
   onBlocked: (url: string, retry: () => boolean) => void;
   /** Aborted when the admin cancels or the page goes away. */
   signal: AbortSignal;
+  /**
+   * Asks the API how the sign-in ended (undefined: not yet). Microsoft's sign-in page sends
+   * Cross-Origin-Opener-Policy, so the window loses this page as its opener: its message may never
+   * come, and the window reads as closed while the admin is still signing in.
+   */
+  poll?: () => Promise<ISignInResult | undefined>;
 }
 
 /**
@@ -38,32 +44,45 @@ export interface ISignInContext {
  */
 export type LaunchSignIn = (authorizeUrl: Promise<string>, context: ISignInContext) => Promise<LaunchEnd>;
 
-export interface IPopupOptions {
+export interface IPopupOptions extends IFollowOptions {
   /** Opens the window; window.open by default. */
   openWindow?: (url: string) => Window | null;
   /** How often a waiting page checks whether the window was closed. */
   pollMs?: number;
 }
 
+export interface IFollowOptions {
+  /** How often a waiting page asks the API (context.poll) how the sign-in ended. */
+  relayMs?: number;
+  /** How long a page that can ask the API waits after the window reads closed: the sign-in's lifetime. */
+  closedWaitMs?: number;
+}
+
 /** The callback posts its message and then closes: a closed window gets this long for it to arrive. */
 const CLOSE_GRACE_MS = 1500;
+/** A sign-in started lives 10 minutes (the API's pendingsignins). */
+const SIGN_IN_LIFETIME_MS = 10 * 60_000;
 
 /** The sign-in in a popup window whose callback page posts the result to this page (docs/design.md). */
 export function popupSignIn(options: IPopupOptions = {}): LaunchSignIn {
-  return fromLauncher(popupLauncher(options.openWindow), options.pollMs);
+  return fromLauncher(popupLauncher(options.openWindow), options.pollMs, options);
 }
 
 /**
  * Follows a host's sign-in launcher (services/signInLauncher.ts) to its end: a browser window's
  * result comes as the callback page's message and its closing is watched; Teams answers itself.
  */
-export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500): LaunchSignIn {
+export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, follow: IFollowOptions = {}): LaunchSignIn {
+  const relayMs = follow.relayMs ?? 2000;
+  const closedWaitMs = follow.closedWaitMs ?? SIGN_IN_LIFETIME_MS;
   return (authorizeUrl: Promise<string>, context: ISignInContext): Promise<LaunchEnd> => {
     launcher.prepare();
     return new Promise<LaunchEnd>((resolve, reject) => {
       let timer: ReturnType<typeof setInterval> | undefined;
+      let relay: ReturnType<typeof setInterval> | undefined;
       let popup: Window | undefined;
       let done = false;
+      let asking = false;
       const finish = (end: LaunchEnd | { error: unknown }): void => {
         if (done) {
           return;
@@ -73,6 +92,9 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500): L
         context.signal.removeEventListener('abort', onAbort);
         if (timer !== undefined) {
           clearInterval(timer);
+        }
+        if (relay !== undefined) {
+          clearInterval(relay);
         }
         if ('error' in end || end.outcome === 'cancelled') {
           launcher.abandon();
@@ -107,10 +129,66 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500): L
       window.addEventListener('message', onMessage);
       context.signal.addEventListener('abort', onAbort);
 
+      /** Asks the API how the sign-in ended; a failed question (the network) is asked again. */
+      const ask = (): void => {
+        const poll = context.poll;
+        if (!poll || asking || done) {
+          return;
+        }
+        asking = true;
+        poll().then((result: ISignInResult | undefined) => {
+          asking = false;
+          if (result && !done) {
+            fromResult(result);
+          }
+        }, (error: unknown) => {
+          asking = false;
+          const code = (error as { kind?: string; code?: string } | undefined);
+          // The API refused the question itself (another admin's sign-in): that is how it ended.
+          if (code && code.kind === 'problem' && code.code) {
+            finish({ outcome: 'failed', code: code.code });
+          }
+        });
+      };
+      const startAsking = (): void => {
+        if (context.poll && relay === undefined) {
+          relay = setInterval(ask, relayMs);
+        }
+      };
+      /**
+       * The window reads closed, or Teams says it was: with no API to ask, that is the end; else
+       * only a hint (COOP makes an open window read closed), and the page waits for the API's
+       * answer until the sign-in could no longer finish - or the admin presses Cancel.
+       */
+      let closedAt: number | undefined;
+      const windowClosed = (): void => {
+        if (!context.poll) {
+          finish({ outcome: 'closed' });
+          return;
+        }
+        closedAt = closedAt ?? Date.now();
+        ask();
+        if (Date.now() - closedAt > closedWaitMs) {
+          finish({ outcome: 'closed' });
+        }
+      };
+
       /** Follows what the launcher started; false when a popup blocker refused the window. */
       const follow = (launch: SignInLaunch): boolean => {
         if (launch.kind === 'teams') {
-          launch.result.then(fromResult, () => finish({ outcome: 'closed' }));
+          startAsking();
+          launch.result.then((result: ISignInResult) => {
+            if (!result.cancelled || !context.poll) {
+              fromResult(result);
+              return;
+            }
+            // Teams says the window was closed: a hint, as for a popup (above).
+            windowClosed();
+            timer = setInterval(windowClosed, pollMs);
+          }, () => {
+            windowClosed();
+            timer = setInterval(windowClosed, pollMs);
+          });
           return true;
         }
         if (launch.kind === 'blocked') {
@@ -118,6 +196,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500): L
         }
         const opened = launch.window;
         popup = opened;
+        startAsking();
         let closedSince: number | undefined;
         timer = setInterval(() => {
           if (!opened.closed) {
@@ -125,7 +204,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500): L
           }
           closedSince = closedSince || Date.now();
           if (Date.now() - closedSince > CLOSE_GRACE_MS) {
-            finish({ outcome: 'closed' });
+            windowClosed();
           }
         }, pollMs);
         return true;

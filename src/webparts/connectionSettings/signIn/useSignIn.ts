@@ -1,4 +1,5 @@
 import * as React from 'react';
+import type { ISignInResult } from '../services/signInLauncher';
 import type { LaunchSignIn, SignInEnd } from './launchSignIn';
 
 export interface IUseSignInOptions {
@@ -11,6 +12,8 @@ export interface IUseSignInOptions {
    * connects the account only for this page's admin and nonce. Rejects with the API's error.
    */
   complete: (completion: string) => Promise<unknown>;
+  /** Asks the API how the sign-in ended (launchSignIn's context.poll). */
+  poll?: () => Promise<ISignInResult | undefined>;
 }
 
 export interface ISignIn {
@@ -36,8 +39,8 @@ export function useSignIn(options: IUseSignInOptions): ISignIn {
     current.current?.abort();
     const controller = new AbortController();
     current.current = controller;
-    const { launch, apiOrigin, catalog, onBlocked, complete } = latest.current;
-    const end = await launch(authorizeUrl, { apiOrigin, catalog, onBlocked, signal: controller.signal });
+    const { launch, apiOrigin, catalog, onBlocked, complete, poll } = latest.current;
+    const end = await launch(authorizeUrl, { apiOrigin, catalog, onBlocked, signal: controller.signal, poll });
     if (end.outcome !== 'signed-in') {
       return end;
     }

@@ -2,6 +2,7 @@ import { appError, type IAppError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type IAdminSettings, type IStoredSettings } from '../model/settings';
 import type { IConnectionApi, IConnectionPatch, IDeliveries, IDeliveriesApi, IDelivery, IDirectory, IPerson, ISettingsStore, IVisitorView } from '../services/interfaces';
+import type { ISignInResult } from '../services/signInLauncher';
 
 /** In-memory collaborators for unit tests of the page (browser tests use the real ones). */
 
@@ -100,6 +101,8 @@ export class FakeConnectionApi implements IConnectionApi {
   public checkedView: IConnectionView | undefined;
   /** When set, a check answers only once this settles. */
   public checkGate: Promise<void> | undefined;
+  /** What the API answers a page asking how its sign-in ended (undefined: not yet). */
+  public signInResult: ISignInResult | undefined;
 
   public constructor(view: IConnectionView = notConnectedView()) {
     this.view = view;
@@ -127,6 +130,11 @@ export class FakeConnectionApi implements IConnectionApi {
   /** A completed sign-in answers the view the test arranged as what the API holds once connected. */
   public completeModern(completion: string): Promise<IConnectionView> {
     return this._answer(`complete ${completion}`, () => this.view, 'complete');
+  }
+
+  public modernResult(): Promise<ISignInResult | undefined> {
+    this.calls.push('result');
+    return Promise.resolve(this.signInResult);
   }
 
   public connectClassic(email: string, password: string): Promise<IConnectionView> {
