@@ -198,5 +198,8 @@ export async function connectModern(page: Page, upn: string, options: { consent?
   if (!(await page.getByRole('button', { name: strings.connect, exact: true }).isVisible())) {
     await switchOn(page, strings);
   }
-  return signInInPopup(page, () => page.getByRole('button', { name: strings.connect, exact: true }).click(), upn, options);
+  const result = await signInInPopup(page, () => page.getByRole('button', { name: strings.connect, exact: true }).click(), upn, options);
+  // The page learns the outcome from the API (its popup lost it to COOP) and completes: wait for that.
+  await expect(page.getByText(strings.connecting)).toHaveCount(0, { timeout: 20_000 });
+  return result;
 }
