@@ -211,6 +211,9 @@ export interface IConnectionSettingsStrings {
   conflictReload: string;
   timeoutError: string;
   networkError: string;
+  /** SharePoint gave the page no token for the connection API. */
+  tokenError: string;
+  tokenErrorRemedy: string;
   chunkLoadFailed: string;
   reloadPage: string;
   unknownError: string;

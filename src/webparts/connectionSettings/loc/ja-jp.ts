@@ -193,6 +193,8 @@ const strings: IConnectionSettingsStrings = {
   conflictReload: '再読み込み',
   timeoutError: '接続サービスが時間内に応答しませんでした。ネットワークを確認して、もう一度お試しください。',
   networkError: '接続サービスに接続できませんでした。ネットワークを確認して、もう一度お試しください。',
+  tokenError: 'このページから接続サービスにサインインできませんでした。',
+  tokenErrorRemedy: 'SharePoint 管理者がこのページの API のアクセス許可を承認する必要があります (SharePoint 管理センター > [詳細設定] > [API アクセス])。または、組織のサインイン ポリシーによってブロックされています。承認された後でページを再読み込みしてください。',
   chunkLoadFailed: 'このページの一部を読み込めませんでした。ネットワークを確認して、ページを再読み込みしてください。',
   reloadPage: 'ページを再読み込み',
   unknownError: '予期しないエラーが発生しました。もう一度お試しください。繰り返し発生する場合は LMS 管理者に連絡してください。',

@@ -3,9 +3,11 @@
  * - problem: the API answered an RFC 9457 problem with a code from the catalogue (or not);
  * - conflict: the settings or connection changed since they were read (ETag mismatch);
  * - timeout / network: no usable answer;
+ * - token: SharePoint could not get the page a token for the connection API (its permission not
+ *   approved yet, a sign-in policy, a wrong Application ID URI): `detail` has the AADSTS code if any;
  * - unknown: anything else (shown as a generic message, never as a stack trace).
  */
-export type AppErrorKind = 'problem' | 'conflict' | 'timeout' | 'network' | 'unknown';
+export type AppErrorKind = 'problem' | 'conflict' | 'timeout' | 'network' | 'token' | 'unknown';
 
 export interface IAppError {
   isAppError: true;
@@ -20,6 +22,12 @@ export interface IAppError {
 
 export function appError(kind: AppErrorKind, fields: Partial<IAppError> = {}): IAppError {
   return { ...fields, isAppError: true, kind };
+}
+
+/** SPFx's token failure for the connection API as the page explains it: only the AADSTS code is kept of its message. */
+export function tokenError(error: unknown): IAppError {
+  const code = /AADSTS\d+/.exec(error instanceof Error ? error.message : String(error))?.[0];
+  return appError('token', code ? { detail: code } : {});
 }
 
 export function isAppError(value: unknown): value is IAppError {

@@ -88,6 +88,8 @@ export function messageForError(error: IAppError | string, strings: IConnectionS
       return { title: strings.timeoutError, remedy: '', offerReload: false };
     case 'network':
       return { title: strings.networkError, remedy: '', offerReload: false };
+    case 'token':
+      return { title: strings.tokenError, remedy: error.detail ? `${strings.tokenErrorRemedy} (${error.detail})` : strings.tokenErrorRemedy, offerReload: true };
     case 'problem':
       if (error.code) {
         const message = messageForCode(error.code, strings, method);

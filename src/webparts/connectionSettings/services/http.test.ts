@@ -1,3 +1,6 @@
+import { tokenError } from '../model/appError';
+import { messageForError } from '../model/errorMessage';
+import en from '../loc/en-us';
 import { resilient, withDeadline, type HttpSend, type IHttpRequest, type IHttpResponse } from './http';
 
 function response(status: number, body: string = '{}', headers: Record<string, string> = {}): IHttpResponse {
@@ -28,6 +31,17 @@ describe('http', () => {
     const result = await resilient(send, fast)('http://x', GET);
     expect(result.status).toBe(200);
     expect(calls).toBe(3);
+  });
+
+  it('http - a token SharePoint would not give (the API permission not approved) is said as such, not as the network, and not asked again', async () => {
+    let calls = 0;
+    const send: HttpSend = () => { calls++; return Promise.reject(tokenError(new Error('AADSTS65001: The user or administrator has not consented to use the application with ID \'x\'. Trace ID: 1234'))); };
+    const failure = await resilient(send, fast)('http://x', GET).catch((error: unknown) => error);
+    expect(failure).toEqual({ isAppError: true, kind: 'token', detail: 'AADSTS65001' });
+    expect(calls).toBe(1);
+    const message = messageForError(failure as never, en);
+    expect(message).toEqual({ title: en.tokenError, remedy: `${en.tokenErrorRemedy} (AADSTS65001)`, offerReload: true });
+    expect(tokenError('popup_window_error')).toEqual({ isAppError: true, kind: 'token' });
   });
 
   it('http - POST is never retried (it may have taken effect)', async () => {

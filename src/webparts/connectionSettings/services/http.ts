@@ -1,4 +1,4 @@
-import { appError, type IAppError } from '../model/appError';
+import { appError, isAppError, type IAppError } from '../model/appError';
 
 /**
  * The one HTTP abstraction the API client speaks through. In SharePoint it is AadHttpClient,
@@ -58,11 +58,12 @@ function attempt(send: HttpSend, url: string, request: IHttpRequest, timeoutMs: 
         clearTimeout(timer);
         resolve(response);
       }
-    }, () => {
+    }, (error: unknown) => {
       if (!settled) {
         settled = true;
         clearTimeout(timer);
-        reject(appError('network'));
+        // A transport that knows what failed says so (aadTransport: no token); else the network.
+        reject(isAppError(error) ? error : appError('network'));
       }
     });
   });
@@ -91,7 +92,8 @@ export function resilient(send: HttpSend, options: IResilienceOptions = DEFAULT_
       } catch (error) {
         failure = error as IAppError;
       }
-      const retryable = failure !== undefined || (response !== undefined && RETRYABLE_STATUS.indexOf(response.status) >= 0);
+      // A token SharePoint would not give is not given on the next try either.
+      const retryable = (failure !== undefined && failure.kind !== 'token') || (response !== undefined && RETRYABLE_STATUS.indexOf(response.status) >= 0);
       if (!retryable || n >= retries) {
         if (failure) {
           throw failure;
