@@ -1,5 +1,5 @@
 import * as React from 'react';
-import { NormalPeoplePicker } from '@fluentui/react/lib/Pickers';
+import { NormalPeoplePicker, ValidationState } from '@fluentui/react/lib/Pickers';
 import type { IPersonaProps } from '@fluentui/react/lib/Persona';
 import { Label } from '@fluentui/react/lib/Label';
 import { Text } from '@fluentui/react/lib/Text';
@@ -12,6 +12,11 @@ export interface IAlertRecipientsProps {
   recipients: string[];
   disabled: boolean;
   onChange: (recipients: string[]) => void;
+}
+
+/** An address typed whole is taken as it is: the directory search needs Graph's permission, which may not be approved yet. */
+export function validateTyped(input: string): ValidationState {
+  return /^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$/.test(input.trim()) ? ValidationState.valid : ValidationState.invalid;
 }
 
 function toPersona(person: IPerson): IPersonaProps {
@@ -46,6 +51,8 @@ export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Eleme
       <Label id="lms-alert-recipients-label">{strings.alertRecipientsLabel}</Label>
       <NormalPeoplePicker
         onResolveSuggestions={resolve}
+        onValidateInput={validateTyped}
+        createGenericItem={(input: string) => toPersona({ email: input.trim(), displayName: input.trim() }) as IPersonaProps & { key: string; name: string }}
         selectedItems={selected}
         disabled={props.disabled}
         resolveDelay={250}

@@ -78,11 +78,11 @@ const strings: IConnectionSettingsStrings = {
   validationPasswordRequired: 'Enter the password (or app password).',
 
   alertRecipientsLabel: 'Alert these people when the connection is lost',
-  alertRecipientsHint: 'Type a name to search the directory.',
+  alertRecipientsHint: 'Type a name to search the directory, or a whole email address and press Enter.',
   peopleSuggestions: 'Suggested people',
   peopleNoResults: 'No people found',
   peopleLoading: 'Searching…',
-  peopleSearchFailed: 'The directory could not be searched just now. Type again to retry.',
+  peopleSearchFailed: 'The directory could not be searched just now. Type again to retry, or type the whole email address and press Enter.',
   peopleRemove: 'Remove',
 
   save: 'Save',

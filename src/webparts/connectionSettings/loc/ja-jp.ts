@@ -78,11 +78,11 @@ const strings: IConnectionSettingsStrings = {
   validationPasswordRequired: 'パスワード（またはアプリ パスワード）を入力してください。',
 
   alertRecipientsLabel: '接続が失われたときに通知するユーザー',
-  alertRecipientsHint: '名前を入力してディレクトリを検索します。',
+  alertRecipientsHint: '名前を入力してディレクトリを検索するか、メール アドレス全体を入力して Enter キーを押します。',
   peopleSuggestions: '候補のユーザー',
   peopleNoResults: 'ユーザーが見つかりません',
   peopleLoading: '検索しています…',
-  peopleSearchFailed: '現在ディレクトリを検索できません。もう一度入力して再試行してください。',
+  peopleSearchFailed: '現在ディレクトリを検索できません。もう一度入力して再試行するか、メール アドレス全体を入力して Enter キーを押してください。',
   peopleRemove: '削除',
 
   save: '保存',

@@ -1,0 +1,29 @@
+import * as React from 'react';
+import '@testing-library/jest-dom';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import en from '../loc/en-us';
+import { appError } from '../model/appError';
+import AlertRecipients, { validateTyped } from './AlertRecipients';
+import { ValidationState } from '@fluentui/react/lib/Pickers';
+
+describe('AlertRecipients', () => {
+  it('AlertRecipients - while the directory cannot be searched (Graph\'s permission not approved), a whole address typed and Enter is taken; anything else is not', async () => {
+    const changes: string[][] = [];
+    const directory = { searchPeople: () => Promise.reject(appError('problem', { status: 403 })) };
+    const { rerender } = render(<AlertRecipients strings={en} directory={directory} recipients={[]} disabled={false} onChange={(r) => changes.push(r)} />);
+    const input = screen.getByRole('combobox');
+    await userEvent.type(input, 'megan@contoso.test');
+    expect(await screen.findByTestId('people-search-failed')).toHaveTextContent(en.peopleSearchFailed);
+    // Fluent's picker reads keyCode, which a browser sets and user-event does not.
+    const enter = (): boolean => fireEvent.keyDown(screen.getByRole('combobox'), { key: 'Enter', keyCode: 13, which: 13 });
+    enter();
+    await waitFor(() => expect(changes).toEqual([['megan@contoso.test']]));
+    rerender(<AlertRecipients strings={en} directory={directory} recipients={['megan@contoso.test']} disabled={false} onChange={(r) => changes.push(r)} />);
+    await userEvent.type(screen.getByRole('combobox'), 'not an address');
+    enter();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(changes).toHaveLength(1);
+    expect(['a@b.c', ' megan@contoso.test ', 'megan', 'a b@c.d', 'x@y', 'a@b.c;d@e.f'].map(validateTyped)).toEqual([ValidationState.valid, ValidationState.valid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid]);
+  });
+});
