@@ -29,6 +29,8 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
   private _signIn: ISignInLauncher | undefined;
   /** A Teams tab on a team's site that is not a catalog: it says so instead of making one. */
   private _notCatalog: boolean = false;
+  /** Set by onDispose: a Teams theme change after it renders nothing. */
+  private _disposed: boolean = false;
 
   protected async onInit(): Promise<void> {
     await super.onInit();
@@ -89,7 +91,11 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
         settingsStore.prefetch();
       }
       this._hostTheme = hostThemeFromTeams(teamsTheme);
+      // TeamsJS keeps one handler and has no way to remove it: after onDispose it must do nothing.
       teams.teamsJs.app.registerOnThemeChangeHandler((theme: string) => {
+        if (this._disposed) {
+          return;
+        }
         this._hostTheme = hostThemeFromTeams(theme);
         this.render();
       });
@@ -97,7 +103,7 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
   }
 
   public render(): void {
-    if (!this._services || !this._strings) {
+    if (!this._services || !this._strings || this._disposed) {
       return;
     }
     const theme = themeFor(this._hostTheme, this._siteTheme as IPartialTheme | undefined);
@@ -117,6 +123,7 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
   }
 
   protected onDispose(): void {
+    this._disposed = true;
     if (this._themeProvider) {
       this._themeProvider.themeChangedEvent.remove(this, this._onThemeChanged);
     }
