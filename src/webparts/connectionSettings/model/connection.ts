@@ -39,6 +39,8 @@ export interface ISignInResult {
   code?: string;
   /** On success: the one-time code the page completes the connection with (R-SEC-1). */
   completion?: string;
-  /** The admin closed the sign-in window without finishing. */
+  /** The admin closed the sign-in window without finishing (or so the host says: COOP looks the same). */
   cancelled?: boolean;
+  /** The host could not open the window at all (Teams' FailedToOpenWindow): nothing can come back. */
+  notOpened?: boolean;
 }

@@ -59,6 +59,7 @@ describe('sign-in launcher', () => {
     const result = (answer: () => Promise<string>) => (teamsLauncher(fakeTeams(answer), 'https://api.test').launchSignIn(AUTHORIZE) as { result: Promise<unknown> }).result;
     expect(await result(() => Promise.reject(new Error('SMTP_AUTH_DISABLED')))).toEqual({ ok: false, catalog: null, code: 'SMTP_AUTH_DISABLED' });
     expect(await result(() => Promise.reject(new Error('CancelledByUser')))).toEqual({ ok: false, catalog: null, cancelled: true });
+    expect(await result(() => Promise.reject(new Error('FailedToOpenWindow')))).toEqual({ ok: false, catalog: null, cancelled: true, notOpened: true });
     expect(await result(() => Promise.resolve('not json'))).toEqual({ ok: false, catalog: null, code: 'SIGN_IN_FAILED' });
     expect(await result(() => Promise.resolve(JSON.stringify({ type: 'lms-m365-connection', catalog: null, ok: false, code: 'CONSENT_DECLINED' })))).toEqual({ ok: false, catalog: null, code: 'CONSENT_DECLINED' });
   });

@@ -100,7 +100,7 @@ function failureFromTeams(error: unknown): ISignInResult {
   if (/^[A-Z][A-Z_]+$/.test(reason)) {
     return { ok: false, catalog: null, code: reason };
   }
-  return { ok: false, catalog: null, cancelled: true };
+  return { ok: false, catalog: null, cancelled: true, ...(/FailedToOpenWindow/i.test(reason) ? { notOpened: true } : {}) };
 }
 
 /** The launcher for the host the web part runs in: Teams' when TeamsJS is there, else a popup. */

@@ -117,6 +117,9 @@ describe('launchSignIn', () => {
       await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'e'.repeat(43) });
       const without = fromLauncher(teams, 5)(Promise.resolve('http://api.test/a'), context());
       await expect(without).resolves.toEqual({ outcome: 'closed' });
+      // A window Teams could not open at all cannot come back: no waiting for the API.
+      const notOpened = { ...teams, launchSignIn: () => ({ kind: 'teams' as const, result: Promise.resolve({ ok: false, catalog: null, cancelled: true, notOpened: true }) }) };
+      await expect(fromLauncher(notOpened, 5, { relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined]).poll }))).resolves.toEqual({ outcome: 'closed' });
     });
   });
 });

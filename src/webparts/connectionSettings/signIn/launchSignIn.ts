@@ -178,7 +178,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
         if (launch.kind === 'teams') {
           startAsking();
           launch.result.then((result: ISignInResult) => {
-            if (!result.cancelled || !context.poll) {
+            if (!result.cancelled || !context.poll || result.notOpened) {
               fromResult(result);
               return;
             }
