@@ -66,6 +66,9 @@ export interface SignInResult {
 
 type ResultEntity = Omit<SignInResult, 'completion'> & Partial<SealedValue> & { catalogKey: string };
 
+/** A result's partition: the page's nonce hash, hashed apart from any sign-in state. */
+const resultKey = (binding: string): string => stateKey(`result|${binding}`);
+
 export class SignInStore {
   public constructor(private readonly table: TableClient, private readonly kek: KeyEncryptionKey) {}
 
@@ -125,7 +128,7 @@ export class SignInStore {
 
   /** Keeps a sign-in's result for its page (replacing an earlier one: a second leg's). */
   public async putResult(binding: string, result: SignInResult): Promise<void> {
-    const key = stateKey(`result|${binding}`);
+    const key = resultKey(binding);
     const { completion, ...rest } = result;
     const sealed = completion ? await seal(this.kek, Buffer.from(completion, 'utf8'), `signin-result|${key}`) : {};
     try {
@@ -137,7 +140,7 @@ export class SignInStore {
 
   /** The result kept for the page whose nonce hashes to `binding`, if the callback has come back. */
   public async readResult(binding: string): Promise<SignInResult | undefined> {
-    const key = stateKey(`result|${binding}`);
+    const key = resultKey(binding);
     const entity = await readEntity<ResultEntity>(this.table, key, RESULT_ROW);
     if (!entity) {
       return undefined;

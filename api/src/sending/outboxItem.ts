@@ -76,6 +76,11 @@ export function isTerminal(state: StoredState): boolean {
   return state === 'sent' || state === 'expired' || state === 'failed';
 }
 
+/** When a final item became final (its last history entry); undefined while it is pending. */
+export function finalSince(item: Pick<ItemState, 'state' | 'history'>): number | undefined {
+  return isTerminal(item.state) ? Date.parse(item.history[item.history.length - 1]?.at ?? '') : undefined;
+}
+
 /** Whether a worker may take the item now: due and queued, or abandoned in "sending" by a worker that died. */
 export function isClaimable(item: ItemState, now: number): boolean {
   if (item.state === 'queued') {

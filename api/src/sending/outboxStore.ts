@@ -5,7 +5,7 @@ import { textChunks } from '../storage/chunks';
 import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
 import type { OutboxCounters } from '../health/incident';
 import { MessageContent, recipientCount } from '../mail/message';
-import { isExpired, ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
+import { finalSince, isExpired, ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
 
 /** What a notification says; stored beside its state, never logged. */
 export type NotificationContent = MessageContent;
@@ -638,7 +638,12 @@ export class OutboxStore {
 
   /** Removes queue rows of final items (`updateMany`'s `drop`) one by one; a row already gone is fine. */
   public async dropQueueRows(catalog: string, rowKeys: string[]): Promise<void> {
-    await Promise.all(rowKeys.map((rowKey) => this.table.deleteEntity(catalogKey(catalog), rowKey).catch((error: unknown) => {
+    await this.deleteRows(catalogKey(catalog), rowKeys);
+  }
+
+  /** Deletes rows one by one, unconditionally; a row already gone is fine. */
+  private async deleteRows(partitionKey: string, rowKeys: string[]): Promise<void> {
+    await Promise.all(rowKeys.map((rowKey) => this.table.deleteEntity(partitionKey, rowKey).catch((error: unknown) => {
       if (statusOf(error) !== 404) {
         throw storageError(error);
       }
@@ -680,9 +685,8 @@ export class OutboxStore {
         queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge 'n|' and RowKey lt 'n}'`, select: ['RowKey', 'contentDroppedAt', ...kept] }
       });
       for await (const row of rows) {
-        const state = JSON.parse(row.state) as ItemState;
-        const finalAt = Date.parse(state.history[state.history.length - 1]?.at ?? '');
-        if (!isTerminal(state.state)) {
+        const finalAt = finalSince(JSON.parse(row.state) as ItemState);
+        if (finalAt === undefined) {
           continue;
         }
         if (cutoffs.historyBefore !== undefined && row.kind !== 'invitation' && finalAt < cutoffs.historyBefore) {
@@ -709,8 +713,8 @@ export class OutboxStore {
     }
     const leftovers: string[] = [];
     for await (const row of this.queueRows<{ rowKey: string; state?: string | null }>(catalog, 1000, ['RowKey', 'state'])) {
-      const state = typeof row.state === 'string' ? (JSON.parse(row.state) as ItemState) : undefined;
-      if (state && isTerminal(state.state) && Date.parse(state.history[state.history.length - 1]?.at ?? '') < before) {
+      const finalAt = typeof row.state === 'string' ? finalSince(JSON.parse(row.state) as ItemState) : undefined;
+      if (finalAt !== undefined && finalAt < before) {
         leftovers.push(row.rowKey);
       }
     }
@@ -783,11 +787,7 @@ export class OutboxStore {
             if (statusOf(itemError) !== 404) {
               throw storageError(itemError);
             }
-            await this.table.deleteEntity(partitionKey, pair[0]).catch((rowError: unknown) => {
-              if (statusOf(rowError) !== 404) {
-                throw storageError(rowError);
-              }
-            });
+            await this.deleteRows(partitionKey, [pair[0]]);
           }
           deleted++;
         }

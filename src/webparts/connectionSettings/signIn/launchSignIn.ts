@@ -143,10 +143,10 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
           }
         }, (error: unknown) => {
           asking = false;
-          const code = (error as { kind?: string; code?: string } | undefined);
+          const refusal = error as { kind?: string; code?: string } | undefined;
           // The API refused the question itself (another admin's sign-in): that is how it ended.
-          if (code && code.kind === 'problem' && code.code) {
-            finish({ outcome: 'failed', code: code.code });
+          if (refusal && refusal.kind === 'problem' && refusal.code) {
+            finish({ outcome: 'failed', code: refusal.code });
           }
         });
       };
@@ -166,11 +166,18 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
           finish({ outcome: 'closed' });
           return;
         }
-        closedAt = closedAt ?? Date.now();
-        ask();
+        // Asked at once when it first reads closed; after that the relay's own cadence asks.
+        if (closedAt === undefined) {
+          closedAt = Date.now();
+          ask();
+        }
         if (Date.now() - closedAt > closedWaitMs) {
           finish({ outcome: 'closed' });
         }
+      };
+      const watchClosed = (): void => {
+        windowClosed();
+        timer = setInterval(windowClosed, pollMs);
       };
 
       /** Follows what the launcher started; false when a popup blocker refused the window. */
@@ -180,15 +187,11 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
           launch.result.then((result: ISignInResult) => {
             if (!result.cancelled || !context.poll || result.notOpened) {
               fromResult(result);
-              return;
+            } else {
+              // Teams says the window was closed: a hint, as for a popup (above).
+              watchClosed();
             }
-            // Teams says the window was closed: a hint, as for a popup (above).
-            windowClosed();
-            timer = setInterval(windowClosed, pollMs);
-          }, () => {
-            windowClosed();
-            timer = setInterval(windowClosed, pollMs);
-          });
+          }, watchClosed);
           return true;
         }
         if (launch.kind === 'blocked') {
