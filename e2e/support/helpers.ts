@@ -145,10 +145,22 @@ export async function expectAccessible(page: Page, known: IKnownViolation[] = []
  * open: Microsoft's sign-in pages send Cross-Origin-Opener-Policy (the local tenant's too), after
  * which the window is no longer one its script may close, and the person closes it.
  */
-export async function signInInPopup(page: Page, click: () => Promise<void>, upn: string, options: { consent?: 'accept' | 'cancel'; orgConsentBox?: boolean; password?: string } = {}): Promise<{ sawConsentPage: boolean }> {
+export async function signInInPopup(page: Page, click: () => Promise<void>, upn: string, options: ISignInOptions = {}): Promise<{ sawConsentPage: boolean }> {
   const popupPromise = page.waitForEvent('popup');
   await click();
-  const popup = await popupPromise;
+  return driveSignIn(await popupPromise, upn, options);
+}
+
+export interface ISignInOptions {
+  consent?: 'accept' | 'cancel';
+  orgConsentBox?: boolean;
+  password?: string;
+  /** Back on the callback page: close the window after a moment, as a person would (default), or leave it open and return. */
+  leaveOpen?: boolean;
+}
+
+/** The sign-in in a window already open (signInInPopup, or a window a test opened itself). */
+export async function driveSignIn(popup: Page, upn: string, options: ISignInOptions = {}): Promise<{ sawConsentPage: boolean }> {
   let sawConsentPage = false;
   let closed = false;
   popup.once('close', () => { closed = true; });
@@ -160,8 +172,11 @@ export async function signInInPopup(page: Page, click: () => Promise<void>, upn:
     }
     try {
       if (new URL(popup.url()).pathname === '/v1/auth/callback') {
+        if (options.leaveOpen && await popup.locator('main').isVisible()) {
+          break;
+        }
         onCallbackSince = onCallbackSince ?? Date.now();
-        if (Date.now() - onCallbackSince > 1500) {
+        if (!options.leaveOpen && Date.now() - onCallbackSince > 1500) {
           await popup.close();
           break;
         }
@@ -182,7 +197,7 @@ export async function signInInPopup(page: Page, click: () => Promise<void>, upn:
         throw error;
       }
     }
-    await page.waitForTimeout(150);
+    await new Promise((resolve) => setTimeout(resolve, 150));
   }
   return { sawConsentPage };
 }

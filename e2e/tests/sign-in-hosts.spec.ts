@@ -1,6 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
-import { API, PREVIEW, resetWorld, signInInPopup, switchOn, TENANT, visit } from '../support/helpers';
+import { API, driveSignIn, PREVIEW, resetWorld, signInInPopup, switchOn, TENANT, visit } from '../support/helpers';
 
 /**
  * The two sign-in paths in real Chromium. A Teams client cannot run here, so the Teams test plays
@@ -30,35 +30,6 @@ async function addSettingsList(site: string, owner: string): Promise<void> {
     body: JSON.stringify({ Title: 'LmsM365Connection', BaseTemplate: 100, Hidden: true })
   });
   expect(created.status, await created.clone().text()).toBe(201);
-}
-
-/** Signs in until the window closes, or rests on the API's callback page (COOP left it no opener to answer). */
-async function signInThrough(popup: Page, upn: string): Promise<void> {
-  let closed = false;
-  popup.once('close', () => { closed = true; });
-  const deadline = Date.now() + 45_000;
-  while (!closed) {
-    if (Date.now() > deadline) {
-      throw new Error(`the sign-in window did not close; it shows ${popup.url()}`);
-    }
-    try {
-      if (new URL(popup.url()).pathname === '/v1/auth/callback' && await popup.locator('main').isVisible()) {
-        return;
-      }
-      if (await popup.locator('#idBtn_Back').isVisible()) {
-        await popup.locator('#idSIButton9').click();
-      } else if (await popup.locator('#username').isVisible()) {
-        await popup.locator('#username').fill(upn);
-        await popup.locator('#password').fill('dev-password');
-        await popup.locator('#idSIButton9').click();
-      }
-    } catch (error) {
-      if (!closed) {
-        throw error;
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
 }
 
 test('sign-in in Teams - the start page, the Microsoft sign-in and the callback (TeamsJS from the API, under its CSP); the sign-in window lost Teams to COOP, so the tab asks the API and completes', async ({ page }) => {
@@ -101,7 +72,7 @@ test('sign-in in Teams - the start page, the Microsoft sign-in and the callback 
     consoleLines.push(message.text());
     if (/Content Security Policy/i.test(message.text())) cspErrors.push(message.text());
   });
-  await signInThrough(popup, 'adele@contoso.test').catch((error: Error) => {
+  await driveSignIn(popup, 'adele@contoso.test', { leaveOpen: true }).catch((error: Error) => {
     throw new Error(`${error.message}; its console: ${consoleLines.join(' | ')}`);
   });
 
