@@ -1449,6 +1449,18 @@ export interface components {
                 /** @description Of those, held because the connection is lost or sending is switched off. */
                 held: number;
                 lastSentAt: string | null;
+                /** @description Present while waiting notifications are held back for a minute or more by the account's daily limit: nothing is wrong with the connection, and they go out by themselves. */
+                pacing?: {
+                    /** @description daily-limit: the account sent to its daily number of recipients (SEND_RECIPIENTS_PER_DAY) in the last 24 hours; sending-quota: Exchange Online answered that the account reached its daily sending limit (SENDING_QUOTA_EXCEEDED; it also counts mail the account sent by other means). */
+                    reason: "daily-limit" | "sending-quota";
+                    /**
+                     * Format: date-time
+                     * @description The earliest time the next notification may go (a small one: a larger one may wait longer); for sending-quota, when the API asks Exchange again.
+                     */
+                    resumesAt: string;
+                    /** @description The daily number of recipients the API keeps each account to. */
+                    recipientsPerDay: number;
+                };
             } | null;
             etag: string;
         };

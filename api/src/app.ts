@@ -167,7 +167,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     outbox,
     wake: (catalog, delayMs) => engine.wake(catalog, delayMs),
     recipientsPerMessage: config.sending.recipientsPerMessage,
-    messageIdDomain: config.sending.messageIdDomain
+    messageIdDomain: config.sending.messageIdDomain,
+    pacing: (mailbox) => engine.pacingOf(mailbox)
   });
   const catalogs = new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs });
   const signIn = new ModernSignIn({ config, connections, signIns, identity, graph, orgConsent, catalogs, onUpstreamError: logUpstream });

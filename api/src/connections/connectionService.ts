@@ -60,11 +60,7 @@ export interface ServiceDeps {
   mirrorFailure?: (catalog: string) => Promise<{ code: ErrorCode; failedAt: string } | null>;
 }
 
-export interface OutboxSummary {
-  waiting: number;
-  held: number;
-  lastSentAt: string | null;
-}
+export type OutboxSummary = NonNullable<ConnectionView['outbox']>;
 
 export class ConnectionService {
   private readonly now: () => number;

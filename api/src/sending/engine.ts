@@ -15,7 +15,7 @@ import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
 import { isClaimable, isExpired, isTerminal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, StoredItem } from './outboxStore';
-import { backoff, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordMore, recordRefused, recordSubmission, windows } from './pacer';
+import { backoff, hold, HoldReason, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import type { ReceivedWake, WakeQueue } from './wakeQueue';
 
 /** What the engine tells the connection's health (the same record the page shows). */
@@ -156,6 +156,16 @@ export class SendingEngine {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.limits = { messagesPerMinute: deps.config.messagesPerMinute, recipientsPerDay: deps.config.recipientsPerDay, timeScale: deps.config.timeScale };
+  }
+
+  /**
+   * Why the account's waiting notifications are held back for a minute or more, for the admins'
+   * view: its daily limit reached, or Exchange's quota reported (read from the mailbox's budget,
+   * which every instance that drains it keeps). Undefined when the next may go sooner.
+   */
+  public async pacingOf(mailbox: string): Promise<{ reason: HoldReason; until: number; recipientsPerDay: number } | undefined> {
+    const held = hold(await MailboxLease.budgetOf(this.deps.leases, mailbox.toLowerCase()), this.now(), this.limits);
+    return held && { ...held, recipientsPerDay: this.limits.recipientsPerDay };
   }
 
   private get leaseMs(): number {
@@ -513,7 +523,7 @@ export class SendingEngine {
         }
         const w = windows(this.limits);
         const until = now + (apiError.code === 'SENDING_QUOTA_EXCEEDED' ? w.day / 24 : w.hour);
-        lease.budget = pauseUntil(lease.budget, until);
+        lease.budget = pauseUntil(lease.budget, until, apiError.code);
         duePending(until);
         stop ??= 'paused';
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));

@@ -81,6 +81,12 @@ export class MailboxLease {
     }
   }
 
+  /** The mailbox's pacing budget as its last holder stored it (read only: no lease taken). */
+  public static async budgetOf(table: TableClient, mailbox: string, partition: string = PARTITION): Promise<MailboxBudget> {
+    const current = await readEntity<LeaseEntity>(table, partition, mailboxKey(mailbox));
+    return current?.budget ? (JSON.parse(current.budget) as MailboxBudget) : EMPTY_BUDGET;
+  }
+
   /** Extends the lease and stores the budget; false when the lease was lost (the drain must stop). */
   public async renew(now: number, leaseMs: number): Promise<boolean> {
     return this.write(now + leaseMs);

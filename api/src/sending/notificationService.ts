@@ -1,10 +1,12 @@
 import type { ConnectionStore } from '../connections/connectionStore';
+import type { OutboxSummary } from '../connections/connectionService';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError, instant } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { heldCode, refusalOf, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import { isExpired, isTerminal, ItemState } from './outboxItem';
+import type { HoldReason } from './pacer';
 import { EnqueueOutcome, OutboxStore, requestHashes, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, Language, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
@@ -18,6 +20,8 @@ export interface NotificationDeps {
   wake: (catalog: string, delayMs: number) => Promise<void>;
   recipientsPerMessage: number;
   messageIdDomain: string;
+  /** Why a mailbox's waiting notifications are held back a while (the engine's pacing), for the view. */
+  pacing?: (mailbox: string) => Promise<{ reason: HoldReason; until: number; recipientsPerDay: number } | undefined>;
   now?: () => number;
 }
 
@@ -218,9 +222,12 @@ export class NotificationService {
   }
 
   /** The catalog's outbox at a glance, for the connection view. */
-  public async summary(record: ConnectionRecord): Promise<{ waiting: number; held: number; lastSentAt: string | null }> {
+  public async summary(record: ConnectionRecord): Promise<OutboxSummary> {
     // Those past their expiry are not counted: they will not go out (the next drain records them expired).
     const [waiting, lastSentAt] = await Promise.all([this.deps.outbox.pending(record.catalog, undefined, this.now()), this.deps.outbox.lastSentAt(record.catalog)]);
-    return { waiting, held: sendable(record) ? 0 : waiting, lastSentAt };
+    const held = sendable(record) ? 0 : waiting;
+    // The view stays without it when the budget cannot be read: it only explains a wait.
+    const pacing = waiting > held && record.account && this.deps.pacing ? await this.deps.pacing(record.account.email).catch(() => undefined) : undefined;
+    return { waiting, held, lastSentAt, ...(pacing ? { pacing: { reason: pacing.reason, resumesAt: iso(pacing.until), recipientsPerDay: pacing.recipientsPerDay } } : {}) };
   }
 }

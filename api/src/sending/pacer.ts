@@ -18,6 +18,8 @@ export interface MailboxBudget {
   day: [number, number][];
   /** No submission before this time (ms): a Retry-After, the daily quota, a sending block. */
   pausedUntil: number;
+  /** The catalogue code that set the pause, when it says why (SENDING_QUOTA_EXCEEDED); gone with the pause. */
+  pausedFor?: string;
 }
 
 export const EMPTY_BUDGET: MailboxBudget = { recent: [], day: [], pausedUntil: 0 };
@@ -33,10 +35,12 @@ export function windows(limits: PacingLimits): { minute: number; hour: number; d
 /** The budget without what fell out of its windows. */
 export function prune(budget: MailboxBudget, now: number, limits: PacingLimits): MailboxBudget {
   const w = windows(limits);
+  const paused = budget.pausedUntil > now;
   return {
     recent: budget.recent.filter((t) => now - t < w.minute),
     day: budget.day.filter(([slot]) => now - slot < w.day),
-    pausedUntil: budget.pausedUntil > now ? budget.pausedUntil : 0
+    pausedUntil: paused ? budget.pausedUntil : 0,
+    ...(paused && budget.pausedFor ? { pausedFor: budget.pausedFor } : {})
   };
 }
 
@@ -114,8 +118,34 @@ export function recordRefused(budget: MailboxBudget, startedAt: number, recipien
   return { ...budget, recent, day };
 }
 
-export function pauseUntil(budget: MailboxBudget, until: number): MailboxBudget {
-  return { ...budget, pausedUntil: Math.max(budget.pausedUntil, until) };
+/** No submission before `until`; `reason` (a catalogue code) is kept while this pause is the longest. */
+export function pauseUntil(budget: MailboxBudget, until: number, reason?: string): MailboxBudget {
+  if (until <= budget.pausedUntil) {
+    return budget;
+  }
+  return { recent: budget.recent, day: budget.day, pausedUntil: until, ...(reason ? { pausedFor: reason } : {}) };
+}
+
+export type HoldReason = 'daily-limit' | 'sending-quota';
+
+/**
+ * Why the mailbox's waiting messages cannot go for a while, and the earliest time the next one
+ * may (for the admins' view): the account's recipients of the last day reached the daily limit,
+ * or Exchange reported its daily quota reached (SENDING_QUOTA_EXCEEDED: it counts mail the
+ * account sent by other means too). Nothing for waits shorter than a minute - the minute's pacing,
+ * a Retry-After - nor for a sending block, which the view reports on its own.
+ */
+export function hold(budget: MailboxBudget, now: number, limits: PacingLimits): { reason: HoldReason; until: number } | undefined {
+  const b = prune(budget, now, limits);
+  const until = nextSlot(b, 1, now, limits);
+  if (until - now < windows(limits).minute) {
+    return undefined;
+  }
+  if (b.pausedFor === 'SENDING_QUOTA_EXCEEDED' && b.pausedUntil >= until) {
+    return { reason: 'sending-quota', until };
+  }
+  const used = b.day.reduce((sum, [, n]) => sum + n, 0);
+  return used + 1 > limits.recipientsPerDay ? { reason: 'daily-limit', until } : undefined;
 }
 
 /** Exponential back-off with jitter (half to all of the step) for passing faults: attempt 1 waits up to 2 s, capped at 15 minutes (scaled). */

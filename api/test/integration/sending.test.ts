@@ -391,6 +391,31 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect((await status(catalogQ, second.body.id)).body.status).toBe('queued');
     const view = await stack.call('GET', catalogPath(catalogQ, '/connection'), { token: await stack.token('nestor@contoso.test') });
     expect(view.body.health.state).toBe('connected');
+    // The admins' view says why it waits and when the API asks Exchange again (an hour, scaled).
+    const pacing = view.body.outbox.pacing;
+    expect(pacing).toMatchObject({ reason: 'sending-quota', recipientsPerDay: stack.config.sending.recipientsPerDay });
+    expect(Date.parse(pacing.resumesAt) - Date.now()).toBeGreaterThan(0);
+    expect(Date.parse(pacing.resumesAt) - Date.now()).toBeLessThanOrEqual(3_600_000 / SCALE);
+  });
+
+  it('daily limit - a mailbox whose last day holds its daily recipients keeps its notifications waiting; the view says why and until when, and they go once the day frees up', async () => {
+    // A mailbox of its own (its budget outlives the test), with the day as the engine keeps it with
+    // the mailbox's lease - the whole daily number of recipients in an hour slot that leaves the
+    // (scaled) day in 8 s - stored before the catalog is connected (a drain would read it then).
+    const day = 86_400_000 / SCALE;
+    const leaves = Date.now() + 8000;
+    const leases = TableClient.fromConnectionString(stack.config.storage.connectionString, TABLES.mailboxes, { allowInsecureConnection: true });
+    const budget = { recent: [], day: [[leaves - day, stack.config.sending.recipientsPerDay]], pausedUntil: 0 };
+    await leases.upsertEntity({ partitionKey: 'mailbox', rowKey: mailboxKey('notifications@contoso.test'), owner: '', leaseUntil: 0, budget: JSON.stringify(budget) }, 'Replace');
+    await connectClassic(stack, 'nestor@contoso.test', catalogQ, 'notifications@contoso.test');
+    await setEnabled(stack, 'nestor@contoso.test', catalogQ, true);
+    const queued = await queue(catalogQ, { to: ['learner1@contoso.test'], subject: 'after the day', text: 'x' });
+    const view = async () => (await stack.call('GET', catalogPath(catalogQ, '/connection'), { token: await stack.token('nestor@contoso.test') })).body;
+    expect((await view()).outbox).toMatchObject({ held: 0, pacing: { reason: 'daily-limit', resumesAt: new Date(leaves).toISOString(), recipientsPerDay: stack.config.sending.recipientsPerDay } });
+    const sent = await settled(catalogQ, queued.body.id);
+    expect(sent.status).toBe('sent');
+    expect(Date.parse(sent.sentAt)).toBeGreaterThanOrEqual(leaves);
+    expect((await view()).outbox.pacing).toBeUndefined();
   });
 
   it('passing faults - Graph 503s are retried with back-off and a 429 with Retry-After pauses the mailbox; neither is taken for a lost connection', async () => {

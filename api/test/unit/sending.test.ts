@@ -5,7 +5,7 @@ import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState,
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
 import { storageError } from '../../src/storage/tables';
-import { backoff, EMPTY_BUDGET, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
+import { backoff, EMPTY_BUDGET, hold, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
 const HOUR = 3_600_000;
@@ -157,6 +157,44 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
     expect(recordAccepted(budget, 999, 5000)).toBe(budget);
     expect(recordRefused(budget, 999, 0, two).recent).toEqual(budget.recent);
     expect(recordRefused({ recent: [500, 1000, 1500], day: [], pausedUntil: 0 }, 1000, 0, two).recent).toEqual([500, 1500]);
+  });
+
+  it('pacer - a pause keeps the code that set it while it is the longest, and loses it when it ends', () => {
+    const quota = pauseUntil(EMPTY_BUDGET, 50_000, 'SENDING_QUOTA_EXCEEDED');
+    expect(quota).toEqual({ recent: [], day: [], pausedUntil: 50_000, pausedFor: 'SENDING_QUOTA_EXCEEDED' });
+    // A shorter pause (a Retry-After) neither shortens it nor takes its reason.
+    expect(pauseUntil(quota, 40_000)).toBe(quota);
+    // A longer one without a reason replaces both.
+    expect(pauseUntil(quota, 60_000)).toEqual({ recent: [], day: [], pausedUntil: 60_000 });
+    expect(prune(quota, 49_999, limits).pausedFor).toBe('SENDING_QUOTA_EXCEEDED');
+    expect(prune(quota, 50_000, limits)).toEqual({ recent: [], day: [], pausedUntil: 0 });
+  });
+
+  it('pacer - hold says why waiting messages wait a minute or more: the daily limit reached, or Exchange\'s quota reported', () => {
+    const t = 30 * HOUR;
+    // Under the daily limit, pacing of the minute only: nothing to say.
+    let budget = EMPTY_BUDGET;
+    for (let i = 0; i < 30; i++) {
+      budget = recordSubmission(budget, 1, t, limits);
+    }
+    expect(nextSlot(budget, 1, t + 1, limits)).toBe(t + 60_000);
+    expect(hold(budget, t + 1, limits)).toBeUndefined();
+    // 10,000 recipients in the day: the next waits until the oldest slot leaves the day.
+    const full = recordSubmission(recordSubmission(EMPTY_BUDGET, 4000, 8 * HOUR, limits), 6000, 9 * HOUR, limits);
+    expect(hold(full, t, limits)).toEqual({ reason: 'daily-limit', until: 32 * HOUR });
+    // One recipient short of it: the next message of one recipient may go.
+    expect(hold(recordRefused(full, 9 * HOUR, 1, limits), t, limits)).toBeUndefined();
+    // Exchange said its quota was reached (it counts what the account sent by other means too).
+    const quota = pauseUntil(EMPTY_BUDGET, t + HOUR, 'SENDING_QUOTA_EXCEEDED');
+    expect(hold(quota, t, limits)).toEqual({ reason: 'sending-quota', until: t + HOUR });
+    // The daily limit lasting longer than Exchange's pause: the later time, the limit's reason.
+    expect(hold(pauseUntil(full, t + HOUR, 'SENDING_QUOTA_EXCEEDED'), t, limits)).toEqual({ reason: 'daily-limit', until: 32 * HOUR });
+    // A Retry-After or a sending block (shown on its own) is no hold, however long.
+    expect(hold(pauseUntil(EMPTY_BUDGET, t + HOUR), t, limits)).toBeUndefined();
+    expect(hold(pauseUntil(EMPTY_BUDGET, t + HOUR, 'SENDING_BLOCKED'), t, limits)).toBeUndefined();
+    // Less than a minute left: nothing to say.
+    expect(hold(quota, t + HOUR - 59_999, limits)).toBeUndefined();
+    expect(hold(quota, t + HOUR - 60_000, limits)).toEqual({ reason: 'sending-quota', until: t + HOUR });
   });
 
   it('backoff - grows with failures, stays within its step, capped at 15 minutes, shrinks with the time scale', () => {

@@ -55,7 +55,12 @@ export const ConnectionView = Type.Object({
   outbox: Type.Union([Type.Object({
     waiting: Type.Integer({ minimum: 0, description: 'Notifications queued or being sent.' }),
     held: Type.Integer({ minimum: 0, description: 'Of those, held because the connection is lost or sending is switched off.' }),
-    lastSentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+    lastSentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    pacing: Type.Optional(Type.Object({
+      reason: Type.Union([Type.Literal('daily-limit'), Type.Literal('sending-quota')], { description: 'daily-limit: the account sent to its daily number of recipients (SEND_RECIPIENTS_PER_DAY) in the last 24 hours; sending-quota: Exchange Online answered that the account reached its daily sending limit (SENDING_QUOTA_EXCEEDED; it also counts mail the account sent by other means).' }),
+      resumesAt: Type.String({ format: 'date-time', description: 'The earliest time the next notification may go (a small one: a larger one may wait longer); for sending-quota, when the API asks Exchange again.' }),
+      recipientsPerDay: Type.Integer({ minimum: 1, description: 'The daily number of recipients the API keeps each account to.' })
+    }, { description: 'Present while waiting notifications are held back for a minute or more by the account\'s daily limit: nothing is wrong with the connection, and they go out by themselves.' }))
   }), Type.Null()], { description: 'The catalog\'s outbox at a glance; null when no account is connected.' }),
   etag: Type.String()
 }, { $id: 'ConnectionView' });

@@ -5,6 +5,7 @@ import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import type { IConnectionView } from '../model/connection';
 import { connectedView, notConnectedView } from '../test/fakes';
+import { formatTime } from './formatTime';
 import { StatusSummary } from './StatusSummary';
 
 function renderStatus(view: IConnectionView, strings = en, deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null }): void {
@@ -46,6 +47,23 @@ describe('StatusSummary', () => {
   it('StatusSummary - held items are a part of the API\'s waiting ones: each is counted once', () => {
     renderStatus(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00Z' }, outbox: { waiting: 5, held: 3, lastSentAt: null } }));
     expect(screen.getByTestId('queue')).toHaveTextContent('2 waiting, 3 held');
+  });
+
+  it('StatusSummary - waiting notifications held back by the account\'s daily limit say why and from when (en, ja); none when nothing waits', () => {
+    const pacing = { reason: 'daily-limit' as const, resumesAt: '2026-12-01T14:05:00Z', recipientsPerDay: 10_000 };
+    renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: '2026-12-01T10:00:00Z', pacing } }));
+    const line = screen.getByTestId('pacing');
+    expect(line).toHaveTextContent('daily limit of 10,000 recipients');
+    expect(line).toHaveTextContent(formatTime(pacing.resumesAt, en));
+    expect(screen.getByTestId('queue')).toHaveTextContent('120 waiting, 0 held');
+    cleanup();
+    renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing: { ...pacing, reason: 'sending-quota' } } }), ja);
+    expect(screen.getByTestId('pacing')).toHaveTextContent(ja.pacingSendingQuota.split('{0}')[0]);
+    expect(screen.getByTestId('pacing')).toHaveTextContent(formatTime(pacing.resumesAt, ja));
+    cleanup();
+    // Recent deliveries read since the view: nothing waits any more.
+    renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing } }), en, { queued: 0, sending: 0, held: 0 });
+    expect(screen.queryByTestId('pacing')).toBeNull();
   });
 
   it('StatusSummary - the last send is the newer of the view\'s and what recent deliveries read since (the card did not move while the list did)', () => {

@@ -141,7 +141,18 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
             : `${strings.methodModernShort} · ${view.transport === 'smtp-oauth' ? strings.transportSmtpShort : strings.transportGraphShort}`, 'connected-method')}
           {row(strings.lastCheckLabel, time(view.health.checkedAt), 'connected-checked')}
           {outbox ? row(strings.lastSentLabel, time(later(outbox.lastSentAt, counts?.lastSentAt)), 'last-sent') : null}
-          {outbox ? row(strings.queueLabel, format(strings.queueValue, String(waiting), String(held)), 'queue') : null}
+          {outbox ? row(strings.queueLabel, (
+            <>
+              {format(strings.queueValue, String(waiting), String(held))}
+              {outbox.pacing && waiting > 0 ? (
+                <Text block={true} variant="small" data-testid="pacing" styles={{ root: { color: theme.semanticColors.bodySubtext, marginTop: 2 } }}>
+                  {outbox.pacing.reason === 'daily-limit'
+                    ? format(strings.pacingDailyLimit, outbox.pacing.recipientsPerDay.toLocaleString(strings.locale), time(outbox.pacing.resumesAt))
+                    : format(strings.pacingSendingQuota, time(outbox.pacing.resumesAt))}
+                </Text>
+              ) : null}
+            </>
+          ), 'queue') : null}
           {row(strings.alertsLabel, view.alertRecipients.length > 0 ? view.alertRecipients.join(', ') : strings.alertsNobody, 'alerts-to')}
         </dl>
       ) : null}

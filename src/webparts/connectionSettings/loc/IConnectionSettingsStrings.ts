@@ -158,6 +158,10 @@ export interface IConnectionSettingsStrings {
   lastSentLabel: string;
   queueLabel: string;
   queueValue: string;
+  /** Waiting notifications held back by the account's daily limit: {0} recipients a day, {1} the time the next may go. */
+  pacingDailyLimit: string;
+  /** Exchange reported the account's daily quota reached: {0} the time the API asks again. */
+  pacingSendingQuota: string;
   alertsLabel: string;
   alertsNobody: string;
   sendingHeading: string;

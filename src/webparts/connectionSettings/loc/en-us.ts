@@ -143,6 +143,8 @@ const strings: IConnectionSettingsStrings = {
   lastSentLabel: 'Last notification sent',
   queueLabel: 'Waiting or held',
   queueValue: '{0} waiting, {1} held',
+  pacingDailyLimit: 'The account sent to its daily limit of {0} recipients in the last 24 hours: the waiting notifications go on from about {1}, by themselves.',
+  pacingSendingQuota: 'Exchange Online says the account reached its daily sending limit (it counts all the account\'s mail, not only the LMS\'s): the LMS tries again at about {0}. Nothing is lost.',
   alertsLabel: 'Alerts go to',
   alertsNobody: 'Nobody yet',
   sendingHeading: 'Sending',

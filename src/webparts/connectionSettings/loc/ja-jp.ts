@@ -143,6 +143,8 @@ const strings: IConnectionSettingsStrings = {
   lastSentLabel: '最終送信日時',
   queueLabel: '送信待ち・保留',
   queueValue: '送信待ち {0} 件、保留 {1} 件',
+  pacingDailyLimit: 'このアカウントは過去 24 時間に 1 日の上限（{0} 人の受信者）まで送信しました。送信待ちの通知は {1} ごろから自動的に送信されます。',
+  pacingSendingQuota: 'Exchange Online から、このアカウントが 1 日の送信上限に達したと応答がありました（LMS 以外のメールも数えられます）。LMS は {0} ごろに再試行します。通知は失われません。',
   alertsLabel: 'アラートの送信先',
   alertsNobody: 'まだ設定されていません',
   sendingHeading: '送信',
