@@ -2,7 +2,7 @@ import { ApiConfig, ConfigError, loadConfig } from './config/config';
 import { openKek } from './app';
 import { rewrapAll } from './secrets/rewrap';
 import { startApi } from './server';
-import { openTables } from './storage/tables';
+import { openTables, statusOf } from './storage/tables';
 
 /** The configuration, or exit 2 naming every bad setting. */
 export function configOrExit(env: NodeJS.ProcessEnv): ApiConfig {
@@ -61,9 +61,22 @@ async function main(): Promise<void> {
   await serveUntilSignal(config);
 }
 
+/**
+ * Why the API did not start, for the log stream. Storage's or Key Vault's 403 right after a
+ * deployment is usually a role assignment not yet in effect (Azure RBAC: up to 10 minutes):
+ * App Service starts the API again, and it comes up once the roles apply.
+ */
+export function startFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const hint = statusOf(error) === 403
+    ? ' The API\'s identity was refused (403): right after a deployment its role assignments can take up to 10 minutes to apply, and App Service starts the API again meanwhile; if this lasts, check its roles on the storage account and the key vault (docs/deploy.md, step 2).'
+    : '';
+  return `The connection API did not start: ${message}${hint}`;
+}
+
 if (require.main === module) {
   main().catch((error: unknown) => {
-    process.stderr.write(`The connection API did not start: ${(error as Error).message}\n`);
+    process.stderr.write(`${startFailure(error)}\n`);
     process.exit(1);
   });
 }
