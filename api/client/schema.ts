@@ -1469,7 +1469,7 @@ export interface components {
             catalog: string;
             /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
             status: "queued" | "sending" | "sent" | "held" | "expired" | "failed";
-            /** @description Why it failed, expired, is held or waits for a retry: a code of the error catalogue. */
+            /** @description Why it failed, expired, is held or waits for a retry; once sent, why some recipients were refused (see refusedRecipients): a code of the error catalogue. */
             code: string | null;
             priority: string;
             recipients: number;
@@ -1483,6 +1483,8 @@ export interface components {
             attempts: number;
             /** @description Submissions repeated after a crash with the same Message-ID (at-least-once). */
             resubmissions: number;
+            /** @description Sent, but the mail service refused this many recipients while it took the message for the others (SMTP RCPT TO; a server other than Exchange Online - which accepts and bounces to the account instead): they did not get it and it is not sent to them again. `code` says why. */
+            refusedRecipients?: number;
             /** @description The Message-ID of the first message (one per 500 recipients). */
             messageId: string;
             history: {
@@ -1512,6 +1514,8 @@ export interface components {
                 /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
                 status: "queued" | "sending" | "sent" | "held" | "expired" | "failed";
                 code: string | null;
+                /** @description Sent, but this many recipients were refused by the mail service (`code` says why). */
+                refusedRecipients?: number;
                 /** Format: date-time */
                 createdAt: string;
                 sentAt: string | null;

@@ -56,6 +56,20 @@ describe('SMTP with nodemailer', () => {
     expect((await send({ type: 'OAuth2', user: 'adele@contoso.test', accessToken }, 'adele@contoso.test')).accepted).toEqual(['learner1@contoso.test']);
   });
 
+  test('nodemailer - a recipient refused at RCPT TO (refuse-recipient fault) gets nothing; the others get the message, counted as they are', async () => {
+    await fault(tenant, 'refuse-recipient', { address: 'Learner2@contoso.test' });
+    const info = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test', { to: ['learner1@contoso.test', 'learner2@contoso.test'] });
+    expect([info.accepted, info.rejected]).toEqual([['learner1@contoso.test'], ['learner2@contoso.test']]);
+    expect(info.rejectedErrors?.[0]?.response).toMatch(/^550 5\.1\.1 <learner2@contoso\.test>: Recipient address rejected/);
+    expect((await messages(tenant, 'learner1@contoso.test', 'inbox')).map((m) => m.subject)).toEqual(['Reminder']);
+    // The header still names both (as sent); only the accepted envelope is delivered to.
+    expect(await messages(tenant, 'learner2@contoso.test', 'inbox')).toEqual([]);
+    const all = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test', { to: ['learner2@contoso.test'] }).catch((e) => e);
+    expect([all.code, all.command]).toEqual(['EENVELOPE', 'RCPT TO']);
+    await fault(tenant, 'refuse-recipient', { address: 'learner2@contoso.test', clear: true });
+    expect((await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test', { to: ['learner2@contoso.test'] })).accepted).toEqual(['learner2@contoso.test']);
+  });
+
   test('nodemailer - sending as someone else answers 550 5.7.60', async () => {
     const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'megan@contoso.test').catch((e) => e);
     expect(err.responseCode).toBe(550);

@@ -284,7 +284,10 @@ export class ConnectionService {
       ? `このメッセージは、カタログ ${catalog} の接続テストとして ${principal.kind === 'user' ? principal.name : 'LMS'} が送信しました。`
       : `This message was sent by ${principal.kind === 'user' ? principal.name : 'the LMS'} to test the Microsoft 365 connection of catalog ${catalog}.`;
     const messageId = messageIdFor(`test-${randomUUID()}`, 0, this.deps.config.sending.messageIdDomain);
-    await this.withConnection(record, (transport) => transport.send({ messageId, from: transport.account, to: [to], cc: [], bcc: [], subject, text }));
+    // One recipient: refused, the send itself fails (nothing is taken for nobody).
+    await this.withConnection(record, async (transport) => {
+      await transport.send({ messageId, from: transport.account, to: [to], cc: [], bcc: [], subject, text });
+    });
     return { status: 'accepted', messageId };
   }
 

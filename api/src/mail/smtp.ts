@@ -3,7 +3,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { ApiError } from '../errors/apiError';
 import { smtpApiError, SmtpContext } from '../errors/upstream';
 import type { OutboundMessage } from './message';
-import type { MailTransport } from './transport';
+import type { MailTransport, SendReceipt } from './transport';
 
 export interface SmtpEndpoint {
   host: string;
@@ -99,9 +99,10 @@ export class SmtpMailTransport implements MailTransport {
     await verifySmtpLogin(this.endpoint, login);
   }
 
-  public async send(message: OutboundMessage): Promise<void> {
+  public async send(message: OutboundMessage): Promise<SendReceipt> {
+    let info: SMTPPool.SentMessageInfo;
     try {
-      await this.pool.sendMail({
+      info = await this.pool.sendMail({
         messageId: message.messageId,
         from: message.from === this.account ? this.sender : message.from,
         to: message.to,
@@ -116,6 +117,10 @@ export class SmtpMailTransport implements MailTransport {
       const provision = (error as { apiError?: unknown } | null)?.apiError;
       throw provision instanceof ApiError ? provision : smtpApiError(error, this.context);
     }
+    // Some recipients refused at RCPT TO while the rest took it (nodemailer sends DATA for those).
+    const rejected = (info.rejected ?? []) as unknown[];
+    const first = (info as { rejectedErrors?: unknown[] }).rejectedErrors?.[0];
+    return { refused: rejected.length > 0 ? { recipients: rejected.length, code: first ? smtpApiError(first, this.context).code : 'RECIPIENT_REJECTED' } : null };
   }
 
   public async close(): Promise<void> {

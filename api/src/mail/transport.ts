@@ -1,4 +1,14 @@
+import type { ErrorCode } from '@lms-m365/contracts';
 import type { OutboundMessage } from './message';
+
+/**
+ * What the mail service said of a message it took. SMTP may take a message for some recipients
+ * and refuse others at RCPT TO (a server other than Exchange Online, which accepts and bounces):
+ * those did not get it, and nothing sends it to them again.
+ */
+export interface SendReceipt {
+  refused: { recipients: number; code: ErrorCode } | null;
+}
 
 /** How a connection sends: Microsoft Graph, SMTP with OAuth 2.0 (XOAUTH2), or SMTP with a password (Classic). */
 export type TransportKind = 'graph' | 'smtp-oauth' | 'smtp-password';
@@ -17,7 +27,8 @@ export interface MailTransport {
   readonly concurrency: number;
   /** Proves the credentials work now without sending: a forced token refresh and a Graph read, or an SMTP login. */
   probe(): Promise<void>;
-  send(message: OutboundMessage): Promise<void>;
+  /** Resolves once the service took the message (for at least one recipient); rejects with an ApiError otherwise. */
+  send(message: OutboundMessage): Promise<SendReceipt | void>;
   /** Releases pooled connections. */
   close(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import type { MailTransport } from '../mail/transport';
 import { catalogKey } from '../storage/tables';
 import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
-import { isClaimable, isExpired, isTerminal, transition } from './outboxItem';
+import { isClaimable, isExpired, isTerminal, Refusal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, StoredItem } from './outboxStore';
 import { backoff, hold, HoldReason, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import type { ReceivedWake, WakeQueue } from './wakeQueue';
@@ -329,10 +329,10 @@ export class SendingEngine {
    * False when another worker's submission (after this claim lapsed) is the one marked sent: the
    * counters count a message once.
    */
-  private async markSent(claimed: StoredItem, writer: GroupWriter): Promise<boolean> {
+  private async markSent(claimed: StoredItem, writer: GroupWriter, refused: Refusal | null = null): Promise<boolean> {
     let item = claimed;
     for (let attempt = 1; ; attempt++) {
-      const next = transition(item.state, { type: 'sent', now: this.now() });
+      const next = transition(item.state, { type: 'sent', now: this.now(), refused });
       try {
         await (attempt === 1 ? writer.write(item, next) : this.deps.outbox.update(item, next));
         return true;
@@ -378,8 +378,8 @@ export class SendingEngine {
         waiters.forEach((wake) => wake());
       }
     };
-    const marked = async (item: StoredItem): Promise<boolean> => {
-      const marking = this.markSent(item, writer);
+    const marked = async (item: StoredItem, refused: Refusal | null = null): Promise<boolean> => {
+      const marking = this.markSent(item, writer, refused);
       freeSlot(item.id);
       return marking;
     };
@@ -595,6 +595,7 @@ export class SendingEngine {
       let item = claimed;
       const parts = partsOf(item);
       let startedAt = firstStartedAt;
+      let lastRefused: Refusal | null = null;
       // The first part's slot was reserved at launch; `item` moves on with each part accepted.
       const first = item.state.partsSent;
       for (let k = first; k < parts.length; k++) {
@@ -624,23 +625,29 @@ export class SendingEngine {
           startedAt = this.now();
           lease.budget = recordSubmission(lease.budget, recipients, startedAt, this.limits);
         }
+        let refused: Refusal | null = null;
         try {
           if (!transport) {
             throw new ApiError('NOT_CONNECTED');
           }
-          await transport.send({ messageId: messageIdFor(item.id, k, config.messageIdDomain), from: transport.account, ...parts[k], subject: item.content.subject, html: item.content.html, text: item.content.text });
+          refused = (await transport.send({ messageId: messageIdFor(item.id, k, config.messageIdDomain), from: transport.account, ...parts[k], subject: item.content.subject, html: item.content.html, text: item.content.text }))?.refused ?? null;
         } catch (error) {
           await onFailure(item, error, startedAt, recipients);
           return;
         }
         lease.budget = recordAccepted(lease.budget, startedAt, this.now());
+        if (refused) {
+          this.deps.log.info({ catalog, notification: item.id, part: k, refused: refused.recipients, code: refused.code }, 'recipients refused');
+        }
         if (k < parts.length - 1) {
-          item = await outbox.update(item, transition(item.state, { type: 'part-accepted', now: this.now() }));
+          item = await outbox.update(item, transition(item.state, { type: 'part-accepted', now: this.now(), refused }));
+        } else {
+          lastRefused = refused;
         }
       }
       // The one write in the window no design closes: until it lands, a crash means a resubmission.
       // Awaited first: `sent += await ...` would read `sent` before the await and lose the other sends' counts.
-      const mine = await marked(item);
+      const mine = await marked(item, lastRefused);
       sent += mine ? 1 : 0;
     };
     /**

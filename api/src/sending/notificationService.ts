@@ -43,7 +43,10 @@ export function visibleStatus(state: ItemState, record: ConnectionRecord, now: n
   return state.state === 'queued' && !sendable(record) ? 'held' : state.state;
 }
 
-/** The reason code shown with a status: why it is held, why it expired or failed; none once sent. */
+/**
+ * The reason code shown with a status: why it is held, why it expired or failed; once sent, why
+ * some recipients did not get it (refused by the mail service), else none.
+ */
 function statusCode(status: Status, state: ItemState, record: ConnectionRecord): ErrorCode | null {
   if (status === 'held') {
     return heldCode(record);
@@ -51,7 +54,7 @@ function statusCode(status: Status, state: ItemState, record: ConnectionRecord):
   if (status === 'expired') {
     return 'MESSAGE_EXPIRED';
   }
-  return status === 'sent' ? null : state.lastCode;
+  return status === 'sent' ? state.refused?.code ?? null : state.lastCode;
 }
 
 /**
@@ -185,6 +188,7 @@ export class NotificationService {
       sentAt: s.sentAt === null ? null : iso(s.sentAt),
       attempts: s.attempts,
       resubmissions: s.resubmissions,
+      ...(s.refused ? { refusedRecipients: s.refused.recipients } : {}),
       messageId: messageIdFor(item.id, 0, this.deps.messageIdDomain),
       history: s.history.map((h) => ({ at: h.at, status: h.status, ...(h.code ? { code: h.code } : {}), ...(h.resubmission ? { resubmission: true } : {}) }))
     };
@@ -208,6 +212,7 @@ export class NotificationService {
         recipients: row.recipients,
         status,
         code: statusCode(status, row.state, record),
+        ...(row.state.refused ? { refusedRecipients: row.state.refused.recipients } : {}),
         createdAt: iso(row.state.enqueuedAt),
         sentAt: row.state.sentAt === null ? null : iso(row.state.sentAt),
         updatedAt: last?.at ?? iso(row.state.enqueuedAt)

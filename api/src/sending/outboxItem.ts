@@ -44,13 +44,23 @@ export interface ItemState {
   resubmissions: number;
   lastCode: ErrorCode | null;
   sentAt: number | null;
+  /**
+   * Recipients the mail service refused while it took the message for the others (SMTP RCPT TO),
+   * over all parts, and the latest refusal's code: they did not get it. Absent when none was.
+   */
+  refused?: Refusal;
   history: HistoryEntry[];
+}
+
+export interface Refusal {
+  recipients: number;
+  code: ErrorCode;
 }
 
 export type ItemEvent =
   | { type: 'claim'; now: number; claimUntil: number }
-  | { type: 'part-accepted'; now: number }
-  | { type: 'sent'; now: number }
+  | { type: 'part-accepted'; now: number; refused?: Refusal | null }
+  | { type: 'sent'; now: number; refused?: Refusal | null }
   | { type: 'retry'; now: number; code: ErrorCode; at: number; maxAttempts: number }
   /** Back to the queue, no failure counted: `code` says why (none when only the mailbox's pacing makes a part wait). */
   | { type: 'release'; now: number; code: ErrorCode | null }
@@ -71,6 +81,14 @@ function withHistory(item: ItemState, entry: HistoryEntry): HistoryEntry[] {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The item's refusals with those of one more accepted part added. */
+function withRefused(item: ItemState, refused: Refusal | null | undefined): Pick<ItemState, 'refused'> {
+  if (!refused || refused.recipients <= 0) {
+    return item.refused ? { refused: item.refused } : {};
+  }
+  return { refused: { recipients: (item.refused?.recipients ?? 0) + refused.recipients, code: refused.code } };
+}
 
 export function isTerminal(state: StoredState): boolean {
   return state === 'sent' || state === 'expired' || state === 'failed';
@@ -127,12 +145,16 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
       if (item.state !== 'sending' || item.partsSent >= item.parts) {
         return refuse();
       }
-      return { ...item, partsSent: item.partsSent + 1 };
-    case 'sent':
+      return { ...item, partsSent: item.partsSent + 1, ...withRefused(item, event.refused) };
+    case 'sent': {
       if (item.state !== 'sending') {
         return refuse();
       }
-      return { ...item, state: 'sent', partsSent: item.parts, sentAt: event.now, claimUntil: 0, lastCode: null, history: withHistory(item, { at: iso(event.now), status: 'sent' }) };
+      // Sent, with the code of a refusal when some recipients were refused (they did not get it).
+      const refused = withRefused(item, event.refused);
+      const code = refused.refused?.code ?? null;
+      return { ...item, ...refused, state: 'sent', partsSent: item.parts, sentAt: event.now, claimUntil: 0, lastCode: code, history: withHistory(item, { at: iso(event.now), status: 'sent', ...(code ? { code } : {}) }) };
+    }
     case 'retry': {
       if (item.state !== 'sending') {
         return refuse();

@@ -398,6 +398,23 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(Date.parse(pacing.resumesAt) - Date.now()).toBeLessThanOrEqual(3_600_000 / SCALE);
   });
 
+  it('refused recipients - a server that refuses one recipient at RCPT TO while taking the message for the others: sent, with how many were refused and why (status and deliveries); the others have it', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    await fault(stack, 'refuse-recipient', { address: 'learner2@contoso.test' });
+    const queued = await queue(catalogB, { to: ['learner1@contoso.test', 'learner2@contoso.test'], subject: 'one refused', text: 'x' });
+    const done = await settled(catalogB, queued.body.id);
+    expect([done.status, done.code, done.refusedRecipients, done.recipients]).toEqual(['sent', 'RECIPIENT_REJECTED', 1, 2]);
+    expect(done.history.at(-1)).toMatchObject({ status: 'sent', code: 'RECIPIENT_REJECTED' });
+    expect(withId(await inbox(stack, 'learner1@contoso.test'), queued.body.id)).toHaveLength(1);
+    expect(withId(await inbox(stack, 'learner2@contoso.test'), queued.body.id)).toHaveLength(0);
+    const listed = await stack.call('GET', catalogPath(catalogB, '/deliveries'), { token: await stack.token('alex@contoso.test') });
+    expect(listed.body.items.find((d: { id: string }) => d.id === queued.body.id)).toMatchObject({ status: 'sent', code: 'RECIPIENT_REJECTED', refusedRecipients: 1 });
+    // None refused: nothing said.
+    const clean = await settled(catalogB, (await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'none refused', text: 'x' })).body.id);
+    expect([clean.status, clean.code, 'refusedRecipients' in clean]).toEqual(['sent', null, false]);
+  });
+
   it('daily limit - a mailbox whose last day holds its daily recipients keeps its notifications waiting; the view says why and until when, and they go once the day frees up', async () => {
     // A mailbox of its own (its budget outlives the test), with the day as the engine keeps it with
     // the mailbox's lease - the whole daily number of recipients in an hour slot that leaves the

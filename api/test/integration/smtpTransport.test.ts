@@ -74,6 +74,23 @@ describe('SMTP transport (local tenant over loopback)', () => {
     expect(inbox.find((m) => m.subject === 'plain sender')?.from.name ?? null).not.toBe('Adele Vance');
   });
 
+  it('recipients refused at RCPT TO while the others took the message: the send resolves with their number and code; all refused, it fails', async () => {
+    const smtp = new SmtpMailTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false }, ADELE, { kind: 'password', pass: 'dev-password' }, 1);
+    const refuse = (address: string, clear = false) => fetch(`${tenant.origin}/_admin/faults/refuse-recipient`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address, clear }) });
+    await refuse('learner2@contoso.test');
+    await refuse('megan@contoso.test');
+    try {
+      expect(await smtp.send({ ...message(7), to: ['learner1@contoso.test', 'learner2@contoso.test'], cc: ['megan@contoso.test'] })).toEqual({ refused: { recipients: 2, code: 'RECIPIENT_REJECTED' } });
+      expect(await smtp.send(message(8))).toEqual({ refused: null });
+      const all = await smtp.send({ ...message(9), to: ['learner2@contoso.test'] }).catch((e: unknown) => e);
+      expect([all instanceof ApiError, (all as ApiError).code]).toEqual([true, 'RECIPIENT_REJECTED']);
+    } finally {
+      await refuse('learner2@contoso.test', true);
+      await refuse('megan@contoso.test', true);
+      await smtp.close();
+    }
+  });
+
   it('XOAUTH2 - a failure that is not the token\'s is the server\'s reply, mapped: a token the server refuses is TOKEN_REVOKED by its 535', async () => {
     const transport = new SmtpMailTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false }, ADELE, { kind: 'oauth', token: async () => 'not-a-token' }, 1);
     try {

@@ -277,6 +277,20 @@ describe('outbox state machine', () => {
     expect(() => transition(s, { type: 'sent', now: 3 })).toThrow(TransitionRefused);
   });
 
+  it('state - recipients refused while the others took the message are added up over its parts; sent carries the latest refusal\'s code', () => {
+    let s = transition(start(3), { type: 'claim', now: 1, claimUntil: 100 });
+    s = transition(s, { type: 'part-accepted', now: 2, refused: { recipients: 2, code: 'RECIPIENT_REJECTED' } });
+    s = transition(s, { type: 'part-accepted', now: 3, refused: null });
+    expect(s.refused).toEqual({ recipients: 2, code: 'RECIPIENT_REJECTED' });
+    const sent = transition(s, { type: 'sent', now: 4, refused: { recipients: 1, code: 'SERVICE_UNAVAILABLE' } });
+    expect([sent.state, sent.refused, sent.lastCode]).toEqual(['sent', { recipients: 3, code: 'SERVICE_UNAVAILABLE' }, 'SERVICE_UNAVAILABLE']);
+    expect(last(sent)).toEqual({ at: new Date(4).toISOString(), status: 'sent', code: 'SERVICE_UNAVAILABLE' });
+    // Earlier parts' refusals stay when the last part had none; none at all leaves no trace.
+    expect(transition(s, { type: 'sent', now: 4 })).toMatchObject({ refused: { recipients: 2, code: 'RECIPIENT_REJECTED' }, lastCode: 'RECIPIENT_REJECTED' });
+    const clean = transition(transition(start(), { type: 'claim', now: 1, claimUntil: 100 }), { type: 'sent', now: 2, refused: { recipients: 0, code: 'RECIPIENT_REJECTED' } });
+    expect(['refused' in clean, clean.lastCode, 'code' in last(clean)]).toEqual([false, null, false]);
+  });
+
   it('state - a claim held by a live worker cannot be taken; an abandoned one is taken as a counted resubmission', () => {
     const claimed = transition(start(), { type: 'claim', now: 1, claimUntil: 100 });
     expect(() => transition(claimed, { type: 'claim', now: 50, claimUntil: 200 })).toThrow(TransitionRefused);

@@ -163,6 +163,20 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       return { ok: true, detail: `${mailbox} is over its quota: its submissions are refused` };
     }
   },
+  'refuse-recipient': {
+    description: "Refuse one recipient address at RCPT TO on the SMTP endpoint (550 5.1.1), as a server other than Exchange Online may (Classic works against any server that accepts it): the message goes to the other recipients. Exchange Online accepts and bounces instead (an NDR, 5.1.10). clear: true lifts it.",
+    fields: ['address', 'clear'],
+    apply: (state, body) => {
+      const address = typeof body.address === 'string' ? body.address.trim().toLowerCase() : '';
+      if (!/^[^@\s]+@[^@\s]+$/.test(address)) return fail('address must be an email address');
+      if (body.clear === true) {
+        state.faults.refusedRecipients.delete(address);
+        return { ok: true, detail: `${address} is accepted again` };
+      }
+      state.faults.refusedRecipients.add(address);
+      return { ok: true, detail: `${address} is refused at RCPT TO (550 5.1.1)` };
+    }
+  },
   'withdraw-consent': {
     description: "Withdraw consent of an app (default: the connection API) to a resource (default: Microsoft Graph): organisation-wide, or one user's. Next refresh answers AADSTS65001.",
     fields: ['client', 'resource', 'user'],

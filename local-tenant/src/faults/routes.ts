@@ -22,6 +22,7 @@ export function registerFaults(app: FastifyInstance, state: TenantState): void {
     smtpBasicAuthOffReply: state.smtpBasicAuthOffReply,
     sendingBlocks: Object.fromEntries(state.faults.sendingBlocks),
     fullMailboxes: [...state.faults.fullMailboxes],
+    refusedRecipients: [...state.faults.refusedRecipients],
     limits: limitsView(state),
     accounts: state.people().map((a) => ({ upn: a.upn, mailbox: a.mailbox, smtpAuthEnabled: a.smtpAuthEnabled })),
     orgWideGrants: state.grants.filter((g) => g.consentType === 'AllPrincipals'),

@@ -11,6 +11,13 @@ export interface Submission extends MessageParts {
   internetMessageId?: string;
   /** The header block as submitted (SMTP), or the custom x- headers given to Graph. */
   headers?: { name: string; value: string }[];
+  /** SMTP: the recipients the server accepted at RCPT TO (lower case) - those it delivers to, whatever the headers say. */
+  envelope?: string[];
+}
+
+/** Who a submission goes to: SMTP's accepted envelope, else its To, Cc and Bcc. Each once. */
+export function targetsOf(s: Submission): string[] {
+  return [...new Set(s.envelope ?? [...s.to, ...s.cc, ...s.bcc].map((r) => r.address.toLowerCase()))];
 }
 
 const who = (r: Recipient): string => (r.name ? `"${r.name.replace(/["\\]/g, '')}" <${r.address}>` : `<${r.address}>`);
@@ -63,14 +70,10 @@ export function deliver(state: TenantState, s: Submission): StoredMessage[] {
   };
   const filed: StoredMessage[] = [];
   if (s.saveToSentItems) filed.push(state.mail.file(s.sender, 'sentitems', { ...base, bcc: s.bcc }));
-  const seen = new Set<string>();
-  for (const r of [...s.to, ...s.cc, ...s.bcc]) {
-    const address = r.address.toLowerCase();
-    if (seen.has(address)) continue;
-    seen.add(address);
+  for (const address of targetsOf(s)) {
     const account = state.accountByUpn(address);
     if (account && account.mailbox === 'none') {
-      filed.push(state.mail.file(s.sender, 'inbox', bounce(state, s, r)));
+      filed.push(state.mail.file(s.sender, 'inbox', bounce(state, s, address)));
       continue;
     }
     filed.push(state.mail.file(address, 'inbox', base));
@@ -78,8 +81,8 @@ export function deliver(state: TenantState, s: Submission): StoredMessage[] {
   return filed;
 }
 
-function bounce(state: TenantState, s: Submission, r: Recipient): NewMessage {
-  return ndr(state, s, `Your message to ${r.address} couldn't be delivered.\n\nRemote server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'`);
+function bounce(state: TenantState, s: Submission, address: string): NewMessage {
+  return ndr(state, s, `Your message to ${address} couldn't be delivered.\n\nRemote server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'`);
 }
 
 /** A non-delivery report from the tenant's postmaster to the sender. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Submission } from './delivery';
+import { targetsOf, type Submission } from './delivery';
 import { concurrencyDecision, DAY_MS, Decision, deliverySlot, MINUTE_MS, recipientQuotaDecision, SendingLimits } from './limits';
 
 /** What the admin endpoint reports per mailbox (GET /_admin/mailboxes/{upn}/counters). */
@@ -148,7 +148,7 @@ export class Outbound {
     b.submissions += 1;
     const internetMessageId = s.internetMessageId ?? `<${randomUUID()}@${s.sender.split('@')[1] ?? 'local-tenant'}>`;
     b.messageIds.set(internetMessageId, (b.messageIds.get(internetMessageId) ?? 0) + 1);
-    const recipients = new Set([...s.to, ...s.cc, ...s.bcc].map((r) => r.address.toLowerCase())).size;
+    const recipients = targetsOf(s).length;
     b.recipients = b.recipients.filter((x) => now - x.at < this.dayMs);
     if (limits.enabled) {
       const quota = recipientQuotaDecision(b.recipients, now, recipients, limits.recipientsPerDay, this.dayMs);

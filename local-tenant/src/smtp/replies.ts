@@ -48,6 +48,12 @@ export const SMTP_REPLIES = {
    * connection throttling for SMTP Authenticated Submission" quotes the reply at submission.
    */
   mailboxFull: () => r(554, '5.2.2 mailbox full; STOREDRV.Submission.Exception:QuotaExceededException.MapiExceptionQuotaExceeded'),
+  /**
+   * A recipient refused at RCPT TO - not Exchange Online's way (it accepts and bounces, 5.1.10),
+   * but a server's that refuses an unknown mailbox at once (RFC 5321 4.2.2 550 "mailbox not found",
+   * RFC 3463 X.1.1 "bad destination mailbox address"); the `refuse-recipient` fault.
+   */
+  recipientRefused: (address: string) => r(550, `5.1.1 <${address}>: Recipient address rejected: User unknown`),
   mailboxUnavailable: () => r(550, '5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup')
 } as const;
 

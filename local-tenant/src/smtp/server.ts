@@ -109,6 +109,10 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
       }
       return callback();
     },
+    onRcptTo(address, session, callback) {
+      if (state.faults.refusedRecipients.has(address.address.toLowerCase())) return callback(smtpError(SMTP_REPLIES.recipientRefused(address.address)));
+      return callback();
+    },
     onData(stream, session, callback) {
       const user = String(session.user ?? '');
       simpleParser(stream)
@@ -142,7 +146,8 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
               via: 'smtp',
               saveToSentItems: true,
               internetMessageId: parsed.messageId,
-              headers: headerBlock(parsed.headerLines)
+              headers: headerBlock(parsed.headerLines),
+              envelope: session.envelope.rcptTo.map((r) => r.address.toLowerCase())
             },
             override
           );

@@ -114,9 +114,11 @@ export interface Faults {
   sendingBlocks: Map<string, SendingBlock>;
   /** Mailboxes over their quota: Exchange refuses what they send (Graph ErrorQuotaExceeded, SMTP 554 5.2.2). */
   fullMailboxes: Set<string>;
+  /** Addresses (lower case) the SMTP endpoint refuses at RCPT TO, as a server other than Exchange Online may. */
+  refusedRecipients: Set<string>;
 }
 
-export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map(), fullMailboxes: new Set() });
+export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map(), fullMailboxes: new Set(), refusedRecipients: new Set() });
 
 /** Everything the local tenant knows; `reset()` returns it to the fixture. Signing keys live elsewhere. */
 export class TenantState {

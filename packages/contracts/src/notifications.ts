@@ -64,7 +64,7 @@ export const NotificationStatus = Type.Object({
   id: Type.String(),
   catalog: Type.String(),
   status: NotificationStatusValue,
-  code: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, expired, is held or waits for a retry: a code of the error catalogue.' }),
+  code: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, expired, is held or waits for a retry; once sent, why some recipients were refused (see refusedRecipients): a code of the error catalogue.' }),
   priority: Type.String(),
   recipients: Type.Integer(),
   createdAt: Type.String({ format: 'date-time' }),
@@ -73,6 +73,7 @@ export const NotificationStatus = Type.Object({
   sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   attempts: Type.Integer({ description: 'Times a worker took it to send it: a retry after a passing fault, or going on after a pause (a long list sent as several messages, waiting for the mailbox\'s pacing between them), counts again. Not failures.' }),
   resubmissions: Type.Integer({ description: 'Submissions repeated after a crash with the same Message-ID (at-least-once).' }),
+  refusedRecipients: Type.Optional(Type.Integer({ minimum: 1, description: 'Sent, but the mail service refused this many recipients while it took the message for the others (SMTP RCPT TO; a server other than Exchange Online - which accepts and bounces to the account instead): they did not get it and it is not sent to them again. `code` says why.' })),
   messageId: Type.String({ description: 'The Message-ID of the first message (one per 500 recipients).' }),
   history: Type.Array(Type.Object({ at: Type.String({ format: 'date-time' }), status: NotificationStatusValue, code: Type.Optional(Type.String()), resubmission: Type.Optional(Type.Boolean()) }))
 }, { $id: 'NotificationStatus' });
@@ -95,6 +96,7 @@ export const Deliveries = Type.Object({
     recipients: Type.Integer(),
     status: NotificationStatusValue,
     code: Type.Union([Type.String(), Type.Null()]),
+    refusedRecipients: Type.Optional(Type.Integer({ minimum: 1, description: 'Sent, but this many recipients were refused by the mail service (`code` says why).' })),
     createdAt: Type.String({ format: 'date-time' }),
     sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     updatedAt: Type.String({ format: 'date-time' })

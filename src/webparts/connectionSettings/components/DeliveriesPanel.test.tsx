@@ -1,6 +1,6 @@
 import * as React from 'react';
 import '@testing-library/jest-dom';
-import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { format } from '../loc';
 import en from '../loc/en-us';
@@ -78,6 +78,24 @@ describe('DeliveriesPanel', () => {
     expect(failed).toHaveTextContent('MAILBOX_NOT_FOUND');
     expect(within(expired).getByTestId('delivery-reason')).toBeInTheDocument();
     expect(within(sent).queryByTestId('delivery-reason')).not.toBeInTheDocument();
+  });
+
+  it('DeliveriesPanel - a sent item some of whose recipients were refused says how many and why (en, ja); a sent one with a code but none refused says nothing', async () => {
+    const items = [
+      delivery({ id: 'r', recipients: 3, code: 'RECIPIENT_REJECTED', refusedRecipients: 2 }),
+      delivery({ id: 'c', code: 'RECIPIENT_REJECTED' })
+    ];
+    renderPanel(new FakeDeliveriesApi(items));
+    const [refused, clean] = await screen.findAllByTestId('delivery-item');
+    expect(within(refused).getByTestId('delivery-refused')).toHaveTextContent(format(en.deliveriesRefused, '2', '3'));
+    expect(within(refused).getByTestId('delivery-reason')).toHaveTextContent(ERROR_CATALOGUE.RECIPIENT_REJECTED.title.en);
+    expect(within(clean).queryByTestId('delivery-refused')).not.toBeInTheDocument();
+    expect(within(clean).queryByTestId('delivery-reason')).not.toBeInTheDocument();
+    cleanup();
+    renderPanel(new FakeDeliveriesApi(items), { strings: ja });
+    const [refusedJa] = await screen.findAllByTestId('delivery-item');
+    expect(within(refusedJa).getByTestId('delivery-refused')).toHaveTextContent(format(ja.deliveriesRefused, '2', '3'));
+    expect(within(refusedJa).getByTestId('delivery-reason')).toHaveTextContent(ERROR_CATALOGUE.RECIPIENT_REJECTED.title.ja);
   });
 
   it('DeliveriesPanel - held items are called out while the connection is lost, and while sending is off, not while sending', async () => {

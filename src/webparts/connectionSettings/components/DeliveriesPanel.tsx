@@ -169,7 +169,9 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   const item = (delivery: IDelivery): JSX.Element => {
     const status: DeliveryStatus = isKnown(delivery.status) ? delivery.status : 'queued';
     // Held items share the connection's reason, said once above them; the others each have their own.
-    const reason = delivery.code && status !== 'sent' && status !== 'held' && delivery.code !== props.saidAbove ? messageForCode(delivery.code, strings, props.method) : undefined;
+    // A sent one has a reason only when some of its recipients were refused (they did not get it).
+    const refused = status === 'sent' ? delivery.refusedRecipients ?? 0 : 0;
+    const reason = delivery.code && (status !== 'sent' || refused > 0) && status !== 'held' && delivery.code !== props.saidAbove ? messageForCode(delivery.code, strings, props.method) : undefined;
     return (
       <li key={delivery.id} className="lms-delivery" data-testid="delivery-item" data-status={status}>
         <Stack horizontal={true} tokens={{ childrenGap: 8 }} verticalAlign="start">
@@ -182,6 +184,11 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
               {' · '}{format(strings.deliveriesQueuedAt, time(delivery.createdAt))}
               {delivery.sentAt ? <>{' · '}{format(strings.deliveriesSentAt, time(delivery.sentAt))}</> : null}
             </Text>
+            {refused > 0 ? (
+              <Text block={true} variant="small" data-testid="delivery-refused" styles={{ root: { fontWeight: 600 } }}>
+                {format(strings.deliveriesRefused, String(refused), String(delivery.recipients))}
+              </Text>
+            ) : null}
             {reason ? (
               <dl className="lms-grid lms-delivery-reason" data-testid="delivery-reason">
                 <div className="lms-grid-row">

@@ -199,6 +199,8 @@ export interface IConnectionSettingsStrings {
   deliveriesEmpty: string;
   deliveriesTruncated: string;
   deliveriesRecipients: string;
+  /** A sent notification some of whose recipients the mail service refused: {0} refused of {1}. */
+  deliveriesRefused: string;
   deliveriesQueuedAt: string;
   deliveriesSentAt: string;
   deliveriesHeldWhileLost: string;

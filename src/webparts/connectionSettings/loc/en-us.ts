@@ -179,6 +179,7 @@ const strings: IConnectionSettingsStrings = {
   deliveriesEmpty: 'The LMS has not queued anything for this catalog yet.',
   deliveriesTruncated: 'Older deliveries are not listed.',
   deliveriesRecipients: 'recipients: {0}',
+  deliveriesRefused: '{0} of its {1} recipients were refused by the mail service and did not get it.',
   deliveriesQueuedAt: 'queued {0}',
   deliveriesSentAt: 'sent {0}',
   deliveriesHeldWhileLost: '{0} held: nothing is sent while the connection is lost. Held items are kept and go out by themselves once the connection works again, unless they expire first.',

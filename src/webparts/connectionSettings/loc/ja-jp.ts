@@ -179,6 +179,7 @@ const strings: IConnectionSettingsStrings = {
   deliveriesEmpty: 'LMS はこのカタログの通知をまだキューに入れていません。',
   deliveriesTruncated: 'これより前の配信は表示されません。',
   deliveriesRecipients: '宛先 {0} 人',
+  deliveriesRefused: '宛先 {1} 人のうち {0} 人はメール サービスに拒否され、届いていません。',
   deliveriesQueuedAt: 'キュー登録：{0}',
   deliveriesSentAt: '送信：{0}',
   deliveriesHeldWhileLost: '保留 {0} 件：接続が失われている間は何も送信されません。保留中の通知は保持され、接続が回復すると自動的に送信されます（期限切れのものを除く）。',
