@@ -162,8 +162,9 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
   it('pacer - a pause keeps the code that set it while it is the longest, and loses it when it ends', () => {
     const quota = pauseUntil(EMPTY_BUDGET, 50_000, 'SENDING_QUOTA_EXCEEDED');
     expect(quota).toEqual({ recent: [], day: [], pausedUntil: 50_000, pausedFor: 'SENDING_QUOTA_EXCEEDED' });
-    // A shorter pause (a Retry-After) neither shortens it nor takes its reason.
+    // A shorter pause (a Retry-After), or one as long, neither shortens it nor takes its reason.
     expect(pauseUntil(quota, 40_000)).toBe(quota);
+    expect(pauseUntil(quota, 50_000)).toBe(quota);
     // A longer one without a reason replaces both.
     expect(pauseUntil(quota, 60_000)).toEqual({ recent: [], day: [], pausedUntil: 60_000 });
     expect(prune(quota, 49_999, limits).pausedFor).toBe('SENDING_QUOTA_EXCEEDED');
@@ -182,8 +183,11 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
     // 10,000 recipients in the day: the next waits until the oldest slot leaves the day.
     const full = recordSubmission(recordSubmission(EMPTY_BUDGET, 4000, 8 * HOUR, limits), 6000, 9 * HOUR, limits);
     expect(hold(full, t, limits)).toEqual({ reason: 'daily-limit', until: 32 * HOUR });
-    // One recipient short of it: the next message of one recipient may go.
-    expect(hold(recordRefused(full, 9 * HOUR, 1, limits), t, limits)).toBeUndefined();
+    // One recipient short of it: the next message of one recipient may go - and a long Retry-After
+    // then is no daily limit.
+    const short = recordRefused(full, 9 * HOUR, 1, limits);
+    expect(hold(short, t, limits)).toBeUndefined();
+    expect(hold(pauseUntil(short, t + HOUR), t, limits)).toBeUndefined();
     // Exchange said its quota was reached (it counts what the account sent by other means too).
     const quota = pauseUntil(EMPTY_BUDGET, t + HOUR, 'SENDING_QUOTA_EXCEEDED');
     expect(hold(quota, t, limits)).toEqual({ reason: 'sending-quota', until: t + HOUR });
