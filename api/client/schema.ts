@@ -1537,7 +1537,7 @@ export interface components {
             status: "queued" | "scheduled" | "updated" | "cancelled" | "held" | "failed";
             /** @description Why it failed or is held: a code of the error catalogue. */
             code: string | null;
-            /** @description Codes of what the transport could not do (TEAMS_NOT_AVAILABLE_ON_SMTP, ROOMS_NOT_AVAILABLE), the invitation went out without it. */
+            /** @description Codes of what the transport could not do (TEAMS_NOT_AVAILABLE_ON_SMTP, ROOMS_NOT_AVAILABLE), the invitation went out without it; over SMTP, RECIPIENT_REJECTED when the server refused some attendees while it took the invitation for the others (they did not get it). */
             notes: string[];
             /** @description How the invitation went out: a Graph event, or iCalendar email over SMTP. */
             transport: "graph" | "smtp" | null;

@@ -469,8 +469,13 @@ export class SessionInvitations implements InvitationSender {
       // another revision (or a CANCEL) may go at that SEQUENCE - under the same Message-ID,
       // Exchange's duplicate detection could drop it. The same content again keeps its Message-ID.
       const content = hashOf(`${method}\n${uid}\n${who.map((a) => a.email).join(',')}\n${JSON.stringify(revision)}`).slice(0, 16);
-      await transport.send({ messageId: `<session.${h}_${content}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
+      const receipt = await transport.send({ messageId: `<session.${h}_${content}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
       went(progress, who.length);
+      // Attendees the server refused while it took the message for the others did not get it: the status says so.
+      const refused = receipt?.refused?.code;
+      if (refused && !outcome.notes.includes(refused)) {
+        outcome.notes.push(refused);
+      }
     };
     if (d.cancelled) {
       if (!sent || sent.cancelled) {

@@ -430,6 +430,18 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     }
   });
 
+  it('smtp - attendees the server refuses at RCPT TO while it takes the invitation for the others: the others have it, the status notes RECIPIENT_REJECTED', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    await fault(stack, 'refuse-recipient', { address: 'learner2@contoso.test' });
+    const id = `s-${randomUUID()}`;
+    await put(catalogB, id, session(1));
+    const status = await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+    expect(status.notes).toEqual(['RECIPIENT_REJECTED']);
+    expect(await invitations('learner1@contoso.test')).toHaveLength(1);
+    expect(await invitations('learner2@contoso.test')).toHaveLength(0);
+  });
+
   it('smtp (Modern with the SMTP transport) - the invitation goes over SMTP with XOAUTH2 as iCalendar, the catalog\'s account its organiser', async () => {
     await connectModern(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', { transport: 'smtp-oauth' });
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
