@@ -22,7 +22,7 @@ import { ConnectionView, Problem } from '@lms-m365/contracts';
 import { SignInStore } from './connections/signInStore';
 import { teamsSignInRoutes } from './connections/teamsSignIn';
 import { testEmailPolicy } from './connections/testEmailPolicy';
-import { ApiError } from './errors/apiError';
+import { ApiError, codeOf } from './errors/apiError';
 import { frameworkProblem, installErrorHandling, sendProblem } from './errors/errorHandler';
 import { normaliseCatalog } from './catalogs/catalogId';
 import { AlertService } from './health/alerts';
@@ -168,7 +168,10 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     wake: (catalog, delayMs) => engine.wake(catalog, delayMs),
     recipientsPerMessage: config.sending.recipientsPerMessage,
     messageIdDomain: config.sending.messageIdDomain,
-    pacing: (mailbox) => engine.pacingOf(mailbox)
+    pacing: (mailbox, recipients) => engine.pacingOf(mailbox, recipients).catch((error: unknown) => {
+      app.log.warn({ code: codeOf(error) }, 'pacing budget not read for the connection view');
+      return undefined;
+    })
   });
   const catalogs = new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs });
   const signIn = new ModernSignIn({ config, connections, signIns, identity, graph, orgConsent, catalogs, onUpstreamError: logUpstream });

@@ -2,6 +2,7 @@ import { ApiConfig, ConfigError, loadConfig } from './config/config';
 import { openKek } from './app';
 import { rewrapAll } from './secrets/rewrap';
 import { startApi } from './server';
+import { ApiError } from './errors/apiError';
 import { openTables, statusOf } from './storage/tables';
 
 /** The configuration, or exit 2 naming every bad setting. */
@@ -62,14 +63,16 @@ async function main(): Promise<void> {
 }
 
 /**
- * Why the API did not start, for the log stream. Storage's or Key Vault's 403 right after a
- * deployment is usually a role assignment not yet in effect (Azure RBAC: up to 10 minutes):
- * App Service starts the API again, and it comes up once the roles apply.
+ * Why the API did not start, for the log stream. Storage's 403 right after a deployment is usually
+ * a role assignment not yet in effect (Azure RBAC: up to 10 minutes): App Service starts the API
+ * again, and it comes up once the roles apply. (Key Vault is not asked at start.)
  */
 export function startFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  const hint = statusOf(error) === 403
-    ? ' The API\'s identity was refused (403): right after a deployment its role assignments can take up to 10 minutes to apply, and App Service starts the API again meanwhile; if this lasts, check its roles on the storage account and the key vault (docs/deploy.md, step 2).'
+  const message = error instanceof Error ? error.message.split(/\r?\n/)[0] : String(error);
+  // The queue's refusal reaches here as the API's own storage error (SERVICE_UNAVAILABLE, "storage 403").
+  const refused = statusOf(error) === 403 || (error instanceof ApiError && error.upstream === 'storage 403');
+  const hint = refused
+    ? ' The API\'s identity was refused by the storage account (403): right after a deployment its role assignments can take up to 10 minutes to apply, and App Service starts the API again meanwhile; if this lasts, check its Storage Table and Queue Data Contributor roles (docs/deploy.md, step 2).'
     : '';
   return `The connection API did not start: ${message}${hint}`;
 }

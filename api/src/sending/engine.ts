@@ -15,7 +15,7 @@ import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
 import { isClaimable, isExpired, isTerminal, Refusal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, StoredItem } from './outboxStore';
-import { backoff, hold, HoldReason, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordMore, recordRefused, recordSubmission, windows } from './pacer';
+import { AccountPacing, backoff, hold, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import type { ReceivedWake, WakeQueue } from './wakeQueue';
 
 /** What the engine tells the connection's health (the same record the page shows). */
@@ -159,12 +159,12 @@ export class SendingEngine {
   }
 
   /**
-   * Why the account's waiting notifications are held back for a minute or more, for the admins'
-   * view: its daily limit reached, or Exchange's quota reported (read from the mailbox's budget,
+   * Why the account's waiting notifications (the smallest of `recipients`) are held back for a
+   * minute or more, for the admins' view: its daily limit reached, or Exchange's quota reported (read from the mailbox's budget,
    * which every instance that drains it keeps). Undefined when the next may go sooner.
    */
-  public async pacingOf(mailbox: string): Promise<{ reason: HoldReason; until: number; recipientsPerDay: number } | undefined> {
-    const held = hold(await MailboxLease.budgetOf(this.deps.leases, mailbox.toLowerCase()), this.now(), this.limits);
+  public async pacingOf(mailbox: string, recipients = 1): Promise<AccountPacing | undefined> {
+    const held = hold(await MailboxLease.budgetOf(this.deps.leases, mailbox.toLowerCase()), this.now(), this.limits, recipients);
     return held && { ...held, recipientsPerDay: this.limits.recipientsPerDay };
   }
 

@@ -6,7 +6,7 @@ import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { heldCode, refusalOf, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import { isExpired, isTerminal, ItemState } from './outboxItem';
-import type { HoldReason } from './pacer';
+import type { AccountPacing } from './pacer';
 import { EnqueueOutcome, OutboxStore, requestHashes, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, Language, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
 
@@ -21,7 +21,7 @@ export interface NotificationDeps {
   recipientsPerMessage: number;
   messageIdDomain: string;
   /** Why a mailbox's waiting notifications are held back a while (the engine's pacing), for the view. */
-  pacing?: (mailbox: string) => Promise<{ reason: HoldReason; until: number; recipientsPerDay: number } | undefined>;
+  pacing?: (mailbox: string, recipients: number) => Promise<AccountPacing | undefined>;
   now?: () => number;
 }
 
@@ -188,7 +188,7 @@ export class NotificationService {
       sentAt: s.sentAt === null ? null : iso(s.sentAt),
       attempts: s.attempts,
       resubmissions: s.resubmissions,
-      ...(s.refused ? { refusedRecipients: s.refused.recipients } : {}),
+      ...(s.refused && status === 'sent' ? { refusedRecipients: s.refused.recipients } : {}),
       messageId: messageIdFor(item.id, 0, this.deps.messageIdDomain),
       history: s.history.map((h) => ({ at: h.at, status: h.status, ...(h.code ? { code: h.code } : {}), ...(h.resubmission ? { resubmission: true } : {}) }))
     };
@@ -212,7 +212,7 @@ export class NotificationService {
         recipients: row.recipients,
         status,
         code: statusCode(status, row.state, record),
-        ...(row.state.refused ? { refusedRecipients: row.state.refused.recipients } : {}),
+        ...(row.state.refused && status === 'sent' ? { refusedRecipients: row.state.refused.recipients } : {}),
         createdAt: iso(row.state.enqueuedAt),
         sentAt: row.state.sentAt === null ? null : iso(row.state.sentAt),
         updatedAt: last?.at ?? iso(row.state.enqueuedAt)
@@ -229,10 +229,13 @@ export class NotificationService {
   /** The catalog's outbox at a glance, for the connection view. */
   public async summary(record: ConnectionRecord): Promise<OutboxSummary> {
     // Those past their expiry are not counted: they will not go out (the next drain records them expired).
-    const [waiting, lastSentAt] = await Promise.all([this.deps.outbox.pending(record.catalog, undefined, this.now()), this.deps.outbox.lastSentAt(record.catalog)]);
+    const [{ count: waiting, fewestDueRecipients }, lastSentAt] = await Promise.all([this.deps.outbox.waiting(record.catalog, undefined, this.now()), this.deps.outbox.lastSentAt(record.catalog)]);
     const held = sendable(record) ? 0 : waiting;
-    // The view stays without it when the budget cannot be read: it only explains a wait.
-    const pacing = waiting > held && record.account && this.deps.pacing ? await this.deps.pacing(record.account.email).catch(() => undefined) : undefined;
+    // Only what is due can be held back by the account's limit (the rest waits for its own time).
+    // The view stays without it when the budget cannot be read (app.ts logs it): it only explains a wait.
+    const pacing = held === 0 && fewestDueRecipients !== null && record.account && this.deps.pacing
+      ? await this.deps.pacing(record.account.email, fewestDueRecipients).catch(() => undefined)
+      : undefined;
     return { waiting, held, lastSentAt, ...(pacing ? { pacing: { reason: pacing.reason, resumesAt: iso(pacing.until), recipientsPerDay: pacing.recipientsPerDay } } : {}) };
   }
 }

@@ -506,18 +506,34 @@ export class OutboxStore {
    * `expiredAt`, a queued one past its expiry by then is not (it will not go out).
    */
   public async pending(catalog: string, cap = 10_000, expiredAt?: number): Promise<number> {
+    return (await this.waiting(catalog, cap, expiredAt)).count;
+  }
+
+  /**
+   * The pending items (as `pending` counts them; with `expiredAt`, those expired by then left out)
+   * and, of those due by then, the fewest recipients any sends to next (its queue row's first
+   * part): the smallest message that could go now; null when none is due.
+   */
+  public async waiting(catalog: string, cap = 10_000, expiredAt?: number): Promise<{ count: number; fewestDueRecipients: number | null }> {
     let n = 0;
-    for await (const row of this.queueRows<{ state: string }>(catalog, 1000, ['RowKey', 'state'])) {
+    let fewest = Infinity;
+    for await (const row of this.queueRows<{ state: string; recipients?: number | null; dueAt?: number | null }>(catalog, 1000, ['RowKey', 'state', 'recipients', 'dueAt'])) {
       // A final item's queue row waits for its removal (`updateMany`): it is not pending. (A row
       // without a state was written by an earlier version: its item is pending. Azure answers the
       // property it lacks as null, Azurite leaves it out.)
       const state = typeof row.state === 'string' ? (JSON.parse(row.state) as ItemState) : undefined;
       const gone = state !== undefined && (isTerminal(state.state) || (expiredAt !== undefined && state.state === 'queued' && isExpired(state, expiredAt)));
-      if (!gone && ++n >= cap) {
+      if (gone) {
+        continue;
+      }
+      if (expiredAt !== undefined && (row.dueAt === undefined || row.dueAt === null || Number(row.dueAt) <= expiredAt)) {
+        fewest = Math.min(fewest, Math.max(1, Number(row.recipients) || 1));
+      }
+      if (++n >= cap) {
         break;
       }
     }
-    return n;
+    return { count: n, fewestDueRecipients: Number.isFinite(fewest) ? fewest : null };
   }
 
   /**

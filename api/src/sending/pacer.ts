@@ -128,16 +128,23 @@ export function pauseUntil(budget: MailboxBudget, until: number, reason?: string
 
 export type HoldReason = 'daily-limit' | 'sending-quota';
 
+/** Why an account's waiting messages are held back, until when, and the daily limit it is kept to (the admins' view). */
+export interface AccountPacing {
+  reason: HoldReason;
+  until: number;
+  recipientsPerDay: number;
+}
+
 /**
- * Why the mailbox's waiting messages cannot go for a while, and the earliest time the next one
- * may (for the admins' view): the account's recipients of the last day reached the daily limit,
+ * Why the mailbox's waiting messages cannot go for a while, and the earliest time the next one -
+ * the smallest waiting, of `recipients` recipients - may (for the admins' view): the account's recipients of the last day reached the daily limit,
  * or Exchange reported its daily quota reached (SENDING_QUOTA_EXCEEDED: it counts mail the
  * account sent by other means too). Nothing for waits shorter than a minute - the minute's pacing,
  * a Retry-After - nor for a sending block, which the view reports on its own.
  */
-export function hold(budget: MailboxBudget, now: number, limits: PacingLimits): { reason: HoldReason; until: number } | undefined {
+export function hold(budget: MailboxBudget, now: number, limits: PacingLimits, recipients = 1): { reason: HoldReason; until: number } | undefined {
   const b = prune(budget, now, limits);
-  const until = nextSlot(b, 1, now, limits);
+  const until = nextSlot(b, recipients, now, limits);
   if (until - now < windows(limits).minute) {
     return undefined;
   }
@@ -145,7 +152,7 @@ export function hold(budget: MailboxBudget, now: number, limits: PacingLimits): 
     return { reason: 'sending-quota', until };
   }
   const used = b.day.reduce((sum, [, n]) => sum + n, 0);
-  return used + 1 > limits.recipientsPerDay ? { reason: 'daily-limit', until } : undefined;
+  return used + recipients > limits.recipientsPerDay ? { reason: 'daily-limit', until } : undefined;
 }
 
 /** Exponential back-off with jitter (half to all of the step) for passing faults: attempt 1 waits up to 2 s, capped at 15 minutes (scaled). */

@@ -417,16 +417,17 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
 
   it('daily limit - a mailbox whose last day holds its daily recipients keeps its notifications waiting; the view says why and until when, and they go once the day frees up', async () => {
     // A mailbox of its own (its budget outlives the test), with the day as the engine keeps it with
-    // the mailbox's lease - the whole daily number of recipients in an hour slot that leaves the
+    // the mailbox's lease - all but one of the daily recipients in an hour slot that leaves the
     // (scaled) day in 8 s - stored before the catalog is connected (a drain would read it then).
     const day = 86_400_000 / SCALE;
     const leaves = Date.now() + 8000;
     const leases = TableClient.fromConnectionString(stack.config.storage.connectionString, TABLES.mailboxes, { allowInsecureConnection: true });
-    const budget = { recent: [], day: [[leaves - day, stack.config.sending.recipientsPerDay]], pausedUntil: 0 };
+    // One recipient short of the limit: a notification to two waits all the same.
+    const budget = { recent: [], day: [[leaves - day, stack.config.sending.recipientsPerDay - 1]], pausedUntil: 0 };
     await leases.upsertEntity({ partitionKey: 'mailbox', rowKey: mailboxKey('notifications@contoso.test'), owner: '', leaseUntil: 0, budget: JSON.stringify(budget) }, 'Replace');
     await connectClassic(stack, 'nestor@contoso.test', catalogQ, 'notifications@contoso.test');
     await setEnabled(stack, 'nestor@contoso.test', catalogQ, true);
-    const queued = await queue(catalogQ, { to: ['learner1@contoso.test'], subject: 'after the day', text: 'x' });
+    const queued = await queue(catalogQ, { to: ['learner1@contoso.test', 'learner2@contoso.test'], subject: 'after the day', text: 'x' });
     const view = async () => (await stack.call('GET', catalogPath(catalogQ, '/connection'), { token: await stack.token('nestor@contoso.test') })).body;
     expect((await view()).outbox).toMatchObject({ held: 0, pacing: { reason: 'daily-limit', resumesAt: new Date(leaves).toISOString(), recipientsPerDay: stack.config.sending.recipientsPerDay } });
     const sent = await settled(catalogQ, queued.body.id);

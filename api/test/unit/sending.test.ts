@@ -188,6 +188,10 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
     const short = recordRefused(full, 9 * HOUR, 1, limits);
     expect(hold(short, t, limits)).toBeUndefined();
     expect(hold(pauseUntil(short, t + HOUR), t, limits)).toBeUndefined();
+    // The smallest waiting message sends to 101: with 100 left in the day, it waits all the same.
+    const almost = recordRefused(full, 9 * HOUR, 100, limits);
+    expect(hold(almost, t, limits, 100)).toBeUndefined();
+    expect(hold(almost, t, limits, 101)).toEqual({ reason: 'daily-limit', until: 32 * HOUR });
     // Exchange said its quota was reached (it counts what the account sent by other means too).
     const quota = pauseUntil(EMPTY_BUDGET, t + HOUR, 'SENDING_QUOTA_EXCEEDED');
     expect(hold(quota, t, limits)).toEqual({ reason: 'sending-quota', until: t + HOUR });

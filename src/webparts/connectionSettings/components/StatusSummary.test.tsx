@@ -50,16 +50,24 @@ describe('StatusSummary', () => {
   });
 
   it('StatusSummary - waiting notifications held back by the account\'s daily limit say why and from when (en, ja); none when nothing waits', () => {
-    const pacing = { reason: 'daily-limit' as const, resumesAt: '2026-12-01T14:05:00Z', recipientsPerDay: 10_000 };
+    const resumesAt = new Date(Date.now() + 3_600_000).toISOString();
+    const pacing = { reason: 'daily-limit' as const, resumesAt, recipientsPerDay: 10_000 };
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: '2026-12-01T10:00:00Z', pacing } }));
     const line = screen.getByTestId('pacing');
     expect(line).toHaveTextContent('daily limit of 10,000 recipients');
     expect(line).toHaveTextContent(formatTime(pacing.resumesAt, en));
     expect(screen.getByTestId('queue')).toHaveTextContent('120 waiting, 0 held');
     cleanup();
+    renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing } }), ja);
+    expect(screen.getByTestId('pacing')).toHaveTextContent(ja.pacingDailyLimit.replace('{0}', (10_000).toLocaleString('ja-JP')).replace('{1}', formatTime(resumesAt, ja)));
+    cleanup();
+    // Past its time, the line (read with the view) no longer says what is over.
+    renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing: { ...pacing, resumesAt: new Date(Date.now() - 1000).toISOString() } } }));
+    expect(screen.queryByTestId('pacing')).toBeNull();
+    cleanup();
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing: { ...pacing, reason: 'sending-quota' } } }), ja);
     expect(screen.getByTestId('pacing')).toHaveTextContent(ja.pacingSendingQuota.split('{0}')[0]);
-    expect(screen.getByTestId('pacing')).toHaveTextContent(formatTime(pacing.resumesAt, ja));
+    expect(screen.getByTestId('pacing')).toHaveTextContent(formatTime(resumesAt, ja));
     cleanup();
     // Recent deliveries read since the view: nothing waits any more.
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing } }), en, { queued: 0, sending: 0, held: 0 });

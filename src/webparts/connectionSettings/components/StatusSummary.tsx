@@ -144,7 +144,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
           {outbox ? row(strings.queueLabel, (
             <>
               {format(strings.queueValue, String(waiting), String(held))}
-              {outbox.pacing && waiting > 0 ? (
+              {outbox.pacing && waiting > 0 && Date.parse(outbox.pacing.resumesAt) > Date.now() ? (
                 <Text block={true} variant="small" data-testid="pacing" styles={{ root: { color: theme.semanticColors.bodySubtext, marginTop: 2 } }}>
                   {outbox.pacing.reason === 'daily-limit'
                     ? format(strings.pacingDailyLimit, outbox.pacing.recipientsPerDay.toLocaleString(strings.locale), time(outbox.pacing.resumesAt))
