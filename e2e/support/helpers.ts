@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import * as path from 'path';
@@ -64,6 +65,36 @@ async function devToken(user: string, resource: string): Promise<string> {
     throw new Error(`dev token for ${user} failed: ${response.status} ${await response.text()}`);
   }
   return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** The LMS back end's own token (client credentials, the fixture's `lmsBackend`), as docs/lms-integration.md gets it. */
+export async function lmsToken(): Promise<string> {
+  const response = await fetch(`${TENANT()}/6f1c5b2e-8a7d-4c3b-9e21-0d4a5f6b7c8d/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e', client_secret: 'local-dev-backend-secret', scope: 'api://lms-m365-connection/.default' }).toString()
+  });
+  expect(response.ok, await response.clone().text()).toBe(true);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Queues a notification for a catalog as the LMS would (a fresh Idempotency-Key); answers its id. */
+export async function queueNotification(token: string, catalog: Catalog, body: { to: string[]; subject: string; text: string; expiresAt?: string }): Promise<string> {
+  const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/notifications`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+    body: JSON.stringify(body)
+  });
+  expect(response.status, await response.clone().text()).toBe(202);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** Waits until the LMS's status read of a notification satisfies `check`. */
+export async function notificationSettles(token: string, catalog: Catalog, id: string, check: (status: { status: string; code: string | null }) => boolean): Promise<void> {
+  await expect(async () => {
+    const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/notifications/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(check((await response.json()) as { status: string; code: string | null })).toBe(true);
+  }).toPass({ timeout: 30_000 });
 }
 
 /** The connection API's view of a catalog, read as its admin would (GET .../connection). */

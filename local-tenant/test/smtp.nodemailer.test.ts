@@ -70,6 +70,16 @@ describe('SMTP with nodemailer', () => {
     expect((await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test', { to: ['learner2@contoso.test'] })).accepted).toEqual(['learner2@contoso.test']);
   });
 
+  test('nodemailer - a recipient limit of its own (smtp-recipient-limit) answers 452 4.5.3 past it; greylisting (refuse-recipient reply greylisted) 450 4.2.0', async () => {
+    await fault(tenant, 'smtp-recipient-limit', { limit: 1 });
+    const info = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test', { to: ['learner1@contoso.test', 'learner2@contoso.test'] });
+    expect([info.accepted, info.rejected, info.rejectedErrors?.[0]?.response]).toEqual([['learner1@contoso.test'], ['learner2@contoso.test'], '452 4.5.3 Too many recipients [localhost.local-tenant]']);
+    await fault(tenant, 'smtp-recipient-limit', { clear: true });
+    await fault(tenant, 'refuse-recipient', { address: 'learner2@contoso.test', reply: 'greylisted' });
+    const greylisted = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test', { to: ['learner1@contoso.test', 'learner2@contoso.test'] });
+    expect(greylisted.rejectedErrors?.[0]?.response).toMatch(/^450 4\.2\.0 <learner2@contoso\.test>: Recipient address rejected: Greylisted/);
+  });
+
   test('nodemailer - sending as someone else answers 550 5.7.60', async () => {
     const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'megan@contoso.test').catch((e) => e);
     expect(err.responseCode).toBe(550);

@@ -2,6 +2,7 @@ import nodemailer, { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { ApiError } from '../errors/apiError';
 import { smtpApiError, SmtpContext } from '../errors/upstream';
+import type { ErrorCode } from '@lms-m365/contracts';
 import type { OutboundMessage } from './message';
 import type { MailTransport, SendReceipt } from './transport';
 
@@ -53,6 +54,15 @@ class TokenProvisionError extends Error {
  * Sends over SMTP as the connected account with a pool of at most `concurrency` connections to
  * the mailbox (Exchange allows 3 per mailbox). The pool lives as long as the transport: one burst.
  */
+/** A recipient nodemailer says was refused at RCPT TO. */
+interface RcptError {
+  recipient?: unknown;
+  responseCode?: number;
+  response?: string;
+  code?: string;
+  command?: string;
+}
+
 export class SmtpMailTransport implements MailTransport {
   public readonly kind: 'smtp-oauth' | 'smtp-password';
   private readonly pool: Transporter<SMTPPool.SentMessageInfo>;
@@ -99,28 +109,61 @@ export class SmtpMailTransport implements MailTransport {
     await verifySmtpLogin(this.endpoint, login);
   }
 
+  /**
+   * Submits the message. A server may refuse some recipients at RCPT TO and take it for the rest
+   * (nodemailer then sends DATA for those): the receipt counts them. Those it turns away with 452
+   * (RFC 5321 4.5.3.1.10: too many recipients for one transaction) get the same message, the same
+   * Message-ID, in a further transaction; each one that is taken shortens the list.
+   */
   public async send(message: OutboundMessage): Promise<SendReceipt> {
+    const from = message.from === this.account ? this.sender : message.from;
+    const mail = {
+      messageId: message.messageId,
+      from,
+      to: message.to,
+      cc: message.cc,
+      bcc: message.bcc,
+      subject: message.subject,
+      html: message.html,
+      text: message.text,
+      ...(message.calendar ? { icalEvent: { method: message.calendar.method, content: message.calendar.content } } : {})
+    };
     let info: SMTPPool.SentMessageInfo;
     try {
-      info = await this.pool.sendMail({
-        messageId: message.messageId,
-        from: message.from === this.account ? this.sender : message.from,
-        to: message.to,
-        cc: message.cc,
-        bcc: message.bcc,
-        subject: message.subject,
-        html: message.html,
-        text: message.text,
-        ...(message.calendar ? { icalEvent: { method: message.calendar.method, content: message.calendar.content } } : {})
-      });
+      info = await this.pool.sendMail(mail);
     } catch (error) {
-      const provision = (error as { apiError?: unknown } | null)?.apiError;
-      throw provision instanceof ApiError ? provision : smtpApiError(error, this.context);
+      throw this.failure(error);
     }
-    // Some recipients refused at RCPT TO while the rest took it (nodemailer sends DATA for those).
-    const rejected = (info.rejected ?? []) as unknown[];
-    const first = (info as { rejectedErrors?: unknown[] }).rejectedErrors?.[0];
-    return { refused: rejected.length > 0 ? { recipients: rejected.length, code: first ? smtpApiError(first, this.context).code : 'RECIPIENT_REJECTED' } : null };
+    let refused = 0;
+    let code: ErrorCode = 'RECIPIENT_REJECTED';
+    for (;;) {
+      const errors = ((info as { rejectedErrors?: RcptError[] }).rejectedErrors ?? []);
+      const deferred = errors.filter((e) => e.responseCode === 452 && typeof e.recipient === 'string').map((e) => e.recipient as string);
+      for (const e of errors.filter((x) => !deferred.includes(x.recipient as string))) {
+        refused++;
+        code = smtpApiError(e, this.context).code;
+      }
+      // nodemailer lists every refused recipient in `rejected`; one without its error is refused all the same.
+      refused += Math.max(0, ((info.rejected ?? []) as unknown[]).length - errors.length);
+      if (deferred.length === 0) {
+        break;
+      }
+      try {
+        info = await this.pool.sendMail({ ...mail, envelope: { from: typeof from === 'string' ? from : from.address, to: deferred } });
+      } catch (error) {
+        // The rest refused again (all of them, or the session failed): they did not get it.
+        refused += deferred.length;
+        code = this.failure(error).code;
+        break;
+      }
+    }
+    return { refused: refused > 0 ? { recipients: refused, code } : null };
+  }
+
+  /** A failed submission as the catalogue's error: the token source's own (carried through nodemailer), or the server's reply mapped. */
+  private failure(error: unknown): ApiError {
+    const provision = (error as { apiError?: unknown } | null)?.apiError;
+    return provision instanceof ApiError ? provision : smtpApiError(error, this.context);
   }
 
   public async close(): Promise<void> {

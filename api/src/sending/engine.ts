@@ -632,8 +632,14 @@ export class SendingEngine {
           }
           refused = (await transport.send({ messageId: messageIdFor(item.id, k, config.messageIdDomain), from: transport.account, ...parts[k], subject: item.content.subject, html: item.content.html, text: item.content.text }))?.refused ?? null;
         } catch (error) {
-          await onFailure(item, error, startedAt, recipients);
-          return;
+          // Every recipient of one message of several refused: that message's recipients are
+          // refused, not the notification - the other messages still go (or went).
+          if (parts.length === 1 || codeOf(error) !== 'RECIPIENT_REJECTED') {
+            await onFailure(item, error, startedAt, recipients);
+            return;
+          }
+          lease.budget = recordRefused(lease.budget, startedAt, recipients, this.limits);
+          refused = { recipients, code: 'RECIPIENT_REJECTED' };
         }
         lease.budget = recordAccepted(lease.budget, startedAt, this.now());
         if (refused) {
@@ -644,6 +650,12 @@ export class SendingEngine {
         } else {
           lastRefused = refused;
         }
+      }
+      if ((item.state.refused?.recipients ?? 0) + (lastRefused?.recipients ?? 0) >= parts.reduce((n, part) => n + recipientCount(part), 0)) {
+        // Every message refused whole: nobody has it.
+        await outbox.update(item, transition(item.state, { type: 'fail', now: this.now(), code: lastRefused?.code ?? 'RECIPIENT_REJECTED' }));
+        failed++;
+        return;
       }
       // The one write in the window no design closes: until it lands, a crash means a resubmission.
       // Awaited first: `sent += await ...` would read `sent` before the await and lose the other sends' counts.

@@ -471,10 +471,10 @@ export class SessionInvitations implements InvitationSender {
       const content = hashOf(`${method}\n${uid}\n${who.map((a) => a.email).join(',')}\n${JSON.stringify(revision)}`).slice(0, 16);
       const receipt = await transport.send({ messageId: `<session.${h}_${content}.${sequence}${suffix}@${this.deps.domain}>`, from: transport.account, to: who.map((a) => a.email), cc: [], bcc: [], subject, html, text: htmlToText(html), calendar: { method, content: ics } });
       went(progress, who.length);
-      // Attendees the server refused while it took the message for the others did not get it: the status says so.
-      const refused = receipt?.refused?.code;
-      if (refused && !outcome.notes.includes(refused)) {
-        outcome.notes.push(refused);
+      // Attendees the server refused while it took the message for the others did not get it: the
+      // status says so (whatever the refusal's own code: a note names what did not happen).
+      if (receipt?.refused && !outcome.notes.includes('RECIPIENT_REJECTED')) {
+        outcome.notes.push('RECIPIENT_REJECTED');
       }
     };
     if (d.cancelled) {

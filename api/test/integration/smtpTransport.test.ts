@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { ApiError } from '../../src/errors/apiError';
+import { smtpApiError } from '../../src/errors/upstream';
 import { SmtpMailTransport } from '../../src/mail/smtp';
 import type { OutboundMessage } from '../../src/mail/message';
 import { LocalTenant, startLocalTenant } from '../support/localTenant';
@@ -87,6 +88,30 @@ describe('SMTP transport (local tenant over loopback)', () => {
     } finally {
       await refuse('learner2@contoso.test', true);
       await refuse('megan@contoso.test', true);
+      await smtp.close();
+    }
+  });
+
+  it('recipients a server turns away for now: 452 (too many in one transaction) get the message in further transactions, each once; a greylisted one is counted refused with its own code', async () => {
+    const smtp = new SmtpMailTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false }, ADELE, { kind: 'password', pass: 'dev-password' }, 1);
+    const post = (name: string, body: object) => fetch(`${tenant.origin}/_admin/faults/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const inboxOf = async (who: string) => ((await (await fetch(`${tenant.origin}/_admin/mailboxes/${encodeURIComponent(who)}/messages?folder=inbox`)).json()) as { value: Array<{ internetMessageId: string }> }).value;
+    await post('smtp-recipient-limit', { limit: 1 });
+    try {
+      const sent = { ...message(10), to: ['learner1@contoso.test', 'learner2@contoso.test'], cc: ['megan@contoso.test'] };
+      expect(await smtp.send(sent)).toEqual({ refused: null });
+      for (const who of ['learner1@contoso.test', 'learner2@contoso.test', 'megan@contoso.test']) {
+        expect((await inboxOf(who)).filter((m) => m.internetMessageId === sent.messageId)).toHaveLength(1);
+      }
+      await post('smtp-recipient-limit', { clear: true });
+      await post('refuse-recipient', { address: 'learner2@contoso.test', reply: 'greylisted' });
+      const greylisted = await smtp.send({ ...message(11), to: ['learner1@contoso.test', 'learner2@contoso.test'] });
+      expect(greylisted.refused?.recipients).toBe(1);
+      expect(greylisted.refused?.code).not.toBe('RECIPIENT_REJECTED');
+      expect(greylisted.refused?.code).toBe(smtpApiError({ responseCode: 450, response: '450 4.2.0 <learner2@contoso.test>: Recipient address rejected: Greylisted, try again later', code: 'EENVELOPE', command: 'RCPT TO' }, 'password').code);
+    } finally {
+      await post('smtp-recipient-limit', { clear: true });
+      await post('refuse-recipient', { address: 'learner2@contoso.test', clear: true });
       await smtp.close();
     }
   });

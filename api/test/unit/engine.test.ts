@@ -6,7 +6,7 @@ import type { CredentialsProvider } from '../../src/connections/credentials';
 import type { ConnectionRecord } from '../../src/connections/model';
 import { ApiError } from '../../src/errors/apiError';
 import type { OutboundMessage } from '../../src/mail/message';
-import type { MailTransport } from '../../src/mail/transport';
+import type { MailTransport, SendReceipt } from '../../src/mail/transport';
 import { InvitationSender, SendingEngine, withPassSent } from '../../src/sending/engine';
 import { mailboxKey } from '../../src/sending/mailboxLease';
 import { transition } from '../../src/sending/outboxItem';
@@ -42,7 +42,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
   });
 
   interface Submission { messageId: string; bcc: number; at: number }
-  type Script = (message: OutboundMessage, index: number) => Promise<void>;
+  type Script = (message: OutboundMessage, index: number) => Promise<SendReceipt | void>;
 
   /** A catalog of its own and a mailbox of its own per test: the tables are shared. */
   const setting = (): { catalog: string; mailbox: string; record: ConnectionRecord } => {
@@ -155,6 +155,32 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1, timeScale: 60 }), catalog);
     expect(submissions.map((s) => s.messageId)).toEqual([`<${id}.0@lms.test>`, `<${id}.1@lms.test>`]);
     expect((await new OutboxStore(outboxTable).read(catalog, id))?.state).toMatchObject({ state: 'sent', partsSent: 2 });
+  });
+
+  it('recipients refused while the rest took the message are added up over a split notification\'s parts; a part refused whole is refused, not the notification; all refused fails it', async () => {
+    const { catalog, record } = setting();
+    const bcc = (n: number, tag: string): string[] => Array.from({ length: n }, (_, i) => `${tag}${i}@partner.example`);
+    const [some, whole, all] = await queue(catalog, [{ bcc: bcc(6, 's'), perMessage: 2, key: 'some' }, { bcc: bcc(6, 'w'), perMessage: 2, key: 'whole' }, { bcc: bcc(4, 'a'), perMessage: 2, key: 'all' }]);
+    const submissions: Submission[] = [];
+    const script: Script = async (message) => {
+      const [id, part] = message.messageId.slice(1).split('@')[0].split('.');
+      if (id === some) {
+        // Part 0: one refused, part 2: two (a temporary refusal's code), part 1 none.
+        return { refused: part === '0' ? { recipients: 1, code: 'RECIPIENT_REJECTED' } : part === '2' ? { recipients: 2, code: 'SERVICE_UNAVAILABLE' } : null };
+      }
+      if ((id === whole && part === '1') || id === all) {
+        throw new ApiError('RECIPIENT_REJECTED');
+      }
+      return { refused: null };
+    };
+    await drainOnce(engineFor(record, script, submissions), catalog);
+    const read = async (id: string) => (await new OutboxStore(outboxTable).read(catalog, id))?.state;
+    expect(await read(some)).toMatchObject({ state: 'sent', partsSent: 3, refused: { recipients: 3, code: 'SERVICE_UNAVAILABLE' }, lastCode: 'SERVICE_UNAVAILABLE' });
+    expect(await read(whole)).toMatchObject({ state: 'sent', partsSent: 3, refused: { recipients: 2, code: 'RECIPIENT_REJECTED' } });
+    expect(await read(all)).toMatchObject({ state: 'failed', lastCode: 'RECIPIENT_REJECTED' });
+    // Each message went once: the whole-refused part is not sent again, nor the others.
+    expect(submissions.filter((x) => x.messageId.startsWith(`<${whole}.`)).map((x) => x.messageId)).toEqual([0, 1, 2].map((k) => `<${whole}.${k}@lms.test>`));
+    expect(submissions.filter((x) => x.messageId.startsWith(`<${all}.`))).toHaveLength(2);
   });
 
   it('a 429 while the next item waits for a free submission: nothing more is submitted before its Retry-After', async () => {

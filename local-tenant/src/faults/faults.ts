@@ -164,8 +164,8 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     }
   },
   'refuse-recipient': {
-    description: "Refuse one recipient address at RCPT TO on the SMTP endpoint (550 5.1.1), as a server other than Exchange Online may (Classic works against any server that accepts it): the message goes to the other recipients. Exchange Online accepts and bounces instead (an NDR, 5.1.10). clear: true lifts it.",
-    fields: ['address', 'clear'],
+    description: "Refuse one recipient address at RCPT TO on the SMTP endpoint, as a server other than Exchange Online may (Classic works against any server that accepts it): the message goes to the other recipients. reply: unknown (550 5.1.1, the default) or greylisted (450 4.2.0, try later). Exchange Online accepts and bounces instead (an NDR, 5.1.10). clear: true lifts it.",
+    fields: ['address', 'reply', 'clear'],
     apply: (state, body) => {
       const address = typeof body.address === 'string' ? body.address.trim().toLowerCase() : '';
       if (!/^[^@\s]+@[^@\s]+$/.test(address)) return fail('address must be an email address');
@@ -173,8 +173,23 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
         state.faults.refusedRecipients.delete(address);
         return { ok: true, detail: `${address} is accepted again` };
       }
-      state.faults.refusedRecipients.add(address);
-      return { ok: true, detail: `${address} is refused at RCPT TO (550 5.1.1)` };
+      const reply = body.reply ?? 'unknown';
+      if (reply !== 'unknown' && reply !== 'greylisted') return fail('reply must be unknown or greylisted');
+      state.faults.refusedRecipients.set(address, reply);
+      return { ok: true, detail: `${address} is refused at RCPT TO (${reply === 'unknown' ? '550 5.1.1' : '450 4.2.0'})` };
+    }
+  },
+  'smtp-recipient-limit': {
+    description: "Take at most `limit` recipients in one SMTP transaction and answer the next RCPT TO with 452 4.5.3 (RFC 5321 4.5.3.1.10: the client sends the rest in another transaction), as a server other than Exchange Online may. clear: true lifts it.",
+    fields: ['limit', 'clear'],
+    apply: (state, body) => {
+      if (body.clear === true) {
+        state.faults.smtpRecipientLimit = null;
+        return { ok: true, detail: 'no recipient limit of its own' };
+      }
+      if (typeof body.limit !== 'number' || !Number.isInteger(body.limit) || body.limit < 1) return fail('limit must be a whole number of at least 1');
+      state.faults.smtpRecipientLimit = body.limit;
+      return { ok: true, detail: `at most ${body.limit} recipients a transaction (452 4.5.3 beyond)` };
     }
   },
   'withdraw-consent': {

@@ -54,6 +54,10 @@ export const SMTP_REPLIES = {
    * RFC 3463 X.1.1 "bad destination mailbox address"); the `refuse-recipient` fault.
    */
   recipientRefused: (address: string) => r(550, `5.1.1 <${address}>: Recipient address rejected: User unknown`),
+  /** Greylisting: a recipient refused for now (RFC 5321 4.2.2 450, RFC 3463 X.2.0); the `refuse-recipient` fault's `greylisted`. */
+  recipientGreylisted: (address: string) => r(450, `4.2.0 <${address}>: Recipient address rejected: Greylisted, try again later`),
+  /** More recipients than the server takes in one transaction (RFC 5321 4.5.3.1.10, RFC 3463 X.5.3); the `smtp-recipient-limit` fault. */
+  tooManyRecipients: () => r(452, '4.5.3 Too many recipients'),
   mailboxUnavailable: () => r(550, '5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup')
 } as const;
 

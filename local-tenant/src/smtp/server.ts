@@ -110,7 +110,10 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
       return callback();
     },
     onRcptTo(address, session, callback) {
-      if (state.faults.refusedRecipients.has(address.address.toLowerCase())) return callback(smtpError(SMTP_REPLIES.recipientRefused(address.address)));
+      const limit = state.faults.smtpRecipientLimit;
+      if (limit !== null && session.envelope.rcptTo.length >= limit) return callback(smtpError(SMTP_REPLIES.tooManyRecipients()));
+      const refused = state.faults.refusedRecipients.get(address.address.toLowerCase());
+      if (refused) return callback(smtpError(refused === 'unknown' ? SMTP_REPLIES.recipientRefused(address.address) : SMTP_REPLIES.recipientGreylisted(address.address)));
       return callback();
     },
     onData(stream, session, callback) {

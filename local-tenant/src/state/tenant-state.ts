@@ -114,11 +114,13 @@ export interface Faults {
   sendingBlocks: Map<string, SendingBlock>;
   /** Mailboxes over their quota: Exchange refuses what they send (Graph ErrorQuotaExceeded, SMTP 554 5.2.2). */
   fullMailboxes: Set<string>;
-  /** Addresses (lower case) the SMTP endpoint refuses at RCPT TO, as a server other than Exchange Online may. */
-  refusedRecipients: Set<string>;
+  /** Addresses (lower case) the SMTP endpoint refuses at RCPT TO, and how, as a server other than Exchange Online may. */
+  refusedRecipients: Map<string, 'unknown' | 'greylisted'>;
+  /** Recipients the SMTP endpoint takes in one transaction before it answers 452 4.5.3 (null: no limit of its own). */
+  smtpRecipientLimit: number | null;
 }
 
-export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map(), fullMailboxes: new Set(), refusedRecipients: new Set() });
+export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map(), fullMailboxes: new Set(), refusedRecipients: new Map(), smtpRecipientLimit: null });
 
 /** Everything the local tenant knows; `reset()` returns it to the fixture. Signing keys live elsewhere. */
 export class TenantState {
