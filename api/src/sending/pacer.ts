@@ -1,3 +1,5 @@
+import type { ErrorCode } from '@lms-m365/contracts';
+
 /**
  * Pacing of one mailbox (R-USE-4), as pure decisions over a budget that the engine keeps in
  * storage with the mailbox's lease, so every API instance that drains the mailbox honours it:
@@ -18,8 +20,12 @@ export interface MailboxBudget {
   day: [number, number][];
   /** No submission before this time (ms): a Retry-After, the daily quota, a sending block. */
   pausedUntil: number;
-  /** The catalogue code that set the pause, when it says why (SENDING_QUOTA_EXCEEDED); gone with the pause. */
-  pausedFor?: string;
+  /**
+   * The catalogue code that set the pause, when it says why (SENDING_QUOTA_EXCEEDED); gone with the
+   * pause. An instance of an earlier version drops it when it writes the budget: the view then
+   * only lacks the reason.
+   */
+  pausedFor?: ErrorCode;
 }
 
 export const EMPTY_BUDGET: MailboxBudget = { recent: [], day: [], pausedUntil: 0 };
@@ -119,7 +125,7 @@ export function recordRefused(budget: MailboxBudget, startedAt: number, recipien
 }
 
 /** No submission before `until`; `reason` (a catalogue code) is kept while this pause is the longest. */
-export function pauseUntil(budget: MailboxBudget, until: number, reason?: string): MailboxBudget {
+export function pauseUntil(budget: MailboxBudget, until: number, reason?: ErrorCode): MailboxBudget {
   if (until <= budget.pausedUntil) {
     return budget;
   }
