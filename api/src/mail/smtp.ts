@@ -134,17 +134,20 @@ export class SmtpMailTransport implements MailTransport {
     } catch (error) {
       throw this.failure(error);
     }
-    let refused = 0;
+    const refused = new Set<string>();
     let code: ErrorCode = 'RECIPIENT_REJECTED';
     for (;;) {
-      const errors = ((info as { rejectedErrors?: RcptError[] }).rejectedErrors ?? []);
+      const errors = (info as { rejectedErrors?: RcptError[] }).rejectedErrors ?? [];
       const deferred = errors.filter((e) => e.responseCode === 452 && typeof e.recipient === 'string').map((e) => e.recipient as string);
       for (const e of errors.filter((x) => !deferred.includes(x.recipient as string))) {
-        refused++;
         code = smtpApiError(e, this.context).code;
       }
-      // nodemailer lists every refused recipient in `rejected`; one without its error is refused all the same.
-      refused += Math.max(0, ((info.rejected ?? []) as unknown[]).length - errors.length);
+      // nodemailer lists every refused recipient in `rejected` (its error, when it has one, in `rejectedErrors`).
+      for (const address of (info.rejected ?? []) as unknown[]) {
+        if (typeof address === 'string' && !deferred.includes(address)) {
+          refused.add(address.toLowerCase());
+        }
+      }
       if (deferred.length === 0) {
         break;
       }
@@ -152,12 +155,12 @@ export class SmtpMailTransport implements MailTransport {
         info = await this.pool.sendMail({ ...mail, envelope: { from: typeof from === 'string' ? from : from.address, to: deferred } });
       } catch (error) {
         // The rest refused again (all of them, or the session failed): they did not get it.
-        refused += deferred.length;
+        deferred.forEach((address) => refused.add(address.toLowerCase()));
         code = this.failure(error).code;
         break;
       }
     }
-    return { refused: refused > 0 ? { recipients: refused, code } : null };
+    return { refused: refused.size > 0 ? { recipients: refused.size, code, addresses: [...refused] } : null };
   }
 
   /** A failed submission as the catalogue's error: the token source's own (carried through nodemailer), or the server's reply mapped. */

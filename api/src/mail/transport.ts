@@ -7,7 +7,8 @@ import type { OutboundMessage } from './message';
  * those did not get it, and nothing sends it to them again.
  */
 export interface SendReceipt {
-  refused: { recipients: number; code: ErrorCode } | null;
+  /** `addresses` (lower case) tell a session whom its invitation did not reach; they are never stored with a notification or logged. */
+  refused: { recipients: number; code: ErrorCode; addresses?: string[] } | null;
 }
 
 /** How a connection sends: Microsoft Graph, SMTP with OAuth 2.0 (XOAUTH2), or SMTP with a password (Classic). */

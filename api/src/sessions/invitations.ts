@@ -461,7 +461,8 @@ export class SessionInvitations implements InvitationSender {
     const uid = sent?.uid ?? `${h}@${this.deps.domain}`;
     const organizer = { email: transport.account, name: transport.account };
     const location = d.room ? (await this.deps.roomName(record.catalog, d.room)) ?? d.room : null;
-    const message = async (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<void> => {
+    /** Sends one iCalendar message; answers the attendees the server refused (they did not get it). */
+    const message = async (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<string[]> => {
       const ics = invitationIcs({ method, uid, sequence, organizer, attendees: who, revision, location });
       const subject = method === 'CANCEL' ? `Cancelled: ${revision.title}` : sequence > 0 ? `Updated: ${revision.title}` : revision.title;
       const html = method === 'CANCEL' ? (revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`) : revision.html ?? `<p>${escapeHtml(revision.title)}</p>`;
@@ -476,6 +477,7 @@ export class SessionInvitations implements InvitationSender {
       if (receipt?.refused && !outcome.notes.includes('RECIPIENT_REJECTED')) {
         outcome.notes.push('RECIPIENT_REJECTED');
       }
+      return receipt?.refused?.addresses ?? [];
     };
     if (d.cancelled) {
       if (!sent || sent.cancelled) {
@@ -493,13 +495,15 @@ export class SessionInvitations implements InvitationSender {
     const next: SentState = { revision: d.revision, transport: 'smtp', organizer: transport.account.toLowerCase(), cancelled: false, eventId: null, uid, sequence, attendees: d.attendees.map((a) => a.email), room: d.room, roomAnswer: null, joinUrl: null, start: d.start, end: d.end };
     // Those taken off keep it in the attempt until their cancellation below is recorded.
     await intend({ ...next, attendees: [...new Set([...next.attendees, ...(sent && !sent.cancelled ? sent.attendees : [])])], transactionId: null });
-    await message('REQUEST', sequence, d.attendees, '', d);
+    const refused = await message('REQUEST', sequence, d.attendees, '', d);
     const removed = sent && !sent.cancelled ? sent.attendees.filter((email) => !d.attendees.some((a) => a.email === email)) : [];
     if (removed.length > 0) {
       // Attendees taken off the session get a cancellation of their own (RFC 5546 3.2.5).
       await message('CANCEL', sequence, removed.map((email) => ({ email, role: 'required' as const })), '.c', d);
     }
-    return { sent: next, outcome, submitted: true };
+    // Attendees the server refused do not hold the meeting: no later cancellation goes to them
+    // (the next revision's invitation, which goes to every attendee, tries them again).
+    return { sent: refused.length > 0 ? { ...next, attendees: next.attendees.filter((email) => !refused.includes(email.toLowerCase())) } : next, outcome, submitted: true };
   }
 }
 

@@ -440,6 +440,13 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(status.notes).toEqual(['RECIPIENT_REJECTED']);
     expect(await invitations('learner1@contoso.test')).toHaveLength(1);
     expect(await invitations('learner2@contoso.test')).toHaveLength(0);
+    // The refused attendee does not hold the meeting: its cancellation goes to the others only.
+    await fault(stack, 'refuse-recipient', { address: 'learner2@contoso.test', clear: true });
+    await cancel(catalogB, id, { revision: 2 });
+    const cancelled = await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');
+    expect(cancelled.notes).toEqual([]);
+    expect((await invitations('learner1@contoso.test')).map((m) => parsed(m.calendar?.ics as string).method)).toEqual(['REQUEST', 'CANCEL']);
+    expect(await invitations('learner2@contoso.test')).toHaveLength(0);
   });
 
   it('smtp (Modern with the SMTP transport) - the invitation goes over SMTP with XOAUTH2 as iCalendar, the catalog\'s account its organiser', async () => {

@@ -81,7 +81,7 @@ describe('SMTP transport (local tenant over loopback)', () => {
     await refuse('learner2@contoso.test');
     await refuse('megan@contoso.test');
     try {
-      expect(await smtp.send({ ...message(7), to: ['learner1@contoso.test', 'learner2@contoso.test'], cc: ['megan@contoso.test'] })).toEqual({ refused: { recipients: 2, code: 'RECIPIENT_REJECTED' } });
+      expect(await smtp.send({ ...message(7), to: ['learner1@contoso.test', 'learner2@contoso.test'], cc: ['megan@contoso.test'] })).toEqual({ refused: { recipients: 2, code: 'RECIPIENT_REJECTED', addresses: ['learner2@contoso.test', 'megan@contoso.test'] } });
       expect(await smtp.send(message(8))).toEqual({ refused: null });
       const all = await smtp.send({ ...message(9), to: ['learner2@contoso.test'] }).catch((e: unknown) => e);
       expect([all instanceof ApiError, (all as ApiError).code]).toEqual([true, 'RECIPIENT_REJECTED']);
