@@ -410,6 +410,10 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(withId(await inbox(stack, 'learner2@contoso.test'), queued.body.id)).toHaveLength(0);
     const listed = await stack.call('GET', catalogPath(catalogB, '/deliveries'), { token: await stack.token('alex@contoso.test') });
     expect(listed.body.items.find((d: { id: string }) => d.id === queued.body.id)).toMatchObject({ status: 'sent', code: 'RECIPIENT_REJECTED', refusedRecipients: 1 });
+    // Counted, never named: not in the log or the answers.
+    expect(stack.logs.text()).toContain('recipients refused');
+    expect(stack.logs.text()).not.toContain('learner2@contoso.test');
+    expect(JSON.stringify([done, listed.body])).not.toContain('learner2@contoso.test');
     // None refused: nothing said.
     const clean = await settled(catalogB, (await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'none refused', text: 'x' })).body.id);
     expect([clean.status, clean.code, 'refusedRecipients' in clean]).toEqual(['sent', null, false]);
