@@ -1483,6 +1483,16 @@ export interface components {
             attempts: number;
             /** @description Submissions repeated after a crash with the same Message-ID (at-least-once). */
             resubmissions: number;
+            /** @description Present while this queued notification is due but held back for a minute or more by the connected account's daily limit; it goes by itself. */
+            pacing?: {
+                /** @description daily-limit: the connected account sent to its daily number of recipients in the last 24 hours; sending-quota: Exchange Online answered that the account reached its daily sending limit. */
+                reason: "daily-limit" | "sending-quota";
+                /**
+                 * Format: date-time
+                 * @description The earliest time it may go (sending-quota: when the API asks Exchange again).
+                 */
+                resumesAt: string;
+            };
             /** @description Sent, but the mail service refused this many recipients while it took the message for the others (SMTP RCPT TO; a server other than Exchange Online - which accepts and bounces to the account instead): they did not get it and it is not sent to them again. `code` says why. */
             refusedRecipients?: number;
             /** @description The Message-ID of the first message (one per 500 recipients). */

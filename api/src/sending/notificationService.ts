@@ -173,7 +173,13 @@ export class NotificationService {
       throw new ApiError('NOTIFICATION_NOT_FOUND');
     }
     const s = item.state;
-    const status = visibleStatus(s, record, this.now());
+    const now = this.now();
+    const status = visibleStatus(s, record, now);
+    // Due, queued and held back by the account's daily limit: the LMS is told why, and until when.
+    const next = status === 'queued' && Math.max(s.notBefore, s.nextAttemptAt) <= now && record.account && this.deps.pacing
+      ? splitRecipients(item.content, s.perMessage ?? this.deps.recipientsPerMessage)[s.partsSent]
+      : undefined;
+    const pacing = next && record.account && this.deps.pacing ? await this.deps.pacing(record.account.email, Math.max(1, recipientCount(next))).catch(() => undefined) : undefined;
     return {
       id: item.id,
       catalog: item.catalog,
@@ -188,6 +194,7 @@ export class NotificationService {
       sentAt: s.sentAt === null ? null : iso(s.sentAt),
       attempts: s.attempts,
       resubmissions: s.resubmissions,
+      ...(pacing ? { pacing: { reason: pacing.reason, resumesAt: iso(pacing.until) } } : {}),
       ...(s.refused && status === 'sent' ? { refusedRecipients: s.refused.recipients } : {}),
       messageId: messageIdFor(item.id, 0, this.deps.messageIdDomain),
       history: s.history.map((h) => ({ at: h.at, status: h.status, ...(h.code ? { code: h.code } : {}), ...(h.resubmission ? { resubmission: true } : {}) }))

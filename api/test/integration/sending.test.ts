@@ -396,6 +396,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(pacing).toMatchObject({ reason: 'sending-quota', recipientsPerDay: stack.config.sending.recipientsPerDay });
     expect(Date.parse(pacing.resumesAt) - Date.now()).toBeGreaterThan(0);
     expect(Date.parse(pacing.resumesAt) - Date.now()).toBeLessThanOrEqual(3_600_000 / SCALE);
+    expect((await status(catalogQ, second.body.id)).body.pacing).toEqual({ reason: 'sending-quota', resumesAt: pacing.resumesAt });
   });
 
   it('refused recipients - a server that refuses one recipient at RCPT TO while taking the message for the others: sent, with how many were refused and why (status and deliveries); the others have it', async () => {
@@ -434,10 +435,13 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const queued = await queue(catalogQ, { to: ['learner1@contoso.test', 'learner2@contoso.test'], subject: 'after the day', text: 'x' });
     const view = async () => (await stack.call('GET', catalogPath(catalogQ, '/connection'), { token: await stack.token('nestor@contoso.test') })).body;
     expect((await view()).outbox).toMatchObject({ held: 0, pacing: { reason: 'daily-limit', resumesAt: new Date(leaves).toISOString(), recipientsPerDay: stack.config.sending.recipientsPerDay } });
+    // The LMS reads it on the notification too.
+    expect((await status(catalogQ, queued.body.id)).body).toMatchObject({ status: 'queued', pacing: { reason: 'daily-limit', resumesAt: new Date(leaves).toISOString() } });
     const sent = await settled(catalogQ, queued.body.id);
     expect(sent.status).toBe('sent');
     expect(Date.parse(sent.sentAt)).toBeGreaterThanOrEqual(leaves);
     expect((await view()).outbox.pacing).toBeUndefined();
+    expect('pacing' in sent).toBe(false);
   });
 
   it('passing faults - Graph 503s are retried with back-off and a 429 with Retry-After pauses the mailbox; neither is taken for a lost connection', async () => {

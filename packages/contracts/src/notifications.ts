@@ -73,6 +73,10 @@ export const NotificationStatus = Type.Object({
   sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   attempts: Type.Integer({ description: 'Times a worker took it to send it: a retry after a passing fault, or going on after a pause (a long list sent as several messages, waiting for the mailbox\'s pacing between them), counts again. Not failures.' }),
   resubmissions: Type.Integer({ description: 'Submissions repeated after a crash with the same Message-ID (at-least-once).' }),
+  pacing: Type.Optional(Type.Object({
+    reason: Type.Union([Type.Literal('daily-limit'), Type.Literal('sending-quota')], { description: 'daily-limit: the connected account sent to its daily number of recipients in the last 24 hours; sending-quota: Exchange Online answered that the account reached its daily sending limit.' }),
+    resumesAt: Type.String({ format: 'date-time', description: 'The earliest time it may go (sending-quota: when the API asks Exchange again).' })
+  }, { description: 'Present while this queued notification is due but held back for a minute or more by the connected account\'s daily limit; it goes by itself.' })),
   refusedRecipients: Type.Optional(Type.Integer({ minimum: 1, description: 'Sent, but the mail service refused this many recipients while it took the message for the others (SMTP RCPT TO; a server other than Exchange Online - which accepts and bounces to the account instead): they did not get it and it is not sent to them again. `code` says why.' })),
   messageId: Type.String({ description: 'The Message-ID of the first message (one per 500 recipients).' }),
   history: Type.Array(Type.Object({ at: Type.String({ format: 'date-time' }), status: NotificationStatusValue, code: Type.Optional(Type.String()), resubmission: Type.Optional(Type.Boolean()) }))
