@@ -651,7 +651,7 @@ export class SendingEngine {
           lastRefused = refused;
         }
       }
-      if ((item.state.refused?.recipients ?? 0) + (lastRefused?.recipients ?? 0) >= parts.reduce((n, part) => n + recipientCount(part), 0)) {
+      if ((item.state.refused?.recipients ?? 0) + (lastRefused?.recipients ?? 0) >= recipientCount(item.content)) {
         // Every message refused whole: nobody has it.
         await outbox.update(item, transition(item.state, { type: 'fail', now: this.now(), code: lastRefused?.code ?? 'RECIPIENT_REJECTED' }));
         failed++;

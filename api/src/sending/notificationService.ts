@@ -20,7 +20,10 @@ export interface NotificationDeps {
   wake: (catalog: string, delayMs: number) => Promise<void>;
   recipientsPerMessage: number;
   messageIdDomain: string;
-  /** Why a mailbox's waiting notifications are held back a while (the engine's pacing), for the view. */
+  /**
+   * Why a mailbox's due messages of `recipients` are held back a while (the engine's pacing).
+   * Never rejects: undefined when the budget cannot be read (app.ts logs it) - it only explains a wait.
+   */
   pacing?: (mailbox: string, recipients: number) => Promise<AccountPacing | undefined>;
   now?: () => number;
 }
@@ -176,10 +179,10 @@ export class NotificationService {
     const now = this.now();
     const status = visibleStatus(s, record, now);
     // Due, queued and held back by the account's daily limit: the LMS is told why, and until when.
-    const next = status === 'queued' && Math.max(s.notBefore, s.nextAttemptAt) <= now && record.account && this.deps.pacing
+    const next = status === 'queued' && Math.max(s.notBefore, s.nextAttemptAt) <= now
       ? splitRecipients(item.content, s.perMessage ?? this.deps.recipientsPerMessage)[s.partsSent]
       : undefined;
-    const pacing = next && record.account && this.deps.pacing ? await this.deps.pacing(record.account.email, Math.max(1, recipientCount(next))).catch(() => undefined) : undefined;
+    const pacing = next ? await this.pacingFor(record, Math.max(1, recipientCount(next))) : undefined;
     return {
       id: item.id,
       catalog: item.catalog,
@@ -233,16 +236,18 @@ export class NotificationService {
     return { counts, items: listed.slice(offset, offset + limit), nextCursor: offset + limit < listed.length ? String(offset + limit) : null, truncated };
   }
 
+  /** Why the connected account holds back a due message of `recipients` now, if it does. */
+  private async pacingFor(record: ConnectionRecord, recipients: number): Promise<AccountPacing | undefined> {
+    return record.account && this.deps.pacing ? this.deps.pacing(record.account.email, recipients) : undefined;
+  }
+
   /** The catalog's outbox at a glance, for the connection view. */
   public async summary(record: ConnectionRecord): Promise<OutboxSummary> {
     // Those past their expiry are not counted: they will not go out (the next drain records them expired).
     const [{ count: waiting, fewestDueRecipients }, lastSentAt] = await Promise.all([this.deps.outbox.waiting(record.catalog, undefined, this.now()), this.deps.outbox.lastSentAt(record.catalog)]);
     const held = sendable(record) ? 0 : waiting;
     // Only what is due can be held back by the account's limit (the rest waits for its own time).
-    // The view stays without it when the budget cannot be read (app.ts logs it): it only explains a wait.
-    const pacing = held === 0 && fewestDueRecipients !== null && record.account && this.deps.pacing
-      ? await this.deps.pacing(record.account.email, fewestDueRecipients).catch(() => undefined)
-      : undefined;
+    const pacing = held === 0 && fewestDueRecipients !== null ? await this.pacingFor(record, fewestDueRecipients) : undefined;
     return { waiting, held, lastSentAt, ...(pacing ? { pacing: { reason: pacing.reason, resumesAt: iso(pacing.until), recipientsPerDay: pacing.recipientsPerDay } } : {}) };
   }
 }
