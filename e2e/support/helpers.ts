@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import * as path from 'path';
@@ -69,10 +70,12 @@ async function devToken(user: string, resource: string): Promise<string> {
 
 /** The LMS back end's own token (client credentials, the fixture's `lmsBackend`), as docs/lms-integration.md gets it. */
 export async function lmsToken(): Promise<string> {
-  const response = await fetch(`${TENANT()}/6f1c5b2e-8a7d-4c3b-9e21-0d4a5f6b7c8d/oauth2/v2.0/token`, {
+  // The local tenant's fixture names the tenant and the LMS back end's registration (a local stand-in, no real secret).
+  const fixture = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'local-tenant', 'fixtures', 'tenant.json'), 'utf8')) as { tenant: { id: string }; apps: { lmsBackend: { appId: string; clientSecret: string } } };
+  const response = await fetch(`${TENANT()}/${fixture.tenant.id}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e', client_secret: 'local-dev-backend-secret', scope: 'api://lms-m365-connection/.default' }).toString()
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: fixture.apps.lmsBackend.appId, client_secret: fixture.apps.lmsBackend.clientSecret, scope: 'api://lms-m365-connection/.default' }).toString()
   });
   expect(response.ok, await response.clone().text()).toBe(true);
   return ((await response.json()) as { access_token: string }).access_token;
