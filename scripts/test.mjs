@@ -46,6 +46,23 @@ const playwrightOk = run('playwright (Chromium)', 'npx', ['playwright', 'test', 
   PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson
 });
 
+/** Playwright's JSON report: the tests that failed and then passed on their retry. */
+function flakyTitles(suites, parents = []) {
+  const titles = [];
+  for (const suite of suites) {
+    const path = suite.title ? [...parents, suite.title] : parents;
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status === 'flaky') {
+          titles.push([...path, spec.title].join(' › ') + (test.projectName ? ` [${test.projectName}]` : ''));
+        }
+      }
+    }
+    titles.push(...flakyTitles(suite.suites ?? [], path));
+  }
+  return titles;
+}
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -57,15 +74,21 @@ if (existsSync(jestJson)) {
 } else {
   failed += 1;
 }
+const flaky = [];
 if (existsSync(playwrightJson)) {
-  const { stats } = JSON.parse(readFileSync(playwrightJson, 'utf8'));
-  passed += stats.expected + stats.flaky;
+  const report = JSON.parse(readFileSync(playwrightJson, 'utf8'));
+  const { stats } = report;
+  passed += stats.expected;
   failed += stats.unexpected;
   skipped += stats.skipped;
+  flaky.push(...flakyTitles(report.suites ?? []));
 } else {
   failed += 1;
 }
 
 const ok = jestOk && playwrightOk && failed === 0;
-process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+for (const title of flaky) {
+  process.stdout.write(`\nflaky (failed, then passed when run again): ${title}`);
+}
+process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${flaky.length ? `, ${flaky.length} flaky` : ''}${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(ok ? 0 : 1);
