@@ -3,6 +3,7 @@ import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
 import { format } from '../../src/webparts/connectionSettings/loc';
 import { connectModern, expectAccessible, readConnection, resetWorld, shot, signInInPopup, TENANT, visit } from '../support/helpers';
+import { onOwnStack } from '../support/ownStack';
 
 /**
  * Issue 10 point 8, end to end in the browser: the LMS queues, the account stops working, the
@@ -11,28 +12,7 @@ import { connectModern, expectAccessible, readConnection, resetWorld, shot, sign
  * runs its own stack with a short period, so the other specs keep the default (no probe writing
  * health under their feet) and this one needs no "Check now" to see the loss.
  */
-const saved: Record<string, string | undefined> = {};
-let stop: (() => Promise<void>) | undefined;
-
-test.beforeAll(async () => {
-  test.setTimeout(180_000);
-  const { startStack } = await import('../../scripts/stack.mjs');
-  const stack = await startStack({ build: false, logDir: 'e2e/results/logs-connection-loss', env: { ORG_CONSENT_CACHE_SECONDS: '0', HEALTH_PROBE_INTERVAL_SECONDS: '3' } });
-  stop = stack.stop;
-  for (const [name, value] of [['E2E_TENANT_ORIGIN', stack.tenantOrigin], ['E2E_API_BASE_URL', stack.apiBaseUrl], ['E2E_PREVIEW_URL', stack.previewUrl]]) {
-    saved[name] = process.env[name];
-    process.env[name] = value;
-  }
-});
-
-test.afterAll(async () => {
-  for (const [name, value] of Object.entries(saved)) {
-    process.env[name] = value;
-  }
-  if (stop) {
-    await stop();
-  }
-});
+onOwnStack('e2e/results/logs-connection-loss', { HEALTH_PROBE_INTERVAL_SECONDS: '3' });
 
 test.beforeEach(async () => {
   await resetWorld();

@@ -38,6 +38,8 @@ test('settings page - the summary is at the top in every state: not connected, s
 
 test('settings page - the switch first, then the method with Graph under Advanced, one primary action that says what it does (issue 14 point 2)', async ({ page }) => {
   await visit(page);
+  // Settled first (no lazily loaded part still on its way), so the method's absence is not just its spinner.
+  await expect(page.getByText(en.loading)).toHaveCount(0);
   await expect(page.getByRole('radio', { name: en.methodModern })).toHaveCount(0);
   await expect(page.getByRole('button', { name: en.save })).toBeDisabled();
   await switchOn(page);
@@ -121,7 +123,8 @@ test('settings page - a removed mailbox is explained once and not offered Reconn
   await expect(page.getByRole('button', { name: en.reconnect })).toHaveCount(0);
   await expect(page.getByText(ERROR_CATALOGUE.MAILBOX_NOT_FOUND.title.en)).toHaveCount(1);
   await expect(page.getByText(en.stateLost)).toHaveCount(1);
-  // Nothing a catalog admin reads names developer settings or documents.
+  // Nothing a catalog admin reads names developer settings or documents (read once every part is in).
+  await expect(page.getByText(en.loading)).toHaveCount(0);
   await expect(page.getByTestId('connection-settings')).not.toContainText(/ALLOWED_ORIGINS|docs\/|If-Match|Retry-After/);
   await expectAccessible(page);
 });
@@ -175,9 +178,16 @@ test('settings page - a visitor who is not a catalog admin sees a neutral summar
 test('settings page - a form column of at most 640 px, buttons that do not wrap at 320 px (issue 14 point 6)', async ({ page }) => {
   await visit(page);
   await switchOn(page);
+  // Measured once the form is whole (its lazily loaded parts in, not their spinners).
+  const settled = async (): Promise<void> => {
+    await expect(page.getByRole('radio', { name: en.methodModern })).toBeVisible();
+    await expect(page.getByText(en.loading)).toHaveCount(0);
+  };
+  await settled();
   const column = await page.getByTestId('connection-settings').boundingBox();
   expect(column && column.width).toBeLessThanOrEqual(640);
   await page.setViewportSize({ width: 320, height: 800 });
+  await settled();
   for (const name of [en.connect, en.cancel]) {
     const button = page.getByRole('button', { name, exact: true });
     const box = await button.boundingBox();
@@ -220,6 +230,9 @@ test('settings page - Japanese: different words for the lost state and for Disco
   await fault('revoke-refresh-tokens', { user: 'adele@contoso.test' });
   await visit(page, { lang: 'ja' });
   await expect(state(page)).toHaveText('接続が失われました');
+  // Read once the reason (a lazily loaded part) and every other part are in, not their spinners.
+  await expect(page.getByTestId('lost-reason')).toContainText(ERROR_CATALOGUE.TOKEN_REVOKED.title.ja);
+  await expect(page.getByText(ja.loading)).toHaveCount(0);
   const text = await page.getByTestId('connection-settings').innerText();
   expect(text).not.toContain('切断');
   expect(text).not.toMatch(/。 /);

@@ -64,6 +64,8 @@ test('sign-in in Teams - the start page, the Microsoft sign-in and the callback 
     window.open(url, 'lms-m365-teams-auth', 'width=520,height=680');
   }, `${API()}/v1/auth/teams-start?authorize=${encodeURIComponent(authorizeUrl)}`);
   const popup = await popupPromise;
+  // The callback page adds TeamsJS after it paints: waited for, so the checks below see it.
+  const teamsJs = popup.waitForRequest(`${API()}/v1/auth/teams.js`);
   const scripts: string[] = [];
   const cspErrors: string[] = [];
   popup.on('request', (request) => { if (request.resourceType() === 'script') scripts.push(request.url()); });
@@ -79,6 +81,7 @@ test('sign-in in Teams - the start page, the Microsoft sign-in and the callback 
   // Microsoft's sign-in page (the local tenant's, like Entra's) sends Cross-Origin-Opener-Policy: the
   // window comes back with no opener, so TeamsJS in it cannot reach Teams and notifySuccess never
   // arrives. The tab asks the API how its sign-in ended instead (the web part does so in every host).
+  await teamsJs;
   const received = await page.evaluate(() => (window as unknown as { received: Array<{ func?: string; args?: unknown[] }> }).received);
   expect(received.some((m) => m && m.func === 'authentication.authenticate.failure')).toBe(false);
   expect(scripts).toEqual([`${API()}/v1/auth/teams.js`]);
@@ -125,17 +128,18 @@ test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closed,
   const link = page.getByTestId('form-footer').getByRole('link', { name: en.popupBlockedLink });
   await expect(link).toBeVisible();
   await expect(page.getByText(en.connecting)).toHaveCount(0);
+  const asked: string[] = [];
+  page.on('request', (request) => { if (request.url().endsWith('/connection/modern/result')) asked.push(request.url()); });
   const popupPromise = page.waitForEvent('popup');
   await link.click();
   const popup = await popupPromise;
   await expect(page.getByText(en.connecting)).toBeVisible();
   await expect(popup.locator('#username')).toBeVisible();
-  const asked: string[] = [];
-  page.on('request', (request) => { if (request.url().endsWith('/connection/modern/result')) asked.push(request.url()); });
+  const beforeClose = asked.length;
   await popup.close();
-  await page.waitForTimeout(5000);
+  // It asks every 2 s (skipping a turn while an answer is late): at least twice more, still connecting.
+  await expect.poll(() => asked.length - beforeClose, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
   await expect(page.getByText(en.connecting)).toBeVisible();
-  expect(asked.length).toBeGreaterThanOrEqual(2);
   await page.getByTestId('form-footer').getByRole('button', { name: en.cancel }).click();
   await expect(page.getByText(en.connecting)).toHaveCount(0);
 });
@@ -164,7 +168,8 @@ test('sign-in link opened elsewhere (R-SEC-1) - a colleague who signs in through
   await page.locator('#username').fill('lynne@contoso.test');
   await page.locator('#password').fill('dev-password');
   await page.locator('#idSIButton9').click();
-  if (await page.locator('#idBtn_Back').isVisible({ timeout: 5000 }).catch(() => false)) {
+  // Lynne is asked for her consent (no grant in the fixture); isVisible would not wait for the page.
+  if (await page.locator('#idBtn_Back').waitFor({ timeout: 5000 }).then(() => true, () => false)) {
     await page.locator('#idSIButton9').click();
   }
   await page.waitForURL(/\/v1\/auth\/callback/);

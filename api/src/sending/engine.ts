@@ -34,6 +34,8 @@ export interface InvitationPass {
   code?: ErrorCode;
   /** The messages it submitted and their recipients, when it submitted anything. */
   sent?: { messages: number; recipients: number };
+  /** Attendees a server refused while it took the invitation for the others (counted, never named). */
+  refused?: Refusal;
 }
 
 const PASS_SENT = Symbol('invitation pass sent');
@@ -578,6 +580,9 @@ export class SendingEngine {
           countPass(went);
           await onFailure(claimed, error, firstStartedAt, recipients, !went);
           return;
+        }
+        if (pass.refused) {
+          this.deps.log.info({ catalog, notification: claimed.id, refused: pass.refused.recipients, code: pass.refused.code }, 'recipients refused');
         }
         if (pass.code) {
           // The revision failed (a busy room, a meeting this account cannot change): the item says so too.

@@ -90,6 +90,8 @@ class Overtaken extends Error {}
 interface Progress {
   messages: number;
   recipients: number;
+  /** Attendees a server refused while it took the message for the others, and the first refusal's code. */
+  refused?: { recipients: number; code: ErrorCode };
 }
 
 /** Counts a message that went out (to `recipients`). */
@@ -241,7 +243,8 @@ export class SessionInvitations implements InvitationSender {
     return {
       submitted: result.submitted,
       ...(result.outcome.code ? { code: result.outcome.code } : {}),
-      ...(result.submitted ? { sent: { messages: progress.messages, recipients: progress.recipients } } : {})
+      ...(result.submitted ? { sent: { messages: progress.messages, recipients: progress.recipients } } : {}),
+      ...(progress.refused ? { refused: progress.refused } : {})
     };
   }
 
@@ -474,8 +477,11 @@ export class SessionInvitations implements InvitationSender {
       went(progress, who.length);
       // Attendees the server refused while it took the message for the others did not get it: the
       // status says so (whatever the refusal's own code: a note names what did not happen).
-      if (receipt?.refused && !outcome.notes.includes('RECIPIENT_REJECTED')) {
-        outcome.notes.push('RECIPIENT_REJECTED');
+      if (receipt?.refused) {
+        progress.refused = { recipients: (progress.refused?.recipients ?? 0) + receipt.refused.recipients, code: progress.refused?.code ?? receipt.refused.code };
+        if (!outcome.notes.includes('RECIPIENT_REJECTED')) {
+          outcome.notes.push('RECIPIENT_REJECTED');
+        }
       }
       return receipt?.refused?.addresses ?? [];
     };

@@ -435,11 +435,17 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
     await fault(stack, 'refuse-recipient', { address: 'learner2@contoso.test' });
     const id = `s-${randomUUID()}`;
+    const logFrom = stack.logs.lines.length;
     await put(catalogB, id, session(1));
     const status = await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
     expect(status.notes).toEqual(['RECIPIENT_REJECTED']);
     expect(await invitations('learner1@contoso.test')).toHaveLength(1);
     expect(await invitations('learner2@contoso.test')).toHaveLength(0);
+    // The operator's log counts the refusal (never naming whom).
+    const logged = stack.logs.lines.slice(logFrom).flatMap((chunk) => chunk.split('\n')).filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.msg === 'recipients refused');
+    expect(logged).toEqual([expect.objectContaining({ catalog: catalogB, refused: 1, code: 'RECIPIENT_REJECTED' })]);
+    expect(stack.logs.text()).not.toContain('learner2@contoso.test');
     // The refused attendee does not hold the meeting: its cancellation goes to the others only.
     await fault(stack, 'refuse-recipient', { address: 'learner2@contoso.test', clear: true });
     await cancel(catalogB, id, { revision: 2 });
