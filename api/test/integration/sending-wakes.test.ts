@@ -97,8 +97,9 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
       await eventually(async () => ((await wakes.getProperties()).approximateMessagesCount === 0 ? true : undefined), 20_000, 'the wake to be taken');
       gate.release();
       await eventually(async () => ((await inbox(stack, 'learner1@contoso.test')).some((m) => m.subject === 'wake second') ? true : undefined), 20_000, 'the second notification to be sent');
-      const status = await stack.call('GET', catalogPath(catalog, `/notifications/${second.body.id}`), { token: lms });
-      expect(status.body.status).toBe('sent');
+      // In the inbox a storage write before it reads sent: waited for, not read once.
+      const read = async (): Promise<string> => (await stack.call('GET', catalogPath(catalog, `/notifications/${second.body.id}`), { token: lms })).body.status;
+      expect(await eventually(async () => ((await read()) === 'sent' ? 'sent' : undefined), 20_000, 'the second notification to read sent').catch(read)).toBe('sent');
     } finally {
       gate.release();
       await worker.close();

@@ -329,7 +329,10 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
   it('graph room answer job - the room\'s later answer is read and stored by the job, without the LMS reading the session', async () => {
     await graphCatalog();
     const id = `s-${randomUUID()}`;
-    expect((await put(catalogA, id, session(1, { room: 'room-crane@contoso.test' }))).status).toBe(202);
+    // A year from today: the job asks only about sessions that have not ended, so a fixed date would fail from that day on.
+    const day = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+    const ahead = { start: { dateTime: `${day}T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${day}T11:00:00`, timeZone: 'Asia/Tokyo' } };
+    expect((await put(catalogA, id, session(1, { room: 'room-crane@contoso.test', ...ahead }))).status).toBe(202);
     // The event exists (its organiser's calendar has it) before the room has answered.
     await eventually(async () => ((await events('megan@contoso.test')).some((e) => e.attendees.some((a) => a.emailAddress.address === 'room-crane@contoso.test')) ? true : undefined), 30_000, 'the event');
     const answered = await eventually(async () => {
@@ -371,6 +374,8 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(await events('megan@contoso.test')).toHaveLength(1);
 
     // Both checked before the room's assistant has answered either: Exchange's own race, settled by the room.
+    // The assistant answers 5 s after an invitation, long enough for both checks on a loaded machine.
+    stack.tenant.state.roomAnswerDelayMs = 5000;
     const a = `s-${randomUUID()}`;
     const b = `s-${randomUUID()}`;
     const later = { start: { dateTime: '2027-06-12T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-12T11:00:00', timeZone: 'Asia/Tokyo' }, room: 'room-adams@contoso.test' };
@@ -749,10 +754,21 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const slow = Object.assign(Object.create(real) as MailTransport, { submit: async (method: 'POST' | 'PATCH', path: string, body: unknown) => gate.then(() => (real as unknown as { submit: (m: string, p: string, b: unknown) => Promise<unknown> }).submit(method, path, body)) });
+    let reached: () => void = () => undefined;
+    const submitting = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const slow = Object.assign(Object.create(real) as MailTransport, {
+      submit: async (method: 'POST' | 'PATCH', path: string, body: unknown) => {
+        reached();
+        await gate;
+        return (real as unknown as { submit: (m: string, p: string, b: unknown) => Promise<unknown> }).submit(method, path, body);
+      }
+    });
     const other = new SessionInvitations({ sessions: deps.sessions, domain: 'other.test', roomName: async () => null });
     const passing = other.send({ catalog: catalogA, session: id } as unknown as StoredItem, slow).then(() => 'done', (error: unknown) => (error instanceof ApiError ? error.code : 'thrown'));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The older pass has read revision 2 and is at its Graph call.
+    await submitting;
     // Meanwhile the LMS puts revision 3 and this instance sends it.
     expect((await put(catalogA, id, session(3, { title: 'Revision three' }))).status).toBe(202);
     await until(catalogA, id, (b) => b.sentRevision === 3, 'revision 3 sent');
@@ -772,6 +788,8 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const a = `s-${randomUUID()}`;
     const b = `s-${randomUUID()}`;
     const at = { start: { dateTime: '2027-07-12T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-07-12T11:00:00', timeZone: 'Asia/Tokyo' }, room: 'room-adams@contoso.test' };
+    // Both checked before the room answers either (5 s after an invitation, room for a loaded machine).
+    stack.tenant.state.roomAnswerDelayMs = 5000;
     await Promise.all([put(catalogA, a, session(1, at)), put(catalogA, b, session(1, at))]);
     const answers = await Promise.all([a, b].map((id) => until(catalogA, id, (st) => st.room?.answer === 'accepted' || st.room?.answer === 'declined', 'the room\'s answer')));
     const loser = answers.find((st) => st.room.answer === 'declined');
