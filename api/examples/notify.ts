@@ -3,7 +3,7 @@
  * for a catalog and reads its status until it is final. Run against `npm start` with
  * `npm run example:notify` (the defaults below are the local tenant's); against a deployment, set
  * LMS_API_URL, LMS_AUTHORITY_HOST, TENANT_ID, LMS_BACKEND_CLIENT_ID, LMS_BACKEND_CLIENT_SECRET,
- * LMS_APP_ID_URI, LMS_CATALOG and LMS_TO.
+ * LMS_CATALOG and LMS_TO (and LMS_APP_ID_URI if the API's is not api://{TENANT_ID}/lms-m365-connection).
  */
 import { appTokenSource, createLmsClient, type LmsClient, type NotificationStatus } from '../client';
 
@@ -42,7 +42,8 @@ async function main(): Promise<void> {
       tenantId: env.TENANT_ID ?? '6f1c5b2e-8a7d-4c3b-9e21-0d4a5f6b7c8d',
       clientId: env.LMS_BACKEND_CLIENT_ID ?? '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e',
       clientSecret: env.LMS_BACKEND_CLIENT_SECRET ?? 'local-dev-backend-secret',
-      apiAppIdUri: env.LMS_APP_ID_URI ?? 'api://lms-m365-connection'
+      // The local tenant's URI; a deployment's is api://{tenant id}/lms-m365-connection (scripts/m365/register-apps.mjs).
+      apiAppIdUri: env.LMS_APP_ID_URI ?? (env.TENANT_ID ? `api://${env.TENANT_ID}/lms-m365-connection` : 'api://lms-m365-connection')
     })
   });
   const catalog = env.LMS_CATALOG ?? 'https://localhost:4800/sites/catalog-a';

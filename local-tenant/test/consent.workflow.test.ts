@@ -24,6 +24,10 @@ describe('admin consent for Place.Read.All', () => {
   test('consent - a user who is not an admin asked for Place.Read.All gets "Need admin approval" (AADSTS90094); user-consentable scopes still work', async () => {
     const refused = await signIn(authorize('https://graph.microsoft.com/Place.Read.All openid'), { upn: 'adele@contoso.test' });
     expect([refused.status, refused.page]).toEqual([403, expect.stringContaining('AADSTS90094')]);
+    // Entra's own page: its heading, what the user is to do, and the way back without consent.
+    expect(refused.page).toContain('<h1>Need admin approval</h1>');
+    expect(refused.page).toContain('only an admin can grant. Please ask an admin to grant permission to this app before you can use it.');
+    expect(refused.page).toMatch(/<a href="[^"]*error=access_denied[^"]*" id="back">Return to the application without granting consent<\/a>/);
     const ok = await connectionApiTokens(tenant, 'adele@contoso.test', ['https://graph.microsoft.com/Mail.Send']);
     expect(ok.status).toBe(200);
     expect(String(ok.scope)).not.toContain('Place.Read.All');

@@ -185,9 +185,10 @@ export function mapSmtpError(responseCode: number | undefined, response: string 
     return 'SENDING_BLOCKED';
   }
   // Exchange's per-mailbox limit of sending connections (432 4.3.2) and a server closing the
-  // connection (421) ask the mailbox to wait; any other 4xx (452 4.5.3 too many recipients, a
-  // temporary login failure, ...) is retried with back-off and counted, or it would be retried
-  // for ever. Decided by the codes: the 432 text changed over the years.
+  // connection (421) ask the mailbox to wait; any other 4xx for the whole message (a temporary
+  // login failure, ...) is retried with back-off and counted, or it would be retried for ever
+  // (a 4xx at RCPT TO for some recipients is the transport's: mail/smtp.ts). Decided by the
+  // codes: the 432 text changed over the years.
   if (responseCode === 432 || responseCode === 421 || enhanced === '4.3.2') {
     return 'THROTTLED';
   }

@@ -86,6 +86,21 @@ ${back ? `<p><a href="${esc(back)}" id="back">Return to the application without 
   );
 }
 
+/**
+ * Entra's "Need admin approval" page (AADSTS90094): a permission only an admin can grant, asked of
+ * a user who is not one, with the admin consent workflow off. Entra's page also offers "Have an
+ * admin account? Sign in with that account"; here an admin signs in through a new sign-in.
+ */
+export function needAdminApprovalPage(clientName: string, code: number, message: string, back: string): string {
+  return page(
+    'Need admin approval',
+    `<h1>Need admin approval</h1>
+<p>${esc(clientName)} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p>
+<p><a href="${esc(back)}" id="back">Return to the application without granting consent</a></p>
+<p class="hint" id="error">Troubleshooting details: AADSTS${code}: ${esc(message)}</p>`
+  );
+}
+
 export function signedOutPage(): string {
   return page('Signed out', '<h1>You signed out of your account</h1><p>It\'s a good idea to close all browser windows.</p>');
 }

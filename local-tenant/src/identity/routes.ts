@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AADSTS, AadError, aadErrorBody } from './aadsts';
 import { jwks, SigningKey, verifyJwt } from './jwt';
-import { approvalRequiredPage, consentPage, errorPage, requestSentPage, signedOutPage, signInPage } from './pages';
+import { approvalRequiredPage, consentPage, errorPage, needAdminApprovalPage, requestSentPage, signedOutPage, signInPage } from './pages';
 import { OIDC_SCOPES, parseScopes, qualifiedScope, redirectUriMatches, ScopeRequest } from './scopes';
 import { appAccessToken, clientInfo, delegatedAccessToken, idToken, Issuer, newCode, newRefreshToken, newSession, v2Issuer } from './tokens';
 import type { Account, App, TenantState } from '../state/tenant-state';
@@ -164,7 +164,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     const adminFlow = i.kind === 'adminconsent' || i.prompt === 'admin_consent';
     if (adminFlow && !isAdmin) {
       const err = AADSTS.adminApprovalRequired(i.client.displayName);
-      return html(reply, errorPage(err.code, err.description, backUrl(i, err)), 403);
+      return html(reply, needAdminApprovalPage(i.client.displayName, err.code, err.description, backUrl(i, err)), 403);
     }
     const missing = missingScopes(i, user);
     // prompt=consent re-asks for everything requested, even what was granted before.
@@ -176,7 +176,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
           return html(reply, approvalRequiredPage({ action: requestAction(i), interaction: i.id, client: i.client, user, scopes: describe(i, toShow) }));
         }
         const err = AADSTS.adminApprovalRequired(i.client.displayName);
-        return html(reply, errorPage(err.code, err.description, backUrl(i, err)), 403);
+        return html(reply, needAdminApprovalPage(i.client.displayName, err.code, err.description, backUrl(i, err)), 403);
       }
       return html(
         reply,
