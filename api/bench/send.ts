@@ -13,7 +13,9 @@
  * (b) limits off: the engine's messages/s against a bare loop of the same Graph calls (the same
  *     MailTransport, no outbox), in the same run; and the best ratio this machine allows an engine
  *     that queues each notification first: cores / (bare CPU + (d)'s CPU of queueing alone) over
- *     the bare loop's rate.
+ *     the bare loop's rate. Then again with the local tenant answering Graph later (its latency
+ *     fault; BENCH_B_LATENCIES, 100,500 ms by default), engine and bare loop alike: on loopback
+ *     both are CPU-bound, with Graph's own latency the bare loop waits too.
  * (c) 500 idle catalogs beside the 50 busy ones: throughput against (a), and the storage operations
  *     that touched an idle catalog (its partition, its connection, its mailbox's lease) while (c) ran.
  * (d) LMS enqueue: 5,000 notifications through the API in batches (the typed client) against a bare
@@ -30,7 +32,7 @@
  *
  * BENCH_NOTIFICATIONS, BENCH_CATALOGS, BENCH_IDLE_CATALOGS, BENCH_TIME_SCALE change the sizes (keep
  * them small while developing, e.g. BENCH_NOTIFICATIONS=200 BENCH_CATALOGS=5 BENCH_IDLE_CATALOGS=20);
- * BENCH_ONLY=b runs the warm-up and (b) alone and prints it (nothing written); BENCH_API_LOG=<file>
+ * BENCH_ONLY=b runs the warm-up and (b) alone (with its latencies) and prints it (nothing written); BENCH_API_LOG=<file>
  * keeps the API's log.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -489,37 +491,53 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
   const perCatalog = Math.max(1, Math.round(N / BUSY));
   const messageIdDomain = configFor({}).sending.messageIdDomain;
 
-  /** (b) limits off: the engine, then a bare loop of the same Graph calls. */
-  async function phaseB(): Promise<{ engine: Phase; bare: { messages: number; seconds: number; messagesPerSecond: number; cpuMsPerMessage: number; otherCpuMsPerMessage: Record<string, number> }; ratio: number }> {
+  /**
+   * (b) limits off: the engine, then a bare loop of the same Graph calls. With `latencyMs` the local
+   * tenant answers every Graph and identity request that much later (its latency fault), for both.
+   */
+  async function phaseB(latencyMs = 0): Promise<{ latencyMs: number; engine: Phase; bare: { messages: number; seconds: number; messagesPerSecond: number; cpuMsPerMessage: number; otherCpuMsPerMessage: Record<string, number> }; ratio: number }> {
+    const label = latencyMs ? `(b, Graph answering after ${latencyMs} ms)` : '(b)';
     await pool(world.busy, 8, (cat) => tenantFetch('/_admin/faults/throttle', { mailbox: cat.upn, messagesPerMinute: 10_000_000 }));
     await useApi({ SEND_MESSAGES_PER_MINUTE: '10000', SEND_RECIPIENTS_PER_DAY: '1000000' });
-    say(`(b) limits off: ${perCatalog * BUSY} notifications through the engine`);
-    const bEngine = await sendPhase('b', perCatalog, false);
-    say(`(b) engine ${bEngine.messagesPerSecond} messages/s; bare loop of the same Graph calls`);
-    const config = configFor({});
-    const connections = new ConnectionStore(tables[TABLES.connections]);
-    const credentials = new CredentialsProvider({ config, identity: new MicrosoftIdentity(config), secrets: new SecretStore(tables[TABLES.connections], LocalFileKek.open(kekFile)), graph: new GraphClient(config.graphUrl) });
-    const records = await Promise.all(world.busy.map(async (cat) => (await connections.read(catalogUrl(cat.site))).record));
-    const bareChildBefore = childCpu();
-    const bareCpuBefore = process.cpuUsage();
-    const bareStart = Date.now();
-    let bareSent = 0;
-    await Promise.all(records.map(async (record, k) => {
-      const transport = await credentials.open(record);
-      const learner = world.busy[k].learner;
-      await pool(Array.from({ length: perCatalog }, (_, i) => i), transport.concurrency, async (i) => {
-        await transport.send({ messageId: `<bare-${k}-${i}@bench.invalid>`, from: transport.account, to: [learner], cc: [], bcc: [], subject: `bench bare ${i}`, text: `Notification ${i} of the bare run.` });
-        bareSent++;
-      });
-      await transport.close();
-    }));
-    const bareSeconds = (Date.now() - bareStart) / 1000;
-    const bareCpu = process.cpuUsage(bareCpuBefore);
-    const bareOther = cpuPerMessage(bareChildBefore, childCpu(), bareSent);
-    const result = { engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1), cpuMsPerMessage: round(cpuMs(bareCpu) / Math.max(1, bareSent), 3), otherCpuMsPerMessage: bareOther }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
-    say(`(b) bare ${result.bare.messagesPerSecond} messages/s; engine / bare ${result.ratio}`);
-    return result;
+    await tenantFetch('/_admin/faults/latency', { ms: latencyMs });
+    try {
+      say(`${label} limits off: ${perCatalog * BUSY} notifications through the engine`);
+      const bEngine = await sendPhase(latencyMs ? `b${latencyMs}` : 'b', perCatalog, false);
+      say(`${label} engine ${bEngine.messagesPerSecond} messages/s; bare loop of the same Graph calls`);
+      const config = configFor({});
+      const connections = new ConnectionStore(tables[TABLES.connections]);
+      const credentials = new CredentialsProvider({ config, identity: new MicrosoftIdentity(config), secrets: new SecretStore(tables[TABLES.connections], LocalFileKek.open(kekFile)), graph: new GraphClient(config.graphUrl) });
+      const records = await Promise.all(world.busy.map(async (cat) => (await connections.read(catalogUrl(cat.site))).record));
+      // The API stops first: nothing else calls Graph for these mailboxes while the bare loop runs
+      // (a probe beside its 4 requests a mailbox would be a 5th, and Graph would answer 429).
+      await api?.close();
+      api = undefined;
+      // Tokens first, outside the timing: the engine's were warm from the warm-up.
+      const transports = await Promise.all(records.map((record) => credentials.open(record)));
+      const bareChildBefore = childCpu();
+      const bareCpuBefore = process.cpuUsage();
+      const bareStart = Date.now();
+      let bareSent = 0;
+      await Promise.all(transports.map(async (transport, k) => {
+        const learner = world.busy[k].learner;
+        await pool(Array.from({ length: perCatalog }, (_, i) => i), transport.concurrency, async (i) => {
+          await transport.send({ messageId: `<bare-${latencyMs}-${k}-${i}@bench.invalid>`, from: transport.account, to: [learner], cc: [], bcc: [], subject: `bench bare ${i}`, text: `Notification ${i} of the bare run.` });
+          bareSent++;
+        });
+      }));
+      const bareSeconds = (Date.now() - bareStart) / 1000;
+      const bareCpu = process.cpuUsage(bareCpuBefore);
+      const bareOther = cpuPerMessage(bareChildBefore, childCpu(), bareSent);
+      await Promise.all(transports.map((transport) => transport.close()));
+      const result = { latencyMs, engine: bEngine, bare: { messages: bareSent, seconds: round(bareSeconds), messagesPerSecond: round(bareSent / bareSeconds, 1), cpuMsPerMessage: round(cpuMs(bareCpu) / Math.max(1, bareSent), 3), otherCpuMsPerMessage: bareOther }, ratio: round(bEngine.messagesPerSecond / (bareSent / bareSeconds), 3) };
+      say(`${label} bare ${result.bare.messagesPerSecond} messages/s; engine / bare ${result.ratio}`);
+      return result;
+    } finally {
+      await tenantFetch('/_admin/faults/latency', { ms: 0 });
+    }
   }
+  /** BENCH_B_LATENCIES (ms, comma-separated; default 100,500): (b) again with Graph answering that much later. */
+  const latencies = (process.env.BENCH_B_LATENCIES ?? '100,500').split(',').map((v) => Number(v.trim())).filter((v) => Number.isInteger(v) && v > 0 && v <= 60_000);
 
   // Warm-up, not reported: tokens, connections and the JIT, so that (a) and (c) compare like with like.
   say(`warm-up: 5 notifications per busy catalog`);
@@ -528,6 +546,9 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
   if (process.env.BENCH_ONLY === 'b') {
     // While working on the engine: the warm-up, then (b) alone, printed, nothing written.
     say(`(b) ${JSON.stringify(await phaseB())}`);
+    for (const ms of latencies) {
+      say(`(b, ${ms} ms) ${JSON.stringify(await phaseB(ms))}`);
+    }
     return;
   }
 
@@ -561,6 +582,10 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
 
   const b = await phaseB();
   const bEngine = b.engine;
+  const bLatency = [];
+  for (const ms of latencies) {
+    bLatency.push(await phaseB(ms));
+  }
 
   // (d) LMS enqueue: through the API (no worker, so nothing else runs) against the same storage writes
   await useApi({ SEND_WORKER: 'false' });
@@ -626,7 +651,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg().map((l) => round(l)) },
     settings: { notifications: perCatalog * BUSY, busyCatalogs: BUSY, idleCatalogs: IDLE, timeScale: SCALE, messagesPerMinute: PER_MINUTE, tenantTimeScale: SCALE, busyConnect: 'modern (Graph)', idleConnect: 'classic (password, SMTP)' },
     a,
-    b: { ...b, ceilingWithFreeSending: bCeiling },
+    b: { ...b, ceilingWithFreeSending: bCeiling, withGraphLatency: bLatency },
     c: { ...c, idleCatalogStorageOperations: idleOps, idleCatalogStorageOperationsBy: meter.touchedBy, throughputToA: round(c.messagesPerSecond / a.messagesPerSecond, 3) },
     d,
     goals
@@ -643,6 +668,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
     line('(b) limits off, engine', bEngine),
     `    bare loop of the same Graph calls ${b.bare.messagesPerSecond} msg/s; engine / bare ${b.ratio}   goal >= 0.8: ${goals.b.ratio ? 'met' : 'NOT met'}`,
     `    CPU per message, all processes: bare loop ${bCeiling.bareCpuMsPerMessage} ms; queueing alone (d) ${bCeiling.enqueueCpuMsPerNotification} ms: an engine whose sending cost no more than the bare loop could send at most ${bCeiling.messagesPerSecond} msg/s on ${os.cpus().length} cores, ${bCeiling.ratio} of the bare loop`,
+    ...bLatency.map((r) => `    with Graph answering after ${r.latencyMs} ms (engine and bare loop alike): engine ${r.engine.messagesPerSecond} msg/s, bare ${r.bare.messagesPerSecond} msg/s; engine / bare ${r.ratio}`),
     line(`(c) + ${IDLE} idle catalogs`, c),
     `    throughput / (a) ${report.c.throughputToA}; storage operations on idle catalogs ${idleOps}   goal within 10%, 0: ${Object.values(goals.c).every(Boolean) ? 'met' : 'NOT met'}`,
     `(d) enqueue ${queued} in batches of ${BATCH}: API p50 ${d.api.p50Ms} ms p99 ${d.api.p99Ms} ms ${d.api.notificationsPerSecond}/s CPU ${d.api.cpuMsPerNotification} ms/notification (+ ${JSON.stringify(d.api.otherCpuMsPerNotification)}); bare storage writes p50 ${d.bare.p50Ms} ms p99 ${d.bare.p99Ms} ms ${d.bare.notificationsPerSecond}/s; API / bare ${d.ratio}`,

@@ -9,7 +9,7 @@ import { registerDevToken } from './identity/dev-token';
 import { registerGraph } from './graph/routes';
 import { registerMailbox } from './mailbox/routes';
 import { registerAppInstall, registerSharePoint } from './sharepoint/routes';
-import { registerFaults } from './faults/routes';
+import { registerFaults, registerLatency } from './faults/routes';
 import { SmtpHandle, startSmtp } from './smtp/server';
 
 export interface LocalTenantOptions {
@@ -66,6 +66,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const signing = await signingCertificate(certs);
   const key = createSigningKey(signing.cert, signing.key);
   const app = createServer(certs, options.log ?? false);
+  registerLatency(app, state);
   registerIdentity(app, state, key);
   registerDevToken(app, state, key);
   registerGraph(app, state, key);

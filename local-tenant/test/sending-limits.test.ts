@@ -24,9 +24,10 @@ describe('sending limits (time x60)', () => {
     token = await graphToken(tenant, ADELE);
   });
 
-  const sendMail = (message: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  const sendMail = (message: Record<string, unknown>, headers: Record<string, string> = {}, signal?: AbortSignal) =>
     fetch(`${tenant.origin}/v1.0/me/sendMail`, {
       method: 'POST',
+      signal,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ message: { subject: 'Reminder', body: { contentType: 'Text', content: 'Session tomorrow' }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }], ...message } })
     });
@@ -86,6 +87,17 @@ describe('sending limits (time x60)', () => {
     expect(body.error.innerError['request-id']).toBe(throttled[0].headers.get('request-id'));
     expect(body.error.innerError['client-request-id']).toBe(throttled[0].headers.get('client-request-id'));
     expect(throttled[0].headers.get('client-request-id')).toMatch(/^c-\d$/);
+  });
+
+  test('concurrency - a request its client gave up on while Graph was slow to answer still gives its slot back: the mailbox is not throttled for ever', async () => {
+    await fault(tenant, 'latency', { ms: 200 });
+    // Four requests whose clients stop waiting after 50 ms (a timeout, a process that stops).
+    for (let i = 0; i < 4; i++) {
+      await expect(sendMail({ subject: `given up ${i}` }, {}, AbortSignal.timeout(50))).rejects.toThrow();
+    }
+    await wait(400);
+    const statuses = await Promise.all(Array.from({ length: 4 }, (_, i) => sendMail({ subject: `after ${i}` }).then((r) => r.status)));
+    expect(statuses).toEqual([202, 202, 202, 202]);
   });
 
   test('concurrency - Graph counts 4 requests for every app and mailbox: a second app sending for the same mailbox is not refused', async () => {

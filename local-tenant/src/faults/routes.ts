@@ -4,15 +4,21 @@ import type { TenantState } from '../state/tenant-state';
 import { applyLimits, FAULTS, limitsView } from './faults';
 import { SENDING_BLOCKS } from '../smtp/replies';
 
-/** POST /_admin/faults/{name}, GET /_admin/faults, the /_faults page and the latency fault itself. */
-export function registerFaults(app: FastifyInstance, state: TenantState): void {
-  // The delay sits between handling and answering, so a slowed request keeps holding its
-  // mailbox's concurrency slot as a slow Exchange request does.
-  // Unref'd: an answer held for a client that gave up must not keep a closed tenant's process alive.
-  app.addHook('onSend', async (req, reply, payload) => {
+/**
+ * The latency fault itself. Registered before the services: the root's onSend hooks run before a
+ * service's own only when added first, and Graph gives its mailbox concurrency slot back in its
+ * onSend - after this delay, so a slowed request keeps holding its slot as a slow Exchange request
+ * does. Unref'd: an answer held for a client that gave up must not keep a closed tenant's process alive.
+ */
+export function registerLatency(app: FastifyInstance, state: TenantState): void {
+  app.addHook('onSend', async (req, _reply, payload) => {
     if (state.faults.latencyMs > 0 && !req.url.startsWith('/_')) await new Promise((r) => setTimeout(r, state.faults.latencyMs).unref());
     return payload;
   });
+}
+
+/** POST /_admin/faults/{name}, GET /_admin/faults and the /_faults page. */
+export function registerFaults(app: FastifyInstance, state: TenantState): void {
 
   app.get('/_admin/faults', async () => ({
     graphFailure: state.faults.graphFailure,

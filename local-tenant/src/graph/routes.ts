@@ -45,9 +45,9 @@ const skipOffset = (token: string): number | null => {
 declare module 'fastify' {
   interface FastifyRequest {
     graphCaller?: Caller;
-    /** The app and mailbox whose concurrency slot the request holds, given back when it ends. */
-    graphSlot?: { mailbox: string; appId: string };
     graphIds?: { requestId: string; clientRequestId: string };
+    /** Gives back the mailbox concurrency slot the request holds (once). */
+    leaveGraph?: () => void;
   }
 }
 
@@ -91,6 +91,10 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
         if (row.exchangeRole && c.kind === 'app' && state.exchangeRoleAllows(c.client, row.exchangeRole)) return;
         return deniedAs(row.deniedAs, reply);
       });
+      g.addHook('onSend', async (req, _reply, payload) => {
+        req.leaveGraph?.();
+        return payload;
+      });
       g.addHook('onSend', async (req, reply, payload) => {
         if (!req.graphIds || typeof payload !== 'string' || !payload.includes('"innerError"')) return payload;
         const body = JSON.parse(payload) as { error?: { innerError?: Record<string, unknown> } };
@@ -98,9 +102,6 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
         body.error.innerError['request-id'] = req.graphIds.requestId;
         body.error.innerError['client-request-id'] = req.graphIds.clientRequestId;
         return JSON.stringify(body);
-      });
-      g.addHook('onResponse', async (req) => {
-        if (req.graphSlot) state.outbound.leaveGraph(req.graphSlot.mailbox, req.graphSlot.appId);
       });
       routes(g, state);
     },
@@ -229,7 +230,18 @@ function routes(g: FastifyInstance, state: TenantState): void {
     const appId = caller(req).appId;
     const concurrency = state.outbound.enterGraph(mailbox.upn, appId, override.concurrentRequests ?? state.limits.concurrentRequests);
     if (!concurrency.allowed) return throttled(concurrency.retryAfter);
-    req.graphSlot = { mailbox: mailbox.upn, appId };
+    // Given back as the answer is written (the onSend hook below, after the latency fault's delay:
+    // a client that sends its next request once it has read this answer finds the slot free), or
+    // when its client gave up waiting ('close': no answer is written then, and a slot kept for ever
+    // would throttle the mailbox for ever).
+    let held = true;
+    req.leaveGraph = () => {
+      if (held) {
+        held = false;
+        state.outbound.leaveGraph(mailbox.upn, appId);
+      }
+    };
+    reply.raw.once('close', req.leaveGraph);
     return true;
   };
 
