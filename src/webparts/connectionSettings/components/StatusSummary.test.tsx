@@ -1,6 +1,6 @@
 import * as React from 'react';
 import '@testing-library/jest-dom';
-import { cleanup, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen } from '@testing-library/react';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import type { IConnectionView } from '../model/connection';
@@ -72,6 +72,22 @@ describe('StatusSummary', () => {
     // Recent deliveries read since the view: nothing waits any more.
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing } }), en, { queued: 0, sending: 0, held: 0 });
     expect(screen.queryByTestId('pacing')).toBeNull();
+  });
+
+  it('StatusSummary - the pacing line goes by itself once its time has come (the card is not drawn again by anything else)', () => {
+    jest.useFakeTimers();
+    try {
+      const pacing = { reason: 'sending-quota' as const, resumesAt: new Date(Date.now() + 90_000).toISOString(), recipientsPerDay: 10_000 };
+      renderStatus(connectedView({ outbox: { waiting: 3, held: 0, lastSentAt: null, pacing } }));
+      expect(screen.getByTestId('pacing')).toBeInTheDocument();
+      act(() => { jest.advanceTimersByTime(60_000); });
+      expect(screen.getByTestId('pacing')).toBeInTheDocument();
+      act(() => { jest.advanceTimersByTime(31_000); });
+      expect(screen.queryByTestId('pacing')).toBeNull();
+      expect(screen.getByTestId('queue')).toHaveTextContent('3 waiting, 0 held');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('StatusSummary - the last send is the newer of the view\'s and what recent deliveries read since (the card did not move while the list did)', () => {

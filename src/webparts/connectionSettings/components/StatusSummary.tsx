@@ -91,6 +91,18 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   const counts = props.deliveryCounts;
   const waiting = counts ? counts.queued + counts.sending : outbox ? Math.max(0, outbox.waiting - outbox.held) : 0;
   const held = counts ? counts.held : outbox ? outbox.held : 0;
+  const resumesAt = outbox && outbox.pacing ? Date.parse(outbox.pacing.resumesAt) : NaN;
+  const paced = waiting > 0 && resumesAt > Date.now();
+  // The pacing line goes at its time, without waiting for something else to draw the card again.
+  const [, redraw] = React.useReducer((n: number) => n + 1, 0);
+  React.useEffect(() => {
+    if (!paced) {
+      return undefined;
+    }
+    // setTimeout's longest delay is about 24.8 days; a later time is drawn again then and waited for anew.
+    const timer = setTimeout(redraw, Math.min(resumesAt - Date.now() + 250, 2 ** 31 - 1));
+    return () => clearTimeout(timer);
+  }, [paced, resumesAt]);
 
   return (
     <section aria-labelledby="lms-status-heading" data-testid="status-summary" className="lms-card">
@@ -144,7 +156,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
           {outbox ? row(strings.queueLabel, (
             <>
               {format(strings.queueValue, String(waiting), String(held))}
-              {outbox.pacing && waiting > 0 && Date.parse(outbox.pacing.resumesAt) > Date.now() ? (
+              {outbox.pacing && paced ? (
                 <Text block={true} variant="small" data-testid="pacing" styles={{ root: { color: theme.semanticColors.bodySubtext, marginTop: 2 } }}>
                   {outbox.pacing.reason === 'daily-limit'
                     ? format(strings.pacingDailyLimit, outbox.pacing.recipientsPerDay.toLocaleString(strings.locale), time(outbox.pacing.resumesAt))
