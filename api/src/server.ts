@@ -43,8 +43,8 @@ export async function startApi(config: ApiConfig, options: AppOptions = {}): Pro
     url: `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`,
     port,
     close: async () => {
-      await monitor.stop();
-      await engine.stop();
+      // Both at once: the engine stops taking wakes while a monitor job finishes its current catalog.
+      await Promise.all([monitor.stop(), engine.stop()]);
       await app.close();
     }
   };

@@ -3,6 +3,7 @@ import type { ApiConfig } from '../config/config';
 import { ApiError } from '../errors/apiError';
 import { aadstsNumber, mapTokenError, TokenContext } from '../errors/upstream';
 import type { SecretStore } from '../secrets/secretStore';
+import { TimedNetworkClient } from './timedNetworkClient';
 
 /**
  * Graph permissions each connected account consents to for itself (R-MOD-4), all of them
@@ -90,7 +91,8 @@ export class CatalogCachePlugin implements ICachePlugin {
 export class MicrosoftIdentity {
   private readonly app: ConfidentialClientApplication;
 
-  public constructor(private readonly config: ApiConfig) {
+  /** `timeoutMs`: how long one request to the identity platform may take (TimedNetworkClient). */
+  public constructor(private readonly config: ApiConfig, private readonly timeoutMs = 20_000) {
     this.app = new ConfidentialClientApplication(this.msalConfig());
   }
 
@@ -112,7 +114,7 @@ export class MicrosoftIdentity {
         knownAuthorities: MICROSOFT_AUTHORITY_HOSTS.includes(host) ? undefined : [host]
       },
       cache: cachePlugin ? { cachePlugin } : undefined,
-      system: { loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } }
+      system: { networkClient: new TimedNetworkClient(this.timeoutMs), loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } }
     };
   }
 

@@ -287,14 +287,26 @@ export class SendingEngine {
         throw error;
       }
       if (result.reason === 'lease-lost') {
+        // The wake was left as it is: it comes back once no longer kept invisible. But if a wake
+        // came to this instance meanwhile - that one, back while the last sends finished, or a new
+        // one - it was taken as seen by this drain, which stops now: a new one stands for it.
+        if (drain.dirty) {
+          await this.wake(catalog);
+        }
         return;
       }
       // The mailbox is given up (its budget written) before this instance may take it again: a
       // drain started before would pace from the budget of the last renewal.
-      this.deps.onDrained?.((await this.deps.connections.read(catalog)).record);
-      // A catalog waiting for this mailbox gets it next: the one the drain yielded to, or one that
-      // came meanwhile. Reserved for it a while, so that this catalog's next wake cannot take it back.
-      next = result.yieldTo ?? (await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined));
+      try {
+        this.deps.onDrained?.((await this.deps.connections.read(catalog)).record);
+        // A catalog waiting for this mailbox gets it next: the one the drain yielded to, or one that
+        // came meanwhile. Reserved for it a while, so that this catalog's next wake cannot take it back.
+        next = result.yieldTo ?? (await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined));
+      } catch (error) {
+        // Given up all the same, with what it sent: the next holder paces from it, without waiting for the lease to lapse.
+        await lease.release().catch(() => undefined);
+        throw error;
+      }
       await lease.release(next ? { catalog: next, reservedUntil: this.now() + this.leaseMs / 2 } : undefined);
     } finally {
       this.drains.delete(key);

@@ -56,7 +56,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     return { catalog, mailbox, record };
   };
 
-  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void; invitations?: InvitationSender } = {}): SendingEngine => {
+  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void; invitations?: InvitationSender; read?: () => Promise<void> } = {}): SendingEngine => {
     let index = 0;
     const transport: MailTransport = {
       kind: 'graph',
@@ -72,7 +72,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, trace: () => undefined } as unknown as FastifyBaseLogger;
     return new SendingEngine({
       config: { worker: true, messagesPerMinute: 30, recipientsPerDay: 10_000, recipientsPerMessage: 500, graphConcurrencyPerMailbox: 4, smtpConnectionsPerMailbox: 3, maxAttempts: 8, timeScale: 1, leaseSeconds: 30, pollMilliseconds: 1000, mailboxesPerInstance: 64, messageIdDomain: 'lms.test', lmsRateLimitPerMinute: 600, ...config },
-      connections: { read: async () => ({ record, etag: 'e' }) } as unknown as ConnectionStore,
+      connections: { read: async () => { await extra.read?.(); return { record, etag: 'e' }; } } as unknown as ConnectionStore,
       credentials: { open: async () => transport } as unknown as CredentialsProvider,
       outbox: new OutboxStore(extra.outbox ?? outboxTable),
       leases: extra.leases ?? leases,
@@ -199,6 +199,38 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     // The four launched together went; none after the 429 (the drain paused for 30 s instead).
     expect(submissions).toHaveLength(4);
     expect(submissions.filter((s) => s.at >= throttledAt)).toEqual([]);
+  });
+
+  it('a drain that sent everything but then cannot read its connection (a storage fault) still gives the mailbox up with what it sent: the next holder need not wait for the lease to lapse', async () => {
+    const { catalog, mailbox, record } = setting();
+    await queue(catalog, [{ bcc: ['a@partner.example'] }, { bcc: ['b@partner.example'] }]);
+    const submissions: Submission[] = [];
+    // Once both went out, storage fails: the read after the drain is the one that fails.
+    const engine = engineFor(record, async () => undefined, submissions, {}, { onDrained: () => undefined, read: async () => {
+      if (submissions.length === 2) {
+        throw new ApiError('SERVICE_UNAVAILABLE');
+      }
+    } });
+    await expect(drainOnce(engine, catalog)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    const budget = await budgetOf(mailbox);
+    expect([budget.leaseUntil, budget.recent.length]).toEqual([0, 2]);
+  });
+
+  it('a drain whose lease another instance took, while its last sends finish, gives back the wake it took meanwhile: what waits is woken again, not left until the next notification', async () => {
+    const { catalog, mailbox, record } = setting();
+    await queue(catalog, Array.from({ length: 5 }, () => ({ bcc: ['a@partner.example'] })));
+    const wakes: number[] = [];
+    // Sends of 2 s, two at a time, a 3-second lease renewed every second.
+    const engine = engineFor(record, () => sleep(2000), [], { leaseSeconds: 3, graphConcurrencyPerMailbox: 2 }, { wakes });
+    const draining = drainOnce(engine, catalog);
+    await sleep(500);
+    // Another instance takes the mailbox (the renewal's ETag no longer matches: the drain stops after its sends).
+    await leases.upsertEntity({ partitionKey: 'mailbox', rowKey: mailboxKey(mailbox), owner: 'another-instance', leaseUntil: Date.now() + 60_000, budget: JSON.stringify({ recent: [], day: [] }) }, 'Replace');
+    // The drain's own wake, no longer kept invisible, comes back to this instance while the sends finish: taken as seen.
+    await sleep(1000);
+    await drainOnce(engine, catalog);
+    await draining;
+    expect(wakes.length).toBeGreaterThanOrEqual(1);
   });
 
   it('a drain told to stop keeps its lease while its submissions are on their way: another instance cannot take the mailbox and send them again', async () => {

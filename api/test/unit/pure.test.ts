@@ -280,6 +280,21 @@ describe('configuration', () => {
     await monitorWith({ OUTBOX_HISTORY_DAYS: '0' }).prune();
     expect(asked[0]).toEqual(['a', { contentBefore: 70 * 86_400_000, historyBefore: undefined }]);
   });
+  it('health monitor - a shutdown cuts the sweep short after the catalog being probed, not after every catalog\'s probe', async () => {
+    const probed: string[] = [];
+    const monitor = new HealthMonitor({
+      config: loadConfig({}, '/repo'),
+      connections: { all: async function* () { yield* ['a', 'b', 'c'].map((catalog) => ({ record: { catalog, method: 'modern', enabled: true, health: { state: 'connected' } } })); } },
+      service: { probe: async (record: { catalog: string }) => { probed.push(record.catalog); await new Promise((resolve) => setTimeout(resolve, 200)); return 'connected'; } },
+      alerts: { dispatch: async () => null },
+      log: { info: () => undefined, warn: () => undefined }
+    } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
+    const sweeping = monitor.sweep();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await monitor.stop();
+    expect(await sweeping).toMatchObject({ probed: 1 });
+    expect(probed).toEqual(['a']);
+  });
   it('Azure credential - the managed identity alone on App Service, the developer chain elsewhere; one for the process', () => {
     expect(credentialFor({ IDENTITY_ENDPOINT: 'http://127.0.0.1:41741/msi/token', AZURE_CLIENT_ID: 'x', AZURE_CLIENT_SECRET: 'y', AZURE_TENANT_ID: 'z' })).toBeInstanceOf(ManagedIdentityCredential);
     expect(credentialFor({})).toBeInstanceOf(DefaultAzureCredential);
