@@ -110,6 +110,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([closed, new Promise<void>((resolve) => { timer = setTimeout(resolve, 5000); timer.unref(); })]);
       clearTimeout(timer);
+      // Again once closed: a message already in DATA when closing began is still accepted, and one
+      // delayed by the message rate would wait (a timer, up to a scaled minute) in a closed tenant.
+      state.outbound.clear();
+      state.clearTimers();
     }
   };
 }

@@ -228,7 +228,9 @@ function routes(g: FastifyInstance, state: TenantState): void {
     };
     if (override.throttledForSeconds) return throttled(override.throttledForSeconds);
     const appId = caller(req).appId;
-    const concurrency = state.outbound.enterGraph(mailbox.upn, appId, override.concurrentRequests ?? state.limits.concurrentRequests);
+    // The UPN as it is now: the slot goes back to this book even if the user is renamed meanwhile.
+    const upn = mailbox.upn;
+    const concurrency = state.outbound.enterGraph(upn, appId, override.concurrentRequests ?? state.limits.concurrentRequests);
     if (!concurrency.allowed) return throttled(concurrency.retryAfter);
     // Given back as the answer is written (the onSend hook below, after the latency fault's delay:
     // a client that sends its next request once it has read this answer finds the slot free), or
@@ -238,7 +240,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
     req.leaveGraph = () => {
       if (held) {
         held = false;
-        state.outbound.leaveGraph(mailbox.upn, appId);
+        state.outbound.leaveGraph(upn, appId);
       }
     };
     reply.raw.once('close', req.leaveGraph);

@@ -79,11 +79,24 @@ export class Outbound {
     return b;
   }
 
-  /** Drops every count and every delivery still waiting (reset, shutdown). */
+  /** The mailbox's book if it has one; reading or giving back never makes one (one per address read would pile up). */
+  private existing(mailbox: string): Book | undefined {
+    return this.books.get(mailbox.toLowerCase());
+  }
+
+  /**
+   * Drops every count and every delivery still waiting (reset, shutdown). Graph requests in flight
+   * and SMTP sessions still connected are not counts: they stay held until they end, or a request
+   * answered after a reset would give back a slot taken since, and a session sending before it
+   * would send uncounted.
+   */
   clear(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.books.clear();
+    for (const [key, b] of this.books) {
+      if (b.graphInFlight.size > 0 || b.smtpSessions.size > 0) this.books.set(key, { ...emptyBook(), graphInFlight: b.graphInFlight, smtpSessions: b.smtpSessions });
+      else this.books.delete(key);
+    }
   }
 
   // ---------- concurrency ----------
@@ -102,7 +115,8 @@ export class Outbound {
   }
 
   leaveGraph(mailbox: string, appId: string): void {
-    const b = this.book(mailbox);
+    const b = this.existing(mailbox);
+    if (!b) return;
     const left = (b.graphInFlight.get(appId) ?? 0) - 1;
     if (left > 0) b.graphInFlight.set(appId, left);
     else b.graphInFlight.delete(appId);
@@ -114,7 +128,7 @@ export class Outbound {
   }
 
   closeSmtp(mailbox: string, session: string): void {
-    this.book(mailbox).smtpSessions.delete(session);
+    this.existing(mailbox)?.smtpSessions.delete(session);
   }
 
   /**
@@ -184,7 +198,7 @@ export class Outbound {
   }
 
   counters(mailbox: string, now = Date.now()): MailboxCounters {
-    const b = this.book(mailbox);
+    const b = this.existing(mailbox) ?? emptyBook();
     const duplicatesByMessageId = Object.fromEntries([...b.messageIds].filter(([, n]) => n > 1));
     return {
       mailbox: mailbox.toLowerCase(),
