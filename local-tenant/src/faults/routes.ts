@@ -19,7 +19,6 @@ export function registerLatency(app: FastifyInstance, state: TenantState): void 
 
 /** POST /_admin/faults/{name}, GET /_admin/faults and the /_faults page. */
 export function registerFaults(app: FastifyInstance, state: TenantState): void {
-
   app.get('/_admin/faults', async () => ({
     graphFailure: state.faults.graphFailure,
     latencyMs: state.faults.latencyMs,
