@@ -39,16 +39,7 @@ describe('sending limits - slots given back', () => {
   };
 
   /** An SMTP session logged in as Adele, at the point where it may send. */
-  const login = async (on: LocalTenant = tenant): Promise<SmtpWire> => {
-    const { wire } = await SmtpWire.open(on.smtp.host, on.smtp.port);
-    await wire.send('EHLO client.test');
-    await wire.startTls(on.caCertificate);
-    await wire.send('EHLO client.test');
-    await wire.send('AUTH LOGIN');
-    await wire.send(Buffer.from(ADELE).toString('base64'));
-    expect(await wire.send(Buffer.from('dev-password').toString('base64'))).toMatch(/^235 /);
-    return wire;
-  };
+  const login = (on: LocalTenant = tenant): Promise<SmtpWire> => SmtpWire.loggedIn(on, ADELE);
 
   test('reset - SMTP sessions still connected keep their slots: three sending before a reset still turn a fourth away after it, and give them back when they end', async () => {
     const [a, b, c, d] = [await login(), await login(), await login(), await login()];

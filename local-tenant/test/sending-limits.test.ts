@@ -119,16 +119,7 @@ describe('sending limits (time x60)', () => {
   });
 
   /** An SMTP session logged in as Adele, at the point where it may send. */
-  const login = async (): Promise<SmtpWire> => {
-    const { wire } = await SmtpWire.open(tenant.smtp.host, tenant.smtp.port);
-    await wire.send('EHLO client.test');
-    await wire.startTls(tenant.caCertificate);
-    await wire.send('EHLO client.test');
-    await wire.send('AUTH LOGIN');
-    await wire.send(Buffer.from(ADELE).toString('base64'));
-    expect(await wire.send(Buffer.from('dev-password').toString('base64'))).toMatch(/^235 /);
-    return wire;
-  };
+  const login = (): Promise<SmtpWire> => SmtpWire.loggedIn(tenant, ADELE);
   const closed = async (connections: number) => {
     for (let i = 0; i < 50 && (await counters()).smtpConnections > connections; i++) await wait(20);
   };

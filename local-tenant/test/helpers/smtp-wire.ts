@@ -20,6 +20,19 @@ export class SmtpWire {
     return { wire, banner: await wire.reply() };
   }
 
+  /** A session logged in (STARTTLS, AUTH LOGIN) at the point where it may send; throws unless the login is 235. */
+  static async loggedIn(on: { smtp: { host: string; port: number }; caCertificate: string }, user: string, password = 'dev-password'): Promise<SmtpWire> {
+    const { wire } = await SmtpWire.open(on.smtp.host, on.smtp.port);
+    await wire.send('EHLO client.test');
+    await wire.startTls(on.caCertificate);
+    await wire.send('EHLO client.test');
+    await wire.send('AUTH LOGIN');
+    await wire.send(Buffer.from(user).toString('base64'));
+    const reply = await wire.send(Buffer.from(password).toString('base64'));
+    if (!reply.startsWith('235 ')) throw new Error(`login as ${user} answered ${reply}`);
+    return wire;
+  }
+
   private listen(): void {
     this.socket.on('data', (chunk: Buffer) => {
       this.buffer += chunk.toString('utf8');
