@@ -1,6 +1,6 @@
 import { startLocalTenant, LocalTenant } from '../src/index';
 import type { MailboxCounters } from '../src/mailbox/outbound';
-import { fault, graphToken } from './helpers/tokens';
+import { fault, graphToken, mailboxCounters } from './helpers/tokens';
 import { SmtpWire } from './helpers/smtp-wire';
 
 /**
@@ -30,7 +30,7 @@ describe('sending limits - slots given back', () => {
     });
   /** A request's status; 0 when it got no answer (the tenant closed under it after a failed expectation). */
   const status = (res: Promise<Response>) => res.then((r) => r.status, () => 0);
-  const counters = async (upn = ADELE): Promise<MailboxCounters> => (await (await fetch(`${tenant.origin}/_admin/mailboxes/${upn}/counters`)).json()) as MailboxCounters;
+  const counters = (upn = ADELE): Promise<MailboxCounters> => mailboxCounters(tenant, upn);
   const reset = () => fetch(`${tenant.origin}/_admin/reset`, { method: 'POST' });
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const inFlight = async (n: number) => {

@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { startLocalTenant, LocalTenant, timeScaleFrom } from '../src/index';
 import type { MailboxCounters } from '../src/mailbox/outbound';
-import { appToken, fault, graphToken, messages } from './helpers/tokens';
+import { appToken, fault, graphToken, mailboxCounters, messages } from './helpers/tokens';
 import { SmtpWire } from './helpers/smtp-wire';
 
 /**
@@ -32,7 +32,7 @@ describe('sending limits (time x60)', () => {
       body: JSON.stringify({ message: { subject: 'Reminder', body: { contentType: 'Text', content: 'Session tomorrow' }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }], ...message } })
     });
   const smtp = (extra: Record<string, unknown> = {}) => nodemailer.createTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false, requireTLS: true, auth, tls: { ca: tenant.caCertificate }, ...extra });
-  const counters = async (upn = ADELE): Promise<MailboxCounters> => (await (await fetch(`${tenant.origin}/_admin/mailboxes/${upn}/counters`)).json()) as MailboxCounters;
+  const counters = (upn = ADELE): Promise<MailboxCounters> => mailboxCounters(tenant, upn);
   const limits = (body: Record<string, unknown>) => fetch(`${tenant.origin}/_admin/limits`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

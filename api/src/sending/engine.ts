@@ -281,8 +281,15 @@ export class SendingEngine {
         result = await this.drain(record, lease, drain, async () => {
           wake = (await this.deps.queue.extend(wake, this.deps.config.leaseSeconds)) ?? wake;
         });
+        if (result.reason !== 'lease-lost') {
+          this.deps.onDrained?.((await this.deps.connections.read(catalog)).record);
+          // A catalog waiting for this mailbox gets it next: the one the drain yielded to, or one that
+          // came meanwhile. Reserved for it a while, so that this catalog's next wake cannot take it back.
+          next = result.yieldTo ?? (await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined));
+        }
       } catch (error) {
-        // A storage fault stopped the drain: its pacing (what it sent, a Retry-After) is kept for the next holder.
+        // A storage fault stopped the drain or the reads after it: the lease is given up all the same,
+        // with its pacing (what it sent, a Retry-After), so the next holder need not wait for it to lapse.
         await lease.release().catch(() => undefined);
         throw error;
       }
@@ -297,16 +304,6 @@ export class SendingEngine {
       }
       // The mailbox is given up (its budget written) before this instance may take it again: a
       // drain started before would pace from the budget of the last renewal.
-      try {
-        this.deps.onDrained?.((await this.deps.connections.read(catalog)).record);
-        // A catalog waiting for this mailbox gets it next: the one the drain yielded to, or one that
-        // came meanwhile. Reserved for it a while, so that this catalog's next wake cannot take it back.
-        next = result.yieldTo ?? (await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined));
-      } catch (error) {
-        // Given up all the same, with what it sent: the next holder paces from it, without waiting for the lease to lapse.
-        await lease.release().catch(() => undefined);
-        throw error;
-      }
       await lease.release(next ? { catalog: next, reservedUntil: this.now() + this.leaseMs / 2 } : undefined);
     } finally {
       this.drains.delete(key);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { LocalTenant } from '../../src/index';
+import type { MailboxCounters } from '../../src/mailbox/outbound';
 import type { StoredMessage } from '../../src/mailbox/store';
 import { signIn } from './sign-in';
 
@@ -66,4 +67,9 @@ export async function fault(tenant: LocalTenant, name: string, body: Record<stri
 export async function messages(tenant: LocalTenant, upn: string, folder?: 'inbox' | 'sentitems'): Promise<StoredMessage[]> {
   const res = await fetch(`${tenant.origin}/_admin/mailboxes/${encodeURIComponent(upn)}/messages${folder ? `?folder=${folder}` : ''}`);
   return ((await res.json()) as { value: StoredMessage[] }).value;
+}
+
+/** A mailbox's sending counters (GET /_admin/mailboxes/{upn}/counters). */
+export async function mailboxCounters(tenant: LocalTenant, upn: string): Promise<MailboxCounters> {
+  return (await (await fetch(`${tenant.origin}/_admin/mailboxes/${upn}/counters`)).json()) as MailboxCounters;
 }

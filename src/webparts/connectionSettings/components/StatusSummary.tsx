@@ -99,7 +99,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
     if (!paced) {
       return undefined;
     }
-    // setTimeout's longest delay is about 24.8 days; a later time is drawn again then and waited for anew.
+    // Capped at setTimeout's longest delay (about 24.8 days; a pacing time lies at most a day ahead).
     const timer = setTimeout(redraw, Math.min(resumesAt - Date.now() + 250, 2 ** 31 - 1));
     return () => clearTimeout(timer);
   }, [paced, resumesAt]);
