@@ -125,7 +125,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const writer = new ConnectionWriter(connections, { mirror: (record) => listMirror.mirror(record), onUpstreamError: logUpstream });
   const alerts = new AlertService({ config: config.alerts, connections, writer, counters: (catalog) => outbox.counters(catalog), graph, appToken: appGraphToken, log: app.log, timeScale: config.sending.timeScale });
   const dispatchNotices = (catalog: string): void => {
-    void alerts.dispatch(catalog).catch((error: unknown) => logUpstream('incident notice', error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR')));
+    alerts.dispatchSoon(catalog, (error: unknown) => logUpstream('incident notice', error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR')));
   };
   // The alerts write through the writer, and the writer announces incidents to the alerts.
   writer.onIncident((record) => dispatchNotices(record.catalog));

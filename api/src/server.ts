@@ -20,7 +20,7 @@ export interface RunningApi {
 
 /** Builds and listens; port 0 picks a free port. The keep-alive sweep runs while it listens. */
 export async function startApi(config: ApiConfig, options: AppOptions = {}): Promise<RunningApi> {
-  const { app, service, engine, monitor, sessions } = await buildApp(config, options);
+  const { app, service, engine, monitor, sessions, alerts } = await buildApp(config, options);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -46,6 +46,8 @@ export async function startApi(config: ApiConfig, options: AppOptions = {}): Pro
       // Both at once: the engine stops taking wakes while a monitor job finishes its current catalog.
       await Promise.all([monitor.stop(), engine.stop()]);
       await app.close();
+      // Last: a drain, a probe or a request may each have started a notice until now.
+      await alerts.close();
     }
   };
 }

@@ -32,6 +32,9 @@ const CLAIM_MS = 5 * 60_000;
  */
 export class AlertService {
   private readonly now: () => number;
+  /** Dispatches started in the background and not yet done: a shutdown waits for them (`close`). */
+  private readonly underWay = new Set<Promise<unknown>>();
+  private closing = false;
 
   public constructor(private readonly deps: AlertDeps) {
     this.now = deps.now ?? Date.now;
@@ -39,6 +42,36 @@ export class AlertService {
 
   private get reminderMs(): number {
     return (this.deps.config.reminderDays * 86_400_000) / (this.deps.timeScale ?? 1);
+  }
+
+  /**
+   * Starts `dispatch` without waiting for it (an incident seen by a request or a drain); a failure
+   * goes to `onError`. A shutdown waits for what was started (`close`).
+   */
+  public dispatchSoon(catalog: string, onError: (error: unknown) => void): void {
+    const run = this.dispatch(catalog).catch(onError).finally(() => this.underWay.delete(run));
+    this.underWay.add(run);
+  }
+
+  /**
+   * For a shutdown: no notice is claimed from now on (another instance's sweep, or this one's after
+   * its restart, sends it), and a notice already claimed is sent before this resolves - cut off, it
+   * would go only once its claim lapsed, late, or twice if its mail had gone. At most `waitMs`:
+   * Graph's own timeouts bound a send, this bounds a notice with many recipients' languages to look up.
+   */
+  public async close(waitMs = 30_000): Promise<void> {
+    this.closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+    });
+    const settled = (async () => {
+      while (this.underWay.size > 0) {
+        await Promise.allSettled([...this.underWay]);
+      }
+    })();
+    await Promise.race([settled, deadline]);
+    clearTimeout(timer);
   }
 
   /** Sends the catalog's due notice, if any; answers which. Safe to call from any instance at any time. */
@@ -64,6 +97,9 @@ export class AlertService {
     const sender = this.deps.config.sender;
     if (!sender) {
       this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, 'incident notice not sent: SYSTEM_SENDER is not configured');
+      return null;
+    }
+    if (this.closing) {
       return null;
     }
     const claimed = await this.claim(catalog, incident.id, kind);

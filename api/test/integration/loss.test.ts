@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
-import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled } from '../support/sending';
+import { TableClient } from '@azure/data-tables';
+import { appToken, apiEnv, catalogPath, connectClassic, connectModern, eventually, fault, inbox, MailboxMessage, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
+import { LogCapture } from '../support/inProcessApi';
+import { loadConfig } from '../../src/config/config';
+import { ConnectionStore } from '../../src/connections/connectionStore';
+import { startApi } from '../../src/server';
+import { TABLES } from '../../src/storage/tables';
 
 jest.setTimeout(120_000);
 
@@ -112,6 +118,29 @@ describe('connection loss (real API, local tenant, Azurite over loopback)', () =
     await fault(stack, 'graph-failure', { status: 0 });
     const after = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token('adele@contoso.test') });
     expect(after.body.health.state).toBe('connected');
+  });
+
+  it('shutdown - an alert under way when an instance is told to stop is sent before it stops', async () => {
+    const catalog = stack.catalogUrl('catalog-b');
+    await connectClassic(stack, 'alex@contoso.test', catalog);
+    await setRecipients('alex@contoso.test', catalog, ['learner2@contoso.test']);
+    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-2' });
+    const other = await startApi(loadConfig({ ...process.env, ...apiEnv(stack, { SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' }) }), { logDestination: new LogCapture() });
+    try {
+      // Each Graph request of the alert (the languages, the sendMail) is answered half a second late.
+      await fault(stack, 'latency', { ms: 500 });
+      const check = await fetch(`${other.url}${catalogPath(catalog, '/connection/check')}`, { method: 'POST', headers: { authorization: `Bearer ${await stack.token('alex@contoso.test')}` } });
+      const body = (await check.json()) as { health: unknown };
+      expect(body.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
+    } finally {
+      await other.close();
+      await fault(stack, 'latency', { ms: 0 });
+    }
+    // Without waiting for it, the instance stopped with the alert claimed and not sent: another would send it once the claim lapsed.
+    const connections = new ConnectionStore(TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.connections, { allowInsecureConnection: true }));
+    const { record } = await connections.read(catalog);
+    expect(record.incident?.alert).toMatchObject({ claimedUntil: null, sentAt: expect.any(String) });
+    expect((await notices('learner2@contoso.test', /was lost/)).length).toBe(1);
   });
 
   it('monitor - the job runs once per period, whichever instance asks: a second run finds the lease taken', async () => {

@@ -3,6 +3,7 @@ import { claimNotice, dueNotice, followIncident, Incident, noticeSent } from '..
 import { noticeText, restoredReady } from '../../src/health/notices';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { needsAdmin } from '../../src/errors/failureKind';
+import { AlertDeps, AlertService } from '../../src/health/alerts';
 
 const connected = (): ConnectionRecord => ({ ...emptyConnection('https://t.test/sites/a', 'c1'), method: 'modern', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } });
 const lost = (r: ConnectionRecord, code: 'TOKEN_REVOKED' | 'BAD_CREDENTIALS' = 'TOKEN_REVOKED'): ConnectionRecord => ({ ...r, health: { state: 'lost', code, checkedAt: null } });
@@ -133,5 +134,58 @@ describe('incidents - one per loss, notices once each', () => {
     expect(restoredReady(resolved, now, Date.parse('2026-12-01T01:00:01Z'), 3_600_000)).toBe(true);
     const text = noticeText('restored', 'en', connected(), resolved, 'p', now).text;
     expect(text).toContain('3 went out, 2 had expired and 0 failed. 0 are still waiting');
+  });
+
+  describe('a shutdown (AlertService.close)', () => {
+    const T0 = '2026-12-01T00:00:00Z';
+    /** An open incident whose alert is due, a writer that applies updates, and Graph answering when the test says. */
+    const service = (graph: () => Promise<unknown>): { alerts: AlertService; updates: () => number; record: () => ConnectionRecord } => {
+      let record = followIncident(connected(), lost(connected()), T0, () => 'i1');
+      let updates = 0;
+      const deps = {
+        config: { sender: 'notifications@contoso.test', lmsAdmins: ['megan@contoso.test'], reminderDays: 3, settingsPagePath: '/p' },
+        connections: { read: async () => ({ record, etag: '*' }) },
+        writer: {
+          update: async (_catalog: string, change: (r: ConnectionRecord) => ConnectionRecord) => {
+            updates++;
+            record = change(record);
+            return record;
+          }
+        },
+        counters: async () => ({ pending: 1, sent: 0, expired: 0, failed: 0 }),
+        graph: { request: async (_token: string, method: string) => (method === 'GET' ? { language: { locale: 'en-US' } } : graph()) },
+        appToken: async () => 'token',
+        log: { warn: () => undefined, info: () => undefined },
+        now: () => Date.parse(T0) + 1000
+      } as unknown as AlertDeps;
+      return { alerts: new AlertService(deps), updates: () => updates, record: () => record };
+    };
+
+    it('waits for a notice already under way, which is then marked sent', async () => {
+      let answer: () => void = () => undefined;
+      const { alerts, record } = service(() => new Promise<void>((resolve) => (answer = resolve)));
+      alerts.dispatchSoon(record().catalog, () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      let closed = false;
+      const closing = alerts.close().then(() => (closed = true));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect([closed, record().incident?.alert.sentAt]).toEqual([false, null]);
+      answer();
+      await closing;
+      expect(record().incident?.alert).toEqual({ claimedUntil: null, sentAt: new Date(Date.parse(T0) + 1000).toISOString() });
+    });
+
+    it('claims nothing once closing (another instance sends it), and waits at most its bound for a send that hangs', async () => {
+      const idle = service(async () => undefined);
+      await idle.alerts.close();
+      expect([await idle.alerts.dispatch(idle.record().catalog), idle.updates()]).toEqual([null, 0]);
+      const hung = service(() => new Promise(() => undefined));
+      hung.alerts.dispatchSoon(hung.record().catalog, () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const started = Date.now();
+      await hung.alerts.close(100);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(hung.record().incident?.alert.sentAt).toBeNull();
+    });
   });
 });
