@@ -16,7 +16,7 @@ import { GroupWriter } from './groupWriter';
 import { isClaimable, isExpired, isTerminal, Refusal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, StoredItem } from './outboxStore';
 import { AccountPacing, backoff, hold, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordMore, recordRefused, recordSubmission, windows } from './pacer';
-import type { ReceivedWake, WakeQueue } from './wakeQueue';
+import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
 
 /** What the engine tells the connection's health (the same record the page shows). */
 export interface HealthSink {
@@ -153,6 +153,14 @@ export class SendingEngine {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private polling: Promise<void> | undefined;
+  /**
+   * The delayed wakes this instance queued, by catalog: when each becomes visible. A wake for a
+   * later time is not queued behind one that comes first - that one's drain looks again and wakes
+   * the catalog for what is due after it - so an LMS that queues notifications one by one for
+   * tomorrow 08:00 costs one wake, not one each. Only this instance's are known: another's cost a
+   * look when they come, never a message.
+   */
+  private readonly delayedWakes = new Map<string, number>();
 
   public constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -188,7 +196,20 @@ export class SendingEngine {
 
   /** Asks a worker (of any instance) to look at the catalog, now or after a delay. */
   public async wake(catalog: string, delayMs = 0): Promise<void> {
+    const now = this.now();
+    const at = now + wakeDelaySeconds(delayMs / 1000) * 1000;
+    const key = catalogKey(catalog);
+    const queued = this.delayedWakes.get(key);
+    if (at > now && queued !== undefined && queued > now && queued <= at) {
+      return;
+    }
     await this.deps.queue.wake(catalog, delayMs / 1000);
+    if (at > now) {
+      this.delayedWakes.set(key, at);
+      if (this.delayedWakes.size > 10_000) {
+        this.delayedWakes.forEach((visibleAt, k) => visibleAt <= now && this.delayedWakes.delete(k));
+      }
+    }
   }
 
   /** Starts polling the wake queue. */

@@ -10,6 +10,12 @@ export interface ReceivedWake extends WakeMessage {
   popReceipt: string;
 }
 
+/** The whole seconds a wake asked for `delaySeconds` from now stays invisible: Azure allows up to 7 days. */
+export function wakeDelaySeconds(delaySeconds: number): number {
+  // A delay that is not a number wakes now (the drain reads the due times itself).
+  return Number.isFinite(delaySeconds) ? Math.min(Math.max(0, Math.ceil(delaySeconds)), 7 * 86_400 - 1) : 0;
+}
+
 /**
  * The outbox's wake-up queue (Azure Storage Queues). It carries no notification, only "look at
  * this catalog": the table is the truth, so a lost, repeated or late message costs a look, never
@@ -36,8 +42,7 @@ export class WakeQueue {
    * another wake of its catalog.
    */
   public async wake(catalog: string, delaySeconds = 0): Promise<void> {
-    // A delay that is not a number wakes now (the drain reads the due times itself).
-    const visibilityTimeout = Number.isFinite(delaySeconds) ? Math.min(Math.max(0, Math.ceil(delaySeconds)), 7 * 86_400 - 1) : 0;
+    const visibilityTimeout = wakeDelaySeconds(delaySeconds);
     try {
       this.count();
       await this.queue.sendMessage(Buffer.from(JSON.stringify({ catalog } satisfies WakeMessage)).toString('base64'), { visibilityTimeout, messageTimeToLive: -1 });

@@ -56,7 +56,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     return { catalog, mailbox, record };
   };
 
-  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void; invitations?: InvitationSender; read?: () => Promise<void> } = {}): SendingEngine => {
+  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void; invitations?: InvitationSender; read?: () => Promise<void>; now?: () => number } = {}): SendingEngine => {
     let index = 0;
     const transport: MailTransport = {
       kind: 'graph',
@@ -80,7 +80,8 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
       health: { lost: async () => undefined, used: async () => undefined, blocked: async () => undefined },
       log: silent,
       onDrained: extra.onDrained,
-      invitations: extra.invitations
+      invitations: extra.invitations,
+      now: extra.now
     });
   };
   /** What the queue's wake would make the engine do: drain the catalog once. */
@@ -281,6 +282,26 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     // Woken when the retry is due (a back-off of a second or two), not tomorrow.
     expect(Math.min(...wakes)).toBeLessThanOrEqual(Math.ceil((retry?.state.nextAttemptAt as number) - Date.now()) / 1000 + 1);
     expect(Math.min(...wakes)).toBeLessThan(60);
+  });
+
+  it('a delayed wake is not queued behind one this instance queued that comes first (its drain looks again); an earlier one, one now, another catalog\'s and one after the first came are', async () => {
+    const { catalog, record } = setting();
+    const other = setting().catalog;
+    let now = Date.parse('2026-12-04T00:00:00Z');
+    const wakes: number[] = [];
+    const engine = engineFor(record, async () => undefined, [], {}, { wakes, now: () => now });
+    await engine.wake(catalog, 3_600_000);
+    await engine.wake(catalog, 7_200_000);
+    await engine.wake(catalog, 3_600_000);
+    await engine.wake(catalog, 1_800_000);
+    await engine.wake(catalog, 3_600_000);
+    await engine.wake(catalog);
+    await engine.wake(other, 7_200_000);
+    expect(wakes).toEqual([3600, 1800, 0, 7200]);
+    now += 1_800_000;
+    await engine.wake(catalog, 3_600_000);
+    await engine.wake(catalog, 3_600_500);
+    expect(wakes).toEqual([3600, 1800, 0, 7200, 3600]);
   });
 
   it('a 503 with Retry-After is retried no sooner than the service asked (Graph: repeat a 503 after the Retry-After delay)', async () => {
