@@ -4,8 +4,8 @@ import { AADSTS, AadError, aadErrorBody } from './aadsts';
 import { jwks, SigningKey, verifyJwt } from './jwt';
 import { approvalRequiredPage, consentPage, errorPage, needAdminApprovalPage, requestSentPage, signedOutPage, signInPage } from './pages';
 import { OIDC_SCOPES, parseScopes, qualifiedScope, redirectUriMatches, ScopeRequest } from './scopes';
-import { appAccessToken, clientInfo, delegatedAccessToken, idToken, Issuer, newCode, newRefreshToken, newSession, v2Issuer } from './tokens';
-import type { Account, App, TenantState } from '../state/tenant-state';
+import { appAccessToken, clientInfo, delegatedAccessToken, handleTime, idToken, Issuer, newCode, newRefreshToken, newSession, v2Issuer } from './tokens';
+import { SESSION_INACTIVE_MS, type Account, type App, type TenantState } from '../state/tenant-state';
 import { readCookies } from '../http/server';
 import { esc } from '../http/html';
 
@@ -16,7 +16,7 @@ const CODE_TTL_MS = 10 * 60 * 1000;
 type Params = Record<string, string | undefined>;
 
 /** A sign-in in progress: what the client asked for, kept between the sign-in and consent pages. */
-interface Interaction {
+export interface Interaction {
   id: string;
   kind: 'authorize' | 'adminconsent';
   tenant: string;
@@ -38,7 +38,7 @@ interface Interaction {
 /** Entra ID v2 endpoints: discovery, keys, authorize (sign-in + consent), token, admin consent, logout. */
 export function registerIdentity(app: FastifyInstance, state: TenantState, key: SigningKey): void {
   const issuer: Issuer = { state, key };
-  const interactions = new Map<string, Interaction>();
+  const { interactions } = state;
   const graph = state.appByKey('graph');
 
   const isMultiTenant = (t: string): boolean => ['common', 'organizations'].includes(t.toLowerCase());
@@ -104,12 +104,15 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   // ---------- sign-in session ----------
   const sessionUser = (req: FastifyRequest): Account | undefined => {
     const sid = readCookies(req.headers.cookie)[SESSION_COOKIE];
-    const userId = sid ? state.sessions.get(sid) : undefined;
-    return userId ? state.accounts.get(userId) : undefined;
+    const session = sid ? state.sessions.get(sid) : undefined;
+    if (!session || state.now() - session.lastUsedAt > SESSION_INACTIVE_MS) return undefined;
+    session.lastUsedAt = state.now();
+    return state.accounts.get(session.userId);
   };
   const startSession = (reply: FastifyReply, user: Account): void => {
     const sid = newSession();
-    state.sessions.set(sid, user.id);
+    state.sessions.set(sid, { userId: user.id, lastUsedAt: state.now() });
+    state.sweepIdentity();
     reply.header('set-cookie', `${SESSION_COOKIE}=${sid}; Path=/; HttpOnly; Secure; SameSite=None`);
   };
 
@@ -215,7 +218,8 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (i.kind === 'adminconsent') {
       return redirectBack(reply, { ...i, responseMode: 'query' }, { admin_consent: 'True', tenant: state.tenantId, scope: i.rawScope, state: i.state });
     }
-    const code = newCode();
+    const expiresAt = state.now() + CODE_TTL_MS;
+    const code = newCode(expiresAt);
     state.authCodes.set(code, {
       userId: user.id,
       clientAppId: i.client.appId,
@@ -224,15 +228,16 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
       codeChallenge: i.codeChallenge,
       codeChallengeMethod: i.codeChallengeMethod,
       nonce: i.nonce,
-      expiresAt: Date.now() + CODE_TTL_MS,
+      expiresAt,
       redeemed: false
     });
+    state.sweepIdentity();
     return redirectBack(reply, i, { code, state: i.state, session_state: randomUUID() });
   };
 
   const interactionFrom = (body: Params): Interaction | undefined => {
     const i = body.interaction ? interactions.get(body.interaction) : undefined;
-    return i && i.expiresAt > Date.now() ? i : undefined;
+    return i && i.expiresAt > state.now() ? i : undefined;
   };
 
   /** Validates what Entra validates before showing any page; errors it cannot redirect are pages. */
@@ -284,9 +289,10 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
       prompt: q.prompt,
       loginHint: q.login_hint ?? '',
       userId: null,
-      expiresAt: Date.now() + INTERACTION_TTL_MS
+      expiresAt: state.now() + INTERACTION_TTL_MS
     };
     interactions.set(i.id, i);
+    state.sweepIdentity();
     const current = sessionUser(req);
     const mustSignIn = !current || i.prompt === 'login' || i.prompt === 'select_account' || (i.loginHint !== '' && current.upn !== i.loginHint.toLowerCase());
     if (i.prompt === 'none' && mustSignIn) {
@@ -414,10 +420,13 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   const authorizationCode = (body: Params, client: App, tenant: string): GrantResult => {
     if (!body.code) return { error: AADSTS.missingParameter('code') };
     const record = state.authCodes.get(body.code);
-    if (!record) return { error: AADSTS.codeInvalid() };
+    if (!record) {
+      const expiresAt = handleTime(body.code);
+      return { error: expiresAt !== null && expiresAt <= state.now() ? AADSTS.codeExpired() : AADSTS.codeInvalid() };
+    }
     if (record.clientAppId !== client.appId) return { error: AADSTS.codeForOtherClient() };
     if (record.redeemed) return { error: AADSTS.codeRedeemed() };
-    if (record.expiresAt <= Date.now()) return { error: AADSTS.codeExpired() };
+    if (record.expiresAt <= state.now()) return { error: AADSTS.codeExpired() };
     if (body.redirect_uri !== record.redirectUri) return { error: AADSTS.redirectMismatch(body.redirect_uri ?? '', client.appId) };
     if (record.codeChallenge) {
       const verifier = body.code_verifier ?? '';
@@ -439,14 +448,18 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
   const refreshToken = (body: Params, client: App, tenant: string): GrantResult => {
     if (!body.refresh_token) return { error: AADSTS.missingParameter('refresh_token') };
     const record = state.refreshTokens.get(body.refresh_token);
-    if (!record) return { error: AADSTS.refreshTokenInvalid() };
+    const days = state.limits.refreshTokenInactivityDays;
+    if (!record) {
+      // Swept away only after its inactive time, so at least that long after it was issued.
+      const issuedAt = handleTime(body.refresh_token);
+      return { error: issuedAt !== null && state.now() - issuedAt > state.refreshTokenInactiveMs ? AADSTS.refreshTokenExpired(issuedAt, days) : AADSTS.refreshTokenInvalid() };
+    }
     if (record.clientAppId !== client.appId) return { error: AADSTS.refreshTokenOtherClient() };
     const user = state.accounts.get(record.userId);
-    if (!user || record.sessionGeneration !== user.sessionGeneration) return { error: AADSTS.refreshTokenRevoked(record.issuedAt, user?.tokensValidFrom ?? Date.now()) };
+    if (!user || record.sessionGeneration !== user.sessionGeneration) return { error: AADSTS.refreshTokenRevoked(record.issuedAt, user?.tokensValidFrom ?? state.now()) };
     if (user.disabled) return { error: AADSTS.accountDisabled() };
-    const inactiveMs = state.limits.refreshTokenInactivityDays * 24 * 3600 * 1000;
-    if (record.expired || Date.now() - record.lastUsedAt > inactiveMs) return { error: AADSTS.refreshTokenExpired(record.issuedAt, state.limits.refreshTokenInactivityDays) };
-    record.lastUsedAt = Date.now();
+    if (record.expired || state.now() - record.lastUsedAt > state.refreshTokenInactiveMs) return { error: AADSTS.refreshTokenExpired(record.issuedAt, days) };
+    record.lastUsedAt = state.now();
     const parsed = parseScopes(body.scope ?? 'openid profile offline_access', resolveResource, graph, tenant);
     if (!parsed.ok) return { error: parsed.error };
     return userTokens(user, client, parsed.value, body.client_info === '1', null);

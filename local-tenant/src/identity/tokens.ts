@@ -124,13 +124,26 @@ export function clientInfo(user: Account, tenantId: string): string {
   return Buffer.from(JSON.stringify({ uid: user.id, utid: tenantId })).toString('base64url');
 }
 
-/** Refresh tokens are opaque: a random handle to a record the tenant keeps. */
+/**
+ * Codes and refresh tokens are opaque: a random handle to a record the tenant keeps, stamped with
+ * the time the code expires or the refresh token was issued, as Entra's self-contained ones carry
+ * theirs: one presented after its record was swept away is still told it expired.
+ */
+const handle = (ms: number): string => `1.local.${Math.floor(ms).toString(36)}.${randomBytes(48).toString('base64url')}`;
+
+/** The time stamped in a code or refresh token (null if it is not one of this tenant's). */
+export function handleTime(value: string): number | null {
+  const m = /^1\.local\.([0-9a-z]{1,11})\.[\w-]+$/.exec(value);
+  return m ? parseInt(m[1], 36) : null;
+}
+
 export function newRefreshToken(state: TenantState, user: Account, client: App): string {
-  const token = `1.local.${randomBytes(48).toString('base64url')}`;
-  const t = Date.now();
+  const t = state.now();
+  const token = handle(t);
   state.refreshTokens.set(token, { userId: user.id, clientAppId: client.appId, sessionGeneration: user.sessionGeneration, issuedAt: t, lastUsedAt: t, expired: false });
+  state.sweepIdentity();
   return token;
 }
 
-export const newCode = (): string => `1.local.${randomBytes(48).toString('base64url')}`;
+export const newCode = (expiresAt: number): string => handle(expiresAt);
 export const newSession = (): string => randomUUID();

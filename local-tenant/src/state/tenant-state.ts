@@ -4,9 +4,17 @@ import { MailStore } from '../mailbox/store';
 import { ListStore } from '../sharepoint/list-store';
 import { Outbound } from '../mailbox/outbound';
 import { deliver, rejectForRecipientLimit } from '../mailbox/delivery';
-import type { SendingLimits } from '../mailbox/limits';
+import { DAY_MS, type SendingLimits } from '../mailbox/limits';
+import type { Interaction } from '../identity/routes';
 
 export const GLOBAL_ADMIN_ROLE_TEMPLATE = '62e90394-69f5-4237-9190-012177145e10';
+
+/** Entra's non-persistent session token: "a Max Inactive Time of 24 hours", extended on every use (docs/local-tenant.md). */
+export const SESSION_INACTIVE_MS = DAY_MS;
+/** How often, at most, the sign-in records are swept of expired entries. */
+const SWEEP_INTERVAL_MS = 60 * 1000;
+
+const realClock = (): number => Date.now();
 
 export interface Account {
   id: string;
@@ -83,6 +91,12 @@ export interface RefreshTokenRecord {
   expired: boolean;
 }
 
+/** A browser's sign-in session (the ESTSAUTH_LOCAL cookie): who, and when it last skipped a sign-in page. */
+export interface SessionRecord {
+  userId: string;
+  lastUsedAt: number;
+}
+
 export interface AuthCodeRecord {
   userId: string;
   clientAppId: string;
@@ -132,7 +146,12 @@ export class TenantState {
   exchangeRbac: { client: string; role: string; users: string[] }[] = [];
   refreshTokens = new Map<string, RefreshTokenRecord>();
   authCodes = new Map<string, AuthCodeRecord>();
-  sessions = new Map<string, string>();
+  sessions = new Map<string, SessionRecord>();
+  /** Sign-ins in progress, between the sign-in and consent pages; not fixture state, so a reset keeps them. */
+  readonly interactions = new Map<string, Interaction>();
+  /** The clock of the sign-in records (interactions, codes, refresh tokens, sessions): tests move it; reset() puts the real one back. */
+  now: () => number = realClock;
+  private lastSweep = Number.NEGATIVE_INFINITY;
   smtpBasicAuthEnabled = true;
   /** What a basic login answers while basic authentication is off: retired (550 5.7.30) or blocked by policy (535 5.7.139). */
   smtpBasicAuthOffReply: 'retired' | 'policy' = 'retired';
@@ -260,6 +279,8 @@ export class TenantState {
     this.refreshTokens.clear();
     this.authCodes.clear();
     this.sessions.clear();
+    this.now = realClock;
+    this.lastSweep = Number.NEGATIVE_INFINITY;
     this.smtpBasicAuthEnabled = f.tenant.smtpBasicAuthEnabled;
     this.smtpBasicAuthOffReply = 'retired';
     this.adminConsentPolicy = { isEnabled: false, reviewers: [], requestDurationInDays: 30, ...f.tenant.adminConsentRequestPolicy };
@@ -428,7 +449,28 @@ export class TenantState {
   /** Revokes every refresh token and session of the user (Revoke-MgUserSignInSession, password change). */
   revokeSessions(account: Account): void {
     account.sessionGeneration += 1;
-    account.tokensValidFrom = Date.now();
-    for (const [session, userId] of this.sessions) if (userId === account.id) this.sessions.delete(session);
+    account.tokensValidFrom = this.now();
+    for (const [session, s] of this.sessions) if (s.userId === account.id) this.sessions.delete(session);
+  }
+
+  /** Entra's "Refresh Token Max Inactive Time" (limits.refreshTokenInactivityDays). */
+  get refreshTokenInactiveMs(): number {
+    return this.limits.refreshTokenInactivityDays * DAY_MS;
+  }
+
+  /**
+   * Drops the sign-in records whose time is up (docs/local-tenant.md, "Lifetimes"). Run when one
+   * is added, at most once a minute: one pass a minute over maps that grow with every sign-in, and
+   * no timer to keep the process alive.
+   */
+  sweepIdentity(): void {
+    const t = this.now();
+    // A clock put back (a test's) sweeps at once instead of waiting for it to catch up.
+    if (t >= this.lastSweep && t - this.lastSweep < SWEEP_INTERVAL_MS) return;
+    this.lastSweep = t;
+    for (const [id, i] of this.interactions) if (i.expiresAt <= t) this.interactions.delete(id);
+    for (const [code, c] of this.authCodes) if (c.expiresAt <= t) this.authCodes.delete(code);
+    for (const [token, r] of this.refreshTokens) if (t - r.lastUsedAt > this.refreshTokenInactiveMs) this.refreshTokens.delete(token);
+    for (const [sid, s] of this.sessions) if (t - s.lastUsedAt > SESSION_INACTIVE_MS) this.sessions.delete(sid);
   }
 }
