@@ -32,6 +32,15 @@ const GRAPH_PERMISSION = { resource: 'Microsoft Graph', scope: 'User.ReadBasic.A
   }
 })();
 
+// A shipped package with the development defaults works against no tenant: say so where it is built.
+if (process.argv.includes('--ship') && process.argv.includes('package-solution')) {
+  const unset = require('./scripts/m365/placeholders.cjs').placeholders(__dirname);
+  if (unset.length > 0) {
+    // A log line, not build.warn: a warning fails a --ship build, and a try-out package is fine.
+    build.log(`NOTE - this package is built with development defaults (fine for a try-out, not for a tenant; docs/deploy.md step 4): ${unset.join('; ')}`);
+  }
+}
+
 build.configureWebpack.mergeConfig({
   additionalConfiguration: (generatedConfiguration) => {
     const webpack = require('webpack');

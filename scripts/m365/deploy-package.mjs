@@ -1,10 +1,21 @@
 // Tenant admin (SharePoint Administrator; Global Administrator to approve the Microsoft Graph
 // request), docs/deploy.md step 4: uploads and deploys the .sppkg to the tenant app catalog and
 // approves exactly the web part's API permission requests of infra/permissions.json.
-//   node scripts/m365/deploy-package.mjs [--package sharepoint/solution/lms-m365-connection.sppkg] [--dry-run]
-import { CONNECTION_API, m365, parseArgs, PERMISSIONS } from './lib.mjs';
+//   node scripts/m365/deploy-package.mjs [--package sharepoint/solution/lms-m365-connection.sppkg] [--dry-run] [--allow-placeholders]
+import { createRequire } from 'node:module';
+import { CONNECTION_API, m365, parseArgs, PERMISSIONS, root } from './lib.mjs';
 
-const o = parseArgs(process.argv.slice(2), [], { package: 'sharepoint/solution/lms-m365-connection.sppkg', apiName: CONNECTION_API.resource });
+const { placeholders } = createRequire(import.meta.url)('./placeholders.cjs');
+const argv = process.argv.slice(2);
+const allowPlaceholders = argv.includes('--allow-placeholders');
+const o = parseArgs(argv.filter((a) => a !== '--allow-placeholders'), [], { package: 'sharepoint/solution/lms-m365-connection.sppkg', apiName: CONNECTION_API.resource });
+
+// A package built with the development defaults asks users' tokens for an API no tenant has, at a host the deployment does not own.
+const unset = placeholders(root);
+if (unset.length > 0 && !allowPlaceholders) {
+  process.stderr.write(`Not uploaded: the package was built with the development defaults of\n${unset.map((u) => `  ${u}\n`).join('')}Set them for this deployment (docs/deploy.md, step 4), run npm run package again, then this script. (--allow-placeholders uploads it anyway, for a test tenant.)\n`);
+  process.exit(2);
+}
 const name = o.package.split('/').pop();
 
 m365(o, ['spo', 'app', 'add', '--filePath', o.package, '--overwrite']);

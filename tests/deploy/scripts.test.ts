@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { placeholders } = require('../../scripts/m365/placeholders.cjs') as { placeholders: (root: string) => string[] };
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PERMISSIONS = JSON.parse(readFileSync(path.join(ROOT, 'infra', 'permissions.json'), 'utf8')) as { permissions: { app: string; resource: string; type: string; permission: string; grantedBy?: string; exchangeRole?: string; siteRole?: string }[] };
@@ -98,8 +101,25 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(grant).toContain('--grantAdminConsent');
   });
 
+  test('deploy-package: refuses a package built with the development defaults, naming each; --allow-placeholders uploads it (a test tenant)', () => {
+    const refused = dryRun('deploy-package', []);
+    expect([refused.status, refused.commands]).toEqual([2, []]);
+    expect(refused.stderr).toContain('config/connection-api.json: appIdUri (api://lms-m365-connection)');
+    expect(refused.stderr).toContain('config/connection-api.json: baseUrl (https://lms-m365-connection.azurewebsites.net)');
+    expect(refused.stderr).toContain('config/publisher.json: privacyUrl (https://lms-m365.example/privacy)');
+    // A deployment's own settings are not placeholders.
+    const deployed = mkdtempSync(path.join(tmpdir(), 'deploy-config-'));
+    mkdirSync(path.join(deployed, 'config'));
+    writeFileSync(path.join(deployed, 'config', 'connection-api.json'), JSON.stringify({ appIdUri: `api://${TENANT_ID}/lms-m365-connection`, baseUrl: 'https://contoso-lms-api.azurewebsites.net' }));
+    writeFileSync(path.join(deployed, 'config', 'publisher.json'), JSON.stringify({ websiteUrl: 'https://contoso.com', privacyUrl: 'https://contoso.com/privacy', termsOfUseUrl: 'https://contoso.com/terms' }));
+    expect(placeholders(deployed)).toEqual([]);
+    writeFileSync(path.join(deployed, 'config', 'publisher.json'), JSON.stringify({ websiteUrl: 'https://contoso.com', privacyUrl: 'https://lms.example/privacy', termsOfUseUrl: 'https://contoso.com/terms' }));
+    expect(placeholders(deployed)).toEqual(['config/publisher.json: privacyUrl (https://lms.example/privacy)']);
+    rmSync(deployed, { recursive: true, force: true });
+  });
+
   test('deploy-package: uploads and deploys the built .sppkg (site-scoped: no tenant-wide deployment) and approves exactly the web part\'s requests', () => {
-    const run = dryRun('deploy-package', []);
+    const run = dryRun('deploy-package', ['--allow-placeholders']);
     expect(run.status).toBe(0);
     const solution = JSON.parse(readFileSync(path.join(ROOT, 'config', 'package-solution.json'), 'utf8')) as { paths: { zippedPackage: string } };
     const [add] = find(run.commands, 'spo', 'app', 'add');
