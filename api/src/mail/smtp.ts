@@ -1,5 +1,7 @@
-import nodemailer, { Transporter } from 'nodemailer';
+import nodemailer, { SendMailOptions, Transporter } from 'nodemailer';
+import SMTPConnection, { type SMTPConnectionAuth } from 'nodemailer/lib/smtp-connection';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import XOAuth2 from 'nodemailer/lib/xoauth2';
 import { ApiError } from '../errors/apiError';
 import { smtpApiError, SmtpContext } from '../errors/upstream';
 import type { ErrorCode } from '@lms-m365/contracts';
@@ -15,24 +17,85 @@ export interface SmtpEndpoint {
 /** How to log in: a password (classic) or an OAuth access token (XOAUTH2, modern). */
 export type SmtpLogin = { user: string; pass: string } | { user: string; accessToken: string };
 
-const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
+/**
+ * nodemailer's limits (ms) are idle ones: connecting, the greeting, and `socketTimeout` without a
+ * byte from the server - a server that trickles its replies (a byte every few seconds) never
+ * meets them. `deadline` bounds the whole: one SMTP transaction of a send (queueing for a pool
+ * connection, connecting and logging in included), or one login check. It ends as a socket
+ * timeout does (SMTP_UNAVAILABLE, upstream ETIMEDOUT): the server may have taken the message, so
+ * the engine sends it again later with the same Message-ID.
+ */
+export interface SmtpTimeouts {
+  connectionTimeout: number;
+  greetingTimeout: number;
+  socketTimeout: number;
+  deadline: number;
+}
+
+/**
+ * A send: a minute. Exchange Online takes a second or two; a slow server that keeps within the idle
+ * limits (connecting 10 s, greeting 10 s, a reply 20 s) still fits, one that trickles holds the
+ * mailbox's slot (and a shutdown) for a minute instead of for ever.
+ */
+export const SEND_TIMEOUTS: SmtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000, deadline: 60_000 };
+/** A login check: the 40 s an SMTP probe is said to take at most (health/monitor.ts, docs/api.md). */
+export const VERIFY_TIMEOUTS: SmtpTimeouts = { ...SEND_TIMEOUTS, deadline: 40_000 };
+
+/** The deadline passed: as nodemailer reports a socket timeout, so it maps to the same error. */
+function deadlinePassed(): Error {
+  return Object.assign(new Error('SMTP deadline passed'), { code: 'ETIMEDOUT', command: 'CONN' });
+}
 
 function contextOf(login: SmtpLogin): SmtpContext {
   return 'pass' in login ? 'password' : 'oauth';
 }
 
-/** Logs in and out without sending: proves the credentials (R-CLS-3) or SMTP AUTH (R-MOD-8). */
-export async function verifySmtpLogin(endpoint: SmtpEndpoint, login: SmtpLogin): Promise<void> {
-  const auth = 'pass' in login
-    ? { type: 'login' as const, user: login.user, pass: login.pass }
-    : { type: 'OAuth2' as const, user: login.user, accessToken: login.accessToken };
-  const t = nodemailer.createTransport({ host: endpoint.host, port: endpoint.port, secure: endpoint.secure, requireTLS: !endpoint.secure, auth, ...TIMEOUTS, logger: false, debug: false });
+/**
+ * Logs in and out without sending: proves the credentials (R-CLS-3) or SMTP AUTH (R-MOD-8). Over
+ * nodemailer's SMTPConnection rather than a transport's verify(), which keeps its connection to
+ * itself: at the deadline this one is closed (its socket ended, and destroyed if the server does
+ * not close its side within nodemailer's socketCloseTimeout, 5 s). The deadline runs until the
+ * connection ends, so it bounds the QUIT after a login that worked too. Like verify(), a server
+ * that offers no AUTH is not asked to log in.
+ */
+export async function verifySmtpLogin(endpoint: SmtpEndpoint, login: SmtpLogin, timeouts: SmtpTimeouts = VERIFY_TIMEOUTS): Promise<void> {
+  const { deadline, ...idle } = timeouts;
+  const auth: SMTPConnectionAuth = 'pass' in login
+    ? { type: 'LOGIN', user: login.user, credentials: { user: login.user, pass: login.pass }, method: false }
+    : { type: 'OAUTH2', user: login.user, oauth2: new XOAuth2({ user: login.user, accessToken: login.accessToken }, false), method: 'XOAUTH2' };
+  const connection = new SMTPConnection({ host: endpoint.host, port: endpoint.port, secure: endpoint.secure, requireTLS: !endpoint.secure, ...idle, logger: false, debug: false });
   try {
-    await t.verify();
+    await new Promise<void>((resolve, reject) => {
+      // Rejected before the close, whose 'end' would settle it as a plain "Connection closed".
+      const fail = (error: unknown): void => {
+        reject(error);
+        connection.close();
+      };
+      const timer = setTimeout(() => fail(deadlinePassed()), deadline);
+      connection.once('end', () => {
+        clearTimeout(timer);
+        reject(new Error('Connection closed'));
+      });
+      connection.on('error', fail);
+      connection.connect((error) => {
+        if (error) {
+          return fail(error);
+        }
+        if (!connection.allowsAuth) {
+          connection.quit();
+          return resolve();
+        }
+        connection.login(auth, (loginError) => {
+          if (loginError) {
+            return fail(loginError);
+          }
+          connection.quit();
+          resolve();
+        });
+      });
+    });
   } catch (error) {
     throw smtpApiError(error, contextOf(login));
-  } finally {
-    t.close();
   }
 }
 
@@ -69,7 +132,7 @@ export class SmtpMailTransport implements MailTransport {
   /** The account as From shows it: its display name with its address (as Exchange shows a Graph message's sender). */
   private readonly sender: string | { name: string; address: string };
 
-  public constructor(private readonly endpoint: SmtpEndpoint, public readonly account: string, private readonly credentials: SmtpCredentials, public readonly concurrency: number, displayName?: string) {
+  public constructor(private readonly endpoint: SmtpEndpoint, public readonly account: string, private readonly credentials: SmtpCredentials, public readonly concurrency: number, displayName?: string, private readonly timeouts: SmtpTimeouts = SEND_TIMEOUTS) {
     this.kind = credentials.kind === 'password' ? 'smtp-password' : 'smtp-oauth';
     this.sender = displayName && displayName !== account ? { name: displayName, address: account } : account;
     const auth = credentials.kind === 'password'
@@ -84,7 +147,9 @@ export class SmtpMailTransport implements MailTransport {
       secure: endpoint.secure,
       requireTLS: !endpoint.secure,
       auth,
-      ...TIMEOUTS,
+      connectionTimeout: timeouts.connectionTimeout,
+      greetingTimeout: timeouts.greetingTimeout,
+      socketTimeout: timeouts.socketTimeout,
       logger: false,
       debug: false
     } as SMTPPool.Options);
@@ -130,7 +195,7 @@ export class SmtpMailTransport implements MailTransport {
     };
     let info: SMTPPool.SentMessageInfo;
     try {
-      info = await this.pool.sendMail(mail);
+      info = await this.transaction(mail);
     } catch (error) {
       throw this.failure(error);
     }
@@ -152,7 +217,7 @@ export class SmtpMailTransport implements MailTransport {
         break;
       }
       try {
-        info = await this.pool.sendMail({ ...mail, envelope: { from: typeof from === 'string' ? from : from.address, to: deferred } });
+        info = await this.transaction({ ...mail, envelope: { from: typeof from === 'string' ? from : from.address, to: deferred } });
       } catch (error) {
         // The rest refused again (all of them, or the session failed): they did not get it.
         deferred.forEach((address) => refused.add(address.toLowerCase()));
@@ -161,6 +226,25 @@ export class SmtpMailTransport implements MailTransport {
       }
     }
     return { refused: refused.size > 0 ? { recipients: refused.size, code, addresses: [...refused] } : null };
+  }
+
+  /**
+   * One SMTP transaction within the deadline. At the deadline the message's AbortSignal makes the
+   * pool take it out of its queue, or close the one connection sending it (socket ended, destroyed
+   * after socketCloseTimeout): its slot is free for the next send. The other connections and the
+   * messages on their way over them go on - closing the pool (`close({ force: true })`) would fail
+   * those too, and leave the transport unusable for the rest of the burst.
+   */
+  private async transaction(mail: SendMailOptions): Promise<SMTPPool.SentMessageInfo> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.timeouts.deadline);
+    try {
+      return await this.pool.sendMail({ ...mail, signal: deadline.signal });
+    } catch (error) {
+      throw deadline.signal.aborted ? deadlinePassed() : error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** A failed submission as the catalogue's error: the token source's own (carried through nodemailer), or the server's reply mapped. */
