@@ -139,7 +139,7 @@ export class HealthMonitor {
   public async sweep(): Promise<Record<string, number>> {
     const result = { probed: 0, lost: 0, restored: 0, resumed: 0, notices: 0, failed: 0 };
     for await (const { record } of this.deps.connections.all()) {
-      // A shutdown does not wait for every catalog's probe (up to 15 s each on Graph, 40 s on SMTP).
+      // A shutdown does not wait for every catalog's probe (a token, up to 20 s, then up to 15 s on Graph or 40 s for an SMTP login).
       if (this.stopping) {
         break;
       }
