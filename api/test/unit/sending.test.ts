@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
+import { emptyConnection, type ConnectionRecord } from '../../src/connections/model';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
+import { visibleStatus } from '../../src/sending/notificationService';
 import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
@@ -447,12 +449,41 @@ describe('the Idempotency-Key header', () => {
     expect(codeOfKey(['idempotency-key', '"a"b"'])).toBe('"a"b"');
     expect(codeOfKey(['idempotency-key', ' spaced '])).toBe('spaced');
     expect(codeOfKey(['idempotency-key', 'a', 'Idempotency-Key', 'b'])).toBe('! VALIDATION_FAILED');
+    expect(() => idempotencyKey(['Idempotency-Key', 'a', 'idempotency-key', 'a'])).toThrow(expect.objectContaining({ detail: 'Send one Idempotency-Key header.' }));
     for (const empty of [[], ['idempotency-key', ''], ['idempotency-key', '""'], ['idempotency-key', '  ']]) {
       expect(codeOfKey(empty)).toBe('! IDEMPOTENCY_KEY_REQUIRED');
     }
   });
   it('a storage fault answers 503 with Retry-After', () => {
     expect(storageError(Object.assign(new Error('timeout'), { statusCode: 500 }))).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 10 });
+  });
+});
+
+describe('the status the LMS sees of a stored notification', () => {
+  const NOW = Date.UTC(2027, 5, 10, 12);
+  const connected: ConnectionRecord = { ...emptyConnection('https://t.test/sites/a', 'c1'), enabled: true, method: 'modern', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } };
+  const disabled: ConnectionRecord = { ...connected, enabled: false };
+  const lost: ConnectionRecord = { ...connected, health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: null } };
+  const item = (state: ItemState['state'], extra: Partial<ItemState> = {}): ItemState => ({ ...newItemState({ priority: 'normal', now: NOW - HOUR, expiresAt: NOW + HOUR, parts: 1 }), state, ...extra });
+
+  it('a queued item of a catalog that can send is queued; of one that cannot (switched off, connection lost) it is held', () => {
+    expect(visibleStatus(item('queued'), connected, NOW)).toBe('queued');
+    expect(visibleStatus(item('queued'), disabled, NOW)).toBe('held');
+    expect(visibleStatus(item('queued'), lost, NOW)).toBe('held');
+  });
+
+  it('a queued item past its expiry is expired before its drain records it, held or not; one partly sent is not', () => {
+    expect(visibleStatus(item('queued', { expiresAt: NOW }), connected, NOW)).toBe('expired');
+    expect(visibleStatus(item('queued', { expiresAt: NOW }), disabled, NOW)).toBe('expired');
+    expect(visibleStatus(item('queued', { expiresAt: NOW + 1 }), connected, NOW)).toBe('queued');
+    expect(visibleStatus(item('queued', { expiresAt: NOW, parts: 2, partsSent: 1 }), connected, NOW)).toBe('queued');
+  });
+
+  it('any other state is shown as stored, whatever the catalog or the expiry', () => {
+    for (const state of ['sending', 'sent', 'failed', 'expired'] as const) {
+      expect(visibleStatus(item(state, { expiresAt: NOW - HOUR }), disabled, NOW)).toBe(state);
+      expect(visibleStatus(item(state), connected, NOW)).toBe(state);
+    }
   });
 });
 

@@ -7,7 +7,8 @@ import { ApiError } from '../../src/errors/apiError';
 import { htmlToText, invitationIcs } from '../../src/sessions/ics';
 import { meetingBlob, roomAnswerOf, roomSchedules, SessionInvitations, utcMs } from '../../src/sessions/invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
-import { sessionTimes, zoned } from '../../src/sessions/time';
+import { Settings } from 'luxon';
+import { graphDateTime, sessionTimes, zoned } from '../../src/sessions/time';
 
 const revision = (extra: Partial<SessionRevision> = {}): SessionRevision => ({
   revision: 1,
@@ -70,6 +71,39 @@ describe('sessions - time zones', () => {
     expect(codeOf(() => sessionTimes({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, { dateTime: '2027-06-10T02:00:00', timeZone: 'Europe/London' }))).toBe('VALIDATION_FAILED: end is not after start.');
     expect(sessionTimes({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, { dateTime: '2027-06-10T03:00:00', timeZone: 'Europe/London' }).end.toUTC().toISO()).toBe('2027-06-10T02:00:00.000Z');
   });
+
+  it('time - a refused start or end is named as such in the problem', () => {
+    const ok = { dateTime: '2027-06-10T10:00:00', timeZone: 'UTC' };
+    expect(codeOf(() => sessionTimes({ ...ok, timeZone: 'Mars/Olympus' }, ok))).toBe('VALIDATION_FAILED: start.timeZone is not an IANA time zone (such as Asia/Tokyo or UTC).');
+    expect(codeOf(() => sessionTimes(ok, { ...ok, dateTime: '2027-06-31T10:00:00' }))).toBe('VALIDATION_FAILED: end.dateTime is not a valid date and time.');
+  });
+
+  it('time - fractions of a second or an offset make no wall-clock time: refused as not valid, not as a time the clocks skip', () => {
+    for (const dateTime of ['2027-06-10T10:00:00.000', '2027-06-10T10:00:00+09:00', '2027-06-10T10:00:00Z']) {
+      expect(codeOf(() => zoned({ dateTime, timeZone: 'Asia/Tokyo' }, 'start'))).toBe('VALIDATION_FAILED: start.dateTime is not a valid date and time.');
+    }
+  });
+
+  it('time - the server\'s own time zone changes nothing: the same instants, the same repeated hour refused', () => {
+    const before = Settings.defaultZone;
+    Settings.defaultZone = 'America/New_York';
+    try {
+      expect(zoned({ dateTime: '2027-10-31T00:59:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-10-30T23:59:00.000Z');
+      expect(zoned({ dateTime: '2027-10-31T02:00:00', timeZone: 'Europe/London' }, 'start').toUTC().toISO()).toBe('2027-10-31T02:00:00.000Z');
+      expect(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, 'start').toUTC().toISO()).toBe('2027-06-10T01:00:00.000Z');
+      expect(codeOf(() => zoned({ dateTime: '2027-10-31T01:30:00', timeZone: 'Europe/London' }, 'start'))).toMatch(/happens twice/);
+    } finally {
+      Settings.defaultZone = before;
+    }
+  });
+
+  it('time - Graph is given the session\'s own zone when its documentation lists it, else the same instant in UTC', () => {
+    const tokyo = zoned({ dateTime: '2027-06-10T10:00', timeZone: 'Asia/Tokyo' }, 'start');
+    expect(graphDateTime(tokyo, 'Asia/Tokyo')).toEqual({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' });
+    // Europe/Kyiv is not in the list (Europe/Kiev is): 10:00 in Kyiv in summer is 07:00 UTC.
+    expect(graphDateTime(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Europe/Kyiv' }, 'start'), 'Europe/Kyiv')).toEqual({ dateTime: '2027-06-10T07:00:00', timeZone: 'UTC' });
+    expect(graphDateTime(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'UTC' }, 'start'), 'UTC')).toEqual({ dateTime: '2027-06-10T10:00:00', timeZone: 'UTC' });
+  });
 });
 
 describe('sessions - iCalendar', () => {
@@ -89,6 +123,7 @@ describe('sessions - iCalendar', () => {
     expect(text).not.toContain('VTIMEZONE');
     expect(text).not.toContain('TZID');
     const unfolded = text.replace(/\r\n /g, '');
+    expect(unfolded).toContain('ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN="Learner One":MAILTO:learner1@contoso.test');
     expect(unfolded).toContain('ATTENDEE;ROLE=OPT-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:MAILTO:learner2@contoso.test');
     expect(unfolded).toContain('ORGANIZER;CN="Alex Wilber":mailto:alex@contoso.test');
     expect(ev.description).toBe('Bring boots & a hat.');
@@ -110,8 +145,21 @@ describe('sessions - iCalendar', () => {
     expect(text).not.toContain('RSVP=TRUE');
   });
 
+  it('ics - a CANCEL without a message keeps the session\'s description', () => {
+    const text = invitationIcs({ method: 'CANCEL', uid: 'abc@lms.example', sequence: 4, organizer, attendees: [revision().attendees[0]], revision: revision({ cancelled: true }), location: null });
+    const ev = Object.values(ical.sync.parseICS(text)).find((c): c is ical.VEvent => c?.type === 'VEVENT') as ical.VEvent;
+    expect([ev.status, ev.description]).toEqual(['CANCELLED', 'Bring boots & a hat.']);
+  });
+
   it('ics - the plain-text description drops tags and decodes entities', () => {
     expect(htmlToText('<h1>Title</h1><p>a &lt;b&gt; &quot;c&quot;<br>d</p>')).toBe('Title\na <b> "c"\nd');
+    expect(htmlToText('<p>Bring&nbsp;boots &amp; the trainer&#39;s notes.</p>')).toBe('Bring boots & the trainer\'s notes.');
+    // An entity is decoded once: &amp;lt; is the text "&lt;", not "<".
+    expect(htmlToText('<p>&amp;lt;</p>')).toBe('&lt;');
+  });
+
+  it('ics - empty paragraphs leave at most one blank line in the plain text', () => {
+    expect(htmlToText('<p>Part 1</p><p></p><p></p><div></div><p>Part 2</p>')).toBe('Part 1\n\nPart 2');
   });
 });
 
@@ -123,8 +171,22 @@ describe('sessions - Graph answers', () => {
     expect(roomAnswerOf({ attendees: [{ emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource', status: { response: 'organizer' } }] }, 'room-adams@contoso.test')).toBe('none');
   });
 
+  it('room answer - accepted and tentatively accepted are the room\'s answers too; a room listed without a status has not answered', () => {
+    const answering = (response: string) => ({ attendees: [{ emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource', status: { response } }] });
+    expect(roomAnswerOf(answering('accepted'), 'room-adams@contoso.test')).toBe('accepted');
+    expect(roomAnswerOf(answering('tentativelyAccepted'), 'room-adams@contoso.test')).toBe('tentativelyAccepted');
+    expect(roomAnswerOf({ attendees: [{ emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }] }, 'room-adams@contoso.test')).toBe('none');
+    expect(roomAnswerOf({}, 'room-adams@contoso.test')).toBe('none');
+  });
+
   it('utcMs - Graph\'s seven-digit fractions in UTC', () => {
     expect(utcMs({ dateTime: '2027-06-10T01:00:00.0000000', timeZone: 'UTC' })).toBe(Date.parse('2027-06-10T01:00:00Z'));
+  });
+
+  it('utcMs - a time that carries its own offset (or Z) is read at it, not as UTC again', () => {
+    expect(utcMs({ dateTime: '2027-06-10T10:00:00+09:00', timeZone: 'UTC' })).toBe(Date.parse('2027-06-10T01:00:00Z'));
+    expect(utcMs({ dateTime: '2027-06-10T01:00:00-05:30', timeZone: 'UTC' })).toBe(Date.parse('2027-06-10T06:30:00Z'));
+    expect(utcMs({ dateTime: '2027-06-10T01:00:00.000Z', timeZone: 'UTC' })).toBe(Date.parse('2027-06-10T01:00:00Z'));
   });
 });
 
@@ -410,6 +472,23 @@ describe('meetingBlob - the Teams join details an update of an online meeting mu
     expect(meetingBlob(`<p>desc</p>${rule}<p>no link</p>`, join)).toBeNull();
     expect(meetingBlob(`<p><a href="${join}">join</a></p>${rule}`, join)).toBeNull();
   });
+
+  it('the link\'s first appearance, in either spelling, decides which divider begins the details', () => {
+    const details = `${rule}<div><a href="${join.replace(/&/g, '&amp;')}">Click here to join the meeting</a></div>${rule}<div>Or paste ${join}</div>`;
+    expect(meetingBlob(`<html><body><p>desc</p>${details}</body></html>`, join)).toBe(details);
+  });
+
+  it('an underscore in the details\' own markup (Outlook\'s x_ class names) is no divider', () => {
+    const details = `${rule}<div class="x_me-email-text"><a href="${join.replace(/&/g, '&amp;')}">Click here to join the meeting</a></div>`;
+    expect(meetingBlob(`<html><body><p>desc</p>${details}</body></html>`, join)).toBe(details);
+  });
+
+  it('a body that is the join details alone is all of them: a text body that begins with the divider, an HTML fragment with line breaks', () => {
+    const text = `${'_'.repeat(80)}\nMicrosoft Teams meeting\nClick here to join the meeting <${join}>`;
+    expect(meetingBlob(text, join)).toBe(text);
+    const fragment = `<div style="width:100%">\r\n<span>${'_'.repeat(80)}</span></div>\r\n<div><a href="${join.replace(/&/g, '&amp;')}">Join</a></div>`;
+    expect(meetingBlob(fragment, join)).toBe(fragment);
+  });
 });
 
 describe('roomSchedules - free/busy as getSchedule answers it', () => {
@@ -431,5 +510,54 @@ describe('roomSchedules - free/busy as getSchedule answers it', () => {
     const answer = await roomSchedules(graphAnswering([{ scheduleId: 'primary@contoso.test', scheduleItems: [{ status: 'busy', start: at(9), end: at(10) }] }]), ['alias@contoso.test'], Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14));
     expect([...answer.keys()]).toEqual(['alias@contoso.test']);
     expect(answer.get('alias@contoso.test')).toHaveLength(1);
+  });
+
+  it('asks for the range in UTC and for UTC answers, at most 20 rooms a call: 45 rooms in three calls, 20 in one', async () => {
+    const calls: Array<{ method: string; path: string; body: { schedules: string[] }; headers: unknown }> = [];
+    const graph = { call: async (method: string, path: string, body: { schedules: string[] }, headers: unknown) => {
+      calls.push({ method, path, body, headers });
+      return { value: body.schedules.map((scheduleId) => ({ scheduleId, scheduleItems: [] })) };
+    } } as unknown as Parameters<typeof roomSchedules>[0];
+    const rooms = Array.from({ length: 45 }, (_, i) => `room-${i}@contoso.test`);
+    const answer = await roomSchedules(graph, rooms, Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14, 30));
+    expect(calls[0]).toEqual({
+      method: 'POST',
+      path: '/me/calendar/getSchedule',
+      body: { schedules: rooms.slice(0, 20), startTime: { dateTime: '2027-06-10T08:00:00.000', timeZone: 'UTC' }, endTime: { dateTime: '2027-06-10T14:30:00.000', timeZone: 'UTC' }, availabilityViewInterval: 15 },
+      headers: { prefer: 'outlook.timezone="UTC"' }
+    });
+    expect(calls.map((c) => c.body.schedules)).toEqual([rooms.slice(0, 20), rooms.slice(20, 40), rooms.slice(40)]);
+    expect([...answer.keys()]).toEqual(rooms);
+    calls.length = 0;
+    await roomSchedules(graph, rooms.slice(0, 20), Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14));
+    expect(calls).toHaveLength(1);
+  });
+
+  it('answers are matched by the address Graph echoes, in any case, whatever their order', async () => {
+    const answer = await roomSchedules(graphAnswering([
+      { scheduleId: 'ROOM-B@contoso.test', scheduleItems: [{ status: 'busy', start: at(9), end: at(10) }] },
+      { scheduleId: 'room-a@contoso.test', scheduleItems: [] }
+    ]), ['Room-A@contoso.test', 'room-b@contoso.test'], Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14));
+    expect(answer.get('room-a@contoso.test')).toEqual([]);
+    expect(answer.get('room-b@contoso.test')).toEqual([{ start: Date.UTC(2027, 5, 10, 9), end: Date.UTC(2027, 5, 10, 10) }]);
+  });
+
+  it('a room answered without items is free; an item without a status keeps it busy', async () => {
+    const answer = await roomSchedules(graphAnswering([
+      { scheduleId: 'room-a@contoso.test' },
+      { scheduleId: 'room-b@contoso.test', scheduleItems: [{ start: at(9), end: at(10) }] }
+    ]), ['room-a@contoso.test', 'room-b@contoso.test'], Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14));
+    expect(answer.get('room-a@contoso.test')).toEqual([]);
+    expect(answer.get('room-b@contoso.test')).toEqual([{ start: Date.UTC(2027, 5, 10, 9), end: Date.UTC(2027, 5, 10, 10) }]);
+  });
+
+  it('no answer at all leaves every room unknown (not free); an answer beyond the rooms asked is dropped', async () => {
+    const silent = { call: async () => undefined } as unknown as Parameters<typeof roomSchedules>[0];
+    expect([...(await roomSchedules(silent, ['room-a@contoso.test'], Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14))).keys()]).toStrictEqual([]);
+    const answer = await roomSchedules(graphAnswering([
+      { scheduleId: 'room-a@contoso.test', scheduleItems: [] },
+      { scheduleId: 'room-z@contoso.test', scheduleItems: [] }
+    ]), ['room-a@contoso.test'], Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14));
+    expect([...answer.keys()]).toStrictEqual(['room-a@contoso.test']);
   });
 });
