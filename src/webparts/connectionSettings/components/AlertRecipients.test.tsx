@@ -27,4 +27,22 @@ describe('AlertRecipients', () => {
     expect(changes).toHaveLength(1);
     expect(['a@b.c', ' megan@contoso.test ', 'megan', 'a b@c.d', 'x@y', 'a@b.c;d@e.f'].map(validateTyped)).toEqual([ValidationState.valid, ValidationState.valid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid]);
   });
+
+  it('AlertRecipients (race) - an older search failing after a newer one answered does not say the directory cannot be searched', async () => {
+    let failFirst: () => void = () => undefined;
+    const directory = {
+      searchPeople: (query: string) => query === 'a'
+        ? new Promise<never>((resolve, reject) => { failFirst = () => reject(appError('timeout')); })
+        : Promise.resolve([{ email: 'alex@contoso.test', displayName: 'Alex Wilber' }])
+    };
+    render(<AlertRecipients strings={en} directory={directory} recipients={[]} disabled={false} onChange={() => undefined} />);
+    await userEvent.type(screen.getByRole('combobox'), 'a');
+    await act(() => new Promise((resolve) => setTimeout(resolve, 400)));
+    await userEvent.type(screen.getByRole('combobox'), 'l');
+    expect(await screen.findByText('Alex Wilber')).toBeInTheDocument();
+    await act(async () => { failFirst(); await Promise.resolve(); });
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(screen.queryByTestId('people-search-failed')).not.toBeInTheDocument();
+    expect(screen.getByText('Alex Wilber')).toBeInTheDocument();
+  });
 });

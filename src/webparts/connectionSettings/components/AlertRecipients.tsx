@@ -31,16 +31,24 @@ export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Eleme
   const { strings, directory } = props;
   const selected = props.recipients.map((email: string) => toPersona({ email, displayName: email }));
   const [searchFailed, setSearchFailed] = React.useState<boolean>(false);
+  // Only the latest search says whether the directory could be searched (the picker shows only its results).
+  const latest = React.useRef<number>(0);
+  React.useEffect(() => () => { latest.current = -1; }, []); // unmounted: no search answers here
 
   const resolve = async (filter: string, current?: IPersonaProps[]): Promise<IPersonaProps[]> => {
+    const search = ++latest.current;
     let people: IPerson[];
     try {
       people = await directory.searchPeople(filter);
-      setSearchFailed(false);
     } catch {
       // Said under the picker; the admin can type again and nothing else depends on it.
-      setSearchFailed(true);
+      if (search === latest.current) {
+        setSearchFailed(true);
+      }
       return [];
+    }
+    if (search === latest.current) {
+      setSearchFailed(false);
     }
     const taken = (current || []).map((p: IPersonaProps) => p.id);
     return people.map(toPersona).filter((p: IPersonaProps) => taken.indexOf(p.id) < 0);

@@ -830,6 +830,80 @@ describe('ConnectionSettings', () => {
     expect(screen.getByText(ja.visitorAskOwnersUnknown)).toBeInTheDocument();
   });
 
+  it('ConnectionSettings (race) - once the sign-in window has come back, the page completes it: Cancel no longer turns the page idle while the completion saves behind it', async () => {
+    const api = new FakeConnectionApi();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const complete = api.completeModern.bind(api);
+    api.completeModern = (completion: string) => { api.calls.push('complete asked'); return gate.then(() => complete(completion)); };
+    const { store } = renderPage({ api });
+    await ready();
+    await switchOn();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await screen.findByText(en.connecting);
+    api.view = connectedView({ enabled: false });
+    signInMessage({ ok: true, completion: COMPLETION });
+    await waitFor(() => expect(api.calls).toContain('complete asked'));
+    // The API is making the connection: a Cancel here would put the switch back to off and free the
+    // page, while the completion goes on to turn sending on and lands over whatever is done next.
+    await userEvent.click(screen.getByRole('button', { name: en.cancel }));
+    expect(screen.getByText(en.connecting)).toBeInTheDocument();
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).toBeChecked();
+    await act(async () => { release(); await gate; });
+    expect(await screen.findByTestId('connected-account')).toHaveTextContent('adele@contoso.test');
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
+    expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings (race) - Check now keeps what the admin changed and has not saved yet', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView()), store: new FakeSettingsStore({ enabled: true }) });
+    await ready();
+    await waitFor(() => expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument());
+    await userEvent.click(screen.getByRole('switch', { name: en.masterSwitchLabel }));
+    expect(screen.getByTestId('unsaved')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.checkNow }));
+    expect(await screen.findByText(en.checkedWorks)).toBeInTheDocument();
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
+    expect(screen.getByTestId('unsaved')).toBeInTheDocument();
+  });
+
+  it('ConnectionSettings (race) - a background check answering while the admin edits brings another admin\'s change along: the save keeps it instead of writing the older value back', async () => {
+    const api = new FakeConnectionApi(connectedView({ enabled: false }));
+    const release = holdChecks(api);
+    renderPage({ api });
+    await ready();
+    await switchOn();
+    // Meanwhile another admin (a second tab) added an alert recipient; the check answers with the API's record.
+    api.view = { ...api.view, alertRecipients: ['megan@contoso.test'], etag: 'W/"megan"' };
+    await release();
+    await waitFor(() => expect(screen.queryByText(en.checkingConnection)).not.toBeInTheDocument());
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.saved)).toBeInTheDocument();
+    expect(api.view).toMatchObject({ enabled: true, alertRecipients: ['megan@contoso.test'] });
+  });
+
+  it('ConnectionSettings (race) - a test email answering after its part went away (the background check found the connection lost) updates nothing that is gone', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    api.checkedView = connectedView({ health: LOST });
+    const releaseCheck = holdChecks(api);
+    let sent: () => void = () => undefined;
+    const answer = new Promise<void>((resolve) => { sent = resolve; });
+    const send = api.sendTestEmail.bind(api);
+    api.sendTestEmail = (to: string) => answer.then(() => send(to));
+    const errors = jest.spyOn(console, 'error');
+    try {
+      renderPage({ api });
+      await ready();
+      await userEvent.click(await screen.findByRole('button', { name: en.testEmailSend }));
+      await releaseCheck();
+      await waitFor(() => expect(screen.queryByRole('button', { name: en.testEmailSend })).not.toBeInTheDocument());
+      await act(async () => { sent(); await answer; });
+      expect(errors.mock.calls.map((call) => String(call[0])).filter((m) => /unmounted component/.test(m))).toEqual([]);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
   it('ConnectionSettings - a failed load says why and retries', async () => {
     const api = new FakeConnectionApi();
     api.failures.get = appError('timeout');

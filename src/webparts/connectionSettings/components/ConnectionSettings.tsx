@@ -143,7 +143,10 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       dispatch({ type: 'sign-in', signIn: { state: 'blocked', url } });
     },
     complete: (completion: string) => services.connectionApi.completeModern(completion),
-    poll: () => services.connectionApi.modernResult()
+    poll: () => services.connectionApi.modernResult(),
+    // Still connecting, but no longer waiting for the window: Cancel would only hide the completion
+    // and the save after it, which would then land over whatever the admin did next.
+    onSignedIn: () => dispatch({ type: 'sign-in', signIn: undefined })
   });
 
   // Catalogs this page load has verified already: a retry or a reload after a conflict reads the
@@ -302,7 +305,9 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
       // Said either way: a check that changes nothing would otherwise look like no check at all.
       const checked = await services.connectionApi.checkConnection();
       const works = checked.health.state === 'connected';
-      await refresh(works ? { text: strings.checkedWorks, place: 'summary' } : { text: strings.checkedNotWorking, place: 'summary', info: true });
+      const [view, stored] = await Promise.all([services.connectionApi.getConnection(), services.settingsStore.load()]);
+      // A check changes no setting: what the admin has not saved yet stays (unlike after a connect or a disconnect).
+      dispatch({ type: 'checked', view, stored, notice: works ? { text: strings.checkedWorks, place: 'summary' } : { text: strings.checkedNotWorking, place: 'summary', info: true } });
     } catch (error) {
       fail(error, 'summary');
     }

@@ -1,6 +1,6 @@
 import * as React from 'react';
 import '@testing-library/jest-dom';
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { format } from '../loc';
 import en from '../loc/en-us';
@@ -153,6 +153,45 @@ describe('DeliveriesPanel', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('DeliveriesPanel (race) - on a network slower than the polling, a read under way is not thrown away by the next tick: the newer state arrives, and reads do not pile up', async () => {
+    const api = new FakeDeliveriesApi([delivery({ status: 'queued', sentAt: null })]);
+    const list = api.list.bind(api);
+    // Each answer takes three polling periods.
+    api.list = (page) => new Promise((resolve) => { setTimeout(() => resolve(list(page)), 60); });
+    renderPanel(api, { pollMs: 20 });
+    expect(await screen.findByTestId('delivery-status')).toHaveTextContent(en.deliveryStatusQueued);
+    api.items = [delivery({ status: 'sent' })];
+    await waitFor(() => expect(screen.getByTestId('delivery-status')).toHaveTextContent(en.deliveryStatusSent), { timeout: 2000 });
+    expect(api.calls.length).toBeLessThanOrEqual(4);
+  });
+
+  it('DeliveriesPanel (race) - Show older is not thrown away by a polling tick while its page is on its way', async () => {
+    const items = Array.from({ length: DELIVERIES_PAGE_SIZE + 2 }, (_, i) => delivery({ id: `n${i}`, subject: `Item ${i}`, status: 'queued', sentAt: null }));
+    const api = new FakeDeliveriesApi(items);
+    const list = api.list.bind(api);
+    api.list = (page) => page.cursor ? new Promise((resolve) => { setTimeout(() => resolve(list(page)), 60); }) : list(page);
+    renderPanel(api, { pollMs: 20 });
+    expect(await screen.findAllByTestId('delivery-item')).toHaveLength(DELIVERIES_PAGE_SIZE);
+    fireEvent.click(screen.getByRole('button', { name: en.deliveriesMore }));
+    expect(await screen.findByText(`Item ${DELIVERIES_PAGE_SIZE + 1}`, {}, { timeout: 2000 })).toBeInTheDocument();
+    // Nor folded away by the ticks after it: the admin asked for those items.
+    await act(() => new Promise((resolve) => { setTimeout(resolve, 100); }));
+    expect(screen.getAllByTestId('delivery-item')).toHaveLength(DELIVERIES_PAGE_SIZE + 2);
+  });
+
+  it('DeliveriesPanel (race) - Show older after new deliveries arrived on top lists each item once', async () => {
+    const items = Array.from({ length: DELIVERIES_PAGE_SIZE + 2 }, (_, i) => delivery({ id: `n${i}`, subject: `Item ${i}` }));
+    const api = new FakeDeliveriesApi(items);
+    renderPanel(api);
+    expect(await screen.findAllByTestId('delivery-item')).toHaveLength(DELIVERIES_PAGE_SIZE);
+    // Three notifications queued since the first page was read: the API's next page starts three items earlier.
+    api.items = ['x', 'y', 'z'].map((id) => delivery({ id, subject: `New ${id}` })).concat(items);
+    fireEvent.click(screen.getByRole('button', { name: en.deliveriesMore }));
+    expect(await screen.findByText(`Item ${DELIVERIES_PAGE_SIZE + 1}`)).toBeInTheDocument();
+    const subjects = screen.getAllByTestId('delivery-subject').map((s) => s.textContent);
+    expect(subjects).toEqual(items.map((item) => item.subject));
   });
 
   it('DeliveriesPanel - nothing queued yet says so; a failed read is explained with Try again', async () => {

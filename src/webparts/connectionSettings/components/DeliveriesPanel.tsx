@@ -72,6 +72,15 @@ export function heldNotice(state: SummaryState, held: number, strings: IConnecti
   return undefined;
 }
 
+/**
+ * `items` and then those of `more` not among them: the API's cursor is an offset, so deliveries
+ * queued since the first page was read shift the next page onto items already listed.
+ */
+function withoutRepeats(items: IDelivery[], more: IDelivery[]): IDelivery[] {
+  const listed = items.map((item) => item.id);
+  return items.concat(more.filter((item) => listed.indexOf(item.id) < 0));
+}
+
 interface IPanelState {
   page: IDeliveries | undefined;
   loading: 'first' | 'more' | undefined;
@@ -92,6 +101,16 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   React.useEffect(() => () => { mounted.current = false; }, []);
   // Only the newest read may land: a slow first page must not replace a later refresh.
   const generation = React.useRef<number>(0);
+  // Reads under way: polling waits for them rather than replacing them (on a network slower than
+  // the polling, no answer would ever land, and "Show older" would be thrown away).
+  const reading = React.useRef<number>(0);
+  const list = React.useCallback((page: { limit: number; cursor?: string }): Promise<IDeliveries> => {
+    reading.current++;
+    const done = (): void => { reading.current--; };
+    const answer = api.list(page);
+    answer.then(done, done);
+    return answer;
+  }, [api]);
 
   const onCounts = React.useRef(props.onCounts);
   onCounts.current = props.onCounts;
@@ -101,10 +120,15 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
     if (!quiet) {
       setPanel((p) => ({ ...p, loading: 'first', error: undefined }));
     }
-    api.list({ limit: DELIVERIES_PAGE_SIZE }).then(
+    list({ limit: DELIVERIES_PAGE_SIZE }).then(
       (page: IDeliveries) => {
         if (mounted.current && mine === generation.current) {
-          setPanel({ page, loading: undefined, error: undefined });
+          // Polling keeps the older items the admin asked for under the first page it read again.
+          setPanel((p) => ({
+            page: quiet && p.page && p.page.items.length > DELIVERIES_PAGE_SIZE ? { ...page, items: withoutRepeats(page.items, p.page.items), nextCursor: p.page.nextCursor } : page,
+            loading: undefined,
+            error: undefined
+          }));
           if (onCounts.current) {
             const sent = page.items.map((item) => item.sentAt).filter((at): at is string => !!at).sort();
             onCounts.current(page.counts, sent.length > 0 ? sent[sent.length - 1] : null);
@@ -117,7 +141,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
         }
       }
     );
-  }, [api]);
+  }, [list]);
 
   React.useEffect(() => { readFirst(false); }, [readFirst, props.refreshKey]);
 
@@ -128,7 +152,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
       return undefined;
     }
     const timer = setInterval(() => {
-      if (typeof document === 'undefined' || !document.hidden) {
+      if (reading.current === 0 && (typeof document === 'undefined' || !document.hidden)) {
         readFirst(true);
       }
     }, pollMs);
@@ -141,10 +165,10 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
     }
     const mine = ++generation.current;
     setPanel((p) => ({ ...p, loading: 'more', error: undefined }));
-    api.list({ limit: DELIVERIES_PAGE_SIZE, cursor: page.nextCursor }).then(
+    list({ limit: DELIVERIES_PAGE_SIZE, cursor: page.nextCursor }).then(
       (next: IDeliveries) => {
         if (mounted.current && mine === generation.current) {
-          setPanel({ page: { ...next, items: page.items.concat(next.items) }, loading: undefined, error: undefined });
+          setPanel({ page: { ...next, items: withoutRepeats(page.items, next.items) }, loading: undefined, error: undefined });
         }
       },
       (error: unknown) => {

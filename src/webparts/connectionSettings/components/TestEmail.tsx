@@ -29,6 +29,9 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
   const [invalid, setInvalid] = React.useState<boolean>(false);
   const [delivered, setDelivered] = React.useState<string | undefined>(undefined);
   const [error, setError] = React.useState<IAppError | undefined>(undefined);
+  // The part goes while a send is under way when a check finds the connection lost, or on a disconnect.
+  const mounted = React.useRef<boolean>(true);
+  React.useEffect(() => () => { mounted.current = false; }, []);
 
   const send = async (): Promise<void> => {
     setDelivered(undefined);
@@ -39,13 +42,16 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
     }
     setInvalid(false);
     setSending(true);
+    let failure: IAppError | undefined;
     try {
       await api.sendTestEmail(to.trim());
-      setDelivered(format(strings.testEmailDelivered, props.from, to.trim()));
     } catch (caught) {
-      setError(toAppError(caught));
-    } finally {
+      failure = toAppError(caught);
+    }
+    if (mounted.current) {
       setSending(false);
+      setError(failure);
+      setDelivered(failure ? undefined : format(strings.testEmailDelivered, props.from, to.trim()));
     }
   };
 

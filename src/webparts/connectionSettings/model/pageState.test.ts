@@ -87,6 +87,21 @@ describe('pageState', () => {
     expect(checked.baseline).toEqual(formFromStored(STORED, connectedView({ health: LOST })));
   });
 
+  it('pageState (race) - a newer view under unsaved edits keeps what the admin edited; what they did not touch follows it (else the next save writes the older value back)', () => {
+    const start = pageReducer(loaded(connectedView({ enabled: false })), { type: 'edit', patch: { enabled: true } });
+    const theirs = connectedView({ enabled: false, alertRecipients: ['megan@contoso.test'], etag: 'W/"megan"' });
+    const checked = pageReducer(start, { type: 'verified', of: start.view as never, view: theirs });
+    expect(checked.values).toMatchObject({ enabled: true, alertRecipients: ['megan@contoso.test'] });
+    const partly = pageReducer(start, { type: 'applied', view: theirs, stored: STORED, keepEdits: true });
+    expect(partly.values).toMatchObject({ enabled: true, alertRecipients: ['megan@contoso.test'] });
+  });
+
+  it('pageState - Check now answering takes the view read again, keeps unsaved edits and clears the error it answers', () => {
+    const failed = pageReducer(pageReducer(loaded(connectedView({ enabled: false })), { type: 'edit', patch: { enabled: true } }), { type: 'failed', error: appError('network'), place: 'summary' });
+    const checked = pageReducer(failed, { type: 'checked', view: connectedView({ enabled: false, health: LOST }), stored: STORED, notice: { text: 'checked', place: 'summary' } });
+    expect([checked.error, checked.busy, checked.values?.enabled, checked.view?.health.state, checked.notice?.text]).toEqual([undefined, undefined, true, 'lost', 'checked']);
+  });
+
   it('pageState - a failed background check is shown in the summary', () => {
     const start = loaded();
     const state = pageReducer(start, { type: 'verify-failed', of: start.view as never, error: appError('network') });

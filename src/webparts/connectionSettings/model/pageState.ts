@@ -69,6 +69,8 @@ export type PageAction =
   | { type: 'sign-in'; signIn: SignInState }
   /** What the API (and the list) confirmed: it becomes the stored state. */
   | { type: 'applied'; view: IConnectionView; stored: IStoredSettings; notice?: INotice; keepEdits?: boolean }
+  /** Check now answered: the API's record read again, the form left as the admin has it. */
+  | { type: 'checked'; view: IConnectionView; stored: IStoredSettings; notice: INotice }
   | { type: 'failed'; error: IAppError | string; place: ErrorPlace; reload?: boolean }
   /** The background check answered with `view` for the view it was asked about (`of`). */
   | { type: 'verified'; of: IConnectionView; view: IConnectionView }
@@ -77,8 +79,18 @@ export type PageAction =
   | { type: 'dismiss-notice' }
   | { type: 'confirm-disconnect'; open: boolean };
 
-function untouched(state: IPageState): boolean {
-  return !state.values || !state.baseline || dirtyFields(state.baseline, state.values).length === 0;
+/**
+ * The admin's unsaved edits over a newer baseline (a check answered meanwhile): what they changed
+ * stays theirs, the rest follows the newer one - kept as it was, an untouched field would write its
+ * older value back over another admin's change at the next save.
+ */
+function rebase(state: IPageState, baseline: IFormValues): IFormValues {
+  if (!state.values || !state.baseline) {
+    return baseline;
+  }
+  const values = state.values;
+  const edits = dirtyFields(state.baseline, values).reduce((kept: Partial<IFormValues>, field) => ({ ...kept, [field]: values[field] }), {});
+  return { ...baseline, ...edits };
 }
 
 /** The settings page's state transitions; pure, so every one of them is unit-tested. */
@@ -115,11 +127,15 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
     case 'applied': {
       const baseline = formFromStored(action.stored, action.view);
       // keepEdits: a connection was made but the settings could not follow; what was typed stays unsaved.
-      const values = action.keepEdits && state.values ? { ...state.values, classicPassword: '' } : baseline;
+      const values = action.keepEdits ? { ...rebase(state, baseline), classicPassword: '' } : baseline;
       return {
         ...state, view: action.view, stored: action.stored, baseline, values, busy: undefined, signIn: undefined,
         notice: action.notice, error: action.keepEdits ? state.error : undefined, changingAccount: false, showValidation: false
       };
+    }
+    case 'checked': {
+      const baseline = formFromStored(action.stored, action.view);
+      return { ...state, view: action.view, stored: action.stored, baseline, values: rebase(state, baseline), busy: undefined, notice: action.notice, error: undefined };
     }
     case 'failed':
       return {
@@ -134,7 +150,7 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
         return { ...state, verifying: false };
       }
       const baseline = formFromStored(state.stored, action.view);
-      return { ...state, verifying: false, view: action.view, baseline, values: untouched(state) ? baseline : state.values };
+      return { ...state, verifying: false, view: action.view, baseline, values: rebase(state, baseline) };
     }
     case 'verify-failed':
       return state.view !== action.of ? { ...state, verifying: false } : { ...state, verifying: false, error: { error: action.error, place: 'summary', reload: false } };

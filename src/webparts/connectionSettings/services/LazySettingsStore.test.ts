@@ -62,4 +62,9 @@ describe('LazySettingsStore', () => {
     await lazy.save({ ...DEFAULT_SETTINGS, enabled: true }, 'W/"1"');
     expect(await lazy.load()).toMatchObject({ enabled: true, etag: 'W/"2"' });
   });
+
+  it('LazySettingsStore - a visitor\'s read never rejects, even when the store\'s code cannot be fetched (the page would stay on its spinner)', async () => {
+    const lazy = new LazySettingsStore(() => Promise.reject(new Error('chunk failed')));
+    await expect(lazy.readForVisitor()).resolves.toEqual({ summary: undefined, owners: [] });
+  });
 });

@@ -42,8 +42,9 @@ export class LazySettingsStore implements ISiteSettingsStore {
     return this._get().then((store) => store.save(settings, etag));
   }
 
+  /** Never rejects (ISettingsStore): code that cannot be fetched reads as nothing the visitor may see. */
   public readForVisitor(): Promise<IVisitorView> {
-    return this._get().then((store) => store.readForVisitor());
+    return this._get().then((store) => store.readForVisitor(), () => ({ summary: undefined, owners: [] }));
   }
 
   public hasSettingsList(): Promise<boolean> {

@@ -63,4 +63,20 @@ describe('http', () => {
     await expect(withDeadline(new Promise(() => undefined), 20)).rejects.toMatchObject({ kind: 'timeout' });
     await expect(withDeadline(Promise.resolve(7), 20)).resolves.toBe(7);
   });
+
+  it('http - a server that sends its headers and then stalls the body times out too, and the transport is aborted', async () => {
+    let signal: AbortSignal | undefined;
+    const stalled: IHttpResponse = { ...response(200), text: () => new Promise<string>(() => undefined) };
+    const send: HttpSend = (url, request) => { signal = request.signal; return Promise.resolve(stalled); };
+    const answer = await resilient(send, { ...fast, retries: 0 })('http://x', GET);
+    const still = new Promise<string>((resolve) => { setTimeout(() => resolve('still waiting'), 500); });
+    await expect(Promise.race([answer.text(), still])).rejects.toMatchObject({ isAppError: true, kind: 'timeout' });
+    expect(signal && signal.aborted).toBe(true);
+  });
+
+  it('http - a body that fails half-way is the network\'s failure, said as such', async () => {
+    const broken: IHttpResponse = { ...response(200), text: () => Promise.reject(new TypeError('network error')) };
+    const answer = await resilient(() => Promise.resolve(broken), fast)('http://x', GET);
+    await expect(answer.text()).rejects.toMatchObject({ isAppError: true, kind: 'network' });
+  });
 });

@@ -38,9 +38,28 @@ function delay(ms: number): Promise<void> {
   return new Promise<void>((resolve) => { setTimeout(resolve, ms); });
 }
 
-/** One attempt that settles within timeoutMs whatever the transport does. */
+/**
+ * The answer with its body read within what is left of the attempt's time: a server (or proxy) that
+ * sends its headers and then stalls would otherwise hold the page's spinner for ever.
+ */
+function bodyWithin(response: IHttpResponse, ms: number, controller: AbortController | undefined): IHttpResponse {
+  return {
+    status: response.status,
+    ok: response.ok,
+    headers: response.headers,
+    text: () => withDeadline(response.text(), ms).catch((error: unknown) => {
+      if (isAppError(error) && error.kind === 'timeout' && controller) {
+        controller.abort();
+      }
+      throw isAppError(error) ? error : appError('network');
+    })
+  };
+}
+
+/** One attempt that settles within timeoutMs whatever the transport does, its body included. */
 function attempt(send: HttpSend, url: string, request: IHttpRequest, timeoutMs: number): Promise<IHttpResponse> {
   const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+  const started = Date.now();
   return new Promise<IHttpResponse>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {
@@ -56,7 +75,8 @@ function attempt(send: HttpSend, url: string, request: IHttpRequest, timeoutMs: 
       if (!settled) {
         settled = true;
         clearTimeout(timer);
-        resolve(response);
+        // At least a second (or the whole timeout, when shorter): headers that came at the very end must not lose their body to the clock.
+        resolve(bodyWithin(response, Math.max(Math.min(1000, timeoutMs), timeoutMs - (Date.now() - started)), controller));
       }
     }, (error: unknown) => {
       if (!settled) {

@@ -14,6 +14,8 @@ export interface IUseSignInOptions {
   complete: (completion: string) => Promise<unknown>;
   /** Asks the API how the sign-in ended (launchSignIn's context.poll). */
   poll?: () => Promise<ISignInResult | undefined>;
+  /** The window came back signed in: the page now completes it, which Cancel can no longer stop. */
+  onSignedIn?: () => void;
 }
 
 export interface ISignIn {
@@ -47,6 +49,7 @@ export function useSignIn(options: IUseSignInOptions): ISignIn {
     if (controller.signal.aborted) {
       return { outcome: 'cancelled' };
     }
+    latest.current.onSignedIn?.();
     await complete(end.completion);
     return { outcome: 'connected' };
   }, []);
