@@ -959,7 +959,7 @@ export interface paths {
                 query?: {
                     /** @description Items a page, 1 to 100 (default 25). */
                     limit?: string;
-                    /** @description From the previous page's nextCursor. */
+                    /** @description From the previous page's nextCursor (opaque: the page goes on after the last item of the previous one, so deliveries queued meanwhile do not shift it). */
                     cursor?: string;
                     /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
                     status?: "queued" | "sending" | "sent" | "held" | "expired" | "failed";

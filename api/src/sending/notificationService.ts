@@ -64,6 +64,26 @@ function statusCode(status: Status, state: ItemState, record: ConnectionRecord):
  * The LMS back end's side of the outbox (R-OPS-4): queue notifications idempotently for a
  * catalog that can send (or is held), and read one's status and history.
  */
+/**
+ * Where a deliveries page starts: after the item its cursor names (`<queued at ms>.<id>`, the last
+ * item of the previous page) - deliveries queued since the previous page come before it and do
+ * not shift the next one onto items already listed. A plain number is an offset, as cursors were
+ * before (a page loaded before an upgrade still goes on).
+ */
+function pageStart(listed: Array<{ at: number; id: string }>, cursor: string | undefined): number {
+  if (cursor === undefined) {
+    return 0;
+  }
+  const dot = cursor.indexOf('.');
+  if (dot < 0) {
+    return Number(cursor);
+  }
+  const at = Number(cursor.slice(0, dot));
+  const id = cursor.slice(dot + 1);
+  const next = listed.findIndex((item) => item.at < at || (item.at === at && item.id < id));
+  return next < 0 ? listed.length : next;
+}
+
 export class NotificationService {
   private readonly now: () => number;
 
@@ -216,6 +236,7 @@ export class NotificationService {
       const status = visibleStatus(row.state, record, now);
       const last = row.state.history[row.state.history.length - 1];
       return {
+        at: row.state.enqueuedAt,
         id: row.id,
         kind: row.kind,
         subject: row.subject,
@@ -230,10 +251,17 @@ export class NotificationService {
     });
     const counts = { queued: 0, sending: 0, sent: 0, held: 0, expired: 0, failed: 0 };
     all.forEach((item) => counts[item.status]++);
-    const listed = all.filter((item) => !query.status || item.status === query.status).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
-    const offset = Number(query.cursor ?? 0);
+    const listed = all.filter((item) => !query.status || item.status === query.status).sort((a, b) => b.at - a.at || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0));
     const limit = Number(query.limit ?? 25);
-    return { counts, items: listed.slice(offset, offset + limit), nextCursor: offset + limit < listed.length ? String(offset + limit) : null, truncated };
+    const start = pageStart(listed, query.cursor);
+    const items = listed.slice(start, start + limit);
+    const last = items[items.length - 1];
+    return {
+      counts,
+      items: items.map(({ at: _at, ...item }) => item),
+      nextCursor: last && start + limit < listed.length ? `${last.at}.${last.id}` : null,
+      truncated
+    };
   }
 
   /** Why the connected account holds back a due message of `recipients` now, if it does. */

@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { emptyConnection, type ConnectionRecord } from '../../src/connections/model';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
-import { visibleStatus } from '../../src/sending/notificationService';
+import { NotificationDeps, NotificationService, visibleStatus } from '../../src/sending/notificationService';
+import { newestFirstId } from '../../src/sending/outboxStore';
 import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
@@ -484,6 +485,32 @@ describe('the status the LMS sees of a stored notification', () => {
       expect(visibleStatus(item(state, { expiresAt: NOW - HOUR }), disabled, NOW)).toBe(state);
       expect(visibleStatus(item(state), connected, NOW)).toBe(state);
     }
+  });
+});
+
+describe('the deliveries list\'s pages', () => {
+  const NOW = Date.UTC(2027, 5, 10, 12);
+  const record: ConnectionRecord = { ...emptyConnection('https://t.test/sites/a', 'c1'), enabled: true, method: 'modern', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } };
+  /** An outbox of `n` sent notifications queued a second apart (`subject` n-1 the newest), listed as the store lists them: newest first. */
+  const outbox = (rows: Array<{ id: string; kind: 'notification'; subject: string; recipients: number; state: ItemState }>) => ({ summaries: async () => [...rows].sort((a, b) => (a.id < b.id ? -1 : 1)) });
+  const rowAt = (i: number) => ({ id: newestFirstId(NOW - 60_000 + i * 1000), kind: 'notification' as const, subject: `n${i}`, recipients: 1, state: { ...newItemState({ priority: 'normal', now: NOW - 60_000 + i * 1000, parts: 1 }), state: 'sent' as const, sentAt: NOW } });
+  const service = (rows: ReturnType<typeof rowAt>[]) => new NotificationService({ connections: { read: async () => ({ record, etag: '*' }) }, outbox: outbox(rows), wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => NOW } as unknown as NotificationDeps);
+
+  it('a page goes on after the last item of the one before: deliveries queued meanwhile do not shift it onto items already listed', async () => {
+    const rows = [0, 1, 2, 3, 4].map(rowAt);
+    const first = await service(rows).deliveries('c', { limit: '2' });
+    expect(first.items.map((i) => i.subject)).toEqual(['n4', 'n3']);
+    rows.push(rowAt(5), rowAt(6));
+    const second = await service(rows).deliveries('c', { limit: '2', cursor: first.nextCursor ?? undefined });
+    expect(second.items.map((i) => i.subject)).toEqual(['n2', 'n1']);
+    const third = await service(rows).deliveries('c', { limit: '2', cursor: second.nextCursor ?? undefined });
+    expect([third.items.map((i) => i.subject), third.nextCursor]).toEqual([['n0'], null]);
+    // The item the cursor names is gone (retention): the page still starts after where it was.
+    const gone = await service(rows.filter((r) => r.subject !== 'n3')).deliveries('c', { limit: '2', cursor: first.nextCursor ?? undefined });
+    expect(gone.items.map((i) => i.subject)).toEqual(['n2', 'n1']);
+    // A cursor of before the upgrade (an offset) still pages.
+    expect((await service(rows).deliveries('c', { limit: '2', cursor: '2' })).items.map((i) => i.subject)).toEqual(['n4', 'n3']);
+    expect(first.items[0]).not.toHaveProperty('at');
   });
 });
 

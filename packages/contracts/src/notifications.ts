@@ -84,7 +84,7 @@ export const NotificationStatus = Type.Object({
 
 export const DeliveriesQuery = Type.Object({
   limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: 'Items a page, 1 to 100 (default 25).' })),
-  cursor: Type.Optional(Type.String({ maxLength: 20, pattern: '^[0-9]+$', description: 'From the previous page\'s nextCursor.' })),
+  cursor: Type.Optional(Type.String({ maxLength: 60, pattern: '^([0-9]{1,15}|[0-9]{1,15}\\.[0-9a-f-]{36})$', description: 'From the previous page\'s nextCursor (opaque: the page goes on after the last item of the previous one, so deliveries queued meanwhile do not shift it).' })),
   status: Type.Optional(NotificationStatusValue)
 }, { additionalProperties: false });
 

@@ -73,8 +73,9 @@ export function heldNotice(state: SummaryState, held: number, strings: IConnecti
 }
 
 /**
- * `items` and then those of `more` not among them: the API's cursor is an offset, so deliveries
- * queued since the first page was read shift the next page onto items already listed.
+ * `items` and then those of `more` not among them. The API's cursor goes on after the last item
+ * listed; an API from before that (an offset cursor) would shift the next page onto items already
+ * listed when deliveries were queued meanwhile.
  */
 function withoutRepeats(items: IDelivery[], more: IDelivery[]): IDelivery[] {
   const listed = items.map((item) => item.id);
