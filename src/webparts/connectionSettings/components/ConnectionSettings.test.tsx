@@ -499,6 +499,8 @@ describe('ConnectionSettings', () => {
     await userEvent.click(screen.getByRole('button', { name: en.disconnect }));
     await userEvent.click(inside(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Disconnect adele@contoso.test' }));
     expect(await screen.findByText(en.disconnected)).toBeInTheDocument();
+    // The button went with the connection: the focus goes to what happened, not to the page's start.
+    await waitFor(() => expect(screen.getByTestId('page-notice')).toHaveFocus());
     expect(api.calls).toContain('disconnect');
     expect(screen.queryByTestId('connected-view')).not.toBeInTheDocument();
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateNotConnected);
@@ -671,6 +673,8 @@ describe('ConnectionSettings', () => {
     api.checkedView = connectedView();
     await userEvent.click(screen.getByRole('button', { name: ja.checkNow }));
     expect(await screen.findByText(ja.checkedWorks)).toBeInTheDocument();
+    // Its notice does not take the focus from where the admin is (only a lost focus goes to it).
+    expect(screen.getByRole('button', { name: ja.checkNow })).toHaveFocus();
     expect(screen.queryByText(ja.checkedNotWorking)).not.toBeInTheDocument();
   });
 

@@ -17,6 +17,7 @@ import type { IPartlySaved, ISaved, SaveStep } from '../save/saveFlow';
 import type { IDeliveries, IServices } from '../services/interfaces';
 import { popupSignIn, type LaunchSignIn } from '../signIn/launchSignIn';
 import { useSignIn } from '../signIn/useSignIn';
+import { FocusOnShow } from './FocusOnShow';
 import { FormFooter } from './FormFooter';
 import { timeFormat } from './formatTime';
 import { LazyBoundary } from './LazyBoundary';
@@ -366,8 +367,9 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     const errors: IFormErrors = state.showValidation
       ? (layout.step === 'classic' ? validateCredentials(values, strings) : validate(baseline, values, view, strings))
       : {};
+    // What an action did takes the focus the action's button lost (disabled while busy, or gone: Disconnect).
     const notice = (place: 'summary' | 'footer'): JSX.Element | null => state.notice && state.notice.place === place ? (
-      <div data-testid="page-notice">
+      <FocusOnShow focusKey={state.notice} onlyIfLost={true} data-testid="page-notice">
         <MessageBar
           messageBarType={state.notice.offerTurnOn ? MessageBarType.warning : state.notice.info ? MessageBarType.info : MessageBarType.success}
           isMultiline={true}
@@ -376,7 +378,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
         >
           {state.notice.text}
         </MessageBar>
-      </div>
+      </FocusOnShow>
     ) : null;
 
     return (

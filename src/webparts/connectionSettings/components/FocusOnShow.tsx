@@ -3,18 +3,22 @@ import * as React from 'react';
 export interface IFocusOnShowProps {
   /** A new value moves the focus here again (the same error shown twice is focused twice). */
   focusKey: unknown;
+  /** Only when the focus was lost (on the page's body): a notice must not take it from where the admin is. */
+  onlyIfLost?: boolean;
   children?: React.ReactNode;
   'data-testid'?: string;
 }
 
 /**
  * A region that takes the focus when it appears: an error next to the action that failed is where
- * a keyboard or screen-reader user must land (issue 14, point 4).
+ * a keyboard or screen-reader user must land (issue 14, point 4); so is what an action did, when
+ * the button that did it went away with its answer (Disconnect).
  */
 export function FocusOnShow(props: IFocusOnShowProps): JSX.Element {
   const ref = React.useRef<HTMLDivElement>(null);
   React.useEffect(() => {
-    if (ref.current) {
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (ref.current && (!props.onlyIfLost || lost)) {
       ref.current.focus();
     }
   }, [props.focusKey]);
