@@ -214,6 +214,8 @@ test('settings page - Disconnect names the account and waiting mail, starts on t
   await trigger.click();
   await page.getByRole('alertdialog').getByRole('button', { name: 'Disconnect adele@contoso.test' }).click();
   await expect(page.getByTestId('page-notice')).toContainText(en.disconnected);
+  // The trigger went with the connection: the focus goes to what happened, not to the page's start.
+  await expect(page.getByTestId('page-notice')).toBeFocused();
   await expect(state(page)).toHaveText(en.stateNotConnected);
   await visit(page);
   await expect(page.getByTestId('connected-view')).toHaveCount(0);
