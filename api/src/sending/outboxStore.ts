@@ -627,10 +627,11 @@ export class OutboxStore {
     if (changes.length === 0 && drops.length === 0) {
       return [];
     }
-    if (operationsOf(changes) + drops.length > TRANSACTION_OPERATIONS + 1 || changes.some((c) => c.item.catalog !== catalog)) {
+    const partitionKey = catalogKey(catalog);
+    // One catalog is one partition: its items keep the URL as each request spelt it (a site's path in any case).
+    if (operationsOf(changes) + drops.length > TRANSACTION_OPERATIONS + 1 || changes.some((c) => catalogKey(c.item.catalog) !== partitionKey)) {
       throw new ApiError('INTERNAL_ERROR', { upstream: 'one transaction holds 100 operations of one catalog' });
     }
-    const partitionKey = catalogKey(catalog);
     const actions: TransactionAction[] = [];
     /** Where each change's queue row merge is in the transaction (its new ETag comes back there). */
     const queueOps: number[] = [];

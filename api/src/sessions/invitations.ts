@@ -7,6 +7,7 @@ import type { GraphMailTransport } from '../mail/graphTransport';
 import type { MailTransport } from '../mail/transport';
 import { type InvitationPass, type InvitationSender, withPassSent } from '../sending/engine';
 import type { StoredItem } from '../sending/outboxStore';
+import { catalogKey } from '../storage/tables';
 import { htmlToText, invitationIcs } from './ics';
 import type { Attempt, RoomAnswer, SentState, SessionOutcome, SessionRecord, SessionRevision, SessionStore } from './sessionStore';
 import { graphDateTime, sessionTimes } from './time';
@@ -110,6 +111,9 @@ const refused = (error: unknown): boolean => error instanceof ApiError && (error
  */
 const CREATE_TAG = 'String {3c8f6a52-1d7e-4b0a-9f21-6e5d4c3b2a10} Name LmsSessionCreate';
 
+/** The attendees an event invited (its room, a resource, apart). */
+const invitedBy = (event: Pick<GraphEvent, 'attendees'>): string[] => (event.attendees ?? []).filter((a) => a.type !== 'resource').map((a) => a.emailAddress.address.toLowerCase());
+
 async function findCreated(graph: GraphMailTransport, transactionId: string): Promise<GraphEvent | undefined> {
   const filter = `singleValueExtendedProperties/Any(ep: ep/id eq '${CREATE_TAG}' and ep/value eq '${transactionId.replace(/'/g, "''")}')`;
   const answer = await graph.call<{ value?: GraphEvent[] }>('GET', `/me/events?$filter=${encodeURIComponent(filter)}&$select=id,iCalUId,attendees,onlineMeeting`);
@@ -182,7 +186,8 @@ export class SessionInvitations implements InvitationSender {
     if (!item.session) {
       return { submitted: false };
     }
-    const key = `${item.catalog}\n${item.session}`;
+    // By partition: items of one catalog may spell its URL differently (a site's path in any case).
+    const key = `${catalogKey(item.catalog)}\n${item.session}`;
     const previous = this.running.get(key) ?? Promise.resolve();
     const pass = previous.catch(() => undefined).then(() => this.pass(item.catalog, item.session as string, transport));
     this.running.set(key, pass);
@@ -278,6 +283,10 @@ export class SessionInvitations implements InvitationSender {
     let overtaken = false;
     await this.write(read, (fresh) => {
       if (fresh.outcome && fresh.outcome.revision >= result.outcome.revision) {
+        if (isDeepStrictEqual(fresh.outcome, result.outcome) && isDeepStrictEqual(fresh.sent, result.sent)) {
+          // This pass's own record: it landed, its answer was lost, and the storage client's retry met its change.
+          return undefined;
+        }
         overtaken = true;
         return submittedNow ? { ...fresh, outcome: null } : undefined;
       }
@@ -311,8 +320,7 @@ export class SessionInvitations implements InvitationSender {
       // A create whose pass ended before its event was recorded: its invitations may have gone out.
       const found = await findCreated(graph, attempted.transactionId as string);
       if (found) {
-        const invited = (found.attendees ?? []).filter((a) => a.type !== 'resource').map((a) => a.emailAddress.address.toLowerCase());
-        recovered = { ...attempted, eventId: found.id, uid: found.iCalUId, attendees: invited, joinUrl: found.onlineMeeting?.joinUrl ?? null, cancelled: false };
+        recovered = { ...attempted, eventId: found.id, uid: found.iCalUId, attendees: invitedBy(found), joinUrl: found.onlineMeeting?.joinUrl ?? null, cancelled: false };
         sent = recovered;
         if (!d.cancelled && attempted.revision === d.revision) {
           // It is this very revision: its invitations went out then, nothing more goes now.
@@ -362,33 +370,44 @@ export class SessionInvitations implements InvitationSender {
       location: room ? { displayName: (await this.deps.roomName(record.catalog, room)) ?? room, locationEmailAddress: room, locationType: 'conferenceRoom' } : { displayName: '' },
       ...(d.teams ? { isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' } : {})
     };
-    let event: GraphEvent | undefined;
-    if (sent?.eventId) {
+    /**
+     * Changes the session's event to this revision; undefined when someone deleted it in Outlook,
+     * or it was cancelled (in Outlook, or by a pass whose record was lost) and cannot be changed.
+     */
+    const change = async (had: Pick<SentState, 'attendees' | 'room' | 'joinUrl'> & { eventId: string }): Promise<GraphEvent | undefined> => {
+      const patch = { ...body };
       try {
-        if (sent.joinUrl) {
+        if (had.joinUrl) {
           // A Teams meeting: its new description goes before Exchange's join details, kept as they are.
-          const current = await graph.call<{ body?: { content?: string } }>('GET', `/me/events/${encodeURIComponent(sent.eventId)}?$select=body`);
-          const blob = meetingBlob(current?.body?.content ?? '', sent.joinUrl);
+          const current = await graph.call<{ body?: { content?: string } }>('GET', `/me/events/${encodeURIComponent(had.eventId)}?$select=body`);
+          const blob = meetingBlob(current?.body?.content ?? '', had.joinUrl);
           if (blob === null) {
             // Without the join details the update would end the Teams meeting: the description stays as it is.
-            delete body.body;
+            delete patch.body;
           } else {
-            body.body = { contentType: 'HTML', content: `${d.html ?? ''}${blob}` };
+            patch.body = { contentType: 'HTML', content: `${d.html ?? ''}${blob}` };
           }
         }
-        event = await graph.submit<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(sent.eventId)}`, body);
+        const changed = await graph.submit<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(had.eventId)}`, patch);
         // The update to everyone, and Exchange's cancellation to attendees taken off.
-        const removed = sent.attendees.filter((email) => !d.attendees.some((a) => a.email === email)).length + (sent.room && sent.room !== room ? 1 : 0);
+        const removed = had.attendees.filter((email) => !d.attendees.some((a) => a.email === email)).length + (had.room && had.room !== room ? 1 : 0);
         went(progress, d.attendees.length + (room ? 1 : 0));
         if (removed > 0) {
           went(progress, removed);
         }
+        return changed;
       } catch (error) {
         if (!isGone(error) && !isCancelledEvent(error)) {
           throw error;
         }
-        // Someone deleted the meeting in Outlook, or it was cancelled (in Outlook, or by a pass whose
-        // record was lost) and cannot be changed: the LMS wants the session, so it is made again.
+        return undefined;
+      }
+    };
+    let event: GraphEvent | undefined;
+    if (sent?.eventId) {
+      event = await change({ ...sent, eventId: sent.eventId });
+      if (!event) {
+        // The LMS wants the session: it is made again.
         sent = null;
       }
     }
@@ -414,20 +433,27 @@ export class SessionInvitations implements InvitationSender {
       const generation = record.sent && !sent ? String(record.sent.revision) : '0';
       const create = async (transactionId: string): Promise<GraphEvent | undefined> => {
         await intend({ ...made(null, '', {}), transactionId });
-        return graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId, singleValueExtendedProperties: [{ id: CREATE_TAG, value: transactionId }] });
+        const created = await graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId, singleValueExtendedProperties: [{ id: CREATE_TAG, value: transactionId }] });
+        went(progress, d.attendees.length + (room ? 1 : 0));
+        return created;
       };
+      // The catalog in lower case: a put may spell its site's path in either case (one catalog).
+      const generationId = hashOf(`${record.catalog.toLowerCase()}\n${record.sessionId}\n${generation}`).slice(0, 32);
       try {
-        event = await create(hashOf(`${record.catalog}\n${record.sessionId}\n${generation}`).slice(0, 32));
+        event = await create(generationId);
       } catch (error) {
         if (!graphSaid(error, 'ErrorDuplicateTransactionId')) {
           throw error;
         }
-        // The transactionId made an event the calendar no longer shows (its tag was looked for
+        // Another pass's create (a worker whose claim lapsed) may have landed between this pass's
+        // look for it and its own: that event is the session's meeting, changed to this revision.
+        const raced = await findCreated(graph, generationId);
+        event = raced && (await change({ eventId: raced.id, attendees: invitedBy(raced), room: raced.attendees?.find((a) => a.type === 'resource')?.emailAddress.address.toLowerCase() ?? null, joinUrl: raced.onlineMeeting?.joinUrl ?? null }));
+        // Else the transactionId made an event the calendar no longer shows (its tag was looked for
         // above): one cancelled since, in Deleted Items, or deleted in Outlook. This is a new
         // meeting, under a transactionId of its own.
-        event = await create(hashOf(`${record.catalog}\n${record.sessionId}\n${generation}\n${randomUUID()}`).slice(0, 32));
+        event ??= await create(hashOf(`${record.catalog}\n${record.sessionId}\n${generation}\n${randomUUID()}`).slice(0, 32));
       }
-      went(progress, d.attendees.length + (room ? 1 : 0));
     }
     if (!event?.id) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph event without id' });
