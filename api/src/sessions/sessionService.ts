@@ -142,8 +142,12 @@ export class SessionService {
             updatedAt: new Date().toISOString()
           }, existing?.etag ?? null);
         } catch (error) {
-          if (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE' && attempt < 5) {
-            continue;
+          if (error instanceof ApiError && error.code === 'CHANGED_BY_SOMEONE_ELSE') {
+            if (attempt < 5) {
+              continue;
+            }
+            // Other requests for the session kept coming first: the LMS repeats this one (as on any 503).
+            throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'session changed by other requests meanwhile', retryAfterSeconds: 1 });
           }
           throw error;
         }

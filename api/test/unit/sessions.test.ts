@@ -9,6 +9,8 @@ import { meetingBlob, roomAnswerOf, roomSchedules, SessionInvitations, utcMs } f
 import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
 import { Settings } from 'luxon';
 import { graphDateTime, sessionTimes, zoned } from '../../src/sessions/time';
+import { SessionDeps, SessionService } from '../../src/sessions/sessionService';
+import { emptyConnection } from '../../src/connections/model';
 
 const revision = (extra: Partial<SessionRevision> = {}): SessionRevision => ({
   revision: 1,
@@ -559,5 +561,29 @@ describe('roomSchedules - free/busy as getSchedule answers it', () => {
       { scheduleId: 'room-z@contoso.test', scheduleItems: [] }
     ]), ['room-a@contoso.test'], Date.UTC(2027, 5, 10, 8), Date.UTC(2027, 5, 10, 14));
     expect([...answer.keys()]).toStrictEqual(['room-a@contoso.test']);
+  });
+});
+
+describe('a session put while other requests keep changing it', () => {
+  it('after five rounds lost to other writers the LMS is told to repeat it (503 with Retry-After), not that a connection changed', async () => {
+    let writes = 0;
+    const service = new SessionService({
+      connections: { read: async () => ({ record: { ...emptyConnection('https://t.test/sites/a', 'c1'), enabled: true, method: 'modern', transport: 'graph', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } }, etag: '*' }) },
+      sessions: {
+        read: async () => undefined,
+        write: async () => {
+          writes++;
+          throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+        }
+      },
+      outbox: {},
+      wake: async () => undefined,
+      log: { info: () => undefined, warn: () => undefined },
+      roomsCacheMs: 1000,
+      recipientsPerMessage: 500
+    } as unknown as SessionDeps);
+    const body = { revision: 1, title: 'Safety training', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }] };
+    await expect(service.put('https://t.test/sites/a', 's1', body as never)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 });
+    expect(writes).toBe(5);
   });
 });
