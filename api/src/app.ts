@@ -112,7 +112,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const queue = await WakeQueue.open(queueClient(config.storage.connectionString), options.storageMeter?.countQueueRequest);
   const identity = new MicrosoftIdentity(config);
   const graph = new GraphClient(config.graphUrl);
-  const connections = new ConnectionStore(tables[TABLES.connections], config.connectionCacheMs);
+  const connections = new ConnectionStore(tables[TABLES.connections], config.connectionCacheMs, (partition) => app.log.warn({ partition }, 'connection record unreadable: skipped by the jobs'));
   // Beside the records, in the same partition: a connect or disconnect writes both in one transaction.
   const secrets = new SecretStore(tables[TABLES.connections], kek);
   const signIns = new SignInStore(tables[TABLES.signIns], kek);
@@ -146,7 +146,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     queue,
     log: app.log,
     onDrained: (record) => {
-      if (record.incident?.resolvedAt && record.incident.restored && !record.incident.restored.sentAt) {
+      // A restored notice is due only after its alert went (incident.ts): until then a drain has nothing to dispatch.
+      if (record.incident?.resolvedAt && record.incident.alert.sentAt && record.incident.restored && !record.incident.restored.sentAt) {
         dispatchNotices(record.catalog);
       }
     },

@@ -46,7 +46,7 @@ function parseRecord(json: string): ConnectionRecord {
 export class ConnectionStore {
   private readonly cache: LRUCache<string, Promise<StoredConnection>> | undefined;
 
-  public constructor(private readonly table: TableClient, cacheMs = 0) {
+  public constructor(private readonly table: TableClient, cacheMs = 0, private readonly onUnreadable: (partitionKey: string) => void = () => undefined) {
     this.cache = cacheMs > 0 ? new LRUCache<string, Promise<StoredConnection>>({ max: 10_000, ttl: cacheMs }) : undefined;
   }
 
@@ -136,12 +136,26 @@ export class ConnectionStore {
 
   /** Every stored connection, for the keep-alive sweep. */
   public async *all(): AsyncGenerator<StoredConnection> {
-    try {
-      for await (const entity of this.table.listEntities<Entity>({ queryOptions: { filter: odata`RowKey eq ${ROW}` } })) {
-        yield { record: parseRecord(entity.record), etag: entity.etag };
+    const rows = this.table.listEntities<Entity>({ queryOptions: { filter: odata`RowKey eq ${ROW}` } });
+    for (;;) {
+      let next: IteratorResult<Entity & { etag: string; partitionKey?: string }>;
+      try {
+        next = await rows.next();
+      } catch (error) {
+        throw storageError(error);
       }
-    } catch (error) {
-      throw storageError(error);
+      if (next.done) {
+        return;
+      }
+      let record: ConnectionRecord;
+      try {
+        record = parseRecord(next.value.record);
+      } catch {
+        // One record that does not parse (written by hand, a broken restore) must not stop every job's walk at it.
+        this.onUnreadable(String(next.value.partitionKey));
+        continue;
+      }
+      yield { record, etag: next.value.etag };
     }
   }
 }

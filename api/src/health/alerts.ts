@@ -5,7 +5,7 @@ import type { ConnectionWriter } from '../connections/connectionWriter';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
-import { claimNotice, dueNotice, Incident, NoticeKind, noticeSent, OutboxCounters } from './incident';
+import { claimNotice, dueNotice, Incident, NoticeKind, noticeOf, noticeSent, OutboxCounters } from './incident';
 import { connectedNoticeText, NoticeLanguage, noticeText, restoredReady } from './notices';
 
 export interface AlertDeps {
@@ -106,8 +106,21 @@ export class AlertService {
     if (!claimed) {
       return null;
     }
+    let until = claimed.until;
+    // Before each mail: a claim that lapsed meanwhile (slow lookups) is ours only if our conditional write extends it.
+    const keep = async (): Promise<boolean> => {
+      if (this.now() < Date.parse(until) - CLAIM_MS / 2) {
+        return true;
+      }
+      const extended = await this.claim(catalog, incident?.id ?? '', kind, until);
+      until = extended?.until ?? until;
+      return extended !== undefined;
+    };
     try {
-      await this.send(sender, kind, claimed.record, claimed.incident, counters);
+      if (!(await this.send(sender, kind, claimed.record, claimed.incident, counters, keep))) {
+        this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, 'incident notice not sent: its claim lapsed and another worker took it');
+        return null;
+      }
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       // The claim lapses and the next sweep tries again.
@@ -125,15 +138,21 @@ export class AlertService {
     return written.incident?.id === id ? written.incident ?? undefined : undefined;
   }
 
-  /** The notice is ours to send when our conditional write of the claim lands on a record where it was still due. */
-  private async claim(catalog: string, id: string, kind: NoticeKind): Promise<{ record: ConnectionRecord; incident: Incident } | undefined> {
+  /**
+   * The notice is ours to send when our conditional write of the claim lands on a record where it
+   * was still due - or, to extend our claim (`held`: its date), where it is still ours, lapsed or not.
+   */
+  private async claim(catalog: string, id: string, kind: NoticeKind, held?: string): Promise<{ record: ConnectionRecord; incident: Incident; until: string } | undefined> {
     const until = new Date(this.now() + CLAIM_MS).toISOString();
     let ours = false;
     const written = await this.deps.writer.update(catalog, (r) => {
-      ours = r.incident?.id === id && dueNotice(r.incident, this.now(), this.reminderMs) === kind;
+      const notice = r.incident?.id === id ? noticeOf(r.incident, kind) : null;
+      ours = held === undefined
+        ? r.incident?.id === id && dueNotice(r.incident, this.now(), this.reminderMs) === kind
+        : notice?.sentAt === null && notice.claimedUntil === held;
       return ours && r.incident ? { ...r, incident: claimNotice(r.incident, kind, until) } : r;
     });
-    return ours && written.incident ? { record: written, incident: written.incident } : undefined;
+    return ours && written.incident ? { record: written, incident: written.incident, until } : undefined;
   }
 
   /**
@@ -177,11 +196,12 @@ export class AlertService {
     }
   }
 
-  private async send(sender: string, kind: NoticeKind, record: ConnectionRecord, incident: Incident, counters: OutboxCounters): Promise<void> {
+  /** Sends the notice, one mail per language; false when `keep` says the claim is no longer ours (nothing more sent). */
+  private async send(sender: string, kind: NoticeKind, record: ConnectionRecord, incident: Incident, counters: OutboxCounters, keep: () => Promise<boolean>): Promise<boolean> {
     const recipients = this.recipients(record);
     if (recipients.length === 0) {
       this.deps.log.warn({ catalog: record.catalog, incident: incident.id }, 'incident notice has no recipients: set the catalog\'s alert recipients or LMS_ADMINS');
-      return;
+      return true;
     }
     const token = await this.deps.appToken();
     const byLanguage = new Map<NoticeLanguage, string[]>();
@@ -191,17 +211,22 @@ export class AlertService {
     }
     const page = `${record.catalog}${this.deps.config.settingsPagePath}`;
     for (const [language, to] of byLanguage) {
+      if (!(await keep())) {
+        return false;
+      }
       const { subject, text } = noticeText(kind, language, record, incident, page, counters);
       await this.deps.graph.request(token, 'POST', `/users/${encodeURIComponent(sender)}/sendMail`, {
         message: {
           subject,
           body: { contentType: 'Text', content: text },
           toRecipients: to.map((address) => ({ emailAddress: { address } })),
-          // One alert per incident: a mail client that threads by this id shows the notices of one incident together.
-          internetMessageId: `<incident-${incident.id}.${kind}.${language}.${incident.reminder?.sentAt ? Date.parse(incident.reminder.sentAt) : 0}@${new URL(record.catalog).hostname}>`
+          // Unique per incident, notice (each reminder its own) and language, and the same on a retry:
+          // a mailbox that drops a second delivery of an id it has (Exchange's duplicate detection) shows a retry once.
+          internetMessageId: `<incident-${incident.id}.${kind}.${language}.${kind === 'reminder' ? incident.reminder?.seq ?? 1 : 0}@${new URL(record.catalog).hostname}>`
         },
         saveToSentItems: true
       });
     }
+    return true;
   }
 }

@@ -6,6 +6,8 @@ import type { ConnectionRecord } from '../connections/model';
 export interface Notice {
   claimedUntil: string | null;
   sentAt: string | null;
+  /** A reminder's number in its incident (1, 2 ...), kept by a retry: its message's id is unique per reminder. */
+  seq?: number;
 }
 
 /**
@@ -53,7 +55,9 @@ export function followIncident(previous: ConnectionRecord, next: ConnectionRecor
   }
   const open = next.incident && !next.incident.resolvedAt ? next.incident : null;
   if (!isLost && !next.blocked && open) {
-    const restoredWanted = next.health.state === 'connected' && open.alert.sentAt !== null;
+    // An alert claimed may be on its way: its restored notice is owed once it went out (dueNotice).
+    const alerted = Boolean(open.alert?.sentAt || open.alert?.claimedUntil);
+    const restoredWanted = next.health.state === 'connected' && alerted;
     return { ...next, incident: { ...open, resolvedAt: now, restored: restoredWanted ? NO_NOTICE : null } };
   }
   return next;
@@ -61,7 +65,10 @@ export function followIncident(previous: ConnectionRecord, next: ConnectionRecor
 
 export type NoticeKind = 'alert' | 'reminder' | 'restored';
 
-const free = (notice: Notice | null, now: number): boolean => notice !== null && notice.sentAt === null && (notice.claimedUntil === null || Date.parse(notice.claimedUntil) <= now);
+/** Has `now` reached `at`? An unparsable date (a broken stored value) counts as reached, so no notice waits on it for ever. */
+const reached = (at: string, now: number): boolean => !(Date.parse(at) > now);
+
+const free = (notice: Notice | null, now: number): boolean => notice !== null && notice.sentAt === null && (notice.claimedUntil === null || reached(notice.claimedUntil, now));
 
 /** Which notice of the incident is due now, if any. */
 export function dueNotice(incident: Incident | null | undefined, now: number, reminderMs: number): NoticeKind | null {
@@ -69,13 +76,15 @@ export function dueNotice(incident: Incident | null | undefined, now: number, re
     return null;
   }
   if (incident.resolvedAt) {
-    return free(incident.restored, now) ? 'restored' : null;
+    // Never before the alert: it may still be on its way (resolved while claimed), or never have gone.
+    return incident.alert.sentAt && free(incident.restored, now) ? 'restored' : null;
   }
   if (free(incident.alert, now)) {
     return 'alert';
   }
   const last = incident.reminder?.sentAt ?? incident.alert.sentAt;
-  if (incident.alert.sentAt && last && now - Date.parse(last) >= reminderMs) {
+  // (A broken date counts as long ago: one reminder, and the next one counts from it.)
+  if (incident.alert.sentAt && last && !(now - Date.parse(last) < reminderMs)) {
     const reminder = incident.reminder;
     if (!reminder || reminder.sentAt !== null || free(reminder, now)) {
       return 'reminder';
@@ -88,11 +97,20 @@ function setNotice(incident: Incident, kind: NoticeKind, notice: Notice): Incide
   return kind === 'alert' ? { ...incident, alert: notice } : kind === 'reminder' ? { ...incident, reminder: notice } : { ...incident, restored: notice };
 }
 
-/** The record with the notice claimed until `until` (the caller writes it conditionally). */
+export function noticeOf(incident: Incident, kind: NoticeKind): Notice | null {
+  return kind === 'alert' ? incident.alert : kind === 'reminder' ? incident.reminder : incident.restored;
+}
+
+/**
+ * The record with the notice claimed until `until` (the caller writes it conditionally). A reminder
+ * claimed after the last one went out is the next one; one claimed again (its claim lapsed) keeps its number.
+ */
 export function claimNotice(incident: Incident, kind: NoticeKind, until: string): Incident {
-  return setNotice(incident, kind, { claimedUntil: until, sentAt: null });
+  const previous = incident.reminder;
+  const seq = kind !== 'reminder' ? undefined : !previous ? 1 : (previous.seq ?? 1) + (previous.sentAt !== null ? 1 : 0);
+  return setNotice(incident, kind, { claimedUntil: until, sentAt: null, ...(seq === undefined ? {} : { seq }) });
 }
 
 export function noticeSent(incident: Incident, kind: NoticeKind, at: string): Incident {
-  return setNotice(incident, kind, { claimedUntil: null, sentAt: at });
+  return setNotice(incident, kind, { ...noticeOf(incident, kind), claimedUntil: null, sentAt: at });
 }

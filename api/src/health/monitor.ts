@@ -28,16 +28,21 @@ export interface MonitorDeps {
   now?: () => number;
 }
 
+/** Renews the job's lease when a third of it went by; false once another run took it (stop). */
+type KeepLease = () => Promise<boolean>;
+
 interface Job {
   name: string;
   everySeconds: number;
-  run: () => Promise<Record<string, number>>;
+  run: (keep: KeepLease) => Promise<Record<string, number>>;
 }
 
 /**
  * The API's periodic jobs, each run once per period across all instances (R-LOSS-0, R-LOSS-1):
  * every instance ticks, and the one that takes the job's lease in storage runs it; the lease is
- * kept for the period, so the others skip it until the next.
+ * kept for the period, so the others skip it until the next. The sweep and the retention job renew
+ * it as they go from catalog to catalog: one that outlasts its period is not run twice, and one
+ * stuck on a catalog lets it lapse (another instance runs the job) and stops once it goes on.
  * - health monitor: probes every connected catalog (and every lost one, to notice when the cause
  *   is gone), and sends the incident notices that are due (alerts, reminders, restored);
  * - keep-alive: refreshes modern connections idle for KEEPALIVE_AFTER_DAYS;
@@ -59,10 +64,10 @@ export class HealthMonitor {
 
   private jobs(): Job[] {
     return [
-      { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: () => this.sweep() },
+      { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: (keep) => this.sweep(keep) },
       { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async () => this.deps.service.keepAlive() },
       { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async () => (await this.deps.sessions?.learnRoomAnswers()) ?? {} },
-      { name: 'outbox-retention', everySeconds: this.deps.config.outboxContentDays > 0 || this.deps.config.outboxHistoryDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: () => this.prune() }
+      { name: 'outbox-retention', everySeconds: this.deps.config.outboxContentDays > 0 || this.deps.config.outboxHistoryDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: (keep) => this.prune(keep) }
     ];
   }
 
@@ -91,13 +96,26 @@ export class HealthMonitor {
     }
     // Each run is its own owner: whoever ran the job this period (this instance included) keeps the others off until it ends.
     // A job that is off (period 0) and run by hand holds it for a minute.
-    const lease = await MailboxLease.acquire(this.deps.leases, name, randomUUID(), this.now(), (job.everySeconds || 60) * 1000, JOB_PARTITION).catch(() => undefined);
+    const leaseMs = (job.everySeconds || 60) * 1000;
+    const lease = await MailboxLease.acquire(this.deps.leases, name, randomUUID(), this.now(), leaseMs, JOB_PARTITION).catch(() => undefined);
     if (!lease) {
       return undefined;
     }
+    let renewedAt = this.now();
+    let held = true;
+    const keep: KeepLease = async () => {
+      const now = this.now();
+      if (held && now - renewedAt >= leaseMs / 3) {
+        // A storage fault leaves the lease as it was: tried again at the next catalog.
+        const renewed = await lease.renew(now, leaseMs).catch(() => undefined);
+        held = renewed !== false;
+        renewedAt = renewed ? now : renewedAt;
+      }
+      return held;
+    };
     try {
-      const result = await job.run();
-      this.deps.log.info({ job: name, ...result, ...(this.stopping ? { cutShort: true } : {}) }, 'job done');
+      const result = await job.run(keep);
+      this.deps.log.info({ job: name, ...result, ...(this.stopping ? { cutShort: true } : {}), ...(held ? {} : { leaseLost: true }) }, 'job done');
       if (this.stopping) {
         // Cut short by a shutdown: another instance may run it at its next tick, not a period later.
         await lease.release().catch(() => undefined);
@@ -113,12 +131,12 @@ export class HealthMonitor {
    * Every catalog's notifications final for OUTBOX_CONTENT_DAYS lose their bodies and recipient
    * lists; those final for OUTBOX_HISTORY_DAYS are deleted (a period of 0: kept).
    */
-  public async prune(): Promise<Record<string, number>> {
+  public async prune(keep: KeepLease = async () => true): Promise<Record<string, number>> {
     const result = { catalogs: 0, dropped: 0, deleted: 0, leftovers: 0, failed: 0 };
     const before = (days: number): number | undefined => (days > 0 ? this.now() - days * 86_400_000 : undefined);
     const cutoffs = { contentBefore: before(this.deps.config.outboxContentDays), historyBefore: before(this.deps.config.outboxHistoryDays) };
     for await (const { record } of this.deps.connections.all()) {
-      if (this.stopping) {
+      if (this.stopping || !(await keep())) {
         break;
       }
       try {
@@ -136,11 +154,11 @@ export class HealthMonitor {
   }
 
   /** Probes connected and lost catalogs and sends due incident notices. */
-  public async sweep(): Promise<Record<string, number>> {
+  public async sweep(keep: KeepLease = async () => true): Promise<Record<string, number>> {
     const result = { probed: 0, lost: 0, restored: 0, resumed: 0, notices: 0, failed: 0 };
     for await (const { record } of this.deps.connections.all()) {
       // A shutdown does not wait for every catalog's probe (a token, up to 20 s, then up to 15 s on Graph or 40 s for an SMTP login).
-      if (this.stopping) {
+      if (this.stopping || !(await keep())) {
         break;
       }
       if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {

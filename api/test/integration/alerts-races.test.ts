@@ -1,0 +1,140 @@
+import type { TableClient } from '@azure/data-tables';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ApiConfig } from '../../src/config/config';
+import type { ConnectionService } from '../../src/connections/connectionService';
+import { ConnectionStore } from '../../src/connections/connectionStore';
+import { ConnectionRecord, emptyConnection, NEW_CONNECTION_ETAG } from '../../src/connections/model';
+import type { AlertService } from '../../src/health/alerts';
+import { HealthMonitor } from '../../src/health/monitor';
+import { openTables, TABLES } from '../../src/storage/tables';
+import { RunningAzurite, startAzurite } from '../support/azurite';
+
+jest.setTimeout(60_000);
+
+const PERIOD_S = 60;
+const T0 = Date.parse('2026-12-01T00:00:00Z');
+
+const catalogs = ['a', 'b', 'c'].map((name): ConnectionRecord => ({
+  ...emptyConnection(`https://t.test/sites/${name}`, `c-${name}`),
+  method: 'modern',
+  enabled: true,
+  account: { email: `${name}@contoso.test`, displayName: name },
+  health: { state: 'connected', code: null, checkedAt: null }
+}));
+
+/** A gate a fake probe waits at until the test opens it; `reached` resolves once something waits. */
+function gate(): { wait: () => Promise<void>; open: () => void; reached: Promise<void> } {
+  let open: () => void = () => undefined;
+  let reach: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  return { wait: () => (reach(), opened), open, reached };
+}
+
+/** The health monitor's job lease (the `mailboxes` table, partition `job`) on Azurite; catalogs, probes and alerts are fakes. */
+describe('health monitor - one sweep at a time across instances (Azurite)', () => {
+  let azurite: RunningAzurite;
+  let leases: TableClient;
+  let connectionsTable: TableClient;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    const tables = await openTables(azurite.connectionString);
+    leases = tables[TABLES.mailboxes];
+    connectionsTable = tables[TABLES.connections];
+  });
+
+  afterAll(async () => {
+    await azurite.stop();
+  });
+
+  const instance = (clock: { now: number }, probe: (record: ConnectionRecord) => Promise<'connected' | 'lost'>, connections?: ConnectionStore): { monitor: HealthMonitor; probed: string[] } => {
+    const probed: string[] = [];
+    const config = { alerts: { probeIntervalSeconds: PERIOD_S }, keepAliveIntervalSeconds: 0, roomAnswerIntervalSeconds: 0, outboxContentDays: 0, outboxHistoryDays: 0, outboxContentIntervalSeconds: 0 } as unknown as ApiConfig;
+    const monitor = new HealthMonitor({
+      config,
+      leases,
+      connections: connections ?? {
+        all: async function* () {
+          for (const record of catalogs) {
+            yield { record, etag: '*' };
+          }
+        }
+      } as unknown as ConnectionStore,
+      service: {
+        probe: async (record: ConnectionRecord) => {
+          probed.push(record.catalog);
+          return probe(record);
+        }
+      } as unknown as ConnectionService,
+      alerts: { dispatch: async () => null } as unknown as AlertService,
+      log: { info: () => undefined, warn: () => undefined } as unknown as FastifyBaseLogger,
+      now: () => clock.now
+    });
+    return { monitor, probed };
+  };
+
+  it('lease - a sweep that outlasts its period keeps its lease while it makes progress, so a second instance does not sweep too', async () => {
+    const clock = { now: T0 };
+    const first = gate();
+    const second = gate();
+    const a = instance(clock, async (record) => {
+      if (record.catalog.endsWith('/a')) {
+        await first.wait();
+      } else if (record.catalog.endsWith('/b')) {
+        await second.wait();
+      }
+      return 'connected';
+    });
+    const b = instance(clock, async () => 'connected');
+    const sweeping = a.monitor.runOnce('health-monitor');
+    await first.reached;
+    // The first catalog takes most of the period; the second one longer still.
+    clock.now = T0 + 50_000;
+    first.open();
+    await second.reached;
+    clock.now = T0 + 90_000;
+    expect(await b.monitor.runOnce('health-monitor')).toBeUndefined();
+    expect(b.probed).toEqual([]);
+    second.open();
+    expect(await sweeping).toMatchObject({ probed: 3 });
+  });
+
+  it('lease - a sweep stuck on one catalog lets its lease lapse, and another instance sweeps; the stuck one, once it goes on, stops', async () => {
+    const clock = { now: T0 + 10 * 60_000 };
+    const stuck = gate();
+    const a = instance(clock, async (record) => {
+      if (record.catalog.endsWith('/a')) {
+        await stuck.wait();
+      }
+      return 'connected';
+    });
+    const b = instance(clock, async () => 'connected');
+    const sweeping = a.monitor.runOnce('health-monitor');
+    await stuck.reached;
+    clock.now += 2 * PERIOD_S * 1000;
+    expect(await b.monitor.runOnce('health-monitor')).toMatchObject({ probed: 3 });
+    stuck.open();
+    await sweeping;
+    // A's sweep saw its lease taken at its next renewal and probed no more catalogs.
+    expect(a.probed).toEqual(['https://t.test/sites/a']);
+  });
+
+  // KNOWN FAULT, outside api/src/health: ConnectionStore.all() parses each row inside its listing's
+  // try, so one unparsable record ends the listing (SERVICE_UNAVAILABLE, upstream storage) for every catalog after
+  // it, on every sweep (and keep-alive, and retention). `.failing` until all() skips such a row.
+  it('hostile values - a stored record that does not parse stops the sweep for that catalog only', async () => {
+    const unreadable: string[] = [];
+    const store = new ConnectionStore(connectionsTable, 0, (partition) => unreadable.push(partition));
+    for (const record of catalogs) {
+      await store.write(record, NEW_CONNECTION_ETAG);
+    }
+    // Listed first: partition keys are hex hashes of the catalogs.
+    await connectionsTable.createEntity({ partitionKey: '0', rowKey: 'connection', catalog: 'https://t.test/sites/broken', record: '{"catalog": "https://t.test/sites/broken", "incident": ' });
+    const { monitor, probed } = instance({ now: T0 }, async () => 'connected', store);
+    const result = await monitor.sweep();
+    expect(probed.sort()).toEqual(catalogs.map((c) => c.catalog).sort());
+    expect(result).toMatchObject({ probed: 3 });
+    expect(unreadable).toEqual(['0']);
+  });
+});
