@@ -122,7 +122,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`), settingsLists);
   const outbox = new OutboxStore(tables[TABLES.outbox]);
   const appGraphToken = (): Promise<string> => identity.appToken(`${config.graphResource}/.default`);
-  const writer = new ConnectionWriter(connections, { mirror: (record) => listMirror.mirror(record), onUpstreamError: logUpstream });
+  const writer = new ConnectionWriter(connections, { mirror: (record) => listMirror.mirror(record), onUpstreamError: logUpstream, counters: (catalog) => outbox.counters(catalog) });
   const alerts = new AlertService({ config: config.alerts, connections, writer, counters: (catalog) => outbox.counters(catalog), graph, appToken: appGraphToken, log: app.log, timeScale: config.sending.timeScale });
   const dispatchNotices = (catalog: string): void => {
     alerts.dispatchSoon(catalog, (error: unknown) => logUpstream('incident notice', error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR')));

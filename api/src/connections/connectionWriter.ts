@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ErrorCode } from '@lms-m365/contracts';
 import { ApiError } from '../errors/apiError';
-import { followIncident } from '../health/incident';
+import { followIncident, type OutboxCounters } from '../health/incident';
 import type { ConnectionStore, SecretChange } from './connectionStore';
 import { listFields } from '../sharepoint/listMirror';
 import type { ConnectionRecord } from './model';
@@ -18,6 +18,8 @@ export class ConnectionWriter {
       /** Copies the record's non-secret state to the catalog's settings list item. */
       mirror?: (record: ConnectionRecord) => Promise<unknown>;
       onUpstreamError?: (context: string, error: ApiError) => void;
+      /** The catalog's outbox counters: the restored notice's "what went out" counts from the write that resolves its incident. */
+      counters?: (catalog: string) => Promise<OutboxCounters>;
     } = {}
   ) {}
 
@@ -69,7 +71,14 @@ export class ConnectionWriter {
    * A change of health opens or resolves the incident.
    */
   public async write(previous: ConnectionRecord, next: ConnectionRecord, etag: string, secret?: SecretChange): Promise<ConnectionRecord> {
-    const written = followIncident(previous, next, this.nowIso());
+    let written = followIncident(previous, next, this.nowIso());
+    const incident = written.incident;
+    if (incident?.resolvedAt && incident.restored && !incident.atResolution && previous.incident?.id === incident.id && !previous.incident.resolvedAt && this.deps.counters) {
+      // Counted before the write that lets the held items go, not by the first notice's dispatch once
+      // they went (a reconnect wakes the drain; the list's copy is written first). Unread: the dispatch counts.
+      const atResolution = await this.deps.counters(written.catalog).catch(() => null);
+      written = atResolution ? { ...written, incident: { ...incident, atResolution } } : written;
+    }
     if (secret) {
       await this.connections.commit(written, etag, secret);
     } else {

@@ -1,6 +1,7 @@
 import type { ConnectionStore } from '../../src/connections/connectionStore';
 import { ConnectionWriter } from '../../src/connections/connectionWriter';
 import { emptyConnection, type ConnectionRecord } from '../../src/connections/model';
+import { followIncident, noticeSent, type Incident } from '../../src/health/incident';
 
 /** The record in memory, written as the table would (ETag-conditional). */
 class MemoryConnections {
@@ -66,5 +67,21 @@ describe('ConnectionWriter', () => {
     await writer.write(store.record, at('connected', '2026-12-03T10:00:00Z'), store.etag);
     expect(listed.map((r) => r.health.state)).toEqual(['connected']);
     expect(store.reads).toBe(1);
+  });
+
+  it('ConnectionWriter - the write that resolves an incident counts the outbox then (the restored notice says what went out of what was held), once; without the counts it resolves all the same', async () => {
+    const lost = followIncident(at('connected', 'T0'), at('lost', 'T1'), '2026-12-03T10:00:00Z', () => 'i1');
+    const alerted = { ...lost, incident: noticeSent(lost.incident as Incident, 'alert', '2026-12-03T10:00:01Z') };
+    const counts = { pending: 4, sent: 10, expired: 1, failed: 0 };
+    const store = new MemoryConnections(alerted);
+    let reads = 0;
+    const writer = new ConnectionWriter(store as unknown as ConnectionStore, { counters: async () => ({ ...counts, sent: counts.sent + reads++ }) });
+    const restored = await writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: 'T2' } }));
+    expect(restored.incident).toMatchObject({ id: 'i1', resolvedAt: expect.any(String), atResolution: counts });
+    // A later write (a check) keeps the snapshot taken at the resolution.
+    await writer.update(CATALOG, (r) => ({ ...r, health: { ...r.health, checkedAt: 'T3' } }));
+    expect([store.record.incident?.atResolution, reads]).toEqual([counts, 1]);
+    const failing = new ConnectionWriter(new MemoryConnections(alerted) as unknown as ConnectionStore, { counters: async () => { throw new Error('storage'); } });
+    expect((await failing.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: 'T2' } }))).incident).toMatchObject({ resolvedAt: expect.any(String), atResolution: null });
   });
 });
