@@ -319,13 +319,17 @@ export class ConnectionService {
   }
 
   /** R-LOSS-0: refreshes every modern connection idle for keepAliveAfterDays. */
-  public async keepAlive(now: number = this.now()): Promise<{ refreshed: number; lost: number }> {
+  /** `goOn` is asked before each refresh (the job's lease renewed, no shutdown under way): false ends the run. */
+  public async keepAlive(now: number = this.now(), goOn: () => Promise<boolean> = async () => true): Promise<{ refreshed: number; lost: number }> {
     let refreshed = 0;
     let lost = 0;
     await this.deps.signIns.purgeExpired(now);
     for await (const { record } of this.deps.connections.all()) {
       if (!needsKeepAlive(record, now, this.deps.config.keepAliveAfterDays)) {
         continue;
+      }
+      if (!(await goOn())) {
+        break;
       }
       try {
         await this.withConnection(record, (transport) => transport.probe());

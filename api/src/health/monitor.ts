@@ -40,8 +40,8 @@ interface Job {
 /**
  * The API's periodic jobs, each run once per period across all instances (R-LOSS-0, R-LOSS-1):
  * every instance ticks, and the one that takes the job's lease in storage runs it; the lease is
- * kept for the period, so the others skip it until the next. The sweep and the retention job renew
- * it as they go from catalog to catalog: one that outlasts its period is not run twice, and one
+ * kept for the period, so the others skip it until the next. The sweep, the keep-alive and the
+ * retention job renew it as they go from catalog to catalog: one that outlasts its period is not run twice, and one
  * stuck on a catalog lets it lapse (another instance runs the job) and stops once it goes on.
  * - health monitor: probes every connected catalog (and every lost one, to notice when the cause
  *   is gone), and sends the incident notices that are due (alerts, reminders, restored);
@@ -65,7 +65,7 @@ export class HealthMonitor {
   private jobs(): Job[] {
     return [
       { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: (keep) => this.sweep(keep) },
-      { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async () => this.deps.service.keepAlive() },
+      { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async (keep) => this.deps.service.keepAlive(undefined, async () => !this.stopping && (await keep())) },
       { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async () => (await this.deps.sessions?.learnRoomAnswers()) ?? {} },
       { name: 'outbox-retention', everySeconds: this.deps.config.outboxContentDays > 0 || this.deps.config.outboxHistoryDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: (keep) => this.prune(keep) }
     ];

@@ -48,7 +48,7 @@ describe('health monitor - one sweep at a time across instances (Azurite)', () =
     await azurite.stop();
   });
 
-  const instance = (clock: { now: number }, probe: (record: ConnectionRecord) => Promise<'connected' | 'lost'>, connections?: ConnectionStore): { monitor: HealthMonitor; probed: string[] } => {
+  const instance = (clock: { now: number }, probe: (record: ConnectionRecord) => Promise<'connected' | 'lost'>, connections?: ConnectionStore, service: Record<string, unknown> = {}): { monitor: HealthMonitor; probed: string[] } => {
     const probed: string[] = [];
     const config = { alerts: { probeIntervalSeconds: PERIOD_S }, keepAliveIntervalSeconds: 0, roomAnswerIntervalSeconds: 0, outboxContentDays: 0, outboxHistoryDays: 0, outboxContentIntervalSeconds: 0 } as unknown as ApiConfig;
     const monitor = new HealthMonitor({
@@ -65,7 +65,8 @@ describe('health monitor - one sweep at a time across instances (Azurite)', () =
         probe: async (record: ConnectionRecord) => {
           probed.push(record.catalog);
           return probe(record);
-        }
+        },
+        ...service
       } as unknown as ConnectionService,
       alerts: { dispatch: async () => null } as unknown as AlertService,
       log: { info: () => undefined, warn: () => undefined } as unknown as FastifyBaseLogger,
@@ -136,5 +137,19 @@ describe('health monitor - one sweep at a time across instances (Azurite)', () =
     expect(probed.sort()).toEqual(catalogs.map((c) => c.catalog).sort());
     expect(result).toMatchObject({ probed: 3 });
     expect(unreadable).toEqual(['0']);
+  });
+
+  it('keep-alive - asked before each refresh whether to go on: a shutdown ends it after the catalog at hand, as the sweep does', async () => {
+    const answers: boolean[] = [];
+    const running: { monitor?: HealthMonitor } = {};
+    const keepAlive = async (_now: unknown, goOn: () => Promise<boolean>): Promise<Record<string, number>> => {
+      answers.push(await goOn());
+      await running.monitor?.stop();
+      answers.push(await goOn());
+      return { refreshed: 1, lost: 0 };
+    };
+    running.monitor = instance({ now: T0 }, async () => 'connected', undefined, { keepAlive }).monitor;
+    expect(await running.monitor.runOnce('keep-alive')).toMatchObject({ refreshed: 1 });
+    expect(answers).toEqual([true, false]);
   });
 });
