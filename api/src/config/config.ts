@@ -224,11 +224,12 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
   const port = Number(optional('PORT', '4700', int(0, 65535)));
   const host = optional('HOST', production ? '0.0.0.0' : 'localhost');
   const publicUrl = trimSlash(read('API_PUBLIC_URL', `http://localhost:${port}`, url(production)));
-  const tenantId = read('TENANT_ID', DEV_DEFAULTS.tenantId, uuid);
+  // GUIDs in lower case, as tokens carry them (tid, aud) and as they are compared.
+  const tenantId = read('TENANT_ID', DEV_DEFAULTS.tenantId, uuid).toLowerCase();
   const authorityHost = trimSlash(read('AUTHORITY_HOST', 'https://localhost:4800', url(true)));
   const graphUrl = trimSlash(read('GRAPH_URL', 'https://localhost:4800/v1.0', url(true)));
   const sharePointOrigin = trimSlash(read('SHAREPOINT_ORIGIN', 'https://localhost:4800', origins(true)));
-  const clientId = read('CLIENT_ID', DEV_DEFAULTS.clientId, uuid);
+  const clientId = read('CLIENT_ID', DEV_DEFAULTS.clientId, uuid).toLowerCase();
   const clientSecret = read('CLIENT_SECRET', DEV_DEFAULTS.clientSecret);
   const appIdUri = read('APP_ID_URI', DEV_DEFAULTS.appIdUri, (v) => (/^(api:\/\/|https:\/\/)\S+$/.test(v) ? undefined : 'must start with api:// or https://'));
   const allowedOrigins = list(read('ALLOWED_ORIGINS', 'http://localhost:4300', origins(production)));

@@ -121,7 +121,14 @@ export class NotificationService {
       const { key, ...body } = item;
       const times = this.validate(item, items.length > 1 ? `items[${i}]: ` : '');
       const lower = (list: string[] | undefined): string[] => (list ?? []).map((a) => a.toLowerCase());
-      const content = { to: lower(item.to), cc: lower(item.cc), bcc: lower(item.bcc), subject: item.subject, html: item.html, text: item.text };
+      const asked = { to: lower(item.to), cc: lower(item.cc), bcc: lower(item.bcc), subject: item.subject, html: item.html, text: item.text };
+      // An address listed twice (in another case, or in To and Bcc) is sent where it comes first:
+      // Exchange delivers a message once to an address, but a list cut into several messages
+      // would reach it once a message, and the mailbox's budget would count it twice. Idempotency
+      // still compares the lists as asked.
+      const seen = new Set<string>();
+      const once = (list: string[]): string[] => list.filter((a) => !seen.has(a) && Boolean(seen.add(a)));
+      const content = { ...asked, to: once(asked.to), cc: once(asked.cc), bcc: once(asked.bcc) };
       const chars = storedChars(content);
       if (chars > STORED_CONTENT_CHARS) {
         throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${chars} characters of subject, bodies and recipients; at most ${STORED_CONTENT_CHARS}.` });
@@ -136,7 +143,7 @@ export class NotificationService {
       const priority = item.priority ?? 'normal';
       return {
         key, priority, ...times, content, wireBytes: bytes, parts: parts.length, perMessage: this.deps.recipientsPerMessage, firstPartRecipients: recipientCount(parts[0]),
-        ...requestHashes({ priority, ...times, content }, body)
+        ...requestHashes({ priority, ...times, content: asked }, body)
       };
     });
     const { record } = await this.deps.connections.read(catalog);

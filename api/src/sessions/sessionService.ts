@@ -9,6 +9,7 @@ import type { GraphMailTransport } from '../mail/graphTransport';
 import { acceptingRecord, heldCode, refusalOf, sendable } from '../sending/engine';
 import { isTerminal } from '../sending/outboxItem';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
+import { catalogKey } from '../storage/tables';
 import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, roomAnswerOf, roomSchedules } from './invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
@@ -298,11 +299,11 @@ export class SessionService {
     return transport as GraphMailTransport;
   }
 
-  /** The tenant's rooms (Graph places), cached per catalog. */
+  /** The tenant's rooms (Graph places), cached per catalog (by its key: any spelling of its URL). */
   public async listRooms(catalog: string): Promise<RoomsBody> {
     // The catalog is asked first: a cached list is no answer for a catalog switched off or disconnected since.
     const connection = await acceptingRecord(this.deps.connections, catalog);
-    const cached = this.rooms.get(catalog);
+    const cached = this.rooms.get(catalogKey(catalog));
     if (cached) {
       return { items: cached };
     }
@@ -324,7 +325,7 @@ export class SessionService {
         return places();
       });
       const items = answer.map((r) => ({ email: r.emailAddress.toLowerCase(), name: r.displayName, capacity: r.capacity ?? null, building: r.building ?? null, floor: r.floorNumber ?? null }));
-      this.rooms.set(catalog, items);
+      this.rooms.set(catalogKey(catalog), items);
       return { items };
     } catch (error) {
       // Place.Read.All waits for a tenant admin (R-MOD-5): only rooms are unavailable.
@@ -339,7 +340,7 @@ export class SessionService {
 
   /** A room's display name when the rooms list knows it (for the invitation's location). */
   public async roomName(catalog: string, room: string): Promise<string | null> {
-    return this.rooms.get(catalog)?.find((r) => r.email === room)?.name ?? null;
+    return this.rooms.get(catalogKey(catalog))?.find((r) => r.email === room)?.name ?? null;
   }
 
   /** Free/busy of rooms in a range by getSchedule, so the LMS offers only free rooms (R-USE-3). */

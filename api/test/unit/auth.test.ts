@@ -12,6 +12,7 @@ import { ApiError } from '../../src/errors/apiError';
 import { installErrorHandling } from '../../src/errors/errorHandler';
 import { API_CLIENT_ID, appClaims, AUTHORITY, createTestIssuer, TENANT, TestIssuer, userClaims } from '../support/tokens';
 import { codeOf } from '../support/errors';
+import { testConfig } from '../support/testConfig';
 
 const WEB_PART = '08e18876-6177-487e-b8b5-cf950c1e598c';
 const BACKEND = '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e';
@@ -219,6 +220,14 @@ describe('createTokenVerifier - signature, issuer, audience, tenant, lifetime, t
     expect(issuersFor('https://login.microsoftonline.com', TENANT, false)).toEqual([`https://login.microsoftonline.com/${TENANT}/v2.0`]);
     expect(issuersFor('https://login.microsoftonline.com', TENANT, true)).toEqual([`https://login.microsoftonline.com/${TENANT}/v2.0`, `https://sts.windows.net/${TENANT}/`]);
     expect(jwksUrl('https://login.microsoftonline.com', TENANT).href).toBe(`https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`);
+  });
+
+  it('tokenVerifier - TENANT_ID and CLIENT_ID set in capitals (a GUID in either case) still accept the tenant\'s tokens, which carry them in lower case', async () => {
+    const config = testConfig({ AUTHORITY_HOST: AUTHORITY, TENANT_ID: TENANT.toUpperCase(), CLIENT_ID: API_CLIENT_ID.toUpperCase(), ALLOWED_DELEGATED_CLIENTS: WEB_PART.toUpperCase() });
+    // As app.ts builds it.
+    const fromConfig = createTokenVerifier({ issuers: issuersFor(config.authorityHost, config.tenantId, false), audiences: config.audiences, tenantId: config.tenantId, keys: issuer.keys, clients: config.acceptedClients });
+    const token = await issuer.sign(userClaims('u1', 'adele@contoso.test'));
+    expect(await fromConfig(`Bearer ${token}`)).toMatchObject({ kind: 'user', tenantId: TENANT, objectId: 'u1' });
   });
 });
 

@@ -587,3 +587,33 @@ describe('a session put while other requests keep changing it', () => {
     expect(writes).toBe(5);
   });
 });
+
+describe('the rooms list of a catalog spelt two ways', () => {
+  it('rooms listed under one spelling of the catalog URL name the room of an invitation whose session was put under another (its location showed only the address)', async () => {
+    const record = { ...emptyConnection('https://t.test/sites/catalog-a', 'c1'), enabled: true, method: 'modern', transport: 'graph', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } };
+    let listed = 0;
+    const service = new SessionService({
+      connections: { read: async () => ({ record, etag: '*' }) },
+      credentials: {
+        open: async () => ({
+          kind: 'graph',
+          list: async () => {
+            listed++;
+            return [{ emailAddress: 'Room-A@contoso.test', displayName: 'Room A' }];
+          },
+          close: async () => undefined
+        })
+      },
+      sessions: {},
+      outbox: {},
+      wake: async () => undefined,
+      log: { info: () => undefined, warn: () => undefined },
+      roomsCacheMs: 60_000,
+      recipientsPerMessage: 500
+    } as unknown as SessionDeps);
+    expect((await service.listRooms('https://t.test/sites/Catalog-A')).items.map((r) => r.name)).toEqual(['Room A']);
+    expect(await service.roomName('https://t.test/sites/catalog-a', 'room-a@contoso.test')).toBe('Room A');
+    await service.listRooms('https://t.test/sites/catalog-a');
+    expect(listed).toBe(1);
+  });
+});

@@ -33,6 +33,16 @@ describe('launchSignIn', () => {
     await expect(result).resolves.toEqual({ outcome: 'failed', code: 'SHARED_MAILBOX' });
   });
 
+  it('launchSignIn - the message of a sign-in for the catalog spelt in another case (a site\'s path names it in any case) is this page\'s', async () => {
+    const popup = fakePopup();
+    const result = popupSignIn({ openWindow: () => popup as unknown as Window, pollMs: 10 })(Promise.resolve('http://api.test/a'), context({ catalog: 'https://t/sites/Catalog-A' }));
+    await tick();
+    // The callback page posts, then closes itself.
+    post({ ok: true, catalog: 'https://t/sites/catalog-a', completion: 'c'.repeat(43) });
+    popup.closed = true;
+    await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'c'.repeat(43) });
+  });
+
   it('launchSignIn - a window closed without a message ends as closed after a grace period', async () => {
     const popup = fakePopup();
     const result = popupSignIn({ openWindow: () => popup as unknown as Window, pollMs: 10 })(Promise.resolve('http://api.test/a'), context());

@@ -111,7 +111,9 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
       const fromResult = (result: ISignInResult): void => {
         if (result.cancelled) {
           finish({ outcome: 'closed' });
-        } else if (!context.catalog || !result.catalog || result.catalog === context.catalog) {
+          // A site's path names it in any case: the view carries the spelling its record was first
+          // stored with, the sign-in the one this page started it with.
+        } else if (!context.catalog || !result.catalog || result.catalog.toLowerCase() === context.catalog.toLowerCase()) {
           if (result.ok && result.completion) {
             finish({ outcome: 'signed-in', completion: result.completion });
           } else {
