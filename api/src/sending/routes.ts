@@ -34,6 +34,10 @@ export function idempotencyKey(rawHeaders: string[]): string {
   if (!key) {
     throw new ApiError('IDEMPOTENCY_KEY_REQUIRED');
   }
+  // As a batch item's key: the header's schema leaves room for the quotes only.
+  if (key.length > 200) {
+    throw new ApiError('VALIDATION_FAILED', { detail: 'Idempotency-Key: at most 200 characters.' });
+  }
   return key;
 }
 

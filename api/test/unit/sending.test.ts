@@ -445,6 +445,9 @@ describe('the Idempotency-Key header', () => {
   it('is the value as sent, or the RFC 8941 string the IETF draft gives; one header only; an empty one is no key', () => {
     expect(codeOfKey(['Host', 'x', 'Idempotency-Key', 'course-42/enrolment/4711'])).toBe('course-42/enrolment/4711');
     expect(codeOfKey(['idempotency-key', '"8e03978e-40d5-43e8-bc93-6894a57f9324"'])).toBe('8e03978e-40d5-43e8-bc93-6894a57f9324');
+    // 1-200 characters, as a batch item's key, quoted or not.
+    expect([codeOfKey(['idempotency-key', 'k'.repeat(200)]), codeOfKey(['idempotency-key', `"${'k'.repeat(200)}"`])]).toEqual(['k'.repeat(200), 'k'.repeat(200)]);
+    expect(codeOfKey(['idempotency-key', 'k'.repeat(201)])).toBe('! VALIDATION_FAILED');
     expect(codeOfKey(['IDEMPOTENCY-KEY', '"a \\"quoted\\" \\\\ key"'])).toBe('a "quoted" \\ key');
     // Not a well-formed string (an unescaped quote inside): taken as sent.
     expect(codeOfKey(['idempotency-key', '"a"b"'])).toBe('"a"b"');
