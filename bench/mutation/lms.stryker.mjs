@@ -5,19 +5,20 @@ import { strykerConfig } from './shared.mjs';
 // text, the Idempotency-Key header, the status the LMS sees of a stored item, and Graph's answers
 // read by the invitations (room answer, getSchedule's free/busy, UTC times, the Teams meeting blob).
 // Line ranges keep to the pure functions: the route registration and the classes around them are
-// exercised by the integration suites, not by these server-free ones.
+// exercised by the integration suites, not by these server-free ones. The ranges follow the files:
+// check them when a function above moves (a range that misses its function mutates other lines).
 export default strykerConfig('lms', {
   mutate: [
     'api/src/sessions/time.ts',
     'api/src/sessions/ics.ts',
     // idempotencyKey
-    'api/src/sending/routes.ts:20-38',
+    'api/src/sending/routes.ts:20-42',
     // visibleStatus
     'api/src/sending/notificationService.ts:42-47',
     // utcMs, roomAnswerOf, roomSchedules, meetingBlob
-    'api/src/sessions/invitations.ts:40-48',
-    'api/src/sessions/invitations.ts:68-84',
-    'api/src/sessions/invitations.ts:129-146'
+    'api/src/sessions/invitations.ts:41-49',
+    'api/src/sessions/invitations.ts:69-85',
+    'api/src/sessions/invitations.ts:133-150'
   ],
   jestConfig: 'bench/mutation/lms.jest.config.js'
 });
