@@ -8,6 +8,7 @@ import type { AlertService } from '../../src/health/alerts';
 import { HealthMonitor } from '../../src/health/monitor';
 import { openTables, TABLES } from '../../src/storage/tables';
 import { RunningAzurite, startAzurite } from '../support/azurite';
+import { gate } from '../support/gate';
 
 jest.setTimeout(60_000);
 
@@ -21,15 +22,6 @@ const catalogs = ['a', 'b', 'c'].map((name): ConnectionRecord => ({
   account: { email: `${name}@contoso.test`, displayName: name },
   health: { state: 'connected', code: null, checkedAt: null }
 }));
-
-/** A gate a fake probe waits at until the test opens it; `reached` resolves once something waits. */
-function gate(): { wait: () => Promise<void>; open: () => void; reached: Promise<void> } {
-  let open: () => void = () => undefined;
-  let reach: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  const reached = new Promise<void>((resolve) => (reach = resolve));
-  return { wait: () => (reach(), opened), open, reached };
-}
 
 /** The health monitor's job lease (the `mailboxes` table, partition `job`) on Azurite; catalogs, probes and alerts are fakes. */
 describe('health monitor - one sweep at a time across instances (Azurite)', () => {

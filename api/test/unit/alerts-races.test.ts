@@ -4,6 +4,7 @@ import { ConnectionWriter } from '../../src/connections/connectionWriter';
 import { ApiError } from '../../src/errors/apiError';
 import { AlertDeps, AlertService } from '../../src/health/alerts';
 import { dueNotice, followIncident, Incident } from '../../src/health/incident';
+import { gate } from '../support/gate';
 
 const CATALOG = 'https://t.test/sites/a';
 const T0 = Date.parse('2026-12-01T00:00:00Z');
@@ -74,15 +75,6 @@ class World {
   public incident(): Incident {
     return this.record.incident as Incident;
   }
-}
-
-/** A gate a fake request waits at until the test opens it; `reached` resolves once something waits. */
-function gate(): { wait: () => Promise<void>; open: () => void; reached: Promise<void> } {
-  let open: () => void = () => undefined;
-  let reach: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  const reached = new Promise<void>((resolve) => (reach = resolve));
-  return { wait: () => (reach(), opened), open, reached };
 }
 
 describe('incident notices under races (fakes: one shared record, the real ConnectionWriter)', () => {
