@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { normaliseCatalog } from '../catalogs/catalogId';
 
 /** Everything the API reads from its environment, validated once at start. */
 export interface ApiConfig {
@@ -165,6 +166,15 @@ export function findRepoRoot(from: string = __dirname): string {
  * Reads and validates the configuration. In production every setting without a safe default
  * must be present and well-formed; each missing or malformed one is named, all at once.
  */
+/** A registered catalog as requests' catalogs are normalised; one that is not a site under the origin stays as written (it matches nothing). */
+function registered(entry: string, sharePointOrigin: string): string {
+  try {
+    return normaliseCatalog(entry, sharePointOrigin);
+  } catch {
+    return trimSlash(entry);
+  }
+}
+
 export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConfig {
   const production = env.NODE_ENV === 'production';
   const problems: string[] = [];
@@ -301,7 +311,8 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     delegatedScope: optional('DELEGATED_SCOPE', 'user_impersonation'),
     appRole: optional('APP_ROLE', 'Notifications.Send'),
     allowedOrigins,
-    registeredCatalogs: list(optional('REGISTERED_CATALOGS', '', (v) => (list(v).every((c) => /^https:\/\/[^\s?#,]+$/.test(c)) ? undefined : 'must be a comma-separated list of https:// site URLs'))).map(trimSlash),
+    // Normalised as a request's catalog is (host case, :443, trailing slash), so an entry written either way matches it.
+    registeredCatalogs: list(optional('REGISTERED_CATALOGS', '', (v) => (list(v).every((c) => /^https:\/\/[^\s?#,]+$/.test(c)) ? undefined : 'must be a comma-separated list of https:// site URLs'))).map((c) => registered(c, sharePointOrigin)),
     storage: {
       connectionString: connectionString || azuriteConnectionString(tablePort, queuePort),
       embeddedAzurite,

@@ -253,6 +253,10 @@ describe('connection model', () => {
 });
 
 describe('configuration', () => {
+  it('loadConfig - registered catalogs are normalised as a request\'s catalog is (host case, :443, a trailing slash); one that is not a site under the origin stays as written', () => {
+    const config = loadConfig({ SHAREPOINT_ORIGIN: 'https://contoso.sharepoint.com', REGISTERED_CATALOGS: 'https://Contoso.SharePoint.com:443/sites/Catalog-A/,https://contoso.sharepoint.com/teams/b,https://elsewhere.example/sites/c/' }, '/repo');
+    expect(config.registeredCatalogs).toEqual(['https://contoso.sharepoint.com/sites/Catalog-A', 'https://contoso.sharepoint.com/teams/b', 'https://elsewhere.example/sites/c']);
+  });
   it('loadConfig - development needs nothing', () => {
     const config = loadConfig({}, '/repo');
     expect(config).toMatchObject({ port: 4700, authorityHost: 'https://localhost:4800', storage: { embeddedAzurite: true, tablePort: 4810, queuePort: 4811 }, kek: { kind: 'local', file: '/repo/.local/keys/kek.json' } });
