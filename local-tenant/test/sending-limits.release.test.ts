@@ -1,7 +1,8 @@
 import { startLocalTenant, LocalTenant } from '../src/index';
 import type { MailboxCounters } from '../src/mailbox/outbound';
-import { fault, graphToken, mailboxCounters } from './helpers/tokens';
+import { fault, mailboxCounters } from './helpers/tokens';
 import { SmtpWire } from './helpers/smtp-wire';
+import { useLimitsTenant } from './helpers/limits-tenant';
 
 /**
  * What a mailbox's concurrency limits hold (a Graph request in flight, an SMTP session logged in)
@@ -9,29 +10,19 @@ import { SmtpWire } from './helpers/smtp-wire';
  * tenant closing. Met with the real clients (fetch, a bare SMTP conversation).
  */
 describe('sending limits - slots given back', () => {
-  let tenant: LocalTenant;
-  let token: string;
   const ADELE = 'adele@contoso.test';
-
-  beforeAll(async () => {
-    tenant = await startLocalTenant({ port: 0, smtpPort: 0, timeScale: 60 });
-  });
-  afterAll(async () => tenant.close());
-  beforeEach(async () => {
-    tenant.reset();
-    token = await graphToken(tenant, ADELE);
-  });
+  const world = useLimitsTenant(ADELE);
 
   const sendMail = (subject: string) =>
-    fetch(`${tenant.origin}/v1.0/me/sendMail`, {
+    fetch(`${world.tenant.origin}/v1.0/me/sendMail`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${world.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ message: { subject, body: { contentType: 'Text', content: 'x' }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }] } })
     });
   /** A request's status; 0 when it got no answer (the tenant closed under it after a failed expectation). */
   const status = (res: Promise<Response>) => res.then((r) => r.status, () => 0);
-  const counters = (upn = ADELE): Promise<MailboxCounters> => mailboxCounters(tenant, upn);
-  const reset = () => fetch(`${tenant.origin}/_admin/reset`, { method: 'POST' });
+  const counters = (upn = ADELE): Promise<MailboxCounters> => mailboxCounters(world.tenant, upn);
+  const reset = () => fetch(`${world.tenant.origin}/_admin/reset`, { method: 'POST' });
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const inFlight = async (n: number) => {
     for (let i = 0; i < 100 && (await counters()).graphRequestsInFlight !== n; i++) await wait(10);
@@ -39,7 +30,7 @@ describe('sending limits - slots given back', () => {
   };
 
   /** An SMTP session logged in as Adele, at the point where it may send. */
-  const login = (on: LocalTenant = tenant): Promise<SmtpWire> => SmtpWire.loggedIn(on, ADELE);
+  const login = (on: LocalTenant = world.tenant): Promise<SmtpWire> => SmtpWire.loggedIn(on, ADELE);
 
   test('reset - SMTP sessions still connected keep their slots: three sending before a reset still turn a fourth away after it, and give them back when they end', async () => {
     const [a, b, c, d] = [await login(), await login(), await login(), await login()];
@@ -58,7 +49,7 @@ describe('sending limits - slots given back', () => {
   });
 
   test('reset - Graph requests in flight across a reset keep their slots until they are answered, and then give back their own', async () => {
-    await fault(tenant, 'latency', { ms: 400 });
+    await fault(world.tenant, 'latency', { ms: 400 });
     const before = Array.from({ length: 4 }, (_, i) => status(sendMail(`before ${i}`)));
     await inFlight(4);
     expect((await reset()).status).toBe(200);
@@ -66,21 +57,21 @@ describe('sending limits - slots given back', () => {
     expect((await counters()).graphRequestsInFlight).toBe(4);
     expect(await Promise.all(before)).toEqual([202, 202, 202, 202]);
     await inFlight(0);
-    await fault(tenant, 'latency', { ms: 400 });
+    await fault(world.tenant, 'latency', { ms: 400 });
     const statuses = await Promise.all(Array.from({ length: 5 }, (_, i) => sendMail(`after ${i}`).then((r) => r.status)));
     expect(statuses.sort()).toEqual([202, 202, 202, 202, 429]);
   });
 
   test('rename - a Graph request in flight while its user is renamed gives its slot back to the mailbox it took it from: renamed back, the mailbox is not throttled for ever', async () => {
     const RENAMED = 'adele.vance@contoso.test';
-    await fault(tenant, 'latency', { ms: 300 });
+    await fault(world.tenant, 'latency', { ms: 300 });
     const slow = Array.from({ length: 4 }, (_, i) => status(sendMail(`slow ${i}`)));
     await inFlight(4);
-    await fault(tenant, 'rename-upn', { user: ADELE, upn: RENAMED });
+    await fault(world.tenant, 'rename-upn', { user: ADELE, upn: RENAMED });
     expect(await Promise.all(slow)).toEqual([202, 202, 202, 202]);
-    await fault(tenant, 'latency', { ms: 0 });
+    await fault(world.tenant, 'latency', { ms: 0 });
     expect(await counters(RENAMED)).toMatchObject({ graphRequestsInFlight: 0 });
-    await fault(tenant, 'rename-upn', { user: RENAMED, upn: ADELE });
+    await fault(world.tenant, 'rename-upn', { user: RENAMED, upn: ADELE });
     expect((await sendMail('renamed back')).status).toBe(202);
     expect(await counters()).toMatchObject({ graphRequestsInFlight: 0 });
   });
@@ -88,7 +79,7 @@ describe('sending limits - slots given back', () => {
   test('counters - reading the counters of an address does not enter it among the mailboxes that sent: /_admin/sending does not grow with every address read', async () => {
     for (let i = 0; i < 3; i++) expect((await counters(`reader-${i}@contoso.test`)).submissions).toBe(0);
     expect((await sendMail('one')).status).toBe(202);
-    const sending = (await (await fetch(`${tenant.origin}/_admin/sending`)).json()) as { value: MailboxCounters[] };
+    const sending = (await (await fetch(`${world.tenant.origin}/_admin/sending`)).json()) as { value: MailboxCounters[] };
     expect(sending.value.map((c) => c.mailbox)).toEqual([ADELE]);
   });
 

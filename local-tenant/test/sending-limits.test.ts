@@ -1,8 +1,9 @@
 import nodemailer from 'nodemailer';
-import { startLocalTenant, LocalTenant, timeScaleFrom } from '../src/index';
+import { timeScaleFrom } from '../src/index';
 import type { MailboxCounters } from '../src/mailbox/outbound';
-import { appToken, fault, graphToken, mailboxCounters, messages } from './helpers/tokens';
+import { appToken, fault, mailboxCounters, messages } from './helpers/tokens';
 import { SmtpWire } from './helpers/smtp-wire';
+import { useLimitsTenant } from './helpers/limits-tenant';
 
 /**
  * Exchange Online's per-mailbox sending limits, met with the real clients (fetch for Graph,
@@ -10,37 +11,27 @@ import { SmtpWire } from './helpers/smtp-wire';
  * window is one second, the daily recipient window 24 minutes.
  */
 describe('sending limits (time x60)', () => {
-  let tenant: LocalTenant;
-  let token: string;
   const ADELE = 'adele@contoso.test';
   const auth = { user: ADELE, pass: 'dev-password' };
-
-  beforeAll(async () => {
-    tenant = await startLocalTenant({ port: 0, smtpPort: 0, timeScale: 60 });
-  });
-  afterAll(async () => tenant.close());
-  beforeEach(async () => {
-    tenant.reset();
-    token = await graphToken(tenant, ADELE);
-  });
+  const world = useLimitsTenant(ADELE);
 
   const sendMail = (message: Record<string, unknown>, headers: Record<string, string> = {}, signal?: AbortSignal) =>
-    fetch(`${tenant.origin}/v1.0/me/sendMail`, {
+    fetch(`${world.tenant.origin}/v1.0/me/sendMail`, {
       method: 'POST',
       signal,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      headers: { authorization: `Bearer ${world.token}`, 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ message: { subject: 'Reminder', body: { contentType: 'Text', content: 'Session tomorrow' }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }], ...message } })
     });
-  const smtp = (extra: Record<string, unknown> = {}) => nodemailer.createTransport({ host: tenant.smtp.host, port: tenant.smtp.port, secure: false, requireTLS: true, auth, tls: { ca: tenant.caCertificate }, ...extra });
-  const counters = (upn = ADELE): Promise<MailboxCounters> => mailboxCounters(tenant, upn);
-  const limits = (body: Record<string, unknown>) => fetch(`${tenant.origin}/_admin/limits`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const smtp = (extra: Record<string, unknown> = {}) => nodemailer.createTransport({ host: world.tenant.smtp.host, port: world.tenant.smtp.port, secure: false, requireTLS: true, auth, tls: { ca: world.tenant.caCertificate }, ...extra });
+  const counters = (upn = ADELE): Promise<MailboxCounters> => mailboxCounters(world.tenant, upn);
+  const limits = (body: Record<string, unknown>) => fetch(`${world.tenant.origin}/_admin/limits`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   /** Polls the learner's inbox until it holds `count` messages (or the deadline passes) and returns it. */
   const inboxOf = async (count: number, deadlineMs: number) => {
     const until = Date.now() + deadlineMs;
     for (;;) {
-      const inbox = await messages(tenant, 'learner1@contoso.test', 'inbox');
+      const inbox = await messages(world.tenant, 'learner1@contoso.test', 'inbox');
       if (inbox.length >= count || Date.now() > until) return inbox;
       await wait(100);
     }
@@ -53,7 +44,7 @@ describe('sending limits (time x60)', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 35; i++) statuses.push((await sendMail({ subject: `m${i}` })).status);
     expect(statuses.every((s) => s === 202)).toBe(true);
-    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(30);
+    expect(await messages(world.tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(30);
     expect(await counters()).toMatchObject({ submissions: 35, accepted: 35, delayed: 5, pending: 5, rejected: 0 });
     const inbox = await inboxOf(35, 15_000);
     expect(inbox.map((m) => m.subject).sort()).toEqual(Array.from({ length: 35 }, (_, i) => `m${i}`).sort());
@@ -66,18 +57,18 @@ describe('sending limits (time x60)', () => {
 
   test('message rate - SMTP submissions beyond the rate are accepted with 250 and delayed the same way', async () => {
     await limits({ timeScale: 12 });
-    await fault(tenant, 'throttle', { mailbox: ADELE, messagesPerMinute: 2 });
+    await fault(world.tenant, 'throttle', { mailbox: ADELE, messagesPerMinute: 2 });
     const t = smtp();
     const replies = [];
     for (let i = 0; i < 3; i++) replies.push((await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: `s${i}`, text: 'x' })).response);
     t.close();
     expect(replies.every((r) => /^250 2\.0\.0 OK </.test(r))).toBe(true);
-    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(2);
+    expect(await messages(world.tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(2);
     expect(await inboxOf(3, 15_000)).toHaveLength(3);
   });
 
   test('concurrency - a 5th concurrent Graph request of one mailbox answers 429 with Retry-After and Graph error body', async () => {
-    await fault(tenant, 'latency', { ms: 400 });
+    await fault(world.tenant, 'latency', { ms: 400 });
     const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => sendMail({ subject: `c${i}` }, { 'client-request-id': `c-${i}` })));
     const throttled = responses.filter((r) => r.status === 429);
     expect(responses.map((r) => r.status).sort()).toEqual([202, 202, 202, 202, 429]);
@@ -90,7 +81,7 @@ describe('sending limits (time x60)', () => {
   });
 
   test('concurrency - a request its client gave up on while Graph was slow to answer still gives its slot back: the mailbox is not throttled for ever', async () => {
-    await fault(tenant, 'latency', { ms: 200 });
+    await fault(world.tenant, 'latency', { ms: 200 });
     // Four requests whose clients stop waiting after 50 ms (a timeout, a process that stops).
     for (let i = 0; i < 4; i++) {
       await expect(sendMail({ subject: `given up ${i}` }, {}, AbortSignal.timeout(50))).rejects.toThrow();
@@ -103,12 +94,12 @@ describe('sending limits (time x60)', () => {
   test('concurrency - Graph counts 4 requests for every app and mailbox: a second app sending for the same mailbox is not refused', async () => {
     const NOTIFICATIONS = 'notifications@contoso.test';
     // A second app with Exchange's Application Mail.Send for the same mailbox (reset removes it).
-    tenant.state.exchangeRbac.push({ client: 'conformanceProbe', role: 'Application Mail.Send', users: [NOTIFICATIONS] });
-    const api = await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com');
-    const probe = await appToken(tenant, 'conformanceProbe', 'https://graph.microsoft.com');
-    await fault(tenant, 'latency', { ms: 400 });
+    world.tenant.state.exchangeRbac.push({ client: 'conformanceProbe', role: 'Application Mail.Send', users: [NOTIFICATIONS] });
+    const api = await appToken(world.tenant, 'connectionApi', 'https://graph.microsoft.com');
+    const probe = await appToken(world.tenant, 'conformanceProbe', 'https://graph.microsoft.com');
+    await fault(world.tenant, 'latency', { ms: 400 });
     const send = (bearer: string, i: number) =>
-      fetch(`${tenant.origin}/v1.0/users/${NOTIFICATIONS}/sendMail`, {
+      fetch(`${world.tenant.origin}/v1.0/users/${NOTIFICATIONS}/sendMail`, {
         method: 'POST',
         headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
         body: JSON.stringify({ message: { subject: `a${i}`, body: { contentType: 'Text', content: 'x' }, toRecipients: [{ emailAddress: { address: 'learner1@contoso.test' } }] } })
@@ -119,7 +110,7 @@ describe('sending limits (time x60)', () => {
   });
 
   /** An SMTP session logged in as Adele, at the point where it may send. */
-  const login = (): Promise<SmtpWire> => SmtpWire.loggedIn(tenant, ADELE);
+  const login = (): Promise<SmtpWire> => SmtpWire.loggedIn(world.tenant, ADELE);
   const closed = async (connections: number) => {
     for (let i = 0; i < 50 && (await counters()).smtpConnections > connections; i++) await wait(20);
   };
@@ -155,11 +146,11 @@ describe('sending limits (time x60)', () => {
     expect(await b.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
     expect(await counters()).toMatchObject({ smtpConnections: 3, smtpSending: 3 });
     for (const w of [a, b, d]) w.close();
-    expect((await messages(tenant, 'learner1@contoso.test', 'inbox')).map((m) => m.subject).sort()).toEqual(['fifth', 'from a']);
+    expect((await messages(world.tenant, 'learner1@contoso.test', 'inbox')).map((m) => m.subject).sort()).toEqual(['fifth', 'from a']);
   });
 
   test('concurrency - SMTP: the throttle fault\'s concurrentRequests lowers the number of sessions sending at once', async () => {
-    await fault(tenant, 'throttle', { mailbox: ADELE, concurrentRequests: 1 });
+    await fault(world.tenant, 'throttle', { mailbox: ADELE, concurrentRequests: 1 });
     const [a, b] = [await login(), await login()];
     expect(await a.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
     expect(await b.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
@@ -193,14 +184,14 @@ describe('sending limits (time x60)', () => {
     // Two more recipients still fit.
     expect((await sendMail({ toRecipients: three.slice(0, 2).map((address) => ({ emailAddress: { address } })) })).status).toBe(202);
     expect(await counters()).toMatchObject({ submissions: 4, accepted: 2, rejected: 2, recipientsToday: 5 });
-    expect((await messages(tenant, 'nestor@contoso.test', 'inbox')).map((m) => m.subject)).toEqual(['first']);
+    expect((await messages(world.tenant, 'nestor@contoso.test', 'inbox')).map((m) => m.subject)).toEqual(['first']);
   });
 
   test('recipients per message - a message to more than the limit is accepted, delivered to no one, and bounces with 550 5.5.3', async () => {
     await limits({ recipientsPerMessage: 2 });
     expect((await sendMail({ subject: 'Too many', toRecipients: ['learner1', 'learner2', 'nestor'].map((u) => ({ emailAddress: { address: `${u}@contoso.test` } })) })).status).toBe(202);
-    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(0);
-    const [ndr] = await messages(tenant, ADELE, 'inbox');
+    expect(await messages(world.tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(0);
+    const [ndr] = await messages(world.tenant, ADELE, 'inbox');
     expect(ndr.subject).toBe('Undeliverable: Too many');
     expect(ndr.body.content).toContain('550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients');
     expect((await counters()).undeliverable).toBe(1);
@@ -208,9 +199,9 @@ describe('sending limits (time x60)', () => {
 
   test('daily recipients - an invitation past the quota bounces to the organiser with the NDR code 550 5.1.90', async () => {
     await limits({ recipientsPerDay: 1 });
-    const res = await fetch(`${tenant.origin}/v1.0/me/events`, {
+    const res = await fetch(`${world.tenant.origin}/v1.0/me/events`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${world.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         subject: 'Session',
         start: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' },
@@ -219,8 +210,8 @@ describe('sending limits (time x60)', () => {
       })
     });
     expect(res.status).toBe(201);
-    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(0);
-    const [ndr] = await messages(tenant, ADELE, 'inbox');
+    expect(await messages(world.tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(0);
+    const [ndr] = await messages(world.tenant, ADELE, 'inbox');
     expect(ndr.subject).toBe('Undeliverable: Session');
     expect(ndr.body.content).toContain("Remote server returned '550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients'");
     expect(ndr.body.content).not.toContain('5.2.0');
@@ -236,32 +227,32 @@ describe('sending limits (time x60)', () => {
     };
     const t = smtp();
     for (const [cause, text] of Object.entries(expected)) {
-      await fault(tenant, 'sending-block', { mailbox: ADELE, cause });
+      await fault(world.tenant, 'sending-block', { mailbox: ADELE, cause });
       const err = await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' }).catch((e) => e);
       expect(err.response).toBe(`550 ${text} [localhost.local-tenant]`);
     }
-    await fault(tenant, 'sending-block', { mailbox: ADELE, clear: true });
+    await fault(world.tenant, 'sending-block', { mailbox: ADELE, clear: true });
     expect((await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' })).response).toMatch(/^250 /);
     t.close();
     expect(await counters()).toMatchObject({ rejected: 5, accepted: 1 });
   });
 
   test('mailbox full - what the mailbox sends is refused: Graph 403 ErrorQuotaExceeded (mail and meetings), SMTP 554 5.2.2 at submission; clear frees it', async () => {
-    const fault = (body: Record<string, unknown>) => fetch(`${tenant.origin}/_admin/faults/mailbox-full`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const fault = (body: Record<string, unknown>) => fetch(`${world.tenant.origin}/_admin/faults/mailbox-full`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await fault({ mailbox: 'nobody@contoso.test' })).status).toBe(400);
     expect((await fault({ mailbox: ADELE })).status).toBe(200);
     const mail = await sendMail({ subject: 'full' });
     expect([mail.status, ((await mail.json()) as { error: { code: string; message: string } }).error]).toEqual([403, expect.objectContaining({ code: 'ErrorQuotaExceeded', message: 'Mailbox has exceeded maximum mailbox size.' })]);
-    const event = await fetch(`${tenant.origin}/v1.0/me/events`, {
+    const event = await fetch(`${world.tenant.origin}/v1.0/me/events`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${world.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ subject: 'Session', start: { dateTime: '2027-01-04T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-04T10:00:00', timeZone: 'UTC' }, attendees: [{ type: 'required', emailAddress: { address: 'learner1@contoso.test' } }] })
     });
     expect(event.status).toBe(403);
     const t = smtp();
     const err = await t.sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'full', text: 'x' }).catch((e) => e);
     expect([err.responseCode, err.command, err.response]).toEqual([554, 'DATA', '554 5.2.2 mailbox full; STOREDRV.Submission.Exception:QuotaExceededException.MapiExceptionQuotaExceeded [localhost.local-tenant]']);
-    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(0);
+    expect(await messages(world.tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(0);
     expect(await counters()).toMatchObject({ rejected: 3, accepted: 0 });
     // Another mailbox is not affected; a freed one sends again.
     expect((await fault({ mailbox: ADELE, clear: true })).status).toBe(200);
@@ -282,7 +273,7 @@ describe('sending limits (time x60)', () => {
     const c = await counters();
     expect(c.duplicatesByMessageId).toEqual({ [id]: 3 });
     expect(c.duplicates).toBe(2);
-    const inbox = await messages(tenant, 'learner1@contoso.test', 'inbox');
+    const inbox = await messages(world.tenant, 'learner1@contoso.test', 'inbox');
     expect(inbox.filter((m) => m.internetMessageId === id)).toHaveLength(3);
     const generated = inbox.filter((m) => m.internetMessageId !== id).map((m) => m.internetMessageId);
     expect(new Set(generated).size).toBe(2);
@@ -294,12 +285,12 @@ describe('sending limits (time x60)', () => {
     const refused = await limits({ messagesPerMinute: 0, enabled: false });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: string }).error).toBe('invalid_limits');
-    expect(((await (await fetch(`${tenant.origin}/_admin/limits`)).json()) as { enabled: boolean }).enabled).toBe(true);
+    expect(((await (await fetch(`${world.tenant.origin}/_admin/limits`)).json()) as { enabled: boolean }).enabled).toBe(true);
     expect((await limits({ enabled: false })).status).toBe(200);
-    await fault(tenant, 'latency', { ms: 200 });
+    await fault(world.tenant, 'latency', { ms: 200 });
     const statuses = (await Promise.all(Array.from({ length: 40 }, (_, i) => sendMail({ subject: `f${i}` })))).map((r) => r.status);
     expect(statuses.every((s) => s === 202)).toBe(true);
-    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(40);
+    expect(await messages(world.tenant, 'learner1@contoso.test', 'inbox')).toHaveLength(40);
     expect((await counters()).delayed).toBe(0);
   });
 
@@ -311,13 +302,13 @@ describe('sending limits (time x60)', () => {
   });
 
   test('EHLO - AUTH only after STARTTLS, and only LOGIN and XOAUTH2', async () => {
-    const { wire, banner } = await SmtpWire.open(tenant.smtp.host, tenant.smtp.port);
+    const { wire, banner } = await SmtpWire.open(world.tenant.smtp.host, world.tenant.smtp.port);
     expect(banner).toMatch(/^220 /);
     const plain = await wire.send('EHLO client.test');
     expect(plain).toContain('STARTTLS');
     expect(plain).not.toMatch(/AUTH/);
     expect(await wire.send('AUTH LOGIN')).toMatch(/^5\d\d /);
-    expect(await wire.startTls(tenant.caCertificate)).toMatch(/^220 /);
+    expect(await wire.startTls(world.tenant.caCertificate)).toMatch(/^220 /);
     const secure = await wire.send('EHLO client.test');
     expect(secure).toMatch(/^250-AUTH LOGIN XOAUTH2$/m);
     expect(secure).not.toContain('PLAIN');
@@ -326,10 +317,10 @@ describe('sending limits (time x60)', () => {
   });
 
   test('basic authentication off - 550 5.7.30 (retired) by default, 535 5.7.139 when an authentication policy blocks it', async () => {
-    await fault(tenant, 'smtp-basic-auth', { enabled: false });
+    await fault(world.tenant, 'smtp-basic-auth', { enabled: false });
     const err = await smtp().sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' }).catch((e) => e);
     expect(err.response).toBe('550 5.7.30 Basic authentication is not supported for Client Submission. [localhost.local-tenant]');
-    await fault(tenant, 'smtp-basic-auth', { enabled: false, reply: 'policy' });
+    await fault(world.tenant, 'smtp-basic-auth', { enabled: false, reply: 'policy' });
     const policy = await smtp().sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' }).catch((e) => e);
     expect(policy.response).toMatch(/^535 5\.7\.139 Authentication unsuccessful, basic authentication is disabled\./);
   });
