@@ -46,6 +46,7 @@ import { WakeQueue } from './sending/wakeQueue';
 import { sharePointSitePermissions } from './sharepoint/sitePermissions';
 import type { StorageMeter } from './storage/meter';
 import { openTables, queueClient, TABLES } from './storage/tables';
+import { dueNotice } from './health/incident';
 
 export interface AppOptions {
   /** Where logs go (tests capture them to prove no secret is written). Default stdout. */
@@ -146,8 +147,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     queue,
     log: app.log,
     onDrained: (record) => {
-      // A restored notice is due only after its alert went (incident.ts): until then a drain has nothing to dispatch.
-      if (record.incident?.resolvedAt && record.incident.alert.sentAt && record.incident.restored && !record.incident.restored.sentAt) {
+      // The incident rules' own answer (a resolved incident owes only its restored notice, and only once its alert went).
+      if (dueNotice(record.incident, Date.now(), Number.POSITIVE_INFINITY) === 'restored') {
         dispatchNotices(record.catalog);
       }
     },
