@@ -165,7 +165,7 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     const token = await stack.token('adele@contoso.test');
     const before = await stack.call('GET', path(catalogA), { token });
     const res = await stack.call('PATCH', path(catalogA), { token, body: { transport: 'smtp-oauth' }, headers: { 'if-match': before.headers.get('etag') as string } });
-    expect([res.status, res.body.code]).toEqual([403, 'CONSENT_REQUIRED']);
+    expect([res.status, res.body.code]).toEqual([409, 'CONSENT_REQUIRED']);
     const after = await stack.call('GET', path(catalogA), { token });
     expect(after.body).toMatchObject({ transport: 'graph', etag: before.body.etag });
   });

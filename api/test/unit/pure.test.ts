@@ -7,7 +7,7 @@ import { normaliseCatalog } from '../../src/catalogs/catalogId';
 import { ConfigError, findRepoRoot, loadConfig } from '../../src/config/config';
 import { needsKeepAlive } from '../../src/connections/connectionService';
 import { mapCallbackError } from '../../src/connections/modernSignIn';
-import { isConnectionLost } from '../../src/errors/failureKind';
+import { failureKind, isConnectionLost } from '../../src/errors/failureKind';
 import { applySettings, disconnected, emptyConnection, settingsEtag } from '../../src/connections/model';
 import { coversOrganisation } from '../../src/connections/orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChallenge, SIGN_IN_LIFETIME_MS, stateKey } from '../../src/connections/signInState';
@@ -34,6 +34,12 @@ describe('error catalogue', () => {
       }
       expect(def.title.ja).not.toBe(def.title.en);
     }
+  });
+
+  it('catalogue - a condition of the connected account or its mailbox is never answered 403: SPFx\'s AadHttpClient sends a request answered 403 once more, so a test email or a Classic connect would run twice', () => {
+    const conditions = Object.keys(ERROR_CATALOGUE).filter((code) => ['connection-lost', 'mailbox-blocked'].includes(failureKind(code as keyof typeof ERROR_CATALOGUE)));
+    expect(conditions).toEqual(expect.arrayContaining(['TOKEN_REVOKED', 'CONSENT_REQUIRED', 'PERMISSIONS_MISSING', 'SENDING_BLOCKED', 'MAILBOX_FULL']));
+    expect(conditions.filter((code) => ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status === 403)).toEqual([]);
   });
 
   it('catalogue - has every code the issue names', () => {

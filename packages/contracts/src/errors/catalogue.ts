@@ -58,7 +58,7 @@ export const DOMAIN_ERRORS = {
     }
   },
   CONSENT_REQUIRED: {
-    status: 403,
+    status: 409,
     title: {
       en: 'Consent to the LMS permissions is missing.',
       ja: 'LMS のアクセス許可への同意がありません。'
@@ -157,7 +157,7 @@ export const DOMAIN_ERRORS = {
     }
   },
   PERMISSIONS_MISSING: {
-    status: 403,
+    status: 409,
     title: {
       en: 'Not every permission the LMS needs was granted.',
       ja: 'LMS に必要なアクセス許可の一部が付与されていません。'
@@ -377,7 +377,7 @@ export const DOMAIN_ERRORS = {
     }
   },
   SENDING_BLOCKED: {
-    status: 403,
+    status: 409,
     title: {
       en: 'Exchange Online stopped this account from sending.',
       ja: 'Exchange Online がこのアカウントからの送信を停止しました。'
@@ -388,7 +388,7 @@ export const DOMAIN_ERRORS = {
     }
   },
   MAILBOX_FULL: {
-    status: 403,
+    status: 409,
     title: {
       en: 'The account\'s mailbox is full, so Exchange Online does not let it send.',
       ja: 'アカウントのメールボックスが容量の上限に達したため、Exchange Online が送信を許可していません。'

@@ -826,6 +826,15 @@ describe('ConnectionSettings', () => {
     expect(api.calls).toEqual(['get']);
   });
 
+  it('ConnectionSettings - an API that refuses the page itself (403 CLIENT_APP_NOT_ACCEPTED, a deployment fault) is shown as that error, not as the visitor view', async () => {
+    const api = new FakeConnectionApi();
+    api.failures.get = appError('problem', { status: 403, code: 'CLIENT_APP_NOT_ACCEPTED' });
+    renderPage({ api });
+    expect(await screen.findByText(ERROR_CATALOGUE.CLIENT_APP_NOT_ACCEPTED.title.en)).toBeInTheDocument();
+    expect(screen.queryByTestId('visitor-view')).not.toBeInTheDocument();
+    expect(screen.queryByText(en.visitorCannotSee)).not.toBeInTheDocument();
+  });
+
   it('ConnectionSettings - a visitor who may not read the settings is told so in a plain sentence', async () => {
     const api = new FakeConnectionApi();
     api.failures.get = appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' });

@@ -81,8 +81,13 @@ export interface IConnectionSettingsProps {
 /** The Modern sign-in part or the Classic fields, whichever is shown; "Change account" controls it. */
 const ACCOUNT_FORM_ID = 'lms-account-form';
 
+/**
+ * Only NOT_CATALOG_ADMIN (or a 403 that names no code) means the visitor view: the API's other
+ * 403s (CLIENT_APP_NOT_ACCEPTED, SCOPE_MISSING, ...) are a deployment's fault, which an owner must
+ * see as it is rather than be told to ask an owner.
+ */
 function isNotAdmin(error: IAppError): boolean {
-  return error.kind === 'problem' && (error.code === 'NOT_CATALOG_ADMIN' || error.status === 403);
+  return error.kind === 'problem' && (error.code === 'NOT_CATALOG_ADMIN' || (error.status === 403 && !error.code));
 }
 
 /** What the page shows and what its one primary action does, from the state (issue 14, point 2). */
