@@ -55,8 +55,8 @@ function contextOf(login: SmtpLogin): SmtpContext {
  * nodemailer's SMTPConnection rather than a transport's verify(), which keeps its connection to
  * itself: at the deadline this one is closed (its socket ended, and destroyed if the server does
  * not close its side within nodemailer's socketCloseTimeout, 5 s). The deadline runs until the
- * connection ends, so it bounds the QUIT after a login that worked too. Like verify(), a server
- * that offers no AUTH is not asked to log in.
+ * connection ends, so it bounds the QUIT after a login that worked too. Unlike verify(), a server
+ * that offers no AUTH fails the check (SMTP_UNAVAILABLE, upstream ENOAUTH) instead of passing it.
  */
 export async function verifySmtpLogin(endpoint: SmtpEndpoint, login: SmtpLogin, timeouts: SmtpTimeouts = VERIFY_TIMEOUTS): Promise<void> {
   const { deadline, ...idle } = timeouts;
@@ -81,9 +81,10 @@ export async function verifySmtpLogin(endpoint: SmtpEndpoint, login: SmtpLogin, 
         if (error) {
           return fail(error);
         }
+        // Exchange offers AUTH after STARTTLS, also where it then refuses it (5.7.139). A server
+        // that offers none cannot prove a password or a token: passing here would connect any.
         if (!connection.allowsAuth) {
-          connection.quit();
-          return resolve();
+          return fail(Object.assign(new Error('The SMTP server offers no AUTH'), { code: 'ENOAUTH', command: 'EHLO' }));
         }
         connection.login(auth, (loginError) => {
           if (loginError) {
@@ -147,6 +148,9 @@ export class SmtpMailTransport implements MailTransport {
       secure: endpoint.secure,
       requireTLS: !endpoint.secure,
       auth,
+      // nodemailer skips the login where the server offers no AUTH and would send unauthenticated
+      // as the account; asked anyway, such a server refuses and nothing is sent.
+      forceAuth: true,
       connectionTimeout: timeouts.connectionTimeout,
       greetingTimeout: timeouts.greetingTimeout,
       socketTimeout: timeouts.socketTimeout,

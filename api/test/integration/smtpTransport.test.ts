@@ -141,6 +141,46 @@ describe('SMTP transport (local tenant over loopback)', () => {
    * tests' socket timeout - before the server's own last line. Nothing but a deadline ends a
    * trickled reply early; a silent one meets the socket timeout.
    */
+  describe('a server that offers no AUTH (not a submission server: an SMTP_HOST pointed at a relay)', () => {
+    let server: SMTPServer;
+    const received: string[] = [];
+    const endpoint = () => ({ host: '127.0.0.1', port: (server.server.address() as AddressInfo).port, secure: false });
+
+    beforeAll(async () => {
+      server = new SMTPServer({
+        key: readFileSync(path.join(CERT_DIR, 'server-key.pem')),
+        cert: readFileSync(path.join(CERT_DIR, 'server.pem')),
+        disabledCommands: ['AUTH'],
+        logger: false,
+        disableReverseLookup: true,
+        onData(stream, session, callback) {
+          received.push(session.envelope.mailFrom ? String(session.envelope.mailFrom.address) : '');
+          stream.resume();
+          stream.once('end', () => callback());
+        }
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server.server, 'listening');
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('login check - fails (SMTP_UNAVAILABLE, upstream ENOAUTH) instead of passing without a login: a Classic connect with any password is refused', async () => {
+      const error = (await verifySmtpLogin(endpoint(), { user: ADELE, pass: 'any password at all' }).catch((e: unknown) => e)) as ApiError;
+      expect([error instanceof ApiError, error.code, error.upstream]).toEqual([true, 'SMTP_UNAVAILABLE', 'ENOAUTH']);
+    });
+
+    it('send - is refused as a failed login (the connection is held), and the server receives nothing: nodemailer is made to log in where no AUTH is offered', async () => {
+      const smtp = new SmtpMailTransport(endpoint(), ADELE, { kind: 'password', pass: 'any' }, 1);
+      try {
+        const error = (await smtp.send(message(90)).catch((e: unknown) => e)) as ApiError;
+        expect([error instanceof ApiError, error.code]).toEqual([true, 'BAD_CREDENTIALS']);
+        expect(received).toEqual([]);
+      } finally {
+        await smtp.close();
+      }
+    });
+  });
+
   describe('deadlines - a server that trickles its replies', () => {
     const TRICKLE_MS = 200;
     /** A socket timeout the trickle stays under, and the deadline. */
