@@ -59,6 +59,9 @@ param keyVaultPreviousKeyIds string = ''
 @description('Client apps whose delegated tokens are accepted (ALLOWED_DELEGATED_CLIENTS): SharePoint Online Web Client Extensibility by default.')
 param allowedDelegatedClients string = '08e18876-6177-487e-b8b5-cf950c1e598c'
 
+@description('Any other setting of docs/api.md "Configuration" (SEND_*, TEST_EMAILS_PER_DAY, HEALTH_*, OUTBOX_*, ...) as { NAME: \'value\' }, strings; a setting the template sets itself cannot be changed here.')
+param tuning object = {}
+
 @description('false turns Classic (password) connections off for the tenant (CLASSIC_ENABLED).')
 param classicEnabled bool = true
 
@@ -120,6 +123,7 @@ module site 'modules/appservice.bicep' = {
     skuName: skuName
     instanceCount: instanceCount
     workspaceResourceId: monitoring.outputs.workspaceResourceId
+    tuning: tuning
     appSettings: {
       NODE_ENV: 'production'
       WEBSITE_RUN_FROM_PACKAGE: '1'

@@ -10,6 +10,8 @@ param instanceCount int
 param workspaceResourceId string
 @description('App settings (no secret values: secrets are Key Vault references).')
 param appSettings object
+@description('Further settings (docs/api.md, Configuration) as name: string value; appSettings wins a name both give.')
+param tuning object = {}
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -49,7 +51,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       http20Enabled: true
       healthCheckPath: '/readyz'
       remoteDebuggingEnabled: false
-      appSettings: [for setting in items(appSettings): {
+      appSettings: [for setting in items(union(tuning, appSettings)): {
         name: setting.key
         value: setting.value
       }]

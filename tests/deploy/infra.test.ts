@@ -138,5 +138,11 @@ describe('infra/ (Bicep)', () => {
     }
     expect(main.params.allowedDelegatedClients.default).toBe('08e18876-6177-487e-b8b5-cf950c1e598c');
     expect(main.params.keyVaultPreviousKeyIds.default).toBe('');
+    // The other documented settings (SEND_*, TEST_EMAILS_PER_DAY, ...) come from one object
+    // parameter; the template's own settings are applied after it, so it cannot change those.
+    expect(main.params.tuning.default).toEqual({});
+    expect(expr((main.modules.site.body as any).params.tuning)).toBe('tuning');
+    const config = one('Microsoft.Web/sites').properties.siteConfig;
+    expect(JSON.stringify(config.appSettings)).toContain('items(union(tuning, appSettings))');
   });
 });
