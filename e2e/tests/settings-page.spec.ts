@@ -323,6 +323,9 @@ test('settings page - works from the keyboard alone', async ({ page }) => {
   await expect(cancel).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(toggle).not.toBeChecked();
+  // Cancel went disabled under the focus: its notice takes it, not the page's start.
+  await expect(page.getByTestId('page-notice')).toContainText(en.changesDiscarded);
+  await expect.poll(() => page.evaluate(() => !!document.activeElement && !!document.activeElement.closest('[data-testid="page-notice"]'))).toBe(true);
 });
 
 test('settings page - a revoked refresh token shows the loss on the next visit (the page checks the connection itself); Reconnect makes it healthy', async ({ page }) => {

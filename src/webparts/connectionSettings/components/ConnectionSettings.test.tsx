@@ -156,6 +156,22 @@ describe('ConnectionSettings', () => {
     expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
     expect(screen.queryByTestId('unsaved')).not.toBeInTheDocument();
     expect(screen.queryByText(en.classicRetirementTitle)).not.toBeInTheDocument();
+    // Said where the disabled Cancel was, so the keyboard's focus has somewhere to go.
+    expect(screen.getByTestId('page-notice')).toHaveTextContent(en.changesDiscarded);
+    expect(screen.getByTestId('page-notice')).not.toHaveTextContent(en.signInCancelled);
+    await waitFor(() => expect(screen.getByTestId('page-notice')).toHaveFocus());
+  });
+
+  it('ConnectionSettings - Cancel during a sign-in says the sign-in was cancelled and the unsaved switch discarded', async () => {
+    renderPage();
+    await ready();
+    await switchOn();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await screen.findByText(en.connecting);
+    await userEvent.click(screen.getByRole('button', { name: en.cancel }));
+    expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
+    expect(screen.getByTestId('page-notice')).toHaveTextContent(`${en.signInCancelled} ${en.changesDiscarded}`);
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
   });
 
   it('ConnectionSettings - Classic shows its retirement and missing features as a warning next to the choice', async () => {

@@ -332,7 +332,12 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
 
   const cancel = (): void => {
     signIn.cancel();
-    dispatch({ type: 'cancel' });
+    // Cancel goes disabled under the keyboard's focus: what it did takes the focus (as a notice).
+    const said = [
+      state.signIn ? strings.signInCancelled : '',
+      state.values && state.baseline && dirtyFields(state.baseline, state.values).length > 0 ? strings.changesDiscarded : ''
+    ].filter((text) => text !== '').join(' ');
+    dispatch({ type: 'cancel', notice: said ? { text: said, place: 'footer', info: true } : undefined });
   };
 
   return (

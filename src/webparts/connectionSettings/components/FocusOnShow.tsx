@@ -17,7 +17,10 @@ export interface IFocusOnShowProps {
 export function FocusOnShow(props: IFocusOnShowProps): JSX.Element {
   const ref = React.useRef<HTMLDivElement>(null);
   React.useEffect(() => {
-    const lost = !document.activeElement || document.activeElement === document.body;
+    // Lost also when the focused button went disabled or away in this same render: the browser
+    // moves the focus to the body only at its next focus fix-up, after this effect.
+    const active = document.activeElement;
+    const lost = !active || active === document.body || !active.isConnected || active.matches(':disabled');
     if (ref.current && (!props.onlyIfLost || lost)) {
       ref.current.focus();
     }

@@ -98,6 +98,10 @@ export interface IConnectionSettingsStrings {
   unsavedChanges: string;
   connectedNotice: string;
   saved: string;
+  /** Cancel's notice: the form is back as stored. */
+  changesDiscarded: string;
+  /** Cancel's notice while a sign-in was on its way. */
+  signInCancelled: string;
   /** The API took the settings, the site's settings list was not written; {0} what failed. */
   listNotUpdated: string;
 

@@ -62,7 +62,7 @@ export type PageAction =
   | { type: 'load-failed'; error: IAppError }
   | { type: 'denied'; visitor: IVisitorView }
   | { type: 'edit'; patch: Partial<IFormValues> }
-  | { type: 'cancel' }
+  | { type: 'cancel'; notice?: INotice }
   | { type: 'toggle-account-form' }
   | { type: 'invalid' }
   | { type: 'busy'; busy: Busy }
@@ -109,7 +109,7 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
     case 'edit':
       return state.values ? { ...state, values: { ...state.values, ...action.patch }, notice: undefined } : state;
     case 'cancel':
-      return { ...state, values: state.baseline, error: undefined, notice: undefined, showValidation: false, signIn: undefined, busy: undefined, changingAccount: false };
+      return { ...state, values: state.baseline, error: undefined, notice: action.notice, showValidation: false, signIn: undefined, busy: undefined, changingAccount: false };
     case 'toggle-account-form': {
       if (!state.changingAccount || !state.values || !state.baseline) {
         return { ...state, changingAccount: true };
