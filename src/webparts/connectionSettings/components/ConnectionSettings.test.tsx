@@ -522,6 +522,22 @@ describe('ConnectionSettings', () => {
     expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateNotConnected);
   });
 
+  it('ConnectionSettings - Disconnect keeps what the admin changed and did not save (still unsaved, Save and Cancel at hand)', async () => {
+    const { api } = renderPage({ api: new FakeConnectionApi(engineView()) });
+    await ready();
+    await userEvent.click(screen.getByRole('switch', { name: en.masterSwitchLabel }));
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
+    expect(screen.getByTestId('unsaved')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.disconnect }));
+    await userEvent.click(inside(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Disconnect adele@contoso.test' }));
+    expect(await screen.findByText(en.disconnected)).toBeInTheDocument();
+    expect(api.calls).toContain('disconnect');
+    expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateNotConnected);
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
+    expect(screen.getByTestId('unsaved')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: en.cancel })).toBeEnabled();
+  });
+
   it('ConnectionSettings - the summary shows what the sending engine reports when the API gives it', async () => {
     // Recent deliveries agree with the view (3 waiting), as the API's two answers do.
     const deliveries = new FakeDeliveriesApi(['a', 'b', 'c'].map((id) => delivery({ id, status: 'queued', sentAt: null })));

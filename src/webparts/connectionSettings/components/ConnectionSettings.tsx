@@ -212,9 +212,9 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   });
 
   /** The API changes the settings item too when a connection changes: read both again. */
-  const refresh = async (notice?: INotice): Promise<void> => {
+  const refresh = async (notice?: INotice, keepEdits?: boolean): Promise<void> => {
     const [view, stored] = await Promise.all([services.connectionApi.getConnection(), services.settingsStore.load()]);
-    dispatch({ type: 'applied', view, stored, notice });
+    dispatch({ type: 'applied', view, stored, notice, keepEdits });
   };
 
   const fail = (error: unknown, place: ErrorPlace): void => {
@@ -324,7 +324,8 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
     dispatch({ type: 'busy', busy: 'disconnecting' });
     try {
       await services.connectionApi.disconnect();
-      await refresh({ text: strings.disconnected, place: 'summary' });
+      // What the admin typed and did not save (the switch, alert recipients) stays unsaved.
+      await refresh({ text: strings.disconnected, place: 'summary' }, true);
     } catch (error) {
       fail(error, 'summary');
     }
