@@ -450,6 +450,27 @@ describe('ConnectionSettings', () => {
     expect(screen.queryByText(en.conflictTitle)).not.toBeInTheDocument();
   });
 
+  it('ConnectionSettings - Check now bringing another admin\'s other alert recipients while this admin picked theirs warns that Save replaces them; Save does', async () => {
+    const { api } = renderPage({ api: new FakeConnectionApi(connectedView()), store: new FakeSettingsStore({ enabled: true }) });
+    await ready();
+    const input = await screen.findByRole('combobox');
+    await userEvent.type(input, 'Ale');
+    const suggestion = await screen.findByText('Alex Wilber');
+    await waitFor(() => expect(suggestion.closest('.ms-Callout')).not.toHaveStyle({ pointerEvents: 'none' }));
+    await userEvent.click(suggestion);
+    expect(await screen.findByTestId('unsaved')).toBeInTheDocument();
+    // Another admin saved other recipients meanwhile; this page's Check now brings them in.
+    api.view = { ...api.view, alertRecipients: ['megan@contoso.test'], etag: 'W/"changed-by-someone-else"' };
+    expect(screen.queryByTestId('overwrite-warning')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.checkNow }));
+    expect(await screen.findByText(en.checkedWorks)).toBeInTheDocument();
+    expect(screen.getByTestId('overwrite-warning')).toHaveTextContent(en.unsavedOverwrites);
+    await userEvent.click(screen.getByRole('button', { name: en.save }));
+    expect(await screen.findByText(en.saved)).toBeInTheDocument();
+    expect(api.calls).toContain('patch {"enabled":true,"alertRecipients":["alex@contoso.test"]}');
+    expect(screen.queryByTestId('overwrite-warning')).not.toBeInTheDocument();
+  });
+
   it('ConnectionSettings - an item changed only by the API (health, account) is not a conflict', async () => {
     const store = new FakeSettingsStore();
     renderPage({ store, api: new FakeConnectionApi(connectedView({ enabled: false })) });

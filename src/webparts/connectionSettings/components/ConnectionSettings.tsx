@@ -489,6 +489,7 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
           busy={busy}
           signIn={state.signIn}
           dirty={dirtyFields(baseline, values).length > 0}
+          overwrites={state.overwrites.some((field) => dirtyFields(baseline, values).indexOf(field) >= 0)}
           error={state.error && state.error.place === 'footer' ? state.error : undefined}
           method={view.method}
           notice={notice('footer')}

@@ -24,6 +24,8 @@ export interface IFormFooterProps {
   busy: Busy;
   signIn: SignInState;
   dirty: boolean;
+  /** Alert recipients edited here that another admin saved differently meanwhile: Save replaces theirs. */
+  overwrites: boolean;
   error: IPageError | undefined;
   method: AuthMethod | null;
   notice: JSX.Element | null;
@@ -68,6 +70,13 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
               <a href={signIn.url} target="_blank" rel="opener" style={{ color: theme.semanticColors.link, fontWeight: 600 }} onClick={props.onOpenedBlocked}>
                 {strings.popupBlockedLink}
               </a>
+            </MessageBar>
+          </div>
+        ) : null}
+        {props.dirty && props.overwrites ? (
+          <div data-testid="overwrite-warning">
+            <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>
+              {strings.unsavedOverwrites}
             </MessageBar>
           </div>
         ) : null}

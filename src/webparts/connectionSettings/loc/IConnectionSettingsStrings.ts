@@ -98,6 +98,8 @@ export interface IConnectionSettingsStrings {
   unsavedChanges: string;
   connectedNotice: string;
   saved: string;
+  /** Another admin saved other alert recipients while this admin had edited them. */
+  unsavedOverwrites: string;
   /** Cancel's notice: the form is back as stored. */
   changesDiscarded: string;
   /** Cancel's notice while a sign-in was on its way. */

@@ -91,6 +91,7 @@ const strings: IConnectionSettingsStrings = {
   unsavedChanges: 'Unsaved changes',
   connectedNotice: 'The account is connected.',
   saved: 'Settings saved.',
+  unsavedOverwrites: 'Another admin has saved other alert recipients since you changed them here. Save replaces theirs with yours; Cancel shows theirs.',
   changesDiscarded: 'Your changes were discarded: the settings are as they were saved.',
   signInCancelled: 'Sign-in cancelled: the connection was not changed.',
   listNotUpdated: 'Settings saved: sending follows them. This site\'s settings list could not be updated ({0}), so it shows the earlier values until the next save.',

@@ -32,6 +32,24 @@ describe('pageState', () => {
     expect(state.notice).toBeUndefined();
   });
 
+  it('pageState - a check bringing another admin\'s different value for a setting this admin edited keeps this admin\'s and names the setting; cleared by Cancel', () => {
+    const checked = (state: IPageState, alertRecipients: string[], enabled = true): IPageState =>
+      pageReducer(state, { type: 'checked', view: connectedView({ alertRecipients, enabled }), stored: STORED, notice: { text: 'checked', place: 'summary' } });
+    const edited = pageReducer(loaded(connectedView({ alertRecipients: [] })), { type: 'edit', patch: { alertRecipients: ['mine@contoso.test'] } });
+    // Another admin saved the same recipient: nothing to warn about (and nothing left unsaved).
+    expect(checked(edited, ['mine@contoso.test']).overwrites).toEqual([]);
+    // Another admin changed a setting this admin did not touch: it follows theirs, no warning.
+    expect(checked(edited, [], false).overwrites).toEqual([]);
+    expect(checked(edited, [], false).values).toMatchObject({ enabled: false, alertRecipients: ['mine@contoso.test'] });
+    // Another admin saved other recipients: this admin's stay, and the page says Save replaces theirs.
+    const clash = checked(edited, ['theirs@contoso.test']);
+    expect([clash.overwrites, clash.values?.alertRecipients, clash.baseline?.alertRecipients]).toEqual([['alertRecipients'], ['mine@contoso.test'], ['theirs@contoso.test']]);
+    // Remembered through a later check that changes nothing more, gone with Cancel and with a save.
+    expect(checked(clash, ['theirs@contoso.test']).overwrites).toEqual(['alertRecipients']);
+    expect(pageReducer(clash, { type: 'cancel' }).overwrites).toEqual([]);
+    expect(pageReducer(clash, { type: 'applied', view: connectedView({ alertRecipients: ['mine@contoso.test'] }), stored: STORED }).overwrites).toEqual([]);
+  });
+
   it('pageState - Cancel returns to the baseline and stops a sign-in', () => {
     let state = pageReducer(loaded(), { type: 'edit', patch: { method: 'classic', classicPassword: 'x' } });
     state = pageReducer(state, { type: 'sign-in', signIn: { state: 'waiting' } });

@@ -1,6 +1,6 @@
 import type { IAppError } from './appError';
 import type { IConnectionView } from './connection';
-import { dirtyFields, formFromStored, type IFormValues } from './form';
+import { dirtyFields, formFromStored, type FormField, type IFormValues } from './form';
 import type { IStoredSettings } from './settings';
 import type { IVisitorView } from '../services/interfaces';
 
@@ -48,12 +48,17 @@ export interface IPageState {
   verifying: boolean;
   /** The admin asked to connect another account ("Change account") while one is connected. */
   changingAccount: boolean;
+  /**
+   * Settings this admin has edited that another admin saved differently meanwhile (brought in by a
+   * check): this admin's value is kept, and Save would replace theirs - the page says so.
+   */
+  overwrites: FormField[];
 }
 
 export const INITIAL_STATE: IPageState = {
   phase: 'loading', view: undefined, stored: undefined, baseline: undefined, values: undefined, visitor: undefined,
   busy: undefined, signIn: undefined, error: undefined, notice: undefined, showValidation: false, confirmDisconnect: false,
-  verifying: false, changingAccount: false
+  verifying: false, changingAccount: false, overwrites: []
 };
 
 export type PageAction =
@@ -78,6 +83,23 @@ export type PageAction =
   | { type: 'dismiss-error' }
   | { type: 'dismiss-notice' }
   | { type: 'confirm-disconnect'; open: boolean };
+
+/**
+ * The settings whose stored value another admin can move under this admin's edit of them to a
+ * third value: the switch and the transport have two values, so theirs either agrees or is unchanged.
+ */
+const SHARED_FIELDS: FormField[] = ['alertRecipients'];
+
+function overwritten(state: IPageState, baseline: IFormValues): FormField[] {
+  if (!state.values || !state.baseline) {
+    return state.overwrites;
+  }
+  const before = state.baseline;
+  const values = state.values;
+  const moved = dirtyFields(before, values).filter((field) => SHARED_FIELDS.indexOf(field) >= 0
+    && dirtyFields(before, baseline).indexOf(field) >= 0 && dirtyFields(baseline, values).indexOf(field) >= 0);
+  return [...state.overwrites, ...moved.filter((field) => state.overwrites.indexOf(field) < 0)];
+}
 
 /**
  * The admin's unsaved edits over a newer baseline (a check answered meanwhile): what they changed
@@ -109,7 +131,7 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
     case 'edit':
       return state.values ? { ...state, values: { ...state.values, ...action.patch }, notice: undefined } : state;
     case 'cancel':
-      return { ...state, values: state.baseline, error: undefined, notice: action.notice, showValidation: false, signIn: undefined, busy: undefined, changingAccount: false };
+      return { ...state, values: state.baseline, error: undefined, notice: action.notice, showValidation: false, signIn: undefined, busy: undefined, changingAccount: false, overwrites: [] };
     case 'toggle-account-form': {
       if (!state.changingAccount || !state.values || !state.baseline) {
         return { ...state, changingAccount: true };
@@ -130,12 +152,13 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
       const values = action.keepEdits ? { ...rebase(state, baseline), classicPassword: '' } : baseline;
       return {
         ...state, view: action.view, stored: action.stored, baseline, values, busy: undefined, signIn: undefined,
+        overwrites: action.keepEdits ? state.overwrites : [],
         notice: action.notice, error: action.keepEdits ? state.error : undefined, changingAccount: false, showValidation: false
       };
     }
     case 'checked': {
       const baseline = formFromStored(action.stored, action.view);
-      return { ...state, view: action.view, stored: action.stored, baseline, values: rebase(state, baseline), busy: undefined, notice: action.notice, error: undefined };
+      return { ...state, view: action.view, stored: action.stored, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline), busy: undefined, notice: action.notice, error: undefined };
     }
     case 'failed':
       return {
@@ -150,7 +173,7 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
         return { ...state, verifying: false };
       }
       const baseline = formFromStored(state.stored, action.view);
-      return { ...state, verifying: false, view: action.view, baseline, values: rebase(state, baseline) };
+      return { ...state, verifying: false, view: action.view, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline) };
     }
     case 'verify-failed':
       return state.view !== action.of ? { ...state, verifying: false } : { ...state, verifying: false, error: { error: action.error, place: 'summary', reload: false } };
