@@ -126,6 +126,22 @@ describe('settings store (PnPjs) on a catalog site', () => {
     expect((await new SettingsStore(visitor, SITE).readForVisitor()).summary).toBeUndefined();
   });
 
+  test('settings store - a status column turned into free text by hand, holding a name of an object\'s own machinery, reads as no state for a visitor', async () => {
+    const owner = await sp('adele@contoso.test');
+    const { list } = await owner.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true });
+    for (const field of ['LmsEnabled', 'LmsAccountEmail']) {
+      await list.fields.createFieldAsXml(SETTINGS_FIELDS.find((f) => f.internalName === field)!.schemaXml);
+    }
+    await list.fields.createFieldAsXml('<Field Type="Text" Name="LmsConnectionStatus" StaticName="LmsConnectionStatus" DisplayName="LmsConnectionStatus" />');
+    await list.items.add({ Title: 'by hand', LmsEnabled: true, LmsAccountEmail: 'evil@contoso.test', LmsConnectionStatus: 'Connected' });
+    const visitor = await sp('nestor@contoso.test');
+    expect((await new SettingsStore(visitor, SITE).readForVisitor()).summary).toEqual({ enabled: true, state: 'connected', accountEmail: 'evil@contoso.test' });
+    for (const status of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      await list.items.getById(1).update({ LmsConnectionStatus: status });
+      expect([status, (await new SettingsStore(visitor, SITE).readForVisitor()).summary]).toEqual([status, { enabled: true, state: 'not-connected', accountEmail: null }]);
+    }
+  });
+
   test('settings store - a SharePoint that does not answer in time is a timeout, and the store answers again once it does', async () => {
     const owner = await sp('adele@contoso.test');
     const store = new SettingsStore(owner, SITE, 300);

@@ -25,7 +25,16 @@ describe('AlertRecipients', () => {
     // Given the time a taken address needs (above), inside act: the picker's callout moves meanwhile.
     await act(() => new Promise((resolve) => setTimeout(resolve, 400)));
     expect(changes).toHaveLength(1);
-    expect(['a@b.c', ' megan@contoso.test ', 'megan', 'a b@c.d', 'x@y', 'a@b.c;d@e.f'].map(validateTyped)).toEqual([ValidationState.valid, ValidationState.valid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid]);
+    expect(['a@b.c', ' megan@contoso.test ', 'megan', 'a b@c.d', 'x@y', 'a@b.c;d@e.f', 'a<b@c.d', `${'a'.repeat(242)}@contoso.test`, `${'a'.repeat(241)}@contoso.test`].map(validateTyped))
+      .toEqual([ValidationState.valid, ValidationState.valid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid, ValidationState.invalid, ValidationState.valid]);
+  });
+
+  it('AlertRecipients - takes no more than the API does (20): with 20 chosen there is nothing to type into', () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => `person${i}@contoso.test`);
+    const { rerender } = render(<AlertRecipients strings={en} directory={{ searchPeople: () => Promise.resolve([]) }} recipients={twenty.slice(0, 19)} disabled={false} onChange={() => undefined} />);
+    expect(screen.getByRole('combobox')).toBeInTheDocument();
+    rerender(<AlertRecipients strings={en} directory={{ searchPeople: () => Promise.resolve([]) }} recipients={twenty} disabled={false} onChange={() => undefined} />);
+    expect(screen.queryByRole('combobox')).not.toBeInTheDocument();
   });
 
   it('AlertRecipients (race) - an older search failing after a newer one answered does not say the directory cannot be searched', async () => {

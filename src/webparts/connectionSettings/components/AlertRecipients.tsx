@@ -16,8 +16,13 @@ export interface IAlertRecipientsProps {
 
 /** An address typed whole is taken as it is: the directory search needs Graph's permission, which may not be approved yet. */
 export function validateTyped(input: string): ValidationState {
-  return /^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$/.test(input.trim()) ? ValidationState.valid : ValidationState.invalid;
+  const address = input.trim();
+  // At most 254 characters (RFC 5321's path limit), as the API takes them.
+  return address.length <= 254 && /^[^@\s;,<>()"]+@[^@\s;,<>()"]+\.[^@\s;,<>()"]+$/.test(address) ? ValidationState.valid : ValidationState.invalid;
 }
+
+/** As many as the API takes (alertRecipients, maxItems 20): the picker takes no more. */
+export const MAX_ALERT_RECIPIENTS = 20;
 
 function toPersona(person: IPerson): IPersonaProps {
   return { text: person.displayName, secondaryText: person.email, id: person.email.toLowerCase() };
@@ -62,6 +67,7 @@ export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Eleme
         onValidateInput={validateTyped}
         createGenericItem={(input: string) => toPersona({ email: input.trim(), displayName: input.trim() }) as IPersonaProps & { key: string; name: string }}
         selectedItems={selected}
+        itemLimit={MAX_ALERT_RECIPIENTS}
         disabled={props.disabled}
         resolveDelay={250}
         onChange={(items?: IPersonaProps[]) => props.onChange((items || []).map((p: IPersonaProps) => p.secondaryText || p.text || ''))}

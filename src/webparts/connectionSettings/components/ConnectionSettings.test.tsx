@@ -970,6 +970,23 @@ describe('ConnectionSettings', () => {
     }
   });
 
+  it('ConnectionSettings - a view the page cannot render (a broken answer past the client) leaves a message with Try again, not an empty web part', async () => {
+    const api = new FakeConnectionApi({ ...connectedView(), alertRecipients: null as unknown as string[] });
+    const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      renderPage({ api, strings: ja });
+      const crashed = await screen.findByTestId('page-crashed');
+      // MessageBar renders its text a moment later, for screen readers to announce it.
+      await waitFor(() => expect(crashed).toHaveTextContent(ja.unknownError));
+      api.view = connectedView();
+      await userEvent.click(inside(crashed).getByRole('button', { name: ja.retry }));
+      expect(await screen.findByTestId('status-state')).toHaveTextContent(ja.stateSending);
+      expect(screen.queryByTestId('page-crashed')).not.toBeInTheDocument();
+    } finally {
+      quiet.mockRestore();
+    }
+  });
+
   it('ConnectionSettings - a failed load says why and retries', async () => {
     const api = new FakeConnectionApi();
     api.failures.get = appError('timeout');

@@ -6,7 +6,7 @@ import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import { format, type IConnectionSettingsStrings } from '../loc';
-import { toAppError, type IAppError } from '../model/appError';
+import { appError, toAppError, type IAppError } from '../model/appError';
 import { isConnected, type AuthMethod, type IConnectionView, type Transport } from '../model/connection';
 import { dirtyFields, orgConsentOptionVisible, validate, validateCredentials, hasErrors, type IFormErrors, type IFormValues } from '../model/form';
 import { INITIAL_STATE, pageReducer, type ErrorPlace, type INotice, type IPageState, type PageAction } from '../model/pageState';
@@ -21,6 +21,7 @@ import { FocusOnShow } from './FocusOnShow';
 import { FormFooter } from './FormFooter';
 import { timeFormat } from './formatTime';
 import { LazyBoundary } from './LazyBoundary';
+import { PageBoundary } from './PageBoundary';
 import { SendingSection } from './SendingSection';
 import { StatusSummary } from './StatusSummary';
 import { pageClassName } from './pageStyles';
@@ -117,7 +118,16 @@ function layoutOf(state: IPageState, values: IFormValues, baseline: IFormValues,
  * The settings page (SPEC R-PAGE). The state lives in a reducer (model/pageState), saving in
  * save/saveFlow, the sign-in window in signIn/; this component wires them to the sections.
  */
+/**
+ * The settings page under its last line of defence: a render that throws (an answer shaped as
+ * nothing the page knows, read into its state) leaves a message with Try again, which mounts the
+ * page afresh, instead of an empty web part.
+ */
 export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element {
+  return <PageBoundary strings={props.strings} theme={props.theme}><ConnectionSettingsPage {...props} /></PageBoundary>;
+}
+
+function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
   const { services, strings, theme } = props;
   const [state, rawDispatch] = React.useReducer(pageReducer, INITIAL_STATE);
   const stateRef = React.useRef<IPageState>(state);
@@ -171,28 +181,36 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
   }, [services, dispatch]);
 
   const load = React.useCallback(async (): Promise<void> => {
+    const loadOnce = async (): Promise<void> => {
+      const [viewResult, storeResult] = await Promise.all([
+        services.connectionApi.getConnection().then((v: IConnectionView) => ({ ok: v }), (e: unknown) => ({ failed: toAppError(e) })),
+        services.settingsStore.load().then((s: IStoredSettings) => ({ ok: s }), (e: unknown) => ({ failed: toAppError(e) }))
+      ]);
+      const viewError = 'failed' in viewResult ? viewResult.failed : undefined;
+      const storeError = 'failed' in storeResult ? storeResult.failed : undefined;
+      if ((viewError && isNotAdmin(viewError)) || (storeError && isNotAdmin(storeError))) {
+        dispatch({ type: 'denied', visitor: await services.settingsStore.readForVisitor() });
+        return;
+      }
+      if (!('ok' in viewResult) || !('ok' in storeResult)) {
+        dispatch({ type: 'load-failed', error: (viewError || storeError) as IAppError });
+        return;
+      }
+      const view = viewResult.ok;
+      // Only a catalog that has a connection has one to check.
+      const verifying = view.method !== null && verified.current.indexOf(view.catalog) < 0;
+      dispatch({ type: 'loaded', view, stored: storeResult.ok, verifying });
+      if (verifying) {
+        verified.current.push(view.catalog);
+        verify(view);
+      }
+    };
     dispatch({ type: 'load' });
-    const [viewResult, storeResult] = await Promise.all([
-      services.connectionApi.getConnection().then((v: IConnectionView) => ({ ok: v }), (e: unknown) => ({ failed: toAppError(e) })),
-      services.settingsStore.load().then((s: IStoredSettings) => ({ ok: s }), (e: unknown) => ({ failed: toAppError(e) }))
-    ]);
-    const viewError = 'failed' in viewResult ? viewResult.failed : undefined;
-    const storeError = 'failed' in storeResult ? storeResult.failed : undefined;
-    if ((viewError && isNotAdmin(viewError)) || (storeError && isNotAdmin(storeError))) {
-      dispatch({ type: 'denied', visitor: await services.settingsStore.readForVisitor() });
-      return;
-    }
-    if (!('ok' in viewResult) || !('ok' in storeResult)) {
-      dispatch({ type: 'load-failed', error: (viewError || storeError) as IAppError });
-      return;
-    }
-    const view = viewResult.ok;
-    // Only a catalog that has a connection has one to check.
-    const verifying = view.method !== null && verified.current.indexOf(view.catalog) < 0;
-    dispatch({ type: 'loaded', view, stored: storeResult.ok, verifying });
-    if (verifying) {
-      verified.current.push(view.catalog);
-      verify(view);
+    try {
+      await loadOnce();
+    } catch {
+      // Whatever was read could not be used (the services reject with a page error; this is the rest).
+      dispatch({ type: 'load-failed', error: appError('unknown') });
     }
   }, [services, dispatch, verify]);
 

@@ -44,3 +44,51 @@ export interface ISignInResult {
   /** The host could not open the window at all (Teams' FailedToOpenWindow): nothing can come back. */
   notOpened?: boolean;
 }
+
+type Shape = Record<string, unknown>;
+const isObject = (value: unknown): value is Shape => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isStringOrNull = (value: unknown): boolean => value === null || isString(value);
+const isStringList = (value: unknown): boolean => Array.isArray(value) && value.every(isString);
+const isCount = (value: unknown): boolean => typeof value === 'number' && isFinite(value) && value >= 0;
+
+/**
+ * An answer the page can render: what it reads of a connection view, with the types it reads it
+ * as. The API is the authority, but an answer that is not one (a proxy's page, a broken
+ * deployment) must end in "Something unexpected went wrong", not in a page that crashes or hangs.
+ */
+export function isConnectionView(value: unknown): value is IConnectionView {
+  if (!isObject(value) || !isString(value.catalog) || typeof value.enabled !== 'boolean' || !isString(value.etag)) {
+    return false;
+  }
+  const { health, account, orgConsent, rooms, outbox } = value;
+  return (value.method === null || value.method === 'modern' || value.method === 'classic')
+    && (value.transport === 'graph' || value.transport === 'smtp-oauth')
+    && (account === null || (isObject(account) && isString(account.email) && isString(account.displayName)))
+    && isObject(health) && isString(health.state) && isStringOrNull(health.code) && isStringOrNull(health.checkedAt)
+    && isObject(orgConsent) && typeof orgConsent.granted === 'boolean' && typeof orgConsent.canGrant === 'boolean'
+    && isObject(rooms) && typeof rooms.available === 'boolean' && (rooms.adminApproval === null || isRoomApproval(rooms.adminApproval))
+    && isStringList(value.alertRecipients)
+    && isStringOrNull(value.connectedBy) && isStringOrNull(value.connectedAt)
+    && (outbox === null || (isObject(outbox) && isCount(outbox.waiting) && isCount(outbox.held) && isStringOrNull(outbox.lastSentAt)))
+    && (value.settingsListWarning === undefined || (isObject(value.settingsListWarning) && isString(value.settingsListWarning.code)))
+    && (value.sendingBlocked === undefined || (isObject(value.sendingBlocked) && isString(value.sendingBlocked.code)));
+}
+
+function isRoomApproval(value: unknown): boolean {
+  return isObject(value) && Array.isArray(value.tenantAdmins)
+    && value.tenantAdmins.every((admin: unknown) => isObject(admin) && isString(admin.displayName) && isString(admin.email))
+    && isHttpsUrl(value.adminConsentUrl) && (value.requestUrl === null || isHttpsUrl(value.requestUrl));
+}
+
+/** A link the page opens or renders from an answer: https only (no javascript:, data: or http:). */
+export function isHttpsUrl(value: unknown): value is string {
+  if (!isString(value)) {
+    return false;
+  }
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

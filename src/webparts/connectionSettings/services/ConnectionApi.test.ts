@@ -1,4 +1,5 @@
 import { catalogId, ConnectionApi } from './ConnectionApi';
+import { connectedView } from '../test/fakes';
 import type { HttpSend, IHttpRequest, IHttpResponse } from './http';
 
 function response(status: number, body: unknown, headers: Record<string, string> = {}): IHttpResponse {
@@ -14,7 +15,7 @@ describe('ConnectionApi', () => {
     const seen: Array<{ url: string; request: IHttpRequest }> = [];
     const send: HttpSend = (url, request) => {
       seen.push({ url, request });
-      return Promise.resolve(response(200, { catalog: 'c', etag: 'old' }, { ETag: 'W/"new"' }));
+      return Promise.resolve(response(200, { ...connectedView(), etag: 'old' }, { ETag: 'W/"new"' }));
     };
     const api = new ConnectionApi('http://api.test/', 'https://t.test/sites/a', send);
     const view = await api.updateConnection({ enabled: true }, 'W/"1"');
@@ -52,7 +53,7 @@ describe('ConnectionApi', () => {
     const seen: Array<{ url: string; body: Record<string, unknown> }> = [];
     const send: HttpSend = (url, request) => {
       seen.push({ url, body: JSON.parse(request.body ?? '{}') as Record<string, unknown> });
-      return Promise.resolve(response(200, url.endsWith('/modern') ? { authorizeUrl: 'https://login.test/a', expiresAt: 'x' } : { catalog: 'c', etag: 'e' }));
+      return Promise.resolve(response(200, url.endsWith('/modern') ? { authorizeUrl: 'https://login.test/a', expiresAt: 'x' } : connectedView()));
     };
     const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
     await api.startModern(false, 'graph', 'https://t.test');
@@ -73,6 +74,35 @@ describe('ConnectionApi', () => {
     await expect(api.updateConnection({ enabled: false }, 'W/"0"')).rejects.toMatchObject({ kind: 'conflict' });
   });
 
+  it('ConnectionApi - a 2xx answer shaped as no view (null, {}, a list, a view with recipients null, an account without its address) is an unknown error, not a crash', async () => {
+    const bodies: unknown[] = [null, {}, [], { ...connectedView(), alertRecipients: null }, { ...connectedView(), account: {} }, { ...connectedView(), health: null }, { ...connectedView(), outbox: { waiting: '3' } }];
+    for (const body of bodies) {
+      const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', () => Promise.resolve(response(200, body)));
+      await expect(api.getConnection()).rejects.toMatchObject({ kind: 'unknown', status: 200 });
+      await expect(api.checkConnection()).rejects.toMatchObject({ kind: 'unknown' });
+    }
+    const whole = new ConnectionApi('http://api.test', 'https://t.test/sites/a', () => Promise.resolve(response(200, connectedView())));
+    await expect(whole.getConnection()).resolves.toMatchObject({ catalog: connectedView().catalog });
+  });
+
+  it('ConnectionApi - a sign-in address or an approval link that is not https (javascript:, data:, http:) is refused, never opened or shown', async () => {
+    for (const authorizeUrl of ['javascript:alert(1)', 'data:text/html,x', 'http://login.test/a', 'not a url']) {
+      const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', () => Promise.resolve(response(200, { authorizeUrl, expiresAt: 'x' })));
+      await expect(api.startModern(false, 'graph', 'https://t.test')).rejects.toMatchObject({ kind: 'unknown' });
+    }
+    const approval = { tenantAdmins: [], requestWorkflow: true, requestPending: false, adminConsentUrl: 'https://login.test/adminconsent', requestUrl: 'javascript:alert(1)' };
+    const view = { ...connectedView(), rooms: { available: false, adminApproval: approval } };
+    const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', () => Promise.resolve(response(200, view)));
+    await expect(api.getConnection()).rejects.toMatchObject({ kind: 'unknown' });
+  });
+
+  it('ConnectionApi - a 429 whose Retry-After is beyond any date is a RATE_LIMITED problem without a time, not an exception', async () => {
+    const send: HttpSend = () => Promise.resolve(response(429, { code: 'RATE_LIMITED', status: 429 }, { 'Retry-After': '99999999999999' }));
+    const error = await new ConnectionApi('http://api.test', 'https://t.test/sites/a', send).connectClassic('a@b.test', 'x').catch((e: object) => e);
+    expect(error).toMatchObject({ kind: 'problem', code: 'RATE_LIMITED' });
+    expect(error).not.toHaveProperty('retryAt');
+  });
+
   it('ConnectionApi - a body that is not JSON is an unknown error, not a crash', async () => {
     const send: HttpSend = () => Promise.resolve(response(200, '<html>proxy page</html>'));
     const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
@@ -82,15 +112,15 @@ describe('ConnectionApi', () => {
     let reads = 0;
     const send: HttpSend = (url, request) => {
       reads += request.method === 'GET' ? 1 : 0;
-      return Promise.resolve(response(200, { catalog: 'c', enabled: reads === 1 }, { ETag: `W/"${reads}"` }));
+      return Promise.resolve(response(200, { ...connectedView(), enabled: reads === 1 }, { ETag: `W/"${reads}"` }));
     };
     const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
     api.prefetchConnection();
     api.prefetchConnection();
     expect(reads).toBe(1);
-    expect(await api.getConnection()).toEqual({ catalog: 'c', enabled: true });
+    expect(await api.getConnection()).toMatchObject({ enabled: true, etag: 'W/"1"' });
     expect(reads).toBe(1);
-    expect(await api.getConnection()).toEqual({ catalog: 'c', enabled: false });
+    expect(await api.getConnection()).toMatchObject({ enabled: false, etag: 'W/"2"' });
     expect(reads).toBe(2);
   });
 
@@ -98,7 +128,7 @@ describe('ConnectionApi', () => {
     const seen: string[] = [];
     const send: HttpSend = (url, request) => {
       seen.push(request.method);
-      return Promise.resolve(response(200, { catalog: 'c', enabled: seen.length > 1 }));
+      return Promise.resolve(response(200, { ...connectedView(), enabled: seen.length > 1 }));
     };
     const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
     api.prefetchConnection();
@@ -111,11 +141,11 @@ describe('ConnectionApi', () => {
     let reads = 0;
     const send: HttpSend = () => {
       reads++;
-      return Promise.resolve(reads === 1 ? response(403, { code: 'NOT_CATALOG_ADMIN' }) : response(200, { catalog: 'c' }));
+      return Promise.resolve(reads === 1 ? response(403, { code: 'NOT_CATALOG_ADMIN' }) : response(200, connectedView()));
     };
     const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
     api.prefetchConnection();
     await expect(api.getConnection()).rejects.toMatchObject({ kind: 'problem', status: 403, code: 'NOT_CATALOG_ADMIN' });
-    expect(await api.getConnection()).toEqual({ catalog: 'c' });
+    expect(await api.getConnection()).toMatchObject({ catalog: connectedView().catalog });
   });
 });

@@ -1,6 +1,6 @@
 import type { CompleteModern, ConnectClassic, ModernResult, ModernResultRequest, StartModern, TestEmail } from '@lms-m365/contracts';
 import { appError } from '../model/appError';
-import type { IConnectionView, IModernStart, ISignInResult, ITestEmailResult, Transport } from '../model/connection';
+import { isConnectionView, isHttpsUrl, type IConnectionView, type IModernStart, type ISignInResult, type ITestEmailResult, type Transport } from '../model/connection';
 import { EarlyRead } from './earlyRead';
 import { retryAfterMs, type HttpSend, type IHttpResponse } from './http';
 import type { IConnectionApi, IConnectionPatch } from './interfaces';
@@ -53,16 +53,16 @@ export class ConnectionApi implements IConnectionApi {
    * with loading the page's code): the page's first getConnection takes this answer.
    */
   public prefetchConnection(): void {
-    this._early.start(() => this._json<IConnectionView>('GET', ''));
+    this._early.start(() => this._json<IConnectionView>('GET', '', isConnectionView));
   }
 
   public getConnection(): Promise<IConnectionView> {
-    return this._early.take() || this._json<IConnectionView>('GET', '');
+    return this._early.take() || this._json<IConnectionView>('GET', '', isConnectionView);
   }
 
   public updateConnection(patch: IConnectionPatch, etag: string): Promise<IConnectionView> {
     this._early.drop();
-    return this._json<IConnectionView>('PATCH', '', patch, { 'If-Match': etag });
+    return this._json<IConnectionView>('PATCH', '', isConnectionView, patch, { 'If-Match': etag });
   }
 
   public startModern(orgConsent: boolean, transport: Transport, pageOrigin: string): Promise<IModernStart> {
@@ -70,7 +70,7 @@ export class ConnectionApi implements IConnectionApi {
     const nonce = newSignInNonce();
     this._signInNonce = nonce;
     const body: StartModern = { orgConsent, transport, origin: pageOrigin, nonce };
-    return this._json<IModernStart>('POST', '/modern', body);
+    return this._json<IModernStart>('POST', '/modern', (value) => typeof value === 'object' && value !== null && isHttpsUrl((value as IModernStart).authorizeUrl), body);
   }
 
   public completeModern(completion: string): Promise<IConnectionView> {
@@ -80,7 +80,7 @@ export class ConnectionApi implements IConnectionApi {
     }
     this._signInNonce = undefined;
     const body: CompleteModern = { completion, nonce };
-    return this._json<IConnectionView>('POST', '/modern/complete', body);
+    return this._json<IConnectionView>('POST', '/modern/complete', isConnectionView, body);
   }
 
   public async modernResult(): Promise<ISignInResult | undefined> {
@@ -89,7 +89,7 @@ export class ConnectionApi implements IConnectionApi {
       return undefined;
     }
     const body: ModernResultRequest = { nonce };
-    const result = await this._json<ModernResult>('POST', '/modern/result', body);
+    const result = await this._json<ModernResult>('POST', '/modern/result', (value) => typeof value === 'object' && value !== null && typeof (value as ModernResult).status === 'string', body);
     if (result.status === 'signed-in' && result.completion) {
       return { ok: true, catalog: null, completion: result.completion };
     }
@@ -99,25 +99,26 @@ export class ConnectionApi implements IConnectionApi {
   public connectClassic(email: string, password: string): Promise<IConnectionView> {
     this._early.drop();
     const body: ConnectClassic = { email, password };
-    return this._json<IConnectionView>('POST', '/classic', body);
+    return this._json<IConnectionView>('POST', '/classic', isConnectionView, body);
   }
 
   public checkConnection(): Promise<IConnectionView> {
     this._early.drop();
-    return this._json<IConnectionView>('POST', '/check');
+    return this._json<IConnectionView>('POST', '/check', isConnectionView);
   }
 
   public sendTestEmail(to: string): Promise<ITestEmailResult> {
     const body: TestEmail = { to };
-    return this._json<ITestEmailResult>('POST', '/test-email', body);
+    return this._json<ITestEmailResult>('POST', '/test-email', (value) => typeof value === 'object' && value !== null && typeof (value as ITestEmailResult).messageId === 'string', body);
   }
 
   public disconnect(): Promise<IConnectionView> {
     this._early.drop();
-    return this._json<IConnectionView>('DELETE', '');
+    return this._json<IConnectionView>('DELETE', '', isConnectionView);
   }
 
-  private async _json<T>(method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
+  /** `valid`: whether a 2xx answer's body is one the page can use; any other is 'unknown'. */
+  private async _json<T>(method: string, path: string, valid: (value: unknown) => boolean, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
     if (this._language) {
       headers['Accept-Language'] = this._language;
@@ -133,7 +134,7 @@ export class ConnectionApi implements IConnectionApi {
     const text = await response.text();
     if (response.ok) {
       const parsed = parseJson(text);
-      if (parsed === undefined) {
+      if (parsed === undefined || !valid(parsed)) {
         throw appError('unknown', { status: response.status });
       }
       return withEtag(parsed as T, response);
@@ -166,6 +167,7 @@ export function problemError(response: IHttpResponse, text: string): ReturnType<
     return appError('conflict', { status: 412, code: problem.code });
   }
   const wait = retryAfterMs(response);
-  const retryAt = response.status === 429 && wait !== undefined && wait > 0 && isFinite(wait) ? new Date(Date.now() + wait).toISOString() : undefined;
+  // A wait beyond a year is no answer to act on (and past Date's range it would not be a date at all).
+  const retryAt = response.status === 429 && wait !== undefined && wait > 0 && wait <= 366 * 86_400_000 ? new Date(Date.now() + wait).toISOString() : undefined;
   return appError('problem', { status: response.status, code: problem.code, title: problem.title, detail: problem.detail, ...(retryAt ? { retryAt } : {}) });
 }

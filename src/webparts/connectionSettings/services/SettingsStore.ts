@@ -195,7 +195,9 @@ export class SettingsStore implements ISettingsStore {
       if (items.length === 0) {
         return { enabled: false, state: 'not-connected', accountEmail: null };
       }
-      const state = STATES[text(items[0].LmsConnectionStatus)] || 'not-connected';
+      // Own keys only: a column reading "constructor" or "__proto__" is no state.
+      const status = text(items[0].LmsConnectionStatus);
+      const state = Object.prototype.hasOwnProperty.call(STATES, status) ? STATES[status] : 'not-connected';
       return { enabled: items[0].LmsEnabled === true, state, accountEmail: state === 'not-connected' ? null : text(items[0].LmsAccountEmail) || null };
     } catch (error) {
       // SharePoint refuses a $select naming a column the list lacks (400, "The field or property
