@@ -888,6 +888,15 @@ describe('ConnectionSettings', () => {
     expect(screen.queryByText(en.visitorCannotSee)).not.toBeInTheDocument();
   });
 
+  it('ConnectionSettings - SharePoint refusing the settings list to an owner the API accepted says so (ja), not "ask an owner"', async () => {
+    const store = new FakeSettingsStore();
+    store.failLoad = appError('problem', { status: 403, code: 'LIST_ACCESS_DENIED' });
+    renderPage({ api: new FakeConnectionApi(connectedView()), store, strings: ja });
+    expect(await screen.findByText(ja.listAccessDeniedTitle)).toBeInTheDocument();
+    expect(screen.getByText(ja.listAccessDeniedRemedy, { exact: false })).toBeInTheDocument();
+    expect(screen.queryByTestId('visitor-view')).not.toBeInTheDocument();
+  });
+
   it('ConnectionSettings - a visitor who may not read the settings is told so in a plain sentence', async () => {
     const api = new FakeConnectionApi();
     api.failures.get = appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' });

@@ -98,6 +98,9 @@ export interface IConnectionSettingsStrings {
   unsavedChanges: string;
   connectedNotice: string;
   saved: string;
+  /** SharePoint refused the settings list to an admin the API accepted (LIST_ACCESS_DENIED). */
+  listAccessDeniedTitle: string;
+  listAccessDeniedRemedy: string;
   /** Another admin saved other alert recipients while this admin had edited them. */
   unsavedOverwrites: string;
   /** Cancel's notice: the form is back as stored. */

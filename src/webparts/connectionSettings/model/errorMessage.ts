@@ -48,6 +48,9 @@ function remedyFor(code: ErrorCode, strings: IConnectionSettingsStrings, method:
 
 /** Catalogue code -> the catalogue's own title and remedy in the page's language. */
 export function messageForCode(code: string, strings: IConnectionSettingsStrings, method?: AuthMethod | null): IErrorMessage {
+  if (code === 'LIST_ACCESS_DENIED') {
+    return { title: strings.listAccessDeniedTitle, remedy: strings.listAccessDeniedRemedy, codeLine: format(strings.errorCode, code), offerReload: false };
+  }
   if (isCatalogueCode(code, strings)) {
     const entry = strings.errors[code];
     return {

@@ -12,6 +12,8 @@ import { SETTINGS_FIELDS } from './settingsFields';
 /** docs/design.md: Lists/LmsM365Connection on the catalog site. */
 export const LIST_URL_NAME = 'LmsM365Connection';
 export const LIST_TITLE = 'LMS Microsoft 365 connection';
+/** The page's own code for SharePoint refusing the settings list (not the API's catalogue). */
+export const LIST_ACCESS_DENIED = 'LIST_ACCESS_DENIED';
 const ITEM_TITLE = 'Microsoft 365 connection';
 const FIELDS = ['Id', 'LmsEnabled', 'LmsAuthMethod', 'LmsTransport', 'LmsAlertRecipients'];
 const TIMEOUT_MS = 20000;
@@ -88,8 +90,10 @@ function mapError(error: unknown): IAppError {
     if (http.status === 412 || http.status === 409) {
       return appError('conflict', { status: http.status });
     }
+    // Who manages the catalog is the API's to say (its owner check); SharePoint refusing the list
+    // to someone it accepted is the list's own permissions, said as such.
     if (http.status === 403 || http.status === 401) {
-      return appError('problem', { status: http.status, code: 'NOT_CATALOG_ADMIN' });
+      return appError('problem', { status: http.status, code: LIST_ACCESS_DENIED });
     }
     return appError('problem', { status: http.status });
   }
