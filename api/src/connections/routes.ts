@@ -129,7 +129,9 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
       // Anyone can write this query, so it is no proof: the page says what the directory holds,
       // read afresh (the route's rate limit bounds what that costs).
       deps.orgConsent?.forget();
-      const said = request.query.admin_consent?.toLowerCase() === 'true' || (request.query.code !== undefined && !request.query.error);
+      // An error first: Entra sets admin_consent=True on the admin consent endpoint's errors too
+      // (a decline is error=access_denied ... &admin_consent=True).
+      const said = !request.query.error && (request.query.admin_consent?.toLowerCase() === 'true' || request.query.code !== undefined);
       const granted = said ? await (deps.orgConsent?.granted().then((yes) => (yes ? 'granted' : 'unconfirmed'), () => 'unconfirmed' as const) ?? 'unconfirmed') : 'refused';
       const styleNonce = randomBytes(16).toString('base64');
       return reply

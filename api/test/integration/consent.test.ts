@@ -126,6 +126,18 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     expect(after.rooms).toMatchObject({ available: false, adminApproval: { requestWorkflow: true, requestPending: true } });
   });
 
+  it('consent declined - the tenant admin cancels at Microsoft: the answer carries admin_consent=True beside its error (as Entra\'s does), and the page says consent was not granted', async () => {
+    await connect('adele@contoso.test', { user: 'adele@contoso.test' });
+    const link = (await view()).rooms.adminApproval.adminConsentUrl as string;
+    const declined = await signInTo(link, 'megan@contoso.test', () => ({ decision: 'cancel' }));
+    expect(declined.status).toBe(302);
+    const back = new URL(declined.location as string);
+    expect([back.searchParams.get('error'), back.searchParams.get('admin_consent')]).toEqual(['access_denied', 'True']);
+    const landing = await stack.call('GET', `${back.pathname}${back.search}`);
+    expect([landing.status, String(landing.body)]).toEqual([400, expect.stringContaining('Consent was not granted.')]);
+    expect((await view()).rooms).toMatchObject({ available: false });
+  });
+
   it('consent granted later - the tenant admin opens the link; the pending request completes and rooms appear, for the LMS too, without a reconnect or a page load', async () => {
     await connect('adele@contoso.test', { user: 'adele@contoso.test' });
     await setEnabled(stack, 'adele@contoso.test', catalogA, true);

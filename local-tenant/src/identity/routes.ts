@@ -210,6 +210,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     url.searchParams.set('error', err.error);
     url.searchParams.set('error_description', `AADSTS${err.code}: ${err.description}`);
     if (i.state) url.searchParams.set('state', i.state);
+    if (i.kind === 'adminconsent') url.searchParams.set('admin_consent', 'True');
     return url.toString();
   };
 
@@ -328,7 +329,10 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
       interactions.delete(i.id);
       const err = AADSTS.consentDeclined();
       return i.kind === 'adminconsent'
-        ? redirectError(reply, { ...i, responseMode: 'query' }, err, { admin_consent: 'False' })
+        // Every answer of the admin consent endpoint carries admin_consent=True, its errors too
+        // ("Will be set to True to indicate that this response occurred on an admin consent flow",
+        // v2-admin-consent, Error response).
+        ? redirectError(reply, { ...i, responseMode: 'query' }, err, { admin_consent: 'True' })
         : redirectError(reply, i, err, { error_subcode: 'cancel' });
     }
     const forOrg = (i.kind === 'adminconsent' || i.prompt === 'admin_consent' || body.consentForOrg === 'on') && state.isTenantAdmin(user);
