@@ -157,6 +157,31 @@ describe('identity errors', () => {
     expect([res.error, code(res)]).toEqual(['invalid_grant', 500131]);
   });
 
+  test('identity errors - a disabled account (AADSTS50057): its session signs it in no more, a code it got before is not redeemed, no OBO or page token is issued for it', async () => {
+    const cookies = new Map<string, string>();
+    const flow = await signIn(authorizeUrl({}), { upn: 'adele@contoso.test', cookies });
+    const earlier = flow.redirect?.searchParams.get('code') as string;
+    expect(earlier).toBeTruthy();
+    const pageToken = await devToken(tenant, 'adele@contoso.test', api().appId);
+    await fault(tenant, 'disable-account', { user: 'adele@contoso.test' });
+    const redeemed = await tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: apiSecret(), code: earlier, redirect_uri: REDIRECT });
+    expect([redeemed.status, redeemed.error, code(redeemed)]).toEqual([400, 'invalid_grant', 50057]);
+    // The session cookie no longer skips the sign-in page, and signing in there is refused.
+    const again = await signIn(authorizeUrl({ state: 's2' }), { upn: 'adele@contoso.test', cookies });
+    expect(again.redirect?.searchParams.get('code') ?? null).toBeNull();
+    expect(again.page).toContain('AADSTS50057:');
+    const obo = await tokenRequest(tenant, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: api().appId, client_secret: apiSecret(), assertion: pageToken, requested_token_use: 'on_behalf_of', scope: `${tenant.origin}/.default` });
+    expect([obo.error, code(obo)]).toEqual(['invalid_grant', 50057]);
+    const refused = await fetch(`${tenant.origin}/_admin/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'adele@contoso.test', resource: api().appId }) });
+    expect([refused.status, ((await refused.json()) as { error_codes: number[] }).error_codes]).toEqual([400, [50057]]);
+  });
+
+  test('identity errors - OBO with an ID token (audience the API, but no scp) is AADSTS240002: only the access token the API was called with will do', async () => {
+    const tokens = await connectionApiTokens(tenant, 'adele@contoso.test', ['https://graph.microsoft.com/Mail.Send']);
+    const res = await tokenRequest(tenant, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: api().appId, client_secret: apiSecret(), assertion: tokens.id_token as string, requested_token_use: 'on_behalf_of', scope: `${tenant.origin}/.default` });
+    expect([res.error, code(res)]).toEqual(['invalid_grant', 240002]);
+  });
+
   test('identity errors - the OpenID configuration and JWKS have the real shape', async () => {
     const config = (await (await fetch(`${tenant.origin}/${tenant.tenantId}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;
     expect(config.issuer).toBe(`${tenant.origin}/${tenant.tenantId}/v2.0`);

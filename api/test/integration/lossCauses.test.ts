@@ -47,13 +47,17 @@ describe('connection loss, cause by cause (real API, local tenant, Azurite over 
     catalog = stack.catalogUrl('catalog-a');
   });
 
+  // The page's token, taken before the cause: a disabled account gets no new one (AADSTS50057), and
+  // one already issued works until it expires, as Entra's do.
+  let pageToken: string;
   beforeEach(async () => {
     lms = await appToken(stack);
+    pageToken = await stack.token(ADMIN);
   });
 
   const alerts = async (upn: string): Promise<number> => (await inbox(stack, upn)).filter((m) => m.from.address === SENDER && /was lost|接続が失われました/.test(m.subject)).length;
   const status = async (id: string): Promise<{ status: string; code?: string }> => (await stack.call('GET', catalogPath(catalog, `/notifications/${id}`), { token: lms })).body;
-  const view = async (): Promise<{ health: { state: string; code: string | null } }> => (await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token(ADMIN) })).body;
+  const view = async (): Promise<{ health: { state: string; code: string | null } }> => (await stack.call('GET', catalogPath(catalog, '/connection'), { token: pageToken })).body;
 
   const setRecipients = async (alertRecipients: string[]): Promise<void> => {
     // The API writes its record by itself too (a health note after connecting): re-read on a stale ETag.
@@ -111,7 +115,8 @@ describe('connection loss, cause by cause (real API, local tenant, Azurite over 
       expect((await status(id)).status).toBe('held');
     }
     expect((await inbox(stack, LEARNER)).filter((m) => m.subject.startsWith(subject))).toHaveLength(0);
-    const [item] = await settingsListItems(stack, catalog, ADMIN);
+    // Read as the site's other owner: a disabled account gets no token.
+    const [item] = await settingsListItems(stack, catalog, 'megan@contoso.test');
     expect(item).toMatchObject({ LmsConnectionStatus: 'Lost', LmsStatusCode: cause.code });
 
     if ('reconnect' in cause.cure) {

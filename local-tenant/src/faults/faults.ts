@@ -56,7 +56,7 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     }
   },
   'disable-account': {
-    description: "Block a user's sign-in (accountEnabled false), or allow it again with enabled: true. Sign-in and refresh answer AADSTS50057; SMTP AUTH answers 535 5.7.3; access tokens already issued keep working until they expire, as Entra's do.",
+    description: "Block a user's sign-in (accountEnabled false), or allow it again with enabled: true. Sign-in (a session cookie signs it in no more), redeeming a code, refresh, on-behalf-of and page tokens answer AADSTS50057; SMTP AUTH answers 535 5.7.3; access tokens already issued keep working until they expire, as Entra's do.",
     fields: ['user', 'enabled'],
     apply: (state, body) => {
       const a = account(state, body);

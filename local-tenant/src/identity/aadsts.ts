@@ -57,6 +57,8 @@ export const AADSTS = {
   adminApprovalRequired: (clientName: string) =>
     e(400, 'access_denied', 90094, `The grant requires admin permission. ${clientName} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.`),
   assertionInvalid: () => e(400, 'invalid_grant', 50013, 'Assertion failed signature validation.'),
+  // reference-error-codes: InvalidIdTokenAsGrant.
+  idTokenAsAssertion: () => e(400, 'invalid_grant', 240002, 'The id_token can\'t be used as \'urn:ietf:params:oauth:grant-type:jwt-bearer\' grant.'),
   assertionExpired: () => e(400, 'invalid_grant', 500133, 'Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token.'),
   assertionAudience: () => e(400, 'invalid_grant', 500131, 'Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was not found or does not match.')
 } as const;

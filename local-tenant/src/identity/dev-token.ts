@@ -23,6 +23,7 @@ export function registerDevToken(app: FastifyInstance, state: TenantState, key: 
     }
     const user = state.accountByUpn(body.user);
     if (!user || user.isRoom) return reply.code(400).send(aadErrorBody(AADSTS.unknownUser(state.fixture.tenant.domain), state.origin));
+    if (user.disabled) return reply.code(400).send(aadErrorBody(AADSTS.accountDisabled(), state.origin));
     const resource = state.resourceByIdentifier(body.resource);
     if (!resource) return reply.code(400).send(aadErrorBody(AADSTS.resourceNotFound(body.resource, state.fixture.tenant.domain), state.origin));
     const client = state.appByKey('spfx');

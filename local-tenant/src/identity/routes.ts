@@ -106,8 +106,11 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     const sid = readCookies(req.headers.cookie)[SESSION_COOKIE];
     const session = sid ? state.sessions.get(sid) : undefined;
     if (!session || state.now() - session.lastUsedAt > SESSION_INACTIVE_MS) return undefined;
+    const user = state.accounts.get(session.userId);
+    // A disabled account's session signs nobody in: the sign-in page then answers AADSTS50057.
+    if (!user || user.disabled) return undefined;
     session.lastUsedAt = state.now();
-    return state.accounts.get(session.userId);
+    return user;
   };
   const startSession = (reply: FastifyReply, user: Account): void => {
     const sid = newSession();
@@ -441,6 +444,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     record.redeemed = true;
     const user = state.accounts.get(record.userId);
     if (!user) return { error: AADSTS.codeInvalid() };
+    if (user.disabled) return { error: AADSTS.accountDisabled() };
     // The token request may repeat or narrow the scopes; the OpenID ones consented at sign-in still apply.
     const asked = (body.scope ?? '').split(/\s+/).filter(Boolean);
     const scopeText = [...new Set([...(asked.length ? asked : record.scopes), ...record.scopes.filter((s) => OIDC_SCOPES.includes(s.toLowerCase()))])].join(' ');
@@ -489,8 +493,11 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     const claims = verified.claims;
     const audiences = [client.appId, ...client.identifierUris];
     if (!audiences.includes(String(claims.aud))) return { error: AADSTS.assertionAudience() };
+    // The assertion is the access token the middle tier received: an ID token is refused (AADSTS240002).
+    if (typeof claims.scp !== 'string' || claims.nonce !== undefined) return { error: AADSTS.idTokenAsAssertion() };
     const user = typeof claims.oid === 'string' ? state.accounts.get(claims.oid) : undefined;
     if (!user || claims.idtyp === 'app') return { error: AADSTS.assertionInvalid() };
+    if (user.disabled) return { error: AADSTS.accountDisabled() };
     const parsed = parseScopes(body.scope ?? '', resolveResource, graph, tenant);
     if (!parsed.ok) return { error: parsed.error };
     return userTokens(user, client, parsed.value, body.client_info === '1', null);
