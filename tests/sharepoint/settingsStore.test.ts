@@ -142,6 +142,29 @@ describe('settings store (PnPjs) on a catalog site', () => {
     }
   });
 
+  test('settings store - another list titled LmsM365Connection (at another address) is left as it is: the store says the title is taken instead of hiding and rewriting that list', async () => {
+    const owner = await sp('adele@contoso.test');
+    await owner.web.lists.add('Budget', 'Money', 100, false);
+    await owner.web.getList(`${SITE}/Lists/Budget`).update({ Title: LIST_URL_NAME });
+    const before = await owner.web.getList(`${SITE}/Lists/Budget`).select('Title', 'Hidden', 'Description')();
+    await expect(new SettingsStore(owner, SITE).load()).rejects.toMatchObject({ kind: 'problem', code: 'LIST_TITLE_TAKEN' });
+    expect(await owner.web.getList(`${SITE}/Lists/Budget`).select('Title', 'Hidden', 'Description')()).toEqual(before);
+    // Renamed, the way is clear: the store makes its own list.
+    await owner.web.getList(`${SITE}/Lists/Budget`).update({ Title: 'Budget' });
+    expect(await new SettingsStore(owner, SITE).load()).toMatchObject({ enabled: false, alertRecipients: [] });
+  });
+
+  test('settings store - two admins opening an unprovisioned catalog at once both load; one list with every field and one item', async () => {
+    const [adele, megan] = await Promise.all([sp('adele@contoso.test'), sp('megan@contoso.test')]);
+    const loaded = await Promise.all([new SettingsStore(adele, SITE).load(), new SettingsStore(megan, SITE).load()]);
+    expect(loaded.map((l) => l.enabled)).toEqual([false, false]);
+    const list = adele.web.getList(LIST);
+    const fields: Array<{ InternalName: string }> = await list.fields.select('InternalName')();
+    expect(fields.map((f) => f.InternalName)).toEqual(expect.arrayContaining(SETTINGS_FIELDS.map((f) => f.internalName)));
+    expect((await adele.web.lists.select('Title')()).filter((l: { Title: string }) => /LmsM365|LMS Microsoft 365/.test(l.Title))).toHaveLength(1);
+    expect((await list.items.select('Id')()).map((i: { Id: number }) => i.Id)).toEqual([1]);
+  });
+
   test('settings store - a SharePoint that does not answer in time is a timeout, and the store answers again once it does', async () => {
     const owner = await sp('adele@contoso.test');
     const store = new SettingsStore(owner, SITE, 300);

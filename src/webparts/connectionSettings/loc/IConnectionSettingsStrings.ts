@@ -101,6 +101,9 @@ export interface IConnectionSettingsStrings {
   /** SharePoint refused the settings list to an admin the API accepted (LIST_ACCESS_DENIED). */
   listAccessDeniedTitle: string;
   listAccessDeniedRemedy: string;
+  /** The settings list cannot be made: another list has its title (LIST_TITLE_TAKEN). */
+  listTitleTakenTitle: string;
+  listTitleTakenRemedy: string;
   /** Another admin saved other alert recipients while this admin had edited them. */
   unsavedOverwrites: string;
   /** Cancel's notice: the form is back as stored. */

@@ -91,6 +91,8 @@ const strings: IConnectionSettingsStrings = {
   unsavedChanges: 'Unsaved changes',
   connectedNotice: 'The account is connected.',
   saved: 'Settings saved.',
+  listTitleTakenTitle: 'The catalog\'s settings list cannot be made: another list on this site is already titled "LmsM365Connection".',
+  listTitleTakenRemedy: 'The page makes the list at Lists/LmsM365Connection and needs that title to do it. Rename the other list (its settings > List name, description and navigation), then reload this page.',
   listAccessDeniedTitle: 'SharePoint does not let you read or change this catalog\'s settings list.',
   listAccessDeniedRemedy: 'You own the catalog site, but the list "LMS Microsoft 365 connection" (Site contents) has permissions of its own that leave you out. Give it the site\'s permissions again (the list\'s settings > Permissions for this list > Delete unique permissions), or ask a site collection administrator.',
   unsavedOverwrites: 'Another admin has saved other alert recipients since you changed them here. Save replaces theirs with yours; Cancel shows theirs.',

@@ -91,6 +91,8 @@ const strings: IConnectionSettingsStrings = {
   unsavedChanges: '未保存の変更があります',
   connectedNotice: 'アカウントを接続しました。',
   saved: '設定を保存しました。',
+  listTitleTakenTitle: 'カタログの設定リストを作成できません。このサイトには「LmsM365Connection」というタイトルのリストがすでにあります。',
+  listTitleTakenRemedy: 'このページは Lists/LmsM365Connection にリストを作成するため、このタイトルが必要です。もう一方のリストの名前を変更して（リストの設定 > リスト名、説明、ナビゲーション）、このページを再読み込みしてください。',
   listAccessDeniedTitle: 'SharePoint により、このカタログの設定リストの読み取りまたは変更が許可されていません。',
   listAccessDeniedRemedy: 'あなたはカタログ サイトの所有者ですが、リスト「LMS Microsoft 365 connection」（サイト コンテンツ）に固有のアクセス許可が設定されていて、あなたが含まれていません。サイトのアクセス許可に戻す（リストの設定 > このリストに対する権限 > 固有の権限を削除）か、サイト コレクション管理者に依頼してください。',
   unsavedOverwrites: 'ここでアラートの送信先を変更した後に、別の管理者が異なる送信先を保存しました。[保存] すると相手の送信先があなたの送信先で置き換えられ、[キャンセル] すると相手の送信先が表示されます。',

@@ -51,6 +51,9 @@ export function messageForCode(code: string, strings: IConnectionSettingsStrings
   if (code === 'LIST_ACCESS_DENIED') {
     return { title: strings.listAccessDeniedTitle, remedy: strings.listAccessDeniedRemedy, codeLine: format(strings.errorCode, code), offerReload: false };
   }
+  if (code === 'LIST_TITLE_TAKEN') {
+    return { title: strings.listTitleTakenTitle, remedy: strings.listTitleTakenRemedy, codeLine: format(strings.errorCode, code), offerReload: false };
+  }
   if (isCatalogueCode(code, strings)) {
     const entry = strings.errors[code];
     return {

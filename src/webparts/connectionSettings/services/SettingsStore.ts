@@ -14,6 +14,8 @@ export const LIST_URL_NAME = 'LmsM365Connection';
 export const LIST_TITLE = 'LMS Microsoft 365 connection';
 /** The page's own code for SharePoint refusing the settings list (not the API's catalogue). */
 export const LIST_ACCESS_DENIED = 'LIST_ACCESS_DENIED';
+/** The page's own code: the list cannot be made, another list of the site has its title. */
+export const LIST_TITLE_TAKEN = 'LIST_TITLE_TAKEN';
 const ITEM_TITLE = 'Microsoft 365 connection';
 const FIELDS = ['Id', 'LmsEnabled', 'LmsAuthMethod', 'LmsTransport', 'LmsAlertRecipients'];
 const TIMEOUT_MS = 20000;
@@ -256,10 +258,19 @@ export class SettingsStore implements ISettingsStore {
     let existing = await this._fieldNames();
     let created = false;
     if (!existing) {
-      const ensured = await this._sp.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true, EnableVersioning: true });
-      created = ensured.created;
-      // Not created: another admin made it meanwhile; add only what that one lacks.
-      existing = created ? [] : await this._fieldNames();
+      // Added, not "ensured": PnPjs' ensure finds a list by its title wherever it lives and
+      // rewrites its settings, so another list titled LmsM365Connection would be hidden and changed.
+      try {
+        await this._sp.web.lists.add(LIST_URL_NAME, '', 100, false, { Hidden: true, EnableVersioning: true });
+        created = true;
+      } catch (error) {
+        // Refused ("... with the specified title already exists"): another admin's page made it
+        // meanwhile (it is at our address; add only what it lacks), or another list has the title.
+        existing = await this._fieldNames();
+        if (!existing) {
+          throw appError('problem', { status: (error as IHttpRequestErrorLike).status, code: LIST_TITLE_TAKEN });
+        }
+      }
     }
     const have = existing || [];
     const missing = SETTINGS_FIELDS.filter((f) => have.indexOf(f.internalName) < 0);
@@ -272,7 +283,14 @@ export class SettingsStore implements ISettingsStore {
     await import(/* webpackChunkName: 'lms-list-fields' */ '@pnp/sp/fields');
     const list = this._sp.web.getList(this._listUrl);
     for (const field of missing) {
-      await list.fields.createFieldAsXml(field.schemaXml);
+      try {
+        await list.fields.createFieldAsXml(field.schemaXml);
+      } catch (error) {
+        // Another admin's page added it meanwhile ("A duplicate field name ... was found"): it is there.
+        if ((await this._fieldNames() || []).indexOf(field.internalName) < 0) {
+          throw error;
+        }
+      }
     }
     if (created) {
       await list.update({ Title: LIST_TITLE });
