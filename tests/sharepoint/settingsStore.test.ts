@@ -165,6 +165,19 @@ describe('settings store (PnPjs) on a catalog site', () => {
     expect((await list.items.select('Id')()).map((i: { Id: number }) => i.Id)).toEqual([1]);
   });
 
+  test('settings store - a column deleted while the page is open: the next load of the same page adds it again and reads', async () => {
+    const owner = await sp('adele@contoso.test');
+    const store = new SettingsStore(owner, SITE);
+    await store.save({ enabled: true, alertRecipients: [] }, (await store.load()).etag);
+    // Deleted in the list's settings (the local tenant's REST has no field DELETE: its store, directly).
+    const site = tenant.state.lists.siteByPath(SITE);
+    const held = site && tenant.state.lists.listByTitle(site, 'LMS Microsoft 365 connection');
+    held!.fields = held!.fields.filter((f) => f.InternalName !== 'LmsAlertRecipients');
+    expect(await store.load()).toMatchObject({ enabled: true, alertRecipients: [] });
+    const fields: Array<{ InternalName: string }> = await owner.web.getList(LIST).fields.select('InternalName')();
+    expect(fields.map((f) => f.InternalName)).toContain('LmsAlertRecipients');
+  });
+
   test('settings store - a SharePoint that does not answer in time is a timeout, and the store answers again once it does', async () => {
     const owner = await sp('adele@contoso.test');
     const store = new SettingsStore(owner, SITE, 300);

@@ -124,13 +124,14 @@ export class SettingsStore implements ISettingsStore {
 
   /**
    * The list was found (or made) once per page; deleted since (Site contents, by a site owner or a
-   * member with Manage Lists), its reads answer 404: it is checked, and made, again once.
+   * member with Manage Lists), its reads answer 404, and a column deleted since answers 400 ("The
+   * field or property 'X' does not exist"): it is checked, and made whole, again once.
    */
   private async _again<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      if (!isNotFound(error)) {
+      if (!isNotFound(error) && !isBadRequest(error)) {
         throw mapError(error);
       }
       this._ensured = undefined;
