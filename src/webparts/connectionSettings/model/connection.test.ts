@@ -1,0 +1,45 @@
+import { connectedView, notConnectedView } from '../test/fakes';
+import { isConnectionView, isHttpsUrl, isSignInMessage } from './connection';
+
+const approval = { tenantAdmins: [{ displayName: 'Megan Bowen', email: 'megan@contoso.test' }], requestWorkflow: true, requestPending: false, adminConsentUrl: 'https://login.test/adminconsent', requestUrl: 'https://login.test/authorize' };
+const full = connectedView({
+  rooms: { available: false, adminApproval: approval },
+  settingsListWarning: { code: 'SERVICE_UNAVAILABLE', failedAt: '2026-11-25T10:00:00Z' },
+  sendingBlocked: { code: 'SENDING_BLOCKED', since: '2026-11-25T10:00:00Z' }
+});
+
+describe('connection view guard', () => {
+  it('isConnectionView - takes every shape the API answers: not connected, connected, with everything optional present', () => {
+    expect([notConnectedView(), connectedView(), full, connectedView({ method: 'classic', transport: 'smtp-oauth' })].map(isConnectionView)).toEqual([true, true, true, true]);
+  });
+
+  it('isConnectionView - refuses each field the page reads when it is missing or of another type', () => {
+    const broken: Array<[string, unknown]> = [
+      ['catalog', 1], ['enabled', 'yes'], ['etag', null], ['method', 'basic'], ['transport', 'smtp'],
+      ['account', { email: 'a@b.c' }], ['account', { displayName: 'x', email: 2 }], ['account', 'adele'],
+      ['health', null], ['health', { state: 1, code: null, checkedAt: null }], ['health', { state: 'connected', code: 5, checkedAt: null }], ['health', { state: 'connected', code: null, checkedAt: 5 }],
+      ['orgConsent', { granted: 'no', canGrant: false }], ['orgConsent', { granted: false, canGrant: 'no' }], ['orgConsent', null],
+      ['rooms', { available: 'no', adminApproval: null }], ['rooms', { available: false }], ['rooms', null],
+      ['rooms', { available: false, adminApproval: { ...approval, tenantAdmins: 'megan' } }],
+      ['rooms', { available: false, adminApproval: { ...approval, tenantAdmins: [{ displayName: 'M' }] } }],
+      ['rooms', { available: false, adminApproval: { ...approval, adminConsentUrl: 'javascript:alert(1)' } }],
+      ['rooms', { available: false, adminApproval: { ...approval, requestUrl: 'http://login.test/a' } }],
+      ['alertRecipients', null], ['alertRecipients', ['a@b.c', 3]], ['alertRecipients', 'a@b.c'],
+      ['connectedBy', 3], ['connectedAt', {}],
+      ['outbox', { waiting: '3', held: 0, lastSentAt: null }], ['outbox', { waiting: 3, held: -1, lastSentAt: null }], ['outbox', { waiting: Infinity, held: 0, lastSentAt: null }], ['outbox', { waiting: 3, held: 0, lastSentAt: 1 }], ['outbox', []],
+      ['settingsListWarning', { failedAt: 'x' }], ['sendingBlocked', 'SENDING_BLOCKED']
+    ];
+    for (const [field, value] of broken) {
+      expect([field, value, isConnectionView({ ...full, [field]: value })]).toEqual([field, value, false]);
+    }
+    expect([null, undefined, [], 'view', 42].map(isConnectionView)).toEqual([false, false, false, false, false]);
+  });
+
+  it('isHttpsUrl - https only', () => {
+    expect(['https://login.test/a', 'http://login.test/a', 'javascript:alert(1)', 'data:text/html,x', 'not a url', 7].map(isHttpsUrl)).toEqual([true, false, false, false, false, false]);
+  });
+
+  it('isSignInMessage - the callback page\'s message only', () => {
+    expect([{ type: 'lms-m365-connection', ok: true }, { type: 'lms-m365-connection', ok: 'true' }, { type: 'other', ok: true }, null].map(isSignInMessage)).toEqual([true, false, false, false]);
+  });
+});
