@@ -30,13 +30,52 @@ export function stripQuery(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
+/** A path's query inside a message (Fastify puts `request.url` in some of its own, e.g. a reply sent twice). */
+const QUERY_IN_TEXT = /(\/[^\s?"'<>]*)\?[^\s"'<>]+/g;
+
+export function stripQueries(text: string): string {
+  return text.replace(QUERY_IN_TEXT, '$1');
+}
+
+/**
+ * An error as a log line may show it: what kind and which code - never its message or its other
+ * properties (a nodemailer error carries the server's reply and the refused addresses, a
+ * framework error the request's URL).
+ */
+export function errFields(error: unknown): Record<string, unknown> {
+  if (typeof error !== 'object' || error === null) {
+    return { type: typeof error };
+  }
+  const e = error as { name?: unknown; code?: unknown; statusCode?: unknown; upstream?: unknown };
+  const fields: Record<string, unknown> = { type: typeof e.name === 'string' ? e.name : 'Error' };
+  for (const key of ['code', 'statusCode', 'upstream'] as const) {
+    if (typeof e[key] === 'string' || typeof e[key] === 'number') {
+      fields[key] = e[key];
+    }
+  }
+  return fields;
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
       req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: stripQuery(req.url ?? ''), id: req.id }),
-      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode })
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      err: errFields,
+      error: errFields
+    },
+    hooks: {
+      // Messages are text someone wrote, sometimes with a URL in it: its query goes, as the req's does.
+      // An error logged without a message (Fastify does: `{ err }`, or the error alone) gives the
+      // line its own message: said here, so it is stripped too.
+      logMethod(args: unknown[], method: (...rest: unknown[]) => void) {
+        const [first, ...rest] = args;
+        const held = first instanceof Error ? first : (first as { err?: unknown } | null)?.err;
+        const given = held instanceof Error && typeof rest[0] !== 'string' ? [first, held.message, ...rest] : args;
+        method.apply(this, given.map((arg) => (typeof arg === 'string' ? stripQueries(arg) : arg)));
+      }
     }
   }, destination);
 }

@@ -12,6 +12,7 @@ import { Value } from '@sinclair/typebox/value';
 import { CompleteModern, ConnectClassic, ConnectionView, ERROR_CODES, errorTexts, SettingsChange, StartModern, TestEmail } from '@lms-m365/contracts';
 import { emptyConnection, toView } from '../../api/src/connections/model';
 import { ConnectionApi } from '../../src/webparts/connectionSettings/services/ConnectionApi';
+import { isConnectionView } from '../../src/webparts/connectionSettings/model/connection';
 import type { HttpSend, IHttpRequest } from '../../src/webparts/connectionSettings/services/http';
 
 // The API validates these formats with ajv-formats; the same meaning, stated simply.
@@ -20,10 +21,14 @@ FormatRegistry.Set('date-time', (value) => !Number.isNaN(Date.parse(value)));
 
 const SITE = 'https://contoso.sharepoint.com/sites/catalog-a';
 
-function recordingApi(answer: unknown): { api: ConnectionApi; sent: Array<{ url: string; request: IHttpRequest }> } {
+function recordingApi(view: unknown): { api: ConnectionApi; sent: Array<{ url: string; request: IHttpRequest }> } {
   const sent: Array<{ url: string; request: IHttpRequest }> = [];
   const send: HttpSend = async (url, request) => {
     sent.push({ url, request });
+    // Each endpoint's answer, as the client checks what it reads.
+    const answer = url.endsWith('/modern') ? { authorizeUrl: 'https://login.microsoftonline.com/t/oauth2/v2.0/authorize', expiresAt: '2026-12-01T10:02:00.000Z' }
+      : url.endsWith('/test-email') ? { status: 'accepted', messageId: '<m@lms.test>' }
+        : view;
     return { status: 200, ok: true, headers: { get: () => null }, text: async () => JSON.stringify(answer) };
   };
   return { api: new ConnectionApi('https://api.test', SITE, send, 'en'), sent };
@@ -40,9 +45,11 @@ function bodyOf(request: IHttpRequest): unknown {
 describe('connection API contract', () => {
   const view = toView(emptyConnection('https://contoso.sharepoint.com/sites/catalog-a', 'c0ffee00-0000-4000-8000-000000000001'), 'W/"1"', { granted: false, canGrant: true }, { available: false, adminApproval: null });
 
-  test('contract - the API\'s connection view passes its own published schema', () => {
+  test('contract - the API\'s connection view passes its own published schema, and the page\'s guard of what it reads', () => {
+    const classic = toView({ ...emptyConnection('c', 'id'), method: 'classic', account: { email: 'a@contoso.test', displayName: 'A' }, health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00.000Z' } }, 'W/"2"', { granted: true, canGrant: false }, { available: true, adminApproval: null });
     expectValid(ConnectionView, view);
-    expectValid(ConnectionView, toView({ ...emptyConnection('c', 'id'), method: 'classic', account: { email: 'a@contoso.test', displayName: 'A' }, health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00.000Z' } }, 'W/"2"', { granted: true, canGrant: false }, { available: true, adminApproval: null }));
+    expectValid(ConnectionView, classic);
+    expect([isConnectionView(view), isConnectionView(classic)]).toEqual([true, true]);
   });
 
   test('contract - every body the web part sends passes the API\'s schema for it', async () => {

@@ -55,6 +55,11 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   return reply.code(body.status).type('application/problem+json; charset=utf-8').send(body);
 }
 
+/** The first frame of a stack (its "at" line): a message of several lines is not one, and is not logged. */
+export function originLine(stack: string | undefined): string | undefined {
+  return stack?.split('\n').find((line) => /^\s*at /.test(line))?.trim();
+}
+
 /** Every error leaves as RFC 9457 problem+json with a catalogue code; never a stack trace. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
@@ -62,7 +67,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (apiError.status >= 500) {
       const e = error as Error;
       // The name and origin line say what broke; messages of foreign errors are not trusted in logs.
-      request.log.error({ errName: e?.name, code: apiError.code, upstream: apiError.upstream, at: e?.stack?.split('\n')[1]?.trim() }, 'request failed');
+      request.log.error({ errName: e?.name, code: apiError.code, upstream: apiError.upstream, at: originLine(e?.stack) }, 'request failed');
     } else if (apiError.upstream) {
       request.log.warn({ code: apiError.code, upstream: apiError.upstream }, 'request refused by upstream');
     }

@@ -1,0 +1,51 @@
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { createLogger, errFields, stripQueries } from '../../src/logging';
+import { originLine } from '../../src/errors/errorHandler';
+import { LogCapture } from '../support/inProcessApi';
+
+const CANARY = 'canary-9f2c41e7';
+
+describe('logging (R-OPS-5): what a line may hold', () => {
+  it('an error logged as err/error keeps its kind and code, never its message or the server reply and addresses it carries', () => {
+    const logs = new LogCapture();
+    const log = createLogger('info', logs);
+    const smtpError = Object.assign(new Error(`Can't send mail - all recipients were rejected: 550 5.1.1 <${CANARY}@contoso.test>`), {
+      code: 'EENVELOPE', responseCode: 550, response: `550 5.1.1 <${CANARY}@contoso.test> unknown`, rejected: [`${CANARY}@contoso.test`], command: 'RCPT TO'
+    });
+    log.warn({ err: smtpError }, 'send failed');
+    log.warn({ error: smtpError }, 'send failed');
+    const text = logs.text();
+    expect(text).not.toContain(CANARY);
+    expect(JSON.parse(logs.lines[0]).err).toEqual({ type: 'Error', code: 'EENVELOPE' });
+    expect(errFields('text')).toEqual({ type: 'string' });
+    expect(errFields({ name: 'RestError', statusCode: 409, upstream: 'storage 409', response: CANARY })).toEqual({ type: 'RestError', statusCode: 409, upstream: 'storage 409' });
+  });
+
+  it('a URL inside a message loses its query (the OAuth callback\'s code and state), whoever wrote the message', () => {
+    const logs = new LogCapture();
+    createLogger('info', logs).info(`Reply was already sent, did you forget to "return reply" in "/v1/auth/callback?code=${CANARY}&state=s" (GET)?`);
+    expect(logs.text()).not.toContain(CANARY);
+    expect(logs.text()).toContain('/v1/auth/callback');
+    expect(stripQueries('GET /a/b?x=1 and /c?y=2 then, no query in "what?" here')).toBe('GET /a/b and /c then, no query in "what?" here');
+  });
+
+  it('Fastify\'s own line for a reply sent twice does not carry the request\'s query', async () => {
+    const logs = new LogCapture();
+    const app = Fastify({ loggerInstance: createLogger('info', logs) as FastifyBaseLogger, disableRequestLogging: true });
+    app.get('/v1/auth/callback', async (_request, reply) => {
+      reply.send('one');
+      return 'two';
+    });
+    await app.inject({ method: 'GET', url: `/v1/auth/callback?code=${CANARY}&state=s` });
+    await app.close();
+    expect(logs.lines.length).toBeGreaterThan(0);
+    expect(logs.text()).not.toContain(CANARY);
+  });
+
+  it('the origin line of a 500 is a stack frame, not a message\'s second line', () => {
+    const error = new Error(`first line\n${CANARY}`);
+    expect(originLine(error.stack)).toMatch(/^at /);
+    expect(originLine(error.stack)).not.toContain(CANARY);
+    expect(originLine(undefined)).toBeUndefined();
+  });
+});
