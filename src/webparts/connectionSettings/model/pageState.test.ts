@@ -126,6 +126,59 @@ describe('pageState', () => {
     expect(state.error?.place).toBe('summary');
   });
 
+  it('pageState - a load starts over from nothing; a failed load offers Reload in its own place', () => {
+    const busy = { ...loaded(), busy: 'saving' as const, notice: { text: 'x', place: 'footer' as const } };
+    expect(pageReducer(busy, { type: 'load' })).toBe(INITIAL_STATE);
+    const failed = pageReducer(busy, { type: 'load-failed', error: appError('timeout') });
+    expect([failed.phase, failed.error, failed.values, failed.busy, failed.notice]).toEqual(['failed', { error: appError('timeout'), place: 'load', reload: true }, undefined, undefined, undefined]);
+  });
+
+  it('pageState - invalid shows the validation; an action under way clears what the last one said, and its end keeps them', () => {
+    const start = { ...loaded(), error: { error: appError('network'), place: 'footer' as const, reload: false }, notice: { text: 'saved', place: 'footer' as const } };
+    const invalid = pageReducer(start, { type: 'invalid' });
+    expect(invalid.showValidation).toBe(true);
+    const busy = pageReducer(invalid, { type: 'busy', busy: 'saving' });
+    expect([busy.busy, busy.error, busy.notice, busy.showValidation]).toEqual(['saving', undefined, undefined, false]);
+    const ended = pageReducer(start, { type: 'busy', busy: undefined });
+    expect([ended.busy, ended.error, ended.notice]).toEqual([undefined, start.error, start.notice]);
+    // A sign-in that ends (undefined) leaves whatever else is under way as it is.
+    expect(pageReducer({ ...start, busy: 'saving' }, { type: 'sign-in', signIn: undefined }).busy).toBe('saving');
+  });
+
+  it('pageState - an error and a notice are dismissed one at a time; the Disconnect dialog opens and closes; an unknown action changes nothing', () => {
+    const start = { ...loaded(), error: { error: appError('network'), place: 'footer' as const, reload: false }, notice: { text: 'saved', place: 'footer' as const } };
+    const noError = pageReducer(start, { type: 'dismiss-error' });
+    expect([noError.error, noError.notice]).toEqual([undefined, start.notice]);
+    const noNotice = pageReducer(start, { type: 'dismiss-notice' });
+    expect([noNotice.error, noNotice.notice]).toEqual([start.error, undefined]);
+    expect(pageReducer(start, { type: 'confirm-disconnect', open: true }).confirmDisconnect).toBe(true);
+    expect(pageReducer({ ...start, confirmDisconnect: true }, { type: 'confirm-disconnect', open: false }).confirmDisconnect).toBe(false);
+    expect(pageReducer(start, { type: 'nothing' } as never)).toBe(start);
+  });
+
+  it('pageState - what the API confirmed ends the sign-in, the account form and the validation; a partly saved connect keeps its error and forgets the password', () => {
+    const start = { ...pageReducer(loaded(notConnectedView()), { type: 'edit', patch: { classicPassword: 'secret', enabled: true } }), signIn: { state: 'waiting' as const }, busy: 'connecting' as const, changingAccount: true, showValidation: true, error: { error: appError('network'), place: 'footer' as const, reload: false } };
+    const applied = pageReducer(start, { type: 'applied', view: connectedView(), stored: STORED });
+    expect([applied.signIn, applied.busy, applied.changingAccount, applied.showValidation, applied.error]).toEqual([undefined, undefined, false, false, undefined]);
+    const partly = pageReducer(start, { type: 'applied', view: connectedView(), stored: STORED, keepEdits: true });
+    expect([partly.error, partly.values?.classicPassword, partly.values?.enabled, partly.changingAccount, partly.showValidation]).toEqual([start.error, '', true, false, false]);
+  });
+
+  it('pageState - the overwrite warning names a field once however many checks bring the other admin\'s value, and keeps what a later check does not touch', () => {
+    const edited = pageReducer(loaded(connectedView({ alertRecipients: [] })), { type: 'edit', patch: { alertRecipients: ['mine@contoso.test'] } });
+    const checked = (state: IPageState, alertRecipients: string[]): IPageState =>
+      pageReducer(state, { type: 'checked', view: connectedView({ alertRecipients }), stored: STORED, notice: { text: 'c', place: 'summary' } });
+    const first = checked(edited, ['theirs@contoso.test']);
+    const again = checked(first, ['third@contoso.test']);
+    expect(again.overwrites).toEqual(['alertRecipients']);
+    // A background check (verified) brings it too.
+    const verified = pageReducer(edited, { type: 'verified', of: edited.view as never, view: connectedView({ alertRecipients: ['theirs@contoso.test'] }) });
+    expect(verified.overwrites).toEqual(['alertRecipients']);
+    // A partly saved connect keeps what was said; a state with no form has nothing to compare.
+    expect(pageReducer(first, { type: 'applied', view: connectedView(), stored: STORED, keepEdits: true }).overwrites).toEqual(['alertRecipients']);
+    expect(pageReducer({ ...INITIAL_STATE, stored: STORED, view: connectedView() }, { type: 'checked', view: connectedView({ alertRecipients: ['x@contoso.test'] }), stored: STORED, notice: { text: 'c', place: 'summary' } }).overwrites).toEqual([]);
+  });
+
   it('pageState - a visitor who cannot manage the catalog gets the denied phase with what they may see', () => {
     const state = pageReducer(INITIAL_STATE, { type: 'denied', visitor: { summary: undefined, owners: [{ email: 'a@contoso.test', displayName: 'A' }] } });
     expect(state.phase).toBe('denied');
