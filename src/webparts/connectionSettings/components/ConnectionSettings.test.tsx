@@ -45,6 +45,18 @@ function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStor
   return { api, store, opened, popup };
 }
 
+/** Types "Ale" in the alert recipients' picker and picks Alex Wilber from the directory: then unsaved. */
+async function pickAlex(): Promise<void> {
+  const input = await screen.findByRole('combobox');
+  await userEvent.type(input, 'Ale');
+  const suggestion = await screen.findByText('Alex Wilber');
+  // Fluent's callout stays off screen (pointer-events: none) until it has placed itself: a person
+  // can pick the suggestion only then, and so does the test (a loaded machine places it later).
+  await waitFor(() => expect(suggestion.closest('.ms-Callout')).not.toHaveStyle({ pointerEvents: 'none' }));
+  await userEvent.click(suggestion);
+  expect(await screen.findByTestId('unsaved')).toBeInTheDocument();
+}
+
 /** Lazily loaded parts (the method section, the alerts) have arrived. */
 async function settled(strings: IConnectionSettingsStrings = en): Promise<void> {
   await waitFor(() => expect(screen.queryAllByText(strings.loading)).toHaveLength(0));
@@ -453,12 +465,7 @@ describe('ConnectionSettings', () => {
   it('ConnectionSettings - Check now bringing another admin\'s other alert recipients while this admin picked theirs warns that Save replaces them; Save does', async () => {
     const { api } = renderPage({ api: new FakeConnectionApi(connectedView()), store: new FakeSettingsStore({ enabled: true }) });
     await ready();
-    const input = await screen.findByRole('combobox');
-    await userEvent.type(input, 'Ale');
-    const suggestion = await screen.findByText('Alex Wilber');
-    await waitFor(() => expect(suggestion.closest('.ms-Callout')).not.toHaveStyle({ pointerEvents: 'none' }));
-    await userEvent.click(suggestion);
-    expect(await screen.findByTestId('unsaved')).toBeInTheDocument();
+    await pickAlex();
     // Another admin saved other recipients meanwhile; this page's Check now brings them in.
     api.view = { ...api.view, alertRecipients: ['megan@contoso.test'], etag: 'W/"changed-by-someone-else"' };
     expect(screen.queryByTestId('overwrite-warning')).not.toBeInTheDocument();
@@ -845,14 +852,7 @@ describe('ConnectionSettings', () => {
   it('ConnectionSettings - alert recipients are picked from the directory and saved', async () => {
     const { api, store } = renderPage({ api: new FakeConnectionApi(connectedView()), store: new FakeSettingsStore({ enabled: true }) });
     await ready();
-    const input = await screen.findByRole('combobox');
-    await userEvent.type(input, 'Ale');
-    const suggestion = await screen.findByText('Alex Wilber');
-    // Fluent's callout stays off screen (pointer-events: none) until it has placed itself: a person
-    // can pick the suggestion only then, and so does the test (a loaded machine places it later).
-    await waitFor(() => expect(suggestion.closest('.ms-Callout')).not.toHaveStyle({ pointerEvents: 'none' }));
-    await userEvent.click(suggestion);
-    expect(await screen.findByTestId('unsaved')).toBeInTheDocument();
+    await pickAlex();
     await userEvent.click(screen.getByRole('button', { name: en.save }));
     expect(await screen.findByText(en.saved)).toBeInTheDocument();
     expect(store.saves[0].alertRecipients).toEqual(['alex@contoso.test']);
