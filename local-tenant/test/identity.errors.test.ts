@@ -182,6 +182,18 @@ describe('identity errors', () => {
     expect([res.error, code(res)]).toEqual(['invalid_grant', 240002]);
   });
 
+  test('identity errors - a code_challenge of the wrong size is refused at authorize (AADSTS501491), redirected to the app; a verifier of the wrong size at the token endpoint is the mismatch (501481)', async () => {
+    const short = await fetch(authorizeUrl({ code_challenge: 'abc', code_challenge_method: 'S256' }), { redirect: 'manual' });
+    expect(short.status).toBe(302);
+    const back = new URL(short.headers.get('location') as string);
+    expect([back.searchParams.get('error'), back.searchParams.get('error_description')?.slice(0, 13), back.searchParams.get('state')]).toEqual(['invalid_request', 'AADSTS501491:', 's1']);
+    const verifier = randomBytes(48).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const flow = await signIn(authorizeUrl({ code_challenge: challenge, code_challenge_method: 'S256' }), { upn: 'adele@contoso.test' });
+    const tooShort = await tokenRequest(tenant, { grant_type: 'authorization_code', client_id: api().appId, client_secret: apiSecret(), code: flow.redirect?.searchParams.get('code') as string, redirect_uri: REDIRECT, code_verifier: 'x' });
+    expect([tooShort.error, code(tooShort)]).toEqual(['invalid_grant', 501481]);
+  });
+
   test('identity errors - the OpenID configuration and JWKS have the real shape', async () => {
     const config = (await (await fetch(`${tenant.origin}/${tenant.tenantId}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;
     expect(config.issuer).toBe(`${tenant.origin}/${tenant.tenantId}/v2.0`);

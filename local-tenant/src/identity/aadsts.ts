@@ -43,7 +43,7 @@ export const AADSTS = {
   codeRedeemed: () => e(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
   codeInvalid: () => e(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.'),
   codeForOtherClient: () => e(400, 'invalid_grant', 70002, 'The client application is requesting a token using an authorization code issued to a different client.'),
-  pkceMissing: () => e(400, 'invalid_grant', 501491, 'Invalid size of Code_Verifier. The code verifier must be between 43 and 128 characters long.'),
+  codeChallengeSize: () => e(400, 'invalid_request', 501491, 'Invalid size of Code_Challenge parameter.'),
   pkceMismatch: () => e(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'),
   refreshTokenRevoked: (issuedAt: number, validFrom: number) =>
     e(400, 'invalid_grant', 50173, `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${entraTime(issuedAt)}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${entraTime(validFrom)}'.`, 'bad_token'),

@@ -275,6 +275,11 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (method && method !== 'S256' && method !== 'plain') {
       return redirectError(reply, target, { status: 400, error: 'invalid_request', code: 5000752, description: `The code_challenge_method '${method}' is not supported.` });
     }
+    // RFC 7636 4.2: a challenge is 43-128 unreserved characters (an S256 one is exactly 43); Entra
+    // refuses another at authorize (AADSTS501491, reference-error-codes: InvalidCodeChallengeMethodInvalidSize).
+    if (q.code_challenge !== undefined && !/^[A-Za-z0-9\-._~]{43,128}$/.test(q.code_challenge)) {
+      return redirectError(reply, target, AADSTS.codeChallengeSize());
+    }
     // `.default` in an interactive request asks for the app's static permissions on the resource.
     const request = parsed.value.isDefault ? { ...parsed.value, scopes: state.requiredScopes(client, parsed.value.resource) } : parsed.value;
     const i: Interaction = {
@@ -437,7 +442,9 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (body.redirect_uri !== record.redirectUri) return { error: AADSTS.redirectMismatch(body.redirect_uri ?? '', client.appId) };
     if (record.codeChallenge) {
       const verifier = body.code_verifier ?? '';
-      if (verifier.length < 43 || verifier.length > 128) return { error: AADSTS.pkceMissing() };
+      // A verifier missing or of another size cannot match the challenge: the mismatch, as Entra
+      // documents no code of its own for it.
+      if (verifier.length < 43 || verifier.length > 128) return { error: AADSTS.pkceMismatch() };
       const computed = record.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
       if (computed !== record.codeChallenge) return { error: AADSTS.pkceMismatch() };
     }
