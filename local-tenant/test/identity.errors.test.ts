@@ -194,6 +194,16 @@ describe('identity errors', () => {
     expect([tooShort.error, code(tooShort)]).toEqual(['invalid_grant', 501481]);
   });
 
+  test('identity errors - a public client presenting a secret is AADSTS700025; on-behalf-of and client credentials need a confidential client (7000218)', async () => {
+    const spfx = tenant.state.appByKey('spfx');
+    expect(spfx.clientSecret).toBeFalsy();
+    const withSecret = await tokenRequest(tenant, { grant_type: 'refresh_token', client_id: spfx.appId, client_secret: 'anything', refresh_token: 'x' });
+    expect([withSecret.status, withSecret.error, code(withSecret)]).toEqual([401, 'invalid_client', 700025]);
+    const assertion = await devToken(tenant, 'adele@contoso.test', api().appId);
+    const obo = await tokenRequest(tenant, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: spfx.appId, assertion, requested_token_use: 'on_behalf_of', scope: `${tenant.origin}/.default` });
+    expect([obo.status, obo.error, code(obo)]).toEqual([401, 'invalid_client', 7000218]);
+  });
+
   test('identity errors - the OpenID configuration and JWKS have the real shape', async () => {
     const config = (await (await fetch(`${tenant.origin}/${tenant.tenantId}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;
     expect(config.issuer).toBe(`${tenant.origin}/${tenant.tenantId}/v2.0`);

@@ -384,6 +384,11 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (client.clientSecret) {
       if (!secret) return sendAadError(reply, AADSTS.missingClientSecret());
       if (!passwordMatches(client.clientSecret, secret)) return sendAadError(reply, AADSTS.badClientSecret(client.appId));
+    } else if (secret) {
+      return sendAadError(reply, AADSTS.publicClientWithSecret());
+    } else if (body.grant_type === 'urn:ietf:params:oauth:grant-type:jwt-bearer' || body.grant_type === 'client_credentials') {
+      // On-behalf-of and client credentials are confidential clients' flows (v2-oauth2-on-behalf-of-flow: client_secret or client_assertion).
+      return sendAadError(reply, AADSTS.missingClientSecret());
     }
     const result = tokenGrant(body, client, tenant);
     return 'error' in result ? sendAadError(reply, result.error) : reply.header('cache-control', 'no-store').send(result.body);
