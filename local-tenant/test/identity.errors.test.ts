@@ -204,6 +204,29 @@ describe('identity errors', () => {
     expect([obo.status, obo.error, code(obo)]).toEqual([401, 'invalid_client', 7000218]);
   });
 
+  test('identity errors - prompt=none with the session signed in but a permission not consented answers consent_required (AADSTS65001) to the app, never a page', async () => {
+    const cookies = new Map<string, string>();
+    const first = await signIn(authorizeUrl({}), { upn: 'adele@contoso.test', cookies });
+    expect(first.redirect?.searchParams.get('code')).toBeTruthy();
+    const silent = await signIn(authorizeUrl({ prompt: 'none', scope: 'https://graph.microsoft.com/Calendars.ReadWrite openid', state: 's3' }), { upn: 'adele@contoso.test', cookies });
+    expect([silent.sawConsent, silent.redirect?.searchParams.get('error'), silent.redirect?.searchParams.get('error_description')?.slice(0, 12), silent.redirect?.searchParams.get('state')])
+      .toEqual([false, 'consent_required', 'AADSTS65001:', 's3']);
+    // What was consented comes back silently, with a code.
+    const again = await signIn(authorizeUrl({ prompt: 'none', state: 's4' }), { upn: 'adele@contoso.test', cookies });
+    expect(again.redirect?.searchParams.get('code')).toBeTruthy();
+  });
+
+  test('identity errors - every error of the admin consent endpoint carries admin_consent=True (a scope it cannot resolve too); an app-only token as an OBO assertion is a bad assertion (50013), not an ID token', async () => {
+    const url = `${tenant.origin}/${tenant.tenantId}/v2.0/adminconsent?${new URLSearchParams({ client_id: api().appId, redirect_uri: REDIRECT, scope: 'https://unknown.example/.default', state: 'a3' })}`;
+    const res = await fetch(url, { redirect: 'manual' });
+    const back = new URL(res.headers.get('location') as string);
+    expect([res.status, back.searchParams.get('error') !== null, back.searchParams.get('admin_consent'), back.searchParams.get('state')]).toEqual([302, true, 'True', 'a3']);
+    const lms = tenant.fixture.apps.lmsBackend as { appId: string; clientSecret?: string };
+    const app = await tokenRequest(tenant, { grant_type: 'client_credentials', client_id: lms.appId, client_secret: lms.clientSecret as string, scope: `${api().appId}/.default` });
+    const obo = await tokenRequest(tenant, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: api().appId, client_secret: apiSecret(), assertion: app.access_token as string, requested_token_use: 'on_behalf_of', scope: `${tenant.origin}/.default` });
+    expect([obo.error, code(obo)]).toEqual(['invalid_grant', 50013]);
+  });
+
   test('identity errors - the OpenID configuration and JWKS have the real shape', async () => {
     const config = (await (await fetch(`${tenant.origin}/${tenant.tenantId}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;
     expect(config.issuer).toBe(`${tenant.origin}/${tenant.tenantId}/v2.0`);

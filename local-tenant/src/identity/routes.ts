@@ -175,6 +175,13 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     const missing = missingScopes(i, user);
     // prompt=consent re-asks for everything requested, even what was granted before.
     const toShow = adminFlow || i.prompt === 'consent' ? i.request.scopes : missing;
+    if (i.prompt === 'none' && missing.length > 0) {
+      // Silent: no page may be shown (v2-oauth2-auth-code-flow, prompt=none), so the missing consent
+      // comes back to the app as an error it can answer with an interactive request.
+      interactions.delete(i.id);
+      const err = AADSTS.consentRequired(i.client.appId, i.client.displayName);
+      return redirectError(reply, i, { ...err, error: 'consent_required' });
+    }
     if (adminFlow || i.prompt === 'consent' || missing.length > 0) {
       const needsAdmin = toShow.some((s) => i.request.resource.delegatedScopes.find((d) => d.value === s)?.adminConsentRequired);
       if (needsAdmin && !isAdmin) {
@@ -264,21 +271,23 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     }
     const responseMode = q.response_mode ?? 'query';
     const target = { redirectUri, responseMode, state: q.state };
+    // The admin consent endpoint's errors carry admin_consent=True too (v2-admin-consent, Error response).
+    const consentFlag: Record<string, string> = kind === 'adminconsent' ? { admin_consent: 'True' } : {};
     if (kind === 'authorize' && q.response_type !== 'code') {
-      return redirectError(reply, target, { status: 400, error: 'unsupported_response_type', code: 700054, description: `response_type '${q.response_type ?? ''}' is not supported; this tenant issues authorization codes ('code').` });
+      return redirectError(reply, target, { status: 400, error: 'unsupported_response_type', code: 700054, description: `response_type '${q.response_type ?? ''}' is not supported; this tenant issues authorization codes ('code').` }, consentFlag);
     }
     const rawScope = q.scope ?? (kind === 'adminconsent' ? `${graph.identifierUris[0]}/.default` : '');
-    if (!rawScope) return redirectError(reply, target, AADSTS.missingParameter('scope'));
+    if (!rawScope) return redirectError(reply, target, AADSTS.missingParameter('scope'), consentFlag);
     const parsed = parseScopes(rawScope, resolveResource, graph, tenant);
-    if (!parsed.ok) return redirectError(reply, target, parsed.error);
+    if (!parsed.ok) return redirectError(reply, target, parsed.error, consentFlag);
     const method = q.code_challenge ? (q.code_challenge_method ?? 'plain') : null;
     if (method && method !== 'S256' && method !== 'plain') {
-      return redirectError(reply, target, { status: 400, error: 'invalid_request', code: 5000752, description: `The code_challenge_method '${method}' is not supported.` });
+      return redirectError(reply, target, { status: 400, error: 'invalid_request', code: 5000752, description: `The code_challenge_method '${method}' is not supported.` }, consentFlag);
     }
     // RFC 7636 4.2: a challenge is 43-128 unreserved characters (an S256 one is exactly 43); Entra
     // refuses another at authorize (AADSTS501491, reference-error-codes: InvalidCodeChallengeMethodInvalidSize).
     if (q.code_challenge !== undefined && !/^[A-Za-z0-9\-._~]{43,128}$/.test(q.code_challenge)) {
-      return redirectError(reply, target, AADSTS.codeChallengeSize());
+      return redirectError(reply, target, AADSTS.codeChallengeSize(), consentFlag);
     }
     // `.default` in an interactive request asks for the app's static permissions on the resource.
     const request = parsed.value.isDefault ? { ...parsed.value, scopes: state.requiredScopes(client, parsed.value.resource) } : parsed.value;
@@ -505,10 +514,10 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     const claims = verified.claims;
     const audiences = [client.appId, ...client.identifierUris];
     if (!audiences.includes(String(claims.aud))) return { error: AADSTS.assertionAudience() };
-    // The assertion is the access token the middle tier received: an ID token is refused (AADSTS240002).
-    if (typeof claims.scp !== 'string' || claims.nonce !== undefined) return { error: AADSTS.idTokenAsAssertion() };
     const user = typeof claims.oid === 'string' ? state.accounts.get(claims.oid) : undefined;
     if (!user || claims.idtyp === 'app') return { error: AADSTS.assertionInvalid() };
+    // The assertion is the access token the middle tier received: an ID token is refused (AADSTS240002).
+    if (typeof claims.scp !== 'string' || claims.nonce !== undefined) return { error: AADSTS.idTokenAsAssertion() };
     if (user.disabled) return { error: AADSTS.accountDisabled() };
     const parsed = parseScopes(body.scope ?? '', resolveResource, graph, tenant);
     if (!parsed.ok) return { error: parsed.error };
