@@ -149,6 +149,10 @@ module site 'modules/appservice.bicep' = {
       KEY_VAULT_PREVIOUS_KEY_IDS: keyVaultPreviousKeyIds
       ALLOWED_DELEGATED_CLIENTS: allowedDelegatedClients
       CLASSIC_ENABLED: classicEnabled ? 'true' : 'false'
+    }
+    // Derived or defaulted here, but an operator's `tuning` wins (autoscale past instanceCount
+    // needs a lower CLASSIC_ATTEMPTS_PER_ACCOUNT).
+    defaults: {
       // Classic attempt counters are per instance (docs/security.md): all instances together stay
       // below Entra's smart lockout threshold of 10 failed sign-ins.
       CLASSIC_ATTEMPTS_PER_ACCOUNT: string(max(1, 10 / (instanceCount + 1)))

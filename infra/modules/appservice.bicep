@@ -10,8 +10,10 @@ param instanceCount int
 param workspaceResourceId string
 @description('App settings (no secret values: secrets are Key Vault references).')
 param appSettings object
-@description('Further settings (docs/api.md, Configuration) as name: string value; appSettings wins a name both give.')
+@description('Further settings (docs/api.md, Configuration) as name: string value; wins over defaults, and appSettings wins over it.')
 param tuning object = {}
+@description('Settings the template derives or defaults (CLASSIC_ATTEMPTS_PER_ACCOUNT, LOG_LEVEL); tuning wins over them.')
+param defaults object = {}
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -51,7 +53,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       http20Enabled: true
       healthCheckPath: '/readyz'
       remoteDebuggingEnabled: false
-      appSettings: [for setting in items(union(tuning, appSettings)): {
+      appSettings: [for setting in items(union(defaults, tuning, appSettings)): {
         name: setting.key
         value: setting.value
       }]
