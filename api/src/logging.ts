@@ -68,12 +68,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     hooks: {
       // Messages are text someone wrote, sometimes with a URL in it: its query goes, as the req's does.
-      // An error logged without a message (Fastify does: `{ err }`, or the error alone) gives the
-      // line its own message: said here, so it is stripped too.
+      // An error logged without a message (Fastify does: `{ err }`, or the error alone) would give
+      // the line its own message (a nodemailer error's names the refused addresses): its kind and
+      // code are said instead.
       logMethod(args: unknown[], method: (...rest: unknown[]) => void) {
         const [first, ...rest] = args;
         const held = first instanceof Error ? first : (first as { err?: unknown } | null)?.err;
-        const given = held instanceof Error && typeof rest[0] !== 'string' ? [first, held.message, ...rest] : args;
+        const given = held instanceof Error && typeof rest[0] !== 'string' ? [first, Object.values(errFields(held)).join(' '), ...rest] : args;
         method.apply(this, given.map((arg) => (typeof arg === 'string' ? stripQueries(arg) : arg)));
       }
     }

@@ -8,7 +8,7 @@ import '@pnp/sp/webs';
 import '@pnp/sp/lists';
 import '@pnp/sp/items';
 import '@pnp/sp/fields';
-import { BearerToken, HttpRequestError } from '@pnp/queryable';
+import { BearerToken, HttpRequestError, type Queryable } from '@pnp/queryable';
 import { startLocalTenant, type LocalTenant } from '../../local-tenant/src/index';
 import { LIST_URL_NAME, SettingsStore } from '../../src/webparts/connectionSettings/services/SettingsStore';
 import { SETTINGS_FIELDS } from '../../src/webparts/connectionSettings/services/settingsFields';
@@ -152,6 +152,24 @@ describe('settings store (PnPjs) on a catalog site', () => {
     // Renamed, the way is clear: the store makes its own list.
     await owner.web.getList(`${SITE}/Lists/Budget`).update({ Title: 'Budget' });
     expect(await new SettingsStore(owner, SITE).load()).toMatchObject({ enabled: false, alertRecipients: [] });
+  });
+
+  test('settings store - making the list refused for another reason (here the add fails before SharePoint answers) is that failure, not "title taken"; a lapsed SharePoint sign-in (401) is a token error', async () => {
+    const owner = await sp('adele@contoso.test');
+    const failingAdd = (instance: Queryable): Queryable => {
+      instance.on.pre(async function (url: string, init: RequestInit, result: unknown): Promise<[string, RequestInit, unknown]> {
+        if (init.method === 'POST' && /\/web\/lists$/i.test(url)) {
+          throw new Error('The service is unavailable.');
+        }
+        return [url, init, result];
+      });
+      return instance;
+    };
+    const error = await new SettingsStore(owner.using(failingAdd), SITE).load().catch((e: unknown) => e);
+    expect(error).toMatchObject({ isAppError: true });
+    expect(error).not.toMatchObject({ code: 'LIST_TITLE_TAKEN' });
+    const lapsed = spfi(`${tenant.origin}${SITE}`).using(SPBrowser({ baseUrl: `${tenant.origin}${SITE}` }), BearerToken('not-a-token'));
+    await expect(new SettingsStore(lapsed, SITE).load()).rejects.toMatchObject({ kind: 'token', status: 401 });
   });
 
   test('settings store - two admins opening an unprovisioned catalog at once both load; one list with every field and one item', async () => {

@@ -174,8 +174,11 @@ describe('pageState', () => {
     // A background check (verified) brings it too.
     const verified = pageReducer(edited, { type: 'verified', of: edited.view as never, view: connectedView({ alertRecipients: ['theirs@contoso.test'] }) });
     expect(verified.overwrites).toEqual(['alertRecipients']);
-    // A partly saved connect keeps what was said; a state with no form has nothing to compare.
+    // A partly saved connect or a Disconnect (keepEdits) keeps what was said, and says what its own
+    // read brings in; a state with no form has nothing to compare.
     expect(pageReducer(first, { type: 'applied', view: connectedView(), stored: STORED, keepEdits: true }).overwrites).toEqual(['alertRecipients']);
+    expect(pageReducer(edited, { type: 'applied', view: notConnectedView({ alertRecipients: ['theirs@contoso.test'] }), stored: STORED, keepEdits: true }).overwrites).toEqual(['alertRecipients']);
+    expect(pageReducer(edited, { type: 'applied', view: notConnectedView({ alertRecipients: [] }), stored: STORED, keepEdits: true }).overwrites).toEqual([]);
     expect(pageReducer({ ...INITIAL_STATE, stored: STORED, view: connectedView() }, { type: 'checked', view: connectedView({ alertRecipients: ['x@contoso.test'] }), stored: STORED, notice: { text: 'c', place: 'summary' } }).overwrites).toEqual([]);
   });
 

@@ -152,7 +152,7 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
       const values = action.keepEdits ? { ...rebase(state, baseline), classicPassword: '' } : baseline;
       return {
         ...state, view: action.view, stored: action.stored, baseline, values, busy: undefined, signIn: undefined,
-        overwrites: action.keepEdits ? state.overwrites : [],
+        overwrites: action.keepEdits ? overwritten(state, baseline) : [],
         notice: action.notice, error: action.keepEdits ? state.error : undefined, changingAccount: false, showValidation: false
       };
     }

@@ -94,8 +94,12 @@ function mapError(error: unknown): IAppError {
     }
     // Who manages the catalog is the API's to say (its owner check); SharePoint refusing the list
     // to someone it accepted is the list's own permissions, said as such.
-    if (http.status === 403 || http.status === 401) {
+    if (http.status === 403) {
       return appError('problem', { status: http.status, code: LIST_ACCESS_DENIED });
+    }
+    // SharePoint's sign-in lapsed (a page left open): a reload signs in again.
+    if (http.status === 401) {
+      return appError('token', { status: 401 });
     }
     return appError('problem', { status: http.status });
   }
@@ -267,6 +271,10 @@ export class SettingsStore implements ISettingsStore {
       } catch (error) {
         // Refused ("... with the specified title already exists"): another admin's page made it
         // meanwhile (it is at our address; add only what it lacks), or another list has the title.
+        // Any other refusal (a timeout, throttling, a read-only site) is said as itself.
+        if (!/already exists/i.test(String((error as { message?: unknown }).message))) {
+          throw error;
+        }
         existing = await this._fieldNames();
         if (!existing) {
           throw appError('problem', { status: (error as IHttpRequestErrorLike).status, code: LIST_TITLE_TAKEN });
