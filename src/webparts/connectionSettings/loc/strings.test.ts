@@ -40,6 +40,15 @@ describe('strings', () => {
     expect(untranslated).toEqual([]);
   });
 
+  it('strings - the page\'s own codes (LIST_ACCESS_DENIED, LIST_TITLE_TAKEN) are in docs/troubleshooting.md with the page\'s en and ja texts', () => {
+    const page = fs.readFileSync(path.resolve(root, '../../../docs/troubleshooting.md'), 'utf8');
+    for (const key of ['listAccessDeniedTitle', 'listAccessDeniedRemedy', 'listTitleTakenTitle', 'listTitleTakenRemedy'] as const) {
+      expect({ key, en: page.includes(en[key]), ja: page.includes(ja[key]) }).toEqual({ key, en: true, ja: true });
+    }
+    expect(page).toContain('**LIST_ACCESS_DENIED**');
+    expect(page).toContain('**LIST_TITLE_TAKEN**');
+  });
+
   it('strings - every string is used by the page', () => {
     const source = sourceFiles(root).map((file) => fs.readFileSync(file, 'utf8')).join('\n');
     const used = (key: string): boolean => source.split(`strings.${key}`).slice(1).some((rest) => !/^\w/.test(rest));
