@@ -13,7 +13,7 @@ import { aadTransport } from './services/aadTransport';
 import { ConnectionApi } from './services/ConnectionApi';
 import { DeliveriesApi } from './services/DeliveriesApi';
 import { LazyDirectory } from './services/LazyDirectory';
-import { resilient, withDeadline } from './services/http';
+import { resilient, tokenFirst, withDeadline } from './services/http';
 import type { IServices } from './services/interfaces';
 import { LazySettingsStore } from './services/LazySettingsStore';
 import { signInLauncherFor, type ISignInLauncher } from './services/signInLauncher';
@@ -46,7 +46,10 @@ export default class ConnectionSettingsWebPart extends BaseClientSideWebPart<Rec
       return new SettingsStore(spfi().using(SPFx(context)), web.serverRelativeUrl);
     });
     const culture = context.pageContext.cultureInfo.currentUICultureName;
-    const apiSend = resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri));
+    // The token first, outside each request's timeout (an MFA prompt takes longer than 20 s).
+    const tokens = context.aadTokenProviderFactory.getTokenProvider();
+    tokens.catch(() => undefined); // eslint-disable-line @typescript-eslint/no-floating-promises -- said by the first request that needs it
+    const apiSend = tokenFirst(async () => (await tokens).getToken(api.appIdUri), resilient(aadTransport(context.aadHttpClientFactory, api.appIdUri)));
     const connectionApi = new ConnectionApi(api.baseUrl, web.absoluteUrl, apiSend, isJapanese(culture) ? 'ja' : 'en');
     const teams = context.sdks.microsoftTeams;
     // The page's first reads start now, beside the strings and the first paint (bench:page): the

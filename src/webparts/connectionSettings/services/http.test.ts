@@ -1,7 +1,7 @@
 import { tokenError } from '../model/appError';
 import { messageForError } from '../model/errorMessage';
 import en from '../loc/en-us';
-import { resilient, withDeadline, type HttpSend, type IHttpRequest, type IHttpResponse } from './http';
+import { resilient, tokenFirst, withDeadline, type HttpSend, type IHttpRequest, type IHttpResponse } from './http';
 
 function response(status: number, body: string = '{}', headers: Record<string, string> = {}): IHttpResponse {
   return { status, ok: status >= 200 && status < 300, headers: { get: (name: string) => headers[name] ?? null }, text: () => Promise.resolve(body) };
@@ -78,5 +78,20 @@ describe('http', () => {
     const broken: IHttpResponse = { ...response(200), text: () => Promise.reject(new TypeError('network error')) };
     const answer = await resilient(() => Promise.resolve(broken), fast)('http://x', GET);
     await expect(answer.text()).rejects.toMatchObject({ isAppError: true, kind: 'network' });
+  });
+  it('http - the token is got before the request, outside its timeout: a sign-in prompt longer than the request timeout still ends in the request', async () => {
+    const sent: string[] = [];
+    const send = resilient((url) => { sent.push(url); return Promise.resolve(response(200)); }, fast);
+    const slowToken = (): Promise<string> => new Promise((resolve) => setTimeout(() => resolve('token'), 200));
+    await expect(tokenFirst(slowToken, send, 1000)('https://api.test/x', GET)).resolves.toMatchObject({ status: 200 });
+    expect(sent).toEqual(['https://api.test/x']);
+  });
+
+  it('http - a token that never comes is a timeout after its own wait; one refused is a token error with its AADSTS code; neither sends the request', async () => {
+    const sent: string[] = [];
+    const send: HttpSend = (url) => { sent.push(url); return Promise.resolve(response(200)); };
+    await expect(tokenFirst(() => new Promise<never>(() => undefined), send, 50)('https://api.test/x', GET)).rejects.toMatchObject({ kind: 'timeout' });
+    await expect(tokenFirst(() => Promise.reject(new Error('AADSTS65001: consent')), send, 50)('https://api.test/x', GET)).rejects.toEqual(tokenError(new Error('AADSTS65001')));
+    expect(sent).toEqual([]);
   });
 });

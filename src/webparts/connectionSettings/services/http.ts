@@ -1,4 +1,4 @@
-import { appError, isAppError, type IAppError } from '../model/appError';
+import { appError, isAppError, tokenError, type IAppError } from '../model/appError';
 
 /**
  * The one HTTP abstraction the API client speaks through. In SharePoint it is AadHttpClient,
@@ -136,4 +136,24 @@ export function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
     const timer = setTimeout(() => reject(appError('timeout')), ms);
     work.then((value: T) => { clearTimeout(timer); resolve(value); }, (error: unknown) => { clearTimeout(timer); reject(error); });
   });
+}
+
+/** How long a sign-in SharePoint may ask for (MFA, Conditional Access) can take before the page says so. */
+export const TOKEN_WAIT_MS = 120000;
+
+/**
+ * Gets the API's token before each request, outside the request's own timeout: where Conditional
+ * Access asks for multi-factor authentication, SharePoint shows its sign-in window while the token
+ * is acquired, and an admin completing it would otherwise meet the 20 s request timeout first.
+ * Cached tokens answer at once; the wait is still bounded (TOKEN_WAIT_MS), so the page never hangs.
+ */
+export function tokenFirst(getToken: () => Promise<unknown>, send: HttpSend, waitMs: number = TOKEN_WAIT_MS): HttpSend {
+  return async (url: string, request: IHttpRequest): Promise<IHttpResponse> => {
+    try {
+      await withDeadline(getToken(), waitMs);
+    } catch (error) {
+      throw isAppError(error) ? error : tokenError(error);
+    }
+    return send(url, request);
+  };
 }
