@@ -991,6 +991,8 @@ describe('ConnectionSettings', () => {
       await userEvent.click(inside(crashed).getByRole('button', { name: ja.retry }));
       expect(await screen.findByTestId('status-state')).toHaveTextContent(ja.stateSending);
       expect(screen.queryByTestId('page-crashed')).not.toBeInTheDocument();
+      // The focus Try again had goes to the page, not to the document's start.
+      expect(document.activeElement).toContainElement(screen.getByTestId('connection-settings'));
     } finally {
       quiet.mockRestore();
     }

@@ -23,15 +23,23 @@ interface IPageBoundaryState {
  */
 export class PageBoundary extends React.Component<IPageBoundaryProps, IPageBoundaryState> {
   public state: IPageBoundaryState = { failed: false, generation: 0 };
+  private readonly _page: React.RefObject<HTMLDivElement> = React.createRef<HTMLDivElement>();
 
   public static getDerivedStateFromError(): Partial<IPageBoundaryState> {
     return { failed: true };
   }
 
+  public componentDidUpdate(_props: IPageBoundaryProps, previous: IPageBoundaryState): void {
+    // Try again went with the message: the keyboard's focus goes to the page mounted afresh.
+    if (previous.failed && !this.state.failed && this._page.current) {
+      this._page.current.focus();
+    }
+  }
+
   public render(): React.ReactNode {
     const { strings, theme } = this.props;
     if (!this.state.failed) {
-      return <React.Fragment key={this.state.generation}>{this.props.children}</React.Fragment>;
+      return <div ref={this._page} tabIndex={-1} style={{ outline: 'none' }} key={this.state.generation}>{this.props.children}</div>;
     }
     return (
       <ThemeProvider theme={theme} lang={strings.locale}>
