@@ -21,7 +21,9 @@ describe('logging (R-OPS-5): what a line may hold', () => {
     expect(text).not.toContain(CANARY);
     expect(logs.lines.slice(2).map((line) => JSON.parse(line).msg)).toEqual(['Error EENVELOPE', 'Error EENVELOPE']);
     expect(JSON.parse(logs.lines[0]).err).toEqual({ type: 'Error', code: 'EENVELOPE' });
+    expect(logs.lines.slice(0, 2).map((line) => JSON.parse(line).msg)).toEqual(['send failed', 'send failed']);
     expect(errFields('text')).toEqual({ type: 'string' });
+    expect([errFields(null), errFields(undefined), errFields({ name: 7, code: { nested: CANARY } })]).toEqual([{ type: 'object' }, { type: 'undefined' }, { type: 'Error' }]);
     expect(errFields({ name: 'RestError', statusCode: 409, upstream: 'storage 409', response: CANARY })).toEqual({ type: 'RestError', statusCode: 409, upstream: 'storage 409' });
   });
 
@@ -51,5 +53,19 @@ describe('logging (R-OPS-5): what a line may hold', () => {
     expect(originLine(error.stack)).toMatch(/^at /);
     expect(originLine(error.stack)).not.toContain(CANARY);
     expect(originLine(undefined)).toBeUndefined();
+  });
+  it('a request is logged by method, path without its query and id; an answer by its status; secrets under known names are censored', () => {
+    const logs = new LogCapture();
+    const log = createLogger('info', logs);
+    log.info({ req: { method: 'GET', url: `/v1/auth/callback?code=${CANARY}`, id: 'r1', headers: { authorization: `Bearer ${CANARY}` } }, res: { statusCode: 302, headers: { location: CANARY } } }, 'request');
+    log.info({ req: { method: 'GET', id: 'r2' } }, 'no url');
+    log.info({ account: { password: CANARY, accessToken: CANARY }, body: CANARY }, 'with secrets');
+    log.info(`plain message about /v1/x?token=${CANARY}`);
+    expect(logs.text()).not.toContain(CANARY);
+    const [request, noUrl, secrets, plain] = logs.lines.map((line) => JSON.parse(line));
+    expect([request.req, request.res]).toEqual([{ method: 'GET', url: '/v1/auth/callback', id: 'r1' }, { statusCode: 302 }]);
+    expect(noUrl.req).toEqual({ method: 'GET', url: '', id: 'r2' });
+    expect([secrets.account, secrets.body]).toEqual([{ password: '[redacted]', accessToken: '[redacted]' }, '[redacted]']);
+    expect(plain.msg).toBe('plain message about /v1/x');
   });
 });
