@@ -8,7 +8,7 @@ import { Text } from '@fluentui/react/lib/Text';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import { appError, toAppError, type IAppError } from '../model/appError';
 import { isConnected, type AuthMethod, type IConnectionView, type Transport } from '../model/connection';
-import { dirtyFields, orgConsentOptionVisible, validate, validateCredentials, hasErrors, type IFormErrors, type IFormValues } from '../model/form';
+import { dirtyFields, orgConsentOptionVisible, validate, validateCredentials, hasErrors, type FormField, type IFormErrors, type IFormValues } from '../model/form';
 import { INITIAL_STATE, pageReducer, type ErrorPlace, type INotice, type IPageState, type PageAction } from '../model/pageState';
 import { reconnectHelps } from '../model/reconnect';
 import { summaryState } from '../model/summary';
@@ -101,6 +101,8 @@ interface ILayout {
   step: SaveStep;
   /** The summary's Reconnect is the state's primary action; the footer's button steps back. */
   reconnectIsPrimary: boolean;
+  /** The fields that differ from the stored state. */
+  edited: FormField[];
 }
 
 function layoutOf(state: IPageState, values: IFormValues, baseline: IFormValues, view: IConnectionView): ILayout {
@@ -108,10 +110,10 @@ function layoutOf(state: IPageState, values: IFormValues, baseline: IFormValues,
   const sectionsShown = values.enabled || connected;
   const changesConnection = connected && (values.method !== view.method || (values.method === 'modern' && values.transport !== view.transport));
   const accountFormShown = !connected || state.changingAccount || changesConnection;
-  const dirty = dirtyFields(baseline, values).length > 0;
-  const step: SaveStep = sectionsShown && accountFormShown ? values.method : dirty ? 'settings' : 'nothing';
+  const edited = dirtyFields(baseline, values);
+  const step: SaveStep = sectionsShown && accountFormShown ? values.method : edited.length > 0 ? 'settings' : 'nothing';
   const reconnectIsPrimary = summaryState(view) === 'lost' && reconnectHelps(view.health.code) && !accountFormShown;
-  return { connected, sectionsShown, accountFormShown, step, reconnectIsPrimary };
+  return { connected, sectionsShown, accountFormShown, step, reconnectIsPrimary, edited };
 }
 
 /**
@@ -506,8 +508,8 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           enabled={values.enabled}
           busy={busy}
           signIn={state.signIn}
-          dirty={dirtyFields(baseline, values).length > 0}
-          overwrites={state.overwrites.some((field) => dirtyFields(baseline, values).indexOf(field) >= 0)}
+          dirty={layout.edited.length > 0}
+          overwrites={state.overwrites.some((field) => layout.edited.indexOf(field) >= 0)}
           error={state.error && state.error.place === 'footer' ? state.error : undefined}
           method={view.method}
           notice={notice('footer')}

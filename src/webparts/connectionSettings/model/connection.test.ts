@@ -1,5 +1,5 @@
 import { connectedView, notConnectedView } from '../test/fakes';
-import { isConnectionView, isHttpsUrl, isSignInMessage } from './connection';
+import { isConnectionView, isHttpsUrl, isModernResult, isModernStart, isSignInMessage, isTestEmailResult } from './connection';
 
 const approval = { tenantAdmins: [{ displayName: 'Megan Bowen', email: 'megan@contoso.test' }], requestWorkflow: true, requestPending: false, adminConsentUrl: 'https://login.test/adminconsent', requestUrl: 'https://login.test/authorize' };
 const full = connectedView({
@@ -37,6 +37,12 @@ describe('connection view guard', () => {
 
   it('isHttpsUrl - https only', () => {
     expect(['https://login.test/a', 'http://login.test/a', 'javascript:alert(1)', 'data:text/html,x', 'not a url', 7].map(isHttpsUrl)).toEqual([true, false, false, false, false, false]);
+  });
+
+  it('isModernStart / isModernResult / isTestEmailResult - the answers the page reads a field of, with that field', () => {
+    expect([{ authorizeUrl: 'https://login.test/a', expiresAt: 'x' }, { authorizeUrl: 'javascript:x' }, {}, [], null].map(isModernStart)).toEqual([true, false, false, false, false]);
+    expect([{ status: 'pending' }, { status: 1 }, {}, null].map(isModernResult)).toEqual([true, false, false, false]);
+    expect([{ status: 'accepted', messageId: '<m@x>' }, { messageId: 3 }, {}, null].map(isTestEmailResult)).toEqual([true, false, false, false]);
   });
 
   it('isSignInMessage - the callback page\'s message only', () => {

@@ -2,7 +2,7 @@
  * The connection API's view of a catalog's connection: the API's own types (packages/contracts,
  * derived from its TypeBox schemas), under the names the web part uses. Never holds a secret.
  */
-import type { AuthMethod, ConnectionView, HealthState, StartModernResult, TestEmailResult, Transport } from '@lms-m365/contracts';
+import type { AuthMethod, ConnectionView, HealthState, ModernResult, StartModernResult, TestEmailResult, Transport } from '@lms-m365/contracts';
 
 export type { AuthMethod, HealthState, Transport };
 export type IConnectionView = ConnectionView;
@@ -73,6 +73,21 @@ export function isConnectionView(value: unknown): value is IConnectionView {
     && (outbox === null || (isObject(outbox) && isCount(outbox.waiting) && isCount(outbox.held) && isStringOrNull(outbox.lastSentAt)))
     && (value.settingsListWarning === undefined || (isObject(value.settingsListWarning) && isString(value.settingsListWarning.code)))
     && (value.sendingBlocked === undefined || (isObject(value.sendingBlocked) && isString(value.sendingBlocked.code)));
+}
+
+/** POST .../modern's answer: where the sign-in window goes (https only). */
+export function isModernStart(value: unknown): value is IModernStart {
+  return isObject(value) && isHttpsUrl(value.authorizeUrl);
+}
+
+/** POST .../modern/result's answer: how the sign-in ended, as far as the API knows. */
+export function isModernResult(value: unknown): value is ModernResult {
+  return isObject(value) && isString(value.status);
+}
+
+/** POST .../test-email's answer: the Message-ID the mail service took. */
+export function isTestEmailResult(value: unknown): value is ITestEmailResult {
+  return isObject(value) && isString(value.messageId);
 }
 
 function isRoomApproval(value: unknown): boolean {

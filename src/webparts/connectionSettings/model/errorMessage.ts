@@ -47,12 +47,17 @@ function remedyFor(code: ErrorCode, strings: IConnectionSettingsStrings, method:
 }
 
 /** Catalogue code -> the catalogue's own title and remedy in the page's language. */
+/** The page's own codes (SharePoint's answers about the settings list; not in the API's catalogue): title and remedy. */
+const PAGE_CODES: Record<string, (strings: IConnectionSettingsStrings) => [string, string]> = {
+  LIST_ACCESS_DENIED: (strings) => [strings.listAccessDeniedTitle, strings.listAccessDeniedRemedy],
+  LIST_TITLE_TAKEN: (strings) => [strings.listTitleTakenTitle, strings.listTitleTakenRemedy]
+};
+
 export function messageForCode(code: string, strings: IConnectionSettingsStrings, method?: AuthMethod | null): IErrorMessage {
-  if (code === 'LIST_ACCESS_DENIED') {
-    return { title: strings.listAccessDeniedTitle, remedy: strings.listAccessDeniedRemedy, codeLine: format(strings.errorCode, code), offerReload: false };
-  }
-  if (code === 'LIST_TITLE_TAKEN') {
-    return { title: strings.listTitleTakenTitle, remedy: strings.listTitleTakenRemedy, codeLine: format(strings.errorCode, code), offerReload: false };
+  const own = PAGE_CODES[code];
+  if (own) {
+    const [title, remedy] = own(strings);
+    return { title, remedy, codeLine: format(strings.errorCode, code), offerReload: false };
   }
   if (isCatalogueCode(code, strings)) {
     const entry = strings.errors[code];

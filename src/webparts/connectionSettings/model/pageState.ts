@@ -94,10 +94,11 @@ function overwritten(state: IPageState, baseline: IFormValues): FormField[] {
   if (!state.values || !state.baseline) {
     return state.overwrites;
   }
-  const before = state.baseline;
-  const values = state.values;
-  const moved = dirtyFields(before, values).filter((field) => SHARED_FIELDS.indexOf(field) >= 0
-    && dirtyFields(before, baseline).indexOf(field) >= 0 && dirtyFields(baseline, values).indexOf(field) >= 0);
+  // Edited here, moved in the store since, and still not what this admin has.
+  const theirs = dirtyFields(state.baseline, baseline);
+  const mine = dirtyFields(baseline, state.values);
+  const moved = dirtyFields(state.baseline, state.values).filter((field) => SHARED_FIELDS.indexOf(field) >= 0
+    && theirs.indexOf(field) >= 0 && mine.indexOf(field) >= 0);
   return [...state.overwrites, ...moved.filter((field) => state.overwrites.indexOf(field) < 0)];
 }
 

@@ -1,6 +1,6 @@
 import type { CompleteModern, ConnectClassic, ModernResult, ModernResultRequest, StartModern, TestEmail } from '@lms-m365/contracts';
 import { appError } from '../model/appError';
-import { isConnectionView, isHttpsUrl, type IConnectionView, type IModernStart, type ISignInResult, type ITestEmailResult, type Transport } from '../model/connection';
+import { isConnectionView, isModernResult, isModernStart, isTestEmailResult, type IConnectionView, type IModernStart, type ISignInResult, type ITestEmailResult, type Transport } from '../model/connection';
 import { EarlyRead } from './earlyRead';
 import { retryAfterMs, type HttpSend, type IHttpResponse } from './http';
 import type { IConnectionApi, IConnectionPatch } from './interfaces';
@@ -70,7 +70,7 @@ export class ConnectionApi implements IConnectionApi {
     const nonce = newSignInNonce();
     this._signInNonce = nonce;
     const body: StartModern = { orgConsent, transport, origin: pageOrigin, nonce };
-    return this._json<IModernStart>('POST', '/modern', (value) => typeof value === 'object' && value !== null && isHttpsUrl((value as IModernStart).authorizeUrl), body);
+    return this._json<IModernStart>('POST', '/modern', isModernStart, body);
   }
 
   public completeModern(completion: string): Promise<IConnectionView> {
@@ -89,7 +89,7 @@ export class ConnectionApi implements IConnectionApi {
       return undefined;
     }
     const body: ModernResultRequest = { nonce };
-    const result = await this._json<ModernResult>('POST', '/modern/result', (value) => typeof value === 'object' && value !== null && typeof (value as ModernResult).status === 'string', body);
+    const result = await this._json<ModernResult>('POST', '/modern/result', isModernResult, body);
     if (result.status === 'signed-in' && result.completion) {
       return { ok: true, catalog: null, completion: result.completion };
     }
@@ -109,7 +109,7 @@ export class ConnectionApi implements IConnectionApi {
 
   public sendTestEmail(to: string): Promise<ITestEmailResult> {
     const body: TestEmail = { to };
-    return this._json<ITestEmailResult>('POST', '/test-email', (value) => typeof value === 'object' && value !== null && typeof (value as ITestEmailResult).messageId === 'string', body);
+    return this._json<ITestEmailResult>('POST', '/test-email', isTestEmailResult, body);
   }
 
   public disconnect(): Promise<IConnectionView> {
