@@ -202,6 +202,8 @@ describe('identity errors', () => {
     const assertion = await devToken(tenant, 'adele@contoso.test', api().appId);
     const obo = await tokenRequest(tenant, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', client_id: spfx.appId, assertion, requested_token_use: 'on_behalf_of', scope: `${tenant.origin}/.default` });
     expect([obo.status, obo.error, code(obo)]).toEqual([401, 'invalid_client', 7000218]);
+    const app = await tokenRequest(tenant, { grant_type: 'client_credentials', client_id: spfx.appId, scope: 'https://graph.microsoft.com/.default' });
+    expect([app.status, app.error, code(app)]).toEqual([401, 'invalid_client', 7000218]);
   });
 
   test('identity errors - prompt=none with the session signed in but a permission not consented answers consent_required (AADSTS65001) to the app, never a page', async () => {

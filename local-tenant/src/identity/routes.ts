@@ -272,22 +272,22 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     const responseMode = q.response_mode ?? 'query';
     const target = { redirectUri, responseMode, state: q.state };
     // The admin consent endpoint's errors carry admin_consent=True too (v2-admin-consent, Error response).
-    const consentFlag: Record<string, string> = kind === 'adminconsent' ? { admin_consent: 'True' } : {};
+    const refuse = (err: AadError): FastifyReply => redirectError(reply, target, err, kind === 'adminconsent' ? { admin_consent: 'True' } : {});
     if (kind === 'authorize' && q.response_type !== 'code') {
-      return redirectError(reply, target, { status: 400, error: 'unsupported_response_type', code: 700054, description: `response_type '${q.response_type ?? ''}' is not supported; this tenant issues authorization codes ('code').` }, consentFlag);
+      return refuse({ status: 400, error: 'unsupported_response_type', code: 700054, description: `response_type '${q.response_type ?? ''}' is not supported; this tenant issues authorization codes ('code').` });
     }
     const rawScope = q.scope ?? (kind === 'adminconsent' ? `${graph.identifierUris[0]}/.default` : '');
-    if (!rawScope) return redirectError(reply, target, AADSTS.missingParameter('scope'), consentFlag);
+    if (!rawScope) return refuse(AADSTS.missingParameter('scope'));
     const parsed = parseScopes(rawScope, resolveResource, graph, tenant);
-    if (!parsed.ok) return redirectError(reply, target, parsed.error, consentFlag);
+    if (!parsed.ok) return refuse(parsed.error);
     const method = q.code_challenge ? (q.code_challenge_method ?? 'plain') : null;
     if (method && method !== 'S256' && method !== 'plain') {
-      return redirectError(reply, target, { status: 400, error: 'invalid_request', code: 5000752, description: `The code_challenge_method '${method}' is not supported.` }, consentFlag);
+      return refuse({ status: 400, error: 'invalid_request', code: 5000752, description: `The code_challenge_method '${method}' is not supported.` });
     }
     // RFC 7636 4.2: a challenge is 43-128 unreserved characters (an S256 one is exactly 43); Entra
     // refuses another at authorize (AADSTS501491, reference-error-codes: InvalidCodeChallengeMethodInvalidSize).
     if (q.code_challenge !== undefined && !/^[A-Za-z0-9\-._~]{43,128}$/.test(q.code_challenge)) {
-      return redirectError(reply, target, AADSTS.codeChallengeSize(), consentFlag);
+      return refuse(AADSTS.codeChallengeSize());
     }
     // `.default` in an interactive request asks for the app's static permissions on the resource.
     const request = parsed.value.isDefault ? { ...parsed.value, scopes: state.requiredScopes(client, parsed.value.resource) } : parsed.value;
@@ -494,8 +494,8 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     return userTokens(user, client, parsed.value, body.client_info === '1', null);
   };
 
+  // Only a confidential client gets here: the token endpoint refuses a public one (7000218).
   const clientCredentials = (body: Params, client: App, tenant: string): GrantResult => {
-    if (!client.clientSecret) return { error: { status: 401, error: 'invalid_client', code: 7000218, description: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'." } };
     const scope = (body.scope ?? '').trim();
     if (!scope) return { error: AADSTS.missingParameter('scope') };
     if (!scope.endsWith('/.default') || scope.includes(' ')) return { error: AADSTS.clientCredentialsNeedDefault(scope) };
