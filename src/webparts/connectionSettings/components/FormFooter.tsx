@@ -24,7 +24,7 @@ export interface IFormFooterProps {
   busy: Busy;
   signIn: SignInState;
   dirty: boolean;
-  /** Alert recipients edited here that another admin saved differently meanwhile: Save replaces theirs. */
+  /** Alert recipients edited here (still unsaved) that another admin saved differently meanwhile: Save replaces theirs. */
   overwrites: boolean;
   error: IPageError | undefined;
   method: AuthMethod | null;
@@ -73,7 +73,7 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
             </MessageBar>
           </div>
         ) : null}
-        {props.dirty && props.overwrites ? (
+        {props.overwrites ? (
           <div data-testid="overwrite-warning">
             <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>
               {strings.unsavedOverwrites}
