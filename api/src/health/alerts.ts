@@ -116,9 +116,22 @@ export class AlertService {
       until = extended?.until ?? until;
       return extended !== undefined;
     };
+    // Before the first mail of an alert or a reminder (the language lookups take a while): a
+    // connection that works again by then is not announced as lost. Once one language's mail went,
+    // the others follow, so every recipient reads the same story.
+    const stillLost = async (): Promise<boolean> => {
+      if (kind === 'restored') {
+        return true;
+      }
+      const now = (await this.deps.connections.read(catalog)).record.incident;
+      return now?.id === incident?.id && !now?.resolvedAt;
+    };
     try {
-      if (!(await this.send(sender, kind, claimed.record, claimed.incident, counters, keep))) {
-        this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, 'incident notice not sent: its claim lapsed and another worker took it');
+      const outcome = await this.send(sender, kind, claimed.record, claimed.incident, counters, keep, stillLost);
+      if (outcome !== 'sent') {
+        this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, outcome === 'resolved'
+          ? 'incident notice not sent: the connection works again (its alert never went, so no restored notice follows)'
+          : 'incident notice not sent: its claim lapsed and another worker took it');
         return null;
       }
     } catch (error) {
@@ -196,12 +209,16 @@ export class AlertService {
     }
   }
 
-  /** Sends the notice, one mail per language; false when `keep` says the claim is no longer ours (nothing more sent). */
-  private async send(sender: string, kind: NoticeKind, record: ConnectionRecord, incident: Incident, counters: OutboxCounters, keep: () => Promise<boolean>): Promise<boolean> {
+  /**
+   * Sends the notice, one mail per language: `claim-lost` when `keep` says the claim is no longer
+   * ours, `resolved` when `stillLost` says, before the first mail, that the incident was resolved
+   * (nothing more sent in either case).
+   */
+  private async send(sender: string, kind: NoticeKind, record: ConnectionRecord, incident: Incident, counters: OutboxCounters, keep: () => Promise<boolean>, stillLost: () => Promise<boolean>): Promise<'sent' | 'claim-lost' | 'resolved'> {
     const recipients = this.recipients(record);
     if (recipients.length === 0) {
       this.deps.log.warn({ catalog: record.catalog, incident: incident.id }, 'incident notice has no recipients: set the catalog\'s alert recipients or LMS_ADMINS');
-      return true;
+      return 'sent';
     }
     const token = await this.deps.appToken();
     const byLanguage = new Map<NoticeLanguage, string[]>();
@@ -210,10 +227,15 @@ export class AlertService {
       byLanguage.set(language, [...(byLanguage.get(language) ?? []), address]);
     }
     const page = `${record.catalog}${this.deps.config.settingsPagePath}`;
+    let first = true;
     for (const [language, to] of byLanguage) {
       if (!(await keep())) {
-        return false;
+        return 'claim-lost';
       }
+      if (first && !(await stillLost())) {
+        return 'resolved';
+      }
+      first = false;
       const { subject, text } = noticeText(kind, language, record, incident, page, counters);
       await this.deps.graph.request(token, 'POST', `/users/${encodeURIComponent(sender)}/sendMail`, {
         message: {
@@ -227,6 +249,6 @@ export class AlertService {
         saveToSentItems: true
       });
     }
-    return true;
+    return 'sent';
   }
 }

@@ -137,6 +137,35 @@ describe('incident notices under races (fakes: one shared record, the real Conne
     expect(world.posted).toEqual([]);
   });
 
+  it('restored - a connection that works again while the alert\'s languages are looked up (before any mail) is not announced: neither the alert nor a restored notice goes', async () => {
+    const world = new World();
+    const lookup = gate();
+    const a = world.instance(async (method) => (method === 'GET' ? lookup.wait() : undefined));
+    const sending = a.dispatch(CATALOG);
+    await lookup.reached;
+    await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: null } }));
+    lookup.open();
+    expect(await sending).toBeNull();
+    world.clock += 10 * MINUTE;
+    expect(await world.instance().dispatch(CATALOG)).toBeNull();
+    expect(world.posted).toEqual([]);
+  });
+
+  it('reminders - a reminder whose connection works again before its first mail is not sent; the restored notice is', async () => {
+    const world = new World();
+    expect(await world.instance().dispatch(CATALOG)).toBe('alert');
+    world.clock += 3 * DAY;
+    const lookup = gate();
+    const a = world.instance(async (method) => (method === 'GET' ? lookup.wait() : undefined));
+    const sending = a.dispatch(CATALOG);
+    await lookup.reached;
+    await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: null } }));
+    lookup.open();
+    expect(await sending).toBeNull();
+    expect(await world.instance().dispatch(CATALOG)).toBe('restored');
+    expect(world.posted.map((p) => p.subject.split(':')[0])).toEqual(['Action needed', 'Restored']);
+  });
+
   it('claims - a claim that lapses while its sender is still looking up languages is not sent by two workers', async () => {
     const world = new World({ ...lostRecord(), alertRecipients: ['a1@contoso.test', 'a2@contoso.test'] });
     const b = world.instance();
