@@ -16,7 +16,7 @@ export interface PacingLimits {
 export interface MailboxBudget {
   /** When each submission of the last minute started or, once done, was accepted (ms). */
   recent: number[];
-  /** Recipients submitted per hour slot of the last day: [slot start (ms), recipients]. */
+  /** Recipients submitted per hour slot of the last day (and the hour before): [slot start (ms), recipients]. */
   day: [number, number][];
   /** No submission before this time (ms): a Retry-After, the daily quota, a sending block. */
   pausedUntil: number;
@@ -44,7 +44,9 @@ export function prune(budget: MailboxBudget, now: number, limits: PacingLimits):
   const paused = budget.pausedUntil > now;
   return {
     recent: budget.recent.filter((t) => now - t < w.minute),
-    day: budget.day.filter(([slot]) => now - slot < w.day),
+    // A slot's recipients count until a day after the slot's END: one sent at 00:59 is still in
+    // the rolling day at 00:30 the next day (a day after the slot's start would free it an hour early).
+    day: budget.day.filter(([slot]) => now - slot < w.day + w.hour),
     pausedUntil: paused ? budget.pausedUntil : 0,
     ...(paused && budget.pausedFor ? { pausedFor: budget.pausedFor } : {})
   };
@@ -67,7 +69,7 @@ export function nextSlot(budget: MailboxBudget, recipients: number, now: number,
   if (used + recipients > limits.recipientsPerDay) {
     for (const [slot, n] of [...b.day].sort((x, y) => x[0] - y[0])) {
       used -= n;
-      at = Math.max(at, slot + w.day);
+      at = Math.max(at, slot + w.hour + w.day);
       if (used + recipients <= limits.recipientsPerDay) {
         break;
       }
