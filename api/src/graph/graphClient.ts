@@ -9,6 +9,22 @@ interface Page<T> {
   '@odata.nextLink'?: string;
 }
 
+/** The longest Retry-After honoured: a later one is asked again after an hour (Graph throttles again if it must). */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/**
+ * A Retry-After header in seconds (RFC 9110 section 10.2.3: delay-seconds or an HTTP-date), at most
+ * MAX_RETRY_AFTER_SECONDS; undefined when absent, unreadable, or not in the future.
+ */
+export function retryAfterSeconds(value: string | null, now: number = Date.now()): number | undefined {
+  const text = value?.trim() ?? '';
+  if (text === '') {
+    return undefined;
+  }
+  const seconds = /^\d+$/.test(text) ? Number(text) : (Date.parse(text) - now) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(Math.ceil(seconds), MAX_RETRY_AFTER_SECONDS) : undefined;
+}
+
 /**
  * The one place the API speaks to Microsoft Graph: bearer token, timeout, and error
  * translation (Graph error code -> catalogue code, Retry-After kept) live here, not in callers.
@@ -42,10 +58,9 @@ export class GraphClient {
     } catch {
       graphCode = undefined;
     }
-    const retryAfter = Number(response.headers.get('retry-after'));
     throw new ApiError(mapGraphError(response.status, graphCode, what), {
       upstream: `Graph ${response.status}${graphCode ? ` ${graphCode}` : ''}`,
-      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined
+      retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after'))
     });
   }
 

@@ -15,7 +15,7 @@ import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
 import { isClaimable, isExpired, isTerminal, Refusal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, StoredItem } from './outboxStore';
-import { AccountPacing, backoff, hold, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordMore, recordRefused, recordSubmission, windows } from './pacer';
+import { AccountPacing, backoff, hold, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
 
 /** What the engine tells the connection's health (the same record the page shows). */
@@ -362,12 +362,38 @@ export class SendingEngine {
    * counters count a message once.
    */
   private async markSent(claimed: StoredItem, writer: GroupWriter, refused: Refusal | null = null): Promise<boolean> {
+    return this.persist(claimed, async (item, attempt) => {
+      const next = transition(item.state, { type: 'sent', now: this.now(), refused });
+      await (attempt === 1 ? writer.write(item, next) : this.deps.outbox.update(item, next));
+      return true;
+    }, (fresh) => (!fresh || fresh.state.state === 'sent'
+      // Sent by this claim (the write landed, its answer did not), or by the worker that claimed it after.
+      ? { outcome: fresh !== undefined && fresh.state.attempts === claimed.state.attempts }
+      : undefined));
+  }
+
+  /**
+   * Records a part of a split message as accepted, as markSent records the last: a storage fault
+   * here must not send the part again once the claim lapses. The item as stored after it.
+   */
+  private async markPart(claimed: StoredItem, refused: Refusal | null): Promise<StoredItem> {
+    return this.persist(claimed, (item) => this.deps.outbox.update(item, transition(item.state, { type: 'part-accepted', now: this.now(), refused })), (fresh) => (
+      fresh && fresh.state.state === 'sending' && fresh.state.attempts === claimed.state.attempts && fresh.state.partsSent > claimed.state.partsSent
+        ? { outcome: fresh }
+        : undefined));
+  }
+
+  /**
+   * A write of what a claimed item's submission did, tried again after a storage fault or an ETag
+   * conflict (up to five times): a fresh read first, since a first attempt may have landed -
+   * `landed` says from it whether it did (and the outcome then). Throws when another worker took
+   * the item over (its outcome stands) or the storage keeps failing.
+   */
+  private async persist<T>(claimed: StoredItem, write: (item: StoredItem, attempt: number) => Promise<T>, landed: (fresh: StoredItem | undefined) => { outcome: T } | undefined): Promise<T> {
     let item = claimed;
     for (let attempt = 1; ; attempt++) {
-      const next = transition(item.state, { type: 'sent', now: this.now(), refused });
       try {
-        await (attempt === 1 ? writer.write(item, next) : this.deps.outbox.update(item, next));
-        return true;
+        return await write(item, attempt);
       } catch (error) {
         const code = codeOf(error);
         if (attempt >= 5 || (code !== 'SERVICE_UNAVAILABLE' && code !== 'CHANGED_BY_SOMEONE_ELSE')) {
@@ -375,11 +401,11 @@ export class SendingEngine {
         }
         await this.sleep(200 * attempt);
         const fresh = await this.deps.outbox.readForUpdate(item.catalog, item.id);
-        if (!fresh || fresh.state.state === 'sent') {
-          // Sent by this claim (the write landed, its answer did not), or by the worker that claimed it after.
-          return fresh !== undefined && fresh.state.attempts === claimed.state.attempts;
+        const seen = landed(fresh);
+        if (seen) {
+          return seen.outcome;
         }
-        if (fresh.state.state !== 'sending' || fresh.state.attempts !== claimed.state.attempts) {
+        if (!fresh || fresh.state.state !== 'sending' || fresh.state.attempts !== claimed.state.attempts) {
           // Another worker took it over: its outcome stands.
           throw error;
         }
@@ -515,20 +541,58 @@ export class SendingEngine {
           stop ??= 'lease-lost';
           return;
         }
-        await keepWake();
-        if (stop) {
-          return;
-        }
-        const waiting = await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined);
-        if (waiting && !stop) {
-          yieldTo = waiting;
-          stop = 'yielded';
-        }
       } catch (error) {
         this.deps.log.warn({ catalog, code: codeOf(error) }, 'mailbox lease not renewed');
         leaseLost = true;
         stop ??= 'lease-lost';
+        return;
       }
+      // The wake and the look for a waiting catalog go on a line of their own: a slow queue or
+      // listing must not hold back the lease's next renewal (the queue's calls may take 30 s a try).
+      if (!besideBusy) {
+        besideBusy = true;
+        beside = beside.then(besideRenewal).finally(() => {
+          besideBusy = false;
+        });
+      }
+    };
+    let beside: Promise<void> = Promise.resolve();
+    let besideBusy = false;
+    const besideRenewal = async (): Promise<void> => {
+      try {
+        await keepWake();
+      } catch (error) {
+        // Its wake may come back to another instance meanwhile: that one finds the mailbox held and waits.
+        this.deps.log.warn({ catalog, code: codeOf(error) }, 'wake not kept invisible');
+      }
+      if (stop) {
+        return;
+      }
+      const waiting = await lease.waiting(catalog, this.now(), this.leaseMs).catch(() => undefined);
+      if (waiting && !stop) {
+        yieldTo = waiting;
+        stop = 'yielded';
+      }
+    };
+    /**
+     * Whether the lease still covers what the drain would start now, by a third of it at least.
+     * A renewal that is late (storage slow to answer) is waited for once; a lease about to lapse
+     * stops the drain before it claims or submits more - another instance may take the mailbox
+     * once it lapsed, and would send again what this one's claims cover.
+     */
+    const leaseHolds = async (): Promise<boolean> => {
+      if (!leaseLost && lease.leaseUntil - this.now() > this.leaseMs / 3) {
+        return true;
+      }
+      await renewing;
+      if (!leaseLost && lease.leaseUntil - this.now() > this.leaseMs / 3) {
+        return true;
+      }
+      if (!leaseLost) {
+        this.deps.log.warn({ catalog }, 'mailbox lease about to lapse: the drain stops');
+      }
+      stop ??= 'lease-lost';
+      return false;
     };
     const renewal = setInterval(() => {
       renewing = renewing.then(renew);
@@ -565,14 +629,22 @@ export class SendingEngine {
       } else if (apiError.code === 'THROTTLED') {
         // Throttling is about the mailbox, not the message: the whole mailbox waits and the message
         // counts no failure. Retry-After is the service's own instruction, in real seconds (not
-        // scaled); without one (SMTP 432 4.3.2, too many connections) the mailbox waits a second.
-        lease.budget = pauseUntil(lease.budget, now + (apiError.retryAfterSeconds ?? 1) * 1000);
+        // scaled); without one (SMTP 432 4.3.2, 421) the mailbox backs off, longer with each
+        // throttling in a row (a second, two, four ... at most 15 minutes).
+        const retryAfterMs = apiError.retryAfterSeconds === undefined ? undefined : apiError.retryAfterSeconds * 1000;
+        lease.budget = retryAfterMs === undefined ? recordFault(lease.budget, now, { ...this.limits, timeScale: 1 }) : pauseUntil(lease.budget, now + retryAfterMs);
         duePending(lease.budget.pausedUntil);
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
       } else {
-        // A 503 may say when to come back (Retry-After, real seconds, as for 429): not sooner.
-        const at = now + Math.max(backoff(item.state.failures + 1, this.limits.timeScale), (apiError.retryAfterSeconds ?? 0) * 1000);
-        const next = await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts }));
+        // A passing fault (5xx, the network, a timeout) is most often the service's, not the
+        // message's: the whole mailbox backs off (a 503's Retry-After, real seconds, when it gave
+        // one), so a backlog is not tried message after message at full concurrency against a
+        // service that is down. The message counts a failure; it fails only after maxAttempts of
+        // them over at least an hour, so an outage shorter than that fails nothing.
+        lease.budget = recordFault(lease.budget, now, this.limits, apiError.retryAfterSeconds === undefined ? undefined : apiError.retryAfterSeconds * 1000);
+        duePending(lease.budget.pausedUntil);
+        const at = Math.max(lease.budget.pausedUntil, now + Math.max(backoff(item.state.failures + 1, this.limits.timeScale), (apiError.retryAfterSeconds ?? 0) * 1000));
+        const next = await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts, failAfterMs: windows(this.limits).hour }));
         failed += next.state.state === 'failed' ? 1 : 0;
         if (next.state.state !== 'failed') {
           duePending(at);
@@ -647,7 +719,7 @@ export class SendingEngine {
               return;
             }
             const slot = nextSlot(lease.budget, recipients, this.now(), this.limits);
-            if (stop || slot - this.now() > this.leaseMs / 2) {
+            if (stop || slot - this.now() > this.leaseMs / 2 || (slot <= this.now() && !(await leaseHolds()))) {
               await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: null }));
               duePending(slot);
               return;
@@ -681,7 +753,7 @@ export class SendingEngine {
           this.deps.log.info({ catalog, notification: item.id, part: k, refused: refused.recipients, code: refused.code }, 'recipients refused');
         }
         if (k < parts.length - 1) {
-          item = await outbox.update(item, transition(item.state, { type: 'part-accepted', now: this.now(), refused }));
+          item = await this.markPart(item, refused);
         } else {
           lastRefused = refused;
         }
@@ -856,7 +928,7 @@ export class SendingEngine {
           while (slots.size >= transport.concurrency) {
             await new Promise<void>((resolve) => slotWaiters.push(resolve));
           }
-          if (stop || !(await stillSendable())) {
+          if (stop || !(await stillSendable()) || !(await leaseHolds())) {
             break;
           }
           // The slot is read and taken with no await between (a part of a long list could take it).
@@ -878,7 +950,8 @@ export class SendingEngine {
           // Pacing: a long pause gives the mailbox up and comes back by a delayed wake; a short
           // one keeps its place in the page.
           if (waitUntil - this.now() > this.leaseMs / 2) {
-            nextDueAt = waitUntil;
+            // Not instead of what the walk saw due sooner (an item ahead of this one, due in a moment).
+            nextDueAt = Math.min(nextDueAt, waitUntil);
             stop = 'paused';
             break;
           }
@@ -917,6 +990,7 @@ export class SendingEngine {
       await Promise.allSettled([...inFlight.values()]);
       clearInterval(renewal);
       await renewing;
+      await beside;
       await transport?.close();
       // Counted also when the drain ends on a storage fault: what went out went out.
       if (sent + expired + failed > 0) {

@@ -27,8 +27,10 @@ export interface ItemState {
   expiresAt: number | null;
   /** Submissions started (including resubmissions). */
   attempts: number;
-  /** Passing faults so far; maxAttempts of them fail the item. */
+  /** Passing faults so far; maxAttempts of them, spread over at least the event's `failAfterMs`, fail the item. */
   failures: number;
+  /** When the first passing fault was (absent before one, and in items stored before it was kept). */
+  firstFailedAt?: number;
   /** Parts (recipient slices of at most 500) already accepted by the mail service. */
   partsSent: number;
   parts: number;
@@ -61,7 +63,7 @@ export type ItemEvent =
   | { type: 'claim'; now: number; claimUntil: number }
   | { type: 'part-accepted'; now: number; refused?: Refusal | null }
   | { type: 'sent'; now: number; refused?: Refusal | null }
-  | { type: 'retry'; now: number; code: ErrorCode; at: number; maxAttempts: number }
+  | { type: 'retry'; now: number; code: ErrorCode; at: number; maxAttempts: number; failAfterMs?: number }
   /** Back to the queue, no failure counted: `code` says why (none when only the mailbox's pacing makes a part wait). */
   | { type: 'release'; now: number; code: ErrorCode | null }
   | { type: 'fail'; now: number; code: ErrorCode }
@@ -160,10 +162,13 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
         return refuse();
       }
       const failures = item.failures + 1;
-      if (failures >= event.maxAttempts) {
-        return { ...item, state: 'failed', failures, claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'failed', code: event.code }) };
+      const firstFailedAt = item.firstFailedAt ?? event.now;
+      // A passing fault fails the item only after maxAttempts of them over at least failAfterMs: an
+      // outage of the mail service shorter than that fails nothing.
+      if (failures >= event.maxAttempts && event.now - firstFailedAt >= (event.failAfterMs ?? 0)) {
+        return { ...item, state: 'failed', failures, firstFailedAt, claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'failed', code: event.code }) };
       }
-      return { ...item, state: 'queued', failures, nextAttemptAt: event.at, claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'queued', code: event.code }) };
+      return { ...item, state: 'queued', failures, firstFailedAt, nextAttemptAt: event.at, claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'queued', code: event.code }) };
     }
     case 'release':
       // Not the message's fault (connection lost, mailbox paused): back to the queue, no failure counted.

@@ -26,6 +26,11 @@ export interface MailboxBudget {
    * only lacks the reason.
    */
   pausedFor?: ErrorCode;
+  /**
+   * Passing faults of the mailbox in a row (5xx, network, throttling without a Retry-After), until
+   * a submission is accepted: each pauses the whole mailbox a back-off that grows with them.
+   */
+  faults?: number;
 }
 
 export const EMPTY_BUDGET: MailboxBudget = { recent: [], day: [], pausedUntil: 0 };
@@ -48,7 +53,8 @@ export function prune(budget: MailboxBudget, now: number, limits: PacingLimits):
     // the rolling day at 00:30 the next day (a day after the slot's start would free it an hour early).
     day: budget.day.filter(([slot]) => now - slot < w.day + w.hour),
     pausedUntil: paused ? budget.pausedUntil : 0,
-    ...(paused && budget.pausedFor ? { pausedFor: budget.pausedFor } : {})
+    ...(paused && budget.pausedFor ? { pausedFor: budget.pausedFor } : {}),
+    ...(budget.faults ? { faults: budget.faults } : {})
   };
 }
 
@@ -109,12 +115,29 @@ export function recordMore(budget: MailboxBudget, messages: number, recipients: 
  */
 export function recordAccepted(budget: MailboxBudget, startedAt: number, now: number): MailboxBudget {
   const i = budget.recent.indexOf(startedAt);
-  if (i < 0) {
+  if (i < 0 && !budget.faults) {
     return budget;
   }
-  const recent = [...budget.recent];
+  // The mailbox works: its run of passing faults is over.
+  const working: MailboxBudget = { recent: budget.recent, day: budget.day, pausedUntil: budget.pausedUntil, ...(budget.pausedFor ? { pausedFor: budget.pausedFor } : {}) };
+  if (i < 0) {
+    return working;
+  }
+  const recent = [...working.recent];
   recent[i] = now;
-  return { ...budget, recent };
+  return { ...working, recent };
+}
+
+/**
+ * A passing fault of the mailbox (a 5xx, the network, throttling without a Retry-After): the whole
+ * mailbox waits - the service's Retry-After when it gave one, else a back-off that grows with the
+ * faults in a row - instead of each waiting message trying on its own at full concurrency. Faults
+ * of submissions that were under way together count once (the mailbox is paused already).
+ */
+export function recordFault(budget: MailboxBudget, now: number, limits: PacingLimits, retryAfterMs?: number, random: () => number = Math.random): MailboxBudget {
+  const faults = (budget.faults ?? 0) + (budget.pausedUntil > now ? 0 : 1);
+  const wait = retryAfterMs ?? backoff(faults, limits.timeScale, random);
+  return { ...pauseUntil(budget, now + wait), faults };
 }
 
 /** A submission that was refused was not counted by the service: give its slot back. */
@@ -131,7 +154,7 @@ export function pauseUntil(budget: MailboxBudget, until: number, reason?: ErrorC
   if (until <= budget.pausedUntil) {
     return budget;
   }
-  return { recent: budget.recent, day: budget.day, pausedUntil: until, ...(reason ? { pausedFor: reason } : {}) };
+  return { recent: budget.recent, day: budget.day, pausedUntil: until, ...(reason ? { pausedFor: reason } : {}), ...(budget.faults ? { faults: budget.faults } : {}) };
 }
 
 export type HoldReason = 'daily-limit' | 'sending-quota';

@@ -56,7 +56,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     return { catalog, mailbox, record };
   };
 
-  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void; invitations?: InvitationSender; read?: () => Promise<void>; now?: () => number } = {}): SendingEngine => {
+  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void; invitations?: InvitationSender; read?: () => Promise<void>; now?: () => number; extend?: (w: unknown) => Promise<unknown> } = {}): SendingEngine => {
     let index = 0;
     const transport: MailTransport = {
       kind: 'graph',
@@ -76,7 +76,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
       credentials: { open: async () => transport } as unknown as CredentialsProvider,
       outbox: new OutboxStore(extra.outbox ?? outboxTable),
       leases: extra.leases ?? leases,
-      queue: { wake: async (_catalog: string, delaySeconds: number) => void extra.wakes?.push(delaySeconds), receive: async () => [], extend: async (w: unknown) => w, done: async () => undefined } as unknown as WakeQueue,
+      queue: { wake: async (_catalog: string, delaySeconds: number) => void extra.wakes?.push(delaySeconds), receive: async () => [], extend: extra.extend ?? (async (w: unknown) => w), done: async () => undefined } as unknown as WakeQueue,
       health: { lost: async () => undefined, used: async () => undefined, blocked: async () => undefined },
       log: silent,
       onDrained: extra.onDrained,
@@ -462,5 +462,137 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     const budget = await budgetOf(mailbox);
     expect([budget.recent.length, dayRecipients(budget)]).toEqual([0, 0]);
     expect(await new OutboxStore(outboxTable).counters(catalog)).toMatchObject({ sent: 1 });
+  });
+  /** The table with its `nth` submitTransaction (counted from 1) failing with a storage 503 that did not land. */
+  const failingTransaction = (table: TableClient, nth: number): TableClient => {
+    let count = 0;
+    return new Proxy(table, {
+      get: (target, name) => (name === 'submitTransaction'
+        ? async (...args: Parameters<TableClient['submitTransaction']>) => {
+          if (++count === nth) {
+            throw Object.assign(new Error('storage 503'), { statusCode: 503 });
+          }
+          return target.submitTransaction(...args);
+        }
+        : Reflect.get(target, name).bind(target))
+    });
+  };
+
+  it('a storage fault on a split message\'s part-accepted write is tried again, as the sent mark is: the part accepted is not sent again', async () => {
+    const { catalog, record } = setting();
+    const [id] = await queue(catalog, [{ bcc: ['a@partner.example', 'b@partner.example', 'c@partner.example', 'd@partner.example'], perMessage: 2 }]);
+    const submissions: Submission[] = [];
+    // Transaction 1: the claim; transaction 2: part 0 accepted - refused once by the storage.
+    await drainOnce(engineFor(record, async () => undefined, submissions, { leaseSeconds: 2 }, { outbox: failingTransaction(outboxTable, 2) }), catalog);
+    await sleep(2500);
+    await drainOnce(engineFor(record, async () => undefined, submissions, { leaseSeconds: 2 }), catalog);
+    expect(submissions.map((s) => s.messageId)).toEqual([`<${id}.0@lms.test>`, `<${id}.1@lms.test>`]);
+    expect((await new OutboxStore(outboxTable).read(catalog, id))?.state).toMatchObject({ state: 'sent', partsSent: 2, resubmissions: 0 });
+  });
+
+  it('a slow wake-queue call does not hold the lease\'s renewal back: a second instance never takes the mailbox from a drain that is sending', async () => {
+    const { catalog, record } = setting();
+    await queue(catalog, Array.from({ length: 40 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
+    const first: Submission[] = [];
+    const second: Submission[] = [];
+    let extensions = 0;
+    // Lease 1.5 s (renewed every 0.5 s); the first extension of the wake takes 4 s (Azure Queues: 30 s a try, retried).
+    const slowQueue = async (w: unknown): Promise<unknown> => {
+      if (extensions++ === 0) {
+        await sleep(4000);
+      }
+      return w;
+    };
+    const a = drainOnce(engineFor(record, async () => sleep(300), first, { leaseSeconds: 1.5, messagesPerMinute: 1000 }, { extend: slowQueue }), catalog);
+    await sleep(2600);
+    const b = drainOnce(engineFor(record, async () => sleep(300), second, { leaseSeconds: 1.5, messagesPerMinute: 1000 }), catalog);
+    await Promise.all([a, b]);
+    const ids = [...first, ...second].map((x) => x.messageId);
+    expect(second).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('a lease whose renewal is late (the table slow to answer) stops the drain before it claims more: another instance takes over, and what went is not sent again', async () => {
+    const { catalog, record } = setting();
+    await queue(catalog, Array.from({ length: 40 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
+    const first: Submission[] = [];
+    const second: Submission[] = [];
+    let writes = 0;
+    // Instance A's lease writes: the first renewal hangs 3 s (longer than the 1.5 s lease).
+    const slowLeases = new Proxy(leases, {
+      get: (target, name) => (name === 'updateEntity'
+        ? async (...args: Parameters<TableClient['updateEntity']>) => {
+          if (++writes === 2) {
+            await sleep(3000);
+          }
+          return target.updateEntity(...args);
+        }
+        : Reflect.get(target, name).bind(target))
+    });
+    // Sends of 400 ms, 4 at a time: the 40 would take A 4 s.
+    const a = drainOnce(engineFor(record, async () => sleep(400), first, { leaseSeconds: 1.5, messagesPerMinute: 1000 }, { leases: slowLeases }), catalog);
+    await sleep(2200);
+    const b = drainOnce(engineFor(record, async () => sleep(400), second, { leaseSeconds: 1.5, messagesPerMinute: 1000 }), catalog);
+    await Promise.all([a, b]);
+    const ids = [...first, ...second].map((x) => x.messageId);
+    // A stopped once its lease was within a third of lapsing; B sent the rest, and no message went twice
+    // but for the submissions A had on their way (at most its 4), each counted a resubmission.
+    const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+    expect(twice.length).toBeLessThanOrEqual(4);
+    expect(new Set(ids).size).toBe(40);
+    expect(second.length).toBeGreaterThan(0);
+    // A stopped claiming when its lease came within a third of lapsing (at 1 s): what it sent is what
+    // it had started by then.
+    expect(first.length).toBeLessThanOrEqual(16);
+  });
+
+  it('an item due in a moment is not forgotten when a later one waits hours for the daily budget: the follow-up wake is for the sooner one', async () => {
+    const { catalog, record } = setting();
+    const submissions: Submission[] = [];
+    const wakes: number[] = [];
+    const config = { recipientsPerDay: 10 };
+    // 6 of the day's 10 recipients spent.
+    await queue(catalog, [{ bcc: Array.from({ length: 6 }, (_, i) => `x${i}@partner.example`), key: 'first' }]);
+    await drainOnce(engineFor(record, async () => undefined, submissions, config), catalog);
+    // U: normal, 1 recipient, due in 3 s (it fits). B: bulk, 8 recipients, due now (waits about a day).
+    await queue(catalog, [{ bcc: ['u@partner.example'], notBefore: Date.now() + 3000, key: 'u' }]);
+    await queue(catalog, [{ bcc: Array.from({ length: 8 }, (_, i) => `b${i}@partner.example`), priority: 'bulk', key: 'b' }]);
+    await drainOnce(engineFor(record, async () => undefined, submissions, config, { wakes }), catalog);
+    expect(submissions).toHaveLength(1);
+    expect(wakes.length).toBeGreaterThan(0);
+    expect(Math.max(...wakes)).toBeLessThanOrEqual(5);
+  });
+
+  it('an outage of the mail service (503 on every send) pauses the whole mailbox with a growing back-off, and fails nothing before an hour of tries', async () => {
+    const { catalog, mailbox, record } = setting();
+    const ids = await queue(catalog, Array.from({ length: 40 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
+    const submissions: Submission[] = [];
+    const outage = async (): Promise<void> => {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph 503' });
+    };
+    // x60: a minute lasts a second, the back-off and the hour likewise (an hour: 60 s). A lease of
+    // 2 s: a drain waits out a pause of at most a second, a longer one ends it (the wake comes back).
+    const config = { timeScale: 60, leaseSeconds: 2 };
+    const started = Date.now();
+    while (Date.now() - started < 6000) {
+      await drainOnce(engineFor(record, outage, submissions, config), catalog);
+      await sleep(100);
+    }
+    const store = new OutboxStore(outboxTable);
+    const states = await Promise.all(ids.map((id) => store.read(catalog, id)));
+    expect(states.filter((x) => x?.state.state === 'failed')).toEqual([]);
+    // Six scaled minutes: at most 30 submissions a minute were allowed, and the back-off kept far below it.
+    expect(submissions.length).toBeLessThan(40);
+    const budget = await budgetOf(mailbox);
+    expect(budget.faults).toBeGreaterThan(1);
+    // The service answers again: the backlog goes, and the run of faults is over.
+    await sleep(Math.max(0, budget.pausedUntil - Date.now()) + 50);
+    const after: Submission[] = [];
+    for (let round = 0; round < 40 && (await Promise.all(ids.map((id) => store.read(catalog, id)))).some((x) => x?.state.state !== 'sent'); round++) {
+      await drainOnce(engineFor(record, async () => undefined, after, { ...config, messagesPerMinute: 1000 }), catalog);
+      await sleep(100);
+    }
+    expect((await Promise.all(ids.map((id) => store.read(catalog, id)))).map((x) => x?.state.state)).toEqual(ids.map(() => 'sent'));
+    expect((await budgetOf(mailbox)).faults).toBeUndefined();
   });
 });

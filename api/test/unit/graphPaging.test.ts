@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError } from '../../src/errors/apiError';
-import { GraphClient, MAX_GRAPH_PAGES } from '../../src/graph/graphClient';
+import { GraphClient, MAX_GRAPH_PAGES, MAX_RETRY_AFTER_SECONDS, retryAfterSeconds } from '../../src/graph/graphClient';
 
 /**
  * GraphClient.list against a stand-in Graph on loopback (plain HTTP): how it walks a collection's
@@ -78,5 +78,25 @@ describe('GraphClient.list - a collection read page after page', () => {
     // A collection that ignores $skip (the same page again) ends at the page cap, not in a loop.
     answer = () => ({ value: rooms.slice(0, 3) });
     expect(await refusal(graph().list('t0k', '/places?$top=3', { pageSize: 3, maxPages: 5 }))).toEqual(['SERVICE_UNAVAILABLE', 'Graph collection longer than 5 pages']);
+  });
+});
+
+describe('retryAfterSeconds - a Retry-After header as Graph (or a proxy before it) may send it', () => {
+  const now = Date.parse('2026-12-05T10:00:00Z');
+
+  it('reads delay-seconds and an HTTP-date (RFC 9110), rounds a date up to the next second, and caps both at an hour', () => {
+    expect(retryAfterSeconds('30', now)).toBe(30);
+    expect(retryAfterSeconds(' 7 ', now)).toBe(7);
+    expect(retryAfterSeconds('Sat, 05 Dec 2026 10:10:00 GMT', now)).toBe(600);
+    expect(retryAfterSeconds('Sat, 05 Dec 2026 10:00:00 GMT', now + 500)).toBeUndefined();
+    expect(retryAfterSeconds('Sat, 05 Dec 2026 10:00:01 GMT', now + 500)).toBe(1);
+    expect(retryAfterSeconds('86400', now)).toBe(MAX_RETRY_AFTER_SECONDS);
+    expect(retryAfterSeconds('Sun, 06 Dec 2026 10:00:00 GMT', now)).toBe(MAX_RETRY_AFTER_SECONDS);
+  });
+
+  it('says nothing for an absent, empty, zero, negative, past or unreadable value (the caller backs off on its own)', () => {
+    for (const value of [null, '', '0', '-5', '1.5', 'soon', 'Fri, 04 Dec 2026 10:00:00 GMT']) {
+      expect([value, retryAfterSeconds(value, now)]).toEqual([value, undefined]);
+    }
   });
 });

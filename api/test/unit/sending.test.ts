@@ -8,7 +8,7 @@ import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState,
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
 import { storageError } from '../../src/storage/tables';
-import { backoff, EMPTY_BUDGET, hold, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
+import { backoff, EMPTY_BUDGET, hold, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
 const HOUR = 3_600_000;
@@ -326,6 +326,50 @@ describe('outbox state machine', () => {
     expect(() => transition(full, { type: 'part-accepted', now: 5 })).toThrow(TransitionRefused);
     // Part acceptance is not an event of the history: the item is still "sending".
     expect(full.history).toEqual(s.history);
+  });
+
+  it('state - passing faults fail an item only after maxAttempts of them spread over failAfterMs since the first: a short outage fails nothing', () => {
+    let s = start();
+    const fault = (now: number): void => {
+      s = transition(transition(s, { type: 'claim', now, claimUntil: now + 10 }), { type: 'retry', now, code: 'SERVICE_UNAVAILABLE', at: now + 1, maxAttempts: 3, failAfterMs: 1000 });
+    };
+    fault(100);
+    expect([s.state, s.failures, s.firstFailedAt]).toEqual(['queued', 1, 100]);
+    fault(200);
+    fault(300);
+    // Three faults within 200 ms of the first: queued again, the first fault's time kept.
+    expect([s.state, s.failures, s.firstFailedAt, s.nextAttemptAt]).toEqual(['queued', 3, 100, 301]);
+    fault(1099);
+    expect(s.state).toBe('queued');
+    // A second after the first fault, with maxAttempts reached: failed.
+    fault(1100);
+    expect([s.state, s.failures, s.lastCode]).toEqual(['failed', 5, 'SERVICE_UNAVAILABLE']);
+    // An item stored before the first fault's time was kept counts from its next fault.
+    const old = transition({ ...start(), failures: 7 }, { type: 'claim', now: 5000, claimUntil: 5010 });
+    expect(transition(old, { type: 'retry', now: 5000, code: 'SERVICE_UNAVAILABLE', at: 5001, maxAttempts: 3, failAfterMs: 1000 }).state).toBe('queued');
+  });
+
+  it('pacer - a passing fault pauses the whole mailbox: Retry-After when given, else a back-off growing with the faults in a row; faults under way together count once; an accepted submission ends the run', () => {
+    const half = (): number => 0;
+    let b = recordFault(EMPTY_BUDGET, 1000, limits, undefined, half);
+    // The first fault: backoff(1) = 1 to 2 s (half of it with this random).
+    expect([b.faults, b.pausedUntil]).toEqual([1, 2000]);
+    // A second submission that was under way fails while the mailbox is paused: not a fault more
+    // (the pause counts from it).
+    b = recordFault(b, 1500, limits, undefined, half);
+    expect([b.faults, b.pausedUntil]).toEqual([1, 2500]);
+    b = recordFault(b, 2500, limits, undefined, half);
+    expect([b.faults, b.pausedUntil]).toEqual([2, 4500]);
+    b = recordFault(b, 4500, limits, undefined, half);
+    expect([b.faults, b.pausedUntil]).toEqual([3, 8500]);
+    // The service said when: that, and the run goes on.
+    b = recordFault(b, 8500, limits, 30_000, half);
+    expect([b.faults, b.pausedUntil]).toEqual([4, 38_500]);
+    // Kept through pruning and pauses (stored with the lease), gone once a submission is accepted.
+    expect(prune(pauseUntil(b, 50_000), 40_000, limits).faults).toBe(4);
+    const started = recordSubmission(b, 1, 40_000, limits);
+    expect(recordAccepted(started, 40_000, 40_100).faults).toBeUndefined();
+    expect(recordAccepted(b, 12345, 40_100).faults).toBeUndefined();
   });
 
   it('state - each outcome is recorded in the history with its code; a claim is due at its not-before time, not a millisecond earlier', () => {
