@@ -211,14 +211,17 @@ export const operationsOf = (changes: Array<{ next: Pick<ItemState, 'state'> }>)
 /**
  * A new item's id: a UUID (RFC 9562 version 8, its bits the implementation's) whose first 48 bits
  * count down with time - 2^48 - 1 less the milliseconds since 1970 - and whose other bits are
- * random. Table Storage lists rows in key order, so the item rows (`n|<id>`) come newest first and
+ * random but for the item's place in its batch (below). Table Storage lists rows in key order, so the item rows (`n|<id>`) come newest first and
  * the recent deliveries are the first rows read, however long the catalog's history (a random id
  * would make them any 5,000 of it).
  */
-export function newestFirstId(now: number = Date.now()): string {
+export function newestFirstId(now: number = Date.now(), seq: number = 0): string {
   const bytes = randomBytes(16);
   bytes.writeUIntBE(0xffff_ffff_ffff - now, 0, 6);
-  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  // The next 12 bits (after the version) are the item's place in its request: ids made in one
+  // millisecond by one request - a batch - sort in the LMS's order, and so do their queue rows.
+  bytes[6] = 0x80 | ((seq >> 8) & 0x0f);
+  bytes[7] = seq & 0xff;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -257,7 +260,7 @@ function toItem(e: ContentEntity, etag: string | null): StoredItem {
  * the items of a round together - four storage operations a message in all.
  */
 export class OutboxStore {
-  public constructor(private readonly table: TableClient, private readonly newId: () => string = () => newestFirstId()) {}
+  public constructor(private readonly table: TableClient, private readonly newId: (now: number, seq: number) => string = newestFirstId) {}
 
   /**
    * Stores notifications for one catalog. A key seen before answers the notification it made
@@ -275,7 +278,8 @@ export class OutboxStore {
         return;
       }
       firstOfKey.set(item.key, index);
-      const id = this.newId();
+      // The queue keeps a batch's order: its items share their age, and their ids ascend with `index`.
+      const id = this.newId(now, index);
       const state = newItemState({ priority: item.priority, now, notBefore: item.notBefore, expiresAt: item.expiresAt, parts: item.parts, perMessage: item.perMessage });
       const content = {
         catalog,

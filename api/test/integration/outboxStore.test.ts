@@ -234,6 +234,24 @@ describe('OutboxStore on Azurite', () => {
     expect(await store.idForKey(catalog, 'bulk-0')).toBeUndefined();
   });
 
+  it('a batch keeps the LMS\'s order: its items, queued in one millisecond, are listed for sending as the request gave them (within a priority)', async () => {
+    const catalog = 'https://contoso.test/sites/batch-order';
+    const keys = Array.from({ length: 300 }, (_, i) => `b-${i}`);
+    const priorities = keys.map((_, i) => (i % 3 === 0 ? 'urgent' : 'normal') as 'urgent' | 'normal');
+    const outcomes = await store.enqueue(catalog, keys.map((key, i) => ({ key, priority: priorities[i], content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: key, text: 'x' }, parts: 1, firstPartRecipients: 1, requestHash: requestHash(key) })), Date.now());
+    const ids = outcomes.map((o) => ('id' in o ? o.id : ''));
+    const listed: string[] = [];
+    for await (const entry of store.pendingEntries(catalog, 1000)) {
+      listed.push(entry.item.id);
+    }
+    // Urgent first, each priority in the batch's order.
+    expect(listed).toEqual([...ids.filter((_, i) => priorities[i] === 'urgent'), ...ids.filter((_, i) => priorities[i] === 'normal')]);
+    // The place in the batch does not make ids of one millisecond collide, and they stay well-formed.
+    expect(newestFirstId(5_000, 7)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8007-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(newestFirstId(5_000, 7)).not.toBe(newestFirstId(5_000, 7));
+    expect(newestFirstId(5_000, 1) < newestFirstId(5_000, 2)).toBe(true);
+  });
+
   it('ids count down with time: a catalog\'s item rows are read newest first, so the recent deliveries are the newest however long its history', async () => {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
     expect(newestFirstId(1_000)).toMatch(uuid);
