@@ -80,6 +80,17 @@ describe('sending limits (time x60)', () => {
     expect(throttled[0].headers.get('client-request-id')).toMatch(/^c-\d$/);
   });
 
+  test('concurrency - the 4 are counted over the mailbox\'s Outlook resources: reads of its events and its free/busy take slots beside sendMail; mailboxSettings does not', async () => {
+    await fault(world.tenant, 'latency', { ms: 400 });
+    const graph = (path: string, init: RequestInit = {}) => fetch(`${world.tenant.origin}/v1.0${path}`, { ...init, headers: { authorization: `Bearer ${world.token}`, 'content-type': 'application/json' } });
+    const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const schedule = () => graph('/me/calendar/getSchedule', { method: 'POST', body: JSON.stringify({ schedules: ['adele@contoso.test'], startTime: { dateTime: `${day}T09:00:00`, timeZone: 'UTC' }, endTime: { dateTime: `${day}T10:00:00`, timeZone: 'UTC' } }) });
+    const statuses = await Promise.all([sendMail({ subject: 'r1' }), sendMail({ subject: 'r2' }), graph('/me/events'), schedule(), graph('/me/events'), graph('/me/mailboxSettings')].map((p) => p.then((r) => r.status)));
+    // Five Outlook requests at once: one answered 429, whichever came last; mailboxSettings is not one of them.
+    expect(statuses.filter((x) => x === 429)).toHaveLength(1);
+    expect(statuses[5]).toBe(200);
+  });
+
   test('concurrency - a request its client gave up on while Graph was slow to answer still gives its slot back: the mailbox is not throttled for ever', async () => {
     await fault(world.tenant, 'latency', { ms: 200 });
     // Four requests whose clients stop waiting after 50 ms (a timeout, a process that stops).

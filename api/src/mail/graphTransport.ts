@@ -1,6 +1,10 @@
+import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
 import type { OutboundMessage } from './message';
 import type { MailTransport } from './transport';
+
+/** The longest Retry-After a read as the account waits out itself before it answers THROTTLED. */
+export const READ_THROTTLE_WAIT_SECONDS = 5;
 
 const recipients = (addresses: string[]): { emailAddress: { address: string } }[] => addresses.map((address) => ({ emailAddress: { address } }));
 
@@ -43,14 +47,35 @@ export class GraphMailTransport implements MailTransport {
     await this.token(true);
   }
 
-  /** Any other Graph call as the connected account (getSchedule, places, reading an event). */
-  public async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, headers?: Record<string, string>): Promise<T | undefined> {
-    return this.graph.request<T>(await this.token(), method, path, body, headers);
+  /** A read as the connected account (getSchedule, reading an event): see `read`. */
+  public async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<T | undefined> {
+    return this.read(async () => this.graph.request<T>(await this.token(), method, path, body, headers));
   }
 
-  /** Every item of a Graph collection as the connected account, page after page (GraphClient.list). */
+  /** Every item of a Graph collection as the connected account, page after page (GraphClient.list): see `read`. */
   public async list<T>(path: string, options: { pageSize?: number; maxPages?: number } = {}): Promise<T[]> {
-    return this.graph.list<T>(await this.token(), path, options);
+    return this.read(async () => this.graph.list<T>(await this.token(), path, options));
+  }
+
+  /**
+   * The account's reads share Outlook's 4 concurrent requests per app and mailbox with what the
+   * engine sends for it (Microsoft Graph throttling limits, Outlook service): a 429 that asks for a
+   * short wait (at most READ_THROTTLE_WAIT_SECONDS; a second when it names none) is waited out and
+   * the read asked again, twice at most - the LMS or the invitation pass does not see it. A longer
+   * one is THROTTLED with its Retry-After.
+   */
+  private async read<T>(work: () => Promise<T>): Promise<T> {
+    for (let retries = 0; ; retries++) {
+      try {
+        return await work();
+      } catch (error) {
+        const wait = error instanceof ApiError && error.code === 'THROTTLED' ? error.retryAfterSeconds ?? 1 : undefined;
+        if (wait === undefined || wait > READ_THROTTLE_WAIT_SECONDS || retries >= 2) {
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      }
+    }
   }
 
   /** What the account sends through Graph besides mail (an event, its update or cancellation): a 400 is that message's refusal (MESSAGE_REJECTED). */

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError } from '../../src/errors/apiError';
+import { GraphMailTransport, READ_THROTTLE_WAIT_SECONDS } from '../../src/mail/graphTransport';
 import { GraphClient, MAX_GRAPH_PAGES, MAX_RETRY_AFTER_SECONDS, retryAfterSeconds } from '../../src/graph/graphClient';
 
 /**
@@ -8,6 +9,11 @@ import { GraphClient, MAX_GRAPH_PAGES, MAX_RETRY_AFTER_SECONDS, retryAfterSecond
  * pages, and where it stops. The real paging of the two collections the API reads is checked
  * against the local tenant (integration consent.test.ts and sessions.test.ts).
  */
+/** What the stand-in answers to make a 429 (with this Retry-After). */
+class Throttle {
+  public constructor(public readonly retryAfter?: string) {}
+}
+
 describe('GraphClient.list - a collection read page after page', () => {
   let server: Server;
   let origin: string;
@@ -19,7 +25,16 @@ describe('GraphClient.list - a collection read page after page', () => {
       const url = new URL(req.url ?? '/', origin);
       seen.push({ url: `${url.pathname}${url.search}`, authorization: req.headers.authorization });
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(answer(req, url)));
+      const answered = answer(req, url);
+      if (answered instanceof Throttle) {
+        res.statusCode = 429;
+        if (answered.retryAfter !== undefined) {
+          res.setHeader('retry-after', answered.retryAfter);
+        }
+        res.end(JSON.stringify({ error: { code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' } }));
+        return;
+      }
+      res.end(JSON.stringify(answered));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -78,6 +93,30 @@ describe('GraphClient.list - a collection read page after page', () => {
     // A collection that ignores $skip (the same page again) ends at the page cap, not in a loop.
     answer = () => ({ value: rooms.slice(0, 3) });
     expect(await refusal(graph().list('t0k', '/places?$top=3', { pageSize: 3, maxPages: 5 }))).toEqual(['SERVICE_UNAVAILABLE', 'Graph collection longer than 5 pages']);
+  });
+  describe('reads as the account (GraphMailTransport) beside the engine\'s sends', () => {
+    const transport = (): GraphMailTransport => new GraphMailTransport(graph(), async () => 'token', 'adele@contoso.test', 4);
+
+    it('a 429 asking for a short wait (Outlook\'s 4 requests per mailbox) is waited out and asked again, twice at most', async () => {
+      let n = 0;
+      answer = () => (++n <= 2 ? new Throttle('1') : { value: [{ id: 'e1' }] });
+      const started = Date.now();
+      expect(await transport().call('GET', '/me/events')).toEqual({ value: [{ id: 'e1' }] });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(seen).toHaveLength(3);
+      // A third 429 in a row is THROTTLED, with its Retry-After: the caller decides.
+      n = 0;
+      seen.length = 0;
+      answer = () => new Throttle(undefined);
+      expect(await refusal(transport().list('/places/microsoft.graph.room'))).toEqual(['THROTTLED', 'Graph 429 ApplicationThrottled']);
+      expect(seen).toHaveLength(3);
+    }, 15_000);
+
+    it('a 429 asking for longer than READ_THROTTLE_WAIT_SECONDS is answered at once as THROTTLED', async () => {
+      answer = () => new Throttle(String(READ_THROTTLE_WAIT_SECONDS + 1));
+      const error = await transport().call('POST', '/me/calendar/getSchedule', {}).catch((e: unknown) => e) as ApiError;
+      expect([error.code, error.retryAfterSeconds, seen.length]).toEqual(['THROTTLED', READ_THROTTLE_WAIT_SECONDS + 1, 1]);
+    });
   });
 });
 

@@ -221,6 +221,16 @@ function routes(g: FastifyInstance, state: TenantState): void {
       reply.code(403).send(graphError('ErrorQuotaExceeded', 'Mailbox has exceeded maximum mailbox size.'));
       return false;
     }
+    return admitConcurrent(req, reply, mailbox);
+  };
+
+  /**
+   * The Outlook service's 4 concurrent requests per app and mailbox, for every request on the
+   * mailbox's Outlook resources - reads of events and free/busy (calendar) included, not only what
+   * sends: "Outlook service resources" lists event, calendar and message (Microsoft Graph
+   * throttling limits). mailboxSettings is not among them.
+   */
+  const admitConcurrent = (req: FastifyRequest, reply: FastifyReply, mailbox: Account): boolean => {
     const override = state.faults.mailboxLimits.get(mailbox.upn) ?? {};
     const throttled = (retryAfter: number): boolean => {
       reply.code(429).header('retry-after', String(retryAfter)).send(graphError('ApplicationThrottled', 'Application is over its MailboxConcurrency limit.'));
@@ -432,6 +442,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       if (!a) return reply;
       const q = req.query as Params;
       // The calendar's events: a cancelled one was moved to Deleted Items (event: cancel).
+      if (!admitConcurrent(req, reply, a)) return reply;
       let events = state.mail.eventsOf(a.upn).filter((e) => !e.isCancelled);
       if (q.$filter !== undefined) {
         // The one filter on events evaluated here: an item by its custom extended property.
@@ -447,7 +458,9 @@ function routes(g: FastifyInstance, state: TenantState): void {
     g.get(`${base}/events/:eventId`, async (req, reply) => {
       const a = calendarAccess(req, reply, false);
       const ev = a && findEvent(req, reply, a);
-      return ev ? eventJson(ev) : reply;
+      if (!a || !ev) return reply;
+      if (!admitConcurrent(req, reply, a)) return reply;
+      return eventJson(ev);
     });
     g.patch(`${base}/events/:eventId`, async (req, reply) => {
       const a = calendarAccess(req, reply, true);
@@ -473,6 +486,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       const a = calendarAccess(req, reply, true);
       const ev = a && findEvent(req, reply, a);
       if (!a || !ev) return reply;
+      if (!admitConcurrent(req, reply, a)) return reply;
       if (!ev.isCancelled && ev.attendees.length) cancelEvent(state, a, ev, '');
       state.mail.removeEvent(ev);
       return reply.code(204).send();
@@ -495,6 +509,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       if (end - start >= GET_SCHEDULE_MAX_DAYS * 86_400_000) {
         return badRequest(reply, `The requested time duration specified for FreeBusyViewOptions.TimeWindow is too long. The allowed limit = ${GET_SCHEDULE_MAX_DAYS} days; the actual limit = ${Math.ceil((end - start) / 86_400_000)} days.`, 'ErrorTimeIntervalTooBig');
       }
+      if (!admitConcurrent(req, reply, a)) return reply;
       return {
         '@odata.context': `${GRAPH(state)}/$metadata#Collection(microsoft.graph.scheduleInformation)`,
         value: body.schedules.map((address) => {
