@@ -126,6 +126,17 @@ describe('settings store (PnPjs) on a catalog site', () => {
     expect((await new SettingsStore(visitor, SITE).readForVisitor()).summary).toBeUndefined();
   });
 
+  test('settings store - a visitor is told the site\'s owners; an owner SharePoint knows no email for (no mailbox) is named, not left out', async () => {
+    const visitor = await sp('nestor@contoso.test');
+    const before = (await new SettingsStore(visitor, SITE).readForVisitor()).owners;
+    expect(before).toEqual(expect.arrayContaining([{ displayName: 'Adele Vance', email: 'adele@contoso.test' }]));
+    const removed = await fetch(`${tenant.origin}/_admin/faults/remove-mailbox`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'adele@contoso.test' }) });
+    expect(removed.status).toBe(200);
+    const after = (await new SettingsStore(visitor, SITE).readForVisitor()).owners;
+    expect(after).toHaveLength(before.length);
+    expect(after).toEqual(expect.arrayContaining([{ displayName: 'Adele Vance', email: '' }]));
+  });
+
   test('settings store - a status column turned into free text by hand, holding a name of an object\'s own machinery, reads as no state for a visitor', async () => {
     const owner = await sp('adele@contoso.test');
     const { list } = await owner.web.lists.ensure(LIST_URL_NAME, '', 100, false, { Hidden: true });

@@ -104,7 +104,7 @@ function userJson(c: Ctx, account: Account): Record<string, unknown> {
     LoginName: loginName(account),
     Title: account.displayName,
     PrincipalType: 1,
-    Email: account.mailbox === 'none' ? '' : account.upn,
+    Email: account.mailbox === 'none' ? '' : (account.mail ?? account.upn),
     Expiration: '',
     IsEmailAuthenticationGuestUser: false,
     IsShareByEmailGuestUser: false,

@@ -859,6 +859,18 @@ describe('ConnectionSettings', () => {
     expect(api.calls).toContain('patch {"enabled":true,"alertRecipients":["alex@contoso.test"]}');
   });
 
+  it('ConnectionSettings - a visitor is told an owner SharePoint knows no email for by name, without a mail link', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    api.failures.get = appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' });
+    const store = new FakeSettingsStore();
+    store.visitor = { summary: undefined, owners: [{ displayName: 'Adele Vance', email: '' }, { displayName: 'Megan Bowen', email: 'megan@contoso.test' }] };
+    renderPage({ api, store });
+    const owners = await screen.findByTestId('visitor-owners');
+    expect(owners).toHaveTextContent('Adele Vance, Megan Bowen <megan@contoso.test>');
+    expect(inside(owners).getAllByRole('link')).toHaveLength(1);
+    expect(inside(owners).getByTestId('visitor-owner-unlinked')).toHaveTextContent('Adele Vance');
+  });
+
   it('ConnectionSettings - a visitor who is not a catalog admin sees a neutral summary and the owners to ask', async () => {
     const api = new FakeConnectionApi(connectedView());
     api.failures.get = appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' });
@@ -873,6 +885,7 @@ describe('ConnectionSettings', () => {
     expect(inside(view).getByTestId('visitor-account')).toHaveTextContent('adele@contoso.test');
     expect(inside(view).getByTestId('visitor-owners')).toHaveTextContent('Adele Vance <adele@contoso.test>, Megan Bowen <megan@contoso.test>');
     expect(inside(view).getByRole('link', { name: 'Megan Bowen <megan@contoso.test>' })).toHaveAttribute('href', 'mailto:megan@contoso.test');
+    expect(inside(view).queryByTestId('visitor-owner-unlinked')).not.toBeInTheDocument();
     expect(screen.queryByText(ERROR_CATALOGUE.NOT_CATALOG_ADMIN.title.en)).not.toBeInTheDocument();
     expect(screen.queryByRole('switch')).not.toBeInTheDocument();
     expect(screen.queryByRole('button')).not.toBeInTheDocument();

@@ -23,10 +23,12 @@ export function VisitorView(props: IVisitorViewProps): JSX.Element {
   const state = !summary ? undefined
     : summary.state === 'connected' ? (summary.enabled ? strings.stateSending : strings.statePaused)
       : summary.state === 'not-connected' ? strings.stateNotConnected : strings.stateLost;
-  // Each owner a mail link, in the sentence's place for them ({0}).
+  // Each owner a mail link (or, with no email known, their name), in the sentence's place for them ({0}).
   const [before, after] = strings.visitorAskOwners.split('{0}');
   const owners = visitor.owners.map((o, i) => (
-    <React.Fragment key={o.email}>{i > 0 ? ', ' : ''}<Link href={`mailto:${o.email}`} underline={true}>{`${o.displayName} <${o.email}>`}</Link></React.Fragment>
+    <React.Fragment key={i}>{i > 0 ? ', ' : ''}{o.email
+      ? <Link href={`mailto:${o.email}`} underline={true}>{`${o.displayName} <${o.email}>`}</Link>
+      : <span data-testid="visitor-owner-unlinked">{o.displayName}</span>}</React.Fragment>
   ));
   return (
     <section aria-labelledby="lms-visitor-heading" className="lms-card" data-testid="visitor-view">

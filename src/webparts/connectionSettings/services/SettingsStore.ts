@@ -226,8 +226,12 @@ export class SettingsStore implements ISettingsStore {
         import(/* webpackChunkName: 'lms-site-owners' */ '@pnp/sp/site-groups/web'),
         import(/* webpackChunkName: 'lms-site-owners' */ '@pnp/sp/site-users/web')
       ]);
-      const users: Array<{ Title?: string; Email?: string }> = await this._sp.web.associatedOwnerGroup.users();
-      return users.filter((u) => !!u.Email).map((u) => ({ displayName: u.Title || (u.Email as string), email: u.Email as string }));
+      const users: Array<{ Title?: string; Email?: string; UserPrincipalName?: string | null }> = await this._sp.web.associatedOwnerGroup.users();
+      // An owner SharePoint knows no email for (no mailbox, a profile not synchronised yet) is
+      // still an owner: named, without a mail link.
+      return users
+        .map((u) => ({ displayName: text(u.Title) || text(u.Email) || text(u.UserPrincipalName), email: text(u.Email) }))
+        .filter((u) => u.displayName !== '');
     } catch {
       return [];
     }

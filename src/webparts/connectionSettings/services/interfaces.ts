@@ -62,6 +62,7 @@ export interface IDeliveriesApi {
 }
 
 export interface IPerson {
+  /** Empty for a site owner SharePoint knows no email for (named only). */
   email: string;
   displayName: string;
 }
