@@ -140,8 +140,13 @@ test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closed,
   // It asks every 2 s (skipping a turn while an answer is late): at least twice more, still connecting.
   await expect.poll(() => asked.length - beforeClose, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
   await expect(page.getByText(en.connecting)).toBeVisible();
-  await page.getByTestId('form-footer').getByRole('button', { name: en.cancel }).click();
+  // A few seconds after the window read closed, the footer says what to do if it really is.
+  await expect(page.getByTestId('sign-in-window-closed')).toContainText(en.signInWindowClosed, { timeout: 15_000 });
+  await page.getByTestId('form-footer').getByRole('button', { name: en.cancelSignIn }).click();
   await expect(page.getByText(en.connecting)).toHaveCount(0);
+  await expect(page.getByTestId('sign-in-window-closed')).toHaveCount(0);
+  // Only the sign-in stopped: the switch turned on is still there, unsaved.
+  await expect(page.getByRole('switch', { name: en.masterSwitchLabel })).toBeChecked();
 });
 
 test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion code and the page connects; the account is told who connected it', async ({ page }) => {

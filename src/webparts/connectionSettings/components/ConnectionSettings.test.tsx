@@ -11,7 +11,7 @@ import { CATALOG, connectedView, delivery, engineView, FakeConnectionApi, FakeDe
 import { ConnectionSettings } from './ConnectionSettings';
 import { themeFor } from './theme';
 import { teamsLauncher, type ISignInLauncher } from '../services/signInLauncher';
-import { fromLauncher } from '../signIn/launchSignIn';
+import { fromLauncher, type ISignInContext, type LaunchEnd, type LaunchSignIn } from '../signIn/launchSignIn';
 
 interface IHarness {
   api: FakeConnectionApi;
@@ -20,7 +20,7 @@ interface IHarness {
   popup: { closed: boolean; location: { href: string }; close: () => void };
 }
 
-function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStore; deliveries?: FakeDeliveriesApi; strings?: IConnectionSettingsStrings; blockPopup?: boolean | (() => boolean); signIn?: ISignInLauncher } = {}): IHarness {
+function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStore; deliveries?: FakeDeliveriesApi; strings?: IConnectionSettingsStrings; blockPopup?: boolean | (() => boolean); signIn?: ISignInLauncher; launchSignIn?: LaunchSignIn } = {}): IHarness {
   const api = options.api || new FakeConnectionApi();
   const store = options.store || new FakeSettingsStore();
   const opened: string[] = [];
@@ -39,7 +39,7 @@ function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStor
         const blocked = typeof options.blockPopup === 'function' ? options.blockPopup() : options.blockPopup;
         return blocked ? null : popup as unknown as Window;
       }}
-      launchSignIn={options.signIn ? fromLauncher(options.signIn, 20, { relayMs: 20, closedWaitMs: 300 }) : undefined}
+      launchSignIn={options.launchSignIn ?? (options.signIn ? fromLauncher(options.signIn, 20, { relayMs: 20, closedWaitMs: 300 }) : undefined)}
     />
   );
   return { api, store, opened, popup };
@@ -174,16 +174,47 @@ describe('ConnectionSettings', () => {
     await waitFor(() => expect(screen.getByTestId('page-notice')).toHaveFocus());
   });
 
-  it('ConnectionSettings - Cancel during a sign-in says the sign-in was cancelled and the unsaved switch discarded', async () => {
+  it('ConnectionSettings - Stop sign-in (Cancel while a sign-in is on its way) stops only the sign-in: the unsaved switch stays, and a second Cancel discards it', async () => {
     renderPage();
     await ready();
     await switchOn();
     await userEvent.click(screen.getByRole('button', { name: en.connect }));
     await screen.findByText(en.connecting);
-    await userEvent.click(screen.getByRole('button', { name: en.cancel }));
+    expect(screen.queryByRole('button', { name: en.cancel })).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.cancelSignIn }));
     expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
-    expect(screen.getByTestId('page-notice')).toHaveTextContent(`${en.signInCancelled} ${en.changesDiscarded}`);
+    expect(screen.getByTestId('page-notice')).toHaveTextContent(`${en.signInCancelled} ${en.changesKept}`);
+    await waitFor(() => expect(screen.getByTestId('page-notice')).toHaveFocus());
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).toBeChecked();
+    expect(screen.getByTestId('unsaved')).toHaveTextContent(en.unsavedChanges);
+    await userEvent.click(screen.getByRole('button', { name: en.cancel }));
     expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).not.toBeChecked();
+    expect(screen.getByTestId('page-notice')).toHaveTextContent(en.changesDiscarded);
+  });
+
+  it('ConnectionSettings - a sign-in window that reads closed for a while: the footer says what to do if it is really closed, and the page goes on waiting', async () => {
+    let hint: (() => void) | undefined;
+    renderPage({
+      launchSignIn: (_url: Promise<string>, context: ISignInContext) => new Promise<LaunchEnd>((resolve) => {
+        hint = context.onClosedHint;
+        context.signal.addEventListener('abort', () => resolve({ outcome: 'cancelled' }));
+      })
+    });
+    await ready();
+    await switchOn();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await screen.findByText(en.connecting);
+    expect(screen.queryByTestId('sign-in-window-closed')).not.toBeInTheDocument();
+    act(() => hint?.());
+    // (A MessageBar's text comes a moment later: Fluent UI delays it for screen readers.)
+    await waitFor(() => expect(screen.getByTestId('sign-in-window-closed')).toHaveTextContent(en.signInWindowClosed));
+    expect(screen.getByText(en.connecting)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.cancelSignIn }));
+    expect(screen.queryByTestId('sign-in-window-closed')).not.toBeInTheDocument();
+    // A hint that comes after the sign-in ended changes nothing.
+    act(() => hint?.());
+    expect(screen.queryByTestId('sign-in-window-closed')).not.toBeInTheDocument();
+    expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
   });
 
   it('ConnectionSettings - Classic shows its retirement and missing features as a warning next to the choice', async () => {
@@ -847,6 +878,28 @@ describe('ConnectionSettings', () => {
     await userEvent.click(screen.getByRole('button', { name: en.testEmailSend }));
     expect(await screen.findByTestId('test-email-result')).toHaveTextContent('The test email was sent from adele@contoso.test to alex@contoso.test.');
     expect(api.calls).toContain('test-email alex@contoso.test');
+  });
+
+  it('ConnectionSettings - Send test email keeps the keyboard\'s focus while it sends (aria-disabled, not disabled): it does not fall to the page\'s body', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    let release: () => void = () => undefined;
+    api.testEmailGate = new Promise<void>((resolve) => { release = resolve; });
+    renderPage({ api });
+    await ready();
+    const send = await screen.findByRole('button', { name: en.testEmailSend });
+    send.focus();
+    await userEvent.keyboard('{Enter}');
+    const sending = await screen.findByRole('button', { name: en.testEmailSending });
+    expect(sending).toHaveAttribute('aria-disabled', 'true');
+    // Not the disabled attribute: a browser moves the focus off a disabled button (jsdom does not).
+    expect(sending).not.toHaveAttribute('disabled');
+    expect(sending).toHaveFocus();
+    // Pressed again while it sends: nothing more is sent.
+    await userEvent.keyboard('{Enter}');
+    release();
+    expect(await screen.findByTestId('test-email-result')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: en.testEmailSend })).toHaveFocus();
+    expect(api.calls.filter((c) => c.startsWith('test-email'))).toHaveLength(1);
   });
 
   it('ConnectionSettings - alert recipients are picked from the directory and saved', async () => {

@@ -164,7 +164,8 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     poll: () => services.connectionApi.modernResult(),
     // Still connecting, but no longer waiting for the window: Cancel would only hide the completion
     // and the save after it, which would then land over whatever the admin did next.
-    onSignedIn: () => dispatch({ type: 'sign-in', signIn: undefined })
+    onSignedIn: () => dispatch({ type: 'sign-in', signIn: undefined }),
+    onClosedHint: () => dispatch({ type: 'sign-in-window-closed' })
   });
 
   // Catalogs this page load has verified already: a retry or a reload after a conflict reads the
@@ -352,13 +353,15 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
   };
 
   const cancel = (): void => {
-    signIn.cancel();
-    // Cancel goes disabled under the keyboard's focus: what it did takes the focus (as a notice).
-    const said = [
-      state.signIn ? strings.signInCancelled : '',
-      state.values && state.baseline && dirtyFields(state.baseline, state.values).length > 0 ? strings.changesDiscarded : ''
-    ].filter((text) => text !== '').join(' ');
-    dispatch({ type: 'cancel', notice: said ? { text: said, place: 'footer', info: true } : undefined });
+    const dirty = !!state.values && !!state.baseline && dirtyFields(state.baseline, state.values).length > 0;
+    // The button goes disabled under the keyboard's focus: what it did takes the focus (as a notice).
+    if (state.signIn) {
+      // "Stop sign-in": only the sign-in stops; the form keeps what the admin typed.
+      signIn.cancel();
+      dispatch({ type: 'sign-in-cancelled', notice: { text: dirty ? `${strings.signInCancelled} ${strings.changesKept}` : strings.signInCancelled, place: 'footer', info: true, takeFocus: true } });
+      return;
+    }
+    dispatch({ type: 'cancel', notice: dirty ? { text: strings.changesDiscarded, place: 'footer', info: true } : undefined });
   };
 
   return (
@@ -400,7 +403,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
       : {};
     // What an action did takes the focus the action's button lost (disabled while busy, or gone: Disconnect).
     const notice = (place: 'summary' | 'footer'): JSX.Element | null => state.notice && state.notice.place === place ? (
-      <FocusOnShow focusKey={state.notice} onlyIfLost={true} data-testid="page-notice">
+      <FocusOnShow focusKey={state.notice} onlyIfLost={!(state.notice && state.notice.takeFocus)} data-testid="page-notice">
         <MessageBar
           messageBarType={state.notice.offerTurnOn ? MessageBarType.warning : state.notice.info ? MessageBarType.info : MessageBarType.success}
           isMultiline={true}

@@ -244,6 +244,8 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
             iconProps={{ iconName: 'Refresh' }}
             text={strings.deliveriesRefresh}
             disabled={panel.loading !== undefined}
+            // Focusable while it reads (aria-disabled): the keyboard's focus stays here, not on the page's body.
+            allowDisabledFocus={true}
             onClick={() => readFirst(false)}
             styles={{ root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } }}
           />
@@ -280,6 +282,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
               text={strings.deliveriesMore}
               onClick={more}
               disabled={panel.loading !== undefined}
+              allowDisabledFocus={true}
               styles={{ label: { whiteSpace: 'nowrap' } }}
             />
             {panel.loading === 'more' ? <Spinner size={SpinnerSize.xSmall} label={strings.loading} labelPosition="right" ariaLive="polite" styles={{ root: { display: 'inline-flex', marginLeft: 8 } }} /> : null}

@@ -73,6 +73,13 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
             </MessageBar>
           </div>
         ) : null}
+        {signIn && signIn.state === 'waiting' && signIn.windowClosed ? (
+          <div data-testid="sign-in-window-closed">
+            <MessageBar messageBarType={MessageBarType.info} isMultiline={true}>
+              {strings.signInWindowClosed}
+            </MessageBar>
+          </div>
+        ) : null}
         {props.overwrites ? (
           <div data-testid="overwrite-warning">
             <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>
@@ -97,7 +104,7 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
               styles={NO_WRAP}
             />
           )}
-          <DefaultButton text={strings.cancel} disabled={(busy !== undefined && !signIn) || (!props.dirty && !signIn)} onClick={props.onCancel} styles={NO_WRAP} />
+          <DefaultButton text={signIn ? strings.cancelSignIn : strings.cancel} disabled={(busy !== undefined && !signIn) || (!props.dirty && !signIn)} onClick={props.onCancel} styles={NO_WRAP} />
           {busyLabel ? <Spinner label={busyLabel} labelPosition="right" ariaLive="polite" /> : null}
           {props.dirty && !busy ? <Text variant="small" data-testid="unsaved" className="lms-hint">{strings.unsavedChanges}</Text> : null}
         </Stack>

@@ -73,6 +73,8 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
             styles={{ root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } }}
             text={sending ? strings.testEmailSending : strings.testEmailSend}
             disabled={props.disabled || sending}
+            // Focusable while it sends (aria-disabled): the keyboard's focus stays here, not on the page's body.
+            allowDisabledFocus={true}
             onClick={() => { void send(); }}
           />
         </Stack>

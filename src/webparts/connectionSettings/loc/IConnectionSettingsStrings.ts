@@ -110,6 +110,12 @@ export interface IConnectionSettingsStrings {
   changesDiscarded: string;
   /** Cancel's notice while a sign-in was on its way. */
   signInCancelled: string;
+  /** The footer's Cancel while a sign-in is on its way: it stops the sign-in only. */
+  cancelSignIn: string;
+  /** After "Stop sign-in" with unsaved changes: they stay. */
+  changesKept: string;
+  /** The sign-in window has read closed for a while and the sign-in has not ended. */
+  signInWindowClosed: string;
   /** The API took the settings, the site's settings list was not written; {0} what failed. */
   listNotUpdated: string;
 

@@ -98,6 +98,9 @@ const strings: IConnectionSettingsStrings = {
   unsavedOverwrites: 'Another admin has saved other alert recipients since you changed them here. Save replaces theirs with yours; Cancel shows theirs.',
   changesDiscarded: 'Your changes were discarded: the settings are as they were saved.',
   signInCancelled: 'Sign-in cancelled: the connection was not changed.',
+  cancelSignIn: 'Stop sign-in',
+  changesKept: 'Your other changes are still here, not saved yet.',
+  signInWindowClosed: 'Still waiting for the Microsoft sign-in. If its window is no longer open, choose Stop sign-in, then Connect again.',
   listNotUpdated: 'Settings saved: sending follows them. This site\'s settings list could not be updated ({0}), so it shows the earlier values until the next save.',
 
   accountLabel: 'Account',

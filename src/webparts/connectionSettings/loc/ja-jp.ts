@@ -98,6 +98,9 @@ const strings: IConnectionSettingsStrings = {
   unsavedOverwrites: 'ここでアラートの送信先を変更した後に、別の管理者が異なる送信先を保存しました。[保存] すると相手の送信先があなたの送信先で置き換えられ、[キャンセル] すると相手の送信先が表示されます。',
   changesDiscarded: '変更を破棄しました。設定は保存されたときのままです。',
   signInCancelled: 'サインインを取り消しました。接続は変更されていません。',
+  cancelSignIn: 'サインインを中止',
+  changesKept: 'ほかの変更は保存されないまま残っています。',
+  signInWindowClosed: 'Microsoft のサインインを待っています。サインインのウィンドウが開いていない場合は、[サインインを中止] を選んでから、もう一度 [接続] を選んでください。',
   listNotUpdated: '設定を保存しました。送信はこの設定に従います。このサイトの設定リストは更新できなかったため（{0}）、次に保存するまで以前の値が表示されます。',
 
   accountLabel: 'アカウント',

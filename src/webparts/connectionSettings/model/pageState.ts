@@ -16,7 +16,8 @@ export interface IPageError {
 
 export type Busy = 'saving' | 'connecting' | 'checking' | 'disconnecting' | undefined;
 
-export type SignInState = { state: 'waiting' } | { state: 'blocked'; url: string } | undefined;
+/** `windowClosed`: the sign-in window has read closed for a while (it may still be open: COOP). */
+export type SignInState = { state: 'waiting'; windowClosed?: boolean } | { state: 'blocked'; url: string } | undefined;
 
 export interface INotice {
   text: string;
@@ -26,6 +27,11 @@ export interface INotice {
   offerTurnOn?: boolean;
   /** A report, not a success (a check that found the connection not working). */
   info?: boolean;
+  /**
+   * Takes the focus even from a button still enabled: the one pressed changed its meaning under
+   * the focus (Stop sign-in became Cancel, which discards the changes on a second press).
+   */
+  takeFocus?: boolean;
 }
 
 export interface IPageState {
@@ -72,6 +78,8 @@ export type PageAction =
   | { type: 'invalid' }
   | { type: 'busy'; busy: Busy }
   | { type: 'sign-in'; signIn: SignInState }
+  | { type: 'sign-in-window-closed' }
+  | { type: 'sign-in-cancelled'; notice: INotice }
   /** What the API (and the list) confirmed: it becomes the stored state. */
   | { type: 'applied'; view: IConnectionView; stored: IStoredSettings; notice?: INotice; keepEdits?: boolean }
   /** Check now answered: the API's record read again, the form left as the admin has it. */
@@ -147,6 +155,12 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
       return { ...state, busy: action.busy, error: action.busy ? undefined : state.error, notice: action.busy ? undefined : state.notice, showValidation: false };
     case 'sign-in':
       return { ...state, signIn: action.signIn, busy: action.signIn ? 'connecting' : state.busy };
+    case 'sign-in-window-closed':
+      // Only while still waiting: a sign-in that ended meanwhile is not waited for again.
+      return state.signIn && state.signIn.state === 'waiting' ? { ...state, signIn: { state: 'waiting', windowClosed: true } } : state;
+    case 'sign-in-cancelled':
+      // The sign-in stops; what the admin typed stays, unsaved (Cancel when no sign-in discards it).
+      return { ...state, signIn: undefined, busy: undefined, error: undefined, notice: action.notice };
     case 'applied': {
       const baseline = formFromStored(action.stored, action.view);
       // keepEdits: a connection was made but the settings could not follow; what was typed stays unsaved.

@@ -111,6 +111,22 @@ describe('launchSignIn', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     });
 
+    it('a window that reads closed for closedHintMs without an end tells the page once (context.onClosedHint) and goes on waiting; one that answers before is never hinted', async () => {
+      let hints = 0;
+      const relay = api([undefined]);
+      const controller = new AbortController();
+      const waiting = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, closedHintMs: 40 })(Promise.resolve('http://api.test/a'), context({ poll: relay.poll, signal: controller.signal, onClosedHint: () => { hints++; } }));
+      // The popup's closing counts after its grace (1.5 s: the callback's message may still come).
+      await new Promise((resolve) => setTimeout(resolve, 1800));
+      expect(hints).toBe(1);
+      controller.abort();
+      await expect(waiting).resolves.toEqual({ outcome: 'cancelled' });
+      let early = 0;
+      const answered = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, closedHintMs: 200 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined, { ok: true, catalog: null, completion: 'f'.repeat(43) }]).poll, onClosedHint: () => { early++; } }));
+      await expect(answered).resolves.toEqual({ outcome: 'signed-in', completion: 'f'.repeat(43) });
+      expect(early).toBe(0);
+    });
+
     it('a network failure of the question is asked again; the message still wins when it comes', async () => {
       let calls = 0;
       const poll = (): Promise<ISignInResult | undefined> => (calls++ === 0 ? Promise.reject({ isAppError: true, kind: 'network' }) : Promise.resolve(undefined));

@@ -34,6 +34,11 @@ export interface ISignInContext {
    * come, and the window reads as closed while the admin is still signing in.
    */
   poll?: () => Promise<ISignInResult | undefined>;
+  /**
+   * The window has read closed for a while and the sign-in has not ended: the page says what to do
+   * if it really is closed (it may not be: see `poll`). Called once.
+   */
+  onClosedHint?: () => void;
 }
 
 /**
@@ -56,10 +61,17 @@ export interface IFollowOptions {
   relayMs?: number;
   /** How long a page that can ask the API waits after the window reads closed: the sign-in's lifetime. */
   closedWaitMs?: number;
+  /** How long after the window reads closed the page is told (context.onClosedHint). */
+  closedHintMs?: number;
 }
 
 /** The callback posts its message and then closes: a closed window gets this long for it to arrive. */
 const CLOSE_GRACE_MS = 1500;
+/**
+ * A window that reads closed and has not answered this long: the page says what to do if it was
+ * really closed, rather than wait the sign-in's whole lifetime in silence.
+ */
+const CLOSED_HINT_MS = 5000;
 /** A sign-in started lives 10 minutes (the API's pendingsignins). */
 const SIGN_IN_LIFETIME_MS = 10 * 60_000;
 
@@ -75,6 +87,7 @@ export function popupSignIn(options: IPopupOptions = {}): LaunchSignIn {
 export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, follow: IFollowOptions = {}): LaunchSignIn {
   const relayMs = follow.relayMs ?? 2000;
   const closedWaitMs = follow.closedWaitMs ?? SIGN_IN_LIFETIME_MS;
+  const closedHintMs = follow.closedHintMs ?? CLOSED_HINT_MS;
   return (authorizeUrl: Promise<string>, context: ISignInContext): Promise<LaunchEnd> => {
     launcher.prepare();
     return new Promise<LaunchEnd>((resolve, reject) => {
@@ -163,6 +176,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
        * answer until the sign-in could no longer finish - or the admin presses Cancel.
        */
       let closedAt: number | undefined;
+      let hinted = false;
       const windowClosed = (): void => {
         if (!context.poll) {
           finish({ outcome: 'closed' });
@@ -175,6 +189,9 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
         }
         if (Date.now() - closedAt > closedWaitMs) {
           finish({ outcome: 'closed' });
+        } else if (!hinted && Date.now() - closedAt >= closedHintMs) {
+          hinted = true;
+          context.onClosedHint?.();
         }
       };
       const watchClosed = (): void => {

@@ -16,6 +16,8 @@ export interface IUseSignInOptions {
   poll?: () => Promise<ISignInResult | undefined>;
   /** The window came back signed in: the page now completes it, which Cancel can no longer stop. */
   onSignedIn?: () => void;
+  /** The window has read closed for a while (launchSignIn's context.onClosedHint). */
+  onClosedHint?: () => void;
 }
 
 export interface ISignIn {
@@ -42,7 +44,12 @@ export function useSignIn(options: IUseSignInOptions): ISignIn {
     const controller = new AbortController();
     current.current = controller;
     const { launch, apiOrigin, catalog, onBlocked, complete, poll } = latest.current;
-    const end = await launch(authorizeUrl, { apiOrigin, catalog, onBlocked, signal: controller.signal, poll });
+    const onClosedHint = (): void => {
+      if (current.current === controller) {
+        latest.current.onClosedHint?.();
+      }
+    };
+    const end = await launch(authorizeUrl, { apiOrigin, catalog, onBlocked, signal: controller.signal, poll, onClosedHint });
     if (end.outcome !== 'signed-in') {
       return end;
     }

@@ -101,6 +101,7 @@ export class FakeConnectionApi implements IConnectionApi {
   public checkedView: IConnectionView | undefined;
   /** When set, a check answers only once this settles. */
   public checkGate: Promise<void> | undefined;
+  public testEmailGate: Promise<void> | undefined;
   /** What the API answers a page asking how its sign-in ended (undefined: not yet). */
   public signInResult: ISignInResult | undefined;
 
@@ -159,7 +160,8 @@ export class FakeConnectionApi implements IConnectionApi {
   }
 
   public sendTestEmail(to: string): Promise<ITestEmailResult> {
-    return this._answer(`test-email ${to}`, () => ({ status: 'accepted' as const, messageId: '<1@test>' }), 'test-email');
+    // A test may hold the answer back (testEmailGate) to see the page while the email is on its way.
+    return (this.testEmailGate || Promise.resolve()).then(() => this._answer(`test-email ${to}`, () => ({ status: 'accepted' as const, messageId: '<1@test>' }), 'test-email'));
   }
 
   public disconnect(): Promise<IConnectionView> {
