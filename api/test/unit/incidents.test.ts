@@ -113,7 +113,8 @@ describe('incidents - one per loss, notices once each', () => {
     const counters = { pending: 4, sent: 0, expired: 0, failed: 0 };
     const en = noticeText('alert', 'en', record, incident, 'https://t.test/sites/a/SitePages/x.aspx', counters);
     expect(en.subject).toContain('https://t.test/sites/a');
-    expect(en.text).toContain('The connection was lost: the sign-in is no longer valid.');
+    expect(en.text).toContain(ERROR_CATALOGUE.TOKEN_REVOKED.title.en);
+    expect(en.text).toContain(ERROR_CATALOGUE.TOKEN_REVOKED.remedy.en);
     expect(en.text).toContain('https://t.test/sites/a/SitePages/x.aspx');
     expect(en.text).toContain('4 notification(s) are held');
     expect(en.text).not.toMatch(/[ぁ-んァ-ン]/);

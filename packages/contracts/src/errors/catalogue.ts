@@ -126,12 +126,12 @@ export const DOMAIN_ERRORS = {
   TOKEN_REVOKED: {
     status: 409,
     title: {
-      en: 'The connection was lost: the sign-in is no longer valid.',
-      ja: '接続が失われました：サインインが無効になっています。'
+      en: 'The account\'s sign-in is no longer valid: its sessions were revoked, its password changed or its consent withdrawn.',
+      ja: 'アカウントのサインインが無効になりました。セッションが取り消されたか、パスワードが変更されたか、同意が取り消されています。'
     },
     remedy: {
-      en: 'The account\'s sessions were revoked, its password changed or consent was withdrawn. Reconnect the account.',
-      ja: 'アカウントのセッションが取り消されたか、パスワードが変更されたか、同意が取り消されました。アカウントを再接続してください。'
+      en: 'Reconnect the account (sign in again as it). What waits is sent once it is connected.',
+      ja: 'アカウントを再接続してください (そのアカウントでもう一度サインインします)。接続されると、待機中の通知が送信されます。'
     }
   },
   THROTTLED: {
@@ -479,11 +479,11 @@ export const DOMAIN_ERRORS = {
     status: 422,
     title: {
       en: 'A test email can only go to your organisation or to the catalog\'s alert recipients.',
-      ja: 'テスト メールは、組織内のアドレスまたはカタログのアラート受信者にのみ送信できます。'
+      ja: 'テスト メールは、組織内のアドレスまたはカタログのアラートの受信者にのみ送信できます。'
     },
     remedy: {
       en: 'Send the test to an address in one of your organisation\'s domains, or add the address to the catalog\'s alert recipients first.',
-      ja: '組織のドメインのアドレスに送信するか、先にそのアドレスをカタログのアラート受信者に追加してください。'
+      ja: '組織のドメインのアドレスに送信するか、先にそのアドレスをカタログのアラートの受信者に追加してください。'
     }
   },
   TEST_EMAIL_QUOTA_EXCEEDED: {

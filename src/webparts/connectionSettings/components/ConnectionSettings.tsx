@@ -420,6 +420,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
         <StatusSummary
           strings={strings}
           view={view}
+          switchOn={state.values ? state.values.enabled : undefined}
           disabled={disabled}
           checking={state.verifying}
           error={state.error && state.error.place === 'summary' ? state.error : undefined}

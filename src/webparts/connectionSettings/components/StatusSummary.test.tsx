@@ -8,11 +8,11 @@ import { connectedView, notConnectedView } from '../test/fakes';
 import { formatTime } from './formatTime';
 import { StatusSummary } from './StatusSummary';
 
-function renderStatus(view: IConnectionView, strings = en, deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null }): void {
+function renderStatus(view: IConnectionView, strings = en, deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null }, switchOn?: boolean): void {
   render(
     <StatusSummary strings={strings} view={view} disabled={false} checking={false} error={undefined} onDismissError={() => undefined}
       onReconnect={() => undefined} onCheck={() => undefined}
-      accountFormShown={false} accountFormId="form" onChangeAccount={() => undefined} onDisconnect={() => undefined} deliveryCounts={deliveryCounts} />
+      accountFormShown={false} accountFormId="form" onChangeAccount={() => undefined} onDisconnect={() => undefined} deliveryCounts={deliveryCounts} switchOn={switchOn} />
   );
 }
 
@@ -34,6 +34,13 @@ describe('StatusSummary', () => {
     cleanup();
     renderStatus(notConnectedView({ enabled: true }), ja);
     expect(screen.getByTestId('status-text')).toHaveTextContent(ja.stateNotConnectedOnText);
+    // The form's switch as it is now, saved or not: turned on (unsaved) it is not asked for again; turned off, it is.
+    cleanup();
+    renderStatus(notConnectedView({ enabled: false }), en, undefined, true);
+    expect(screen.getByTestId('status-text')).toHaveTextContent(en.stateNotConnectedOnText);
+    cleanup();
+    renderStatus(notConnectedView({ enabled: true }), en, undefined, false);
+    expect(screen.getByTestId('status-text')).toHaveTextContent(en.stateNotConnectedText);
   });
 
   it('StatusSummary - an account without a display name of its own (Classic) is shown by its address once', () => {

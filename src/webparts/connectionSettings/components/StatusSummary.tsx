@@ -43,6 +43,8 @@ export interface IStatusSummaryProps {
    * fresher than the view's outbox.
    */
   deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null };
+  /** The form's sending switch as it is now (unsaved or not); the stored one when absent. */
+  switchOn?: boolean;
 }
 
 /** The later of two ISO times (either may be missing). */
@@ -116,7 +118,8 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
             {state === 'sending' && account && !blocked ? format(strings.stateSendingText, account.email) : null}
             {state === 'paused' ? strings.statePausedText : null}
             {state === 'lost' ? format(strings.stateLostText, time(view.health.checkedAt)) : null}
-            {state === 'not-connected' ? (view.enabled ? strings.stateNotConnectedOnText : strings.stateNotConnectedText) : null}
+            {/* The form's switch, saved or not: the card must not ask to turn on what the admin just turned on. */}
+            {state === 'not-connected' ? ((props.switchOn ?? view.enabled) ? strings.stateNotConnectedOnText : strings.stateNotConnectedText) : null}
           </Text>
           {state === 'lost' && view.health.code ? (
             <FocusOnShow focusKey={repeatsReason ? error : view.health.code} data-testid="lost-reason">

@@ -207,7 +207,7 @@ const strings: IConnectionSettingsStrings = {
   timeoutError: 'The connection service did not answer in time. Check your network and try again.',
   networkError: 'The connection service could not be reached. Check your network and try again.',
   tokenError: 'This page could not sign in to the connection service.',
-  tokenErrorRemedy: 'A SharePoint administrator must approve the page\'s API permission (SharePoint admin center > Advanced > API access), or your organization\'s sign-in policy blocked it. Reload the page once it is approved.',
+  tokenErrorRemedy: 'A SharePoint administrator must approve the page\'s API permission (SharePoint admin center > Advanced > API access), or your organisation\'s sign-in policy blocked it. Reload the page once it is approved.',
   chunkLoadFailed: 'Part of this page could not be loaded. Check your network and reload the page.',
   reloadPage: 'Reload the page',
   unknownError: 'Something unexpected went wrong. Try again; if it keeps happening, tell your LMS administrator.',

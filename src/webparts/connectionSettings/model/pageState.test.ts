@@ -77,6 +77,33 @@ describe('pageState', () => {
     expect(state.busy).toBeUndefined();
   });
 
+  it('pageState - a footer error goes when another method is chosen or a sign-in starts; a summary error and an edit of the same method keep theirs', () => {
+    const failed = (place: 'footer' | 'summary'): IPageState =>
+      pageReducer(pageReducer(loaded(notConnectedView()), { type: 'edit', patch: { method: 'classic', classicPassword: 'p' } }), { type: 'failed', error: appError('problem', { code: 'BAD_CREDENTIALS' }), place });
+    expect(pageReducer(failed('footer'), { type: 'edit', patch: { classicEmail: 'x@contoso.test' } }).error?.place).toBe('footer');
+    expect(pageReducer(failed('footer'), { type: 'edit', patch: { method: 'classic' } }).error?.place).toBe('footer');
+    expect(pageReducer(failed('footer'), { type: 'edit', patch: { method: 'modern' } }).error).toBeUndefined();
+    expect(pageReducer(failed('summary'), { type: 'edit', patch: { method: 'modern' } }).error?.place).toBe('summary');
+    const waiting = pageReducer({ ...failed('footer'), notice: { text: 'checked', place: 'summary' } }, { type: 'sign-in', signIn: { state: 'waiting' } });
+    expect([waiting.error, waiting.notice, waiting.busy]).toEqual([undefined, undefined, 'connecting']);
+    // The same sign-in going on (its window read closed, a blocked pop-up's link) is not a new action.
+    const blocked = pageReducer(failed('footer'), { type: 'sign-in', signIn: { state: 'blocked', url: 'https://api.test/a' } });
+    const clicked = pageReducer({ ...blocked, error: { error: 'late', place: 'footer', reload: false } }, { type: 'sign-in', signIn: { state: 'waiting' } });
+    expect(clicked.error).toEqual({ error: 'late', place: 'footer', reload: false });
+  });
+
+  it('pageState - Stop sign-in ends the sign-in and keeps the edits; the window\'s closed hint counts only while waiting', () => {
+    let state = pageReducer(loaded(notConnectedView()), { type: 'edit', patch: { enabled: true } });
+    state = pageReducer(state, { type: 'sign-in', signIn: { state: 'waiting' } });
+    state = pageReducer(state, { type: 'sign-in-window-closed' });
+    expect(state.signIn).toEqual({ state: 'waiting', windowClosed: true });
+    const blocked = pageReducer({ ...state, signIn: { state: 'blocked', url: 'https://api.test/a' } }, { type: 'sign-in-window-closed' });
+    expect(blocked.signIn).toEqual({ state: 'blocked', url: 'https://api.test/a' });
+    state = pageReducer(state, { type: 'sign-in-cancelled', notice: { text: 'stopped', place: 'footer', takeFocus: true } });
+    expect([state.signIn, state.busy, state.values?.enabled, state.baseline?.enabled, state.notice?.text]).toEqual([undefined, undefined, true, false, 'stopped']);
+    expect(pageReducer(state, { type: 'sign-in-window-closed' }).signIn).toBeUndefined();
+  });
+
   it('pageState - what the API confirmed becomes the baseline; a partly saved connect keeps the edits', () => {
     const edited = pageReducer(loaded(notConnectedView()), { type: 'edit', patch: { enabled: true, alertRecipients: ['a@contoso.test'] } });
     const applied = pageReducer(edited, { type: 'applied', view: connectedView(), stored: { ...STORED, enabled: true }, notice: { text: 'ok', place: 'footer' } });

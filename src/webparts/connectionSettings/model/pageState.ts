@@ -137,8 +137,15 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
       return { ...INITIAL_STATE, phase: 'failed', error: { error: action.error, place: 'load', reload: true } };
     case 'denied':
       return { ...INITIAL_STATE, phase: 'denied', visitor: action.visitor };
-    case 'edit':
-      return state.values ? { ...state, values: { ...state.values, ...action.patch }, notice: undefined } : state;
+    case 'edit': {
+      if (!state.values) {
+        return state;
+      }
+      // Another method chosen: the footer's error about the other one (a Classic password refused) no longer applies.
+      const otherMethod = action.patch.method !== undefined && action.patch.method !== state.values.method;
+      const error = otherMethod && state.error && state.error.place === 'footer' ? undefined : state.error;
+      return { ...state, values: { ...state.values, ...action.patch }, notice: undefined, error };
+    }
     case 'cancel':
       return { ...state, values: state.baseline, error: undefined, notice: action.notice, showValidation: false, signIn: undefined, busy: undefined, changingAccount: false, overwrites: [] };
     case 'toggle-account-form': {
@@ -154,7 +161,10 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
     case 'busy':
       return { ...state, busy: action.busy, error: action.busy ? undefined : state.error, notice: action.busy ? undefined : state.notice, showValidation: false };
     case 'sign-in':
-      return { ...state, signIn: action.signIn, busy: action.signIn ? 'connecting' : state.busy };
+      // A sign-in starting is a new action: the last one's error and notice go.
+      return action.signIn && !state.signIn
+        ? { ...state, signIn: action.signIn, busy: 'connecting', error: undefined, notice: undefined }
+        : { ...state, signIn: action.signIn, busy: action.signIn ? 'connecting' : state.busy };
     case 'sign-in-window-closed':
       // Only while still waiting: a sign-in that ended meanwhile is not waited for again.
       return state.signIn && state.signIn.state === 'waiting' ? { ...state, signIn: { state: 'waiting', windowClosed: true } } : state;
