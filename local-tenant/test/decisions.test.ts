@@ -197,8 +197,8 @@ describe('local tenant decisions', () => {
     const outbound = () => new Outbound(() => limits, () => 1, () => undefined, () => undefined);
     const ADELE = 'adele@contoso.test';
 
-    test('smtp - the 432 reply is the current wording of "Changes in message store and throttling for concurrent connections"', () => {
-      expect(SMTP_REPLIES.concurrencyExceeded()).toEqual({ responseCode: 432, message: '4.3.2 Concurrent connections limit exceeded. [localhost.local-tenant]' });
+    test('smtp - the 432 reply is the wording real servers answer (Microsoft\'s page quotes an older one): clients go by 432 / 4.3.2', () => {
+      expect(SMTP_REPLIES.concurrencyExceeded()).toEqual({ responseCode: 432, message: '4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information. [localhost.local-tenant]' });
     });
 
     test('smtp - only sessions mid-transaction count: idle logins hold no slot, a sending session keeps its own', () => {

@@ -126,7 +126,15 @@ describe('sending limits (time x60)', () => {
     for (let i = 0; i < 50 && (await counters()).smtpConnections > connections; i++) await wait(20);
   };
 
-  test('concurrency - SMTP counts sessions mid-transaction: a MAIL FROM while three others send gets 432 4.3.2; idle logins hold no slot', async () => {
+  /** A whole transaction on a raw session, from MAIL FROM to the reply after the message's end. */
+  const transaction = async (w: SmtpWire, subject: string): Promise<string> => {
+    expect(await w.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
+    expect(await w.send('RCPT TO:<learner1@contoso.test>')).toMatch(/^250 /);
+    expect(await w.send('DATA')).toMatch(/^354 /);
+    return w.send(`Subject: ${subject}\r\n\r\nx\r\n.`);
+  };
+
+  test('concurrency - SMTP counts sessions mid-transaction: a transaction begun while three others send is turned away with 432 4.3.2 after its DATA (as real servers answer it); idle logins hold no slot', async () => {
     const [a, b, c, d] = [await login(), await login(), await login(), await login()];
     // Four sessions logged in and idle: a fifth connection still sends.
     const t = smtp();
@@ -137,9 +145,11 @@ describe('sending limits (time x60)', () => {
 
     for (const w of [a, b, c]) expect(await w.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
     expect(await counters()).toMatchObject({ smtpConnections: 4, smtpSending: 3 });
-    expect(await d.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
+    // The fourth's MAIL FROM is taken; the message, once sent, is not - and its session held no slot.
+    expect(await transaction(d, 'refused')).toMatch(/^432 4\.3\.2 Concurrent connections limit exceeded\. Visit https:\/\/aka\.ms\/concurrent_sending for more information\./);
+    expect(await counters()).toMatchObject({ smtpConnections: 4, smtpSending: 3 });
     const err = await smtp().sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'refused', text: 'x' }).catch((e) => e);
-    expect([err.responseCode, err.command]).toEqual([432, 'MAIL FROM']);
+    expect([err.responseCode, err.command]).toEqual([432, 'DATA']);
     expect(err.response).toMatch(/^432 4\.3\.2 /);
 
     // The transaction ends with the DATA reply: a's slot goes to d, and a itself is turned away next.
@@ -147,7 +157,7 @@ describe('sending limits (time x60)', () => {
     expect(await a.send('DATA')).toMatch(/^354 /);
     expect(await a.send('Subject: from a\r\n\r\nx\r\n.')).toMatch(/^250 /);
     expect(await d.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
-    expect(await a.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
+    expect(await transaction(a, 'a again')).toMatch(/^432 4\.3\.2 /);
     // RSET ends a transaction too.
     expect(await b.send('RSET')).toMatch(/^250 /);
     expect(await a.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
@@ -164,9 +174,9 @@ describe('sending limits (time x60)', () => {
     await fault(world.tenant, 'throttle', { mailbox: ADELE, concurrentRequests: 1 });
     const [a, b] = [await login(), await login()];
     expect(await a.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
-    expect(await b.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^432 4\.3\.2 /);
+    expect(await transaction(b, 'second')).toMatch(/^432 4\.3\.2 /);
     expect(await a.send('RSET')).toMatch(/^250 /);
-    expect(await b.send(`MAIL FROM:<${ADELE}>`)).toMatch(/^250 /);
+    expect(await transaction(b, 'second again')).toMatch(/^250 /);
     a.close();
     b.close();
   });

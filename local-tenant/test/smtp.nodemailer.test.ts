@@ -80,10 +80,26 @@ describe('SMTP with nodemailer', () => {
     expect(greylisted.rejectedErrors?.[0]?.response).toMatch(/^450 4\.2\.0 <learner2@contoso\.test>: Recipient address rejected: Greylisted/);
   });
 
-  test('nodemailer - sending as someone else answers 550 5.7.60', async () => {
+  test('nodemailer - sending as someone else answers 550 5.7.60 after the message (DATA), as real servers do; nothing is delivered', async () => {
     const err = await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'megan@contoso.test').catch((e) => e);
-    expect(err.responseCode).toBe(550);
+    expect([err.responseCode, err.command]).toEqual([550, 'DATA']);
     expect(err.response).toMatch(/^550 5\.7\.60 SMTP; Client does not have permissions to send as this sender/);
+    expect(await messages(tenant, 'learner1@contoso.test', 'inbox')).toEqual([]);
+  });
+
+  test('nodemailer - a mailbox whose UPN is not its address: XOAUTH2 names it by either, and it sends as its address (the UPN is no address of it: 5.7.60)', async () => {
+    await fault(tenant, 'rename-upn', { user: 'adele@contoso.test', upn: 'adele.vance@contoso.test' });
+    const accessToken = await smtpToken('adele.vance@contoso.test');
+    for (const user of ['adele@contoso.test', 'adele.vance@contoso.test']) {
+      expect((await send({ type: 'OAuth2', user, accessToken }, 'adele@contoso.test', { subject: `as ${user}` })).accepted).toEqual(['learner1@contoso.test']);
+    }
+    const inbox = await messages(tenant, 'learner1@contoso.test', 'inbox');
+    expect(inbox.map((m) => m.from.address)).toEqual(['adele@contoso.test', 'adele@contoso.test']);
+    const err = await send({ type: 'OAuth2', user: 'adele@contoso.test', accessToken }, 'adele.vance@contoso.test').catch((e) => e);
+    expect(err.response).toMatch(/^550 5\.7\.60 /);
+    // Another account's token names no mailbox of this one, whichever name is given.
+    const megan = await smtpToken('megan@contoso.test');
+    expect((await send({ type: 'OAuth2', user: 'adele@contoso.test', accessToken: megan }, 'adele@contoso.test').catch((e) => e)).response).toMatch(/^535 5\.7\.3 /);
   });
 
   test('nodemailer - a From header that is not the account (the envelope is) is refused at submission: 554 5.2.252 SendAsDenied', async () => {

@@ -334,7 +334,9 @@ function routes(g: FastifyInstance, state: TenantState): void {
     if (!to || !cc || !bcc) return badRequest(reply, 'At least one recipient is not valid., A message can\'t be sent because it contains no recipients.', 'ErrorInvalidRecipients');
     if (to.length + cc.length + bcc.length === 0) return badRequest(reply, "At least one recipient is not valid., A message can't be sent because it contains no recipients.", 'ErrorInvalidRecipients');
     const from = (m.from as { emailAddress?: { address?: string } } | undefined)?.emailAddress?.address;
-    if (from && from.toLowerCase() !== a.upn) return reply.code(403).send(graphError('ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.'));
+    // The mailbox sends as its primary SMTP address (mail), not as its UPN where they differ.
+    const address = (a.mail ?? a.upn).toLowerCase();
+    if (from && from.toLowerCase() !== address) return reply.code(403).send(graphError('ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.'));
     if (!admit(req, reply, a)) return reply;
     const bodyPart = (m.body ?? {}) as { contentType?: string; content?: string };
     const attachments = Array.isArray(m.attachments)
@@ -354,7 +356,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
     const result = state.outbound.submit(
       {
         sender: a.upn,
-        from: { address: a.upn, name: a.displayName },
+        from: { address, name: a.displayName },
         to,
         cc,
         bcc,

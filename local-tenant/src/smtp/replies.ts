@@ -36,11 +36,12 @@ export const SMTP_REPLIES = {
   sendAsDeniedAtSubmission: (user: string, from: string) => r(554, `5.2.252 SendAsDenied; ${user} not allowed to send as ${from}; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.`),
   notAuthenticated: () => r(530, '5.7.57 Client not authenticated to send mail.'),
   /**
-   * More sending connections than the mailbox may have ("Changes in message store and throttling
-   * for concurrent connections", current wording; it read `STOREDRV.ClientSubmit; sender thread
-   * limit exceeded` before MicrosoftDocs/OfficeDocs-Support#1991). Clients go by 432 / 4.3.2.
+   * More sending connections than the mailbox may have. Microsoft's page ("Changes in message store
+   * and throttling for concurrent connections") quotes `432 4.3.2 STOREDRV.ClientSubmit; sender
+   * thread limit exceeded`; servers answer with this wording (sabuhish/fastapi-mail#75,
+   * nodemailer/nodemailer#1613). Clients go by 432 / 4.3.2.
    */
-  concurrencyExceeded: () => r(432, '4.3.2 Concurrent connections limit exceeded.'),
+  concurrencyExceeded: () => r(432, '4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information.'),
   quotaExceeded: () => r(554, '5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message Cannot submit message.'),
   sendingBlocked: (cause: keyof typeof SENDING_BLOCKS) => r(550, SENDING_BLOCKS[cause]),
   /**

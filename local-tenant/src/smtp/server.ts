@@ -20,16 +20,26 @@ export interface SmtpHandle {
 export function decideAuth(state: TenantState, key: SigningKey, auth: SMTPServerAuthentication): { user: string } | { error: ReturnType<(typeof SMTP_REPLIES)[keyof typeof SMTP_REPLIES]> } {
   const account = state.accountByUpn(auth.username ?? '');
   if (auth.method === 'XOAUTH2') {
+    // The user= of XOAUTH2 names the mailbox: its UPN, or its email address (Microsoft's page says
+    // to give a shared mailbox's email address there), which is not its UPN once renamed.
+    const wanted = (auth.username ?? '').trim().toLowerCase();
+    const mailbox = account ?? state.people().find((a) => a.mail?.toLowerCase() === wanted);
     const result = callerFromToken(auth.accessToken ?? '', state, key, EXCHANGE_AUDIENCES);
     if (!result.ok || result.caller.kind !== 'user' || !result.caller.scopes.includes('SMTP.Send')) return { error: SMTP_REPLIES.badCredentials() };
-    if (!account || result.caller.user.id !== account.id || account.mailbox === 'none') return { error: SMTP_REPLIES.badCredentials() };
-    if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
-    return { user: account.upn };
+    if (!mailbox || result.caller.user.id !== mailbox.id || mailbox.mailbox === 'none') return { error: SMTP_REPLIES.badCredentials() };
+    if (!mailbox.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
+    return { user: mailbox.upn };
   }
   if (!state.smtpBasicAuthEnabled) return { error: state.smtpBasicAuthOffReply === 'retired' ? SMTP_REPLIES.basicAuthRetired() : SMTP_REPLIES.basicAuthDisabled() };
   if (!account || account.isRoom || account.mailbox === 'none' || account.disabled || !passwordMatches(account.password, auth.password ?? '')) return { error: SMTP_REPLIES.badCredentials() };
   if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
   return { user: account.upn };
+}
+
+/** The address a mailbox sends as: its primary SMTP address (Graph's `mail`), which is not its UPN once renamed. */
+export function sendingAddress(state: TenantState, upn: string): string {
+  const account = state.accountByUpn(upn);
+  return (account?.mail ?? account?.upn ?? upn).toLowerCase();
 }
 
 const addresses = (a: AddressObject | AddressObject[] | undefined): Recipient[] =>
@@ -59,6 +69,14 @@ const headerBlock = (lines: readonly { key: string; line: string }[]): { name: s
  * clients resolve that name to either.
  */
 export async function startSmtp(state: TenantState, key: SigningKey, tls: { key: string; cert: string }, port: number, host: string): Promise<SmtpHandle> {
+  /**
+   * A transaction Exchange turns away, decided at MAIL FROM and answered after DATA, as real
+   * servers do (a 432 as aiosmtplib's SMTPDataError, sabuhish/fastapi-mail#75, and nodemailer's
+   * "Message failed", nodemailer#1613; "DATA END command failed: 550 5.7.60", PHPMailer#1231):
+   * the client uploads the message, then learns it was not taken. Microsoft documents neither
+   * command. A session turned away holds no sending slot. By session id, for its transaction.
+   */
+  const turnedAway = new Map<string, 'send-as' | 'concurrency'>();
   const make = (): SMTPServer => new SMTPServer({
     name: 'localhost',
     banner: 'Microsoft ESMTP MAIL Service ready (local tenant)',
@@ -91,21 +109,29 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
       if ('error' in decision) return callback(smtpError(decision.error));
       // A session sends from its accepted MAIL FROM until the transaction ends: smtp-server clears
       // the envelope once DATA is answered, and at RSET or a new EHLO.
-      state.outbound.openSmtp(decision.user, session.id, () => Boolean(session.envelope.mailFrom));
+      state.outbound.openSmtp(decision.user, session.id, () => Boolean(session.envelope.mailFrom) && !turnedAway.has(session.id));
       return callback(null, { user: decision.user });
     },
     onClose(session: SMTPServerSession) {
       const user = session.user as string | undefined;
+      turnedAway.delete(session.id);
       if (user) state.outbound.closeSmtp(user, session.id);
     },
     onMailFrom(address, session, callback) {
       if (!session.user) return callback(smtpError(SMTP_REPLIES.notAuthenticated()));
       const user = String(session.user);
-      if (address.address.toLowerCase() !== user) return callback(smtpError(SMTP_REPLIES.sendAsDenied()));
+      turnedAway.delete(session.id);
+      // The envelope's sender must be the mailbox's own address (Graph's mail; not the UPN where they differ).
+      if (address.address.toLowerCase() !== sendingAddress(state, user)) {
+        turnedAway.set(session.id, 'send-as');
+        return callback();
+      }
       const override = state.faults.mailboxLimits.get(user) ?? {};
-      if (override.throttledForSeconds) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
       // Turned away when as many other sessions of the mailbox as the limit are mid-transaction.
-      if (!state.outbound.smtpDecision(user, session.id, override.concurrentRequests ?? state.limits.smtpConnections).allowed) return callback(smtpError(SMTP_REPLIES.concurrencyExceeded()));
+      if (override.throttledForSeconds || !state.outbound.smtpDecision(user, session.id, override.concurrentRequests ?? state.limits.smtpConnections).allowed) {
+        turnedAway.set(session.id, 'concurrency');
+        return callback();
+      }
       const block = state.faults.sendingBlocks.get(user);
       if (block) {
         state.outbound.refuse(user);
@@ -126,8 +152,11 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
         .then((parsed) => {
           const account = state.accountByUpn(user);
           if (!account || account.mailbox === 'none') return callback(smtpError(SMTP_REPLIES.badCredentials()));
+          const away = turnedAway.get(session.id);
+          if (away) return callback(smtpError(away === 'send-as' ? SMTP_REPLIES.sendAsDenied() : SMTP_REPLIES.concurrencyExceeded()));
+          const sender = sendingAddress(state, user);
           const from = addresses(parsed.from)[0];
-          if (from && from.address !== user) return callback(smtpError(SMTP_REPLIES.sendAsDeniedAtSubmission(user, from.address)));
+          if (from && from.address !== sender) return callback(smtpError(SMTP_REPLIES.sendAsDeniedAtSubmission(sender, from.address)));
           if (state.faults.fullMailboxes.has(user)) {
             state.outbound.refuse(user);
             return callback(smtpError(SMTP_REPLIES.mailboxFull()));
@@ -142,7 +171,7 @@ export async function startSmtp(state: TenantState, key: SigningKey, tls: { key:
           const result = state.outbound.submit(
             {
               sender: user,
-              from: from ?? { address: user, name: account.displayName },
+              from: from ?? { address: sender, name: account.displayName },
               to,
               cc,
               bcc,
