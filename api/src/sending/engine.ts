@@ -315,6 +315,11 @@ export class SendingEngine {
         throw error;
       }
       if (result.reason === 'lease-lost') {
+        // Its submissions are done (the drain waited for them): the mailbox is given up with what
+        // they spent - a renewal that failed on a storage fault, or a lease about to lapse, may
+        // still be this instance's, and the next holder must not pace from an older budget. One
+        // that another instance took answers 412 here, and is left to it.
+        await lease.release().catch(() => undefined);
         // The wake was left as it is: it comes back once no longer kept invisible. But if a wake
         // came to this instance meanwhile - that one, back while the last sends finished, or a new
         // one - it was taken as seen by this drain, which stops now: a new one stands for it.

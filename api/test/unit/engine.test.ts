@@ -546,6 +546,29 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect(first.length).toBeLessThanOrEqual(16);
   });
 
+  it('a renewal that fails on a storage fault stops the drain, which still gives the mailbox up with what it sent: the next holder paces on from it', async () => {
+    const { catalog, mailbox, record } = setting();
+    await queue(catalog, Array.from({ length: 30 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
+    const submissions: Submission[] = [];
+    let writes = 0;
+    // The lease's second renewal (at 1 s: the first write after its creation) fails with a storage 503 that did not land.
+    const flaky = new Proxy(leases, {
+      get: (target, name) => (name === 'updateEntity'
+        ? async (...args: Parameters<TableClient['updateEntity']>) => {
+          if (++writes === 2) {
+            throw Object.assign(new Error('storage 503'), { statusCode: 503 });
+          }
+          return target.updateEntity(...args);
+        }
+        : Reflect.get(target, name).bind(target))
+    });
+    await drainOnce(engineFor(record, async () => sleep(300), submissions, { leaseSeconds: 1.5, messagesPerMinute: 1000 }, { leases: flaky }), catalog);
+    expect(submissions.length).toBeGreaterThan(0);
+    expect(submissions.length).toBeLessThan(30);
+    const budget = await budgetOf(mailbox);
+    expect([budget.recent.length, budget.leaseUntil]).toEqual([submissions.length, 0]);
+  });
+
   it('an item due in a moment is not forgotten when a later one waits hours for the daily budget: the follow-up wake is for the sooner one', async () => {
     const { catalog, record } = setting();
     const submissions: Submission[] = [];
