@@ -131,6 +131,11 @@ const RECORD_RECHECK_MS = 1000;
  * not wait behind the page).
  */
 const LIST_PAGE = 100;
+/**
+ * A page also ends once the content it holds passes this many characters: queue rows carry the
+ * bodies (up to 1 MiB a notification), and a drain keeps its page while it walks it.
+ */
+const LIST_PAGE_CHARS = 4_000_000;
 
 /** Resubmissions after which an item abandoned in "sending" once more fails (INTERNAL_ERROR) instead of going again. */
 const MAX_RESUBMISSIONS = 3;
@@ -472,8 +477,9 @@ export class SendingEngine {
     /** The due entries of the last listing, worked through from `position`; undefined when a listing is due. */
     let page: DueEntry[] | undefined;
     let position = 0;
-    /** Queue rows the last listing read (final ones included), and the last of them. */
+    /** Queue rows the last listing read (final ones included), and the last of them; `full`: it stopped at its size, more may follow. */
     let listed = 0;
+    let full = false;
     let lastListed: string | undefined;
     /** Where the next listing starts: after this queue row, or at the head of the queue. */
     let after: string | undefined;
@@ -885,6 +891,8 @@ export class SendingEngine {
           }
           page = [];
           listed = 0;
+          full = false;
+          let chars = 0;
           for await (const entry of outbox.pendingEntries(catalog, LIST_PAGE, after)) {
             lastListed = queueRowOf(entry.item);
             if (isTerminal(entry.item.state.state)) {
@@ -896,7 +904,9 @@ export class SendingEngine {
               const next = partsSent > 0 && entry.item.kind === 'notification' ? partsOf(entry.item)[partsSent] : undefined;
               page.push(next ? { ...entry, recipients: Math.max(1, recipientCount(next)) } : entry);
             }
-            if (++listed >= LIST_PAGE) {
+            chars += entry.item.content.subject.length + (entry.item.content.html?.length ?? 0) + (entry.item.content.text?.length ?? 0);
+            if (++listed >= LIST_PAGE || chars >= LIST_PAGE_CHARS) {
+              full = true;
               break;
             }
           }
@@ -967,7 +977,7 @@ export class SendingEngine {
           // A wake (new items) broke off the page: list again.
           continue;
         }
-        const more = listed >= LIST_PAGE;
+        const more = full;
         page = undefined;
         if (more && started === 0) {
           // Nothing on this page could go now (due later, on its way, another worker's claim): the

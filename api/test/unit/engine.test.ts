@@ -86,9 +86,9 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
   };
   /** What the queue's wake would make the engine do: drain the catalog once. */
   const drainOnce = (engine: SendingEngine, catalog: string): Promise<void> => (engine as unknown as { handle: (wake: unknown) => Promise<void> }).handle({ catalog, messageId: 'm', popReceipt: 'p' });
-  const queue = async (catalog: string, items: Array<{ bcc: string[]; priority?: 'normal' | 'bulk'; notBefore?: number; expiresAt?: number; perMessage?: number; key?: string }>): Promise<string[]> => {
+  const queue = async (catalog: string, items: Array<{ bcc: string[]; priority?: 'normal' | 'bulk'; notBefore?: number; expiresAt?: number; perMessage?: number; key?: string; text?: string }>): Promise<string[]> => {
     const outcomes = await new OutboxStore(outboxTable).enqueue(catalog, items.map((item, i) => ({
-      key: item.key ?? `k${i}`, priority: item.priority ?? 'normal', notBefore: item.notBefore, expiresAt: item.expiresAt, content: { to: [], cc: [], bcc: item.bcc, subject: `s${i}`, text: 'x' },
+      key: item.key ?? `k${i}`, priority: item.priority ?? 'normal', notBefore: item.notBefore, expiresAt: item.expiresAt, content: { to: [], cc: [], bcc: item.bcc, subject: `s${i}`, text: item.text ?? 'x' },
       parts: Math.ceil(item.bcc.length / (item.perMessage ?? 500)), perMessage: item.perMessage, firstPartRecipients: Math.min(item.perMessage ?? 500, item.bcc.length), requestHash: `h${i}`
     })), Date.now() - 1000);
     return outcomes.map((o) => ('id' in o ? o.id : ''));
@@ -567,6 +567,32 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect(submissions.length).toBeLessThan(30);
     const budget = await budgetOf(mailbox);
     expect([budget.recent.length, budget.leaseUntil]).toEqual([submissions.length, 0]);
+  });
+
+  it('a listing page ends once its bodies pass 4 million characters (the drain keeps its page while it walks it): large notifications are listed a few at a time, and all go', async () => {
+    const { catalog, record } = setting();
+    const ids = await queue(catalog, Array.from({ length: 10 }, (_, i) => ({ bcc: [`r${i}@partner.example`], text: 'x'.repeat(450_000) })));
+    const perListing: number[] = [];
+    const original = OutboxStore.prototype.pendingEntries;
+    const spy = jest.spyOn(OutboxStore.prototype, 'pendingEntries').mockImplementation(function (this: OutboxStore, ...args: Parameters<OutboxStore['pendingEntries']>) {
+      const k = perListing.push(0) - 1;
+      const inner = original.apply(this, args);
+      return (async function* () {
+        for await (const entry of inner) {
+          perListing[k]++;
+          yield entry;
+        }
+      })();
+    });
+    try {
+      const submissions: Submission[] = [];
+      await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1000 }), catalog);
+      // 9 bodies of 450,000 pass 4 million: the first page holds 9, the rest come with the next listing.
+      expect(perListing[0]).toBe(9);
+      expect(submissions.map((x) => x.messageId).sort()).toEqual(ids.map((id) => `<${id}.0@lms.test>`).sort());
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('an item due in a moment is not forgotten when a later one waits hours for the daily budget: the follow-up wake is for the sooner one', async () => {
