@@ -131,7 +131,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Reconnect the account (sign in again as it). What waits is sent once it is connected.',
-      ja: 'アカウントを再接続してください (そのアカウントでもう一度サインインします)。接続されると、待機中の通知が送信されます。'
+      ja: 'アカウントを再接続してください（そのアカウントでもう一度サインインします）。接続されると、待機中の通知が送信されます。'
     }
   },
   THROTTLED: {
@@ -340,7 +340,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Open the settings page from SharePoint or Teams. Operators: add the origin to ALLOWED_ORIGINS.',
-      ja: 'SharePoint または Teams から設定ページを開いてください。運用者: オリジンを ALLOWED_ORIGINS に追加してください。'
+      ja: 'SharePoint または Teams から設定ページを開いてください。運用者：オリジンを ALLOWED_ORIGINS に追加してください。'
     }
   },
   CATALOG_DISABLED: {
@@ -424,7 +424,7 @@ export const DOMAIN_ERRORS = {
     status: 409,
     title: {
       en: 'No Teams meeting: this catalog sends invitations over SMTP.',
-      ja: 'Teams 会議はありません: このカタログは SMTP で招待を送信しています。'
+      ja: 'Teams 会議はありません：このカタログは SMTP で招待を送信しています。'
     },
     remedy: {
       en: 'Invitations over SMTP are calendar (iCalendar) emails: they cannot create a Teams meeting or book a room. Connect the catalog with Modern authentication sending through Microsoft Graph to get both.',
@@ -699,7 +699,7 @@ export const HTTP_ERRORS = {
     },
     remedy: {
       en: 'Check the notification id and the catalog it was queued for. A notification is deleted some time after it was sent, expired or failed (90 days by default).',
-      ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。通知は、送信・期限切れ・失敗のいずれかで終了してから一定期間 (既定では 90 日) 後に削除されます。'
+      ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。通知は、送信・期限切れ・失敗のいずれかで終了してから一定期間（既定では 90 日）後に削除されます。'
     }
   },
   SESSION_NOT_FOUND: {

@@ -33,6 +33,14 @@ describe('strings', () => {
     expect(untranslated).toEqual([]);
   });
 
+  it('strings - Japanese takes full-width punctuation after Japanese text (（）：), in the page\'s strings and in the catalogue\'s titles and remedies', () => {
+    const texts = [
+      ...Object.values(ja).filter((value): value is string => typeof value === 'string'),
+      ...ERROR_CODES.flatMap((code) => [ja.errors[code].title, ja.errors[code].remedy])
+    ];
+    expect(texts.filter((text) => /[ぁ-んァ-ン一-龥][():]/.test(text))).toEqual([]);
+  });
+
   it('strings - each language carries every catalogue code\'s title and remedy, in that language', () => {
     expect(Object.keys(en.errors).sort()).toEqual([...ERROR_CODES].sort());
     expect(Object.keys(ja.errors).sort()).toEqual([...ERROR_CODES].sort());
