@@ -52,7 +52,9 @@ export function pageClassName(theme: ITheme, language: 'en' | 'ja'): string {
       '& .lms-delivery-reason': { margin: '4px 0 0' },
       '& .lms-footer': { borderTop: `1px solid ${colors.bodyDivider}`, paddingTop: 16 },
       '& h2, & h3, & h4': { margin: 0 },
-      '@media (max-width: 479px)': { padding: '12px 12px 20px' }
+      // Narrow (a phone, a Teams side panel): labels above their values, so a long value (a Japanese
+      // remedy) gets the card's whole width rather than a strip beside its label.
+      '@media (max-width: 479px)': { padding: '12px 12px 20px', '& .lms-grid-label, & .lms-reason-grid .lms-grid-label': { flex: '0 0 100%' } }
     }
   });
 }

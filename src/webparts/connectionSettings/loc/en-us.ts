@@ -162,7 +162,7 @@ const strings: IConnectionSettingsStrings = {
   alertsHeading: 'Alerts',
   advancedLabel: 'Advanced: how mail is sent',
   transportGraphDescription: 'Sends through Microsoft Graph. Works for every licensed mailbox.',
-  transportSmtpDescription: 'Sends through Exchange\'s SMTP endpoint with OAuth 2.0, as the original product does. SMTP AUTH must be on for the account.',
+  transportSmtpDescription: 'Sends through Exchange\'s SMTP endpoint (smtp.office365.com) with OAuth 2.0, for an organisation that keeps mail on SMTP. SMTP AUTH must be on for the account.',
   transportGraphShort: 'Microsoft Graph',
   transportSmtpShort: 'Exchange SMTP (OAuth 2.0)',
   connectHintModern: 'Connect opens the Microsoft sign-in. Once the account has signed in, these settings are saved.',

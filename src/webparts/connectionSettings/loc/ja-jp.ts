@@ -162,7 +162,7 @@ const strings: IConnectionSettingsStrings = {
   alertsHeading: 'アラート',
   advancedLabel: '詳細設定：メールの送信方法',
   transportGraphDescription: 'Microsoft Graph 経由で送信します。ライセンスのあるすべてのメールボックスで使用できます。',
-  transportSmtpDescription: '従来の製品と同じく、OAuth 2.0 で Exchange の SMTP エンドポイントから送信します。アカウントの SMTP AUTH を有効にする必要があります。',
+  transportSmtpDescription: 'OAuth 2.0 で Exchange の SMTP エンドポイント（smtp.office365.com）から送信します。メールを SMTP で送る組織向けです。アカウントの SMTP AUTH を有効にする必要があります。',
   transportGraphShort: 'Microsoft Graph 経由',
   transportSmtpShort: 'Exchange SMTP（OAuth 2.0）',
   connectHintModern: '[接続] を押すと Microsoft のサインイン画面が開きます。アカウントのサインインが完了すると、この設定が保存されます。',
