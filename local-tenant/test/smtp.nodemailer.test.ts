@@ -97,6 +97,9 @@ describe('SMTP with nodemailer', () => {
     expect(inbox.map((m) => m.from.address)).toEqual(['adele@contoso.test', 'adele@contoso.test']);
     const err = await send({ type: 'OAuth2', user: 'adele@contoso.test', accessToken }, 'adele.vance@contoso.test').catch((e) => e);
     expect(err.response).toMatch(/^550 5\.7\.60 /);
+    // A password login by either name too; it sends as the address, not the UPN.
+    expect((await send({ user: 'adele@contoso.test', pass: 'dev-password' }, 'adele@contoso.test', { subject: 'by password' })).accepted).toEqual(['learner1@contoso.test']);
+    expect((await send({ user: 'adele.vance@contoso.test', pass: 'dev-password' }, 'adele.vance@contoso.test').catch((e) => e)).response).toMatch(/^550 5\.7\.60 /);
     // Another account's token names no mailbox of this one, whichever name is given.
     const megan = await smtpToken('megan@contoso.test');
     expect((await send({ type: 'OAuth2', user: 'adele@contoso.test', accessToken: megan }, 'adele@contoso.test').catch((e) => e)).response).toMatch(/^535 5\.7\.3 /);

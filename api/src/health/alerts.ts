@@ -130,7 +130,7 @@ export class AlertService {
       const outcome = await this.send(sender, kind, claimed.record, claimed.incident, counters, keep, stillLost);
       if (outcome !== 'sent') {
         this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, outcome === 'resolved'
-          ? 'incident notice not sent: the connection works again (its alert never went, so no restored notice follows)'
+          ? (kind === 'alert' ? 'incident notice not sent: the connection works again (its alert never went, so no restored notice follows)' : 'incident notice not sent: the connection works again (the restored notice follows)')
           : 'incident notice not sent: its claim lapsed and another worker took it');
         return null;
       }

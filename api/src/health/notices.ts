@@ -41,15 +41,15 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
   },
   ja: {
     alert: {
-      subject: (f) => `対応が必要です: カタログ ${f.catalog} の Microsoft 365 接続が失われました`,
-      body: (f) => `LMS は ${f.since} 以降、カタログ ${f.catalog} のメール通知と会議の招待を ${f.account} から送信できません。\n\n原因: ${f.title} (${f.code})\n対処方法: ${f.remedy}\n\n通知は失われません。${f.waiting} 件の通知を保留しており、接続が回復すると送信されます。カタログの Microsoft 365 接続設定を開いて再接続してください:\n${f.page}`
+      subject: (f) => `対応が必要です：カタログ ${f.catalog} の Microsoft 365 接続が失われました`,
+      body: (f) => `LMS は ${f.since} 以降、カタログ ${f.catalog} のメール通知と会議の招待を ${f.account} から送信できません。\n\n原因：${f.title}（${f.code}）\n対処方法：${f.remedy}\n\n通知は失われません。${f.waiting} 件の通知を保留しており、接続が回復すると送信されます。カタログの Microsoft 365 接続設定を開いて再接続してください：\n${f.page}`
     },
     reminder: {
-      subject: (f) => `再通知: カタログ ${f.catalog} の Microsoft 365 接続は失われたままです`,
-      body: (f) => `${f.since} 以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因: ${f.title} (${f.code})\n対処方法: ${f.remedy}\n\n${f.waiting} 件の通知を保留しています。再接続はこちら:\n${f.page}`
+      subject: (f) => `再通知：カタログ ${f.catalog} の Microsoft 365 接続は失われたままです`,
+      body: (f) => `${f.since} 以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。再接続はこちら：\n${f.page}`
     },
     restored: {
-      subject: (f) => `回復しました: カタログ ${f.catalog} の Microsoft 365 接続が再び使えます`,
+      subject: (f) => `回復しました：カタログ ${f.catalog} の Microsoft 365 接続が再び使えます`,
       body: (f) => `LMS は再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n接続が失われている間に保留した通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
     }
   }
@@ -76,15 +76,15 @@ const BLOCKED_TEXTS: typeof TEXTS = {
   },
   ja: {
     alert: {
-      subject: (f) => `対応が必要です: Exchange Online がカタログ ${f.catalog} の送信を停止しました`,
-      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since} 以降、カタログ ${f.catalog} のメール通知と会議の招待を送信できません。\n\n原因: ${f.title} (${f.code})\n対処方法: ${f.remedy}\n\n通知は失われません。${f.waiting} 件の通知が待機しており、Exchange がこのアカウントからの送信を再び許可すると送信されます。LMS は 1 時間ごとに再試行します。カタログの Microsoft 365 接続設定:\n${f.page}`
+      subject: (f) => `対応が必要です：Exchange Online がカタログ ${f.catalog} の送信を停止しました`,
+      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since} 以降、カタログ ${f.catalog} のメール通知と会議の招待を送信できません。\n\n原因：${f.title}（${f.code}）\n対処方法：${f.remedy}\n\n通知は失われません。${f.waiting} 件の通知が待機しており、Exchange がこのアカウントからの送信を再び許可すると送信されます。LMS は 1 時間ごとに再試行します。カタログの Microsoft 365 接続設定：\n${f.page}`
     },
     reminder: {
-      subject: (f) => `再通知: Exchange Online はカタログ ${f.catalog} の送信を停止したままです`,
-      body: (f) => `${f.since} 以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因: ${f.title} (${f.code})\n対処方法: ${f.remedy}\n\n${f.waiting} 件の通知が待機しています。\n${f.page}`
+      subject: (f) => `再通知：Exchange Online はカタログ ${f.catalog} の送信を停止したままです`,
+      body: (f) => `${f.since} 以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因：${f.title}（${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が待機しています。\n${f.page}`
     },
     restored: {
-      subject: (f) => `回復しました: カタログ ${f.catalog} の送信が再び行われています`,
+      subject: (f) => `回復しました：カタログ ${f.catalog} の送信が再び行われています`,
       body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS はカタログ ${f.catalog} の通知を送信しています。\n\n待機していた通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
     }
   }
@@ -148,7 +148,7 @@ export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: 
     },
     ja: {
       subject: `あなたのメールボックスがカタログ ${facts.catalog} に接続されました`,
-      text: `${facts.admin} が ${facts.account} を LMS のカタログ ${facts.catalog} に接続しました (${facts.at})。LMS は今後、このカタログのメール通知と会議の招待を ${facts.account} から送信します。\n\n心当たりがない場合は、カタログの管理者に Microsoft 365 接続設定ページで切断するよう依頼するか、マイ アプリで LMS のアクセスを取り消してください:\n${facts.page}`
+      text: `${facts.admin} が ${facts.account} を LMS のカタログ ${facts.catalog} に接続しました（${facts.at}）。LMS は今後、このカタログのメール通知と会議の招待を ${facts.account} から送信します。\n\n心当たりがない場合は、カタログの管理者に Microsoft 365 接続設定ページで接続を解除するよう依頼するか、マイ アプリで LMS のアクセスを取り消してください：\n${facts.page}`
     }
   };
   if (language !== 'both') {

@@ -69,7 +69,8 @@ export class GraphMailTransport implements MailTransport {
       try {
         return await work();
       } catch (error) {
-        const wait = error instanceof ApiError && error.code === 'THROTTLED' ? error.retryAfterSeconds ?? 1 : undefined;
+        // Graph's own 429 only: a token the identity platform throttled (AADSTS50196) is not asked again.
+        const wait = error instanceof ApiError && error.code === 'THROTTLED' && (error.upstream ?? '').startsWith('Graph 429') ? error.retryAfterSeconds ?? 1 : undefined;
         if (wait === undefined || wait > READ_THROTTLE_WAIT_SECONDS || retries >= 2) {
           throw error;
         }

@@ -131,6 +131,9 @@ const RECORD_RECHECK_MS = 1000;
  * not wait behind the page).
  */
 const LIST_PAGE = 100;
+
+/** The mail service unavailable: what pauses the whole mailbox (recordFault), not just the item. */
+const SERVICE_DOWN: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SERVICE_UNAVAILABLE', 'SMTP_UNAVAILABLE']);
 /**
  * A page also ends once the content it holds passes this many characters: queue rows carry the
  * bodies (up to 1 MiB a notification), and a drain keeps its page while it walks it.
@@ -480,6 +483,11 @@ export class SendingEngine {
     /** Queue rows the last listing read (final ones included), and the last of them; `full`: it stopped at its size, more may follow. */
     let listed = 0;
     let full = false;
+    /**
+     * Rows the next listing asks for: LIST_PAGE, or fewer after a page its bodies cut short - the
+     * storage answers a page whole, so the rows after the cut were read for nothing (and read again).
+     */
+    let pageRows = LIST_PAGE;
     let lastListed: string | undefined;
     /** Where the next listing starts: after this queue row, or at the head of the queue. */
     let after: string | undefined;
@@ -647,13 +655,17 @@ export class SendingEngine {
         duePending(lease.budget.pausedUntil);
         await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
       } else {
-        // A passing fault (5xx, the network, a timeout) is most often the service's, not the
-        // message's: the whole mailbox backs off (a 503's Retry-After, real seconds, when it gave
-        // one), so a backlog is not tried message after message at full concurrency against a
-        // service that is down. The message counts a failure; it fails only after maxAttempts of
-        // them over at least an hour, so an outage shorter than that fails nothing.
-        lease.budget = recordFault(lease.budget, now, this.limits, apiError.retryAfterSeconds === undefined ? undefined : apiError.retryAfterSeconds * 1000);
-        duePending(lease.budget.pausedUntil);
+        // The mail service unavailable (Graph 5xx or unreachable, an SMTP server that does not
+        // answer, a timeout) is the service's fault, not the message's: the whole mailbox backs
+        // off (a 503's Retry-After, real seconds, when it gave one), so a backlog is not tried
+        // message after message at full concurrency against a service that is down. Any other
+        // passing fault (an unknown 4xx, an internal error) is this item's: it alone backs off.
+        // The message counts a failure either way; it fails only after maxAttempts of them over
+        // at least an hour, so an outage shorter than that fails nothing.
+        if (SERVICE_DOWN.has(apiError.code)) {
+          lease.budget = recordFault(lease.budget, now, this.limits, apiError.retryAfterSeconds === undefined ? undefined : apiError.retryAfterSeconds * 1000);
+          duePending(lease.budget.pausedUntil);
+        }
         const at = Math.max(lease.budget.pausedUntil, now + Math.max(backoff(item.state.failures + 1, this.limits.timeScale), (apiError.retryAfterSeconds ?? 0) * 1000));
         const next = await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts, failAfterMs: windows(this.limits).hour }));
         failed += next.state.state === 'failed' ? 1 : 0;
@@ -729,8 +741,10 @@ export class SendingEngine {
               await releaseHeld(item);
               return;
             }
+            // The lease first: nothing may be awaited between reading the slot and taking it.
+            const holds = await leaseHolds();
             const slot = nextSlot(lease.budget, recipients, this.now(), this.limits);
-            if (stop || slot - this.now() > this.leaseMs / 2 || (slot <= this.now() && !(await leaseHolds()))) {
+            if (stop || !holds || slot - this.now() > this.leaseMs / 2) {
               await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: null }));
               duePending(slot);
               return;
@@ -836,6 +850,13 @@ export class SendingEngine {
         await releaseHeld(item);
         return;
       }
+      // The claim's transaction may have waited for a round (slow storage): a lease about to
+      // lapse now would let another instance send this item too. Put back, not sent.
+      if (!(await leaseHolds())) {
+        giveBack();
+        await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: null }));
+        return;
+      }
       await deliver(item, startedAt);
     };
     const launch = (entry: DueEntry, startedAt: number): void => {
@@ -893,7 +914,7 @@ export class SendingEngine {
           listed = 0;
           full = false;
           let chars = 0;
-          for await (const entry of outbox.pendingEntries(catalog, LIST_PAGE, after)) {
+          for await (const entry of outbox.pendingEntries(catalog, pageRows, after)) {
             lastListed = queueRowOf(entry.item);
             if (isTerminal(entry.item.state.state)) {
               // Final already (its queue row waits for its removal): removed with the drain's writes.
@@ -905,8 +926,10 @@ export class SendingEngine {
               page.push(next ? { ...entry, recipients: Math.max(1, recipientCount(next)) } : entry);
             }
             chars += entry.item.content.subject.length + (entry.item.content.html?.length ?? 0) + (entry.item.content.text?.length ?? 0);
-            if (++listed >= LIST_PAGE || chars >= LIST_PAGE_CHARS) {
+            if (++listed >= pageRows || chars >= LIST_PAGE_CHARS) {
               full = true;
+              // Large bodies: the next page asks for as many rows as this one held; small ones: back up to LIST_PAGE.
+              pageRows = chars >= LIST_PAGE_CHARS ? Math.max(1, listed) : Math.min(LIST_PAGE, pageRows * 2);
               break;
             }
           }
@@ -965,8 +988,11 @@ export class SendingEngine {
           // Pacing: a long pause gives the mailbox up and comes back by a delayed wake; a short
           // one keeps its place in the page.
           if (waitUntil - this.now() > this.leaseMs / 2) {
-            // Not instead of what the walk saw due sooner (an item ahead of this one, due in a moment).
-            nextDueAt = Math.min(nextDueAt, waitUntil);
+            // Not instead of what the walk saw due sooner (an item ahead of this one, due in a
+            // moment) - unless the whole mailbox waits (a pause, the minute's budget), which that
+            // item would meet too.
+            const mailboxWaits = nextSlot(lease.budget, 1, this.now(), this.limits) >= waitUntil;
+            nextDueAt = mailboxWaits ? waitUntil : Math.min(nextDueAt, waitUntil);
             stop = 'paused';
             break;
           }

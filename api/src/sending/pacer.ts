@@ -31,6 +31,8 @@ export interface MailboxBudget {
    * a submission is accepted: each pauses the whole mailbox a back-off that grows with them.
    */
   faults?: number;
+  /** When the last of those faults was: a run whose last fault is older than FAULT_RUN_MS is over. */
+  faultAt?: number;
 }
 
 export const EMPTY_BUDGET: MailboxBudget = { recent: [], day: [], pausedUntil: 0 };
@@ -54,7 +56,7 @@ export function prune(budget: MailboxBudget, now: number, limits: PacingLimits):
     day: budget.day.filter(([slot]) => now - slot < w.day + w.hour),
     pausedUntil: paused ? budget.pausedUntil : 0,
     ...(paused && budget.pausedFor ? { pausedFor: budget.pausedFor } : {}),
-    ...(budget.faults ? { faults: budget.faults } : {})
+    ...(budget.faults ? { faults: budget.faults, ...(budget.faultAt !== undefined ? { faultAt: budget.faultAt } : {}) } : {})
   };
 }
 
@@ -118,7 +120,7 @@ export function recordAccepted(budget: MailboxBudget, startedAt: number, now: nu
   if (i < 0 && !budget.faults) {
     return budget;
   }
-  // The mailbox works: its run of passing faults is over.
+  // The mailbox works: its run of passing faults is over (faults and faultAt go).
   const working: MailboxBudget = { recent: budget.recent, day: budget.day, pausedUntil: budget.pausedUntil, ...(budget.pausedFor ? { pausedFor: budget.pausedFor } : {}) };
   if (i < 0) {
     return working;
@@ -135,10 +137,16 @@ export function recordAccepted(budget: MailboxBudget, startedAt: number, now: nu
  * of submissions that were under way together count once (the mailbox is paused already).
  */
 export function recordFault(budget: MailboxBudget, now: number, limits: PacingLimits, retryAfterMs?: number, random: () => number = Math.random): MailboxBudget {
-  const faults = (budget.faults ?? 0) + (budget.pausedUntil > now ? 0 : 1);
+  // A run of faults goes on while they keep coming (a retry after each pause, at most 15 minutes
+  // apart); one whose last fault is older than FAULT_RUN_MS is over, and a new one starts at one.
+  const ongoing = budget.faultAt !== undefined && now - budget.faultAt <= FAULT_RUN_MS / limits.timeScale ? budget.faults ?? 0 : 0;
+  const faults = ongoing + (budget.pausedUntil > now && ongoing > 0 ? 0 : 1);
   const wait = retryAfterMs ?? backoff(faults, limits.timeScale, random);
-  return { ...pauseUntil(budget, now + wait), faults };
+  return { ...pauseUntil(budget, now + wait), faults, faultAt: now };
 }
+
+/** How long after its last fault a run of faults is over: twice the longest back-off. */
+export const FAULT_RUN_MS = 30 * MINUTE;
 
 /** A submission that was refused was not counted by the service: give its slot back. */
 export function recordRefused(budget: MailboxBudget, startedAt: number, recipients: number, limits: PacingLimits): MailboxBudget {
@@ -154,7 +162,7 @@ export function pauseUntil(budget: MailboxBudget, until: number, reason?: ErrorC
   if (until <= budget.pausedUntil) {
     return budget;
   }
-  return { recent: budget.recent, day: budget.day, pausedUntil: until, ...(reason ? { pausedFor: reason } : {}), ...(budget.faults ? { faults: budget.faults } : {}) };
+  return { recent: budget.recent, day: budget.day, pausedUntil: until, ...(reason ? { pausedFor: reason } : {}), ...(budget.faults ? { faults: budget.faults, ...(budget.faultAt !== undefined ? { faultAt: budget.faultAt } : {}) } : {}) };
 }
 
 export type HoldReason = 'daily-limit' | 'sending-quota';

@@ -573,8 +573,10 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     const { catalog, record } = setting();
     const ids = await queue(catalog, Array.from({ length: 10 }, (_, i) => ({ bcc: [`r${i}@partner.example`], text: 'x'.repeat(450_000) })));
     const perListing: number[] = [];
+    const asked: number[] = [];
     const original = OutboxStore.prototype.pendingEntries;
     const spy = jest.spyOn(OutboxStore.prototype, 'pendingEntries').mockImplementation(function (this: OutboxStore, ...args: Parameters<OutboxStore['pendingEntries']>) {
+      asked.push(args[1] ?? 100);
       const k = perListing.push(0) - 1;
       const inner = original.apply(this, args);
       return (async function* () {
@@ -589,6 +591,8 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
       await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1000 }), catalog);
       // 9 bodies of 450,000 pass 4 million: the first page holds 9, the rest come with the next listing.
       expect(perListing[0]).toBe(9);
+      // The storage answers a page whole: the next listing asks for as many rows as this one held.
+      expect(asked.slice(0, 2)).toEqual([100, 9]);
       expect(submissions.map((x) => x.messageId).sort()).toEqual(ids.map((id) => `<${id}.0@lms.test>`).sort());
     } finally {
       spy.mockRestore();

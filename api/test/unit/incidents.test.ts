@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { emptyConnection, ConnectionRecord } from '../../src/connections/model';
 import { claimNotice, dueNotice, followIncident, Incident, noticeSent } from '../../src/health/incident';
-import { noticeText, restoredReady } from '../../src/health/notices';
+import { connectedNoticeText, noticeText, restoredReady } from '../../src/health/notices';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { needsAdmin } from '../../src/errors/failureKind';
 import { AlertDeps, AlertService } from '../../src/health/alerts';
@@ -105,6 +107,19 @@ describe('incidents - one per loss, notices once each', () => {
     expect(dueNotice(reminded, t0 + 4 * DAY, 3 * DAY)).toBeNull();
     expect(dueNotice(reminded, t0 + 6 * DAY, 3 * DAY)).toBe('reminder');
     expect(dueNotice(undefined, t0, DAY)).toBeNull();
+  });
+
+  it('notices - Japanese takes full-width punctuation after Japanese text (：（）), in every notice and for a sending block too', () => {
+    const record = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1');
+    const blocked = { ...record, incident: { ...(record.incident as Incident), code: 'SENDING_BLOCKED' as const } };
+    const counters = { pending: 4, sent: 1, expired: 0, failed: 0 };
+    const texts = [record, blocked].flatMap((r) => (['alert', 'reminder', 'restored'] as const).map((kind) => noticeText(kind, 'ja', r, r.incident as Incident, 'p', counters)));
+    texts.push(connectedNoticeText('ja', { catalog: 'https://t.test/sites/a', account: 'adele@contoso.test', admin: 'Megan', at: '2026-12-01T00:00:00Z', page: 'p' }));
+    const bad = texts.flatMap((t) => [t.subject, t.text]).filter((t) => /[ぁ-んァ-ンー一-龥]\s*[():]/.test(t));
+    expect(bad).toEqual([]);
+    // Every Japanese template of the source, the ones no record above selects included.
+    const source = readFileSync(path.resolve(__dirname, '../../src/health/notices.ts'), 'utf8');
+    expect(source.split('\n').filter((line) => !/^\s*(\*|\/\/)/.test(line) && /[ぁ-んァ-ンー一-龥]\s*[():]/.test(line))).toEqual([]);
   });
 
   it('notices - text names the catalog, the cause and its remedy, the link; in one language, or both when unknown', () => {

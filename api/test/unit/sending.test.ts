@@ -8,7 +8,7 @@ import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState,
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
 import { storageError } from '../../src/storage/tables';
-import { backoff, EMPTY_BUDGET, hold, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
+import { backoff, EMPTY_BUDGET, FAULT_RUN_MS, hold, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
 const HOUR = 3_600_000;
@@ -365,10 +365,15 @@ describe('outbox state machine', () => {
     // The service said when: that, and the run goes on.
     b = recordFault(b, 8500, limits, 30_000, half);
     expect([b.faults, b.pausedUntil]).toEqual([4, 38_500]);
+    // A run is over once its last fault is older than FAULT_RUN_MS: a fault a week later starts at one.
+    const later = recordFault(b, 8500 + FAULT_RUN_MS + 1, limits, undefined, half);
+    expect([later.faults, later.pausedUntil - (8500 + FAULT_RUN_MS + 1)]).toEqual([1, 1000]);
+    expect(recordFault(b, 8500 + FAULT_RUN_MS, limits, undefined, half).faults).toBe(5);
     // Kept through pruning and pauses (stored with the lease), gone once a submission is accepted.
     expect(prune(pauseUntil(b, 50_000), 40_000, limits).faults).toBe(4);
     const started = recordSubmission(b, 1, 40_000, limits);
-    expect(recordAccepted(started, 40_000, 40_100).faults).toBeUndefined();
+    expect(recordAccepted(started, 40_000, 40_100)).not.toHaveProperty('faults');
+    expect(recordAccepted(started, 40_000, 40_100)).not.toHaveProperty('faultAt');
     expect(recordAccepted(b, 12345, 40_100).faults).toBeUndefined();
   });
 

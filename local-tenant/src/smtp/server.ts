@@ -18,12 +18,13 @@ export interface SmtpHandle {
 
 /** Decides an AUTH attempt the way Exchange does; returns the account's address or the reply. */
 export function decideAuth(state: TenantState, key: SigningKey, auth: SMTPServerAuthentication): { user: string } | { error: ReturnType<(typeof SMTP_REPLIES)[keyof typeof SMTP_REPLIES]> } {
-  const account = state.accountByUpn(auth.username ?? '');
+  // A login names the mailbox by its UPN or its email address (Outlook's own settings pages ask
+  // for the email address; Microsoft's XOAUTH2 page says to give a shared mailbox's address as
+  // user=), which is not its UPN once renamed.
+  const wanted = (auth.username ?? '').trim().toLowerCase();
+  const account = state.accountByUpn(wanted) ?? state.people().find((a) => a.mail?.toLowerCase() === wanted);
   if (auth.method === 'XOAUTH2') {
-    // The user= of XOAUTH2 names the mailbox: its UPN, or its email address (Microsoft's page says
-    // to give a shared mailbox's email address there), which is not its UPN once renamed.
-    const wanted = (auth.username ?? '').trim().toLowerCase();
-    const mailbox = account ?? state.people().find((a) => a.mail?.toLowerCase() === wanted);
+    const mailbox = account;
     const result = callerFromToken(auth.accessToken ?? '', state, key, EXCHANGE_AUDIENCES);
     if (!result.ok || result.caller.kind !== 'user' || !result.caller.scopes.includes('SMTP.Send')) return { error: SMTP_REPLIES.badCredentials() };
     if (!mailbox || result.caller.user.id !== mailbox.id || mailbox.mailbox === 'none') return { error: SMTP_REPLIES.badCredentials() };

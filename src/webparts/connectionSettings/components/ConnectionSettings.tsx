@@ -5,7 +5,7 @@ import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
-import { format, type IConnectionSettingsStrings } from '../loc';
+import { format, sentences, type IConnectionSettingsStrings } from '../loc';
 import { appError, toAppError, type IAppError } from '../model/appError';
 import { isConnected, type AuthMethod, type IConnectionView, type Transport } from '../model/connection';
 import { dirtyFields, orgConsentOptionVisible, validate, validateCredentials, hasErrors, type FormField, type IFormErrors, type IFormValues } from '../model/form';
@@ -358,7 +358,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     if (state.signIn) {
       // "Stop sign-in": only the sign-in stops; the form keeps what the admin typed.
       signIn.cancel();
-      dispatch({ type: 'sign-in-cancelled', notice: { text: dirty ? `${strings.signInCancelled} ${strings.changesKept}` : strings.signInCancelled, place: 'footer', info: true, takeFocus: true } });
+      dispatch({ type: 'sign-in-cancelled', notice: { text: dirty ? sentences(strings, strings.signInCancelled, strings.changesKept) : strings.signInCancelled, place: 'footer', info: true, takeFocus: true } });
       return;
     }
     dispatch({ type: 'cancel', notice: dirty ? { text: strings.changesDiscarded, place: 'footer', info: true } : undefined });

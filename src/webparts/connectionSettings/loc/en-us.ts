@@ -97,10 +97,10 @@ const strings: IConnectionSettingsStrings = {
   listAccessDeniedRemedy: 'You own the catalog site, but the list "LMS Microsoft 365 connection" (Site contents) has permissions of its own that leave you out. Give it the site\'s permissions again (the list\'s settings > Permissions for this list > Delete unique permissions), or ask a site collection administrator.',
   unsavedOverwrites: 'Another admin has saved other alert recipients since you changed them here. Save replaces theirs with yours; Cancel shows theirs.',
   changesDiscarded: 'Your changes were discarded: the settings are as they were saved.',
-  signInCancelled: 'Sign-in cancelled: the connection was not changed.',
+  signInCancelled: 'Sign-in stopped: the connection was not changed.',
   cancelSignIn: 'Stop sign-in',
   changesKept: 'Your other changes are still here, not saved yet.',
-  signInWindowClosed: 'Still waiting for the Microsoft sign-in. If its window is no longer open, choose Stop sign-in, then Connect again.',
+  signInWindowClosed: 'Still waiting for the Microsoft sign-in. If its window is no longer open, choose Stop sign-in and start again.',
   listNotUpdated: 'Settings saved: sending follows them. This site\'s settings list could not be updated ({0}), so it shows the earlier values until the next save.',
 
   accountLabel: 'Account',

@@ -29,3 +29,8 @@ export function format(template: string, ...values: string[]): string {
     return value === undefined ? match : value;
   });
 }
+
+/** Sentences one after the other: Japanese joins them as they are, English with a space. */
+export function sentences(strings: Pick<IConnectionSettingsStrings, 'language'>, ...parts: string[]): string {
+  return parts.join(strings.language === 'ja' ? '' : ' ');
+}

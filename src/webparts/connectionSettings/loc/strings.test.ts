@@ -4,7 +4,7 @@ import { ERROR_CODES } from '@lms-m365/contracts';
 import en from './en-us';
 import ja from './ja-jp';
 import { stringsFor } from './all';
-import { format, loadStrings } from './index';
+import { format, loadStrings, sentences } from './index';
 
 const root = path.resolve(__dirname, '..');
 
@@ -38,7 +38,7 @@ describe('strings', () => {
       ...Object.values(ja).filter((value): value is string => typeof value === 'string'),
       ...ERROR_CODES.flatMap((code) => [ja.errors[code].title, ja.errors[code].remedy])
     ];
-    expect(texts.filter((text) => /[ぁ-んァ-ン一-龥][():]/.test(text))).toEqual([]);
+    expect(texts.filter((text) => /[ぁ-んァ-ンー一-龥]\s*[():]/.test(text))).toEqual([]);
   });
 
   it('strings - each language carries every catalogue code\'s title and remedy, in that language', () => {
@@ -70,6 +70,11 @@ describe('strings', () => {
     expect(stringsFor('fr-FR')).toBe(en);
     expect(await loadStrings('ja-JP')).toBe(ja);
     expect(await loadStrings('en-GB')).toBe(en);
+  });
+
+  it('strings - sentences joins Japanese sentences as they are and English ones with a space', () => {
+    expect(sentences(ja, ja.signInCancelled, ja.changesKept)).toBe(`${ja.signInCancelled}${ja.changesKept}`);
+    expect(sentences(en, en.signInCancelled, en.changesKept)).toBe(`${en.signInCancelled} ${en.changesKept}`);
   });
 
   it('strings - format fills placeholders in order', () => {

@@ -6,6 +6,7 @@ import { appError, isAppError, type IAppError } from '../model/appError';
 import type { AuthMethod, HealthState, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type IAdminSettings, type IStoredSettings } from '../model/settings';
 import type { IPerson, ISettingsStore, IVisitorView } from './interfaces';
+import { ownersToAsk } from '../model/owners';
 import { RequestTimeout } from './requestTimeout';
 import { SETTINGS_FIELDS } from './settingsFields';
 
@@ -226,12 +227,7 @@ export class SettingsStore implements ISettingsStore {
         import(/* webpackChunkName: 'lms-site-owners' */ '@pnp/sp/site-groups/web'),
         import(/* webpackChunkName: 'lms-site-owners' */ '@pnp/sp/site-users/web')
       ]);
-      const users: Array<{ Title?: string; Email?: string; UserPrincipalName?: string | null }> = await this._sp.web.associatedOwnerGroup.users();
-      // An owner SharePoint knows no email for (no mailbox, a profile not synchronised yet) is
-      // still an owner: named, without a mail link.
-      return users
-        .map((u) => ({ displayName: text(u.Title) || text(u.Email) || text(u.UserPrincipalName), email: text(u.Email) }))
-        .filter((u) => u.displayName !== '');
+      return ownersToAsk(await this._sp.web.associatedOwnerGroup.users());
     } catch {
       return [];
     }
