@@ -616,6 +616,22 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect(Math.max(...wakes)).toBeLessThanOrEqual(5);
   });
 
+  it('a passing fault that is not the mail service being down (an internal error, an unknown 4xx) backs off its own item only: the mailbox sends on', async () => {
+    const { catalog, mailbox, record } = setting();
+    const [bad, ...good] = await queue(catalog, Array.from({ length: 4 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
+    const submissions: Submission[] = [];
+    await drainOnce(engineFor(record, async (message) => {
+      if (message.messageId.startsWith(`<${bad}.`)) {
+        throw new ApiError('INTERNAL_ERROR');
+      }
+    }, submissions), catalog);
+    const store = new OutboxStore(outboxTable);
+    expect((await Promise.all(good.map((id) => store.read(catalog, id)))).map((x) => x?.state.state)).toEqual(['sent', 'sent', 'sent']);
+    expect((await store.read(catalog, bad))?.state).toMatchObject({ state: 'queued', failures: 1, lastCode: 'INTERNAL_ERROR' });
+    const budget = await budgetOf(mailbox);
+    expect([budget.faults, budget.pausedUntil]).toEqual([undefined, 0]);
+  });
+
   it('an outage of the mail service (503 on every send) pauses the whole mailbox with a growing back-off, and fails nothing before an hour of tries', async () => {
     const { catalog, mailbox, record } = setting();
     const ids = await queue(catalog, Array.from({ length: 40 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
