@@ -77,6 +77,16 @@ class World {
   }
 }
 
+/** A notice dispatched while the connection works again during its recipients' language lookups: what dispatch answers. */
+async function restoredWhileLookingUp(world: World): Promise<string | null> {
+  const lookup = gate();
+  const sending = world.instance(async (method) => (method === 'GET' ? lookup.wait() : undefined)).dispatch(CATALOG);
+  await lookup.reached;
+  await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: null } }));
+  lookup.open();
+  return sending;
+}
+
 describe('incident notices under races (fakes: one shared record, the real ConnectionWriter)', () => {
   it('reminders - each reminder of an incident has its own internetMessageId (a mailbox drops a second message with the same id); a retry of one keeps it', async () => {
     const world = new World();
@@ -139,13 +149,7 @@ describe('incident notices under races (fakes: one shared record, the real Conne
 
   it('restored - a connection that works again while the alert\'s languages are looked up (before any mail) is not announced: neither the alert nor a restored notice goes', async () => {
     const world = new World();
-    const lookup = gate();
-    const a = world.instance(async (method) => (method === 'GET' ? lookup.wait() : undefined));
-    const sending = a.dispatch(CATALOG);
-    await lookup.reached;
-    await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: null } }));
-    lookup.open();
-    expect(await sending).toBeNull();
+    expect(await restoredWhileLookingUp(world)).toBeNull();
     world.clock += 10 * MINUTE;
     expect(await world.instance().dispatch(CATALOG)).toBeNull();
     expect(world.posted).toEqual([]);
@@ -155,13 +159,7 @@ describe('incident notices under races (fakes: one shared record, the real Conne
     const world = new World();
     expect(await world.instance().dispatch(CATALOG)).toBe('alert');
     world.clock += 3 * DAY;
-    const lookup = gate();
-    const a = world.instance(async (method) => (method === 'GET' ? lookup.wait() : undefined));
-    const sending = a.dispatch(CATALOG);
-    await lookup.reached;
-    await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: null } }));
-    lookup.open();
-    expect(await sending).toBeNull();
+    expect(await restoredWhileLookingUp(world)).toBeNull();
     expect(await world.instance().dispatch(CATALOG)).toBe('restored');
     expect(world.posted.map((p) => p.subject.split(':')[0])).toEqual(['Action needed', 'Restored']);
   });

@@ -463,6 +463,21 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect([budget.recent.length, dayRecipients(budget)]).toEqual([0, 0]);
     expect(await new OutboxStore(outboxTable).counters(catalog)).toMatchObject({ sent: 1 });
   });
+  /** The leases table with `hook` run before its `nth` updateEntity (counted from 1): a slow write, or one that fails. */
+  const onLeaseWrite = (nth: number, hook: () => Promise<unknown>): TableClient => {
+    let writes = 0;
+    return new Proxy(leases, {
+      get: (target, name) => (name === 'updateEntity'
+        ? async (...args: Parameters<TableClient['updateEntity']>) => {
+          if (++writes === nth) {
+            await hook();
+          }
+          return target.updateEntity(...args);
+        }
+        : Reflect.get(target, name).bind(target))
+    });
+  };
+
   /** The table with its `nth` submitTransaction (counted from 1) failing with a storage 503 that did not land. */
   const failingTransaction = (table: TableClient, nth: number): TableClient => {
     let count = 0;
@@ -517,18 +532,8 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     await queue(catalog, Array.from({ length: 40 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
     const first: Submission[] = [];
     const second: Submission[] = [];
-    let writes = 0;
     // Instance A's lease writes: the first renewal hangs 3 s (longer than the 1.5 s lease).
-    const slowLeases = new Proxy(leases, {
-      get: (target, name) => (name === 'updateEntity'
-        ? async (...args: Parameters<TableClient['updateEntity']>) => {
-          if (++writes === 2) {
-            await sleep(3000);
-          }
-          return target.updateEntity(...args);
-        }
-        : Reflect.get(target, name).bind(target))
-    });
+    const slowLeases = onLeaseWrite(2, () => sleep(3000));
     // Sends of 400 ms, 4 at a time: the 40 would take A 4 s.
     const a = drainOnce(engineFor(record, async () => sleep(400), first, { leaseSeconds: 1.5, messagesPerMinute: 1000 }, { leases: slowLeases }), catalog);
     await sleep(2200);
@@ -550,17 +555,9 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     const { catalog, mailbox, record } = setting();
     await queue(catalog, Array.from({ length: 30 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
     const submissions: Submission[] = [];
-    let writes = 0;
     // The lease's second renewal (at 1 s: the first write after its creation) fails with a storage 503 that did not land.
-    const flaky = new Proxy(leases, {
-      get: (target, name) => (name === 'updateEntity'
-        ? async (...args: Parameters<TableClient['updateEntity']>) => {
-          if (++writes === 2) {
-            throw Object.assign(new Error('storage 503'), { statusCode: 503 });
-          }
-          return target.updateEntity(...args);
-        }
-        : Reflect.get(target, name).bind(target))
+    const flaky = onLeaseWrite(2, async () => {
+      throw Object.assign(new Error('storage 503'), { statusCode: 503 });
     });
     await drainOnce(engineFor(record, async () => sleep(300), submissions, { leaseSeconds: 1.5, messagesPerMinute: 1000 }, { leases: flaky }), catalog);
     expect(submissions.length).toBeGreaterThan(0);
