@@ -93,6 +93,24 @@ describe('incidents - one per loss, notices once each', () => {
     expect(dueNotice(claimed, t0 + 2 * DAY, DAY)).toBe('reminder');
   });
 
+  it('notices - each reminder of an incident has its number: the first is 1, one claimed after the last went out the next, one claimed again (its claim lapsed) keeps its own', () => {
+    const open = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1').incident as Incident;
+    const alerted = noticeSent(open, 'alert', 'T0');
+    const first = claimNotice(alerted, 'reminder', 'T1');
+    expect([first.reminder?.seq, first.alert.seq]).toEqual([1, undefined]);
+    // Claimed again before it went out: the same number (its message id stays the same on a retry).
+    expect(claimNotice(first, 'reminder', 'T2').reminder?.seq).toBe(1);
+    const sent = noticeSent(first, 'reminder', 'T3');
+    expect(claimNotice(sent, 'reminder', 'T4').reminder?.seq).toBe(2);
+    expect(claimNotice(noticeSent(claimNotice(sent, 'reminder', 'T4'), 'reminder', 'T5'), 'reminder', 'T6').reminder?.seq).toBe(3);
+    // A reminder stored before numbers were kept counts as the first.
+    const unnumbered = { ...sent, reminder: { claimedUntil: null, sentAt: 'T3' } };
+    expect(claimNotice(unnumbered, 'reminder', 'T4').reminder?.seq).toBe(2);
+    expect(claimNotice({ ...unnumbered, reminder: { claimedUntil: 'T3', sentAt: null } }, 'reminder', 'T4').reminder?.seq).toBe(1);
+    // Other notices carry no number.
+    expect(claimNotice(alerted, 'restored', 'T1').restored).toEqual({ claimedUntil: 'T1', sentAt: null });
+  });
+
   it('notices - the alert is due once; a live claim keeps others off, a lapsed one lets another try; reminders after the period', () => {
     const open = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1').incident as Incident;
     const t0 = Date.parse('2026-12-01T00:00:00Z');
