@@ -371,6 +371,13 @@ describe('outbox state machine', () => {
     expect(recordFault(b, 8500 + FAULT_RUN_MS, limits, undefined, half).faults).toBe(5);
     // Kept through pruning and pauses (stored with the lease), gone once a submission is accepted.
     expect(prune(pauseUntil(b, 50_000), 40_000, limits).faults).toBe(4);
+    expect([pauseUntil(b, 50_000).faultAt, prune(pauseUntil(b, 50_000), 40_000, limits).faultAt, prune(b, 40_000, limits).faultAt]).toEqual([8500, 8500, 8500]);
+    // Scaled (x60), the run is over 30 seconds after its last fault.
+    const fast = { ...limits, timeScale: 60 };
+    expect(recordFault(b, 8500 + FAULT_RUN_MS / 60 + 1, fast, undefined, half).faults).toBe(1);
+    expect(recordFault(b, 8500 + FAULT_RUN_MS / 60, fast, undefined, half).faults).toBe(5);
+    // A first fault while the mailbox is paused for another reason (a 429's Retry-After) starts a run at one.
+    expect(recordFault(pauseUntil(EMPTY_BUDGET, 5000), 1000, limits, undefined, half)).toMatchObject({ faults: 1, faultAt: 1000, pausedUntil: 5000 });
     const started = recordSubmission(b, 1, 40_000, limits);
     expect(recordAccepted(started, 40_000, 40_100)).not.toHaveProperty('faults');
     expect(recordAccepted(started, 40_000, 40_100)).not.toHaveProperty('faultAt');
