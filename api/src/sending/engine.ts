@@ -14,7 +14,7 @@ import { catalogKey } from '../storage/tables';
 import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
 import { isClaimable, isExpired, isTerminal, Refusal, transition } from './outboxItem';
-import { DueEntry, OutboxStore, queueRowOf, StoredItem } from './outboxStore';
+import { DueEntry, OutboxStore, queueRowOf, storedChars, StoredItem } from './outboxStore';
 import { AccountPacing, backoff, hold, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
 
@@ -135,7 +135,7 @@ const LIST_PAGE = 100;
 /** The mail service unavailable: what pauses the whole mailbox (recordFault), not just the item. */
 const SERVICE_DOWN: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SERVICE_UNAVAILABLE', 'SMTP_UNAVAILABLE']);
 /**
- * A page also ends once the content it holds passes this many characters: queue rows carry the
+ * A page also ends once the content it holds (storedChars) passes this many characters: queue rows carry the
  * bodies (up to 1 MiB a notification), and a drain keeps its page while it walks it.
  */
 const LIST_PAGE_CHARS = 4_000_000;
@@ -531,10 +531,12 @@ export class SendingEngine {
       record = current;
       return true;
     };
-    /** A claimed item the drain may no longer send goes back to the queue, held as the catalog is. */
-    const releaseHeld = async (item: StoredItem): Promise<void> => {
-      await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: heldCode(holding ?? record) }));
+    /** A claimed item back to the queue, no failure counted, with why (null: its turn comes again). */
+    const release = async (item: StoredItem, code: ErrorCode | null, now = this.now()): Promise<void> => {
+      await outbox.update(item, transition(item.state, { type: 'release', now, code }));
     };
+    /** A claimed item the drain may no longer send goes back to the queue, held as the catalog is. */
+    const releaseHeld = (item: StoredItem): Promise<void> => release(item, heldCode(holding ?? record));
 
     /**
      * The lease (and the wake) are renewed on a timer, not between the drain's steps: a page of
@@ -600,11 +602,12 @@ export class SendingEngine {
      * once it lapsed, and would send again what this one's claims cover.
      */
     const leaseHolds = async (): Promise<boolean> => {
-      if (!leaseLost && lease.leaseUntil - this.now() > this.leaseMs / 3) {
+      const holds = (): boolean => !leaseLost && lease.leaseUntil - this.now() > this.leaseMs / 3;
+      if (holds()) {
         return true;
       }
       await renewing;
-      if (!leaseLost && lease.leaseUntil - this.now() > this.leaseMs / 3) {
+      if (holds()) {
         return true;
       }
       if (!leaseLost) {
@@ -620,6 +623,7 @@ export class SendingEngine {
     const onFailure = async (item: StoredItem, error: unknown, startedAt: number, recipients: number, refund = true): Promise<void> => {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       const now = this.now();
+      const retryAfterMs = apiError.retryAfterSeconds === undefined ? undefined : apiError.retryAfterSeconds * 1000;
       if (refund) {
         lease.budget = recordRefused(lease.budget, startedAt, recipients, this.limits);
       }
@@ -627,7 +631,7 @@ export class SendingEngine {
       this.deps.log.info({ catalog, notification: item.id, code: apiError.code, upstream: apiError.upstream, kind }, 'submission refused');
       if (kind === 'connection-lost') {
         stop = 'held';
-        await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
+        await release(item, apiError.code, now);
         await this.deps.health.lost(record, apiError.code);
       } else if (kind === 'mailbox-blocked') {
         if (needsAdmin(apiError.code)) {
@@ -641,7 +645,7 @@ export class SendingEngine {
         lease.budget = pauseUntil(lease.budget, until, apiError.code);
         duePending(until);
         stop ??= 'paused';
-        await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
+        await release(item, apiError.code, now);
       } else if (kind === 'message') {
         await outbox.update(item, transition(item.state, { type: 'fail', now, code: apiError.code }));
         failed++;
@@ -650,10 +654,9 @@ export class SendingEngine {
         // counts no failure. Retry-After is the service's own instruction, in real seconds (not
         // scaled); without one (SMTP 432 4.3.2, 421) the mailbox backs off, longer with each
         // throttling in a row (a second, two, four ... at most 15 minutes).
-        const retryAfterMs = apiError.retryAfterSeconds === undefined ? undefined : apiError.retryAfterSeconds * 1000;
         lease.budget = retryAfterMs === undefined ? recordFault(lease.budget, now, { ...this.limits, timeScale: 1 }) : pauseUntil(lease.budget, now + retryAfterMs);
         duePending(lease.budget.pausedUntil);
-        await outbox.update(item, transition(item.state, { type: 'release', now, code: apiError.code }));
+        await release(item, apiError.code, now);
       } else {
         // The mail service unavailable (Graph 5xx or unreachable, an SMTP server that does not
         // answer, a timeout) is the service's fault, not the message's: the whole mailbox backs
@@ -663,10 +666,10 @@ export class SendingEngine {
         // The message counts a failure either way; it fails only after maxAttempts of them over
         // at least an hour, so an outage shorter than that fails nothing.
         if (SERVICE_DOWN.has(apiError.code)) {
-          lease.budget = recordFault(lease.budget, now, this.limits, apiError.retryAfterSeconds === undefined ? undefined : apiError.retryAfterSeconds * 1000);
+          lease.budget = recordFault(lease.budget, now, this.limits, retryAfterMs);
           duePending(lease.budget.pausedUntil);
         }
-        const at = Math.max(lease.budget.pausedUntil, now + Math.max(backoff(item.state.failures + 1, this.limits.timeScale), (apiError.retryAfterSeconds ?? 0) * 1000));
+        const at = Math.max(lease.budget.pausedUntil, now + Math.max(backoff(item.state.failures + 1, this.limits.timeScale), retryAfterMs ?? 0));
         const next = await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts, failAfterMs: windows(this.limits).hour }));
         failed += next.state.state === 'failed' ? 1 : 0;
         if (next.state.state !== 'failed') {
@@ -745,7 +748,7 @@ export class SendingEngine {
             const holds = await leaseHolds();
             const slot = nextSlot(lease.budget, recipients, this.now(), this.limits);
             if (stop || !holds || slot - this.now() > this.leaseMs / 2) {
-              await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: null }));
+              await release(item, null);
               duePending(slot);
               return;
             }
@@ -854,7 +857,7 @@ export class SendingEngine {
       // lapse now would let another instance send this item too. Put back, not sent.
       if (!(await leaseHolds())) {
         giveBack();
-        await outbox.update(item, transition(item.state, { type: 'release', now: this.now(), code: null }));
+        await release(item, null);
         return;
       }
       await deliver(item, startedAt);
@@ -925,7 +928,7 @@ export class SendingEngine {
               const next = partsSent > 0 && entry.item.kind === 'notification' ? partsOf(entry.item)[partsSent] : undefined;
               page.push(next ? { ...entry, recipients: Math.max(1, recipientCount(next)) } : entry);
             }
-            chars += entry.item.content.subject.length + (entry.item.content.html?.length ?? 0) + (entry.item.content.text?.length ?? 0);
+            chars += storedChars(entry.item.content);
             if (++listed >= pageRows || chars >= LIST_PAGE_CHARS) {
               full = true;
               // Large bodies: the next page asks for as many rows as this one held; small ones: back up to LIST_PAGE.

@@ -56,8 +56,13 @@ export function prune(budget: MailboxBudget, now: number, limits: PacingLimits):
     day: budget.day.filter(([slot]) => now - slot < w.day + w.hour),
     pausedUntil: paused ? budget.pausedUntil : 0,
     ...(paused && budget.pausedFor ? { pausedFor: budget.pausedFor } : {}),
-    ...(budget.faults ? { faults: budget.faults, ...(budget.faultAt !== undefined ? { faultAt: budget.faultAt } : {}) } : {})
+    ...faultRun(budget)
   };
+}
+
+/** The budget's run of faults (its count and last time), carried into a budget made anew. */
+function faultRun(budget: MailboxBudget): Pick<MailboxBudget, 'faults' | 'faultAt'> {
+  return budget.faults ? { faults: budget.faults, ...(budget.faultAt !== undefined ? { faultAt: budget.faultAt } : {}) } : {};
 }
 
 /**
@@ -162,7 +167,7 @@ export function pauseUntil(budget: MailboxBudget, until: number, reason?: ErrorC
   if (until <= budget.pausedUntil) {
     return budget;
   }
-  return { recent: budget.recent, day: budget.day, pausedUntil: until, ...(reason ? { pausedFor: reason } : {}), ...(budget.faults ? { faults: budget.faults, ...(budget.faultAt !== undefined ? { faultAt: budget.faultAt } : {}) } : {}) };
+  return { recent: budget.recent, day: budget.day, pausedUntil: until, ...(reason ? { pausedFor: reason } : {}), ...faultRun(budget) };
 }
 
 export type HoldReason = 'daily-limit' | 'sending-quota';
