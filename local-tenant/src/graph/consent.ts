@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { graphError } from '../http/server';
-import { GLOBAL_ADMIN_ROLE_TEMPLATE, TenantState } from '../state/tenant-state';
+import { GLOBAL_ADMIN_ROLE_TEMPLATE, mailAddress, TenantState } from '../state/tenant-state';
 import { allows, type Caller } from './caller';
 import { compileFilter } from './filter';
 
@@ -32,7 +32,7 @@ export function registerGraphConsent(g: FastifyInstance, state: TenantState): vo
     return {
       '@odata.context': `${base()}/$metadata#directoryObjects`,
       value: state.roleMembers(GLOBAL_ADMIN_ROLE_TEMPLATE).map((a) => (readsUsers
-        ? { '@odata.type': '#microsoft.graph.user', id: a.id, displayName: a.displayName, mail: a.mailbox === 'none' ? null : a.upn, userPrincipalName: a.upn }
+        ? { '@odata.type': '#microsoft.graph.user', id: a.id, displayName: a.displayName, mail: a.mailbox === 'none' ? null : mailAddress(a), userPrincipalName: a.upn }
         : { '@odata.type': '#microsoft.graph.user', id: a.id }))
     };
   });

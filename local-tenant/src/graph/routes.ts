@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { graphError } from '../http/server';
 import { SigningKey } from '../identity/jwt';
-import type { Account, App, TenantState } from '../state/tenant-state';
+import { mailAddress, type Account, type App, type TenantState } from '../state/tenant-state';
 import { allows, Caller, callerFrom } from './caller';
 import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInput, eventTimeMs, updateEvent } from './calendar';
 import type { CalendarEvent, DateTimeTimeZone, Recipient } from '../mailbox/store';
@@ -151,7 +151,7 @@ function userJson(state: TenantState, a: Account): Record<string, unknown> {
     displayName: a.displayName,
     givenName: a.givenName,
     jobTitle: a.jobTitle,
-    mail: a.mailbox === 'none' ? null : a.mail ?? a.upn,
+    mail: a.mailbox === 'none' ? null : mailAddress(a),
     mobilePhone: null,
     officeLocation: a.room?.building ?? null,
     preferredLanguage: 'en-US',
@@ -335,7 +335,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
     if (to.length + cc.length + bcc.length === 0) return badRequest(reply, "At least one recipient is not valid., A message can't be sent because it contains no recipients.", 'ErrorInvalidRecipients');
     const from = (m.from as { emailAddress?: { address?: string } } | undefined)?.emailAddress?.address;
     // The mailbox sends as its primary SMTP address (mail), not as its UPN where they differ.
-    const address = (a.mail ?? a.upn).toLowerCase();
+    const address = mailAddress(a);
     if (from && from.toLowerCase() !== address) return reply.code(403).send(graphError('ErrorSendAsDenied', 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account., Cannot submit message.'));
     if (!admit(req, reply, a)) return reply;
     const bodyPart = (m.body ?? {}) as { contentType?: string; content?: string };

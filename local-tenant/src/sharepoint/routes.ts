@@ -4,7 +4,7 @@ import { sharePointError } from '../http/server';
 import { SigningKey } from '../identity/jwt';
 import { Caller, callerFromToken } from '../graph/caller';
 import { parseFilter } from '../graph/filter';
-import type { Account, TenantState } from '../state/tenant-state';
+import { mailAddress, type Account, type TenantState } from '../state/tenant-state';
 import { applyValues, fieldTypeName, itemEntityType, newItem, SpField, SpItem, SpList, SpSite } from './list-store';
 import { argumentOf, collection, entity, entityBody, formatOf, ODataFormat, primitive, splitSegments } from './odata';
 import { EDIT_ITEMS, includes, isNone, MANAGE_LISTS, type Mask, maskOf } from './permissions';
@@ -104,7 +104,7 @@ function userJson(c: Ctx, account: Account): Record<string, unknown> {
     LoginName: loginName(account),
     Title: account.displayName,
     PrincipalType: 1,
-    Email: account.mailbox === 'none' ? '' : (account.mail ?? account.upn),
+    Email: account.mailbox === 'none' ? '' : mailAddress(account),
     Expiration: '',
     IsEmailAuthenticationGuestUser: false,
     IsShareByEmailGuestUser: false,

@@ -1,7 +1,7 @@
 import { SMTPServer, SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import { simpleParser, AddressObject } from 'mailparser';
 import type { AddressInfo } from 'node:net';
-import type { TenantState } from '../state/tenant-state';
+import { mailAddress, type TenantState } from '../state/tenant-state';
 import { SigningKey } from '../identity/jwt';
 import { callerFromToken } from '../graph/caller';
 import { passwordMatches } from '../identity/routes';
@@ -22,14 +22,13 @@ export function decideAuth(state: TenantState, key: SigningKey, auth: SMTPServer
   // for the email address; Microsoft's XOAUTH2 page says to give a shared mailbox's address as
   // user=), which is not its UPN once renamed.
   const wanted = (auth.username ?? '').trim().toLowerCase();
-  const account = state.accountByUpn(wanted) ?? state.people().find((a) => a.mail?.toLowerCase() === wanted);
+  const account = state.accountByUpn(wanted) ?? state.people().find((a) => mailAddress(a) === wanted);
   if (auth.method === 'XOAUTH2') {
-    const mailbox = account;
     const result = callerFromToken(auth.accessToken ?? '', state, key, EXCHANGE_AUDIENCES);
     if (!result.ok || result.caller.kind !== 'user' || !result.caller.scopes.includes('SMTP.Send')) return { error: SMTP_REPLIES.badCredentials() };
-    if (!mailbox || result.caller.user.id !== mailbox.id || mailbox.mailbox === 'none') return { error: SMTP_REPLIES.badCredentials() };
-    if (!mailbox.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
-    return { user: mailbox.upn };
+    if (!account || result.caller.user.id !== account.id || account.mailbox === 'none') return { error: SMTP_REPLIES.badCredentials() };
+    if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
+    return { user: account.upn };
   }
   if (!state.smtpBasicAuthEnabled) return { error: state.smtpBasicAuthOffReply === 'retired' ? SMTP_REPLIES.basicAuthRetired() : SMTP_REPLIES.basicAuthDisabled() };
   if (!account || account.isRoom || account.mailbox === 'none' || account.disabled || !passwordMatches(account.password, auth.password ?? '')) return { error: SMTP_REPLIES.badCredentials() };
@@ -40,7 +39,7 @@ export function decideAuth(state: TenantState, key: SigningKey, auth: SMTPServer
 /** The address a mailbox sends as: its primary SMTP address (Graph's `mail`), which is not its UPN once renamed. */
 export function sendingAddress(state: TenantState, upn: string): string {
   const account = state.accountByUpn(upn);
-  return (account?.mail ?? account?.upn ?? upn).toLowerCase();
+  return account ? mailAddress(account) : upn.toLowerCase();
 }
 
 const addresses = (a: AddressObject | AddressObject[] | undefined): Recipient[] =>

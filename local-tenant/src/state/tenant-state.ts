@@ -41,6 +41,11 @@ export interface Account {
   disabled?: boolean;
 }
 
+/** The address a mailbox sends as and is known by (Graph's `mail`): its primary SMTP address, the UPN unless renamed. */
+export function mailAddress(account: Account): string {
+  return (account.mail ?? account.upn).toLowerCase();
+}
+
 /** An app registration with its service principal, as one object (local tenants have one of each). */
 export interface App extends FixtureApp {
   key: string;
