@@ -41,6 +41,15 @@ export interface IFormFooterProps {
 
 const NO_WRAP = { root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } };
 
+/** One of the footer's messages: a multiline bar, found by its test id. */
+function FooterBar(props: { testId: string; type: MessageBarType; children: React.ReactNode }): JSX.Element {
+  return (
+    <div data-testid={props.testId}>
+      <MessageBar messageBarType={props.type} isMultiline={true}>{props.children}</MessageBar>
+    </div>
+  );
+}
+
 /** Save/Cancel (R-PAGE-5) at the foot of the form, with what the action does and how it went. */
 export function FormFooter(props: IFormFooterProps): JSX.Element {
   const { strings, step, busy, signIn } = props;
@@ -62,30 +71,20 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
         ) : null}
         {props.notice}
         {signIn && signIn.state === 'blocked' ? (
-          <div data-testid="popup-blocked">
-            <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>
-              {strings.popupBlocked}{' '}
-              {/* rel=opener: the sign-in's callback page must reach this page with postMessage. */}
-              {/* eslint-disable-next-line react/jsx-no-target-blank */}
-              <a href={signIn.url} target="_blank" rel="opener" style={{ color: theme.semanticColors.link, fontWeight: 600 }} onClick={props.onOpenedBlocked}>
-                {strings.popupBlockedLink}
-              </a>
-            </MessageBar>
-          </div>
+          <FooterBar testId="popup-blocked" type={MessageBarType.warning}>
+            {strings.popupBlocked}{' '}
+            {/* rel=opener: the sign-in's callback page must reach this page with postMessage. */}
+            {/* eslint-disable-next-line react/jsx-no-target-blank */}
+            <a href={signIn.url} target="_blank" rel="opener" style={{ color: theme.semanticColors.link, fontWeight: 600 }} onClick={props.onOpenedBlocked}>
+              {strings.popupBlockedLink}
+            </a>
+          </FooterBar>
         ) : null}
         {signIn && signIn.state === 'waiting' && signIn.windowClosed ? (
-          <div data-testid="sign-in-window-closed">
-            <MessageBar messageBarType={MessageBarType.info} isMultiline={true}>
-              {strings.signInWindowClosed}
-            </MessageBar>
-          </div>
+          <FooterBar testId="sign-in-window-closed" type={MessageBarType.info}>{strings.signInWindowClosed}</FooterBar>
         ) : null}
         {props.overwrites ? (
-          <div data-testid="overwrite-warning">
-            <MessageBar messageBarType={MessageBarType.warning} isMultiline={true}>
-              {strings.unsavedOverwrites}
-            </MessageBar>
-          </div>
+          <FooterBar testId="overwrite-warning" type={MessageBarType.warning}>{strings.unsavedOverwrites}</FooterBar>
         ) : null}
         {connect ? (
           <Text block={true} variant="small" data-testid="connect-hint" className="lms-hint">
