@@ -1479,6 +1479,11 @@ export interface components {
             notBefore: string;
             expiresAt: string | null;
             sentAt: string | null;
+            /**
+             * Format: date-time
+             * @description Present while it is queued and waits for a later time: its notBefore, or its next try after a passing fault. It goes then, or soon after if the mailbox's pacing holds it.
+             */
+            dueAt?: string;
             /** @description Times a worker took it to send it: a retry after a passing fault, or going on after a pause (a long list sent as several messages, waiting for the mailbox's pacing between them), counts again. Not failures. */
             attempts: number;
             /** @description Submissions repeated after a crash with the same Message-ID (at-least-once). */
@@ -1529,6 +1534,11 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
                 sentAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description Present while it is queued and waits for a later time: its notBefore, or its next try after a passing fault. It goes then, or soon after if the mailbox's pacing holds it.
+                 */
+                dueAt?: string;
                 /** Format: date-time */
                 updatedAt: string;
             }[];

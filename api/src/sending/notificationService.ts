@@ -60,10 +60,12 @@ function statusCode(status: Status, state: ItemState, record: ConnectionRecord):
   return status === 'sent' ? state.refused?.code ?? null : state.lastCode;
 }
 
-/**
- * The LMS back end's side of the outbox (R-OPS-4): queue notifications idempotently for a
- * catalog that can send (or is held), and read one's status and history.
- */
+/** When a queued item that is not due yet goes (its notBefore, or its next try after a passing fault); else none. */
+function dueAt(status: Status, state: ItemState, now: number): string | undefined {
+  const due = Math.max(state.notBefore, state.nextAttemptAt);
+  return status === 'queued' && due > now ? iso(due) : undefined;
+}
+
 /**
  * Where a deliveries page starts: after the item its cursor names (`<queued at ms>.<id>`, the last
  * item of the previous page) - deliveries queued since the previous page come before it and do
@@ -84,6 +86,10 @@ function pageStart(listed: Array<{ at: number; id: string }>, cursor: string | u
   return next < 0 ? listed.length : next;
 }
 
+/**
+ * The LMS back end's side of the outbox (R-OPS-4): queue notifications idempotently for a
+ * catalog that can send (or is held), and read one's status and history.
+ */
 export class NotificationService {
   private readonly now: () => number;
 
@@ -206,7 +212,8 @@ export class NotificationService {
     const now = this.now();
     const status = visibleStatus(s, record, now);
     // Due, queued and held back by the account's daily limit: the LMS is told why, and until when.
-    const next = status === 'queued' && Math.max(s.notBefore, s.nextAttemptAt) <= now
+    const due = dueAt(status, s, now);
+    const next = status === 'queued' && !due
       ? splitRecipients(item.content, s.perMessage ?? this.deps.recipientsPerMessage)[s.partsSent]
       : undefined;
     const pacing = next ? await this.pacingFor(record, Math.max(1, recipientCount(next))) : undefined;
@@ -222,6 +229,7 @@ export class NotificationService {
       notBefore: iso(s.notBefore),
       expiresAt: s.expiresAt === null ? null : iso(s.expiresAt),
       sentAt: s.sentAt === null ? null : iso(s.sentAt),
+      ...(due ? { dueAt: due } : {}),
       attempts: s.attempts,
       resubmissions: s.resubmissions,
       ...(pacing ? { pacing: { reason: pacing.reason, resumesAt: iso(pacing.until) } } : {}),
@@ -242,6 +250,7 @@ export class NotificationService {
     const all = rows.slice(0, DELIVERIES_SCAN).map((row) => {
       const status = visibleStatus(row.state, record, now);
       const last = row.state.history[row.state.history.length - 1];
+      const due = dueAt(status, row.state, now);
       return {
         at: row.state.enqueuedAt,
         id: row.id,
@@ -253,6 +262,7 @@ export class NotificationService {
         ...(row.state.refused && status === 'sent' ? { refusedRecipients: row.state.refused.recipients } : {}),
         createdAt: iso(row.state.enqueuedAt),
         sentAt: row.state.sentAt === null ? null : iso(row.state.sentAt),
+        ...(due ? { dueAt: due } : {}),
         updatedAt: last?.at ?? iso(row.state.enqueuedAt)
       };
     });

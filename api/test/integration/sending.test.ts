@@ -179,6 +179,8 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const batch = (list: object[]) => stack.call('POST', catalogPath(catalogQ, '/notifications/batch'), { token: lms, body: { items: list } });
     const stored = await batch(items);
     expect(stored.status).toBe(202);
+    const scheduled = await stack.call('GET', catalogPath(catalogQ, `/notifications/${stored.body.items[0].id}`), { token: lms });
+    expect([scheduled.body.status, scheduled.body.dueAt]).toEqual(['queued', new Date(items[0].notBefore).toISOString()]);
     await setEnabled(stack, 'nestor@contoso.test', catalogQ, false);
     const again = await batch(items);
     expect(again.status).toBe(202);

@@ -559,7 +559,7 @@ describe('the deliveries list\'s pages', () => {
   /** An outbox of `n` sent notifications queued a second apart (`subject` n-1 the newest), listed as the store lists them: newest first. */
   const outbox = (rows: Array<{ id: string; kind: 'notification'; subject: string; recipients: number; state: ItemState }>) => ({ summaries: async () => [...rows].sort((a, b) => (a.id < b.id ? -1 : 1)) });
   const rowAt = (i: number) => ({ id: newestFirstId(NOW - 60_000 + i * 1000), kind: 'notification' as const, subject: `n${i}`, recipients: 1, state: { ...newItemState({ priority: 'normal', now: NOW - 60_000 + i * 1000, parts: 1 }), state: 'sent' as const, sentAt: NOW } });
-  const service = (rows: ReturnType<typeof rowAt>[]) => new NotificationService({ connections: { read: async () => ({ record, etag: '*' }) }, outbox: outbox(rows), wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => NOW } as unknown as NotificationDeps);
+  const service = (rows: Array<Omit<ReturnType<typeof rowAt>, 'state'> & { state: ItemState }>) => new NotificationService({ connections: { read: async () => ({ record, etag: '*' }) }, outbox: outbox(rows), wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => NOW } as unknown as NotificationDeps);
 
   it('a page goes on after the last item of the one before: deliveries queued meanwhile do not shift it onto items already listed', async () => {
     const rows = [0, 1, 2, 3, 4].map(rowAt);
@@ -576,6 +576,22 @@ describe('the deliveries list\'s pages', () => {
     // A cursor of before the upgrade (an offset) still pages.
     expect((await service(rows).deliveries('c', { limit: '2', cursor: '2' })).items.map((i) => i.subject)).toEqual(['n4', 'n3']);
     expect(first.items[0]).not.toHaveProperty('at');
+  });
+
+  it('a queued item not due yet says when it goes (its notBefore, or its next try); one due, held or sent does not', async () => {
+    const queued = (extra: Partial<ItemState>) => ({ ...rowAt(0), state: { ...newItemState({ priority: 'normal', now: NOW - 1000, parts: 1 }), ...extra } });
+    const rows = [
+      { ...queued({ notBefore: NOW + HOUR }), subject: 'later' },
+      { ...queued({ nextAttemptAt: NOW + 60_000, lastCode: 'SERVICE_UNAVAILABLE' }), id: newestFirstId(NOW - 2000), subject: 'retry' },
+      { ...queued({}), id: newestFirstId(NOW - 3000), subject: 'due' },
+      { ...rowAt(1), state: { ...rowAt(1).state, notBefore: NOW + HOUR }, subject: 'sent' }
+    ];
+    const page = await service(rows).deliveries('c', {});
+    const dueOf = (subject: string) => page.items.find((i) => i.subject === subject)?.dueAt;
+    expect([dueOf('later'), dueOf('retry'), dueOf('due'), dueOf('sent')]).toEqual([new Date(NOW + HOUR).toISOString(), new Date(NOW + 60_000).toISOString(), undefined, undefined]);
+    const held = await new NotificationService({ connections: { read: async () => ({ record: { ...record, enabled: false }, etag: '*' }) }, outbox: outbox(rows), wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => NOW } as unknown as NotificationDeps).deliveries('c', {});
+    expect(held.items.find((i) => i.subject === 'later')).toMatchObject({ status: 'held' });
+    expect(held.items.find((i) => i.subject === 'later')).not.toHaveProperty('dueAt');
   });
 });
 

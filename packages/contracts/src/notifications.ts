@@ -71,6 +71,7 @@ export const NotificationStatus = Type.Object({
   notBefore: Type.String({ format: 'date-time' }),
   expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  dueAt: Type.Optional(Type.String({ format: 'date-time', description: 'Present while it is queued and waits for a later time: its notBefore, or its next try after a passing fault. It goes then, or soon after if the mailbox\'s pacing holds it.' })),
   attempts: Type.Integer({ description: 'Times a worker took it to send it: a retry after a passing fault, or going on after a pause (a long list sent as several messages, waiting for the mailbox\'s pacing between them), counts again. Not failures.' }),
   resubmissions: Type.Integer({ description: 'Submissions repeated after a crash with the same Message-ID (at-least-once).' }),
   pacing: Type.Optional(Type.Object({
@@ -103,6 +104,7 @@ export const Deliveries = Type.Object({
     refusedRecipients: Type.Optional(Type.Integer({ minimum: 1, description: 'Sent, but this many recipients were refused by the mail service (`code` says why).' })),
     createdAt: Type.String({ format: 'date-time' }),
     sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    dueAt: Type.Optional(Type.String({ format: 'date-time', description: 'Present while it is queued and waits for a later time: its notBefore, or its next try after a passing fault. It goes then, or soon after if the mailbox\'s pacing holds it.' })),
     updatedAt: Type.String({ format: 'date-time' })
   })),
   nextCursor: Type.Union([Type.String(), Type.Null()]),

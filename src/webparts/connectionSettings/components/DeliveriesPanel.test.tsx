@@ -40,6 +40,22 @@ describe('DeliveriesPanel', () => {
     expect(api.calls).toEqual([{ limit: DELIVERIES_PAGE_SIZE }]);
   });
 
+  it('DeliveriesPanel - a waiting item not due yet says when it goes: the LMS\'s scheduled time, or its next try after a fault; a held one does not', async () => {
+    const api = new FakeDeliveriesApi([
+      delivery({ id: 'a', status: 'queued', sentAt: null, dueAt: '2026-12-24T09:00:00.000Z' }),
+      delivery({ id: 'b', status: 'queued', sentAt: null, code: 'SERVICE_UNAVAILABLE', dueAt: '2026-12-01T10:05:00.000Z' }),
+      delivery({ id: 'c', status: 'queued', sentAt: null }),
+      delivery({ id: 'd', status: 'held', sentAt: null, code: 'TOKEN_REVOKED', dueAt: '2026-12-24T09:00:00.000Z' })
+    ]);
+    renderPanel(api, { strings: ja });
+    const [scheduled, retry, due, held] = await screen.findAllByTestId('delivery-item');
+    const at = (iso: string): string => new Intl.DateTimeFormat(ja.locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+    expect(within(scheduled).getByTestId('delivery-due')).toHaveTextContent(format(ja.deliveriesScheduled, at('2026-12-24T09:00:00.000Z')));
+    expect(within(retry).getByTestId('delivery-due')).toHaveTextContent(format(ja.deliveriesNextTry, at('2026-12-01T10:05:00.000Z')));
+    expect(within(due).queryByTestId('delivery-due')).toBeNull();
+    expect(within(held).queryByTestId('delivery-due')).toBeNull();
+  });
+
   it('DeliveriesPanel - a reason the summary above explains already (Exchange\'s block) is not said again under each item', async () => {
     const api = new FakeDeliveriesApi([
       delivery({ id: 'a', status: 'queued', sentAt: null, code: 'SENDING_BLOCKED' }),

@@ -208,6 +208,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
               {' · '}{format(strings.deliveriesRecipients, String(delivery.recipients))}
               {' · '}{format(strings.deliveriesQueuedAt, time(delivery.createdAt))}
               {delivery.sentAt ? <>{' · '}{format(strings.deliveriesSentAt, time(delivery.sentAt))}</> : null}
+              {status === 'queued' && delivery.dueAt ? <span data-testid="delivery-due">{' · '}{format(delivery.code ? strings.deliveriesNextTry : strings.deliveriesScheduled, time(delivery.dueAt))}</span> : null}
             </Text>
             {refused > 0 ? (
               <Text block={true} variant="small" data-testid="delivery-refused" styles={{ root: { fontWeight: 600 } }}>

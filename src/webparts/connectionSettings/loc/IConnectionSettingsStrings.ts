@@ -221,6 +221,10 @@ export interface IConnectionSettingsStrings {
   deliveriesRefused: string;
   deliveriesQueuedAt: string;
   deliveriesSentAt: string;
+  /** A waiting delivery's time to go: the LMS's scheduled time {0}. */
+  deliveriesScheduled: string;
+  /** A waiting delivery's next try after a passing fault (its reason is shown below it): {0}. */
+  deliveriesNextTry: string;
   deliveriesHeldWhileLost: string;
   deliveriesHeldWhilePaused: string;
   deliveriesHeldWhileNotConnected: string;

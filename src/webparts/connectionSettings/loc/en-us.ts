@@ -192,6 +192,8 @@ const strings: IConnectionSettingsStrings = {
   deliveriesRefused: 'Not delivered to {0} of its {1} recipients: the mail service refused them.',
   deliveriesQueuedAt: 'queued {0}',
   deliveriesSentAt: 'sent {0}',
+  deliveriesScheduled: 'scheduled for {0}',
+  deliveriesNextTry: 'next try {0}',
   deliveriesHeldWhileLost: '{0} held: nothing is sent while the connection is lost. Held items are kept and go out by themselves once the connection works again, unless they expire first.',
   deliveriesHeldWhilePaused: '{0} held: sending is off. Held items are kept and go out once sending is turned on, unless they expire first.',
   deliveriesHeldWhileNotConnected: '{0} held: no account is connected. Held items are kept and go out once an account is connected, unless they expire first.',

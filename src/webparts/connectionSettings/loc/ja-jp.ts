@@ -192,6 +192,8 @@ const strings: IConnectionSettingsStrings = {
   deliveriesRefused: '宛先 {1} 人のうち {0} 人はメール サービスに拒否され、通知は届いていません。',
   deliveriesQueuedAt: 'キュー登録：{0}',
   deliveriesSentAt: '送信：{0}',
+  deliveriesScheduled: '送信予定：{0}',
+  deliveriesNextTry: '次の再試行：{0}',
   deliveriesHeldWhileLost: '保留 {0} 件：接続が失われている間は何も送信されません。保留中の通知は保持され、接続が回復すると自動的に送信されます（期限切れのものを除く）。',
   deliveriesHeldWhilePaused: '保留 {0} 件：送信はオフです。保留中の通知は保持され、送信をオンにすると送信されます（期限切れのものを除く）。',
   deliveriesHeldWhileNotConnected: '保留 {0} 件：アカウントが接続されていません。保留中の通知は保持され、アカウントを接続すると送信されます（期限切れのものを除く）。',
