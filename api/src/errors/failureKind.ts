@@ -29,6 +29,7 @@ const KINDS: Partial<Record<ErrorCode, FailureKind>> = {
   ACCOUNT_MISMATCH: 'connection-lost',
   SENDING_QUOTA_EXCEEDED: 'mailbox-blocked',
   SENDING_BLOCKED: 'mailbox-blocked',
+  SEND_AS_DENIED: 'mailbox-blocked',
   MAILBOX_FULL: 'mailbox-blocked',
   RECIPIENT_REJECTED: 'message',
   MESSAGE_REJECTED: 'message',

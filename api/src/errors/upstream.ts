@@ -75,7 +75,10 @@ export function mapGraphError(status: number, graphCode: string | undefined, wha
   if (code === 'errorsubmissionquotaexceeded') {
     return 'SENDING_QUOTA_EXCEEDED';
   }
-  if (code === 'errorsendasdenied' || code === 'errormessagesubmissionblocked') {
+  if (code === 'errorsendasdenied') {
+    return 'SEND_AS_DENIED';
+  }
+  if (code === 'errormessagesubmissionblocked') {
     return 'SENDING_BLOCKED';
   }
   // The mailbox is over its quota (its Sent Items count): Exchange's EWS code, as Graph passes it on
@@ -120,13 +123,13 @@ function enhancedStatus(response: string | undefined): string | undefined {
 }
 
 /**
- * Exchange's refusals of the sender rather than of the message: send-as denied (5.7.60), an account
+ * Exchange's refusals of the sender rather than of the message (besides send-as denied): an account
  * blocked for outbound spam (5.1.8 "bad outbound sender") and a tenant blocked for its traffic
  * (5.7.700-5.7.750, "Fix email delivery issues for error codes 5.7.700 through 5.7.750"). 5.7.703
  * is the odd one of that range: the tenant's block list refusing a recipient.
  */
-function refusesSender(enhanced: string | undefined, text: string): boolean {
-  return enhanced === '5.7.60' || enhanced === '5.1.8' || (enhanced !== undefined && /^5\.7\.7\d\d$/.test(enhanced) && enhanced !== '5.7.703') || text.includes('sendasdenied');
+function refusesSender(enhanced: string | undefined): boolean {
+  return enhanced === '5.1.8' || (enhanced !== undefined && /^5\.7\.7\d\d$/.test(enhanced) && enhanced !== '5.7.703');
 }
 
 /**
@@ -181,7 +184,13 @@ export function mapSmtpError(responseCode: number | undefined, response: string 
   if (text.includes('quotaexceededexception') || /\b5\.2\.251\b/.test(text)) {
     return 'MAILBOX_FULL';
   }
-  if (/\b5\.2\.25[2-5]\b/.test(text) || refusesSender(enhanced, text)) {
+  // Send-as denied: the address the account sends from is not one of its mailbox's (a Classic login
+  // that is a UPN other than the mailbox's address) - "550 5.7.60 SMTP; Client does not have
+  // permissions to send as this sender", "5.2.252 SendAsDenied", SendAsDeniedException.
+  if (enhanced === '5.7.60' || text.includes('sendasdenied')) {
+    return 'SEND_AS_DENIED';
+  }
+  if (/\b5\.2\.25[2-5]\b/.test(text) || refusesSender(enhanced)) {
     return 'SENDING_BLOCKED';
   }
   // Exchange's per-mailbox limit of sending connections (432 4.3.2) and a server closing the

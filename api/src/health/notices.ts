@@ -56,7 +56,7 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
 };
 
 /**
- * A sending block's notices (SENDING_BLOCKED, MAILBOX_FULL): the connection works, Exchange stopped the account
+ * A sending block's notices (SENDING_BLOCKED, SEND_AS_DENIED, MAILBOX_FULL): the connection works, Exchange stopped the account
  * from sending - nothing is held, notifications wait their turn and the LMS tries again hourly.
  */
 const BLOCKED_TEXTS: typeof TEXTS = {

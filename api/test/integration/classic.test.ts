@@ -1,3 +1,4 @@
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { fault } from '../support/sending';
 import { provisionSettingsList, settingsListItems, useStack } from '../support/stack';
 
@@ -47,6 +48,17 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
     expect([res.status, res.body.status]).toEqual([200, 'accepted']);
     const inbox = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/learner2@contoso.test/messages`)).json();
     expect(JSON.stringify(inbox)).toContain('LMS Microsoft 365 connection test');
+  });
+
+  it('test email - a Classic login that is a UPN other than the mailbox\'s address connects, but Exchange refuses it as the sender: SEND_AS_DENIED, whose remedy is Modern (not a Defender block)', async () => {
+    const token = await stack.token('adele@contoso.test');
+    await fault(stack, 'rename-upn', { user: 'alex@contoso.test', upn: 'alex.wilber@contoso.test' });
+    const connected = await stack.call('POST', path('/classic'), { token, body: { email: 'alex.wilber@contoso.test', password: 'dev-password' } });
+    expect([connected.status, connected.body.health?.state]).toEqual([200, 'connected']);
+    const res = await stack.call('POST', path('/test-email'), { token, body: { to: 'learner2@contoso.test' } });
+    expect([res.status, res.body.code]).toEqual([409, 'SEND_AS_DENIED']);
+    expect(res.body.title).toBe(ERROR_CATALOGUE.SEND_AS_DENIED.title.en);
+    await fault(stack, 'rename-upn', { user: 'alex.wilber@contoso.test', upn: 'alex@contoso.test' });
   });
 
   it('test email (R-OPS-1) - a throttled mailbox gets THROTTLED, and the connection stays healthy', async () => {

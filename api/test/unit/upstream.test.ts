@@ -42,7 +42,7 @@ describe('upstream error mapping', () => {
   it.each([
     [400, 'ErrorSubmissionQuotaExceeded', 'SENDING_QUOTA_EXCEEDED'],
     [429, 'errorsubmissionquotaexceeded', 'SENDING_QUOTA_EXCEEDED'],
-    [403, 'ErrorSendAsDenied', 'SENDING_BLOCKED'],
+    [403, 'ErrorSendAsDenied', 'SEND_AS_DENIED'],
     [403, 'ErrorMessageSubmissionBlocked', 'SENDING_BLOCKED'],
     // A full mailbox (its Sent Items count), whatever status Graph gives it: not missing permissions.
     [403, 'ErrorQuotaExceeded', 'MAILBOX_FULL'],
@@ -109,13 +109,13 @@ describe('upstream error mapping', () => {
     [554, '554 5.2.2 Mailbox full. Visit https://aka.ms/mailboxfull for more information.; STOREDRV.Submission.Exception:QuotaExceededException.MapiExceptionQuotaExceeded; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.', 'EMESSAGE', 'DATA', 'oauth', 'MAILBOX_FULL'],
     [550, '550 5.2.251 Sender throttled due to continuous mailbox full errors.', 'EENVELOPE', 'MAIL FROM', 'oauth', 'MAILBOX_FULL'],
     // Refusals of the sender stop the mailbox, as Graph's ErrorSendAsDenied does, wherever they come.
-    [550, '550 5.2.252 SendAsDenied', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.2.252 SendAsDenied', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SEND_AS_DENIED'],
     [550, '550 5.2.255 blocked', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
-    [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender [localhost.local-tenant]', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
-    [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender', 'EMESSAGE', 'DATA', 'password', 'SENDING_BLOCKED'],
-    [554, '554 5.2.252 SendAsDenied; a@x not allowed to send as b@x; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
-    [554, '554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message Cannot submit message.', 'EMESSAGE', 'DATA', 'password', 'SENDING_BLOCKED'],
-    [554, '554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender [localhost.local-tenant]', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SEND_AS_DENIED'],
+    [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender', 'EMESSAGE', 'DATA', 'password', 'SEND_AS_DENIED'],
+    [554, '554 5.2.252 SendAsDenied; a@x not allowed to send as b@x; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.', 'EMESSAGE', 'DATA', 'oauth', 'SEND_AS_DENIED'],
+    [554, '554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message Cannot submit message.', 'EMESSAGE', 'DATA', 'password', 'SEND_AS_DENIED'],
+    [554, '554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message', 'EMESSAGE', 'DATA', 'oauth', 'SEND_AS_DENIED'],
     [550, '550 5.1.8 Access denied, bad outbound sender', 'EENVELOPE', 'RCPT TO', 'oauth', 'SENDING_BLOCKED'],
     [550, '550 5.7.708 Access denied, traffic not accepted from this IP', 'EENVELOPE', 'RCPT TO', 'oauth', 'SENDING_BLOCKED'],
     [550, '550 5.7.705 Access denied, tenant has exceeded threshold', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
