@@ -179,4 +179,28 @@ describe('SharePoint REST with @pnp/sp', () => {
     expect(res.status).toBe(200);
     expect((await list.items.getById(added.Id)()).LmsAccountEmail).toBe('adele@contoso.test');
   });
+
+  test('graph list items - column values only with $expand=fields (and only those its $select names, none empty); $top pages', async () => {
+    const s = await sp('adele@contoso.test');
+    const list = await ensureSettingsList(s);
+    await list.items.add({ Title: 'first' });
+    await list.items.add({ Title: 'second', LmsAccountEmail: 'adele@contoso.test' });
+    const token = await appToken(tenant, 'connectionApi', 'https://graph.microsoft.com');
+    const site = await (await fetch(`${tenant.origin}/v1.0/sites/localhost:/sites/catalog-a`, { headers: { authorization: `Bearer ${token}` } })).json() as { id: string };
+    const items = `${tenant.origin}/v1.0/sites/${site.id}/lists/${encodeURIComponent(LIST)}/items`;
+    type Items = { value: Array<{ id: string; fields?: Record<string, unknown> }> };
+    const get = async (query: string): Promise<Items> => (await fetch(`${items}${query}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<Items>;
+    const plain = await get('');
+    expect(plain.value.length).toBeGreaterThanOrEqual(2);
+    expect(plain.value.every((i) => i.fields === undefined)).toBe(true);
+    const expanded = await get('?$expand=fields');
+    expect(expanded.value.find((i) => i.fields?.Title === 'second')?.fields).toMatchObject({ LmsAccountEmail: 'adele@contoso.test' });
+    const selected = await get(`?$expand=fields($select=LmsAccountEmail,LmsStatusCode)`);
+    const second = selected.value.find((i) => i.fields?.LmsAccountEmail === 'adele@contoso.test');
+    expect(Object.keys(second?.fields ?? {}).sort()).toEqual(['@odata.etag', 'LmsAccountEmail']);
+    expect((await get('?$top=1')).value).toHaveLength(1);
+    expect((await fetch(`${items}?$top=0`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(400);
+    const one = await (await fetch(`${items}/${plain.value[0].id}`, { headers: { authorization: `Bearer ${token}` } })).json() as { fields?: unknown };
+    expect(one.fields).toBeUndefined();
+  });
 });

@@ -15,7 +15,9 @@ const STATUS: Record<ConnectionRecord['health']['state'], string> = { 'not-conne
  * The web part alone writes what an admin edits (LmsEnabled, LmsAlertRecipients), so neither
  * overwrites the other's columns (docs/design.md, "One writer per column").
  */
-export function listFields(record: ConnectionRecord): Record<string, unknown> {
+export const MIRRORED = ['LmsAuthMethod', 'LmsTransport', 'LmsAccountEmail', 'LmsConnectionStatus', 'LmsStatusCode', 'LmsLastCheck', 'LmsConnectionId'] as const;
+
+export function listFields(record: ConnectionRecord): Record<(typeof MIRRORED)[number], unknown> {
   return {
     LmsAuthMethod: record.method === 'modern' ? 'Modern' : record.method === 'classic' ? 'Classic' : null,
     LmsTransport: record.transport === 'smtp-oauth' ? 'SmtpOAuth' : 'Graph',
@@ -78,6 +80,25 @@ export class SettingsListStore {
 
 interface Item {
   id: string;
+  /** The API's columns as the item holds them (Graph leaves empty ones out). */
+  fields?: Record<string, unknown>;
+}
+
+/** Whether a column already holds the value (SharePoint keeps a date to the second, and answers none for an empty one). */
+function holds(held: unknown, wanted: unknown): boolean {
+  if (wanted === null || wanted === undefined || held === null || held === undefined) {
+    return (wanted ?? null) === (held ?? null);
+  }
+  if (typeof wanted === 'string' && typeof held === 'string' && /^\d{4}-\d\d-\d\dT/.test(wanted)) {
+    return Math.floor(Date.parse(wanted) / 1000) === Math.floor(Date.parse(held) / 1000);
+  }
+  return held === wanted;
+}
+
+/** Whether the item's API columns already say what the record says: then writing them again would only bump its ETag. */
+export function itemHolds(fields: Record<string, unknown> | undefined, record: ConnectionRecord): boolean {
+  const wanted = listFields(record);
+  return !!fields && Object.entries(wanted).every(([name, value]) => holds(fields[name], value));
 }
 
 /** Graph answered 404 (no such site, list or item). */
@@ -97,12 +118,12 @@ export class ListMirror {
     return (await this.store.read(catalog)).failure;
   }
 
-  public async mirror(record: ConnectionRecord): Promise<'updated' | 'created' | 'no-list'> {
+  public async mirror(record: ConnectionRecord): Promise<'updated' | 'unchanged' | 'created' | 'no-list'> {
     const state = await this.store.read(record.catalog);
     try {
       const token = await this.appToken();
       let at = await this.locate(token, record.catalog, state);
-      let result: 'updated' | 'created' | 'no-list' = 'no-list';
+      let result: 'updated' | 'unchanged' | 'created' | 'no-list' = 'no-list';
       if (at) {
         try {
           result = await this.write(token, at, record);
@@ -146,13 +167,21 @@ export class ListMirror {
     return listId ? { siteId, listId } : undefined;
   }
 
-  private async write(token: string, at: { siteId: string; listId: string }, record: ConnectionRecord): Promise<'updated' | 'created'> {
+  /**
+   * The record's columns over the list's one item. An item that already holds them is left as it is:
+   * a write would change its ETag for nothing, and the page, which writes the admin's columns
+   * right after the API took them (a save changes no column of the API's), would meet a stale ETag.
+   */
+  private async write(token: string, at: { siteId: string; listId: string }, record: ConnectionRecord): Promise<'updated' | 'unchanged' | 'created'> {
     const items = `/sites/${encodeURIComponent(at.siteId)}/lists/${encodeURIComponent(at.listId)}/items`;
-    const existing = await this.graph.request<{ value: Item[] }>(token, 'GET', `${items}?$top=1`);
+    const existing = await this.graph.request<{ value: Item[] }>(token, 'GET', `${items}?$top=1&$expand=fields($select=${MIRRORED.join(',')})`);
     const item = existing?.value[0];
     if (!item) {
       await this.graph.request(token, 'POST', items, { fields: { Title: 'Microsoft 365 connection', ...listFields(record) } });
       return 'created';
+    }
+    if (itemHolds(item.fields, record)) {
+      return 'unchanged';
     }
     // No If-Match: the API's columns are its own, and a PATCH of fields changes only the fields it names.
     await this.graph.request(token, 'PATCH', `${items}/${item.id}/fields`, listFields(record));

@@ -94,4 +94,28 @@ describe('settings list mirror (real API, local tenant, Azurite over loopback)',
     const [item] = await settingsListItems(stack, catalogA, 'adele@contoso.test');
     expect(item).toMatchObject({ LmsConnectionStatus: 'NotConnected', LmsConnectionId: healed.body.connectionId });
   });
+
+  // Last: it leaves the catalog connected.
+  it('mirror - an item that already holds the connection\'s columns is not written again: the page\'s save right after the API\'s (a switch, recipients) meets no stale ETag', async () => {
+    await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
+    const token = await siteToken(stack, 'adele@contoso.test');
+    const headers = { authorization: `Bearer ${token}`, accept: 'application/json;odata=minimalmetadata', 'content-type': 'application/json;odata=nometadata' };
+    const items = `${catalogA}/_api/web/lists/getbytitle('${encodeURIComponent(SETTINGS_LIST_TITLE)}')/items`;
+    expect((await fetch(items, { method: 'POST', headers, body: JSON.stringify({ Title: 'Microsoft 365 connection', LmsEnabled: false }) })).status).toBe(201);
+    await patch({ enabled: false, alertRecipients: [] });
+    const read = async (): Promise<{ Id: number; 'odata.etag': string; LmsConnectionId: string }> => ((await (await fetch(items, { headers })).json()) as { value: Array<{ Id: number; 'odata.etag': string; LmsConnectionId: string }> }).value[0];
+    const before = await read();
+    expect(before.LmsConnectionId).toEqual(expect.any(String));
+    // The page's save: the API first (its record changes, none of the API's columns), then the list with the ETag it read.
+    expect((await patch({ enabled: true, alertRecipients: ['adele@contoso.test'] })).status).toBe(200);
+    expect((await read())['odata.etag']).toBe(before['odata.etag']);
+    const merge = await fetch(`${items}(${before.Id})`, { method: 'POST', headers: { ...headers, 'x-http-method': 'MERGE', 'if-match': before['odata.etag'] }, body: JSON.stringify({ LmsEnabled: true }) });
+    expect(merge.status).toBe(204);
+    const merged = await read();
+    // A change of the API's own columns (a connection made) is still written.
+    expect((await stack.call('POST', `${connection()}/classic`, { token: await stack.token('adele@contoso.test'), body: { email: 'adele@contoso.test', password: 'dev-password' } })).status).toBe(200);
+    const connected = await read() as unknown as Record<string, unknown>;
+    expect(connected).toMatchObject({ LmsAuthMethod: 'Classic', LmsAccountEmail: 'adele@contoso.test', LmsConnectionStatus: 'Connected' });
+    expect(connected['odata.etag']).not.toBe(merged['odata.etag']);
+  });
 });

@@ -19,6 +19,7 @@ import { HealthMonitor } from '../../src/health/monitor';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { azureCredential, credentialFor } from '../../src/storage/credential';
 import { catalogKey } from '../../src/storage/tables';
+import { itemHolds } from '../../src/sharepoint/listMirror';
 import { missingPermissions } from '../../src/identity/microsoftIdentity';
 import { codeOf } from '../support/errors';
 
@@ -364,5 +365,22 @@ describe('text chunks (table string properties)', () => {
     }));
     expect(textChunks('ab\u{1F600}c', 3)).toEqual(['ab', '\u{1F600}c']);
     expect(textChunks('', 3)).toEqual([]);
+  });
+});
+
+describe('the settings list mirror', () => {
+  const record = { ...emptyConnection('https://t.test/sites/a', 'c1'), method: 'classic' as const, account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected' as const, code: null, checkedAt: '2026-12-05T03:00:00.456Z' } };
+  const held = { LmsAuthMethod: 'Classic', LmsTransport: 'Graph', LmsAccountEmail: 'adele@contoso.test', LmsConnectionStatus: 'Connected', LmsLastCheck: '2026-12-05T03:00:00Z', LmsConnectionId: 'c1' };
+
+  it('an item holds the record when each API column says the same: a date to the second, an empty column left out; any difference is written', () => {
+    expect(itemHolds(held, record)).toBe(true);
+    expect(itemHolds({ ...held, LmsStatusCode: 'TOKEN_REVOKED' }, record)).toBe(false);
+    expect(itemHolds({ ...held, LmsLastCheck: '2026-12-05T03:00:01Z' }, record)).toBe(false);
+    expect(itemHolds({ ...held, LmsLastCheck: undefined }, record)).toBe(false);
+    expect(itemHolds({ ...held, LmsAccountEmail: 'Adele@contoso.test' }, record)).toBe(false);
+    expect(itemHolds({ ...held, LmsConnectionId: undefined }, record)).toBe(false);
+    expect(itemHolds({ ...held, LmsAuthMethod: 'Classic', LmsConnectionStatus: 'Lost' }, record)).toBe(false);
+    expect(itemHolds(undefined, record)).toBe(false);
+    expect(itemHolds({ ...held, LmsAuthMethod: 'Modern' }, { ...record, method: null })).toBe(false);
   });
 });

@@ -35,6 +35,35 @@ export function siteAllows(site: SpSite, c: Caller, write: boolean): boolean {
   return (site.appPermissions ?? []).some((p) => p.client === key && p.roles.some((r) => wanted.includes(r)));
 }
 
+/** Which column values a list item read carries: none, all, or the names its `$select` gives. */
+type FieldsWanted = false | 'all' | string[];
+
+const queryValue = (req: FastifyRequest, name: string): string | undefined => {
+  const query = req.query as Record<string, unknown>;
+  const value = query[`$${name}`] ?? query[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** `$expand=fields` (or `expand=`), with an optional `($select=A,B)`; any other expansion gives no fields. */
+function fieldsWanted(req: FastifyRequest): FieldsWanted {
+  const expand = queryValue(req, 'expand');
+  const match = expand ? /^\s*fields\s*(?:\(\s*\$?select\s*=\s*([^)]*)\))?\s*$/i.exec(expand) : null;
+  if (!match) return false;
+  return match[1] === undefined ? 'all' : match[1].split(',').map((name) => name.trim()).filter(Boolean);
+}
+
+function selectFields(fields: Record<string, unknown>, wanted: 'all' | string[]): Record<string, unknown> {
+  const present = Object.entries(fields).filter(([, value]) => value !== null && value !== undefined);
+  return Object.fromEntries(wanted === 'all' ? present : present.filter(([name]) => name === '@odata.etag' || wanted.includes(name)));
+}
+
+/** `$top`: 1 to 999 items (Graph's page of list items), default all here (the lists are small); null when malformed. */
+function topOf(req: FastifyRequest): number | null {
+  const top = queryValue(req, 'top');
+  if (top === undefined) return Number.MAX_SAFE_INTEGER;
+  return /^[1-9]\d{0,2}$/.test(top) ? Number(top) : null;
+}
+
 /** Site, list and list item resources under /v1.0/sites (the API's app-only status writes). */
 export function registerGraphSites(g: FastifyInstance, state: TenantState, caller: (req: FastifyRequest) => Caller): void {
   const notFound = (reply: FastifyReply, what: string): FastifyReply => reply.code(404).send(graphError('itemNotFound', `${what} not found`));
@@ -58,14 +87,19 @@ export function registerGraphSites(g: FastifyInstance, state: TenantState, calle
   });
   const etag = (item: SpItem): string => `"${item.GUID},${item.version}"`;
   const fieldsJson = (item: SpItem): Record<string, unknown> => ({ '@odata.etag': etag(item), id: String(item.Id), ...item.values, Created: item.Created, Modified: item.Modified });
-  const itemJson = (site: SpSite, list: SpList, item: SpItem): Record<string, unknown> => ({
+  /**
+   * A list item; its column values only when asked for with `$expand=fields` (optionally
+   * `fields($select=A,B)`), as Graph answers them: "GET /items?expand=fields(select=Column1,Column2)"
+   * (List items, Get listItem). Graph leaves empty values out of `fields`.
+   */
+  const itemJson = (site: SpSite, list: SpList, item: SpItem, fields: FieldsWanted = 'all'): Record<string, unknown> => ({
     '@odata.etag': etag(item),
     id: String(item.Id),
     eTag: etag(item),
     createdDateTime: item.Created,
     lastModifiedDateTime: item.Modified,
     webUrl: `${state.origin}${site.path}/Lists/${encodeURIComponent(list.urlName)}/DispForm.aspx?ID=${item.Id}`,
-    fields: fieldsJson(item)
+    ...(fields ? { fields: selectFields(fieldsJson(item), fields) } : {})
   });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
@@ -92,7 +126,12 @@ export function registerGraphSites(g: FastifyInstance, state: TenantState, calle
     if (segs[2] !== 'items') return reply.code(400).send(graphError('BadRequest', `Resource not found for the segment '${segs[2]}'.`));
     const editor = c.kind === 'user' ? siteUserId(state, c.user) : 1073741823;
     if (segs.length === 3) {
-      if (req.method === 'GET') return { value: list.items.map((i) => itemJson(site, list, i)) };
+      if (req.method === 'GET') {
+        const top = topOf(req);
+        if (top === null) return reply.code(400).send(graphError('BadRequest', 'Invalid $top value.'));
+        const wanted = fieldsWanted(req);
+        return { value: list.items.slice(0, top).map((i) => itemJson(site, list, i, wanted)) };
+      }
       if (req.method === 'POST') {
         const fields = ((req.body ?? {}) as { fields?: Record<string, unknown> }).fields ?? {};
         const item = newItem(list, editor);
@@ -106,7 +145,7 @@ export function registerGraphSites(g: FastifyInstance, state: TenantState, calle
     if (!item) return notFound(reply, 'Item');
     const ifMatch = req.headers['if-match'];
     const stale = ifMatch && ifMatch !== '*' && ifMatch.replace(/^W\//, '') !== etag(item);
-    if (segs.length === 4 && req.method === 'GET') return itemJson(site, list, item);
+    if (segs.length === 4 && req.method === 'GET') return itemJson(site, list, item, fieldsWanted(req));
     if (segs.length === 4 && req.method === 'DELETE') {
       if (stale) return reply.code(412).send(graphError('resourceModified', 'The resource has been modified since the given ETag.'));
       list.items = list.items.filter((i) => i !== item);
