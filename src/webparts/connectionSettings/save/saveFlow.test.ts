@@ -50,6 +50,26 @@ describe('saveFlow', () => {
     expect(result.view).toMatchObject({ method: 'classic', enabled: true });
   });
 
+  it('saveFlow - after a connection is made the list is read again before it is written: the API\'s mirror just gave the item a new ETag, which the page\'s write would meet as a conflict', async () => {
+    const api = new FakeConnectionApi(notConnectedView());
+    const store = new FakeSettingsStore({ etag: '"1"' });
+    const base = formFromStored(store.stored, api.view);
+    const before = store.stored;
+    // The mirror's write of the connection's columns, as the connect lands.
+    const connect = api.connectClassic.bind(api);
+    api.connectClassic = async (email, password) => {
+      const view = await connect(email, password);
+      store.stored = { ...store.stored, etag: '"mirrored"' };
+      return view;
+    };
+    let conflicts = 0;
+    const save = store.save.bind(store);
+    store.save = (settings, etag) => save(settings, etag).catch((error) => { conflicts++; throw error; });
+    const result = await connectClassic(services(api, store), { ...base, enabled: true, method: 'classic', classicEmail: 'c@contoso.test', classicPassword: 'pw' }, before);
+    expect(isPartlySaved(result)).toBe(false);
+    expect([conflicts, store.saves]).toEqual([0, [{ enabled: true, alertRecipients: [] }]]);
+  });
+
   it('saveFlow - settings the API did not take after the connection was made are reported with the connection that exists', async () => {
     const api = new FakeConnectionApi(notConnectedView());
     const store = new FakeSettingsStore({ etag: '"1"' });

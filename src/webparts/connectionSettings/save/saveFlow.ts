@@ -133,7 +133,10 @@ export async function saveSettings(services: IServices, values: IFormValues, sto
  */
 async function settleAfterConnect(services: IServices, values: IFormValues, stored: IStoredSettings, view: IConnectionView): Promise<ISaved | IPartlySaved> {
   try {
-    return await saveSettings(services, values, stored, view);
+    // The API has just written the connection's columns into the item (a new ETag): read it again
+    // rather than write with the ETag read before and be refused.
+    const list = await services.settingsStore.load().catch(() => stored);
+    return await saveSettings(services, values, list, view);
   } catch (error) {
     const current = await services.connectionApi.getConnection().catch(() => view);
     const list = await services.settingsStore.load().catch(() => stored);
