@@ -64,7 +64,7 @@ describe('saveFlow', () => {
     };
     let conflicts = 0;
     const save = store.save.bind(store);
-    store.save = (settings, etag) => save(settings, etag).catch((error) => { conflicts++; throw error; });
+    store.save = (settings, etag) => save(settings, etag).catch((error: unknown) => { conflicts++; throw error; });
     const result = await connectClassic(services(api, store), { ...base, enabled: true, method: 'classic', classicEmail: 'c@contoso.test', classicPassword: 'pw' }, before);
     expect(isPartlySaved(result)).toBe(false);
     expect([conflicts, store.saves]).toEqual([0, [{ enabled: true, alertRecipients: [] }]]);
