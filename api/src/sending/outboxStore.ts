@@ -88,9 +88,13 @@ export function storedChars(content: NotificationContent): number {
 
 export const STORED_CONTENT_CHARS = 500_000;
 
-/** Bytes of a notification's content in a transaction's body: UTF-8 JSON, escapes included. */
+/**
+ * Bytes of a notification's content in a transaction's body: UTF-8 JSON, escapes included - U+2028
+ * and U+2029 go as six-byte escapes, not their three UTF-8 bytes (storage/tables.ts).
+ */
 export function wireBytes(content: NotificationContent): number {
-  return Buffer.byteLength(JSON.stringify(content), 'utf8');
+  const json = JSON.stringify(content);
+  return Buffer.byteLength(json, 'utf8') + 3 * (json.match(/[\u2028\u2029]/g)?.length ?? 0);
 }
 
 /** The most content (`wireBytes`) a notification may have: it is written twice (item and queue row) in one transaction. */

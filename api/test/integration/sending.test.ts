@@ -315,6 +315,24 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect((await settled(catalogA, made.body.id)).status).toBe('sent');
   });
 
+  it('line separators - U+2028 / U+2029 in a subject and bodies are stored (a transaction of a batch too), sent and received as they were', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const subject = `Line\u2028separated\u2029${randomUUID()}`;
+    const items = Array.from({ length: 3 }, (_, i) => ({ key: randomUUID(), to: ['learner2@contoso.test'], subject: `${subject} ${i}`, text: `one\u2028two\u2029three ${i}` }));
+    const batch = await stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items } });
+    expect(batch.status).toBe(202);
+    const single = await queue(catalogA, { to: ['learner2@contoso.test'], subject: `${subject} single`, html: '<p>a\u2028b</p>' });
+    expect(single.status).toBe(202);
+    for (const id of [...batch.body.items.map((i: { id: string }) => i.id), single.body.id]) {
+      expect(await settled(catalogA, id)).toMatchObject({ status: 'sent' });
+    }
+    const received = (await inbox(stack, 'learner2@contoso.test')).filter((m) => m.subject.startsWith(subject));
+    expect(received.map((m) => m.subject).sort()).toEqual([`${subject} 0`, `${subject} 1`, `${subject} 2`, `${subject} single`]);
+    expect(received.find((m) => m.subject === `${subject} 1`)?.body.content).toBe('one\u2028two\u2029three 1');
+    expect(received.find((m) => m.subject === `${subject} single`)?.body.content).toBe('<p>a\u2028b</p>');
+  });
+
   it('size on the wire - a batch of Japanese notifications is stored whole (storage counts UTF-8 bytes, three a character); one too large that way is refused before anything is stored', async () => {
     await connectModern(stack, 'adele@contoso.test', catalogA);
     await setEnabled(stack, 'adele@contoso.test', catalogA, true);

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { emptyConnection, type ConnectionRecord } from '../../src/connections/model';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
 import { NotificationDeps, NotificationService, visibleStatus } from '../../src/sending/notificationService';
-import { newestFirstId } from '../../src/sending/outboxStore';
+import { newestFirstId, wireBytes } from '../../src/sending/outboxStore';
+import { lineSeparatorEscape } from '../../src/storage/tables';
 import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
@@ -592,6 +593,20 @@ describe('the deliveries list\'s pages', () => {
     const held = await new NotificationService({ connections: { read: async () => ({ record: { ...record, enabled: false }, etag: '*' }) }, outbox: outbox(rows), wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => NOW } as unknown as NotificationDeps).deliveries('c', {});
     expect(held.items.find((i) => i.subject === 'later')).toMatchObject({ status: 'held' });
     expect(held.items.find((i) => i.subject === 'later')).not.toHaveProperty('dueAt');
+  });
+});
+
+describe('line separators on the way to storage', () => {
+  it('U+2028 / U+2029 go as JSON escapes (the same value), counted as six bytes each; a body without them is left as it is', async () => {
+    const body = JSON.stringify({ subject: 'a\u2028b\u2029c' });
+    const sent: Array<unknown> = [];
+    const send = (body: unknown) => lineSeparatorEscape.sendRequest({ body } as never, async (request) => { sent.push(request.body); return {} as never; });
+    await send(body);
+    await send('plain');
+    expect(sent).toEqual(['{"subject":"a\\u2028b\\u2029c"}', 'plain']);
+    expect(JSON.parse(sent[0] as string)).toEqual(JSON.parse(body));
+    const content = { to: ['a@x.test'], cc: [], bcc: [], subject: 'a\u2028b' };
+    expect(wireBytes(content)).toBe(Buffer.byteLength(JSON.stringify(content).replace('\u2028', '\\u2028'), 'utf8'));
   });
 });
 
