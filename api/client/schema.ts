@@ -21,7 +21,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -62,7 +62,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -76,7 +76,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -115,7 +115,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -124,18 +124,22 @@ export interface paths {
                         "application/json": components["schemas"]["ConnectionView"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -159,7 +163,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -168,18 +172,22 @@ export interface paths {
                         "application/json": components["schemas"]["ConnectionView"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -213,7 +221,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -222,18 +230,22 @@ export interface paths {
                         "application/json": components["schemas"]["ConnectionView"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -277,7 +289,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -290,18 +302,22 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -347,7 +363,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -356,18 +372,22 @@ export interface paths {
                         "application/json": components["schemas"]["ConnectionView"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -411,7 +431,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -427,18 +447,22 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -483,7 +507,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -492,18 +516,22 @@ export interface paths {
                         "application/json": components["schemas"]["ConnectionView"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -540,7 +568,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -549,18 +577,22 @@ export interface paths {
                         "application/json": components["schemas"]["ConnectionView"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -604,7 +636,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -620,18 +652,22 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -675,7 +711,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -705,9 +741,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
+                header: {
                     /** @description Required: the same key returns the same notification and never sends twice. The key as sent, or an RFC 8941 string ("abc" is the key abc). */
-                    "idempotency-key"?: string;
+                    "idempotency-key": string;
                 };
                 path: {
                     /** @description The catalog site's absolute URL, percent-encoded as one path segment. */
@@ -745,9 +781,11 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: stored, to be sent. */
                 202: {
                     headers: {
+                        /** @description The notification's status (GET). */
+                        Location?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -760,18 +798,22 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -840,7 +882,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: stored, to be sent. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -863,18 +905,22 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -909,7 +955,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -918,18 +964,22 @@ export interface paths {
                         "application/json": components["schemas"]["NotificationStatus"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -973,7 +1023,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -982,18 +1032,22 @@ export interface paths {
                         "application/json": components["schemas"]["Deliveries"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1031,7 +1085,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1040,18 +1094,22 @@ export interface paths {
                         "application/json": components["schemas"]["SessionStatus"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1114,7 +1172,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: stored, to be sent. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -1123,18 +1181,22 @@ export interface paths {
                         "application/json": components["schemas"]["SessionAccepted"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1182,7 +1244,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Accepted: stored, to be sent. */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -1191,18 +1253,22 @@ export interface paths {
                         "application/json": components["schemas"]["SessionAccepted"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1237,7 +1303,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1246,18 +1312,22 @@ export interface paths {
                         "application/json": components["schemas"]["Rooms"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1300,7 +1370,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1309,18 +1379,22 @@ export interface paths {
                         "application/json": components["schemas"]["RoomAvailability"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "4XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Default Response */
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
                 "5XX": {
                     headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1356,7 +1430,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;

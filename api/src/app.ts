@@ -30,6 +30,7 @@ import { HealthMonitor } from './health/monitor';
 import { healthRoutes } from './health/routes';
 import { MicrosoftIdentity } from './identity/microsoftIdentity';
 import { createLogger, stripQuery } from './logging';
+import { describeSpec, type OpenApiDocument } from './openapiSpec';
 import { GraphClient } from './graph/graphClient';
 import { KekRing, KeyEncryptionKey, KeyVaultKek, LocalFileKek } from './secrets/kek';
 import { SecretStore } from './secrets/secretStore';
@@ -242,9 +243,19 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'LMS Microsoft 365 connection API', version: '1.0.0', description: 'Connects, verifies, stores and disconnects a course catalog\'s Microsoft 365 account. Errors are RFC 9457 problem+json with a stable code (packages/contracts/src/errors/catalogue.ts).' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } }
+      info: { title: 'LMS Microsoft 365 connection API', version: '1.0.0', description: 'A course catalog\'s Microsoft 365 connection: the settings page connects, checks and disconnects the catalog\'s account; the LMS back end queues notifications and session invitations that go out from it, paced and durable, and reads their status (docs/lms-integration.md). Errors are RFC 9457 problem+json with a stable code (docs/troubleshooting.md); 429 and 503 carry Retry-After.' },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An Entra ID access token for this API (audience its App ID URI). The LMS back end\'s routes (notifications, sessions, rooms) take an application token - client credentials, scope "<App ID URI>/.default", with the Notifications.Send app role; a user\'s token is refused (APP_ONLY). The connection and deliveries routes take the signed-in admin\'s delegated token (user_impersonation), as the settings page sends it; an application\'s is refused (SCOPE_MISSING).'
+          }
+        }
+      }
     },
+    transformObject: (documentObject) => describeSpec(('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as OpenApiDocument),
     // Shared schemas keep their $id as their name, so the generated LMS client (api/client) reads components['schemas']['NotificationStatus'].
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) }
   });

@@ -24,4 +24,13 @@ describe('LMS client (api/client)', () => {
     expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'NotificationStatus']));
     expect(spec.paths['/v1/catalogs/{catalog}/notifications/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/NotificationStatus' });
   });
+
+  it('client - the Idempotency-Key the route requires is required in the spec (the generated client will not compile a call without it), and the answers\' headers are named', () => {
+    const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8'));
+    const queue = spec.paths['/v1/catalogs/{catalog}/notifications'].post;
+    expect(queue.parameters.find((p: { name: string }) => p.name === 'idempotency-key')).toMatchObject({ in: 'header', required: true });
+    expect(Object.keys(queue.responses['202'].headers)).toEqual(['Location']);
+    expect(Object.keys(queue.responses['4XX'].headers)).toEqual(['Retry-After']);
+    expect(readFileSync(SCHEMA_FILE, 'utf8')).toMatch(/"idempotency-key": string;/);
+  });
 });
