@@ -14,16 +14,58 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 const BY_STATUS: Record<number, ErrorCode> = { 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'BODY_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
 
+/** One of ajv's errors, as Fastify hands them over. */
+export interface SchemaError {
+  keyword?: string;
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** `/items/17/priority` -> `body.items[17].priority`, as the semantic checks name an item. */
+function place(context: string, instancePath: string | undefined): string {
+  return (instancePath ?? '').split('/').filter(Boolean).reduce((at, part) => (/^\d+$/.test(part) ? `${at}[${part}]` : `${at}.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`), context);
+}
+
+const FORMATS: Record<string, string> = {
+  'date-time': 'must be a date and time with its zone (RFC 3339, e.g. 2026-12-02T08:00:00Z or 2026-12-02T17:00:00+09:00)',
+  email: 'must be an email address'
+};
+
+/**
+ * What a schema refusal says, so that whoever wrote the request can fix it: the place (an item of a
+ * batch as `items[17]`), the values a choice allows, the property that is not known (its name only
+ * when it is a plain identifier: an answer does not repeat arbitrary input), the form a date takes.
+ */
+export function validationDetail(errors: SchemaError[], context: string): string {
+  const first = errors[0];
+  const where = place(context, first.instancePath);
+  // A choice of constants (a union of literals) fails once per constant, then as anyOf: say the choice.
+  const choices = errors.filter((err) => err.keyword === 'const' && err.instancePath === first.instancePath).map((err) => err.params?.allowedValue);
+  if (first.keyword === 'const' && choices.length > 1 && errors.some((err) => err.keyword === 'anyOf' && err.instancePath === first.instancePath)) {
+    return `${where} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}.`;
+  }
+  if (first.keyword === 'enum' && Array.isArray(first.params?.allowedValues)) {
+    return `${where} must be one of ${first.params.allowedValues.map((c) => JSON.stringify(c)).join(', ')}.`;
+  }
+  if (first.keyword === 'additionalProperties') {
+    const name = first.params?.additionalProperty;
+    return typeof name === 'string' && /^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name) ? `${where} has a property it does not take: "${name}".` : `${where} has a property it does not take.`;
+  }
+  if (first.keyword === 'format' && typeof first.params?.format === 'string' && FORMATS[first.params.format]) {
+    return `${where} ${FORMATS[first.params.format]}.`;
+  }
+  return `${where} ${first.message ?? 'is not valid'}.`;
+}
+
 /** Any thrown value -> an ApiError; only ApiErrors and Fastify's 4xx keep their meaning. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) {
     return error;
   }
-  const e = error as FastifyError & { validation?: { instancePath?: string; message?: string }[]; validationContext?: string };
+  const e = error as FastifyError & { validation?: SchemaError[]; validationContext?: string };
   if (e?.validation && e.validation.length > 0) {
-    const first = e.validation[0];
-    const where = `${e.validationContext ?? 'request'}${first.instancePath ? first.instancePath.replace(/\//g, '.') : ''}`;
-    return new ApiError('VALIDATION_FAILED', { detail: `${where} ${first.message ?? 'is not valid'}.` });
+    return new ApiError('VALIDATION_FAILED', { detail: validationDetail(e.validation, e.validationContext ?? 'request') });
   }
   if (e?.code && FASTIFY_CODES[e.code]) {
     const code = FASTIFY_CODES[e.code];

@@ -75,6 +75,19 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
       const res = await queue(catalogA, bad);
       expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     }
+    // A refusal says what to fix: the values a choice allows, the property not taken, the form of a time, the batch item.
+    const details = await Promise.all([
+      queue(catalogA, { ...body, priority: 'high' }),
+      queue(catalogA, { ...body, from: 'x@y.test' }),
+      queue(catalogA, { ...body, notBefore: '2030-01-01T09:00:00' }),
+      stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items: [{ ...body, key: 'k1' }, { ...body, key: 'k2', priority: 'soon' }] } })
+    ]);
+    expect(details.map((res) => [res.status, res.body.detail])).toEqual([
+      [400, 'body.priority must be one of "urgent", "normal", "bulk".'],
+      [400, 'body has a property it does not take: "from".'],
+      [400, 'body.notBefore must be a date and time with its zone (RFC 3339, e.g. 2026-12-02T08:00:00Z or 2026-12-02T17:00:00+09:00).'],
+      [400, 'body.items[1].priority must be one of "urgent", "normal", "bulk".']
+    ]);
     expect(stack.logs.text()).not.toContain('"notification"');
   });
 
