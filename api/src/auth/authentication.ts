@@ -51,7 +51,7 @@ export const authentication = fp<AuthenticationOptions>(async (app, { verify, ca
         if (failed > failuresPerMinute) {
           throw new ApiError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(failures.getRemainingTTL(address) / 1000)) });
         }
-        throw error;
+        throw forCaller(error, requirement);
       }
       authorize(principal, requirement);
       request.principal = principal;
@@ -66,6 +66,22 @@ export const authentication = fp<AuthenticationOptions>(async (app, { verify, ca
     });
   }
 }, { name: 'authentication', fastify: '5.x' });
+
+/**
+ * The catalogue's remedies for a missing or invalid token speak to the settings page's admin
+ * ("reload the page"); on the LMS back end's routes they say how an application gets its token.
+ */
+const APP_TOKEN_REMEDY = {
+  en: 'Send the LMS back end\'s access token for this API as "Authorization: Bearer <token>": requested with client credentials from your Entra ID tenant, scope "<the API\'s App ID URI>/.default", holding the Notifications.Send app role; request a new one before it expires (docs/lms-integration.md).',
+  ja: 'LMS バックエンドのこの API 用アクセス トークンを「Authorization: Bearer <トークン>」として送信してください。トークンは Entra ID テナントにクライアント資格情報で要求し（スコープ「<API のアプリケーション ID URI>/.default」）、Notifications.Send アプリ ロールを含むものです。有効期限が切れる前に新しいトークンを要求してください（docs/lms-integration.md）。'
+};
+
+function forCaller(error: unknown, requirement: Requirement): unknown {
+  const appOnly = !!requirement.appRole && !requirement.delegatedScope;
+  return appOnly && error instanceof ApiError && (error.code === 'AUTH_REQUIRED' || error.code === 'TOKEN_INVALID')
+    ? new ApiError(error.code, { detail: error.detail, upstream: error.upstream, remedy: APP_TOKEN_REMEDY })
+    : error;
+}
 
 /** The verified caller of an authenticated route. */
 export function principalOf(request: Pick<FastifyRequest, 'principal'>): Principal {

@@ -84,7 +84,7 @@ export function authorize(principal: Principal, requirement: Requirement): void 
     return;
   }
   if (!requirement.appRole) {
-    throw new ApiError('SCOPE_MISSING', { detail: 'This operation is for signed-in catalog admins only, not for applications.' });
+    throw new ApiError('USER_ONLY');
   }
   if (!principal.roles.includes(requirement.appRole)) {
     throw new ApiError('APP_ROLE_MISSING');

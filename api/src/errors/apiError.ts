@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE, ErrorCode } from '@lms-m365/contracts';
+import { ERROR_CATALOGUE, ErrorCode, type ILocalizedText } from '@lms-m365/contracts';
 
 /**
  * The only error the API answers with on purpose. `detail` is shown to the caller, so it must be
@@ -12,8 +12,10 @@ export class ApiError extends Error {
   /** Upstream identifiers for operators (AADSTS number, SMTP reply code); logged, and answered. */
   public readonly upstream?: string;
   public readonly retryAfterSeconds?: number;
+  /** What to do, when the catalogue's remedy is written for another caller (the page's for the LMS back end). */
+  public readonly remedy?: ILocalizedText;
 
-  public constructor(code: ErrorCode, options: { detail?: string; upstream?: string; retryAfterSeconds?: number } = {}) {
+  public constructor(code: ErrorCode, options: { detail?: string; upstream?: string; retryAfterSeconds?: number; remedy?: ILocalizedText } = {}) {
     super(code);
     this.name = 'ApiError';
     this.code = code;
@@ -21,6 +23,7 @@ export class ApiError extends Error {
     this.detail = options.detail;
     this.upstream = options.upstream;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.remedy = options.remedy;
   }
 }
 

@@ -90,7 +90,7 @@ export function frameworkProblem(error: FastifyError): ApiError {
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
-  const body = problemBody(error.code, preferredLanguage(request.headers['accept-language']), { detail: error.detail, upstream: error.upstream, instance: request.id });
+  const body = problemBody(error.code, preferredLanguage(request.headers['accept-language']), { detail: error.detail, upstream: error.upstream, instance: request.id, remedy: error.remedy });
   if (error.retryAfterSeconds) {
     reply.header('retry-after', String(Math.ceil(error.retryAfterSeconds)));
   }

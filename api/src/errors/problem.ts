@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE, ErrorCode } from '@lms-m365/contracts';
+import { ERROR_CATALOGUE, ErrorCode, type ILocalizedText } from '@lms-m365/contracts';
 
 export const PROBLEM_TYPE_BASE = 'https://lms-m365.example/errors/';
 
@@ -36,15 +36,16 @@ export function preferredLanguage(acceptLanguage: string | undefined): Language 
   return best;
 }
 
-export function problemBody(code: ErrorCode, language: Language, options: { detail?: string; upstream?: string; instance?: string } = {}): ProblemBody {
+export function problemBody(code: ErrorCode, language: Language, options: { detail?: string; upstream?: string; instance?: string; remedy?: ILocalizedText } = {}): ProblemBody {
   const definition = ERROR_CATALOGUE[code];
+  const remedy = (options.remedy ?? definition.remedy)[language];
   const body: ProblemBody = {
     type: PROBLEM_TYPE_BASE + code,
     title: definition.title[language],
     status: definition.status,
     code,
-    detail: options.detail ?? definition.remedy[language],
-    remedy: definition.remedy[language]
+    detail: options.detail ?? remedy,
+    remedy
   };
   if (options.upstream) {
     body.upstream = options.upstream;

@@ -55,6 +55,15 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect([otherApp.status, otherApp.body.code]).toEqual([403, 'CLIENT_APP_NOT_ACCEPTED']);
     const anonymous = await queue(catalogA, body, randomUUID(), '');
     expect(anonymous.status).toBe(401);
+    // The LMS is told how an application gets its token, not to reload a page; the page's admin still is.
+    expect(anonymous.body.remedy).toMatch(/client credentials/);
+    const forged = await queue(catalogA, body, randomUUID(), 'not-a-jwt');
+    expect([forged.status, forged.body.code, forged.body.remedy]).toEqual([401, 'TOKEN_INVALID', anonymous.body.remedy]);
+    const page = await stack.call('GET', catalogPath(catalogA, '/connection'), { token: '' });
+    expect([page.status, page.body.remedy]).toEqual([401, ERROR_CATALOGUE.AUTH_REQUIRED.remedy.en]);
+    // The settings page's routes refuse the LMS's token with a code that says so (not "approve a permission").
+    const deliveries = await stack.call('GET', catalogPath(catalogA, '/deliveries'), { token: lms });
+    expect([deliveries.status, deliveries.body.code]).toEqual([403, 'USER_ONLY']);
   });
 
   it('refusals - no key, a catalog switched off or not connected, a bad body: precise codes, nothing queued', async () => {

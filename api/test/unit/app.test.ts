@@ -103,7 +103,7 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
       ['non-admin', issuer.sign(userClaims(NESTOR, 'nestor@contoso.test')), 'GET', 403, 'NOT_CATALOG_ADMIN'],
       ['admin of another catalog', issuer.sign(userClaims(ALEX, 'alex@contoso.test')), 'GET', 403, 'NOT_CATALOG_ADMIN'],
       ['app without role', issuer.sign(appClaims(BACKEND, undefined)), 'GET', 403, 'APP_ROLE_MISSING'],
-      ['app with role, admin operation', issuer.sign(appClaims(BACKEND, ['Notifications.Send'])), 'DELETE', 403, 'SCOPE_MISSING']
+      ['app with role, admin operation', issuer.sign(appClaims(BACKEND, ['Notifications.Send'])), 'DELETE', 403, 'USER_ONLY']
     ];
     for (const [name, tokenPromise, method, status, code] of cases) {
       const token = await tokenPromise;
@@ -143,7 +143,7 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     }
     expect(outcomes).toEqual(Object.fromEntries(secured.map((operation) => [operation, LMS.includes(operation)
       ? ['401 AUTH_REQUIRED', '403 APP_ONLY', '403 APP_ROLE_MISSING']
-      : ['401 AUTH_REQUIRED', BOTH.includes(operation) ? '403 APP_ROLE_MISSING' : '403 SCOPE_MISSING']])));
+      : ['401 AUTH_REQUIRED', BOTH.includes(operation) ? '403 APP_ROLE_MISSING' : '403 USER_ONLY']])));
   });
 
   it('catalog - a site outside the configured SharePoint origin is refused', async () => {

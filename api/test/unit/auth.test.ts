@@ -127,12 +127,7 @@ describe('authorize - a route\'s scope or role', () => {
     expect(codeOf(() => authorize(app(['Notifications.Send']), { delegatedScope: 'user_impersonation', appRole: 'Notifications.Send' }))).toBeUndefined();
     expect(codeOf(() => authorize(app(['Other', 'Notifications.Send']), { appRole: 'Notifications.Send' }))).toBeUndefined();
     expect(codeOf(() => authorize(app(['Other']), { appRole: 'Notifications.Send' }))).toBe('APP_ROLE_MISSING');
-    expect(codeOf(() => authorize(app(['Notifications.Send']), { delegatedScope: 'user_impersonation' }))).toBe('SCOPE_MISSING');
-    try {
-      authorize(app(['Notifications.Send']), { delegatedScope: 'user_impersonation' });
-    } catch (e) {
-      expect((e as ApiError).detail).toBe('This operation is for signed-in catalog admins only, not for applications.');
-    }
+    expect(codeOf(() => authorize(app(['Notifications.Send']), { delegatedScope: 'user_impersonation' }))).toBe('USER_ONLY');
   });
 });
 
@@ -290,7 +285,7 @@ describe('authentication plugin - verified caller, rate-limit key, catalog acces
     const noScope = await app.inject({ method: 'POST', url: '/c/mine', headers: { authorization: 'Bearer user' }, payload: { n: 1 } });
     expect([noScope.statusCode, noScope.json().code]).toEqual([403, 'SCOPE_MISSING']);
     const app_ = await app.inject({ method: 'POST', url: '/c/mine', headers: { authorization: 'Bearer app' }, payload: { n: 1 } });
-    expect([app_.statusCode, app_.json().code]).toEqual([403, 'SCOPE_MISSING']);
+    expect([app_.statusCode, app_.json().code]).toEqual([403, 'USER_ONLY']);
     expect(reached).toEqual([]);
     await app.close();
   });

@@ -132,7 +132,7 @@ describe('authorisation decisions', () => {
     const app = principalFromClaims({ azp: 'a', idtyp: 'app', tid: 't' }, 'tok', clients);
     expect(codeOf(() => authorize(app, { delegatedScope: 'user_impersonation', appRole: 'Notifications.Send' }))).toBe('APP_ROLE_MISSING');
     const appWithRole = principalFromClaims({ azp: 'a', idtyp: 'app', roles: ['Notifications.Send'], tid: 't' }, 'tok', clients);
-    expect(codeOf(() => authorize(appWithRole, { delegatedScope: 'user_impersonation' }))).toBe('SCOPE_MISSING');
+    expect(codeOf(() => authorize(appWithRole, { delegatedScope: 'user_impersonation' }))).toBe('USER_ONLY');
     expect(codeOf(() => authorize(appWithRole, { delegatedScope: 'user_impersonation', appRole: 'Notifications.Send' }))).toBeUndefined();
   });
 

@@ -669,6 +669,17 @@ export const HTTP_ERRORS = {
       ja: 'Notifications.Send アプリ ロールを持つ LMS バックエンドのアプリ専用トークン（クライアント資格情報）で呼び出してください。サインインしたユーザーのトークンは拒否されます。'
     }
   },
+  USER_ONLY: {
+    status: 403,
+    title: {
+      en: 'This operation is for signed-in catalog admins only.',
+      ja: 'この操作は、サインインしたカタログ管理者専用です。'
+    },
+    remedy: {
+      en: 'It serves the settings page and takes a signed-in admin\'s token; an application\'s token is refused. The LMS back end reads a notification with GET /v1/catalogs/{catalog}/notifications/{id}.',
+      ja: 'この操作は設定ページ用で、サインインした管理者のトークンで呼び出します。アプリケーションのトークンは拒否されます。LMS のバックエンドは、GET /v1/catalogs/{catalog}/notifications/{id} で通知を読み取ります。'
+    }
+  },
   IDEMPOTENCY_KEY_REQUIRED: {
     status: 400,
     title: {
