@@ -102,6 +102,13 @@ export function originLine(stack: string | undefined): string | undefined {
   return stack?.split('\n').find((line) => /^\s*at /.test(line))?.trim();
 }
 
+const UNENCODED_CATALOG = 'The catalog\'s URL goes in the path as one segment, percent-encoded (encodeURIComponent): /v1/catalogs/https%3A%2F%2Fcontoso.sharepoint.com%2Fsites%2Fcatalog/notifications.';
+
+/** A path with a catalog's URL written as it is (its slashes make it several segments): the commonest wrong path. */
+export function unencodedCatalog(url: string): boolean {
+  return /^\/v1\/catalogs\/https?:\//i.test(url);
+}
+
 /** Every error leaves as RFC 9457 problem+json with a catalogue code; never a stack trace. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
@@ -115,5 +122,5 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     return sendProblem(request, reply, apiError);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new ApiError('NOT_FOUND')));
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, new ApiError('NOT_FOUND', unencodedCatalog(request.url) ? { detail: UNENCODED_CATALOG } : {})));
 }

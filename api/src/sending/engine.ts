@@ -5,7 +5,7 @@ import type { ErrorCode } from '@lms-m365/contracts';
 import type { SendingConfig } from '../config/config';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { CredentialsProvider } from '../connections/credentials';
-import type { ConnectionRecord } from '../connections/model';
+import { type ConnectionRecord, NEW_CONNECTION_ETAG } from '../connections/model';
 import { ApiError, codeOf } from '../errors/apiError';
 import { failureKind, needsAdmin } from '../errors/failureKind';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
@@ -101,9 +101,10 @@ export async function acceptingRecord(connections: ConnectionStore, catalog: str
 }
 
 /** Why a catalog takes no new items (not connected, switched off), or undefined when it takes them. */
-export function refusalOf(record: ConnectionRecord): ApiError | undefined {
+export function refusalOf(record: ConnectionRecord, etag?: string): ApiError | undefined {
   if (!record.method || !record.account) {
-    return new ApiError('NOT_CONNECTED');
+    // Never set up at all: most often a catalog URL the LMS spelt otherwise than the site's.
+    return new ApiError('NOT_CONNECTED', etag === NEW_CONNECTION_ETAG ? { detail: 'Nothing was ever set up for this catalog: check that its URL is the catalog site\'s (as its settings page shows it), and that an admin connected an account there.' } : {});
   }
   return record.enabled ? undefined : new ApiError('CATALOG_DISABLED');
 }

@@ -152,8 +152,8 @@ export class NotificationService {
         ...requestHashes({ priority, ...times, content: asked }, body)
       };
     });
-    const { record } = await this.deps.connections.read(catalog);
-    const refusal = refusalOf(record);
+    const { record, etag } = await this.deps.connections.read(catalog);
+    const refusal = refusalOf(record, etag);
     let outcomes: Awaited<ReturnType<OutboxStore['enqueue']>>;
     const late = (i: number): boolean => prepared[i].expiresAt !== undefined && (prepared[i].expiresAt as number) <= now;
     const pastExpiry = (i: number): ApiError => new ApiError('VALIDATION_FAILED', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}expiresAt is in the past.` });
@@ -235,7 +235,11 @@ export class NotificationService {
       ...(pacing ? { pacing: { reason: pacing.reason, resumesAt: iso(pacing.until) } } : {}),
       ...(s.refused && status === 'sent' ? { refusedRecipients: s.refused.recipients } : {}),
       messageId: messageIdFor(item.id, 0, this.deps.messageIdDomain),
-      history: s.history.map((h) => ({ at: h.at, status: h.status, ...(h.code ? { code: h.code } : {}), ...(h.resubmission ? { resubmission: true } : {}) }))
+      history: [
+        ...s.history.map((h) => ({ at: h.at, status: h.status, ...(h.code ? { code: h.code } : {}), ...(h.resubmission ? { resubmission: true } : {}) })),
+        // Expired before a drain recorded it (a held catalog is not drained): its history says so too.
+        ...(status === 'expired' && s.state !== 'expired' && s.expiresAt !== null ? [{ at: iso(s.expiresAt), status: 'expired' as const, code: 'MESSAGE_EXPIRED' }] : [])
+      ]
     };
   }
 

@@ -99,10 +99,10 @@ export class SessionService {
    * queues again by the same key, so a crash between the two writes is healed by the LMS's retry.
    */
   private async accept(catalog: string, sessionId: string, request: RequestHashes, next: (existing: SessionRecord | undefined) => SessionRevision): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
-    const { record: connection } = await this.deps.connections.read(catalog);
+    const { record: connection, etag } = await this.deps.connections.read(catalog);
     // A catalog that takes no new items still answers a repeat of a revision it has (the LMS retries
     // after sending was switched off): the item is queued again if it was not yet, and held.
-    const refusal = refusalOf(connection);
+    const refusal = refusalOf(connection, etag);
     const stored = storedRequest(request);
     for (let attempt = 1; ; attempt++) {
       const existing = await this.deps.sessions.read(catalog, sessionId);

@@ -77,6 +77,12 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await stack.call('DELETE', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') });
     const notConnected = await queue(catalogB, body);
     expect([notConnected.status, notConnected.body.code]).toEqual([409, 'NOT_CONNECTED']);
+    // A catalog nothing was ever set up for (a URL spelt otherwise): the answer says to check it.
+    const misspelt = await queue(stack.catalogUrl('catalog-nope'), body);
+    expect([misspelt.status, misspelt.body.code]).toEqual([409, 'NOT_CONNECTED']);
+    expect(misspelt.body.detail).toMatch(/check that its URL is the catalog site's/);
+    const unencoded = await stack.call('POST', `/v1/catalogs/${catalogA}/notifications`, { token: lms, body, headers: { 'idempotency-key': randomUUID() } });
+    expect([unencoded.status, unencoded.body.code, unencoded.body.detail]).toEqual([404, 'NOT_FOUND', expect.stringMatching(/percent-encoded \(encodeURIComponent\)/)]);
     for (const bad of [{ subject: 'no recipient', text: 'x' }, { to: ['learner1@contoso.test'], subject: 'no body' }, { to: ['not an address'], subject: 's', text: 'x' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2000-01-01T00:00:00Z' },
       // RFC 3339 allows a leap second, which JavaScript cannot read: refused, not taken as "no time".
       { to: ['a@x.test'], subject: 's', text: 'x', notBefore: '2030-06-30T23:59:60Z' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2016-12-31T23:59:60Z' }]) {
@@ -545,7 +551,10 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await new Promise((resolve) => setTimeout(resolve, 3500));
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('while lost'))).toHaveLength(0);
     // Past its expiry while held: it reads expired (nothing can send it now), and no longer counts as held.
-    expect((await status(catalogB, expiring.body.id)).body).toMatchObject({ status: 'expired', code: 'MESSAGE_EXPIRED' });
+    const pastExpiry = (await status(catalogB, expiring.body.id)).body;
+    expect(pastExpiry).toMatchObject({ status: 'expired', code: 'MESSAGE_EXPIRED' });
+    // Its history ends as its status does (not yet stored: a held catalog is not drained), at its expiry.
+    expect(pastExpiry.history[pastExpiry.history.length - 1]).toEqual({ at: pastExpiry.expiresAt, status: 'expired', code: 'MESSAGE_EXPIRED' });
     expect((await viewOf()).outbox).toMatchObject({ waiting: 2, held: 2 });
     const listed = await stack.call('GET', catalogPath(catalogB, '/deliveries'), { token: await stack.token('alex@contoso.test') });
     expect(listed.body.counts).toMatchObject({ held: 2, expired: 1 });
@@ -553,6 +562,8 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const finals = await Promise.all([lost.body.id, queuedWhileLost.body.id, expiring.body.id].map((id) => settled(catalogB, id)));
     expect(finals.map((f) => f.status)).toEqual(['sent', 'sent', 'expired']);
     expect(finals[2].code).toBe('MESSAGE_EXPIRED');
+    // Once the drain recorded it, the history has its stored entry, and only one.
+    expect(finals[2].history.filter((h: { status: string }) => h.status === 'expired')).toHaveLength(1);
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('while lost'))).toHaveLength(2);
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'expires')).toHaveLength(0);
   });

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { emptyConnection, type ConnectionRecord } from '../../src/connections/model';
+import { emptyConnection, NEW_CONNECTION_ETAG, type ConnectionRecord } from '../../src/connections/model';
+import { refusalOf } from '../../src/sending/engine';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
 import { NotificationDeps, NotificationService, visibleStatus } from '../../src/sending/notificationService';
 import { newestFirstId, wireBytes } from '../../src/sending/outboxStore';
@@ -593,6 +594,17 @@ describe('the deliveries list\'s pages', () => {
     const held = await new NotificationService({ connections: { read: async () => ({ record: { ...record, enabled: false }, etag: '*' }) }, outbox: outbox(rows), wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => NOW } as unknown as NotificationDeps).deliveries('c', {});
     expect(held.items.find((i) => i.subject === 'later')).toMatchObject({ status: 'held' });
     expect(held.items.find((i) => i.subject === 'later')).not.toHaveProperty('dueAt');
+  });
+});
+
+describe('what the LMS is told when a catalog cannot take notifications', () => {
+  it('not connected: a catalog disconnected says to connect; one nothing was ever set up for says to check its URL; switched off is CATALOG_DISABLED', () => {
+    const record = emptyConnection('https://t.test/sites/a', 'c1');
+    expect(refusalOf(record, '"1"')).toMatchObject({ code: 'NOT_CONNECTED', detail: undefined });
+    expect(refusalOf(record, NEW_CONNECTION_ETAG)?.detail).toMatch(/check that its URL is the catalog site's/);
+    const connected = { ...record, method: 'classic' as const, account: { email: 'a@x.test', displayName: 'A' } };
+    expect(refusalOf(connected, NEW_CONNECTION_ETAG)).toMatchObject({ code: 'CATALOG_DISABLED' });
+    expect(refusalOf({ ...connected, enabled: true }, '"1"')).toBeUndefined();
   });
 });
 
