@@ -6,31 +6,13 @@
  * move and cancel a session (SessionControls).
  */
 import * as React from 'react';
+import { describeProblem, post, type IProblem } from './problem';
 import type { PanelItem } from './lmsTypes';
 import { SessionControls } from './SessionControls';
 
 const RECIPIENTS = ['learner1@contoso.test', 'learner2@contoso.test', 'lynne@contoso.test'];
 const FINAL = new Set(['sent', 'failed', 'expired']);
 const POLL_MS = 1000;
-
-interface IProblem {
-  code?: string;
-  title?: string;
-  detail?: string;
-  remedy?: string;
-  message?: string;
-}
-
-async function post<T>(path: string, body: unknown): Promise<{ ok: boolean; body: T }> {
-  const response = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  return { ok: response.ok, body: (await response.json()) as T };
-}
-
-function describe(problem: IProblem): string {
-  return problem.code
-    ? `${problem.title ?? problem.code} (${problem.code}). ${problem.detail ?? ''} ${problem.remedy && problem.remedy !== problem.detail ? problem.remedy : ''}`.trim()
-    : problem.message ?? 'The request failed.';
-}
 
 const cell: React.CSSProperties = { borderBottom: '1px solid #c8c6c4', padding: '4px 8px', textAlign: 'left', fontSize: 13 };
 
@@ -81,7 +63,7 @@ export function LmsPanel(props: { catalog: string; catalogLabel: string }): JSX.
     try {
       const answer = await post<{ items?: PanelItem[] } & IProblem>('/preview/lms/queue', { catalog: props.catalog, kind, to });
       if (!answer.ok || !answer.body.items) {
-        setProblem(describe(answer.body));
+        setProblem(describeProblem(answer.body));
         return;
       }
       const queued = answer.body.items;
@@ -115,7 +97,7 @@ export function LmsPanel(props: { catalog: string; catalogLabel: string }): JSX.
       </div>
       {problem ? <p role="alert" data-testid="lms-problem" style={{ color: '#a4262c', fontSize: 13 }}>{problem}</p> : null}
       <p role="status" data-testid="lms-summary" style={{ fontSize: 13 }}>
-        {items.length === 0 ? 'Nothing queued from this panel yet.' : `${sent} of ${items.length} sent.`}
+        {items.length === 0 ? 'Nothing queued from this panel yet.' : `Queued from this panel: ${items.length}; sent: ${sent}.`}
       </p>
       {items.length > 0 ? (
         <table style={{ borderCollapse: 'collapse', width: '100%' }}>

@@ -4,22 +4,11 @@
  * watch its status, Teams join URL and the room's answer as the API reports them.
  */
 import * as React from 'react';
+import { describeProblem, post, type IProblem } from './problem';
 import type { PanelSession } from './lmsTypes';
 
 const ROOMS = ['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test'];
 const POLL_MS = 1000;
-
-interface IProblem {
-  code?: string;
-  title?: string;
-  detail?: string;
-  message?: string;
-}
-
-async function post<T>(path: string, body: unknown): Promise<{ ok: boolean; body: T }> {
-  const response = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  return { ok: response.ok, body: (await response.json()) as T };
-}
 
 const text: React.CSSProperties = { fontSize: 13 };
 
@@ -69,7 +58,7 @@ export function SessionControls(props: { catalog: string; to: string }): JSX.Ele
     try {
       const answer = await post<IProblem>('/preview/lms/session', { catalog: props.catalog, action, ...next, to: props.to, room: room || null, teams });
       if (!answer.ok) {
-        setProblem(answer.body.code ? `${answer.body.title ?? answer.body.code} (${answer.body.code}). ${answer.body.detail ?? ''}`.trim() : answer.body.message ?? 'The request failed.');
+        setProblem(describeProblem(answer.body));
         return;
       }
       setCurrent(next);

@@ -1,6 +1,7 @@
 // `npm start`: the whole local stack on the ports of docs/design.md - local tenant, connection API
 // (with its embedded Azurite, data in .local/azurite) and the preview host - then one URL.
-// Each service's output goes to .local/logs/<service>.log. Ctrl+C stops everything.
+// The local tenant's output goes to .local/logs/local-tenant.log, the API's (Azurite's with it) to
+// .local/logs/api.log; the preview host runs in this process. Ctrl+C stops everything.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, startStack } from './stack.mjs';

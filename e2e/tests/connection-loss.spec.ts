@@ -29,7 +29,7 @@ test('connection loss - queued from the LMS, the account\'s tokens revoked: the 
   const lms = page.getByTestId('lms-panel');
   await lms.getByRole('combobox', { name: 'Recipient' }).selectOption('learner1@contoso.test');
   await lms.getByRole('button', { name: 'Queue one notification' }).click();
-  await expect(lms.getByTestId('lms-summary')).toHaveText('1 of 1 sent.', { timeout: 45_000 });
+  await expect(lms.getByTestId('lms-summary')).toHaveText('Queued from this panel: 1; sent: 1.', { timeout: 45_000 });
 
   // An Entra admin revokes the account's sessions, through the local tenant's fault controls.
   const faults = await context.newPage();
@@ -49,7 +49,7 @@ test('connection loss - queued from the LMS, the account\'s tokens revoked: the 
     await expect(lms.getByTestId('lms-item')).toHaveCount(2 + i);
   }
   await expect(lms.getByTestId('lms-item-status').filter({ hasText: /^held$/ })).toHaveCount(3);
-  await expect(lms.getByTestId('lms-summary')).toHaveText('1 of 4 sent.');
+  await expect(lms.getByTestId('lms-summary')).toHaveText('Queued from this panel: 4; sent: 1.');
 
   // The page, on its next load: Lost with the cause and remedy, and the three held items.
   await visit(page);
