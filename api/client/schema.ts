@@ -1161,7 +1161,7 @@ export interface paths {
                              */
                             role?: "required" | "optional";
                         }[];
-                        /** @description A room of the tenant (GET /rooms); booked after a free/busy check (Graph only). */
+                        /** @description A room of the tenant (GET /rooms); booked after a free/busy check (Graph only). Not checked to be a room (without Place.Read.All the API cannot list them): another mailbox named here is invited as a resource. */
                         room?: string | null;
                         /**
                          * @description Whether the session has a Teams meeting (Graph only).
@@ -1358,7 +1358,7 @@ export interface paths {
                     /** @description Start of the range, with its offset (2026-12-10T10:00:00+09:00). */
                     start: string;
                     end: string;
-                    /** @description Comma-separated room addresses; every room of the tenant when left out (at most 100). */
+                    /** @description Comma-separated room addresses; every room of the tenant when left out (at most 100). Named addresses are not checked to be rooms: their free/busy is read as the connected account sees it in Outlook. */
                     rooms?: string;
                 };
                 header?: never;

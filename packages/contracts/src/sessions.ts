@@ -28,7 +28,7 @@ export const SessionPut = Type.Object({
   start: LocalDateTime,
   end: LocalDateTime,
   attendees: Type.Array(SessionAttendee, { minItems: 1, maxItems: 500 }),
-  room: Type.Optional(Type.Union([Email, Type.Null()], { description: 'A room of the tenant (GET /rooms); booked after a free/busy check (Graph only).' })),
+  room: Type.Optional(Type.Union([Email, Type.Null()], { description: 'A room of the tenant (GET /rooms); booked after a free/busy check (Graph only). Not checked to be a room (without Place.Read.All the API cannot list them): another mailbox named here is invited as a resource.' })),
   teams: Type.Optional(Type.Boolean({ default: false, description: 'Whether the session has a Teams meeting (Graph only).' }))
 }, { additionalProperties: false, $id: 'SessionPut' });
 
@@ -79,7 +79,7 @@ export const Rooms = Type.Object({
 export const RoomAvailabilityQuery = Type.Object({
   start: Type.String({ format: 'date-time', description: 'Start of the range, with its offset (2026-12-10T10:00:00+09:00).' }),
   end: Type.String({ format: 'date-time' }),
-  rooms: Type.Optional(Type.String({ maxLength: 5000, description: 'Comma-separated room addresses; every room of the tenant when left out (at most 100).' }))
+  rooms: Type.Optional(Type.String({ maxLength: 5000, description: 'Comma-separated room addresses; every room of the tenant when left out (at most 100). Named addresses are not checked to be rooms: their free/busy is read as the connected account sees it in Outlook.' }))
 }, { additionalProperties: false });
 
 export const RoomAvailability = Type.Object({
