@@ -84,21 +84,32 @@ interface Item {
   fields?: Record<string, unknown>;
 }
 
-/** Whether a column already holds the value (SharePoint keeps a date to the second, and answers none for an empty one). */
-function holds(held: unknown, wanted: unknown): boolean {
+/**
+ * How stale the item's "last check" may be before a check writes it again. The page checks the
+ * connection as it opens: writing the time each time would add a list version per page view and
+ * change the item's ETag under the page's first save. The page shows the API's own time.
+ */
+export const LAST_CHECK_REFRESH_MS = 3_600_000;
+
+/** Whether a column already holds the value (SharePoint answers none for an empty one). */
+function holds(held: unknown, wanted: unknown, toleranceMs: number): boolean {
   if (wanted === null || wanted === undefined || held === null || held === undefined) {
     return (wanted ?? null) === (held ?? null);
   }
   if (typeof wanted === 'string' && typeof held === 'string' && /^\d{4}-\d\d-\d\dT/.test(wanted)) {
-    return Math.floor(Date.parse(wanted) / 1000) === Math.floor(Date.parse(held) / 1000);
+    // SharePoint keeps a date to the second.
+    return Math.abs(Math.floor(Date.parse(wanted) / 1000) * 1000 - Date.parse(held)) <= toleranceMs;
   }
   return held === wanted;
 }
 
-/** Whether the item's API columns already say what the record says: then writing them again would only bump its ETag. */
+/**
+ * Whether the item's API columns already say what the record says - its last check within
+ * LAST_CHECK_REFRESH_MS: then writing them again would only bump its ETag and its versions.
+ */
 export function itemHolds(fields: Record<string, unknown> | undefined, record: ConnectionRecord): boolean {
   const wanted = listFields(record);
-  return !!fields && Object.entries(wanted).every(([name, value]) => holds(fields[name], value));
+  return !!fields && Object.entries(wanted).every(([name, value]) => holds(fields[name], value, name === 'LmsLastCheck' ? LAST_CHECK_REFRESH_MS : 0));
 }
 
 /** Graph answered 404 (no such site, list or item). */

@@ -117,5 +117,9 @@ describe('settings list mirror (real API, local tenant, Azurite over loopback)',
     const connected = await read() as unknown as Record<string, unknown>;
     expect(connected).toMatchObject({ LmsAuthMethod: 'Classic', LmsAccountEmail: 'adele@contoso.test', LmsConnectionStatus: 'Connected' });
     expect(connected['odata.etag']).not.toBe(merged['odata.etag']);
+    // A check as the page makes one when it opens: the time only, within the hour - no new version, the ETag stays.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await stack.call('POST', `${connection()}/check`, { token: await stack.token('adele@contoso.test') })).body.health.state).toBe('connected');
+    expect((await read())['odata.etag']).toBe(connected['odata.etag']);
   });
 });

@@ -372,10 +372,12 @@ describe('the settings list mirror', () => {
   const record = { ...emptyConnection('https://t.test/sites/a', 'c1'), method: 'classic' as const, account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected' as const, code: null, checkedAt: '2026-12-05T03:00:00.456Z' } };
   const held = { LmsAuthMethod: 'Classic', LmsTransport: 'Graph', LmsAccountEmail: 'adele@contoso.test', LmsConnectionStatus: 'Connected', LmsLastCheck: '2026-12-05T03:00:00Z', LmsConnectionId: 'c1' };
 
-  it('an item holds the record when each API column says the same: a date to the second, an empty column left out; any difference is written', () => {
+  it('an item holds the record when each API column says the same: a date to the second, the last check within an hour, an empty column left out; any other difference is written', () => {
     expect(itemHolds(held, record)).toBe(true);
     expect(itemHolds({ ...held, LmsStatusCode: 'TOKEN_REVOKED' }, record)).toBe(false);
-    expect(itemHolds({ ...held, LmsLastCheck: '2026-12-05T03:00:01Z' }, record)).toBe(false);
+    expect(itemHolds({ ...held, LmsLastCheck: '2026-12-05T02:00:00Z' }, record)).toBe(true);
+    expect(itemHolds({ ...held, LmsLastCheck: '2026-12-05T01:59:59Z' }, record)).toBe(false);
+    expect(itemHolds({ ...held, LmsLastCheck: '2026-12-05T04:00:01Z' }, record)).toBe(false);
     expect(itemHolds({ ...held, LmsLastCheck: undefined }, record)).toBe(false);
     expect(itemHolds({ ...held, LmsAccountEmail: 'Adele@contoso.test' }, record)).toBe(false);
     expect(itemHolds({ ...held, LmsConnectionId: undefined }, record)).toBe(false);
