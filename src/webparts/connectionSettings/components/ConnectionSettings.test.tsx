@@ -636,6 +636,10 @@ describe('ConnectionSettings', () => {
     expect(change).toHaveAttribute('aria-expanded', 'true');
     const form = document.getElementById(change.getAttribute('aria-controls') as string) as HTMLElement;
     expect(inside(form).getByText(en.permissionMailSend)).toBeInTheDocument();
+    // The part follows the card whose button opened it, before the recent deliveries and the test email; its Connect too.
+    const follows = (a: Node, b: Node): boolean => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+    const deliveries = await screen.findByTestId('deliveries-panel');
+    expect([follows(change, form), follows(form, deliveries), follows(screen.getByRole('button', { name: en.connect }), deliveries)]).toEqual([true, true, true]);
     expect(await inside(form).findByRole('checkbox', { name: en.orgConsentLabel })).not.toBeChecked();
     await userEvent.click(screen.getByRole('button', { name: en.connect }));
     await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
@@ -644,6 +648,9 @@ describe('ConnectionSettings', () => {
     await waitFor(() => expect(screen.getByTestId('connected-account')).toHaveTextContent('megan@contoso.test'));
     expect(screen.getByRole('button', { name: en.changeAccount })).toHaveAttribute('aria-expanded', 'false');
     expect(screen.queryByText(en.permissionMailSend)).not.toBeInTheDocument();
+    // Folded again, the deliveries are back under the card, before the settings.
+    const deliveriesAfter = screen.getByTestId('deliveries-panel');
+    expect((deliveriesAfter.compareDocumentPosition(screen.getByRole('switch')) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0).toBe(true);
   });
 
   it('ConnectionSettings - Change account pressed again hides the part and drops what was ticked in it', async () => {

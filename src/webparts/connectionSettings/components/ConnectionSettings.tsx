@@ -415,6 +415,110 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
       </FocusOnShow>
     ) : null;
 
+    const operations: JSX.Element[] = [
+      // Also once disconnected while notifications still wait for an account (held).
+      ((view.account && view.method) || (view.outbox && view.outbox.waiting > 0) ? (
+        <LazyBoundary key="deliveries" strings={strings}>
+          <DeliveriesPanel
+            strings={strings}
+            api={services.deliveries}
+            state={summaryState(view)}
+            method={view.method}
+            saidAbove={view.sendingBlocked ? view.sendingBlocked.code : null}
+            refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}`}
+            pollMs={props.deliveriesPollMs}
+            onCounts={(counts: IDeliveries['counts'], lastSentAt: string | null) => {
+              if (mounted.current) {
+                countsOf.current = stateRef.current.view;
+                setDeliveryCounts({ ...counts, lastSentAt });
+              }
+            }}
+          />
+        </LazyBoundary>
+      ) : null),
+      (layout.connected && view.health.state === 'connected' && view.account ? (
+        <LazyBoundary key="test-email" strings={strings}>
+          <TestEmail strings={strings} api={services.connectionApi} from={view.account.email} defaultRecipient={props.userEmail} disabled={disabled} method={view.method} />
+        </LazyBoundary>
+      ) : null)
+    ].filter((element): element is JSX.Element => element !== null);
+    const form: JSX.Element[] = [
+      <SendingSection
+        key="sending"
+        strings={strings}
+        enabled={values.enabled}
+        disabled={disabled}
+        onChange={(enabled: boolean) => edit({ enabled })}
+      />,
+      (layout.sectionsShown ? (
+        <LazyBoundary key="method" strings={strings}>
+          <MethodSection
+            strings={strings}
+            view={view}
+            values={values}
+            errors={errors}
+            disabled={disabled}
+            accountFormShown={layout.accountFormShown}
+            accountFormId={ACCOUNT_FORM_ID}
+            focusPassword={state.changingAccount && view.method === 'classic'}
+            showOrgConsentOption={orgConsentOptionVisible(view)}
+            onMethodChange={(method: AuthMethod) => edit({ method })}
+            onTransportChange={(transport: Transport) => edit({ transport })}
+            onOrgConsentChange={(orgConsent: boolean) => edit({ orgConsent })}
+            onEmailChange={(classicEmail: string) => edit({ classicEmail })}
+            onPasswordChange={(classicPassword: string) => edit({ classicPassword })}
+          />
+        </LazyBoundary>
+      ) : null),
+      (layout.sectionsShown ? (
+        <section key="alerts" aria-labelledby="lms-alerts-heading">
+          <Text as="h3" id="lms-alerts-heading" variant="large" block={true} className="lms-heading">{strings.alertsHeading}</Text>
+          <LazyBoundary strings={strings}>
+            <AlertRecipients
+              strings={strings}
+              directory={services.directory}
+              recipients={values.alertRecipients}
+              disabled={disabled}
+              onChange={(alertRecipients: string[]) => edit({ alertRecipients })}
+            />
+          </LazyBoundary>
+        </section>
+      ) : null),
+      <FormFooter
+        key="footer"
+        strings={strings}
+        step={layout.step}
+        primary={!layout.reconnectIsPrimary}
+        enabled={values.enabled}
+        busy={busy}
+        signIn={state.signIn}
+        dirty={layout.edited.length > 0}
+        overwrites={state.overwrites.some((field) => layout.edited.indexOf(field) >= 0)}
+        error={state.error && state.error.place === 'footer' ? state.error : undefined}
+        method={view.method}
+        notice={notice('footer')}
+        offerTurnOn={!!state.notice && !!state.notice.offerTurnOn}
+        onPrimary={() => execute(layout.step, values, 'footer')}
+        onCancel={cancel}
+        onTurnOn={turnOn}
+        onOpenedBlocked={(event: React.MouseEvent<HTMLAnchorElement>) => {
+          const retry = retryBlocked.current;
+          if (!retry) {
+            dispatch({ type: 'sign-in', signIn: { state: 'waiting' } });
+          } else if (retry()) {
+            // Opened and watched here, so closing it ends the wait. Refused again, the link opens
+            // the sign-in by itself and the notice stays: no spinner that nothing could end.
+            event.preventDefault();
+            retryBlocked.current = undefined;
+            dispatch({ type: 'sign-in', signIn: { state: 'waiting' } });
+          }
+        }}
+        onDismissError={() => dispatch({ type: 'dismiss-error' })}
+        onReload={() => { void load(); }}
+      />
+    ].filter((element): element is JSX.Element => element !== null);
+    const changingAccount = layout.connected && state.changingAccount;
+
     return (
       <>
         <StatusSummary
@@ -435,107 +539,11 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           deliveryCounts={deliveryCounts && countsOf.current === view ? deliveryCounts : undefined}
         />
         {notice('summary')}
-        {/* Also once disconnected while notifications still wait for an account (held). */}
-        {(view.account && view.method) || (view.outbox && view.outbox.waiting > 0) ? (
-          <LazyBoundary strings={strings}>
-            <DeliveriesPanel
-              strings={strings}
-              api={services.deliveries}
-              state={summaryState(view)}
-              method={view.method}
-              saidAbove={view.sendingBlocked ? view.sendingBlocked.code : null}
-              refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}`}
-              pollMs={props.deliveriesPollMs}
-              onCounts={(counts: IDeliveries['counts'], lastSentAt: string | null) => {
-                if (mounted.current) {
-                  countsOf.current = stateRef.current.view;
-                  setDeliveryCounts({ ...counts, lastSentAt });
-                }
-              }}
-            />
-          </LazyBoundary>
-        ) : null}
-
-        {layout.connected && view.health.state === 'connected' && view.account ? (
-          <LazyBoundary strings={strings}>
-            <TestEmail strings={strings} api={services.connectionApi} from={view.account.email} defaultRecipient={props.userEmail} disabled={disabled} method={view.method} />
-          </LazyBoundary>
-        ) : null}
-
-        <SendingSection
-          strings={strings}
-          enabled={values.enabled}
-          disabled={disabled}
-          onChange={(enabled: boolean) => edit({ enabled })}
-        />
-
-        {layout.sectionsShown ? (
-          <LazyBoundary strings={strings}>
-            <MethodSection
-              strings={strings}
-              view={view}
-              values={values}
-              errors={errors}
-              disabled={disabled}
-              accountFormShown={layout.accountFormShown}
-              accountFormId={ACCOUNT_FORM_ID}
-              focusPassword={state.changingAccount && view.method === 'classic'}
-              showOrgConsentOption={orgConsentOptionVisible(view)}
-              onMethodChange={(method: AuthMethod) => edit({ method })}
-              onTransportChange={(transport: Transport) => edit({ transport })}
-              onOrgConsentChange={(orgConsent: boolean) => edit({ orgConsent })}
-              onEmailChange={(classicEmail: string) => edit({ classicEmail })}
-              onPasswordChange={(classicPassword: string) => edit({ classicPassword })}
-            />
-          </LazyBoundary>
-        ) : null}
-
-        {layout.sectionsShown ? (
-          <section aria-labelledby="lms-alerts-heading">
-            <Text as="h3" id="lms-alerts-heading" variant="large" block={true} className="lms-heading">{strings.alertsHeading}</Text>
-            <LazyBoundary strings={strings}>
-              <AlertRecipients
-                strings={strings}
-                directory={services.directory}
-                recipients={values.alertRecipients}
-                disabled={disabled}
-                onChange={(alertRecipients: string[]) => edit({ alertRecipients })}
-              />
-            </LazyBoundary>
-          </section>
-        ) : null}
-
-        <FormFooter
-          strings={strings}
-          step={layout.step}
-          primary={!layout.reconnectIsPrimary}
-          enabled={values.enabled}
-          busy={busy}
-          signIn={state.signIn}
-          dirty={layout.edited.length > 0}
-          overwrites={state.overwrites.some((field) => layout.edited.indexOf(field) >= 0)}
-          error={state.error && state.error.place === 'footer' ? state.error : undefined}
-          method={view.method}
-          notice={notice('footer')}
-          offerTurnOn={!!state.notice && !!state.notice.offerTurnOn}
-          onPrimary={() => execute(layout.step, values, 'footer')}
-          onCancel={cancel}
-          onTurnOn={turnOn}
-          onOpenedBlocked={(event: React.MouseEvent<HTMLAnchorElement>) => {
-            const retry = retryBlocked.current;
-            if (!retry) {
-              dispatch({ type: 'sign-in', signIn: { state: 'waiting' } });
-            } else if (retry()) {
-              // Opened and watched here, so closing it ends the wait. Refused again, the link opens
-              // the sign-in by itself and the notice stays: no spinner that nothing could end.
-              event.preventDefault();
-              retryBlocked.current = undefined;
-              dispatch({ type: 'sign-in', signIn: { state: 'waiting' } });
-            }
-          }}
-          onDismissError={() => dispatch({ type: 'dismiss-error' })}
-          onReload={() => { void load(); }}
-        />
+        {/* While an admin changes the account of a connected catalog, the form follows the card whose
+            button opened it (the recent deliveries and the test email move below): the part that
+            opened is in view, next in the tab order, and its Connect button near it. Keyed, so they
+            keep their state as they move. */}
+        {changingAccount ? [...form, ...operations] : [...operations, ...form]}
 
         {state.confirmDisconnect ? (
           <LazyBoundary strings={strings}>
