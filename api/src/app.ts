@@ -250,7 +250,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
             type: 'http',
             scheme: 'bearer',
             bearerFormat: 'JWT',
-            description: 'An Entra ID access token for this API (audience its App ID URI). The LMS back end\'s routes (notifications, sessions, rooms) take an application token - client credentials, scope "<App ID URI>/.default", with the Notifications.Send app role; a user\'s token is refused (APP_ONLY). The connection and deliveries routes take the signed-in admin\'s delegated token (user_impersonation), as the settings page sends it; an application\'s is refused (SCOPE_MISSING).'
+            description: 'An Entra ID access token for this API (audience its App ID URI). The LMS back end\'s routes (notifications, sessions, rooms) take an application token - client credentials, scope "<App ID URI>/.default", with the Notifications.Send app role; a user\'s token is refused (APP_ONLY). The routes that change a connection and the deliveries list take the signed-in admin\'s delegated token (user_impersonation), as the settings page sends it; an application\'s is refused (USER_ONLY). Reading a connection (GET) takes either.'
           }
         }
       }

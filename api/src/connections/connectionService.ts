@@ -133,7 +133,7 @@ export class ConnectionService {
    */
   public async completeModern(principal: Principal, catalog: string, request: { completion: string; nonce: string }): Promise<ConnectionView> {
     if (principal.kind !== 'user') {
-      throw new ApiError('SCOPE_MISSING');
+      throw new ApiError('USER_ONLY');
     }
     await this.deps.catalogs.require(catalog);
     let signIn: PendingSignIn;
@@ -192,7 +192,7 @@ export class ConnectionService {
   /** R-CLS-3: the password is proved by an SMTP login before anything is stored. */
   public async connectClassic(principal: Principal, catalog: string, email: string, password: string): Promise<ConnectionView> {
     if (principal.kind !== 'user') {
-      throw new ApiError('SCOPE_MISSING');
+      throw new ApiError('USER_ONLY');
     }
     await this.deps.catalogs.require(catalog);
     const address = email.trim().toLowerCase();

@@ -34,7 +34,7 @@ export interface ConnectionRecord {
   /** The current or last loss of the connection and its notices (R-LOSS-2). */
   incident?: Incident | null;
   /**
-   * Exchange stopped the account from sending (SENDING_BLOCKED: 5.2.252-255; SEND_AS_DENIED: 5.7.60;
+   * Exchange stopped the account from sending (SENDING_BLOCKED: 5.2.253-255, 5.1.8, 5.7.7xx; SEND_AS_DENIED: 5.7.60, 5.2.252;
    * MAILBOX_FULL: its mailbox is over quota, 5.2.2, 5.2.251): the
    * connection itself works (the probe, which sends nothing, cannot tell), so only a send that goes
    * through again clears it. It opens an incident like a loss, so the admins are told.

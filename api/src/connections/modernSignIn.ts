@@ -64,7 +64,7 @@ export class ModernSignIn {
    */
   public async start(principal: Principal, catalog: string, request: { orgConsent: boolean; transport?: 'graph' | 'smtp-oauth'; origin: string; nonce: string }): Promise<{ authorizeUrl: string; expiresAt: string }> {
     if (principal.kind !== 'user') {
-      throw new ApiError('SCOPE_MISSING');
+      throw new ApiError('USER_ONLY');
     }
     if (!this.deps.config.allowedOrigins.includes(request.origin)) {
       throw new ApiError('ORIGIN_NOT_ALLOWED');
@@ -194,7 +194,7 @@ export class ModernSignIn {
    */
   public async result(principal: Principal, catalog: string, nonce: string): Promise<ModernResult> {
     if (principal.kind !== 'user') {
-      throw new ApiError('SCOPE_MISSING');
+      throw new ApiError('USER_ONLY');
     }
     const found = await this.deps.signIns.readResult(bindingHash(nonce));
     if (!found || found.expiresAt < this.now() || found.catalog.toLowerCase() !== catalog.toLowerCase()) {

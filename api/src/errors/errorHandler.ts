@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorCode } from '@lms-m365/contracts';
+import { ONE_LINE, type ErrorCode } from '@lms-m365/contracts';
 import { ApiError } from './apiError';
 import { preferredLanguage, problemBody } from './problem';
 
@@ -18,6 +18,7 @@ const BY_STATUS: Record<number, ErrorCode> = { 404: 'NOT_FOUND', 405: 'METHOD_NO
 export interface SchemaError {
   keyword?: string;
   instancePath?: string;
+  schemaPath?: string;
   message?: string;
   params?: Record<string, unknown>;
 }
@@ -40,10 +41,11 @@ const FORMATS: Record<string, string> = {
 export function validationDetail(errors: SchemaError[], context: string): string {
   const first = errors[0];
   const where = place(context, first.instancePath);
-  // A choice of constants (a union of literals) fails once per constant, then as anyOf: say the choice.
-  const choices = errors.filter((err) => err.keyword === 'const' && err.instancePath === first.instancePath).map((err) => err.params?.allowedValue);
-  if (first.keyword === 'const' && choices.length > 1 && errors.some((err) => err.keyword === 'anyOf' && err.instancePath === first.instancePath)) {
-    return `${where} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}.`;
+  // A choice of constants (a union of literals) fails once per constant, then as anyOf: say the
+  // choice - only when every branch is a constant (a union with null or an object says it as ajv does).
+  const branches = errors.filter((err) => err.instancePath === first.instancePath && /\/anyOf\/\d+\//.test(err.schemaPath ?? ''));
+  if (first.keyword === 'const' && branches.length > 1 && branches.every((err) => err.keyword === 'const') && errors.some((err) => err.keyword === 'anyOf' && err.instancePath === first.instancePath)) {
+    return `${where} must be one of ${branches.map((err) => JSON.stringify(err.params?.allowedValue)).join(', ')}.`;
   }
   if (first.keyword === 'enum' && Array.isArray(first.params?.allowedValues)) {
     return `${where} must be one of ${first.params.allowedValues.map((c) => JSON.stringify(c)).join(', ')}.`;
@@ -54,6 +56,9 @@ export function validationDetail(errors: SchemaError[], context: string): string
   }
   if (first.keyword === 'format' && typeof first.params?.format === 'string' && FORMATS[first.params.format]) {
     return `${where} ${FORMATS[first.params.format]}.`;
+  }
+  if (first.keyword === 'pattern' && first.params?.pattern === ONE_LINE) {
+    return `${where} must be one line, without control characters.`;
   }
   return `${where} ${first.message ?? 'is not valid'}.`;
 }

@@ -186,11 +186,13 @@ export function mapSmtpError(responseCode: number | undefined, response: string 
   }
   // Send-as denied: the address the account sends from is not one of its mailbox's (a Classic login
   // that is a UPN other than the mailbox's address) - "550 5.7.60 SMTP; Client does not have
-  // permissions to send as this sender", "5.2.252 SendAsDenied", SendAsDeniedException.
-  if (enhanced === '5.7.60' || text.includes('sendasdenied')) {
+  // permissions to send as this sender", SendAsDeniedException, and the throttling after a run of
+  // them, "550 5.2.252 Sender throttled due to continuous send as denied errors" (Continuous error
+  // throttling for SMTP AUTH submissions): the cause, and its remedy, are the same.
+  if (enhanced === '5.7.60' || /\b5\.2\.252\b/.test(text) || text.includes('sendasdenied')) {
     return 'SEND_AS_DENIED';
   }
-  if (/\b5\.2\.25[2-5]\b/.test(text) || refusesSender(enhanced)) {
+  if (/\b5\.2\.25[3-5]\b/.test(text) || refusesSender(enhanced)) {
     return 'SENDING_BLOCKED';
   }
   // Exchange's per-mailbox limit of sending connections (432 4.3.2) and a server closing the

@@ -60,6 +60,9 @@ function statusCode(status: Status, state: ItemState, record: ConnectionRecord):
   return status === 'sent' ? state.refused?.code ?? null : state.lastCode;
 }
 
+/** The later of two ISO times (the second may be missing). */
+const laterOf = (a: string, b: string | undefined): string => (b !== undefined && Date.parse(b) > Date.parse(a) ? b : a);
+
 /** When a queued item that is not due yet goes (its notBefore, or its next try after a passing fault); else none. */
 function dueAt(status: Status, state: ItemState, now: number): string | undefined {
   const due = Math.max(state.notBefore, state.nextAttemptAt);
@@ -238,7 +241,7 @@ export class NotificationService {
       history: [
         ...s.history.map((h) => ({ at: h.at, status: h.status, ...(h.code ? { code: h.code } : {}), ...(h.resubmission ? { resubmission: true } : {}) })),
         // Expired before a drain recorded it (a held catalog is not drained): its history says so too.
-        ...(status === 'expired' && s.state !== 'expired' && s.expiresAt !== null ? [{ at: iso(s.expiresAt), status: 'expired' as const, code: 'MESSAGE_EXPIRED' }] : [])
+        ...(status === 'expired' && s.state !== 'expired' && s.expiresAt !== null ? [{ at: laterOf(iso(s.expiresAt), s.history[s.history.length - 1]?.at), status: 'expired' as const, code: 'MESSAGE_EXPIRED' }] : [])
       ]
     };
   }

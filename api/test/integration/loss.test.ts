@@ -167,7 +167,7 @@ describe('sending blocked by Exchange (real API, local tenant, Azurite over loop
     connect: (catalog: string) => Promise<void>;
     block: () => Promise<void>;
     lift: () => Promise<void>;
-    code: 'SENDING_BLOCKED' | 'MAILBOX_FULL';
+    code: 'SENDING_BLOCKED' | 'SEND_AS_DENIED' | 'MAILBOX_FULL';
   }
 
   const scenario = async ({ admin: user, site, connect, block, lift, code }: IBlockCase): Promise<void> => {
@@ -208,14 +208,14 @@ describe('sending blocked by Exchange (real API, local tenant, Azurite over loop
     expect(after.body.sendingBlocked).toBeUndefined();
   };
 
-  it('a sending block (send-as denied over SMTP): one alert names Exchange\'s block (not a loss), the probe does not clear it, nothing is lost; once Exchange lets the account send, what waited goes out and a restored notice says so', async () => {
+  it('a sending block (throttled after continuous send-as-denied errors, over SMTP): one alert names its cause and remedy (not a loss), the probe does not clear it, nothing is lost; once Exchange lets the account send, what waited goes out and a restored notice says so', async () => {
     await scenario({
       admin: 'alex@contoso.test',
       site: 'catalog-b',
       connect: (catalog) => connectClassic(stack, 'alex@contoso.test', catalog),
       block: () => fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', cause: 'send-as-denied' }),
       lift: () => fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', clear: true }),
-      code: 'SENDING_BLOCKED'
+      code: 'SEND_AS_DENIED'
     });
   });
 

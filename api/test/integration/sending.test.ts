@@ -95,12 +95,14 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
       queue(catalogA, { ...body, priority: 'high' }),
       queue(catalogA, { ...body, from: 'x@y.test' }),
       queue(catalogA, { ...body, notBefore: '2030-01-01T09:00:00' }),
+      queue(catalogA, { ...body, subject: 'two\nlines' }),
       stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items: [{ ...body, key: 'k1' }, { ...body, key: 'k2', priority: 'soon' }] } })
     ]);
     expect(details.map((res) => [res.status, res.body.detail])).toEqual([
       [400, 'body.priority must be one of "urgent", "normal", "bulk".'],
       [400, 'body has a property it does not take: "from".'],
       [400, 'body.notBefore must be a date and time with its zone (RFC 3339, e.g. 2026-12-02T08:00:00Z or 2026-12-02T17:00:00+09:00).'],
+      [400, 'body.subject must be one line, without control characters.'],
       [400, 'body.items[1].priority must be one of "urgent", "normal", "bulk".']
     ]);
     expect(stack.logs.text()).not.toContain('"notification"');

@@ -13,6 +13,7 @@ import { coversOrganisation } from '../../src/connections/orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChallenge, SIGN_IN_LIFETIME_MS, stateKey } from '../../src/connections/signInState';
 import { clientAddress, rateLimitKey } from '../../src/auth/authentication';
 import { preferredLanguage, problemBody } from '../../src/errors/problem';
+import { validationDetail } from '../../src/errors/errorHandler';
 import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
 import { textChunks } from '../../src/storage/chunks';
 import { HealthMonitor } from '../../src/health/monitor';
@@ -384,5 +385,22 @@ describe('the settings list mirror', () => {
     expect(itemHolds({ ...held, LmsAuthMethod: 'Classic', LmsConnectionStatus: 'Lost' }, record)).toBe(false);
     expect(itemHolds(undefined, record)).toBe(false);
     expect(itemHolds({ ...held, LmsAuthMethod: 'Modern' }, { ...record, method: null })).toBe(false);
+  });
+});
+
+describe('what a schema refusal says', () => {
+  const branch = (i: number, keyword: string, params: Record<string, unknown>, message: string) => ({ keyword, instancePath: '/x', schemaPath: `#/properties/x/anyOf/${i}/${keyword}`, params, message });
+  const anyOf = { keyword: 'anyOf', instancePath: '/x', schemaPath: '#/properties/x/anyOf', params: {}, message: 'must match a schema in anyOf' };
+
+  it('a choice of constants names them; a union with another branch (null, an object) is said as ajv says it, not as a partial choice', () => {
+    expect(validationDetail([branch(0, 'const', { allowedValue: 'a' }, 'must be equal to constant'), branch(1, 'const', { allowedValue: 'b' }, 'must be equal to constant'), anyOf], 'body')).toBe('body.x must be one of "a", "b".');
+    expect(validationDetail([branch(0, 'const', { allowedValue: 'a' }, 'must be equal to constant'), branch(1, 'type', { type: 'null' }, 'must be null'), anyOf], 'body')).toBe('body.x must be equal to constant.');
+  });
+
+  it('a property not taken is named only when it is a plain identifier; a nested place reads as items[2].to', () => {
+    const extra = (name: string) => [{ keyword: 'additionalProperties', instancePath: '/items/2', schemaPath: '#/additionalProperties', params: { additionalProperty: name }, message: 'must NOT have additional properties' }];
+    expect(validationDetail(extra('from'), 'body')).toBe('body.items[2] has a property it does not take: "from".');
+    expect(validationDetail(extra('x<script>'), 'body')).toBe('body.items[2] has a property it does not take.');
+    expect(validationDetail([{ keyword: 'maxItems', instancePath: '/items/2/to', schemaPath: '#/maxItems', params: { limit: 3 }, message: 'must NOT have more than 3 items' }], 'body')).toBe('body.items[2].to must NOT have more than 3 items.');
   });
 });

@@ -111,6 +111,8 @@ describe('upstream error mapping', () => {
     // Refusals of the sender stop the mailbox, as Graph's ErrorSendAsDenied does, wherever they come.
     [550, '550 5.2.252 SendAsDenied', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SEND_AS_DENIED'],
     [550, '550 5.2.255 blocked', 'EMESSAGE', 'DATA', 'oauth', 'SENDING_BLOCKED'],
+    [550, '550 5.2.252 Sender throttled due to continuous send as denied errors.', 'EENVELOPE', 'MAIL FROM', 'password', 'SEND_AS_DENIED'],
+    [550, '550 5.2.253 Sender throttled due to continuous invalid license errors.', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SENDING_BLOCKED'],
     [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender [localhost.local-tenant]', 'EENVELOPE', 'MAIL FROM', 'oauth', 'SEND_AS_DENIED'],
     [550, '550 5.7.60 SMTP; Client does not have permissions to send as this sender', 'EMESSAGE', 'DATA', 'password', 'SEND_AS_DENIED'],
     [554, '554 5.2.252 SendAsDenied; a@x not allowed to send as b@x; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.', 'EMESSAGE', 'DATA', 'oauth', 'SEND_AS_DENIED'],

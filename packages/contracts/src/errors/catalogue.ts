@@ -383,8 +383,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Exchange Online がこのアカウントからの送信を停止しました。'
     },
     remedy: {
-      en: 'Exchange blocks a mailbox that exceeded its sending limits or sent suspicious mail (replies 5.2.252 to 5.2.255). A Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it; sending then resumes.',
-      ja: '送信上限を超えたり疑わしいメールを送信したりしたメールボックスは、Exchange によって送信がブロックされます（応答 5.2.252～5.2.255）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除すると、送信が再開されます。'
+      en: 'Exchange blocks a mailbox that sent suspicious mail or too much (replies 5.1.8, 5.7.700 to 5.7.750): a Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it. It also throttles a mailbox whose messages kept failing for a while (5.2.253 to 5.2.255: its licence, too many or invalid recipients); that lifts by itself once the cause is fixed. The LMS tries again every hour; nothing is lost.',
+      ja: '疑わしいメールや大量のメールを送信したメールボックスは、Exchange によってブロックされます（応答 5.1.8、5.7.700～5.7.750）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除してください。また、メッセージの失敗が続いたメールボックスは一定時間制限されます（5.2.253～5.2.255：ライセンス、宛先が多すぎる、無効な宛先）。この制限は原因を解決すると自動的に解除されます。LMS は 1 時間ごとに再試行し、通知は失われません。'
     }
   },
   SEND_AS_DENIED: {
