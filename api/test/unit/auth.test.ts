@@ -1,3 +1,4 @@
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import Fastify from 'fastify';
 import { errors as joseErrors } from 'jose';
 import { authentication, principalOf, rateLimitKey } from '../../src/auth/authentication';
@@ -247,8 +248,27 @@ describe('authentication plugin - verified caller, rate-limit key, catalog acces
     app.get('/public', async (request) => ({ principal: request.principal }));
     app.get<{ Params: { catalog: string } }>('/open/:catalog', async (request) => ({ catalog: request.params.catalog }));
     app.get('/mine', { config: { auth: { delegatedScope: 'user_impersonation' } } }, async (request) => ({ who: principalOf(request).kind }));
+    app.get('/lms', { config: { auth: { appRole: 'Notifications.Send' } } }, async (request) => ({ who: principalOf(request).kind }));
+    app.get('/both', { config: { auth: { delegatedScope: 'user_impersonation', appRole: 'Notifications.Send' } } }, async (request) => ({ who: principalOf(request).kind }));
     return app;
   }
+
+  it('authentication - a missing or invalid token on an app-only route is told how an application gets its token; elsewhere, and any other refusal, keeps the catalogue\'s words', async () => {
+    const refusals: Record<string, unknown> = { none: new ApiError('AUTH_REQUIRED'), bad: new ApiError('TOKEN_INVALID', { detail: 'The token expired.', upstream: 'jose' }), other: new ApiError('CLIENT_APP_NOT_ACCEPTED'), thrown: new Error('boom') };
+    const app = await appWith(async (header) => { throw refusals[(header ?? '').replace('Bearer ', '')]; }, undefined, 100);
+    const call = async (url: string, token: string) => (await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, 'accept-language': 'ja' } }));
+    const appRemedy = (await call('/lms', 'none')).json();
+    expect([appRemedy.code, appRemedy.remedy, appRemedy.detail]).toEqual(['AUTH_REQUIRED', expect.stringContaining('クライアント資格情報'), appRemedy.remedy]);
+    const bad = (await call('/lms', 'bad')).json();
+    expect([bad.code, bad.detail, bad.upstream, bad.remedy]).toEqual(['TOKEN_INVALID', 'The token expired.', 'jose', appRemedy.remedy]);
+    for (const url of ['/mine', '/both']) {
+      expect((await call(url, 'none')).json().remedy).toBe(ERROR_CATALOGUE.AUTH_REQUIRED.remedy.ja);
+      expect((await call(url, 'bad')).json().remedy).toBe(ERROR_CATALOGUE.TOKEN_INVALID.remedy.ja);
+    }
+    expect((await call('/lms', 'other')).json()).toMatchObject({ code: 'CLIENT_APP_NOT_ACCEPTED', remedy: ERROR_CATALOGUE.CLIENT_APP_NOT_ACCEPTED.remedy.ja });
+    expect((await call('/lms', 'thrown')).json()).toMatchObject({ code: 'INTERNAL_ERROR', remedy: ERROR_CATALOGUE.INTERNAL_ERROR.remedy.ja });
+    await app.close();
+  });
 
   it('authentication - a caller who may not use the catalog gets 403 for an invalid body, not 400', async () => {
     const asked: string[] = [];
