@@ -897,6 +897,8 @@ export interface paths {
                                 duplicate: boolean;
                             } | {
                                 key: string;
+                                /** @description IDEMPOTENCY_KEY_REUSED: the notification the key made with another body. */
+                                existingId?: string;
                                 error: {
                                     code: string;
                                     title: string;

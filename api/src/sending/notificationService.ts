@@ -30,7 +30,7 @@ export interface NotificationDeps {
 
 export type KeyedNotification = NotificationBody & { key: string };
 
-export type QueuedOutcome = { key: string; id: string; status: Status; duplicate: boolean } | { key: string; error: { code: 'IDEMPOTENCY_KEY_REUSED'; title: string } };
+export type QueuedOutcome = { key: string; id: string; status: Status; duplicate: boolean } | { key: string; existingId?: string; error: { code: 'IDEMPOTENCY_KEY_REUSED'; title: string } };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -202,7 +202,7 @@ export class NotificationService {
 
   private answers(items: KeyedNotification[], outcomes: EnqueueOutcome[], record: ConnectionRecord, now: number, language: Language): QueuedOutcome[] {
     return outcomes.map((outcome, i) => 'error' in outcome
-      ? { key: items[i].key, error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title[language] } }
+      ? { key: items[i].key, ...(outcome.existingId ? { existingId: outcome.existingId } : {}), error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title[language] } }
       : { key: items[i].key, id: outcome.id, status: visibleStatus(outcome.state, record, now), duplicate: outcome.duplicate });
   }
 

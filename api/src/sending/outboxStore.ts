@@ -47,7 +47,8 @@ export interface StoredItem {
   recipientCount?: number;
 }
 
-export type EnqueueOutcome = { id: string; duplicate: boolean; state: ItemState } | { error: 'IDEMPOTENCY_KEY_REUSED' };
+/** `existingId` with the error: the notification the key made (with the other request). */
+export type EnqueueOutcome = { id: string; duplicate: boolean; state: ItemState } | { error: 'IDEMPOTENCY_KEY_REUSED'; existingId?: string };
 
 /** A pending item's place in its catalog's queue: priority, then age (Table Storage keeps rows in key order). */
 export interface DueEntry {
@@ -373,7 +374,7 @@ export class OutboxStore {
       const first = firstOfKey.get(item.key) as number;
       if (first !== index) {
         const made = outcomes[first];
-        outcomes[index] = 'error' in made || item.requestHash !== items[first].requestHash ? { error: 'IDEMPOTENCY_KEY_REUSED' } : { ...made, duplicate: true };
+        outcomes[index] = 'error' in made || item.requestHash !== items[first].requestHash ? { error: 'IDEMPOTENCY_KEY_REUSED', existingId: 'error' in made ? made.existingId : made.id } : { ...made, duplicate: true };
       }
     });
     return outcomes;
@@ -411,7 +412,7 @@ export class OutboxStore {
       return undefined;
     }
     if (!sameRequest(row, request)) {
-      return { error: 'IDEMPOTENCY_KEY_REUSED' };
+      return { error: 'IDEMPOTENCY_KEY_REUSED', existingId: row.id };
     }
     // The live state: a duplicate of a notification on its way answers "sending".
     const item = await this.read(catalog, row.id);

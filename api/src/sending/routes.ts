@@ -80,7 +80,7 @@ export async function notificationRoutes(parent: FastifyInstance, deps: Notifica
     const key = idempotencyKey(request.raw.rawHeaders);
     const [outcome] = await notifications.queue(catalogOf(request), [{ ...request.body, key }], preferredLanguage(request.headers['accept-language']));
     if ('error' in outcome) {
-      throw new ApiError('IDEMPOTENCY_KEY_REUSED');
+      throw new ApiError('IDEMPOTENCY_KEY_REUSED', outcome.existingId ? { detail: `The key made notification ${outcome.existingId} with another body: read it at GET .../notifications/${outcome.existingId}, or use a new key for the new notification.` } : {});
     }
     return reply.code(202).header('location', `${request.url.split('?')[0]}/${outcome.id}`).send({ id: outcome.id, status: outcome.status, duplicate: outcome.duplicate });
   });

@@ -65,7 +65,7 @@ describe('OutboxStore on Azurite', () => {
     const lookups = jest.spyOn(store as unknown as { lookup: () => Promise<unknown> }, 'lookup');
     try {
       expect(await store.known(catalog, [request('known-a')])).toEqual([expect.objectContaining({ id: a, duplicate: true })]);
-      expect(await store.known(catalog, [{ key: 'known-a', requestHash: requestHash('another body') }])).toEqual([{ error: 'IDEMPOTENCY_KEY_REUSED' }]);
+      expect(await store.known(catalog, [{ key: 'known-a', requestHash: requestHash('another body') }])).toEqual([{ error: 'IDEMPOTENCY_KEY_REUSED', existingId: expect.any(String) }]);
       lookups.mockClear();
       const many = Array.from({ length: 100 }, (_, i) => request(`new-${i}`));
       expect(await store.known(catalog, many, true)).toHaveLength(20);

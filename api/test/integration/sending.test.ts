@@ -160,6 +160,10 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     // A batch item's refusal is in the caller's language, like every other answer.
     const batch = await stack.call('POST', catalogPath(catalogB, '/notifications/batch'), { token: lms, body: { items: [{ key, ...body, text: 'two' }] }, headers: { 'accept-language': 'ja' } });
     expect([batch.status, batch.body.items[0].error]).toEqual([202, { code: 'IDEMPOTENCY_KEY_REUSED', title: ERROR_CATALOGUE.IDEMPOTENCY_KEY_REUSED.title.ja }]);
+    // Both answers name the notification the key holds, so the LMS can read it.
+    expect(batch.body.items[0].existingId).toBe(id);
+    const inBatch = await stack.call('POST', catalogPath(catalogB, '/notifications/batch'), { token: lms, body: { items: [{ key: 'twice-in-one', ...body, subject: 'Twice in one batch' }, { key: 'twice-in-one', ...body, subject: 'Twice in one batch', text: 'two' }] } });
+    expect(inBatch.body.items[1].existingId).toBe(inBatch.body.items[0].id);
     // The key row keeps the earlier form of the hash too, where an instance of the earlier version
     // (beside this one during an upgrade) compares a repeat: the body as received, with the default filled in.
     const keyRow = await TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.outbox, { allowInsecureConnection: true })
@@ -171,6 +175,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect([rewritten.status, rewritten.body.id, rewritten.body.duplicate]).toEqual([202, id, true]);
     const changed = await queue(catalogB, { ...body, text: 'two' }, key);
     expect([changed.status, changed.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    expect(changed.body.detail).toContain(`notification ${id} with another body`);
     const urgent = await queue(catalogB, { ...body, priority: 'urgent' }, key);
     expect([urgent.status, urgent.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
     // An instant is an instant, whatever its offset; another instant is another request.
