@@ -41,14 +41,15 @@ const FORMATS: Record<string, string> = {
 export function validationDetail(errors: SchemaError[], context: string): string {
   const first = errors[0];
   const where = place(context, first.instancePath);
+  const oneOf = (values: unknown[]): string => `${where} must be one of ${values.map((value) => JSON.stringify(value)).join(', ')}.`;
   // A choice of constants (a union of literals) fails once per constant, then as anyOf: say the
   // choice - only when every branch is a constant (a union with null or an object says it as ajv does).
   const branches = errors.filter((err) => err.instancePath === first.instancePath && /\/anyOf\/\d+\//.test(err.schemaPath ?? ''));
   if (first.keyword === 'const' && branches.length > 1 && branches.every((err) => err.keyword === 'const') && errors.some((err) => err.keyword === 'anyOf' && err.instancePath === first.instancePath)) {
-    return `${where} must be one of ${branches.map((err) => JSON.stringify(err.params?.allowedValue)).join(', ')}.`;
+    return oneOf(branches.map((err) => err.params?.allowedValue));
   }
   if (first.keyword === 'enum' && Array.isArray(first.params?.allowedValues)) {
-    return `${where} must be one of ${first.params.allowedValues.map((c) => JSON.stringify(c)).join(', ')}.`;
+    return oneOf(first.params.allowedValues);
   }
   if (first.keyword === 'additionalProperties') {
     const name = first.params?.additionalProperty;

@@ -13,7 +13,7 @@ import type { MailTransport } from '../mail/transport';
 import { catalogKey } from '../storage/tables';
 import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
-import { isClaimable, isExpired, isTerminal, Refusal, transition } from './outboxItem';
+import { dueAtOf, isClaimable, isExpired, isTerminal, Refusal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, storedChars, StoredItem } from './outboxStore';
 import { AccountPacing, backoff, hold, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
@@ -827,7 +827,7 @@ export class SendingEngine {
       }
       if (!isClaimable(item.state, now)) {
         giveBack();
-        notBefore.set(item.id, item.state.state === 'sending' ? item.state.claimUntil : Math.max(item.state.notBefore, item.state.nextAttemptAt));
+        notBefore.set(item.id, item.state.state === 'sending' ? item.state.claimUntil : dueAtOf(item.state));
         return;
       }
       // The claim is dated when the item was taken from the queue, so its history keeps queue order.

@@ -5,7 +5,7 @@ import { ApiError, instant } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { heldCode, refusalOf, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
-import { isExpired, isTerminal, ItemState } from './outboxItem';
+import { dueAtOf, isExpired, isTerminal, ItemState } from './outboxItem';
 import type { AccountPacing } from './pacer';
 import { EnqueueOutcome, OutboxStore, requestHashes, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, Language, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
@@ -65,7 +65,7 @@ const laterOf = (a: string, b: string | undefined): string => (b !== undefined &
 
 /** When a queued item that is not due yet goes (its notBefore, or its next try after a passing fault); else none. */
 function dueAt(status: Status, state: ItemState, now: number): string | undefined {
-  const due = Math.max(state.notBefore, state.nextAttemptAt);
+  const due = dueAtOf(state);
   return status === 'queued' && due > now ? iso(due) : undefined;
 }
 

@@ -101,6 +101,9 @@ export function finalSince(item: Pick<ItemState, 'state' | 'history'>): number |
   return isTerminal(item.state) ? Date.parse(item.history[item.history.length - 1]?.at ?? '') : undefined;
 }
 
+/** When a queued item is next due: its notBefore, or its next try after a passing fault. */
+export const dueAtOf = (state: Pick<ItemState, 'notBefore' | 'nextAttemptAt'>): number => Math.max(state.notBefore, state.nextAttemptAt);
+
 /** Whether a worker may take the item now: due and queued, or abandoned in "sending" by a worker that died. */
 export function isClaimable(item: ItemState, now: number): boolean {
   if (item.state === 'queued') {

@@ -5,7 +5,7 @@ import { textChunks } from '../storage/chunks';
 import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
 import type { OutboxCounters } from '../health/incident';
 import { MessageContent, recipientCount } from '../mail/message';
-import { finalSince, isExpired, ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
+import { dueAtOf, finalSince, isExpired, ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
 
 /** What a notification says; stored beside its state, never logged. */
 export type NotificationContent = MessageContent;
@@ -61,7 +61,6 @@ export interface DueEntry {
   recipients: number;
 }
 
-const dueAtOf = (state: ItemState): number => Math.max(state.notBefore, state.nextAttemptAt);
 
 // Azure Table Storage: a string property holds 64 KiB (UTF-16), an entity 1 MiB, a transaction
 // 100 operations and 4 MiB. Bodies are cut into properties; transactions are cut by count and by

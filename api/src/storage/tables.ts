@@ -31,8 +31,8 @@ export type TableName = (typeof TABLES)[keyof typeof TABLES];
 export const lineSeparatorEscape: PipelinePolicy = {
   name: 'lmsLineSeparatorEscape',
   sendRequest: (request, next) => {
-    if (typeof request.body === 'string' && /[\u2028\u2029]/.test(request.body)) {
-      request.body = request.body.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+    if (typeof request.body === 'string') {
+      request.body = request.body.replace(/[\u2028\u2029]/g, (separator) => `\\u${separator.charCodeAt(0).toString(16)}`);
     }
     return next(request);
   }

@@ -415,7 +415,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
       </FocusOnShow>
     ) : null;
 
-    const operations: JSX.Element[] = [
+    const operations: Array<JSX.Element | null> = [
       // Also once disconnected while notifications still wait for an account (held).
       ((view.account && view.method) || (view.outbox && view.outbox.waiting > 0) ? (
         <LazyBoundary key="deliveries" strings={strings}>
@@ -441,8 +441,8 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           <TestEmail strings={strings} api={services.connectionApi} from={view.account.email} defaultRecipient={props.userEmail} disabled={disabled} method={view.method} />
         </LazyBoundary>
       ) : null)
-    ].filter((element): element is JSX.Element => element !== null);
-    const form: JSX.Element[] = [
+    ];
+    const form: Array<JSX.Element | null> = [
       <SendingSection
         key="sending"
         strings={strings}
@@ -516,7 +516,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
         onDismissError={() => dispatch({ type: 'dismiss-error' })}
         onReload={() => { void load(); }}
       />
-    ].filter((element): element is JSX.Element => element !== null);
+    ];
     const changingAccount = layout.connected && state.changingAccount;
 
     return (
