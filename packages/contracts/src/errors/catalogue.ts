@@ -394,8 +394,8 @@ export const DOMAIN_ERRORS = {
       ja: 'LMS が使う差出人アドレスからの送信を、Exchange Online がこのアカウントに許可していません。'
     },
     remedy: {
-      en: 'Exchange refused the sender address (send-as denied, 5.7.60): it is not an address of the connected mailbox. With Classic the LMS sends from the login entered when connecting; if that user name differs from the mailbox\'s email address, connect with Modern, which sends from the mailbox\'s own address. Otherwise a Microsoft 365 admin checks the mailbox\'s email addresses in the Exchange admin center. Nothing is lost: the LMS tries again every hour.',
-      ja: 'Exchange が差出人アドレスを拒否しました（代理送信の拒否、5.7.60）。このアドレスは接続されたメールボックスのアドレスではありません。クラシックでは、接続時に入力したログイン名から送信します。そのユーザー名がメールボックスのメール アドレスと異なる場合は、メールボックス自身のアドレスから送信するモダンで接続してください。それ以外の場合は、Microsoft 365 管理者が Exchange 管理センターでメールボックスのメール アドレスを確認してください。通知は失われません。LMS は 1 時間ごとに再試行します。'
+      en: 'Exchange refused the sender address (send-as denied: 5.7.60, or 5.2.252 after a run of them): it is not an address of the connected mailbox. With Classic the LMS sends from the login entered when connecting; if that user name differs from the mailbox\'s email address, connect with Modern, which sends from the mailbox\'s own address. Otherwise a Microsoft 365 admin checks the mailbox\'s email addresses in the Exchange admin center. Nothing is lost: the LMS tries again every hour.',
+      ja: 'Exchange が差出人アドレスを拒否しました（代理送信の拒否：5.7.60、またはその繰り返しによる 5.2.252）。このアドレスは接続されたメールボックスのアドレスではありません。クラシックでは、接続時に入力したログイン名から送信します。そのユーザー名がメールボックスのメール アドレスと異なる場合は、メールボックス自身のアドレスから送信するモダンで接続してください。それ以外の場合は、Microsoft 365 管理者が Exchange 管理センターでメールボックスのメール アドレスを確認してください。通知は失われません。LMS は 1 時間ごとに再試行します。'
     }
   },
   MAILBOX_FULL: {
