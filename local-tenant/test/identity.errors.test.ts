@@ -244,7 +244,7 @@ describe('identity errors', () => {
     expect(granted.redirect?.searchParams.get('admin_consent')).toBe('True');
     const org = tenant.state.grants.find((g) => g.consentType === 'AllPrincipals' && g.clientId === api().servicePrincipalId && g.resourceId === tenant.fixture.resources.graph.servicePrincipalId);
     // SMTP.Send too: Microsoft lists it among Microsoft Graph's permissions (infra/permissions.json).
-    expect(org?.scope.split(' ').sort()).toEqual(['Calendars.ReadWrite', 'Mail.Send', 'OnlineMeetings.ReadWrite', 'Place.Read.All', 'SMTP.Send', 'User.Read']);
+    expect(org?.scope.split(' ').sort()).toEqual(['Calendars.ReadWrite', 'Mail.Send', 'Place.Read.All', 'SMTP.Send', 'User.Read']);
     const flow = await signIn(authorizeUrl({ scope: 'https://graph.microsoft.com/.default offline_access openid' }), { upn: 'alex@contoso.test' });
     expect(flow.sawConsent).toBe(false);
   });

@@ -118,6 +118,11 @@ export class OrgConsentStatus {
     return coversOrganisation((await this.directory()).grants);
   }
 
+  /** Whether a tenant admin approved rooms for the whole organisation (what the admin consent link asks). */
+  public async roomsApproved(): Promise<boolean> {
+    return roomsGranted((await this.directory()).grants, null);
+  }
+
   /** Rooms for the catalog's connected account (null: nobody connected yet). */
   public async rooms(homeAccountId: string | null): Promise<RoomAccess> {
     const directory = await this.directory();
@@ -136,11 +141,15 @@ export class OrgConsentStatus {
     };
   }
 
-  /** Entra's v2 admin consent endpoint for the app's static Graph permissions (docs/deploy.md). */
+  /**
+   * Entra's v2 admin consent endpoint for the admin-only permissions alone (docs/deploy.md): the
+   * tenant admin approves rooms, not - as `/.default` would - sending mail and writing calendars as
+   * every user of the organisation.
+   */
   public adminConsentUrl(): string {
     const url = new URL(`${this.identity.authority}/v2.0/adminconsent`);
     url.searchParams.set('client_id', this.config.clientId);
-    url.searchParams.set('scope', `${this.config.graphResource}/.default`);
+    url.searchParams.set('scope', ADMIN_ONLY_PERMISSIONS.map((p) => `${this.config.graphResource}/${p}`).join(' '));
     url.searchParams.set('redirect_uri', this.identity.redirectUri);
     url.searchParams.set('state', ADMIN_CONSENT_STATE);
     return url.toString();

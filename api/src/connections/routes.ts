@@ -132,7 +132,7 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
       // An error first: Entra sets admin_consent=True on the admin consent endpoint's errors too
       // (a decline is error=access_denied ... &admin_consent=True).
       const said = !request.query.error && (request.query.admin_consent?.toLowerCase() === 'true' || request.query.code !== undefined);
-      const granted = said ? await (deps.orgConsent?.granted().then((yes) => (yes ? 'granted' : 'unconfirmed'), () => 'unconfirmed' as const) ?? 'unconfirmed') : 'refused';
+      const granted = said ? await (deps.orgConsent?.roomsApproved().then((yes) => (yes ? 'granted' : 'unconfirmed'), () => 'unconfirmed' as const) ?? 'unconfirmed') : 'refused';
       const styleNonce = randomBytes(16).toString('base64');
       return reply
         .code(granted === 'refused' ? 400 : 200)

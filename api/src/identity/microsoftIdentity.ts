@@ -8,8 +8,11 @@ import { TimedNetworkClient } from './timedNetworkClient';
 /**
  * Graph permissions each connected account consents to for itself (R-MOD-4), all of them
  * user-consentable: the connection needs nothing more, so nothing fails without rooms (R-MOD-5).
+ * A session's Teams meeting is an event created with `isOnlineMeeting` (Calendars.ReadWrite, as
+ * "Create or set an event as an online meeting" documents); nothing calls /onlineMeetings, so
+ * OnlineMeetings.ReadWrite, which R-MOD-4 names, is not asked (docs/permissions.md).
  */
-export const GRAPH_PERMISSIONS = ['Mail.Send', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite', 'User.Read'];
+export const GRAPH_PERMISSIONS = ['Mail.Send', 'Calendars.ReadWrite', 'User.Read'];
 
 /**
  * Permissions Entra reserves for admin consent (delegated Place.Read.All: "admin consent required:

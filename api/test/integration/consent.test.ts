@@ -63,6 +63,8 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     const link = new URL(v.rooms.adminApproval.adminConsentUrl);
     expect(link.pathname).toBe(`/${stack.config.tenantId}/v2.0/adminconsent`);
     expect(link.searchParams.get('client_id')).toBe(stack.config.clientId);
+    // The tenant admin approves rooms alone: /.default would consent mail and calendars for every user too.
+    expect(link.searchParams.get('scope')).toBe(`${stack.config.graphResource}/Place.Read.All`);
     // R-MOD-5: nothing else fails without Place.Read.All - the check and a test email go through.
     const check = await stack.call('POST', path('/check'), { token: await stack.token('adele@contoso.test') });
     expect(check.body.health).toMatchObject({ state: 'connected', code: null });
@@ -169,6 +171,8 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     expect([rooms.status, rooms.body.items?.length]).toEqual([200, 3]);
     const v = await view();
     expect(v.rooms).toEqual({ available: true, adminApproval: null });
+    // Only rooms were approved: the organisation did not consent to the rest for every account.
+    expect(v.orgConsent.granted).toBe(false);
     // The connected account's refreshed token now carries the scope: the check still passes with it.
     const check = await stack.call('POST', path('/check'), { token: await stack.token('adele@contoso.test') });
     expect(check.body.health.state).toBe('connected');

@@ -7,9 +7,9 @@ describe('incremental consent (R-MOD-5)', () => {
   const bare = (scopes: string[]): string[] => scopes.map((s) => s.slice(s.lastIndexOf('/') + 1));
 
   it('signInScopes - an account is asked only what it may consent to itself; the admin path adds Place.Read.All; SMTP adds SMTP.Send', () => {
-    expect(bare(signInScopes(config, { orgConsent: false, transport: 'graph' }))).toEqual(['Mail.Send', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite', 'User.Read']);
+    expect(bare(signInScopes(config, { orgConsent: false, transport: 'graph' }))).toEqual(['Mail.Send', 'Calendars.ReadWrite', 'User.Read']);
     expect(bare(signInScopes(config, { orgConsent: true, transport: 'graph' }))).toContain('Place.Read.All');
-    expect(bare(signInScopes(config, { orgConsent: false, transport: 'smtp-oauth' }))).toEqual(['Mail.Send', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite', 'User.Read', 'SMTP.Send']);
+    expect(bare(signInScopes(config, { orgConsent: false, transport: 'smtp-oauth' }))).toEqual(['Mail.Send', 'Calendars.ReadWrite', 'User.Read', 'SMTP.Send']);
     expect(signInScopes(config, { orgConsent: false, transport: 'graph' }).every((s) => s.startsWith(`${config.graphResource}/`))).toBe(true);
   });
 
