@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -95,6 +96,9 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     bodyLimit: config.bodyLimitBytes,
     // One line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // The id an error answer gives as `instance` (the page shows it as "Request ID") and each of the
+    // request's log lines carries as `reqId`: unique across instances and restarts, unlike "req-1".
+    genReqId: () => randomUUID(),
     // A hop count, never `true`: with `true` a client's own X-Forwarded-For would pick its address.
     trustProxy: config.trustProxyHops > 0 ? (_address: string, hop: number) => hop < config.trustProxyHops : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

@@ -21,10 +21,12 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
     ? (language === 'ja' ? 'サインインしました。接続は設定ページで完了します。このウィンドウは閉じてかまいません。' : 'Signed in. The settings page completes the connection; you can close this window.')
     : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].title[language];
   const remedy = outcome.ok ? '' : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].remedy[language];
+  // Labelled as on the settings page, so it can be read out to whoever helps.
+  const codeLabel = language === 'ja' ? 'エラー コード：' : 'Error code: ';
   const data = JSON.stringify({ message, origin: outcome.origin ?? null, teamsKey: TEAMS_HOST_KEY, teamsJs: TEAMS_JS_PATH, nonce: scriptNonce }).replace(/</g, '\\u003c');
   return `${pageHead(language, scriptNonce)}
 <body>
-<main class="${outcome.ok ? 'ok' : 'error'}"><h1>${escapeHtml(heading)}</h1>${remedy ? `<p>${escapeHtml(remedy)}</p>` : ''}${outcome.code ? `<p><code>${escapeHtml(outcome.code)}</code></p>` : ''}</main>
+<main class="${outcome.ok ? 'ok' : 'error'}"><h1>${escapeHtml(heading)}</h1>${remedy ? `<p>${escapeHtml(remedy)}</p>` : ''}${outcome.code ? `<p>${escapeHtml(codeLabel)}<code>${escapeHtml(outcome.code)}</code></p>` : ''}</main>
 <script nonce="${scriptNonce}">
 (function () {
   var data = ${data};
@@ -65,13 +67,14 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
 
 /**
  * Where a tenant admin lands after the admin consent link (or a consent request sign-in) the page
- * gave the catalog admin: no opener to tell, nothing stored; the next token carries what was granted.
+ * gave the catalog admin: no opener to tell, nothing stored; the API's next token for the connected
+ * account carries what was granted (the org-consent lookup is cached ORG_CONSENT_CACHE_SECONDS).
  */
 export function adminConsentPage(outcome: 'granted' | 'unconfirmed' | 'refused', language: 'en' | 'ja', styleNonce: string): string {
   const texts = {
     granted: {
-      ja: ['同意しました。', '会議室はカタログの次のトークンから利用できます。このウィンドウを閉じてください。'],
-      en: ['Consent granted.', 'Rooms become available to the catalogs with their next token. You can close this window.']
+      ja: ['同意しました。', '会議室は数分以内にカタログから利用できるようになります（再接続は不要です）。このウィンドウを閉じてください。'],
+      en: ['Consent granted.', 'Rooms become available to catalogs within a few minutes, without connecting again. You can close this window.']
     },
     // Microsoft's answer came back but the directory does not show the consent (not yet, or the
     // answer was not Microsoft's): the settings page says which once the directory does.
@@ -80,7 +83,7 @@ export function adminConsentPage(outcome: 'granted' | 'unconfirmed' | 'refused',
       en: ['Back from Microsoft\'s consent page.', 'If consent was granted, rooms become available to the catalogs within a few minutes and the settings page says so. You can close this window.']
     },
     refused: {
-      ja: ['同意は付与されませんでした。', 'メールと会議の出席依頼はこれまでどおり送信されます。会議室は管理者が承認するまで利用できません。'],
+      ja: ['同意は付与されませんでした。', 'メールと会議出席依頼はこれまでどおり送信されます。会議室はテナント管理者が承認するまで利用できません。'],
       en: ['Consent was not granted.', 'Mail and meeting invitations still go out; rooms stay unavailable until a tenant admin approves.']
     }
   };
@@ -113,5 +116,5 @@ const PAGE_STYLE = [
 function pageHead(language: 'en' | 'ja', styleNonce: string): string {
   return `<!doctype html>
 <html lang="${language}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>LMS Microsoft 365 connection</title><style nonce="${styleNonce}">${PAGE_STYLE}</style></head>`;
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${language === 'ja' ? 'LMS の Microsoft 365 接続' : 'LMS Microsoft 365 connection'}</title><style nonce="${styleNonce}">${PAGE_STYLE}</style></head>`;
 }

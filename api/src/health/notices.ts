@@ -24,32 +24,53 @@ interface Facts {
   failed: number;
 }
 
+/**
+ * A time as a person reads it, in UTC and said so (no recipient's time zone is known): "Jan 5, 2026,
+ * 03:12 UTC", "2026年1月5日 03:12（UTC）". What is not a time is shown as it is.
+ */
+export function readableTime(iso: string, language: 'en' | 'ja'): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return iso;
+  }
+  const parts = new Intl.DateTimeFormat(language === 'ja' ? 'ja-JP' : 'en-US', { timeZone: 'UTC', year: 'numeric', month: language === 'ja' ? 'numeric' : 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  return language === 'ja'
+    ? `${part('year')}年${part('month')}月${part('day')}日 ${part('hour')}:${part('minute')}（UTC）`
+    : `${part('month')} ${part('day')}, ${part('year')}, ${part('hour')}:${part('minute')} UTC`;
+}
+
+/** English counts: "1 notification is held", "4 notifications are held". */
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => string; body: (f: Facts) => string }>> = {
   en: {
     alert: {
       subject: (f) => `Action needed: the Microsoft 365 connection of catalog ${f.catalog} was lost`,
-      body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} (${f.code})\nWhat to do: ${f.remedy}\n\nNothing is lost: ${f.waiting} notification(s) are held and go out once the connection works again. Open the catalog's Microsoft 365 connection settings to reconnect:\n${f.page}`
+      body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${f.waiting === 1 ? '1 notification is held and goes out once the connection works again, unless it expires first.' : `${f.waiting} notifications are held and go out once the connection works again, unless they expire first.`} Open the catalog's Microsoft 365 connection settings to reconnect:\n${f.page}`
     },
     reminder: {
       subject: (f) => `Reminder: the Microsoft 365 connection of catalog ${f.catalog} is still lost`,
-      body: (f) => `Since ${f.since} the LMS cannot send for catalog ${f.catalog} as ${f.account}.\n\nWhy: ${f.title} (${f.code})\nWhat to do: ${f.remedy}\n\n${f.waiting} notification(s) are held. Reconnect here:\n${f.page}`
+      body: (f) => `Since ${f.since}, the LMS cannot send for catalog ${f.catalog} as ${f.account}.\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification is held', 'notifications are held')}. Reconnect here:\n${f.page}`
     },
     restored: {
       subject: (f) => `Restored: the Microsoft 365 connection of catalog ${f.catalog} works again`,
-      body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again.\n\nOf the notifications held while the connection was lost, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${f.waiting} are still waiting their turn.\n\n${f.page}`
+      body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again.\n\nOf the notifications held while the connection was lost, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.\n\n${f.page}`
     }
   },
   ja: {
     alert: {
       subject: (f) => `対応が必要です：カタログ ${f.catalog} の Microsoft 365 接続が失われました`,
-      body: (f) => `LMS は ${f.since} 以降、カタログ ${f.catalog} のメール通知と会議の招待を ${f.account} から送信できません。\n\n原因：${f.title}（${f.code}）\n対処方法：${f.remedy}\n\n通知は失われません。${f.waiting} 件の通知を保留しており、接続が回復すると送信されます。カタログの Microsoft 365 接続設定を開いて再接続してください：\n${f.page}`
+      body: (f) => `LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。接続が回復すると送信されます（それまでに期限切れになったものを除く）。カタログの Microsoft 365 接続設定を開いて再接続してください：\n${f.page}`
     },
     reminder: {
-      subject: (f) => `再通知：カタログ ${f.catalog} の Microsoft 365 接続は失われたままです`,
-      body: (f) => `${f.since} 以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。再接続はこちら：\n${f.page}`
+      subject: (f) => `リマインダー：カタログ ${f.catalog} の Microsoft 365 接続は失われたままです`,
+      body: (f) => `${f.since}以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。再接続はこちら：\n${f.page}`
     },
     restored: {
-      subject: (f) => `回復しました：カタログ ${f.catalog} の Microsoft 365 接続が再び使えます`,
+      subject: (f) => `回復：カタログ ${f.catalog} の Microsoft 365 接続が回復しました`,
       body: (f) => `LMS は再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n接続が失われている間に保留した通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
     }
   }
@@ -63,28 +84,28 @@ const BLOCKED_TEXTS: typeof TEXTS = {
   en: {
     alert: {
       subject: (f) => `Action needed: Exchange Online stopped sending for catalog ${f.catalog}`,
-      body: (f) => `Exchange Online stopped ${f.account} from sending, so the LMS cannot send email notifications or meeting invitations for catalog ${f.catalog} (since ${f.since}).\n\nWhy: ${f.title} (${f.code})\nWhat to do: ${f.remedy}\n\nNothing is lost: ${f.waiting} notification(s) wait and go out once Exchange lets the account send again; the LMS tries again every hour. The catalog's Microsoft 365 connection settings:\n${f.page}`
+      body: (f) => `Exchange Online stopped ${f.account} from sending, so the LMS cannot send email notifications or meeting invitations for catalog ${f.catalog} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${f.waiting === 1 ? '1 notification waits and goes out once Exchange lets the account send again, unless it expires first' : `${f.waiting} notifications wait and go out once Exchange lets the account send again, unless they expire first`}; the LMS tries again every hour. The catalog's Microsoft 365 connection settings:\n${f.page}`
     },
     reminder: {
       subject: (f) => `Reminder: Exchange Online still stops sending for catalog ${f.catalog}`,
-      body: (f) => `Since ${f.since} Exchange Online has stopped ${f.account} from sending, so the LMS cannot send for catalog ${f.catalog}.\n\nWhy: ${f.title} (${f.code})\nWhat to do: ${f.remedy}\n\n${f.waiting} notification(s) wait.\n${f.page}`
+      body: (f) => `Since ${f.since}, Exchange Online has stopped ${f.account} from sending, so the LMS cannot send for catalog ${f.catalog}.\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification waits', 'notifications wait')}.\n${f.page}`
     },
     restored: {
       subject: (f) => `Restored: sending for catalog ${f.catalog} works again`,
-      body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog}.\n\nOf the notifications that waited, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${f.waiting} are still waiting their turn.\n\n${f.page}`
+      body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog}.\n\nOf the notifications that waited, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.\n\n${f.page}`
     }
   },
   ja: {
     alert: {
       subject: (f) => `対応が必要です：Exchange Online がカタログ ${f.catalog} の送信を停止しました`,
-      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since} 以降、カタログ ${f.catalog} のメール通知と会議の招待を送信できません。\n\n原因：${f.title}（${f.code}）\n対処方法：${f.remedy}\n\n通知は失われません。${f.waiting} 件の通知が待機しており、Exchange がこのアカウントからの送信を再び許可すると送信されます。LMS は 1 時間ごとに再試行します。カタログの Microsoft 365 接続設定：\n${f.page}`
+      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が待機しています。Exchange がこのアカウントからの送信を再び許可すると送信されます（それまでに期限切れになったものを除く）。LMS は 1 時間ごとに再試行します。カタログの Microsoft 365 接続設定：\n${f.page}`
     },
     reminder: {
-      subject: (f) => `再通知：Exchange Online はカタログ ${f.catalog} の送信を停止したままです`,
-      body: (f) => `${f.since} 以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因：${f.title}（${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が待機しています。\n${f.page}`
+      subject: (f) => `リマインダー：Exchange Online はカタログ ${f.catalog} の送信を停止したままです`,
+      body: (f) => `${f.since}以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が待機しています。\n${f.page}`
     },
     restored: {
-      subject: (f) => `回復しました：カタログ ${f.catalog} の送信が再び行われています`,
+      subject: (f) => `回復：カタログ ${f.catalog} の送信が再開されました`,
       body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS はカタログ ${f.catalog} の通知を送信しています。\n\n待機していた通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
     }
   }
@@ -105,7 +126,7 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
   const facts = (lang: 'en' | 'ja'): Facts => ({
     catalog: record.catalog,
     account: record.account?.email ?? incident.code,
-    since: incident.since,
+    since: readableTime(incident.since, lang),
     code: incident.code,
     title: ERROR_CATALOGUE[incident.code].title[lang],
     remedy: ERROR_CATALOGUE[incident.code].remedy[lang],
@@ -136,6 +157,9 @@ export function restoredReady(incident: Incident, now: OutboxCounters, nowMs: nu
   return done >= at.pending || nowMs - Date.parse(incident.resolvedAt) >= hourMs;
 }
 
+/** Where an account sees, and removes, the applications it gave access to. */
+const MY_APPS = 'https://myapplications.microsoft.com';
+
 /**
  * Issue 12 point 1: the account that was connected is told, from the system sender, which catalog
  * now sends as it and which admin connected it - so a mailbox is never bound silently.
@@ -144,11 +168,11 @@ export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: 
   const texts = {
     en: {
       subject: `Your mailbox was connected to catalog ${facts.catalog}`,
-      text: `${facts.admin} connected ${facts.account} to the LMS catalog ${facts.catalog} (${facts.at}). The LMS now sends that catalog's email notifications and meeting invitations as ${facts.account}.\n\nIf you did not expect this, ask the catalog's admins to disconnect it on the catalog's Microsoft 365 connection settings page, or revoke the LMS's access under My Apps:\n${facts.page}`
+      text: `${facts.admin} connected ${facts.account} to the LMS catalog ${facts.catalog} (${readableTime(facts.at, 'en')}). The LMS now sends that catalog's email notifications and meeting invitations as ${facts.account}.\n\nIf you did not expect this, ask the catalog's admins to disconnect your mailbox on the catalog's Microsoft 365 connection settings page:\n${facts.page}\n\nYou can also remove the LMS's access to your account in My Apps: ${MY_APPS}`
     },
     ja: {
       subject: `あなたのメールボックスがカタログ ${facts.catalog} に接続されました`,
-      text: `${facts.admin} が ${facts.account} を LMS のカタログ ${facts.catalog} に接続しました（${facts.at}）。LMS は今後、このカタログのメール通知と会議の招待を ${facts.account} から送信します。\n\n心当たりがない場合は、カタログの管理者に Microsoft 365 接続設定ページで接続を解除するよう依頼するか、マイ アプリで LMS のアクセスを取り消してください：\n${facts.page}`
+      text: `${facts.admin} が ${readableTime(facts.at, 'ja')}に ${facts.account} を LMS のカタログ ${facts.catalog} に接続しました。LMS は今後、このカタログのメール通知と会議出席依頼を ${facts.account} から送信します。\n\n心当たりがない場合は、カタログの管理者に、次の Microsoft 365 接続設定ページで接続を解除するよう依頼してください：\n${facts.page}\n\nマイ アプリ（${MY_APPS}）で LMS のアクセスを取り消すこともできます。`
     }
   };
   if (language !== 'both') {

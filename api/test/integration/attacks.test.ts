@@ -135,6 +135,10 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
     expect(claimsOf(ownApp)).toMatchObject({ idtyp: 'app', azp: API_APP.clientId });
     const withOwnApp = await stack.call('GET', connection(catalogA), { token: ownApp });
     expect([withOwnApp.status, withOwnApp.body.code]).toEqual([403, 'CLIENT_APP_NOT_ACCEPTED']);
+    // Each refusal names its request (the page shows it as "Request ID"), one of its own, and the log line for it carries the same id.
+    expect([withIdToken.body.instance, withOwnApp.body.instance]).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    expect(withOwnApp.body.instance).not.toBe(withIdToken.body.instance);
+    expect(stack.logs.lines.map((l) => JSON.parse(l) as { reqId?: string; statusCode?: number }).find((l) => l.reqId === withOwnApp.body.instance && l.statusCode === 403)).toBeDefined();
 
     const backend = await appToken(stack, LMS_BACKEND);
     expect(claimsOf(backend)).toMatchObject({ idtyp: 'app', azp: LMS_BACKEND.clientId, roles: ['Notifications.Send'] });

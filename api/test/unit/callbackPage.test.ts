@@ -47,6 +47,26 @@ describe('callback page', () => {
     expect(/main\.ok\{--tone:(#\w+)\}main\.error\{--tone:(#\w+)\}/.exec(pages[0])?.slice(1)).toEqual(['#107c10', '#d13438']);
   });
 
+  it('callbackPage - a failure labels its code as the settings page does, and the page title is in the chosen language', () => {
+    const en = callbackPage({ ok: false, code: 'SIGN_IN_FAILED' }, 'n', 'en');
+    expect(en).toContain('<p>Error code: <code>SIGN_IN_FAILED</code></p>');
+    expect(en).toContain('<title>LMS Microsoft 365 connection</title>');
+    const ja = callbackPage({ ok: false, code: 'SIGN_IN_FAILED' }, 'n', 'ja');
+    expect(ja).toContain('<p>エラー コード：<code>SIGN_IN_FAILED</code></p>');
+    expect(ja).toContain('<title>LMS の Microsoft 365 接続</title>');
+    expect(callbackPage({ ok: true, origin: 'https://x', catalog: 'c' }, 'n', 'en')).not.toContain('Error code');
+  });
+
+  it('adminConsentPage - says when rooms come, in plain words, and who approves (en, ja)', () => {
+    expect(adminConsentPage('granted', 'en', 'n')).toContain('Rooms become available to catalogs within a few minutes, without connecting again.');
+    expect(adminConsentPage('granted', 'ja', 'n')).toContain('会議室は数分以内にカタログから利用できるようになります（再接続は不要です）。');
+    for (const language of ['en', 'ja'] as const) {
+      expect(adminConsentPage('granted', language, 'n')).not.toMatch(/token|トークン/);
+    }
+    expect(adminConsentPage('refused', 'ja', 'n')).toContain('会議室はテナント管理者が承認するまで利用できません。');
+    expect(adminConsentPage('refused', 'ja', 'n')).toContain('<title>LMS の Microsoft 365 接続</title>');
+  });
+
   it('callbackPage - script-breaking text in the data cannot close the script element', () => {
     const html = callbackPage({ ok: false, code: 'SIGN_IN_FAILED', origin: 'https://x', catalog: 'https://x/sites/</script><script>alert(1)</script>' }, 'n', 'en');
     expect(html).not.toContain('</script><script>alert(1)');

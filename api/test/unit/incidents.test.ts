@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { emptyConnection, ConnectionRecord } from '../../src/connections/model';
 import { claimNotice, dueNotice, followIncident, Incident, noticeSent } from '../../src/health/incident';
-import { connectedNoticeText, noticeText, restoredReady } from '../../src/health/notices';
+import { connectedNoticeText, noticeText, readableTime, restoredReady } from '../../src/health/notices';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { needsAdmin } from '../../src/errors/failureKind';
 import { AlertDeps, AlertService } from '../../src/health/alerts';
@@ -53,7 +53,7 @@ describe('incidents - one per loss, notices once each', () => {
     const en = noticeText('alert', 'en', record, incident, 'p', { pending: 2, sent: 0, expired: 0, failed: 0 });
     expect(en.subject).toBe('Action needed: Exchange Online stopped sending for catalog https://t.test/sites/a');
     expect(en.text).toContain('Exchange Online stopped this account from sending.');
-    expect(en.text).toContain('2 notification(s) wait');
+    expect(en.text).toContain('2 notifications wait and go out once Exchange lets the account send again, unless they expire first');
     expect(en.text).not.toMatch(/was lost|reconnect/i);
     expect(noticeText('alert', 'ja', record, incident, 'p', { pending: 2, sent: 0, expired: 0, failed: 0 }).subject).toContain('送信を停止しました');
   });
@@ -149,7 +149,9 @@ describe('incidents - one per loss, notices once each', () => {
     expect(en.text).toContain(ERROR_CATALOGUE.TOKEN_REVOKED.title.en);
     expect(en.text).toContain(ERROR_CATALOGUE.TOKEN_REVOKED.remedy.en);
     expect(en.text).toContain('https://t.test/sites/a/SitePages/x.aspx');
-    expect(en.text).toContain('4 notification(s) are held');
+    expect(en.text).toContain('4 notifications are held and go out once the connection works again, unless they expire first.');
+    expect(en.text).not.toMatch(/nothing is lost/i);
+    expect(en.text).toContain('Error code: TOKEN_REVOKED');
     expect(en.text).not.toMatch(/[ぁ-んァ-ン]/);
     const ja = noticeText('alert', 'ja', record, incident, 'p', counters);
     expect(ja.subject).toContain('接続が失われました');
@@ -157,6 +159,55 @@ describe('incidents - one per loss, notices once each', () => {
     const both = noticeText('alert', 'both', record, incident, 'p', counters);
     expect(both.text).toContain('What to do');
     expect(both.text).toContain('対処方法');
+  });
+
+  it('notices - English counts are singular for one notification and plural otherwise; the held ones may expire, in both languages', () => {
+    const record = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1');
+    const incident = record.incident as Incident;
+    const one = { pending: 1, sent: 0, expired: 0, failed: 0 };
+    expect(noticeText('alert', 'en', record, incident, 'p', one).text).toContain('1 notification is held and goes out once the connection works again, unless it expires first.');
+    expect(noticeText('reminder', 'en', record, incident, 'p', one).text).toContain('1 notification is held.');
+    expect(noticeText('reminder', 'en', record, incident, 'p', { ...one, pending: 3 }).text).toContain('3 notifications are held.');
+    const blocked = { ...incident, code: 'SENDING_BLOCKED' as const };
+    expect(noticeText('reminder', 'en', record, blocked, 'p', one).text).toContain('1 notification waits.');
+    const resolved: Incident = { ...incident, resolvedAt: '2026-12-01T01:00:00Z', restored: { claimedUntil: null, sentAt: null }, atResolution: { pending: 2, sent: 0, expired: 0, failed: 0 } };
+    expect(noticeText('restored', 'en', connected(), resolved, 'p', { pending: 1, sent: 1, expired: 0, failed: 0 }).text).toContain('1 went out, 0 had expired and 0 failed. 1 is still waiting its turn.');
+    const ja = noticeText('alert', 'ja', record, incident, 'p', { ...one, pending: 4 }).text;
+    expect(ja).toContain('4 件の通知を保留しています。接続が回復すると送信されます（それまでに期限切れになったものを除く）。');
+    expect(ja).toContain('（エラー コード：TOKEN_REVOKED）');
+    expect(ja).not.toContain('失われません');
+  });
+
+  it('notices - times read as a person reads them, in UTC and saying so (en, ja); the subjects of a reminder and of a restored notice in Japanese', () => {
+    expect(readableTime('2026-01-05T03:12:00.000Z', 'en')).toBe('Jan 5, 2026, 03:12 UTC');
+    expect(readableTime('2026-01-05T03:12:00.000Z', 'ja')).toBe('2026年1月5日 03:12（UTC）');
+    expect(readableTime('2026-12-31T23:59:59+09:00', 'en')).toBe('Dec 31, 2026, 14:59 UTC');
+    expect(readableTime('not a time', 'ja')).toBe('not a time');
+    const record = followIncident(connected(), lost(connected()), '2026-01-05T03:12:00.000Z', () => 'i1');
+    const incident = record.incident as Incident;
+    const counters = { pending: 1, sent: 0, expired: 0, failed: 0 };
+    expect(noticeText('alert', 'en', record, incident, 'p', counters).text).toContain('(since Jan 5, 2026, 03:12 UTC)');
+    expect(noticeText('reminder', 'en', record, incident, 'p', counters).text).toMatch(/^Since Jan 5, 2026, 03:12 UTC, the LMS/);
+    const ja = noticeText('reminder', 'ja', record, incident, 'p', counters);
+    expect(ja.text).toMatch(/^2026年1月5日 03:12（UTC）以降、/);
+    expect(ja.subject).toMatch(/^リマインダー：/);
+    const resolved: Incident = { ...incident, resolvedAt: '2026-01-05T04:00:00Z', restored: { claimedUntil: null, sentAt: null }, atResolution: { pending: 0, sent: 0, expired: 0, failed: 0 } };
+    expect(noticeText('restored', 'ja', connected(), resolved, 'p', counters).subject).toBe('回復：カタログ https://t.test/sites/a の Microsoft 365 接続が回復しました');
+    expect(noticeText('restored', 'ja', connected(), { ...resolved, code: 'MAILBOX_FULL' }, 'p', counters).subject).toBe('回復：カタログ https://t.test/sites/a の送信が再開されました');
+  });
+
+  it('notices - the mailbox owner is told the settings page link as that, and My Apps with its own address; the time readable', () => {
+    const facts = { catalog: 'https://t.test/sites/a', account: 'adele@contoso.test', admin: 'Megan', at: '2026-12-01T00:00:00Z', page: 'https://t.test/sites/a/SitePages/x.aspx' };
+    const en = connectedNoticeText('en', facts).text;
+    expect(en).toContain('(Dec 1, 2026, 00:00 UTC)');
+    expect(en).toContain('disconnect your mailbox on the catalog\'s Microsoft 365 connection settings page:\nhttps://t.test/sites/a/SitePages/x.aspx\n');
+    expect(en).toContain('in My Apps: https://myapplications.microsoft.com');
+    expect(en).not.toMatch(/My Apps:\s*https:\/\/t\.test/);
+    const ja = connectedNoticeText('ja', facts).text;
+    expect(ja).toContain('Megan が 2026年12月1日 00:00（UTC）に adele@contoso.test を');
+    expect(ja).toContain('接続設定ページで接続を解除するよう依頼してください：\nhttps://t.test/sites/a/SitePages/x.aspx\n');
+    expect(ja).toContain('マイ アプリ（https://myapplications.microsoft.com）');
+    expect(ja).toContain('会議出席依頼');
   });
 
   it('restored - reports what went out of what was held, and waits until it was dealt with (or an hour)', () => {

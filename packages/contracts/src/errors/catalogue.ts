@@ -31,8 +31,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このアカウントにはメールボックスがありません。'
     },
     remedy: {
-      en: 'Assign an Exchange Online licence to the account (or check that its mailbox was not removed), wait for the mailbox to be created, then connect again.',
-      ja: 'アカウントに Exchange Online のライセンスを割り当てる（またはメールボックスが削除されていないか確認する）と、メールボックスが作成されます。その後、もう一度接続してください。'
+      en: 'Assign an Exchange Online license to the account (or check that its mailbox was not removed), wait for the mailbox to be created, then connect again.',
+      ja: 'アカウントに Exchange Online のライセンスを割り当て（またはメールボックスが削除されていないことを確認し）、メールボックスが作成されるのを待ってから、もう一度接続してください。'
     }
   },
   SHARED_MAILBOX: {
@@ -53,8 +53,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このアカウントでは SMTP クライアント認証（SMTP AUTH）が無効です。'
     },
     remedy: {
-      en: 'In the Microsoft 365 admin center open the user > Mail > Manage email apps and turn on "Authenticated SMTP" (or run Set-CASMailbox -SmtpClientAuthenticationDisabled $false), then connect again. Or choose Microsoft Graph as the transport.',
-      ja: 'Microsoft 365 管理センターでユーザー > メール > メール アプリの管理を開き「認証済み SMTP」をオンにする（または Set-CASMailbox -SmtpClientAuthenticationDisabled $false を実行する）と、もう一度接続できます。送信方法に Microsoft Graph を選ぶこともできます。'
+      en: 'In the Microsoft 365 admin center, go to Users > Active users, select the account, then Mail > Manage email apps, turn on Authenticated SMTP and save (or run Set-CASMailbox -SmtpClientAuthenticationDisabled $false), then connect again. Or select Microsoft Graph under How mail is sent.',
+      ja: 'Microsoft 365 管理センターで [ユーザー] > [アクティブなユーザー] を開き、対象のアカウントを選択して [メール] > [メール アプリの管理] で [認証済み SMTP] をオンにして保存して（または Set-CASMailbox -SmtpClientAuthenticationDisabled $false を実行して）から、もう一度接続してください。[メールの送信方法] で Microsoft Graph を選択することもできます。'
     }
   },
   CONSENT_REQUIRED: {
@@ -75,8 +75,8 @@ export const DOMAIN_ERRORS = {
       ja: 'サインイン時にアクセス許可が拒否されました。'
     },
     remedy: {
-      en: 'Connect again and choose Accept. If your organisation does not let users consent, ask a tenant admin to grant consent for the organisation.',
-      ja: 'もう一度接続して「承諾」を選んでください。ユーザーによる同意が許可されていない場合は、テナント管理者に組織としての同意を依頼してください。'
+      en: 'Connect again and select Accept. If your organization does not let users consent, ask a tenant admin to grant consent for the organization.',
+      ja: 'もう一度接続して [承諾] を選択してください。ユーザーによる同意が許可されていない場合は、テナント管理者に組織としての同意を依頼してください。'
     }
   },
   BAD_CREDENTIALS: {
@@ -86,8 +86,8 @@ export const DOMAIN_ERRORS = {
       ja: 'メール アドレスまたはパスワードが正しくありません。'
     },
     remedy: {
-      en: 'Check the address and password and try again. Where multi-factor authentication is on, use an app password.',
-      ja: 'アドレスとパスワードを確認して、もう一度お試しください。多要素認証が有効な場合はアプリ パスワードを使用してください。'
+      en: 'Check the address and password and try again. If the account uses per-user multi-factor authentication, use an app password (if your organization allows them).',
+      ja: 'アドレスとパスワードを確認して、もう一度お試しください。アカウントでユーザーごとの多要素認証を使用している場合は、アプリ パスワード（組織で許可されている場合）を使用してください。'
     }
   },
   APP_PASSWORD_REQUIRED: {
@@ -97,8 +97,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このアカウントにはアプリ パスワードが必要です。'
     },
     remedy: {
-      en: 'Multi-factor authentication is on for the account: create an app password in My Sign-Ins > Security info and enter it instead of the account password, or use Modern authentication.',
-      ja: 'このアカウントでは多要素認証が有効です。[マイ サインイン] > [セキュリティ情報] でアプリ パスワードを作成して入力するか、先進認証を使用してください。'
+      en: 'The account uses multi-factor authentication. If it is per-user multi-factor authentication and your organization allows app passwords, create one in My Sign-Ins > Security info and enter it instead of the account\'s password. Otherwise use Modern authentication.',
+      ja: 'このアカウントでは多要素認証が有効です。ユーザーごとの多要素認証で、組織がアプリ パスワードを許可している場合は、[マイ サインイン] > [セキュリティ情報] でアプリ パスワードを作成し、アカウントのパスワードの代わりに入力してください。それ以外の場合は先進認証を使用してください。'
     }
   },
   BASIC_AUTH_DISABLED: {
@@ -120,7 +120,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Microsoft turns basic authentication for SMTP client submission off by default at the end of December 2026 (MC786329). Switch this catalog to Modern authentication and connect the account again; re-entering the password will not help. A tenant admin can turn it back on for a while, but Microsoft will remove it for good at a date it announces in 2027.',
-      ja: 'Microsoft は 2026 年 12 月末に SMTP クライアント送信の基本認証を既定で無効にします（MC786329）。このカタログを先進認証に切り替えてアカウントを再接続してください。パスワードを入力し直しても解決しません。テナント管理者は一時的に再び有効にできますが、Microsoft は 2027 年に発表する日付で完全に廃止します。'
+      ja: 'Microsoft は 2026年12月末に SMTP クライアント送信の基本認証を既定で無効にします（MC786329）。このカタログを先進認証に切り替えてアカウントを再接続してください。パスワードを入力し直しても解決しません。テナント管理者は一時的に再び有効にできますが、完全な廃止日は 2027年に Microsoft から発表される予定です。'
     }
   },
   TOKEN_REVOKED: {
@@ -130,19 +130,19 @@ export const DOMAIN_ERRORS = {
       ja: 'アカウントのサインインが無効になりました。セッションが取り消されたか、パスワードが変更されたか、同意が取り消されています。'
     },
     remedy: {
-      en: 'Reconnect the account (sign in again as it). What waits is sent once it is connected.',
-      ja: 'アカウントを再接続してください（そのアカウントでもう一度サインインします）。接続されると、待機中の通知が送信されます。'
+      en: 'Select Reconnect and sign in as this account. Held notifications are sent once it is connected again.',
+      ja: '[再接続] を選択し、このアカウントでもう一度サインインしてください。接続されると、保留中の通知が送信されます。'
     }
   },
   THROTTLED: {
     status: 429,
     title: {
-      en: 'Microsoft 365 asked us to slow down.',
-      ja: 'Microsoft 365 から送信の抑制を求められました。'
+      en: 'Microsoft 365 is limiting how fast the LMS can send.',
+      ja: 'Microsoft 365 が LMS の送信速度を制限しています。'
     },
     remedy: {
-      en: 'Nothing is lost: messages wait and are sent when the limit allows. Try again in a minute.',
-      ja: 'メッセージは失われません。制限が解除されると送信されます。1 分後にもう一度お試しください。'
+      en: 'Notifications wait (unless they expire first) and are sent when the limit allows. Try again in a minute.',
+      ja: '通知は待機しています（期限切れになったものを除く）。制限が解除されると送信されます。1 分後にもう一度お試しください。'
     }
   },
   NOT_CATALOG_ADMIN: {
@@ -163,8 +163,8 @@ export const DOMAIN_ERRORS = {
       ja: 'LMS に必要なアクセス許可の一部が付与されていません。'
     },
     remedy: {
-      en: 'Connect again and accept every permission listed, or ask a tenant admin to grant them for the organisation. If connecting this catalog is refused before any sign-in, the LMS was not given access to the catalog site: a SharePoint admin grants it (Sites.Selected, see the deployment guide).',
-      ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。サインインの前にこのカタログへの接続が拒否される場合は、LMS にカタログ サイトへのアクセス権が付与されていません。SharePoint 管理者が付与します（Sites.Selected、展開ガイドを参照）。'
+      en: 'Connect again and accept every permission listed, or ask a tenant admin to grant them for the organization. If connecting this catalog is refused before any sign-in, the LMS has not been given access to the catalog site. Ask your LMS administrator to have a SharePoint admin grant it.',
+      ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。サインインの前にこのカタログへの接続が拒否される場合は、LMS にカタログ サイトへのアクセス権が付与されていません。SharePoint 管理者による付与を LMS 管理者に依頼してください。'
     }
   },
   ACCOUNT_DISABLED: {
@@ -185,8 +185,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Microsoft へのサインインが完了しませんでした。'
     },
     remedy: {
-      en: 'Connect again. If it keeps failing, give the code and time shown to your Microsoft 365 administrator.',
-      ja: 'もう一度接続してください。繰り返し失敗する場合は、表示されたコードと時刻を Microsoft 365 管理者に伝えてください。'
+      en: 'Connect again. If it keeps failing, give your Microsoft 365 administrator the error code and the time it happened.',
+      ja: 'もう一度接続してください。繰り返し失敗する場合は、エラー コードと発生日時を Microsoft 365 管理者に伝えてください。'
     }
   },
   STATE_INVALID: {
@@ -196,8 +196,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このサインイン リンクは無効か、既に使用されています。'
     },
     remedy: {
-      en: 'Close this window and press Connect again on the settings page.',
-      ja: 'このウィンドウを閉じ、設定ページでもう一度 [接続] を押してください。'
+      en: 'Close this window and select Connect again on the settings page.',
+      ja: 'このウィンドウを閉じ、設定ページでもう一度 [接続] を選択してください。'
     }
   },
   STATE_EXPIRED: {
@@ -207,8 +207,8 @@ export const DOMAIN_ERRORS = {
       ja: 'サインインの有効期限が切れました。'
     },
     remedy: {
-      en: 'Sign-in must finish within 10 minutes. Press Connect again on the settings page.',
-      ja: 'サインインは 10 分以内に完了する必要があります。設定ページでもう一度 [接続] を押してください。'
+      en: 'Sign-in must finish within 10 minutes. Select Connect again on the settings page.',
+      ja: 'サインインは 10 分以内に完了する必要があります。設定ページでもう一度 [接続] を選択してください。'
     }
   },
   SIGN_IN_OTHER_ADMIN: {
@@ -218,8 +218,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このサインインは別の管理者が開始したものです。'
     },
     remedy: {
-      en: 'Only the admin who pressed Connect can finish the sign-in. Nothing was changed. Press Connect on the settings page yourself.',
-      ja: 'サインインを完了できるのは [接続] を押した管理者だけです。何も変更されていません。ご自身で設定ページの [接続] を押してください。'
+      en: 'Only the admin who selected Connect can finish the sign-in. Nothing was changed. Select Connect on the settings page yourself.',
+      ja: 'サインインを完了できるのは [接続] を選択した管理者だけです。何も変更されていません。ご自身で設定ページの [接続] を選択してください。'
     }
   },
   SIGN_IN_OTHER_BROWSER: {
@@ -229,8 +229,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このサインインは別のブラウザー ウィンドウで開始されました。'
     },
     remedy: {
-      en: 'A sign-in finishes only on the settings page that started it. Nothing was changed. Press Connect again on the settings page.',
-      ja: 'サインインは、開始した設定ページでのみ完了します。何も変更されていません。設定ページでもう一度 [接続] を押してください。'
+      en: 'A sign-in finishes only on the settings page that started it. Nothing was changed. Select Connect again on the settings page.',
+      ja: 'サインインは、開始した設定ページでのみ完了します。何も変更されていません。設定ページでもう一度 [接続] を選択してください。'
     }
   },
   SIGN_IN_SUPERSEDED: {
@@ -240,8 +240,8 @@ export const DOMAIN_ERRORS = {
       ja: 'サインイン中に接続が変更されました。'
     },
     remedy: {
-      en: 'Someone connected or disconnected this catalog after you pressed Connect, so your sign-in was not applied. Reload the page, check the connection and connect again if needed.',
-      ja: '[接続] を押した後に、別の操作でこのカタログが接続または切断されたため、サインインは適用されませんでした。ページを再読み込みして接続を確認し、必要ならもう一度接続してください。'
+      en: 'This catalog was connected or disconnected (by someone else or in another window) after you selected Connect, so your sign-in was not applied. Reload the page, check the connection and connect again if needed.',
+      ja: '[接続] を選択した後に、このカタログが（ほかのユーザーまたは別のウィンドウで）接続または接続解除されたため、サインインは適用されませんでした。ページを再読み込みして接続を確認し、必要に応じてもう一度接続してください。'
     }
   },
   NOT_A_CATALOG: {
@@ -306,15 +306,15 @@ export const DOMAIN_ERRORS = {
       ja: 'Microsoft 365 がこのメッセージを無効として拒否しました。'
     },
     remedy: {
-      en: 'Other messages are not affected. Check the addresses and content of this one; if they look right, give the code and time shown to your Microsoft 365 administrator.',
-      ja: 'ほかのメッセージには影響ありません。このメッセージの宛先と内容を確認してください。問題がなさそうな場合は、表示されたコードと時刻を Microsoft 365 管理者に伝えてください。'
+      en: 'Other messages are not affected. Check the addresses and content of this one; if they look right, give your Microsoft 365 administrator the error code and the time it happened.',
+      ja: 'ほかのメッセージには影響ありません。このメッセージの宛先と内容を確認してください。問題がなさそうな場合は、エラー コードと発生日時を Microsoft 365 管理者に伝えてください。'
     }
   },
   SERVICE_UNAVAILABLE: {
     status: 503,
     title: {
-      en: 'Microsoft 365 or the API\'s storage did not answer.',
-      ja: 'Microsoft 365 または API のストレージが応答しませんでした。'
+      en: 'Microsoft 365 or the connection service did not respond.',
+      ja: 'Microsoft 365 または接続サービスが応答しませんでした。'
     },
     remedy: {
       en: 'Try again in a few minutes. Repeating the request is safe: nothing is saved or sent twice.',
@@ -339,8 +339,8 @@ export const DOMAIN_ERRORS = {
       ja: '接続を要求したページは許可されたオリジンではありません。'
     },
     remedy: {
-      en: 'Open the settings page from SharePoint or Teams. Operators: add the origin to ALLOWED_ORIGINS.',
-      ja: 'SharePoint または Teams から設定ページを開いてください。運用者：オリジンを ALLOWED_ORIGINS に追加してください。'
+      en: 'Open the settings page from SharePoint or Teams. Your LMS administrator adds other origins to ALLOWED_ORIGINS.',
+      ja: 'SharePoint または Teams から設定ページを開いてください。ほかのオリジンは、LMS 管理者が ALLOWED_ORIGINS に追加します。'
     }
   },
   CATALOG_DISABLED: {
@@ -350,8 +350,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このカタログでは送信がオフになっています。'
     },
     remedy: {
-      en: 'A catalog admin turns on "Allow the LMS to send email notifications..." on the catalog\'s Microsoft 365 connection settings page.',
-      ja: 'カタログ管理者が、カタログの Microsoft 365 接続設定ページで「LMS によるメール通知の送信…を許可する」をオンにしてください。'
+      en: 'A catalog admin turns on "Allow the LMS to send email notifications…" on the catalog\'s Microsoft 365 connection settings page.',
+      ja: 'カタログ管理者が、カタログの Microsoft 365 接続設定ページで [LMS によるメール通知の送信…を許可する] をオンにしてください。'
     }
   },
   MESSAGE_EXPIRED: {
@@ -361,8 +361,8 @@ export const DOMAIN_ERRORS = {
       ja: '通知は送信される前に有効期限が切れました。'
     },
     remedy: {
-      en: 'Nothing to do for this one: it was no longer useful. If notifications expire often, check whether the connection was lost for long or give them a later expiry.',
-      ja: 'この通知について必要な操作はありません（すでに不要になったため送信されませんでした）。頻繁に期限切れになる場合は、接続が長く失われていないか確認するか、有効期限を遅くしてください。'
+      en: 'Nothing to do for this one: it was no longer useful. If notifications expire often, check whether the connection was lost for a long time, or ask your LMS administrator to give notifications a longer expiry.',
+      ja: 'この通知について必要な操作はありません（不要になったため送信されませんでした）。頻繁に期限切れになる場合は、接続が長時間失われていなかったか確認するか、通知の有効期限を長くするよう LMS 管理者に依頼してください。'
     }
   },
   SENDING_QUOTA_EXCEEDED: {
@@ -372,8 +372,8 @@ export const DOMAIN_ERRORS = {
       ja: 'アカウントが 1 日の送信上限に達しました。'
     },
     remedy: {
-      en: 'Exchange Online allows 10,000 recipients a day per mailbox. Sending resumes by itself when the limit resets; nothing is lost. To send more, spread notifications over more catalogs or accounts.',
-      ja: 'Exchange Online では 1 つのメールボックスにつき 1 日 10,000 宛先までです。上限がリセットされると自動的に送信が再開され、通知は失われません。より多く送るには、通知を複数のカタログやアカウントに分散してください。'
+      en: 'Exchange Online allows 10,000 recipients a day per mailbox. Sending resumes by itself when the limit resets; notifications wait (unless they expire first). To send more, spread notifications over more catalogs or accounts.',
+      ja: 'Exchange Online では 1 つのメールボックスにつき 1 日 10,000 宛先までです。上限がリセットされると自動的に送信が再開されます。通知は待機しています（期限切れになったものを除く）。より多く送るには、通知を複数のカタログやアカウントに分散してください。'
     }
   },
   SENDING_BLOCKED: {
@@ -383,8 +383,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Exchange Online がこのアカウントからの送信を停止しました。'
     },
     remedy: {
-      en: 'Exchange blocks a mailbox that sent suspicious mail or too much (replies 5.1.8, 5.7.700 to 5.7.750): a Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it. It also throttles a mailbox whose messages kept failing for a while (5.2.253 to 5.2.255: its licence, too many or invalid recipients); that lifts by itself once the cause is fixed. The LMS tries again every hour; nothing is lost.',
-      ja: '疑わしいメールや大量のメールを送信したメールボックスは、Exchange によってブロックされます（応答 5.1.8、5.7.700～5.7.750）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除してください。また、メッセージの失敗が続いたメールボックスは一定時間制限されます（5.2.253～5.2.255：ライセンス、宛先が多すぎる、無効な宛先）。この制限は原因を解決すると自動的に解除されます。LMS は 1 時間ごとに再試行し、通知は失われません。'
+      en: 'Exchange blocks a mailbox that sent suspicious mail or too much (error codes 5.1.8, 5.7.700 to 5.7.750): a Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it. It also throttles a mailbox whose messages kept failing for a while (5.2.253 to 5.2.255: for example, no license, or too many or invalid recipients); that lifts by itself once the cause is fixed. The LMS tries again every hour; notifications wait (unless they expire first).',
+      ja: '疑わしいメールや大量のメールを送信したメールボックスは、Exchange によってブロックされます（エラー コード 5.1.8、5.7.700～5.7.750）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除してください。また、メッセージの失敗が続いたメールボックスは一定時間制限されます（5.2.253～5.2.255：ライセンスがない、宛先が多すぎる、無効な宛先など）。この制限は原因を解決すると自動的に解除されます。LMS は 1 時間ごとに再試行します。通知は待機しています（期限切れになったものを除く）。'
     }
   },
   SEND_AS_DENIED: {
@@ -394,8 +394,8 @@ export const DOMAIN_ERRORS = {
       ja: 'LMS が使う差出人アドレスからの送信を、Exchange Online がこのアカウントに許可していません。'
     },
     remedy: {
-      en: 'Exchange refused the sender address (send-as denied: 5.7.60, or 5.2.252 after a run of them): it is not an address of the connected mailbox. With Classic the LMS sends from the login entered when connecting; if that user name differs from the mailbox\'s email address, connect with Modern, which sends from the mailbox\'s own address. Otherwise a Microsoft 365 admin checks the mailbox\'s email addresses in the Exchange admin center. Nothing is lost: the LMS tries again every hour.',
-      ja: 'Exchange が差出人アドレスを拒否しました（代理送信の拒否：5.7.60、またはその繰り返しによる 5.2.252）。このアドレスは接続されたメールボックスのアドレスではありません。クラシックでは、接続時に入力したログイン名から送信します。そのユーザー名がメールボックスのメール アドレスと異なる場合は、メールボックス自身のアドレスから送信するモダンで接続してください。それ以外の場合は、Microsoft 365 管理者が Exchange 管理センターでメールボックスのメール アドレスを確認してください。通知は失われません。LMS は 1 時間ごとに再試行します。'
+      en: 'Exchange refused the sender address (SendAs denied: 5.7.60, or 5.2.252 after repeated refusals): it is not one of the connected mailbox\'s addresses. With Classic, the LMS sends from the address typed in Email address when connecting. If that sign-in name differs from the mailbox\'s primary email address, connect with Modern, which always sends from the mailbox\'s own address. Otherwise a Microsoft 365 admin checks the mailbox\'s email addresses in the Exchange admin center. Notifications wait (unless they expire first); the LMS tries again every hour.',
+      ja: 'Exchange が差出人アドレスを拒否しました（SendAs「送信者として送信」の拒否：5.7.60、拒否が続いた場合は 5.2.252）。このアドレスは、接続されたメールボックスのアドレスではありません。基本認証では、接続時に [メール アドレス] に入力したアドレス（サインイン名）から送信します。これがメールボックスのプライマリ メール アドレスと異なる場合は、常にメールボックス自身のアドレスから送信する先進認証で接続してください。それ以外の場合は、Microsoft 365 管理者が Exchange 管理センターでメールボックスのメール アドレスを確認してください。通知は待機しています（期限切れになったものを除く）。LMS は 1 時間ごとに再試行します。'
     }
   },
   MAILBOX_FULL: {
@@ -405,8 +405,8 @@ export const DOMAIN_ERRORS = {
       ja: 'アカウントのメールボックスが容量の上限に達したため、Exchange Online が送信を許可していません。'
     },
     remedy: {
-      en: 'Every message the LMS sends is kept in the account\'s Sent Items, which counts toward its mailbox size. Free space in the mailbox (Sent Items, Deleted Items) or have an Exchange admin raise its quota, and give Sent Items a retention policy that empties it before the mailbox fills. Sending then resumes by itself; nothing is lost.',
-      ja: 'LMS が送信したメッセージはすべてアカウントの送信済みアイテムに保存され、メールボックスの容量に含まれます。メールボックスの空き容量を増やす（送信済みアイテム、削除済みアイテム）か、Exchange 管理者に容量の上限を引き上げてもらい、メールボックスがいっぱいになる前に送信済みアイテムを空にするアイテム保持ポリシーを設定してください。その後、送信は自動的に再開され、通知は失われません。'
+      en: 'Every message the LMS sends is kept in the account\'s Sent Items, which counts toward its mailbox size. Free space in the mailbox (Sent Items, Deleted Items) or have an Exchange admin raise its quota, and give Sent Items a retention policy that empties it before the mailbox fills. Sending then resumes by itself; notifications wait (unless they expire first).',
+      ja: 'LMS が送信したメッセージはすべてアカウントの送信済みアイテムに保存され、メールボックスの容量に含まれます。メールボックスの空き容量を増やす（送信済みアイテム、削除済みアイテム）か、Exchange 管理者に容量の上限を引き上げてもらい、メールボックスがいっぱいになる前に送信済みアイテムを空にするアイテム保持ポリシーを設定してください。その後、送信は自動的に再開されます。通知は待機しています（期限切れになったものを除く）。'
     }
   },
   ROOM_UNAVAILABLE: {
@@ -428,18 +428,18 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Rooms need Microsoft Graph: a Modern connection that sends through Graph, and Place.Read.All approved by a tenant admin (the settings page shows how to ask). Classic and SMTP connections send the invitation with the room\'s name as its location only.',
-      ja: '会議室には Microsoft Graph が必要です。Graph で送信するモダン接続と、テナント管理者が承認した Place.Read.All が必要です（設定ページに依頼方法が表示されます）。クラシック接続と SMTP 接続では、会議室名を場所として記載した招待のみを送信します。'
+      ja: '会議室には Microsoft Graph が必要です。Graph で送信する先進認証での接続と、テナント管理者が承認した Place.Read.All が必要です（設定ページに依頼方法が表示されます）。基本認証での接続と SMTP で送信する接続では、会議室名を場所として記載した会議出席依頼のみを送信します。'
     }
   },
   TEAMS_NOT_AVAILABLE_ON_SMTP: {
     status: 409,
     title: {
       en: 'No Teams meeting: this catalog sends invitations over SMTP.',
-      ja: 'Teams 会議はありません：このカタログは SMTP で招待を送信しています。'
+      ja: 'このカタログは SMTP で会議出席依頼を送信しているため、Teams 会議は追加されません。'
     },
     remedy: {
       en: 'Invitations over SMTP are calendar (iCalendar) emails: they cannot create a Teams meeting or book a room. Connect the catalog with Modern authentication sending through Microsoft Graph to get both.',
-      ja: 'SMTP での招待は予定表（iCalendar）メールのため、Teams 会議の作成や会議室の予約はできません。両方を利用するには、Microsoft Graph で送信するモダン認証でカタログを接続してください。'
+      ja: 'SMTP で送信する出席依頼は予定表（iCalendar）形式のメールのため、Teams 会議の作成や会議室の予約はできません。両方を利用するには、Microsoft Graph で送信する先進認証でカタログを接続してください。'
     }
   },
   SESSION_ORGANIZER_CHANGED: {
@@ -449,7 +449,7 @@ export const DOMAIN_ERRORS = {
       ja: 'このセッションの会議は別のアカウントから送信されています。カタログに現在接続しているアカウントでは変更できません。'
     },
     remedy: {
-      en: 'Attendees\' calendars take changes of a meeting only from its organiser, the account it was sent as (the session\'s status shows it as organizer). Connect the catalog as that account again, then send the change again (a new revision). Or cancel the meeting as that account (in Outlook, when it was sent through Microsoft Graph) and create the session again under a new session id.',
+      en: 'Attendees\' calendars take changes of a meeting only from its organizer, the account it was sent as (the session\'s status shows it as organizer). Connect the catalog as that account again, then send the change again (a new revision). Or cancel the meeting as that account (in Outlook, when it was sent through Microsoft Graph) and create the session again under a new session id.',
       ja: '出席者の予定表は、会議の開催者（会議を送信したアカウント。セッションの状態に organizer として表示されます）からの変更だけを受け付けます。カタログをそのアカウントでもう一度接続してから、変更を再送信してください（新しいリビジョン）。または、そのアカウントで会議を取り消し（Microsoft Graph で送信した会議は Outlook で）、新しいセッション ID でセッションを作成し直してください。'
     }
   },
@@ -460,19 +460,19 @@ export const DOMAIN_ERRORS = {
       ja: 'このセッションの会議は、カタログの現在の送信方法（Microsoft Graph または SMTP）とは別の方法で送信されているため、この方法では変更できません。'
     },
     remedy: {
-      en: 'A meeting sent through Microsoft Graph is an event in the organiser\'s calendar that only Graph changes; one sent over SMTP is an iCalendar invitation that only further iCalendar email over SMTP changes (the session\'s status shows which as transport). With the same account, make the catalog send that way again (SMTP: a Classic connection, or Modern with the SMTP transport; Graph: Modern with Microsoft Graph), then send the change again (a new revision). Or, for a meeting sent through Graph, cancel it in Outlook as that account and create the session again under a new session id.',
-      ja: 'Microsoft Graph で送信した会議は開催者の予定表のイベントで、Graph からしか変更できません。SMTP で送信した会議は iCalendar の招待で、SMTP での iCalendar メールでしか変更できません（どちらかはセッションの状態に transport として表示されます）。同じアカウントのまま、カタログの送信方法をその方法に戻し（SMTP: クラシック接続、または SMTP で送信するモダン接続。Graph: Microsoft Graph で送信するモダン接続）、変更を再送信してください（新しいリビジョン）。Graph で送信した会議であれば、そのアカウントで Outlook から取り消し、新しいセッション ID でセッションを作成し直すこともできます。'
+      en: 'A meeting sent through Microsoft Graph is an event in the organizer\'s calendar that only Graph changes; one sent over SMTP is an iCalendar invitation that only further iCalendar email over SMTP changes (the session\'s status shows which as transport). With the same account, make the catalog send that way again (SMTP: a Classic connection, or Modern with the SMTP transport; Graph: Modern with Microsoft Graph), then send the change again (a new revision). Or, for a meeting sent through Graph, cancel it in Outlook as that account and create the session again under a new session id.',
+      ja: 'Microsoft Graph で送信した会議は開催者の予定表のイベントで、Graph からしか変更できません。SMTP で送信した会議は iCalendar の出席依頼で、SMTP での iCalendar メールでしか変更できません（どちらかはセッションの状態に transport として表示されます）。同じアカウントのまま、カタログの送信方法をその方法に戻し（SMTP：基本認証での接続、または SMTP で送信する先進認証での接続。Graph：Microsoft Graph で送信する先進認証での接続）、変更を再送信してください（新しいリビジョン）。Graph で送信した会議であれば、そのアカウントで Outlook から取り消し、新しいセッション ID でセッションを作成し直すこともできます。'
     }
   },
   CLASSIC_DISABLED: {
     status: 403,
     title: {
-      en: 'Password (classic) connections are turned off for this organisation.',
-      ja: 'この組織ではパスワード（クラシック）接続がオフになっています。'
+      en: 'Classic (password) connections are turned off for this organization.',
+      ja: 'この組織では基本認証（パスワード）での接続がオフになっています。'
     },
     remedy: {
-      en: 'Connect with Microsoft sign-in (modern connection). The LMS operator turned classic connections off (CLASSIC_ENABLED=false).',
-      ja: 'Microsoft サインイン（モダン接続）で接続してください。LMS の運用者がクラシック接続をオフにしています（CLASSIC_ENABLED=false）。'
+      en: 'Connect with Modern authentication (Microsoft sign-in). Your LMS administrator has turned Classic connections off.',
+      ja: '先進認証（Microsoft サインイン）で接続してください。LMS 管理者が基本認証での接続をオフにしています。'
     }
   },
   CONNECT_ATTEMPTS_LIMITED: {
@@ -489,11 +489,11 @@ export const DOMAIN_ERRORS = {
   TEST_RECIPIENT_NOT_ALLOWED: {
     status: 422,
     title: {
-      en: 'A test email can only go to your organisation or to the catalog\'s alert recipients.',
+      en: 'A test email can only go to your organization or to the catalog\'s alert recipients.',
       ja: 'テスト メールは、組織内のアドレスまたはカタログのアラートの受信者にのみ送信できます。'
     },
     remedy: {
-      en: 'Send the test to an address in one of your organisation\'s domains, or add the address to the catalog\'s alert recipients first.',
+      en: 'Send the test to an address in one of your organization\'s domains, or add the address to the catalog\'s alert recipients first.',
       ja: '組織のドメインのアドレスに送信するか、先にそのアドレスをカタログのアラートの受信者に追加してください。'
     }
   },
@@ -504,8 +504,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このカタログは本日送信できるテスト メールをすべて送信しました。'
     },
     remedy: {
-      en: 'Try again tomorrow (the count restarts at midnight UTC). The connection itself keeps working; use "Check connection" to test it without sending mail.',
-      ja: '明日もう一度お試しください（回数は UTC の午前 0 時にリセットされます）。接続自体は引き続き機能します。メールを送信せずに確認するには「接続を確認」を使ってください。'
+      en: 'Try again tomorrow (the count restarts at midnight UTC). The connection itself keeps working: select Check now to test it without sending mail.',
+      ja: '明日もう一度お試しください（回数は UTC の午前 0 時、日本時間では午前 9 時にリセットされます）。接続自体は引き続き機能しています。メールを送信せずに確認するには [今すぐ確認] を選択してください。'
     }
   }
 } as const satisfies Record<string, IErrorDefinition>;
@@ -533,8 +533,8 @@ export const HTTP_ERRORS = {
       ja: 'サインイン情報がこのサービスに対して有効ではありません。'
     },
     remedy: {
-      en: 'Reload the page. If it keeps happening, a tenant admin must approve the API permission in the SharePoint admin center.',
-      ja: 'ページを再読み込みしてください。繰り返し発生する場合は、テナント管理者が SharePoint 管理センターで API のアクセス許可を承認する必要があります。'
+      en: 'Reload the page. If it keeps happening, an Application Administrator or Global Administrator must approve the API permission in the SharePoint admin center (Advanced > API access).',
+      ja: 'ページを再読み込みしてください。繰り返し発生する場合は、アプリケーション管理者またはグローバル管理者が SharePoint 管理センターの [詳細設定] > [API アクセス] で API のアクセス許可を承認する必要があります。'
     }
   },
   SCOPE_MISSING: {
@@ -544,8 +544,8 @@ export const HTTP_ERRORS = {
       ja: 'サインイン情報にこのサービスを使用するアクセス許可がありません。'
     },
     remedy: {
-      en: 'A tenant admin must approve the API permission (user_impersonation) in the SharePoint admin center.',
-      ja: 'テナント管理者が SharePoint 管理センターで API のアクセス許可（user_impersonation）を承認する必要があります。'
+      en: 'An Application Administrator or Global Administrator must approve the API permission (user_impersonation) in the SharePoint admin center (Advanced > API access).',
+      ja: 'アプリケーション管理者またはグローバル管理者が、SharePoint 管理センターの [詳細設定] > [API アクセス] で API のアクセス許可（user_impersonation）を承認する必要があります。'
     }
   },
   APP_ROLE_MISSING: {
@@ -585,7 +585,7 @@ export const HTTP_ERRORS = {
     status: 412,
     title: {
       en: 'Someone else changed this connection meanwhile.',
-      ja: 'この接続は他のユーザーによって変更されました。'
+      ja: 'この接続はほかのユーザーによって変更されました。'
     },
     remedy: {
       en: 'Reload to see the current settings, then apply your change again.',
@@ -650,12 +650,12 @@ export const HTTP_ERRORS = {
   INTERNAL_ERROR: {
     status: 500,
     title: {
-      en: 'Something went wrong in the connection API.',
-      ja: '接続 API で問題が発生しました。'
+      en: 'Something went wrong in the connection service.',
+      ja: '接続サービスで問題が発生しました。'
     },
     remedy: {
-      en: 'Try again. If it persists, give the time and the request id to your LMS operator.',
-      ja: 'もう一度お試しください。解決しない場合は、時刻と要求 ID を LMS の運用者に伝えてください。'
+      en: 'Try again. If it keeps happening, give your LMS administrator the error code, the time it happened and, if shown, the request ID.',
+      ja: 'もう一度お試しください。繰り返し発生する場合は、エラー コード、発生日時、および要求 ID（表示されている場合）を LMS 管理者に伝えてください。'
     }
   },
   APP_ONLY: {
@@ -731,7 +731,7 @@ export const HTTP_ERRORS = {
       ja: 'このカタログにはそのセッションがありません。'
     },
     remedy: {
-      en: 'Check the session id and the catalog it was put for. A session must be put (PUT) before it can be cancelled.',
+      en: 'Check the session id and the catalog it was put for. A session must be put (PUT) before it can be canceled.',
       ja: 'セッション ID と、そのセッションを登録したカタログを確認してください。セッションは取り消す前に登録（PUT）する必要があります。'
     }
   },
@@ -753,8 +753,8 @@ export const HTTP_ERRORS = {
       ja: 'サインインに使われたアプリケーションはこのサービスで受け入れられていません。'
     },
     remedy: {
-      en: 'Use the settings page in SharePoint or Teams (or, for the LMS back end, its own app registration). An operator adds other client applications in ALLOWED_DELEGATED_CLIENTS or ALLOWED_APP_CLIENTS.',
-      ja: 'SharePoint または Teams の設定ページを使用してください（LMS バックエンドの場合は専用のアプリ登録を使用してください）。ほかのクライアント アプリケーションは、運用者が ALLOWED_DELEGATED_CLIENTS または ALLOWED_APP_CLIENTS に追加します。'
+      en: 'Use the settings page in SharePoint or Teams (or, for the LMS back end, its own app registration). Your LMS administrator adds other client applications in ALLOWED_DELEGATED_CLIENTS or ALLOWED_APP_CLIENTS.',
+      ja: 'SharePoint または Teams の設定ページを使用してください（LMS バックエンドの場合は専用のアプリ登録を使用してください）。ほかのクライアント アプリケーションは、LMS 管理者が ALLOWED_DELEGATED_CLIENTS または ALLOWED_APP_CLIENTS に追加します。'
     }
   }
 } as const satisfies Record<string, IErrorDefinition>;

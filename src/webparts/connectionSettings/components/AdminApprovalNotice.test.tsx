@@ -50,4 +50,13 @@ describe('AdminApprovalNotice', () => {
     rerender(<AdminApprovalNotice strings={en} rooms={undefined} />);
     expect(container).toBeEmptyDOMElement();
   });
+
+  it('AdminApprovalNotice - several tenant admins are listed as the page\'s language writes a list: "Name (address), ..." in English, full-width in Japanese', async () => {
+    const admins = [{ displayName: 'Megan Bowen', email: 'megan@contoso.test' }, { displayName: 'Nestor Wilke', email: 'nestor@contoso.test' }];
+    const { unmount } = render(<AdminApprovalNotice strings={en} rooms={waiting({ tenantAdmins: admins })} />);
+    expect(await screen.findByTestId('tenant-admins')).toHaveTextContent(`${en.roomsTenantAdmins}Megan Bowen (megan@contoso.test), Nestor Wilke (nestor@contoso.test)`);
+    unmount();
+    render(<AdminApprovalNotice strings={ja} rooms={waiting({ tenantAdmins: admins })} />);
+    expect((await screen.findByTestId('tenant-admins')).textContent).toBe(`${ja.roomsTenantAdmins}Megan Bowen（megan@contoso.test）、Nestor Wilke（nestor@contoso.test）`);
+  });
 });

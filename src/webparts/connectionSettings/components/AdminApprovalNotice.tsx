@@ -31,6 +31,9 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
   }
   const approval = rooms.adminApproval;
   const emails = approval.tenantAdmins.map((a) => a.email);
+  // "Name (address)" in the page's language (full-width parentheses in Japanese); the address keeps its parentheses on its line.
+  const [open, close] = strings.inParentheses.split('{0}');
+  const space = /^\s*/.exec(open)?.[0] ?? '';
   const mailto = `mailto:${emails.map(encodeURIComponent).join(',')}?subject=${encodeURIComponent(strings.roomsEmailSubject)}&body=${encodeURIComponent(format(strings.roomsEmailBody, approval.adminConsentUrl))}`;
   return (
     <MessageBar messageBarType={MessageBarType.info} isMultiline={true} data-testid="admin-approval-notice">
@@ -42,7 +45,7 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
           <Text block={true} variant="small" data-testid="tenant-admins">
             {strings.roomsTenantAdmins}
             {approval.tenantAdmins.map((a, i) => (
-              <React.Fragment key={a.email}>{i > 0 ? ', ' : ''}{a.displayName} <span style={{ whiteSpace: 'nowrap' }}>(<Link underline={true} href={`mailto:${a.email}`} style={NO_GAP}>{a.email}</Link>)</span></React.Fragment>
+              <React.Fragment key={a.email}>{i > 0 ? strings.listSeparator : ''}{a.displayName}{space}<span style={{ whiteSpace: 'nowrap' }}>{open.trim()}<Link underline={true} href={`mailto:${a.email}`} style={NO_GAP}>{a.email}</Link>{close}</span></React.Fragment>
             ))}
           </Text>
         ) : <Text block={true} variant="small">{strings.roomsNoTenantAdminsKnown}</Text>}

@@ -1,11 +1,11 @@
 import * as React from 'react';
 import '@testing-library/jest-dom';
-import { act, render, screen, waitFor, within as inside } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor, within as inside } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
-import { format, type IConnectionSettingsStrings } from '../loc';
+import { format, sentences, type IConnectionSettingsStrings } from '../loc';
 import { appError } from '../model/appError';
 import { CATALOG, connectedView, delivery, engineView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
 import { ConnectionSettings } from './ConnectionSettings';
@@ -547,6 +547,17 @@ describe('ConnectionSettings', () => {
     expect(screen.queryByText(ja.conflictTitle)).not.toBeInTheDocument();
     expect(screen.getByTestId('status-state')).toHaveTextContent(ja.stateSending);
     expect(screen.getByRole('button', { name: ja.save })).toBeDisabled();
+  });
+
+  it('ConnectionSettings - with sending off, the hint under Connect adds that nothing is sent: with a space in English, none in Japanese', async () => {
+    for (const strings of [en, ja]) {
+      renderPage({ api: new FakeConnectionApi(connectedView({ enabled: false })), strings });
+      await ready(strings);
+      await userEvent.click(await screen.findByRole('button', { name: strings.changeAccount }));
+      expect(await screen.findByTestId('connect-hint')).toHaveTextContent(sentences(strings, strings.connectHintModern, strings.connectWhileOffHint), { normalizeWhitespace: false });
+      cleanup();
+    }
+    expect(sentences(ja, ja.connectHintModern, ja.connectWhileOffHint)).not.toMatch(/。 /);
   });
 
   it('ConnectionSettings - Disconnect with nothing waiting says nothing about what waits', async () => {

@@ -18,7 +18,8 @@ export interface IErrorBarProps {
 }
 
 /**
- * One error as the admin reads it: what went wrong, what to do, and the code for support.
+ * One error as the admin reads it: what went wrong, what to do, and the code (and the API's request
+ * id, when its answer named one) for support.
  * The page loads it lazily with the error catalogue (both languages): most visits show no error.
  */
 export function ErrorBar(props: IErrorBarProps): JSX.Element {
@@ -38,7 +39,13 @@ export function ErrorBar(props: IErrorBarProps): JSX.Element {
     >
       <strong data-testid="error-title">{message.title}</strong>
       {message.remedy ? <div data-testid="error-remedy">{message.remedy}</div> : null}
-      {message.codeLine ? <div data-testid="error-code">{message.codeLine}</div> : null}
+      {message.codeLine || message.requestIdLine ? (
+        <div>
+          {message.codeLine ? <span data-testid="error-code">{message.codeLine}</span> : null}
+          {message.codeLine && message.requestIdLine ? strings.listSeparator : null}
+          {message.requestIdLine ? <span data-testid="error-request-id">{message.requestIdLine}</span> : null}
+        </div>
+      ) : null}
     </MessageBar>
   );
 }

@@ -5,7 +5,7 @@ import { Spinner } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import { useTheme } from '@fluentui/react/lib/Theme';
-import type { IConnectionSettingsStrings } from '../loc';
+import { sentenceGap, sentences, type IConnectionSettingsStrings } from '../loc';
 import type { AuthMethod } from '../model/connection';
 import type { Busy, IPageError, SignInState } from '../model/pageState';
 import type { SaveStep } from '../save/saveFlow';
@@ -72,7 +72,7 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
         {props.notice}
         {signIn && signIn.state === 'blocked' ? (
           <FooterBar testId="popup-blocked" type={MessageBarType.warning}>
-            {strings.popupBlocked}{' '}
+            {strings.popupBlocked}{sentenceGap(strings)}
             {/* rel=opener: the sign-in's callback page must reach this page with postMessage. */}
             {/* eslint-disable-next-line react/jsx-no-target-blank */}
             <a href={signIn.url} target="_blank" rel="opener" style={{ color: theme.semanticColors.link, fontWeight: 600 }} onClick={props.onOpenedBlocked}>
@@ -88,8 +88,7 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
         ) : null}
         {connect ? (
           <Text block={true} variant="small" data-testid="connect-hint" className="lms-hint">
-            {step === 'modern' ? strings.connectHintModern : strings.connectHintClassic}
-            {!props.enabled ? ` ${strings.connectWhileOffHint}` : ''}
+            {sentences(strings, step === 'modern' ? strings.connectHintModern : strings.connectHintClassic, ...(props.enabled ? [] : [strings.connectWhileOffHint]))}
           </Text>
         ) : null}
         <Stack horizontal={true} wrap={true} tokens={{ childrenGap: 8 }} verticalAlign="center">

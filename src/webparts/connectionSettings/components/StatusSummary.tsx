@@ -168,7 +168,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
               ) : null}
             </>
           ), 'queue') : null}
-          {row(strings.alertsLabel, view.alertRecipients.length > 0 ? view.alertRecipients.join(', ') : strings.alertsNobody, 'alerts-to')}
+          {row(strings.alertsLabel, view.alertRecipients.length > 0 ? view.alertRecipients.join(strings.listSeparator) : strings.alertsNobody, 'alerts-to')}
         </dl>
       ) : null}
 

@@ -26,7 +26,7 @@ export function VisitorView(props: IVisitorViewProps): JSX.Element {
   // Each owner a mail link (or, with no email known, their name), in the sentence's place for them ({0}).
   const [before, after] = strings.visitorAskOwners.split('{0}');
   const owners = visitor.owners.map((o, i) => (
-    <React.Fragment key={i}>{i > 0 ? ', ' : ''}{o.email
+    <React.Fragment key={i}>{i > 0 ? strings.listSeparator : ''}{o.email
       ? <Link href={`mailto:${o.email}`} underline={true}>{`${o.displayName} <${o.email}>`}</Link>
       : <span data-testid="visitor-owner-unlinked">{o.displayName}</span>}</React.Fragment>
   ));

@@ -10,6 +10,10 @@ export interface IConnectionSettingsStrings {
   language: 'en' | 'ja';
   /** BCP 47 tag used for dates and the page's lang attribute. */
   locale: string;
+  /** Between the items of a list in a sentence (names, addresses): ", " in English, "、" in Japanese. */
+  listSeparator: string;
+  /** An aside after a word or sentence, {0} in parentheses - with its leading space in English, full-width in Japanese. */
+  inParentheses: string;
 
   title: string;
   intro: string;
@@ -176,7 +180,7 @@ export interface IConnectionSettingsStrings {
   lastSentLabel: string;
   queueLabel: string;
   queueValue: string;
-  /** Waiting notifications held back by the account's daily limit: {0} recipients a day, {1} the time the next may go. */
+  /** Waiting notifications held back by the LMS's own daily pacing of the account: {0} recipients a day, {1} the time the next may go. */
   pacingDailyLimit: string;
   /** Exchange reported the account's daily quota reached: {0} the time the API asks again. */
   pacingSendingQuota: string;
@@ -246,6 +250,8 @@ export interface IConnectionSettingsStrings {
   reloadPage: string;
   unknownError: string;
   errorCode: string;
+  /** The API's id of the refused request (its problem's instance), for support. */
+  requestId: string;
   retry: string;
   dismiss: string;
 

@@ -30,7 +30,12 @@ export function format(template: string, ...values: string[]): string {
   });
 }
 
+/** What goes between two sentences: nothing in Japanese (its 。 ends one), a space in English. */
+export function sentenceGap(strings: Pick<IConnectionSettingsStrings, 'language'>): string {
+  return strings.language === 'ja' ? '' : ' ';
+}
+
 /** Sentences one after the other: Japanese joins them as they are, English with a space. */
 export function sentences(strings: Pick<IConnectionSettingsStrings, 'language'>, ...parts: string[]): string {
-  return parts.join(strings.language === 'ja' ? '' : ' ');
+  return parts.join(sentenceGap(strings));
 }

@@ -18,6 +18,8 @@ export interface IAppError {
   detail?: string;
   /** From when a refused request may be made again (the answer's Retry-After), ISO 8601. */
   retryAt?: string;
+  /** The API's id of the request it refused (the problem's `instance`), shown for support. */
+  requestId?: string;
 }
 
 export function appError(kind: AppErrorKind, fields: Partial<IAppError> = {}): IAppError {

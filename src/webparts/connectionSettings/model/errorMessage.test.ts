@@ -58,10 +58,38 @@ describe('errorMessage', () => {
     expect(reconnectHelps('SMTP_AUTH_DISABLED')).toBe(false);
   });
 
-  it('errorMessage - an unknown code still shows a message and the code', () => {
+  it('errorMessage - an unknown code still shows a message and the code, and no button label as its remedy', () => {
     const message = messageForCode('SOMETHING_NEW', en);
     expect(message.title).toBe(en.unknownError);
     expect(message.codeLine).toBe('Error code: SOMETHING_NEW');
+    expect(message.remedy).toBe('');
+    expect(messageForCode('SOMETHING_NEW', ja).remedy).toBe('');
+  });
+
+  it('errorMessage - the request id the API named is shown beside the code (en, ja); a problem without one shows none', () => {
+    const english = messageForError(appError('problem', { status: 500, code: 'INTERNAL_ERROR', requestId: 'req-7' }), en);
+    expect([english.codeLine, english.requestIdLine]).toEqual(['Error code: INTERNAL_ERROR', 'Request ID: req-7']);
+    const japanese = messageForError(appError('problem', { status: 500, code: 'INTERNAL_ERROR', requestId: 'req-7' }), ja);
+    expect([japanese.codeLine, japanese.requestIdLine]).toEqual(['エラー コード：INTERNAL_ERROR', '要求 ID：req-7']);
+    expect(messageForError(appError('problem', { status: 503, requestId: 'req-8' }), en).requestIdLine).toBe('Request ID: req-8');
+    expect(messageForError(appError('problem', { status: 500, code: 'INTERNAL_ERROR' }), en)).not.toHaveProperty('requestIdLine');
+    // A wait from Retry-After replaces the remedy, not the request id.
+    const limited = messageForError(appError('problem', { status: 429, code: 'RATE_LIMITED', retryAt: '2026-12-03T10:17:00Z', requestId: 'req-9' }), en);
+    expect(limited.requestIdLine).toBe('Request ID: req-9');
+    expect(limited.remedy).not.toBe(en.remedyWait);
+  });
+
+  it('errorMessage - remedies that ask for support details name only what the page shows: the code, the request id (if shown), the time', () => {
+    expect(messageForCode('INTERNAL_ERROR', en).remedy).toBe('Try again. If it keeps happening, give your LMS administrator the error code, the time it happened and, if shown, the request ID.');
+    for (const code of ['INTERNAL_ERROR', 'SIGN_IN_FAILED', 'MESSAGE_REJECTED'] as const) {
+      expect(ERROR_CATALOGUE[code].remedy.en).not.toMatch(/shown to|time shown|request id /);
+      expect(ERROR_CATALOGUE[code].remedy.ja).not.toMatch(/表示されたコード|時刻/);
+    }
+  });
+
+  it('errorMessage - a token failure puts its AADSTS code in parentheses of the page\'s language', () => {
+    expect(messageForError(appError('token', { detail: 'AADSTS65001' }), en).remedy).toBe(`${en.tokenErrorRemedy} (AADSTS65001)`);
+    expect(messageForError(appError('token', { detail: 'AADSTS65001' }), ja).remedy).toBe(`${ja.tokenErrorRemedy}（AADSTS65001）`);
   });
 
   it('errorMessage - a conflict offers to reload', () => {

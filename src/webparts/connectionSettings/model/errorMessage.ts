@@ -9,7 +9,7 @@ import type { AuthMethod } from './connection';
  * tells the admin whom to give the code to instead (issue 14, point 4).
  */
 export const OPERATOR_CODES = ['ORIGIN_NOT_ALLOWED', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE',
-  'PRECONDITION_REQUIRED', 'VALIDATION_FAILED', 'APP_ROLE_MISSING', 'CATALOG_INVALID'];
+  'PRECONDITION_REQUIRED', 'VALIDATION_FAILED', 'APP_ROLE_MISSING', 'CATALOG_INVALID', 'CLIENT_APP_NOT_ACCEPTED'];
 
 export { reconnectHelps } from './reconnect';
 
@@ -24,6 +24,8 @@ export interface IErrorMessage {
   remedy: string;
   /** "Error code: X" when the API gave a code, for support. */
   codeLine?: string;
+  /** "Request ID: X" when the API's answer named the request (its problem's instance), for support. */
+  requestIdLine?: string;
   /** Offer to reload the stored state (after an ETag conflict). */
   offerReload: boolean;
 }
@@ -68,7 +70,8 @@ export function messageForCode(code: string, strings: IConnectionSettingsStrings
       offerReload: false
     };
   }
-  return { title: strings.unknownError, remedy: strings.retry, codeLine: format(strings.errorCode, code), offerReload: false };
+  // unknownError already says to try again.
+  return { title: strings.unknownError, remedy: '', codeLine: format(strings.errorCode, code), offerReload: false };
 }
 
 /** The hour and minute of an ISO time in the page's language. */
@@ -100,14 +103,16 @@ export function messageForError(error: IAppError | string, strings: IConnectionS
     case 'network':
       return { title: strings.networkError, remedy: '', offerReload: false };
     case 'token':
-      return { title: strings.tokenError, remedy: error.detail ? `${strings.tokenErrorRemedy} (${error.detail})` : strings.tokenErrorRemedy, offerReload: true };
-    case 'problem':
+      return { title: strings.tokenError, remedy: error.detail ? `${strings.tokenErrorRemedy}${format(strings.inParentheses, error.detail)}` : strings.tokenErrorRemedy, offerReload: true };
+    case 'problem': {
+      const requestId = error.requestId ? { requestIdLine: format(strings.requestId, error.requestId) } : {};
       if (error.code) {
         const message = messageForCode(error.code, strings, method);
         const wait = waitRemedy(error, strings);
-        return wait ? { ...message, remedy: wait } : message;
+        return { ...message, ...(wait ? { remedy: wait } : {}), ...requestId };
       }
-      return { title: strings.unknownError, remedy: '', offerReload: false };
+      return { title: strings.unknownError, remedy: '', offerReload: false, ...requestId };
+    }
     default:
       return { title: strings.unknownError, remedy: '', offerReload: false };
   }

@@ -38,6 +38,15 @@ describe('ConnectionApi', () => {
     await expect(api.connectClassic('a@b.test', 'x')).rejects.toMatchObject({ isAppError: true, kind: 'problem', status: 422, code: 'SHARED_MAILBOX' });
   });
 
+  it('ConnectionApi - a problem keeps the request id the API answered as its instance, for support; anything else there is dropped', async () => {
+    const answer = (instance: unknown): HttpSend => () => Promise.resolve(response(500, { code: 'INTERNAL_ERROR', title: 'x', status: 500, instance }));
+    const failure = (instance: unknown): Promise<unknown> => new ConnectionApi('http://api.test', 'https://t.test/sites/a', answer(instance)).connectClassic('a@b.test', 'x').catch((e: unknown) => e);
+    expect(await failure('req-1a')).toMatchObject({ kind: 'problem', code: 'INTERNAL_ERROR', requestId: 'req-1a' });
+    expect(await failure('<img src=x>')).not.toHaveProperty('requestId');
+    expect(await failure(42)).not.toHaveProperty('requestId');
+    expect(await failure(undefined)).not.toHaveProperty('requestId');
+  });
+
   it('ConnectionApi - a 429 keeps from when it may be tried again (Retry-After); other answers do not', async () => {
     const before = Date.now();
     const limited: HttpSend = () => Promise.resolve(response(429, { code: 'CONNECT_ATTEMPTS_LIMITED', status: 429 }, { 'Retry-After': '600' }));

@@ -24,6 +24,13 @@ interface IProblem {
   code?: string;
   title?: string;
   detail?: string;
+  /** The API's id of this request (RFC 9457 instance), which its log lines carry. */
+  instance?: string;
+}
+
+/** A request id as the API writes them: one short token, nothing to render but itself. */
+function requestIdOf(problem: IProblem): string | undefined {
+  return typeof problem.instance === 'string' && /^[\w.:-]{1,100}$/.test(problem.instance) ? problem.instance : undefined;
 }
 
 /** Client of the connection API; the transport (AadHttpClient or fetch) is given. */
@@ -169,5 +176,6 @@ export function problemError(response: IHttpResponse, text: string): ReturnType<
   const wait = retryAfterMs(response);
   // A wait beyond a year is no answer to act on (and past Date's range it would not be a date at all).
   const retryAt = response.status === 429 && wait !== undefined && wait > 0 && wait <= 366 * 86_400_000 ? new Date(Date.now() + wait).toISOString() : undefined;
-  return appError('problem', { status: response.status, code: problem.code, title: problem.title, detail: problem.detail, ...(retryAt ? { retryAt } : {}) });
+  const requestId = requestIdOf(problem);
+  return appError('problem', { status: response.status, code: problem.code, title: problem.title, detail: problem.detail, ...(retryAt ? { retryAt } : {}), ...(requestId ? { requestId } : {}) });
 }
