@@ -52,7 +52,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: storage reachable */
+        /** Readiness: storage (tables and the outbox queue) reachable */
         get: {
             parameters: {
                 query?: never;

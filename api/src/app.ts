@@ -128,7 +128,13 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`), settingsLists);
   const outbox = new OutboxStore(tables[TABLES.outbox]);
   const appGraphToken = (): Promise<string> => identity.appToken(`${config.graphResource}/.default`);
-  const writer = new ConnectionWriter(connections, { mirror: (record) => listMirror.mirror(record), onUpstreamError: logUpstream, counters: (catalog) => outbox.counters(catalog) });
+  const writer = new ConnectionWriter(connections, {
+    mirror: (record) => listMirror.mirror(record),
+    onUpstreamError: logUpstream,
+    counters: (catalog) => outbox.counters(catalog),
+    // Whoever found it (the health monitor, Check now, a test email, the keep-alive, a drain): one line with why.
+    onLost: (record, upstream) => app.log.warn({ catalog: record.catalog, code: record.health.code, ...(upstream ? { upstream } : {}) }, 'connection lost')
+  });
   const alerts = new AlertService({ config: config.alerts, connections, writer, counters: (catalog) => outbox.counters(catalog), graph, appToken: appGraphToken, log: app.log, timeScale: config.sending.timeScale });
   const dispatchNotices = (catalog: string): void => {
     alerts.dispatchSoon(catalog, (error: unknown) => logUpstream('incident notice', error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR')));
@@ -266,12 +272,17 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   app.addSchema(Problem);
   app.addSchema(ConnectionView);
 
-  await healthRoutes(app, async () => {
-    await tables[TABLES.connections].getEntity('readiness', 'probe').catch((error: { statusCode?: number }) => {
-      if (error.statusCode !== 404) {
-        throw error;
-      }
-    });
+  // Both parts of storage the API needs: the tables (every request) and the outbox's wake queue
+  // (every notification the LMS queues). Which one failed, and how, is in the answer's upstream.
+  await healthRoutes(app, {
+    tables: async (abortSignal) => {
+      await tables[TABLES.connections].getEntity('readiness', 'probe', { abortSignal }).catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404) {
+          throw error;
+        }
+      });
+    },
+    queue: (abortSignal) => queue.ready(abortSignal)
   });
   await connectionRoutes(app, { config, admins, service, signIn, orgConsent });
   await notificationRoutes(app, { config, admins, notifications });

@@ -303,7 +303,7 @@ export class ConnectionService {
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       if (isConnectionLost(apiError.code)) {
-        await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code: apiError.code }, false, record.generation);
+        await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code: apiError.code }, false, record.generation, apiError.upstream);
       }
       throw apiError;
     } finally {

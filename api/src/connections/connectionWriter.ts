@@ -20,6 +20,8 @@ export class ConnectionWriter {
       onUpstreamError?: (context: string, error: ApiError) => void;
       /** The catalog's outbox counters: the restored notice's "what went out" counts from the write that resolves its incident. */
       counters?: (catalog: string) => Promise<OutboxCounters>;
+      /** A connection was found lost (its record now says so): the log's line of why, with the upstream's own code when known. */
+      onLost?: (record: ConnectionRecord, upstream?: string) => void;
     } = {}
   ) {}
 
@@ -140,12 +142,18 @@ export class ConnectionWriter {
    * is left alone). `used`: tokens were used, which postpones the keep-alive refresh (R-LOSS-0).
    * `generation`: the connection the outcome was seen with; a reconnect since is left alone too.
    */
-  public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false, generation?: number): Promise<void> {
-    await this.update(catalog, (record) => record.connectionId !== connectionId || !record.method || (generation !== undefined && record.generation !== generation) ? record : {
-      ...record,
-      health: { ...health, checkedAt: this.nowIso() },
-      lastTokenUseAt: used ? this.nowIso() : record.lastTokenUseAt
+  public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false, generation?: number, upstream?: string): Promise<void> {
+    let wasLost = true;
+    const written = await this.update(catalog, (record) => {
+      if (record.connectionId !== connectionId || !record.method || (generation !== undefined && record.generation !== generation)) {
+        return record;
+      }
+      wasLost = record.health.state === 'lost';
+      return { ...record, health: { ...health, checkedAt: this.nowIso() }, lastTokenUseAt: used ? this.nowIso() : record.lastTokenUseAt };
     });
+    if (health.state === 'lost' && !wasLost && written.health.state === 'lost') {
+      this.deps.onLost?.(written, upstream);
+    }
   }
 
   /**

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ApiConfig } from '../config/config';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ConnectionStore } from '../connections/connectionStore';
-import { codeOf } from '../errors/apiError';
+import { ApiError, codeOf } from '../errors/apiError';
 import { JOB_PARTITION, MailboxLease } from '../sending/mailboxLease';
 import type { AlertService } from './alerts';
 
@@ -97,7 +97,11 @@ export class HealthMonitor {
     // Each run is its own owner: whoever ran the job this period (this instance included) keeps the others off until it ends.
     // A job that is off (period 0) and run by hand holds it for a minute.
     const leaseMs = (job.everySeconds || 60) * 1000;
-    const lease = await MailboxLease.acquire(this.deps.leases, name, randomUUID(), this.now(), leaseMs, JOB_PARTITION).catch(() => undefined);
+    const lease = await MailboxLease.acquire(this.deps.leases, name, randomUUID(), this.now(), leaseMs, JOB_PARTITION).catch((error: unknown) => {
+      // Not "another instance has it": the lease could not be read (storage), so no instance runs the job now.
+      this.deps.log.warn({ job: name, code: codeOf(error) }, 'job failed');
+      return undefined;
+    });
     if (!lease) {
       return undefined;
     }
@@ -175,9 +179,10 @@ export class HealthMonitor {
           if (state === 'connected' && record.health.state === 'connected' && (await this.deps.resume?.(record.catalog))) {
             result.resumed++;
           }
-        } catch {
+        } catch (error) {
           // A passing fault (429, 5xx, timeout): never taken for a loss; the next sweep probes again.
           result.failed++;
+          this.deps.log.info({ job: 'health-monitor', catalog: record.catalog, code: codeOf(error), ...(error instanceof ApiError && error.upstream ? { upstream: error.upstream } : {}) }, 'probe failed');
         }
       }
       if (record.incident) {

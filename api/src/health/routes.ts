@@ -1,16 +1,39 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors/apiError';
+import { statusOf } from '../storage/tables';
 import { Health } from '@lms-m365/contracts';
 
-/** R-OPS-5: liveness (the process answers) and readiness (its storage answers). */
-export async function healthRoutes(app: FastifyInstance, ready: () => Promise<void>): Promise<void> {
+/** How long readiness waits for storage before it says "not ready" (App Service's probe and the availability test wait longer). */
+export const READY_DEADLINE_MS = 5_000;
+
+/**
+ * What failed a readiness check, as its answer's `upstream`: which part ("tables", "queue") and
+ * how (its HTTP status - a 403 is a missing role -, "unreachable", or no answer in time).
+ */
+async function check(part: string, probe: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  // At the deadline the probe's request (and the SDK's retries of it) is abandoned, not left running.
+  const abandon = new AbortController();
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      abandon.abort();
+      reject(new ApiError('SERVICE_UNAVAILABLE', { upstream: `storage ${part}: no answer within ${READY_DEADLINE_MS / 1000} s` }));
+    }, READY_DEADLINE_MS);
+  });
+  try {
+    await Promise.race([probe(abandon.signal).catch((error: unknown) => {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: `storage ${part} ${statusOf(error) ?? 'unreachable'}` });
+    }), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** R-OPS-5: liveness (the process answers) and readiness (each part of its storage answers). */
+export async function healthRoutes(app: FastifyInstance, probes: Record<string, (signal: AbortSignal) => Promise<void>>): Promise<void> {
   app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness', response: { 200: Health } } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { tags: ['health'], summary: 'Readiness: storage reachable', response: { 200: Health, 503: { $ref: 'Problem#' } } } }, async () => {
-    try {
-      await ready();
-    } catch {
-      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage' });
-    }
+  app.get('/readyz', { schema: { tags: ['health'], summary: 'Readiness: storage (tables and the outbox queue) reachable', response: { 200: Health, 503: { $ref: 'Problem#' } } } }, async () => {
+    await Promise.all(Object.entries(probes).map(([part, probe]) => check(part, probe)));
     return { status: 'ready', checks: { storage: 'ok' } };
   });
 }

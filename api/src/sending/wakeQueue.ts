@@ -51,6 +51,12 @@ export class WakeQueue {
     }
   }
 
+  /** Whether the queue answers (readiness): its properties, one request. */
+  public async ready(abortSignal?: AbortSignal): Promise<void> {
+    this.count();
+    await this.queue.getProperties({ abortSignal });
+  }
+
   public async receive(count: number, visibilitySeconds: number): Promise<ReceivedWake[]> {
     try {
       this.count();

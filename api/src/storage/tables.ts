@@ -38,12 +38,46 @@ export const lineSeparatorEscape: PipelinePolicy = {
   }
 };
 
+/**
+ * How long one storage request may wait for its answer. Without it a storage service that stops
+ * answering (rather than refusing) held every request and job for as long as the socket lived,
+ * and nothing was logged; now the request fails (the SDK retries it, then the API answers 503
+ * SERVICE_UNAVAILABLE and the job logs its fault). Storage answers in milliseconds when well.
+ */
+export const STORAGE_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Bounds each table call, its retries included, by the timeout above (the SDK sets none): the
+ * call is aborted, and its timer cleared once it settles (the HTTP client's own `timeout` leaves
+ * its timer running after a failure). A caller's own abort still aborts it.
+ */
+export const storageRequestTimeout: PipelinePolicy = {
+  name: 'lmsStorageRequestTimeout',
+  sendRequest: async (request, next) => {
+    const bounded = new AbortController();
+    const caller = request.abortSignal;
+    const abort = (): void => bounded.abort();
+    if (caller?.aborted) {
+      bounded.abort();
+    }
+    caller?.addEventListener('abort', abort);
+    const timer = setTimeout(abort, STORAGE_REQUEST_TIMEOUT_MS);
+    request.abortSignal = bounded.signal;
+    try {
+      return await next(request);
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', abort);
+    }
+  }
+};
+
 /** Opens (and creates if needed) the API's tables. */
 export async function openTables(connectionString: string, policy?: PipelinePolicy): Promise<Record<TableName, TableClient>> {
   const allowInsecureConnection = /DefaultEndpointsProtocol=http;|Endpoint=http:\/\//i.test(connectionString);
   const clients = {} as Record<TableName, TableClient>;
   for (const name of Object.values(TABLES)) {
-    const policies = [lineSeparatorEscape, ...(policy ? [policy] : [])].map((p) => ({ policy: p, position: 'perCall' as const }));
+    const policies = [lineSeparatorEscape, storageRequestTimeout, ...(policy ? [policy] : [])].map((p) => ({ policy: p, position: 'perCall' as const }));
     const options = { allowInsecureConnection, additionalPolicies: policies };
     const identity = identityEndpoints(connectionString);
     const client = identity ? new TableClient(identity.table, name, azureCredential(), options) : TableClient.fromConnectionString(connectionString, name, options);
@@ -56,7 +90,8 @@ export async function openTables(connectionString: string, policy?: PipelinePoli
 /** A client of the outbox's wake-up queue (created by WakeQueue.open). */
 export function queueClient(connectionString: string): QueueClient {
   const identity = identityEndpoints(connectionString);
-  return identity ? new QueueClient(`${identity.queue.replace(/\/+$/, '')}/${WAKE_QUEUE}`, azureCredential()) : new QueueClient(connectionString, WAKE_QUEUE);
+  const options = { retryOptions: { tryTimeoutInMs: STORAGE_REQUEST_TIMEOUT_MS } };
+  return identity ? new QueueClient(`${identity.queue.replace(/\/+$/, '')}/${WAKE_QUEUE}`, azureCredential(), options) : new QueueClient(connectionString, WAKE_QUEUE, options);
 }
 
 /**

@@ -108,6 +108,11 @@ describe('connection loss (real API, local tenant, Azurite over loopback)', () =
     expect(result.lost).toBeGreaterThanOrEqual(1);
     const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token('adele@contoso.test') });
     expect(view.body.health).toMatchObject({ state: 'lost', code: 'TOKEN_REVOKED' });
+    // The operator's log says which catalog was lost and why, with Entra's own code - once, not per look.
+    const lostLines = () => stack.logs.lines.map((l) => JSON.parse(l) as { msg?: string; catalog?: string; code?: string; upstream?: string }).filter((l) => l.msg === 'connection lost' && l.catalog === catalog);
+    expect(lostLines()).toEqual([expect.objectContaining({ code: 'TOKEN_REVOKED', upstream: expect.stringMatching(/^AADSTS\d+/) })]);
+    await stack.api.monitor.sweep().catch(() => undefined);
+    expect(lostLines()).toHaveLength(1);
     await eventually(async () => ((await notices('adele@contoso.test', /was lost/)).length === 1 ? true : undefined), 30_000, 'the alert');
     const sentAfter = (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/messages?folder=sentitems`).then((r) => r.json()) as { value: unknown[] }).value.length;
     expect(sentAfter).toBe(sentBefore);

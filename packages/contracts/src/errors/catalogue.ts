@@ -405,8 +405,8 @@ export const DOMAIN_ERRORS = {
       ja: 'アカウントのメールボックスが容量の上限に達したため、Exchange Online が送信を許可していません。'
     },
     remedy: {
-      en: 'Every message the LMS sends is kept in the account\'s Sent Items, which counts toward its mailbox size. Free space in the mailbox (Sent Items, Deleted Items) or have an Exchange admin raise its quota, and give Sent Items a retention policy that empties it before the mailbox fills. Sending then resumes by itself; notifications wait (unless they expire first).',
-      ja: 'LMS が送信したメッセージはすべてアカウントの送信済みアイテムに保存され、メールボックスの容量に含まれます。メールボックスの空き容量を増やす（送信済みアイテム、削除済みアイテム）か、Exchange 管理者に容量の上限を引き上げてもらい、メールボックスがいっぱいになる前に送信済みアイテムを空にするアイテム保持ポリシーを設定してください。その後、送信は自動的に再開されます。通知は待機しています（期限切れになったものを除く）。'
+      en: 'Every message the LMS sends is kept in the account\'s Sent Items, which counts toward its mailbox size. Free space in the mailbox (Sent Items, Deleted Items) or have an Exchange admin raise its quota, and give Sent Items a retention policy that empties it before the mailbox fills. Sending then resumes by itself at its next hourly try; notifications wait (unless they expire first).',
+      ja: 'LMS が送信したメッセージはすべてアカウントの送信済みアイテムに保存され、メールボックスの容量に含まれます。メールボックスの空き容量を増やす（送信済みアイテム、削除済みアイテム）か、Exchange 管理者に容量の上限を引き上げてもらい、メールボックスがいっぱいになる前に送信済みアイテムを空にするアイテム保持ポリシーを設定してください。その後、1 時間ごとの再試行で送信が自動的に再開されます。通知は待機しています（期限切れになったものを除く）。'
     }
   },
   ROOM_UNAVAILABLE: {

@@ -1,0 +1,111 @@
+import net from 'node:net';
+import { azuriteConnectionString } from '../../src/config/config';
+import { READY_DEADLINE_MS } from '../../src/health/routes';
+import { openTables, STORAGE_REQUEST_TIMEOUT_MS, storageError, TABLES } from '../../src/storage/tables';
+import { startAzurite, RunningAzurite } from '../support/azurite';
+import { inProcessApi, InProcessApi } from '../support/inProcessApi';
+import { testConfig } from '../support/testConfig';
+
+type Mode = 'pass' | 'refuse' | 'stall';
+
+/**
+ * A TCP hop in front of one Azurite service that can pass traffic, refuse it (as a service that is
+ * down or a missing route) or stall it (a connection that accepts and never answers).
+ */
+async function hop(targetPort: number): Promise<{ port: number; set(mode: Mode): void; close(): Promise<void> }> {
+  let mode: Mode = 'pass';
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    if (mode === 'refuse') {
+      client.destroy();
+      return;
+    }
+    if (mode === 'stall') {
+      client.resume();
+      return;
+    }
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    set: (next) => {
+      mode = next;
+      // Kept-alive connections would carry on as before.
+      sockets.forEach((s) => s.destroy());
+    },
+    close: () => {
+      sockets.forEach((s) => s.destroy());
+      return new Promise((resolve) => server.close(() => resolve()));
+    }
+  };
+}
+
+describe('readiness (R-OPS-5): each part of storage, and a deadline', () => {
+  let azurite: RunningAzurite;
+  let tables: Awaited<ReturnType<typeof hop>>;
+  let queue: Awaited<ReturnType<typeof hop>>;
+  let api: InProcessApi;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    [tables, queue] = await Promise.all([hop(azurite.tablePort), hop(azurite.queuePort)]);
+    api = await inProcessApi(testConfig({ STORAGE_CONNECTION_STRING: azuriteConnectionString(tables.port, queue.port), SEND_WORKER: 'false', GRAPH_URL: 'https://127.0.0.1:9/v1.0' }));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await Promise.all([tables?.close(), queue?.close()]);
+    await azurite?.stop();
+  });
+
+  const ready = async (): Promise<{ status: number; upstream?: string; ms: number }> => {
+    const started = Date.now();
+    const res = await api.app.inject({ method: 'GET', url: '/readyz' });
+    return { status: res.statusCode, upstream: res.statusCode === 200 ? undefined : (res.json() as { upstream?: string }).upstream, ms: Date.now() - started };
+  };
+
+  afterEach(() => {
+    tables.set('pass');
+    queue.set('pass');
+  });
+
+  it('ready while the tables and the queue answer', async () => {
+    expect(await ready()).toMatchObject({ status: 200 });
+  });
+
+  it('not ready when the queue is down though the tables answer: the LMS could queue nothing, and the answer says which part', async () => {
+    queue.set('refuse');
+    // "unreachable", or - while the queue SDK is still retrying - no answer within the deadline.
+    expect(await ready()).toMatchObject({ status: 503, upstream: expect.stringMatching(/^storage queue( unreachable|: no answer within \d+ s)$/) });
+    queue.set('pass');
+    expect(await ready()).toMatchObject({ status: 200 });
+  });
+
+  it('not ready within its deadline when the tables accept and never answer (a stalled storage held it for minutes)', async () => {
+    tables.set('stall');
+    const answer = await ready();
+    expect(answer).toMatchObject({ status: 503, upstream: `storage tables: no answer within ${READY_DEADLINE_MS / 1000} s` });
+    expect(answer.ms).toBeLessThan(READY_DEADLINE_MS + 3000);
+  }, 20_000);
+
+  it('a table call meets a stalled storage: it fails after the storage timeout, its retries included, instead of waiting for ever', async () => {
+    const clients = await openTables(azuriteConnectionString(tables.port, queue.port));
+    tables.set('stall');
+    const started = Date.now();
+    const error = await clients[TABLES.connections].getEntity('p', 'r').then(() => undefined, (e: unknown) => e);
+    const ms = Date.now() - started;
+    expect(error).toBeDefined();
+    expect(storageError(error).code).toBe('SERVICE_UNAVAILABLE');
+    expect(ms).toBeGreaterThanOrEqual(STORAGE_REQUEST_TIMEOUT_MS - 100);
+    expect(ms).toBeLessThan(STORAGE_REQUEST_TIMEOUT_MS + 3000);
+  }, 30_000);
+});
