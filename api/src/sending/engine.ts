@@ -629,7 +629,9 @@ export class SendingEngine {
         lease.budget = recordRefused(lease.budget, startedAt, recipients, this.limits);
       }
       const kind = failureKind(apiError.code);
-      this.deps.log.info({ catalog, notification: item.id, code: apiError.code, upstream: apiError.upstream, kind }, 'submission refused');
+      // What stops a catalog's sending (a lost connection, a mailbox Exchange stopped) is a warning; one message's refusal is not.
+      const level = kind === 'connection-lost' || kind === 'mailbox-blocked' ? 'warn' : 'info';
+      this.deps.log[level]({ catalog, notification: item.id, code: apiError.code, upstream: apiError.upstream, kind }, 'submission refused');
       if (kind === 'connection-lost') {
         stop = 'held';
         await release(item, apiError.code, now);

@@ -193,7 +193,10 @@ export class NotificationService {
       // Storage failed part way (a batch is several transactions, and the wake comes after them):
       // some may be stored, so "nothing was changed" would be untrue - the keys make a repeat safe.
       if (error instanceof ApiError && error.code === 'SERVICE_UNAVAILABLE') {
-        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: error.upstream, retryAfterSeconds: error.retryAfterSeconds, detail: 'Some of the notifications may be stored. Repeat the request with the same idempotency keys: those stored are answered with their ids, none is stored or sent twice.' });
+        const detail = items.length === 1
+          ? 'The notification may be stored. Repeat the request with the same Idempotency-Key: if it was stored it is answered with its id, and it is never stored or sent twice.'
+          : 'Some of the notifications may be stored. Repeat the request with the same idempotency keys: those stored are answered with their ids, none is stored or sent twice.';
+        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: error.upstream, retryAfterSeconds: error.retryAfterSeconds, detail });
       }
       throw error;
     }

@@ -190,6 +190,9 @@ describe('sending blocked by Exchange (real API, local tenant, Azurite over loop
     await eventually(async () => ((await notices(stopped)).length > 0 ? true : undefined), 30_000, 'the alert');
     const status = await stack.call('GET', catalogPath(catalog, `/notifications/${first.body.id}`), { token: lms });
     expect(status.body).toMatchObject({ status: 'queued', code });
+    // The operator's log has it as a warning (it stops the catalog's sending), with Exchange's own reply.
+    const refused = stack.logs.lines.map((l) => JSON.parse(l) as { msg?: string; level?: number; code?: string; kind?: string; notification?: string }).filter((l) => l.msg === 'submission refused' && l.notification === first.body.id);
+    expect(refused[0]).toMatchObject({ level: 40, code, kind: 'mailbox-blocked' });
     // The probe finds the connection working: the block, and its incident, stay; still one alert.
     await queue(`${site} blocked 2`);
     await stack.api.monitor.sweep();
