@@ -164,7 +164,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
       }
     },
     health: {
-      lost: (record, code) => writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code }, false, record.generation),
+      lost: (record, code, upstream) => writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code }, false, record.generation, upstream),
       // A busy catalog drains often: its record (and list item) is written at most once an hour for it.
       used: async (record) => {
         const last = record.lastTokenUseAt ? Date.parse(record.lastTokenUseAt) : 0;

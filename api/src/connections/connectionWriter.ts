@@ -145,6 +145,8 @@ export class ConnectionWriter {
   public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false, generation?: number, upstream?: string): Promise<void> {
     let wasLost = true;
     const written = await this.update(catalog, (record) => {
+      // Per attempt: a retry that finds a newer connection must not log the one it first saw.
+      wasLost = true;
       if (record.connectionId !== connectionId || !record.method || (generation !== undefined && record.generation !== generation)) {
         return record;
       }

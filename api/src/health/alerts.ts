@@ -185,7 +185,8 @@ export class AlertService {
       account,
       admin,
       at: record.connectedAt ?? new Date(this.now()).toISOString(),
-      page: `${record.catalog}${this.deps.config.settingsPagePath}`
+      page: `${record.catalog}${this.deps.config.settingsPagePath}`,
+      method: record.method
     });
     await this.deps.graph.request(token, 'POST', `/users/${encodeURIComponent(sender)}/sendMail`, {
       message: { subject, body: { contentType: 'Text', content: text }, toRecipients: [{ emailAddress: { address: account } }] },

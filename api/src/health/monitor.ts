@@ -58,6 +58,8 @@ export class HealthMonitor {
   private stopping = false;
   private readonly now: () => number;
 
+  private readonly leaseFaultSaidAt = new Map<string, number>();
+
   public constructor(private readonly deps: MonitorDeps) {
     this.now = deps.now ?? Date.now;
   }
@@ -98,8 +100,13 @@ export class HealthMonitor {
     // A job that is off (period 0) and run by hand holds it for a minute.
     const leaseMs = (job.everySeconds || 60) * 1000;
     const lease = await MailboxLease.acquire(this.deps.leases, name, randomUUID(), this.now(), leaseMs, JOB_PARTITION).catch((error: unknown) => {
-      // Not "another instance has it": the lease could not be read (storage), so no instance runs the job now.
-      this.deps.log.warn({ job: name, code: codeOf(error) }, 'job failed');
+      // Not "another instance has it": the lease could not be read (storage), so no instance runs
+      // the job now. Said once in five minutes a job, not at every tick (a tenth of the period).
+      const now = this.now();
+      if (now - (this.leaseFaultSaidAt.get(name) ?? -Infinity) >= 5 * 60_000) {
+        this.leaseFaultSaidAt.set(name, now);
+        this.deps.log.warn({ job: name, code: codeOf(error), ...(error instanceof ApiError && error.upstream ? { upstream: error.upstream } : {}) }, 'job failed');
+      }
       return undefined;
     });
     if (!lease) {

@@ -164,15 +164,22 @@ const MY_APPS = 'https://myapplications.microsoft.com';
  * Issue 12 point 1: the account that was connected is told, from the system sender, which catalog
  * now sends as it and which admin connected it - so a mailbox is never bound silently.
  */
-export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: string; account: string; admin: string; at: string; page: string }): NoticeText {
+export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: string; account: string; admin: string; at: string; page: string; method?: 'modern' | 'classic' | null }): NoticeText {
+  // What ends the LMS's access on the account's side: its consent (My Apps) for Modern; for
+  // Classic, which holds a password, changing the password.
+  const classic = facts.method === 'classic';
+  const own = {
+    en: classic ? 'You can also change your password, which ends the LMS\'s access to your mailbox.' : `You can also remove the LMS's access to your account in My Apps: ${MY_APPS}`,
+    ja: classic ? 'パスワードを変更すると、LMS からメールボックスへのアクセスも終了します。' : `マイ アプリ（${MY_APPS}）で LMS のアクセスを取り消すこともできます。`
+  };
   const texts = {
     en: {
       subject: `Your mailbox was connected to catalog ${facts.catalog}`,
-      text: `${facts.admin} connected ${facts.account} to the LMS catalog ${facts.catalog} (${readableTime(facts.at, 'en')}). The LMS now sends that catalog's email notifications and meeting invitations as ${facts.account}.\n\nIf you did not expect this, ask the catalog's admins to disconnect your mailbox on the catalog's Microsoft 365 connection settings page:\n${facts.page}\n\nYou can also remove the LMS's access to your account in My Apps: ${MY_APPS}`
+      text: `${facts.admin} connected ${facts.account} to the LMS catalog ${facts.catalog} (${readableTime(facts.at, 'en')}). The LMS now sends that catalog's email notifications and meeting invitations as ${facts.account}.\n\nIf you did not expect this, ask the catalog's admins to disconnect your mailbox on the catalog's Microsoft 365 connection settings page:\n${facts.page}\n\n${own.en}`
     },
     ja: {
       subject: `あなたのメールボックスがカタログ ${facts.catalog} に接続されました`,
-      text: `${facts.admin} が ${readableTime(facts.at, 'ja')}に ${facts.account} を LMS のカタログ ${facts.catalog} に接続しました。LMS は今後、このカタログのメール通知と会議出席依頼を ${facts.account} から送信します。\n\n心当たりがない場合は、カタログの管理者に、次の Microsoft 365 接続設定ページで接続を解除するよう依頼してください：\n${facts.page}\n\nマイ アプリ（${MY_APPS}）で LMS のアクセスを取り消すこともできます。`
+      text: `${facts.admin} が ${readableTime(facts.at, 'ja')}に ${facts.account} を LMS のカタログ ${facts.catalog} に接続しました。LMS は今後、このカタログのメール通知と会議出席依頼を ${facts.account} から送信します。\n\n心当たりがない場合は、カタログの管理者に、次の Microsoft 365 接続設定ページで接続を解除するよう依頼してください：\n${facts.page}\n\n${own.ja}`
     }
   };
   if (language !== 'both') {

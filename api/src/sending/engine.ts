@@ -21,7 +21,7 @@ import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
 /** What the engine tells the connection's health (the same record the page shows). */
 export interface HealthSink {
   /** A send showed that the connection is gone (R-LOSS-1): the catalog is held. */
-  lost(record: ConnectionRecord, code: ErrorCode): Promise<void>;
+  lost(record: ConnectionRecord, code: ErrorCode, upstream?: string): Promise<void>;
   /** Messages went out: the connection is healthy and its tokens were used (R-LOSS-0). */
   used(record: ConnectionRecord): Promise<void>;
   /** Exchange stopped the account from sending (`code`), or a send went through again (null). */
@@ -635,7 +635,7 @@ export class SendingEngine {
       if (kind === 'connection-lost') {
         stop = 'held';
         await release(item, apiError.code, now);
-        await this.deps.health.lost(record, apiError.code);
+        await this.deps.health.lost(record, apiError.code, apiError.upstream);
       } else if (kind === 'mailbox-blocked') {
         if (needsAdmin(apiError.code)) {
           // Not the daily quota, which lifts by itself: only an admin lifts this one, so they are told.

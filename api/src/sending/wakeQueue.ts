@@ -1,5 +1,14 @@
 import { QueueClient } from '@azure/storage-queue';
-import { storageError } from '../storage/tables';
+import { STORAGE_TIMEOUTS, storageError } from '../storage/tables';
+
+/**
+ * A queue call's bound (the queue SDK's own `tryTimeoutInMs` only asks the server for a timeout: a
+ * service that accepts and never answers held the call for ever), with the caller's abort if any.
+ */
+function bound(caller?: AbortSignal, ms: number = STORAGE_TIMEOUTS.callMs): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return caller ? AbortSignal.any([caller, timeout]) : timeout;
+}
 
 export interface WakeMessage {
   catalog: string;
@@ -23,15 +32,15 @@ export function wakeDelaySeconds(delaySeconds: number): number {
  * comes back when its visibility timeout ends.
  */
 export class WakeQueue {
-  private constructor(private readonly queue: QueueClient, private readonly count: () => void) {}
+  private constructor(private readonly queue: QueueClient, private readonly count: () => void, private readonly callMs: number) {}
 
-  public static async open(client: QueueClient, onRequest: () => void = () => undefined): Promise<WakeQueue> {
+  public static async open(client: QueueClient, onRequest: () => void = () => undefined, callMs: number = STORAGE_TIMEOUTS.callMs): Promise<WakeQueue> {
     try {
-      await client.createIfNotExists();
+      await client.createIfNotExists({ abortSignal: bound(undefined, callMs) });
     } catch (error) {
       throw storageError(error);
     }
-    return new WakeQueue(client, onRequest);
+    return new WakeQueue(client, onRequest, callMs);
   }
 
   /**
@@ -45,7 +54,7 @@ export class WakeQueue {
     const visibilityTimeout = wakeDelaySeconds(delaySeconds);
     try {
       this.count();
-      await this.queue.sendMessage(Buffer.from(JSON.stringify({ catalog } satisfies WakeMessage)).toString('base64'), { visibilityTimeout, messageTimeToLive: -1 });
+      await this.queue.sendMessage(Buffer.from(JSON.stringify({ catalog } satisfies WakeMessage)).toString('base64'), { visibilityTimeout, messageTimeToLive: -1, abortSignal: bound(undefined, this.callMs) });
     } catch (error) {
       throw storageError(error);
     }
@@ -54,13 +63,13 @@ export class WakeQueue {
   /** Whether the queue answers (readiness): its properties, one request. */
   public async ready(abortSignal?: AbortSignal): Promise<void> {
     this.count();
-    await this.queue.getProperties({ abortSignal });
+    await this.queue.getProperties({ abortSignal: bound(abortSignal, this.callMs) });
   }
 
   public async receive(count: number, visibilitySeconds: number): Promise<ReceivedWake[]> {
     try {
       this.count();
-      const response = await this.queue.receiveMessages({ numberOfMessages: Math.min(32, Math.max(1, count)), visibilityTimeout: visibilitySeconds });
+      const response = await this.queue.receiveMessages({ numberOfMessages: Math.min(32, Math.max(1, count)), visibilityTimeout: visibilitySeconds, abortSignal: bound(undefined, this.callMs) });
       const out: ReceivedWake[] = [];
       for (const m of response.receivedMessageItems) {
         try {
@@ -73,7 +82,7 @@ export class WakeQueue {
           // Not ours: dropped below.
         }
         this.count();
-        await this.queue.deleteMessage(m.messageId, m.popReceipt).catch(() => undefined);
+        await this.queue.deleteMessage(m.messageId, m.popReceipt, { abortSignal: bound(undefined, this.callMs) }).catch(() => undefined);
       }
       return out;
     } catch (error) {
@@ -85,7 +94,7 @@ export class WakeQueue {
   public async extend(message: ReceivedWake, visibilitySeconds: number): Promise<ReceivedWake | undefined> {
     try {
       this.count();
-      const response = await this.queue.updateMessage(message.messageId, message.popReceipt, undefined, visibilitySeconds);
+      const response = await this.queue.updateMessage(message.messageId, message.popReceipt, undefined, visibilitySeconds, { abortSignal: bound(undefined, this.callMs) });
       return response.popReceipt ? { ...message, popReceipt: response.popReceipt } : undefined;
     } catch {
       return undefined;
@@ -94,6 +103,6 @@ export class WakeQueue {
 
   public async done(message: ReceivedWake): Promise<void> {
     this.count();
-    await this.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
+    await this.queue.deleteMessage(message.messageId, message.popReceipt, { abortSignal: bound(undefined, this.callMs) }).catch(() => undefined);
   }
 }

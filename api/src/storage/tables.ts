@@ -39,45 +39,73 @@ export const lineSeparatorEscape: PipelinePolicy = {
 };
 
 /**
- * How long one storage request may wait for its answer. Without it a storage service that stops
- * answering (rather than refusing) held every request and job for as long as the socket lived,
- * and nothing was logged; now the request fails (the SDK retries it, then the API answers 503
- * SERVICE_UNAVAILABLE and the job logs its fault). Storage answers in milliseconds when well.
+ * How long storage may take. Without a bound a storage service that stops answering (rather than
+ * refusing) held every request and job for as long as the socket lived, and nothing was logged.
+ * Each try of a table request gets `tryMs` and is retried by the SDK like a network fault; a whole
+ * call, its retries included, gets `callMs` (the queue client's calls too: WakeQueue). Storage
+ * answers in milliseconds when well; a busy one (503 ServerBusy, retried with back-off) keeps
+ * its retries within the call's bound.
  */
-export const STORAGE_REQUEST_TIMEOUT_MS = 10_000;
+export const STORAGE_TIMEOUTS = { tryMs: 10_000, callMs: 30_000 };
+
+/** The error of a request the bound ended: a "system error" the SDK's retry strategy retries (ETIMEDOUT). */
+export class StorageTimeoutError extends RestError {
+  public constructor(ms: number) {
+    super(`storage did not answer within ${ms / 1000} s`, { code: 'ETIMEDOUT' });
+    this.name = 'StorageTimeoutError';
+  }
+}
 
 /**
- * Bounds each table call, its retries included, by the timeout above (the SDK sets none): the
- * call is aborted, and its timer cleared once it settles (the HTTP client's own `timeout` leaves
- * its timer running after a failure). A caller's own abort still aborts it.
+ * Runs `next` with an abort signal that ends after `ms` or when the request's own signal does,
+ * then restores the request's signal (a retry sends the same request object again) and clears
+ * its timer (the HTTP client's own `timeout` leaves its timer running after a failure).
  */
-export const storageRequestTimeout: PipelinePolicy = {
-  name: 'lmsStorageRequestTimeout',
-  sendRequest: async (request, next) => {
-    const bounded = new AbortController();
-    const caller = request.abortSignal;
-    const abort = (): void => bounded.abort();
-    if (caller?.aborted) {
-      bounded.abort();
+function bounded(ms: number, retriable: boolean): PipelinePolicy {
+  return {
+    name: retriable ? 'lmsStorageTryTimeout' : 'lmsStorageCallTimeout',
+    sendRequest: async (request, next) => {
+      const bound = new AbortController();
+      const caller = request.abortSignal;
+      const abort = (): void => bound.abort();
+      if (caller?.aborted) {
+        bound.abort();
+      }
+      caller?.addEventListener('abort', abort);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        bound.abort();
+      }, ms);
+      request.abortSignal = bound.signal;
+      try {
+        return await next(request);
+      } catch (error) {
+        // A try the bound ended is a timeout the SDK retries; the caller's own abort stays an abort.
+        throw timedOut && !caller?.aborted ? new StorageTimeoutError(ms) : error;
+      } finally {
+        clearTimeout(timer);
+        caller?.removeEventListener('abort', abort);
+        request.abortSignal = caller;
+      }
     }
-    caller?.addEventListener('abort', abort);
-    const timer = setTimeout(abort, STORAGE_REQUEST_TIMEOUT_MS);
-    request.abortSignal = bounded.signal;
-    try {
-      return await next(request);
-    } finally {
-      clearTimeout(timer);
-      caller?.removeEventListener('abort', abort);
-    }
-  }
-};
+  };
+}
+
+/** The table clients' bounds: each try (retried), and the call as a whole (not retried). */
+export function storageTimeoutPolicies(timeouts = STORAGE_TIMEOUTS): Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }> {
+  return [
+    { policy: bounded(timeouts.callMs, false), position: 'perCall' },
+    { policy: bounded(timeouts.tryMs, true), position: 'perRetry' }
+  ];
+}
 
 /** Opens (and creates if needed) the API's tables. */
-export async function openTables(connectionString: string, policy?: PipelinePolicy): Promise<Record<TableName, TableClient>> {
+export async function openTables(connectionString: string, policy?: PipelinePolicy, timeouts = STORAGE_TIMEOUTS): Promise<Record<TableName, TableClient>> {
   const allowInsecureConnection = /DefaultEndpointsProtocol=http;|Endpoint=http:\/\//i.test(connectionString);
   const clients = {} as Record<TableName, TableClient>;
   for (const name of Object.values(TABLES)) {
-    const policies = [lineSeparatorEscape, storageRequestTimeout, ...(policy ? [policy] : [])].map((p) => ({ policy: p, position: 'perCall' as const }));
+    const policies = [...[lineSeparatorEscape, ...(policy ? [policy] : [])].map((p) => ({ policy: p, position: 'perCall' as const })), ...storageTimeoutPolicies(timeouts)];
     const options = { allowInsecureConnection, additionalPolicies: policies };
     const identity = identityEndpoints(connectionString);
     const client = identity ? new TableClient(identity.table, name, azureCredential(), options) : TableClient.fromConnectionString(connectionString, name, options);
@@ -90,8 +118,7 @@ export async function openTables(connectionString: string, policy?: PipelinePoli
 /** A client of the outbox's wake-up queue (created by WakeQueue.open). */
 export function queueClient(connectionString: string): QueueClient {
   const identity = identityEndpoints(connectionString);
-  const options = { retryOptions: { tryTimeoutInMs: STORAGE_REQUEST_TIMEOUT_MS } };
-  return identity ? new QueueClient(`${identity.queue.replace(/\/+$/, '')}/${WAKE_QUEUE}`, azureCredential(), options) : new QueueClient(connectionString, WAKE_QUEUE, options);
+  return identity ? new QueueClient(`${identity.queue.replace(/\/+$/, '')}/${WAKE_QUEUE}`, azureCredential()) : new QueueClient(connectionString, WAKE_QUEUE);
 }
 
 /**
@@ -120,12 +147,18 @@ export function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : (error as { statusCode?: number } | undefined)?.statusCode;
 }
 
+/** A storage call ended by its bound: a try's (ETIMEDOUT) or the whole call's (an abort). */
+function timedOut(error: unknown): boolean {
+  const e = error as { code?: string; name?: string } | undefined;
+  return e?.code === 'ETIMEDOUT' || e?.name === 'AbortError';
+}
+
 /** Seconds a caller waits before repeating a request that met a storage fault (503 Retry-After). */
 export const STORAGE_RETRY_AFTER_SECONDS = 10;
 
 /** Storage failures the caller can retry; the API answers them as 503 with Retry-After, never as a stack trace. */
 export function storageError(error: unknown): ApiError {
-  return new ApiError('SERVICE_UNAVAILABLE', { upstream: `storage ${statusOf(error) ?? 'unreachable'}`, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS });
+  return new ApiError('SERVICE_UNAVAILABLE', { upstream: `storage ${statusOf(error) ?? (timedOut(error) ? 'timeout' : 'unreachable')}`, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS });
 }
 
 /**

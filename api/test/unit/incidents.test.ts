@@ -208,6 +208,12 @@ describe('incidents - one per loss, notices once each', () => {
     expect(ja).toContain('接続設定ページで接続を解除するよう依頼してください：\nhttps://t.test/sites/a/SitePages/x.aspx\n');
     expect(ja).toContain('マイ アプリ（https://myapplications.microsoft.com）');
     expect(ja).toContain('会議出席依頼');
+    // A Classic connection holds a password, which My Apps cannot revoke: the owner is told to change it.
+    const classic = connectedNoticeText('both', { ...facts, method: 'classic' }).text;
+    expect(classic).not.toContain('My Apps');
+    expect(classic).not.toContain('マイ アプリ');
+    expect(classic).toContain('change your password');
+    expect(classic).toContain('パスワードを変更すると');
   });
 
   it('restored - reports what went out of what was held, and waits until it was dealt with (or an hour)', () => {

@@ -1,12 +1,13 @@
 import net from 'node:net';
 import { azuriteConnectionString } from '../../src/config/config';
 import { READY_DEADLINE_MS } from '../../src/health/routes';
-import { openTables, STORAGE_REQUEST_TIMEOUT_MS, storageError, TABLES } from '../../src/storage/tables';
+import { WakeQueue } from '../../src/sending/wakeQueue';
+import { openTables, queueClient, storageError, TABLES } from '../../src/storage/tables';
 import { startAzurite, RunningAzurite } from '../support/azurite';
 import { inProcessApi, InProcessApi } from '../support/inProcessApi';
 import { testConfig } from '../support/testConfig';
 
-type Mode = 'pass' | 'refuse' | 'stall';
+type Mode = 'pass' | 'refuse' | 'stall' | 'stall-once';
 
 /**
  * A TCP hop in front of one Azurite service that can pass traffic, refuse it (as a service that is
@@ -23,7 +24,9 @@ async function hop(targetPort: number): Promise<{ port: number; set(mode: Mode):
       client.destroy();
       return;
     }
-    if (mode === 'stall') {
+    if (mode === 'stall' || mode === 'stall-once') {
+      // 'stall-once': this connection hangs, the next ones pass.
+      mode = mode === 'stall-once' ? 'pass' : mode;
       client.resume();
       return;
     }
@@ -97,15 +100,44 @@ describe('readiness (R-OPS-5): each part of storage, and a deadline', () => {
     expect(answer.ms).toBeLessThan(READY_DEADLINE_MS + 3000);
   }, 20_000);
 
-  it('a table call meets a stalled storage: it fails after the storage timeout, its retries included, instead of waiting for ever', async () => {
-    const clients = await openTables(azuriteConnectionString(tables.port, queue.port));
+  // Short bounds for the test (the API's: 10 s a try, 30 s a call).
+  const timeouts = { tryMs: 500, callMs: 3000 };
+  const connection = (): string => azuriteConnectionString(tables.port, queue.port);
+
+  it('a table call meets a stalled storage: each try ends at its bound and is retried, the call fails at its own bound as a storage timeout instead of waiting for ever', async () => {
+    const clients = await openTables(connection(), undefined, timeouts);
     tables.set('stall');
     const started = Date.now();
     const error = await clients[TABLES.connections].getEntity('p', 'r').then(() => undefined, (e: unknown) => e);
     const ms = Date.now() - started;
-    expect(error).toBeDefined();
-    expect(storageError(error).code).toBe('SERVICE_UNAVAILABLE');
-    expect(ms).toBeGreaterThanOrEqual(STORAGE_REQUEST_TIMEOUT_MS - 100);
-    expect(ms).toBeLessThan(STORAGE_REQUEST_TIMEOUT_MS + 3000);
-  }, 30_000);
+    expect(storageError(error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage timeout' });
+    expect(ms).toBeGreaterThanOrEqual(timeouts.callMs - 100);
+    expect(ms).toBeLessThan(timeouts.callMs + 2000);
+  }, 20_000);
+
+  it('a try that hangs once is retried like a network fault: the call succeeds', async () => {
+    const clients = await openTables(connection(), undefined, timeouts);
+    await clients[TABLES.connections].upsertEntity({ partitionKey: 'p', rowKey: 'once', v: 1 });
+    tables.set('stall-once');
+    const started = Date.now();
+    await expect(clients[TABLES.connections].getEntity('p', 'once')).resolves.toMatchObject({ v: 1 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(timeouts.tryMs - 50);
+  }, 20_000);
+
+  it('a caller\'s own abort still ends a table call as an abort, not a timeout', async () => {
+    const clients = await openTables(connection(), undefined, timeouts);
+    tables.set('stall');
+    const error = await clients[TABLES.connections].getEntity('p', 'r', { abortSignal: AbortSignal.timeout(200) }).then(() => undefined, (e: unknown) => e);
+    expect((error as Error).name).toBe('AbortError');
+  }, 20_000);
+
+  it('a queue call meets a stalled queue: it fails at its bound (the SDK\'s own try timeout only asks the server)', async () => {
+    const wakes = await WakeQueue.open(queueClient(connection()), undefined, timeouts.callMs);
+    queue.set('stall');
+    const started = Date.now();
+    const error = await wakes.wake('https://t.test/sites/a').then(() => undefined, (e: unknown) => e);
+    const ms = Date.now() - started;
+    expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage timeout' });
+    expect(ms).toBeLessThan(timeouts.callMs + 2000);
+  }, 20_000);
 });

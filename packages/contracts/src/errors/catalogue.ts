@@ -163,8 +163,8 @@ export const DOMAIN_ERRORS = {
       ja: 'LMS に必要なアクセス許可の一部が付与されていません。'
     },
     remedy: {
-      en: 'Connect again and accept every permission listed, or ask a tenant admin to grant them for the organization. If connecting this catalog is refused before any sign-in, the LMS has not been given access to the catalog site. Ask your LMS administrator to have a SharePoint admin grant it.',
-      ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。サインインの前にこのカタログへの接続が拒否される場合は、LMS にカタログ サイトへのアクセス権が付与されていません。SharePoint 管理者による付与を LMS 管理者に依頼してください。'
+      en: 'Connect again and accept every permission listed, or ask a tenant admin to grant them for the organization. If connecting this catalog is refused before any sign-in, the LMS has not been given access to the catalog site. Ask your LMS administrator to have a Microsoft 365 admin give the LMS access to this site.',
+      ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。サインインの前にこのカタログへの接続が拒否される場合は、LMS にカタログ サイトへのアクセス権が付与されていません。Microsoft 365 管理者から LMS にこのサイトへのアクセス権を付与してもらうよう、LMS 管理者に依頼してください。'
     }
   },
   ACCOUNT_DISABLED: {

@@ -155,7 +155,7 @@ const strings: IConnectionSettingsStrings = {
   lastSentLabel: 'Last notification sent',
   queueLabel: 'Waiting or held',
   queueValue: '{0} waiting, {1} held',
-  pacingDailyLimit: 'The LMS has sent to {0} recipients from this account in the last 24 hours, the most it sends per day. Waiting notifications go out automatically from about {1}.',
+  pacingDailyLimit: 'The LMS sends to at most {0} recipients a day from this account, and the last 24 hours leave no room for the next waiting notification. Waiting notifications go out automatically from about {1}.',
   pacingSendingQuota: 'Exchange Online says the account has reached its daily sending limit (mail the account sent outside the LMS counts too). The LMS tries again at about {0}; notifications wait (unless they expire first).',
   alertsLabel: 'Alerts go to',
   alertsNobody: 'Nobody yet',

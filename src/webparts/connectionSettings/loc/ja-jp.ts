@@ -155,7 +155,7 @@ const strings: IConnectionSettingsStrings = {
   lastSentLabel: '最終送信日時',
   queueLabel: '送信待ち・保留',
   queueValue: '送信待ち {0} 件、保留 {1} 件',
-  pacingDailyLimit: 'LMS は過去 24 時間にこのアカウントから 1 日の上限（宛先 {0} 人）まで送信しました。送信待ちの通知は {1} ごろから自動的に送信されます。',
+  pacingDailyLimit: 'LMS がこのアカウントから送信する宛先は 1 日 {0} 人までで、過去 24 時間の送信により次の送信待ちの通知を送る余地がありません。送信待ちの通知は {1} ごろから自動的に送信されます。',
   pacingSendingQuota: 'Exchange Online から、このアカウントが 1 日の送信上限に達したと応答がありました（LMS 以外から送信したメールも含まれます）。LMS は {0} ごろに再試行します。通知は待機しています（期限切れになったものを除く）。',
   alertsLabel: 'アラートの受信者',
   alertsNobody: 'まだ設定されていません',
