@@ -61,7 +61,7 @@ describe('StatusSummary', () => {
     const pacing = { reason: 'daily-limit' as const, resumesAt, recipientsPerDay: 10_000 };
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: '2026-12-01T10:00:00Z', pacing } }));
     const line = screen.getByTestId('pacing');
-    expect(line).toHaveTextContent('The LMS has sent to 10,000 recipients from this account in the last 24 hours');
+    expect(line).toHaveTextContent('The LMS sends to at most 10,000 recipients a day from this account');
     expect(line).toHaveTextContent(formatTime(pacing.resumesAt, en));
     expect(screen.getByTestId('queue')).toHaveTextContent('120 waiting, 0 held');
     cleanup();
