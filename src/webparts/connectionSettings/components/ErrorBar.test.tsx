@@ -1,6 +1,6 @@
 import * as React from 'react';
 import '@testing-library/jest-dom';
-import { render, screen } from '@testing-library/react';
+import { cleanup, render, screen } from '@testing-library/react';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
@@ -24,10 +24,20 @@ describe('ErrorBar', () => {
     expect(code.parentElement).toHaveTextContent('エラー コード：INTERNAL_ERROR、要求 ID：req-1a');
   });
 
+  it('ErrorBar - what Microsoft 365 answered is its own line, for the Microsoft 365 admin (en, ja)', async () => {
+    render(<ErrorBar error={appError('problem', { status: 422, code: 'BAD_CREDENTIALS', upstream: 'SMTP 535 5.7.3', requestId: 'r1' })} strings={en} />);
+    expect(await screen.findByTestId('error-upstream')).toHaveTextContent(/^Microsoft 365 answered: SMTP 535 5\.7\.3$/);
+    expect(screen.getByTestId('error-code').parentElement).toHaveTextContent(/^Error code: BAD_CREDENTIALS, Request ID: r1$/);
+    cleanup();
+    render(<ErrorBar error={appError('problem', { status: 422, code: 'BAD_CREDENTIALS', upstream: 'SMTP 535 5.7.3' })} strings={ja} />);
+    expect(await screen.findByTestId('error-upstream')).toHaveTextContent('Microsoft 365 の応答：SMTP 535 5.7.3');
+  });
+
   it('ErrorBar - no request id in the answer: the code alone', async () => {
     render(<ErrorBar error={appError('problem', { status: 422, code: 'SHARED_MAILBOX' })} strings={en} />);
     expect(await screen.findByTestId('error-code')).toHaveTextContent('Error code: SHARED_MAILBOX');
     expect(screen.queryByTestId('error-request-id')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('error-upstream')).not.toBeInTheDocument();
     expect(screen.getByTestId('error-code').parentElement).toHaveTextContent(/^Error code: SHARED_MAILBOX$/);
   });
 });

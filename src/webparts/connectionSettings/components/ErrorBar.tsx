@@ -39,6 +39,7 @@ export function ErrorBar(props: IErrorBarProps): JSX.Element {
     >
       <strong data-testid="error-title">{message.title}</strong>
       {message.remedy ? <div data-testid="error-remedy">{message.remedy}</div> : null}
+      {message.upstreamLine ? <div data-testid="error-upstream">{message.upstreamLine}</div> : null}
       {message.codeLine || message.requestIdLine ? (
         <div>
           {message.codeLine ? <span data-testid="error-code">{message.codeLine}</span> : null}

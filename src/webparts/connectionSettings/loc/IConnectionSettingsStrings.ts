@@ -252,6 +252,8 @@ export interface IConnectionSettingsStrings {
   errorCode: string;
   /** The API's id of the refused request (its problem's instance), for support. */
   requestId: string;
+  /** "Microsoft 365 answered: {0}": Microsoft's own code for an error it gave. */
+  upstreamAnswer: string;
   retry: string;
   dismiss: string;
 

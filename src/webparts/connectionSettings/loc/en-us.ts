@@ -217,6 +217,7 @@ const strings: IConnectionSettingsStrings = {
   unknownError: 'Something unexpected went wrong. Try again; if it keeps happening, tell your LMS administrator.',
   errorCode: 'Error code: {0}',
   requestId: 'Request ID: {0}',
+  upstreamAnswer: 'Microsoft 365 answered: {0}',
   retry: 'Try again',
   dismiss: 'Close',
 

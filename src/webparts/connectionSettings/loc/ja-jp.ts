@@ -217,6 +217,7 @@ const strings: IConnectionSettingsStrings = {
   unknownError: '予期しないエラーが発生しました。もう一度お試しください。繰り返し発生する場合は LMS 管理者に連絡してください。',
   errorCode: 'エラー コード：{0}',
   requestId: '要求 ID：{0}',
+  upstreamAnswer: 'Microsoft 365 の応答：{0}',
   retry: '再試行',
   dismiss: '閉じる',
 

@@ -20,6 +20,8 @@ export interface IAppError {
   retryAt?: string;
   /** The API's id of the request it refused (the problem's `instance`), shown for support. */
   requestId?: string;
+  /** What Microsoft 365 answered (e.g. "AADSTS50076", "SMTP 535 5.7.139"), shown for the Microsoft 365 admin. */
+  upstream?: string;
 }
 
 export function appError(kind: AppErrorKind, fields: Partial<IAppError> = {}): IAppError {

@@ -26,6 +26,8 @@ export interface IErrorMessage {
   codeLine?: string;
   /** "Request ID: X" when the API's answer named the request (its problem's instance), for support. */
   requestIdLine?: string;
+  /** "Microsoft 365 answered: X" when the refusal came from Microsoft 365, for its admin. */
+  upstreamLine?: string;
   /** Offer to reload the stored state (after an ETag conflict). */
   offerReload: boolean;
 }
@@ -105,7 +107,10 @@ export function messageForError(error: IAppError | string, strings: IConnectionS
     case 'token':
       return { title: strings.tokenError, remedy: error.detail ? `${strings.tokenErrorRemedy}${format(strings.inParentheses, error.detail)}` : strings.tokenErrorRemedy, offerReload: true };
     case 'problem': {
-      const requestId = error.requestId ? { requestIdLine: format(strings.requestId, error.requestId) } : {};
+      const requestId = {
+        ...(error.requestId ? { requestIdLine: format(strings.requestId, error.requestId) } : {}),
+        ...(error.upstream ? { upstreamLine: format(strings.upstreamAnswer, error.upstream) } : {})
+      };
       if (error.code) {
         const message = messageForCode(error.code, strings, method);
         const wait = waitRemedy(error, strings);

@@ -47,6 +47,17 @@ describe('ConnectionApi', () => {
     expect(await failure(undefined)).not.toHaveProperty('requestId');
   });
 
+  it('ConnectionApi - a problem keeps what Microsoft 365 answered (an AADSTS number, an SMTP reply, a Graph code); the API\'s own faults and anything else are dropped', async () => {
+    const answer = (upstream: unknown): HttpSend => () => Promise.resolve(response(422, { code: 'BAD_CREDENTIALS', title: 'x', status: 422, upstream }));
+    const failure = (upstream: unknown): Promise<unknown> => new ConnectionApi('http://api.test', 'https://t.test/sites/a', answer(upstream)).connectClassic('a@b.test', 'x').catch((e: unknown) => e);
+    expect(await failure('SMTP 535 5.7.139')).toMatchObject({ kind: 'problem', code: 'BAD_CREDENTIALS', upstream: 'SMTP 535 5.7.139' });
+    expect(await failure('AADSTS50076')).toMatchObject({ upstream: 'AADSTS50076' });
+    expect(await failure('Graph 403 ErrorAccessDenied')).toMatchObject({ upstream: 'Graph 403 ErrorAccessDenied' });
+    expect(await failure('storage timeout')).not.toHaveProperty('upstream');
+    expect(await failure('SMTP 535 <img src=x>')).not.toHaveProperty('upstream');
+    expect(await failure(7)).not.toHaveProperty('upstream');
+  });
+
   it('ConnectionApi - a 429 keeps from when it may be tried again (Retry-After); other answers do not', async () => {
     const before = Date.now();
     const limited: HttpSend = () => Promise.resolve(response(429, { code: 'CONNECT_ATTEMPTS_LIMITED', status: 429 }, { 'Retry-After': '600' }));

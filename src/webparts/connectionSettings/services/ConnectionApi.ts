@@ -26,6 +26,14 @@ interface IProblem {
   detail?: string;
   /** The API's id of this request (RFC 9457 instance), which its log lines carry. */
   instance?: string;
+  /** What Microsoft 365 answered, when the refusal came from it (an AADSTS number, an SMTP reply, a Graph code). */
+  upstream?: string;
+}
+
+/** Microsoft 365's own answer, for the admin to give their Microsoft 365 admin; the API's own faults (storage) are not shown. */
+function upstreamOf(problem: IProblem): string | undefined {
+  const value = problem.upstream;
+  return typeof value === 'string' && /^(AADSTS\d+|SMTP \d{3}|Graph \d{3})[\w .:/-]{0,100}$/.test(value) ? value : undefined;
 }
 
 /** A request id as the API writes them: one short token, nothing to render but itself. */
@@ -177,5 +185,6 @@ export function problemError(response: IHttpResponse, text: string): ReturnType<
   // A wait beyond a year is no answer to act on (and past Date's range it would not be a date at all).
   const retryAt = response.status === 429 && wait !== undefined && wait > 0 && wait <= 366 * 86_400_000 ? new Date(Date.now() + wait).toISOString() : undefined;
   const requestId = requestIdOf(problem);
-  return appError('problem', { status: response.status, code: problem.code, title: problem.title, detail: problem.detail, ...(retryAt ? { retryAt } : {}), ...(requestId ? { requestId } : {}) });
+  const upstream = upstreamOf(problem);
+  return appError('problem', { status: response.status, code: problem.code, title: problem.title, detail: problem.detail, ...(retryAt ? { retryAt } : {}), ...(requestId ? { requestId } : {}), ...(upstream ? { upstream } : {}) });
 }
