@@ -36,6 +36,11 @@ export function codeOf(error: unknown): ErrorCode {
   return error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
 }
 
+/** What a log line says of an error: its catalogue code and, when the service behind said one, that service's own (`upstream`). */
+export function logFields(error: unknown): { code: ErrorCode; upstream?: string } {
+  return { code: codeOf(error), ...(error instanceof ApiError && error.upstream ? { upstream: error.upstream } : {}) };
+}
+
 /**
  * The instant a request's date-time names. The schema's `date-time` format is RFC 3339's, which
  * allows a leap second (23:59:60) that JavaScript cannot read: such a time is refused here, not

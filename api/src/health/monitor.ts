@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ApiConfig } from '../config/config';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ConnectionStore } from '../connections/connectionStore';
-import { ApiError, codeOf } from '../errors/apiError';
+import { codeOf, logFields } from '../errors/apiError';
 import { JOB_PARTITION, MailboxLease } from '../sending/mailboxLease';
 import type { AlertService } from './alerts';
 
@@ -105,7 +105,7 @@ export class HealthMonitor {
       const now = this.now();
       if (now - (this.leaseFaultSaidAt.get(name) ?? -Infinity) >= 5 * 60_000) {
         this.leaseFaultSaidAt.set(name, now);
-        this.deps.log.warn({ job: name, code: codeOf(error), ...(error instanceof ApiError && error.upstream ? { upstream: error.upstream } : {}) }, 'job failed');
+        this.deps.log.warn({ job: name, ...logFields(error) }, 'job failed');
       }
       return undefined;
     });
@@ -189,7 +189,7 @@ export class HealthMonitor {
         } catch (error) {
           // A passing fault (429, 5xx, timeout): never taken for a loss; the next sweep probes again.
           result.failed++;
-          this.deps.log.info({ job: 'health-monitor', catalog: record.catalog, code: codeOf(error), ...(error instanceof ApiError && error.upstream ? { upstream: error.upstream } : {}) }, 'probe failed');
+          this.deps.log.info({ job: 'health-monitor', catalog: record.catalog, ...logFields(error) }, 'probe failed');
         }
       }
       if (record.incident) {

@@ -49,7 +49,7 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
   en: {
     alert: {
       subject: (f) => `Action needed: the Microsoft 365 connection of catalog ${f.catalog} was lost`,
-      body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${f.waiting === 1 ? '1 notification is held and goes out once the connection works again, unless it expires first.' : `${f.waiting} notifications are held and go out once the connection works again, unless they expire first.`} Open the catalog's Microsoft 365 connection settings to reconnect:\n${f.page}`
+      body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification is held and goes out once the connection works again, unless it expires first', 'notifications are held and go out once the connection works again, unless they expire first')}. Open the catalog's Microsoft 365 connection settings to reconnect:\n${f.page}`
     },
     reminder: {
       subject: (f) => `Reminder: the Microsoft 365 connection of catalog ${f.catalog} is still lost`,
@@ -84,7 +84,7 @@ const BLOCKED_TEXTS: typeof TEXTS = {
   en: {
     alert: {
       subject: (f) => `Action needed: Exchange Online stopped sending for catalog ${f.catalog}`,
-      body: (f) => `Exchange Online stopped ${f.account} from sending, so the LMS cannot send email notifications or meeting invitations for catalog ${f.catalog} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${f.waiting === 1 ? '1 notification waits and goes out once Exchange lets the account send again, unless it expires first' : `${f.waiting} notifications wait and go out once Exchange lets the account send again, unless they expire first`}; the LMS tries again every hour. The catalog's Microsoft 365 connection settings:\n${f.page}`
+      body: (f) => `Exchange Online stopped ${f.account} from sending, so the LMS cannot send email notifications or meeting invitations for catalog ${f.catalog} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification waits and goes out once Exchange lets the account send again, unless it expires first', 'notifications wait and go out once Exchange lets the account send again, unless they expire first')}; the LMS tries again every hour. The catalog's Microsoft 365 connection settings:\n${f.page}`
     },
     reminder: {
       subject: (f) => `Reminder: Exchange Online still stops sending for catalog ${f.catalog}`,

@@ -6,7 +6,7 @@ import type { SendingConfig } from '../config/config';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { CredentialsProvider } from '../connections/credentials';
 import { type ConnectionRecord, NEW_CONNECTION_ETAG } from '../connections/model';
-import { ApiError, codeOf } from '../errors/apiError';
+import { ApiError, codeOf, logFields } from '../errors/apiError';
 import { failureKind, needsAdmin } from '../errors/failureKind';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import type { MailTransport } from '../mail/transport';
@@ -229,7 +229,7 @@ export class SendingEngine {
         return;
       }
       this.polling = this.poll()
-        .catch((error: unknown) => this.deps.log.warn({ code: codeOf(error), upstream: error instanceof ApiError ? error.upstream : undefined }, 'outbox poll failed'))
+        .catch((error: unknown) => this.deps.log.warn(logFields(error), 'outbox poll failed'))
         .then((busy) => {
           if (!this.stopping) {
             this.timer = setTimeout(tick, busy ? 0 : this.deps.config.pollMilliseconds);
@@ -260,7 +260,7 @@ export class SendingEngine {
       const task: Promise<void> = this.handle(wake)
         .catch((error: unknown) => {
           // The wake stays in the queue and comes back: nothing is lost by a failed look.
-          this.deps.log.warn({ catalog: wake.catalog, code: codeOf(error), upstream: error instanceof ApiError ? error.upstream : undefined }, 'outbox drain failed');
+          this.deps.log.warn({ catalog: wake.catalog, ...logFields(error) }, 'outbox drain failed');
         })
         .finally(() => this.running.delete(task));
       this.running.add(task);

@@ -43,6 +43,11 @@ export class WakeQueue {
     return new WakeQueue(client, onRequest, callMs);
   }
 
+  /** A call's abort signal: its bound, and the caller's abort if any. */
+  private signal(caller?: AbortSignal): AbortSignal {
+    return bound(caller, this.callMs);
+  }
+
   /**
    * Wakes a worker for the catalog now, or after `delaySeconds` (Azure allows up to 7 days: a
    * notification due later is woken for then, finds nothing due and wakes itself again). The
@@ -54,7 +59,7 @@ export class WakeQueue {
     const visibilityTimeout = wakeDelaySeconds(delaySeconds);
     try {
       this.count();
-      await this.queue.sendMessage(Buffer.from(JSON.stringify({ catalog } satisfies WakeMessage)).toString('base64'), { visibilityTimeout, messageTimeToLive: -1, abortSignal: bound(undefined, this.callMs) });
+      await this.queue.sendMessage(Buffer.from(JSON.stringify({ catalog } satisfies WakeMessage)).toString('base64'), { visibilityTimeout, messageTimeToLive: -1, abortSignal: this.signal() });
     } catch (error) {
       throw storageError(error);
     }
@@ -63,13 +68,13 @@ export class WakeQueue {
   /** Whether the queue answers (readiness): its properties, one request. */
   public async ready(abortSignal?: AbortSignal): Promise<void> {
     this.count();
-    await this.queue.getProperties({ abortSignal: bound(abortSignal, this.callMs) });
+    await this.queue.getProperties({ abortSignal: this.signal(abortSignal) });
   }
 
   public async receive(count: number, visibilitySeconds: number): Promise<ReceivedWake[]> {
     try {
       this.count();
-      const response = await this.queue.receiveMessages({ numberOfMessages: Math.min(32, Math.max(1, count)), visibilityTimeout: visibilitySeconds, abortSignal: bound(undefined, this.callMs) });
+      const response = await this.queue.receiveMessages({ numberOfMessages: Math.min(32, Math.max(1, count)), visibilityTimeout: visibilitySeconds, abortSignal: this.signal() });
       const out: ReceivedWake[] = [];
       for (const m of response.receivedMessageItems) {
         try {
@@ -82,7 +87,7 @@ export class WakeQueue {
           // Not ours: dropped below.
         }
         this.count();
-        await this.queue.deleteMessage(m.messageId, m.popReceipt, { abortSignal: bound(undefined, this.callMs) }).catch(() => undefined);
+        await this.queue.deleteMessage(m.messageId, m.popReceipt, { abortSignal: this.signal() }).catch(() => undefined);
       }
       return out;
     } catch (error) {
@@ -94,7 +99,7 @@ export class WakeQueue {
   public async extend(message: ReceivedWake, visibilitySeconds: number): Promise<ReceivedWake | undefined> {
     try {
       this.count();
-      const response = await this.queue.updateMessage(message.messageId, message.popReceipt, undefined, visibilitySeconds, { abortSignal: bound(undefined, this.callMs) });
+      const response = await this.queue.updateMessage(message.messageId, message.popReceipt, undefined, visibilitySeconds, { abortSignal: this.signal() });
       return response.popReceipt ? { ...message, popReceipt: response.popReceipt } : undefined;
     } catch {
       return undefined;
@@ -103,6 +108,6 @@ export class WakeQueue {
 
   public async done(message: ReceivedWake): Promise<void> {
     this.count();
-    await this.queue.deleteMessage(message.messageId, message.popReceipt, { abortSignal: bound(undefined, this.callMs) }).catch(() => undefined);
+    await this.queue.deleteMessage(message.messageId, message.popReceipt, { abortSignal: this.signal() }).catch(() => undefined);
   }
 }

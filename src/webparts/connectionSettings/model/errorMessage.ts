@@ -107,16 +107,17 @@ export function messageForError(error: IAppError | string, strings: IConnectionS
     case 'token':
       return { title: strings.tokenError, remedy: error.detail ? `${strings.tokenErrorRemedy}${format(strings.inParentheses, error.detail)}` : strings.tokenErrorRemedy, offerReload: true };
     case 'problem': {
-      const requestId = {
+      // What the admin gives to support: the request's id, and Microsoft 365's own answer.
+      const support = {
         ...(error.requestId ? { requestIdLine: format(strings.requestId, error.requestId) } : {}),
         ...(error.upstream ? { upstreamLine: format(strings.upstreamAnswer, error.upstream) } : {})
       };
       if (error.code) {
         const message = messageForCode(error.code, strings, method);
         const wait = waitRemedy(error, strings);
-        return { ...message, ...(wait ? { remedy: wait } : {}), ...requestId };
+        return { ...message, ...(wait ? { remedy: wait } : {}), ...support };
       }
-      return { title: strings.unknownError, remedy: '', offerReload: false, ...requestId };
+      return { title: strings.unknownError, remedy: '', offerReload: false, ...support };
     }
     default:
       return { title: strings.unknownError, remedy: '', offerReload: false };
