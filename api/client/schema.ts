@@ -607,6 +607,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/catalogs/{catalog}/connection/retry-sending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange Online's sending block is lifted: the account's mailbox asks again now (at most once a minute) instead of at its hourly try; a refusal pauses it again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The catalog site's absolute URL, percent-encoded as one path segment. */
+                    catalog: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConnectionView"];
+                    };
+                };
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
+                "4XX": {
+                    headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
+                "5XX": {
+                    headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/catalogs/{catalog}/connection/test-email": {
         parameters: {
             query?: never;
@@ -1508,11 +1569,16 @@ export interface components {
                 /** Format: date-time */
                 failedAt: string;
             };
-            /** @description Present while Exchange Online stops the connected account from sending (SENDING_BLOCKED; SEND_AS_DENIED when it refuses the address it sends from; MAILBOX_FULL when its mailbox is over quota): the connection works, notifications wait, the API tries again every hour and clears this when a send goes through. */
+            /** @description Present while Exchange Online stops the connected account from sending (SENDING_BLOCKED; SEND_AS_DENIED when it refuses the address it sends from; MAILBOX_FULL when its mailbox is over quota): the connection works, notifications wait, the API tries again every hour and clears this when a send - a notification or a test email - goes through. */
             sendingBlocked?: {
                 code: string;
                 /** Format: date-time */
                 since: string;
+                /**
+                 * Format: date-time
+                 * @description When the account's mailbox asks Exchange again (an hour after its last refusal, or sooner after POST .../connection/retry-sending); absent when no try is planned (nothing waits to be sent).
+                 */
+                nextTryAt?: string;
             };
             alertRecipients: string[];
             /** @description Who connected the account (the catalog admin's sign-in name). */

@@ -206,6 +206,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     onUpstreamError: logUpstream,
     onSendable: (catalog) => engine.wake(catalog),
     outboxSummary: (record) => notifications.summary(record),
+    sendingBlock: { nextTry: (mailbox) => engine.blockedUntil(mailbox), retry: (catalog, mailbox) => engine.retryBlocked(catalog, mailbox) },
     mirrorFailure: (catalog) => listMirror.failure(catalog)
   });
 

@@ -58,6 +58,15 @@ export interface ServiceDeps {
   outboxSummary?: (record: ConnectionRecord) => Promise<OutboxSummary>;
   /** The settings list's last failed write, shown as a warning in the view (issue 13 point 3). */
   mirrorFailure?: (catalog: string) => Promise<{ code: ErrorCode; failedAt: string } | null>;
+  /**
+   * A mailbox Exchange stopped from sending pauses an hour between tries (the engine): when it
+   * next tries, and an admin's word that the block is lifted (the next try comes now, or a minute
+   * after the last refusal; the catalog is woken for it). Both answer that time, if there is a pause.
+   */
+  sendingBlock?: {
+    nextTry: (mailbox: string) => Promise<number | undefined>;
+    retry: (catalog: string, mailbox: string) => Promise<number | undefined>;
+  };
 }
 
 export type OutboxSummary = NonNullable<ConnectionView['outbox']>;
@@ -75,13 +84,45 @@ export class ConnectionService {
 
   public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
     const [{ record, etag }, granted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted()]);
-    const [rooms, listFailure, outbox] = await Promise.all([
+    const [rooms, listFailure, outbox, nextTry] = await Promise.all([
       this.deps.orgConsent.rooms(record.homeAccountId),
       this.deps.mirrorFailure?.(catalog).catch(() => null) ?? null,
       // A catalog connected before (generation > 0) may hold what was queued until its disconnect.
-      this.deps.outboxSummary && (record.method || record.generation > 0) ? this.deps.outboxSummary(record) : null
+      this.deps.outboxSummary && (record.method || record.generation > 0) ? this.deps.outboxSummary(record) : null,
+      // Only shown with the block: the time is a help, its failure leaves the view without it.
+      record.blocked && record.account && this.deps.sendingBlock ? this.deps.sendingBlock.nextTry(record.account.email).catch(() => undefined) : undefined
     ]);
-    return toView(record, settingsEtag(record, etag), { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms, listFailure, outbox);
+    const view = toView(record, settingsEtag(record, etag), { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms, listFailure, outbox);
+    return view.sendingBlocked && nextTry !== undefined ? { ...view, sendingBlocked: { ...view.sendingBlocked, nextTryAt: new Date(nextTry).toISOString() } } : view;
+  }
+
+  /**
+   * The admin says Exchange's block is lifted ("Try again now"): the connected account's mailbox
+   * asks Exchange again now instead of at its hourly try (a minute after its last refusal at the
+   * soonest). Nothing else changes: a refusal pauses it again, under the same incident (no second alert).
+   */
+  public async retrySending(principal: Principal, catalog: string): Promise<ConnectionView> {
+    const { record } = await this.deps.connections.read(catalog);
+    if (!record.method || !record.account) {
+      throw new ApiError('NOT_CONNECTED');
+    }
+    const at = await this.deps.sendingBlock?.retry(catalog, record.account.email);
+    if (at !== undefined) {
+      this.deps.audit?.('sending retried', { catalog, account: record.account.email, by: principal.kind === 'user' ? principal.name : 'LMS', at: new Date(at).toISOString() });
+    }
+    return this.view(principal, catalog);
+  }
+
+  /** The block's pause lifted for another reason than the button (a new account, a test email through); a failure only leaves the hourly try. */
+  private async liftBlock(record: ConnectionRecord): Promise<void> {
+    if (!record.account || !this.deps.sendingBlock) {
+      return;
+    }
+    try {
+      await this.deps.sendingBlock.retry(record.catalog, record.account.email);
+    } catch (error) {
+      this.deps.onUpstreamError?.('sending block retry', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+    }
   }
 
   public async changeSettings(principal: Principal, catalog: string, ifMatch: string | undefined, change: SettingsChange): Promise<ConnectionView> {
@@ -186,6 +227,9 @@ export class ConnectionService {
     } catch (error) {
       this.deps.onUpstreamError?.('connected notice', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
     }
+    // A block Exchange set on the mailbox may have been the old connection's (send-as denied to a
+    // Classic login): the new one asks Exchange now, not at the old pause's hourly try.
+    await this.liftBlock(record);
     await this.sendable(record.catalog);
   }
 
@@ -288,6 +332,14 @@ export class ConnectionService {
     await this.withConnection(record, async (transport) => {
       await transport.send({ messageId, from: transport.account, to: [to], cc: [], bcc: [], subject, text });
     });
+    if (record.blocked) {
+      // Exchange took a message from the account, as the outbox would send it: its block is lifted
+      // (the incident resolved, the admins told). The test email went all the same if this fails.
+      await this.deps.writer.recordBlocked(catalog, record.connectionId, record.generation, null).catch((error: unknown) => {
+        this.deps.onUpstreamError?.('sending block not cleared', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+      });
+      await this.liftBlock(record);
+    }
     return { status: 'accepted', messageId };
   }
 

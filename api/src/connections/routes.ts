@@ -104,6 +104,14 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
     return sendView(reply, await service.check(principal, catalog));
   });
 
+  app.post(`${base}/retry-sending`, {
+    config: { auth: adminOnly },
+    schema: { tags, summary: 'Exchange Online\'s sending block is lifted: the account\'s mailbox asks again now (at most once a minute) instead of at its hourly try; a refusal pauses it again', security, params: S.CatalogParams, response: viewResponses }
+  }, async (request, reply) => {
+    const { principal, catalog } = await catalogFor(request);
+    return sendView(reply, await service.retrySending(principal, catalog));
+  });
+
   app.post(`${base}/test-email`, {
     config: { auth: adminOnly },
     schema: { tags, summary: 'Send a test email from the connected account (R-OPS-1)', security, params: S.CatalogParams, body: S.TestEmail, response: { 200: S.TestEmailResult, ...problemResponses } }

@@ -15,7 +15,7 @@ import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
 import { dueAtOf, isClaimable, isExpired, isTerminal, Refusal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, storedChars, StoredItem } from './outboxStore';
-import { AccountPacing, backoff, hold, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission, windows } from './pacer';
+import { AccountPacing, backoff, blockPause, blockPauseMs, hold, liftBlock, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
 
 /** What the engine tells the connection's health (the same record the page shows). */
@@ -185,6 +185,35 @@ export class SendingEngine {
   public async pacingOf(mailbox: string, recipients = 1): Promise<AccountPacing | undefined> {
     const held = hold(await MailboxLease.budgetOf(this.deps.leases, mailbox.toLowerCase()), this.now(), this.limits, recipients);
     return held && { ...held, recipientsPerDay: this.limits.recipientsPerDay };
+  }
+
+  /** When the account's mailbox, paused by a block that only an admin lifts, asks Exchange again (the admins' view). */
+  public async blockedUntil(mailbox: string): Promise<number | undefined> {
+    return blockPause(await MailboxLease.budgetOf(this.deps.leases, mailbox.toLowerCase()), this.now());
+  }
+
+  /**
+   * An admin says Exchange's block is lifted (pacer's liftBlock): the mailbox's next try comes now,
+   * or a minute after the refusal that paused it, and the catalog is woken for it. Answers that
+   * time; undefined when the mailbox is not paused by such a block, or a drain holds it (which
+   * sends as soon as its pause lets it). The lease is taken for the write alone, under an owner
+   * of its own, so a drain of this instance is not mistaken for it.
+   */
+  public async retryBlocked(catalog: string, mailbox: string): Promise<number | undefined> {
+    const now = this.now();
+    const key = mailbox.toLowerCase();
+    if (blockPause(await MailboxLease.budgetOf(this.deps.leases, key), now) === undefined) {
+      return undefined;
+    }
+    const lease = await MailboxLease.acquire(this.deps.leases, key, `retry-${randomUUID()}`, now, this.leaseMs);
+    if (!lease) {
+      return undefined;
+    }
+    lease.budget = liftBlock(lease.budget, now, this.limits);
+    await lease.release();
+    const at = Math.max(now, lease.budget.pausedUntil);
+    await this.wake(catalog, at - now);
+    return at;
   }
 
   private get leaseMs(): number {
@@ -643,8 +672,7 @@ export class SendingEngine {
           // The item is released all the same; the next refusal records the block again.
           await this.deps.health.blocked(record, apiError.code).catch(warnOn('sending block not recorded'));
         }
-        const w = windows(this.limits);
-        const until = now + (apiError.code === 'SENDING_QUOTA_EXCEEDED' ? w.day / 24 : w.hour);
+        const until = now + blockPauseMs(this.limits);
         lease.budget = pauseUntil(lease.budget, until, apiError.code);
         duePending(until);
         stop ??= 'paused';

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@lms-m365/contracts';
+import { needsAdmin } from '../errors/failureKind';
 
 /**
  * Pacing of one mailbox (R-USE-4), as pure decisions over a budget that the engine keeps in
@@ -26,6 +27,12 @@ export interface MailboxBudget {
    * only lacks the reason.
    */
   pausedFor?: ErrorCode;
+  /**
+   * Set when an admin brought a block's pause forward (liftBlock): when the refusal that set it
+   * was, so a second lift counts its minute from that refusal, not from the lifted pause. Gone with
+   * the pause, or with a new one.
+   */
+  refusedAt?: number;
   /**
    * Passing faults of the mailbox in a row (5xx, network, throttling without a Retry-After), until
    * a submission is accepted: each pauses the whole mailbox a back-off that grows with them.
@@ -55,9 +62,14 @@ export function prune(budget: MailboxBudget, now: number, limits: PacingLimits):
     // the rolling day at 00:30 the next day (a day after the slot's start would free it an hour early).
     day: budget.day.filter(([slot]) => now - slot < w.day + w.hour),
     pausedUntil: paused ? budget.pausedUntil : 0,
-    ...(paused && budget.pausedFor ? { pausedFor: budget.pausedFor } : {}),
+    ...pauseReason(paused, budget),
     ...faultRun(budget)
   };
+}
+
+/** Why the budget's pause is (its code, and a lifted block's refusal time), carried while it is `paused`. */
+function pauseReason(paused: boolean, budget: MailboxBudget): Pick<MailboxBudget, 'pausedFor' | 'refusedAt'> {
+  return paused && budget.pausedFor ? { pausedFor: budget.pausedFor, ...(budget.refusedAt !== undefined ? { refusedAt: budget.refusedAt } : {}) } : {};
 }
 
 /** The budget's run of faults (its count and last time), carried into a budget made anew. */
@@ -126,7 +138,7 @@ export function recordAccepted(budget: MailboxBudget, startedAt: number, now: nu
     return budget;
   }
   // The mailbox works: its run of passing faults is over (faults and faultAt go).
-  const working: MailboxBudget = { recent: budget.recent, day: budget.day, pausedUntil: budget.pausedUntil, ...(budget.pausedFor ? { pausedFor: budget.pausedFor } : {}) };
+  const working: MailboxBudget = { recent: budget.recent, day: budget.day, pausedUntil: budget.pausedUntil, ...pauseReason(true, budget) };
   if (i < 0) {
     return working;
   }
@@ -168,6 +180,37 @@ export function pauseUntil(budget: MailboxBudget, until: number, reason?: ErrorC
     return budget;
   }
   return { recent: budget.recent, day: budget.day, pausedUntil: until, ...(reason ? { pausedFor: reason } : {}), ...faultRun(budget) };
+}
+
+/**
+ * How long a mailbox Exchange refuses (failureKind 'mailbox-blocked') pauses before it asks again:
+ * its daily quota an hour (it lifts by itself within the day), a block that only an admin lifts an
+ * hour too, or sooner when an admin says it is lifted (liftBlock).
+ */
+export function blockPauseMs(limits: PacingLimits): number {
+  return windows(limits).hour;
+}
+
+/** The end of the pause under way that a block only an admin lifts set (needsAdmin: a sending block, send-as denied, a full mailbox), if there is one. */
+export function blockPause(budget: MailboxBudget, now: number): number | undefined {
+  return budget.pausedFor !== undefined && needsAdmin(budget.pausedFor) && budget.pausedUntil > now ? budget.pausedUntil : undefined;
+}
+
+/**
+ * An admin says the block is lifted (Try again now, another account connected, a test email that
+ * went through): the mailbox asks Exchange again now rather than at the end of its hour - but not
+ * sooner than a minute after the refusal that paused it, so repeated clicks cannot hammer a
+ * mailbox Exchange still refuses. Any other pause (a Retry-After, the daily limit or quota) is
+ * Exchange's own instruction and stays.
+ */
+export function liftBlock(budget: MailboxBudget, now: number, limits: PacingLimits): MailboxBudget {
+  const until = blockPause(budget, now);
+  if (until === undefined) {
+    return budget;
+  }
+  const refusedAt = budget.refusedAt ?? until - blockPauseMs(limits);
+  const at = Math.max(now, refusedAt + windows(limits).minute);
+  return at < until ? { ...budget, pausedUntil: at, refusedAt } : budget;
 }
 
 export type HoldReason = 'daily-limit' | 'sending-quota';

@@ -35,7 +35,7 @@ describe('fuzz (real API, local tenant, Azurite over loopback)', () => {
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT'),
         fc.oneof(fc.constant(catalogA), fc.constant(stack.catalogUrl('catalog-b')), fc.webUrl(), fc.string({ maxLength: 40 })),
-        fc.constantFrom('', '/modern', '/classic', '/check', '/test-email', '/x'),
+        fc.constantFrom('', '/modern', '/classic', '/check', '/retry-sending', '/test-email', '/x'),
         body,
         fc.constantFrom<string | undefined>(adele, nestor, undefined, `${adele.slice(0, -4)}AAAA`, 'not-a-jwt'),
         fc.option(fc.oneof(fc.string({ maxLength: 30 }), fc.constant('W/"new"'), fc.constant('*'))),

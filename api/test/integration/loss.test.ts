@@ -238,3 +238,117 @@ describe('sending blocked by Exchange (real API, local tenant, Azurite over loop
     });
   });
 });
+
+/**
+ * "Try again now" (POST .../connection/retry-sending), a new account and a test email that goes
+ * through: once the admin fixed what Exchange refused, the mailbox asks again now instead of at its
+ * hourly try - at most once a minute, never past Exchange's own pauses. A time scale of 60: the
+ * hour of pause lasts a minute, the minute a second - so a delivery within 30 s came from the retry.
+ */
+describe('sending block: Try again now (real API, local tenant, Azurite over loopback)', () => {
+  const RETRY_SCALE = 60;
+  const stack = useStack({ SEND_TIME_SCALE: String(RETRY_SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' }, { tenantTimeScale: RETRY_SCALE, reset: 'tenant+storage' });
+  const HOUR = 3_600_000 / RETRY_SCALE;
+
+  interface IBlocked {
+    catalog: string;
+    admin: string;
+    id: string;
+    nextTry: number;
+  }
+
+  /** Alex's Classic connection of catalog B, send-as denied by Exchange: one notification waits, the block shown with its next try. */
+  const blockAlex = async (subject: string): Promise<IBlocked> => {
+    const catalog = stack.catalogUrl('catalog-b');
+    const admin = await stack.token('alex@contoso.test');
+    await connectClassic(stack, 'alex@contoso.test', catalog);
+    await setEnabled(stack, 'alex@contoso.test', catalog, true);
+    await fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', cause: 'send-as-denied' });
+    const queued = await stack.call('POST', catalogPath(catalog, '/notifications'), { token: await appToken(stack), body: { to: ['learner1@contoso.test'], subject, text: 'x' }, headers: { 'idempotency-key': randomUUID() } });
+    expect(queued.status).toBe(202);
+    const view = await eventually(async () => {
+      const res = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
+      return res.body.sendingBlocked?.nextTryAt ? res.body : undefined;
+    }, 30_000, 'the block with its next try');
+    expect(view.sendingBlocked.code).toBe('SEND_AS_DENIED');
+    const nextTry = Date.parse(view.sendingBlocked.nextTryAt);
+    // The hour after the refusal (scaled), not sooner.
+    expect(nextTry).toBeGreaterThan(Date.now() + HOUR / 2);
+    return { catalog, admin, id: queued.body.id, nextTry };
+  };
+  const delivered = async (subject: string): Promise<number> => (await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === subject).length;
+  const alerts = async (): Promise<MailboxMessage[]> => (await inbox(stack, 'megan@contoso.test')).filter((m) => m.from.address === SENDER && /Exchange Online stopped sending/.test(m.subject));
+
+  it('Try again now while Exchange still refuses: one more try, paused another hour, no second alert; once lifted, what waited goes out at once and the block clears', async () => {
+    const { catalog, admin, id } = await blockAlex('retry 1');
+    await eventually(async () => ((await alerts()).length === 1 ? true : undefined), 30_000, 'the alert');
+    const retry = (token = admin) => stack.call('POST', catalogPath(catalog, '/connection/retry-sending'), { token });
+    // Not for the LMS or another catalog's admin: the mailbox's pause is the catalog admins' to cut short.
+    expect((await retry(await appToken(stack))).status).toBe(403);
+    expect((await retry(await stack.token('adele@contoso.test'))).status).toBe(403);
+
+    // Still blocked: the try comes at once (a minute after the refusal, scaled: a second), is refused, pauses another hour.
+    const asked = Date.now();
+    const first = await retry();
+    expect(first.status).toBe(200);
+    expect(Date.parse(first.body.sendingBlocked.nextTryAt)).toBeLessThan(asked + 5000);
+    const refusedAgain = await eventually(async () => {
+      const res = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
+      return Date.parse(res.body.sendingBlocked?.nextTryAt ?? '') > asked + HOUR / 2 ? Date.parse(res.body.sendingBlocked.nextTryAt) : undefined;
+    }, 20_000, 'the refused try');
+    const refusals = stack.logs.lines.map((l) => JSON.parse(l) as { msg?: string; notification?: string; audit?: string }).filter((l) => l.msg === 'submission refused' && l.notification === id);
+    expect(refusals.length).toBe(2);
+    expect(stack.logs.lines.some((l) => (JSON.parse(l) as { audit?: string }).audit === 'sending retried')).toBe(true);
+    await stack.api.monitor.sweep();
+    expect(await alerts()).toHaveLength(1);
+
+    // The admin fixes it; the next try is at once (the last refusal was over a scaled minute ago), long before the hourly one.
+    await fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', clear: true });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await retry()).status).toBe(200);
+    await eventually(async () => ((await delivered('retry 1')) === 1 ? true : undefined), 20_000, 'the waiting notification');
+    expect(Date.now()).toBeLessThan(refusedAgain);
+    const after = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
+    expect(after.body.sendingBlocked).toBeUndefined();
+    await eventually(async () => {
+      await stack.api.monitor.sweep();
+      return (await inbox(stack, 'megan@contoso.test')).some((m) => /works again/.test(m.subject)) ? true : undefined;
+    }, 30_000, 'the restored notice');
+    // No block any more: a retry changes nothing and says nothing.
+    const idle = await retry();
+    expect(idle.status).toBe(200);
+    expect(idle.body.sendingBlocked).toBeUndefined();
+  });
+
+  it('Try again now twice within a minute of a refusal: the second try waits for that minute (no hammering)', async () => {
+    const { catalog, admin } = await blockAlex('retry 2');
+    const retry = () => stack.call('POST', catalogPath(catalog, '/connection/retry-sending'), { token: admin });
+    await retry();
+    const refused = await eventually(async () => {
+      const res = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
+      const next = Date.parse(res.body.sendingBlocked?.nextTryAt ?? '');
+      return next > Date.now() + HOUR / 2 ? next - HOUR : undefined;
+    }, 20_000, 'the refused try');
+    // Pressed again at once: not before a (scaled) minute after that refusal.
+    const second = await retry();
+    expect(Date.parse(second.body.sendingBlocked.nextTryAt)).toBeGreaterThanOrEqual(refused + 60_000 / RETRY_SCALE - 50);
+  });
+
+  it('a new account (Modern in place of the refused Classic login) asks Exchange at once, and a test email that goes through clears the block', async () => {
+    const { catalog, nextTry } = await blockAlex('retry 3');
+    await fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', clear: true });
+    await connectModern(stack, 'alex@contoso.test', catalog);
+    await eventually(async () => ((await delivered('retry 3')) === 1 ? true : undefined), 20_000, 'the waiting notification');
+    expect(Date.now()).toBeLessThan(nextTry);
+
+    // Blocked again, then lifted: an accepted test email is Exchange taking the account's mail: the block goes.
+    const again = await blockAlex('retry 4');
+    await fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', clear: true });
+    const test = await stack.call('POST', catalogPath(catalog, '/connection/test-email'), { token: again.admin, body: { to: 'alex@contoso.test' } });
+    expect(test.status).toBe(200);
+    const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token: again.admin });
+    expect(view.body.sendingBlocked).toBeUndefined();
+    await eventually(async () => ((await delivered('retry 4')) === 1 ? true : undefined), 20_000, 'the waiting notification');
+    expect(Date.now()).toBeLessThan(again.nextTry);
+  });
+});

@@ -223,7 +223,7 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     const doc = res.json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
       '/v1/catalogs/{catalog}/connection', '/v1/catalogs/{catalog}/connection/modern', '/v1/catalogs/{catalog}/connection/classic',
-      '/v1/catalogs/{catalog}/connection/check', '/v1/catalogs/{catalog}/connection/test-email', '/v1/auth/callback', '/healthz', '/readyz'
+      '/v1/catalogs/{catalog}/connection/check', '/v1/catalogs/{catalog}/connection/retry-sending', '/v1/catalogs/{catalog}/connection/test-email', '/v1/auth/callback', '/healthz', '/readyz'
     ]));
     expect(doc.paths['/v1/catalogs/{catalog}/connection'].patch.requestBody).toBeDefined();
     expect(JSON.stringify(doc.components)).toContain('Problem');
@@ -286,7 +286,7 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     expect([200, 412]).toContain(stored.statusCode);
     const before = await api.app.inject({ method: 'GET', url: url(CATALOG_A), headers: { authorization: `Bearer ${adele}` } });
     const nestor = await issuer.sign(userClaims(NESTOR, 'nestor@contoso.test'));
-    const paths = ['', '/modern', '/classic', '/check', '/test-email'];
+    const paths = ['', '/modern', '/classic', '/check', '/retry-sending', '/test-email'];
     const json = fc.jsonValue({ maxDepth: 3 });
     await fc.assert(
       fc.asyncProperty(

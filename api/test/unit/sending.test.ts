@@ -10,7 +10,7 @@ import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState,
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
 import { storageError } from '../../src/storage/tables';
-import { backoff, EMPTY_BUDGET, FAULT_RUN_MS, hold, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
+import { backoff, blockPause, blockPauseMs, EMPTY_BUDGET, liftBlock, FAULT_RUN_MS, hold, MailboxBudget, nextSlot, PacingLimits, pauseUntil, prune, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission } from '../../src/sending/pacer';
 
 const limits: PacingLimits = { messagesPerMinute: 30, recipientsPerDay: 10_000, timeScale: 1 };
 const HOUR = 3_600_000;
@@ -214,6 +214,41 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
     // Less than a minute left: nothing to say.
     expect(hold(quota, t + HOUR - 59_999, limits)).toBeUndefined();
     expect(hold(quota, t + HOUR - 60_000, limits)).toEqual({ reason: 'sending-quota', until: t + HOUR });
+  });
+
+  it('liftBlock - a block only an admin lifts is brought forward to now, but not sooner than a minute after the refusal; Exchange\'s own pauses stay', () => {
+    const refusedAt = 10 * HOUR;
+    for (const code of ['SENDING_BLOCKED', 'SEND_AS_DENIED', 'MAILBOX_FULL'] as const) {
+      const blocked = pauseUntil(EMPTY_BUDGET, refusedAt + blockPauseMs(limits), code);
+      expect(blockPause(blocked, refusedAt + 1000)).toBe(refusedAt + HOUR);
+      // Ten minutes after the refusal: now.
+      expect(liftBlock(blocked, refusedAt + 10 * 60_000, limits)).toEqual({ ...blocked, pausedUntil: refusedAt + 10 * 60_000, refusedAt });
+      // Within the minute after it (another click, a second try): a minute after the refusal.
+      expect(liftBlock(blocked, refusedAt + 20_000, limits).pausedUntil).toBe(refusedAt + 60_000);
+      expect(liftBlock(blocked, refusedAt + 60_000, limits).pausedUntil).toBe(refusedAt + 60_000);
+      // Lifted once, it is still the block's pause until it ends: a second lift changes nothing.
+      const lifted = liftBlock(blocked, refusedAt + 20_000, limits);
+      expect(liftBlock(lifted, refusedAt + 30_000, limits)).toBe(lifted);
+      expect(blockPause(prune(lifted, refusedAt + 30_000, limits), refusedAt + 30_000)).toBe(refusedAt + 60_000);
+      // A new refusal starts a new hour, and its own minute.
+      const again = pauseUntil(prune(lifted, refusedAt + 60_000, limits), refusedAt + 2 * 60_000 + HOUR, code);
+      expect(again.refusedAt).toBeUndefined();
+      expect(liftBlock(again, refusedAt + 2 * 60_000 + 1000, limits).pausedUntil).toBe(refusedAt + 3 * 60_000);
+      // Its time come: no block pause to lift any more.
+      expect(blockPause(blocked, refusedAt + HOUR)).toBeUndefined();
+      expect(liftBlock(blocked, refusedAt + HOUR, limits)).toBe(blocked);
+    }
+    // Exchange's daily quota, a Retry-After, the daily limit: its instructions, not lifted.
+    const quota = pauseUntil(EMPTY_BUDGET, refusedAt + HOUR, 'SENDING_QUOTA_EXCEEDED');
+    expect(blockPause(quota, refusedAt)).toBeUndefined();
+    expect(liftBlock(quota, refusedAt + 10 * 60_000, limits)).toBe(quota);
+    const retryAfter = pauseUntil(EMPTY_BUDGET, refusedAt + HOUR);
+    expect(liftBlock(retryAfter, refusedAt + 10 * 60_000, limits)).toBe(retryAfter);
+    // Scaled like the pause itself (a time scale of 60: an hour is a minute, a minute a second).
+    const scaled = { ...limits, timeScale: 60 };
+    const fast = pauseUntil(EMPTY_BUDGET, refusedAt + blockPauseMs(scaled), 'SENDING_BLOCKED');
+    expect(blockPauseMs(scaled)).toBe(60_000);
+    expect(liftBlock(fast, refusedAt + 200, scaled).pausedUntil).toBe(refusedAt + 1000);
   });
 
   it('backoff - grows with failures, stays within its step, capped at 15 minutes, shrinks with the time scale', () => {

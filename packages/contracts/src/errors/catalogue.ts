@@ -383,8 +383,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Exchange Online がこのアカウントからの送信を停止しました。'
     },
     remedy: {
-      en: 'Exchange blocks a mailbox that sent suspicious mail or too much (error codes 5.1.8, 5.7.700 to 5.7.750): a Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it. It also throttles a mailbox whose messages kept failing for a while (5.2.253 to 5.2.255: for example, no license, or too many or invalid recipients); that lifts by itself once the cause is fixed. The LMS tries again every hour; notifications wait (unless they expire first).',
-      ja: '疑わしいメールや大量のメールを送信したメールボックスは、Exchange によってブロックされます（エラー コード 5.1.8、5.7.700～5.7.750）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除してください。また、メッセージの失敗が続いたメールボックスは一定時間制限されます（5.2.253～5.2.255：ライセンスがない、宛先が多すぎる、無効な宛先など）。この制限は原因を解決すると自動的に解除されます。LMS は 1 時間ごとに再試行します。通知は待機しています（期限切れになったものを除く）。'
+      en: 'Exchange blocks a mailbox that sent suspicious mail or too much (error codes 5.1.8, 5.7.700 to 5.7.750): a Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it. It also throttles a mailbox whose messages kept failing for a while (5.2.253 to 5.2.255: for example, no license, or too many or invalid recipients); that lifts by itself once the cause is fixed. The LMS tries again every hour, or at once when a catalog admin selects Try again now on the settings page; notifications wait (unless they expire first).',
+      ja: '疑わしいメールや大量のメールを送信したメールボックスは、Exchange によってブロックされます（エラー コード 5.1.8、5.7.700～5.7.750）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除してください。また、メッセージの失敗が続いたメールボックスは一定時間制限されます（5.2.253～5.2.255：ライセンスがない、宛先が多すぎる、無効な宛先など）。この制限は原因を解決すると自動的に解除されます。LMS は 1 時間ごとに再試行します。カタログ管理者が設定ページで [今すぐ再試行] を選択すると、すぐに再試行します。通知は待機しています（期限切れになったものを除く）。'
     }
   },
   SEND_AS_DENIED: {
@@ -394,8 +394,8 @@ export const DOMAIN_ERRORS = {
       ja: 'LMS が使う差出人アドレスからの送信を、Exchange Online がこのアカウントに許可していません。'
     },
     remedy: {
-      en: 'Exchange refused the sender address (SendAs denied: 5.7.60, or 5.2.252 after repeated refusals): it is not one of the connected mailbox\'s addresses. With Classic, the LMS sends from the address typed in Email address when connecting. If that sign-in name differs from the mailbox\'s primary email address, connect with Modern, which always sends from the mailbox\'s own address. Otherwise a Microsoft 365 admin checks the mailbox\'s email addresses in the Exchange admin center. Notifications wait (unless they expire first); the LMS tries again every hour.',
-      ja: 'Exchange が差出人アドレスを拒否しました（SendAs「送信者として送信」の拒否：5.7.60、拒否が続いた場合は 5.2.252）。このアドレスは、接続されたメールボックスのアドレスではありません。基本認証では、接続時に [メール アドレス] に入力したアドレス（サインイン名）から送信します。これがメールボックスのプライマリ メール アドレスと異なる場合は、常にメールボックス自身のアドレスから送信する先進認証で接続してください。それ以外の場合は、Microsoft 365 管理者が Exchange 管理センターでメールボックスのメール アドレスを確認してください。通知は待機しています（期限切れになったものを除く）。LMS は 1 時間ごとに再試行します。'
+      en: 'Exchange refused the sender address (SendAs denied: 5.7.60, or 5.2.252 after repeated refusals): it is not one of the connected mailbox\'s addresses. With Classic, the LMS sends from the address typed in Email address when connecting. If that sign-in name differs from the mailbox\'s primary email address, connect with Modern, which always sends from the mailbox\'s own address. Otherwise a Microsoft 365 admin checks the mailbox\'s email addresses in the Exchange admin center. Notifications wait (unless they expire first); the LMS tries again every hour, or at once when a catalog admin selects Try again now on the settings page.',
+      ja: 'Exchange が差出人アドレスを拒否しました（SendAs「送信者として送信」の拒否：5.7.60、拒否が続いた場合は 5.2.252）。このアドレスは、接続されたメールボックスのアドレスではありません。基本認証では、接続時に [メール アドレス] に入力したアドレス（サインイン名）から送信します。これがメールボックスのプライマリ メール アドレスと異なる場合は、常にメールボックス自身のアドレスから送信する先進認証で接続してください。それ以外の場合は、Microsoft 365 管理者が Exchange 管理センターでメールボックスのメール アドレスを確認してください。通知は待機しています（期限切れになったものを除く）。LMS は 1 時間ごとに再試行します。カタログ管理者が設定ページで [今すぐ再試行] を選択すると、すぐに再試行します。'
     }
   },
   MAILBOX_FULL: {
@@ -405,8 +405,8 @@ export const DOMAIN_ERRORS = {
       ja: 'アカウントのメールボックスが容量の上限に達したため、Exchange Online が送信を許可していません。'
     },
     remedy: {
-      en: 'Every message the LMS sends is kept in the account\'s Sent Items, which counts toward its mailbox size. Free space in the mailbox (Sent Items, Deleted Items) or have an Exchange admin raise its quota, and give Sent Items a retention policy that empties it before the mailbox fills. Sending then resumes by itself at its next hourly try; notifications wait (unless they expire first).',
-      ja: 'LMS が送信したメッセージはすべてアカウントの送信済みアイテムに保存され、メールボックスの容量に含まれます。メールボックスの空き容量を増やす（送信済みアイテム、削除済みアイテム）か、Exchange 管理者に容量の上限を引き上げてもらい、メールボックスがいっぱいになる前に送信済みアイテムを空にするアイテム保持ポリシーを設定してください。その後、1 時間ごとの再試行で送信が自動的に再開されます。通知は待機しています（期限切れになったものを除く）。'
+      en: 'Every message the LMS sends is kept in the account\'s Sent Items, which counts toward its mailbox size. Free space in the mailbox (Sent Items, Deleted Items) or have an Exchange admin raise its quota, and give Sent Items a retention policy that empties it before the mailbox fills. Sending then resumes by itself at its next hourly try, or at once when a catalog admin selects Try again now on the settings page; notifications wait (unless they expire first).',
+      ja: 'LMS が送信したメッセージはすべてアカウントの送信済みアイテムに保存され、メールボックスの容量に含まれます。メールボックスの空き容量を増やす（送信済みアイテム、削除済みアイテム）か、Exchange 管理者に容量の上限を引き上げてもらい、メールボックスがいっぱいになる前に送信済みアイテムを空にするアイテム保持ポリシーを設定してください。その後、1 時間ごとの再試行で送信が自動的に再開されます。カタログ管理者が設定ページで [今すぐ再試行] を選択すると、すぐに再開されます。通知は待機しています（期限切れになったものを除く）。'
     }
   },
   ROOM_UNAVAILABLE: {

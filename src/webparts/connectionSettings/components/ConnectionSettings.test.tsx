@@ -10,6 +10,7 @@ import { appError } from '../model/appError';
 import { CATALOG, connectedView, delivery, engineView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
 import { ConnectionSettings } from './ConnectionSettings';
 import { themeFor } from './theme';
+import { formatTime } from './formatTime';
 import { teamsLauncher, type ISignInLauncher } from '../services/signInLauncher';
 import { fromLauncher, type ISignInContext, type LaunchEnd, type LaunchSignIn } from '../signIn/launchSignIn';
 
@@ -34,6 +35,7 @@ function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStor
       pageOrigin="http://page.test"
       popupPollMs={20}
       signInClosedWaitMs={300}
+      retryFollowUpsMs={[50, 150, 300]}
       openWindow={(url: string) => {
         opened.push(url);
         const blocked = typeof options.blockPopup === 'function' ? options.blockPopup() : options.blockPopup;
@@ -785,6 +787,54 @@ describe('ConnectionSettings', () => {
     // Its notice does not take the focus from where the admin is (only a lost focus goes to it).
     expect(screen.getByRole('button', { name: ja.checkNow })).toHaveFocus();
     expect(screen.queryByText(ja.checkedNotWorking)).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Try again now on Exchange\'s block: says the next notification goes now, reads the view again and says when the block is gone', async () => {
+    const blocked = { code: 'SEND_AS_DENIED', since: '2026-12-01T10:00:00Z', nextTryAt: new Date(Date.now() + 50 * 60_000).toISOString() };
+    const api = new FakeConnectionApi(connectedView({ sendingBlocked: blocked }));
+    api.retryNextTryAt = new Date(Date.now()).toISOString();
+    renderPage({ api, store: new FakeSettingsStore({ enabled: true }), strings: ja });
+    await ready(ja);
+    await userEvent.click(await screen.findByRole('button', { name: ja.retrySending }));
+    expect(await screen.findByText(ja.retryStarted)).toBeInTheDocument();
+    expect(api.calls).toContain('retry-sending');
+    // The outbox sent the next notification: the API cleared the block. The page's next read shows it.
+    api.view = { ...api.view, sendingBlocked: undefined };
+    expect(await screen.findByText(ja.retrySucceeded)).toBeInTheDocument();
+    expect(screen.queryByTestId('sending-blocked')).not.toBeInTheDocument();
+    expect(screen.getByTestId('status-state')).toHaveTextContent(ja.stateSending);
+  });
+
+  it('ConnectionSettings - Try again now that Exchange refuses again says so with the next try; one within a minute of a refusal says when it will try', async () => {
+    const blocked = { code: 'SENDING_BLOCKED', since: '2026-12-01T10:00:00Z', nextTryAt: new Date(Date.now() + 50 * 60_000).toISOString() };
+    const api = new FakeConnectionApi(connectedView({ sendingBlocked: blocked }));
+    api.retryNextTryAt = new Date(Date.now()).toISOString();
+    renderPage({ api, store: new FakeSettingsStore({ enabled: true }) });
+    await ready();
+    await userEvent.click(await screen.findByRole('button', { name: en.retrySending }));
+    expect(await screen.findByText(en.retryStarted)).toBeInTheDocument();
+    const anHourOn = new Date(Date.now() + 60 * 60_000).toISOString();
+    api.view = { ...api.view, sendingBlocked: { ...blocked, nextTryAt: anHourOn } };
+    expect(await screen.findByText(en.retryRefused.replace('{0}', formatTime(anHourOn, en)))).toBeInTheDocument();
+    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNextTry.replace('{0}', formatTime(anHourOn, en)));
+    // Pressed again at once: the API keeps the mailbox to one try a minute, and the page says when that is.
+    const inAMinute = new Date(Date.now() + 55_000).toISOString();
+    api.retryNextTryAt = inAMinute;
+    await userEvent.click(screen.getByRole('button', { name: en.retrySending }));
+    expect(await screen.findByText(en.retryAt.replace('{0}', formatTime(inAMinute, en)))).toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Try again now that fails shows the error in the card and leaves the block as it was', async () => {
+    const blocked = { code: 'MAILBOX_FULL', since: '2026-12-01T10:00:00Z', nextTryAt: new Date(Date.now() + 50 * 60_000).toISOString() };
+    const api = new FakeConnectionApi(connectedView({ sendingBlocked: blocked }));
+    api.failures['retry-sending'] = appError('timeout');
+    renderPage({ api, store: new FakeSettingsStore({ enabled: true }) });
+    await ready();
+    await userEvent.click(await screen.findByRole('button', { name: en.retrySending }));
+    const alert = await inside(screen.getByTestId('status-summary')).findByTestId('summary-error');
+    expect(alert).toHaveTextContent(en.timeoutError);
+    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNextTry.replace('{0}', formatTime(blocked.nextTryAt, en)));
+    expect(screen.getByRole('button', { name: en.retrySending })).toBeEnabled();
   });
 
   it('ConnectionSettings - a Classic connection whose SMTP AUTH was turned off is told how, not to choose Graph', async () => {

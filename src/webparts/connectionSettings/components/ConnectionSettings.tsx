@@ -19,7 +19,7 @@ import { popupSignIn, type LaunchSignIn } from '../signIn/launchSignIn';
 import { useSignIn } from '../signIn/useSignIn';
 import { FocusOnShow } from './FocusOnShow';
 import { FormFooter } from './FormFooter';
-import { timeFormat } from './formatTime';
+import { formatTime, timeFormat } from './formatTime';
 import { LazyBoundary } from './LazyBoundary';
 import { PageBoundary } from './PageBoundary';
 import { SendingSection } from './SendingSection';
@@ -77,7 +77,12 @@ export interface IConnectionSettingsProps {
   signInClosedWaitMs?: number;
   /** How often the recent deliveries are read again while items are on their way (ms; default 10 s). */
   deliveriesPollMs?: number;
+  /** After "Try again now", when the view is read again (ms after the try; default RETRY_FOLLOW_UPS_MS). */
+  retryFollowUpsMs?: number[];
 }
+
+/** A try is a drain's next step: its result is in the view within seconds, or (Exchange slow) within half a minute. */
+const RETRY_FOLLOW_UPS_MS = [3000, 10000, 30000];
 
 /** The Modern sign-in part or the Classic fields, whichever is shown; "Change account" controls it. */
 const ACCOUNT_FORM_ID = 'lms-account-form';
@@ -340,6 +345,64 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     }
   };
 
+  // A retry's reads of the view that follow it (the result comes from the outbox a moment later): cleared when the page goes.
+  const followUps = React.useRef<Array<ReturnType<typeof setTimeout>>>([]);
+  React.useEffect(() => () => { followUps.current.forEach(clearTimeout); }, []);
+
+  /**
+   * "Try again now" on Exchange's sending block: the mailbox's next try comes now (or a minute
+   * after the last refusal). What it leads to is seen in the view a few seconds later - the block
+   * gone, or pushed an hour on by another refusal - so the page reads it again a few times, until
+   * one of them shows, without holding anything up.
+   */
+  const retrySending = async (): Promise<void> => {
+    followUps.current.forEach(clearTimeout);
+    followUps.current = [];
+    dispatch({ type: 'busy', busy: 'retrying' });
+    let answered: IConnectionView;
+    try {
+      answered = await services.connectionApi.retrySending();
+    } catch (error) {
+      fail(error, 'summary');
+      return;
+    }
+    const stored = stateRef.current.stored;
+    const nextTry = answered.sendingBlocked && answered.sendingBlocked.nextTryAt ? Date.parse(answered.sendingBlocked.nextTryAt) : NaN;
+    const later = nextTry - Date.now() > 5000;
+    const text = !answered.sendingBlocked ? strings.retrySucceeded : later ? format(strings.retryAt, formatTime(answered.sendingBlocked.nextTryAt, strings)) : strings.retryStarted;
+    if (stored) {
+      dispatch({ type: 'checked', view: answered, stored, notice: { text, place: 'summary', info: !!answered.sendingBlocked } });
+    }
+    if (!answered.sendingBlocked) {
+      return;
+    }
+    const from = isNaN(nextTry) ? Date.now() : Math.max(Date.now(), nextTry);
+    const reread = async (): Promise<void> => {
+      const of = stateRef.current.view;
+      if (!mounted.current || !of) {
+        return;
+      }
+      let view: IConnectionView;
+      try {
+        view = await services.connectionApi.getConnection();
+      } catch {
+        // Only a follow-up: the card stays as it was, and the next read (or a reload) tries again.
+        return;
+      }
+      const blocked = view.sendingBlocked;
+      const refusedAgain = !!blocked && !!blocked.nextTryAt && Date.parse(blocked.nextTryAt) > from + 5000;
+      if (!blocked || refusedAgain) {
+        followUps.current.forEach(clearTimeout);
+        followUps.current = [];
+      }
+      const notice = !blocked ? { text: strings.retrySucceeded, place: 'summary' as const }
+        : refusedAgain ? { text: format(strings.retryRefused, formatTime(blocked.nextTryAt, strings)), place: 'summary' as const, info: true }
+          : undefined;
+      dispatch({ type: 'reread', of, view, notice });
+    };
+    followUps.current = (props.retryFollowUpsMs || RETRY_FOLLOW_UPS_MS).map((delay) => setTimeout(() => { void reread(); }, from - Date.now() + delay));
+  };
+
   const disconnect = async (): Promise<void> => {
     dispatch({ type: 'confirm-disconnect', open: false });
     dispatch({ type: 'busy', busy: 'disconnecting' });
@@ -425,7 +488,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
             state={summaryState(view)}
             method={view.method}
             saidAbove={view.sendingBlocked ? view.sendingBlocked.code : null}
-            refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}`}
+            refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}|${view.sendingBlocked ? view.sendingBlocked.nextTryAt || 'blocked' : ''}`}
             pollMs={props.deliveriesPollMs}
             onCounts={(counts: IDeliveries['counts'], lastSentAt: string | null) => {
               if (mounted.current) {
@@ -531,6 +594,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           onDismissError={() => dispatch({ type: 'dismiss-error' })}
           onReconnect={reconnect}
           onCheck={() => { void check(); }}
+          onRetrySending={() => { void retrySending(); }}
           accountFormShown={state.changingAccount}
           accountFormId={ACCOUNT_FORM_ID}
           onChangeAccount={() => dispatch({ type: 'toggle-account-form' })}

@@ -8,10 +8,10 @@ import { connectedView, notConnectedView } from '../test/fakes';
 import { formatTime } from './formatTime';
 import { StatusSummary } from './StatusSummary';
 
-function renderStatus(view: IConnectionView, strings = en, deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null }, switchOn?: boolean): void {
+function renderStatus(view: IConnectionView, strings = en, deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null }, switchOn?: boolean, onRetrySending: () => void = () => undefined): void {
   render(
     <StatusSummary strings={strings} view={view} disabled={false} checking={false} error={undefined} onDismissError={() => undefined}
-      onReconnect={() => undefined} onCheck={() => undefined}
+      onReconnect={() => undefined} onCheck={() => undefined} onRetrySending={onRetrySending}
       accountFormShown={false} accountFormId="form" onChangeAccount={() => undefined} onDisconnect={() => undefined} deliveryCounts={deliveryCounts} switchOn={switchOn} />
   );
 }
@@ -126,6 +126,29 @@ describe('StatusSummary', () => {
     renderStatus(connectedView({ sendingBlocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T10:00:00Z' } }), ja);
     expect(await screen.findByText(/制限付きエンティティ/)).toBeInTheDocument();
     expect(screen.getByTestId('sending-blocked')).toHaveTextContent(ja.sendingBlockedWarning.split('{0}')[0].trim());
+  });
+
+  it('StatusSummary - the block says when the LMS tries again and offers to try now; with no try planned it says what will, and offers nothing', async () => {
+    const next = new Date(Date.now() + 40 * 60_000).toISOString();
+    const retried: string[] = [];
+    renderStatus(connectedView({ sendingBlocked: { code: 'SEND_AS_DENIED', since: '2026-12-01T10:00:00Z', nextTryAt: next } }), en, undefined, undefined, () => retried.push('retry'));
+    await screen.findByText(/primary email address/);
+    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNextTry.replace('{0}', formatTime(next, en)));
+    screen.getByRole('button', { name: en.retrySending }).click();
+    expect(retried).toEqual(['retry']);
+    cleanup();
+    renderStatus(connectedView({ sendingBlocked: { code: 'SEND_AS_DENIED', since: '2026-12-01T10:00:00Z', nextTryAt: next } }), ja);
+    await screen.findByText(/プライマリ メール アドレス/);
+    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(ja.sendingBlockedNextTry.replace('{0}', formatTime(next, ja)));
+    expect(screen.getByRole('button', { name: ja.retrySending })).toBeInTheDocument();
+    // No try planned (nothing waits), or its time has come (a drain is trying): nothing to bring forward.
+    for (const nextTryAt of [undefined, new Date(Date.now() - 1000).toISOString()]) {
+      cleanup();
+      renderStatus(connectedView({ sendingBlocked: { code: 'SEND_AS_DENIED', since: '2026-12-01T10:00:00Z', ...(nextTryAt ? { nextTryAt } : {}) } }));
+      await screen.findByText(/primary email address/);
+      expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNoTry);
+      expect(screen.queryByRole('button', { name: en.retrySending })).not.toBeInTheDocument();
+    }
   });
 
   it('StatusSummary - a full mailbox is the same warning with its own reason: free space, a retention policy for Sent Items', async () => {

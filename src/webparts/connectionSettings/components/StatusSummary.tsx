@@ -31,6 +31,8 @@ export interface IStatusSummaryProps {
   onDismissError: () => void;
   onReconnect: () => void;
   onCheck: () => void;
+  /** "Try again now" on Exchange's sending block. */
+  onRetrySending: () => void;
   /** Whether the form that connects another account is open; the button opens or folds it. */
   accountFormShown: boolean;
   accountFormId: string;
@@ -81,6 +83,8 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   // The failure of a Reconnect that says what the banner already says is shown once: the focus goes there.
   const repeatsReason = !!errorCode && errorCode === view.health.code;
   const time = (iso: string | null | undefined): string => formatTime(iso, strings);
+  // Only a try still to come is offered sooner (a time passed is a drain under way).
+  const nextTryAt = view.sendingBlocked && view.sendingBlocked.nextTryAt && Date.parse(view.sendingBlocked.nextTryAt) > Date.now() ? view.sendingBlocked.nextTryAt : undefined;
   // A div per label/value pair (allowed in a dl): the pair wraps onto two lines where it is narrow.
   const row = (label: string, value: React.ReactNode, testId?: string): JSX.Element => (
     <div key={label} className="lms-grid-row">
@@ -135,9 +139,15 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
         <div data-testid="sending-blocked">
           <MessageBar messageBarType={MessageBarType.severeWarning} isMultiline={true} styles={{ root: { marginTop: 12 } }}>
             <Text block={true}>{format(strings.sendingBlockedWarning, time(view.sendingBlocked.since))}</Text>
+            <Text block={true} data-testid="sending-blocked-next">
+              {nextTryAt ? format(strings.sendingBlockedNextTry, time(nextTryAt)) : strings.sendingBlockedNoTry}
+            </Text>
             <LazyBoundary strings={strings}>
               <LostReason code={view.sendingBlocked.code} method={method} strings={strings} />
             </LazyBoundary>
+            {nextTryAt ? (
+              <DefaultButton text={strings.retrySending} onClick={props.onRetrySending} disabled={props.disabled} styles={{ root: { marginTop: 8 } }} />
+            ) : null}
           </MessageBar>
         </div>
       ) : null}

@@ -138,6 +138,19 @@ export interface IConnectionSettingsStrings {
   settingsListWarning: string;
   /** {0} = since when Exchange Online stops the connected account from sending (SENDING_BLOCKED). */
   sendingBlockedWarning: string;
+  /** {0} = when the account's mailbox asks Exchange again (an hour after the last refusal). */
+  sendingBlockedNextTry: string;
+  /** No try planned: nothing is waiting to be sent. */
+  sendingBlockedNoTry: string;
+  retrySending: string;
+  /** A retry asked: the next waiting notification goes now. */
+  retryStarted: string;
+  /** {0} = the next try, a minute after the last refusal (the API's soonest). */
+  retryAt: string;
+  /** What the page read after a retry: the block is gone. */
+  retrySucceeded: string;
+  /** {0} = the next try: Exchange refused again. */
+  retryRefused: string;
 
   reconnect: string;
 

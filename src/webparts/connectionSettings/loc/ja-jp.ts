@@ -116,7 +116,14 @@ const strings: IConnectionSettingsStrings = {
   checkingConnection: '接続を確認しています…',
 
   settingsListWarning: '接続サービスがこのサイトの設定リストを更新できませんでした（{0}、{1}）。次に更新されるまで、リストには古い状態が表示されることがあります。このページには現在の状態が表示されています。',
-  sendingBlockedWarning: 'Exchange Online が {0} 以降、このアカウントからの送信を停止しています。通知は待機しており、送信が再び許可されると送信されます。LMS は 1 時間ごとに再試行します。',
+  sendingBlockedWarning: 'Exchange Online が {0} 以降、このアカウントからの送信を停止しています。通知は待機しており、送信が再び許可されると送信されます。',
+  sendingBlockedNextTry: 'LMS は {0} に再試行します。下記の原因を解消したら、[今すぐ再試行] を選択してください。',
+  sendingBlockedNoTry: '待機中の通知があると、LMS は再試行します。テスト メールを送信できれば、停止は解除されています。',
+  retrySending: '今すぐ再試行',
+  retryStarted: 'LMS は待機中の次の通知を今すぐ送信します。結果はまもなくこのページに表示されます。',
+  retryAt: 'Exchange Online が 1 分以内にこのアカウントのメールを拒否したため、LMS は {0} に再試行します。',
+  retrySucceeded: 'Exchange Online がこのアカウントのメールを再び受け付けています。待機中の通知を送信しています。',
+  retryRefused: 'Exchange Online はまだこのアカウントのメールを拒否しています。LMS は {0} に再試行します。',
 
   reconnect: '再接続',
 

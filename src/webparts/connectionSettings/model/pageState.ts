@@ -14,7 +14,7 @@ export interface IPageError {
   reload: boolean;
 }
 
-export type Busy = 'saving' | 'connecting' | 'checking' | 'disconnecting' | undefined;
+export type Busy = 'saving' | 'connecting' | 'checking' | 'retrying' | 'disconnecting' | undefined;
 
 /** `windowClosed`: the sign-in window has read closed for a while (it may still be open: COOP). */
 export type SignInState = { state: 'waiting'; windowClosed?: boolean } | { state: 'blocked'; url: string } | undefined;
@@ -88,6 +88,8 @@ export type PageAction =
   /** The background check answered with `view` for the view it was asked about (`of`). */
   | { type: 'verified'; of: IConnectionView; view: IConnectionView }
   | { type: 'verify-failed'; of: IConnectionView; error: IAppError }
+  /** The view read again after an action (`of`: the view it was read after), with what it shows, if anything. */
+  | { type: 'reread'; of: IConnectionView; view: IConnectionView; notice?: INotice }
   | { type: 'dismiss-error' }
   | { type: 'dismiss-notice' }
   | { type: 'confirm-disconnect'; open: boolean };
@@ -199,6 +201,14 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
       }
       const baseline = formFromStored(state.stored, action.view);
       return { ...state, verifying: false, view: action.view, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline) };
+    }
+    case 'reread': {
+      // As a background check's answer: only over the view it was read after.
+      if (state.view !== action.of || !state.stored || state.busy) {
+        return state;
+      }
+      const baseline = formFromStored(state.stored, action.view);
+      return { ...state, view: action.view, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline), notice: action.notice || state.notice };
     }
     case 'verify-failed':
       return state.view !== action.of ? { ...state, verifying: false } : { ...state, verifying: false, error: { error: action.error, place: 'summary', reload: false } };

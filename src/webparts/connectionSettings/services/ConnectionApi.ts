@@ -122,6 +122,11 @@ export class ConnectionApi implements IConnectionApi {
     return this._json<IConnectionView>('POST', '/check', isConnectionView);
   }
 
+  public retrySending(): Promise<IConnectionView> {
+    this._early.drop();
+    return this._json<IConnectionView>('POST', '/retry-sending', isConnectionView);
+  }
+
   public sendTestEmail(to: string): Promise<ITestEmailResult> {
     const body: TestEmail = { to };
     return this._json<ITestEmailResult>('POST', '/test-email', isTestEmailResult, body);

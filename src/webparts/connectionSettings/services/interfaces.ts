@@ -45,6 +45,8 @@ export interface IConnectionApi {
   modernResult(): Promise<ISignInResult | undefined>;
   connectClassic(email: string, password: string): Promise<IConnectionView>;
   checkConnection(): Promise<IConnectionView>;
+  /** Exchange's sending block is lifted: the account's mailbox asks again now instead of at its hourly try. */
+  retrySending(): Promise<IConnectionView>;
   sendTestEmail(to: string): Promise<ITestEmailResult>;
   disconnect(): Promise<IConnectionView>;
 }

@@ -159,6 +159,17 @@ export class FakeConnectionApi implements IConnectionApi {
     });
   }
 
+  /** What a retry answers as the block's next try (the API's: now, or a minute after the last refusal). */
+  public retryNextTryAt: string | undefined;
+
+  public retrySending(): Promise<IConnectionView> {
+    return this._answer('retry-sending', () => {
+      const blocked = this.view.sendingBlocked;
+      this.view = blocked && this.retryNextTryAt ? { ...this.view, sendingBlocked: { ...blocked, nextTryAt: this.retryNextTryAt } } : this.view;
+      return this.view;
+    }, 'retry-sending');
+  }
+
   public sendTestEmail(to: string): Promise<ITestEmailResult> {
     // A test may hold the answer back (testEmailGate) to see the page while the email is on its way.
     return (this.testEmailGate || Promise.resolve()).then(() => this._answer(`test-email ${to}`, () => ({ status: 'accepted' as const, messageId: '<1@test>' }), 'test-email'));
