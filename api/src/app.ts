@@ -297,6 +297,6 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     await engine.wake(catalog);
     return true;
   };
-  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, resume, sessions, prune: (catalog, cutoffs) => outbox.prune(catalog, cutoffs), log: app.log });
+  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, resume, sessions, expireHeld: (record) => engine.expireHeld(record), prune: (catalog, cutoffs) => outbox.prune(catalog, cutoffs), log: app.log });
   return { app, service, engine, monitor, alerts, sessions };
 }

@@ -370,12 +370,21 @@ export class ConnectionService {
     await verifySmtpLogin(this.deps.config.smtp, { user: record.account?.email ?? '', accessToken: token.accessToken });
   }
 
+  /**
+   * Sign-ins abandoned past their expiry (the admin's name, the account's address, a sealed token
+   * cache of a finished leg): removed by the keep-alive and the daily retention job, so also where
+   * the keep-alive is turned off. Answers how many.
+   */
+  public purgeSignIns(now: number = this.now()): Promise<number> {
+    return this.deps.signIns.purgeExpired(now);
+  }
+
   /** R-LOSS-0: refreshes every modern connection idle for keepAliveAfterDays. */
   /** `goOn` is asked before each refresh (the job's lease renewed, no shutdown under way): false ends the run. */
   public async keepAlive(now: number = this.now(), goOn: () => Promise<boolean> = async () => true): Promise<{ refreshed: number; lost: number }> {
     let refreshed = 0;
     let lost = 0;
-    await this.deps.signIns.purgeExpired(now);
+    await this.purgeSignIns(now);
     for await (const { record } of this.deps.connections.all()) {
       if (!needsKeepAlive(record, now, this.deps.config.keepAliveAfterDays)) {
         continue;

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ApiConfig } from '../config/config';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ConnectionStore } from '../connections/connectionStore';
+import type { ConnectionRecord } from '../connections/model';
 import { codeOf, logFields } from '../errors/apiError';
 import { JOB_PARTITION, MailboxLease } from '../sending/mailboxLease';
 import type { AlertService } from './alerts';
@@ -22,6 +23,8 @@ export interface MonitorDeps {
   resume?: (catalog: string) => Promise<boolean>;
   /** The outbox's retention (OutboxStore.prune): content dropped, notifications deleted, crash leftovers removed. */
   prune?: (catalog: string, cutoffs: { contentBefore?: number; historyBefore?: number }) => Promise<{ dropped: number; deleted: number; leftovers: number }>;
+  /** Records as expired what expired in a catalog that cannot send (no drain would): the retention job, before `prune`. */
+  expireHeld?: (record: ConnectionRecord) => Promise<number>;
   /** Sessions whose room has not answered yet: read their events (issue 9 point 5). */
   sessions?: { learnRoomAnswers(): Promise<Record<string, number>> };
   log: FastifyBaseLogger;
@@ -140,10 +143,16 @@ export class HealthMonitor {
 
   /**
    * Every catalog's notifications final for OUTBOX_CONTENT_DAYS lose their bodies and recipient
-   * lists; those final for OUTBOX_HISTORY_DAYS are deleted (a period of 0: kept).
+   * lists; those final for OUTBOX_HISTORY_DAYS are deleted (a period of 0: kept). First, in a catalog
+   * that cannot send, what expired is recorded expired (nothing else would: it is not drained).
+   * Abandoned sign-ins go too (also when the keep-alive, which removes them hourly, is off).
    */
   public async prune(keep: KeepLease = async () => true): Promise<Record<string, number>> {
-    const result = { catalogs: 0, dropped: 0, deleted: 0, leftovers: 0, failed: 0 };
+    const result = { catalogs: 0, expired: 0, dropped: 0, deleted: 0, leftovers: 0, signIns: 0, failed: 0 };
+    result.signIns = await this.deps.service.purgeSignIns().catch(() => {
+      result.failed++;
+      return 0;
+    });
     const before = (days: number): number | undefined => (days > 0 ? this.now() - days * 86_400_000 : undefined);
     const cutoffs = { contentBefore: before(this.deps.config.outboxContentDays), historyBefore: before(this.deps.config.outboxHistoryDays) };
     for await (const { record } of this.deps.connections.all()) {
@@ -151,6 +160,7 @@ export class HealthMonitor {
         break;
       }
       try {
+        result.expired += (await this.deps.expireHeld?.(record)) ?? 0;
         const done = (await this.deps.prune?.(record.catalog, cutoffs)) ?? { dropped: 0, deleted: 0, leftovers: 0 };
         result.dropped += done.dropped;
         result.deleted += done.deleted;

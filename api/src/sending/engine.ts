@@ -216,6 +216,39 @@ export class SendingEngine {
     return at;
   }
 
+  /**
+   * A catalog that cannot send (disconnected, switched off, its connection lost) is not drained,
+   * so what expires in it would stay queued - its bodies and recipients kept for as long as the
+   * catalog stays so, for ever once disconnected. The retention job records those past their expiry
+   * as expired, as a drain would, so their content goes after OUTBOX_CONTENT_DAYS like any final
+   * item's. A catalog that can send is left to its drains. Answers how many it recorded.
+   */
+  public async expireHeld(record: ConnectionRecord): Promise<number> {
+    if (sendable(record)) {
+      return 0;
+    }
+    const now = this.now();
+    let expired = 0;
+    for await (const { item } of this.deps.outbox.pendingEntries(record.catalog)) {
+      if (!isExpired(item.state, now) || (item.state.state === 'sending' && item.state.claimUntil > now)) {
+        continue;
+      }
+      try {
+        await this.deps.outbox.update(item, transition(item.state, { type: 'expire', now }));
+        expired++;
+      } catch (error) {
+        // Changed meanwhile (the catalog connected again and a drain took it): the drain decides.
+        if (codeOf(error) !== 'CHANGED_BY_SOMEONE_ELSE') {
+          throw error;
+        }
+      }
+    }
+    if (expired > 0) {
+      await this.deps.outbox.recordDrain(record.catalog, { sent: 0, expired, failed: 0, lastSentAt: null });
+    }
+    return expired;
+  }
+
   private get leaseMs(): number {
     return this.deps.config.leaseSeconds * 1000;
   }

@@ -127,7 +127,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     // R-OPS-5: no message body in the logs
     expect(stack.logs.text()).not.toContain('See you');
     // The daily retention job runs over these real rows: nothing has been final for OUTBOX_CONTENT_DAYS yet.
-    expect(await stack.api.monitor.runOnce('outbox-retention')).toEqual({ catalogs: expect.any(Number), dropped: 0, deleted: 0, leftovers: 0, failed: 0 });
+    expect(await stack.api.monitor.runOnce('outbox-retention')).toEqual({ catalogs: expect.any(Number), expired: 0, dropped: 0, deleted: 0, leftovers: 0, signIns: expect.any(Number), failed: 0 });
     const view = await stack.call('GET', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') });
     expect(view.body.outbox).toMatchObject({ waiting: 0, held: 0 });
     expect(Date.parse(view.body.outbox.lastSentAt)).toBeGreaterThan(Date.now() - 60_000);
@@ -565,6 +565,16 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect((await viewOf()).outbox).toMatchObject({ waiting: 2, held: 2 });
     const listed = await stack.call('GET', catalogPath(catalogB, '/deliveries'), { token: await stack.token('alex@contoso.test') });
     expect(listed.body.counts).toMatchObject({ held: 2, expired: 1 });
+    // No drain would record it while the catalog is held (for ever, were it disconnected): the
+    // retention job does, so its content goes after OUTBOX_CONTENT_DAYS like any final item's.
+    // The held ones stay held.
+    expect(await stack.api.monitor.runOnce('outbox-retention')).toMatchObject({ expired: 1, failed: 0 });
+    const recorded = (await status(catalogB, expiring.body.id)).body;
+    expect(recorded.history.filter((h: { status: string }) => h.status === 'expired')).toHaveLength(1);
+    // Stored now, at the job's time (the status read's own entry was at the expiry).
+    expect(Date.parse(recorded.history[recorded.history.length - 1].at)).toBeGreaterThan(Date.parse(recorded.expiresAt));
+    expect((await status(catalogB, lost.body.id)).body.status).toBe('held');
+    expect((await viewOf()).outbox).toMatchObject({ waiting: 2, held: 2 });
     await connectClassic(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', 'new-password-1');
     const finals = await Promise.all([lost.body.id, queuedWhileLost.body.id, expiring.body.id].map((id) => settled(catalogB, id)));
     expect(finals.map((f) => f.status)).toEqual(['sent', 'sent', 'expired']);

@@ -274,6 +274,7 @@ describe('configuration', () => {
     const monitorWith = (env: Record<string, string>): HealthMonitor => new HealthMonitor({
       config: loadConfig(env, '/repo'),
       connections: { all: async function* () { yield* ['a', 'b', 'bad'].map((catalog) => ({ record: { catalog } })); } },
+      service: { purgeSignIns: async () => 1 },
       prune: async (catalog: string, cutoffs: unknown) => {
         asked.push([catalog, cutoffs]);
         if (catalog === 'bad') {
@@ -281,16 +282,23 @@ describe('configuration', () => {
         }
         return { dropped: 2, deleted: 1, leftovers: 1 };
       },
+      // What expired in a held catalog is recorded first (here: 3 in "a"), so its content goes by the same cut.
+      expireHeld: async (record: { catalog: string }) => {
+        asked.push([record.catalog, 'expire']);
+        return record.catalog === 'a' ? 3 : 0;
+      },
       now: () => 100 * 86_400_000
     } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
-    expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, dropped: 4, deleted: 2, leftovers: 2, failed: 1 });
+    expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, expired: 3, dropped: 4, deleted: 2, leftovers: 2, signIns: 1, failed: 1 });
+    expect(asked.filter(([, what]) => what === 'expire').map(([c]) => c)).toEqual(['a', 'b', 'bad']);
+    asked.splice(0, asked.length, ...asked.filter(([, what]) => what !== 'expire'));
     expect(asked).toEqual(['a', 'b', 'bad'].map((c) => [c, { contentBefore: 70 * 86_400_000, historyBefore: 10 * 86_400_000 }]));
     asked.length = 0;
     await monitorWith({ OUTBOX_CONTENT_DAYS: '0', OUTBOX_HISTORY_DAYS: '7' }).prune();
-    expect(asked[0]).toEqual(['a', { contentBefore: undefined, historyBefore: 93 * 86_400_000 }]);
+    expect(asked[1]).toEqual(['a', { contentBefore: undefined, historyBefore: 93 * 86_400_000 }]);
     asked.length = 0;
     await monitorWith({ OUTBOX_HISTORY_DAYS: '0' }).prune();
-    expect(asked[0]).toEqual(['a', { contentBefore: 70 * 86_400_000, historyBefore: undefined }]);
+    expect(asked[1]).toEqual(['a', { contentBefore: 70 * 86_400_000, historyBefore: undefined }]);
   });
   it('health monitor - a shutdown cuts the sweep short after the catalog being probed, not after every catalog\'s probe', async () => {
     const probed: string[] = [];
