@@ -465,25 +465,22 @@ export class OutboxStore {
     return entity ? { ...toItem(entity as unknown as ItemEntity, null), ...(typeof entity.recipientCount === 'number' ? { recipientCount: entity.recipientCount } : {}) } : undefined;
   }
 
-  /** The catalog's notifications for the deliveries list (R-OPS-2): state and subject only, never addresses or bodies; at most `cap`. */
+  /**
+   * The catalog's notifications for the deliveries list (R-OPS-2): state and subject only, never
+   * addresses or bodies; the newest `cap`. A pending item's live state is on its queue row (its item
+   * row keeps the state it was queued with): only the queue rows of the items listed are read - those
+   * enqueued since the oldest pending one listed, a range per priority - not the whole backlog,
+   * which the LMS may make tens of thousands long (the page reads this every 10 s while items move).
+   * An item that turned final between the two reads shows its earlier state until the next read.
+   */
   public async summaries(catalog: string, cap: number): Promise<Array<{ id: string; kind: ItemKind; subject: string; recipients: number; state: ItemState }>> {
-    // Pending items' live states first, from their queue rows: an item row read afterwards that is
-    // still not final had its queue row then (or was queued since, and is as its item row says).
-    const live = new Map<string, ItemState>();
-    for await (const row of this.queueRows<{ id: string; state?: string | null }>(catalog, 1000, ['id', 'state'])) {
-      if (typeof row.state === 'string') {
-        live.set(row.id, JSON.parse(row.state) as ItemState);
-      }
-    }
     const out: Array<{ id: string; kind: ItemKind; subject: string; recipients: number; state: ItemState }> = [];
     try {
       const rows = this.table.listEntities<{ id: string; kind?: ItemKind; subject: string; recipientCount?: number; state: string }>({
         queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'n|' and RowKey lt 'n}'`, select: ['id', 'kind', 'subject', 'recipientCount', 'state'] }
       });
       for await (const row of rows) {
-        const stored = JSON.parse(row.state) as ItemState;
-        const state = isTerminal(stored.state) ? stored : live.get(row.id) ?? stored;
-        out.push({ id: row.id, kind: row.kind ?? 'notification', subject: row.subject, recipients: Number(row.recipientCount ?? 0), state });
+        out.push({ id: row.id, kind: row.kind ?? 'notification', subject: row.subject, recipients: Number(row.recipientCount ?? 0), state: JSON.parse(row.state) as ItemState });
         if (out.length >= cap) {
           break;
         }
@@ -491,7 +488,35 @@ export class OutboxStore {
     } catch (error) {
       throw storageError(error);
     }
-    return out;
+    const pending = out.filter((row) => !isTerminal(row.state.state));
+    if (pending.length === 0) {
+      return out;
+    }
+    const since = Math.min(...pending.map((row) => row.state.enqueuedAt));
+    const live = await this.liveStates(catalog, since, new Set(pending.map((row) => row.id)));
+    return out.map((row) => (isTerminal(row.state.state) ? row : { ...row, state: live.get(row.id) ?? row.state }));
+  }
+
+  /** The queue rows' states of the items `wanted`, all enqueued at `since` or later: a range per priority. */
+  private async liveStates(catalog: string, since: number, wanted: Set<string>): Promise<Map<string, ItemState>> {
+    const partitionKey = catalogKey(catalog);
+    const from = String(since).padStart(15, '0');
+    const live = new Map<string, ItemState>();
+    try {
+      await Promise.all(Object.values(PRIORITY_RANK).map(async (rank) => {
+        const rows = this.table.listEntities<{ id: string; state?: string | null }>({
+          queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${`r|${rank}|${from}`} and RowKey lt ${`r|${rank}}`}`, select: ['id', 'state'] }
+        });
+        for await (const row of rows) {
+          if (typeof row.state === 'string' && wanted.has(row.id)) {
+            live.set(row.id, JSON.parse(row.state) as ItemState);
+          }
+        }
+      }));
+    } catch (error) {
+      throw storageError(error);
+    }
+    return live;
   }
 
   /**

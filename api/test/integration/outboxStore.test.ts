@@ -267,6 +267,55 @@ describe('OutboxStore on Azurite', () => {
     expect((await store.summaries(catalog, 10)).map((s) => s.id)).toEqual([...ids].reverse());
   });
 
+  it('the deliveries list reads the queue rows of the items it lists, not the whole backlog: their live state (sending) all the same, at any priority', async () => {
+    const catalog = 'https://contoso.test/sites/backlog';
+    const enqueue = (keys: string[], now: number, priority: 'urgent' | 'normal' | 'bulk' = 'normal') =>
+      store.enqueue(catalog, keys.map((key) => ({ key, priority, content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: key, text: 'x' }, parts: 1, firstPartRecipients: 1, requestHash: requestHash(key) })), now);
+    // A backlog of 1,200 waiting (the daily limit reached), then three newer ones of each kind of priority.
+    for (let i = 0; i < 1200; i += 100) {
+      await enqueue(Array.from({ length: 100 }, (_, j) => `backlog ${i + j}`), 1000 + i);
+    }
+    const [bulk] = await enqueue(['new bulk'], 50_000, 'bulk');
+    const [urgent] = await enqueue(['new urgent'], 50_001, 'urgent');
+    const [normal] = await enqueue(['new normal'], 50_002);
+    const urgentId = 'id' in urgent ? urgent.id : '';
+    const item = await store.readForUpdate(catalog, urgentId);
+    if (!item) {
+      throw new Error('queued item not found');
+    }
+    await store.update(item, transition(item.state, { type: 'claim', now: 60_000, claimUntil: 90_000 }));
+    // Rows the store reads, counted as they come.
+    let read = 0;
+    const table = (await openTables(azurite.connectionString))[TABLES.outbox];
+    const counting = new Proxy(table, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'listEntities') {
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        }
+        return (options: Parameters<typeof table.listEntities>[0]) => {
+          const rows = target.listEntities(options);
+          return (async function* () {
+            for await (const row of rows) {
+              read++;
+              yield row;
+            }
+          })();
+        };
+      }
+    });
+    const listed = await new OutboxStore(counting as typeof table).summaries(catalog, 3);
+    expect(listed.map((row) => row.subject)).toEqual(['new normal', 'new urgent', 'new bulk']);
+    expect(listed.map((row) => row.state.state)).toEqual(['queued', 'sending', 'queued']);
+    expect(listed.map((row) => row.id)).toEqual([normal, urgent, bulk].map((o) => ('id' in o ? o.id : '')));
+    // Three item rows and the three queue rows since the oldest of them: not the 1,200 ahead of them.
+    expect(read).toBeLessThanOrEqual(6);
+    // Listing the backlog too reads its queue rows, and finds them queued.
+    const all = await store.summaries(catalog, 2000);
+    expect(all).toHaveLength(1203);
+    expect(all.filter((row) => row.state.state === 'sending').map((row) => row.id)).toEqual([urgentId]);
+  });
+
   it('a queue row written before rows carried their state counts as pending, also as Azure answers a $select of a property the row lacks (null)', async () => {
     const catalog = 'https://contoso.test/sites/legacy';
     const [id] = (await store.enqueue(catalog, [{ key: 'legacy', priority: 'normal', content: { to: ['a@contoso.test'], cc: [], bcc: [], subject: 'legacy', text: 'x' }, parts: 1, firstPartRecipients: 1, requestHash: requestHash('legacy') }], 1000)).map((o) => ('id' in o ? o.id : ''));
