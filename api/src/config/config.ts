@@ -78,6 +78,8 @@ export interface AlertsConfig {
   settingsPagePath: string;
   /** How often the (single, leased) health monitor probes connected catalogs; 0 turns it off. */
   probeIntervalSeconds: number;
+  /** Catalogs the health monitor probes at a time (a probe is a token refresh and Graph reads, or an SMTP login: seconds). */
+  probeConcurrency: number;
 }
 
 export interface SendingConfig {
@@ -338,7 +340,8 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
       lmsAdmins: list(optional('LMS_ADMINS', production ? '' : 'megan@contoso.test', (v) => (list(v).every((a) => /^[^@\s]+@[^@\s]+$/.test(a)) ? undefined : 'must be a comma-separated list of email addresses'))).map((a) => a.toLowerCase()),
       reminderDays: Number(optional('ALERT_REMINDER_DAYS', '3', int(1, 365))),
       settingsPagePath: optional('SETTINGS_PAGE_PATH', '/SitePages/LmsM365Connection.aspx', (v) => (/^\/[^\s?#]*$/.test(v) ? undefined : 'must be a site-relative path starting with /')),
-      probeIntervalSeconds: Number(optional('HEALTH_PROBE_INTERVAL_SECONDS', '3600', int(0, 86400)))
+      probeIntervalSeconds: Number(optional('HEALTH_PROBE_INTERVAL_SECONDS', '3600', int(0, 86400))),
+      probeConcurrency: Number(optional('HEALTH_PROBE_CONCURRENCY', '8', int(1, 64)))
     },
     sending: {
       worker: optional('SEND_WORKER', 'true', (v) => (v === 'true' || v === 'false' ? undefined : 'must be true or false')) === 'true',

@@ -26,7 +26,7 @@ export interface MonitorDeps {
   /** Records as expired what expired in a catalog that cannot send (no drain would): the retention job, before `prune`. */
   expireHeld?: (record: ConnectionRecord) => Promise<number>;
   /** Sessions whose room has not answered yet: read their events (issue 9 point 5). */
-  sessions?: { learnRoomAnswers(): Promise<Record<string, number>> };
+  sessions?: { learnRoomAnswers(goOn?: () => Promise<boolean>): Promise<Record<string, number>> };
   log: FastifyBaseLogger;
   now?: () => number;
 }
@@ -71,7 +71,7 @@ export class HealthMonitor {
     return [
       { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: (keep) => this.sweep(keep) },
       { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async (keep) => this.deps.service.keepAlive(undefined, async () => !this.stopping && (await keep())) },
-      { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async () => (await this.deps.sessions?.learnRoomAnswers()) ?? {} },
+      { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async (keep) => (await this.deps.sessions?.learnRoomAnswers(async () => !this.stopping && (await keep()))) ?? {} },
       { name: 'outbox-retention', everySeconds: this.deps.config.outboxContentDays > 0 || this.deps.config.outboxHistoryDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: (keep) => this.prune(keep) }
     ];
   }
@@ -174,39 +174,54 @@ export class HealthMonitor {
     return result;
   }
 
-  /** Probes connected and lost catalogs and sends due incident notices. */
+  /**
+   * Probes connected and lost catalogs and sends due incident notices, HEALTH_PROBE_CONCURRENCY
+   * catalogs at a time: a probe takes seconds (a token refresh and Graph reads, or an SMTP login),
+   * so one after another a few thousand catalogs would not fit in the period. A shutdown or a lost
+   * lease starts no more; the probes under way end first.
+   */
   public async sweep(keep: KeepLease = async () => true): Promise<Record<string, number>> {
     const result = { probed: 0, lost: 0, restored: 0, resumed: 0, notices: 0, failed: 0 };
+    const running = new Set<Promise<void>>();
     for await (const { record } of this.deps.connections.all()) {
-      // A shutdown does not wait for every catalog's probe (a token, up to 20 s, then up to 15 s on Graph or 40 s for an SMTP login).
       if (this.stopping || !(await keep())) {
         break;
       }
-      if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {
-        try {
-          const state = await this.deps.service.probe(record);
-          result.probed++;
-          if (state === 'lost' && record.health.state !== 'lost') {
-            result.lost++;
-          }
-          if (state === 'connected' && record.health.state === 'lost') {
-            result.restored++;
-          }
-          // (A restored connection was woken by the probe.)
-          if (state === 'connected' && record.health.state === 'connected' && (await this.deps.resume?.(record.catalog))) {
-            result.resumed++;
-          }
-        } catch (error) {
-          // A passing fault (429, 5xx, timeout): never taken for a loss; the next sweep probes again.
-          result.failed++;
-          this.deps.log.info({ job: 'health-monitor', catalog: record.catalog, ...logFields(error) }, 'probe failed');
-        }
-      }
-      if (record.incident) {
-        const sent = await this.deps.alerts.dispatch(record.catalog).catch(() => null);
-        result.notices += sent ? 1 : 0;
+      const task: Promise<void> = this.sweepOne(record, result).finally(() => running.delete(task));
+      running.add(task);
+      if (running.size >= this.deps.config.alerts.probeConcurrency) {
+        await Promise.race(running);
       }
     }
+    await Promise.all(running);
     return result;
+  }
+
+  /** One catalog's probe and due notices, counted in `result`; never throws. */
+  private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed', number>): Promise<void> {
+    if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {
+      try {
+        const state = await this.deps.service.probe(record);
+        result.probed++;
+        if (state === 'lost' && record.health.state !== 'lost') {
+          result.lost++;
+        }
+        if (state === 'connected' && record.health.state === 'lost') {
+          result.restored++;
+        }
+        // (A restored connection was woken by the probe.)
+        if (state === 'connected' && record.health.state === 'connected' && (await this.deps.resume?.(record.catalog))) {
+          result.resumed++;
+        }
+      } catch (error) {
+        // A passing fault (429, 5xx, timeout): never taken for a loss; the next sweep probes again.
+        result.failed++;
+        this.deps.log.info({ job: 'health-monitor', catalog: record.catalog, ...logFields(error) }, 'probe failed');
+      }
+    }
+    if (record.incident) {
+      const sent = await this.deps.alerts.dispatch(record.catalog).catch(() => null);
+      result.notices += sent ? 1 : 0;
+    }
   }
 }

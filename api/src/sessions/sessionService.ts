@@ -195,10 +195,15 @@ export class SessionService {
    * The room-answer job (HealthMonitor, once per period across instances): every session whose
    * room has not answered yet reads its event's attendees, so the answer is stored (and a decline
    * fails the session with ROOM_UNAVAILABLE) whether or not the LMS reads the status meanwhile.
+   * `goOn` is asked before each session (the job's lease renewed, no shutdown under way): a run
+   * longer than its period keeps the lease, so another instance does not start a second run beside it.
    */
-  public async learnRoomAnswers(): Promise<Record<string, number>> {
+  public async learnRoomAnswers(goOn: () => Promise<boolean> = async () => true): Promise<Record<string, number>> {
     const result = { looked: 0, answered: 0, failed: 0 };
     for await (const { catalog, sessionId } of this.deps.sessions.awaitingRoomAnswer()) {
+      if (!(await goOn())) {
+        break;
+      }
       result.looked++;
       try {
         const [record, { record: connection }] = await Promise.all([this.deps.sessions.read(catalog, sessionId), this.deps.connections.read(catalog)]);

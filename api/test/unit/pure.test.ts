@@ -300,10 +300,45 @@ describe('configuration', () => {
     await monitorWith({ OUTBOX_HISTORY_DAYS: '0' }).prune();
     expect(asked[1]).toEqual(['a', { contentBefore: 70 * 86_400_000, historyBefore: undefined }]);
   });
-  it('health monitor - a shutdown cuts the sweep short after the catalog being probed, not after every catalog\'s probe', async () => {
+  it('health monitor - probes HEALTH_PROBE_CONCURRENCY catalogs at a time: a slow one does not hold the others up, and every one is probed', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const probed: string[] = [];
+    let releaseSlow: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => { releaseSlow = resolve; });
+    const catalogs = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const monitor = new HealthMonitor({
+      config: loadConfig({ HEALTH_PROBE_CONCURRENCY: '3' }, '/repo'),
+      connections: { all: async function* () { yield* catalogs.map((catalog) => ({ record: { catalog, method: 'modern', enabled: true, health: { state: 'connected' } } })); } },
+      service: {
+        probe: async (record: { catalog: string }) => {
+          inFlight++;
+          most = Math.max(most, inFlight);
+          await (record.catalog === 'c0' ? slow : new Promise((resolve) => setTimeout(resolve, 5)));
+          probed.push(record.catalog);
+          inFlight--;
+          return 'connected';
+        }
+      },
+      alerts: { dispatch: async () => null },
+      log: { info: () => undefined, warn: () => undefined }
+    } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
+    const sweeping = monitor.sweep();
+    // All but the slow one are probed beside it, never more than three at a time.
+    for (let i = 0; i < 100 && probed.length < 19; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(probed).toHaveLength(19);
+    expect(probed).not.toContain('c0');
+    releaseSlow();
+    expect(await sweeping).toMatchObject({ probed: 20, failed: 0 });
+    expect(most).toBe(3);
+    expect(loadConfig({}, '/repo').alerts.probeConcurrency).toBe(8);
+  });
+  it('health monitor - a shutdown cuts the sweep short after the probes under way, not after every catalog\'s probe', async () => {
     const probed: string[] = [];
     const monitor = new HealthMonitor({
-      config: loadConfig({}, '/repo'),
+      config: loadConfig({ HEALTH_PROBE_CONCURRENCY: '1' }, '/repo'),
       connections: { all: async function* () { yield* ['a', 'b', 'c'].map((catalog) => ({ record: { catalog, method: 'modern', enabled: true, health: { state: 'connected' } } })); } },
       service: { probe: async (record: { catalog: string }) => { probed.push(record.catalog); await new Promise((resolve) => setTimeout(resolve, 200)); return 'connected'; } },
       alerts: { dispatch: async () => null },

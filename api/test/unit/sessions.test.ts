@@ -617,3 +617,30 @@ describe('the rooms list of a catalog spelt two ways', () => {
     expect(listed).toBe(1);
   });
 });
+
+describe('the room-answer job', () => {
+  it('asks before each session whether to go on (its lease renewed, no shutdown): a "no" ends the run there, so no second run starts beside a long one', async () => {
+    const read: string[] = [];
+    const service = new SessionService({
+      connections: { read: async () => ({ record: emptyConnection('https://t.test/sites/a', 'c1'), etag: '*' }) },
+      sessions: {
+        awaitingRoomAnswer: async function* () {
+          yield* ['s1', 's2', 's3'].map((sessionId) => ({ catalog: 'https://t.test/sites/a', sessionId }));
+        },
+        read: async (_catalog: string, sessionId: string) => {
+          read.push(sessionId);
+          return undefined;
+        }
+      },
+      outbox: {},
+      wake: async () => undefined,
+      log: { info: () => undefined, warn: () => undefined },
+      roomsCacheMs: 1000,
+      recipientsPerMessage: 500
+    } as unknown as SessionDeps);
+    let asked = 0;
+    expect(await service.learnRoomAnswers(async () => ++asked < 2)).toEqual({ looked: 1, answered: 0, failed: 0 });
+    expect(read).toEqual(['s1']);
+    expect(await service.learnRoomAnswers()).toEqual({ looked: 3, answered: 0, failed: 0 });
+  });
+});
