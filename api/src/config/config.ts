@@ -54,6 +54,8 @@ export interface ApiConfig {
   outboxContentDays: number;
   /** Days a final notification is kept at all - state, subject, history, idempotency key (0: kept); the same job deletes it. */
   outboxHistoryDays: number;
+  /** Days after its end a session (title, description, attendees) is kept, with its invitations; 0: kept. */
+  sessionRetentionDays: number;
   outboxContentIntervalSeconds: number;
   /** The outbox engine: Exchange Online's per-mailbox limits (R-USE-4) and how the workers run. */
   sending: SendingConfig;
@@ -334,6 +336,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     roomAnswerIntervalSeconds: Number(optional('ROOM_ANSWER_INTERVAL_SECONDS', '60', int(0, 86400))),
     outboxContentDays: Number(optional('OUTBOX_CONTENT_DAYS', '30', int(0, 3650))),
     outboxHistoryDays: Number(optional('OUTBOX_HISTORY_DAYS', '90', int(0, 3650))),
+    sessionRetentionDays: Number(optional('SESSION_RETENTION_DAYS', '90', int(0, 3650))),
     outboxContentIntervalSeconds: Number(optional('OUTBOX_CONTENT_INTERVAL_SECONDS', '86400', int(0, 604800))),
     alerts: {
       sender: optional('SYSTEM_SENDER', production ? '' : 'notifications@contoso.test', (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'must be an email address')) || null,

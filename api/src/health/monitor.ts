@@ -26,7 +26,11 @@ export interface MonitorDeps {
   /** Records as expired what expired in a catalog that cannot send (no drain would): the retention job, before `prune`. */
   expireHeld?: (record: ConnectionRecord) => Promise<number>;
   /** Sessions whose room has not answered yet: read their events (issue 9 point 5). */
-  sessions?: { learnRoomAnswers(goOn?: () => Promise<boolean>): Promise<Record<string, number>> };
+  sessions?: {
+    learnRoomAnswers(goOn?: () => Promise<boolean>): Promise<Record<string, number>>;
+    /** The retention job's part for sessions ended before `before` (SESSION_RETENTION_DAYS). */
+    forgetEnded(catalog: string, before: number): Promise<{ sessions: number; invitations: number }>;
+  };
   log: FastifyBaseLogger;
   now?: () => number;
 }
@@ -72,7 +76,7 @@ export class HealthMonitor {
       { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: (keep) => this.sweep(keep) },
       { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async (keep) => this.deps.service.keepAlive(undefined, async () => !this.stopping && (await keep())) },
       { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async (keep) => (await this.deps.sessions?.learnRoomAnswers(async () => !this.stopping && (await keep()))) ?? {} },
-      { name: 'outbox-retention', everySeconds: this.deps.config.outboxContentDays > 0 || this.deps.config.outboxHistoryDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: (keep) => this.prune(keep) }
+      { name: 'outbox-retention', everySeconds: this.deps.config.outboxContentDays > 0 || this.deps.config.outboxHistoryDays > 0 || this.deps.config.sessionRetentionDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: (keep) => this.prune(keep) }
     ];
   }
 
@@ -148,7 +152,7 @@ export class HealthMonitor {
    * Abandoned sign-ins go too (also when the keep-alive, which removes them hourly, is off).
    */
   public async prune(keep: KeepLease = async () => true): Promise<Record<string, number>> {
-    const result = { catalogs: 0, expired: 0, dropped: 0, deleted: 0, leftovers: 0, signIns: 0, failed: 0 };
+    const result = { catalogs: 0, expired: 0, dropped: 0, deleted: 0, leftovers: 0, sessions: 0, invitations: 0, signIns: 0, failed: 0 };
     result.signIns = await this.deps.service.purgeSignIns().catch(() => {
       result.failed++;
       return 0;
@@ -162,6 +166,12 @@ export class HealthMonitor {
       try {
         result.expired += (await this.deps.expireHeld?.(record)) ?? 0;
         const done = (await this.deps.prune?.(record.catalog, cutoffs)) ?? { dropped: 0, deleted: 0, leftovers: 0 };
+        const sessionsBefore = before(this.deps.config.sessionRetentionDays);
+        if (sessionsBefore !== undefined && this.deps.sessions) {
+          const forgotten = await this.deps.sessions.forgetEnded(record.catalog, sessionsBefore);
+          result.sessions += forgotten.sessions;
+          result.invitations += forgotten.invitations;
+        }
         result.dropped += done.dropped;
         result.deleted += done.deleted;
         result.leftovers += done.leftovers;

@@ -752,6 +752,39 @@ export class OutboxStore {
   }
 
   /**
+   * The invitation items of sessions the retention job forgets (SESSION_RETENTION_DAYS): each final
+   * one deleted whole, with its idempotency key. Answers how many, and the sessions that still have
+   * an item pending (in a catalog that cannot send): those are kept, with their items, until it is final.
+   */
+  public async forgetInvitations(catalog: string, sessions: Set<string>): Promise<{ deleted: number; pending: Set<string> }> {
+    const partitionKey = catalogKey(catalog);
+    const pending = new Set<string>();
+    const final: Array<{ rowKey: string; id: string; keyRow?: string; session: string }> = [];
+    if (sessions.size === 0) {
+      return { deleted: 0, pending };
+    }
+    try {
+      const rows = this.table.listEntities<{ rowKey: string; id: string; kind?: ItemKind; session?: string; state: string; keyRow?: string }>({
+        queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge 'n|' and RowKey lt 'n}' and kind eq 'invitation'`, select: ['RowKey', 'id', 'kind', 'session', 'state', 'keyRow'] }
+      });
+      for await (const row of rows) {
+        if (row.kind !== 'invitation' || !row.session || !sessions.has(row.session)) {
+          continue;
+        }
+        if (isTerminal((JSON.parse(row.state) as ItemState).state)) {
+          final.push({ rowKey: row.rowKey, id: row.id, session: row.session, ...(row.keyRow ? { keyRow: row.keyRow } : {}) });
+        } else {
+          pending.add(row.session);
+        }
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
+    const deleted = await this.deleteWhole(partitionKey, final.filter((row) => !pending.has(row.session)));
+    return { deleted, pending };
+  }
+
+  /**
    * Queue rows of items final before `before`: a drain removes a final item's queue row when it
    * marks it, or when it passes the row later; one left by a crash in a catalog that sends no more
    * would keep the content a queue row holds for ever. (Only long-final rows: a drain may be about

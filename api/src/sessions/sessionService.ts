@@ -192,6 +192,36 @@ export class SessionService {
   }
 
   /**
+   * The retention job's part for sessions (SESSION_RETENTION_DAYS): a session that ended before
+   * `before` - its latest revision and what the attendees received - is deleted with its
+   * invitation items and their keys: its title, description and attendees are not kept for ever.
+   * One with an invitation still pending (a catalog that cannot send) waits until it is final; one
+   * the LMS puts again meanwhile is kept (its row's ETag). Worked through a hundred at a time.
+   */
+  public async forgetEnded(catalog: string, before: number): Promise<{ sessions: number; invitations: number }> {
+    const result = { sessions: 0, invitations: 0 };
+    const forget = async (records: SessionRecord[]): Promise<void> => {
+      const { deleted, pending } = await this.deps.outbox.forgetInvitations(catalog, new Set(records.map((r) => r.sessionId)));
+      result.invitations += deleted;
+      for (const record of records.filter((r) => !pending.has(r.sessionId))) {
+        result.sessions += (await this.deps.sessions.remove(record)) ? 1 : 0;
+      }
+    };
+    let batch: SessionRecord[] = [];
+    for await (const record of this.deps.sessions.endedBefore(catalog, before)) {
+      batch.push(record);
+      if (batch.length === 100) {
+        await forget(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) {
+      await forget(batch);
+    }
+    return result;
+  }
+
+  /**
    * The room-answer job (HealthMonitor, once per period across instances): every session whose
    * room has not answered yet reads its event's attendees, so the answer is stored (and a decline
    * fails the session with ROOM_UNAVAILABLE) whether or not the LMS reads the status meanwhile.

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import type { ErrorCode, LocalDateTimeType } from '@lms-m365/contracts';
 import { textChunks } from '../storage/chunks';
-import { catalogKey, conditionalWriteError, readEntity, storageError } from '../storage/tables';
+import { odata } from '@azure/data-tables';
+import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
 import { sessionTimes } from './time';
 
 export type RoomAnswer = 'none' | 'accepted' | 'tentativelyAccepted' | 'declined';
@@ -85,7 +86,7 @@ export interface SessionRecord {
 }
 
 /** Whether the session's end has passed (a time that cannot be read has not). */
-function ended(sent: SentState, now: number): boolean {
+function ended(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
   try {
     return sessionTimes(sent.start, sent.end).end.toMillis() <= now;
   } catch {
@@ -94,6 +95,42 @@ function ended(sent: SentState, now: number): boolean {
 }
 
 const rowOf = (sessionId: string): string => `s|${createHash('sha256').update(sessionId, 'utf8').digest('hex')}`;
+
+/** A session row as the store reads it (its chunked properties joined). */
+function toRecord(entity: Record<string, unknown> & { etag: string }): SessionRecord {
+  const joined = (prefix: string): string => {
+    let text = '';
+    for (let i = 0; i < Number(entity[`${prefix}n`]); i++) {
+      text += String(entity[`${prefix}${i}`] ?? '');
+    }
+    return text;
+  };
+  const json = <T>(name: string): T | null => (typeof entity[name] === 'string' && entity[name] !== '' ? (JSON.parse(entity[name] as string) as T) : null);
+  // The attendees who have (or may have) the meeting are in chunk properties of their own (rows
+  // written earlier hold `sent`'s in `sent`).
+  const withAttendees = <T extends SentState>(name: string, prefix: string): T | null => {
+    const state = json<T>(name);
+    if (state && entity[`${prefix}n`] !== undefined) {
+      state.attendees = JSON.parse(joined(prefix)) as string[];
+    }
+    return state;
+  };
+  const sent = withAttendees<SentState>('sent', 'sa');
+  const attempt = withAttendees<Attempt>('attempt', 'aa');
+  return {
+    sessionId: String(entity.sessionId),
+    catalog: String(entity.catalog),
+    desired: JSON.parse(joined('d')) as SessionRevision,
+    desiredHash: String(entity.desiredHash),
+    ...(typeof entity.desiredCanonical === 'string' ? { desiredCanonical: entity.desiredCanonical } : {}),
+    sent,
+    attempt,
+    firstSentRevision: typeof entity.firstSentRevision === 'number' && entity.firstSentRevision > 0 ? entity.firstSentRevision : null,
+    outcome: json<SessionOutcome>('outcome'),
+    updatedAt: String(entity.updatedAt),
+    etag: entity.etag
+  };
+}
 
 /**
  * Sessions of a catalog in their own table (partition per catalog, a row per session): the desired
@@ -105,41 +142,39 @@ export class SessionStore {
 
   public async read(catalog: string, sessionId: string): Promise<SessionRecord | undefined> {
     const entity = await readEntity<Record<string, unknown>>(this.table, catalogKey(catalog), rowOf(sessionId));
-    if (!entity) {
-      return undefined;
+    return entity ? toRecord(entity as Record<string, unknown> & { etag: string }) : undefined;
+  }
+
+  /**
+   * The catalog's sessions that ended before `before` - the LMS's latest revision, and what went out
+   * to the attendees - with no submission under way: what the retention job forgets
+   * (SESSION_RETENTION_DAYS). A row whose times cannot be read is not taken for ended.
+   */
+  public async *endedBefore(catalog: string, before: number): AsyncGenerator<SessionRecord> {
+    try {
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 's|' and RowKey lt 's}'` } })) {
+        const record = toRecord(entity as Record<string, unknown> & { etag: string });
+        if (!record.attempt && ended(record.desired, before) && (!record.sent || ended(record.sent, before))) {
+          yield record;
+        }
+      }
+    } catch (error) {
+      throw storageError(error);
     }
-    const joined = (prefix: string): string => {
-      let text = '';
-      for (let i = 0; i < Number(entity[`${prefix}n`]); i++) {
-        text += String(entity[`${prefix}${i}`] ?? '');
+  }
+
+  /** Deletes the session's row, unless it changed since it was read (a revision put meanwhile): false then, or when it is gone. */
+  public async remove(record: SessionRecord): Promise<boolean> {
+    try {
+      await this.table.deleteEntity(catalogKey(record.catalog), rowOf(record.sessionId), { etag: record.etag });
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412 || status === 404) {
+        return false;
       }
-      return text;
-    };
-    const json = <T>(name: string): T | null => (typeof entity[name] === 'string' && entity[name] !== '' ? (JSON.parse(entity[name] as string) as T) : null);
-    // The attendees who have (or may have) the meeting are in chunk properties of their own (rows
-    // written earlier hold `sent`'s in `sent`).
-    const withAttendees = <T extends SentState>(name: string, prefix: string): T | null => {
-      const state = json<T>(name);
-      if (state && entity[`${prefix}n`] !== undefined) {
-        state.attendees = JSON.parse(joined(prefix)) as string[];
-      }
-      return state;
-    };
-    const sent = withAttendees<SentState>('sent', 'sa');
-    const attempt = withAttendees<Attempt>('attempt', 'aa');
-    return {
-      sessionId: String(entity.sessionId),
-      catalog: String(entity.catalog),
-      desired: JSON.parse(joined('d')) as SessionRevision,
-      desiredHash: String(entity.desiredHash),
-      ...(typeof entity.desiredCanonical === 'string' ? { desiredCanonical: entity.desiredCanonical } : {}),
-      sent,
-      attempt,
-      firstSentRevision: typeof entity.firstSentRevision === 'number' && entity.firstSentRevision > 0 ? entity.firstSentRevision : null,
-      outcome: json<SessionOutcome>('outcome'),
-      updatedAt: String(entity.updatedAt),
-      etag: entity.etag
-    };
+      throw storageError(error);
+    }
   }
 
   /**

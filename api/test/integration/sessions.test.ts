@@ -508,6 +508,41 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect((await status(catalogB, dropped)).body).toMatchObject({ status: 'cancelled', sentRevision: null });
   });
 
+  it('retention - a session that ended SESSION_RETENTION_DAYS ago is forgotten with its invitations (its status 404, gone from the deliveries list); one whose invitation is still held waits until it went out', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const done = `s-${randomUUID()}`;
+    expect((await put(catalogB, done, session(1, { title: 'Forgotten session' }))).status).toBe(202);
+    await until(catalogB, done, (b) => b.status === 'scheduled', 'the invitation');
+    // The password changed: the next session's invitation waits, held.
+    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-r' });
+    const waiting = `s-${randomUUID()}`;
+    expect((await put(catalogB, waiting, session(1, { title: 'Held session' }))).status).toBe(202);
+    await until(catalogB, waiting, (b) => b.status === 'held', 'the held invitation');
+    const listed = async (): Promise<string[]> => {
+      const res = await stack.call('GET', catalogPath(catalogB, '/deliveries?limit=100'), { token: await stack.token('alex@contoso.test') });
+      return (res.body.items as Array<{ kind: string; subject: string }>).filter((i) => i.kind === 'invitation').map((i) => i.subject);
+    };
+    expect(await listed()).toEqual(expect.arrayContaining(['Forgotten session', 'Held session']));
+    // Both ended (2027) before the cut: the sent one goes with its item and key; the held one stays.
+    const cut = Date.parse('2030-01-01T00:00:00Z');
+    const first = await stack.api.sessions.forgetEnded(catalogB, cut);
+    expect(first).toMatchObject({ sessions: expect.any(Number), invitations: expect.any(Number) });
+    expect(first.sessions).toBeGreaterThanOrEqual(1);
+    expect((await status(catalogB, done)).body).toMatchObject({ status: 404, code: 'SESSION_NOT_FOUND' });
+    expect((await status(catalogB, waiting)).body).toMatchObject({ status: 'held' });
+    expect(await listed()).not.toContain('Forgotten session');
+    expect(await listed()).toContain('Held session');
+    // Not before the cut: nothing of a session that has not ended by then.
+    expect(await stack.api.sessions.forgetEnded(catalogB, Date.parse('2027-06-10T00:00:00Z'))).toEqual({ sessions: 0, invitations: 0 });
+    // Sent once reconnected: then it goes too.
+    await connectClassic(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', 'changed-r');
+    await until(catalogB, waiting, (b) => b.status === 'scheduled', 'the invitation once reconnected');
+    expect(await stack.api.sessions.forgetEnded(catalogB, cut)).toMatchObject({ sessions: 1, invitations: 1 });
+    expect((await status(catalogB, waiting)).body).toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    expect(await listed()).not.toContain('Held session');
+  });
+
   /** The catalog's invitation items in the deliveries list (a catalog admin's view): status and code. */
   const invitationDeliveries = async (catalog: string, admin: string): Promise<Array<{ status: string; code: string | null }>> => {
     const res = await stack.call('GET', catalogPath(catalog, '/deliveries?limit=100'), { token: await stack.token(admin) });

@@ -289,7 +289,7 @@ describe('configuration', () => {
       },
       now: () => 100 * 86_400_000
     } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
-    expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, expired: 3, dropped: 4, deleted: 2, leftovers: 2, signIns: 1, failed: 1 });
+    expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, expired: 3, dropped: 4, deleted: 2, leftovers: 2, sessions: 0, invitations: 0, signIns: 1, failed: 1 });
     expect(asked.filter(([, what]) => what === 'expire').map(([c]) => c)).toEqual(['a', 'b', 'bad']);
     asked.splice(0, asked.length, ...asked.filter(([, what]) => what !== 'expire'));
     expect(asked).toEqual(['a', 'b', 'bad'].map((c) => [c, { contentBefore: 70 * 86_400_000, historyBefore: 10 * 86_400_000 }]));
@@ -299,6 +299,31 @@ describe('configuration', () => {
     asked.length = 0;
     await monitorWith({ OUTBOX_HISTORY_DAYS: '0' }).prune();
     expect(asked[1]).toEqual(['a', { contentBefore: 70 * 86_400_000, historyBefore: undefined }]);
+  });
+  it('outbox retention - sessions ended SESSION_RETENTION_DAYS ago are forgotten in each catalog (0 keeps them), counted with their invitations', async () => {
+    const cuts: Array<[string, number]> = [];
+    const monitorWith = (env: Record<string, string>): HealthMonitor => new HealthMonitor({
+      config: loadConfig(env, '/repo'),
+      connections: { all: async function* () { yield* ['a', 'b'].map((catalog) => ({ record: { catalog } })); } },
+      service: { purgeSignIns: async () => 0 },
+      prune: async () => ({ dropped: 0, deleted: 0, leftovers: 0 }),
+      sessions: {
+        learnRoomAnswers: async () => ({}),
+        forgetEnded: async (catalog: string, before: number) => {
+          cuts.push([catalog, before]);
+          return { sessions: 2, invitations: 3 };
+        }
+      },
+      now: () => 100 * 86_400_000
+    } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
+    expect(await monitorWith({}).prune()).toMatchObject({ catalogs: 2, sessions: 4, invitations: 6 });
+    expect(cuts).toEqual([['a', 10 * 86_400_000], ['b', 10 * 86_400_000]]);
+    cuts.length = 0;
+    expect(await monitorWith({ SESSION_RETENTION_DAYS: '30' }).prune()).toMatchObject({ sessions: 4 });
+    expect(cuts[0]).toEqual(['a', 70 * 86_400_000]);
+    cuts.length = 0;
+    expect(await monitorWith({ SESSION_RETENTION_DAYS: '0' }).prune()).toMatchObject({ sessions: 0, invitations: 0 });
+    expect(cuts).toEqual([]);
   });
   it('health monitor - probes HEALTH_PROBE_CONCURRENCY catalogs at a time: a slow one does not hold the others up, and every one is probed', async () => {
     let inFlight = 0;

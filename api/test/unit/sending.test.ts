@@ -230,6 +230,10 @@ describe('pacer - Exchange Online per-mailbox limits as pure decisions', () => {
       const lifted = liftBlock(blocked, refusedAt + 20_000, limits);
       expect(liftBlock(lifted, refusedAt + 30_000, limits)).toBe(lifted);
       expect(blockPause(prune(lifted, refusedAt + 30_000, limits), refusedAt + 30_000)).toBe(refusedAt + 60_000);
+      // The refusal's time goes with the pause through the budget's other steps (a drain prunes it, a
+      // submission of another catalog's mailbox is accepted): a second lift still counts from it.
+      expect(liftBlock(prune(lifted, refusedAt + 30_000, limits), refusedAt + 30_000, limits).pausedUntil).toBe(refusedAt + 60_000);
+      expect(liftBlock(recordAccepted({ ...lifted, faults: 2, faultAt: refusedAt }, 0, refusedAt + 30_000), refusedAt + 30_000, limits).pausedUntil).toBe(refusedAt + 60_000);
       // A new refusal starts a new hour, and its own minute.
       const again = pauseUntil(prune(lifted, refusedAt + 60_000, limits), refusedAt + 2 * 60_000 + HOUR, code);
       expect(again.refusedAt).toBeUndefined();
