@@ -981,7 +981,10 @@ export class SendingEngine {
           listed = 0;
           full = false;
           let chars = 0;
-          for await (const entry of outbox.pendingEntries(catalog, pageRows, after)) {
+          // Rows due later at the start (tomorrow's reminders ahead of one due now) are passed over
+          // without their bodies; the page starts at the first row that may go.
+          const ahead = await outbox.notDueAhead(catalog, after, this.now());
+          for await (const entry of outbox.pendingEntries(catalog, pageRows, ahead.last)) {
             lastListed = queueRowOf(entry.item);
             if (isTerminal(entry.item.state.state)) {
               // Final already (its queue row waits for its removal): removed with the drain's writes.
@@ -1005,6 +1008,7 @@ export class SendingEngine {
             // A pass from the head sees again everything that is due later.
             nextDueAt = Infinity;
           }
+          nextDueAt = Math.min(nextDueAt, ahead.dueAt);
         }
         let started = 0;
         let waitUntil = Infinity;

@@ -535,6 +535,39 @@ export class OutboxStore {
   }
 
   /**
+   * The queue rows from the head (or after `after`) that are due later - queued, not yet due, not
+   * expired - read without their bodies, up to the first row that is not: a drain lists its page
+   * (with bodies) from there, instead of page after page of notifications scheduled for later
+   * (tomorrow's reminders queued before one due now). A first look takes a few rows (most of the
+   * time the head is due); a longer run of rows due later is read a thousand at a time, at most
+   * `limit`. Answers the last such row and the earliest time one of them is due (Infinity: none).
+   */
+  public async notDueAhead(catalog: string, after: string | undefined, now: number, limit = 10_000): Promise<{ last: string | undefined; dueAt: number }> {
+    let last = after;
+    let dueAt = Infinity;
+    let passed = 0;
+    for (const pageSize of [8, 1000]) {
+      let read = 0;
+      for await (const row of this.queueRows<{ rowKey?: string; state?: string | null; dueAt?: number }>(catalog, pageSize, ['RowKey', 'state', 'dueAt'], last)) {
+        const state = typeof row.state === 'string' ? (JSON.parse(row.state) as ItemState) : undefined;
+        if (!state || state.state !== 'queued' || !(Number(row.dueAt) > now) || isExpired(state, now) || !row.rowKey) {
+          return { last: passed > 0 ? last : after, dueAt };
+        }
+        last = row.rowKey;
+        dueAt = Math.min(dueAt, Number(row.dueAt));
+        passed++;
+        if (passed >= limit || (++read >= pageSize && pageSize < 1000)) {
+          break;
+        }
+      }
+      if (passed >= limit || read < pageSize) {
+        break;
+      }
+    }
+    return { last: passed > 0 ? last : after, dueAt };
+  }
+
+  /**
    * How many items of the catalog are pending (queued or sending), counted up to `cap`; with
    * `expiredAt`, a queued one past its expiry by then is not (it will not go out).
    */

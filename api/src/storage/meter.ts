@@ -8,6 +8,8 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 export class StorageMeter {
   public requests = 0;
   public queueRequests = 0;
+  /** Characters of the table service's answers (what the API read). */
+  public responseChars = 0;
   public readonly byMethod: Record<string, number> = {};
 
   public readonly countQueueRequest = (): void => {
@@ -19,7 +21,9 @@ export class StorageMeter {
     sendRequest: async (request, next) => {
       this.requests++;
       this.byMethod[request.method] = (this.byMethod[request.method] ?? 0) + 1;
-      return next(request);
+      const response = await next(request);
+      this.responseChars += response.bodyAsText?.length ?? 0;
+      return response;
     }
   };
 }

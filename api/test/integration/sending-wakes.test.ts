@@ -288,7 +288,8 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
     // 150 scheduled for tomorrow, queued first: same priority, so they come first in the queue.
     const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString();
     const batch = (items: object[]): Promise<{ status: number; body: any }> => stack.call('POST', catalogPath(catalog, '/notifications/batch'), { token: lms, body: { items } });
-    const scheduled = await batch(Array.from({ length: 150 }, (_, i) => ({ key: `later-${i}`, to: ['learner2@contoso.test'], subject: `later ${i}`, text: 'x', priority: 'bulk', notBefore: tomorrow })));
+    // Each with a body of 10,000 characters: what a drain reads of them shows in the characters it reads.
+    const scheduled = await batch(Array.from({ length: 150 }, (_, i) => ({ key: `later-${i}`, to: ['learner2@contoso.test'], subject: `later ${i}`, text: 'y'.repeat(10_000), priority: 'bulk', notBefore: tomorrow })));
     expect(scheduled.status).toBe(202);
     const now = await batch(Array.from({ length: 5 }, (_, i) => ({ key: `now-${i}`, to: ['learner2@contoso.test'], subject: `now ${i}`, text: 'x', priority: 'bulk' })));
     expect(now.status).toBe(202);
@@ -299,6 +300,8 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
       await eventually(async () => ((await inbox(stack, 'learner2@contoso.test')).filter((m) => m.subject.startsWith('now ')).length === 5 ? true : undefined), 20_000, 'the 5 notifications due now to be sent');
       // The drain ends (the scheduled ones wake it again when due): it does not keep listing them.
       await eventually(async () => (logs.lines.some((l) => l.includes('outbox drained') && l.includes('"sent":5')) ? true : undefined), 10_000, 'the drain to end');
+      // It passed over them without their bodies (1.5 million characters were it to list them).
+      expect(meter.responseChars).toBeLessThan(300_000);
       const before = meter.requests;
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(meter.requests - before).toBeLessThan(10);

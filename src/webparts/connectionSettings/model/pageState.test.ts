@@ -125,6 +125,23 @@ describe('pageState', () => {
     expect(replaced.verifying).toBe(false);
   });
 
+  it('pageState - a view read again after Try again now replaces the one it was read after, with its notice, keeping edits and the background check under way; never over a newer view, an action under way or a page not loaded', () => {
+    const blocked = connectedView({ sendingBlocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T10:00:00Z' } });
+    const start = { ...pageReducer({ ...loaded(blocked), verifying: true }, { type: 'edit', patch: { enabled: false } }), notice: { text: 'retrying', place: 'summary' as const } };
+    const cleared = connectedView();
+    const read = pageReducer(start, { type: 'reread', of: start.view as never, view: cleared, notice: { text: 'sent', place: 'summary' } });
+    expect([read.view, read.notice?.text, read.values?.enabled, read.verifying]).toEqual([cleared, 'sent', false, true]);
+    expect(read.baseline).toEqual(formFromStored(STORED, cleared));
+    // Without a notice of its own, the one shown stays.
+    expect(pageReducer(start, { type: 'reread', of: start.view as never, view: cleared }).notice?.text).toBe('retrying');
+    // The view changed meanwhile (a save, a disconnect), an action is under way, or nothing was stored: left alone.
+    expect(pageReducer(start, { type: 'reread', of: connectedView(), view: cleared })).toBe(start);
+    const busy = pageReducer(start, { type: 'busy', busy: 'saving' });
+    expect(pageReducer(busy, { type: 'reread', of: busy.view as never, view: cleared })).toBe(busy);
+    const unstored = { ...start, stored: undefined };
+    expect(pageReducer(unstored, { type: 'reread', of: start.view as never, view: cleared })).toBe(unstored);
+  });
+
   it('pageState - a background check keeps what the admin is editing', () => {
     const start = pageReducer(loaded(), { type: 'edit', patch: { enabled: false } });
     const checked = pageReducer(start, { type: 'verified', of: start.view as never, view: connectedView({ health: LOST }) });
