@@ -1,6 +1,8 @@
 import { ApiConfig, ConfigError, loadConfig } from './config/config';
 import { openKek } from './app';
 import { rewrapAll } from './secrets/rewrap';
+import { forgetCatalog } from './catalogs/forgetCatalog';
+import { normaliseCatalog } from './catalogs/catalogId';
 import { startApi } from './server';
 import { ApiError } from './errors/apiError';
 import { openTables, statusOf } from './storage/tables';
@@ -55,8 +57,21 @@ async function main(): Promise<void> {
     process.stdout.write(`Re-wrapped ${report.rewrapped} data keys under ${config.kek.kind === 'key-vault' ? config.kek.keyId : 'the current local key'} (${report.examined} examined, ${report.skipped} rewritten by the API meanwhile)\n`);
     return;
   }
+  if (process.argv[2] === 'forget-catalog') {
+    // Retiring a catalog whose site is gone (docs/operations.md): everything the API keeps for it.
+    let catalog: string;
+    try {
+      catalog = normaliseCatalog(process.argv[3] ?? '', config.sharePointOrigin);
+    } catch {
+      process.stderr.write(`Usage: forget-catalog <the catalog site's URL, under ${config.sharePointOrigin}>\n`);
+      process.exit(2);
+    }
+    const report = await forgetCatalog(await openTables(config.storage.connectionString), catalog);
+    process.stdout.write(`Forgot ${catalog}: ${Object.entries(report.deleted).map(([table, n]) => `${table} ${n}`).join(', ')} rows deleted\n`);
+    return;
+  }
   if (process.argv[2] !== undefined) {
-    process.stderr.write(`Unknown command "${process.argv[2]}": run without arguments to serve, or "rewrap-keys".\n`);
+    process.stderr.write(`Unknown command "${process.argv[2]}": run without arguments to serve, "rewrap-keys" or "forget-catalog <url>".\n`);
     process.exit(2);
   }
   await serveUntilSignal(config);
