@@ -32,11 +32,11 @@ describe('forget-catalog (real API, local tenant, Azurite over loopback)', () =>
     }
     const tables = await openTables(stack.azurite.connectionString);
     const rowsOf = async (name: keyof typeof TABLES, catalog: string): Promise<number> => {
-      let n = 0;
-      for await (const _ of tables[TABLES[name]].listEntities({ queryOptions: { filter: `PartitionKey eq '${catalogKey(catalog)}'` } })) {
-        n++;
+      const rows = [];
+      for await (const row of tables[TABLES[name]].listEntities({ queryOptions: { filter: `PartitionKey eq '${catalogKey(catalog)}'`, select: ['RowKey'] } })) {
+        rows.push(row);
       }
-      return n;
+      return rows.length;
     };
     const before = { connections: await rowsOf('connections', kept), outbox: await rowsOf('outbox', kept), sessions: await rowsOf('sessions', kept) };
     expect(await rowsOf('connections', retired)).toBe(2);
