@@ -1576,7 +1576,7 @@ export interface components {
                 since: string;
                 /**
                  * Format: date-time
-                 * @description When the account's mailbox asks Exchange again (an hour after its last refusal, or sooner after POST .../connection/retry-sending); absent when no try is planned (nothing waits to be sent).
+                 * @description When the account's mailbox asks Exchange again (an hour after its last refusal, or sooner after POST .../connection/retry-sending); absent when no try is planned now (nothing waits, or a try is under way).
                  */
                 nextTryAt?: string;
             };

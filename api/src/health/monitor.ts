@@ -193,22 +193,32 @@ export class HealthMonitor {
   public async sweep(keep: KeepLease = async () => true): Promise<Record<string, number>> {
     const result = { probed: 0, lost: 0, restored: 0, resumed: 0, notices: 0, failed: 0 };
     const running = new Set<Promise<void>>();
+    // The probes run side by side, the incident notices one after another: they all go from the one
+    // system mailbox, whose concurrent requests Graph limits (a wide outage is when they count).
+    let notices: Promise<void> = Promise.resolve();
+    const notify = (record: ConnectionRecord): void => {
+      notices = notices.then(async () => {
+        const sent = await this.deps.alerts.dispatch(record.catalog).catch(() => null);
+        result.notices += sent ? 1 : 0;
+      });
+    };
     for await (const { record } of this.deps.connections.all()) {
       if (this.stopping || !(await keep())) {
         break;
       }
-      const task: Promise<void> = this.sweepOne(record, result).finally(() => running.delete(task));
+      const task: Promise<void> = this.sweepOne(record, result, notify).finally(() => running.delete(task));
       running.add(task);
       if (running.size >= this.deps.config.alerts.probeConcurrency) {
         await Promise.race(running);
       }
     }
     await Promise.all(running);
+    await notices;
     return result;
   }
 
-  /** One catalog's probe and due notices, counted in `result`; never throws. */
-  private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed', number>): Promise<void> {
+  /** One catalog's probe, counted in `result`, then its due notices handed to `notify`; never throws. */
+  private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed', number>, notify: (record: ConnectionRecord) => void): Promise<void> {
     if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {
       try {
         const state = await this.deps.service.probe(record);
@@ -230,8 +240,7 @@ export class HealthMonitor {
       }
     }
     if (record.incident) {
-      const sent = await this.deps.alerts.dispatch(record.catalog).catch(() => null);
-      result.notices += sent ? 1 : 0;
+      notify(record);
     }
   }
 }

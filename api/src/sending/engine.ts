@@ -195,25 +195,41 @@ export class SendingEngine {
   /**
    * An admin says Exchange's block is lifted (pacer's liftBlock): the mailbox's next try comes now,
    * or a minute after the refusal that paused it, and the catalog is woken for it. Answers that
-   * time; undefined when the mailbox is not paused by such a block, or a drain holds it (which
-   * sends as soon as its pause lets it). The lease is taken for the write alone, under an owner
-   * of its own, so a drain of this instance is not mistaken for it.
+   * time; undefined when the mailbox is not paused by such a block. The lease is taken for the
+   * write alone, under an owner of its own, so a drain of this instance is not mistaken for it;
+   * held by a drain (another catalog of the mailbox) or handed over for a moment, it is asked
+   * again for about two seconds, then the admin is asked to repeat (503 with Retry-After) rather
+   * than told that something happened. A wake that fails is logged: the lifted pause stands, and
+   * the catalog's own delayed wake, or the next request's, comes for it.
    */
   public async retryBlocked(catalog: string, mailbox: string): Promise<number | undefined> {
-    const now = this.now();
     const key = mailbox.toLowerCase();
-    if (blockPause(await MailboxLease.budgetOf(this.deps.leases, key), now) === undefined) {
-      return undefined;
+    for (let attempt = 0; ; attempt++) {
+      const now = this.now();
+      if (blockPause(await MailboxLease.budgetOf(this.deps.leases, key), now) === undefined) {
+        return undefined;
+      }
+      const lease = await MailboxLease.acquire(this.deps.leases, key, `retry-${randomUUID()}`, now, this.leaseMs);
+      if (!lease) {
+        if (attempt >= 4) {
+          throw new ApiError('SERVICE_UNAVAILABLE', { retryAfterSeconds: 5, upstream: 'mailbox lease held' });
+        }
+        await this.sleep(500);
+        continue;
+      }
+      let lifted = false;
+      try {
+        lease.budget = liftBlock(lease.budget, now, this.limits);
+      } finally {
+        lifted = await lease.release().then(() => true, () => false);
+      }
+      if (!lifted) {
+        throw new ApiError('SERVICE_UNAVAILABLE', { retryAfterSeconds: 5, upstream: 'mailbox lease not written' });
+      }
+      const at = Math.max(now, lease.budget.pausedUntil);
+      await this.wake(catalog, at - now).catch((error: unknown) => this.deps.log.warn({ catalog, ...logFields(error) }, 'outbox wake not sent'));
+      return at;
     }
-    const lease = await MailboxLease.acquire(this.deps.leases, key, `retry-${randomUUID()}`, now, this.leaseMs);
-    if (!lease) {
-      return undefined;
-    }
-    lease.budget = liftBlock(lease.budget, now, this.limits);
-    await lease.release();
-    const at = Math.max(now, lease.budget.pausedUntil);
-    await this.wake(catalog, at - now);
-    return at;
   }
 
   /**
@@ -229,7 +245,7 @@ export class SendingEngine {
     }
     const now = this.now();
     let expired = 0;
-    for await (const { item } of this.deps.outbox.pendingEntries(record.catalog)) {
+    for await (const item of this.deps.outbox.pendingStates(record.catalog)) {
       if (!isExpired(item.state, now) || (item.state.state === 'sending' && item.state.claimUntil > now)) {
         continue;
       }
@@ -939,6 +955,15 @@ export class SendingEngine {
       slots.add(entry.item.id);
       inFlight.set(entry.item.id, task);
     };
+
+    // The whole mailbox waits longer than half a lease (Exchange's pause or block, the daily limit
+    // spent): nothing could go, so nothing is listed - each LMS request wakes the catalog, and each
+    // wake would list a page, bodies and all - and the drain comes back when the mailbox may send.
+    const mailboxFreeAt = nextSlot(lease.budget, 1, this.now(), this.limits);
+    if (mailboxFreeAt - this.now() > this.leaseMs / 2) {
+      nextDueAt = mailboxFreeAt;
+      stop = 'paused';
+    }
 
     try {
       while (!stop) {

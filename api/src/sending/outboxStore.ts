@@ -568,6 +568,18 @@ export class OutboxStore {
   }
 
   /**
+   * The catalog's pending items without their content (ids, states and queue-row ETags): enough to
+   * change their states (`update`), as the retention job records expiries, not to send them.
+   */
+  public async *pendingStates(catalog: string): AsyncGenerator<StoredItem> {
+    for await (const row of this.queueRows<{ id: string; state?: string | null; kind?: ItemKind; session?: string }>(catalog, 1000, ['RowKey', 'id', 'state', 'kind', 'session'])) {
+      if (typeof row.state === 'string') {
+        yield { id: row.id, kind: row.kind ?? 'notification', session: row.session ?? null, catalog, content: { to: [], cc: [], bcc: [], subject: '' }, state: JSON.parse(row.state) as ItemState, etag: row.etag };
+      }
+    }
+  }
+
+  /**
    * How many items of the catalog are pending (queued or sending), counted up to `cap`; with
    * `expiredAt`, a queued one past its expiry by then is not (it will not go out).
    */

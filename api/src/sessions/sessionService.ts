@@ -196,29 +196,23 @@ export class SessionService {
    * `before` - its latest revision and what the attendees received - is deleted with its
    * invitation items and their keys: its title, description and attendees are not kept for ever.
    * One with an invitation still pending (a catalog that cannot send) waits until it is final; one
-   * the LMS puts again meanwhile is kept (its row's ETag). Worked through a hundred at a time.
+   * the LMS puts again meanwhile is kept (its row's ETag).
    */
   public async forgetEnded(catalog: string, before: number): Promise<{ sessions: number; invitations: number }> {
-    const result = { sessions: 0, invitations: 0 };
-    const forget = async (records: SessionRecord[]): Promise<void> => {
-      const { deleted, pending } = await this.deps.outbox.forgetInvitations(catalog, new Set(records.map((r) => r.sessionId)));
-      result.invitations += deleted;
-      for (const record of records.filter((r) => !pending.has(r.sessionId))) {
-        result.sessions += (await this.deps.sessions.remove(record)) ? 1 : 0;
-      }
-    };
-    let batch: SessionRecord[] = [];
+    // Only what deleting them needs is kept in memory; the catalog's items are scanned once for all.
+    const ended: Array<Pick<SessionRecord, 'catalog' | 'sessionId' | 'etag'>> = [];
     for await (const record of this.deps.sessions.endedBefore(catalog, before)) {
-      batch.push(record);
-      if (batch.length === 100) {
-        await forget(batch);
-        batch = [];
-      }
+      ended.push({ catalog: record.catalog, sessionId: record.sessionId, etag: record.etag });
     }
-    if (batch.length > 0) {
-      await forget(batch);
+    if (ended.length === 0) {
+      return { sessions: 0, invitations: 0 };
     }
-    return result;
+    const { deleted, pending } = await this.deps.outbox.forgetInvitations(catalog, new Set(ended.map((r) => r.sessionId)));
+    let sessions = 0;
+    for (const record of ended.filter((r) => !pending.has(r.sessionId))) {
+      sessions += (await this.deps.sessions.remove(record)) ? 1 : 0;
+    }
+    return { sessions, invitations: deleted };
   }
 
   /**

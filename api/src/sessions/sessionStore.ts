@@ -164,7 +164,7 @@ export class SessionStore {
   }
 
   /** Deletes the session's row, unless it changed since it was read (a revision put meanwhile): false then, or when it is gone. */
-  public async remove(record: SessionRecord): Promise<boolean> {
+  public async remove(record: Pick<SessionRecord, 'catalog' | 'sessionId' | 'etag'>): Promise<boolean> {
     try {
       await this.table.deleteEntity(catalogKey(record.catalog), rowOf(record.sessionId), { etag: record.etag });
       return true;

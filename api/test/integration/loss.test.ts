@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/config';
 import { ConnectionStore } from '../../src/connections/connectionStore';
 import { startApi } from '../../src/server';
 import { TABLES } from '../../src/storage/tables';
+import { MailboxLease } from '../../src/sending/mailboxLease';
 
 jest.setTimeout(120_000);
 
@@ -332,6 +333,20 @@ describe('sending block: Try again now (real API, local tenant, Azurite over loo
     // Pressed again at once: not before a (scaled) minute after that refusal.
     const second = await retry();
     expect(Date.parse(second.body.sendingBlocked.nextTryAt)).toBeGreaterThanOrEqual(refused + 60_000 / RETRY_SCALE - 50);
+    // Refused again at that try: paused another hour. Then the mailbox's lease held elsewhere (a drain
+    // of another catalog of the mailbox) for longer than the retry waits: the admin is asked to
+    // repeat, not told that a try is coming.
+    await eventually(async () => {
+      const res = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
+      return Date.parse(res.body.sendingBlocked?.nextTryAt ?? '') > Date.now() + HOUR / 2 ? true : undefined;
+    }, 20_000, 'the next refusal');
+    const leases = TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.mailboxes, { allowInsecureConnection: true });
+    const held = await MailboxLease.acquire(leases, 'alex@contoso.test', 'another-instance', Date.now(), 60_000);
+    expect(held).toBeDefined();
+    const busy = await retry();
+    expect([busy.status, busy.body.code, Number(busy.headers.get('retry-after'))]).toEqual([503, 'SERVICE_UNAVAILABLE', 5]);
+    await held?.release();
+    expect((await retry()).status).toBe(200);
   });
 
   it('a new account (Modern in place of the refused Classic login) asks Exchange at once, and a test email that goes through clears the block', async () => {

@@ -283,6 +283,37 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
     }
   });
 
+  it('a mailbox paused for longer than half a lease (Exchange refused it): the wake each LMS request sends lists nothing - no page of bodies per request', async () => {
+    const { catalog, lms } = await connected('catalog-a', 'adele@contoso.test');
+    await fault(stack, 'mailbox-full', { mailbox: 'adele@contoso.test' });
+    const queue = (subject: string): Promise<{ status: number; body: any }> =>
+      stack.call('POST', catalogPath(catalog, '/notifications'), { token: lms, body: { to: ['learner1@contoso.test'], subject, text: 'z'.repeat(10_000) }, headers: { 'idempotency-key': `${subject}-${Date.now()}` } });
+    expect((await queue('paused 0')).status).toBe(202);
+    const meter = new StorageMeter();
+    const logs = new LogCapture();
+    const worker: RunningApi = await startApi(loadConfig({ ...process.env, ...apiEnv(stack) }), { logDestination: logs, storageMeter: meter });
+    try {
+      // Refused: the mailbox pauses an hour (a minute at this time scale).
+      await eventually(async () => (logs.lines.some((l) => l.includes('submission refused') && l.includes('MAILBOX_FULL')) ? true : undefined), 20_000, 'the refusal');
+      await eventually(async () => (logs.lines.some((l) => l.includes('outbox drained')) ? true : undefined), 10_000, 'the drain to end');
+      const chars = meter.responseChars;
+      const drains = logs.lines.filter((l) => l.includes('outbox drained')).length;
+      for (let i = 1; i <= 8; i++) {
+        expect((await queue(`paused ${i}`)).status).toBe(202);
+      }
+      // Each drain they started ended at once, paused.
+      // The wakes are seen (some together: a wake that comes during a drain of the catalog is one more look).
+      await eventually(async () => (logs.lines.filter((l) => l.includes('outbox drained')).length >= drains + 2 ? true : undefined), 20_000, 'the wakes to be seen');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(logs.lines.filter((l) => l.includes('outbox drained')).slice(drains).every((l) => l.includes('"reason":"paused"') && l.includes('"sent":0'))).toBe(true);
+      // Nine notifications of 10,000 characters waiting: listing them at each wake would read 90,000 and more each time.
+      expect(meter.responseChars - chars).toBeLessThan(40_000);
+    } finally {
+      await worker.close();
+      await fault(stack, 'mailbox-full', { mailbox: 'adele@contoso.test', clear: true });
+    }
+  });
+
   it('notifications due later at the head of the queue (more than a listing takes) hold up none due now behind them, and the drain waits instead of listing again and again', async () => {
     const { catalog, lms } = await connected('catalog-b', 'alex@contoso.test');
     // 150 scheduled for tomorrow, queued first: same priority, so they come first in the queue.

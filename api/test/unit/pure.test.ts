@@ -360,6 +360,27 @@ describe('configuration', () => {
     expect(most).toBe(3);
     expect(loadConfig({}, '/repo').alerts.probeConcurrency).toBe(8);
   });
+  it('health monitor - probes side by side, incident notices one at a time (they all go from the one system mailbox)', async () => {
+    let sending = 0;
+    let most = 0;
+    const monitor = new HealthMonitor({
+      config: loadConfig({ HEALTH_PROBE_CONCURRENCY: '4' }, '/repo'),
+      connections: { all: async function* () { yield* Array.from({ length: 6 }, (_, i) => ({ record: { catalog: `c${i}`, method: 'modern', enabled: true, health: { state: 'lost' }, incident: { id: `i${i}` } } })); } },
+      service: { probe: async () => 'lost' },
+      alerts: {
+        dispatch: async () => {
+          sending++;
+          most = Math.max(most, sending);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          sending--;
+          return 'alert';
+        }
+      },
+      log: { info: () => undefined, warn: () => undefined }
+    } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
+    expect(await monitor.sweep()).toMatchObject({ probed: 6, notices: 6 });
+    expect(most).toBe(1);
+  });
   it('health monitor - a shutdown cuts the sweep short after the probes under way, not after every catalog\'s probe', async () => {
     const probed: string[] = [];
     const monitor = new HealthMonitor({

@@ -48,7 +48,7 @@ export const ConnectionView = Type.Object({
   sendingBlocked: Type.Optional(Type.Object({
     code: Type.String(),
     since: Type.String({ format: 'date-time' }),
-    nextTryAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the account\'s mailbox asks Exchange again (an hour after its last refusal, or sooner after POST .../connection/retry-sending); absent when no try is planned (nothing waits to be sent).' }))
+    nextTryAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the account\'s mailbox asks Exchange again (an hour after its last refusal, or sooner after POST .../connection/retry-sending); absent when no try is planned now (nothing waits, or a try is under way).' }))
   }, { description: 'Present while Exchange Online stops the connected account from sending (SENDING_BLOCKED; SEND_AS_DENIED when it refuses the address it sends from; MAILBOX_FULL when its mailbox is over quota): the connection works, notifications wait, the API tries again every hour and clears this when a send - a notification or a test email - goes through.' })),
   alertRecipients: Type.Array(Type.String()),
   connectedBy: Type.Union([Type.String(), Type.Null()], { description: 'Who connected the account (the catalog admin\'s sign-in name).' }),

@@ -140,7 +140,7 @@ export interface IConnectionSettingsStrings {
   sendingBlockedWarning: string;
   /** {0} = when the account's mailbox asks Exchange again (an hour after the last refusal). */
   sendingBlockedNextTry: string;
-  /** No try planned: nothing is waiting to be sent. */
+  /** No try planned now (nothing waiting, or a try under way). */
   sendingBlockedNoTry: string;
   retrySending: string;
   /** A retry asked: the next waiting notification goes now. */

@@ -118,7 +118,7 @@ const strings: IConnectionSettingsStrings = {
   settingsListWarning: 'The connection service could not update this site\'s settings list ({0}, {1}). The list may show an older status until its next update; this page shows the current one.',
   sendingBlockedWarning: 'Exchange Online has stopped this account from sending since {0}. Notifications wait and go out once it lets the account send again.',
   sendingBlockedNextTry: 'The LMS tries again at {0}. Once the cause below is fixed, select Try again now.',
-  sendingBlockedNoTry: 'The LMS tries again when a notification is waiting. A test email that goes through shows that the block is lifted.',
+  sendingBlockedNoTry: 'No try is planned right now: the LMS tries again with the next notification it sends. A test email that goes through shows that the block is lifted.',
   retrySending: 'Try again now',
   retryStarted: 'The LMS is sending the next waiting notification now. This page shows the result in a moment.',
   retryAt: 'Exchange Online refused this account\'s mail less than a minute ago, so the LMS tries again at {0}.',

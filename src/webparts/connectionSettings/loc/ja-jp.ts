@@ -118,7 +118,7 @@ const strings: IConnectionSettingsStrings = {
   settingsListWarning: '接続サービスがこのサイトの設定リストを更新できませんでした（{0}、{1}）。次に更新されるまで、リストには古い状態が表示されることがあります。このページには現在の状態が表示されています。',
   sendingBlockedWarning: 'Exchange Online が {0} 以降、このアカウントからの送信を停止しています。通知は待機しており、送信が再び許可されると送信されます。',
   sendingBlockedNextTry: 'LMS は {0} に再試行します。下記の原因を解消したら、[今すぐ再試行] を選択してください。',
-  sendingBlockedNoTry: '待機中の通知があると、LMS は再試行します。テスト メールを送信できれば、停止は解除されています。',
+  sendingBlockedNoTry: '現在、再試行の予定はありません。LMS は次の通知を送信するときに再試行します。テスト メールを送信できれば、停止は解除されています。',
   retrySending: '今すぐ再試行',
   retryStarted: 'LMS は待機中の次の通知を今すぐ送信します。結果はまもなくこのページに表示されます。',
   retryAt: 'Exchange Online が 1 分以内にこのアカウントのメールを拒否したため、LMS は {0} に再試行します。',
