@@ -576,6 +576,13 @@ export class SendingEngine {
      * item due behind pages of scheduled ones waiting for as long as the stream lasts).
      */
     let headAfterWalk = false;
+    /**
+     * Rows due later are looked past (`notDueAhead`) where they may be - on a walk past a page that
+     * started nothing, and from the head while the head was last seen due later (or not seen yet) -
+     * not before each page of a busy queue, which would cost a request a page for nothing.
+     */
+    let walking = false;
+    let headDueLater: boolean | undefined;
     /** When `record` was read. */
     let recordReadAt = 0;
     /** A failure that must not end the drain's clean-up: logged with its code, and the drain goes on. */
@@ -1007,9 +1014,23 @@ export class SendingEngine {
           full = false;
           let chars = 0;
           // Rows due later at the start (tomorrow's reminders ahead of one due now) are passed over
-          // without their bodies; the page starts at the first row that may go.
-          const ahead = await outbox.notDueAhead(catalog, after, this.now());
-          for await (const entry of outbox.pendingEntries(catalog, pageRows, ahead.last)) {
+          // without their bodies; the page starts at the first row that may go. Looked for where
+          // they may be - a drain's first listing, a walk past a page that started nothing, after
+          // a listing whose first row was due later - not before each page of a busy queue.
+          const fromHead = after === undefined;
+          const look = walking || (fromHead && headDueLater !== false);
+          const ahead: { last: string | undefined; dueAt: number } = look ? await outbox.notDueAhead(catalog, after, this.now()) : { last: after, dueAt: Infinity };
+          walking = false;
+          if (fromHead) {
+            headDueLater = ahead.last !== undefined;
+          }
+          let first = fromHead && !look;
+          for await (const entry of outbox.pendingEntries(catalog, pageRows, ahead.last) as AsyncGenerator<DueEntry>) {
+            if (first) {
+              // Listed from the head without looking: whether the next pass from the head should.
+              first = false;
+              headDueLater = entry.dueAt > this.now() && !isExpired(entry.item.state, this.now());
+            }
             lastListed = queueRowOf(entry.item);
             if (isTerminal(entry.item.state.state)) {
               // Final already (its queue row waits for its removal): removed with the drain's writes.
@@ -1105,6 +1126,7 @@ export class SendingEngine {
           // Nothing on this page could go now (due later, on its way, another worker's claim): the
           // next page, not the head again - the same page would come back until something on it is due.
           after = lastListed;
+          walking = true;
           continue;
         }
         after = undefined;
