@@ -208,7 +208,7 @@ export class HealthMonitor {
       }
       const task: Promise<void> = this.sweepOne(record, result, notify).finally(() => running.delete(task));
       running.add(task);
-      if (running.size >= this.deps.config.alerts.probeConcurrency) {
+      if (running.size >= Math.max(1, this.deps.config.alerts.probeConcurrency || 1)) {
         await Promise.race(running);
       }
     }

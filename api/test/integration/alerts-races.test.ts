@@ -42,7 +42,8 @@ describe('health monitor - one sweep at a time across instances (Azurite)', () =
 
   const instance = (clock: { now: number }, probe: (record: ConnectionRecord) => Promise<'connected' | 'lost'>, connections?: ConnectionStore, service: Record<string, unknown> = {}): { monitor: HealthMonitor; probed: string[] } => {
     const probed: string[] = [];
-    const config = { alerts: { probeIntervalSeconds: PERIOD_S }, keepAliveIntervalSeconds: 0, roomAnswerIntervalSeconds: 0, outboxContentDays: 0, outboxHistoryDays: 0, outboxContentIntervalSeconds: 0 } as unknown as ApiConfig;
+    // One probe at a time: a stuck probe then holds the whole sweep, as HEALTH_PROBE_CONCURRENCY stuck ones would.
+    const config = { alerts: { probeIntervalSeconds: PERIOD_S, probeConcurrency: 1 }, keepAliveIntervalSeconds: 0, roomAnswerIntervalSeconds: 0, outboxContentDays: 0, outboxHistoryDays: 0, outboxContentIntervalSeconds: 0 } as unknown as ApiConfig;
     const monitor = new HealthMonitor({
       config,
       leases,
