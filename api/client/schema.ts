@@ -1269,7 +1269,51 @@ export interface paths {
             };
         };
         post?: never;
-        delete?: never;
+        /** Delete a session that is canceled (its cancellation gone out) or over: its title, description, attendees and invitations are erased now rather than SESSION_RETENTION_DAYS after its end (a person's erasure request) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    catalog: string;
+                    /** @description The LMS's own id of the session. */
+                    sessionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
+                "4XX": {
+                    headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
+                "5XX": {
+                    headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1518,7 +1562,7 @@ export interface components {
             type: string;
             title: string;
             status: number;
-            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "MESSAGE_REJECTED" | "SERVICE_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "SEND_AS_DENIED" | "MAILBOX_FULL" | "ROOM_UNAVAILABLE" | "ROOMS_NOT_AVAILABLE" | "TEAMS_NOT_AVAILABLE_ON_SMTP" | "SESSION_ORGANIZER_CHANGED" | "SESSION_TRANSPORT_CHANGED" | "CLASSIC_DISABLED" | "CONNECT_ATTEMPTS_LIMITED" | "TEST_RECIPIENT_NOT_ALLOWED" | "TEST_EMAIL_QUOTA_EXCEEDED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "USER_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_TOO_LARGE" | "NOTIFICATION_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_REVISION_STALE" | "CLIENT_APP_NOT_ACCEPTED";
+            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "MESSAGE_REJECTED" | "SERVICE_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "SEND_AS_DENIED" | "MAILBOX_FULL" | "ROOM_UNAVAILABLE" | "ROOMS_NOT_AVAILABLE" | "TEAMS_NOT_AVAILABLE_ON_SMTP" | "SESSION_ORGANIZER_CHANGED" | "SESSION_TRANSPORT_CHANGED" | "CLASSIC_DISABLED" | "CONNECT_ATTEMPTS_LIMITED" | "TEST_RECIPIENT_NOT_ALLOWED" | "TEST_EMAIL_QUOTA_EXCEEDED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "USER_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_TOO_LARGE" | "NOTIFICATION_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_REVISION_STALE" | "SESSION_NOT_FINISHED" | "CLIENT_APP_NOT_ACCEPTED";
             detail: string;
             remedy: string;
             upstream?: string;

@@ -55,6 +55,20 @@ export async function sessionRoutes(parent: FastifyInstance, deps: { config: Api
     return reply.code(202).send({ sessionId: status.sessionId, revision: status.revision, status: status.status, duplicate });
   });
 
+  app.delete(base, {
+    config: { auth: appOnly, rateLimit },
+    schema: {
+      tags: ['sessions'],
+      summary: 'Delete a session that is canceled (its cancellation gone out) or over: its title, description, attendees and invitations are erased now rather than SESSION_RETENTION_DAYS after its end (a person\'s erasure request)',
+      security,
+      params: S.SessionParams,
+      response: { 204: { type: 'null', description: 'Deleted.' }, ...problemResponses }
+    }
+  }, async (request, reply) => {
+    await sessions.forget(catalogOf(request), request.params.sessionId);
+    return reply.code(204).send();
+  });
+
   app.get(base, {
     config: { auth: appOnly, rateLimit },
     schema: {

@@ -11,7 +11,7 @@ import { isTerminal } from '../sending/outboxItem';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
 import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, roomAnswerOf, roomSchedules } from './invitations';
-import type { SessionRecord, SessionRevision, SessionStore } from './sessionStore';
+import { isOver, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
 
 export interface SessionDeps {
@@ -213,6 +213,31 @@ export class SessionService {
       sessions += (await this.deps.sessions.remove(record)) ? 1 : 0;
     }
     return { sessions, invitations: deleted };
+  }
+
+  /**
+   * The LMS erases a session (DELETE): its row - title, description, attendees - and its invitation
+   * items with their keys, as the retention job would later. Only a session that is finished for its
+   * attendees: cancelled with nothing left to send (the cancellation went out, or nothing ever
+   * did), or over; else SESSION_NOT_FINISHED - deleting a live one would leave its meeting in the
+   * attendees' calendars with nothing to cancel it. One changed meanwhile is CHANGED_BY_SOMEONE_ELSE.
+   */
+  public async forget(catalog: string, sessionId: string): Promise<void> {
+    const record = await this.deps.sessions.read(catalog, sessionId);
+    if (!record) {
+      throw new ApiError('SESSION_NOT_FOUND');
+    }
+    const cancelledAndDone = record.desired.cancelled && !record.attempt && (!record.sent || record.sent.cancelled);
+    if (!cancelledAndDone && !isOver(record, Date.now())) {
+      throw new ApiError('SESSION_NOT_FINISHED');
+    }
+    const { pending } = await this.deps.outbox.forgetInvitations(catalog, new Set([sessionId]));
+    if (pending.has(sessionId)) {
+      throw new ApiError('SESSION_NOT_FINISHED', { detail: 'Its invitation or cancellation is still waiting to go out.' });
+    }
+    if (!(await this.deps.sessions.remove(record))) {
+      throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+    }
   }
 
   /**

@@ -86,12 +86,17 @@ export interface SessionRecord {
 }
 
 /** Whether the session's end has passed (a time that cannot be read has not). */
-function ended(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
+export function ended(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
   try {
     return sessionTimes(sent.start, sent.end).end.toMillis() <= now;
   } catch {
     return false;
   }
+}
+
+/** Ended before `at` - the LMS's latest revision, and what went out - with no submission under way. */
+export function isOver(record: Pick<SessionRecord, 'attempt' | 'desired' | 'sent'>, at: number): boolean {
+  return !record.attempt && ended(record.desired, at) && (!record.sent || ended(record.sent, at));
 }
 
 const rowOf = (sessionId: string): string => `s|${createHash('sha256').update(sessionId, 'utf8').digest('hex')}`;
@@ -154,7 +159,7 @@ export class SessionStore {
     try {
       for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 's|' and RowKey lt 's}'` } })) {
         const record = toRecord(entity as Record<string, unknown> & { etag: string });
-        if (!record.attempt && ended(record.desired, before) && (!record.sent || ended(record.sent, before))) {
+        if (isOver(record, before)) {
           yield record;
         }
       }

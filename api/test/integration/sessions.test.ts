@@ -543,6 +543,29 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(await listed()).not.toContain('Held session');
   });
 
+  it('erasure - DELETE of a session that is neither canceled nor over is refused (its meeting would stay in calendars); canceled and its cancellation gone, it is deleted with its invitations; the LMS alone may', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const id = `s-${randomUUID()}`;
+    const remove = (token = lms) => stack.call('DELETE', catalogPath(catalogB, `/sessions/${id}`), { token });
+    expect((await put(catalogB, id, session(1, { title: 'Erased session' }))).status).toBe(202);
+    await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+    const live = await remove();
+    expect([live.status, live.body.code]).toEqual([409, 'SESSION_NOT_FINISHED']);
+    expect((await status(catalogB, id)).body.status).toBe('scheduled');
+    // Not for a catalog admin: the LMS's records are the LMS's to erase.
+    const admin = await remove(await stack.token('alex@contoso.test'));
+    expect(admin.status).toBe(403);
+    expect((await cancel(catalogB, id, { revision: 2 })).status).toBe(202);
+    await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');
+    const gone = await remove();
+    expect(gone.status).toBe(204);
+    expect((await status(catalogB, id)).body).toMatchObject({ status: 404, code: 'SESSION_NOT_FOUND' });
+    const listed = await stack.call('GET', catalogPath(catalogB, '/deliveries?limit=100'), { token: await stack.token('alex@contoso.test') });
+    expect((listed.body.items as Array<{ subject: string }>).filter((i) => i.subject === 'Erased session')).toEqual([]);
+    expect((await remove()).status).toBe(404);
+  });
+
   /** The catalog's invitation items in the deliveries list (a catalog admin's view): status and code. */
   const invitationDeliveries = async (catalog: string, admin: string): Promise<Array<{ status: string; code: string | null }>> => {
     const res = await stack.call('GET', catalogPath(catalog, '/deliveries?limit=100'), { token: await stack.token(admin) });

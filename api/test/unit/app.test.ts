@@ -119,7 +119,7 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     // The LMS back end's routes (app-only, Notifications.Send); every other secured route is the settings page's (delegated).
     const LMS = [
       'POST /v1/catalogs/{catalog}/notifications', 'POST /v1/catalogs/{catalog}/notifications/batch', 'GET /v1/catalogs/{catalog}/notifications/{id}',
-      'PUT /v1/catalogs/{catalog}/sessions/{sessionId}', 'POST /v1/catalogs/{catalog}/sessions/{sessionId}/cancel', 'GET /v1/catalogs/{catalog}/sessions/{sessionId}',
+      'PUT /v1/catalogs/{catalog}/sessions/{sessionId}', 'POST /v1/catalogs/{catalog}/sessions/{sessionId}/cancel', 'GET /v1/catalogs/{catalog}/sessions/{sessionId}', 'DELETE /v1/catalogs/{catalog}/sessions/{sessionId}',
       'GET /v1/catalogs/{catalog}/rooms', 'GET /v1/catalogs/{catalog}/rooms/availability'
     ];
     // Read by both: the page, and the LMS before it queues (an app needs the role all the same).

@@ -644,3 +644,61 @@ describe('the room-answer job', () => {
     expect(await service.learnRoomAnswers()).toEqual({ looked: 3, answered: 0, failed: 0 });
   });
 });
+
+describe('erasing a session (DELETE)', () => {
+  const times = (day: string) => ({ start: { dateTime: `${day}T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${day}T11:00:00`, timeZone: 'Asia/Tokyo' } });
+  const serviceFor = (record: Record<string, unknown> | undefined, pending: string[] = []) => {
+    const calls: string[] = [];
+    const service = new SessionService({
+      connections: {},
+      sessions: {
+        read: async () => record,
+        remove: async () => {
+          calls.push('remove');
+          return true;
+        }
+      },
+      outbox: {
+        forgetInvitations: async (_catalog: string, ids: Set<string>) => {
+          calls.push(`invitations ${[...ids].join(',')}`);
+          return { deleted: 1, pending: new Set(pending) };
+        }
+      },
+      wake: async () => undefined,
+      log: { info: () => undefined, warn: () => undefined },
+      roomsCacheMs: 1000,
+      recipientsPerMessage: 500
+    } as unknown as SessionDeps);
+    return { service, calls };
+  };
+  const record = (desired: Record<string, unknown>, sent: Record<string, unknown> | null = null, attempt: Record<string, unknown> | null = null) =>
+    ({ catalog: 'https://t.test/sites/a', sessionId: 's1', desired: { revision: 1, cancelled: false, ...desired }, sent, attempt, etag: '*' });
+
+  it('a session over (its latest revision and what went out) is deleted with its invitations; one still to come, or with a submission under way, is SESSION_NOT_FINISHED', async () => {
+    const over = serviceFor(record(times('2020-06-10'), { ...times('2020-06-10'), cancelled: false }));
+    await over.service.forget('https://t.test/sites/a', 's1');
+    expect(over.calls).toEqual(['invitations s1', 'remove']);
+    for (const r of [record(times('2099-06-10')), record(times('2020-06-10'), { ...times('2099-06-10'), cancelled: false }), record(times('2020-06-10'), null, { ...times('2020-06-10') })]) {
+      const live = serviceFor(r);
+      await expect(live.service.forget('https://t.test/sites/a', 's1')).rejects.toMatchObject({ code: 'SESSION_NOT_FINISHED' });
+      expect(live.calls).toEqual([]);
+    }
+  });
+
+  it('canceled: deleted once the cancellation went out (or nothing ever did); while it waits to go out, SESSION_NOT_FINISHED; unknown, SESSION_NOT_FOUND', async () => {
+    const cancelled = { ...times('2099-06-10'), cancelled: true };
+    const sentCancel = serviceFor(record(cancelled, { ...times('2099-06-10'), cancelled: true }));
+    await sentCancel.service.forget('https://t.test/sites/a', 's1');
+    expect(sentCancel.calls).toEqual(['invitations s1', 'remove']);
+    const neverSent = serviceFor(record(cancelled));
+    await neverSent.service.forget('https://t.test/sites/a', 's1');
+    expect(neverSent.calls).toContain('remove');
+    // The meeting went out and its cancellation has not yet.
+    const notYet = serviceFor(record(cancelled, { ...times('2099-06-10'), cancelled: false }));
+    await expect(notYet.service.forget('https://t.test/sites/a', 's1')).rejects.toMatchObject({ code: 'SESSION_NOT_FINISHED' });
+    const waiting = serviceFor(record(cancelled), ['s1']);
+    await expect(waiting.service.forget('https://t.test/sites/a', 's1')).rejects.toMatchObject({ code: 'SESSION_NOT_FINISHED' });
+    expect(waiting.calls).toEqual(['invitations s1']);
+    await expect(serviceFor(undefined).service.forget('https://t.test/sites/a', 's1')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+  });
+});

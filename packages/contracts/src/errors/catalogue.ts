@@ -746,6 +746,17 @@ export const HTTP_ERRORS = {
       ja: '遅れて届いた再試行であれば対応は不要です（新しいリビジョンが有効です）。セッションを変更するには、現在より大きいリビジョン番号を送ってください（状態に表示されます）。'
     }
   },
+  SESSION_NOT_FINISHED: {
+    status: 409,
+    title: {
+      en: 'This session cannot be deleted yet: it is neither canceled nor over.',
+      ja: 'このセッションはまだ削除できません。取り消されておらず、終了もしていません。'
+    },
+    remedy: {
+      en: 'Cancel the session first (its attendees get the cancellation), then delete it once its status is canceled. A session that has ended can be deleted as it is.',
+      ja: '先にセッションを取り消してください（出席者に取り消しが届きます）。状態が取り消し済みになったら削除できます。終了したセッションはそのまま削除できます。'
+    }
+  },
   CLIENT_APP_NOT_ACCEPTED: {
     status: 403,
     title: {
