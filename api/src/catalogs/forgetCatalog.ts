@@ -1,5 +1,5 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { catalogKey, statusOf, storageError, TABLES } from '../storage/tables';
+import { catalogKey, deleteRow, deleteWhere, statusOf, storageError, TABLES } from '../storage/tables';
 
 export interface ForgetReport {
   /** Rows deleted, by table. */
@@ -24,9 +24,10 @@ export async function forgetCatalog(tables: Tables, catalog: string): Promise<Fo
   for (const name of [TABLES.connections, TABLES.outbox, TABLES.sessions, TABLES.settingsLists] as const) {
     deleted[name] = await deletePartition(tables[name], partitionKey);
   }
-  deleted[TABLES.signIns] = await deleteWhere(tables[TABLES.signIns], odata`catalogKey eq ${partitionKey} or catalog eq ${catalog}`);
+  // As SignInStore.removeForCatalog finds them (it needs the key-encryption key, this command does not).
+  deleted[TABLES.signIns] = await deleteWhere(tables[TABLES.signIns], odata`catalogKey eq ${partitionKey} or catalog eq ${catalog}`, []);
   // A wait row's key ends with the catalog's key, as its catalog was spelt then: compared by that key.
-  deleted[TABLES.mailboxes] = await deleteWhere(tables[TABLES.mailboxes], odata`PartitionKey eq 'mailbox-wait'`, (row) => typeof row.catalog === 'string' && catalogKey(row.catalog) === partitionKey);
+  deleted[TABLES.mailboxes] = await deleteWhere<{ catalog?: unknown }>(tables[TABLES.mailboxes], odata`PartitionKey eq 'mailbox-wait'`, ['catalog'], (row) => typeof row.catalog === 'string' && catalogKey(row.catalog) === partitionKey);
   return { deleted };
 }
 
@@ -42,35 +43,11 @@ async function deletePartition(table: TableClient, partitionKey: string): Promis
           throw error;
         }
         // A row deleted meanwhile (the API's own retention): the rest one by one.
-        await Promise.all(rowKeys.slice(i, i + 100).map((rowKey) => deleteOne(table, partitionKey, rowKey)));
+        await Promise.all(rowKeys.slice(i, i + 100).map((rowKey) => deleteRow(table, partitionKey, rowKey)));
       });
     }
   } catch (error) {
     throw storageError(error);
   }
   return rowKeys.length;
-}
-
-async function deleteWhere(table: TableClient, filter: string, also: (row: { catalog?: unknown }) => boolean = () => true): Promise<number> {
-  let deleted = 0;
-  try {
-    for await (const row of table.listEntities<{ partitionKey: string; rowKey: string; catalog?: unknown }>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'catalog'] } })) {
-      if (!also(row)) {
-        continue;
-      }
-      await deleteOne(table, row.partitionKey, row.rowKey);
-      deleted++;
-    }
-  } catch (error) {
-    throw storageError(error);
-  }
-  return deleted;
-}
-
-async function deleteOne(table: TableClient, partitionKey: string, rowKey: string): Promise<void> {
-  await table.deleteEntity(partitionKey, rowKey).catch((error: unknown) => {
-    if (statusOf(error) !== 404) {
-      throw error;
-    }
-  });
 }

@@ -121,7 +121,7 @@ export class ConnectionService {
     try {
       await this.deps.sendingBlock.retry(record.catalog, record.account.email);
     } catch (error) {
-      this.deps.onUpstreamError?.('sending block retry', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+      this.upstreamFailed('sending block retry', error);
     }
   }
 
@@ -158,11 +158,16 @@ export class ConnectionService {
     return this.view(principal, catalog);
   }
 
+  /** A step beside the admin's action failed (a notice, a wake, the block's lift): logged, the action stands. */
+  private upstreamFailed(context: string, error: unknown): void {
+    this.deps.onUpstreamError?.(context, error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+  }
+
   private async sendable(catalog: string): Promise<void> {
     try {
       await this.deps.onSendable?.(catalog);
     } catch (error) {
-      this.deps.onUpstreamError?.('outbox wake', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+      this.upstreamFailed('outbox wake', error);
     }
   }
 
@@ -225,7 +230,7 @@ export class ConnectionService {
     try {
       await this.deps.onConnected?.(record, admin);
     } catch (error) {
-      this.deps.onUpstreamError?.('connected notice', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+      this.upstreamFailed('connected notice', error);
     }
     // A block Exchange set on the mailbox may have been the old connection's (send-as denied to a
     // Classic login): the new one asks Exchange now, not at the old pause's hourly try.
@@ -336,7 +341,7 @@ export class ConnectionService {
       // Exchange took a message from the account, as the outbox would send it: its block is lifted
       // (the incident resolved, the admins told). The test email went all the same if this fails.
       await this.deps.writer.recordBlocked(catalog, record.connectionId, record.generation, null).catch((error: unknown) => {
-        this.deps.onUpstreamError?.('sending block not cleared', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+        this.upstreamFailed('sending block not cleared', error);
       });
       await this.liftBlock(record);
     }

@@ -2,7 +2,7 @@ import { odata, TableClient } from '@azure/data-tables';
 import { open, seal, SealedValue } from '../secrets/envelope';
 import type { KeyEncryptionKey } from '../secrets/kek';
 import { ApiError } from '../errors/apiError';
-import { catalogKey, readEntity, statusOf, storageError } from '../storage/tables';
+import { catalogKey, deleteWhere, readEntity, statusOf, storageError } from '../storage/tables';
 import type { Transport } from './model';
 import { stateKey } from './signInState';
 
@@ -163,23 +163,7 @@ export class SignInStore {
     return this.removeWhere(undefined, (entity) => typeof entity.expiresAt === 'number' && entity.expiresAt < now);
   }
 
-  private async removeWhere(filter: string | undefined, also: (entity: { expiresAt?: unknown }) => boolean = () => true): Promise<number> {
-    let removed = 0;
-    try {
-      for await (const entity of this.table.listEntities<{ expiresAt?: unknown }>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'expiresAt'] } })) {
-        if (!also(entity)) {
-          continue;
-        }
-        await this.table.deleteEntity(entity.partitionKey as string, entity.rowKey as string).catch((error: unknown) => {
-          if (statusOf(error) !== 404) {
-            throw error;
-          }
-        });
-        removed++;
-      }
-    } catch (error) {
-      throw storageError(error);
-    }
-    return removed;
+  private removeWhere(filter: string | undefined, also?: (entity: { expiresAt?: unknown }) => boolean): Promise<number> {
+    return deleteWhere(this.table, filter, ['expiresAt'], also);
   }
 }

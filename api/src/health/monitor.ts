@@ -159,6 +159,7 @@ export class HealthMonitor {
     });
     const before = (days: number): number | undefined => (days > 0 ? this.now() - days * 86_400_000 : undefined);
     const cutoffs = { contentBefore: before(this.deps.config.outboxContentDays), historyBefore: before(this.deps.config.outboxHistoryDays) };
+    const sessionsBefore = before(this.deps.config.sessionRetentionDays);
     for await (const { record } of this.deps.connections.all()) {
       if (this.stopping || !(await keep())) {
         break;
@@ -166,7 +167,6 @@ export class HealthMonitor {
       try {
         result.expired += (await this.deps.expireHeld?.(record)) ?? 0;
         const done = (await this.deps.prune?.(record.catalog, cutoffs)) ?? { dropped: 0, deleted: 0, leftovers: 0 };
-        const sessionsBefore = before(this.deps.config.sessionRetentionDays);
         if (sessionsBefore !== undefined && this.deps.sessions) {
           const forgotten = await this.deps.sessions.forgetEnded(record.catalog, sessionsBefore);
           result.sessions += forgotten.sessions;

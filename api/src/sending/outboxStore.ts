@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { ApiError } from '../errors/apiError';
 import { textChunks } from '../storage/chunks';
-import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
+import { catalogKey, conditionalWriteError, deleteRow, readEntity, statusOf, storageError } from '../storage/tables';
 import type { OutboxCounters } from '../health/incident';
 import { MessageContent, recipientCount } from '../mail/message';
 import { dueAtOf, finalSince, isExpired, ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
@@ -738,10 +738,8 @@ export class OutboxStore {
 
   /** Deletes rows one by one, unconditionally; a row already gone is fine. */
   private async deleteRows(partitionKey: string, rowKeys: string[]): Promise<void> {
-    await Promise.all(rowKeys.map((rowKey) => this.table.deleteEntity(partitionKey, rowKey).catch((error: unknown) => {
-      if (statusOf(error) !== 404) {
-        throw storageError(error);
-      }
+    await Promise.all(rowKeys.map((rowKey) => deleteRow(this.table, partitionKey, rowKey).catch((error: unknown) => {
+      throw storageError(error);
     })));
   }
 

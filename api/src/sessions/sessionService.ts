@@ -207,12 +207,24 @@ export class SessionService {
     if (ended.length === 0) {
       return { sessions: 0, invitations: 0 };
     }
-    const { deleted, pending } = await this.deps.outbox.forgetInvitations(catalog, new Set(ended.map((r) => r.sessionId)));
-    let sessions = 0;
-    for (const record of ended.filter((r) => !pending.has(r.sessionId))) {
-      sessions += (await this.deps.sessions.remove(record)) ? 1 : 0;
+    const { sessions, invitations } = await this.erase(catalog, ended);
+    return { sessions: sessions.size, invitations };
+  }
+
+  /**
+   * Deletes the sessions' invitation items (final ones, with their keys), then the rows of those
+   * with none pending, each unless it changed since it was read. Answers the sessions deleted, the
+   * items deleted, and the sessions kept for an item still pending.
+   */
+  private async erase(catalog: string, records: Array<Pick<SessionRecord, 'catalog' | 'sessionId' | 'etag'>>): Promise<{ sessions: Set<string>; invitations: number; pending: Set<string> }> {
+    const { deleted, pending } = await this.deps.outbox.forgetInvitations(catalog, new Set(records.map((r) => r.sessionId)));
+    const sessions = new Set<string>();
+    for (const record of records.filter((r) => !pending.has(r.sessionId))) {
+      if (await this.deps.sessions.remove(record)) {
+        sessions.add(record.sessionId);
+      }
     }
-    return { sessions, invitations: deleted };
+    return { sessions, invitations: deleted, pending };
   }
 
   /**
@@ -231,11 +243,11 @@ export class SessionService {
     if (!cancelledAndDone && !isOver(record, Date.now())) {
       throw new ApiError('SESSION_NOT_FINISHED');
     }
-    const { pending } = await this.deps.outbox.forgetInvitations(catalog, new Set([sessionId]));
+    const { sessions, pending } = await this.erase(catalog, [record]);
     if (pending.has(sessionId)) {
       throw new ApiError('SESSION_NOT_FINISHED', { detail: 'Its invitation or cancellation is still waiting to go out.' });
     }
-    if (!(await this.deps.sessions.remove(record))) {
+    if (!sessions.has(sessionId)) {
       throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
     }
   }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { ErrorCode, LocalDateTimeType } from '@lms-m365/contracts';
 import { textChunks } from '../storage/chunks';
-import { odata } from '@azure/data-tables';
 import { catalogKey, conditionalWriteError, readEntity, statusOf, storageError } from '../storage/tables';
 import { sessionTimes } from './time';
 
@@ -86,7 +85,7 @@ export interface SessionRecord {
 }
 
 /** Whether the session's end has passed (a time that cannot be read has not). */
-export function ended(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
+function ended(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
   try {
     return sessionTimes(sent.start, sent.end).end.toMillis() <= now;
   } catch {

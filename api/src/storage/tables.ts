@@ -170,6 +170,35 @@ export function conditionalWriteError(error: unknown): ApiError {
   return status === 412 || status === 409 || status === 404 ? new ApiError('CHANGED_BY_SOMEONE_ELSE') : storageError(error);
 }
 
+/** Deletes a row; one already gone is no fault. Another failure is thrown as the SDK gave it. */
+export async function deleteRow(client: TableClient, partitionKey: string, rowKey: string): Promise<void> {
+  await client.deleteEntity(partitionKey, rowKey).catch((error: unknown) => {
+    if (statusOf(error) !== 404) {
+      throw error;
+    }
+  });
+}
+
+/**
+ * Deletes, one by one, the rows `filter` lists (reading the properties `select` names) that `also`
+ * keeps; a row gone meanwhile is no fault. Answers how many; a storage fault is SERVICE_UNAVAILABLE.
+ */
+export async function deleteWhere<T extends object>(client: TableClient, filter: string | undefined, select: string[], also: (row: T) => boolean = () => true): Promise<number> {
+  let deleted = 0;
+  try {
+    for await (const row of client.listEntities<T>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', ...select] } })) {
+      if (!also(row)) {
+        continue;
+      }
+      await deleteRow(client, row.partitionKey as string, row.rowKey as string);
+      deleted++;
+    }
+  } catch (error) {
+    throw storageError(error);
+  }
+  return deleted;
+}
+
 export async function readEntity<T extends object>(client: TableClient, partitionKey: string, rowKey: string): Promise<(TableEntity<T> & { etag: string }) | undefined> {
   try {
     const entity = await client.getEntity<T>(partitionKey, rowKey);

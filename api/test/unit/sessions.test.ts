@@ -34,6 +34,16 @@ const codeOf = (fn: () => unknown): string | undefined => {
   }
 };
 
+
+/** A SessionService over the given collaborators (the rest inert): what a unit test needs of it. */
+const serviceWith = (deps: Record<string, unknown>): SessionService => new SessionService({
+  wake: async () => undefined,
+  log: { info: () => undefined, warn: () => undefined },
+  roomsCacheMs: 1000,
+  recipientsPerMessage: 500,
+  ...deps
+} as unknown as SessionDeps);
+
 describe('sessions - time zones', () => {
   it('time - a wall-clock time in an IANA zone is an instant; Tokyo has no daylight saving', () => {
     expect(zoned({ dateTime: '2027-06-10T10:00', timeZone: 'Asia/Tokyo' }, 'start').toUTC().toISO()).toBe('2027-06-10T01:00:00.000Z');
@@ -567,7 +577,7 @@ describe('roomSchedules - free/busy as getSchedule answers it', () => {
 describe('a session put while other requests keep changing it', () => {
   it('after five rounds lost to other writers the LMS is told to repeat it (503 with Retry-After), not that a connection changed', async () => {
     let writes = 0;
-    const service = new SessionService({
+    const service = serviceWith({
       connections: { read: async () => ({ record: { ...emptyConnection('https://t.test/sites/a', 'c1'), enabled: true, method: 'modern', transport: 'graph', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } }, etag: '*' }) },
       sessions: {
         read: async () => undefined,
@@ -576,12 +586,8 @@ describe('a session put while other requests keep changing it', () => {
           throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
         }
       },
-      outbox: {},
-      wake: async () => undefined,
-      log: { info: () => undefined, warn: () => undefined },
-      roomsCacheMs: 1000,
-      recipientsPerMessage: 500
-    } as unknown as SessionDeps);
+      outbox: {}
+    });
     const body = { revision: 1, title: 'Safety training', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }] };
     await expect(service.put('https://t.test/sites/a', 's1', body as never)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 });
     expect(writes).toBe(5);
@@ -592,7 +598,7 @@ describe('the rooms list of a catalog spelt two ways', () => {
   it('rooms listed under one spelling of the catalog URL name the room of an invitation whose session was put under another (its location showed only the address)', async () => {
     const record = { ...emptyConnection('https://t.test/sites/catalog-a', 'c1'), enabled: true, method: 'modern', transport: 'graph', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } };
     let listed = 0;
-    const service = new SessionService({
+    const service = serviceWith({
       connections: { read: async () => ({ record, etag: '*' }) },
       credentials: {
         open: async () => ({
@@ -606,11 +612,8 @@ describe('the rooms list of a catalog spelt two ways', () => {
       },
       sessions: {},
       outbox: {},
-      wake: async () => undefined,
-      log: { info: () => undefined, warn: () => undefined },
-      roomsCacheMs: 60_000,
-      recipientsPerMessage: 500
-    } as unknown as SessionDeps);
+      roomsCacheMs: 60_000
+    });
     expect((await service.listRooms('https://t.test/sites/Catalog-A')).items.map((r) => r.name)).toEqual(['Room A']);
     expect(await service.roomName('https://t.test/sites/catalog-a', 'room-a@contoso.test')).toBe('Room A');
     await service.listRooms('https://t.test/sites/catalog-a');
@@ -621,7 +624,7 @@ describe('the rooms list of a catalog spelt two ways', () => {
 describe('the room-answer job', () => {
   it('asks before each session whether to go on (its lease renewed, no shutdown): a "no" ends the run there, so no second run starts beside a long one', async () => {
     const read: string[] = [];
-    const service = new SessionService({
+    const service = serviceWith({
       connections: { read: async () => ({ record: emptyConnection('https://t.test/sites/a', 'c1'), etag: '*' }) },
       sessions: {
         awaitingRoomAnswer: async function* () {
@@ -632,12 +635,8 @@ describe('the room-answer job', () => {
           return undefined;
         }
       },
-      outbox: {},
-      wake: async () => undefined,
-      log: { info: () => undefined, warn: () => undefined },
-      roomsCacheMs: 1000,
-      recipientsPerMessage: 500
-    } as unknown as SessionDeps);
+      outbox: {}
+    });
     let asked = 0;
     expect(await service.learnRoomAnswers(async () => ++asked < 2)).toEqual({ looked: 1, answered: 0, failed: 0 });
     expect(read).toEqual(['s1']);
@@ -649,7 +648,7 @@ describe('erasing a session (DELETE)', () => {
   const times = (day: string) => ({ start: { dateTime: `${day}T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${day}T11:00:00`, timeZone: 'Asia/Tokyo' } });
   const serviceFor = (record: Record<string, unknown> | undefined, pending: string[] = []) => {
     const calls: string[] = [];
-    const service = new SessionService({
+    const service = serviceWith({
       connections: {},
       sessions: {
         read: async () => record,
@@ -663,12 +662,8 @@ describe('erasing a session (DELETE)', () => {
           calls.push(`invitations ${[...ids].join(',')}`);
           return { deleted: 1, pending: new Set(pending) };
         }
-      },
-      wake: async () => undefined,
-      log: { info: () => undefined, warn: () => undefined },
-      roomsCacheMs: 1000,
-      recipientsPerMessage: 500
-    } as unknown as SessionDeps);
+      }
+    });
     return { service, calls };
   };
   const record = (desired: Record<string, unknown>, sent: Record<string, unknown> | null = null, attempt: Record<string, unknown> | null = null) =>

@@ -347,7 +347,11 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
 
   // A retry's reads of the view that follow it (the result comes from the outbox a moment later): cleared when the page goes.
   const followUps = React.useRef<Array<ReturnType<typeof setTimeout>>>([]);
-  React.useEffect(() => () => { followUps.current.forEach(clearTimeout); }, []);
+  const stopFollowUps = (): void => {
+    followUps.current.forEach(clearTimeout);
+    followUps.current = [];
+  };
+  React.useEffect(() => stopFollowUps, []);
 
   /**
    * "Try again now" on Exchange's sending block: the mailbox's next try comes now (or a minute
@@ -356,8 +360,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
    * one of them shows, without holding anything up.
    */
   const retrySending = async (): Promise<void> => {
-    followUps.current.forEach(clearTimeout);
-    followUps.current = [];
+    stopFollowUps();
     dispatch({ type: 'busy', busy: 'retrying' });
     let answered: IConnectionView;
     try {
@@ -392,8 +395,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
       const blocked = view.sendingBlocked;
       const refusedAgain = !!blocked && !!blocked.nextTryAt && Date.parse(blocked.nextTryAt) > from + 5000;
       if (!blocked || refusedAgain) {
-        followUps.current.forEach(clearTimeout);
-        followUps.current = [];
+        stopFollowUps();
       }
       const notice = !blocked ? { text: strings.retrySucceeded, place: 'summary' as const }
         : refusedAgain ? { text: format(strings.retryRefused, formatTime(blocked.nextTryAt, strings)), place: 'summary' as const, info: true }
