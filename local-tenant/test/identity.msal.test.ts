@@ -49,6 +49,26 @@ describe('identity with @azure/msal-node', () => {
     expect(claims.scp.split(' ')).toEqual(expect.arrayContaining(['Mail.Send', 'User.Read']));
   });
 
+  test('msal-node - an expired client secret: refresh and client credentials answer invalid_client AADSTS7000222, a wrong one still 7000215, a renewed one works', async () => {
+    const { cca } = await connect('adele@contoso.test');
+    const [account] = await cca.getTokenCache().getAllAccounts();
+    const api = tenant.fixture.apps.connectionApi;
+    const fault = (body: Record<string, unknown>) => fetch(`${tenant.origin}/_admin/faults/client-secret`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await fault({ app: 'no-such-app' })).status).toBe(400);
+    expect((await fault({ app: api.appId })).status).toBe(200);
+    const refused = (await cca.acquireTokenSilent({ account, scopes: GRAPH_SCOPES, forceRefresh: true }).catch((e: unknown) => e)) as { errorCode: string; errorMessage: string };
+    expect(refused.errorCode).toBe('invalid_client');
+    expect(refused.errorMessage).toContain(`AADSTS7000222: The provided client secret keys for app '${api.appId}' are expired.`);
+    const appOnly = (await apiClient().acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }).catch((e: unknown) => e)) as { errorCode: string; errorMessage: string };
+    expect([appOnly.errorCode, /AADSTS7000222/.test(appOnly.errorMessage)]).toEqual(['invalid_client', true]);
+    const wrong = new ConfidentialClientApplication({ auth: { clientId: api.appId, clientSecret: 'not-the-secret', authority: `${tenant.origin}/${tenant.tenantId}`, knownAuthorities: [new URL(tenant.origin).host] } });
+    const wrongAnswer = (await wrong.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }).catch((e: unknown) => e)) as { errorMessage: string };
+    expect(wrongAnswer.errorMessage).toContain("AADSTS7000215: Invalid client secret provided.");
+    expect((await fault({ app: api.appId, expired: false })).status).toBe(200);
+    const renewed = await cca.acquireTokenSilent({ account, scopes: GRAPH_SCOPES, forceRefresh: true });
+    expect(renewed.fromCache).toBe(false);
+  });
+
   test('msal-node - silent refresh from a serialized cache uses the refresh token', async () => {
     const { cca } = await connect('adele@contoso.test');
     const serialized = cca.getTokenCache().serialize();

@@ -25,7 +25,15 @@ const AADSTS_CODES: Record<string, ErrorCode> = {
   '501481': 'STATE_INVALID',
   '54005': 'STATE_INVALID',
   '50148': 'STATE_INVALID',
-  '50196': 'THROTTLED'
+  '50196': 'THROTTLED',
+  // The API's own client credentials, whoever's token it asked: a client secret expired, wrong or
+  // missing, the app registration gone from the tenant or disabled (reference-error-codes). Not a
+  // catalog's connection: it is never taken for a loss.
+  '7000222': 'SERVICE_CREDENTIALS_REJECTED',
+  '7000215': 'SERVICE_CREDENTIALS_REJECTED',
+  '7000218': 'SERVICE_CREDENTIALS_REJECTED',
+  '700016': 'SERVICE_CREDENTIALS_REJECTED',
+  '7000112': 'SERVICE_CREDENTIALS_REJECTED'
 };
 
 /** Reads the AADSTS number out of an error description or code list. */

@@ -5,7 +5,7 @@ import type { ApiConfig } from '../config/config';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { ConnectionRecord } from '../connections/model';
-import { codeOf, logFields } from '../errors/apiError';
+import { ApiError, codeOf, logFields } from '../errors/apiError';
 import { JOB_PARTITION, MailboxLease } from '../sending/mailboxLease';
 import type { AlertService } from './alerts';
 
@@ -191,8 +191,11 @@ export class HealthMonitor {
    * lease starts no more; the probes under way end first.
    */
   public async sweep(keep: KeepLease = async () => true): Promise<Record<string, number>> {
-    const result = { probed: 0, lost: 0, restored: 0, resumed: 0, notices: 0, failed: 0 };
+    const result = { probed: 0, lost: 0, restored: 0, resumed: 0, notices: 0, failed: 0, skipped: 0 };
     const running = new Set<Promise<void>>();
+    // Entra refusing the API's own credentials (an expired client secret) would refuse every Modern
+    // catalog's probe the same way: said once, at error level, and the rest of them are not asked.
+    const refused = { upstream: undefined as string | undefined };
     // The probes run side by side, the incident notices one after another: they all go from the one
     // system mailbox, whose concurrent requests Graph limits (a wide outage is when they count).
     let notices: Promise<void> = Promise.resolve();
@@ -206,7 +209,7 @@ export class HealthMonitor {
       if (this.stopping || !(await keep())) {
         break;
       }
-      const task: Promise<void> = this.sweepOne(record, result, notify).finally(() => running.delete(task));
+      const task: Promise<void> = this.sweepOne(record, result, notify, refused).finally(() => running.delete(task));
       running.add(task);
       if (running.size >= Math.max(1, this.deps.config.alerts.probeConcurrency || 1)) {
         await Promise.race(running);
@@ -214,12 +217,19 @@ export class HealthMonitor {
     }
     await Promise.all(running);
     await notices;
+    if (refused.upstream) {
+      this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_CREDENTIALS_REJECTED', upstream: refused.upstream, skipped: result.skipped }, 'service credentials refused: no Modern catalog can be probed or send until the API\'s client secret is renewed');
+    }
     return result;
   }
 
   /** One catalog's probe, counted in `result`, then its due notices handed to `notify`; never throws. */
-  private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed', number>, notify: (record: ConnectionRecord) => void): Promise<void> {
+  private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed' | 'skipped', number>, notify: (record: ConnectionRecord) => void, refused: { upstream: string | undefined }): Promise<void> {
     if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {
+      if (refused.upstream && record.method === 'modern') {
+        result.skipped++;
+        return;
+      }
       try {
         const state = await this.deps.service.probe(record);
         result.probed++;
@@ -236,6 +246,10 @@ export class HealthMonitor {
       } catch (error) {
         // A passing fault (429, 5xx, timeout): never taken for a loss; the next sweep probes again.
         result.failed++;
+        if (codeOf(error) === 'SERVICE_CREDENTIALS_REJECTED') {
+          refused.upstream ??= (error instanceof ApiError ? error.upstream : undefined) ?? 'invalid_client';
+          return;
+        }
         this.deps.log.info({ job: 'health-monitor', catalog: record.catalog, ...logFields(error) }, 'probe failed');
       }
     }

@@ -29,11 +29,20 @@ async function check(part: string, probe: (signal: AbortSignal) => Promise<void>
   }
 }
 
-/** R-OPS-5: liveness (the process answers) and readiness (each part of its storage answers). */
-export async function healthRoutes(app: FastifyInstance, probes: Record<string, (signal: AbortSignal) => Promise<void>>): Promise<void> {
+/**
+ * R-OPS-5: liveness (the process answers) and readiness (each part of its storage answers, and
+ * Entra took the API's own credentials at its last token request - `credentialsRefused` answers
+ * the AADSTS number of a refusal no token has come since: an expired client secret stops every
+ * catalog at once, which only the operator can mend). No token is asked for the check itself.
+ */
+export async function healthRoutes(app: FastifyInstance, probes: Record<string, (signal: AbortSignal) => Promise<void>>, credentialsRefused: () => string | undefined = () => undefined): Promise<void> {
   app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness', response: { 200: Health } } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { tags: ['health'], summary: 'Readiness: storage (tables and the outbox queue) reachable', response: { 200: Health, 503: { $ref: 'Problem#' } } } }, async () => {
+  app.get('/readyz', { schema: { tags: ['health'], summary: 'Readiness: storage (tables and the outbox queue) reachable, the API\'s own credentials not refused by Entra', response: { 200: Health, 503: { $ref: 'Problem#' } } } }, async () => {
+    const refused = credentialsRefused();
+    if (refused) {
+      throw new ApiError('SERVICE_CREDENTIALS_REJECTED', { upstream: refused });
+    }
     await Promise.all(Object.entries(probes).map(([part, probe]) => check(part, probe)));
-    return { status: 'ready', checks: { storage: 'ok' } };
+    return { status: 'ready', checks: { storage: 'ok', identity: 'ok' } };
   });
 }

@@ -93,10 +93,38 @@ export class CatalogCachePlugin implements ICachePlugin {
 /** MSAL Node against the configured authority: sign-in, per-catalog tokens, OBO, app-only. */
 export class MicrosoftIdentity {
   private readonly app: ConfidentialClientApplication;
+  /**
+   * Entra's last refusal of the API's own credentials (SERVICE_CREDENTIALS_REJECTED: its AADSTS
+   * number), until a token comes from Entra again: /readyz answers it, so the operator hears of an
+   * expired client secret from the availability test rather than from every catalog's admins.
+   */
+  private refusal: string | undefined;
 
   /** `timeoutMs`: how long one request to the identity platform may take (TimedNetworkClient). */
   public constructor(private readonly config: ApiConfig, private readonly timeoutMs = 20_000) {
     this.app = new ConfidentialClientApplication(this.msalConfig());
+  }
+
+  /** The AADSTS number of Entra's refusal of the API's own credentials, while no token request has succeeded since. */
+  public get credentialsRefused(): string | undefined {
+    return this.refusal;
+  }
+
+  /** Translates an MSAL failure and notes a refusal of the API's own credentials. */
+  private failed(error: unknown, context: TokenContext): ApiError {
+    const apiError = identityError(error, context);
+    if (apiError.code === 'SERVICE_CREDENTIALS_REJECTED') {
+      this.refusal = apiError.upstream ?? 'invalid_client';
+    }
+    return apiError;
+  }
+
+  /** A token Entra issued (not one from a cache): the API's credentials work. */
+  private issued<T extends AuthenticationResult | null>(result: T): T {
+    if (result && !result.fromCache) {
+      this.refusal = undefined;
+    }
+    return result;
   }
 
   public get authority(): string {
@@ -147,16 +175,16 @@ export class MicrosoftIdentity {
         prompt: request.orgConsent ? 'consent' : request.loginHint ? undefined : 'select_account'
       });
     } catch (error) {
-      throw identityError(error, 'sign-in');
+      throw this.failed(error, 'sign-in');
     }
   }
 
   /** Redeems a code with its PKCE verifier; MSAL also checks the id token carries the nonce sent. */
   public async redeemCode(client: ConfidentialClientApplication, code: string, verifier: string, nonce: string, scopes: string[]): Promise<AuthenticationResult> {
     try {
-      return await client.acquireTokenByCode({ code, codeVerifier: verifier, nonce, redirectUri: this.redirectUri, scopes });
+      return this.issued(await client.acquireTokenByCode({ code, codeVerifier: verifier, nonce, redirectUri: this.redirectUri, scopes }));
     } catch (error) {
-      throw identityError(error, 'sign-in');
+      throw this.failed(error, 'sign-in');
     }
   }
 
@@ -169,9 +197,9 @@ export class MicrosoftIdentity {
       if (!account) {
         throw new ApiError('ACCOUNT_MISMATCH', { detail: 'The stored sign-in has no tokens of the connected account.' });
       }
-      return await client.acquireTokenSilent({ account, scopes, forceRefresh });
+      return this.issued(await client.acquireTokenSilent({ account, scopes, forceRefresh }));
     } catch (error) {
-      throw identityError(error, 'refresh');
+      throw this.failed(error, 'refresh');
     }
   }
 
@@ -179,9 +207,9 @@ export class MicrosoftIdentity {
   public async onBehalfOf(assertion: string, scopes: string[]): Promise<string> {
     let result: AuthenticationResult | null;
     try {
-      result = await this.app.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes });
+      result = this.issued(await this.app.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes }));
     } catch (error) {
-      throw identityError(error, 'sign-in');
+      throw this.failed(error, 'sign-in');
     }
     if (!result) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'on-behalf-of returned no token' });
@@ -198,13 +226,13 @@ export class MicrosoftIdentity {
   /** An app-only token (client credentials) for the API itself. */
   public async appToken(scope: string): Promise<string> {
     try {
-      const result = await this.app.acquireTokenByClientCredential({ scopes: [scope] });
+      const result = this.issued(await this.app.acquireTokenByClientCredential({ scopes: [scope] }));
       if (!result) {
         throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'client credentials returned no token' });
       }
       return result.accessToken;
     } catch (error) {
-      throw identityError(error, 'sign-in');
+      throw this.failed(error, 'sign-in');
     }
   }
 }

@@ -715,7 +715,7 @@ export class SendingEngine {
       }
       const kind = failureKind(apiError.code);
       // What stops a catalog's sending (a lost connection, a mailbox Exchange stopped) is a warning; one message's refusal is not.
-      const level = kind === 'connection-lost' || kind === 'mailbox-blocked' ? 'warn' : 'info';
+      const level = kind === 'connection-lost' || kind === 'mailbox-blocked' || apiError.code === 'SERVICE_CREDENTIALS_REJECTED' ? 'warn' : 'info';
       this.deps.log[level]({ catalog, notification: item.id, code: apiError.code, upstream: apiError.upstream, kind }, 'submission refused');
       if (kind === 'connection-lost') {
         stop = 'held';
@@ -736,11 +736,14 @@ export class SendingEngine {
       } else if (kind === 'message') {
         await outbox.update(item, transition(item.state, { type: 'fail', now, code: apiError.code }));
         failed++;
-      } else if (apiError.code === 'THROTTLED') {
+      } else if (apiError.code === 'THROTTLED' || apiError.code === 'SERVICE_CREDENTIALS_REJECTED') {
         // Throttling is about the mailbox, not the message: the whole mailbox waits and the message
         // counts no failure. Retry-After is the service's own instruction, in real seconds (not
         // scaled); without one (SMTP 432 4.3.2, 421) the mailbox backs off, longer with each
-        // throttling in a row (a second, two, four ... at most 15 minutes).
+        // throttling in a row (a second, two, four ... at most 15 minutes). Entra refusing the API's
+        // own credentials (an expired client secret) is neither the message's fault nor the
+        // connection's: it waits the same way, counting no failure, so nothing fails however long
+        // the operator takes to renew the secret.
         lease.budget = retryAfterMs === undefined ? recordFault(lease.budget, now, { ...this.limits, timeScale: 1 }) : pauseUntil(lease.budget, now + retryAfterMs);
         duePending(lease.budget.pausedUntil);
         await release(item, apiError.code, now);

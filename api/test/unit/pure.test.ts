@@ -78,6 +78,18 @@ describe('upstream error mapping', () => {
     expect(mapTokenError('temporarily_unavailable', undefined, 'sign-in')).toBe('SERVICE_UNAVAILABLE');
   });
 
+  it('mapTokenError - Entra refusing the API\'s own credentials is the service\'s fault in every context, never a revoked connection', () => {
+    for (const context of ['refresh', 'sign-in', 'password'] as const) {
+      // Expired secret, wrong secret, no secret, app registration not in the tenant, app disabled.
+      for (const aadsts of ['7000222', '7000215', '7000218', '700016', '7000112']) {
+        expect([aadsts, context, mapTokenError(aadsts === '700016' ? 'unauthorized_client' : 'invalid_client', aadsts, context)]).toEqual([aadsts, context, 'SERVICE_CREDENTIALS_REJECTED']);
+      }
+    }
+    expect(isConnectionLost('SERVICE_CREDENTIALS_REJECTED')).toBe(false);
+    // An invalid_client without one of those numbers (a client assertion, say) stays what it was.
+    expect(mapTokenError('invalid_client', '700027', 'refresh')).toBe('TOKEN_REVOKED');
+  });
+
   it('mapCallbackError - a declined consent, a missing admin approval and a disabled account', () => {
     expect(mapCallbackError('access_denied', 'AADSTS65004: User declined to consent to access the app.')).toBe('CONSENT_DECLINED');
     expect(mapCallbackError('access_denied', 'AADSTS90094: The grant requires admin permission.')).toBe('CONSENT_REQUIRED');

@@ -265,6 +265,17 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       return { ok: true, detail: `latency ${ms} ms` };
     }
   },
+  'client-secret': {
+    description: "Let an app registration's client secret pass its end date (expired, the default), or renew it (expired: false - as an operator adding a new secret and restarting the app would). Token requests with it answer invalid_client AADSTS7000222; a wrong secret still answers AADSTS7000215.",
+    fields: ['app', 'expired'],
+    apply: (state, body) => {
+      const app = typeof body.app === 'string' ? state.appById(body.app) : undefined;
+      if (!app || !app.clientSecret) return fail('app must be the application (client) id of an app registration with a client secret');
+      if (body.expired !== undefined && typeof body.expired !== 'boolean') return fail('expired must be true or false');
+      app.secretExpired = body.expired !== false;
+      return { ok: true, detail: `client secret of ${app.displayName} ${app.secretExpired ? 'expired' : 'renewed'}` };
+    }
+  },
   clear: {
     description: 'Clear Graph failures, latency, mailbox throttling, sending blocks and full mailboxes (accounts and grants stay as they are; /_admin/reset restores everything).',
     fields: [],

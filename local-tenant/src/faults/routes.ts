@@ -51,6 +51,8 @@ export function registerFaults(app: FastifyInstance, state: TenantState): void {
   app.get('/_faults', async (req, reply) => {
     const users = state.people().map((a) => `<option value="${esc(a.upn)}">${esc(a.displayName)} (${esc(a.upn)})</option>`).join('');
     const limits = limitsView(state);
+    // The app registrations that have a client secret (the `client-secret` fault's choice).
+    const apps = [...state.apps.values()].filter((a) => a.clientSecret).map((a) => `<option value="${esc(a.appId)}">${esc(a.displayName)} (${esc(a.appId)})</option>`).join('');
     const choices: Record<string, string[]> = { cause: Object.keys(SENDING_BLOCKS), reply: ['retired', 'policy'] };
     const input = (fault: string, field: string): string => {
       const id = `${fault}-${field}`;
@@ -58,7 +60,8 @@ export function registerFaults(app: FastifyInstance, state: TenantState): void {
       const current = fault === 'sending-limits' ? limits[field] : undefined;
       if (field === 'user' || field === 'mailbox') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${users}</select>`;
       if (choices[field]) return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${choices[field].map((c) => `<option>${esc(c)}</option>`).join('')}</select>`;
-      if (field === 'enabled' || field === 'clear') return `<label><input type="checkbox" id="${id}" name="${field}" data-type="boolean"${current === true ? ' checked' : ''}> ${field}</label>`;
+      if (field === 'app') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${apps}</select>`;
+      if (field === 'enabled' || field === 'clear' || field === 'expired') return `<label><input type="checkbox" id="${id}" name="${field}" data-type="boolean"${current === true || field === 'expired' ? ' checked' : ''}> ${field}</label>`;
       const numeric = ['retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'status', 'count', 'ms', 'recipientsPerDay', 'recipientsPerMessage', 'smtpConnections', 'timeScale'].includes(field);
       return `<label for="${id}">${field}</label><input type="${numeric ? 'number' : 'text'}" id="${id}" name="${field}" ${numeric ? 'data-type="number"' : ''}${current !== undefined ? ` value="${esc(current)}"` : ''}>`;
     };

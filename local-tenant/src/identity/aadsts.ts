@@ -27,6 +27,9 @@ export const AADSTS = {
   missingClientSecret: () => e(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
   badClientSecret: (clientId: string) =>
     e(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`),
+  // Entra's wording (reference-error-codes: InvalidClientSecretExpiredKeysProvided; the text as clients report it, e.g. dotnet/sign#849).
+  expiredClientSecret: (clientId: string) =>
+    e(401, 'invalid_client', 7000222, `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`),
   redirectMismatch: (redirectUri: string, clientId: string) =>
     e(400, 'invalid_request', 50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`),
   invalidScope: (scope: string) => e(400, 'invalid_scope', 70011, `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`),

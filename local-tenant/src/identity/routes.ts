@@ -393,6 +393,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (client.clientSecret) {
       if (!secret) return sendAadError(reply, AADSTS.missingClientSecret());
       if (!passwordMatches(client.clientSecret, secret)) return sendAadError(reply, AADSTS.badClientSecret(client.appId));
+      if (client.secretExpired) return sendAadError(reply, AADSTS.expiredClientSecret(client.appId));
     } else if (secret) {
       return sendAadError(reply, AADSTS.publicClientWithSecret());
     } else if (body.grant_type === 'urn:ietf:params:oauth:grant-type:jwt-bearer' || body.grant_type === 'client_credentials') {

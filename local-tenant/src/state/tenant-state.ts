@@ -49,6 +49,8 @@ export function mailAddress(account: Account): string {
 /** An app registration with its service principal, as one object (local tenants have one of each). */
 export interface App extends FixtureApp {
   key: string;
+  /** Its client secret's end date passed (the `client-secret` fault): token requests with it answer AADSTS7000222. */
+  secretExpired?: boolean;
   identifierUris: string[];
   delegatedScopes: NonNullable<FixtureApp['delegatedScopes']>;
   appRoles: NonNullable<FixtureApp['appRoles']>;

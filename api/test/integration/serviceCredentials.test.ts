@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { API_APP, appToken, threeCatalogFixture, catalogPath, connectClassic, connectModern, eventually, fault, inbox, setEnabled } from '../support/sending';
+import { provisionSettingsList, settingsListItems, useStack } from '../support/stack';
+
+jest.setTimeout(180_000);
+
+// A minute lasts a tenth of a second: SEND_MAX_ATTEMPTS' hour passes in 6 s.
+const SCALE = 600;
+const SENDER = 'notifications@contoso.test';
+const ADMIN = 'adele@contoso.test';
+const CLASSIC_ADMIN = 'alex@contoso.test';
+const OTHER_ADMIN = 'lynne@contoso.test';
+const LEARNER = 'learner1@contoso.test';
+
+/**
+ * The connection API's own client secret passes its end date (the local tenant's `client-secret`
+ * fault: every token request with it answers invalid_client AADSTS7000222, as Entra does). That is
+ * the operator's to mend, not any catalog admin's: no catalog is taken for lost, nobody is told to
+ * sign in again, no notification fails however long it lasts, the operator's readiness check and
+ * log say it - and once the secret is renewed, what waited goes out by itself.
+ */
+describe('the API\'s own client secret expires (real API and MSAL, local tenant, Azurite over loopback)', () => {
+  const stack = useStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', HEALTH_PROBE_CONCURRENCY: '1', SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' }, { fixturePath: threeCatalogFixture(), tenantTimeScale: SCALE });
+
+  /** What the system sender sent them, beside the notice that their mailbox was connected. */
+  const alertsTo = async (upn: string): Promise<string[]> => (await inbox(stack, upn)).filter((m) => m.from.address === SENDER && !/was connected to catalog|に接続されました$/.test(m.subject)).map((m) => m.subject);
+  const logLines = (): Array<{ level: number; msg?: string; code?: string; upstream?: string; catalog?: string; skipped?: number }> => stack.logs.lines.map((l) => JSON.parse(l));
+
+  it('no catalog is lost and nobody is alerted, nothing fails while it lasts, /readyz and one error line say it; renewed, everything goes out', async () => {
+    // Access tokens of a minute: MSAL asks Entra at each use (it renews within five minutes of expiry), as it would an hour into a real outage.
+    stack.tenant.state.limits.accessTokenLifetimeSeconds = 60;
+    const modern = stack.catalogUrl('catalog-a');
+    const classic = stack.catalogUrl('catalog-b');
+    await provisionSettingsList(stack, modern, ADMIN);
+    await connectModern(stack, ADMIN, modern);
+    await setEnabled(stack, ADMIN, modern, true);
+    await connectClassic(stack, CLASSIC_ADMIN, classic);
+    await setEnabled(stack, CLASSIC_ADMIN, classic, true);
+    const other = stack.catalogUrl('catalog-c');
+    await connectModern(stack, OTHER_ADMIN, other);
+    await setEnabled(stack, OTHER_ADMIN, other, true);
+    const lms = await appToken(stack);
+    const pageToken = await stack.token(ADMIN);
+    expect((await stack.call('GET', '/readyz')).status).toBe(200);
+
+    await fault(stack, 'client-secret', { app: API_APP.clientId });
+    const refusedBefore = logLines().filter((l) => l.msg?.startsWith('service credentials refused')).length;
+    const swept = await stack.api.monitor.sweep();
+    // The first Modern catalog's probe met the refusal and the other was not asked (its token request
+    // would meet the same); the Classic one (an SMTP login, no Entra) was probed all the same.
+    expect(swept).toMatchObject({ lost: 0, failed: 1, skipped: 1, probed: 1 });
+    const refusedLines = logLines().filter((l) => l.msg?.startsWith('service credentials refused'));
+    expect(refusedLines).toHaveLength(refusedBefore + 1);
+    expect(refusedLines[refusedLines.length - 1]).toMatchObject({ level: 50, code: 'SERVICE_CREDENTIALS_REJECTED', upstream: 'AADSTS7000222' });
+
+    // The operator's readiness check (App Service's health check, the availability test) says it.
+    const ready = await stack.call('GET', '/readyz');
+    expect([ready.status, ready.body.code, ready.body.upstream]).toEqual([503, 'SERVICE_CREDENTIALS_REJECTED', 'AADSTS7000222']);
+
+    // The catalog stays connected, for the LMS and in the settings list.
+    const view = await stack.call('GET', catalogPath(modern, '/connection'), { token: lms });
+    expect(view.body.health).toMatchObject({ state: 'connected', code: null });
+    const [item] = await settingsListItems(stack, modern, ADMIN);
+    expect(item).toMatchObject({ LmsConnectionStatus: 'Connected' });
+
+    // An admin's Check now is told what it is (not "sign in again"): 503 with the code.
+    const check = await stack.call('POST', catalogPath(modern, '/connection/check'), { token: pageToken, headers: { 'accept-language': 'ja' } });
+    expect([check.status, check.body.code]).toEqual([503, 'SERVICE_CREDENTIALS_REJECTED']);
+    expect(check.body.title).toBe('Microsoft 365 が接続サービス自体のサインインを拒否しました。');
+
+    // Notifications queued meanwhile wait: queued, not held, not failed, nothing in the learner's inbox.
+    const subject = `while the secret is expired ${randomUUID()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await stack.call('POST', catalogPath(modern, '/notifications'), { token: lms, body: { to: [LEARNER], subject: `${subject} ${i}`, text: 'x' }, headers: { 'idempotency-key': randomUUID() } });
+      expect([res.status, res.body.status]).toEqual([202, 'queued']);
+      ids.push(res.body.id);
+    }
+    const status = async (id: string): Promise<{ status: string; code?: string; history: Array<{ status: string }> }> => (await stack.call('GET', catalogPath(modern, `/notifications/${id}`), { token: lms })).body;
+    await eventually(async () => ((await status(ids[0])).code === 'SERVICE_CREDENTIALS_REJECTED' ? true : undefined), 30_000, 'a send that met the refusal');
+    // Longer than SEND_MAX_ATTEMPTS' hour at this scale, with the engine trying all along: still nothing failed.
+    await new Promise((resolve) => setTimeout(resolve, 1.5 * 3_600_000 / SCALE));
+    for (const id of ids) {
+      const seen = await status(id);
+      expect([id, seen.status]).toEqual([id, 'queued']);
+      expect(seen.history.map((h) => h.status)).not.toContain('failed');
+    }
+    expect((await inbox(stack, LEARNER)).filter((m) => m.subject.startsWith(subject))).toHaveLength(0);
+    // The Classic catalog (no Entra token) sends all the while.
+    const classicSubject = `classic meanwhile ${randomUUID()}`;
+    expect((await stack.call('POST', catalogPath(classic, '/notifications'), { token: lms, body: { to: [LEARNER], subject: classicSubject, text: 'x' }, headers: { 'idempotency-key': randomUUID() } })).status).toBe(202);
+    await eventually(async () => ((await inbox(stack, LEARNER)).some((m) => m.subject === classicSubject) ? true : undefined), 30_000, 'the Classic catalog\'s notification');
+
+    // Renewed (a new secret, the app restarted): the next sweep's probe gets a token, readiness is green.
+    await fault(stack, 'client-secret', { app: API_APP.clientId, expired: false });
+    const after = await stack.api.monitor.sweep();
+    expect(after).toMatchObject({ lost: 0, restored: 0, failed: 0, probed: 3, skipped: 0 });
+    const readyAgain = await stack.call('GET', '/readyz');
+    expect([readyAgain.status, readyAgain.body.checks]).toEqual([200, { storage: 'ok', identity: 'ok' }]);
+    // What waited goes out by itself (the mailbox's back-off runs out; no one reconnected).
+    await eventually(async () => ((await inbox(stack, LEARNER)).filter((m) => m.subject.startsWith(subject)).length === 3 ? true : undefined), 60_000, 'the held notifications');
+    for (const id of ids) {
+      expect((await status(id)).status).toBe('sent');
+    }
+    // Nobody was told about their connection: no alert to the account, the catalog's admins or the LMS admins.
+    for (const upn of [ADMIN, CLASSIC_ADMIN, OTHER_ADMIN, 'megan@contoso.test']) {
+      expect([upn, await alertsTo(upn)]).toEqual([upn, []]);
+    }
+    // The API's secret is in no log line and no answer.
+    expect(stack.logs.text()).not.toContain(API_APP.secret);
+    expect(stack.responses.join('\n')).not.toContain(API_APP.secret);
+  });
+});
