@@ -328,8 +328,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Microsoft 365 が接続サービス自体のサインインを拒否しました。'
     },
     remedy: {
-      en: 'This is not your account\'s connection: it stays connected, nothing needs signing in again, and notifications wait and go out once the service is fixed. Tell your LMS administrator: the client secret of the connection service\'s app registration has expired or is wrong.',
-      ja: 'お使いのアカウントの接続の問題ではありません。接続はそのままで、サインインし直す必要はありません。通知は保留され、サービスが復旧すると送信されます。LMS 管理者に連絡してください（接続サービスのアプリ登録のクライアント シークレットが期限切れか、正しくありません）。'
+      en: 'The problem is not your account: a connection already made stays connected and needs no new sign-in, and its notifications wait and go out once the service is fixed. Tell your LMS administrator: the client secret of the connection service\'s app registration has expired or is wrong.',
+      ja: 'お使いのアカウントの問題ではありません。接続済みの接続はそのまま維持され、サインインし直す必要はありません。通知は保留され、サービスが復旧すると送信されます。LMS 管理者に連絡してください（接続サービスのアプリ登録のクライアント シークレットが期限切れか、正しくありません）。'
     }
   },
   CATALOG_INVALID: {
