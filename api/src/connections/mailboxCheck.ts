@@ -13,7 +13,14 @@ import type { MicrosoftIdentity } from '../identity/microsoftIdentity';
  */
 export async function requireUserMailbox(deps: { config: ApiConfig; identity: MicrosoftIdentity; graph: GraphClient }, user: string): Promise<void> {
   const token = await deps.identity.appToken(`${deps.config.graphResource}/.default`);
-  const settings = await deps.graph.request<{ userPurpose?: string }>(token, 'GET', `/users/${encodeURIComponent(user)}/mailboxSettings`);
+  const settings = await deps.graph.request<{ userPurpose?: string }>(token, 'GET', `/users/${encodeURIComponent(user)}/mailboxSettings`).catch((error: unknown) => {
+    // A 403 to the API's own app-only read: its application permission (or the Exchange scope that
+    // limits it) refuses, which says nothing of the account's connection - never taken for a loss.
+    if (error instanceof ApiError && error.upstream?.startsWith('Graph 403')) {
+      throw new ApiError('SERVICE_PERMISSION_MISSING', { upstream: `${error.upstream} (app-only mailboxSettings)` });
+    }
+    throw error;
+  });
   const purpose = settings?.userPurpose?.toLowerCase();
   if (purpose && purpose !== 'user') {
     throw new ApiError(purpose === 'shared' ? 'SHARED_MAILBOX' : 'MAILBOX_NOT_FOUND', { upstream: `mailboxSettings.userPurpose ${purpose}` });

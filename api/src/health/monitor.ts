@@ -38,6 +38,12 @@ export interface MonitorDeps {
 /** Renews the job's lease when a third of it went by; false once another run took it (stop). */
 type KeepLease = () => Promise<boolean>;
 
+/** What a sweep met of refusals of the API's own rights (their upstream answer, the first one seen). */
+interface Refused {
+  credentials: string | undefined;
+  mailboxCheck: string | undefined;
+}
+
 interface Job {
   name: string;
   everySeconds: number;
@@ -191,11 +197,13 @@ export class HealthMonitor {
    * lease starts no more; the probes under way end first.
    */
   public async sweep(keep: KeepLease = async () => true): Promise<Record<string, number>> {
-    const result = { probed: 0, lost: 0, restored: 0, resumed: 0, notices: 0, failed: 0, skipped: 0 };
+    const result = { probed: 0, lost: 0, restored: 0, resumed: 0, notices: 0, failed: 0, skipped: 0, mailboxCheckRefused: 0 };
     const running = new Set<Promise<void>>();
-    // Entra refusing the API's own credentials (an expired client secret) would refuse every Modern
-    // catalog's probe the same way: said once, at error level, and the rest of them are not asked.
-    const refused = { upstream: undefined as string | undefined };
+    // Refusals of the API's own rights are the operator's to mend, not any catalog's: said once a
+    // sweep, at error level. Entra refusing its credentials (an expired client secret) would refuse
+    // every Modern catalog's probe the same way, so the rest of them are not asked; Graph refusing its
+    // app-only mailbox check may be one mailbox's (an Exchange scope), so each is asked and counted.
+    const refused: Refused = { credentials: undefined, mailboxCheck: undefined };
     // The probes run side by side, the incident notices one after another: they all go from the one
     // system mailbox, whose concurrent requests Graph limits (a wide outage is when they count).
     let notices: Promise<void> = Promise.resolve();
@@ -217,16 +225,19 @@ export class HealthMonitor {
     }
     await Promise.all(running);
     await notices;
-    if (refused.upstream) {
-      this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_CREDENTIALS_REJECTED', upstream: refused.upstream, skipped: result.skipped }, 'service credentials refused: no Modern catalog can be probed or send until the API\'s client secret is renewed');
+    if (refused.credentials) {
+      this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_CREDENTIALS_REJECTED', upstream: refused.credentials, skipped: result.skipped }, 'service credentials refused: no Modern catalog can be probed or send until the API\'s client secret is renewed');
+    }
+    if (refused.mailboxCheck) {
+      this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_PERMISSION_MISSING', upstream: refused.mailboxCheck, catalogs: result.mailboxCheckRefused }, 'mailbox check refused: the API\'s application permission MailboxSettings.Read (or its Exchange scope) refuses; those catalogs keep sending, unchecked');
     }
     return result;
   }
 
   /** One catalog's probe, counted in `result`, then its due notices handed to `notify`; never throws. */
-  private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed' | 'skipped', number>, notify: (record: ConnectionRecord) => void, refused: { upstream: string | undefined }): Promise<void> {
+  private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed' | 'skipped' | 'mailboxCheckRefused', number>, notify: (record: ConnectionRecord) => void, refused: Refused): Promise<void> {
     if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {
-      if (refused.upstream && record.method === 'modern') {
+      if (refused.credentials && record.method === 'modern') {
         result.skipped++;
         return;
       }
@@ -246,8 +257,14 @@ export class HealthMonitor {
       } catch (error) {
         // A passing fault (429, 5xx, timeout): never taken for a loss; the next sweep probes again.
         result.failed++;
+        const upstream = error instanceof ApiError ? error.upstream : undefined;
         if (codeOf(error) === 'SERVICE_CREDENTIALS_REJECTED') {
-          refused.upstream ??= (error instanceof ApiError ? error.upstream : undefined) ?? 'invalid_client';
+          refused.credentials ??= upstream ?? 'invalid_client';
+          return;
+        }
+        if (codeOf(error) === 'SERVICE_PERMISSION_MISSING') {
+          refused.mailboxCheck ??= upstream ?? 'Graph 403';
+          result.mailboxCheckRefused++;
           return;
         }
         this.deps.log.info({ job: 'health-monitor', catalog: record.catalog, ...logFields(error) }, 'probe failed');

@@ -13,13 +13,16 @@ const OTHER_ADMIN = 'lynne@contoso.test';
 const LEARNER = 'learner1@contoso.test';
 
 /**
- * The connection API's own client secret passes its end date (the local tenant's `client-secret`
+ * Refusals of the API's own rights, which only the operator or a tenant admin can mend. First its
+ * client secret passes its end date (the local tenant's `client-secret`
  * fault: every token request with it answers invalid_client AADSTS7000222, as Entra does). That is
  * the operator's to mend, not any catalog admin's: no catalog is taken for lost, nobody is told to
  * sign in again, no notification fails however long it lasts, the operator's readiness check and
- * log say it - and once the secret is renewed, what waited goes out by itself.
+ * log say it - and once the secret is renewed, what waited goes out by itself. Then a tenant admin
+ * removes its application permission MailboxSettings.Read: connections go on sending (their own
+ * delegated tokens are untouched), a new connect is refused with the reason, the sweep says it once.
  */
-describe('the API\'s own client secret expires (real API and MSAL, local tenant, Azurite over loopback)', () => {
+describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurite over loopback)', () => {
   const stack = useStack({ SEND_TIME_SCALE: String(SCALE), SEND_POLL_MS: '50', SEND_LEASE_SECONDS: '5', HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', HEALTH_PROBE_CONCURRENCY: '1', SYSTEM_SENDER: SENDER, LMS_ADMINS: 'megan@contoso.test' }, { fixturePath: threeCatalogFixture(), tenantTimeScale: SCALE });
 
   /** What the system sender sent them, beside the notice that their mailbox was connected. */
@@ -109,5 +112,47 @@ describe('the API\'s own client secret expires (real API and MSAL, local tenant,
     // The API's secret is in no log line and no answer.
     expect(stack.logs.text()).not.toContain(API_APP.secret);
     expect(stack.responses.join('\n')).not.toContain(API_APP.secret);
+  });
+
+  it('its application permission MailboxSettings.Read removed: connections are not lost and keep sending, a new connect says why, the sweep says it once', async () => {
+    // App-only tokens of a minute: the API's next one lacks the role, as Entra's would within the hour.
+    stack.tenant.state.limits.accessTokenLifetimeSeconds = 60;
+    const modern = stack.catalogUrl('catalog-a');
+    const other = stack.catalogUrl('catalog-c');
+    for (const [admin, catalog] of [[ADMIN, modern], [OTHER_ADMIN, other]]) {
+      await connectModern(stack, admin, catalog);
+      await setEnabled(stack, admin, catalog, true);
+    }
+    const lms = await appToken(stack);
+    await fault(stack, 'withdraw-consent', { role: 'MailboxSettings.Read' });
+
+    const swept = await stack.api.monitor.sweep();
+    // Each Graph catalog's probe met it (an Exchange scope may leave out one mailbox only): counted, none lost.
+    expect(swept).toMatchObject({ lost: 0, mailboxCheckRefused: 2, skipped: 0 });
+    const lines = logLines().filter((l) => l.msg?.startsWith('mailbox check refused'));
+    expect(lines).toEqual([expect.objectContaining({ level: 50, code: 'SERVICE_PERMISSION_MISSING', upstream: 'Graph 403 ErrorAccessDenied (app-only mailboxSettings)', catalogs: 2 })]);
+    for (const catalog of [modern, other]) {
+      expect((await stack.call('GET', catalogPath(catalog, '/connection'), { token: lms })).body.health).toMatchObject({ state: 'connected', code: null });
+    }
+    // Readiness is not this (one mailbox's scope would otherwise take every instance out).
+    expect((await stack.call('GET', '/readyz')).status).toBe(200);
+
+    // The connection sends with its own delegated token, which the removal does not touch.
+    const subject = `unchecked but sending ${randomUUID()}`;
+    expect((await stack.call('POST', catalogPath(modern, '/notifications'), { token: lms, body: { to: [LEARNER], subject, text: 'x' }, headers: { 'idempotency-key': randomUUID() } })).status).toBe(202);
+    await eventually(async () => ((await inbox(stack, LEARNER)).some((m) => m.subject === subject) ? true : undefined), 30_000, 'the notification');
+
+    // A new connect cannot tell a shared mailbox, so it is refused - with the reason, not "accept every permission".
+    const classic = stack.catalogUrl('catalog-b');
+    const before = (await stack.call('GET', catalogPath(classic, '/connection'), { token: lms })).body;
+    const refused = await stack.call('POST', catalogPath(classic, '/connection/classic'), { token: await stack.token(CLASSIC_ADMIN), body: { email: CLASSIC_ADMIN, password: 'dev-password' } });
+    expect([refused.status, refused.body.code]).toEqual([503, 'SERVICE_PERMISSION_MISSING']);
+    // Nothing was written of the refused connect.
+    expect((await stack.call('GET', catalogPath(classic, '/connection'), { token: lms })).body.etag).toBe(before.etag);
+
+    // Nobody was told their connection was lost.
+    for (const upn of [ADMIN, OTHER_ADMIN, 'megan@contoso.test']) {
+      expect([upn, await alertsTo(upn)]).toEqual([upn, []]);
+    }
   });
 });

@@ -16,6 +16,8 @@ export interface LocalTenant {
   state: {
     refreshTokens: Map<string, { userId: string; lastUsedAt: number }>;
     roomAnswerDelayMs: number;
+    /** How long the access tokens it issues last (MSAL renews one within five minutes of its expiry). */
+    limits: { accessTokenLifetimeSeconds: number };
     grants: Array<{ id: string; clientId: string; consentType: 'AllPrincipals' | 'Principal'; principalId: string | null; resourceId: string; scope: string }>;
     appByKey(key: string): TenantApp;
     addGrant(client: TenantApp, resource: TenantApp, consentType: 'AllPrincipals' | 'Principal', userId: string | null, scopes: string[]): void;

@@ -193,12 +193,19 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     }
   },
   'withdraw-consent': {
-    description: "Withdraw consent of an app (default: the connection API) to a resource (default: Microsoft Graph): organisation-wide, or one user's. Next refresh answers AADSTS65001.",
-    fields: ['client', 'resource', 'user'],
+    description: "Withdraw consent of an app (default: the connection API) to a resource (default: Microsoft Graph): organisation-wide, or one user's - next refresh answers AADSTS65001; or, with role, one application permission (its app role assignment removed, as Remove-MgServicePrincipalAppRoleAssignment does): app-only tokens issued from then on lack it, so Graph answers 403.",
+    fields: ['client', 'resource', 'user', 'role'],
     apply: (state, body) => {
       const client = typeof body.client === 'string' ? state.appById(body.client) ?? state.apps.get(body.client) : state.appByKey('connectionApi');
       const resource = typeof body.resource === 'string' ? state.resourceByIdentifier(body.resource) ?? state.apps.get(body.resource) : state.appByKey('graph');
       if (!client || !resource) return fail('unknown client or resource');
+      if (body.role !== undefined) {
+        if (typeof body.role !== 'string' || body.user !== undefined) return fail('role must be an application permission\'s value (such as MailboxSettings.Read), without user');
+        const held = state.appRoleAssignments.length;
+        state.appRoleAssignments = state.appRoleAssignments.filter((a) => !(a.principalId === client.servicePrincipalId && a.resourceId === resource.servicePrincipalId && a.role === body.role));
+        if (held === state.appRoleAssignments.length) return fail(`${client.displayName} holds no application permission ${body.role} of ${resource.displayName}`);
+        return { ok: true, detail: `application permission ${body.role} of ${client.displayName} to ${resource.displayName} withdrawn` };
+      }
       const user = body.user === undefined ? null : account(state, body);
       if (body.user !== undefined && !user) return fail('unknown user');
       const before = state.grants.length;

@@ -58,7 +58,9 @@ export function registerFaults(app: FastifyInstance, state: TenantState): void {
       const id = `${fault}-${field}`;
       // The limits form starts from the current values, so applying it changes only what was edited.
       const current = fault === 'sending-limits' ? limits[field] : undefined;
-      if (field === 'user' || field === 'mailbox') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${users}</select>`;
+      // Consent is withdrawn organisation-wide (or an application permission, with role) when no user is chosen.
+      const none = fault === 'withdraw-consent' ? '<option value="">(none: organisation-wide)</option>' : '';
+      if (field === 'user' || field === 'mailbox') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${none}${users}</select>`;
       if (choices[field]) return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${choices[field].map((c) => `<option>${esc(c)}</option>`).join('')}</select>`;
       if (field === 'app') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${apps}</select>`;
       if (field === 'enabled' || field === 'clear' || field === 'expired') return `<label><input type="checkbox" id="${id}" name="${field}" data-type="boolean"${current === true || field === 'expired' ? ' checked' : ''}> ${field}</label>`;

@@ -332,6 +332,17 @@ export const DOMAIN_ERRORS = {
       ja: 'お使いのアカウントの問題ではありません。接続済みの接続はそのまま維持され、サインインし直す必要はありません。通知は保留され、サービスが復旧すると送信されます。LMS 管理者に連絡してください（接続サービスのアプリ登録のクライアント シークレットが期限切れか、正しくありません）。'
     }
   },
+  SERVICE_PERMISSION_MISSING: {
+    status: 503,
+    title: {
+      en: 'The connection service lacks a Microsoft 365 permission of its own.',
+      ja: '接続サービス自体に必要な Microsoft 365 のアクセス許可がありません。'
+    },
+    remedy: {
+      en: 'The problem is not your account: a connection already made stays connected and keeps sending. Tell your LMS administrator: a Microsoft 365 admin must grant the connection service\'s application permission MailboxSettings.Read again (admin consent in Microsoft Entra ID), or include this account\'s mailbox in the scope that limits it.',
+      ja: 'お使いのアカウントの問題ではありません。接続済みの接続はそのまま維持され、送信も続きます。LMS 管理者に連絡してください。Microsoft 365 管理者が、接続サービスのアプリケーションのアクセス許可 MailboxSettings.Read を再度付与する（Microsoft Entra ID で管理者の同意を与える）か、このアカウントのメールボックスをそのアクセス許可の対象範囲に含める必要があります。'
+    }
+  },
   CATALOG_INVALID: {
     status: 400,
     title: {
