@@ -1630,7 +1630,7 @@ export interface components {
             connectedAt: string | null;
             /** @description The catalog's outbox at a glance; null when no account is connected. */
             outbox: {
-                /** @description Notifications queued or being sent. */
+                /** @description Notifications queued or being sent, counted up to 10000: a larger backlog reads 10000. */
                 waiting: number;
                 /** @description Of those, held because the connection is lost or sending is switched off. */
                 held: number;

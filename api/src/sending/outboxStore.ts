@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { odata, TableClient, TransactionAction } from '@azure/data-tables';
+import { OUTBOX_COUNT_CAP } from '@lms-m365/contracts';
 import { ApiError } from '../errors/apiError';
 import { textChunks } from '../storage/chunks';
 import { catalogKey, conditionalWriteError, deleteRow, readEntity, statusOf, storageError } from '../storage/tables';
@@ -583,7 +584,7 @@ export class OutboxStore {
    * How many items of the catalog are pending (queued or sending), counted up to `cap`; with
    * `expiredAt`, a queued one past its expiry by then is not (it will not go out).
    */
-  public async pending(catalog: string, cap = 10_000, expiredAt?: number): Promise<number> {
+  public async pending(catalog: string, cap = OUTBOX_COUNT_CAP, expiredAt?: number): Promise<number> {
     return (await this.waiting(catalog, cap, expiredAt)).count;
   }
 
@@ -592,7 +593,7 @@ export class OutboxStore {
    * and, of those due by then, the fewest recipients any sends to next (its queue row's first
    * part): the smallest message that could go now; null when none is due.
    */
-  public async waiting(catalog: string, cap = 10_000, expiredAt?: number): Promise<{ count: number; fewestDueRecipients: number | null }> {
+  public async waiting(catalog: string, cap = OUTBOX_COUNT_CAP, expiredAt?: number): Promise<{ count: number; fewestDueRecipients: number | null }> {
     let n = 0;
     let fewest = Infinity;
     for await (const row of this.queueRows<{ state: string; recipients?: number | null; dueAt?: number | null }>(catalog, 1000, ['RowKey', 'state', 'recipients', 'dueAt'])) {

@@ -18,6 +18,9 @@ export const CatalogParams = Type.Object({
   catalog: Type.String({ minLength: 1, maxLength: 400, description: 'The catalog site\'s absolute URL, percent-encoded as one path segment.' })
 }, { additionalProperties: false });
 
+/** The connection view counts a catalog's outbox up to this many (a count is a read of queue rows). */
+export const OUTBOX_COUNT_CAP = 10_000;
+
 export const ConnectionView = Type.Object({
   catalog: Type.String(),
   connectionId: Type.String(),
@@ -54,8 +57,8 @@ export const ConnectionView = Type.Object({
   connectedBy: Type.Union([Type.String(), Type.Null()], { description: 'Who connected the account (the catalog admin\'s sign-in name).' }),
   connectedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   outbox: Type.Union([Type.Object({
-    waiting: Type.Integer({ minimum: 0, description: 'Notifications queued or being sent.' }),
-    held: Type.Integer({ minimum: 0, description: 'Of those, held because the connection is lost or sending is switched off.' }),
+    waiting: Type.Integer({ minimum: 0, maximum: OUTBOX_COUNT_CAP, description: `Notifications queued or being sent, counted up to ${OUTBOX_COUNT_CAP}: a larger backlog reads ${OUTBOX_COUNT_CAP}.` }),
+    held: Type.Integer({ minimum: 0, maximum: OUTBOX_COUNT_CAP, description: 'Of those, held because the connection is lost or sending is switched off.' }),
     lastSentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     pacing: Type.Optional(Type.Object({
       reason: Type.Union([Type.Literal('daily-limit'), Type.Literal('sending-quota')], { description: 'daily-limit: the account sent to its daily number of recipients (SEND_RECIPIENTS_PER_DAY) in the last 24 hours; sending-quota: Exchange Online answered that the account reached its daily sending limit (SENDING_QUOTA_EXCEEDED; it also counts mail the account sent by other means).' }),

@@ -738,6 +738,25 @@ describe('ConnectionSettings', () => {
     expect(inside(panel).getByTestId('delivery-status')).toHaveTextContent(en.deliveryStatusSent);
   });
 
+  it('ConnectionSettings - counts of only the newest deliveries (a longer outbox) do not replace the view\'s count in the summary', async () => {
+    const deliveries = new FakeDeliveriesApi([delivery({ id: 'q', status: 'queued', sentAt: null })]);
+    deliveries.truncated = true;
+    renderPage({ deliveries, api: new FakeConnectionApi(connectedView({ outbox: { waiting: 10000, held: 0, lastSentAt: null } })) });
+    await ready();
+    await screen.findByTestId('deliveries-panel');
+    await waitFor(() => expect(deliveries.calls.length).toBeGreaterThan(0));
+    await act(async () => { await Promise.resolve(); });
+    expect(screen.getByTestId('queue')).toHaveTextContent('10,000+ waiting, 0 held');
+  });
+
+  it('ConnectionSettings - Disconnect of a lost connection counts its waiting notifications once (held are a part of them)', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView({ health: LOST, outbox: { waiting: 3, held: 3, lastSentAt: null } })) });
+    await ready();
+    await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
+    const dialog = await screen.findByRole('alertdialog');
+    expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).toHaveTextContent('The 3 notifications waiting to be sent stay queued');
+  });
+
   it('ConnectionSettings - a catalog with no account shows no deliveries panel and reads none', async () => {
     const deliveries = new FakeDeliveriesApi();
     renderPage({ deliveries });

@@ -492,10 +492,11 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
             saidAbove={view.sendingBlocked ? view.sendingBlocked.code : null}
             refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}|${view.sendingBlocked ? view.sendingBlocked.nextTryAt || 'blocked' : ''}`}
             pollMs={props.deliveriesPollMs}
-            onCounts={(counts: IDeliveries['counts'], lastSentAt: string | null) => {
+            onCounts={(counts: IDeliveries['counts'], lastSentAt: string | null, truncated: boolean) => {
               if (mounted.current) {
                 countsOf.current = stateRef.current.view;
-                setDeliveryCounts({ ...counts, lastSentAt });
+                // Counts of only the newest deliveries would understate a long outbox: the view's count says it then.
+                setDeliveryCounts(truncated ? undefined : { ...counts, lastSentAt });
               }
             }}
           />

@@ -32,7 +32,8 @@ export interface IDeliveriesPanelProps {
   /** While items are on their way the panel reads its first page again this often (ms); 0 turns it off. */
   pollMs?: number;
   /** The counts of each first page read, and the newest send on it (for the status card, which the page does not read again). */
-  onCounts?: (counts: IDeliveries['counts'], lastSentAt: string | null) => void;
+  /** The counts of the page's first read; `truncated`: they count only the newest deliveries of a longer outbox. */
+  onCounts?: (counts: IDeliveries['counts'], lastSentAt: string | null, truncated: boolean) => void;
 }
 
 const ORDER: DeliveryStatus[] = ['sent', 'queued', 'sending', 'held', 'expired', 'failed'];
@@ -132,7 +133,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
           }));
           if (onCounts.current) {
             const sent = page.items.map((item) => item.sentAt).filter((at): at is string => !!at).sort();
-            onCounts.current(page.counts, sent.length > 0 ? sent[sent.length - 1] : null);
+            onCounts.current(page.counts, sent.length > 0 ? sent[sent.length - 1] : null, page.truncated);
           }
         }
       },

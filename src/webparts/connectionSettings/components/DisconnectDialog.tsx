@@ -5,6 +5,7 @@ import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
 import { Text } from '@fluentui/react/lib/Text';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView } from '../model/connection';
+import { countText } from '../model/summary';
 
 export interface IDisconnectDialogProps {
   strings: IConnectionSettingsStrings;
@@ -21,7 +22,8 @@ export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Ele
   const { strings, view } = props;
   const account = view.account ? view.account.email : '';
   const outbox = view.outbox;
-  const waiting = outbox ? outbox.waiting + outbox.held : undefined;
+  // The API's held are a part of its waiting (packages/contracts), not beside them.
+  const waiting = outbox ? outbox.waiting : undefined;
   return (
     <Dialog
       hidden={false}
@@ -31,7 +33,7 @@ export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Ele
         title: format(strings.disconnectDialogTitle, account),
         // Japanese runs sentences on without a space after 。
         // With nothing waiting there is nothing to say about what waits.
-        subText: [strings.disconnectDialogText, waiting === undefined ? strings.disconnectWaiting : waiting > 0 ? format(strings.disconnectWaitingCount, String(waiting)) : '']
+        subText: [strings.disconnectDialogText, waiting === undefined ? strings.disconnectWaiting : waiting > 0 ? format(strings.disconnectWaitingCount, countText(waiting, strings.locale)) : '']
           .filter((sentence) => sentence !== '')
           .join(strings.language === 'ja' ? '' : ' '),
         closeButtonAriaLabel: strings.dismiss

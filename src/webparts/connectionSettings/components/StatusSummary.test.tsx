@@ -56,6 +56,17 @@ describe('StatusSummary', () => {
     expect(screen.getByTestId('queue')).toHaveTextContent('2 waiting, 3 held');
   });
 
+  it('StatusSummary - counts use the language\'s digit grouping, and one that reached the API\'s cap is not read as a total (en, ja)', () => {
+    renderStatus(connectedView({ outbox: { waiting: 10000, held: 0, lastSentAt: null } }));
+    expect(screen.getByTestId('queue')).toHaveTextContent('10,000+ waiting, 0 held');
+    cleanup();
+    renderStatus(connectedView({ outbox: { waiting: 9999, held: 0, lastSentAt: null } }), ja);
+    expect(screen.getByTestId('queue')).toHaveTextContent('送信待ち 9,999 件、保留 0 件');
+    cleanup();
+    renderStatus(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00Z' }, outbox: { waiting: 10000, held: 10000, lastSentAt: null } }), ja);
+    expect(screen.getByTestId('queue')).toHaveTextContent('送信待ち 0 件、保留 10,000+ 件');
+  });
+
   it('StatusSummary - waiting notifications held back by the account\'s daily limit say why and from when (en, ja); none when nothing waits', () => {
     const resumesAt = new Date(Date.now() + 3_600_000).toISOString();
     const pacing = { reason: 'daily-limit' as const, resumesAt, recipientsPerDay: 10_000 };

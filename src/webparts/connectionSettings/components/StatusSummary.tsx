@@ -9,7 +9,7 @@ import { useTheme } from '@fluentui/react/lib/Theme';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView } from '../model/connection';
 import { reconnectHelps } from '../model/reconnect';
-import { summaryState, type SummaryState } from '../model/summary';
+import { countText, summaryState, type SummaryState } from '../model/summary';
 import type { IPageError } from '../model/pageState';
 import { FocusOnShow } from './FocusOnShow';
 import { LazyBoundary } from './LazyBoundary';
@@ -168,7 +168,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
           {outbox ? row(strings.lastSentLabel, time(later(outbox.lastSentAt, counts?.lastSentAt)), 'last-sent') : null}
           {outbox ? row(strings.queueLabel, (
             <>
-              {format(strings.queueValue, String(waiting), String(held))}
+              {format(strings.queueValue, countText(waiting, strings.locale), countText(held, strings.locale))}
               {outbox.pacing && paced ? (
                 <Text block={true} variant="small" data-testid="pacing" styles={{ root: { color: theme.semanticColors.bodySubtext, marginTop: 2 } }}>
                   {outbox.pacing.reason === 'daily-limit'

@@ -1,5 +1,7 @@
 import { connectedView, notConnectedView } from '../test/fakes';
 import { isConnectionView, isHttpsUrl, isModernResult, isModernStart, isSignInMessage, isTestEmailResult } from './connection';
+import { OUTBOX_COUNT_CAP as API_OUTBOX_COUNT_CAP } from '@lms-m365/contracts';
+import { countText, OUTBOX_COUNT_CAP } from './summary';
 
 const approval = { tenantAdmins: [{ displayName: 'Megan Bowen', email: 'megan@contoso.test' }], requestWorkflow: true, requestPending: false, adminConsentUrl: 'https://login.test/adminconsent', requestUrl: 'https://login.test/authorize' };
 const full = connectedView({
@@ -47,5 +49,14 @@ describe('connection view guard', () => {
 
   it('isSignInMessage - the callback page\'s message only', () => {
     expect([{ type: 'lms-m365-connection', ok: true }, { type: 'lms-m365-connection', ok: 'true' }, { type: 'other', ok: true }, null].map(isSignInMessage)).toEqual([true, false, false, false]);
+  });
+});
+
+describe('outbox counts', () => {
+  it('countText - the page\'s cap is the API\'s; grouped digits below it, "+" at it', () => {
+    expect(OUTBOX_COUNT_CAP).toBe(API_OUTBOX_COUNT_CAP);
+    expect(countText(API_OUTBOX_COUNT_CAP - 1, 'en-US')).toBe('9,999');
+    expect(countText(API_OUTBOX_COUNT_CAP, 'en-US')).toBe('10,000+');
+    expect(countText(0, 'ja-JP')).toBe('0');
   });
 });

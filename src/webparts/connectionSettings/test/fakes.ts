@@ -222,6 +222,8 @@ export class FakeDeliveriesApi implements IDeliveriesApi {
   public items: IDelivery[];
   public calls: Array<{ limit: number; cursor?: string }> = [];
   public failure: IAppError | undefined;
+  /** As the API answers for a catalog with more notifications than it reads for the list. */
+  public truncated: boolean = false;
 
   public constructor(items: IDelivery[] = []) {
     this.items = items;
@@ -242,7 +244,7 @@ export class FakeDeliveriesApi implements IDeliveriesApi {
       counts,
       items: this.items.slice(start, end),
       nextCursor: end < this.items.length ? String(end) : null,
-      truncated: false
+      truncated: this.truncated
     });
   }
 }
