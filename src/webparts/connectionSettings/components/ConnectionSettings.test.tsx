@@ -757,6 +757,14 @@ describe('ConnectionSettings', () => {
     expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).toHaveTextContent('The 3 notifications waiting to be sent stay queued');
   });
 
+  it('ConnectionSettings - Disconnect with one notification waiting says it in the singular', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView({ outbox: { waiting: 1, held: 0, lastSentAt: null } })) });
+    await ready();
+    await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
+    const dialog = await screen.findByRole('alertdialog');
+    expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).toHaveTextContent('The notification waiting to be sent stays queued and goes out once an account is connected again, unless it expires first.');
+  });
+
   it('ConnectionSettings - a catalog with no account shows no deliveries panel and reads none', async () => {
     const deliveries = new FakeDeliveriesApi();
     renderPage({ deliveries });

@@ -33,7 +33,7 @@ export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Ele
         title: format(strings.disconnectDialogTitle, account),
         // Japanese runs sentences on without a space after 。
         // With nothing waiting there is nothing to say about what waits.
-        subText: [strings.disconnectDialogText, waiting === undefined ? strings.disconnectWaiting : waiting > 0 ? format(strings.disconnectWaitingCount, countText(waiting, strings.locale)) : '']
+        subText: [strings.disconnectDialogText, waiting === undefined ? strings.disconnectWaiting : waiting === 1 ? strings.disconnectWaitingOne : waiting > 0 ? format(strings.disconnectWaitingCount, countText(waiting, strings.locale)) : '']
           .filter((sentence) => sentence !== '')
           .join(strings.language === 'ja' ? '' : ' '),
         closeButtonAriaLabel: strings.dismiss

@@ -214,6 +214,8 @@ export interface IConnectionSettingsStrings {
   turnOn: string;
   disconnectWaiting: string;
   disconnectWaitingCount: string;
+  /** disconnectWaitingCount for one notification (English needs the singular). */
+  disconnectWaitingOne: string;
   remedyOperator: string;
   remedySmtpAuthClassic: string;
   remedyWait: string;

@@ -181,6 +181,7 @@ const strings: IConnectionSettingsStrings = {
   turnOn: 'Turn on sending',
   disconnectWaiting: 'Notifications waiting to be sent stay queued and go out once an account is connected again, unless they expire first.',
   disconnectWaitingCount: 'The {0} notifications waiting to be sent stay queued and go out once an account is connected again, unless they expire first.',
+  disconnectWaitingOne: 'The notification waiting to be sent stays queued and goes out once an account is connected again, unless it expires first.',
   remedyOperator: 'This is a setup problem of the LMS, not of your account. Give your LMS administrator the error code, the time it happened and, if shown, the request ID.',
   remedySmtpAuthClassic: 'In the Microsoft 365 admin center, go to Users > Active users, select the account, then Mail > Manage email apps, turn on Authenticated SMTP and save, then connect again. Or switch this catalog to Modern authentication.',
   remedyWait: 'Wait a minute, then try again.',
