@@ -1583,6 +1583,11 @@ export interface components {
                 state: "not-connected" | "connected" | "lost" | "error";
                 code: string | null;
                 checkedAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description While lost: when the loss was found (checkedAt moves with every later check).
+                 */
+                since?: string;
             };
             orgConsent: {
                 granted: boolean;

@@ -115,7 +115,8 @@ export function toView(record: ConnectionRecord, etag: string, orgConsent: { gra
     method: record.method,
     transport: record.transport,
     account: record.account,
-    health: record.health,
+    // While lost, since when: the incident opened then (checkedAt moves with every later probe).
+    health: record.health.state === 'lost' && record.incident && !record.incident.resolvedAt ? { ...record.health, since: record.incident.since } : record.health,
     orgConsent,
     rooms,
     ...(settingsListFailure ? { settingsListWarning: settingsListFailure } : {}),

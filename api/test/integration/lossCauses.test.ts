@@ -57,7 +57,7 @@ describe('connection loss, cause by cause (real API, local tenant, Azurite over 
 
   const alerts = async (upn: string): Promise<number> => (await inbox(stack, upn)).filter((m) => m.from.address === SENDER && /was lost|接続が失われました/.test(m.subject)).length;
   const status = async (id: string): Promise<{ status: string; code?: string }> => (await stack.call('GET', catalogPath(catalog, `/notifications/${id}`), { token: lms })).body;
-  const view = async (): Promise<{ health: { state: string; code: string | null } }> => (await stack.call('GET', catalogPath(catalog, '/connection'), { token: pageToken })).body;
+  const view = async (): Promise<{ health: { state: string; code: string | null; checkedAt: string; since?: string } }> => (await stack.call('GET', catalogPath(catalog, '/connection'), { token: pageToken })).body;
 
   const setRecipients = async (alertRecipients: string[]): Promise<void> => {
     // The API writes its record by itself too (a health note after connecting): re-read on a stale ETag.
@@ -104,7 +104,12 @@ describe('connection loss, cause by cause (real API, local tenant, Azurite over 
     expect(lost.health.code).toBe(cause.code);
     await eventually(async () => ((await alerts('alex@contoso.test')) === 1 && (await alerts('nestor@contoso.test')) === 1 && (await alerts('megan@contoso.test')) === 1 ? true : undefined), 30_000, 'the alerts');
     // A second sweep, a third notification: still the same incident, no second alert.
+    expect(lost.health.since).toEqual(expect.any(String));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await stack.api.monitor.sweep();
+    // The sweep checked again (checkedAt moved); since when it is lost did not.
+    const still = await view();
+    expect([still.health.state, still.health.since, still.health.checkedAt > lost.health.checkedAt]).toEqual(['lost', lost.health.since, true]);
     const third = await stack.call('POST', catalogPath(catalog, '/notifications'), { token: lms, body: { to: [LEARNER], subject: `${subject} 2`, text: 'x' }, headers: { 'idempotency-key': randomUUID() } });
     expect([third.status, third.body.status]).toEqual([202, 'held']);
     ids.push(third.body.id);
@@ -138,6 +143,7 @@ describe('connection loss, cause by cause (real API, local tenant, Azurite over 
       return statuses.every((s) => s === 'sent') ? statuses : undefined;
     }, 30_000, 'the held items to read sent').catch(async () => (await Promise.all(ids.map(status))).map((f) => f.status));
     expect(final).toEqual(['sent', 'sent', 'sent']);
+    expect((await view()).health).not.toHaveProperty('since');
     expect((await view()).health.state).toBe('connected');
     const [after] = await settingsListItems(stack, catalog, ADMIN);
     expect(after).toMatchObject({ LmsConnectionStatus: 'Connected' });

@@ -31,7 +31,8 @@ export const ConnectionView = Type.Object({
   health: Type.Object({
     state: HealthState,
     code: Type.Union([Type.String(), Type.Null()]),
-    checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+    checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'While lost: when the loss was found (checkedAt moves with every later check).' }))
   }),
   orgConsent: Type.Object({ granted: Type.Boolean(), canGrant: Type.Boolean() }),
   rooms: Type.Object({

@@ -119,8 +119,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Exchange Online はメール送信にパスワードを受け付けなくなりました（基本認証は廃止されました）。'
     },
     remedy: {
-      en: 'Microsoft turns basic authentication for SMTP client submission off by default at the end of December 2026 (MC786329). Switch this catalog to Modern authentication and connect the account again; re-entering the password will not help. A tenant admin can turn it back on for a while, but Microsoft will remove it for good at a date it announces in 2027.',
-      ja: 'Microsoft は 2026年12月末に SMTP クライアント送信の基本認証を既定で無効にします（MC786329）。このカタログを先進認証に切り替えてアカウントを再接続してください。パスワードを入力し直しても解決しません。テナント管理者は一時的に再び有効にできますが、完全な廃止日は 2027年に Microsoft から発表される予定です。'
+      en: 'Microsoft turns basic authentication for SMTP client submission off by default from the end of December 2026 (MC786329). Switch this catalog to Modern authentication and connect the account again; re-entering the password will not help. A tenant admin can turn it back on for a while, but Microsoft will remove it for good at a date it announces in 2027.',
+      ja: 'Microsoft は 2026年12月末から、SMTP クライアント送信の基本認証を既定で無効にしています（MC786329）。このカタログを先進認証に切り替えてアカウントを再接続してください。パスワードを入力し直しても解決しません。テナント管理者は一時的に再び有効にできますが、完全な廃止日は 2027年に Microsoft から発表される予定です。'
     }
   },
   TOKEN_REVOKED: {
@@ -142,7 +142,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Notifications wait (unless they expire first) and are sent when the limit allows. Try again in a minute.',
-      ja: '通知は待機しています（期限切れになったものを除く）。制限が解除されると送信されます。1 分後にもう一度お試しください。'
+      ja: '通知は送信待ちのままです（それまでに期限切れになったものを除く）。制限が解除されると送信されます。1 分後にもう一度お試しください。'
     }
   },
   NOT_CATALOG_ADMIN: {
@@ -329,7 +329,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'The problem is not your account: a connection already made stays connected and needs no new sign-in, and its notifications wait and go out once the service is fixed. Tell your LMS administrator: the client secret of the connection service\'s app registration has expired or is wrong.',
-      ja: 'お使いのアカウントの問題ではありません。接続済みの接続はそのまま維持され、サインインし直す必要はありません。通知は保留され、サービスが復旧すると送信されます。LMS 管理者に連絡してください（接続サービスのアプリ登録のクライアント シークレットが期限切れか、正しくありません）。'
+      ja: 'お使いのアカウントの問題ではありません。接続済みの接続はそのまま維持され、サインインし直す必要はありません。通知は送信待ちのまま、サービスが復旧すると送信されます。LMS 管理者に連絡してください（接続サービスのアプリ登録のクライアント シークレットが期限切れか、正しくありません）。'
     }
   },
   SERVICE_PERMISSION_MISSING: {
@@ -395,7 +395,7 @@ export const DOMAIN_ERRORS = {
     },
     remedy: {
       en: 'Exchange Online allows 10,000 recipients a day per mailbox. Sending resumes by itself when the limit resets; notifications wait (unless they expire first). To send more, spread notifications over more catalogs or accounts.',
-      ja: 'Exchange Online では 1 つのメールボックスにつき 1 日 10,000 宛先までです。上限がリセットされると自動的に送信が再開されます。通知は待機しています（期限切れになったものを除く）。より多く送るには、通知を複数のカタログやアカウントに分散してください。'
+      ja: 'Exchange Online では 1 つのメールボックスにつき 1 日 10,000 宛先までです。上限がリセットされると自動的に送信が再開されます。通知は送信待ちのままです（それまでに期限切れになったものを除く）。より多く送るには、通知を複数のカタログやアカウントに分散してください。'
     }
   },
   SENDING_BLOCKED: {
@@ -405,8 +405,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Exchange Online がこのアカウントからの送信を停止しました。'
     },
     remedy: {
-      en: 'Exchange blocks a mailbox that sent suspicious mail or too much (error codes 5.1.8, 5.7.700 to 5.7.750): a Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it. It also throttles a mailbox whose messages kept failing for a while (5.2.253 to 5.2.255: for example, no license, or too many or invalid recipients); that lifts by itself once the cause is fixed. The LMS tries again every hour, or at once when a catalog admin selects Try again now on the settings page; notifications wait (unless they expire first).',
-      ja: '疑わしいメールや大量のメールを送信したメールボックスは、Exchange によってブロックされます（エラー コード 5.1.8、5.7.700～5.7.750）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除してください。また、メッセージの失敗が続いたメールボックスは一定時間制限されます（5.2.253～5.2.255：ライセンスがない、宛先が多すぎる、無効な宛先など）。この制限は原因を解決すると自動的に解除されます。LMS は 1 時間ごとに再試行します。カタログ管理者が設定ページで [今すぐ再試行] を選択すると、すぐに再試行します。通知は待機しています（期限切れになったものを除く）。'
+      en: 'Exchange blocks a mailbox that sent suspicious mail or too much (error codes 5.1.8, 5.7.700 to 5.7.750): a Microsoft 365 admin reviews it in the Microsoft Defender portal (Restricted entities) and releases it. It also throttles a mailbox whose messages kept failing for a while (5.2.253 to 5.2.255: for example, no license, or too many or invalid recipients); that lifts by itself once the cause is fixed. The LMS tries again every hour, or sooner when a catalog admin selects Try again now on the settings page; notifications wait (unless they expire first).',
+      ja: '疑わしいメールや大量のメールを送信したメールボックスは、Exchange によってブロックされます（エラー コード 5.1.8、5.7.700～5.7.750）。Microsoft 365 管理者が Microsoft Defender ポータル（制限付きエンティティ）で確認して解除してください。また、メッセージの失敗が続いたメールボックスは一定時間制限されます（5.2.253～5.2.255：ライセンスがない、宛先が多すぎる、無効な宛先など）。この制限は原因を解決すると自動的に解除されます。LMS は 1 時間ごとに再試行します。カタログ管理者は設定ページの [今すぐ再試行] で再試行を早めることができます。通知は送信待ちのままです（それまでに期限切れになったものを除く）。'
     }
   },
   SEND_AS_DENIED: {
@@ -416,8 +416,8 @@ export const DOMAIN_ERRORS = {
       ja: 'LMS が使う差出人アドレスからの送信を、Exchange Online がこのアカウントに許可していません。'
     },
     remedy: {
-      en: 'Exchange refused the sender address (SendAs denied: 5.7.60, or 5.2.252 after repeated refusals): it is not one of the connected mailbox\'s addresses. With Classic, the LMS sends from the address typed in Email address when connecting. If that sign-in name differs from the mailbox\'s primary email address, connect with Modern, which always sends from the mailbox\'s own address. Otherwise a Microsoft 365 admin checks the mailbox\'s email addresses in the Exchange admin center. Notifications wait (unless they expire first); the LMS tries again every hour, or at once when a catalog admin selects Try again now on the settings page.',
-      ja: 'Exchange が差出人アドレスを拒否しました（SendAs「送信者として送信」の拒否：5.7.60、拒否が続いた場合は 5.2.252）。このアドレスは、接続されたメールボックスのアドレスではありません。基本認証では、接続時に [メール アドレス] に入力したアドレス（サインイン名）から送信します。これがメールボックスのプライマリ メール アドレスと異なる場合は、常にメールボックス自身のアドレスから送信する先進認証で接続してください。それ以外の場合は、Microsoft 365 管理者が Exchange 管理センターでメールボックスのメール アドレスを確認してください。通知は待機しています（期限切れになったものを除く）。LMS は 1 時間ごとに再試行します。カタログ管理者が設定ページで [今すぐ再試行] を選択すると、すぐに再試行します。'
+      en: 'Exchange refused the sender address (SendAs denied: 5.7.60, or 5.2.252 after repeated refusals): it is not one of the connected mailbox\'s addresses. With Classic, the LMS sends from the address typed in Email address when connecting. If that sign-in name differs from the mailbox\'s primary email address, connect with Modern, which always sends from the mailbox\'s own address. Otherwise a Microsoft 365 admin checks the mailbox\'s email addresses in the Exchange admin center. Notifications wait (unless they expire first); the LMS tries again every hour, or sooner when a catalog admin selects Try again now on the settings page.',
+      ja: 'Exchange が差出人アドレスを拒否しました（SendAs「送信者として送信」の拒否：5.7.60、拒否が続いた場合は 5.2.252）。このアドレスは、接続されたメールボックスのアドレスではありません。基本認証では、接続時に [メール アドレス] に入力したアドレス（サインイン名）から送信します。これがメールボックスのプライマリ メール アドレスと異なる場合は、常にメールボックス自身のアドレスから送信する先進認証で接続してください。それ以外の場合は、Microsoft 365 管理者が Exchange 管理センターでメールボックスのメール アドレスを確認してください。通知は送信待ちのままです（それまでに期限切れになったものを除く）。LMS は 1 時間ごとに再試行します。カタログ管理者は設定ページの [今すぐ再試行] で再試行を早めることができます。'
     }
   },
   MAILBOX_FULL: {
@@ -427,8 +427,8 @@ export const DOMAIN_ERRORS = {
       ja: 'アカウントのメールボックスが容量の上限に達したため、Exchange Online が送信を許可していません。'
     },
     remedy: {
-      en: 'Every message the LMS sends is kept in the account\'s Sent Items, which counts toward its mailbox size. Free space in the mailbox (Sent Items, Deleted Items) or have an Exchange admin raise its quota, and give Sent Items a retention policy that empties it before the mailbox fills. Sending then resumes by itself at its next hourly try, or at once when a catalog admin selects Try again now on the settings page; notifications wait (unless they expire first).',
-      ja: 'LMS が送信したメッセージはすべてアカウントの送信済みアイテムに保存され、メールボックスの容量に含まれます。メールボックスの空き容量を増やす（送信済みアイテム、削除済みアイテム）か、Exchange 管理者に容量の上限を引き上げてもらい、メールボックスがいっぱいになる前に送信済みアイテムを空にするアイテム保持ポリシーを設定してください。その後、1 時間ごとの再試行で送信が自動的に再開されます。カタログ管理者が設定ページで [今すぐ再試行] を選択すると、すぐに再開されます。通知は待機しています（期限切れになったものを除く）。'
+      en: 'Every message the LMS sends is kept in the account\'s Sent Items, which counts toward its mailbox size. Free space in the mailbox (Sent Items, Deleted Items) or have an Exchange admin raise its quota, and give Sent Items a retention policy that empties it before the mailbox fills. Sending then resumes by itself at its next hourly try, or sooner when a catalog admin selects Try again now on the settings page; notifications wait (unless they expire first).',
+      ja: 'LMS が送信したメッセージはすべてアカウントの送信済みアイテムに保存され、メールボックスの容量に含まれます。メールボックスの空き容量を増やす（送信済みアイテム、削除済みアイテム）か、Exchange 管理者に容量の上限を引き上げてもらい、メールボックスがいっぱいになる前に送信済みアイテムを空にするアイテム保持ポリシーを設定してください。その後、1 時間ごとの再試行で送信が自動的に再開されます。カタログ管理者は設定ページの [今すぐ再試行] で再開を早めることができます。通知は送信待ちのままです（それまでに期限切れになったものを除く）。'
     }
   },
   ROOM_UNAVAILABLE: {

@@ -571,7 +571,7 @@ describe('ConnectionSettings', () => {
   });
 
   it('ConnectionSettings - Disconnect names the account, starts on the safe choice and gives the focus back', async () => {
-    const { api } = renderPage({ api: new FakeConnectionApi(engineView()) });
+    const { api } = renderPage({ api: new FakeConnectionApi(engineView()), deliveries: new FakeDeliveriesApi(['a', 'b', 'c'].map((id) => delivery({ id, status: 'queued', sentAt: null }))) });
     await ready();
     const trigger = await screen.findByRole('button', { name: en.disconnect });
     await userEvent.click(trigger);
@@ -750,7 +750,7 @@ describe('ConnectionSettings', () => {
   });
 
   it('ConnectionSettings - Disconnect of a lost connection counts its waiting notifications once (held are a part of them)', async () => {
-    renderPage({ api: new FakeConnectionApi(connectedView({ health: LOST, outbox: { waiting: 3, held: 3, lastSentAt: null } })) });
+    renderPage({ api: new FakeConnectionApi(connectedView({ health: LOST, outbox: { waiting: 3, held: 3, lastSentAt: null } })), deliveries: new FakeDeliveriesApi(['a', 'b', 'c'].map((id) => delivery({ id, status: 'held', sentAt: null }))) });
     await ready();
     await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
     const dialog = await screen.findByRole('alertdialog');
@@ -758,7 +758,7 @@ describe('ConnectionSettings', () => {
   });
 
   it('ConnectionSettings - Disconnect with one notification waiting says it in the singular', async () => {
-    renderPage({ api: new FakeConnectionApi(connectedView({ outbox: { waiting: 1, held: 0, lastSentAt: null } })) });
+    renderPage({ api: new FakeConnectionApi(connectedView({ outbox: { waiting: 1, held: 0, lastSentAt: null } })), deliveries: new FakeDeliveriesApi([delivery({ id: 'a', status: 'queued', sentAt: null })]) });
     await ready();
     await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
     const dialog = await screen.findByRole('alertdialog');
@@ -1005,6 +1005,15 @@ describe('ConnectionSettings', () => {
     expect(await screen.findByText(en.saved)).toBeInTheDocument();
     expect(store.saves[0].alertRecipients).toEqual(['alex@contoso.test']);
     expect(api.calls).toContain('patch {"enabled":true,"alertRecipients":["alex@contoso.test"]}');
+  });
+
+  it('ConnectionSettings - a visitor of a site with one owner is asked to ask the site owner (not "one of them")', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    api.failures.get = appError('problem', { status: 403, code: 'NOT_CATALOG_ADMIN' });
+    const store = new FakeSettingsStore();
+    store.visitor = { summary: undefined, owners: [{ displayName: 'Megan Bowen', email: 'megan@contoso.test' }] };
+    renderPage({ api, store });
+    expect(await screen.findByTestId('visitor-owners')).toHaveTextContent('Only the catalog site\'s owners can change it. Ask the site owner: Megan Bowen <megan@contoso.test>.');
   });
 
   it('ConnectionSettings - a visitor is told an owner SharePoint knows no email for by name, without a mail link', async () => {

@@ -462,6 +462,8 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     const { values, baseline, view, busy } = state;
     const layout = layoutOf(state, values, baseline, view);
     const disabled = busy !== undefined;
+    // The deliveries' counts of this view (read every 10 s while items move), fresher than its outbox.
+    const freshCounts = deliveryCounts && countsOf.current === view ? deliveryCounts : undefined;
     const edit = (patch: Partial<IFormValues>): void => dispatch({ type: 'edit', patch });
     const errors: IFormErrors = state.showValidation
       ? (layout.step === 'classic' ? validateCredentials(values, strings) : validate(baseline, values, view, strings))
@@ -488,6 +490,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
             strings={strings}
             api={services.deliveries}
             state={summaryState(view)}
+            enabled={view.enabled}
             method={view.method}
             saidAbove={view.sendingBlocked ? view.sendingBlocked.code : null}
             refreshKey={`${view.etag}|${view.health.state}|${view.health.checkedAt || ''}|${view.enabled}|${view.sendingBlocked ? view.sendingBlocked.nextTryAt || 'blocked' : ''}`}
@@ -603,7 +606,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           onChangeAccount={() => dispatch({ type: 'toggle-account-form' })}
           onDisconnect={() => dispatch({ type: 'confirm-disconnect', open: true })}
           disconnectRef={disconnectButton}
-          deliveryCounts={deliveryCounts && countsOf.current === view ? deliveryCounts : undefined}
+          deliveryCounts={freshCounts}
         />
         {notice('summary')}
         {/* While an admin changes the account of a connected catalog, the form follows the card whose
@@ -617,6 +620,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
             <DisconnectDialog
               strings={strings}
               view={view}
+              waiting={freshCounts ? freshCounts.queued + freshCounts.sending + freshCounts.held : undefined}
               onConfirm={() => { void disconnect(); }}
               onCancel={() => {
                 dispatch({ type: 'confirm-disconnect', open: false });

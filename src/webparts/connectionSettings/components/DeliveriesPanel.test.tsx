@@ -49,7 +49,7 @@ describe('DeliveriesPanel', () => {
     ]);
     renderPanel(api, { strings: ja });
     const [scheduled, retry, due, held] = await screen.findAllByTestId('delivery-item');
-    const at = (iso: string): string => new Intl.DateTimeFormat(ja.locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+    const at = (iso: string): string => new Intl.DateTimeFormat(ja.locale, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
     expect(within(scheduled).getByTestId('delivery-due')).toHaveTextContent(format(ja.deliveriesScheduled, at('2026-12-24T09:00:00.000Z')));
     expect(within(retry).getByTestId('delivery-due')).toHaveTextContent(format(ja.deliveriesNextTry, at('2026-12-01T10:05:00.000Z')));
     expect(within(due).queryByTestId('delivery-due')).toBeNull();
@@ -74,10 +74,10 @@ describe('DeliveriesPanel', () => {
       delivery({ id: 'c', sentAt: '2026-12-01T10:07:00.000Z' }),
       delivery({ id: 'd', sentAt: '2026-12-01T10:03:00.000Z' })
     ]);
-    const seen: Array<[number, string | null]> = [];
-    render(<DeliveriesPanel strings={en} api={api} state="sending" method="modern" refreshKey="k" pollMs={0} onCounts={(counts, lastSentAt) => seen.push([counts.sent, lastSentAt])} />);
+    const seen: Array<[number, string | null, boolean]> = [];
+    render(<DeliveriesPanel strings={en} api={api} state="sending" method="modern" refreshKey="k" pollMs={0} onCounts={(counts, lastSentAt, truncated) => seen.push([counts.sent, lastSentAt, truncated])} />);
     await screen.findAllByTestId('delivery-item');
-    expect(seen).toEqual([[3, '2026-12-01T10:07:00.000Z']]);
+    expect(seen).toEqual([[3, '2026-12-01T10:07:00.000Z', false]]);
   });
 
   it('DeliveriesPanel - a failed or expired item says why and what to do, from the error catalogue; a sent or held one does not', async () => {
@@ -125,6 +125,20 @@ describe('DeliveriesPanel', () => {
     await act(async () => { await Promise.resolve(); });
     expect(screen.queryByTestId('deliveries-held')).not.toBeInTheDocument();
     expect(heldNotice('lost', 0, en)).toBeUndefined();
+    // With no account and sending off, held items wait for both.
+    expect([heldNotice('not-connected', 2, en, true), heldNotice('not-connected', 2, en, false), heldNotice('not-connected', 2, ja, false)])
+      .toEqual([format(en.deliveriesHeldWhileNotConnected, '2'), format(en.deliveriesHeldWhileNotConnectedOff, '2'), format(ja.deliveriesHeldWhileNotConnectedOff, '2 件')]);
+  });
+
+  it('DeliveriesPanel - counts of only the newest deliveries say so, grouped as the language groups digits', async () => {
+    const api = new FakeDeliveriesApi(Array.from({ length: 3 }, (_, i) => delivery({ id: `n${i}` })));
+    api.truncated = true;
+    renderPanel(api, { strings: ja });
+    expect(await screen.findByTestId('deliveries-counts-truncated')).toHaveTextContent(format(ja.deliveriesCountsTruncated, '3'));
+    cleanup();
+    renderPanel(new FakeDeliveriesApi([delivery({ id: 'x' })]));
+    await screen.findAllByTestId('delivery-item');
+    expect(screen.queryByTestId('deliveries-counts-truncated')).toBeNull();
   });
 
   it('DeliveriesPanel - Show older reads the next page with the cursor and appends it; no button on the last page', async () => {

@@ -10,7 +10,7 @@ import { format, type IConnectionSettingsStrings } from '../loc';
 import { toAppError, type IAppError } from '../model/appError';
 import type { AuthMethod } from '../model/connection';
 import { messageForCode } from '../model/errorMessage';
-import type { SummaryState } from '../model/summary';
+import { countText, itemsText, type SummaryState } from '../model/summary';
 import type { DeliveryStatus, IDeliveries, IDeliveriesApi, IDelivery } from '../services/interfaces';
 import { ErrorBar } from './ErrorBar';
 import { formatTime } from './formatTime';
@@ -23,6 +23,8 @@ export interface IDeliveriesPanelProps {
   api: IDeliveriesApi;
   /** The state the summary above shows: held items are called out while the connection is lost or sending is off. */
   state: SummaryState;
+  /** The catalog's sending switch: what is held while no account is connected also waits for it. */
+  enabled?: boolean;
   /** The connection's method, so a failure's remedy fits it. */
   method: AuthMethod | null;
   /** A code the summary above explains already (Exchange's sending block): not said again under each item. */
@@ -31,8 +33,10 @@ export interface IDeliveriesPanelProps {
   refreshKey: string;
   /** While items are on their way the panel reads its first page again this often (ms); 0 turns it off. */
   pollMs?: number;
-  /** The counts of each first page read, and the newest send on it (for the status card, which the page does not read again). */
-  /** The counts of the page's first read; `truncated`: they count only the newest deliveries of a longer outbox. */
+  /**
+   * The counts of each first page read, and the newest send on it (for the status card, which the
+   * page does not read again); `truncated`: they count only the newest deliveries of a longer outbox.
+   */
   onCounts?: (counts: IDeliveries['counts'], lastSentAt: string | null, truncated: boolean) => void;
 }
 
@@ -57,18 +61,19 @@ function statusText(status: DeliveryStatus, strings: IConnectionSettingsStrings)
 }
 
 /** The sentence that calls held items out, or none (nothing held, or nothing that holds them). */
-export function heldNotice(state: SummaryState, held: number, strings: IConnectionSettingsStrings): string | undefined {
+export function heldNotice(state: SummaryState, held: number, strings: IConnectionSettingsStrings, enabled: boolean = true): string | undefined {
   if (held === 0) {
     return undefined;
   }
+  const count = itemsText(held, strings);
   if (state === 'lost') {
-    return format(strings.deliveriesHeldWhileLost, String(held));
+    return format(strings.deliveriesHeldWhileLost, count);
   }
   if (state === 'paused') {
-    return format(strings.deliveriesHeldWhilePaused, String(held));
+    return format(strings.deliveriesHeldWhilePaused, count);
   }
   if (state === 'not-connected') {
-    return format(strings.deliveriesHeldWhileNotConnected, String(held));
+    return format(enabled ? strings.deliveriesHeldWhileNotConnected : strings.deliveriesHeldWhileNotConnectedOff, count);
   }
   return undefined;
 }
@@ -190,7 +195,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
     expired: theme.semanticColors.bodySubtext,
     failed: theme.semanticColors.errorIcon
   };
-  const held = page ? heldNotice(state, page.counts.held, strings) : undefined;
+  const held = page ? heldNotice(state, page.counts.held, strings, props.enabled !== false) : undefined;
 
   const item = (delivery: IDelivery): JSX.Element => {
     const status: DeliveryStatus = isKnown(delivery.status) ? delivery.status : 'queued';
@@ -258,10 +263,15 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
               <div key={status} className="lms-delivery-count" data-testid={`deliveries-count-${status}`}>
                 <dt>{statusText(status, strings)}</dt>
                 {/* Failed in the error colour; the theme's warning icon colour is a grey that reads as disabled, so held stays in the text colour (its notice below calls it out). */}
-                <dd style={{ color: page.counts[status] > 0 && status === 'failed' ? colours[status] : undefined }}>{page.counts[status]}</dd>
+                <dd style={{ color: page.counts[status] > 0 && status === 'failed' ? colours[status] : undefined }}>{countText(page.counts[status], strings)}</dd>
               </div>
             ))}
           </dl>
+        ) : null}
+        {page && page.truncated ? (
+          <Text block={true} variant="small" className="lms-hint" data-testid="deliveries-counts-truncated">
+            {format(strings.deliveriesCountsTruncated, countText(ORDER.reduce((sum, status) => sum + page.counts[status], 0), strings))}
+          </Text>
         ) : null}
         {held ? (
           <div data-testid="deliveries-held">

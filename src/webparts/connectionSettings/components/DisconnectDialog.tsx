@@ -5,11 +5,13 @@ import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
 import { Text } from '@fluentui/react/lib/Text';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView } from '../model/connection';
-import { countText } from '../model/summary';
+import { itemsText } from '../model/summary';
 
 export interface IDisconnectDialogProps {
   strings: IConnectionSettingsStrings;
   view: IConnectionView;
+  /** What waits (held included), as the summary counts it now: the deliveries' fresher counts when it has them. */
+  waiting?: number;
   onConfirm: () => void;
   onCancel: () => void;
 }
@@ -23,7 +25,7 @@ export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Ele
   const account = view.account ? view.account.email : '';
   const outbox = view.outbox;
   // The API's held are a part of its waiting (packages/contracts), not beside them.
-  const waiting = outbox ? outbox.waiting : undefined;
+  const waiting = props.waiting !== undefined ? props.waiting : outbox ? outbox.waiting : undefined;
   return (
     <Dialog
       hidden={false}
@@ -33,7 +35,9 @@ export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Ele
         title: format(strings.disconnectDialogTitle, account),
         // Japanese runs sentences on without a space after 。
         // With nothing waiting there is nothing to say about what waits.
-        subText: [strings.disconnectDialogText, waiting === undefined ? strings.disconnectWaiting : waiting === 1 ? strings.disconnectWaitingOne : waiting > 0 ? format(strings.disconnectWaitingCount, countText(waiting, strings.locale)) : '']
+        subText: [strings.disconnectDialogText, waiting === undefined ? strings.disconnectWaiting : waiting === 1 ? strings.disconnectWaitingOne : waiting > 0 ? format(strings.disconnectWaitingCount, itemsText(waiting, strings)) : '',
+          // What waits needs the switch on too, once an account is connected again.
+          !view.enabled && waiting !== 0 ? strings.connectWhileOffHint : '']
           .filter((sentence) => sentence !== '')
           .join(strings.language === 'ja' ? '' : ' '),
         closeButtonAriaLabel: strings.dismiss

@@ -64,7 +64,7 @@ describe('StatusSummary', () => {
     expect(screen.getByTestId('queue')).toHaveTextContent('送信待ち 9,999 件、保留 0 件');
     cleanup();
     renderStatus(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-01T10:00:00Z' }, outbox: { waiting: 10000, held: 10000, lastSentAt: null } }), ja);
-    expect(screen.getByTestId('queue')).toHaveTextContent('送信待ち 0 件、保留 10,000+ 件');
+    expect(screen.getByTestId('queue')).toHaveTextContent('送信待ち 0 件、保留 10,000 件以上');
   });
 
   it('StatusSummary - waiting notifications held back by the account\'s daily limit say why and from when (en, ja); none when nothing waits', () => {
@@ -137,6 +137,22 @@ describe('StatusSummary', () => {
     renderStatus(connectedView({ sendingBlocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T10:00:00Z' } }), ja);
     expect(await screen.findByText(/制限付きエンティティ/)).toBeInTheDocument();
     expect(screen.getByTestId('sending-blocked')).toHaveTextContent(ja.sendingBlockedWarning.split('{0}')[0].trim());
+  });
+
+  it('StatusSummary - a block on a catalog whose sending is off offers no Try again now and says the switch holds it too', async () => {
+    const next = new Date(Date.now() + 40 * 60_000).toISOString();
+    renderStatus(connectedView({ enabled: false, sendingBlocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T10:00:00Z', nextTryAt: next } }), ja);
+    expect(await screen.findByTestId('sending-blocked-next')).toHaveTextContent(ja.sendingBlockedSwitchedOff);
+    expect(screen.queryByRole('button', { name: ja.retrySending })).toBeNull();
+  });
+
+  it('StatusSummary - a lost connection says since when it is lost, not when it was last checked (en, ja)', () => {
+    renderStatus(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-05T10:00:00Z', since: '2026-12-02T08:30:00Z' } }));
+    expect(screen.getByTestId('status-text')).toHaveTextContent(en.stateLostText.replace('{0}', formatTime('2026-12-02T08:30:00Z', en)));
+    expect(screen.getByTestId('connected-checked')).toHaveTextContent(formatTime('2026-12-05T10:00:00Z', en));
+    cleanup();
+    renderStatus(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-05T10:00:00Z', since: '2026-12-02T08:30:00Z' } }), ja);
+    expect(screen.getByTestId('status-text')).toHaveTextContent(ja.stateLostText.replace('{0}', formatTime('2026-12-02T08:30:00Z', ja)));
   });
 
   it('StatusSummary - the block says when the LMS tries again and offers to try now; with no try planned it says what will, and offers nothing', async () => {

@@ -9,7 +9,7 @@ import { useTheme } from '@fluentui/react/lib/Theme';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView } from '../model/connection';
 import { reconnectHelps } from '../model/reconnect';
-import { countText, summaryState, type SummaryState } from '../model/summary';
+import { itemsText, summaryState, type SummaryState } from '../model/summary';
 import type { IPageError } from '../model/pageState';
 import { FocusOnShow } from './FocusOnShow';
 import { LazyBoundary } from './LazyBoundary';
@@ -121,7 +121,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
           <Text block={true} data-testid="status-text">
             {state === 'sending' && account && !blocked ? format(strings.stateSendingText, account.email) : null}
             {state === 'paused' ? strings.statePausedText : null}
-            {state === 'lost' ? format(strings.stateLostText, time(view.health.checkedAt)) : null}
+            {state === 'lost' ? format(strings.stateLostText, time(view.health.since || view.health.checkedAt)) : null}
             {/* The form's switch, saved or not: the card must not ask to turn on what the admin just turned on. */}
             {state === 'not-connected' ? ((props.switchOn ?? view.enabled) ? strings.stateNotConnectedOnText : strings.stateNotConnectedText) : null}
           </Text>
@@ -140,12 +140,13 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
           <MessageBar messageBarType={MessageBarType.severeWarning} isMultiline={true} styles={{ root: { marginTop: 12 } }}>
             <Text block={true}>{format(strings.sendingBlockedWarning, time(view.sendingBlocked.since))}</Text>
             <Text block={true} data-testid="sending-blocked-next">
-              {nextTryAt ? format(strings.sendingBlockedNextTry, time(nextTryAt)) : strings.sendingBlockedNoTry}
+              {/* Switched off, the catalog sends nothing whatever Exchange does: no try to bring forward. */}
+              {!view.enabled ? strings.sendingBlockedSwitchedOff : nextTryAt ? format(strings.sendingBlockedNextTry, time(nextTryAt)) : strings.sendingBlockedNoTry}
             </Text>
             <LazyBoundary strings={strings}>
               <LostReason code={view.sendingBlocked.code} method={method} strings={strings} />
             </LazyBoundary>
-            {nextTryAt ? (
+            {nextTryAt && view.enabled ? (
               <DefaultButton text={strings.retrySending} onClick={props.onRetrySending} disabled={props.disabled} styles={{ root: { marginTop: 8 } }} />
             ) : null}
           </MessageBar>
@@ -168,7 +169,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
           {outbox ? row(strings.lastSentLabel, time(later(outbox.lastSentAt, counts?.lastSentAt)), 'last-sent') : null}
           {outbox ? row(strings.queueLabel, (
             <>
-              {format(strings.queueValue, countText(waiting, strings.locale), countText(held, strings.locale))}
+              {format(strings.queueValue, itemsText(waiting, strings), itemsText(held, strings))}
               {outbox.pacing && paced ? (
                 <Text block={true} variant="small" data-testid="pacing" styles={{ root: { color: theme.semanticColors.bodySubtext, marginTop: 2 } }}>
                   {outbox.pacing.reason === 'daily-limit'

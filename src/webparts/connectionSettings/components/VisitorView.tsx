@@ -24,7 +24,7 @@ export function VisitorView(props: IVisitorViewProps): JSX.Element {
     : summary.state === 'connected' ? (summary.enabled ? strings.stateSending : strings.statePaused)
       : summary.state === 'not-connected' ? strings.stateNotConnected : strings.stateLost;
   // Each owner a mail link (or, with no email known, their name), in the sentence's place for them ({0}).
-  const [before, after] = strings.visitorAskOwners.split('{0}');
+  const [before, after] = (visitor.owners.length === 1 ? strings.visitorAskOwner : strings.visitorAskOwners).split('{0}');
   const owners = visitor.owners.map((o, i) => (
     <React.Fragment key={i}>{i > 0 ? strings.listSeparator : ''}{o.email
       ? <Link href={`mailto:${o.email}`} underline={true}>{`${o.displayName} <${o.email}>`}</Link>

@@ -1,6 +1,6 @@
 import type { IConnectionSettingsStrings } from '../loc';
 
-const OPTIONS: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
+const OPTIONS: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' };
 const formats = new Map<string, Intl.DateTimeFormat>();
 
 /**

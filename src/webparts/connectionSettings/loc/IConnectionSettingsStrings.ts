@@ -142,6 +142,8 @@ export interface IConnectionSettingsStrings {
   sendingBlockedNextTry: string;
   /** No try planned now (nothing waiting, or a try under way). */
   sendingBlockedNoTry: string;
+  /** Said under a sending block while the catalog's sending is off (Try again now is not offered). */
+  sendingBlockedSwitchedOff: string;
   retrySending: string;
   /** A retry asked: the next waiting notification goes now. */
   retryStarted: string;
@@ -193,6 +195,12 @@ export interface IConnectionSettingsStrings {
   lastSentLabel: string;
   queueLabel: string;
   queueValue: string;
+  /** A count of notifications in a sentence (ja adds 件). */
+  countItems: string;
+  /** A count that reached the API's cap, alone (a table cell). */
+  countAtLeast: string;
+  /** countItems for a count that reached the API's cap. */
+  countItemsAtLeast: string;
   /** Waiting notifications held back by the LMS's own daily pacing of the account: {0} recipients a day, {1} the time the next may go. */
   pacingDailyLimit: string;
   /** Exchange reported the account's daily quota reached: {0} the time the API asks again. */
@@ -227,6 +235,8 @@ export interface IConnectionSettingsStrings {
   visitorHeading: string;
   visitorCannotSee: string;
   visitorAskOwners: string;
+  /** visitorAskOwners for a site with one owner. */
+  visitorAskOwner: string;
   visitorAskOwnersUnknown: string;
 
   /** The recent deliveries panel under the status summary (R-OPS-2). {0} of the held texts: how many. */
@@ -234,6 +244,8 @@ export interface IConnectionSettingsStrings {
   deliveriesRefresh: string;
   deliveriesMore: string;
   deliveriesEmpty: string;
+  /** Under the counts when they cover only the newest deliveries ({0}: how many). */
+  deliveriesCountsTruncated: string;
   deliveriesTruncated: string;
   deliveriesRecipients: string;
   /** A sent notification some of whose recipients the mail service refused: {0} refused of {1}. */
@@ -247,6 +259,8 @@ export interface IConnectionSettingsStrings {
   deliveriesHeldWhileLost: string;
   deliveriesHeldWhilePaused: string;
   deliveriesHeldWhileNotConnected: string;
+  /** deliveriesHeldWhileNotConnected while sending is off too. */
+  deliveriesHeldWhileNotConnectedOff: string;
   deliveryStatusSent: string;
   deliveryStatusQueued: string;
   deliveryStatusSending: string;

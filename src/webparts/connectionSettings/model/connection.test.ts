@@ -1,7 +1,9 @@
 import { connectedView, notConnectedView } from '../test/fakes';
 import { isConnectionView, isHttpsUrl, isModernResult, isModernStart, isSignInMessage, isTestEmailResult } from './connection';
 import { OUTBOX_COUNT_CAP as API_OUTBOX_COUNT_CAP } from '@lms-m365/contracts';
-import { countText, OUTBOX_COUNT_CAP } from './summary';
+import en from '../loc/en-us';
+import ja from '../loc/ja-jp';
+import { countText, itemsText, OUTBOX_COUNT_CAP } from './summary';
 
 const approval = { tenantAdmins: [{ displayName: 'Megan Bowen', email: 'megan@contoso.test' }], requestWorkflow: true, requestPending: false, adminConsentUrl: 'https://login.test/adminconsent', requestUrl: 'https://login.test/authorize' };
 const full = connectedView({
@@ -53,10 +55,13 @@ describe('connection view guard', () => {
 });
 
 describe('outbox counts', () => {
-  it('countText - the page\'s cap is the API\'s; grouped digits below it, "+" at it', () => {
+  it('countText, itemsText - the page\'s cap is the API\'s; grouped digits below it, "10,000+" (ja "10,000 件以上") at it', () => {
     expect(OUTBOX_COUNT_CAP).toBe(API_OUTBOX_COUNT_CAP);
-    expect(countText(API_OUTBOX_COUNT_CAP - 1, 'en-US')).toBe('9,999');
-    expect(countText(API_OUTBOX_COUNT_CAP, 'en-US')).toBe('10,000+');
-    expect(countText(0, 'ja-JP')).toBe('0');
+    expect(countText(API_OUTBOX_COUNT_CAP - 1, en)).toBe('9,999');
+    expect(countText(API_OUTBOX_COUNT_CAP, en)).toBe('10,000+');
+    expect(countText(API_OUTBOX_COUNT_CAP + 1, ja)).toBe('10,000 以上');
+    expect(countText(0, ja)).toBe('0');
+    expect([itemsText(3, en), itemsText(API_OUTBOX_COUNT_CAP, en)]).toEqual(['3', '10,000+']);
+    expect([itemsText(3, ja), itemsText(API_OUTBOX_COUNT_CAP, ja)]).toEqual(['3 件', '10,000 件以上']);
   });
 });

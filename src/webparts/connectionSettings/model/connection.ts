@@ -65,7 +65,7 @@ export function isConnectionView(value: unknown): value is IConnectionView {
   return (value.method === null || value.method === 'modern' || value.method === 'classic')
     && (value.transport === 'graph' || value.transport === 'smtp-oauth')
     && (account === null || (isObject(account) && isString(account.email) && isString(account.displayName)))
-    && isObject(health) && isString(health.state) && isStringOrNull(health.code) && isStringOrNull(health.checkedAt)
+    && isObject(health) && isString(health.state) && isStringOrNull(health.code) && isStringOrNull(health.checkedAt) && (health.since === undefined || isString(health.since))
     && isObject(orgConsent) && typeof orgConsent.granted === 'boolean' && typeof orgConsent.canGrant === 'boolean'
     && isObject(rooms) && typeof rooms.available === 'boolean' && (rooms.adminApproval === null || isRoomApproval(rooms.adminApproval))
     && isStringList(value.alertRecipients)

@@ -1,5 +1,6 @@
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../loc/en-us';
+import { format } from '../loc';
 import ja from '../loc/ja-jp';
 import { appError } from './appError';
 import { messageForCode, messageForError, OPERATOR_CODES, reconnectHelps } from './errorMessage';
@@ -51,6 +52,8 @@ describe('errorMessage', () => {
 
   it('errorMessage - Reconnect is offered only where a new sign-in can help', () => {
     expect(reconnectHelps('TOKEN_REVOKED')).toBe(true);
+    // Its remedy says to reconnect the catalog's account: a new sign-in stores its own tokens.
+    expect(reconnectHelps('ACCOUNT_MISMATCH')).toBe(true);
     expect(reconnectHelps('BAD_CREDENTIALS')).toBe(true);
     expect(reconnectHelps(null)).toBe(true);
     expect(reconnectHelps('MAILBOX_NOT_FOUND')).toBe(false);
@@ -88,8 +91,8 @@ describe('errorMessage', () => {
   });
 
   it('errorMessage - a token failure puts its AADSTS code in parentheses of the page\'s language', () => {
-    expect(messageForError(appError('token', { detail: 'AADSTS65001' }), en).remedy).toBe(`${en.tokenErrorRemedy} (AADSTS65001)`);
-    expect(messageForError(appError('token', { detail: 'AADSTS65001' }), ja).remedy).toBe(`${ja.tokenErrorRemedy}（AADSTS65001）`);
+    expect(messageForError(appError('token', { detail: 'AADSTS65001' }), en)).toMatchObject({ remedy: en.tokenErrorRemedy, codeLine: 'Error code: AADSTS65001' });
+    expect(messageForError(appError('token', { detail: 'AADSTS65001' }), ja)).toMatchObject({ remedy: ja.tokenErrorRemedy, codeLine: format(ja.errorCode, 'AADSTS65001') });
   });
 
   it('errorMessage - a conflict offers to reload', () => {

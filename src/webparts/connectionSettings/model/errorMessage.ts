@@ -78,7 +78,7 @@ export function messageForCode(code: string, strings: IConnectionSettingsStrings
 
 /** The hour and minute of an ISO time in the page's language. */
 function clock(iso: string, strings: IConnectionSettingsStrings): string {
-  return new Intl.DateTimeFormat(strings.locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(strings.locale, { hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
 }
 
 /** A refusal for now (too many attempts, too many requests) whose answer said when: from when to try again. */
@@ -105,7 +105,8 @@ export function messageForError(error: IAppError | string, strings: IConnectionS
     case 'network':
       return { title: strings.networkError, remedy: '', offerReload: false };
     case 'token':
-      return { title: strings.tokenError, remedy: error.detail ? `${strings.tokenErrorRemedy}${format(strings.inParentheses, error.detail)}` : strings.tokenErrorRemedy, offerReload: true };
+      // Entra's code on its own line, as every other code is shown (not in parentheses after the full stop).
+      return { title: strings.tokenError, remedy: strings.tokenErrorRemedy, ...(error.detail ? { codeLine: format(strings.errorCode, error.detail) } : {}), offerReload: true };
     case 'problem': {
       // What the admin gives to support: the request's id, and Microsoft 365's own answer.
       const support = {

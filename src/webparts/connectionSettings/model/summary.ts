@@ -1,3 +1,4 @@
+import type { IConnectionSettingsStrings } from '../loc/IConnectionSettingsStrings';
 import type { IConnectionView } from './connection';
 
 /** The one state the top of the page shows (issue 14, point 1). */
@@ -19,7 +20,13 @@ export function summaryState(view: IConnectionView): SummaryState {
  */
 export const OUTBOX_COUNT_CAP = 10000;
 
-/** A count as the page shows it: with the language's digit grouping, "+" once it reached the API's cap. */
-export function countText(count: number, locale: string): string {
-  return count >= OUTBOX_COUNT_CAP ? `${OUTBOX_COUNT_CAP.toLocaleString(locale)}+` : count.toLocaleString(locale);
+/** A count alone (a table cell), with the language's digit grouping: "10,000+" (ja "10,000 以上") once it reached the API's cap. */
+export function countText(count: number, strings: Pick<IConnectionSettingsStrings, 'locale' | 'countAtLeast'>): string {
+  return count >= OUTBOX_COUNT_CAP ? strings.countAtLeast.replace('{0}', OUTBOX_COUNT_CAP.toLocaleString(strings.locale)) : count.toLocaleString(strings.locale);
+}
+
+/** A count of notifications in a sentence: as countText, with the unit Japanese counts in ("3 件", "10,000 件以上"). */
+export function itemsText(count: number, strings: Pick<IConnectionSettingsStrings, 'locale' | 'countItems' | 'countItemsAtLeast'>): string {
+  const capped = count >= OUTBOX_COUNT_CAP;
+  return (capped ? strings.countItemsAtLeast : strings.countItems).replace('{0}', (capped ? OUTBOX_COUNT_CAP : count).toLocaleString(strings.locale));
 }

@@ -40,7 +40,7 @@ describe('http', () => {
     expect(failure).toEqual({ isAppError: true, kind: 'token', detail: 'AADSTS65001' });
     expect(calls).toBe(1);
     const message = messageForError(failure as never, en);
-    expect(message).toEqual({ title: en.tokenError, remedy: `${en.tokenErrorRemedy} (AADSTS65001)`, offerReload: true });
+    expect(message).toEqual({ title: en.tokenError, remedy: en.tokenErrorRemedy, codeLine: 'Error code: AADSTS65001', offerReload: true });
     expect(tokenError('popup_window_error')).toEqual({ isAppError: true, kind: 'token' });
   });
 
