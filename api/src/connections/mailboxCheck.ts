@@ -19,6 +19,10 @@ export async function requireUserMailbox(deps: { config: ApiConfig; identity: Mi
     if (error instanceof ApiError && error.upstream?.startsWith('Graph 403')) {
       throw new ApiError('SERVICE_PERMISSION_MISSING', { upstream: `${error.upstream} (app-only mailboxSettings)` });
     }
+    // Its own app-only token refused: the API's, passing - never the account's sign-in.
+    if (error instanceof ApiError && error.upstream?.startsWith('Graph 401')) {
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: `${error.upstream} (app-only mailboxSettings)` });
+    }
     throw error;
   });
   const purpose = settings?.userPurpose?.toLowerCase();

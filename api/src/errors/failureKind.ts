@@ -25,6 +25,7 @@ const KINDS: Partial<Record<ErrorCode, FailureKind>> = {
   PERMISSIONS_MISSING: 'connection-lost',
   APP_PASSWORD_REQUIRED: 'connection-lost',
   ACCOUNT_DISABLED: 'connection-lost',
+  CONDITIONAL_ACCESS_BLOCKED: 'connection-lost',
   NOT_CONNECTED: 'connection-lost',
   ACCOUNT_MISMATCH: 'connection-lost',
   SENDING_QUOTA_EXCEEDED: 'mailbox-blocked',

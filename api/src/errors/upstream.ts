@@ -33,7 +33,25 @@ const AADSTS_CODES: Record<string, ErrorCode> = {
   '7000215': 'SERVICE_CREDENTIALS_REJECTED',
   '7000218': 'SERVICE_CREDENTIALS_REJECTED',
   '700016': 'SERVICE_CREDENTIALS_REJECTED',
-  '7000112': 'SERVICE_CREDENTIALS_REJECTED'
+  '7000112': 'SERVICE_CREDENTIALS_REJECTED',
+  // Conditional Access (or security defaults) blocks the account's sign-ins from where the API
+  // signs in: a tenant admin's policy, not a revoked grant - reconnecting from a compliant browser
+  // would not keep the API's own refreshes from being blocked (reference-error-codes).
+  '53000': 'CONDITIONAL_ACCESS_BLOCKED',
+  '53001': 'CONDITIONAL_ACCESS_BLOCKED',
+  '53002': 'CONDITIONAL_ACCESS_BLOCKED',
+  '53003': 'CONDITIONAL_ACCESS_BLOCKED',
+  '530032': 'CONDITIONAL_ACCESS_BLOCKED',
+  '530035': 'CONDITIONAL_ACCESS_BLOCKED',
+  // Transient errors of the identity platform (reference-error-codes: RetryableError,
+  // ExternalServerRetryableError, RequestBudgetExceededError, MsodsServiceUnavailable,
+  // GraphRetryableError; TenantThrottlingError): asked again later, never a loss.
+  '50033': 'SERVICE_UNAVAILABLE',
+  '90006': 'SERVICE_UNAVAILABLE',
+  '90024': 'SERVICE_UNAVAILABLE',
+  '90033': 'SERVICE_UNAVAILABLE',
+  '90090': 'SERVICE_UNAVAILABLE',
+  '90055': 'THROTTLED'
 };
 
 /** Reads the AADSTS number out of an error description or code list. */
@@ -66,6 +84,11 @@ export function mapTokenError(error: string | undefined, aadsts: string | undefi
   }
   if (error === 'temporarily_unavailable' || error === 'server_error') {
     return 'SERVICE_UNAVAILABLE';
+  }
+  // Client authentication failed, or the client may not use the flow: the API's own registration
+  // (its secret, its settings), whatever the number - never any catalog's (RFC 6749 5.2).
+  if (error === 'invalid_client' || error === 'unauthorized_client') {
+    return 'SERVICE_CREDENTIALS_REJECTED';
   }
   if (error === 'invalid_grant' && context === 'password') {
     return 'BAD_CREDENTIALS';
@@ -200,7 +223,10 @@ export function mapSmtpError(responseCode: number | undefined, response: string 
   if (enhanced === '5.7.60' || /\b5\.2\.252\b/.test(text) || text.includes('sendasdenied')) {
     return 'SEND_AS_DENIED';
   }
-  if (/\b5\.2\.25[3-5]\b/.test(text) || refusesSender(enhanced)) {
+  // Exchange's outbound spam filter restricting the sender: "554 5.2.0 STOREDRV.Submission.Exception:
+  // OutboundSpamException; ... WASCL UserAction verdict is not None" (nodemailer#1486) - the
+  // account, not the message, until an admin releases it (Restricted entities).
+  if (/\b5\.2\.25[3-5]\b/.test(text) || refusesSender(enhanced) || text.includes('outboundspamexception')) {
     return 'SENDING_BLOCKED';
   }
   // Exchange's per-mailbox limit of sending connections (432 4.3.2) and a server closing the

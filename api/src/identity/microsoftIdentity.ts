@@ -38,18 +38,29 @@ export function missingPermissions(granted: readonly string[], required: readonl
   return required.filter((r) => !have.has(r.slice(r.lastIndexOf('/') + 1).toLowerCase()));
 }
 
+/** MSAL's codes for an identity platform that did not answer, or not as itself. */
+const UNREACHABLE = ['network_error', 'endpoints_resolution_error', 'token_parsing_error', 'openid_config_error'];
+
 /** Translates MSAL's errors: AADSTS numbers and OAuth error codes, never its message text. */
 export function identityError(error: unknown, context: TokenContext): ApiError {
   if (error instanceof ApiError) {
     return error;
   }
-  const e = (error ?? {}) as { errorCode?: string; errorMessage?: string; errorNo?: string; subError?: string };
+  const e = (error ?? {}) as { errorCode?: string; errorMessage?: string; errorNo?: string; subError?: string; status?: number };
   const aadsts = e.errorNo ?? aadstsNumber(e.errorMessage);
   if (e.errorCode === 'nonce_mismatch' || e.errorCode === 'state_mismatch') {
     return new ApiError('STATE_INVALID', { upstream: e.errorCode });
   }
-  if (!e.errorCode || e.errorCode === 'network_error' || e.errorCode === 'endpoints_resolution_error') {
+  // No answer, or none that reads as the identity platform's (an HTML error page of a proxy or a
+  // front door during an outage: MSAL's token_parsing_error), is the platform unreachable.
+  if (!e.errorCode || UNREACHABLE.includes(e.errorCode)) {
     return new ApiError('SERVICE_UNAVAILABLE', { upstream: e.errorCode ?? 'identity platform unreachable' });
+  }
+  // A 429 or 5xx from the token endpoint - or MSAL answering one again itself, without asking,
+  // until its Retry-After passes (its throttling cache: the error code is then the list of AADSTS
+  // numbers) - is passing, whatever the numbers say.
+  if (e.status === 429 || (e.status !== undefined && e.status >= 500) || /^\d+( \d+)*$/.test(e.errorCode)) {
+    return new ApiError(e.status === 429 ? 'THROTTLED' : 'SERVICE_UNAVAILABLE', { upstream: aadsts ? `AADSTS${aadsts}` : `identity platform ${e.status ?? 'throttled'}` });
   }
   return new ApiError(mapTokenError(e.errorCode, aadsts, context), { upstream: aadsts ? `AADSTS${aadsts}` : e.errorCode });
 }

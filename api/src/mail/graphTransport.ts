@@ -8,6 +8,8 @@ export const READ_THROTTLE_WAIT_SECONDS = 5;
 
 const recipients = (addresses: string[]): { emailAddress: { address: string } }[] => addresses.map((address) => ({ emailAddress: { address } }));
 
+const isGraph401 = (error: unknown): error is ApiError => error instanceof ApiError && (error.upstream ?? '').startsWith('Graph 401');
+
 /**
  * Sends as the connected account through Microsoft Graph (`POST /me/sendMail`). The message's
  * internetMessageId is ours, so a resubmission after a crash carries the same Message-ID.
@@ -24,12 +26,43 @@ export class GraphMailTransport implements MailTransport {
   ) {}
 
   public async probe(): Promise<void> {
-    await this.graph.request(await this.token(true), 'GET', '/me?$select=id');
+    await this.authorized((token) => this.graph.request(token, 'GET', '/me?$select=id'), true);
+  }
+
+  /**
+   * One call with the account's token. Graph answering 401 is no proof that the connection is gone
+   * (the API declares no client capabilities, so Graph sends it no claims challenge; Graph has
+   * refused good tokens during its own incidents): the token is renewed - a refresh the identity
+   * platform refuses is the loss, with its own code - and the call asked once more (a 401 took
+   * nothing: no message went). A 401 to a token just issued is Graph's fault: passing.
+   */
+  private async authorized<T>(work: (token: string) => Promise<T>, fresh = false): Promise<T> {
+    let error: ApiError;
+    try {
+      return await work(await this.token(fresh));
+    } catch (caught) {
+      if (!isGraph401(caught)) {
+        throw caught;
+      }
+      error = caught;
+    }
+    if (!fresh) {
+      const renewed = await this.token(true);
+      try {
+        return await work(renewed);
+      } catch (again) {
+        if (!isGraph401(again)) {
+          throw again;
+        }
+        error = again;
+      }
+    }
+    throw new ApiError('SERVICE_UNAVAILABLE', { upstream: `${error.upstream ?? 'Graph 401'} to a token just issued` });
   }
 
   public async send(message: OutboundMessage): Promise<void> {
     const body = message.html !== undefined ? { contentType: 'HTML', content: message.html } : { contentType: 'Text', content: message.text ?? '' };
-    await this.graph.request(await this.token(), 'POST', '/me/sendMail', {
+    await this.authorized((token) => this.graph.request(token, 'POST', '/me/sendMail', {
       message: {
         subject: message.subject,
         body,
@@ -39,7 +72,7 @@ export class GraphMailTransport implements MailTransport {
         internetMessageId: message.messageId
       },
       saveToSentItems: true
-    }, {}, 'message');
+    }, {}, 'message'));
   }
 
   /** A new token for the next calls (one issued before a consent lacks its scopes). */
@@ -49,12 +82,12 @@ export class GraphMailTransport implements MailTransport {
 
   /** A read as the connected account (getSchedule, reading an event): see `read`. */
   public async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<T | undefined> {
-    return this.read(async () => this.graph.request<T>(await this.token(), method, path, body, headers));
+    return this.read(() => this.authorized((token) => this.graph.request<T>(token, method, path, body, headers)));
   }
 
   /** Every item of a Graph collection as the connected account, page after page (GraphClient.list): see `read`. */
   public async list<T>(path: string, options: { pageSize?: number; maxPages?: number } = {}): Promise<T[]> {
-    return this.read(async () => this.graph.list<T>(await this.token(), path, options));
+    return this.read(() => this.authorized((token) => this.graph.list<T>(token, path, options)));
   }
 
   /**
@@ -81,7 +114,7 @@ export class GraphMailTransport implements MailTransport {
 
   /** What the account sends through Graph besides mail (an event, its update or cancellation): a 400 is that message's refusal (MESSAGE_REJECTED). */
   public async submit<T>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T | undefined> {
-    return this.graph.request<T>(await this.token(), method, path, body, {}, 'message');
+    return this.authorized((token) => this.graph.request<T>(token, method, path, body, {}, 'message'));
   }
 
   public async close(): Promise<void> {

@@ -14,6 +14,9 @@ class Throttle {
   public constructor(public readonly retryAfter?: string) {}
 }
 
+/** What the stand-in answers to make a 401 InvalidAuthenticationToken. */
+class Unauthorized {}
+
 describe('GraphClient.list - a collection read page after page', () => {
   let server: Server;
   let origin: string;
@@ -26,6 +29,11 @@ describe('GraphClient.list - a collection read page after page', () => {
       seen.push({ url: `${url.pathname}${url.search}`, authorization: req.headers.authorization });
       res.setHeader('content-type', 'application/json');
       const answered = answer(req, url);
+      if (answered instanceof Unauthorized) {
+        res.statusCode = 401;
+        res.end(JSON.stringify({ error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid audience.' } }));
+        return;
+      }
       if (answered instanceof Throttle) {
         res.statusCode = 429;
         if (answered.retryAfter !== undefined) {
@@ -111,6 +119,36 @@ describe('GraphClient.list - a collection read page after page', () => {
       expect(await refusal(transport().list('/places/microsoft.graph.room'))).toEqual(['THROTTLED', 'Graph 429 ApplicationThrottled']);
       expect(seen).toHaveLength(3);
     }, 15_000);
+
+    it('a 401 is not taken for a lost connection at once: the token is renewed and the call asked once more; a 401 to a token just issued is passing', async () => {
+      const tokens: boolean[] = [];
+      const renewing = (): GraphMailTransport => new GraphMailTransport(graph(), async (force?: boolean) => {
+        tokens.push(!!force);
+        return force ? 'renewed' : 'cached';
+      }, 'adele@contoso.test', 4);
+      answer = (req) => (req.headers.authorization === 'Bearer cached' ? new Unauthorized() : {});
+      await renewing().send({ messageId: '<m@x>', from: 'adele@contoso.test', to: ['a@contoso.test'], cc: [], bcc: [], subject: 's', text: 't' });
+      expect([tokens, seen.map((s) => s.authorization)]).toEqual([[false, true], ['Bearer cached', 'Bearer renewed']]);
+      // Still refused with the new token: Graph's fault, passing - not TOKEN_REVOKED.
+      tokens.length = 0;
+      seen.length = 0;
+      answer = () => new Unauthorized();
+      expect(await refusal(renewing().call('GET', '/me/events'))).toEqual(['SERVICE_UNAVAILABLE', 'Graph 401 InvalidAuthenticationToken to a token just issued']);
+      expect(tokens).toEqual([false, true]);
+      // The probe asks with a new token already: one call, then passing.
+      tokens.length = 0;
+      seen.length = 0;
+      expect(await refusal(renewing().probe())).toEqual(['SERVICE_UNAVAILABLE', 'Graph 401 InvalidAuthenticationToken to a token just issued']);
+      expect([tokens, seen.length]).toEqual([[true], 1]);
+      // A renewal the identity platform refuses is the loss, with its own code.
+      const revoked = new GraphMailTransport(graph(), async (force?: boolean) => {
+        if (force) {
+          throw new ApiError('TOKEN_REVOKED', { upstream: 'AADSTS50173' });
+        }
+        return 'cached';
+      }, 'adele@contoso.test', 4);
+      expect(await refusal(revoked.submit('POST', '/me/events', {}))).toEqual(['TOKEN_REVOKED', 'AADSTS50173']);
+    });
 
     it('a 429 asking for longer than READ_THROTTLE_WAIT_SECONDS is answered at once as THROTTLED', async () => {
       answer = () => new Throttle(String(READ_THROTTLE_WAIT_SECONDS + 1));

@@ -21,7 +21,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import { azureCredential, credentialFor } from '../../src/storage/credential';
 import { catalogKey } from '../../src/storage/tables';
 import { itemHolds } from '../../src/sharepoint/listMirror';
-import { missingPermissions } from '../../src/identity/microsoftIdentity';
+import { identityError, missingPermissions } from '../../src/identity/microsoftIdentity';
 import { codeOf } from '../support/errors';
 
 /** No lone half of a surrogate pair. */
@@ -86,8 +86,31 @@ describe('upstream error mapping', () => {
       }
     }
     expect(isConnectionLost('SERVICE_CREDENTIALS_REJECTED')).toBe(false);
-    // An invalid_client without one of those numbers (a client assertion, say) stays what it was.
-    expect(mapTokenError('invalid_client', '700027', 'refresh')).toBe('TOKEN_REVOKED');
+    // invalid_client / unauthorized_client with any other number too: client authentication is the API's (RFC 6749 5.2).
+    expect(mapTokenError('invalid_client', '70002', 'refresh')).toBe('SERVICE_CREDENTIALS_REJECTED');
+    expect(mapTokenError('unauthorized_client', '700011', 'refresh')).toBe('SERVICE_CREDENTIALS_REJECTED');
+  });
+
+  it('mapTokenError - Conditional Access blocking the API\'s sign-ins is its own lost reason (no Reconnect); the platform\'s transient errors are passing', () => {
+    for (const aadsts of ['53000', '53001', '53002', '53003', '530032', '530035']) {
+      expect([aadsts, mapTokenError('invalid_grant', aadsts, 'refresh')]).toEqual([aadsts, 'CONDITIONAL_ACCESS_BLOCKED']);
+    }
+    expect(isConnectionLost('CONDITIONAL_ACCESS_BLOCKED')).toBe(true);
+    for (const aadsts of ['50033', '90006', '90024', '90033', '90090']) {
+      expect([aadsts, mapTokenError('invalid_grant', aadsts, 'refresh')]).toEqual([aadsts, 'SERVICE_UNAVAILABLE']);
+    }
+    expect(mapTokenError('invalid_request', '90055', 'refresh')).toBe('THROTTLED');
+  });
+
+  it('identityError - an identity platform that does not answer as itself, answers 429/5xx, or that MSAL replays from its throttling cache is passing', () => {
+    expect(identityError({ errorCode: 'token_parsing_error', errorMessage: 'Unexpected token < in JSON' }, 'refresh').code).toBe('SERVICE_UNAVAILABLE');
+    // MSAL's throttling cache answers again with the numbers as the error code (ThrottlingUtils.preProcess).
+    expect(identityError({ errorCode: '90033', errorMessage: 'AADSTS90033: A transient error has occurred.' }, 'refresh').code).toBe('SERVICE_UNAVAILABLE');
+    expect(identityError({ errorCode: '50173 90033', errorMessage: 'AADSTS50173: x' }, 'refresh').code).toBe('SERVICE_UNAVAILABLE');
+    expect(identityError({ errorCode: 'invalid_grant', errorMessage: 'AADSTS50173: revoked', status: 503 }, 'refresh').code).toBe('SERVICE_UNAVAILABLE');
+    expect(identityError({ errorCode: 'invalid_grant', errorMessage: 'AADSTS50173: revoked', status: 429 }, 'refresh').code).toBe('THROTTLED');
+    // A plain answer still decides: a revoked grant is lost.
+    expect(identityError({ errorCode: 'invalid_grant', errorMessage: 'AADSTS50173: revoked', status: 400 }, 'refresh').code).toBe('TOKEN_REVOKED');
   });
 
   it('mapCallbackError - a declined consent, a missing admin approval and a disabled account', () => {
@@ -108,6 +131,12 @@ describe('upstream error mapping', () => {
     expect(mapGraphError(403, 'ErrorAccessDenied')).toBe('PERMISSIONS_MISSING');
     expect(mapGraphError(400, 'ErrorInvalidRecipients')).toBe('RECIPIENT_REJECTED');
     expect(mapGraphError(503, 'ServiceNotAvailable')).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('mapSmtpError - Exchange\'s outbound spam filter restricting the sender (after DATA) blocks the mailbox, not a passing fault', () => {
+    expect(mapSmtpError(554, '554 5.2.0 STOREDRV.Submission.Exception:OutboundSpamException; Failed to process message due to a permanent exception with message [BeginDiagnosticData]WASCL UserAction verdict is not None. Actual verdict is Suspend, ShowTierUpgrade.[EndDiagnosticData]', 'EMESSAGE', 'password', 'DATA')).toBe('SENDING_BLOCKED');
+    // Another 5.2.0 after DATA stays what it was.
+    expect(mapSmtpError(554, '554 5.2.0 STOREDRV.Submission.Exception:StoragePermanentException', 'EMESSAGE', 'password', 'DATA')).toBe('SMTP_UNAVAILABLE');
   });
 
   it('mapSmtpError - Exchange Online replies by context', () => {

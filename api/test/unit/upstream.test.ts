@@ -31,9 +31,9 @@ describe('upstream error mapping', () => {
     ['invalid_grant', undefined, 'refresh', 'TOKEN_REVOKED'],
     ['invalid_grant', undefined, 'password', 'BAD_CREDENTIALS'],
     ['invalid_grant', undefined, 'sign-in', 'SIGN_IN_FAILED'],
-    ['invalid_client', undefined, 'refresh', 'TOKEN_REVOKED'],
-    ['invalid_client', undefined, 'sign-in', 'SIGN_IN_FAILED'],
-    ['invalid_client', undefined, 'password', 'SIGN_IN_FAILED'],
+    ['invalid_client', undefined, 'refresh', 'SERVICE_CREDENTIALS_REJECTED'],
+    ['invalid_client', undefined, 'sign-in', 'SERVICE_CREDENTIALS_REJECTED'],
+    ['invalid_client', undefined, 'password', 'SERVICE_CREDENTIALS_REJECTED'],
     [undefined, undefined, 'sign-in', 'SIGN_IN_FAILED']
   ] as const)('mapTokenError - %s / AADSTS%s while %s is %s', (error, aadsts, context, code) => {
     expect(mapTokenError(error, aadsts, context)).toBe(code);

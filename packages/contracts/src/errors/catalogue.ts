@@ -167,6 +167,17 @@ export const DOMAIN_ERRORS = {
       ja: 'もう一度接続して表示されたすべてのアクセス許可に同意するか、テナント管理者に組織としての付与を依頼してください。サインインの前にこのカタログへの接続が拒否される場合は、LMS にカタログ サイトへのアクセス権が付与されていません。Microsoft 365 管理者から LMS にこのサイトへのアクセス権を付与してもらうよう、LMS 管理者に依頼してください。'
     }
   },
+  CONDITIONAL_ACCESS_BLOCKED: {
+    status: 422,
+    title: {
+      en: 'A Conditional Access policy of your organization blocks the LMS\'s sign-ins with this account.',
+      ja: '組織の条件付きアクセス ポリシーにより、このアカウントでの LMS のサインインがブロックされています。'
+    },
+    remedy: {
+      en: 'The connection service signs in from its cloud servers, not from your device or network, so a policy that requires a compliant device, a trusted location or security defaults can block it even when your own sign-in works. Ask a tenant admin to look up this account\'s sign-ins to the connection service in Microsoft Entra ID (Sign-in logs) and to exclude the connection service\'s app from the policy (or allow its addresses). The LMS finds the connection working again at its next hourly check, or when you select Check now.',
+      ja: '接続サービスはお使いのデバイスやネットワークではなくクラウドのサーバーからサインインするため、準拠デバイス、信頼できる場所、またはセキュリティの既定値を求めるポリシーにより、ご自身のサインインが成功していてもブロックされることがあります。テナント管理者に、Microsoft Entra ID の [サインイン ログ] でこのアカウントの接続サービスへのサインインを確認し、接続サービスのアプリをポリシーの対象から除外する（またはそのアドレスを許可する）よう依頼してください。LMS は次回の 1 時間ごとの確認、または [今すぐ確認] を選択したときに、接続が回復したことを検出します。'
+    }
+  },
   ACCOUNT_DISABLED: {
     status: 422,
     title: {
