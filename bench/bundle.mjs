@@ -143,7 +143,8 @@ async function main() {
         shippedGzip: ratio(shipped.initial.gzipKB, minimal.initial.gzipKB)
       }
     };
-    result.withinGoal = result.ratio.shippedGzip <= GOAL && result.ratio.shippedMinified <= GOAL;
+    // Decided on the exact ratios, not the rounded ones printed (1.503 is over a goal of 1.5).
+    result.withinGoal = shipped.initial.gzipKB / minimal.initial.gzipKB <= GOAL && shipped.initial.minifiedKB / minimal.initial.minifiedKB <= GOAL;
     mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(root, 'bench', 'results', 'bundle.json'), JSON.stringify(result, null, 2) + '\n');
     process.stdout.write(`minimal Fluent UI web part: ${minimal.initial.minifiedKB} KB minified, ${minimal.initial.gzipKB} KB gzip

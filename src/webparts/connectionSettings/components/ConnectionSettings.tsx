@@ -5,7 +5,7 @@ import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
-import { format, sentences, type IConnectionSettingsStrings } from '../loc';
+import { format, sentences, type IConnectionSettingsStrings, withErrorTexts } from '../loc';
 import { appError, toAppError, type IAppError } from '../model/appError';
 import { isConnected, type AuthMethod, type IConnectionView, type Transport } from '../model/connection';
 import { dirtyFields, orgConsentOptionVisible, validate, validateCredentials, hasErrors, type FormField, type IFormErrors, type IFormValues } from '../model/form';
@@ -26,7 +26,7 @@ import { SendingSection } from './SendingSection';
 import { StatusSummary } from './StatusSummary';
 import { pageClassName } from './pageStyles';
 
-const ErrorBar = React.lazy(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar'));
+const ErrorBar = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar')));
 const loadAlertRecipients = (): Promise<typeof import('./AlertRecipients')> => import(/* webpackChunkName: 'lms-recipients' */ './AlertRecipients');
 const AlertRecipients = React.lazy(loadAlertRecipients);
 const DisconnectDialog = React.lazy(() => import(/* webpackChunkName: 'lms-disconnect' */ './DisconnectDialog'));
@@ -41,7 +41,7 @@ const loadMethodSection = (): Promise<typeof import('./MethodSection')> => impor
 const MethodSection = React.lazy(() => loadMethodSection().then((m) => ({ default: m.MethodSection })));
 // Recent deliveries (R-OPS-2) are read after the first paint, under the summary.
 const loadDeliveriesPanel = (): Promise<typeof import('./DeliveriesPanel')> => import(/* webpackChunkName: 'lms-deliveries' */ './DeliveriesPanel');
-const DeliveriesPanel = React.lazy(() => loadDeliveriesPanel().then((m) => ({ default: m.DeliveriesPanel })));
+const DeliveriesPanel = React.lazy(withErrorTexts(() => loadDeliveriesPanel().then((m) => ({ default: m.DeliveriesPanel }))));
 // A visitor who cannot manage the catalog is rare; their summary is not in the first-render bundle.
 const VisitorView = React.lazy(() => import(/* webpackChunkName: 'lms-visitor' */ './VisitorView').then((m) => ({ default: m.VisitorView })));
 

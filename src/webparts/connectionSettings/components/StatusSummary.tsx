@@ -6,7 +6,7 @@ import { Spinner, SpinnerSize } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import { useTheme } from '@fluentui/react/lib/Theme';
-import { format, type IConnectionSettingsStrings } from '../loc';
+import { format, type IConnectionSettingsStrings, withErrorTexts } from '../loc';
 import type { IConnectionView } from '../model/connection';
 import { reconnectHelps } from '../model/reconnect';
 import { itemsText, summaryState, type SummaryState } from '../model/summary';
@@ -16,8 +16,9 @@ import { LazyBoundary } from './LazyBoundary';
 import { formatTime } from './formatTime';
 
 // With the error catalogue: loaded only when there is something to explain.
-const ErrorBar = React.lazy(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar'));
-const LostReason = React.lazy(() => import(/* webpackChunkName: 'lms-errors' */ './LostReason'));
+const ErrorBar = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar')));
+const LostReason = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './LostReason')));
+const SendingBlockedBar = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './SendingBlockedBar')));
 
 export interface IStatusSummaryProps {
   strings: IConnectionSettingsStrings;
@@ -83,8 +84,6 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   // The failure of a Reconnect that says what the banner already says is shown once: the focus goes there.
   const repeatsReason = !!errorCode && errorCode === view.health.code;
   const time = (iso: string | null | undefined): string => formatTime(iso, strings);
-  // Only a try still to come is offered sooner (a time passed is a drain under way).
-  const nextTryAt = view.sendingBlocked && view.sendingBlocked.nextTryAt && Date.parse(view.sendingBlocked.nextTryAt) > Date.now() ? view.sendingBlocked.nextTryAt : undefined;
   // A div per label/value pair (allowed in a dl): the pair wraps onto two lines where it is narrow.
   const row = (label: string, value: React.ReactNode, testId?: string): JSX.Element => (
     <div key={label} className="lms-grid-row">
@@ -136,21 +135,9 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
       </Stack>
 
       {view.sendingBlocked && state !== 'lost' ? (
-        <div data-testid="sending-blocked">
-          <MessageBar messageBarType={MessageBarType.severeWarning} isMultiline={true} styles={{ root: { marginTop: 12 } }}>
-            <Text block={true}>{format(strings.sendingBlockedWarning, time(view.sendingBlocked.since))}</Text>
-            <Text block={true} data-testid="sending-blocked-next">
-              {/* Switched off, the catalog sends nothing whatever Exchange does: no try to bring forward. */}
-              {!view.enabled ? strings.sendingBlockedSwitchedOff : nextTryAt ? format(strings.sendingBlockedNextTry, time(nextTryAt)) : strings.sendingBlockedNoTry}
-            </Text>
-            <LazyBoundary strings={strings}>
-              <LostReason code={view.sendingBlocked.code} method={method} strings={strings} />
-            </LazyBoundary>
-            {nextTryAt && view.enabled ? (
-              <DefaultButton text={strings.retrySending} onClick={props.onRetrySending} disabled={props.disabled} styles={{ root: { marginTop: 8 } }} />
-            ) : null}
-          </MessageBar>
-        </div>
+        <LazyBoundary strings={strings}>
+          <SendingBlockedBar strings={strings} view={view} block={view.sendingBlocked} disabled={props.disabled} onRetrySending={props.onRetrySending} />
+        </LazyBoundary>
       ) : null}
 
       {view.settingsListWarning ? (

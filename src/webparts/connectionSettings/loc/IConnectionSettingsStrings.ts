@@ -286,8 +286,12 @@ export interface IConnectionSettingsStrings {
   retry: string;
   dismiss: string;
 
-  /** The error catalogue's title and remedy of every code in this language (packages/contracts). */
-  errors: ErrorTexts;
+  /**
+   * The error catalogue's title and remedy of every code in this language (packages/contracts):
+   * not with the page's first render, but with the first part that explains an error
+   * (loadErrorTexts); absent until then.
+   */
+  errors?: ErrorTexts;
   /** A Teams tab whose team's site is not a catalog (the app is not added there). */
   notCatalogTitle: string;
   /** {0}: the site the tab is on. */

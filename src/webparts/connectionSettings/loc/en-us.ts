@@ -1,4 +1,3 @@
-import errors from '@lms-m365/contracts/errors/en';
 import type { IConnectionSettingsStrings } from './IConnectionSettingsStrings';
 
 const strings: IConnectionSettingsStrings = {
@@ -236,7 +235,6 @@ const strings: IConnectionSettingsStrings = {
   retry: 'Try again',
   dismiss: 'Close',
 
-  errors,
   notCatalogTitle: 'This team\'s site is not a course catalog',
   notCatalogBody: 'This tab manages the Microsoft 365 connection of its own team\'s SharePoint site, {0}, and the LMS app is not added to that site. Add the tab in the team of the catalog you manage (the team whose site is the catalog site), or open the settings page on the catalog site itself. A tenant or site admin adds the app to a catalog site under Site contents > New > App.'
 };

@@ -1,4 +1,3 @@
-import errors from '@lms-m365/contracts/errors/ja';
 import type { IConnectionSettingsStrings } from './IConnectionSettingsStrings';
 
 const strings: IConnectionSettingsStrings = {
@@ -236,7 +235,6 @@ const strings: IConnectionSettingsStrings = {
   retry: '再試行',
   dismiss: '閉じる',
 
-  errors,
   notCatalogTitle: 'このチームのサイトはコース カタログではありません',
   notCatalogBody: 'このタブは、タブがあるチーム自身の SharePoint サイト（{0}）の Microsoft 365 接続を管理しますが、そのサイトには LMS アプリが追加されていません。管理するカタログのチーム（カタログ サイトに接続されているチーム）にタブを追加するか、カタログ サイトの設定ページを直接開いてください。アプリは、テナント管理者またはサイト管理者がカタログ サイトの [サイト コンテンツ] > [新規] > [アプリ] から追加します。'
 };

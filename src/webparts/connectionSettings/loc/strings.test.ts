@@ -4,9 +4,12 @@ import { ERROR_CODES } from '@lms-m365/contracts';
 import en from './en-us';
 import ja from './ja-jp';
 import { stringsFor } from './all';
-import { format, loadStrings, sentences } from './index';
+import { format, loadStrings, sentences, withErrorTexts } from './index';
 
 const root = path.resolve(__dirname, '..');
+
+/** A language's catalogue texts (the tests' strings carry them: test/setup.test.ts). */
+const catalogueOf = (strings: typeof en): NonNullable<typeof en.errors> => strings.errors as NonNullable<typeof en.errors>;
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).reduce((files: string[], entry: fs.Dirent) => {
@@ -36,15 +39,15 @@ describe('strings', () => {
   it('strings - Japanese takes full-width punctuation after Japanese text (（）：), in the page\'s strings and in the catalogue\'s titles and remedies', () => {
     const texts = [
       ...Object.values(ja).filter((value): value is string => typeof value === 'string'),
-      ...ERROR_CODES.flatMap((code) => [ja.errors[code].title, ja.errors[code].remedy])
+      ...ERROR_CODES.flatMap((code) => [catalogueOf(ja)[code].title, catalogueOf(ja)[code].remedy])
     ];
     expect(texts.filter((text) => /[ぁ-んァ-ンー一-龥]\s*[():]/.test(text))).toEqual([]);
   });
 
   it('strings - each language carries every catalogue code\'s title and remedy, in that language', () => {
-    expect(Object.keys(en.errors).sort()).toEqual([...ERROR_CODES].sort());
-    expect(Object.keys(ja.errors).sort()).toEqual([...ERROR_CODES].sort());
-    const untranslated = ERROR_CODES.filter((code) => en.errors[code].title === ja.errors[code].title || en.errors[code].remedy === ja.errors[code].remedy);
+    expect(Object.keys(catalogueOf(en)).sort()).toEqual([...ERROR_CODES].sort());
+    expect(Object.keys(catalogueOf(ja)).sort()).toEqual([...ERROR_CODES].sort());
+    const untranslated = ERROR_CODES.filter((code) => catalogueOf(en)[code].title === catalogueOf(ja)[code].title || catalogueOf(en)[code].remedy === catalogueOf(ja)[code].remedy);
     expect(untranslated).toEqual([]);
   });
 
@@ -79,5 +82,18 @@ describe('strings', () => {
 
   it('strings - format fills placeholders in order', () => {
     expect(format(en.testEmailDelivered, 'a@x.test', 'b@x.test')).toBe('The test email was sent from a@x.test to b@x.test.');
+  });
+
+  it('loadErrorTexts - the catalogue\'s texts are not in the page\'s strings: they come, in its language, with the first part that explains an error', async () => {
+    // The modules as the web part loads them (this file's setup gave the tests' copies their texts).
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      expect([require('./en-us').default.errors, require('./ja-jp').default.errors]).toEqual([undefined, undefined]);
+    });
+    const strings = await loadStrings('ja-JP');
+    delete strings.errors;
+    const ErrorBar = { name: 'a part that explains errors' };
+    expect(await withErrorTexts(async () => ErrorBar)()).toBe(ErrorBar);
+    expect(catalogueOf(strings).TOKEN_REVOKED.title).toBe('アカウントのサインインが無効になりました。セッションが取り消されたか、パスワードが変更されたか、同意が取り消されています。');
   });
 });

@@ -15,7 +15,7 @@ export { reconnectHelps } from './reconnect';
 
 /** A code of the catalogue (the page's strings carry every code's texts in its language). */
 export function isCatalogueCode(code: string | undefined | null, strings: IConnectionSettingsStrings): code is ErrorCode {
-  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(strings.errors, code);
+  return typeof code === 'string' && !!strings.errors && Object.prototype.hasOwnProperty.call(strings.errors, code);
 }
 
 export interface IErrorMessage {
@@ -47,7 +47,7 @@ function remedyFor(code: ErrorCode, strings: IConnectionSettingsStrings, method:
   if (method === 'classic' && code === 'SMTP_AUTH_DISABLED') {
     return strings.remedySmtpAuthClassic;
   }
-  return strings.errors[code].remedy;
+  return strings.errors ? strings.errors[code].remedy : '';
 }
 
 /** Catalogue code -> the catalogue's own title and remedy in the page's language. */
@@ -64,7 +64,7 @@ export function messageForCode(code: string, strings: IConnectionSettingsStrings
     return { title, remedy, codeLine: format(strings.errorCode, code), offerReload: false };
   }
   if (isCatalogueCode(code, strings)) {
-    const entry = strings.errors[code];
+    const entry = (strings.errors as NonNullable<IConnectionSettingsStrings['errors']>)[code];
     return {
       title: entry.title,
       remedy: remedyFor(code, strings, method),

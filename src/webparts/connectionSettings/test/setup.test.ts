@@ -30,3 +30,10 @@ configure({
     return result as T;
   }
 });
+
+// The page loads the error catalogue's texts with the first part that explains an error
+// (loc/index.ts loadErrorTexts); tests render those parts with strings that carry them already.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+require('../loc/en-us').default.errors = require('@lms-m365/contracts/errors/en').default;
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+require('../loc/ja-jp').default.errors = require('@lms-m365/contracts/errors/ja').default;
