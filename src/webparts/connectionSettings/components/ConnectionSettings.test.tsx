@@ -551,6 +551,15 @@ describe('ConnectionSettings', () => {
     expect(screen.getByRole('button', { name: ja.save })).toBeDisabled();
   });
 
+  it('ConnectionSettings - a list write SharePoint gave no answer to says so in words, not as the error\'s kind', async () => {
+    const { store } = renderPage({ api: new FakeConnectionApi(connectedView({ enabled: false })), strings: ja });
+    await ready(ja);
+    store.failSave = appError('network');
+    await switchOn(ja);
+    await userEvent.click(screen.getByRole('button', { name: ja.save }));
+    expect(await screen.findByText(format(ja.listNotUpdated, ja.listNoAnswer))).toBeInTheDocument();
+  });
+
   it('ConnectionSettings - with sending off, the hint under Connect adds that nothing is sent: with a space in English, none in Japanese', async () => {
     for (const strings of [en, ja]) {
       renderPage({ api: new FakeConnectionApi(connectedView({ enabled: false })), strings });

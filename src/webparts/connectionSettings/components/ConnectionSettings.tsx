@@ -251,8 +251,8 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
   /** Part of a save went through: the page takes what the API and the list hold now, and says what was not written. */
   const partlySaved = (result: IPartlySaved, place: ErrorPlace): void => {
     dispatch({ type: 'applied', view: result.view, stored: result.stored, keepEdits: true });
-    const { code, status, kind } = result.error;
-    fail(result.list ? format(strings.listNotUpdated, code ?? (status ? `HTTP ${status}` : kind)) : result.error, place);
+    const { code, status } = result.error;
+    fail(result.list ? format(strings.listNotUpdated, code ?? (status ? `HTTP ${status}` : strings.listNoAnswer)) : result.error, place);
   };
 
   /** A connection was made: say so, and offer to turn sending on when it is off (issue 14, point 2). */

@@ -122,6 +122,8 @@ export interface IConnectionSettingsStrings {
   signInWindowClosed: string;
   /** The API took the settings, the site's settings list was not written; {0} what failed. */
   listNotUpdated: string;
+  /** listNotUpdated's reason when SharePoint gave none (no answer, or none in time). */
+  listNoAnswer: string;
 
   accountLabel: string;
   methodShortLabel: string;
