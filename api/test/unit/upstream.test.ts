@@ -34,6 +34,8 @@ describe('upstream error mapping', () => {
     ['invalid_client', undefined, 'refresh', 'SERVICE_CREDENTIALS_REJECTED'],
     ['invalid_client', undefined, 'sign-in', 'SERVICE_CREDENTIALS_REJECTED'],
     ['invalid_client', undefined, 'password', 'SERVICE_CREDENTIALS_REJECTED'],
+    // Only invalid_grant is a wrong password: any other refusal of a password sign-in is not.
+    ['invalid_request', undefined, 'password', 'SIGN_IN_FAILED'],
     [undefined, undefined, 'sign-in', 'SIGN_IN_FAILED']
   ] as const)('mapTokenError - %s / AADSTS%s while %s is %s', (error, aadsts, context, code) => {
     expect(mapTokenError(error, aadsts, context)).toBe(code);
