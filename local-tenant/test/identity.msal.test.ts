@@ -69,6 +69,28 @@ describe('identity with @azure/msal-node', () => {
     expect(renewed.fromCache).toBe(false);
   });
 
+  test('msal-node - Conditional Access: a blocked user\'s refresh and a blocked app\'s client credentials answer invalid_grant AADSTS53003, each only its own; lifted, both work', async () => {
+    const { cca } = await connect('adele@contoso.test');
+    const [account] = await cca.getTokenCache().getAllAccounts();
+    const api = tenant.fixture.apps.connectionApi;
+    const fault = (body: Record<string, unknown>) => fetch(`${tenant.origin}/_admin/faults/conditional-access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await fault({ user: 'adele@contoso.test', app: api.appId })).status).toBe(400);
+    expect((await fault({ user: 'nobody@contoso.test' })).status).toBe(400);
+    expect((await fault({ user: 'adele@contoso.test' })).status).toBe(200);
+    const refused = (await cca.acquireTokenSilent({ account, scopes: GRAPH_SCOPES, forceRefresh: true }).catch((e: unknown) => e)) as { errorCode: string; errorMessage: string };
+    expect([refused.errorCode, refused.errorMessage]).toEqual(['invalid_grant', expect.stringContaining('AADSTS53003: Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.')]);
+    // The user's policy does not touch the app's own tokens.
+    expect((await apiClient().acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }))?.accessToken).toBeTruthy();
+    expect((await fault({ user: 'adele@contoso.test', blocked: false })).status).toBe(200);
+    expect((await fault({ app: api.appId })).status).toBe(200);
+    const appOnly = (await apiClient().acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }).catch((e: unknown) => e)) as { errorCode: string; errorMessage: string };
+    expect([appOnly.errorCode, /AADSTS53003:/.test(appOnly.errorMessage)]).toEqual(['invalid_grant', true]);
+    // The app's policy is about client credentials: the user's refresh works again.
+    expect((await cca.acquireTokenSilent({ account, scopes: GRAPH_SCOPES, forceRefresh: true })).fromCache).toBe(false);
+    expect((await fault({ app: api.appId, blocked: false })).status).toBe(200);
+    expect((await apiClient().acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }))?.accessToken).toBeTruthy();
+  });
+
   test('msal-node - silent refresh from a serialized cache uses the refresh token', async () => {
     const { cca } = await connect('adele@contoso.test');
     const serialized = cca.getTokenCache().serialize();

@@ -6,8 +6,14 @@ import { ApiError } from './apiError';
  * the upstream's codes and reply text (never a request), so a secret cannot leak through them.
  */
 
-/** Where a token request failed: redeeming a sign-in code, or refreshing a kept connection. */
-export type TokenContext = 'sign-in' | 'refresh' | 'password';
+/**
+ * Where a token request failed: redeeming a sign-in code, refreshing a kept connection, a Classic
+ * password, or the API's own app-only token (client credentials: no account is involved).
+ */
+export type TokenContext = 'sign-in' | 'refresh' | 'password' | 'app';
+
+/** What a token request may fail with and still be a passing fault: asked again later. */
+const PASSING_TOKEN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SERVICE_UNAVAILABLE', 'THROTTLED']);
 
 /** AADSTS numbers that decide the code; the rest fall back per context. */
 const AADSTS_CODES: Record<string, ErrorCode> = {
@@ -69,10 +75,20 @@ export function aadstsNumber(text: string | undefined, errorCodes?: readonly (nu
  * interactive sign-in (or the owner check on the caller's behalf) did not complete.
  */
 const INTERACTION_REQUIRED = ['50076', '50079'];
-const INTERACTION_CODES: Record<TokenContext, ErrorCode> = { password: 'APP_PASSWORD_REQUIRED', refresh: 'TOKEN_REVOKED', 'sign-in': 'SIGN_IN_FAILED' };
+const INTERACTION_CODES: Record<Exclude<TokenContext, 'app'>, ErrorCode> = { password: 'APP_PASSWORD_REQUIRED', refresh: 'TOKEN_REVOKED', 'sign-in': 'SIGN_IN_FAILED' };
 
-/** An OAuth error (`error`, AADSTS number) -> catalogue code. */
+/**
+ * An OAuth error (`error`, AADSTS number) -> catalogue code. The API's own app-only token refused
+ * for a reason that is not passing (a secret expired, a Conditional Access policy for workload
+ * identities, the app disabled) is SERVICE_CREDENTIALS_REJECTED whatever the number says: a code
+ * of an account's (CONDITIONAL_ACCESS_BLOCKED, ACCOUNT_DISABLED) would mark every catalog whose
+ * check asks for that token lost.
+ */
 export function mapTokenError(error: string | undefined, aadsts: string | undefined, context: TokenContext): ErrorCode {
+  if (context === 'app') {
+    const code = mapTokenError(error, aadsts, 'sign-in');
+    return PASSING_TOKEN_CODES.has(code) ? code : 'SERVICE_CREDENTIALS_REJECTED';
+  }
   if (aadsts && INTERACTION_REQUIRED.includes(aadsts)) {
     return INTERACTION_CODES[context];
   }

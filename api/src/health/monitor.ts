@@ -146,7 +146,7 @@ export class HealthMonitor {
       }
       return result;
     } catch (error) {
-      this.deps.log.warn({ job: name, code: codeOf(error) }, 'job failed');
+      this.deps.log.warn({ job: name, ...logFields(error) }, 'job failed');
       return undefined;
     }
   }
@@ -262,12 +262,14 @@ export class HealthMonitor {
           refused.credentials ??= upstream ?? 'invalid_client';
           return;
         }
+        // The API's app-only mailbox check refused: its notices still go (the system sender's
+        // Mail.Send is another permission), unlike with its credentials refused above.
         if (codeOf(error) === 'SERVICE_PERMISSION_MISSING') {
           refused.mailboxCheck ??= upstream ?? 'Graph 403';
           result.mailboxCheckRefused++;
-          return;
+        } else {
+          this.deps.log.info({ job: 'health-monitor', catalog: record.catalog, ...logFields(error) }, 'probe failed');
         }
-        this.deps.log.info({ job: 'health-monitor', catalog: record.catalog, ...logFields(error) }, 'probe failed');
       }
     }
     if (record.incident) {

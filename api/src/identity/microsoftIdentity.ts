@@ -243,7 +243,7 @@ export class MicrosoftIdentity {
       }
       return result.accessToken;
     } catch (error) {
-      throw this.failed(error, 'sign-in');
+      throw this.failed(error, 'app');
     }
   }
 }

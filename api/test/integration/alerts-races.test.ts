@@ -5,6 +5,7 @@ import type { ConnectionService } from '../../src/connections/connectionService'
 import { ConnectionStore } from '../../src/connections/connectionStore';
 import { ConnectionRecord, emptyConnection, NEW_CONNECTION_ETAG } from '../../src/connections/model';
 import type { AlertService } from '../../src/health/alerts';
+import { ApiError } from '../../src/errors/apiError';
 import { HealthMonitor } from '../../src/health/monitor';
 import { openTables, TABLES } from '../../src/storage/tables';
 import { RunningAzurite, startAzurite } from '../support/azurite';
@@ -40,8 +41,10 @@ describe('health monitor - one sweep at a time across instances (Azurite)', () =
     await azurite.stop();
   });
 
-  const instance = (clock: { now: number }, probe: (record: ConnectionRecord) => Promise<'connected' | 'lost'>, connections?: ConnectionStore, service: Record<string, unknown> = {}): { monitor: HealthMonitor; probed: string[] } => {
+  const instance = (clock: { now: number }, probe: (record: ConnectionRecord) => Promise<'connected' | 'lost'>, connections?: ConnectionStore, service: Record<string, unknown> = {}): { monitor: HealthMonitor; probed: string[]; warned: Array<[Record<string, unknown>, string]>; dispatched: string[] } => {
     const probed: string[] = [];
+    const warned: Array<[Record<string, unknown>, string]> = [];
+    const dispatched: string[] = [];
     // One probe at a time: a stuck probe then holds the whole sweep, as HEALTH_PROBE_CONCURRENCY stuck ones would.
     const config = { alerts: { probeIntervalSeconds: PERIOD_S, probeConcurrency: 1 }, keepAliveIntervalSeconds: 0, roomAnswerIntervalSeconds: 0, outboxContentDays: 0, outboxHistoryDays: 0, outboxContentIntervalSeconds: 0 } as unknown as ApiConfig;
     const monitor = new HealthMonitor({
@@ -61,11 +64,16 @@ describe('health monitor - one sweep at a time across instances (Azurite)', () =
         },
         ...service
       } as unknown as ConnectionService,
-      alerts: { dispatch: async () => null } as unknown as AlertService,
-      log: { info: () => undefined, warn: () => undefined } as unknown as FastifyBaseLogger,
+      alerts: {
+        dispatch: async (catalog: string) => {
+          dispatched.push(catalog);
+          return null;
+        }
+      } as unknown as AlertService,
+      log: { info: () => undefined, warn: (fields: Record<string, unknown>, message: string) => warned.push([fields, message]), error: () => undefined } as unknown as FastifyBaseLogger,
       now: () => clock.now
     });
-    return { monitor, probed };
+    return { monitor, probed, warned, dispatched };
   };
 
   it('lease - a sweep that outlasts its period keeps its lease while it makes progress, so a second instance does not sweep too', async () => {
@@ -130,6 +138,39 @@ describe('health monitor - one sweep at a time across instances (Azurite)', () =
     expect(probed.sort()).toEqual(catalogs.map((c) => c.catalog).sort());
     expect(result).toMatchObject({ probed: 3 });
     expect(unreadable).toEqual(['0']);
+  });
+
+  it('a job that fails says what answered: its line carries the code and the upstream, as a lease fault\'s does', async () => {
+    const failing = {
+      all: async function* () {
+        yield* [];
+        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage tables 503' });
+      }
+    } as unknown as ConnectionStore;
+    const { monitor, warned } = instance({ now: T0 + 40 * PERIOD_S * 1000 }, async () => 'connected', failing);
+    expect(await monitor.runOnce('health-monitor')).toBeUndefined();
+    expect(warned).toEqual([[{ job: 'health-monitor', code: 'SERVICE_UNAVAILABLE', upstream: 'storage tables 503' }, 'job failed']]);
+  });
+
+  it('the API\'s own rights refused: its mailbox check refused still lets a catalog\'s incident notices go; its credentials refused (the system sender\'s too) do not try them', async () => {
+    const withIncident = catalogs.map((record) => ({ ...record, health: { state: 'lost' as const, code: 'TOKEN_REVOKED' as const, checkedAt: null }, incident: { id: `i-${record.catalog}` } }) as unknown as ConnectionRecord);
+    const store = {
+      all: async function* () {
+        for (const record of withIncident) {
+          yield { record, etag: '*' };
+        }
+      }
+    } as unknown as ConnectionStore;
+    const permission = instance({ now: T0 + 50 * PERIOD_S * 1000 }, async () => {
+      throw new ApiError('SERVICE_PERMISSION_MISSING', { upstream: 'Graph 403 ErrorAccessDenied (app-only mailboxSettings)' });
+    }, store);
+    expect(await permission.monitor.runOnce('health-monitor')).toMatchObject({ mailboxCheckRefused: 3, lost: 0, restored: 0 });
+    expect(permission.dispatched.sort()).toEqual(catalogs.map((c) => c.catalog).sort());
+    const credentials = instance({ now: T0 + 60 * PERIOD_S * 1000 }, async () => {
+      throw new ApiError('SERVICE_CREDENTIALS_REJECTED', { upstream: 'AADSTS7000222' });
+    }, store);
+    expect(await credentials.monitor.runOnce('health-monitor')).toMatchObject({ failed: 1, skipped: 2 });
+    expect(credentials.dispatched).toEqual([]);
   });
 
   it('keep-alive - asked before each refresh whether to go on: a shutdown ends it after the catalog at hand, as the sweep does', async () => {

@@ -114,6 +114,41 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
     expect(stack.responses.join('\n')).not.toContain(API_APP.secret);
   });
 
+  it('a Conditional Access policy for workload identities blocking the API\'s app is the operator\'s (no catalog lost, /readyz says it); one blocking an account loses that catalog alone', async () => {
+    stack.tenant.state.limits.accessTokenLifetimeSeconds = 60;
+    const modern = stack.catalogUrl('catalog-a');
+    const other = stack.catalogUrl('catalog-c');
+    for (const [admin, catalog] of [[ADMIN, modern], [OTHER_ADMIN, other]]) {
+      await connectModern(stack, admin, catalog);
+      await setEnabled(stack, admin, catalog, true);
+    }
+    const lms = await appToken(stack);
+    const health = async (catalog: string): Promise<{ state: string; code: string | null }> => (await stack.call('GET', catalogPath(catalog, '/connection'), { token: lms })).body.health;
+
+    // The policy blocks the API's client credentials: the accounts' own refreshes work, its app-only mailbox check does not.
+    await fault(stack, 'conditional-access', { app: API_APP.clientId });
+    expect(await stack.api.monitor.sweep()).toMatchObject({ lost: 0, failed: 1, skipped: 1 });
+    for (const catalog of [modern, other]) {
+      expect([catalog, await health(catalog)]).toEqual([catalog, expect.objectContaining({ state: 'connected', code: null })]);
+    }
+    const ready = await stack.call('GET', '/readyz');
+    expect([ready.status, ready.body.code, ready.body.upstream]).toEqual([503, 'SERVICE_CREDENTIALS_REJECTED', 'AADSTS53003']);
+    await fault(stack, 'conditional-access', { app: API_APP.clientId, blocked: false });
+    expect(await stack.api.monitor.sweep()).toMatchObject({ lost: 0, failed: 0, skipped: 0 });
+    expect((await stack.call('GET', '/readyz')).status).toBe(200);
+
+    // A policy blocking one account: its catalog is lost with the reason, the other stays connected.
+    await fault(stack, 'conditional-access', { user: ADMIN });
+    expect(await stack.api.monitor.sweep()).toMatchObject({ lost: 1 });
+    expect(await health(modern)).toMatchObject({ state: 'lost', code: 'CONDITIONAL_ACCESS_BLOCKED' });
+    expect(await health(other)).toMatchObject({ state: 'connected', code: null });
+    expect((await stack.call('GET', '/readyz')).status).toBe(200);
+    // Lifted, the next sweep finds it working again (no reconnect needed).
+    await fault(stack, 'conditional-access', { user: ADMIN, blocked: false });
+    expect(await stack.api.monitor.sweep()).toMatchObject({ lost: 0, restored: 1 });
+    expect(await health(modern)).toMatchObject({ state: 'connected', code: null });
+  });
+
   it('its application permission MailboxSettings.Read removed: connections are not lost and keep sending, a new connect says why, the sweep says it once', async () => {
     // App-only tokens of a minute: the API's next one lacks the role, as Entra's would within the hour.
     stack.tenant.state.limits.accessTokenLifetimeSeconds = 60;

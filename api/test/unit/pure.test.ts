@@ -102,6 +102,17 @@ describe('upstream error mapping', () => {
     expect(mapTokenError('invalid_request', '90055', 'refresh')).toBe('THROTTLED');
   });
 
+  it('mapTokenError - the API\'s own app-only token refused is the service\'s fault whatever the number (no account is involved), passing faults stay passing', () => {
+    // A Conditional Access policy for workload identities, a disabled account's number, consent, a plain invalid_grant.
+    for (const [error, aadsts] of [['invalid_grant', '53003'], ['invalid_grant', '53000'], ['invalid_grant', '50057'], ['invalid_grant', '65001'], ['invalid_grant', undefined], ['invalid_client', '7000222']] as const) {
+      expect([error, aadsts, mapTokenError(error, aadsts, 'app')]).toEqual([error, aadsts, 'SERVICE_CREDENTIALS_REJECTED']);
+    }
+    expect(mapTokenError('invalid_grant', '90033', 'app')).toBe('SERVICE_UNAVAILABLE');
+    expect(mapTokenError('invalid_request', '90055', 'app')).toBe('THROTTLED');
+    expect(mapTokenError('temporarily_unavailable', undefined, 'app')).toBe('SERVICE_UNAVAILABLE');
+    expect(identityError({ errorCode: 'invalid_grant', errorMessage: 'AADSTS53003: Access has been blocked by Conditional Access policies.' }, 'app').code).toBe('SERVICE_CREDENTIALS_REJECTED');
+  });
+
   it('identityError - an identity platform that does not answer as itself, answers 429/5xx, or that MSAL replays from its throttling cache is passing', () => {
     expect(identityError({ errorCode: 'token_parsing_error', errorMessage: 'Unexpected token < in JSON' }, 'refresh').code).toBe('SERVICE_UNAVAILABLE');
     // MSAL's throttling cache answers again with the numbers as the error code (ThrottlingUtils.preProcess).

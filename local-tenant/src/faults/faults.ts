@@ -283,6 +283,20 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       return { ok: true, detail: `client secret of ${app.displayName} ${app.secretExpired ? 'expired' : 'renewed'}` };
     }
   },
+  'conditional-access': {
+    description:
+      "Let a Conditional Access policy block a user's token requests (user: a UPN) or an app's client-credentials tokens (app: an application (client) id - a policy for workload identities), or lift it (blocked: false). Redeeming a code, refresh, on-behalf-of and client credentials answer invalid_grant AADSTS53003; SMTP AUTH is not affected (legacy authentication is not evaluated by Conditional Access). Entra stops an interactive sign-in on its own page; here the code is refused at its redemption instead.",
+    fields: ['user', 'app', 'blocked'],
+    apply: (state, body) => {
+      if ((body.user === undefined) === (body.app === undefined)) return fail('give either user or app');
+      if (body.blocked !== undefined && typeof body.blocked !== 'boolean') return fail('blocked must be true or false');
+      const target = body.user !== undefined ? account(state, body) : typeof body.app === 'string' ? state.appById(body.app) : undefined;
+      if (!target) return fail(body.user !== undefined ? 'unknown user' : 'app must be the application (client) id of an app registration');
+      target.blockedByPolicy = body.blocked !== false;
+      const name = 'upn' in target ? target.upn : target.displayName;
+      return { ok: true, detail: `Conditional Access ${target.blockedByPolicy ? 'blocks' : 'no longer blocks'} ${name}` };
+    }
+  },
   clear: {
     description: 'Clear Graph failures, latency, mailbox throttling, sending blocks and full mailboxes (accounts and grants stay as they are; /_admin/reset restores everything).',
     fields: [],

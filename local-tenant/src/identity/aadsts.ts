@@ -39,6 +39,8 @@ export const AADSTS = {
     e(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`),
   clientCredentialsNeedDefault: (scope: string) =>
     e(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`),
+  // reference-error-codes: BlockedByConditionalAccess; as the token endpoint answers it (invalid_grant, HTTP 400: OfficeDev/BotBuilder-MicrosoftTeams#284).
+  blockedByConditionalAccess: () => e(400, 'invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.'),
   badPassword: () => e(400, 'invalid_grant', 50126, 'Error validating credentials due to invalid username or password.'),
   accountDisabled: () => e(400, 'invalid_grant', 50057, 'The user account is disabled. The account has been disabled by an administrator.'),
   // Entra hides the user name in this message ({EUII Hidden}); so does the local tenant.

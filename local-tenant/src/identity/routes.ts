@@ -425,6 +425,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
 
   /** Builds the token response for a user: access token for the one resource, plus RT / id token as asked. */
   const userTokens = (user: Account, client: App, request: ScopeRequest, withClientInfo: boolean, nonce: string | null): GrantResult => {
+    if (user.blockedByPolicy) return { error: AADSTS.blockedByConditionalAccess() };
     const granted = state.grantedScopes(client, request.resource, user.id);
     const missing = request.scopes.filter((s) => !granted.has(s));
     if (missing.length > 0 || granted.size === 0) return { error: AADSTS.consentRequired(client.appId, client.displayName) };
@@ -502,6 +503,7 @@ export function registerIdentity(app: FastifyInstance, state: TenantState, key: 
     if (!scope.endsWith('/.default') || scope.includes(' ')) return { error: AADSTS.clientCredentialsNeedDefault(scope) };
     const resource = resolveResource(scope.slice(0, -'/.default'.length));
     if (!resource) return { error: AADSTS.resourceNotFound(scope.slice(0, -'/.default'.length), tenant) };
+    if (client.blockedByPolicy) return { error: AADSTS.blockedByConditionalAccess() };
     const roles = state.appRolesOf(client, resource);
     const access = appAccessToken(issuer, client, resource, roles);
     return { body: { token_type: 'Bearer', expires_in: access.expiresIn, ext_expires_in: access.expiresIn, access_token: access.token } };

@@ -39,6 +39,8 @@ export interface Account {
   tokensValidFrom: number;
   /** Entra's accountEnabled turned off ("Block sign-in"): set by the disable-account fault. */
   disabled?: boolean;
+  /** A Conditional Access policy blocks this user's token requests (the `conditional-access` fault): AADSTS53003. */
+  blockedByPolicy?: boolean;
 }
 
 /** The address a mailbox sends as and is known by (Graph's `mail`): its primary SMTP address, the UPN unless renamed. */
@@ -51,6 +53,8 @@ export interface App extends FixtureApp {
   key: string;
   /** Its client secret's end date passed (the `client-secret` fault): token requests with it answer AADSTS7000222. */
   secretExpired?: boolean;
+  /** A Conditional Access policy for workload identities blocks its client-credentials tokens (the `conditional-access` fault): AADSTS53003. */
+  blockedByPolicy?: boolean;
   identifierUris: string[];
   delegatedScopes: NonNullable<FixtureApp['delegatedScopes']>;
   appRoles: NonNullable<FixtureApp['appRoles']>;

@@ -339,8 +339,8 @@ export const DOMAIN_ERRORS = {
       ja: 'Microsoft 365 が接続サービス自体のサインインを拒否しました。'
     },
     remedy: {
-      en: 'The problem is not your account: a connection already made stays connected and needs no new sign-in, and its notifications wait and go out once the service is fixed. Tell your LMS administrator: the client secret of the connection service\'s app registration has expired or is wrong.',
-      ja: 'お使いのアカウントの問題ではありません。接続済みの接続はそのまま維持され、サインインし直す必要はありません。通知は送信待ちのまま、サービスが復旧すると送信されます。LMS 管理者に連絡してください（接続サービスのアプリ登録のクライアント シークレットが期限切れか、正しくありません）。'
+      en: 'The problem is not your account: a connection already made stays connected and needs no new sign-in, and its notifications wait and go out once the service is fixed. Tell your LMS administrator: Microsoft Entra ID refuses the sign-in of the connection service\'s app registration - most often its client secret has expired or is wrong, or a Conditional Access policy for workload identities blocks it.',
+      ja: 'お使いのアカウントの問題ではありません。接続済みの接続はそのまま維持され、サインインし直す必要はありません。通知は送信待ちのまま、サービスが復旧すると送信されます。LMS 管理者に連絡してください（Microsoft Entra ID が接続サービスのアプリ登録のサインインを拒否しています。多くの場合、クライアント シークレットが期限切れか正しくないか、ワークロード ID 向けの条件付きアクセス ポリシーによってブロックされています）。'
     }
   },
   SERVICE_PERMISSION_MISSING: {
@@ -350,8 +350,8 @@ export const DOMAIN_ERRORS = {
       ja: '接続サービス自体に必要な Microsoft 365 のアクセス許可がありません。'
     },
     remedy: {
-      en: 'The problem is not your account: a connection already made stays connected and keeps sending. Tell your LMS administrator: a Microsoft 365 admin must grant the connection service\'s application permission MailboxSettings.Read again (admin consent in Microsoft Entra ID), or include this account\'s mailbox in the scope that limits it.',
-      ja: 'お使いのアカウントの問題ではありません。接続済みの接続はそのまま維持され、送信も続きます。LMS 管理者に連絡してください。Microsoft 365 管理者が、接続サービスのアプリケーションのアクセス許可 MailboxSettings.Read を再度付与する（Microsoft Entra ID で管理者の同意を与える）か、このアカウントのメールボックスをそのアクセス許可の対象範囲に含める必要があります。'
+      en: 'The problem is not your account: a connection that works stays connected and keeps sending. Tell your LMS administrator: a Microsoft 365 admin must grant the connection service\'s application permission MailboxSettings.Read again (admin consent in Microsoft Entra ID), or include this account\'s mailbox in the scope that limits it.',
+      ja: 'お使いのアカウントの問題ではありません。正常に動作している接続はそのまま維持され、送信も続きます。LMS 管理者に連絡してください。Microsoft 365 管理者が、接続サービスのアプリケーションのアクセス許可 MailboxSettings.Read を再度付与する（Microsoft Entra ID で管理者の同意を与える）か、このアカウントのメールボックスをそのアクセス許可の対象範囲に含める必要があります。'
     }
   },
   CATALOG_INVALID: {
