@@ -36,6 +36,12 @@ export class TimedNetworkClient implements INetworkModule {
       }
       throw new ClientAuthError(ClientAuthErrorCodes.tokenParsingError, 'Failed to parse response');
     }
+    if (!response.ok && body && typeof body === 'object' && !Array.isArray(body)) {
+      // msal-node puts the HTTP status into ServerError.status only for client credentials (its
+      // ClientCredentialClient copies it into the body): here every grant's refusal carries it, so
+      // a 429 or 5xx refresh reads as passing whatever its body says (identityError).
+      (body as { status?: number }).status ??= response.status;
+    }
     const headers: Record<string, string> = {};
     response.headers.forEach((value, key) => {
       headers[key] = value;

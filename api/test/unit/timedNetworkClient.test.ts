@@ -1,3 +1,4 @@
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +31,12 @@ describe('MSAL requests with a deadline', () => {
         open.add(res);
         return;
       }
+      if (req.url?.startsWith('/busy')) {
+        // A front door's 503 whose body names a refusal (a revoked grant's number): it is the status that decides.
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'invalid_grant', error_description: 'AADSTS50173: The provided grant has expired due to it being revoked.', error_codes: [50173] }));
+        return;
+      }
       res.writeHead(req.url?.startsWith('/refused') ? 400 : 200, { 'content-type': 'application/json', 'x-ms-request-id': 'r1' });
       res.end(req.url?.startsWith('/not-json') ? '<html>' : JSON.stringify({ method: req.method, error: req.url?.startsWith('/refused') ? 'invalid_grant' : undefined }));
     });
@@ -57,6 +64,8 @@ describe('MSAL requests with a deadline', () => {
     expect([ok.status, ok.body.method, ok.headers['x-ms-request-id']]).toEqual([200, 'POST', 'r1']);
     const refused = await client.sendGetRequestAsync<{ error: string }>(`${origin}/refused`);
     expect([refused.status, refused.body.error]).toEqual([400, 'invalid_grant']);
+    // The status goes into a refusal's body too (msal-node's ServerError reads it from there).
+    expect((refused.body as { status?: number }).status).toBe(400);
     expect(await failure(client.sendGetRequestAsync(`${origin}/not-json`))).toMatchObject({ errorCode: 'token_parsing_error' });
   });
 
@@ -68,6 +77,16 @@ describe('MSAL requests with a deadline', () => {
     }
     // A GET's own (longer) timeout does not lift the deadline.
     expect(await failure(client.sendGetRequestAsync(`${origin}/stall`, undefined, 60_000))).toMatchObject({ errorCode: 'network_error' });
+  });
+
+  it('a refresh (not only client credentials) answered 503 reads as passing through msal-node, whatever its body names', async () => {
+    const metadata = JSON.stringify({ token_endpoint: `${origin}/busy/token`, authorization_endpoint: `${origin}/busy/authorize`, issuer: `${origin}/busy/v2.0`, jwks_uri: `${origin}/busy/keys`, end_session_endpoint: `${origin}/busy/logout` });
+    const msal = new ConfidentialClientApplication({
+      auth: { clientId: 'client', clientSecret: 'secret', authority: `${origin}/busy`, knownAuthorities: [new URL(origin).host], authorityMetadata: metadata },
+      system: { networkClient: new TimedNetworkClient(2_000) }
+    });
+    const error = await msal.acquireTokenByRefreshToken({ refreshToken: 'rt', scopes: ['https://graph.microsoft.com/Mail.Send'] }).then(() => undefined, (e: unknown) => e);
+    expect([(error as { status?: number }).status, identityError(error, 'refresh').code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
   });
 
   it('MicrosoftIdentity uses it: a stalled identity platform fails a token request within the deadline with SERVICE_UNAVAILABLE', async () => {
