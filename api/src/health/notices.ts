@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE } from '@lms-m365/contracts';
+import { ERROR_CATALOGUE, reconnectHelps } from '@lms-m365/contracts';
 import type { ConnectionRecord } from '../connections/model';
 import type { Incident, NoticeKind, OutboxCounters } from './incident';
 import { needsAdmin } from '../errors/failureKind';
@@ -22,6 +22,8 @@ interface Facts {
   wentOut: number;
   expired: number;
   failed: number;
+  /** Whether a new sign-in can cure it: the link then invites a reconnect (the page offers one). */
+  reconnect: boolean;
 }
 
 /**
@@ -49,11 +51,11 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
   en: {
     alert: {
       subject: (f) => `Action needed: the Microsoft 365 connection of catalog ${f.catalog} was lost`,
-      body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification is held and goes out once the connection works again, unless it expires first', 'notifications are held and go out once the connection works again, unless they expire first')}. Open the catalog's Microsoft 365 connection settings to reconnect:\n${f.page}`
+      body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification is held and goes out once the connection works again, unless it expires first', 'notifications are held and go out once the connection works again, unless they expire first')}. ${f.reconnect ? 'Open the catalog\'s Microsoft 365 connection settings to reconnect' : 'The catalog\'s Microsoft 365 connection settings'}:\n${f.page}`
     },
     reminder: {
       subject: (f) => `Reminder: the Microsoft 365 connection of catalog ${f.catalog} is still lost`,
-      body: (f) => `Since ${f.since}, the LMS cannot send for catalog ${f.catalog} as ${f.account}.\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification is held', 'notifications are held')}. Reconnect here:\n${f.page}`
+      body: (f) => `Since ${f.since}, the LMS cannot send for catalog ${f.catalog} as ${f.account}.\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification is held', 'notifications are held')}. ${f.reconnect ? 'Reconnect here' : 'The catalog\'s Microsoft 365 connection settings'}:\n${f.page}`
     },
     restored: {
       subject: (f) => `Restored: the Microsoft 365 connection of catalog ${f.catalog} works again`,
@@ -63,11 +65,11 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
   ja: {
     alert: {
       subject: (f) => `対応が必要です：カタログ ${f.catalog} の Microsoft 365 接続が失われました`,
-      body: (f) => `LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。接続が回復すると送信されます（それまでに期限切れになったものを除く）。カタログの Microsoft 365 接続設定を開いて再接続してください：\n${f.page}`
+      body: (f) => `LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。接続が回復すると送信されます（それまでに期限切れになったものを除く）。${f.reconnect ? 'カタログの Microsoft 365 接続設定を開いて再接続してください' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     reminder: {
       subject: (f) => `リマインダー：カタログ ${f.catalog} の Microsoft 365 接続は失われたままです`,
-      body: (f) => `${f.since}以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。再接続はこちら：\n${f.page}`
+      body: (f) => `${f.since}以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。${f.reconnect ? '再接続はこちら' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     restored: {
       subject: (f) => `回復：カタログ ${f.catalog} の Microsoft 365 接続が回復しました`,
@@ -98,15 +100,15 @@ const BLOCKED_TEXTS: typeof TEXTS = {
   ja: {
     alert: {
       subject: (f) => `対応が必要です：Exchange Online がカタログ ${f.catalog} の送信を停止しました`,
-      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が待機しています。Exchange がこのアカウントからの送信を再び許可すると送信されます（それまでに期限切れになったものを除く）。LMS は 1 時間ごとに再試行します。カタログの Microsoft 365 接続設定：\n${f.page}`
+      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が送信待ちです。Exchange がこのアカウントからの送信を再び許可すると送信されます（それまでに期限切れになったものを除く）。LMS は 1 時間ごとに再試行します。カタログの Microsoft 365 接続設定：\n${f.page}`
     },
     reminder: {
       subject: (f) => `リマインダー：Exchange Online はカタログ ${f.catalog} の送信を停止したままです`,
-      body: (f) => `${f.since}以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が待機しています。\n${f.page}`
+      body: (f) => `${f.since}以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が送信待ちです。\n${f.page}`
     },
     restored: {
       subject: (f) => `回復：カタログ ${f.catalog} の送信が再開されました`,
-      body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS はカタログ ${f.catalog} の通知を送信しています。\n\n待機していた通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
+      body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS はカタログ ${f.catalog} の通知を送信しています。\n\n送信待ちだった通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
     }
   }
 };
@@ -134,7 +136,8 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     waiting: kind === 'restored' ? Math.max(0, held - wentOut - expired - failed) : now.pending,
     wentOut,
     expired,
-    failed
+    failed,
+    reconnect: reconnectHelps(incident.code)
   });
   const texts = needsAdmin(incident.code) ? BLOCKED_TEXTS : TEXTS;
   if (language !== 'both') {

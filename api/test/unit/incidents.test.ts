@@ -161,6 +161,23 @@ describe('incidents - one per loss, notices once each', () => {
     expect(both.text).toContain('対処方法');
   });
 
+  it('notices - the link invites a reconnect only where a new sign-in can cure the cause (the page offers Reconnect there alone), in both languages', () => {
+    const record = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1');
+    const revoked = record.incident as Incident;
+    const blockedByPolicy: Incident = { ...revoked, code: 'CONDITIONAL_ACCESS_BLOCKED' };
+    const counters = { pending: 2, sent: 0, expired: 0, failed: 0 };
+    const text = (kind: 'alert' | 'reminder', language: 'en' | 'ja', incident: Incident): string => noticeText(kind, language, record, incident, 'p', counters).text;
+    expect(text('alert', 'en', revoked)).toContain('Open the catalog\'s Microsoft 365 connection settings to reconnect:\np');
+    expect(text('reminder', 'en', revoked)).toContain('Reconnect here:\np');
+    expect(text('alert', 'ja', revoked)).toContain('カタログの Microsoft 365 接続設定を開いて再接続してください：\np');
+    for (const kind of ['alert', 'reminder'] as const) {
+      expect([kind, text(kind, 'en', blockedByPolicy)]).toEqual([kind, expect.stringContaining('The catalog\'s Microsoft 365 connection settings:\np')]);
+      expect(text(kind, 'en', blockedByPolicy)).not.toMatch(/reconnect/i);
+      expect(text(kind, 'ja', blockedByPolicy)).toContain('カタログの Microsoft 365 接続設定：\np');
+      expect(text(kind, 'ja', blockedByPolicy)).not.toContain('再接続');
+    }
+  });
+
   it('notices - English counts are singular for one notification and plural otherwise; the held ones may expire, in both languages', () => {
     const record = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1');
     const incident = record.incident as Incident;

@@ -5,6 +5,7 @@
  */
 export * from './errors/catalogue';
 export * from './errors/texts';
+export * from './errors/reconnect';
 export * from './schemas';
 export * from './notifications';
 export * from './sessions';

@@ -560,6 +560,18 @@ describe('ConnectionSettings', () => {
     expect(await screen.findByText(format(ja.listNotUpdated, ja.listNoAnswer))).toBeInTheDocument();
   });
 
+  it('ConnectionSettings - a list write that kept meeting another change, or failed in the page, says which - not that SharePoint did not answer', async () => {
+    for (const [failure, reason] of [[appError('conflict', { status: 412 }), en.listChangedMeanwhile], [appError('unknown'), en.listUnexpected]] as const) {
+      const { store } = renderPage({ api: new FakeConnectionApi(connectedView({ enabled: false })), strings: en });
+      await ready(en);
+      store.failSave = failure;
+      await switchOn(en);
+      await userEvent.click(screen.getByRole('button', { name: en.save }));
+      expect(await screen.findByText(format(en.listNotUpdated, reason))).toBeInTheDocument();
+      cleanup();
+    }
+  });
+
   it('ConnectionSettings - with sending off, the hint under Connect adds that nothing is sent: with a space in English, none in Japanese', async () => {
     for (const strings of [en, ja]) {
       renderPage({ api: new FakeConnectionApi(connectedView({ enabled: false })), strings });

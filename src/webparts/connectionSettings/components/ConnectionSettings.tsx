@@ -248,11 +248,24 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     dispatch({ type: 'failed', error: appErr, place, reload: typeof appErr !== 'string' && appErr.kind === 'conflict' });
   };
 
+  /** Why the settings list was not written, in words: SharePoint's code or status, else what happened. */
+  const listFailure = ({ kind, code, status }: IAppError): string => {
+    if (code) {
+      return code;
+    }
+    if (kind === 'conflict') {
+      return strings.listChangedMeanwhile;
+    }
+    if (status) {
+      return `HTTP ${status}`;
+    }
+    return kind === 'network' || kind === 'timeout' ? strings.listNoAnswer : strings.listUnexpected;
+  };
+
   /** Part of a save went through: the page takes what the API and the list hold now, and says what was not written. */
   const partlySaved = (result: IPartlySaved, place: ErrorPlace): void => {
     dispatch({ type: 'applied', view: result.view, stored: result.stored, keepEdits: true });
-    const { code, status } = result.error;
-    fail(result.list ? format(strings.listNotUpdated, code ?? (status ? `HTTP ${status}` : strings.listNoAnswer)) : result.error, place);
+    fail(result.list ? format(strings.listNotUpdated, listFailure(result.error)) : result.error, place);
   };
 
   /** A connection was made: say so, and offer to turn sending on when it is off (issue 14, point 2). */

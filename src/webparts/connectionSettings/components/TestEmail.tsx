@@ -4,12 +4,15 @@ import { DefaultButton } from '@fluentui/react/lib/Button';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
-import { format, type IConnectionSettingsStrings } from '../loc';
+import { format, type IConnectionSettingsStrings, withErrorTexts } from '../loc';
 import { toAppError, type IAppError } from '../model/appError';
 import { isEmail } from '../model/form';
 import type { AuthMethod } from '../model/connection';
 import type { IConnectionApi } from '../services/interfaces';
-import { ErrorBar } from './ErrorBar';
+import { LazyBoundary } from './LazyBoundary';
+
+// With the error texts it shows (a chunk of their own): another part may not have fetched them.
+const ErrorBar = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar')));
 
 export interface ITestEmailProps {
   strings: IConnectionSettingsStrings;
@@ -83,7 +86,13 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
             <MessageBar messageBarType={MessageBarType.success}>{delivered}</MessageBar>
           </div>
         ) : null}
-        {error ? <div data-testid="test-email-error"><ErrorBar error={error} strings={strings} method={props.method} onDismiss={() => setError(undefined)} /></div> : null}
+        {error ? (
+          <div data-testid="test-email-error">
+            <LazyBoundary strings={strings}>
+              <ErrorBar error={error} strings={strings} method={props.method} onDismiss={() => setError(undefined)} />
+            </LazyBoundary>
+          </div>
+        ) : null}
       </Stack>
     </section>
   );

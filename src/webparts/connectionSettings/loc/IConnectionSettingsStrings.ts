@@ -124,6 +124,10 @@ export interface IConnectionSettingsStrings {
   listNotUpdated: string;
   /** listNotUpdated's reason when SharePoint gave none (no answer, or none in time). */
   listNoAnswer: string;
+  /** listNotUpdated's reason when the item kept changing under the page's writes (its ETag). */
+  listChangedMeanwhile: string;
+  /** listNotUpdated's reason when the failure was none of SharePoint's answers (an exception in the page). */
+  listUnexpected: string;
 
   accountLabel: string;
   methodShortLabel: string;

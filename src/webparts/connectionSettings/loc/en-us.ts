@@ -103,6 +103,8 @@ const strings: IConnectionSettingsStrings = {
   changesKept: 'Your other changes are still here, not saved yet.',
   signInWindowClosed: 'Still waiting for the Microsoft sign-in. If its window is no longer open, select Stop sign-in and start again.',
   listNoAnswer: 'SharePoint did not answer',
+  listChangedMeanwhile: 'someone else changed it meanwhile',
+  listUnexpected: 'an unexpected error',
   listNotUpdated: 'Settings saved: sending follows them. This site\'s settings list could not be updated ({0}), so it shows the earlier values until the next save.',
 
   accountLabel: 'Account',

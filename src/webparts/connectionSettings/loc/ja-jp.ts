@@ -103,6 +103,8 @@ const strings: IConnectionSettingsStrings = {
   changesKept: 'ほかの変更は保存されないまま残っています。',
   signInWindowClosed: 'Microsoft のサインインを待っています。サインインのウィンドウが開いていない場合は、[サインインを中止] を選択してから、もう一度やり直してください。',
   listNoAnswer: 'SharePoint から応答がありません',
+  listChangedMeanwhile: 'その間に別のユーザーが変更しました',
+  listUnexpected: '予期しないエラーが発生しました',
   listNotUpdated: '設定を保存しました。送信はこの設定に従います。このサイトの設定リストは更新できなかったため（{0}）、次に保存するまで以前の値が表示されます。',
 
   accountLabel: 'アカウント',
