@@ -174,8 +174,8 @@ export const DOMAIN_ERRORS = {
       ja: '組織の条件付きアクセス ポリシーにより、このアカウントでの LMS のサインインがブロックされています。'
     },
     remedy: {
-      en: 'The connection service signs in from its cloud servers, not from your device or network, so a policy that requires a compliant device, a trusted location or security defaults can block it even when your own sign-in works. Ask a tenant admin to look up this account\'s sign-ins to the connection service in Microsoft Entra ID (Sign-in logs) and to exclude the connection service\'s app from the policy (or allow its addresses). The LMS finds the connection working again at its next hourly check, or when you select Check now.',
-      ja: '接続サービスはお使いのデバイスやネットワークではなくクラウドのサーバーからサインインするため、準拠デバイス、信頼できる場所、またはセキュリティの既定値を求めるポリシーにより、ご自身のサインインが成功していてもブロックされることがあります。テナント管理者に、Microsoft Entra ID の [サインイン ログ] でこのアカウントの接続サービスへのサインインを確認し、接続サービスのアプリをポリシーの対象から除外する（またはそのアドレスを許可する）よう依頼してください。LMS は次回の 1 時間ごとの確認、または [今すぐ確認] を選択したときに、接続が回復したことを検出します。'
+      en: 'The connection service signs in from its cloud servers, not from your device or network, so a policy that requires a compliant device, a trusted location or security defaults can block it even when your own sign-in works. Ask a tenant admin to look up this account\'s sign-ins to the connection service in Microsoft Entra ID (Sign-in logs) and to exclude the connection service\'s app from the policy or allow its addresses (security defaults allow no exclusions: Conditional Access policies must replace them). Once allowed, the LMS finds a connection already made working again at its next hourly check, or when you select Check now; a new connection can then be made.',
+      ja: '接続サービスはお使いのデバイスやネットワークではなくクラウドのサーバーからサインインするため、準拠デバイス、信頼できる場所、またはセキュリティの既定値を求めるポリシーにより、ご自身のサインインが成功していてもブロックされることがあります。テナント管理者に、Microsoft Entra ID の [サインイン ログ] でこのアカウントの接続サービスへのサインインを確認し、接続サービスのアプリをポリシーの対象から除外するか、そのアドレスを許可するよう依頼してください（セキュリティの既定値には除外の設定がないため、条件付きアクセス ポリシーに置き換える必要があります）。許可されると、LMS は既存の接続が回復したことを次回の 1 時間ごとの確認、または [今すぐ確認] を選択したときに検出します。新しい接続もその後に作成できます。'
     }
   },
   ACCOUNT_DISABLED: {
