@@ -29,6 +29,18 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
   const alertsTo = async (upn: string): Promise<string[]> => (await inbox(stack, upn)).filter((m) => m.from.address === SENDER && !/was connected to catalog|に接続されました$/.test(m.subject)).map((m) => m.subject);
   const logLines = (): Array<{ level: number; msg?: string; code?: string; upstream?: string; catalog?: string; skipped?: number }> => stack.logs.lines.map((l) => JSON.parse(l));
 
+  /** Catalogs A and C connected with Modern and sending; app-only tokens of a minute (the API's next one meets a change at once, as Entra's would within the hour). */
+  const twoModernCatalogs = async (): Promise<{ modern: string; other: string; lms: string }> => {
+    stack.tenant.state.limits.accessTokenLifetimeSeconds = 60;
+    const modern = stack.catalogUrl('catalog-a');
+    const other = stack.catalogUrl('catalog-c');
+    for (const [admin, catalog] of [[ADMIN, modern], [OTHER_ADMIN, other]]) {
+      await connectModern(stack, admin, catalog);
+      await setEnabled(stack, admin, catalog, true);
+    }
+    return { modern, other, lms: await appToken(stack) };
+  };
+
   it('no catalog is lost and nobody is alerted, nothing fails while it lasts, /readyz and one error line say it; renewed, everything goes out', async () => {
     // Access tokens of a minute: MSAL asks Entra at each use (it renews within five minutes of expiry), as it would an hour into a real outage.
     stack.tenant.state.limits.accessTokenLifetimeSeconds = 60;
@@ -115,14 +127,7 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
   });
 
   it('a Conditional Access policy for workload identities blocking the API\'s app is the operator\'s (no catalog lost, /readyz says it); one blocking an account loses that catalog alone', async () => {
-    stack.tenant.state.limits.accessTokenLifetimeSeconds = 60;
-    const modern = stack.catalogUrl('catalog-a');
-    const other = stack.catalogUrl('catalog-c');
-    for (const [admin, catalog] of [[ADMIN, modern], [OTHER_ADMIN, other]]) {
-      await connectModern(stack, admin, catalog);
-      await setEnabled(stack, admin, catalog, true);
-    }
-    const lms = await appToken(stack);
+    const { modern, other, lms } = await twoModernCatalogs();
     const health = async (catalog: string): Promise<{ state: string; code: string | null }> => (await stack.call('GET', catalogPath(catalog, '/connection'), { token: lms })).body.health;
 
     // The policy blocks the API's client credentials: the accounts' own refreshes work, its app-only mailbox check does not.
@@ -150,15 +155,7 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
   });
 
   it('its application permission MailboxSettings.Read removed: connections are not lost and keep sending, a new connect says why, the sweep says it once', async () => {
-    // App-only tokens of a minute: the API's next one lacks the role, as Entra's would within the hour.
-    stack.tenant.state.limits.accessTokenLifetimeSeconds = 60;
-    const modern = stack.catalogUrl('catalog-a');
-    const other = stack.catalogUrl('catalog-c');
-    for (const [admin, catalog] of [[ADMIN, modern], [OTHER_ADMIN, other]]) {
-      await connectModern(stack, admin, catalog);
-      await setEnabled(stack, admin, catalog, true);
-    }
-    const lms = await appToken(stack);
+    const { modern, other, lms } = await twoModernCatalogs();
     await fault(stack, 'withdraw-consent', { role: 'MailboxSettings.Read' });
 
     const swept = await stack.api.monitor.sweep();
