@@ -148,10 +148,18 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
     expect(await health(modern)).toMatchObject({ state: 'lost', code: 'CONDITIONAL_ACCESS_BLOCKED' });
     expect(await health(other)).toMatchObject({ state: 'connected', code: null });
     expect((await stack.call('GET', '/readyz')).status).toBe(200);
-    // Lifted, the next sweep finds it working again (no reconnect needed).
+    // The LMS admins are told, with the policy's remedy and no invitation to reconnect (the page offers none for it).
+    const alert = await eventually(async () => (await inbox(stack, 'megan@contoso.test')).find((m) => m.from.address === SENDER && m.subject.includes('was lost')), 30_000, 'the alert');
+    expect(alert.body.content).toContain('CONDITIONAL_ACCESS_BLOCKED');
+    expect(alert.body.content).not.toMatch(/reconnect|再接続/i);
+    // Lifted, the next sweep finds it working again (no reconnect needed), and says so.
     await fault(stack, 'conditional-access', { user: ADMIN, blocked: false });
     expect(await stack.api.monitor.sweep()).toMatchObject({ lost: 0, restored: 1 });
     expect(await health(modern)).toMatchObject({ state: 'connected', code: null });
+    await eventually(async () => {
+      await stack.api.monitor.sweep();
+      return (await alertsTo('megan@contoso.test')).some((subject) => subject.startsWith('Restored')) ? true : undefined;
+    }, 30_000, 'the restored notice');
   });
 
   it('its application permission MailboxSettings.Read removed: connections are not lost and keep sending, a new connect says why, the sweep says it once', async () => {
