@@ -78,4 +78,24 @@ describe('mailbox viewer and sending limits in Chromium', () => {
     const limits = (await (await fetch(`${tenant.origin}/_admin/limits`)).json()) as Record<string, unknown>;
     expect(limits).toMatchObject({ enabled: true, messagesPerMinute: 12, recipientsPerDay: 10000, recipientsPerMessage: 500, concurrentRequests: 4, smtpConnections: 3, timeScale: 1 });
   });
+
+  test('fault controls - Conditional Access is applied to the user chosen, or to the app chosen, and lifted with blocked unticked', async () => {
+    await page.goto(`${tenant.origin}/_faults`);
+    const form = page.locator('form[data-fault="conditional-access"]');
+    await form.locator('select[name="user"]').selectOption('adele@contoso.test');
+    await form.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('Conditional Access blocks adele@contoso.test', { exact: true }).waitFor();
+    expect(tenant.state.accountByUpn('adele@contoso.test')?.blockedByPolicy).toBe(true);
+    await form.locator('input[name="blocked"]').uncheck();
+    await form.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('Conditional Access no longer blocks adele@contoso.test', { exact: true }).waitFor();
+    expect(tenant.state.accountByUpn('adele@contoso.test')?.blockedByPolicy).toBe(false);
+    const api = tenant.fixture.apps.connectionApi;
+    await form.locator('select[name="user"]').selectOption('');
+    await form.locator('select[name="app"]').selectOption(api.appId);
+    await form.locator('input[name="blocked"]').check();
+    await form.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText(`Conditional Access blocks ${tenant.state.appById(api.appId)?.displayName}`, { exact: true }).waitFor();
+    expect(tenant.state.appById(api.appId)?.blockedByPolicy).toBe(true);
+  });
 });

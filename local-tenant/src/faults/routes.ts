@@ -59,11 +59,12 @@ export function registerFaults(app: FastifyInstance, state: TenantState): void {
       // The limits form starts from the current values, so applying it changes only what was edited.
       const current = fault === 'sending-limits' ? limits[field] : undefined;
       // Consent is withdrawn organisation-wide (or an application permission, with role) when no user is chosen.
-      const none = fault === 'withdraw-consent' ? '<option value="">(none: organisation-wide)</option>' : '';
+      const none = fault === 'withdraw-consent' ? '<option value="">(none: organisation-wide)</option>' : fault === 'conditional-access' ? '<option value="">(none: an app\'s policy)</option>' : '';
       if (field === 'user' || field === 'mailbox') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${none}${users}</select>`;
       if (choices[field]) return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${choices[field].map((c) => `<option>${esc(c)}</option>`).join('')}</select>`;
-      if (field === 'app') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${apps}</select>`;
-      if (field === 'enabled' || field === 'clear' || field === 'expired') return `<label><input type="checkbox" id="${id}" name="${field}" data-type="boolean"${current === true || field === 'expired' ? ' checked' : ''}> ${field}</label>`;
+      // A policy blocks a user or an app: the one not chosen is left out of the request.
+      if (field === 'app') return `<label for="${id}">${field}</label><select id="${id}" name="${field}">${fault === 'conditional-access' ? '<option value="" selected>(none: a user\'s policy)</option>' : ''}${apps}</select>`;
+      if (['enabled', 'clear', 'expired', 'blocked'].includes(field)) return `<label><input type="checkbox" id="${id}" name="${field}" data-type="boolean"${current === true || field === 'expired' || field === 'blocked' ? ' checked' : ''}> ${field}</label>`;
       const numeric = ['retryAfterSeconds', 'messagesPerMinute', 'concurrentRequests', 'status', 'count', 'ms', 'recipientsPerDay', 'recipientsPerMessage', 'smtpConnections', 'timeScale'].includes(field);
       return `<label for="${id}">${field}</label><input type="${numeric ? 'number' : 'text'}" id="${id}" name="${field}" ${numeric ? 'data-type="number"' : ''}${current !== undefined ? ` value="${esc(current)}"` : ''}>`;
     };
