@@ -444,6 +444,8 @@ export interface paths {
                             completion?: string;
                             /** @description Why the sign-in failed (failed): a code of the error catalogue. */
                             code?: string;
+                            /** @description What Microsoft 365 answered, when it said (failed): an AADSTS number, a Graph or SMTP code - for the Microsoft 365 admin. */
+                            upstream?: string;
                         };
                     };
                 };

@@ -16,7 +16,7 @@ import { escapeHtml } from '../html';
  * The script runs under a nonce-only CSP; data goes in as JSON with '<' escaped.
  */
 export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, language: 'en' | 'ja'): string {
-  const message = { type: 'lms-m365-connection', catalog: outcome.catalog ?? null, ok: outcome.ok, ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.ok && outcome.completion ? { completion: outcome.completion } : {}) };
+  const message = { type: 'lms-m365-connection', catalog: outcome.catalog ?? null, ok: outcome.ok, ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.upstream ? { upstream: outcome.upstream } : {}), ...(outcome.ok && outcome.completion ? { completion: outcome.completion } : {}) };
   const heading = outcome.ok
     ? (language === 'ja' ? 'サインインしました。接続は設定ページで完了します。このウィンドウは閉じてかまいません。' : 'Signed in. The settings page completes the connection; you can close this window.')
     : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].title[language];

@@ -26,6 +26,8 @@ export interface CallbackOutcome {
   catalog?: string;
   ok: boolean;
   code?: ErrorCode;
+  /** What Microsoft 365 answered (an AADSTS number, a Graph or SMTP code), for a failed outcome. */
+  upstream?: string;
   /** The one-time code the page completes the sign-in with (R-SEC-1); never in a failed outcome. */
   completion?: string;
   /** Send the popup on to another sign-in leg instead of answering the page. */
@@ -121,7 +123,8 @@ export class ModernSignIn {
     try {
       checkNotExpired(pending.expiresAt, this.now());
       if (query.error) {
-        throw new ApiError(mapCallbackError(query.error, query.error_description));
+        const aadsts = /AADSTS(\d{5,7})/.exec(query.error_description ?? '')?.[1];
+        throw new ApiError(mapCallbackError(query.error, query.error_description), aadsts ? { upstream: `AADSTS${aadsts}` } : {});
       }
       if (!query.code) {
         throw new ApiError('STATE_INVALID', { detail: 'The sign-in response has no code.' });
@@ -164,8 +167,9 @@ export class ModernSignIn {
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       this.deps.onUpstreamError?.('modern sign-in', apiError);
-      await this.relay(pending, { ok: false, code: apiError.code });
-      return { ...outcome, code: apiError.code };
+      const failure = { code: apiError.code, ...(apiError.upstream ? { upstream: apiError.upstream } : {}) };
+      await this.relay(pending, { ok: false, ...failure });
+      return { ...outcome, ...failure };
     }
   }
 
@@ -174,7 +178,7 @@ export class ModernSignIn {
    * Cross-Origin-Opener-Policy, so the popup has no opener left by the time it comes back here.
    * Best effort: a page whose opener survived has the callback page's message as well.
    */
-  private async relay(pending: PendingSignIn, outcome: { ok: boolean; code?: string; completion?: string }): Promise<void> {
+  private async relay(pending: PendingSignIn, outcome: { ok: boolean; code?: string; upstream?: string; completion?: string }): Promise<void> {
     if (!pending.bindingHash) {
       return;
     }
@@ -201,7 +205,7 @@ export class ModernSignIn {
       return { status: 'pending' };
     }
     checkSamePrincipal(found, principal);
-    return found.ok && found.completion ? { status: 'signed-in', completion: found.completion } : { status: 'failed', code: found.code ?? 'SIGN_IN_FAILED' };
+    return found.ok && found.completion ? { status: 'signed-in', completion: found.completion } : { status: 'failed', code: found.code ?? 'SIGN_IN_FAILED', ...(found.upstream ? { upstream: found.upstream } : {}) };
   }
 
   /**

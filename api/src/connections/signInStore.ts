@@ -60,6 +60,8 @@ export interface SignInResult {
   caller: string;
   ok: boolean;
   code?: string;
+  /** What Microsoft 365 answered to a failed sign-in (an AADSTS number, a Graph or SMTP code). */
+  upstream?: string;
   completion?: string;
   expiresAt: number;
 }
@@ -146,7 +148,7 @@ export class SignInStore {
       return undefined;
     }
     const completion = entity.ok && entity.wrappedKey ? (await open(this.kek, entity as unknown as SealedValue, `signin-result|${key}`)).toString('utf8') : undefined;
-    return { catalog: entity.catalog, callerTenant: entity.callerTenant, caller: entity.caller, ok: entity.ok, ...(entity.code ? { code: entity.code } : {}), ...(completion ? { completion } : {}), expiresAt: entity.expiresAt };
+    return { catalog: entity.catalog, callerTenant: entity.callerTenant, caller: entity.caller, ok: entity.ok, ...(entity.code ? { code: entity.code } : {}), ...(entity.upstream ? { upstream: entity.upstream } : {}), ...(completion ? { completion } : {}), expiresAt: entity.expiresAt };
   }
 
   /** Disconnect: every sign-in of the catalog under way, and the tokens of finished legs, go (issue 12 point 3). */

@@ -4,6 +4,7 @@ import { seal } from '../../src/secrets/envelope';
 import { LocalFileKek } from '../../src/secrets/kek';
 import { TABLES } from '../../src/storage/tables';
 import { OPENER_ORIGIN, pageNonce, postedMessage, signIn, SignInOptions, useStack } from '../support/stack';
+import { fault } from '../support/sending';
 
 jest.setTimeout(60_000);
 
@@ -139,15 +140,15 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
   });
 
   it.each([
-    ['no mailbox', { user: 'noah@contoso.test' }, {}, 'MAILBOX_NOT_FOUND'],
-    ['shared mailbox', { user: 'training@contoso.test' }, {}, 'SHARED_MAILBOX'],
-    ['SMTP AUTH off with the SMTP transport', { user: 'pradeep@contoso.test' }, { transport: 'smtp-oauth' }, 'SMTP_AUTH_DISABLED'],
-    ['consent declined', { user: 'adele@contoso.test', consent: 'cancel' as const }, {}, 'CONSENT_DECLINED']
-  ])('connect errors (R-MOD-7) - %s is refused with %s and nothing is stored', async (_name, options, body, code) => {
+    ['no mailbox', { user: 'noah@contoso.test' }, {}, 'MAILBOX_NOT_FOUND', /^Graph 404 /],
+    ['shared mailbox', { user: 'training@contoso.test' }, {}, 'SHARED_MAILBOX', /^mailboxSettings\.userPurpose shared$/],
+    ['SMTP AUTH off with the SMTP transport', { user: 'pradeep@contoso.test' }, { transport: 'smtp-oauth' }, 'SMTP_AUTH_DISABLED', /^SMTP 5\d\d /],
+    ['consent declined', { user: 'adele@contoso.test', consent: 'cancel' as const }, {}, 'CONSENT_DECLINED', /^AADSTS65004$/]
+  ])('connect errors (R-MOD-7) - %s is refused with %s (and what Microsoft 365 answered) and nothing is stored', async (_name, options, body, code, upstream) => {
     const before = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
     const result = await connect('adele@contoso.test', catalogA, options as SignInOptions, body);
     expect(result.status).toBe(400);
-    expect(result.posted.message).toEqual({ type: 'lms-m365-connection', catalog: catalogA, ok: false, code });
+    expect(result.posted.message).toEqual({ type: 'lms-m365-connection', catalog: catalogA, ok: false, code, upstream: expect.stringMatching(upstream) });
     expect(result.posted.origin).toBe(OPENER_ORIGIN);
     const after = await stack.call('GET', path(catalogA), { token: await stack.token('adele@contoso.test') });
     expect(after.body.etag).toBe(before.body.etag);
@@ -303,7 +304,14 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     const declined = await start(admin, catalogA);
     const refused = await signIn(stack.tenant.origin, declined.authorizeUrl, { user: 'noah@contoso.test' });
     await callback(refused.callbackUrl);
-    expect((await ask(declined.nonce)).body).toEqual({ status: 'failed', code: 'MAILBOX_NOT_FOUND' });
+    expect((await ask(declined.nonce)).body).toEqual({ status: 'failed', code: 'MAILBOX_NOT_FOUND', upstream: expect.stringMatching(/^Graph 404 /) });
+
+    // What Microsoft 365 answered goes with the failure, for the Microsoft 365 admin: here a policy's AADSTS number.
+    await fault(stack, 'conditional-access', { user: admin });
+    const blocked = await start(admin, catalogA);
+    const { callbackUrl: blockedCallback } = await signIn(stack.tenant.origin, blocked.authorizeUrl, { user: admin });
+    expect(postedMessage((await callback(blockedCallback)).html).message).toMatchObject({ ok: false, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
+    expect((await ask(blocked.nonce)).body).toEqual({ status: 'failed', code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
   });
 
   it('canary - no refresh token the tenant issued appears in logs, responses or Azurite tables; no code or state is logged', async () => {

@@ -100,7 +100,8 @@ export const ModernResultRequest = Type.Object({
 export const ModernResult = Type.Object({
   status: Type.Union([Type.Literal('pending'), Type.Literal('signed-in'), Type.Literal('failed')], { description: 'pending: the sign-in window has not come back yet; signed-in: complete it with `completion`; failed: `code` says why.' }),
   completion: Type.Optional(Type.String({ description: 'The one-time completion code (signed-in), as the callback page would have posted it.' })),
-  code: Type.Optional(Type.String({ description: 'Why the sign-in failed (failed): a code of the error catalogue.' }))
+  code: Type.Optional(Type.String({ description: 'Why the sign-in failed (failed): a code of the error catalogue.' })),
+  upstream: Type.Optional(Type.String({ description: 'What Microsoft 365 answered, when it said (failed): an AADSTS number, a Graph or SMTP code - for the Microsoft 365 admin.' }))
 });
 
 export const StartModernResult = Type.Object({

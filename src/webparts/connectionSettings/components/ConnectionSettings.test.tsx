@@ -340,10 +340,12 @@ describe('ConnectionSettings', () => {
       await switchOn(ja);
       await userEvent.click(screen.getByRole('button', { name: ja.connect }));
       await screen.findByText(ja.connecting);
-      signInMessage({ ok: false, code });
+      signInMessage({ ok: false, code, upstream: 'AADSTS65004' });
       const alert = await screen.findByTestId('page-error');
       expect(await inside(alert).findByText(ERROR_CATALOGUE[code].title.ja)).toBeInTheDocument();
       expect(await inside(alert).findByText(ERROR_CATALOGUE[code].remedy.ja)).toBeInTheDocument();
+      // What Microsoft 365 answered, on its own line for the Microsoft 365 admin.
+      expect(inside(alert).getByTestId('error-upstream')).toHaveTextContent('Microsoft 365 の応答：AADSTS65004');
       expect(screen.getAllByText(ERROR_CATALOGUE[code].title.ja)).toHaveLength(1);
       expect(store.saves).toEqual([]);
     });

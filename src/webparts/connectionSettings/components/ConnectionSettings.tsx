@@ -294,7 +294,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
         if (end.outcome === 'connected') {
           connected(await (await saveFlow()).finishModern(services, values, stored), place);
         } else if (end.outcome === 'failed') {
-          fail(toAppError({ isAppError: true, kind: 'problem', code: end.code }), place);
+          fail(appError('problem', { code: end.code, upstream: end.upstream }), place);
         } else if (end.outcome === 'closed') {
           fail(strings.popupClosed, place);
         }

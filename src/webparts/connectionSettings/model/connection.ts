@@ -18,6 +18,8 @@ export interface ISignInMessage {
   catalog: string;
   ok: boolean;
   code?: string;
+  /** What Microsoft 365 answered to a failed sign-in (an AADSTS number), shown for the Microsoft 365 admin. */
+  upstream?: string;
   /** On success: the one-time code the page completes the connection with (R-SEC-1). */
   completion?: string;
 }
@@ -37,6 +39,8 @@ export interface ISignInResult {
   ok: boolean;
   catalog: string | null;
   code?: string;
+  /** What Microsoft 365 answered to a failed sign-in (an AADSTS number), shown for the Microsoft 365 admin. */
+  upstream?: string;
   /** On success: the one-time code the page completes the connection with (R-SEC-1). */
   completion?: string;
   /** The admin closed the sign-in window without finishing (or so the host says: COOP looks the same). */

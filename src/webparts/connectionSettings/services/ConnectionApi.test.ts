@@ -69,6 +69,17 @@ describe('ConnectionApi', () => {
     expect(await new ConnectionApi('http://api.test', 'https://t.test/sites/a', other).connectClassic('a@b.test', 'x').catch((e: object) => e)).not.toHaveProperty('retryAt');
   });
 
+  it('ConnectionApi - asking how a sign-in ended: nothing before one started; a failure with what Microsoft 365 answered; a completion', async () => {
+    const answers: unknown[] = [{ status: 'failed', code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' }, { status: 'failed', code: 'SIGN_IN_FAILED', upstream: 7 }, { status: 'pending' }];
+    const send: HttpSend = (url) => Promise.resolve(response(200, url.endsWith('/modern') ? { authorizeUrl: 'https://login.test/a', expiresAt: 'x' } : answers.shift()));
+    const api = new ConnectionApi('http://api.test', 'https://t.test/sites/a', send);
+    expect(await api.modernResult()).toBeUndefined();
+    await api.startModern(false, 'graph', 'https://t.test');
+    expect(await api.modernResult()).toEqual({ ok: false, catalog: null, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
+    expect(await api.modernResult()).toEqual({ ok: false, catalog: null, code: 'SIGN_IN_FAILED' });
+    expect(await api.modernResult()).toBeUndefined();
+  });
+
   it('ConnectionApi (R-SEC-1) - a sign-in starts with a fresh nonce and completes with that same nonce, once', async () => {
     const seen: Array<{ url: string; body: Record<string, unknown> }> = [];
     const send: HttpSend = (url, request) => {

@@ -108,7 +108,7 @@ export class ConnectionApi implements IConnectionApi {
     if (result.status === 'signed-in' && result.completion) {
       return { ok: true, catalog: null, completion: result.completion };
     }
-    return result.status === 'failed' ? { ok: false, catalog: null, code: result.code || 'SIGN_IN_FAILED' } : undefined;
+    return result.status === 'failed' ? { ok: false, catalog: null, code: result.code || 'SIGN_IN_FAILED', ...(typeof result.upstream === 'string' ? { upstream: result.upstream } : {}) } : undefined;
   }
 
   public connectClassic(email: string, password: string): Promise<IConnectionView> {

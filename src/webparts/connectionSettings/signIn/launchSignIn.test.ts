@@ -33,6 +33,17 @@ describe('launchSignIn', () => {
     await expect(result).resolves.toEqual({ outcome: 'failed', code: 'SHARED_MAILBOX' });
   });
 
+  it('launchSignIn - a failure keeps what Microsoft 365 answered, from the callback page\'s message (a value that is not text is dropped)', async () => {
+    const posted = popupSignIn({ openWindow: () => fakePopup() as unknown as Window })(Promise.resolve('http://api.test/a'), context());
+    await tick();
+    post({ ok: false, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
+    await expect(posted).resolves.toEqual({ outcome: 'failed', code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
+    const hostile = popupSignIn({ openWindow: () => fakePopup() as unknown as Window })(Promise.resolve('http://api.test/a'), context());
+    await tick();
+    post({ ok: false, code: 'SIGN_IN_FAILED', upstream: { html: '<b>x</b>' } });
+    await expect(hostile).resolves.toEqual({ outcome: 'failed', code: 'SIGN_IN_FAILED' });
+  });
+
   it('launchSignIn - the message of a sign-in for the catalog spelt in another case (a site\'s path names it in any case) is this page\'s', async () => {
     const popup = fakePopup();
     const result = popupSignIn({ openWindow: () => popup as unknown as Window, pollMs: 10 })(Promise.resolve('http://api.test/a'), context({ catalog: 'https://t/sites/Catalog-A' }));
@@ -101,8 +112,8 @@ describe('launchSignIn', () => {
     });
 
     it('a failure the callback kept is the end; a question the API refuses (another admin) too; a window closed for good ends once the sign-in could not finish', async () => {
-      const failed = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: api([{ ok: false, catalog: null, code: 'CONSENT_DECLINED' }]).poll }));
-      await expect(failed).resolves.toEqual({ outcome: 'failed', code: 'CONSENT_DECLINED' });
+      const failed = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: api([{ ok: false, catalog: null, code: 'CONSENT_DECLINED', upstream: 'AADSTS65004' }]).poll }));
+      await expect(failed).resolves.toEqual({ outcome: 'failed', code: 'CONSENT_DECLINED', upstream: 'AADSTS65004' });
       const refused = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: () => Promise.reject({ isAppError: true, kind: 'problem', code: 'SIGN_IN_OTHER_ADMIN' }) }));
       await expect(refused).resolves.toEqual({ outcome: 'failed', code: 'SIGN_IN_OTHER_ADMIN' });
       const started = Date.now();

@@ -4,7 +4,7 @@ import { popupLauncher, type ISignInLauncher, type ISignInResult, type SignInLau
 /** How a sign-in ended, as far as the page can tell (after the page completed it: useSignIn). */
 export type SignInEnd =
   | { outcome: 'connected' }
-  | { outcome: 'failed'; code: string }
+  | { outcome: 'failed'; code: string; upstream?: string }
   /** Closed without a word: nothing was connected. */
   | { outcome: 'closed' }
   | { outcome: 'cancelled' };
@@ -130,7 +130,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
           if (result.ok && result.completion) {
             finish({ outcome: 'signed-in', completion: result.completion });
           } else {
-            finish({ outcome: 'failed', code: result.ok ? 'STATE_INVALID' : result.code || 'CONSENT_REQUIRED' });
+            finish(result.ok ? { outcome: 'failed', code: 'STATE_INVALID' } : { outcome: 'failed', code: result.code || 'CONSENT_REQUIRED', ...(result.upstream ? { upstream: result.upstream } : {}) });
           }
         }
       };
@@ -138,7 +138,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
         if (event.origin.toLowerCase() !== context.apiOrigin || !isSignInMessage(event.data)) {
           return;
         }
-        fromResult({ ok: event.data.ok, catalog: event.data.catalog || null, code: event.data.code, completion: event.data.completion });
+        fromResult({ ok: event.data.ok, catalog: event.data.catalog || null, code: event.data.code, upstream: typeof event.data.upstream === 'string' ? event.data.upstream : undefined, completion: event.data.completion });
       };
       const onAbort = (): void => finish({ outcome: 'cancelled' });
       window.addEventListener('message', onMessage);
