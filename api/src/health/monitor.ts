@@ -226,7 +226,7 @@ export class HealthMonitor {
     await Promise.all(running);
     await notices;
     if (refused.credentials) {
-      this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_CREDENTIALS_REJECTED', upstream: refused.credentials, skipped: result.skipped }, 'service credentials refused: no Modern catalog can be probed or send until the API\'s client secret is renewed');
+      this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_CREDENTIALS_REJECTED', upstream: refused.credentials, skipped: result.skipped }, 'service credentials refused: no Modern catalog can be probed or send until Entra accepts the API\'s credentials again (upstream says why: an expired client secret, a policy)');
     }
     if (refused.mailboxCheck) {
       this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_PERMISSION_MISSING', upstream: refused.mailboxCheck, catalogs: result.mailboxCheckRefused }, 'mailbox check refused: the API\'s application permission MailboxSettings.Read (or its Exchange scope) refuses; those catalogs keep sending, unchecked');

@@ -125,19 +125,22 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
   const wentOut = Math.min(held, delta('sent'));
   const expired = Math.min(held - wentOut, delta('expired'));
   const failed = Math.min(held - wentOut - expired, delta('failed'));
+  // A lost connection's reason as the page shows it now: it may have changed since the incident
+  // opened (a policy lifted after the refresh token expired is TOKEN_REVOKED, which Reconnect cures).
+  const code = kind !== 'restored' && !needsAdmin(incident.code) && record.health.state === 'lost' && record.health.code ? record.health.code : incident.code;
   const facts = (lang: 'en' | 'ja'): Facts => ({
     catalog: record.catalog,
     account: record.account?.email ?? incident.code,
     since: readableTime(incident.since, lang),
-    code: incident.code,
-    title: ERROR_CATALOGUE[incident.code].title[lang],
-    remedy: ERROR_CATALOGUE[incident.code].remedy[lang],
+    code,
+    title: ERROR_CATALOGUE[code].title[lang],
+    remedy: ERROR_CATALOGUE[code].remedy[lang],
     page,
     waiting: kind === 'restored' ? Math.max(0, held - wentOut - expired - failed) : now.pending,
     wentOut,
     expired,
     failed,
-    reconnect: reconnectHelps(incident.code)
+    reconnect: reconnectHelps(code)
   });
   const texts = needsAdmin(incident.code) ? BLOCKED_TEXTS : TEXTS;
   if (language !== 'both') {

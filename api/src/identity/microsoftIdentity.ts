@@ -108,8 +108,10 @@ export class MicrosoftIdentity {
    * Entra's last refusal of the API's own credentials (SERVICE_CREDENTIALS_REJECTED: its AADSTS
    * number), until a token comes from Entra again: /readyz answers it, so the operator hears of an
    * expired client secret from the availability test rather than from every catalog's admins.
+   * `appOnly`: only its client-credentials tokens were refused (a Conditional Access policy for
+   * workload identities, not its secret): a delegated token issued meanwhile proves nothing of them.
    */
-  private refusal: string | undefined;
+  private refusal: { upstream: string; appOnly: boolean } | undefined;
 
   /** `timeoutMs`: how long one request to the identity platform may take (TimedNetworkClient). */
   public constructor(private readonly config: ApiConfig, private readonly timeoutMs = 20_000) {
@@ -118,21 +120,27 @@ export class MicrosoftIdentity {
 
   /** The AADSTS number of Entra's refusal of the API's own credentials, while no token request has succeeded since. */
   public get credentialsRefused(): string | undefined {
-    return this.refusal;
+    return this.refusal?.upstream;
   }
 
   /** Translates an MSAL failure and notes a refusal of the API's own credentials. */
   private failed(error: unknown, context: TokenContext): ApiError {
     const apiError = identityError(error, context);
     if (apiError.code === 'SERVICE_CREDENTIALS_REJECTED') {
-      this.refusal = apiError.upstream ?? 'invalid_client';
+      // Client authentication failed (RFC 6749 5.2) refuses every grant alike; anything else refused
+      // for the app-only token is about that token alone.
+      const clientAuthentication = ['invalid_client', 'unauthorized_client'].includes(String((error as { errorCode?: unknown } | undefined)?.errorCode));
+      this.refusal = { upstream: apiError.upstream ?? 'invalid_client', appOnly: context === 'app' && !clientAuthentication };
     }
     return apiError;
   }
 
-  /** A token Entra issued (not one from a cache): the API's credentials work. */
-  private issued<T extends AuthenticationResult | null>(result: T): T {
-    if (result && !result.fromCache) {
+  /**
+   * A token Entra issued (not one from a cache): the API's credentials work - for an app-only
+   * refusal, only a client-credentials token shows it lifted.
+   */
+  private issued<T extends AuthenticationResult | null>(result: T, context: TokenContext = 'sign-in'): T {
+    if (result && !result.fromCache && (context === 'app' || !this.refusal?.appOnly)) {
       this.refusal = undefined;
     }
     return result;
@@ -237,7 +245,7 @@ export class MicrosoftIdentity {
   /** An app-only token (client credentials) for the API itself. */
   public async appToken(scope: string): Promise<string> {
     try {
-      const result = this.issued(await this.app.acquireTokenByClientCredential({ scopes: [scope] }));
+      const result = this.issued(await this.app.acquireTokenByClientCredential({ scopes: [scope] }), 'app');
       if (!result) {
         throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'client credentials returned no token' });
       }

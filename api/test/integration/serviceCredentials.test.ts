@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MicrosoftIdentity } from '../../src/identity/microsoftIdentity';
 import { API_APP, appToken, threeCatalogFixture, catalogPath, connectClassic, connectModern, eventually, fault, inbox, setEnabled } from '../support/sending';
 import { provisionSettingsList, settingsListItems, useStack } from '../support/stack';
 
@@ -160,6 +161,27 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
       await stack.api.monitor.sweep();
       return (await alertsTo('megan@contoso.test')).some((subject) => subject.startsWith('Restored')) ? true : undefined;
     }, 30_000, 'the restored notice');
+  });
+
+  it('readiness: a refusal of the app-only token alone (a policy) lasts until an app-only token comes, whatever delegated tokens come meanwhile; a refused secret lifts with any token', async () => {
+    // Tokens of a minute: MSAL asks Entra at each use, as it would an hour on.
+    stack.tenant.state.limits.accessTokenLifetimeSeconds = 60;
+    const identity = new MicrosoftIdentity(stack.config);
+    const graph = `${stack.config.graphResource}/.default`;
+    const delegated = async (): Promise<string> => identity.onBehalfOf(await stack.token(ADMIN), [`${stack.config.sharePointOrigin}/.default`]);
+    await fault(stack, 'conditional-access', { app: API_APP.clientId });
+    await expect(identity.appToken(graph)).rejects.toMatchObject({ code: 'SERVICE_CREDENTIALS_REJECTED', upstream: 'AADSTS53003' });
+    expect(await delegated()).toBeTruthy();
+    expect(identity.credentialsRefused).toBe('AADSTS53003');
+    await fault(stack, 'conditional-access', { app: API_APP.clientId, blocked: false });
+    expect(await identity.appToken(graph)).toBeTruthy();
+    expect(identity.credentialsRefused).toBeUndefined();
+    // An expired secret refuses every grant: the first token Entra issues after its renewal, of any kind, lifts it.
+    await fault(stack, 'client-secret', { app: API_APP.clientId });
+    await expect(identity.appToken(graph)).rejects.toMatchObject({ code: 'SERVICE_CREDENTIALS_REJECTED', upstream: 'AADSTS7000222' });
+    await fault(stack, 'client-secret', { app: API_APP.clientId, expired: false });
+    expect(await delegated()).toBeTruthy();
+    expect(identity.credentialsRefused).toBeUndefined();
   });
 
   it('its application permission MailboxSettings.Read removed: connections are not lost and keep sending, a new connect says why, the sweep says it once', async () => {

@@ -166,7 +166,8 @@ describe('incidents - one per loss, notices once each', () => {
     const revoked = record.incident as Incident;
     const blockedByPolicy: Incident = { ...revoked, code: 'CONDITIONAL_ACCESS_BLOCKED' };
     const counters = { pending: 2, sent: 0, expired: 0, failed: 0 };
-    const text = (kind: 'alert' | 'reminder', language: 'en' | 'ja', incident: Incident): string => noticeText(kind, language, record, incident, 'p', counters).text;
+    const lostFor = (incident: Incident): ConnectionRecord => ({ ...record, health: { ...record.health, code: incident.code } });
+    const text = (kind: 'alert' | 'reminder', language: 'en' | 'ja', incident: Incident): string => noticeText(kind, language, lostFor(incident), incident, 'p', counters).text;
     expect(text('alert', 'en', revoked)).toContain('Open the catalog\'s Microsoft 365 connection settings to reconnect:\np');
     expect(text('reminder', 'en', revoked)).toContain('Reconnect here:\np');
     expect(text('alert', 'ja', revoked)).toContain('カタログの Microsoft 365 接続設定を開いて再接続してください：\np');
@@ -176,6 +177,10 @@ describe('incidents - one per loss, notices once each', () => {
       expect(text(kind, 'ja', blockedByPolicy)).toContain('カタログの Microsoft 365 接続設定：\np');
       expect(text(kind, 'ja', blockedByPolicy)).not.toContain('再接続');
     }
+    // The reason as the page shows it now: the policy lifted after the refresh token expired, the connection is TOKEN_REVOKED - a reconnect cures it.
+    const now = noticeText('reminder', 'en', record, blockedByPolicy, 'p', counters).text;
+    expect(now).toContain(ERROR_CATALOGUE.TOKEN_REVOKED.title.en);
+    expect(now).toContain('Reconnect here:\np');
   });
 
   it('notices - English counts are singular for one notification and plural otherwise; the held ones may expire, in both languages', () => {

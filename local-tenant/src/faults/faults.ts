@@ -285,7 +285,7 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
   },
   'conditional-access': {
     description:
-      "Let a Conditional Access policy block a user's token requests (user: a UPN) or an app's client-credentials tokens (app: an application (client) id - a policy for workload identities), or lift it (blocked: false). Redeeming a code, refresh, on-behalf-of and client credentials answer invalid_grant AADSTS53003; SMTP AUTH is not affected (legacy authentication is not evaluated by Conditional Access). Entra stops an interactive sign-in on its own page; here the code is refused at its redemption instead.",
+      "Let a Conditional Access policy block a user's token requests (user: a UPN) or an app's client-credentials tokens (app: an application (client) id - a policy for workload identities), or lift it (blocked: false). Redeeming a code, refresh, on-behalf-of and client credentials answer invalid_grant AADSTS53003; SMTP AUTH with a password is not refused: the fault is a policy scoped to modern-authentication clients (one that also covers legacy-authentication clients, 'Other clients', would refuse it too). Entra stops an interactive sign-in on its own page; here the code is refused at its redemption instead.",
     fields: ['user', 'app', 'blocked'],
     apply: (state, body) => {
       if ((body.user === undefined) === (body.app === undefined)) return fail('give either user or app');
