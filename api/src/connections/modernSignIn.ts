@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { CatalogGate } from '../catalogs/catalogGate';
 import type { ApiConfig } from '../config/config';
 import { ApiError, codeOf } from '../errors/apiError';
+import { aadstsNumber } from '../errors/upstream';
 import type { GraphClient } from '../graph/graphClient';
 import { GRAPH_PERMISSIONS, graphScopes, MicrosoftIdentity, missingPermissions } from '../identity/microsoftIdentity';
 import { verifySmtpLogin } from '../mail/smtp';
@@ -123,7 +124,7 @@ export class ModernSignIn {
     try {
       checkNotExpired(pending.expiresAt, this.now());
       if (query.error) {
-        const aadsts = /AADSTS(\d{5,7})/.exec(query.error_description ?? '')?.[1];
+        const aadsts = aadstsNumber(query.error_description);
         throw new ApiError(mapCallbackError(query.error, query.error_description), aadsts ? { upstream: `AADSTS${aadsts}` } : {});
       }
       if (!query.code) {
@@ -256,7 +257,7 @@ export class ModernSignIn {
 
 /** The error a sign-in redirect carries (`error`, and an AADSTS number in its description). */
 export function mapCallbackError(error: string, description: string | undefined): ErrorCode {
-  const aadsts = /AADSTS(\d{5,7})/.exec(description ?? '')?.[1];
+  const aadsts = aadstsNumber(description);
   if (aadsts === '65004') {
     return 'CONSENT_DECLINED';
   }

@@ -101,9 +101,7 @@ export function mapTokenError(error: string | undefined, aadsts: string | undefi
   if (error === 'temporarily_unavailable' || error === 'server_error') {
     return 'SERVICE_UNAVAILABLE';
   }
-  // Client authentication failed, or the client may not use the flow: the API's own registration
-  // (its secret, its settings), whatever the number - never any catalog's (RFC 6749 5.2).
-  if (error === 'invalid_client' || error === 'unauthorized_client') {
+  if (isClientAuthenticationError(error)) {
     return 'SERVICE_CREDENTIALS_REJECTED';
   }
   if (error === 'invalid_grant' && context === 'password') {
@@ -111,6 +109,15 @@ export function mapTokenError(error: string | undefined, aadsts: string | undefi
   }
   // A refresh refused for any other reason (invalid_grant included) leaves no kept sign-in to use.
   return context === 'refresh' ? 'TOKEN_REVOKED' : 'SIGN_IN_FAILED';
+}
+
+/**
+ * Client authentication failed, or the client may not use the flow (RFC 6749 5.2): the API's own
+ * registration (its secret, its settings), whatever the number and whichever grant - never any
+ * catalog's.
+ */
+export function isClientAuthenticationError(error: unknown): boolean {
+  return error === 'invalid_client' || error === 'unauthorized_client';
 }
 
 /** What a Graph request hands over: a message or event the account sends, or anything else. */

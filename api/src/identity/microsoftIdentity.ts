@@ -1,7 +1,7 @@
 import { AuthenticationResult, ConfidentialClientApplication, Configuration, ICachePlugin, LogLevel, TokenCacheContext } from '@azure/msal-node';
 import type { ApiConfig } from '../config/config';
 import { ApiError } from '../errors/apiError';
-import { aadstsNumber, mapTokenError, TokenContext } from '../errors/upstream';
+import { aadstsNumber, isClientAuthenticationError, mapTokenError, TokenContext } from '../errors/upstream';
 import type { SecretStore } from '../secrets/secretStore';
 import { TimedNetworkClient } from './timedNetworkClient';
 
@@ -127,9 +127,9 @@ export class MicrosoftIdentity {
   private failed(error: unknown, context: TokenContext): ApiError {
     const apiError = identityError(error, context);
     if (apiError.code === 'SERVICE_CREDENTIALS_REJECTED') {
-      // Client authentication failed (RFC 6749 5.2) refuses every grant alike; anything else refused
-      // for the app-only token is about that token alone.
-      const clientAuthentication = ['invalid_client', 'unauthorized_client'].includes(String((error as { errorCode?: unknown } | undefined)?.errorCode));
+      // Client authentication failed refuses every grant alike; anything else refused for the
+      // app-only token is about that token alone.
+      const clientAuthentication = isClientAuthenticationError((error as { errorCode?: unknown } | undefined)?.errorCode);
       this.refusal = { upstream: apiError.upstream ?? 'invalid_client', appOnly: context === 'app' && !clientAuthentication };
     }
     return apiError;
