@@ -25,8 +25,8 @@ import { PageBoundary } from './PageBoundary';
 import { SendingSection } from './SendingSection';
 import { StatusSummary } from './StatusSummary';
 import { pageClassName } from './pageStyles';
+import { LazyErrorBar as ErrorBar } from './lazyErrorBar';
 
-const ErrorBar = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar')));
 const loadAlertRecipients = (): Promise<typeof import('./AlertRecipients')> => import(/* webpackChunkName: 'lms-recipients' */ './AlertRecipients');
 const AlertRecipients = React.lazy(loadAlertRecipients);
 const DisconnectDialog = React.lazy(() => import(/* webpackChunkName: 'lms-disconnect' */ './DisconnectDialog'));

@@ -5,14 +5,14 @@ import { Spinner } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import { useTheme } from '@fluentui/react/lib/Theme';
-import { sentenceGap, sentences, type IConnectionSettingsStrings, withErrorTexts } from '../loc';
+import { sentenceGap, sentences, type IConnectionSettingsStrings } from '../loc';
 import type { AuthMethod } from '../model/connection';
 import type { Busy, IPageError, SignInState } from '../model/pageState';
 import type { SaveStep } from '../save/saveFlow';
 import { FocusOnShow } from './FocusOnShow';
 import { LazyBoundary } from './LazyBoundary';
+import { LazyErrorBar as ErrorBar } from './lazyErrorBar';
 
-const ErrorBar = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar')));
 
 export interface IFormFooterProps {
   strings: IConnectionSettingsStrings;

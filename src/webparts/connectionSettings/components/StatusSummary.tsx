@@ -14,9 +14,9 @@ import type { IPageError } from '../model/pageState';
 import { FocusOnShow } from './FocusOnShow';
 import { LazyBoundary } from './LazyBoundary';
 import { formatTime } from './formatTime';
+import { LazyErrorBar as ErrorBar } from './lazyErrorBar';
 
 // With the error catalogue: loaded only when there is something to explain.
-const ErrorBar = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar')));
 const LostReason = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './LostReason')));
 const SendingBlockedBar = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './SendingBlockedBar')));
 

@@ -4,15 +4,13 @@ import { DefaultButton } from '@fluentui/react/lib/Button';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
-import { format, type IConnectionSettingsStrings, withErrorTexts } from '../loc';
+import { format, type IConnectionSettingsStrings } from '../loc';
 import { toAppError, type IAppError } from '../model/appError';
 import { isEmail } from '../model/form';
 import type { AuthMethod } from '../model/connection';
 import type { IConnectionApi } from '../services/interfaces';
 import { LazyBoundary } from './LazyBoundary';
-
-// With the error texts it shows (a chunk of their own): another part may not have fetched them.
-const ErrorBar = React.lazy(withErrorTexts(() => import(/* webpackChunkName: 'lms-errors' */ './ErrorBar')));
+import { LazyErrorBar as ErrorBar } from './lazyErrorBar';
 
 export interface ITestEmailProps {
   strings: IConnectionSettingsStrings;
