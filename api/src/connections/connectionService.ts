@@ -3,7 +3,7 @@ import type { ApiConfig } from '../config/config';
 import type { ClassicAttemptGuard } from '../auth/classicAttempts';
 import type { Principal } from '../auth/principal';
 import { ApiError } from '../errors/apiError';
-import { isConnectionLost } from '../errors/failureKind';
+import { isConnectionLost, needsAdmin } from '../errors/failureKind';
 import type { MicrosoftIdentity } from '../identity/microsoftIdentity';
 import type { GraphClient } from '../graph/graphClient';
 import { verifySmtpLogin } from '../mail/smtp';
@@ -334,9 +334,20 @@ export class ConnectionService {
       : `This message was sent by ${principal.kind === 'user' ? principal.name : 'the LMS'} to test the Microsoft 365 connection of catalog ${catalog}.`;
     const messageId = messageIdFor(`test-${randomUUID()}`, 0, this.deps.config.sending.messageIdDomain);
     // One recipient: refused, the send itself fails (nothing is taken for nobody).
-    await this.withConnection(record, async (transport) => {
-      await transport.send({ messageId, from: transport.account, to: [to], cc: [], bcc: [], subject, text });
-    });
+    try {
+      await this.withConnection(record, async (transport) => {
+        await transport.send({ messageId, from: transport.account, to: [to], cc: [], bcc: [], subject, text });
+      });
+    } catch (error) {
+      if (error instanceof ApiError && needsAdmin(error.code)) {
+        // Exchange refused the account itself, as it would refuse the outbox: the card says so and
+        // the admins are told (the block's incident), also when no notification is waiting to find it.
+        await this.deps.writer.recordBlocked(catalog, record.connectionId, record.generation, error.code).catch((failure: unknown) => {
+          this.upstreamFailed('sending block not recorded', failure);
+        });
+      }
+      throw error;
+    }
     if (record.blocked) {
       // Exchange took a message from the account, as the outbox would send it: its block is lifted
       // (the incident resolved, the admins told). The test email went all the same if this fails.

@@ -366,4 +366,32 @@ describe('sending block: Try again now (real API, local tenant, Azurite over loo
     await eventually(async () => ((await delivered('retry 4')) === 1 ? true : undefined), 20_000, 'the waiting notification');
     expect(Date.now()).toBeLessThan(again.nextTry);
   });
+
+  it('a test email refused by a sending block, nothing waiting: the card shows the block (no try planned: the next notification or test email asks) and the admins are told once; a test email that goes through clears it', async () => {
+    const catalog = stack.catalogUrl('catalog-b');
+    const admin = await stack.token('alex@contoso.test');
+    await connectClassic(stack, 'alex@contoso.test', catalog);
+    await setEnabled(stack, 'alex@contoso.test', catalog, true);
+    const before = (await alerts()).length;
+    await fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', cause: 'send-as-denied' });
+    const test = () => stack.call('POST', catalogPath(catalog, '/connection/test-email'), { token: admin, body: { to: 'alex@contoso.test' } });
+    const refused = await test();
+    expect([refused.status, refused.body.code]).toEqual([409, 'SEND_AS_DENIED']);
+    const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
+    expect(view.body.health.state).toBe('connected');
+    expect(view.body.sendingBlocked).toMatchObject({ code: 'SEND_AS_DENIED' });
+    expect(view.body.sendingBlocked.nextTryAt).toBeUndefined();
+    await eventually(async () => {
+      await stack.api.monitor.sweep();
+      return (await alerts()).length === before + 1 ? true : undefined;
+    }, 30_000, 'the alert');
+    // Refused again: the same incident, no second alert.
+    expect((await test()).body.code).toBe('SEND_AS_DENIED');
+    await stack.api.monitor.sweep();
+    expect(await alerts()).toHaveLength(before + 1);
+
+    await fault(stack, 'sending-block', { mailbox: 'alex@contoso.test', clear: true });
+    expect((await test()).status).toBe(200);
+    expect((await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin })).body.sendingBlocked).toBeUndefined();
+  });
 });

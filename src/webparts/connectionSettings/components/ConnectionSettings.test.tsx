@@ -874,6 +874,29 @@ describe('ConnectionSettings', () => {
     expect(await screen.findByText(en.retryAt.replace('{0}', formatTime(inAMinute, en)))).toBeInTheDocument();
   });
 
+  it('ConnectionSettings - a test email that Exchange refuses shows the block the API recorded; one that goes through clears it; a plain success reads nothing again', async () => {
+    const api = new FakeConnectionApi(connectedView());
+    renderPage({ api, store: new FakeSettingsStore({ enabled: true }) });
+    await ready();
+    const send = await screen.findByRole('button', { name: en.testEmailSend });
+    const reads = (): number => api.calls.filter((c) => c === 'get').length;
+    await userEvent.click(send);
+    expect(await screen.findByTestId('test-email-result')).toBeInTheDocument();
+    const before = reads();
+    // Refused: the API recorded the block (no try planned: nothing waits); the card shows it.
+    api.failures['test-email'] = appError('problem', { status: 409, code: 'SEND_AS_DENIED', upstream: 'SMTP 550 5.7.60' });
+    api.view = { ...api.view, sendingBlocked: { code: 'SEND_AS_DENIED', since: new Date().toISOString() } };
+    await userEvent.click(send);
+    expect(await screen.findByTestId('sending-blocked')).toHaveTextContent(en.sendingBlockedNoTry);
+    expect(reads()).toBe(before + 1);
+    // Through again: the API lifted the block; the card says so without a reload.
+    delete api.failures['test-email'];
+    api.view = { ...api.view, sendingBlocked: undefined };
+    await userEvent.click(screen.getByRole('button', { name: en.testEmailSend }));
+    await waitFor(() => expect(screen.queryByTestId('sending-blocked')).not.toBeInTheDocument());
+    expect(reads()).toBe(before + 2);
+  });
+
   it('ConnectionSettings - Try again now that fails shows the error in the card and leaves the block as it was', async () => {
     const blocked = { code: 'MAILBOX_FULL', since: '2026-12-01T10:00:00Z', nextTryAt: new Date(Date.now() + 50 * 60_000).toISOString() };
     const api = new FakeConnectionApi(connectedView({ sendingBlocked: blocked }));

@@ -358,6 +358,23 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     }
   };
 
+  /**
+   * A test email's outcome as the card shows it: Exchange refusing the account records a sending
+   * block, a refused token a loss, and a message that goes through lifts a block - the view is
+   * read again then (the admin's unsaved edits stay), not on every send.
+   */
+  const afterTestEmail = async (failure: IAppError | undefined): Promise<void> => {
+    const of = stateRef.current.view;
+    if (!mounted.current || !of || !(failure ? failure.code : of.sendingBlocked)) {
+      return;
+    }
+    try {
+      dispatch({ type: 'reread', of, view: await services.connectionApi.getConnection() });
+    } catch {
+      // The card stays as it was; the next read (or a reload) shows it.
+    }
+  };
+
   // A retry's reads of the view that follow it (the result comes from the outbox a moment later): cleared when the page goes.
   const followUps = React.useRef<Array<ReturnType<typeof setTimeout>>>([]);
   const stopFollowUps = (): void => {
@@ -520,7 +537,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
       ) : null),
       (layout.connected && view.health.state === 'connected' && view.account ? (
         <LazyBoundary key="test-email" strings={strings}>
-          <TestEmail strings={strings} api={services.connectionApi} from={view.account.email} defaultRecipient={props.userEmail} disabled={disabled} method={view.method} />
+          <TestEmail strings={strings} api={services.connectionApi} from={view.account.email} defaultRecipient={props.userEmail} disabled={disabled} method={view.method} onSettled={(failure) => { void afterTestEmail(failure); }} />
         </LazyBoundary>
       ) : null)
     ];

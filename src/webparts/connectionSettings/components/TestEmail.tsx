@@ -20,6 +20,8 @@ export interface ITestEmailProps {
   disabled: boolean;
   /** The connection's method, so a failure's remedy fits it. */
   method: AuthMethod | null;
+  /** After each send, with its failure if it failed: the API may have changed the card (a block found or lifted, a loss). */
+  onSettled?: (failure: IAppError | undefined) => void;
 }
 
 /** R-OPS-1: send a test message from the connected account and show the result. */
@@ -53,6 +55,7 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
       setSending(false);
       setError(failure);
       setDelivered(failure ? undefined : format(strings.testEmailDelivered, props.from, to.trim()));
+      props.onSettled?.(failure);
     }
   };
 
