@@ -11,7 +11,8 @@ import { escapeHtml } from '../html';
  * Cross-Origin-Opener-Policy, so there is usually no opener left: the page that started the
  * sign-in then asks the API for the same outcome by its nonce (ModernSignIn.result).
  * In Teams' sign-in window (marked by /v1/auth/teams-start) it answers Teams instead: TeamsJS,
- * served from this origin, notifySuccess with the same message or notifyFailure with the code;
+ * served from this origin, notifySuccess or notifyFailure with the same message (a failure's code
+ * and what Microsoft 365 answered);
  * Teams closes the window and hands the answer to authentication.authenticate.
  * The script runs under a nonce-only CSP; data goes in as JSON with '<' escaped.
  */
@@ -45,7 +46,7 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
         if (data.message.ok) {
           sdk.authentication.notifySuccess(JSON.stringify(data.message));
         } else {
-          sdk.authentication.notifyFailure(data.message.code || 'CONSENT_REQUIRED');
+          sdk.authentication.notifyFailure(JSON.stringify(data.message));
         }
       });
     };

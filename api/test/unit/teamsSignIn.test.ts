@@ -62,10 +62,10 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
     expect(page.storage.has(TEAMS_HOST_KEY)).toBe(false);
   });
 
-  it('callbackPage - in Teams\' sign-in window a failure answers notifyFailure with the error code, nothing else', async () => {
-    const page = runPage(callbackPage({ ok: false, code: 'SHARED_MAILBOX', origin: ok.origin, catalog: ok.catalog }, 'n', 'ja'), { teamsWindow: true, opener: false });
+  it('callbackPage - in Teams\' sign-in window a failure answers notifyFailure with its message: the code and what Microsoft 365 answered, no completion', async () => {
+    const page = runPage(callbackPage({ ok: false, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003', origin: ok.origin, catalog: ok.catalog, completion: 'c'.repeat(43) }, 'n', 'ja'), { teamsWindow: true, opener: false });
     await page.settled();
-    expect(page.calls).toEqual(['initialize', 'notifyFailure SHARED_MAILBOX']);
+    expect(page.calls).toEqual(['initialize', `notifyFailure ${JSON.stringify({ type: 'lms-m365-connection', catalog: ok.catalog, ok: false, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' })}`]);
   });
 
   it('callbackPage - in a browser popup it posts to the opener and closes, and loads no TeamsJS', async () => {

@@ -58,6 +58,12 @@ describe('sign-in launcher', () => {
   it('teamsLauncher - notifyFailure\'s code is the error; Teams\' own reasons mean the window was closed; a garbled answer fails', async () => {
     const result = (answer: () => Promise<string>) => (teamsLauncher(fakeTeams(answer), 'https://api.test').launchSignIn(AUTHORIZE) as { result: Promise<unknown> }).result;
     expect(await result(() => Promise.reject(new Error('SMTP_AUTH_DISABLED')))).toEqual({ ok: false, catalog: null, code: 'SMTP_AUTH_DISABLED' });
+    // The callback's message: its code and what Microsoft 365 answered; a value that is not text is dropped.
+    const failed = { type: 'lms-m365-connection', catalog: 'https://contoso.sharepoint.com/sites/a', ok: false, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' };
+    expect(await result(() => Promise.reject(new Error(JSON.stringify(failed))))).toEqual({ ok: false, catalog: null, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
+    expect(await result(() => Promise.reject(new Error(JSON.stringify({ ...failed, upstream: { x: 1 } }))))).toEqual({ ok: false, catalog: null, code: 'CONDITIONAL_ACCESS_BLOCKED' });
+    // A message that says ok is no failure's reason: taken as the window closed, never as signed in.
+    expect(await result(() => Promise.reject(new Error(JSON.stringify({ ...failed, ok: true, completion: 'k'.repeat(43) }))))).toEqual({ ok: false, catalog: null, cancelled: true });
     expect(await result(() => Promise.reject(new Error('CancelledByUser')))).toEqual({ ok: false, catalog: null, cancelled: true });
     expect(await result(() => Promise.reject(new Error('FailedToOpenWindow')))).toEqual({ ok: false, catalog: null, cancelled: true, notOpened: true });
     expect(await result(() => Promise.resolve('not json'))).toEqual({ ok: false, catalog: null, code: 'SIGN_IN_FAILED' });

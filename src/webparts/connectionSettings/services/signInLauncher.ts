@@ -94,11 +94,23 @@ function resultFromTeams(answer: string): ISignInResult {
   return { ok: message.ok, catalog: message.catalog || null, ...(message.code ? { code: message.code } : {}), ...(message.completion ? { completion: message.completion } : {}) };
 }
 
-/** notifyFailure's reason is the error code; Teams' own reasons say the window was closed or not opened. */
+/**
+ * notifyFailure's reason is the callback's message (its code and what Microsoft 365 answered; an
+ * older API's: the code alone); Teams' own reasons say the window was closed or not opened.
+ */
 function failureFromTeams(error: unknown): ISignInResult {
   const reason = error instanceof Error ? error.message : String(error);
   if (/^[A-Z][A-Z_]+$/.test(reason)) {
     return { ok: false, catalog: null, code: reason };
+  }
+  let message: unknown;
+  try {
+    message = reason.charAt(0) === '{' ? JSON.parse(reason) : undefined;
+  } catch {
+    message = undefined;
+  }
+  if (isSignInMessage(message) && !message.ok) {
+    return { ok: false, catalog: null, code: message.code || 'SIGN_IN_FAILED', ...(typeof message.upstream === 'string' ? { upstream: message.upstream } : {}) };
   }
   return { ok: false, catalog: null, cancelled: true, ...(/FailedToOpenWindow/i.test(reason) ? { notOpened: true } : {}) };
 }
