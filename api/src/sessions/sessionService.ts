@@ -11,7 +11,7 @@ import { isTerminal } from '../sending/outboxItem';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
 import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, roomAnswerOf, roomSchedules } from './invitations';
-import { isOver, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
+import { isOver, roomUndecided, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
 
 export interface SessionDeps {
@@ -182,7 +182,7 @@ export class SessionService {
     }
     let record = found;
     const sent = record.sent;
-    if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled && sendable(connection)) {
+    if (sent?.transport === 'graph' && sent.eventId && sent.room && roomUndecided(sent.roomAnswer) && !sent.cancelled && sendable(connection)) {
       record = await this.learnRoomAnswer(record, connection).catch((error: unknown) => {
         this.deps.log.info({ catalog, code: codeOf(error) }, 'room answer not read');
         return record;
@@ -272,7 +272,7 @@ export class SessionService {
           continue;
         }
         const learned = await this.learnRoomAnswer(record, connection);
-        result.answered += learned.sent?.roomAnswer !== 'none' ? 1 : 0;
+        result.answered += learned.sent?.roomAnswer !== record.sent?.roomAnswer ? 1 : 0;
       } catch (error) {
         result.failed++;
         this.deps.log.info({ catalog, code: codeOf(error) }, 'room answer not read');
@@ -295,7 +295,7 @@ export class SessionService {
     try {
       const event = await graph.call<{ attendees?: Array<{ emailAddress: { address: string }; type: string; status?: { response?: string } }> }>('GET', `/me/events/${encodeURIComponent(sent.eventId as string)}?$select=attendees`);
       const answer = roomAnswerOf(event ?? {}, sent.room as string);
-      if (answer === 'none') {
+      if (answer === 'none' || answer === sent.roomAnswer) {
         return record;
       }
       const declined = answer === 'declined' && record.outcome?.revision === sent.revision;

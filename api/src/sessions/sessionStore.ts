@@ -7,6 +7,12 @@ import { sessionTimes } from './time';
 
 export type RoomAnswer = 'none' | 'accepted' | 'tentativelyAccepted' | 'declined';
 
+/**
+ * Whether the room may still answer: it has not, or it answered tentatively - a room whose
+ * requests a delegate approves ("awaiting approval") - and the delegate's accept or decline is to come.
+ */
+export const roomUndecided = (answer: RoomAnswer | null): boolean => answer === 'none' || answer === 'tentativelyAccepted';
+
 /** One revision of a session as the LMS put it (or cancelled it). */
 export interface SessionRevision {
   revision: number;
@@ -182,7 +188,7 @@ export class SessionStore {
   }
 
   /**
-   * Sessions whose booked room has not answered yet (Graph transport), across catalogs: where the
+   * Sessions whose booked room has not decided yet (Graph transport), across catalogs: where the
    * room-answer job looks. Not once the session has ended: a room that never answers (a mailbox
    * without auto-accept) would be asked every period for ever.
    */
@@ -190,7 +196,7 @@ export class SessionStore {
     try {
       for await (const row of this.table.listEntities<{ catalog: string; sessionId: string; sent?: string }>({ queryOptions: { select: ['catalog', 'sessionId', 'sent'] } })) {
         const sent = typeof row.sent === 'string' && row.sent !== '' ? (JSON.parse(row.sent) as SentState) : null;
-        if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled && !ended(sent, now)) {
+        if (sent?.transport === 'graph' && sent.eventId && sent.room && roomUndecided(sent.roomAnswer) && !sent.cancelled && !ended(sent, now)) {
           yield { catalog: row.catalog, sessionId: row.sessionId };
         }
       }

@@ -362,6 +362,37 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect([looked.includes(past), looked.includes(coming)]).toEqual([false, true]);
   });
 
+  it('graph room a delegate approves - the room\'s tentative answer ("awaiting approval") is not its last: the delegate\'s later decline fails the session with ROOM_UNAVAILABLE', async () => {
+    await graphCatalog();
+    await fault(stack, 'room-approval', { room: 'room-crane@contoso.test' });
+    try {
+      const id = `s-${randomUUID()}`;
+      const day = new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10);
+      const ahead = { start: { dateTime: `${day}T14:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${day}T15:00:00`, timeZone: 'Asia/Tokyo' } };
+      expect((await put(catalogA, id, session(1, { room: 'room-crane@contoso.test', ...ahead }))).status).toBe(202);
+      const tentative = await eventually(async () => {
+        await stack.api.sessions.learnRoomAnswers();
+        const body = (await status(catalogA, id)).body;
+        return body.room?.answer === 'tentativelyAccepted' ? body : undefined;
+      }, 30_000, 'the tentative answer');
+      expect(tentative.status).toBe('scheduled');
+      // Still undecided: the job keeps asking (and writes nothing while the answer stays the same).
+      const again = await stack.api.sessions.learnRoomAnswers();
+      expect(again.looked).toBeGreaterThanOrEqual(1);
+      expect(again.answered).toBe(0);
+
+      await fault(stack, 'room-approval', { room: 'room-crane@contoso.test', decide: 'declined' });
+      const declined = await eventually(async () => {
+        await stack.api.sessions.learnRoomAnswers();
+        const body = (await status(catalogA, id)).body;
+        return body.room?.answer === 'declined' ? body : undefined;
+      }, 30_000, 'the delegate\'s decline');
+      expect([declined.status, declined.code]).toEqual(['failed', 'ROOM_UNAVAILABLE']);
+    } finally {
+      await fault(stack, 'room-approval', { room: 'room-crane@contoso.test', clear: true });
+    }
+  });
+
   it('graph room conflict - a room busy at getSchedule is not booked (ROOM_UNAVAILABLE); of two sessions booked at once, the room accepts one and declines the other', async () => {
     await graphCatalog();
     const first = `s-${randomUUID()}`;

@@ -1,5 +1,6 @@
 import { noFaults, SendingBlock, TenantState } from '../state/tenant-state';
 import { SENDING_BLOCKS } from '../smtp/replies';
+import { decideRoomRequests } from '../graph/calendar';
 
 /** Result of a fault: what changed, or why nothing did. */
 export type FaultResult = { ok: true; detail: string } | { ok: false; status: number; message: string };
@@ -295,6 +296,25 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       target.blockedByPolicy = body.blocked !== false;
       const name = 'upn' in target ? target.upn : target.displayName;
       return { ok: true, detail: `Conditional Access ${target.blockedByPolicy ? 'blocks' : 'no longer blocks'} ${name}` };
+    }
+  },
+  'room-approval': {
+    description:
+      "Let a delegate approve a room's booking requests (Set-CalendarProcessing -AllBookInPolicy $false with ResourceDelegates): the booking assistant answers a free slot tentatively ('awaiting approval') and holds it; decide: accepted or declined is the delegate's decision on every request it answered so; clear: true lets the room accept by itself again.",
+    fields: ['room', 'decide', 'clear'],
+    apply: (state, body) => {
+      const room = typeof body.room === 'string' ? state.accountByUpn(body.room.toLowerCase()) : undefined;
+      if (!room?.isRoom) return fail('room must be the address of a room mailbox');
+      if (body.decide !== undefined) {
+        if (body.decide !== 'accepted' && body.decide !== 'declined') return fail('decide must be accepted or declined');
+        return { ok: true, detail: `${decideRoomRequests(state, room, body.decide)} request(s) to ${room.upn} ${body.decide}` };
+      }
+      if (body.clear === true) {
+        state.faults.roomsNeedingApproval.delete(room.upn);
+        return { ok: true, detail: `${room.upn} accepts by itself again` };
+      }
+      state.faults.roomsNeedingApproval.add(room.upn);
+      return { ok: true, detail: `${room.upn} answers tentatively until a delegate decides` };
     }
   },
   clear: {

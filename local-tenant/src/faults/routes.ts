@@ -53,7 +53,7 @@ export function registerFaults(app: FastifyInstance, state: TenantState): void {
     const limits = limitsView(state);
     // The app registrations that have a client secret (the `client-secret` fault's choice).
     const apps = [...state.apps.values()].filter((a) => a.clientSecret).map((a) => `<option value="${esc(a.appId)}">${esc(a.displayName)} (${esc(a.appId)})</option>`).join('');
-    const choices: Record<string, string[]> = { cause: Object.keys(SENDING_BLOCKS), reply: ['retired', 'policy'] };
+    const choices: Record<string, string[]> = { cause: Object.keys(SENDING_BLOCKS), reply: ['retired', 'policy'], decide: ['', 'accepted', 'declined'], room: [...state.accounts.values()].filter((a) => a.isRoom).map((a) => a.upn) };
     const input = (fault: string, field: string): string => {
       const id = `${fault}-${field}`;
       // The limits form starts from the current values, so applying it changes only what was edited.

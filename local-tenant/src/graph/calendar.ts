@@ -136,17 +136,50 @@ export function icsFor(ev: CalendarEvent, method: 'REQUEST' | 'CANCEL'): string 
 }
 
 /** The iTIP REPLY a room's mailbox sends its organiser (RFC 5546 3.2.3). */
-function replyIcs(ev: CalendarEvent, room: Account, response: 'accepted' | 'declined'): string {
+type RoomResponse = 'accepted' | 'declined' | 'tentativelyAccepted';
+const PARTSTAT: Record<RoomResponse, string> = { accepted: 'ACCEPTED', declined: 'DECLINED', tentativelyAccepted: 'TENTATIVE' };
+
+function replyIcs(ev: CalendarEvent, room: Account, response: RoomResponse): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
   return ['BEGIN:VCALENDAR', 'PRODID:-//LMS local tenant//Exchange stand-in//EN', 'VERSION:2.0', 'METHOD:REPLY', 'BEGIN:VEVENT', `UID:${ev.iCalUId}`, `SEQUENCE:${ev.sequence}`, `DTSTAMP:${stamp}`,
-    `ORGANIZER:mailto:${ev.organizer.emailAddress.address}`, `ATTENDEE;CUTYPE=ROOM;PARTSTAT=${response === 'accepted' ? 'ACCEPTED' : 'DECLINED'}:mailto:${room.upn}`, 'END:VEVENT', 'END:VCALENDAR'].join('\r\n') + '\r\n';
+    `ORGANIZER:mailto:${ev.organizer.emailAddress.address}`, `ATTENDEE;CUTYPE=ROOM;PARTSTAT=${PARTSTAT[response]}:mailto:${room.upn}`, 'END:VEVENT', 'END:VCALENDAR'].join('\r\n') + '\r\n';
+}
+
+/** What a room's reply says, as the booking assistant words it (its subject's prefix and its text). */
+const REPLY: Record<RoomResponse, { subject: string; text: string }> = {
+  accepted: { subject: 'Accepted', text: 'Your request was accepted.' },
+  declined: { subject: 'Declined', text: 'Your request was declined because the room is not available at that time.' },
+  tentativelyAccepted: { subject: 'Tentative', text: 'Your request has been tentatively accepted and is awaiting approval by a delegate.' }
+};
+
+/** The room's answer on the organiser's event, its own calendar's booking, and its reply to the organiser. */
+function answerAs(state: TenantState, ev: CalendarEvent, organizer: Account, room: Account, attendee: Attendee, response: RoomResponse): void {
+  attendee.status = { response, time: new Date().toISOString() };
+  const existing = state.mail.eventsOf(room.upn).find((x) => x.iCalUId === ev.iCalUId);
+  if (existing) state.mail.removeEvent(existing);
+  // A tentative booking holds the room's calendar as the accepted one does, until a delegate decides.
+  if (response !== 'declined') state.mail.addEvent({ ...structuredClone(ev), id: randomUUID(), mailbox: room.upn, attendees: structuredClone(ev.attendees) });
+  deliver(state, {
+    sender: room.upn,
+    from: { address: room.upn, name: room.displayName },
+    to: [{ address: organizer.upn, name: organizer.displayName }],
+    cc: [],
+    bcc: [],
+    subject: `${REPLY[response].subject}: ${ev.subject}`,
+    body: { contentType: 'text', content: REPLY[response].text },
+    calendar: { method: 'REPLY', ics: replyIcs(ev, room, response) },
+    via: 'calendar',
+    saveToSentItems: false
+  });
 }
 
 /**
  * The rooms' answers, as Exchange's resource booking assistant gives them: some time after the
  * request (the create or update response shows the room's response as none), each room accepts
  * when it is free and declines on a conflict, books or frees its own calendar, and replies to the
- * organiser; the organiser's event then shows the answer in its attendees.
+ * organiser; the organiser's event then shows the answer in its attendees. A room whose requests a
+ * delegate approves (Set-CalendarProcessing -AllBookInPolicy $false, ResourceDelegates) answers a
+ * free slot tentatively; the delegate's decision comes later (`decideRoomRequests`).
  */
 export function answerRooms(state: TenantState, ev: CalendarEvent): void {
   if (ev.isCancelled || !state.mail.eventsOf(ev.mailbox).includes(ev)) return;
@@ -156,23 +189,22 @@ export function answerRooms(state: TenantState, ev: CalendarEvent): void {
     const room = state.accountByUpn(a.emailAddress.address);
     if (!room?.isRoom || a.status.response !== 'none') continue;
     const free = roomIsFree(state, room, ev.start, ev.end, ev.iCalUId);
-    a.status = { response: free ? 'accepted' : 'declined', time: new Date().toISOString() };
-    const existing = state.mail.eventsOf(room.upn).find((x) => x.iCalUId === ev.iCalUId);
-    if (existing) state.mail.removeEvent(existing);
-    if (free) state.mail.addEvent({ ...structuredClone(ev), id: randomUUID(), mailbox: room.upn, attendees: structuredClone(ev.attendees) });
-    deliver(state, {
-      sender: room.upn,
-      from: { address: room.upn, name: room.displayName },
-      to: [{ address: organizer.upn, name: organizer.displayName }],
-      cc: [],
-      bcc: [],
-      subject: `${free ? 'Accepted' : 'Declined'}: ${ev.subject}`,
-      body: { contentType: 'text', content: free ? 'Your request was accepted.' : 'Your request was declined because the room is not available at that time.' },
-      calendar: { method: 'REPLY', ics: replyIcs(ev, room, free ? 'accepted' : 'declined') },
-      via: 'calendar',
-      saveToSentItems: false
-    });
+    answerAs(state, ev, organizer, room, a, !free ? 'declined' : state.faults.roomsNeedingApproval.has(room.upn) ? 'tentativelyAccepted' : 'accepted');
   }
+}
+
+/** A room's delegate decides the requests it answered tentatively: answers how many. */
+export function decideRoomRequests(state: TenantState, room: Account, response: 'accepted' | 'declined'): number {
+  let decided = 0;
+  for (const mailbox of state.accounts.values()) {
+    for (const ev of state.mail.eventsOf(mailbox.upn)) {
+      const attendee = ev.attendees.find((a) => a.emailAddress.address.toLowerCase() === room.upn && a.status.response === 'tentativelyAccepted');
+      if (ev.isCancelled || !attendee || ev.mailbox === room.upn) continue;
+      answerAs(state, ev, mailbox, room, attendee, response);
+      decided++;
+    }
+  }
+  return decided;
 }
 
 function scheduleRoomAnswers(state: TenantState, ev: CalendarEvent): void {

@@ -143,9 +143,11 @@ export interface Faults {
   refusedRecipients: Map<string, 'unknown' | 'greylisted'>;
   /** Recipients the SMTP endpoint takes in one transaction before it answers 452 4.5.3 (null: no limit of its own). */
   smtpRecipientLimit: number | null;
+  /** Rooms (UPN, lower case) whose booking requests a delegate approves: the booking assistant answers tentatively first. */
+  roomsNeedingApproval: Set<string>;
 }
 
-export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map(), fullMailboxes: new Set(), refusedRecipients: new Map(), smtpRecipientLimit: null });
+export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map(), fullMailboxes: new Set(), refusedRecipients: new Map(), smtpRecipientLimit: null, roomsNeedingApproval: new Set() });
 
 /** Everything the local tenant knows; `reset()` returns it to the fixture. Signing keys live elsewhere. */
 export class TenantState {
