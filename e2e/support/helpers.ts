@@ -196,6 +196,8 @@ export interface ISignInOptions {
   password?: string;
   /** Back on the callback page: close the window after a moment, as a person would (default), or leave it open and return. */
   leaveOpen?: boolean;
+  /** Signed in as another account than the admin's: the answer to the callback page's confirmation (connect by default). */
+  confirm?: 'connect' | 'cancel';
 }
 
 /** The sign-in in a window already open (signInInPopup, or a window a test opened itself). */
@@ -210,7 +212,14 @@ export async function driveSignIn(popup: Page, upn: string, options: ISignInOpti
       throw new Error(`the sign-in popup did not close; it shows ${popup.url()}`);
     }
     try {
-      if (new URL(popup.url()).pathname === '/v1/auth/callback') {
+      const where = new URL(popup.url()).pathname;
+      const confirmation = popup.locator('form[action="confirm"]');
+      if (where === '/v1/auth/callback' && await confirmation.isVisible()) {
+        // Another account than the admin's: its owner reads who asked and answers.
+        await shot(popup, `confirm-page-${upn.split('@')[0]}`);
+        await confirmation.locator(`button[value="${options.confirm || 'connect'}"]`).click();
+        await popup.waitForURL((url) => url.pathname === '/v1/auth/confirm');
+      } else if (where === '/v1/auth/callback' || where === '/v1/auth/confirm') {
         if (options.leaveOpen && await popup.locator('main').isVisible()) {
           break;
         }
@@ -247,7 +256,7 @@ export async function switchOn(page: Page, strings: typeof en = en): Promise<voi
 }
 
 /** Connects with Microsoft sign-in as `upn`, switching sending on first when Connect is not offered yet. */
-export async function connectModern(page: Page, upn: string, options: { consent?: 'accept' | 'cancel'; orgConsentBox?: boolean; strings?: typeof en } = {}): Promise<{ sawConsentPage: boolean }> {
+export async function connectModern(page: Page, upn: string, options: { consent?: 'accept' | 'cancel'; orgConsentBox?: boolean; confirm?: 'connect' | 'cancel'; strings?: typeof en } = {}): Promise<{ sawConsentPage: boolean }> {
   const strings = options.strings || en;
   if (!(await page.getByRole('button', { name: strings.connect, exact: true }).isVisible())) {
     await switchOn(page, strings);

@@ -140,6 +140,15 @@ test('settings page - SMTP AUTH disabled is explained when the SMTP transport is
   await expect(pageError(page)).toContainText(ERROR_CATALOGUE.SMTP_AUTH_DISABLED.remedy.en);
 });
 
+test('settings page - signed in as another account than the admin\'s, its owner is asked first; Cancel ends the sign-in with the reason on the page, Connect connects', async ({ page }) => {
+  await visit(page);
+  await connectModern(page, 'megan@contoso.test', { confirm: 'cancel' });
+  await expect(pageError(page)).toContainText(ERROR_CATALOGUE.SIGN_IN_NOT_CONFIRMED.title.en);
+  await expect(state(page)).not.toHaveText(en.stateSending);
+  await connectModern(page, 'megan@contoso.test');
+  await expect(connectedAccount(page)).toContainText('megan@contoso.test');
+});
+
 test('settings page - Classic: a wrong password is explained, the right one connects', async ({ page }) => {
   await visit(page);
   await switchOn(page);

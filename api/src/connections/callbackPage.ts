@@ -67,6 +67,41 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
 }
 
 /**
+ * The sign-in was made with an account other than the admin's who started it (CallbackOutcome.confirm):
+ * its owner reads what connecting does - as whom the LMS will send, for which catalog, who asked -
+ * and answers Connect or Cancel (a form to POST /v1/auth/confirm with the one-time token). A link
+ * to someone's sign-in passed on to a colleague binds nothing without this answer.
+ */
+export function confirmPage(outcome: CallbackOutcome & { confirm: NonNullable<CallbackOutcome['confirm']> }, styleNonce: string, language: 'en' | 'ja'): string {
+  const { token, account, admin } = outcome.confirm;
+  const catalog = outcome.catalog ?? '';
+  const t = language === 'ja'
+    ? {
+      heading: 'このアカウントをコース カタログに接続しますか？',
+      what: `${account} としてサインインしました。${admin} さんが、このアカウントをカタログ ${catalog} に接続しようとしています。接続すると、LMS はこのカタログの通知と会議出席依頼を ${account} として送信し、返信はこのメールボックスに届きます。`,
+      ask: '依頼に心当たりがある場合のみ [接続] を選択してください。心当たりがない場合は [キャンセル] を選択してください。何も変更されません。',
+      connect: '接続',
+      cancel: 'キャンセル'
+    }
+    : {
+      heading: 'Connect this account to the course catalog?',
+      what: `You signed in as ${account}. ${admin} asked to connect it to the catalog ${catalog}: the LMS will then send that catalog's notifications and meeting invitations as ${account}, and replies will reach this mailbox.`,
+      ask: 'Select Connect only if you expect this. If you did not ask for it, select Cancel: nothing is changed.',
+      connect: 'Connect',
+      cancel: 'Cancel'
+    };
+  return `${pageHead(language, styleNonce)}
+<body>
+<main><h1>${escapeHtml(t.heading)}</h1><p>${escapeHtml(t.what)}</p><p>${escapeHtml(t.ask)}</p>
+<form method="post" action="confirm"><input type="hidden" name="token" value="${escapeHtml(token)}">
+<p class="actions"><button type="submit" name="decision" value="cancel">${escapeHtml(t.cancel)}</button> <button type="submit" name="decision" value="connect" class="primary">${escapeHtml(t.connect)}</button></p>
+</form></main>
+</body>
+</html>
+`;
+}
+
+/**
  * Where a tenant admin lands after the admin consent link (or a consent request sign-in) the page
  * gave the catalog admin: no opener to tell, nothing stored; the API's next token for the connected
  * account carries what was granted (the org-consent lookup is cached ORG_CONSENT_CACHE_SECONDS).
@@ -111,7 +146,11 @@ const PAGE_STYLE = [
   'h1{font-size:1.25rem;font-weight:600;line-height:1.4;margin:0;text-wrap:balance}',
   'p{font-size:0.875rem;line-height:1.5;margin:0.5rem 0 0}',
   ':lang(ja) h1,:lang(ja) p{word-break:auto-phrase}',
-  'code{font-family:Consolas,"Courier New",monospace}'
+  'code{font-family:Consolas,"Courier New",monospace}',
+  '.actions{display:flex;flex-wrap:wrap;gap:0.5rem;justify-content:flex-end;margin-top:1rem}',
+  'button{font:inherit;font-size:0.875rem;font-weight:600;min-width:6rem;padding:0.375rem 1.25rem;border-radius:2px;border:1px solid CanvasText;background:Canvas;color:CanvasText;cursor:pointer}',
+  'button.primary{background:#0078d4;border-color:#0078d4;color:#fff}',
+  'button:focus-visible{outline:2px solid CanvasText;outline-offset:2px}'
 ].join('');
 
 function pageHead(language: 'en' | 'ja', styleNonce: string): string {

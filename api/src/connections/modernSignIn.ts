@@ -33,7 +33,16 @@ export interface CallbackOutcome {
   completion?: string;
   /** Send the popup on to another sign-in leg instead of answering the page. */
   redirect?: string;
+  /**
+   * Signed in with an account other than the admin's who started the sign-in: its owner confirms
+   * first (the callback page asks, with this one-time token), so a sign-in link passed to a
+   * colleague cannot bind their mailbox to a catalog without them reading what it does.
+   */
+  confirm?: { token: string; account: string; admin: string };
 }
+
+/** How long the account's owner has to answer the confirmation (Connect or Cancel) on the callback page. */
+export const CONFIRM_LIFETIME_MS = 5 * 60_000;
 
 export interface ModernSignInDeps {
   config: ApiConfig;
@@ -113,7 +122,7 @@ export class ModernSignIn {
     let pending: PendingSignIn;
     try {
       pending = await this.deps.signIns.take(query.state, (found) => {
-        if (found.phase === 'complete') {
+        if (found.phase === 'complete' || found.phase === 'confirm') {
           throw new ApiError('STATE_INVALID');
         }
       });
@@ -154,17 +163,14 @@ export class ModernSignIn {
         }
       }
       this.deps.orgConsent.forget();
-      const completion = randomToken();
-      await this.deps.signIns.put(completion, {
-        ...pending,
-        phase: 'complete',
-        cache: client.getTokenCache().serialize(),
-        account,
-        homeAccountId: result.account?.homeAccountId,
-        expiresAt: this.now() + COMPLETION_LIFETIME_MS
-      });
-      await this.relay(pending, { ok: true, completion });
-      return { ...outcome, ok: true, completion };
+      const done = { ...pending, cache: client.getTokenCache().serialize(), account, homeAccountId: result.account?.homeAccountId };
+      const signedIn = result.idTokenClaims as { oid?: unknown; tid?: unknown } | undefined;
+      if (signedIn?.oid !== pending.caller || signedIn?.tid !== pending.callerTenant) {
+        const token = randomToken();
+        await this.deps.signIns.put(token, { ...done, phase: 'confirm', expiresAt: this.now() + CONFIRM_LIFETIME_MS });
+        return { ...outcome, ok: true, confirm: { token, account: account.email, admin: pending.callerName } };
+      }
+      return { ...outcome, ok: true, completion: await this.keepCompletion(done) };
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       this.deps.onUpstreamError?.('modern sign-in', apiError);
@@ -172,6 +178,47 @@ export class ModernSignIn {
       await this.relay(pending, { ok: false, ...failure });
       return { ...outcome, ...failure };
     }
+  }
+
+  /**
+   * The account's owner answers the confirmation (`confirm` in the callback's outcome): Connect
+   * makes the completion code the page completes the sign-in with; Cancel ends the sign-in
+   * (SIGN_IN_NOT_CONFIRMED for the page). The token is single use, whatever the answer.
+   */
+  public async confirm(token: unknown, decision: unknown): Promise<CallbackOutcome> {
+    if (!isWellFormedState(token)) {
+      return { ok: false, code: 'STATE_INVALID' };
+    }
+    let pending: PendingSignIn;
+    try {
+      pending = await this.deps.signIns.take(token, (found) => {
+        if (found.phase !== 'confirm') {
+          throw new ApiError('STATE_INVALID');
+        }
+      });
+    } catch (error) {
+      return { ok: false, code: codeOf(error) };
+    }
+    const outcome: CallbackOutcome = { origin: pending.origin, catalog: pending.catalog, ok: false };
+    try {
+      checkNotExpired(pending.expiresAt, this.now());
+      if (decision !== 'connect') {
+        throw new ApiError('SIGN_IN_NOT_CONFIRMED');
+      }
+      return { ...outcome, ok: true, completion: await this.keepCompletion(pending) };
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
+      await this.relay(pending, { ok: false, code: apiError.code });
+      return { ...outcome, code: apiError.code };
+    }
+  }
+
+  /** Microsoft's legs done (and confirmed): the one-time completion code, kept for the page that started the sign-in. */
+  private async keepCompletion(done: PendingSignIn): Promise<string> {
+    const completion = randomToken();
+    await this.deps.signIns.put(completion, { ...done, phase: 'complete', expiresAt: this.now() + COMPLETION_LIFETIME_MS });
+    await this.relay(done, { ok: true, completion });
+    return completion;
   }
 
   /**

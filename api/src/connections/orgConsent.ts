@@ -99,8 +99,11 @@ export function ownServicePrincipalId(appToken: string): string | undefined {
   }
 }
 
+/** The least time between two directory reads that `forget` asks for (see there). */
+export const FRESH_READ_INTERVAL_MS = 2000;
+
 export class OrgConsentStatus {
-  private cached?: { directory: Promise<Directory>; until: number };
+  private cached?: { directory: Promise<Directory>; until: number; since: number };
 
   public constructor(
     private readonly config: ApiConfig,
@@ -110,7 +113,16 @@ export class OrgConsentStatus {
     private readonly ttlMs = 60_000
   ) {}
 
-  public forget(): void {
+  /**
+   * The next question reads the directory afresh. `throttled` (what anyone can ask for: a landing
+   * on the admin consent page's answer is anonymous): not when a read started less than
+   * FRESH_READ_INTERVAL_MS ago, so landings from many addresses cost at most one directory read
+   * that often. A finished sign-in (a code Entra issued, redeemed) forgets at once.
+   */
+  public forget(options: { throttled?: boolean; now?: number } = {}): void {
+    if (options.throttled && this.cached && (options.now ?? Date.now()) - this.cached.since < FRESH_READ_INTERVAL_MS) {
+      return;
+    }
     this.cached = undefined;
   }
 
@@ -173,7 +185,7 @@ export class OrgConsentStatus {
     }
     // Shared while pending: a burst of page loads asks Graph once.
     const directory = this.ask();
-    this.cached = { directory, until: Date.now() + this.ttlMs };
+    this.cached = { directory, until: Date.now() + this.ttlMs, since: Date.now() };
     return directory;
   }
 

@@ -8,7 +8,9 @@ import type { Principal, Requirement } from '../auth/principal';
 import { normaliseCatalog } from '../catalogs/catalogId';
 import type { ApiConfig } from '../config/config';
 import { preferredLanguage } from '../errors/problem';
-import { adminConsentPage, callbackPage } from './callbackPage';
+import formbody from '@fastify/formbody';
+import { adminConsentPage, callbackPage, confirmPage } from './callbackPage';
+import type { CallbackOutcome } from './modernSignIn';
 import type { ConnectionService } from './connectionService';
 import type { ModernSignIn } from './modernSignIn';
 import { ADMIN_CONSENT_STATE, CONSENT_REQUEST_STATE, OrgConsentStatus } from './orgConsent';
@@ -135,11 +137,13 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
     if (request.query.state === ADMIN_CONSENT_STATE || request.query.state === CONSENT_REQUEST_STATE) {
       // A tenant admin back from the link the page gave out (R-MOD-5); any code is left unredeemed.
       // Anyone can write this query, so it is no proof: the page says what the directory holds,
-      // read afresh (the route's rate limit bounds what that costs).
-      deps.orgConsent?.forget();
+      // read afresh (at most one fresh read every 2 s, whoever lands: OrgConsentStatus.forget).
       // An error first: Entra sets admin_consent=True on the admin consent endpoint's errors too
-      // (a decline is error=access_denied ... &admin_consent=True).
+      // (a decline is error=access_denied ... &admin_consent=True) - then nothing is read.
       const said = !request.query.error && (request.query.admin_consent?.toLowerCase() === 'true' || request.query.code !== undefined);
+      if (said) {
+        deps.orgConsent?.forget({ throttled: true });
+      }
       const granted = said ? await (deps.orgConsent?.roomsApproved().then((yes) => (yes ? 'granted' : 'unconfirmed'), () => 'unconfirmed' as const) ?? 'unconfirmed') : 'refused';
       const styleNonce = randomBytes(16).toString('base64');
       return reply
@@ -159,15 +163,33 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
         .header('cross-origin-opener-policy', 'unsafe-none')
         .redirect(outcome.redirect, 302);
     }
-    const nonce = randomBytes(16).toString('base64');
-    return reply
-      .code(outcome.ok ? 200 : 400)
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      // The page must keep its window.opener to post the result back to SharePoint or Teams.
-      .header('cross-origin-opener-policy', 'unsafe-none')
-      .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
-      .send(callbackPage(outcome, nonce, preferredLanguage(request.headers['accept-language'])));
+    return sendSignInPage(request, reply, outcome);
   });
+
+  // The confirmation form of a sign-in made with another account than the admin's: a form post
+  // (application/x-www-form-urlencoded, this route alone), answered with the callback page.
+  void app.register(async (scope) => {
+    await scope.register(formbody, { bodyLimit: 1024 });
+    scope.withTypeProvider<TypeBoxTypeProvider>().post('/v1/auth/confirm', {
+      schema: { tags: ['sign-in'], summary: 'The account\'s owner answers the confirmation of a sign-in made with another account than the admin\'s: Connect or Cancel', body: S.ConfirmForm, consumes: ['application/x-www-form-urlencoded'], produces: ['text/html'] },
+      config: { rateLimit: { max: 30, timeWindow: '1 minute' } }
+    }, async (request, reply) => sendSignInPage(request, reply, await deps.signIn.confirm(request.body.token, request.body.decision)));
+  });
+}
+
+/** The callback page (or the confirmation it asks first), with the headers both need. */
+function sendSignInPage(request: FastifyRequest, reply: FastifyReply, outcome: CallbackOutcome): FastifyReply {
+  const nonce = randomBytes(16).toString('base64');
+  const language = preferredLanguage(request.headers['accept-language']);
+  const confirm = outcome.confirm;
+  return reply
+    .code(outcome.ok ? 200 : 400)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    // The page must keep its window.opener to post the result back to SharePoint or Teams.
+    .header('cross-origin-opener-policy', 'unsafe-none')
+    // The confirmation posts its form to this origin; the callback page posts nothing.
+    .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action ${confirm ? "'self'" : "'none'"}; frame-ancestors 'none'`)
+    .send(confirm ? confirmPage({ ...outcome, confirm }, nonce, language) : callbackPage(outcome, nonce, language));
 }

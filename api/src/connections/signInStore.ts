@@ -9,12 +9,17 @@ import { stateKey } from './signInState';
 /**
  * A started sign-in, bound to its catalog, caller, opener origin, the page's nonce and expiry.
  * A second leg ('smtp') asks consent for Exchange's SMTP.Send after the Graph leg, carrying that
- * leg's tokens. Once Microsoft's legs are done it becomes a 'complete' entry, keyed by the one-time
+ * leg's tokens. Once Microsoft's legs are done (and, for another account than the admin's, its
+ * owner confirmed: a 'confirm' entry first) it becomes a 'complete' entry, keyed by the one-time
  * completion code the callback page posts to its opener: only the page that started the sign-in,
  * with its admin's token and its nonce, turns it into the catalog's connection (R-SEC-1).
  */
 export interface PendingSignIn {
-  phase: 'graph' | 'smtp' | 'complete';
+  /**
+   * 'confirm': Microsoft's legs are done with an account other than the admin's, and wait for that
+   * account's owner to confirm on the callback page (keyed by the page's one-time confirm token).
+   */
+  phase: 'graph' | 'smtp' | 'confirm' | 'complete';
   catalog: string;
   /** Tenant and object id of the catalog admin who pressed Connect. */
   callerTenant?: string;

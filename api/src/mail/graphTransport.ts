@@ -113,8 +113,8 @@ export class GraphMailTransport implements MailTransport {
   }
 
   /** What the account sends through Graph besides mail (an event, its update or cancellation): a 400 is that message's refusal (MESSAGE_REJECTED). */
-  public async submit<T>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T | undefined> {
-    return this.authorized((token) => this.graph.request<T>(token, method, path, body, {}, 'message'));
+  public async submit<T>(method: 'POST' | 'PATCH', path: string, body: unknown, headers: Record<string, string> = {}): Promise<T | undefined> {
+    return this.authorized((token) => this.graph.request<T>(token, method, path, body, headers, 'message'));
   }
 
   public async close(): Promise<void> {

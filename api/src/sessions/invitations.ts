@@ -111,12 +111,20 @@ const refused = (error: unknown): boolean => error instanceof ApiError && (error
  */
 const CREATE_TAG = 'String {3c8f6a52-1d7e-4b0a-9f21-6e5d4c3b2a10} Name LmsSessionCreate';
 
+/**
+ * Every request about the session's event asks for its immutable id (Obtain immutable identifiers
+ * for Outlook resources): the regular id changes when the organiser moves the event to another
+ * calendar, and the stored id would then find nothing - an update would make a second meeting, a
+ * cancel would claim done with nothing sent. Graph takes ids stored before (regular ones) all the same.
+ */
+export const IMMUTABLE_ID = { prefer: 'IdType="ImmutableId"' };
+
 /** The attendees an event invited (its room, a resource, apart). */
 const invitedBy = (event: Pick<GraphEvent, 'attendees'>): string[] => (event.attendees ?? []).filter((a) => a.type !== 'resource').map((a) => a.emailAddress.address.toLowerCase());
 
 async function findCreated(graph: GraphMailTransport, transactionId: string): Promise<GraphEvent | undefined> {
   const filter = `singleValueExtendedProperties/Any(ep: ep/id eq '${CREATE_TAG}' and ep/value eq '${transactionId.replace(/'/g, "''")}')`;
-  const answer = await graph.call<{ value?: GraphEvent[] }>('GET', `/me/events?$filter=${encodeURIComponent(filter)}&$select=id,iCalUId,attendees,onlineMeeting`);
+  const answer = await graph.call<{ value?: GraphEvent[] }>('GET', `/me/events?$filter=${encodeURIComponent(filter)}&$select=id,iCalUId,attendees,onlineMeeting`, undefined, IMMUTABLE_ID);
   return answer?.value?.[0];
 }
 
@@ -337,7 +345,7 @@ export class SessionInvitations implements InvitationSender {
         return { sent: kept, outcome: done(null), submitted: false };
       }
       try {
-        await graph.submit('POST', `/me/events/${encodeURIComponent(sent.eventId)}/cancel`, { comment: d.message ?? '' });
+        await graph.submit('POST', `/me/events/${encodeURIComponent(sent.eventId)}/cancel`, { comment: d.message ?? '' }, IMMUTABLE_ID);
         went(progress, sent.attendees.length + (sent.room ? 1 : 0));
       } catch (error) {
         if (!isGone(error)) {
@@ -379,7 +387,7 @@ export class SessionInvitations implements InvitationSender {
       try {
         if (had.joinUrl) {
           // A Teams meeting: its new description goes before Exchange's join details, kept as they are.
-          const current = await graph.call<{ body?: { content?: string } }>('GET', `/me/events/${encodeURIComponent(had.eventId)}?$select=body`);
+          const current = await graph.call<{ body?: { content?: string } }>('GET', `/me/events/${encodeURIComponent(had.eventId)}?$select=body`, undefined, IMMUTABLE_ID);
           const blob = meetingBlob(current?.body?.content ?? '', had.joinUrl);
           if (blob === null) {
             // Without the join details the update would end the Teams meeting: the description stays as it is.
@@ -388,7 +396,7 @@ export class SessionInvitations implements InvitationSender {
             patch.body = { contentType: 'HTML', content: `${d.html ?? ''}${blob}` };
           }
         }
-        const changed = await graph.submit<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(had.eventId)}`, patch);
+        const changed = await graph.submit<GraphEvent>('PATCH', `/me/events/${encodeURIComponent(had.eventId)}`, patch, IMMUTABLE_ID);
         // The update to everyone, and Exchange's cancellation to attendees taken off.
         const removed = had.attendees.filter((email) => !d.attendees.some((a) => a.email === email)).length + (had.room && had.room !== room ? 1 : 0);
         went(progress, d.attendees.length + (room ? 1 : 0));
@@ -433,7 +441,7 @@ export class SessionInvitations implements InvitationSender {
       const generation = record.sent && !sent ? String(record.sent.revision) : '0';
       const create = async (transactionId: string): Promise<GraphEvent | undefined> => {
         await intend({ ...made(null, '', {}), transactionId });
-        const created = await graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId, singleValueExtendedProperties: [{ id: CREATE_TAG, value: transactionId }] });
+        const created = await graph.submit<GraphEvent>('POST', '/me/events', { ...body, transactionId, singleValueExtendedProperties: [{ id: CREATE_TAG, value: transactionId }] }, IMMUTABLE_ID);
         went(progress, d.attendees.length + (room ? 1 : 0));
         return created;
       };

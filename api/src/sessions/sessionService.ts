@@ -10,7 +10,7 @@ import { acceptingRecord, heldCode, refusalOf, sendable } from '../sending/engin
 import { isTerminal } from '../sending/outboxItem';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
-import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, roomAnswerOf, roomSchedules } from './invitations';
+import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, IMMUTABLE_ID, roomAnswerOf, roomSchedules } from './invitations';
 import { isOver, roomUndecided, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
 
@@ -158,6 +158,9 @@ export class SessionService {
         ...request,
         priority: 'normal',
         session: sessionId,
+        // R-LOSS-3: an invitation held (a lost connection) until its session has ended goes nowhere -
+        // no meeting in the past in anyone's calendar, no room booked for it; a cancellation still goes.
+        ...(desired.cancelled ? {} : { expiresAt: sessionTimes(desired.start, desired.end).end.toMillis() }),
         // The attendees count against the mailbox's recipients a day, as Exchange counts meeting requests.
         content: { to: desired.attendees.map((a) => a.email), cc: [], bcc: [], subject: desired.title },
         parts: 1,
@@ -293,7 +296,7 @@ export class SessionService {
     }
     const graph = await this.graph(connection);
     try {
-      const event = await graph.call<{ attendees?: Array<{ emailAddress: { address: string }; type: string; status?: { response?: string } }> }>('GET', `/me/events/${encodeURIComponent(sent.eventId as string)}?$select=attendees`);
+      const event = await graph.call<{ attendees?: Array<{ emailAddress: { address: string }; type: string; status?: { response?: string } }> }>('GET', `/me/events/${encodeURIComponent(sent.eventId as string)}?$select=attendees`, undefined, IMMUTABLE_ID);
       const answer = roomAnswerOf(event ?? {}, sent.room as string);
       if (answer === 'none' || answer === sent.roomAnswer) {
         return record;
@@ -327,6 +330,10 @@ export class SessionService {
       if (item?.state.state === 'failed') {
         status = 'failed';
         code = item.state.lastCode;
+      } else if (item?.state.state === 'expired') {
+        // Held until the session had ended: nothing went out for this revision.
+        status = 'failed';
+        code = 'MESSAGE_EXPIRED';
       } else if (!sendable(connection)) {
         status = 'held';
         code = heldCode(connection);

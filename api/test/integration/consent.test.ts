@@ -1,5 +1,5 @@
 import { appToken, fault, setEnabled } from '../support/sending';
-import { ADMIN_CONSENT_STATE } from '../../src/connections/orgConsent';
+import { ADMIN_CONSENT_STATE, FRESH_READ_INTERVAL_MS } from '../../src/connections/orgConsent';
 import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, SignInOptions, useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
@@ -156,6 +156,8 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     // Its one stylesheet carries the nonce its CSP names, fresh for each answer; nothing else may run or load.
     const styleNonce = (html: string) => /<style nonce="([^"]+)">/.exec(html)?.[1];
     expect(forged.headers.get('content-security-policy')).toBe(`default-src 'none'; style-src 'nonce-${styleNonce(String(forged.body))}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
+    // A fresh directory read at most every 2 s, whoever lands (OrgConsentStatus.forget): the real answer comes later than that.
+    await new Promise((resolve) => setTimeout(resolve, FRESH_READ_INTERVAL_MS + 100));
     const granted = await signInTo(link, 'megan@contoso.test', (html) => {
       expect(html).toContain('Place.Read.All');
       return { decision: 'accept' };

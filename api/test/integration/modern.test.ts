@@ -3,7 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { seal } from '../../src/secrets/envelope';
 import { LocalFileKek } from '../../src/secrets/kek';
 import { TABLES } from '../../src/storage/tables';
-import { OPENER_ORIGIN, pageNonce, postedMessage, signIn, SignInOptions, useStack } from '../support/stack';
+import { answerConfirmation, confirmFormOf, OPENER_ORIGIN, pageNonce, postedMessage, signIn, SignInOptions, useStack } from '../support/stack';
 import { fault } from '../support/sending';
 
 jest.setTimeout(60_000);
@@ -58,6 +58,12 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
       const next = await signIn(stack.tenant.origin, page.headers.get('location') as string, options);
       page = await callback(next.callbackUrl);
       legs++;
+    }
+    const confirmation = confirmFormOf(page.html);
+    if (confirmation) {
+      // Another account than the admin's: its owner answers the confirmation.
+      const answered = await answerConfirmation(stack, confirmation.token, options.confirm ?? 'connect');
+      page = { status: answered.status, html: answered.body, headers: answered.headers };
     }
     const posted = postedMessage(page.html);
     const completed = posted.message.ok ? await complete(admin, catalog, posted.message.completion, nonce) : undefined;

@@ -362,6 +362,25 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect([looked.includes(past), looked.includes(coming)]).toEqual([false, true]);
   });
 
+  it('graph, the organiser moved the meeting to another calendar in Outlook - the LMS still updates it (no second meeting) and cancels it (the attendees get the cancellation): the event is kept by its immutable id', async () => {
+    await graphCatalog();
+    const id = `s-${randomUUID()}`;
+    const times = { start: { dateTime: '2027-08-02T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-08-02T11:00:00', timeZone: 'Asia/Tokyo' } };
+    expect((await put(catalogA, id, session(1, { title: 'Moved calendar', ...times }))).status).toBe(202);
+    const first = await until(catalogA, id, (b) => b.status === 'scheduled', 'the meeting');
+    await fault(stack, 'move-event', { mailbox: 'megan@contoso.test', iCalUId: first.uid });
+    const mine = async () => (await events('megan@contoso.test')).filter((e) => e.subject.startsWith('Moved calendar'));
+
+    await put(catalogA, id, session(2, { title: 'Moved calendar, new title', ...times }));
+    expect(await until(catalogA, id, (b) => b.status === 'updated', 'the update')).toMatchObject({ uid: first.uid, code: null });
+    expect((await mine()).map((e) => [e.subject, e.isCancelled])).toEqual([['Moved calendar, new title', false]]);
+
+    await cancel(catalogA, id, { revision: 3 });
+    await until(catalogA, id, (b) => b.status === 'cancelled', 'the cancellation');
+    expect((await mine()).map((e) => e.isCancelled)).toEqual([true]);
+    await eventually(async () => ((await invitations('learner1@contoso.test')).some((m) => m.subject.startsWith('Canceled: Moved calendar')) ? true : undefined), 30_000, 'the cancellation in the attendee\'s inbox');
+  });
+
   it('graph room a delegate approves - the room\'s tentative answer ("awaiting approval") is not its last: the delegate\'s later decline fails the session with ROOM_UNAVAILABLE', async () => {
     await graphCatalog();
     await fault(stack, 'room-approval', { room: 'room-crane@contoso.test' });
@@ -674,6 +693,24 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await until(catalogA, id, (b) => b.status === 'cancelled', 'the cancellation as adele');
     expect((await events('adele@contoso.test')).map((e) => e.isCancelled)).toEqual([true]);
     expect((await invitations('learner1@contoso.test')).map((m) => m.calendar?.method)).toEqual(['REQUEST', 'CANCEL']);
+  });
+
+  it('held past its end - an invitation held while the connection was lost is not sent once its session has ended (R-LOSS-3): the status says MESSAGE_EXPIRED and no calendar gets a meeting in the past; one still ahead goes out', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-end' });
+    const utc = (ms: number) => ({ dateTime: new Date(ms).toISOString().slice(0, 19), timeZone: 'UTC' });
+    const [ending, ahead] = [`s-${randomUUID()}`, `s-${randomUUID()}`];
+    const endsAt = Date.now() + 3000;
+    await put(catalogB, ending, session(1, { title: 'Ends soon', start: utc(endsAt - 3_600_000), end: utc(endsAt) }));
+    await put(catalogB, ahead, session(1, { title: 'Still ahead' }));
+    await until(catalogB, ending, (b) => b.status === 'held', 'the hold');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, endsAt - Date.now()) + 1000));
+
+    await connectClassic(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', 'changed-end');
+    await until(catalogB, ahead, (b) => b.status === 'scheduled', 'the session still ahead');
+    expect((await until(catalogB, ending, (b) => b.status === 'failed', 'the ended session')).code).toBe('MESSAGE_EXPIRED');
+    expect((await invitations('learner1@contoso.test')).map((m) => m.subject)).toEqual(['Still ahead']);
   });
 
   it('held then restored - only what went out counts as sent: the restored notice says 1 went out, 4 were outdated (expired), 1 failed, and comes as soon as all were dealt with', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { TABLES } from '../../src/storage/tables';
 import { fault } from '../support/sending';
-import { connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, provisionSettingsList, signIn, useStack } from '../support/stack';
+import { answerConfirmation, confirmFormOf, connectModernAs, OPENER_ORIGIN, pageNonce, postedMessage, provisionSettingsList, signIn, useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -38,7 +38,14 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     expect(started.status).toBe(200);
     const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user });
     const url = new URL(callbackUrl);
-    const posted = postedMessage(String((await stack.call('GET', `${url.pathname}${url.search}`)).body));
+    let page = String((await stack.call('GET', `${url.pathname}${url.search}`)).body);
+    const confirmation = confirmFormOf(page);
+    // Another account than the admin's: the callback asks its owner first (who connects here).
+    expect(confirmation !== undefined).toBe(user !== admin);
+    if (confirmation) {
+      page = (await answerConfirmation(stack, confirmation.token, 'connect')).body;
+    }
+    const posted = postedMessage(page);
     expect(posted.message.ok).toBe(true);
     return { completion: posted.message.completion as string, nonce };
   }
@@ -94,6 +101,63 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     const asColleague = await complete('lynne@contoso.test', catalogA, completion, nonce);
     expect([asColleague.status, asColleague.body.code]).toEqual([403, 'NOT_CATALOG_ADMIN']);
     expect((await view(catalogA)).account).toBeNull();
+  });
+
+  it('login CSRF through the result poll - a colleague who signs in through the admin\'s link is told who asked, for which catalog and what it does before anything is kept; Cancel ends it for the admin\'s page (SIGN_IN_NOT_CONFIRMED); the confirm token is single use and no sign-in state', async () => {
+    const nonce = pageNonce();
+    const started = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
+    const result = async (): Promise<any> => (await stack.call('POST', path(catalogA, '/modern/result'), { token: await stack.token('adele@contoso.test'), body: { nonce } })).body;
+    const colleagueSignsIn = async (): Promise<{ token: string; html: string; headers: Headers }> => {
+      const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user: 'lynne@contoso.test' });
+      const url = new URL(callbackUrl);
+      const page = await stack.call('GET', `${url.pathname}${url.search}`);
+      const form = confirmFormOf(String(page.body));
+      expect(form).toBeDefined();
+      return { token: form?.token as string, html: String(page.body), headers: page.headers };
+    };
+    const first = await colleagueSignsIn();
+    for (const said of ['adele@contoso.test', 'lynne@contoso.test', catalogA]) {
+      expect(first.html).toContain(said);
+    }
+    // Nothing the admin's page could complete with: no message, no completion code; the form posts to this origin only.
+    expect(first.html).not.toContain('var data');
+    expect(first.headers.get('content-security-policy')).toContain("form-action 'self'");
+    expect(await result()).toEqual({ status: 'pending' });
+
+    // The confirm token is no sign-in state: a callback with it is refused and leaves it.
+    const asState = await stack.call('GET', `/v1/auth/callback?state=${first.token}&code=x`);
+    expect(postedMessage(String(asState.body)).message).toMatchObject({ ok: false, code: 'STATE_INVALID' });
+
+    const cancelled = await answerConfirmation(stack, first.token, 'cancel');
+    expect(cancelled.status).toBe(400);
+    expect(postedMessage(cancelled.body).message).toMatchObject({ ok: false, code: 'SIGN_IN_NOT_CONFIRMED' });
+    expect(await result()).toEqual({ status: 'failed', code: 'SIGN_IN_NOT_CONFIRMED' });
+    // Single use, whatever the answer; a token that is not one, or an answer that is neither, changes nothing.
+    expect(postedMessage((await answerConfirmation(stack, first.token, 'connect')).body).message).toMatchObject({ ok: false, code: 'STATE_INVALID' });
+    expect(postedMessage((await answerConfirmation(stack, 'x'.repeat(43), 'connect')).body).message).toMatchObject({ ok: false, code: 'STATE_INVALID' });
+    expect((await view(catalogA)).account).toBeNull();
+    expect((await stored(catalogA)).secret).toBeNull();
+
+    // The state was used once (the colleague's sign-in): the same link signs no one in again.
+    const again = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user: 'lynne@contoso.test' });
+    const replayed = await stack.call('GET', `${new URL(again.callbackUrl).pathname}${new URL(again.callbackUrl).search}`);
+    expect(postedMessage(String(replayed.body)).message).toMatchObject({ ok: false, code: 'STATE_INVALID' });
+  });
+
+  it('confirmation - the owner who expects it connects: the admin\'s page then learns the completion code and connects; a form answer that is neither is refused before anything is read', async () => {
+    const nonce = pageNonce();
+    const started = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
+    const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user: 'nestor@contoso.test' });
+    const page = await stack.call('GET', `${new URL(callbackUrl).pathname}${new URL(callbackUrl).search}`);
+    const form = confirmFormOf(String(page.body)) as { token: string };
+    const bad = await answerConfirmation(stack, form.token, 'yes');
+    expect(bad.status).toBe(400);
+    const connected = await answerConfirmation(stack, form.token, 'connect');
+    expect(postedMessage(connected.body).message).toMatchObject({ ok: true, completion: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const learned = (await stack.call('POST', path(catalogA, '/modern/result'), { token: await stack.token('adele@contoso.test'), body: { nonce } })).body;
+    expect(learned.status).toBe('signed-in');
+    const done = await complete('adele@contoso.test', catalogA, learned.completion, nonce);
+    expect(done.body).toMatchObject({ method: 'modern', account: { email: 'nestor@contoso.test' }, connectedBy: 'adele@contoso.test' });
   });
 
   it('completion - another admin of the same catalog, or the right admin without the page\'s nonce, changes nothing; the code stays for its page', async () => {

@@ -189,6 +189,8 @@ export interface SignInOptions {
   password?: string;
   consent?: 'accept' | 'cancel';
   consentForOrg?: boolean;
+  /** Signed in as another account than the admin's: the answer on the callback page's confirmation (connect by default). */
+  confirm?: 'connect' | 'cancel';
 }
 
 export interface SignInResult {
@@ -288,6 +290,26 @@ export async function settingsListItems(stack: Stack, site: string, owner: strin
   return ((await items.json()) as { value: Record<string, unknown>[] }).value;
 }
 
+/** The callback page's confirmation form (another account than the admin's signed in): its one-time token. */
+export function confirmFormOf(html: string): { token: string } | undefined {
+  if (!/<form method="post" action="confirm">/.test(html)) {
+    return undefined;
+  }
+  const token = /name="token" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) {
+    throw new Error(`a confirmation form without its token: ${html.slice(0, 300)}`);
+  }
+  return { token };
+}
+
+/** Answers the confirmation as its form does (a form post to /v1/auth/confirm); the page it answers with. */
+export async function answerConfirmation(stack: Stack, token: string, decision: string): Promise<{ status: number; body: string; headers: Headers }> {
+  const res = await fetch(`${stack.api.url}/v1/auth/confirm`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, decision }).toString() });
+  const body = await res.text();
+  stack.responses.push(body, JSON.stringify([...res.headers]));
+  return { status: res.status, body, headers: res.headers };
+}
+
 /** A nonce as the page makes one when it starts a sign-in (kept by the page, shown again to complete it). */
 export function pageNonce(): string {
   return randomBytes(32).toString('base64url');
@@ -297,6 +319,8 @@ export interface ModernConnect {
   /** The callback page's message (with the completion code on success). */
   posted: ReturnType<typeof postedMessage>;
   consentShown: boolean;
+  /** The callback page asked the account's owner to confirm (another account than the admin's signed in). */
+  confirmShown: boolean;
   authorizeUrl: string;
   nonce: string;
   /** The page's completion call (absent when the callback failed): the view, or a problem. */
@@ -321,8 +345,12 @@ export async function connectModernAs(stack: Stack, admin: string, catalog: stri
     url = new URL((await signIn(stack.tenant.origin, page.headers.get('location') as string, options)).callbackUrl);
     page = await stack.call('GET', `${url.pathname}${url.search}`);
   }
+  const confirmation = confirmFormOf(String(page.body));
+  if (confirmation) {
+    page = await answerConfirmation(stack, confirmation.token, options.confirm ?? 'connect');
+  }
   const posted = postedMessage(String(page.body));
-  const result: ModernConnect = { posted, consentShown: signedIn.consentShown, authorizeUrl: String(started.body.authorizeUrl), nonce };
+  const result: ModernConnect = { posted, consentShown: signedIn.consentShown, confirmShown: confirmation !== undefined, authorizeUrl: String(started.body.authorizeUrl), nonce };
   if (posted.message.ok && posted.message.completion) {
     result.completed = await stack.call('POST', `${path}/modern/complete`, { token: await stack.token(admin), body: { completion: posted.message.completion, nonce } });
   }

@@ -1,4 +1,6 @@
-import { objectIdOf, roomsGranted, signInScopes } from '../../src/connections/orgConsent';
+import type { GraphClient } from '../../src/graph/graphClient';
+import type { MicrosoftIdentity } from '../../src/identity/microsoftIdentity';
+import { FRESH_READ_INTERVAL_MS, objectIdOf, OrgConsentStatus, roomsGranted, signInScopes } from '../../src/connections/orgConsent';
 import { findSettingsList } from '../../src/sharepoint/listMirror';
 import { testConfig } from '../support/testConfig';
 
@@ -21,6 +23,28 @@ describe('incremental consent (R-MOD-5)', () => {
     expect(roomsGranted([own], 'oid-2')).toBe(false);
     expect(roomsGranted([own], null)).toBe(false);
     expect(roomsGranted([{ consentType: 'AllPrincipals', scope: 'Mail.Send User.Read' }], 'oid-1')).toBe(false);
+  });
+
+  it('OrgConsentStatus.forget - a fresh directory read at most every FRESH_READ_INTERVAL_MS, however many (anonymous) landings ask for one; a finished sign-in at once', async () => {
+    let tokens = 0;
+    const identity = { appToken: async () => { tokens++; return 'x.e30.y'; } } as unknown as MicrosoftIdentity;
+    const graph = { request: async () => ({ value: [] }), list: async () => [] } as unknown as GraphClient;
+    const status = new OrgConsentStatus(config, identity, graph, () => undefined);
+    await status.granted();
+    expect(tokens).toBe(1);
+    // Forged landings right after: the read just made stands.
+    for (let i = 0; i < 20; i++) {
+      status.forget({ throttled: true });
+      await status.granted();
+    }
+    expect(tokens).toBe(1);
+    status.forget({ throttled: true, now: Date.now() + FRESH_READ_INTERVAL_MS + 1 });
+    await status.granted();
+    expect(tokens).toBe(2);
+    // A finished sign-in (a redeemed code) forgets at once.
+    status.forget();
+    await status.granted();
+    expect(tokens).toBe(3);
   });
 
   it('objectIdOf - the object id is the first part of MSAL\'s home account id', () => {

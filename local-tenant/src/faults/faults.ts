@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { noFaults, SendingBlock, TenantState } from '../state/tenant-state';
 import { SENDING_BLOCKS } from '../smtp/replies';
 import { decideRoomRequests } from '../graph/calendar';
@@ -296,6 +297,19 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       target.blockedByPolicy = body.blocked !== false;
       const name = 'upn' in target ? target.upn : target.displayName;
       return { ok: true, detail: `Conditional Access ${target.blockedByPolicy ? 'blocks' : 'no longer blocks'} ${name}` };
+    }
+  },
+  'move-event': {
+    description:
+      "The organiser moves an event to another calendar of their mailbox (Outlook: drag it to another calendar): its regular id changes, its immutable id (Prefer: IdType=\"ImmutableId\") and iCalUId stay. A client that kept the regular id finds it no more (404 ErrorItemNotFound).",
+    fields: ['mailbox', 'iCalUId'],
+    apply: (state, body) => {
+      const mailbox = mailboxOf(state, body);
+      if (!mailbox) return fail('unknown mailbox');
+      const ev = state.mail.eventsOf(mailbox).find((e) => typeof body.iCalUId === 'string' && e.iCalUId === body.iCalUId);
+      if (!ev) return fail('no event of that mailbox has this iCalUId');
+      ev.id = randomBytes(32).toString('base64url');
+      return { ok: true, detail: `the event of ${mailbox} moved: its regular id changed` };
     }
   },
   'room-approval': {

@@ -158,7 +158,7 @@ function answerAs(state: TenantState, ev: CalendarEvent, organizer: Account, roo
   const existing = state.mail.eventsOf(room.upn).find((x) => x.iCalUId === ev.iCalUId);
   if (existing) state.mail.removeEvent(existing);
   // A tentative booking holds the room's calendar as the accepted one does, until a delegate decides.
-  if (response !== 'declined') state.mail.addEvent({ ...structuredClone(ev), id: randomUUID(), mailbox: room.upn, attendees: structuredClone(ev.attendees) });
+  if (response !== 'declined') state.mail.addEvent({ ...structuredClone(ev), id: randomUUID(), immutableId: randomUUID(), mailbox: room.upn, attendees: structuredClone(ev.attendees) });
   deliver(state, {
     sender: room.upn,
     from: { address: room.upn, name: room.displayName },
@@ -256,6 +256,7 @@ export function createEvent(state: TenantState, organizer: Account, input: Event
   const online = input.isOnlineMeeting === true;
   const ev: CalendarEvent = {
     id: randomBytes(32).toString('base64url'),
+    immutableId: randomBytes(32).toString('base64url'),
     iCalUId: `040000008200E00074C5B7101A82E008${randomBytes(24).toString('hex').toUpperCase()}`,
     mailbox: organizer.upn,
     createdDateTime: now,

@@ -402,13 +402,19 @@ function routes(g: FastifyInstance, state: TenantState): void {
     }
     return a;
   };
-  const eventJson = (ev: CalendarEvent): Record<string, unknown> => {
+  /**
+   * An event as Graph answers it: its `id` the regular one, or the immutable one when the request
+   * says `Prefer: IdType="ImmutableId"` ("This header only applies to the request it is included with").
+   */
+  const eventJson = (ev: CalendarEvent, req: FastifyRequest): Record<string, unknown> => {
     // mailbox and sequence are the store's bookkeeping, not Graph properties.
     const rest: Partial<CalendarEvent> = { ...ev };
     delete rest.mailbox;
     delete rest.sequence;
     delete rest.extendedProperties;
-    return { '@odata.context': `${GRAPH(state)}/$metadata#users('${ev.mailbox}')/events/$entity`, '@odata.etag': `W/"${ev.changeKey}"`, webLink: `${state.origin}/_mailbox?upn=${encodeURIComponent(ev.mailbox)}#event-${ev.id}`, ...rest };
+    delete rest.immutableId;
+    const immutable = /(^|[,;\s])IdType\s*=\s*"?ImmutableId"?/i.test(String(req.headers.prefer ?? ''));
+    return { '@odata.context': `${GRAPH(state)}/$metadata#users('${ev.mailbox}')/events/$entity`, '@odata.etag': `W/"${ev.changeKey}"`, webLink: `${state.origin}/_mailbox?upn=${encodeURIComponent(ev.mailbox)}#event-${ev.id}`, ...rest, id: immutable ? ev.immutableId : ev.id };
   };
   const findEvent = (req: FastifyRequest, reply: FastifyReply, a: Account): CalendarEvent | null => {
     const ev = state.mail.event(a.upn, (req.params as Params).eventId);
@@ -430,11 +436,11 @@ function routes(g: FastifyInstance, state: TenantState): void {
       if (existing) {
         const same = !existing.isCancelled && existing.subject === (input.subject ?? '') && eventTimeMs(existing.start) === eventTimeMs(input.start as DateTimeTimeZone) && eventTimeMs(existing.end) === eventTimeMs(input.end as DateTimeTimeZone);
         if (!same) return badRequest(reply, `The TransactionId '${input.transactionId}' has already been used to create a different event.`, 'ErrorDuplicateTransactionId');
-        return reply.code(201).send(eventJson(existing));
+        return reply.code(201).send(eventJson(existing, req));
       }
     }
     if (!admit(req, reply, a)) return reply;
-    return reply.code(201).send(eventJson(createEvent(state, a, input)));
+    return reply.code(201).send(eventJson(createEvent(state, a, input), req));
   };
   for (const base of ['/me', '/users/:id']) {
     g.post(`${base}/events`, create);
@@ -453,7 +459,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
         const [id, value] = [byProperty[2], byProperty[3]].map((v) => v.replace(/''/g, "'"));
         events = events.filter((e) => e.extendedProperties.some((p) => sameExtendedPropertyId(p.id, id) && p.value.toLowerCase() === value.toLowerCase()));
       }
-      return { '@odata.context': `${GRAPH(state)}/$metadata#users('${a.upn}')/events`, value: events.map((e) => select(eventJson(e), q)) };
+      return { '@odata.context': `${GRAPH(state)}/$metadata#users('${a.upn}')/events`, value: events.map((e) => select(eventJson(e, req), q)) };
     };
     g.get(`${base}/events`, list);
     g.get(`${base}/calendar/events`, list);
@@ -462,7 +468,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       const ev = a && findEvent(req, reply, a);
       if (!a || !ev) return reply;
       if (!admitConcurrent(req, reply, a)) return reply;
-      return eventJson(ev);
+      return eventJson(ev, req);
     });
     g.patch(`${base}/events/:eventId`, async (req, reply) => {
       const a = calendarAccess(req, reply, true);
@@ -473,7 +479,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
       if (problem) return badRequest(reply, problem.message, problem.code);
       if (ev.isCancelled) return badRequest(reply, 'The meeting has been canceled and can no longer be updated.', 'ErrorCalendarIsCancelledForAccept');
       if (!admit(req, reply, a)) return reply;
-      return eventJson(updateEvent(state, a, ev, input));
+      return eventJson(updateEvent(state, a, ev, input), req);
     });
     g.post(`${base}/events/:eventId/cancel`, async (req, reply) => {
       const a = calendarAccess(req, reply, true);

@@ -49,7 +49,10 @@ export interface DateTimeTimeZone {
 
 /** A calendar event as Graph returns it (the subset the product uses). */
 export interface CalendarEvent {
+  /** The event's id as Graph gives it by default: it changes when the item moves to another calendar or folder. */
   id: string;
+  /** Its id under `Prefer: IdType="ImmutableId"`: it stays while the item stays in the mailbox. */
+  immutableId: string;
   iCalUId: string;
   mailbox: string;
   createdDateTime: string;
@@ -116,7 +119,8 @@ export class MailStore {
   }
 
   event(mailbox: string, id: string): CalendarEvent | undefined {
-    return this.eventsOf(mailbox).find((e) => e.id === id);
+    // Graph takes either kind of id in a request, whatever the Prefer header says (Obtain immutable identifiers for Outlook resources).
+    return this.eventsOf(mailbox).find((e) => e.id === id || e.immutableId === id);
   }
 
   removeEvent(event: CalendarEvent): void {

@@ -137,6 +137,12 @@ export const CallbackQuery = Type.Object({
   client_info: Type.Optional(Type.String({ maxLength: 4096 }))
 });
 
+/** The callback page's confirmation form (another account than the admin's signed in): its one-time token and the answer. */
+export const ConfirmForm = Type.Object({
+  token: Type.String({ maxLength: 200 }),
+  decision: Type.Union([Type.Literal('connect'), Type.Literal('cancel')])
+});
+
 export const Problem = Type.Object({
   type: Type.String(),
   title: Type.String(),

@@ -244,6 +244,17 @@ export const DOMAIN_ERRORS = {
       ja: 'サインインは、開始した設定ページでのみ完了します。何も変更されていません。設定ページでもう一度 [接続] を選択してください。'
     }
   },
+  SIGN_IN_NOT_CONFIRMED: {
+    status: 403,
+    title: {
+      en: 'The person who signed in did not confirm the connection.',
+      ja: 'サインインした人が接続を確認しませんでした。'
+    },
+    remedy: {
+      en: 'The sign-in was made with an account other than yours, and its owner selected Cancel when asked to let the LMS send this catalog\'s mail as that account. Nothing was changed. Select Connect again and sign in with the account that should send, or ask its owner to confirm.',
+      ja: 'あなた以外のアカウントでサインインが行われ、このカタログのメールをそのアカウントとして LMS が送信することの確認で、アカウントの所有者が [キャンセル] を選択しました。何も変更されていません。もう一度 [接続] を選択して送信に使うアカウントでサインインするか、アカウントの所有者に確認を依頼してください。'
+    }
+  },
   SIGN_IN_SUPERSEDED: {
     status: 409,
     title: {
