@@ -74,25 +74,26 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
  */
 export function confirmPage(outcome: CallbackOutcome & { confirm: NonNullable<CallbackOutcome['confirm']> }, styleNonce: string, language: 'en' | 'ja'): string {
   const { token, account, admin } = outcome.confirm;
-  const catalog = outcome.catalog ?? '';
+  // The names the owner must check stand out; each is escaped on its own.
+  const [who, by, where] = [account, admin, outcome.catalog ?? ''].map((v) => `<strong>${escapeHtml(v)}</strong>`);
   const t = language === 'ja'
     ? {
       heading: 'このアカウントをコース カタログに接続しますか？',
-      what: `${account} としてサインインしました。${admin} さんが、このアカウントをカタログ ${catalog} に接続しようとしています。接続すると、LMS はこのカタログの通知と会議出席依頼を ${account} として送信し、返信はこのメールボックスに届きます。`,
+      what: `${who} としてサインインしました。${by} さんが、このアカウントをカタログ ${where} に接続しようとしています。接続すると、LMS はこのカタログの通知と会議出席依頼を ${who} として送信し、返信はこのメールボックスに届きます。`,
       ask: '依頼に心当たりがある場合のみ [接続] を選択してください。心当たりがない場合は [キャンセル] を選択してください。何も変更されません。',
       connect: '接続',
       cancel: 'キャンセル'
     }
     : {
       heading: 'Connect this account to the course catalog?',
-      what: `You signed in as ${account}. ${admin} asked to connect it to the catalog ${catalog}: the LMS will then send that catalog's notifications and meeting invitations as ${account}, and replies will reach this mailbox.`,
+      what: `You signed in as ${who}. ${by} asked to connect it to the catalog ${where}: the LMS will then send that catalog's notifications and meeting invitations as ${who}, and replies will reach this mailbox.`,
       ask: 'Select Connect only if you expect this. If you did not ask for it, select Cancel: nothing is changed.',
       connect: 'Connect',
       cancel: 'Cancel'
     };
   return `${pageHead(language, styleNonce)}
 <body>
-<main><h1>${escapeHtml(t.heading)}</h1><p>${escapeHtml(t.what)}</p><p>${escapeHtml(t.ask)}</p>
+<main><h1>${escapeHtml(t.heading)}</h1><p>${t.what}</p><p>${escapeHtml(t.ask)}</p>
 <form method="post" action="confirm"><input type="hidden" name="token" value="${escapeHtml(token)}">
 <p class="actions"><button type="submit" name="decision" value="cancel">${escapeHtml(t.cancel)}</button> <button type="submit" name="decision" value="connect" class="primary">${escapeHtml(t.connect)}</button></p>
 </form></main>
@@ -147,6 +148,7 @@ const PAGE_STYLE = [
   'p{font-size:0.875rem;line-height:1.5;margin:0.5rem 0 0}',
   ':lang(ja) h1,:lang(ja) p{word-break:auto-phrase}',
   'code{font-family:Consolas,"Courier New",monospace}',
+  'strong{font-weight:600;overflow-wrap:anywhere}',
   '.actions{display:flex;flex-wrap:wrap;gap:0.5rem;justify-content:flex-end;margin-top:1rem}',
   'button{font:inherit;font-size:0.875rem;font-weight:600;min-width:6rem;padding:0.375rem 1.25rem;border-radius:2px;border:1px solid CanvasText;background:Canvas;color:CanvasText;cursor:pointer}',
   'button.primary{background:#0078d4;border-color:#0078d4;color:#fff}',

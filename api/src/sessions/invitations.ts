@@ -466,7 +466,10 @@ export class SessionInvitations implements InvitationSender {
     if (!event?.id) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph event without id' });
     }
-    return { sent: made(event.id, event.iCalUId, event), outcome: done(null), submitted: true };
+    // Graph makes the meeting all the same when the account's calendar offers no Teams meetings (no
+    // Teams licence): it answers without an online meeting, and the LMS is told.
+    const notes: ErrorCode[] = d.teams && !event.onlineMeeting?.joinUrl ? ['TEAMS_NOT_AVAILABLE'] : [];
+    return { sent: made(event.id, event.iCalUId, event), outcome: { ...done(null), notes }, submitted: true };
   }
 
   /** Free in the whole range, the session's own booking of the same room not counted. */

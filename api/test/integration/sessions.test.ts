@@ -381,6 +381,23 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await eventually(async () => ((await invitations('learner1@contoso.test')).some((m) => m.subject.startsWith('Canceled: Moved calendar')) ? true : undefined), 30_000, 'the cancellation in the attendee\'s inbox');
   });
 
+  it('graph, an account whose calendar offers no Teams meetings (no Teams licence) - the meeting is made without one and the status notes TEAMS_NOT_AVAILABLE; once Teams is there, the next revision adds it', async () => {
+    await graphCatalog();
+    await fault(stack, 'teams-unavailable', { mailbox: 'megan@contoso.test' });
+    try {
+      const id = `s-${randomUUID()}`;
+      expect((await put(catalogA, id, session(1, { title: 'No Teams', teams: true }))).status).toBe(202);
+      expect(await until(catalogA, id, (b) => b.status === 'scheduled', 'the meeting')).toMatchObject({ code: null, notes: ['TEAMS_NOT_AVAILABLE'], joinUrl: null });
+      await fault(stack, 'teams-unavailable', { mailbox: 'megan@contoso.test', clear: true });
+      await put(catalogA, id, session(2, { title: 'No Teams, then Teams', teams: true }));
+      const updated = await until(catalogA, id, (b) => b.status === 'updated', 'the update');
+      expect(updated.notes).toEqual([]);
+      expect(updated.joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\//);
+    } finally {
+      await fault(stack, 'teams-unavailable', { mailbox: 'megan@contoso.test', clear: true });
+    }
+  });
+
   it('graph room a delegate approves - the room\'s tentative answer ("awaiting approval") is not its last: the delegate\'s later decline fails the session with ROOM_UNAVAILABLE', async () => {
     await graphCatalog();
     await fault(stack, 'room-approval', { room: 'room-crane@contoso.test' });

@@ -1,5 +1,5 @@
 import type { CryptographyClient } from '@azure/keyvault-keys';
-import { adminConsentPage, callbackPage } from '../../src/connections/callbackPage';
+import { adminConsentPage, callbackPage, confirmPage } from '../../src/connections/callbackPage';
 import { KeyVaultKek } from '../../src/secrets/kek';
 
 function data(html: string) {
@@ -19,6 +19,22 @@ describe('callback page', () => {
     expect(html).toContain('window.opener.postMessage(data.message, data.origin)');
     expect(html).not.toContain("'*'");
     expect(html).toContain('<script nonce="n0nce">');
+  });
+
+  it('confirmPage - names the account, the admin who asked and the catalog (each escaped), in the page\'s language; runs no script and carries no completion code', () => {
+    const confirm = { token: 't'.repeat(43), account: 'lynne@contoso.test', admin: '<img src=x onerror=alert(1)>' };
+    const en = confirmPage({ ok: true, origin: 'https://contoso.sharepoint.com', catalog: 'https://contoso.sharepoint.com/sites/a"><b>', confirm }, 'n', 'en');
+    expect(en).toContain('<strong>lynne@contoso.test</strong>');
+    expect(en).toContain('<strong>&lt;img src=x onerror=alert(1)&gt;</strong>');
+    expect(en).toContain('sites/a&quot;&gt;&lt;b&gt;</strong>');
+    expect(en).not.toContain('<img');
+    expect(en).not.toContain('<script');
+    expect(en).toContain(`<input type="hidden" name="token" value="${confirm.token}">`);
+    expect(en).toMatch(/<button type="submit" name="decision" value="connect"[^>]*>Connect<\/button>/);
+    expect(en).toMatch(/<button type="submit" name="decision" value="cancel">Cancel<\/button>/);
+    const ja = confirmPage({ ok: true, catalog: 'c', confirm }, 'n', 'ja');
+    expect(ja).toContain('<html lang="ja">');
+    expect(ja).toContain('>接続</button>');
   });
 
   it('callbackPage (R-SEC-1) - a success carries its completion code to the opener only; a failure never carries one', () => {

@@ -312,6 +312,21 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       return { ok: true, detail: `the event of ${mailbox} moved: its regular id changed` };
     }
   },
+  'teams-unavailable': {
+    description:
+      "Take Teams meetings away from a mailbox's calendar (no Teams licence: its allowedOnlineMeetingProviders lack teamsForBusiness). An event created or updated with isOnlineMeeting true is answered all the same, without an online meeting (isOnlineMeeting false, onlineMeeting null), as Graph answers. clear: true gives them back.",
+    fields: ['mailbox', 'clear'],
+    apply: (state, body) => {
+      const mailbox = mailboxOf(state, body);
+      if (!mailbox) return fail('unknown mailbox');
+      if (body.clear === true) {
+        state.faults.noTeams.delete(mailbox);
+        return { ok: true, detail: `${mailbox} can make Teams meetings again` };
+      }
+      state.faults.noTeams.add(mailbox);
+      return { ok: true, detail: `${mailbox} cannot make Teams meetings` };
+    }
+  },
   'room-approval': {
     description:
       "Let a delegate approve a room's booking requests (Set-CalendarProcessing -AllBookInPolicy $false with ResourceDelegates): the booking assistant answers a free slot tentatively ('awaiting approval') and holds it; decide: accepted or declined is the delegate's decision on every request it answered so; clear: true lets the room accept by itself again.",

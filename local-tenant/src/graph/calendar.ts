@@ -75,7 +75,13 @@ function meetingBlob(contentType: 'html' | 'text', joinUrl: string): string {
 }
 
 /** Makes the event a Teams meeting: a join URL, and its blob at the end of the body. */
-function goOnline(ev: CalendarEvent): void {
+/**
+ * Makes the event a Teams meeting - unless the organiser's calendar offers no Teams meetings (no
+ * Teams licence: `teams-unavailable` fault): Graph then answers the create or update all the same,
+ * with `isOnlineMeeting` false and no `onlineMeeting` (microsoftgraph/microsoft-graph-docs#9741).
+ */
+function goOnline(state: TenantState, ev: CalendarEvent): void {
+  if (state.faults.noTeams.has(ev.mailbox)) return;
   const joinUrl = teamsJoinUrl();
   ev.isOnlineMeeting = true;
   ev.onlineMeetingProvider = 'teamsForBusiness';
@@ -279,7 +285,7 @@ export function createEvent(state: TenantState, organizer: Account, input: Event
     extendedProperties: (input.singleValueExtendedProperties ?? []).map((p) => ({ id: String(p.id), value: String(p.value) })),
     showAs: 'busy'
   };
-  if (online) goOnline(ev);
+  if (online) goOnline(state, ev);
   ev.locations = ev.location.displayName ? [ev.location] : [];
   state.mail.addEvent(ev);
   if (ev.attendees.length) notifyAttendees(state, ev, organizer, 'REQUEST', '');
@@ -310,7 +316,7 @@ export function updateEvent(state: TenantState, organizer: Account, ev: Calendar
     const room = ev.attendees.find((a) => a.type === 'resource');
     if (room) ev.location = { displayName: room.emailAddress.name, locationEmailAddress: room.emailAddress.address, locationType: 'conferenceRoom' };
   }
-  if (input.isOnlineMeeting === true && !ev.onlineMeeting) goOnline(ev);
+  if (input.isOnlineMeeting === true && !ev.onlineMeeting) goOnline(state, ev);
   ev.locations = ev.location.displayName ? [ev.location] : [];
   ev.sequence += 1;
   ev.lastModifiedDateTime = new Date().toISOString();

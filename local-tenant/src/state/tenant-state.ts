@@ -145,9 +145,11 @@ export interface Faults {
   smtpRecipientLimit: number | null;
   /** Rooms (UPN, lower case) whose booking requests a delegate approves: the booking assistant answers tentatively first. */
   roomsNeedingApproval: Set<string>;
+  /** Mailboxes whose calendar offers no Teams meetings (allowedOnlineMeetingProviders without teamsForBusiness: no Teams licence). */
+  noTeams: Set<string>;
 }
 
-export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map(), fullMailboxes: new Set(), refusedRecipients: new Map(), smtpRecipientLimit: null, roomsNeedingApproval: new Set() });
+export const noFaults = (): Faults => ({ graphFailure: null, latencyMs: 0, mailboxLimits: new Map(), sendingBlocks: new Map(), fullMailboxes: new Set(), refusedRecipients: new Map(), smtpRecipientLimit: null, roomsNeedingApproval: new Set(), noTeams: new Set() });
 
 /** Everything the local tenant knows; `reset()` returns it to the fixture. Signing keys live elsewhere. */
 export class TenantState {

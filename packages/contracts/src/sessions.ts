@@ -50,7 +50,7 @@ export const SessionStatus = Type.Object({
   sentRevision: Type.Union([Type.Integer(), Type.Null()], { description: 'The revision the attendees last received; null while none went out.' }),
   status: SessionStatusValue,
   code: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed or is held: a code of the error catalogue.' }),
-  notes: Type.Array(Type.String(), { description: 'Codes of what the transport could not do (TEAMS_NOT_AVAILABLE_ON_SMTP, ROOMS_NOT_AVAILABLE), the invitation went out without it; over SMTP, RECIPIENT_REJECTED when the server refused some attendees while it took the invitation for the others (they did not get it).' }),
+  notes: Type.Array(Type.String(), { description: 'Codes of what the transport or the account could not do (TEAMS_NOT_AVAILABLE_ON_SMTP, ROOMS_NOT_AVAILABLE; TEAMS_NOT_AVAILABLE when Graph made the meeting without a Teams meeting), the invitation went out without it; over SMTP, RECIPIENT_REJECTED when the server refused some attendees while it took the invitation for the others (they did not get it).' }),
   transport: Type.Union([Type.Literal('graph'), Type.Literal('smtp'), Type.Null()], { description: 'How the invitation went out: a Graph event, or iCalendar email over SMTP.' }),
   organizer: Type.Union([Type.String(), Type.Null()], { description: 'The account the invitation went out as: the meeting\'s organiser, the only account attendees\' calendars take its changes from (SESSION_ORGANIZER_CHANGED once the catalog is connected as another).' }),
   joinUrl: Type.Union([Type.String(), Type.Null()], { description: 'The Teams meeting\'s join URL, once known.' }),

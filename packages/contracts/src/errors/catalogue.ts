@@ -475,6 +475,17 @@ export const DOMAIN_ERRORS = {
       ja: '会議室には Microsoft Graph が必要です。Graph で送信する先進認証での接続と、テナント管理者が承認した Place.Read.All が必要です（設定ページに依頼方法が表示されます）。基本認証での接続と SMTP で送信する接続では、会議室名を場所として記載した会議出席依頼のみを送信します。'
     }
   },
+  TEAMS_NOT_AVAILABLE: {
+    status: 409,
+    title: {
+      en: 'No Teams meeting: the connected account cannot create Teams meetings.',
+      ja: '接続されたアカウントは Teams 会議を作成できないため、Teams 会議は追加されませんでした。'
+    },
+    remedy: {
+      en: 'Microsoft 365 made the meeting without a Teams meeting: the account\'s calendar does not offer Teams as an online meeting provider (usually the account has no Teams licence). The invitation went out without a join link. Once a Microsoft 365 admin assigns the account a licence that includes Teams, the session\'s next revision adds a Teams meeting.',
+      ja: 'Microsoft 365 は Teams 会議なしで会議を作成しました。このアカウントの予定表では、オンライン会議プロバイダーとして Teams を使用できません（通常、アカウントに Teams のライセンスがありません）。出席依頼は参加リンクなしで送信されました。Microsoft 365 管理者がこのアカウントに Teams を含むライセンスを割り当てると、セッションの次のリビジョンで Teams 会議が追加されます。'
+    }
+  },
   TEAMS_NOT_AVAILABLE_ON_SMTP: {
     status: 409,
     title: {
