@@ -104,6 +104,8 @@ describe('permissions', () => {
         expect((await get(api, url)).status).toBe(200);
       }
       expect((await get(backend, '/users/adele@contoso.test/mailboxSettings')).body.error?.code).toBe('ErrorAccessDenied');
+      // A user is the directory's: its refusal is the directory's too.
+      expect((await get(backend, '/users/adele@contoso.test')).body.error?.code).toBe('Authorization_RequestDenied');
       expect((await get(backend, '/users/adele@contoso.test/sendMail', { method: 'POST', body: '{}' })).body.error?.code).toBe('ErrorAccessDenied');
     });
 

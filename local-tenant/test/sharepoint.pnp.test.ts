@@ -83,6 +83,14 @@ describe('SharePoint REST with @pnp/sp', () => {
     const body = await err.response.json();
     expect(body['odata.error'].code).toBe('-1, Microsoft.SharePoint.Client.ClientServiceException');
     expect((await item()).LmsEnabled).toBe(true);
+    // An update or delete without If-Match is refused like a stale one: SharePoint asks for the ETag or "*".
+    const token = await devToken(tenant, 'adele@contoso.test', tenant.origin);
+    const raw = `${siteUrl('catalog-a')}/_api/web/lists/getByTitle('${encodeURIComponent(LIST)}')/items(${added.Id})`;
+    for (const method of ['MERGE', 'DELETE']) {
+      const res = await fetch(raw, { method: 'POST', headers: { authorization: `Bearer ${token}`, accept: 'application/json;odata=nometadata', 'content-type': 'application/json;odata=nometadata', 'x-http-method': method }, body: JSON.stringify({ LmsEnabled: false }) });
+      expect([method, res.status, ((await res.json()) as { 'odata.error': { message: { value: string } } })['odata.error'].message.value]).toEqual([method, 412, "The request ETag value '' does not match the object's ETag value '\"2\"'."]);
+    }
+    expect((await item()).LmsEnabled).toBe(true);
     await item.delete();
     expect(await list.items()).toEqual([]);
   });

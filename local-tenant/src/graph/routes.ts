@@ -260,7 +260,7 @@ function routes(g: FastifyInstance, state: TenantState): void {
   // ---------- users ----------
   const getUser = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const c = caller(req);
-    if (!allows(c, ['User.Read', 'User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], ['User.Read.All', 'Directory.Read.All'])) return denied(reply);
+    if (!allows(c, ['User.Read', 'User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], ['User.Read.All', 'Directory.Read.All'])) return insufficient(reply);
     const a = target(req, reply);
     if (!a) return reply;
     if (c.kind === 'user' && a.id !== c.user.id && !allows(c, ['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'], [])) return insufficient(reply);

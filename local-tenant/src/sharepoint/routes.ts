@@ -499,9 +499,14 @@ function selectProps(obj: Record<string, unknown>, select: string | undefined): 
   return Object.fromEntries(Object.entries(obj).filter(([k]) => wanted.includes(k.toLowerCase()) || k.startsWith('odata.') || k === '__metadata'));
 }
 
-/** If-Match as SharePoint compares it: "*" or the item's current ETag (quotes optional, W/ ignored). */
+/**
+ * If-Match as SharePoint compares it: "*" or the item's current ETag (quotes optional, W/ ignored).
+ * An update or delete without it is refused like a stale one ("The request ETag value '' does not
+ * match ..."): SharePoint asks for the item's ETag, or "*" to overwrite whatever is there.
+ */
 function staleETag(header: string | undefined, item: SpItem): string | null {
-  if (!header || header === '*') return null;
+  if (header === undefined || header === '') return '';
+  if (header === '*') return null;
   const given = header.replace(/^W\//, '').replace(/^"|"$/g, '');
   return given === String(item.version) ? null : header;
 }
@@ -516,7 +521,7 @@ function itemRoute(c: Ctx, list: SpList, item: SpItem): unknown {
   }
   if (!includes(c.mask, EDIT_ITEMS)) return accessDenied(c);
   const stale = staleETag(c.req.headers['if-match'] as string | undefined, item);
-  if (stale) return fail(c, 412, ERR.clientService, `The request ETag value '${stale}' does not match the object's ETag value '${etagOf(item)}'.`);
+  if (stale !== null) return fail(c, 412, ERR.clientService, `The request ETag value '${stale}' does not match the object's ETag value '${etagOf(item)}'.`);
   if (c.method === 'MERGE' || c.method === 'PATCH' || c.method === 'PUT') {
     const problem = applyValues(list, item, (c.req.body ?? {}) as Record<string, unknown>, editorId(c));
     if (problem) return fail(c, 400, ERR.invalidQuery, problem);

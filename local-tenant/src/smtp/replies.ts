@@ -36,10 +36,10 @@ export const SMTP_REPLIES = {
   sendAsDeniedAtSubmission: (user: string, from: string) => r(554, `5.2.252 SendAsDenied; ${user} not allowed to send as ${from}; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message.`),
   notAuthenticated: () => r(530, '5.7.57 Client not authenticated to send mail.'),
   /**
-   * More sending connections than the mailbox may have. Microsoft's page ("Changes in message store
-   * and throttling for concurrent connections") quotes `432 4.3.2 STOREDRV.ClientSubmit; sender
-   * thread limit exceeded`; servers answer with this wording (sabuhish/fastapi-mail#75,
-   * nodemailer/nodemailer#1613). Clients go by 432 / 4.3.2.
+   * More sending connections than the mailbox may have, in the wording Microsoft's page ("Changes in
+   * message store and throttling for concurrent connections") quotes and servers answer with
+   * (sabuhish/fastapi-mail#75, nodemailer/nodemailer#1613); the 2018 Exchange team blog quoted an
+   * older one (`432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded`). Clients go by 432 / 4.3.2.
    */
   concurrencyExceeded: () => r(432, '4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information.'),
   quotaExceeded: () => r(554, '5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message Cannot submit message.'),
