@@ -9,7 +9,7 @@ import { type InvitationPass, type InvitationSender, withPassSent } from '../sen
 import type { StoredItem } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
 import { htmlToText, invitationIcs } from './ics';
-import type { Attempt, RoomAnswer, SentState, SessionOutcome, SessionRecord, SessionRevision, SessionStore } from './sessionStore';
+import { instanceSuffix, type Attempt, type RoomAnswer, type SentState, type SessionOutcome, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
 import { graphDateTime, sessionTimes } from './time';
 import { escapeHtml } from '../html';
 
@@ -446,7 +446,7 @@ export class SessionInvitations implements InvitationSender {
         return created;
       };
       // The catalog in lower case: a put may spell its site's path in either case (one catalog).
-      const generationId = hashOf(`${record.catalog.toLowerCase()}\n${record.sessionId}\n${generation}`).slice(0, 32);
+      const generationId = hashOf(`${record.catalog.toLowerCase()}\n${record.sessionId}\n${generation}${instanceSuffix(record)}`).slice(0, 32);
       try {
         event = await create(generationId);
       } catch (error) {
@@ -497,7 +497,7 @@ export class SessionInvitations implements InvitationSender {
     const sent: SentState | null = attempted ? (again ? { ...attempted, cancelled: false, sequence: attempted.sequence - 1 } : attempted) : recorded;
     const notes: ErrorCode[] = [...(d.teams ? ['TEAMS_NOT_AVAILABLE_ON_SMTP' as const] : []), ...(d.room ? ['ROOMS_NOT_AVAILABLE' as const] : [])];
     const outcome: SessionOutcome = { revision: d.revision, code: null, notes };
-    const h = hashOf(`${record.catalog}\n${record.sessionId}`).slice(0, 32);
+    const h = hashOf(`${record.catalog}\n${record.sessionId}${instanceSuffix(record)}`).slice(0, 32);
     const uid = sent?.uid ?? `${h}@${this.deps.domain}`;
     const organizer = { email: transport.account, name: transport.account };
     const location = d.room ? (await this.deps.roomName(record.catalog, d.room)) ?? d.room : null;

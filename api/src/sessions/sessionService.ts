@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ErrorCode, RoomAvailabilityBody, RoomsBody, SessionCancelBody, SessionPutBody, SessionStatusBody } from '@lms-m365/contracts';
@@ -140,6 +141,8 @@ export class SessionService {
             attempt: existing?.attempt ?? null,
             firstSentRevision: existing?.firstSentRevision ?? null,
             outcome: existing?.outcome ?? null,
+            // A row of its own: a new meeting to calendars (SessionRecord.instance); kept by the rows after it.
+            ...(existing ? (existing.instance ? { instance: existing.instance } : {}) : { instance: randomBytes(12).toString('base64url') }),
             updatedAt: new Date().toISOString()
           }, existing?.etag ?? null);
         } catch (error) {

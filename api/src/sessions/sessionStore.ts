@@ -86,9 +86,19 @@ export interface SessionRecord {
   attempt: Attempt | null;
   firstSentRevision: number | null;
   outcome: SessionOutcome | null;
+  /**
+   * Made when the LMS first put the session (absent in rows written before it was kept): its
+   * iCalendar UID and Graph create tags derive from it, so a session id put again after its row
+   * was deleted (DELETE, retention) is a new meeting to calendars, not the old one's sequel
+   * (RFC 5545 3.8.4.7: a UID is unique; an old UID at SEQUENCE 0 would read as out of date).
+   */
+  instance?: string;
   updatedAt: string;
   etag: string;
 }
+
+/** What the session's UID and create tags derive from beside its catalog and id (see SessionRecord.instance). */
+export const instanceSuffix = (record: Pick<SessionRecord, 'instance'>): string => (record.instance ? `\n${record.instance}` : '');
 
 /** Whether the session's end has passed (a time that cannot be read has not). */
 function ended(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
@@ -137,6 +147,7 @@ function toRecord(entity: Record<string, unknown> & { etag: string }): SessionRe
     attempt,
     firstSentRevision: typeof entity.firstSentRevision === 'number' && entity.firstSentRevision > 0 ? entity.firstSentRevision : null,
     outcome: json<SessionOutcome>('outcome'),
+    ...(typeof entity.instance === 'string' && entity.instance !== '' ? { instance: entity.instance } : {}),
     updatedAt: String(entity.updatedAt),
     etag: entity.etag
   };
@@ -232,6 +243,7 @@ export class SessionStore {
       ...withAttendees('attempt', 'aa', record.attempt),
       firstSentRevision: record.firstSentRevision ?? 0,
       outcome: record.outcome ? JSON.stringify(record.outcome) : '',
+      ...(record.instance ? { instance: record.instance } : {}),
       updatedAt: record.updatedAt,
       ...chunked('d', JSON.stringify(record.desired))
     };

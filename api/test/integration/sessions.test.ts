@@ -631,6 +631,15 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const listed = await stack.call('GET', catalogPath(catalogB, '/deliveries?limit=100'), { token: await stack.token('alex@contoso.test') });
     expect((listed.body.items as Array<{ subject: string }>).filter((i) => i.subject === 'Erased session')).toEqual([]);
     expect((await remove()).status).toBe(404);
+
+    // The LMS puts the same id again: a new session, so a new meeting to calendars - another UID at
+    // SEQUENCE 0, not the erased one's (which attendees' calendars would read as out of date).
+    const first = (await invitations('learner1@contoso.test')).find((m) => m.subject === 'Erased session') as MailboxMessage;
+    expect((await put(catalogB, id, session(1, { title: 'Same id again' }))).status).toBe(202);
+    await until(catalogB, id, (b) => b.status === 'scheduled', 'the new invitation');
+    const again = (await invitations('learner1@contoso.test')).find((m) => m.subject === 'Same id again') as MailboxMessage;
+    expect(parsed(again.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', sequence: 0 });
+    expect(uidOf(again)).not.toBe(uidOf(first));
   });
 
   /** The catalog's invitation items in the deliveries list (a catalog admin's view): status and code. */
