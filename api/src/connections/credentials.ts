@@ -72,11 +72,17 @@ export class CredentialsProvider {
       const { password } = JSON.parse(stored.plaintext) as ClassicSecret;
       return new SmtpMailTransport(config.smtp, email, { kind: 'password', pass: password }, config.sending.smtpConnectionsPerMailbox, record.account?.displayName);
     }
-    const smtp = record.transport === 'smtp-oauth';
-    const tokens = new CatalogTokens(identity, identity.catalogClient(secrets, record.catalog, record.generation), record.homeAccountId, smtp ? [config.smtpScope] : graphScopes(config));
-    const token = (force?: boolean): Promise<string> => tokens.get(force);
-    return smtp
-      ? new SmtpMailTransport(config.smtp, email, { kind: 'oauth', token }, config.sending.smtpConnectionsPerMailbox, record.account?.displayName)
-      : new GraphMailTransport(graph, token, email, config.sending.graphConcurrencyPerMailbox);
+    const client = identity.catalogClient(secrets, record.catalog, record.generation);
+    const graphTokens = new CatalogTokens(identity, client, record.homeAccountId, graphScopes(config));
+    const graphTransport = (): GraphMailTransport => new GraphMailTransport(graph, (force?: boolean) => graphTokens.get(force), email, config.sending.graphConcurrencyPerMailbox);
+    if (record.transport !== 'smtp-oauth') {
+      return graphTransport();
+    }
+    const smtpTokens = new CatalogTokens(identity, client, record.homeAccountId, [config.smtpScope]);
+    const transport = new SmtpMailTransport(config.smtp, email, { kind: 'oauth', token: (force?: boolean) => smtpTokens.get(force) }, config.sending.smtpConnectionsPerMailbox, record.account?.displayName);
+    // Mail over SMTP, the calendar through Graph: the sign-in consented to both, one token cache (opened only when a session or a room asks).
+    let calendar: GraphMailTransport | undefined;
+    transport.calendar = () => (calendar ??= graphTransport());
+    return transport;
   }
 }

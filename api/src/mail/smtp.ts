@@ -6,6 +6,7 @@ import { ApiError } from '../errors/apiError';
 import { smtpApiError, SmtpContext } from '../errors/upstream';
 import type { ErrorCode } from '@lms-m365/contracts';
 import type { OutboundMessage } from './message';
+import type { GraphMailTransport } from './graphTransport';
 import type { MailTransport, SendReceipt } from './transport';
 
 export interface SmtpEndpoint {
@@ -132,6 +133,8 @@ export class SmtpMailTransport implements MailTransport {
   private readonly pool: Transporter<SMTPPool.SentMessageInfo>;
   /** The account as From shows it: its display name with its address (as Exchange shows a Graph message's sender). */
   private readonly sender: string | { name: string; address: string };
+  /** Modern only: the account's calendar through Graph (MailTransport.calendar), set by the credentials provider. */
+  public calendar?: () => GraphMailTransport;
 
   public constructor(private readonly endpoint: SmtpEndpoint, public readonly account: string, private readonly credentials: SmtpCredentials, public readonly concurrency: number, displayName?: string, private readonly timeouts: SmtpTimeouts = SEND_TIMEOUTS) {
     this.kind = credentials.kind === 'password' ? 'smtp-password' : 'smtp-oauth';

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@lms-m365/contracts';
+import type { GraphMailTransport } from './graphTransport';
 import type { OutboundMessage } from './message';
 
 /**
@@ -32,4 +33,10 @@ export interface MailTransport {
   send(message: OutboundMessage): Promise<SendReceipt | void>;
   /** Releases pooled connections. */
   close(): Promise<void>;
+  /**
+   * Modern over SMTP (R-MOD-8 moves mail alone): the account's calendar through Microsoft Graph,
+   * from the same sign-in - session invitations are events, rooms are booked and Teams meetings
+   * made as with Graph (R-MOD-2, R-USE-2). Absent for Classic (R-CLS-4) and for Graph itself.
+   */
+  calendar?: () => GraphMailTransport;
 }

@@ -232,12 +232,16 @@ export class SessionInvitations implements InvitationSender {
     const progress: Progress = { messages: 0, recipients: 0 };
     // A meeting may be live from an unrecorded attempt too: it is as unreachable as a recorded one.
     const live = [record.attempt, record.sent].find((s) => s && !s.cancelled) ?? null;
-    const unreachable = live ? unreachableBy(live, transport) : null;
+    // Modern sending mail over SMTP: the session goes through the account's calendar (Graph), as
+    // Modern's sessions do (R-MOD-2) - unless its meeting went out as iCalendar email (when
+    // sessions followed the mail's transport): only SMTP can change that one, so it stays there.
+    const via = transport.calendar && live?.transport !== 'smtp' ? transport.calendar() : transport;
+    const unreachable = live ? unreachableBy(live, via) : null;
     let result: Pass;
     try {
       result = unreachable
         ? { sent: record.sent, keepAttempt: true, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
-        : transport.kind === 'graph' ? await this.viaGraph(record, transport as GraphMailTransport, intend, progress) : await this.viaSmtp(record, transport, intend, progress);
+        : via.kind === 'graph' ? await this.viaGraph(record, via as GraphMailTransport, intend, progress) : await this.viaSmtp(record, via, intend, progress);
       await this.save(current, result, progress.messages > 0);
     } catch (error) {
       if (error instanceof Overtaken) {

@@ -362,17 +362,25 @@ export class SessionService {
     };
   }
 
-  /** A Graph transport of the catalog's connected account; rooms need one (R-CLS-4). */
+  /**
+   * A Graph transport of the catalog's connected account - Modern's, whichever transport its mail
+   * takes (the calendar of one sending over SMTP); rooms need one (R-CLS-4).
+   */
   private async graph(connection: ConnectionRecord): Promise<GraphMailTransport> {
-    if (connection.method !== 'modern' || connection.transport !== 'graph') {
+    if (connection.method !== 'modern') {
       throw new ApiError('ROOMS_NOT_AVAILABLE');
     }
     const transport = await this.deps.credentials.open(connection);
-    if (transport.kind !== 'graph') {
-      await transport.close();
+    if (transport.kind === 'graph') {
+      return transport as GraphMailTransport;
+    }
+    // The calendar needs nothing of the SMTP transport it came with (its pool, never used, closes now).
+    const calendar = transport.calendar?.();
+    await transport.close();
+    if (!calendar) {
       throw new ApiError('ROOMS_NOT_AVAILABLE');
     }
-    return transport as GraphMailTransport;
+    return calendar;
   }
 
   /** The tenant's rooms (Graph places), cached per catalog (by its key: any spelling of its URL). */

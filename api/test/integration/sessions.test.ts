@@ -527,17 +527,36 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(await invitations('learner2@contoso.test')).toHaveLength(0);
   });
 
-  it('smtp (Modern with the SMTP transport) - the invitation goes over SMTP with XOAUTH2 as iCalendar, the catalog\'s account its organiser', async () => {
-    await connectModern(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', { transport: 'smtp-oauth' });
+  it('Modern with the SMTP transport (R-MOD-8 moves mail alone) - a session is an event in the account\'s calendar through Graph, with its Teams meeting and room (R-MOD-2); one whose meeting went out as iCalendar email before (Classic) stays on SMTP, which alone can change it', async () => {
+    // Before: Classic, so the first session's meeting goes out as iCalendar email.
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const before = `s-${randomUUID()}`;
+    await put(catalogB, before, session(1, { title: 'Sent as email' }));
+    const first = await until(catalogB, before, (b) => b.status === 'scheduled', 'the iCalendar invitation');
+    expect(first.transport).toBe('smtp');
+
+    await connectModern(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', { transport: 'smtp-oauth' });
     const id = `s-${randomUUID()}`;
-    await put(catalogB, id, session(1, { teams: true }));
-    const done = await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
-    expect(done).toMatchObject({ transport: 'smtp', notes: ['TEAMS_NOT_AVAILABLE_ON_SMTP'], joinUrl: null });
-    const [request] = await invitations('learner2@contoso.test');
-    expect(request.via).toBe('smtp');
-    expect(parsed(request.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: done.uid, sequence: 0, organizer: 'alex@contoso.test' });
-    expect(await events('alex@contoso.test')).toHaveLength(0);
+    const times = { start: { dateTime: '2027-09-06T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-09-06T11:00:00', timeZone: 'Asia/Tokyo' } };
+    await put(catalogB, id, session(1, { title: 'Modern over SMTP', teams: true, room: 'room-baker@contoso.test', ...times }));
+    const done = await until(catalogB, id, (b) => b.status === 'scheduled', 'the meeting');
+    expect(done).toMatchObject({ transport: 'graph', organizer: 'alex@contoso.test', notes: [], code: null, room: { email: 'room-baker@contoso.test' } });
+    expect(done.joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\//);
+    expect((await events('alex@contoso.test')).filter((e) => e.subject === 'Modern over SMTP')).toHaveLength(1);
+    const [request] = (await invitations('learner2@contoso.test')).filter((m) => m.subject === 'Modern over SMTP');
+    expect(request.via).toBe('calendar');
+    // The rooms the LMS offers come through the same calendar.
+    const rooms = await stack.call('GET', catalogPath(catalogB, '/rooms/availability?start=2027-09-06T00:00:00Z&end=2027-09-07T00:00:00Z&rooms=room-baker@contoso.test'), { token: lms });
+    expect(rooms.status).toBe(200);
+
+    // The session sent as email earlier: its update goes the same way (SEQUENCE 1, one UID), not as a second meeting.
+    await put(catalogB, before, session(2, { title: 'Sent as email, changed' }));
+    const updated = await until(catalogB, before, (b) => b.status === 'updated', 'the iCalendar update');
+    expect(updated).toMatchObject({ transport: 'smtp', uid: first.uid });
+    const update = (await invitations('learner1@contoso.test')).find((m) => m.subject === 'Updated: Sent as email, changed') as MailboxMessage;
+    expect(update.via).toBe('smtp');
+    expect(parsed(update.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: first.uid, sequence: 1 });
   });
 
   /**
@@ -654,7 +673,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect((await invitationDeliveries(catalog, admin)).slice(0, 3)).toEqual([{ status: 'failed', code }, { status: 'failed', code }, { status: 'sent', code: null }]);
   };
 
-  it('transport changed, same account - an SMTP meeting is not updated or cancelled through Graph (no second meeting, no claimed cancel): SESSION_TRANSPORT_CHANGED; sending over SMTP again cancels it; a Graph meeting is not changed over SMTP', async () => {
+  it('transport changed, same account - an SMTP meeting is not updated or cancelled through Graph (no second meeting, no claimed cancel): SESSION_TRANSPORT_CHANGED; sending over SMTP again cancels it; a Graph meeting is not changed by Classic\'s email, and Modern over SMTP cancels it through the calendar', async () => {
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
     const id = `s-${randomUUID()}`;
@@ -683,16 +702,21 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(got.map((m) => m.calendar?.method)).toEqual(['REQUEST', 'CANCEL']);
     expect(parsed(got[1].calendar?.ics as string)).toMatchObject({ method: 'CANCEL', uid: first.uid, sequence: 1, organizer: 'alex@contoso.test' });
 
-    // The other way: a Graph event is not changed by iCalendar email over SMTP.
+    // The other way: a Graph event is not changed by iCalendar email (Classic, which has no calendar).
     await connectModern(stack, 'megan@contoso.test', catalogA, 'megan@contoso.test', { orgConsent: true, transport: 'graph' });
     await setEnabled(stack, 'megan@contoso.test', catalogA, true);
     const other = `s-${randomUUID()}`;
     await put(catalogA, other, session(1));
     await until(catalogA, other, (b) => b.status === 'scheduled', 'the Graph invitation');
-    await connectModern(stack, 'megan@contoso.test', catalogA, 'megan@contoso.test', { transport: 'smtp-oauth' });
+    await connectClassic(stack, 'megan@contoso.test', catalogA);
     await cancel(catalogA, other, { revision: 2 });
     expect(await until(catalogA, other, (b) => b.status === 'failed', 'the refused cancellation')).toMatchObject({ code: 'SESSION_TRANSPORT_CHANGED', transport: 'graph', sentRevision: 1 });
     expect((await events('megan@contoso.test')).map((e) => e.isCancelled)).toEqual([false]);
+    // Modern sending over SMTP has the account's calendar: the Graph meeting is cancelled through it.
+    await connectModern(stack, 'megan@contoso.test', catalogA, 'megan@contoso.test', { transport: 'smtp-oauth' });
+    await cancel(catalogA, other, { revision: 3 });
+    await until(catalogA, other, (b) => b.status === 'cancelled' && b.sentRevision === 3, 'the cancellation through the calendar');
+    expect((await events('megan@contoso.test')).map((e) => e.isCancelled)).toEqual([true]);
   });
 
   it('organiser changed - a Graph meeting made as adele is neither cancelled nor made again as megan: SESSION_ORGANIZER_CHANGED; connected as adele again, it is cancelled', async () => {

@@ -471,8 +471,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このカタログの接続では会議室の一覧表示や予約ができません。'
     },
     remedy: {
-      en: 'Rooms need Microsoft Graph: a Modern connection that sends through Graph, and Place.Read.All approved by a tenant admin (the settings page shows how to ask). Classic and SMTP connections send the invitation with the room\'s name as its location only.',
-      ja: '会議室には Microsoft Graph が必要です。Graph で送信する先進認証での接続と、テナント管理者が承認した Place.Read.All が必要です（設定ページに依頼方法が表示されます）。基本認証での接続と SMTP で送信する接続では、会議室名を場所として記載した会議出席依頼のみを送信します。'
+      en: 'Rooms need Microsoft Graph: a Modern connection (Microsoft sign-in, whichever way its mail goes), and Place.Read.All approved by a tenant admin (the settings page shows how to ask). A Classic connection sends the invitation with the room\'s name as its location only.',
+      ja: '会議室には Microsoft Graph が必要です。先進認証（Microsoft サインイン）での接続（メールの送信方法は問いません）と、テナント管理者が承認した Place.Read.All が必要です（設定ページに依頼方法が表示されます）。基本認証での接続では、会議室名を場所として記載した会議出席依頼のみを送信します。'
     }
   },
   TEAMS_NOT_AVAILABLE: {
@@ -493,8 +493,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このカタログは SMTP で会議出席依頼を送信しているため、Teams 会議は追加されません。'
     },
     remedy: {
-      en: 'Invitations over SMTP are calendar (iCalendar) emails: they cannot create a Teams meeting or book a room. Connect the catalog with Modern authentication sending through Microsoft Graph to get both.',
-      ja: 'SMTP で送信する出席依頼は予定表（iCalendar）形式のメールのため、Teams 会議の作成や会議室の予約はできません。両方を利用するには、Microsoft Graph で送信する先進認証でカタログを接続してください。'
+      en: 'Invitations over SMTP are calendar (iCalendar) emails: they cannot create a Teams meeting or book a room. Connect the catalog with Modern authentication (Microsoft sign-in) to get both for new sessions; a session whose meeting went out over SMTP stays there.',
+      ja: 'SMTP で送信する出席依頼は予定表（iCalendar）形式のメールのため、Teams 会議の作成や会議室の予約はできません。先進認証（Microsoft サインイン）でカタログを接続すると、新しいセッションで両方を利用できます（SMTP で送信済みの会議は SMTP のままです）。'
     }
   },
   SESSION_ORGANIZER_CHANGED: {
@@ -515,8 +515,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このセッションの会議は、カタログの現在の送信方法（Microsoft Graph または SMTP）とは別の方法で送信されているため、この方法では変更できません。'
     },
     remedy: {
-      en: 'A meeting sent through Microsoft Graph is an event in the organizer\'s calendar that only Graph changes; one sent over SMTP is an iCalendar invitation that only further iCalendar email over SMTP changes (the session\'s status shows which as transport). With the same account, make the catalog send that way again (SMTP: a Classic connection, or Modern with the SMTP transport; Graph: Modern with Microsoft Graph), then send the change again (a new revision). Or, for a meeting sent through Graph, cancel it in Outlook as that account and create the session again under a new session id.',
-      ja: 'Microsoft Graph で送信した会議は開催者の予定表のイベントで、Graph からしか変更できません。SMTP で送信した会議は iCalendar の出席依頼で、SMTP での iCalendar メールでしか変更できません（どちらかはセッションの状態に transport として表示されます）。同じアカウントのまま、カタログの送信方法をその方法に戻し（SMTP：基本認証での接続、または SMTP で送信する先進認証での接続。Graph：Microsoft Graph で送信する先進認証での接続）、変更を再送信してください（新しいリビジョン）。Graph で送信した会議であれば、そのアカウントで Outlook から取り消し、新しいセッション ID でセッションを作成し直すこともできます。'
+      en: 'A meeting sent through Microsoft Graph is an event in the organizer\'s calendar that only Graph changes; one sent over SMTP is an iCalendar invitation that only further iCalendar email over SMTP changes (the session\'s status shows which as transport). With the same account, connect the catalog with Modern authentication and the SMTP transport, which changes both kinds (or, for SMTP, a Classic connection; for Graph, Modern with Microsoft Graph), then send the change again (a new revision). Or, for a meeting sent through Graph, cancel it in Outlook as that account and create the session again under a new session id.',
+      ja: 'Microsoft Graph で送信した会議は開催者の予定表のイベントで、Graph からしか変更できません。SMTP で送信した会議は iCalendar の出席依頼で、SMTP での iCalendar メールでしか変更できません（どちらかはセッションの状態に transport として表示されます）。同じアカウントのまま、SMTP で送信する先進認証でカタログを接続し（どちらの会議も変更できます。SMTP の会議は基本認証での接続、Graph の会議は Microsoft Graph で送信する先進認証での接続でも変更できます）、変更を再送信してください（新しいリビジョン）。Graph で送信した会議であれば、そのアカウントで Outlook から取り消し、新しいセッション ID でセッションを作成し直すこともできます。'
     }
   },
   CLASSIC_DISABLED: {
