@@ -116,19 +116,11 @@ export class ModernSignIn {
    * admin who started the sign-in, from the page that started it, completes it (completeModern).
    */
   public async finishMicrosoftLeg(query: CallbackQuery): Promise<CallbackOutcome> {
-    if (!isWellFormedState(query.state)) {
-      return { ok: false, code: 'STATE_INVALID' };
+    const taken = await this.take(query.state, ['graph', 'smtp']);
+    if ('failed' in taken) {
+      return taken.failed;
     }
-    let pending: PendingSignIn;
-    try {
-      pending = await this.deps.signIns.take(query.state, (found) => {
-        if (found.phase === 'complete' || found.phase === 'confirm') {
-          throw new ApiError('STATE_INVALID');
-        }
-      });
-    } catch (error) {
-      return { ok: false, code: codeOf(error) };
-    }
+    const { pending } = taken;
     const outcome: CallbackOutcome = { origin: pending.origin, catalog: pending.catalog, ok: false };
     try {
       checkNotExpired(pending.expiresAt, this.now());
@@ -186,19 +178,11 @@ export class ModernSignIn {
    * (SIGN_IN_NOT_CONFIRMED for the page). The token is single use, whatever the answer.
    */
   public async confirm(token: unknown, decision: unknown): Promise<CallbackOutcome> {
-    if (!isWellFormedState(token)) {
-      return { ok: false, code: 'STATE_INVALID' };
+    const taken = await this.take(token, ['confirm']);
+    if ('failed' in taken) {
+      return taken.failed;
     }
-    let pending: PendingSignIn;
-    try {
-      pending = await this.deps.signIns.take(token, (found) => {
-        if (found.phase !== 'confirm') {
-          throw new ApiError('STATE_INVALID');
-        }
-      });
-    } catch (error) {
-      return { ok: false, code: codeOf(error) };
-    }
+    const { pending } = taken;
     const outcome: CallbackOutcome = { origin: pending.origin, catalog: pending.catalog, ok: false };
     try {
       checkNotExpired(pending.expiresAt, this.now());
@@ -210,6 +194,28 @@ export class ModernSignIn {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       await this.relay(pending, { ok: false, code: apiError.code });
       return { ...outcome, code: apiError.code };
+    }
+  }
+
+  /**
+   * Takes the sign-in a one-time value names (a state, a confirm token), single use across
+   * instances, only in one of `phases` (another phase's row is left for its rightful step); a
+   * refusal is the outcome to answer.
+   */
+  private async take(token: unknown, phases: Array<PendingSignIn['phase']>): Promise<{ pending: PendingSignIn } | { failed: CallbackOutcome }> {
+    if (!isWellFormedState(token)) {
+      return { failed: { ok: false, code: 'STATE_INVALID' } };
+    }
+    try {
+      return {
+        pending: await this.deps.signIns.take(token, (found) => {
+          if (!phases.includes(found.phase)) {
+            throw new ApiError('STATE_INVALID');
+          }
+        })
+      };
+    } catch (error) {
+      return { failed: { ok: false, code: codeOf(error) } };
     }
   }
 
