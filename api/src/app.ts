@@ -187,7 +187,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     })
   });
   const catalogs = new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs });
-  const signIn = new ModernSignIn({ config, connections, signIns, identity, graph, orgConsent, catalogs, onUpstreamError: logUpstream });
+  const signIn = new ModernSignIn({ config, connections, signIns, identity, graph, orgConsent, catalogs, onUpstreamError: logUpstream, audit: (event, fields) => app.log.info({ audit: event, ...fields }, 'audit') });
   const service = new ConnectionService({
     config,
     connections,

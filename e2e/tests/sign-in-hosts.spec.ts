@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
-import { API, driveSignIn, PREVIEW, resetWorld, signInInPopup, switchOn, TENANT, visit } from '../support/helpers';
+import { API, driveSignIn, PREVIEW, resetWorld, shot, signInInPopup, switchOn, TENANT, visit } from '../support/helpers';
 
 /**
  * The two sign-in paths in real Chromium. A Teams client cannot run here, so the Teams test plays
@@ -158,7 +158,7 @@ test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion co
   expect(inbox.value.map((m) => m.subject)).toEqual([expect.stringContaining(`${TENANT()}/sites/catalog-a`)]);
 });
 
-test('sign-in link opened elsewhere (R-SEC-1) - a colleague who signs in through the admin\'s link, in a window with no opener, connects nothing', async ({ page }) => {
+test('sign-in link opened elsewhere (R-SEC-1) - a colleague who signs in through the admin\'s link, in a window with no opener, is asked first who asked and for which catalog; Cancel connects nothing, and the admin\'s page learns why', async ({ page }) => {
   const catalog = `${TENANT()}/sites/catalog-a`;
   await addSettingsList(catalog, 'adele@contoso.test');
   const token = await devToken('adele@contoso.test');
@@ -178,7 +178,16 @@ test('sign-in link opened elsewhere (R-SEC-1) - a colleague who signs in through
     await page.locator('#idSIButton9').click();
   }
   await page.waitForURL(/\/v1\/auth\/callback/);
-  await expect(page.locator('h1')).toContainText('Signed in');
+  await expect(page.locator('h1')).toContainText('Connect this account to the course catalog?');
+  for (const said of ['lynne@contoso.test', 'adele@contoso.test', catalog]) {
+    await expect(page.locator('main strong', { hasText: said }).first()).toBeVisible();
+  }
+  await shot(page, 'confirm-page-colleague');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.waitForURL(/\/v1\/auth\/confirm/);
+  await expect(page.locator('h1')).toContainText('Cancelled. The catalog is not connected to your account');
+  const result = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern/result`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ nonce: 'n'.repeat(43) }) });
+  expect(await result.json()).toEqual({ status: 'failed', code: 'SIGN_IN_NOT_CONFIRMED' });
   const view = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection`, { headers: { Authorization: `Bearer ${token}` } });
   expect(((await view.json()) as { account: unknown }).account).toBeNull();
 });

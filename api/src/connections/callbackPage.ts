@@ -18,16 +18,21 @@ import { escapeHtml } from '../html';
  */
 export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, language: 'en' | 'ja'): string {
   const message = { type: 'lms-m365-connection', catalog: outcome.catalog ?? null, ok: outcome.ok, ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.upstream ? { upstream: outcome.upstream } : {}), ...(outcome.ok && outcome.completion ? { completion: outcome.completion } : {}) };
+  // The owner who selected Cancel on the confirmation reads this, not the admin: the catalogue's
+  // text (for the admin's page) would tell them about themselves.
+  const cancelled = !outcome.ok && outcome.code === 'SIGN_IN_NOT_CONFIRMED';
   const heading = outcome.ok
     ? (language === 'ja' ? 'サインインしました。接続は設定ページで完了します。このウィンドウは閉じてかまいません。' : 'Signed in. The settings page completes the connection; you can close this window.')
-    : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].title[language];
-  const remedy = outcome.ok ? '' : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].remedy[language];
+    : cancelled
+      ? (language === 'ja' ? 'キャンセルしました。カタログはあなたのアカウントに接続されていません。このウィンドウは閉じてかまいません。' : 'Cancelled. The catalog is not connected to your account; you can close this window.')
+      : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].title[language];
+  const remedy = outcome.ok || cancelled ? '' : ERROR_CATALOGUE[outcome.code ?? 'INTERNAL_ERROR'].remedy[language];
   // Labelled as on the settings page, so it can be read out to whoever helps.
   const codeLabel = language === 'ja' ? 'エラー コード：' : 'Error code: ';
   const data = JSON.stringify({ message, origin: outcome.origin ?? null, teamsKey: TEAMS_HOST_KEY, teamsJs: TEAMS_JS_PATH, nonce: scriptNonce }).replace(/</g, '\\u003c');
   return `${pageHead(language, scriptNonce)}
 <body>
-<main class="${outcome.ok ? 'ok' : 'error'}"><h1>${escapeHtml(heading)}</h1>${remedy ? `<p>${escapeHtml(remedy)}</p>` : ''}${outcome.code ? `<p>${escapeHtml(codeLabel)}<code>${escapeHtml(outcome.code)}</code></p>` : ''}</main>
+<main${outcome.ok ? ' class="ok"' : cancelled ? '' : ' class="error"'}><h1>${escapeHtml(heading)}</h1>${remedy ? `<p>${escapeHtml(remedy)}</p>` : ''}${outcome.code && !cancelled ? `<p>${escapeHtml(codeLabel)}<code>${escapeHtml(outcome.code)}</code></p>` : ''}</main>
 <script nonce="${scriptNonce}">
 (function () {
   var data = ${data};
@@ -80,14 +85,14 @@ export function confirmPage(outcome: CallbackOutcome & { confirm: NonNullable<Ca
     ? {
       heading: 'このアカウントをコース カタログに接続しますか？',
       what: `${who} としてサインインしました。${by} さんが、このアカウントをカタログ ${where} に接続しようとしています。接続すると、LMS はこのカタログの通知と会議出席依頼を ${who} として送信し、返信はこのメールボックスに届きます。`,
-      ask: '依頼に心当たりがある場合のみ [接続] を選択してください。心当たりがない場合は [キャンセル] を選択してください。何も変更されません。',
+      ask: '依頼に心当たりがある場合のみ [接続] を選択してください。心当たりがない場合は [キャンセル] を選択してください。カタログはあなたのアカウントに接続されません。',
       connect: '接続',
       cancel: 'キャンセル'
     }
     : {
       heading: 'Connect this account to the course catalog?',
       what: `You signed in as ${who}. ${by} asked to connect it to the catalog ${where}: the LMS will then send that catalog's notifications and meeting invitations as ${who}, and replies will reach this mailbox.`,
-      ask: 'Select Connect only if you expect this. If you did not ask for it, select Cancel: nothing is changed.',
+      ask: 'Select Connect only if you expect this. If you did not ask for it, select Cancel: the catalog is not connected to your account.',
       connect: 'Connect',
       cancel: 'Cancel'
     };

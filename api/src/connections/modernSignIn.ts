@@ -54,6 +54,8 @@ export interface ModernSignInDeps {
   /** R-SEC-2: which sites are catalogs. */
   catalogs: CatalogGate;
   onUpstreamError?: (context: string, error: ApiError) => void;
+  /** The operator's audit line: a confirmation answered (a Cancel may be the trace of a sign-in link passed on). */
+  audit?: (event: string, fields: Record<string, unknown>) => void;
   now?: () => number;
 }
 
@@ -186,6 +188,7 @@ export class ModernSignIn {
     const outcome: CallbackOutcome = { origin: pending.origin, catalog: pending.catalog, ok: false };
     try {
       checkNotExpired(pending.expiresAt, this.now());
+      this.deps.audit?.(decision === 'connect' ? 'sign-in confirmed' : 'sign-in not confirmed', { catalog: pending.catalog, account: pending.account?.email, startedBy: pending.callerName });
       if (decision !== 'connect') {
         throw new ApiError('SIGN_IN_NOT_CONFIRMED');
       }

@@ -9,7 +9,7 @@ import { type InvitationPass, type InvitationSender, withPassSent } from '../sen
 import type { StoredItem } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
 import { htmlToText, invitationIcs } from './ics';
-import { instanceSuffix, type Attempt, type RoomAnswer, type SentState, type SessionOutcome, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
+import { hasEnded, instanceSuffix, type Attempt, type RoomAnswer, type SentState, type SessionOutcome, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
 import { graphDateTime, sessionTimes } from './time';
 import { escapeHtml } from '../html';
 
@@ -212,6 +212,12 @@ export class SessionInvitations implements InvitationSender {
     const record = await this.deps.sessions.read(catalog, sessionId);
     if (!record || (record.outcome && record.outcome.revision >= record.desired.revision)) {
       return { submitted: false };
+    }
+    if (!record.desired.cancelled && hasEnded(record.desired, Date.now())) {
+      // R-LOSS-3: an invitation that waited (a lost connection, sending off) until its session -
+      // as the LMS put it last - had ended goes nowhere: no meeting in the past lands in calendars,
+      // no room is booked for it (a cancellation still goes). Whatever revision queued the item.
+      return { submitted: false, code: 'SESSION_ENDED' };
     }
     // The row as this pass last wrote it: an attempt is stored before its submission - unless
     // another pass (another instance's, after this one's claim lapsed) recorded this revision or a

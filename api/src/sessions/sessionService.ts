@@ -12,7 +12,7 @@ import { isTerminal } from '../sending/outboxItem';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
 import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, IMMUTABLE_ID, roomAnswerOf, roomSchedules } from './invitations';
-import { isOver, roomUndecided, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
+import { isOver, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
 
 export interface SessionDeps {
@@ -188,7 +188,10 @@ export class SessionService {
     }
     let record = found;
     const sent = record.sent;
-    if (sent?.transport === 'graph' && sent.eventId && sent.room && roomUndecided(sent.roomAnswer) && !sent.cancelled && sendable(connection)) {
+    // A room that has not answered yet answers within seconds: a read asks it. One that answered
+    // tentatively waits for a delegate, maybe for days: the room-answer job asks it, not every read
+    // (each would be a Graph request beside what the mailbox sends).
+    if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled && sendable(connection)) {
       record = await this.learnRoomAnswer(record, connection).catch((error: unknown) => {
         this.deps.log.info({ catalog, code: codeOf(error) }, 'room answer not read');
         return record;
@@ -334,9 +337,9 @@ export class SessionService {
         status = 'failed';
         code = item.state.lastCode;
       } else if (item?.state.state === 'expired') {
-        // Held until the session had ended: nothing went out for this revision.
+        // Held until the session had ended (the item expires at its end): nothing went out for this revision.
         status = 'failed';
-        code = 'MESSAGE_EXPIRED';
+        code = 'SESSION_ENDED';
       } else if (!sendable(connection)) {
         status = 'held';
         code = heldCode(connection);

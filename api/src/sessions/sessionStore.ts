@@ -101,7 +101,7 @@ export interface SessionRecord {
 export const instanceSuffix = (record: Pick<SessionRecord, 'instance'>): string => (record.instance ? `\n${record.instance}` : '');
 
 /** Whether the session's end has passed (a time that cannot be read has not). */
-function ended(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
+export function hasEnded(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
   try {
     return sessionTimes(sent.start, sent.end).end.toMillis() <= now;
   } catch {
@@ -111,7 +111,7 @@ function ended(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
 
 /** Ended before `at` - the LMS's latest revision, and what went out - with no submission under way. */
 export function isOver(record: Pick<SessionRecord, 'attempt' | 'desired' | 'sent'>, at: number): boolean {
-  return !record.attempt && ended(record.desired, at) && (!record.sent || ended(record.sent, at));
+  return !record.attempt && hasEnded(record.desired, at) && (!record.sent || hasEnded(record.sent, at));
 }
 
 const rowOf = (sessionId: string): string => `s|${createHash('sha256').update(sessionId, 'utf8').digest('hex')}`;
@@ -207,7 +207,7 @@ export class SessionStore {
     try {
       for await (const row of this.table.listEntities<{ catalog: string; sessionId: string; sent?: string }>({ queryOptions: { select: ['catalog', 'sessionId', 'sent'] } })) {
         const sent = typeof row.sent === 'string' && row.sent !== '' ? (JSON.parse(row.sent) as SentState) : null;
-        if (sent?.transport === 'graph' && sent.eventId && sent.room && roomUndecided(sent.roomAnswer) && !sent.cancelled && !ended(sent, now)) {
+        if (sent?.transport === 'graph' && sent.eventId && sent.room && roomUndecided(sent.roomAnswer) && !sent.cancelled && !hasEnded(sent, now)) {
           yield { catalog: row.catalog, sessionId: row.sessionId };
         }
       }

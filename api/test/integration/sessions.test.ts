@@ -4,7 +4,7 @@ import { ApiError } from '../../src/errors/apiError';
 import type { MailTransport } from '../../src/mail/transport';
 import type { StoredItem } from '../../src/sending/outboxStore';
 import { SessionInvitations } from '../../src/sessions/invitations';
-import type { SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
+import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
 import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, mailboxCounters, MailboxMessage, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
@@ -381,6 +381,20 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await eventually(async () => ((await invitations('learner1@contoso.test')).some((m) => m.subject.startsWith('Canceled: Moved calendar')) ? true : undefined), 30_000, 'the cancellation in the attendee\'s inbox');
   });
 
+  it('graph, a session id put again after its row was deleted (retention of an ended session, its meeting never cancelled) - a new meeting, not the old event changed into it (the create tag derives from the row\'s own value)', async () => {
+    await graphCatalog();
+    const id = `s-${randomUUID()}`;
+    await put(catalogA, id, session(1, { title: 'Kept meeting' }));
+    const first = await until(catalogA, id, (b) => b.status === 'scheduled', 'the meeting');
+    const { sessions } = internals();
+    expect(await sessions.remove(await sessions.read(catalogA, id) as SessionRecord)).toBe(true);
+    // (Retention deletes the invitation items and their keys too; a later revision stands for that here.)
+    await put(catalogA, id, session(2, { title: 'Kept meeting' }));
+    const again = await until(catalogA, id, (b) => b.status === 'scheduled', 'the new meeting');
+    expect(again.uid).not.toBe(first.uid);
+    expect((await events('megan@contoso.test')).filter((e) => e.subject === 'Kept meeting' && !e.isCancelled)).toHaveLength(2);
+  });
+
   it('graph, an account whose calendar offers no Teams meetings (no Teams licence) - the meeting is made without one and the status notes TEAMS_NOT_AVAILABLE; once Teams is there, the next revision adds it', async () => {
     await graphCatalog();
     await fault(stack, 'teams-unavailable', { mailbox: 'megan@contoso.test' });
@@ -745,21 +759,25 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect((await invitations('learner1@contoso.test')).map((m) => m.calendar?.method)).toEqual(['REQUEST', 'CANCEL']);
   });
 
-  it('held past its end - an invitation held while the connection was lost is not sent once its session has ended (R-LOSS-3): the status says MESSAGE_EXPIRED and no calendar gets a meeting in the past; one still ahead goes out', async () => {
+  it('held past its end - an invitation held while the connection was lost is not sent once its session has ended (R-LOSS-3): the status says SESSION_ENDED and no calendar gets a meeting in the past - also when an earlier revision, still ahead, queued the item; one still ahead goes out', async () => {
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
     await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-end' });
     const utc = (ms: number) => ({ dateTime: new Date(ms).toISOString().slice(0, 19), timeZone: 'UTC' });
-    const [ending, ahead] = [`s-${randomUUID()}`, `s-${randomUUID()}`];
+    const [ending, movedBack, ahead] = [`s-${randomUUID()}`, `s-${randomUUID()}`, `s-${randomUUID()}`];
     const endsAt = Date.now() + 3000;
     await put(catalogB, ending, session(1, { title: 'Ends soon', start: utc(endsAt - 3_600_000), end: utc(endsAt) }));
+    // Put for next year, then moved to end with the first: its first item does not expire, its latest revision ends.
+    await put(catalogB, movedBack, session(1, { title: 'Moved back' }));
+    await put(catalogB, movedBack, session(2, { title: 'Moved back', start: utc(endsAt - 3_600_000), end: utc(endsAt) }));
     await put(catalogB, ahead, session(1, { title: 'Still ahead' }));
     await until(catalogB, ending, (b) => b.status === 'held', 'the hold');
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, endsAt - Date.now()) + 1000));
 
     await connectClassic(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', 'changed-end');
     await until(catalogB, ahead, (b) => b.status === 'scheduled', 'the session still ahead');
-    expect((await until(catalogB, ending, (b) => b.status === 'failed', 'the ended session')).code).toBe('MESSAGE_EXPIRED');
+    expect((await until(catalogB, ending, (b) => b.status === 'failed', 'the ended session')).code).toBe('SESSION_ENDED');
+    expect((await until(catalogB, movedBack, (b) => b.status === 'failed', 'the session moved into the past')).code).toBe('SESSION_ENDED');
     expect((await invitations('learner1@contoso.test')).map((m) => m.subject)).toEqual(['Still ahead']);
   });
 

@@ -160,6 +160,23 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     expect(done.body).toMatchObject({ method: 'modern', account: { email: 'nestor@contoso.test' }, connectedBy: 'adele@contoso.test' });
   });
 
+  it('confirmation - answered after its 5 minutes: STATE_EXPIRED for the owner and the admin\'s page, nothing kept; each answer is an audit line', async () => {
+    const nonce = pageNonce();
+    const logFrom = stack.logs.lines.length;
+    const started = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
+    const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user: 'nestor@contoso.test' });
+    const page = await stack.call('GET', `${new URL(callbackUrl).pathname}${new URL(callbackUrl).search}`);
+    const form = confirmFormOf(String(page.body)) as { token: string };
+    await table(TABLES.signIns).updateEntity({ partitionKey: createHash('sha256').update(form.token).digest('hex'), rowKey: 'signin', expiresAt: Date.now() - 1 }, 'Merge');
+    expect(postedMessage((await answerConfirmation(stack, form.token, 'connect')).body).message).toMatchObject({ ok: false, code: 'STATE_EXPIRED' });
+    expect((await stack.call('POST', path(catalogA, '/modern/result'), { token: await stack.token('adele@contoso.test'), body: { nonce } })).body).toEqual({ status: 'failed', code: 'STATE_EXPIRED' });
+    expect((await view(catalogA)).account).toBeNull();
+    expect(stack.logs.lines.slice(logFrom).join('\n')).not.toMatch(/"audit":"sign-in (not )?confirmed"/);
+    // Answered in time: the audit line names the catalog, the account and the admin who started it.
+    await connectModernAs(stack, 'adele@contoso.test', catalogA, { user: 'nestor@contoso.test', confirm: 'cancel' });
+    expect(stack.logs.text()).toMatch(/"audit":"sign-in not confirmed"[^\n]*"account":"nestor@contoso.test"[^\n]*"startedBy":"adele@contoso.test"/);
+  });
+
   it('completion - another admin of the same catalog, or the right admin without the page\'s nonce, changes nothing; the code stays for its page', async () => {
     const { completion, nonce } = await signedIn('adele@contoso.test', catalogA, 'adele@contoso.test');
     const otherAdmin = await complete('megan@contoso.test', catalogA, completion, nonce);

@@ -37,6 +37,15 @@ describe('callback page', () => {
     expect(ja).toContain('>接続</button>');
   });
 
+  it('callbackPage - the owner who selected Cancel on the confirmation is told the catalog is not connected to their account, not the admin\'s error text', () => {
+    const html = callbackPage({ ok: false, code: 'SIGN_IN_NOT_CONFIRMED', origin: 'https://contoso.sharepoint.com', catalog: 'c' }, 'n', 'en');
+    expect(html).toContain('<h1>Cancelled. The catalog is not connected to your account; you can close this window.</h1>');
+    expect(html).not.toContain('The person who signed in did not confirm');
+    expect(html).not.toContain('<code>SIGN_IN_NOT_CONFIRMED</code>');
+    // The admin's page still learns the code from the message.
+    expect(data(html).message).toMatchObject({ ok: false, code: 'SIGN_IN_NOT_CONFIRMED' });
+  });
+
   it('callbackPage (R-SEC-1) - a success carries its completion code to the opener only; a failure never carries one', () => {
     const completion = 'k'.repeat(43);
     expect(data(callbackPage({ ok: true, origin: 'https://contoso.sharepoint.com', catalog: 'c', completion }, 'n', 'en')).message).toEqual({ type: 'lms-m365-connection', catalog: 'c', ok: true, completion });

@@ -475,6 +475,17 @@ export const DOMAIN_ERRORS = {
       ja: '会議室には Microsoft Graph が必要です。先進認証（Microsoft サインイン）での接続（メールの送信方法は問いません）と、テナント管理者が承認した Place.Read.All が必要です（設定ページに依頼方法が表示されます）。基本認証での接続では、会議室名を場所として記載した会議出席依頼のみを送信します。'
     }
   },
+  SESSION_ENDED: {
+    status: 410,
+    title: {
+      en: 'The session had ended before its invitation could go out.',
+      ja: 'セッションが終了していたため、会議出席依頼は送信されませんでした。'
+    },
+    remedy: {
+      en: 'Nothing to do for this session: an invitation that waited (the connection was lost, or sending was switched off) is not sent once its session has ended, so no meeting in the past lands in calendars and no room is booked for it. A cancellation still goes. If this happens often, find out why sending stopped for so long.',
+      ja: 'このセッションについて必要な操作はありません。送信待ちだった会議出席依頼（接続が失われていた、または送信がオフだった場合）は、セッションの終了後には送信されません。過去の会議が予定表に追加されたり、会議室が予約されたりすることはありません。取り消しは送信されます。頻繁に起きる場合は、送信が長く止まっていた理由を確認してください。'
+    }
+  },
   TEAMS_NOT_AVAILABLE: {
     status: 409,
     title: {

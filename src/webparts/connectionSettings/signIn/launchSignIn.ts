@@ -72,8 +72,12 @@ const CLOSE_GRACE_MS = 1500;
  * really closed, rather than wait the sign-in's whole lifetime in silence.
  */
 const CLOSED_HINT_MS = 5000;
-/** A sign-in started lives 10 minutes (the API's pendingsignins). */
-const SIGN_IN_LIFETIME_MS = 10 * 60_000;
+/**
+ * How long the page waits for an answer: a sign-in started lives 10 minutes (the API's
+ * pendingsignins), and one made with another account than the admin's waits up to 5 more for its
+ * owner's confirmation on the callback page (CONFIRM_LIFETIME_MS).
+ */
+const SIGN_IN_LIFETIME_MS = 15 * 60_000;
 
 /** The sign-in in a popup window whose callback page posts the result to this page (docs/design.md). */
 export function popupSignIn(options: IPopupOptions = {}): LaunchSignIn {
