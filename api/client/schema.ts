@@ -805,7 +805,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required: the same key returns the same notification and never sends twice. The key as sent, or an RFC 8941 string ("abc" is the key abc). */
+                    /** @description Required: the same key returns the same notification and never sends twice. The key as sent (1-200 characters; UTF-8 bytes are read as UTF-8), or an RFC 8941 string ("abc" is the key abc). */
                     "idempotency-key": string;
                 };
                 path: {

@@ -13,7 +13,7 @@ import type { MailTransport } from '../mail/transport';
 import { catalogKey } from '../storage/tables';
 import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
-import { dueAtOf, isClaimable, isExpired, isTerminal, Refusal, transition } from './outboxItem';
+import { dueAtOf, failedInPart, isClaimable, isExpired, isTerminal, ItemEvent, ItemState, Refusal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, storedChars, StoredItem } from './outboxStore';
 import { AccountPacing, backoff, blockPause, blockPauseMs, hold, liftBlock, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
@@ -535,6 +535,12 @@ export class SendingEngine {
     };
     /** A notification's messages, cut as when it was queued (or, queued before that was kept, by the setting). */
     const partsOf = (item: StoredItem): ReturnType<typeof splitRecipients> => splitRecipients(item.content, item.state.perMessage ?? config.recipientsPerMessage);
+    /** A failure's transition; for an item that went out in part, sent with the rest refused (failedInPart). */
+    const failure = (item: StoredItem, event: Extract<ItemEvent, { type: 'fail' | 'retry' }>): ItemState => {
+      const next = transition(item.state, event);
+      const unreached = next.state === 'failed' && item.state.partsSent > 0 ? partsOf(item).slice(item.state.partsSent).reduce((n, part) => n + recipientCount(part), 0) : 0;
+      return failedInPart(item.state, next, event.now, unreached);
+    };
     /** Items this drain found not takeable yet (another worker's live claim): not looked at again before then. */
     const notBefore = new Map<string, number>();
     let transport: MailTransport | undefined;
@@ -734,8 +740,9 @@ export class SendingEngine {
         stop ??= 'paused';
         await release(item, apiError.code, now);
       } else if (kind === 'message') {
-        await outbox.update(item, transition(item.state, { type: 'fail', now, code: apiError.code }));
-        failed++;
+        const next = await outbox.update(item, failure(item, { type: 'fail', now, code: apiError.code }));
+        sent += next.state.state === 'sent' ? 1 : 0;
+        failed += next.state.state === 'failed' ? 1 : 0;
       } else if (apiError.code === 'THROTTLED' || apiError.code === 'SERVICE_CREDENTIALS_REJECTED') {
         // Throttling is about the mailbox, not the message: the whole mailbox waits and the message
         // counts no failure. Retry-After is the service's own instruction, in real seconds (not
@@ -760,9 +767,10 @@ export class SendingEngine {
           duePending(lease.budget.pausedUntil);
         }
         const at = Math.max(lease.budget.pausedUntil, now + Math.max(backoff(item.state.failures + 1, this.limits.timeScale), retryAfterMs ?? 0));
-        const next = await outbox.update(item, transition(item.state, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts, failAfterMs: windows(this.limits).hour }));
+        const next = await outbox.update(item, failure(item, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts, failAfterMs: windows(this.limits).hour }));
         failed += next.state.state === 'failed' ? 1 : 0;
-        if (next.state.state !== 'failed') {
+        sent += next.state.state === 'sent' ? 1 : 0;
+        if (next.state.state === 'queued') {
           duePending(at);
         }
       }
@@ -910,8 +918,9 @@ export class SendingEngine {
         // time): each time would submit it once more. It fails instead of going out for ever.
         giveBack();
         this.deps.log.warn({ catalog, notification: item.id, resubmissions: item.state.resubmissions }, 'notification abandoned too often: failed');
-        await outbox.update(item, transition(item.state, { type: 'fail', now, code: 'INTERNAL_ERROR' }));
-        failed++;
+        const next = await outbox.update(item, failure(item, { type: 'fail', now, code: 'INTERNAL_ERROR' }));
+        sent += next.state.state === 'sent' ? 1 : 0;
+        failed += next.state.state === 'failed' ? 1 : 0;
         return;
       }
       if (!isClaimable(item.state, now)) {

@@ -121,6 +121,20 @@ export function isExpired(item: ItemState, now: number): boolean {
 }
 
 /**
+ * A notification that went out in part (a long list, several messages) and then failed for good
+ * (`next`, what the failure made of it): its first recipients have it, so it does not end "failed" -
+ * an LMS would queue it again, and they would get it twice - but sent, with the `unreached`
+ * recipients refused under the failure's code (as recipients a server refused are). One that
+ * reached nobody fails as before.
+ */
+export function failedInPart(item: ItemState, next: ItemState, now: number, unreached: number): ItemState {
+  if (next.state !== 'failed' || item.partsSent === 0) {
+    return next;
+  }
+  return transition(item, { type: 'sent', now, refused: { recipients: unreached, code: next.lastCode ?? 'INTERNAL_ERROR' } });
+}
+
+/**
  * The outbox's state machine (pure). Storage applies each result with an ETag-conditional write,
  * so of two workers that read the same state only one moves it: a message marked sent is never
  * submitted again, and a terminal state never changes.

@@ -354,6 +354,28 @@ export class OutboxStore {
           }
           throw storageError(error);
         }
+        if (status === 409) {
+          // Keys seen before - most often a batch sent again after its answer was lost: the
+          // group's keys are looked up together, the known ones answered, the rest written together
+          // again (not one round trip, and one upload of its bodies, after another).
+          const looked = await this.known(catalog, current.map((f) => items[f.index]));
+          const unknown = current.filter((f, k) => {
+            const outcome = looked[k];
+            if (outcome) {
+              outcomes[f.index] = outcome;
+            }
+            return !outcome;
+          });
+          if (unknown.length > 0 && unknown.length < current.length) {
+            batch = unknown;
+            await flush();
+            return;
+          }
+          if (unknown.length === 0) {
+            return;
+          }
+        }
+        // None of them known (a key written meanwhile and gone, a race), or too large together: one by one.
         for (const f of current) {
           batch = [f];
           await flush();

@@ -17,6 +17,23 @@ const problemResponses = { '4xx': { $ref: 'Problem#' }, '5xx': { $ref: 'Problem#
  * `abc`, as in a batch item's `key`. Two headers are refused: Node would join them into a key
  * nobody sent.
  */
+/**
+ * A header value as its client wrote it: Node reads header bytes as Latin-1, so a key a client sent
+ * in UTF-8 (curl, Go, fetch all do) arrives as one character per byte - another key than the same
+ * text in a batch item's `key` (JSON, UTF-8), and three times as long. Bytes that are valid UTF-8
+ * are read so; any other stay as they came.
+ */
+function utf8(value: string): string {
+  if (!/[^\x20-\x7e\t]/.test(value)) {
+    return value;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
+
 export function idempotencyKey(rawHeaders: string[]): string {
   const sent: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -27,7 +44,7 @@ export function idempotencyKey(rawHeaders: string[]): string {
   if (sent.length > 1) {
     throw new ApiError('VALIDATION_FAILED', { detail: 'Send one Idempotency-Key header.' });
   }
-  const raw = (sent[0] ?? '').trim();
+  const raw = utf8(sent[0] ?? '').trim();
   // sf-string: printable ASCII in double quotes, with \" and \\ escaped.
   const quoted = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"$/.exec(raw);
   const key = quoted ? quoted[1].replace(/\\(["\\])/g, '$1') : raw;

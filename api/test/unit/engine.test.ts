@@ -184,6 +184,24 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect(submissions.filter((x) => x.messageId.startsWith(`<${all}.`))).toHaveLength(2);
   });
 
+  it('a notification that went out in part and then fails for good ends sent, its unreached recipients refused under the failure\'s code (an LMS must not queue it again: the first got it); one that reached nobody fails', async () => {
+    const { catalog, record } = setting();
+    const bcc = (n: number, tag: string): string[] => Array.from({ length: n }, (_, i) => `${tag}${i}@partner.example`);
+    const [partly, none] = await queue(catalog, [{ bcc: bcc(6, 'p'), perMessage: 2, key: 'partly' }, { bcc: bcc(4, 'n'), perMessage: 2, key: 'none' }]);
+    const submissions: Submission[] = [];
+    await drainOnce(engineFor(record, async (message) => {
+      const [id, part] = message.messageId.slice(1).split('@')[0].split('.');
+      if ((id === partly && part === '1') || (id === none && part === '0')) {
+        throw new ApiError('MESSAGE_REJECTED');
+      }
+      return { refused: null };
+    }, submissions), catalog);
+    const store = new OutboxStore(outboxTable);
+    expect((await store.read(catalog, partly))?.state).toMatchObject({ state: 'sent', partsSent: 3, refused: { recipients: 4, code: 'MESSAGE_REJECTED' }, lastCode: 'MESSAGE_REJECTED' });
+    expect((await store.read(catalog, none))?.state).toMatchObject({ state: 'failed', partsSent: 0, lastCode: 'MESSAGE_REJECTED' });
+    expect(submissions.filter((x) => x.messageId.startsWith(`<${partly}.`)).map((x) => x.messageId)).toEqual([`<${partly}.0@lms.test>`, `<${partly}.1@lms.test>`]);
+  });
+
   it('a 429 while the next item waits for a free submission: nothing more is submitted before its Retry-After', async () => {
     const { catalog, record } = setting();
     await queue(catalog, Array.from({ length: 8 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));

@@ -6,7 +6,7 @@ import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/me
 import { NotificationDeps, NotificationService, visibleStatus } from '../../src/sending/notificationService';
 import { newestFirstId, wireBytes } from '../../src/sending/outboxStore';
 import { lineSeparatorEscape } from '../../src/storage/tables';
-import { isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
+import { failedInPart, isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
 import { storageError } from '../../src/storage/tables';
@@ -390,6 +390,17 @@ describe('outbox state machine', () => {
     expect(transition(old, { type: 'retry', now: 5000, code: 'SERVICE_UNAVAILABLE', at: 5001, maxAttempts: 3, failAfterMs: 1000 }).state).toBe('queued');
   });
 
+  it('state - a notification that went out in part and then gives up ends sent, the unreached recipients refused under the last fault\'s code; one that reached nobody, or that goes on trying, is left as the failure made it', () => {
+    const retry = (now: number): ItemEvent => ({ type: 'retry', now, code: 'SERVICE_UNAVAILABLE', at: now + 1, maxAttempts: 1 });
+    const partly = transition(transition({ ...start(), parts: 4 }, { type: 'claim', now: 1, claimUntil: 10 }), { type: 'part-accepted', now: 2 });
+    const gaveUp = failedInPart(partly, transition(partly, retry(3)), 3, 1500);
+    expect([gaveUp.state, gaveUp.refused, gaveUp.lastCode, gaveUp.sentAt, gaveUp.history.at(-1)?.status]).toEqual(['sent', { recipients: 1500, code: 'SERVICE_UNAVAILABLE' }, 'SERVICE_UNAVAILABLE', 3, 'sent']);
+    const nobody = transition({ ...start(), parts: 4 }, { type: 'claim', now: 1, claimUntil: 10 });
+    expect(failedInPart(nobody, transition(nobody, retry(3)), 3, 2000).state).toBe('failed');
+    const goesOn = transition(partly, { type: 'retry', now: 3, code: 'SERVICE_UNAVAILABLE', at: 4, maxAttempts: 5 });
+    expect(failedInPart(partly, goesOn, 3, 1500)).toBe(goesOn);
+  });
+
   it('pacer - a passing fault pauses the whole mailbox: Retry-After when given, else a back-off growing with the faults in a row; faults under way together count once; an accepted submission ends the run', () => {
     const half = (): number => 0;
     let b = recordFault(EMPTY_BUDGET, 1000, limits, undefined, half);
@@ -552,6 +563,13 @@ describe('the Idempotency-Key header', () => {
     expect([codeOfKey(['idempotency-key', 'k'.repeat(200)]), codeOfKey(['idempotency-key', `"${'k'.repeat(200)}"`])]).toEqual(['k'.repeat(200), 'k'.repeat(200)]);
     expect(() => idempotencyKey(['idempotency-key', 'k'.repeat(201)])).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', detail: 'Idempotency-Key: at most 200 characters.' }));
     expect(codeOfKey(['IDEMPOTENCY-KEY', '"a \\"quoted\\" \\\\ key"'])).toBe('a "quoted" \\ key');
+    // Sent in UTF-8 (Node reads the bytes as Latin-1): the same key as the same text in a batch item; 200 characters, not bytes.
+    const wire = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+    expect(codeOfKey(['idempotency-key', wire('コース42/登録/4711')])).toBe('コース42/登録/4711');
+    expect(codeOfKey(['idempotency-key', wire('登'.repeat(200))])).toBe('登'.repeat(200));
+    expect(codeOfKey(['idempotency-key', wire('登'.repeat(201))])).toBe('! VALIDATION_FAILED');
+    // Bytes that are not UTF-8 stay as they came.
+    expect(codeOfKey(['idempotency-key', 'caf\xe9'])).toBe('caf\xe9');
     // Not a well-formed string (an unescaped quote inside): taken as sent.
     expect(codeOfKey(['idempotency-key', '"a"b"'])).toBe('"a"b"');
     expect(codeOfKey(['idempotency-key', ' spaced '])).toBe('spaced');

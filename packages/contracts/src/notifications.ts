@@ -35,7 +35,7 @@ export const NotificationBatch = Type.Object({
 }, { additionalProperties: false });
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ maxLength: 202, description: 'Required: the same key returns the same notification and never sends twice. The key as sent, or an RFC 8941 string ("abc" is the key abc).' }))
+  'idempotency-key': Type.Optional(Type.String({ maxLength: 802, description: 'Required: the same key returns the same notification and never sends twice. The key as sent (1-200 characters; UTF-8 bytes are read as UTF-8), or an RFC 8941 string ("abc" is the key abc).' }))
 });
 
 export const NotificationParams = Type.Object({
