@@ -76,7 +76,7 @@ export function SessionControls(props: { catalog: string; to: string }): JSX.Ele
       <h3 id="lms-sessions-title" style={{ fontSize: 14, margin: '0 0 4px' }}>Session invitation</h3>
       <p style={{ ...text, margin: '0 0 8px' }}>
         A classroom session tomorrow at 10:00 Tokyo time for the recipient above, organised by the catalog&apos;s connected account:
-        a Graph event (with a Teams meeting and the room) or, over SMTP, an iCalendar invitation.
+        a Graph event (with a Teams meeting and the room) with Modern, or an iCalendar invitation over SMTP with Classic.
       </p>
       <div style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'flex-end', gap: 12 }}>
         <label htmlFor="lms-room" style={{ display: 'inline-flex', flexDirection: 'column', ...text }}>
