@@ -347,7 +347,7 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     }
   },
   clear: {
-    description: 'Clear Graph failures, latency, mailbox throttling, sending blocks and full mailboxes (accounts and grants stay as they are; /_admin/reset restores everything).',
+    description: 'Clear Graph failures, latency, mailbox throttling, sending blocks, full mailboxes, refused recipients, rooms awaiting a delegate and mailboxes without Teams (accounts and grants stay as they are; /_admin/reset restores everything).',
     fields: [],
     apply: (state) => {
       state.faults = noFaults();
