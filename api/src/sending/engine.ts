@@ -245,11 +245,26 @@ export class SendingEngine {
     }
     const now = this.now();
     let expired = 0;
+    let closed = 0;
     for await (const item of this.deps.outbox.pendingStates(record.catalog)) {
-      if (!isExpired(item.state, now) || (item.state.state === 'sending' && item.state.claimUntil > now)) {
+      if (item.state.state === 'sending' && item.state.claimUntil > now) {
+        continue;
+      }
+      // One that went out in part: its first recipients have it, so it closes as sent, the rest refused as expired.
+      const partly = item.state.partsSent > 0 && item.state.expiresAt !== null && item.state.expiresAt <= now;
+      if (!isExpired(item.state, now) && !partly) {
         continue;
       }
       try {
+        if (partly) {
+          const full = await this.deps.outbox.read(record.catalog, item.id);
+          const perMessage = item.state.perMessage ?? this.deps.config.recipientsPerMessage;
+          const parts = full ? splitRecipients(full.content, perMessage) : [];
+          const unreached = parts.slice(item.state.partsSent).reduce((n, part) => n + recipientCount(part), 0);
+          await this.deps.outbox.update(item, transition(item.state, { type: 'close-expired', now, unreached }));
+          closed++;
+          continue;
+        }
         await this.deps.outbox.update(item, transition(item.state, { type: 'expire', now }));
         expired++;
       } catch (error) {
@@ -259,10 +274,10 @@ export class SendingEngine {
         }
       }
     }
-    if (expired > 0) {
-      await this.deps.outbox.recordDrain(record.catalog, { sent: 0, expired, failed: 0, lastSentAt: null });
+    if (expired + closed > 0) {
+      await this.deps.outbox.recordDrain(record.catalog, { sent: closed, expired, failed: 0, lastSentAt: null });
     }
-    return expired;
+    return expired + closed;
   }
 
   private get leaseMs(): number {

@@ -67,7 +67,13 @@ export type ItemEvent =
   /** Back to the queue, no failure counted: `code` says why (none when only the mailbox's pacing makes a part wait). */
   | { type: 'release'; now: number; code: ErrorCode | null }
   | { type: 'fail'; now: number; code: ErrorCode }
-  | { type: 'expire'; now: number };
+  | { type: 'expire'; now: number }
+  /**
+   * A notification that went out in part, past its expiry in a catalog that cannot send (no drain
+   * would finish it): closed as sent, the `unreached` recipients refused as expired, so it is final
+   * and its content goes with the retention of final items.
+   */
+  | { type: 'close-expired'; now: number; unreached: number };
 
 export class TransitionRefused extends Error {
   public constructor(state: StoredState, event: ItemEvent['type']) {
@@ -198,6 +204,11 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
         return refuse();
       }
       return { ...item, state: 'failed', claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'failed', code: event.code }) };
+    case 'close-expired':
+      if ((item.state !== 'queued' && !(item.state === 'sending' && item.claimUntil <= event.now)) || item.partsSent === 0 || item.expiresAt === null || item.expiresAt > event.now) {
+        return refuse();
+      }
+      return { ...item, ...withRefused(item, { recipients: event.unreached, code: 'MESSAGE_EXPIRED' }), state: 'sent', partsSent: item.parts, sentAt: event.now, claimUntil: 0, lastCode: 'MESSAGE_EXPIRED', history: withHistory(item, { at: iso(event.now), status: 'sent', code: 'MESSAGE_EXPIRED' }) };
     case 'expire':
       if (item.state !== 'queued' && !(item.state === 'sending' && item.claimUntil <= event.now)) {
         return refuse();

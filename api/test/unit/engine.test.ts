@@ -158,6 +158,27 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect((await new OutboxStore(outboxTable).read(catalog, id))?.state).toMatchObject({ state: 'sent', partsSent: 2 });
   });
 
+  it('a notification that went out in part, past its expiry in a catalog that cannot send (switched off, disconnected): the retention job closes it as sent, the rest refused as expired, so its content can go; one that went to nobody expires', async () => {
+    const { catalog, record } = setting();
+    const [partly, none] = await queue(catalog, [
+      { bcc: ['a@partner.example', 'b@partner.example', 'c@partner.example', 'd@partner.example', 'e@partner.example'], perMessage: 2, expiresAt: Date.now() + 1500, key: 'partly' },
+      { bcc: ['z@partner.example'], expiresAt: Date.now() + 1500, notBefore: Date.now() + 1000, key: 'none' }
+    ]);
+    const submissions: Submission[] = [];
+    // One message a minute: the first part now, the rest waits.
+    await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1 }), catalog);
+    expect(submissions).toHaveLength(1);
+    await sleep(1600);
+    const engine = engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1 });
+    // A catalog that can send is its drains' to finish: nothing closed.
+    expect(await engine.expireHeld(record)).toBe(0);
+    expect(await engine.expireHeld({ ...record, enabled: false })).toBe(2);
+    const store = new OutboxStore(outboxTable);
+    expect((await store.read(catalog, partly))?.state).toMatchObject({ state: 'sent', partsSent: 3, refused: { recipients: 3, code: 'MESSAGE_EXPIRED' }, lastCode: 'MESSAGE_EXPIRED' });
+    expect((await store.read(catalog, none))?.state).toMatchObject({ state: 'expired' });
+    expect(submissions).toHaveLength(1);
+  });
+
   it('recipients refused while the rest took the message are added up over a split notification\'s parts; a part refused whole is refused, not the notification; all refused fails it', async () => {
     const { catalog, record } = setting();
     const bcc = (n: number, tag: string): string[] => Array.from({ length: n }, (_, i) => `${tag}${i}@partner.example`);

@@ -401,6 +401,16 @@ describe('outbox state machine', () => {
     expect(failedInPart(partly, goesOn, 3, 1500)).toBe(goesOn);
   });
 
+  it('state - close-expired closes only a notification that went out in part, past its expiry, not claimed now: as sent, the rest refused as expired', () => {
+    const sentPart = (expiresAt: number): ItemState => transition(transition({ ...start(), parts: 3, expiresAt }, { type: 'claim', now: 1, claimUntil: 10 }), { type: 'part-accepted', now: 2 });
+    const queuedAgain = transition(sentPart(100), { type: 'release', now: 3, code: null });
+    const closed = transition(queuedAgain, { type: 'close-expired', now: 100, unreached: 7 });
+    expect([closed.state, closed.refused, closed.lastCode, closed.partsSent]).toEqual(['sent', { recipients: 7, code: 'MESSAGE_EXPIRED' }, 'MESSAGE_EXPIRED', 3]);
+    expect(() => transition(queuedAgain, { type: 'close-expired', now: 99, unreached: 7 })).toThrow(TransitionRefused);
+    expect(() => transition({ ...start(), expiresAt: 100 }, { type: 'close-expired', now: 200, unreached: 1 })).toThrow(TransitionRefused);
+    expect(() => transition(sentPart(100), { type: 'close-expired', now: 5, unreached: 1 })).toThrow(TransitionRefused);
+  });
+
   it('pacer - a passing fault pauses the whole mailbox: Retry-After when given, else a back-off growing with the faults in a row; faults under way together count once; an accepted submission ends the run', () => {
     const half = (): number => 0;
     let b = recordFault(EMPTY_BUDGET, 1000, limits, undefined, half);
