@@ -122,8 +122,7 @@ export class ModernSignIn {
     if ('failed' in taken) {
       return taken.failed;
     }
-    const { pending } = taken;
-    const outcome: CallbackOutcome = { origin: pending.origin, catalog: pending.catalog, ok: false };
+    const { pending, outcome } = taken;
     try {
       checkNotExpired(pending.expiresAt, this.now());
       if (query.error) {
@@ -168,9 +167,7 @@ export class ModernSignIn {
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       this.deps.onUpstreamError?.('modern sign-in', apiError);
-      const failure = { code: apiError.code, ...(apiError.upstream ? { upstream: apiError.upstream } : {}) };
-      await this.relay(pending, { ok: false, ...failure });
-      return { ...outcome, ...failure };
+      return this.failed(pending, outcome, apiError.code, apiError.upstream);
     }
   }
 
@@ -184,8 +181,7 @@ export class ModernSignIn {
     if ('failed' in taken) {
       return taken.failed;
     }
-    const { pending } = taken;
-    const outcome: CallbackOutcome = { origin: pending.origin, catalog: pending.catalog, ok: false };
+    const { pending, outcome } = taken;
     try {
       checkNotExpired(pending.expiresAt, this.now());
       this.deps.audit?.(decision === 'connect' ? 'sign-in confirmed' : 'sign-in not confirmed', { catalog: pending.catalog, account: pending.account?.email, startedBy: pending.callerName });
@@ -194,29 +190,33 @@ export class ModernSignIn {
       }
       return { ...outcome, ok: true, completion: await this.keepCompletion(pending) };
     } catch (error) {
-      const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
-      await this.relay(pending, { ok: false, code: apiError.code });
-      return { ...outcome, code: apiError.code };
+      return this.failed(pending, outcome, codeOf(error));
     }
+  }
+
+  /** A step that failed: the page that started the sign-in is told (its code, and what Microsoft 365 answered), and so is this window. */
+  private async failed(pending: PendingSignIn, outcome: CallbackOutcome, code: ErrorCode, upstream?: string): Promise<CallbackOutcome> {
+    const failure = { code, ...(upstream ? { upstream } : {}) };
+    await this.relay(pending, { ok: false, ...failure });
+    return { ...outcome, ...failure };
   }
 
   /**
    * Takes the sign-in a one-time value names (a state, a confirm token), single use across
    * instances, only in one of `phases` (another phase's row is left for its rightful step); a
-   * refusal is the outcome to answer.
+   * refusal is the outcome to answer. With the row, the outcome its window answers until it succeeds.
    */
-  private async take(token: unknown, phases: Array<PendingSignIn['phase']>): Promise<{ pending: PendingSignIn } | { failed: CallbackOutcome }> {
+  private async take(token: unknown, phases: Array<PendingSignIn['phase']>): Promise<{ pending: PendingSignIn; outcome: CallbackOutcome } | { failed: CallbackOutcome }> {
     if (!isWellFormedState(token)) {
       return { failed: { ok: false, code: 'STATE_INVALID' } };
     }
     try {
-      return {
-        pending: await this.deps.signIns.take(token, (found) => {
-          if (!phases.includes(found.phase)) {
-            throw new ApiError('STATE_INVALID');
-          }
-        })
-      };
+      const pending = await this.deps.signIns.take(token, (found) => {
+        if (!phases.includes(found.phase)) {
+          throw new ApiError('STATE_INVALID');
+        }
+      });
+      return { pending, outcome: { origin: pending.origin, catalog: pending.catalog, ok: false } };
     } catch (error) {
       return { failed: { ok: false, code: codeOf(error) } };
     }

@@ -103,7 +103,7 @@ export function ownServicePrincipalId(appToken: string): string | undefined {
 export const FRESH_READ_INTERVAL_MS = 2000;
 
 export class OrgConsentStatus {
-  private cached?: { directory: Promise<Directory>; until: number; since: number };
+  private cached?: { directory: Promise<Directory>; until: number };
 
   public constructor(
     private readonly config: ApiConfig,
@@ -120,7 +120,8 @@ export class OrgConsentStatus {
    * that often. A finished sign-in (a code Entra issued, redeemed) forgets at once.
    */
   public forget(options: { throttled?: boolean; now?: number } = {}): void {
-    if (options.throttled && this.cached && (options.now ?? Date.now()) - this.cached.since < FRESH_READ_INTERVAL_MS) {
+    // The read started ttlMs before it lapses.
+    if (options.throttled && this.cached && (options.now ?? Date.now()) - (this.cached.until - this.ttlMs) < FRESH_READ_INTERVAL_MS) {
       return;
     }
     this.cached = undefined;
@@ -185,7 +186,7 @@ export class OrgConsentStatus {
     }
     // Shared while pending: a burst of page loads asks Graph once.
     const directory = this.ask();
-    this.cached = { directory, until: Date.now() + this.ttlMs, since: Date.now() };
+    this.cached = { directory, until: Date.now() + this.ttlMs };
     return directory;
   }
 

@@ -13,7 +13,7 @@ import type { MailTransport } from '../mail/transport';
 import { catalogKey } from '../storage/tables';
 import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
-import { dueAtOf, failedInPart, isClaimable, isExpired, isTerminal, ItemEvent, ItemState, Refusal, transition } from './outboxItem';
+import { dueAtOf, failedInPart, isClaimable, isExpired, isPastExpiry, isTerminal, ItemEvent, ItemState, Refusal, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, storedChars, StoredItem } from './outboxStore';
 import { AccountPacing, backoff, blockPause, blockPauseMs, hold, liftBlock, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
@@ -26,6 +26,16 @@ export interface HealthSink {
   used(record: ConnectionRecord): Promise<void>;
   /** Exchange stopped the account from sending (`code`), or a send went through again (null). */
   blocked(record: ConnectionRecord, code: ErrorCode | null): Promise<void>;
+}
+
+/** A notification's messages, cut as when it was queued (or, queued before that was kept, by the setting). */
+function messagesOf(item: StoredItem, recipientsPerMessage: number): ReturnType<typeof splitRecipients> {
+  return splitRecipients(item.content, item.state.perMessage ?? recipientsPerMessage);
+}
+
+/** The recipients of the messages a notification has not sent yet. */
+function unreachedRecipients(item: StoredItem, recipientsPerMessage: number): number {
+  return messagesOf(item, recipientsPerMessage).slice(item.state.partsSent).reduce((n, part) => n + recipientCount(part), 0);
 }
 
 /** What an invitation pass did: see InvitationSender. */
@@ -251,16 +261,15 @@ export class SendingEngine {
         continue;
       }
       // One that went out in part: its first recipients have it, so it closes as sent, the rest refused as expired.
-      const partly = item.state.partsSent > 0 && item.state.expiresAt !== null && item.state.expiresAt <= now;
+      const partly = item.state.partsSent > 0 && isPastExpiry(item.state, now);
       if (!isExpired(item.state, now) && !partly) {
         continue;
       }
       try {
         if (partly) {
+          // The queue row holds no recipients: the item's own row does.
           const full = await this.deps.outbox.read(record.catalog, item.id);
-          const perMessage = item.state.perMessage ?? this.deps.config.recipientsPerMessage;
-          const parts = full ? splitRecipients(full.content, perMessage) : [];
-          const unreached = parts.slice(item.state.partsSent).reduce((n, part) => n + recipientCount(part), 0);
+          const unreached = full ? unreachedRecipients(full, this.deps.config.recipientsPerMessage) : 0;
           await this.deps.outbox.update(item, transition(item.state, { type: 'close-expired', now, unreached }));
           closed++;
           continue;
@@ -548,12 +557,10 @@ export class SendingEngine {
       freeSlot(item.id);
       return marking;
     };
-    /** A notification's messages, cut as when it was queued (or, queued before that was kept, by the setting). */
-    const partsOf = (item: StoredItem): ReturnType<typeof splitRecipients> => splitRecipients(item.content, item.state.perMessage ?? config.recipientsPerMessage);
     /** A failure's transition; for an item that went out in part, sent with the rest refused (failedInPart). */
     const failure = (item: StoredItem, event: Extract<ItemEvent, { type: 'fail' | 'retry' }>): ItemState => {
       const next = transition(item.state, event);
-      const unreached = next.state === 'failed' && item.state.partsSent > 0 ? partsOf(item).slice(item.state.partsSent).reduce((n, part) => n + recipientCount(part), 0) : 0;
+      const unreached = next.state === 'failed' && item.state.partsSent > 0 ? unreachedRecipients(item, config.recipientsPerMessage) : 0;
       return failedInPart(item.state, next, event.now, unreached);
     };
     /** Items this drain found not takeable yet (another worker's live claim): not looked at again before then. */
@@ -839,7 +846,7 @@ export class SendingEngine {
         return;
       }
       let item = claimed;
-      const parts = partsOf(item);
+      const parts = messagesOf(item, config.recipientsPerMessage);
       let startedAt = firstStartedAt;
       let lastRefused: Refusal | null = null;
       // The first part's slot was reserved at launch; `item` moves on with each part accepted.
@@ -1065,7 +1072,7 @@ export class SendingEngine {
             } else {
               // An item put back part-way (a long pacing wait) goes on with its next part: paced by that part's recipients.
               const partsSent = entry.item.state.partsSent;
-              const next = partsSent > 0 && entry.item.kind === 'notification' ? partsOf(entry.item)[partsSent] : undefined;
+              const next = partsSent > 0 && entry.item.kind === 'notification' ? messagesOf(entry.item, config.recipientsPerMessage)[partsSent] : undefined;
               page.push(next ? { ...entry, recipients: Math.max(1, recipientCount(next)) } : entry);
             }
             chars += storedChars(entry.item.content);

@@ -118,12 +118,29 @@ export function isClaimable(item: ItemState, now: number): boolean {
   return item.state === 'sending' && item.claimUntil <= now;
 }
 
+/** Whether no worker holds the item now: queued, or abandoned in "sending" by a worker whose claim lapsed. */
+function isUnclaimed(item: ItemState, now: number): boolean {
+  return item.state === 'queued' || (item.state === 'sending' && item.claimUntil <= now);
+}
+
+/** Whether the item's expiry (if it has one) has passed, whatever it sent. */
+export function isPastExpiry(item: Pick<ItemState, 'expiresAt'>, now: number): boolean {
+  return item.expiresAt !== null && item.expiresAt <= now;
+}
+
 /**
  * Whether the item is past its expiry and may be recorded expired. A notification that went out in
  * part (a long list, several messages) is not: some of its recipients have it, so the rest get it too.
  */
 export function isExpired(item: ItemState, now: number): boolean {
-  return item.expiresAt !== null && item.expiresAt <= now && item.partsSent === 0;
+  return isPastExpiry(item, now) && item.partsSent === 0;
+}
+
+/** The item sent, every part taken: `refused` recipients added to those refused before, and its last code (the refusal's, unless `code` says). */
+function sentState(item: ItemState, now: number, refused: Refusal | null | undefined, code?: ErrorCode): ItemState {
+  const merged = withRefused(item, refused);
+  const last = code ?? merged.refused?.code ?? null;
+  return { ...item, ...merged, state: 'sent', partsSent: item.parts, sentAt: now, claimUntil: 0, lastCode: last, history: withHistory(item, { at: iso(now), status: 'sent', ...(last ? { code: last } : {}) }) };
 }
 
 /**
@@ -176,9 +193,7 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
         return refuse();
       }
       // Sent, with the code of a refusal when some recipients were refused (they did not get it).
-      const refused = withRefused(item, event.refused);
-      const code = refused.refused?.code ?? null;
-      return { ...item, ...refused, state: 'sent', partsSent: item.parts, sentAt: event.now, claimUntil: 0, lastCode: code, history: withHistory(item, { at: iso(event.now), status: 'sent', ...(code ? { code } : {}) }) };
+      return sentState(item, event.now, event.refused);
     }
     case 'retry': {
       if (item.state !== 'sending') {
@@ -205,15 +220,12 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
       }
       return { ...item, state: 'failed', claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'failed', code: event.code }) };
     case 'close-expired':
-      if ((item.state !== 'queued' && !(item.state === 'sending' && item.claimUntil <= event.now)) || item.partsSent === 0 || item.expiresAt === null || item.expiresAt > event.now) {
+      if (!isUnclaimed(item, event.now) || item.partsSent === 0 || !isPastExpiry(item, event.now)) {
         return refuse();
       }
-      return { ...item, ...withRefused(item, { recipients: event.unreached, code: 'MESSAGE_EXPIRED' }), state: 'sent', partsSent: item.parts, sentAt: event.now, claimUntil: 0, lastCode: 'MESSAGE_EXPIRED', history: withHistory(item, { at: iso(event.now), status: 'sent', code: 'MESSAGE_EXPIRED' }) };
+      return sentState(item, event.now, { recipients: event.unreached, code: 'MESSAGE_EXPIRED' }, 'MESSAGE_EXPIRED');
     case 'expire':
-      if (item.state !== 'queued' && !(item.state === 'sending' && item.claimUntil <= event.now)) {
-        return refuse();
-      }
-      if (!isExpired(item, event.now)) {
+      if (!isUnclaimed(item, event.now) || !isExpired(item, event.now)) {
         return refuse();
       }
       return { ...item, state: 'expired', claimUntil: 0, lastCode: 'MESSAGE_EXPIRED', history: withHistory(item, { at: iso(event.now), status: 'expired', code: 'MESSAGE_EXPIRED' }) };

@@ -74,9 +74,8 @@ function meetingBlob(contentType: 'html' | 'text', joinUrl: string): string {
   return `${rule}<div class="me-email-text" style="color:#252424;font-family:'Segoe UI','Helvetica Neue',Helvetica,Arial,sans-serif"><div style="margin-top:24px;margin-bottom:20px"><span style="font-size:24px;color:#252424">Microsoft Teams meeting</span></div><div style="margin-bottom:20px"><div style="margin-top:0px;margin-bottom:0px;font-weight:bold"><span style="font-size:14px;color:#252424">Join on your computer, mobile app or room device</span></div><a class="me-email-headline" href="${esc(joinUrl)}" target="_blank" rel="noreferrer noopener" style="font-size:14px;text-decoration:underline;color:#6264a7">Click here to join the meeting</a></div></div>${rule}`;
 }
 
-/** Makes the event a Teams meeting: a join URL, and its blob at the end of the body. */
 /**
- * Makes the event a Teams meeting - unless the organiser's calendar offers no Teams meetings (no
+ * Makes the event a Teams meeting (a join URL, and its blob at the end of the body) - unless the organiser's calendar offers no Teams meetings (no
  * Teams licence: `teams-unavailable` fault): Graph then answers the create or update all the same,
  * with `isOnlineMeeting` false and no `onlineMeeting` (microsoftgraph/microsoft-graph-docs#9741).
  */

@@ -1,4 +1,4 @@
-import { isSignInMessage, type ISignInResult } from '../model/connection';
+import { isSignInMessage, type ISignInMessage, type ISignInResult } from '../model/connection';
 
 export type { ISignInResult };
 
@@ -81,14 +81,20 @@ export function teamsLauncher(authentication: ITeamsAuthentication, apiBaseUrl: 
   };
 }
 
-function resultFromTeams(answer: string): ISignInResult {
+/** The callback's message in a text Teams handed back (notifySuccess's result, notifyFailure's reason), if it is one. */
+function signInMessageIn(text: string): ISignInMessage | undefined {
   let message: unknown;
   try {
-    message = JSON.parse(answer);
+    message = JSON.parse(text);
   } catch {
-    message = undefined;
+    return undefined;
   }
-  if (!isSignInMessage(message)) {
+  return isSignInMessage(message) ? message : undefined;
+}
+
+function resultFromTeams(answer: string): ISignInResult {
+  const message = signInMessageIn(answer);
+  if (!message) {
     return { ok: false, catalog: null, code: 'SIGN_IN_FAILED' };
   }
   return { ok: message.ok, catalog: message.catalog || null, ...(message.code ? { code: message.code } : {}), ...(message.completion ? { completion: message.completion } : {}) };
@@ -103,13 +109,8 @@ function failureFromTeams(error: unknown): ISignInResult {
   if (/^[A-Z][A-Z_]+$/.test(reason)) {
     return { ok: false, catalog: null, code: reason };
   }
-  let message: unknown;
-  try {
-    message = reason.charAt(0) === '{' ? JSON.parse(reason) : undefined;
-  } catch {
-    message = undefined;
-  }
-  if (isSignInMessage(message) && !message.ok) {
+  const message = reason.charAt(0) === '{' ? signInMessageIn(reason) : undefined;
+  if (message && !message.ok) {
     return { ok: false, catalog: null, code: message.code || 'SIGN_IN_FAILED', ...(typeof message.upstream === 'string' ? { upstream: message.upstream } : {}) };
   }
   return { ok: false, catalog: null, cancelled: true, ...(/FailedToOpenWindow/i.test(reason) ? { notOpened: true } : {}) };
