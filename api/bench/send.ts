@@ -331,10 +331,16 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
       // As the page does it: start with a nonce, sign in, land on the callback, complete with the nonce.
       const nonce = pageNonce();
       const start = await apiCall('POST', connectionPath(c.site, '/modern'), token, { orgConsent: false, origin: OPENER_ORIGIN, nonce });
-      const { callbackUrl } = await signIn(tenant.origin, start.body.authorizeUrl, { user: c.upn });
-      const callback = new URL(callbackUrl);
-      const page = await (await fetch(`${api?.url}${callback.pathname}${callback.search}`, { redirect: 'manual' })).text();
-      // The callback answers 429 (problem+json, no page) past its per-address limit.
+      // The window opens it through the API's start page, which binds the sign-in to this browser (a cookie).
+      const opened = await fetch(`${api?.url}/v1/auth/start?authorize=${encodeURIComponent(start.body.authorizeUrl)}`, { redirect: 'manual' });
+      const cookie = (opened.headers.getSetCookie()[0] ?? '').split(';')[0];
+      let page = opened.status === 302 ? '' : await opened.text();
+      if (opened.status === 302) {
+        const { callbackUrl } = await signIn(tenant.origin, start.body.authorizeUrl, { user: c.upn });
+        const callback = new URL(callbackUrl);
+        page = await (await fetch(`${api?.url}${callback.pathname}${callback.search}`, { redirect: 'manual', headers: { cookie } })).text();
+      }
+      // The start page and the callback answer 429 (problem+json, no page) past their per-address limit.
       const message = page.includes('"code":"RATE_LIMITED"') ? { ok: false, code: 'RATE_LIMITED', completion: undefined } : postedMessage(page).message;
       let code = message.code ?? 'unknown';
       if (message.ok && message.completion) {
@@ -346,7 +352,7 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
       }
       say(`connecting ${c.site} failed (${code}), attempt ${attempt}`);
       if (code === 'RATE_LIMITED' && attempt < 20) {
-        // The sign-in callback takes 30 a minute from one address: the bench's 50 sign-ins wait their turn.
+        // The start page and the callback take 30 a minute from one address: the bench's 50 sign-ins wait their turn.
         await new Promise((resolve) => setTimeout(resolve, 10_000));
         continue;
       }

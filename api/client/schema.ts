@@ -1520,6 +1520,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start of the sign-in in a browser window: binds the sign-in to this browser (a cookie) and goes on to the Microsoft sign-in */
+        get: {
+            parameters: {
+                query: {
+                    authorize: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/teams-start": {
         parameters: {
             query?: never;
@@ -1527,7 +1563,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Start of the sign-in in Teams (authentication.authenticate): marks the window as Teams' and goes on to the Microsoft sign-in */
+        /** Start of the sign-in in Teams (authentication.authenticate): binds the sign-in to this browser, marks the window as Teams' and goes on to the Microsoft sign-in */
         get: {
             parameters: {
                 query: {
@@ -1605,7 +1641,7 @@ export interface components {
             type: string;
             title: string;
             status: number;
-            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "CONDITIONAL_ACCESS_BLOCKED" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_NOT_CONFIRMED" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "MESSAGE_REJECTED" | "SERVICE_UNAVAILABLE" | "SERVICE_CREDENTIALS_REJECTED" | "SERVICE_PERMISSION_MISSING" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "SEND_AS_DENIED" | "MAILBOX_FULL" | "ROOM_UNAVAILABLE" | "ROOMS_NOT_AVAILABLE" | "SESSION_ENDED" | "TEAMS_NOT_AVAILABLE" | "TEAMS_NOT_AVAILABLE_ON_SMTP" | "SESSION_ORGANIZER_CHANGED" | "SESSION_TRANSPORT_CHANGED" | "CLASSIC_DISABLED" | "CONNECT_ATTEMPTS_LIMITED" | "TEST_RECIPIENT_NOT_ALLOWED" | "TEST_EMAIL_QUOTA_EXCEEDED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "USER_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_TOO_LARGE" | "NOTIFICATION_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_REVISION_STALE" | "SESSION_NOT_FINISHED" | "CLIENT_APP_NOT_ACCEPTED";
+            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "CONDITIONAL_ACCESS_BLOCKED" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_NOT_CONFIRMED" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "MESSAGE_REJECTED" | "SERVICE_UNAVAILABLE" | "SERVICE_CREDENTIALS_REJECTED" | "SERVICE_PERMISSION_MISSING" | "SERVICE_KEY_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "SEND_AS_DENIED" | "MAILBOX_FULL" | "ROOM_UNAVAILABLE" | "ROOMS_NOT_AVAILABLE" | "SESSION_ENDED" | "TEAMS_NOT_AVAILABLE" | "TEAMS_NOT_AVAILABLE_ON_SMTP" | "SESSION_ORGANIZER_CHANGED" | "SESSION_TRANSPORT_CHANGED" | "CLASSIC_DISABLED" | "CONNECT_ATTEMPTS_LIMITED" | "TEST_RECIPIENT_NOT_ALLOWED" | "TEST_EMAIL_QUOTA_EXCEEDED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "USER_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_TOO_LARGE" | "NOTIFICATION_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_REVISION_STALE" | "SESSION_NOT_FINISHED" | "CLIENT_APP_NOT_ACCEPTED";
             detail: string;
             remedy: string;
             upstream?: string;

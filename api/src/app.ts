@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -21,7 +22,7 @@ import { connectionRoutes } from './connections/routes';
 import { ModernSignIn } from './connections/modernSignIn';
 import { ConnectionView, Problem } from '@lms-m365/contracts';
 import { SignInStore } from './connections/signInStore';
-import { teamsSignInRoutes } from './connections/teamsSignIn';
+import { signInStartRoutes } from './connections/signInStart';
 import { testEmailPolicy } from './connections/testEmailPolicy';
 import { ApiError, codeOf } from './errors/apiError';
 import { frameworkProblem, installErrorHandling, sendProblem } from './errors/errorHandler';
@@ -133,7 +134,14 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     onUpstreamError: logUpstream,
     counters: (catalog) => outbox.counters(catalog),
     // Whoever found it (the health monitor, Check now, a test email, the keep-alive, a drain): one line with why.
-    onLost: (record, upstream) => app.log.warn({ catalog: record.catalog, code: record.health.code, ...(upstream ? { upstream } : {}) }, 'connection lost')
+    onLost: (record, upstream) => app.log.warn({ catalog: record.catalog, code: record.health.code, ...(upstream ? { upstream } : {}) }, 'connection lost'),
+    onChange: (record, change) => {
+      if (change === 'blocked') {
+        app.log.warn({ catalog: record.catalog, code: record.blocked?.code }, 'sending blocked: recorded until a send goes through again');
+      } else {
+        app.log.info({ catalog: record.catalog }, change === 'restored' ? 'connection restored' : 'sending block lifted');
+      }
+    }
   });
   const alerts = new AlertService({ config: config.alerts, connections, writer, counters: (catalog) => outbox.counters(catalog), graph, appToken: appGraphToken, log: app.log, timeScale: config.sending.timeScale });
   const dispatchNotices = (catalog: string): void => {
@@ -228,6 +236,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   app.addHook('onRequest', (request, reply, done) => {
     secureHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
+  // Read by the sign-in's callback and confirmation (the browser binding its start page sets); nothing else uses cookies.
+  await app.register(cookie);
   await app.register(cors, {
     origin: config.allowedOrigins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -288,7 +298,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   await connectionRoutes(app, { config, admins, service, signIn, orgConsent });
   await notificationRoutes(app, { config, admins, notifications });
   await sessionRoutes(app, { config, sessions });
-  teamsSignInRoutes(app, { authority: identity.authority, clientId: config.clientId, redirectUri: identity.redirectUri });
+  // Read when asked: the public URL is known once the API listens (a port chosen then, in tests).
+  signInStartRoutes(app, { target: { get authority() { return identity.authority; }, clientId: config.clientId, get redirectUri() { return identity.redirectUri; } }, signIn });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const resume = async (catalog: string): Promise<boolean> => {
     if (!(await outbox.hasDue(catalog, Date.now()))) {

@@ -29,7 +29,8 @@ export async function serveUntilSignal(config: ApiConfig, stopAlso: () => Promis
     await stopAlso();
     throw error;
   }
-  process.stdout.write(`Connection API listening at ${api.url} (OpenAPI: ${api.url}/openapi.json)\n`);
+  // The mode says which defaults apply (docs/api.md, Configuration): the first thing to read when an instance behaves unexpectedly.
+  process.stdout.write(`Connection API listening at ${api.url} (OpenAPI: ${api.url}/openapi.json; ${config.production ? 'production' : 'development'} mode, tenant ${config.tenantId}, authority ${config.authorityHost})\n`);
   const running = api;
   const stop = async (): Promise<void> => {
     await running.close();
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
  * again, and it comes up once the roles apply. (Key Vault is not asked at start.)
  */
 export function startFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message.split(/\r?\n/)[0] : String(error);
+  // The API's own errors say what the service behind answered in `upstream` (a key id not configured, "keyvault 403").
+  const message = error instanceof ApiError && error.upstream ? `${error.code} (${error.upstream})` : error instanceof Error ? error.message.split(/\r?\n/)[0] : String(error);
   // The queue's refusal reaches here as the API's own storage error (SERVICE_UNAVAILABLE, "storage 403").
   const refused = statusOf(error) === 403 || (error instanceof ApiError && error.upstream === 'storage 403');
   const hint = refused

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
 import { API, driveSignIn, PREVIEW, resetWorld, shot, signInInPopup, switchOn, TENANT, visit } from '../support/helpers';
 
@@ -158,36 +159,52 @@ test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion co
   expect(inbox.value.map((m) => m.subject)).toEqual([expect.stringContaining(`${TENANT()}/sites/catalog-a`)]);
 });
 
-test('sign-in link opened elsewhere (R-SEC-1) - a colleague who signs in through the admin\'s link, in a window with no opener, is asked first who asked and for which catalog; Cancel connects nothing, and the admin\'s page learns why', async ({ page }) => {
+test('sign-in link opened elsewhere (R-SEC-1) - the admin\'s window binds the sign-in to its browser (the API\'s start page sets a cookie); a colleague who signs in through the same link in their own browser is told it was started elsewhere and binds nothing; the admin\'s window then signs in', async ({ page, browser }) => {
   const catalog = `${TENANT()}/sites/catalog-a`;
   await addSettingsList(catalog, 'adele@contoso.test');
   const token = await devToken('adele@contoso.test');
+  const nonce = 'n'.repeat(43);
   const started = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin, nonce: 'n'.repeat(43) })
+    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin, nonce })
   });
   const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
-  // The colleague's own browser tab: opened directly, so the callback page has no opener to post to.
-  await page.goto(authorizeUrl);
-  await page.locator('#username').fill('lynne@contoso.test');
-  await page.locator('#password').fill('dev-password');
-  await page.locator('#idSIButton9').click();
-  // Lynne is asked for her consent (no grant in the fixture); isVisible would not wait for the page.
-  if (await page.locator('#idBtn_Back').waitFor({ timeout: 5000 }).then(() => true, () => false)) {
-    await page.locator('#idSIButton9').click();
-  }
-  await page.waitForURL(/\/v1\/auth\/callback/);
-  await expect(page.locator('h1')).toContainText('Connect this account to the course catalog?');
-  for (const said of ['lynne@contoso.test', 'adele@contoso.test', catalog]) {
-    await expect(page.locator('main strong', { hasText: said }).first()).toBeVisible();
-  }
-  await shot(page, 'confirm-page-colleague');
-  await page.getByRole('button', { name: 'Cancel' }).click();
-  await page.waitForURL(/\/v1\/auth\/confirm/);
-  await expect(page.locator('h1')).toContainText('Cancelled. The catalog is not connected to your account');
-  const result = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern/result`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ nonce: 'n'.repeat(43) }) });
-  expect(await result.json()).toEqual({ status: 'failed', code: 'SIGN_IN_NOT_CONFIRMED' });
-  const view = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection`, { headers: { Authorization: `Bearer ${token}` } });
-  expect(((await view.json()) as { account: unknown }).account).toBeNull();
+  const startUrl = `${API()}/v1/auth/start?authorize=${encodeURIComponent(authorizeUrl)}`;
+  const result = async (): Promise<unknown> => (await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern/result`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ nonce }) })).json();
+  const signInAs = async (window: typeof page, user: string): Promise<void> => {
+    await window.locator('#username').fill(user);
+    await window.locator('#password').fill('dev-password');
+    await window.locator('#idSIButton9').click();
+    // Asked for consent when the account has no grant yet; isVisible would not wait for the page.
+    if (await window.locator('#idBtn_Back').waitFor({ timeout: 5000 }).then(() => true, () => false)) {
+      await window.locator('#idSIButton9').click();
+    }
+    await window.waitForURL(/\/v1\/auth\/callback/);
+  };
+
+  // The admin's window: through the start page to Microsoft's sign-in, with the API's cookie (a
+  // __Host- cookie, Secure, which Chromium keeps for http://localhost too).
+  await page.goto(startUrl);
+  await expect(page.locator('#username')).toBeVisible();
+  const cookies = await page.context().cookies(API());
+  expect(cookies.map((c) => [c.name.replace(/-[A-Za-z0-9_-]{16}$/, '-*'), c.httpOnly, c.secure, c.sameSite, c.path])).toEqual([['__Host-lms-signin-*', true, true, 'Lax', '/']]);
+
+  // The colleague's own browser: the link the admin passed on (the start page's or Microsoft's).
+  const colleagueContext = await browser.newContext({ ignoreHTTPSErrors: true });
+  const colleague = await colleagueContext.newPage();
+  await colleague.goto(startUrl);
+  await expect(colleague.locator('main code')).toHaveText('SIGN_IN_OTHER_BROWSER');
+  await colleague.goto(authorizeUrl);
+  await signInAs(colleague, 'lynne@contoso.test');
+  await expect(colleague.locator('h1')).toHaveText(ERROR_CATALOGUE.SIGN_IN_OTHER_BROWSER.title.en);
+  await expect(colleague.locator('form[action="confirm"]')).toHaveCount(0);
+  await shot(colleague, 'sign-in-other-browser');
+  await colleagueContext.close();
+  expect(await result()).toEqual({ status: 'pending' });
+
+  // The sign-in was left for the admin's window, which finishes it.
+  await signInAs(page, 'adele@contoso.test');
+  await expect(page.locator('main.ok h1')).toBeVisible();
+  expect(await result()).toMatchObject({ status: 'signed-in', completion: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
 });

@@ -182,6 +182,11 @@ function registered(entry: string, sharePointOrigin: string): string {
 export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConfig {
   const production = env.NODE_ENV === 'production';
   const problems: string[] = [];
+  // A misspelt NODE_ENV ("Production") would start a production instance on development defaults
+  // (the local tenant's authority, a key file made on the spot): refused, not guessed.
+  if (env.NODE_ENV !== undefined && !['', 'production', 'development', 'test'].includes(env.NODE_ENV)) {
+    problems.push(`NODE_ENV must be production or development (or unset for development), not "${env.NODE_ENV.slice(0, 40)}"`);
+  }
 
   function read(name: string, devDefault: string | undefined, check?: (v: string) => string | undefined): string {
     const value = env[name]?.trim();
@@ -244,7 +249,8 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
   const graphUrl = trimSlash(read('GRAPH_URL', 'https://localhost:4800/v1.0', url(true)));
   const sharePointOrigin = trimSlash(read('SHAREPOINT_ORIGIN', 'https://localhost:4800', origins(true)));
   const clientId = read('CLIENT_ID', DEV_DEFAULTS.clientId, uuid).toLowerCase();
-  const clientSecret = read('CLIENT_SECRET', DEV_DEFAULTS.clientSecret);
+  // App Service passes a Key Vault reference it could not resolve as its own text: refused here rather than sent to Entra.
+  const clientSecret = read('CLIENT_SECRET', DEV_DEFAULTS.clientSecret, (v) => (/^@Microsoft\.KeyVault\(/i.test(v) ? 'is an unresolved Key Vault reference (App Service could not read the secret: check its identity\'s access to the vault, then restart)' : undefined));
   const appIdUri = read('APP_ID_URI', DEV_DEFAULTS.appIdUri, (v) => (/^(api:\/\/|https:\/\/)\S+$/.test(v) ? undefined : 'must start with api:// or https://'));
   const allowedOrigins = list(read('ALLOWED_ORIGINS', 'http://localhost:4300', origins(production)));
   const uuids = (v: string): string | undefined => (list(v).every((id) => UUID.test(id)) ? undefined : 'must be a comma-separated list of GUIDs');
@@ -354,7 +360,8 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
       graphConcurrencyPerMailbox: Number(optional('SEND_GRAPH_CONCURRENCY', '4', int(1, 16))),
       smtpConnectionsPerMailbox: Number(optional('SEND_SMTP_CONNECTIONS', '3', int(1, 16))),
       maxAttempts: Number(optional('SEND_MAX_ATTEMPTS', '8', int(1, 100))),
-      timeScale: Number(optional('SEND_TIME_SCALE', '1', int(1, 3600))),
+      // Tests and benchmarks only: in production a scale would send past Exchange's limits.
+      timeScale: Number(optional('SEND_TIME_SCALE', '1', (v) => int(1, 3600)(v) ?? (production && v !== '1' ? 'is for tests only: production paces at Exchange\'s real limits (1)' : undefined))),
       leaseSeconds: Number(optional('SEND_LEASE_SECONDS', '30', int(5, 600))),
       pollMilliseconds: Number(optional('SEND_POLL_MS', '1000', int(10, 60_000))),
       mailboxesPerInstance: Number(optional('SEND_MAILBOXES_PER_INSTANCE', '64', int(1, 1000))),

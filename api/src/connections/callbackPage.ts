@@ -1,7 +1,30 @@
+import { randomBytes } from 'node:crypto';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CallbackOutcome } from './modernSignIn';
-import { TEAMS_HOST_KEY, TEAMS_JS_PATH } from './teamsSignIn';
+import { preferredLanguage } from '../errors/problem';
 import { escapeHtml } from '../html';
+
+/** sessionStorage key the Teams start page sets and the callback page reads (same window, same origin). */
+export const TEAMS_HOST_KEY = 'lms-m365-sign-in-host';
+export const TEAMS_JS_PATH = '/v1/auth/teams.js';
+
+/** The callback page (or the confirmation it asks first), with the headers both need. */
+export function sendSignInPage(request: FastifyRequest, reply: FastifyReply, outcome: CallbackOutcome): FastifyReply {
+  const nonce = randomBytes(16).toString('base64');
+  const language = preferredLanguage(request.headers['accept-language']);
+  const confirm = outcome.confirm;
+  return reply
+    .code(outcome.ok ? 200 : 400)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    // The page must keep its window.opener to post the result back to SharePoint or Teams.
+    .header('cross-origin-opener-policy', 'unsafe-none')
+    // The confirmation posts its form to this origin; the callback page posts nothing.
+    .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action ${confirm ? "'self'" : "'none'"}; frame-ancestors 'none'`)
+    .send(confirm ? confirmPage({ ...outcome, confirm }, nonce, language) : callbackPage(outcome, nonce, language));
+}
 
 /**
  * The page the sign-in popup lands on. It posts the outcome to its opener at exactly the origin
@@ -10,7 +33,7 @@ import { escapeHtml } from '../html';
  * (its admin's token and nonce) connects the account (R-SEC-1). Microsoft's sign-in page sends
  * Cross-Origin-Opener-Policy, so there is usually no opener left: the page that started the
  * sign-in then asks the API for the same outcome by its nonce (ModernSignIn.result).
- * In Teams' sign-in window (marked by /v1/auth/teams-start) it answers Teams instead: TeamsJS,
+ * In Teams' sign-in window (marked by /v1/auth/teams-start, signInStart.ts) it answers Teams instead: TeamsJS,
  * served from this origin, notifySuccess or notifyFailure with the same message (a failure's code
  * and what Microsoft 365 answered);
  * Teams closes the window and hands the answer to authentication.authenticate.

@@ -22,6 +22,8 @@ export class ConnectionWriter {
       counters?: (catalog: string) => Promise<OutboxCounters>;
       /** A connection was found lost (its record now says so): the log's line of why, with the upstream's own code when known. */
       onLost?: (record: ConnectionRecord, upstream?: string) => void;
+      /** A lost connection works again, or Exchange's block of its sending was recorded or lifted: the log's line. */
+      onChange?: (record: ConnectionRecord, change: 'restored' | 'blocked' | 'unblocked') => void;
     } = {}
   ) {}
 
@@ -144,17 +146,23 @@ export class ConnectionWriter {
    */
   public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false, generation?: number, upstream?: string): Promise<void> {
     let wasLost = true;
+    let restored = false;
     const written = await this.update(catalog, (record) => {
       // Per attempt: a retry that finds a newer connection must not log the one it first saw.
       wasLost = true;
+      restored = false;
       if (record.connectionId !== connectionId || !record.method || (generation !== undefined && record.generation !== generation)) {
         return record;
       }
       wasLost = record.health.state === 'lost';
+      restored = wasLost && health.state === 'connected';
       return { ...record, health: { ...health, checkedAt: this.nowIso() }, lastTokenUseAt: used ? this.nowIso() : record.lastTokenUseAt };
     });
     if (health.state === 'lost' && !wasLost && written.health.state === 'lost') {
       this.deps.onLost?.(written, upstream);
+    }
+    if (restored) {
+      this.deps.onChange?.(written, 'restored');
     }
   }
 
@@ -163,11 +171,17 @@ export class ConnectionWriter {
    * send went through again (null). A reconnect since is left alone.
    */
   public async recordBlocked(catalog: string, connectionId: string, generation: number, code: ErrorCode | null): Promise<void> {
-    await this.update(catalog, (record) => {
+    let changed = false;
+    const written = await this.update(catalog, (record) => {
+      changed = false;
       if (record.connectionId !== connectionId || !record.method || record.generation !== generation || Boolean(record.blocked) === (code !== null)) {
         return record;
       }
+      changed = true;
       return { ...record, blocked: code ? { code, since: this.nowIso() } : null };
     });
+    if (changed) {
+      this.deps.onChange?.(written, code ? 'blocked' : 'unblocked');
+    }
   }
 }

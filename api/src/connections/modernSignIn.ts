@@ -11,7 +11,7 @@ import { verifySmtpLogin } from '../mail/smtp';
 import type { ConnectionStore } from './connectionStore';
 import { requireUserMailbox } from './mailboxCheck';
 import { OrgConsentStatus, signInScopes } from './orgConsent';
-import { bindingHash, checkNonce, checkNotExpired, checkSamePrincipal, COMPLETION_LIFETIME_MS, isWellFormedState, newSignIn, randomToken } from './signInState';
+import { bindingHash, BROWSER_COOKIE_SECONDS, browserCookieName, checkBrowser, checkNonce, checkNotExpired, checkSamePrincipal, COMPLETION_LIFETIME_MS, isWellFormedState, newBrowserBinding, newSignIn, randomToken } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
 
 export interface CallbackQuery {
@@ -39,6 +39,16 @@ export interface CallbackOutcome {
    * colleague cannot bind their mailbox to a catalog without them reading what it does.
    */
   confirm?: { token: string; account: string; admin: string };
+}
+
+/** The browser's cookies, by name, as the request carried them. */
+export type Cookies = Record<string, string | undefined>;
+
+/** The cookie the start page sets: the sign-in is then bound to this browser. */
+export interface BrowserCookie {
+  name: string;
+  value: string;
+  maxAgeSeconds: number;
 }
 
 /** How long the account's owner has to answer the confirmation (Connect or Cancel) on the callback page. */
@@ -113,12 +123,32 @@ export class ModernSignIn {
   }
 
   /**
+   * The start page (GET /v1/auth/start, /v1/auth/teams-start) binds the sign-in that `authorizeUrl`
+   * carries the state of to this browser, once: the cookie to set, or why not. Without this, an
+   * authorize URL seen by someone else (its 10 minutes) let them sign in with their own account,
+   * confirm as that account's owner, and the admin's page completed with their mailbox.
+   */
+  public async bindBrowser(authorizeUrl: string): Promise<{ cookie: BrowserCookie } | { failed: CallbackOutcome }> {
+    const state = new URL(authorizeUrl).searchParams.get('state');
+    if (!isWellFormedState(state)) {
+      return { failed: { ok: false, code: 'STATE_INVALID' } };
+    }
+    const binding = newBrowserBinding();
+    try {
+      await this.deps.signIns.bindBrowser(state, binding.browser, binding.hash, this.now());
+    } catch (error) {
+      return { failed: { ok: false, code: codeOf(error) } };
+    }
+    return { cookie: { name: browserCookieName(binding.browser), value: binding.secret, maxAgeSeconds: BROWSER_COOKIE_SECONDS } };
+  }
+
+  /**
    * The redirect back from sign-in: redeem, check the account (R-MOD-3/7/8), then keep the result
    * for the page under a one-time completion code. Nothing is connected here (R-SEC-1): only the
    * admin who started the sign-in, from the page that started it, completes it (completeModern).
    */
-  public async finishMicrosoftLeg(query: CallbackQuery): Promise<CallbackOutcome> {
-    const taken = await this.take(query.state, ['graph', 'smtp']);
+  public async finishMicrosoftLeg(query: CallbackQuery, cookies: Cookies): Promise<CallbackOutcome> {
+    const taken = await this.take(query.state, ['graph', 'smtp'], cookies);
     if ('failed' in taken) {
       return taken.failed;
     }
@@ -176,8 +206,8 @@ export class ModernSignIn {
    * makes the completion code the page completes the sign-in with; Cancel ends the sign-in
    * (SIGN_IN_NOT_CONFIRMED for the page). The token is single use, whatever the answer.
    */
-  public async confirm(token: unknown, decision: unknown): Promise<CallbackOutcome> {
-    const taken = await this.take(token, ['confirm']);
+  public async confirm(token: unknown, decision: unknown, cookies: Cookies): Promise<CallbackOutcome> {
+    const taken = await this.take(token, ['confirm'], cookies);
     if ('failed' in taken) {
       return taken.failed;
     }
@@ -203,10 +233,11 @@ export class ModernSignIn {
 
   /**
    * Takes the sign-in a one-time value names (a state, a confirm token), single use across
-   * instances, only in one of `phases` (another phase's row is left for its rightful step); a
-   * refusal is the outcome to answer. With the row, the outcome its window answers until it succeeds.
+   * instances, only in one of `phases` and in the browser the start page bound it to (another
+   * phase's row, or another browser's, is left for its rightful step); a refusal is the outcome to
+   * answer. With the row, the outcome its window answers until it succeeds.
    */
-  private async take(token: unknown, phases: Array<PendingSignIn['phase']>): Promise<{ pending: PendingSignIn; outcome: CallbackOutcome } | { failed: CallbackOutcome }> {
+  private async take(token: unknown, phases: Array<PendingSignIn['phase']>, cookies: Cookies): Promise<{ pending: PendingSignIn; outcome: CallbackOutcome } | { failed: CallbackOutcome }> {
     if (!isWellFormedState(token)) {
       return { failed: { ok: false, code: 'STATE_INVALID' } };
     }
@@ -215,6 +246,7 @@ export class ModernSignIn {
         if (!phases.includes(found.phase)) {
           throw new ApiError('STATE_INVALID');
         }
+        checkBrowser(found, cookies);
       });
       return { pending, outcome: { origin: pending.origin, catalog: pending.catalog, ok: false } };
     } catch (error) {

@@ -9,8 +9,7 @@ import { normaliseCatalog } from '../catalogs/catalogId';
 import type { ApiConfig } from '../config/config';
 import { preferredLanguage } from '../errors/problem';
 import formbody from '@fastify/formbody';
-import { adminConsentPage, callbackPage, confirmPage } from './callbackPage';
-import type { CallbackOutcome } from './modernSignIn';
+import { adminConsentPage, sendSignInPage } from './callbackPage';
 import type { ConnectionService } from './connectionService';
 import type { ModernSignIn } from './modernSignIn';
 import { ADMIN_CONSENT_STATE, CONSENT_REQUEST_STATE, OrgConsentStatus } from './orgConsent';
@@ -154,7 +153,7 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
         .header('content-security-policy', `default-src 'none'; style-src 'nonce-${styleNonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
         .send(adminConsentPage(granted, preferredLanguage(request.headers['accept-language']), styleNonce));
     }
-    const outcome = await deps.signIn.finishMicrosoftLeg(request.query);
+    const outcome = await deps.signIn.finishMicrosoftLeg(request.query, request.cookies);
     if (outcome.redirect) {
       // The popup must keep its opener through this hop, or the final page cannot post the result.
       return reply
@@ -173,23 +172,6 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
     scope.withTypeProvider<TypeBoxTypeProvider>().post('/v1/auth/confirm', {
       schema: { tags: ['sign-in'], summary: 'The account\'s owner answers the confirmation of a sign-in made with another account than the admin\'s: Connect or Cancel', body: S.ConfirmForm, consumes: ['application/x-www-form-urlencoded'], produces: ['text/html'] },
       config: { rateLimit: { max: 30, timeWindow: '1 minute' } }
-    }, async (request, reply) => sendSignInPage(request, reply, await deps.signIn.confirm(request.body.token, request.body.decision)));
+    }, async (request, reply) => sendSignInPage(request, reply, await deps.signIn.confirm(request.body.token, request.body.decision, request.cookies)));
   });
-}
-
-/** The callback page (or the confirmation it asks first), with the headers both need. */
-function sendSignInPage(request: FastifyRequest, reply: FastifyReply, outcome: CallbackOutcome): FastifyReply {
-  const nonce = randomBytes(16).toString('base64');
-  const language = preferredLanguage(request.headers['accept-language']);
-  const confirm = outcome.confirm;
-  return reply
-    .code(outcome.ok ? 200 : 400)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    // The page must keep its window.opener to post the result back to SharePoint or Teams.
-    .header('cross-origin-opener-policy', 'unsafe-none')
-    // The confirmation posts its form to this origin; the callback page posts nothing.
-    .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action ${confirm ? "'self'" : "'none'"}; frame-ancestors 'none'`)
-    .send(confirm ? confirmPage({ ...outcome, confirm }, nonce, language) : callbackPage(outcome, nonce, language));
 }

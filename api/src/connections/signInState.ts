@@ -69,6 +69,32 @@ export function checkBinding(expectedHash: string | undefined, nonce: string): v
   }
 }
 
+/** How long the browser's cookie of a sign-in lives: its 10 minutes and the owner's 5 to confirm. */
+export const BROWSER_COOKIE_SECONDS = 15 * 60;
+
+/** The cookie that ties a sign-in to the browser its start page ran in (`__Host-`: Secure, Path=/, this host alone). */
+export function browserCookieName(browser: string): string {
+  return `__Host-lms-signin-${browser}`;
+}
+
+/** A new browser binding: the cookie's name suffix, its value (kept by the browser alone) and the value's hash (kept by the row). */
+export function newBrowserBinding(): { browser: string; secret: string; hash: string } {
+  const secret = randomToken();
+  return { browser: randomBytes(12).toString('base64url'), secret, hash: bindingHash(secret) };
+}
+
+/**
+ * The callback and the confirmation must run in the browser the start page bound the sign-in to:
+ * an authorize URL that leaked (or was never opened through the start page) signs no one in elsewhere.
+ */
+export function checkBrowser(started: { browser?: string; browserHash?: string }, cookies: Record<string, string | undefined>): void {
+  const value = started.browser ? cookies[browserCookieName(started.browser)] : undefined;
+  if (!started.browserHash || value === undefined) {
+    throw new ApiError('SIGN_IN_OTHER_BROWSER');
+  }
+  checkBinding(started.browserHash, value);
+}
+
 /** R-SEC-1: the completion must come from the admin (same tenant and object id) who pressed Connect. */
 export function checkSamePrincipal(started: { callerTenant?: string; caller: string }, principal: { tenantId: string; objectId: string }): void {
   if (!started.callerTenant || started.callerTenant !== principal.tenantId || started.caller !== principal.objectId) {

@@ -4,7 +4,7 @@ import type { KeyEncryptionKey } from '../secrets/kek';
 import { ApiError } from '../errors/apiError';
 import { catalogKey, deleteWhere, readEntity, statusOf, storageError } from '../storage/tables';
 import type { Transport } from './model';
-import { stateKey } from './signInState';
+import { checkNotExpired, stateKey } from './signInState';
 
 /**
  * A started sign-in, bound to its catalog, caller, opener origin, the page's nonce and expiry.
@@ -32,6 +32,12 @@ export interface PendingSignIn {
   nonce: string;
   /** SHA-256 of the nonce the page kept (signInState.bindingHash). */
   bindingHash?: string;
+  /**
+   * The browser the sign-in was opened in (set once, by the start page): the name of its cookie
+   * and the SHA-256 of the cookie's value. The callback and the confirmation need that cookie.
+   */
+  browser?: string;
+  browserHash?: string;
   /** The connection record's generation when Connect was pressed. */
   generation?: number;
   verifier: string;
@@ -114,6 +120,8 @@ export class SignInStore {
       transport: entity.transport,
       nonce: entity.nonce,
       bindingHash: entity.bindingHash,
+      browser: entity.browser,
+      browserHash: entity.browserHash,
       generation: entity.generation,
       verifier: secret.verifier,
       cache: secret.cache,
@@ -131,6 +139,34 @@ export class SignInStore {
       throw storageError(error);
     }
     return signIn;
+  }
+
+  /**
+   * The start page binds a sign-in to the browser that opens it, once: the first leg's row, in
+   * time, not bound yet; the write is conditional on the ETag read, so of two starts racing with
+   * one state only one binds it. A refusal leaves the row as it was, for the browser bound first.
+   */
+  public async bindBrowser(state: string, browser: string, browserHash: string, now: number): Promise<void> {
+    const key = stateKey(state);
+    const entity = await readEntity<Entity>(this.table, key, ROW);
+    if (!entity || entity.phase !== 'graph') {
+      throw new ApiError('STATE_INVALID');
+    }
+    checkNotExpired(entity.expiresAt, now);
+    if (entity.browserHash) {
+      throw new ApiError('SIGN_IN_OTHER_BROWSER');
+    }
+    try {
+      await this.table.updateEntity({ partitionKey: key, rowKey: ROW, browser, browserHash }, 'Merge', { etag: entity.etag });
+    } catch (error) {
+      if (statusOf(error) === 404) {
+        throw new ApiError('STATE_INVALID');
+      }
+      if (statusOf(error) === 412) {
+        throw new ApiError('SIGN_IN_OTHER_BROWSER');
+      }
+      throw storageError(error);
+    }
   }
 
   /** Keeps a sign-in's result for its page (replacing an earlier one: a second leg's). */

@@ -36,9 +36,21 @@ export function codeOf(error: unknown): ErrorCode {
   return error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
 }
 
-/** What a log line says of an error: its catalogue code and, when the service behind said one, that service's own (`upstream`). */
-export function logFields(error: unknown): { code: ErrorCode; upstream?: string } {
-  return { code: codeOf(error), ...(error instanceof ApiError && error.upstream ? { upstream: error.upstream } : {}) };
+/**
+ * What a log line says of an error: its catalogue code and, when the service behind said one, that
+ * service's own (`upstream`). An error that is not the API's own (a storage SDK's, a bug) also
+ * gives its HTTP status and its kind, so an INTERNAL_ERROR line says what failed - never its message.
+ */
+export function logFields(error: unknown): { code: ErrorCode; upstream?: string; statusCode?: number; type?: string } {
+  if (error instanceof ApiError) {
+    return { code: error.code, ...(error.upstream ? { upstream: error.upstream } : {}) };
+  }
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; statusCode?: unknown };
+  return {
+    code: 'INTERNAL_ERROR',
+    ...(typeof e.statusCode === 'number' ? { statusCode: e.statusCode } : {}),
+    ...(typeof e.name === 'string' && e.name !== 'Error' && /^[A-Za-z]{1,40}$/.test(e.name) ? { type: e.name } : {})
+  };
 }
 
 /**

@@ -52,3 +52,12 @@ export function isConnectionLost(code: ErrorCode): boolean {
 export function needsAdmin(code: ErrorCode): boolean {
   return failureKind(code) === 'mailbox-blocked' && code !== 'SENDING_QUOTA_EXCEEDED';
 }
+
+/**
+ * The API's own fault, not the message's nor the connection's: Entra refusing its credentials (an
+ * expired client secret), Key Vault refusing its key. Sending waits without counting a failure,
+ * so nothing fails however long the operator takes; the health sweep says it once.
+ */
+export function isServiceOwnFault(code: ErrorCode): boolean {
+  return code === 'SERVICE_CREDENTIALS_REJECTED' || code === 'SERVICE_KEY_UNAVAILABLE';
+}

@@ -42,6 +42,8 @@ type KeepLease = () => Promise<boolean>;
 interface Refused {
   credentials: string | undefined;
   mailboxCheck: string | undefined;
+  /** Key Vault refused the API's key (SERVICE_KEY_UNAVAILABLE): no stored secret opens, for any catalog. */
+  key: string | undefined;
 }
 
 interface Job {
@@ -159,8 +161,9 @@ export class HealthMonitor {
    */
   public async prune(keep: KeepLease = async () => true): Promise<Record<string, number>> {
     const result = { catalogs: 0, expired: 0, dropped: 0, deleted: 0, leftovers: 0, sessions: 0, invitations: 0, signIns: 0, failed: 0 };
-    result.signIns = await this.deps.service.purgeSignIns().catch(() => {
+    result.signIns = await this.deps.service.purgeSignIns().catch((error: unknown) => {
       result.failed++;
+      this.deps.log.warn({ job: 'outbox-retention', ...logFields(error) }, 'retention failed for abandoned sign-ins: they are taken again next run');
       return 0;
     });
     const before = (days: number): number | undefined => (days > 0 ? this.now() - days * 86_400_000 : undefined);
@@ -182,9 +185,11 @@ export class HealthMonitor {
         result.deleted += done.deleted;
         result.leftovers += done.leftovers;
         result.catalogs++;
-      } catch {
-        // A storage fault on one catalog: the next run takes it again.
+      } catch (error) {
+        // A storage fault on one catalog: the next run takes it again. Said per catalog: the job runs
+        // once a day, and its bodies outlive their retention until it succeeds.
         result.failed++;
+        this.deps.log.warn({ job: 'outbox-retention', catalog: record.catalog, ...logFields(error) }, 'retention failed for a catalog: it is taken again next run');
       }
     }
     return result;
@@ -203,7 +208,7 @@ export class HealthMonitor {
     // sweep, at error level. Entra refusing its credentials (an expired client secret) would refuse
     // every Modern catalog's probe the same way, so the rest of them are not asked; Graph refusing its
     // app-only mailbox check may be one mailbox's (an Exchange scope), so each is asked and counted.
-    const refused: Refused = { credentials: undefined, mailboxCheck: undefined };
+    const refused: Refused = { credentials: undefined, mailboxCheck: undefined, key: undefined };
     // The probes run side by side, the incident notices one after another: they all go from the one
     // system mailbox, whose concurrent requests Graph limits (a wide outage is when they count).
     let notices: Promise<void> = Promise.resolve();
@@ -228,6 +233,9 @@ export class HealthMonitor {
     if (refused.credentials) {
       this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_CREDENTIALS_REJECTED', upstream: refused.credentials, skipped: result.skipped }, 'service credentials refused: no Modern catalog can be probed or send until Entra accepts the API\'s credentials again (upstream says why: an expired client secret, a policy)');
     }
+    if (refused.key) {
+      this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_KEY_UNAVAILABLE', upstream: refused.key, skipped: result.skipped }, 'service key unavailable: no stored connection can be probed or send until the API can use its Key Vault key again (upstream says why: keyvault 403 - the identity\'s role on the key or the key disabled; 404 - deleted; a key id not configured)');
+    }
     if (refused.mailboxCheck) {
       this.deps.log.error({ job: 'health-monitor', code: 'SERVICE_PERMISSION_MISSING', upstream: refused.mailboxCheck, catalogs: result.mailboxCheckRefused }, 'mailbox check refused: the API\'s application permission MailboxSettings.Read (or its Exchange scope) refuses; those catalogs keep sending, unchecked');
     }
@@ -237,7 +245,7 @@ export class HealthMonitor {
   /** One catalog's probe, counted in `result`, then its due notices handed to `notify`; never throws. */
   private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed' | 'skipped' | 'mailboxCheckRefused', number>, notify: (record: ConnectionRecord) => void, refused: Refused): Promise<void> {
     if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {
-      if (refused.credentials && record.method === 'modern') {
+      if ((refused.credentials && record.method === 'modern') || refused.key) {
         result.skipped++;
         return;
       }
@@ -260,6 +268,10 @@ export class HealthMonitor {
         const upstream = error instanceof ApiError ? error.upstream : undefined;
         if (codeOf(error) === 'SERVICE_CREDENTIALS_REJECTED') {
           refused.credentials ??= upstream ?? 'invalid_client';
+          return;
+        }
+        if (codeOf(error) === 'SERVICE_KEY_UNAVAILABLE') {
+          refused.key ??= upstream ?? 'keyvault';
           return;
         }
         // The API's app-only mailbox check refused: its notices still go (the system sender's

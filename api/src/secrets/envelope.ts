@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { ApiError } from '../errors/apiError';
 import type { KeyEncryptionKey } from './kek';
 
 /**
@@ -38,7 +39,8 @@ export function kekFor(kek: KeyEncryptionKey, sealed: SealedValue): KeyEncryptio
   }
   const key = kek.forKeyId(sealed.kekId);
   if (!key) {
-    throw new Error(`A data key is wrapped by key-encryption key ${sealed.kekId}, which is not configured (KEY_VAULT_PREVIOUS_KEY_IDS / LOCAL_KEK_PREVIOUS_FILES); run the re-wrap before removing a key`);
+    // The key's id in the log line (upstream): the operator sees which one to put back; run the re-wrap before removing a key.
+    throw new ApiError('SERVICE_KEY_UNAVAILABLE', { upstream: `key ${sealed.kekId} not configured (KEY_VAULT_PREVIOUS_KEY_IDS / LOCAL_KEK_PREVIOUS_FILES)` });
   }
   return key;
 }

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CryptographyClient } from '@azure/keyvault-keys';
+import { ApiError } from '../errors/apiError';
 import { azureCredential } from '../storage/credential';
 
 /** The key-encryption key: it only ever wraps and unwraps data keys. */
@@ -92,12 +93,31 @@ export class KeyVaultKek implements KeyEncryptionKey {
   }
 
   public async wrap(dataKey: Buffer): Promise<Buffer> {
-    const result = await this.client.wrapKey('RSA-OAEP-256', dataKey);
-    return Buffer.from(result.result);
+    try {
+      return Buffer.from((await this.client.wrapKey('RSA-OAEP-256', dataKey)).result);
+    } catch (error) {
+      throw keyVaultError(error);
+    }
   }
 
   public async unwrap(wrapped: Buffer): Promise<Buffer> {
-    const result = await this.client.unwrapKey('RSA-OAEP-256', wrapped);
-    return Buffer.from(result.result);
+    try {
+      return Buffer.from((await this.client.unwrapKey('RSA-OAEP-256', wrapped)).result);
+    } catch (error) {
+      throw keyVaultError(error);
+    }
   }
+}
+
+/**
+ * Key Vault refusing or not answering a wrap or unwrap is the service's own fault, not the
+ * connection's nor the message's (SERVICE_KEY_UNAVAILABLE): the engine holds the mailbox without
+ * counting a failure. Its status and error code say which (403: the identity's role removed or the
+ * key disabled; 404: deleted), never the message text.
+ */
+export function keyVaultError(error: unknown): ApiError {
+  const e = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+  const status = typeof e.statusCode === 'number' ? String(e.statusCode) : 'unreachable';
+  const code = typeof e.code === 'string' && /^[A-Za-z_]{1,40}$/.test(e.code) ? ` ${e.code}` : '';
+  return new ApiError('SERVICE_KEY_UNAVAILABLE', { upstream: `keyvault ${status}${code}` });
 }

@@ -7,7 +7,7 @@ import type { ConnectionStore } from '../connections/connectionStore';
 import type { CredentialsProvider } from '../connections/credentials';
 import { type ConnectionRecord, NEW_CONNECTION_ETAG } from '../connections/model';
 import { ApiError, codeOf, logFields } from '../errors/apiError';
-import { failureKind, needsAdmin } from '../errors/failureKind';
+import { failureKind, isServiceOwnFault, needsAdmin } from '../errors/failureKind';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import type { MailTransport } from '../mail/transport';
 import { catalogKey } from '../storage/tables';
@@ -743,7 +743,7 @@ export class SendingEngine {
       }
       const kind = failureKind(apiError.code);
       // What stops a catalog's sending (a lost connection, a mailbox Exchange stopped) is a warning; one message's refusal is not.
-      const level = kind === 'connection-lost' || kind === 'mailbox-blocked' || apiError.code === 'SERVICE_CREDENTIALS_REJECTED' ? 'warn' : 'info';
+      const level = kind === 'connection-lost' || kind === 'mailbox-blocked' || isServiceOwnFault(apiError.code) ? 'warn' : 'info';
       this.deps.log[level]({ catalog, notification: item.id, code: apiError.code, upstream: apiError.upstream, kind }, 'submission refused');
       if (kind === 'connection-lost') {
         stop = 'held';
@@ -765,14 +765,14 @@ export class SendingEngine {
         const next = await outbox.update(item, failure(item, { type: 'fail', now, code: apiError.code }));
         sent += next.state.state === 'sent' ? 1 : 0;
         failed += next.state.state === 'failed' ? 1 : 0;
-      } else if (apiError.code === 'THROTTLED' || apiError.code === 'SERVICE_CREDENTIALS_REJECTED') {
+      } else if (apiError.code === 'THROTTLED' || isServiceOwnFault(apiError.code)) {
         // Throttling is about the mailbox, not the message: the whole mailbox waits and the message
         // counts no failure. Retry-After is the service's own instruction, in real seconds (not
         // scaled); without one (SMTP 432 4.3.2, 421) the mailbox backs off, longer with each
         // throttling in a row (a second, two, four ... at most 15 minutes). Entra refusing the API's
-        // own credentials (an expired client secret) is neither the message's fault nor the
-        // connection's: it waits the same way, counting no failure, so nothing fails however long
-        // the operator takes to renew the secret.
+        // own credentials (an expired client secret) or Key Vault refusing its key is neither the
+        // message's fault nor the connection's: it waits the same way, counting no failure, so
+        // nothing fails however long the operator takes to renew the secret or restore the key.
         lease.budget = retryAfterMs === undefined ? recordFault(lease.budget, now, { ...this.limits, timeScale: 1 }) : pauseUntil(lease.budget, now + retryAfterMs);
         duePending(lease.budget.pausedUntil);
         await release(item, apiError.code, now);

@@ -75,7 +75,7 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
   it('no org consent - an ordinary account asked for Place.Read.All meets Entra\'s "Need admin approval" (AADSTS90094), answered as CONSENT_REQUIRED', async () => {
     const started = await stack.call('POST', path('/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: true, origin: OPENER_ORIGIN, nonce: pageNonce() } });
     expect(new URL(started.body.authorizeUrl).searchParams.get('scope')).toContain('Place.Read.All');
-    const page = await signInTo(started.body.authorizeUrl, 'adele@contoso.test', () => null);
+    const page = await signInTo(await stack.open(started.body.authorizeUrl), 'adele@contoso.test', () => null);
     expect(page.status).toBe(403);
     expect(page.html).toContain('AADSTS90094');
     const back = /href="([^"]+)" id="back"/.exec(page.html)?.[1]?.replace(/&amp;/g, '&') as string;

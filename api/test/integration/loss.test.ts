@@ -215,6 +215,9 @@ describe('sending blocked by Exchange (real API, local tenant, Azurite over loop
     }, 30_000, 'the restored notice');
     const after = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
     expect(after.body.sendingBlocked).toBeUndefined();
+    // The operator's log: the block once when recorded (a warning, with its code), its lift once.
+    const blockLines = stack.logs.lines.map((l) => JSON.parse(l) as { msg?: string; level?: number; catalog?: string; code?: string }).filter((l) => l.catalog === catalog && /^sending block/.test(l.msg ?? ''));
+    expect(blockLines.map((l) => [l.msg, l.level, l.code])).toEqual([['sending blocked: recorded until a send goes through again', 40, code], ['sending block lifted', 30, undefined]]);
   };
 
   it('a sending block (throttled after continuous send-as-denied errors, over SMTP): one alert names its cause and remedy (not a loss), the probe does not clear it, nothing is lost; once Exchange lets the account send, what waited goes out and a restored notice says so', async () => {

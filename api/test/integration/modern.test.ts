@@ -32,6 +32,8 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     const res = await stack.call('POST', path(catalog, '/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce, ...body } });
     expect(res.status).toBe(200);
     const state = new URL(res.body.authorizeUrl).searchParams.get('state') as string;
+    // The page's window opens it through the API's start page: the sign-in is bound to this browser.
+    await stack.open(res.body.authorizeUrl);
     return { authorizeUrl: res.body.authorizeUrl, state, nonce };
   }
 

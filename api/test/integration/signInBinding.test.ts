@@ -36,7 +36,7 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     const nonce = pageNonce();
     const started = await stack.call('POST', path(catalog, '/modern'), { token: await stack.token(admin), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
     expect(started.status).toBe(200);
-    const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user });
+    const { callbackUrl } = await signIn(stack.tenant.origin, await stack.open(started.body.authorizeUrl), { user });
     const url = new URL(callbackUrl);
     let page = String((await stack.call('GET', `${url.pathname}${url.search}`)).body);
     const confirmation = confirmFormOf(page);
@@ -107,8 +107,10 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     const nonce = pageNonce();
     const started = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
     const result = async (): Promise<any> => (await stack.call('POST', path(catalogA, '/modern/result'), { token: await stack.token('adele@contoso.test'), body: { nonce } })).body;
+    // The admin's link, opened in the colleague's browser (the API's start page binds it there).
+    const authorize = await stack.open(started.body.authorizeUrl);
     const colleagueSignsIn = async (): Promise<{ token: string; html: string; headers: Headers }> => {
-      const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user: 'lynne@contoso.test' });
+      const { callbackUrl } = await signIn(stack.tenant.origin, authorize, { user: 'lynne@contoso.test' });
       const url = new URL(callbackUrl);
       const page = await stack.call('GET', `${url.pathname}${url.search}`);
       const form = confirmFormOf(String(page.body));
@@ -139,15 +141,71 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     expect((await stored(catalogA)).secret).toBeNull();
 
     // The state was used once (the colleague's sign-in): the same link signs no one in again.
-    const again = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user: 'lynne@contoso.test' });
+    const again = await signIn(stack.tenant.origin, authorize, { user: 'lynne@contoso.test' });
     const replayed = await stack.call('GET', `${new URL(again.callbackUrl).pathname}${new URL(again.callbackUrl).search}`);
     expect(postedMessage(String(replayed.body)).message).toMatchObject({ ok: false, code: 'STATE_INVALID' });
+  });
+
+  it('browser binding - the admin\'s authorize URL used in another browser signs no one in: its callback without the start page\'s cookie (or with a wrong one) is SIGN_IN_OTHER_BROWSER and leaves the sign-in for the admin\'s window; the start page binds once; the confirmation needs the cookie too', async () => {
+    const nonce = pageNonce();
+    const started = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
+    const authorizeUrl = started.body.authorizeUrl as string;
+    const result = async (): Promise<any> => (await stack.call('POST', path(catalogA, '/modern/result'), { token: await stack.token('adele@contoso.test'), body: { nonce } })).body;
+    const callback = async (callbackUrl: string, options: { anotherBrowser?: boolean; headers?: Record<string, string> } = {}): Promise<{ status: number; html: string }> => {
+      const url = new URL(callbackUrl);
+      const res = await stack.call('GET', `${url.pathname}${url.search}`, options);
+      return { status: res.status, html: String(res.body) };
+    };
+
+    // Someone who saw the URL, before the admin's window opened it: it was never bound to a browser.
+    const early = await signIn(stack.tenant.origin, authorizeUrl, { user: 'lynne@contoso.test' });
+    const refusedEarly = await callback(early.callbackUrl, { anotherBrowser: true });
+    expect(refusedEarly.status).toBe(400);
+    expect(postedMessage(refusedEarly.html).message).toEqual({ type: 'lms-m365-connection', catalog: null, ok: false, code: 'SIGN_IN_OTHER_BROWSER' });
+    expect(confirmFormOf(refusedEarly.html)).toBeUndefined();
+
+    // The admin's window opens it: bound to this browser, once. The same start from elsewhere binds nothing.
+    await stack.open(authorizeUrl);
+    const [cookieName] = stack.cookieHeader().split('=');
+    expect(cookieName).toMatch(/^__Host-lms-signin-[A-Za-z0-9_-]{16}$/);
+    const secondStart = await stack.call('GET', `/v1/auth/start?authorize=${encodeURIComponent(authorizeUrl)}`, { anotherBrowser: true });
+    expect([secondStart.status, secondStart.headers.get('set-cookie'), secondStart.headers.get('location')]).toEqual([400, null, null]);
+    expect(String(secondStart.body)).toContain('<code>SIGN_IN_OTHER_BROWSER</code>');
+
+    // Signed in after the admin's window bound it, from a browser without its cookie, or with a forged one.
+    const late = await signIn(stack.tenant.origin, authorizeUrl, { user: 'lynne@contoso.test' });
+    for (const options of [{ anotherBrowser: true }, { headers: { cookie: `${cookieName}=${'x'.repeat(43)}` } }, { headers: { cookie: `__Host-lms-signin-${'A'.repeat(16)}=x` } }]) {
+      const refused = await callback(late.callbackUrl, options);
+      expect(postedMessage(refused.html).message).toMatchObject({ ok: false, code: 'SIGN_IN_OTHER_BROWSER' });
+    }
+    expect(await result()).toEqual({ status: 'pending' });
+    expect((await view(catalogA)).account).toBeNull();
+
+    // The sign-in was left for the admin's window: signed in there with another account, its owner is
+    // asked, and only in that browser does the answer count.
+    const own = await signIn(stack.tenant.origin, authorizeUrl, { user: 'nestor@contoso.test' });
+    const page = await callback(own.callbackUrl);
+    const form = confirmFormOf(page.html) as { token: string };
+    expect(form).toBeDefined();
+    const elsewhere = await answerConfirmation(stack, form.token, 'connect', '');
+    expect(postedMessage(elsewhere.body).message).toMatchObject({ ok: false, code: 'SIGN_IN_OTHER_BROWSER' });
+    expect(await result()).toEqual({ status: 'pending' });
+    const confirmed = await answerConfirmation(stack, form.token, 'connect');
+    expect(postedMessage(confirmed.body).message).toMatchObject({ ok: true, completion: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const learned = await result();
+    expect(learned.status).toBe('signed-in');
+    const done = await complete('adele@contoso.test', catalogA, learned.completion, nonce);
+    expect(done.body).toMatchObject({ method: 'modern', account: { email: 'nestor@contoso.test' }, connectedBy: 'adele@contoso.test' });
+    // The browser's secret is kept by the browser alone: never in a log, an answer body or the tables.
+    const secret = stack.cookieHeader().split('=')[1];
+    expect(stack.logs.lines.join('\n')).not.toContain(secret);
+    expect(await stack.tableDump()).not.toContain(secret);
   });
 
   it('confirmation - the owner who expects it connects: the admin\'s page then learns the completion code and connects; a form answer that is neither is refused before anything is read', async () => {
     const nonce = pageNonce();
     const started = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
-    const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user: 'nestor@contoso.test' });
+    const { callbackUrl } = await signIn(stack.tenant.origin, await stack.open(started.body.authorizeUrl), { user: 'nestor@contoso.test' });
     const page = await stack.call('GET', `${new URL(callbackUrl).pathname}${new URL(callbackUrl).search}`);
     const form = confirmFormOf(String(page.body)) as { token: string };
     const bad = await answerConfirmation(stack, form.token, 'yes');
@@ -164,7 +222,7 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     const nonce = pageNonce();
     const logFrom = stack.logs.lines.length;
     const started = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
-    const { callbackUrl } = await signIn(stack.tenant.origin, started.body.authorizeUrl, { user: 'nestor@contoso.test' });
+    const { callbackUrl } = await signIn(stack.tenant.origin, await stack.open(started.body.authorizeUrl), { user: 'nestor@contoso.test' });
     const page = await stack.call('GET', `${new URL(callbackUrl).pathname}${new URL(callbackUrl).search}`);
     const form = confirmFormOf(String(page.body)) as { token: string };
     await table(TABLES.signIns).updateEntity({ partitionKey: createHash('sha256').update(form.token).digest('hex'), rowKey: 'signin', expiresAt: Date.now() - 1 }, 'Merge');
@@ -286,6 +344,7 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     const token = await stack.token('adele@contoso.test');
     const waiting = await signedIn('adele@contoso.test', catalogA, 'adele@contoso.test');
     const startedOnly = await stack.call('POST', path(catalogA, '/modern'), { token, body: { orgConsent: false, origin: OPENER_ORIGIN, nonce: pageNonce() } });
+    const startedOnlyUrl = await stack.open(startedOnly.body.authorizeUrl);
     expect((await stack.call('DELETE', path(catalogA), { token })).status).toBe(200);
     const left: unknown[] = [];
     for await (const entity of table(TABLES.signIns).listEntities()) {
@@ -294,7 +353,7 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     expect(left).toEqual([]);
     const afterDisconnect = await complete('adele@contoso.test', catalogA, waiting.completion, waiting.nonce);
     expect([afterDisconnect.status, afterDisconnect.body.code]).toEqual([400, 'STATE_INVALID']);
-    const { callbackUrl } = await signIn(stack.tenant.origin, startedOnly.body.authorizeUrl, { user: 'adele@contoso.test' });
+    const { callbackUrl } = await signIn(stack.tenant.origin, startedOnlyUrl, { user: 'adele@contoso.test' });
     const url = new URL(callbackUrl);
     expect(postedMessage(String((await stack.call('GET', `${url.pathname}${url.search}`)).body)).message).toMatchObject({ ok: false, code: 'STATE_INVALID' });
 

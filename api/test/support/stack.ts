@@ -26,7 +26,18 @@ export interface Stack {
   responses: string[];
   catalogUrl(site: string): string;
   token(user: string, scopes?: string[]): Promise<string>;
-  call(method: string, pathAndQuery: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  /**
+   * A request to the API as the test's one browser makes it: the cookies the API set come back
+   * (a `cookie` header given replaces them; `anotherBrowser` sends none and keeps none).
+   */
+  call(method: string, pathAndQuery: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; anotherBrowser?: boolean }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** The browser's cookies for the API, as a `cookie` header ('' when none). */
+  cookieHeader(): string;
+  /**
+   * Opens a sign-in's authorize URL as the page's window does, through the API's start page (which
+   * binds the sign-in to this browser with a cookie): the URL it forwards to (the same authorize URL).
+   */
+  open(authorizeUrl: string): Promise<string>;
   tableDump(): Promise<string>;
   /** Empties every table of the API, so a test starts with no catalog stored (call with the tenant's reset). */
   resetStorage(): Promise<void>;
@@ -79,8 +90,10 @@ export async function startStack(overrides: Record<string, string> = {}, options
     const logs = new LogCapture();
     const api = await startApi(config, { logDestination: logs });
     const responses: string[] = [];
+    /** The test's browser's cookies for the API's origin (the sign-in's start page sets them). */
+    const cookies = new Map<string, string>();
     const t = tenant;
-    return {
+    const stack: Stack = {
       api,
       tenant: t,
       azurite,
@@ -96,8 +109,17 @@ export async function startStack(overrides: Record<string, string> = {}, options
         }
         return body.access_token;
       },
+      cookieHeader: () => [...cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+      open: async (authorizeUrl) => {
+        const res = await stack.call('GET', `/v1/auth/start?authorize=${encodeURIComponent(authorizeUrl)}`);
+        if (res.status !== 302) {
+          throw new Error(`the sign-in's start page answered ${res.status}: ${String(res.body).slice(0, 300)}`);
+        }
+        return res.headers.get('location') as string;
+      },
       call: async (method, pathAndQuery, options = {}) => {
-        const headers: Record<string, string> = { ...(options.headers ?? {}) };
+        const jar = options.anotherBrowser ? undefined : cookies;
+        const headers: Record<string, string> = { ...(jar && jar.size > 0 ? { cookie: stack.cookieHeader() } : {}), ...(options.headers ?? {}) };
         if (options.token) {
           headers.authorization = `Bearer ${options.token}`;
         }
@@ -107,6 +129,15 @@ export async function startStack(overrides: Record<string, string> = {}, options
         const res = await fetch(`${api.url}${pathAndQuery}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), redirect: 'manual' });
         const text = await res.text();
         responses.push(text, JSON.stringify([...res.headers]));
+        for (const line of jar ? res.headers.getSetCookie() : []) {
+          const [pair, ...attributes] = line.split(';');
+          const at = pair.indexOf('=');
+          if (attributes.some((a) => /^\s*max-age=0\s*$/i.test(a))) {
+            jar?.delete(pair.slice(0, at).trim());
+          } else {
+            jar?.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+          }
+        }
         let body: unknown = text;
         try {
           body = JSON.parse(text);
@@ -139,6 +170,7 @@ export async function startStack(overrides: Record<string, string> = {}, options
         await azurite.stop();
       }
     };
+    return stack;
   } catch (error) {
     await tenant?.close();
     await azurite.stop();
@@ -303,8 +335,8 @@ export function confirmFormOf(html: string): { token: string } | undefined {
 }
 
 /** Answers the confirmation as its form does (a form post to /v1/auth/confirm); the page it answers with. */
-export async function answerConfirmation(stack: Stack, token: string, decision: string): Promise<{ status: number; body: string; headers: Headers }> {
-  const res = await fetch(`${stack.api.url}/v1/auth/confirm`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, decision }).toString() });
+export async function answerConfirmation(stack: Stack, token: string, decision: string, cookie = stack.cookieHeader()): Promise<{ status: number; body: string; headers: Headers }> {
+  const res = await fetch(`${stack.api.url}/v1/auth/confirm`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams({ token, decision }).toString() });
   const body = await res.text();
   stack.responses.push(body, JSON.stringify([...res.headers]));
   return { status: res.status, body, headers: res.headers };
@@ -338,7 +370,7 @@ export async function connectModernAs(stack: Stack, admin: string, catalog: stri
   if (started.status !== 200) {
     throw new Error(`modern start answered ${started.status}: ${JSON.stringify(started.body)}`);
   }
-  const signedIn = await signIn(stack.tenant.origin, started.body.authorizeUrl, options);
+  const signedIn = await signIn(stack.tenant.origin, await stack.open(started.body.authorizeUrl), options);
   let url = new URL(signedIn.callbackUrl);
   let page = await stack.call('GET', `${url.pathname}${url.search}`);
   for (let legs = 1; page.status === 302 && legs < 3; legs++) {

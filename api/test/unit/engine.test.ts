@@ -668,6 +668,30 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect([budget.faults, budget.pausedUntil]).toEqual([undefined, 0]);
   });
 
+  it('Key Vault refusing the API\'s key (SERVICE_KEY_UNAVAILABLE) is the service\'s own fault: the mailbox waits, no message counts a failure (so none fails however long it lasts), and all go once the key is back', async () => {
+    const { catalog, mailbox, record } = setting();
+    const ids = await queue(catalog, Array.from({ length: 3 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));
+    const refused: Submission[] = [];
+    const keyGone = async (): Promise<void> => {
+      throw new ApiError('SERVICE_KEY_UNAVAILABLE', { upstream: 'keyvault 403 Forbidden' });
+    };
+    const config = { timeScale: 60, leaseSeconds: 2 };
+    await drainOnce(engineFor(record, keyGone, refused, config), catalog);
+    const store = new OutboxStore(outboxTable);
+    const waiting = await Promise.all(ids.map((id) => store.read(catalog, id)));
+    expect(refused.length).toBeGreaterThan(0);
+    expect(waiting.map((x) => [x?.state.state, x?.state.failures ?? 0])).toEqual(ids.map(() => ['queued', 0]));
+    const budget = await budgetOf(mailbox);
+    expect(budget.pausedUntil).toBeGreaterThan(Date.now() - 1000);
+    await sleep(Math.max(0, budget.pausedUntil - Date.now()) + 50);
+    const after: Submission[] = [];
+    for (let round = 0; round < 20 && (await Promise.all(ids.map((id) => store.read(catalog, id)))).some((x) => x?.state.state !== 'sent'); round++) {
+      await drainOnce(engineFor(record, async () => undefined, after, config), catalog);
+      await sleep(100);
+    }
+    expect((await Promise.all(ids.map((id) => store.read(catalog, id)))).map((x) => x?.state.state)).toEqual(ids.map(() => 'sent'));
+  });
+
   it('an outage of the mail service (503 on every send) pauses the whole mailbox with a growing back-off, and fails nothing before an hour of tries', async () => {
     const { catalog, mailbox, record } = setting();
     const ids = await queue(catalog, Array.from({ length: 40 }, (_, i) => ({ bcc: [`r${i}@partner.example`] })));

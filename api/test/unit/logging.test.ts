@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { createLogger, errFields, stripQueries } from '../../src/logging';
+import { ApiError, logFields } from '../../src/errors/apiError';
 import { originLine } from '../../src/errors/errorHandler';
 import { LogCapture } from '../support/inProcessApi';
 
@@ -25,6 +26,12 @@ describe('logging (R-OPS-5): what a line may hold', () => {
     expect(errFields('text')).toEqual({ type: 'string' });
     expect([errFields(null), errFields(undefined), errFields({ name: 7, code: { nested: CANARY } })]).toEqual([{ type: 'object' }, { type: 'undefined' }, { type: 'Error' }]);
     expect(errFields({ name: 'RestError', statusCode: 409, upstream: 'storage 409', response: CANARY })).toEqual({ type: 'RestError', statusCode: 409, upstream: 'storage 409' });
+  });
+
+  it('logFields - the API\'s own error gives its code and upstream; another (a storage SDK\'s) its status and kind too, never its message', () => {
+    expect(logFields(new ApiError('SERVICE_KEY_UNAVAILABLE', { upstream: 'keyvault 403 Forbidden', detail: CANARY }))).toEqual({ code: 'SERVICE_KEY_UNAVAILABLE', upstream: 'keyvault 403 Forbidden' });
+    expect(logFields(Object.assign(new Error(CANARY), { name: 'RestError', statusCode: 403, code: CANARY }))).toEqual({ code: 'INTERNAL_ERROR', statusCode: 403, type: 'RestError' });
+    expect([logFields(new Error(CANARY)), logFields(CANARY), logFields(undefined), logFields({ name: `${CANARY} x`, statusCode: '500' })]).toEqual([{ code: 'INTERNAL_ERROR' }, { code: 'INTERNAL_ERROR' }, { code: 'INTERNAL_ERROR' }, { code: 'INTERNAL_ERROR' }]);
   });
 
   it('a URL inside a message loses its query (the OAuth callback\'s code and state), whoever wrote the message', () => {

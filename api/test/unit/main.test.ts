@@ -1,5 +1,7 @@
 import { RestError } from '@azure/data-tables';
+import { ApiError } from '../../src/errors/apiError';
 import { startFailure } from '../../src/main';
+import { keyVaultError } from '../../src/secrets/kek';
 import { storageError } from '../../src/storage/tables';
 
 describe('why the API did not start (the log stream)', () => {
@@ -16,5 +18,15 @@ describe('why the API did not start (the log stream)', () => {
     expect(startFailure(storageError(new RestError('refused', { statusCode: 403 })))).toContain('refused by the storage account (403)');
     expect(startFailure(storageError(new RestError('busy', { statusCode: 503 })))).not.toContain('403');
     expect(startFailure(new RestError('Forbidden\r\nRequestId:1', { statusCode: 403 }))).toMatch(/^The connection API did not start: Forbidden The API/);
+    // The API's own error names its code and what the service behind answered (the re-wrap command's key not configured).
+    expect(startFailure(new ApiError('SERVICE_KEY_UNAVAILABLE', { upstream: 'key local:ab not configured' }))).toBe('The connection API did not start: SERVICE_KEY_UNAVAILABLE (key local:ab not configured)');
+  });
+
+  it('keyVaultError - Key Vault\'s refusal or silence is SERVICE_KEY_UNAVAILABLE with its status and error code, never its message', () => {
+    expect(keyVaultError(new RestError('Operation unwrapKey is not permitted on this key. secret-ish text', { statusCode: 403, code: 'Forbidden' }))).toMatchObject({ code: 'SERVICE_KEY_UNAVAILABLE', upstream: 'keyvault 403 Forbidden' });
+    expect(keyVaultError(new RestError('getaddrinfo ENOTFOUND v.vault.azure.net', { code: 'ENOTFOUND' }))).toMatchObject({ code: 'SERVICE_KEY_UNAVAILABLE', upstream: 'keyvault unreachable ENOTFOUND' });
+    expect(keyVaultError(new Error('x'))).toMatchObject({ upstream: 'keyvault unreachable' });
+    expect(keyVaultError({ statusCode: 404, code: 'KeyNotFound <script>' }).upstream).toBe('keyvault 404');
+    expect(keyVaultError(undefined).upstream).toBe('keyvault unreachable');
   });
 });

@@ -323,8 +323,10 @@ describe('configuration', () => {
   });
   it('outbox retention - the job cuts at OUTBOX_CONTENT_DAYS and OUTBOX_HISTORY_DAYS (0 keeps), for every catalog, and counts a catalog that failed', async () => {
     const asked: Array<[string, unknown]> = [];
+    const warned: unknown[] = [];
     const monitorWith = (env: Record<string, string>): HealthMonitor => new HealthMonitor({
       config: loadConfig(env, '/repo'),
+      log: { warn: (fields: unknown, message: string) => warned.push([fields, message]) },
       connections: { all: async function* () { yield* ['a', 'b', 'bad'].map((catalog) => ({ record: { catalog } })); } },
       service: { purgeSignIns: async () => 1 },
       prune: async (catalog: string, cutoffs: unknown) => {
@@ -342,6 +344,8 @@ describe('configuration', () => {
       now: () => 100 * 86_400_000
     } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
     expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, expired: 3, dropped: 4, deleted: 2, leftovers: 2, sessions: 0, invitations: 0, signIns: 1, failed: 1 });
+    // The job runs once a day: the catalog that failed is named, with its code, for the operator.
+    expect(warned).toEqual([[{ job: 'outbox-retention', catalog: 'bad', code: 'INTERNAL_ERROR' }, 'retention failed for a catalog: it is taken again next run']]);
     expect(asked.filter(([, what]) => what === 'expire').map(([c]) => c)).toEqual(['a', 'b', 'bad']);
     asked.splice(0, asked.length, ...asked.filter(([, what]) => what !== 'expire'));
     expect(asked).toEqual(['a', 'b', 'bad'].map((c) => [c, { contentBefore: 70 * 86_400_000, historyBefore: 10 * 86_400_000 }]));
@@ -496,6 +500,24 @@ describe('configuration', () => {
       expect.stringMatching(/^PORT must be a whole number/)
     ]));
     expect(problems).toHaveLength(9);
+  });
+  it('loadConfig - a misspelt NODE_ENV, a Key Vault reference App Service could not resolve, and a test time scale in production are refused, not run with', () => {
+    const problemsOf = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env, '/repo');
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    expect(problemsOf({ NODE_ENV: 'Production' })).toEqual(['NODE_ENV must be production or development (or unset for development), not "Production"']);
+    expect(problemsOf({ NODE_ENV: 'development' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: '' })).toEqual([]);
+    expect(problemsOf({ CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/api-client-secret/)' })).toEqual([expect.stringMatching(/^CLIENT_SECRET is an unresolved Key Vault reference/)]);
+    // Development and tests may scale time; production may not.
+    expect(problemsOf({ SEND_TIME_SCALE: '60' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production', SEND_TIME_SCALE: '60' })).toContain('SEND_TIME_SCALE is for tests only: production paces at Exchange\'s real limits (1)');
+    expect(problemsOf({ NODE_ENV: 'production', SEND_TIME_SCALE: '1' }).filter((p) => p.startsWith('SEND_TIME_SCALE'))).toEqual([]);
   });
 });
 

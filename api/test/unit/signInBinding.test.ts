@@ -1,4 +1,4 @@
-import { bindingHash, checkBinding, checkSamePrincipal } from '../../src/connections/signInState';
+import { bindingHash, browserCookieName, checkBinding, checkBrowser, checkSamePrincipal, newBrowserBinding } from '../../src/connections/signInState';
 import { initialConnectionId } from '../../src/connections/connectionStore';
 import { disconnected, emptyConnection } from '../../src/connections/model';
 import { codeOf as code } from '../support/errors';
@@ -20,6 +20,40 @@ describe('sign-in binding (R-SEC-1)', () => {
     expect(code(() => checkSamePrincipal(started, { tenantId: 't1', objectId: 'o2' }))).toBe('SIGN_IN_OTHER_ADMIN');
     expect(code(() => checkSamePrincipal(started, { tenantId: 't2', objectId: 'o1' }))).toBe('SIGN_IN_OTHER_ADMIN');
     expect(code(() => checkSamePrincipal({ caller: 'o1' }, { tenantId: 't1', objectId: 'o1' }))).toBe('SIGN_IN_OTHER_ADMIN');
+  });
+});
+
+describe('browser binding (the start page\'s cookie)', () => {
+  const code = (run: () => void): string | undefined => {
+    try {
+      run();
+      return undefined;
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+  };
+
+  it('newBrowserBinding - a fresh cookie name and value each time; the row keeps only the value\'s hash', () => {
+    const a = newBrowserBinding();
+    const b = newBrowserBinding();
+    expect(a.browser).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(a.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect([a.browser === b.browser, a.secret === b.secret]).toEqual([false, false]);
+    expect(a.hash).toBe(bindingHash(a.secret));
+    expect(browserCookieName(a.browser)).toBe(`__Host-lms-signin-${a.browser}`);
+  });
+
+  it('checkBrowser - only the cookie of the row\'s name with the value whose hash it kept passes; a row never bound, no cookie, another\'s cookie or another value is SIGN_IN_OTHER_BROWSER', () => {
+    const { browser, secret, hash } = newBrowserBinding();
+    const other = newBrowserBinding();
+    const row = { browser, browserHash: hash };
+    expect(code(() => checkBrowser(row, { [browserCookieName(browser)]: secret }))).toBeUndefined();
+    expect(code(() => checkBrowser(row, {}))).toBe('SIGN_IN_OTHER_BROWSER');
+    expect(code(() => checkBrowser(row, { [browserCookieName(other.browser)]: other.secret }))).toBe('SIGN_IN_OTHER_BROWSER');
+    expect(code(() => checkBrowser(row, { [browserCookieName(browser)]: other.secret }))).toBe('SIGN_IN_OTHER_BROWSER');
+    expect(code(() => checkBrowser(row, { [browserCookieName(browser)]: '' }))).toBe('SIGN_IN_OTHER_BROWSER');
+    expect(code(() => checkBrowser({ browser }, { [browserCookieName(browser)]: secret }))).toBe('SIGN_IN_OTHER_BROWSER');
+    expect(code(() => checkBrowser({ browserHash: hash }, { [browserCookieName('undefined')]: secret, '__Host-lms-signin-': secret }))).toBe('SIGN_IN_OTHER_BROWSER');
   });
 });
 

@@ -240,8 +240,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このサインインは別のブラウザー ウィンドウで開始されました。'
     },
     remedy: {
-      en: 'A sign-in finishes only on the settings page that started it. Nothing was changed. Select Connect again on the settings page.',
-      ja: 'サインインは、開始した設定ページでのみ完了します。何も変更されていません。設定ページでもう一度 [接続] を選択してください。'
+      en: 'A sign-in finishes only on the settings page that started it, in the window it opened, in the same browser. Nothing was changed. Select Connect again on the settings page. If this appears again in the window the page opened, the browser may be refusing cookies from the connection API\'s site: allow them for that site.',
+      ja: 'サインインは、開始した設定ページが開いたウィンドウ（同じブラウザー）でのみ完了します。何も変更されていません。設定ページでもう一度 [接続] を選択してください。設定ページが開いたウィンドウで再びこの表示になる場合は、ブラウザーが接続 API のサイトの Cookie を拒否している可能性があります。そのサイトの Cookie を許可してください。'
     }
   },
   SIGN_IN_NOT_CONFIRMED: {
@@ -363,6 +363,17 @@ export const DOMAIN_ERRORS = {
     remedy: {
       en: 'The problem is not your account: a connection that works stays connected and keeps sending. Tell your LMS administrator: a Microsoft 365 admin must grant the connection service\'s application permission MailboxSettings.Read again (admin consent in Microsoft Entra ID), or include this account\'s mailbox in the scope that limits it.',
       ja: 'お使いのアカウントの問題ではありません。正常に動作している接続はそのまま維持され、送信も続きます。LMS 管理者に連絡してください。Microsoft 365 管理者が、接続サービスのアプリケーションのアクセス許可 MailboxSettings.Read を再度付与する（Microsoft Entra ID で管理者の同意を与える）か、このアカウントのメールボックスをそのアクセス許可の対象範囲に含める必要があります。'
+    }
+  },
+  SERVICE_KEY_UNAVAILABLE: {
+    status: 503,
+    title: {
+      en: 'The connection service cannot use its encryption key.',
+      ja: '接続サービスが暗号化キーを使用できません。'
+    },
+    remedy: {
+      en: 'The problem is not your account: connections stay connected and need no new sign-in, and their notifications wait and go out once the service is fixed. Tell your LMS administrator: the connection service cannot use its key in Azure Key Vault (its access was removed, the key was disabled or deleted, or Key Vault did not answer).',
+      ja: 'お使いのアカウントの問題ではありません。接続はそのまま維持され、サインインし直す必要はありません。通知は送信待ちのまま、サービスが復旧すると送信されます。LMS 管理者に連絡してください（接続サービスが Azure Key Vault のキーを使用できません。アクセス権が削除された、キーが無効化または削除された、または Key Vault が応答しなかった可能性があります）。'
     }
   },
   CATALOG_INVALID: {

@@ -90,6 +90,8 @@ const LOST = { state: 'lost' as const, code: 'TOKEN_REVOKED', checkedAt: '2026-1
 
 /** The one-time code a successful callback posts; the page completes the connection with it (R-SEC-1). */
 const COMPLETION = 'k'.repeat(43);
+/** Where the page's window opens for an authorize URL: the API's start page (services/signInLauncher.ts). */
+const startOf = (authorizeUrl: string): string => `http://api.test/v1/auth/start?authorize=${encodeURIComponent(authorizeUrl)}`;
 
 function signInMessage(data: object, origin: string = 'http://api.test'): void {
   act(() => {
@@ -301,7 +303,7 @@ describe('ConnectionSettings', () => {
     await ready();
     await switchOn();
     await userEvent.click(screen.getByRole('button', { name: en.connect }));
-    await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
+    await waitFor(() => expect(popup.location.href).toBe(startOf(api.authorizeUrl)));
     expect(opened).toEqual(['about:blank']);
     expect(api.calls).toContain('modern false graph http://page.test');
     expect(screen.getByText(en.connecting)).toBeInTheDocument();
@@ -371,7 +373,7 @@ describe('ConnectionSettings', () => {
     await switchOn();
     await userEvent.click(screen.getByRole('button', { name: en.connect }));
     const link = await screen.findByRole('link', { name: en.popupBlockedLink });
-    expect(link).toHaveAttribute('href', api.authorizeUrl);
+    expect(link).toHaveAttribute('href', startOf(api.authorizeUrl));
     expect(link).toHaveAttribute('rel', 'opener');
   });
 
@@ -384,7 +386,7 @@ describe('ConnectionSettings', () => {
     const link = await screen.findByRole('link', { name: en.popupBlockedLink });
     expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
     await userEvent.click(link);
-    expect(opened).toEqual(['about:blank', api.authorizeUrl]);
+    expect(opened).toEqual(['about:blank', startOf(api.authorizeUrl)]);
     expect(await screen.findByText(en.connecting)).toBeInTheDocument();
     expect(screen.queryByTestId('popup-blocked')).not.toBeInTheDocument();
     popup.closed = true;
@@ -678,7 +680,7 @@ describe('ConnectionSettings', () => {
     expect([follows(change, form), follows(form, deliveries), follows(screen.getByRole('button', { name: en.connect }), deliveries)]).toEqual([true, true, true]);
     expect(await inside(form).findByRole('checkbox', { name: en.orgConsentLabel })).not.toBeChecked();
     await userEvent.click(screen.getByRole('button', { name: en.connect }));
-    await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
+    await waitFor(() => expect(popup.location.href).toBe(startOf(api.authorizeUrl)));
     api.view = connectedView({ account: { email: 'megan@contoso.test', displayName: 'Megan Bowen' } });
     signInMessage({ ok: true, completion: COMPLETION });
     await waitFor(() => expect(screen.getByTestId('connected-account')).toHaveTextContent('megan@contoso.test'));
@@ -736,7 +738,7 @@ describe('ConnectionSettings', () => {
     expect(screen.queryByRole('button', { name: en.connect })).not.toBeInTheDocument();
     expect(screen.queryByText(en.permissionMailSend)).not.toBeInTheDocument();
     await userEvent.click(inside(summary()).getByRole('button', { name: en.reconnect }));
-    await waitFor(() => expect(popup.location.href).toBe(api.authorizeUrl));
+    await waitFor(() => expect(popup.location.href).toBe(startOf(api.authorizeUrl)));
     expect(api.calls).toContain('modern false graph http://page.test');
     api.view = connectedView();
     signInMessage({ ok: true, completion: COMPLETION });

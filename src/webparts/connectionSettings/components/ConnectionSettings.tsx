@@ -154,8 +154,8 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
   const retryBlocked = React.useRef<(() => boolean) | undefined>(undefined);
 
   const launch = React.useMemo(
-    () => props.launchSignIn || popupSignIn({ openWindow: props.openWindow, pollMs: props.popupPollMs, relayMs: props.popupPollMs, closedWaitMs: props.signInClosedWaitMs }),
-    [props.launchSignIn, props.openWindow, props.popupPollMs, props.signInClosedWaitMs]
+    () => props.launchSignIn || popupSignIn({ apiBaseUrl: services.connectionApi.baseUrl, openWindow: props.openWindow, pollMs: props.popupPollMs, relayMs: props.popupPollMs, closedWaitMs: props.signInClosedWaitMs }),
+    [props.launchSignIn, props.openWindow, props.popupPollMs, props.signInClosedWaitMs, services.connectionApi.baseUrl]
   );
   const signIn = useSignIn({
     launch,

@@ -44,6 +44,7 @@ function requestIdOf(problem: IProblem): string | undefined {
 /** Client of the connection API; the transport (AadHttpClient or fetch) is given. */
 export class ConnectionApi implements IConnectionApi {
   public readonly origin: string;
+  public readonly baseUrl: string;
   private readonly _base: string;
   private readonly _send: HttpSend;
   private readonly _language: string | undefined;
@@ -58,6 +59,7 @@ export class ConnectionApi implements IConnectionApi {
   public constructor(baseUrl: string, siteUrl: string, send: HttpSend, language?: string) {
     const trimmed = baseUrl.replace(/\/+$/, '');
     this.origin = new URL(trimmed).origin;
+    this.baseUrl = trimmed;
     this._base = `${trimmed}/v1/catalogs/${catalogId(siteUrl)}/connection`;
     this._send = send;
     this._language = language;

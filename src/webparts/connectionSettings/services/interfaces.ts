@@ -32,6 +32,8 @@ export type IConnectionPatch = SettingsChange;
 export interface IConnectionApi {
   /** Origin the sign-in callback page posts its message from. */
   readonly origin: string;
+  /** Where the API is hosted (its /v1/auth/start page opens the sign-in window). */
+  readonly baseUrl: string;
   getConnection(): Promise<IConnectionView>;
   updateConnection(patch: IConnectionPatch, etag: string): Promise<IConnectionView>;
   /** Starts a sign-in; the client keeps the nonce it sends, for completeModern (R-SEC-1). */

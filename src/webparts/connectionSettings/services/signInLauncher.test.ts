@@ -1,6 +1,7 @@
 import { popupLauncher, signInLauncherFor, teamsLauncher, type ITeamsAuthentication } from './signInLauncher';
 
 const AUTHORIZE = 'https://login.microsoftonline.com/t/oauth2/v2.0/authorize?client_id=c&state=s';
+const START = `https://api.test/v1/auth/start?authorize=${encodeURIComponent(AUTHORIZE)}`;
 
 function fakeWindow(): Window & { navigatedTo: string[] } {
   const navigatedTo: string[] = [];
@@ -21,26 +22,26 @@ describe('sign-in launcher', () => {
     const opened: string[] = [];
     const popup = signInLauncherFor({ apiBaseUrl: 'https://api.test', openWindow: (url) => { opened.push(url); return fakeWindow(); } });
     expect(popup.launchSignIn(AUTHORIZE).kind).toBe('window');
-    expect(opened).toEqual([AUTHORIZE]);
+    expect(opened).toEqual([START]);
   });
 
-  it('popupLauncher - opens a blank window in the click, then sends it to the sign-in', () => {
+  it('popupLauncher - opens a blank window in the click, then sends it to the sign-in through the API\'s start page (which binds it to this browser)', () => {
     const w = fakeWindow();
     const opened: string[] = [];
-    const launcher = popupLauncher((url) => { opened.push(url); return w; });
+    const launcher = popupLauncher('https://api.test/', (url) => { opened.push(url); return w; });
     launcher.prepare();
     expect(launcher.launchSignIn(AUTHORIZE)).toEqual({ kind: 'window', window: w });
     expect(opened).toEqual(['about:blank']);
-    expect(w.navigatedTo).toEqual([AUTHORIZE]);
+    expect(w.navigatedTo).toEqual([START]);
   });
 
   it('popupLauncher - a refused window is reported as blocked; abandon closes what prepare opened', () => {
-    expect(popupLauncher(() => null).launchSignIn(AUTHORIZE)).toEqual({ kind: 'blocked' });
-    const blocked = popupLauncher(() => null);
+    expect(popupLauncher('https://api.test', () => null).launchSignIn(AUTHORIZE)).toEqual({ kind: 'blocked' });
+    const blocked = popupLauncher('https://api.test', () => null);
     blocked.prepare();
     expect(blocked.launchSignIn(AUTHORIZE)).toEqual({ kind: 'blocked' });
     const w = fakeWindow();
-    const launcher = popupLauncher(() => w);
+    const launcher = popupLauncher('https://api.test', () => w);
     launcher.prepare();
     launcher.abandon();
     expect(w.closed).toBe(true);

@@ -17,8 +17,10 @@ export interface ISignInLauncher {
    * or a popup blocker refuses it as not caused by a click.
    */
   prepare(): void;
-  /** Goes to the Microsoft sign-in at authorizeUrl. */
+  /** Goes to the Microsoft sign-in at authorizeUrl, through the API's start page (which binds the sign-in to this browser). */
   launchSignIn(authorizeUrl: string): SignInLaunch;
+  /** The URL the window opens for authorizeUrl (the blocked notice's link): the API's start page. */
+  windowUrl(authorizeUrl: string): string;
   /** The sign-in does not go ahead: close what prepare opened. */
   abandon(): void;
 }
@@ -31,23 +33,34 @@ export interface ITeamsAuthentication {
 const WIDTH = 520;
 const HEIGHT = 680;
 
+/**
+ * The API's page a sign-in window starts at: `start` (a browser window) or `teams-start` (Teams').
+ * It binds the sign-in to the browser it runs in (a cookie the API's callback asks for), then goes
+ * on to the Microsoft sign-in: an authorize URL seen by anyone else signs no one in elsewhere.
+ */
+function startUrl(apiBaseUrl: string, page: 'start' | 'teams-start', authorizeUrl: string): string {
+  return `${apiBaseUrl.replace(/\/+$/, '')}/v1/auth/${page}?authorize=${encodeURIComponent(authorizeUrl)}`;
+}
+
 /** SharePoint (and any browser): a popup window, opened in the click and sent on once the URL is known. */
-export function popupLauncher(open: (url: string) => Window | null = (url: string) => window.open(url, 'lms-m365-sign-in', `width=${WIDTH},height=${HEIGHT}`)): ISignInLauncher {
+export function popupLauncher(apiBaseUrl: string, open: (url: string) => Window | null = (url: string) => window.open(url, 'lms-m365-sign-in', `width=${WIDTH},height=${HEIGHT}`)): ISignInLauncher {
   let prepared: Window | null | undefined;
   return {
     prepare(): void {
       prepared = open('about:blank');
     },
+    windowUrl: (authorizeUrl: string): string => startUrl(apiBaseUrl, 'start', authorizeUrl),
     launchSignIn(authorizeUrl: string): SignInLaunch {
+      const url = startUrl(apiBaseUrl, 'start', authorizeUrl);
       // Not prepared (a click on the blocked notice's link): this click opens the window itself.
-      const popup = prepared === undefined ? open(authorizeUrl) : prepared;
+      const popup = prepared === undefined ? open(url) : prepared;
       const navigate = prepared !== undefined;
       prepared = undefined;
       if (!popup || popup.closed) {
         return { kind: 'blocked' };
       }
       if (navigate) {
-        popup.location.href = authorizeUrl;
+        popup.location.href = url;
       }
       return { kind: 'window', window: popup };
     },
@@ -69,8 +82,9 @@ export function popupLauncher(open: (url: string) => Window | null = (url: strin
 export function teamsLauncher(authentication: ITeamsAuthentication, apiBaseUrl: string): ISignInLauncher {
   return {
     prepare(): void { /* Teams opens its window itself */ },
+    windowUrl: (authorizeUrl: string): string => startUrl(apiBaseUrl, 'teams-start', authorizeUrl),
     launchSignIn(authorizeUrl: string): SignInLaunch {
-      const url = `${apiBaseUrl.replace(/\/+$/, '')}/v1/auth/teams-start?authorize=${encodeURIComponent(authorizeUrl)}`;
+      const url = startUrl(apiBaseUrl, 'teams-start', authorizeUrl);
       const result = authentication.authenticate({ url, width: WIDTH, height: HEIGHT }).then(
         (answer: string) => resultFromTeams(answer),
         (error: unknown) => failureFromTeams(error)
@@ -118,5 +132,5 @@ function failureFromTeams(error: unknown): ISignInResult {
 
 /** The launcher for the host the web part runs in: Teams' when TeamsJS is there, else a popup. */
 export function signInLauncherFor(host: { teams?: ITeamsAuthentication; apiBaseUrl: string; openWindow?: (url: string) => Window | null }): ISignInLauncher {
-  return host.teams ? teamsLauncher(host.teams, host.apiBaseUrl) : popupLauncher(host.openWindow);
+  return host.teams ? teamsLauncher(host.teams, host.apiBaseUrl) : popupLauncher(host.apiBaseUrl, host.openWindow);
 }

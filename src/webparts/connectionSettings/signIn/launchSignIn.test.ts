@@ -22,11 +22,11 @@ describe('launchSignIn', () => {
     const popup = fakePopup();
     const opened: string[] = [];
     let settle: (url: string) => void = () => undefined;
-    const result = popupSignIn({ openWindow: (url) => { opened.push(url); return popup as unknown as Window; } })(new Promise((resolve) => { settle = resolve; }), context());
+    const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: (url) => { opened.push(url); return popup as unknown as Window; } })(new Promise((resolve) => { settle = resolve; }), context());
     expect(opened).toEqual(['about:blank']);
     settle('http://api.test/authorize');
     await tick();
-    expect(popup.location.href).toBe('http://api.test/authorize');
+    expect(popup.location.href).toBe(`http://api.test/v1/auth/start?authorize=${encodeURIComponent('http://api.test/authorize')}`);
     post({ ok: true }, 'http://evil.test');
     post({ ok: true, catalog: 'https://t/sites/other' });
     post({ ok: false, code: 'SHARED_MAILBOX' });
@@ -34,11 +34,11 @@ describe('launchSignIn', () => {
   });
 
   it('launchSignIn - a failure keeps what Microsoft 365 answered, from the callback page\'s message (a value that is not text is dropped)', async () => {
-    const posted = popupSignIn({ openWindow: () => fakePopup() as unknown as Window })(Promise.resolve('http://api.test/a'), context());
+    const posted = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => fakePopup() as unknown as Window })(Promise.resolve('http://api.test/a'), context());
     await tick();
     post({ ok: false, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
     await expect(posted).resolves.toEqual({ outcome: 'failed', code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
-    const hostile = popupSignIn({ openWindow: () => fakePopup() as unknown as Window })(Promise.resolve('http://api.test/a'), context());
+    const hostile = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => fakePopup() as unknown as Window })(Promise.resolve('http://api.test/a'), context());
     await tick();
     post({ ok: false, code: 'SIGN_IN_FAILED', upstream: { html: '<b>x</b>' } });
     await expect(hostile).resolves.toEqual({ outcome: 'failed', code: 'SIGN_IN_FAILED' });
@@ -46,7 +46,7 @@ describe('launchSignIn', () => {
 
   it('launchSignIn - the message of a sign-in for the catalog spelt in another case (a site\'s path names it in any case) is this page\'s', async () => {
     const popup = fakePopup();
-    const result = popupSignIn({ openWindow: () => popup as unknown as Window, pollMs: 10 })(Promise.resolve('http://api.test/a'), context({ catalog: 'https://t/sites/Catalog-A' }));
+    const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => popup as unknown as Window, pollMs: 10 })(Promise.resolve('http://api.test/a'), context({ catalog: 'https://t/sites/Catalog-A' }));
     await tick();
     // The callback page posts, then closes itself.
     post({ ok: true, catalog: 'https://t/sites/catalog-a', completion: 'c'.repeat(43) });
@@ -56,23 +56,23 @@ describe('launchSignIn', () => {
 
   it('launchSignIn - a window closed without a message ends as closed after a grace period', async () => {
     const popup = fakePopup();
-    const result = popupSignIn({ openWindow: () => popup as unknown as Window, pollMs: 10 })(Promise.resolve('http://api.test/a'), context());
+    const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => popup as unknown as Window, pollMs: 10 })(Promise.resolve('http://api.test/a'), context());
     await tick();
     popup.closed = true;
     await expect(result).resolves.toEqual({ outcome: 'closed' });
   });
 
-  it('launchSignIn - a blocked window hands the URL to the page and still takes the message', async () => {
+  it('launchSignIn - a blocked window hands the page the URL its link opens (the API\'s start page) and still takes the message', async () => {
     const blocked: string[] = [];
-    const result = popupSignIn({ openWindow: () => null })(Promise.resolve('http://api.test/a'), context({ onBlocked: (url) => blocked.push(url) }));
+    const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => null })(Promise.resolve('http://api.test/a'), context({ onBlocked: (url) => blocked.push(url) }));
     await tick();
-    expect(blocked).toEqual(['http://api.test/a']);
+    expect(blocked).toEqual([`http://api.test/v1/auth/start?authorize=${encodeURIComponent('http://api.test/a')}`]);
     post({ ok: true, completion: 'c'.repeat(43) });
     await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'c'.repeat(43) });
   });
 
   it('launchSignIn (R-SEC-1) - success carries the completion code for the page; a success without one is not taken for a connection', async () => {
-    const result = popupSignIn({ openWindow: () => fakePopup() as unknown as Window })(Promise.resolve('http://api.test/a'), context());
+    const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => fakePopup() as unknown as Window })(Promise.resolve('http://api.test/a'), context());
     await tick();
     post({ ok: true });
     await expect(result).resolves.toEqual({ outcome: 'failed', code: 'STATE_INVALID' });
@@ -81,13 +81,13 @@ describe('launchSignIn', () => {
   it('launchSignIn - cancelling closes the window; a failed start closes it and rejects with the cause', async () => {
     const popup = fakePopup();
     const controller = new AbortController();
-    const cancelled = popupSignIn({ openWindow: () => popup as unknown as Window })(Promise.resolve('http://api.test/a'), context({ signal: controller.signal }));
+    const cancelled = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => popup as unknown as Window })(Promise.resolve('http://api.test/a'), context({ signal: controller.signal }));
     controller.abort();
     await expect(cancelled).resolves.toEqual({ outcome: 'cancelled' });
     expect(popup.closed).toBe(true);
     const second = fakePopup();
     const cause = { isAppError: true, kind: 'network' };
-    await expect(popupSignIn({ openWindow: () => second as unknown as Window })(Promise.reject(cause), context())).rejects.toBe(cause);
+    await expect(popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => second as unknown as Window })(Promise.reject(cause), context())).rejects.toBe(cause);
     expect(second.closed).toBe(true);
   });
 
@@ -106,18 +106,18 @@ describe('launchSignIn', () => {
 
     it('the page asks the API how the sign-in ended and takes its completion code, though the window read closed from the start', async () => {
       const relay = api([undefined, undefined, { ok: true, catalog: null, completion: 'c'.repeat(43) }]);
-      const result = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: relay.poll }));
+      const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: relay.poll }));
       await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'c'.repeat(43) });
       expect(relay.asked()).toBeGreaterThanOrEqual(3);
     });
 
     it('a failure the callback kept is the end; a question the API refuses (another admin) too; a window closed for good ends once the sign-in could not finish', async () => {
-      const failed = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: api([{ ok: false, catalog: null, code: 'CONSENT_DECLINED', upstream: 'AADSTS65004' }]).poll }));
+      const failed = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: api([{ ok: false, catalog: null, code: 'CONSENT_DECLINED', upstream: 'AADSTS65004' }]).poll }));
       await expect(failed).resolves.toEqual({ outcome: 'failed', code: 'CONSENT_DECLINED', upstream: 'AADSTS65004' });
-      const refused = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: () => Promise.reject({ isAppError: true, kind: 'problem', code: 'SIGN_IN_OTHER_ADMIN' }) }));
+      const refused = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: () => Promise.reject({ isAppError: true, kind: 'problem', code: 'SIGN_IN_OTHER_ADMIN' }) }));
       await expect(refused).resolves.toEqual({ outcome: 'failed', code: 'SIGN_IN_OTHER_ADMIN' });
       const started = Date.now();
-      const gone = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, closedWaitMs: 100 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined]).poll }));
+      const gone = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, closedWaitMs: 100 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined]).poll }));
       await expect(gone).resolves.toEqual({ outcome: 'closed' });
       expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     });
@@ -126,14 +126,14 @@ describe('launchSignIn', () => {
       let hints = 0;
       const relay = api([undefined]);
       const controller = new AbortController();
-      const waiting = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, closedHintMs: 40 })(Promise.resolve('http://api.test/a'), context({ poll: relay.poll, signal: controller.signal, onClosedHint: () => { hints++; } }));
+      const waiting = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, closedHintMs: 40 })(Promise.resolve('http://api.test/a'), context({ poll: relay.poll, signal: controller.signal, onClosedHint: () => { hints++; } }));
       // The popup's closing counts after its grace (1.5 s: the callback's message may still come).
       await new Promise((resolve) => setTimeout(resolve, 1800));
       expect(hints).toBe(1);
       controller.abort();
       await expect(waiting).resolves.toEqual({ outcome: 'cancelled' });
       let early = 0;
-      const answered = popupSignIn({ openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, closedHintMs: 200 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined, { ok: true, catalog: null, completion: 'f'.repeat(43) }]).poll, onClosedHint: () => { early++; } }));
+      const answered = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, closedHintMs: 200 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined, { ok: true, catalog: null, completion: 'f'.repeat(43) }]).poll, onClosedHint: () => { early++; } }));
       await expect(answered).resolves.toEqual({ outcome: 'signed-in', completion: 'f'.repeat(43) });
       expect(early).toBe(0);
     });
@@ -141,7 +141,7 @@ describe('launchSignIn', () => {
     it('a network failure of the question is asked again; the message still wins when it comes', async () => {
       let calls = 0;
       const poll = (): Promise<ISignInResult | undefined> => (calls++ === 0 ? Promise.reject({ isAppError: true, kind: 'network' }) : Promise.resolve(undefined));
-      const result = popupSignIn({ openWindow: () => fakePopup() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll }));
+      const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => fakePopup() as unknown as Window, pollMs: 5, relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll }));
       await new Promise((resolve) => setTimeout(resolve, 30));
       post({ ok: true, completion: 'd'.repeat(43) });
       await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'd'.repeat(43) });
@@ -149,7 +149,7 @@ describe('launchSignIn', () => {
     });
 
     it('Teams saying its window was closed is a hint too: the API\'s answer ends it', async () => {
-      const teams = { prepare: () => undefined, abandon: () => undefined, launchSignIn: () => ({ kind: 'teams' as const, result: Promise.resolve({ ok: false, catalog: null, cancelled: true }) }) };
+      const teams = { prepare: () => undefined, abandon: () => undefined, windowUrl: (url: string) => url, launchSignIn: () => ({ kind: 'teams' as const, result: Promise.resolve({ ok: false, catalog: null, cancelled: true }) }) };
       const result = fromLauncher(teams, 5, { relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined, { ok: true, catalog: null, completion: 'e'.repeat(43) }]).poll }));
       await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'e'.repeat(43) });
       const without = fromLauncher(teams, 5)(Promise.resolve('http://api.test/a'), context());

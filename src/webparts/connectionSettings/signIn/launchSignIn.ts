@@ -50,6 +50,8 @@ export interface ISignInContext {
 export type LaunchSignIn = (authorizeUrl: Promise<string>, context: ISignInContext) => Promise<LaunchEnd>;
 
 export interface IPopupOptions extends IFollowOptions {
+  /** Where the API is hosted: the window opens at its start page (services/signInLauncher.ts). */
+  apiBaseUrl: string;
   /** Opens the window; window.open by default. */
   openWindow?: (url: string) => Window | null;
   /** How often a waiting page checks whether the window was closed. */
@@ -80,8 +82,8 @@ const CLOSED_HINT_MS = 5000;
 const SIGN_IN_LIFETIME_MS = 15 * 60_000;
 
 /** The sign-in in a popup window whose callback page posts the result to this page (docs/design.md). */
-export function popupSignIn(options: IPopupOptions = {}): LaunchSignIn {
-  return fromLauncher(popupLauncher(options.openWindow), options.pollMs, options);
+export function popupSignIn(options: IPopupOptions): LaunchSignIn {
+  return fromLauncher(popupLauncher(options.apiBaseUrl, options.openWindow), options.pollMs, options);
 }
 
 /**
@@ -242,7 +244,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
         }
         if (!follow(launcher.launchSignIn(url))) {
           // Blocked: the link the page offers opens the window in its own click, followed like this one.
-          context.onBlocked(url, () => !done && follow(launcher.launchSignIn(url)));
+          context.onBlocked(launcher.windowUrl(url), () => !done && follow(launcher.launchSignIn(url)));
         }
       }, (error: unknown) => finish({ error }));
     });

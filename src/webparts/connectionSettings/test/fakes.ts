@@ -93,6 +93,7 @@ export class FakeSettingsStore implements ISettingsStore {
 
 export class FakeConnectionApi implements IConnectionApi {
   public readonly origin: string = 'http://api.test';
+  public readonly baseUrl: string = 'http://api.test';
   public view: IConnectionView;
   public calls: string[] = [];
   public failures: Record<string, IAppError> = {};

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { escapeHtml } from '../html';
+import { sendSignInPage, TEAMS_HOST_KEY, TEAMS_JS_PATH } from './callbackPage';
+import type { ModernSignIn } from './modernSignIn';
 
-/** sessionStorage key the Teams start page sets and the callback page reads (same window, same origin). */
-export const TEAMS_HOST_KEY = 'lms-m365-sign-in-host';
-export const TEAMS_JS_PATH = '/v1/auth/teams.js';
+export { TEAMS_HOST_KEY };
 
 /** What a sign-in of this API fixes in its authorize URL (MicrosoftIdentity builds it with MSAL). */
 export interface SignInTarget {
@@ -18,7 +18,7 @@ export interface SignInTarget {
 /**
  * Is `url` a sign-in of this API at the Microsoft identity platform: the configured tenant's
  * authorize endpoint, for this app's client id, answering to this API's callback with a code?
- * The start page forwards only there, so it is neither an open redirect nor a trusted-looking
+ * The start pages forward only there, so they are neither an open redirect nor a trusted-looking
  * start for another app's consent page.
  */
 export function isAuthorizeUrl(url: string, target: SignInTarget): boolean {
@@ -73,21 +73,70 @@ function teamsJsSource(): string {
   return teamsJs;
 }
 
-/** GET /v1/auth/teams-start and GET /v1/auth/teams.js: the Teams sign-in path (docs/design.md). */
-export function teamsSignInRoutes(app: FastifyInstance, target: SignInTarget): void {
+export interface SignInStartDeps {
+  target: SignInTarget;
+  signIn: Pick<ModernSignIn, 'bindBrowser'>;
+}
+
+/**
+ * The sign-in window opens here, on the API's origin, before Microsoft's page: GET /v1/auth/start
+ * (a browser popup: 302) and GET /v1/auth/teams-start (Teams' authentication.authenticate, which
+ * asks that the flow start on the app's domain: a page that marks the window as Teams'). Both bind
+ * the sign-in to this browser, once, with a cookie the callback and the confirmation need
+ * (ModernSignIn.bindBrowser). Also GET /v1/auth/teams.js, for the callback page in Teams.
+ */
+export function signInStartRoutes(app: FastifyInstance, deps: SignInStartDeps): void {
+  const query = { type: 'object', properties: { authorize: { type: 'string', maxLength: 8192 } }, required: ['authorize'] } as const;
+  const config = { rateLimit: { max: 30, timeWindow: '1 minute' } };
+
+  /** The sign-in bound to this browser (its cookie set on the reply), or the page saying why not. */
+  async function bind(request: FastifyRequest, reply: FastifyReply, authorize: string): Promise<boolean> {
+    if (!isAuthorizeUrl(authorize, deps.target)) {
+      await reply.code(400).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store')
+        .send('This page only starts a Microsoft sign-in of the connection API.');
+      return false;
+    }
+    const bound = await deps.signIn.bindBrowser(authorize);
+    if ('failed' in bound) {
+      await sendSignInPage(request, reply, bound.failed);
+      return false;
+    }
+    reply.setCookie(bound.cookie.name, bound.cookie.value, { path: '/', secure: true, httpOnly: true, sameSite: 'lax', maxAge: bound.cookie.maxAgeSeconds });
+    return true;
+  }
+
+  app.get<{ Querystring: { authorize?: string } }>('/v1/auth/start', {
+    schema: {
+      tags: ['sign-in'],
+      summary: 'Start of the sign-in in a browser window: binds the sign-in to this browser (a cookie) and goes on to the Microsoft sign-in',
+      querystring: query
+    },
+    config
+  }, async (request, reply) => {
+    const authorize = request.query.authorize ?? '';
+    if (!(await bind(request, reply, authorize))) {
+      return reply;
+    }
+    // The popup must keep its opener through this hop (as through the callback's).
+    return reply
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('cross-origin-opener-policy', 'unsafe-none')
+      .redirect(authorize, 302);
+  });
+
   app.get<{ Querystring: { authorize?: string } }>('/v1/auth/teams-start', {
     schema: {
       tags: ['sign-in'],
-      summary: 'Start of the sign-in in Teams (authentication.authenticate): marks the window as Teams\' and goes on to the Microsoft sign-in',
-      querystring: { type: 'object', properties: { authorize: { type: 'string', maxLength: 8192 } }, required: ['authorize'] },
+      summary: 'Start of the sign-in in Teams (authentication.authenticate): binds the sign-in to this browser, marks the window as Teams\' and goes on to the Microsoft sign-in',
+      querystring: query,
       produces: ['text/html']
     },
-    config: { rateLimit: { max: 30, timeWindow: '1 minute' } }
+    config
   }, async (request, reply) => {
     const authorize = request.query.authorize ?? '';
-    if (!isAuthorizeUrl(authorize, target)) {
-      return reply.code(400).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store')
-        .send('This page only starts a Microsoft sign-in of the connection API.');
+    if (!(await bind(request, reply, authorize))) {
+      return reply;
     }
     const nonce = randomBytes(16).toString('base64');
     return reply

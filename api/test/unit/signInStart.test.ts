@@ -1,7 +1,9 @@
+import cookie from '@fastify/cookie';
 import Fastify from 'fastify';
 import { runInNewContext } from 'node:vm';
 import { callbackPage } from '../../src/connections/callbackPage';
-import { isAuthorizeUrl, teamsSignInRoutes, TEAMS_HOST_KEY } from '../../src/connections/teamsSignIn';
+import type { ModernSignIn } from '../../src/connections/modernSignIn';
+import { isAuthorizeUrl, signInStartRoutes, TEAMS_HOST_KEY } from '../../src/connections/signInStart';
 
 const AUTHORITY = 'https://login.microsoftonline.com';
 const TENANT = '6f1c5b2e-8a7d-4c3b-9e21-0d4a5f6b7c8d';
@@ -102,11 +104,45 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
 
   describe('routes', () => {
     const app = Fastify();
+    /** The binding as ModernSignIn answers it: a cookie, or (for the state 'used') the sign-in's refusal. */
+    const bound: string[] = [];
+    const signIn: Pick<ModernSignIn, 'bindBrowser'> = {
+      bindBrowser: async (authorize) => {
+        bound.push(authorize);
+        return new URL(authorize).searchParams.get('state') === 'used'
+          ? { failed: { ok: false, code: 'SIGN_IN_OTHER_BROWSER' } }
+          : { cookie: { name: '__Host-lms-signin-b1', value: 'secret-value', maxAgeSeconds: 900 } };
+      }
+    };
     beforeAll(async () => {
-      teamsSignInRoutes(app, TARGET);
+      await app.register(cookie);
+      signInStartRoutes(app, { target: TARGET, signIn });
       await app.ready();
     });
+    beforeEach(() => { bound.length = 0; });
     afterAll(async () => app.close());
+
+    it('GET /v1/auth/start - binds the sign-in to this browser with a __Host- cookie (Secure, HttpOnly, Lax, its lifetime) and goes on to the Microsoft sign-in, keeping the opener', async () => {
+      const res = await app.inject({ method: 'GET', url: `/v1/auth/start?authorize=${encodeURIComponent(AUTHORIZE)}` });
+      expect(res.statusCode).toBe(302);
+      expect(res.headers.location).toBe(AUTHORIZE);
+      expect(bound).toEqual([AUTHORIZE]);
+      expect(res.headers['set-cookie']).toBe('__Host-lms-signin-b1=secret-value; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax');
+      expect([res.headers['cache-control'], res.headers['referrer-policy'], res.headers['cross-origin-opener-policy']]).toEqual(['no-store', 'no-referrer', 'unsafe-none']);
+    });
+
+    it('GET /v1/auth/start and /teams-start - a sign-in that cannot be bound (already opened elsewhere) answers the callback page with its code, sets no cookie and goes nowhere', async () => {
+      const used = authorizeUrl({ state: 'used' });
+      for (const path of ['start', 'teams-start']) {
+        const res = await app.inject({ method: 'GET', url: `/v1/auth/${path}?authorize=${encodeURIComponent(used)}`, headers: { 'accept-language': 'ja' } });
+        expect(res.statusCode).toBe(400);
+        expect(res.headers['set-cookie']).toBeUndefined();
+        expect(res.headers.location).toBeUndefined();
+        expect(res.body).toContain('<code>SIGN_IN_OTHER_BROWSER</code>');
+        expect(res.body).toContain('このサインインは別のブラウザー ウィンドウで開始されました。');
+        expect(res.body).not.toContain(used);
+      }
+    });
 
     it('GET /v1/auth/teams-start - marks the window as Teams\' and goes on to the Microsoft sign-in, under a nonce-only CSP', async () => {
       const res = await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(AUTHORIZE)}` });
@@ -127,14 +163,17 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
       expect(page.calls).toEqual([`replace ${AUTHORIZE}`]);
     });
 
-    it('GET /v1/auth/teams-start - refuses to forward anywhere but the authority\'s authorize endpoint', async () => {
-      for (const target of ['https://evil.example/', `${AUTHORITY}/${TENANT}/oauth2/v2.0/logout`, authorizeUrl({}, '/common/oauth2/v2.0/authorize'), authorizeUrl({ client_id: 'x' }), authorizeUrl({ redirect_uri: 'https://evil.example/cb' })]) {
-        const res = await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(target)}` });
-        expect(res.statusCode).toBe(400);
-        expect([res.headers['content-type'], res.headers['cache-control']]).toEqual(['text/plain; charset=utf-8', 'no-store']);
-        expect(res.body).not.toContain(target);
+    it('GET /v1/auth/start and /teams-start - refuse to forward anywhere but the authority\'s authorize endpoint, and bind nothing', async () => {
+      for (const path of ['start', 'teams-start']) {
+        for (const target of ['https://evil.example/', `${AUTHORITY}/${TENANT}/oauth2/v2.0/logout`, authorizeUrl({}, '/common/oauth2/v2.0/authorize'), authorizeUrl({ client_id: 'x' }), authorizeUrl({ redirect_uri: 'https://evil.example/cb' })]) {
+          const res = await app.inject({ method: 'GET', url: `/v1/auth/${path}?authorize=${encodeURIComponent(target)}` });
+          expect(res.statusCode).toBe(400);
+          expect([res.headers['content-type'], res.headers['cache-control'], res.headers.location, res.headers['set-cookie']]).toEqual(['text/plain; charset=utf-8', 'no-store', undefined, undefined]);
+          expect(res.body).not.toContain(target);
+        }
+        expect((await app.inject({ method: 'GET', url: `/v1/auth/${path}` })).statusCode).toBe(400);
       }
-      expect((await app.inject({ method: 'GET', url: '/v1/auth/teams-start' })).statusCode).toBe(400);
+      expect(bound).toEqual([]);
     });
 
     it('GET /v1/auth/teams.js - serves TeamsJS (authentication.notifySuccess) from the API\'s origin', async () => {
