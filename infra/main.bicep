@@ -1,9 +1,9 @@
-// The connection API's Azure resources (docs/deploy.md, step 3). Deploy into an empty resource group:
+// The connection API's Azure resources (docs/deploy.md, step 2). Deploy into an empty resource group:
 //   az deployment group create -g <group> -f infra/main.bicep -p infra/main.parameters.json -p apiClientSecret="$API_SECRET"
 // (the secret at the first deployment and when renewed only: docs/deploy.md, step 2).
 // Modules follow the Azure Verified Modules interface (name, location, tags, managedIdentities,
 // roleAssignments; outputs resourceId, name, systemAssignedMIPrincipalId) so each can be swapped
-// for its br/public:avm/res/... module. infra/test/templates.test.ts asserts the security settings.
+// for its br/public:avm/res/... module. tests/deploy/infra.test.ts asserts the security settings.
 targetScope = 'resourceGroup'
 
 @description('Short prefix of every resource name (3-11 lowercase letters and digits).')

@@ -123,7 +123,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   // Beside the records, in the same partition: a connect or disconnect writes both in one transaction.
   const secrets = new SecretStore(tables[TABLES.connections], kek);
   const signIns = new SignInStore(tables[TABLES.signIns], kek);
-  const logUpstream = (context: string, error: ApiError): void => app.log.warn({ context, code: error.code, upstream: error.upstream }, 'upstream refused');
+  const logUpstream = (context: string, error: ApiError, catalog?: string): void => app.log.warn({ context, ...(catalog ? { catalog } : {}), code: error.code, upstream: error.upstream }, 'upstream refused');
   const orgConsent = new OrgConsentStatus(config, identity, graph, (error) => logUpstream('org consent', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')), config.orgConsentCacheSeconds * 1000);
   const settingsLists = new SettingsListStore(tables[TABLES.settingsLists]);
   const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`), settingsLists);

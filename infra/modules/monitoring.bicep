@@ -1,4 +1,4 @@
-// Log Analytics and workspace-based Application Insights (local authentication off: nothing ingests with its key;
+// Log Analytics and workspace-based Application Insights (local authentication off on both: nothing ingests or queries with a key;
 // the API sends no telemetry of its own - App Service diagnostic settings put its console logs in the workspace,
 // and the availability test writes its results).
 // Interface as avm/res/insights/component.
@@ -16,6 +16,10 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
       name: 'PerGB2018'
     }
     retentionInDays: 90
+    // Nothing reads or writes the workspace with its shared keys: diagnostic settings and Application Insights use Entra.
+    features: {
+      disableLocalAuth: true
+    }
   }
 }
 

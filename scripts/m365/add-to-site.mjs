@@ -1,7 +1,10 @@
 // Per catalog site, docs/deploy.md step 5: the SharePoint admin grants the connection API full
 // control of this one site (Sites.Selected), then the site owner adds the app and the settings
 // page with the web part.
-//   node scripts/m365/add-to-site.mjs --site-url https://contoso.sharepoint.com/sites/catalog --api-client-id <id> [--dry-run]
+//   node scripts/m365/add-to-site.mjs --site-url https://contoso.sharepoint.com/sites/catalog --api-client-id <id> [--part grant|site] [--dry-run]
+// The two parts need different people (a site owner cannot grant Sites.Selected; a SharePoint
+// Administrator who is not the site's admin cannot add an app to it): --part grant is step 5a,
+// --part site step 5b; without --part, one person with both rights runs both.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { m365, parseArgs, PERMISSIONS, root } from './lib.mjs';
@@ -16,12 +19,22 @@ const o = parseArgs(process.argv.slice(2), ['siteUrl', 'apiClientId'], {
   productId: solution.id,
   webPartId,
   // The API's SETTINGS_PAGE_PATH default (/SitePages/LmsM365Connection.aspx): alerts link there.
-  pageName: 'LmsM365Connection.aspx'
+  pageName: 'LmsM365Connection.aspx',
+  part: 'all'
 });
+if (!['all', 'grant', 'site'].includes(o.part)) {
+  process.stderr.write(`--part must be grant (step 5a, a SharePoint Administrator) or site (step 5b, the site owner), not "${o.part}"\n`);
+  process.exit(2);
+}
 // One grant per app and site serves both the API's application and delegated Sites.Selected.
 const role = PERMISSIONS.permissions.find((p) => p.app === 'connectionApi' && p.permission === 'Sites.Selected' && p.siteRole).siteRole;
 
-m365(o, ['spo', 'site', 'apppermission', 'add', '--siteUrl', o.siteUrl, '--appId', o.apiClientId, '--permission', role]);
+if (o.part !== 'site') {
+  m365(o, ['spo', 'site', 'apppermission', 'add', '--siteUrl', o.siteUrl, '--appId', o.apiClientId, '--permission', role]);
+}
+if (o.part === 'grant') {
+  process.exit(0);
+}
 m365(o, ['spo', 'app', 'install', '--id', o.productId, '--siteUrl', o.siteUrl]);
 // `spo app install` returns while SharePoint is still adding the app (the CLI has no wait), and the
 // web part exists on the site only once it has: wait for the app instance to be Installed

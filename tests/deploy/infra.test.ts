@@ -87,9 +87,10 @@ describe('infra/ (Bicep)', () => {
     for (const broad of ['00482a5a-887f-4fb3-b363-3b7fe8e74483', '14b46e9e-c2b7-41b4-b07b-48a6ebf60603', '12338af0-0e69-4776-bea7-57ae8d297424', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7']) expect(text).not.toContain(broad);
   });
 
-  test('Application Insights: workspace-based, local authentication off; the API\'s logs and metrics go to its workspace, never a URL\'s query string; /readyz is probed', () => {
+  test('Application Insights and its workspace: local authentication off on both; the API\'s logs and metrics go to its workspace, never a URL\'s query string; /readyz is probed', () => {
     const insights = one('Microsoft.Insights/components').properties;
     expect(insights).toMatchObject({ DisableLocalAuth: true, Application_Type: 'Node.JS', WorkspaceResourceId: { expr: 'workspace.id' } });
+    expect(one('Microsoft.OperationalInsights/workspaces').properties).toMatchObject({ features: { disableLocalAuth: true } });
     const settings = resourcesOf('Microsoft.Insights/diagnosticSettings');
     // Key Vault's audit trail (AuditEvent: every wrap, unwrap and secret read) goes to the same workspace.
     const vaultAudit = settings.find((s) => expr((s.body as any).scope) === 'vault')?.body as any;

@@ -148,6 +148,19 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(option(find(run.commands, 'spo', 'page', 'add')[0], '--name')).toBe('LmsM365Connection.aspx');
   });
 
+  test('add-to-site --part: the SharePoint Administrator\'s grant alone (5a), or the site owner\'s part alone (5b); another part is refused', () => {
+    const args = ['--site-url', 'https://contoso.sharepoint.com/sites/catalog-a', '--api-client-id', '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41'];
+    const grant = dryRun('add-to-site', [...args, '--part', 'grant']);
+    expect(grant.status).toBe(0);
+    expect(grant.commands.map((c) => c.slice(1, 5).join(' '))).toEqual(['spo site apppermission add']);
+    const site = dryRun('add-to-site', [...args, '--part', 'site']);
+    expect(site.status).toBe(0);
+    expect(site.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo app install', 'spo app instance', 'spo page add', 'spo page clientsidewebpart', 'spo page publish']);
+    const wrong = dryRun('add-to-site', [...args, '--part', 'everything']);
+    expect([wrong.status, wrong.commands]).toEqual([2, []]);
+    expect(wrong.stderr).toContain('--part must be grant');
+  });
+
   test('a missing option is named and nothing runs', () => {
     const run = dryRun('add-to-site', []);
     expect(run.status).toBe(2);

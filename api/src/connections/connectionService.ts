@@ -51,7 +51,8 @@ export interface ServiceDeps {
   audit?: (event: string, fields: Record<string, unknown>) => void;
   /** The account just connected is told, from the system sender, by whom (issue 12 point 1). */
   onConnected?: (record: ConnectionRecord, admin: string) => Promise<unknown>;
-  onUpstreamError?: (context: string, error: ApiError) => void;
+  /** A step that failed upstream, for the operator's log line (with the catalog when there is one). */
+  onUpstreamError?: (context: string, error: ApiError, catalog?: string) => void;
   /** The catalog can send now (connected, or switched on): its held outbox is woken. */
   onSendable?: (catalog: string) => Promise<void>;
   /** The catalog's outbox at a glance, for the view (waiting, held, last successful send). */
@@ -121,7 +122,7 @@ export class ConnectionService {
     try {
       await this.deps.sendingBlock.retry(record.catalog, record.account.email);
     } catch (error) {
-      this.upstreamFailed('sending block retry', error);
+      this.upstreamFailed('sending block retry', error, record.catalog);
     }
   }
 
@@ -159,15 +160,15 @@ export class ConnectionService {
   }
 
   /** A step beside the admin's action failed (a notice, a wake, the block's lift): logged, the action stands. */
-  private upstreamFailed(context: string, error: unknown): void {
-    this.deps.onUpstreamError?.(context, error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+  private upstreamFailed(context: string, error: unknown, catalog?: string): void {
+    this.deps.onUpstreamError?.(context, error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'), catalog);
   }
 
   private async sendable(catalog: string): Promise<void> {
     try {
       await this.deps.onSendable?.(catalog);
     } catch (error) {
-      this.upstreamFailed('outbox wake', error);
+      this.upstreamFailed('outbox wake', error, catalog);
     }
   }
 
@@ -230,7 +231,7 @@ export class ConnectionService {
     try {
       await this.deps.onConnected?.(record, admin);
     } catch (error) {
-      this.upstreamFailed('connected notice', error);
+      this.upstreamFailed('connected notice', error, record.catalog);
     }
     // A block Exchange set on the mailbox may have been the old connection's (send-as denied to a
     // Classic login): the new one asks Exchange now, not at the old pause's hourly try.
@@ -343,7 +344,7 @@ export class ConnectionService {
         // Exchange refused the account itself, as it would refuse the outbox: the card says so and
         // the admins are told (the block's incident), also when no notification is waiting to find it.
         await this.deps.writer.recordBlocked(catalog, record.connectionId, record.generation, error.code).catch((failure: unknown) => {
-          this.upstreamFailed('sending block not recorded', failure);
+          this.upstreamFailed('sending block not recorded', failure, catalog);
         });
       }
       throw error;
@@ -352,7 +353,7 @@ export class ConnectionService {
       // Exchange took a message from the account, as the outbox would send it: its block is lifted
       // (the incident resolved, the admins told). The test email went all the same if this fails.
       await this.deps.writer.recordBlocked(catalog, record.connectionId, record.generation, null).catch((error: unknown) => {
-        this.upstreamFailed('sending block not cleared', error);
+        this.upstreamFailed('sending block not cleared', error, catalog);
       });
       await this.liftBlock(record);
     }
@@ -415,7 +416,7 @@ export class ConnectionService {
         if (error instanceof ApiError && isConnectionLost(error.code)) {
           lost++;
         }
-        this.deps.onUpstreamError?.('keep-alive', error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR'));
+        this.deps.onUpstreamError?.('keep-alive', error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR'), record.catalog);
       }
     }
     return { refreshed, lost };

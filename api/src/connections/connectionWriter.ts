@@ -17,7 +17,7 @@ export class ConnectionWriter {
       now?: () => number;
       /** Copies the record's non-secret state to the catalog's settings list item. */
       mirror?: (record: ConnectionRecord) => Promise<unknown>;
-      onUpstreamError?: (context: string, error: ApiError) => void;
+      onUpstreamError?: (context: string, error: ApiError, catalog?: string) => void;
       /** The catalog's outbox counters: the restored notice's "what went out" counts from the write that resolves its incident. */
       counters?: (catalog: string) => Promise<OutboxCounters>;
       /** A connection was found lost (its record now says so): the log's line of why, with the upstream's own code when known. */
@@ -59,7 +59,7 @@ export class ConnectionWriter {
       try {
         await this.deps.mirror(current);
       } catch (error) {
-        this.deps.onUpstreamError?.('settings list mirror', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'));
+        this.deps.onUpstreamError?.('settings list mirror', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'), current.catalog);
         return;
       }
       const latest = await this.connections.read(current.catalog).then((stored) => stored.record, () => current);

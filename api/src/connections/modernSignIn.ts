@@ -63,7 +63,7 @@ export interface ModernSignInDeps {
   orgConsent: OrgConsentStatus;
   /** R-SEC-2: which sites are catalogs. */
   catalogs: CatalogGate;
-  onUpstreamError?: (context: string, error: ApiError) => void;
+  onUpstreamError?: (context: string, error: ApiError, catalog?: string) => void;
   /** The operator's audit line: a confirmation answered (a Cancel may be the trace of a sign-in link passed on). */
   audit?: (event: string, fields: Record<string, unknown>) => void;
   now?: () => number;
@@ -196,7 +196,7 @@ export class ModernSignIn {
       return { ...outcome, ok: true, completion: await this.keepCompletion(done) };
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
-      this.deps.onUpstreamError?.('modern sign-in', apiError);
+      this.deps.onUpstreamError?.('modern sign-in', apiError, pending.catalog);
       return this.failed(pending, outcome, apiError.code, apiError.upstream);
     }
   }
@@ -277,7 +277,7 @@ export class ModernSignIn {
       caller: pending.caller,
       ...outcome,
       expiresAt: this.now() + COMPLETION_LIFETIME_MS
-    }).catch((error: unknown) => this.deps.onUpstreamError?.('sign-in result', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE')));
+    }).catch((error: unknown) => this.deps.onUpstreamError?.('sign-in result', error instanceof ApiError ? error : new ApiError('SERVICE_UNAVAILABLE'), pending.catalog));
   }
 
   /**

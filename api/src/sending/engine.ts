@@ -392,6 +392,7 @@ export class SendingEngine {
       const { record } = await this.deps.connections.read(catalog);
       if (!sendable(record) || !record.account) {
         // Held: a reconnect or the switch turned on wakes the catalog again.
+        this.deps.log.info({ catalog, reason: 'held', health: record.health.state, enabled: record.enabled }, 'outbox not drained: the catalog cannot send');
         await this.deps.queue.done(received);
         return;
       }
@@ -407,6 +408,8 @@ export class SendingEngine {
         // turn, and this wake comes back meanwhile.
         await MailboxLease.wait(this.deps.leases, email, catalog, this.now(), this.leaseMs);
         await this.deps.queue.extend(received, Math.max(1, Math.ceil(this.deps.config.leaseSeconds / 4)));
+        // Debug: while another instance drains the mailbox, each of this catalog's wakes comes here.
+        this.deps.log.debug({ catalog, reason: 'mailbox-busy' }, 'outbox not drained: another drain holds the mailbox');
         return;
       }
       try {

@@ -320,6 +320,9 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
     const { callbackUrl: blockedCallback } = await signIn(stack.tenant.origin, blocked.authorizeUrl, { user: admin });
     expect(postedMessage((await callback(blockedCallback)).html).message).toMatchObject({ ok: false, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
     expect((await ask(blocked.nonce)).body).toEqual({ status: 'failed', code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
+    // The operator's line names the catalog, so an admin's report finds it.
+    const refusedLines = stack.logs.lines.map((l) => JSON.parse(l) as { msg?: string; context?: string; catalog?: string; code?: string; upstream?: string }).filter((l) => l.msg === 'upstream refused' && l.context === 'modern sign-in');
+    expect(refusedLines[refusedLines.length - 1]).toMatchObject({ catalog: catalogA, code: 'CONDITIONAL_ACCESS_BLOCKED', upstream: 'AADSTS53003' });
   });
 
   it('canary - no refresh token the tenant issued appears in logs, responses or Azurite tables; no code or state is logged', async () => {
