@@ -294,7 +294,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
       });
     },
     queue: (abortSignal) => queue.ready(abortSignal)
-  }, () => identity.credentialsRefused);
+  }, () => identity.credentialsRefused, () => kek.refused);
   await connectionRoutes(app, { config, admins, service, signIn, orgConsent });
   await notificationRoutes(app, { config, admins, notifications });
   await sessionRoutes(app, { config, sessions });

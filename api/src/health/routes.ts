@@ -33,14 +33,20 @@ async function check(part: string, probe: (signal: AbortSignal) => Promise<void>
  * R-OPS-5: liveness (the process answers) and readiness (each part of its storage answers, and
  * Entra took the API's own credentials at its last token request - `credentialsRefused` answers
  * the AADSTS number of a refusal no token has come since: an expired client secret stops every
- * catalog at once, which only the operator can mend). No token is asked for the check itself.
+ * catalog at once, which only the operator can mend), and Key Vault took its key at its last use
+ * (`keyRefused`: likewise). No token and no key operation is asked for the check itself.
  */
-export async function healthRoutes(app: FastifyInstance, probes: Record<string, (signal: AbortSignal) => Promise<void>>, credentialsRefused: () => string | undefined = () => undefined): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, probes: Record<string, (signal: AbortSignal) => Promise<void>>, credentialsRefused: () => string | undefined = () => undefined, keyRefused: () => string | undefined = () => undefined): Promise<void> {
   app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness', response: { 200: Health } } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { tags: ['health'], summary: 'Readiness: storage (tables and the outbox queue) reachable, the API\'s own credentials not refused by Entra', response: { 200: Health, 503: { $ref: 'Problem#' } } } }, async () => {
+  app.get('/readyz', { schema: { tags: ['health'], summary: 'Readiness: storage (tables and the outbox queue) reachable, the API\'s own credentials not refused by Entra, its key not refused by Key Vault', response: { 200: Health, 503: { $ref: 'Problem#' } } } }, async () => {
     const refused = credentialsRefused();
     if (refused) {
       throw new ApiError('SERVICE_CREDENTIALS_REJECTED', { upstream: refused });
+    }
+    // Key Vault refused the API's key at its last use (no wrap or unwrap has worked since): no stored secret opens.
+    const key = keyRefused();
+    if (key) {
+      throw new ApiError('SERVICE_KEY_UNAVAILABLE', { upstream: key });
     }
     await Promise.all(Object.entries(probes).map(([part, probe]) => check(part, probe)));
     return { status: 'ready', checks: { storage: 'ok', identity: 'ok' } };

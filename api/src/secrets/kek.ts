@@ -13,6 +13,8 @@ export interface KeyEncryptionKey {
   unwrap(wrapped: Buffer): Promise<Buffer>;
   /** The key that wrapped a stored data key (a ring holds the current and the previous ones). */
   forKeyId?(keyId: string): KeyEncryptionKey | undefined;
+  /** Why the last wrap or unwrap was refused (SERVICE_KEY_UNAVAILABLE's upstream), until one works again: readiness says it. */
+  readonly refused?: string;
 }
 
 /**
@@ -24,9 +26,17 @@ export class KekRing implements KeyEncryptionKey {
   public readonly keyId: string;
   private readonly byId: Map<string, KeyEncryptionKey>;
 
-  public constructor(private readonly current: KeyEncryptionKey, previous: KeyEncryptionKey[] = []) {
+  private readonly current: KeyEncryptionKey;
+  private lastRefusal: string | undefined;
+
+  public constructor(current: KeyEncryptionKey, previous: KeyEncryptionKey[] = []) {
     this.keyId = current.keyId;
-    this.byId = new Map([...previous, current].map((k) => [k.keyId, k]));
+    this.current = this.watched(current);
+    this.byId = new Map([...previous.map((k) => this.watched(k)), this.current].map((k) => [k.keyId, k]));
+  }
+
+  public get refused(): string | undefined {
+    return this.lastRefusal;
   }
 
   public wrap(dataKey: Buffer): Promise<Buffer> {
@@ -39,6 +49,23 @@ export class KekRing implements KeyEncryptionKey {
 
   public forKeyId(keyId: string): KeyEncryptionKey | undefined {
     return this.byId.get(keyId);
+  }
+
+  /** The key, remembering Key Vault's refusal of it (or forgetting it once an operation works). */
+  private watched(key: KeyEncryptionKey): KeyEncryptionKey {
+    const run = async (operation: () => Promise<Buffer>): Promise<Buffer> => {
+      try {
+        const result = await operation();
+        this.lastRefusal = undefined;
+        return result;
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'SERVICE_KEY_UNAVAILABLE') {
+          this.lastRefusal = error.upstream;
+        }
+        throw error;
+      }
+    };
+    return { keyId: key.keyId, wrap: (dataKey) => run(() => key.wrap(dataKey)), unwrap: (wrapped) => run(() => key.unwrap(wrapped)) };
   }
 }
 

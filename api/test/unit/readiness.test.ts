@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { azuriteConnectionString } from '../../src/config/config';
 import { READY_DEADLINE_MS } from '../../src/health/routes';
+import { KekRing, keyVaultError, type KeyEncryptionKey } from '../../src/secrets/kek';
 import { WakeQueue } from '../../src/sending/wakeQueue';
 import { openTables, queueClient, storageError, TABLES } from '../../src/storage/tables';
 import { startAzurite, RunningAzurite } from '../support/azurite';
@@ -57,11 +58,25 @@ describe('readiness (R-OPS-5): each part of storage, and a deadline', () => {
   let tables: Awaited<ReturnType<typeof hop>>;
   let queue: Awaited<ReturnType<typeof hop>>;
   let api: InProcessApi;
+  /** The API's key: Key Vault answers, or refuses it (403, as when the identity's role on it was removed). */
+  let vaultRefuses = false;
+  const vaultKey: KeyEncryptionKey = {
+    keyId: 'https://vault.example/keys/lms-kek/1',
+    wrap: async (dataKey) => {
+      if (vaultRefuses) throw keyVaultError({ statusCode: 403, code: 'Forbidden' });
+      return dataKey;
+    },
+    unwrap: async (wrapped) => {
+      if (vaultRefuses) throw keyVaultError({ statusCode: 403, code: 'Forbidden' });
+      return wrapped;
+    }
+  };
+  const kek = new KekRing(vaultKey);
 
   beforeAll(async () => {
     azurite = await startAzurite();
     [tables, queue] = await Promise.all([hop(azurite.tablePort), hop(azurite.queuePort)]);
-    api = await inProcessApi(testConfig({ STORAGE_CONNECTION_STRING: azuriteConnectionString(tables.port, queue.port), SEND_WORKER: 'false', GRAPH_URL: 'https://127.0.0.1:9/v1.0' }));
+    api = await inProcessApi(testConfig({ STORAGE_CONNECTION_STRING: azuriteConnectionString(tables.port, queue.port), SEND_WORKER: 'false', GRAPH_URL: 'https://127.0.0.1:9/v1.0' }), { kek });
   });
 
   afterAll(async () => {
@@ -82,6 +97,16 @@ describe('readiness (R-OPS-5): each part of storage, and a deadline', () => {
   });
 
   it('ready while the tables and the queue answer', async () => {
+    expect(await ready()).toMatchObject({ status: 200 });
+  });
+
+  it('not ready while Key Vault refuses the API\'s key at its last use (no stored secret opens); ready again once a wrap or unwrap works', async () => {
+    vaultRefuses = true;
+    await expect(kek.unwrap(Buffer.alloc(32))).rejects.toMatchObject({ code: 'SERVICE_KEY_UNAVAILABLE' });
+    const res = await api.app.inject({ method: 'GET', url: '/readyz' });
+    expect([res.statusCode, res.json().code, res.json().upstream]).toEqual([503, 'SERVICE_KEY_UNAVAILABLE', 'keyvault 403 Forbidden']);
+    vaultRefuses = false;
+    await kek.wrap(Buffer.alloc(32));
     expect(await ready()).toMatchObject({ status: 200 });
   });
 
