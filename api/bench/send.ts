@@ -332,8 +332,10 @@ async function run(dir: string, stops: (() => Promise<void>)[]): Promise<void> {
       const nonce = pageNonce();
       const start = await apiCall('POST', connectionPath(c.site, '/modern'), token, { orgConsent: false, origin: OPENER_ORIGIN, nonce });
       // The window opens it through the API's start page, which binds the sign-in to this browser (a cookie).
-      const opened = await fetch(`${api?.url}/v1/auth/start?authorize=${encodeURIComponent(start.body.authorizeUrl)}`, { redirect: 'manual' });
-      const cookie = (opened.headers.getSetCookie()[0] ?? '').split(';')[0];
+      const bound = await fetch(`${api?.url}/v1/auth/start?authorize=${encodeURIComponent(start.body.authorizeUrl)}`, { redirect: 'manual' });
+      const cookie = (bound.headers.getSetCookie()[0] ?? '').split(';')[0];
+      // Its second hop: the check that this browser kept the cookie.
+      const opened = bound.status === 302 ? await fetch(`${api?.url}/v1/auth/${bound.headers.get('location') ?? ''}`, { redirect: 'manual', headers: { cookie } }) : bound;
       let page = opened.status === 302 ? '' : await opened.text();
       if (opened.status === 302) {
         const { callbackUrl } = await signIn(tenant.origin, start.body.authorizeUrl, { user: c.upn });

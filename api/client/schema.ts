@@ -52,7 +52,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: storage (tables and the outbox queue) reachable, the API's own credentials not refused by Entra */
+        /** Readiness: storage (tables and the outbox queue) reachable, the API's own credentials not refused by Entra, its key not refused by Key Vault */
         get: {
             parameters: {
                 query?: never;
@@ -1527,11 +1527,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Start of the sign-in in a browser window: binds the sign-in to this browser (a cookie) and goes on to the Microsoft sign-in */
+        /** Start of the sign-in in a browser window: binds the sign-in to this browser (a cookie), checks the browser kept it, and goes on to the Microsoft sign-in */
         get: {
             parameters: {
                 query: {
                     authorize: string;
+                    check?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1563,11 +1564,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Start of the sign-in in Teams (authentication.authenticate): binds the sign-in to this browser, marks the window as Teams' and goes on to the Microsoft sign-in */
+        /** Start of the sign-in in Teams (authentication.authenticate): binds the sign-in to this browser, checks the browser kept it, marks the window as Teams' and goes on to the Microsoft sign-in */
         get: {
             parameters: {
                 query: {
                     authorize: string;
+                    check?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1641,7 +1643,7 @@ export interface components {
             type: string;
             title: string;
             status: number;
-            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "CONDITIONAL_ACCESS_BLOCKED" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_NOT_CONFIRMED" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "MESSAGE_REJECTED" | "SERVICE_UNAVAILABLE" | "SERVICE_CREDENTIALS_REJECTED" | "SERVICE_PERMISSION_MISSING" | "SERVICE_KEY_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "SEND_AS_DENIED" | "MAILBOX_FULL" | "ROOM_UNAVAILABLE" | "ROOMS_NOT_AVAILABLE" | "SESSION_ENDED" | "TEAMS_NOT_AVAILABLE" | "TEAMS_NOT_AVAILABLE_ON_SMTP" | "SESSION_ORGANIZER_CHANGED" | "SESSION_TRANSPORT_CHANGED" | "CLASSIC_DISABLED" | "CONNECT_ATTEMPTS_LIMITED" | "TEST_RECIPIENT_NOT_ALLOWED" | "TEST_EMAIL_QUOTA_EXCEEDED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "USER_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_TOO_LARGE" | "NOTIFICATION_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_REVISION_STALE" | "SESSION_NOT_FINISHED" | "CLIENT_APP_NOT_ACCEPTED";
+            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "CONDITIONAL_ACCESS_BLOCKED" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_COOKIE_REFUSED" | "SIGN_IN_NOT_CONFIRMED" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "MESSAGE_REJECTED" | "SERVICE_UNAVAILABLE" | "SERVICE_CREDENTIALS_REJECTED" | "SERVICE_PERMISSION_MISSING" | "SERVICE_KEY_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "SEND_AS_DENIED" | "MAILBOX_FULL" | "ROOM_UNAVAILABLE" | "ROOMS_NOT_AVAILABLE" | "SESSION_ENDED" | "TEAMS_NOT_AVAILABLE" | "TEAMS_NOT_AVAILABLE_ON_SMTP" | "SESSION_ORGANIZER_CHANGED" | "SESSION_TRANSPORT_CHANGED" | "CLASSIC_DISABLED" | "CONNECT_ATTEMPTS_LIMITED" | "TEST_RECIPIENT_NOT_ALLOWED" | "TEST_EMAIL_QUOTA_EXCEEDED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "USER_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_TOO_LARGE" | "NOTIFICATION_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_REVISION_STALE" | "SESSION_NOT_FINISHED" | "CLIENT_APP_NOT_ACCEPTED";
             detail: string;
             remedy: string;
             upstream?: string;

@@ -102,26 +102,26 @@ export function callbackPage(outcome: CallbackOutcome, scriptNonce: string, lang
  */
 export function confirmPage(outcome: CallbackOutcome & { confirm: NonNullable<CallbackOutcome['confirm']> }, styleNonce: string, language: 'en' | 'ja'): string {
   const { token, account, admin } = outcome.confirm;
-  // The names the owner must check stand out; each is escaped on its own.
+  // The names the owner must check stand out; each is escaped on its own (the texts around them are the page's own).
   const [who, by, where] = [account, admin, outcome.catalog ?? ''].map((v) => `<strong>${escapeHtml(v)}</strong>`);
   const t = language === 'ja'
     ? {
       heading: 'このアカウントをコース カタログに接続しますか？',
       what: `${who} としてサインインしました。${by} さんが、このアカウントをカタログ ${where} に接続しようとしています。接続すると、LMS はこのカタログの通知と会議出席依頼を ${who} として送信し、返信はこのメールボックスに届きます。`,
-      ask: '依頼に心当たりがある場合のみ [接続] を選択してください。心当たりがない場合は [キャンセル] を選択してください。カタログはあなたのアカウントに接続されません。',
+      ask: `依頼に心当たりがある場合のみ [接続] を選択してください。心当たりがない場合や、いま ${who} としてサインインしたのがご自身でない場合は、[キャンセル] を選択してください。カタログはこのアカウントに接続されません。`,
       connect: '接続',
       cancel: 'キャンセル'
     }
     : {
       heading: 'Connect this account to the course catalog?',
       what: `You signed in as ${who}. ${by} asked to connect it to the catalog ${where}: the LMS will then send that catalog's notifications and meeting invitations as ${who}, and replies will reach this mailbox.`,
-      ask: 'Select Connect only if you expect this. If you did not ask for it, select Cancel: the catalog is not connected to your account.',
+      ask: `Select Connect only if you expect this. If you did not ask for it, or if it was not you who just signed in as ${who}, select Cancel: the catalog is not connected to this account.`,
       connect: 'Connect',
       cancel: 'Cancel'
     };
   return `${pageHead(language, styleNonce)}
 <body>
-<main><h1>${escapeHtml(t.heading)}</h1><p>${t.what}</p><p>${escapeHtml(t.ask)}</p>
+<main><h1>${escapeHtml(t.heading)}</h1><p>${t.what}</p><p>${t.ask}</p>
 <form method="post" action="confirm"><input type="hidden" name="token" value="${escapeHtml(token)}">
 <p class="actions"><button type="submit" name="decision" value="cancel">${escapeHtml(t.cancel)}</button> <button type="submit" name="decision" value="connect" class="primary">${escapeHtml(t.connect)}</button></p>
 </form></main>

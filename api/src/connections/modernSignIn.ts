@@ -11,7 +11,7 @@ import { verifySmtpLogin } from '../mail/smtp';
 import type { ConnectionStore } from './connectionStore';
 import { requireUserMailbox } from './mailboxCheck';
 import { OrgConsentStatus, signInScopes } from './orgConsent';
-import { bindingHash, BROWSER_COOKIE_SECONDS, browserCookieName, checkBrowser, checkNonce, checkNotExpired, checkSamePrincipal, COMPLETION_LIFETIME_MS, isWellFormedState, newBrowserBinding, newSignIn, randomToken } from './signInState';
+import { bindingHash, BROWSER_COOKIE_SECONDS, browserCookieName, checkBinding, checkBrowser, checkNonce, checkNotExpired, checkSamePrincipal, COMPLETION_LIFETIME_MS, isWellFormedState, newBrowserBinding, newSignIn, randomToken } from './signInState';
 import type { PendingSignIn, SignInStore } from './signInStore';
 
 export interface CallbackQuery {
@@ -128,18 +128,63 @@ export class ModernSignIn {
    * authorize URL seen by someone else (its 10 minutes) let them sign in with their own account,
    * confirm as that account's owner, and the admin's page completed with their mailbox.
    */
-  public async bindBrowser(authorizeUrl: string): Promise<{ cookie: BrowserCookie } | { failed: CallbackOutcome }> {
+  public async bindBrowser(authorizeUrl: string): Promise<{ cookie: BrowserCookie; check: string } | { failed: CallbackOutcome }> {
     const state = new URL(authorizeUrl).searchParams.get('state');
     if (!isWellFormedState(state)) {
       return { failed: { ok: false, code: 'STATE_INVALID' } };
     }
     const binding = newBrowserBinding();
+    const check = randomToken();
     try {
-      await this.deps.signIns.bindBrowser(state, binding.browser, binding.hash, this.now());
+      await this.deps.signIns.bindBrowser(state, binding.browser, binding.hash, bindingHash(check), this.now());
     } catch (error) {
       return { failed: { ok: false, code: codeOf(error) } };
     }
-    return { cookie: { name: browserCookieName(binding.browser), value: binding.secret, maxAgeSeconds: BROWSER_COOKIE_SECONDS } };
+    return { cookie: { name: browserCookieName(binding.browser), value: binding.secret, maxAgeSeconds: BROWSER_COOKIE_SECONDS }, check };
+  }
+
+  /**
+   * The start page's second step: the browser that got the cookie (it shows the one-time check
+   * value the first step sent it back with) must show the cookie too. One that refused it (cookies
+   * blocked for the API's site) would reach a callback that refuses it, with the page left waiting:
+   * the sign-in ends here instead, and the page is told (SIGN_IN_COOKIE_REFUSED). A wrong or missing
+   * check value changes nothing (only that browser has it).
+   */
+  public async browserKept(authorizeUrl: string, check: string, cookies: Cookies): Promise<{ ok: true } | { failed: CallbackOutcome }> {
+    const state = new URL(authorizeUrl).searchParams.get('state');
+    if (!isWellFormedState(state)) {
+      return { failed: { ok: false, code: 'STATE_INVALID' } };
+    }
+    const sameCheck = (pending: PendingSignIn): void => {
+      if (pending.phase !== 'graph') {
+        throw new ApiError('STATE_INVALID');
+      }
+      try {
+        checkBinding(pending.checkHash, check);
+      } catch {
+        throw new ApiError('STATE_INVALID');
+      }
+    };
+    let pending: PendingSignIn;
+    try {
+      pending = await this.deps.signIns.peek(state);
+      sameCheck(pending);
+      checkNotExpired(pending.expiresAt, this.now());
+    } catch (error) {
+      return { failed: { ok: false, code: codeOf(error) } };
+    }
+    try {
+      checkBrowser(pending, cookies);
+      return { ok: true };
+    } catch {
+      // This browser did not keep the cookie: the sign-in could never finish here.
+    }
+    try {
+      pending = await this.deps.signIns.take(state, sameCheck);
+    } catch (error) {
+      return { failed: { ok: false, code: codeOf(error) } };
+    }
+    return { failed: await this.failed(pending, { origin: pending.origin, catalog: pending.catalog, ok: false }, 'SIGN_IN_COOKIE_REFUSED') };
   }
 
   /**

@@ -24,6 +24,10 @@ export interface SignInTarget {
 export function isAuthorizeUrl(url: string, target: SignInTarget): boolean {
   let parsed: URL;
   let authority: URL;
+  // The URL parser drops tabs and line breaks silently; such a URL is no MSAL-built one.
+  if ([...url].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+    return false;
+  }
   try {
     parsed = new URL(url);
     authority = new URL(target.authority);
@@ -75,46 +79,79 @@ function teamsJsSource(): string {
 
 export interface SignInStartDeps {
   target: SignInTarget;
-  signIn: Pick<ModernSignIn, 'bindBrowser'>;
+  signIn: Pick<ModernSignIn, 'bindBrowser' | 'browserKept'>;
 }
+
+type StartQuery = { authorize?: string; check?: string };
 
 /**
  * The sign-in window opens here, on the API's origin, before Microsoft's page: GET /v1/auth/start
- * (a browser popup: 302) and GET /v1/auth/teams-start (Teams' authentication.authenticate, which
- * asks that the flow start on the app's domain: a page that marks the window as Teams'). Both bind
- * the sign-in to this browser, once, with a cookie the callback and the confirmation need
- * (ModernSignIn.bindBrowser). Also GET /v1/auth/teams.js, for the callback page in Teams.
+ * (a browser popup: on to Microsoft with a 302) and GET /v1/auth/teams-start (Teams'
+ * authentication.authenticate, which asks that the flow start on the app's domain: a page that
+ * marks the window as Teams'). Both bind the sign-in to this browser, once, with a cookie the
+ * callback and the confirmation need (ModernSignIn.bindBrowser), then come back to themselves with
+ * a one-time check value: only once the browser showed the cookie does the window go on to
+ * Microsoft. A browser that refuses the cookie ends the sign-in there, and the page is told
+ * (SIGN_IN_COOKIE_REFUSED), rather than waiting for a callback that would be refused. Also
+ * GET /v1/auth/teams.js, for the callback page in Teams.
  */
 export function signInStartRoutes(app: FastifyInstance, deps: SignInStartDeps): void {
-  const query = { type: 'object', properties: { authorize: { type: 'string', maxLength: 8192 } }, required: ['authorize'] } as const;
-  const config = { rateLimit: { max: 30, timeWindow: '1 minute' } };
+  const querystring = {
+    type: 'object',
+    properties: { authorize: { type: 'string', maxLength: 8192 }, check: { type: 'string', maxLength: 64 } },
+    required: ['authorize']
+  } as const;
+  // Two requests a sign-in (the binding, then its check): 30 sign-ins a minute per address, as the callback takes.
+  const config = { rateLimit: { max: 60, timeWindow: '1 minute' } };
 
-  /** The sign-in bound to this browser (its cookie set on the reply), or the page saying why not. */
-  async function bind(request: FastifyRequest, reply: FastifyReply, authorize: string): Promise<boolean> {
+  /**
+   * The start page's two steps. Without `check`: bind the sign-in to this browser (its cookie set)
+   * and come back with the check value. With it: the cookie must be there. True once the window may
+   * go on to Microsoft; otherwise the reply says why not.
+   */
+  async function started(request: FastifyRequest<{ Querystring: StartQuery }>, reply: FastifyReply, page: 'start' | 'teams-start'): Promise<string | undefined> {
+    const authorize = request.query.authorize ?? '';
     if (!isAuthorizeUrl(authorize, deps.target)) {
       await reply.code(400).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store')
         .send('This page only starts a Microsoft sign-in of the connection API.');
-      return false;
+      return undefined;
     }
-    const bound = await deps.signIn.bindBrowser(authorize);
+    // The URL as parsed: what the browser would go to, with nothing a header could not carry.
+    const target = new URL(authorize).href;
+    const check = request.query.check;
+    if (check !== undefined) {
+      const kept = await deps.signIn.browserKept(target, check, request.cookies);
+      if ('failed' in kept) {
+        await sendSignInPage(request, reply, kept.failed);
+        return undefined;
+      }
+      return target;
+    }
+    const bound = await deps.signIn.bindBrowser(target);
     if ('failed' in bound) {
       await sendSignInPage(request, reply, bound.failed);
-      return false;
+      return undefined;
     }
     reply.setCookie(bound.cookie.name, bound.cookie.value, { path: '/', secure: true, httpOnly: true, sameSite: 'lax', maxAge: bound.cookie.maxAgeSeconds });
-    return true;
+    // Relative: the same page wherever the API is hosted (a path prefix included).
+    await reply
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('cross-origin-opener-policy', 'unsafe-none')
+      .redirect(`${page}?${new URLSearchParams({ authorize: target, check: bound.check }).toString()}`, 302);
+    return undefined;
   }
 
-  app.get<{ Querystring: { authorize?: string } }>('/v1/auth/start', {
+  app.get<{ Querystring: StartQuery }>('/v1/auth/start', {
     schema: {
       tags: ['sign-in'],
-      summary: 'Start of the sign-in in a browser window: binds the sign-in to this browser (a cookie) and goes on to the Microsoft sign-in',
-      querystring: query
+      summary: 'Start of the sign-in in a browser window: binds the sign-in to this browser (a cookie), checks the browser kept it, and goes on to the Microsoft sign-in',
+      querystring: querystring
     },
     config
   }, async (request, reply) => {
-    const authorize = request.query.authorize ?? '';
-    if (!(await bind(request, reply, authorize))) {
+    const target = await started(request, reply, 'start');
+    if (target === undefined) {
       return reply;
     }
     // The popup must keep its opener through this hop (as through the callback's).
@@ -122,20 +159,20 @@ export function signInStartRoutes(app: FastifyInstance, deps: SignInStartDeps): 
       .header('cache-control', 'no-store')
       .header('referrer-policy', 'no-referrer')
       .header('cross-origin-opener-policy', 'unsafe-none')
-      .redirect(authorize, 302);
+      .redirect(target, 302);
   });
 
-  app.get<{ Querystring: { authorize?: string } }>('/v1/auth/teams-start', {
+  app.get<{ Querystring: StartQuery }>('/v1/auth/teams-start', {
     schema: {
       tags: ['sign-in'],
-      summary: 'Start of the sign-in in Teams (authentication.authenticate): binds the sign-in to this browser, marks the window as Teams\' and goes on to the Microsoft sign-in',
-      querystring: query,
+      summary: 'Start of the sign-in in Teams (authentication.authenticate): binds the sign-in to this browser, checks the browser kept it, marks the window as Teams\' and goes on to the Microsoft sign-in',
+      querystring: querystring,
       produces: ['text/html']
     },
     config
   }, async (request, reply) => {
-    const authorize = request.query.authorize ?? '';
-    if (!(await bind(request, reply, authorize))) {
+    const target = await started(request, reply, 'teams-start');
+    if (target === undefined) {
       return reply;
     }
     const nonce = randomBytes(16).toString('base64');
@@ -145,7 +182,7 @@ export function signInStartRoutes(app: FastifyInstance, deps: SignInStartDeps): 
       .header('referrer-policy', 'no-referrer')
       .header('cross-origin-opener-policy', 'unsafe-none')
       .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
-      .send(teamsStartPage(authorize, nonce));
+      .send(teamsStartPage(target, nonce));
   });
 
   app.get(TEAMS_JS_PATH, { schema: { hide: true } }, async (_request, reply) => {

@@ -38,6 +38,8 @@ export interface PendingSignIn {
    */
   browser?: string;
   browserHash?: string;
+  /** SHA-256 of the start page's one-time check value: its second step proves the browser kept the cookie. */
+  checkHash?: string;
   /** The connection record's generation when Connect was pressed. */
   generation?: number;
   verifier: string;
@@ -103,6 +105,25 @@ export class SignInStore {
    * before the delete: a caller it refuses (by throwing) leaves the sign-in for its rightful owner.
    */
   public async take(state: string, accept?: (signIn: PendingSignIn) => void): Promise<PendingSignIn> {
+    const { key, entity, signIn } = await this.read(state);
+    accept?.(signIn);
+    try {
+      await this.table.deleteEntity(key, ROW, { etag: entity.etag });
+    } catch (error) {
+      if (statusOf(error) === 404 || statusOf(error) === 412) {
+        throw new ApiError('STATE_INVALID');
+      }
+      throw storageError(error);
+    }
+    return signIn;
+  }
+
+  /** A sign-in as stored, left in place (the start page's check reads it). */
+  public async peek(state: string): Promise<PendingSignIn> {
+    return (await this.read(state)).signIn;
+  }
+
+  private async read(state: string): Promise<{ key: string; entity: { etag: string }; signIn: PendingSignIn }> {
     const key = stateKey(state);
     const entity = await readEntity<Entity>(this.table, key, ROW);
     if (!entity) {
@@ -122,6 +143,7 @@ export class SignInStore {
       bindingHash: entity.bindingHash,
       browser: entity.browser,
       browserHash: entity.browserHash,
+      checkHash: entity.checkHash,
       generation: entity.generation,
       verifier: secret.verifier,
       cache: secret.cache,
@@ -129,16 +151,7 @@ export class SignInStore {
       homeAccountId: entity.homeAccountId,
       expiresAt: entity.expiresAt
     };
-    accept?.(signIn);
-    try {
-      await this.table.deleteEntity(key, ROW, { etag: entity.etag });
-    } catch (error) {
-      if (statusOf(error) === 404 || statusOf(error) === 412) {
-        throw new ApiError('STATE_INVALID');
-      }
-      throw storageError(error);
-    }
-    return signIn;
+    return { key, entity, signIn };
   }
 
   /**
@@ -146,7 +159,7 @@ export class SignInStore {
    * time, not bound yet; the write is conditional on the ETag read, so of two starts racing with
    * one state only one binds it. A refusal leaves the row as it was, for the browser bound first.
    */
-  public async bindBrowser(state: string, browser: string, browserHash: string, now: number): Promise<void> {
+  public async bindBrowser(state: string, browser: string, browserHash: string, checkHash: string, now: number): Promise<void> {
     const key = stateKey(state);
     const entity = await readEntity<Entity>(this.table, key, ROW);
     if (!entity || entity.phase !== 'graph') {
@@ -157,7 +170,7 @@ export class SignInStore {
       throw new ApiError('SIGN_IN_OTHER_BROWSER');
     }
     try {
-      await this.table.updateEntity({ partitionKey: key, rowKey: ROW, browser, browserHash }, 'Merge', { etag: entity.etag });
+      await this.table.updateEntity({ partitionKey: key, rowKey: ROW, browser, browserHash, checkHash }, 'Merge', { etag: entity.etag });
     } catch (error) {
       if (statusOf(error) === 404) {
         throw new ApiError('STATE_INVALID');

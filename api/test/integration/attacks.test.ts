@@ -180,6 +180,19 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
       expect(mine).toEqual([200, 200, 200, 200, 200, 429]);
     });
 
+    it('rate limit - the sign-in\'s start page takes 60 requests a minute per address (two a sign-in), whatever the global budget; the 61st is a 429 with Retry-After', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 61; i++) {
+        const res = await fetch(`${limited.url}/v1/auth/start?authorize=${encodeURIComponent(`https://evil.example/${i}`)}`, { redirect: 'manual' });
+        statuses.push(res.status);
+        if (res.status === 429) {
+          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        }
+      }
+      expect(statuses.slice(0, 60).every((status) => status === 400)).toBe(true);
+      expect(statuses[60]).toBe(429);
+    });
+
     it('classic off - CLASSIC_ENABLED=false answers CLASSIC_DISABLED before any login, and audits the attempt', async () => {
       const alex = await stack.token('alex@contoso.test');
       const res = await call(connection(catalogB, '/classic'), alex, { method: 'POST', body: { email: 'alex@contoso.test', password: CANARY } });

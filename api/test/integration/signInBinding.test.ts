@@ -202,6 +202,54 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     expect(await stack.tableDump()).not.toContain(secret);
   });
 
+  it('start page - a browser that does not keep the cookie ends the sign-in at once and the page is told (SIGN_IN_COOKIE_REFUSED); a wrong check value changes nothing; a state of a second leg or past its time is not started', async () => {
+    const startAs = async (): Promise<{ authorizeUrl: string; nonce: string }> => {
+      const nonce = pageNonce();
+      const started = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });
+      return { authorizeUrl: started.body.authorizeUrl as string, nonce };
+    };
+    const result = async (nonce: string): Promise<any> => (await stack.call('POST', path(catalogA, '/modern/result'), { token: await stack.token('adele@contoso.test'), body: { nonce } })).body;
+    const state = (authorizeUrl: string): string => new URL(authorizeUrl).searchParams.get('state') as string;
+    const row = async (authorizeUrl: string): Promise<unknown> => table(TABLES.signIns).getEntity(createHash('sha256').update(state(authorizeUrl)).digest('hex'), 'signin').catch(() => undefined);
+
+    // Cookies refused: the first hop sets one, the second does not see it.
+    const refused = await startAs();
+    const first = await stack.call('GET', `/v1/auth/start?authorize=${encodeURIComponent(refused.authorizeUrl)}`, { anotherBrowser: true });
+    expect([first.status, first.headers.get('set-cookie')?.startsWith('__Host-lms-signin-')]).toEqual([302, true]);
+    const hop = first.headers.get('location') as string;
+    const wrongCheck = await stack.call('GET', `/v1/auth/${hop.replace(/check=[^&]+/, `check=${'x'.repeat(43)}`)}`, { anotherBrowser: true });
+    expect(String(wrongCheck.body)).toContain('<code>STATE_INVALID</code>');
+    expect(await row(refused.authorizeUrl)).toBeDefined();
+    expect(await result(refused.nonce)).toEqual({ status: 'pending' });
+    const second = await stack.call('GET', `/v1/auth/${hop}`, { anotherBrowser: true });
+    expect(second.status).toBe(400);
+    expect(postedMessage(String(second.body))).toEqual({ message: { type: 'lms-m365-connection', catalog: catalogA, ok: false, code: 'SIGN_IN_COOKIE_REFUSED' }, origin: OPENER_ORIGIN });
+    expect(await result(refused.nonce)).toEqual({ status: 'failed', code: 'SIGN_IN_COOKIE_REFUSED' });
+    expect(await row(refused.authorizeUrl)).toBeUndefined();
+
+    // Past its 10 minutes before the window opened it: STATE_EXPIRED, nothing bound.
+    const late = await startAs();
+    await table(TABLES.signIns).updateEntity({ partitionKey: createHash('sha256').update(state(late.authorizeUrl)).digest('hex'), rowKey: 'signin', expiresAt: Date.now() - 1 }, 'Merge');
+    const expired = await stack.call('GET', `/v1/auth/start?authorize=${encodeURIComponent(late.authorizeUrl)}`, { anotherBrowser: true });
+    expect([expired.status, expired.headers.get('set-cookie')]).toEqual([400, null]);
+    expect(String(expired.body)).toContain('<code>STATE_EXPIRED</code>');
+
+    // A second leg's authorize URL (the SMTP consent) comes from the callback in the bound window, never from a start page.
+    const smtp = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce: pageNonce(), transport: 'smtp-oauth' } });
+    const firstLeg = await signIn(stack.tenant.origin, await stack.open(smtp.body.authorizeUrl), { user: 'adele@contoso.test' });
+    const legPage = await stack.call('GET', `${new URL(firstLeg.callbackUrl).pathname}${new URL(firstLeg.callbackUrl).search}`);
+    expect(legPage.status).toBe(302);
+    const secondLeg = legPage.headers.get('location') as string;
+    const legStart = await stack.call('GET', `/v1/auth/start?authorize=${encodeURIComponent(secondLeg)}`, { anotherBrowser: true });
+    expect([legStart.status, legStart.headers.get('set-cookie')]).toEqual([400, null]);
+    expect(String(legStart.body)).toContain('<code>STATE_INVALID</code>');
+    // Its callback, too, only in the bound browser.
+    const legSignIn = await signIn(stack.tenant.origin, secondLeg, { user: 'adele@contoso.test' });
+    const legCallback = `${new URL(legSignIn.callbackUrl).pathname}${new URL(legSignIn.callbackUrl).search}`;
+    expect(postedMessage(String((await stack.call('GET', legCallback, { anotherBrowser: true })).body)).message).toMatchObject({ ok: false, code: 'SIGN_IN_OTHER_BROWSER' });
+    expect(postedMessage(String((await stack.call('GET', legCallback)).body)).message).toMatchObject({ ok: true });
+  });
+
   it('confirmation - the owner who expects it connects: the admin\'s page then learns the completion code and connects; a form answer that is neither is refused before anything is read', async () => {
     const nonce = pageNonce();
     const started = await stack.call('POST', path(catalogA, '/modern'), { token: await stack.token('adele@contoso.test'), body: { orgConsent: false, origin: OPENER_ORIGIN, nonce } });

@@ -111,7 +111,12 @@ export async function startStack(overrides: Record<string, string> = {}, options
       },
       cookieHeader: () => [...cookies].map(([name, value]) => `${name}=${value}`).join('; '),
       open: async (authorizeUrl) => {
-        const res = await stack.call('GET', `/v1/auth/start?authorize=${encodeURIComponent(authorizeUrl)}`);
+        // Two hops, as a browser follows them: the binding (a cookie, then back to itself with a
+        // check value), then the check that the cookie came back (on to Microsoft).
+        let res = await stack.call('GET', `/v1/auth/start?authorize=${encodeURIComponent(authorizeUrl)}`);
+        for (let hop = 0; res.status === 302 && (res.headers.get('location') ?? '').startsWith('start?') && hop < 2; hop++) {
+          res = await stack.call('GET', `/v1/auth/${res.headers.get('location') as string}`);
+        }
         if (res.status !== 302) {
           throw new Error(`the sign-in's start page answered ${res.status}: ${String(res.body).slice(0, 300)}`);
         }

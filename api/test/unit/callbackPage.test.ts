@@ -32,9 +32,15 @@ describe('callback page', () => {
     expect(en).toContain(`<input type="hidden" name="token" value="${confirm.token}">`);
     expect(en).toMatch(/<button type="submit" name="decision" value="connect"[^>]*>Connect<\/button>/);
     expect(en).toMatch(/<button type="submit" name="decision" value="cancel">Cancel<\/button>/);
+    // Whoever reads it in a browser where someone else's sign-in landed is told to cancel too.
+    expect(en).toContain('or if it was not you who just signed in as <strong>lynne@contoso.test</strong>, select Cancel');
+    const hostile = confirmPage({ ok: true, catalog: 'c', confirm: { ...confirm, account: '<b>x@contoso.test' } }, 'n', 'en');
+    expect(hostile).not.toContain('<b>x@');
+    expect(hostile.match(/&lt;b&gt;x@contoso\.test/g)).toHaveLength(3);
     const ja = confirmPage({ ok: true, catalog: 'c', confirm }, 'n', 'ja');
     expect(ja).toContain('<html lang="ja">');
     expect(ja).toContain('>接続</button>');
+    expect(ja).toContain('いま <strong>lynne@contoso.test</strong> としてサインインしたのがご自身でない場合は');
   });
 
   it('callbackPage - the owner who selected Cancel on the confirmation is told the catalog is not connected to their account, not the admin\'s error text', () => {

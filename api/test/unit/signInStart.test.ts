@@ -104,14 +104,20 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
 
   describe('routes', () => {
     const app = Fastify();
-    /** The binding as ModernSignIn answers it: a cookie, or (for the state 'used') the sign-in's refusal. */
+    /** The binding as ModernSignIn answers it: a cookie and a check value, or (for the state 'used') the sign-in's refusal. */
     const bound: string[] = [];
-    const signIn: Pick<ModernSignIn, 'bindBrowser'> = {
+    const kept: Array<[string, string, string | undefined]> = [];
+    const signIn: Pick<ModernSignIn, 'bindBrowser' | 'browserKept'> = {
       bindBrowser: async (authorize) => {
         bound.push(authorize);
         return new URL(authorize).searchParams.get('state') === 'used'
           ? { failed: { ok: false, code: 'SIGN_IN_OTHER_BROWSER' } }
-          : { cookie: { name: '__Host-lms-signin-b1', value: 'secret-value', maxAgeSeconds: 900 } };
+          : { cookie: { name: '__Host-lms-signin-b1', value: 'secret-value', maxAgeSeconds: 900 }, check: 'chk' };
+      },
+      // The browser kept the cookie when it shows it; one that did not ends the sign-in.
+      browserKept: async (authorize, check, cookies) => {
+        kept.push([authorize, check, cookies['__Host-lms-signin-b1']]);
+        return cookies['__Host-lms-signin-b1'] === 'secret-value' ? { ok: true } : { failed: { ok: false, code: 'SIGN_IN_COOKIE_REFUSED', origin: 'https://contoso.sharepoint.com', catalog: 'https://contoso.sharepoint.com/sites/a' } };
       }
     };
     beforeAll(async () => {
@@ -119,16 +125,37 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
       signInStartRoutes(app, { target: TARGET, signIn });
       await app.ready();
     });
-    beforeEach(() => { bound.length = 0; });
+    beforeEach(() => {
+      bound.length = 0;
+      kept.length = 0;
+    });
     afterAll(async () => app.close());
 
-    it('GET /v1/auth/start - binds the sign-in to this browser with a __Host- cookie (Secure, HttpOnly, Lax, its lifetime) and goes on to the Microsoft sign-in, keeping the opener', async () => {
-      const res = await app.inject({ method: 'GET', url: `/v1/auth/start?authorize=${encodeURIComponent(AUTHORIZE)}` });
-      expect(res.statusCode).toBe(302);
-      expect(res.headers.location).toBe(AUTHORIZE);
+    it('GET /v1/auth/start - binds the sign-in to this browser with a __Host- cookie (Secure, HttpOnly, Lax, its lifetime), comes back to check the browser kept it, then goes on to the Microsoft sign-in, keeping the opener', async () => {
+      const first = await app.inject({ method: 'GET', url: `/v1/auth/start?authorize=${encodeURIComponent(AUTHORIZE)}` });
+      expect(first.statusCode).toBe(302);
+      // Relative: the same page wherever the API is hosted.
+      expect(first.headers.location).toBe(`start?${new URLSearchParams({ authorize: AUTHORIZE, check: 'chk' }).toString()}`);
       expect(bound).toEqual([AUTHORIZE]);
-      expect(res.headers['set-cookie']).toBe('__Host-lms-signin-b1=secret-value; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax');
-      expect([res.headers['cache-control'], res.headers['referrer-policy'], res.headers['cross-origin-opener-policy']]).toEqual(['no-store', 'no-referrer', 'unsafe-none']);
+      expect(first.headers['set-cookie']).toBe('__Host-lms-signin-b1=secret-value; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax');
+      expect([first.headers['cache-control'], first.headers['referrer-policy'], first.headers['cross-origin-opener-policy']]).toEqual(['no-store', 'no-referrer', 'unsafe-none']);
+      const second = await app.inject({ method: 'GET', url: `/v1/auth/${String(first.headers.location)}`, headers: { cookie: '__Host-lms-signin-b1=secret-value' } });
+      expect(second.statusCode).toBe(302);
+      expect(second.headers.location).toBe(AUTHORIZE);
+      expect(kept).toEqual([[AUTHORIZE, 'chk', 'secret-value']]);
+      expect([second.headers['set-cookie'], second.headers['cache-control'], second.headers['cross-origin-opener-policy']]).toEqual([undefined, 'no-store', 'unsafe-none']);
+      expect(bound).toHaveLength(1);
+    });
+
+    it('GET /v1/auth/start and /teams-start - a browser that did not keep the cookie is answered the callback page with SIGN_IN_COOKIE_REFUSED (posted to the page\'s origin) and goes nowhere', async () => {
+      for (const path of ['start', 'teams-start']) {
+        const res = await app.inject({ method: 'GET', url: `/v1/auth/${path}?${new URLSearchParams({ authorize: AUTHORIZE, check: 'chk' }).toString()}` });
+        expect(res.statusCode).toBe(400);
+        expect([res.headers.location, res.headers['set-cookie']]).toEqual([undefined, undefined]);
+        expect(res.body).toContain('<code>SIGN_IN_COOKIE_REFUSED</code>');
+        expect(res.body).toContain('"origin":"https://contoso.sharepoint.com"');
+      }
+      expect(bound).toEqual([]);
     });
 
     it('GET /v1/auth/start and /teams-start - a sign-in that cannot be bound (already opened elsewhere) answers the callback page with its code, sets no cookie and goes nowhere', async () => {
@@ -144,8 +171,12 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
       }
     });
 
-    it('GET /v1/auth/teams-start - marks the window as Teams\' and goes on to the Microsoft sign-in, under a nonce-only CSP', async () => {
-      const res = await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(AUTHORIZE)}` });
+    it('GET /v1/auth/teams-start - binds the sign-in to this browser, checks it kept the cookie, marks the window as Teams\' and goes on to the Microsoft sign-in, under a nonce-only CSP', async () => {
+      const first = await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(AUTHORIZE)}` });
+      expect([first.statusCode, first.headers.location]).toEqual([302, `teams-start?${new URLSearchParams({ authorize: AUTHORIZE, check: 'chk' }).toString()}`]);
+      expect(bound).toEqual([AUTHORIZE]);
+      expect(first.headers['set-cookie']).toBe('__Host-lms-signin-b1=secret-value; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax');
+      const res = await app.inject({ method: 'GET', url: `/v1/auth/${String(first.headers.location)}`, headers: { cookie: '__Host-lms-signin-b1=secret-value' } });
       expect(res.statusCode).toBe(200);
       const nonce = /script-src 'nonce-([^']+)'/.exec(String(res.headers['content-security-policy']))![1];
       expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'nonce-[^']+';/);
@@ -153,11 +184,11 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
       expect([res.headers['content-type'], res.headers['cache-control'], res.headers['referrer-policy'], res.headers['cross-origin-opener-policy']])
         .toEqual(['text/html; charset=utf-8', 'no-store', 'no-referrer', 'unsafe-none']);
       expect(res.body).toContain(`<script nonce="${nonce}">`);
-      // The URL goes into the script as JSON with `<` escaped: no closing tag can end the script early.
+      // The URL goes on as parsed (its query's < and > percent-encoded) and into the script as JSON with `<` escaped: no closing tag can end the script early.
       const odd = `${AUTHORIZE}&x=</script><script>alert(1)</script>`;
-      const oddPage = (await app.inject({ method: 'GET', url: `/v1/auth/teams-start?authorize=${encodeURIComponent(odd)}` })).body;
+      const oddPage = (await app.inject({ method: 'GET', url: `/v1/auth/teams-start?${new URLSearchParams({ authorize: odd, check: 'chk' }).toString()}`, headers: { cookie: '__Host-lms-signin-b1=secret-value' } })).body;
       expect(oddPage).not.toContain('</script><script>alert(1)');
-      expect(oddPage).toContain('\\u003c/script>\\u003cscript>alert(1)\\u003c/script>');
+      expect(oddPage).toContain('x=%3C/script%3E%3Cscript%3Ealert(1)%3C/script%3E');
       const page = runPage(res.body.replace(/<script nonce="[^"]+">/, '<script nonce="x">'), { teamsWindow: false, opener: false });
       expect(page.storage.get(TEAMS_HOST_KEY)).toBe('teams');
       expect(page.calls).toEqual([`replace ${AUTHORIZE}`]);
@@ -172,6 +203,11 @@ describe('sign-in in Teams (authentication.authenticate)', () => {
           expect(res.body).not.toContain(target);
         }
         expect((await app.inject({ method: 'GET', url: `/v1/auth/${path}` })).statusCode).toBe(400);
+        // A line break or tab the URL parser would drop silently (a header's end): refused before anything is bound.
+        for (const odd of [`${AUTHORIZE}\r\nSet-Cookie: x=1`, AUTHORIZE.replace('https://', 'https:\t//')]) {
+          const res = await app.inject({ method: 'GET', url: `/v1/auth/${path}?authorize=${encodeURIComponent(odd)}` });
+          expect([res.statusCode, res.headers['set-cookie'], res.headers.location]).toEqual([400, undefined, undefined]);
+        }
       }
       expect(bound).toEqual([]);
     });

@@ -244,6 +244,17 @@ export const DOMAIN_ERRORS = {
       ja: 'サインインは、開始した設定ページが開いたウィンドウ（同じブラウザー）でのみ完了します。何も変更されていません。設定ページでもう一度 [接続] を選択してください。設定ページが開いたウィンドウで再びこの表示になる場合は、ブラウザーが接続 API のサイトの Cookie を拒否している可能性があります。そのサイトの Cookie を許可してください。'
     }
   },
+  SIGN_IN_COOKIE_REFUSED: {
+    status: 400,
+    title: {
+      en: 'The browser did not keep the connection service\'s sign-in cookie.',
+      ja: 'ブラウザーが接続サービスのサインイン用 Cookie を保持しませんでした。'
+    },
+    remedy: {
+      en: 'The sign-in window needs a cookie from the connection service\'s site to finish the sign-in safely in this browser. Nothing was changed. Allow cookies for that site in this browser, or use another browser, then select Connect again.',
+      ja: 'サインイン ウィンドウでサインインを安全に完了するには、このブラウザーで接続サービスのサイトの Cookie が必要です。何も変更されていません。このブラウザーでそのサイトの Cookie を許可するか、別のブラウザーを使用してから、もう一度 [接続] を選択してください。'
+    }
+  },
   SIGN_IN_NOT_CONFIRMED: {
     status: 403,
     title: {
