@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, request, test } from '@playwright/test';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
 import { API, driveSignIn, PREVIEW, resetWorld, shot, signInInPopup, switchOn, TENANT, visit } from '../support/helpers';
@@ -148,6 +148,27 @@ test('sign-in in SharePoint - a blocked pop-up\'s link opens the window; closed,
   await expect(page.getByTestId('sign-in-window-closed')).toHaveCount(0);
   // Only the sign-in stopped: the switch turned on is still there, unsaved.
   await expect(page.getByRole('switch', { name: en.masterSwitchLabel })).toBeChecked();
+});
+
+test('sign-in in SharePoint - a browser that does not keep the API\'s cookie (here a proxy strips it) ends the sign-in at the start page, and the page says why at once instead of waiting', async ({ page }) => {
+  // Fetched outside the browser (route.fetch would store the cookie in the browser's jar), answered without Set-Cookie.
+  const outside = await request.newContext({ ignoreHTTPSErrors: true });
+  await page.context().route(`${API()}/v1/auth/start**`, async (route) => {
+    const response = await outside.get(route.request().url(), { maxRedirects: 0 });
+    const headers = { ...response.headers() };
+    delete headers['set-cookie'];
+    await route.fulfill({ status: response.status(), headers, body: await response.body() });
+  });
+  await visit(page);
+  await switchOn(page);
+  const popupPromise = page.waitForEvent('popup');
+  await page.getByRole('button', { name: en.connect, exact: true }).click();
+  // The window posts the failure to the page and closes itself, as the callback page does.
+  const popup = await popupPromise;
+  await popup.waitForEvent('close', { timeout: 15_000 });
+  await expect(page.getByTestId('page-error')).toContainText(ERROR_CATALOGUE.SIGN_IN_COOKIE_REFUSED.title.en, { timeout: 10_000 });
+  await expect(page.getByText(en.connecting)).toHaveCount(0);
+  await shot(page, 'sign-in-cookie-refused');
 });
 
 test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion code and the page connects; the account is told who connected it', async ({ page }) => {
