@@ -87,7 +87,7 @@ describe('settings list mirror (real API, local tenant, Azurite over loopback)',
     const failed = await patch({ enabled: true });
     expect(failed.status).toBe(200);
     expect(failed.body.settingsListWarning).toEqual({ code: 'SERVICE_UNAVAILABLE', failedAt: expect.any(String) });
-    expect(stack.logs.text()).toMatch(/"context":"settings list mirror","code":"SERVICE_UNAVAILABLE"/);
+    expect(stack.logs.text()).toMatch(/"context":"settings list mirror","catalog":"[^"]+\/sites\/catalog-a","code":"SERVICE_UNAVAILABLE"/);
     await fault(stack, 'graph-failure', { status: 0 });
     const healed = await patch({ enabled: false });
     expect(healed.body.settingsListWarning).toBeUndefined();
