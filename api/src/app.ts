@@ -31,7 +31,7 @@ import { AlertService } from './health/alerts';
 import { HealthMonitor } from './health/monitor';
 import { healthRoutes } from './health/routes';
 import { MicrosoftIdentity } from './identity/microsoftIdentity';
-import { createLogger, stripQuery } from './logging';
+import { auditLogger, createLogger, stripQuery } from './logging';
 import { describeSpec, type OpenApiDocument } from './openapiSpec';
 import { GraphClient } from './graph/graphClient';
 import { KekRing, KeyEncryptionKey, KeyVaultKek, LocalFileKek } from './secrets/kek';
@@ -195,7 +195,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     })
   });
   const catalogs = new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs });
-  const signIn = new ModernSignIn({ config, connections, signIns, identity, graph, orgConsent, catalogs, onUpstreamError: logUpstream, audit: (event, fields) => app.log.info({ audit: event, ...fields }, 'audit') });
+  const audit = auditLogger(app.log);
+  const signIn = new ModernSignIn({ config, connections, signIns, identity, graph, orgConsent, catalogs, onUpstreamError: logUpstream, audit: (event, fields) => audit.info({ audit: event, ...fields }, 'audit') });
   const service = new ConnectionService({
     config,
     connections,
@@ -207,9 +208,9 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     credentials,
     writer,
     catalogs,
-    audit: (event, fields) => app.log.info({ audit: event, ...fields }, 'audit'),
+    audit: (event, fields) => audit.info({ audit: event, ...fields }, 'audit'),
     onConnected: (record, admin) => alerts.connected(record, admin),
-    classicAttempts: new ClassicAttemptGuard(config.classic, (entry) => app.log.info({ audit: entry }, 'audit')),
+    classicAttempts: new ClassicAttemptGuard(config.classic, (entry) => audit.info({ audit: entry }, 'audit')),
     testEmailPolicy: testEmailPolicy(config.testEmail),
     onUpstreamError: logUpstream,
     onSendable: (catalog) => engine.wake(catalog),

@@ -80,3 +80,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     }
   }, destination);
 }
+
+/**
+ * The accountability trail (who connected, disconnected, retried, confirmed what): written at info
+ * whatever LOG_LEVEL says, so an operator who quiets the request lines (`warn`) keeps it.
+ */
+export function auditLogger<T extends { level: string; child(bindings: Record<string, never>, options: { level: string }): T }>(log: T): T {
+  return ['trace', 'debug', 'info'].includes(log.level) ? log : log.child({}, { level: 'info' });
+}

@@ -154,7 +154,8 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
     let logs: LogCapture;
     beforeAll(async () => {
       logs = new LogCapture();
-      limited = await startApi(localConfig(stack.tenant, stack.azurite.connectionString, { RATE_LIMIT_PER_MINUTE: '5', CLASSIC_ENABLED: 'false', REGISTERED_CATALOGS: catalogB }), { logDestination: logs });
+      // LOG_LEVEL warn, as an operator who quiets the request lines sets it: the audit trail stays.
+      limited = await startApi(localConfig(stack.tenant, stack.azurite.connectionString, { RATE_LIMIT_PER_MINUTE: '5', CLASSIC_ENABLED: 'false', REGISTERED_CATALOGS: catalogB, LOG_LEVEL: 'warn' }), { logDestination: logs });
     });
     afterAll(async () => {
       await limited?.close();
@@ -200,6 +201,8 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
       expect(((await res.json()) as { code: string }).code).toBe('CLASSIC_DISABLED');
       const audit = logs.lines.map((l) => JSON.parse(l) as { audit?: Record<string, string> }).find((l) => l.audit)?.audit;
       expect(audit).toMatchObject({ event: 'classic-connect', caller: 'alex@contoso.test', catalog: catalogB, target: 'alex@contoso.test', outcome: 'CLASSIC_DISABLED' });
+      // At warn, the request lines are gone; the audit line (info) is not.
+      expect(logs.lines.map((l) => (JSON.parse(l) as { msg?: string }).msg)).not.toContain('request');
       expect(logs.text()).not.toContain(CANARY);
     });
   });

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { createLogger, errFields, stripQueries } from '../../src/logging';
+import { auditLogger, createLogger, errFields, stripQueries } from '../../src/logging';
 import { ApiError, logFields } from '../../src/errors/apiError';
 import { originLine } from '../../src/errors/errorHandler';
 import { LogCapture } from '../support/inProcessApi';
@@ -26,6 +26,18 @@ describe('logging (R-OPS-5): what a line may hold', () => {
     expect(errFields('text')).toEqual({ type: 'string' });
     expect([errFields(null), errFields(undefined), errFields({ name: 7, code: { nested: CANARY } })]).toEqual([{ type: 'object' }, { type: 'undefined' }, { type: 'Error' }]);
     expect(errFields({ name: 'RestError', statusCode: 409, upstream: 'storage 409', response: CANARY })).toEqual({ type: 'RestError', statusCode: 409, upstream: 'storage 409' });
+  });
+
+  it('auditLogger - audit lines are written at info whatever LOG_LEVEL says; the logger\'s other info lines follow its level', () => {
+    for (const level of ['warn', 'error']) {
+      const logs = new LogCapture();
+      const log = createLogger(level, logs);
+      auditLogger(log).info({ audit: 'connected', catalog: 'c' }, 'audit');
+      log.info('request');
+      expect(logs.lines.map((l) => JSON.parse(l).msg)).toEqual(['audit']);
+    }
+    const verbose = createLogger('debug', new LogCapture());
+    expect(auditLogger(verbose)).toBe(verbose);
   });
 
   it('logFields - the API\'s own error gives its code and upstream; another (a storage SDK\'s) its status and kind too, never its message', () => {
