@@ -75,7 +75,7 @@ export interface BuiltApp {
 export function openKek(config: ApiConfig): KeyEncryptionKey {
   return config.kek.kind === 'key-vault'
     ? new KekRing(new KeyVaultKek(config.kek.keyId), (config.kek.previousKeyIds ?? []).map((id) => new KeyVaultKek(id)))
-    : new KekRing(LocalFileKek.open(config.kek.file), (config.kek.previousFiles ?? []).map((f) => LocalFileKek.open(f)));
+    : new KekRing(LocalFileKek.open(config.kek.file, !config.production), (config.kek.previousFiles ?? []).map((f) => LocalFileKek.open(f, false)));
 }
 
 /** Builds the API (not listening). Everything is wired here; routes only see interfaces. */

@@ -7,6 +7,7 @@ import { TableClient } from '@azure/data-tables';
 import { appToken, catalogPath, connectModern, eventually, inbox } from '../support/sending';
 import { Stack, startStack } from '../support/stack';
 import { TABLES } from '../../src/storage/tables';
+import { LocalFileKek } from '../../src/secrets/kek';
 
 jest.setTimeout(600_000);
 
@@ -201,6 +202,8 @@ describe('deployable artifact', () => {
 
     // Rotation: new key B current, A still unwraps; the instance keeps serving while the re-wrap runs beside it.
     await stop();
+    // Production makes up no key: the new one is created beside it first (as an operator would, or Key Vault's rotate).
+    LocalFileKek.open(b);
     await start({ LOCAL_KEK_FILE: b, LOCAL_KEK_PREVIOUS_FILES: a });
     const rewrap = spawn(process.execPath, ['main.js', 'rewrap-keys'], { cwd: dir, env: productionEnv({ LOCAL_KEK_FILE: b, LOCAL_KEK_PREVIOUS_FILES: a }), stdio: ['ignore', 'pipe', 'pipe'] });
     let rewrapOutput = '';

@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openKek } from '../../src/app';
+import { loadConfig, type ApiConfig } from '../../src/config/config';
 import { open, seal } from '../../src/secrets/envelope';
 import { KeyEncryptionKey, LocalFileKek } from '../../src/secrets/kek';
 
@@ -13,6 +15,18 @@ describe('envelope encryption', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(Buffer.from(JSON.parse(readFileSync(file, 'utf8')).key, 'base64')).toHaveLength(32);
     expect(LocalFileKek.open(file).keyId).toBe(kek.keyId);
+  });
+
+  it('openKek - a missing key file is made only as development\'s current key: in production, or as a previous key, it is an error naming the file, and nothing is created', () => {
+    const base = loadConfig({}, '/repo');
+    const missing = path.join(dir, 'nowhere', 'kek.json');
+    const previous = path.join(dir, 'nowhere', 'old.json');
+    expect(() => openKek({ ...base, production: true, kek: { kind: 'local', file: missing } } as ApiConfig)).toThrow(`The key file ${missing} does not exist`);
+    expect(existsSync(missing)).toBe(false);
+    expect(() => openKek({ ...base, kek: { kind: 'local', file: path.join(dir, 'dev', 'kek.json'), previousFiles: [previous] } } as ApiConfig)).toThrow(`The key file ${previous} does not exist`);
+    expect(existsSync(previous)).toBe(false);
+    // Development's current key is made on first use.
+    expect(openKek({ ...base, kek: { kind: 'local', file: path.join(dir, 'dev2', 'kek.json') } } as ApiConfig).keyId).toMatch(/^local:[0-9a-f]{16}$/);
   });
 
   it('seal/open - round-trips, and the sealed form does not contain the plaintext', async () => {
