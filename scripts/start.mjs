@@ -48,6 +48,6 @@ process.stdout.write(`
   the LMS panel below the page queues notifications as the LMS back end would
   (docs/lms-integration.md).
   (Local tenant ${stack.tenantOrigin}, SMTP localhost:${stack.smtpPort}, API ${stack.apiBaseUrl}.)
-  The sign-in window opens at ${stack.tenantOrigin}: a browser that does not trust
-  .local/certs/ca.pem shows a certificate warning there once. Ctrl+C stops everything.
+  The sign-in window goes through the API's start page to ${stack.tenantOrigin}: a browser that
+  does not trust .local/certs/ca.pem shows a certificate warning there once. Ctrl+C stops everything.
 `);

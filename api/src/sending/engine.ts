@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { TableClient } from '@azure/data-tables';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ErrorCode } from '@lms-m365/contracts';
@@ -161,7 +162,11 @@ const MAX_RESUBMISSIONS = 3;
  * Every state change is an ETag-conditional write: a notification marked sent is never sent again.
  */
 export class SendingEngine {
-  private readonly owner = randomUUID();
+  /**
+   * The mailbox leases' owner: this process. Named by its App Service instance (WEBSITE_INSTANCE_ID)
+   * or host, so an operator reading a lease row knows which instance holds it (docs/operations.md).
+   */
+  private readonly owner = `${(process.env.WEBSITE_INSTANCE_ID || hostname()).slice(0, 64)}/${randomUUID()}`;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly drains = new Map<string, Drain>();

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { TableClient } from '@azure/data-tables';
 import type { FastifyBaseLogger } from 'fastify';
 import type { SendingConfig } from '../../src/config/config';
@@ -690,6 +691,28 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
       await sleep(100);
     }
     expect((await Promise.all(ids.map((id) => store.read(catalog, id)))).map((x) => x?.state.state)).toEqual(ids.map(() => 'sent'));
+  });
+
+  it('a mailbox lease names the instance that holds it (App Service\'s WEBSITE_INSTANCE_ID, else the host), for the operator reading the row', async () => {
+    const { catalog, mailbox, record } = setting();
+    await queue(catalog, [{ bcc: ['r@partner.example'] }]);
+    const before = process.env.WEBSITE_INSTANCE_ID;
+    process.env.WEBSITE_INSTANCE_ID = 'a1b2c3d4e5';
+    try {
+      await drainOnce(engineFor(record, async () => undefined, []), catalog);
+    } finally {
+      if (before === undefined) {
+        delete process.env.WEBSITE_INSTANCE_ID;
+      } else {
+        process.env.WEBSITE_INSTANCE_ID = before;
+      }
+    }
+    const row = await leases.getEntity<{ owner: string }>('mailbox', mailboxKey(mailbox));
+    expect(row.owner).toMatch(/^a1b2c3d4e5\/[0-9a-f-]{36}$/);
+    const other = setting();
+    await queue(other.catalog, [{ bcc: ['r@partner.example'] }]);
+    await drainOnce(engineFor(other.record, async () => undefined, []), other.catalog);
+    expect((await leases.getEntity<{ owner: string }>('mailbox', mailboxKey(other.mailbox))).owner.startsWith(`${hostname()}/`)).toBe(true);
   });
 
   it('an outage of the mail service (503 on every send) pauses the whole mailbox with a growing back-off, and fails nothing before an hour of tries', async () => {
