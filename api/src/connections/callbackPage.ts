@@ -9,18 +9,26 @@ import { escapeHtml } from '../html';
 export const TEAMS_HOST_KEY = 'lms-m365-sign-in-host';
 export const TEAMS_JS_PATH = '/v1/auth/teams.js';
 
+/**
+ * Every answer in the sign-in window (its start pages, their hops, the callback): never cached,
+ * never referring its URL (a state, a code) on, and keeping the window's opener so the final page
+ * can post the result back to SharePoint or Teams.
+ */
+export function signInWindowHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('cross-origin-opener-policy', 'unsafe-none');
+}
+
 /** The callback page (or the confirmation it asks first), with the headers both need. */
 export function sendSignInPage(request: FastifyRequest, reply: FastifyReply, outcome: CallbackOutcome): FastifyReply {
   const nonce = randomBytes(16).toString('base64');
   const language = preferredLanguage(request.headers['accept-language']);
   const confirm = outcome.confirm;
-  return reply
+  return signInWindowHeaders(reply)
     .code(outcome.ok ? 200 : 400)
     .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    // The page must keep its window.opener to post the result back to SharePoint or Teams.
-    .header('cross-origin-opener-policy', 'unsafe-none')
     // The confirmation posts its form to this origin; the callback page posts nothing.
     .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action ${confirm ? "'self'" : "'none'"}; frame-ancestors 'none'`)
     .send(confirm ? confirmPage({ ...outcome, confirm }, nonce, language) : callbackPage(outcome, nonce, language));

@@ -145,23 +145,21 @@ export class ConnectionWriter {
    * `generation`: the connection the outcome was seen with; a reconnect since is left alone too.
    */
   public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false, generation?: number, upstream?: string): Promise<void> {
-    let wasLost = true;
-    let restored = false;
+    // The state this outcome replaced; none when the record is another connection's (left alone).
+    let previous: ConnectionRecord['health']['state'] | undefined;
     const written = await this.update(catalog, (record) => {
       // Per attempt: a retry that finds a newer connection must not log the one it first saw.
-      wasLost = true;
-      restored = false;
+      previous = undefined;
       if (record.connectionId !== connectionId || !record.method || (generation !== undefined && record.generation !== generation)) {
         return record;
       }
-      wasLost = record.health.state === 'lost';
-      restored = wasLost && health.state === 'connected';
+      previous = record.health.state;
       return { ...record, health: { ...health, checkedAt: this.nowIso() }, lastTokenUseAt: used ? this.nowIso() : record.lastTokenUseAt };
     });
-    if (health.state === 'lost' && !wasLost && written.health.state === 'lost') {
+    if (health.state === 'lost' && previous !== undefined && previous !== 'lost' && written.health.state === 'lost') {
       this.deps.onLost?.(written, upstream);
     }
-    if (restored) {
+    if (health.state === 'connected' && previous === 'lost') {
       this.deps.onChange?.(written, 'restored');
     }
   }

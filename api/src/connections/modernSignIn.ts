@@ -12,7 +12,7 @@ import type { ConnectionStore } from './connectionStore';
 import { requireUserMailbox } from './mailboxCheck';
 import { OrgConsentStatus, signInScopes } from './orgConsent';
 import { bindingHash, BROWSER_COOKIE_SECONDS, browserCookieName, checkBinding, checkBrowser, checkNonce, checkNotExpired, checkSamePrincipal, COMPLETION_LIFETIME_MS, isWellFormedState, newBrowserBinding, newSignIn, randomToken } from './signInState';
-import type { PendingSignIn, SignInStore } from './signInStore';
+import type { PendingSignIn, SignInRow, SignInStore } from './signInStore';
 
 export interface CallbackQuery {
   code?: string;
@@ -129,8 +129,8 @@ export class ModernSignIn {
    * confirm as that account's owner, and the admin's page completed with their mailbox.
    */
   public async bindBrowser(authorizeUrl: string): Promise<{ cookie: BrowserCookie; check: string } | { failed: CallbackOutcome }> {
-    const state = new URL(authorizeUrl).searchParams.get('state');
-    if (!isWellFormedState(state)) {
+    const state = stateOf(authorizeUrl);
+    if (state === undefined) {
       return { failed: { ok: false, code: 'STATE_INVALID' } };
     }
     const binding = newBrowserBinding();
@@ -151,11 +151,11 @@ export class ModernSignIn {
    * check value changes nothing (only that browser has it).
    */
   public async browserKept(authorizeUrl: string, check: string, cookies: Cookies): Promise<{ ok: true } | { failed: CallbackOutcome }> {
-    const state = new URL(authorizeUrl).searchParams.get('state');
-    if (!isWellFormedState(state)) {
+    const state = stateOf(authorizeUrl);
+    if (state === undefined) {
       return { failed: { ok: false, code: 'STATE_INVALID' } };
     }
-    const sameCheck = (pending: PendingSignIn): void => {
+    const sameCheck = (pending: SignInRow): void => {
       if (pending.phase !== 'graph') {
         throw new ApiError('STATE_INVALID');
       }
@@ -165,7 +165,7 @@ export class ModernSignIn {
         throw new ApiError('STATE_INVALID');
       }
     };
-    let pending: PendingSignIn;
+    let pending: SignInRow;
     try {
       pending = await this.deps.signIns.peek(state);
       sameCheck(pending);
@@ -184,7 +184,7 @@ export class ModernSignIn {
     } catch (error) {
       return { failed: { ok: false, code: codeOf(error) } };
     }
-    return { failed: await this.failed(pending, { origin: pending.origin, catalog: pending.catalog, ok: false }, 'SIGN_IN_COOKIE_REFUSED') };
+    return { failed: await this.failed(pending, 'SIGN_IN_COOKIE_REFUSED') };
   }
 
   /**
@@ -242,7 +242,7 @@ export class ModernSignIn {
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       this.deps.onUpstreamError?.('modern sign-in', apiError, pending.catalog);
-      return this.failed(pending, outcome, apiError.code, apiError.upstream);
+      return this.failed(pending, apiError.code, apiError.upstream);
     }
   }
 
@@ -265,15 +265,15 @@ export class ModernSignIn {
       }
       return { ...outcome, ok: true, completion: await this.keepCompletion(pending) };
     } catch (error) {
-      return this.failed(pending, outcome, codeOf(error));
+      return this.failed(pending, codeOf(error));
     }
   }
 
   /** A step that failed: the page that started the sign-in is told (its code, and what Microsoft 365 answered), and so is this window. */
-  private async failed(pending: PendingSignIn, outcome: CallbackOutcome, code: ErrorCode, upstream?: string): Promise<CallbackOutcome> {
+  private async failed(pending: SignInRow, code: ErrorCode, upstream?: string): Promise<CallbackOutcome> {
     const failure = { code, ...(upstream ? { upstream } : {}) };
     await this.relay(pending, { ok: false, ...failure });
-    return { ...outcome, ...failure };
+    return { ...windowOutcome(pending), ...failure };
   }
 
   /**
@@ -293,7 +293,7 @@ export class ModernSignIn {
         }
         checkBrowser(found, cookies);
       });
-      return { pending, outcome: { origin: pending.origin, catalog: pending.catalog, ok: false } };
+      return { pending, outcome: windowOutcome(pending) };
     } catch (error) {
       return { failed: { ok: false, code: codeOf(error) } };
     }
@@ -312,7 +312,7 @@ export class ModernSignIn {
    * Cross-Origin-Opener-Policy, so the popup has no opener left by the time it comes back here.
    * Best effort: a page whose opener survived has the callback page's message as well.
    */
-  private async relay(pending: PendingSignIn, outcome: { ok: boolean; code?: string; upstream?: string; completion?: string }): Promise<void> {
+  private async relay(pending: SignInRow, outcome: { ok: boolean; code?: string; upstream?: string; completion?: string }): Promise<void> {
     if (!pending.bindingHash) {
       return;
     }
@@ -386,6 +386,17 @@ export class ModernSignIn {
     await requireUserMailbox(this.deps, me?.id || me?.userPrincipalName || email);
     return { email, displayName: me?.displayName ?? email };
   }
+}
+
+/** What the sign-in's window answers until a step succeeds: its page's origin and catalog, not ok. */
+function windowOutcome(pending: SignInRow): CallbackOutcome {
+  return { origin: pending.origin, catalog: pending.catalog, ok: false };
+}
+
+/** The sign-in state an authorize URL carries, when it is one this API could have made. */
+function stateOf(authorizeUrl: string): string | undefined {
+  const state = new URL(authorizeUrl).searchParams.get('state');
+  return isWellFormedState(state) ? state : undefined;
 }
 
 /** The error a sign-in redirect carries (`error`, and an AADSTS number in its description). */

@@ -9,7 +9,7 @@ import { normaliseCatalog } from '../catalogs/catalogId';
 import type { ApiConfig } from '../config/config';
 import { preferredLanguage } from '../errors/problem';
 import formbody from '@fastify/formbody';
-import { adminConsentPage, sendSignInPage } from './callbackPage';
+import { adminConsentPage, sendSignInPage, signInWindowHeaders } from './callbackPage';
 import type { ConnectionService } from './connectionService';
 import type { ModernSignIn } from './modernSignIn';
 import { ADMIN_CONSENT_STATE, CONSENT_REQUEST_STATE, OrgConsentStatus } from './orgConsent';
@@ -156,11 +156,7 @@ export async function connectionRoutes(parent: FastifyInstance, deps: Connection
     const outcome = await deps.signIn.finishMicrosoftLeg(request.query, request.cookies);
     if (outcome.redirect) {
       // The popup must keep its opener through this hop, or the final page cannot post the result.
-      return reply
-        .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
-        .header('cross-origin-opener-policy', 'unsafe-none')
-        .redirect(outcome.redirect, 302);
+      return signInWindowHeaders(reply).redirect(outcome.redirect, 302);
     }
     return sendSignInPage(request, reply, outcome);
   });

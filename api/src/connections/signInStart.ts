@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { escapeHtml } from '../html';
-import { sendSignInPage, TEAMS_HOST_KEY, TEAMS_JS_PATH } from './callbackPage';
+import { sendSignInPage, signInWindowHeaders, TEAMS_HOST_KEY, TEAMS_JS_PATH } from './callbackPage';
 import type { ModernSignIn } from './modernSignIn';
 
 export { TEAMS_HOST_KEY };
@@ -134,11 +134,7 @@ export function signInStartRoutes(app: FastifyInstance, deps: SignInStartDeps): 
     }
     reply.setCookie(bound.cookie.name, bound.cookie.value, { path: '/', secure: true, httpOnly: true, sameSite: 'lax', maxAge: bound.cookie.maxAgeSeconds });
     // Relative: the same page wherever the API is hosted (a path prefix included).
-    await reply
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .header('cross-origin-opener-policy', 'unsafe-none')
-      .redirect(`${page}?${new URLSearchParams({ authorize: target, check: bound.check }).toString()}`, 302);
+    await signInWindowHeaders(reply).redirect(`${page}?${new URLSearchParams({ authorize: target, check: bound.check }).toString()}`, 302);
     return undefined;
   }
 
@@ -154,12 +150,7 @@ export function signInStartRoutes(app: FastifyInstance, deps: SignInStartDeps): 
     if (target === undefined) {
       return reply;
     }
-    // The popup must keep its opener through this hop (as through the callback's).
-    return reply
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .header('cross-origin-opener-policy', 'unsafe-none')
-      .redirect(target, 302);
+    return signInWindowHeaders(reply).redirect(target, 302);
   });
 
   app.get<{ Querystring: StartQuery }>('/v1/auth/teams-start', {
@@ -176,11 +167,8 @@ export function signInStartRoutes(app: FastifyInstance, deps: SignInStartDeps): 
       return reply;
     }
     const nonce = randomBytes(16).toString('base64');
-    return reply
+    return signInWindowHeaders(reply)
       .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .header('cross-origin-opener-policy', 'unsafe-none')
       .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`)
       .send(teamsStartPage(target, nonce));
   });

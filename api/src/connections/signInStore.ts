@@ -53,6 +53,31 @@ export interface PendingSignIn {
 /** catalogKey: the catalog as every other store keys it (a site path in any case is one catalog). */
 type Entity = Omit<PendingSignIn, 'verifier' | 'cache' | 'account'> & SealedValue & { account?: string; catalogKey?: string };
 
+/** A sign-in's row without its sealed part (the PKCE verifier, the legs' tokens). */
+export type SignInRow = Omit<PendingSignIn, 'verifier' | 'cache'>;
+
+function fieldsOf(entity: Entity): SignInRow {
+  return {
+    phase: entity.phase,
+    catalog: entity.catalog,
+    callerTenant: entity.callerTenant,
+    caller: entity.caller,
+    callerName: entity.callerName,
+    origin: entity.origin,
+    orgConsent: entity.orgConsent,
+    transport: entity.transport,
+    nonce: entity.nonce,
+    bindingHash: entity.bindingHash,
+    browser: entity.browser,
+    browserHash: entity.browserHash,
+    checkHash: entity.checkHash,
+    generation: entity.generation,
+    account: entity.account ? (JSON.parse(entity.account) as { email: string; displayName: string }) : undefined,
+    homeAccountId: entity.homeAccountId,
+    expiresAt: entity.expiresAt
+  };
+}
+
 interface SealedPart {
   verifier: string;
   cache?: string;
@@ -105,7 +130,9 @@ export class SignInStore {
    * before the delete: a caller it refuses (by throwing) leaves the sign-in for its rightful owner.
    */
   public async take(state: string, accept?: (signIn: PendingSignIn) => void): Promise<PendingSignIn> {
-    const { key, entity, signIn } = await this.read(state);
+    const { key, entity } = await this.row(state);
+    const secret = JSON.parse((await open(this.kek, entity, `signin|${key}`)).toString('utf8')) as SealedPart;
+    const signIn: PendingSignIn = { ...fieldsOf(entity), verifier: secret.verifier, cache: secret.cache };
     accept?.(signIn);
     try {
       await this.table.deleteEntity(key, ROW, { etag: entity.etag });
@@ -118,40 +145,21 @@ export class SignInStore {
     return signIn;
   }
 
-  /** A sign-in as stored, left in place (the start page's check reads it). */
-  public async peek(state: string): Promise<PendingSignIn> {
-    return (await this.read(state)).signIn;
+  /**
+   * A sign-in as stored, left in place, without its sealed part (the start page's check reads it:
+   * no key-encryption key is asked for it).
+   */
+  public async peek(state: string): Promise<SignInRow> {
+    return fieldsOf((await this.row(state)).entity);
   }
 
-  private async read(state: string): Promise<{ key: string; entity: { etag: string }; signIn: PendingSignIn }> {
+  private async row(state: string): Promise<{ key: string; entity: Entity & SealedValue & { etag: string } }> {
     const key = stateKey(state);
     const entity = await readEntity<Entity>(this.table, key, ROW);
     if (!entity) {
       throw new ApiError('STATE_INVALID');
     }
-    const secret = JSON.parse((await open(this.kek, entity, `signin|${key}`)).toString('utf8')) as SealedPart;
-    const signIn: PendingSignIn = {
-      phase: entity.phase,
-      catalog: entity.catalog,
-      callerTenant: entity.callerTenant,
-      caller: entity.caller,
-      callerName: entity.callerName,
-      origin: entity.origin,
-      orgConsent: entity.orgConsent,
-      transport: entity.transport,
-      nonce: entity.nonce,
-      bindingHash: entity.bindingHash,
-      browser: entity.browser,
-      browserHash: entity.browserHash,
-      checkHash: entity.checkHash,
-      generation: entity.generation,
-      verifier: secret.verifier,
-      cache: secret.cache,
-      account: entity.account ? (JSON.parse(entity.account) as { email: string; displayName: string }) : undefined,
-      homeAccountId: entity.homeAccountId,
-      expiresAt: entity.expiresAt
-    };
-    return { key, entity, signIn };
+    return { key, entity };
   }
 
   /**
@@ -160,9 +168,8 @@ export class SignInStore {
    * one state only one binds it. A refusal leaves the row as it was, for the browser bound first.
    */
   public async bindBrowser(state: string, browser: string, browserHash: string, checkHash: string, now: number): Promise<void> {
-    const key = stateKey(state);
-    const entity = await readEntity<Entity>(this.table, key, ROW);
-    if (!entity || entity.phase !== 'graph') {
+    const { key, entity } = await this.row(state);
+    if (entity.phase !== 'graph') {
       throw new ApiError('STATE_INVALID');
     }
     checkNotExpired(entity.expiresAt, now);

@@ -84,10 +84,10 @@ export class LocalFileKek implements KeyEncryptionKey {
    * production's, is never made up: a fresh key opens nothing stored, so a missing file is an error.
    */
   public static open(file: string, create = true): LocalFileKek {
-    if (!existsSync(file) && !create) {
-      throw new Error(`The key file ${file} does not exist (a key-encryption key is created only in development, and never as a previous key): restore it, or use KEY_VAULT_KEY_ID`);
-    }
     if (!existsSync(file)) {
+      if (!create) {
+        throw new Error(`The key file ${file} does not exist (a key-encryption key is created only in development, and never as a previous key): restore it, or use KEY_VAULT_KEY_ID`);
+      }
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       const created = { kid: `local:${randomBytes(8).toString('hex')}`, key: randomBytes(32).toString('base64') };
       writeFileSync(file, JSON.stringify(created), { mode: 0o600, flag: 'wx' });

@@ -45,13 +45,14 @@ function startUrl(apiBaseUrl: string, page: 'start' | 'teams-start', authorizeUr
 /** SharePoint (and any browser): a popup window, opened in the click and sent on once the URL is known. */
 export function popupLauncher(apiBaseUrl: string, open: (url: string) => Window | null = (url: string) => window.open(url, 'lms-m365-sign-in', `width=${WIDTH},height=${HEIGHT}`)): ISignInLauncher {
   let prepared: Window | null | undefined;
+  const windowUrl = (authorizeUrl: string): string => startUrl(apiBaseUrl, 'start', authorizeUrl);
   return {
     prepare(): void {
       prepared = open('about:blank');
     },
-    windowUrl: (authorizeUrl: string): string => startUrl(apiBaseUrl, 'start', authorizeUrl),
+    windowUrl,
     launchSignIn(authorizeUrl: string): SignInLaunch {
-      const url = startUrl(apiBaseUrl, 'start', authorizeUrl);
+      const url = windowUrl(authorizeUrl);
       // Not prepared (a click on the blocked notice's link): this click opens the window itself.
       const popup = prepared === undefined ? open(url) : prepared;
       const navigate = prepared !== undefined;
@@ -80,11 +81,12 @@ export function popupLauncher(apiBaseUrl: string, open: (url: string) => Window 
  * page answers Teams (notifySuccess / notifyFailure) rather than an opener.
  */
 export function teamsLauncher(authentication: ITeamsAuthentication, apiBaseUrl: string): ISignInLauncher {
+  const windowUrl = (authorizeUrl: string): string => startUrl(apiBaseUrl, 'teams-start', authorizeUrl);
   return {
     prepare(): void { /* Teams opens its window itself */ },
-    windowUrl: (authorizeUrl: string): string => startUrl(apiBaseUrl, 'teams-start', authorizeUrl),
+    windowUrl,
     launchSignIn(authorizeUrl: string): SignInLaunch {
-      const url = startUrl(apiBaseUrl, 'teams-start', authorizeUrl);
+      const url = windowUrl(authorizeUrl);
       const result = authentication.authenticate({ url, width: WIDTH, height: HEIGHT }).then(
         (answer: string) => resultFromTeams(answer),
         (error: unknown) => failureFromTeams(error)
