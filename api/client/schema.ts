@@ -832,7 +832,7 @@ export interface paths {
                         priority?: "urgent" | "normal" | "bulk";
                         /**
                          * Format: date-time
-                         * @description Not sent before this time.
+                         * @description Not sent before this time; at most 366 days ahead.
                          */
                         notBefore?: string;
                         /**
@@ -915,7 +915,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         items: {
-                            /** @description Idempotency key of this item. */
+                            /** @description Idempotency key of this item: the same rule as the Idempotency-Key header (no control characters, no white space at either end). */
                             key: string;
                             to?: string[];
                             cc?: string[];
@@ -932,7 +932,7 @@ export interface paths {
                             priority?: "urgent" | "normal" | "bulk";
                             /**
                              * Format: date-time
-                             * @description Not sent before this time.
+                             * @description Not sent before this time; at most 366 days ahead.
                              */
                             notBefore?: string;
                             /**

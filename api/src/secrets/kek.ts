@@ -18,18 +18,64 @@ export interface KeyEncryptionKey {
 }
 
 /**
+ * How long an unwrapped data key is kept in memory, and how many: every read of a catalog's token
+ * cache or password opens its sealed row, and a poll of the LMS (a session's status, rooms) would
+ * otherwise ask Key Vault for an RSA unwrap each time - its per-vault budget is shared by every
+ * catalog, and a refusal holds all of them (SERVICE_KEY_UNAVAILABLE). A key Key Vault stops
+ * unwrapping is still used for this long by what it already opened (docs/security.md).
+ */
+export const DATA_KEY_CACHE = { ms: 5 * 60_000, entries: 1000 };
+
+/** Unwrapped data keys by their KEK and wrapped form, oldest use first; copies in and out (callers zero theirs). */
+class DataKeyCache {
+  private readonly entries = new Map<string, { key: Buffer; until: number }>();
+
+  public constructor(private readonly ms: number, private readonly max: number, private readonly now: () => number) {}
+
+  public get(id: string): Buffer | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) {
+      return undefined;
+    }
+    this.entries.delete(id);
+    if (entry.until <= this.now()) {
+      entry.key.fill(0);
+      return undefined;
+    }
+    this.entries.set(id, entry);
+    return Buffer.from(entry.key);
+  }
+
+  public set(id: string, key: Buffer): void {
+    this.entries.get(id)?.key.fill(0);
+    this.entries.delete(id);
+    this.entries.set(id, { key: Buffer.from(key), until: this.now() + this.ms });
+    for (const [oldest, entry] of this.entries) {
+      if (this.entries.size <= this.max) {
+        break;
+      }
+      entry.key.fill(0);
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+/**
  * The current KEK (wraps every new data key) and the previous ones (only unwrap, until the
  * rotation command re-wrapped their data keys). A data key names its KEK (SealedValue.kekId);
- * one no key of the ring has is an error, never a guess.
+ * one no key of the ring has is an error, never a guess. Data keys it wrapped or unwrapped are
+ * kept for a few minutes (DATA_KEY_CACHE), so reading the same sealed value again asks no KEK.
  */
 export class KekRing implements KeyEncryptionKey {
   public readonly keyId: string;
   private readonly byId: Map<string, KeyEncryptionKey>;
 
   private readonly current: KeyEncryptionKey;
+  private readonly cache: DataKeyCache;
   private lastRefusal: string | undefined;
 
-  public constructor(current: KeyEncryptionKey, previous: KeyEncryptionKey[] = []) {
+  public constructor(current: KeyEncryptionKey, previous: KeyEncryptionKey[] = [], options: { cacheMs?: number; cacheEntries?: number; now?: () => number } = {}) {
+    this.cache = new DataKeyCache(options.cacheMs ?? DATA_KEY_CACHE.ms, options.cacheEntries ?? DATA_KEY_CACHE.entries, options.now ?? Date.now);
     this.keyId = current.keyId;
     this.current = this.watched(current);
     this.byId = new Map([...previous.map((k) => this.watched(k)), this.current].map((k) => [k.keyId, k]));
@@ -51,7 +97,10 @@ export class KekRing implements KeyEncryptionKey {
     return this.byId.get(keyId);
   }
 
-  /** The key, remembering Key Vault's refusal of it (or forgetting it once an operation works). */
+  /**
+   * The key, its data keys kept in the cache, remembering Key Vault's refusal of it (or forgetting
+   * it once an operation works). A refusal is never kept: the next read asks again.
+   */
   private watched(key: KeyEncryptionKey): KeyEncryptionKey {
     const run = async (operation: () => Promise<Buffer>): Promise<Buffer> => {
       try {
@@ -65,7 +114,24 @@ export class KekRing implements KeyEncryptionKey {
         throw error;
       }
     };
-    return { keyId: key.keyId, wrap: (dataKey) => run(() => key.wrap(dataKey)), unwrap: (wrapped) => run(() => key.unwrap(wrapped)) };
+    const id = (wrapped: Buffer): string => `${key.keyId}|${wrapped.toString('base64')}`;
+    return {
+      keyId: key.keyId,
+      wrap: async (dataKey) => {
+        const wrapped = await run(() => key.wrap(dataKey));
+        this.cache.set(id(wrapped), dataKey);
+        return wrapped;
+      },
+      unwrap: async (wrapped) => {
+        const cached = this.cache.get(id(wrapped));
+        if (cached) {
+          return cached;
+        }
+        const dataKey = await run(() => key.unwrap(wrapped));
+        this.cache.set(id(wrapped), dataKey);
+        return dataKey;
+      }
+    };
   }
 }
 

@@ -13,6 +13,9 @@ import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, Langua
 /** The deliveries list reads at most this many notifications of a catalog. */
 const DELIVERIES_SCAN = 5000;
 
+/** How far ahead a notification may be due (its notBefore). */
+export const NOT_BEFORE_MAX_DAYS = 366;
+
 export interface NotificationDeps {
   connections: ConnectionStore;
   outbox: OutboxStore;
@@ -101,7 +104,7 @@ export class NotificationService {
   }
 
   /** The request's own checks; an expiry already past is the caller's (a repeat of a stored request may have one). */
-  private validate(item: KeyedNotification, position: string): { notBefore?: number; expiresAt?: number } {
+  private validate(item: KeyedNotification, position: string, now: number): { notBefore?: number; expiresAt?: number } {
     const to = item.to ?? [];
     const cc = item.cc ?? [];
     const bcc = item.bcc ?? [];
@@ -121,6 +124,11 @@ export class NotificationService {
     if (expiresAt !== undefined && notBefore !== undefined && expiresAt <= notBefore) {
       throw problem('expiresAt is not after notBefore.');
     }
+    // What waits keeps its recipients and body stored, and the retention job deletes only what is
+    // final: a notification due in 2099 would keep them for ever. A repeat comes later, so nearer.
+    if (notBefore !== undefined && notBefore > now + NOT_BEFORE_MAX_DAYS * 86_400_000) {
+      throw problem(`notBefore is more than ${NOT_BEFORE_MAX_DAYS} days ahead: queue it nearer the time.`);
+    }
     return { notBefore, expiresAt };
   }
 
@@ -128,7 +136,7 @@ export class NotificationService {
     const now = this.now();
     const prepared = items.map((item, i) => {
       const { key, ...body } = item;
-      const times = this.validate(item, items.length > 1 ? `items[${i}]: ` : '');
+      const times = this.validate(item, items.length > 1 ? `items[${i}]: ` : '', now);
       const lower = (list: string[] | undefined): string[] => (list ?? []).map((a) => a.toLowerCase());
       const asked = { to: lower(item.to), cc: lower(item.cc), bcc: lower(item.bcc), subject: item.subject, html: item.html, text: item.text };
       // An address listed twice (in another case, or in To and Bcc) is sent where it comes first:

@@ -34,6 +34,9 @@ function utf8(value: string): string {
   }
 }
 
+/** The batch item's rule for a key (contracts' IDEMPOTENCY_KEY). */
+const KEY = new RegExp(S.IDEMPOTENCY_KEY, 'u');
+
 export function idempotencyKey(rawHeaders: string[]): string {
   const sent: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -54,6 +57,10 @@ export function idempotencyKey(rawHeaders: string[]): string {
   // As a batch item's key: the header's schema leaves room for the quotes only.
   if (key.length > 200) {
     throw new ApiError('VALIDATION_FAILED', { detail: 'Idempotency-Key: at most 200 characters.' });
+  }
+  // A quoted key keeps its spaces: refused as a batch item's key is, so that one key never names two notifications.
+  if (!KEY.test(key)) {
+    throw new ApiError('VALIDATION_FAILED', { detail: 'Idempotency-Key must not start or end with white space, nor hold control characters.' });
   }
   return key;
 }

@@ -48,8 +48,19 @@ const MAX_REVISION_CHARS = 200_000;
  * read its status, list the tenant's rooms and their free/busy. Each accepted revision is an
  * invitation item in the catalog's outbox, paced with its notifications.
  */
+/**
+ * A status read asks the room for its answer at most this often per session, and one read of a
+ * catalog at a time asks at all: an LMS that polls a session's status must not turn each poll into
+ * a Graph request of the mailbox beside what it sends (4 at a time, as the engine keeps them).
+ */
+export const ROOM_ANSWER_READ_MS = 2000;
+
 export class SessionService {
   private readonly rooms: LRUCache<string, Room[]>;
+  /** Sessions whose room a status read asked in the last ROOM_ANSWER_READ_MS. */
+  private readonly roomAsked = new LRUCache<string, true>({ max: 10_000, ttl: ROOM_ANSWER_READ_MS });
+  /** Catalogs with a status read asking a room now. */
+  private readonly roomAsking = new Set<string>();
 
   public constructor(private readonly deps: SessionDeps) {
     this.rooms = new LRUCache<string, Room[]>({ max: 1000, ttl: Math.max(1, deps.roomsCacheMs) });
@@ -191,11 +202,16 @@ export class SessionService {
     // A room that has not answered yet answers within seconds: a read asks it. One that answered
     // tentatively waits for a delegate, maybe for days: the room-answer job asks it, not every read
     // (each would be a Graph request beside what the mailbox sends).
-    if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled && sendable(connection)) {
-      record = await this.learnRoomAnswer(record, connection).catch((error: unknown) => {
-        this.deps.log.info({ catalog, code: codeOf(error) }, 'room answer not read');
-        return record;
-      });
+    const asked = `${catalog}|${sessionId}`;
+    if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled && sendable(connection) && !this.roomAsked.has(asked) && !this.roomAsking.has(catalog)) {
+      this.roomAsked.set(asked, true);
+      this.roomAsking.add(catalog);
+      record = await this.learnRoomAnswer(record, connection)
+        .catch((error: unknown) => {
+          this.deps.log.info({ catalog, code: codeOf(error) }, 'room answer not read');
+          return record;
+        })
+        .finally(() => this.roomAsking.delete(catalog));
     }
     return this.view(record, connection);
   }

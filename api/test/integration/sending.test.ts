@@ -96,6 +96,8 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
       queue(catalogA, { ...body, from: 'x@y.test' }),
       queue(catalogA, { ...body, notBefore: '2030-01-01T09:00:00' }),
       queue(catalogA, { ...body, subject: 'two\nlines' }),
+      // Due in 2099: its recipients and body would be stored until then (the retention job deletes what is final).
+      queue(catalogA, { ...body, notBefore: '2099-01-01T00:00:00Z' }),
       stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items: [{ ...body, key: 'k1' }, { ...body, key: 'k2', priority: 'soon' }] } })
     ]);
     expect(details.map((res) => [res.status, res.body.detail])).toEqual([
@@ -103,6 +105,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
       [400, 'body has a property it does not take: "from".'],
       [400, 'body.notBefore must be a date and time with its zone (RFC 3339, e.g. 2026-12-02T08:00:00Z or 2026-12-02T17:00:00+09:00).'],
       [400, 'body.subject must be one line, without control characters.'],
+      [400, 'notBefore is more than 366 days ahead: queue it nearer the time.'],
       [400, 'body.items[1].priority must be one of "urgent", "normal", "bulk".']
     ]);
     expect(stack.logs.text()).not.toContain('"notification"');
@@ -726,12 +729,13 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     }
   });
 
-  // Last: its notifications wait (notBefore 2099), and the tests above count what waits in catalog B.
+  // Last: its notifications wait (notBefore 300 days ahead), and the tests above count what waits in catalog B.
   it('idempotency - a batch sent again with new items beside the stored ones (its answer was lost): the stored ones answer as themselves, the new ones are queued; a key sent in UTF-8 in the header is the same key as in a batch item', async () => {
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
     const tag = randomUUID().slice(0, 8);
-    const item = (i: number) => ({ key: `${tag}-${i}`, to: ['learner2@contoso.test'], subject: `Again ${tag} ${i}`, text: 'x', notBefore: '2099-01-01T00:00:00Z' });
+    const waits = new Date(Date.now() + 300 * 86_400_000).toISOString();
+    const item = (i: number) => ({ key: `${tag}-${i}`, to: ['learner2@contoso.test'], subject: `Again ${tag} ${i}`, text: 'x', notBefore: waits });
     const send = (items: unknown[]) => stack.call('POST', catalogPath(catalogB, '/notifications/batch'), { token: lms, body: { items } });
     const first = await send(Array.from({ length: 60 }, (_, i) => item(i)));
     expect(first.status).toBe(202);
@@ -742,10 +746,14 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(answers.slice(60).every((a) => a.duplicate === false && !first.body.items.some((f: { id: string }) => f.id === a.id))).toBe(true);
 
     const key = `コース42/登録/${tag}`;
-    const body = { to: ['learner2@contoso.test'], subject: `UTF-8 key ${tag}`, text: 'x', notBefore: '2099-01-01T00:00:00Z' };
+    const body = { to: ['learner2@contoso.test'], subject: `UTF-8 key ${tag}`, text: 'x', notBefore: waits };
     const viaHeader = await queue(catalogB, body, Buffer.from(key, 'utf8').toString('latin1'));
     expect(viaHeader.status).toBe(202);
     const viaBatch = await send([{ key, ...body }]);
     expect([viaBatch.body.items[0].id, viaBatch.body.items[0].duplicate]).toEqual([viaHeader.body.id, true]);
+    // The header drops the spaces around a key; a batch item's key with them would be another key, so it is refused, whole batch.
+    const spaced = await send([item(80), { key: ` ${key} `, ...body }]);
+    expect([spaced.status, spaced.body.code, spaced.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'body.items[1].key must not start or end with white space, nor hold control characters.']);
+    expect((await send([item(80)])).body.items[0].duplicate).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { openKek } from '../../src/app';
 import { loadConfig, type ApiConfig } from '../../src/config/config';
 import { open, seal } from '../../src/secrets/envelope';
-import { KeyEncryptionKey, LocalFileKek } from '../../src/secrets/kek';
+import { KekRing, KeyEncryptionKey, keyVaultError, LocalFileKek } from '../../src/secrets/kek';
 
 describe('envelope encryption', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kek-'));
@@ -85,5 +85,99 @@ describe('envelope encryption', () => {
     await expect(open(kek, { ...sealed, ciphertext: flipped.toString('base64') }, 'catalog-a|password')).rejects.toThrow();
     const other = LocalFileKek.open(path.join(dir, 'other.json'));
     await expect(open(other, sealed, 'catalog-a|password')).rejects.toThrow();
+  });
+
+  /** A KEK that counts what it is asked, and refuses while `refusing` (Key Vault's 403). */
+  const counted = (inner: KeyEncryptionKey, keyId = inner.keyId): KeyEncryptionKey & { wraps: number; unwraps: number; refusing: boolean } => {
+    const k = {
+      keyId,
+      wraps: 0,
+      unwraps: 0,
+      refusing: false,
+      wrap: async (dataKey: Buffer) => {
+        k.wraps++;
+        if (k.refusing) throw keyVaultError({ statusCode: 403, code: 'Forbidden' });
+        return inner.wrap(dataKey);
+      },
+      unwrap: async (wrapped: Buffer) => {
+        k.unwraps++;
+        if (k.refusing) throw keyVaultError({ statusCode: 403, code: 'Forbidden' });
+        return inner.unwrap(wrapped);
+      }
+    };
+    return k;
+  };
+
+  it('KekRing - a sealed value read again and again asks the KEK once (a poll is not a Key Vault unwrap each), and again once the data key was kept 5 minutes', async () => {
+    const inner = counted(kek);
+    let now = 1_000_000;
+    const ring = new KekRing(inner, [], { now: () => now });
+    const sealed = await seal(kek, Buffer.from('secret'), 'c');
+    for (let i = 0; i < 50; i++) {
+      expect((await open(ring, sealed, 'c')).toString()).toBe('secret');
+    }
+    expect(inner.unwraps).toBe(1);
+    now += 5 * 60_000 - 1;
+    await open(ring, sealed, 'c');
+    expect(inner.unwraps).toBe(1);
+    now += 1;
+    expect((await open(ring, sealed, 'c')).toString()).toBe('secret');
+    expect(inner.unwraps).toBe(2);
+    // Another sealed value is another data key.
+    await open(ring, await seal(kek, Buffer.from('other'), 'c'), 'c');
+    expect(inner.unwraps).toBe(3);
+  });
+
+  it('KekRing - what it sealed opens without an unwrap; the kept key is handed out as a copy, so the zeroing after each use (open, seal) spoils nothing', async () => {
+    const inner = counted(kek);
+    const ring = new KekRing(inner);
+    const sealed = await seal(ring, Buffer.from('fresh token cache'), 'c');
+    expect(inner.wraps).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      expect((await open(ring, sealed, 'c')).toString()).toBe('fresh token cache');
+    }
+    expect(inner.unwraps).toBe(0);
+    const handedOut = await ring.unwrap(Buffer.from(sealed.wrappedKey, 'base64'));
+    handedOut.fill(7);
+    expect((await open(ring, sealed, 'c')).toString()).toBe('fresh token cache');
+    // The associated data is still checked: a kept data key opens nothing of another catalog.
+    await expect(open(ring, sealed, 'other')).rejects.toThrow();
+  });
+
+  it('KekRing - a refusal is not kept: the next read asks the KEK again, and what opened before keeps opening while Key Vault refuses, for its 5 minutes', async () => {
+    const inner = counted(kek);
+    const ring = new KekRing(inner);
+    const opened = await seal(kek, Buffer.from('a'), 'c');
+    const notYet = await seal(kek, Buffer.from('b'), 'c');
+    await open(ring, opened, 'c');
+    inner.refusing = true;
+    await expect(open(ring, notYet, 'c')).rejects.toMatchObject({ code: 'SERVICE_KEY_UNAVAILABLE' });
+    expect(ring.refused).toBe('keyvault 403 Forbidden');
+    expect((await open(ring, opened, 'c')).toString()).toBe('a');
+    inner.refusing = false;
+    expect((await open(ring, notYet, 'c')).toString()).toBe('b');
+    expect([inner.unwraps, ring.refused]).toEqual([3, undefined]);
+  });
+
+  it('KekRing - keeps at most its number of data keys, the least recently used leaving first; a key is kept under the KEK that wrapped it', async () => {
+    const inner = counted(kek);
+    const ring = new KekRing(inner, [], { cacheEntries: 2 });
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((v) => seal(kek, Buffer.from(v), 'x')));
+    await open(ring, a, 'x');
+    await open(ring, b, 'x');
+    await open(ring, a, 'x'); // a used last: b is the oldest
+    await open(ring, c, 'x'); // b leaves
+    expect(inner.unwraps).toBe(3);
+    await open(ring, a, 'x');
+    await open(ring, c, 'x');
+    expect(inner.unwraps).toBe(3);
+    await open(ring, b, 'x');
+    expect(inner.unwraps).toBe(4);
+    // The same wrapped bytes named by a previous KEK are that KEK's to unwrap, not the current one's kept key.
+    const previous = counted(kek, 'previous-kek');
+    const both = new KekRing(counted(kek), [previous]);
+    await open(both, a, 'x');
+    await open(both, { ...a, kekId: 'previous-kek' }, 'x');
+    expect(previous.unwraps).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { emptyConnection, NEW_CONNECTION_ETAG, type ConnectionRecord } from '../../src/connections/model';
 import { refusalOf } from '../../src/sending/engine';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
-import { NotificationDeps, NotificationService, visibleStatus } from '../../src/sending/notificationService';
+import { NOT_BEFORE_MAX_DAYS, NotificationDeps, NotificationService, visibleStatus } from '../../src/sending/notificationService';
 import { newestFirstId, wireBytes } from '../../src/sending/outboxStore';
 import { lineSeparatorEscape } from '../../src/storage/tables';
 import { failedInPart, isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
@@ -583,6 +583,10 @@ describe('the Idempotency-Key header', () => {
     // Not a well-formed string (an unescaped quote inside): taken as sent.
     expect(codeOfKey(['idempotency-key', '"a"b"'])).toBe('"a"b"');
     expect(codeOfKey(['idempotency-key', ' spaced '])).toBe('spaced');
+    // Quoted, its spaces would stay: refused, as a batch item's key with them is (one key, one notification).
+    expect(() => idempotencyKey(['idempotency-key', '" spaced "'])).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', detail: 'Idempotency-Key must not start or end with white space, nor hold control characters.' }));
+    expect(codeOfKey(['idempotency-key', '"in between"'])).toBe('in between');
+    expect(codeOfKey(['idempotency-key', wire('\u3000全角\u3000')])).toBe('全角');
     expect(codeOfKey(['idempotency-key', 'a', 'Idempotency-Key', 'b'])).toBe('! VALIDATION_FAILED');
     expect(() => idempotencyKey(['Idempotency-Key', 'a', 'idempotency-key', 'a'])).toThrow(expect.objectContaining({ detail: 'Send one Idempotency-Key header.' }));
     for (const empty of [[], ['idempotency-key', ''], ['idempotency-key', '""'], ['idempotency-key', '  ']]) {
@@ -661,6 +665,22 @@ describe('the deliveries list\'s pages', () => {
     const held = await new NotificationService({ connections: { read: async () => ({ record: { ...record, enabled: false }, etag: '*' }) }, outbox: outbox(rows), wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => NOW } as unknown as NotificationDeps).deliveries('c', {});
     expect(held.items.find((i) => i.subject === 'later')).toMatchObject({ status: 'held' });
     expect(held.items.find((i) => i.subject === 'later')).not.toHaveProperty('dueAt');
+  });
+});
+
+describe('how far ahead a notification may be due', () => {
+  it('notBefore at most NOT_BEFORE_MAX_DAYS ahead (what waits keeps its recipients and body stored, and only what is final is ever deleted); beyond, refused before storage is asked', async () => {
+    const NOW = Date.UTC(2027, 5, 10, 12);
+    let asked = 0;
+    const service = new NotificationService({ connections: { read: async () => { asked++; throw new Error('storage reached'); } }, outbox: {}, wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => NOW } as unknown as NotificationDeps);
+    const at = (ms: number) => ({ key: 'k', to: ['a@x.test'], subject: 's', text: 'x', notBefore: new Date(ms).toISOString() });
+    await expect(service.queue('c', [at(NOW + NOT_BEFORE_MAX_DAYS * 86_400_000)])).rejects.toThrow('storage reached');
+    await expect(service.queue('c', [at(NOW - 86_400_000)])).rejects.toThrow('storage reached');
+    expect(asked).toBe(2);
+    await expect(service.queue('c', [at(NOW), at(NOW + NOT_BEFORE_MAX_DAYS * 86_400_000 + 1)])).rejects.toMatchObject({ code: 'VALIDATION_FAILED', detail: `items[1]: notBefore is more than ${NOT_BEFORE_MAX_DAYS} days ahead: queue it nearer the time.` });
+    // A far expiry keeps nothing longer: the notification goes when due.
+    await expect(service.queue('c', [{ ...at(NOW), expiresAt: '2099-01-01T00:00:00Z' }])).rejects.toThrow('storage reached');
+    expect(asked).toBe(3);
   });
 });
 

@@ -9,7 +9,7 @@ import { meetingBlob, roomAnswerOf, roomSchedules, SessionInvitations, utcMs } f
 import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
 import { Settings } from 'luxon';
 import { graphDateTime, sessionTimes, zoned } from '../../src/sessions/time';
-import { SessionDeps, SessionService } from '../../src/sessions/sessionService';
+import { ROOM_ANSWER_READ_MS, SessionDeps, SessionService } from '../../src/sessions/sessionService';
 import { emptyConnection } from '../../src/connections/model';
 
 const revision = (extra: Partial<SessionRevision> = {}): SessionRevision => ({
@@ -641,6 +641,60 @@ describe('the room-answer job', () => {
     expect(await service.learnRoomAnswers(async () => ++asked < 2)).toEqual({ looked: 1, answered: 0, failed: 0 });
     expect(read).toEqual(['s1']);
     expect(await service.learnRoomAnswers()).toEqual({ looked: 3, answered: 0, failed: 0 });
+  });
+});
+
+describe('a session\'s status read while its room has not answered', () => {
+  it('asks the room at most once per session every ROOM_ANSWER_READ_MS, and one read of a catalog at a time: an LMS polling the status does not spend the mailbox\'s Graph requests', async () => {
+    const connection = { ...emptyConnection('https://t.test/sites/a', 'c1'), enabled: true, method: 'modern', transport: 'graph', account: { email: 'megan@contoso.test', displayName: 'Megan' }, health: { state: 'connected', code: null, checkedAt: null } };
+    const times = { start: { dateTime: '2099-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2099-06-10T11:00:00', timeZone: 'Asia/Tokyo' } };
+    const session = (catalog: string, sessionId: string) => ({
+      catalog, sessionId, etag: '*', attempt: null, outcome: { revision: 1, code: null, notes: [] }, firstSentRevision: 1, updatedAt: '2099-01-01T00:00:00Z',
+      desired: { revision: 1, cancelled: false, title: 't', html: '', attendees: [], room: 'room-crane@contoso.test', teams: false, ...times },
+      sent: { revision: 1, transport: 'graph', organizer: 'megan@contoso.test', cancelled: false, eventId: `ev-${sessionId}`, uid: sessionId, sequence: 0, attendees: [], room: 'room-crane@contoso.test', roomAnswer: 'none', joinUrl: null, ...times }
+    });
+    const asked: string[] = [];
+    const waiting: Array<() => void> = [];
+    /** Graph answers every request waiting. */
+    const answer = (): void => waiting.splice(0).forEach((resolve) => resolve());
+    const service = serviceWith({
+      connections: { read: async (catalog: string) => ({ record: { ...connection, catalog }, etag: '*' }) },
+      sessions: { read: async (catalog: string, sessionId: string) => session(catalog, sessionId) },
+      credentials: {
+        open: async () => ({
+          kind: 'graph',
+          close: async () => undefined,
+          call: async (_method: string, path: string) => {
+            asked.push(path.split('?')[0]);
+            await new Promise<void>((resolve) => waiting.push(resolve));
+            return { attendees: [] };
+          }
+        })
+      },
+      outbox: {}
+    });
+    // s1 is being asked; s2 of the same catalog is read meanwhile and answers from what is stored.
+    const first = service.status('https://t.test/sites/a', 's1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await service.status('https://t.test/sites/a', 's2')).room).toEqual({ email: 'room-crane@contoso.test', answer: 'none' });
+    // Another catalog's mailbox is another budget.
+    const other = service.status('https://t.test/sites/b', 's1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(asked).toEqual(['/me/events/ev-s1', '/me/events/ev-s1']);
+    answer();
+    await Promise.all([first, other]);
+    // Polled again and again: s1 was asked just now, s2 is asked once.
+    const polls = Array.from({ length: 10 }, () => [service.status('https://t.test/sites/a', 's1'), service.status('https://t.test/sites/a', 's2')]).flat();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    answer();
+    await Promise.all(polls);
+    expect(asked).toEqual(['/me/events/ev-s1', '/me/events/ev-s1', '/me/events/ev-s2']);
+    await new Promise((resolve) => setTimeout(resolve, ROOM_ANSWER_READ_MS + 50));
+    const later = service.status('https://t.test/sites/a', 's1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    answer();
+    await later;
+    expect(asked).toHaveLength(4);
   });
 });
 

@@ -9,6 +9,13 @@ const Email = Type.String({ format: 'email', maxLength: 254 });
  * would be folded away by the mail libraries at best; refusing it tells the LMS what it sent.
  */
 export const ONE_LINE = '^[^\\u0000-\\u001f\\u007f]*$';
+
+/**
+ * An idempotency key: no control characters, no white space at either end - what a header can
+ * carry once its surrounding spaces are dropped, so a key is one key in the header and in a batch.
+ */
+export const IDEMPOTENCY_KEY = '^[^\\s\\u0000-\\u001f\\u007f]([^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f])?$';
+
 const Recipients = Type.Array(Email, { maxItems: 5000 });
 
 export const MAX_RECIPIENTS = 5000;
@@ -21,7 +28,7 @@ const NotificationFields = {
   html: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000, description: 'HTML body; with text, the message has both parts (SMTP) or HTML wins (Graph).' })),
   text: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
   priority: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('normal'), Type.Literal('bulk')], { default: 'normal', description: 'Urgent goes before normal, normal before bulk; within a priority, oldest first.' })),
-  notBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Not sent before this time.' })),
+  notBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Not sent before this time; at most 366 days ahead.' })),
   expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'Not sent after this time: recorded as expired instead (R-LOSS-3).' }))
 };
 
@@ -29,7 +36,7 @@ export const Notification = Type.Object(NotificationFields, { additionalProperti
 
 export const NotificationBatch = Type.Object({
   items: Type.Array(Type.Object({
-    key: Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key of this item.' }),
+    key: Type.String({ minLength: 1, maxLength: 200, pattern: IDEMPOTENCY_KEY, description: 'Idempotency key of this item: the same rule as the Idempotency-Key header (no control characters, no white space at either end).' }),
     ...NotificationFields
   }, { additionalProperties: false }), { minItems: 1, maxItems: 1000 })
 }, { additionalProperties: false });
