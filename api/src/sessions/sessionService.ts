@@ -125,6 +125,13 @@ export class SessionService {
       if (refusal && (existing as SessionRecord).desired.revision !== desired.revision) {
         throw refusal;
       }
+      if (!existing) {
+        // Erased by the LMS (DELETE): a late retry of a request from before must not make a new meeting of it.
+        const erased = await this.deps.sessions.erasedRevision(catalog, sessionId);
+        if (erased !== undefined && desired.revision <= erased) {
+          throw new ApiError('SESSION_REVISION_STALE', { detail: `The session was erased (DELETE) at revision ${erased}: a higher revision puts it again, as a new meeting.` });
+        }
+      }
       const chars = JSON.stringify(desired).length;
       if (chars > MAX_REVISION_CHARS) {
         throw new ApiError('VALIDATION_FAILED', { detail: `The session is too large to store: ${chars} characters of title, description, message and attendees as stored; at most ${MAX_REVISION_CHARS}.` });
@@ -225,6 +232,8 @@ export class SessionService {
    */
   public async forgetEnded(catalog: string, before: number): Promise<{ sessions: number; invitations: number }> {
     // Only what deleting them needs is kept in memory; the catalog's items are scanned once for all.
+    // The LMS's erasures are remembered as long as ended sessions are kept.
+    await this.deps.sessions.forgetErasedBefore(catalog, before);
     const ended: Array<Pick<SessionRecord, 'catalog' | 'sessionId' | 'etag'>> = [];
     for await (const record of this.deps.sessions.endedBefore(catalog, before)) {
       ended.push({ catalog: record.catalog, sessionId: record.sessionId, etag: record.etag });
@@ -258,6 +267,7 @@ export class SessionService {
    * attendees: cancelled with nothing left to send (the cancellation went out, or nothing ever
    * did), or over; else SESSION_NOT_FINISHED - deleting a live one would leave its meeting in the
    * attendees' calendars with nothing to cancel it. One changed meanwhile is CHANGED_BY_SOMEONE_ELSE.
+   * Its highest revision is remembered (markErased): the id is put again only at a higher one.
    */
   public async forget(catalog: string, sessionId: string): Promise<void> {
     const record = await this.deps.sessions.read(catalog, sessionId);
@@ -268,6 +278,8 @@ export class SessionService {
     if (!cancelledAndDone && !isOver(record, Date.now())) {
       throw new ApiError('SESSION_NOT_FINISHED');
     }
+    // Marked first: a crash before the row is deleted leaves a mark that refuses only what is older anyway.
+    await this.deps.sessions.markErased(catalog, sessionId, record.desired.revision, Date.now());
     const { sessions, pending } = await this.erase(catalog, [record]);
     if (pending.has(sessionId)) {
       throw new ApiError('SESSION_NOT_FINISHED', { detail: 'Its invitation or cancellation is still waiting to go out.' });

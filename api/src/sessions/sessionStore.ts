@@ -114,7 +114,10 @@ export function isOver(record: Pick<SessionRecord, 'attempt' | 'desired' | 'sent
   return !record.attempt && hasEnded(record.desired, at) && (!record.sent || hasEnded(record.sent, at));
 }
 
-const rowOf = (sessionId: string): string => `s|${createHash('sha256').update(sessionId, 'utf8').digest('hex')}`;
+const hashOf = (sessionId: string): string => createHash('sha256').update(sessionId, 'utf8').digest('hex');
+const rowOf = (sessionId: string): string => `s|${hashOf(sessionId)}`;
+/** The row that remembers a session the LMS erased (DELETE): its highest revision and when, nothing of the person. */
+const erasedRowOf = (sessionId: string): string => `e|${hashOf(sessionId)}`;
 
 /** A session row as the store reads it (its chunked properties joined). */
 function toRecord(entity: Record<string, unknown> & { etag: string }): SessionRecord {
@@ -196,6 +199,44 @@ export class SessionStore {
       }
       throw storageError(error);
     }
+  }
+
+  /**
+   * Remembers that the LMS erased the session at `revision` (DELETE), keeping the highest: a late
+   * retry of an older request must not make a new meeting of what was erased. No personal data:
+   * the row key is the id's hash. Kept SESSION_RETENTION_DAYS (forgetErasedBefore).
+   */
+  public async markErased(catalog: string, sessionId: string, revision: number, at: number): Promise<void> {
+    try {
+      const before = await this.erasedRevision(catalog, sessionId);
+      await this.table.upsertEntity({ partitionKey: catalogKey(catalog), rowKey: erasedRowOf(sessionId), revision: Math.max(revision, before ?? 0), erasedAt: at }, 'Replace');
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  /** The highest revision of the session the LMS erased, if it did (and the mark is still kept). */
+  public async erasedRevision(catalog: string, sessionId: string): Promise<number | undefined> {
+    const entity = await readEntity<{ revision?: unknown }>(this.table, catalogKey(catalog), erasedRowOf(sessionId));
+    return typeof entity?.revision === 'number' ? entity.revision : undefined;
+  }
+
+  /** Deletes the catalog's erasure marks made before `before`; answers how many. */
+  public async forgetErasedBefore(catalog: string, before: number): Promise<number> {
+    let deleted = 0;
+    try {
+      for await (const entity of this.table.listEntities<{ erasedAt?: unknown }>({ queryOptions: { filter: odata`PartitionKey eq ${catalogKey(catalog)} and RowKey ge 'e|' and RowKey lt 'e}'`, select: ['PartitionKey', 'RowKey', 'erasedAt'] } })) {
+        if (typeof entity.erasedAt === 'number' && entity.erasedAt < before) {
+          await this.table.deleteEntity(entity.partitionKey as string, entity.rowKey as string, { etag: entity.etag });
+          deleted++;
+        }
+      }
+    } catch (error) {
+      if (statusOf(error) !== 404 && statusOf(error) !== 412) {
+        throw storageError(error);
+      }
+    }
+    return deleted;
   }
 
   /**

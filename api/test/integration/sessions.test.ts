@@ -668,11 +668,30 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     // The LMS puts the same id again: a new session, so a new meeting to calendars - another UID at
     // SEQUENCE 0, not the erased one's (which attendees' calendars would read as out of date).
     const first = (await invitations('learner1@contoso.test')).find((m) => m.subject === 'Erased session') as MailboxMessage;
-    expect((await put(catalogB, id, session(1, { title: 'Same id again' }))).status).toBe(202);
+    // ... but not by a late retry of a request from before the erasure (its revision 1 or the cancel's 2): no new meeting of what was erased.
+    for (const late of [await put(catalogB, id, session(1, { title: 'Erased session' })), await put(catalogB, id, session(2, { title: 'Erased session' }))]) {
+      expect([late.status, late.body.code, late.body.detail]).toEqual([409, 'SESSION_REVISION_STALE', 'The session was erased (DELETE) at revision 2: a higher revision puts it again, as a new meeting.']);
+    }
+    expect((await cancel(catalogB, id, { revision: 2 })).body.code).toBe('SESSION_NOT_FOUND');
+    expect((await status(catalogB, id)).body.code).toBe('SESSION_NOT_FOUND');
+    expect((await put(catalogB, id, session(3, { title: 'Same id again' }))).status).toBe(202);
     await until(catalogB, id, (b) => b.status === 'scheduled', 'the new invitation');
     const again = (await invitations('learner1@contoso.test')).find((m) => m.subject === 'Same id again') as MailboxMessage;
     expect(parsed(again.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', sequence: 0 });
     expect(uidOf(again)).not.toBe(uidOf(first));
+    expect((await invitations('learner1@contoso.test')).filter((m) => m.subject === 'Erased session')).toHaveLength(1);
+    // The erasure is remembered as long as ended sessions are kept (the retention job's cut), then forgotten.
+    const other = `s-${randomUUID()}`;
+    expect((await put(catalogB, other, session(1, { title: 'Erased later' }))).status).toBe(202);
+    await until(catalogB, other, (b) => b.status === 'scheduled', 'the invitation');
+    expect((await cancel(catalogB, other, { revision: 2 })).status).toBe(202);
+    await until(catalogB, other, (b) => b.status === 'cancelled', 'the cancellation');
+    expect((await stack.call('DELETE', catalogPath(catalogB, `/sessions/${other}`), { token: lms })).status).toBe(204);
+    expect((await put(catalogB, other, session(2, { title: 'Erased later' }))).body.code).toBe('SESSION_REVISION_STALE');
+    await stack.api.sessions.forgetEnded(catalogB, Date.now() + 60_000);
+    const afterRetention = await put(catalogB, other, session(2, { title: 'Erased later' }));
+    expect(afterRetention.status).toBe(202);
+    await until(catalogB, other, (b) => b.status === 'scheduled', 'the session put again');
   });
 
   /** The catalog's invitation items in the deliveries list (a catalog admin's view): status and code. */

@@ -581,6 +581,7 @@ describe('a session put while other requests keep changing it', () => {
       connections: { read: async () => ({ record: { ...emptyConnection('https://t.test/sites/a', 'c1'), enabled: true, method: 'modern', transport: 'graph', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } }, etag: '*' }) },
       sessions: {
         read: async () => undefined,
+        erasedRevision: async () => undefined,
         write: async () => {
           writes++;
           throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
@@ -706,6 +707,9 @@ describe('erasing a session (DELETE)', () => {
       connections: {},
       sessions: {
         read: async () => record,
+        markErased: async (_catalog: string, _id: string, revision: number) => {
+          calls.push(`mark ${revision}`);
+        },
         remove: async () => {
           calls.push('remove');
           return true;
@@ -726,7 +730,7 @@ describe('erasing a session (DELETE)', () => {
   it('a session over (its latest revision and what went out) is deleted with its invitations; one still to come, or with a submission under way, is SESSION_NOT_FINISHED', async () => {
     const over = serviceFor(record(times('2020-06-10'), { ...times('2020-06-10'), cancelled: false }));
     await over.service.forget('https://t.test/sites/a', 's1');
-    expect(over.calls).toEqual(['invitations s1', 'remove']);
+    expect(over.calls).toEqual(['mark 1', 'invitations s1', 'remove']);
     for (const r of [record(times('2099-06-10')), record(times('2020-06-10'), { ...times('2099-06-10'), cancelled: false }), record(times('2020-06-10'), null, { ...times('2020-06-10') })]) {
       const live = serviceFor(r);
       await expect(live.service.forget('https://t.test/sites/a', 's1')).rejects.toMatchObject({ code: 'SESSION_NOT_FINISHED' });
@@ -738,7 +742,7 @@ describe('erasing a session (DELETE)', () => {
     const cancelled = { ...times('2099-06-10'), cancelled: true };
     const sentCancel = serviceFor(record(cancelled, { ...times('2099-06-10'), cancelled: true }));
     await sentCancel.service.forget('https://t.test/sites/a', 's1');
-    expect(sentCancel.calls).toEqual(['invitations s1', 'remove']);
+    expect(sentCancel.calls).toEqual(['mark 1', 'invitations s1', 'remove']);
     const neverSent = serviceFor(record(cancelled));
     await neverSent.service.forget('https://t.test/sites/a', 's1');
     expect(neverSent.calls).toContain('remove');
@@ -747,7 +751,7 @@ describe('erasing a session (DELETE)', () => {
     await expect(notYet.service.forget('https://t.test/sites/a', 's1')).rejects.toMatchObject({ code: 'SESSION_NOT_FINISHED' });
     const waiting = serviceFor(record(cancelled), ['s1']);
     await expect(waiting.service.forget('https://t.test/sites/a', 's1')).rejects.toMatchObject({ code: 'SESSION_NOT_FINISHED' });
-    expect(waiting.calls).toEqual(['invitations s1']);
+    expect(waiting.calls).toEqual(['mark 1', 'invitations s1']);
     await expect(serviceFor(undefined).service.forget('https://t.test/sites/a', 's1')).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
   });
 });
