@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
@@ -45,7 +46,7 @@ export const authentication = fp<AuthenticationOptions>(async (app, { verify, ca
       try {
         principal = await verify(request.headers.authorization);
       } catch (error) {
-        const address = clientAddress(request.ip);
+        const address = addressBucket(request.ip);
         const failed = (failures.get(address) ?? 0) + 1;
         failures.set(address, failed);
         if (failed > failuresPerMinute) {
@@ -106,11 +107,34 @@ export function clientAddress(ip: string): string {
   return v4 ? v4[1] : ip;
 }
 
-/** Rate-limit key: the verified caller where there is one, else the client address. */
+/**
+ * What the limits per address count: an IPv4 address (an IPv4-mapped IPv6 one as IPv4), or an IPv6
+ * address's /64 - one customer's network gets a /64 or more (RFC 6177), so one address each of
+ * its 2^64 would be no limit at all.
+ */
+export function addressBucket(ip: string): string {
+  const address = clientAddress(ip);
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) {
+    return mapped[1];
+  }
+  if (!isIPv6(address)) {
+    return address;
+  }
+  const [head, tail = ''] = address.toLowerCase().split('::');
+  const groups = (part: string): string[] => (part ? part.split(':') : []);
+  const left = groups(head);
+  // An IPv4 tail (::a.b.c.d, 64:ff9b::a.b.c.d) lies in the last 32 bits: beyond the /64.
+  const right = groups(tail).flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
+  const full = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left.flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
+  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+
+/** Rate-limit key: the verified caller where there is one, else the client address (an IPv6 one's /64). */
 export function rateLimitKey(request: Pick<FastifyRequest, 'principal' | 'ip'>): string {
   const principal = request.principal;
   if (!principal) {
-    return `ip:${clientAddress(request.ip)}`;
+    return `ip:${addressBucket(request.ip)}`;
   }
   return principal.kind === 'user' ? `user:${principal.tenantId}:${principal.objectId}` : `app:${principal.tenantId}:${principal.appId}`;
 }

@@ -11,7 +11,7 @@ import { failureKind, isConnectionLost } from '../../src/errors/failureKind';
 import { applySettings, disconnected, emptyConnection, settingsEtag } from '../../src/connections/model';
 import { coversOrganisation } from '../../src/connections/orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChallenge, SIGN_IN_LIFETIME_MS, stateKey } from '../../src/connections/signInState';
-import { clientAddress, rateLimitKey } from '../../src/auth/authentication';
+import { addressBucket, clientAddress, rateLimitKey } from '../../src/auth/authentication';
 import { preferredLanguage, problemBody } from '../../src/errors/problem';
 import { validationDetail } from '../../src/errors/errorHandler';
 import { mapGraphError, mapSmtpError, mapTokenError, smtpUpstream } from '../../src/errors/upstream';
@@ -209,6 +209,18 @@ describe('authorisation decisions', () => {
   it('clientAddress - an address without the port a front end may add; IPv6 and bare addresses as they are', () => {
     expect(['203.0.113.7:54321', '203.0.113.7', '[2001:db8::1]:443', '[2001:db8::1]', '2001:db8::1', '::ffff:10.0.0.1', 'unknown'].map(clientAddress))
       .toEqual(['203.0.113.7', '203.0.113.7', '2001:db8::1', '2001:db8::1', '2001:db8::1', '::ffff:10.0.0.1', 'unknown']);
+  });
+
+  it('addressBucket - an IPv6 address counts as its /64 (a network hands out 2^64 of them), written one way; IPv4, IPv4-mapped and the rest as their address', () => {
+    const same = ['[2001:db8:a:b::1]:443', '2001:db8:a:b:ffff:ffff:ffff:ffff', '2001:0DB8:000a:000b::', '2001:db8:a:b:1:2:3.4.5.6'];
+    expect(new Set(same.map(addressBucket))).toEqual(new Set(['2001:db8:a:b::/64']));
+    expect(addressBucket('2001:db8:a:c::1')).toBe('2001:db8:a:c::/64');
+    expect(addressBucket('::1')).toBe('0:0:0:0::/64');
+    expect(addressBucket('fe80::1')).toBe('fe80:0:0:0::/64');
+    expect(addressBucket('2001:db8::')).toBe('2001:db8:0:0::/64');
+    expect(addressBucket('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+    expect(['203.0.113.7:54321', '::ffff:10.0.0.1', '[::FFFF:10.0.0.1]:80', 'unknown'].map(addressBucket)).toEqual(['203.0.113.7', '10.0.0.1', '10.0.0.1', 'unknown']);
+    expect(rateLimitKey({ principal: null, ip: '2001:db8:a:b::7' })).toBe(rateLimitKey({ principal: null, ip: '2001:db8:a:b:9::' }));
   });
 });
 
