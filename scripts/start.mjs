@@ -1,7 +1,8 @@
 // `npm start`: the whole local stack on the ports of docs/design.md - local tenant, connection API
-// (with its embedded Azurite, data in .local/azurite) and the preview host - then one URL.
+// (with its embedded Azurite, data in .local/azurite, emptied at each start) and the preview host - then one URL.
 // The local tenant's output goes to .local/logs/local-tenant.log, the API's (Azurite's with it) to
 // .local/logs/api.log; the preview host runs in this process. Ctrl+C stops everything.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORTS, startStack } from './stack.mjs';
@@ -9,7 +10,11 @@ import { DEFAULT_PORTS, startStack } from './stack.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const local = path.join(root, '.local');
 
-process.stdout.write('Starting the local stack (logs in .local/logs/)\n');
+// The local tenant keeps its directory, sign-ins, mailboxes and SharePoint lists in memory only: the
+// API's storage of an earlier run would hold connections whose tokens the tenant no longer knows
+// (every catalog "lost", TOKEN_REVOKED) and idempotency keys of mail no inbox holds. Every run starts empty.
+rmSync(path.join(local, 'azurite'), { recursive: true, force: true });
+process.stdout.write('Starting the local stack from empty (the local tenant keeps nothing between runs; logs in .local/logs/)\n');
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 // One line as each step starts and one as it is up, so the ~35 s of building and starting are not silent.
 const onProgress = ({ step, state, detail, ms }) => {

@@ -20,6 +20,13 @@ describe('local pages and admin endpoints', () => {
     const message = await (await fetch(`${tenant.origin}/_mailbox?message=${id}`)).text();
     expect(message).toContain('<iframe sandbox');
     expect(message).not.toContain('<script>alert(1)</script>');
+    // ?tz= goes along every link of the viewer (a zone it does not know, not at all).
+    const tokyo = await (await fetch(`${tenant.origin}/_mailbox?tz=Asia/Tokyo`)).text();
+    expect(tokyo).toContain('href="/_mailbox?upn=learner1%40contoso.test&amp;tz=Asia%2FTokyo"');
+    const inboxTokyo = await (await fetch(`${tenant.origin}/_mailbox?upn=learner1@contoso.test&tz=Tokyo%20Standard%20Time`)).text();
+    expect(inboxTokyo).toContain(`message=${id}&amp;tz=Asia%2FTokyo"`);
+    expect(inboxTokyo).toContain('href="/_mailbox?tz=Asia%2FTokyo"');
+    expect(await (await fetch(`${tenant.origin}/_mailbox?upn=learner1@contoso.test&tz=%22%3E%3Cscript%3E`)).text()).not.toMatch(/tz=|<script>/);
   });
 
   test('fault page - offers every fault and the reset', async () => {

@@ -53,7 +53,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw new ApiError('AUTH_REQUIRED');
     }
     if (!match) {
-      throw new ApiError('TOKEN_INVALID', { detail: 'The Authorization header is not "Bearer <JWT>".' });
+      // "Bearer " and nothing: a script whose token variable is empty (its token request failed).
+      const detail = /^Bearer\s*$/i.test(authorization) ? 'The Authorization header carries no token ("Bearer" and nothing after it): the request for the token failed, or its variable is empty.' : 'The Authorization header is not "Bearer <JWT>".';
+      throw new ApiError('TOKEN_INVALID', { detail });
     }
     let payload: JWTPayload;
     try {
@@ -65,7 +67,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         clockTolerance: tolerance
       }));
     } catch (error) {
-      throw new ApiError('TOKEN_INVALID', { detail: describeJoseFailure(error) });
+      throw new ApiError('TOKEN_INVALID', { detail: describeJoseFailure(error, options.audiences) });
     }
     if (payload.tid !== options.tenantId) {
       throw new ApiError('TOKEN_INVALID', { detail: 'The token was issued for another tenant.' });
@@ -77,11 +79,20 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 }
 
 /** A reason safe to show: which check failed, never the token. */
-function describeJoseFailure(error: unknown): string {
+function describeJoseFailure(error: unknown, audiences: string[]): string {
   if (error instanceof joseErrors.JWTExpired) {
     return 'The token has expired.';
   }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    // A token for another resource (Graph's, say: the wrong scope asked) fails on its v1 issuer
+    // before its audience is looked at; what the caller must fix is the scope, so say that.
+    const aud = error.payload?.aud;
+    const forUs = (Array.isArray(aud) ? aud : [aud]).some((a) => typeof a === 'string' && audiences.includes(a));
+    if ((error.claim === 'iss' || error.claim === 'aud') && !forUs) {
+      // Its audience is named only when it looks like one (a URI or an id), not arbitrary text.
+      const named = typeof aud === 'string' && /^[A-Za-z0-9:/._-]{1,100}$/.test(aud) ? ` (its audience is ${aud})` : '';
+      return `The token is not for this API${named}: request it with the scope ${audiences[0]}/.default (an app) or ${audiences[0]}/<scope> (a user).`;
+    }
     return `The token's "${error.claim}" claim is not accepted here.`;
   }
   if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWSSignatureVerificationFailed) {

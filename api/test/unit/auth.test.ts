@@ -155,6 +155,10 @@ describe('createTokenVerifier - signature, issuer, audience, tenant, lifetime, t
       const error = await rejectionOf(verify(header));
       expect({ header: header.slice(0, 12), code: error?.code, detail: error?.detail }).toEqual({ header: header.slice(0, 12), code: 'TOKEN_INVALID', detail: 'The Authorization header is not "Bearer <JWT>".' });
     }
+    // A script whose token variable is empty sends "Bearer " and nothing.
+    for (const header of ['Bearer ', 'Bearer', 'Bearer   ']) {
+      expect((await rejectionOf(verify(header)))?.detail).toBe('The Authorization header carries no token ("Bearer" and nothing after it): the request for the token failed, or its variable is empty.');
+    }
   });
 
   it('tokenVerifier - a token without exp or without tid is refused by name', async () => {
@@ -178,7 +182,11 @@ describe('createTokenVerifier - signature, issuer, audience, tenant, lifetime, t
     const cases: [string, string, string][] = [
       ['expired', await issuer.sign(userClaims('u1', 'a@b'), { expiresIn: -5 }), 'expired'],
       ['not yet valid', await issuer.sign(userClaims('u1', 'a@b'), { notBefore: now + 600 }), '"nbf"'],
-      ['audience', await issuer.sign(userClaims('u1', 'a@b'), { audience: 'https://graph.microsoft.com' }), '"aud"'],
+      ['audience', await issuer.sign(userClaims('u1', 'a@b'), { audience: 'https://graph.microsoft.com' }), 'The token is not for this API (its audience is https://graph.microsoft.com): request it with the scope api://lms-m365-connection/.default (an app)'],
+      // Graph's own token (v1 issuer, Graph's audience): the scope is what to fix, not the issuer.
+      ['graph token', await issuer.sign(userClaims('u1', 'a@b'), { audience: 'https://graph.microsoft.com', issuer: `https://sts.windows.net/${TENANT}/` }), 'The token is not for this API (its audience is https://graph.microsoft.com)'],
+      // An audience that is not one is not repeated.
+      ['odd audience', await issuer.sign(userClaims('u1', 'a@b'), { audience: '<b>hi</b>' }), 'The token is not for this API: request it'],
       ['issuer', await issuer.sign(userClaims('u1', 'a@b'), { issuer: `https://sts.windows.net/${TENANT}/` }), '"iss"'],
       ['key', await issuer.sign(userClaims('u1', 'a@b'), { kid: 'other' }), 'not signed by the tenant'],
       ['unsigned', unsigned, 'could not be validated']

@@ -54,8 +54,11 @@ function invitationBox(m: StoredMessage, zone: string): string {
 
 const who = (r: { address: string; name: string | null }): string => (r.name ? `${r.name} <${r.address}>` : r.address);
 
-function messageRow(m: StoredMessage): string {
-  const link = `/_mailbox?upn=${encodeURIComponent(m.mailbox)}&message=${encodeURIComponent(m.id)}`;
+/** The viewer's `tz` carried along its links (`&tz=...`, or nothing). */
+const tzParam = (zone: string | null): string => (zone ? `&tz=${encodeURIComponent(zone)}` : '');
+
+function messageRow(m: StoredMessage, zone: string | null): string {
+  const link = `/_mailbox?upn=${encodeURIComponent(m.mailbox)}&message=${encodeURIComponent(m.id)}${tzParam(zone)}`;
   return `<tr><td>${esc(new Date(m.receivedDateTime).toISOString().replace('T', ' ').slice(0, 19))}</td><td>${esc(who(m.from))}</td><td>${esc(m.to.map(who).join(', '))}</td><td><a href="${esc(link)}">${esc(m.subject || '(no subject)')}</a>${m.calendar ? ` <span class="hint">[${esc(m.calendar.method)} invitation]</span>` : ''}</td><td>${esc(m.via)}</td></tr>`;
 }
 
@@ -121,12 +124,14 @@ export function registerMailbox(app: FastifyInstance, state: TenantState): void 
 
   app.get('/_mailbox', async (req, reply) => {
     const q = req.query as { upn?: string; message?: string; tz?: string };
-    const nav = `<nav><a href="/_mailbox">All mailboxes</a><a href="/_faults">Fault controls</a></nav>`;
+    // ?tz= (an IANA or Windows zone) is kept on every link, so an invitation opened from a list shows that zone.
+    const asked = typeof q.tz === 'string' && q.tz ? ianaZone(q.tz) : null;
+    const nav = `<nav><a href="/_mailbox${asked ? `?tz=${encodeURIComponent(asked)}` : ''}">All mailboxes</a><a href="/_faults">Fault controls</a></nav>`;
     if (q.message) {
       const m = state.mail.message(q.message);
       if (!m) return reply.code(404).type('text/html').send(page('Message', `${nav}<h1>No such message</h1>`, { wide: true }));
       // The viewer's zone: ?tz=Asia/Tokyo, else the zone of the mailbox owner's language, else UTC.
-      const zone = (q.tz && ianaZone(q.tz)) || (state.accountByUpn(m.mailbox)?.locale === 'ja-JP' ? 'Asia/Tokyo' : 'UTC');
+      const zone = asked || (state.accountByUpn(m.mailbox)?.locale === 'ja-JP' ? 'Asia/Tokyo' : 'UTC');
       return reply.type('text/html').send(page(m.subject, messagePage(m, nav, zone), { wide: true }));
     }
     if (q.upn) {
@@ -139,8 +144,8 @@ export function registerMailbox(app: FastifyInstance, state: TenantState): void 
         page(
           upn,
           `${nav}<h1>${esc(account?.displayName ?? upn)} <span class="hint">${esc(upn)}${account ? ` &middot; mailbox: ${esc(account.mailbox)}` : ' &middot; outside the tenant'}</span></h1>${counters}
-${section('Inbox', state.mail.messagesOf(upn, 'inbox').reverse().map(messageRow).join(''))}
-${section('Sent Items', state.mail.messagesOf(upn, 'sentitems').reverse().map(messageRow).join(''))}
+${section('Inbox', state.mail.messagesOf(upn, 'inbox').reverse().map((m) => messageRow(m, asked)).join(''))}
+${section('Sent Items', state.mail.messagesOf(upn, 'sentitems').reverse().map((m) => messageRow(m, asked)).join(''))}
 <h2>Calendar</h2><table><tr><th>Start</th><th>End</th><th>Subject</th><th>Organizer</th><th>Rooms / location</th><th>Online meeting</th></tr>${state.mail.eventsOf(upn).map(eventRow).join('') || '<tr><td colspan="6">empty</td></tr>'}</table>`,
           { wide: true }
         )
@@ -152,7 +157,7 @@ ${section('Sent Items', state.mail.messagesOf(upn, 'sentitems').reverse().map(me
       .map((upn) => {
         const a = state.accountByUpn(upn);
         const kind = a ? (a.isRoom ? 'room' : a.mailbox) : 'external';
-        return `<tr><td><a href="/_mailbox?upn=${encodeURIComponent(upn)}">${esc(upn)}</a></td><td>${esc(a?.displayName ?? '')}</td><td>${esc(kind)}</td><td>${state.mail.messagesOf(upn, 'inbox').length}</td><td>${state.mail.messagesOf(upn, 'sentitems').length}</td><td>${state.mail.eventsOf(upn).length}</td></tr>`;
+        return `<tr><td><a href="/_mailbox?upn=${encodeURIComponent(upn)}${esc(tzParam(asked))}">${esc(upn)}</a></td><td>${esc(a?.displayName ?? '')}</td><td>${esc(kind)}</td><td>${state.mail.messagesOf(upn, 'inbox').length}</td><td>${state.mail.messagesOf(upn, 'sentitems').length}</td><td>${state.mail.eventsOf(upn).length}</td></tr>`;
       })
       .join('');
     return reply.type('text/html').send(page('Mailboxes', `${nav}<h1>Mailboxes</h1><table><tr><th>Address</th><th>Name</th><th>Mailbox</th><th>Inbox</th><th>Sent</th><th>Events</th></tr>${rows}</table>`, { wide: true }));
