@@ -965,6 +965,8 @@ export interface paths {
                                 error: {
                                     code: string;
                                     title: string;
+                                    /** @description What this item met: another item of this batch with the same key, or a key used before. */
+                                    detail?: string;
                                 };
                             })[];
                         };

@@ -11,13 +11,15 @@ export function normaliseCatalog(raw: string, sharePointOrigin: string): string 
   try {
     url = new URL(raw);
   } catch {
-    throw new ApiError('CATALOG_INVALID', { detail: 'The catalog is not an absolute URL.' });
+    // Encoded twice ("https%253A...") arrives still encoded once.
+    const detail = /^https?%3a/i.test(raw) ? 'The catalog is not an absolute URL: it looks percent-encoded twice - encode the site URL once (encodeURIComponent).' : 'The catalog is not an absolute URL.';
+    throw new ApiError('CATALOG_INVALID', { detail });
   }
   if (url.username || url.password || url.search || url.hash) {
     throw new ApiError('CATALOG_INVALID', { detail: 'A catalog URL has no credentials, query or fragment.' });
   }
   if (url.origin !== new URL(sharePointOrigin).origin) {
-    throw new ApiError('CATALOG_INVALID', { detail: 'The catalog is not under this tenant\'s SharePoint address.' });
+    throw new ApiError('CATALOG_INVALID', { detail: `The catalog is not under this tenant's SharePoint address, ${new URL(sharePointOrigin).origin}.` });
   }
   const sitePath = url.pathname.replace(/\/+$/, '');
   if (!SITE_PATH.test(sitePath)) {

@@ -115,7 +115,7 @@ export async function acceptingRecord(connections: ConnectionStore, catalog: str
 export function refusalOf(record: ConnectionRecord, etag?: string): ApiError | undefined {
   if (!record.method || !record.account) {
     // Never set up at all: most often a catalog URL the LMS spelt otherwise than the site's.
-    return new ApiError('NOT_CONNECTED', etag === NEW_CONNECTION_ETAG ? { detail: 'Nothing was ever set up for this catalog: check that its URL is the catalog site\'s (as its settings page shows it), and that an admin connected an account there.' } : {});
+    return new ApiError('NOT_CONNECTED', etag === NEW_CONNECTION_ETAG ? { detail: 'No account was ever connected to this catalog - or this is not its URL: check it against the address of the catalog site (its settings page shows it); a catalog admin connects an account on that page.' } : {});
   }
   return record.enabled ? undefined : new ApiError('CATALOG_DISABLED');
 }

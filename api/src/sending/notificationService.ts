@@ -213,7 +213,7 @@ export class NotificationService {
 
   private answers(items: KeyedNotification[], outcomes: EnqueueOutcome[], record: ConnectionRecord, now: number, language: Language): QueuedOutcome[] {
     return outcomes.map((outcome, i) => 'error' in outcome
-      ? { key: items[i].key, ...(outcome.existingId ? { existingId: outcome.existingId } : {}), error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title[language] } }
+      ? { key: items[i].key, ...(outcome.existingId ? { existingId: outcome.existingId } : {}), error: { code: outcome.error, title: ERROR_CATALOGUE[outcome.error].title[language], detail: outcome.sameAs !== undefined ? `items[${outcome.sameAs}] of this batch has the same key with another body.` : 'The key was used before with another body: existingId is the notification it made.' } }
       : { key: items[i].key, id: outcome.id, status: visibleStatus(outcome.state, record, now), duplicate: outcome.duplicate });
   }
 

@@ -49,7 +49,7 @@ export interface StoredItem {
 }
 
 /** `existingId` with the error: the notification the key made (with the other request). */
-export type EnqueueOutcome = { id: string; duplicate: boolean; state: ItemState } | { error: 'IDEMPOTENCY_KEY_REUSED'; existingId?: string };
+export type EnqueueOutcome = { id: string; duplicate: boolean; state: ItemState } | { error: 'IDEMPOTENCY_KEY_REUSED'; existingId?: string; sameAs?: number };
 
 /** A pending item's place in its catalog's queue: priority, then age (Table Storage keeps rows in key order). */
 export interface DueEntry {
@@ -396,7 +396,7 @@ export class OutboxStore {
       const first = firstOfKey.get(item.key) as number;
       if (first !== index) {
         const made = outcomes[first];
-        outcomes[index] = 'error' in made || item.requestHash !== items[first].requestHash ? { error: 'IDEMPOTENCY_KEY_REUSED', existingId: 'error' in made ? made.existingId : made.id } : { ...made, duplicate: true };
+        outcomes[index] = 'error' in made || item.requestHash !== items[first].requestHash ? { error: 'IDEMPOTENCY_KEY_REUSED', existingId: 'error' in made ? made.existingId : made.id, sameAs: first } : { ...made, duplicate: true };
       }
     });
     return outcomes;

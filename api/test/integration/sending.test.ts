@@ -80,7 +80,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     // A catalog nothing was ever set up for (a URL spelt otherwise): the answer says to check it.
     const misspelt = await queue(stack.catalogUrl('catalog-nope'), body);
     expect([misspelt.status, misspelt.body.code]).toEqual([409, 'NOT_CONNECTED']);
-    expect(misspelt.body.detail).toMatch(/check that its URL is the catalog site's/);
+    expect(misspelt.body.detail).toMatch(/or this is not its URL: check it against the address of the catalog site/);
     const unencoded = await stack.call('POST', `/v1/catalogs/${catalogA}/notifications`, { token: lms, body, headers: { 'idempotency-key': randomUUID() } });
     expect([unencoded.status, unencoded.body.code, unencoded.body.detail]).toEqual([404, 'NOT_FOUND', expect.stringMatching(/percent-encoded \(encodeURIComponent\)/)]);
     for (const bad of [{ subject: 'no recipient', text: 'x' }, { to: ['learner1@contoso.test'], subject: 'no body' }, { to: ['not an address'], subject: 's', text: 'x' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2000-01-01T00:00:00Z' },
@@ -162,11 +162,12 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect([folded.status, folded.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     // A batch item's refusal is in the caller's language, like every other answer.
     const batch = await stack.call('POST', catalogPath(catalogB, '/notifications/batch'), { token: lms, body: { items: [{ key, ...body, text: 'two' }] }, headers: { 'accept-language': 'ja' } });
-    expect([batch.status, batch.body.items[0].error]).toEqual([202, { code: 'IDEMPOTENCY_KEY_REUSED', title: ERROR_CATALOGUE.IDEMPOTENCY_KEY_REUSED.title.ja }]);
+    expect([batch.status, batch.body.items[0].error]).toEqual([202, { code: 'IDEMPOTENCY_KEY_REUSED', title: ERROR_CATALOGUE.IDEMPOTENCY_KEY_REUSED.title.ja, detail: 'The key was used before with another body: existingId is the notification it made.' }]);
     // Both answers name the notification the key holds, so the LMS can read it.
     expect(batch.body.items[0].existingId).toBe(id);
     const inBatch = await stack.call('POST', catalogPath(catalogB, '/notifications/batch'), { token: lms, body: { items: [{ key: 'twice-in-one', ...body, subject: 'Twice in one batch' }, { key: 'twice-in-one', ...body, subject: 'Twice in one batch', text: 'two' }] } });
     expect(inBatch.body.items[1].existingId).toBe(inBatch.body.items[0].id);
+    expect(inBatch.body.items[1].error.detail).toBe('items[0] of this batch has the same key with another body.');
     // The key row keeps the earlier form of the hash too, where an instance of the earlier version
     // (beside this one during an upgrade) compares a repeat: the body as received, with the default filled in.
     const keyRow = await TableClient.fromConnectionString(stack.azurite.connectionString, TABLES.outbox, { allowInsecureConnection: true })

@@ -4,6 +4,7 @@ import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { canManageWeb } from '../../src/sharepoint/sitePermissions';
 import { authorize, principalFromClaims } from '../../src/auth/principal';
 import { normaliseCatalog } from '../../src/catalogs/catalogId';
+import type { ApiError } from '../../src/errors/apiError';
 import { ConfigError, findRepoRoot, loadConfig } from '../../src/config/config';
 import { needsKeepAlive } from '../../src/connections/connectionService';
 import { mapCallbackError } from '../../src/connections/modernSignIn';
@@ -233,6 +234,19 @@ describe('catalog ids', () => {
     for (const bad of ['https://evil.example/sites/a', 'https://localhost:4800/sites/a/b', 'https://localhost:4800/sites/a?x', 'https://u:p@localhost:4800/sites/a', 'http://localhost:4800/sites/a', '', 'sites/a', 'https://localhost:4800/']) {
       expect({ bad, code: codeOf(() => normaliseCatalog(bad, origin)) }).toEqual({ bad, code: 'CATALOG_INVALID' });
     }
+  });
+  it('normaliseCatalog - the refusal says what is expected: the tenant\'s SharePoint address, a URL encoded once', () => {
+    const detail = (raw: string): string | undefined => {
+      try {
+        normaliseCatalog(raw, origin);
+        return undefined;
+      } catch (error) {
+        return (error as ApiError).detail;
+      }
+    };
+    expect(detail('http://localhost:4800/sites/a')).toBe('The catalog is not under this tenant\'s SharePoint address, https://localhost:4800.');
+    expect(detail(encodeURIComponent('https://localhost:4800/sites/a'))).toBe('The catalog is not an absolute URL: it looks percent-encoded twice - encode the site URL once (encodeURIComponent).');
+    expect(detail('sites/a')).toBe('The catalog is not an absolute URL.');
   });
   it('catalogKey - one key per site whatever the case of its URL', () => {
     expect(catalogKey('https://localhost:4800/sites/Catalog-A')).toBe(catalogKey('https://localhost:4800/sites/catalog-a'));

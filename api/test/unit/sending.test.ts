@@ -688,7 +688,7 @@ describe('what the LMS is told when a catalog cannot take notifications', () => 
   it('not connected: a catalog disconnected says to connect; one nothing was ever set up for says to check its URL; switched off is CATALOG_DISABLED', () => {
     const record = emptyConnection('https://t.test/sites/a', 'c1');
     expect(refusalOf(record, '"1"')).toMatchObject({ code: 'NOT_CONNECTED', detail: undefined });
-    expect(refusalOf(record, NEW_CONNECTION_ETAG)?.detail).toMatch(/check that its URL is the catalog site's/);
+    expect(refusalOf(record, NEW_CONNECTION_ETAG)?.detail).toMatch(/or this is not its URL: check it against the address of the catalog site/);
     const connected = { ...record, method: 'classic' as const, account: { email: 'a@x.test', displayName: 'A' } };
     expect(refusalOf(connected, NEW_CONNECTION_ETAG)).toMatchObject({ code: 'CATALOG_DISABLED' });
     expect(refusalOf({ ...connected, enabled: true }, '"1"')).toBeUndefined();

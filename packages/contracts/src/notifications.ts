@@ -63,7 +63,7 @@ export const NotificationAccepted = Type.Object({
 export const NotificationBatchAccepted = Type.Object({
   items: Type.Array(Type.Union([
     Type.Object({ key: Type.String(), id: Type.String(), status: NotificationStatusValue, duplicate: Type.Boolean() }),
-    Type.Object({ key: Type.String(), existingId: Type.Optional(Type.String({ description: 'IDEMPOTENCY_KEY_REUSED: the notification the key made with another body.' })), error: Type.Object({ code: Type.String(), title: Type.String() }) })
+    Type.Object({ key: Type.String(), existingId: Type.Optional(Type.String({ description: 'IDEMPOTENCY_KEY_REUSED: the notification the key made with another body.' })), error: Type.Object({ code: Type.String(), title: Type.String(), detail: Type.Optional(Type.String({ description: 'What this item met: another item of this batch with the same key, or a key used before.' })) }) })
   ]))
 });
 

@@ -687,8 +687,8 @@ export const HTTP_ERRORS = {
       ja: 'このアドレスには何もありません。'
     },
     remedy: {
-      en: 'Check the URL against docs/api.md.',
-      ja: 'URL を docs/api.md と照合してください。'
+      en: 'Check the URL against the API\'s description, /openapi.json (docs/api.md; the LMS\'s endpoints: docs/lms-integration.md).',
+      ja: 'URL を API の定義 /openapi.json（docs/api.md、LMS 向けのエンドポイントは docs/lms-integration.md）と照合してください。'
     }
   },
   METHOD_NOT_ALLOWED: {
