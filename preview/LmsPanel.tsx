@@ -66,7 +66,8 @@ export function LmsPanel(props: { catalog: string; catalogLabel: string }): JSX.
         setProblem(describeProblem(answer.body));
         return;
       }
-      const queued = answer.body.items;
+      // Newest first, as the table says: a burst's last item on top (the batch's order is its age).
+      const queued = [...answer.body.items].reverse();
       setItems((current) => [...queued, ...current].slice(0, 200));
     } catch (error) {
       setProblem(String((error as Error).message));

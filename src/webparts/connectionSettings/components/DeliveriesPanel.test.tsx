@@ -153,6 +153,60 @@ describe('DeliveriesPanel', () => {
     expect(screen.queryByRole('button', { name: en.deliveriesMore })).not.toBeInTheDocument();
   });
 
+  it('DeliveriesPanel - a count is a toggle that lists its status only (a held item older than a burst of sent ones is one click away), through its pages and polling; pressed again, or Show all, lists everything', async () => {
+    const burst = Array.from({ length: DELIVERIES_PAGE_SIZE + 5 }, (_, i) => delivery({ id: `s${i}`, subject: `Sent ${i}` }));
+    const api = new FakeDeliveriesApi([...burst, delivery({ id: 'h', subject: 'Survey', status: 'held', sentAt: null })]);
+    renderPanel(api, { state: 'paused' });
+    expect(await screen.findAllByTestId('delivery-item')).toHaveLength(DELIVERIES_PAGE_SIZE);
+    expect(screen.queryByText('Survey')).toBeNull();
+    const held = screen.getByRole('button', { name: `${en.deliveryStatusHeld} 1` });
+    expect(held).toHaveAttribute('aria-pressed', 'false');
+    // Nothing to list: no toggle to press.
+    expect(screen.getByRole('button', { name: `${en.deliveryStatusFailed} 0` })).toBeDisabled();
+    expect(screen.getByRole('group', { name: en.deliveriesFilterLabel })).toBeInTheDocument();
+    fireEvent.click(held);
+    await waitFor(() => expect(screen.getAllByTestId('delivery-item')).toHaveLength(1));
+    expect(screen.getByText('Survey')).toBeInTheDocument();
+    expect(held).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByTestId('deliveries-only')).toHaveTextContent(format(en.deliveriesShowingOnly, en.deliveryStatusHeld));
+    expect(api.calls[api.calls.length - 1]).toEqual({ limit: DELIVERIES_PAGE_SIZE, status: 'held' });
+    // The counts stay those of all.
+    expect(within(count('sent')).getByText(String(DELIVERIES_PAGE_SIZE + 5))).toBeInTheDocument();
+    fireEvent.click(held);
+    await waitFor(() => expect(screen.getAllByTestId('delivery-item')).toHaveLength(DELIVERIES_PAGE_SIZE));
+    expect(screen.queryByTestId('deliveries-only')).toBeNull();
+
+    // Sent only: its older page is of sent ones too; Show all goes back to everything.
+    fireEvent.click(screen.getByRole('button', { name: `${en.deliveryStatusSent} ${DELIVERIES_PAGE_SIZE + 5}` }));
+    await waitFor(() => expect(api.calls[api.calls.length - 1]).toEqual({ limit: DELIVERIES_PAGE_SIZE, status: 'sent' }));
+    fireEvent.click(await screen.findByRole('button', { name: en.deliveriesMore }));
+    await waitFor(() => expect(screen.getAllByTestId('delivery-item')).toHaveLength(DELIVERIES_PAGE_SIZE + 5));
+    expect(api.calls[api.calls.length - 1]).toEqual({ limit: DELIVERIES_PAGE_SIZE, cursor: String(DELIVERIES_PAGE_SIZE), status: 'sent' });
+    expect(screen.queryByText('Survey')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: en.deliveriesShowAll }));
+    await waitFor(() => expect(api.calls[api.calls.length - 1]).toEqual({ limit: DELIVERIES_PAGE_SIZE }));
+    expect(screen.getByRole('button', { name: `${en.deliveryStatusSent} ${DELIVERIES_PAGE_SIZE + 5}` })).toHaveAttribute('aria-pressed', 'false');
+  });
+
+  it('DeliveriesPanel - while a status is listed alone, polling reads that status; a toggle pressed with nothing left stays pressable, to go back', async () => {
+    jest.useFakeTimers();
+    try {
+      const api = new FakeDeliveriesApi([delivery({ id: 'q', subject: 'Waiting', status: 'queued', sentAt: null }), delivery({ id: 's', subject: 'Done' })]);
+      renderPanel(api, { pollMs: 1000 });
+      await act(async () => { await Promise.resolve(); });
+      fireEvent.click(screen.getByRole('button', { name: `${en.deliveryStatusQueued} 1` }));
+      await act(async () => { await Promise.resolve(); });
+      api.items = [delivery({ id: 'q', subject: 'Waiting', status: 'sent' }), delivery({ id: 's', subject: 'Done' })];
+      await act(async () => { jest.advanceTimersByTime(1000); await Promise.resolve(); });
+      expect(api.calls[api.calls.length - 1]).toEqual({ limit: DELIVERIES_PAGE_SIZE, status: 'queued' });
+      const queued = screen.getByRole('button', { name: `${en.deliveryStatusQueued} 0` });
+      expect([queued.getAttribute('aria-pressed'), (queued as HTMLButtonElement).disabled]).toEqual(['true', false]);
+      expect(screen.getByTestId('deliveries-empty')).toBeInTheDocument();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('DeliveriesPanel - reads the first page again when the connection changes, and on Refresh', async () => {
     const api = new FakeDeliveriesApi([delivery({ status: 'held', sentAt: null })]);
     const update = renderPanel(api, { state: 'lost' });

@@ -11,7 +11,7 @@ import { toAppError, type IAppError } from '../model/appError';
 import type { AuthMethod } from '../model/connection';
 import { messageForCode } from '../model/errorMessage';
 import { countText, itemsText, type SummaryState } from '../model/summary';
-import type { DeliveryStatus, IDeliveries, IDeliveriesApi, IDelivery } from '../services/interfaces';
+import type { DeliveryStatus, IDeliveries, IDeliveriesApi, IDeliveriesPage, IDelivery } from '../services/interfaces';
 import { ErrorBar } from './ErrorBar';
 import { formatTime } from './formatTime';
 
@@ -96,7 +96,9 @@ interface IPanelState {
 
 /**
  * Recent deliveries under the status summary (R-OPS-2): counts by status, then the newest items
- * with why each failed, expired or is held and what to do, paged with "Show older". Loaded
+ * with why each failed, expired or is held and what to do, paged with "Show older". Each count
+ * is a toggle that lists that status only: a held or failed item older than a burst of sent ones
+ * is one click away, not pages down. Loaded
  * lazily with its own chunk: a first visit to a catalog that has sent nothing does not need it.
  */
 export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
@@ -104,6 +106,8 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   const theme = useTheme();
   const pollMs = props.pollMs === undefined ? 10000 : props.pollMs;
   const [panel, setPanel] = React.useState<IPanelState>({ page: undefined, loading: 'first', error: undefined });
+  // The one status listed, or all.
+  const [only, setOnly] = React.useState<DeliveryStatus | undefined>(undefined);
   const mounted = React.useRef<boolean>(true);
   React.useEffect(() => () => { mounted.current = false; }, []);
   // Only the newest read may land: a slow first page must not replace a later refresh.
@@ -111,7 +115,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   // Reads under way: polling waits for them rather than replacing them (on a network slower than
   // the polling, no answer would ever land, and "Show older" would be thrown away).
   const reading = React.useRef<number>(0);
-  const list = React.useCallback((page: { limit: number; cursor?: string }): Promise<IDeliveries> => {
+  const list = React.useCallback((page: IDeliveriesPage): Promise<IDeliveries> => {
     reading.current++;
     const done = (): void => { reading.current--; };
     const answer = api.list(page);
@@ -127,7 +131,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
     if (!quiet) {
       setPanel((p) => ({ ...p, loading: 'first', error: undefined }));
     }
-    list({ limit: DELIVERIES_PAGE_SIZE }).then(
+    list(only ? { limit: DELIVERIES_PAGE_SIZE, status: only } : { limit: DELIVERIES_PAGE_SIZE }).then(
       (page: IDeliveries) => {
         if (mounted.current && mine === generation.current) {
           // Polling keeps the older items the admin asked for under the first page it read again.
@@ -148,7 +152,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
         }
       }
     );
-  }, [list]);
+  }, [list, only]);
 
   React.useEffect(() => { readFirst(false); }, [readFirst, props.refreshKey]);
 
@@ -172,7 +176,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
     }
     const mine = ++generation.current;
     setPanel((p) => ({ ...p, loading: 'more', error: undefined }));
-    list({ limit: DELIVERIES_PAGE_SIZE, cursor: page.nextCursor }).then(
+    list({ limit: DELIVERIES_PAGE_SIZE, cursor: page.nextCursor, ...(only ? { status: only } : {}) }).then(
       (next: IDeliveries) => {
         if (mounted.current && mine === generation.current) {
           setPanel({ page: { ...next, items: withoutRepeats(page.items, next.items) }, loading: undefined, error: undefined });
@@ -258,15 +262,33 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
           />
         </Stack>
         {page ? (
-          <dl className="lms-delivery-counts" data-testid="deliveries-counts">
-            {ORDER.map((status) => (
-              <div key={status} className="lms-delivery-count" data-testid={`deliveries-count-${status}`}>
-                <dt>{statusText(status, strings)}</dt>
-                {/* Failed in the error colour; the theme's warning icon colour is a grey that reads as disabled, so held stays in the text colour (its notice below calls it out). */}
-                <dd style={{ color: page.counts[status] > 0 && status === 'failed' ? colours[status] : undefined }}>{countText(page.counts[status], strings)}</dd>
-              </div>
-            ))}
-          </dl>
+          <div className="lms-delivery-counts" role="group" aria-label={strings.deliveriesFilterLabel} data-testid="deliveries-counts">
+            {ORDER.map((status) => {
+              const pressed = only === status;
+              return (
+                // A toggle: pressed, the list shows this status only. One with nothing to list is off (unless pressed: the way back).
+                <button
+                  key={status}
+                  type="button"
+                  className="lms-delivery-count"
+                  data-testid={`deliveries-count-${status}`}
+                  aria-pressed={pressed}
+                  disabled={page.counts[status] === 0 && !pressed}
+                  onClick={() => setOnly(pressed ? undefined : status)}
+                >
+                  <span className="lms-delivery-count-label">{statusText(status, strings)}</span>{' '}
+                  {/* Failed in the error colour; the theme's warning icon colour is a grey that reads as disabled, so held stays in the text colour (its notice below calls it out). */}
+                  <span className="lms-delivery-count-value" style={{ color: page.counts[status] > 0 && status === 'failed' ? colours[status] : undefined }}>{countText(page.counts[status], strings)}</span>
+                </button>
+              );
+            })}
+          </div>
+        ) : null}
+        {only ? (
+          <Stack horizontal={true} verticalAlign="center" wrap={true} tokens={{ childrenGap: 8 }} data-testid="deliveries-only">
+            <Text variant="small">{format(strings.deliveriesShowingOnly, statusText(only, strings))}</Text>
+            <ActionButton text={strings.deliveriesShowAll} onClick={() => setOnly(undefined)} styles={{ root: { height: 24 }, label: { whiteSpace: 'nowrap' } }} />
+          </Stack>
         ) : null}
         {page && page.truncated ? (
           <Text block={true} variant="small" className="lms-hint" data-testid="deliveries-counts-truncated">

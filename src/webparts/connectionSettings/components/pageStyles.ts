@@ -43,10 +43,18 @@ export function pageClassName(theme: ITheme, language: 'en' | 'ja'): string {
       '& .lms-grid-value': { margin: 0, flex: '1 1 16em', minWidth: 0 },
       // Why / What to do, nested under the state's heading: a label column as wide as its words.
       '& .lms-reason-grid .lms-grid-label': { flex: '0 0 7em' },
-      '& .lms-delivery-counts': { display: 'flex', flexWrap: 'wrap', gap: '8px 16px', margin: 0 },
-      '& .lms-delivery-count': { display: 'flex', flexDirection: 'column-reverse' },
-      '& .lms-delivery-count dt': { color: colors.bodySubtext, fontSize: 12 },
-      '& .lms-delivery-count dd': { margin: 0, fontSize: 20, fontWeight: 600, lineHeight: '28px' },
+      '& .lms-delivery-counts': { display: 'flex', flexWrap: 'wrap', gap: '4px 8px', margin: '0 -6px' },
+      // Each count a toggle button that reads as the figure it shows: label first for screen readers, figure on top.
+      '& .lms-delivery-count': {
+        display: 'flex', flexDirection: 'column-reverse', alignItems: 'flex-start', padding: '2px 6px', margin: 0,
+        font: 'inherit', color: colors.bodyText, background: 'transparent', border: '1px solid transparent', borderRadius: 2, cursor: 'pointer'
+      },
+      '& .lms-delivery-count:hover:not(:disabled)': { background: colors.buttonBackgroundHovered },
+      '& .lms-delivery-count[aria-pressed="true"]': { background: colors.buttonBackgroundChecked, borderColor: colors.inputBorder },
+      '& .lms-delivery-count:focus-visible': { outline: `1px solid ${colors.focusBorder}`, outlineOffset: '1px' },
+      '& .lms-delivery-count:disabled': { cursor: 'default', color: colors.bodyText },
+      '& .lms-delivery-count-label': { color: colors.bodySubtext, fontSize: 12 },
+      '& .lms-delivery-count-value': { fontSize: 20, fontWeight: 600, lineHeight: '28px' },
       '& .lms-delivery-list': { listStyle: 'none', margin: 0, padding: 0 },
       '& .lms-delivery': { borderTop: `1px solid ${colors.bodyDivider}`, padding: '8px 0' },
       '& .lms-delivery-reason': { margin: '4px 0 0' },

@@ -250,6 +250,10 @@ export interface IConnectionSettingsStrings {
   deliveriesRefresh: string;
   deliveriesMore: string;
   deliveriesEmpty: string;
+  /** The counts are toggle buttons that list one status only: their group's name, what the list shows ({0}: the status), and the way back. */
+  deliveriesFilterLabel: string;
+  deliveriesShowingOnly: string;
+  deliveriesShowAll: string;
   /** Under the counts when they cover only the newest deliveries ({0}: how many). */
   deliveriesCountsTruncated: string;
   deliveriesTruncated: string;

@@ -1,7 +1,7 @@
 import { appError } from '../model/appError';
 import { catalogId, parseJson, problemError } from './ConnectionApi';
 import type { HttpSend } from './http';
-import type { IDeliveries, IDeliveriesApi } from './interfaces';
+import type { IDeliveries, IDeliveriesApi, IDeliveriesPage } from './interfaces';
 
 /** Client of the API's recent deliveries of one catalog (GET /v1/catalogs/{catalog}/deliveries). */
 export class DeliveriesApi implements IDeliveriesApi {
@@ -13,10 +13,13 @@ export class DeliveriesApi implements IDeliveriesApi {
     this._send = send;
   }
 
-  public async list(page: { limit: number; cursor?: string }): Promise<IDeliveries> {
+  public async list(page: IDeliveriesPage): Promise<IDeliveries> {
     const query = new URLSearchParams({ limit: String(page.limit) });
     if (page.cursor) {
       query.set('cursor', page.cursor);
+    }
+    if (page.status) {
+      query.set('status', page.status);
     }
     const response = await this._send(`${this._url}?${query.toString()}`, { method: 'GET', headers: { Accept: 'application/json' } });
     const text = await response.text();

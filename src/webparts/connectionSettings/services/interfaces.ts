@@ -60,9 +60,15 @@ export type IDelivery = DeliveriesBody['items'][number];
 export type DeliveryStatus = keyof DeliveriesBody['counts'];
 
 /** The catalog's recent deliveries (catalog admins). Rejects with an IAppError. */
+export interface IDeliveriesPage {
+  limit: number;
+  cursor?: string;
+  status?: DeliveryStatus;
+}
+
 export interface IDeliveriesApi {
-  /** A page of at most `limit` items (1-100), after `cursor` (the previous page's nextCursor). */
-  list(page: { limit: number; cursor?: string }): Promise<IDeliveries>;
+  /** A page of at most `limit` items (1-100), after `cursor` (the previous page's nextCursor), of one `status` only if given; the counts are always of all. */
+  list(page: IDeliveriesPage): Promise<IDeliveries>;
 }
 
 export interface IPerson {

@@ -1,7 +1,7 @@
 import { appError, type IAppError } from '../model/appError';
 import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from '../model/connection';
 import { DEFAULT_SETTINGS, type IAdminSettings, type IStoredSettings } from '../model/settings';
-import type { IConnectionApi, IConnectionPatch, IDeliveries, IDeliveriesApi, IDelivery, IDirectory, IPerson, ISettingsStore, IVisitorView } from '../services/interfaces';
+import type { IConnectionApi, IConnectionPatch, IDeliveries, IDeliveriesApi, IDeliveriesPage, IDelivery, IDirectory, IPerson, ISettingsStore, IVisitorView } from '../services/interfaces';
 import type { ISignInResult } from '../services/signInLauncher';
 
 /** In-memory collaborators for unit tests of the page (browser tests use the real ones). */
@@ -221,7 +221,7 @@ export function delivery(patch: Partial<IDelivery> = {}): IDelivery {
 /** Recent deliveries from a list held in memory, newest first, paged by index like the API's cursor. */
 export class FakeDeliveriesApi implements IDeliveriesApi {
   public items: IDelivery[];
-  public calls: Array<{ limit: number; cursor?: string }> = [];
+  public calls: IDeliveriesPage[] = [];
   public failure: IAppError | undefined;
   /** As the API answers for a catalog with more notifications than it reads for the list. */
   public truncated: boolean = false;
@@ -230,7 +230,7 @@ export class FakeDeliveriesApi implements IDeliveriesApi {
     this.items = items;
   }
 
-  public list(page: { limit: number; cursor?: string }): Promise<IDeliveries> {
+  public list(page: IDeliveriesPage): Promise<IDeliveries> {
     this.calls.push(page);
     if (this.failure) {
       return Promise.reject(this.failure);
@@ -240,11 +240,13 @@ export class FakeDeliveriesApi implements IDeliveriesApi {
     for (const item of this.items) {
       counts[item.status as keyof typeof counts] += 1;
     }
+    // As the API lists them: of one status when asked, counted over all.
+    const listed = page.status ? this.items.filter((item) => item.status === page.status) : this.items;
     const end = start + page.limit;
     return Promise.resolve({
       counts,
-      items: this.items.slice(start, end),
-      nextCursor: end < this.items.length ? String(end) : null,
+      items: listed.slice(start, end),
+      nextCursor: end < listed.length ? String(end) : null,
       truncated: this.truncated
     });
   }
