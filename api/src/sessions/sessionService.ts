@@ -43,18 +43,18 @@ const PLACES_PAGE = 100;
 const MAX_REVISION_CHARS = 200_000;
 
 /**
- * The LMS back end's side of sessions (R-USE-2, R-USE-3, R-OPS-4): put and cancel a session by
- * the LMS's id and revision (idempotent; a late older revision never overwrites a newer one),
- * read its status, list the tenant's rooms and their free/busy. Each accepted revision is an
- * invitation item in the catalog's outbox, paced with its notifications.
- */
-/**
  * A status read asks the room for its answer at most this often per session, and one read of a
  * catalog at a time asks at all: an LMS that polls a session's status must not turn each poll into
  * a Graph request of the mailbox beside what it sends (4 at a time, as the engine keeps them).
  */
 export const ROOM_ANSWER_READ_MS = 2000;
 
+/**
+ * The LMS back end's side of sessions (R-USE-2, R-USE-3, R-OPS-4): put and cancel a session by
+ * the LMS's id and revision (idempotent; a late older revision never overwrites a newer one),
+ * read its status, list the tenant's rooms and their free/busy. Each accepted revision is an
+ * invitation item in the catalog's outbox, paced with its notifications.
+ */
 export class SessionService {
   private readonly rooms: LRUCache<string, Room[]>;
   /** Sessions whose room a status read asked in the last ROOM_ANSWER_READ_MS. */
@@ -231,9 +231,9 @@ export class SessionService {
    * the LMS puts again meanwhile is kept (its row's ETag).
    */
   public async forgetEnded(catalog: string, before: number): Promise<{ sessions: number; invitations: number }> {
-    // Only what deleting them needs is kept in memory; the catalog's items are scanned once for all.
     // The LMS's erasures are remembered as long as ended sessions are kept.
     await this.deps.sessions.forgetErasedBefore(catalog, before);
+    // Only what deleting them needs is kept in memory; the catalog's items are scanned once for all.
     const ended: Array<Pick<SessionRecord, 'catalog' | 'sessionId' | 'etag'>> = [];
     for await (const record of this.deps.sessions.endedBefore(catalog, before)) {
       ended.push({ catalog: record.catalog, sessionId: record.sessionId, etag: record.etag });
