@@ -123,6 +123,37 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     expect(schedule.value[0].availabilityView).toBe('000');
   });
 
+  test('graph client - a room declines what its booking policy does not take, free or not: longer than MaximumDurationInMinutes, or ending beyond BookingWindowInDays (Exchange\'s defaults 1440 and 180)', async () => {
+    tenant.state.roomAnswerDelayMs = 0;
+    const api = client(await graphToken(tenant, 'adele@contoso.test'));
+    const day = (ahead: number): string => new Date(Date.now() + ahead * 86_400_000).toISOString().slice(0, 10);
+    const book = async (subject: string, start: string, end: string): Promise<string> => {
+      const ev = await api.api('/me/events').post({ subject, start: { dateTime: start, timeZone: 'UTC' }, end: { dateTime: end, timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'room-baker@contoso.test' }, type: 'resource' }] });
+      for (let i = 0; i < 50; i++) {
+        const response = ((await api.api(`/me/events/${ev.id}`).get()).attendees as Attendee[])[0].status.response as string;
+        if (response !== 'none') return response;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return 'none';
+    };
+    // The fixture's rooms take bookings 1080 days ahead (a tenant that plans courses far ahead raised it); Exchange's default is 180.
+    expect(tenant.state.accountByUpn('room-baker@contoso.test')?.room).toMatchObject({ bookingWindowInDays: 1080, maximumDurationInMinutes: 1440 });
+    expect(await book('Far ahead', `${day(400)}T09:00:00`, `${day(400)}T10:00:00`)).toBe('accepted');
+    await fault(tenant, 'room-policy', { room: 'room-baker@contoso.test', bookingWindowInDays: 180 });
+    expect(await book('Beyond the window', `${day(182)}T09:00:00`, `${day(182)}T10:00:00`)).toBe('declined');
+    expect(await book('Within the window', `${day(170)}T09:00:00`, `${day(170)}T10:00:00`)).toBe('accepted');
+    // 24 hours is the longest by default; one minute more is declined, though the room is free.
+    expect(await book('A day', `${day(10)}T09:00:00`, `${day(11)}T09:00:00`)).toBe('accepted');
+    expect(await book('A day and a minute', `${day(20)}T09:00:00`, `${day(21)}T09:01:00`)).toBe('declined');
+    await fault(tenant, 'room-policy', { room: 'room-baker@contoso.test', maximumDurationInMinutes: 0 });
+    expect(await book('A day and a minute, no limit', `${day(30)}T09:00:00`, `${day(31)}T09:01:00`)).toBe('accepted');
+    const replies = (await messages(tenant, 'adele@contoso.test', 'inbox')).map((m) => m.subject);
+    expect(replies).toContain('Declined: Beyond the window');
+    // Out of range is refused with a reason.
+    const bad = await fetch(`${tenant.origin}/_admin/faults/room-policy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room: 'room-baker@contoso.test', bookingWindowInDays: 1081 }) });
+    expect([bad.status, ((await bad.json()) as { message: string }).message]).toEqual([400, 'bookingWindowInDays must be an integer from 0 to 1080']);
+  });
+
   test('graph client - an event body given as "HTML" (Graph\'s examples spell it so) stays HTML in the event and its invitation, the Teams link as a link', async () => {
     const api = client(await graphToken(tenant, 'adele@contoso.test'));
     const ev = await api.api('/me/events').post({ subject: 'Html body', body: { contentType: 'HTML', content: '<p>Bring <b>boots</b>.</p>' }, start: { dateTime: '2027-02-03T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-02-03T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'learner2@contoso.test' }, type: 'required' }], isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' });

@@ -254,11 +254,11 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(stack.logs.text()).not.toContain('boots');
   });
 
-  /** Room mailboxes room-001@ to room-{count}@ besides the fixture's 3 (until the tenant's reset before the next test). */
+  /** Room mailboxes room-001@ to room-{count}@ besides the fixture's 3, booking 1080 days ahead as those do (until the tenant's reset before the next test). */
   const addRooms = async (count: number): Promise<string[]> => {
     const added = Array.from({ length: count }, (_, i) => `room-${String(i + 1).padStart(3, '0')}@contoso.test`);
     for (const upn of added) {
-      const res = await fetch(`${stack.tenant.origin}/_admin/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn }) });
+      const res = await fetch(`${stack.tenant.origin}/_admin/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upn, bookingWindowInDays: 1080 }) });
       expect(res.status).toBe(201);
     }
     return added;
@@ -1011,6 +1011,23 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await put(catalogA, loser.sessionId, session(2, { ...at, start: { dateTime: '2027-07-12T10:30:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-07-12T11:30:00', timeZone: 'Asia/Tokyo' } }));
     const after = await until(catalogA, loser.sessionId, (st) => st.revision === 2 && (st.status === 'failed' || st.status === 'updated'), 'revision 2 handled');
     expect([after.status, after.code, after.sentRevision]).toEqual(['failed', 'ROOM_UNAVAILABLE', 1]);
+  });
+
+  it('graph room out of its booking policy - free by getSchedule, then declined by the room (further ahead than its booking window, or longer than it takes): ROOM_UNAVAILABLE', async () => {
+    await graphCatalog();
+    await fault(stack, 'room-policy', { room: 'room-crane@contoso.test', bookingWindowInDays: 30, maximumDurationInMinutes: 120 });
+    const day = (ahead: number): string => new Date(Date.now() + ahead * 86_400_000).toISOString().slice(0, 10);
+    const far = `s-${randomUUID()}`;
+    const long = `s-${randomUUID()}`;
+    const near = `s-${randomUUID()}`;
+    await put(catalogA, far, session(1, { room: 'room-crane@contoso.test', start: { dateTime: `${day(60)}T10:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day(60)}T11:00:00`, timeZone: 'UTC' } }));
+    await put(catalogA, long, session(1, { room: 'room-crane@contoso.test', start: { dateTime: `${day(10)}T09:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day(10)}T12:00:00`, timeZone: 'UTC' } }));
+    await put(catalogA, near, session(1, { room: 'room-crane@contoso.test', start: { dateTime: `${day(20)}T09:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day(20)}T10:00:00`, timeZone: 'UTC' } }));
+    const answered = (id: string) => until(catalogA, id, (st) => st.room?.answer === 'accepted' || st.room?.answer === 'declined', 'the room\'s answer');
+    for (const id of [far, long]) {
+      expect(await answered(id)).toMatchObject({ status: 'failed', code: 'ROOM_UNAVAILABLE', room: { answer: 'declined' } });
+    }
+    expect(await answered(near)).toMatchObject({ status: 'scheduled', room: { answer: 'accepted' } });
   });
 
   it('graph crash window - a cancel that went out but was not recorded, then a new revision: the cancelled meeting cannot be changed, so it is made again', async () => {

@@ -346,6 +346,24 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       return { ok: true, detail: `${room.upn} answers tentatively until a delegate decides` };
     }
   },
+  'room-policy': {
+    description:
+      "Change a room's booking policy (Set-CalendarProcessing): bookingWindowInDays, how far ahead it takes bookings (0-1080; Exchange's default 180, the fixture's rooms 1080), and maximumDurationInMinutes, the longest booking (0: any; default 1440). The booking assistant declines what is out of policy, free or not.",
+    fields: ['room', 'bookingWindowInDays', 'maximumDurationInMinutes'],
+    apply: (state, body) => {
+      const room = typeof body.room === 'string' ? state.accountByUpn(body.room.toLowerCase()) : undefined;
+      if (!room?.isRoom || !room.room) return fail('room must be the address of a room mailbox');
+      // A field left empty (the fault page's form) keeps the room's value.
+      const given = (value: unknown, kept: number): number => (value === undefined || value === '' ? kept : Number(value));
+      const window = given(body.bookingWindowInDays, room.room.bookingWindowInDays);
+      const longest = given(body.maximumDurationInMinutes, room.room.maximumDurationInMinutes);
+      if (!Number.isInteger(window) || window < 0 || window > 1080) return fail('bookingWindowInDays must be an integer from 0 to 1080');
+      if (!Number.isInteger(longest) || longest < 0 || longest > 35_791_394) return fail('maximumDurationInMinutes must be an integer from 0 to 35791394');
+      room.room.bookingWindowInDays = window;
+      room.room.maximumDurationInMinutes = longest;
+      return { ok: true, detail: `${room.upn} takes bookings up to ${window} days ahead, ${longest === 0 ? 'of any length' : `at most ${longest} minutes long`}` };
+    }
+  },
   clear: {
     description: 'Clear Graph failures, latency, mailbox throttling, sending blocks, full mailboxes, refused recipients, rooms awaiting a delegate and mailboxes without Teams (accounts and grants stay as they are; /_admin/reset restores everything).',
     fields: [],

@@ -194,8 +194,25 @@ export function answerRooms(state: TenantState, ev: CalendarEvent): void {
     const room = state.accountByUpn(a.emailAddress.address);
     if (!room?.isRoom || a.status.response !== 'none') continue;
     const free = roomIsFree(state, room, ev.start, ev.end, ev.iCalUId);
-    answerAs(state, ev, organizer, room, a, !free ? 'declined' : state.faults.roomsNeedingApproval.has(room.upn) ? 'tentativelyAccepted' : 'accepted');
+    answerAs(state, ev, organizer, room, a, !free || !inBookingPolicy(room, ev, Date.now()) ? 'declined' : state.faults.roomsNeedingApproval.has(room.upn) ? 'tentativelyAccepted' : 'accepted');
   }
+}
+
+/**
+ * Whether the room's booking policy takes the meeting (Set-CalendarProcessing): no longer than
+ * MaximumDurationInMinutes (0: any length), and ending within BookingWindowInDays of today
+ * (EnforceSchedulingHorizon, on by default: "always decline if the end date is beyond this limit").
+ * Exchange declines what is out of policy whether or not the room is free.
+ */
+export function inBookingPolicy(room: Account, ev: Pick<CalendarEvent, 'start' | 'end'>, now: number): boolean {
+  const policy = room.room;
+  if (!policy) return true;
+  const start = utc(ev.start);
+  const end = utc(ev.end);
+  if (policy.maximumDurationInMinutes > 0 && end - start > policy.maximumDurationInMinutes * 60_000) return false;
+  const today = new Date(now);
+  const horizon = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + policy.bookingWindowInDays + 1);
+  return end <= horizon;
 }
 
 /** A room's delegate decides the requests it answered tentatively: answers how many. */

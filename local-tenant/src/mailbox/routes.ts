@@ -106,7 +106,7 @@ export function registerMailbox(app: FastifyInstance, state: TenantState): void 
   app.get('/_admin/sending', async () => ({ limits: { ...state.sendingLimits(), timeScale: state.timeScale }, value: state.outbound.mailboxes().map((m) => state.outbound.counters(m)) }));
   // A room mailbox more than the fixture's, until the next reset (a tenant with more rooms than a Graph page holds).
   app.post('/_admin/rooms', async (req, reply) => {
-    const b = (req.body ?? {}) as { upn?: unknown; displayName?: unknown; capacity?: unknown; building?: unknown; floorNumber?: unknown };
+    const b = (req.body ?? {}) as { upn?: unknown; displayName?: unknown; capacity?: unknown; building?: unknown; floorNumber?: unknown; bookingWindowInDays?: unknown; maximumDurationInMinutes?: unknown };
     const upn = typeof b.upn === 'string' ? b.upn.trim().toLowerCase() : '';
     if (!/^[^@\s]+@[^@\s]+$/.test(upn)) return reply.code(400).send({ error: 'invalid_room', message: 'upn: an email address is required.' });
     if (state.accountByUpn(upn)) return reply.code(409).send({ error: 'invalid_room', message: `${upn} already exists.` });
@@ -117,7 +117,10 @@ export function registerMailbox(app: FastifyInstance, state: TenantState): void 
       capacity: Number.isInteger(b.capacity) ? (b.capacity as number) : 10,
       building: typeof b.building === 'string' ? b.building : 'Building 1',
       floorNumber: Number.isInteger(b.floorNumber) ? (b.floorNumber as number) : 1,
-      isWheelChairAccessible: false
+      isWheelChairAccessible: false,
+      // Exchange's defaults unless given (the fixture's rooms take 1080 days).
+      ...(Number.isInteger(b.bookingWindowInDays) && (b.bookingWindowInDays as number) >= 0 && (b.bookingWindowInDays as number) <= 1080 ? { bookingWindowInDays: b.bookingWindowInDays as number } : {}),
+      ...(Number.isInteger(b.maximumDurationInMinutes) && (b.maximumDurationInMinutes as number) >= 0 ? { maximumDurationInMinutes: b.maximumDurationInMinutes as number } : {})
     });
     return reply.code(201).send({ id: room.id, upn: room.upn, displayName: room.displayName });
   });

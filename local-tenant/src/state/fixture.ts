@@ -28,7 +28,14 @@ export interface FixtureRoom {
   building: string;
   floorNumber: number;
   isWheelChairAccessible: boolean;
+  /** Set-CalendarProcessing -BookingWindowInDays: how far ahead the room takes bookings (0-1080; Exchange's default 180). */
+  bookingWindowInDays?: number;
+  /** Set-CalendarProcessing -MaximumDurationInMinutes: the longest booking it takes (0: no limit; Exchange's default 1440). */
+  maximumDurationInMinutes?: number;
 }
+
+/** Exchange's defaults for a room mailbox's booking policy (Set-CalendarProcessing; docs/local-tenant.md). */
+export const ROOM_POLICY_DEFAULTS = { bookingWindowInDays: 180, maximumDurationInMinutes: 1440 };
 
 export interface FixtureSite {
   id: string;

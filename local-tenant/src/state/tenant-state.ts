@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FixtureAdminConsentPolicy, FixtureApp, FixtureRoom, MailboxKind, TenantFixture } from './fixture';
+import { FixtureAdminConsentPolicy, FixtureApp, FixtureRoom, MailboxKind, ROOM_POLICY_DEFAULTS, TenantFixture } from './fixture';
 import { MailStore } from '../mailbox/store';
 import { ListStore } from '../sharepoint/list-store';
 import { Outbound } from '../mailbox/outbound';
@@ -31,7 +31,7 @@ export interface Account {
   /** Directory role template ids (wids claim); Global Administrator may consent for the organisation. */
   roleIds: string[];
   isRoom: boolean;
-  room?: { capacity: number; building: string; floorNumber: number; isWheelChairAccessible: boolean };
+  room?: { capacity: number; building: string; floorNumber: number; isWheelChairAccessible: boolean; bookingWindowInDays: number; maximumDurationInMinutes: number };
   /** Bumped when the password changes or sessions are revoked: refresh tokens of older generations die. */
   sessionGeneration: number;
   locale: string;
@@ -327,7 +327,14 @@ export class TenantState {
       password: randomUUID(),
       roleIds: [],
       isRoom: true,
-      room: { capacity: r.capacity, building: r.building, floorNumber: r.floorNumber, isWheelChairAccessible: r.isWheelChairAccessible },
+      room: {
+        capacity: r.capacity,
+        building: r.building,
+        floorNumber: r.floorNumber,
+        isWheelChairAccessible: r.isWheelChairAccessible,
+        bookingWindowInDays: r.bookingWindowInDays ?? ROOM_POLICY_DEFAULTS.bookingWindowInDays,
+        maximumDurationInMinutes: r.maximumDurationInMinutes ?? ROOM_POLICY_DEFAULTS.maximumDurationInMinutes
+      },
       sessionGeneration: 0,
       tokensValidFrom: 0
     };

@@ -482,8 +482,8 @@ export const DOMAIN_ERRORS = {
       ja: '会議室はセッションの時間に空いていません。'
     },
     remedy: {
-      en: 'The room was busy when its free/busy was checked, or the room declined the booking. Offer only rooms that GET /rooms/availability shows free, then update the session with another room or time (a new revision).',
-      ja: '空き時間の確認で会議室が予約済みだったか、会議室が予約を辞退しました。GET /rooms/availability で空いている会議室だけを提示し、別の会議室または時間でセッションを更新してください（新しいリビジョン）。'
+      en: 'The room was busy when its free/busy was checked, or the room declined the booking - a room also declines what its booking policy does not take, free or not (by default a meeting ending more than 180 days ahead or longer than 24 hours). Offer only rooms that GET /rooms/availability shows free, then update the session with another room or time (a new revision).',
+      ja: '空き時間の確認で会議室が予約済みだったか、会議室が予約を辞退しました。会議室は空いていても予約ポリシーに合わない予約を辞退します（既定では 180 日より先に終わる会議や 24 時間を超える会議）。GET /rooms/availability で空いている会議室だけを提示し、別の会議室または時間でセッションを更新してください（新しいリビジョン）。'
     }
   },
   ROOMS_NOT_AVAILABLE: {
