@@ -236,6 +236,12 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     const rooms = await client(await graphToken(tenant, 'adele@contoso.test', ['User.Read', 'Place.Read.All'])).api('/places/microsoft.graph.room').get();
     expect((rooms.value as { emailAddress: string }[]).map((r) => r.emailAddress)).toEqual(['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test']);
     expect(rooms.value[0]).toMatchObject({ capacity: 8, building: 'Building 1' });
+    // "place" is an Outlook service resource: the rooms list counts against the caller's mailbox's concurrent requests.
+    const token = await graphToken(tenant, 'adele@contoso.test', ['User.Read', 'Place.Read.All']);
+    await fault(tenant, 'latency', { ms: 300 });
+    await fault(tenant, 'throttle', { mailbox: 'adele@contoso.test', concurrentRequests: 2 });
+    const statuses = await Promise.all(Array.from({ length: 4 }, () => fetch(`${tenant.origin}/v1.0/places/microsoft.graph.room`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status)));
+    expect(statuses.sort()).toEqual([200, 200, 429, 429]);
   });
 
   test('graph client - org-wide consent shows up in oauth2PermissionGrants', async () => {

@@ -542,6 +542,10 @@ function routes(g: FastifyInstance, state: TenantState): void {
   g.get('/places/microsoft.graph.room', async (req, reply) => {
     if (!allows(caller(req), ['Place.Read.All'], ['Place.Read.All'])) return denied(reply);
     const q = req.query as Params;
+    // "place" is one of the Outlook service resources whose requests count against the 4 per app and
+    // mailbox (Microsoft Graph throttling limits): the signed-in user's mailbox.
+    const who = caller(req);
+    if (who.kind === 'user' && !admitConcurrent(req, reply, who.user)) return reply;
     const top = q.$top === undefined ? PLACES_PAGE : Number(q.$top);
     const skip = q.$skip === undefined ? 0 : Number(q.$skip);
     if (!Number.isInteger(top) || top < 1) return badRequest(reply, `Invalid $top value: '${q.$top}'.`, 'BadRequest');
