@@ -109,15 +109,19 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     const replies = await messages(tenant, 'adele@contoso.test', 'inbox');
     expect(replies.map((m) => m.subject)).toEqual(['Accepted: Safety training', 'Declined: Clash']);
     expect(replies.map((m) => m.calendar?.method)).toEqual(['REPLY', 'REPLY']);
+    // A new description is an informational update: the room's answer stands (a move, below, asks it again).
+    const described = await api.api(`/me/events/${ev.id}`).patch({ body: { contentType: 'text', content: 'Bring boots.' } });
+    expect((described.attendees as Attendee[]).find((a) => a.type === 'resource')?.status.response).toBe('accepted');
 
-    await api.api(`/me/events/${ev.id}`).patch({ subject: 'Safety training (moved)', start: { dateTime: '2027-01-05T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-05T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'learner1@contoso.test' }, type: 'required' }, { emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }] });
+    const moved = await api.api(`/me/events/${ev.id}`).patch({ subject: 'Safety training (moved)', start: { dateTime: '2027-01-05T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-05T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'learner1@contoso.test' }, type: 'required' }, { emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }] });
+    expect((moved.attendees as Attendee[]).find((a) => a.type === 'resource')?.status.response).toBe('none');
     expect(await roomAnswer(ev.id, 'accepted')).toBe('accepted');
     await api.api(`/me/events/${ev.id}/cancel`).post({ comment: 'Cancelled' });
     const subjects = (await messages(tenant, 'learner1@contoso.test', 'inbox')).map((m) => m.subject);
-    expect(subjects).toEqual(['Safety training', 'Updated: Safety training (moved)', 'Canceled: Safety training (moved)']);
+    expect(subjects).toEqual(['Safety training', 'Updated: Safety training', 'Updated: Safety training (moved)', 'Canceled: Safety training (moved)']);
     // The attendee taken off the meeting got its cancellation.
     const removed = await messages(tenant, 'learner2@contoso.test', 'inbox');
-    expect(removed.map((m) => [m.subject, m.calendar?.method])).toEqual([['Safety training', 'REQUEST'], ['Canceled: Safety training (moved)', 'CANCEL']]);
+    expect(removed.map((m) => [m.subject, m.calendar?.method])).toEqual([['Safety training', 'REQUEST'], ['Updated: Safety training', 'REQUEST'], ['Canceled: Safety training (moved)', 'CANCEL']]);
 
     const schedule = await api.api('/me/calendar/getSchedule').post({ schedules: ['room-adams@contoso.test'], startTime: { dateTime: '2027-01-04T08:00:00', timeZone: 'UTC' }, endTime: { dateTime: '2027-01-04T11:00:00', timeZone: 'UTC' }, availabilityViewInterval: 60 });
     expect(schedule.value[0].availabilityView).toBe('000');

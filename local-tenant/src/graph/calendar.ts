@@ -320,13 +320,19 @@ export function updateEvent(state: TenantState, organizer: Account, ev: Calendar
       ev.onlineMeeting = null;
     }
   }
+  const moved = (input.start !== undefined && utc(input.start) !== utc(ev.start)) || (input.end !== undefined && utc(input.end) !== utc(ev.end));
   if (input.start) ev.start = input.start;
   if (input.end) ev.end = input.end;
   const before = ev.attendees;
   if (input.attendees) ev.attendees = attendeesFrom(state, input.attendees);
   const removed = before.filter((a) => !ev.attendees.some((b) => b.emailAddress.address === a.emailAddress.address));
-  // Every room of the updated meeting answers again (its time or place may have changed).
-  for (const a of ev.attendees) if (a.type === 'resource') a.status = { response: 'none', time: new Date().toISOString() };
+  // A room answers again when the meeting moves or the room is new to it; a change of subject,
+  // description or other attendees is an informational update, and the room's answer stands.
+  for (const a of ev.attendees) {
+    if (a.type !== 'resource') continue;
+    const had = before.find((b) => b.type === 'resource' && b.emailAddress.address === a.emailAddress.address);
+    a.status = had && !moved ? had.status : { response: 'none', time: new Date().toISOString() };
+  }
   if (input.location) ev.location = { displayName: input.location.displayName ?? '', locationEmailAddress: input.location.locationEmailAddress, locationType: input.location.locationEmailAddress ? 'conferenceRoom' : 'default' };
   else if (input.attendees) {
     const room = ev.attendees.find((a) => a.type === 'resource');
