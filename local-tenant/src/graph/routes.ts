@@ -6,6 +6,7 @@ import { mailAddress, type Account, type App, type TenantState } from '../state/
 import { allows, Caller, callerFrom } from './caller';
 import { availabilityView, cancelEvent, createEvent, eventInputProblem, EventInput, eventTimeMs, updateEvent } from './calendar';
 import type { CalendarEvent, DateTimeTimeZone, Recipient } from '../mailbox/store';
+import { rejectForQuota, type Submission } from '../mailbox/delivery';
 import { registerGraphSites } from './sites';
 import { registerGraphConsent } from './consent';
 import { compileFilter, FilterResult } from './filter';
@@ -353,30 +354,27 @@ function routes(g: FastifyInstance, state: TenantState): void {
     if (customHeaders.some((h) => typeof h?.name !== 'string' || !/^x-/i.test(h.name) || typeof h.value !== 'string')) {
       return badRequest(reply, 'The internet message header name should start with \'x-\' or \'X-\'.', 'InvalidInternetMessageHeader');
     }
-    const result = state.outbound.submit(
-      {
-        sender: a.upn,
-        from: { address, name: a.displayName },
-        to,
-        cc,
-        bcc,
-        subject: String(m.subject ?? ''),
-        body: { contentType: String(bodyPart.contentType).toLowerCase() === 'html' ? 'html' : 'text', content: String(bodyPart.content ?? '') },
-        calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
-        attachments,
-        via: 'graph',
-        saveToSentItems: body.saveToSentItems !== false && body.saveToSentItems !== 'false',
-        internetMessageId,
-        headers: customHeaders.map((h) => ({ name: String(h.name), value: String(h.value) }))
-      },
-      state.faults.mailboxLimits.get(a.upn) ?? {}
-    );
-    if (!result.ok) {
-      return reply
-        .code(429)
-        .header('retry-after', String(result.decision.retryAfter))
-        .send(graphError('ErrorSubmissionQuotaExceeded', "The message couldn't be sent because the sender's submission quota was exceeded. Please try again later."));
-    }
+    const submission: Submission = {
+      sender: a.upn,
+      from: { address, name: a.displayName },
+      to,
+      cc,
+      bcc,
+      subject: String(m.subject ?? ''),
+      body: { contentType: String(bodyPart.contentType).toLowerCase() === 'html' ? 'html' : 'text', content: String(bodyPart.content ?? '') },
+      calendar: ics ? { method: ics.match(/METHOD:(\w+)/)?.[1] ?? 'REQUEST', ics } : null,
+      attachments,
+      via: 'graph',
+      saveToSentItems: body.saveToSentItems !== false && body.saveToSentItems !== 'false',
+      internetMessageId,
+      headers: customHeaders.map((h) => ({ name: String(h.name), value: String(h.value) }))
+    };
+    // sendMail answers 202 once the message is saved; Exchange submits it afterwards ("Most of the
+    // steps happen after the method returns", Microsoft Graph send mail process). Past the daily
+    // recipient quota the submission fails then: the sender gets the NDR (550 5.1.90), the caller
+    // learns nothing - as an invitation past it, and a message past the recipients-per-message limit.
+    const result = state.outbound.submit(submission, state.faults.mailboxLimits.get(a.upn) ?? {});
+    if (!result.ok) rejectForQuota(state, submission);
     return reply.code(202).send();
   };
   g.post('/me/sendMail', sendMail);
