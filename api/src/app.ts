@@ -129,6 +129,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`), settingsLists);
   const outbox = new OutboxStore(tables[TABLES.outbox]);
   const appGraphToken = (): Promise<string> => identity.appToken(`${config.graphResource}/.default`);
+  const catalogs = new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs });
+  const neverConnected = (catalog: string, refusal: ApiError): Promise<ApiError> => catalogs.neverConnected(catalog, refusal);
   const writer = new ConnectionWriter(connections, {
     mirror: (record) => listMirror.mirror(record),
     onUpstreamError: logUpstream,
@@ -154,7 +156,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const credentials = new CredentialsProvider({ config, identity, secrets, graph });
   const sessionStore = new SessionStore(tables[TABLES.sessions]);
   // The engine and the sessions need each other: the service wakes the engine, the engine sends the service's invitations.
-  const sessions: SessionService = new SessionService({ connections, credentials, sessions: sessionStore, outbox, wake: (catalog) => engine.wake(catalog), log: app.log, roomsCacheMs: 10 * 60_000, recipientsPerMessage: config.sending.recipientsPerMessage, roomsGranted: async (homeAccountId) => (await orgConsent.rooms(homeAccountId)).available });
+  const sessions: SessionService = new SessionService({ connections, credentials, sessions: sessionStore, outbox, wake: (catalog) => engine.wake(catalog), log: app.log, roomsCacheMs: 10 * 60_000, recipientsPerMessage: config.sending.recipientsPerMessage, roomsGranted: async (homeAccountId) => (await orgConsent.rooms(homeAccountId)).available, neverConnected });
   const invitations = new SessionInvitations({ sessions: sessionStore, domain: config.sending.messageIdDomain, roomName: (catalog, room) => sessions.roomName(catalog, room) });
   const engine = new SendingEngine({
     invitations,
@@ -189,12 +191,12 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     wake: (catalog, delayMs) => engine.wake(catalog, delayMs),
     recipientsPerMessage: config.sending.recipientsPerMessage,
     messageIdDomain: config.sending.messageIdDomain,
+    neverConnected,
     pacing: (mailbox, recipients) => engine.pacingOf(mailbox, recipients).catch((error: unknown) => {
       app.log.warn({ code: codeOf(error) }, 'pacing budget not read for the connection view');
       return undefined;
     })
   });
-  const catalogs = new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs });
   const audit = auditLogger(app.log);
   const signIn = new ModernSignIn({ config, connections, signIns, identity, graph, orgConsent, catalogs, onUpstreamError: logUpstream, audit: (event, fields) => audit.info({ audit: event, ...fields }, 'audit') });
   const service = new ConnectionService({

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
 import { findSettingsList, isNotFound, listsPath, SettingsListStore } from '../sharepoint/listMirror';
@@ -55,4 +56,33 @@ export class CatalogGate {
       throw new ApiError('NOT_A_CATALOG');
     }
   }
+
+  /** What neverConnected found per catalog URL (lower case), kept a few minutes. */
+  private readonly told = new LRUCache<string, boolean>({ max: 1000, ttl: NEVER_CONNECTED_KEPT_MS });
+
+  /**
+   * The LMS's refusal for a catalog nothing was ever connected to, made precise: NOT_A_CATALOG when
+   * the site is none (most often a URL the LMS spells otherwise than the site's), else NOT_CONNECTED -
+   * a catalog whose admin has not connected an account yet. Each answer is kept a few minutes per
+   * URL: an LMS that repeats a wrong URL costs no Graph request each time. When the gate cannot tell
+   * (Graph refusing or unreachable), `refusal` is answered as it was.
+   */
+  public async neverConnected(catalog: string, refusal: ApiError): Promise<ApiError> {
+    const key = catalog.toLowerCase();
+    let isCatalog = this.told.get(key);
+    if (isCatalog === undefined) {
+      try {
+        isCatalog = await this.isCatalog(catalog);
+      } catch {
+        return refusal;
+      }
+      this.told.set(key, isCatalog);
+    }
+    return isCatalog
+      ? new ApiError('NOT_CONNECTED', { detail: 'No account has been connected to this catalog yet: a catalog admin connects one on its settings page.' })
+      : new ApiError('NOT_A_CATALOG', { detail: 'Nothing is set up for this site and it is not a catalog (no settings list, not registered): check the URL against the catalog site\'s address, as its settings page shows it.' });
+  }
 }
+
+/** How long neverConnected's answer for a catalog URL is kept. */
+export const NEVER_CONNECTED_KEPT_MS = 5 * 60_000;

@@ -1,6 +1,6 @@
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { OutboxSummary } from '../connections/connectionService';
-import type { ConnectionRecord } from '../connections/model';
+import { type ConnectionRecord, NEW_CONNECTION_ETAG } from '../connections/model';
 import { ApiError, instant } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { heldCode, refusalOf, sendable } from './engine';
@@ -28,12 +28,22 @@ export interface NotificationDeps {
    * Never rejects: undefined when the budget cannot be read (app.ts logs it) - it only explains a wait.
    */
   pacing?: (mailbox: string, recipients: number) => Promise<AccountPacing | undefined>;
+  /** The refusal for a catalog nothing was ever connected to, made precise (CatalogGate.neverConnected). */
+  neverConnected?: (catalog: string, refusal: ApiError) => Promise<ApiError>;
   now?: () => number;
 }
 
 export type KeyedNotification = NotificationBody & { key: string };
 
-export type QueuedOutcome = { key: string; id: string; status: Status; duplicate: boolean } | { key: string; existingId?: string; error: { code: 'IDEMPOTENCY_KEY_REUSED'; title: string } };
+export type QueuedOutcome = { key: string; id: string; status: Status; duplicate: boolean } | { key: string; existingId?: string; error: { code: 'IDEMPOTENCY_KEY_REUSED'; title: string; detail: string } };
+
+/**
+ * A catalog's refusal as the LMS is told it: one nothing was ever connected to (its record never
+ * written) is asked whether it is a catalog at all; any other refusal as it is.
+ */
+export async function explained(catalog: string, refusal: ApiError, etag: string, neverConnected?: (catalog: string, refusal: ApiError) => Promise<ApiError>): Promise<ApiError> {
+  return refusal.code === 'NOT_CONNECTED' && etag === NEW_CONNECTION_ETAG && neverConnected ? neverConnected(catalog, refusal) : refusal;
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -175,7 +185,7 @@ export class NotificationService {
       const lateAndNew = prepared.findIndex((_, i) => late(i) && !known[i]);
       // (`known` stops at the first group that holds a new key: a shorter answer has one too.)
       if (known.some((k) => !k)) {
-        throw lateAndNew >= 0 ? pastExpiry(lateAndNew) : refusal;
+        throw lateAndNew >= 0 ? pastExpiry(lateAndNew) : await explained(catalog, refusal, etag, this.deps.neverConnected);
       }
       return this.answers(items, known as EnqueueOutcome[], record, now, language);
     }

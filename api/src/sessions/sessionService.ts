@@ -9,6 +9,7 @@ import { ApiError, codeOf, instant } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
 import { acceptingRecord, heldCode, refusalOf, sendable } from '../sending/engine';
 import { isTerminal } from '../sending/outboxItem';
+import { explained } from '../sending/notificationService';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
 import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, IMMUTABLE_ID, roomAnswerOf, roomSchedules } from './invitations';
@@ -27,6 +28,8 @@ export interface SessionDeps {
   recipientsPerMessage: number;
   /** Whether the tenant granted the connected account Place.Read.All (the org consent lookup, cached): its next token carries it. */
   roomsGranted?: (homeAccountId: string | null) => Promise<boolean>;
+  /** The refusal for a catalog nothing was ever connected to, made precise (CatalogGate.neverConnected). */
+  neverConnected?: (catalog: string, refusal: ApiError) => Promise<ApiError>;
 }
 
 type Room = RoomsBody['items'][number];
@@ -119,7 +122,7 @@ export class SessionService {
     for (let attempt = 1; ; attempt++) {
       const existing = await this.deps.sessions.read(catalog, sessionId);
       if (refusal && !existing) {
-        throw refusal;
+        throw await explained(catalog, refusal, etag, this.deps.neverConnected);
       }
       const desired = next(existing);
       if (refusal && (existing as SessionRecord).desired.revision !== desired.revision) {

@@ -77,10 +77,17 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await stack.call('DELETE', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') });
     const notConnected = await queue(catalogB, body);
     expect([notConnected.status, notConnected.body.code]).toEqual([409, 'NOT_CONNECTED']);
-    // A catalog nothing was ever set up for (a URL spelt otherwise): the answer says to check it.
+    // A site nothing was ever set up for and that is no catalog (a URL spelt otherwise): NOT_A_CATALOG, saying to check it.
     const misspelt = await queue(stack.catalogUrl('catalog-nope'), body);
-    expect([misspelt.status, misspelt.body.code]).toEqual([409, 'NOT_CONNECTED']);
-    expect(misspelt.body.detail).toMatch(/or this is not its URL: check it against the address of the catalog site/);
+    expect([misspelt.status, misspelt.body.code]).toEqual([403, 'NOT_A_CATALOG']);
+    expect(misspelt.body.detail).toMatch(/it is not a catalog \(no settings list, not registered\): check the URL/);
+    // A catalog whose admin has not connected an account yet says so.
+    const notYet = await queue(catalogC, body);
+    expect([notYet.status, notYet.body.code, notYet.body.detail]).toEqual([409, 'NOT_CONNECTED', 'No account has been connected to this catalog yet: a catalog admin connects one on its settings page.']);
+    // So does a session put for either.
+    const session = { revision: 1, title: 'T', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'UTC' }, attendees: [{ email: 'learner1@contoso.test' }] };
+    expect((await stack.call('PUT', catalogPath(stack.catalogUrl('catalog-nope'), '/sessions/s-1'), { token: lms, body: session })).body.code).toBe('NOT_A_CATALOG');
+    expect((await stack.call('PUT', catalogPath(catalogC, '/sessions/s-1'), { token: lms, body: session })).body.code).toBe('NOT_CONNECTED');
     const unencoded = await stack.call('POST', `/v1/catalogs/${catalogA}/notifications`, { token: lms, body, headers: { 'idempotency-key': randomUUID() } });
     expect([unencoded.status, unencoded.body.code, unencoded.body.detail]).toEqual([404, 'NOT_FOUND', expect.stringMatching(/percent-encoded \(encodeURIComponent\)/)]);
     for (const bad of [{ subject: 'no recipient', text: 'x' }, { to: ['learner1@contoso.test'], subject: 'no body' }, { to: ['not an address'], subject: 's', text: 'x' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2000-01-01T00:00:00Z' },

@@ -1,0 +1,65 @@
+import { CatalogGate } from '../../src/catalogs/catalogGate';
+import { ApiError } from '../../src/errors/apiError';
+import type { GraphClient } from '../../src/graph/graphClient';
+import { SETTINGS_LIST, type SettingsListStore, type SettingsListState } from '../../src/sharepoint/listMirror';
+
+/** A gate over a fake Graph that knows `sites` (path -> its lists' names) and counts its requests. */
+function gateOver(sites: Record<string, string[]>, options: { failing?: boolean; registered?: string[] } = {}) {
+  const requests: string[] = [];
+  const graph = {
+    request: async (_token: string, _method: string, path: string) => {
+      requests.push(path);
+      if (options.failing) {
+        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph 503' });
+      }
+      const site = /^\/sites\/[^:]+:(\/sites\/[^:]+):/.exec(path);
+      if (site) {
+        if (!sites[site[1]]) {
+          throw new ApiError('NOT_FOUND', { upstream: 'Graph 404 itemNotFound' });
+        }
+        return { id: `id${site[1]}` };
+      }
+      const lists = /^\/sites\/([^/]+)\/lists/.exec(path);
+      const listed = decodeURIComponent(lists?.[1] ?? '').replace(/^id/, '');
+      return { value: (sites[listed] ?? []).map((name) => ({ id: `list-${name}`, name })) };
+    }
+  } as unknown as GraphClient;
+  const kept = new Map<string, SettingsListState>();
+  const lists = {
+    read: async (catalog: string) => kept.get(catalog) ?? { siteId: null, listId: null },
+    write: async (catalog: string, state: SettingsListState) => void kept.set(catalog, state)
+  } as unknown as SettingsListStore;
+  return { gate: new CatalogGate({ graph, appToken: async () => 't', lists, registered: options.registered ?? [] }), requests };
+}
+
+const refusal = new ApiError('NOT_CONNECTED', { detail: 'as it was' });
+
+describe('CatalogGate.neverConnected - the LMS told precisely why a catalog nothing was connected to refuses', () => {
+  it('a site that is no catalog is NOT_A_CATALOG; a catalog (its settings list, or registered) that nobody connected is NOT_CONNECTED saying so', async () => {
+    const { gate } = gateOver({ '/sites/catalog-a': [SETTINGS_LIST], '/sites/team': ['Documents'] }, { registered: ['https://t.test/sites/Registered'] });
+    const answer = async (url: string) => {
+      const e = await gate.neverConnected(url, refusal);
+      return [e.code, e.detail];
+    };
+    expect(await answer('https://t.test/sites/catalog-a')).toEqual(['NOT_CONNECTED', 'No account has been connected to this catalog yet: a catalog admin connects one on its settings page.']);
+    expect(await answer('https://t.test/sites/registered')).toEqual(['NOT_CONNECTED', expect.stringMatching(/^No account has been connected/)]);
+    expect(await answer('https://t.test/sites/team')).toEqual(['NOT_A_CATALOG', expect.stringMatching(/not a catalog \(no settings list, not registered\): check the URL/)]);
+    expect(await answer('https://t.test/sites/catalgo-a')).toEqual(['NOT_A_CATALOG', expect.any(String)]);
+  });
+
+  it('each URL is asked of Graph once in NEVER_CONNECTED_KEPT_MS, whatever its case (an LMS repeating a wrong URL costs no Graph request each time)', async () => {
+    const { gate, requests } = gateOver({ '/sites/team': ['Documents'] });
+    for (let i = 0; i < 5; i++) {
+      expect((await gate.neverConnected(i % 2 ? 'https://t.test/sites/nope' : 'https://t.test/sites/NOPE', refusal)).code).toBe('NOT_A_CATALOG');
+      expect((await gate.neverConnected('https://t.test/sites/team', refusal)).code).toBe('NOT_A_CATALOG');
+    }
+    expect(requests).toHaveLength(3);
+  });
+
+  it('when Graph does not answer, the refusal is answered as it was, and the gate asks again next time', async () => {
+    const { gate, requests } = gateOver({}, { failing: true });
+    expect(await gate.neverConnected('https://t.test/sites/catalog-a', refusal)).toBe(refusal);
+    expect(await gate.neverConnected('https://t.test/sites/catalog-a', refusal)).toBe(refusal);
+    expect(requests).toHaveLength(2);
+  });
+});
