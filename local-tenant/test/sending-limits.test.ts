@@ -344,5 +344,12 @@ describe('sending limits (time x60)', () => {
     await fault(world.tenant, 'smtp-basic-auth', { enabled: false, reply: 'policy' });
     const policy = await smtp().sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' }).catch((e) => e);
     expect(policy.response).toMatch(/^535 5\.7\.139 Authentication unsuccessful, basic authentication is disabled\./);
+    // Entra's security defaults, and a Conditional Access policy, each in the words servers answer with.
+    await fault(world.tenant, 'smtp-basic-auth', { enabled: false, reply: 'security-defaults' });
+    const defaults = await smtp().sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' }).catch((e) => e);
+    expect(defaults.response).toBe("535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator. [localhost.local-tenant]");
+    await fault(world.tenant, 'smtp-basic-auth', { enabled: false, reply: 'conditional-access' });
+    const criteria = await smtp().sendMail({ from: ADELE, to: 'learner1@contoso.test', subject: 'x', text: 'x' }).catch((e) => e);
+    expect(criteria.response).toBe('535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator. [localhost.local-tenant]');
   });
 });

@@ -29,7 +29,9 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
     ['a wrong password', async () => undefined, { email: 'adele@contoso.test', password: 'not-the-password' }, 422, 'BAD_CREDENTIALS'],
     ['SMTP AUTH off for the mailbox', async () => undefined, { email: 'pradeep@contoso.test', password: 'dev-password' }, 422, 'SMTP_AUTH_DISABLED'],
     ['basic authentication retired in the tenant (550 5.7.30)', async () => fault(stack, 'smtp-basic-auth', { enabled: false }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'BASIC_AUTH_RETIRED'],
-    ['basic authentication blocked by a policy (535 5.7.139)', async () => fault(stack, 'smtp-basic-auth', { enabled: false, reply: 'policy' }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'BASIC_AUTH_DISABLED']
+    ['basic authentication blocked by a policy (535 5.7.139)', async () => fault(stack, 'smtp-basic-auth', { enabled: false, reply: 'policy' }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'BASIC_AUTH_DISABLED'],
+    ['basic authentication blocked by Entra\'s security defaults (535 5.7.139)', async () => fault(stack, 'smtp-basic-auth', { enabled: false, reply: 'security-defaults' }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'BASIC_AUTH_DISABLED'],
+    ['a password refused by a Conditional Access policy - MFA on the account (535 5.7.139)', async () => fault(stack, 'smtp-basic-auth', { enabled: false, reply: 'conditional-access' }), { email: 'adele@contoso.test', password: 'dev-password' }, 422, 'APP_PASSWORD_REQUIRED']
   ])('connect classic (R-CLS) - %s is refused and nothing is stored', async (_name, arrange, body, status, code) => {
     await arrange();
     const token = await stack.token('adele@contoso.test');

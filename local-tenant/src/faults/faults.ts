@@ -126,14 +126,15 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
   },
   'smtp-basic-auth': {
     description:
-      "Turn basic authentication (password) for SMTP off or on for the whole tenant. Off answers a password login with 550 5.7.30 'Basic authentication is not supported for Client Submission' (the retirement, reply: retired - the default) or 535 5.7.139 (an authentication policy or security defaults, reply: policy).",
+      "Turn basic authentication (password) for SMTP off or on for the whole tenant. Off answers a password login with 550 5.7.30 'Basic authentication is not supported for Client Submission' (the retirement, reply: retired - the default) or 535 5.7.139: 'basic authentication is disabled' (an authentication policy, reply: policy), 'user is locked by your organization's security defaults policy' (reply: security-defaults) or 'the request did not meet the criteria to be authenticated successfully' (a Conditional Access policy, MFA: reply: conditional-access).",
     fields: ['enabled', 'reply'],
     apply: (state, body) => {
       if (typeof body.enabled !== 'boolean') return fail('enabled must be true or false');
-      if (body.reply !== undefined && body.reply !== 'retired' && body.reply !== 'policy') return fail('reply must be retired or policy');
+      const replies = ['retired', 'policy', 'security-defaults', 'conditional-access'];
+      if (body.reply !== undefined && !replies.includes(body.reply as string)) return fail(`reply must be one of ${replies.join(', ')}`);
       state.smtpBasicAuthEnabled = body.enabled;
-      state.smtpBasicAuthOffReply = (body.reply as 'retired' | 'policy' | undefined) ?? 'retired';
-      return { ok: true, detail: body.enabled ? 'SMTP basic authentication enabled for the tenant' : `SMTP basic authentication disabled for the tenant (${state.smtpBasicAuthOffReply === 'retired' ? '550 5.7.30' : '535 5.7.139'})` };
+      state.smtpBasicAuthOffReply = (body.reply as TenantState['smtpBasicAuthOffReply'] | undefined) ?? 'retired';
+      return { ok: true, detail: body.enabled ? 'SMTP basic authentication enabled for the tenant' : `SMTP basic authentication disabled for the tenant (${state.smtpBasicAuthOffReply === 'retired' ? '550 5.7.30' : `535 5.7.139, ${state.smtpBasicAuthOffReply}`})` };
     }
   },
   'sending-block': {

@@ -25,6 +25,10 @@ export const SMTP_REPLIES = {
   smtpAuthDisabledForMailbox: () => r(535, '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.'),
   /** Basic authentication blocked by an authentication policy or security defaults. */
   basicAuthDisabled: () => r(535, '5.7.139 Authentication unsuccessful, basic authentication is disabled.'),
+  /** The same refused by Entra's security defaults (they block legacy authentication), in the words servers answer with. */
+  securityDefaults: () => r(535, "5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator."),
+  /** The same refused by a Conditional Access policy (MFA required, a location): the reply servers give then. */
+  conditionalAccess: () => r(535, '5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator.'),
   /** Basic authentication retired for client submission (MC786329: off by default from the end of December 2026). */
   basicAuthRetired: () => r(550, '5.7.30 Basic authentication is not supported for Client Submission.'),
   sendAsDenied: () => r(550, '5.7.60 SMTP; Client does not have permissions to send as this sender'),

@@ -8,6 +8,14 @@ import { passwordMatches } from '../identity/routes';
 import type { Recipient } from '../mailbox/store';
 import { SMTP_REPLIES, smtpError } from './replies';
 
+/** What a password login is answered while the tenant's basic authentication is off, by why (the `smtp-basic-auth` fault's reply). */
+const BASIC_AUTH_OFF = {
+  retired: SMTP_REPLIES.basicAuthRetired,
+  policy: SMTP_REPLIES.basicAuthDisabled,
+  'security-defaults': SMTP_REPLIES.securityDefaults,
+  'conditional-access': SMTP_REPLIES.conditionalAccess
+} as const;
+
 /** Audiences Exchange accepts for XOAUTH2 (the Exchange Online resource's identifiers). */
 const EXCHANGE_AUDIENCES = ['https://outlook.office.com', 'https://outlook.office365.com', '00000002-0000-0ff1-ce00-000000000000'];
 
@@ -30,7 +38,7 @@ export function decideAuth(state: TenantState, key: SigningKey, auth: SMTPServer
     if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
     return { user: account.upn };
   }
-  if (!state.smtpBasicAuthEnabled) return { error: state.smtpBasicAuthOffReply === 'retired' ? SMTP_REPLIES.basicAuthRetired() : SMTP_REPLIES.basicAuthDisabled() };
+  if (!state.smtpBasicAuthEnabled) return { error: BASIC_AUTH_OFF[state.smtpBasicAuthOffReply]() };
   if (!account || account.isRoom || account.mailbox === 'none' || account.disabled || !passwordMatches(account.password, auth.password ?? '')) return { error: SMTP_REPLIES.badCredentials() };
   if (!account.smtpAuthEnabled) return { error: SMTP_REPLIES.smtpAuthDisabledForMailbox() };
   return { user: account.upn };

@@ -169,7 +169,7 @@ export class TenantState {
   private lastSweep = Number.NEGATIVE_INFINITY;
   smtpBasicAuthEnabled = true;
   /** What a basic login answers while basic authentication is off: retired (550 5.7.30) or blocked by policy (535 5.7.139). */
-  smtpBasicAuthOffReply: 'retired' | 'policy' = 'retired';
+  smtpBasicAuthOffReply: 'retired' | 'policy' | 'security-defaults' | 'conditional-access' = 'retired';
   adminConsentPolicy: FixtureAdminConsentPolicy = { isEnabled: false, reviewers: [], requestDurationInDays: 30 };
   consentRequests: ConsentRequest[] = [];
   limits: TenantFixture['limits'];
