@@ -102,11 +102,11 @@ export function heldCode(record: ConnectionRecord): ErrorCode {
  * The catalog's record if it may take new items: connected and switched on. Refusing the others
  * keeps the LMS from queueing into nowhere; a lost connection still takes them (held, R-LOSS-2).
  */
-export async function acceptingRecord(connections: ConnectionStore, catalog: string): Promise<ConnectionRecord> {
-  const { record } = await connections.read(catalog);
-  const refusal = refusalOf(record);
+export async function acceptingRecord(connections: ConnectionStore, catalog: string, explain?: (refusal: ApiError, etag: string) => Promise<ApiError>): Promise<ConnectionRecord> {
+  const { record, etag } = await connections.read(catalog);
+  const refusal = refusalOf(record, etag);
   if (refusal) {
-    throw refusal;
+    throw explain ? await explain(refusal, etag) : refusal;
   }
   return record;
 }

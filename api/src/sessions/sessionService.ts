@@ -69,6 +69,11 @@ export class SessionService {
     this.rooms = new LRUCache<string, Room[]>({ max: 1000, ttl: Math.max(1, deps.roomsCacheMs) });
   }
 
+  /** The refusal of a catalog as the LMS is told it (a URL nothing was connected to: is it a catalog at all?). */
+  private explain(catalog: string): (refusal: ApiError, etag: string) => Promise<ApiError> {
+    return (refusal, etag) => explained(catalog, refusal, etag, this.deps.neverConnected);
+  }
+
   public async put(catalog: string, sessionId: string, body: SessionPutBody): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
     const times = sessionTimes(body.start, body.end);
     const emails = body.attendees.map((a) => a.email.toLowerCase());
@@ -122,7 +127,7 @@ export class SessionService {
     for (let attempt = 1; ; attempt++) {
       const existing = await this.deps.sessions.read(catalog, sessionId);
       if (refusal && !existing) {
-        throw await explained(catalog, refusal, etag, this.deps.neverConnected);
+        throw await this.explain(catalog)(refusal, etag);
       }
       const desired = next(existing);
       if (refusal && (existing as SessionRecord).desired.revision !== desired.revision) {
@@ -420,7 +425,7 @@ export class SessionService {
   /** The tenant's rooms (Graph places), cached per catalog (by its key: any spelling of its URL). */
   public async listRooms(catalog: string): Promise<RoomsBody> {
     // The catalog is asked first: a cached list is no answer for a catalog switched off or disconnected since.
-    const connection = await acceptingRecord(this.deps.connections, catalog);
+    const connection = await acceptingRecord(this.deps.connections, catalog, this.explain(catalog));
     const cached = this.rooms.get(catalogKey(catalog));
     if (cached) {
       return { items: cached };
@@ -486,7 +491,7 @@ export class SessionService {
       // Named by its place, like every other refusal: an answer never repeats what was sent.
       throw new ApiError('VALIDATION_FAILED', { detail: `rooms: address ${malformed + 1} is not an email address.` });
     }
-    const graph = await this.graph(await acceptingRecord(this.deps.connections, catalog));
+    const graph = await this.graph(await acceptingRecord(this.deps.connections, catalog, this.explain(catalog)));
     try {
       const busy = await roomSchedules(graph, rooms, start, end);
       return {

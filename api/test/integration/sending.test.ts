@@ -88,6 +88,9 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const session = { revision: 1, title: 'T', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'UTC' }, attendees: [{ email: 'learner1@contoso.test' }] };
     expect((await stack.call('PUT', catalogPath(stack.catalogUrl('catalog-nope'), '/sessions/s-1'), { token: lms, body: session })).body.code).toBe('NOT_A_CATALOG');
     expect((await stack.call('PUT', catalogPath(catalogC, '/sessions/s-1'), { token: lms, body: session })).body.code).toBe('NOT_CONNECTED');
+    // ... and the rooms.
+    expect((await stack.call('GET', catalogPath(stack.catalogUrl('catalog-nope'), '/rooms'), { token: lms })).body.code).toBe('NOT_A_CATALOG');
+    expect((await stack.call('GET', catalogPath(catalogC, '/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z'), { token: lms })).body.code).toBe('NOT_CONNECTED');
     const unencoded = await stack.call('POST', `/v1/catalogs/${catalogA}/notifications`, { token: lms, body, headers: { 'idempotency-key': randomUUID() } });
     expect([unencoded.status, unencoded.body.code, unencoded.body.detail]).toEqual([404, 'NOT_FOUND', expect.stringMatching(/percent-encoded \(encodeURIComponent\)/)]);
     for (const bad of [{ subject: 'no recipient', text: 'x' }, { to: ['learner1@contoso.test'], subject: 'no body' }, { to: ['not an address'], subject: 's', text: 'x' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2000-01-01T00:00:00Z' },
