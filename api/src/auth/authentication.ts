@@ -60,7 +60,7 @@ export const authentication = fp<AuthenticationOptions>(async (app, { verify, ca
   });
   if (catalogAccess) {
     app.addHook('preParsing', async (request) => {
-      const catalog = (request.params as Record<string, unknown> | undefined)?.catalog;
+      const catalog = (request.params as Record<string, unknown>).catalog;
       if (request.principal && typeof catalog === 'string') {
         await catalogAccess(request.principal, catalog);
       }
@@ -121,7 +121,7 @@ export function addressBucket(ip: string): string {
   if (!isIPv6(address)) {
     return address;
   }
-  const [head, tail = ''] = address.toLowerCase().split('::');
+  const [head, tail = ''] = address.split('::');
   const groups = (part: string): string[] => (part ? part.split(':') : []);
   const left = groups(head);
   // An IPv4 tail (::a.b.c.d, 64:ff9b::a.b.c.d) lies in the last 32 bits: beyond the /64.

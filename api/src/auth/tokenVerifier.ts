@@ -48,10 +48,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
 
   async function verifyOnce(authorization: string | undefined): Promise<Principal> {
-    const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/.exec(authorization ?? '');
     if (!authorization) {
       throw new ApiError('AUTH_REQUIRED');
     }
+    const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)$/.exec(authorization);
     if (!match) {
       // "Bearer " and nothing: a script whose token variable is empty (its token request failed).
       const detail = /^Bearer\s*$/i.test(authorization) ? 'The Authorization header carries no token ("Bearer" and nothing after it): the request for the token failed, or its variable is empty.' : 'The Authorization header is not "Bearer <JWT>".';
@@ -86,7 +86,7 @@ function describeJoseFailure(error: unknown, audiences: string[]): string {
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     // A token for another resource (Graph's, say: the wrong scope asked) fails on its v1 issuer
     // before its audience is looked at; what the caller must fix is the scope, so say that.
-    const aud = error.payload?.aud;
+    const aud = error.payload.aud;
     const forUs = (Array.isArray(aud) ? aud : [aud]).some((a) => typeof a === 'string' && audiences.includes(a));
     if ((error.claim === 'iss' || error.claim === 'aud') && !forUs) {
       // Its audience is named only when it looks like one (a URI or an id), not arbitrary text.

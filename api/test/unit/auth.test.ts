@@ -156,6 +156,7 @@ describe('createTokenVerifier - signature, issuer, audience, tenant, lifetime, t
       expect({ header: header.slice(0, 12), code: error?.code, detail: error?.detail }).toEqual({ header: header.slice(0, 12), code: 'TOKEN_INVALID', detail: 'The Authorization header is not "Bearer <JWT>".' });
     }
     // A script whose token variable is empty sends "Bearer " and nothing.
+    expect((await rejectionOf(verify('NotBearer')))?.detail).toBe('The Authorization header is not "Bearer <JWT>".');
     for (const header of ['Bearer ', 'Bearer', 'Bearer   ']) {
       expect((await rejectionOf(verify(header)))?.detail).toBe('The Authorization header carries no token ("Bearer" and nothing after it): the request for the token failed, or its variable is empty.');
     }

@@ -210,6 +210,8 @@ describe('authorisation decisions', () => {
   it('clientAddress - an address without the port a front end may add; IPv6 and bare addresses as they are', () => {
     expect(['203.0.113.7:54321', '203.0.113.7', '[2001:db8::1]:443', '[2001:db8::1]', '2001:db8::1', '::ffff:10.0.0.1', 'unknown'].map(clientAddress))
       .toEqual(['203.0.113.7', '203.0.113.7', '2001:db8::1', '2001:db8::1', '2001:db8::1', '::ffff:10.0.0.1', 'unknown']);
+    // Only a whole address with a port loses it: anything around it is kept as it came.
+    expect(['x[2001:db8::1]:443', '[2001:db8::1]:443x', 'x203.0.113.7:1', '203.0.113.7:1x'].map(clientAddress)).toEqual(['x[2001:db8::1]:443', '[2001:db8::1]:443x', 'x203.0.113.7:1', '203.0.113.7:1x']);
   });
 
   it('addressBucket - an IPv6 address counts as its /64 (a network hands out 2^64 of them), written one way; IPv4, IPv4-mapped and the rest as their address', () => {
@@ -222,6 +224,9 @@ describe('authorisation decisions', () => {
     expect(addressBucket('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
     expect(['203.0.113.7:54321', '::ffff:10.0.0.1', '[::FFFF:10.0.0.1]:80', 'unknown'].map(addressBucket)).toEqual(['203.0.113.7', '10.0.0.1', '10.0.0.1', 'unknown']);
     expect(rateLimitKey({ principal: null, ip: '2001:db8:a:b::7' })).toBe(rateLimitKey({ principal: null, ip: '2001:db8:a:b:9::' }));
+    // A short head: groups after '::' (an IPv4 tail counting two) can fall within the /64.
+    expect(['1::2:3:4:5:6', '1::2:3:4:1.2.3.4', '1:0:0:2:3:4:5:6', '2001:DB8::'].map(addressBucket)).toEqual(['1:0:0:2::/64', '1:0:0:2::/64', '1:0:0:2::/64', '2001:db8:0:0::/64']);
+    expect(['::ffff:192.168.10.20', '::ffff:10.0.0.1x', 'x::ffff:10.0.0.1'].map(addressBucket)).toEqual(['192.168.10.20', '::ffff:10.0.0.1x', 'x::ffff:10.0.0.1']);
   });
 });
 

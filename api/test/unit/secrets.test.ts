@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openKek } from '../../src/app';
 import { loadConfig, type ApiConfig } from '../../src/config/config';
+import { ApiError } from '../../src/errors/apiError';
 import { open, seal } from '../../src/secrets/envelope';
-import { KekRing, KeyEncryptionKey, keyVaultError, LocalFileKek } from '../../src/secrets/kek';
+import { KekRing, KeyEncryptionKey, keyVaultError, KeyVaultKek, LocalFileKek } from '../../src/secrets/kek';
+import type { CryptographyClient } from '@azure/keyvault-keys';
 
 describe('envelope encryption', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kek-'));
@@ -179,5 +181,66 @@ describe('envelope encryption', () => {
     await open(both, a, 'x');
     await open(both, { ...a, kekId: 'previous-kek' }, 'x');
     expect(previous.unwraps).toBe(1);
+  });
+
+  it('KekRing - only Key Vault\'s refusal (SERVICE_KEY_UNAVAILABLE) is remembered for readiness; a value that does not open (another key, tampered) is not the vault refusing', async () => {
+    const broken: KeyEncryptionKey = { keyId: 'k', wrap: async () => Buffer.alloc(0), unwrap: async () => { throw new Error('Unsupported state or unable to authenticate data'); } };
+    const ring = new KekRing(broken);
+    await expect(ring.unwrap(Buffer.from('x'))).rejects.toThrow('unable to authenticate');
+    expect(ring.refused).toBeUndefined();
+    const other: KeyEncryptionKey = { keyId: 'k', wrap: async () => Buffer.alloc(0), unwrap: async () => { throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'x' }); } };
+    const second = new KekRing(other);
+    await expect(second.unwrap(Buffer.from('x'))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(second.refused).toBeUndefined();
+  });
+
+  it('LocalFileKek - a key file that is not {kid, key: 32 bytes} is refused, naming the file', () => {
+    for (const [name, content] of [['no-kid.json', { key: Buffer.alloc(32).toString('base64') }], ['short.json', { kid: 'local:1', key: Buffer.alloc(16).toString('base64') }], ['number.json', { kid: 'local:1', key: 42 }]] as const) {
+      const file = path.join(dir, name);
+      writeFileSync(file, JSON.stringify(content));
+      expect(() => LocalFileKek.open(file, false)).toThrow(`The local key file ${file} is not a {kid, key: base64 of 32 bytes} document`);
+    }
+    const good = path.join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ kid: 'local:1', key: Buffer.alloc(32, 1).toString('base64') }));
+    expect(LocalFileKek.open(good, false).keyId).toBe('local:1');
+  });
+
+  it('KeyVaultKek - wraps and unwraps with RSA-OAEP-256 through Key Vault; a refusal is SERVICE_KEY_UNAVAILABLE naming its status and code, never its message', async () => {
+    const asked: string[] = [];
+    let refuse: unknown;
+    const client = {
+      wrapKey: async (algorithm: string, key: Uint8Array) => {
+        asked.push(`wrap ${algorithm}`);
+        if (refuse) throw refuse;
+        return { result: Buffer.concat([Buffer.from('w:'), Buffer.from(key)]) };
+      },
+      unwrapKey: async (algorithm: string, wrapped: Uint8Array) => {
+        asked.push(`unwrap ${algorithm}`);
+        if (refuse) throw refuse;
+        return { result: Buffer.from(wrapped).subarray(2) };
+      }
+    } as unknown as CryptographyClient;
+    const vault = new KeyVaultKek('https://vault.example/keys/k/1', client);
+    const wrapped = await vault.wrap(Buffer.from('data-key'));
+    expect(wrapped.toString()).toBe('w:data-key');
+    expect((await vault.unwrap(wrapped)).toString()).toBe('data-key');
+    expect(asked).toEqual(['wrap RSA-OAEP-256', 'unwrap RSA-OAEP-256']);
+    refuse = Object.assign(new Error('Caller is not authorized: secret details'), { statusCode: 403, code: 'Forbidden' });
+    for (const operation of [() => vault.wrap(Buffer.from('k')), () => vault.unwrap(wrapped)]) {
+      const error = await operation().catch((e: unknown) => e) as ApiError;
+      expect([error.code, error.upstream]).toEqual(['SERVICE_KEY_UNAVAILABLE', 'keyvault 403 Forbidden']);
+      expect(JSON.stringify(error)).not.toContain('secret details');
+    }
+  });
+
+  it('keyVaultError - the status (else unreachable) and an error code that is one word; anything else of the error is left out', () => {
+    expect(keyVaultError({ statusCode: 404, code: 'KeyNotFound' }).upstream).toBe('keyvault 404 KeyNotFound');
+    expect(keyVaultError(new Error('socket hang up')).upstream).toBe('keyvault unreachable');
+    expect(keyVaultError(undefined).upstream).toBe('keyvault unreachable');
+    expect(keyVaultError({ statusCode: '403', code: 42 }).upstream).toBe('keyvault unreachable');
+    expect(keyVaultError({ statusCode: 429, code: 'Throttled <script>' }).upstream).toBe('keyvault 429');
+    expect(keyVaultError({ statusCode: 500, code: 'x'.repeat(41) }).upstream).toBe('keyvault 500');
+    expect(keyVaultError({ statusCode: 500, code: 'x'.repeat(40) }).upstream).toBe(`keyvault 500 ${'x'.repeat(40)}`);
+    expect(keyVaultError({ statusCode: 401, code: '1Bad' }).upstream).toBe('keyvault 401');
   });
 });
