@@ -3,6 +3,9 @@ import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
 import { findSettingsList, isNotFound, listsPath, SettingsListStore } from '../sharepoint/listMirror';
 
+/** How long CatalogGate.neverConnected's answer for a catalog URL is kept. */
+export const NEVER_CONNECTED_KEPT_MS = 5 * 60_000;
+
 /**
  * R-SEC-2: what counts as a catalog. A site is one only where the app is installed - its settings
  * list exists - or the LMS registered it (REGISTERED_CATALOGS). Any other site under the SharePoint
@@ -12,6 +15,8 @@ import { findSettingsList, isNotFound, listsPath, SettingsListStore } from '../s
  */
 export class CatalogGate {
   private readonly registered: Set<string>;
+  /** What neverConnected found per catalog URL (lower case), kept a few minutes. */
+  private readonly told = new LRUCache<string, boolean>({ max: 1000, ttl: NEVER_CONNECTED_KEPT_MS });
 
   public constructor(
     private readonly deps: { graph: GraphClient; appToken: () => Promise<string>; lists: SettingsListStore; registered: readonly string[] }
@@ -57,9 +62,6 @@ export class CatalogGate {
     }
   }
 
-  /** What neverConnected found per catalog URL (lower case), kept a few minutes. */
-  private readonly told = new LRUCache<string, boolean>({ max: 1000, ttl: NEVER_CONNECTED_KEPT_MS });
-
   /**
    * The LMS's refusal for a catalog nothing was ever connected to, made precise: NOT_A_CATALOG when
    * the site is none (most often a URL the LMS spells otherwise than the site's), else NOT_CONNECTED -
@@ -83,6 +85,3 @@ export class CatalogGate {
       : new ApiError('NOT_A_CATALOG', { detail: 'Nothing is set up for this site and it is not a catalog (no settings list, not registered): check the URL against the catalog site\'s address, as its settings page shows it.' });
   }
 }
-
-/** How long neverConnected's answer for a catalog URL is kept. */
-export const NEVER_CONNECTED_KEPT_MS = 5 * 60_000;
