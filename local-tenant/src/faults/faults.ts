@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { noFaults, SendingBlock, TenantState } from '../state/tenant-state';
+import { noFaults, SendingBlock, TenantState, type Account } from '../state/tenant-state';
 import { SENDING_BLOCKS } from '../smtp/replies';
 import { decideRoomRequests } from '../graph/calendar';
 
@@ -9,6 +9,12 @@ export type FaultResult = { ok: true; detail: string } | { ok: false; status: nu
 type Body = Record<string, unknown>;
 
 const fail = (message: string, status = 400): FaultResult => ({ ok: false, status, message });
+
+/** The room mailbox a fault's body names (`room`), if it is one. */
+const roomOf = (state: TenantState, body: Body): Account | undefined => {
+  const room = typeof body.room === 'string' ? state.accountByUpn(body.room.toLowerCase()) : undefined;
+  return room?.isRoom ? room : undefined;
+};
 
 function account(state: TenantState, body: Body): ReturnType<TenantState['accountByUpn']> {
   return typeof body.user === 'string' ? state.accountByUpn(body.user) : undefined;
@@ -333,8 +339,8 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       "Let a delegate approve a room's booking requests (Set-CalendarProcessing -AllBookInPolicy $false with ResourceDelegates): the booking assistant answers a free slot tentatively ('awaiting approval') and holds it; decide: accepted or declined is the delegate's decision on every request it answered so; clear: true lets the room accept by itself again.",
     fields: ['room', 'decide', 'clear'],
     apply: (state, body) => {
-      const room = typeof body.room === 'string' ? state.accountByUpn(body.room.toLowerCase()) : undefined;
-      if (!room?.isRoom) return fail('room must be the address of a room mailbox');
+      const room = roomOf(state, body);
+      if (!room) return fail('room must be the address of a room mailbox');
       if (body.decide !== undefined) {
         if (body.decide !== 'accepted' && body.decide !== 'declined') return fail('decide must be accepted or declined');
         return { ok: true, detail: `${decideRoomRequests(state, room, body.decide)} request(s) to ${room.upn} ${body.decide}` };
@@ -352,8 +358,8 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       "Change a room's booking policy (Set-CalendarProcessing): bookingWindowInDays, how far ahead it takes bookings (0-1080; Exchange's default 180, the fixture's rooms 1080), and maximumDurationInMinutes, the longest booking (0: any; default 1440). The booking assistant declines what is out of policy, free or not.",
     fields: ['room', 'bookingWindowInDays', 'maximumDurationInMinutes'],
     apply: (state, body) => {
-      const room = typeof body.room === 'string' ? state.accountByUpn(body.room.toLowerCase()) : undefined;
-      if (!room?.isRoom || !room.room) return fail('room must be the address of a room mailbox');
+      const room = roomOf(state, body);
+      if (!room?.room) return fail('room must be the address of a room mailbox');
       // A field left empty (the fault page's form) keeps the room's value.
       const given = (value: unknown, kept: number): number => (value === undefined || value === '' ? kept : Number(value));
       const window = given(body.bookingWindowInDays, room.room.bookingWindowInDays);
