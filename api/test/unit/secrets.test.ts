@@ -207,16 +207,16 @@ describe('envelope encryption', () => {
 
   it('KeyVaultKek - wraps and unwraps with RSA-OAEP-256 through Key Vault; a refusal is SERVICE_KEY_UNAVAILABLE naming its status and code, never its message', async () => {
     const asked: string[] = [];
-    let refuse: unknown;
+    const refusing: { error?: unknown } = {};
     const client = {
       wrapKey: async (algorithm: string, key: Uint8Array) => {
         asked.push(`wrap ${algorithm}`);
-        if (refuse) throw refuse;
+        if (refusing.error) throw refusing.error;
         return { result: Buffer.concat([Buffer.from('w:'), Buffer.from(key)]) };
       },
       unwrapKey: async (algorithm: string, wrapped: Uint8Array) => {
         asked.push(`unwrap ${algorithm}`);
-        if (refuse) throw refuse;
+        if (refusing.error) throw refusing.error;
         return { result: Buffer.from(wrapped).subarray(2) };
       }
     } as unknown as CryptographyClient;
@@ -225,7 +225,7 @@ describe('envelope encryption', () => {
     expect(wrapped.toString()).toBe('w:data-key');
     expect((await vault.unwrap(wrapped)).toString()).toBe('data-key');
     expect(asked).toEqual(['wrap RSA-OAEP-256', 'unwrap RSA-OAEP-256']);
-    refuse = Object.assign(new Error('Caller is not authorized: secret details'), { statusCode: 403, code: 'Forbidden' });
+    refusing.error = Object.assign(new Error('Caller is not authorized: secret details'), { statusCode: 403, code: 'Forbidden' });
     for (const operation of [() => vault.wrap(Buffer.from('k')), () => vault.unwrap(wrapped)]) {
       const error = await operation().catch((e: unknown) => e) as ApiError;
       expect([error.code, error.upstream]).toEqual(['SERVICE_KEY_UNAVAILABLE', 'keyvault 403 Forbidden']);
