@@ -102,13 +102,24 @@ export function heldCode(record: ConnectionRecord): ErrorCode {
  * The catalog's record if it may take new items: connected and switched on. Refusing the others
  * keeps the LMS from queueing into nowhere; a lost connection still takes them (held, R-LOSS-2).
  */
-export async function acceptingRecord(connections: ConnectionStore, catalog: string, explain?: (refusal: ApiError, etag: string) => Promise<ApiError>): Promise<ConnectionRecord> {
+export async function acceptingRecord(connections: ConnectionStore, catalog: string, neverConnected?: NeverConnected): Promise<ConnectionRecord> {
   const { record, etag } = await connections.read(catalog);
   const refusal = refusalOf(record, etag);
   if (refusal) {
-    throw explain ? await explain(refusal, etag) : refusal;
+    throw await explained(catalog, refusal, etag, neverConnected);
   }
   return record;
+}
+
+/** The refusal for a catalog nothing was ever connected to, made precise (CatalogGate.neverConnected). */
+export type NeverConnected = (catalog: string, refusal: ApiError) => Promise<ApiError>;
+
+/**
+ * A catalog's refusal as the LMS is told it: one nothing was ever connected to (its record never
+ * written) is asked whether it is a catalog at all; any other refusal as it is.
+ */
+export async function explained(catalog: string, refusal: ApiError, etag: string, neverConnected?: NeverConnected): Promise<ApiError> {
+  return refusal.code === 'NOT_CONNECTED' && etag === NEW_CONNECTION_ETAG && neverConnected ? neverConnected(catalog, refusal) : refusal;
 }
 
 /** Why a catalog takes no new items (not connected, switched off), or undefined when it takes them. */

@@ -1,9 +1,9 @@
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { OutboxSummary } from '../connections/connectionService';
-import { type ConnectionRecord, NEW_CONNECTION_ETAG } from '../connections/model';
+import type { ConnectionRecord } from '../connections/model';
 import { ApiError, instant } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
-import { heldCode, refusalOf, sendable } from './engine';
+import { explained, heldCode, NeverConnected, refusalOf, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
 import { dueAtOf, isExpired, isTerminal, ItemState } from './outboxItem';
 import type { AccountPacing } from './pacer';
@@ -28,8 +28,7 @@ export interface NotificationDeps {
    * Never rejects: undefined when the budget cannot be read (app.ts logs it) - it only explains a wait.
    */
   pacing?: (mailbox: string, recipients: number) => Promise<AccountPacing | undefined>;
-  /** The refusal for a catalog nothing was ever connected to, made precise (CatalogGate.neverConnected). */
-  neverConnected?: (catalog: string, refusal: ApiError) => Promise<ApiError>;
+  neverConnected?: NeverConnected;
   now?: () => number;
 }
 
@@ -37,13 +36,6 @@ export type KeyedNotification = NotificationBody & { key: string };
 
 export type QueuedOutcome = { key: string; id: string; status: Status; duplicate: boolean } | { key: string; existingId?: string; error: { code: 'IDEMPOTENCY_KEY_REUSED'; title: string; detail: string } };
 
-/**
- * A catalog's refusal as the LMS is told it: one nothing was ever connected to (its record never
- * written) is asked whether it is a catalog at all; any other refusal as it is.
- */
-export async function explained(catalog: string, refusal: ApiError, etag: string, neverConnected?: (catalog: string, refusal: ApiError) => Promise<ApiError>): Promise<ApiError> {
-  return refusal.code === 'NOT_CONNECTED' && etag === NEW_CONNECTION_ETAG && neverConnected ? neverConnected(catalog, refusal) : refusal;
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

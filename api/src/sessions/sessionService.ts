@@ -7,9 +7,8 @@ import type { CredentialsProvider } from '../connections/credentials';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError, codeOf, instant } from '../errors/apiError';
 import type { GraphMailTransport } from '../mail/graphTransport';
-import { acceptingRecord, heldCode, refusalOf, sendable } from '../sending/engine';
+import { acceptingRecord, explained, heldCode, NeverConnected, refusalOf, sendable } from '../sending/engine';
 import { isTerminal } from '../sending/outboxItem';
-import { explained } from '../sending/notificationService';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
 import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, IMMUTABLE_ID, roomAnswerOf, roomSchedules } from './invitations';
@@ -28,8 +27,7 @@ export interface SessionDeps {
   recipientsPerMessage: number;
   /** Whether the tenant granted the connected account Place.Read.All (the org consent lookup, cached): its next token carries it. */
   roomsGranted?: (homeAccountId: string | null) => Promise<boolean>;
-  /** The refusal for a catalog nothing was ever connected to, made precise (CatalogGate.neverConnected). */
-  neverConnected?: (catalog: string, refusal: ApiError) => Promise<ApiError>;
+  neverConnected?: NeverConnected;
 }
 
 type Room = RoomsBody['items'][number];
@@ -67,11 +65,6 @@ export class SessionService {
 
   public constructor(private readonly deps: SessionDeps) {
     this.rooms = new LRUCache<string, Room[]>({ max: 1000, ttl: Math.max(1, deps.roomsCacheMs) });
-  }
-
-  /** The refusal of a catalog as the LMS is told it (a URL nothing was connected to: is it a catalog at all?). */
-  private explain(catalog: string): (refusal: ApiError, etag: string) => Promise<ApiError> {
-    return (refusal, etag) => explained(catalog, refusal, etag, this.deps.neverConnected);
   }
 
   public async put(catalog: string, sessionId: string, body: SessionPutBody): Promise<{ status: SessionStatusBody; duplicate: boolean }> {
@@ -127,7 +120,7 @@ export class SessionService {
     for (let attempt = 1; ; attempt++) {
       const existing = await this.deps.sessions.read(catalog, sessionId);
       if (refusal && !existing) {
-        throw await this.explain(catalog)(refusal, etag);
+        throw await explained(catalog, refusal, etag, this.deps.neverConnected);
       }
       const desired = next(existing);
       if (refusal && (existing as SessionRecord).desired.revision !== desired.revision) {
@@ -425,7 +418,7 @@ export class SessionService {
   /** The tenant's rooms (Graph places), cached per catalog (by its key: any spelling of its URL). */
   public async listRooms(catalog: string): Promise<RoomsBody> {
     // The catalog is asked first: a cached list is no answer for a catalog switched off or disconnected since.
-    const connection = await acceptingRecord(this.deps.connections, catalog, this.explain(catalog));
+    const connection = await acceptingRecord(this.deps.connections, catalog, this.deps.neverConnected);
     const cached = this.rooms.get(catalogKey(catalog));
     if (cached) {
       return { items: cached };
@@ -491,7 +484,7 @@ export class SessionService {
       // Named by its place, like every other refusal: an answer never repeats what was sent.
       throw new ApiError('VALIDATION_FAILED', { detail: `rooms: address ${malformed + 1} is not an email address.` });
     }
-    const graph = await this.graph(await acceptingRecord(this.deps.connections, catalog, this.explain(catalog)));
+    const graph = await this.graph(await acceptingRecord(this.deps.connections, catalog, this.deps.neverConnected));
     try {
       const busy = await roomSchedules(graph, rooms, start, end);
       return {
