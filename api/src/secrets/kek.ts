@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CryptographyClient } from '@azure/keyvault-keys';
+import { LRUCache } from 'lru-cache';
 import { ApiError } from '../errors/apiError';
 import { azureCredential } from '../storage/credential';
 
@@ -26,38 +27,22 @@ export interface KeyEncryptionKey {
  */
 export const DATA_KEY_CACHE = { ms: 5 * 60_000, entries: 1000 };
 
-/** Unwrapped data keys by their KEK and wrapped form, oldest use first; copies in and out (callers zero theirs). */
-class DataKeyCache {
-  private readonly entries = new Map<string, { key: Buffer; until: number }>();
-
-  public constructor(private readonly ms: number, private readonly max: number, private readonly now: () => number) {}
-
-  public get(id: string): Buffer | undefined {
-    const entry = this.entries.get(id);
-    if (!entry) {
-      return undefined;
+/**
+ * Unwrapped data keys by their KEK and wrapped form, least recently used leaving first; copies in
+ * and out (callers zero theirs), and a key that leaves (expired, evicted, replaced) is zeroed.
+ */
+function dataKeyCache(ms: number, max: number, now: () => number): { get(id: string): Buffer | undefined; set(id: string, key: Buffer): void } {
+  // ttlResolution 0: no clock reading is reused, so a key is kept exactly `ms` by the given clock.
+  const keys = new LRUCache<string, Buffer>({ max, ttl: ms, ttlResolution: 0, perf: { now }, dispose: (key) => key.fill(0) });
+  return {
+    get: (id) => {
+      const key = keys.get(id);
+      return key && Buffer.from(key);
+    },
+    set: (id, key) => {
+      keys.set(id, Buffer.from(key));
     }
-    this.entries.delete(id);
-    if (entry.until <= this.now()) {
-      entry.key.fill(0);
-      return undefined;
-    }
-    this.entries.set(id, entry);
-    return Buffer.from(entry.key);
-  }
-
-  public set(id: string, key: Buffer): void {
-    this.entries.get(id)?.key.fill(0);
-    this.entries.delete(id);
-    this.entries.set(id, { key: Buffer.from(key), until: this.now() + this.ms });
-    for (const [oldest, entry] of this.entries) {
-      if (this.entries.size <= this.max) {
-        break;
-      }
-      entry.key.fill(0);
-      this.entries.delete(oldest);
-    }
-  }
+  };
 }
 
 /**
@@ -71,11 +56,11 @@ export class KekRing implements KeyEncryptionKey {
   private readonly byId: Map<string, KeyEncryptionKey>;
 
   private readonly current: KeyEncryptionKey;
-  private readonly cache: DataKeyCache;
+  private readonly cache: ReturnType<typeof dataKeyCache>;
   private lastRefusal: string | undefined;
 
   public constructor(current: KeyEncryptionKey, previous: KeyEncryptionKey[] = [], options: { cacheMs?: number; cacheEntries?: number; now?: () => number } = {}) {
-    this.cache = new DataKeyCache(options.cacheMs ?? DATA_KEY_CACHE.ms, options.cacheEntries ?? DATA_KEY_CACHE.entries, options.now ?? Date.now);
+    this.cache = dataKeyCache(options.cacheMs ?? DATA_KEY_CACHE.ms, options.cacheEntries ?? DATA_KEY_CACHE.entries, options.now ?? Date.now);
     this.keyId = current.keyId;
     this.current = this.watched(current);
     this.byId = new Map([...previous.map((k) => this.watched(k)), this.current].map((k) => [k.keyId, k]));
