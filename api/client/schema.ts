@@ -1760,7 +1760,7 @@ export interface components {
             dueAt?: string;
             /** @description Times a worker took it to send it: a retry after a passing fault, or going on after a pause (a long list sent as several messages, waiting for the mailbox's pacing between them), counts again. Not failures. */
             attempts: number;
-            /** @description Submissions repeated after a crash with the same Message-ID (at-least-once). */
+            /** @description Submissions repeated with the same Message-ID after a crash, or after the mail service answered with a server error or not at all (at-least-once; an upper bound of the duplicates). */
             resubmissions: number;
             /** @description Present while this queued notification is due but held back for a minute or more by the connected account's daily limit; it goes by itself. */
             pacing?: {

@@ -302,6 +302,22 @@ describe('sending limits (time x60)', () => {
     expect((await sendMail({ internetMessageId: 'no-brackets' })).status).toBe(400);
   });
 
+  test('graph-failure with accepted - sendMail takes and sends the message, then answers the 504 (a gateway timing out while Exchange goes on); other requests and the fault\'s count are untouched', async () => {
+    const id = '<n-7.r1@lms.contoso.test>';
+    await expect(fault(world.tenant, 'graph-failure', { status: 504, count: 1, accepted: 'yes' })).rejects.toThrow('accepted must be true or false');
+    await fault(world.tenant, 'graph-failure', { status: 504, count: 1, accepted: true });
+    // Not a sendMail: answered as usual, and the fault still waits for its sendMail.
+    expect((await fetch(`${world.tenant.origin}/v1.0/me`, { headers: { authorization: `Bearer ${world.token}` } })).status).toBe(200);
+    const late = await sendMail({ internetMessageId: id });
+    expect(late.status).toBe(504);
+    expect(((await late.json()) as { error: { code: string } }).error.code).toBe('gatewayTimeout');
+    // A retry of the same message is a second copy (the Message-ID lets the recipient's client collapse them).
+    expect((await sendMail({ internetMessageId: id })).status).toBe(202);
+    const inbox = await inboxOf(2, 5000);
+    expect(inbox.filter((m) => m.internetMessageId === id)).toHaveLength(2);
+    expect((await counters()).duplicatesByMessageId).toEqual({ [id]: 2 });
+  });
+
   test('limits off - no delay, no concurrency limit; bad limit values are refused and change nothing', async () => {
     const refused = await limits({ messagesPerMinute: 0, enabled: false });
     expect(refused.status).toBe(400);

@@ -14,7 +14,7 @@ import type { MailTransport } from '../mail/transport';
 import { catalogKey } from '../storage/tables';
 import { MailboxLease } from './mailboxLease';
 import { GroupWriter } from './groupWriter';
-import { dueAtOf, failedInPart, isClaimable, isExpired, isPastExpiry, isTerminal, ItemEvent, ItemState, Refusal, transition } from './outboxItem';
+import { dueAtOf, failedInPart, isClaimable, isExpired, isPastExpiry, isTerminal, ItemEvent, ItemState, Refusal, takenOver, transition } from './outboxItem';
 import { DueEntry, OutboxStore, queueRowOf, storedChars, StoredItem } from './outboxStore';
 import { AccountPacing, backoff, blockPause, blockPauseMs, hold, liftBlock, nextSlot, PacingLimits, pauseUntil, recordAccepted, recordFault, recordMore, recordRefused, recordSubmission, windows } from './pacer';
 import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
@@ -158,12 +158,24 @@ const LIST_PAGE = 100;
 /** The mail service unavailable: what pauses the whole mailbox (recordFault), not just the item. */
 const SERVICE_DOWN: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SERVICE_UNAVAILABLE', 'SMTP_UNAVAILABLE']);
 /**
+ * A failed submission that does not say whether the mail service took the message: Graph answering
+ * 5xx or not answering (its gateway can time out while Exchange sends the message: Microsoft Q&A
+ * "Sending emails with the Graph Java SDK fails with 504, but messages get queued and sent"), or an
+ * SMTP session that broke or timed out without a reply (upstream is nodemailer's error code, not
+ * a reply code). Its retry is counted as a resubmission. A refusal the service answered (an SMTP
+ * reply, a Graph 4xx), or a token that could not be had, sent nothing.
+ */
+export function unanswered(error: ApiError): boolean {
+  const upstream = error.upstream ?? '';
+  return (error.code === 'SERVICE_UNAVAILABLE' && /^(Graph 5\d\d\b|Microsoft Graph unreachable$)/.test(upstream)) || (error.code === 'SMTP_UNAVAILABLE' && !/^\d/.test(upstream));
+}
+/**
  * A page also ends once the content it holds (storedChars) passes this many characters: queue rows carry the
  * bodies (up to 1 MiB a notification), and a drain keeps its page while it walks it.
  */
 const LIST_PAGE_CHARS = 4_000_000;
 
-/** Resubmissions after which an item abandoned in "sending" once more fails (INTERNAL_ERROR) instead of going again. */
+/** Takeovers (resubmissions after a crash) after which an item abandoned in "sending" once more fails (INTERNAL_ERROR) instead of going again. */
 const MAX_RESUBMISSIONS = 3;
 
 /**
@@ -808,7 +820,7 @@ export class SendingEngine {
           duePending(lease.budget.pausedUntil);
         }
         const at = Math.max(lease.budget.pausedUntil, now + Math.max(backoff(item.state.failures + 1, this.limits.timeScale), retryAfterMs ?? 0));
-        const next = await outbox.update(item, failure(item, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts, failAfterMs: windows(this.limits).hour }));
+        const next = await outbox.update(item, failure(item, { type: 'retry', now, code: apiError.code, at, maxAttempts: config.maxAttempts, failAfterMs: windows(this.limits).hour, unanswered: unanswered(apiError) }));
         failed += next.state.state === 'failed' ? 1 : 0;
         sent += next.state.state === 'sent' ? 1 : 0;
         if (next.state.state === 'queued') {
@@ -954,11 +966,11 @@ export class SendingEngine {
         expired++;
         return;
       }
-      if (item.state.state === 'sending' && item.state.claimUntil <= now && item.state.resubmissions >= MAX_RESUBMISSIONS) {
+      if (item.state.state === 'sending' && item.state.claimUntil <= now && takenOver(item.state) >= MAX_RESUBMISSIONS) {
         // Abandoned in "sending" again and again (a process that dies on it, a write refused every
         // time): each time would submit it once more. It fails instead of going out for ever.
         giveBack();
-        this.deps.log.warn({ catalog, notification: item.id, resubmissions: item.state.resubmissions }, 'notification abandoned too often: failed');
+        this.deps.log.warn({ catalog, notification: item.id, resubmissions: takenOver(item.state) }, 'notification abandoned too often: failed');
         const next = await outbox.update(item, failure(item, { type: 'fail', now, code: 'INTERNAL_ERROR' }));
         sent += next.state.state === 'sent' ? 1 : 0;
         failed += next.state.state === 'failed' ? 1 : 0;

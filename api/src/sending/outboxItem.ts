@@ -14,7 +14,11 @@ export interface HistoryEntry {
   at: string;
   status: NotificationStatus;
   code?: ErrorCode;
-  /** A resubmission after a crash: the same Message-ID went to the mail service a second time. */
+  /**
+   * A resubmission: the same Message-ID went to the mail service again after a try whose outcome is
+   * unknown - a worker that died while sending, or an answer that did not say whether the message
+   * was taken (`unanswered`).
+   */
   resubmission?: boolean;
 }
 
@@ -44,6 +48,18 @@ export interface ItemState {
   /** Until when a worker owns the item in state sending. */
   claimUntil: number;
   resubmissions: number;
+  /**
+   * The last try ended without an answer saying whether the mail service took the message (Graph
+   * answering 5xx or not at all, an SMTP session that broke or timed out): Graph's gateway can time
+   * out while Exchange goes on sending. The next claim is counted as a resubmission. Absent otherwise.
+   */
+  unanswered?: true;
+  /**
+   * Claims of an item abandoned in "sending" (its worker died or lost its write): the resubmissions
+   * a crash caused, which MAX_RESUBMISSIONS bounds. Absent in items stored before it was kept, whose
+   * resubmissions were all of this kind.
+   */
+  takenOver?: number;
   lastCode: ErrorCode | null;
   sentAt: number | null;
   /**
@@ -63,7 +79,7 @@ export type ItemEvent =
   | { type: 'claim'; now: number; claimUntil: number }
   | { type: 'part-accepted'; now: number; refused?: Refusal | null }
   | { type: 'sent'; now: number; refused?: Refusal | null }
-  | { type: 'retry'; now: number; code: ErrorCode; at: number; maxAttempts: number; failAfterMs?: number }
+  | { type: 'retry'; now: number; code: ErrorCode; at: number; maxAttempts: number; failAfterMs?: number; unanswered?: boolean }
   /** Back to the queue, no failure counted: `code` says why (none when only the mailbox's pacing makes a part wait). */
   | { type: 'release'; now: number; code: ErrorCode | null }
   | { type: 'fail'; now: number; code: ErrorCode }
@@ -171,11 +187,16 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
       if (!isClaimable(item, event.now) || isExpired(item, event.now)) {
         return refuse();
       }
-      // Taking over an abandoned "sending" item means its last submission may have been accepted:
-      // it goes again with the same Message-ID, and is counted (the one window no design closes).
-      const resubmission = item.state === 'sending';
+      // Taking over an abandoned "sending" item means its last submission may have been accepted
+      // (the one window no design closes), and so may a try that got no clear answer: it goes again
+      // with the same Message-ID, and is counted.
+      const takeover = item.state === 'sending';
+      const resubmission = takeover || item.unanswered === true;
+      const rest: ItemState = { ...item };
+      delete rest.unanswered;
       return {
-        ...item,
+        ...rest,
+        takenOver: takenOver(item) + (takeover ? 1 : 0),
         state: 'sending',
         attempts: item.attempts + 1,
         claimUntil: event.claimUntil,
@@ -206,7 +227,7 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
       if (failures >= event.maxAttempts && event.now - firstFailedAt >= (event.failAfterMs ?? 0)) {
         return { ...item, state: 'failed', failures, firstFailedAt, claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'failed', code: event.code }) };
       }
-      return { ...item, state: 'queued', failures, firstFailedAt, nextAttemptAt: event.at, claimUntil: 0, lastCode: event.code, history: withHistory(item, { at: iso(event.now), status: 'queued', code: event.code }) };
+      return { ...item, state: 'queued', failures, firstFailedAt, nextAttemptAt: event.at, claimUntil: 0, lastCode: event.code, ...(event.unanswered ? { unanswered: true } : {}), history: withHistory(item, { at: iso(event.now), status: 'queued', code: event.code }) };
     }
     case 'release':
       // Not the message's fault (connection lost, mailbox paused): back to the queue, no failure counted.
@@ -232,6 +253,11 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
   }
 }
 
+/** How often an item was taken over after its worker left it in "sending". */
+export function takenOver(item: ItemState): number {
+  return item.takenOver ?? item.resubmissions;
+}
+
 export function newItemState(input: { priority: Priority; now: number; notBefore?: number; expiresAt?: number; parts: number; perMessage?: number }): ItemState {
   return {
     state: 'queued',
@@ -247,6 +273,7 @@ export function newItemState(input: { priority: Priority; now: number; notBefore
     nextAttemptAt: 0,
     claimUntil: 0,
     resubmissions: 0,
+    takenOver: 0,
     lastCode: null,
     sentAt: null,
     history: [{ at: iso(input.now), status: 'queued' }]

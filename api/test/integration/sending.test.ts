@@ -534,6 +534,20 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(view.body.health.state).toBe('connected');
   });
 
+  it('Graph answers 504 after it took the message (its gateway timing out while Exchange sends): the retry goes with the same Message-ID and is counted as a resubmission', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    await fault(stack, 'graph-failure', { status: 504, count: 1, accepted: true });
+    const queued = await queue(catalogA, { to: ['learner1@contoso.test'], subject: 'after a gateway timeout', text: 'x' });
+    const done = await settled(catalogA, queued.body.id);
+    expect([done.status, done.resubmissions]).toEqual(['sent', 1]);
+    const sending = done.history.filter((h: { status: string }) => h.status === 'sending');
+    expect(sending.map((h: { resubmission?: boolean }) => h.resubmission === true)).toEqual([false, true]);
+    expect(done.history.some((h: { code?: string }) => h.code === 'SERVICE_UNAVAILABLE')).toBe(true);
+    // Both copies carry the notification's Message-ID: a client that collapses equal ones shows one.
+    expect(withId(await inbox(stack, 'learner1@contoso.test'), queued.body.id)).toHaveLength(2);
+  });
+
   it('a message Graph refuses as not valid is MESSAGE_REJECTED (its own fault: it fails alone, at once); a 400 to another Graph request is not', async () => {
     await connectModern(stack, 'adele@contoso.test', catalogA);
     // The catalog's transport as the engine opens it (real MSAL token, real Graph client, local tenant).

@@ -1,12 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { emptyConnection, NEW_CONNECTION_ETAG, type ConnectionRecord } from '../../src/connections/model';
-import { refusalOf } from '../../src/sending/engine';
+import { refusalOf, unanswered } from '../../src/sending/engine';
+import { ApiError } from '../../src/errors/apiError';
+import type { ErrorCode } from '@lms-m365/contracts';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
 import { NOT_BEFORE_MAX_DAYS, NotificationDeps, NotificationService, visibleStatus } from '../../src/sending/notificationService';
 import { newestFirstId, wireBytes } from '../../src/sending/outboxStore';
 import { lineSeparatorEscape } from '../../src/storage/tables';
-import { failedInPart, isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, transition, TransitionRefused } from '../../src/sending/outboxItem';
+import { failedInPart, isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, takenOver, transition, TransitionRefused } from '../../src/sending/outboxItem';
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
 import { storageError } from '../../src/storage/tables';
@@ -356,6 +358,44 @@ describe('outbox state machine', () => {
     expect([taken.resubmissions, taken.attempts, taken.history[taken.history.length - 1].resubmission]).toEqual([1, 2, true]);
   });
 
+  it('state - a retry after a try with no clear answer goes as a counted resubmission, once; a crash takeover is counted apart (it bounds takeovers), an answered retry not at all', () => {
+    const claimed = transition(start(), { type: 'claim', now: 1, claimUntil: 100 });
+    const unclear = transition(claimed, { type: 'retry', now: 2, code: 'SERVICE_UNAVAILABLE', at: 3, maxAttempts: 5, unanswered: true });
+    expect([unclear.state, unclear.unanswered]).toEqual(['queued', true]);
+    const again = transition(unclear, { type: 'claim', now: 3, claimUntil: 100 });
+    expect([again.resubmissions, again.takenOver, 'unanswered' in again, last(again).resubmission]).toEqual([1, 0, false, true]);
+    // An answered refusal (a 429, an SMTP reply) sent nothing: its retry is no resubmission.
+    const answered = transition(transition(again, { type: 'retry', now: 4, code: 'THROTTLED', at: 5, maxAttempts: 5 }), { type: 'claim', now: 5, claimUntil: 100 });
+    expect([answered.resubmissions, 'unanswered' in answered, 'resubmission' in last(answered)]).toEqual([1, false, false]);
+    // Abandoned in "sending": a takeover, counted in both.
+    const takeover = transition(answered, { type: 'claim', now: 100, claimUntil: 200 });
+    expect([takeover.resubmissions, takeover.takenOver, takenOver(takeover)]).toEqual([2, 1, 1]);
+    // A row stored before takeovers were kept counts its resubmissions as takeovers (they were, then).
+    const older: ItemState = { ...claimed, resubmissions: 2 };
+    delete older.takenOver;
+    expect(takenOver(older)).toBe(2);
+    expect(transition(older, { type: 'claim', now: 100, claimUntil: 200 })).toMatchObject({ resubmissions: 3, takenOver: 3 });
+  });
+
+  it('unanswered - Graph 5xx or no answer, an SMTP session that broke without a reply: the mail service may have taken the message; an answer, a token refusal or any other code did not', () => {
+    const cases: [ErrorCode, string | undefined, boolean][] = [
+      ['SERVICE_UNAVAILABLE', 'Graph 504 gatewayTimeout', true],
+      ['SERVICE_UNAVAILABLE', 'Graph 500', true],
+      ['SERVICE_UNAVAILABLE', 'Microsoft Graph unreachable', true],
+      ['SERVICE_UNAVAILABLE', 'Graph 401 to a token just issued', false],
+      ['SERVICE_UNAVAILABLE', 'Graph 5000', false],
+      ['SERVICE_UNAVAILABLE', 'AADSTS90033', false],
+      ['SERVICE_UNAVAILABLE', undefined, false],
+      ['SMTP_UNAVAILABLE', 'ETIMEDOUT', true],
+      ['SMTP_UNAVAILABLE', 'ECONNECTION', true],
+      ['SMTP_UNAVAILABLE', undefined, true],
+      ['SMTP_UNAVAILABLE', '451 4.7.500', false],
+      ['THROTTLED', 'Graph 503', false],
+      ['MESSAGE_REJECTED', 'Graph 500', false]
+    ];
+    expect(cases.map(([code, upstream]) => unanswered(new ApiError(code, { upstream })))).toEqual(cases.map(([, , expected]) => expected));
+  });
+
   it('state - a message of several parts counts each accepted part, never more than it has', () => {
     let s = transition(start(3), { type: 'claim', now: 1, claimUntil: 100 });
     expect(() => transition(start(3), { type: 'part-accepted', now: 2 })).toThrow(TransitionRefused);
@@ -513,7 +553,7 @@ describe('outbox state machine', () => {
     fc.record({ type: fc.constant('claim' as const), now: fc.nat(2000), claimUntil: fc.nat(3000) }),
     fc.record({ type: fc.constant('part-accepted' as const), now: fc.nat(2000) }),
     fc.record({ type: fc.constant('sent' as const), now: fc.nat(2000) }),
-    fc.record({ type: fc.constant('retry' as const), now: fc.nat(2000), code: fc.constant('THROTTLED' as const), at: fc.nat(2000), maxAttempts: fc.integer({ min: 1, max: 5 }) }),
+    fc.record({ type: fc.constant('retry' as const), now: fc.nat(2000), code: fc.constant('THROTTLED' as const), at: fc.nat(2000), maxAttempts: fc.integer({ min: 1, max: 5 }), unanswered: fc.boolean() }),
     fc.record({ type: fc.constant('release' as const), now: fc.nat(2000), code: fc.constant('TOKEN_REVOKED' as const) }),
     fc.record({ type: fc.constant('fail' as const), now: fc.nat(2000), code: fc.constant('RECIPIENT_REJECTED' as const) }),
     fc.record({ type: fc.constant('expire' as const), now: fc.nat(2000) })

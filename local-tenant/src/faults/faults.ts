@@ -257,8 +257,8 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
     apply: (state, body) => applyLimits(state, body)
   },
   'graph-failure': {
-    description: 'Make Microsoft Graph answer 500/502/503/504 to the next count requests (or all until cleared: count omitted). status 0 clears.',
-    fields: ['status', 'count'],
+    description: "Make Microsoft Graph answer 500/502/503/504 to the next count requests (or all until cleared: count omitted). status 0 clears. With accepted: true only sendMail answers it, after the message was taken and sent - as Graph's gateway timing out while Exchange goes on (Microsoft Q&A: 'fails with 504, but messages get queued and sent').",
+    fields: ['status', 'count', 'accepted'],
     apply: (state, body) => {
       if (body.status === 0) {
         state.faults.graphFailure = null;
@@ -267,8 +267,10 @@ export const FAULTS: Record<string, { description: string; fields: string[]; app
       if (![500, 502, 503, 504].includes(body.status as number)) return fail('status must be 500, 502, 503 or 504 (or 0 to clear)');
       const count = body.count === undefined || body.count === null ? null : Number(body.count);
       if (count !== null && (!Number.isInteger(count) || count < 1)) return fail('count must be a positive integer');
-      state.faults.graphFailure = { status: body.status as number, remaining: count };
-      return { ok: true, detail: `Graph answers ${String(body.status)} ${count === null ? 'until cleared' : `to the next ${count} request(s)`}` };
+      if (body.accepted !== undefined && typeof body.accepted !== 'boolean') return fail('accepted must be true or false');
+      const accepted = body.accepted === true;
+      state.faults.graphFailure = { status: body.status as number, remaining: count, ...(accepted ? { accepted } : {}) };
+      return { ok: true, detail: `Graph answers ${String(body.status)} ${count === null ? 'until cleared' : `to the next ${count} ${accepted ? 'sendMail request(s), after sending the message' : 'request(s)'}`}` };
     }
   },
   latency: {

@@ -52,6 +52,18 @@ declare module 'fastify' {
   }
 }
 
+/** Answers the graph-failure fault's status (503 with Retry-After, as Graph's), counting it down. */
+function failGraph(state: TenantState, reply: FastifyReply): FastifyReply {
+  const failure = state.faults.graphFailure as NonNullable<TenantState['faults']['graphFailure']>;
+  if (failure.remaining !== null) {
+    failure.remaining -= 1;
+    if (failure.remaining <= 0) state.faults.graphFailure = null;
+  }
+  const code = failure.status === 503 ? 'serviceNotAvailable' : failure.status === 504 ? 'gatewayTimeout' : 'generalException';
+  if (failure.status === 503) reply.header('retry-after', '2');
+  return reply.code(failure.status).send(graphError(code, 'The service is temporarily unavailable (local tenant fault).'));
+}
+
 /** The Microsoft Graph subset under /v1.0. */
 export function registerGraph(app: FastifyInstance, state: TenantState, key: SigningKey): void {
   void app.register(
@@ -63,15 +75,8 @@ export function registerGraph(app: FastifyInstance, state: TenantState, key: Sig
         const clientRequestId = String(req.headers['client-request-id'] ?? '') || requestId;
         req.graphIds = { requestId, clientRequestId };
         reply.header('request-id', requestId).header('client-request-id', clientRequestId);
-        const failure = state.faults.graphFailure;
-        if (failure && req.method !== 'OPTIONS' && !req.url.startsWith('/v1.0/$batch')) {
-          if (failure.remaining !== null) {
-            failure.remaining -= 1;
-            if (failure.remaining <= 0) state.faults.graphFailure = null;
-          }
-          const code = failure.status === 503 ? 'serviceNotAvailable' : failure.status === 504 ? 'gatewayTimeout' : 'generalException';
-          if (failure.status === 503) reply.header('retry-after', '2');
-          return reply.code(failure.status).send(graphError(code, 'The service is temporarily unavailable (local tenant fault).'));
+        if (state.faults.graphFailure && !state.faults.graphFailure.accepted && req.method !== 'OPTIONS' && !req.url.startsWith('/v1.0/$batch')) {
+          return failGraph(state, reply);
         }
         const result = callerFrom(req, state, key, ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000']);
         if (!result.ok) return reply.code(401).header('www-authenticate', `Bearer realm="", authorization_uri="${state.origin}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`).send(graphError(result.code, result.message));
@@ -375,6 +380,8 @@ function routes(g: FastifyInstance, state: TenantState): void {
     // learns nothing - as an invitation past it, and a message past the recipients-per-message limit.
     const result = state.outbound.submit(submission, state.faults.mailboxLimits.get(a.upn) ?? {});
     if (!result.ok) rejectForQuota(state, submission);
+    // The graph-failure fault with accepted: the message is on its way, and the gateway answers 5xx.
+    if (state.faults.graphFailure?.accepted) return failGraph(state, reply);
     return reply.code(202).send();
   };
   g.post('/me/sendMail', sendMail);

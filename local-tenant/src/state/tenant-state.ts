@@ -132,7 +132,8 @@ export interface MailboxLimitOverride {
 export type SendingBlock = 'mailbox-full' | 'send-as-denied' | 'invalid-license' | 'too-many-recipients' | 'invalid-recipients';
 
 export interface Faults {
-  graphFailure: { status: number; remaining: number | null } | null;
+  /** Graph answers `status`; with `accepted`, only sendMail, after the message was taken (a gateway timing out while Exchange sends it). */
+  graphFailure: { status: number; remaining: number | null; accepted?: boolean } | null;
   latencyMs: number;
   mailboxLimits: Map<string, MailboxLimitOverride>;
   /** Mailboxes whose SMTP submissions answer a 550 5.2.25x sending-limit reply. */

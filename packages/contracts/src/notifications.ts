@@ -80,7 +80,7 @@ export const NotificationStatus = Type.Object({
   sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   dueAt: Type.Optional(Type.String({ format: 'date-time', description: 'Present while it is queued and waits for a later time: its notBefore, or its next try after a passing fault. It goes then, or soon after if the mailbox\'s pacing holds it.' })),
   attempts: Type.Integer({ description: 'Times a worker took it to send it: a retry after a passing fault, or going on after a pause (a long list sent as several messages, waiting for the mailbox\'s pacing between them), counts again. Not failures.' }),
-  resubmissions: Type.Integer({ description: 'Submissions repeated after a crash with the same Message-ID (at-least-once).' }),
+  resubmissions: Type.Integer({ description: 'Submissions repeated with the same Message-ID after a crash, or after the mail service answered with a server error or not at all (at-least-once; an upper bound of the duplicates).' }),
   pacing: Type.Optional(Type.Object({
     reason: Type.Union([Type.Literal('daily-limit'), Type.Literal('sending-quota')], { description: 'daily-limit: the connected account sent to its daily number of recipients in the last 24 hours; sending-quota: Exchange Online answered that the account reached its daily sending limit.' }),
     resumesAt: Type.String({ format: 'date-time', description: 'The earliest time it may go (sending-quota: when the API asks Exchange again).' })
