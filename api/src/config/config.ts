@@ -347,7 +347,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     alerts: {
       sender: optional('SYSTEM_SENDER', production ? '' : 'notifications@contoso.test', (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'must be an email address')) || null,
       lmsAdmins: list(optional('LMS_ADMINS', production ? '' : 'megan@contoso.test', (v) => (list(v).every((a) => /^[^@\s]+@[^@\s]+$/.test(a)) ? undefined : 'must be a comma-separated list of email addresses'))).map((a) => a.toLowerCase()),
-      reminderDays: Number(optional('ALERT_REMINDER_DAYS', '3', int(1, 365))),
+      reminderDays: Number(optional('ALERT_REMINDER_DAYS', '3', int(0, 365))),
       settingsPagePath: optional('SETTINGS_PAGE_PATH', '/SitePages/LmsM365Connection.aspx', (v) => (/^\/[^\s?#]*$/.test(v) ? undefined : 'must be a site-relative path starting with /')),
       probeIntervalSeconds: Number(optional('HEALTH_PROBE_INTERVAL_SECONDS', '3600', int(0, 86400))),
       probeConcurrency: Number(optional('HEALTH_PROBE_CONCURRENCY', '8', int(1, 64)))

@@ -195,8 +195,14 @@ export class AlertService {
     return true;
   }
 
+  /**
+   * The catalog's admins and the LMS admins (R-LOSS-2): the alert recipients the catalog chose or,
+   * until it chose some, the admin who connected the account - so a catalog whose page was never
+   * given recipients is still told.
+   */
   private recipients(record: ConnectionRecord): string[] {
-    return [...new Set([...record.alertRecipients, ...this.deps.config.lmsAdmins].map((a) => a.toLowerCase()))];
+    const catalogAdmins = record.alertRecipients.length > 0 ? record.alertRecipients : record.connectedBy ? [record.connectedBy] : [];
+    return [...new Set([...catalogAdmins, ...this.deps.config.lmsAdmins].map((a) => a.toLowerCase()))];
   }
 
   /** The recipient's mailbox language (Graph mailboxSettings); unknown (outside the tenant, no mailbox) means both. */

@@ -84,7 +84,8 @@ export function dueNotice(incident: Incident | null | undefined, now: number, re
   }
   const last = incident.reminder?.sentAt ?? incident.alert.sentAt;
   // (A broken date counts as long ago: one reminder, and the next one counts from it.)
-  if (incident.alert.sentAt && last && !(now - Date.parse(last) < reminderMs)) {
+  // (No reminders at all with ALERT_REMINDER_DAYS=0.)
+  if (reminderMs > 0 && incident.alert.sentAt && last && !(now - Date.parse(last) < reminderMs)) {
     const reminder = incident.reminder;
     if (!reminder || reminder.sentAt !== null || free(reminder, now)) {
       return 'reminder';

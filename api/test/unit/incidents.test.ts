@@ -249,6 +249,47 @@ describe('incidents - one per loss, notices once each', () => {
     expect(text).toContain('3 went out, 2 had expired and 0 failed. 0 are still waiting');
   });
 
+  it('notices - with ALERT_REMINDER_DAYS=0 no reminder is ever due; the alert and the restored notice still are', () => {
+    const t0 = Date.parse('2026-12-01T00:00:00Z');
+    const open = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1').incident as Incident;
+    expect(dueNotice(open, t0, 0)).toBe('alert');
+    const alerted = noticeSent(open, 'alert', new Date(t0).toISOString());
+    expect([dueNotice(alerted, t0 + 400 * DAY, 0), dueNotice(alerted, t0 + 400 * DAY, DAY)]).toEqual([null, 'reminder']);
+    expect(dueNotice({ ...alerted, resolvedAt: 'T1', restored: { claimedUntil: null, sentAt: null } }, t0 + DAY, 0)).toBe('restored');
+  });
+
+  it('recipients (R-LOSS-2) - the catalog\'s chosen alert recipients and the LMS admins; until the catalog chose some, the admin who connected the account instead', async () => {
+    const sentTo = async (record: ConnectionRecord, lmsAdmins: string[]): Promise<string[][]> => {
+      let current = followIncident(record, lost(record), '2026-12-01T00:00:00Z', () => 'i1');
+      const mails: string[][] = [];
+      const deps = {
+        config: { sender: 'notifications@contoso.test', lmsAdmins, reminderDays: 3, settingsPagePath: '/p' },
+        connections: { read: async () => ({ record: current, etag: '*' }) },
+        writer: { update: async (_catalog: string, change: (r: ConnectionRecord) => ConnectionRecord) => (current = change(current)) },
+        counters: async () => ({ pending: 1, sent: 0, expired: 0, failed: 0 }),
+        graph: {
+          request: async (_token: string, method: string, _path: string, body?: { message: { toRecipients: { emailAddress: { address: string } }[] } }) => {
+            if (method === 'GET') return { language: { locale: 'en-US' } };
+            mails.push((body as { message: { toRecipients: { emailAddress: { address: string } }[] } }).message.toRecipients.map((r) => r.emailAddress.address));
+            return undefined;
+          }
+        },
+        appToken: async () => 'token',
+        log: { warn: () => undefined, info: () => undefined },
+        now: () => Date.parse('2026-12-01T00:00:01Z')
+      } as unknown as AlertDeps;
+      expect(await new AlertService(deps).dispatch(record.catalog)).toBe('alert');
+      expect(current.incident?.alert.sentAt).not.toBeNull();
+      return mails;
+    };
+    const byAdele = { ...connected(), connectedBy: 'Adele@contoso.test' };
+    expect(await sentTo(byAdele, ['megan@contoso.test'])).toEqual([['adele@contoso.test', 'megan@contoso.test']]);
+    expect(await sentTo({ ...byAdele, alertRecipients: ['alex@contoso.test'] }, ['megan@contoso.test'])).toEqual([['alex@contoso.test', 'megan@contoso.test']]);
+    expect(await sentTo(byAdele, [])).toEqual([['adele@contoso.test']]);
+    // Nobody at all: nothing to send to (logged), the alert is not tried again and again.
+    expect(await sentTo(connected(), [])).toEqual([]);
+  });
+
   describe('a shutdown (AlertService.close)', () => {
     const T0 = '2026-12-01T00:00:00Z';
     /** An open incident whose alert is due, a writer that applies updates, and Graph answering when the test says. */

@@ -647,6 +647,12 @@ describe('ConnectionSettings', () => {
     expect(screen.getByTestId('alerts-to')).toHaveTextContent('alex@contoso.test');
   });
 
+  it('ConnectionSettings - with no alert recipients chosen, the summary says alerts go to the admin who connected the account (as the API sends them)', async () => {
+    renderPage({ api: new FakeConnectionApi(engineView({ alertRecipients: [] })) });
+    await ready();
+    expect(screen.getByTestId('alerts-to')).toHaveTextContent(en.alertsConnectedBy.replace('{0}', 'adele@contoso.test'));
+  });
+
   it('ConnectionSettings - the summary reads well without the engine\'s fields', async () => {
     renderPage({ api: new FakeConnectionApi(connectedView({ connectedBy: null, connectedAt: null, outbox: null })) });
     await ready();

@@ -166,7 +166,8 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
               ) : null}
             </>
           ), 'queue') : null}
-          {row(strings.alertsLabel, view.alertRecipients.length > 0 ? view.alertRecipients.join(strings.listSeparator) : strings.alertsNobody, 'alerts-to')}
+          {row(strings.alertsLabel, view.alertRecipients.length > 0 ? view.alertRecipients.join(strings.listSeparator)
+            : view.connectedBy ? format(strings.alertsConnectedBy, view.connectedBy) : strings.alertsNobody, 'alerts-to')}
         </dl>
       ) : null}
 

@@ -213,6 +213,8 @@ export interface IConnectionSettingsStrings {
   pacingSendingQuota: string;
   alertsLabel: string;
   alertsNobody: string;
+  /** The admin who connected the account ({0}): alerts go to them until recipients are chosen. */
+  alertsConnectedBy: string;
   sendingHeading: string;
   accountHeading: string;
   alertsHeading: string;

@@ -79,7 +79,7 @@ const strings: IConnectionSettingsStrings = {
   validationPasswordRequired: 'Enter the password (or app password).',
 
   alertRecipientsLabel: 'Alert these people when sending stops (connection lost or blocked by Exchange Online)',
-  alertRecipientsHint: 'Type a name to search the directory, or a whole email address and press Enter.',
+  alertRecipientsHint: 'Type a name to search the directory, or a whole email address and press Enter. Until you choose someone, alerts go to the admin who connected the account.',
   peopleSuggestions: 'Suggested people',
   peopleNoResults: 'No people found',
   peopleLoading: 'Searching…',
@@ -172,6 +172,7 @@ const strings: IConnectionSettingsStrings = {
   pacingSendingQuota: 'Exchange Online says the account has reached its daily sending limit (mail the account sent outside the LMS counts too). The LMS tries again at about {0}; notifications wait (unless they expire first).',
   alertsLabel: 'Alerts go to',
   alertsNobody: 'Nobody yet',
+  alertsConnectedBy: '{0} (who connected the account, until you choose recipients)',
   sendingHeading: 'Sending',
   accountHeading: 'Account and sign-in',
   alertsHeading: 'Alerts',

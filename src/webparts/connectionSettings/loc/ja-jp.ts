@@ -79,7 +79,7 @@ const strings: IConnectionSettingsStrings = {
   validationPasswordRequired: 'パスワード（またはアプリ パスワード）を入力してください。',
 
   alertRecipientsLabel: '送信が停止したとき（接続の喪失、Exchange Online によるブロック）のアラートの受信者',
-  alertRecipientsHint: '名前を入力してディレクトリを検索するか、メール アドレス全体を入力して Enter キーを押します。',
+  alertRecipientsHint: '名前を入力してディレクトリを検索するか、メール アドレス全体を入力して Enter キーを押します。受信者を選ぶまでは、アカウントを接続した管理者にアラートが送られます。',
   peopleSuggestions: '候補のユーザー',
   peopleNoResults: 'ユーザーが見つかりません',
   peopleLoading: '検索しています…',
@@ -172,6 +172,7 @@ const strings: IConnectionSettingsStrings = {
   pacingSendingQuota: 'Exchange Online から、このアカウントが 1 日の送信上限に達したと応答がありました（LMS 以外から送信したメールも含まれます）。LMS は {0} ごろに再試行します。通知は送信待ちのままです（それまでに期限切れになったものを除く）。',
   alertsLabel: 'アラートの受信者',
   alertsNobody: 'まだ設定されていません',
+  alertsConnectedBy: '{0}（アカウントを接続した管理者。受信者を選ぶまで）',
   sendingHeading: '送信',
   accountHeading: 'アカウントとサインイン',
   alertsHeading: 'アラート',
