@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApiConfig } from '../config/config';
 import type { ClassicAttemptGuard } from '../auth/classicAttempts';
 import type { Principal } from '../auth/principal';
-import { ApiError } from '../errors/apiError';
+import { ApiError, codeOf } from '../errors/apiError';
 import { isConnectionLost, needsAdmin } from '../errors/failureKind';
 import type { MicrosoftIdentity } from '../identity/microsoftIdentity';
 import type { GraphClient } from '../graph/graphClient';
@@ -23,7 +23,7 @@ import type { PendingSignIn, SignInStore } from './signInStore';
 
 /** R-LOSS-0: refresh a modern connection whose tokens were not used for `days`. */
 export function needsKeepAlive(record: ConnectionRecord, now: number, days: number): boolean {
-  if (record.method !== 'modern' || record.health.state !== 'connected') {
+  if (record.method !== 'modern' || (record.health.state !== 'connected' && record.health.state !== 'error')) {
     return false;
   }
   const last = record.lastTokenUseAt ? Date.parse(record.lastTokenUseAt) : 0;
@@ -298,7 +298,9 @@ export class ConnectionService {
   /**
    * One token refresh and Graph read (with the mailbox check), or one SMTP login - never a message
    * (R-LOSS-1). A lost connection that works again is released: its held outbox is woken.
-   * Answers the state found; a passing fault (throttling, 5xx) is thrown and changes nothing.
+   * Answers the state found; a fault that tells nothing about the connection (throttling, 5xx,
+   * the service's own credentials or key refused) is recorded as the health "error" with its code
+   * (R-PAGE-6: not a loss - nothing is held - and a lost connection stays lost) and thrown.
    */
   public async probe(record: ConnectionRecord): Promise<'connected' | 'lost'> {
     try {
@@ -313,6 +315,9 @@ export class ConnectionService {
       if (error instanceof ApiError && isConnectionLost(error.code)) {
         return 'lost';
       }
+      await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'error', code: codeOf(error) }, false, record.generation).catch((written: unknown) => {
+        this.upstreamFailed('check failure not recorded', written, record.catalog);
+      });
       throw error;
     }
     if (record.health.state === 'lost') {

@@ -144,13 +144,17 @@ export class ConnectionWriter {
    * is left alone). `used`: tokens were used, which postpones the keep-alive refresh (R-LOSS-0).
    * `generation`: the connection the outcome was seen with; a reconnect since is left alone too.
    */
-  public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost'; code: ErrorCode | null }, used = false, generation?: number, upstream?: string): Promise<void> {
+  public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost' | 'error'; code: ErrorCode | null }, used = false, generation?: number, upstream?: string): Promise<void> {
     // The state this outcome replaced; none when the record is another connection's (left alone).
     let previous: ConnectionRecord['health']['state'] | undefined;
     const written = await this.update(catalog, (record) => {
       // Per attempt: a retry that finds a newer connection must not log the one it first saw.
       previous = undefined;
       if (record.connectionId !== connectionId || !record.method || (generation !== undefined && record.generation !== generation)) {
+        return record;
+      }
+      // A check that could not tell (R-PAGE-6 "error") says nothing against a loss already found.
+      if (health.state === 'error' && record.health.state === 'lost') {
         return record;
       }
       previous = record.health.state;

@@ -244,7 +244,7 @@ export class HealthMonitor {
 
   /** One catalog's probe, counted in `result`, then its due notices handed to `notify`; never throws. */
   private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed' | 'skipped' | 'mailboxCheckRefused', number>, notify: (record: ConnectionRecord) => void, refused: Refused): Promise<void> {
-    if (record.method && (record.health.state === 'lost' || (record.health.state === 'connected' && record.enabled))) {
+    if (record.method && (record.health.state === 'lost' || ((record.health.state === 'connected' || record.health.state === 'error') && record.enabled))) {
       if ((refused.credentials && record.method === 'modern') || refused.key) {
         result.skipped++;
         return;

@@ -117,13 +117,19 @@ describe('connection loss (real API, local tenant, Azurite over loopback)', () =
     await eventually(async () => ((await notices('adele@contoso.test', /was lost/)).length === 1 ? true : undefined), 30_000, 'the alert');
     const sentAfter = (await fetch(`${stack.tenant.origin}/_admin/mailboxes/adele%40contoso.test/messages?folder=sentitems`).then((r) => r.json()) as { value: unknown[] }).value.length;
     expect(sentAfter).toBe(sentBefore);
-    // a passing fault during a probe is not a loss
+    // a passing fault during a probe is not a loss: the health says the check could not tell
+    // (R-PAGE-6 "error", with its code), nothing is held and no alert goes; the next probe clears it
     await connectModern(stack, 'adele@contoso.test', catalog);
+    const alertsBefore = (await notices('adele@contoso.test', /was lost/)).length;
     await fault(stack, 'graph-failure', { status: 503 });
     await stack.api.monitor.sweep();
     await fault(stack, 'graph-failure', { status: 0 });
     const after = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token('adele@contoso.test') });
-    expect(after.body.health.state).toBe('connected');
+    expect(after.body.health).toMatchObject({ state: 'error', code: 'SERVICE_UNAVAILABLE' });
+    await stack.api.monitor.sweep();
+    const cleared = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token('adele@contoso.test') });
+    expect(cleared.body.health).toMatchObject({ state: 'connected', code: null });
+    expect((await notices('adele@contoso.test', /was lost/)).length).toBe(alertsBefore);
   });
 
   it('shutdown - an alert under way when an instance is told to stop is sent before it stops', async () => {

@@ -60,6 +60,17 @@ describe('ConnectionWriter', () => {
     expect(listed).toEqual(['lost', 'connected', 'lost']);
   });
 
+  it('ConnectionWriter - a check that could not tell (health "error") is recorded over a working connection, never over a lost one, and opens no incident', async () => {
+    const lostCalls: ConnectionRecord[] = [];
+    const working = new MemoryConnections(at('connected', '2026-12-03T10:00:00Z'));
+    await new ConnectionWriter(working as unknown as ConnectionStore, { onLost: (r) => lostCalls.push(r) }).recordHealth(CATALOG, 'c1', { state: 'error', code: 'SERVICE_UNAVAILABLE' });
+    expect(working.record.health).toMatchObject({ state: 'error', code: 'SERVICE_UNAVAILABLE' });
+    expect([working.record.incident ?? null, lostCalls]).toEqual([null, []]);
+    const lost = new MemoryConnections(at('lost', '2026-12-03T10:00:00Z'));
+    await new ConnectionWriter(lost as unknown as ConnectionStore, {}).recordHealth(CATALOG, 'c1', { state: 'error', code: 'SERVICE_UNAVAILABLE' });
+    expect(lost.record.health).toEqual({ state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-03T10:00:00Z' });
+  });
+
   it('ConnectionWriter - a copy that is still the record reads it once and stops', async () => {
     const store = new MemoryConnections(emptyConnection(CATALOG, 'c1'));
     const listed: ConnectionRecord[] = [];

@@ -28,6 +28,28 @@ describe('StatusSummary', () => {
     expect((await screen.findByText(/PERMISSION_DENIED/)).textContent).toContain(ja.settingsListWarning.split('（')[0].trim());
   });
 
+  it('StatusSummary - a check that could not tell (health "error") is no loss: the state stays Sending or Paused, and a warning says when, why and what to do (en, ja)', async () => {
+    const checkedAt = '2026-12-01T10:00:00Z';
+    renderStatus(connectedView({ enabled: true, health: { state: 'error', code: 'SERVICE_UNAVAILABLE', checkedAt } }));
+    expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
+    expect(screen.queryByTestId('lost-reason')).not.toBeInTheDocument();
+    // Why, from the catalogue (loaded with the error texts).
+    expect(await screen.findByText(en.lostWhyLabel)).toBeInTheDocument();
+    const bar = screen.getByTestId('check-failed');
+    expect(bar).toHaveTextContent(en.checkFailedTitle.replace('{0}', formatTime(checkedAt, en)));
+    expect(bar).toHaveTextContent(en.checkFailedGoesOn);
+    expect(bar.textContent).toMatch(/Microsoft 365|service/i);
+    cleanup();
+    renderStatus(connectedView({ enabled: false, health: { state: 'error', code: 'SERVICE_UNAVAILABLE', checkedAt } }), ja);
+    expect(screen.getByTestId('status-state')).toHaveTextContent(ja.statePaused);
+    expect(await screen.findByText(ja.lostWhatToDoLabel)).toBeInTheDocument();
+    expect(screen.getByTestId('check-failed')).toHaveTextContent(ja.checkFailedAgain);
+    cleanup();
+    // A working connection shows no such warning.
+    renderStatus(connectedView({ enabled: true }));
+    expect(screen.queryByTestId('check-failed')).not.toBeInTheDocument();
+  });
+
   it('StatusSummary - not connected asks to turn sending on only while it is off', () => {
     renderStatus(notConnectedView({ enabled: false }));
     expect(screen.getByTestId('status-text')).toHaveTextContent(en.stateNotConnectedText);

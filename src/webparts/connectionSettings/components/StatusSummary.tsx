@@ -140,6 +140,16 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
         </LazyBoundary>
       ) : null}
 
+      {view.health.state === 'error' && view.health.code && state !== 'not-connected' ? (
+        <MessageBar messageBarType={MessageBarType.warning} isMultiline={true} data-testid="check-failed" styles={{ root: { marginTop: 12 } }}>
+          <Text block={true} styles={{ root: { fontWeight: 600 } }}>{format(strings.checkFailedTitle, time(view.health.checkedAt))}</Text>
+          <LazyBoundary strings={strings}>
+            <LostReason code={view.health.code} method={method} strings={strings} />
+          </LazyBoundary>
+          <Text block={true}>{view.enabled ? strings.checkFailedGoesOn : strings.checkFailedAgain}</Text>
+        </MessageBar>
+      ) : null}
+
       {view.settingsListWarning ? (
         <MessageBar messageBarType={MessageBarType.warning} isMultiline={true} data-testid="settings-list-warning" styles={{ root: { marginTop: 12 } }}>
           {format(strings.settingsListWarning, view.settingsListWarning.code, time(view.settingsListWarning.failedAt))}

@@ -213,6 +213,12 @@ export interface IConnectionSettingsStrings {
   pacingSendingQuota: string;
   alertsLabel: string;
   alertsNobody: string;
+  /** Health "error": the last check ({0}: when) could not tell; its code's why and what to do follow. */
+  checkFailedTitle: string;
+  /** Under it while sending is on. */
+  checkFailedGoesOn: string;
+  /** Under it while sending is off. */
+  checkFailedAgain: string;
   /** The admin who connected the account ({0}): alerts go to them until recipients are chosen. */
   alertsConnectedBy: string;
   sendingHeading: string;

@@ -8,7 +8,9 @@ export function summaryState(view: IConnectionView): SummaryState {
   if (view.account === null || view.method === null || view.health.state === 'not-connected') {
     return 'not-connected';
   }
-  if (view.health.state === 'lost' || view.health.state === 'error') {
+  // "error" (a check that could not tell: Microsoft 365 or the service did not answer) is no loss:
+  // sending goes on, and the card says so beside the state (StatusSummary).
+  if (view.health.state === 'lost') {
     return 'lost';
   }
   return view.enabled ? 'sending' : 'paused';
