@@ -1,4 +1,5 @@
 import * as React from 'react';
+import { basicAuthRetired } from '../model/classic';
 import { TextField, type ITextField } from '@fluentui/react/lib/TextField';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Text } from '@fluentui/react/lib/Text';
@@ -24,13 +25,7 @@ export interface IClassicSectionProps {
   today?: Date;
 }
 
-/** MC786329: Exchange Online turns basic authentication for SMTP client submission off by default from 31 December 2026. */
-export const BASIC_AUTH_OFF_BY_DEFAULT = Date.UTC(2026, 11, 31);
-
-/** Before that day the page announces the change; from it on, it says a password no longer sends by default. */
-export function basicAuthRetired(today: Date): boolean {
-  return today.getTime() >= BASIC_AUTH_OFF_BY_DEFAULT;
-}
+export { BASIC_AUTH_OFF_BY_DEFAULT, basicAuthRetired } from '../model/classic';
 
 /**
  * R-CLS-1..4. Loaded lazily: most catalogs use Modern, so this part of the bundle is fetched only

@@ -185,6 +185,8 @@ describe('ConnectionSettings', () => {
     await userEvent.click(screen.getByRole('button', { name: en.connect }));
     await screen.findByText(en.connecting);
     expect(screen.queryByRole('button', { name: en.cancel })).not.toBeInTheDocument();
+    // Connect is disabled now: the keyboard's focus is on Stop sign-in, not lost to the page.
+    await waitFor(() => expect(screen.getByRole('button', { name: en.cancelSignIn })).toHaveFocus());
     await userEvent.click(screen.getByRole('button', { name: en.cancelSignIn }));
     expect(screen.queryByText(en.connecting)).not.toBeInTheDocument();
     expect(screen.getByTestId('page-notice')).toHaveTextContent(`${en.signInCancelled} ${en.changesKept}`);
@@ -236,6 +238,14 @@ describe('ConnectionSettings', () => {
     expect(screen.getByTestId('connect-hint')).toHaveTextContent(en.connectHintClassic);
   });
 
+  it('ConnectionSettings - a Classic connection\'s Switch to Modern (on the status card) opens the account form with Modern chosen', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView({ method: 'classic', account: { email: 'alex@contoso.test', displayName: 'alex@contoso.test' } })) });
+    await ready();
+    await userEvent.click(screen.getByRole('button', { name: en.switchToModern }));
+    expect(await screen.findByRole('radio', { name: en.methodModern })).toBeChecked();
+    expect(screen.getByRole('button', { name: en.connect })).toBeEnabled();
+  });
+
   it('ConnectionSettings - Classic validation shows precise messages and sends nothing', async () => {
     const { api, store } = renderPage();
     await ready();
@@ -272,7 +282,7 @@ describe('ConnectionSettings', () => {
     expect(api.calls.slice(1)).toEqual(['classic christie@contoso.test', 'patch {"enabled":true,"alertRecipients":[]}']);
     expect(store.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
     expect(screen.queryByLabelText(en.classicPasswordLabel, { selector: 'input' })).not.toBeInTheDocument();
-    expect(screen.getByText(en.classicRetirementTitle)).toBeInTheDocument();
+    expect(inside(screen.getByTestId('classic-warning')).getByText(en.classicRetirementTitle)).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: en.changeAccount }));
     expect(passwordField()).toHaveValue('');
     expect(screen.getByRole('textbox', { name: en.classicEmailLabel })).toHaveValue('christie@contoso.test');
@@ -933,7 +943,9 @@ describe('ConnectionSettings', () => {
       store: new FakeSettingsStore({ method: 'classic' })
     });
     await ready();
-    expect(await screen.findByText(en.classicRetirementTitle)).toBeInTheDocument();
+    // In the account part (with Classic's limits), and on the status card.
+    expect(inside(await screen.findByTestId('classic-warning')).getByText(en.classicRetirementTitle)).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('classic-retiring')).toHaveTextContent(en.classicRetirementTitle));
     expect(screen.queryByRole('textbox', { name: en.classicEmailLabel })).not.toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: en.changeAccount }));
     expect(screen.getByRole('textbox', { name: en.classicEmailLabel })).toHaveValue('christie@contoso.test');

@@ -336,6 +336,14 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     }
   };
 
+  /** From the card's Classic retirement warning: the account form opens with Modern chosen. */
+  const switchToModern = (): void => {
+    dispatch({ type: 'edit', patch: { method: 'modern' } });
+    if (!stateRef.current.changingAccount) {
+      dispatch({ type: 'toggle-account-form' });
+    }
+  };
+
   const turnOn = (): void => {
     const { values } = stateRef.current;
     if (values) {
@@ -634,6 +642,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           accountFormShown={state.changingAccount}
           accountFormId={ACCOUNT_FORM_ID}
           onChangeAccount={() => dispatch({ type: 'toggle-account-form' })}
+          onSwitchToModern={switchToModern}
           onDisconnect={() => dispatch({ type: 'confirm-disconnect', open: true })}
           disconnectRef={disconnectButton}
           deliveryCounts={freshCounts}

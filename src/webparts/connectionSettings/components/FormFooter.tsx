@@ -1,5 +1,5 @@
 import * as React from 'react';
-import { DefaultButton, PrimaryButton } from '@fluentui/react/lib/Button';
+import { DefaultButton, type IButton, PrimaryButton } from '@fluentui/react/lib/Button';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Spinner } from '@fluentui/react/lib/Spinner';
 import { Stack } from '@fluentui/react/lib/Stack';
@@ -59,6 +59,17 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
   // While a blocker holds the window back nothing is under way until its link is clicked: no spinner.
   const blocked = !!signIn && signIn.state === 'blocked';
   const busyLabel = busy === 'saving' ? strings.saving : busy === 'connecting' && !blocked ? strings.connecting : undefined;
+  // Connect is disabled while the sign-in is on its way, and the keyboard's focus would fall to the
+  // page's body: it goes to Stop sign-in, the one thing to do here meanwhile.
+  const cancelButton = React.useRef<IButton>(null);
+  const signingIn = !!signIn;
+  React.useEffect(() => {
+    const active = document.activeElement as HTMLButtonElement | null;
+    // (A browser leaves the focus on the disabled button, or drops it to the body.)
+    if (signingIn && (active === null || active === document.body || active.disabled)) {
+      cancelButton.current?.focus();
+    }
+  }, [signingIn, busy]);
   return (
     <footer className="lms-footer" data-testid="form-footer">
       <Stack tokens={{ childrenGap: 12 }}>
@@ -102,7 +113,7 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
               styles={NO_WRAP}
             />
           )}
-          <DefaultButton text={signIn ? strings.cancelSignIn : strings.cancel} disabled={(busy !== undefined && !signIn) || (!props.dirty && !signIn)} onClick={props.onCancel} styles={NO_WRAP} />
+          <DefaultButton componentRef={cancelButton} text={signIn ? strings.cancelSignIn : strings.cancel} disabled={(busy !== undefined && !signIn) || (!props.dirty && !signIn)} onClick={props.onCancel} styles={NO_WRAP} />
           {busyLabel ? <Spinner label={busyLabel} labelPosition="right" ariaLive="polite" /> : null}
           {props.dirty && !busy ? <Text variant="small" data-testid="unsaved" className="lms-hint">{strings.unsavedChanges}</Text> : null}
         </Stack>

@@ -1,6 +1,6 @@
 import * as React from 'react';
 import '@testing-library/jest-dom';
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import type { IConnectionView } from '../model/connection';
@@ -48,6 +48,37 @@ describe('StatusSummary', () => {
     // A working connection shows no such warning.
     renderStatus(connectedView({ enabled: true }));
     expect(screen.queryByTestId('check-failed')).not.toBeInTheDocument();
+  });
+
+  it('StatusSummary - a Classic connection that works still says at the top that basic authentication is retiring, with a way to switch to Modern (en, ja; before and after the date)', async () => {
+    const switched: string[] = [];
+    render(
+      <StatusSummary strings={en} view={connectedView({ method: 'classic', enabled: true })} disabled={false} checking={false} error={undefined} onDismissError={() => undefined}
+        onReconnect={() => undefined} onCheck={() => undefined} onRetrySending={() => undefined} onSwitchToModern={() => switched.push('modern')} today={new Date('2026-12-06T00:00:00Z')}
+        accountFormShown={false} accountFormId="form" onChangeAccount={() => undefined} onDisconnect={() => undefined} />
+    );
+    expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending);
+    const bar = screen.getByTestId('classic-retiring');
+    // (A MessageBar's text comes a moment later: Fluent UI delays it for screen readers.)
+    await waitFor(() => expect(bar).toHaveTextContent(en.classicRetirementTitle));
+    expect(bar).toHaveTextContent(en.classicRetirementText);
+    screen.getByRole('button', { name: en.switchToModern }).click();
+    expect(switched).toEqual(['modern']);
+    cleanup();
+    render(
+      <StatusSummary strings={ja} view={connectedView({ method: 'classic', enabled: false })} disabled={false} checking={false} error={undefined} onDismissError={() => undefined}
+        onReconnect={() => undefined} onCheck={() => undefined} onRetrySending={() => undefined} onSwitchToModern={() => undefined} today={new Date('2027-01-04T00:00:00Z')}
+        accountFormShown={false} accountFormId="form" onChangeAccount={() => undefined} onDisconnect={() => undefined} />
+    );
+    await waitFor(() => expect(screen.getByTestId('classic-retiring')).toHaveTextContent(ja.classicRetiredText));
+    expect(screen.getByRole('button', { name: ja.switchToModern })).toBeInTheDocument();
+    cleanup();
+    // Modern, or a lost Classic connection (its reason says what to do), shows no such warning.
+    renderStatus(connectedView({ method: 'modern' }));
+    expect(screen.queryByTestId('classic-retiring')).not.toBeInTheDocument();
+    cleanup();
+    renderStatus(connectedView({ method: 'classic', health: { state: 'lost', code: 'BASIC_AUTH_RETIRED', checkedAt: '2026-12-01T10:00:00Z' } }));
+    expect(screen.queryByTestId('classic-retiring')).not.toBeInTheDocument();
   });
 
   it('StatusSummary - not connected asks to turn sending on only while it is off', () => {

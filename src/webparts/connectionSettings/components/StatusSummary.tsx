@@ -8,6 +8,7 @@ import { Text } from '@fluentui/react/lib/Text';
 import { useTheme } from '@fluentui/react/lib/Theme';
 import { format, type IConnectionSettingsStrings, withErrorTexts } from '../loc';
 import type { IConnectionView } from '../model/connection';
+import { basicAuthRetired } from '../model/classic';
 import { reconnectHelps } from '../model/reconnect';
 import { itemsText, summaryState, type SummaryState } from '../model/summary';
 import type { IPageError } from '../model/pageState';
@@ -38,6 +39,10 @@ export interface IStatusSummaryProps {
   accountFormShown: boolean;
   accountFormId: string;
   onChangeAccount: () => void;
+  /** Today, for Classic's retirement warning (default: the clock). */
+  today?: Date;
+  /** Classic is retiring: open the account form with Modern chosen. */
+  onSwitchToModern?: () => void;
   onDisconnect: () => void;
   /** Set on the Disconnect button so the dialog can give the focus back to it. */
   disconnectRef?: React.Ref<HTMLElement>;
@@ -138,6 +143,14 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
         <LazyBoundary strings={strings}>
           <SendingBlockedBar strings={strings} view={view} block={view.sendingBlocked} disabled={props.disabled} onRetrySending={props.onRetrySending} />
         </LazyBoundary>
+      ) : null}
+
+      {method === 'classic' && (state === 'sending' || state === 'paused') ? (
+        <MessageBar messageBarType={basicAuthRetired(props.today || new Date()) ? MessageBarType.error : MessageBarType.warning} isMultiline={true} data-testid="classic-retiring" styles={{ root: { marginTop: 12 } }}
+          actions={props.onSwitchToModern ? <div><DefaultButton text={strings.switchToModern} onClick={props.onSwitchToModern} disabled={props.disabled} /></div> : undefined}>
+          <Text block={true} styles={{ root: { fontWeight: 600, color: 'inherit' } }}>{strings.classicRetirementTitle}</Text>
+          <Text block={true} styles={{ root: { color: 'inherit' } }}>{basicAuthRetired(props.today || new Date()) ? strings.classicRetiredText : strings.classicRetirementText}</Text>
+        </MessageBar>
       ) : null}
 
       {view.health.state === 'error' && view.health.code && state !== 'not-connected' ? (

@@ -67,6 +67,7 @@ const strings: IConnectionSettingsStrings = {
   classicAppPasswordHint: 'If the account uses per-user multi-factor authentication, enter an app password (if your organization allows them) instead of the account\'s password. With any other multi-factor authentication, use Modern authentication.',
   classicPasswordHandling: 'The password is checked with an SMTP sign-in, stored encrypted by the connection service and never shown again.',
   classicRetirementTitle: 'Microsoft is retiring basic authentication for SMTP.',
+  switchToModern: 'Switch to Modern',
   classicRetirementText: 'Exchange Online turns off basic authentication for SMTP client submission by default for existing tenants from the end of December 2026; the final removal date will be announced. Switch to Modern authentication.',
   classicRetiredText: 'Since December 31, 2026, basic authentication for SMTP client submission has been off by default in Exchange Online: unless a tenant admin turned it back on, sending with a password fails. Switch to Modern authentication.',
   classicLimitsHeading: 'Not available with Classic:',

@@ -67,6 +67,7 @@ const strings: IConnectionSettingsStrings = {
   classicAppPasswordHint: 'アカウントでユーザーごとの多要素認証を使用している場合は、アカウントのパスワードではなくアプリ パスワード（組織で許可されている場合）を入力してください。それ以外の多要素認証を使用している場合は、先進認証を使用してください。',
   classicPasswordHandling: 'パスワードは SMTP サインインで確認され、接続サービスで暗号化して保存されます。再表示されることはありません。',
   classicRetirementTitle: 'Microsoft は SMTP の基本認証を廃止します。',
+  switchToModern: '先進認証に切り替える',
   classicRetirementText: 'Exchange Online では、既存のテナントで SMTP クライアント送信の基本認証が 2026年12月末から既定で無効になります。最終的な削除日は後日発表されます。先進認証に切り替えてください。',
   classicRetiredText: '2026年12月31日以降、Exchange Online では SMTP クライアント送信の基本認証が既定で無効です。テナント管理者が再度有効にしていない限り、パスワードでの送信は失敗します。先進認証に切り替えてください。',
   classicLimitsHeading: '基本認証では使用できない機能：',
