@@ -240,7 +240,7 @@ test('settings page - Japanese: different words for the lost state and for Disco
   await dialog.getByRole('button', { name: ja.disconnectKeep }).click();
   await fault('revoke-refresh-tokens', { user: 'adele@contoso.test' });
   await visit(page, { lang: 'ja' });
-  await expect(state(page)).toHaveText('接続喪失');
+  await expect(state(page)).toHaveText('接続切れ');
   // Read once the reason (a lazily loaded part) and every other part are in, not their spinners.
   await expect(page.getByTestId('lost-reason')).toContainText(ERROR_CATALOGUE.TOKEN_REVOKED.title.ja);
   await expect(page.getByText(ja.loading)).toHaveCount(0);

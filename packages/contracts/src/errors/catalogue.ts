@@ -31,8 +31,8 @@ export const DOMAIN_ERRORS = {
       ja: 'このアカウントにはメールボックスがありません。'
     },
     remedy: {
-      en: 'Assign an Exchange Online license to the account (or check that its mailbox was not removed), wait for the mailbox to be created, then connect again.',
-      ja: 'アカウントに Exchange Online のライセンスを割り当て（またはメールボックスが削除されていないことを確認し）、メールボックスが作成されるのを待ってから、もう一度接続してください。'
+      en: 'Assign an Exchange Online license to the account (or check that its mailbox was not removed) and wait for the mailbox to be created. Then choose Check now if the account is still connected, or connect it again.',
+      ja: 'アカウントに Exchange Online のライセンスを割り当て（またはメールボックスが削除されていないことを確認し）、メールボックスが作成されるのを待ってください。その後、アカウントが接続されたままであれば [今すぐ確認] を選択し、そうでなければもう一度接続してください。'
     }
   },
   SHARED_MAILBOX: {

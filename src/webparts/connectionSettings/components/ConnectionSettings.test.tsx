@@ -682,6 +682,42 @@ describe('ConnectionSettings', () => {
     expect(screen.getByRole('radio', { name: en.methodModern })).toBeChecked();
   });
 
+  it('ConnectionSettings - paused: Turn on sending on the status card switches sending on and saves it (to the API and the list); not offered while other changes are unsaved', async () => {
+    const api = new FakeConnectionApi(connectedView({ enabled: false }));
+    const store = new FakeSettingsStore({ enabled: false });
+    renderPage({ api, store });
+    await ready();
+    expect(screen.getByTestId('status-state')).toHaveTextContent(en.statePaused);
+    await userEvent.click(inside(summary()).getByRole('button', { name: en.turnOn }));
+    await waitFor(() => expect(screen.getByTestId('status-state')).toHaveTextContent(en.stateSending));
+    expect(api.calls.slice(-1)).toEqual(['patch {"enabled":true,"alertRecipients":[]}']);
+    expect(store.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
+    expect(screen.getByRole('switch', { name: en.masterSwitchLabel })).toBeChecked();
+    expect(inside(summary()).queryByRole('button', { name: en.turnOn })).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - paused with another change unsaved: the card offers no Turn on sending (it would save that change too)', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView({ enabled: false })), store: new FakeSettingsStore({ enabled: false }) });
+    await ready();
+    await userEvent.click(screen.getByRole('button', { name: en.changeAccount }));
+    await userEvent.click(screen.getByRole('radio', { name: en.methodClassic }));
+    expect(inside(summary()).queryByRole('button', { name: en.turnOn })).not.toBeInTheDocument();
+  });
+
+  it('ConnectionSettings - Change account opened with nothing changed: Cancel is the way out and folds it away again', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView()) });
+    await ready();
+    const change = await screen.findByRole('button', { name: en.changeAccount });
+    expect(screen.getByRole('button', { name: en.cancel })).toBeDisabled();
+    await userEvent.click(change);
+    expect(change).toHaveAttribute('aria-expanded', 'true');
+    await userEvent.click(screen.getByRole('button', { name: en.cancel }));
+    expect(change).toHaveAttribute('aria-expanded', 'false');
+    await waitFor(() => expect(change).toHaveFocus());
+    expect(screen.queryByRole('button', { name: en.connect })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: en.cancel })).toBeDisabled();
+  });
+
   it('ConnectionSettings - Change account reveals the sign-in part; Connect signs in another account', async () => {
     const { api, popup } = renderPage({ api: new FakeConnectionApi(connectedView({ orgConsent: { granted: false, canGrant: true } })) });
     await ready();

@@ -147,6 +147,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     }
   }, []);
   const disconnectButton = React.useRef<HTMLElement>(null);
+  const changeAccountButton = React.useRef<HTMLElement>(null);
   // What recent deliveries last read, for the summary's waiting and held; the view's are as old as the view.
   const [deliveryCounts, setDeliveryCounts] = React.useState<(IDeliveries['counts'] & { lastSentAt: string | null }) | undefined>(undefined);
   const countsOf = React.useRef<IConnectionView | undefined>(undefined);
@@ -344,11 +345,11 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     }
   };
 
-  const turnOn = (): void => {
+  const turnOn = (place: ErrorPlace = 'footer'): void => {
     const { values } = stateRef.current;
     if (values) {
       dispatch({ type: 'edit', patch: { enabled: true } });
-      execute('settings', { ...values, enabled: true }, 'footer');
+      execute('settings', { ...values, enabled: true }, place);
     }
   };
 
@@ -465,6 +466,10 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
       return;
     }
     dispatch({ type: 'cancel', notice: dirty ? { text: strings.changesDiscarded, place: 'footer', info: true } : undefined });
+    if (!dirty && state.changingAccount) {
+      // Only the account form folded away: the focus goes back to the button that opened it.
+      setTimeout(() => { if (changeAccountButton.current) { changeAccountButton.current.focus(); } }, 0);
+    }
   };
 
   return (
@@ -600,6 +605,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
         busy={busy}
         signIn={state.signIn}
         dirty={layout.edited.length > 0}
+        accountFormOpen={layout.connected && state.changingAccount}
         overwrites={state.overwrites.some((field) => layout.edited.indexOf(field) >= 0)}
         error={state.error && state.error.place === 'footer' ? state.error : undefined}
         method={view.method}
@@ -607,7 +613,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
         offerTurnOn={!!state.notice && !!state.notice.offerTurnOn}
         onPrimary={() => execute(layout.step, values, 'footer')}
         onCancel={cancel}
-        onTurnOn={turnOn}
+        onTurnOn={() => turnOn()}
         onOpenedBlocked={(event: React.MouseEvent<HTMLAnchorElement>) => {
           const retry = retryBlocked.current;
           if (!retry) {
@@ -643,8 +649,12 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           accountFormId={ACCOUNT_FORM_ID}
           onChangeAccount={() => dispatch({ type: 'toggle-account-form' })}
           onSwitchToModern={switchToModern}
+          // Paused with nothing else unsaved: one button turns sending on and saves, where the card says it is off.
+          // (Not while the footer offers the same, just after connecting.)
+          onTurnOn={layout.edited.length === 0 && !view.enabled && !(state.notice && state.notice.offerTurnOn) ? () => turnOn('summary') : undefined}
           onDisconnect={() => dispatch({ type: 'confirm-disconnect', open: true })}
           disconnectRef={disconnectButton}
+          changeAccountRef={changeAccountButton}
           deliveryCounts={freshCounts}
         />
         {notice('summary')}

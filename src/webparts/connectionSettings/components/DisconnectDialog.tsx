@@ -40,13 +40,16 @@ export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Ele
           !view.enabled && waiting !== 0 ? strings.connectWhileOffHint : '']
           .filter((sentence) => sentence !== '')
           .join(strings.language === 'ja' ? '' : ' '),
-        closeButtonAriaLabel: strings.dismiss
+        closeButtonAriaLabel: strings.dismiss,
+        // Lines break between words (at the space after the address), not inside a Japanese word;
+        // an address wider than the dialog still breaks.
+        styles: { title: { wordBreak: 'keep-all', overflowWrap: 'anywhere' } }
       }}
       modalProps={{ isBlocking: true, focusTrapZoneProps: { firstFocusableTarget: '#lms-disconnect-keep' } }}
-      minWidth={280}
+      minWidth="min(480px, calc(100vw - 32px))"
       maxWidth={520}
     >
-      <Text block={true} variant="small">{strings.disconnectRevokeHelp}</Text>
+      <Text block={true}>{strings.disconnectRevokeHelp}</Text>
       {/* A footer that wraps: the verb names the account, which is long in a Teams side panel. */}
       <Stack horizontal={true} wrap={true} horizontalAlign="end" tokens={{ childrenGap: 8 }} styles={{ root: { marginTop: 24 } }}>
         <PrimaryButton text={format(strings.disconnectConfirm, account)} onClick={props.onConfirm} styles={{ root: { maxWidth: '100%' }, label: { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } }} />

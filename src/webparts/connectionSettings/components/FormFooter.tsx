@@ -24,6 +24,8 @@ export interface IFormFooterProps {
   busy: Busy;
   signIn: SignInState;
   dirty: boolean;
+  /** A connected catalog's account form is open (Change account): Cancel folds it away, changed or not. */
+  accountFormOpen?: boolean;
   /** Alert recipients edited here (still unsaved) that another admin saved differently meanwhile: Save replaces theirs. */
   overwrites: boolean;
   error: IPageError | undefined;
@@ -113,7 +115,7 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
               styles={NO_WRAP}
             />
           )}
-          <DefaultButton componentRef={cancelButton} text={signIn ? strings.cancelSignIn : strings.cancel} disabled={(busy !== undefined && !signIn) || (!props.dirty && !signIn)} onClick={props.onCancel} styles={NO_WRAP} />
+          <DefaultButton componentRef={cancelButton} text={signIn ? strings.cancelSignIn : strings.cancel} disabled={(busy !== undefined && !signIn) || (!props.dirty && !signIn && !props.accountFormOpen)} onClick={props.onCancel} styles={NO_WRAP} />
           {busyLabel ? <Spinner label={busyLabel} labelPosition="right" ariaLive="polite" /> : null}
           {props.dirty && !busy ? <Text variant="small" data-testid="unsaved" className="lms-hint">{strings.unsavedChanges}</Text> : null}
         </Stack>

@@ -41,11 +41,14 @@ export interface IStatusSummaryProps {
   onChangeAccount: () => void;
   /** Today, for Classic's retirement warning (default: the clock). */
   today?: Date;
+  /** Paused: turn sending on and save (absent while other changes are unsaved). */
+  onTurnOn?: () => void;
   /** Classic is retiring: open the account form with Modern chosen. */
   onSwitchToModern?: () => void;
   onDisconnect: () => void;
   /** Set on the Disconnect button so the dialog can give the focus back to it. */
   disconnectRef?: React.Ref<HTMLElement>;
+  changeAccountRef?: React.Ref<HTMLElement>;
   /**
    * Counts by status read by recent deliveries since the view, and the newest send they list:
    * fresher than the view's outbox.
@@ -209,10 +212,12 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
       {account ? (
         <Stack horizontal={true} wrap={true} tokens={{ childrenGap: 8 }} styles={{ root: { marginTop: 12 } }} className="lms-actions">
           {canReconnect ? <PrimaryButton text={strings.reconnect} onClick={props.onReconnect} disabled={props.disabled} /> : null}
+          {state === 'paused' && props.onTurnOn ? <PrimaryButton text={strings.turnOn} onClick={props.onTurnOn} disabled={props.disabled} /> : null}
           <DefaultButton text={strings.checkNow} onClick={props.onCheck} disabled={props.disabled} />
           <ActionButton
             iconProps={{ iconName: props.accountFormShown ? 'ChevronUp' : 'ChevronDown' }}
             text={strings.changeAccount}
+            elementRef={props.changeAccountRef}
             onClick={props.onChangeAccount}
             disabled={props.disabled}
             aria-expanded={props.accountFormShown}

@@ -1,4 +1,5 @@
 import * as React from 'react';
+import { Label } from '@fluentui/react/lib/Label';
 import { TextField } from '@fluentui/react/lib/TextField';
 import { DefaultButton } from '@fluentui/react/lib/Button';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
@@ -63,9 +64,12 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
     <section aria-labelledby="lms-test-email-heading" className="lms-card">
       <Stack tokens={{ childrenGap: 8 }}>
         <Text as="h3" id="lms-test-email-heading" variant="mediumPlus" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.testEmailHeading}</Text>
-        <Stack horizontal={true} verticalAlign="end" tokens={{ childrenGap: 8 }} wrap={true}>
+        {/* The label above the row, the row aligned at its top: the button stays beside the field
+            when the field's message appears under it. */}
+        <Label htmlFor="lms-test-email-to" styles={{ root: { paddingBottom: 0 } }}>{strings.testEmailRecipient}</Label>
+        <Stack horizontal={true} verticalAlign="start" tokens={{ childrenGap: 8 }} wrap={true}>
           <TextField
-            label={strings.testEmailRecipient}
+            id="lms-test-email-to"
             type="email"
             value={to}
             disabled={props.disabled || sending}
