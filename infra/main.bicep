@@ -62,8 +62,8 @@ param allowedDelegatedClients string = '08e18876-6177-487e-b8b5-cf950c1e598c'
 @description('Any other setting of docs/api.md "Configuration" (SEND_*, TEST_EMAILS_PER_DAY, HEALTH_*, OUTBOX_*, ...) as { NAME: \'value\' }, strings; a setting the template sets itself cannot be changed here.')
 param tuning object = {}
 
-@description('false turns Classic (password) connections off for the tenant (CLASSIC_ENABLED).')
-param classicEnabled bool = true
+@description('true allows Classic (password over SMTP basic authentication) connections for the tenant (CLASSIC_ENABLED); off unless chosen - docs/deploy.md says what it costs.')
+param classicEnabled bool = false
 
 @description('App Service plan SKU (Premium v3 for always-on and several instances).')
 param skuName string = 'P0v3'

@@ -59,6 +59,8 @@ export function errFields(error: unknown): Record<string, unknown> {
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
+    // The level as its name ("error", not 50): what operations.md's log searches and alerts match.
+    formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
       req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: stripQuery(req.url ?? ''), id: req.id }),

@@ -49,7 +49,7 @@ describe('the API\'s key unavailable (real API, local tenant, Azurite over loopb
     const keyless = path.join(mkdtempSync(path.join(os.tmpdir(), 'lms-kek-')), 'other.json');
     let worker: RunningApi = await startApi(loadConfig({ ...process.env, ...env({ LOCAL_KEK_FILE: keyless }) }), { logDestination: logs });
     try {
-      const lines = (): Array<{ level: number; msg?: string; code?: string; upstream?: string; catalog?: string; skipped?: number }> => logs.lines.map((l) => JSON.parse(l));
+      const lines = (): Array<{ level: string; msg?: string; code?: string; upstream?: string; catalog?: string; skipped?: number }> => logs.lines.map((l) => JSON.parse(l));
       // Both catalogs' drains meet the key: the Modern one at its token (the cache does not open), the Classic one at its password.
       await eventually(async () => (new Set(lines().filter((l) => l.code === 'SERVICE_KEY_UNAVAILABLE').map((l) => l.catalog)).size >= 2 ? true : undefined), 30_000, 'both drains to meet the key');
       // More than the hour after which passing faults fail a notification (SEND_MAX_ATTEMPTS over an hour: 6 s here).
@@ -69,7 +69,7 @@ describe('the API\'s key unavailable (real API, local tenant, Azurite over loopb
       expect(swept).toMatchObject({ lost: 0, failed: 1, skipped: 1 });
       const errorLines = lines().filter((l) => l.msg?.startsWith('service key unavailable'));
       expect(errorLines).toHaveLength(errorsBefore + 1);
-      expect(errorLines[errorLines.length - 1]).toMatchObject({ level: 50, code: 'SERVICE_KEY_UNAVAILABLE', upstream: expect.stringMatching(/^key local:[0-9a-f]+ not configured/) });
+      expect(errorLines[errorLines.length - 1]).toMatchObject({ level: 'error', code: 'SERVICE_KEY_UNAVAILABLE', upstream: expect.stringMatching(/^key local:[0-9a-f]+ not configured/) });
       for (const [catalog, admin] of [[modern, 'adele@contoso.test'], [classic, 'alex@contoso.test']]) {
         const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token(admin) });
         expect(view.body.health).toMatchObject({ state: 'connected', code: null });

@@ -198,8 +198,8 @@ describe('sending blocked by Exchange (real API, local tenant, Azurite over loop
     const status = await stack.call('GET', catalogPath(catalog, `/notifications/${first.body.id}`), { token: lms });
     expect(status.body).toMatchObject({ status: 'queued', code });
     // The operator's log has it as a warning (it stops the catalog's sending), with Exchange's own reply.
-    const refused = stack.logs.lines.map((l) => JSON.parse(l) as { msg?: string; level?: number; code?: string; kind?: string; notification?: string }).filter((l) => l.msg === 'submission refused' && l.notification === first.body.id);
-    expect(refused[0]).toMatchObject({ level: 40, code, kind: 'mailbox-blocked' });
+    const refused = stack.logs.lines.map((l) => JSON.parse(l) as { msg?: string; level?: string; code?: string; kind?: string; notification?: string }).filter((l) => l.msg === 'submission refused' && l.notification === first.body.id);
+    expect(refused[0]).toMatchObject({ level: 'warn', code, kind: 'mailbox-blocked' });
     // The probe finds the connection working: the block, and its incident, stay; still one alert.
     await queue(`${site} blocked 2`);
     await stack.api.monitor.sweep();
@@ -222,8 +222,8 @@ describe('sending blocked by Exchange (real API, local tenant, Azurite over loop
     const after = await stack.call('GET', catalogPath(catalog, '/connection'), { token: admin });
     expect(after.body.sendingBlocked).toBeUndefined();
     // The operator's log: the block once when recorded (a warning, with its code), its lift once.
-    const blockLines = stack.logs.lines.map((l) => JSON.parse(l) as { msg?: string; level?: number; catalog?: string; code?: string }).filter((l) => l.catalog === catalog && /^sending block/.test(l.msg ?? ''));
-    expect(blockLines.map((l) => [l.msg, l.level, l.code])).toEqual([['sending blocked: recorded until a send goes through again', 40, code], ['sending block lifted', 30, undefined]]);
+    const blockLines = stack.logs.lines.map((l) => JSON.parse(l) as { msg?: string; level?: string; catalog?: string; code?: string }).filter((l) => l.catalog === catalog && /^sending block/.test(l.msg ?? ''));
+    expect(blockLines.map((l) => [l.msg, l.level, l.code])).toEqual([['sending blocked: recorded until a send goes through again', 'warn', code], ['sending block lifted', 'info', undefined]]);
   };
 
   it('a sending block (throttled after continuous send-as-denied errors, over SMTP): one alert names its cause and remedy (not a loss), the probe does not clear it, nothing is lost; once Exchange lets the account send, what waited goes out and a restored notice says so', async () => {

@@ -28,7 +28,7 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
 
   /** What the system sender sent them, beside the notice that their mailbox was connected. */
   const alertsTo = async (upn: string): Promise<string[]> => (await inbox(stack, upn)).filter((m) => m.from.address === SENDER && !/was connected to catalog|に接続されました$/.test(m.subject)).map((m) => m.subject);
-  const logLines = (): Array<{ level: number; msg?: string; code?: string; upstream?: string; catalog?: string; skipped?: number }> => stack.logs.lines.map((l) => JSON.parse(l));
+  const logLines = (): Array<{ level: string; msg?: string; code?: string; upstream?: string; catalog?: string; skipped?: number }> => stack.logs.lines.map((l) => JSON.parse(l));
 
   /** Catalogs A and C connected with Modern and sending; app-only tokens of a minute (the API's next one meets a change at once, as Entra's would within the hour). */
   const twoModernCatalogs = async (): Promise<{ modern: string; other: string; lms: string }> => {
@@ -67,7 +67,7 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
     expect(swept).toMatchObject({ lost: 0, failed: 1, skipped: 1, probed: 1 });
     const refusedLines = logLines().filter((l) => l.msg?.startsWith('service credentials refused'));
     expect(refusedLines).toHaveLength(refusedBefore + 1);
-    expect(refusedLines[refusedLines.length - 1]).toMatchObject({ level: 50, code: 'SERVICE_CREDENTIALS_REJECTED', upstream: 'AADSTS7000222' });
+    expect(refusedLines[refusedLines.length - 1]).toMatchObject({ level: 'error', code: 'SERVICE_CREDENTIALS_REJECTED', upstream: 'AADSTS7000222' });
 
     // The operator's readiness check (App Service's health check, the availability test) says it.
     const ready = await stack.call('GET', '/readyz');
@@ -192,7 +192,7 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
     // Each Graph catalog's probe met it (an Exchange scope may leave out one mailbox only): counted, none lost.
     expect(swept).toMatchObject({ lost: 0, mailboxCheckRefused: 2, skipped: 0 });
     const lines = logLines().filter((l) => l.msg?.startsWith('mailbox check refused'));
-    expect(lines).toEqual([expect.objectContaining({ level: 50, code: 'SERVICE_PERMISSION_MISSING', upstream: 'Graph 403 ErrorAccessDenied (app-only mailboxSettings)', catalogs: 2 })]);
+    expect(lines).toEqual([expect.objectContaining({ level: 'error', code: 'SERVICE_PERMISSION_MISSING', upstream: 'Graph 403 ErrorAccessDenied (app-only mailboxSettings)', catalogs: 2 })]);
     for (const catalog of [modern, other]) {
       expect((await stack.call('GET', catalogPath(catalog, '/connection'), { token: lms })).body.health).toMatchObject({ state: 'connected', code: null });
     }

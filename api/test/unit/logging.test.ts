@@ -35,7 +35,14 @@ describe('logging (R-OPS-5): what a line may hold', () => {
       auditLogger(log).info({ audit: 'connected', catalog: 'c' }, 'audit');
       log.info('request');
       expect(logs.lines.map((l) => JSON.parse(l).msg)).toEqual(['audit']);
+      // Levels by name, as operations.md's log searches match them; the audit line's too.
+      expect(JSON.parse(logs.lines[0]).level).toBe('info');
     }
+    const named = new LogCapture();
+    const log = createLogger('info', named);
+    log.error('e');
+    log.warn('w');
+    expect(named.lines.map((l) => JSON.parse(l).level)).toEqual(['error', 'warn']);
     const verbose = createLogger('debug', new LogCapture());
     expect(auditLogger(verbose)).toBe(verbose);
   });
