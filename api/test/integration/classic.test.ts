@@ -43,9 +43,10 @@ describe('classic connection (real API, local tenant SMTP, Azurite over loopback
     expect(after.body.etag).toBe(before.body.etag);
   });
 
-  it('test email (R-OPS-1) - a classic connection sends over SMTP and the message lands in the mailbox', async () => {
+  it('test email (R-OPS-1) - a classic connection sends over SMTP and the message lands in the mailbox, also with sending still off (R-PAGE-3: the switch holds what the LMS sends, not the admin\'s own check)', async () => {
     const token = await stack.token('adele@contoso.test');
     await stack.call('POST', path('/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } });
+    expect((await stack.call('GET', path(), { token })).body.enabled).toBe(false);
     const res = await stack.call('POST', path('/test-email'), { token, body: { to: 'learner2@contoso.test' } });
     expect([res.status, res.body.status]).toEqual([200, 'accepted']);
     const inbox = await (await fetch(`${stack.tenant.origin}/_admin/mailboxes/learner2@contoso.test/messages`)).json();

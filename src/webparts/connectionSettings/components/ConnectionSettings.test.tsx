@@ -1073,7 +1073,7 @@ describe('ConnectionSettings', () => {
     await userEvent.clear(to);
     await userEvent.type(to, 'alex@contoso.test');
     await userEvent.click(screen.getByRole('button', { name: en.testEmailSend }));
-    expect(await screen.findByTestId('test-email-result')).toHaveTextContent('The test email was sent from adele@contoso.test to alex@contoso.test.');
+    expect(await screen.findByTestId('test-email-result')).toHaveTextContent('The test email from adele@contoso.test to alex@contoso.test was accepted for delivery.');
     expect(api.calls).toContain('test-email alex@contoso.test');
   });
 

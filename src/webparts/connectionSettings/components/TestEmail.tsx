@@ -70,6 +70,7 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
         <Stack horizontal={true} verticalAlign="start" tokens={{ childrenGap: 8 }} wrap={true}>
           <TextField
             id="lms-test-email-to"
+            description={invalid ? undefined : strings.testEmailRecipientHint}
             type="email"
             value={to}
             disabled={props.disabled || sending}

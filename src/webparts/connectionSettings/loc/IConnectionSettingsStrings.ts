@@ -213,6 +213,8 @@ export interface IConnectionSettingsStrings {
   pacingSendingQuota: string;
   alertsLabel: string;
   alertsNobody: string;
+  /** Under the test email's address: who may receive it (TEST_RECIPIENT_NOT_ALLOWED otherwise). */
+  testEmailRecipientHint: string;
   /** The status card's button under Classic's retirement warning. */
   switchToModern: string;
   /** Health "error": the last check ({0}: when) could not tell; its code's why and what to do follow. */

@@ -145,7 +145,8 @@ const strings: IConnectionSettingsStrings = {
   testEmailRecipient: 'Send to',
   testEmailSend: 'Send test email',
   testEmailSending: 'Sending…',
-  testEmailDelivered: 'The test email was sent from {0} to {1}.',
+  testEmailDelivered: 'The test email from {0} to {1} was accepted for delivery. Check that it arrives in that mailbox.',
+  testEmailRecipientHint: 'An address in your organization, or one of the alert recipients.',
   validationRecipientInvalid: 'Enter the email address to send the test to.',
 
   statusLabel: 'Status',

@@ -145,7 +145,8 @@ const strings: IConnectionSettingsStrings = {
   testEmailRecipient: '送信先',
   testEmailSend: 'テスト メールを送信',
   testEmailSending: '送信しています…',
-  testEmailDelivered: 'テスト メールを {0} から {1} に送信しました。',
+  testEmailDelivered: '{0} から {1} へのテスト メールは配信のために受け付けられました。そのメールボックスに届いたことを確認してください。',
+  testEmailRecipientHint: '組織内のアドレス、またはアラートの受信者のアドレスを指定できます。',
   validationRecipientInvalid: 'テスト メールの送信先のメール アドレスを入力してください。',
 
   statusLabel: '状態',

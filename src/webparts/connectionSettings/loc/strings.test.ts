@@ -81,7 +81,7 @@ describe('strings', () => {
   });
 
   it('strings - format fills placeholders in order', () => {
-    expect(format(en.testEmailDelivered, 'a@x.test', 'b@x.test')).toBe('The test email was sent from a@x.test to b@x.test.');
+    expect(format(en.testEmailDelivered, 'a@x.test', 'b@x.test')).toBe('The test email from a@x.test to b@x.test was accepted for delivery. Check that it arrives in that mailbox.');
   });
 
   it('loadErrorTexts - the catalogue\'s texts are not in the page\'s strings: they come, in its language, with the first part that explains an error', async () => {
