@@ -53,3 +53,11 @@ for (let tries = 0; ; tries += 1) {
 m365(o, ['spo', 'page', 'add', '--webUrl', o.siteUrl, '--name', o.pageName, '--title', 'Microsoft 365 connection']);
 m365(o, ['spo', 'page', 'clientsidewebpart', 'add', '--webUrl', o.siteUrl, '--pageName', o.pageName, '--webPartId', o.webPartId]);
 m365(o, ['spo', 'page', 'publish', '--webUrl', o.siteUrl, '--name', o.pageName]);
+// R-PAGE-2: a "Microsoft 365 connection settings" entry in the site's navigation (top left, the
+// quick launch) opens the page; once, however often this runs.
+const NAV_TITLE = 'Microsoft 365 connection settings';
+const pageUrl = `${new URL(o.siteUrl).pathname.replace(/\/$/, '')}/SitePages/${o.pageName}`;
+const nodes = m365(o, ['spo', 'navigation', 'node', 'list', '--webUrl', o.siteUrl, '--location', 'QuickLaunch'], []);
+if (!nodes.some((n) => n.Title === NAV_TITLE)) {
+  m365(o, ['spo', 'navigation', 'node', 'add', '--webUrl', o.siteUrl, '--location', 'QuickLaunch', '--title', NAV_TITLE, '--url', pageUrl]);
+}

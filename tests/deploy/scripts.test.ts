@@ -136,7 +136,7 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     const run = dryRun('add-to-site', ['--site-url', 'https://contoso.sharepoint.com/sites/catalog-a', '--api-client-id', '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41']);
     expect(run.status).toBe(0);
     // The page waits until SharePoint has finished adding the app (its web part exists only then).
-    expect(run.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo site apppermission', 'spo app install', 'spo app instance', 'spo page add', 'spo page clientsidewebpart', 'spo page publish']);
+    expect(run.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo site apppermission', 'spo app install', 'spo app instance', 'spo page add', 'spo page clientsidewebpart', 'spo page publish', 'spo navigation node', 'spo navigation node']);
     expect(option(find(run.commands, 'spo', 'app', 'instance', 'list')[0], '--siteUrl')).toBe('https://contoso.sharepoint.com/sites/catalog-a');
     const [grant] = find(run.commands, 'spo', 'site', 'apppermission', 'add');
     expect([option(grant, '--siteUrl'), option(grant, '--appId'), option(grant, '--permission')]).toEqual(['https://contoso.sharepoint.com/sites/catalog-a', '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41', 'fullcontrol']);
@@ -146,6 +146,9 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(option(find(run.commands, 'spo', 'page', 'clientsidewebpart', 'add')[0], '--webPartId')).toBe(manifest.id);
     // The API's alerts link to SETTINGS_PAGE_PATH, /SitePages/LmsM365Connection.aspx by default.
     expect(option(find(run.commands, 'spo', 'page', 'add')[0], '--name')).toBe('LmsM365Connection.aspx');
+    // R-PAGE-2: the quick launch (top left) gets the entry that opens the page.
+    const [nav] = find(run.commands, 'spo', 'navigation', 'node', 'add');
+    expect([option(nav, '--location'), option(nav, '--title'), option(nav, '--url')]).toEqual(['QuickLaunch', 'Microsoft 365 connection settings', '/sites/catalog-a/SitePages/LmsM365Connection.aspx']);
   });
 
   test('add-to-site --part: the SharePoint Administrator\'s grant alone (5a), or the site owner\'s part alone (5b); another part is refused', () => {
@@ -155,7 +158,7 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(grant.commands.map((c) => c.slice(1, 5).join(' '))).toEqual(['spo site apppermission add']);
     const site = dryRun('add-to-site', [...args, '--part', 'site']);
     expect(site.status).toBe(0);
-    expect(site.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo app install', 'spo app instance', 'spo page add', 'spo page clientsidewebpart', 'spo page publish']);
+    expect(site.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo app install', 'spo app instance', 'spo page add', 'spo page clientsidewebpart', 'spo page publish', 'spo navigation node', 'spo navigation node']);
     const wrong = dryRun('add-to-site', [...args, '--part', 'everything']);
     expect([wrong.status, wrong.commands]).toEqual([2, []]);
     expect(wrong.stderr).toContain('--part must be grant');
