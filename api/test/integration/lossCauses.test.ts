@@ -12,7 +12,7 @@ const LEARNER = 'learner1@contoso.test';
 
 interface Cause {
   name: string;
-  method: 'modern' | 'classic';
+  method: 'modern' | 'modern-smtp' | 'classic';
   /** What the tenant's admin (or Microsoft) does to the account. */
   apply: (stack: Stack) => Promise<void>;
   code: ErrorCode;
@@ -29,6 +29,7 @@ const CAUSES: Cause[] = [
   { name: 'mailbox removed', method: 'modern', apply: (s) => fault(s, 'remove-mailbox', { user: ADMIN }), code: 'MAILBOX_NOT_FOUND', cure: { undo: (s) => fault(s, 'restore-mailbox', { user: ADMIN }) } },
   { name: 'mailbox turned shared', method: 'modern', apply: (s) => fault(s, 'make-shared', { user: ADMIN }), code: 'SHARED_MAILBOX', cure: { undo: (s) => fault(s, 'restore-mailbox', { user: ADMIN }) } },
   { name: 'SMTP AUTH turned off', method: 'classic', apply: (s) => fault(s, 'smtp-auth', { user: ADMIN, enabled: false }), code: 'SMTP_AUTH_DISABLED', cure: { undo: (s) => fault(s, 'smtp-auth', { user: ADMIN, enabled: true }) } },
+  { name: 'SMTP AUTH turned off (Modern over SMTP with OAuth)', method: 'modern-smtp', apply: (s) => fault(s, 'smtp-auth', { user: ADMIN, enabled: false }), code: 'SMTP_AUTH_DISABLED', cure: { undo: (s) => fault(s, 'smtp-auth', { user: ADMIN, enabled: true }) } },
   { name: 'basic auth turned off', method: 'classic', apply: (s) => fault(s, 'smtp-basic-auth', { enabled: false }), code: 'BASIC_AUTH_RETIRED', cure: { undo: (s) => fault(s, 'smtp-basic-auth', { enabled: true }) } }
 ];
 
@@ -74,8 +75,8 @@ describe('connection loss, cause by cause (real API, local tenant, Azurite over 
 
   it.each(CAUSES.map((c) => [c.name, c] as const))('%s - sending stops, one alert to the recipients, the list says Lost, nothing is dropped, all goes out after', async (_name, cause) => {
     await provisionSettingsList(stack, catalog, ADMIN);
-    if (cause.method === 'modern') {
-      await connectModern(stack, ADMIN, catalog);
+    if (cause.method === 'modern' || cause.method === 'modern-smtp') {
+      await connectModern(stack, ADMIN, catalog, ADMIN, cause.method === 'modern-smtp' ? { transport: 'smtp-oauth' } : {});
     } else {
       await connectClassic(stack, ADMIN, catalog);
     }
