@@ -150,12 +150,8 @@ module site 'modules/appservice.bicep' = {
       ALLOWED_DELEGATED_CLIENTS: allowedDelegatedClients
       CLASSIC_ENABLED: classicEnabled ? 'true' : 'false'
     }
-    // Derived or defaulted here, but an operator's `tuning` wins (autoscale past instanceCount
-    // needs a lower CLASSIC_ATTEMPTS_PER_ACCOUNT).
+    // Defaulted here, but an operator's `tuning` wins.
     defaults: {
-      // Classic attempt counters are per instance (docs/security.md): all instances together stay
-      // below Entra's smart lockout threshold of 10 failed sign-ins.
-      CLASSIC_ATTEMPTS_PER_ACCOUNT: string(max(1, 10 / (instanceCount + 1)))
       LOG_LEVEL: 'info'
     }
   }

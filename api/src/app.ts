@@ -10,7 +10,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import { authentication, rateLimitKey } from './auth/authentication';
 import { CatalogAdminCheck, SitePermissionReader } from './auth/catalogAdmin';
 import { CatalogGate } from './catalogs/catalogGate';
-import { ClassicAttemptGuard } from './auth/classicAttempts';
+import { ClassicAttemptGuard, TableAttemptCounter } from './auth/classicAttempts';
 import { createTokenVerifier, issuersFor, jwksUrl, remoteKeys } from './auth/tokenVerifier';
 import type { ApiConfig } from './config/config';
 import { ConnectionStore } from './connections/connectionStore';
@@ -128,6 +128,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const settingsLists = new SettingsListStore(tables[TABLES.settingsLists]);
   const listMirror = new ListMirror(graph, () => identity.appToken(`${config.graphResource}/.default`), settingsLists);
   const outbox = new OutboxStore(tables[TABLES.outbox]);
+  // Classic connect attempts, counted in storage by every instance together (R-SEC-3).
+  const attempts = new TableAttemptCounter(tables[TABLES.limits], config.classic.windowSeconds);
   const appGraphToken = (): Promise<string> => identity.appToken(`${config.graphResource}/.default`);
   const catalogs = new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs });
   const neverConnected = (catalog: string, refusal: ApiError): Promise<ApiError> => catalogs.neverConnected(catalog, refusal);
@@ -212,7 +214,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     catalogs,
     audit: (event, fields) => audit.info({ audit: event, ...fields }, 'audit'),
     onConnected: (record, admin) => alerts.connected(record, admin),
-    classicAttempts: new ClassicAttemptGuard(config.classic, (entry) => audit.info({ audit: entry }, 'audit')),
+    classicAttempts: new ClassicAttemptGuard(config.classic, (entry) => audit.info({ audit: entry }, 'audit'), attempts),
     testEmailPolicy: testEmailPolicy(config.testEmail),
     onUpstreamError: logUpstream,
     onSendable: (catalog) => engine.wake(catalog),
@@ -311,6 +313,6 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     await engine.wake(catalog);
     return true;
   };
-  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, resume, sessions, expireHeld: (record) => engine.expireHeld(record), prune: (catalog, cutoffs) => outbox.prune(catalog, cutoffs), log: app.log });
+  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, resume, sessions, purgeAttempts: (before) => attempts.purge(before), expireHeld: (record) => engine.expireHeld(record), prune: (catalog, cutoffs) => outbox.prune(catalog, cutoffs), log: app.log });
   return { app, service, engine, monitor, alerts, sessions };
 }

@@ -32,7 +32,7 @@ resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-0
   name: 'default'
 }
 
-resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for table in ['connections', 'pendingsignins', 'outbox', 'mailboxes', 'settingslists', 'sessions']: {
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for table in ['connections', 'pendingsignins', 'outbox', 'mailboxes', 'settingslists', 'sessions', 'limits']: {
   parent: tableService
   name: table
 }]

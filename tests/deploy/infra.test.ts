@@ -145,10 +145,11 @@ describe('infra/ (Bicep)', () => {
     expect(expr((main.modules.site.body as any).params.tuning)).toBe('tuning');
     const config = one('Microsoft.Web/sites').properties.siteConfig;
     expect(JSON.stringify(config.appSettings)).toContain('items(union(defaults, tuning, appSettings))');
-    // What the template only derives is a default an operator's tuning overrides (autoscale needs a
-    // lower CLASSIC_ATTEMPTS_PER_ACCOUNT); nothing is both a default and the template's own.
+    // What the template only defaults is a default an operator's tuning overrides; nothing is both a
+    // default and the template's own. (Classic attempts are counted in storage by all instances
+    // together, so their limit no longer depends on instanceCount.)
     const defaults = (main.modules.site.body as any).params.defaults as Record<string, BicepValue>;
-    expect(Object.keys(defaults).sort()).toEqual(['CLASSIC_ATTEMPTS_PER_ACCOUNT', 'LOG_LEVEL']);
+    expect(Object.keys(defaults).sort()).toEqual(['LOG_LEVEL']);
     expect(Object.keys(defaults).filter((name) => name in settings)).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { LRUCache } from 'lru-cache';
 import type { ClassicConfig } from '../config/config';
 import { ApiError, codeOf } from '../errors/apiError';
+import { deleteRow, statusOf, storageError } from '../storage/tables';
 import type { Principal } from './principal';
 
 /** One classic connect: who tried, for which catalog, which mailbox. Never the password. */
@@ -13,20 +16,136 @@ export interface ClassicAttempt {
 /** Where audit entries go (the API's logger; one entry per attempt). */
 export type AuditLog = (entry: { event: 'classic-connect'; caller: string; callerId: string; catalog: string; target: string; outcome: string }) => void;
 
+/** Counts attempts per key in fixed windows, shared by whatever instances share it. */
+export interface AttemptCounter {
+  /**
+   * One attempt on every key, if none of them is at its limit: 0. Otherwise nothing is counted and
+   * the answer is the seconds until the key that waits longest may try again (at least 1).
+   */
+  take(keys: ReadonlyArray<{ key: string; limit: number }>): Promise<number>;
+  /** Ends a key's window (a proven password ends the account's count). */
+  clear(key: string): Promise<void>;
+}
+
+/** The counters in this process's memory (unit tests; one instance). */
+export class MemoryAttemptCounter implements AttemptCounter {
+  private readonly counters: LRUCache<string, number>;
+
+  public constructor(windowSeconds: number) {
+    this.counters = new LRUCache<string, number>({ max: 50_000, ttl: windowSeconds * 1000, noUpdateTTL: true });
+  }
+
+  public async take(keys: ReadonlyArray<{ key: string; limit: number }>): Promise<number> {
+    const wait = Math.max(0, ...keys.map(({ key, limit }) => ((this.counters.get(key) ?? 0) < limit ? 0 : Math.max(1, Math.ceil(this.counters.getRemainingTTL(key) / 1000)))));
+    if (wait === 0) {
+      keys.forEach(({ key }) => this.counters.set(key, (this.counters.get(key) ?? 0) + 1));
+    }
+    return wait;
+  }
+
+  public async clear(key: string): Promise<void> {
+    this.counters.delete(key);
+  }
+}
+
+/** The partition of the `limits` table the Classic attempt counters are kept in. */
+const ATTEMPTS_PARTITION = 'classic-attempts';
+
+interface AttemptRow {
+  partitionKey: string;
+  rowKey: string;
+  etag?: string;
+  count: number;
+  windowStart: number;
+}
+
+/**
+ * The counters in Azure Table storage (`limits`), so every instance counts against one limit
+ * (R-SEC-3): a row per key - its SHA-256, no address or id stored - with the count and when its
+ * window began. The keys of one attempt are checked and counted in one entity-group transaction
+ * with each row's ETag: two instances that read the same counts cannot both count past a limit
+ * (one transaction fails and reads again).
+ */
+export class TableAttemptCounter implements AttemptCounter {
+  public constructor(private readonly table: TableClient, private readonly windowSeconds: number, private readonly now: () => number = Date.now) {}
+
+  public async take(keys: ReadonlyArray<{ key: string; limit: number }>): Promise<number> {
+    const windowMs = this.windowSeconds * 1000;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const rows = await Promise.all(keys.map(({ key }) => this.read(key)));
+      const now = this.now();
+      const live = rows.map((row) => (row && row.windowStart + windowMs > now ? row : undefined));
+      const wait = Math.max(0, ...keys.map(({ limit }, i) => {
+        const row = live[i];
+        return row && row.count >= limit ? Math.max(1, Math.ceil((row.windowStart + windowMs - now) / 1000)) : 0;
+      }));
+      if (wait > 0) {
+        return wait;
+      }
+      const actions: TransactionAction[] = keys.map(({ key }, i) => {
+        const row = rows[i];
+        const entity = { partitionKey: ATTEMPTS_PARTITION, rowKey: rowKeyOf(key), count: (live[i]?.count ?? 0) + 1, windowStart: live[i]?.windowStart ?? now };
+        return row ? ['update', entity, 'Replace', { etag: row.etag }] : ['create', entity];
+      });
+      try {
+        await this.table.submitTransaction(actions);
+        return 0;
+      } catch (error) {
+        // Another instance counted first (412 on an update, 409 on a create): read again.
+        if (!isConflict(error)) {
+          throw storageError(error);
+        }
+      }
+    }
+    throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'classic attempt counters contended', retryAfterSeconds: 1 });
+  }
+
+  public async clear(key: string): Promise<void> {
+    await deleteRow(this.table, ATTEMPTS_PARTITION, rowKeyOf(key)).catch((error: unknown) => {
+      throw storageError(error);
+    });
+  }
+
+  /** Deletes the rows whose window ended before `before` (the retention job); answers how many. */
+  public async purge(before: number): Promise<number> {
+    let removed = 0;
+    const cutoff = before - this.windowSeconds * 1000;
+    for await (const row of this.table.listEntities<AttemptRow>({ queryOptions: { filter: odata`PartitionKey eq ${ATTEMPTS_PARTITION} and windowStart lt ${cutoff}`, select: ['RowKey'] } })) {
+      await deleteRow(this.table, ATTEMPTS_PARTITION, row.rowKey);
+      removed++;
+    }
+    return removed;
+  }
+
+  private async read(key: string): Promise<AttemptRow | undefined> {
+    try {
+      return await this.table.getEntity<AttemptRow>(ATTEMPTS_PARTITION, rowKeyOf(key));
+    } catch (error) {
+      if (statusOf(error) === 404) {
+        return undefined;
+      }
+      throw storageError(error);
+    }
+  }
+}
+
+const rowKeyOf = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+function isConflict(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 409 || status === 412;
+}
+
 /**
  * Classic connect proves a password with an SMTP login, so unchecked it is a password oracle for
  * any mailbox of the tenant (and Entra smart lockout would lock the victim out from the API's
  * address). Attempts are counted per caller and per target mailbox in fixed windows, counted
  * before the login so concurrent requests cannot slip past the limit, and every attempt is
- * audited. The counters live in this instance: with N instances behind a load balancer an
- * attacker who is spread over all of them gets at most N times the limit (docs/security.md).
+ * audited. The API keeps the counters in storage (TableAttemptCounter), shared by all its
+ * instances, so an attacker spread over them gets no more than the limit.
  */
 export class ClassicAttemptGuard {
-  private readonly counters: LRUCache<string, number>;
-
-  public constructor(private readonly config: ClassicConfig, private readonly audit: AuditLog) {
-    this.counters = new LRUCache<string, number>({ max: 50_000, ttl: config.windowSeconds * 1000, noUpdateTTL: true });
-  }
+  public constructor(private readonly config: ClassicConfig, private readonly audit: AuditLog, private readonly counters: AttemptCounter = new MemoryAttemptCounter(config.windowSeconds)) {}
 
   /** Runs `prove` (the SMTP login and mailbox checks) if the attempt is allowed; audits its outcome. */
   public async attempt<T>(attempt: ClassicAttempt, prove: () => Promise<T>): Promise<T> {
@@ -44,35 +163,27 @@ export class ClassicAttemptGuard {
     }
     const callerKey = `caller:${attempt.caller.tenantId}:${attempt.caller.objectId}`;
     const accountKey = `account:${attempt.account}`;
-    const waitSeconds = Math.max(this.exceeded(callerKey, this.config.attemptsPerCaller), this.exceeded(accountKey, this.config.attemptsPerAccount));
+    let waitSeconds: number;
+    try {
+      waitSeconds = await this.counters.take([{ key: callerKey, limit: this.config.attemptsPerCaller }, { key: accountKey, limit: this.config.attemptsPerAccount }]);
+    } catch (error) {
+      // Not counted, so not tried: no login without its count.
+      record(codeOf(error));
+      throw error;
+    }
     if (waitSeconds > 0) {
       record('CONNECT_ATTEMPTS_LIMITED');
       throw new ApiError('CONNECT_ATTEMPTS_LIMITED', { retryAfterSeconds: waitSeconds });
     }
-    this.count(callerKey);
-    this.count(accountKey);
     try {
       const result = await prove();
       record('connected');
       // A proven password ends the account's count; the caller's stays (one caller, many mailboxes).
-      this.counters.delete(accountKey);
+      await this.counters.clear(accountKey).catch(() => undefined);
       return result;
     } catch (error) {
       record(codeOf(error));
       throw error;
     }
-  }
-
-  /** Seconds until `key` may try again, or 0 when it is within its limit. */
-  private exceeded(key: string, limit: number): number {
-    const used = this.counters.get(key) ?? 0;
-    if (used < limit) {
-      return 0;
-    }
-    return Math.max(1, Math.ceil(this.counters.getRemainingTTL(key) / 1000));
-  }
-
-  private count(key: string): void {
-    this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
   }
 }

@@ -23,6 +23,8 @@ export interface MonitorDeps {
   resume?: (catalog: string) => Promise<boolean>;
   /** The outbox's retention (OutboxStore.prune): content dropped, notifications deleted, crash leftovers removed. */
   prune?: (catalog: string, cutoffs: { contentBefore?: number; historyBefore?: number }) => Promise<{ dropped: number; deleted: number; leftovers: number }>;
+  /** Deletes Classic attempt counters whose window ended before the given time: the retention job. */
+  purgeAttempts?: (before: number) => Promise<number>;
   /** Records as expired what expired in a catalog that cannot send (no drain would): the retention job, before `prune`. */
   expireHeld?: (record: ConnectionRecord) => Promise<number>;
   /** Sessions whose room has not answered yet: read their events (issue 9 point 5). */
@@ -160,12 +162,17 @@ export class HealthMonitor {
    * Abandoned sign-ins go too (also when the keep-alive, which removes them hourly, is off).
    */
   public async prune(keep: KeepLease = async () => true): Promise<Record<string, number>> {
-    const result = { catalogs: 0, expired: 0, dropped: 0, deleted: 0, leftovers: 0, sessions: 0, invitations: 0, signIns: 0, failed: 0 };
+    const result = { catalogs: 0, expired: 0, dropped: 0, deleted: 0, leftovers: 0, sessions: 0, invitations: 0, signIns: 0, attempts: 0, failed: 0 };
     result.signIns = await this.deps.service.purgeSignIns().catch((error: unknown) => {
       result.failed++;
       this.deps.log.warn({ job: 'outbox-retention', ...logFields(error) }, 'retention failed for abandoned sign-ins: they are taken again next run');
       return 0;
     });
+    result.attempts = (await this.deps.purgeAttempts?.(this.now()).catch((error: unknown) => {
+      result.failed++;
+      this.deps.log.warn({ job: 'outbox-retention', ...logFields(error) }, 'retention failed for Classic attempt counters: they are taken again next run');
+      return 0;
+    })) ?? 0;
     const before = (days: number): number | undefined => (days > 0 ? this.now() - days * 86_400_000 : undefined);
     const cutoffs = { contentBefore: before(this.deps.config.outboxContentDays), historyBefore: before(this.deps.config.outboxHistoryDays) };
     const sessionsBefore = before(this.deps.config.sessionRetentionDays);

@@ -12,7 +12,9 @@ export const TABLES = {
   outbox: 'outbox',
   mailboxes: 'mailboxes',
   settingsLists: 'settingslists',
-  sessions: 'sessions'
+  sessions: 'sessions',
+  /** Limits shared by the instances: the Classic connect attempt counters (auth/classicAttempts.ts). */
+  limits: 'limits'
 } as const;
 
 /** The outbox's wake-up queue. */

@@ -140,7 +140,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     // R-OPS-5: no message body in the logs
     expect(stack.logs.text()).not.toContain('See you');
     // The daily retention job runs over these real rows: nothing has been final for OUTBOX_CONTENT_DAYS yet.
-    expect(await stack.api.monitor.runOnce('outbox-retention')).toEqual({ catalogs: expect.any(Number), expired: 0, dropped: 0, deleted: 0, leftovers: 0, sessions: 0, invitations: 0, signIns: expect.any(Number), failed: 0 });
+    expect(await stack.api.monitor.runOnce('outbox-retention')).toEqual({ catalogs: expect.any(Number), expired: 0, dropped: 0, deleted: 0, leftovers: 0, sessions: 0, invitations: 0, signIns: expect.any(Number), attempts: expect.any(Number), failed: 0 });
     const view = await stack.call('GET', catalogPath(catalogA, '/connection'), { token: await stack.token('adele@contoso.test') });
     expect(view.body.outbox).toMatchObject({ waiting: 0, held: 0 });
     expect(Date.parse(view.body.outbox.lastSentAt)).toBeGreaterThan(Date.now() - 60_000);

@@ -360,6 +360,8 @@ describe('configuration', () => {
       log: { warn: (fields: unknown, message: string) => warned.push([fields, message]) },
       connections: { all: async function* () { yield* ['a', 'b', 'bad'].map((catalog) => ({ record: { catalog } })); } },
       service: { purgeSignIns: async () => 1 },
+      // Classic attempt counters whose window ended before now (the job's clock).
+      purgeAttempts: async (before: number) => (before === 100 * 86_400_000 ? 4 : -1),
       prune: async (catalog: string, cutoffs: unknown) => {
         asked.push([catalog, cutoffs]);
         if (catalog === 'bad') {
@@ -374,7 +376,7 @@ describe('configuration', () => {
       },
       now: () => 100 * 86_400_000
     } as unknown as ConstructorParameters<typeof HealthMonitor>[0]);
-    expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, expired: 3, dropped: 4, deleted: 2, leftovers: 2, sessions: 0, invitations: 0, signIns: 1, failed: 1 });
+    expect(await monitorWith({}).prune()).toEqual({ catalogs: 2, expired: 3, dropped: 4, deleted: 2, leftovers: 2, sessions: 0, invitations: 0, signIns: 1, attempts: 4, failed: 1 });
     // The job runs once a day: the catalog that failed is named, with its code, for the operator.
     expect(warned).toEqual([[{ job: 'outbox-retention', catalog: 'bad', code: 'INTERNAL_ERROR' }, 'retention failed for a catalog: it is taken again next run']]);
     expect(asked.filter(([, what]) => what === 'expire').map(([c]) => c)).toEqual(['a', 'b', 'bad']);
