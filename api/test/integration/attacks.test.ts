@@ -61,6 +61,10 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
     const relay = await stack.call('POST', connection(catalogA, '/classic'), { token: megan, body: { email: 'lynne@contoso.test', password: 'dev-password' } });
     expect([relay.status, relay.body.code]).toEqual([429, 'CONNECT_ATTEMPTS_LIMITED']);
     expect(await stack.tableDump()).toBe(before);
+    // The attempts were counted in storage (shared by instances): hashed keys, no address, no guess.
+    const counted = await stack.tableDump({ limits: true });
+    expect(counted).toContain('classic-attempts');
+    expect(counted).not.toMatch(new RegExp(`lynne|${CANARY}`));
     const lynne = audits().filter((a) => a.target === 'lynne@contoso.test');
     expect(lynne).toHaveLength(26);
     expect(lynne.filter((a) => a.outcome === 'BAD_CREDENTIALS').every((a) => a.caller === 'adele@contoso.test' && a.catalog === catalogA)).toBe(true);
