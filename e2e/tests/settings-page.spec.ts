@@ -24,7 +24,7 @@ test('settings page - the summary is at the top in every state: not connected, s
   await connectModern(page, 'adele@contoso.test');
   await expect(state(page)).toHaveText(en.stateSending);
   await expect(connectedAccount(page)).toContainText('adele@contoso.test');
-  await expect(page.getByTestId('alerts-to')).toHaveText(en.alertsNobody);
+  await expect(page.getByTestId('alerts-to')).toHaveText(en.alertsConnectedBy.replace('{0}', 'adele@contoso.test'));
   await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
   await page.getByRole('button', { name: en.save }).click();
   await expect(state(page)).toHaveText(en.statePaused);

@@ -134,9 +134,10 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
     // The policy blocks the API's client credentials: the accounts' own refreshes work, its app-only mailbox check does not.
     await fault(stack, 'conditional-access', { app: API_APP.clientId });
     expect(await stack.api.monitor.sweep()).toMatchObject({ lost: 0, failed: 1, skipped: 1 });
-    for (const catalog of [modern, other]) {
-      expect([catalog, await health(catalog)]).toEqual([catalog, expect.objectContaining({ state: 'connected', code: null })]);
-    }
+    // Neither is lost; the one the sweep probed says its check could not tell (R-PAGE-6 "error"), the other was skipped.
+    const during = [await health(modern), await health(other)];
+    expect(during.map((h) => h.state).sort()).toEqual(['connected', 'error']);
+    expect(during.find((h) => h.state === 'error')).toMatchObject({ code: 'SERVICE_CREDENTIALS_REJECTED' });
     const ready = await stack.call('GET', '/readyz');
     expect([ready.status, ready.body.code, ready.body.upstream]).toEqual([503, 'SERVICE_CREDENTIALS_REJECTED', 'AADSTS53003']);
     await fault(stack, 'conditional-access', { app: API_APP.clientId, blocked: false });
@@ -193,8 +194,9 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
     expect(swept).toMatchObject({ lost: 0, mailboxCheckRefused: 2, skipped: 0 });
     const lines = logLines().filter((l) => l.msg?.startsWith('mailbox check refused'));
     expect(lines).toEqual([expect.objectContaining({ level: 'error', code: 'SERVICE_PERMISSION_MISSING', upstream: 'Graph 403 ErrorAccessDenied (app-only mailboxSettings)', catalogs: 2 })]);
+    // Not lost, and sending goes on; each check says it could not tell, with the code (R-PAGE-6 "error").
     for (const catalog of [modern, other]) {
-      expect((await stack.call('GET', catalogPath(catalog, '/connection'), { token: lms })).body.health).toMatchObject({ state: 'connected', code: null });
+      expect((await stack.call('GET', catalogPath(catalog, '/connection'), { token: lms })).body.health).toMatchObject({ state: 'error', code: 'SERVICE_PERMISSION_MISSING' });
     }
     // Readiness is not this (one mailbox's scope would otherwise take every instance out).
     expect((await stack.call('GET', '/readyz')).status).toBe(200);
