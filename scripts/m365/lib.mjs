@@ -24,6 +24,7 @@ export function parseArgs(argv, required, defaults = {}) {
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--dry-run') options.dryRun = true;
+    else if (arg === '--with-consent-help') options.withConsentHelp = true;
     else if (arg.startsWith('--')) {
       const key = arg.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
       options[key] = argv[i + 1];
@@ -38,9 +39,9 @@ export function parseArgs(argv, required, defaults = {}) {
   return options;
 }
 
-/** The permissions of one app in the file, as CLI arguments ("uri/permission ..."). */
-export function permissionsOf(app, type, { resources = ['graph', 'exchange', 'sharepoint'], entraOnly = true } = {}) {
-  return PERMISSIONS.permissions.filter((p) => p.app === app && p.type === type && resources.includes(p.resource) && (!entraOnly || !p.grantedBy));
+/** The permissions of one app in the file; an optional one (`optional`: its group) only when its group is asked for. */
+export function permissionsOf(app, type, { resources = ['graph', 'exchange', 'sharepoint'], entraOnly = true, optional = [] } = {}) {
+  return PERMISSIONS.permissions.filter((p) => p.app === app && p.type === type && resources.includes(p.resource) && (!entraOnly || !p.grantedBy) && (!p.optional || optional.includes(p.optional)));
 }
 
 const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);

@@ -2,7 +2,10 @@
 // docs/deploy.md step 1: registers the connection API (app ID URI, user_impersonation scope for
 // the web part, Notifications.Send app role for the LMS, redirect URI, the permissions of
 // infra/permissions.json), the LMS back end, and the system sender's Exchange RBAC role.
-//   node scripts/m365/register-apps.mjs --tenant-id <tenant id> --api-url https://<app>.azurewebsites.net --system-sender lms-notifications@contoso.com [--app-id-uri api://...] [--dry-run]
+//   node scripts/m365/register-apps.mjs --tenant-id <tenant id> --api-url https://<app>.azurewebsites.net --system-sender lms-notifications@contoso.com [--app-id-uri api://...] [--with-consent-help] [--dry-run]
+// --with-consent-help also grants the directory reads that let the page name the Global
+// Administrators and offer the admin consent request workflow (docs/permissions.md); without
+// them the page gives the consent link alone.
 import { CONNECTION_API, m365, note, parseArgs, permissionsOf, RESOURCE_URI } from './lib.mjs';
 
 const o = parseArgs(process.argv.slice(2), ['tenantId', 'apiUrl', 'systemSender'], {
@@ -44,7 +47,7 @@ m365(o, ['entra', 'app', 'role', 'add', '--appId', api.appId, '--name', 'Send LM
 
 // 2. Admin-consented now: the API's application permissions and its delegated SharePoint
 //    Sites.Selected (the owner check; it reaches only the sites add-to-site.mjs grants).
-const application = permissionsOf('connectionApi', 'application');
+const application = permissionsOf('connectionApi', 'application', { optional: o.withConsentHelp ? ['consent-help'] : [] });
 m365(o, ['entra', 'app', 'permission', 'add', '--appId', api.appId, '--applicationPermissions', application.map(uri).join(' '), '--grantAdminConsent']);
 const sharePoint = permissionsOf('connectionApi', 'delegated', { resources: ['sharepoint'] });
 m365(o, ['entra', 'app', 'permission', 'add', '--appId', api.appId, '--delegatedPermissions', sharePoint.map(uri).join(' '), '--grantAdminConsent']);

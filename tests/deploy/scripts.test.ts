@@ -6,7 +6,7 @@ import path from 'node:path';
 const { placeholders } = require('../../scripts/m365/placeholders.cjs') as { placeholders: (root: string) => string[] };
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const PERMISSIONS = JSON.parse(readFileSync(path.join(ROOT, 'infra', 'permissions.json'), 'utf8')) as { permissions: { app: string; resource: string; type: string; permission: string; grantedBy?: string; exchangeRole?: string; siteRole?: string }[] };
+const PERMISSIONS = JSON.parse(readFileSync(path.join(ROOT, 'infra', 'permissions.json'), 'utf8')) as { permissions: { app: string; resource: string; type: string; permission: string; grantedBy?: string; exchangeRole?: string; siteRole?: string; optional?: string }[] };
 const URI: Record<string, string> = { graph: 'https://graph.microsoft.com', exchange: 'https://outlook.office.com', sharepoint: 'https://microsoft.sharepoint-df.com', connectionApi: 'api://0b1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b/lms-m365-connection' };
 const TENANT_ID = '0B1C2D3E-4F50-4617-8A9B-0C1D2E3F4A5B';
 
@@ -28,8 +28,8 @@ const option = (command: string[], name: string): string | undefined => {
   return i < 0 ? undefined : command[i + 1];
 };
 const find = (commands: string[][], ...verb: string[]): string[][] => commands.filter((c) => verb.every((v, i) => c[i + 1] === v));
-const fromFile = (app: string, type: string, resources: string[]): string[] =>
-  PERMISSIONS.permissions.filter((p) => p.app === app && p.type === type && resources.includes(p.resource) && !p.grantedBy).map((p) => `${URI[p.resource]}/${p.permission}`).sort();
+const fromFile = (app: string, type: string, resources: string[], optional: string[] = []): string[] =>
+  PERMISSIONS.permissions.filter((p) => p.app === app && p.type === type && resources.includes(p.resource) && !p.grantedBy && (!p.optional || optional.includes(p.optional))).map((p) => `${URI[p.resource]}/${p.permission}`).sort();
 
 /** Issue 11 point 4: every script's --dry-run prints the exact CLI for Microsoft 365 commands, with exactly infra/permissions.json's permissions. */
 describe('deployment scripts (CLI for Microsoft 365)', () => {
@@ -85,6 +85,18 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     const everything = register.commands.flat().join(' ');
     for (const broad of ['Sites.ReadWrite.All', 'Sites.FullControl.All', 'Directory.Read.All', 'User.Read.All', 'Application.Read.All', 'https://graph.microsoft.com/Mail.Send ']) expect([broad, everything.includes(broad)]).toEqual([broad, false]);
     expect(application).not.toContain('https://graph.microsoft.com/Mail.Send');
+  });
+
+  test('register-apps: the consent help\'s directory reads (Policy.Read.All, RoleManagement.Read.Directory, User.ReadBasic.All, ConsentRequest.Read.All) only with --with-consent-help', () => {
+    const applicationOf = (run: typeof register): string[] => find(run.commands, 'entra', 'app', 'permission', 'add').filter((c) => option(c, '--appId') === '<connection API client id>').flatMap((g) => option(g, '--applicationPermissions')?.split(' ') ?? []).sort();
+    const help = ['Policy.Read.All', 'RoleManagement.Read.Directory', 'User.ReadBasic.All', 'ConsentRequest.Read.All'].map((p) => `https://graph.microsoft.com/${p}`);
+    expect(applicationOf(register).filter((p) => help.includes(p))).toEqual([]);
+    // The consent state itself (DelegatedPermissionGrant.Read.All) is granted either way.
+    expect(applicationOf(register)).toContain('https://graph.microsoft.com/DelegatedPermissionGrant.Read.All');
+    const withHelp = dryRun('register-apps', ['--tenant-id', TENANT_ID, '--api-url', 'https://lms-api.azurewebsites.net/', '--system-sender', 'lms-notifications@contoso.com', '--with-consent-help']);
+    expect(withHelp.status).toBe(0);
+    expect(applicationOf(withHelp)).toEqual(fromFile('connectionApi', 'application', ['graph', 'sharepoint'], ['consent-help']));
+    expect(applicationOf(withHelp).filter((p) => help.includes(p)).sort()).toEqual([...help].sort());
   });
 
   test('register-apps: the system sender by Exchange RBAC for Applications (Application Mail.Send on that one mailbox)', () => {
