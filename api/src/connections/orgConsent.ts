@@ -1,4 +1,5 @@
 import type { ApiConfig } from '../config/config';
+import { ApiError } from '../errors/apiError';
 import type { MicrosoftIdentity } from '../identity/microsoftIdentity';
 import { ADMIN_ONLY_PERMISSIONS, GRAPH_PERMISSIONS, graphScopes, missingPermissions } from '../identity/microsoftIdentity';
 import type { GraphClient } from '../graph/graphClient';
@@ -193,9 +194,15 @@ export class OrgConsentStatus {
   private async ask(): Promise<Directory> {
     // Each part on its own: a tenant that withheld ConsentRequest.Read.All still shows its grants and admins.
     // Unknown is shown as "not granted" / "none" (the page then offers the org-consent option) and asked again next time.
+    // A part whose permission the tenant did not grant (Graph 403: the consent help's reads are
+    // optional, register-apps --with-consent-help) is an answer, kept like one: not logged, not asked
+    // again before the cache ends.
     const known = <T>(result: PromiseSettledResult<T>, fallback: T): T => {
       if (result.status === 'fulfilled') {
         return result.value;
+      }
+      if (result.reason instanceof ApiError && result.reason.code === 'PERMISSIONS_MISSING') {
+        return fallback;
       }
       this.cached = undefined;
       this.onError(result.reason);

@@ -3,6 +3,7 @@ import type { MicrosoftIdentity } from '../../src/identity/microsoftIdentity';
 import { FRESH_READ_INTERVAL_MS, objectIdOf, OrgConsentStatus, roomsGranted, signInScopes } from '../../src/connections/orgConsent';
 import { findSettingsList } from '../../src/sharepoint/listMirror';
 import { testConfig } from '../support/testConfig';
+import { ApiError } from '../../src/errors/apiError';
 
 describe('incremental consent (R-MOD-5)', () => {
   const config = testConfig();
@@ -45,6 +46,32 @@ describe('incremental consent (R-MOD-5)', () => {
     status.forget();
     await status.granted();
     expect(tokens).toBe(3);
+  });
+
+  it('OrgConsentStatus - the consent help\'s optional reads refused (Graph 403: not granted without --with-consent-help) are an answer: the page gets the link alone, nothing is logged, and the directory is not asked again before the cache ends; another failure is logged and asked again', async () => {
+    let tokens = 0;
+    const errors: unknown[] = [];
+    const identity = { appToken: async () => { tokens++; return 'x.e30.y'; }, authority: 'https://login.example/tenant', redirectUri: 'https://api.example/v1/auth/callback' } as unknown as MicrosoftIdentity;
+    let failure: ApiError = new ApiError('PERMISSIONS_MISSING', { upstream: 'Graph 403 Authorization_RequestDenied' });
+    const graph = {
+      request: async (_token: string, _method: string, path: string) => {
+        if (/directoryRoles|adminConsentRequestPolicy|appConsentRequests/.test(path)) throw failure;
+        return { value: [] };
+      },
+      list: async () => []
+    } as unknown as GraphClient;
+    const status = new OrgConsentStatus(config, identity, graph, (error) => errors.push(error));
+    const rooms = await status.rooms(null);
+    expect(rooms).toMatchObject({ available: false, adminApproval: { tenantAdmins: [], requestWorkflow: false, requestPending: false, requestUrl: null, adminConsentUrl: expect.stringContaining('/v2.0/adminconsent') } });
+    await status.rooms(null);
+    expect([tokens, errors]).toEqual([1, []]);
+    // Graph unavailable is not an answer: logged, and asked again.
+    failure = new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph 503' });
+    status.forget();
+    await status.rooms(null);
+    await status.rooms(null);
+    expect(tokens).toBe(3);
+    expect(errors.length).toBeGreaterThan(0);
   });
 
   it('objectIdOf - the object id is the first part of MSAL\'s home account id', () => {
