@@ -62,6 +62,9 @@ param allowedDelegatedClients string = '08e18876-6177-487e-b8b5-cf950c1e598c'
 @description('Any other setting of docs/api.md "Configuration" (SEND_*, TEST_EMAILS_PER_DAY, HEALTH_*, OUTBOX_*, ...) as { NAME: \'value\' }, strings; a setting the template sets itself cannot be changed here.')
 param tuning object = {}
 
+@description('Where the operations alerts go (docs/operations.md "Alerts"): an operator mailbox or distribution list.')
+param operatorEmail string
+
 @description('true allows Classic (password over SMTP basic authentication) connections for the tenant (CLASSIC_ENABLED); off unless chosen - docs/deploy.md says what it costs.')
 param classicEnabled bool = false
 
@@ -178,6 +181,23 @@ module availability 'modules/availability.bicep' = {
     tags: tags
     insightsName: monitoring.outputs.name
     url: 'https://${site.outputs.defaultHostname}/readyz'
+  }
+}
+
+// The alerts of docs/operations.md, to the operator.
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    namePrefix: namePrefix
+    location: location
+    tags: tags
+    operatorEmail: operatorEmail
+    workspaceId: monitoring.outputs.workspaceResourceId
+    siteId: site.outputs.resourceId
+    insightsId: monitoring.outputs.resourceId
+    availabilityTestId: availability.outputs.resourceId
+    vaultId: vault.outputs.resourceId
+    storageId: storage.outputs.resourceId
   }
 }
 

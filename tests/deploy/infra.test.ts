@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BicepFile, BicepResource, BicepValue, parseBicep } from './bicep';
 import { TABLES, WAKE_QUEUE } from '../../api/src/storage/tables';
@@ -19,7 +19,7 @@ const expr = (v: BicepValue | undefined): string => (typeof v === 'object' && v 
 /** Issue 11 point 3: the Azure templates' security settings, read from the Bicep sources. */
 describe('infra/ (Bicep)', () => {
   test('every module main.bicep uses exists and parses', () => {
-    expect(Object.keys(main.modules).sort()).toEqual(['access', 'availability', 'monitoring', 'site', 'storage', 'vault']);
+    expect(Object.keys(main.modules).sort()).toEqual(['access', 'alerts', 'availability', 'monitoring', 'site', 'storage', 'vault']);
     for (const m of Object.values(main.modules)) expect(existsSync(path.join(INFRA, m.path))).toBe(true);
   });
 
@@ -151,5 +151,41 @@ describe('infra/ (Bicep)', () => {
     const defaults = (main.modules.site.body as any).params.defaults as Record<string, BicepValue>;
     expect(Object.keys(defaults).sort()).toEqual(['LOG_LEVEL']);
     expect(Object.keys(defaults).filter((name) => name in settings)).toEqual([]);
+  });
+});
+
+/** docs/operations.md "Alerts" as code: an operator is paged from a deployment made from zero. */
+describe('infra/ alerts', () => {
+  const alerts = modules.alerts;
+  const apiSources = (dir: string): string => readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? apiSources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? readFileSync(path.join(dir, e.name), 'utf8') : '')).join('\n');
+
+  test('one action group mails the operator (operatorEmail, a required parameter); every rule tells it', () => {
+    expect(main.params.operatorEmail.default).toBeUndefined();
+    expect(expr((main.modules.alerts.body as any).params.operatorEmail)).toBe('operatorEmail');
+    const group = one('Microsoft.Insights/actionGroups');
+    expect(expr(group.properties.emailReceivers[0].emailAddress)).toBe('operatorEmail');
+    const logRules = alerts.resources.logRules.body as any;
+    expect(expr(logRules.body.properties.actions.actionGroups[0])).toBe('operators.id');
+    for (const rule of [alerts.resources.notReady.body as any, (alerts.resources.metricRules.body as any).body]) {
+      expect(expr(rule.properties.actions[0].actionGroupId)).toBe('operators.id');
+    }
+  });
+
+  test('the log alerts search the console lines for messages the API writes, word for word', () => {
+    const source = apiSources(path.resolve(__dirname, '..', '..', 'api', 'src'));
+    const queries = (alerts.vars.logAlerts as any[]).map((rule) => String(rule.query));
+    expect((alerts.vars.logAlerts as any[]).map((rule) => rule.displayName)).toEqual(["The API's own rights refused", 'Alert mail not sent', 'Outbox stalled']);
+    const messages = queries.flatMap((q) => [...q.matchAll(/(?:startswith|endswith) "([^"]+)"/g)].map((m) => m[1]));
+    expect(messages.length).toBeGreaterThanOrEqual(8);
+    for (const message of messages) expect([message, source.includes(message)]).toEqual([message, true]);
+    for (const q of queries) expect(q.startsWith('AppServiceConsoleLogs | extend line = parse_json(ResultDescription)')).toBe(true);
+  });
+
+  test('metric alerts: 5xx, health check, Key Vault 403 on wrap/unwrap, storage ServerBusy; the availability test from both regions', () => {
+    expect((modules.alerts.vars.metricAlerts as any[]).map((m) => [m.name, m.metric])).toEqual([['errors', 'Http5xx'], ['health-check', 'HealthCheckStatus'], ['key-vault-refused', 'ServiceApiResult'], ['storage-throttling', 'Transactions']]);
+    const notReady = (alerts.resources.notReady.body as any).properties.criteria;
+    expect([notReady['odata.type'], notReady.failedLocationCount]).toEqual(['Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria', 2]);
+    const locations = (modules.availability.resources.readyz.body as any).properties.Locations;
+    expect(locations).toHaveLength(notReady.failedLocationCount);
   });
 });
