@@ -3,7 +3,8 @@ import Fastify from 'fastify';
 import { errors as joseErrors } from 'jose';
 import { authentication, principalOf, rateLimitKey } from '../../src/auth/authentication';
 import { CatalogAdminCheck } from '../../src/auth/catalogAdmin';
-import { ClassicAttemptGuard } from '../../src/auth/classicAttempts';
+import { ClassicAttemptGuard, TableAttemptCounter } from '../../src/auth/classicAttempts';
+import type { TableClient } from '@azure/data-tables';
 import { authorize, principalFromClaims, Principal } from '../../src/auth/principal';
 import { createTokenVerifier, issuersFor, jwksUrl, TokenVerifier } from '../../src/auth/tokenVerifier';
 import { testEmailPolicy } from '../../src/connections/testEmailPolicy';
@@ -494,5 +495,101 @@ describe('sign-in state - what the callback accepts', () => {
         expect(e).toMatchObject({ code: 'STATE_INVALID', detail: 'The sign-in response does not belong to this sign-in (nonce).' });
       }
     }
+  });
+});
+
+/**
+ * TableAttemptCounter's decisions against a table in memory that answers as Azure Table storage
+ * does (ETags, 404, 409 on a create, 412 on a stale update, a transaction all or nothing); the
+ * same counter against Azurite with two instances: test/integration/classicAttempts.test.ts.
+ */
+describe('TableAttemptCounter - counts kept in storage', () => {
+  const restError = (statusCode: number): Error => Object.assign(new Error(`status ${statusCode}`), { name: 'RestError', statusCode });
+  class MemoryTable {
+    public readonly rows = new Map<string, Record<string, unknown> & { etag: string }>();
+    public transactions = 0;
+    private version = 0;
+    public failNext: number | undefined;
+    public async getEntity(partitionKey: string, rowKey: string): Promise<Record<string, unknown>> {
+      const row = this.rows.get(`${partitionKey}|${rowKey}`);
+      if (!row) throw restError(404);
+      return { ...row };
+    }
+    public async submitTransaction(actions: [string, Record<string, unknown>, string?, { etag?: string }?][]): Promise<void> {
+      this.transactions++;
+      if (this.failNext !== undefined) {
+        const status = this.failNext;
+        this.failNext = undefined;
+        throw restError(status);
+      }
+      for (const [kind, entity, , options] of actions) {
+        const current = this.rows.get(`${String(entity.partitionKey)}|${String(entity.rowKey)}`);
+        if (kind === 'create' && current) throw restError(409);
+        if (kind === 'update' && (!current || (options?.etag && options.etag !== current.etag))) throw restError(current ? 412 : 404);
+      }
+      for (const [, entity] of actions) this.rows.set(`${String(entity.partitionKey)}|${String(entity.rowKey)}`, { ...entity, etag: `W/"${++this.version}"` });
+    }
+    public async deleteEntity(partitionKey: string, rowKey: string): Promise<void> {
+      if (!this.rows.delete(`${partitionKey}|${rowKey}`)) throw restError(404);
+    }
+    public async *listEntities(options: { queryOptions: { filter: string } }): AsyncIterable<Record<string, unknown>> {
+      const cutoff = Number(/windowStart lt (\d+)/.exec(options.queryOptions.filter)?.[1]);
+      for (const row of [...this.rows.values()]) if ((row.windowStart as number) < cutoff) yield { rowKey: row.rowKey };
+    }
+  }
+  const counterOn = (table: MemoryTable, now: () => number) => new TableAttemptCounter(table as unknown as TableClient, 60, now);
+  const keys = [{ key: 'caller:t:a', limit: 3 }, { key: 'account:v@contoso.test', limit: 2 }];
+
+  it('TableAttemptCounter - counts every key of an attempt in one transaction; refused while any is at its limit (the longest wait, nothing counted); a new window by the clock; clear ends one key', async () => {
+    let now = 1_000_000;
+    const table = new MemoryTable();
+    const counter = counterOn(table, () => now);
+    expect(await counter.take(keys)).toBe(0);
+    now += 10_000;
+    expect(await counter.take(keys)).toBe(0);
+    expect(table.transactions).toBe(2);
+    expect([...table.rows.values()].map((r) => [r.count, r.windowStart]).sort()).toEqual([[2, 1_000_000], [2, 1_000_000]]);
+    // The account is at its limit: 50 s of its window left; nothing counted on the caller.
+    now += 10_000;
+    expect(await counter.take(keys)).toBe(40);
+    expect(await counter.take([{ key: 'caller:t:a', limit: 3 }, { key: 'account:other', limit: 2 }, { key: 'account:v@contoso.test', limit: 2 }])).toBe(40);
+    expect([...table.rows.values()].map((r) => r.count).sort()).toEqual([2, 2]);
+    // A second before its end: 1 s (never 0); at its end, a new window.
+    now = 1_000_000 + 59_999;
+    expect(await counter.take(keys)).toBe(1);
+    now = 1_000_000 + 60_000;
+    expect(await counter.take(keys)).toBe(0);
+    expect([...table.rows.values()].map((r) => [r.count, r.windowStart])).toEqual([[1, 1_060_000], [1, 1_060_000]]);
+    // Rows are named by a hash of the key, never the key.
+    expect([...table.rows.values()].every((r) => /^[0-9a-f]{64}$/.test(String(r.rowKey)) && r.partitionKey === 'classic-attempts')).toBe(true);
+    expect(JSON.stringify([...table.rows.values()])).not.toContain('contoso');
+    await counter.clear('account:v@contoso.test');
+    expect(table.rows.size).toBe(1);
+    await counter.clear('account:v@contoso.test');
+    expect(table.rows.size).toBe(1);
+  });
+
+  it('TableAttemptCounter - another instance counting first (409, 412) makes it read again and count on top; a storage fault is SERVICE_UNAVAILABLE; endless contention gives up; the retention deletes only ended windows', async () => {
+    let now = 5_000_000;
+    const table = new MemoryTable();
+    const counter = counterOn(table, () => now);
+    table.failNext = 409;
+    expect(await counter.take(keys)).toBe(0);
+    table.failNext = 412;
+    expect(await counter.take(keys)).toBe(0);
+    // Each was tried twice (the conflict, then on a fresh read) and counted once.
+    expect([table.transactions, ...[...table.rows.values()].map((r) => r.count)]).toEqual([4, 2, 2]);
+    table.failNext = 500;
+    await expect(counter.take([{ key: 'fresh', limit: 5 }])).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage 500' });
+    const busy = counterOn(Object.assign(new MemoryTable(), { submitTransaction: async () => { throw restError(412); } }), () => now);
+    await expect(busy.take(keys)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'classic attempt counters contended' });
+    const failing = counterOn(Object.assign(new MemoryTable(), { getEntity: async () => { throw restError(503); } }), () => now);
+    await expect(failing.take(keys)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage 503' });
+    now += 30_000;
+    await counter.take([{ key: 'later', limit: 1 }]);
+    // At now + 45 s the first rows' window (5,000,000 + 60 s) has ended; the later one's has not
+    // ('fresh' was never written: its transaction failed).
+    expect(await counter.purge(now + 45_000)).toBe(2);
+    expect([...table.rows.values()].map((r) => r.windowStart)).toEqual([now]);
   });
 });
