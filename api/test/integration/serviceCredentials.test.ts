@@ -73,11 +73,14 @@ describe('the API\'s own rights refused (real API and MSAL, local tenant, Azurit
     const ready = await stack.call('GET', '/readyz');
     expect([ready.status, ready.body.code, ready.body.upstream]).toEqual([503, 'SERVICE_CREDENTIALS_REJECTED', 'AADSTS7000222']);
 
-    // The catalog stays connected, for the LMS and in the settings list.
+    // The catalog is not lost, for the LMS and in the settings list: connected, or - when the sweep
+    // probed this one of the two - a check that could not tell (R-PAGE-6 "error"), with the code.
     const view = await stack.call('GET', catalogPath(modern, '/connection'), { token: lms });
-    expect(view.body.health).toMatchObject({ state: 'connected', code: null });
+    const state = view.body.health.state as string;
+    expect(view.body.health).toMatchObject(state === 'error' ? { code: 'SERVICE_CREDENTIALS_REJECTED' } : { state: 'connected', code: null });
     const [item] = await settingsListItems(stack, modern, ADMIN);
-    expect(item).toMatchObject({ LmsConnectionStatus: 'Connected' });
+    // (The list is written with the API's own token, refused now: it may still say Connected.)
+    expect(['Connected', state === 'error' ? 'Error' : 'Connected']).toContain(item.LmsConnectionStatus);
 
     // An admin's Check now is told what it is (not "sign in again"): 503 with the code.
     const check = await stack.call('POST', catalogPath(modern, '/connection/check'), { token: pageToken, headers: { 'accept-language': 'ja' } });
