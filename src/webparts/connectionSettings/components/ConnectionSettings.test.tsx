@@ -663,6 +663,13 @@ describe('ConnectionSettings', () => {
     expect(screen.getByTestId('alerts-to')).toHaveTextContent(en.alertsConnectedBy.replace('{0}', 'adele@contoso.test'));
   });
 
+  it('ConnectionSettings - a last check that could not tell (health "error") keeps the test email: it is how an admin sees whether mail goes out', async () => {
+    renderPage({ api: new FakeConnectionApi(connectedView({ health: { state: 'error', code: 'SERVICE_UNAVAILABLE', checkedAt: '2026-12-01T10:00:00Z' } })) });
+    await ready();
+    expect(screen.getByRole('heading', { name: en.testEmailHeading })).toBeInTheDocument();
+    expect(screen.getByTestId('check-failed')).toBeInTheDocument();
+  });
+
   it('ConnectionSettings - the summary reads well without the engine\'s fields', async () => {
     renderPage({ api: new FakeConnectionApi(connectedView({ connectedBy: null, connectedAt: null, outbox: null })) });
     await ready();

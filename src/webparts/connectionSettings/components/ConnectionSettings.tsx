@@ -7,7 +7,7 @@ import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import { format, sentences, type IConnectionSettingsStrings, withErrorTexts } from '../loc';
 import { appError, toAppError, type IAppError } from '../model/appError';
-import { isConnected, type AuthMethod, type IConnectionView, type Transport } from '../model/connection';
+import { isConnected, isWorking, type AuthMethod, type IConnectionView, type Transport } from '../model/connection';
 import { dirtyFields, orgConsentOptionVisible, validate, validateCredentials, hasErrors, type FormField, type IFormErrors, type IFormValues } from '../model/form';
 import { INITIAL_STATE, pageReducer, type ErrorPlace, type INotice, type IPageState, type PageAction } from '../model/pageState';
 import { reconnectHelps } from '../model/reconnect';
@@ -548,7 +548,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           />
         </LazyBoundary>
       ) : null),
-      (layout.connected && view.health.state === 'connected' && view.account ? (
+      (layout.connected && isWorking(view) && view.account ? (
         <LazyBoundary key="test-email" strings={strings}>
           <TestEmail strings={strings} api={services.connectionApi} from={view.account.email} defaultRecipient={props.userEmail} disabled={disabled} method={view.method} onSettled={(failure) => { void afterTestEmail(failure); }} />
         </LazyBoundary>

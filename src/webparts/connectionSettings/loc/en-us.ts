@@ -154,7 +154,7 @@ const strings: IConnectionSettingsStrings = {
   stateSendingText: 'The LMS sends this catalog\'s notifications and invitations as {0}.',
   statePaused: 'Paused',
   stateBlocked: 'Blocked by Exchange Online',
-  statePausedText: 'An account is connected, but sending is off: nothing is sent for this catalog until you turn it on below.',
+  statePausedText: 'An account is connected, but sending is off: nothing is sent for this catalog until you turn it on.',
   stateLost: 'Connection lost',
   stateLostText: 'Nothing has been sent since {0}. Notifications are held and go out once the connection works again.',
   stateNotConnected: 'Not connected',

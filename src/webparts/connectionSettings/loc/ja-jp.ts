@@ -154,7 +154,7 @@ const strings: IConnectionSettingsStrings = {
   stateSendingText: 'LMS はこのカタログの通知と出席依頼を {0} として送信しています。',
   statePaused: '一時停止中',
   stateBlocked: 'Exchange Online によりブロック中',
-  statePausedText: 'アカウントは接続されていますが、送信はオフです。下のスイッチをオンにするまで、このカタログからは何も送信されません。',
+  statePausedText: 'アカウントは接続されていますが、送信はオフです。送信をオンにするまで、このカタログからは何も送信されません。',
   stateLost: '接続切れ',
   stateLostText: '{0} 以降、送信は停止しています。通知は保留され、接続が回復すると送信されます。',
   stateNotConnected: '未接続',

@@ -61,6 +61,14 @@ const isCount = (value: unknown): boolean => typeof value === 'number' && isFini
  * as. The API is the authority, but an answer that is not one (a proxy's page, a broken
  * deployment) must end in "Something unexpected went wrong", not in a page that crashes or hangs.
  */
+/**
+ * A connection that works as far as anyone knows: connected, or a last check that could not tell
+ * ("error": Microsoft 365 or the service did not answer) - not lost, and sending goes on.
+ */
+export function isWorking(view: Pick<IConnectionView, 'health'>): boolean {
+  return view.health.state === 'connected' || view.health.state === 'error';
+}
+
 export function isConnectionView(value: unknown): value is IConnectionView {
   if (!isObject(value) || !isString(value.catalog) || typeof value.enabled !== 'boolean' || !isString(value.etag)) {
     return false;

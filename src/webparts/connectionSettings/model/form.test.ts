@@ -55,6 +55,9 @@ describe('form', () => {
     expect(base.classicEmail).toBe('c@contoso.test');
     expect(classicNeedsCredentials(base, { ...base, enabled: true }, view)).toBe(false);
     expect(classicNeedsCredentials(base, { ...base, classicEmail: 'd@contoso.test' }, view)).toBe(true);
+    // A last check that could not tell ("error") is no loss: still no password to save a setting; a lost one needs it.
+    expect(classicNeedsCredentials(base, { ...base, enabled: true }, { ...view, health: { state: 'error', code: 'SERVICE_UNAVAILABLE', checkedAt: null } })).toBe(false);
+    expect(classicNeedsCredentials(base, { ...base, enabled: true }, { ...view, health: { state: 'lost', code: 'BAD_CREDENTIALS', checkedAt: null } })).toBe(true);
   });
 
   it('form - the organisation consent option shows only to those who can grant it, until granted (R-MOD-5)', () => {

@@ -1,5 +1,5 @@
 import type { IConnectionSettingsStrings } from '../loc';
-import type { AuthMethod, IConnectionView, Transport } from './connection';
+import { isWorking, type AuthMethod, type IConnectionView, type Transport } from './connection';
 import type { ISettings } from './settings';
 
 /** What the admin edits on the page. The password lives here only until it is sent. */
@@ -86,7 +86,7 @@ export function classicNeedsCredentials(stored: IFormValues, current: IFormValue
   if (current.method !== 'classic') {
     return false;
   }
-  const connectedClassic = !!view && view.method === 'classic' && view.account !== null && view.health.state === 'connected';
+  const connectedClassic = !!view && view.method === 'classic' && view.account !== null && isWorking(view);
   return !connectedClassic || dirtyFields(stored, current).indexOf('classicEmail') >= 0 || current.classicPassword !== '';
 }
 
