@@ -435,6 +435,25 @@ describe('ClassicAttemptGuard - the password oracle closed', () => {
     expect(results.filter((e) => e?.code === 'CONNECT_ATTEMPTS_LIMITED')).toHaveLength(17);
   });
 
+  it('classicAttempts - counters that cannot be written (storage down): no login, the attempt audited with the code', async () => {
+    const audit: { outcome: string }[] = [];
+    const down = { take: async () => { throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage 503' }); }, clear: async () => undefined };
+    const g = new ClassicAttemptGuard(config, (entry) => audit.push(entry), down);
+    let tried = false;
+    expect((await rejectionOf(g.attempt({ caller: caller('a'), catalog: 'cat', account: 'x@contoso.test' }, async () => { tried = true; })))?.code).toBe('SERVICE_UNAVAILABLE');
+    expect([tried, audit.map((a) => a.outcome)]).toEqual([false, ['SERVICE_UNAVAILABLE']]);
+  });
+
+  it('classicAttempts - an attempt refused by one limit counts against none: a caller refused at one mailbox keeps its budget for others', async () => {
+    const { guard: g } = guard();
+    for (let i = 0; i < 2; i++) await rejectionOf(g.attempt({ caller: caller('a'), catalog: 'cat', account: 'locked@contoso.test' }, wrongPassword));
+    for (let i = 0; i < 3; i++) expect((await rejectionOf(g.attempt({ caller: caller('a'), catalog: 'cat', account: 'locked@contoso.test' }, wrongPassword)))?.code).toBe('CONNECT_ATTEMPTS_LIMITED');
+    // Two of the caller's four are left.
+    expect(await g.attempt({ caller: caller('a'), catalog: 'cat', account: 'one@contoso.test' }, async () => 'ok')).toBe('ok');
+    expect(await g.attempt({ caller: caller('a'), catalog: 'cat', account: 'two@contoso.test' }, async () => 'ok')).toBe('ok');
+    expect((await rejectionOf(g.attempt({ caller: caller('a'), catalog: 'cat', account: 'three@contoso.test' }, async () => 'ok')))?.code).toBe('CONNECT_ATTEMPTS_LIMITED');
+  });
+
   it('classicAttempts - a proven password clears the account\'s count; a failure that is not an ApiError is audited as INTERNAL_ERROR', async () => {
     const { guard: g, audit } = guard();
     await rejectionOf(g.attempt({ caller: caller('a'), catalog: 'cat', account: 'me@contoso.test' }, wrongPassword));
@@ -522,8 +541,11 @@ describe('TableAttemptCounter - counts kept in storage', () => {
         this.failNext = undefined;
         throw restError(status);
       }
-      for (const [kind, entity, , options] of actions) {
+      for (const [kind, entity, mode, options] of actions) {
         const current = this.rows.get(`${String(entity.partitionKey)}|${String(entity.rowKey)}`);
+        // An update without an ETag would overwrite another instance's count: the counter must never send one.
+        if (kind !== 'create' && kind !== 'update') throw new Error(`an action the counter never sends: ${kind}`);
+        if (kind === 'update' && (mode !== 'Replace' || !options?.etag)) throw new Error('an unconditional update');
         if (kind === 'create' && current) throw restError(409);
         if (kind === 'update' && (!current || (options?.etag && options.etag !== current.etag))) throw restError(current ? 412 : 404);
       }
@@ -581,8 +603,12 @@ describe('TableAttemptCounter - counts kept in storage', () => {
     expect([table.transactions, ...[...table.rows.values()].map((r) => r.count)]).toEqual([4, 2, 2]);
     table.failNext = 500;
     await expect(counter.take([{ key: 'fresh', limit: 5 }])).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage 500' });
-    const busy = counterOn(Object.assign(new MemoryTable(), { submitTransaction: async () => { throw restError(412); } }), () => now);
+    let tries = 0;
+    const busy = counterOn(Object.assign(new MemoryTable(), { submitTransaction: async () => { tries++; throw restError(412); } }), () => now);
     await expect(busy.take(keys)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'classic attempt counters contended' });
+    expect(tries).toBe(10);
+    const undeletable = counterOn(Object.assign(new MemoryTable(), { deleteEntity: async () => { throw restError(503); } }), () => now);
+    await expect(undeletable.clear('k')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage 503' });
     const failing = counterOn(Object.assign(new MemoryTable(), { getEntity: async () => { throw restError(503); } }), () => now);
     await expect(failing.take(keys)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage 503' });
     now += 30_000;
