@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { LRUCache } from 'lru-cache';
 import type { ClassicConfig } from '../config/config';
 import { ApiError, codeOf } from '../errors/apiError';
-import { deleteRow, statusOf, storageError } from '../storage/tables';
+import { conditionalWriteError, deleteRow, statusOf, storageError } from '../storage/tables';
 import type { Principal } from './principal';
 
 /** One classic connect: who tried, for which catalog, which mailbox. Never the password. */
@@ -25,27 +24,6 @@ export interface AttemptCounter {
   take(keys: ReadonlyArray<{ key: string; limit: number }>): Promise<number>;
   /** Ends a key's window (a proven password ends the account's count). */
   clear(key: string): Promise<void>;
-}
-
-/** The counters in this process's memory (unit tests; one instance). */
-export class MemoryAttemptCounter implements AttemptCounter {
-  private readonly counters: LRUCache<string, number>;
-
-  public constructor(windowSeconds: number) {
-    this.counters = new LRUCache<string, number>({ max: 50_000, ttl: windowSeconds * 1000, noUpdateTTL: true });
-  }
-
-  public async take(keys: ReadonlyArray<{ key: string; limit: number }>): Promise<number> {
-    const wait = Math.max(0, ...keys.map(({ key, limit }) => ((this.counters.get(key) ?? 0) < limit ? 0 : Math.max(1, Math.ceil(this.counters.getRemainingTTL(key) / 1000)))));
-    if (wait === 0) {
-      keys.forEach(({ key }) => this.counters.set(key, (this.counters.get(key) ?? 0) + 1));
-    }
-    return wait;
-  }
-
-  public async clear(key: string): Promise<void> {
-    this.counters.delete(key);
-  }
 }
 
 /** The partition of the `limits` table the Classic attempt counters are kept in. */
@@ -91,9 +69,11 @@ export class TableAttemptCounter implements AttemptCounter {
         await this.table.submitTransaction(actions);
         return 0;
       } catch (error) {
-        // Another instance counted first (412 on an update, 409 on a create): read again.
-        if (!isConflict(error)) {
-          throw storageError(error);
+        // Another instance counted first (412 on an update, 409 on a create) or cleared a row
+        // meanwhile (404): read again.
+        const refused = conditionalWriteError(error);
+        if (refused.code !== 'CHANGED_BY_SOMEONE_ELSE') {
+          throw refused;
         }
       }
     }
@@ -131,11 +111,6 @@ export class TableAttemptCounter implements AttemptCounter {
 
 const rowKeyOf = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
-function isConflict(error: unknown): boolean {
-  const status = statusOf(error);
-  return status === 409 || status === 412;
-}
-
 /**
  * Classic connect proves a password with an SMTP login, so unchecked it is a password oracle for
  * any mailbox of the tenant (and Entra smart lockout would lock the victim out from the API's
@@ -145,7 +120,7 @@ function isConflict(error: unknown): boolean {
  * instances, so an attacker spread over them gets no more than the limit.
  */
 export class ClassicAttemptGuard {
-  public constructor(private readonly config: ClassicConfig, private readonly audit: AuditLog, private readonly counters: AttemptCounter = new MemoryAttemptCounter(config.windowSeconds)) {}
+  public constructor(private readonly config: ClassicConfig, private readonly audit: AuditLog, private readonly counters: AttemptCounter) {}
 
   /** Runs `prove` (the SMTP login and mailbox checks) if the attempt is allowed; audits its outcome. */
   public async attempt<T>(attempt: ClassicAttempt, prove: () => Promise<T>): Promise<T> {

@@ -15,7 +15,7 @@ import type { CatalogGate } from '../catalogs/catalogGate';
 import { ConnectionStore } from './connectionStore';
 import { ConnectionWriter } from './connectionWriter';
 import { ClassicSecret, CredentialsProvider } from './credentials';
-import { applySettings, ConnectionRecord, ConnectionView, disconnected, SettingsChange, settingsEtag, toView } from './model';
+import { applySettings, ConnectionRecord, ConnectionView, disconnected, isWorking, SettingsChange, settingsEtag, toView } from './model';
 import { requireUserMailbox } from './mailboxCheck';
 import { objectIdOf, type OrgConsentStatus } from './orgConsent';
 import { checkBinding, checkNotExpired, checkSamePrincipal } from './signInState';
@@ -23,7 +23,7 @@ import type { PendingSignIn, SignInStore } from './signInStore';
 
 /** R-LOSS-0: refresh a modern connection whose tokens were not used for `days`. */
 export function needsKeepAlive(record: ConnectionRecord, now: number, days: number): boolean {
-  if (record.method !== 'modern' || (record.health.state !== 'connected' && record.health.state !== 'error')) {
+  if (record.method !== 'modern' || !isWorking(record)) {
     return false;
   }
   const last = record.lastTokenUseAt ? Date.parse(record.lastTokenUseAt) : 0;

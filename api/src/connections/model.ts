@@ -42,6 +42,15 @@ export interface ConnectionRecord {
   blocked?: { code: ErrorCode; since: string } | null;
 }
 
+/**
+ * A connection that works as far as anyone knows: connected, or its last check could not tell
+ * ("error", R-PAGE-6: Microsoft 365 or the service did not answer) - not lost, so it keeps sending,
+ * is probed and kept alive.
+ */
+export function isWorking(record: Pick<ConnectionRecord, 'health'>): boolean {
+  return record.health.state === 'connected' || record.health.state === 'error';
+}
+
 export function emptyConnection(catalog: string, connectionId: string): ConnectionRecord {
   return {
     catalog,

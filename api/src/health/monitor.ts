@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ApiConfig } from '../config/config';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ConnectionStore } from '../connections/connectionStore';
-import type { ConnectionRecord } from '../connections/model';
+import { isWorking, type ConnectionRecord } from '../connections/model';
 import { ApiError, codeOf, logFields } from '../errors/apiError';
 import { JOB_PARTITION, MailboxLease } from '../sending/mailboxLease';
 import type { AlertService } from './alerts';
@@ -251,7 +251,7 @@ export class HealthMonitor {
 
   /** One catalog's probe, counted in `result`, then its due notices handed to `notify`; never throws. */
   private async sweepOne(record: ConnectionRecord, result: Record<'probed' | 'lost' | 'restored' | 'resumed' | 'notices' | 'failed' | 'skipped' | 'mailboxCheckRefused', number>, notify: (record: ConnectionRecord) => void, refused: Refused): Promise<void> {
-    if (record.method && (record.health.state === 'lost' || ((record.health.state === 'connected' || record.health.state === 'error') && record.enabled))) {
+    if (record.method && (record.health.state === 'lost' || (isWorking(record) && record.enabled))) {
       if ((refused.credentials && record.method === 'modern') || refused.key) {
         result.skipped++;
         return;

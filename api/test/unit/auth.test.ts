@@ -375,13 +375,56 @@ describe('CatalogAdminCheck - ManageWeb, asked once per caller and catalog', () 
   });
 });
 
+/**
+ * A table in memory that answers as Azure Table storage does (ETags, 404, 409 on a create, 412 on a
+ * stale update, a transaction all or nothing): the Classic attempt counters' storage in unit tests;
+ * the same counter against Azurite with two instances: test/integration/classicAttempts.test.ts.
+ */
+const restError = (statusCode: number): Error => Object.assign(new Error(`status ${statusCode}`), { name: 'RestError', statusCode });
+class MemoryTable {
+  public readonly rows = new Map<string, Record<string, unknown> & { etag: string }>();
+  public transactions = 0;
+  private version = 0;
+  public failNext: number | undefined;
+  public async getEntity(partitionKey: string, rowKey: string): Promise<Record<string, unknown>> {
+    const row = this.rows.get(`${partitionKey}|${rowKey}`);
+    if (!row) throw restError(404);
+    return { ...row };
+  }
+  public async submitTransaction(actions: [string, Record<string, unknown>, string?, { etag?: string }?][]): Promise<void> {
+    this.transactions++;
+    if (this.failNext !== undefined) {
+      const status = this.failNext;
+      this.failNext = undefined;
+      throw restError(status);
+    }
+    for (const [kind, entity, mode, options] of actions) {
+      const current = this.rows.get(`${String(entity.partitionKey)}|${String(entity.rowKey)}`);
+      // An update without an ETag would overwrite another instance's count: the counter must never send one.
+      if (kind !== 'create' && kind !== 'update') throw new Error(`an action the counter never sends: ${kind}`);
+      if (kind === 'update' && (mode !== 'Replace' || !options?.etag)) throw new Error('an unconditional update');
+      if (kind === 'create' && current) throw restError(409);
+      if (kind === 'update' && (!current || (options?.etag && options.etag !== current.etag))) throw restError(current ? 412 : 404);
+    }
+    for (const [, entity] of actions) this.rows.set(`${String(entity.partitionKey)}|${String(entity.rowKey)}`, { ...entity, etag: `W/"${++this.version}"` });
+  }
+  public async deleteEntity(partitionKey: string, rowKey: string): Promise<void> {
+    if (!this.rows.delete(`${partitionKey}|${rowKey}`)) throw restError(404);
+  }
+  public async *listEntities(options: { queryOptions: { filter: string } }): AsyncIterable<Record<string, unknown>> {
+    const cutoff = Number(/windowStart lt (\d+)/.exec(options.queryOptions.filter)?.[1]);
+    for (const row of [...this.rows.values()]) if ((row.windowStart as number) < cutoff) yield { rowKey: row.rowKey };
+  }
+}
+
 describe('ClassicAttemptGuard - the password oracle closed', () => {
   const caller = (oid: string) => user({ oid, preferred_username: `${oid}@contoso.test` }) as Extract<Principal, { kind: 'user' }>;
   const config = { enabled: true, attemptsPerCaller: 4, attemptsPerAccount: 2, windowSeconds: 60 };
 
   function guard(overrides: Partial<typeof config> = {}) {
     const audit: { caller: string; callerId: string; catalog: string; target: string; outcome: string }[] = [];
-    return { audit, guard: new ClassicAttemptGuard({ ...config, ...overrides }, (entry) => audit.push(entry)) };
+    const settings = { ...config, ...overrides };
+    return { audit, guard: new ClassicAttemptGuard(settings, (entry) => audit.push(entry), new TableAttemptCounter(new MemoryTable() as unknown as TableClient, settings.windowSeconds)) };
   }
   const wrongPassword = async (): Promise<void> => {
     throw new ApiError('BAD_CREDENTIALS');
@@ -517,48 +560,8 @@ describe('sign-in state - what the callback accepts', () => {
   });
 });
 
-/**
- * TableAttemptCounter's decisions against a table in memory that answers as Azure Table storage
- * does (ETags, 404, 409 on a create, 412 on a stale update, a transaction all or nothing); the
- * same counter against Azurite with two instances: test/integration/classicAttempts.test.ts.
- */
+/** TableAttemptCounter's decisions against the table in memory above. */
 describe('TableAttemptCounter - counts kept in storage', () => {
-  const restError = (statusCode: number): Error => Object.assign(new Error(`status ${statusCode}`), { name: 'RestError', statusCode });
-  class MemoryTable {
-    public readonly rows = new Map<string, Record<string, unknown> & { etag: string }>();
-    public transactions = 0;
-    private version = 0;
-    public failNext: number | undefined;
-    public async getEntity(partitionKey: string, rowKey: string): Promise<Record<string, unknown>> {
-      const row = this.rows.get(`${partitionKey}|${rowKey}`);
-      if (!row) throw restError(404);
-      return { ...row };
-    }
-    public async submitTransaction(actions: [string, Record<string, unknown>, string?, { etag?: string }?][]): Promise<void> {
-      this.transactions++;
-      if (this.failNext !== undefined) {
-        const status = this.failNext;
-        this.failNext = undefined;
-        throw restError(status);
-      }
-      for (const [kind, entity, mode, options] of actions) {
-        const current = this.rows.get(`${String(entity.partitionKey)}|${String(entity.rowKey)}`);
-        // An update without an ETag would overwrite another instance's count: the counter must never send one.
-        if (kind !== 'create' && kind !== 'update') throw new Error(`an action the counter never sends: ${kind}`);
-        if (kind === 'update' && (mode !== 'Replace' || !options?.etag)) throw new Error('an unconditional update');
-        if (kind === 'create' && current) throw restError(409);
-        if (kind === 'update' && (!current || (options?.etag && options.etag !== current.etag))) throw restError(current ? 412 : 404);
-      }
-      for (const [, entity] of actions) this.rows.set(`${String(entity.partitionKey)}|${String(entity.rowKey)}`, { ...entity, etag: `W/"${++this.version}"` });
-    }
-    public async deleteEntity(partitionKey: string, rowKey: string): Promise<void> {
-      if (!this.rows.delete(`${partitionKey}|${rowKey}`)) throw restError(404);
-    }
-    public async *listEntities(options: { queryOptions: { filter: string } }): AsyncIterable<Record<string, unknown>> {
-      const cutoff = Number(/windowStart lt (\d+)/.exec(options.queryOptions.filter)?.[1]);
-      for (const row of [...this.rows.values()]) if ((row.windowStart as number) < cutoff) yield { rowKey: row.rowKey };
-    }
-  }
   const counterOn = (table: MemoryTable, now: () => number) => new TableAttemptCounter(table as unknown as TableClient, 60, now);
   const keys = [{ key: 'caller:t:a', limit: 3 }, { key: 'account:v@contoso.test', limit: 2 }];
 
@@ -601,6 +604,10 @@ describe('TableAttemptCounter - counts kept in storage', () => {
     expect(await counter.take(keys)).toBe(0);
     // Each was tried twice (the conflict, then on a fresh read) and counted once.
     expect([table.transactions, ...[...table.rows.values()].map((r) => r.count)]).toEqual([4, 2, 2]);
+    // A row another instance deleted meanwhile (a proven password cleared it): 404, read again.
+    table.failNext = 404;
+    expect(await counter.take([{ key: 'caller:t:a', limit: 3 }])).toBe(0);
+    expect(table.transactions).toBe(6);
     table.failNext = 500;
     await expect(counter.take([{ key: 'fresh', limit: 5 }])).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage 500' });
     let tries = 0;
