@@ -1,5 +1,6 @@
 import * as React from 'react';
 import { basicAuthRetired } from '../model/classic';
+import { ClassicRetirementLines } from './ClassicRetirement';
 import { TextField, type ITextField } from '@fluentui/react/lib/TextField';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Text } from '@fluentui/react/lib/Text';
@@ -44,8 +45,7 @@ export default function ClassicSection(props: IClassicSectionProps): JSX.Element
     <Stack tokens={{ childrenGap: 12 }}>
       <div data-testid="classic-warning">
         <MessageBar messageBarType={retired ? MessageBarType.error : MessageBarType.warning} isMultiline={true}>
-          <Text block={true} styles={{ root: { fontWeight: 600, color: 'inherit' } }}>{strings.classicRetirementTitle}</Text>
-          <Text block={true} styles={{ root: { color: 'inherit' } }}>{retired ? strings.classicRetiredText : strings.classicRetirementText}</Text>
+          <ClassicRetirementLines strings={strings} retired={retired} />
           <Text block={true} styles={{ root: { fontWeight: 600, color: 'inherit', marginTop: 8 } }}>{strings.classicLimitsHeading}</Text>
           <ul data-testid="classic-limits" className="lms-list">
             <li>{strings.classicLimitRooms}</li>

@@ -9,6 +9,7 @@ import { useTheme } from '@fluentui/react/lib/Theme';
 import { format, type IConnectionSettingsStrings, withErrorTexts } from '../loc';
 import type { IConnectionView } from '../model/connection';
 import { basicAuthRetired } from '../model/classic';
+import { ClassicRetirementLines } from './ClassicRetirement';
 import { reconnectHelps } from '../model/reconnect';
 import { itemsText, summaryState, type SummaryState } from '../model/summary';
 import type { IPageError } from '../model/pageState';
@@ -88,6 +89,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   const account = view.account;
   const method = view.method;
   const canReconnect = state === 'lost' && reconnectHelps(view.health.code);
+  const retired = basicAuthRetired(props.today || new Date());
   const errorCode = error && typeof error.error !== 'string' ? error.error.code : undefined;
   // The failure of a Reconnect that says what the banner already says is shown once: the focus goes there.
   const repeatsReason = !!errorCode && errorCode === view.health.code;
@@ -149,10 +151,9 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
       ) : null}
 
       {method === 'classic' && (state === 'sending' || state === 'paused') ? (
-        <MessageBar messageBarType={basicAuthRetired(props.today || new Date()) ? MessageBarType.error : MessageBarType.warning} isMultiline={true} data-testid="classic-retiring" styles={{ root: { marginTop: 12 } }}
+        <MessageBar messageBarType={retired ? MessageBarType.error : MessageBarType.warning} isMultiline={true} data-testid="classic-retiring" styles={{ root: { marginTop: 12 } }}
           actions={props.onSwitchToModern ? <div><DefaultButton text={strings.switchToModern} onClick={props.onSwitchToModern} disabled={props.disabled} /></div> : undefined}>
-          <Text block={true} styles={{ root: { fontWeight: 600, color: 'inherit' } }}>{strings.classicRetirementTitle}</Text>
-          <Text block={true} styles={{ root: { color: 'inherit' } }}>{basicAuthRetired(props.today || new Date()) ? strings.classicRetiredText : strings.classicRetirementText}</Text>
+          <ClassicRetirementLines strings={strings} retired={retired} />
         </MessageBar>
       ) : null}
 
