@@ -176,12 +176,12 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
       }
     },
     health: {
-      lost: (record, code, upstream) => writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code }, false, record.generation, upstream),
+      lost: (record, code, upstream) => writer.recordHealth(record, { state: 'lost', code }, { upstream }),
       // A busy catalog drains often: its record (and list item) is written at most once an hour for it.
-      used: async (record) => {
+      used: async (record, since) => {
         const last = record.lastTokenUseAt ? Date.parse(record.lastTokenUseAt) : 0;
         if (record.health.state !== 'connected' || Date.now() - last > 3_600_000) {
-          await writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true, record.generation);
+          await writer.recordHealth(record, { state: 'connected', code: null }, { used: true, since });
         }
       },
       blocked: (record, code) => writer.recordBlocked(record.catalog, record.connectionId, record.generation, code)

@@ -315,7 +315,7 @@ export class ConnectionService {
       if (error instanceof ApiError && isConnectionLost(error.code)) {
         return 'lost';
       }
-      await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'error', code: codeOf(error) }, false, record.generation).catch((written: unknown) => {
+      await this.deps.writer.recordHealth(record, { state: 'error', code: codeOf(error) }).catch((written: unknown) => {
         this.upstreamFailed('check failure not recorded', written, record.catalog);
       });
       throw error;
@@ -371,19 +371,20 @@ export class ConnectionService {
    */
   private async withConnection(record: ConnectionRecord, operation: (transport: MailTransport) => Promise<void>): Promise<void> {
     let transport: MailTransport | undefined;
+    const since = this.now();
     try {
       transport = await this.deps.credentials.open(record);
       await operation(transport);
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL_ERROR');
       if (isConnectionLost(apiError.code)) {
-        await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'lost', code: apiError.code }, false, record.generation, apiError.upstream);
+        await this.deps.writer.recordHealth(record, { state: 'lost', code: apiError.code }, { upstream: apiError.upstream });
       }
       throw apiError;
     } finally {
       await transport?.close();
     }
-    await this.deps.writer.recordHealth(record.catalog, record.connectionId, { state: 'connected', code: null }, true, record.generation);
+    await this.deps.writer.recordHealth(record, { state: 'connected', code: null }, { used: true, since });
   }
 
   private async verifySmtpOAuth(record: ConnectionRecord): Promise<void> {

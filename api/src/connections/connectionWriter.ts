@@ -140,28 +140,37 @@ export class ConnectionWriter {
   }
 
   /**
-   * Records a health outcome of the connection `connectionId` (a newer connection of the catalog
-   * is left alone). `used`: tokens were used, which postpones the keep-alive refresh (R-LOSS-0).
-   * `generation`: the connection the outcome was seen with; a reconnect since is left alone too.
+   * Records a health outcome of the connection `seen` (its catalog, connection id and generation,
+   * as the outcome was seen with): a newer connection of the catalog, or a reconnect since, is
+   * left alone. `used`: tokens were used, which postpones the keep-alive refresh (R-LOSS-0).
+   * `since`: when what a working outcome rests on began (a check's start, a drain's sign-in). It
+   * does not undo a loss recorded after that: a check whose sign-in went through before the
+   * password changed, ending after a send found the connection lost, would resolve the incident
+   * while every new sign-in fails (and the next send open another, with a second alert). Such a
+   * check that was right after all is recorded by the next one.
    */
-  public async recordHealth(catalog: string, connectionId: string, health: { state: 'connected' | 'lost' | 'error'; code: ErrorCode | null }, used = false, generation?: number, upstream?: string): Promise<void> {
+  public async recordHealth(seen: Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'generation'>, health: { state: 'connected' | 'lost' | 'error'; code: ErrorCode | null }, options: { used?: boolean; since?: number; upstream?: string } = {}): Promise<void> {
+    const { catalog, connectionId, generation } = seen;
     // The state this outcome replaced; none when the record is another connection's (left alone).
     let previous: ConnectionRecord['health']['state'] | undefined;
     const written = await this.update(catalog, (record) => {
       // Per attempt: a retry that finds a newer connection must not log the one it first saw.
       previous = undefined;
-      if (record.connectionId !== connectionId || !record.method || (generation !== undefined && record.generation !== generation)) {
+      if (record.connectionId !== connectionId || !record.method || record.generation !== generation) {
         return record;
       }
       // A check that could not tell (R-PAGE-6 "error") says nothing against a loss already found.
       if (health.state === 'error' && record.health.state === 'lost') {
         return record;
       }
+      if (health.state === 'connected' && record.health.state === 'lost' && options.since !== undefined && recordedAfter(record.health.checkedAt, options.since)) {
+        return record;
+      }
       previous = record.health.state;
-      return { ...record, health: { ...health, checkedAt: this.nowIso() }, lastTokenUseAt: used ? this.nowIso() : record.lastTokenUseAt };
+      return { ...record, health: { ...health, checkedAt: this.nowIso() }, lastTokenUseAt: options.used ? this.nowIso() : record.lastTokenUseAt };
     });
     if (health.state === 'lost' && previous !== undefined && previous !== 'lost' && written.health.state === 'lost') {
-      this.deps.onLost?.(written, upstream);
+      this.deps.onLost?.(written, options.upstream);
     }
     if (health.state === 'connected' && previous === 'lost') {
       this.deps.onChange?.(written, 'restored');
@@ -186,4 +195,9 @@ export class ConnectionWriter {
       this.deps.onChange?.(written, code ? 'blocked' : 'unblocked');
     }
   }
+}
+
+/** Was a state checked at `checkedAt` recorded after `since`? (Unknown or unreadable: no.) */
+function recordedAfter(checkedAt: string | null, since: number): boolean {
+  return checkedAt !== null && Date.parse(checkedAt) > since;
 }

@@ -23,8 +23,11 @@ import { ReceivedWake, wakeDelaySeconds, WakeQueue } from './wakeQueue';
 export interface HealthSink {
   /** A send showed that the connection is gone (R-LOSS-1): the catalog is held. */
   lost(record: ConnectionRecord, code: ErrorCode, upstream?: string): Promise<void>;
-  /** Messages went out: the connection is healthy and its tokens were used (R-LOSS-0). */
-  used(record: ConnectionRecord): Promise<void>;
+  /**
+   * Messages went out: the connection is healthy and its tokens were used (R-LOSS-0). `since`:
+   * when the drain signed in - a loss found after that (by a check) is not undone by it.
+   */
+  used(record: ConnectionRecord, since: number): Promise<void>;
   /** Exchange stopped the account from sending (`code`), or a send went through again (null). */
   blocked(record: ConnectionRecord, code: ErrorCode | null): Promise<void>;
 }
@@ -597,6 +600,8 @@ export class SendingEngine {
     /** Items this drain found not takeable yet (another worker's live claim): not looked at again before then. */
     const notBefore = new Map<string, number>();
     let transport: MailTransport | undefined;
+    /** When the drain opened its transport (signed in). */
+    let signedInAt = this.now();
     let stop: StopReason | undefined;
     let nextDueAt = Infinity;
     /**
@@ -1049,6 +1054,7 @@ export class SendingEngine {
         }
         if (!transport) {
           try {
+            signedInAt = this.now();
             transport = await credentials.open(record);
           } catch (error) {
             const code = codeOf(error);
@@ -1224,7 +1230,7 @@ export class SendingEngine {
     }
     if (sent > 0) {
       if (stop !== 'held') {
-        await this.deps.health.used(record);
+        await this.deps.health.used(record, signedInAt);
       }
       if (record.blocked && !blockedSeen) {
         // Exchange lets the account send again: the incident is resolved (and the admins told).

@@ -63,12 +63,42 @@ describe('ConnectionWriter', () => {
   it('ConnectionWriter - a check that could not tell (health "error") is recorded over a working connection, never over a lost one, and opens no incident', async () => {
     const lostCalls: ConnectionRecord[] = [];
     const working = new MemoryConnections(at('connected', '2026-12-03T10:00:00Z'));
-    await new ConnectionWriter(working as unknown as ConnectionStore, { onLost: (r) => lostCalls.push(r) }).recordHealth(CATALOG, 'c1', { state: 'error', code: 'SERVICE_UNAVAILABLE' });
+    await new ConnectionWriter(working as unknown as ConnectionStore, { onLost: (r) => lostCalls.push(r) }).recordHealth(working.record, { state: 'error', code: 'SERVICE_UNAVAILABLE' });
     expect(working.record.health).toMatchObject({ state: 'error', code: 'SERVICE_UNAVAILABLE' });
     expect([working.record.incident ?? null, lostCalls]).toEqual([null, []]);
     const lost = new MemoryConnections(at('lost', '2026-12-03T10:00:00Z'));
-    await new ConnectionWriter(lost as unknown as ConnectionStore, {}).recordHealth(CATALOG, 'c1', { state: 'error', code: 'SERVICE_UNAVAILABLE' });
+    await new ConnectionWriter(lost as unknown as ConnectionStore, {}).recordHealth(lost.record, { state: 'error', code: 'SERVICE_UNAVAILABLE' });
     expect(lost.record.health).toEqual({ state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-03T10:00:00Z' });
+  });
+
+  it('ConnectionWriter - a working outcome does not undo a loss recorded after it began (a check signed in before the password changed, ending after a send found the loss); one that began after the loss restores the connection', async () => {
+    const lossAt = Date.parse('2026-12-03T10:00:05Z');
+    const restored: ConnectionRecord[] = [];
+    const store = new MemoryConnections(at('lost', new Date(lossAt).toISOString()));
+    const writer = new ConnectionWriter(store as unknown as ConnectionStore, { now: () => lossAt + 1000, onChange: (r) => restored.push(r) });
+    await writer.recordHealth(store.record, { state: 'connected', code: null }, { used: true, since: lossAt - 1 });
+    expect([store.record.health.state, store.record.lastTokenUseAt, restored]).toEqual(['lost', null, []]);
+    // One that began after the loss was recorded restores the connection.
+    await writer.recordHealth(store.record, { state: 'connected', code: null }, { used: true, since: lossAt + 1 });
+    expect(store.record.health).toEqual({ state: 'connected', code: null, checkedAt: '2026-12-03T10:00:06.000Z' });
+    expect(restored.map((r) => r.health.state)).toEqual(['connected']);
+    // A loss is recorded whatever began when: a stale check cannot hide it.
+    await writer.recordHealth(store.record, { state: 'lost', code: 'BAD_CREDENTIALS' }, { since: lossAt - 60_000 });
+    expect(store.record.health.state).toBe('lost');
+    // A check that began before a connected state was written is recorded (only a loss is kept).
+    const working = new MemoryConnections(at('connected', new Date(lossAt).toISOString()));
+    await new ConnectionWriter(working as unknown as ConnectionStore, {}).recordHealth(working.record, { state: 'connected', code: null }, { used: true, since: lossAt - 1 });
+    expect(working.record.lastTokenUseAt).not.toBeNull();
+  });
+
+  it('ConnectionWriter - an outcome seen with an earlier connection (another id, or the generation before a reconnect) is left alone', async () => {
+    const store = new MemoryConnections({ ...at('connected', '2026-12-03T10:00:00Z'), generation: 2 });
+    const writer = new ConnectionWriter(store as unknown as ConnectionStore, {});
+    await writer.recordHealth({ ...store.record, generation: 1 }, { state: 'lost', code: 'TOKEN_REVOKED' });
+    await writer.recordHealth({ ...store.record, connectionId: 'c0' }, { state: 'lost', code: 'TOKEN_REVOKED' });
+    expect(store.record.health.state).toBe('connected');
+    await writer.recordHealth(store.record, { state: 'lost', code: 'TOKEN_REVOKED' });
+    expect(store.record.health.state).toBe('lost');
   });
 
   it('ConnectionWriter - a copy that is still the record reads it once and stops', async () => {

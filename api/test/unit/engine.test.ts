@@ -57,7 +57,7 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     return { catalog, mailbox, record };
   };
 
-  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; onDrained?: () => void; invitations?: InvitationSender; read?: () => Promise<void>; now?: () => number; extend?: (w: unknown) => Promise<unknown> } = {}): SendingEngine => {
+  const engineFor = (record: ConnectionRecord, script: Script, submissions: Submission[], config: Partial<SendingConfig> = {}, extra: { leases?: TableClient; outbox?: TableClient; wakes?: number[]; used?: (record: ConnectionRecord, since: number) => Promise<void>; opened?: () => void; onDrained?: () => void; invitations?: InvitationSender; read?: () => Promise<void>; now?: () => number; extend?: (w: unknown) => Promise<unknown> } = {}): SendingEngine => {
     let index = 0;
     const transport: MailTransport = {
       kind: 'graph',
@@ -74,11 +74,11 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     return new SendingEngine({
       config: { worker: true, messagesPerMinute: 30, recipientsPerDay: 10_000, recipientsPerMessage: 500, graphConcurrencyPerMailbox: 4, smtpConnectionsPerMailbox: 3, maxAttempts: 8, timeScale: 1, leaseSeconds: 30, pollMilliseconds: 1000, mailboxesPerInstance: 64, messageIdDomain: 'lms.test', lmsRateLimitPerMinute: 600, ...config },
       connections: { read: async () => { await extra.read?.(); return { record, etag: 'e' }; } } as unknown as ConnectionStore,
-      credentials: { open: async () => transport } as unknown as CredentialsProvider,
+      credentials: { open: async () => { extra.opened?.(); return transport; } } as unknown as CredentialsProvider,
       outbox: new OutboxStore(extra.outbox ?? outboxTable),
       leases: extra.leases ?? leases,
       queue: { wake: async (_catalog: string, delaySeconds: number) => void extra.wakes?.push(delaySeconds), receive: async () => [], extend: extra.extend ?? (async (w: unknown) => w), done: async () => undefined } as unknown as WakeQueue,
-      health: { lost: async () => undefined, used: async () => undefined, blocked: async () => undefined },
+      health: { lost: async () => undefined, used: extra.used ?? (async () => undefined), blocked: async () => undefined },
       log: silent,
       onDrained: extra.onDrained,
       invitations: extra.invitations,
@@ -450,6 +450,22 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     await drainOnce(engine, catalog);
     const [id] = (await ahead) ?? [];
     expect(submissions.map((s) => s.messageId)).toEqual([`<${id}.0@lms.test>`]);
+  });
+
+  it('a drain that sent tells the connection\'s health when it signed in, not when it ended: a loss a check found in between is not undone by it (ConnectionWriter.recordHealth)', async () => {
+    const { catalog, record } = setting();
+    await queue(catalog, [{ bcc: ['a@partner.example'] }, { bcc: ['b@partner.example'] }]);
+    const submissions: Submission[] = [];
+    const used: Array<{ since: number; at: number }> = [];
+    let openedAt = 0;
+    await drainOnce(engineFor(record, async () => {
+      await sleep(20);
+    }, submissions, {}, { opened: () => { openedAt = Date.now(); }, used: async (_record, since) => { used.push({ since, at: Date.now() }); } }), catalog);
+    expect(submissions).toHaveLength(2);
+    expect(used).toHaveLength(1);
+    expect(used[0].since).toBeLessThanOrEqual(openedAt);
+    expect(used[0].since).toBeLessThanOrEqual(Math.min(...submissions.map((x) => x.at)));
+    expect(used[0].at - used[0].since).toBeGreaterThanOrEqual(20);
   });
 
   it('a message another worker took over (this claim lapsed) and marked sent is counted once: by that worker, not by this drain too', async () => {
