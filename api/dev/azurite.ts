@@ -51,10 +51,20 @@ async function startService(service: 'table' | 'queue', requestedPort: number, l
   }
 }
 
+/**
+ * Azurite ends with the process that started it, however that one ends: a test worker that jest
+ * kills, a SIGKILL, a crash skip every `stop()`, and an orphaned Azurite would hold its ports and
+ * memory until the machine restarts (seen after failed CI runs). Its stdin is a pipe from the
+ * starter, which the system closes when the starter dies: the end of it ends Azurite. (Unreferenced:
+ * the pipe alone must not keep Azurite running once SIGINT closed its servers.)
+ */
+const PARENT_GUARD = 'data:text/javascript,process.stdin.on("end",()=>process.exit(0)).on("error",()=>process.exit(0)).resume().unref()';
+
 async function startServiceOn(service: 'table' | 'queue', port: number, location: string | undefined): Promise<{ child: ChildProcess; port: number }> {
   // AZURITE_CPU_PROF=<folder>: each service writes a V8 CPU profile there when it stops (benchmarks).
   const profile = process.env.AZURITE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.AZURITE_CPU_PROF}`] : [];
   const args = [
+    '--import', PARENT_GUARD,
     ...profile,
     path.join(azuriteDir, 'dist', 'src', service, 'main.js'),
     `--${service}Host`, '127.0.0.1',
@@ -78,7 +88,7 @@ async function startServiceOn(service: 'table' | 'queue', port: number, location
   const umask = process.umask(0o077);
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   } finally {
     process.umask(umask);
   }
