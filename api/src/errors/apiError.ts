@@ -14,8 +14,15 @@ export class ApiError extends Error {
   public readonly retryAfterSeconds?: number;
   /** What to do, when the catalogue's remedy is written for another caller (the page's for the LMS back end). */
   public readonly remedy?: ILocalizedText;
+  /**
+   * The request reached the upstream, or may have, and no answer said whether it acted on it (no
+   * answer at all, a timeout, a 5xx): a message sent so may have been taken. Set by the client that
+   * saw it (graph/graphClient.ts, errors/upstream.ts for SMTP); the engine counts a retry of such a
+   * send as a resubmission.
+   */
+  public readonly unanswered: boolean;
 
-  public constructor(code: ErrorCode, options: { detail?: string; upstream?: string; retryAfterSeconds?: number; remedy?: ILocalizedText } = {}) {
+  public constructor(code: ErrorCode, options: { detail?: string; upstream?: string; retryAfterSeconds?: number; remedy?: ILocalizedText; unanswered?: boolean } = {}) {
     super(code);
     this.name = 'ApiError';
     this.code = code;
@@ -24,6 +31,7 @@ export class ApiError extends Error {
     this.upstream = options.upstream;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.remedy = options.remedy;
+    this.unanswered = options.unanswered ?? false;
   }
 }
 

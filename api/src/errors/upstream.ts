@@ -298,5 +298,6 @@ interface SmtpLikeError {
 export function smtpApiError(error: unknown, context: SmtpContext): ApiError {
   const e = (error ?? {}) as SmtpLikeError;
   const code = mapSmtpError(e.responseCode, e.response, e.code, context, e.command);
-  return new ApiError(code, { upstream: smtpUpstream(e.responseCode, e.response) ?? e.code });
+  // No reply (the session broke, a timeout): the server may have taken the message. A reply, even a 4xx, says it did not.
+  return new ApiError(code, { upstream: smtpUpstream(e.responseCode, e.response) ?? e.code, unanswered: code === 'SMTP_UNAVAILABLE' && e.responseCode === undefined });
 }

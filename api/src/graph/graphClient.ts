@@ -46,7 +46,8 @@ export class GraphClient {
         signal: AbortSignal.timeout(this.timeoutMs)
       });
     } catch {
-      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Microsoft Graph unreachable' });
+      // No answer (unreachable, or none within the timeout): Graph may have acted on the request.
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Microsoft Graph unreachable', unanswered: true });
     }
     if (response.ok) {
       const text = await response.text();
@@ -60,7 +61,10 @@ export class GraphClient {
     }
     throw new ApiError(mapGraphError(response.status, graphCode, what), {
       upstream: `Graph ${response.status}${graphCode ? ` ${graphCode}` : ''}`,
-      retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after'))
+      retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')),
+      // A 5xx does not say whether the request was carried out: a gateway timing out while Exchange
+      // goes on sends the message all the same (Microsoft Q&A: "fails with 504, but messages get queued and sent").
+      unanswered: response.status >= 500
     });
   }
 

@@ -161,16 +161,14 @@ const LIST_PAGE = 100;
 /** The mail service unavailable: what pauses the whole mailbox (recordFault), not just the item. */
 const SERVICE_DOWN: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SERVICE_UNAVAILABLE', 'SMTP_UNAVAILABLE']);
 /**
- * A failed submission that does not say whether the mail service took the message: Graph answering
- * 5xx or not answering (its gateway can time out while Exchange sends the message: Microsoft Q&A
- * "Sending emails with the Graph Java SDK fails with 504, but messages get queued and sent"), or an
- * SMTP session that broke or timed out without a reply (upstream is nodemailer's error code, not
- * a reply code). Its retry is counted as a resubmission. A refusal the service answered (an SMTP
- * reply, a Graph 4xx), or a token that could not be had, sent nothing.
+ * A failed submission that does not say whether the mail service took the message: the mail
+ * service down (SERVICE_DOWN) with no answer that says so (ApiError.unanswered, set by the client
+ * that saw it - Graph answering 5xx or not answering, an SMTP session that broke or timed out
+ * without a reply). Its retry is counted as a resubmission. A refusal the service answered (an
+ * SMTP reply, a Graph 4xx), or a token that could not be had, sent nothing.
  */
 export function unanswered(error: ApiError): boolean {
-  const upstream = error.upstream ?? '';
-  return (error.code === 'SERVICE_UNAVAILABLE' && /^(Graph 5\d\d\b|Microsoft Graph unreachable$)/.test(upstream)) || (error.code === 'SMTP_UNAVAILABLE' && !/^\d/.test(upstream));
+  return error.unanswered && SERVICE_DOWN.has(error.code);
 }
 /**
  * A page also ends once the content it holds (storedChars) passes this many characters: queue rows carry the

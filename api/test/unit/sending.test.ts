@@ -2,8 +2,11 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { emptyConnection, NEW_CONNECTION_ETAG, type ConnectionRecord } from '../../src/connections/model';
 import { refusalOf, unanswered } from '../../src/sending/engine';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ApiError } from '../../src/errors/apiError';
-import type { ErrorCode } from '@lms-m365/contracts';
+import { smtpApiError } from '../../src/errors/upstream';
+import { GraphClient } from '../../src/graph/graphClient';
 import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/message';
 import { NOT_BEFORE_MAX_DAYS, NotificationDeps, NotificationService, visibleStatus } from '../../src/sending/notificationService';
 import { newestFirstId, wireBytes } from '../../src/sending/outboxStore';
@@ -377,23 +380,42 @@ describe('outbox state machine', () => {
     expect(transition(older, { type: 'claim', now: 100, claimUntil: 200 })).toMatchObject({ resubmissions: 3, takenOver: 3 });
   });
 
-  it('unanswered - Graph 5xx or no answer, an SMTP session that broke without a reply: the mail service may have taken the message; an answer, a token refusal or any other code did not', () => {
-    const cases: [ErrorCode, string | undefined, boolean][] = [
-      ['SERVICE_UNAVAILABLE', 'Graph 504 gatewayTimeout', true],
-      ['SERVICE_UNAVAILABLE', 'Graph 500', true],
-      ['SERVICE_UNAVAILABLE', 'Microsoft Graph unreachable', true],
-      ['SERVICE_UNAVAILABLE', 'Graph 401 to a token just issued', false],
-      ['SERVICE_UNAVAILABLE', 'Graph 5000', false],
-      ['SERVICE_UNAVAILABLE', 'AADSTS90033', false],
-      ['SERVICE_UNAVAILABLE', undefined, false],
-      ['SMTP_UNAVAILABLE', 'ETIMEDOUT', true],
-      ['SMTP_UNAVAILABLE', 'ECONNECTION', true],
-      ['SMTP_UNAVAILABLE', undefined, true],
-      ['SMTP_UNAVAILABLE', '451 4.7.500', false],
-      ['THROTTLED', 'Graph 503', false],
-      ['MESSAGE_REJECTED', 'Graph 500', false]
+  it('unanswered - Graph 5xx or no answer, an SMTP session that broke without a reply: the mail service may have taken the message; an answer (an SMTP 4xx reply too), a token refusal or any other code did not', async () => {
+    // Graph: the client's own errors, from a stand-in Graph on loopback answering each status.
+    const server = createServer((req, res) => {
+      const status = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('status'));
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: status === 504 ? 'gatewayTimeout' : 'x' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const graphError = async (base: string, status: number): Promise<ApiError> => {
+      try {
+        await new GraphClient(base, 2000).request('t', 'POST', `/me/sendMail?status=${status}`, {}, {}, 'message');
+      } catch (error) {
+        return error as ApiError;
+      }
+      throw new Error('no error');
+    };
+    try {
+      const graph = await Promise.all([504, 500, 503, 429, 401, 400].map((status) => graphError(origin, status)));
+      expect(graph.map((e) => [e.code, unanswered(e)])).toEqual([['SERVICE_UNAVAILABLE', true], ['SERVICE_UNAVAILABLE', true], ['SERVICE_UNAVAILABLE', true], ['THROTTLED', false], ['TOKEN_REVOKED', false], ['MESSAGE_REJECTED', false]]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const unreachable = await graphError(origin, 200);
+    expect([unreachable.code, unanswered(unreachable)]).toEqual(['SERVICE_UNAVAILABLE', true]);
+    // SMTP: as nodemailer fails - no reply (a broken session, the deadline), or a reply.
+    const smtp: Array<[object, boolean]> = [
+      [{ code: 'ETIMEDOUT', command: 'CONN' }, true],
+      [{ code: 'ECONNECTION' }, true],
+      [{}, true],
+      [{ code: 'EPROTOCOL', responseCode: 451, response: '451 4.7.500 Server busy. Please try again later', command: 'DATA' }, false],
+      [{ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.10 RESOLVER.ADR.RecipientNotFound', command: 'RCPT TO' }, false],
+      [{ code: 'EAUTH', responseCode: 535, response: '535 5.7.3 Authentication unsuccessful' }, false]
     ];
-    expect(cases.map(([code, upstream]) => unanswered(new ApiError(code, { upstream })))).toEqual(cases.map(([, , expected]) => expected));
+    expect(smtp.map(([error]) => unanswered(smtpApiError(error, 'password')))).toEqual(smtp.map(([, expected]) => expected));
+    // Only the mail service down: a flagged error of another code (a token refused) sent nothing.
+    expect(unanswered(new ApiError('TOKEN_REVOKED', { unanswered: true }))).toBe(false);
   });
 
   it('state - a message of several parts counts each accepted part, never more than it has', () => {
