@@ -184,7 +184,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
           await writer.recordHealth(record, { state: 'connected', code: null }, { used: true, since });
         }
       },
-      blocked: (record, code) => writer.recordBlocked(record.catalog, record.connectionId, record.generation, code)
+      blocked: (record, code, lifted) => writer.recordBlocked(record, code, lifted)
     }
   });
   const notifications = new NotificationService({

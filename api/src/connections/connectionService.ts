@@ -339,6 +339,7 @@ export class ConnectionService {
       ? `このメッセージは、カタログ ${catalog} の接続テストとして ${principal.kind === 'user' ? principal.name : 'LMS'} が送信しました。`
       : `This message was sent by ${principal.kind === 'user' ? principal.name : 'the LMS'} to test the Microsoft 365 connection of catalog ${catalog}.`;
     const messageId = messageIdFor(`test-${randomUUID()}`, 0, this.deps.config.sending.messageIdDomain);
+    const sentAt = this.now();
     // One recipient: refused, the send itself fails (nothing is taken for nobody).
     try {
       await this.withConnection(record, async (transport) => {
@@ -348,7 +349,7 @@ export class ConnectionService {
       if (error instanceof ApiError && needsAdmin(error.code)) {
         // Exchange refused the account itself, as it would refuse the outbox: the card says so and
         // the admins are told (the block's incident), also when no notification is waiting to find it.
-        await this.deps.writer.recordBlocked(catalog, record.connectionId, record.generation, error.code).catch((failure: unknown) => {
+        await this.deps.writer.recordBlocked(record, error.code).catch((failure: unknown) => {
           this.upstreamFailed('sending block not recorded', failure, catalog);
         });
       }
@@ -357,7 +358,7 @@ export class ConnectionService {
     if (record.blocked) {
       // Exchange took a message from the account, as the outbox would send it: its block is lifted
       // (the incident resolved, the admins told). The test email went all the same if this fails.
-      await this.deps.writer.recordBlocked(catalog, record.connectionId, record.generation, null).catch((error: unknown) => {
+      await this.deps.writer.recordBlocked(record, null, { since: sentAt }).catch((error: unknown) => {
         this.upstreamFailed('sending block not cleared', error, catalog);
       });
       await this.liftBlock(record);

@@ -74,13 +74,14 @@ export class ConnectionWriter {
    * Writes `next` over `previous` (read as `etag`), with its secret when given, then mirrors it.
    * A change of health opens or resolves the incident.
    */
-  public async write(previous: ConnectionRecord, next: ConnectionRecord, etag: string, secret?: SecretChange): Promise<ConnectionRecord> {
+  public async write(previous: ConnectionRecord, next: ConnectionRecord, etag: string, secret?: SecretChange, counted?: OutboxCounters): Promise<ConnectionRecord> {
     let written = followIncident(previous, next, this.nowIso());
     const incident = written.incident;
-    if (incident?.resolvedAt && incident.restored && !incident.atResolution && previous.incident?.id === incident.id && !previous.incident.resolvedAt && this.deps.counters) {
+    if (incident?.resolvedAt && incident.restored && !incident.atResolution && previous.incident?.id === incident.id && !previous.incident.resolvedAt && (counted || this.deps.counters)) {
       // Counted before the write that lets the held items go, not by the first notice's dispatch once
-      // they went (a reconnect wakes the drain; the list's copy is written first). Unread: the dispatch counts.
-      const atResolution = await this.deps.counters(written.catalog).catch(() => null);
+      // they went (a reconnect wakes the drain; the list's copy is written first). Unread: the dispatch
+      // counts. `counted`: by the caller, before it sent them (a drain that found a block lifted).
+      const atResolution = counted ?? (await this.deps.counters?.(written.catalog).catch(() => null)) ?? null;
       written = atResolution ? { ...written, incident: { ...incident, atResolution } } : written;
     }
     if (secret) {
@@ -101,7 +102,7 @@ export class ConnectionWriter {
    * result conditionally; when another writer came first, reads again and applies `change` again
    * (five tries). What `change` throws ends the update as it is.
    */
-  public async update(catalog: string, change: (record: ConnectionRecord, etag: string) => ConnectionRecord | Promise<ConnectionRecord>): Promise<ConnectionRecord> {
+  public async update(catalog: string, change: (record: ConnectionRecord, etag: string) => ConnectionRecord | Promise<ConnectionRecord>, counted?: OutboxCounters): Promise<ConnectionRecord> {
     for (let attempt = 0; ; attempt++) {
       const { record, etag } = await this.connections.read(catalog);
       const next = await change(record, etag);
@@ -109,7 +110,7 @@ export class ConnectionWriter {
         return record;
       }
       try {
-        return await this.write(record, next, etag);
+        return await this.write(record, next, etag, undefined, counted);
       } catch (error) {
         if (!(error instanceof ApiError) || error.code !== 'CHANGED_BY_SOMEONE_ELSE' || attempt >= 4) {
           throw error;
@@ -178,19 +179,26 @@ export class ConnectionWriter {
   }
 
   /**
-   * Records that Exchange stopped the connection `connectionId` from sending (`code`), or that a
-   * send went through again (null). A reconnect since is left alone.
+   * Records that Exchange stopped the connection `seen` from sending (`code`), or that a send went
+   * through again (null). A reconnect since is left alone. A lift says `since` when the send that
+   * went through began: a block recorded after that (a test email refused while a drain's last
+   * message went) stays. `atResolution`: the outbox's counters before what waited was sent, for
+   * the restored notice (read here when not given).
    */
-  public async recordBlocked(catalog: string, connectionId: string, generation: number, code: ErrorCode | null): Promise<void> {
+  public async recordBlocked(seen: Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'generation'>, code: ErrorCode | null, lifted: { since?: number; atResolution?: OutboxCounters } = {}): Promise<void> {
+    const { catalog, connectionId, generation } = seen;
     let changed = false;
     const written = await this.update(catalog, (record) => {
       changed = false;
       if (record.connectionId !== connectionId || !record.method || record.generation !== generation || Boolean(record.blocked) === (code !== null)) {
         return record;
       }
+      if (code === null && lifted.since !== undefined && record.blocked && recordedAfter(record.blocked.since, lifted.since)) {
+        return record;
+      }
       changed = true;
       return { ...record, blocked: code ? { code, since: this.nowIso() } : null };
-    });
+    }, code === null ? lifted.atResolution : undefined);
     if (changed) {
       this.deps.onChange?.(written, code ? 'blocked' : 'unblocked');
     }

@@ -8,6 +8,7 @@ import type { ConnectionStore } from '../connections/connectionStore';
 import type { CredentialsProvider } from '../connections/credentials';
 import { type ConnectionRecord, NEW_CONNECTION_ETAG } from '../connections/model';
 import { ApiError, codeOf, logFields } from '../errors/apiError';
+import type { OutboxCounters } from '../health/incident';
 import { failureKind, isServiceOwnFault, needsAdmin } from '../errors/failureKind';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import type { MailTransport } from '../mail/transport';
@@ -28,8 +29,12 @@ export interface HealthSink {
    * when the drain signed in - a loss found after that (by a check) is not undone by it.
    */
   used(record: ConnectionRecord, since: number): Promise<void>;
-  /** Exchange stopped the account from sending (`code`), or a send went through again (null). */
-  blocked(record: ConnectionRecord, code: ErrorCode | null): Promise<void>;
+  /**
+   * Exchange stopped the account from sending (`code`), or a send went through again (null):
+   * `since`, when the last one went (a block recorded after it stays); `atResolution`, the
+   * outbox's counters before the drain sent what waited (the restored notice's figures).
+   */
+  blocked(record: ConnectionRecord, code: ErrorCode | null, lifted?: { since: number; atResolution?: OutboxCounters }): Promise<void>;
 }
 
 /** A notification's messages, cut as when it was queued (or, queued before that was kept, by the setting). */
@@ -134,7 +139,7 @@ export function refusalOf(record: ConnectionRecord, etag?: string): ApiError | u
   return record.enabled ? undefined : new ApiError('CATALOG_DISABLED');
 }
 
-type StopReason = 'drained' | 'held' | 'paused' | 'lease-lost' | 'stopping' | 'yielded';
+type StopReason = 'drained' | 'held' | 'paused' | 'lease-lost' | 'stopping' | 'yielded' | 'reconnected';
 
 interface Drain {
   /** A wake for this catalog arrived while it drained: look once more before stopping. */
@@ -488,8 +493,9 @@ export class SendingEngine {
       await this.deps.queue.extend(wake, 0);
       return;
     }
-    if (result.reason === 'yielded') {
-      // Its turn comes again after the other catalog's (whose drain sees this one waiting).
+    if (result.reason === 'yielded' || result.reason === 'reconnected') {
+      // Its turn comes again after the other catalog's (whose drain sees this one waiting); or at
+      // once, with the new connection's credentials.
       await this.wake(catalog);
     } else if ((result.reason === 'drained' || result.reason === 'held') && drain.dirty) {
       // A wake came after the drain had found nothing left, or the catalog held (the switch off,
@@ -600,6 +606,8 @@ export class SendingEngine {
     let transport: MailTransport | undefined;
     /** When the drain opened its transport (signed in). */
     let signedInAt = this.now();
+    /** When the mail service last took a message of this drain's. */
+    let lastAcceptedAt = 0;
     let stop: StopReason | undefined;
     let nextDueAt = Infinity;
     /**
@@ -662,7 +670,7 @@ export class SendingEngine {
      * now, when it is older or was written on this instance since. Stops the drain ('held') if not.
      */
     const stillSendable = async (): Promise<boolean> => {
-      if (stop === 'held') {
+      if (stop === 'held' || stop === 'reconnected') {
         return false;
       }
       if (!drain.changed && this.now() - recordReadAt < RECORD_RECHECK_MS) {
@@ -676,6 +684,14 @@ export class SendingEngine {
         stop = 'held';
         return false;
       }
+      if (current.generation !== record.generation) {
+        // Reconnected as the same account (a new password, Modern in place of Classic, a new
+        // sign-in): the transport holds the old credentials, and what it meets - a refused login,
+        // a send-as refusal - is no news of the new connection. The drain ends; the next one opens
+        // the new connection. (Its outcomes stay the old generation's, which the writer drops.)
+        stop = 'reconnected';
+        return false;
+      }
       record = current;
       return true;
     };
@@ -684,7 +700,7 @@ export class SendingEngine {
       await outbox.update(item, transition(item.state, { type: 'release', now, code }));
     };
     /** A claimed item the drain may no longer send goes back to the queue, held as the catalog is. */
-    const releaseHeld = (item: StoredItem): Promise<void> => release(item, heldCode(holding ?? record));
+    const releaseHeld = (item: StoredItem): Promise<void> => release(item, stop === 'reconnected' ? null : heldCode(holding ?? record));
 
     /**
      * The lease (and the wake) are renewed on a timer, not between the drain's steps: a page of
@@ -848,6 +864,7 @@ export class SendingEngine {
             return;
           }
           lease.budget = recordAccepted(lease.budget, firstStartedAt, now);
+          lastAcceptedAt = now;
           lease.budget = recordMore(lease.budget, went.messages - 1, Math.max(0, went.recipients - recipients), now, this.limits);
         };
         let pass: InvitationPass;
@@ -931,6 +948,7 @@ export class SendingEngine {
           refused = { recipients, code: 'RECIPIENT_REJECTED' };
         }
         lease.budget = recordAccepted(lease.budget, startedAt, this.now());
+        lastAcceptedAt = this.now();
         if (refused) {
           this.deps.log.info({ catalog, notification: item.id, part: k, refused: refused.recipients, code: refused.code }, 'recipients refused');
         }
@@ -1003,7 +1021,7 @@ export class SendingEngine {
         item = fresh;
       }
       // Claimed while the switch was turned off or the connection changed: not sent.
-      if ((drain.changed || stop === 'held') && !(await stillSendable())) {
+      if ((drain.changed || stop === 'held' || stop === 'reconnected') && !(await stillSendable())) {
         giveBack();
         await releaseHeld(item);
         return;
@@ -1040,6 +1058,10 @@ export class SendingEngine {
       stop = 'paused';
     }
 
+    // A blocked mailbox's drain is the one that finds Exchange taking its mail again, and the write
+    // that lifts the block comes after its sends: what waited is counted before it sends, for the
+    // restored notice's "of the notifications that waited".
+    const atUnblock = record.blocked && !stop ? await this.deps.outbox.counters(catalog).catch(() => undefined) : undefined;
     try {
       while (!stop) {
         if (this.stopping) {
@@ -1232,7 +1254,8 @@ export class SendingEngine {
       }
       if (record.blocked && !blockedSeen) {
         // Exchange lets the account send again: the incident is resolved (and the admins told).
-        await this.deps.health.blocked(record, null).catch(warnOn('sending block not cleared'));
+        // Not a block recorded after the drain's last message went (a test email refused meanwhile).
+        await this.deps.health.blocked(record, null, { since: lastAcceptedAt, atResolution: atUnblock }).catch(warnOn('sending block not cleared'));
       }
     }
     // Only cleaning: a final item's queue row left now is passed by and removed by a later drain.

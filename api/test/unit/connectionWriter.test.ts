@@ -125,4 +125,23 @@ describe('ConnectionWriter', () => {
     const failing = new ConnectionWriter(new MemoryConnections(alerted) as unknown as ConnectionStore, { counters: async () => { throw new Error('storage'); } });
     expect((await failing.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: 'T2' } }))).incident).toMatchObject({ resolvedAt: expect.any(String), atResolution: null });
   });
+
+  it('ConnectionWriter - a sending block is lifted by a send that went through after it was recorded, with the counts taken before what waited was sent; a block recorded after that send stays', async () => {
+    const blockedAt = Date.parse('2026-12-03T10:00:00Z');
+    const working = at('connected', '2026-12-03T09:00:00Z');
+    const opened = followIncident(working, { ...working, blocked: { code: 'SEND_AS_DENIED', since: new Date(blockedAt).toISOString() } }, '2026-12-03T10:00:00Z', () => 'b1');
+    const alerted = { ...opened, incident: noticeSent(opened.incident as Incident, 'alert', '2026-12-03T10:00:01Z') };
+    const before = { pending: 2, sent: 10, expired: 0, failed: 0 };
+    const changes: string[] = [];
+    // The counters now: the drain already added what it sent.
+    const store = new MemoryConnections(alerted);
+    const writer = new ConnectionWriter(store as unknown as ConnectionStore, { counters: async () => ({ pending: 0, sent: 12, expired: 0, failed: 0 }), onChange: (_r, change) => changes.push(change) });
+    // The drain's last message went before the block was recorded (a test email refused meanwhile): it stays.
+    await writer.recordBlocked(store.record, null, { since: blockedAt - 1, atResolution: before });
+    expect([store.record.blocked?.code, store.record.incident?.resolvedAt, changes]).toEqual(['SEND_AS_DENIED', null, []]);
+    await writer.recordBlocked(store.record, null, { since: blockedAt + 1, atResolution: before });
+    expect(store.record.blocked).toBeNull();
+    expect(store.record.incident).toMatchObject({ id: 'b1', resolvedAt: expect.any(String), atResolution: before });
+    expect(changes).toEqual(['unblocked']);
+  });
 });

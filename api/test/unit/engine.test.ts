@@ -452,6 +452,62 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect(submissions.map((s) => s.messageId)).toEqual([`<${id}.0@lms.test>`]);
   });
 
+  it('a reconnect as the same account while a drain sends (a new password): the drain stops with the old credentials, reports nothing of them against the new connection, and the next drain opens the new one', async () => {
+    const { catalog, mailbox, record } = setting();
+    const ids = await queue(catalog, [{ bcc: ['a@partner.example'] }, { bcc: ['b@partner.example'] }]);
+    let current: ConnectionRecord = { ...record, method: 'classic' };
+    const opened: number[] = [];
+    const reported: Array<[string, number]> = [];
+    const wakes: number[] = [];
+    const sent: string[] = [];
+    const engine: SendingEngine = new SendingEngine({
+      config: { worker: true, messagesPerMinute: 30, recipientsPerDay: 10_000, recipientsPerMessage: 500, graphConcurrencyPerMailbox: 1, smtpConnectionsPerMailbox: 1, maxAttempts: 8, timeScale: 1, leaseSeconds: 30, pollMilliseconds: 1000, mailboxesPerInstance: 64, messageIdDomain: 'lms.test', lmsRateLimitPerMinute: 600 },
+      connections: { read: async () => ({ record: current, etag: 'e' }) } as unknown as ConnectionStore,
+      credentials: {
+        open: async (opening: ConnectionRecord) => {
+          opened.push(opening.generation);
+          const transport: MailTransport = {
+            kind: 'smtp-password', account: mailbox, concurrency: 1, probe: async () => undefined, close: async () => undefined,
+            send: async (message) => {
+              if (opening.generation === 1 && sent.length === 1) {
+                // The old password, changed by the reconnect: its next login is refused.
+                throw new ApiError('BAD_CREDENTIALS');
+              }
+              sent.push(message.messageId);
+              if (opening.generation === 1) {
+                // The admin reconnects the same account with the new password: generation 2.
+                current = { ...current, generation: 2 };
+                engine.connectionChanged(catalog);
+              }
+              return undefined;
+            }
+          };
+          return transport;
+        }
+      } as unknown as CredentialsProvider,
+      outbox: new OutboxStore(outboxTable),
+      leases,
+      queue: { wake: async (_catalog: string, delaySeconds: number) => void wakes.push(delaySeconds), receive: async () => [], extend: async (w: unknown) => w, done: async () => undefined } as unknown as WakeQueue,
+      health: {
+        lost: async (r) => void reported.push(['lost', r.generation]),
+        used: async (r) => void reported.push(['used', r.generation]),
+        blocked: async (r) => void reported.push(['blocked', r.generation])
+      },
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, trace: () => undefined } as unknown as FastifyBaseLogger
+    });
+    await drainOnce(engine, catalog);
+    // Stopped with the old credentials: no loss of generation 2, the other item back in the queue (not held, no failure), a wake at once.
+    expect(reported.filter(([, generation]) => generation === 2)).toEqual([]);
+    expect(wakes).toContain(0);
+    const store = new OutboxStore(outboxTable);
+    const waiting = (await Promise.all(ids.map((id) => store.read(catalog, id)))).find((item) => item?.state.state !== 'sent');
+    expect(waiting?.state).toMatchObject({ state: 'queued', failures: 0, lastCode: null });
+    await drainOnce(engine, catalog);
+    expect(opened).toEqual([1, 2]);
+    expect((await Promise.all(ids.map((id) => store.read(catalog, id)))).map((item) => item?.state.state)).toEqual(['sent', 'sent']);
+    expect(sent).toHaveLength(2);
+  });
+
   it('a drain that sent tells the connection\'s health when it signed in, not when it ended: a loss a check found in between is not undone by it (ConnectionWriter.recordHealth)', async () => {
     const { catalog, record } = setting();
     await queue(catalog, [{ bcc: ['a@partner.example'] }, { bcc: ['b@partner.example'] }]);
