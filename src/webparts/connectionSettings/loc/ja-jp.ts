@@ -51,7 +51,7 @@ const strings: IConnectionSettingsStrings = {
   roomsRequestPending: '承認要求はテナント管理者のレビュー待ちです。',
   roomsRequestApproval: '承認を要求',
   roomsRequestHelp: 'この組織では管理者がこのような要求をレビューします。サインインして要求を送信すると、Microsoft からレビュー担当者に通知されます。',
-  roomsConsentLinkLabel: 'テナント管理者に送るリンク（このアプリに対する Microsoft の同意ページが開きます）',
+  roomsConsentLinkLabel: 'テナント管理者に送るリンク（このアプリに対する Microsoft の同意ページ）',
   roomsEmailAdmins: 'リンクをテナント管理者にメールで送る',
   roomsEmailSubject: 'LMS Microsoft 365 接続の会議室へのアクセスを承認してください',
   roomsEmailBody: 'LMS がクラスルーム セッションの会議室を予約できるよう、会議室の参照（Place.Read.All）への同意が必要です。このリンクを開き、テナント管理者としてサインインして承諾してください：{0}',
