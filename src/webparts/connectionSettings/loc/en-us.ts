@@ -51,7 +51,7 @@ const strings: IConnectionSettingsStrings = {
   roomsRequestPending: 'A request for approval is waiting for a tenant admin\'s review.',
   roomsRequestApproval: 'Request approval',
   roomsRequestHelp: 'Your organization reviews such requests: sign in and send a request; the reviewers are notified by Microsoft.',
-  roomsConsentLinkLabel: 'Link to send to the tenant admin (Microsoft\'s consent page for this app)',
+  roomsConsentLinkLabel: 'Link for the tenant admin to open (Microsoft\'s consent page for this app)',
   roomsEmailAdmins: 'Email the link to the tenant admins',
   roomsEmailSubject: 'Please approve room access for the LMS Microsoft 365 connection',
   roomsEmailBody: 'The LMS needs your consent to read meeting rooms (Place.Read.All) so that classroom sessions can book them. Please open this link, sign in as a tenant admin and accept: {0}',
