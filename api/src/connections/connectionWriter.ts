@@ -151,13 +151,12 @@ export class ConnectionWriter {
    * check that was right after all is recorded by the next one.
    */
   public async recordHealth(seen: Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'generation'>, health: { state: 'connected' | 'lost' | 'error'; code: ErrorCode | null }, options: { used?: boolean; since?: number; upstream?: string } = {}): Promise<void> {
-    const { catalog, connectionId, generation } = seen;
     // The state this outcome replaced; none when the record is another connection's (left alone).
     let previous: ConnectionRecord['health']['state'] | undefined;
-    const written = await this.update(catalog, (record) => {
+    const written = await this.update(seen.catalog, (record) => {
       // Per attempt: a retry that finds a newer connection must not log the one it first saw.
       previous = undefined;
-      if (record.connectionId !== connectionId || !record.method || record.generation !== generation) {
+      if (!sameConnection(record, seen)) {
         return record;
       }
       // A check that could not tell (R-PAGE-6 "error") says nothing against a loss already found.
@@ -186,11 +185,10 @@ export class ConnectionWriter {
    * the restored notice (read here when not given).
    */
   public async recordBlocked(seen: Pick<ConnectionRecord, 'catalog' | 'connectionId' | 'generation'>, code: ErrorCode | null, lifted: { since?: number; atResolution?: OutboxCounters } = {}): Promise<void> {
-    const { catalog, connectionId, generation } = seen;
     let changed = false;
-    const written = await this.update(catalog, (record) => {
+    const written = await this.update(seen.catalog, (record) => {
       changed = false;
-      if (record.connectionId !== connectionId || !record.method || record.generation !== generation || Boolean(record.blocked) === (code !== null)) {
+      if (!sameConnection(record, seen) || Boolean(record.blocked) === (code !== null)) {
         return record;
       }
       if (code === null && lifted.since !== undefined && record.blocked && recordedAfter(record.blocked.since, lifted.since)) {
@@ -205,7 +203,12 @@ export class ConnectionWriter {
   }
 }
 
-/** Was a state checked at `checkedAt` recorded after `since`? (Unknown or unreadable: no.) */
-function recordedAfter(checkedAt: string | null, since: number): boolean {
-  return checkedAt !== null && Date.parse(checkedAt) > since;
+/** Is `record` still the connection an outcome was seen with (connected, and no reconnect since)? */
+function sameConnection(record: ConnectionRecord, seen: Pick<ConnectionRecord, 'connectionId' | 'generation'>): boolean {
+  return record.connectionId === seen.connectionId && !!record.method && record.generation === seen.generation;
+}
+
+/** Was a state (a health, a block) recorded at `at` after `since`? (Unknown or unreadable: no.) */
+function recordedAfter(at: string | null, since: number): boolean {
+  return at !== null && Date.parse(at) > since;
 }

@@ -661,6 +661,8 @@ export class SendingEngine {
     };
     /** Exchange refused this drain's sender (SENDING_BLOCKED). */
     let blockedSeen = false;
+    /** Stopped by a change of the record (held, or reconnected): nothing more is sent on this transport. */
+    const heldBack = (): boolean => stop === 'held' || stop === 'reconnected';
     /** The record that stopped the drain ('held'). */
     let holding: ConnectionRecord | undefined;
 
@@ -670,7 +672,7 @@ export class SendingEngine {
      * now, when it is older or was written on this instance since. Stops the drain ('held') if not.
      */
     const stillSendable = async (): Promise<boolean> => {
-      if (stop === 'held' || stop === 'reconnected') {
+      if (heldBack()) {
         return false;
       }
       if (!drain.changed && this.now() - recordReadAt < RECORD_RECHECK_MS) {
@@ -1021,7 +1023,7 @@ export class SendingEngine {
         item = fresh;
       }
       // Claimed while the switch was turned off or the connection changed: not sent.
-      if ((drain.changed || stop === 'held' || stop === 'reconnected') && !(await stillSendable())) {
+      if ((drain.changed || heldBack()) && !(await stillSendable())) {
         giveBack();
         await releaseHeld(item);
         return;

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startAzurite } from '../support/azurite';
+import { eventually } from '../support/sending';
 
 jest.setTimeout(60_000);
 
@@ -18,15 +19,6 @@ const accepts = (port: number): Promise<boolean> => new Promise((resolve) => {
   });
   socket.once('error', () => resolve(false));
 });
-
-const until = async (condition: () => Promise<boolean>, ms: number): Promise<boolean> => {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 100))) {
-    if (await condition()) {
-      return true;
-    }
-  }
-  return condition();
-};
 
 describe('Azurite for the tests and npm start (api/dev/azurite.ts)', () => {
   it('ends with the process that started it: a starter killed with SIGKILL (no stop() runs) leaves no Azurite holding its ports', async () => {
@@ -52,7 +44,8 @@ describe('Azurite for the tests and npm start (api/dev/azurite.ts)', () => {
       });
       expect([await accepts(ports.table), await accepts(ports.queue)]).toEqual([true, true]);
       starter.kill('SIGKILL');
-      expect(await until(async () => !(await accepts(ports.table)) && !(await accepts(ports.queue)), 10_000)).toBe(true);
+      // Throws if either port still answers after 10 s.
+      await eventually(async () => (!(await accepts(ports.table)) && !(await accepts(ports.queue)) ? true : undefined), 10_000, 'Azurite to end with its starter');
     } finally {
       rmSync(entry, { force: true });
       rmSync(dir, { recursive: true, force: true });
