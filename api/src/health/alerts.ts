@@ -116,22 +116,22 @@ export class AlertService {
       until = extended?.until ?? until;
       return extended !== undefined;
     };
-    // Before the first mail of an alert or a reminder (the language lookups take a while): a
-    // connection that works again by then is not announced as lost. Once one language's mail went,
-    // the others follow, so every recipient reads the same story.
-    const stillLost = async (): Promise<boolean> => {
-      if (kind === 'restored') {
-        return true;
-      }
+    // Before the first mail (the language lookups take a while): a connection that works again by
+    // then is not announced as lost, and one lost again (a new incident, whose alert may already be
+    // out) is not announced as restored. Once one language's mail went, the others follow, so every
+    // recipient reads the same story.
+    const stillTrue = async (): Promise<boolean> => {
       const now = (await this.deps.connections.read(catalog)).record.incident;
-      return now?.id === incident?.id && !now?.resolvedAt;
+      return now?.id === incident?.id && (kind === 'restored' || !now?.resolvedAt);
     };
     try {
-      const outcome = await this.send(sender, kind, claimed.record, claimed.incident, counters, keep, stillLost);
+      const outcome = await this.send(sender, kind, claimed.record, claimed.incident, counters, keep, stillTrue);
       if (outcome !== 'sent') {
-        this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, outcome === 'resolved'
-          ? (kind === 'alert' ? 'incident notice not sent: the connection works again (its alert never went, so no restored notice follows)' : 'incident notice not sent: the connection works again (the restored notice follows)')
-          : 'incident notice not sent: its claim lapsed and another worker took it');
+        this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, outcome === 'claim-lost'
+          ? 'incident notice not sent: its claim lapsed and another worker took it'
+          : kind === 'alert' ? 'incident notice not sent: the connection works again (its alert never went, so no restored notice follows)'
+            : kind === 'reminder' ? 'incident notice not sent: the connection works again (the restored notice follows)'
+              : 'incident notice not sent: the connection was lost again (a new incident, with its own alert)');
         return null;
       }
     } catch (error) {
@@ -218,10 +218,10 @@ export class AlertService {
 
   /**
    * Sends the notice, one mail per language: `claim-lost` when `keep` says the claim is no longer
-   * ours, `resolved` when `stillLost` says, before the first mail, that the incident was resolved
-   * (nothing more sent in either case).
+   * ours, `outdated` when `stillTrue` says, before the first mail, that the notice no longer tells
+   * the truth (nothing more sent in either case).
    */
-  private async send(sender: string, kind: NoticeKind, record: ConnectionRecord, incident: Incident, counters: OutboxCounters, keep: () => Promise<boolean>, stillLost: () => Promise<boolean>): Promise<'sent' | 'claim-lost' | 'resolved'> {
+  private async send(sender: string, kind: NoticeKind, record: ConnectionRecord, incident: Incident, counters: OutboxCounters, keep: () => Promise<boolean>, stillTrue: () => Promise<boolean>): Promise<'sent' | 'claim-lost' | 'outdated'> {
     const recipients = this.recipients(record);
     if (recipients.length === 0) {
       this.deps.log.warn({ catalog: record.catalog, incident: incident.id }, 'incident notice has no recipients: set the catalog\'s alert recipients or LMS_ADMINS');
@@ -239,8 +239,8 @@ export class AlertService {
       if (!(await keep())) {
         return 'claim-lost';
       }
-      if (first && !(await stillLost())) {
-        return 'resolved';
+      if (first && !(await stillTrue())) {
+        return 'outdated';
       }
       first = false;
       const { subject, text } = noticeText(kind, language, record, incident, page, counters);

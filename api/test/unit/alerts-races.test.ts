@@ -164,6 +164,24 @@ describe('incident notices under races (fakes: one shared record, the real Conne
     expect(world.posted.map((p) => p.subject.split(':')[0])).toEqual(['Action needed', 'Restored']);
   });
 
+  it('restored - a restored notice whose connection is lost again while its languages are looked up is not sent: the new incident\'s alert is, and nobody reads "restored" after it', async () => {
+    const world = new World();
+    expect(await world.instance().dispatch(CATALOG)).toBe('alert');
+    await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: null } }));
+    const lookup = gate();
+    const restoring = world.instance(async (method) => (method === 'GET' ? lookup.wait() : undefined)).dispatch(CATALOG);
+    await lookup.reached;
+    // Lost again (a new incident), and another instance's sweep sends its alert first.
+    world.clock += MINUTE;
+    await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'lost', code: 'BAD_CREDENTIALS', checkedAt: null } }));
+    expect(world.incident().id).not.toBe('i1');
+    expect(await world.instance().dispatch(CATALOG)).toBe('alert');
+    lookup.open();
+    expect(await restoring).toBeNull();
+    expect(world.posted.map((p) => p.subject.split(':')[0])).toEqual(['Action needed', 'Action needed']);
+    expect(world.incident().resolvedAt).toBeNull();
+  });
+
   it('claims - a claim that lapses while its sender is still looking up languages is not sent by two workers', async () => {
     const world = new World({ ...lostRecord(), alertRecipients: ['a1@contoso.test', 'a2@contoso.test'] });
     const b = world.instance();
