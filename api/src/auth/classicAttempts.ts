@@ -13,7 +13,7 @@ export interface ClassicAttempt {
 }
 
 /** Where audit entries go (the API's logger; one entry per attempt). */
-export type AuditLog = (entry: { event: 'classic-connect'; caller: string; callerId: string; catalog: string; target: string; outcome: string }) => void;
+export type AuditLog = (entry: { event: 'classic-connect' | 'classic-recheck'; caller: string; callerId: string; catalog: string; target: string; outcome: string }) => void;
 
 /** Counts attempts per key in fixed windows, shared by whatever instances share it. */
 export interface AttemptCounter {
@@ -138,18 +138,7 @@ export class ClassicAttemptGuard {
     }
     const callerKey = `caller:${attempt.caller.tenantId}:${attempt.caller.objectId}`;
     const accountKey = `account:${attempt.account}`;
-    let waitSeconds: number;
-    try {
-      waitSeconds = await this.counters.take([{ key: callerKey, limit: this.config.attemptsPerCaller }, { key: accountKey, limit: this.config.attemptsPerAccount }]);
-    } catch (error) {
-      // Not counted, so not tried: no login without its count.
-      record(codeOf(error));
-      throw error;
-    }
-    if (waitSeconds > 0) {
-      record('CONNECT_ATTEMPTS_LIMITED');
-      throw new ApiError('CONNECT_ATTEMPTS_LIMITED', { retryAfterSeconds: waitSeconds });
-    }
+    await this.take([{ key: callerKey, limit: this.config.attemptsPerCaller }, { key: accountKey, limit: this.config.attemptsPerAccount }], record);
     try {
       const result = await prove();
       record('connected');
@@ -159,6 +148,43 @@ export class ClassicAttemptGuard {
     } catch (error) {
       record(codeOf(error));
       throw error;
+    }
+  }
+
+  /**
+   * Runs `login` (a Check now or a test email) with a Classic connection's stored password that
+   * Exchange already refused: each try is one more failed sign-in of the account, so it counts on
+   * the account's attempts, which its connects share (an admin's button pressed in a loop must not
+   * lock the mailbox out). Not on the caller's: it guesses nothing. A login that works does not end
+   * the count (no password was proven by a person). Audited as a recheck, with `outcomeOf` its
+   * result. The hourly probe is not counted (one login an hour).
+   */
+  public async recheck<T>(attempt: { caller: string; callerId: string; catalog: string; account: string }, login: () => Promise<T>, outcomeOf: (result: T) => string = () => 'connected'): Promise<T> {
+    const record = (outcome: string): void => this.audit({ event: 'classic-recheck', caller: attempt.caller, callerId: attempt.callerId, catalog: attempt.catalog, target: attempt.account, outcome });
+    await this.take([{ key: `account:${attempt.account.toLowerCase()}`, limit: this.config.attemptsPerAccount }], record);
+    try {
+      const result = await login();
+      record(outcomeOf(result));
+      return result;
+    } catch (error) {
+      record(codeOf(error));
+      throw error;
+    }
+  }
+
+  /** Counts one attempt on every key, or throws (audited) when one is at its limit or the count cannot be written. */
+  private async take(keys: ReadonlyArray<{ key: string; limit: number }>, record: (outcome: string) => void): Promise<void> {
+    let waitSeconds: number;
+    try {
+      waitSeconds = await this.counters.take(keys);
+    } catch (error) {
+      // Not counted, so not tried: no login without its count.
+      record(codeOf(error));
+      throw error;
+    }
+    if (waitSeconds > 0) {
+      record('CONNECT_ATTEMPTS_LIMITED');
+      throw new ApiError('CONNECT_ATTEMPTS_LIMITED', { retryAfterSeconds: waitSeconds });
     }
   }
 }

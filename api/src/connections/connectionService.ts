@@ -291,8 +291,21 @@ export class ConnectionService {
     if (!record.method) {
       throw new ApiError('NOT_CONNECTED');
     }
-    await this.probe(record);
+    await this.refusedPasswordCounted(principal, record, () => this.probe(record), (state) => state);
     return this.view(principal, catalog);
+  }
+
+  /**
+   * An admin's login (Check now, a test email) with a Classic password Exchange already refused
+   * (the connection lost) is one more failed sign-in of the account each time: it counts on the
+   * account's Classic attempts (R-SEC-3), so a button pressed in a loop cannot lock the mailbox out.
+   */
+  private async refusedPasswordCounted<T>(principal: Principal, record: ConnectionRecord, login: () => Promise<T>, outcomeOf?: (result: T) => string): Promise<T> {
+    if (record.method !== 'classic' || record.health.state !== 'lost' || !record.account) {
+      return login();
+    }
+    const caller = principal.kind === 'user' ? { caller: principal.name, callerId: `${principal.tenantId}:${principal.objectId}` } : { caller: 'LMS', callerId: `${principal.tenantId}:${principal.appId}` };
+    return this.deps.classicAttempts.recheck({ ...caller, catalog: record.catalog, account: record.account.email }, login, outcomeOf);
   }
 
   /**
@@ -342,9 +355,9 @@ export class ConnectionService {
     const sentAt = this.now();
     // One recipient: refused, the send itself fails (nothing is taken for nobody).
     try {
-      await this.withConnection(record, async (transport) => {
+      await this.refusedPasswordCounted(principal, record, () => this.withConnection(record, async (transport) => {
         await transport.send({ messageId, from: transport.account, to: [to], cc: [], bcc: [], subject, text });
-      });
+      }));
     } catch (error) {
       if (error instanceof ApiError && needsAdmin(error.code)) {
         // Exchange refused the account itself, as it would refuse the outbox: the card says so and

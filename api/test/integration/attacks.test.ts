@@ -7,7 +7,7 @@ import { TableClient } from '@azure/data-tables';
 import { startApi, RunningApi } from '../../src/server';
 import { startAzurite } from '../support/azurite';
 import { LogCapture } from '../support/inProcessApi';
-import { API_APP, appToken, LMS_BACKEND } from '../support/sending';
+import { API_APP, appToken, fault, LMS_BACKEND } from '../support/sending';
 import { localConfig, signIn, useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -42,8 +42,8 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
   });
 
   const connection = (catalog: string, suffix = ''): string => `/v1/catalogs/${encodeURIComponent(catalog)}/connection${suffix}`;
-  const audits = (): { caller: string; catalog: string; target: string; outcome: string }[] =>
-    stack.logs.lines.map((line) => JSON.parse(line) as { audit?: { caller: string; catalog: string; target: string; outcome: string } }).filter((l) => l.audit).map((l) => l.audit!);
+  const audits = (): { event: string; caller: string; catalog: string; target: string; outcome: string }[] =>
+    stack.logs.lines.map((line) => JSON.parse(line) as { audit?: { event: string; caller: string; catalog: string; target: string; outcome: string } }).filter((l) => l.audit).map((l) => l.audit!);
 
   it('classic oracle - 25 concurrent guesses at one mailbox reach SMTP 3 times; the rest, and other admins, are CONNECT_ATTEMPTS_LIMITED', async () => {
     const adele = await stack.token('adele@contoso.test');
@@ -112,6 +112,34 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
     const alex = await stack.token('alex@contoso.test');
     const elsewhere = await stack.call('POST', connection(catalogB, '/test-email'), { token: alex, body: { to: 'alex@contoso.test' } });
     expect(elsewhere.body.code).toBe('NOT_CONNECTED');
+  });
+
+  it('classic lockout - Check now and the test email with a stored password Exchange refused count on the mailbox\'s attempts (its connects\' limit): a loop of presses makes 3 failed logins, not one each', async () => {
+    const megan = await stack.token('megan@contoso.test');
+    const connected = await stack.call('POST', connection(catalogB, '/classic'), { token: megan, body: { email: 'adele@contoso.test', password: 'dev-password' } });
+    expect(connected.status).toBe(200);
+    await fault(stack, 'password', { user: 'adele@contoso.test', password: `${CANARY}-rotated` });
+    try {
+      // The first check finds the password refused (the connection was working: not counted).
+      const first = await stack.call('POST', connection(catalogB, '/check'), { token: megan });
+      expect(first.body.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
+      const test = await stack.call('POST', connection(catalogB, '/test-email'), { token: megan, body: { to: 'megan@contoso.test' } });
+      expect(test.body.code).toBe('BAD_CREDENTIALS');
+      const presses: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        presses.push((await stack.call('POST', connection(catalogB, '/check'), { token: megan })).body.code ?? 'view');
+      }
+      // A refused login leaves the view (lost) as the answer; the limit answers 429.
+      expect(presses).toEqual(['view', 'view', 'CONNECT_ATTEMPTS_LIMITED', 'CONNECT_ATTEMPTS_LIMITED', 'CONNECT_ATTEMPTS_LIMITED']);
+      const limitedTest = await stack.call('POST', connection(catalogB, '/test-email'), { token: megan, body: { to: 'megan@contoso.test' } });
+      expect([limitedTest.status, limitedTest.body.code]).toEqual([429, 'CONNECT_ATTEMPTS_LIMITED']);
+      const rechecks = audits().filter((a) => a.event === 'classic-recheck' && a.target === 'adele@contoso.test');
+      expect(rechecks.map((a) => a.outcome)).toEqual(['BAD_CREDENTIALS', 'lost', 'lost', ...Array(4).fill('CONNECT_ATTEMPTS_LIMITED')]);
+      expect(rechecks.every((a) => a.caller === 'megan@contoso.test' && a.catalog === catalogB)).toBe(true);
+    } finally {
+      await fault(stack, 'password', { user: 'adele@contoso.test', password: 'dev-password' });
+      await stack.call('DELETE', connection(catalogB), { token: megan });
+    }
   });
 
   it('token confusion - the local tenant\'s real tokens: the API\'s own ID token and app token are refused, the LMS back end reads, idtyp and azp are issued', async () => {

@@ -76,4 +76,18 @@ describe('Classic attempt counters on Azurite (two instances)', () => {
     for await (const row of table.listEntities()) left.push(row);
     expect(left).toEqual([]);
   });
+
+  it('a recheck of a refused stored password counts on the mailbox (the count its connects share), not on the caller; one that works does not end the count', async () => {
+    const [a, b] = [instance(), instance()];
+    const recheck = (guard: ClassicAttemptGuard, login: () => Promise<string>) => guard.recheck({ caller: 'megan@contoso.test', callerId: 't:m', catalog: 'cat', account: 'Rechecked@contoso.test' }, login).catch((e: ApiError) => e.code);
+    expect(await recheck(a, wrongPassword)).toBe('BAD_CREDENTIALS');
+    expect(await recheck(b, async () => 'works')).toBe('works');
+    // Two counted, the working one included: one connect attempt is left, then the limit.
+    expect(await a.attempt({ caller: caller('fresh'), catalog: 'cat', account: 'rechecked@contoso.test' }, wrongPassword).catch((e: ApiError) => e.code)).toBe('BAD_CREDENTIALS');
+    expect(await recheck(b, async () => 'works')).toBe('CONNECT_ATTEMPTS_LIMITED');
+    // The caller's own budget was not touched: 100 - 1.
+    const rows: { count?: number }[] = [];
+    for await (const row of table.listEntities<{ count: number }>()) rows.push(row);
+    expect(rows.map((r) => r.count).sort()).toEqual(expect.arrayContaining([1, 3]));
+  });
 });

@@ -570,8 +570,8 @@ export const DOMAIN_ERRORS = {
       ja: 'パスワードの試行回数が多すぎるため、しばらく接続できません。'
     },
     remedy: {
-      en: 'Wait the number of seconds in Retry-After, then check the address and password and try again. Attempts are limited per admin and per account to protect the account.',
-      ja: 'Retry-After に示された秒数待ってから、アドレスとパスワードを確認してもう一度お試しください。アカウントを保護するため、試行回数は管理者ごととアカウントごとに制限されています。'
+      en: 'Wait the number of seconds in Retry-After, then check the address and password and try again. Attempts are limited per admin and per account to protect the account; a check or test email with a saved password that Microsoft 365 refused counts as an attempt on the account.',
+      ja: 'Retry-After に示された秒数待ってから、アドレスとパスワードを確認してもう一度お試しください。アカウントを保護するため、試行回数は管理者ごととアカウントごとに制限されています。Microsoft 365 に拒否された保存済みパスワードでの接続確認やテスト メールも、アカウントの試行回数に含まれます。'
     }
   },
   TEST_RECIPIENT_NOT_ALLOWED: {
