@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { ApiConfig } from '../config/config';
 import type { ClassicAttemptGuard } from '../auth/classicAttempts';
@@ -130,11 +131,12 @@ export class ConnectionService {
     if (!ifMatch) {
       throw new ApiError('PRECONDITION_REQUIRED');
     }
-    // Only a catalog is switched on or given alert recipients (R-SEC-2): an owner of any other
-    // site under the SharePoint address would otherwise set sending and mail going for it. A
-    // change that only switches off or clears is let through: it can only stop work (a site whose
-    // app was removed, its list with it, can still be switched off).
-    if (change.enabled === true || (change.alertRecipients?.length ?? 0) > 0) {
+    // Only a catalog is switched on, given alert recipients or a transport (R-SEC-2): an owner of
+    // any other site under the SharePoint address would otherwise set sending and mail going for
+    // it. A change that only switches off or clears is let through: it can only stop work (a site
+    // whose app was removed, its list with it, can still be switched off); on a site with no
+    // record it changes nothing, so nothing is written (below).
+    if (change.enabled === true || (change.alertRecipients?.length ?? 0) > 0 || change.transport !== undefined) {
       await this.deps.catalogs.require(catalog);
     }
     // If-Match names the settings the admin saw (`settingsEtag`); the write is conditional on the
@@ -151,7 +153,9 @@ export class ConnectionService {
       }
       verified = true;
       wasEnabled = record.enabled;
-      return applySettings(record, change);
+      const next = applySettings(record, change);
+      // A change to what the record already says writes nothing (no row, no list mirror).
+      return isDeepStrictEqual(next, record) ? record : next;
     });
     if (written.enabled && !wasEnabled) {
       await this.sendable(catalog);

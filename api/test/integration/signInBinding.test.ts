@@ -330,10 +330,16 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     expect([settings.status, settings.body.code]).toEqual([403, 'NOT_A_CATALOG']);
     const recipients = await stack.call('PATCH', path(catalogA), { token, headers: { 'if-match': String(read.headers.get('etag')) }, body: { alertRecipients: ['adele@contoso.test'] } });
     expect([recipients.status, recipients.body.code]).toEqual([403, 'NOT_A_CATALOG']);
+    const transport = await stack.call('PATCH', path(catalogA), { token, headers: { 'if-match': String(read.headers.get('etag')) }, body: { transport: 'smtp-oauth' } });
+    expect([transport.status, transport.body.code]).toEqual([403, 'NOT_A_CATALOG']);
     expect((await stored(catalogA)).record).toBeNull();
-    // Switching off can only stop work: let through, as for a site whose app (and list) was removed.
-    const off = await stack.call('PATCH', path(catalogA), { token, headers: { 'if-match': String(read.headers.get('etag')) }, body: { enabled: false } });
-    expect(off.status).toBe(200);
+    // Switching off or clearing can only stop work: let through, as for a site whose app (and list)
+    // was removed - and on a site with no record it changes nothing, so nothing is stored.
+    for (const body of [{ enabled: false }, { alertRecipients: [] }, { enabled: false, alertRecipients: [] }]) {
+      const off = await stack.call('PATCH', path(catalogA), { token, headers: { 'if-match': String(read.headers.get('etag')) }, body });
+      expect([off.status, off.body.etag]).toEqual([200, read.body.etag]);
+    }
+    expect((await stored(catalogA)).record).toBeNull();
     // The same site once the app is there (its settings list exists):
     await provisionSettingsList(stack, catalogA, 'adele@contoso.test');
     expect((await stack.call('POST', path(catalogA, '/classic'), { token, body: { email: 'adele@contoso.test', password: 'dev-password' } })).status).toBe(200);

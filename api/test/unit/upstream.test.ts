@@ -203,4 +203,18 @@ describe('upstream error mapping', () => {
     expect(bare).toMatchObject({ code: 'SMTP_UNAVAILABLE' });
     expect(bare.upstream).toBeUndefined();
   });
+
+  it('smtpApiError - unanswered only when no reply came (the server may have taken the message): a 4xx or 5xx reply, or a login refused without one, says it did not', () => {
+    expect(smtpApiError({ code: 'ECONNECTION' }, 'oauth').unanswered).toBe(true);
+    expect(smtpApiError({ code: 'ETIMEDOUT' }, 'password').unanswered).toBe(true);
+    expect(smtpApiError({ responseCode: 451, response: '451 4.7.500 Server busy', code: 'EMESSAGE', command: 'DATA' }, 'oauth')).toMatchObject({ code: 'SMTP_UNAVAILABLE', unanswered: false });
+    expect(smtpApiError({ code: 'EAUTH' }, 'password')).toMatchObject({ code: 'BAD_CREDENTIALS', unanswered: false });
+    expect(smtpApiError({ responseCode: 535, response: '535 5.7.139 Authentication unsuccessful', code: 'EAUTH' }, 'oauth')).toMatchObject({ code: 'TOKEN_REVOKED', unanswered: false });
+  });
+
+  it('mapSmtpError - 4xx is passing, 500 and up is decided by its meaning; 5.7.57 (not logged in) under any reply code is the login', () => {
+    expect(mapSmtpError(499, '499 4.0.0 odd', 'EENVELOPE', 'oauth', 'RCPT TO')).toBe('SMTP_UNAVAILABLE');
+    expect(mapSmtpError(500, '500 5.1.1 unknown', 'EENVELOPE', 'oauth', 'RCPT TO')).toBe('RECIPIENT_REJECTED');
+    expect(mapSmtpError(550, '550 5.7.57 Client not authenticated', 'EENVELOPE', 'password', 'MAIL FROM')).toBe('BAD_CREDENTIALS');
+  });
 });
