@@ -248,7 +248,7 @@ export class SessionInvitations implements InvitationSender {
       result = unreachable
         ? { sent: record.sent, keepAttempt: true, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
         : via.kind === 'graph' ? await this.viaGraph(record, via as GraphMailTransport, intend, progress) : await this.viaSmtp(record, via, intend, progress);
-      await this.save(current, result, progress.messages > 0);
+      await this.save(current, result, progress.messages > 0, mine);
     } catch (error) {
       if (error instanceof Overtaken) {
         return { submitted: false };
@@ -295,9 +295,11 @@ export class SessionInvitations implements InvitationSender {
    * own item follows). When another pass recorded this revision or a later one meanwhile (another
    * instance's, after this one's claim lapsed), its record stands; and if this pass submitted
    * something, it may have landed after that pass's (an older revision over a newer one): the
-   * session is put back to be passed again, and this item is retried for it.
+   * session is put back to be passed again, and this item is retried for it - with this pass's
+   * attempt (`mine`) back on the row when that pass cleared it: it looked for what this pass made
+   * while the submission was still on its way, found nothing, and a cancel would leave it live.
    */
-  private async save(read: SessionRecord, result: Pass, submittedNow: boolean): Promise<void> {
+  private async save(read: SessionRecord, result: Pass, submittedNow: boolean, mine: Attempt | null): Promise<void> {
     let overtaken = false;
     await this.write(read, (fresh) => {
       if (fresh.outcome && fresh.outcome.revision >= result.outcome.revision) {
@@ -306,7 +308,7 @@ export class SessionInvitations implements InvitationSender {
           return undefined;
         }
         overtaken = true;
-        return submittedNow ? { ...fresh, outcome: null } : undefined;
+        return submittedNow ? { ...fresh, outcome: null, attempt: fresh.attempt ?? mine } : undefined;
       }
       return {
         ...fresh,

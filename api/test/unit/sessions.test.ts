@@ -11,6 +11,7 @@ import { Settings } from 'luxon';
 import { graphDateTime, sessionTimes, zoned } from '../../src/sessions/time';
 import { ROOM_ANSWER_READ_MS, SessionDeps, SessionService } from '../../src/sessions/sessionService';
 import { emptyConnection } from '../../src/connections/model';
+import { gate } from '../support/gate';
 
 const revision = (extra: Partial<SessionRevision> = {}): SessionRevision => ({
   revision: 1,
@@ -296,9 +297,15 @@ describe('session invitations - a pass that ended before its record (the attempt
       const prev = await store.read(C, 's1');
       await store.write({ sessionId: 's1', catalog: C, desired, desiredHash: String(desired.revision), sent: prev?.sent ?? null, attempt: prev?.attempt ?? null, firstSentRevision: prev?.firstSentRevision ?? null, outcome: prev?.outcome ?? null, updatedAt: '' }, prev?.etag ?? null);
     };
-    const invitations = new SessionInvitations({ sessions: store, domain: 'lms.test', roomName: async () => null });
+    const instance = (): SessionInvitations => new SessionInvitations({ sessions: store, domain: 'lms.test', roomName: async () => null });
+    const invitations = instance();
     const item = (): StoredItem => ({ id: randomUUID(), kind: 'invitation', session: 's1', catalog: C, etag: '', content: { to: [], cc: [], bcc: [], subject: '' }, state: {} as StoredItem['state'] });
-    return { store, put, faults, send: (transport: MailTransport) => invitations.send(item(), transport) };
+    return {
+      store, put, faults,
+      send: (transport: MailTransport) => invitations.send(item(), transport),
+      /** Another API instance's pass (its own in-process serialisation). */
+      sendElsewhere: (transport: MailTransport) => instance().send(item(), transport)
+    };
   }
 
   /** SMTP that takes every message and loses the answer of those `lose` names (the message went out). */
@@ -321,12 +328,18 @@ describe('session invitations - a pass that ended before its record (the attempt
   function graph(busyRooms: string[] = []) {
     const events = new Map<string, { id: string; iCalUId: string; subject: string; cancelled: boolean; transactionId?: string; tags: Array<{ id: string; value: string }>; attendees: Array<{ emailAddress: { address: string }; type: string }> }>();
     const calls: string[] = [];
-    const state = { lose: false };
+    /** `hold`: the next create waits at this gate (its request on its way). */
+    const state: { lose: boolean; hold?: { wait: () => Promise<void> } } = { lose: false };
     const transport = {
       kind: 'graph', account: 'megan@contoso.test', concurrency: 4, close: async () => undefined,
       submit: async (method: string, path: string, body: Record<string, unknown>) => {
         calls.push(`${method} ${path}`);
         if (method === 'POST' && path === '/me/events') {
+          const hold = state.hold;
+          if (hold) {
+            state.hold = undefined;
+            await hold.wait();
+          }
           const again = [...events.values()].find((e) => e.transactionId === body.transactionId);
           if (again && (again.cancelled || again.subject !== body.subject)) {
             throw new ApiError('MESSAGE_REJECTED', { upstream: 'Graph 400 ErrorDuplicateTransactionId' });
@@ -375,6 +388,27 @@ describe('session invitations - a pass that ended before its record (the attempt
     expect(await w.send(g.transport)).toMatchObject({ submitted: true });
     expect(g.calls).toEqual(['POST /me/events', 'GET /me/events']);
     expect((await w.store.read(C, 's1'))?.sent).toMatchObject({ revision: 1, eventId: 'e1' });
+  });
+
+  it('graph, two workers - a cancel passed by another instance while an older revision\'s create is on its way: the create\'s event is cancelled all the same (the overtaken pass puts its attempt back)', async () => {
+    const w = world();
+    const g = graph();
+    await w.put(rev(1));
+    const create = gate();
+    g.state.hold = create;
+    // A stores its attempt and sends the create; before Graph answers, the LMS cancels the session
+    // and B (another instance, after A's claim lapsed) passes it: it finds no event by the tag yet.
+    const a = w.send(g.transport).catch((error: unknown) => error);
+    await create.reached;
+    await w.put(rev(2, { cancelled: true }));
+    expect(await w.sendElsewhere(g.transport)).toMatchObject({ submitted: false });
+    create.open();
+    // A's create landed after B's pass: A was overtaken, and its item is retried.
+    expect(await a).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await w.send(g.transport);
+    expect(g.calls.filter((c) => c.endsWith('/cancel'))).toEqual(['POST /me/events/e1/cancel']);
+    expect((await w.store.read(C, 's1'))?.attempt).toBeNull();
+    expect(await w.send(g.transport)).toMatchObject({ submitted: false });
   });
 
   it('graph - an event found again is not forgotten when the pass ends with ROOM_UNAVAILABLE: a later cancel cancels it', async () => {
