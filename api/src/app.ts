@@ -158,7 +158,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const credentials = new CredentialsProvider({ config, identity, secrets, graph });
   const sessionStore = new SessionStore(tables[TABLES.sessions]);
   // The engine and the sessions need each other: the service wakes the engine, the engine sends the service's invitations.
-  const sessions: SessionService = new SessionService({ connections, credentials, sessions: sessionStore, outbox, wake: (catalog) => engine.wake(catalog), log: app.log, roomsCacheMs: 10 * 60_000, recipientsPerMessage: config.sending.recipientsPerMessage, roomsGranted: async (homeAccountId) => (await orgConsent.rooms(homeAccountId)).available, neverConnected });
+  const sessions: SessionService = new SessionService({ connections, credentials, sessions: sessionStore, outbox, wake: (catalog) => engine.wake(catalog), log: app.log, roomsCacheMs: 10 * 60_000, recipientsPerMessage: config.sending.recipientsPerMessage, roomsGranted: async (homeAccountId) => (await orgConsent.rooms(homeAccountId)).available, neverConnected, roomJobOff: config.roomAnswerIntervalSeconds === 0 });
   const invitations = new SessionInvitations({ sessions: sessionStore, domain: config.sending.messageIdDomain, roomName: (catalog, room) => sessions.roomName(catalog, room) });
   const engine = new SendingEngine({
     invitations,

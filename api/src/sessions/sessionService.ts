@@ -12,7 +12,7 @@ import { isTerminal } from '../sending/outboxItem';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
 import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, IMMUTABLE_ID, roomAnswerOf, roomSchedules } from './invitations';
-import { isOver, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
+import { isOver, roomUndecided, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
 
 export interface SessionDeps {
@@ -28,6 +28,8 @@ export interface SessionDeps {
   /** Whether the tenant granted the connected account Place.Read.All (the org consent lookup, cached): its next token carries it. */
   roomsGranted?: (homeAccountId: string | null) => Promise<boolean>;
   neverConnected?: NeverConnected;
+  /** The room-answer job is off (ROOM_ANSWER_INTERVAL_SECONDS=0): a status read also asks a room that answered tentatively. */
+  roomJobOff?: boolean;
 }
 
 type Room = RoomsBody['items'][number];
@@ -123,6 +125,10 @@ export class SessionService {
         throw await explained(catalog, refusal, etag, this.deps.neverConnected);
       }
       const desired = next(existing);
+      // A late older revision is stale whatever the catalog's state: the LMS drops it, not waits.
+      if (existing && desired.revision < existing.desired.revision) {
+        throw new ApiError('SESSION_REVISION_STALE', { detail: `The session is at revision ${existing.desired.revision}.` });
+      }
       if (refusal && (existing as SessionRecord).desired.revision !== desired.revision) {
         throw refusal;
       }
@@ -139,9 +145,6 @@ export class SessionService {
       }
       let duplicate = false;
       let record = existing;
-      if (existing && desired.revision < existing.desired.revision) {
-        throw new ApiError('SESSION_REVISION_STALE', { detail: `The session is at revision ${existing.desired.revision}.` });
-      }
       if (existing && desired.revision === existing.desired.revision) {
         if (!sameRequest({ requestHash: existing.desiredHash, canonicalHash: existing.desiredCanonical }, request)) {
           throw new ApiError('IDEMPOTENCY_KEY_REUSED', { detail: `Revision ${desired.revision} was received with another body.` });
@@ -209,9 +212,10 @@ export class SessionService {
     const sent = record.sent;
     // A room that has not answered yet answers within seconds: a read asks it. One that answered
     // tentatively waits for a delegate, maybe for days: the room-answer job asks it, not every read
-    // (each would be a Graph request beside what the mailbox sends).
+    // (each would be a Graph request beside what the mailbox sends) - unless the job is off.
     const asked = `${catalog}|${sessionId}`;
-    if (sent?.transport === 'graph' && sent.eventId && sent.room && sent.roomAnswer === 'none' && !sent.cancelled && sendable(connection) && !this.roomAsked.has(asked) && !this.roomAsking.has(catalog)) {
+    const undecided = sent?.roomAnswer === 'none' || (this.deps.roomJobOff === true && roomUndecided(sent?.roomAnswer ?? null));
+    if (sent?.transport === 'graph' && sent.eventId && sent.room && undecided && !sent.cancelled && sendable(connection) && !this.roomAsked.has(asked) && !this.roomAsking.has(catalog)) {
       this.roomAsked.set(asked, true);
       this.roomAsking.add(catalog);
       record = await this.learnRoomAnswer(record, connection)

@@ -12,8 +12,18 @@ function ianaZone(name: string): { valid: boolean; canonical?: string } {
   if (!IANAZone.isValidZone(name) || /^[+-]|^(local|system|default)$/i.test(name)) {
     return { valid: false };
   }
+  // Spellings known: the zones Graph documents (links such as Asia/Kolkata among them), ICU's, and
+  // what ICU resolves the name to. A link ICU knows under another name only (Europe/Kyiv) cannot
+  // be checked for its case.
   const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  return resolved.toLowerCase() === name.toLowerCase() && resolved !== name ? { valid: false, canonical: resolved } : { valid: true };
+  const known = zoneSpellings().get(name.toLowerCase()) ?? (resolved.toLowerCase() === name.toLowerCase() ? resolved : name);
+  return known !== name ? { valid: false, canonical: known } : { valid: true };
+}
+
+let spellings: Map<string, string> | undefined;
+function zoneSpellings(): Map<string, string> {
+  spellings ??= new Map([...Intl.supportedValuesOf('timeZone'), ...GRAPH_IANA_ZONES].map((zone) => [zone.toLowerCase(), zone]));
+  return spellings;
 }
 
 /** A session's wall-clock time in its IANA zone, checked: the zone exists and so does the time in it. */

@@ -107,7 +107,13 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     // Sending switched off after the LMS's put: its repeat is the same revision (held), anything new is refused.
     const held = `s-${randomUUID()}`;
     expect((await put(catalogB, held, session(1, { start: { dateTime: '2030-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2030-06-10T11:00:00', timeZone: 'Asia/Tokyo' } }))).status).toBe(202);
+    const later = `s-${randomUUID()}`;
+    expect((await put(catalogB, later, session(2, { start: { dateTime: '2030-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2030-06-10T11:00:00', timeZone: 'Asia/Tokyo' } }))).status).toBe(202);
     await setEnabled(stack, 'alex@contoso.test', catalogB, false);
+    // A late older revision is stale whatever the catalog's state (the LMS drops it rather than waits).
+    for (const stale of [await put(catalogB, later, session(1)), await cancel(catalogB, later, { revision: 1 })]) {
+      expect([stale.status, stale.body.code]).toEqual([409, 'SESSION_REVISION_STALE']);
+    }
     const repeat = await put(catalogB, held, session(1, { start: { dateTime: '2030-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2030-06-10T11:00:00', timeZone: 'Asia/Tokyo' } }));
     expect([repeat.status, repeat.body.duplicate]).toEqual([202, true]);
     for (const refused of [await put(catalogB, held, session(2)), await cancel(catalogB, held, { revision: 2 }), await put(catalogB, `s-${randomUUID()}`, session(1)), await cancel(catalogB, 's-none', { revision: 2 })]) {

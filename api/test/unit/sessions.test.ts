@@ -74,6 +74,10 @@ describe('sessions - time zones', () => {
       expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is not an IANA time zone (such as Asia/Tokyo or UTC).');
     }
     expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'asia/tokyo' }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is spelt Asia/Tokyo.');
+    // A link (Asia/Kolkata, which ICU resolves to Asia/Calcutta) and a zone ICU lists (Asia/Calcutta) are checked for their case too.
+    expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'asia/kolkata' }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is spelt Asia/Kolkata.');
+    expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'ASIA/CALCUTTA' }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is spelt Asia/Calcutta.');
+    expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'utc' }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is spelt UTC.');
     // Etc/GMT-9 is nine hours ahead of UTC (POSIX signs); links such as Asia/Kolkata are zones too.
     expect(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Etc/GMT-9' }, 'start').toUTC().toISO()).toBe('2027-06-10T01:00:00.000Z');
     expect(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Kolkata' }, 'start').toUTC().toISO()).toBe('2027-06-10T04:30:00.000Z');
@@ -730,6 +734,33 @@ describe('a session\'s status read while its room has not answered', () => {
     answer();
     await later;
     expect(asked).toHaveLength(4);
+  });
+});
+
+describe('a session\'s status read while its room answered tentatively (a delegate decides)', () => {
+  const read = async (roomJobOff: boolean): Promise<string[]> => {
+    const connection = { ...emptyConnection('https://t.test/sites/a', 'c1'), enabled: true, method: 'modern', transport: 'graph', account: { email: 'megan@contoso.test', displayName: 'Megan' }, health: { state: 'connected', code: null, checkedAt: null } };
+    const times = { start: { dateTime: '2099-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2099-06-10T11:00:00', timeZone: 'Asia/Tokyo' } };
+    const session = {
+      catalog: 'https://t.test/sites/a', sessionId: 's1', etag: '*', attempt: null, outcome: { revision: 1, code: null, notes: [] }, firstSentRevision: 1, updatedAt: '2099-01-01T00:00:00Z',
+      desired: { revision: 1, cancelled: false, title: 't', html: '', attendees: [], room: 'room-crane@contoso.test', teams: false, ...times },
+      sent: { revision: 1, transport: 'graph', organizer: 'megan@contoso.test', cancelled: false, eventId: 'ev-s1', uid: 's1', sequence: 0, attendees: [], room: 'room-crane@contoso.test', roomAnswer: 'tentativelyAccepted', joinUrl: null, ...times }
+    };
+    const asked: string[] = [];
+    const service = serviceWith({
+      roomJobOff,
+      connections: { read: async () => ({ record: connection, etag: '*' }) },
+      sessions: { read: async () => session },
+      credentials: { open: async () => ({ kind: 'graph', close: async () => undefined, call: async (_m: string, path: string) => (asked.push(path.split('?')[0]), { attendees: [] }) }) },
+      outbox: {}
+    });
+    await service.status('https://t.test/sites/a', 's1');
+    return asked;
+  };
+
+  it('is left to the room-answer job when it runs; asked by the read when the job is off (ROOM_ANSWER_INTERVAL_SECONDS=0), as a room that has not answered is', async () => {
+    expect(await read(false)).toEqual([]);
+    expect(await read(true)).toEqual(['/me/events/ev-s1']);
   });
 });
 
