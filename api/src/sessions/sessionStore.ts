@@ -109,9 +109,15 @@ export function hasEnded(sent: Pick<SentState, 'start' | 'end'>, now: number): b
   }
 }
 
-/** Ended before `at` - the LMS's latest revision, and what went out - with no submission under way. */
+/**
+ * Ended before `at` - the LMS's latest revision, what went out, and what an unrecorded submission
+ * (the attempt) may have put in calendars. An attempt left by a pass that failed uncertainly (a
+ * 5xx, a timeout) stays on the row until a later pass resolves it, and none comes once the
+ * session ended (its items expire): such a session is over all the same once the attempt's own
+ * meeting has ended, or its title and attendees would be kept for ever.
+ */
 export function isOver(record: Pick<SessionRecord, 'attempt' | 'desired' | 'sent'>, at: number): boolean {
-  return !record.attempt && hasEnded(record.desired, at) && (!record.sent || hasEnded(record.sent, at));
+  return hasEnded(record.desired, at) && (!record.sent || hasEnded(record.sent, at)) && (!record.attempt || hasEnded(record.attempt, at));
 }
 
 const hashOf = (sessionId: string): string => createHash('sha256').update(sessionId, 'utf8').digest('hex');
@@ -171,7 +177,7 @@ export class SessionStore {
 
   /**
    * The catalog's sessions that ended before `before` - the LMS's latest revision, and what went out
-   * to the attendees - with no submission under way: what the retention job forgets
+   * to the attendees, and what an unrecorded submission may have made (isOver): what the retention job forgets
    * (SESSION_RETENTION_DAYS). A row whose times cannot be read is not taken for ended.
    */
   public async *endedBefore(catalog: string, before: number): AsyncGenerator<SessionRecord> {
