@@ -159,7 +159,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const sessionStore = new SessionStore(tables[TABLES.sessions]);
   // The engine and the sessions need each other: the service wakes the engine, the engine sends the service's invitations.
   const sessions: SessionService = new SessionService({ connections, credentials, sessions: sessionStore, outbox, wake: (catalog) => engine.wake(catalog), log: app.log, roomsCacheMs: 10 * 60_000, recipientsPerMessage: config.sending.recipientsPerMessage, roomsGranted: async (homeAccountId) => (await orgConsent.rooms(homeAccountId)).available, neverConnected, roomJobOff: config.roomAnswerIntervalSeconds === 0 });
-  const invitations = new SessionInvitations({ sessions: sessionStore, domain: config.sending.messageIdDomain, roomName: (catalog, room) => sessions.roomName(catalog, room) });
+  const invitations = new SessionInvitations({ sessions: sessionStore, domain: config.sending.messageIdDomain, roomName: (catalog, room) => sessions.roomName(catalog, room), recipientsPerMessage: config.sending.recipientsPerMessage });
   const engine = new SendingEngine({
     invitations,
     config: config.sending,

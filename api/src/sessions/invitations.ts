@@ -188,7 +188,13 @@ export class SessionInvitations implements InvitationSender {
   /** One pass at a time per session in this instance: the items of a catalog run concurrently in one drain. */
   private readonly running = new Map<string, Promise<unknown>>();
 
-  public constructor(private readonly deps: { sessions: SessionStore; domain: string; roomName: (catalog: string, room: string) => Promise<string | null> }) {}
+  public constructor(private readonly deps: {
+    sessions: SessionStore;
+    domain: string;
+    roomName: (catalog: string, room: string) => Promise<string | null>;
+    /** Exchange's recipients in one message (SEND_RECIPIENTS_PER_MESSAGE; 500 when not given): an SMTP message goes to at most this many. */
+    recipientsPerMessage?: number;
+  }) {}
 
   public async send(item: StoredItem, transport: MailTransport): Promise<InvitationPass> {
     if (!item.session) {
@@ -513,8 +519,8 @@ export class SessionInvitations implements InvitationSender {
     const uid = sent?.uid ?? `${h}@${this.deps.domain}`;
     const organizer = { email: transport.account, name: transport.account };
     const location = d.room ? (await this.deps.roomName(record.catalog, d.room)) ?? d.room : null;
-    /** Sends one iCalendar message; answers the attendees the server refused (they did not get it). */
-    const message = async (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<string[]> => {
+    /** One message of `message`'s. */
+    const part = async (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<string[]> => {
       const ics = invitationIcs({ method, uid, sequence, organizer, attendees: who, revision, location });
       const subject = method === 'CANCEL' ? `Cancelled: ${revision.title}` : sequence > 0 ? `Updated: ${revision.title}` : revision.title;
       const html = method === 'CANCEL' ? (revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`) : revision.html ?? `<p>${escapeHtml(revision.title)}</p>`;
@@ -533,6 +539,20 @@ export class SessionInvitations implements InvitationSender {
         }
       }
       return receipt?.refused?.addresses ?? [];
+    };
+    /**
+     * Sends an iCalendar message, one per `recipientsPerMessage` attendees (a cancellation after an
+     * unrecorded revision goes to everyone who may hold the meeting, old and new attendees: up to
+     * twice the limit); answers the attendees the server refused (they did not get it).
+     */
+    const message = async (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<string[]> => {
+      const limit = this.deps.recipientsPerMessage ?? 500;
+      const refused: string[] = [];
+      // (Within the limit it is one message, as it always was; each part's recipients make its Message-ID its own.)
+      for (let i = 0; i === 0 || i * limit < who.length; i++) {
+        refused.push(...(await part(method, sequence, who.slice(i * limit, (i + 1) * limit), i === 0 ? suffix : `${suffix}.p${i}`, revision)));
+      }
+      return refused;
     };
     if (d.cancelled) {
       if (!sent || sent.cancelled) {

@@ -278,7 +278,7 @@ describe('session invitations - a pass that ended before its record (the attempt
   const who = (...n: number[]): SessionRevision['attendees'] => n.map((i) => ({ email: `l${i}@contoso.test`, role: 'required' as const }));
   const rev = (n: number, extra: Partial<SessionRevision> = {}): SessionRevision => revision({ revision: n, start: { dateTime: '2027-10-01T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-10-01T11:00:00', timeZone: 'UTC' }, attendees: who(1, 2), ...extra });
 
-  function world() {
+  function world(recipientsPerMessage?: number) {
     const rows = new Map<string, SessionRecord>();
     let etag = 0;
     /** A write this refuses fails as a storage fault would (the pass dies before its record). */
@@ -301,7 +301,7 @@ describe('session invitations - a pass that ended before its record (the attempt
       const prev = await store.read(C, 's1');
       await store.write({ sessionId: 's1', catalog: C, desired, desiredHash: String(desired.revision), sent: prev?.sent ?? null, attempt: prev?.attempt ?? null, firstSentRevision: prev?.firstSentRevision ?? null, outcome: prev?.outcome ?? null, updatedAt: '' }, prev?.etag ?? null);
     };
-    const instance = (): SessionInvitations => new SessionInvitations({ sessions: store, domain: 'lms.test', roomName: async () => null });
+    const instance = (): SessionInvitations => new SessionInvitations({ sessions: store, domain: 'lms.test', roomName: async () => null, recipientsPerMessage });
     const invitations = instance();
     const item = (): StoredItem => ({ id: randomUUID(), kind: 'invitation', session: 's1', catalog: C, etag: '', content: { to: [], cc: [], bcc: [], subject: '' }, state: {} as StoredItem['state'] });
     return {
@@ -453,6 +453,25 @@ describe('session invitations - a pass that ended before its record (the attempt
     await w.put(rev(4, { cancelled: true }));
     await w.send(mail.transport);
     expect(mail.sent.map((m) => [m.calendar?.method, sequenceOf(m)])).toEqual([['REQUEST', 0], ['CANCEL', 1], ['REQUEST', 2], ['CANCEL', 3]]);
+  });
+
+  it('smtp - a cancel after an unrecorded revision that replaced every attendee goes to old and new ones, at most recipientsPerMessage a message', async () => {
+    const w = world(3);
+    let lose = false;
+    const mail = smtp(() => lose);
+    await w.put(rev(1, { attendees: who(1, 2, 3) }));
+    await w.send(mail.transport);
+    await w.put(rev(2, { attendees: who(4, 5, 6) }));
+    lose = true;
+    await expect(w.send(mail.transport)).rejects.toThrow();
+    lose = false;
+    await w.put(rev(3, { cancelled: true }));
+    await w.send(mail.transport);
+    const cancels = mail.sent.filter((m) => m.calendar?.method === 'CANCEL');
+    expect(cancels.map((m) => m.to.length)).toEqual([3, 3]);
+    expect(cancels.flatMap((m) => m.to).sort()).toEqual(who(1, 2, 3, 4, 5, 6).map((a) => a.email));
+    expect(new Set(cancels.map((m) => m.messageId)).size).toBe(2);
+    expect(cancels.every((m) => sequenceOf(m) === 2)).toBe(true);
   });
 
   it('smtp - the retry of a revision whose messages went out unrecorded sends the very same messages (same SEQUENCE, same Message-IDs) to everyone who may hold an earlier one', async () => {
