@@ -219,12 +219,23 @@ export class SessionInvitations implements InvitationSender {
     if (!record || (record.outcome && record.outcome.revision >= record.desired.revision)) {
       return { submitted: false };
     }
-    if (!record.desired.cancelled && hasEnded(record.desired, Date.now())) {
+    const now = Date.now();
+    /** The session ended before its latest revision went, while an earlier revision's meeting is still ahead. */
+    let takeBack = false;
+    if (!record.desired.cancelled && hasEnded(record.desired, now)) {
       // R-LOSS-3: an invitation that waited (a lost connection, sending off) until its session -
       // as the LMS put it last - had ended goes nowhere: no meeting in the past lands in calendars,
       // no room is booked for it (a cancellation still goes). Whatever revision queued the item.
-      return { submitted: false, code: 'SESSION_ENDED' };
+      if (![record.attempt, record.sent].some((s) => s && !s.cancelled && !hasEnded(s, now))) {
+        return { submitted: false, code: 'SESSION_ENDED' };
+      }
+      // But the LMS moved it into what is now the past while an earlier revision's meeting is still
+      // ahead in the attendees' calendars (and its room booked then): that meeting is not happening,
+      // so it is cancelled - the revision still fails SESSION_ENDED.
+      takeBack = true;
     }
+    /** What the attendees' calendars are to show: the latest revision, or its cancellation (takeBack). */
+    const target: SessionRecord = takeBack ? { ...record, desired: { ...record.desired, cancelled: true } } : record;
     // The row as this pass last wrote it: an attempt is stored before its submission - unless
     // another pass (another instance's, after this one's claim lapsed) recorded this revision or a
     // later one meanwhile: then this one has nothing to do.
@@ -253,7 +264,10 @@ export class SessionInvitations implements InvitationSender {
     try {
       result = unreachable
         ? { sent: record.sent, keepAttempt: true, outcome: { revision: record.desired.revision, code: unreachable, notes: [] }, submitted: false }
-        : via.kind === 'graph' ? await this.viaGraph(record, via as GraphMailTransport, intend, progress) : await this.viaSmtp(record, via, intend, progress);
+        : via.kind === 'graph' ? await this.viaGraph(target, via as GraphMailTransport, intend, progress) : await this.viaSmtp(target, via, intend, progress);
+      if (takeBack && !result.outcome.code) {
+        result = { ...result, outcome: { ...result.outcome, code: 'SESSION_ENDED' } };
+      }
       await this.save(current, result, progress.messages > 0, mine);
     } catch (error) {
       if (error instanceof Overtaken) {

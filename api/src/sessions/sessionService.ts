@@ -34,6 +34,22 @@ export interface SessionDeps {
 
 type Room = RoomsBody['items'][number];
 
+/**
+ * When an invitation item of `desired` stops mattering: its session's end - or the end of a meeting
+ * of an earlier revision still in calendars (sent, or maybe made by an unrecorded attempt), if that
+ * comes later: a session moved into what becomes the past while held has that meeting taken back.
+ */
+function invitationExpiry(desired: SessionRevision, stored: Pick<SessionRecord, 'sent' | 'attempt'> | undefined): number {
+  const later = [stored?.sent, stored?.attempt].flatMap((s) => (s && !s.cancelled ? [s] : [])).map((s) => {
+    try {
+      return sessionTimes(s.start, s.end).end.toMillis();
+    } catch {
+      return 0;
+    }
+  });
+  return Math.max(sessionTimes(desired.start, desired.end).end.toMillis(), ...later);
+}
+
 const itemKey = (sessionId: string, revision: number): string => `session|${sessionId}|${revision}`;
 /** Rooms one availability request asks about (getSchedule is asked 20 at a time). */
 const MAX_ROOMS = 100;
@@ -185,7 +201,8 @@ export class SessionService {
         session: sessionId,
         // R-LOSS-3: an invitation held (a lost connection) until its session has ended goes nowhere -
         // no meeting in the past in anyone's calendar, no room booked for it; a cancellation still goes.
-        ...(desired.cancelled ? {} : { expiresAt: sessionTimes(desired.start, desired.end).end.toMillis() }),
+        // An earlier revision's meeting that ends later keeps it until then: its pass takes that back.
+        ...(desired.cancelled ? {} : { expiresAt: invitationExpiry(desired, record) }),
         // The attendees count against the mailbox's recipients a day, as Exchange counts meeting requests.
         content: { to: desired.attendees.map((a) => a.email), cc: [], bcc: [], subject: desired.title },
         parts: 1,

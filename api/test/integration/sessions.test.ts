@@ -828,6 +828,27 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect((await restoredNotice('alex@contoso.test')).body.content).toContain('Of the notifications held while the connection was lost, 1 went out, 2 had expired and 1 failed. 0 are still waiting their turn.');
   });
 
+  it('moved into the past while held, after its meeting went out - the meeting still ahead is cancelled in the attendees\' calendars (the item is kept until that meeting\'s end), and the status says SESSION_ENDED', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const id = `s-${randomUUID()}`;
+    await put(catalogB, id, session(1, { title: 'Next year' }));
+    await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+    await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-moved' });
+    const utc = (ms: number) => ({ dateTime: new Date(ms).toISOString().slice(0, 19), timeZone: 'UTC' });
+    const endsAt = Date.now() + 3000;
+    await put(catalogB, id, session(2, { title: 'Next year', start: utc(endsAt - 3_600_000), end: utc(endsAt) }));
+    await until(catalogB, id, (b) => b.status === 'held', 'the hold');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, endsAt - Date.now()) + 1000));
+    await alerted();
+
+    await connectClassic(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', 'changed-moved');
+    expect((await until(catalogB, id, (b) => b.status === 'failed', 'the session moved into the past')).code).toBe('SESSION_ENDED');
+    expect((await invitations('learner1@contoso.test')).map((m) => [m.calendar?.method, m.subject])).toEqual([['REQUEST', 'Next year'], ['CANCEL', 'Cancelled: Next year']]);
+    // (Awaited: a notice still on its way would land in the next test's mailbox.)
+    expect((await restoredNotice('alex@contoso.test')).body.content).toContain('Of the notifications held while the connection was lost, 0 went out, 0 had expired and 1 failed. 0 are still waiting their turn.');
+  });
+
   it('held then restored - only what went out counts as sent: the restored notice says 1 went out, 4 were outdated (expired), 1 failed, and comes as soon as all were dealt with', async () => {
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);

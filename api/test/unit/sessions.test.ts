@@ -474,6 +474,36 @@ describe('session invitations - a pass that ended before its record (the attempt
     expect(cancels.every((m) => sequenceOf(m) === 2)).toBe(true);
   });
 
+  it('moved into the past while held - the earlier revision\'s meeting still ahead is taken back (Graph: its event cancelled, its room with it; SMTP: a CANCEL), and the revision fails SESSION_ENDED; with that meeting over too, nothing goes', async () => {
+    const past = { start: { dateTime: '2020-10-01T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2020-10-01T11:00:00', timeZone: 'UTC' } };
+    const w = world();
+    const g = graph();
+    await w.put(rev(1));
+    await w.send(g.transport);
+    await w.put(rev(2, past));
+    expect(await w.send(g.transport)).toMatchObject({ submitted: true, code: 'SESSION_ENDED' });
+    expect(g.calls.filter((c) => c.endsWith('/cancel'))).toEqual(['POST /me/events/e1/cancel']);
+    const row = await w.store.read(C, 's1');
+    expect([row?.desired.cancelled, row?.sent?.cancelled, row?.outcome?.code]).toEqual([false, true, 'SESSION_ENDED']);
+    expect(await w.send(g.transport)).toMatchObject({ submitted: false });
+
+    const s = world();
+    const mail = smtp(() => false);
+    await s.put(rev(1));
+    await s.send(mail.transport);
+    await s.put(rev(2, past));
+    expect(await s.send(mail.transport)).toMatchObject({ submitted: true, code: 'SESSION_ENDED' });
+    expect(mail.sent.map((m) => [m.calendar?.method, sequenceOf(m), m.to.length])).toEqual([['REQUEST', 0, 2], ['CANCEL', 1, 2]]);
+
+    const over = world();
+    const overMail = smtp(() => false);
+    await over.put(rev(1, { ...past, end: { dateTime: '2020-10-01T12:00:00', timeZone: 'UTC' } }));
+    await over.store.write({ ...(await over.store.read(C, 's1'))!, sent: { revision: 1, transport: 'smtp', organizer: 'alex@contoso.test', cancelled: false, eventId: null, uid: 'u', sequence: 0, attendees: ['l1@contoso.test'], room: null, roomAnswer: null, joinUrl: null, ...past } }, (await over.store.read(C, 's1'))!.etag);
+    await over.put(rev(2, past));
+    expect(await over.send(overMail.transport)).toEqual({ submitted: false, code: 'SESSION_ENDED' });
+    expect(overMail.sent).toEqual([]);
+  });
+
   it('smtp - the retry of a revision whose messages went out unrecorded sends the very same messages (same SEQUENCE, same Message-IDs) to everyone who may hold an earlier one', async () => {
     const w = world();
     let failCancels = true;

@@ -504,8 +504,8 @@ export const DOMAIN_ERRORS = {
       ja: 'セッションが終了していたため、会議出席依頼は送信されませんでした。'
     },
     remedy: {
-      en: 'Nothing to do for this session: an invitation that waited (the connection was lost, or sending was switched off) is not sent once its session has ended, so no meeting in the past lands in calendars and no room is booked for it. A cancellation still goes. If this happens often, find out why sending stopped for so long.',
-      ja: 'このセッションについて必要な操作はありません。送信待ちだった会議出席依頼（接続が失われていた、または送信がオフだった場合）は、セッションの終了後には送信されません。過去の会議が予定表に追加されたり、会議室が予約されたりすることはありません。取り消しは送信されます。頻繁に起きる場合は、送信が長く止まっていた理由を確認してください。'
+      en: 'Nothing to do for this session: an invitation that waited (the connection was lost, or sending was switched off) is not sent once its session has ended, so no meeting in the past lands in calendars and no room is booked for it. A cancellation still goes, and a meeting of an earlier revision still ahead in calendars (the session was moved into what is now the past) is cancelled, its room released. If this happens often, find out why sending stopped for so long.',
+      ja: 'このセッションについて必要な操作はありません。送信待ちだった会議出席依頼（接続が失われていた、または送信がオフだった場合）は、セッションの終了後には送信されません。過去の会議が予定表に追加されたり、会議室が予約されたりすることはありません。取り消しは送信されます。以前のリビジョンの会議がまだ予定表の先の日時に残っている場合（セッションが、現在では過去となった日時に変更された場合）は、その会議を取り消し、会議室の予約も解除します。頻繁に起きる場合は、送信が長く止まっていた理由を確認してください。'
     }
   },
   TEAMS_NOT_AVAILABLE: {
