@@ -116,7 +116,14 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     const moved = await api.api(`/me/events/${ev.id}`).patch({ subject: 'Safety training (moved)', start: { dateTime: '2027-01-05T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-01-05T10:00:00', timeZone: 'UTC' }, attendees: [{ emailAddress: { address: 'learner1@contoso.test' }, type: 'required' }, { emailAddress: { address: 'room-adams@contoso.test' }, type: 'resource' }] });
     expect((moved.attendees as Attendee[]).find((a) => a.type === 'resource')?.status.response).toBe('none');
     expect(await roomAnswer(ev.id, 'accepted')).toBe('accepted');
+    const immutableId = (await api.api(`/me/events/${ev.id}`).header('Prefer', 'IdType="ImmutableId"').get()).id as string;
     await api.api(`/me/events/${ev.id}/cancel`).post({ comment: 'Cancelled' });
+    // Moved to Deleted Items: its regular id changed (the old one is not found), its immutable id
+    // stays; the organiser's item keeps its body, the attendees' cancellation carries the comment.
+    await expect(api.api(`/me/events/${ev.id}`).get()).rejects.toMatchObject({ statusCode: 404, code: 'ErrorItemNotFound' });
+    const kept = await api.api(`/me/events/${immutableId}`).header('Prefer', 'IdType="ImmutableId"').get();
+    expect([kept.isCancelled, kept.body.content]).toEqual([true, 'Bring boots.']);
+    expect((await messages(tenant, 'learner1@contoso.test', 'inbox')).at(-1)?.body?.content).toBe('Cancelled');
     const subjects = (await messages(tenant, 'learner1@contoso.test', 'inbox')).map((m) => m.subject);
     expect(subjects).toEqual(['Safety training', 'Updated: Safety training', 'Updated: Safety training (moved)', 'Canceled: Safety training (moved)']);
     // The attendee taken off the meeting got its cancellation.

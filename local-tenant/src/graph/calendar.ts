@@ -241,7 +241,7 @@ function freeRoom(state: TenantState, roomUpn: string, ev: CalendarEvent): void 
 }
 
 /** Sends the invitation, update or cancellation to `to` (the event's attendees by default) through the organiser's transport. */
-function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Account, method: 'REQUEST' | 'CANCEL', prefix: string, to: Attendee[] = ev.attendees): void {
+function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Account, method: 'REQUEST' | 'CANCEL', prefix: string, to: Attendee[] = ev.attendees, body: CalendarEvent['body'] = ev.body): void {
   if (to.length === 0) return;
   for (const a of to) {
     if (a.type !== 'resource') continue;
@@ -250,8 +250,8 @@ function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Accou
       a.status = { response: 'none', time: new Date().toISOString() };
     }
   }
-  // The join details travel in the body (Exchange's meeting blob), not beside it.
-  const content = ev.body.content;
+  // The join details travel in the body (Exchange's meeting blob), not beside it; a cancellation's comment is its body.
+  const content = body.content;
   // Invitations go through the organiser's transport like any message: counted, paced, within quota.
   const invitation: Submission = {
     sender: organizer.upn,
@@ -260,7 +260,7 @@ function notifyAttendees(state: TenantState, ev: CalendarEvent, organizer: Accou
     cc: [],
     bcc: [],
     subject: `${prefix}${ev.subject}`,
-    body: { contentType: ev.body.contentType, content },
+    body: { contentType: body.contentType, content },
     calendar: { method, ics: icsFor(ev, method) },
     via: 'calendar',
     saveToSentItems: true
@@ -349,12 +349,18 @@ export function updateEvent(state: TenantState, organizer: Account, ev: Calendar
   return ev;
 }
 
+/**
+ * event: cancel - "sends the cancellation message to all the attendees" with the optional comment,
+ * and "moves the event to the Deleted Items folder": an item moved to another folder has another
+ * regular id (event resource, `id`: it "changes when the item is moved from one container to
+ * another"), its immutable id and iCalUId stay. The organiser's own item keeps its body.
+ */
 export function cancelEvent(state: TenantState, organizer: Account, ev: CalendarEvent, comment: string): void {
   ev.isCancelled = true;
   ev.sequence += 1;
   ev.lastModifiedDateTime = new Date().toISOString();
-  if (comment) ev.body = { contentType: 'text', content: comment };
-  if (ev.attendees.length) notifyAttendees(state, ev, organizer, 'CANCEL', 'Canceled: ');
+  ev.id = randomBytes(32).toString('base64url');
+  if (ev.attendees.length) notifyAttendees(state, ev, organizer, 'CANCEL', 'Canceled: ', ev.attendees, comment ? { contentType: 'text', content: comment } : undefined);
 }
 
 /** getSchedule's availabilityView: one digit per interval, 0 free, 2 busy. */

@@ -55,7 +55,7 @@ export const AADSTS = {
   refreshTokenRevoked: (issuedAt: number, validFrom: number) =>
     e(400, 'invalid_grant', 50173, `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${entraTime(issuedAt)}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${entraTime(validFrom)}'.`, 'bad_token'),
   refreshTokenExpired: (issuedAt: number, inactiveDays: number) =>
-    e(400, 'invalid_grant', 700082, `The refresh token has expired due to inactivity. The token was issued on '${entraTime(issuedAt)}' and was inactive for ${inactiveDays}.00:00:00.`, 'bad_token'),
+    e(400, 'invalid_grant', 700082, `The refresh token has expired due to inactivity. The token was issued on ${entraTime(issuedAt)} and was inactive for ${inactiveDays}.00:00:00.`, 'bad_token'),
   refreshTokenInvalid: () => e(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.', 'bad_token'),
   refreshTokenOtherClient: () => e(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed.', 'bad_token'),
   consentRequired: (clientId: string, clientName: string) =>

@@ -15,6 +15,8 @@ const ERR = {
   accessDenied: '-2147024891, System.UnauthorizedAccessException',
   notFound: '-2147024894, System.IO.FileNotFoundException',
   argument: '-1, System.ArgumentException',
+  // An item id the list does not have (as SharePoint Online answers it; pnp/cli-microsoft365's tests record it).
+  itemMissing: '-2147024809, System.ArgumentException',
   listMissing: '-1, System.ArgumentException',
   clientService: '-1, Microsoft.SharePoint.Client.ClientServiceException',
   invalidQuery: '-1, Microsoft.SharePoint.Client.InvalidClientQueryException',
@@ -266,7 +268,7 @@ function listRoute(c: Ctx, list: SpList, segs: string[]): unknown {
   if (lower === 'items' && rest.length === 0) return itemsRoute(c, list);
   if (itemId !== null) {
     const item = list.items.find((i) => String(i.Id) === itemId);
-    if (!item) return fail(c, 404, ERR.argument, 'Item does not exist. It may have been deleted by another user.');
+    if (!item) return fail(c, 404, ERR.itemMissing, 'Item does not exist. It may have been deleted by another user.');
     return itemRoute(c, list, item);
   }
   return fail(c, 404, ERR.invalidQuery, `The expression "${segs.join('/')}" is not valid.`);
