@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { ApiConfig } from '../config/config';
 import type { ClassicAttemptGuard } from '../auth/classicAttempts';
@@ -16,7 +15,7 @@ import type { CatalogGate } from '../catalogs/catalogGate';
 import { ConnectionStore } from './connectionStore';
 import { ConnectionWriter } from './connectionWriter';
 import { ClassicSecret, CredentialsProvider } from './credentials';
-import { applySettings, ConnectionRecord, ConnectionView, disconnected, isWorking, SettingsChange, settingsEtag, toView } from './model';
+import { applySettings, ConnectionRecord, ConnectionView, disconnected, isWorking, NEW_CONNECTION_ETAG, SettingsChange, settingsEtag, toView } from './model';
 import { requireUserMailbox } from './mailboxCheck';
 import { objectIdOf, type OrgConsentStatus } from './orgConsent';
 import { checkBinding, checkNotExpired, checkSamePrincipal } from './signInState';
@@ -134,9 +133,10 @@ export class ConnectionService {
     // Only a catalog is switched on, given alert recipients or a transport (R-SEC-2): an owner of
     // any other site under the SharePoint address would otherwise set sending and mail going for
     // it. A change that only switches off or clears is let through: it can only stop work (a site
-    // whose app was removed, its list with it, can still be switched off); on a site with no
-    // record it changes nothing, so nothing is written (below).
-    if (change.enabled === true || (change.alertRecipients?.length ?? 0) > 0 || change.transport !== undefined) {
+    // whose app was removed, its list with it, can still be switched off); it makes no record for
+    // a site that has none and is no catalog (below).
+    const gated = change.enabled === true || (change.alertRecipients?.length ?? 0) > 0 || change.transport !== undefined;
+    if (gated) {
       await this.deps.catalogs.require(catalog);
     }
     // If-Match names the settings the admin saw (`settingsEtag`); the write is conditional on the
@@ -153,9 +153,12 @@ export class ConnectionService {
       }
       verified = true;
       wasEnabled = record.enabled;
-      const next = applySettings(record, change);
-      // A change to what the record already says writes nothing (no row, no list mirror).
-      return isDeepStrictEqual(next, record) ? record : next;
+      if (!gated && etag === NEW_CONNECTION_ETAG && !(await this.deps.catalogs.isCatalog(catalog))) {
+        return record;
+      }
+      // (Written even when it changes nothing: the write mirrors the record into the settings list
+      // item, which the page may just have made.)
+      return applySettings(record, change);
     });
     if (written.enabled && !wasEnabled) {
       await this.sendable(catalog);
