@@ -820,7 +820,7 @@ export interface paths {
                         to?: string[];
                         cc?: string[];
                         bcc?: string[];
-                        /** @description One line: no control characters. */
+                        /** @description One line: no control characters, not only spaces. */
                         subject: string;
                         /** @description HTML body; with text, the message has both parts (SMTP) or HTML wins (Graph). */
                         html?: string;
@@ -920,7 +920,7 @@ export interface paths {
                             to?: string[];
                             cc?: string[];
                             bcc?: string[];
-                            /** @description One line: no control characters. */
+                            /** @description One line: no control characters, not only spaces. */
                             subject: string;
                             /** @description HTML body; with text, the message has both parts (SMTP) or HTML wins (Graph). */
                             html?: string;
@@ -1202,7 +1202,7 @@ export interface paths {
                     "application/json": {
                         /** @description Grows with every change the LMS makes; a revision lower than one received is refused (SESSION_REVISION_STALE), the same revision with the same body is a duplicate. */
                         revision: number;
-                        /** @description One line: no control characters. */
+                        /** @description One line: no control characters, not only spaces. */
                         title: string;
                         /** @description Description (HTML). */
                         html?: string;
@@ -1745,7 +1745,7 @@ export interface components {
             status: "queued" | "sending" | "sent" | "held" | "expired" | "failed";
             /** @description Why it failed, expired, is held or waits for a retry; once sent, why some recipients were refused (see refusedRecipients): a code of the error catalogue. */
             code: string | null;
-            priority: string;
+            priority: "urgent" | "normal" | "bulk";
             recipients: number;
             /** Format: date-time */
             createdAt: string;

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { IDEMPOTENCY_KEY, ONE_LINE, type ErrorCode } from '@lms-m365/contracts';
+import { IDEMPOTENCY_KEY, ONE_LINE, ONE_LINE_TEXT, type ErrorCode } from '@lms-m365/contracts';
 import { ApiError } from './apiError';
 import { preferredLanguage, problemBody } from './problem';
 
@@ -60,6 +60,9 @@ export function validationDetail(errors: SchemaError[], context: string): string
   }
   if (first.keyword === 'pattern' && first.params?.pattern === ONE_LINE) {
     return `${where} must be one line, without control characters.`;
+  }
+  if (first.keyword === 'pattern' && first.params?.pattern === ONE_LINE_TEXT) {
+    return `${where} must be one line, without control characters, and not only spaces.`;
   }
   if (first.keyword === 'pattern' && first.params?.pattern === IDEMPOTENCY_KEY) {
     return `${where} must not start or end with white space, nor hold control characters.`;

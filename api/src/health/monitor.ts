@@ -86,8 +86,15 @@ export class HealthMonitor {
       { name: 'health-monitor', everySeconds: this.deps.config.alerts.probeIntervalSeconds, run: (keep) => this.sweep(keep) },
       { name: 'keep-alive', everySeconds: this.deps.config.keepAliveIntervalSeconds, run: async (keep) => this.deps.service.keepAlive(undefined, async () => !this.stopping && (await keep())) },
       { name: 'room-answers', everySeconds: this.deps.config.roomAnswerIntervalSeconds, run: async (keep) => (await this.deps.sessions?.learnRoomAnswers(async () => !this.stopping && (await keep()))) ?? {} },
-      { name: 'outbox-retention', everySeconds: this.deps.config.outboxContentDays > 0 || this.deps.config.outboxHistoryDays > 0 || this.deps.config.sessionRetentionDays > 0 ? this.deps.config.outboxContentIntervalSeconds : 0, run: (keep) => this.prune(keep) }
+      // Also with every retention period 0 (all kept): the job closes what expired in catalogs that
+      // cannot send, and removes abandoned sign-ins and ended attempt counters.
+      { name: 'outbox-retention', everySeconds: this.deps.config.outboxContentIntervalSeconds, run: (keep) => this.prune(keep) }
     ];
+  }
+
+  /** The timed jobs and their periods in seconds (0: off). */
+  public schedule(): Array<{ name: string; everySeconds: number }> {
+    return this.jobs().map(({ name, everySeconds }) => ({ name, everySeconds }));
   }
 
   public start(): void {

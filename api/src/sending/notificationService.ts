@@ -107,10 +107,8 @@ export class NotificationService {
 
   /** The request's own checks; an expiry already past is the caller's (a repeat of a stored request may have one). */
   private validate(item: KeyedNotification, position: string, now: number): { notBefore?: number; expiresAt?: number } {
-    const to = item.to ?? [];
-    const cc = item.cc ?? [];
-    const bcc = item.bcc ?? [];
-    const count = to.length + cc.length + bcc.length;
+    // An address listed twice counts once (it gets the notification once).
+    const count = new Set([...(item.to ?? []), ...(item.cc ?? []), ...(item.bcc ?? [])].map((a) => a.toLowerCase())).size;
     const problem = (detail: string): ApiError => new ApiError('VALIDATION_FAILED', { detail: `${position}${detail}` });
     if (count === 0) {
       throw problem('At least one recipient (to, cc or bcc) is required.');
@@ -134,11 +132,13 @@ export class NotificationService {
     return { notBefore, expiresAt };
   }
 
-  public async queue(catalog: string, items: KeyedNotification[], language: Language = 'en'): Promise<QueuedOutcome[]> {
+  /** `batch`: the items came as a batch, so a problem's detail names its item (`items[0]: `) even when it is the only one. */
+  public async queue(catalog: string, items: KeyedNotification[], language: Language = 'en', batch = items.length > 1): Promise<QueuedOutcome[]> {
     const now = this.now();
+    const at = (i: number): string => (batch ? `items[${i}]: ` : '');
     const prepared = items.map((item, i) => {
       const { key, ...body } = item;
-      const times = this.validate(item, items.length > 1 ? `items[${i}]: ` : '', now);
+      const times = this.validate(item, at(i), now);
       const lower = (list: string[] | undefined): string[] => (list ?? []).map((a) => a.toLowerCase());
       const asked = { to: lower(item.to), cc: lower(item.cc), bcc: lower(item.bcc), subject: item.subject, html: item.html, text: item.text };
       // An address listed twice (in another case, or in To and Bcc) is sent where it comes first:
@@ -150,13 +150,13 @@ export class NotificationService {
       const content = { ...asked, to: once(asked.to), cc: once(asked.cc), bcc: once(asked.bcc) };
       const chars = storedChars(content);
       if (chars > STORED_CONTENT_CHARS) {
-        throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${chars} characters of subject, bodies and recipients; at most ${STORED_CONTENT_CHARS}.` });
+        throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${at(i)}${chars} characters of subject, bodies and recipients; at most ${STORED_CONTENT_CHARS}.` });
       }
       // Within the characters, what storage is sent can still be too large: UTF-8 costs up to three
       // bytes a character, and a control character escaped in JSON six.
       const bytes = wireBytes(content);
       if (bytes > WIRE_CONTENT_BYTES) {
-        throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}${bytes} bytes of subject, bodies and recipients as stored (UTF-8; a control character counts six); at most ${WIRE_CONTENT_BYTES}.` });
+        throw new ApiError('NOTIFICATION_TOO_LARGE', { detail: `${at(i)}${bytes} bytes of subject, bodies and recipients as stored (UTF-8; a control character counts six); at most ${WIRE_CONTENT_BYTES}.` });
       }
       const parts = splitRecipients(content, this.deps.recipientsPerMessage);
       const priority = item.priority ?? 'normal';
@@ -169,7 +169,7 @@ export class NotificationService {
     const refusal = refusalOf(record, etag);
     let outcomes: Awaited<ReturnType<OutboxStore['enqueue']>>;
     const late = (i: number): boolean => prepared[i].expiresAt !== undefined && (prepared[i].expiresAt as number) <= now;
-    const pastExpiry = (i: number): ApiError => new ApiError('VALIDATION_FAILED', { detail: `${items.length > 1 ? `items[${i}]: ` : ''}expiresAt is in the past.` });
+    const pastExpiry = (i: number): ApiError => new ApiError('VALIDATION_FAILED', { detail: `${at(i)}expiresAt is in the past.` });
     if (refusal) {
       // A repeat of what is stored is answered as such although a new request would be refused:
       // the LMS retries after sending was switched off (or the account disconnected) since its first try.

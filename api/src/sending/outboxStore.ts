@@ -3,7 +3,7 @@ import { odata, TableClient, TransactionAction } from '@azure/data-tables';
 import { OUTBOX_COUNT_CAP } from '@lms-m365/contracts';
 import { ApiError } from '../errors/apiError';
 import { textChunks } from '../storage/chunks';
-import { catalogKey, conditionalWriteError, deleteRow, readEntity, statusOf, storageError } from '../storage/tables';
+import { catalogKey, conditionalWriteError, deleteRow, readEntity, statusOf, STORAGE_RETRY_AFTER_SECONDS, storageError } from '../storage/tables';
 import type { OutboxCounters } from '../health/incident';
 import { MessageContent, recipientCount } from '../mail/message';
 import { dueAtOf, finalSince, isExpired, ItemState, isTerminal, newItemState, Priority, PRIORITY_RANK } from './outboxItem';
@@ -423,7 +423,7 @@ export class OutboxStore {
   private async existing(catalog: string, rowKey: string, request: RequestHashes): Promise<EnqueueOutcome> {
     const outcome = await this.lookup(catalog, rowKey, request);
     if (!outcome) {
-      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage conflict without a key row' });
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage conflict without a key row', retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS });
     }
     return outcome;
   }
@@ -439,7 +439,7 @@ export class OutboxStore {
     // The live state: a duplicate of a notification on its way answers "sending".
     const item = await this.read(catalog, row.id);
     if (!item) {
-      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage key row without its item' });
+      throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'storage key row without its item', retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS });
     }
     return { id: row.id, duplicate: true, state: item.state };
   }

@@ -55,7 +55,7 @@ export function idempotencyKey(rawHeaders: string[]): string {
     throw new ApiError('IDEMPOTENCY_KEY_REQUIRED');
   }
   // As a batch item's key: the header's schema leaves room for the quotes only.
-  if (key.length > 200) {
+  if ([...key].length > 200) {
     throw new ApiError('VALIDATION_FAILED', { detail: 'Idempotency-Key: at most 200 characters.' });
   }
   // A quoted key keeps its spaces: refused as a batch item's key is, so that one key never names two notifications.
@@ -121,7 +121,7 @@ export async function notificationRoutes(parent: FastifyInstance, deps: Notifica
       response: { 202: S.NotificationBatchAccepted, ...problemResponses }
     }
   }, async (request, reply) => {
-    const items = await notifications.queue(catalogOf(request), request.body.items, preferredLanguage(request.headers['accept-language']));
+    const items = await notifications.queue(catalogOf(request), request.body.items, preferredLanguage(request.headers['accept-language']), true);
     return reply.code(202).send({ items });
   });
 

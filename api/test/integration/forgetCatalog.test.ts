@@ -12,7 +12,8 @@ jest.setTimeout(120_000);
  * and nothing of another catalog's.
  */
 describe('forget-catalog (real API, local tenant, Azurite over loopback)', () => {
-  const stack = useStack({ HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0' }, { reset: 'tenant+storage' });
+  // No sending worker: an invitation drained beside the command would write the retired catalog's rows again.
+  const stack = useStack({ HEALTH_PROBE_INTERVAL_SECONDS: '0', KEEPALIVE_INTERVAL_SECONDS: '0', SEND_WORKER: 'false' }, { reset: 'tenant+storage' });
 
   it('deletes the retired catalog\'s connection, secret, outbox, sessions and list state; the other catalog keeps all of its own', async () => {
     const retired = stack.catalogUrl('catalog-b');

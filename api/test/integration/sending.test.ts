@@ -106,6 +106,9 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
       queue(catalogA, { ...body, from: 'x@y.test' }),
       queue(catalogA, { ...body, notBefore: '2030-01-01T09:00:00' }),
       queue(catalogA, { ...body, subject: 'two\nlines' }),
+      // A C1 control (NEL) is a control character too; a subject of spaces says nothing.
+      queue(catalogA, { ...body, subject: 'two\u0085lines' }),
+      queue(catalogA, { ...body, subject: '   ' }),
       // Due in 2099: its recipients and body would be stored until then (the retention job deletes what is final).
       queue(catalogA, { ...body, notBefore: '2099-01-01T00:00:00Z' }),
       stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items: [{ ...body, key: 'k1' }, { ...body, key: 'k2', priority: 'soon' }] } })
@@ -114,7 +117,9 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
       [400, 'body.priority must be one of "urgent", "normal", "bulk".'],
       [400, 'body has a property it does not take: "from".'],
       [400, 'body.notBefore must be a date and time with its zone (RFC 3339, e.g. 2026-12-02T08:00:00Z or 2026-12-02T17:00:00+09:00).'],
-      [400, 'body.subject must be one line, without control characters.'],
+      [400, 'body.subject must be one line, without control characters, and not only spaces.'],
+      [400, 'body.subject must be one line, without control characters, and not only spaces.'],
+      [400, 'body.subject must be one line, without control characters, and not only spaces.'],
       [400, 'notBefore is more than 366 days ahead: queue it nearer the time.'],
       [400, 'body.items[1].priority must be one of "urgent", "normal", "bulk".']
     ]);
@@ -212,10 +217,10 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
     // The LMS timed out on a request whose expiry has passed by the time it repeats it.
-    const soon = { to: ['learner1@contoso.test'], subject: 'expires soon', text: 'x', expiresAt: new Date(Date.now() + 1500).toISOString() };
+    const soon = { to: ['learner1@contoso.test'], subject: 'expires soon', text: 'x', expiresAt: new Date(Date.now() + 4000).toISOString() };
     const first = await queue(catalogB, soon, 'expires-soon');
     expect(first.status).toBe(202);
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await new Promise((resolve) => setTimeout(resolve, 4100));
     const repeated = await queue(catalogB, soon, 'expires-soon');
     expect([repeated.status, repeated.body.id, repeated.body.duplicate]).toEqual([202, first.body.id, true]);
     const fresh = await queue(catalogB, soon, 'expires-soon-2');
@@ -403,7 +408,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const hostile = { key: randomUUID(), to: ['learner1@contoso.test'], bcc: Array.from({ length: 760 }, (_, i) => longAddress(i)), subject: 'escaped', html: '\u0001'.repeat(200_000), text: '\u0001'.repeat(100_000) };
     const escaped = await stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items: [hostile] } });
     expect([escaped.status, escaped.body.code]).toEqual([400, 'NOTIFICATION_TOO_LARGE']);
-    expect(escaped.body.detail).toMatch(/^\d+ bytes .* as stored/);
+    expect(escaped.body.detail).toMatch(/^items\[0\]: \d+ bytes .* as stored/);
     expect((await view()).waiting).toBe(waitingBefore + 64);
   });
 
@@ -578,13 +583,14 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(held.code).toBe('BAD_CREDENTIALS');
     const queuedWhileLost = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'while lost 2', text: 'x' });
     expect(queuedWhileLost.body.status).toBe('held');
-    const expiring = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'expires', text: 'x', expiresAt: new Date(Date.now() + 3000).toISOString() });
+    // 8 s: room for the view below on a loaded machine before it expires.
+    const expiring = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'expires', text: 'x', expiresAt: new Date(Date.now() + 8000).toISOString() });
     expect(expiring.body.status).toBe('held');
     const viewOf = async (): Promise<any> => (await stack.call('GET', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') })).body;
     const view = await viewOf();
     expect(view.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
     expect(view.outbox).toMatchObject({ waiting: 3, held: 3 });
-    await new Promise((resolve) => setTimeout(resolve, 3500));
+    await new Promise((resolve) => setTimeout(resolve, 8500));
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('while lost'))).toHaveLength(0);
     // Past its expiry while held: it reads expired (nothing can send it now), and no longer counts as held.
     const pastExpiry = (await status(catalogB, expiring.body.id)).body;

@@ -808,7 +808,8 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await fault(stack, 'password', { user: 'alex@contoso.test', password: 'changed-end' });
     const utc = (ms: number) => ({ dateTime: new Date(ms).toISOString().slice(0, 19), timeZone: 'UTC' });
     const [ending, movedBack, ahead] = [`s-${randomUUID()}`, `s-${randomUUID()}`, `s-${randomUUID()}`];
-    const endsAt = Date.now() + 3000;
+    // 8 s: the first put must be tried (and held) before its session ends, on a loaded machine too.
+    const endsAt = Date.now() + 8000;
     await put(catalogB, ending, session(1, { title: 'Ends soon', start: utc(endsAt - 3_600_000), end: utc(endsAt) }));
     // Put for next year, then moved to end with the first: its first item does not expire, its latest revision ends.
     await put(catalogB, movedBack, session(1, { title: 'Moved back' }));

@@ -293,16 +293,16 @@ describe('SMTP transport (local tenant over loopback)', () => {
         const took = Date.now() - startedAt;
         expect([trickled instanceof ApiError, trickled.code, trickled.upstream]).toEqual([true, quiet.code, quiet.upstream]);
         expect(took).toBeGreaterThanOrEqual(FAST.deadline - 50);
-        expect(took).toBeLessThan(FAST.deadline + 1_000);
+        expect(took).toBeLessThan(FAST.deadline + 3_000);
         // Torn down, not left trickling: the server sees the connection close.
         const [, session] = await held;
-        expect(await closedWithin(session.id, 1_000)).toBe(true);
+        expect(await closedWithin(session.id, 3_000)).toBe(true);
 
         // The pool's one connection slot is free: a send now neither waits for the stalled one nor fails.
         pace = () => undefined;
         const againAt = Date.now();
         expect(await smtp.send(message(22))).toEqual({ refused: null });
-        expect(Date.now() - againAt).toBeLessThan(1_000);
+        expect(Date.now() - againAt).toBeLessThan(FAST.deadline);
       } finally {
         await smtp.close();
       }
@@ -333,7 +333,7 @@ describe('SMTP transport (local tenant over loopback)', () => {
         const other = smtp.send(message(24)).catch((e: unknown) => e);
         const error = (await first) as ApiError;
         expect([error instanceof ApiError, error.code, error.upstream]).toEqual([true, 'SMTP_UNAVAILABLE', 'ETIMEDOUT']);
-        expect(Date.now() - startedAt).toBeLessThan(deadline + 1_000);
+        expect(Date.now() - startedAt).toBeLessThan(deadline + 3_000);
         expect(await other).toEqual({ refused: null });
         expect(otherHeldFirst).toBe(true);
       } finally {
@@ -349,9 +349,9 @@ describe('SMTP transport (local tenant over loopback)', () => {
       const took = Date.now() - startedAt;
       expect([error instanceof ApiError, error.code, error.upstream]).toEqual([true, 'SMTP_UNAVAILABLE', 'ETIMEDOUT']);
       expect(took).toBeGreaterThanOrEqual(FAST.deadline - 50);
-      expect(took).toBeLessThan(FAST.deadline + 1_000);
+      expect(took).toBeLessThan(FAST.deadline + 3_000);
       const [, session] = await held;
-      expect(await closedWithin(session.id, 1_000)).toBe(true);
+      expect(await closedWithin(session.id, 3_000)).toBe(true);
 
       pace = () => undefined;
       await expect(verifySmtpLogin(endpoint(), { user: ADELE, pass: 'any' }, FAST)).resolves.toBeUndefined();

@@ -157,12 +157,12 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
 
   it('a notification that went out in part is not recorded expired when its expiry passes while the rest waits for pacing: the rest goes too', async () => {
     const { catalog, record } = setting();
-    const [id] = await queue(catalog, [{ bcc: ['a@partner.example', 'b@partner.example', 'c@partner.example', 'd@partner.example'], perMessage: 2, expiresAt: Date.now() + 1500 }]);
+    const [id] = await queue(catalog, [{ bcc: ['a@partner.example', 'b@partner.example', 'c@partner.example', 'd@partner.example'], perMessage: 2, expiresAt: Date.now() + 4000 }]);
     const submissions: Submission[] = [];
     // One message a minute: the first part now, the second long after the expiry.
     await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1 }), catalog);
     expect(submissions).toHaveLength(1);
-    await sleep(1600);
+    await sleep(4100);
     expect((await new OutboxStore(outboxTable).read(catalog, id))?.state).toMatchObject({ state: 'queued', partsSent: 1 });
     await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1, timeScale: 60 }), catalog);
     expect(submissions.map((s) => s.messageId)).toEqual([`<${id}.0@lms.test>`, `<${id}.1@lms.test>`]);
@@ -172,14 +172,14 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
   it('a notification that went out in part, past its expiry in a catalog that cannot send (switched off, disconnected): the retention job closes it as sent, the rest refused as expired, so its content can go; one that went to nobody expires', async () => {
     const { catalog, record } = setting();
     const [partly, none] = await queue(catalog, [
-      { bcc: ['a@partner.example', 'b@partner.example', 'c@partner.example', 'd@partner.example', 'e@partner.example'], perMessage: 2, expiresAt: Date.now() + 1500, key: 'partly' },
-      { bcc: ['z@partner.example'], expiresAt: Date.now() + 1500, notBefore: Date.now() + 1000, key: 'none' }
+      { bcc: ['a@partner.example', 'b@partner.example', 'c@partner.example', 'd@partner.example', 'e@partner.example'], perMessage: 2, expiresAt: Date.now() + 4000, key: 'partly' },
+      { bcc: ['z@partner.example'], expiresAt: Date.now() + 4000, notBefore: Date.now() + 3000, key: 'none' }
     ]);
     const submissions: Submission[] = [];
     // One message a minute: the first part now, the rest waits.
     await drainOnce(engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1 }), catalog);
     expect(submissions).toHaveLength(1);
-    await sleep(1600);
+    await sleep(4100);
     const engine = engineFor(record, async () => undefined, submissions, { messagesPerMinute: 1 });
     // A catalog that can send is its drains' to finish: nothing closed.
     expect(await engine.expireHeld(record)).toBe(0);

@@ -389,6 +389,11 @@ describe('configuration', () => {
     await monitorWith({ OUTBOX_HISTORY_DAYS: '0' }).prune();
     expect(asked[1]).toEqual(['a', { contentBefore: 70 * 86_400_000, historyBefore: undefined }]);
   });
+  it('outbox retention - the job runs with every retention period 0 too (it closes what expired in catalogs that cannot send, removes abandoned sign-ins); OUTBOX_CONTENT_INTERVAL_SECONDS=0 turns it off', () => {
+    const periodOf = (env: Record<string, string>): number | undefined => new HealthMonitor({ config: loadConfig(env, '/repo') } as unknown as ConstructorParameters<typeof HealthMonitor>[0]).schedule().find((j) => j.name === 'outbox-retention')?.everySeconds;
+    expect(periodOf({ OUTBOX_CONTENT_DAYS: '0', OUTBOX_HISTORY_DAYS: '0', SESSION_RETENTION_DAYS: '0' })).toBe(86_400);
+    expect(periodOf({ OUTBOX_CONTENT_INTERVAL_SECONDS: '0' })).toBe(0);
+  });
   it('outbox retention - sessions ended SESSION_RETENTION_DAYS ago are forgotten in each catalog (0 keeps them), counted with their invitations', async () => {
     const cuts: Array<[string, number]> = [];
     const monitorWith = (env: Record<string, string>): HealthMonitor => new HealthMonitor({

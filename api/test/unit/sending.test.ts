@@ -640,6 +640,9 @@ describe('the Idempotency-Key header', () => {
     expect(codeOfKey(['idempotency-key', wire('コース42/登録/4711')])).toBe('コース42/登録/4711');
     expect(codeOfKey(['idempotency-key', wire('登'.repeat(200))])).toBe('登'.repeat(200));
     expect(codeOfKey(['idempotency-key', wire('登'.repeat(201))])).toBe('! VALIDATION_FAILED');
+    // Characters as a batch item's key counts them (code points): a character outside the BMP is one.
+    expect(codeOfKey(['idempotency-key', wire('😀'.repeat(200))])).toBe('😀'.repeat(200));
+    expect(codeOfKey(['idempotency-key', wire('😀'.repeat(201))])).toBe('! VALIDATION_FAILED');
     // Bytes that are not UTF-8 stay as they came.
     expect(codeOfKey(['idempotency-key', 'caf\xe9'])).toBe('caf\xe9');
     // Not a well-formed string (an unescaped quote inside): taken as sent.
@@ -743,6 +746,20 @@ describe('how far ahead a notification may be due', () => {
     // A far expiry keeps nothing longer: the notification goes when due.
     await expect(service.queue('c', [{ ...at(NOW), expiresAt: '2099-01-01T00:00:00Z' }])).rejects.toThrow('storage reached');
     expect(asked).toBe(3);
+  });
+});
+
+describe('how many recipients a notification may have', () => {
+  it('at most 5,000, an address listed twice (in any case, in any list) counted once; beyond, refused before storage is asked', async () => {
+    let asked = 0;
+    const service = new NotificationService({ connections: { read: async () => { asked++; throw new Error('storage reached'); } }, outbox: {}, wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => Date.UTC(2027, 5, 10) } as unknown as NotificationDeps);
+    const to = Array.from({ length: 5000 }, (_, i) => `u${i}@x.test`);
+    await expect(service.queue('c', [{ key: 'k', to, cc: ['U0@x.test'], bcc: ['u1@x.test'], subject: 's', text: 'x' }])).rejects.toThrow('storage reached');
+    expect(asked).toBe(1);
+    await expect(service.queue('c', [{ key: 'k', to, cc: ['u5000@x.test'], subject: 's', text: 'x' }])).rejects.toMatchObject({ code: 'VALIDATION_FAILED', detail: 'At most 5000 recipients in one notification.' });
+    // A batch names the item, also when it holds one.
+    await expect(service.queue('c', [{ key: 'k', to: [], subject: 's', text: 'x' }], 'en', true)).rejects.toMatchObject({ detail: 'items[0]: At least one recipient (to, cc or bcc) is required.' });
+    expect(asked).toBe(1);
   });
 });
 

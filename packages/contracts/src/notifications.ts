@@ -8,7 +8,9 @@ const Email = Type.String({ format: 'email', maxLength: 254 });
  * One line of text - a subject, a title, a display name: no control characters. A line break
  * would be folded away by the mail libraries at best; refusing it tells the LMS what it sent.
  */
-export const ONE_LINE = '^[^\\u0000-\\u001f\\u007f]*$';
+export const ONE_LINE = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+/** ONE_LINE with something to read in it (not only spaces): a subject, a title. */
+export const ONE_LINE_TEXT = '^(?=[^\\u0000-\\u001f\\u007f-\\u009f]*\\S)[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 
 /**
  * An idempotency key: no control characters, no white space at either end - what a header can
@@ -24,7 +26,7 @@ const NotificationFields = {
   to: Type.Optional(Recipients),
   cc: Type.Optional(Recipients),
   bcc: Type.Optional(Recipients),
-  subject: Type.String({ minLength: 1, maxLength: 255, pattern: ONE_LINE, description: 'One line: no control characters.' }),
+  subject: Type.String({ minLength: 1, maxLength: 255, pattern: ONE_LINE_TEXT, description: 'One line: no control characters, not only spaces.' }),
   html: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000, description: 'HTML body; with text, the message has both parts (SMTP) or HTML wins (Graph).' })),
   text: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
   priority: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('normal'), Type.Literal('bulk')], { default: 'normal', description: 'Urgent goes before normal, normal before bulk; within a priority, oldest first.' })),
@@ -72,7 +74,7 @@ export const NotificationStatus = Type.Object({
   catalog: Type.String(),
   status: NotificationStatusValue,
   code: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, expired, is held or waits for a retry; once sent, why some recipients were refused (see refusedRecipients): a code of the error catalogue.' }),
-  priority: Type.String(),
+  priority: Type.Union([Type.Literal('urgent'), Type.Literal('normal'), Type.Literal('bulk')]),
   recipients: Type.Integer(),
   createdAt: Type.String({ format: 'date-time' }),
   notBefore: Type.String({ format: 'date-time' }),

@@ -1,5 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
-import { ONE_LINE } from './notifications';
+import { ONE_LINE, ONE_LINE_TEXT } from './notifications';
 
 /** The LMS-facing shapes of sessions and rooms (R-USE-2, R-USE-3, R-OPS-4). */
 
@@ -23,7 +23,7 @@ export const SessionParams = Type.Object({
 
 export const SessionPut = Type.Object({
   revision: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Grows with every change the LMS makes; a revision lower than one received is refused (SESSION_REVISION_STALE), the same revision with the same body is a duplicate.' }),
-  title: Type.String({ minLength: 1, maxLength: 255, pattern: ONE_LINE, description: 'One line: no control characters.' }),
+  title: Type.String({ minLength: 1, maxLength: 255, pattern: ONE_LINE_TEXT, description: 'One line: no control characters, not only spaces.' }),
   html: Type.Optional(Type.String({ maxLength: 100_000, description: 'Description (HTML).' })),
   start: LocalDateTime,
   end: LocalDateTime,

@@ -35,7 +35,7 @@ function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStor
       pageOrigin="http://page.test"
       popupPollMs={20}
       signInClosedWaitMs={300}
-      retryFollowUpsMs={[50, 150, 300]}
+      retryFollowUpsMs={[50, 300, 1000, 2500]}
       openWindow={(url: string) => {
         opened.push(url);
         const blocked = typeof options.blockPopup === 'function' ? options.blockPopup() : options.blockPopup;

@@ -1,6 +1,6 @@
 import '@testing-library/jest-dom';
 import { configure } from '@testing-library/dom';
-import { act } from '@testing-library/react';
+import { act, configure as configureReact } from '@testing-library/react';
 import { setIconOptions } from '@fluentui/react/lib/Styling';
 
 // A page test clicks through several Fluent UI components; on a shared, busy machine that takes
@@ -37,3 +37,7 @@ configure({
 require('../loc/en-us').default.errors = require('@lms-m365/contracts/errors/en').default;
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 require('../loc/ja-jp').default.errors = require('@lms-m365/contracts/errors/ja').default;
+
+// findBy* and waitFor come from @testing-library/react's own copy of the DOM library, whose 1 s
+// default is thin for a page part loaded lazily on a loaded machine: 5 s, still well under jest's.
+configureReact({ asyncUtilTimeout: 5000 });
