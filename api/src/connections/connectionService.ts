@@ -130,12 +130,13 @@ export class ConnectionService {
     if (!ifMatch) {
       throw new ApiError('PRECONDITION_REQUIRED');
     }
-    // Only a catalog is switched on, given alert recipients or a transport (R-SEC-2): an owner of
-    // any other site under the SharePoint address would otherwise set sending and mail going for
-    // it. A change that only switches off or clears is let through: it can only stop work (a site
-    // whose app was removed, its list with it, can still be switched off); it makes no record for
-    // a site that has none and is no catalog (below).
-    const gated = change.enabled === true || (change.alertRecipients?.length ?? 0) > 0 || change.transport !== undefined;
+    // Only a catalog is switched on or given alert recipients (R-SEC-2): an owner of any other
+    // site under the SharePoint address would otherwise set sending and mail going for it. Another
+    // change (switching off, clearing, a transport) is let through: it sets no mail going (a site
+    // whose app was removed, its list with it, can still be switched off, and a reset that sets
+    // the default transport works on it); but it makes no record for a site that has none and is
+    // no catalog (below).
+    const gated = change.enabled === true || (change.alertRecipients?.length ?? 0) > 0;
     if (gated) {
       await this.deps.catalogs.require(catalog);
     }
