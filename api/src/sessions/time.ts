@@ -22,7 +22,9 @@ function ianaZone(name: string): { valid: boolean; canonical?: string } {
 
 let spellings: Map<string, string> | undefined;
 function zoneSpellings(): Map<string, string> {
-  spellings ??= new Map([...Intl.supportedValuesOf('timeZone'), ...GRAPH_IANA_ZONES].map((zone) => [zone.toLowerCase(), zone]));
+  // (Intl.supportedValuesOf is ES2022: typed here for the compilers that check this file with an older lib.)
+  const icu = (Intl as typeof Intl & { supportedValuesOf?: (key: 'timeZone') => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  spellings ??= new Map([...icu, ...GRAPH_IANA_ZONES].map((zone) => [zone.toLowerCase(), zone]));
   return spellings;
 }
 
