@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { forgetCatalog } from '../../src/catalogs/forgetCatalog';
 import { catalogKey, openTables, TABLES } from '../../src/storage/tables';
-import { appToken, catalogPath, connectClassic, connectModern, eventually, setEnabled } from '../support/sending';
+import { appToken, catalogPath, connectClassic, connectModern, eventually, NEXT_YEAR, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -28,7 +28,7 @@ describe('forget-catalog (real API, local tenant, Azurite over loopback)', () =>
       const res = await stack.call('POST', catalogPath(catalog, '/notifications'), { token: lms, body: { to: ['learner1@contoso.test'], subject: 'tomorrow', text: 'x', notBefore: new Date(Date.now() + 86_400_000).toISOString() }, headers: { 'idempotency-key': randomUUID() } });
       expect(res.status).toBe(202);
       queued[catalog] = res.body.id;
-      const session = await stack.call('PUT', catalogPath(catalog, `/sessions/s-${randomUUID()}`), { token: lms, body: { revision: 1, title: 'Induction', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }] } });
+      const session = await stack.call('PUT', catalogPath(catalog, `/sessions/s-${randomUUID()}`), { token: lms, body: { revision: 1, title: 'Induction', start: { dateTime: `${NEXT_YEAR}-06-10T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-10T11:00:00`, timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }] } });
       expect(session.status).toBe(202);
     }
     const tables = await openTables(stack.azurite.connectionString);

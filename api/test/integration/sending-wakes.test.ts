@@ -5,7 +5,7 @@ import { RunningApi, startApi } from '../../src/server';
 import { StorageMeter } from '../../src/storage/meter';
 import { WAKE_QUEUE } from '../../src/storage/tables';
 import { LogCapture } from '../support/inProcessApi';
-import { apiEnv, appToken, catalogPath, connectModern, eventually, fault, inbox, mailboxCounters, setEnabled } from '../support/sending';
+import { apiEnv, appToken, catalogPath, connectModern, eventually, fault, inbox, mailboxCounters, NEXT_YEAR, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -216,7 +216,7 @@ describe('sending engine - wakes during a drain (real API, local tenant, Azurite
     const put = (): Promise<Response> => fetch(`${front.url}${catalogPath(catalog, '/sessions/retried-1')}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${lms}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ revision: 1, title: 'retried session', html: '<p>x</p>', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }] })
+      body: JSON.stringify({ revision: 1, title: 'retried session', html: '<p>x</p>', start: { dateTime: `${NEXT_YEAR}-06-10T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-10T11:00:00`, timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }] })
     });
     let worker: RunningApi | undefined;
     try {

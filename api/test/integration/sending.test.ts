@@ -7,7 +7,7 @@ import { newItemState } from '../../src/sending/outboxItem';
 import { catalogKey, TABLES } from '../../src/storage/tables';
 import { RunningApi, startApi } from '../../src/server';
 import { LogCapture } from '../support/inProcessApi';
-import { API_APP, apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, mailboxCounters, MailboxMessage, setEnabled, threeCatalogFixture } from '../support/sending';
+import { API_APP, apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, mailboxCounters, MailboxMessage, NEXT_YEAR, setEnabled, threeCatalogFixture } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -85,12 +85,12 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const notYet = await queue(catalogC, body);
     expect([notYet.status, notYet.body.code, notYet.body.detail]).toEqual([409, 'NOT_CONNECTED', 'No account has been connected to this catalog yet: a catalog admin connects one on its settings page.']);
     // So does a session put for either.
-    const session = { revision: 1, title: 'T', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'UTC' }, attendees: [{ email: 'learner1@contoso.test' }] };
+    const session = { revision: 1, title: 'T', start: { dateTime: `${NEXT_YEAR}-06-10T10:00:00`, timeZone: 'UTC' }, end: { dateTime: `${NEXT_YEAR}-06-10T11:00:00`, timeZone: 'UTC' }, attendees: [{ email: 'learner1@contoso.test' }] };
     expect((await stack.call('PUT', catalogPath(stack.catalogUrl('catalog-nope'), '/sessions/s-1'), { token: lms, body: session })).body.code).toBe('NOT_A_CATALOG');
     expect((await stack.call('PUT', catalogPath(catalogC, '/sessions/s-1'), { token: lms, body: session })).body.code).toBe('NOT_CONNECTED');
     // ... and the rooms.
     expect((await stack.call('GET', catalogPath(stack.catalogUrl('catalog-nope'), '/rooms'), { token: lms })).body.code).toBe('NOT_A_CATALOG');
-    expect((await stack.call('GET', catalogPath(catalogC, '/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z'), { token: lms })).body.code).toBe('NOT_CONNECTED');
+    expect((await stack.call('GET', catalogPath(catalogC, `/rooms/availability?start=${NEXT_YEAR}-06-10T00:00:00Z&end=${NEXT_YEAR}-06-10T08:00:00Z`), { token: lms })).body.code).toBe('NOT_CONNECTED');
     const unencoded = await stack.call('POST', `/v1/catalogs/${catalogA}/notifications`, { token: lms, body, headers: { 'idempotency-key': randomUUID() } });
     expect([unencoded.status, unencoded.body.code, unencoded.body.detail]).toEqual([404, 'NOT_FOUND', expect.stringMatching(/percent-encoded \(encodeURIComponent\)/)]);
     for (const bad of [{ subject: 'no recipient', text: 'x' }, { to: ['learner1@contoso.test'], subject: 'no body' }, { to: ['not an address'], subject: 's', text: 'x' }, { to: ['a@x.test'], subject: 's', text: 'x', expiresAt: '2000-01-01T00:00:00Z' },

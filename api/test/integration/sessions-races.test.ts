@@ -9,7 +9,7 @@ import { SessionInvitations } from '../../src/sessions/invitations';
 import type { SessionStore } from '../../src/sessions/sessionStore';
 import { StorageMeter } from '../../src/storage/meter';
 import { LogCapture } from '../support/inProcessApi';
-import { apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, inbox, MailboxMessage, setEnabled } from '../support/sending';
+import { apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, inbox, MailboxMessage, NEXT_YEAR, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -94,8 +94,8 @@ describe('sessions - races and lost answers (real API, local tenant, Azurite ove
   const session = (revision: number, extra: Record<string, unknown> = {}) => ({
     revision,
     title: 'Safety training',
-    start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' },
-    end: { dateTime: '2027-06-10T11:30:00', timeZone: 'Asia/Tokyo' },
+    start: { dateTime: `${NEXT_YEAR}-06-10T10:00:00`, timeZone: 'Asia/Tokyo' },
+    end: { dateTime: `${NEXT_YEAR}-06-10T11:30:00`, timeZone: 'Asia/Tokyo' },
     attendees: [{ email: 'learner1@contoso.test' }],
     ...extra
   });

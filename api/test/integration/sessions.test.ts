@@ -5,8 +5,15 @@ import type { MailTransport } from '../../src/mail/transport';
 import type { StoredItem } from '../../src/sending/outboxStore';
 import { SessionInvitations } from '../../src/sessions/invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
-import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, mailboxCounters, MailboxMessage, setEnabled } from '../support/sending';
+import { appToken, catalogPath, connectClassic, connectModern, eventually, fault, inbox, mailboxCounters, MailboxMessage, NEXT_YEAR, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
+
+/** The day the UK's clocks go forward in NEXT_YEAR (the last Sunday of March): 01:00-02:00 does not exist in Europe/London. */
+const UK_CLOCKS_FORWARD = ((): string => {
+  const day = new Date(Date.UTC(NEXT_YEAR, 2, 31));
+  day.setUTCDate(31 - day.getUTCDay());
+  return day.toISOString().slice(0, 10);
+})();
 
 jest.setTimeout(120_000);
 
@@ -79,8 +86,8 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     revision,
     title: 'Safety training',
     html: '<p>Bring <b>boots</b>.</p>',
-    start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' },
-    end: { dateTime: '2027-06-10T11:30:00', timeZone: 'Asia/Tokyo' },
+    start: { dateTime: `${NEXT_YEAR}-06-10T10:00:00`, timeZone: 'Asia/Tokyo' },
+    end: { dateTime: `${NEXT_YEAR}-06-10T11:30:00`, timeZone: 'Asia/Tokyo' },
     attendees: [{ email: 'learner1@contoso.test', role: 'required' }, { email: 'learner2@contoso.test', role: 'optional' }],
     ...extra
   });
@@ -91,30 +98,30 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const user = await stack.call('PUT', catalogPath(catalogB, '/sessions/s-auth'), { token: await stack.token('alex@contoso.test'), body: session(1) });
     expect([user.status, user.body.code]).toEqual([403, 'APP_ONLY']);
     // 01:30 on 28 March 2027 does not exist in London (the clocks go from 01:00 to 02:00).
-    const gap = await put(catalogB, 's-gap', session(1, { start: { dateTime: '2027-03-28T01:30:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-03-28T03:00:00', timeZone: 'Europe/London' } }));
+    const gap = await put(catalogB, 's-gap', session(1, { start: { dateTime: `${UK_CLOCKS_FORWARD}T01:30:00`, timeZone: 'Europe/London' }, end: { dateTime: `${UK_CLOCKS_FORWARD}T03:00:00`, timeZone: 'Europe/London' } }));
     expect([gap.status, gap.body.code, gap.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'start.dateTime does not exist in Europe/London (the clocks go forward then).']);
     // A title or a name is one line: a line break is refused, not folded away by the calendar library.
     for (const broken of [{ title: 'Course\r\nBCC: x@evil.example' }, { attendees: [{ email: 'learner1@contoso.test', name: 'Learner\n1' }] }]) {
       const res = await put(catalogB, 's-line', session(1, broken));
       expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     }
-    const zone = await put(catalogB, 's-zone', session(1, { start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Mars/Olympus' } }));
+    const zone = await put(catalogB, 's-zone', session(1, { start: { dateTime: `${NEXT_YEAR}-06-10T10:00:00`, timeZone: 'Mars/Olympus' } }));
     expect([zone.status, zone.body.code]).toEqual([400, 'VALIDATION_FAILED']);
-    const backwards = await put(catalogB, 's-back', session(1, { end: { dateTime: '2027-06-10T09:00:00', timeZone: 'Asia/Tokyo' } }));
+    const backwards = await put(catalogB, 's-back', session(1, { end: { dateTime: `${NEXT_YEAR}-06-10T09:00:00`, timeZone: 'Asia/Tokyo' } }));
     expect([backwards.status, backwards.body.detail]).toEqual([400, 'end is not after start.']);
     const missing = await cancel(catalogB, 's-none', { revision: 2 });
     expect([missing.status, missing.body.code]).toEqual([404, 'SESSION_NOT_FOUND']);
     // Sending switched off after the LMS's put: its repeat is the same revision (held), anything new is refused.
     const held = `s-${randomUUID()}`;
-    expect((await put(catalogB, held, session(1, { start: { dateTime: '2030-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2030-06-10T11:00:00', timeZone: 'Asia/Tokyo' } }))).status).toBe(202);
+    expect((await put(catalogB, held, session(1, { start: { dateTime: `${NEXT_YEAR + 3}-06-10T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR + 3}-06-10T11:00:00`, timeZone: 'Asia/Tokyo' } }))).status).toBe(202);
     const later = `s-${randomUUID()}`;
-    expect((await put(catalogB, later, session(2, { start: { dateTime: '2030-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2030-06-10T11:00:00', timeZone: 'Asia/Tokyo' } }))).status).toBe(202);
+    expect((await put(catalogB, later, session(2, { start: { dateTime: `${NEXT_YEAR + 3}-06-10T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR + 3}-06-10T11:00:00`, timeZone: 'Asia/Tokyo' } }))).status).toBe(202);
     await setEnabled(stack, 'alex@contoso.test', catalogB, false);
     // A late older revision is stale whatever the catalog's state (the LMS drops it rather than waits).
     for (const stale of [await put(catalogB, later, session(1)), await cancel(catalogB, later, { revision: 1 })]) {
       expect([stale.status, stale.body.code]).toEqual([409, 'SESSION_REVISION_STALE']);
     }
-    const repeat = await put(catalogB, held, session(1, { start: { dateTime: '2030-06-10T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2030-06-10T11:00:00', timeZone: 'Asia/Tokyo' } }));
+    const repeat = await put(catalogB, held, session(1, { start: { dateTime: `${NEXT_YEAR + 3}-06-10T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR + 3}-06-10T11:00:00`, timeZone: 'Asia/Tokyo' } }));
     expect([repeat.status, repeat.body.duplicate]).toEqual([202, true]);
     for (const refused of [await put(catalogB, held, session(2)), await cancel(catalogB, held, { revision: 2 }), await put(catalogB, `s-${randomUUID()}`, session(1)), await cancel(catalogB, 's-none', { revision: 2 })]) {
       expect([refused.status, refused.body.code]).toEqual([409, 'CATALOG_DISABLED']);
@@ -129,11 +136,11 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await setEnabled(stack, 'adele@contoso.test', catalogA, true);
     const unapproved = await stack.call('GET', catalogPath(catalogA, '/rooms'), { token: lms });
     expect([unapproved.status, unapproved.body.code]).toEqual([409, 'ROOMS_NOT_AVAILABLE']);
-    const known = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    const known = await stack.call('GET', catalogPath(catalogA, `/rooms/availability?start=${NEXT_YEAR}-06-10T00:00:00Z&end=${NEXT_YEAR}-06-10T08:00:00Z&rooms=room-crane@contoso.test`), { token: lms });
     expect([known.status, known.body.items]).toEqual([200, [{ email: 'room-crane@contoso.test', free: true, busy: [] }]]);
-    const range = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T08:00:00Z&end=2027-06-10T00:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    const range = await stack.call('GET', catalogPath(catalogA, `/rooms/availability?start=${NEXT_YEAR}-06-10T08:00:00Z&end=${NEXT_YEAR}-06-10T00:00:00Z&rooms=room-crane@contoso.test`), { token: lms });
     expect([range.status, range.body.detail]).toEqual([400, 'end is not after start.']);
-    const garbage = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z&rooms=room-crane@contoso.test,not-an-address'), { token: lms });
+    const garbage = await stack.call('GET', catalogPath(catalogA, `/rooms/availability?start=${NEXT_YEAR}-06-10T00:00:00Z&end=${NEXT_YEAR}-06-10T08:00:00Z&rooms=room-crane@contoso.test,not-an-address`), { token: lms });
     expect([garbage.status, garbage.body.code, garbage.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'rooms: address 2 is not an email address.']);
     const leap = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2030-06-30T23:59:60Z&end=2030-07-01T08:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
     expect([leap.status, leap.body.code]).toEqual([400, 'VALIDATION_FAILED']);
@@ -193,18 +200,18 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(scheduled).toMatchObject({ transport: 'graph', sentRevision: 1, code: null, notes: [] });
     expect(scheduled.joinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
     const [event] = await events('megan@contoso.test');
-    expect(event).toMatchObject({ subject: 'Safety training', isCancelled: false, start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' } });
+    expect(event).toMatchObject({ subject: 'Safety training', isCancelled: false, start: { dateTime: `${NEXT_YEAR}-06-10T10:00:00`, timeZone: 'Asia/Tokyo' } });
     expect(event.onlineMeeting?.joinUrl).toBe(scheduled.joinUrl);
     expect(event.attendees.map((a) => [a.emailAddress.address, a.type])).toEqual([['learner1@contoso.test', 'required'], ['learner2@contoso.test', 'optional'], ['room-adams@contoso.test', 'resource']]);
     const [request] = await invitations('learner1@contoso.test');
     expect(request.calendar?.method).toBe('REQUEST');
-    expect(parsed(request.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: scheduled.uid, start: new Date('2027-06-10T01:00:00Z') });
+    expect(parsed(request.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: scheduled.uid, start: new Date(`${NEXT_YEAR}-06-10T01:00:00Z`) });
     // Tokyo 10:00 is 01:00 UTC: the room is busy then.
-    const busy = await stack.call('GET', catalogPath(catalogA, '/rooms/availability?start=2027-06-10T09:00:00%2B09:00&end=2027-06-10T12:00:00%2B09:00'), { token: lms });
+    const busy = await stack.call('GET', catalogPath(catalogA, `/rooms/availability?start=${NEXT_YEAR}-06-10T09:00:00%2B09:00&end=${NEXT_YEAR}-06-10T12:00:00%2B09:00`), { token: lms });
     expect(busy.body.items.map((r: { email: string; free: boolean }) => [r.email, r.free])).toEqual([['room-adams@contoso.test', false], ['room-baker@contoso.test', true], ['room-crane@contoso.test', true]]);
-    expect(busy.body.items[0].busy).toEqual([{ start: '2027-06-10T01:00:00.000Z', end: '2027-06-10T02:30:00.000Z' }]);
+    expect(busy.body.items[0].busy).toEqual([{ start: `${NEXT_YEAR}-06-10T01:00:00.000Z`, end: `${NEXT_YEAR}-06-10T02:30:00.000Z` }]);
 
-    const moved = await put(catalogA, id, session(2, { room: 'room-baker@contoso.test', teams: true, html: '<p>Bring <b>boots</b> and gloves.</p>', start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' } }));
+    const moved = await put(catalogA, id, session(2, { room: 'room-baker@contoso.test', teams: true, html: '<p>Bring <b>boots</b> and gloves.</p>', start: { dateTime: `${NEXT_YEAR}-06-11T14:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-11T15:00:00`, timeZone: 'Asia/Tokyo' } }));
     expect(moved.status).toBe(202);
     const updated = await until(catalogA, id, (b) => b.status === 'updated' && b.sentRevision === 2 && b.room?.answer === 'accepted', 'the move');
     expect(updated.room).toEqual({ email: 'room-baker@contoso.test', answer: 'accepted' });
@@ -220,7 +227,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect((await events('room-adams@contoso.test')).every((e) => e.isCancelled)).toBe(true);
     expect((await events('room-baker@contoso.test')).filter((e) => !e.isCancelled)).toHaveLength(1);
 
-    const people = await put(catalogA, id, session(3, { room: 'room-baker@contoso.test', teams: true, start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }, { email: 'pradeep@contoso.test' }] }));
+    const people = await put(catalogA, id, session(3, { room: 'room-baker@contoso.test', teams: true, start: { dateTime: `${NEXT_YEAR}-06-11T14:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-11T15:00:00`, timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }, { email: 'pradeep@contoso.test' }] }));
     expect(people.status).toBe(202);
     await until(catalogA, id, (b) => b.sentRevision === 3, 'the attendee change');
     const learner2 = await eventually(async () => {
@@ -232,10 +239,10 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
 
     // The same revision again changes nothing; an older one is refused.
     const before = (await invitations('learner1@contoso.test')).length;
-    const again = await put(catalogA, id, session(3, { room: 'room-baker@contoso.test', teams: true, start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }, { email: 'pradeep@contoso.test' }] }));
+    const again = await put(catalogA, id, session(3, { room: 'room-baker@contoso.test', teams: true, start: { dateTime: `${NEXT_YEAR}-06-11T14:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-11T15:00:00`, timeZone: 'Asia/Tokyo' }, attendees: [{ email: 'learner1@contoso.test' }, { email: 'pradeep@contoso.test' }] }));
     expect([again.status, again.body.duplicate]).toEqual([202, true]);
     // ... written another way too: keys in another order, a default spelt out, addresses' case.
-    const rewritten = Object.fromEntries(Object.entries({ ...session(3, { room: 'Room-Baker@Contoso.test', teams: true, start: { timeZone: 'Asia/Tokyo', dateTime: '2027-06-11T14:00:00' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' }, attendees: [{ role: 'required', email: 'LEARNER1@contoso.test' }, { email: 'pradeep@contoso.test' }] }) }).reverse());
+    const rewritten = Object.fromEntries(Object.entries({ ...session(3, { room: 'Room-Baker@Contoso.test', teams: true, start: { timeZone: 'Asia/Tokyo', dateTime: `${NEXT_YEAR}-06-11T14:00:00` }, end: { dateTime: `${NEXT_YEAR}-06-11T15:00:00`, timeZone: 'Asia/Tokyo' }, attendees: [{ role: 'required', email: 'LEARNER1@contoso.test' }, { email: 'pradeep@contoso.test' }] }) }).reverse());
     const same = await put(catalogA, id, rewritten);
     expect([same.status, same.body.duplicate]).toEqual([202, true]);
     // A session is read through its own catalog only.
@@ -281,7 +288,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const rooms = await stack.call('GET', catalogPath(catalogB, '/rooms'), { token: lms });
     expect(rooms.status).toBe(200);
     expect(rooms.body.items.map((r: { email: string }) => r.email)).toEqual(['room-adams@contoso.test', 'room-baker@contoso.test', 'room-crane@contoso.test', ...added]);
-    const all = await stack.call('GET', catalogPath(catalogB, '/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z'), { token: lms });
+    const all = await stack.call('GET', catalogPath(catalogB, `/rooms/availability?start=${NEXT_YEAR}-06-10T00:00:00Z&end=${NEXT_YEAR}-06-10T08:00:00Z`), { token: lms });
     expect([all.status, all.body.code, all.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'rooms: the tenant has 133 rooms; name at most 100.']);
   });
 
@@ -298,38 +305,38 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     let busy;
     let calls: string[][];
     try {
-      busy = await stack.call('GET', catalogPath(catalogB, `/rooms/availability?start=2027-06-10T00:00:00Z&end=2027-06-10T08:00:00Z&rooms=${asked.join(',')}`), { token: lms });
+      busy = await stack.call('GET', catalogPath(catalogB, `/rooms/availability?start=${NEXT_YEAR}-06-10T00:00:00Z&end=${NEXT_YEAR}-06-10T08:00:00Z&rooms=${asked.join(',')}`), { token: lms });
       calls = fetched.mock.calls.filter(([url]) => String(url).endsWith('/me/calendar/getSchedule')).map(([, init]) => (JSON.parse(String(init?.body)) as { schedules: string[] }).schedules);
     } finally {
       fetched.mockRestore();
     }
     expect(busy.status).toBe(200);
     expect(busy.body.items.map((r: { email: string }) => r.email)).toEqual(asked);
-    expect(busy.body.items.filter((r: { free: boolean }) => !r.free)).toEqual([{ email: 'room-042@contoso.test', free: false, busy: [{ start: '2027-06-10T01:00:00.000Z', end: '2027-06-10T02:30:00.000Z' }] }]);
+    expect(busy.body.items.filter((r: { free: boolean }) => !r.free)).toEqual([{ email: 'room-042@contoso.test', free: false, busy: [{ start: `${NEXT_YEAR}-06-10T01:00:00.000Z`, end: `${NEXT_YEAR}-06-10T02:30:00.000Z` }] }]);
     expect(calls).toEqual([asked.slice(0, 20), asked.slice(20, 40), asked.slice(40)]);
 
     // getSchedule takes a period shorter than 62 days: 62 days are refused here, a minute less is answered.
-    const sixtyTwo = await stack.call('GET', catalogPath(catalogB, '/rooms/availability?start=2027-06-01T00:00:00Z&end=2027-08-02T00:00:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    const sixtyTwo = await stack.call('GET', catalogPath(catalogB, `/rooms/availability?start=${NEXT_YEAR}-06-01T00:00:00Z&end=${NEXT_YEAR}-08-02T00:00:00Z&rooms=room-crane@contoso.test`), { token: lms });
     expect([sixtyTwo.status, sixtyTwo.body.code, sixtyTwo.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'The range must be shorter than 62 days (getSchedule\'s limit).']);
-    const under = await stack.call('GET', catalogPath(catalogB, '/rooms/availability?start=2027-06-01T00:00:00Z&end=2027-08-01T23:59:00Z&rooms=room-crane@contoso.test'), { token: lms });
+    const under = await stack.call('GET', catalogPath(catalogB, `/rooms/availability?start=${NEXT_YEAR}-06-01T00:00:00Z&end=${NEXT_YEAR}-08-01T23:59:00Z&rooms=room-crane@contoso.test`), { token: lms });
     expect([under.status, under.body.items]).toEqual([200, [{ email: 'room-crane@contoso.test', free: true, busy: [] }]]);
     // So is a session with a room that long (its room is checked by getSchedule before it is booked).
-    const long = await put(catalogB, `s-${randomUUID()}`, session(1, { room: 'room-crane@contoso.test', start: { dateTime: '2027-06-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-08-02T09:00:00', timeZone: 'UTC' } }));
+    const long = await put(catalogB, `s-${randomUUID()}`, session(1, { room: 'room-crane@contoso.test', start: { dateTime: `${NEXT_YEAR}-06-01T09:00:00`, timeZone: 'UTC' }, end: { dateTime: `${NEXT_YEAR}-08-02T09:00:00`, timeZone: 'UTC' } }));
     expect([long.status, long.body.code, long.body.detail]).toEqual([400, 'VALIDATION_FAILED', 'room: a session with a room must be shorter than 62 days (the room\'s free/busy check, getSchedule, takes no longer).']);
   });
 
   it('graph, a zone Graph does not list (Europe/Madrid) - the meeting goes to Graph in UTC at the same instant; a listed zone keeps its own', async () => {
     await graphCatalog();
     const madrid = `s-${randomUUID()}`;
-    expect((await put(catalogA, madrid, session(1, { title: 'Madrid', start: { dateTime: '2027-06-10T10:00:00', timeZone: 'Europe/Madrid' }, end: { dateTime: '2027-06-10T11:00:00', timeZone: 'Europe/Madrid' } }))).status).toBe(202);
+    expect((await put(catalogA, madrid, session(1, { title: 'Madrid', start: { dateTime: `${NEXT_YEAR}-06-10T10:00:00`, timeZone: 'Europe/Madrid' }, end: { dateTime: `${NEXT_YEAR}-06-10T11:00:00`, timeZone: 'Europe/Madrid' } }))).status).toBe(202);
     expect((await until(catalogA, madrid, (b) => b.status === 'scheduled', 'the Madrid session')).code).toBeNull();
     const tokyo = `s-${randomUUID()}`;
     expect((await put(catalogA, tokyo, session(1, { title: 'Tokyo' }))).status).toBe(202);
     await until(catalogA, tokyo, (b) => b.status === 'scheduled', 'the Tokyo session');
     const byTitle = new Map((await events('megan@contoso.test')).map((e) => [e.subject, e.start]));
     // 10:00 in Madrid in June is 08:00 UTC.
-    expect(byTitle.get('Madrid')).toEqual({ dateTime: '2027-06-10T08:00:00', timeZone: 'UTC' });
-    expect(byTitle.get('Tokyo')).toEqual({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Tokyo' });
+    expect(byTitle.get('Madrid')).toEqual({ dateTime: `${NEXT_YEAR}-06-10T08:00:00`, timeZone: 'UTC' });
+    expect(byTitle.get('Tokyo')).toEqual({ dateTime: `${NEXT_YEAR}-06-10T10:00:00`, timeZone: 'Asia/Tokyo' });
   });
 
   it('graph room answer job - the room\'s later answer is read and stored by the job, without the LMS reading the session', async () => {
@@ -371,7 +378,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
   it('graph, the organiser moved the meeting to another calendar in Outlook - the LMS still updates it (no second meeting) and cancels it (the attendees get the cancellation): the event is kept by its immutable id', async () => {
     await graphCatalog();
     const id = `s-${randomUUID()}`;
-    const times = { start: { dateTime: '2027-08-02T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-08-02T11:00:00', timeZone: 'Asia/Tokyo' } };
+    const times = { start: { dateTime: `${NEXT_YEAR}-08-02T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-08-02T11:00:00`, timeZone: 'Asia/Tokyo' } };
     expect((await put(catalogA, id, session(1, { title: 'Moved calendar', ...times }))).status).toBe(202);
     const first = await until(catalogA, id, (b) => b.status === 'scheduled', 'the meeting');
     await fault(stack, 'move-event', { mailbox: 'megan@contoso.test', iCalUId: first.uid });
@@ -455,7 +462,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await put(catalogA, first, session(1, { room: 'room-crane@contoso.test' }));
     await until(catalogA, first, (b) => b.room?.answer === 'accepted', 'the first booking');
     const second = `s-${randomUUID()}`;
-    await put(catalogA, second, session(1, { room: 'room-crane@contoso.test', start: { dateTime: '2027-06-10T11:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-10T12:00:00', timeZone: 'Asia/Tokyo' } }));
+    await put(catalogA, second, session(1, { room: 'room-crane@contoso.test', start: { dateTime: `${NEXT_YEAR}-06-10T11:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-10T12:00:00`, timeZone: 'Asia/Tokyo' } }));
     const refused = await until(catalogA, second, (b) => b.status === 'failed', 'the refusal');
     expect(refused).toMatchObject({ code: 'ROOM_UNAVAILABLE', sentRevision: null, room: null });
     expect(await events('megan@contoso.test')).toHaveLength(1);
@@ -465,7 +472,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     stack.tenant.state.roomAnswerDelayMs = 5000;
     const a = `s-${randomUUID()}`;
     const b = `s-${randomUUID()}`;
-    const later = { start: { dateTime: '2027-06-12T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-12T11:00:00', timeZone: 'Asia/Tokyo' }, room: 'room-adams@contoso.test' };
+    const later = { start: { dateTime: `${NEXT_YEAR}-06-12T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-12T11:00:00`, timeZone: 'Asia/Tokyo' }, room: 'room-adams@contoso.test' };
     await Promise.all([put(catalogA, a, session(1, later)), put(catalogA, b, session(1, later))]);
     const answers = await Promise.all([a, b].map((id) => until(catalogA, id, (s) => s.room?.answer === 'accepted' || s.room?.answer === 'declined', 'the room\'s answer')));
     expect(answers.map((s) => s.room.answer).sort()).toEqual(['accepted', 'declined']);
@@ -480,14 +487,14 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);
     const id = `s-${randomUUID()}`;
     // Across London's spring-forward: 00:30 GMT to 02:30 BST is one hour.
-    const london = { start: { dateTime: '2027-03-28T00:30:00', timeZone: 'Europe/London' }, end: { dateTime: '2027-03-28T02:30:00', timeZone: 'Europe/London' } };
+    const london = { start: { dateTime: `${UK_CLOCKS_FORWARD}T00:30:00`, timeZone: 'Europe/London' }, end: { dateTime: `${UK_CLOCKS_FORWARD}T02:30:00`, timeZone: 'Europe/London' } };
     await put(catalogB, id, session(1, { ...london, teams: true, room: 'room-adams@contoso.test' }));
     const first = await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
     expect(first).toMatchObject({ transport: 'smtp', joinUrl: null, room: null, notes: ['TEAMS_NOT_AVAILABLE_ON_SMTP', 'ROOMS_NOT_AVAILABLE'] });
     const [request] = await invitations('learner1@contoso.test');
     const r1 = parsed(request.calendar?.ics as string);
     expect(r1).toMatchObject({ method: 'REQUEST', uid: first.uid, sequence: 0, organizer: 'alex@contoso.test', attendees: ['learner1@contoso.test', 'learner2@contoso.test'] });
-    expect([r1.start.toISOString(), r1.end.toISOString()]).toEqual(['2027-03-28T00:30:00.000Z', '2027-03-28T01:30:00.000Z']);
+    expect([r1.start.toISOString(), r1.end.toISOString()]).toEqual([`${UK_CLOCKS_FORWARD}T00:30:00.000Z`, `${UK_CLOCKS_FORWARD}T01:30:00.000Z`]);
     // In UTC: the instants London's wall clock names, whatever zone the reader is in.
     expect(request.calendar?.ics).toContain('DTSTART:20270328T003000Z');
     expect(request.calendar?.ics).toContain('RSVP=TRUE');
@@ -498,7 +505,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await put(catalogB, id, session(2, { attendees: [{ email: 'learner1@contoso.test' }] }));
     await until(catalogB, id, (b) => b.status === 'updated', 'the update');
     const update = (await invitations('learner1@contoso.test'))[1];
-    expect(parsed(update.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: first.uid, sequence: 1, start: new Date('2027-06-10T01:00:00Z') });
+    expect(parsed(update.calendar?.ics as string)).toMatchObject({ method: 'REQUEST', uid: first.uid, sequence: 1, start: new Date(`${NEXT_YEAR}-06-10T01:00:00Z`) });
     expect(update.subject).toBe('Updated: Safety training');
     const dropped = await eventually(async () => (await invitations('learner2@contoso.test'))[1], 10_000, 'the cancellation of the removed attendee');
     expect(parsed(dropped.calendar?.ics as string)).toMatchObject({ method: 'CANCEL', uid: first.uid, sequence: 1, attendees: ['learner2@contoso.test'] });
@@ -558,7 +565,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
 
     await connectModern(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', { transport: 'smtp-oauth' });
     const id = `s-${randomUUID()}`;
-    const times = { start: { dateTime: '2027-09-06T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-09-06T11:00:00', timeZone: 'Asia/Tokyo' } };
+    const times = { start: { dateTime: `${NEXT_YEAR}-09-06T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-09-06T11:00:00`, timeZone: 'Asia/Tokyo' } };
     await put(catalogB, id, session(1, { title: 'Modern over SMTP', teams: true, room: 'room-baker@contoso.test', ...times }));
     const done = await until(catalogB, id, (b) => b.status === 'scheduled', 'the meeting');
     expect(done).toMatchObject({ transport: 'graph', organizer: 'alex@contoso.test', notes: [], code: null, room: { email: 'room-baker@contoso.test' } });
@@ -567,7 +574,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const [request] = (await invitations('learner2@contoso.test')).filter((m) => m.subject === 'Modern over SMTP');
     expect(request.via).toBe('calendar');
     // The rooms the LMS offers come through the same calendar.
-    const rooms = await stack.call('GET', catalogPath(catalogB, '/rooms/availability?start=2027-09-06T00:00:00Z&end=2027-09-07T00:00:00Z&rooms=room-baker@contoso.test'), { token: lms });
+    const rooms = await stack.call('GET', catalogPath(catalogB, `/rooms/availability?start=${NEXT_YEAR}-09-06T00:00:00Z&end=${NEXT_YEAR}-09-07T00:00:00Z&rooms=room-baker@contoso.test`), { token: lms });
     expect(rooms.status).toBe(200);
 
     // The session sent as email earlier: its update goes the same way (SEQUENCE 1, one UID), not as a second meeting.
@@ -649,7 +656,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     };
     expect(await listed()).toEqual(expect.arrayContaining(['Forgotten session', 'Held session']));
     // Both ended (2027) before the cut: the sent one goes with its item and key; the held one stays.
-    const cut = Date.parse('2030-01-01T00:00:00Z');
+    const cut = Date.parse(`${NEXT_YEAR + 1}-01-01T00:00:00Z`);
     const first = await stack.api.sessions.forgetEnded(catalogB, cut);
     expect(first).toMatchObject({ sessions: expect.any(Number), invitations: expect.any(Number) });
     expect(first.sessions).toBeGreaterThanOrEqual(1);
@@ -658,7 +665,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(await listed()).not.toContain('Forgotten session');
     expect(await listed()).toContain('Held session');
     // Not before the cut: nothing of a session that has not ended by then.
-    expect(await stack.api.sessions.forgetEnded(catalogB, Date.parse('2027-06-10T00:00:00Z'))).toEqual({ sessions: 0, invitations: 0 });
+    expect(await stack.api.sessions.forgetEnded(catalogB, Date.parse(`${NEXT_YEAR}-06-10T00:00:00Z`))).toEqual({ sessions: 0, invitations: 0 });
     // Sent once reconnected: then it goes too.
     await connectClassic(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', 'changed-r');
     await until(catalogB, waiting, (b) => b.status === 'scheduled', 'the invitation once reconnected');
@@ -739,7 +746,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(first).toMatchObject({ transport: 'smtp', organizer: 'alex@contoso.test' });
     // The same account, now Modern through Graph ("Change account" on the page).
     await connectModern(stack, 'alex@contoso.test', catalogB, 'alex@contoso.test', { transport: 'graph' });
-    await put(catalogB, id, session(2, { start: { dateTime: '2027-06-11T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T11:00:00', timeZone: 'Asia/Tokyo' } }));
+    await put(catalogB, id, session(2, { start: { dateTime: `${NEXT_YEAR}-06-11T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-11T11:00:00`, timeZone: 'Asia/Tokyo' } }));
     const update = await until(catalogB, id, (b) => b.status === 'failed', 'the refused update');
     expect(update).toMatchObject({ code: 'SESSION_TRANSPORT_CHANGED', revision: 2, sentRevision: 1, transport: 'smtp', organizer: 'alex@contoso.test', uid: first.uid });
     await cancel(catalogB, id, { revision: 3, message: 'Called off' });
@@ -949,13 +956,13 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
   it('graph crash window - a revision put while the new meeting is not yet recorded: the meeting is changed to it (Graph answers the repeated create with the old event)', async () => {
     await graphCatalog();
     const id = `s-${randomUUID()}`;
-    const moved = session(2, { title: 'Moved in the window', start: { dateTime: '2027-06-11T14:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-11T15:00:00', timeZone: 'Asia/Tokyo' } });
+    const moved = session(2, { title: 'Moved in the window', start: { dateTime: `${NEXT_YEAR}-06-11T14:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-11T15:00:00`, timeZone: 'Asia/Tokyo' } });
     const restore = dieOnce(id, 1, () => put(catalogA, id, moved));
     try {
       await put(catalogA, id, session(1));
       const done = await until(catalogA, id, (b) => b.sentRevision === 2, 'revision 2 sent');
       const mine = (await events('megan@contoso.test')).filter((e) => (e as unknown as { iCalUId: string }).iCalUId === done.uid);
-      expect(mine.map((e) => [e.subject, e.start.dateTime, e.isCancelled])).toEqual([['Moved in the window', '2027-06-11T14:00:00', false]]);
+      expect(mine.map((e) => [e.subject, e.start.dateTime, e.isCancelled])).toEqual([['Moved in the window', `${NEXT_YEAR}-06-11T14:00:00`, false]]);
     } finally {
       restore();
     }
@@ -1047,7 +1054,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     await graphCatalog();
     const a = `s-${randomUUID()}`;
     const b = `s-${randomUUID()}`;
-    const at = { start: { dateTime: '2027-07-12T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-07-12T11:00:00', timeZone: 'Asia/Tokyo' }, room: 'room-adams@contoso.test' };
+    const at = { start: { dateTime: `${NEXT_YEAR}-07-12T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-07-12T11:00:00`, timeZone: 'Asia/Tokyo' }, room: 'room-adams@contoso.test' };
     // Both checked before the room answers either (5 s after an invitation, room for a loaded machine).
     stack.tenant.state.roomAnswerDelayMs = 5000;
     await Promise.all([put(catalogA, a, session(1, at)), put(catalogA, b, session(1, at))]);
@@ -1055,7 +1062,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const loser = answers.find((st) => st.room.answer === 'declined');
     expect(loser).toMatchObject({ status: 'failed', code: 'ROOM_UNAVAILABLE' });
     // 10:30-11:30 overlaps the winner's 10:00-11:00.
-    await put(catalogA, loser.sessionId, session(2, { ...at, start: { dateTime: '2027-07-12T10:30:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-07-12T11:30:00', timeZone: 'Asia/Tokyo' } }));
+    await put(catalogA, loser.sessionId, session(2, { ...at, start: { dateTime: `${NEXT_YEAR}-07-12T10:30:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-07-12T11:30:00`, timeZone: 'Asia/Tokyo' } }));
     const after = await until(catalogA, loser.sessionId, (st) => st.revision === 2 && (st.status === 'failed' || st.status === 'updated'), 'revision 2 handled');
     expect([after.status, after.code, after.sentRevision]).toEqual(['failed', 'ROOM_UNAVAILABLE', 1]);
   });
@@ -1082,7 +1089,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     const id = `s-${randomUUID()}`;
     await put(catalogA, id, session(1, { title: 'Cancelled unrecorded' }));
     await until(catalogA, id, (b) => b.status === 'scheduled', 'the invitation');
-    const moved = session(3, { title: 'Back on', start: { dateTime: '2027-06-12T10:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2027-06-12T11:00:00', timeZone: 'Asia/Tokyo' } });
+    const moved = session(3, { title: 'Back on', start: { dateTime: `${NEXT_YEAR}-06-12T10:00:00`, timeZone: 'Asia/Tokyo' }, end: { dateTime: `${NEXT_YEAR}-06-12T11:00:00`, timeZone: 'Asia/Tokyo' } });
     const restore = dieOnce(id, 2, () => put(catalogA, id, moved));
     try {
       await cancel(catalogA, id, { revision: 2, message: 'Off' });

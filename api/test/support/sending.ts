@@ -4,6 +4,12 @@ import path from 'node:path';
 import { connectModernAs, FIXTURE_PATH, Stack } from './stack';
 
 /** The fixture's LMS back end (client credentials, app role Notifications.Send). */
+/**
+ * The year the tests' sessions are put in: the next one, so they stay ahead of the clock whenever
+ * the suites run (a session that has ended is not sent). The fixture's rooms take bookings 1,080 days ahead.
+ */
+export const NEXT_YEAR = new Date().getUTCFullYear() + 1;
+
 export const LMS_BACKEND = { clientId: '7e2d4c6a-1b3f-4a5e-8c7d-9f0a1b2c3d4e', secret: 'local-dev-backend-secret' };
 /** The connection API's own registration: an app token for it carries no Notifications.Send role. */
 export const API_APP = { clientId: '3f9a6b1c-2d4e-4f70-8a15-6c2b7e9d0a41', secret: 'local-dev-api-secret' };

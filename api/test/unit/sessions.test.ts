@@ -276,7 +276,9 @@ describe('sessions - invitation items', () => {
 describe('session invitations - a pass that ended before its record (the attempt), with faked Graph and SMTP', () => {
   const C = 'https://x/sites/a';
   const who = (...n: number[]): SessionRevision['attendees'] => n.map((i) => ({ email: `l${i}@contoso.test`, role: 'required' as const }));
-  const rev = (n: number, extra: Partial<SessionRevision> = {}): SessionRevision => revision({ revision: n, start: { dateTime: '2027-10-01T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-10-01T11:00:00', timeZone: 'UTC' }, attendees: who(1, 2), ...extra });
+  // Next year's 1 October: ahead of the clock whenever the suite runs (a pass sends nothing for a session that has ended).
+  const day = `${new Date().getUTCFullYear() + 1}-10-01`;
+  const rev = (n: number, extra: Partial<SessionRevision> = {}): SessionRevision => revision({ revision: n, start: { dateTime: `${day}T10:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day}T11:00:00`, timeZone: 'UTC' }, attendees: who(1, 2), ...extra });
 
   function world(recipientsPerMessage?: number) {
     const rows = new Map<string, SessionRecord>();
@@ -368,7 +370,7 @@ describe('session invitations - a pass that ended before its record (the attempt
       call: async (method: string, path: string, body?: { schedules: string[] }) => {
         calls.push(`${method} ${path.split('?')[0]}`);
         if (path.endsWith('getSchedule')) {
-          return { value: (body?.schedules ?? []).map((room) => ({ scheduleId: room, scheduleItems: busyRooms.includes(room) ? [{ start: { dateTime: '2027-10-01T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-10-01T12:00:00', timeZone: 'UTC' } }] : [] })) };
+          return { value: (body?.schedules ?? []).map((room) => ({ scheduleId: room, scheduleItems: busyRooms.includes(room) ? [{ start: { dateTime: `${day}T09:00:00`, timeZone: 'UTC' }, end: { dateTime: `${day}T12:00:00`, timeZone: 'UTC' } }] : [] })) };
         }
         const value = /ep\/value eq '([^']*)'/.exec(decodeURIComponent(path))?.[1];
         return { value: [...events.values()].filter((e) => !e.cancelled && e.tags.some((t) => t.value === value)) };
