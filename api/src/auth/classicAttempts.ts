@@ -110,6 +110,8 @@ export class TableAttemptCounter implements AttemptCounter {
 }
 
 const rowKeyOf = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+/** The counter of a target mailbox, whichever path tries its password (a connect, a recheck): one per address, in any case. */
+const accountKeyOf = (account: string): string => `account:${account.toLowerCase()}`;
 
 /**
  * Classic connect proves a password with an SMTP login, so unchecked it is a password oracle for
@@ -137,7 +139,7 @@ export class ClassicAttemptGuard {
       throw new ApiError('CLASSIC_DISABLED');
     }
     const callerKey = `caller:${attempt.caller.tenantId}:${attempt.caller.objectId}`;
-    const accountKey = `account:${attempt.account}`;
+    const accountKey = accountKeyOf(attempt.account);
     await this.take([{ key: callerKey, limit: this.config.attemptsPerCaller }, { key: accountKey, limit: this.config.attemptsPerAccount }], record);
     try {
       const result = await prove();
@@ -161,7 +163,7 @@ export class ClassicAttemptGuard {
    */
   public async recheck<T>(attempt: { caller: string; callerId: string; catalog: string; account: string }, login: () => Promise<T>, outcomeOf: (result: T) => string = () => 'connected'): Promise<T> {
     const record = (outcome: string): void => this.audit({ event: 'classic-recheck', caller: attempt.caller, callerId: attempt.callerId, catalog: attempt.catalog, target: attempt.account, outcome });
-    await this.take([{ key: `account:${attempt.account.toLowerCase()}`, limit: this.config.attemptsPerAccount }], record);
+    await this.take([{ key: accountKeyOf(attempt.account), limit: this.config.attemptsPerAccount }], record);
     try {
       const result = await login();
       record(outcomeOf(result));

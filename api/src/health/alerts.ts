@@ -21,6 +21,13 @@ export interface AlertDeps {
   now?: () => number;
 }
 
+/** Why a notice found outdated before its first mail was not sent (the log's line). */
+const OUTDATED: Record<NoticeKind, string> = {
+  alert: 'incident notice not sent: the connection works again (its alert never went, so no restored notice follows)',
+  reminder: 'incident notice not sent: the connection works again (the restored notice follows)',
+  restored: 'incident notice not sent: the connection was lost again (a new incident, with its own alert)'
+};
+
 /** How long one worker may take to send a notice before another may try (at-least-once, one duplicate at worst). */
 const CLAIM_MS = 5 * 60_000;
 
@@ -127,11 +134,7 @@ export class AlertService {
     try {
       const outcome = await this.send(sender, kind, claimed.record, claimed.incident, counters, keep, stillTrue);
       if (outcome !== 'sent') {
-        this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, outcome === 'claim-lost'
-          ? 'incident notice not sent: its claim lapsed and another worker took it'
-          : kind === 'alert' ? 'incident notice not sent: the connection works again (its alert never went, so no restored notice follows)'
-            : kind === 'reminder' ? 'incident notice not sent: the connection works again (the restored notice follows)'
-              : 'incident notice not sent: the connection was lost again (a new incident, with its own alert)');
+        this.deps.log.warn({ catalog, incident: incident.id, notice: kind }, outcome === 'claim-lost' ? 'incident notice not sent: its claim lapsed and another worker took it' : OUTDATED[kind]);
         return null;
       }
     } catch (error) {

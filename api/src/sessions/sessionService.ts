@@ -12,7 +12,7 @@ import { isTerminal } from '../sending/outboxItem';
 import { OutboxStore, RequestHashes, requestHashes, sameRequest, storedRequest } from '../sending/outboxStore';
 import { catalogKey } from '../storage/tables';
 import { GET_SCHEDULE_MAX_DAYS, GET_SCHEDULE_MAX_MS, IMMUTABLE_ID, roomAnswerOf, roomSchedules } from './invitations';
-import { isOver, roomUndecided, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
+import { endOf, isOver, roomUndecided, type SessionRecord, type SessionRevision, type SessionStore } from './sessionStore';
 import { sessionTimes } from './time';
 
 export interface SessionDeps {
@@ -40,13 +40,7 @@ type Room = RoomsBody['items'][number];
  * comes later: a session moved into what becomes the past while held has that meeting taken back.
  */
 function invitationExpiry(desired: SessionRevision, stored: Pick<SessionRecord, 'sent' | 'attempt'> | undefined): number {
-  const later = [stored?.sent, stored?.attempt].flatMap((s) => (s && !s.cancelled ? [s] : [])).map((s) => {
-    try {
-      return sessionTimes(s.start, s.end).end.toMillis();
-    } catch {
-      return 0;
-    }
-  });
+  const later = [stored?.sent, stored?.attempt].map((s) => (s && !s.cancelled ? endOf(s) ?? 0 : 0));
   return Math.max(sessionTimes(desired.start, desired.end).end.toMillis(), ...later);
 }
 

@@ -100,13 +100,19 @@ export interface SessionRecord {
 /** What the session's UID and create tags derive from beside its catalog and id (see SessionRecord.instance). */
 export const instanceSuffix = (record: Pick<SessionRecord, 'instance'>): string => (record.instance ? `\n${record.instance}` : '');
 
+/** When the session ends (ms), or null when its times cannot be read. */
+export function endOf(times: Pick<SentState, 'start' | 'end'>): number | null {
+  try {
+    return sessionTimes(times.start, times.end).end.toMillis();
+  } catch {
+    return null;
+  }
+}
+
 /** Whether the session's end has passed (a time that cannot be read has not). */
 export function hasEnded(sent: Pick<SentState, 'start' | 'end'>, now: number): boolean {
-  try {
-    return sessionTimes(sent.start, sent.end).end.toMillis() <= now;
-  } catch {
-    return false;
-  }
+  const end = endOf(sent);
+  return end !== null && end <= now;
 }
 
 /**

@@ -21,10 +21,13 @@ function ianaZone(name: string): { valid: boolean; canonical?: string } {
 }
 
 let spellings: Map<string, string> | undefined;
+/** Made once, at the first zone checked. */
 function zoneSpellings(): Map<string, string> {
-  // (Intl.supportedValuesOf is ES2022: typed here for the compilers that check this file with an older lib.)
-  const icu = (Intl as typeof Intl & { supportedValuesOf?: (key: 'timeZone') => string[] }).supportedValuesOf?.('timeZone') ?? [];
-  spellings ??= new Map([...icu, ...GRAPH_IANA_ZONES].map((zone) => [zone.toLowerCase(), zone]));
+  if (!spellings) {
+    // (Intl.supportedValuesOf is ES2022: typed here for the compilers that check this file with an older lib.)
+    const icu = (Intl as typeof Intl & { supportedValuesOf?: (key: 'timeZone') => string[] }).supportedValuesOf?.('timeZone') ?? [];
+    spellings = new Map([...icu, ...GRAPH_IANA_ZONES].map((zone) => [zone.toLowerCase(), zone]));
+  }
   return spellings;
 }
 

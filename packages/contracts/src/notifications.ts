@@ -3,14 +3,17 @@ import { Static, Type } from '@sinclair/typebox';
 /** The LMS-facing shapes (R-OPS-4) and the deliveries list (R-OPS-2): validation, serialisation, /openapi.json and the typed client. */
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
+/** A notification's priority, as asked and as its status says it. */
+const PRIORITIES = [Type.Literal('urgent'), Type.Literal('normal'), Type.Literal('bulk')];
 
 /**
  * One line of text - a subject, a title, a display name: no control characters. A line break
  * would be folded away by the mail libraries at best; refusing it tells the LMS what it sent.
  */
-export const ONE_LINE = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+const NOT_CONTROL = '[^\\u0000-\\u001f\\u007f-\\u009f]';
+export const ONE_LINE = `^${NOT_CONTROL}*$`;
 /** ONE_LINE with something to read in it (not only spaces): a subject, a title. */
-export const ONE_LINE_TEXT = '^(?=[^\\u0000-\\u001f\\u007f-\\u009f]*\\S)[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+export const ONE_LINE_TEXT = `^(?=${NOT_CONTROL}*\\S)${NOT_CONTROL}*$`;
 
 /**
  * An idempotency key: no control characters, no white space at either end - what a header can
@@ -29,7 +32,7 @@ const NotificationFields = {
   subject: Type.String({ minLength: 1, maxLength: 255, pattern: ONE_LINE_TEXT, description: 'One line: no control characters, not only spaces.' }),
   html: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000, description: 'HTML body; with text, the message has both parts (SMTP) or HTML wins (Graph).' })),
   text: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
-  priority: Type.Optional(Type.Union([Type.Literal('urgent'), Type.Literal('normal'), Type.Literal('bulk')], { default: 'normal', description: 'Urgent goes before normal, normal before bulk; within a priority, oldest first.' })),
+  priority: Type.Optional(Type.Union(PRIORITIES, { default: 'normal', description: 'Urgent goes before normal, normal before bulk; within a priority, oldest first.' })),
   notBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Not sent before this time; at most 366 days ahead.' })),
   expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'Not sent after this time: recorded as expired instead (R-LOSS-3).' }))
 };
@@ -74,7 +77,7 @@ export const NotificationStatus = Type.Object({
   catalog: Type.String(),
   status: NotificationStatusValue,
   code: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, expired, is held or waits for a retry; once sent, why some recipients were refused (see refusedRecipients): a code of the error catalogue.' }),
-  priority: Type.Union([Type.Literal('urgent'), Type.Literal('normal'), Type.Literal('bulk')]),
+  priority: Type.Union(PRIORITIES),
   recipients: Type.Integer(),
   createdAt: Type.String({ format: 'date-time' }),
   notBefore: Type.String({ format: 'date-time' }),
