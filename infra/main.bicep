@@ -36,7 +36,7 @@ param sharePointOrigin string
 @description('Origins allowed to call the API from a browser (SharePoint, Teams), comma-separated.')
 param allowedOrigins string
 
-@description('The system sender mailbox that sends lost-connection alerts (Exchange RBAC for Applications role Application Mail.Send, scoped to it; never the Entra Mail.Send permission).')
+@description('The system sender mailbox that sends lost-connection alerts and the connected notice to a newly connected account (Exchange RBAC for Applications role Application Mail.Send, scoped to it; never the Entra Mail.Send permission).')
 param systemSender string
 
 @description('LMS administrators alerted about every catalog, comma-separated.')

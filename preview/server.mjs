@@ -163,6 +163,7 @@ function page(config, preload) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Microsoft 365 connection settings - preview</title>
+<link rel="icon" href="data:,">
 <style>body{margin:0;font-family:"Segoe UI","Noto Sans CJK JP",sans-serif}</style>
 </head>
 <body>

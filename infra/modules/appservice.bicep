@@ -12,7 +12,7 @@ param workspaceResourceId string
 param appSettings object
 @description('Further settings (docs/api.md, Configuration) as name: string value; wins over defaults, and appSettings wins over it.')
 param tuning object = {}
-@description('Settings the template derives or defaults (CLASSIC_ATTEMPTS_PER_ACCOUNT, LOG_LEVEL); tuning wins over them.')
+@description('Settings the template only defaults (LOG_LEVEL); tuning wins over them.')
 param defaults object = {}
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

@@ -39,7 +39,8 @@ const api = m365(o, [
 ], { appId: '<connection API client id>', objectId: '<connection API object id>' });
 // App-only tokens must say so (idtyp=app): the API accepts app-only calls only from tokens that carry it.
 // A user's directory roles (wids) are in the API's tokens only with groupMembershipClaims DirectoryRole
-// (or All): the page offers organisation-wide consent to a Global or Privileged Role Administrator by them.
+// (or All): the page offers organisation-wide consent by them to a Global, Privileged Role, Cloud
+// Application or Application Administrator (api/src/auth/principal.ts).
 // v2 access tokens (aud = the API's client id, the v2 issuer), as the local tenant issues them; an
 // application's requestedAccessTokenVersion left unset gives v1 ones.
 m365(o, ['request', '--method', 'patch', '--url', `https://graph.microsoft.com/v1.0/applications/${api.objectId}`, '--content-type', 'application/json', '--body', JSON.stringify({ api: { requestedAccessTokenVersion: 2 }, groupMembershipClaims: 'DirectoryRole', optionalClaims: { accessToken: [{ name: 'idtyp', essential: false }] } })]);

@@ -145,6 +145,15 @@ function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+/** The host of a URL, or localhost when it is not one (the setting's own problem is reported beside). */
+function hostnameOf(value: string): string {
+  try {
+    return new URL(value).hostname || 'localhost';
+  } catch {
+    return 'localhost';
+  }
+}
+
 function trimSlash(value: string): string {
   return value.replace(/\/+$/, '');
 }
@@ -240,6 +249,8 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     return undefined;
   };
 
+  /** One origin, as SharePoint's and Graph's resource names are: the scopes are built on it (`{origin}/.default`). */
+  const origin = (httpsOnly: boolean) => (v: string): string | undefined => (v.includes(',') ? 'must be one origin (scheme://host[:port], no path)' : origins(httpsOnly)(v)?.replace('a comma-separated list of origins', 'an origin'));
   const port = Number(optional('PORT', '4700', int(0, 65535)));
   const host = optional('HOST', production ? '0.0.0.0' : 'localhost');
   const publicUrl = trimSlash(read('API_PUBLIC_URL', `http://localhost:${port}`, url(production)));
@@ -247,7 +258,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
   const tenantId = read('TENANT_ID', DEV_DEFAULTS.tenantId, uuid).toLowerCase();
   const authorityHost = trimSlash(read('AUTHORITY_HOST', 'https://localhost:4800', url(true)));
   const graphUrl = trimSlash(read('GRAPH_URL', 'https://localhost:4800/v1.0', url(true)));
-  const sharePointOrigin = trimSlash(read('SHAREPOINT_ORIGIN', 'https://localhost:4800', origins(true)));
+  const sharePointOrigin = trimSlash(read('SHAREPOINT_ORIGIN', 'https://localhost:4800', origin(true)));
   const clientId = read('CLIENT_ID', DEV_DEFAULTS.clientId, uuid).toLowerCase();
   // App Service passes a Key Vault reference it could not resolve as its own text: refused here rather than sent to Entra.
   const clientSecret = read('CLIENT_SECRET', DEV_DEFAULTS.clientSecret, (v) => (/^@Microsoft\.KeyVault\(/i.test(v) ? 'is an unresolved Key Vault reference (App Service could not read the secret: check its identity\'s access to the vault, then restart)' : undefined));
@@ -266,6 +277,9 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     problems.push('STORAGE_CONNECTION_STRING is required');
   } else if (connectionString && !/TableEndpoint=|AccountName=/i.test(connectionString)) {
     problems.push('STORAGE_CONNECTION_STRING must be an Azure Storage connection string (AccountName=...;AccountKey=... or TableEndpoint=...)');
+  } else if (connectionString && !/AccountKey=|SharedAccessSignature=|UseDevelopmentStorage=/i.test(connectionString) && !(/TableEndpoint=[^;]/i.test(connectionString) && /QueueEndpoint=[^;]/i.test(connectionString))) {
+    // Without a key the API signs in with its identity at the endpoints named (storage/tables.ts identityEndpoints): it uses tables and queues.
+    problems.push('STORAGE_CONNECTION_STRING without a key must name both TableEndpoint=... and QueueEndpoint=...');
   }
   const tablePort = Number(optional('AZURITE_TABLE_PORT', '4810', int(0, 65535)));
   const queuePort = Number(optional('AZURITE_QUEUE_PORT', '4811', int(0, 65535)));
@@ -285,7 +299,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     kek = { kind: 'key-vault', keyId: keyVaultKeyId, previousKeyIds };
   } else if (production && !path.isAbsolute(env.LOCAL_KEK_FILE?.trim() ?? '')) {
     // Outside Azure a production install may keep its KEK in a file it alone reads (an absolute path).
-    problems.push('KEY_VAULT_KEY_ID is required');
+    problems.push(env.LOCAL_KEK_FILE?.trim() ? 'KEY_VAULT_KEY_ID is required (LOCAL_KEK_FILE, its stand-in outside Azure, must be an absolute path)' : 'KEY_VAULT_KEY_ID is required');
     kek = { kind: 'local', file: '' };
   } else {
     kek = { kind: 'local', file: path.resolve(repoRoot, optional('LOCAL_KEK_FILE', '.local/keys/kek.json')), previousFiles: list(env.LOCAL_KEK_PREVIOUS_FILES).map((f) => path.resolve(repoRoot, f)) };
@@ -299,7 +313,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     tenantId,
     authorityHost,
     graphUrl,
-    graphResource: optional('GRAPH_RESOURCE', 'https://graph.microsoft.com'),
+    graphResource: optional('GRAPH_RESOURCE', 'https://graph.microsoft.com', origin(true)),
     sharePointOrigin,
     smtp: { host: smtpHost, port: smtpPort, secure: optional('SMTP_SECURE', 'false', (v) => (v === 'true' || v === 'false' ? undefined : 'must be true or false')) === 'true' },
     smtpScope: optional('SMTP_SCOPE', 'https://outlook.office.com/SMTP.Send'),
@@ -366,7 +380,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
       pollMilliseconds: Number(optional('SEND_POLL_MS', '1000', int(10, 60_000))),
       mailboxesPerInstance: Number(optional('SEND_MAILBOXES_PER_INSTANCE', '64', int(1, 1000))),
       lmsRateLimitPerMinute: Number(optional('LMS_RATE_LIMIT_PER_MINUTE', '6000', int(1, 10_000_000))),
-      messageIdDomain: optional('MESSAGE_ID_DOMAIN', new URL(publicUrl || 'http://localhost').hostname || 'localhost', (v) => (/^[a-z0-9.-]+$/i.test(v) ? undefined : 'must be a host name'))
+      messageIdDomain: optional('MESSAGE_ID_DOMAIN', hostnameOf(publicUrl), (v) => (/^[a-z0-9.-]+$/i.test(v) ? undefined : 'must be a host name'))
     }
   };
   if (problems.length > 0) {

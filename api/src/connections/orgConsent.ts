@@ -195,13 +195,18 @@ export class OrgConsentStatus {
     // Each part on its own: a tenant that withheld ConsentRequest.Read.All still shows its grants and admins.
     // Unknown is shown as "not granted" / "none" (the page then offers the org-consent option) and asked again next time.
     // A part whose permission the tenant did not grant (Graph 403: the consent help's reads are
-    // optional, register-apps --with-consent-help) is an answer, kept like one: not logged, not asked
-    // again before the cache ends.
-    const known = <T>(result: PromiseSettledResult<T>, fallback: T): T => {
+    // optional, register-apps --with-consent-help) is an answer, kept like one: not asked again
+    // before the cache ends, and not logged - but the grants' read is not optional
+    // (DelegatedPermissionGrant.Read.All is always granted, docs/permissions.md): its 403 is logged,
+    // since the page then says nobody consented for the organisation whatever the tenant did.
+    const known = <T>(result: PromiseSettledResult<T>, fallback: T, optional = true): T => {
       if (result.status === 'fulfilled') {
         return result.value;
       }
       if (result.reason instanceof ApiError && result.reason.code === 'PERMISSIONS_MISSING') {
+        if (!optional) {
+          this.onError(result.reason);
+        }
         return fallback;
       }
       this.cached = undefined;
@@ -215,7 +220,7 @@ export class OrgConsentStatus {
       return known<Directory>({ status: 'rejected', reason: error }, { grants: [], tenantAdmins: [], requestWorkflow: false, requestPending: false });
     }
     const [grants, admins, workflow, pending] = await Promise.allSettled([this.grants(token), this.tenantAdmins(token), this.requestWorkflow(token), this.requestPending(token)]);
-    return { grants: known(grants, []), tenantAdmins: known(admins, []), requestWorkflow: known(workflow, false), requestPending: known(pending, false) };
+    return { grants: known(grants, [], false), tenantAdmins: known(admins, []), requestWorkflow: known(workflow, false), requestPending: known(pending, false) };
   }
 
   private async grants(token: string): Promise<Grant[]> {

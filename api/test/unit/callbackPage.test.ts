@@ -41,6 +41,11 @@ describe('callback page', () => {
     expect(ja).toContain('<html lang="ja">');
     expect(ja).toContain('>接続</button>');
     expect(ja).toContain('いま <strong>lynne@contoso.test</strong> としてサインインしたのがご自身でない場合は');
+    // What the owner reads first: the question, then who asked for which catalog, in the page's language.
+    expect(/<h1>(.*?)<\/h1>/.exec(en)?.[1]).toBe('Connect this account to the course catalog?');
+    expect(/<h1>(.*?)<\/h1>/.exec(ja)?.[1]).toBe('このアカウントをコース カタログに接続しますか？');
+    expect(ja).toContain('<p><strong>lynne@contoso.test</strong> としてサインインしました。<strong>&lt;img src=x onerror=alert(1)&gt;</strong> さんが、このアカウントをカタログ <strong>c</strong> に接続しようとしています。');
+    expect(ja).toMatch(/<button type="submit" name="decision" value="cancel">キャンセル<\/button>/);
   });
 
   it('callbackPage - the owner who selected Cancel on the confirmation is told the catalog is not connected to their account, not the admin\'s error text', () => {
@@ -96,6 +101,33 @@ describe('callback page', () => {
     }
     expect(adminConsentPage('refused', 'ja', 'n')).toContain('会議室はテナント管理者が承認するまで利用できません。');
     expect(adminConsentPage('refused', 'ja', 'n')).toContain('<title>LMS の Microsoft 365 接続</title>');
+  });
+
+  it('every page says what happened in its language: heading, what to do (an error only), its code labelled (not for a Cancel), and its tone', () => {
+    const shown = (html: string) => ({ main: /<main([^>]*)>/.exec(html)?.[1] ?? null, h1: /<h1>(.*?)<\/h1>/.exec(html)?.[1] ?? null, p: [...html.matchAll(/<p>(.*?)<\/p>/g)].map((m) => m[1]) });
+    const origin = 'https://contoso.sharepoint.com';
+    expect(shown(callbackPage({ ok: true, origin }, 'n', 'en'))).toEqual({ main: ' class="ok"', h1: 'Signed in. The settings page completes the connection; you can close this window.', p: [] });
+    expect(shown(callbackPage({ ok: true, origin }, 'n', 'ja'))).toEqual({ main: ' class="ok"', h1: 'サインインしました。接続は設定ページで完了します。このウィンドウは閉じてかまいません。', p: [] });
+    expect(shown(callbackPage({ ok: false, code: 'SIGN_IN_NOT_CONFIRMED', origin }, 'n', 'en'))).toEqual({ main: '', h1: 'Cancelled. The catalog is not connected to your account; you can close this window.', p: [] });
+    expect(shown(callbackPage({ ok: false, code: 'SIGN_IN_NOT_CONFIRMED', origin }, 'n', 'ja'))).toEqual({ main: '', h1: 'キャンセルしました。カタログはあなたのアカウントに接続されていません。このウィンドウは閉じてかまいません。', p: [] });
+    for (const language of ['en', 'ja'] as const) {
+      const error = shown(callbackPage({ ok: false, code: 'CONSENT_DECLINED', origin }, 'n', language));
+      expect(error.main).toBe(' class="error"');
+      expect(error.p).toHaveLength(2);
+      expect(error.p[1]).toBe(`${language === 'ja' ? 'エラー コード：' : 'Error code: '}<code>CONSENT_DECLINED</code>`);
+      // No code at all is the catalogue's INTERNAL_ERROR, told as such (never a blank page).
+      const unknown = shown(callbackPage({ ok: false, origin }, 'n', language));
+      expect([unknown.main, unknown.p.length]).toEqual([' class="error"', 1]);
+      expect(unknown.h1).not.toBe(error.h1);
+      expect(unknown.h1?.length).toBeGreaterThan(5);
+    }
+    const consent = (outcome: 'granted' | 'unconfirmed' | 'refused', language: 'en' | 'ja') => shown(adminConsentPage(outcome, language, 'n'));
+    expect(consent('granted', 'en')).toEqual({ main: ' class="ok"', h1: 'Consent granted.', p: ['Rooms become available to catalogs within a few minutes, without connecting again. You can close this window.'] });
+    expect(consent('granted', 'ja')).toEqual({ main: ' class="ok"', h1: '同意しました。', p: ['会議室は数分以内にカタログから利用できるようになります（再接続は不要です）。このウィンドウを閉じてください。'] });
+    expect(consent('unconfirmed', 'en')).toEqual({ main: ' class="info"', h1: 'Back from Microsoft&#39;s consent page.', p: ['If consent was granted, rooms become available to the catalogs within a few minutes and the settings page says so. You can close this window.'] });
+    expect(consent('unconfirmed', 'ja')).toEqual({ main: ' class="info"', h1: 'Microsoft の同意ページから戻りました。', p: ['同意が付与された場合は、数分以内に会議室がカタログで利用できるようになり、設定ページにそう表示されます。このウィンドウを閉じてください。'] });
+    expect(consent('refused', 'en')).toEqual({ main: ' class="error"', h1: 'Consent was not granted.', p: ['Mail and meeting invitations still go out; rooms stay unavailable until a tenant admin approves.'] });
+    expect(consent('refused', 'ja')).toEqual({ main: ' class="error"', h1: '同意は付与されませんでした。', p: ['メールと会議出席依頼はこれまでどおり送信されます。会議室はテナント管理者が承認するまで利用できません。'] });
   });
 
   it('callbackPage - script-breaking text in the data cannot close the script element', () => {

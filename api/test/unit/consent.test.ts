@@ -1,6 +1,6 @@
 import type { GraphClient } from '../../src/graph/graphClient';
 import type { MicrosoftIdentity } from '../../src/identity/microsoftIdentity';
-import { FRESH_READ_INTERVAL_MS, objectIdOf, OrgConsentStatus, roomsGranted, signInScopes } from '../../src/connections/orgConsent';
+import { FRESH_READ_INTERVAL_MS, objectIdOf, OrgConsentStatus, ownServicePrincipalId, roomsGranted, signInScopes } from '../../src/connections/orgConsent';
 import { findSettingsList } from '../../src/sharepoint/listMirror';
 import { testConfig } from '../support/testConfig';
 import { ApiError } from '../../src/errors/apiError';
@@ -72,6 +72,38 @@ describe('incremental consent (R-MOD-5)', () => {
     await status.rooms(null);
     expect(tokens).toBe(3);
     expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('OrgConsentStatus - the grants\' read refused (Graph 403: DelegatedPermissionGrant.Read.All withdrawn, or a tenant that wants Directory.Read.All) is logged once per cache period, not hidden like the optional reads', async () => {
+    const errors: unknown[] = [];
+    const appToken = `x.${Buffer.from(JSON.stringify({ oid: '3a1f0c52-0000-4000-8000-000000000001' })).toString('base64url')}.y`;
+    const identity = { appToken: async () => appToken, authority: 'https://login.example/tenant', redirectUri: 'https://api.example/v1/auth/callback' } as unknown as MicrosoftIdentity;
+    const asked: string[] = [];
+    const graph = {
+      request: async () => ({ value: [] }),
+      list: async (_token: string, path: string) => {
+        asked.push(path);
+        throw new ApiError('PERMISSIONS_MISSING', { upstream: 'Graph 403 Authorization_RequestDenied' });
+      }
+    } as unknown as GraphClient;
+    const status = new OrgConsentStatus(config, identity, graph, (error) => errors.push(error));
+    expect(await status.granted()).toBe(false);
+    expect(await status.granted()).toBe(false);
+    expect(asked).toEqual([expect.stringContaining('/oauth2PermissionGrants')]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'PERMISSIONS_MISSING' })]);
+  });
+
+  it('ownServicePrincipalId - the oid of the API\'s own app token when it is a GUID; nothing from a token that is not a JWT or carries no such oid', () => {
+    const token = (claims: unknown) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`;
+    expect(ownServicePrincipalId(token({ oid: '3A1F0C52-0000-4000-8000-000000000001' }))).toBe('3A1F0C52-0000-4000-8000-000000000001');
+    expect(ownServicePrincipalId(token({ oid: "x' or 1 eq 1 or clientId eq 'y" }))).toBeUndefined();
+    expect(ownServicePrincipalId(token({ oid: '3a1f0c52-0000-4000-8000-00000000000' }))).toBeUndefined();
+    expect(ownServicePrincipalId(token({ oid: "'3a1f0c52-0000-4000-8000-000000000001" }))).toBeUndefined();
+    expect(ownServicePrincipalId(token({ oid: "3a1f0c52-0000-4000-8000-000000000001'" }))).toBeUndefined();
+    expect(ownServicePrincipalId(token({ oid: 7 }))).toBeUndefined();
+    expect(ownServicePrincipalId(token({}))).toBeUndefined();
+    expect(ownServicePrincipalId('not-a-jwt')).toBeUndefined();
+    expect(ownServicePrincipalId('h.%%%.s')).toBeUndefined();
   });
 
   it('objectIdOf - the object id is the first part of MSAL\'s home account id', () => {

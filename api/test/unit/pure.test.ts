@@ -9,7 +9,8 @@ import { ConfigError, findRepoRoot, loadConfig } from '../../src/config/config';
 import { needsKeepAlive } from '../../src/connections/connectionService';
 import { mapCallbackError } from '../../src/connections/modernSignIn';
 import { failureKind, isConnectionLost } from '../../src/errors/failureKind';
-import { applySettings, disconnected, emptyConnection, settingsEtag } from '../../src/connections/model';
+import { applySettings, disconnected, emptyConnection, isWorking, settingsEtag, toView } from '../../src/connections/model';
+import type { Incident } from '../../src/health/incident';
 import { coversOrganisation } from '../../src/connections/orgConsent';
 import { checkNonce, checkNotExpired, isWellFormedState, newSignIn, pkceChallenge, SIGN_IN_LIFETIME_MS, stateKey } from '../../src/connections/signInState';
 import { addressBucket, clientAddress, rateLimitKey } from '../../src/auth/authentication';
@@ -304,6 +305,39 @@ describe('connection model', () => {
     const record = emptyConnection('c', 'id');
     expect(applySettings(record, { enabled: true, transport: 'smtp-oauth', alertRecipients: [' A@x.test', 'a@x.test', 'b@x.test'] })).toMatchObject({ enabled: true, transport: 'smtp-oauth', alertRecipients: ['a@x.test', 'b@x.test'] });
     expect(applySettings({ ...record, method: 'classic' }, { transport: 'smtp-oauth' })).toMatchObject({ method: 'classic', transport: 'smtp-oauth' });
+    // A change names only what it changes: the rest stays as it was.
+    const set = { ...record, enabled: true, transport: 'smtp-oauth' as const, alertRecipients: ['a@x.test'] };
+    expect(applySettings(set, { alertRecipients: [] })).toEqual({ ...set, alertRecipients: [] });
+    expect(applySettings(set, { enabled: false })).toEqual({ ...set, enabled: false });
+    expect(applySettings(set, { transport: 'graph' })).toEqual({ ...set, transport: 'graph' });
+    expect(applySettings(set, {})).toEqual(set);
+  });
+  it('emptyConnection - switched off, nothing connected, Graph as the Modern transport, nobody alerted', () => {
+    expect(emptyConnection('https://t.test/sites/a', 'conn-1')).toEqual({
+      catalog: 'https://t.test/sites/a', connectionId: 'conn-1', generation: 0, enabled: false, method: null, transport: 'graph', account: null, homeAccountId: null,
+      health: { state: 'not-connected', code: null, checkedAt: null }, alertRecipients: [], lastTokenUseAt: null, connectedBy: null, connectedAt: null
+    });
+  });
+  it('isWorking - connected, or a check that could not tell (error); not lost, not never connected', () => {
+    const of = (state: 'connected' | 'error' | 'lost' | 'not-connected') => isWorking({ health: { state, code: null, checkedAt: null } });
+    expect([of('connected'), of('error'), of('lost'), of('not-connected')]).toEqual([true, true, false, false]);
+  });
+  it('toView - while lost, since when (the open incident\'s start, not the last probe); a resolved incident adds nothing; a block shows only while an account is connected; the list warning only when there is one', () => {
+    const incident = (resolvedAt: string | null): Incident => ({ id: 'i1', code: 'TOKEN_REVOKED', since: '2026-12-01T08:00:00.000Z', alert: { sentAt: null, claimedUntil: null } as unknown as Incident['alert'], reminder: null, resolvedAt, restored: null, atResolution: null });
+    const lost = { ...emptyConnection('c', 'id'), method: 'modern' as const, health: { state: 'lost' as const, code: 'TOKEN_REVOKED' as const, checkedAt: '2026-12-01T09:00:00.000Z' } };
+    const consent = { granted: false, canGrant: false };
+    const rooms = { available: false, adminApproval: null };
+    expect(toView({ ...lost, incident: incident(null) }, '"e"', consent, rooms).health).toEqual({ ...lost.health, since: '2026-12-01T08:00:00.000Z' });
+    expect(toView({ ...lost, incident: incident('2026-12-01T10:00:00.000Z') }, '"e"', consent, rooms).health).toEqual(lost.health);
+    expect(toView({ ...lost, incident: null }, '"e"', consent, rooms).health).toEqual(lost.health);
+    const connected = { ...lost, health: { state: 'connected' as const, code: null, checkedAt: null }, incident: incident(null) };
+    expect(toView(connected, '"e"', consent, rooms).health).toEqual(connected.health);
+    const blocked = { code: 'SEND_AS_DENIED' as const, since: '2026-12-01T08:00:00.000Z' };
+    const view = toView({ ...connected, blocked, connectedAt: undefined as unknown as null }, '"e"', consent, rooms, { code: 'SERVICE_UNAVAILABLE', failedAt: 'then' });
+    expect(view).toMatchObject({ sendingBlocked: blocked, settingsListWarning: { code: 'SERVICE_UNAVAILABLE', failedAt: 'then' }, connectedAt: null, etag: '"e"', orgConsent: consent, rooms, outbox: null });
+    const plain = toView({ ...connected, blocked, method: null }, '"e"', consent, rooms);
+    expect(Object.keys(plain)).not.toContain('sendingBlocked');
+    expect(Object.keys(plain)).not.toContain('settingsListWarning');
   });
   it('settingsEtag - changes with the connection and every admin setting, not with what the API itself records; W/"new" for a record never stored', () => {
     const base = { ...emptyConnection('c', 'id'), generation: 2, method: 'modern' as const, account: { email: 'a@x.test', displayName: 'A' }, connectedAt: '2026-12-01T00:00:00.000Z' };
@@ -529,7 +563,7 @@ describe('configuration', () => {
     expect(problems).toEqual(expect.arrayContaining([
       expect.stringMatching(/^API_PUBLIC_URL must be an https URL/),
       'TENANT_ID must be a GUID',
-      expect.stringMatching(/^SHAREPOINT_ORIGIN must be a comma-separated list of origins/),
+      expect.stringMatching(/^SHAREPOINT_ORIGIN must be an origin \(/),
       expect.stringMatching(/^APP_ID_URI must start with api:\/\//),
       expect.stringMatching(/^ALLOWED_ORIGINS must be a comma-separated list of origins/),
       expect.stringMatching(/^SMTP_PORT must be a whole number/),
@@ -538,6 +572,27 @@ describe('configuration', () => {
       expect.stringMatching(/^PORT must be a whole number/)
     ]));
     expect(problems).toHaveLength(9);
+  });
+  it('loadConfig - a malformed API_PUBLIC_URL is named beside the other problems (the Message-ID domain derived from it does not throw first); one SharePoint origin, a Graph resource without a path, both storage endpoints when there is no key, and a relative LOCAL_KEK_FILE named', () => {
+    const problemsOf = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env, '/repo');
+        return [];
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).problems;
+      }
+    };
+    expect(problemsOf({ API_PUBLIC_URL: 'x.azurewebsites.net', TENANT_ID: 'nope' })).toEqual(['API_PUBLIC_URL must be an absolute URL', 'TENANT_ID must be a GUID']);
+    expect(problemsOf({ SHAREPOINT_ORIGIN: 'https://a.sharepoint.com,https://b.sharepoint.com' })).toEqual(['SHAREPOINT_ORIGIN must be one origin (scheme://host[:port], no path)']);
+    expect(problemsOf({ SHAREPOINT_ORIGIN: 'https://a.sharepoint.com/sites' })).toEqual([expect.stringMatching(/^SHAREPOINT_ORIGIN must be an origin \(/)]);
+    expect(problemsOf({ GRAPH_RESOURCE: 'https://graph.microsoft.com/v1.0' })).toEqual([expect.stringMatching(/^GRAPH_RESOURCE must be an origin/)]);
+    expect(problemsOf({ GRAPH_RESOURCE: 'https://graph.microsoft.com/' })).toEqual([expect.stringMatching(/^GRAPH_RESOURCE must be an origin/)]);
+    expect(loadConfig({ GRAPH_RESOURCE: 'https://graph.microsoft.us' }, '/repo').graphResource).toBe('https://graph.microsoft.us');
+    expect(problemsOf({ STORAGE_CONNECTION_STRING: 'TableEndpoint=https://x.table.core.windows.net/' })).toEqual(['STORAGE_CONNECTION_STRING without a key must name both TableEndpoint=... and QueueEndpoint=...']);
+    expect(problemsOf({ STORAGE_CONNECTION_STRING: 'TableEndpoint=https://x.table.core.windows.net/;QueueEndpoint=https://x.queue.core.windows.net/' })).toEqual([]);
+    expect(problemsOf({ STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=a2V5;EndpointSuffix=core.windows.net' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production', LOCAL_KEK_FILE: 'keys/kek.json' })).toContain('KEY_VAULT_KEY_ID is required (LOCAL_KEK_FILE, its stand-in outside Azure, must be an absolute path)');
   });
   it('loadConfig - a misspelt NODE_ENV, a Key Vault reference App Service could not resolve, and a test time scale in production are refused, not run with', () => {
     const problemsOf = (env: Record<string, string>): string[] => {
