@@ -85,6 +85,15 @@ export class ConnectionService {
 
   public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
     const [{ record, etag }, granted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted()]);
+    if (principal.kind === 'app' && etag === NEW_CONNECTION_ETAG) {
+      // The LMS reading a site nothing was ever set up for: told, as when it queues, whether it is a
+      // catalog at all (a misspelt URL), not shown an empty connection. The settings page finds that
+      // itself (it reads the site's lists), so the admin's read stays as it is.
+      const refusal = await this.deps.catalogs.neverConnected(catalog, new ApiError('NOT_CONNECTED'));
+      if (refusal.code === 'NOT_A_CATALOG') {
+        throw refusal;
+      }
+    }
     const [rooms, listFailure, outbox, nextTry] = await Promise.all([
       this.deps.orgConsent.rooms(record.homeAccountId),
       this.deps.mirrorFailure?.(catalog).catch(() => null) ?? null,

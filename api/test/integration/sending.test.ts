@@ -81,6 +81,12 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     const misspelt = await queue(stack.catalogUrl('catalog-nope'), body);
     expect([misspelt.status, misspelt.body.code]).toEqual([403, 'NOT_A_CATALOG']);
     expect(misspelt.body.detail).toMatch(/it is not a catalog \(no settings list, not registered\): check the URL/);
+    // Reading its connection says the same (not an empty connection of a site that is none); a
+    // catalog nobody connected yet reads as not connected.
+    const read = await stack.call('GET', catalogPath(stack.catalogUrl('catalog-nope'), '/connection'), { token: lms });
+    expect([read.status, read.body.code]).toEqual([403, 'NOT_A_CATALOG']);
+    const readC = await stack.call('GET', catalogPath(catalogC, '/connection'), { token: lms });
+    expect([readC.status, readC.body.health?.state]).toEqual([200, 'not-connected']);
     // A catalog whose admin has not connected an account yet says so.
     const notYet = await queue(catalogC, body);
     expect([notYet.status, notYet.body.code, notYet.body.detail]).toEqual([409, 'NOT_CONNECTED', 'No account has been connected to this catalog yet: a catalog admin connects one on its settings page.']);

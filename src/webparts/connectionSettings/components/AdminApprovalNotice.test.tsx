@@ -59,4 +59,15 @@ describe('AdminApprovalNotice', () => {
     render(<AdminApprovalNotice strings={ja} rooms={waiting({ tenantAdmins: admins })} />);
     expect((await screen.findByTestId('tenant-admins')).textContent).toBe(`${ja.roomsTenantAdmins}Megan Bowen（megan@contoso.test）、Nestor Wilke（nestor@contoso.test）`);
   });
+
+  it('AdminApprovalNotice - a long address is not kept on one line (it would overflow a 400 px panel); Japanese puts no space between the sentence and its link', async () => {
+    const long = 'tenant-administrator-of-the-faculty-of-engineering@contoso.test';
+    render(<AdminApprovalNotice strings={ja} rooms={waiting({ tenantAdmins: [{ displayName: 'Megan Bowen', email: long }], requestWorkflow: true, requestUrl: 'https://login.example/authorize' })} />);
+    const admins = await screen.findByTestId('tenant-admins');
+    expect(admins).toHaveTextContent(`Megan Bowen（${long}）`);
+    const noWrap = Array.from(admins.querySelectorAll<HTMLElement>('*')).filter((element) => element.style.whiteSpace === 'nowrap' || window.getComputedStyle(element).whiteSpace === 'nowrap');
+    expect(noWrap).toEqual([]);
+    const link = screen.getByRole('link', { name: ja.roomsRequestApproval });
+    expect(link.parentElement?.textContent).toBe(`${ja.roomsRequestHelp}${ja.roomsRequestApproval}`);
+  });
 });

@@ -4,7 +4,7 @@ import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import { TextField } from '@fluentui/react/lib/TextField';
-import { format, type IConnectionSettingsStrings } from '../loc';
+import { format, sentenceGap, type IConnectionSettingsStrings } from '../loc';
 import type { IRoomAccess } from '../model/connection';
 
 /** MessageBar pads a span's last link on its left (`span a:last-child`), meant for a link after text: not inside brackets. */
@@ -31,7 +31,9 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
   }
   const approval = rooms.adminApproval;
   const emails = approval.tenantAdmins.map((a) => a.email);
-  // "Name (address)" in the page's language (full-width parentheses in Japanese); the address keeps its parentheses on its line.
+  // "Name (address)" in the page's language (full-width parentheses in Japanese). The address may
+  // break where it is longer than the line (the page's overflow-wrap), never overflow it; a bracket
+  // stays with the address by the line-breaking rules (no break after an opening one, before a closing one).
   const [open, close] = strings.inParentheses.split('{0}');
   const space = /^\s*/.exec(open)?.[0] ?? '';
   const mailto = `mailto:${emails.map(encodeURIComponent).join(',')}?subject=${encodeURIComponent(strings.roomsEmailSubject)}&body=${encodeURIComponent(format(strings.roomsEmailBody, approval.adminConsentUrl))}`;
@@ -45,7 +47,7 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
           <Text block={true} variant="small" data-testid="tenant-admins">
             {strings.roomsTenantAdmins}
             {approval.tenantAdmins.map((a, i) => (
-              <React.Fragment key={a.email}>{i > 0 ? strings.listSeparator : ''}{a.displayName}{space}<span style={{ whiteSpace: 'nowrap' }}>{open.trim()}<Link underline={true} href={`mailto:${a.email}`} style={NO_GAP}>{a.email}</Link>{close}</span></React.Fragment>
+              <React.Fragment key={a.email}>{i > 0 ? strings.listSeparator : ''}{a.displayName}{space}<span>{open.trim()}<Link underline={true} href={`mailto:${a.email}`} style={NO_GAP}>{a.email}</Link>{close}</span></React.Fragment>
             ))}
           </Text>
         ) : <Text block={true} variant="small">{strings.roomsNoTenantAdminsKnown}</Text>}
@@ -53,7 +55,7 @@ export default function AdminApprovalNotice(props: IAdminApprovalNoticeProps): J
           <Text block={true} variant="small" data-testid="request-pending">{strings.roomsRequestPending}</Text>
         ) : approval.requestWorkflow && approval.requestUrl ? (
           <Text block={true} variant="small">
-            {strings.roomsRequestHelp} <Link underline={true} href={approval.requestUrl} target="_blank" rel="noopener noreferrer">{strings.roomsRequestApproval}</Link>
+            {strings.roomsRequestHelp}{sentenceGap(strings)}<Link underline={true} href={approval.requestUrl} target="_blank" rel="noopener noreferrer">{strings.roomsRequestApproval}</Link>
           </Text>
         ) : null}
         <TextField label={strings.roomsConsentLinkLabel} value={approval.adminConsentUrl} readOnly={true} onFocus={(e) => e.currentTarget.select()} />

@@ -2,9 +2,11 @@ import * as React from 'react';
 import '@testing-library/jest-dom';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { format } from '../loc';
 import en from '../loc/en-us';
+import ja from '../loc/ja-jp';
 import { appError } from '../model/appError';
-import AlertRecipients, { validateTyped } from './AlertRecipients';
+import AlertRecipients, { MAX_ALERT_RECIPIENTS, validateTyped } from './AlertRecipients';
 import { ValidationState } from '@fluentui/react/lib/Pickers';
 
 describe('AlertRecipients', () => {
@@ -53,5 +55,38 @@ describe('AlertRecipients', () => {
     await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
     expect(screen.queryByTestId('people-search-failed')).not.toBeInTheDocument();
     expect(screen.getByText('Alex Wilber')).toBeInTheDocument();
+  });
+
+  it('AlertRecipients - the hint (with the limit of 20 people) describes the input, though Fluent\'s picker writes its own aria-describedby; the people chosen are a named list', async () => {
+    const directory = { searchPeople: () => Promise.resolve([]) };
+    const { rerender } = render(<AlertRecipients strings={en} directory={directory} recipients={[]} disabled={false} onChange={() => undefined} />);
+    const hint = `${en.alertRecipientsHint} ${format(en.alertRecipientsLimit, String(MAX_ALERT_RECIPIENTS))}`;
+    expect(en.alertRecipientsLimit).toContain('{0}');
+    expect(MAX_ALERT_RECIPIENTS).toBe(20);
+    await waitFor(() => expect(screen.getByRole('combobox')).toHaveAccessibleDescription(hint));
+    rerender(<AlertRecipients strings={en} directory={directory} recipients={['megan@contoso.test']} disabled={false} onChange={() => undefined} />);
+    const input = screen.getByRole('combobox');
+    // The picker's own (the people chosen) and the hint.
+    await waitFor(() => expect(input.getAttribute('aria-describedby')?.split(' ')).toHaveLength(2));
+    expect(input.getAttribute('aria-describedby')).toContain(screen.getByText(hint).id);
+    expect(screen.getByRole('list', { name: en.alertRecipientsLabel })).toBeInTheDocument();
+    expect(input).toHaveAccessibleName(en.alertRecipientsLabel);
+  });
+
+  it('AlertRecipients - the limit reads in Japanese too, after the hint without a space', () => {
+    render(<AlertRecipients strings={ja} directory={{ searchPeople: () => Promise.resolve([]) }} recipients={[]} disabled={false} onChange={() => undefined} />);
+    expect(screen.getByText(`${ja.alertRecipientsHint}${format(ja.alertRecipientsLimit, '20')}`)).toBeInTheDocument();
+  });
+
+  it('AlertRecipients - two pickers on one page are each labelled and described by their own elements', async () => {
+    const directory = { searchPeople: () => Promise.resolve([]) };
+    render(<>
+      <AlertRecipients strings={en} directory={directory} recipients={[]} disabled={false} onChange={() => undefined} />
+      <AlertRecipients strings={ja} directory={directory} recipients={[]} disabled={false} onChange={() => undefined} />
+    </>);
+    const [first, second] = screen.getAllByRole('combobox');
+    expect(first).toHaveAccessibleName(en.alertRecipientsLabel);
+    expect(second).toHaveAccessibleName(ja.alertRecipientsLabel);
+    await waitFor(() => expect(second).toHaveAccessibleDescription(`${ja.alertRecipientsHint}${format(ja.alertRecipientsLimit, '20')}`));
   });
 });

@@ -3,8 +3,9 @@ import { NormalPeoplePicker, ValidationState } from '@fluentui/react/lib/Pickers
 import type { IPersonaProps } from '@fluentui/react/lib/Persona';
 import { Label } from '@fluentui/react/lib/Label';
 import { Text } from '@fluentui/react/lib/Text';
-import type { IConnectionSettingsStrings } from '../loc';
+import { format, sentences, type IConnectionSettingsStrings } from '../loc';
 import type { IDirectory, IPerson } from '../services/interfaces';
+import { useIds } from './ids';
 
 export interface IAlertRecipientsProps {
   strings: IConnectionSettingsStrings;
@@ -34,6 +35,29 @@ function toPersona(person: IPerson): IPersonaProps {
  */
 export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Element {
   const { strings, directory } = props;
+  const id = useIds();
+  const labelId = id('alert-recipients-label');
+  const hintId = id('alert-recipients-hint');
+  // Fluent's picker writes its own aria-describedby on the input (the selected people) over the
+  // one given in inputProps: the hint's id is added to it after each of its renders.
+  const root = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    const container = root.current;
+    if (!container) {
+      return undefined;
+    }
+    const describe = (): void => {
+      const input = container.querySelector('input');
+      const ids = (input?.getAttribute('aria-describedby') || '').split(/\s+/).filter((part) => part !== '');
+      if (input && ids.indexOf(hintId) < 0) {
+        input.setAttribute('aria-describedby', [...ids, hintId].join(' '));
+      }
+    };
+    describe();
+    const observer = new MutationObserver(describe);
+    observer.observe(container, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-describedby'] });
+    return () => observer.disconnect();
+  }, [hintId]);
   const selected = props.recipients.map((email: string) => toPersona({ email, displayName: email }));
   const [searchFailed, setSearchFailed] = React.useState<boolean>(false);
   // Only the latest search says whether the directory could be searched (the picker shows only its results).
@@ -60,8 +84,8 @@ export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Eleme
   };
 
   return (
-    <div>
-      <Label id="lms-alert-recipients-label">{strings.alertRecipientsLabel}</Label>
+    <div ref={root}>
+      <Label id={labelId}>{strings.alertRecipientsLabel}</Label>
       <NormalPeoplePicker
         onResolveSuggestions={resolve}
         onValidateInput={validateTyped}
@@ -77,9 +101,11 @@ export default function AlertRecipients(props: IAlertRecipientsProps): JSX.Eleme
           loadingText: strings.peopleLoading
         }}
         removeButtonAriaLabel={strings.peopleRemove}
-        inputProps={{ 'aria-labelledby': 'lms-alert-recipients-label', 'aria-describedby': 'lms-alert-recipients-hint' }}
+        // Names the list of people chosen (else read without a name).
+        selectionAriaLabel={strings.alertRecipientsLabel}
+        inputProps={{ 'aria-labelledby': labelId, 'aria-describedby': hintId }}
       />
-      <Text id="lms-alert-recipients-hint" variant="small" block={true}>{strings.alertRecipientsHint}</Text>
+      <Text id={hintId} variant="small" block={true}>{sentences(strings, strings.alertRecipientsHint, format(strings.alertRecipientsLimit, String(MAX_ALERT_RECIPIENTS)))}</Text>
       {searchFailed ? <Text variant="small" block={true} role="alert" data-testid="people-search-failed">{strings.peopleSearchFailed}</Text> : null}
     </div>
   );

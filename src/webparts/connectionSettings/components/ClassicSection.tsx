@@ -20,8 +20,11 @@ export interface IClassicSectionProps {
   showForm: boolean;
   /** Id of the fields, which the "Change account" button controls. */
   formId: string;
-  /** The password field takes the focus when it appears for a Reconnect. */
-  focusPassword?: boolean;
+  /**
+   * The field that takes the focus as the fields appear: the password for a Reconnect (the address
+   * is the connected one), the address for "Change account".
+   */
+  focusField?: 'email' | 'password';
   /** Today, for the retirement notice (default: the clock). */
   today?: Date;
 }
@@ -35,12 +38,14 @@ export { BASIC_AUTH_OFF_BY_DEFAULT, basicAuthRetired } from '../model/classic';
 export default function ClassicSection(props: IClassicSectionProps): JSX.Element {
   const { strings, errors } = props;
   const retired = basicAuthRetired(props.today || new Date());
+  const email = React.useRef<ITextField>(null);
   const password = React.useRef<ITextField>(null);
   React.useEffect(() => {
-    if (props.focusPassword && props.showForm && password.current) {
-      password.current.focus();
+    const field = props.focusField === 'password' ? password.current : props.focusField === 'email' ? email.current : null;
+    if (props.showForm && field) {
+      field.focus();
     }
-  }, [props.focusPassword, props.showForm]);
+  }, [props.focusField, props.showForm]);
   return (
     <Stack tokens={{ childrenGap: 12 }}>
       <div data-testid="classic-warning">
@@ -57,6 +62,7 @@ export default function ClassicSection(props: IClassicSectionProps): JSX.Element
       {props.showForm ? (
         <Stack id={props.formId} tokens={{ childrenGap: 12 }}>
           <TextField
+            componentRef={email}
             label={strings.classicEmailLabel}
             type="email"
             autoComplete="off"

@@ -612,7 +612,7 @@ describe('ConnectionSettings', () => {
     await userEvent.click(trigger);
     const dialog = await screen.findByRole('alertdialog');
     expect(inside(dialog).getByText('Disconnect adele@contoso.test?')).toBeInTheDocument();
-    expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).toHaveTextContent('The 3 notifications waiting to be sent stay queued');
+    expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).toHaveTextContent('The 3 notifications waiting to be sent are held');
     await waitFor(() => expect(inside(dialog).getByRole('button', { name: en.disconnectKeep })).toHaveFocus());
     expect(inside(dialog).getByText(en.disconnectRevokeHelp)).toBeInTheDocument();
     await userEvent.click(inside(dialog).getByRole('button', { name: en.disconnectKeep }));
@@ -838,7 +838,7 @@ describe('ConnectionSettings', () => {
     await ready();
     await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
     const dialog = await screen.findByRole('alertdialog');
-    expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).toHaveTextContent('The 3 notifications waiting to be sent stay queued');
+    expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).toHaveTextContent('The 3 notifications waiting to be sent are held');
   });
 
   it('ConnectionSettings - Disconnect with one notification waiting says it in the singular', async () => {
@@ -846,7 +846,7 @@ describe('ConnectionSettings', () => {
     await ready();
     await userEvent.click(await screen.findByRole('button', { name: en.disconnect }));
     const dialog = await screen.findByRole('alertdialog');
-    expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).toHaveTextContent('The notification waiting to be sent stays queued and goes out once an account is connected again, unless it expires first.');
+    expect(inside(dialog).getByText(en.disconnectDialogText, { exact: false })).toHaveTextContent('The notification waiting to be sent is held and goes out once an account is connected again, unless it expires first.');
   });
 
   it('ConnectionSettings - a catalog with no account shows no deliveries panel and reads none', async () => {

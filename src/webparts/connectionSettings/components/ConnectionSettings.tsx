@@ -24,6 +24,7 @@ import { LazyBoundary } from './LazyBoundary';
 import { PageBoundary } from './PageBoundary';
 import { SendingSection } from './SendingSection';
 import { StatusSummary } from './StatusSummary';
+import { IdPrefixProvider, useIdPrefix } from './ids';
 import { pageClassName } from './pageStyles';
 import { LazyErrorBar as ErrorBar } from './lazyErrorBar';
 
@@ -84,9 +85,6 @@ export interface IConnectionSettingsProps {
 /** A try is a drain's next step: its result is in the view within seconds, or (Exchange slow) within half a minute. */
 const RETRY_FOLLOW_UPS_MS = [3000, 10000, 30000];
 
-/** The Modern sign-in part or the Classic fields, whichever is shown; "Change account" controls it. */
-const ACCOUNT_FORM_ID = 'lms-account-form';
-
 /**
  * Only NOT_CATALOG_ADMIN (or a 403 that names no code) means the visitor view: the API's other
  * 403s (CLIENT_APP_NOT_ACCEPTED, SCOPE_MISSING, ...) are a deployment's fault, which an owner must
@@ -136,6 +134,11 @@ export function ConnectionSettings(props: IConnectionSettingsProps): JSX.Element
 
 function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
   const { services, strings, theme } = props;
+  // Every element id of this web part starts with its own prefix: two on one page do not share any.
+  const idPrefix = useIdPrefix();
+  const id = (name: string): string => `${idPrefix}-${name}`;
+  /** The Modern sign-in part or the Classic fields, whichever is shown; "Change account" controls it. */
+  const accountFormId = id('account-form');
   const [state, rawDispatch] = React.useReducer(pageReducer, INITIAL_STATE);
   const stateRef = React.useRef<IPageState>(state);
   stateRef.current = state;
@@ -230,6 +233,40 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
   // A Connect refused by validation takes the focus to the first field it names (at 400 px its
   // message may be out of view, and a screen reader hears it there).
   const root = React.useRef<HTMLDivElement>(null);
+
+  /**
+   * The button that set off what the page says next (a notice, an error): closing that message
+   * gives the focus back to it, not to the page's body. Recorded as an action starts.
+   */
+  const trigger = React.useRef<HTMLElement | null>(null);
+  const noteTrigger = (element?: HTMLElement | null): void => {
+    const active = element !== undefined ? element : document.activeElement;
+    trigger.current = active instanceof HTMLElement && !!root.current && root.current.contains(active) && active !== root.current ? active : null;
+  };
+  /** A message was closed: back to the button that caused it, or (gone, as Disconnect is) to the heading of its part. */
+  const focusBack = (place: ErrorPlace, background?: boolean): void => {
+    const target = background ? null : trigger.current;
+    if (target && target.isConnected && !target.matches(':disabled')) {
+      target.focus();
+      return;
+    }
+    const part = root.current?.querySelector<HTMLElement>(place === 'footer' ? '.lms-footer-actions button:not(:disabled)' : '[data-testid="status-state"]');
+    (part || document.getElementById(id('title')))?.focus();
+  };
+
+  // A reload the admin asked for ("Try again" after a failed load, "Reload" after a conflict) takes
+  // the page down to its spinner, and the button with it: the focus goes to the page's title.
+  const reloading = React.useRef<boolean>(false);
+  const reload = (): void => {
+    reloading.current = true;
+    void load();
+  };
+  React.useEffect(() => {
+    if (reloading.current && state.phase !== 'loading') {
+      reloading.current = false;
+      document.getElementById(id('title'))?.focus();
+    }
+  }, [state.phase]);
   const focusInvalid = React.useRef<boolean>(false);
   React.useEffect(() => {
     if (focusInvalid.current && state.showValidation) {
@@ -286,6 +323,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     if (!baseline || !view || !stored || step === 'nothing') {
       return;
     }
+    noteTrigger();
     if (step === 'modern') {
       // Open the window inside the click, before any await, or the browser blocks it as a pop-up.
       const url = saveFlow().then((flow) => flow.startModern(services, values, props.pageOrigin));
@@ -332,9 +370,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     }
     // Classic reconnects with its password: its fields come into view, the focus in the password.
     dispatch({ type: 'edit', patch: { method: 'classic' } });
-    if (!stateRef.current.changingAccount) {
-      dispatch({ type: 'toggle-account-form' });
-    }
+    dispatch({ type: 'toggle-account-form', reconnect: true });
   };
 
   /** From the card's Classic retirement warning: the account form opens with Modern chosen. */
@@ -354,6 +390,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
   };
 
   const check = async (): Promise<void> => {
+    noteTrigger();
     dispatch({ type: 'busy', busy: 'checking' });
     try {
       // Said either way: a check that changes nothing would otherwise look like no check at all.
@@ -378,7 +415,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
       return;
     }
     try {
-      dispatch({ type: 'reread', of, view: await services.connectionApi.getConnection() });
+      dispatch({ type: 'reread', of, view: await services.connectionApi.getConnection(), byAction: true });
     } catch {
       // The card stays as it was; the next read (or a reload) shows it.
     }
@@ -400,6 +437,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
    */
   const retrySending = async (): Promise<void> => {
     stopFollowUps();
+    noteTrigger();
     dispatch({ type: 'busy', busy: 'retrying' });
     let answered: IConnectionView;
     try {
@@ -436,8 +474,9 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
       if (!blocked || refusedAgain) {
         stopFollowUps();
       }
-      const notice = !blocked ? { text: strings.retrySucceeded, place: 'summary' as const }
-        : refusedAgain ? { text: format(strings.retryRefused, formatTime(blocked.nextTryAt, strings)), place: 'summary' as const, info: true }
+      // Read later, not when the admin pressed: said, without taking the focus from where they are now.
+      const notice = !blocked ? { text: strings.retrySucceeded, place: 'summary' as const, background: true }
+        : refusedAgain ? { text: format(strings.retryRefused, formatTime(blocked.nextTryAt, strings)), place: 'summary' as const, info: true, background: true }
           : undefined;
       dispatch({ type: 'reread', of, view, notice });
     };
@@ -446,6 +485,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
 
   const disconnect = async (): Promise<void> => {
     dispatch({ type: 'confirm-disconnect', open: false });
+    noteTrigger(disconnectButton.current);
     dispatch({ type: 'busy', busy: 'disconnecting' });
     try {
       await services.connectionApi.disconnect();
@@ -458,6 +498,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
 
   const cancel = (): void => {
     const dirty = !!state.values && !!state.baseline && dirtyFields(state.baseline, state.values).length > 0;
+    noteTrigger();
     // The button goes disabled under the keyboard's focus: what it did takes the focus (as a notice).
     if (state.signIn) {
       // "Stop sign-in": only the sign-in stops; the form keeps what the admin typed.
@@ -474,13 +515,16 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
 
   return (
     <ThemeProvider ref={root} theme={theme} lang={strings.locale} className={pageClassName(theme, strings.language)}>
-      <Stack tokens={{ childrenGap: 20 }} data-testid="connection-settings" className="lms-column">
-        <Stack tokens={{ childrenGap: 4 }}>
-          <Text as="h2" variant="xLarge" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.title}</Text>
-          <Text block={true} styles={{ root: { color: theme.semanticColors.bodySubtext } }}>{strings.intro}</Text>
+      <IdPrefixProvider prefix={idPrefix}>
+        <Stack tokens={{ childrenGap: 20 }} data-testid="connection-settings" className="lms-column">
+          <Stack tokens={{ childrenGap: 4 }}>
+            {/* Focusable by the page (tabIndex -1): where a reload the admin asked for leaves the focus. */}
+            <Text as="h2" id={id('title')} tabIndex={-1} variant="xLarge" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.title}</Text>
+            <Text block={true} styles={{ root: { color: theme.semanticColors.bodySubtext } }}>{strings.intro}</Text>
+          </Stack>
+          {renderBody()}
         </Stack>
-        {renderBody()}
-      </Stack>
+      </IdPrefixProvider>
     </ThemeProvider>
   );
 
@@ -496,7 +540,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
         <div data-testid="load-error">
           {state.error ? (
             <LazyBoundary strings={strings}>
-              <ErrorBar error={state.error.error} strings={strings} onReload={() => { void load(); }} />
+              <ErrorBar error={state.error.error} strings={strings} onReload={reload} />
             </LazyBoundary>
           ) : null}
         </div>
@@ -513,11 +557,15 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
       : {};
     // What an action did takes the focus the action's button lost (disabled while busy, or gone: Disconnect).
     const notice = (place: 'summary' | 'footer'): JSX.Element | null => state.notice && state.notice.place === place ? (
-      <FocusOnShow focusKey={state.notice} onlyIfLost={!(state.notice && state.notice.takeFocus)} data-testid="page-notice">
+      <FocusOnShow focusKey={state.notice} onlyIfLost={!state.notice.takeFocus} passive={!!state.notice.background} data-testid="page-notice">
         <MessageBar
           messageBarType={state.notice.offerTurnOn ? MessageBarType.warning : state.notice.info ? MessageBarType.info : MessageBarType.success}
           isMultiline={true}
-          onDismiss={() => dispatch({ type: 'dismiss-notice' })}
+          onDismiss={() => {
+            const closed = state.notice;
+            dispatch({ type: 'dismiss-notice' });
+            focusBack(place, closed && closed.background);
+          }}
           dismissButtonAriaLabel={strings.dismiss}
         >
           {state.notice.text}
@@ -571,8 +619,9 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
             errors={errors}
             disabled={disabled}
             accountFormShown={layout.accountFormShown}
-            accountFormId={ACCOUNT_FORM_ID}
-            focusPassword={state.changingAccount && view.method === 'classic'}
+            accountFormId={accountFormId}
+            // Reconnect asks for the password again; "Change account" starts at the address.
+            focusField={state.changingAccount && view.method === 'classic' ? (state.reconnecting ? 'password' : 'email') : undefined}
             showOrgConsentOption={orgConsentOptionVisible(view)}
             onMethodChange={(method: AuthMethod) => edit({ method })}
             onTransportChange={(transport: Transport) => edit({ transport })}
@@ -583,8 +632,8 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
         </LazyBoundary>
       ) : null),
       (layout.sectionsShown ? (
-        <section key="alerts" aria-labelledby="lms-alerts-heading">
-          <Text as="h3" id="lms-alerts-heading" variant="large" block={true} className="lms-heading">{strings.alertsHeading}</Text>
+        <section key="alerts" aria-labelledby={id('alerts-heading')}>
+          <Text as="h3" id={id('alerts-heading')} variant="large" block={true} className="lms-heading">{strings.alertsHeading}</Text>
           <LazyBoundary strings={strings}>
             <AlertRecipients
               strings={strings}
@@ -626,8 +675,11 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
             dispatch({ type: 'sign-in', signIn: { state: 'waiting' } });
           }
         }}
-        onDismissError={() => dispatch({ type: 'dismiss-error' })}
-        onReload={() => { void load(); }}
+        onDismissError={() => {
+          dispatch({ type: 'dismiss-error' });
+          focusBack('footer');
+        }}
+        onReload={reload}
       />
     ];
     const changingAccount = layout.connected && state.changingAccount;
@@ -640,13 +692,19 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           switchOn={state.values ? state.values.enabled : undefined}
           disabled={disabled}
           checking={state.verifying}
+          progress={busy === 'checking' ? strings.checkingConnection : busy === 'retrying' ? strings.retryingSending : busy === 'disconnecting' ? strings.disconnecting : undefined}
+          healthByAction={state.viewSource === 'action'}
           error={state.error && state.error.place === 'summary' ? state.error : undefined}
-          onDismissError={() => dispatch({ type: 'dismiss-error' })}
+          onDismissError={() => {
+            const closed = state.error;
+            dispatch({ type: 'dismiss-error' });
+            focusBack('summary', closed && closed.background);
+          }}
           onReconnect={reconnect}
           onCheck={() => { void check(); }}
           onRetrySending={() => { void retrySending(); }}
           accountFormShown={state.changingAccount}
-          accountFormId={ACCOUNT_FORM_ID}
+          accountFormId={accountFormId}
           onChangeAccount={() => dispatch({ type: 'toggle-account-form' })}
           onSwitchToModern={switchToModern}
           // Paused with nothing else unsaved: one button turns sending on and saves, where the card says it is off.

@@ -297,3 +297,72 @@ describe('DeliveriesPanel', () => {
     expect(screen.getByTestId('delivery-status')).toHaveTextContent(ja.deliveryStatusFailed);
   });
 });
+
+describe('DeliveriesPanel - where the focus goes', () => {
+  const focused = (): Element | null => document.activeElement;
+
+  it('DeliveriesPanel - "Show all" goes as it is pressed: the focus goes back to the count toggle that listed one status', async () => {
+    const api = new FakeDeliveriesApi([delivery({ id: 'f', status: 'failed' }), delivery({ id: 's', status: 'sent' })]);
+    renderPanel(api);
+    await screen.findAllByTestId('delivery-item');
+    fireEvent.click(count('failed'));
+    const showAll = await screen.findByRole('button', { name: en.deliveriesShowAll });
+    showAll.focus();
+    fireEvent.click(showAll);
+    await waitFor(() => expect(screen.queryByTestId('deliveries-only')).not.toBeInTheDocument());
+    expect(focused()).toBe(count('failed'));
+    await waitFor(() => expect(screen.getAllByTestId('delivery-item')).toHaveLength(2));
+  });
+
+  it('DeliveriesPanel - "Show older" leaves the focus on the first item it added (its button goes after the last page)', async () => {
+    const items = Array.from({ length: DELIVERIES_PAGE_SIZE + 2 }, (_, i) => delivery({ id: `n-${i}`, subject: `Item ${i}` }));
+    renderPanel(new FakeDeliveriesApi(items));
+    const more = await screen.findByRole('button', { name: en.deliveriesMore });
+    more.focus();
+    fireEvent.click(more);
+    await waitFor(() => expect(screen.getAllByTestId('delivery-item')).toHaveLength(DELIVERIES_PAGE_SIZE + 2));
+    expect(screen.queryByRole('button', { name: en.deliveriesMore })).not.toBeInTheDocument();
+    const added = screen.getAllByTestId('delivery-item')[DELIVERIES_PAGE_SIZE];
+    await waitFor(() => expect(focused()).toBe(added));
+    expect(added).toHaveAttribute('tabindex', '-1');
+    expect(within(added).getByTestId('delivery-subject')).toHaveTextContent(`Item ${DELIVERIES_PAGE_SIZE}`);
+  });
+
+  it('DeliveriesPanel - the error bar\'s Try again goes with the bar: the focus goes to the Recent deliveries heading', async () => {
+    const api = new FakeDeliveriesApi([delivery()]);
+    api.failure = appError('network');
+    renderPanel(api);
+    const retry = await screen.findByRole('button', { name: en.retry });
+    retry.focus();
+    api.failure = undefined;
+    fireEvent.click(retry);
+    await screen.findAllByTestId('delivery-item');
+    expect(focused()).toBe(screen.getByRole('heading', { name: en.deliveriesHeading }));
+  });
+
+  it('DeliveriesPanel - the items are a list for every browser (role=list: Safari drops it from a list without bullets)', async () => {
+    renderPanel(new FakeDeliveriesApi([delivery()]));
+    await screen.findAllByTestId('delivery-item');
+    expect(screen.getByRole('list', { name: en.deliveriesHeading })).toHaveAttribute('role', 'list');
+  });
+
+  it('DeliveriesPanel - two panels on one page do not share ids: each section is named by its own heading', async () => {
+    render(<>
+      <DeliveriesPanel strings={en} api={new FakeDeliveriesApi([delivery()])} state="sending" method="modern" refreshKey="a" pollMs={0} />
+      <DeliveriesPanel strings={en} api={new FakeDeliveriesApi([delivery()])} state="sending" method="modern" refreshKey="b" pollMs={0} />
+    </>);
+    const panels = await screen.findAllByTestId('deliveries-panel');
+    const headings = panels.map((panel) => panel.getAttribute('aria-labelledby'));
+    expect(new Set(headings).size).toBe(2);
+    panels.forEach((panel, i) => expect(within(panel).getByRole('heading')).toHaveAttribute('id', headings[i]));
+  });
+
+  it('DeliveriesPanel - a notification to one recipient, refused, says so in the singular; the parts of a line use the language\'s separator', async () => {
+    renderPanel(new FakeDeliveriesApi([delivery({ id: 'r', recipients: 1, refusedRecipients: 1, code: 'RECIPIENT_REJECTED' })]));
+    expect(await screen.findByTestId('delivery-refused')).toHaveTextContent(en.deliveriesRefusedOnly);
+    expect(screen.getByTestId('delivery-refused')).not.toHaveTextContent('of its 1 recipients');
+    cleanup();
+    renderPanel(new FakeDeliveriesApi([delivery({ id: 'j', recipients: 3 })]), { strings: ja });
+    expect(await screen.findByTestId('delivery-meta')).toHaveTextContent(`${ja.deliveryStatusSent}・${format(ja.deliveriesRecipients, '3')}・`);
+  });
+});

@@ -14,6 +14,7 @@ import { countText, itemsText, type SummaryState } from '../model/summary';
 import type { DeliveryStatus, IDeliveries, IDeliveriesApi, IDeliveriesPage, IDelivery } from '../services/interfaces';
 import { ErrorBar } from './ErrorBar';
 import { formatTime } from './formatTime';
+import { useIds } from './ids';
 
 /** Items a page: enough to see what just happened, small enough for a Teams side panel. */
 export const DELIVERIES_PAGE_SIZE = 10;
@@ -104,6 +105,11 @@ interface IPanelState {
 export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   const { strings, api, state } = props;
   const theme = useTheme();
+  const id = useIds();
+  // Where the focus goes when what the admin pressed goes away: the section's heading, the count
+  // toggle pressed before "Show all", the first item "Show older" added.
+  const section = React.useRef<HTMLElement>(null);
+  const focusItem = React.useRef<string | undefined>(undefined);
   const pollMs = props.pollMs === undefined ? 10000 : props.pollMs;
   const [panel, setPanel] = React.useState<IPanelState>({ page: undefined, loading: 'first', error: undefined });
   // The one status listed, or all.
@@ -179,7 +185,10 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
     list({ limit: DELIVERIES_PAGE_SIZE, cursor: page.nextCursor, ...(only ? { status: only } : {}) }).then(
       (next: IDeliveries) => {
         if (mounted.current && mine === generation.current) {
-          setPanel({ page: { ...next, items: withoutRepeats(page.items, next.items) }, loading: undefined, error: undefined });
+          const items = withoutRepeats(page.items, next.items);
+          // The button may go with the last page: the focus goes to the first item it added.
+          focusItem.current = items.length > page.items.length ? items[page.items.length].id : undefined;
+          setPanel({ page: { ...next, items }, loading: undefined, error: undefined });
         }
       },
       (error: unknown) => {
@@ -201,6 +210,27 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   };
   const held = page ? heldNotice(state, page.counts.held, strings, props.enabled !== false) : undefined;
 
+  React.useEffect(() => {
+    const first = focusItem.current;
+    if (first !== undefined && section.current) {
+      focusItem.current = undefined;
+      const items = Array.from(section.current.querySelectorAll<HTMLElement>('[data-testid="delivery-item"]'));
+      items.filter((element) => element.dataset.id === first).forEach((element) => element.focus());
+    }
+  }, [page]);
+
+  const focusHeading = (): void => document.getElementById(id('deliveries-heading'))?.focus();
+  /** "Show all" goes away as it is pressed: the focus goes back to the count toggle that listed one status. */
+  const showAll = (): void => {
+    const pressed = section.current?.querySelector<HTMLElement>(`[data-testid="deliveries-count-${only}"]`);
+    setOnly(undefined);
+    if (pressed) {
+      pressed.focus();
+    } else {
+      focusHeading();
+    }
+  };
+
   const item = (delivery: IDelivery): JSX.Element => {
     const status: DeliveryStatus = isKnown(delivery.status) ? delivery.status : 'queued';
     // Held items share the connection's reason, said once above them; the others each have their own.
@@ -208,21 +238,22 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
     const refused = status === 'sent' ? delivery.refusedRecipients ?? 0 : 0;
     const reason = delivery.code && (status !== 'sent' || refused > 0) && status !== 'held' && delivery.code !== props.saidAbove ? messageForCode(delivery.code, strings, props.method) : undefined;
     return (
-      <li key={delivery.id} className="lms-delivery" data-testid="delivery-item" data-status={status}>
+      // Focusable by the page (tabIndex -1): "Show older" leaves the focus on the first item it added.
+      <li key={delivery.id} className="lms-delivery" tabIndex={-1} data-testid="delivery-item" data-id={delivery.id} data-status={status}>
         <Stack horizontal={true} tokens={{ childrenGap: 8 }} verticalAlign="start">
           <Icon iconName={ICONS[status]} aria-hidden={true} styles={{ root: { color: colours[status], fontSize: 16, lineHeight: 20 } }} />
           <Stack grow={true} styles={{ root: { minWidth: 0 } }}>
             <Text block={true} styles={{ root: { fontWeight: 600 } }} data-testid="delivery-subject">{delivery.subject}</Text>
             <Text block={true} variant="small" className="lms-hint" data-testid="delivery-meta">
               <span data-testid="delivery-status">{statusText(status, strings)}</span>
-              {' · '}{format(strings.deliveriesRecipients, String(delivery.recipients))}
-              {' · '}{format(strings.deliveriesQueuedAt, time(delivery.createdAt))}
-              {delivery.sentAt ? <>{' · '}{format(strings.deliveriesSentAt, time(delivery.sentAt))}</> : null}
-              {status === 'queued' && delivery.dueAt ? <span data-testid="delivery-due">{' · '}{format(delivery.code ? strings.deliveriesNextTry : strings.deliveriesScheduled, time(delivery.dueAt))}</span> : null}
+              {strings.inlineSeparator}{format(strings.deliveriesRecipients, String(delivery.recipients))}
+              {strings.inlineSeparator}{format(strings.deliveriesQueuedAt, time(delivery.createdAt))}
+              {delivery.sentAt ? <>{strings.inlineSeparator}{format(strings.deliveriesSentAt, time(delivery.sentAt))}</> : null}
+              {status === 'queued' && delivery.dueAt ? <span data-testid="delivery-due">{strings.inlineSeparator}{format(delivery.code ? strings.deliveriesNextTry : strings.deliveriesScheduled, time(delivery.dueAt))}</span> : null}
             </Text>
             {refused > 0 ? (
               <Text block={true} variant="small" data-testid="delivery-refused" styles={{ root: { fontWeight: 600 } }}>
-                {format(strings.deliveriesRefused, String(refused), String(delivery.recipients))}
+                {delivery.recipients === 1 ? strings.deliveriesRefusedOnly : format(strings.deliveriesRefused, String(refused), String(delivery.recipients))}
               </Text>
             ) : null}
             {reason ? (
@@ -247,10 +278,10 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   };
 
   return (
-    <section aria-labelledby="lms-deliveries-heading" className="lms-card" data-testid="deliveries-panel" aria-busy={panel.loading !== undefined}>
+    <section ref={section} aria-labelledby={id('deliveries-heading')} className="lms-card" data-testid="deliveries-panel" aria-busy={panel.loading !== undefined}>
       <Stack tokens={{ childrenGap: 8 }}>
         <Stack horizontal={true} horizontalAlign="space-between" verticalAlign="center" wrap={true}>
-          <Text as="h3" id="lms-deliveries-heading" variant="mediumPlus" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.deliveriesHeading}</Text>
+          <Text as="h3" id={id('deliveries-heading')} tabIndex={-1} variant="mediumPlus" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.deliveriesHeading}</Text>
           <ActionButton
             iconProps={{ iconName: 'Refresh' }}
             text={strings.deliveriesRefresh}
@@ -278,7 +309,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
                 >
                   <span className="lms-delivery-count-label">{statusText(status, strings)}</span>{' '}
                   {/* Failed in the error colour; the theme's warning icon colour is a grey that reads as disabled, so held stays in the text colour (its notice below calls it out). */}
-                  <span className="lms-delivery-count-value" style={{ color: page.counts[status] > 0 && status === 'failed' ? colours[status] : undefined }}>{countText(page.counts[status], strings)}</span>
+                  <span className={page.counts[status] > 0 && status === 'failed' ? 'lms-delivery-count-value lms-delivery-count-failed' : 'lms-delivery-count-value'}>{countText(page.counts[status], strings)}</span>
                 </button>
               );
             })}
@@ -287,7 +318,7 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
         {only ? (
           <Stack horizontal={true} verticalAlign="center" wrap={true} tokens={{ childrenGap: 8 }} data-testid="deliveries-only">
             <Text variant="small">{format(strings.deliveriesShowingOnly, statusText(only, strings))}</Text>
-            <ActionButton text={strings.deliveriesShowAll} onClick={() => setOnly(undefined)} styles={{ root: { height: 24 }, label: { whiteSpace: 'nowrap' } }} />
+            <ActionButton text={strings.deliveriesShowAll} onClick={showAll} styles={{ root: { height: 24 }, label: { whiteSpace: 'nowrap' } }} />
           </Stack>
         ) : null}
         {page && page.truncated ? (
@@ -302,13 +333,18 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
         ) : null}
         {panel.error ? (
           <div data-testid="deliveries-error">
-            <ErrorBar error={panel.error} strings={strings} method={props.method} onReload={() => readFirst(false)} />
+            <ErrorBar error={panel.error} strings={strings} method={props.method} onReload={() => {
+              // The bar and its button go as the read starts: the focus goes to the section's heading.
+              focusHeading();
+              readFirst(false);
+            }} />
           </div>
         ) : null}
         {panel.loading === 'first' && !page ? <Spinner size={SpinnerSize.small} label={strings.loading} ariaLive="polite" /> : null}
         {page && page.items.length === 0 ? <Text block={true} className="lms-hint" data-testid="deliveries-empty">{strings.deliveriesEmpty}</Text> : null}
         {page && page.items.length > 0 ? (
-          <ul className="lms-delivery-list" aria-label={strings.deliveriesHeading}>{page.items.map(item)}</ul>
+          // role=list: Safari drops a list's role when its bullets are styled away.
+          <ul className="lms-delivery-list" role="list" aria-label={strings.deliveriesHeading}>{page.items.map(item)}</ul>
         ) : null}
         {page && page.nextCursor ? (
           <div>

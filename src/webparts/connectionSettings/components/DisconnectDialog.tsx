@@ -6,6 +6,7 @@ import { Text } from '@fluentui/react/lib/Text';
 import { format, type IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView } from '../model/connection';
 import { itemsText } from '../model/summary';
+import { useIds } from './ids';
 
 export interface IDisconnectDialogProps {
   strings: IConnectionSettingsStrings;
@@ -22,6 +23,7 @@ export interface IDisconnectDialogProps {
  */
 export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Element {
   const { strings, view } = props;
+  const keepId = useIds()('disconnect-keep');
   const account = view.account ? view.account.email : '';
   const outbox = view.outbox;
   // The API's held are a part of its waiting (packages/contracts), not beside them.
@@ -45,16 +47,16 @@ export default function DisconnectDialog(props: IDisconnectDialogProps): JSX.Ele
         // an address wider than the dialog still breaks.
         styles: { title: { wordBreak: 'keep-all', overflowWrap: 'anywhere' } }
       }}
-      modalProps={{ isBlocking: true, focusTrapZoneProps: { firstFocusableTarget: '#lms-disconnect-keep' } }}
+      modalProps={{ isBlocking: true, focusTrapZoneProps: { firstFocusableTarget: `#${keepId}` } }}
       minWidth="min(480px, calc(100vw - 32px))"
       maxWidth={520}
     >
       <Text block={true}>{strings.disconnectRevokeHelp}</Text>
-      {/* A footer that wraps: the verb names the account, which is long in a Teams side panel. */}
+      {/* A footer that wraps, and a label that wraps: the verb may name the account, which is long in a Teams side panel, and is never cut off. */}
       <Stack horizontal={true} wrap={true} horizontalAlign="end" tokens={{ childrenGap: 8 }} styles={{ root: { marginTop: 24 } }}>
-        <PrimaryButton text={format(strings.disconnectConfirm, account)} onClick={props.onConfirm} styles={{ root: { maxWidth: '100%' }, label: { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } }} />
+        <PrimaryButton text={format(strings.disconnectConfirm, account)} onClick={props.onConfirm} styles={{ root: { maxWidth: '100%', height: 'auto', minHeight: 32 }, label: { whiteSpace: 'normal', overflowWrap: 'anywhere' } }} />
         {/* The safe choice takes the focus first. */}
-        <DefaultButton id="lms-disconnect-keep" text={strings.disconnectKeep} onClick={props.onCancel} styles={{ root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } }} />
+        <DefaultButton id={keepId} text={strings.disconnectKeep} onClick={props.onCancel} styles={{ root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } }} />
       </Stack>
     </Dialog>
   );

@@ -76,7 +76,7 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
     <footer className="lms-footer" data-testid="form-footer">
       <Stack tokens={{ childrenGap: 12 }}>
         {props.error ? (
-          <FocusOnShow focusKey={props.error} data-testid="page-error">
+          <FocusOnShow focusKey={props.error} passive={!!props.error.background} data-testid="page-error">
             <LazyBoundary strings={strings}>
               <ErrorBar error={props.error.error} strings={strings} method={step === 'classic' ? 'classic' : props.method} onDismiss={props.onDismissError} onReload={props.error.reload ? props.onReload : undefined} />
             </LazyBoundary>
@@ -87,8 +87,9 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
           <FooterBar testId="popup-blocked" type={MessageBarType.warning}>
             {strings.popupBlocked}{sentenceGap(strings)}
             {/* rel=opener: the sign-in's callback page must reach this page with postMessage. */}
+            {/* The message bar's link colour: the theme's plain link colour is under 4.5:1 on the warning background. */}
             {/* eslint-disable-next-line react/jsx-no-target-blank */}
-            <a href={signIn.url} target="_blank" rel="opener" style={{ color: theme.semanticColors.link, fontWeight: 600 }} onClick={props.onOpenedBlocked}>
+            <a href={signIn.url} target="_blank" rel="opener" style={{ color: theme.semanticColors.messageLink, fontWeight: 600 }} onClick={props.onOpenedBlocked}>
               {strings.popupBlockedLink}
             </a>
           </FooterBar>
@@ -104,7 +105,7 @@ export function FormFooter(props: IFormFooterProps): JSX.Element {
             {sentences(strings, step === 'modern' ? strings.connectHintModern : strings.connectHintClassic, ...(props.enabled ? [] : [strings.connectWhileOffHint]))}
           </Text>
         ) : null}
-        <Stack horizontal={true} wrap={true} tokens={{ childrenGap: 8 }} verticalAlign="center">
+        <Stack horizontal={true} wrap={true} tokens={{ childrenGap: 8 }} verticalAlign="center" className="lms-footer-actions">
           {props.offerTurnOn ? (
             <PrimaryButton text={strings.turnOn} onClick={props.onTurnOn} disabled={busy !== undefined} styles={NO_WRAP} />
           ) : (

@@ -4,6 +4,7 @@ import { Text } from '@fluentui/react/lib/Text';
 import type { IConnectionSettingsStrings } from '../loc';
 import type { AuthMethod, IConnectionView, Transport } from '../model/connection';
 import type { IFormErrors, IFormValues } from '../model/form';
+import { useIds } from './ids';
 import { LazyBoundary } from './LazyBoundary';
 import { ModernSection } from './ModernSection';
 import { optionWithDescription } from './optionWithDescription';
@@ -19,7 +20,8 @@ export interface IMethodSectionProps {
   /** The part that makes a new connection; folded while the connection in place is kept. */
   accountFormShown: boolean;
   accountFormId: string;
-  focusPassword: boolean;
+  /** The Classic field that takes the focus as the account form opens (Reconnect: the password; Change account: the address). */
+  focusField?: 'email' | 'password';
   showOrgConsentOption: boolean;
   onMethodChange: (method: AuthMethod) => void;
   onTransportChange: (transport: Transport) => void;
@@ -31,13 +33,14 @@ export interface IMethodSectionProps {
 /** R-PAGE-4: the method, each option with its description, and the chosen method's part. */
 export function MethodSection(props: IMethodSectionProps): JSX.Element {
   const { strings, values, view } = props;
+  const id = useIds();
   const options: IChoiceGroupOption[] = [
-    optionWithDescription('modern', strings.methodModern, strings.methodModernDescription),
-    optionWithDescription('classic', strings.methodClassic, strings.methodClassicDescription)
+    optionWithDescription('modern', strings.methodModern, strings.methodModernDescription, id),
+    optionWithDescription('classic', strings.methodClassic, strings.methodClassicDescription, id)
   ];
   return (
-    <section aria-labelledby="lms-account-heading">
-      <Text as="h3" id="lms-account-heading" variant="large" block={true} className="lms-heading">{strings.accountHeading}</Text>
+    <section aria-labelledby={id('account-heading')}>
+      <Text as="h3" id={id('account-heading')} variant="large" block={true} className="lms-heading">{strings.accountHeading}</Text>
       <ChoiceGroup
         label={strings.methodLabel}
         options={options}
@@ -73,7 +76,7 @@ export function MethodSection(props: IMethodSectionProps): JSX.Element {
               onPasswordChange={props.onPasswordChange}
               showForm={props.accountFormShown}
               formId={props.accountFormId}
-              focusPassword={props.focusPassword}
+              focusField={props.focusField}
             />
           </LazyBoundary>
         )}

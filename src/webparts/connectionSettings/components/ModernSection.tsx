@@ -5,6 +5,7 @@ import { Text } from '@fluentui/react/lib/Text';
 import { Stack } from '@fluentui/react/lib/Stack';
 import type { IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView, Transport } from '../model/connection';
+import { useIds } from './ids';
 import { LazyBoundary } from './LazyBoundary';
 import { optionWithDescription } from './optionWithDescription';
 import AdminApprovalNotice from './AdminApprovalNotice';
@@ -33,18 +34,19 @@ export interface IModernSectionProps {
 export function ModernSection(props: IModernSectionProps): JSX.Element {
   const { strings, view, transport } = props;
   const smtp = transport === 'smtp-oauth';
+  const id = useIds();
   // The transport is an expert's choice (Graph by default): folded unless it is not the default.
   const [advanced, setAdvanced] = React.useState<boolean>(smtp);
   const options: IChoiceGroupOption[] = [
-    optionWithDescription('graph', strings.transportGraph, strings.transportGraphDescription),
-    optionWithDescription('smtp-oauth', strings.transportSmtp, strings.transportSmtpDescription)
+    optionWithDescription('graph', strings.transportGraph, strings.transportGraphDescription, id),
+    optionWithDescription('smtp-oauth', strings.transportSmtp, strings.transportSmtpDescription, id)
   ];
   return (
     <Stack tokens={{ childrenGap: 12 }}>
       {props.showSignIn ? (
         <Stack id={props.signInId} tokens={{ childrenGap: 12 }}>
-          <section aria-labelledby="lms-permissions-heading">
-            <Text as="h4" id="lms-permissions-heading" variant="mediumPlus" block={true} className="lms-subheading">{strings.permissionsHeading}</Text>
+          <section aria-labelledby={id('permissions-heading')}>
+            <Text as="h4" id={id('permissions-heading')} variant="mediumPlus" block={true} className="lms-subheading">{strings.permissionsHeading}</Text>
             <ul data-testid="permissions" className="lms-list">
               <li>{strings.permissionMailSend}</li>
               <li>{strings.permissionPlaceRead}</li>
@@ -54,8 +56,8 @@ export function ModernSection(props: IModernSectionProps): JSX.Element {
               {smtp ? <li>{strings.permissionSmtpSend}</li> : null}
             </ul>
           </section>
-          <section aria-labelledby="lms-requirements-heading">
-            <Text as="h4" id="lms-requirements-heading" variant="mediumPlus" block={true} className="lms-subheading">{strings.requirementsHeading}</Text>
+          <section aria-labelledby={id('requirements-heading')}>
+            <Text as="h4" id={id('requirements-heading')} variant="mediumPlus" block={true} className="lms-subheading">{strings.requirementsHeading}</Text>
             <ul data-testid="requirements" className="lms-list">
               <li>{strings.requirementCloudMailbox}</li>
               <li>{strings.requirementNotShared}</li>
@@ -84,12 +86,12 @@ export function ModernSection(props: IModernSectionProps): JSX.Element {
           iconProps={{ iconName: advanced ? 'ChevronUp' : 'ChevronDown' }}
           text={strings.advancedLabel}
           aria-expanded={advanced}
-          aria-controls={advanced ? 'lms-advanced' : undefined}
+          aria-controls={advanced ? id('advanced') : undefined}
           onClick={() => setAdvanced(!advanced)}
           styles={{ root: { paddingLeft: 0 } }}
         />
         {advanced ? (
-          <div id="lms-advanced">
+          <div id={id('advanced')}>
             <ChoiceGroup
               label={strings.transportLabel}
               options={options}

@@ -3,6 +3,7 @@ import { Checkbox } from '@fluentui/react/lib/Checkbox';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import type { IConnectionSettingsStrings } from '../loc';
+import { useIds } from './ids';
 
 export interface IOrgConsentOptionProps {
   strings: IConnectionSettingsStrings;
@@ -14,6 +15,7 @@ export interface IOrgConsentOptionProps {
 /** R-MOD-5. Loaded lazily: only tenant admins, and only until consent is granted, ever see it. */
 export default function OrgConsentOption(props: IOrgConsentOptionProps): JSX.Element {
   const { strings } = props;
+  const id = useIds();
   return (
     <Stack tokens={{ childrenGap: 4 }}>
       <Checkbox
@@ -21,9 +23,9 @@ export default function OrgConsentOption(props: IOrgConsentOptionProps): JSX.Ele
         checked={props.checked}
         disabled={props.disabled}
         onChange={(ev?: React.FormEvent<HTMLElement | HTMLInputElement>, checked?: boolean) => props.onChange(!!checked)}
-        ariaDescribedBy="lms-org-consent-help"
+        ariaDescribedBy={id('org-consent-help')}
       />
-      <Text id="lms-org-consent-help" variant="small" block={true}>{strings.orgConsentHelp}</Text>
+      <Text id={id('org-consent-help')} variant="small" block={true}>{strings.orgConsentHelp}</Text>
     </Stack>
   );
 }

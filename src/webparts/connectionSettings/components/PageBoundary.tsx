@@ -4,6 +4,7 @@ import { DefaultButton } from '@fluentui/react/lib/Button';
 import { ThemeProvider } from '@fluentui/react/lib/Theme';
 import type { ITheme } from '@fluentui/react/lib/Styling';
 import type { IConnectionSettingsStrings } from '../loc';
+import { focusTargetClassName } from './pageStyles';
 
 export interface IPageBoundaryProps {
   strings: IConnectionSettingsStrings;
@@ -39,7 +40,7 @@ export class PageBoundary extends React.Component<IPageBoundaryProps, IPageBound
   public render(): React.ReactNode {
     const { strings, theme } = this.props;
     if (!this.state.failed) {
-      return <div ref={this._page} tabIndex={-1} style={{ outline: 'none' }} key={this.state.generation}>{this.props.children}</div>;
+      return <div ref={this._page} tabIndex={-1} className={focusTargetClassName(this.props.theme)} key={this.state.generation}>{this.props.children}</div>;
     }
     return (
       <ThemeProvider theme={theme} lang={strings.locale}>

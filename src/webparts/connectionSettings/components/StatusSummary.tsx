@@ -14,6 +14,7 @@ import { reconnectHelps } from '../model/reconnect';
 import { itemsText, summaryState, type SummaryState } from '../model/summary';
 import type { IPageError } from '../model/pageState';
 import { FocusOnShow } from './FocusOnShow';
+import { useIds } from './ids';
 import { LazyBoundary } from './LazyBoundary';
 import { formatTime } from './formatTime';
 import { LazyErrorBar as ErrorBar } from './lazyErrorBar';
@@ -29,6 +30,13 @@ export interface IStatusSummaryProps {
   disabled: boolean;
   /** The page is asking the API whether the health shown (as last stored) is still true. */
   checking: boolean;
+  /** What the admin's action under way does (Check now, Try again now, Disconnect): shown and said as it starts. */
+  progress?: string;
+  /**
+   * The view shown is what the admin's action brought (Check now, a save), not what the page found
+   * by itself (its load, the background check): only then does a lost connection's reason take the focus.
+   */
+  healthByAction?: boolean;
   /** An action of this summary failed (Reconnect, Check now, Disconnect). */
   error: IPageError | undefined;
   onDismissError: () => void;
@@ -71,6 +79,7 @@ const ICONS: Record<SummaryState, string> = { sending: 'CompletedSolid', paused:
 export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   const { strings, view, error } = props;
   const theme = useTheme();
+  const id = useIds();
   const state = summaryState(view);
   const colours: Record<SummaryState, string> = {
     sending: theme.semanticColors.successIcon,
@@ -93,6 +102,10 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   const errorCode = error && typeof error.error !== 'string' ? error.error.code : undefined;
   // The failure of a Reconnect that says what the banner already says is shown once: the focus goes there.
   const repeatsReason = !!errorCode && errorCode === view.health.code;
+  // Only the admin's own action moves the focus: on load or from the background check, the reason
+  // and the error are said (alert) where they are, and the admin stays where they type.
+  const errorTakesFocus = !!error && !error.background;
+  const reasonTakesFocus = repeatsReason ? errorTakesFocus : !!props.healthByAction;
   const time = (iso: string | null | undefined): string => formatTime(iso, strings);
   // A div per label/value pair (allowed in a dl): the pair wraps onto two lines where it is narrow.
   const row = (label: string, value: React.ReactNode, testId?: string): JSX.Element => (
@@ -120,11 +133,12 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   }, [paced, resumesAt]);
 
   return (
-    <section aria-labelledby="lms-status-heading" data-testid="status-summary" className="lms-card">
+    <section aria-labelledby={id('status-heading')} data-testid="status-summary" className="lms-card">
       <Stack horizontal={true} verticalAlign="start" tokens={{ childrenGap: 12 }}>
         <Icon iconName={icon} aria-hidden={true} styles={{ root: { fontSize: 24, lineHeight: 28, color: colour } }} />
         <Stack tokens={{ childrenGap: 4 }} grow={true} styles={{ root: { minWidth: 0 } }}>
-          <Text as="h3" id="lms-status-heading" variant="large" block={true} data-testid="status-state" styles={{ root: { fontWeight: 600, color: colour === theme.semanticColors.bodySubtext ? theme.semanticColors.bodyText : undefined } }}>
+          {/* Focusable by the page (tabIndex -1): where a closed message leaves the focus when the button that caused it is gone. */}
+          <Text as="h3" id={id('status-heading')} tabIndex={-1} variant="large" block={true} data-testid="status-state" styles={{ root: { fontWeight: 600, color: colour === theme.semanticColors.bodySubtext ? theme.semanticColors.bodyText : undefined } }}>
             {blocked ? strings.stateBlocked : titles[state]}
           </Text>
           <Text block={true} data-testid="status-text">
@@ -135,7 +149,7 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
             {state === 'not-connected' ? ((props.switchOn ?? view.enabled) ? strings.stateNotConnectedOnText : strings.stateNotConnectedText) : null}
           </Text>
           {state === 'lost' && view.health.code ? (
-            <FocusOnShow focusKey={repeatsReason ? error : view.health.code} data-testid="lost-reason">
+            <FocusOnShow focusKey={repeatsReason ? error : view.health.code} passive={!reasonTakesFocus} passiveRole="alert" data-testid="lost-reason">
               <LazyBoundary strings={strings}>
                 <LostReason code={view.health.code} method={method} strings={strings} />
               </LazyBoundary>
@@ -175,10 +189,10 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
 
       {account ? (
         <dl className="lms-grid lms-summary-grid" data-testid="connected-view">
-          {row(strings.accountLabel, account.displayName && account.displayName.toLowerCase() !== account.email.toLowerCase() ? `${account.displayName} <${account.email}>` : account.email, 'connected-account')}
+          {row(strings.accountLabel, account.displayName && account.displayName.toLowerCase() !== account.email.toLowerCase() ? format(strings.nameWithEmail, account.displayName, account.email) : account.email, 'connected-account')}
           {view.connectedBy ? row(strings.connectedByLabel, view.connectedAt ? format(strings.connectedByValue, view.connectedBy, time(view.connectedAt)) : view.connectedBy, 'connected-by') : null}
           {row(strings.methodShortLabel, method === 'classic' ? strings.methodClassicShort
-            : `${strings.methodModernShort} · ${view.transport === 'smtp-oauth' ? strings.transportSmtpShort : strings.transportGraphShort}`, 'connected-method')}
+            : `${strings.methodModernShort}${strings.inlineSeparator}${view.transport === 'smtp-oauth' ? strings.transportSmtpShort : strings.transportGraphShort}`, 'connected-method')}
           {row(strings.lastCheckLabel, time(view.health.checkedAt), 'connected-checked')}
           {outbox ? row(strings.lastSentLabel, time(later(outbox.lastSentAt, counts?.lastSentAt)), 'last-sent') : null}
           {outbox ? row(strings.queueLabel, (
@@ -198,12 +212,19 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
         </dl>
       ) : null}
 
-      {props.checking ? (
+      {/* Always there, so what it says as an action starts is announced (politely); the spinner and its text come and go inside it. */}
+      <div role="status" data-testid="summary-progress">
+        {props.progress ? (
+          <Spinner size={SpinnerSize.xSmall} label={props.progress} labelPosition="right" styles={{ root: { justifyContent: 'flex-start', marginTop: 8 } }} />
+        ) : null}
+      </div>
+
+      {props.checking && props.progress !== strings.checkingConnection ? (
         <Spinner data-testid="checking-connection" size={SpinnerSize.xSmall} label={strings.checkingConnection} labelPosition="right" ariaLive="polite" styles={{ root: { justifyContent: 'flex-start', marginTop: 8 } }} />
       ) : null}
 
       {error && !repeatsReason ? (
-        <FocusOnShow focusKey={error} data-testid="summary-error">
+        <FocusOnShow focusKey={error} passive={!errorTakesFocus} data-testid="summary-error">
           <LazyBoundary strings={strings}>
             <ErrorBar error={error.error} strings={strings} method={method} onDismiss={props.onDismissError} />
           </LazyBoundary>

@@ -1,7 +1,7 @@
 import * as React from 'react';
 import { Label } from '@fluentui/react/lib/Label';
 import { TextField } from '@fluentui/react/lib/TextField';
-import { DefaultButton } from '@fluentui/react/lib/Button';
+import { DefaultButton, type IButton } from '@fluentui/react/lib/Button';
 import { MessageBar, MessageBarType } from '@fluentui/react/lib/MessageBar';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
@@ -10,6 +10,7 @@ import { toAppError, type IAppError } from '../model/appError';
 import { isEmail } from '../model/form';
 import type { AuthMethod } from '../model/connection';
 import type { IConnectionApi } from '../services/interfaces';
+import { useIds } from './ids';
 import { LazyBoundary } from './LazyBoundary';
 import { LazyErrorBar as ErrorBar } from './lazyErrorBar';
 
@@ -28,6 +29,9 @@ export interface ITestEmailProps {
 /** R-OPS-1: send a test message from the connected account and show the result. */
 export function TestEmail(props: ITestEmailProps): JSX.Element {
   const { strings, api } = props;
+  const id = useIds();
+  // Closing the error gives the focus back to the button that sent (the close button goes with the error).
+  const sendButton = React.useRef<IButton>(null);
   const [to, setTo] = React.useState<string>(props.defaultRecipient);
   const [sending, setSending] = React.useState<boolean>(false);
   const [invalid, setInvalid] = React.useState<boolean>(false);
@@ -61,15 +65,15 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
   };
 
   return (
-    <section aria-labelledby="lms-test-email-heading" className="lms-card">
+    <section aria-labelledby={id('test-email-heading')} className="lms-card">
       <Stack tokens={{ childrenGap: 8 }}>
-        <Text as="h3" id="lms-test-email-heading" variant="mediumPlus" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.testEmailHeading}</Text>
+        <Text as="h3" id={id('test-email-heading')} variant="mediumPlus" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.testEmailHeading}</Text>
         {/* The label above the row, the row aligned at its top: the button stays beside the field
             when the field's message appears under it. */}
-        <Label htmlFor="lms-test-email-to" styles={{ root: { paddingBottom: 0 } }}>{strings.testEmailRecipient}</Label>
+        <Label htmlFor={id('test-email-to')} styles={{ root: { paddingBottom: 0 } }}>{strings.testEmailRecipient}</Label>
         <Stack horizontal={true} verticalAlign="start" tokens={{ childrenGap: 8 }} wrap={true}>
           <TextField
-            id="lms-test-email-to"
+            id={id('test-email-to')}
             description={invalid ? undefined : strings.testEmailRecipientHint}
             type="email"
             value={to}
@@ -79,6 +83,7 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
             styles={{ root: { minWidth: 200, flexGrow: 1 } }}
           />
           <DefaultButton
+            componentRef={sendButton}
             styles={{ root: { flexShrink: 0 }, label: { whiteSpace: 'nowrap' } }}
             text={sending ? strings.testEmailSending : strings.testEmailSend}
             disabled={props.disabled || sending}
@@ -95,7 +100,10 @@ export function TestEmail(props: ITestEmailProps): JSX.Element {
         {error ? (
           <div data-testid="test-email-error">
             <LazyBoundary strings={strings}>
-              <ErrorBar error={error} strings={strings} method={props.method} onDismiss={() => setError(undefined)} />
+              <ErrorBar error={error} strings={strings} method={props.method} onDismiss={() => {
+                sendButton.current?.focus();
+                setError(undefined);
+              }} />
             </LazyBoundary>
           </div>
         ) : null}

@@ -4,8 +4,9 @@ import { Link } from '@fluentui/react/lib/Link';
 import { Stack } from '@fluentui/react/lib/Stack';
 import { Text } from '@fluentui/react/lib/Text';
 import { useTheme } from '@fluentui/react/lib/Theme';
-import type { IConnectionSettingsStrings } from '../loc';
+import { format, type IConnectionSettingsStrings } from '../loc';
 import type { IVisitorView } from '../services/interfaces';
+import { useIds } from './ids';
 
 export interface IVisitorViewProps {
   strings: IConnectionSettingsStrings;
@@ -19,6 +20,7 @@ export interface IVisitorViewProps {
 export function VisitorView(props: IVisitorViewProps): JSX.Element {
   const { strings, visitor } = props;
   const theme = useTheme();
+  const id = useIds();
   const summary = visitor.summary;
   const state = !summary ? undefined
     : summary.state === 'connected' ? (summary.enabled ? strings.stateSending : strings.statePaused)
@@ -27,15 +29,15 @@ export function VisitorView(props: IVisitorViewProps): JSX.Element {
   const [before, after] = (visitor.owners.length === 1 ? strings.visitorAskOwner : strings.visitorAskOwners).split('{0}');
   const owners = visitor.owners.map((o, i) => (
     <React.Fragment key={i}>{i > 0 ? strings.listSeparator : ''}{o.email
-      ? <Link href={`mailto:${o.email}`} underline={true}>{`${o.displayName} <${o.email}>`}</Link>
+      ? <Link href={`mailto:${o.email}`} underline={true}>{format(strings.nameWithEmail, o.displayName, o.email)}</Link>
       : <span data-testid="visitor-owner-unlinked">{o.displayName}</span>}</React.Fragment>
   ));
   return (
-    <section aria-labelledby="lms-visitor-heading" className="lms-card" data-testid="visitor-view">
+    <section aria-labelledby={id('visitor-heading')} className="lms-card" data-testid="visitor-view">
       <Stack horizontal={true} tokens={{ childrenGap: 12 }} verticalAlign="start">
         <Icon iconName="Lock" aria-hidden={true} styles={{ root: { fontSize: 20, lineHeight: 28, color: theme.semanticColors.bodySubtext } }} />
         <Stack tokens={{ childrenGap: 8 }} styles={{ root: { minWidth: 0 } }}>
-          <Text as="h3" id="lms-visitor-heading" variant="large" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.visitorHeading}</Text>
+          <Text as="h3" id={id('visitor-heading')} variant="large" block={true} styles={{ root: { fontWeight: 600 } }}>{strings.visitorHeading}</Text>
           {summary ? (
             <dl className="lms-grid">
               <div className="lms-grid-row">

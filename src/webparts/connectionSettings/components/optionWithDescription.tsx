@@ -2,9 +2,12 @@ import * as React from 'react';
 import type { IChoiceGroupOption, IChoiceGroupOptionProps } from '@fluentui/react/lib/ChoiceGroup';
 import { Text } from '@fluentui/react/lib/Text';
 
-/** A choice with its one-line description under it, read out with the option (Fluent's admin-page pattern). */
-export function optionWithDescription(key: string, text: string, description: string): IChoiceGroupOption {
-  const descriptionId = `lms-option-${key}-description`;
+/**
+ * A choice with its one-line description under it, read out with the option (Fluent's admin-page
+ * pattern). `id` builds the description's id with the web part's own prefix (components/ids).
+ */
+export function optionWithDescription(key: string, text: string, description: string, id: (name: string) => string): IChoiceGroupOption {
+  const descriptionId = id(`option-${key}-description`);
   return {
     key,
     text,

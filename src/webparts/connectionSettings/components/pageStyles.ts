@@ -1,4 +1,20 @@
-import { mergeStyles, type ITheme } from '@fluentui/react/lib/Styling';
+import { hiddenContentStyle, mergeStyles, type ITheme } from '@fluentui/react/lib/Styling';
+
+/**
+ * An element the page moves the focus to (a message, a heading, an item): no outline for a
+ * pointer, a visible one for the keyboard, in the theme's focus colour.
+ */
+export function focusTargetClassName(theme: ITheme): string {
+  return mergeStyles({
+    outline: 'none',
+    selectors: {
+      ':focus-visible': { outline: `2px solid ${theme.semanticColors.focusBorder}`, outlineOffset: '2px' }
+    }
+  });
+}
+
+/** Read by screen readers, not shown (the page's progress, said as it changes). */
+export const visuallyHiddenClassName = (): string => mergeStyles(hiddenContentStyle);
 
 /**
  * The page's layout as Microsoft 365 admin pages have it: one form column of at most 640 px,
@@ -22,7 +38,7 @@ export function pageClassName(theme: ITheme, language: 'en' | 'ja'): string {
     overflowWrap: 'anywhere' as 'break-word',
     selectors: {
       // Fluent's message bars set word-break: break-word on their text, which would cut words again.
-      '@supports (word-break: auto-phrase)': language === 'ja' ? { wordBreak: 'auto-phrase' as 'normal', selectors: { '& .ms-MessageBar-innerText': { wordBreak: 'auto-phrase' as 'normal' } } } : {},
+      '@supports (word-break: auto-phrase)': language === 'ja' ? { wordBreak: 'auto-phrase' as 'normal', selectors: { '.ms-MessageBar-innerText': { wordBreak: 'auto-phrase' as 'normal' } } } : {},
       '& .lms-column': { maxWidth: 640 },
       '& .lms-heading': { fontWeight: 600, marginBottom: 8 },
       '& .lms-subheading': { fontWeight: 600, margin: '4px 0' },
@@ -54,15 +70,34 @@ export function pageClassName(theme: ITheme, language: 'en' | 'ja'): string {
       '& .lms-delivery-count:focus-visible': { outline: `1px solid ${colors.focusBorder}`, outlineOffset: '1px' },
       '& .lms-delivery-count:disabled': { cursor: 'default', color: colors.bodyText },
       '& .lms-delivery-count-label': { color: colors.bodySubtext, fontSize: 12 },
+      // Pressed, the label is on the checked background, where the subtext colour is under 4.5:1.
+      '& .lms-delivery-count[aria-pressed="true"] .lms-delivery-count-label': { color: colors.bodyText },
       '& .lms-delivery-count-value': { fontSize: 20, fontWeight: 600, lineHeight: '28px' },
+      '& .lms-delivery-count-failed': { color: colors.errorIcon },
+      // High contrast (Windows contrast themes): the system's selection colours show which toggle is pressed.
+      // (Inside a media query merge-styles takes selectors without "&": one with it would leave the query.)
+      '@media (forced-colors: active)': {
+        selectors: {
+          '.lms-delivery-count[aria-pressed="true"]': { forcedColorAdjust: 'none', background: 'Highlight', borderColor: 'Highlight', color: 'HighlightText' },
+          '.lms-delivery-count[aria-pressed="true"] .lms-delivery-count-label, .lms-delivery-count[aria-pressed="true"] .lms-delivery-count-value': { color: 'HighlightText' },
+          '.lms-delivery-count:focus-visible, .lms-delivery:focus-visible': { outlineColor: 'Highlight' }
+        }
+      },
       '& .lms-delivery-list': { listStyle: 'none', margin: 0, padding: 0 },
       '& .lms-delivery': { borderTop: `1px solid ${colors.bodyDivider}`, padding: '8px 0' },
+      // An item the focus is moved to (the first of those "Show older" added).
+      '& .lms-delivery:focus': { outline: 'none' },
+      '& .lms-delivery:focus-visible': { outline: `2px solid ${colors.focusBorder}`, outlineOffset: '2px' },
+      // A heading the focus is moved to (the page's title after a reload, a card's heading).
+      '& h2[tabindex="-1"]:focus, & h3[tabindex="-1"]:focus': { outline: 'none' },
+      '& h2[tabindex="-1"]:focus-visible, & h3[tabindex="-1"]:focus-visible': { outline: `2px solid ${colors.focusBorder}`, outlineOffset: '2px' },
       '& .lms-delivery-reason': { margin: '4px 0 0' },
       '& .lms-footer': { borderTop: `1px solid ${colors.bodyDivider}`, paddingTop: 16 },
       '& h2, & h3, & h4': { margin: 0 },
       // Narrow (a phone, a Teams side panel): labels above their values, so a long value (a Japanese
       // remedy) gets the card's whole width rather than a strip beside its label.
-      '@media (max-width: 479px)': { padding: '12px 12px 20px', '& .lms-grid-label, & .lms-reason-grid .lms-grid-label': { flex: '0 0 100%' } }
+      // (Nested selectors without "&": with it, merge-styles would apply them at every width.)
+      '@media (max-width: 479px)': { padding: '12px 12px 20px', selectors: { '.lms-grid-label, .lms-reason-grid .lms-grid-label': { flex: '0 0 100%' } } }
     }
   });
 }

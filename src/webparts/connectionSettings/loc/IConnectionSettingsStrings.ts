@@ -14,6 +14,10 @@ export interface IConnectionSettingsStrings {
   listSeparator: string;
   /** An aside after a word or sentence, {0} in parentheses - with its leading space in English, full-width in Japanese. */
   inParentheses: string;
+  /** A person's name with their address: {0} the name, {1} the address ("Name <address>"; "名前（アドレス）"). */
+  nameWithEmail: string;
+  /** Between the short parts of one line (a delivery's status, recipients, times): " · " in English, "・" in Japanese. */
+  inlineSeparator: string;
 
   title: string;
   intro: string;
@@ -90,6 +94,8 @@ export interface IConnectionSettingsStrings {
 
   alertRecipientsLabel: string;
   alertRecipientsHint: string;
+  /** After the hint: how many people the list takes ({0}, the API's limit). */
+  alertRecipientsLimit: string;
   peopleSuggestions: string;
   peopleNoResults: string;
   peopleLoading: string;
@@ -139,6 +145,10 @@ export interface IConnectionSettingsStrings {
   changeAccount: string;
   /** Shown while the page verifies the stored health with the API after it opened (R-LOSS-4). */
   checkingConnection: string;
+  /** Said and shown while "Try again now" asks the API to try sending again. */
+  retryingSending: string;
+  /** Said and shown while Disconnect is under way. */
+  disconnecting: string;
 
   /** {0} = error code, {1} = when the write failed (issue 13 point 3). */
   settingsListWarning: string;
@@ -272,6 +282,8 @@ export interface IConnectionSettingsStrings {
   deliveriesRecipients: string;
   /** A sent notification some of whose recipients the mail service refused: {0} refused of {1}. */
   deliveriesRefused: string;
+  /** A sent notification with one recipient, whom the mail service refused. */
+  deliveriesRefusedOnly: string;
   deliveriesQueuedAt: string;
   deliveriesSentAt: string;
   /** A waiting delivery's time to go: the LMS's scheduled time {0}. */

@@ -96,4 +96,36 @@ describe('strings', () => {
     expect(await withErrorTexts(async () => ErrorBar)()).toBe(ErrorBar);
     expect(catalogueOf(strings).TOKEN_REVOKED.title).toBe('アカウントのサインインが無効になりました。セッションが取り消されたか、パスワードが変更されたか、同意が取り消されています。');
   });
+
+  it('strings - Japanese terms: 通知 is the learners\' notifications (alerts are アラート), Place.Read.All is 読み取り throughout, what Disconnect leaves is 保留 as the deliveries call it (no キュー), a check says when (日時), not たった今', () => {
+    const values = Object.values(ja).filter((value): value is string => typeof value === 'string');
+    expect(ja.alertRecipientsLabel).toContain('アラートを送る相手');
+    expect(ja.alertRecipientsLabel).not.toContain('通知する');
+    expect(values.filter((value) => value.includes('参照'))).toEqual([]);
+    expect(values.filter((value) => value.includes('Place.Read.All')).every((value) => value.includes('会議室の読み取り（Place.Read.All）'))).toBe(true);
+    expect(values.filter((value) => /キュー|たった今/.test(value))).toEqual([]);
+    expect([ja.disconnectWaiting, ja.disconnectWaitingCount, ja.disconnectWaitingOne].every((value) => value.includes('保留され') && ja.deliveryStatusHeld === '保留')).toBe(true);
+    expect([en.disconnectWaiting, en.disconnectWaitingCount, en.disconnectWaitingOne].every((value) => / (are|is) held /.test(value) && en.deliveryStatusHeld === 'Held')).toBe(true);
+    expect(ja.lastCheckLabel).toBe('最終確認日時');
+    expect([ja.checkedWorks, ja.checkedNotWorking].every((value) => value.startsWith('確認しました。'))).toBe(true);
+    expect(ja.testEmailDelivered.startsWith('{0} から {1} へのテスト メールの送信を受け付けました。')).toBe(true);
+    expect(ja.orgConsentHelp).not.toMatch(/^あなたは/);
+  });
+
+  it('strings - what goes in brackets inside a Japanese sentence is a noun phrase, not a sentence of its own (です/ます)', () => {
+    for (const key of ['listNoAnswer', 'listChangedMeanwhile', 'listUnexpected'] as const) {
+      expect({ key, text: ja[key] }).not.toEqual({ key, text: expect.stringMatching(/(ます|ました|ません|です)。?$/) });
+    }
+    expect(format(ja.listNotUpdated, ja.listNoAnswer)).toContain('更新できなかったため（SharePoint からの応答なし）、');
+  });
+
+  it('strings - a name with its address, and the parts of a line, in each language\'s form; one refused recipient is not "of its 1 recipients"', () => {
+    expect(format(en.nameWithEmail, 'Alex', 'alex@contoso.test')).toBe('Alex <alex@contoso.test>');
+    expect(format(ja.nameWithEmail, 'Alex', 'alex@contoso.test')).toBe('Alex（alex@contoso.test）');
+    expect([en.inlineSeparator, ja.inlineSeparator]).toEqual([' · ', '・']);
+    expect(en.deliveriesRefusedOnly).not.toMatch(/\b1 recipients|\{/);
+    // The Japanese Disconnect button is the verb alone: the dialog's title names the account.
+    expect(ja.disconnectConfirm).toBe('接続を解除');
+    expect(ja.disconnectDialogTitle).toContain('{0}');
+  });
 });

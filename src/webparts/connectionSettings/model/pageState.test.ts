@@ -232,4 +232,24 @@ describe('pageState', () => {
     expect(state.visitor?.owners).toHaveLength(1);
     expect(state.values).toBeUndefined();
   });
+
+  it('pageState - what the page finds by itself is marked so (said, not focused); what the admin\'s action brings is not', () => {
+    const start = loaded();
+    expect(start.viewSource).toBe('load');
+    const failed = pageReducer(start, { type: 'verify-failed', of: start.view as never, error: appError('network') });
+    expect(failed.error).toMatchObject({ place: 'summary', background: true });
+    expect(pageReducer(start, { type: 'failed', error: appError('network'), place: 'summary' }).error?.background).toBeUndefined();
+    expect(pageReducer(start, { type: 'verified', of: start.view as never, view: connectedView({ health: LOST }) }).viewSource).toBe('background');
+    expect(pageReducer(start, { type: 'reread', of: start.view as never, view: connectedView({ health: LOST }) }).viewSource).toBe('background');
+    expect(pageReducer(start, { type: 'reread', of: start.view as never, view: connectedView({ health: LOST }), byAction: true }).viewSource).toBe('action');
+    expect(pageReducer(start, { type: 'checked', view: connectedView({ health: LOST }), stored: STORED, notice: { text: 'checked', place: 'summary' } }).viewSource).toBe('action');
+  });
+
+  it('pageState - Reconnect opens the account form for the password (and never folds it); Change account for the address', () => {
+    const opened = pageReducer(loaded(), { type: 'toggle-account-form' });
+    expect(opened).toMatchObject({ changingAccount: true, reconnecting: false });
+    const reconnecting = pageReducer(opened, { type: 'toggle-account-form', reconnect: true });
+    expect(reconnecting).toMatchObject({ changingAccount: true, reconnecting: true });
+    expect(pageReducer(reconnecting, { type: 'toggle-account-form' })).toMatchObject({ changingAccount: false, reconnecting: false });
+  });
 });

@@ -12,6 +12,8 @@ export interface IPageError {
   place: ErrorPlace;
   /** Offer to read the stored state again (after a conflict or a failed load). */
   reload: boolean;
+  /** Found by the page itself (the background check), not by an action of the admin: said, never focused. */
+  background?: boolean;
 }
 
 export type Busy = 'saving' | 'connecting' | 'checking' | 'retrying' | 'disconnecting' | undefined;
@@ -32,7 +34,12 @@ export interface INotice {
    * the focus (Stop sign-in became Cancel, which discards the changes on a second press).
    */
   takeFocus?: boolean;
+  /** Found by the reads that follow an action, not by the action itself: said, never focused. */
+  background?: boolean;
 }
+
+/** What last replaced the view: the page's load, a read of its own, or the admin's action. */
+export type ViewSource = 'load' | 'background' | 'action';
 
 export interface IPageState {
   /** denied: the visitor cannot manage this catalog; they get a read-only summary. */
@@ -54,6 +61,10 @@ export interface IPageState {
   verifying: boolean;
   /** The admin asked to connect another account ("Change account") while one is connected. */
   changingAccount: boolean;
+  /** The account form was opened by Reconnect (a Classic password to type again), not by "Change account". */
+  reconnecting: boolean;
+  /** What last replaced the view: a change the admin's action brought may take the focus, one the page found may not. */
+  viewSource: ViewSource;
   /**
    * Settings this admin has edited that another admin saved differently meanwhile (brought in by a
    * check): this admin's value is kept, and Save would replace theirs - the page says so.
@@ -64,7 +75,7 @@ export interface IPageState {
 export const INITIAL_STATE: IPageState = {
   phase: 'loading', view: undefined, stored: undefined, baseline: undefined, values: undefined, visitor: undefined,
   busy: undefined, signIn: undefined, error: undefined, notice: undefined, showValidation: false, confirmDisconnect: false,
-  verifying: false, changingAccount: false, overwrites: []
+  verifying: false, changingAccount: false, reconnecting: false, viewSource: 'load', overwrites: []
 };
 
 export type PageAction =
@@ -74,7 +85,7 @@ export type PageAction =
   | { type: 'denied'; visitor: IVisitorView }
   | { type: 'edit'; patch: Partial<IFormValues> }
   | { type: 'cancel'; notice?: INotice }
-  | { type: 'toggle-account-form' }
+  | { type: 'toggle-account-form'; reconnect?: boolean }
   | { type: 'invalid' }
   | { type: 'busy'; busy: Busy }
   | { type: 'sign-in'; signIn: SignInState }
@@ -88,8 +99,11 @@ export type PageAction =
   /** The background check answered with `view` for the view it was asked about (`of`). */
   | { type: 'verified'; of: IConnectionView; view: IConnectionView }
   | { type: 'verify-failed'; of: IConnectionView; error: IAppError }
-  /** The view read again after an action (`of`: the view it was read after), with what it shows, if anything. */
-  | { type: 'reread'; of: IConnectionView; view: IConnectionView; notice?: INotice }
+  /**
+   * The view read again after an action (`of`: the view it was read after), with what it shows, if
+   * anything; `byAction`: the admin's action is what the view shows (a test email refused), not a later read.
+   */
+  | { type: 'reread'; of: IConnectionView; view: IConnectionView; notice?: INotice; byAction?: boolean }
   | { type: 'dismiss-error' }
   | { type: 'dismiss-notice' }
   | { type: 'confirm-disconnect'; open: boolean };
@@ -149,14 +163,18 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
       return { ...state, values: { ...state.values, ...action.patch }, notice: undefined, error };
     }
     case 'cancel':
-      return { ...state, values: state.baseline, error: undefined, notice: action.notice, showValidation: false, signIn: undefined, busy: undefined, changingAccount: false, overwrites: [] };
+      return { ...state, values: state.baseline, error: undefined, notice: action.notice, showValidation: false, signIn: undefined, busy: undefined, changingAccount: false, reconnecting: false, overwrites: [] };
     case 'toggle-account-form': {
+      // Reconnect opens the form (or keeps it open) for the password; it never folds it away.
+      if (action.reconnect) {
+        return { ...state, changingAccount: true, reconnecting: true };
+      }
       if (!state.changingAccount || !state.values || !state.baseline) {
-        return { ...state, changingAccount: true };
+        return { ...state, changingAccount: true, reconnecting: false };
       }
       // Folding the form away drops what was typed into it, so nothing hidden is saved by mistake.
       const { orgConsent, classicEmail, method, transport } = state.baseline;
-      return { ...state, changingAccount: false, showValidation: false, values: { ...state.values, orgConsent, classicEmail, method, transport, classicPassword: '' } };
+      return { ...state, changingAccount: false, reconnecting: false, showValidation: false, values: { ...state.values, orgConsent, classicEmail, method, transport, classicPassword: '' } };
     }
     case 'invalid':
       return { ...state, showValidation: true };
@@ -180,12 +198,12 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
       return {
         ...state, view: action.view, stored: action.stored, baseline, values, busy: undefined, signIn: undefined,
         overwrites: action.keepEdits ? overwritten(state, baseline) : [],
-        notice: action.notice, error: action.keepEdits ? state.error : undefined, changingAccount: false, showValidation: false
+        notice: action.notice, error: action.keepEdits ? state.error : undefined, changingAccount: false, reconnecting: false, showValidation: false, viewSource: 'action'
       };
     }
     case 'checked': {
       const baseline = formFromStored(action.stored, action.view);
-      return { ...state, view: action.view, stored: action.stored, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline), busy: undefined, notice: action.notice, error: undefined };
+      return { ...state, view: action.view, stored: action.stored, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline), busy: undefined, notice: action.notice, error: undefined, viewSource: 'action' };
     }
     case 'failed':
       return {
@@ -200,7 +218,7 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
         return { ...state, verifying: false };
       }
       const baseline = formFromStored(state.stored, action.view);
-      return { ...state, verifying: false, view: action.view, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline) };
+      return { ...state, verifying: false, view: action.view, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline), viewSource: 'background' };
     }
     case 'reread': {
       // As a background check's answer: only over the view it was read after.
@@ -208,10 +226,10 @@ export function pageReducer(state: IPageState, action: PageAction): IPageState {
         return state;
       }
       const baseline = formFromStored(state.stored, action.view);
-      return { ...state, view: action.view, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline), notice: action.notice || state.notice };
+      return { ...state, view: action.view, baseline, values: rebase(state, baseline), overwrites: overwritten(state, baseline), notice: action.notice || state.notice, viewSource: action.byAction ? 'action' : 'background' };
     }
     case 'verify-failed':
-      return state.view !== action.of ? { ...state, verifying: false } : { ...state, verifying: false, error: { error: action.error, place: 'summary', reload: false } };
+      return state.view !== action.of ? { ...state, verifying: false } : { ...state, verifying: false, error: { error: action.error, place: 'summary', reload: false, background: true } };
     case 'dismiss-error':
       return { ...state, error: undefined };
     case 'dismiss-notice':

@@ -103,6 +103,8 @@ export class FakeConnectionApi implements IConnectionApi {
   /** When set, a check answers only once this settles. */
   public checkGate: Promise<void> | undefined;
   public testEmailGate: Promise<void> | undefined;
+  /** When set for a call's key ('retry-sending', 'disconnect', ...), that call answers only once its gate settles. */
+  public gates: Record<string, Promise<void>> = {};
   /** What the API answers a page asking how its sign-in ended (undefined: not yet). */
   public signInResult: ISignInResult | undefined;
 
@@ -186,6 +188,15 @@ export class FakeConnectionApi implements IConnectionApi {
   private _answer<T>(call: string, result: () => T, key?: string): Promise<T> {
     this.calls.push(call);
     const failure = this.failures[key || call];
+    const gate = this.gates[key || call];
+    if (gate) {
+      return gate.then(() => {
+        if (failure) {
+          throw failure;
+        }
+        return result();
+      });
+    }
     return failure ? Promise.reject(failure) : Promise.resolve(result());
   }
 }
