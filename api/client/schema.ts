@@ -1673,7 +1673,10 @@ export interface components {
                 since?: string;
             };
             orgConsent: {
+                /** @description A tenant admin consented for the whole organisation to what a Modern connection needs (Mail.Send, Calendars.ReadWrite, User.Read): nobody is shown a consent page for them. */
                 granted: boolean;
+                /** @description The same for SMTP.Send, which the SMTP transport needs besides (always sent; a page reads its absence as not granted). */
+                smtpGranted?: boolean;
                 canGrant: boolean;
             };
             rooms: {

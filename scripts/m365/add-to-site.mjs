@@ -1,7 +1,7 @@
 // Per catalog site, docs/deploy.md step 5: the SharePoint admin grants the connection API full
 // control of this one site (Sites.Selected), then the site owner adds the app and the settings
 // page with the web part.
-//   node scripts/m365/add-to-site.mjs --site-url https://contoso.sharepoint.com/sites/catalog --api-client-id <id> [--part grant|site] [--dry-run]
+//   node scripts/m365/add-to-site.mjs --site-url https://contoso.sharepoint.com/sites/catalog --api-client-id <id> [--part grant|site] [--language en|ja] [--dry-run]
 // The two parts need different people (a site owner cannot grant Sites.Selected; a SharePoint
 // Administrator who is not the site's admin cannot add an app to it): --part grant is step 5a,
 // --part site step 5b; without --part, one person with both rights runs both.
@@ -20,10 +20,21 @@ const o = parseArgs(process.argv.slice(2), ['siteUrl', 'apiClientId'], {
   webPartId,
   // The API's SETTINGS_PAGE_PATH default (/SitePages/LmsM365Connection.aspx): alerts link there.
   pageName: 'LmsM365Connection.aspx',
-  part: 'all'
+  part: 'all',
+  // The site's language: the page's title and its navigation entry are written in it (the web
+  // part itself follows each user's language).
+  language: 'en'
 });
 if (!['all', 'grant', 'site'].includes(o.part)) {
   process.stderr.write(`--part must be grant (step 5a, a SharePoint Administrator) or site (step 5b, the site owner), not "${o.part}"\n`);
+  process.exit(2);
+}
+const TITLES = {
+  en: { page: 'Microsoft 365 connection', nav: 'Microsoft 365 connection settings' },
+  ja: { page: 'Microsoft 365 接続', nav: 'Microsoft 365 接続設定' }
+};
+if (!TITLES[o.language]) {
+  process.stderr.write(`--language must be en or ja (the site's language), not "${o.language}"\n`);
   process.exit(2);
 }
 // One grant per app and site serves both the API's application and delegated Sites.Selected.
@@ -50,12 +61,12 @@ for (let tries = 0; ; tries += 1) {
   }
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000);
 }
-m365(o, ['spo', 'page', 'add', '--webUrl', o.siteUrl, '--name', o.pageName, '--title', 'Microsoft 365 connection']);
+m365(o, ['spo', 'page', 'add', '--webUrl', o.siteUrl, '--name', o.pageName, '--title', TITLES[o.language].page]);
 m365(o, ['spo', 'page', 'clientsidewebpart', 'add', '--webUrl', o.siteUrl, '--pageName', o.pageName, '--webPartId', o.webPartId]);
 m365(o, ['spo', 'page', 'publish', '--webUrl', o.siteUrl, '--name', o.pageName]);
 // R-PAGE-2: a "Microsoft 365 connection settings" entry in the site's navigation (top left, the
 // quick launch) opens the page; once, however often this runs.
-const NAV_TITLE = 'Microsoft 365 connection settings';
+const NAV_TITLE = TITLES[o.language].nav;
 const pageUrl = `${new URL(o.siteUrl).pathname.replace(/\/$/, '')}/SitePages/${o.pageName}`;
 const nodes = m365(o, ['spo', 'navigation', 'node', 'list', '--webUrl', o.siteUrl, '--location', 'QuickLaunch'], []);
 if (!nodes.some((n) => n.Title === NAV_TITLE)) {

@@ -173,6 +173,13 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(site.commands.map((c) => c.slice(1, 4).join(' '))).toEqual(['spo app install', 'spo app instance', 'spo page add', 'spo page clientsidewebpart', 'spo page publish', 'spo navigation node', 'spo navigation node']);
     const wrong = dryRun('add-to-site', [...args, '--part', 'everything']);
     expect([wrong.status, wrong.commands]).toEqual([2, []]);
+    // A Japanese site gets the page's title and the navigation entry in Japanese; another language is refused.
+    const ja = dryRun('add-to-site', [...args, '--part', 'site', '--language', 'ja']);
+    expect(ja.status).toBe(0);
+    expect(option(find(ja.commands, 'spo', 'page', 'add')[0], '--title')).toBe('Microsoft 365 接続');
+    expect(option(find(ja.commands, 'spo', 'navigation', 'node', 'add')[0], '--title')).toBe('Microsoft 365 接続設定');
+    const fr = dryRun('add-to-site', [...args, '--language', 'fr']);
+    expect([fr.status, fr.commands]).toEqual([2, []]);
     expect(wrong.stderr).toContain('--part must be grant');
   });
 

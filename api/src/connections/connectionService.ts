@@ -84,7 +84,7 @@ export class ConnectionService {
   }
 
   public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
-    const [{ record, etag }, granted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted()]);
+    const [{ record, etag }, granted, smtpGranted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted(), this.deps.orgConsent.smtpGranted()]);
     if (principal.kind === 'app' && etag === NEW_CONNECTION_ETAG) {
       // The LMS reading a site nothing was ever set up for: told, as when it queues, whether it is a
       // catalog at all (a misspelt URL), not shown an empty connection. The settings page finds that
@@ -102,7 +102,7 @@ export class ConnectionService {
       // Only shown with the block: the time is a help, its failure leaves the view without it.
       record.blocked && record.account && this.deps.sendingBlock ? this.deps.sendingBlock.nextTry(record.account.email).catch(() => undefined) : undefined
     ]);
-    const view = toView(record, settingsEtag(record, etag), { granted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms, listFailure, outbox);
+    const view = toView(record, settingsEtag(record, etag), { granted, smtpGranted, canGrant: principal.kind === 'user' && principal.isTenantAdmin }, rooms, listFailure, outbox);
     return view.sendingBlocked && nextTry !== undefined ? { ...view, sendingBlocked: { ...view.sendingBlocked, nextTryAt: new Date(nextTry).toISOString() } } : view;
   }
 

@@ -116,7 +116,7 @@ export function settingsEtag(record: ConnectionRecord, storageEtag: string): str
 }
 
 /** The record's non-internal fields plus the tenant's consent status, room access, the outbox at a glance and the ETag. */
-export function toView(record: ConnectionRecord, etag: string, orgConsent: { granted: boolean; canGrant: boolean }, rooms: RoomAccess, settingsListFailure: { code: ErrorCode; failedAt: string } | null = null, outbox: ConnectionView['outbox'] = null): ConnectionView {
+export function toView(record: ConnectionRecord, etag: string, orgConsent: ConnectionView['orgConsent'], rooms: RoomAccess, settingsListFailure: { code: ErrorCode; failedAt: string } | null = null, outbox: ConnectionView['outbox'] = null): ConnectionView {
   return {
     catalog: record.catalog,
     connectionId: record.connectionId,

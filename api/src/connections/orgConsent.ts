@@ -132,6 +132,11 @@ export class OrgConsentStatus {
     return coversOrganisation((await this.directory()).grants);
   }
 
+  /** Whether the organisation's consent covers SMTP.Send too (the SMTP transport's own permission). */
+  public async smtpGranted(): Promise<boolean> {
+    return coversOrganisation((await this.directory()).grants, ['SMTP.Send']);
+  }
+
   /** Whether a tenant admin approved rooms for the whole organisation (what the admin consent link asks). */
   public async roomsApproved(): Promise<boolean> {
     return roomsGranted((await this.directory()).grants, null);

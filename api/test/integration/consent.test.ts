@@ -52,7 +52,7 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     expect(result.consentShown).toBe(true);
     expect(result.posted.message.ok).toBe(true);
     const v = await view();
-    expect(v.orgConsent).toEqual({ granted: false, canGrant: false });
+    expect(v.orgConsent).toEqual({ granted: false, smtpGranted: false, canGrant: false });
     expect(v.rooms.available).toBe(false);
     expect(v.rooms.adminApproval).toMatchObject({
       tenantAdmins: [{ displayName: 'Megan Bowen', email: 'megan@contoso.test' }],

@@ -74,6 +74,17 @@ describe('incremental consent (R-MOD-5)', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
+  it('OrgConsentStatus.smtpGranted - the organisation\'s grant covers SMTP.Send only when a tenant admin consented to it (the SMTP transport\'s sign-in); one account\'s own grant is not the organisation\'s', async () => {
+    const appToken = `x.${Buffer.from(JSON.stringify({ oid: '3a1f0c52-0000-4000-8000-000000000001' })).toString('base64url')}.y`;
+    const identity = { appToken: async () => appToken, authority: 'https://login.example/tenant', redirectUri: 'https://api.example/v1/auth/callback' } as unknown as MicrosoftIdentity;
+    const statusWith = (grants: { consentType: string; principalId?: string; scope: string }[]) =>
+      new OrgConsentStatus(config, identity, { request: async () => ({ value: [] }), list: async () => grants } as unknown as GraphClient, () => undefined);
+    const graphOnly = statusWith([{ consentType: 'AllPrincipals', scope: 'Mail.Send Calendars.ReadWrite User.Read' }, { consentType: 'Principal', principalId: 'u1', scope: 'SMTP.Send' }]);
+    expect([await graphOnly.granted(), await graphOnly.smtpGranted()]).toEqual([true, false]);
+    const both = statusWith([{ consentType: 'AllPrincipals', scope: 'Mail.Send Calendars.ReadWrite User.Read SMTP.Send' }]);
+    expect([await both.granted(), await both.smtpGranted()]).toEqual([true, true]);
+  });
+
   it('OrgConsentStatus - the grants\' read refused (Graph 403: DelegatedPermissionGrant.Read.All withdrawn, or a tenant that wants Directory.Read.All) is logged once per cache period, not hidden like the optional reads', async () => {
     const errors: unknown[] = [];
     const appToken = `x.${Buffer.from(JSON.stringify({ oid: '3a1f0c52-0000-4000-8000-000000000001' })).toString('base64url')}.y`;

@@ -325,7 +325,7 @@ describe('connection model', () => {
   it('toView - while lost, since when (the open incident\'s start, not the last probe); a resolved incident adds nothing; a block shows only while an account is connected; the list warning only when there is one', () => {
     const incident = (resolvedAt: string | null): Incident => ({ id: 'i1', code: 'TOKEN_REVOKED', since: '2026-12-01T08:00:00.000Z', alert: { sentAt: null, claimedUntil: null } as unknown as Incident['alert'], reminder: null, resolvedAt, restored: null, atResolution: null });
     const lost = { ...emptyConnection('c', 'id'), method: 'modern' as const, health: { state: 'lost' as const, code: 'TOKEN_REVOKED' as const, checkedAt: '2026-12-01T09:00:00.000Z' } };
-    const consent = { granted: false, canGrant: false };
+    const consent = { granted: false, smtpGranted: false, canGrant: false };
     const rooms = { available: false, adminApproval: null };
     expect(toView({ ...lost, incident: incident(null) }, '"e"', consent, rooms).health).toEqual({ ...lost.health, since: '2026-12-01T08:00:00.000Z' });
     expect(toView({ ...lost, incident: incident('2026-12-01T10:00:00.000Z') }, '"e"', consent, rooms).health).toEqual(lost.health);

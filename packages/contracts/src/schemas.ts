@@ -34,7 +34,11 @@ export const ConnectionView = Type.Object({
     checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'While lost: when the loss was found (checkedAt moves with every later check).' }))
   }),
-  orgConsent: Type.Object({ granted: Type.Boolean(), canGrant: Type.Boolean() }),
+  orgConsent: Type.Object({
+    granted: Type.Boolean({ description: 'A tenant admin consented for the whole organisation to what a Modern connection needs (Mail.Send, Calendars.ReadWrite, User.Read): nobody is shown a consent page for them.' }),
+    smtpGranted: Type.Optional(Type.Boolean({ description: 'The same for SMTP.Send, which the SMTP transport needs besides (always sent; a page reads its absence as not granted).' })),
+    canGrant: Type.Boolean()
+  }),
   rooms: Type.Object({
     available: Type.Boolean({ description: 'The connected account\'s next token carries Place.Read.All (rooms). Mail and invitations never need it.' }),
     adminApproval: Type.Union([Type.Object({

@@ -159,6 +159,11 @@ describe('ConnectionSettings', () => {
     await switchOn();
     expect(screen.getByText(en.orgConsentGranted)).toBeInTheDocument();
     expect(screen.queryByRole('checkbox', { name: en.orgConsentLabel })).not.toBeInTheDocument();
+    // Granted for Graph, not for SMTP.Send: choosing SMTP, the admin is told and offered the consent again.
+    await userEvent.click(screen.getByRole('button', { name: en.advancedLabel }));
+    await userEvent.click(screen.getByRole('radio', { name: en.transportSmtp }));
+    expect(screen.getByText(en.orgConsentNotGranted)).toBeInTheDocument();
+    expect(await screen.findByRole('checkbox', { name: en.orgConsentLabel })).not.toBeChecked();
   });
 
   it('ConnectionSettings - Cancel restores the stored state', async () => {

@@ -622,7 +622,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
             accountFormId={accountFormId}
             // Reconnect asks for the password again; "Change account" starts at the address.
             focusField={state.changingAccount && view.method === 'classic' ? (state.reconnecting ? 'password' : 'email') : undefined}
-            showOrgConsentOption={orgConsentOptionVisible(view)}
+            showOrgConsentOption={orgConsentOptionVisible(view, values.transport)}
             onMethodChange={(method: AuthMethod) => edit({ method })}
             onTransportChange={(transport: Transport) => edit({ transport })}
             onOrgConsentChange={(orgConsent: boolean) => edit({ orgConsent })}

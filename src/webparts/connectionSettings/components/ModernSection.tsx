@@ -5,6 +5,7 @@ import { Text } from '@fluentui/react/lib/Text';
 import { Stack } from '@fluentui/react/lib/Stack';
 import type { IConnectionSettingsStrings } from '../loc';
 import type { IConnectionView, Transport } from '../model/connection';
+import { orgConsentCovers } from '../model/form';
 import { useIds } from './ids';
 import { LazyBoundary } from './LazyBoundary';
 import { optionWithDescription } from './optionWithDescription';
@@ -66,7 +67,7 @@ export function ModernSection(props: IModernSectionProps): JSX.Element {
           </section>
           {view ? (
             <Text block={true} data-testid="org-consent-status">
-              {view.orgConsent.granted ? strings.orgConsentGranted : strings.orgConsentNotGranted}
+              {orgConsentCovers(view, transport) ? strings.orgConsentGranted : strings.orgConsentNotGranted}
             </Text>
           ) : null}
           {props.showOrgConsentOption ? (

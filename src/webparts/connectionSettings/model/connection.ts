@@ -78,7 +78,7 @@ export function isConnectionView(value: unknown): value is IConnectionView {
     && (value.transport === 'graph' || value.transport === 'smtp-oauth')
     && (account === null || (isObject(account) && isString(account.email) && isString(account.displayName)))
     && isObject(health) && isString(health.state) && isStringOrNull(health.code) && isStringOrNull(health.checkedAt) && (health.since === undefined || isString(health.since))
-    && isObject(orgConsent) && typeof orgConsent.granted === 'boolean' && typeof orgConsent.canGrant === 'boolean'
+    && isObject(orgConsent) && typeof orgConsent.granted === 'boolean' && typeof orgConsent.canGrant === 'boolean' && (orgConsent.smtpGranted === undefined || typeof orgConsent.smtpGranted === 'boolean')
     && isObject(rooms) && typeof rooms.available === 'boolean' && (rooms.adminApproval === null || isRoomApproval(rooms.adminApproval))
     && isStringList(value.alertRecipients)
     && isStringOrNull(value.connectedBy) && isStringOrNull(value.connectedAt)

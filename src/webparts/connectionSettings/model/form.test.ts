@@ -60,11 +60,17 @@ describe('form', () => {
     expect(classicNeedsCredentials(base, { ...base, enabled: true }, { ...view, health: { state: 'lost', code: 'BAD_CREDENTIALS', checkedAt: null } })).toBe(true);
   });
 
-  it('form - the organisation consent option shows only to those who can grant it, until granted (R-MOD-5)', () => {
-    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: false, canGrant: true } }))).toBe(true);
-    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: false, canGrant: false } }))).toBe(false);
-    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: true, canGrant: true } }))).toBe(false);
-    expect(orgConsentOptionVisible(undefined)).toBe(false);
+  it('form - the organisation consent option shows only to those who can grant it, until granted for the transport chosen (R-MOD-5)', () => {
+    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: false, canGrant: true } }), 'graph')).toBe(true);
+    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: false, canGrant: false } }), 'graph')).toBe(false);
+    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: true, canGrant: true } }), 'graph')).toBe(false);
+    expect(orgConsentOptionVisible(undefined, 'graph')).toBe(false);
+    // The SMTP transport needs SMTP.Send besides: granted for Graph alone is not granted for it
+    // (an API that does not say reads as not granted).
+    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: true, smtpGranted: false, canGrant: true } }), 'smtp-oauth')).toBe(true);
+    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: true, canGrant: true } }), 'smtp-oauth')).toBe(true);
+    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: true, smtpGranted: true, canGrant: true } }), 'smtp-oauth')).toBe(false);
+    expect(orgConsentOptionVisible(notConnectedView({ orgConsent: { granted: false, smtpGranted: true, canGrant: true } }), 'smtp-oauth')).toBe(true);
   });
 
   it('form - Modern needs a sign-in when not connected, lost, or the transport changes', () => {

@@ -112,9 +112,17 @@ export function hasErrors(errors: IFormErrors): boolean {
   return errors.classicEmail !== undefined || errors.classicPassword !== undefined;
 }
 
-/** R-MOD-5: the option is for those who can grant it and only while it is not yet granted. */
-export function orgConsentOptionVisible(view: IConnectionView | undefined): boolean {
-  return !!view && view.orgConsent.canGrant && !view.orgConsent.granted;
+/**
+ * Whether the organisation's consent covers what a Modern sign-in with `transport` asks: the SMTP
+ * transport needs SMTP.Send besides (an older API that does not say reads as not granted).
+ */
+export function orgConsentCovers(view: IConnectionView, transport: Transport): boolean {
+  return view.orgConsent.granted && (transport !== 'smtp-oauth' || view.orgConsent.smtpGranted === true);
+}
+
+/** R-MOD-5: the option is for those who can grant it and only while it is not yet granted (for the transport chosen). */
+export function orgConsentOptionVisible(view: IConnectionView | undefined, transport: Transport): boolean {
+  return !!view && view.orgConsent.canGrant && !orgConsentCovers(view, transport);
 }
 
 /** Modern needs a sign-in when nothing healthy is connected with Modern, or the transport changes. */
