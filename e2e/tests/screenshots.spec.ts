@@ -104,7 +104,7 @@ async function everyState(page: Page, variant: IVariant & IAdmin): Promise<void>
   await state('14-disconnect-dialog');
   await page.getByRole('alertdialog').getByRole('button', { name: strings.disconnectKeep }).click();
   await summary.getByRole('button', { name: strings.disconnect }).click();
-  await page.getByRole('alertdialog').getByRole('button', { name: variant.upn }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: strings.disconnectConfirm.replace('{0}', variant.upn), exact: true }).click();
   await expect(page.getByTestId('status-state')).toHaveText(strings.stateNotConnected);
   await state('15-disconnected');
 
