@@ -142,7 +142,7 @@ describe('ConnectionSettings - closing a message or reloading leaves the focus o
     close.focus();
     await userEvent.keyboard('{Enter}');
     await waitFor(() => expect(screen.queryByTestId('page-notice')).not.toBeInTheDocument());
-    expect(screen.getByRole('button', { name: en.checkNow })).toHaveFocus();
+    await waitFor(() => expect(screen.getByRole('button', { name: en.checkNow })).toHaveFocus());
     api.failures.check = appError('network');
     await userEvent.keyboard('{Enter}');
     const error = await screen.findByTestId('summary-error');
@@ -151,7 +151,7 @@ describe('ConnectionSettings - closing a message or reloading leaves the focus o
     closeError.focus();
     await userEvent.keyboard('{Enter}');
     await waitFor(() => expect(screen.queryByTestId('summary-error')).not.toBeInTheDocument());
-    expect(screen.getByRole('button', { name: en.checkNow })).toHaveFocus();
+    await waitFor(() => expect(screen.getByRole('button', { name: en.checkNow })).toHaveFocus());
   });
 
   it('ConnectionSettings - closing the footer\'s error gives the focus back to Save; when Save went disabled (the settings were saved, the list not), to the page\'s title', async () => {
@@ -171,14 +171,14 @@ describe('ConnectionSettings - closing a message or reloading leaves the focus o
     screen.getByRole('button', { name: en.save }).focus();
     await userEvent.keyboard('{Enter}');
     await closeFooterError();
-    expect(screen.getByRole('button', { name: en.save })).toHaveFocus();
+    await waitFor(() => expect(screen.getByRole('button', { name: en.save })).toHaveFocus());
     // The API took the change, the settings list did not: nothing left to save.
     delete api.failures.patch;
     store.failSave = appError('network');
     await userEvent.keyboard('{Enter}');
     await closeFooterError();
     expect(screen.getByRole('button', { name: en.save })).toBeDisabled();
-    expect(screen.getByRole('heading', { level: 2, name: en.title })).toHaveFocus();
+    await waitFor(() => expect(screen.getByRole('heading', { level: 2, name: en.title })).toHaveFocus());
   });
 
   it('ConnectionSettings - closing the notice of a Disconnect (its button is gone) leaves the focus on the status card\'s heading', async () => {
@@ -192,7 +192,7 @@ describe('ConnectionSettings - closing a message or reloading leaves the focus o
     close.focus();
     await userEvent.keyboard('{Enter}');
     await waitFor(() => expect(screen.queryByTestId('page-notice')).not.toBeInTheDocument());
-    expect(screen.getByTestId('status-state')).toHaveFocus();
+    await waitFor(() => expect(screen.getByTestId('status-state')).toHaveFocus());
   });
 
   it('ConnectionSettings - Try again after a failed load leaves the focus on the page\'s title once loaded', async () => {

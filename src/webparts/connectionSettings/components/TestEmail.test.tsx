@@ -33,7 +33,7 @@ describe('TestEmail', () => {
     close.focus();
     fireEvent.click(close);
     await waitFor(() => expect(screen.queryByTestId('test-email-error')).not.toBeInTheDocument());
-    expect(screen.getByRole('button', { name: en.testEmailSend })).toHaveFocus();
+    await waitFor(() => expect(screen.getByRole('button', { name: en.testEmailSend })).toHaveFocus());
   });
 
   it('TestEmail - two on one page: each "Send to" field has its own label (no shared id)', () => {
