@@ -573,16 +573,17 @@ describe('configuration', () => {
     ]));
     expect(problems).toHaveLength(9);
   });
+  /** What loadConfig refuses in `env`, every problem at once (none: it loaded). */
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig(env, '/repo');
+      return [];
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).problems;
+    }
+  };
   it('loadConfig - a malformed API_PUBLIC_URL is named beside the other problems (the Message-ID domain derived from it does not throw first); one SharePoint origin, a Graph resource without a path, both storage endpoints when there is no key, and a relative LOCAL_KEK_FILE named', () => {
-    const problemsOf = (env: Record<string, string>): string[] => {
-      try {
-        loadConfig(env, '/repo');
-        return [];
-      } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).problems;
-      }
-    };
     expect(problemsOf({ API_PUBLIC_URL: 'x.azurewebsites.net', TENANT_ID: 'nope' })).toEqual(['API_PUBLIC_URL must be an absolute URL', 'TENANT_ID must be a GUID']);
     expect(problemsOf({ SHAREPOINT_ORIGIN: 'https://a.sharepoint.com,https://b.sharepoint.com' })).toEqual(['SHAREPOINT_ORIGIN must be one origin (scheme://host[:port], no path)']);
     expect(problemsOf({ SHAREPOINT_ORIGIN: 'https://a.sharepoint.com/sites' })).toEqual([expect.stringMatching(/^SHAREPOINT_ORIGIN must be an origin \(/)]);
@@ -595,14 +596,6 @@ describe('configuration', () => {
     expect(problemsOf({ NODE_ENV: 'production', LOCAL_KEK_FILE: 'keys/kek.json' })).toContain('KEY_VAULT_KEY_ID is required (LOCAL_KEK_FILE, its stand-in outside Azure, must be an absolute path)');
   });
   it('loadConfig - a misspelt NODE_ENV, a Key Vault reference App Service could not resolve, and a test time scale in production are refused, not run with', () => {
-    const problemsOf = (env: Record<string, string>): string[] => {
-      try {
-        loadConfig(env, '/repo');
-        return [];
-      } catch (e) {
-        return (e as ConfigError).problems;
-      }
-    };
     expect(problemsOf({ NODE_ENV: 'Production' })).toEqual(['NODE_ENV must be production or development (or unset for development), not "Production"']);
     expect(problemsOf({ NODE_ENV: 'development' })).toEqual([]);
     expect(problemsOf({ NODE_ENV: '' })).toEqual([]);

@@ -6,7 +6,7 @@ import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import type { IConnectionSettingsStrings } from '../loc';
 import { appError } from '../model/appError';
-import { connectedView, delivery, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore } from '../test/fakes';
+import { connectedView, delivery, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, PAGE_HOST } from '../test/fakes';
 import { ConnectionSettings } from './ConnectionSettings';
 import { themeFor } from './theme';
 
@@ -21,13 +21,9 @@ const LOST = { state: 'lost' as const, code: 'TOKEN_REVOKED', checkedAt: '2026-1
 function page(options: { api?: FakeConnectionApi; store?: FakeSettingsStore; deliveries?: FakeDeliveriesApi; strings?: IConnectionSettingsStrings; blockPopup?: boolean } = {}): JSX.Element {
   return (
     <ConnectionSettings
+      {...PAGE_HOST}
       services={{ settingsStore: options.store || new FakeSettingsStore({ enabled: true }), connectionApi: options.api || new FakeConnectionApi(connectedView()), directory: new FakeDirectory(), deliveries: options.deliveries || new FakeDeliveriesApi() }}
       strings={options.strings || en}
-      theme={themeFor('sharepoint')}
-      userEmail="adele@contoso.test"
-      pageOrigin="http://page.test"
-      popupPollMs={20}
-      signInClosedWaitMs={300}
       retryFollowUpsMs={[50, 300, 1000]}
       openWindow={() => (options.blockPopup ? null : ({ closed: false, location: { href: '' }, close: () => undefined } as unknown as Window))}
     />

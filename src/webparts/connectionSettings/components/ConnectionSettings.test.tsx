@@ -7,7 +7,7 @@ import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import { format, sentences, type IConnectionSettingsStrings } from '../loc';
 import { appError } from '../model/appError';
-import { CATALOG, connectedView, delivery, engineView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
+import { CATALOG, connectedView, delivery, engineView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView, PAGE_HOST } from '../test/fakes';
 import { ConnectionSettings } from './ConnectionSettings';
 import { themeFor } from './theme';
 import { formatTime } from './formatTime';
@@ -28,13 +28,9 @@ function renderPage(options: { api?: FakeConnectionApi; store?: FakeSettingsStor
   const popup = { closed: false, location: { href: '' }, close() { this.closed = true; } };
   render(
     <ConnectionSettings
+      {...PAGE_HOST}
       services={{ settingsStore: store, connectionApi: api, directory: new FakeDirectory(), deliveries: options.deliveries || new FakeDeliveriesApi() }}
       strings={options.strings || en}
-      theme={themeFor('sharepoint')}
-      userEmail="adele@contoso.test"
-      pageOrigin="http://page.test"
-      popupPollMs={20}
-      signInClosedWaitMs={300}
       retryFollowUpsMs={[50, 300, 1000, 2500]}
       openWindow={(url: string) => {
         opened.push(url);

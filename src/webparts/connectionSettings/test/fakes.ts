@@ -3,10 +3,20 @@ import type { IConnectionView, IModernStart, ITestEmailResult, Transport } from 
 import { DEFAULT_SETTINGS, type IAdminSettings, type IStoredSettings } from '../model/settings';
 import type { IConnectionApi, IConnectionPatch, IDeliveries, IDeliveriesApi, IDeliveriesPage, IDelivery, IDirectory, IPerson, ISettingsStore, IVisitorView } from '../services/interfaces';
 import type { ISignInResult } from '../services/signInLauncher';
+import { themeFor } from '../components/theme';
 
 /** In-memory collaborators for unit tests of the page (browser tests use the real ones). */
 
 export const CATALOG = 'https://localhost:4800/sites/catalog-a';
+
+/** What the web part class gives the page about its host, as the page tests set it (short sign-in waits). */
+export const PAGE_HOST = {
+  theme: themeFor('sharepoint'),
+  userEmail: 'adele@contoso.test',
+  pageOrigin: 'http://page.test',
+  popupPollMs: 20,
+  signInClosedWaitMs: 300
+} as const;
 
 export function notConnectedView(patch: Partial<IConnectionView> = {}): IConnectionView {
   return {
