@@ -96,6 +96,16 @@ describe('admin consent for rooms (real API, local tenant, Azurite over loopback
     expect(v.rooms).toEqual({ available: true, adminApproval: null });
   });
 
+  it('org consent with the SMTP transport - a tenant admin consenting for the organisation with SMTP chosen grants SMTP.Send to it too; with Graph chosen it does not (smtpGranted)', async () => {
+    const graph = await connect('megan@contoso.test', { user: 'megan@contoso.test', consentForOrg: true }, { orgConsent: true });
+    expect(graph.posted.message.ok).toBe(true);
+    expect((await view('megan@contoso.test')).orgConsent).toEqual({ granted: true, smtpGranted: false, canGrant: true });
+    const smtp = await connect('megan@contoso.test', { user: 'megan@contoso.test', consentForOrg: true }, { orgConsent: true, transport: 'smtp-oauth' });
+    expect(new URL(smtp.authorizeUrl).searchParams.get('scope')).toContain('SMTP.Send');
+    expect(smtp.posted.message.ok).toBe(true);
+    expect(await view('megan@contoso.test')).toMatchObject({ transport: 'smtp-oauth', orgConsent: { granted: true, smtpGranted: true, canGrant: true } });
+  });
+
   it('org consent granted, behind 150 accounts\' own grants - the organisation\'s grant is on the second page of oauth2PermissionGrants and is still seen', async () => {
     // One Principal grant per account that consented for itself, recorded before the tenant admin's
     // organisation-wide one: Graph lists 100 a page, so that one comes after an @odata.nextLink.
