@@ -65,7 +65,8 @@ m365(o, ['spo', 'page', 'add', '--webUrl', o.siteUrl, '--name', o.pageName, '--t
 m365(o, ['spo', 'page', 'clientsidewebpart', 'add', '--webUrl', o.siteUrl, '--pageName', o.pageName, '--webPartId', o.webPartId]);
 m365(o, ['spo', 'page', 'publish', '--webUrl', o.siteUrl, '--name', o.pageName]);
 // R-PAGE-2: a "Microsoft 365 connection settings" entry in the site's navigation (top left, the
-// quick launch) opens the page; once, however often this runs.
+// quick launch) opens the page; once, however often this runs with the same --language (another
+// language adds its own entry: remove the old one by hand).
 const NAV_TITLE = TITLES[o.language].nav;
 const pageUrl = `${new URL(o.siteUrl).pathname.replace(/\/$/, '')}/SitePages/${o.pageName}`;
 const nodes = m365(o, ['spo', 'navigation', 'node', 'list', '--webUrl', o.siteUrl, '--location', 'QuickLaunch'], []);

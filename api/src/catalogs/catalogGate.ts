@@ -3,6 +3,9 @@ import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
 import { findSettingsList, isNotFound, listsPath, SettingsListStore } from '../sharepoint/listMirror';
 
+/** Graph refusing the API's app-only token this site (Sites.Selected without a grant on it). */
+const isAccessDenied = (error: unknown): boolean => error instanceof ApiError && (error.upstream?.startsWith('Graph 403') ?? false);
+
 /** How long CatalogGate.neverConnected's answer for a catalog URL is kept. */
 export const NEVER_CONNECTED_KEPT_MS = 5 * 60_000;
 
@@ -38,7 +41,9 @@ export class CatalogGate {
     try {
       siteId = (await this.deps.graph.request<{ id: string }>(token, 'GET', `/sites/${site.hostname}:${site.pathname}:?$select=id`))?.id ?? null;
     } catch (error) {
-      if (isNotFound(error)) {
+      // 404: no such site. 403: a site the API holds no Sites.Selected grant on - every catalog has
+      // one (deploy.md step 5a), and a catalog known before (its list id kept) was answered above.
+      if (isNotFound(error) || isAccessDenied(error)) {
         return false;
       }
       throw error;

@@ -145,6 +145,19 @@ function list(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
+/**
+ * A URL that is only an origin (nothing after its host but a slash) as its origin - lower case,
+ * without a default port or the slash; anything else as it is, for the check to name.
+ */
+function originOf(value: string): string {
+  try {
+    const u = new URL(value);
+    return u.pathname === '/' && !u.search && !u.hash && !u.username && !value.endsWith('?') && !value.endsWith('#') ? u.origin : value;
+  } catch {
+    return value;
+  }
+}
+
 /** The host of a URL, or localhost when it is not one (the setting's own problem is reported beside). */
 function hostnameOf(value: string): string {
   try {
@@ -250,7 +263,8 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
   };
 
   /** One origin, as SharePoint's and Graph's resource names are: the scopes are built on it (`{origin}/.default`). */
-  const origin = (httpsOnly: boolean) => (v: string): string | undefined => (v.includes(',') ? 'must be one origin (scheme://host[:port], no path)' : origins(httpsOnly)(v)?.replace('a comma-separated list of origins', 'an origin'));
+  // Written as an origin may be (a trailing slash, upper case, :443), and read as its origin.
+  const origin = (httpsOnly: boolean) => (v: string): string | undefined => (v.includes(',') ? 'must be one origin (scheme://host[:port], no path)' : origins(httpsOnly)(originOf(v))?.replace('a comma-separated list of origins', 'an origin'));
   const port = Number(optional('PORT', '4700', int(0, 65535)));
   const host = optional('HOST', production ? '0.0.0.0' : 'localhost');
   const publicUrl = trimSlash(read('API_PUBLIC_URL', `http://localhost:${port}`, url(production)));
@@ -258,7 +272,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
   const tenantId = read('TENANT_ID', DEV_DEFAULTS.tenantId, uuid).toLowerCase();
   const authorityHost = trimSlash(read('AUTHORITY_HOST', 'https://localhost:4800', url(true)));
   const graphUrl = trimSlash(read('GRAPH_URL', 'https://localhost:4800/v1.0', url(true)));
-  const sharePointOrigin = trimSlash(read('SHAREPOINT_ORIGIN', 'https://localhost:4800', origin(true)));
+  const sharePointOrigin = originOf(read('SHAREPOINT_ORIGIN', 'https://localhost:4800', origin(true)));
   const clientId = read('CLIENT_ID', DEV_DEFAULTS.clientId, uuid).toLowerCase();
   // App Service passes a Key Vault reference it could not resolve as its own text: refused here rather than sent to Entra.
   const clientSecret = read('CLIENT_SECRET', DEV_DEFAULTS.clientSecret, (v) => (/^@Microsoft\.KeyVault\(/i.test(v) ? 'is an unresolved Key Vault reference (App Service could not read the secret: check its identity\'s access to the vault, then restart)' : undefined));
@@ -277,7 +291,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     problems.push('STORAGE_CONNECTION_STRING is required');
   } else if (connectionString && !/TableEndpoint=|AccountName=/i.test(connectionString)) {
     problems.push('STORAGE_CONNECTION_STRING must be an Azure Storage connection string (AccountName=...;AccountKey=... or TableEndpoint=...)');
-  } else if (connectionString && !/AccountKey=|SharedAccessSignature=|UseDevelopmentStorage=/i.test(connectionString) && !(/TableEndpoint=[^;]/i.test(connectionString) && /QueueEndpoint=[^;]/i.test(connectionString))) {
+  } else if (connectionString && !/AccountKey=|SharedAccessSignature=/i.test(connectionString) && !(/TableEndpoint=[^;]/i.test(connectionString) && /QueueEndpoint=[^;]/i.test(connectionString))) {
     // Without a key the API signs in with its identity at the endpoints named (storage/tables.ts identityEndpoints): it uses tables and queues.
     problems.push('STORAGE_CONNECTION_STRING without a key must name both TableEndpoint=... and QueueEndpoint=...');
   }
@@ -313,7 +327,7 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     tenantId,
     authorityHost,
     graphUrl,
-    graphResource: optional('GRAPH_RESOURCE', 'https://graph.microsoft.com', origin(true)),
+    graphResource: originOf(optional('GRAPH_RESOURCE', 'https://graph.microsoft.com', origin(true))),
     sharePointOrigin,
     smtp: { host: smtpHost, port: smtpPort, secure: optional('SMTP_SECURE', 'false', (v) => (v === 'true' || v === 'false' ? undefined : 'must be true or false')) === 'true' },
     smtpScope: optional('SMTP_SCOPE', 'https://outlook.office.com/SMTP.Send'),

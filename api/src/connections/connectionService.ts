@@ -84,9 +84,9 @@ export class ConnectionService {
   }
 
   public async view(principal: Principal, catalog: string): Promise<ConnectionView> {
-    const [{ record, etag }, granted, smtpGranted] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.granted(), this.deps.orgConsent.smtpGranted()]);
+    const [{ record, etag }, { granted, smtpGranted }] = await Promise.all([this.deps.connections.readForView(catalog), this.deps.orgConsent.consented()]);
     if (principal.kind === 'app' && etag === NEW_CONNECTION_ETAG) {
-      // The LMS reading a site nothing was ever set up for: told, as when it queues, whether it is a
+      // The LMS reading a site nothing was ever set up for (or forgotten): told, as when it queues, whether it is a
       // catalog at all (a misspelt URL), not shown an empty connection. The settings page finds that
       // itself (it reads the site's lists), so the admin's read stays as it is.
       const refusal = await this.deps.catalogs.neverConnected(catalog, new ApiError('NOT_CONNECTED'));

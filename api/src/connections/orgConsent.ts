@@ -128,13 +128,10 @@ export class OrgConsentStatus {
     this.cached = undefined;
   }
 
-  public async granted(): Promise<boolean> {
-    return coversOrganisation((await this.directory()).grants);
-  }
-
-  /** Whether the organisation's consent covers SMTP.Send too (the SMTP transport's own permission). */
-  public async smtpGranted(): Promise<boolean> {
-    return coversOrganisation((await this.directory()).grants, ['SMTP.Send']);
+  /** Whether the organisation's consent covers a Modern connection, and apart SMTP.Send (the SMTP transport's own permission): one directory read. */
+  public async consented(): Promise<{ granted: boolean; smtpGranted: boolean }> {
+    const { grants } = await this.directory();
+    return { granted: coversOrganisation(grants), smtpGranted: coversOrganisation(grants, ['SMTP.Send']) };
   }
 
   /** Whether a tenant admin approved rooms for the whole organisation (what the admin consent link asks). */
@@ -201,9 +198,9 @@ export class OrgConsentStatus {
     // Unknown is shown as "not granted" / "none" (the page then offers the org-consent option) and asked again next time.
     // A part whose permission the tenant did not grant (Graph 403: the consent help's reads are
     // optional, register-apps --with-consent-help) is an answer, kept like one: not asked again
-    // before the cache ends, and not logged - but the grants' read is not optional
-    // (DelegatedPermissionGrant.Read.All is always granted, docs/permissions.md): its 403 is logged,
-    // since the page then says nobody consented for the organisation whatever the tenant did.
+    // before the cache ends, and not logged - but the grants' read is not optional (its permission
+    // is always asked for, docs/permissions.md, though unverified on a real tenant): its 403 is
+    // logged, since the page then says nobody consented for the organisation whatever the tenant did.
     const known = <T>(result: PromiseSettledResult<T>, fallback: T, optional = true): T => {
       if (result.status === 'fulfilled') {
         return result.value;

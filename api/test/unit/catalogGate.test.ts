@@ -4,7 +4,7 @@ import type { GraphClient } from '../../src/graph/graphClient';
 import { SETTINGS_LIST, type SettingsListStore, type SettingsListState } from '../../src/sharepoint/listMirror';
 
 /** A gate over a fake Graph that knows `sites` (path -> its lists' names) and counts its requests. */
-function gateOver(sites: Record<string, string[]>, options: { failing?: boolean; registered?: string[]; empty?: 'site' | 'lists' } = {}) {
+function gateOver(sites: Record<string, string[]>, options: { failing?: boolean; registered?: string[]; empty?: 'site' | 'lists'; denied?: string[] } = {}) {
   const requests: string[] = [];
   const methods: string[] = [];
   const graph = {
@@ -16,6 +16,9 @@ function gateOver(sites: Record<string, string[]>, options: { failing?: boolean;
       }
       const site = /^\/sites\/[^:]+:(\/sites\/[^:]+):/.exec(path);
       if (site) {
+        if (options.denied?.includes(site[1])) {
+          throw new ApiError('PERMISSIONS_MISSING', { upstream: 'Graph 403 accessDenied' });
+        }
         if (!sites[site[1]]) {
           throw new ApiError('NOT_FOUND', { upstream: 'Graph 404 itemNotFound' });
         }
@@ -103,5 +106,16 @@ describe('CatalogGate.isCatalog / require - what counts as a catalog (R-SEC-2)',
     await expect(gate.require('https://t.test/sites/REGISTERED')).resolves.toBeUndefined();
     const failing = gateOver({ '/sites/catalog-a': [SETTINGS_LIST] }, { failing: true });
     await expect(failing.gate.require('https://t.test/sites/catalog-a')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  });
+});
+
+describe('CatalogGate - a site the API holds no grant on (Sites.Selected: Graph answers 403)', () => {
+  it('is no catalog - every catalog has the grant - and the LMS is told NOT_A_CATALOG once per NEVER_CONNECTED_KEPT_MS, not a Graph request a call', async () => {
+    const { gate, requests } = gateOver({ '/sites/team': ['Documents'] }, { denied: ['/sites/team'] });
+    expect(await gate.isCatalog('https://t.test/sites/team')).toBe(false);
+    for (let i = 0; i < 3; i++) {
+      expect((await gate.neverConnected('https://t.test/sites/team', refusal)).code).toBe('NOT_A_CATALOG');
+    }
+    expect(requests).toHaveLength(2);
   });
 });

@@ -31,20 +31,20 @@ describe('incremental consent (R-MOD-5)', () => {
     const identity = { appToken: async () => { tokens++; return 'x.e30.y'; } } as unknown as MicrosoftIdentity;
     const graph = { request: async () => ({ value: [] }), list: async () => [] } as unknown as GraphClient;
     const status = new OrgConsentStatus(config, identity, graph, () => undefined);
-    await status.granted();
+    await status.consented();
     expect(tokens).toBe(1);
     // Forged landings right after: the read just made stands.
     for (let i = 0; i < 20; i++) {
       status.forget({ throttled: true });
-      await status.granted();
+      await status.consented();
     }
     expect(tokens).toBe(1);
     status.forget({ throttled: true, now: Date.now() + FRESH_READ_INTERVAL_MS + 1 });
-    await status.granted();
+    await status.consented();
     expect(tokens).toBe(2);
     // A finished sign-in (a redeemed code) forgets at once.
     status.forget();
-    await status.granted();
+    await status.consented();
     expect(tokens).toBe(3);
   });
 
@@ -74,15 +74,15 @@ describe('incremental consent (R-MOD-5)', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
-  it('OrgConsentStatus.smtpGranted - the organisation\'s grant covers SMTP.Send only when a tenant admin consented to it (the SMTP transport\'s sign-in); one account\'s own grant is not the organisation\'s', async () => {
+  it('OrgConsentStatus.consented - the organisation\'s grant covers SMTP.Send only when a tenant admin consented to it (the SMTP transport\'s sign-in); one account\'s own grant is not the organisation\'s', async () => {
     const appToken = `x.${Buffer.from(JSON.stringify({ oid: '3a1f0c52-0000-4000-8000-000000000001' })).toString('base64url')}.y`;
     const identity = { appToken: async () => appToken, authority: 'https://login.example/tenant', redirectUri: 'https://api.example/v1/auth/callback' } as unknown as MicrosoftIdentity;
     const statusWith = (grants: { consentType: string; principalId?: string; scope: string }[]) =>
       new OrgConsentStatus(config, identity, { request: async () => ({ value: [] }), list: async () => grants } as unknown as GraphClient, () => undefined);
     const graphOnly = statusWith([{ consentType: 'AllPrincipals', scope: 'Mail.Send Calendars.ReadWrite User.Read' }, { consentType: 'Principal', principalId: 'u1', scope: 'SMTP.Send' }]);
-    expect([await graphOnly.granted(), await graphOnly.smtpGranted()]).toEqual([true, false]);
+    expect(await graphOnly.consented()).toEqual({ granted: true, smtpGranted: false });
     const both = statusWith([{ consentType: 'AllPrincipals', scope: 'Mail.Send Calendars.ReadWrite User.Read SMTP.Send' }]);
-    expect([await both.granted(), await both.smtpGranted()]).toEqual([true, true]);
+    expect(await both.consented()).toEqual({ granted: true, smtpGranted: true });
   });
 
   it('OrgConsentStatus - the grants\' read refused (Graph 403: DelegatedPermissionGrant.Read.All withdrawn, or a tenant that wants Directory.Read.All) is logged once per cache period, not hidden like the optional reads', async () => {
@@ -98,8 +98,8 @@ describe('incremental consent (R-MOD-5)', () => {
       }
     } as unknown as GraphClient;
     const status = new OrgConsentStatus(config, identity, graph, (error) => errors.push(error));
-    expect(await status.granted()).toBe(false);
-    expect(await status.granted()).toBe(false);
+    expect((await status.consented()).granted).toBe(false);
+    expect((await status.consented()).granted).toBe(false);
     expect(asked).toEqual([expect.stringContaining('/oauth2PermissionGrants')]);
     expect(errors).toEqual([expect.objectContaining({ code: 'PERMISSIONS_MISSING' })]);
   });

@@ -583,13 +583,20 @@ describe('configuration', () => {
       return (e as ConfigError).problems;
     }
   };
-  it('loadConfig - a malformed API_PUBLIC_URL is named beside the other problems (the Message-ID domain derived from it does not throw first); one SharePoint origin, a Graph resource without a path, both storage endpoints when there is no key, and a relative LOCAL_KEK_FILE named', () => {
+  it('loadConfig - a malformed API_PUBLIC_URL is named beside the other problems (the Message-ID domain derived from it does not throw first); one SharePoint origin, a Graph resource without a path (read as its origin), both storage endpoints when there is no key, and a relative LOCAL_KEK_FILE named', () => {
     expect(problemsOf({ API_PUBLIC_URL: 'x.azurewebsites.net', TENANT_ID: 'nope' })).toEqual(['API_PUBLIC_URL must be an absolute URL', 'TENANT_ID must be a GUID']);
     expect(problemsOf({ SHAREPOINT_ORIGIN: 'https://a.sharepoint.com,https://b.sharepoint.com' })).toEqual(['SHAREPOINT_ORIGIN must be one origin (scheme://host[:port], no path)']);
     expect(problemsOf({ SHAREPOINT_ORIGIN: 'https://a.sharepoint.com/sites' })).toEqual([expect.stringMatching(/^SHAREPOINT_ORIGIN must be an origin \(/)]);
     expect(problemsOf({ GRAPH_RESOURCE: 'https://graph.microsoft.com/v1.0' })).toEqual([expect.stringMatching(/^GRAPH_RESOURCE must be an origin/)]);
-    expect(problemsOf({ GRAPH_RESOURCE: 'https://graph.microsoft.com/' })).toEqual([expect.stringMatching(/^GRAPH_RESOURCE must be an origin/)]);
-    expect(loadConfig({ GRAPH_RESOURCE: 'https://graph.microsoft.us' }, '/repo').graphResource).toBe('https://graph.microsoft.us');
+    // An origin written with a trailing slash, in upper case or with its default port is that origin (Entra takes each).
+    for (const written of ['https://graph.microsoft.com/', 'https://Graph.Microsoft.com', 'https://graph.microsoft.com:443']) {
+      expect([problemsOf({ GRAPH_RESOURCE: written }), loadConfig({ GRAPH_RESOURCE: written }, '/repo').graphResource]).toEqual([[], 'https://graph.microsoft.com']);
+    }
+    expect(loadConfig({ SHAREPOINT_ORIGIN: 'https://Contoso.SharePoint.com/' }, '/repo').sharePointOrigin).toBe('https://contoso.sharepoint.com');
+    expect(problemsOf({ GRAPH_RESOURCE: 'https://graph.microsoft.com/?x' })).toEqual([expect.stringMatching(/^GRAPH_RESOURCE must be an origin/)]);
+    for (const sovereign of ['https://graph.microsoft.us', 'https://dod-graph.microsoft.us', 'https://microsoftgraph.chinacloudapi.cn']) {
+      expect(loadConfig({ GRAPH_RESOURCE: sovereign }, '/repo').graphResource).toBe(sovereign);
+    }
     expect(problemsOf({ STORAGE_CONNECTION_STRING: 'TableEndpoint=https://x.table.core.windows.net/' })).toEqual(['STORAGE_CONNECTION_STRING without a key must name both TableEndpoint=... and QueueEndpoint=...']);
     expect(problemsOf({ STORAGE_CONNECTION_STRING: 'TableEndpoint=https://x.table.core.windows.net/;QueueEndpoint=https://x.queue.core.windows.net/' })).toEqual([]);
     expect(problemsOf({ STORAGE_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=a2V5;EndpointSuffix=core.windows.net' })).toEqual([]);

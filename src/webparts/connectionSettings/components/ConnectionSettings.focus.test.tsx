@@ -217,7 +217,7 @@ describe('ConnectionSettings - closing a message or reloading leaves the focus o
     await waitFor(() => expect(screen.getByRole('heading', { level: 2, name: en.title })).toHaveFocus());
   });
 
-  it('ConnectionSettings - "Change account" on a Classic connection starts at the address; Reconnect (lost) at the password', async () => {
+  it('ConnectionSettings - "Change account" on a Classic connection starts at the address (Reconnect, at the password: ConnectionSettings.test)', async () => {
     const classic = { method: 'classic' as const, account: { email: 'christie@contoso.test', displayName: 'Christie Cline' } };
     render(page({ api: new FakeConnectionApi(connectedView(classic)), store: new FakeSettingsStore({ enabled: true, method: 'classic' }) }));
     await ready();
@@ -280,7 +280,7 @@ describe('ConnectionSettings - progress is said as it starts', () => {
 });
 
 describe('ConnectionSettings - two web parts on one page', () => {
-  it('ConnectionSettings - two web parts share no element id; each "Send to" field and alerts picker is labelled by its own label', async () => {
+  it('ConnectionSettings - two connected web parts (Advanced open) share no element id; each "Send to" field and alerts picker is labelled by its own label', async () => {
     const one = (): JSX.Element => page({ api: new FakeConnectionApi(connectedView()), deliveries: new FakeDeliveriesApi([delivery()]) });
     render(<div>{one()}{one()}</div>);
     await waitFor(() => expect(screen.getAllByRole('combobox')).toHaveLength(2));

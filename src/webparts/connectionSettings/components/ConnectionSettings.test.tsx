@@ -162,6 +162,20 @@ describe('ConnectionSettings', () => {
     expect(await screen.findByRole('checkbox', { name: en.orgConsentLabel })).not.toBeChecked();
   });
 
+  it('ConnectionSettings - a consent box ticked for SMTP is not kept when Graph (already consented) is chosen again: hidden, it is not sent', async () => {
+    const { api, popup } = renderPage({ api: new FakeConnectionApi(notConnectedView({ orgConsent: { granted: true, smtpGranted: false, canGrant: true } })) });
+    await ready();
+    await switchOn();
+    await userEvent.click(screen.getByRole('button', { name: en.advancedLabel }));
+    await userEvent.click(screen.getByRole('radio', { name: en.transportSmtp }));
+    await userEvent.click(await screen.findByRole('checkbox', { name: en.orgConsentLabel }));
+    await userEvent.click(screen.getByRole('radio', { name: en.transportGraph }));
+    expect(screen.queryByRole('checkbox', { name: en.orgConsentLabel })).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: en.connect }));
+    await waitFor(() => expect(popup.location.href).toBe(startOf(api.authorizeUrl)));
+    expect(api.calls.filter((c) => c.startsWith('modern'))).toEqual(['modern false graph http://page.test']);
+  });
+
   it('ConnectionSettings - Cancel restores the stored state', async () => {
     renderPage();
     await ready();

@@ -624,7 +624,8 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
             focusField={state.changingAccount && view.method === 'classic' ? (state.reconnecting ? 'password' : 'email') : undefined}
             showOrgConsentOption={orgConsentOptionVisible(view, values.transport)}
             onMethodChange={(method: AuthMethod) => edit({ method })}
-            onTransportChange={(transport: Transport) => edit({ transport })}
+            // A transport the organisation's consent already covers hides the option: a box ticked before is not kept (it would ask a tenant admin's consent again, unseen).
+            onTransportChange={(transport: Transport) => edit(orgConsentOptionVisible(view, transport) ? { transport } : { transport, orgConsent: false })}
             onOrgConsentChange={(orgConsent: boolean) => edit({ orgConsent })}
             onEmailChange={(classicEmail: string) => edit({ classicEmail })}
             onPasswordChange={(classicPassword: string) => edit({ classicPassword })}

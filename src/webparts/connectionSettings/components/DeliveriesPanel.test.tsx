@@ -314,6 +314,24 @@ describe('DeliveriesPanel - where the focus goes', () => {
     await waitFor(() => expect(screen.getAllByTestId('delivery-item')).toHaveLength(2));
   });
 
+  it('DeliveriesPanel - "Show all" after the listed status\'s count fell to 0 (its toggle is then disabled) leaves the focus on the heading', async () => {
+    const api = new FakeDeliveriesApi([delivery({ id: 'f', status: 'failed' }), delivery({ id: 's', status: 'sent' })]);
+    renderPanel(api);
+    await screen.findAllByTestId('delivery-item');
+    fireEvent.click(count('failed'));
+    await screen.findByTestId('deliveries-only');
+    await waitFor(() => expect(screen.getByRole('button', { name: en.deliveriesRefresh })).toBeEnabled());
+    api.items = [delivery({ id: 's', status: 'sent' })];
+    fireEvent.click(screen.getByRole('button', { name: en.deliveriesRefresh }));
+    await waitFor(() => expect(count('failed')).toHaveTextContent('0'));
+    const showAll = await screen.findByRole('button', { name: en.deliveriesShowAll });
+    showAll.focus();
+    fireEvent.click(showAll);
+    await waitFor(() => expect(screen.queryByTestId('deliveries-only')).not.toBeInTheDocument());
+    expect(count('failed')).toBeDisabled();
+    expect(focused()).toBe(screen.getByRole('heading', { name: en.deliveriesHeading }));
+  });
+
   it('DeliveriesPanel - "Show older" leaves the focus on the first item it added (its button goes after the last page)', async () => {
     const items = Array.from({ length: DELIVERIES_PAGE_SIZE + 2 }, (_, i) => delivery({ id: `n-${i}`, subject: `Item ${i}` }));
     renderPanel(new FakeDeliveriesApi(items));

@@ -223,8 +223,10 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
   /** "Show all" goes away as it is pressed: the focus goes back to the count toggle that listed one status. */
   const showAll = (): void => {
     const pressed = section.current?.querySelector<HTMLElement>(`[data-testid="deliveries-count-${only}"]`);
+    // A count that fell to 0 meanwhile is disabled once no longer pressed: the heading then.
+    const stays = only !== undefined && (page?.counts[only] ?? 0) > 0;
     setOnly(undefined);
-    if (pressed) {
+    if (pressed && stays) {
       pressed.focus();
     } else {
       focusHeading();

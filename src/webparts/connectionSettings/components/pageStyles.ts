@@ -1,4 +1,4 @@
-import { hiddenContentStyle, mergeStyles, type ITheme } from '@fluentui/react/lib/Styling';
+import { mergeStyles, type ITheme } from '@fluentui/react/lib/Styling';
 
 /**
  * An element the page moves the focus to (a message, a heading, an item): no outline for a
@@ -12,9 +12,6 @@ export function focusTargetClassName(theme: ITheme): string {
     }
   });
 }
-
-/** Read by screen readers, not shown (the page's progress, said as it changes). */
-export const visuallyHiddenClassName = (): string => mergeStyles(hiddenContentStyle);
 
 /**
  * The page's layout as Microsoft 365 admin pages have it: one form column of at most 640 px,
