@@ -4,7 +4,7 @@ import type { GraphClient } from '../../src/graph/graphClient';
 import { SETTINGS_LIST, type SettingsListStore, type SettingsListState } from '../../src/sharepoint/listMirror';
 
 /** A gate over a fake Graph that knows `sites` (path -> its lists' names) and counts its requests. */
-function gateOver(sites: Record<string, string[]>, options: { failing?: boolean; registered?: string[]; empty?: 'site' | 'lists'; denied?: string[] } = {}) {
+function gateOver(sites: Record<string, string[]>, options: { failing?: boolean | ApiError; registered?: string[]; empty?: 'site' | 'lists'; denied?: string[] } = {}) {
   const requests: string[] = [];
   const methods: string[] = [];
   const graph = {
@@ -12,7 +12,7 @@ function gateOver(sites: Record<string, string[]>, options: { failing?: boolean;
       requests.push(path);
       methods.push(method);
       if (options.failing) {
-        throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph 503' });
+        throw options.failing instanceof ApiError ? options.failing : new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph 503' });
       }
       const site = /^\/sites\/[^:]+:(\/sites\/[^:]+):/.exec(path);
       if (site) {
@@ -117,5 +117,8 @@ describe('CatalogGate - a site the API holds no grant on (Sites.Selected: Graph 
       expect((await gate.neverConnected('https://t.test/sites/team', refusal)).code).toBe('NOT_A_CATALOG');
     }
     expect(requests).toHaveLength(2);
+    // A failure that is not Graph's 403 (no upstream answer at all) is no answer: it is not taken for one.
+    const unanswered = gateOver({ '/sites/team': ['Documents'] }, { failing: new ApiError('SERVICE_UNAVAILABLE', { unanswered: true }) });
+    await expect(unanswered.gate.isCatalog('https://t.test/sites/team')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 });
