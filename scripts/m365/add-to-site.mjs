@@ -33,7 +33,7 @@ const TITLES = {
   en: { page: 'Microsoft 365 connection', nav: 'Microsoft 365 connection settings' },
   ja: { page: 'Microsoft 365 接続', nav: 'Microsoft 365 接続設定' }
 };
-if (!TITLES[o.language]) {
+if (o.part !== 'grant' && !TITLES[o.language]) {
   process.stderr.write(`--language must be en or ja (the site's language), not "${o.language}"\n`);
   process.exit(2);
 }

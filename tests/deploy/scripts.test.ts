@@ -180,6 +180,8 @@ describe('deployment scripts (CLI for Microsoft 365)', () => {
     expect(option(find(ja.commands, 'spo', 'navigation', 'node', 'add')[0], '--title')).toBe('Microsoft 365 接続設定');
     const fr = dryRun('add-to-site', [...args, '--language', 'fr']);
     expect([fr.status, fr.commands]).toEqual([2, []]);
+    // The SharePoint Administrator's grant writes no title: it does not read the language.
+    expect(dryRun('add-to-site', [...args, '--part', 'grant', '--language', 'fr']).status).toBe(0);
     expect(wrong.stderr).toContain('--part must be grant');
   });
 

@@ -165,7 +165,9 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
       ) : null}
 
       {method === 'classic' && (state === 'sending' || state === 'paused') ? (
-        <MessageBar messageBarType={retired ? MessageBarType.error : MessageBarType.warning} isMultiline={true} data-testid="classic-retiring" styles={{ root: { marginTop: 12 } }}
+        // Part of the card as it loads, not news: not delayed for screen readers to announce (the
+        // Classic option's own notice, below, says it when Classic is chosen).
+        <MessageBar messageBarType={retired ? MessageBarType.error : MessageBarType.warning} isMultiline={true} delayedRender={false} data-testid="classic-retiring" styles={{ root: { marginTop: 12 } }}
           actions={props.onSwitchToModern ? <div><DefaultButton text={strings.switchToModern} onClick={props.onSwitchToModern} disabled={props.disabled} /></div> : undefined}>
           <ClassicRetirementLines strings={strings} retired={retired} />
         </MessageBar>
