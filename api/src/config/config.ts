@@ -262,8 +262,10 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
     return undefined;
   };
 
-  /** One origin, as SharePoint's and Graph's resource names are: the scopes are built on it (`{origin}/.default`). */
-  // Written as an origin may be (a trailing slash, upper case, :443), and read as its origin.
+  /**
+   * One origin, as SharePoint's and Graph's resource names are: the scopes are built on it
+   * (`{origin}/.default`). Written as an origin may be (a trailing slash, upper case, :443), read as its origin.
+   */
   const origin = (httpsOnly: boolean) => (v: string): string | undefined => (v.includes(',') ? 'must be one origin (scheme://host[:port], no path)' : origins(httpsOnly)(originOf(v))?.replace('a comma-separated list of origins', 'an origin'));
   const port = Number(optional('PORT', '4700', int(0, 65535)));
   const host = optional('HOST', production ? '0.0.0.0' : 'localhost');

@@ -693,7 +693,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
           switchOn={state.values ? state.values.enabled : undefined}
           disabled={disabled}
           checking={state.verifying}
-          progress={busy === 'checking' ? strings.checkingConnection : busy === 'retrying' ? strings.retryingSending : busy === 'disconnecting' ? strings.disconnecting : undefined}
+          busy={busy}
           healthByAction={state.viewSource === 'action'}
           error={state.error && state.error.place === 'summary' ? state.error : undefined}
           onDismissError={() => {

@@ -12,7 +12,7 @@ import { basicAuthRetired } from '../model/classic';
 import { ClassicRetirementLines } from './ClassicRetirement';
 import { reconnectHelps } from '../model/reconnect';
 import { itemsText, summaryState, type SummaryState } from '../model/summary';
-import type { IPageError } from '../model/pageState';
+import type { Busy, IPageError } from '../model/pageState';
 import { FocusOnShow } from './FocusOnShow';
 import { useIds } from './ids';
 import { LazyBoundary } from './LazyBoundary';
@@ -30,8 +30,8 @@ export interface IStatusSummaryProps {
   disabled: boolean;
   /** The page is asking the API whether the health shown (as last stored) is still true. */
   checking: boolean;
-  /** What the admin's action under way does (Check now, Try again now, Disconnect): shown and said as it starts. */
-  progress?: string;
+  /** The page's action under way: this card's own (Check now, Try again now, Disconnect) is shown and said as it starts. */
+  busy?: Busy;
   /**
    * The view shown is what the admin's action brought (Check now, a save), not what the page found
    * by itself (its load, the background check): only then does a lost connection's reason take the focus.
@@ -107,6 +107,9 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
   const errorTakesFocus = !!error && !error.background;
   const reasonTakesFocus = repeatsReason ? errorTakesFocus : !!props.healthByAction;
   const time = (iso: string | null | undefined): string => formatTime(iso, strings);
+  // What this card says while one of its own actions is under way.
+  const progresses: Partial<Record<NonNullable<Busy>, string>> = { checking: strings.checkingConnection, retrying: strings.retryingSending, disconnecting: strings.disconnecting };
+  const progress = props.busy ? progresses[props.busy] : undefined;
   // A div per label/value pair (allowed in a dl): the pair wraps onto two lines where it is narrow.
   const row = (label: string, value: React.ReactNode, testId?: string): JSX.Element => (
     <div key={label} className="lms-grid-row">
@@ -216,12 +219,13 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
 
       {/* Always there, so what it says as an action starts is announced (politely); the spinner and its text come and go inside it. */}
       <div role="status" data-testid="summary-progress">
-        {props.progress ? (
-          <Spinner size={SpinnerSize.xSmall} label={props.progress} labelPosition="right" styles={{ root: { justifyContent: 'flex-start', marginTop: 8 } }} />
+        {progress ? (
+          <Spinner size={SpinnerSize.xSmall} label={progress} labelPosition="right" styles={{ root: { justifyContent: 'flex-start', marginTop: 8 } }} />
         ) : null}
       </div>
 
-      {props.checking && props.progress !== strings.checkingConnection ? (
+      {/* The background check's own spinner, unless Check now already says the same above. */}
+      {props.checking && props.busy !== 'checking' ? (
         <Spinner data-testid="checking-connection" size={SpinnerSize.xSmall} label={strings.checkingConnection} labelPosition="right" ariaLive="polite" styles={{ root: { justifyContent: 'flex-start', marginTop: 8 } }} />
       ) : null}
 
