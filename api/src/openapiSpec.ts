@@ -5,7 +5,7 @@
  */
 
 interface Parameter { in: string; name: string; required?: boolean; description?: string }
-interface Response { description?: string; headers?: Record<string, unknown>; content?: unknown }
+interface Response { description?: string; headers?: Record<string, unknown>; content?: Record<string, unknown> }
 interface Operation { parameters?: Parameter[]; responses?: Record<string, Response> }
 export interface OpenApiDocument { paths?: Record<string, Record<string, Operation>> }
 
@@ -25,6 +25,11 @@ export function describeSpec(document: OpenApiDocument): OpenApiDocument {
         if (status === '4XX' || status === '5XX') {
           response.description = 'A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja).';
           response.headers = { 'Retry-After': RETRY_AFTER };
+          // The routes declare the Problem schema as JSON; the answer's media type is RFC 9457's.
+          const json = response.content?.['application/json'];
+          if (json !== undefined) {
+            response.content = { 'application/problem+json': json };
+          }
         } else if (status === '202') {
           response.description = 'Accepted: stored, to be sent.';
           if (method === 'post' && path.endsWith('/notifications')) {

@@ -279,7 +279,8 @@ export function loadConfig(env: Env, repoRoot: string = findRepoRoot()): ApiConf
   // App Service passes a Key Vault reference it could not resolve as its own text: refused here rather than sent to Entra.
   const clientSecret = read('CLIENT_SECRET', DEV_DEFAULTS.clientSecret, (v) => (/^@Microsoft\.KeyVault\(/i.test(v) ? 'is an unresolved Key Vault reference (App Service could not read the secret: check its identity\'s access to the vault, then restart)' : undefined));
   const appIdUri = read('APP_ID_URI', DEV_DEFAULTS.appIdUri, (v) => (/^(api:\/\/|https:\/\/)\S+$/.test(v) ? undefined : 'must start with api:// or https://'));
-  const allowedOrigins = list(read('ALLOWED_ORIGINS', 'http://localhost:4300', origins(production)));
+  // Compared with the browser's Origin header, which is always the bare origin: each is read as its origin.
+  const allowedOrigins = list(read('ALLOWED_ORIGINS', 'http://localhost:4300', (v) => origins(production)(list(v).map(originOf).join(',')))).map(originOf);
   const uuids = (v: string): string | undefined => (list(v).every((id) => UUID.test(id)) ? undefined : 'must be a comma-separated list of GUIDs');
   const delegatedClients = list(optional('ALLOWED_DELEGATED_CLIENTS', DEV_DEFAULTS.webPartClientId, uuids)).map((id) => id.toLowerCase());
   const appClients = list(read('ALLOWED_APP_CLIENTS', DEV_DEFAULTS.lmsBackendClientId, uuids)).map((id) => id.toLowerCase());

@@ -227,6 +227,20 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
     ]));
     expect(doc.paths['/v1/catalogs/{catalog}/connection'].patch.requestBody).toBeDefined();
     expect(JSON.stringify(doc.components)).toContain('Problem');
+    // Each error answer is declared with the media type it is sent with (RFC 9457), not as plain JSON.
+    const errorMedia = new Set<string>();
+    for (const operations of Object.values(doc.paths as Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>>)) {
+      for (const operation of Object.values(operations)) {
+        for (const [status, response] of Object.entries(operation.responses ?? {})) {
+          if (/^[45]XX$/.test(status)) {
+            Object.keys(response.content ?? {}).forEach((media) => errorMedia.add(media));
+          }
+        }
+      }
+    }
+    const refused = await api.app.inject({ method: 'GET', url: url(CATALOG_A) });
+    expect(refused.statusCode).toBe(401);
+    expect([...errorMedia]).toEqual([String(refused.headers['content-type']).split(';')[0]]);
   });
 
   it('readyz - ready when storage answers', async () => {

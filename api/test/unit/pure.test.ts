@@ -593,6 +593,9 @@ describe('configuration', () => {
       expect([problemsOf({ GRAPH_RESOURCE: written }), loadConfig({ GRAPH_RESOURCE: written }, '/repo').graphResource]).toEqual([[], 'https://graph.microsoft.com']);
     }
     expect(loadConfig({ SHAREPOINT_ORIGIN: 'https://Contoso.SharePoint.com/' }, '/repo').sharePointOrigin).toBe('https://contoso.sharepoint.com');
+    // The allowed origins alike, each of the list: they are compared with the browser's Origin header.
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://Contoso.SharePoint.com/, https://teams.microsoft.com:443' }, '/repo').allowedOrigins).toEqual(['https://contoso.sharepoint.com', 'https://teams.microsoft.com']);
+    expect(problemsOf({ ALLOWED_ORIGINS: 'https://contoso.sharepoint.com,https://teams.microsoft.com/l/' })).toEqual(['ALLOWED_ORIGINS must be a comma-separated list of origins (scheme://host[:port], no path): "https://teams.microsoft.com/l/"']);
     expect(problemsOf({ GRAPH_RESOURCE: 'https://graph.microsoft.com/?x' })).toEqual([expect.stringMatching(/^GRAPH_RESOURCE must be an origin/)]);
     for (const sovereign of ['https://graph.microsoft.us', 'https://dod-graph.microsoft.us', 'https://microsoftgraph.chinacloudapi.cn']) {
       expect(loadConfig({ GRAPH_RESOURCE: sovereign }, '/repo').graphResource).toBe(sovereign);
