@@ -148,6 +148,32 @@ describe('launchSignIn', () => {
       expect(calls).toBeGreaterThanOrEqual(2);
     });
 
+    it('a window left open past the sign-in\'s lifetime ends the wait as expired (STATE_EXPIRED) and is closed; an end that came first is not changed by it', async () => {
+      const popup = fakePopup();
+      const started = Date.now();
+      const left = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => popup as unknown as Window, pollMs: 5, relayMs: 5, lifetimeMs: 80 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined]).poll }));
+      await expect(left).resolves.toEqual({ outcome: 'failed', code: 'STATE_EXPIRED' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(75);
+      expect(popup.closed).toBe(true);
+      // The lifetime counts from the authorize URL: a page still waiting for it does not expire.
+      let settle: (url: string) => void = () => undefined;
+      const controller = new AbortController();
+      const slow = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => fakePopup() as unknown as Window, pollMs: 5, lifetimeMs: 30 })(new Promise((resolve) => { settle = resolve; }), context({ signal: controller.signal }));
+      let ended: unknown;
+      slow.then((end) => { ended = end; }, () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(ended).toBeUndefined();
+      settle('http://api.test/a');
+      await expect(slow).resolves.toEqual({ outcome: 'failed', code: 'STATE_EXPIRED' });
+      const answered = fakePopup();
+      const first = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => answered as unknown as Window, pollMs: 5, lifetimeMs: 40 })(Promise.resolve('http://api.test/a'), context());
+      await tick();
+      post({ ok: true, completion: 'g'.repeat(43) });
+      await expect(first).resolves.toEqual({ outcome: 'signed-in', completion: 'g'.repeat(43) });
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(answered.closed).toBe(false);
+    });
+
     it('Teams saying its window was closed is a hint too: the API\'s answer ends it', async () => {
       const teams = { prepare: () => undefined, abandon: () => undefined, windowUrl: (url: string) => url, launchSignIn: () => ({ kind: 'teams' as const, result: Promise.resolve({ ok: false, catalog: null, cancelled: true }) }) };
       const result = fromLauncher(teams, 5, { relayMs: 5 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined, { ok: true, catalog: null, completion: 'e'.repeat(43) }]).poll }));

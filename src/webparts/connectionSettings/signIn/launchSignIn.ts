@@ -65,6 +65,11 @@ export interface IFollowOptions {
   closedWaitMs?: number;
   /** How long after the window reads closed the page is told (context.onClosedHint). */
   closedHintMs?: number;
+  /**
+   * How long the page waits at all, from the authorize URL: after that the sign-in can no longer
+   * finish, and the page ends it as expired (STATE_EXPIRED) instead of waiting in a window left open.
+   */
+  lifetimeMs?: number;
 }
 
 /** The callback posts its message and then closes: a closed window gets this long for it to arrive. */
@@ -94,19 +99,25 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
   const relayMs = follow.relayMs ?? 2000;
   const closedWaitMs = follow.closedWaitMs ?? SIGN_IN_LIFETIME_MS;
   const closedHintMs = follow.closedHintMs ?? CLOSED_HINT_MS;
+  const lifetimeMs = follow.lifetimeMs ?? SIGN_IN_LIFETIME_MS;
   return (authorizeUrl: Promise<string>, context: ISignInContext): Promise<LaunchEnd> => {
     launcher.prepare();
     return new Promise<LaunchEnd>((resolve, reject) => {
       let timer: ReturnType<typeof setInterval> | undefined;
       let relay: ReturnType<typeof setInterval> | undefined;
+      let expiry: ReturnType<typeof setTimeout> | undefined;
       let popup: Window | undefined;
       let done = false;
       let asking = false;
-      const finish = (end: LaunchEnd | { error: unknown }): void => {
+      /** `abandon`: the window is no use any more (cancelled, expired, failed to start): it is closed. */
+      const finish = (end: LaunchEnd | { error: unknown }, abandon: boolean = 'error' in end || end.outcome === 'cancelled'): void => {
         if (done) {
           return;
         }
         done = true;
+        if (expiry !== undefined) {
+          clearTimeout(expiry);
+        }
         window.removeEventListener('message', onMessage);
         context.signal.removeEventListener('abort', onAbort);
         if (timer !== undefined) {
@@ -115,7 +126,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
         if (relay !== undefined) {
           clearInterval(relay);
         }
-        if ('error' in end || end.outcome === 'cancelled') {
+        if (abandon) {
           launcher.abandon();
           if (popup && !popup.closed) {
             popup.close();
@@ -242,6 +253,8 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
         if (context.signal.aborted || done) {
           return;
         }
+        // The API started the sign-in's lifetime before this answer: past this nothing can finish it.
+        expiry = setTimeout(() => finish({ outcome: 'failed', code: 'STATE_EXPIRED' }, true), lifetimeMs);
         if (!follow(launcher.launchSignIn(url))) {
           // Blocked: the link the page offers opens the window in its own click, followed like this one.
           context.onBlocked(launcher.windowUrl(url), () => !done && follow(launcher.launchSignIn(url)));
