@@ -364,7 +364,9 @@ export class ConnectionService {
       throw new ApiError('NOT_CONNECTED');
     }
     await this.deps.testEmailPolicy(record, to);
-    const subject = language === 'ja' ? 'LMS の Microsoft 365 接続のテスト' : 'LMS Microsoft 365 connection test';
+    // The site's path names the catalog in the subject: an admin of several catalogs tells their tests apart.
+    const site = new URL(catalog).pathname;
+    const subject = language === 'ja' ? `LMS の Microsoft 365 接続のテスト（${site}）` : `LMS Microsoft 365 connection test (${site})`;
     const text = language === 'ja'
       ? `このメッセージは、カタログ ${catalog} の接続テストとして ${principal.kind === 'user' ? principal.name : 'LMS'} が送信しました。`
       : `This message was sent by ${principal.kind === 'user' ? principal.name : 'the LMS'} to test the Microsoft 365 connection of catalog ${catalog}.`;

@@ -19,6 +19,8 @@ interface Facts {
   remedy: string;
   page: string;
   waiting: number;
+  /** A restored notice: how many were held (or waited) when the connection worked again. */
+  held: number;
   wentOut: number;
   expired: number;
   failed: number;
@@ -51,7 +53,7 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
   en: {
     alert: {
       subject: (f) => `Action needed: the Microsoft 365 connection of catalog ${f.catalog} was lost`,
-      body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification is held and goes out once the connection works again, unless it expires first', 'notifications are held and go out once the connection works again, unless they expire first')}. ${f.reconnect ? 'Open the catalog\'s Microsoft 365 connection settings to reconnect' : 'The catalog\'s Microsoft 365 connection settings'}:\n${f.page}`
+      body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${f.waiting > 0 ? count(f.waiting, 'notification is held and goes out once the connection works again, unless it expires first', 'notifications are held and go out once the connection works again, unless they expire first') : 'No notification is held now; what the LMS queues from now on is held and goes out once the connection works again, unless it expires first'}. ${f.reconnect ? 'Open the catalog\'s Microsoft 365 connection settings to reconnect' : 'The catalog\'s Microsoft 365 connection settings'}:\n${f.page}`
     },
     reminder: {
       subject: (f) => `Reminder: the Microsoft 365 connection of catalog ${f.catalog} is still lost`,
@@ -59,21 +61,21 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
     },
     restored: {
       subject: (f) => `Restored: the Microsoft 365 connection of catalog ${f.catalog} works again`,
-      body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again.\n\nOf the notifications held while the connection was lost, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.\n\n${f.page}`
+      body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again.\n\n${f.held === 0 ? 'No notification was held while the connection was lost.' : `Of the notifications held while the connection was lost, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
     }
   },
   ja: {
     alert: {
-      subject: (f) => `対応が必要です：カタログ ${f.catalog} の Microsoft 365 接続が失われました`,
-      body: (f) => `LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。接続が回復すると送信されます（それまでに期限切れになったものを除く）。${f.reconnect ? 'カタログの Microsoft 365 接続設定を開いて再接続してください' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
+      subject: (f) => `対応が必要です：カタログ ${f.catalog} の Microsoft 365 接続が切れました`,
+      body: (f) => `LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${f.waiting} 件の通知を保留しています。接続が回復すると送信されます` : '現在、保留中の通知はありません。これから LMS が送る通知は保留され、接続が回復すると送信されます'}（それまでに期限切れになったものを除く）。${f.reconnect ? 'カタログの Microsoft 365 接続設定を開いて再接続してください' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     reminder: {
-      subject: (f) => `リマインダー：カタログ ${f.catalog} の Microsoft 365 接続は失われたままです`,
+      subject: (f) => `リマインダー：カタログ ${f.catalog} の Microsoft 365 接続は切れたままです`,
       body: (f) => `${f.since}以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。${f.reconnect ? '再接続はこちら' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     restored: {
-      subject: (f) => `回復：カタログ ${f.catalog} の Microsoft 365 接続が回復しました`,
-      body: (f) => `LMS は再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n接続が失われている間に保留した通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
+      subject: (f) => `回復：カタログ ${f.catalog} の Microsoft 365 接続が復旧しました`,
+      body: (f) => `LMS は再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n${f.held === 0 ? '接続が切れている間に保留した通知はありませんでした。' : `接続が切れている間に保留した通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
 };
@@ -86,7 +88,7 @@ const BLOCKED_TEXTS: typeof TEXTS = {
   en: {
     alert: {
       subject: (f) => `Action needed: Exchange Online stopped sending for catalog ${f.catalog}`,
-      body: (f) => `Exchange Online stopped ${f.account} from sending, so the LMS cannot send email notifications or meeting invitations for catalog ${f.catalog} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification waits and goes out once Exchange lets the account send again, unless it expires first', 'notifications wait and go out once Exchange lets the account send again, unless they expire first')}; the LMS tries again every hour. The catalog's Microsoft 365 connection settings:\n${f.page}`
+      body: (f) => `Exchange Online stopped ${f.account} from sending, so the LMS cannot send email notifications or meeting invitations for catalog ${f.catalog} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${f.waiting > 0 ? `${count(f.waiting, 'notification waits and goes out once Exchange lets the account send again, unless it expires first', 'notifications wait and go out once Exchange lets the account send again, unless they expire first')}` : 'No notification is waiting now: the LMS tries again as soon as one is, and a test email that goes through lifts the block at once'}. The catalog's Microsoft 365 connection settings:\n${f.page}`
     },
     reminder: {
       subject: (f) => `Reminder: Exchange Online still stops sending for catalog ${f.catalog}`,
@@ -94,13 +96,13 @@ const BLOCKED_TEXTS: typeof TEXTS = {
     },
     restored: {
       subject: (f) => `Restored: sending for catalog ${f.catalog} works again`,
-      body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog}.\n\nOf the notifications that waited, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.\n\n${f.page}`
+      body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog}.\n\n${f.held === 0 ? 'No notification was waiting.' : `Of the notifications that waited, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
     }
   },
   ja: {
     alert: {
       subject: (f) => `対応が必要です：Exchange Online がカタログ ${f.catalog} の送信を停止しました`,
-      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が送信待ちです。Exchange がこのアカウントからの送信を再び許可すると送信されます（それまでに期限切れになったものを除く）。LMS は 1 時間ごとに再試行します。カタログの Microsoft 365 接続設定：\n${f.page}`
+      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${f.waiting} 件の通知が送信待ちです。Exchange がこのアカウントからの送信を再び許可すると送信されます（それまでに期限切れになったものを除く）。` : '現在、送信待ちの通知はありません。通知が送信待ちになるとすぐに LMS が再試行します。テスト メールを送信できれば、停止はすぐに解除されます。'}カタログの Microsoft 365 接続設定：\n${f.page}`
     },
     reminder: {
       subject: (f) => `リマインダー：Exchange Online はカタログ ${f.catalog} の送信を停止したままです`,
@@ -108,7 +110,7 @@ const BLOCKED_TEXTS: typeof TEXTS = {
     },
     restored: {
       subject: (f) => `回復：カタログ ${f.catalog} の送信が再開されました`,
-      body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS はカタログ ${f.catalog} の通知を送信しています。\n\n送信待ちだった通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。\n\n${f.page}`
+      body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS はカタログ ${f.catalog} の通知を送信しています。\n\n${f.held === 0 ? '送信待ちの通知はありませんでした。' : `送信待ちだった通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
 };
@@ -137,6 +139,7 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     remedy: ERROR_CATALOGUE[code].remedy[lang],
     page,
     waiting: kind === 'restored' ? Math.max(0, held - wentOut - expired - failed) : now.pending,
+    held,
     wentOut,
     expired,
     failed,
@@ -175,8 +178,8 @@ export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: 
   // Classic, which holds a password, changing the password.
   const classic = facts.method === 'classic';
   const own = {
-    en: classic ? 'You can also change your password, which ends the LMS\'s access to your mailbox.' : `You can also remove the LMS's access to your account in My Apps: ${MY_APPS}`,
-    ja: classic ? 'パスワードを変更すると、LMS からメールボックスへのアクセスも終了します。' : `マイ アプリ（${MY_APPS}）で LMS のアクセスを取り消すこともできます。`
+    en: classic ? 'You can also change your password, which ends the LMS\'s access to your mailbox.' : `If you gave the consent yourself, you can also remove the LMS's access to your account in My Apps: ${MY_APPS}\nAccess that a tenant admin granted for the whole organization only a tenant admin can remove.`,
+    ja: classic ? 'パスワードを変更すると、LMS からメールボックスへのアクセスも終了します。' : `ご自身で同意した場合は、マイ アプリ（${MY_APPS}）で LMS のアクセスを取り消すこともできます。テナント管理者が組織全体に対して許可したアクセスは、テナント管理者のみが取り消せます。`
   };
   const texts = {
     en: {

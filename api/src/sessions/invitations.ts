@@ -537,7 +537,11 @@ export class SessionInvitations implements InvitationSender {
     const part = async (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<string[]> => {
       const ics = invitationIcs({ method, uid, sequence, organizer, attendees: who, revision, location });
       const subject = method === 'CANCEL' ? `Cancelled: ${revision.title}` : sequence > 0 ? `Updated: ${revision.title}` : revision.title;
-      const html = method === 'CANCEL' ? (revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`) : revision.html ?? `<p>${escapeHtml(revision.title)}</p>`;
+      // A CANCEL of a session that goes on is for attendees taken off it: the session is not cancelled,
+      // and its cancellation message (said to everyone when it is) is not theirs.
+      const html = method === 'REQUEST' ? revision.html ?? `<p>${escapeHtml(revision.title)}</p>`
+        : !revision.cancelled ? `<p>You are no longer an attendee of ${escapeHtml(revision.title)}; the meeting is removed from your calendar.</p>`
+          : revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`;
       // The SEQUENCE alone does not name a message: after a refused submission put the attempt back,
       // another revision (or a CANCEL) may go at that SEQUENCE - under the same Message-ID,
       // Exchange's duplicate detection could drop it. The same content again keeps its Message-ID.

@@ -46,7 +46,7 @@ describe('connection loss (real API, local tenant, Azurite over loopback)', () =
       expect(res.status).toBe(202);
       ids.push(res.body.id);
     }
-    const lost = /was lost|接続が失われました/;
+    const lost = /was lost|接続が切れました/;
     await eventually(async () => ((await notices('megan@contoso.test', lost)).length > 0 ? true : undefined), 30_000, 'the alert');
     // more failures, more dispatches, a monitor sweep: still one alert per recipient
     await queue(catalog, 'held 3');
@@ -57,7 +57,7 @@ describe('connection loss (real API, local tenant, Azurite over loopback)', () =
     const admins = await notices('megan@contoso.test', lost);
     const external = await notices('someone@partner.example', lost);
     expect([ja.length, en.length, admins.length, external.length]).toEqual([1, 1, 1, 1]);
-    expect(ja[0].subject).toContain('接続が失われました');
+    expect(ja[0].subject).toContain('接続が切れました');
     expect(ja[0].subject).not.toContain('Action needed');
     expect(en[0].subject).toMatch(/^Action needed/);
     expect(external[0].body.content).toContain('What to do');

@@ -56,7 +56,7 @@ describe('connection loss, cause by cause (real API, local tenant, Azurite over 
     pageToken = await stack.token(ADMIN);
   });
 
-  const alerts = async (upn: string): Promise<number> => (await inbox(stack, upn)).filter((m) => m.from.address === SENDER && /was lost|接続が失われました/.test(m.subject)).length;
+  const alerts = async (upn: string): Promise<number> => (await inbox(stack, upn)).filter((m) => m.from.address === SENDER && /was lost|接続が切れました/.test(m.subject)).length;
   const status = async (id: string): Promise<{ status: string; code?: string }> => (await stack.call('GET', catalogPath(catalog, `/notifications/${id}`), { token: lms })).body;
   const view = async (): Promise<{ health: { state: string; code: string | null; checkedAt: string; since?: string } }> => (await stack.call('GET', catalogPath(catalog, '/connection'), { token: pageToken })).body;
 

@@ -121,7 +121,7 @@ describe('modern connection (real API, local tenant, Azurite over loopback)', ()
       via: 'graph',
       from: { address: 'adele@contoso.test' },
       to: [{ address: 'learner1@contoso.test' }],
-      subject: expect.stringContaining('LMS Microsoft 365 connection test')
+      subject: `LMS Microsoft 365 connection test (${new URL(catalogA).pathname})`
     });
   });
 

@@ -509,6 +509,9 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     expect(update.subject).toBe('Updated: Safety training');
     const dropped = await eventually(async () => (await invitations('learner2@contoso.test'))[1], 10_000, 'the cancellation of the removed attendee');
     expect(parsed(dropped.calendar?.ics as string)).toMatchObject({ method: 'CANCEL', uid: first.uid, sequence: 1, attendees: ['learner2@contoso.test'] });
+    // The session goes on: the attendee taken off is told that, not that it is cancelled.
+    expect(dropped.body.content).toContain('You are no longer an attendee of Safety training');
+    expect(dropped.body.content).not.toContain('is cancelled');
 
     await cancel(catalogB, id, { revision: 3, message: 'Postponed to next term.' });
     await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');

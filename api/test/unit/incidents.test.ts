@@ -154,7 +154,7 @@ describe('incidents - one per loss, notices once each', () => {
     expect(en.text).toContain('Error code: TOKEN_REVOKED');
     expect(en.text).not.toMatch(/[ぁ-んァ-ン]/);
     const ja = noticeText('alert', 'ja', record, incident, 'p', counters);
-    expect(ja.subject).toContain('接続が失われました');
+    expect(ja.subject).toContain('接続が切れました');
     expect(ja.text).not.toContain('What to do');
     const both = noticeText('alert', 'both', record, incident, 'p', counters);
     expect(both.text).toContain('What to do');
@@ -214,8 +214,47 @@ describe('incidents - one per loss, notices once each', () => {
     expect(ja.text).toMatch(/^2026年1月5日 03:12（UTC）以降、/);
     expect(ja.subject).toMatch(/^リマインダー：/);
     const resolved: Incident = { ...incident, resolvedAt: '2026-01-05T04:00:00Z', restored: { claimedUntil: null, sentAt: null }, atResolution: { pending: 0, sent: 0, expired: 0, failed: 0 } };
-    expect(noticeText('restored', 'ja', connected(), resolved, 'p', counters).subject).toBe('回復：カタログ https://t.test/sites/a の Microsoft 365 接続が回復しました');
+    expect(noticeText('restored', 'ja', connected(), resolved, 'p', counters).subject).toBe('回復：カタログ https://t.test/sites/a の Microsoft 365 接続が復旧しました');
     expect(noticeText('restored', 'ja', connected(), { ...resolved, code: 'MAILBOX_FULL' }, 'p', counters).subject).toBe('回復：カタログ https://t.test/sites/a の送信が再開されました');
+  });
+
+  it('notices - nothing held or waiting is said in words, not as counts of 0; a block with nothing waiting promises no hourly try (there is none) but says what lifts it; the Japanese says 接続が切れ, as the page does', () => {
+    const record = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1');
+    const incident = record.incident as Incident;
+    const blocked: Incident = { ...incident, code: 'SENDING_BLOCKED' };
+    const none = { pending: 0, sent: 0, expired: 0, failed: 0 };
+    const some = { ...none, pending: 2 };
+    const text = (kind: 'alert' | 'reminder' | 'restored', language: 'en' | 'ja', i: Incident, counters: typeof none, r: ConnectionRecord = record): string => noticeText(kind, language, r, i, 'p', counters).text;
+    expect(text('alert', 'en', incident, none)).toContain('No notification is held now; what the LMS queues from now on is held and goes out once the connection works again, unless it expires first.');
+    expect(text('alert', 'en', incident, none)).not.toMatch(/\b0 notifications\b/);
+    expect(text('alert', 'ja', incident, none)).toContain('現在、保留中の通知はありません。これから LMS が送る通知は保留され、接続が回復すると送信されます（それまでに期限切れになったものを除く）。');
+    expect(text('alert', 'ja', incident, none)).not.toContain('0 件');
+    // The hourly try is the remedy's to say (while notifications wait), once; the alert's own paragraph says what waits.
+    const own = (t: string): string => t.slice(t.lastIndexOf('\n\n'));
+    expect(ERROR_CATALOGUE.SENDING_BLOCKED.remedy.en).toContain('while they do, the LMS tries again every hour');
+    expect(ERROR_CATALOGUE.SENDING_BLOCKED.remedy.ja).toContain('送信待ちの通知がある間、LMS は 1 時間ごとに再試行します。');
+    expect(own(text('alert', 'en', blocked, some))).toContain('2 notifications wait and go out once Exchange lets the account send again, unless they expire first.');
+    expect(own(text('alert', 'ja', blocked, some))).toContain('2 件の通知が送信待ちです。');
+    expect(own(text('alert', 'en', blocked, none))).toContain('No notification is waiting now: the LMS tries again as soon as one is, and a test email that goes through lifts the block at once.');
+    expect(own(text('alert', 'ja', blocked, none))).toContain('現在、送信待ちの通知はありません。通知が送信待ちになるとすぐに LMS が再試行します。');
+    for (const counters of [none, some]) {
+      expect(own(text('alert', 'en', blocked, counters))).not.toContain('every hour');
+      expect(own(text('alert', 'ja', blocked, counters))).not.toContain('1 時間ごと');
+    }
+    const resolvedWith = (i: Incident, pending: number): Incident => ({ ...i, resolvedAt: '2026-12-01T01:00:00Z', restored: { claimedUntil: null, sentAt: null }, atResolution: { pending, sent: 0, expired: 0, failed: 0 } });
+    expect(text('restored', 'en', resolvedWith(incident, 0), none, connected())).toContain('again.\n\nNo notification was held while the connection was lost.\n\np');
+    expect(text('restored', 'ja', resolvedWith(incident, 0), none, connected())).toContain('接続が切れている間に保留した通知はありませんでした。');
+    expect(text('restored', 'en', resolvedWith(blocked, 0), none, connected())).toContain('No notification was waiting.');
+    expect(text('restored', 'ja', resolvedWith(blocked, 0), none, connected())).toContain('送信待ちの通知はありませんでした。');
+    for (const [i, counters] of [[resolvedWith(incident, 0), none], [resolvedWith(blocked, 0), none]] as const) {
+      expect(text('restored', 'en', i, counters, connected())).not.toContain('0 went out');
+    }
+    // Something held: the counts, as before.
+    expect(text('restored', 'ja', resolvedWith(incident, 1), { pending: 0, sent: 1, expired: 0, failed: 0 }, connected())).toContain('接続が切れている間に保留した通知のうち、1 件を送信し、0 件は有効期限切れ、0 件は失敗しました。');
+    const japanese = (['alert', 'reminder', 'restored'] as const).flatMap((kind) => [incident, resolvedWith(incident, 1)].map((i) => noticeText(kind, 'ja', record, i, 'p', some)));
+    expect(japanese.filter((t) => /失われ/.test(t.subject + t.text))).toEqual([]);
+    expect(noticeText('alert', 'ja', record, incident, 'p', some).subject).toContain('接続が切れました');
+    expect(noticeText('reminder', 'ja', record, incident, 'p', some).subject).toContain('接続は切れたままです');
   });
 
   it('notices - the mailbox owner is told the settings page link as that, and My Apps with its own address; the time readable', () => {
@@ -223,7 +262,10 @@ describe('incidents - one per loss, notices once each', () => {
     const en = connectedNoticeText('en', facts).text;
     expect(en).toContain('(Dec 1, 2026, 00:00 UTC)');
     expect(en).toContain('disconnect your mailbox on the catalog\'s Microsoft 365 connection settings page:\nhttps://t.test/sites/a/SitePages/x.aspx\n');
-    expect(en).toContain('in My Apps: https://myapplications.microsoft.com');
+    expect(en).toContain('If you gave the consent yourself, you can also remove the LMS\'s access to your account in My Apps: https://myapplications.microsoft.com');
+    // My Apps cannot remove what a tenant admin granted for everyone: the owner is not sent to a dead end.
+    expect(en).toContain('Access that a tenant admin granted for the whole organization only a tenant admin can remove.');
+    expect(connectedNoticeText('ja', facts).text).toContain('テナント管理者が組織全体に対して許可したアクセスは、テナント管理者のみが取り消せます。');
     expect(en).not.toMatch(/My Apps:\s*https:\/\/t\.test/);
     const ja = connectedNoticeText('ja', facts).text;
     expect(ja).toContain('Megan が 2026年12月1日 00:00（UTC）に adele@contoso.test を');
