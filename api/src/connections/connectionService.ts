@@ -11,6 +11,7 @@ import type { MailTransport } from '../mail/transport';
 import type { SecretStore } from '../secrets/secretStore';
 import type { ErrorCode } from '@lms-m365/contracts';
 import { messageIdFor } from '../mail/message';
+import { sitePath } from '../health/notices';
 import type { CatalogGate } from '../catalogs/catalogGate';
 import { ConnectionStore } from './connectionStore';
 import { ConnectionWriter } from './connectionWriter';
@@ -365,7 +366,7 @@ export class ConnectionService {
     }
     await this.deps.testEmailPolicy(record, to);
     // The site's path names the catalog in the subject: an admin of several catalogs tells their tests apart.
-    const site = new URL(catalog).pathname;
+    const site = sitePath(catalog);
     const subject = language === 'ja' ? `LMS の Microsoft 365 接続のテスト（${site}）` : `LMS Microsoft 365 connection test (${site})`;
     const text = language === 'ja'
       ? `このメッセージは、カタログ ${catalog} の接続テストとして ${principal.kind === 'user' ? principal.name : 'LMS'} が送信しました。`

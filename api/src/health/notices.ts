@@ -12,6 +12,8 @@ export interface NoticeText {
 
 interface Facts {
   catalog: string;
+  /** The catalog's site path, which names it in a subject (the body has the whole URL). */
+  site: string;
   account: string;
   since: string;
   code: string;
@@ -44,6 +46,19 @@ export function readableTime(iso: string, language: 'en' | 'ja'): string {
     : `${part('month')} ${part('day')}, ${part('year')}, ${part('hour')}:${part('minute')} UTC`;
 }
 
+/**
+ * A catalog's site path (`/sites/catalog-a`): what tells a tenant's catalogs apart, short enough
+ * for a subject that says it in English and Japanese both. What is not a URL is shown as it is.
+ */
+export function sitePath(catalog: string): string {
+  try {
+    const path = new URL(catalog).pathname;
+    return path.length > 1 ? path : catalog;
+  } catch {
+    return catalog;
+  }
+}
+
 /** English counts: "1 notification is held", "4 notifications are held". */
 function count(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -52,29 +67,29 @@ function count(n: number, one: string, many: string): string {
 const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => string; body: (f: Facts) => string }>> = {
   en: {
     alert: {
-      subject: (f) => `Action needed: the Microsoft 365 connection of catalog ${f.catalog} was lost`,
+      subject: (f) => `Action needed: the Microsoft 365 connection of catalog ${f.site} was lost`,
       body: (f) => `The LMS can no longer send email notifications or meeting invitations for catalog ${f.catalog} as ${f.account} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${f.waiting > 0 ? count(f.waiting, 'notification is held and goes out once the connection works again, unless it expires first', 'notifications are held and go out once the connection works again, unless they expire first') : 'No notification is held now; what the LMS queues from now on is held and goes out once the connection works again, unless it expires first'}. ${f.reconnect ? 'Open the catalog\'s Microsoft 365 connection settings to reconnect' : 'The catalog\'s Microsoft 365 connection settings'}:\n${f.page}`
     },
     reminder: {
-      subject: (f) => `Reminder: the Microsoft 365 connection of catalog ${f.catalog} is still lost`,
+      subject: (f) => `Reminder: the Microsoft 365 connection of catalog ${f.site} is still lost`,
       body: (f) => `Since ${f.since}, the LMS cannot send for catalog ${f.catalog} as ${f.account}.\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification is held', 'notifications are held')}. ${f.reconnect ? 'Reconnect here' : 'The catalog\'s Microsoft 365 connection settings'}:\n${f.page}`
     },
     restored: {
-      subject: (f) => `Restored: the Microsoft 365 connection of catalog ${f.catalog} works again`,
+      subject: (f) => `Restored: the Microsoft 365 connection of catalog ${f.site} works again`,
       body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again.\n\n${f.held === 0 ? 'No notification was held while the connection was lost.' : `Of the notifications held while the connection was lost, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
     }
   },
   ja: {
     alert: {
-      subject: (f) => `対応が必要です：カタログ ${f.catalog} の Microsoft 365 接続が切れました`,
+      subject: (f) => `対応が必要です：カタログ ${f.site} の Microsoft 365 接続が切れました`,
       body: (f) => `LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${f.waiting} 件の通知を保留しています。接続が回復すると送信されます` : '現在、保留中の通知はありません。これから LMS が送る通知は保留され、接続が回復すると送信されます'}（それまでに期限切れになったものを除く）。${f.reconnect ? 'カタログの Microsoft 365 接続設定を開いて再接続してください' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     reminder: {
-      subject: (f) => `リマインダー：カタログ ${f.catalog} の Microsoft 365 接続は切れたままです`,
+      subject: (f) => `リマインダー：カタログ ${f.site} の Microsoft 365 接続は切れたままです`,
       body: (f) => `${f.since}以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。${f.reconnect ? '再接続はこちら' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     restored: {
-      subject: (f) => `回復：カタログ ${f.catalog} の Microsoft 365 接続が復旧しました`,
+      subject: (f) => `回復：カタログ ${f.site} の Microsoft 365 接続が復旧しました`,
       body: (f) => `LMS は再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n${f.held === 0 ? '接続が切れている間に保留した通知はありませんでした。' : `接続が切れている間に保留した通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
@@ -87,29 +102,29 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
 const BLOCKED_TEXTS: typeof TEXTS = {
   en: {
     alert: {
-      subject: (f) => `Action needed: Exchange Online stopped sending for catalog ${f.catalog}`,
+      subject: (f) => `Action needed: Exchange Online stopped sending for catalog ${f.site}`,
       body: (f) => `Exchange Online stopped ${f.account} from sending, so the LMS cannot send email notifications or meeting invitations for catalog ${f.catalog} (since ${f.since}).\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${f.waiting > 0 ? `${count(f.waiting, 'notification waits and goes out once Exchange lets the account send again, unless it expires first', 'notifications wait and go out once Exchange lets the account send again, unless they expire first')}` : 'No notification is waiting now: the LMS tries again as soon as one is, and a test email that goes through lifts the block at once'}. The catalog's Microsoft 365 connection settings:\n${f.page}`
     },
     reminder: {
-      subject: (f) => `Reminder: Exchange Online still stops sending for catalog ${f.catalog}`,
+      subject: (f) => `Reminder: Exchange Online still stops sending for catalog ${f.site}`,
       body: (f) => `Since ${f.since}, Exchange Online has stopped ${f.account} from sending, so the LMS cannot send for catalog ${f.catalog}.\n\nWhy: ${f.title} Error code: ${f.code}\nWhat to do: ${f.remedy}\n\n${count(f.waiting, 'notification waits', 'notifications wait')}.\n${f.page}`
     },
     restored: {
-      subject: (f) => `Restored: sending for catalog ${f.catalog} works again`,
+      subject: (f) => `Restored: sending for catalog ${f.site} works again`,
       body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog}.\n\n${f.held === 0 ? 'No notification was waiting.' : `Of the notifications that waited, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
     }
   },
   ja: {
     alert: {
-      subject: (f) => `対応が必要です：Exchange Online がカタログ ${f.catalog} の送信を停止しました`,
+      subject: (f) => `対応が必要です：Exchange Online がカタログ ${f.site} の送信を停止しました`,
       body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${f.waiting} 件の通知が送信待ちです。Exchange がこのアカウントからの送信を再び許可すると送信されます（それまでに期限切れになったものを除く）。` : '現在、送信待ちの通知はありません。通知が送信待ちになるとすぐに LMS が再試行します。テスト メールを送信できれば、停止はすぐに解除されます。'}カタログの Microsoft 365 接続設定：\n${f.page}`
     },
     reminder: {
-      subject: (f) => `リマインダー：Exchange Online はカタログ ${f.catalog} の送信を停止したままです`,
+      subject: (f) => `リマインダー：Exchange Online はカタログ ${f.site} の送信を停止したままです`,
       body: (f) => `${f.since}以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が送信待ちです。\n${f.page}`
     },
     restored: {
-      subject: (f) => `回復：カタログ ${f.catalog} の送信が再開されました`,
+      subject: (f) => `回復：カタログ ${f.site} の送信が再開されました`,
       body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS はカタログ ${f.catalog} の通知を送信しています。\n\n${f.held === 0 ? '送信待ちの通知はありませんでした。' : `送信待ちだった通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
@@ -132,6 +147,7 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
   const code = kind !== 'restored' && !needsAdmin(incident.code) && record.health.state === 'lost' && record.health.code ? record.health.code : incident.code;
   const facts = (lang: 'en' | 'ja'): Facts => ({
     catalog: record.catalog,
+    site: sitePath(record.catalog),
     account: record.account?.email ?? incident.code,
     since: readableTime(incident.since, lang),
     code,
@@ -183,11 +199,11 @@ export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: 
   };
   const texts = {
     en: {
-      subject: `Your mailbox was connected to catalog ${facts.catalog}`,
+      subject: `Your mailbox was connected to catalog ${sitePath(facts.catalog)}`,
       text: `${facts.admin} connected ${facts.account} to the LMS catalog ${facts.catalog} (${readableTime(facts.at, 'en')}). The LMS now sends that catalog's email notifications and meeting invitations as ${facts.account}.\n\nIf you did not expect this, ask the catalog's admins to disconnect your mailbox on the catalog's Microsoft 365 connection settings page:\n${facts.page}\n\n${own.en}`
     },
     ja: {
-      subject: `あなたのメールボックスがカタログ ${facts.catalog} に接続されました`,
+      subject: `あなたのメールボックスがカタログ ${sitePath(facts.catalog)} に接続されました`,
       text: `${facts.admin} が ${readableTime(facts.at, 'ja')}に ${facts.account} を LMS のカタログ ${facts.catalog} に接続しました。LMS は今後、このカタログのメール通知と会議出席依頼を ${facts.account} から送信します。\n\n心当たりがない場合は、カタログの管理者に、次の Microsoft 365 接続設定ページで接続を解除するよう依頼してください：\n${facts.page}\n\n${own.ja}`
     }
   };

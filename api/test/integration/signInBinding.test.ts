@@ -89,7 +89,8 @@ describe('sign-in binding, catalogs and races (real API, local tenant, Azurite o
     expect(res.body).toMatchObject({ method: 'modern', account: { email: 'nestor@contoso.test' }, connectedBy: 'adele@contoso.test' });
     await expectConsistent(catalogA);
     const notice = (await inbox('nestor@contoso.test')).find((m) => m.from.address === stack.config.alerts.sender);
-    expect(notice?.subject).toContain(catalogA);
+    expect(notice?.subject).toContain(new URL(catalogA).pathname);
+    expect(JSON.stringify(notice?.body)).toContain(catalogA);
     expect(JSON.stringify(notice)).toContain('adele@contoso.test');
     expect(stack.logs.text()).toMatch(/"audit":"connected"[^\n]*"account":"nestor@contoso.test"/);
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { emptyConnection, ConnectionRecord } from '../../src/connections/model';
 import { claimNotice, dueNotice, followIncident, Incident, noticeSent } from '../../src/health/incident';
-import { connectedNoticeText, noticeText, readableTime, restoredReady } from '../../src/health/notices';
+import { connectedNoticeText, sitePath, noticeText, readableTime, restoredReady } from '../../src/health/notices';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import { needsAdmin } from '../../src/errors/failureKind';
 import { AlertDeps, AlertService } from '../../src/health/alerts';
@@ -51,7 +51,7 @@ describe('incidents - one per loss, notices once each', () => {
     const record = followIncident(connected(), { ...connected(), blocked: { code: 'SENDING_BLOCKED', since: '2026-12-01T00:00:00Z' } }, '2026-12-01T00:00:00Z', () => 'b1');
     const incident = record.incident as Incident;
     const en = noticeText('alert', 'en', record, incident, 'p', { pending: 2, sent: 0, expired: 0, failed: 0 });
-    expect(en.subject).toBe('Action needed: Exchange Online stopped sending for catalog https://t.test/sites/a');
+    expect(en.subject).toBe('Action needed: Exchange Online stopped sending for catalog /sites/a');
     expect(en.text).toContain('Exchange Online stopped this account from sending.');
     expect(en.text).toContain('2 notifications wait and go out once Exchange lets the account send again, unless they expire first');
     expect(en.text).not.toMatch(/was lost|reconnect/i);
@@ -62,7 +62,7 @@ describe('incidents - one per loss, notices once each', () => {
     const record = followIncident(connected(), { ...connected(), blocked: { code: 'MAILBOX_FULL', since: '2026-12-01T00:00:00Z' } }, '2026-12-01T00:00:00Z', () => 'f1');
     const incident = record.incident as Incident;
     const en = noticeText('alert', 'en', record, incident, 'p', { pending: 1, sent: 0, expired: 0, failed: 0 });
-    expect(en.subject).toBe('Action needed: Exchange Online stopped sending for catalog https://t.test/sites/a');
+    expect(en.subject).toBe('Action needed: Exchange Online stopped sending for catalog /sites/a');
     expect(en.text).toContain(ERROR_CATALOGUE.MAILBOX_FULL.title.en);
     expect(en.text).toContain(ERROR_CATALOGUE.MAILBOX_FULL.remedy.en);
     expect(en.text).not.toMatch(/was lost|reconnect/i);
@@ -145,7 +145,16 @@ describe('incidents - one per loss, notices once each', () => {
     const incident = record.incident as Incident;
     const counters = { pending: 4, sent: 0, expired: 0, failed: 0 };
     const en = noticeText('alert', 'en', record, incident, 'https://t.test/sites/a/SitePages/x.aspx', counters);
-    expect(en.subject).toContain('https://t.test/sites/a');
+    // The subject names the catalog by its site's path (the whole URL is in the body): short enough
+    // that a subject in English and Japanese both shows its Japanese half in a mail list.
+    expect(en.subject).toBe('Action needed: the Microsoft 365 connection of catalog /sites/a was lost');
+    expect(en.text).toContain('for catalog https://t.test/sites/a as');
+    const long = { ...record, catalog: 'https://contoso.sharepoint.com/sites/onboarding-2027' };
+    const bothSubject = noticeText('alert', 'both', long, incident, 'p', counters).subject;
+    expect(bothSubject).toBe('Action needed: the Microsoft 365 connection of catalog /sites/onboarding-2027 was lost / 対応が必要です：カタログ /sites/onboarding-2027 の Microsoft 365 接続が切れました');
+    expect(bothSubject.indexOf('対応が必要です')).toBeLessThan(100);
+    expect(sitePath('https://t.test/')).toBe('https://t.test/');
+    expect(sitePath('not a url')).toBe('not a url');
     expect(en.text).toContain(ERROR_CATALOGUE.TOKEN_REVOKED.title.en);
     expect(en.text).toContain(ERROR_CATALOGUE.TOKEN_REVOKED.remedy.en);
     expect(en.text).toContain('https://t.test/sites/a/SitePages/x.aspx');
@@ -214,8 +223,8 @@ describe('incidents - one per loss, notices once each', () => {
     expect(ja.text).toMatch(/^2026年1月5日 03:12（UTC）以降、/);
     expect(ja.subject).toMatch(/^リマインダー：/);
     const resolved: Incident = { ...incident, resolvedAt: '2026-01-05T04:00:00Z', restored: { claimedUntil: null, sentAt: null }, atResolution: { pending: 0, sent: 0, expired: 0, failed: 0 } };
-    expect(noticeText('restored', 'ja', connected(), resolved, 'p', counters).subject).toBe('回復：カタログ https://t.test/sites/a の Microsoft 365 接続が復旧しました');
-    expect(noticeText('restored', 'ja', connected(), { ...resolved, code: 'MAILBOX_FULL' }, 'p', counters).subject).toBe('回復：カタログ https://t.test/sites/a の送信が再開されました');
+    expect(noticeText('restored', 'ja', connected(), resolved, 'p', counters).subject).toBe('回復：カタログ /sites/a の Microsoft 365 接続が復旧しました');
+    expect(noticeText('restored', 'ja', connected(), { ...resolved, code: 'MAILBOX_FULL' }, 'p', counters).subject).toBe('回復：カタログ /sites/a の送信が再開されました');
   });
 
   it('notices - nothing held or waiting is said in words, not as counts of 0; a block with nothing waiting promises no hourly try (there is none) but says what lifts it; the Japanese says 接続が切れ, as the page does', () => {
