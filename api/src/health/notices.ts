@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE, reconnectHelps } from '@lms-m365/contracts';
+import { ERROR_CATALOGUE, OUTBOX_COUNT_CAP, reconnectHelps } from '@lms-m365/contracts';
 import type { ConnectionRecord } from '../connections/model';
 import type { Incident, NoticeKind, OutboxCounters } from './incident';
 import { needsAdmin } from '../errors/failureKind';
@@ -21,8 +21,9 @@ interface Facts {
   remedy: string;
   page: string;
   waiting: number;
-  /** A restored notice: how many were held (or waited) when the connection worked again. */
+  /** A restored notice: how many were held (or waited) when the connection worked again, and when that was. */
   held: number;
+  resumed: string;
   wentOut: number;
   expired: number;
   failed: number;
@@ -59,9 +60,17 @@ export function sitePath(catalog: string): string {
   }
 }
 
-/** English counts: "1 notification is held", "4 notifications are held". */
+/**
+ * English counts: "1 notification is held", "1,234 notifications are held"; the outbox counts up to
+ * OUTBOX_COUNT_CAP, so that many reads "10,000 or more" (the page says "10,000+").
+ */
 function count(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return n >= OUTBOX_COUNT_CAP ? `${OUTBOX_COUNT_CAP.toLocaleString('en-US')} or more ${many}` : `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** Japanese counts: "4 件", "1,234 件", "10,000 件以上". */
+function ken(n: number): string {
+  return n >= OUTBOX_COUNT_CAP ? `${OUTBOX_COUNT_CAP.toLocaleString('ja-JP')} 件以上` : `${n.toLocaleString('ja-JP')} 件`;
 }
 
 const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => string; body: (f: Facts) => string }>> = {
@@ -76,21 +85,21 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
     },
     restored: {
       subject: (f) => `Restored: the Microsoft 365 connection of catalog ${f.site} works again`,
-      body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again.\n\n${f.held === 0 ? 'No notification was held while the connection was lost.' : `Of the notifications held while the connection was lost, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
+      body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again (since ${f.resumed}).\n\n${f.held === 0 ? 'No notification was held while the connection was lost.' : `Of the notifications held while the connection was lost, ${f.wentOut.toLocaleString('en-US')} went out, ${f.expired.toLocaleString('en-US')} had expired and ${f.failed.toLocaleString('en-US')} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
     }
   },
   ja: {
     alert: {
       subject: (f) => `対応が必要です：カタログ ${f.site} の Microsoft 365 接続が切れました`,
-      body: (f) => `LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${f.waiting} 件の通知を保留しています。接続が回復すると送信されます` : '現在、保留中の通知はありません。これから LMS が送る通知は保留され、接続が回復すると送信されます'}（それまでに期限切れになったものを除く）。${f.reconnect ? 'カタログの Microsoft 365 接続設定を開いて再接続してください' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
+      body: (f) => `LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${ken(f.waiting)}の通知を保留しています。接続が回復すると送信されます` : '現在、保留中の通知はありません。これから LMS が送る通知は保留され、接続が回復すると送信されます'}（それまでに期限切れになったものを除く）。${f.reconnect ? 'カタログの Microsoft 365 接続設定を開いて再接続してください' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     reminder: {
       subject: (f) => `リマインダー：カタログ ${f.site} の Microsoft 365 接続は切れたままです`,
-      body: (f) => `${f.since}以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知を保留しています。${f.reconnect ? '再接続はこちら' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
+      body: (f) => `${f.since}以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${ken(f.waiting)}の通知を保留しています。${f.reconnect ? '再接続はこちら' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     restored: {
       subject: (f) => `回復：カタログ ${f.site} の Microsoft 365 接続が復旧しました`,
-      body: (f) => `LMS は再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n${f.held === 0 ? '接続が切れている間に保留した通知はありませんでした。' : `接続が切れている間に保留した通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。`}\n\n${f.page}`
+      body: (f) => `LMS は ${f.resumed}から再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n${f.held === 0 ? '接続が切れている間に保留した通知はありませんでした。' : `接続が切れている間に保留した通知のうち、${ken(f.wentOut)}を送信し、${ken(f.expired)}は有効期限切れ、${ken(f.failed)}は失敗しました。${ken(f.waiting)}は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
 };
@@ -111,21 +120,21 @@ const BLOCKED_TEXTS: typeof TEXTS = {
     },
     restored: {
       subject: (f) => `Restored: sending for catalog ${f.site} works again`,
-      body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog}.\n\n${f.held === 0 ? 'No notification was waiting.' : `Of the notifications that waited, ${f.wentOut} went out, ${f.expired} had expired and ${f.failed} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
+      body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog} (since ${f.resumed}).\n\n${f.held === 0 ? 'No notification was waiting.' : `Of the notifications that waited, ${f.wentOut.toLocaleString('en-US')} went out, ${f.expired.toLocaleString('en-US')} had expired and ${f.failed.toLocaleString('en-US')} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
     }
   },
   ja: {
     alert: {
       subject: (f) => `対応が必要です：Exchange Online がカタログ ${f.site} の送信を停止しました`,
-      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${f.waiting} 件の通知が送信待ちです。Exchange がこのアカウントからの送信を再び許可すると送信されます（それまでに期限切れになったものを除く）。` : '現在、送信待ちの通知はありません。通知が送信待ちになるとすぐに LMS が再試行します。テスト メールを送信できれば、停止はすぐに解除されます。'}カタログの Microsoft 365 接続設定：\n${f.page}`
+      body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${ken(f.waiting)}の通知が送信待ちです。Exchange がこのアカウントからの送信を再び許可すると送信されます（それまでに期限切れになったものを除く）。` : '現在、送信待ちの通知はありません。通知が送信待ちになるとすぐに LMS が再試行します。テスト メールを送信できれば、停止はすぐに解除されます。'}カタログの Microsoft 365 接続設定：\n${f.page}`
     },
     reminder: {
       subject: (f) => `リマインダー：Exchange Online はカタログ ${f.site} の送信を停止したままです`,
-      body: (f) => `${f.since}以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting} 件の通知が送信待ちです。\n${f.page}`
+      body: (f) => `${f.since}以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${ken(f.waiting)}の通知が送信待ちです。\n${f.page}`
     },
     restored: {
       subject: (f) => `回復：カタログ ${f.site} の送信が再開されました`,
-      body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS はカタログ ${f.catalog} の通知を送信しています。\n\n${f.held === 0 ? '送信待ちの通知はありませんでした。' : `送信待ちだった通知のうち、${f.wentOut} 件を送信し、${f.expired} 件は有効期限切れ、${f.failed} 件は失敗しました。${f.waiting} 件は送信の順番を待っています。`}\n\n${f.page}`
+      body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS は ${f.resumed}からカタログ ${f.catalog} の通知を送信しています。\n\n${f.held === 0 ? '送信待ちの通知はありませんでした。' : `送信待ちだった通知のうち、${ken(f.wentOut)}を送信し、${ken(f.expired)}は有効期限切れ、${ken(f.failed)}は失敗しました。${ken(f.waiting)}は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
 };
@@ -156,6 +165,7 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     page,
     waiting: kind === 'restored' ? Math.max(0, held - wentOut - expired - failed) : now.pending,
     held,
+    resumed: readableTime(incident.resolvedAt ?? '', lang),
     wentOut,
     expired,
     failed,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { emptyConnection, ConnectionRecord } from '../../src/connections/model';
 import { claimNotice, dueNotice, followIncident, Incident, noticeSent } from '../../src/health/incident';
 import { connectedNoticeText, sitePath, noticeText, readableTime, restoredReady } from '../../src/health/notices';
-import { ERROR_CATALOGUE } from '@lms-m365/contracts';
+import { ERROR_CATALOGUE, OUTBOX_COUNT_CAP } from '@lms-m365/contracts';
 import { needsAdmin } from '../../src/errors/failureKind';
 import { AlertDeps, AlertService } from '../../src/health/alerts';
 
@@ -251,13 +251,21 @@ describe('incidents - one per loss, notices once each', () => {
       expect(own(text('alert', 'ja', blocked, counters))).not.toContain('1 時間ごと');
     }
     const resolvedWith = (i: Incident, pending: number): Incident => ({ ...i, resolvedAt: '2026-12-01T01:00:00Z', restored: { claimedUntil: null, sentAt: null }, atResolution: { pending, sent: 0, expired: 0, failed: 0 } });
-    expect(text('restored', 'en', resolvedWith(incident, 0), none, connected())).toContain('again.\n\nNo notification was held while the connection was lost.\n\np');
+    expect(text('restored', 'en', resolvedWith(incident, 0), none, connected())).toContain('again (since Dec 1, 2026, 01:00 UTC).\n\nNo notification was held while the connection was lost.\n\np');
+    expect(text('restored', 'ja', resolvedWith(incident, 0), none, connected())).toContain('LMS は 2026年12月1日 01:00（UTC）から再びカタログ');
     expect(text('restored', 'ja', resolvedWith(incident, 0), none, connected())).toContain('接続が切れている間に保留した通知はありませんでした。');
+    expect(text('restored', 'en', resolvedWith(blocked, 0), none, connected())).toContain('the LMS sends for catalog https://t.test/sites/a (since Dec 1, 2026, 01:00 UTC).');
     expect(text('restored', 'en', resolvedWith(blocked, 0), none, connected())).toContain('No notification was waiting.');
     expect(text('restored', 'ja', resolvedWith(blocked, 0), none, connected())).toContain('送信待ちの通知はありませんでした。');
     for (const [i, counters] of [[resolvedWith(incident, 0), none], [resolvedWith(blocked, 0), none]] as const) {
       expect(text('restored', 'en', i, counters, connected())).not.toContain('0 went out');
     }
+    // Large counts are written as numbers are (1,234), and the outbox's cap as what it is: a lower bound.
+    expect(text('alert', 'en', incident, { ...none, pending: 1234 })).toContain('1,234 notifications are held and go out');
+    expect(text('alert', 'en', incident, { ...none, pending: OUTBOX_COUNT_CAP })).toContain('10,000 or more notifications are held and go out');
+    expect(text('reminder', 'ja', incident, { ...none, pending: OUTBOX_COUNT_CAP })).toContain('10,000 件以上の通知を保留しています。');
+    expect(text('alert', 'ja', blocked, { ...none, pending: 1234 })).toContain('1,234 件の通知が送信待ちです。');
+    expect(text('restored', 'en', resolvedWith(incident, 2000), { pending: 0, sent: 1500, expired: 500, failed: 0 }, connected())).toContain('1,500 went out, 500 had expired and 0 failed.');
     // Something held: the counts, as before.
     expect(text('restored', 'ja', resolvedWith(incident, 1), { pending: 0, sent: 1, expired: 0, failed: 0 }, connected())).toContain('接続が切れている間に保留した通知のうち、1 件を送信し、0 件は有効期限切れ、0 件は失敗しました。');
     const japanese = (['alert', 'reminder', 'restored'] as const).flatMap((kind) => [incident, resolvedWith(incident, 1)].map((i) => noticeText(kind, 'ja', record, i, 'p', some)));
