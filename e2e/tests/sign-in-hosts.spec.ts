@@ -176,8 +176,10 @@ test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion co
   await page.getByRole('switch', { name: en.masterSwitchLabel }).click();
   await signInInPopup(page, () => page.getByRole('button', { name: en.connect, exact: true }).click(), 'nestor@contoso.test');
   await expect(page.getByTestId('connected-account')).toContainText('nestor@contoso.test');
-  const inbox = await (await fetch(`${TENANT()}/_admin/mailboxes/nestor@contoso.test/messages?folder=inbox`)).json() as { value: Array<{ subject: string; from: { address: string } }> };
-  expect(inbox.value.map((m) => m.subject)).toEqual([expect.stringContaining(`${TENANT()}/sites/catalog-a`)]);
+  const inbox = await (await fetch(`${TENANT()}/_admin/mailboxes/nestor@contoso.test/messages?folder=inbox`)).json() as { value: Array<{ subject: string; body: { content: string }; from: { address: string } }> };
+  // The subject names the catalog by its site's path, the body by its URL.
+  expect(inbox.value.map((m) => m.subject)).toEqual([expect.stringMatching(/^Your mailbox was connected to catalog \/sites\/catalog-a( \/ |$)/)]);
+  expect(inbox.value[0].body.content).toContain(`${TENANT()}/sites/catalog-a`);
 });
 
 test('sign-in link opened elsewhere (R-SEC-1) - the admin\'s window binds the sign-in to its browser (the API\'s start page sets a cookie); a colleague who signs in through the same link in their own browser is told it was started elsewhere and binds nothing; the admin\'s window then signs in', async ({ page, browser }) => {

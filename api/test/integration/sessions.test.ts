@@ -625,7 +625,7 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
    */
   const restoredNotice = async (account: string): Promise<MailboxMessage> => {
     const found = await eventually(async () => {
-      const got = (await inbox(stack, 'megan@contoso.test')).filter((m) => /^Restored/.test(m.subject) && m.body.content.includes(` as ${account} again.`));
+      const got = (await inbox(stack, 'megan@contoso.test')).filter((m) => /^Restored/.test(m.subject) && m.body.content.includes(` as ${account} again (since `));
       return got.length > 0 ? got : undefined;
     }, 30_000, 'the restored notice');
     expect(found).toHaveLength(1);
