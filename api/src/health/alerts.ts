@@ -6,7 +6,7 @@ import type { ConnectionRecord } from '../connections/model';
 import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
 import { claimNotice, dueNotice, Incident, NoticeKind, noticeOf, noticeSent, OutboxCounters } from './incident';
-import { connectedNoticeText, NoticeLanguage, noticeText, restoredReady } from './notices';
+import { connectedNoticeText, NoticeLanguage, noticeText, restoredReady, type NoticeAudience } from './notices';
 
 export interface AlertDeps {
   config: AlertsConfig;
@@ -237,6 +237,7 @@ export class AlertService {
       byLanguage.set(language, [...(byLanguage.get(language) ?? []), address]);
     }
     const page = `${record.catalog}${this.deps.config.settingsPagePath}`;
+    const audience: NoticeAudience = { alertRecipients: record.alertRecipients.length, connectedBy: Boolean(record.connectedBy), lmsAdmins: this.deps.config.lmsAdmins.length, total: recipients.length };
     let first = true;
     for (const [language, to] of byLanguage) {
       if (!(await keep())) {
@@ -246,7 +247,7 @@ export class AlertService {
         return 'outdated';
       }
       first = false;
-      const { subject, text } = noticeText(kind, language, record, incident, page, counters);
+      const { subject, text } = noticeText(kind, language, record, incident, page, counters, audience);
       await this.deps.graph.request(token, 'POST', `/users/${encodeURIComponent(sender)}/sendMail`, {
         message: {
           subject,

@@ -140,11 +140,39 @@ const BLOCKED_TEXTS: typeof TEXTS = {
 };
 
 /**
+ * Who an incident's notices go to (alerts.ts): the catalog's alert recipients, or the admin who
+ * connected the account when it has none; the LMS admins; how many people in all.
+ */
+export interface NoticeAudience {
+  alertRecipients: number;
+  connectedBy: boolean;
+  lmsAdmins: number;
+  total: number;
+}
+
+/** The notice's last line: who else got it - one language's group does not see the others' mail. */
+function audienceLine(audience: NoticeAudience, lang: 'en' | 'ja'): string {
+  const en = lang === 'en';
+  const parts = [
+    ...(audience.alertRecipients > 0 ? [en ? 'the catalog\'s alert recipients' : 'カタログのアラートを送る相手'] : audience.connectedBy ? [en ? 'the admin who connected the account' : 'アカウントを接続した管理者'] : []),
+    ...(audience.lmsAdmins > 0 ? [en ? 'the LMS administrators' : 'LMS 管理者'] : [])
+  ];
+  const line = en
+    ? `Sent to ${parts.join(' and ')} (${audience.total} ${audience.total === 1 ? 'person' : 'people'} in all).`
+    : `送信先：${parts.join('、')}（計 ${audience.total} 人）。`;
+  if (audience.alertRecipients > 0) {
+    return line;
+  }
+  return en ? `${line} No alert recipients are set for this catalog: choose them on its settings page.` : `${line}このカタログにはアラートを送る相手が設定されていません。設定ページで選んでください。`;
+}
+
+/**
  * The text of an incident notice (R-LOSS-2, R-OPS-3): the catalog, the cause in plain words and
  * its remedy from the error catalogue, and a link to the settings page - in the recipient's
- * language, or English and Japanese both when it is not known. Plain text: nothing in it is HTML.
+ * language, or English and Japanese both when it is not known - and, with `audience`, who it went
+ * to. Plain text: nothing in it is HTML.
  */
-export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: ConnectionRecord, incident: Incident, page: string, now: OutboxCounters): NoticeText {
+export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: ConnectionRecord, incident: Incident, page: string, now: OutboxCounters, audience?: NoticeAudience): NoticeText {
   const at = incident.atResolution;
   const delta = (field: 'sent' | 'expired' | 'failed'): number => (at ? Math.max(0, now[field] - at[field]) : 0);
   const held = at?.pending ?? 0;
@@ -172,13 +200,13 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     reconnect: reconnectHelps(code)
   });
   const texts = needsAdmin(incident.code) ? BLOCKED_TEXTS : TEXTS;
+  const body = (lang: 'en' | 'ja'): string => `${texts[lang][kind].body(facts(lang))}${audience ? `\n\n${audienceLine(audience, lang)}` : ''}`;
   if (language !== 'both') {
-    const t = texts[language][kind];
-    return { subject: t.subject(facts(language)), text: t.body(facts(language)) };
+    return { subject: texts[language][kind].subject(facts(language)), text: body(language) };
   }
   return {
     subject: `${texts.en[kind].subject(facts('en'))} / ${texts.ja[kind].subject(facts('ja'))}`,
-    text: `${texts.en[kind].body(facts('en'))}\n\n----------\n\n${texts.ja[kind].body(facts('ja'))}`
+    text: `${body('en')}\n\n----------\n\n${body('ja')}`
   };
 }
 

@@ -64,6 +64,9 @@ describe('connection loss (real API, local tenant, Azurite over loopback)', () =
     expect(external[0].body.content).toContain('対処方法');
     expect(en[0].body.content).toContain(`${catalog}/SitePages/LmsM365Connection.aspx`);
     expect(en[0].body.content).toContain('The email address or password is wrong.');
+    // Each language's group gets its own mail: each says who else was told.
+    expect(en[0].body.content).toContain('Sent to the catalog\'s alert recipients and the LMS administrators (4 people in all).');
+    expect(ja[0].body.content).toContain('送信先：カタログのアラートを送る相手、LMS 管理者（計 4 人）。');
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('held '))).toHaveLength(0);
     const view = await stack.call('GET', catalogPath(catalog, '/connection'), { token: await stack.token('alex@contoso.test') });
     expect(view.body.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });

@@ -274,6 +274,26 @@ describe('incidents - one per loss, notices once each', () => {
     expect(noticeText('reminder', 'ja', record, incident, 'p', some).subject).toContain('接続は切れたままです');
   });
 
+  it('notices - the last line says who else got the notice (each language\'s group sees only its own mail), and that the catalog has no alert recipients when the admin who connected stood in for them', () => {
+    const record = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1');
+    const incident = record.incident as Incident;
+    const counters = { pending: 1, sent: 0, expired: 0, failed: 0 };
+    const last = (t: string): string => t.slice(t.lastIndexOf('\n\n') + 2);
+    const both = { alertRecipients: 2, connectedBy: true, lmsAdmins: 1, total: 3 };
+    expect(last(noticeText('alert', 'en', record, incident, 'p', counters, both).text)).toBe('Sent to the catalog\'s alert recipients and the LMS administrators (3 people in all).');
+    expect(last(noticeText('reminder', 'ja', record, incident, 'p', counters, both).text)).toBe('送信先：カタログのアラートを送る相手、LMS 管理者（計 3 人）。');
+    const standIn = { alertRecipients: 0, connectedBy: true, lmsAdmins: 0, total: 1 };
+    expect(last(noticeText('alert', 'en', record, incident, 'p', counters, standIn).text)).toBe('Sent to the admin who connected the account (1 person in all). No alert recipients are set for this catalog: choose them on its settings page.');
+    expect(last(noticeText('alert', 'ja', record, incident, 'p', counters, { ...standIn, lmsAdmins: 2, total: 3 }).text)).toBe('送信先：アカウントを接続した管理者、LMS 管理者（計 3 人）。このカタログにはアラートを送る相手が設定されていません。設定ページで選んでください。');
+    // In both languages, each half says it.
+    const text = noticeText('alert', 'both', record, incident, 'p', counters, both).text;
+    expect(text.match(/Sent to /g)).toHaveLength(1);
+    expect(text.match(/送信先：/g)).toHaveLength(1);
+    expect(text.indexOf('Sent to ')).toBeLessThan(text.indexOf('----------'));
+    // Without an audience (a caller that does not know it), no line.
+    expect(noticeText('alert', 'en', record, incident, 'p', counters).text).not.toContain('Sent to');
+  });
+
   it('notices - the mailbox owner is told the settings page link as that, and My Apps with its own address; the time readable', () => {
     const facts = { catalog: 'https://t.test/sites/a', account: 'adele@contoso.test', admin: 'Megan', at: '2026-12-01T00:00:00Z', page: 'https://t.test/sites/a/SitePages/x.aspx' };
     const en = connectedNoticeText('en', facts).text;
