@@ -172,6 +172,9 @@ describe('launchSignIn', () => {
       await expect(first).resolves.toEqual({ outcome: 'signed-in', completion: 'g'.repeat(43) });
       await new Promise((resolve) => setTimeout(resolve, 60));
       expect(answered.closed).toBe(false);
+      // A window that read closed (its grace over) and never answered ends as closed, as the page says of a closed window.
+      const gone = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => severed() as unknown as Window, pollMs: 5, relayMs: 5, lifetimeMs: 1800 })(Promise.resolve('http://api.test/a'), context({ poll: api([undefined]).poll }));
+      await expect(gone).resolves.toEqual({ outcome: 'closed' });
     });
 
     it('Teams saying its window was closed is a hint too: the API\'s answer ends it', async () => {

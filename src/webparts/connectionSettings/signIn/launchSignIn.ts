@@ -61,13 +61,17 @@ export interface IPopupOptions extends IFollowOptions {
 export interface IFollowOptions {
   /** How often a waiting page asks the API (context.poll) how the sign-in ended. */
   relayMs?: number;
-  /** How long a page that can ask the API waits after the window reads closed: the sign-in's lifetime. */
+  /**
+   * How long a page that can ask the API waits after the window reads closed, when that is to end
+   * sooner than the sign-in's lifetime (tests): else the lifetime alone ends the wait.
+   */
   closedWaitMs?: number;
   /** How long after the window reads closed the page is told (context.onClosedHint). */
   closedHintMs?: number;
   /**
    * How long the page waits at all, from the authorize URL: after that the sign-in can no longer
-   * finish, and the page ends it as expired (STATE_EXPIRED) instead of waiting in a window left open.
+   * finish. A window that read closed ends as closed; one still open as expired (STATE_EXPIRED),
+   * rather than the page waiting in a window left open.
    */
   lifetimeMs?: number;
 }
@@ -97,7 +101,7 @@ export function popupSignIn(options: IPopupOptions): LaunchSignIn {
  */
 export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, follow: IFollowOptions = {}): LaunchSignIn {
   const relayMs = follow.relayMs ?? 2000;
-  const closedWaitMs = follow.closedWaitMs ?? SIGN_IN_LIFETIME_MS;
+  const closedWaitMs = follow.closedWaitMs;
   const closedHintMs = follow.closedHintMs ?? CLOSED_HINT_MS;
   const lifetimeMs = follow.lifetimeMs ?? SIGN_IN_LIFETIME_MS;
   return (authorizeUrl: Promise<string>, context: ISignInContext): Promise<LaunchEnd> => {
@@ -204,7 +208,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
           closedAt = Date.now();
           ask();
         }
-        if (Date.now() - closedAt > closedWaitMs) {
+        if (closedWaitMs !== undefined && Date.now() - closedAt > closedWaitMs) {
           finish({ outcome: 'closed' });
         } else if (!hinted && Date.now() - closedAt >= closedHintMs) {
           hinted = true;
@@ -254,7 +258,7 @@ export function fromLauncher(launcher: ISignInLauncher, pollMs: number = 500, fo
           return;
         }
         // The API started the sign-in's lifetime before this answer: past this nothing can finish it.
-        expiry = setTimeout(() => finish({ outcome: 'failed', code: 'STATE_EXPIRED' }, true), lifetimeMs);
+        expiry = setTimeout(() => finish(closedAt !== undefined ? { outcome: 'closed' } : { outcome: 'failed', code: 'STATE_EXPIRED' }, true), lifetimeMs);
         if (!follow(launcher.launchSignIn(url))) {
           // Blocked: the link the page offers opens the window in its own click, followed like this one.
           context.onBlocked(launcher.windowUrl(url), () => !done && follow(launcher.launchSignIn(url)));
