@@ -27,3 +27,16 @@ export function normaliseCatalog(raw: string, sharePointOrigin: string): string 
   }
   return `${url.origin}${sitePath}`;
 }
+
+/**
+ * A catalog's site path (`/sites/catalog-a`): what tells a tenant's catalogs apart, short enough
+ * for a mail subject that says it in English and Japanese both. What is not a URL is shown as it is.
+ */
+export function sitePath(catalog: string): string {
+  try {
+    const path = new URL(catalog).pathname;
+    return path.length > 1 ? path : catalog;
+  } catch {
+    return catalog;
+  }
+}

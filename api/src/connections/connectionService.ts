@@ -11,7 +11,7 @@ import type { MailTransport } from '../mail/transport';
 import type { SecretStore } from '../secrets/secretStore';
 import type { ErrorCode } from '@lms-m365/contracts';
 import { messageIdFor } from '../mail/message';
-import { sitePath } from '../health/notices';
+import { sitePath } from '../catalogs/catalogId';
 import type { CatalogGate } from '../catalogs/catalogGate';
 import { ConnectionStore } from './connectionStore';
 import { ConnectionWriter } from './connectionWriter';

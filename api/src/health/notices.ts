@@ -2,6 +2,7 @@ import { ERROR_CATALOGUE, OUTBOX_COUNT_CAP, reconnectHelps } from '@lms-m365/con
 import type { ConnectionRecord } from '../connections/model';
 import type { Incident, NoticeKind, OutboxCounters } from './incident';
 import { needsAdmin } from '../errors/failureKind';
+import { sitePath } from '../catalogs/catalogId';
 
 export type NoticeLanguage = 'en' | 'ja' | 'both';
 
@@ -45,19 +46,6 @@ export function readableTime(iso: string, language: 'en' | 'ja'): string {
   return language === 'ja'
     ? `${part('year')}年${part('month')}月${part('day')}日 ${part('hour')}:${part('minute')}（UTC）`
     : `${part('month')} ${part('day')}, ${part('year')}, ${part('hour')}:${part('minute')} UTC`;
-}
-
-/**
- * A catalog's site path (`/sites/catalog-a`): what tells a tenant's catalogs apart, short enough
- * for a subject that says it in English and Japanese both. What is not a URL is shown as it is.
- */
-export function sitePath(catalog: string): string {
-  try {
-    const path = new URL(catalog).pathname;
-    return path.length > 1 ? path : catalog;
-  } catch {
-    return catalog;
-  }
 }
 
 /**

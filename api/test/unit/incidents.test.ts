@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { emptyConnection, ConnectionRecord } from '../../src/connections/model';
 import { claimNotice, dueNotice, followIncident, Incident, noticeSent } from '../../src/health/incident';
-import { connectedNoticeText, sitePath, noticeText, readableTime, restoredReady } from '../../src/health/notices';
+import { connectedNoticeText, noticeText, readableTime, restoredReady } from '../../src/health/notices';
 import { ERROR_CATALOGUE, OUTBOX_COUNT_CAP } from '@lms-m365/contracts';
+import { sitePath } from '../../src/catalogs/catalogId';
 import { needsAdmin } from '../../src/errors/failureKind';
 import { AlertDeps, AlertService } from '../../src/health/alerts';
 
