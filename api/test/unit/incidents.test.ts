@@ -286,6 +286,9 @@ describe('incidents - one per loss, notices once each', () => {
     const standIn = { alertRecipients: 0, connectedBy: true, lmsAdmins: 0, total: 1 };
     expect(last(noticeText('alert', 'en', record, incident, 'p', counters, standIn).text)).toBe('Sent to the admin who connected the account (1 person in all). No alert recipients are set for this catalog: choose them on its settings page.');
     expect(last(noticeText('alert', 'ja', record, incident, 'p', counters, { ...standIn, lmsAdmins: 2, total: 3 }).text)).toBe('送信先：アカウントを接続した管理者、LMS 管理者（計 3 人）。このカタログにはアラートを送る相手が設定されていません。設定ページで選んでください。');
+    // Neither alert recipients nor a connecting admin on record: the LMS admins alone, and the hint.
+    const lmsOnly = { alertRecipients: 0, connectedBy: false, lmsAdmins: 1, total: 1 };
+    expect(last(noticeText('alert', 'en', record, incident, 'p', counters, lmsOnly).text)).toBe('Sent to the LMS administrators (1 person in all). No alert recipients are set for this catalog: choose them on its settings page.');
     // In both languages, each half says it.
     const text = noticeText('alert', 'both', record, incident, 'p', counters, both).text;
     expect(text.match(/Sent to /g)).toHaveLength(1);
