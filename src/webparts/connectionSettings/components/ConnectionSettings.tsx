@@ -326,7 +326,7 @@ function ConnectionSettingsPage(props: IConnectionSettingsProps): JSX.Element {
     noteTrigger();
     if (step === 'modern') {
       // Open the window inside the click, before any await, or the browser blocks it as a pop-up.
-      const url = saveFlow().then((flow) => flow.startModern(services, values, props.pageOrigin));
+      const url = saveFlow().then((flow) => flow.startModern(services, values, view, props.pageOrigin));
       const run = signIn.run(url);
       dispatch({ type: 'sign-in', signIn: { state: 'waiting' } });
       run.then(async (end) => {

@@ -1,4 +1,5 @@
 import { appError } from '../model/appError';
+import type { IConnectionView, Transport } from '../model/connection';
 import { formFromStored, type IFormValues } from '../model/form';
 import { DEFAULT_SETTINGS, type IStoredSettings } from '../model/settings';
 import { connectedView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView } from '../test/fakes';
@@ -110,11 +111,11 @@ describe('saveFlow', () => {
   });
 
   it('saveFlow - Modern starts the sign-in with the form\'s consent and transport, and saves only after it', async () => {
-    const api = new FakeConnectionApi(notConnectedView());
+    const api = new FakeConnectionApi(notConnectedView({ orgConsent: { granted: false, canGrant: true } }));
     const store = new FakeSettingsStore({ etag: '"1"' });
     const base = formFromStored(store.stored, api.view);
     const values = { ...base, enabled: true, orgConsent: true, transport: 'smtp-oauth' as const };
-    expect(await startModern(services(api, store), values, 'http://page.test')).toBe(api.authorizeUrl);
+    expect(await startModern(services(api, store), values, api.view, 'http://page.test')).toBe(api.authorizeUrl);
     expect(api.calls).toEqual(['modern true smtp-oauth http://page.test']);
     expect(store.saves).toEqual([]);
     // The callback completed the sign-in at the API.
@@ -122,6 +123,19 @@ describe('saveFlow', () => {
     const result = await finishModern(services(api, store), values, store.stored);
     expect(result.view).toMatchObject({ enabled: true, transport: 'smtp-oauth', method: 'modern' });
     expect(store.saves).toEqual([{ enabled: true, alertRecipients: [] }]);
+  });
+
+  it('saveFlow - Modern asks for the organisation\'s consent only while the page offers it', async () => {
+    const store = new FakeSettingsStore({ etag: '"1"' });
+    const ticked = (view: IConnectionView, transport: Transport): IFormValues => ({ ...formFromStored(store.stored, view), enabled: true, orgConsent: true, transport });
+    // The caller cannot grant it (not a tenant admin).
+    const user = new FakeConnectionApi(notConnectedView());
+    await startModern(services(user, store), ticked(user.view, 'graph'), user.view, 'http://page.test');
+    // A tenant admin consented meanwhile, for Graph only: Graph needs nothing more, SMTP still does.
+    const partly = new FakeConnectionApi(notConnectedView({ orgConsent: { granted: true, canGrant: true, smtpGranted: false } }));
+    await startModern(services(partly, store), ticked(partly.view, 'graph'), partly.view, 'http://page.test');
+    await startModern(services(partly, store), ticked(partly.view, 'smtp-oauth'), partly.view, 'http://page.test');
+    expect([...user.calls, ...partly.calls]).toEqual(['modern false graph http://page.test', 'modern false graph http://page.test', 'modern true smtp-oauth http://page.test']);
   });
 
   it('saveFlow - a stale list ETag caused only by the API\'s own mirror write is not a conflict', async () => {

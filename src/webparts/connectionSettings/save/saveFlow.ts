@@ -1,6 +1,6 @@
 import { toAppError, type IAppError } from '../model/appError';
 import type { IConnectionView } from '../model/connection';
-import { classicNeedsCredentials, dirtyFields, modernNeedsSignIn, settingsFromForm, type IFormValues } from '../model/form';
+import { classicNeedsCredentials, dirtyFields, modernNeedsSignIn, orgConsentOptionVisible, settingsFromForm, type IFormValues } from '../model/form';
 import { adminSettings, sameAdminSettings, type IAdminSettings, type IStoredSettings } from '../model/settings';
 import type { IServices } from '../services/interfaces';
 
@@ -150,9 +150,15 @@ export async function connectClassic(services: IServices, values: IFormValues, s
   return settleAfterConnect(services, values, stored, view);
 }
 
-/** Modern: where the sign-in starts. The transport goes with it; it is the API's once the sign-in succeeds. */
-export async function startModern(services: IServices, values: IFormValues, pageOrigin: string): Promise<string> {
-  const start = await services.connectionApi.startModern(values.orgConsent, values.transport, pageOrigin);
+/**
+ * Modern: where the sign-in starts. The transport goes with it; it is the API's once the sign-in
+ * succeeds. The organisation's consent is asked for only while the page offers it for this view
+ * and transport: a ticked box the page no longer shows (the transport changed, or a tenant admin
+ * consented meanwhile and the view read again) asks for nothing.
+ */
+export async function startModern(services: IServices, values: IFormValues, view: IConnectionView, pageOrigin: string): Promise<string> {
+  const orgConsent = values.orgConsent && orgConsentOptionVisible(view, values.transport);
+  const start = await services.connectionApi.startModern(orgConsent, values.transport, pageOrigin);
   return start.authorizeUrl;
 }
 
