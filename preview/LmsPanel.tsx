@@ -2,7 +2,7 @@
  * The preview host's LMS panel: a development tool standing in for the LMS back end, not part of
  * the web part. It asks the preview server (preview/lms.ts), which holds the back end's app-only
  * token, to queue one notification or a burst for the selected catalog, then shows each one's
- * status as the outbox moves it (queued, held, sending, sent, failed, expired); and to create,
+ * status as the outbox moves it (queued, held, sending, sent, failed, expired, cancelled); and to create,
  * move and cancel a session (SessionControls).
  */
 import * as React from 'react';
@@ -11,7 +11,7 @@ import type { PanelItem } from './lmsTypes';
 import { SessionControls } from './SessionControls';
 
 const RECIPIENTS = ['learner1@contoso.test', 'learner2@contoso.test', 'lynne@contoso.test'];
-const FINAL = new Set(['sent', 'failed', 'expired']);
+const FINAL = new Set(['sent', 'failed', 'expired', 'cancelled']);
 const POLL_MS = 1000;
 
 const cell: React.CSSProperties = { borderBottom: '1px solid #c8c6c4', padding: '4px 8px', textAlign: 'left', fontSize: 13 };

@@ -854,8 +854,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
-                            status: "queued" | "sending" | "sent" | "held" | "expired" | "failed";
+                            /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. cancelled: the LMS cancelled it before it was sent (POST .../notifications/{id}/cancel). */
+                            status: "queued" | "sending" | "sent" | "held" | "expired" | "failed" | "cancelled";
                             /** @description true when the key was seen before: this is the notification it made. */
                             duplicate: boolean;
                         };
@@ -955,8 +955,8 @@ export interface paths {
                             items: ({
                                 key: string;
                                 id: string;
-                                /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
-                                status: "queued" | "sending" | "sent" | "held" | "expired" | "failed";
+                                /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. cancelled: the LMS cancelled it before it was sent (POST .../notifications/{id}/cancel). */
+                                status: "queued" | "sending" | "sent" | "held" | "expired" | "failed" | "cancelled";
                                 duplicate: boolean;
                             } | {
                                 key: string;
@@ -1063,6 +1063,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/catalogs/{catalog}/notifications/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a notification that waits (queued or held): it is not sent. Cancelling it again answers its status; one being sent or final is 409 NOTIFICATION_NOT_CANCELLABLE */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    catalog: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationStatus"];
+                    };
+                };
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
+                "4XX": {
+                    headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A problem (RFC 9457, application/problem+json): a stable code of the error catalogue (docs/troubleshooting.md), its title, detail and remedy in the Accept-Language (en or ja). */
+                "5XX": {
+                    headers: {
+                        /** @description Seconds to wait before repeating the request (429, 503). */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/catalogs/{catalog}/deliveries": {
         parameters: {
             query?: never;
@@ -1078,8 +1139,8 @@ export interface paths {
                     limit?: string;
                     /** @description From the previous page's nextCursor (opaque: the page goes on after the last item of the previous one, so deliveries queued meanwhile do not shift it). */
                     cursor?: string;
-                    /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
-                    status?: "queued" | "sending" | "sent" | "held" | "expired" | "failed";
+                    /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. cancelled: the LMS cancelled it before it was sent (POST .../notifications/{id}/cancel). */
+                    status?: "queued" | "sending" | "sent" | "held" | "expired" | "failed" | "cancelled";
                 };
                 header?: never;
                 path: {
@@ -1645,7 +1706,7 @@ export interface components {
             type: string;
             title: string;
             status: number;
-            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "CONDITIONAL_ACCESS_BLOCKED" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_COOKIE_REFUSED" | "SIGN_IN_NOT_CONFIRMED" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "MESSAGE_REJECTED" | "SERVICE_UNAVAILABLE" | "SERVICE_CREDENTIALS_REJECTED" | "SERVICE_PERMISSION_MISSING" | "SERVICE_KEY_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "SEND_AS_DENIED" | "MAILBOX_FULL" | "ROOM_UNAVAILABLE" | "ROOMS_NOT_AVAILABLE" | "SESSION_ENDED" | "TEAMS_NOT_AVAILABLE" | "TEAMS_NOT_AVAILABLE_ON_SMTP" | "SESSION_ORGANIZER_CHANGED" | "SESSION_TRANSPORT_CHANGED" | "CLASSIC_DISABLED" | "CONNECT_ATTEMPTS_LIMITED" | "TEST_RECIPIENT_NOT_ALLOWED" | "TEST_EMAIL_QUOTA_EXCEEDED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "USER_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_TOO_LARGE" | "NOTIFICATION_NOT_FOUND" | "SESSION_NOT_FOUND" | "SESSION_REVISION_STALE" | "SESSION_NOT_FINISHED" | "CLIENT_APP_NOT_ACCEPTED";
+            code: "MAILBOX_NOT_FOUND" | "SHARED_MAILBOX" | "SMTP_AUTH_DISABLED" | "CONSENT_REQUIRED" | "CONSENT_DECLINED" | "BAD_CREDENTIALS" | "APP_PASSWORD_REQUIRED" | "BASIC_AUTH_DISABLED" | "BASIC_AUTH_RETIRED" | "TOKEN_REVOKED" | "THROTTLED" | "NOT_CATALOG_ADMIN" | "PERMISSIONS_MISSING" | "CONDITIONAL_ACCESS_BLOCKED" | "ACCOUNT_DISABLED" | "SIGN_IN_FAILED" | "STATE_INVALID" | "STATE_EXPIRED" | "SIGN_IN_OTHER_ADMIN" | "SIGN_IN_OTHER_BROWSER" | "SIGN_IN_COOKIE_REFUSED" | "SIGN_IN_NOT_CONFIRMED" | "SIGN_IN_SUPERSEDED" | "NOT_A_CATALOG" | "ACCOUNT_MISMATCH" | "NOT_CONNECTED" | "SMTP_UNAVAILABLE" | "RECIPIENT_REJECTED" | "MESSAGE_REJECTED" | "SERVICE_UNAVAILABLE" | "SERVICE_CREDENTIALS_REJECTED" | "SERVICE_PERMISSION_MISSING" | "SERVICE_KEY_UNAVAILABLE" | "CATALOG_INVALID" | "ORIGIN_NOT_ALLOWED" | "CATALOG_DISABLED" | "MESSAGE_EXPIRED" | "NOTIFICATION_CANCELLED" | "SENDING_QUOTA_EXCEEDED" | "SENDING_BLOCKED" | "SEND_AS_DENIED" | "MAILBOX_FULL" | "ROOM_UNAVAILABLE" | "ROOMS_NOT_AVAILABLE" | "SESSION_ENDED" | "TEAMS_NOT_AVAILABLE" | "TEAMS_NOT_AVAILABLE_ON_SMTP" | "SESSION_ORGANIZER_CHANGED" | "SESSION_TRANSPORT_CHANGED" | "CLASSIC_DISABLED" | "CONNECT_ATTEMPTS_LIMITED" | "TEST_RECIPIENT_NOT_ALLOWED" | "TEST_EMAIL_QUOTA_EXCEEDED" | "AUTH_REQUIRED" | "TOKEN_INVALID" | "SCOPE_MISSING" | "APP_ROLE_MISSING" | "VALIDATION_FAILED" | "PRECONDITION_REQUIRED" | "CHANGED_BY_SOMEONE_ELSE" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "APP_ONLY" | "USER_ONLY" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "NOTIFICATION_TOO_LARGE" | "NOTIFICATION_NOT_FOUND" | "NOTIFICATION_NOT_CANCELLABLE" | "SESSION_NOT_FOUND" | "SESSION_REVISION_STALE" | "SESSION_NOT_FINISHED" | "CLIENT_APP_NOT_ACCEPTED";
             detail: string;
             remedy: string;
             upstream?: string;
@@ -1744,9 +1805,9 @@ export interface components {
         NotificationStatus: {
             id: string;
             catalog: string;
-            /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
-            status: "queued" | "sending" | "sent" | "held" | "expired" | "failed";
-            /** @description Why it failed, expired, is held or waits for a retry; once sent, why some recipients were refused (see refusedRecipients): a code of the error catalogue. */
+            /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. cancelled: the LMS cancelled it before it was sent (POST .../notifications/{id}/cancel). */
+            status: "queued" | "sending" | "sent" | "held" | "expired" | "failed" | "cancelled";
+            /** @description Why it failed, expired, was cancelled, is held or waits for a retry; once sent, why some recipients were refused (see refusedRecipients): a code of the error catalogue. */
             code: string | null;
             priority: "urgent" | "normal" | "bulk";
             recipients: number;
@@ -1782,8 +1843,8 @@ export interface components {
             history: {
                 /** Format: date-time */
                 at: string;
-                /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
-                status: "queued" | "sending" | "sent" | "held" | "expired" | "failed";
+                /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. cancelled: the LMS cancelled it before it was sent (POST .../notifications/{id}/cancel). */
+                status: "queued" | "sending" | "sent" | "held" | "expired" | "failed" | "cancelled";
                 code?: string;
                 resubmission?: boolean;
             }[];
@@ -1796,6 +1857,7 @@ export interface components {
                 held: number;
                 expired: number;
                 failed: number;
+                cancelled: number;
             };
             items: {
                 id: string;
@@ -1803,8 +1865,8 @@ export interface components {
                 kind: "notification" | "invitation";
                 subject: string;
                 recipients: number;
-                /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. */
-                status: "queued" | "sending" | "sent" | "held" | "expired" | "failed";
+                /** @description held: queued while the catalog's connection is lost or its sending is switched off; it goes out when that ends. cancelled: the LMS cancelled it before it was sent (POST .../notifications/{id}/cancel). */
+                status: "queued" | "sending" | "sent" | "held" | "expired" | "failed" | "cancelled";
                 code: string | null;
                 /** @description Sent, but this many recipients were refused by the mail service (`code` says why). */
                 refusedRecipients?: number;

@@ -1,11 +1,11 @@
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { OutboxSummary } from '../connections/connectionService';
 import type { ConnectionRecord } from '../connections/model';
-import { ApiError, instant } from '../errors/apiError';
+import { ApiError, codeOf, instant } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { explained, heldCode, NeverConnected, refusalOf, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
-import { dueAtOf, isExpired, isTerminal, ItemState } from './outboxItem';
+import { dueAtOf, isExpired, isTerminal, ItemState, transition } from './outboxItem';
 import type { AccountPacing } from './pacer';
 import { EnqueueOutcome, OutboxStore, requestHashes, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, Language, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
@@ -219,6 +219,38 @@ export class NotificationService {
       : { key: items[i].key, id: outcome.id, status: visibleStatus(outcome.state, record, now), duplicate: outcome.duplicate });
   }
 
+  /**
+   * The LMS cancels a notification that waits (queued or held): a conditional write of its queue
+   * row, so of a cancel and a worker's claim that read the same state only one goes through - a
+   * notification is cancelled or sent, never both. Cancelling it again answers its status; one
+   * being sent, sent, expired or failed is NOTIFICATION_NOT_CANCELLABLE. A session's invitation is
+   * not a notification (its session is cancelled instead).
+   */
+  public async cancel(catalog: string, id: string): Promise<NotificationStatusBody> {
+    // A worker's claim may win the race between the read and the write: read again and decide again.
+    for (let round = 0; ; round++) {
+      const [item, { record }] = await Promise.all([this.deps.outbox.readForUpdate(catalog, id), this.deps.connections.read(catalog)]);
+      if (!item || item.kind !== 'notification') {
+        throw new ApiError('NOTIFICATION_NOT_FOUND');
+      }
+      if (item.state.state === 'cancelled') {
+        return this.status(catalog, id);
+      }
+      const status = visibleStatus(item.state, record, this.now());
+      if ((status !== 'queued' && status !== 'held') || item.state.partsSent > 0) {
+        throw new ApiError('NOTIFICATION_NOT_CANCELLABLE', { detail: item.state.partsSent > 0 && status === 'queued' ? 'Some of its recipients have it already: a long list goes out as several messages, and the rest get it too.' : `Its status is ${status}.` });
+      }
+      try {
+        await this.deps.outbox.update(item, transition(item.state, { type: 'cancel', now: this.now() }));
+        return await this.status(catalog, id);
+      } catch (error) {
+        if (codeOf(error) !== 'CHANGED_BY_SOMEONE_ELSE' || round >= 4) {
+          throw error;
+        }
+      }
+    }
+  }
+
   public async status(catalog: string, id: string): Promise<NotificationStatusBody> {
     const [item, { record }] = await Promise.all([this.deps.outbox.read(catalog, id), this.deps.connections.read(catalog)]);
     if (!item) {
@@ -286,7 +318,7 @@ export class NotificationService {
         updatedAt: last?.at ?? iso(row.state.enqueuedAt)
       };
     });
-    const counts = { queued: 0, sending: 0, sent: 0, held: 0, expired: 0, failed: 0 };
+    const counts = { queued: 0, sending: 0, sent: 0, held: 0, expired: 0, failed: 0, cancelled: 0 };
     all.forEach((item) => counts[item.status]++);
     const listed = all.filter((item) => !query.status || item.status === query.status).sort((a, b) => b.at - a.at || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0));
     const limit = Number(query.limit ?? 25);

@@ -7,7 +7,7 @@ export const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, normal: 1, b
  * Stored states. "held" is not stored: a queued item of a catalog whose connection is lost or
  * switched off reads as held (R-LOSS-2), so a reconnect releases every item at once.
  */
-export type StoredState = 'queued' | 'sending' | 'sent' | 'expired' | 'failed';
+export type StoredState = 'queued' | 'sending' | 'sent' | 'expired' | 'failed' | 'cancelled';
 export type NotificationStatus = StoredState | 'held';
 
 export interface HistoryEntry {
@@ -84,6 +84,8 @@ export type ItemEvent =
   | { type: 'release'; now: number; code: ErrorCode | null }
   | { type: 'fail'; now: number; code: ErrorCode }
   | { type: 'expire'; now: number }
+  /** The LMS cancelled it while it waited: only a queued item that sent nothing yet (a worker's claim refuses it). */
+  | { type: 'cancel'; now: number }
   /**
    * A notification that went out in part, past its expiry in a catalog that cannot send (no drain
    * would finish it): closed as sent, the `unreached` recipients refused as expired, so it is final
@@ -115,7 +117,7 @@ function withRefused(item: ItemState, refused: Refusal | null | undefined): Pick
 }
 
 export function isTerminal(state: StoredState): boolean {
-  return state === 'sent' || state === 'expired' || state === 'failed';
+  return state === 'sent' || state === 'expired' || state === 'failed' || state === 'cancelled';
 }
 
 /** When a final item became final (its last history entry); undefined while it is pending. */
@@ -250,6 +252,13 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
         return refuse();
       }
       return { ...item, state: 'expired', claimUntil: 0, lastCode: 'MESSAGE_EXPIRED', history: withHistory(item, { at: iso(event.now), status: 'expired', code: 'MESSAGE_EXPIRED' }) };
+    case 'cancel':
+      // Not while a worker may be sending it (a claim that lapsed too: its submission may have gone),
+      // nor once some recipients have it (a long list sent in part: the rest get it too, as with expiry).
+      if (item.state !== 'queued' || item.partsSent > 0) {
+        return refuse();
+      }
+      return { ...item, state: 'cancelled', claimUntil: 0, lastCode: 'NOTIFICATION_CANCELLED', history: withHistory(item, { at: iso(event.now), status: 'cancelled', code: 'NOTIFICATION_CANCELLED' }) };
   }
 }
 

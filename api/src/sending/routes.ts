@@ -136,6 +136,17 @@ export async function notificationRoutes(parent: FastifyInstance, deps: Notifica
     }
   }, async (request) => notifications.status(catalogOf(request), request.params.id));
 
+  app.post(`${base}/:id/cancel`, {
+    config: { auth: appOnly, rateLimit },
+    schema: {
+      tags: ['notifications'],
+      summary: 'Cancel a notification that waits (queued or held): it is not sent. Cancelling it again answers its status; one being sent or final is 409 NOTIFICATION_NOT_CANCELLABLE',
+      security,
+      params: S.NotificationParams,
+      response: { 200: { $ref: 'NotificationStatus#' }, ...problemResponses }
+    }
+  }, async (request) => notifications.cancel(catalogOf(request), request.params.id));
+
   // R-OPS-2: what the catalog's admins see on the settings page. Delegated only, and only for the catalog's admins.
   app.get('/v1/catalogs/:catalog/deliveries', {
     config: { auth: { delegatedScope: config.delegatedScope } },

@@ -71,6 +71,26 @@ describe('typed LMS client (api/client) against the real API, local tenant and A
     expect(inbox.value.filter((m) => m.subject === 'Typed client: one').map((m) => m.internetMessageId)).toEqual([first.data?.messageId]);
   });
 
+  it('client - cancels a notification that waits (typed answer: cancelled); one already sent is a typed NOTIFICATION_NOT_CANCELLABLE', async () => {
+    await connectAndSwitchOn();
+    const waits = await lms.POST('/v1/catalogs/{catalog}/notifications', {
+      params: { path: { catalog }, header: { 'idempotency-key': 'client-cancel' } },
+      body: { to: ['learner1@contoso.test'], subject: 'Typed client: cancelled', text: 'x', notBefore: new Date(Date.now() + 86_400_000).toISOString() }
+    });
+    const id = waits.data?.id as string;
+    const cancelled = await lms.POST('/v1/catalogs/{catalog}/notifications/{id}/cancel', { params: { path: { catalog, id } } });
+    expect([cancelled.response.status, cancelled.data?.status, cancelled.data?.code]).toEqual([200, 'cancelled', 'NOTIFICATION_CANCELLED']);
+    // The test above sent it.
+    const one = await lms.POST('/v1/catalogs/{catalog}/notifications', {
+      params: { path: { catalog }, header: { 'idempotency-key': 'client-one' } },
+      body: { to: ['learner1@contoso.test'], subject: 'Typed client: one', text: 'one', priority: 'urgent' }
+    });
+    const sent = await lms.GET('/v1/catalogs/{catalog}/notifications/{id}', { params: { path: { catalog, id: one.data?.id as string } } });
+    expect(sent.data?.status).toBe('sent');
+    const tooLate = await lms.POST('/v1/catalogs/{catalog}/notifications/{id}/cancel', { params: { path: { catalog, id: sent.data?.id as string } } });
+    expect([tooLate.response.status, tooLate.error?.code]).toEqual([409, 'NOTIFICATION_NOT_CANCELLABLE']);
+  });
+
   it('client - the documented example (examples/notify.ts, `npm run example:notify`) queues one and follows it to sent; a re-run answers the same notification', async () => {
     // The catalog was connected and switched on by the test before.
     const status = await notifyAndFollow(lms, catalog, 'client-example', 'learner2@contoso.test');

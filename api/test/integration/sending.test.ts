@@ -43,6 +43,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
       const res = await status(catalog, id);
       return states.includes(res.body.status) ? res.body : undefined;
     }, 60_000, `notification ${id} to settle`);
+  const cancel = (catalog: string, id: string, token = lms) => stack.call('POST', catalogPath(catalog, `/notifications/${id}/cancel`), { token });
   const withId = (messages: MailboxMessage[], id: string): MailboxMessage[] => messages.filter((m) => m.internetMessageId === `<${id}.0@${stack.config.sending.messageIdDomain}>`);
 
   it('auth - a signed-in user is refused (APP_ONLY), another application (the API itself) too (CLIENT_APP_NOT_ACCEPTED)', async () => {
@@ -592,6 +593,11 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     // 8 s: room for the view below on a loaded machine before it expires.
     const expiring = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'expires', text: 'x', expiresAt: new Date(Date.now() + 8000).toISOString() });
     expect(expiring.body.status).toBe('held');
+    // One held can be cancelled: it no longer waits, and never goes.
+    const withdrawn = await queue(catalogB, { to: ['learner1@contoso.test'], subject: 'withdrawn while lost', text: 'x' });
+    expect(withdrawn.body.status).toBe('held');
+    const cancelled = await cancel(catalogB, withdrawn.body.id);
+    expect([cancelled.status, cancelled.body.status, cancelled.body.code]).toEqual([200, 'cancelled', 'NOTIFICATION_CANCELLED']);
     const viewOf = async (): Promise<any> => (await stack.call('GET', catalogPath(catalogB, '/connection'), { token: await stack.token('alex@contoso.test') })).body;
     const view = await viewOf();
     expect(view.health).toMatchObject({ state: 'lost', code: 'BAD_CREDENTIALS' });
@@ -605,7 +611,7 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     expect(pastExpiry.history[pastExpiry.history.length - 1]).toEqual({ at: pastExpiry.expiresAt, status: 'expired', code: 'MESSAGE_EXPIRED' });
     expect((await viewOf()).outbox).toMatchObject({ waiting: 2, held: 2 });
     const listed = await stack.call('GET', catalogPath(catalogB, '/deliveries'), { token: await stack.token('alex@contoso.test') });
-    expect(listed.body.counts).toMatchObject({ held: 2, expired: 1 });
+    expect(listed.body.counts).toMatchObject({ held: 2, expired: 1, cancelled: 1 });
     // No drain would record it while the catalog is held (for ever, were it disconnected): the
     // retention job does, so its content goes after OUTBOX_CONTENT_DAYS like any final item's.
     // The held ones stay held.
@@ -624,7 +630,62 @@ describe('sending engine (real API, local tenant, Azurite over loopback)', () =>
     // Once the drain recorded it, the history has its stored entry, and only one.
     expect(finals[2].history.filter((h: { status: string }) => h.status === 'expired')).toHaveLength(1);
     expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject.startsWith('while lost'))).toHaveLength(2);
-    expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'expires')).toHaveLength(0);
+    expect((await inbox(stack, 'learner1@contoso.test')).filter((m) => m.subject === 'expires' || m.subject === 'withdrawn while lost')).toHaveLength(0);
+    expect((await status(catalogB, withdrawn.body.id)).body.status).toBe('cancelled');
+  });
+
+  it('cancel - the LMS cancels a notification that waits: it never goes, cancelling again answers the same; one sent is not cancellable; only the LMS, only through its catalog', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const tag = randomUUID().slice(0, 8);
+    const soon = new Date(Date.now() + 3000).toISOString();
+    const laterBody = { to: ['learner1@contoso.test'], subject: `Cancelled ${tag}`, text: 'x', notBefore: soon };
+    const laterKey = randomUUID();
+    const later = await queue(catalogA, laterBody, laterKey);
+    const control = await queue(catalogA, { to: ['learner1@contoso.test'], subject: `Kept ${tag}`, text: 'x', notBefore: soon });
+    expect([later.body.status, control.body.status]).toEqual(['queued', 'queued']);
+    // A signed-in user, another catalog, an id nobody made: refused, and nothing changes.
+    expect((await cancel(catalogA, later.body.id, await stack.token('adele@contoso.test'))).body.code).toBe('APP_ONLY');
+    expect((await cancel(catalogB, later.body.id)).body.code).toBe('NOTIFICATION_NOT_FOUND');
+    expect((await cancel(catalogA, randomUUID())).status).toBe(404);
+    expect((await status(catalogA, later.body.id)).body.status).toBe('queued');
+    const first = await cancel(catalogA, later.body.id);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ id: later.body.id, status: 'cancelled', code: 'NOTIFICATION_CANCELLED', sentAt: null, attempts: 0 });
+    expect(first.body.history.map((h: { status: string }) => h.status)).toEqual(['queued', 'cancelled']);
+    const again = await cancel(catalogA, later.body.id.toUpperCase());
+    expect([again.status, again.body.status, again.body.history.length]).toEqual([200, 'cancelled', 2]);
+    // Its key stays its own: the same request again answers the cancelled notification.
+    const repeated = await queue(catalogA, laterBody, laterKey);
+    expect([repeated.status, repeated.body.id, repeated.body.status, repeated.body.duplicate]).toEqual([202, later.body.id, 'cancelled', true]);
+    // The one beside it, due at the same time, goes; the cancelled one never does.
+    expect((await settled(catalogA, control.body.id)).status).toBe('sent');
+    const received = await inbox(stack, 'learner1@contoso.test');
+    expect([withId(received, control.body.id).length, withId(received, later.body.id).length]).toEqual([1, 0]);
+    const tooLate = await cancel(catalogA, control.body.id);
+    expect([tooLate.status, tooLate.body.code, tooLate.body.detail]).toEqual([409, 'NOTIFICATION_NOT_CANCELLABLE', 'Its status is sent.']);
+    // The catalog's admins see it in the deliveries list, with why.
+    const listed = await stack.call('GET', catalogPath(catalogA, '/deliveries?status=cancelled'), { token: await stack.token('adele@contoso.test') });
+    expect(listed.body.items.find((i: { id: string }) => i.id === later.body.id)).toMatchObject({ status: 'cancelled', code: 'NOTIFICATION_CANCELLED', subject: `Cancelled ${tag}` });
+    expect(listed.body.counts.cancelled).toBeGreaterThanOrEqual(1);
+  });
+
+  it('cancel - racing the drain: each notification is cancelled or sent, never both, and the answer says which', async () => {
+    await connectModern(stack, 'adele@contoso.test', catalogA);
+    await setEnabled(stack, 'adele@contoso.test', catalogA, true);
+    const tag = randomUUID().slice(0, 8);
+    const items = Array.from({ length: 40 }, (_, i) => ({ key: randomUUID(), to: ['learner3@contoso.test'], subject: `Race ${tag} ${i}`, text: 'x' }));
+    const queued = await stack.call('POST', catalogPath(catalogA, '/notifications/batch'), { token: lms, body: { items } });
+    const ids = (queued.body.items as Array<{ id: string }>).map((item) => item.id);
+    const answers = await Promise.all(ids.map((id) => cancel(catalogA, id)));
+    expect(answers.every((a) => (a.status === 200 && a.body.status === 'cancelled') || (a.status === 409 && a.body.code === 'NOTIFICATION_NOT_CANCELLABLE'))).toBe(true);
+    const refused = ids.filter((_, i) => answers[i].status === 409);
+    const finals = await Promise.all(refused.map((id) => settled(catalogA, id)));
+    expect(finals.every((f) => f.status === 'sent')).toBe(true);
+    // Give a wrongly sent cancelled one time to arrive: the drain is idle once its last one is sent.
+    await eventually(async () => ((await status(catalogA, ids[ids.length - 1])).body.status !== 'queued' ? true : undefined), 30_000, 'the last one to be final');
+    const received = await inbox(stack, 'learner3@contoso.test');
+    expect(ids.map((id) => withId(received, id).length)).toEqual(ids.map((_, i) => (answers[i].status === 409 ? 1 : 0)));
   });
 
   it('switched off, then disconnected, in the middle of a burst - once either has answered, only the submissions already on their way arrive; the rest wait, held, and go once switched on again', async () => {

@@ -118,7 +118,7 @@ describe('connection API (in process, Azurite, local signing keys)', () => {
   it('every route that declares security refuses strangers, and each refuses the wrong kind of caller: LMS routes a user and a role-less app, admin routes an app', async () => {
     // The LMS back end's routes (app-only, Notifications.Send); every other secured route is the settings page's (delegated).
     const LMS = [
-      'POST /v1/catalogs/{catalog}/notifications', 'POST /v1/catalogs/{catalog}/notifications/batch', 'GET /v1/catalogs/{catalog}/notifications/{id}',
+      'POST /v1/catalogs/{catalog}/notifications', 'POST /v1/catalogs/{catalog}/notifications/batch', 'GET /v1/catalogs/{catalog}/notifications/{id}', 'POST /v1/catalogs/{catalog}/notifications/{id}/cancel',
       'PUT /v1/catalogs/{catalog}/sessions/{sessionId}', 'POST /v1/catalogs/{catalog}/sessions/{sessionId}/cancel', 'GET /v1/catalogs/{catalog}/sessions/{sessionId}', 'DELETE /v1/catalogs/{catalog}/sessions/{sessionId}',
       'GET /v1/catalogs/{catalog}/rooms', 'GET /v1/catalogs/{catalog}/rooms/availability'
     ];

@@ -571,6 +571,26 @@ describe('outbox state machine', () => {
     expect(last(released)).toEqual({ at: new Date(6).toISOString(), status: 'queued' });
   });
 
+  it('state - cancel: only a queued item that sent nothing yet; not one a worker claimed (lapsed too), nor one that went out in part; final once cancelled', () => {
+    const queued = start(1, 50);
+    const cancelled = transition(queued, { type: 'cancel', now: 7 });
+    expect(cancelled).toMatchObject({ state: 'cancelled', lastCode: 'NOTIFICATION_CANCELLED', claimUntil: 0, sentAt: null });
+    expect(last(cancelled)).toEqual({ at: new Date(7).toISOString(), status: 'cancelled', code: 'NOTIFICATION_CANCELLED' });
+    expect(isTerminal(cancelled.state)).toBe(true);
+    for (const e of [{ type: 'claim', now: 60, claimUntil: 100 }, { type: 'cancel', now: 8 }, { type: 'expire', now: 60 }] as ItemEvent[]) {
+      expect(() => transition(cancelled, e)).toThrow(TransitionRefused);
+    }
+    // A queued item not due yet (a retry's back-off, its not-before) may be cancelled too.
+    expect(transition({ ...queued, nextAttemptAt: 1_000 }, { type: 'cancel', now: 8 }).state).toBe('cancelled');
+    const claimed = transition(queued, { type: 'claim', now: 1, claimUntil: 100 });
+    expect(() => transition(claimed, { type: 'cancel', now: 50 })).toThrow(TransitionRefused);
+    // Abandoned by its worker: its submission may have gone, so it is not cancelled.
+    expect(() => transition(claimed, { type: 'cancel', now: 500 })).toThrow(TransitionRefused);
+    const partWay = transition(transition(transition(start(2, 50), { type: 'claim', now: 1, claimUntil: 100 }), { type: 'part-accepted', now: 5 }), { type: 'release', now: 6, code: null });
+    expect(partWay.state).toBe('queued');
+    expect(() => transition(partWay, { type: 'cancel', now: 7 })).toThrow(TransitionRefused);
+  });
+
   const event: fc.Arbitrary<ItemEvent> = fc.oneof(
     fc.record({ type: fc.constant('claim' as const), now: fc.nat(2000), claimUntil: fc.nat(3000) }),
     fc.record({ type: fc.constant('part-accepted' as const), now: fc.nat(2000) }),
@@ -578,7 +598,8 @@ describe('outbox state machine', () => {
     fc.record({ type: fc.constant('retry' as const), now: fc.nat(2000), code: fc.constant('THROTTLED' as const), at: fc.nat(2000), maxAttempts: fc.integer({ min: 1, max: 5 }), unanswered: fc.boolean() }),
     fc.record({ type: fc.constant('release' as const), now: fc.nat(2000), code: fc.constant('TOKEN_REVOKED' as const) }),
     fc.record({ type: fc.constant('fail' as const), now: fc.nat(2000), code: fc.constant('RECIPIENT_REJECTED' as const) }),
-    fc.record({ type: fc.constant('expire' as const), now: fc.nat(2000) })
+    fc.record({ type: fc.constant('expire' as const), now: fc.nat(2000) }),
+    fc.record({ type: fc.constant('cancel' as const), now: fc.nat(2000) })
   );
 
   it('state - property: whatever happens, two workers racing with ETags mark an item sent at most once, and a final state never changes', () => {
@@ -616,6 +637,11 @@ describe('outbox state machine', () => {
       }
       expect(markedSent).toBeLessThanOrEqual(1);
       expect(stored.state.partsSent).toBeLessThanOrEqual(stored.state.parts);
+      // A cancelled notification reached nobody: no part of it was taken, and none was on its way.
+      if (final === 'cancelled') {
+        expect(stored.state.partsSent).toBe(0);
+        expect(stored.state.history[stored.state.history.length - 2]?.status).not.toBe('sending');
+      }
     }), { numRuns: 500 });
   });
 });

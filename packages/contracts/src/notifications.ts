@@ -55,8 +55,8 @@ export const NotificationParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 })
 }, { additionalProperties: false });
 
-const NotificationStatusValue = Type.Union(['queued', 'sending', 'sent', 'held', 'expired', 'failed'].map((s) => Type.Literal(s)), {
-  description: 'held: queued while the catalog\'s connection is lost or its sending is switched off; it goes out when that ends.'
+const NotificationStatusValue = Type.Union(['queued', 'sending', 'sent', 'held', 'expired', 'failed', 'cancelled'].map((s) => Type.Literal(s)), {
+  description: 'held: queued while the catalog\'s connection is lost or its sending is switched off; it goes out when that ends. cancelled: the LMS cancelled it before it was sent (POST .../notifications/{id}/cancel).'
 });
 
 export const NotificationAccepted = Type.Object({
@@ -76,7 +76,7 @@ export const NotificationStatus = Type.Object({
   id: Type.String(),
   catalog: Type.String(),
   status: NotificationStatusValue,
-  code: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, expired, is held or waits for a retry; once sent, why some recipients were refused (see refusedRecipients): a code of the error catalogue.' }),
+  code: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed, expired, was cancelled, is held or waits for a retry; once sent, why some recipients were refused (see refusedRecipients): a code of the error catalogue.' }),
   priority: Type.Union(PRIORITIES),
   recipients: Type.Integer(),
   createdAt: Type.String({ format: 'date-time' }),
@@ -102,7 +102,7 @@ export const DeliveriesQuery = Type.Object({
 }, { additionalProperties: false });
 
 const Count = Type.Integer({ minimum: 0 });
-const Counts = Type.Object({ queued: Count, sending: Count, sent: Count, held: Count, expired: Count, failed: Count });
+const Counts = Type.Object({ queued: Count, sending: Count, sent: Count, held: Count, expired: Count, failed: Count, cancelled: Count });
 
 export const Deliveries = Type.Object({
   counts: Counts,

@@ -431,6 +431,17 @@ export const DOMAIN_ERRORS = {
       ja: 'この通知について必要な操作はありません（不要になったため送信されませんでした）。頻繁に期限切れになる場合は、接続が長時間失われていなかったか確認するか、通知の有効期限を長くするよう LMS 管理者に依頼してください。'
     }
   },
+  NOTIFICATION_CANCELLED: {
+    status: 410,
+    title: {
+      en: 'The LMS cancelled the notification before it was sent.',
+      ja: '通知は送信される前に LMS によって取り消されました。'
+    },
+    remedy: {
+      en: 'Nothing to do: the LMS withdrew it (for example, the event it announced was called off), and nobody received it.',
+      ja: '必要な操作はありません。LMS が通知を取り下げたため（たとえば、案内していた予定が中止になった場合）、誰にも届いていません。'
+    }
+  },
   SENDING_QUOTA_EXCEEDED: {
     status: 429,
     title: {
@@ -810,6 +821,17 @@ export const HTTP_ERRORS = {
     remedy: {
       en: 'Check the notification id and the catalog it was queued for. A notification is deleted some time after it was sent, expired or failed (90 days by default).',
       ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。通知は、送信・期限切れ・失敗のいずれかで終了してから一定期間（既定では 90 日）後に削除されます。'
+    }
+  },
+  NOTIFICATION_NOT_CANCELLABLE: {
+    status: 409,
+    title: {
+      en: 'The notification can no longer be cancelled.',
+      ja: 'この通知はもう取り消せません。'
+    },
+    remedy: {
+      en: 'Only a notification that waits (queued or held) can be cancelled. Read its status with GET /v1/catalogs/{catalog}/notifications/{id}: it is being sent, was sent (in part, for a long list), expired or failed. To correct what was sent, queue a new notification.',
+      ja: '取り消せるのは、送信を待っている通知（キュー内または保留中）だけです。GET /v1/catalogs/{catalog}/notifications/{id} で状態を確認してください。送信中、送信済み（宛先が多い場合は一部送信済み）、期限切れ、失敗のいずれかです。送信した内容を訂正するには、新しい通知をキューに入れてください。'
     }
   },
   SESSION_NOT_FOUND: {

@@ -96,6 +96,23 @@ describe('DeliveriesPanel', () => {
     expect(within(sent).queryByTestId('delivery-reason')).not.toBeInTheDocument();
   });
 
+  it('DeliveriesPanel - a notification the LMS cancelled says so and why (en, ja); its count shows only when there is one', async () => {
+    renderPanel(new FakeDeliveriesApi([delivery({ id: 's' })]));
+    await screen.findAllByTestId('delivery-item');
+    expect(screen.queryByTestId('deliveries-count-cancelled')).toBeNull();
+    cleanup();
+    renderPanel(new FakeDeliveriesApi([delivery({ id: 'c', status: 'cancelled', code: 'NOTIFICATION_CANCELLED', sentAt: null }), delivery({ id: 's' })]), { strings: ja });
+    const [cancelled] = await screen.findAllByTestId('delivery-item');
+    expect(within(cancelled).getByTestId('delivery-status')).toHaveTextContent(ja.deliveryStatusCancelled);
+    expect(within(cancelled).getByTestId('delivery-reason')).toHaveTextContent(ERROR_CATALOGUE.NOTIFICATION_CANCELLED.title.ja);
+    expect(within(count('cancelled')).getByText(ja.deliveryStatusCancelled)).toBeInTheDocument();
+    expect(within(count('cancelled')).getByText('1')).toBeInTheDocument();
+    // Listed alone, then back.
+    fireEvent.click(count('cancelled'));
+    await waitFor(() => expect(screen.getAllByTestId('delivery-item')).toHaveLength(1));
+    expect(count('cancelled')).toHaveAttribute('aria-pressed', 'true');
+  });
+
   it('DeliveriesPanel - a sent item some of whose recipients were refused says how many and why (en, ja); a sent one with a code but none refused says nothing', async () => {
     const items = [
       delivery({ id: 'r', recipients: 3, code: 'RECIPIENT_REJECTED', refusedRecipients: 2 }),

@@ -41,9 +41,9 @@ export interface IDeliveriesPanelProps {
   onCounts?: (counts: IDeliveries['counts'], lastSentAt: string | null, truncated: boolean) => void;
 }
 
-const ORDER: DeliveryStatus[] = ['sent', 'queued', 'sending', 'held', 'expired', 'failed'];
+const ORDER: DeliveryStatus[] = ['sent', 'queued', 'sending', 'held', 'expired', 'failed', 'cancelled'];
 const ICONS: Record<DeliveryStatus, string> = {
-  sent: 'CompletedSolid', queued: 'Clock', sending: 'Send', held: 'CirclePause', expired: 'Blocked2', failed: 'ErrorBadge'
+  sent: 'CompletedSolid', queued: 'Clock', sending: 'Send', held: 'CirclePause', expired: 'Blocked2', failed: 'ErrorBadge', cancelled: 'Cancel'
 };
 
 function isKnown(status: string): status is DeliveryStatus {
@@ -57,6 +57,7 @@ function statusText(status: DeliveryStatus, strings: IConnectionSettingsStrings)
     case 'sending': return strings.deliveryStatusSending;
     case 'held': return strings.deliveryStatusHeld;
     case 'expired': return strings.deliveryStatusExpired;
+    case 'cancelled': return strings.deliveryStatusCancelled;
     default: return strings.deliveryStatusFailed;
   }
 }
@@ -206,7 +207,8 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
     sending: theme.semanticColors.bodySubtext,
     held: theme.semanticColors.warningIcon,
     expired: theme.semanticColors.bodySubtext,
-    failed: theme.semanticColors.errorIcon
+    failed: theme.semanticColors.errorIcon,
+    cancelled: theme.semanticColors.bodySubtext
   };
   const held = page ? heldNotice(state, page.counts.held, strings, props.enabled !== false) : undefined;
 
@@ -296,7 +298,8 @@ export function DeliveriesPanel(props: IDeliveriesPanelProps): JSX.Element {
         </Stack>
         {page ? (
           <div className="lms-delivery-counts" role="group" aria-label={strings.deliveriesFilterLabel} data-testid="deliveries-counts">
-            {ORDER.map((status) => {
+            {/* Cancelled is the LMS's own doing and rare: its toggle shows only when there is one (or it is pressed). */}
+            {ORDER.filter((status) => status !== 'cancelled' || page.counts.cancelled > 0 || only === status).map((status) => {
               const pressed = only === status;
               return (
                 // A toggle: pressed, the list shows this status only. One with nothing to list is off (unless pressed: the way back).

@@ -300,6 +300,7 @@ export interface IConnectionSettingsStrings {
   deliveryStatusSending: string;
   deliveryStatusHeld: string;
   deliveryStatusExpired: string;
+  deliveryStatusCancelled: string;
   deliveryStatusFailed: string;
 
   conflictTitle: string;

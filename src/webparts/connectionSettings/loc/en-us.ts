@@ -236,6 +236,7 @@ const strings: IConnectionSettingsStrings = {
   deliveryStatusSending: 'Sending',
   deliveryStatusHeld: 'Held',
   deliveryStatusExpired: 'Expired',
+  deliveryStatusCancelled: 'Cancelled',
   deliveryStatusFailed: 'Failed',
 
   conflictTitle: 'Someone else changed these settings while you were editing. Reload to see their changes, then apply yours again.',

@@ -236,6 +236,7 @@ const strings: IConnectionSettingsStrings = {
   deliveryStatusSending: '送信中',
   deliveryStatusHeld: '保留',
   deliveryStatusExpired: '期限切れ',
+  deliveryStatusCancelled: '取り消し済み',
   deliveryStatusFailed: '失敗',
 
   conflictTitle: '編集中にほかのユーザーがこの設定を変更しました。再読み込みして変更内容を確認してから、もう一度変更してください。',

@@ -5,7 +5,7 @@ function response(status: number, body: unknown): IHttpResponse {
   return { status, ok: status >= 200 && status < 300, headers: { get: () => null }, text: () => Promise.resolve(typeof body === 'string' ? body : JSON.stringify(body)) };
 }
 
-const PAGE = { counts: { queued: 0, sending: 0, sent: 1, held: 0, expired: 0, failed: 0 }, items: [], nextCursor: '10', truncated: false };
+const PAGE = { counts: { queued: 0, sending: 0, sent: 1, held: 0, expired: 0, failed: 0, cancelled: 2 }, items: [], nextCursor: '10', truncated: false };
 
 describe('DeliveriesApi', () => {
   it('DeliveriesApi - asks the catalog\'s deliveries with the page size and the cursor as a query string', async () => {
@@ -16,6 +16,12 @@ describe('DeliveriesApi', () => {
     await api.list({ limit: 10, cursor: '10' });
     const base = `http://api.test/v1/catalogs/${encodeURIComponent('https://t.test/sites/a')}/deliveries`;
     expect(urls).toEqual([`GET ${base}?limit=10`, `GET ${base}?limit=10&cursor=10`]);
+  });
+
+  it('DeliveriesApi - an API older than the page, which counts no cancelled notifications, reads as none cancelled', async () => {
+    const older = { ...PAGE, counts: { queued: 0, sending: 0, sent: 1, held: 0, expired: 0, failed: 0 } };
+    const api = new DeliveriesApi('http://api.test', 'https://t.test/sites/a', () => Promise.resolve(response(200, older)));
+    expect((await api.list({ limit: 10 })).counts).toEqual({ ...older.counts, cancelled: 0 });
   });
 
   it('DeliveriesApi - a problem answer rejects with its catalogue code; an answer of another shape is unknown', async () => {

@@ -30,6 +30,7 @@ export class DeliveriesApi implements IDeliveriesApi {
     if (!parsed || !parsed.counts || !Array.isArray(parsed.items)) {
       throw appError('unknown', { status: response.status });
     }
-    return parsed;
+    // An API older than this page counts no cancelled notifications.
+    return { ...parsed, counts: { ...parsed.counts, cancelled: parsed.counts.cancelled ?? 0 } };
   }
 }

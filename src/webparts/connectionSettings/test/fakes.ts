@@ -257,7 +257,7 @@ export class FakeDeliveriesApi implements IDeliveriesApi {
       return Promise.reject(this.failure);
     }
     const start = page.cursor ? Number(page.cursor) : 0;
-    const counts = { queued: 0, sending: 0, sent: 0, held: 0, expired: 0, failed: 0 };
+    const counts = { queued: 0, sending: 0, sent: 0, held: 0, expired: 0, failed: 0, cancelled: 0 };
     for (const item of this.items) {
       counts[item.status as keyof typeof counts] += 1;
     }
