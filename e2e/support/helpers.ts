@@ -92,6 +92,13 @@ export async function queueNotification(token: string, catalog: Catalog, body: {
   return ((await response.json()) as { id: string }).id;
 }
 
+/** Cancels a notification that waits, as the LMS would (POST .../cancel); answers its status. */
+export async function cancelNotification(token: string, catalog: Catalog, id: string): Promise<string> {
+  const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/notifications/${id}/cancel`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return ((await response.json()) as { status: string }).status;
+}
+
 /** Waits until the LMS's status read of a notification satisfies `check`. */
 export async function notificationSettles(token: string, catalog: Catalog, id: string, check: (status: { status: string; code: string | null }) => boolean): Promise<void> {
   await expect(async () => {
