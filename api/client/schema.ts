@@ -1296,6 +1296,11 @@ export interface paths {
                          * @default false
                          */
                         teams?: boolean;
+                        /**
+                         * @description The language of the few words the API adds to an invitation sent as iCalendar email (SMTP): the subject's "Updated:" / "Cancelled:", and what an attendee taken off, or told of a cancellation without a message, reads. A Graph event is worded by Exchange in each reader's own language. Its cancellation keeps it.
+                         * @default en
+                         */
+                        language?: "en" | "ja";
                     };
                 };
             };

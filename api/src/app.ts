@@ -194,6 +194,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     recipientsPerMessage: config.sending.recipientsPerMessage,
     messageIdDomain: config.sending.messageIdDomain,
     neverConnected,
+    log: app.log,
     pacing: (mailbox, recipients) => engine.pacingOf(mailbox, recipients).catch((error: unknown) => {
       app.log.warn({ code: codeOf(error) }, 'pacing budget not read for the connection view');
       return undefined;

@@ -34,6 +34,8 @@ export interface OutboxCounters {
   sent: number;
   expired: number;
   failed: number;
+  /** Cancelled by the LMS (absent in counters stored before it was kept: none). */
+  cancelled?: number;
 }
 
 const NO_NOTICE: Notice = { claimedUntil: null, sentAt: null };

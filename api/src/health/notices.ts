@@ -28,6 +28,8 @@ interface Facts {
   wentOut: number;
   expired: number;
   failed: number;
+  /** Of those held: cancelled by the LMS since. */
+  cancelled: number;
   /** Whether a new sign-in can cure it: the link then invites a reconnect (the page offers one). */
   reconnect: boolean;
 }
@@ -73,7 +75,7 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
     },
     restored: {
       subject: (f) => `Restored: the Microsoft 365 connection of catalog ${f.site} works again`,
-      body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again (since ${f.resumed}).\n\n${f.held === 0 ? 'No notification was held while the connection was lost.' : `Of the notifications held while the connection was lost, ${f.wentOut.toLocaleString('en-US')} went out, ${f.expired.toLocaleString('en-US')} had expired and ${f.failed.toLocaleString('en-US')} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
+      body: (f) => `The LMS sends for catalog ${f.catalog} as ${f.account} again (since ${f.resumed}).\n\n${f.held === 0 ? 'No notification was held while the connection was lost.' : `Of the notifications held while the connection was lost, ${f.wentOut.toLocaleString('en-US')} went out, ${f.expired.toLocaleString('en-US')} had expired and ${f.failed.toLocaleString('en-US')} failed.${f.cancelled > 0 ? ` The LMS cancelled ${f.cancelled.toLocaleString('en-US')} of them.` : ''} ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
     }
   },
   ja: {
@@ -87,7 +89,7 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
     },
     restored: {
       subject: (f) => `回復：カタログ ${f.site} の Microsoft 365 接続が復旧しました`,
-      body: (f) => `LMS は ${f.resumed}から再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n${f.held === 0 ? '接続が切れている間に保留した通知はありませんでした。' : `接続が切れている間に保留した通知のうち、${ken(f.wentOut)}を送信し、${ken(f.expired)}は有効期限切れ、${ken(f.failed)}は失敗しました。${ken(f.waiting)}は送信の順番を待っています。`}\n\n${f.page}`
+      body: (f) => `LMS は ${f.resumed}から再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n${f.held === 0 ? '接続が切れている間に保留した通知はありませんでした。' : `接続が切れている間に保留した通知のうち、${ken(f.wentOut)}を送信し、${ken(f.expired)}は有効期限切れ、${ken(f.failed)}は失敗しました。${f.cancelled > 0 ? `${ken(f.cancelled)}は LMS が取り消しました。` : ''}${ken(f.waiting)}は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
 };
@@ -108,7 +110,7 @@ const BLOCKED_TEXTS: typeof TEXTS = {
     },
     restored: {
       subject: (f) => `Restored: sending for catalog ${f.site} works again`,
-      body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog} (since ${f.resumed}).\n\n${f.held === 0 ? 'No notification was waiting.' : `Of the notifications that waited, ${f.wentOut.toLocaleString('en-US')} went out, ${f.expired.toLocaleString('en-US')} had expired and ${f.failed.toLocaleString('en-US')} failed. ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
+      body: (f) => `Exchange Online lets ${f.account} send again: the LMS sends for catalog ${f.catalog} (since ${f.resumed}).\n\n${f.held === 0 ? 'No notification was waiting.' : `Of the notifications that waited, ${f.wentOut.toLocaleString('en-US')} went out, ${f.expired.toLocaleString('en-US')} had expired and ${f.failed.toLocaleString('en-US')} failed.${f.cancelled > 0 ? ` The LMS cancelled ${f.cancelled.toLocaleString('en-US')} of them.` : ''} ${count(f.waiting, 'is still waiting its turn', 'are still waiting their turn')}.`}\n\n${f.page}`
     }
   },
   ja: {
@@ -122,7 +124,7 @@ const BLOCKED_TEXTS: typeof TEXTS = {
     },
     restored: {
       subject: (f) => `回復：カタログ ${f.site} の送信が再開されました`,
-      body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS は ${f.resumed}からカタログ ${f.catalog} の通知を送信しています。\n\n${f.held === 0 ? '送信待ちの通知はありませんでした。' : `送信待ちだった通知のうち、${ken(f.wentOut)}を送信し、${ken(f.expired)}は有効期限切れ、${ken(f.failed)}は失敗しました。${ken(f.waiting)}は送信の順番を待っています。`}\n\n${f.page}`
+      body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS は ${f.resumed}からカタログ ${f.catalog} の通知を送信しています。\n\n${f.held === 0 ? '送信待ちの通知はありませんでした。' : `送信待ちだった通知のうち、${ken(f.wentOut)}を送信し、${ken(f.expired)}は有効期限切れ、${ken(f.failed)}は失敗しました。${f.cancelled > 0 ? `${ken(f.cancelled)}は LMS が取り消しました。` : ''}${ken(f.waiting)}は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
 };
@@ -162,11 +164,12 @@ function audienceLine(audience: NoticeAudience, lang: 'en' | 'ja'): string {
  */
 export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: ConnectionRecord, incident: Incident, page: string, now: OutboxCounters, audience?: NoticeAudience): NoticeText {
   const at = incident.atResolution;
-  const delta = (field: 'sent' | 'expired' | 'failed'): number => (at ? Math.max(0, now[field] - at[field]) : 0);
+  const delta = (field: 'sent' | 'expired' | 'failed' | 'cancelled'): number => (at ? Math.max(0, (now[field] ?? 0) - (at[field] ?? 0)) : 0);
   const held = at?.pending ?? 0;
   const wentOut = Math.min(held, delta('sent'));
   const expired = Math.min(held - wentOut, delta('expired'));
   const failed = Math.min(held - wentOut - expired, delta('failed'));
+  const cancelled = Math.min(held - wentOut - expired - failed, delta('cancelled'));
   // A lost connection's reason as the page shows it now: it may have changed since the incident
   // opened (a policy lifted after the refresh token expired is TOKEN_REVOKED, which Reconnect cures).
   const code = kind !== 'restored' && !needsAdmin(incident.code) && record.health.state === 'lost' && record.health.code ? record.health.code : incident.code;
@@ -179,12 +182,13 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     title: ERROR_CATALOGUE[code].title[lang],
     remedy: ERROR_CATALOGUE[code].remedy[lang],
     page,
-    waiting: kind === 'restored' ? Math.max(0, held - wentOut - expired - failed) : now.pending,
+    waiting: kind === 'restored' ? Math.max(0, held - wentOut - expired - failed - cancelled) : now.pending,
     held,
     resumed: readableTime(incident.resolvedAt ?? '', lang),
     wentOut,
     expired,
     failed,
+    cancelled,
     reconnect: reconnectHelps(code)
   });
   const texts = needsAdmin(incident.code) ? BLOCKED_TEXTS : TEXTS;
@@ -204,7 +208,7 @@ export function restoredReady(incident: Incident, now: OutboxCounters, nowMs: nu
   if (!at || !incident.resolvedAt) {
     return false;
   }
-  const done = (now.sent - at.sent) + (now.expired - at.expired) + (now.failed - at.failed);
+  const done = (now.sent - at.sent) + (now.expired - at.expired) + (now.failed - at.failed) + ((now.cancelled ?? 0) - (at.cancelled ?? 0));
   return done >= at.pending || nowMs - Date.parse(incident.resolvedAt) >= hourMs;
 }
 

@@ -291,7 +291,9 @@ export class SendingEngine {
     let expired = 0;
     let closed = 0;
     for await (const item of this.deps.outbox.pendingStates(record.catalog)) {
-      if (item.state.state === 'sending' && item.state.claimUntil > now) {
+      // A final item's queue row that a crash left behind (its removal comes after the write): the
+      // retention's prune removes it; expiring it would be refused and stop the job for the catalog.
+      if (isTerminal(item.state.state) || (item.state.state === 'sending' && item.state.claimUntil > now)) {
         continue;
       }
       // One that went out in part: its first recipients have it, so it closes as sent, the rest refused as expired.

@@ -1,11 +1,12 @@
 import type { ConnectionStore } from '../connections/connectionStore';
 import type { OutboxSummary } from '../connections/connectionService';
 import type { ConnectionRecord } from '../connections/model';
-import { ApiError, codeOf, instant } from '../errors/apiError';
+import type { FastifyBaseLogger } from 'fastify';
+import { ApiError, codeOf, instant, logFields } from '../errors/apiError';
 import { messageIdFor, recipientCount, splitRecipients } from '../mail/message';
 import { explained, heldCode, NeverConnected, refusalOf, sendable } from './engine';
 import type { NotificationStatus as Status } from './outboxItem';
-import { dueAtOf, isExpired, isTerminal, ItemState, transition } from './outboxItem';
+import { dueAtOf, isCancellable, isExpired, isTerminal, ItemState, transition } from './outboxItem';
 import type { AccountPacing } from './pacer';
 import { EnqueueOutcome, OutboxStore, requestHashes, STORED_CONTENT_CHARS, storedChars, WIRE_CONTENT_BYTES, wireBytes } from './outboxStore';
 import { DeliveriesBody, ERROR_CATALOGUE, DeliveriesQueryType, ErrorCode, Language, MAX_RECIPIENTS, NotificationBody, NotificationStatusBody } from '@lms-m365/contracts';
@@ -30,6 +31,7 @@ export interface NotificationDeps {
   pacing?: (mailbox: string, recipients: number) => Promise<AccountPacing | undefined>;
   neverConnected?: NeverConnected;
   now?: () => number;
+  log?: Pick<FastifyBaseLogger, 'warn'>;
 }
 
 export type KeyedNotification = NotificationBody & { key: string };
@@ -63,6 +65,17 @@ function statusCode(status: Status, state: ItemState, record: ConnectionRecord):
     return 'MESSAGE_EXPIRED';
   }
   return status === 'sent' ? state.refused?.code ?? null : state.lastCode;
+}
+
+/** Why a notification cannot be cancelled, for the LMS's developer (a problem's detail). */
+function notCancellable(status: Status, state: ItemState): string {
+  if (status !== 'queued' && status !== 'held') {
+    return `Its status is ${status}.`;
+  }
+  if (state.partsSent > 0) {
+    return 'Some of its recipients have it already: a long list goes out as several messages, and the rest get it too.';
+  }
+  return 'A try to send it got no clear answer from the mail service, which may have taken it: it goes again under the same Message-ID.';
 }
 
 /** The later of two ISO times (the second may be missing). */
@@ -223,7 +236,8 @@ export class NotificationService {
    * The LMS cancels a notification that waits (queued or held): a conditional write of its queue
    * row, so of a cancel and a worker's claim that read the same state only one goes through - a
    * notification is cancelled or sent, never both. Cancelling it again answers its status; one
-   * being sent, sent, expired or failed is NOTIFICATION_NOT_CANCELLABLE. A session's invitation is
+   * being sent, final, sent in part or whose try the mail service may have taken
+   * (`isCancellable`) is NOTIFICATION_NOT_CANCELLABLE. A session's invitation is
    * not a notification (its session is cancelled instead).
    */
   public async cancel(catalog: string, id: string): Promise<NotificationStatusBody> {
@@ -237,17 +251,25 @@ export class NotificationService {
         return this.status(catalog, id);
       }
       const status = visibleStatus(item.state, record, this.now());
-      if ((status !== 'queued' && status !== 'held') || item.state.partsSent > 0) {
-        throw new ApiError('NOTIFICATION_NOT_CANCELLABLE', { detail: item.state.partsSent > 0 && status === 'queued' ? 'Some of its recipients have it already: a long list goes out as several messages, and the rest get it too.' : `Its status is ${status}.` });
+      if ((status !== 'queued' && status !== 'held') || !isCancellable(item.state)) {
+        throw new ApiError('NOTIFICATION_NOT_CANCELLABLE', { detail: notCancellable(status, item.state) });
       }
       try {
         await this.deps.outbox.update(item, transition(item.state, { type: 'cancel', now: this.now() }));
-        return await this.status(catalog, id);
       } catch (error) {
-        if (codeOf(error) !== 'CHANGED_BY_SOMEONE_ELSE' || round >= 4) {
+        if (codeOf(error) !== 'CHANGED_BY_SOMEONE_ELSE') {
           throw error;
         }
+        if (round >= 4) {
+          // Workers keep changing it: nothing changed here, and a repeat decides again.
+          throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'notification changed five times while it was cancelled', retryAfterSeconds: 1, detail: 'The notification kept changing while it was cancelled: nothing was changed. Repeat the request.' });
+        }
+        continue;
       }
+      // Counted for the restored notice's figures only: a count not written does not undo the cancel.
+      await this.deps.outbox.recordDrain(catalog, { sent: 0, expired: 0, failed: 0, cancelled: 1, lastSentAt: null })
+        .catch((error: unknown) => this.deps.log?.warn({ catalog, notification: item.id, ...logFields(error) }, 'outbox counters not recorded: a cancel'));
+      return this.status(catalog, id);
     }
   }
 

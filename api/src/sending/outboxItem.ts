@@ -141,6 +141,17 @@ function isUnclaimed(item: ItemState, now: number): boolean {
   return item.state === 'queued' || (item.state === 'sending' && item.claimUntil <= now);
 }
 
+/**
+ * Whether the LMS may still cancel the item: queued, and nobody may have it. Not while a worker may
+ * be sending it (a claim that lapsed too: its submission may have gone); not once some recipients
+ * have it (a long list sent in part: the rest get it too, as with expiry); not after a try the mail
+ * service may have taken - one it did not answer, or one a crash left (counted as resubmissions):
+ * it goes again under the same Message-ID, which the copy already delivered is collapsed with.
+ */
+export function isCancellable(item: ItemState): boolean {
+  return item.state === 'queued' && item.partsSent === 0 && item.unanswered !== true && item.resubmissions === 0;
+}
+
 /** Whether the item's expiry (if it has one) has passed, whatever it sent. */
 export function isPastExpiry(item: Pick<ItemState, 'expiresAt'>, now: number): boolean {
   return item.expiresAt !== null && item.expiresAt <= now;
@@ -253,9 +264,7 @@ export function transition(item: ItemState, event: ItemEvent): ItemState {
       }
       return { ...item, state: 'expired', claimUntil: 0, lastCode: 'MESSAGE_EXPIRED', history: withHistory(item, { at: iso(event.now), status: 'expired', code: 'MESSAGE_EXPIRED' }) };
     case 'cancel':
-      // Not while a worker may be sending it (a claim that lapsed too: its submission may have gone),
-      // nor once some recipients have it (a long list sent in part: the rest get it too, as with expiry).
-      if (item.state !== 'queued' || item.partsSent > 0) {
+      if (!isCancellable(item)) {
         return refuse();
       }
       return { ...item, state: 'cancelled', claimUntil: 0, lastCode: 'NOTIFICATION_CANCELLED', history: withHistory(item, { at: iso(event.now), status: 'cancelled', code: 'NOTIFICATION_CANCELLED' }) };

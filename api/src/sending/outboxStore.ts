@@ -775,7 +775,7 @@ export class OutboxStore {
   /** What the catalog's outbox holds and has done so far (the restored notice reports the difference). */
   public async counters(catalog: string): Promise<OutboxCounters> {
     const [pending, row] = await Promise.all([this.pending(catalog), readEntity<StatsEntity>(this.table, catalogKey(catalog), 'stats')]);
-    return { pending, sent: row?.sent ?? 0, expired: row?.expired ?? 0, failed: row?.failed ?? 0 };
+    return { pending, sent: row?.sent ?? 0, expired: row?.expired ?? 0, failed: row?.failed ?? 0, cancelled: row?.cancelled ?? 0 };
   }
 
   /**
@@ -950,7 +950,7 @@ export class OutboxStore {
    * another writer). Drains ending together retry after a jittered pause until their numbers are
    * in: the restored notice reports these counters, so a count given up is a wrong notice.
    */
-  public async recordDrain(catalog: string, outcome: { sent: number; expired: number; failed: number; lastSentAt: number | null }): Promise<void> {
+  public async recordDrain(catalog: string, outcome: { sent: number; expired: number; failed: number; cancelled?: number; lastSentAt: number | null }): Promise<void> {
     const partitionKey = catalogKey(catalog);
     for (let attempt = 1; ; attempt++) {
       const row = await readEntity<StatsEntity>(this.table, partitionKey, 'stats');
@@ -962,6 +962,7 @@ export class OutboxStore {
         sent: (row?.sent ?? 0) + outcome.sent,
         expired: (row?.expired ?? 0) + outcome.expired,
         failed: (row?.failed ?? 0) + outcome.failed,
+        cancelled: (row?.cancelled ?? 0) + (outcome.cancelled ?? 0),
         lastSentAt: lastSentAt !== null ? new Date(lastSentAt).toISOString() : ''
       };
       try {
@@ -989,5 +990,7 @@ interface StatsEntity {
   sent?: number;
   expired?: number;
   failed?: number;
+  /** Cancelled by the LMS (absent in rows written before it was kept). */
+  cancelled?: number;
   lastSentAt?: string;
 }

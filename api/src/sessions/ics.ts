@@ -26,7 +26,7 @@ export function invitationIcs(input: InvitationIcs): string {
   const { revision } = input;
   const cancel = input.method === 'CANCEL';
   const calendar = ical({
-    prodId: { company: 'LMS', product: 'Microsoft 365 connection', language: 'EN' },
+    prodId: { company: 'LMS', product: 'Microsoft 365 connection', language: revision.language === 'ja' ? 'JA' : 'EN' },
     method: cancel ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST
   });
   const event = calendar.createEvent({

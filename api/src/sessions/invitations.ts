@@ -163,6 +163,28 @@ const isCancelledEvent = (error: unknown): boolean => graphSaid(error, 'ErrorCal
 const isGone = (error: unknown): boolean => graphSaid(error, 'ErrorItemNotFound');
 
 /**
+ * The words an iCalendar invitation (SMTP) gets from the API, in the session's language: subject
+ * prefixes in Outlook's manner (Updated: / Cancelled:, 更新: / キャンセル済み:), and what an
+ * attendee reads when taken off, or told of a cancellation without the LMS's message. (A Graph
+ * event is worded by Exchange, in each reader's language.) `title` comes HTML-escaped where it
+ * goes into HTML.
+ */
+export const SMTP_WORDS = {
+  en: {
+    updated: (title: string): string => `Updated: ${title}`,
+    cancelled: (title: string): string => `Cancelled: ${title}`,
+    removed: (title: string): string => `You are no longer an attendee of ${title}; the meeting is removed from your calendar.`,
+    isCancelled: (title: string): string => `${title} is cancelled.`
+  },
+  ja: {
+    updated: (title: string): string => `更新: ${title}`,
+    cancelled: (title: string): string => `キャンセル済み: ${title}`,
+    removed: (title: string): string => `「${title}」の出席者から外れました。この会議は予定表から削除されます。`,
+    isCancelled: (title: string): string => `「${title}」は中止になりました。`
+  }
+} as const;
+
+/**
  * Why this transport cannot change a meeting that went out, if it cannot. Attendees' calendars
  * take an update or cancellation only from the meeting's organiser, so another account can change
  * nothing (it would only make a second meeting). The same account can change it only the way it
@@ -536,12 +558,13 @@ export class SessionInvitations implements InvitationSender {
     /** One message of `message`'s. */
     const part = async (method: 'REQUEST' | 'CANCEL', sequence: number, who: SessionRevision['attendees'], suffix: string, revision: SessionRevision): Promise<string[]> => {
       const ics = invitationIcs({ method, uid, sequence, organizer, attendees: who, revision, location });
-      const subject = method === 'CANCEL' ? `Cancelled: ${revision.title}` : sequence > 0 ? `Updated: ${revision.title}` : revision.title;
+      const words = SMTP_WORDS[revision.language ?? 'en'];
+      const subject = method === 'CANCEL' ? words.cancelled(revision.title) : sequence > 0 ? words.updated(revision.title) : revision.title;
       // A CANCEL of a session that goes on is for attendees taken off it: the session is not cancelled,
       // and its cancellation message (said to everyone when it is) is not theirs.
       const html = method === 'REQUEST' ? revision.html ?? `<p>${escapeHtml(revision.title)}</p>`
-        : !revision.cancelled ? `<p>You are no longer an attendee of ${escapeHtml(revision.title)}; the meeting is removed from your calendar.</p>`
-          : revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${escapeHtml(revision.title)} is cancelled.</p>`;
+        : !revision.cancelled ? `<p>${words.removed(escapeHtml(revision.title))}</p>`
+          : revision.message ? `<p>${escapeHtml(revision.message)}</p>` : `<p>${words.isCancelled(escapeHtml(revision.title))}</p>`;
       // The SEQUENCE alone does not name a message: after a refused submission put the attempt back,
       // another revision (or a CANCEL) may go at that SEQUENCE - under the same Message-ID,
       // Exchange's duplicate detection could drop it. The same content again keeps its Message-ID.

@@ -105,7 +105,9 @@ export class SessionService {
       end: body.end,
       attendees: body.attendees.map((a) => ({ email: a.email.toLowerCase(), name: a.name, role: a.role ?? 'required' })),
       room,
-      teams: body.teams ?? false
+      teams: body.teams ?? false,
+      // Kept only when not the default: a revision stored before it was kept is the same revision.
+      ...(body.language === 'ja' ? { language: 'ja' as const } : {})
     };
     return this.accept(catalog, sessionId, requestHashes(desired, body), () => desired);
   }

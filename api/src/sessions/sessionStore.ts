@@ -26,6 +26,8 @@ export interface SessionRevision {
   attendees: Array<{ email: string; name?: string; role: 'required' | 'optional' }>;
   room: string | null;
   teams: boolean;
+  /** The words the API adds to an iCalendar invitation (SMTP); absent: English. */
+  language?: 'ja';
 }
 
 /** What the attendees last received, and where the invitation lives (Graph event or iCalendar UID). */

@@ -532,6 +532,28 @@ describe('sessions (real API, local tenant, Azurite over loopback)', () => {
     }
   });
 
+  it('smtp - a session in Japanese (language: ja): its update, the note to an attendee taken off and its cancellation read in Japanese', async () => {
+    await connectClassic(stack, 'alex@contoso.test', catalogB);
+    await setEnabled(stack, 'alex@contoso.test', catalogB, true);
+    const id = `s-${randomUUID()}`;
+    const title = `安全研修 ${id.slice(2, 10)}`;
+    const mine = async (upn: string): Promise<MailboxMessage[]> => (await invitations(upn)).filter((m) => m.subject.endsWith(title));
+    await put(catalogB, id, session(1, { title, language: 'ja' }));
+    await until(catalogB, id, (b) => b.status === 'scheduled', 'the invitation');
+    await put(catalogB, id, session(2, { title, language: 'ja', attendees: [{ email: 'learner1@contoso.test' }] }));
+    await until(catalogB, id, (b) => b.status === 'updated', 'the update');
+    const dropped = await eventually(async () => (await mine('learner2@contoso.test')).find((m) => m.calendar?.method === 'CANCEL'), 10_000, 'the cancellation of the removed attendee');
+    expect(dropped.subject).toBe(`キャンセル済み: ${title}`);
+    expect(dropped.body.content).toContain(`「${title}」の出席者から外れました。`);
+    // Cancelled without a message: the API says so, in the session's language (kept from its last put).
+    await cancel(catalogB, id, { revision: 3 });
+    await until(catalogB, id, (b) => b.status === 'cancelled', 'the cancellation');
+    const got = await mine('learner1@contoso.test');
+    expect(got.map((m) => m.subject)).toEqual([title, `更新: ${title}`, `キャンセル済み: ${title}`]);
+    expect(got[2].body.content).toContain(`「${title}」は中止になりました。`);
+    expect(got[2].calendar?.ics).toContain('PRODID:-//LMS//Microsoft 365 connection//JA');
+  });
+
   it('smtp - attendees the server refuses at RCPT TO while it takes the invitation for the others: the others have it, the status notes RECIPIENT_REJECTED', async () => {
     await connectClassic(stack, 'alex@contoso.test', catalogB);
     await setEnabled(stack, 'alex@contoso.test', catalogB, true);

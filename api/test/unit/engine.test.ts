@@ -190,6 +190,19 @@ describe('sending engine - pacing and the mailbox lease at the moments that matt
     expect(submissions).toHaveLength(1);
   });
 
+  it('a final queue row a crash left behind (cancelled, its removal never came) in a catalog that cannot send: the retention job passes it by, and expires the rest', async () => {
+    const { catalog, record } = setting();
+    const [cancelled, waiting] = await queue(catalog, [{ bcc: ['a@partner.example'], expiresAt: Date.now() + 1500, key: 'c' }, { bcc: ['b@partner.example'], expiresAt: Date.now() + 1500, key: 'w' }]);
+    const store = new OutboxStore(outboxTable);
+    const item = await store.readForUpdate(catalog, cancelled);
+    // The cancel's write without the removal of its queue row that `update` makes after it.
+    await store.updateMany(catalog, [{ item: item!, next: transition(item!.state, { type: 'cancel', now: Date.now() }) }]);
+    await sleep(1600);
+    const engine = engineFor(record, async () => undefined, [], {});
+    expect(await engine.expireHeld({ ...record, enabled: false })).toBe(1);
+    expect([(await store.read(catalog, cancelled))?.state.state, (await store.read(catalog, waiting))?.state.state]).toEqual(['cancelled', 'expired']);
+  });
+
   it('recipients refused while the rest took the message are added up over a split notification\'s parts; a part refused whole is refused, not the notification; all refused fails it', async () => {
     const { catalog, record } = setting();
     const bcc = (n: number, tag: string): string[] => Array.from({ length: n }, (_, i) => `${tag}${i}@partner.example`);

@@ -330,6 +330,23 @@ describe('incidents - one per loss, notices once each', () => {
     expect(restoredReady(resolved, now, Date.parse('2026-12-01T01:00:01Z'), 3_600_000)).toBe(true);
     const text = noticeText('restored', 'en', connected(), resolved, 'p', now).text;
     expect(text).toContain('3 went out, 2 had expired and 0 failed. 0 are still waiting');
+    expect(text).not.toContain('cancelled');
+  });
+
+  it('restored - what the LMS cancelled of what was held is said apart and is not waiting; it counts as dealt with; counters of before it was kept count none', () => {
+    const base = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1').incident as Incident;
+    // Counted before cancels were: no `cancelled` in the snapshot.
+    const resolved: Incident = { ...base, resolvedAt: '2026-12-01T01:00:00Z', restored: { claimedUntil: null, sentAt: null }, atResolution: { pending: 5, sent: 10, expired: 1, failed: 0 } };
+    const now = { pending: 0, sent: 12, expired: 1, failed: 1, cancelled: 2 };
+    expect(restoredReady(resolved, now, Date.parse('2026-12-01T01:00:01Z'), 3_600_000)).toBe(true);
+    expect(restoredReady(resolved, { ...now, cancelled: 1 }, Date.parse('2026-12-01T01:00:01Z'), 3_600_000)).toBe(false);
+    const en = noticeText('restored', 'en', connected(), resolved, 'p', now).text;
+    expect(en).toContain('2 went out, 0 had expired and 1 failed. The LMS cancelled 2 of them. 0 are still waiting their turn.');
+    const ja = noticeText('restored', 'ja', connected(), resolved, 'p', { ...now, cancelled: 1 }).text;
+    expect(ja).toContain('2 件を送信し、0 件は有効期限切れ、1 件は失敗しました。1 件は LMS が取り消しました。1 件は送信の順番を待っています。');
+    // A sending block's restored notice says it too; cancels before the connection came back are not of these.
+    const blocked: Incident = { ...resolved, code: 'SENDING_BLOCKED', atResolution: { pending: 5, sent: 10, expired: 1, failed: 0, cancelled: 7 } };
+    expect(noticeText('restored', 'en', connected(), blocked, 'p', { ...now, cancelled: 8 }).text).toContain('The LMS cancelled 1 of them. 1 is still waiting its turn.');
   });
 
   it('notices - with ALERT_REMINDER_DAYS=0 no reminder is ever due; the alert and the restored notice still are', () => {

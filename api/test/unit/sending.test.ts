@@ -11,7 +11,7 @@ import { messageIdFor, recipientCount, splitRecipients } from '../../src/mail/me
 import { NOT_BEFORE_MAX_DAYS, NotificationDeps, NotificationService, visibleStatus } from '../../src/sending/notificationService';
 import { newestFirstId, wireBytes } from '../../src/sending/outboxStore';
 import { lineSeparatorEscape } from '../../src/storage/tables';
-import { failedInPart, isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, takenOver, transition, TransitionRefused } from '../../src/sending/outboxItem';
+import { failedInPart, isCancellable, isClaimable, isExpired, ItemEvent, ItemState, isTerminal, newItemState, takenOver, transition, TransitionRefused } from '../../src/sending/outboxItem';
 import { earlierRequestHash, requestHash, sameRequest, storedRequest } from '../../src/sending/outboxStore';
 import { idempotencyKey } from '../../src/sending/routes';
 import { storageError } from '../../src/storage/tables';
@@ -589,6 +589,19 @@ describe('outbox state machine', () => {
     const partWay = transition(transition(transition(start(2, 50), { type: 'claim', now: 1, claimUntil: 100 }), { type: 'part-accepted', now: 5 }), { type: 'release', now: 6, code: null });
     expect(partWay.state).toBe('queued');
     expect(() => transition(partWay, { type: 'cancel', now: 7 })).toThrow(TransitionRefused);
+    // A try the mail service did not answer may have been taken: not cancelled, now or after an answered retry.
+    const unansweredTry = transition(transition(queued, { type: 'claim', now: 1, claimUntil: 100 }), { type: 'retry', now: 2, code: 'SERVICE_UNAVAILABLE', at: 3, maxAttempts: 5, unanswered: true });
+    expect([unansweredTry.state, isCancellable(unansweredTry)]).toEqual(['queued', false]);
+    const answeredAfter = transition(transition(unansweredTry, { type: 'claim', now: 3, claimUntil: 100 }), { type: 'retry', now: 4, code: 'THROTTLED', at: 5, maxAttempts: 5 });
+    expect([answeredAfter.state, answeredAfter.unanswered, isCancellable(answeredAfter)]).toEqual(['queued', undefined, false]);
+    expect(() => transition(answeredAfter, { type: 'cancel', now: 6 })).toThrow(TransitionRefused);
+    // A crash's takeover: the first worker's submission may have gone.
+    const takenOverThenReleased = transition(transition(transition(start(1), { type: 'claim', now: 1, claimUntil: 100 }), { type: 'claim', now: 100, claimUntil: 200 }), { type: 'release', now: 101, code: 'TOKEN_REVOKED' });
+    expect(takenOverThenReleased).toMatchObject({ state: 'queued', resubmissions: 1 });
+    expect(() => transition(takenOverThenReleased, { type: 'cancel', now: 102 })).toThrow(TransitionRefused);
+    // A try the mail service answered (a 429, a refused token) reached nobody: still cancellable.
+    const answered = transition(transition(queued, { type: 'claim', now: 1, claimUntil: 100 }), { type: 'retry', now: 2, code: 'THROTTLED', at: 3, maxAttempts: 5 });
+    expect(transition(answered, { type: 'cancel', now: 4 }).state).toBe('cancelled');
   });
 
   const event: fc.Arbitrary<ItemEvent> = fc.oneof(
@@ -609,6 +622,8 @@ describe('outbox state machine', () => {
       const seen = [{ ...stored }, { ...stored }];
       let markedSent = 0;
       let final: ItemState['state'] | undefined;
+      // Whether a recipient may have it: a part taken, a try not answered, a crashed worker's try taken over.
+      let mayHaveGone = false;
       for (const [worker, e] of steps) {
         const read = seen[worker];
         let next: ItemState;
@@ -626,6 +641,7 @@ describe('outbox state machine', () => {
         if (final) {
           throw new Error(`a final state (${final}) changed to ${next.state}`);
         }
+        mayHaveGone ||= e.type === 'part-accepted' || e.type === 'sent' || (e.type === 'retry' && e.unanswered === true) || (e.type === 'claim' && read.state.state === 'sending');
         stored = { state: next, version: stored.version + 1 };
         seen[worker] = { ...stored };
         if (next.state === 'sent') {
@@ -639,6 +655,7 @@ describe('outbox state machine', () => {
       expect(stored.state.partsSent).toBeLessThanOrEqual(stored.state.parts);
       // A cancelled notification reached nobody: no part of it was taken, and none was on its way.
       if (final === 'cancelled') {
+        expect(mayHaveGone).toBe(false);
         expect(stored.state.partsSent).toBe(0);
         expect(stored.state.history[stored.state.history.length - 2]?.status).not.toBe('sending');
       }
@@ -714,6 +731,78 @@ describe('the status the LMS sees of a stored notification', () => {
       expect(visibleStatus(item(state, { expiresAt: NOW - HOUR }), disabled, NOW)).toBe(state);
       expect(visibleStatus(item(state), connected, NOW)).toBe(state);
     }
+  });
+});
+
+describe('cancelling a notification (the service, over a fake outbox)', () => {
+  const NOW = Date.UTC(2027, 5, 10, 12);
+  const record: ConnectionRecord = { ...emptyConnection('https://t.test/sites/a', 'c1'), enabled: true, method: 'modern', account: { email: 'adele@contoso.test', displayName: 'Adele' }, health: { state: 'connected', code: null, checkedAt: null } };
+  const ID = newestFirstId(NOW - 1000);
+  /** One stored notification; `update` refuses `conflicts` times (a worker's write got there first), then writes. */
+  function fakeOutbox(state: ItemState, options: { conflicts?: number; kind?: 'notification' | 'invitation'; countFails?: boolean } = {}) {
+    let stored = state;
+    let conflicts = options.conflicts ?? 0;
+    const counted: number[] = [];
+    const item = () => ({ id: ID, kind: options.kind ?? 'notification', session: null, catalog: 'c', content: { to: ['a@t.test'], cc: [], bcc: [], subject: 's' }, state: stored, etag: isTerminal(stored.state) ? null : 'e' });
+    return {
+      counted,
+      get state() { return stored; },
+      readForUpdate: async () => item(),
+      read: async () => ({ ...item(), etag: null }),
+      update: async (_: unknown, next: ItemState) => {
+        if (conflicts-- > 0) {
+          throw new ApiError('CHANGED_BY_SOMEONE_ELSE');
+        }
+        stored = next;
+        return item();
+      },
+      recordDrain: async (_: string, outcome: { cancelled?: number }) => {
+        if (options.countFails) {
+          throw new ApiError('SERVICE_UNAVAILABLE');
+        }
+        counted.push(outcome.cancelled ?? 0);
+      }
+    };
+  }
+  const service = (outbox: ReturnType<typeof fakeOutbox>, of: ConnectionRecord = record, warnings: unknown[] = []) => new NotificationService({ connections: { read: async () => ({ record: of, etag: '*' }) }, outbox, wake: async () => undefined, recipientsPerMessage: 500, messageIdDomain: 'lms.test', now: () => NOW, log: { warn: (fields: unknown) => warnings.push(fields) } } as unknown as NotificationDeps);
+  const queued = (extra: Partial<ItemState> = {}): ItemState => ({ ...newItemState({ priority: 'normal', now: NOW - 1000, parts: 1 }), ...extra });
+  const refusal = async (promise: Promise<unknown>): Promise<[string, string | undefined]> => promise.then(() => ['none', undefined], (error: ApiError) => [error.code, error.detail]);
+
+  it('a queued one, or a held one, is cancelled and counted; again answers the same without counting twice', async () => {
+    const outbox = fakeOutbox(queued());
+    expect(await service(outbox).cancel('c', ID)).toMatchObject({ status: 'cancelled', code: 'NOTIFICATION_CANCELLED' });
+    expect(await service(outbox).cancel('c', ID)).toMatchObject({ status: 'cancelled' });
+    expect(outbox.counted).toEqual([1]);
+    const held = fakeOutbox(queued());
+    expect(await service(held, { ...record, enabled: false }).cancel('c', ID)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('why not, when not: its status; some recipients have it (held too); a try the mail service may have taken', async () => {
+    expect(await refusal(service(fakeOutbox(queued({ state: 'sent', sentAt: NOW }))).cancel('c', ID))).toEqual(['NOTIFICATION_NOT_CANCELLABLE', 'Its status is sent.']);
+    expect(await refusal(service(fakeOutbox(queued({ state: 'sending', claimUntil: NOW + 1000 }))).cancel('c', ID))).toEqual(['NOTIFICATION_NOT_CANCELLABLE', 'Its status is sending.']);
+    expect(await refusal(service(fakeOutbox(queued({ expiresAt: NOW }))).cancel('c', ID))).toEqual(['NOTIFICATION_NOT_CANCELLABLE', 'Its status is expired.']);
+    const partly = queued({ parts: 2, partsSent: 1 });
+    for (const of of [record, { ...record, enabled: false }]) {
+      expect((await refusal(service(fakeOutbox(partly), of).cancel('c', ID)))[1]).toMatch(/^Some of its recipients have it already/);
+    }
+    expect((await refusal(service(fakeOutbox(queued({ unanswered: true, resubmissions: 0 }))).cancel('c', ID)))[1]).toMatch(/may have taken it/);
+    expect((await refusal(service(fakeOutbox(queued({ resubmissions: 1 }))).cancel('c', ID)))[1]).toMatch(/may have taken it/);
+  });
+
+  it('a worker\'s write between the read and the cancel: read again and decided again; one that keeps changing is a 503 to repeat, nothing changed', async () => {
+    const twice = fakeOutbox(queued(), { conflicts: 2 });
+    expect(await service(twice).cancel('c', ID)).toMatchObject({ status: 'cancelled' });
+    const busy = fakeOutbox(queued(), { conflicts: 99 });
+    expect((await refusal(service(busy).cancel('c', ID)))[0]).toBe('SERVICE_UNAVAILABLE');
+    expect(busy.state.state).toBe('queued');
+  });
+
+  it('a session\'s invitation is no notification to cancel; a count not written is logged, the cancel stands', async () => {
+    expect((await refusal(service(fakeOutbox(queued(), { kind: 'invitation' })).cancel('c', ID)))[0]).toBe('NOTIFICATION_NOT_FOUND');
+    const warnings: unknown[] = [];
+    const uncounted = fakeOutbox(queued(), { countFails: true });
+    expect(await service(uncounted, record, warnings).cancel('c', ID)).toMatchObject({ status: 'cancelled' });
+    expect(warnings).toEqual([expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', notification: ID })]);
   });
 });
 

@@ -5,7 +5,7 @@ import type { MailTransport } from '../../src/mail/transport';
 import type { StoredItem } from '../../src/sending/outboxStore';
 import { ApiError } from '../../src/errors/apiError';
 import { htmlToText, invitationIcs } from '../../src/sessions/ics';
-import { meetingBlob, roomAnswerOf, roomSchedules, SessionInvitations, utcMs } from '../../src/sessions/invitations';
+import { meetingBlob, roomAnswerOf, roomSchedules, SessionInvitations, SMTP_WORDS, utcMs } from '../../src/sessions/invitations';
 import type { SessionRecord, SessionRevision, SessionStore } from '../../src/sessions/sessionStore';
 import { Settings } from 'luxon';
 import { graphDateTime, sessionTimes, zoned } from '../../src/sessions/time';
@@ -166,6 +166,18 @@ describe('sessions - iCalendar', () => {
     const text = invitationIcs({ method: 'CANCEL', uid: 'abc@lms.example', sequence: 4, organizer, attendees: [revision().attendees[0]], revision: revision({ cancelled: true }), location: null });
     const ev = Object.values(ical.sync.parseICS(text)).find((c): c is ical.VEvent => c?.type === 'VEVENT') as ical.VEvent;
     expect([ev.status, ev.description]).toEqual(['CANCELLED', 'Bring boots & a hat.']);
+  });
+
+  it('ics - the calendar names the language of the API\'s words: JA for a session in Japanese, EN otherwise (PRODID, RFC 5545 3.7.3)', () => {
+    const prodId = (language?: 'ja'): string => /\r\nPRODID:([^\r\n]+)\r\n/.exec(invitationIcs({ method: 'REQUEST', uid: 'l@lms.example', sequence: 0, organizer, attendees: revision().attendees, revision: revision(language ? { language } : {}), location: null }))?.[1] ?? '';
+    expect([prodId(), prodId('ja')]).toEqual(['-//LMS//Microsoft 365 connection//EN', '-//LMS//Microsoft 365 connection//JA']);
+  });
+
+  it('smtp words - the subject prefixes and the notes to attendees, en and ja', () => {
+    expect([SMTP_WORDS.en.updated('A'), SMTP_WORDS.en.cancelled('A'), SMTP_WORDS.ja.updated('A'), SMTP_WORDS.ja.cancelled('A')]).toEqual(['Updated: A', 'Cancelled: A', '更新: A', 'キャンセル済み: A']);
+    expect(SMTP_WORDS.ja.removed('安全研修')).toBe('「安全研修」の出席者から外れました。この会議は予定表から削除されます。');
+    expect(SMTP_WORDS.ja.isCancelled('安全研修')).toBe('「安全研修」は中止になりました。');
+    expect(SMTP_WORDS.en.isCancelled('A')).toBe('A is cancelled.');
   });
 
   it('ics - the plain-text description drops tags and decodes entities', () => {

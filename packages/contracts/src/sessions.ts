@@ -29,7 +29,8 @@ export const SessionPut = Type.Object({
   end: LocalDateTime,
   attendees: Type.Array(SessionAttendee, { minItems: 1, maxItems: 500 }),
   room: Type.Optional(Type.Union([Email, Type.Null()], { description: 'A room of the tenant (GET /rooms); booked after a free/busy check (Graph only). Not checked to be a room (without Place.Read.All the API cannot list them): another mailbox named here is invited as a resource.' })),
-  teams: Type.Optional(Type.Boolean({ default: false, description: 'Whether the session has a Teams meeting (Graph only).' }))
+  teams: Type.Optional(Type.Boolean({ default: false, description: 'Whether the session has a Teams meeting (Graph only).' })),
+  language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ja')], { default: 'en', description: 'The language of the few words the API adds to an invitation sent as iCalendar email (SMTP): the subject\'s "Updated:" / "Cancelled:", and what an attendee taken off, or told of a cancellation without a message, reads. A Graph event is worded by Exchange in each reader\'s own language. Its cancellation keeps it.' }))
 }, { additionalProperties: false, $id: 'SessionPut' });
 
 export const SessionCancel = Type.Object({

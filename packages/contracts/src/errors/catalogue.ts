@@ -819,8 +819,8 @@ export const HTTP_ERRORS = {
       ja: 'このカタログにはその通知がありません。'
     },
     remedy: {
-      en: 'Check the notification id and the catalog it was queued for. A notification is deleted some time after it was sent, expired or failed (90 days by default).',
-      ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。通知は、送信・期限切れ・失敗のいずれかで終了してから一定期間（既定では 90 日）後に削除されます。'
+      en: 'Check the notification id and the catalog it was queued for. A notification is deleted some time after it was sent, expired, failed or cancelled (90 days by default).',
+      ja: '通知 ID と、その通知をキューに入れたカタログを確認してください。通知は、送信・期限切れ・失敗・取り消しのいずれかで終了してから一定期間（既定では 90 日）後に削除されます。'
     }
   },
   NOTIFICATION_NOT_CANCELLABLE: {
@@ -830,8 +830,8 @@ export const HTTP_ERRORS = {
       ja: 'この通知はもう取り消せません。'
     },
     remedy: {
-      en: 'Only a notification that waits (queued or held) can be cancelled. Read its status with GET /v1/catalogs/{catalog}/notifications/{id}: it is being sent, was sent (in part, for a long list), expired or failed. To correct what was sent, queue a new notification.',
-      ja: '取り消せるのは、送信を待っている通知（キュー内または保留中）だけです。GET /v1/catalogs/{catalog}/notifications/{id} で状態を確認してください。送信中、送信済み（宛先が多い場合は一部送信済み）、期限切れ、失敗のいずれかです。送信した内容を訂正するには、新しい通知をキューに入れてください。'
+      en: 'Only a notification that waits (queued or held) and that nobody may have yet can be cancelled. Read its status with GET /v1/catalogs/{catalog}/notifications/{id}: it is being sent, was sent (in part, for a long list), expired or failed, or a try to send it may have reached its recipients. To correct what was sent, queue a new notification.',
+      ja: '取り消せるのは、送信を待っていて（キュー内または保留中）、まだ誰にも届いている可能性のない通知だけです。GET /v1/catalogs/{catalog}/notifications/{id} で状態を確認してください。送信中、送信済み（宛先が多い場合は一部送信済み）、期限切れ、失敗のいずれかか、送信の試行が宛先に届いた可能性があります。送信した内容を訂正するには、新しい通知をキューに入れてください。'
     }
   },
   SESSION_NOT_FOUND: {
