@@ -23,8 +23,16 @@ export interface Incident {
   /** The last reminder while still lost (ALERT_REMINDER_DAYS after the alert or the previous reminder). */
   reminder: Notice | null;
   resolvedAt: string | null;
-  /** Only when it was resolved by a working connection (not by Disconnect) and the alert went out. */
+  /**
+   * The notice that closes it, owed once the alert went out: the connection works again (the
+   * restored notice), or an admin disconnected the account (`disconnected` says so).
+   */
   restored: Notice | null;
+  /**
+   * Ended by Disconnect: the account that was connected, and the admin who had connected it (the
+   * record keeps neither after a disconnect; the closing notice names the one and goes to the other).
+   */
+  disconnected?: { account: string | null; connectedBy: string | null };
   /** The catalog's outbox counters when the connection came back: the restored notice reports what went out since. */
   atResolution: OutboxCounters | null;
 }
@@ -57,10 +65,12 @@ export function followIncident(previous: ConnectionRecord, next: ConnectionRecor
   }
   const open = next.incident && !next.incident.resolvedAt ? next.incident : null;
   if (!isLost && !next.blocked && open) {
-    // An alert claimed may be on its way: its restored notice is owed once it went out (dueNotice).
+    // An alert claimed may be on its way: its closing notice is owed once it went out (dueNotice).
     const alerted = Boolean(open.alert?.sentAt || open.alert?.claimedUntil);
-    const restoredWanted = next.health.state === 'connected' && alerted;
-    return { ...next, incident: { ...open, resolvedAt: now, restored: restoredWanted ? NO_NOTICE : null } };
+    // Disconnected: those alerted are told the alert is closed, not left waiting for a reconnect.
+    const disconnected = next.health.state === 'not-connected' && previous.account ? { disconnected: { account: previous.account.email, connectedBy: previous.connectedBy } } : {};
+    const closingWanted = alerted && (next.health.state === 'connected' || 'disconnected' in disconnected);
+    return { ...next, incident: { ...open, resolvedAt: now, restored: closingWanted ? NO_NOTICE : null, ...(closingWanted ? disconnected : {}) } };
   }
   return next;
 }

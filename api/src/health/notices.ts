@@ -130,6 +130,21 @@ const BLOCKED_TEXTS: typeof TEXTS = {
 };
 
 /**
+ * The notice that closes an incident an admin ended by disconnecting the account: nothing is left to
+ * reconnect for it, and what is held waits for an account to be connected. `waiting`: held now.
+ */
+const DISCONNECTED_TEXTS: Record<'en' | 'ja', { subject: (f: Facts) => string; body: (f: Facts) => string }> = {
+  en: {
+    subject: (f) => `Closed: the Microsoft 365 account of catalog ${f.site} was disconnected`,
+    body: (f) => `An admin of catalog ${f.catalog} disconnected ${f.account} (${f.resumed}). This closes the alert about it (a problem since ${f.since}): nothing more needs doing for that account.\n\nUntil an account is connected again, the LMS sends nothing for the catalog. ${f.waiting > 0 ? count(f.waiting, 'notification is held and goes out once an account is connected, unless it expires first', 'notifications are held and go out once an account is connected, unless they expire first') : 'No notification is held'}. The catalog's Microsoft 365 connection settings:\n${f.page}`
+  },
+  ja: {
+    subject: (f) => `終了：カタログ ${f.site} の Microsoft 365 アカウントの接続が解除されました`,
+    body: (f) => `カタログ ${f.catalog} の管理者が ${f.resumed}に ${f.account} の接続を解除しました。${f.since}からの問題についてのアラートはこれで終了し、このアカウントについて必要な操作はもうありません。\n\nアカウントが再び接続されるまで、LMS はこのカタログの通知を送信しません。${f.waiting > 0 ? `${ken(f.waiting)}の通知を保留しています。アカウントが接続されると送信されます（それまでに期限切れになったものを除く）。` : '保留中の通知はありません。'}カタログの Microsoft 365 接続設定：\n${f.page}`
+  }
+};
+
+/**
  * Who an incident's notices go to (alerts.ts): the catalog's alert recipients, or the admin who
  * connected the account when it has none; the LMS admins; how many people in all.
  */
@@ -192,21 +207,29 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     reconnect: reconnectHelps(code)
   });
   const texts = needsAdmin(incident.code) ? BLOCKED_TEXTS : TEXTS;
-  const body = (lang: 'en' | 'ja'): string => `${texts[lang][kind].body(facts(lang))}${audience ? `\n\n${audienceLine(audience, lang)}` : ''}`;
+  // Closed by a disconnect: what is held now waits for an account to be connected.
+  const closed = kind === 'restored' && incident.disconnected;
+  const template = (lang: 'en' | 'ja'): { subject: (f: Facts) => string; body: (f: Facts) => string } => (closed ? DISCONNECTED_TEXTS[lang] : texts[lang][kind]);
+  const factsOf = (lang: 'en' | 'ja'): Facts => (closed ? { ...facts(lang), account: incident.disconnected?.account ?? facts(lang).account, waiting: now.pending } : facts(lang));
+  const body = (lang: 'en' | 'ja'): string => `${template(lang).body(factsOf(lang))}${audience ? `\n\n${audienceLine(audience, lang)}` : ''}`;
   if (language !== 'both') {
-    return { subject: texts[language][kind].subject(facts(language)), text: body(language) };
+    return { subject: template(language).subject(factsOf(language)), text: body(language) };
   }
   return {
-    subject: `${texts.en[kind].subject(facts('en'))} / ${texts.ja[kind].subject(facts('ja'))}`,
+    subject: `${template('en').subject(factsOf('en'))} / ${template('ja').subject(factsOf('ja'))}`,
     text: `${body('en')}\n\n----------\n\n${body('ja')}`
   };
 }
 
-/** A restored notice waits until what was held has been dealt with, or an hour (scaled) at most. */
+/** A restored notice waits until what was held has been dealt with, or an hour (scaled) at most; a disconnect's at once. */
 export function restoredReady(incident: Incident, now: OutboxCounters, nowMs: number, hourMs: number): boolean {
   const at = incident.atResolution;
   if (!at || !incident.resolvedAt) {
     return false;
+  }
+  // Closed by a disconnect: nothing held goes out until an account is connected, so nothing to wait for.
+  if (incident.disconnected) {
+    return true;
   }
   const done = (now.sent - at.sent) + (now.expired - at.expired) + (now.failed - at.failed) + ((now.cancelled ?? 0) - (at.cancelled ?? 0));
   return done >= at.pending || nowMs - Date.parse(incident.resolvedAt) >= hourMs;

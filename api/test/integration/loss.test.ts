@@ -164,6 +164,34 @@ describe('connection loss (real API, local tenant, Azurite over loopback)', () =
     expect(first).toBeDefined();
     expect(second).toBeUndefined();
   });
+
+  it('disconnected while lost - those alerted are told the alert is closed (the account that was disconnected, what stays held until an account is connected), once, by the admin who had connected it and the LMS admins', async () => {
+    const catalog = stack.catalogUrl('catalog-a');
+    await connectClassic(stack, 'adele@contoso.test', catalog);
+    await setEnabled(stack, 'adele@contoso.test', catalog, true);
+    // No alert recipients: the admin who connected the account stands in for them.
+    await setRecipients('adele@contoso.test', catalog, []);
+    await fault(stack, 'password', { user: 'adele@contoso.test', password: 'changed-2' });
+    const held = await queue(catalog, 'held through a disconnect');
+    await eventually(async () => ((await notices('adele@contoso.test', /was lost/)).length === 1 ? true : undefined), 30_000, 'the alert');
+    const goneAt = Date.now();
+    const gone = await stack.call('DELETE', catalogPath(catalog, '/connection'), { token: await stack.token('adele@contoso.test') });
+    expect(gone.status).toBe(200);
+    const closed = await eventually(async () => {
+      const got = await notices('megan@contoso.test', /^Closed/);
+      return got.length > 0 ? got : undefined;
+    }, 30_000, 'the closing notice');
+    await stack.api.monitor.sweep();
+    expect(closed).toHaveLength(1);
+    expect(closed[0].body.content).toContain(`An admin of catalog ${catalog} disconnected adele@contoso.test`);
+    expect(closed[0].body.content).toContain('1 notification is held and goes out once an account is connected, unless it expires first.');
+    expect(closed[0].body.content).toContain('Sent to the admin who connected the account and the LMS administrators (2 people in all).');
+    expect(await notices('adele@contoso.test', /^Closed/)).toHaveLength(1);
+    // Not announced as working again.
+    expect((await notices('megan@contoso.test', /^Restored/)).filter((m) => Date.parse(m.receivedDateTime) >= goneAt)).toHaveLength(0);
+    const status = await stack.call('GET', catalogPath(catalog, `/notifications/${held.body.id}`), { token: lms });
+    expect([status.body.status, status.body.code]).toEqual(['held', 'NOT_CONNECTED']);
+  });
 });
 
 /**

@@ -24,11 +24,58 @@ describe('incidents - one per loss, notices once each', () => {
     expect(d.incident).toMatchObject({ id: 'i1', resolvedAt: '2026-12-01T02:00:00Z', restored: { sentAt: null } });
   });
 
-  it('incident - a disconnect resolves it with no restored notice, and so does a loss nobody was alerted about', () => {
-    const b = followIncident(connected(), lost(connected()), 'T0', () => 'i1');
+  it('incident - a disconnect after the alert resolves it with a closing notice that keeps the account and who connected it; a loss nobody was alerted about closes with none', () => {
+    const b = followIncident({ ...connected(), connectedBy: 'megan@contoso.test' }, lost({ ...connected(), connectedBy: 'megan@contoso.test' }), 'T0', () => 'i1');
     const alerted = { ...b, incident: noticeSent(b.incident as Incident, 'alert', 'T1') };
-    expect(followIncident(alerted, { ...alerted, health: { state: 'not-connected', code: null, checkedAt: null } }, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: null });
+    const gone = { ...alerted, account: null, connectedBy: null, health: { state: 'not-connected' as const, code: null, checkedAt: null } };
+    expect(followIncident(alerted, gone, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: { sentAt: null }, disconnected: { account: 'adele@contoso.test', connectedBy: 'megan@contoso.test' } });
+    expect(followIncident(b, { ...gone, incident: b.incident }, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: null });
+    expect(followIncident(b, { ...gone, incident: b.incident }, 'T2').incident).not.toHaveProperty('disconnected');
     expect(followIncident(b, { ...b, health: { state: 'connected', code: null, checkedAt: null } }, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: null });
+    // Working again: the restored notice, not the disconnect's.
+    expect(followIncident(alerted, { ...alerted, health: { state: 'connected', code: null, checkedAt: null } }, 'T2').incident).not.toHaveProperty('disconnected');
+  });
+
+  it('notices - closed by a disconnect: names the account that was disconnected, closes the alert, says what is held now waits for an account (en, ja); due at once; to the admin who had connected it', async () => {
+    const base = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1').incident as Incident;
+    const closed: Incident = { ...base, alert: { claimedUntil: null, sentAt: '2026-12-01T00:00:01Z' }, resolvedAt: '2026-12-01T02:00:00Z', restored: { claimedUntil: null, sentAt: null }, disconnected: { account: 'adele@contoso.test', connectedBy: 'megan@contoso.test' }, atResolution: { pending: 3, sent: 0, expired: 0, failed: 0 } };
+    const record = { ...connected(), account: null, connectedBy: null, health: { state: 'not-connected' as const, code: null, checkedAt: null } };
+    expect(restoredReady(closed, { pending: 3, sent: 0, expired: 0, failed: 0 }, Date.parse('2026-12-01T02:00:01Z'), 3_600_000)).toBe(true);
+    const en = noticeText('restored', 'en', record, closed, 'p', { pending: 3, sent: 0, expired: 0, failed: 0 });
+    expect(en.subject).toBe('Closed: the Microsoft 365 account of catalog /sites/a was disconnected');
+    expect(en.text).toContain('An admin of catalog https://t.test/sites/a disconnected adele@contoso.test (Dec 1, 2026, 02:00 UTC). This closes the alert about it (a problem since Dec 1, 2026, 00:00 UTC)');
+    expect(en.text).toContain('3 notifications are held and go out once an account is connected, unless they expire first.');
+    expect(en.text).not.toContain('works again');
+    expect(noticeText('restored', 'en', record, closed, 'p', { pending: 0, sent: 0, expired: 0, failed: 0 }).text).toContain('No notification is held.');
+    const ja = noticeText('restored', 'ja', record, closed, 'p', { pending: 1, sent: 0, expired: 0, failed: 0 });
+    expect(ja.subject).toBe('終了：カタログ /sites/a の Microsoft 365 アカウントの接続が解除されました');
+    expect(ja.text).toContain('adele@contoso.test の接続を解除しました。');
+    expect(ja.text).toContain('1 件の通知を保留しています。アカウントが接続されると送信されます');
+    // A sending block ended by a disconnect closes the same way.
+    expect(noticeText('restored', 'en', record, { ...closed, code: 'SENDING_BLOCKED' }, 'p', { pending: 0, sent: 0, expired: 0, failed: 0 }).subject).toBe(en.subject);
+
+    // Sent at once, to the admin who had connected the account (the record keeps none now) and the LMS admins.
+    let current: ConnectionRecord = { ...record, incident: closed };
+    const mails: Array<{ to: string[]; subject: string }> = [];
+    const deps = {
+      config: { sender: 'notifications@contoso.test', lmsAdmins: ['lms@contoso.test'], reminderDays: 3, settingsPagePath: '/p' },
+      connections: { read: async () => ({ record: current, etag: '*' }) },
+      writer: { update: async (_catalog: string, change: (r: ConnectionRecord) => ConnectionRecord) => (current = change(current)) },
+      counters: async () => ({ pending: 3, sent: 0, expired: 0, failed: 0 }),
+      graph: {
+        request: async (_token: string, method: string, _path: string, body?: { message: { subject: string; toRecipients: { emailAddress: { address: string } }[] } }) => {
+          if (method === 'GET') return { language: { locale: 'en-US' } };
+          mails.push({ to: (body?.message.toRecipients ?? []).map((r) => r.emailAddress.address), subject: body?.message.subject ?? '' });
+          return undefined;
+        }
+      },
+      appToken: async () => 'token',
+      log: { warn: () => undefined, info: () => undefined },
+      now: () => Date.parse('2026-12-01T02:00:01Z')
+    } as unknown as AlertDeps;
+    expect(await new AlertService(deps).dispatch(record.catalog)).toBe('restored');
+    expect(mails).toEqual([{ to: ['megan@contoso.test', 'lms@contoso.test'], subject: en.subject }]);
+    expect(current.incident?.restored?.sentAt).not.toBeNull();
   });
 
   it('incident - a sending block opens one (the connection works, the probe cannot clear it); a send that goes through resolves it; a loss meanwhile opens its own', () => {
