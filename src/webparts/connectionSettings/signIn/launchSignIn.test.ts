@@ -189,3 +189,89 @@ describe('launchSignIn', () => {
     });
   });
 });
+
+describe('launchSignIn, on the clock (fake timers)', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('once it ended, nothing goes on: no timer is left, the message listener is removed, the API is asked no more', async () => {
+    let asked = 0;
+    const removed = jest.spyOn(window, 'removeEventListener');
+    const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => fakePopup() as unknown as Window, pollMs: 100, relayMs: 200 })(Promise.resolve('http://api.test/a'), context({ poll: () => { asked++; return Promise.resolve(undefined); } }));
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(asked).toBe(5);
+    post({ ok: true, completion: 'h'.repeat(43) });
+    await expect(result).resolves.toEqual({ outcome: 'signed-in', completion: 'h'.repeat(43) });
+    // The relay, the window watch and the lifetime are all cleared.
+    expect(jest.getTimerCount()).toBe(0);
+    expect(removed.mock.calls.some(([type]) => type === 'message')).toBe(true);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(asked).toBe(5);
+    removed.mockRestore();
+  });
+
+  it('one question to the API at a time: a slow answer is not asked again on top of itself; a network failure is no end, whatever it carries', async () => {
+    let asked = 0;
+    let answer: (result: ISignInResult | undefined) => void = () => undefined;
+    const controller = new AbortController();
+    const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => fakePopup() as unknown as Window, pollMs: 100, relayMs: 100 })(Promise.resolve('http://api.test/a'), context({ signal: controller.signal, poll: () => { asked++; return new Promise((resolve) => { answer = resolve; }); } }));
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(asked).toBe(1);
+    answer(undefined);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(asked).toBe(2);
+    controller.abort();
+    await expect(result).resolves.toEqual({ outcome: 'cancelled' });
+    // A refusal that is not the API's own answer (the network) keeps the page waiting, even with a code on it.
+    let calls = 0;
+    const retried = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => fakePopup() as unknown as Window, pollMs: 100, relayMs: 100 })(Promise.resolve('http://api.test/a'), context({ poll: () => (calls++ === 0 ? Promise.reject({ isAppError: true, kind: 'network', code: 'NETWORK' }) : Promise.resolve({ ok: true, catalog: null, completion: 'i'.repeat(43) })) }));
+    await jest.advanceTimersByTimeAsync(250);
+    await expect(retried).resolves.toEqual({ outcome: 'signed-in', completion: 'i'.repeat(43) });
+  });
+
+  it('a window that reads closed gets 1.5 s for the callback\'s message before it counts as closed: not at 1.5 s, just after', async () => {
+    const popup = fakePopup();
+    let ended: unknown;
+    const result = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => popup as unknown as Window, pollMs: 100 })(Promise.resolve('http://api.test/a'), context());
+    result.then((end) => { ended = end; }, () => undefined);
+    await jest.advanceTimersByTimeAsync(0);
+    popup.closed = true;
+    // The watch sees it closed at its next tick (100 ms), and counts 1.5 s from there.
+    await jest.advanceTimersByTimeAsync(100 + 1500);
+    expect(ended).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(ended).toEqual({ outcome: 'closed' });
+    // A message within the grace is the end, not the closing.
+    const second = fakePopup();
+    const answered = popupSignIn({ apiBaseUrl: 'http://api.test', openWindow: () => second as unknown as Window, pollMs: 100 })(Promise.resolve('http://api.test/a'), context());
+    await jest.advanceTimersByTimeAsync(0);
+    second.closed = true;
+    await jest.advanceTimersByTimeAsync(1200);
+    post({ ok: true, completion: 'j'.repeat(43) });
+    await expect(answered).resolves.toEqual({ outcome: 'signed-in', completion: 'j'.repeat(43) });
+  });
+
+  it('with an API to ask, a window that reads closed is asked about at once, hinted at closedHintMs (not before), and ends as closed just after closedWaitMs', async () => {
+    let asked = 0;
+    let hints = 0;
+    let ended: unknown;
+    const teams = { prepare: () => undefined, abandon: () => undefined, windowUrl: (url: string) => url, launchSignIn: () => ({ kind: 'teams' as const, result: Promise.resolve({ ok: false, catalog: null, cancelled: true }) }) };
+    const result = fromLauncher(teams, 100, { relayMs: 10_000, closedHintMs: 1000, closedWaitMs: 2000 })(Promise.resolve('http://api.test/a'), context({ poll: () => { asked++; return Promise.resolve(undefined); }, onClosedHint: () => { hints++; } }));
+    result.then((end) => { ended = end; }, () => undefined);
+    await jest.advanceTimersByTimeAsync(0);
+    // Teams said closed: asked at once, not only at the relay's cadence.
+    expect(asked).toBe(1);
+    await jest.advanceTimersByTimeAsync(900);
+    expect(hints).toBe(0);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(hints).toBe(1);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(ended).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(100);
+    expect([ended, hints]).toEqual([{ outcome: 'closed' }, 1]);
+  });
+});
