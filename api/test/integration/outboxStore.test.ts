@@ -110,7 +110,10 @@ describe('OutboxStore on Azurite', () => {
     await Promise.all(Array.from({ length: 12 }, (_, i) => store.recordDrain(catalog, { sent: 1, expired: i % 2, failed: i % 3 === 0 ? 1 : 0, lastSentAt: 10_000 + i })));
     // A drain that ends last but sent its last message before the others.
     await store.recordDrain(catalog, { sent: 1, expired: 1, failed: 0, lastSentAt: 5_000 });
-    expect(await store.counters(catalog)).toEqual({ pending: 0, sent: 13, expired: 7, failed: 4 });
+    expect(await store.counters(catalog)).toEqual({ pending: 0, sent: 13, expired: 7, failed: 4, cancelled: 0 });
+    // The LMS's cancels, counted beside the drains (one count each), move no sent time.
+    await Promise.all([0, 1, 2].map(() => store.recordDrain(catalog, { sent: 0, expired: 0, failed: 0, cancelled: 1, lastSentAt: null })));
+    expect(await store.counters(catalog)).toEqual({ pending: 0, sent: 13, expired: 7, failed: 4, cancelled: 3 });
     expect(await store.lastSentAt(catalog)).toBe(new Date(10_011).toISOString());
   });
 
