@@ -203,9 +203,7 @@ export class AlertService {
    * until it chose some, the admin who connected the account - so a catalog whose page was never
    * given recipients is still told.
    */
-  private recipients(record: ConnectionRecord, incident: Incident): string[] {
-    // After a disconnect the record keeps no connecting admin: the incident does, for its closing notice.
-    const connectedBy = record.connectedBy ?? incident.disconnected?.connectedBy;
+  private recipients(record: ConnectionRecord, connectedBy: string | null | undefined): string[] {
     const catalogAdmins = record.alertRecipients.length > 0 ? record.alertRecipients : connectedBy ? [connectedBy] : [];
     return [...new Set([...catalogAdmins, ...this.deps.config.lmsAdmins].map((a) => a.toLowerCase()))];
   }
@@ -227,7 +225,9 @@ export class AlertService {
    * the truth (nothing more sent in either case).
    */
   private async send(sender: string, kind: NoticeKind, record: ConnectionRecord, incident: Incident, counters: OutboxCounters, keep: () => Promise<boolean>, stillTrue: () => Promise<boolean>): Promise<'sent' | 'claim-lost' | 'outdated'> {
-    const recipients = this.recipients(record, incident);
+    // After a disconnect the record keeps no connecting admin: the incident does, for its closing notice.
+    const connectedBy = record.connectedBy ?? incident.disconnected?.connectedBy;
+    const recipients = this.recipients(record, connectedBy);
     if (recipients.length === 0) {
       this.deps.log.warn({ catalog: record.catalog, incident: incident.id }, 'incident notice has no recipients: set the catalog\'s alert recipients or LMS_ADMINS');
       return 'sent';
@@ -239,7 +239,7 @@ export class AlertService {
       byLanguage.set(language, [...(byLanguage.get(language) ?? []), address]);
     }
     const page = `${record.catalog}${this.deps.config.settingsPagePath}`;
-    const audience: NoticeAudience = { alertRecipients: record.alertRecipients.length, connectedBy: Boolean(record.connectedBy ?? incident.disconnected?.connectedBy), lmsAdmins: this.deps.config.lmsAdmins.length, total: recipients.length };
+    const audience: NoticeAudience = { alertRecipients: record.alertRecipients.length, connectedBy: Boolean(connectedBy), lmsAdmins: this.deps.config.lmsAdmins.length, total: recipients.length };
     let first = true;
     for (const [language, to] of byLanguage) {
       if (!(await keep())) {

@@ -188,16 +188,19 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
   // A lost connection's reason as the page shows it now: it may have changed since the incident
   // opened (a policy lifted after the refresh token expired is TOKEN_REVOKED, which Reconnect cures).
   const code = kind !== 'restored' && !needsAdmin(incident.code) && record.health.state === 'lost' && record.health.code ? record.health.code : incident.code;
+  // Closed by a disconnect: it names the account the record no longer has, and what is held now
+  // waits for an account to be connected.
+  const closed = kind === 'restored' ? incident.disconnected : undefined;
   const facts = (lang: 'en' | 'ja'): Facts => ({
     catalog: record.catalog,
     site: sitePath(record.catalog),
-    account: record.account?.email ?? incident.code,
+    account: closed?.account ?? record.account?.email ?? incident.code,
     since: readableTime(incident.since, lang),
     code,
     title: ERROR_CATALOGUE[code].title[lang],
     remedy: ERROR_CATALOGUE[code].remedy[lang],
     page,
-    waiting: kind === 'restored' ? Math.max(0, held - wentOut - expired - failed - cancelled) : now.pending,
+    waiting: kind === 'restored' && !closed ? Math.max(0, held - wentOut - expired - failed - cancelled) : now.pending,
     held,
     resumed: readableTime(incident.resolvedAt ?? '', lang),
     wentOut,
@@ -207,17 +210,18 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     reconnect: reconnectHelps(code)
   });
   const texts = needsAdmin(incident.code) ? BLOCKED_TEXTS : TEXTS;
-  // Closed by a disconnect: what is held now waits for an account to be connected.
-  const closed = kind === 'restored' && incident.disconnected;
   const template = (lang: 'en' | 'ja'): { subject: (f: Facts) => string; body: (f: Facts) => string } => (closed ? DISCONNECTED_TEXTS[lang] : texts[lang][kind]);
-  const factsOf = (lang: 'en' | 'ja'): Facts => (closed ? { ...facts(lang), account: incident.disconnected?.account ?? facts(lang).account, waiting: now.pending } : facts(lang));
-  const body = (lang: 'en' | 'ja'): string => `${template(lang).body(factsOf(lang))}${audience ? `\n\n${audienceLine(audience, lang)}` : ''}`;
+  const text = (lang: 'en' | 'ja'): NoticeText => {
+    const f = facts(lang);
+    return { subject: template(lang).subject(f), text: `${template(lang).body(f)}${audience ? `\n\n${audienceLine(audience, lang)}` : ''}` };
+  };
   if (language !== 'both') {
-    return { subject: template(language).subject(factsOf(language)), text: body(language) };
+    return text(language);
   }
+  const [en, ja] = [text('en'), text('ja')];
   return {
-    subject: `${template('en').subject(factsOf('en'))} / ${template('ja').subject(factsOf('ja'))}`,
-    text: `${body('en')}\n\n----------\n\n${body('ja')}`
+    subject: `${en.subject} / ${ja.subject}`,
+    text: `${en.text}\n\n----------\n\n${ja.text}`
   };
 }
 
