@@ -12,6 +12,32 @@ const connected = (): ConnectionRecord => ({ ...emptyConnection('https://t.test/
 const lost = (r: ConnectionRecord, code: 'TOKEN_REVOKED' | 'BAD_CREDENTIALS' = 'TOKEN_REVOKED'): ConnectionRecord => ({ ...r, health: { state: 'lost', code, checkedAt: null } });
 const DAY = 86_400_000;
 
+/**
+ * An AlertService over a record kept here: its writes apply to it, Graph answers every mailbox's
+ * language as en-US and keeps each mail's recipients and subject.
+ */
+function fakeAlerts(start: ConnectionRecord, options: { lmsAdmins: string[]; pending: number; now: string }): { alerts: AlertService; mails: Array<{ to: string[]; subject: string }>; record: () => ConnectionRecord } {
+  let current = start;
+  const mails: Array<{ to: string[]; subject: string }> = [];
+  const deps = {
+    config: { sender: 'notifications@contoso.test', lmsAdmins: options.lmsAdmins, reminderDays: 3, settingsPagePath: '/p' },
+    connections: { read: async () => ({ record: current, etag: '*' }) },
+    writer: { update: async (_catalog: string, change: (r: ConnectionRecord) => ConnectionRecord) => (current = change(current)) },
+    counters: async () => ({ pending: options.pending, sent: 0, expired: 0, failed: 0 }),
+    graph: {
+      request: async (_token: string, method: string, _path: string, body?: { message: { subject: string; toRecipients: { emailAddress: { address: string } }[] } }) => {
+        if (method === 'GET') return { language: { locale: 'en-US' } };
+        mails.push({ to: (body?.message.toRecipients ?? []).map((r) => r.emailAddress.address), subject: body?.message.subject ?? '' });
+        return undefined;
+      }
+    },
+    appToken: async () => 'token',
+    log: { warn: () => undefined, info: () => undefined },
+    now: () => Date.parse(options.now)
+  } as unknown as AlertDeps;
+  return { alerts: new AlertService(deps), mails, record: () => current };
+}
+
 describe('incidents - one per loss, notices once each', () => {
   it('incident - opens when the connection turns lost, not again while it stays lost; resolves when it works again', () => {
     const a = connected();
@@ -55,27 +81,10 @@ describe('incidents - one per loss, notices once each', () => {
     expect(noticeText('restored', 'en', record, { ...closed, code: 'SENDING_BLOCKED' }, 'p', { pending: 0, sent: 0, expired: 0, failed: 0 }).subject).toBe(en.subject);
 
     // Sent at once, to the admin who had connected the account (the record keeps none now) and the LMS admins.
-    let current: ConnectionRecord = { ...record, incident: closed };
-    const mails: Array<{ to: string[]; subject: string }> = [];
-    const deps = {
-      config: { sender: 'notifications@contoso.test', lmsAdmins: ['lms@contoso.test'], reminderDays: 3, settingsPagePath: '/p' },
-      connections: { read: async () => ({ record: current, etag: '*' }) },
-      writer: { update: async (_catalog: string, change: (r: ConnectionRecord) => ConnectionRecord) => (current = change(current)) },
-      counters: async () => ({ pending: 3, sent: 0, expired: 0, failed: 0 }),
-      graph: {
-        request: async (_token: string, method: string, _path: string, body?: { message: { subject: string; toRecipients: { emailAddress: { address: string } }[] } }) => {
-          if (method === 'GET') return { language: { locale: 'en-US' } };
-          mails.push({ to: (body?.message.toRecipients ?? []).map((r) => r.emailAddress.address), subject: body?.message.subject ?? '' });
-          return undefined;
-        }
-      },
-      appToken: async () => 'token',
-      log: { warn: () => undefined, info: () => undefined },
-      now: () => Date.parse('2026-12-01T02:00:01Z')
-    } as unknown as AlertDeps;
-    expect(await new AlertService(deps).dispatch(record.catalog)).toBe('restored');
+    const { alerts, mails, record: current } = fakeAlerts({ ...record, incident: closed }, { lmsAdmins: ['lms@contoso.test'], pending: 3, now: '2026-12-01T02:00:01Z' });
+    expect(await alerts.dispatch(record.catalog)).toBe('restored');
     expect(mails).toEqual([{ to: ['megan@contoso.test', 'lms@contoso.test'], subject: en.subject }]);
-    expect(current.incident?.restored?.sentAt).not.toBeNull();
+    expect(current().incident?.restored?.sentAt).not.toBeNull();
   });
 
   it('incident - a sending block opens one (the connection works, the probe cannot clear it); a send that goes through resolves it; a loss meanwhile opens its own', () => {
@@ -407,27 +416,10 @@ describe('incidents - one per loss, notices once each', () => {
 
   it('recipients (R-LOSS-2) - the catalog\'s chosen alert recipients and the LMS admins; until the catalog chose some, the admin who connected the account instead', async () => {
     const sentTo = async (record: ConnectionRecord, lmsAdmins: string[]): Promise<string[][]> => {
-      let current = followIncident(record, lost(record), '2026-12-01T00:00:00Z', () => 'i1');
-      const mails: string[][] = [];
-      const deps = {
-        config: { sender: 'notifications@contoso.test', lmsAdmins, reminderDays: 3, settingsPagePath: '/p' },
-        connections: { read: async () => ({ record: current, etag: '*' }) },
-        writer: { update: async (_catalog: string, change: (r: ConnectionRecord) => ConnectionRecord) => (current = change(current)) },
-        counters: async () => ({ pending: 1, sent: 0, expired: 0, failed: 0 }),
-        graph: {
-          request: async (_token: string, method: string, _path: string, body?: { message: { toRecipients: { emailAddress: { address: string } }[] } }) => {
-            if (method === 'GET') return { language: { locale: 'en-US' } };
-            mails.push((body as { message: { toRecipients: { emailAddress: { address: string } }[] } }).message.toRecipients.map((r) => r.emailAddress.address));
-            return undefined;
-          }
-        },
-        appToken: async () => 'token',
-        log: { warn: () => undefined, info: () => undefined },
-        now: () => Date.parse('2026-12-01T00:00:01Z')
-      } as unknown as AlertDeps;
-      expect(await new AlertService(deps).dispatch(record.catalog)).toBe('alert');
-      expect(current.incident?.alert.sentAt).not.toBeNull();
-      return mails;
+      const { alerts, mails, record: current } = fakeAlerts(followIncident(record, lost(record), '2026-12-01T00:00:00Z', () => 'i1'), { lmsAdmins, pending: 1, now: '2026-12-01T00:00:01Z' });
+      expect(await alerts.dispatch(record.catalog)).toBe('alert');
+      expect(current().incident?.alert.sentAt).not.toBeNull();
+      return mails.map((mail) => mail.to);
     };
     const byAdele = { ...connected(), connectedBy: 'Adele@contoso.test' };
     expect(await sentTo(byAdele, ['megan@contoso.test'])).toEqual([['adele@contoso.test', 'megan@contoso.test']]);
