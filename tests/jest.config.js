@@ -1,6 +1,7 @@
 /**
  * Repository-level tests: the built solution package and cross-part contracts. PnPjs ships ES
  * modules only, so its files go through ts-jest too (as in the local tenant's suites).
+ * ts-jest only transpiles (isolatedModules in tests/tsconfig.json): `npm run typecheck` type-checks them.
  */
 module.exports = {
   displayName: 'solution',
