@@ -19,5 +19,6 @@ module.exports = {
     '^@lms-m365/local-tenant$': '<rootDir>/../local-tenant/src/index.ts'
   },
   setupFilesAfterEnv: ['<rootDir>/test/support/timeout.js'],
-  maxWorkers: 2
+  // As the root run (../jest.config.js): the integration suites mostly wait, two workers per core.
+  maxWorkers: Math.min(8, 2 * require('node:os').availableParallelism())
 };
