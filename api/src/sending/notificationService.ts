@@ -273,9 +273,10 @@ export class NotificationService {
     }
   }
 
+  /** A notification's status and history. A session's invitation is read through its session (its item's id is no notification's). */
   public async status(catalog: string, id: string): Promise<NotificationStatusBody> {
     const [item, { record }] = await Promise.all([this.deps.outbox.read(catalog, id), this.deps.connections.read(catalog)]);
-    if (!item) {
+    if (!item || item.kind !== 'notification') {
       throw new ApiError('NOTIFICATION_NOT_FOUND');
     }
     const s = item.state;

@@ -797,8 +797,11 @@ describe('cancelling a notification (the service, over a fake outbox)', () => {
     expect(busy.state.state).toBe('queued');
   });
 
-  it('a session\'s invitation is no notification to cancel; a count not written is logged, the cancel stands', async () => {
-    expect((await refusal(service(fakeOutbox(queued(), { kind: 'invitation' })).cancel('c', ID)))[0]).toBe('NOTIFICATION_NOT_FOUND');
+  it('a session\'s invitation is no notification to cancel or read; a count not written is logged, the cancel stands', async () => {
+    const invitation = fakeOutbox(queued(), { kind: 'invitation' });
+    expect((await refusal(service(invitation).cancel('c', ID)))[0]).toBe('NOTIFICATION_NOT_FOUND');
+    expect((await refusal(service(invitation).status('c', ID)))[0]).toBe('NOTIFICATION_NOT_FOUND');
+    expect(invitation.state.state).toBe('queued');
     const warnings: unknown[] = [];
     const uncounted = fakeOutbox(queued(), { countFails: true });
     expect(await service(uncounted, record, warnings).cancel('c', ID)).toMatchObject({ status: 'cancelled' });
