@@ -2,7 +2,8 @@
  * npm run test:mutation [part ...]: StrykerJS over the modules whose tests must catch a removed
  * check (issue 12 point 9) - the API's auth modules, sign-in state, envelope and upstream error
  * mapping; what counts as a catalog, the sign-in window's pages, the consent checks and the connection record; the sending engine's state machine, pacer, message split and group writer (issue 8);
- * the web part's settings form and save flow (which change is a conflict); the local tenant's $filter parser; the LMS-facing
+ * the web part's settings form and save flow (which change is a conflict); the web part's sign-in window launcher (its
+ * pop-up, the blocked pop-up's link, the wait for an answer and its end); the local tenant's $filter parser; the LMS-facing
  * pure logic (session times and zones, the invitation's iCalendar, the Idempotency-Key header, the status the LMS sees, Graph's
  * answers the invitations read). One part after the other with one test process each (CPU-heavy: not part of npm test). Writes the HTML and JSON
  * reports to bench/results/mutation/ and a per-file summary to bench/results/mutation.md.
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PARTS = ['api', 'guards', 'sending', 'webpart', 'local-tenant', 'lms'];
+const PARTS = ['api', 'guards', 'sending', 'webpart', 'signin', 'local-tenant', 'lms'];
 const GOAL = 80;
 const parts = process.argv.slice(2).length > 0 ? process.argv.slice(2) : PARTS;
 for (const part of parts) {
