@@ -19,6 +19,6 @@ module.exports = {
     '^@lms-m365/local-tenant$': '<rootDir>/../local-tenant/src/index.ts'
   },
   setupFilesAfterEnv: ['<rootDir>/test/support/timeout.js'],
-  // As the root run (../jest.config.js): the integration suites mostly wait, two workers per core.
-  maxWorkers: Math.min(8, 2 * require('node:os').availableParallelism())
+  // The root run's (../jest.config.js says why) when this project runs alone.
+  maxWorkers: require('../jest.config.js').maxWorkers
 };
