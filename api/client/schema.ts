@@ -1785,6 +1785,15 @@ export interface components {
             /** @description Who connected the account (the catalog admin's sign-in name). */
             connectedBy: string | null;
             connectedAt: string | null;
+            /** @description While no account is connected: which account was disconnected last, by whom, and when (null once an account is connected, and for a catalog never disconnected). */
+            disconnected: {
+                /** @description The account that was disconnected (null when only its stored secret was left). */
+                account: string | null;
+                /** @description The catalog admin's sign-in name. */
+                by: string;
+                /** Format: date-time */
+                at: string;
+            } | null;
             /** @description The catalog's outbox at a glance; null when no account is connected. */
             outbox: {
                 /** @description Notifications queued or being sent, counted up to 10000: a larger backlog reads 10000. */

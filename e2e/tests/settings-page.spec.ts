@@ -226,8 +226,11 @@ test('settings page - Disconnect names the account and waiting mail, starts on t
   // The trigger went with the connection: the focus goes to what happened, not to the page's start.
   await expect(page.getByTestId('page-notice')).toBeFocused();
   await expect(state(page)).toHaveText(en.stateNotConnected);
+  // Which account went, by whom: on the page now and on the next visit.
+  await expect(page.getByTestId('disconnected-by')).toContainText('adele@contoso.test was disconnected by adele@contoso.test on ');
   await visit(page);
   await expect(page.getByTestId('connected-view')).toHaveCount(0);
+  await expect(page.getByTestId('disconnected-by')).toContainText('adele@contoso.test was disconnected by adele@contoso.test on ');
 });
 
 test('settings page - Japanese: different words for the lost state and for Disconnect, full-width punctuation, a Japanese close label (issue 14 point 7)', async ({ page }) => {

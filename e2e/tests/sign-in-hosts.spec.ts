@@ -178,7 +178,7 @@ test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion co
   await expect(page.getByTestId('connected-account')).toContainText('nestor@contoso.test');
   const inbox = await (await fetch(`${TENANT()}/_admin/mailboxes/nestor@contoso.test/messages?folder=inbox`)).json() as { value: Array<{ subject: string; body: { content: string }; from: { address: string } }> };
   // The subject names the catalog by its site's path, the body by its URL.
-  expect(inbox.value.map((m) => m.subject)).toEqual([expect.stringMatching(/^Your mailbox was connected to catalog \/sites\/catalog-a( \/ |$)/)]);
+  expect(inbox.value.map((m) => m.subject)).toEqual([expect.stringMatching(/^Your mailbox was connected to catalog "Catalog A" \(\/sites\/catalog-a\)( \/ |$)/)]);
   expect(inbox.value[0].body.content).toContain(`${TENANT()}/sites/catalog-a`);
 });
 

@@ -236,7 +236,8 @@ export class ConnectionService {
         health: { state: 'connected', code: null, checkedAt: this.nowIso() },
         lastTokenUseAt: this.nowIso(),
         connectedBy: principal.name,
-        connectedAt: this.nowIso()
+        connectedAt: this.nowIso(),
+        disconnected: null
       };
     }, async (generation) => ({ put: await this.deps.secrets.sealed(catalog, 'msal-cache', cache, generation, account.email) }));
     await this.afterConnect(written, principal.name);
@@ -274,7 +275,8 @@ export class ConnectionService {
       health: { state: 'connected', code: null, checkedAt: this.nowIso() },
       lastTokenUseAt: this.nowIso(),
       connectedBy: principal.name,
-      connectedAt: this.nowIso()
+      connectedAt: this.nowIso(),
+      disconnected: null
     }), async (generation) => ({ put: await this.deps.secrets.sealed(catalog, 'password', JSON.stringify({ password } satisfies ClassicSecret), generation, address) }));
     await this.afterConnect(written, principal.name);
     return this.view(principal, catalog);
@@ -297,8 +299,9 @@ export class ConnectionService {
     await this.deps.signIns.removeForCatalog(catalog);
     const { record } = await this.deps.connections.read(catalog);
     if (record.method !== null || record.account !== null || (await this.deps.connections.hasSecret(catalog))) {
-      await this.deps.writer.replaceConnection(catalog, (current) => disconnected(current, this.nowIso()), async () => ({ remove: true }));
-      this.deps.audit?.('disconnected', { catalog, account: record.account?.email, by: principal.kind === 'user' ? principal.name : 'LMS' });
+      const by = principal.kind === 'user' ? principal.name : 'LMS';
+      await this.deps.writer.replaceConnection(catalog, (current) => disconnected(current, this.nowIso(), by), async () => ({ remove: true }));
+      this.deps.audit?.('disconnected', { catalog, account: record.account?.email, by });
     }
     return this.view(principal, catalog);
   }

@@ -40,6 +40,12 @@ export interface ConnectionRecord {
    * through again clears it. It opens an incident like a loss, so the admins are told.
    */
   blocked?: { code: ErrorCode; since: string } | null;
+  /**
+   * The last Disconnect while nobody is connected: the account it disconnected, who (the admin's
+   * sign-in name) and when. The page and the closing notice of an open alert name them; a connect
+   * clears it.
+   */
+  disconnected?: { account: string | null; by: string; at: string } | null;
 }
 
 /**
@@ -85,8 +91,8 @@ export function applySettings(record: ConnectionRecord, change: SettingsChange):
   return next;
 }
 
-/** After Disconnect: no account, no method, nothing to send with (R-DIS-1). Settings stay. */
-export function disconnected(record: ConnectionRecord, now: string): ConnectionRecord {
+/** After Disconnect by `by`: no account, no method, nothing to send with (R-DIS-1). Settings stay. */
+export function disconnected(record: ConnectionRecord, now: string, by: string): ConnectionRecord {
   return {
     ...record,
     generation: record.generation + 1,
@@ -96,7 +102,8 @@ export function disconnected(record: ConnectionRecord, now: string): ConnectionR
     health: { state: 'not-connected', code: null, checkedAt: now },
     lastTokenUseAt: null,
     connectedBy: null,
-    connectedAt: null
+    connectedAt: null,
+    disconnected: { account: record.account?.email ?? null, by, at: now }
   };
 }
 
@@ -133,6 +140,7 @@ export function toView(record: ConnectionRecord, etag: string, orgConsent: Conne
     alertRecipients: record.alertRecipients,
     connectedBy: record.connectedBy,
     connectedAt: record.connectedAt ?? null,
+    disconnected: record.method ? null : record.disconnected ?? null,
     outbox,
     etag
   };

@@ -184,6 +184,7 @@ export class AlertService {
     }
     const token = await this.deps.appToken();
     const { subject, text } = connectedNoticeText(await this.language(token, account), {
+      siteTitle: await this.siteTitle(token, record.catalog),
       catalog: record.catalog,
       account,
       admin,
@@ -206,6 +207,21 @@ export class AlertService {
   private recipients(record: ConnectionRecord, connectedBy: string | null | undefined): string[] {
     const catalogAdmins = record.alertRecipients.length > 0 ? record.alertRecipients : connectedBy ? [connectedBy] : [];
     return [...new Set([...catalogAdmins, ...this.deps.config.lmsAdmins].map((a) => a.toLowerCase()))];
+  }
+
+  /**
+   * The catalog site's title as Graph has it now (site: displayName; the API's Sites.Selected grant
+   * on the catalog lets it read it), for the subject to name the catalog by; null when Graph does
+   * not answer with one, and the subject names the catalog by its path alone.
+   */
+  private async siteTitle(token: string, catalog: string): Promise<string | null> {
+    try {
+      const site = new URL(catalog);
+      const answer = await this.deps.graph.request<{ displayName?: unknown }>(token, 'GET', `/sites/${site.hostname}:${site.pathname}:?$select=displayName`);
+      return typeof answer?.displayName === 'string' ? answer.displayName : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The recipient's mailbox language (Graph mailboxSettings); unknown (outside the tenant, no mailbox) means both. */
@@ -239,6 +255,7 @@ export class AlertService {
       byLanguage.set(language, [...(byLanguage.get(language) ?? []), address]);
     }
     const page = `${record.catalog}${this.deps.config.settingsPagePath}`;
+    const siteTitle = await this.siteTitle(token, record.catalog);
     const audience: NoticeAudience = { alertRecipients: record.alertRecipients.length, connectedBy: Boolean(connectedBy), lmsAdmins: this.deps.config.lmsAdmins.length, total: recipients.length };
     let first = true;
     for (const [language, to] of byLanguage) {
@@ -249,7 +266,7 @@ export class AlertService {
         return 'outdated';
       }
       first = false;
-      const { subject, text } = noticeText(kind, language, record, incident, page, counters, audience);
+      const { subject, text } = noticeText(kind, language, record, incident, page, counters, audience, siteTitle);
       await this.deps.graph.request(token, 'POST', `/users/${encodeURIComponent(sender)}/sendMail`, {
         message: {
           subject,

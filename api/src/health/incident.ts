@@ -29,10 +29,11 @@ export interface Incident {
    */
   restored: Notice | null;
   /**
-   * Ended by Disconnect: the account that was connected, and the admin who had connected it (the
-   * record keeps neither after a disconnect; the closing notice names the one and goes to the other).
+   * Ended by Disconnect: the account that was connected, the admin who had connected it (the record
+   * keeps neither after a disconnect; the closing notice names the one and goes to the other) and
+   * the admin who disconnected it (absent in incidents closed before it was kept).
    */
-  disconnected?: { account: string | null; connectedBy: string | null };
+  disconnected?: { account: string | null; connectedBy: string | null; by?: string | null };
   /** The catalog's outbox counters when the connection came back: the restored notice reports what went out since. */
   atResolution: OutboxCounters | null;
 }
@@ -68,7 +69,7 @@ export function followIncident(previous: ConnectionRecord, next: ConnectionRecor
     // An alert claimed may be on its way: its closing notice is owed once it went out (dueNotice).
     const alerted = Boolean(open.alert?.sentAt || open.alert?.claimedUntil);
     // Disconnected: those alerted are told the alert is closed, not left waiting for a reconnect.
-    const disconnected = next.health.state === 'not-connected' && previous.account ? { disconnected: { account: previous.account.email, connectedBy: previous.connectedBy } } : {};
+    const disconnected = next.health.state === 'not-connected' && previous.account ? { disconnected: { account: previous.account.email, connectedBy: previous.connectedBy, by: next.disconnected?.by ?? null } } : {};
     const closingWanted = alerted && (next.health.state === 'connected' || 'disconnected' in disconnected);
     return { ...next, incident: { ...open, resolvedAt: now, restored: closingWanted ? NO_NOTICE : null, ...(closingWanted ? disconnected : {}) } };
   }

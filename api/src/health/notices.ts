@@ -13,7 +13,7 @@ export interface NoticeText {
 
 interface Facts {
   catalog: string;
-  /** The catalog's site path, which names it in a subject (the body has the whole URL). */
+  /** How a subject names the catalog (catalogName: its title and path, or its path; the body has the whole URL). */
   site: string;
   account: string;
   since: string;
@@ -32,6 +32,8 @@ interface Facts {
   cancelled: number;
   /** Whether a new sign-in can cure it: the link then invites a reconnect (the page offers one). */
   reconnect: boolean;
+  /** Closed by a disconnect: who disconnected, when known. */
+  disconnectedBy: string | null;
 }
 
 /**
@@ -48,6 +50,26 @@ export function readableTime(iso: string, language: 'en' | 'ja'): string {
   return language === 'ja'
     ? `${part('year')}年${part('month')}月${part('day')}日 ${part('hour')}:${part('minute')}（UTC）`
     : `${part('month')} ${part('day')}, ${part('year')}, ${part('hour')}:${part('minute')} UTC`;
+}
+
+/** Longest site title a subject carries; a longer one is cut (Graph allows 255 characters). */
+const TITLE_MAX = 60;
+
+/**
+ * How a notice's subject names its catalog, in the flow of a sentence after "catalog" / "カタログ":
+ * the site's title (Graph's displayName as the notice is written) and its path, `"Catalog A"
+ * (/sites/a)`, `「Catalog A」（/sites/a）`; the path alone (` /sites/a ` in Japanese, spaced from
+ * the words around it) when the title is unknown. A title is the site owner's text: control
+ * characters and runs of spaces go, and a long one is cut.
+ */
+export function catalogName(catalog: string, title: string | null | undefined, language: 'en' | 'ja'): string {
+  const path = sitePath(catalog);
+  const clean = (title ?? '').replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  const shown = [...clean].length > TITLE_MAX ? `${[...clean].slice(0, TITLE_MAX - 1).join('').trimEnd()}…` : clean;
+  if (!shown) {
+    return language === 'ja' ? ` ${path} ` : path;
+  }
+  return language === 'ja' ? `「${shown}」（${path}）` : `"${shown}" (${path})`;
 }
 
 /**
@@ -80,15 +102,15 @@ const TEXTS: Record<'en' | 'ja', Record<NoticeKind, { subject: (f: Facts) => str
   },
   ja: {
     alert: {
-      subject: (f) => `対応が必要です：カタログ ${f.site} の Microsoft 365 接続が切れました`,
+      subject: (f) => `対応が必要です：カタログ${f.site}の Microsoft 365 接続が切れました`,
       body: (f) => `LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${ken(f.waiting)}の通知を保留しています。接続が回復すると送信されます` : '現在、保留中の通知はありません。これから LMS が送る通知は保留され、接続が回復すると送信されます'}（それまでに期限切れになったものを除く）。${f.reconnect ? 'カタログの Microsoft 365 接続設定を開いて再接続してください' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     reminder: {
-      subject: (f) => `リマインダー：カタログ ${f.site} の Microsoft 365 接続は切れたままです`,
+      subject: (f) => `リマインダー：カタログ${f.site}の Microsoft 365 接続は切れたままです`,
       body: (f) => `${f.since}以降、LMS はカタログ ${f.catalog} の通知を ${f.account} から送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${ken(f.waiting)}の通知を保留しています。${f.reconnect ? '再接続はこちら' : 'カタログの Microsoft 365 接続設定'}：\n${f.page}`
     },
     restored: {
-      subject: (f) => `回復：カタログ ${f.site} の Microsoft 365 接続が復旧しました`,
+      subject: (f) => `回復：カタログ${f.site}の Microsoft 365 接続が復旧しました`,
       body: (f) => `LMS は ${f.resumed}から再びカタログ ${f.catalog} の通知を ${f.account} から送信しています。\n\n${f.held === 0 ? '接続が切れている間に保留した通知はありませんでした。' : `接続が切れている間に保留した通知のうち、${ken(f.wentOut)}を送信し、${ken(f.expired)}は有効期限切れ、${ken(f.failed)}は失敗しました。${f.cancelled > 0 ? `${ken(f.cancelled)}は LMS が取り消しました。` : ''}${ken(f.waiting)}は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
@@ -115,15 +137,15 @@ const BLOCKED_TEXTS: typeof TEXTS = {
   },
   ja: {
     alert: {
-      subject: (f) => `対応が必要です：Exchange Online がカタログ ${f.site} の送信を停止しました`,
+      subject: (f) => `対応が必要です：Exchange Online がカタログ${f.site}の送信を停止しました`,
       body: (f) => `Exchange Online が ${f.account} からの送信を停止したため、LMS は ${f.since}以降、カタログ ${f.catalog} のメール通知と会議出席依頼を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${f.waiting > 0 ? `${ken(f.waiting)}の通知が送信待ちです。Exchange がこのアカウントからの送信を再び許可すると送信されます（それまでに期限切れになったものを除く）。` : '現在、送信待ちの通知はありません。通知が送信待ちになるとすぐに LMS が再試行します。テスト メールを送信できれば、停止はすぐに解除されます。'}カタログの Microsoft 365 接続設定：\n${f.page}`
     },
     reminder: {
-      subject: (f) => `リマインダー：Exchange Online はカタログ ${f.site} の送信を停止したままです`,
+      subject: (f) => `リマインダー：Exchange Online はカタログ${f.site}の送信を停止したままです`,
       body: (f) => `${f.since}以降、Exchange Online が ${f.account} からの送信を停止しているため、LMS はカタログ ${f.catalog} の通知を送信できません。\n\n原因：${f.title}（エラー コード：${f.code}）\n対処方法：${f.remedy}\n\n${ken(f.waiting)}の通知が送信待ちです。\n${f.page}`
     },
     restored: {
-      subject: (f) => `回復：カタログ ${f.site} の送信が再開されました`,
+      subject: (f) => `回復：カタログ${f.site}の送信が再開されました`,
       body: (f) => `Exchange Online が ${f.account} からの送信を再び許可しました。LMS は ${f.resumed}からカタログ ${f.catalog} の通知を送信しています。\n\n${f.held === 0 ? '送信待ちの通知はありませんでした。' : `送信待ちだった通知のうち、${ken(f.wentOut)}を送信し、${ken(f.expired)}は有効期限切れ、${ken(f.failed)}は失敗しました。${f.cancelled > 0 ? `${ken(f.cancelled)}は LMS が取り消しました。` : ''}${ken(f.waiting)}は送信の順番を待っています。`}\n\n${f.page}`
     }
   }
@@ -136,11 +158,11 @@ const BLOCKED_TEXTS: typeof TEXTS = {
 const DISCONNECTED_TEXTS: Record<'en' | 'ja', { subject: (f: Facts) => string; body: (f: Facts) => string }> = {
   en: {
     subject: (f) => `Closed: the Microsoft 365 account of catalog ${f.site} was disconnected`,
-    body: (f) => `An admin of catalog ${f.catalog} disconnected ${f.account} (${f.resumed}). This closes the alert about it (a problem since ${f.since}): nothing more needs doing for that account.\n\nUntil an account is connected again, the LMS sends nothing for the catalog. ${f.waiting > 0 ? count(f.waiting, 'notification is held and goes out once an account is connected, unless it expires first', 'notifications are held and go out once an account is connected, unless they expire first') : 'No notification is held'}. The catalog's Microsoft 365 connection settings:\n${f.page}`
+    body: (f) => `${f.disconnectedBy ? `${f.disconnectedBy}, an admin of catalog ${f.catalog},` : `An admin of catalog ${f.catalog}`} disconnected ${f.account} (${f.resumed}). This closes the alert about it (a problem since ${f.since}): nothing more needs doing for that account.\n\nUntil an account is connected again, the LMS sends nothing for the catalog. ${f.waiting > 0 ? count(f.waiting, 'notification is held and goes out once an account is connected, unless it expires first', 'notifications are held and go out once an account is connected, unless they expire first') : 'No notification is held'}. The catalog's Microsoft 365 connection settings:\n${f.page}`
   },
   ja: {
-    subject: (f) => `終了：カタログ ${f.site} の Microsoft 365 アカウントの接続が解除されました`,
-    body: (f) => `カタログ ${f.catalog} の管理者が ${f.resumed}に ${f.account} の接続を解除しました。${f.since}からの問題についてのアラートはこれで終了し、このアカウントについて必要な操作はもうありません。\n\nアカウントが再び接続されるまで、LMS はこのカタログの通知を送信しません。${f.waiting > 0 ? `${ken(f.waiting)}の通知を保留しています。アカウントが接続されると送信されます（それまでに期限切れになったものを除く）。` : '保留中の通知はありません。'}カタログの Microsoft 365 接続設定：\n${f.page}`
+    subject: (f) => `終了：カタログ${f.site}の Microsoft 365 アカウントの接続が解除されました`,
+    body: (f) => `カタログ ${f.catalog} の管理者${f.disconnectedBy ? ` ${f.disconnectedBy} ` : ''}が ${f.resumed}に ${f.account} の接続を解除しました。${f.since}からの問題についてのアラートはこれで終了し、このアカウントについて必要な操作はもうありません。\n\nアカウントが再び接続されるまで、LMS はこのカタログの通知を送信しません。${f.waiting > 0 ? `${ken(f.waiting)}の通知を保留しています。アカウントが接続されると送信されます（それまでに期限切れになったものを除く）。` : '保留中の通知はありません。'}カタログの Microsoft 365 接続設定：\n${f.page}`
   }
 };
 
@@ -177,7 +199,7 @@ function audienceLine(audience: NoticeAudience, lang: 'en' | 'ja'): string {
  * language, or English and Japanese both when it is not known - and, with `audience`, who it went
  * to. Plain text: nothing in it is HTML.
  */
-export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: ConnectionRecord, incident: Incident, page: string, now: OutboxCounters, audience?: NoticeAudience): NoticeText {
+export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: ConnectionRecord, incident: Incident, page: string, now: OutboxCounters, audience?: NoticeAudience, siteTitle?: string | null): NoticeText {
   const at = incident.atResolution;
   const delta = (field: 'sent' | 'expired' | 'failed' | 'cancelled'): number => (at ? Math.max(0, (now[field] ?? 0) - (at[field] ?? 0)) : 0);
   const held = at?.pending ?? 0;
@@ -193,7 +215,7 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
   const closed = kind === 'restored' ? incident.disconnected : undefined;
   const facts = (lang: 'en' | 'ja'): Facts => ({
     catalog: record.catalog,
-    site: sitePath(record.catalog),
+    site: catalogName(record.catalog, siteTitle, lang),
     account: closed?.account ?? record.account?.email ?? incident.code,
     since: readableTime(incident.since, lang),
     code,
@@ -207,7 +229,8 @@ export function noticeText(kind: NoticeKind, language: NoticeLanguage, record: C
     expired,
     failed,
     cancelled,
-    reconnect: reconnectHelps(code)
+    reconnect: reconnectHelps(code),
+    disconnectedBy: closed?.by ?? null
   });
   const texts = needsAdmin(incident.code) ? BLOCKED_TEXTS : TEXTS;
   const template = (lang: 'en' | 'ja'): { subject: (f: Facts) => string; body: (f: Facts) => string } => (closed ? DISCONNECTED_TEXTS[lang] : texts[lang][kind]);
@@ -246,7 +269,7 @@ const MY_APPS = 'https://myapplications.microsoft.com';
  * Issue 12 point 1: the account that was connected is told, from the system sender, which catalog
  * now sends as it and which admin connected it - so a mailbox is never bound silently.
  */
-export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: string; account: string; admin: string; at: string; page: string; method?: 'modern' | 'classic' | null }): NoticeText {
+export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: string; account: string; admin: string; at: string; page: string; method?: 'modern' | 'classic' | null; siteTitle?: string | null }): NoticeText {
   // What ends the LMS's access on the account's side: its consent (My Apps) for Modern; for
   // Classic, which holds a password, changing the password.
   const classic = facts.method === 'classic';
@@ -256,11 +279,11 @@ export function connectedNoticeText(language: NoticeLanguage, facts: { catalog: 
   };
   const texts = {
     en: {
-      subject: `Your mailbox was connected to catalog ${sitePath(facts.catalog)}`,
+      subject: `Your mailbox was connected to catalog ${catalogName(facts.catalog, facts.siteTitle, 'en')}`,
       text: `${facts.admin} connected ${facts.account} to the LMS catalog ${facts.catalog} (${readableTime(facts.at, 'en')}). The LMS now sends that catalog's email notifications and meeting invitations as ${facts.account}.\n\nIf you did not expect this, ask the catalog's admins to disconnect your mailbox on the catalog's Microsoft 365 connection settings page:\n${facts.page}\n\n${own.en}`
     },
     ja: {
-      subject: `あなたのメールボックスがカタログ ${sitePath(facts.catalog)} に接続されました`,
+      subject: `あなたのメールボックスがカタログ${catalogName(facts.catalog, facts.siteTitle, 'ja')}に接続されました`,
       text: `${facts.admin} が ${readableTime(facts.at, 'ja')}に ${facts.account} を LMS のカタログ ${facts.catalog} に接続しました。LMS は今後、このカタログのメール通知と会議出席依頼を ${facts.account} から送信します。\n\n心当たりがない場合は、カタログの管理者に、次の Microsoft 365 接続設定ページで接続を解除するよう依頼してください：\n${facts.page}\n\n${own.ja}`
     }
   };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { emptyConnection, ConnectionRecord } from '../../src/connections/model';
 import { claimNotice, dueNotice, followIncident, Incident, noticeSent } from '../../src/health/incident';
-import { connectedNoticeText, noticeText, readableTime, restoredReady } from '../../src/health/notices';
+import { catalogName, connectedNoticeText, noticeText, readableTime, restoredReady } from '../../src/health/notices';
 import { ERROR_CATALOGUE, OUTBOX_COUNT_CAP } from '@lms-m365/contracts';
 import { sitePath } from '../../src/catalogs/catalogId';
 import { needsAdmin } from '../../src/errors/failureKind';
@@ -14,9 +14,10 @@ const DAY = 86_400_000;
 
 /**
  * An AlertService over a record kept here: its writes apply to it, Graph answers every mailbox's
- * language as en-US and keeps each mail's recipients and subject.
+ * language as en-US and the site's title as `siteTitle` (a failure when it is an Error, none when
+ * absent), and keeps each mail's recipients and subject.
  */
-function fakeAlerts(start: ConnectionRecord, options: { lmsAdmins: string[]; pending: number; now: string }): { alerts: AlertService; mails: Array<{ to: string[]; subject: string }>; record: () => ConnectionRecord } {
+function fakeAlerts(start: ConnectionRecord, options: { lmsAdmins: string[]; pending: number; now: string; siteTitle?: string | Error }): { alerts: AlertService; mails: Array<{ to: string[]; subject: string }>; record: () => ConnectionRecord } {
   let current = start;
   const mails: Array<{ to: string[]; subject: string }> = [];
   const deps = {
@@ -25,7 +26,11 @@ function fakeAlerts(start: ConnectionRecord, options: { lmsAdmins: string[]; pen
     writer: { update: async (_catalog: string, change: (r: ConnectionRecord) => ConnectionRecord) => (current = change(current)) },
     counters: async () => ({ pending: options.pending, sent: 0, expired: 0, failed: 0 }),
     graph: {
-      request: async (_token: string, method: string, _path: string, body?: { message: { subject: string; toRecipients: { emailAddress: { address: string } }[] } }) => {
+      request: async (_token: string, method: string, path: string, body?: { message: { subject: string; toRecipients: { emailAddress: { address: string } }[] } }) => {
+        if (method === 'GET' && path === '/sites/t.test:/sites/a:?$select=displayName') {
+          if (options.siteTitle instanceof Error) throw options.siteTitle;
+          return options.siteTitle === undefined ? {} : { displayName: options.siteTitle };
+        }
         if (method === 'GET') return { language: { locale: 'en-US' } };
         mails.push({ to: (body?.message.toRecipients ?? []).map((r) => r.emailAddress.address), subject: body?.message.subject ?? '' });
         return undefined;
@@ -53,8 +58,8 @@ describe('incidents - one per loss, notices once each', () => {
   it('incident - a disconnect after the alert resolves it with a closing notice that keeps the account and who connected it; a loss nobody was alerted about closes with none', () => {
     const b = followIncident({ ...connected(), connectedBy: 'megan@contoso.test' }, lost({ ...connected(), connectedBy: 'megan@contoso.test' }), 'T0', () => 'i1');
     const alerted = { ...b, incident: noticeSent(b.incident as Incident, 'alert', 'T1') };
-    const gone = { ...alerted, account: null, connectedBy: null, health: { state: 'not-connected' as const, code: null, checkedAt: null } };
-    expect(followIncident(alerted, gone, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: { sentAt: null }, disconnected: { account: 'adele@contoso.test', connectedBy: 'megan@contoso.test' } });
+    const gone = { ...alerted, account: null, connectedBy: null, health: { state: 'not-connected' as const, code: null, checkedAt: null }, disconnected: { account: 'adele@contoso.test', by: 'nestor@contoso.test', at: 'T2' } };
+    expect(followIncident(alerted, gone, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: { sentAt: null }, disconnected: { account: 'adele@contoso.test', connectedBy: 'megan@contoso.test', by: 'nestor@contoso.test' } });
     expect(followIncident(b, { ...gone, incident: b.incident }, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: null });
     expect(followIncident(b, { ...gone, incident: b.incident }, 'T2').incident).not.toHaveProperty('disconnected');
     expect(followIncident(b, { ...b, health: { state: 'connected', code: null, checkedAt: null } }, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: null });
@@ -70,6 +75,10 @@ describe('incidents - one per loss, notices once each', () => {
     const en = noticeText('restored', 'en', record, closed, 'p', { pending: 3, sent: 0, expired: 0, failed: 0 });
     expect(en.subject).toBe('Closed: the Microsoft 365 account of catalog /sites/a was disconnected');
     expect(en.text).toContain('An admin of catalog https://t.test/sites/a disconnected adele@contoso.test (Dec 1, 2026, 02:00 UTC). This closes the alert about it (a problem since Dec 1, 2026, 00:00 UTC)');
+    // Who disconnected, when the incident knows (incidents closed before it was kept do not).
+    const named: Incident = { ...closed, disconnected: { account: 'adele@contoso.test', connectedBy: 'megan@contoso.test', by: 'nestor@contoso.test' } };
+    expect(noticeText('restored', 'en', record, named, 'p', { pending: 0, sent: 0, expired: 0, failed: 0 }).text).toMatch(/^nestor@contoso\.test, an admin of catalog https:\/\/t\.test\/sites\/a, disconnected adele@contoso\.test \(Dec 1, 2026, 02:00 UTC\)\./);
+    expect(noticeText('restored', 'ja', record, named, 'p', { pending: 0, sent: 0, expired: 0, failed: 0 }).text).toMatch(/^カタログ https:\/\/t\.test\/sites\/a の管理者 nestor@contoso\.test が 2026年12月1日 02:00（UTC）に adele@contoso\.test の接続を解除しました。/);
     expect(en.text).toContain('3 notifications are held and go out once an account is connected, unless they expire first.');
     expect(en.text).not.toContain('works again');
     expect(noticeText('restored', 'en', record, closed, 'p', { pending: 0, sent: 0, expired: 0, failed: 0 }).text).toContain('No notification is held.');
@@ -412,6 +421,34 @@ describe('incidents - one per loss, notices once each', () => {
     const alerted = noticeSent(open, 'alert', new Date(t0).toISOString());
     expect([dueNotice(alerted, t0 + 400 * DAY, 0), dueNotice(alerted, t0 + 400 * DAY, DAY)]).toEqual([null, 'reminder']);
     expect(dueNotice({ ...alerted, resolvedAt: 'T1', restored: { claimedUntil: null, sentAt: null } }, t0 + DAY, 0)).toBe('restored');
+  });
+
+  it('catalogName - a subject names the catalog by its site title and path (en, ja); by its path alone without a title; the title cleaned of control and bidi characters, a long one cut', () => {
+    const url = 'https://t.test/sites/a';
+    expect(catalogName(url, 'Catalog A', 'en')).toBe('"Catalog A" (/sites/a)');
+    expect(catalogName(url, 'カタログ A', 'ja')).toBe('「カタログ A」（/sites/a）');
+    expect([catalogName(url, null, 'en'), catalogName(url, undefined, 'ja'), catalogName(url, ' \t\n ', 'en')]).toEqual(['/sites/a', ' /sites/a ', '/sites/a']);
+    expect(catalogName(url, 'Safety\r\nBcc: x@evil.test\u202e txt.exe\u0000', 'en')).toBe('"Safety Bcc: x@evil.test txt.exe" (/sites/a)');
+    const long = catalogName(url, `${'あ'.repeat(70)}`, 'ja');
+    expect(long).toBe(`「${'あ'.repeat(59)}…」（/sites/a）`);
+    expect(catalogName(url, 'x'.repeat(60), 'en')).toBe(`"${'x'.repeat(60)}" (/sites/a)`);
+  });
+
+  it('notices - the subject names the catalog by the site title Graph has now; by its path when Graph does not say or fails (the notice goes out either way)', async () => {
+    const open = followIncident(connected(), lost(connected()), '2026-12-01T00:00:00Z', () => 'i1');
+    const subjects = async (siteTitle?: string | Error): Promise<string[]> => {
+      const { alerts, mails } = fakeAlerts({ ...open, alertRecipients: ['alex@contoso.test'] }, { lmsAdmins: [], pending: 1, now: '2026-12-01T00:00:01Z', siteTitle });
+      expect(await alerts.dispatch(open.catalog)).toBe('alert');
+      return mails.map((m) => m.subject);
+    };
+    expect(await subjects('Catalog A')).toEqual(['Action needed: the Microsoft 365 connection of catalog "Catalog A" (/sites/a) was lost']);
+    expect(await subjects()).toEqual(['Action needed: the Microsoft 365 connection of catalog /sites/a was lost']);
+    expect(await subjects(new Error('Graph 503'))).toEqual(['Action needed: the Microsoft 365 connection of catalog /sites/a was lost']);
+    const ja = noticeText('alert', 'ja', open, open.incident as Incident, 'p', { pending: 0, sent: 0, expired: 0, failed: 0 }, undefined, 'Catalog A');
+    expect(ja.subject).toBe('対応が必要です：カタログ「Catalog A」（/sites/a）の Microsoft 365 接続が切れました');
+    expect(noticeText('alert', 'ja', open, open.incident as Incident, 'p', { pending: 0, sent: 0, expired: 0, failed: 0 }).subject).toBe('対応が必要です：カタログ /sites/a の Microsoft 365 接続が切れました');
+    const connectedTo = connectedNoticeText('both', { catalog: open.catalog, account: 'adele@contoso.test', admin: 'megan@contoso.test', at: '2026-12-01T00:00:00Z', page: 'p', siteTitle: 'Catalog A' });
+    expect(connectedTo.subject).toBe('Your mailbox was connected to catalog "Catalog A" (/sites/a) / あなたのメールボックスがカタログ「Catalog A」（/sites/a）に接続されました');
   });
 
   it('recipients (R-LOSS-2) - the catalog\'s chosen alert recipients and the LMS admins; until the catalog chose some, the admin who connected the account instead', async () => {

@@ -318,6 +318,14 @@ describe('connection model', () => {
       health: { state: 'not-connected', code: null, checkedAt: null }, alertRecipients: [], lastTokenUseAt: null, connectedBy: null, connectedAt: null
     });
   });
+  it('toView - who disconnected the last account and when, only while no account is connected (a record stored before it was kept reads null)', () => {
+    const consent = { granted: false, smtpGranted: false, canGrant: false };
+    const rooms = { available: false, adminApproval: null };
+    const gone = disconnected({ ...emptyConnection('c', 'id'), method: 'classic' as const, account: { email: 'a@x', displayName: 'a@x' } }, '2026-12-01T08:00:00.000Z', 'megan@x');
+    expect(toView(gone, '"e"', consent, rooms).disconnected).toEqual({ account: 'a@x', by: 'megan@x', at: '2026-12-01T08:00:00.000Z' });
+    expect(toView({ ...gone, method: 'modern' }, '"e"', consent, rooms).disconnected).toBeNull();
+    expect(toView(emptyConnection('c', 'id'), '"e"', consent, rooms).disconnected).toBeNull();
+  });
   it('isWorking - connected, or a check that could not tell (error); not lost, not never connected', () => {
     const of = (state: 'connected' | 'error' | 'lost' | 'not-connected') => isWorking({ health: { state, code: null, checkedAt: null } });
     expect([of('connected'), of('error'), of('lost'), of('not-connected')]).toEqual([true, true, false, false]);
@@ -352,9 +360,9 @@ describe('connection model', () => {
     expect(etags.filter((e) => e === etag)).toEqual([]);
     expect(new Set(etags).size).toBe(changes.length);
   });
-  it('disconnected - forgets account and method, keeps the switch and recipients', () => {
+  it('disconnected - forgets account and method, keeps the switch and recipients; says which account, who and when', () => {
     const connected = { ...emptyConnection('c', 'id'), enabled: true, method: 'classic' as const, transport: 'smtp-oauth' as const, account: { email: 'a@x', displayName: 'A' }, alertRecipients: ['a@x'] };
-    expect(disconnected(connected, 'now')).toMatchObject({ enabled: true, method: null, transport: 'smtp-oauth', account: null, alertRecipients: ['a@x'], health: { state: 'not-connected', checkedAt: 'now' } });
+    expect(disconnected(connected, 'now', 'megan@x')).toMatchObject({ enabled: true, method: null, transport: 'smtp-oauth', account: null, alertRecipients: ['a@x'], health: { state: 'not-connected', checkedAt: 'now' }, disconnected: { account: 'a@x', by: 'megan@x', at: 'now' } });
   });
   it('needsKeepAlive - only connected modern connections idle for the configured days', () => {
     const day = 86_400_000;

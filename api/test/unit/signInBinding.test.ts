@@ -67,6 +67,6 @@ describe('connection generation and id (R-SEC-4)', () => {
 
   it('disconnected - moves the generation on, so a sign-in started before it cannot complete', () => {
     const record = { ...emptyConnection('c', 'id'), generation: 3, method: 'classic' as const, account: { email: 'a@x', displayName: 'A' } };
-    expect(disconnected(record, 'now')).toMatchObject({ generation: 4, method: null, account: null });
+    expect(disconnected(record, 'now', 'adele@contoso.test')).toMatchObject({ generation: 4, method: null, account: null });
   });
 });

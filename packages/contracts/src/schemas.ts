@@ -61,6 +61,11 @@ export const ConnectionView = Type.Object({
   alertRecipients: Type.Array(Type.String()),
   connectedBy: Type.Union([Type.String(), Type.Null()], { description: 'Who connected the account (the catalog admin\'s sign-in name).' }),
   connectedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  disconnected: Type.Union([Type.Object({
+    account: Type.Union([Type.String(), Type.Null()], { description: 'The account that was disconnected (null when only its stored secret was left).' }),
+    by: Type.String({ description: 'The catalog admin\'s sign-in name.' }),
+    at: Type.String({ format: 'date-time' })
+  }), Type.Null()], { description: 'While no account is connected: which account was disconnected last, by whom, and when (null once an account is connected, and for a catalog never disconnected).' }),
   outbox: Type.Union([Type.Object({
     waiting: Type.Integer({ minimum: 0, maximum: OUTBOX_COUNT_CAP, description: `Notifications queued or being sent, counted up to ${OUTBOX_COUNT_CAP}: a larger backlog reads ${OUTBOX_COUNT_CAP}.` }),
     held: Type.Integer({ minimum: 0, maximum: OUTBOX_COUNT_CAP, description: 'Of those, held because the connection is lost or sending is switched off.' }),

@@ -97,6 +97,26 @@ describe('StatusSummary', () => {
     expect(screen.getByTestId('status-text')).toHaveTextContent(en.stateNotConnectedText);
   });
 
+  it('StatusSummary - not connected after a Disconnect says which account, who disconnected it and when (en, ja); never before one, nor once connected', () => {
+    const disconnected = { account: 'lynne@contoso.test', by: 'megan@contoso.test', at: '2026-12-02T08:30:00Z' };
+    renderStatus(notConnectedView({ disconnected }));
+    expect(screen.getByTestId('disconnected-by')).toHaveTextContent(`lynne@contoso.test was disconnected by megan@contoso.test on ${formatTime(disconnected.at, en)}.`);
+    cleanup();
+    renderStatus(notConnectedView({ disconnected }), ja);
+    expect(screen.getByTestId('disconnected-by')).toHaveTextContent(`megan@contoso.test が ${formatTime(disconnected.at, ja)} に lynne@contoso.test の接続を解除しました。`);
+    cleanup();
+    // Only its secret was left (no account known): who and when.
+    renderStatus(notConnectedView({ disconnected: { ...disconnected, account: null } }));
+    expect(screen.getByTestId('disconnected-by')).toHaveTextContent(`The last account was disconnected by megan@contoso.test on ${formatTime(disconnected.at, en)}.`);
+    cleanup();
+    renderStatus(notConnectedView());
+    expect(screen.queryByTestId('disconnected-by')).not.toBeInTheDocument();
+    cleanup();
+    // The API answers null once connected; a stale value would still not be shown beside an account.
+    renderStatus(connectedView({ disconnected }));
+    expect(screen.queryByTestId('disconnected-by')).not.toBeInTheDocument();
+  });
+
   it('StatusSummary - an account without a display name of its own (Classic) is shown by its address once', () => {
     renderStatus(connectedView({ method: 'classic', account: { email: 'alex@contoso.test', displayName: 'alex@contoso.test' } }));
     expect(screen.getByTestId('connected-account')).toHaveTextContent(/^alex@contoso\.test$/);

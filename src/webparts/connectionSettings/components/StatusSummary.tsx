@@ -151,6 +151,13 @@ export function StatusSummary(props: IStatusSummaryProps): JSX.Element {
             {/* The form's switch, saved or not: the card must not ask to turn on what the admin just turned on. */}
             {state === 'not-connected' ? ((props.switchOn ?? view.enabled) ? strings.stateNotConnectedOnText : strings.stateNotConnectedText) : null}
           </Text>
+          {state === 'not-connected' && view.disconnected ? (
+            <Text block={true} variant="small" data-testid="disconnected-by" styles={{ root: { color: theme.semanticColors.bodySubtext } }}>
+              {view.disconnected.account
+                ? format(strings.disconnectedAccountByText, view.disconnected.account, view.disconnected.by, time(view.disconnected.at))
+                : format(strings.disconnectedByText, view.disconnected.by, time(view.disconnected.at))}
+            </Text>
+          ) : null}
           {state === 'lost' && view.health.code ? (
             <FocusOnShow focusKey={repeatsReason ? error : view.health.code} passive={!reasonTakesFocus} passiveRole="alert" data-testid="lost-reason">
               <LazyBoundary strings={strings}>

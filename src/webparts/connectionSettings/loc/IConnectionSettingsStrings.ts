@@ -204,6 +204,10 @@ export interface IConnectionSettingsStrings {
   stateNotConnectedText: string;
   /** Not connected while the switch is already on. */
   stateNotConnectedOnText: string;
+  /** Not connected after a Disconnect: which account ({0}), who disconnected it ({1}) and when ({2}). */
+  disconnectedAccountByText: string;
+  /** The same when the API does not know the account: who ({0}) and when ({1}). */
+  disconnectedByText: string;
   lostWhyLabel: string;
   lostWhatToDoLabel: string;
   connectedByLabel: string;

@@ -165,6 +165,8 @@ const strings: IConnectionSettingsStrings = {
   stateNotConnected: 'Not connected',
   stateNotConnectedText: 'No account is connected, so nothing is sent for this catalog. Turn on sending below and connect an account.',
   stateNotConnectedOnText: 'No account is connected, so nothing is sent for this catalog. Connect an account below.',
+  disconnectedAccountByText: '{0} was disconnected by {1} on {2}.',
+  disconnectedByText: 'The last account was disconnected by {0} on {1}.',
   checkFailedTitle: 'The last check ({0}) could not tell whether the connection works',
   checkFailedGoesOn: 'This is not a lost connection: sending goes on. The connection is checked again on its own, or choose Check now.',
   checkFailedAgain: 'This is not a lost connection. Choose Check now to try again.',

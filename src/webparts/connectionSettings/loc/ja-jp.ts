@@ -165,6 +165,8 @@ const strings: IConnectionSettingsStrings = {
   stateNotConnected: '未接続',
   stateNotConnectedText: 'アカウントが接続されていないため、このカタログからは何も送信されません。下で送信をオンにして、アカウントを接続してください。',
   stateNotConnectedOnText: 'アカウントが接続されていないため、このカタログからは何も送信されません。下でアカウントを接続してください。',
+  disconnectedAccountByText: '{1} が {2} に {0} の接続を解除しました。',
+  disconnectedByText: '{0} が {1} に前のアカウントの接続を解除しました。',
   checkFailedTitle: '前回の確認（{0}）では、接続が機能しているかどうかを確認できませんでした',
   checkFailedGoesOn: '接続切れではないため、送信は続きます。接続は自動的に再確認されます。すぐに確認するには [今すぐ確認] を選択してください。',
   checkFailedAgain: '接続切れではありません。もう一度確認するには [今すぐ確認] を選択してください。',

@@ -14,7 +14,10 @@ const full = connectedView({
 
 describe('connection view guard', () => {
   it('isConnectionView - takes every shape the API answers: not connected, connected, with everything optional present', () => {
-    expect([notConnectedView(), connectedView(), full, connectedView({ method: 'classic', transport: 'smtp-oauth' })].map(isConnectionView)).toEqual([true, true, true, true]);
+    const gone = notConnectedView({ disconnected: { account: 'lynne@contoso.test', by: 'megan@contoso.test', at: '2026-11-25T10:00:00Z' } });
+    const olderApi: Record<string, unknown> = { ...notConnectedView() };
+    delete olderApi.disconnected;
+    expect([notConnectedView(), connectedView(), full, connectedView({ method: 'classic', transport: 'smtp-oauth' }), gone, notConnectedView({ disconnected: { account: null, by: 'megan@contoso.test', at: '2026-11-25T10:00:00Z' } }), olderApi].map(isConnectionView)).toEqual([true, true, true, true, true, true, true]);
   });
 
   it('isConnectionView - refuses each field the page reads when it is missing or of another type', () => {
@@ -31,7 +34,8 @@ describe('connection view guard', () => {
       ['alertRecipients', null], ['alertRecipients', ['a@b.c', 3]], ['alertRecipients', 'a@b.c'],
       ['connectedBy', 3], ['connectedAt', {}],
       ['outbox', { waiting: '3', held: 0, lastSentAt: null }], ['outbox', { waiting: 3, held: -1, lastSentAt: null }], ['outbox', { waiting: Infinity, held: 0, lastSentAt: null }], ['outbox', { waiting: 3, held: 0, lastSentAt: 1 }], ['outbox', []],
-      ['settingsListWarning', { failedAt: 'x' }], ['sendingBlocked', 'SENDING_BLOCKED']
+      ['settingsListWarning', { failedAt: 'x' }], ['sendingBlocked', 'SENDING_BLOCKED'],
+      ['disconnected', 'megan'], ['disconnected', { account: null, at: 'x' }], ['disconnected', { account: 3, by: 'm', at: 'x' }], ['disconnected', { account: null, by: 'm', at: 7 }]
     ];
     for (const [field, value] of broken) {
       expect([field, value, isConnectionView({ ...full, [field]: value })]).toEqual([field, value, false]);

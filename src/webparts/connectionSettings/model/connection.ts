@@ -82,6 +82,8 @@ export function isConnectionView(value: unknown): value is IConnectionView {
     && isObject(rooms) && typeof rooms.available === 'boolean' && (rooms.adminApproval === null || isRoomApproval(rooms.adminApproval))
     && isStringList(value.alertRecipients)
     && isStringOrNull(value.connectedBy) && isStringOrNull(value.connectedAt)
+    // Absent from an API older than the page (deployed one after the other).
+    && (value.disconnected === undefined || value.disconnected === null || (isObject(value.disconnected) && isStringOrNull(value.disconnected.account) && isString(value.disconnected.by) && isString(value.disconnected.at)))
     && (outbox === null || (isObject(outbox) && isCount(outbox.waiting) && isCount(outbox.held) && isStringOrNull(outbox.lastSentAt)))
     && (value.settingsListWarning === undefined || (isObject(value.settingsListWarning) && isString(value.settingsListWarning.code)))
     && (value.sendingBlocked === undefined || (isObject(value.sendingBlocked) && isString(value.sendingBlocked.code)));

@@ -32,6 +32,7 @@ export function notConnectedView(patch: Partial<IConnectionView> = {}): IConnect
     alertRecipients: [],
     connectedBy: null,
     connectedAt: null,
+    disconnected: null,
     outbox: null,
     etag: 'W/"1"',
     ...patch
