@@ -1,7 +1,8 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
-import { chromium, Browser, Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { launchChromium } from './helpers/chromium';
 import { startLocalTenant, LocalTenant } from '../src/index';
 import { messages } from './helpers/tokens';
 
@@ -22,7 +23,7 @@ describe('mailbox viewer and sending limits in Chromium', () => {
     });
     await new Promise<void>((resolve) => beacon.listen(0, '127.0.0.1', resolve));
     beaconUrl = `http://127.0.0.1:${(beacon.address() as AddressInfo).port}/pixel.gif`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

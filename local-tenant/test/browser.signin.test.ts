@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { chromium, Browser } from '@playwright/test';
+import type { Browser } from '@playwright/test';
+import { launchChromium } from './helpers/chromium';
 import { ConfidentialClientApplication, CryptoProvider } from '@azure/msal-node';
 import { startLocalTenant, LocalTenant } from '../src/index';
 
@@ -22,7 +23,7 @@ describe('sign-in and consent pages in Chromium', () => {
     });
     await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
     redirectUri = `http://localhost:${(callback.address() as AddressInfo).port}/v1/auth/callback`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
