@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '@lms-m365/contracts';
-import type { ConnectionRecord } from '../connections/model';
+import { isWorking, type ConnectionRecord } from '../connections/model';
 
 /** A notice that one worker sends at a time: claimed (sending) until `claimedUntil`, then sent. */
 export interface Notice {
@@ -70,7 +70,9 @@ export function followIncident(previous: ConnectionRecord, next: ConnectionRecor
     const alerted = Boolean(open.alert?.sentAt || open.alert?.claimedUntil);
     // Disconnected: those alerted are told the alert is closed, not left waiting for a reconnect.
     const disconnected = next.health.state === 'not-connected' && previous.account ? { disconnected: { account: previous.account.email, connectedBy: previous.connectedBy, by: next.disconnected?.by ?? null } } : {};
-    const closingWanted = alerted && (next.health.state === 'connected' || 'disconnected' in disconnected);
+    // Working again: connected, or a check that could not tell ("error") - which never replaces a
+    // loss (ConnectionWriter.recordHealth), but may be the health a lifted sending block leaves.
+    const closingWanted = alerted && (isWorking(next) || 'disconnected' in disconnected);
     return { ...next, incident: { ...open, resolvedAt: now, restored: closingWanted ? NO_NOTICE : null, ...(closingWanted ? disconnected : {}) } };
   }
   return next;

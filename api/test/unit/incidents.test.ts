@@ -60,6 +60,8 @@ describe('incidents - one per loss, notices once each', () => {
     const alerted = { ...b, incident: noticeSent(b.incident as Incident, 'alert', 'T1') };
     const gone = { ...alerted, account: null, connectedBy: null, health: { state: 'not-connected' as const, code: null, checkedAt: null }, disconnected: { account: 'adele@contoso.test', by: 'nestor@contoso.test', at: 'T2' } };
     expect(followIncident(alerted, gone, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: { sentAt: null }, disconnected: { account: 'adele@contoso.test', connectedBy: 'megan@contoso.test', by: 'nestor@contoso.test' } });
+    // A record that does not say who (written by an instance from before it was kept): nobody named.
+    expect(followIncident(alerted, { ...gone, disconnected: undefined }, 'T2').incident?.disconnected).toEqual({ account: 'adele@contoso.test', connectedBy: 'megan@contoso.test', by: null });
     expect(followIncident(b, { ...gone, incident: b.incident }, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: null });
     expect(followIncident(b, { ...gone, incident: b.incident }, 'T2').incident).not.toHaveProperty('disconnected');
     expect(followIncident(b, { ...b, health: { state: 'connected', code: null, checkedAt: null } }, 'T2').incident).toMatchObject({ resolvedAt: 'T2', restored: null });
@@ -106,6 +108,9 @@ describe('incidents - one per loss, notices once each', () => {
     expect(probed.incident).toMatchObject({ id: 'b1', resolvedAt: null });
     const alerted = { ...probed, incident: noticeSent(probed.incident as Incident, 'alert', 'T1') };
     expect(followIncident(alerted, { ...alerted, blocked: null }, 'T2').incident).toMatchObject({ id: 'b1', resolvedAt: 'T2', restored: { sentAt: null } });
+    // Lifted while the last check could not tell (health "error", which the lift leaves as it is): those alerted are still told it works again.
+    const unsure = { ...alerted, health: { state: 'error' as const, code: 'SERVICE_UNAVAILABLE' as const, checkedAt: 'T1' } };
+    expect(followIncident(unsure, { ...unsure, blocked: null }, 'T2').incident).toMatchObject({ id: 'b1', resolvedAt: 'T2', restored: { sentAt: null } });
     const lostToo = followIncident(alerted, lost(alerted, 'BAD_CREDENTIALS'), 'T3', () => 'l1');
     expect(lostToo.incident).toMatchObject({ id: 'l1', code: 'BAD_CREDENTIALS' });
     // A block seen while already lost opens nothing new.

@@ -325,6 +325,8 @@ describe('connection model', () => {
     expect(toView(gone, '"e"', consent, rooms).disconnected).toEqual({ account: 'a@x', by: 'megan@x', at: '2026-12-01T08:00:00.000Z' });
     expect(toView({ ...gone, method: 'modern' }, '"e"', consent, rooms).disconnected).toBeNull();
     expect(toView(emptyConnection('c', 'id'), '"e"', consent, rooms).disconnected).toBeNull();
+    // Only a secret was left (no account recorded): who and when, no account.
+    expect(disconnected(emptyConnection('c', 'id'), 'now', 'megan@x').disconnected).toEqual({ account: null, by: 'megan@x', at: 'now' });
   });
   it('isWorking - connected, or a check that could not tell (error); not lost, not never connected', () => {
     const of = (state: 'connected' | 'error' | 'lost' | 'not-connected') => isWorking({ health: { state, code: null, checkedAt: null } });
