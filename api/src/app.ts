@@ -23,7 +23,7 @@ import { ModernSignIn } from './connections/modernSignIn';
 import { ConnectionView, Problem } from '@lms-m365/contracts';
 import { SignInStore } from './connections/signInStore';
 import { signInStartRoutes } from './connections/signInStart';
-import { testEmailPolicy } from './connections/testEmailPolicy';
+import { TEST_EMAIL_WINDOW_SECONDS, testEmailPolicy } from './connections/testEmailPolicy';
 import { ApiError, codeOf } from './errors/apiError';
 import { frameworkProblem, installErrorHandling, sendProblem } from './errors/errorHandler';
 import { normaliseCatalog } from './catalogs/catalogId';
@@ -130,6 +130,8 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
   const outbox = new OutboxStore(tables[TABLES.outbox]);
   // Classic connect attempts, counted in storage by every instance together (R-SEC-3).
   const attempts = new TableAttemptCounter(tables[TABLES.limits], config.classic.windowSeconds);
+  // The test emails' daily quota per catalog, in the same table: one count for every instance.
+  const testEmails = new TableAttemptCounter(tables[TABLES.limits], TEST_EMAIL_WINDOW_SECONDS, Date.now, 'test-emails');
   const appGraphToken = (): Promise<string> => identity.appToken(`${config.graphResource}/.default`);
   const catalogs = new CatalogGate({ graph, appToken: appGraphToken, lists: settingsLists, registered: config.registeredCatalogs });
   const neverConnected = (catalog: string, refusal: ApiError): Promise<ApiError> => catalogs.neverConnected(catalog, refusal);
@@ -216,7 +218,7 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     audit: (event, fields) => audit.info({ audit: event, ...fields }, 'audit'),
     onConnected: (record, admin) => alerts.connected(record, admin),
     classicAttempts: new ClassicAttemptGuard(config.classic, (entry) => audit.info({ audit: entry }, 'audit'), attempts),
-    testEmailPolicy: testEmailPolicy(config.testEmail),
+    testEmailPolicy: testEmailPolicy(config.testEmail, testEmails),
     onUpstreamError: logUpstream,
     onSendable: (catalog) => engine.wake(catalog),
     outboxSummary: (record) => notifications.summary(record),
@@ -314,6 +316,6 @@ export async function buildApp(config: ApiConfig, options: AppOptions = {}): Pro
     await engine.wake(catalog);
     return true;
   };
-  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, resume, sessions, purgeAttempts: (before) => attempts.purge(before), expireHeld: (record) => engine.expireHeld(record), prune: (catalog, cutoffs) => outbox.prune(catalog, cutoffs), log: app.log });
+  const monitor = new HealthMonitor({ config, leases: tables[TABLES.mailboxes], connections, service, alerts, resume, sessions, purgeAttempts: async (before) => (await attempts.purge(before)) + (await testEmails.purge(before)), expireHeld: (record) => engine.expireHeld(record), prune: (catalog, cutoffs) => outbox.prune(catalog, cutoffs), log: app.log });
   return { app, service, engine, monitor, alerts, sessions };
 }

@@ -26,7 +26,7 @@ export interface AttemptCounter {
   clear(key: string): Promise<void>;
 }
 
-/** The partition of the `limits` table the Classic attempt counters are kept in. */
+/** The partition of the `limits` table the Classic attempt counters are kept in (the test emails' have their own). */
 const ATTEMPTS_PARTITION = 'classic-attempts';
 
 interface AttemptRow {
@@ -45,7 +45,7 @@ interface AttemptRow {
  * (one transaction fails and reads again).
  */
 export class TableAttemptCounter implements AttemptCounter {
-  public constructor(private readonly table: TableClient, private readonly windowSeconds: number, private readonly now: () => number = Date.now) {}
+  public constructor(private readonly table: TableClient, private readonly windowSeconds: number, private readonly now: () => number = Date.now, private readonly partition: string = ATTEMPTS_PARTITION) {}
 
   public async take(keys: ReadonlyArray<{ key: string; limit: number }>): Promise<number> {
     const windowMs = this.windowSeconds * 1000;
@@ -62,7 +62,7 @@ export class TableAttemptCounter implements AttemptCounter {
       }
       const actions: TransactionAction[] = keys.map(({ key }, i) => {
         const row = rows[i];
-        const entity = { partitionKey: ATTEMPTS_PARTITION, rowKey: rowKeyOf(key), count: (live[i]?.count ?? 0) + 1, windowStart: live[i]?.windowStart ?? now };
+        const entity = { partitionKey: this.partition, rowKey: rowKeyOf(key), count: (live[i]?.count ?? 0) + 1, windowStart: live[i]?.windowStart ?? now };
         return row ? ['update', entity, 'Replace', { etag: row.etag }] : ['create', entity];
       });
       try {
@@ -77,11 +77,11 @@ export class TableAttemptCounter implements AttemptCounter {
         }
       }
     }
-    throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'classic attempt counters contended', retryAfterSeconds: 1 });
+    throw new ApiError('SERVICE_UNAVAILABLE', { upstream: `${this.partition} counters contended`, retryAfterSeconds: 1 });
   }
 
   public async clear(key: string): Promise<void> {
-    await deleteRow(this.table, ATTEMPTS_PARTITION, rowKeyOf(key)).catch((error: unknown) => {
+    await deleteRow(this.table, this.partition, rowKeyOf(key)).catch((error: unknown) => {
       throw storageError(error);
     });
   }
@@ -90,8 +90,8 @@ export class TableAttemptCounter implements AttemptCounter {
   public async purge(before: number): Promise<number> {
     let removed = 0;
     const cutoff = before - this.windowSeconds * 1000;
-    for await (const row of this.table.listEntities<AttemptRow>({ queryOptions: { filter: odata`PartitionKey eq ${ATTEMPTS_PARTITION} and windowStart lt ${cutoff}`, select: ['RowKey'] } })) {
-      await deleteRow(this.table, ATTEMPTS_PARTITION, row.rowKey);
+    for await (const row of this.table.listEntities<AttemptRow>({ queryOptions: { filter: odata`PartitionKey eq ${this.partition} and windowStart lt ${cutoff}`, select: ['RowKey'] } })) {
+      await deleteRow(this.table, this.partition, row.rowKey);
       removed++;
     }
     return removed;
@@ -99,7 +99,7 @@ export class TableAttemptCounter implements AttemptCounter {
 
   private async read(key: string): Promise<AttemptRow | undefined> {
     try {
-      return await this.table.getEntity<AttemptRow>(ATTEMPTS_PARTITION, rowKeyOf(key));
+      return await this.table.getEntity<AttemptRow>(this.partition, rowKeyOf(key));
     } catch (error) {
       if (statusOf(error) === 404) {
         return undefined;

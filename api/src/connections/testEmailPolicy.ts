@@ -1,16 +1,19 @@
-import { LRUCache } from 'lru-cache';
+import type { AttemptCounter } from '../auth/classicAttempts';
 import type { ApiConfig } from '../config/config';
 import { ApiError } from '../errors/apiError';
 import type { ConnectionRecord } from './model';
 
+/** A day: the test-email counters' window (each UTC day has its own key, so a new day starts a new count). */
+export const TEST_EMAIL_WINDOW_SECONDS = 86_400;
+
 /**
  * A test email is sent as the catalog's account to an address the admin types, so unchecked it
  * lets a catalog admin mail anyone as that account. It may go to the tenant's own domains and to
- * the catalog's alert recipients, and at most `perCatalogPerDay` times per catalog and UTC day.
- * The count is kept per instance (docs/security.md).
+ * the catalog's alert recipients, and at most `perCatalogPerDay` times per catalog and UTC day,
+ * counted before it is sent in `counter` - the `limits` table, which every instance shares
+ * (docs/security.md), so more instances do not mean more test emails.
  */
-export function testEmailPolicy(config: ApiConfig['testEmail'], now: () => number = Date.now): (record: ConnectionRecord, to: string) => Promise<void> {
-  const sent = new LRUCache<string, number>({ max: 100_000, ttl: 2 * 86_400_000 });
+export function testEmailPolicy(config: ApiConfig['testEmail'], counter: AttemptCounter, now: () => number = Date.now): (record: ConnectionRecord, to: string) => Promise<void> {
   return async (record, to) => {
     const address = to.trim().toLowerCase();
     const domain = address.slice(address.lastIndexOf('@') + 1);
@@ -18,12 +21,10 @@ export function testEmailPolicy(config: ApiConfig['testEmail'], now: () => numbe
       throw new ApiError('TEST_RECIPIENT_NOT_ALLOWED');
     }
     const today = new Date(now()).toISOString().slice(0, 10);
-    const key = `${record.catalog.toLowerCase()}|${today}`;
-    const count = sent.get(key) ?? 0;
-    if (count >= config.perCatalogPerDay) {
+    const refused = await counter.take([{ key: `test-email:${record.catalog.toLowerCase()}|${today}`, limit: config.perCatalogPerDay }]);
+    if (refused > 0) {
       const midnight = Date.parse(`${today}T00:00:00Z`) + 86_400_000;
-      throw new ApiError('TEST_EMAIL_QUOTA_EXCEEDED', { retryAfterSeconds: Math.ceil((midnight - now()) / 1000) });
+      throw new ApiError('TEST_EMAIL_QUOTA_EXCEEDED', { retryAfterSeconds: Math.max(1, Math.ceil((midnight - now()) / 1000)) });
     }
-    sent.set(key, count + 1);
   };
 }

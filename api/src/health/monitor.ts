@@ -177,7 +177,7 @@ export class HealthMonitor {
     });
     result.attempts = (await this.deps.purgeAttempts?.(this.now()).catch((error: unknown) => {
       result.failed++;
-      this.deps.log.warn({ job: 'outbox-retention', ...logFields(error) }, 'retention failed for Classic attempt counters: they are taken again next run');
+      this.deps.log.warn({ job: 'outbox-retention', ...logFields(error) }, 'retention failed for the Classic attempt and test email counters: they are taken again next run');
       return 0;
     })) ?? 0;
     const before = (days: number): number | undefined => (days > 0 ? this.now() - days * 86_400_000 : undefined);

@@ -108,6 +108,10 @@ describe('attacks (real API, local tenant tokens, SMTP and SharePoint, Azurite o
     const over = burst.filter((r) => r.status !== 200);
     expect(over.map((r) => r.body.code)).toEqual(Array(4).fill('TEST_EMAIL_QUOTA_EXCEEDED'));
     expect(Number(over[0].headers.get('retry-after'))).toBeGreaterThan(0);
+    // Counted in storage, which every instance shares: a hashed key, no catalog address.
+    const counted = (JSON.parse(await stack.tableDump({ limits: true })) as Array<Record<string, unknown>>).filter((row) => row.partitionKey === 'test-emails');
+    expect(counted.map((row) => row.count)).toEqual([2]);
+    expect(JSON.stringify(counted)).not.toMatch(/catalog-a|test-email:/);
     // Another catalog has its own quota.
     const alex = await stack.token('alex@contoso.test');
     const elsewhere = await stack.call('POST', connection(catalogB, '/test-email'), { token: alex, body: { to: 'alex@contoso.test' } });

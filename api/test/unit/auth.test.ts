@@ -7,7 +7,7 @@ import { ClassicAttemptGuard, TableAttemptCounter } from '../../src/auth/classic
 import type { TableClient } from '@azure/data-tables';
 import { authorize, principalFromClaims, Principal } from '../../src/auth/principal';
 import { createTokenVerifier, issuersFor, jwksUrl, TokenVerifier } from '../../src/auth/tokenVerifier';
-import { testEmailPolicy } from '../../src/connections/testEmailPolicy';
+import { TEST_EMAIL_WINDOW_SECONDS, testEmailPolicy } from '../../src/connections/testEmailPolicy';
 import { checkNonce, isWellFormedState } from '../../src/connections/signInState';
 import { ConnectionRecord, emptyConnection } from '../../src/connections/model';
 import { ApiError } from '../../src/errors/apiError';
@@ -513,8 +513,11 @@ describe('testEmailPolicy - whom a test email may go to, how often', () => {
   const record = (catalog: string, alertRecipients: string[] = []): ConnectionRecord => ({ ...emptyConnection(catalog, 'c1'), alertRecipients });
   const config = { domains: ['contoso.test', 'contoso.com'], perCatalogPerDay: 2 };
 
+  /** The test emails' counter over the table in memory below, as the API keeps it (its own partition, a day's window). */
+  const testEmailCounter = (table: MemoryTable, now: () => number = Date.now) => new TableAttemptCounter(table as unknown as TableClient, TEST_EMAIL_WINDOW_SECONDS, now, 'test-emails');
+
   it('testEmailPolicy - the tenant\'s domains and the catalog\'s alert recipients only', async () => {
-    const allow = testEmailPolicy(config);
+    const allow = testEmailPolicy(config, testEmailCounter(new MemoryTable()));
     await expect(allow(record('a'), 'Adele@Contoso.TEST')).resolves.toBeUndefined();
     await expect(allow(record('b', ['partner@fabrikam.example']), 'partner@fabrikam.example')).resolves.toBeUndefined();
     for (const to of ['someone@fabrikam.example', 'x@evil.contoso.test', 'x@contoso.test.evil.example', 'contoso.test@evil.example']) {
@@ -524,7 +527,8 @@ describe('testEmailPolicy - whom a test email may go to, how often', () => {
 
   it('testEmailPolicy - a daily quota per catalog, restarting at midnight UTC', async () => {
     let now = Date.parse('2026-03-01T23:59:00Z');
-    const allow = testEmailPolicy(config, () => now);
+    const table = new MemoryTable();
+    const allow = testEmailPolicy(config, testEmailCounter(table, () => now), () => now);
     await allow(record('a'), 'a@contoso.test');
     await allow(record('A'), 'a@contoso.test');
     const over = await rejectionOf(allow(record('a'), 'a@contoso.test'));
@@ -535,6 +539,15 @@ describe('testEmailPolicy - whom a test email may go to, how often', () => {
     expect(refused?.code).toBe('TEST_RECIPIENT_NOT_ALLOWED');
     now = Date.parse('2026-03-02T00:00:01Z');
     await expect(allow(record('a'), 'a@contoso.test')).resolves.toBeUndefined();
+    // A second instance counts in the same table: no more than the quota between them.
+    const other = testEmailPolicy(config, testEmailCounter(table, () => now), () => now);
+    expect((await rejectionOf(other(record('a'), 'a@contoso.test')))?.code).toBeUndefined();
+    expect((await rejectionOf(other(record('a'), 'a@contoso.test')))?.code).toBe('TEST_EMAIL_QUOTA_EXCEEDED');
+    expect((await rejectionOf(allow(record('a'), 'a@contoso.test')))?.code).toBe('TEST_EMAIL_QUOTA_EXCEEDED');
+    // Kept in their own partition, by a hash: no catalog URL in storage.
+    const stored = JSON.stringify([...table.rows.values()]);
+    expect(stored).toContain('"partitionKey":"test-emails"');
+    expect(stored).not.toMatch(/test-email:|2026-03/);
   });
 });
 
@@ -612,7 +625,7 @@ describe('TableAttemptCounter - counts kept in storage', () => {
     await expect(counter.take([{ key: 'fresh', limit: 5 }])).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage 500' });
     let tries = 0;
     const busy = counterOn(Object.assign(new MemoryTable(), { submitTransaction: async () => { tries++; throw restError(412); } }), () => now);
-    await expect(busy.take(keys)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'classic attempt counters contended' });
+    await expect(busy.take(keys)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'classic-attempts counters contended' });
     expect(tries).toBe(10);
     const undeletable = counterOn(Object.assign(new MemoryTable(), { deleteEntity: async () => { throw restError(503); } }), () => now);
     await expect(undeletable.clear('k')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: 'storage 503' });
