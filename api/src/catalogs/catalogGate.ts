@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
-import { findSettingsList, isNotFound, listsPath, SettingsListStore } from '../sharepoint/listMirror';
+import { findSettingsList, isNotFound, listsPath, SettingsListStore, siteByPath } from '../sharepoint/listMirror';
 
 /** Graph refusing the API's app-only token this site (Sites.Selected without a grant on it). */
 const isAccessDenied = (error: unknown): boolean => error instanceof ApiError && (error.upstream?.startsWith('Graph 403') ?? false);
@@ -36,10 +36,9 @@ export class CatalogGate {
       return true;
     }
     const token = await this.deps.appToken();
-    const site = new URL(catalog);
     let siteId: string | null = null;
     try {
-      siteId = (await this.deps.graph.request<{ id: string }>(token, 'GET', `/sites/${site.hostname}:${site.pathname}:?$select=id`))?.id ?? null;
+      siteId = (await this.deps.graph.request<{ id: string }>(token, 'GET', siteByPath(catalog, 'id')))?.id ?? null;
     } catch (error) {
       // 404: no such site. 403: a site the API holds no Sites.Selected grant on - every catalog has
       // one (deploy.md step 5a), and a catalog known before (its list id kept) was answered above.

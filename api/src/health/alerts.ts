@@ -5,6 +5,7 @@ import type { ConnectionWriter } from '../connections/connectionWriter';
 import type { ConnectionRecord } from '../connections/model';
 import { ApiError } from '../errors/apiError';
 import type { GraphClient } from '../graph/graphClient';
+import { siteByPath } from '../sharepoint/listMirror';
 import { claimNotice, dueNotice, Incident, NoticeKind, noticeOf, noticeSent, OutboxCounters } from './incident';
 import { connectedNoticeText, NoticeLanguage, noticeText, restoredReady, type NoticeAudience } from './notices';
 
@@ -216,8 +217,7 @@ export class AlertService {
    */
   private async siteTitle(token: string, catalog: string): Promise<string | null> {
     try {
-      const site = new URL(catalog);
-      const answer = await this.deps.graph.request<{ displayName?: unknown }>(token, 'GET', `/sites/${site.hostname}:${site.pathname}:?$select=displayName`);
+      const answer = await this.deps.graph.request<{ displayName?: unknown }>(token, 'GET', siteByPath(catalog, 'displayName'));
       return typeof answer?.displayName === 'string' ? answer.displayName : null;
     } catch {
       return null;

@@ -35,6 +35,12 @@ interface GraphList {
   webUrl?: string;
 }
 
+/** A catalog's site by its URL (Graph: `GET /sites/{hostname}:/{server-relative-path}:`), with the properties `select` names. */
+export function siteByPath(catalog: string, select: string): string {
+  const site = new URL(catalog);
+  return `/sites/${site.hostname}:${site.pathname}:?$select=${select}`;
+}
+
 /**
  * The site's lists as findSettingsList reads them. The settings list is hidden, and Graph leaves
  * lists with the system facet out of the collection unless `$select` names `system` (List lists).
@@ -164,8 +170,7 @@ export class ListMirror {
   private async locate(token: string, catalog: string, state: SettingsListState): Promise<{ siteId: string; listId: string } | undefined> {
     let siteId = state.siteId;
     if (!siteId) {
-      const site = new URL(catalog);
-      siteId = (await this.graph.request<{ id: string }>(token, 'GET', `/sites/${site.hostname}:${site.pathname}:?$select=id`))?.id ?? null;
+      siteId = (await this.graph.request<{ id: string }>(token, 'GET', siteByPath(catalog, 'id')))?.id ?? null;
     }
     if (!siteId) {
       throw new ApiError('SERVICE_UNAVAILABLE', { upstream: 'Graph answered no site id' });
