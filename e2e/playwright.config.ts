@@ -1,14 +1,5 @@
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
-
-/**
- * Debian's Chromium, never a download. Headless runs take its old headless shell when it is
- * installed (`chromium-headless-shell`, the build Playwright's own headless runs use): this suite
- * took 6.0 min in it against 7.1 in the full browser on two cores, the browser being most of the
- * CPU. E2E_CHROMIUM names another (`/usr/bin/chromium` for `--headed`, which the shell cannot do).
- */
-const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell';
-const executablePath = process.env.E2E_CHROMIUM ?? (existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : '/usr/bin/chromium');
+import { CHROMIUM_ARGS, chromiumExecutable } from './support/chromium';
 
 /**
  * Browser tests in Debian's Chromium against the real stack (scripts/stack.mjs): local tenant,
@@ -33,8 +24,9 @@ export default defineConfig({
     actionTimeout: 15_000,
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+      // Debian's, the headless shell when installed (support/chromium.ts).
+      executablePath: chromiumExecutable(),
+      args: CHROMIUM_ARGS
     }
   }
 });

@@ -1,14 +1,7 @@
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../../../e2e/support/chromium';
 
-/**
- * Debian's Chromium, never a download, as the e2e suite takes it (e2e/playwright.config.ts): its
- * headless shell when installed (`chromium-headless-shell`), else the full browser; E2E_CHROMIUM
- * names another.
- */
-const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell';
-
+/** The local tenant's browser tests launch the Chromium the e2e suite runs in (e2e/support/chromium.ts). */
 export function launchChromium(): Promise<Browser> {
-  const executablePath = process.env.E2E_CHROMIUM ?? (existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : '/usr/bin/chromium');
-  return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  return chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
 }
