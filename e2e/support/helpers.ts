@@ -115,10 +115,20 @@ export async function readConnection(user: string, catalog: Catalog): Promise<{ 
   return (await response.json()) as { enabled: boolean; health: { state: string; code: string | null } };
 }
 
+/** A catalog's deliveries counted by status, read as its admin (`user`: a sign-in name) would (GET .../deliveries). */
+export async function deliveryCounts(user: string, catalog: Catalog): Promise<Record<'queued' | 'sending' | 'sent' | 'held' | 'expired' | 'failed' | 'cancelled', number>> {
+  const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
+  const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/deliveries?limit=1`, { headers: auth });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return ((await response.json()) as { counts: Record<'queued' | 'sending' | 'sent' | 'held' | 'expired' | 'failed' | 'cancelled', number> }).counts;
+}
+
 /**
  * Every test starts from the fixture: the tenant is reset (grants, mail, lists, faults) and both
  * catalogs are switched off, cleared of alert recipients and disconnected through the API, as
  * their admins would - exactly what the preview host's own reset does (preview/server.mjs).
+ * The catalogs' outboxes keep what earlier tests on the same stack queued (nothing deletes a
+ * delivery): a test counts deliveries against what was there before it.
  */
 export async function resetWorld(): Promise<void> {
   const reset = await fetch(`${TENANT()}/_admin/reset`, { method: 'POST' });

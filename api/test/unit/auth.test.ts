@@ -507,6 +507,37 @@ describe('ClassicAttemptGuard - the password oracle closed', () => {
     })))?.message).toBe('boom');
     expect(audit.map((a) => a.outcome)).toEqual(['BAD_CREDENTIALS', 'connected', 'BAD_CREDENTIALS', 'INTERNAL_ERROR']);
   });
+
+  it('classicAttempts - one count per mailbox in any case: a guesser cannot go on by changing the address\'s case', async () => {
+    const { guard: g } = guard();
+    const codes: (string | undefined)[] = [];
+    for (const [who, account] of [['a', 'Victim@Contoso.test'], ['b', 'victim@contoso.test'], ['c', 'VICTIM@CONTOSO.TEST']]) {
+      codes.push((await rejectionOf(g.attempt({ caller: caller(who), catalog: 'cat', account }, wrongPassword)))?.code);
+    }
+    expect(codes).toEqual(['BAD_CREDENTIALS', 'BAD_CREDENTIALS', 'CONNECT_ATTEMPTS_LIMITED']);
+  });
+
+  it('classicAttempts - a recheck with a stored password counts on the account (shared with its connects), not on the caller; a working login does not end the count', async () => {
+    const { guard: g, audit } = guard();
+    const admin = { caller: 'a@contoso.test', callerId: `${TENANT}:a`, catalog: 'cat', account: 'Shared@contoso.test' };
+    expect(await g.recheck(admin, async () => 'sent', (result) => `outcome:${result}`)).toBe('sent');
+    expect((await rejectionOf(g.recheck(admin, wrongPassword)))?.code).toBe('BAD_CREDENTIALS');
+    // The account's two attempts are spent: a third recheck, and a connect by someone else, log in no more.
+    let tried = false;
+    expect((await rejectionOf(g.recheck(admin, async () => { tried = true; })))?.code).toBe('CONNECT_ATTEMPTS_LIMITED');
+    expect((await rejectionOf(g.attempt({ caller: caller('b'), catalog: 'cat', account: 'shared@contoso.test' }, async () => { tried = true; })))?.code).toBe('CONNECT_ATTEMPTS_LIMITED');
+    expect(tried).toBe(false);
+    // The caller's own budget is untouched by the rechecks: four connects elsewhere go.
+    for (let i = 0; i < 4; i++) expect(await g.attempt({ caller: caller('a'), catalog: 'cat', account: `other${i}@contoso.test` }, async () => 'ok')).toBe('ok');
+    expect(audit.slice(0, 4)).toEqual([
+      { event: 'classic-recheck', caller: 'a@contoso.test', callerId: `${TENANT}:a`, catalog: 'cat', target: 'Shared@contoso.test', outcome: 'outcome:sent' },
+      { event: 'classic-recheck', caller: 'a@contoso.test', callerId: `${TENANT}:a`, catalog: 'cat', target: 'Shared@contoso.test', outcome: 'BAD_CREDENTIALS' },
+      { event: 'classic-recheck', caller: 'a@contoso.test', callerId: `${TENANT}:a`, catalog: 'cat', target: 'Shared@contoso.test', outcome: 'CONNECT_ATTEMPTS_LIMITED' },
+      { event: 'classic-connect', caller: 'b@contoso.test', callerId: `${TENANT}:b`, catalog: 'cat', target: 'shared@contoso.test', outcome: 'CONNECT_ATTEMPTS_LIMITED' }
+    ]);
+    expect(await g.recheck({ ...admin, account: 'fresh@contoso.test' }, async () => undefined)).toBeUndefined();
+    expect(audit[audit.length - 1].outcome).toBe('connected');
+  });
 });
 
 describe('testEmailPolicy - whom a test email may go to, how often', () => {

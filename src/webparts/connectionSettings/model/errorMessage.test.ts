@@ -34,12 +34,13 @@ describe('errorMessage', () => {
 
   it('errorMessage - too many password attempts, or requests, say from when to try again when the answer said it', () => {
     const retryAt = '2026-12-03T10:17:00Z';
-    const at = new Intl.DateTimeFormat(en.locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(retryAt));
+    // In the browser's zone, as the page says it (10:17 in UTC, 19:17 in Tokyo).
+    const at = new Intl.DateTimeFormat(en.locale, { hour: 'numeric', minute: '2-digit' }).format(new Date(retryAt));
     const attempts = messageForError(appError('problem', { status: 429, code: 'CONNECT_ATTEMPTS_LIMITED', retryAt }), en);
     expect(attempts.remedy).toBe(en.remedyAttemptsLimitedAt.replace('{0}', at));
     expect(attempts.remedy).not.toMatch(/Retry-After/);
     expect(attempts.title).toBe(ERROR_CATALOGUE.CONNECT_ATTEMPTS_LIMITED.title.en);
-    const atJa = new Intl.DateTimeFormat(ja.locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(retryAt));
+    const atJa = new Intl.DateTimeFormat(ja.locale, { hour: 'numeric', minute: '2-digit' }).format(new Date(retryAt));
     expect(messageForError(appError('problem', { status: 429, code: 'RATE_LIMITED', retryAt }), ja).remedy).toBe(ja.remedyRetryAt.replace('{0}', atJa));
     expect(messageForError(appError('problem', { status: 429, code: 'RATE_LIMITED' }), en).remedy).toBe(en.remedyWait);
   });
