@@ -56,6 +56,9 @@ export async function fault(name: string, body: Record<string, string>): Promise
   expect(response.ok, await response.text()).toBe(true);
 }
 
+/** The API's address of a catalog's resources (`/v1/catalogs/{site URL}`). */
+const catalogApi = (catalog: string): string => `${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}`;
+
 async function devToken(user: string, resource: string): Promise<string> {
   const response = await fetch(`${TENANT()}/_admin/dev-token`, {
     method: 'POST',
@@ -83,7 +86,7 @@ export async function lmsToken(): Promise<string> {
 
 /** Queues a notification for a catalog as the LMS would (a fresh Idempotency-Key); answers its id. */
 export async function queueNotification(token: string, catalog: Catalog, body: { to: string[]; subject: string; text: string; expiresAt?: string }): Promise<string> {
-  const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/notifications`, {
+  const response = await fetch(`${catalogApi(catalog)}/notifications`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
     body: JSON.stringify(body)
@@ -94,7 +97,7 @@ export async function queueNotification(token: string, catalog: Catalog, body: {
 
 /** Cancels a notification that waits, as the LMS would (POST .../cancel); answers its status. */
 export async function cancelNotification(token: string, catalog: Catalog, id: string): Promise<string> {
-  const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/notifications/${id}/cancel`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  const response = await fetch(`${catalogApi(catalog)}/notifications/${id}/cancel`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
   expect(response.status, await response.clone().text()).toBe(200);
   return ((await response.json()) as { status: string }).status;
 }
@@ -102,7 +105,7 @@ export async function cancelNotification(token: string, catalog: Catalog, id: st
 /** Waits until the LMS's status read of a notification satisfies `check`. */
 export async function notificationSettles(token: string, catalog: Catalog, id: string, check: (status: { status: string; code: string | null }) => boolean): Promise<void> {
   await expect(async () => {
-    const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/notifications/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+    const response = await fetch(`${catalogApi(catalog)}/notifications/${id}`, { headers: { Authorization: `Bearer ${token}` } });
     expect(check((await response.json()) as { status: string; code: string | null })).toBe(true);
   }).toPass({ timeout: 30_000 });
 }
@@ -110,17 +113,19 @@ export async function notificationSettles(token: string, catalog: Catalog, id: s
 /** The connection API's view of a catalog, read as its admin would (GET .../connection). */
 export async function readConnection(user: string, catalog: Catalog): Promise<{ enabled: boolean; health: { state: string; code: string | null } }> {
   const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
-  const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/connection`, { headers: auth });
+  const response = await fetch(`${catalogApi(catalog)}/connection`, { headers: auth });
   expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as { enabled: boolean; health: { state: string; code: string | null } };
 }
 
+export type DeliveryCounts = Record<'queued' | 'sending' | 'sent' | 'held' | 'expired' | 'failed' | 'cancelled', number>;
+
 /** A catalog's deliveries counted by status, read as its admin (`user`: a sign-in name) would (GET .../deliveries). */
-export async function deliveryCounts(user: string, catalog: Catalog): Promise<Record<'queued' | 'sending' | 'sent' | 'held' | 'expired' | 'failed' | 'cancelled', number>> {
+export async function deliveryCounts(user: string, catalog: Catalog): Promise<DeliveryCounts> {
   const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
-  const response = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/deliveries?limit=1`, { headers: auth });
+  const response = await fetch(`${catalogApi(catalog)}/deliveries?limit=1`, { headers: auth });
   expect(response.status, await response.clone().text()).toBe(200);
-  return ((await response.json()) as { counts: Record<'queued' | 'sending' | 'sent' | 'held' | 'expired' | 'failed' | 'cancelled', number> }).counts;
+  return ((await response.json()) as { counts: DeliveryCounts }).counts;
 }
 
 /**
@@ -135,7 +140,7 @@ export async function resetWorld(): Promise<void> {
   expect(reset.ok).toBe(true);
   for (const [user, catalog] of [['adele@contoso.test', 'catalog-a'], ['alex@contoso.test', 'catalog-b']]) {
     const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
-    const url = `${API()}/v1/catalogs/${encodeURIComponent(`${TENANT()}/sites/${catalog}`)}/connection`;
+    const url = `${catalogApi(catalog)}/connection`;
     const read = await fetch(url, { headers: auth });
     expect(read.status, await read.clone().text()).toBe(200);
     const patched = await fetch(url, {
