@@ -7,10 +7,9 @@ import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import { format, sentences, type IConnectionSettingsStrings } from '../loc';
 import { appError } from '../model/appError';
-import { CATALOG, connectedView, delivery, engineView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView, PAGE_HOST } from '../test/fakes';
+import { CATALOG, connectedView, delivery, engineView, FakeConnectionApi, FakeDeliveriesApi, FakeDirectory, FakeSettingsStore, notConnectedView, PAGE_HOST, shownTime } from '../test/fakes';
 import { ConnectionSettings } from './ConnectionSettings';
 import { themeFor } from './theme';
-import { formatTime } from './formatTime';
 import { teamsLauncher, type ISignInLauncher } from '../services/signInLauncher';
 import { fromLauncher, type ISignInContext, type LaunchEnd, type LaunchSignIn } from '../signIn/launchSignIn';
 
@@ -941,13 +940,13 @@ describe('ConnectionSettings', () => {
     expect(await screen.findByText(en.retryStarted)).toBeInTheDocument();
     const anHourOn = new Date(Date.now() + 60 * 60_000).toISOString();
     api.view = { ...api.view, sendingBlocked: { ...blocked, nextTryAt: anHourOn } };
-    expect(await screen.findByText(en.retryRefused.replace('{0}', formatTime(anHourOn, en)))).toBeInTheDocument();
-    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNextTry.replace('{0}', formatTime(anHourOn, en)));
+    expect(await screen.findByText(en.retryRefused.replace('{0}', shownTime(anHourOn, en)))).toBeInTheDocument();
+    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNextTry.replace('{0}', shownTime(anHourOn, en)));
     // Pressed again at once: the API keeps the mailbox to one try a minute, and the page says when that is.
     const inAMinute = new Date(Date.now() + 55_000).toISOString();
     api.retryNextTryAt = inAMinute;
     await userEvent.click(screen.getByRole('button', { name: en.retrySending }));
-    expect(await screen.findByText(en.retryAt.replace('{0}', formatTime(inAMinute, en)))).toBeInTheDocument();
+    expect(await screen.findByText(en.retryAt.replace('{0}', shownTime(inAMinute, en)))).toBeInTheDocument();
   });
 
   it('ConnectionSettings - a test email that Exchange refuses shows the block the API recorded; one that goes through clears it; a plain success reads nothing again', async () => {
@@ -982,7 +981,7 @@ describe('ConnectionSettings', () => {
     await userEvent.click(await screen.findByRole('button', { name: en.retrySending }));
     const alert = await inside(screen.getByTestId('status-summary')).findByTestId('summary-error');
     expect(alert).toHaveTextContent(en.timeoutError);
-    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNextTry.replace('{0}', formatTime(blocked.nextTryAt, en)));
+    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNextTry.replace('{0}', shownTime(blocked.nextTryAt, en)));
     expect(screen.getByRole('button', { name: en.retrySending })).toBeEnabled();
   });
 

@@ -4,8 +4,7 @@ import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
 import type { IConnectionView } from '../model/connection';
-import { connectedView, notConnectedView } from '../test/fakes';
-import { formatTime } from './formatTime';
+import { connectedView, notConnectedView, shownTime } from '../test/fakes';
 import { StatusSummary } from './StatusSummary';
 
 function renderStatus(view: IConnectionView, strings = en, deliveryCounts?: { queued: number; sending: number; held: number; lastSentAt?: string | null }, switchOn?: boolean, onRetrySending: () => void = () => undefined): void {
@@ -36,7 +35,7 @@ describe('StatusSummary', () => {
     // Why, from the catalogue (loaded with the error texts).
     expect(await screen.findByText(en.lostWhyLabel)).toBeInTheDocument();
     const bar = screen.getByTestId('check-failed');
-    expect(bar).toHaveTextContent(en.checkFailedTitle.replace('{0}', formatTime(checkedAt, en)));
+    expect(bar).toHaveTextContent(en.checkFailedTitle.replace('{0}', shownTime(checkedAt, en)));
     expect(bar).toHaveTextContent(en.checkFailedGoesOn);
     expect(bar.textContent).toMatch(/Microsoft 365|service/i);
     cleanup();
@@ -100,14 +99,14 @@ describe('StatusSummary', () => {
   it('StatusSummary - not connected after a Disconnect says which account, who disconnected it and when (en, ja); never before one, nor once connected', () => {
     const disconnected = { account: 'lynne@contoso.test', by: 'megan@contoso.test', at: '2026-12-02T08:30:00Z' };
     renderStatus(notConnectedView({ disconnected }));
-    expect(screen.getByTestId('disconnected-by')).toHaveTextContent(`lynne@contoso.test was disconnected by megan@contoso.test on ${formatTime(disconnected.at, en)}.`);
+    expect(screen.getByTestId('disconnected-by')).toHaveTextContent(`lynne@contoso.test was disconnected by megan@contoso.test on ${shownTime(disconnected.at, en)}.`);
     cleanup();
     renderStatus(notConnectedView({ disconnected }), ja);
-    expect(screen.getByTestId('disconnected-by')).toHaveTextContent(`megan@contoso.test が ${formatTime(disconnected.at, ja)} に lynne@contoso.test の接続を解除しました。`);
+    expect(screen.getByTestId('disconnected-by')).toHaveTextContent(`megan@contoso.test が ${shownTime(disconnected.at, ja)} に lynne@contoso.test の接続を解除しました。`);
     cleanup();
     // Only its secret was left (no account known): who and when.
     renderStatus(notConnectedView({ disconnected: { ...disconnected, account: null } }));
-    expect(screen.getByTestId('disconnected-by')).toHaveTextContent(`The last account was disconnected by megan@contoso.test on ${formatTime(disconnected.at, en)}.`);
+    expect(screen.getByTestId('disconnected-by')).toHaveTextContent(`The last account was disconnected by megan@contoso.test on ${shownTime(disconnected.at, en)}.`);
     cleanup();
     renderStatus(notConnectedView());
     expect(screen.queryByTestId('disconnected-by')).not.toBeInTheDocument();
@@ -147,11 +146,11 @@ describe('StatusSummary', () => {
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: '2026-12-01T10:00:00Z', pacing } }));
     const line = screen.getByTestId('pacing');
     expect(line).toHaveTextContent('The LMS sends to at most 10,000 recipients a day from this account');
-    expect(line).toHaveTextContent(formatTime(pacing.resumesAt, en));
+    expect(line).toHaveTextContent(shownTime(pacing.resumesAt, en));
     expect(screen.getByTestId('queue')).toHaveTextContent('120 waiting, 0 held');
     cleanup();
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing } }), ja);
-    expect(screen.getByTestId('pacing')).toHaveTextContent(ja.pacingDailyLimit.replace('{0}', (10_000).toLocaleString('ja-JP')).replace('{1}', formatTime(resumesAt, ja)));
+    expect(screen.getByTestId('pacing')).toHaveTextContent(ja.pacingDailyLimit.replace('{0}', (10_000).toLocaleString('ja-JP')).replace('{1}', shownTime(resumesAt, ja)));
     cleanup();
     // Past its time, the line (read with the view) no longer says what is over.
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing: { ...pacing, resumesAt: new Date(Date.now() - 1000).toISOString() } } }));
@@ -159,7 +158,7 @@ describe('StatusSummary', () => {
     cleanup();
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing: { ...pacing, reason: 'sending-quota' } } }), ja);
     expect(screen.getByTestId('pacing')).toHaveTextContent(ja.pacingSendingQuota.split('{0}')[0]);
-    expect(screen.getByTestId('pacing')).toHaveTextContent(formatTime(resumesAt, ja));
+    expect(screen.getByTestId('pacing')).toHaveTextContent(shownTime(resumesAt, ja));
     cleanup();
     // Recent deliveries read since the view: nothing waits any more.
     renderStatus(connectedView({ outbox: { waiting: 120, held: 0, lastSentAt: null, pacing } }), en, { queued: 0, sending: 0, held: 0 });
@@ -222,11 +221,11 @@ describe('StatusSummary', () => {
 
   it('StatusSummary - a lost connection says since when it is lost, not when it was last checked (en, ja)', () => {
     renderStatus(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-05T10:00:00Z', since: '2026-12-02T08:30:00Z' } }));
-    expect(screen.getByTestId('status-text')).toHaveTextContent(en.stateLostText.replace('{0}', formatTime('2026-12-02T08:30:00Z', en)));
-    expect(screen.getByTestId('connected-checked')).toHaveTextContent(formatTime('2026-12-05T10:00:00Z', en));
+    expect(screen.getByTestId('status-text')).toHaveTextContent(en.stateLostText.replace('{0}', shownTime('2026-12-02T08:30:00Z', en)));
+    expect(screen.getByTestId('connected-checked')).toHaveTextContent(shownTime('2026-12-05T10:00:00Z', en));
     cleanup();
     renderStatus(connectedView({ health: { state: 'lost', code: 'TOKEN_REVOKED', checkedAt: '2026-12-05T10:00:00Z', since: '2026-12-02T08:30:00Z' } }), ja);
-    expect(screen.getByTestId('status-text')).toHaveTextContent(ja.stateLostText.replace('{0}', formatTime('2026-12-02T08:30:00Z', ja)));
+    expect(screen.getByTestId('status-text')).toHaveTextContent(ja.stateLostText.replace('{0}', shownTime('2026-12-02T08:30:00Z', ja)));
   });
 
   it('StatusSummary - the block says when the LMS tries again and offers to try now; with no try planned it says what will, and offers nothing', async () => {
@@ -234,13 +233,13 @@ describe('StatusSummary', () => {
     const retried: string[] = [];
     renderStatus(connectedView({ sendingBlocked: { code: 'SEND_AS_DENIED', since: '2026-12-01T10:00:00Z', nextTryAt: next } }), en, undefined, undefined, () => retried.push('retry'));
     await screen.findByText(/primary email address/);
-    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNextTry.replace('{0}', formatTime(next, en)));
+    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(en.sendingBlockedNextTry.replace('{0}', shownTime(next, en)));
     screen.getByRole('button', { name: en.retrySending }).click();
     expect(retried).toEqual(['retry']);
     cleanup();
     renderStatus(connectedView({ sendingBlocked: { code: 'SEND_AS_DENIED', since: '2026-12-01T10:00:00Z', nextTryAt: next } }), ja);
     await screen.findByText(/プライマリ メール アドレス/);
-    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(ja.sendingBlockedNextTry.replace('{0}', formatTime(next, ja)));
+    expect(screen.getByTestId('sending-blocked-next')).toHaveTextContent(ja.sendingBlockedNextTry.replace('{0}', shownTime(next, ja)));
     expect(screen.getByRole('button', { name: ja.retrySending })).toBeInTheDocument();
     // No try planned (nothing waits), or its time has come (a drain is trying): nothing to bring forward.
     for (const nextTryAt of [undefined, new Date(Date.now() - 1000).toISOString()]) {

@@ -10,8 +10,14 @@ describe('formatTime', () => {
     expect(timeFormat(en.locale, 'UTC').format(at)).toBe('Dec 7, 2026, 5:15 AM UTC');
   });
 
-  it('formats in the browser zone with the one formatter per language', () => {
-    expect(formatTime('2026-12-07T05:15:00Z', ja)).toBe(timeFormat(ja.locale).format(new Date('2026-12-07T05:15:00Z')));
+  it('formats in the browser zone with the one formatter per language; the clock and zone do not break apart', () => {
+    const at = new Date('2026-12-07T05:15:00Z');
+    expect(formatTime(at.toISOString(), ja)).toBe(timeFormat(ja.locale).format(at).replace(/ (?=[^ ]*$)/, '\u00a0'));
+    const en12 = formatTime(at.toISOString(), en);
+    const spaced = (text: string): string => text.replace(/[\u00a0\u202f]/g, ' ');
+    expect(spaced(en12)).toBe(spaced(timeFormat(en.locale).format(at)));
+    // "Dec 7, 2026, 5:15 AM UTC": the date may wrap, the clock with its zone may not.
+    expect(en12.split(' ')).toEqual(['Dec', '7,', '2026,', expect.stringMatching(/^\d{1,2}:15[\u00a0\u202f][AP]M\u00a0\S+$/)]);
     expect(timeFormat(ja.locale)).toBe(timeFormat(ja.locale));
     expect(timeFormat(ja.locale, 'UTC')).not.toBe(timeFormat(ja.locale, 'Asia/Tokyo'));
   });

@@ -23,11 +23,18 @@ export function timeFormat(locale: string, timeZone?: string): Intl.DateTimeForm
   return format;
 }
 
-/** A time from the API in the page's language; "never" when there is none. */
+/**
+ * A time from the API in the page's language; "never" when there is none. The clock and its zone
+ * ("8:04 AM UTC") stay on one line: a narrow column (Teams, 400 px) may break before them, not
+ * inside them.
+ */
 export function formatTime(iso: string | null | undefined, strings: IConnectionSettingsStrings): string {
   if (!iso) {
     return strings.never;
   }
   const date = new Date(iso);
-  return isNaN(date.getTime()) ? iso : timeFormat(strings.locale).format(date);
+  if (isNaN(date.getTime())) {
+    return iso;
+  }
+  return timeFormat(strings.locale).format(date).replace(/\d{1,2}:\d{2}.*$/, (clock) => clock.replace(/\s/g, '\u00a0'));
 }

@@ -4,8 +4,15 @@ import { DEFAULT_SETTINGS, type IAdminSettings, type IStoredSettings } from '../
 import type { IConnectionApi, IConnectionPatch, IDeliveries, IDeliveriesApi, IDeliveriesPage, IDelivery, IDirectory, IPerson, ISettingsStore, IVisitorView } from '../services/interfaces';
 import type { ISignInResult } from '../services/signInLauncher';
 import { themeFor } from '../components/theme';
+import { formatTime } from '../components/formatTime';
 
 /** In-memory collaborators for unit tests of the page (browser tests use the real ones). */
+
+/**
+ * A time as the page shows it, read the way testing-library's text matchers read the page: they
+ * take the non-breaking spaces that keep a clock and its zone together as plain spaces.
+ */
+export const shownTime = (...args: Parameters<typeof formatTime>): string => formatTime(...args).replace(/[\u00a0\u202f]/g, ' ');
 
 export const CATALOG = 'https://localhost:4800/sites/catalog-a';
 
