@@ -12,23 +12,13 @@ function ianaZone(name: string): { valid: boolean; canonical?: string } {
   if (!IANAZone.isValidZone(name) || /^[+-]|^(local|system|default)$/i.test(name)) {
     return { valid: false };
   }
-  // Spellings known: the zones Graph documents (links such as Asia/Kolkata among them), ICU's, and
-  // what ICU resolves the name to. A link ICU knows under another name only (Europe/Kyiv) cannot
+  // Spellings known: the zones Graph documents (links such as Asia/Kolkata among them), then what
+  // ICU resolves the name to - every zone ICU lists resolves to its own spelling from any case
+  // (sessions.test checks them all). A link ICU knows under another name only (Europe/Kyiv) cannot
   // be checked for its case.
   const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  const known = zoneSpellings().get(name.toLowerCase()) ?? (resolved.toLowerCase() === name.toLowerCase() ? resolved : name);
+  const known = GRAPH_SPELLINGS.get(name.toLowerCase()) ?? (resolved.toLowerCase() === name.toLowerCase() ? resolved : name);
   return known !== name ? { valid: false, canonical: known } : { valid: true };
-}
-
-let spellings: Map<string, string> | undefined;
-/** Made once, at the first zone checked. */
-function zoneSpellings(): Map<string, string> {
-  if (!spellings) {
-    // (Intl.supportedValuesOf is ES2022: typed here for the compilers that check this file with an older lib.)
-    const icu = (Intl as typeof Intl & { supportedValuesOf?: (key: 'timeZone') => string[] }).supportedValuesOf?.('timeZone') ?? [];
-    spellings = new Map([...icu, ...GRAPH_IANA_ZONES].map((zone) => [zone.toLowerCase(), zone]));
-  }
-  return spellings;
 }
 
 /** A session's wall-clock time in its IANA zone, checked: the zone exists and so does the time in it. */
@@ -102,6 +92,8 @@ export const GRAPH_IANA_ZONES: ReadonlySet<string> = new Set([
   'Pacific/Port_Moresby', 'Australia/Hobart', 'Asia/Yakutsk', 'Pacific/Guadalcanal', 'Asia/Vladivostok', 'Pacific/Auckland', 'Etc/GMT-12',
   'Pacific/Fiji', 'Asia/Magadan', 'Pacific/Tongatapu', 'Pacific/Apia', 'Pacific/Kiritimati', 'UTC'
 ]);
+/** Graph's names by their lower case. */
+const GRAPH_SPELLINGS: ReadonlyMap<string, string> = new Map([...GRAPH_IANA_ZONES].map((zone) => [zone.toLowerCase(), zone]));
 
 /** An instant as Graph's dateTimeTimeZone: in the session's zone when Graph documents it, else in UTC. */
 export function graphDateTime(at: DateTime, zone: string): { dateTime: string; timeZone: string } {

@@ -78,6 +78,14 @@ describe('sessions - time zones', () => {
     expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'asia/kolkata' }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is spelt Asia/Kolkata.');
     expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'ASIA/CALCUTTA' }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is spelt Asia/Calcutta.');
     expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'utc' }, 'start'))).toBe('VALIDATION_FAILED: start.timeZone is spelt UTC.');
+    // Every zone this runtime's ICU lists, written in another case, is told its own spelling (and taken as it is).
+    const icuZones = (Intl as typeof Intl & { supportedValuesOf: (key: 'timeZone') => string[] }).supportedValuesOf('timeZone');
+    expect(icuZones.length).toBeGreaterThan(300);
+    for (const zone of icuZones) {
+      const other = zone === zone.toUpperCase() ? zone.toLowerCase() : zone.toUpperCase();
+      expect(codeOf(() => zoned({ dateTime: '2027-06-10T10:00:00', timeZone: other }, 'start'))).toBe(`VALIDATION_FAILED: start.timeZone is spelt ${zone}.`);
+      expect(zoned({ dateTime: '2027-06-10T12:00:00', timeZone: zone }, 'start').isValid).toBe(true);
+    }
     // Etc/GMT-9 is nine hours ahead of UTC (POSIX signs); links such as Asia/Kolkata are zones too.
     expect(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Etc/GMT-9' }, 'start').toUTC().toISO()).toBe('2027-06-10T01:00:00.000Z');
     expect(zoned({ dateTime: '2027-06-10T10:00:00', timeZone: 'Asia/Kolkata' }, 'start').toUTC().toISO()).toBe('2027-06-10T04:30:00.000Z');

@@ -1,5 +1,5 @@
 import { connectedView, notConnectedView } from '../test/fakes';
-import { isConnectionView, isHttpsUrl, isModernResult, isModernStart, isSignInMessage, isTestEmailResult } from './connection';
+import { isConnected, isConnectionView, isHttpsUrl, isModernResult, isModernStart, isSignInMessage, isTestEmailResult } from './connection';
 import { OUTBOX_COUNT_CAP as API_OUTBOX_COUNT_CAP } from '@lms-m365/contracts';
 import en from '../loc/en-us';
 import ja from '../loc/ja-jp';
@@ -25,7 +25,7 @@ describe('connection view guard', () => {
       ['catalog', 1], ['enabled', 'yes'], ['etag', null], ['method', 'basic'], ['transport', 'smtp'],
       ['account', { email: 'a@b.c' }], ['account', { displayName: 'x', email: 2 }], ['account', 'adele'],
       ['health', null], ['health', { state: 1, code: null, checkedAt: null }], ['health', { state: 'connected', code: 5, checkedAt: null }], ['health', { state: 'connected', code: null, checkedAt: 5 }],
-      ['orgConsent', { granted: 'no', canGrant: false }], ['orgConsent', { granted: false, canGrant: 'no' }], ['orgConsent', null],
+      ['orgConsent', { granted: 'no', canGrant: false }], ['orgConsent', { granted: false, canGrant: 'no' }], ['orgConsent', { granted: false, canGrant: false, smtpGranted: 'yes' }], ['orgConsent', null],
       ['rooms', { available: 'no', adminApproval: null }], ['rooms', { available: false }], ['rooms', null],
       ['rooms', { available: false, adminApproval: { ...approval, tenantAdmins: 'megan' } }],
       ['rooms', { available: false, adminApproval: { ...approval, tenantAdmins: [{ displayName: 'M' }] } }],
@@ -41,6 +41,21 @@ describe('connection view guard', () => {
       expect([field, value, isConnectionView({ ...full, [field]: value })]).toEqual([field, value, false]);
     }
     expect([null, undefined, [], 'view', 42].map(isConnectionView)).toEqual([false, false, false, false, false]);
+  });
+
+  it('isConnectionView - an organisation consent with or without its SMTP grant', () => {
+    expect([true, false, undefined].map((smtpGranted) => isConnectionView({ ...full, orgConsent: { granted: true, canGrant: false, smtpGranted } }))).toEqual([true, true, true]);
+  });
+
+  it('isConnected - an account and a health other than not-connected, both', () => {
+    const account = { email: 'adele@contoso.test', displayName: 'Adele Vance' };
+    expect([
+      connectedView(),
+      connectedView({ health: { ...connectedView().health, state: 'lost' } }),
+      connectedView({ account: null }),
+      notConnectedView(),
+      notConnectedView({ account })
+    ].map(isConnected)).toEqual([true, true, false, false, false]);
   });
 
   it('isHttpsUrl - https only', () => {

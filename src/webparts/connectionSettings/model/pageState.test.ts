@@ -164,10 +164,17 @@ describe('pageState', () => {
     expect([checked.error, checked.busy, checked.values?.enabled, checked.view?.health.state, checked.notice?.text]).toEqual([undefined, undefined, true, 'lost', 'checked']);
   });
 
-  it('pageState - a failed background check is shown in the summary', () => {
+  it('pageState - a failed background check is shown in the summary; one about a view the page has since replaced only ends the check', () => {
     const start = loaded();
     const state = pageReducer(start, { type: 'verify-failed', of: start.view as never, error: appError('network') });
     expect(state.error?.place).toBe('summary');
+    const replaced = { ...loaded(connectedView({ enabled: false })), verifying: true };
+    const stale = pageReducer(replaced, { type: 'verify-failed', of: start.view as never, error: appError('network') });
+    expect([stale.verifying, stale.error, stale.view]).toEqual([false, undefined, replaced.view]);
+  });
+
+  it('pageState - an edit before the settings loaded changes nothing', () => {
+    expect(pageReducer(INITIAL_STATE, { type: 'edit', patch: { enabled: true } })).toBe(INITIAL_STATE);
   });
 
   it('pageState - a load starts over from nothing; a failed load offers Reload in its own place', () => {
