@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
+import type { DeliveriesBody } from '@lms-m365/contracts';
 import AxeBuilder from '@axe-core/playwright';
 import * as path from 'path';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
@@ -118,14 +119,12 @@ export async function readConnection(user: string, catalog: Catalog): Promise<{ 
   return (await response.json()) as { enabled: boolean; health: { state: string; code: string | null } };
 }
 
-export type DeliveryCounts = Record<'queued' | 'sending' | 'sent' | 'held' | 'expired' | 'failed' | 'cancelled', number>;
-
 /** A catalog's deliveries counted by status, read as its admin (`user`: a sign-in name) would (GET .../deliveries). */
-export async function deliveryCounts(user: string, catalog: Catalog): Promise<DeliveryCounts> {
+export async function deliveryCounts(user: string, catalog: Catalog): Promise<DeliveriesBody['counts']> {
   const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
   const response = await fetch(`${catalogApi(catalog)}/deliveries?limit=1`, { headers: auth });
   expect(response.status, await response.clone().text()).toBe(200);
-  return ((await response.json()) as { counts: DeliveryCounts }).counts;
+  return ((await response.json()) as DeliveriesBody).counts;
 }
 
 /**

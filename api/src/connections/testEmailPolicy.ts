@@ -23,7 +23,7 @@ export function testEmailPolicy(config: ApiConfig['testEmail'], counter: Attempt
     const today = new Date(now()).toISOString().slice(0, 10);
     const refused = await counter.take([{ key: `test-email:${record.catalog.toLowerCase()}|${today}`, limit: config.perCatalogPerDay }]);
     if (refused > 0) {
-      const midnight = Date.parse(`${today}T00:00:00Z`) + 86_400_000;
+      const midnight = Date.parse(`${today}T00:00:00Z`) + TEST_EMAIL_WINDOW_SECONDS * 1000;
       throw new ApiError('TEST_EMAIL_QUOTA_EXCEEDED', { retryAfterSeconds: Math.max(1, Math.ceil((midnight - now()) / 1000)) });
     }
   };

@@ -184,8 +184,10 @@ export class AlertService {
       return false;
     }
     const token = await this.deps.appToken();
-    const { subject, text } = connectedNoticeText(await this.language(token, account), {
-      siteTitle: await this.siteTitle(token, record.catalog),
+    // Two independent Graph reads, side by side: the connect answers the admin after this notice.
+    const [language, siteTitle] = await Promise.all([this.language(token, account), this.siteTitle(token, record.catalog)]);
+    const { subject, text } = connectedNoticeText(language, {
+      siteTitle,
       catalog: record.catalog,
       account,
       admin,
@@ -249,13 +251,15 @@ export class AlertService {
       return 'sent';
     }
     const token = await this.deps.appToken();
+    // The site's title is read while the recipients' languages are (it never fails: null instead).
+    const title = this.siteTitle(token, record.catalog);
     const byLanguage = new Map<NoticeLanguage, string[]>();
     for (const address of recipients) {
       const language = await this.language(token, address);
       byLanguage.set(language, [...(byLanguage.get(language) ?? []), address]);
     }
     const page = `${record.catalog}${this.deps.config.settingsPagePath}`;
-    const siteTitle = await this.siteTitle(token, record.catalog);
+    const siteTitle = await title;
     const audience: NoticeAudience = { alertRecipients: record.alertRecipients.length, connectedBy: Boolean(connectedBy), lmsAdmins: this.deps.config.lmsAdmins.length, total: recipients.length };
     let first = true;
     for (const [language, to] of byLanguage) {
