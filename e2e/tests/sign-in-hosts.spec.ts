@@ -33,19 +33,24 @@ async function addSettingsList(site: string, owner: string): Promise<void> {
   expect(created.status, await created.clone().text()).toBe(201);
 }
 
-test('sign-in in Teams - the start page, the Microsoft sign-in and the callback (TeamsJS from the API, under its CSP); the sign-in window lost Teams to COOP, so the tab asks the API and completes', async ({ page }) => {
-  const catalog = `${TENANT()}/sites/catalog-a`;
-  await addSettingsList(catalog, 'adele@contoso.test');
-  const token = await devToken('adele@contoso.test');
-  // The nonce the web part's ConnectionApi keeps for this sign-in (R-SEC-1).
-  const nonce = 'n'.repeat(43);
+/** Starts a Modern sign-in for the catalog as the web part does, with the nonce it keeps: the Microsoft sign-in's address. */
+async function startModern(catalog: string, token: string, nonce: string): Promise<string> {
   const started = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin, nonce })
   });
   expect(started.status, await started.clone().text()).toBe(200);
-  const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+  return ((await started.json()) as { authorizeUrl: string }).authorizeUrl;
+}
+
+test('sign-in in Teams - the start page, the Microsoft sign-in and the callback (TeamsJS from the API, under its CSP); the sign-in window lost Teams to COOP, so the tab asks the API and completes', async ({ page }) => {
+  const catalog = `${TENANT()}/sites/catalog-a`;
+  await addSettingsList(catalog, 'adele@contoso.test');
+  const token = await devToken('adele@contoso.test');
+  // The nonce the web part's ConnectionApi keeps for this sign-in (R-SEC-1).
+  const nonce = 'n'.repeat(43);
+  const authorizeUrl = await startModern(catalog, token, nonce);
 
   // The host page must be on the API's origin and must not sever its popup (COOP same-origin, as
   // the API's JSON answers have): the callback page with no sign-in state is such a page.
@@ -187,12 +192,7 @@ test('sign-in link opened elsewhere (R-SEC-1) - the admin\'s window binds the si
   await addSettingsList(catalog, 'adele@contoso.test');
   const token = await devToken('adele@contoso.test');
   const nonce = 'n'.repeat(43);
-  const started = await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ orgConsent: false, transport: 'graph', origin: new URL(PREVIEW()).origin, nonce })
-  });
-  const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+  const authorizeUrl = await startModern(catalog, token, nonce);
   const startUrl = `${API()}/v1/auth/start?authorize=${encodeURIComponent(authorizeUrl)}`;
   const result = async (): Promise<unknown> => (await fetch(`${API()}/v1/catalogs/${encodeURIComponent(catalog)}/connection/modern/result`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ nonce }) })).json();
   const signInAs = async (window: typeof page, user: string): Promise<void> => {
