@@ -9,7 +9,7 @@ import { ApiError } from '../../src/errors/apiError';
 import { HealthMonitor } from '../../src/health/monitor';
 import { openTables, TABLES } from '../../src/storage/tables';
 import { RunningAzurite, startAzurite } from '../support/azurite';
-import { gate } from '../support/gate';
+import { gate, reachedBy } from '../support/gate';
 
 jest.setTimeout(60_000);
 
@@ -90,11 +90,11 @@ describe('health monitor - one sweep at a time across instances (Azurite)', () =
     });
     const b = instance(clock, async () => 'connected');
     const sweeping = a.monitor.runOnce('health-monitor');
-    await first.reached;
+    await reachedBy(first, sweeping);
     // The first catalog takes most of the period; the second one longer still.
     clock.now = T0 + 50_000;
     first.open();
-    await second.reached;
+    await reachedBy(second, sweeping);
     clock.now = T0 + 90_000;
     expect(await b.monitor.runOnce('health-monitor')).toBeUndefined();
     expect(b.probed).toEqual([]);
@@ -113,7 +113,7 @@ describe('health monitor - one sweep at a time across instances (Azurite)', () =
     });
     const b = instance(clock, async () => 'connected');
     const sweeping = a.monitor.runOnce('health-monitor');
-    await stuck.reached;
+    await reachedBy(stuck, sweeping);
     clock.now += 2 * PERIOD_S * 1000;
     expect(await b.monitor.runOnce('health-monitor')).toMatchObject({ probed: 3 });
     stuck.open();

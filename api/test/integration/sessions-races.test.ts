@@ -9,6 +9,7 @@ import { SessionInvitations } from '../../src/sessions/invitations';
 import type { SessionStore } from '../../src/sessions/sessionStore';
 import { StorageMeter } from '../../src/storage/meter';
 import { LogCapture } from '../support/inProcessApi';
+import { reachedBy } from '../support/gate';
 import { apiEnv, appToken, catalogPath, connectClassic, connectModern, eventually, inbox, MailboxMessage, NEXT_YEAR, setEnabled } from '../support/sending';
 import { useStack } from '../support/stack';
 
@@ -181,7 +182,7 @@ describe('sessions - races and lost answers (real API, local tenant, Azurite ove
       // One worker's create of revision 1 is on its way to Graph (its attempt stored) and slow.
       const slow = gated(real);
       const first = outcome(new SessionInvitations({ sessions: deps.sessions, domain: 'one.test', roomName: async () => null }).send(item, slow.transport));
-      await slow.reached;
+      await reachedBy(slow, first);
       // The LMS puts revision 2; another worker (the first one's claim lapsed) finds no event yet and creates too.
       const r1 = await deps.sessions.read(catalog, id);
       // (The put writes the catalog as its request spelt it.)
@@ -189,7 +190,7 @@ describe('sessions - races and lost answers (real API, local tenant, Azurite ove
       await deps.sessions.write({ ...(r1 as NonNullable<typeof r1>), catalog: later, desired: { ...desired, revision: 2, title: 'Second' }, desiredHash: 'r2', desiredCanonical: 'r2', updatedAt: new Date().toISOString() }, (r1 as NonNullable<typeof r1>).etag);
       const other = gated(real);
       const second = outcome(new SessionInvitations({ sessions: deps.sessions, domain: 'two.test', roomName: async () => null }).send(item, other.transport));
-      await other.reached;
+      await reachedBy(other, second);
       slow.open();
       expect(await first).toBe('done');
       other.open();

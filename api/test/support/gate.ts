@@ -6,3 +6,16 @@ export function gate(): { wait: () => Promise<void>; open: () => void; reached: 
   const reached = new Promise<void>((resolve) => (reach = resolve));
   return { wait: () => (reach(), opened), open, reached };
 }
+
+/**
+ * Waits until something waits at the gate, and fails at once when `work` ends without having
+ * reached it (a regression that stops the work earlier): awaiting `reached` alone would wait for
+ * jest's timeout to say so.
+ */
+export function reachedBy(target: { reached: Promise<void> }, work: Promise<unknown>): Promise<void> {
+  const ended = work.then(
+    (outcome: unknown) => Promise.reject(new Error(`the work ended before it reached the gate: ${JSON.stringify(outcome) ?? 'undefined'}`)),
+    (error: unknown) => Promise.reject(error instanceof Error ? error : new Error(String(error)))
+  );
+  return Promise.race([target.reached, ended]);
+}

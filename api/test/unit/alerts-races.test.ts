@@ -4,7 +4,7 @@ import { ConnectionWriter } from '../../src/connections/connectionWriter';
 import { ApiError } from '../../src/errors/apiError';
 import { AlertDeps, AlertService } from '../../src/health/alerts';
 import { dueNotice, followIncident, Incident } from '../../src/health/incident';
-import { gate } from '../support/gate';
+import { gate, reachedBy } from '../support/gate';
 
 const CATALOG = 'https://t.test/sites/a';
 const T0 = Date.parse('2026-12-01T00:00:00Z');
@@ -81,7 +81,7 @@ class World {
 async function restoredWhileLookingUp(world: World): Promise<string | null> {
   const lookup = gate();
   const sending = world.instance(async (method) => (method === 'GET' ? lookup.wait() : undefined)).dispatch(CATALOG);
-  await lookup.reached;
+  await reachedBy(lookup, sending);
   await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: null } }));
   lookup.open();
   return sending;
@@ -120,7 +120,7 @@ describe('incident notices under races (fakes: one shared record, the real Conne
     const a = world.instance(async (method) => (method === 'POST' ? post.wait() : undefined));
     const b = world.instance();
     const sending = a.dispatch(CATALOG);
-    await post.reached;
+    await reachedBy(post, sending);
     // The connection works again while the alert is being sent.
     await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: null } }));
     expect(world.incident().resolvedAt).not.toBeNull();
@@ -170,7 +170,7 @@ describe('incident notices under races (fakes: one shared record, the real Conne
     await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'connected', code: null, checkedAt: null } }));
     const lookup = gate();
     const restoring = world.instance(async (method) => (method === 'GET' ? lookup.wait() : undefined)).dispatch(CATALOG);
-    await lookup.reached;
+    await reachedBy(lookup, restoring);
     // Lost again (a new incident), and another instance's sweep sends its alert first.
     world.clock += MINUTE;
     await world.writer.update(CATALOG, (r) => ({ ...r, health: { state: 'lost', code: 'BAD_CREDENTIALS', checkedAt: null } }));

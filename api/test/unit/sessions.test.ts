@@ -11,7 +11,7 @@ import { Settings } from 'luxon';
 import { graphDateTime, sessionTimes, zoned } from '../../src/sessions/time';
 import { ROOM_ANSWER_READ_MS, SessionDeps, SessionService } from '../../src/sessions/sessionService';
 import { emptyConnection } from '../../src/connections/model';
-import { gate } from '../support/gate';
+import { gate, reachedBy } from '../support/gate';
 
 const revision = (extra: Partial<SessionRevision> = {}): SessionRevision => ({
   revision: 1,
@@ -425,7 +425,7 @@ describe('session invitations - a pass that ended before its record (the attempt
     // A stores its attempt and sends the create; before Graph answers, the LMS cancels the session
     // and B (another instance, after A's claim lapsed) passes it: it finds no event by the tag yet.
     const a = w.send(g.transport).catch((error: unknown) => error);
-    await create.reached;
+    await reachedBy(create, a);
     await w.put(rev(2, { cancelled: true }));
     expect(await w.sendElsewhere(g.transport)).toMatchObject({ submitted: false });
     create.open();
