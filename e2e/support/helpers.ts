@@ -72,6 +72,16 @@ async function devToken(user: string, resource: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** A user's token for the connection API (`user`: a sign-in name), as the web part's AadHttpClient gets it. */
+export function adminToken(user: string): Promise<string> {
+  return devToken(user, 'api://lms-m365-connection');
+}
+
+/** The header of a catalog admin's call to the connection API. */
+async function adminAuth(user: string): Promise<{ Authorization: string }> {
+  return { Authorization: `Bearer ${await adminToken(user)}` };
+}
+
 /** The LMS back end's own token (client credentials, the fixture's `lmsBackend`), as docs/lms-integration.md gets it. */
 export async function lmsToken(): Promise<string> {
   // The local tenant's fixture names the tenant and the LMS back end's registration (a local stand-in, no real secret).
@@ -113,7 +123,7 @@ export async function notificationSettles(token: string, catalog: Catalog, id: s
 
 /** The connection API's view of a catalog, read as its admin would (GET .../connection). */
 export async function readConnection(user: string, catalog: Catalog): Promise<{ enabled: boolean; health: { state: string; code: string | null } }> {
-  const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
+  const auth = await adminAuth(user);
   const response = await fetch(`${catalogApi(catalog)}/connection`, { headers: auth });
   expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as { enabled: boolean; health: { state: string; code: string | null } };
@@ -121,7 +131,7 @@ export async function readConnection(user: string, catalog: Catalog): Promise<{ 
 
 /** A catalog's deliveries counted by status, read as its admin (`user`: a sign-in name) would (GET .../deliveries). */
 export async function deliveryCounts(user: string, catalog: Catalog): Promise<DeliveriesBody['counts']> {
-  const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
+  const auth = await adminAuth(user);
   const response = await fetch(`${catalogApi(catalog)}/deliveries?limit=1`, { headers: auth });
   expect(response.status, await response.clone().text()).toBe(200);
   return ((await response.json()) as DeliveriesBody).counts;
@@ -138,7 +148,7 @@ export async function resetWorld(): Promise<void> {
   const reset = await fetch(`${TENANT()}/_admin/reset`, { method: 'POST' });
   expect(reset.ok).toBe(true);
   for (const [user, catalog] of [['adele@contoso.test', 'catalog-a'], ['alex@contoso.test', 'catalog-b']]) {
-    const auth = { Authorization: `Bearer ${await devToken(user, 'api://lms-m365-connection')}` };
+    const auth = await adminAuth(user);
     const url = `${catalogApi(catalog)}/connection`;
     const read = await fetch(url, { headers: auth });
     expect(read.status, await read.clone().text()).toBe(200);

@@ -1,7 +1,7 @@
 import { expect, request, test } from '@playwright/test';
 import { ERROR_CATALOGUE } from '@lms-m365/contracts';
 import en from '../../src/webparts/connectionSettings/loc/en-us';
-import { API, driveSignIn, PREVIEW, resetWorld, shot, signInInPopup, switchOn, TENANT, visit } from '../support/helpers';
+import { adminToken, API, driveSignIn, PREVIEW, resetWorld, shot, signInInPopup, switchOn, TENANT, visit } from '../support/helpers';
 
 /**
  * The two sign-in paths in real Chromium. A Teams client cannot run here, so the Teams test plays
@@ -15,11 +15,6 @@ import { API, driveSignIn, PREVIEW, resetWorld, shot, signInInPopup, switchOn, T
 test.beforeEach(async () => {
   await resetWorld();
 });
-
-async function devToken(user: string): Promise<string> {
-  const response = await fetch(`${TENANT()}/_admin/dev-token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, resource: 'api://lms-m365-connection' }) });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 
 /** The settings list, as the app's feature or the web part would create it: it makes the site a catalog (R-SEC-2). */
 async function addSettingsList(site: string, owner: string): Promise<void> {
@@ -47,7 +42,7 @@ async function startModern(catalog: string, token: string, nonce: string): Promi
 test('sign-in in Teams - the start page, the Microsoft sign-in and the callback (TeamsJS from the API, under its CSP); the sign-in window lost Teams to COOP, so the tab asks the API and completes', async ({ page }) => {
   const catalog = `${TENANT()}/sites/catalog-a`;
   await addSettingsList(catalog, 'adele@contoso.test');
-  const token = await devToken('adele@contoso.test');
+  const token = await adminToken('adele@contoso.test');
   // The nonce the web part's ConnectionApi keeps for this sign-in (R-SEC-1).
   const nonce = 'n'.repeat(43);
   const authorizeUrl = await startModern(catalog, token, nonce);
@@ -190,7 +185,7 @@ test('sign-in in SharePoint (R-SEC-1) - the popup hands the page a completion co
 test('sign-in link opened elsewhere (R-SEC-1) - the admin\'s window binds the sign-in to its browser (the API\'s start page sets a cookie); a colleague who signs in through the same link in their own browser is told it was started elsewhere and binds nothing; the admin\'s window then signs in', async ({ page, browser }) => {
   const catalog = `${TENANT()}/sites/catalog-a`;
   await addSettingsList(catalog, 'adele@contoso.test');
-  const token = await devToken('adele@contoso.test');
+  const token = await adminToken('adele@contoso.test');
   const nonce = 'n'.repeat(43);
   const authorizeUrl = await startModern(catalog, token, nonce);
   const startUrl = `${API()}/v1/auth/start?authorize=${encodeURIComponent(authorizeUrl)}`;

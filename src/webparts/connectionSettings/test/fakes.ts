@@ -8,11 +8,11 @@ import { formatTime } from '../components/formatTime';
 
 /** In-memory collaborators for unit tests of the page (browser tests use the real ones). */
 
-/**
- * A time as the page shows it, read the way testing-library's text matchers read the page: they
- * take the non-breaking spaces that keep a clock and its zone together as plain spaces.
- */
-export const shownTime = (...args: Parameters<typeof formatTime>): string => formatTime(...args).replace(/[\u00a0\u202f]/g, ' ');
+/** Text with its non-breaking spaces (a clock and its zone kept together) as plain spaces. */
+export const plainSpaces = (text: string): string => text.replace(/[\u00a0\u202f]/g, ' ');
+
+/** A time as the page shows it, read the way testing-library's text matchers read the page (plainSpaces). */
+export const shownTime = (...args: Parameters<typeof formatTime>): string => plainSpaces(formatTime(...args));
 
 export const CATALOG = 'https://localhost:4800/sites/catalog-a';
 
